@@ -1,0 +1,51 @@
+using MarketingDsl.Core.Text;
+
+namespace MarketingDsl.Core.Diagnostics;
+
+public enum DiagnosticSeverity { Error, Warning, Info }
+
+/// <summary>The fixed part of a diagnostic: its stable code, severity and a short title.</summary>
+public sealed record DiagnosticDescriptor(string Code, DiagnosticSeverity Severity, string Title);
+
+/// <summary>
+/// A problem found in user input, as data: stable code, severity, file and span, a message a
+/// marketer understands and, where one exists, a fix (for example the name to use instead).
+/// </summary>
+public sealed record Diagnostic(
+    string Code,
+    DiagnosticSeverity Severity,
+    string FilePath,
+    TextSpan Span,
+    LinePosition Start,
+    LinePosition End,
+    string Message,
+    string? Suggestion = null)
+{
+    public bool IsError => Severity == DiagnosticSeverity.Error;
+
+    public static Diagnostic Create(DiagnosticDescriptor descriptor, SourceText source, TextSpan span, string message, string? suggestion = null) =>
+        new(descriptor.Code, descriptor.Severity, source.Path, span, source.GetPosition(span.Start), source.GetPosition(span.End), message, suggestion);
+
+    /// <summary>A diagnostic about a file as a whole or about input that is not a source text (data, arguments).</summary>
+    public static Diagnostic AtFile(DiagnosticDescriptor descriptor, string filePath, string message, int line = 1, int column = 1) =>
+        new(descriptor.Code, descriptor.Severity, filePath, new TextSpan(0, 0), new LinePosition(line, column), new LinePosition(line, column), message);
+
+    public string SeverityText => Severity switch
+    {
+        DiagnosticSeverity.Error => "error",
+        DiagnosticSeverity.Warning => "warning",
+        _ => "info",
+    };
+
+    public override string ToString() => $"{FilePath}:{Start.Line}:{Start.Column}: {SeverityText} {Code}: {Message}";
+}
+
+/// <summary>Sorts diagnostics by file, position and code, so every host prints them in one order.</summary>
+public static class DiagnosticOrder
+{
+    public static IEnumerable<Diagnostic> Sort(IEnumerable<Diagnostic> diagnostics) =>
+        diagnostics.OrderBy(d => d.FilePath, StringComparer.Ordinal)
+                   .ThenBy(d => d.Span.Start).ThenBy(d => d.Span.End)
+                   .ThenBy(d => d.Code, StringComparer.Ordinal)
+                   .ThenBy(d => d.Message, StringComparer.Ordinal);
+}
