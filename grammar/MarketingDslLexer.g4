@@ -81,6 +81,8 @@ PERCENT  : DIGIT+ ('.' DIGIT+)? '%';
 DECIMAL  : DIGIT+ '.' DIGIT+;
 INT      : DIGIT+;
 STRING   : '"' (~["\\\r\n] | '\\' .)* '"';
+// A string that reaches the end of its line; reported as MD1002 rather than as a cascade of errors.
+UNTERMINATED_STRING : '"' (~["\\\r\n] | '\\' .)* '\\'? ;
 
 // ---- punctuation and operators
 LBRACE   : '{';

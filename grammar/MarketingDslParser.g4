@@ -35,7 +35,9 @@ typeRef        : name=identifier (LT typeRef GT)? QUESTION? ;
 identifierList : identifier (COMMA identifier)* COMMA? ;
 
 settingsDecl   : SETTINGS LBRACE settingEntry* RBRACE ;
-settingEntry   : name=identifier COLON literal COMMA? ;
+settingEntry   : name=identifier COLON optionValue COMMA? ;
+// A property value: a literal, or a bare word such as `algorithm: fasttree`.
+optionValue    : literal | identifier ;
 
 // ---------------------------------------------------------------- tags and segments
 tagDecl        : TAG name=identifier label? ASSIGN expression ;
@@ -54,15 +56,15 @@ clustersDecl   : CLUSTERS name=identifier label? LBRACE modelProperty* RBRACE ;
 modelProperty
     : PREDICT COLON expression                           # predictProperty
     | FEATURES COLON expression (COMMA expression)*      # featuresProperty
-    | name=identifier COLON literal                      # optionProperty
+    | name=identifier COLON optionValue                  # optionProperty
     ;
 
 // ---------------------------------------------------------------- channels
 channelDecl    : CHANNEL name=identifier label? LBRACE channelProperty* RBRACE ;
 channelProperty
     : CAP COLON INT PER duration                         # capProperty
-    | QUIET COLON from=TIME MINUS to=TIME                # quietProperty
-    | name=identifier COLON literal                      # channelOption
+    | QUIET COLON fromTime=TIME MINUS toTime=TIME                # quietProperty
+    | name=identifier COLON optionValue                  # channelOption
     ;
 
 // ---------------------------------------------------------------- journeys
@@ -71,11 +73,11 @@ journeyProperty
     : TRIGGER COLON trigger                              # triggerProperty
     | AUDIENCE COLON expression                          # audienceProperty
     | REENTRY COLON reentryRule                          # reentryProperty
-    | GOAL COLON event=identifier (WHERE expression)? WITHIN duration   # goalProperty
+    | GOAL COLON eventName=identifier (WHERE expression)? WITHIN duration   # goalProperty
     | HOLDOUT COLON PERCENT                              # holdoutProperty
     ;
 trigger
-    : event=identifier (WHERE expression)?               # eventTrigger
+    : eventName=identifier (WHERE expression)?           # eventTrigger
     | EVERY period=identifier (AT TIME)?                 # calendarTrigger
     | EVERY duration                                     # intervalTrigger
     | direction=(ENTERS | LEAVES) SEGMENT segment=identifier  # segmentTrigger
@@ -87,7 +89,7 @@ reentryRule
 stepsBlock     : STEPS stepBlock ;
 stepBlock      : LBRACE step* RBRACE ;
 step
-    : WAIT duration (UNTIL event=identifier (WHERE expression)?)?      # waitStep
+    : WAIT duration (UNTIL eventName=identifier (WHERE expression)?)?      # waitStep
     | SEND channel=identifier template=STRING (OFFER offer=STRING)?   # sendStep
     | IF expression stepBlock (ELSE (ifElse=step | elseBlock=stepBlock))?   # ifStep
     | SPLIT name=STRING? (WINNER AFTER duration)? LBRACE splitBranch* RBRACE # splitStep

@@ -1,0 +1,113 @@
+namespace MarketingDsl.Cli;
+
+/// <summary>Dispatches `mdsl COMMAND …` to the command classes; parses options by hand so every mistake gets a plain message and exit code 2.</summary>
+public static class CommandLine
+{
+    public const int Ok = 0;
+    public const int Problems = 1;
+    public const int Usage = 2;
+
+    public const string Help = """
+        mdsl — MarketingDsl command line
+
+        usage:
+          mdsl check WORKSPACE [--format text|json|sarif]
+          mdsl fmt WORKSPACE [--check]
+          mdsl simulate WORKSPACE --data DIR [--as-of ISO] --out DIR
+          mdsl test WORKSPACE
+          mdsl generate-data --users N --days D --seed S --out DIR
+
+        exit codes: 0 ok (warnings allowed), 1 errors or failed tests, 2 usage or IO problems
+        """;
+
+    public static async Task<int> RunAsync(string[] args, TextWriter stdout, TextWriter stderr)
+    {
+        if (args.Length == 0 || args[0] is "-h" or "--help" or "help")
+        {
+            stdout.WriteLine(Help);
+            return args.Length == 0 ? Usage : Ok;
+        }
+        try
+        {
+            var options = Options.Parse(args.Skip(1).ToArray());
+            return args[0] switch
+            {
+                "check" => CheckCommand.Run(options, stdout, stderr),
+                _ => await RunEngineCommandAsync(args[0], options, stdout, stderr),
+            };
+        }
+        catch (UsageException ex)
+        {
+            stderr.WriteLine($"mdsl: {ex.Message}");
+            stderr.WriteLine("run 'mdsl --help' for usage");
+            return Usage;
+        }
+        catch (Core.WorkspaceException ex)
+        {
+            stderr.WriteLine($"mdsl: {ex.Message}");
+            return Usage;
+        }
+    }
+
+    private static Task<int> RunEngineCommandAsync(string command, Options options, TextWriter stdout, TextWriter stderr) =>
+        EngineCommands.TryRun(command, options, stdout, stderr) ?? throw new UsageException($"unknown command '{command}'");
+}
+
+public sealed class UsageException(string message) : Exception(message);
+
+/// <summary>Positional arguments and `--name value` / `--flag` options.</summary>
+public sealed class Options
+{
+    private readonly Dictionary<string, string?> _named = new(StringComparer.Ordinal);
+    private readonly HashSet<string> _read = new(StringComparer.Ordinal);
+
+    public List<string> Positional { get; } = [];
+
+    private static readonly HashSet<string> Flags = ["--check", "--quiet", "--no-progress"];
+
+    public static Options Parse(string[] args)
+    {
+        var options = new Options();
+        for (var i = 0; i < args.Length; i++)
+        {
+            var a = args[i];
+            if (a.StartsWith("--", StringComparison.Ordinal))
+            {
+                if (options._named.ContainsKey(a)) throw new UsageException($"option {a} is given twice");
+                if (Flags.Contains(a)) { options._named[a] = null; continue; }
+                if (i + 1 >= args.Length || args[i + 1].StartsWith("--", StringComparison.Ordinal)) throw new UsageException($"option {a} needs a value");
+                options._named[a] = args[++i];
+            }
+            else options.Positional.Add(a);
+        }
+        return options;
+    }
+
+    public bool Flag(string name) { _read.Add(name); return _named.ContainsKey(name); }
+
+    public string? Get(string name) { _read.Add(name); return _named.TryGetValue(name, out var v) ? v : null; }
+
+    public string Require(string name) => Get(name) ?? throw new UsageException($"missing option {name}");
+
+    public int RequireInt(string name, int min, int max)
+    {
+        var text = Require(name);
+        if (!int.TryParse(text, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var value) || value < min || value > max)
+            throw new UsageException($"{name} must be a whole number from {min} to {max}, not '{text}'");
+        return value;
+    }
+
+    public string Workspace(string command)
+    {
+        if (Positional.Count == 0) throw new UsageException($"'{command}' needs a WORKSPACE folder");
+        if (Positional.Count > 1) throw new UsageException($"'{command}' takes one WORKSPACE, got '{string.Join(" ", Positional)}'");
+        return Positional[0];
+    }
+
+    /// <summary>Call after reading every option a command knows: any other option is a mistake.</summary>
+    public void RejectUnknown()
+    {
+        var unknown = _named.Keys.Where(k => !_read.Contains(k)).ToList();
+        if (unknown.Count > 0) throw new UsageException($"unknown option {unknown[0]}");
+    }
+}

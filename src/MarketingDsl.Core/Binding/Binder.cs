@@ -1,0 +1,483 @@
+using System.Collections.Immutable;
+using MarketingDsl.Core.Checking;
+using MarketingDsl.Core.Diagnostics;
+using MarketingDsl.Core.Semantics;
+using MarketingDsl.Core.Syntax;
+using MarketingDsl.Core.Text;
+
+namespace MarketingDsl.Core.Binding;
+
+/// <summary>
+/// Binds and checks a whole workspace: declares every name (any file, any order), resolves and
+/// types every expression, detects cycles, and checks the rules of each declaration kind.
+/// Split by topic into partial files: Binder_Expressions, Binder_Functions, Binder_Declarations.
+/// Never throws on user input: problems are diagnostics and bound trees hold error nodes.
+/// </summary>
+internal sealed partial class Binder
+{
+    private readonly IReadOnlyList<SyntaxTree> _trees;
+    private readonly List<Diagnostic> _diagnostics = [];
+    private readonly Dictionary<string, Symbol> _values = new(StringComparer.Ordinal);          // tags, segments, segmentations, models, profile fields
+    private readonly Dictionary<string, ChannelSymbol> _channels = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, JourneySymbol> _journeys = new(StringComparer.Ordinal);
+    private readonly Dictionary<ComputedSymbol, BindState> _state = [];
+    private readonly Dictionary<SyntaxNode, Symbol> _references = new(ReferenceEqualityComparer.Instance);
+    private readonly HashSet<Symbol> _used = [];
+    private readonly List<TagSymbol> _tags = [];
+    private readonly List<SegmentSymbol> _segments = [];
+    private readonly List<SegmentationSymbol> _segmentations = [];
+    private readonly List<ModelSymbol> _models = [];
+    private readonly List<TestSymbol> _tests = [];
+    private readonly Dictionary<Symbol, (SourceText File, DeclarationSyntax Syntax)> _declarations = [];
+    private SchemaModel _schema = new([], [], []);
+    private int _populationNodes;
+
+    private enum BindState { InProgress, Done }
+
+    private static readonly HashSet<string> DeclarationKeywords = ["schema", "settings", "tag", "segment", "segmentation", "model", "clusters", "channel", "journey", "test"];
+    private readonly HashSet<SourceText> _filesWithSyntaxErrors;
+
+    public Binder(IReadOnlyList<SyntaxTree> trees)
+    {
+        _trees = trees;
+        _filesWithSyntaxErrors = [.. trees.Where(t => t.HasErrors).Select(t => t.Text)];
+    }
+
+    public (SemanticModel Model, IReadOnlyList<Diagnostic> Diagnostics) Bind()
+    {
+        BindSchema();
+        DeclareSymbols();
+        foreach (var symbol in _tags.Cast<ComputedSymbol>().Concat(_segments).Concat(_segmentations)) BindComputed(symbol);
+        foreach (var model in _models) BindModel(model);
+        foreach (var channel in _channels.Values) BindChannel(channel);
+        foreach (var journey in _journeys.Values) BindJourney(journey);
+        foreach (var test in _tests) BindTest(test);
+        var order = EvaluationOrder();
+        ReportUnused();
+
+        var outputIndex = 0;
+        foreach (var s in _tags.Cast<ComputedSymbol>().Concat(_segments).Concat(_segmentations)) s.OutputIndex = outputIndex++;
+        var semanticModel = new SemanticModel(_schema, [.. _tags], [.. _segments], [.. _segmentations], [.. _models],
+            [.. _channels.Values], [.. _journeys.Values], [.. _tests], order, _populationNodes,
+            _references.ToImmutableDictionary(ReferenceEqualityComparer.Instance));
+        return (semanticModel, _diagnostics);
+    }
+
+    // ------------------------------------------------------------------ reporting helpers
+
+    private void Report(DiagnosticDescriptor descriptor, SourceText file, TextSpan span, string message, string? suggestion = null) =>
+        _diagnostics.Add(Diagnostic.Create(descriptor, file, span, message + NameSuggestions.Suffix(suggestion), suggestion));
+
+    private static SymbolLocation Loc(SourceText file, SyntaxNode node) => new(file, node.Span);
+
+    // ------------------------------------------------------------------ schema
+
+    private void BindSchema()
+    {
+        var profile = new List<FieldSymbol>();
+        var identity = new List<string>();
+        var events = new List<EventTypeSymbol>();
+        var eventNames = new Dictionary<string, IdentifierSyntax>(StringComparer.Ordinal);
+        string? timeZone = null;
+        var sawProfile = false;
+        var sawSchema = false;
+
+        foreach (var tree in _trees)
+        foreach (var declaration in tree.Root.Declarations)
+        {
+            var file = tree.Text;
+            if (declaration is SettingsDeclarationSyntax settings)
+            {
+                foreach (var setting in settings.Settings)
+                {
+                    if (setting.Name.Text == "timezone")
+                    {
+                        if (setting.Value is LiteralExpressionSyntax { Value: string zone } && IsKnownTimeZone(zone)) timeZone = zone;
+                        else Report(RuleErrors.BadOption, file, setting.Value.Span, $"{file.ToString(setting.Value.Span)} is not a time zone; write an IANA name in quotes such as \"Asia/Shanghai\".");
+                    }
+                    else if (!setting.Name.IsMissing)
+                    {
+                        Report(NameErrors.UnknownSetting, file, setting.Name.Span, $"There is no setting '{setting.Name.Text}'; the only setting is 'timezone'.", NameSuggestions.Closest(setting.Name.Text, ["timezone"]));
+                    }
+                }
+                continue;
+            }
+            if (declaration is not SchemaDeclarationSyntax schema) continue;
+            sawSchema = true;
+            foreach (var member in schema.Members)
+            {
+                switch (member)
+                {
+                    case ProfileSchemaSyntax p:
+                        if (sawProfile) Report(RuleErrors.SchemaRule, file, p.Span, "The profile is declared twice; keep all profile fields in one `profile { … }` block.");
+                        sawProfile = true;
+                        profile.AddRange(BindFields(file, p.Fields, isEvent: false));
+                        break;
+                    case IdentitySchemaSyntax i:
+                        foreach (var key in i.Keys.Where(k => !k.IsMissing))
+                        {
+                            if (identity.Contains(key.Text)) Report(UsageWarnings.DuplicateIdentityKey, file, key.Span, $"The identity key '{key.Text}' is listed twice.");
+                            else identity.Add(key.Text);
+                        }
+                        break;
+                    case EventSchemaSyntax e when !e.Name.IsMissing:
+                        if (eventNames.ContainsKey(e.Name.Text))
+                        {
+                            Report(NameErrors.Duplicate, file, e.Name.Span, $"The event type '{e.Name.Text}' is declared twice.");
+                            break;
+                        }
+                        eventNames.Add(e.Name.Text, e.Name);
+                        events.Add(new EventTypeSymbol(e.Name.Text, BindFields(file, e.Fields, isEvent: true)));
+                        break;
+                }
+            }
+        }
+
+        if (!sawSchema && _trees.Any(t => t.Root.Declarations.Any(d => d is TagDeclarationSyntax or SegmentDeclarationSyntax or SegmentationDeclarationSyntax)))
+        {
+            var first = _trees.First(t => t.Root.Declarations.Count() > 0);
+            Report(RuleErrors.SchemaRule, first.Text, new TextSpan(0, 0), "The workspace has no `schema { … }`; tags need the profile fields and events it declares.");
+        }
+        else if (sawSchema && profile.Count > 0)
+        {
+            var keys = profile.Where(f => f.IsKey).ToList();
+            if (keys.Count == 0 && !profile.Any(f => f.Name == "user_id"))
+            {
+                var tree = _trees.First(t => t.Root.Declarations.OfType<SchemaDeclarationSyntax>().Any());
+                var p = tree.Root.Declarations.OfType<SchemaDeclarationSyntax>().SelectMany(s => s.Members).OfType<ProfileSchemaSyntax>().FirstOrDefault();
+                Report(RuleErrors.SchemaRule, tree.Text, p?.Span ?? new TextSpan(0, 0), "The profile needs a `user_id: string key` field that identifies each user.");
+            }
+        }
+        _schema = new SchemaModel(profile, identity, events, timeZone);
+        foreach (var tree in _trees)
+        foreach (var schema in tree.Root.Declarations.OfType<SchemaDeclarationSyntax>())
+        foreach (var e in schema.Members.OfType<EventSchemaSyntax>())
+            if (!e.Name.IsMissing) _references[e.Name] = new EventTypeRef(_schema.FindEvent(e.Name.Text)!, Loc(tree.Text, e.Name));
+    }
+
+    private static bool IsKnownTimeZone(string id)
+    {
+        try
+        {
+            TimeZoneInfo.FindSystemTimeZoneById(id);
+            return true;
+        }
+        catch (Exception ex) when (ex is TimeZoneNotFoundException or InvalidTimeZoneException)
+        {
+            return false;
+        }
+    }
+
+    private List<FieldSymbol> BindFields(SourceText file, IEnumerable<FieldDeclarationSyntax> fields, bool isEvent)
+    {
+        var result = new List<FieldSymbol>();
+        var seen = new HashSet<string>(StringComparer.Ordinal);
+        var keyCount = 0;
+        foreach (var f in fields)
+        {
+            if (f.Name.IsMissing) continue;
+            if (!seen.Add(f.Name.Text))
+            {
+                Report(NameErrors.Duplicate, file, f.Name.Span, $"The field '{f.Name.Text}' is declared twice.");
+                continue;
+            }
+            if (isEvent && f.Name.Text is "user_id" or "ts" && isEvent)
+            {
+                Report(NameErrors.ReservedName, file, f.Name.Span, $"Every event already has '{f.Name.Text}'; do not declare it.");
+                continue;
+            }
+            var type = BindTypeReference(file, f.Type);
+            if (type.IsList)
+            {
+                Report(RuleErrors.SchemaRule, file, f.Type.Span, "A schema field cannot be a list; declare one field per value.");
+                type = DslType.Error;
+            }
+            foreach (var m in f.Modifiers)
+            {
+                if (m.Text == "key" && isEvent) Report(RuleErrors.SchemaRule, file, m.Span, "Only a profile field can be the `key`; events name their user with user_id.");
+                if (m.Text == "unique" && !isEvent) Report(RuleErrors.SchemaRule, file, m.Span, "`unique` belongs on an event field (such as order_id); profiles are unique by their key.");
+            }
+            if (f.IsKey && !isEvent)
+            {
+                keyCount++;
+                if (keyCount > 1) Report(RuleErrors.SchemaRule, file, f.Name.Span, "The profile has more than one `key` field; keep one.");
+                else if (type.Kind is not (TypeKind.String or TypeKind.Error)) Report(RuleErrors.SchemaRule, file, f.Type.Span, "The key field must be a string.");
+            }
+            result.Add(new FieldSymbol(f.Name.Text, type, IsKey: f.IsKey && !isEvent, IsUnique: f.IsUnique && isEvent));
+        }
+        if (isEvent && result.Count(f => f.IsUnique) > 1)
+        {
+            var second = fields.Where(f => f.IsUnique).Skip(1).First();
+            Report(RuleErrors.SchemaRule, file, second.Name.Span, "An event may have one `unique` field.");
+        }
+        return result;
+    }
+
+    private DslType BindTypeReference(SourceText file, TypeReferenceSyntax type)
+    {
+        if (type.Name.IsMissing) return DslType.Error;
+        DslType result;
+        if (type.Name.Text == "list")
+        {
+            if (type.Argument is null)
+            {
+                Report(NameErrors.UnknownType, file, type.Span, "A list needs its element type, e.g. list<string>.");
+                return DslType.Error;
+            }
+            result = DslType.ListOf(BindTypeReference(file, type.Argument));
+        }
+        else if (DslType.FromName(type.Name.Text) is { } scalar)
+        {
+            if (type.Argument is not null) Report(NameErrors.UnknownType, file, type.Argument.Span, $"'{type.Name.Text}' takes no element type.");
+            result = scalar;
+        }
+        else
+        {
+            Report(NameErrors.UnknownType, file, type.Name.Span, $"Unknown type '{type.Name.Text}'; the types are {string.Join(", ", DslType.ScalarTypeNames)} and list<T>.",
+                NameSuggestions.Closest(type.Name.Text, DslType.ScalarTypeNames.Append("list")));
+            return DslType.Error;
+        }
+        return result.WithNullable(type.Nullable);
+    }
+
+    // ------------------------------------------------------------------ declarations
+
+    private void DeclareSymbols()
+    {
+        foreach (var f in _schema.ProfileFields) _values[f.Name] = new ProfileFieldSymbol(f);
+        foreach (var tree in _trees)
+        {
+            var file = tree.Text;
+            foreach (var declaration in tree.Root.Declarations)
+            {
+                if (declaration is TestDeclarationSyntax test)
+                {
+                    var symbol = new TestSymbol(test.Name.Text, Loc(file, test.Name)) { Documentation = test.Documentation };
+                    if (_tests.Any(t => t.Name == symbol.Name))
+                        Report(NameErrors.Duplicate, file, test.Name.Span, $"There is already a test named \"{test.Name.Text}\".");
+                    _tests.Add(symbol);
+                    _declarations[symbol] = (file, test);
+                    continue;
+                }
+                if (declaration is not NamedDeclarationSyntax named || named.Name.IsMissing) continue;
+                var name = named.Name.Text;
+                var location = Loc(file, named.Name);
+                var label = named.Label?.Text;
+                Symbol declared;
+                switch (declaration)
+                {
+                    case TagDeclarationSyntax:
+                        var tag = new TagSymbol(name, location) { Label = label, Documentation = named.Documentation, Syntax = named };
+                        if (!DeclareValue(file, named, tag)) continue;
+                        _tags.Add(tag);
+                        declared = tag;
+                        break;
+                    case SegmentDeclarationSyntax:
+                        var segment = new SegmentSymbol(name, location) { Label = label, Documentation = named.Documentation, Syntax = named };
+                        if (!DeclareValue(file, named, segment)) continue;
+                        _segments.Add(segment);
+                        declared = segment;
+                        break;
+                    case SegmentationDeclarationSyntax:
+                        var segmentation = new SegmentationSymbol(name, location) { Label = label, Documentation = named.Documentation, Syntax = named };
+                        if (!DeclareValue(file, named, segmentation)) continue;
+                        _segmentations.Add(segmentation);
+                        declared = segmentation;
+                        break;
+                    case ModelDeclarationSyntax m:
+                        var model = new ModelSymbol(name, m.IsClusters ? SymbolKind.Clusters : SymbolKind.Model, location) { Label = label, Documentation = named.Documentation };
+                        if (!DeclareValue(file, named, model)) continue;
+                        _models.Add(model);
+                        declared = model;
+                        break;
+                    case ChannelDeclarationSyntax:
+                        if (_channels.ContainsKey(name))
+                        {
+                            Report(NameErrors.Duplicate, file, named.Name.Span, $"The channel '{name}' is declared twice.");
+                            continue;
+                        }
+                        declared = _channels[name] = new ChannelSymbol(name, location) { Label = label, Documentation = named.Documentation };
+                        break;
+                    case JourneyDeclarationSyntax:
+                        if (_journeys.ContainsKey(name))
+                        {
+                            Report(NameErrors.Duplicate, file, named.Name.Span, $"The journey '{name}' is declared twice.");
+                            continue;
+                        }
+                        declared = _journeys[name] = new JourneySymbol(name, location) { Label = label, Documentation = named.Documentation };
+                        break;
+                    default:
+                        continue;
+                }
+                _declarations[declared] = (file, declaration);
+                _references[named.Name] = declared;
+            }
+        }
+    }
+
+    private bool DeclareValue(SourceText file, NamedDeclarationSyntax named, Symbol symbol)
+    {
+        if (_values.TryGetValue(symbol.Name, out var existing))
+        {
+            var what = existing switch
+            {
+                ProfileFieldSymbol => "a profile field",
+                TagSymbol => "a tag",
+                SegmentSymbol => "a segment",
+                SegmentationSymbol => "a segmentation",
+                _ => "a model",
+            };
+            var where = existing.Location is { } l ? $" ({l.File.Path}:{l.Start.Line})" : "";
+            Report(NameErrors.Duplicate, file, named.Name.Span, $"'{symbol.Name}' is already {what}{where}; tags, segments, segmentations, models and profile fields share one set of names.");
+            return false;
+        }
+        _values[symbol.Name] = symbol;
+        return true;
+    }
+
+    // ------------------------------------------------------------------ computed symbols (tags, segments, segmentations)
+
+    /// <summary>Binds a computed symbol once; a reference back into one still being bound is a cycle.</summary>
+    private void BindComputed(ComputedSymbol symbol)
+    {
+        if (_state.TryGetValue(symbol, out var state))
+        {
+            return;
+        }
+        _state[symbol] = BindState.InProgress;
+        var (file, syntax) = _declarations[symbol];
+        var scope = new Scope(file, Owner: symbol);
+        switch (symbol)
+        {
+            case TagSymbol tag:
+                var body = BindExpression(((TagDeclarationSyntax)syntax).Expression, scope);
+                if (body.Type.Kind == TypeKind.Null)
+                {
+                    Report(TypeErrors.BadValue, file, ((TagDeclarationSyntax)syntax).Expression.Span, "A tag cannot be always empty (null); give it a value.");
+                    body = new BoundErrorExpression();
+                }
+                tag.Body = body;
+                tag.Type = body.Type.NonNullable;
+                break;
+            case SegmentSymbol segment:
+                segment.Condition = BindCondition(((SegmentDeclarationSyntax)syntax).Expression, scope, "A segment");
+                segment.Type = DslType.Bool;
+                break;
+            case SegmentationSymbol segmentation:
+                BindSegmentation(segmentation, (SegmentationDeclarationSyntax)syntax, scope);
+                segmentation.Type = DslType.String;
+                break;
+        }
+        symbol.Dependencies = [.. scope.Dependencies];
+        _state[symbol] = BindState.Done;
+    }
+
+    private void BindSegmentation(SegmentationSymbol symbol, SegmentationDeclarationSyntax syntax, Scope scope)
+    {
+        var rules = ImmutableArray.CreateBuilder<SegmentationRule>();
+        var names = new HashSet<string>(StringComparer.Ordinal);
+        var seenElse = false;
+        var alwaysTrueAt = (string?)null;
+        var conditions = new Dictionary<string, string>(StringComparer.Ordinal);
+        foreach (var rule in syntax.Rules)
+        {
+            if (rule.Name.IsMissing) continue;
+            if (!names.Add(rule.Name.Text))
+                Report(RuleErrors.DuplicateRuleName, scope.File, rule.Name.Span, $"The group '{rule.Name.Text}' appears twice in '{symbol.Name}'.");
+            if (seenElse)
+            {
+                Report(RuleErrors.ElseNotLast, scope.File, rule.Span, "This rule comes after `else`, so no user can reach it; `else` must be the last rule.");
+            }
+            else if (alwaysTrueAt is not null && !rule.IsElse)
+            {
+                Report(RuleErrors.UnreachableRule, scope.File, rule.Span, $"The rule '{alwaysTrueAt}' above always matches, so '{rule.Name.Text}' is never chosen.");
+            }
+            BoundExpression? condition = null;
+            if (rule.Condition is not null)
+            {
+                condition = BindCondition(rule.Condition, scope, "A segmentation rule");
+                var text = scope.File.ToString(rule.Condition.Span);
+                var normalized = string.Join(" ", text.Split((char[]?)null, StringSplitOptions.RemoveEmptyEntries));
+                if (!seenElse && alwaysTrueAt is null && conditions.TryGetValue(normalized, out var earlier))
+                    Report(RuleErrors.UnreachableRule, scope.File, rule.Span, $"'{rule.Name.Text}' has the same condition as '{earlier}' above, so it is never chosen.");
+                conditions.TryAdd(normalized, rule.Name.Text);
+                if (condition is BoundLiteral { Value: true }) alwaysTrueAt ??= rule.Name.Text;
+            }
+            else seenElse = true;
+            rules.Add(new SegmentationRule(rule.Name.Text, rule.Label?.Text, condition, Loc(scope.File, rule.Name)));
+            _references[rule.Name] = symbol;
+        }
+        if (!seenElse)
+            Report(RuleErrors.MissingElse, scope.File, syntax.Name.Span, $"'{symbol.Name}' has no `else` rule, so some users would be in no group; end it with e.g. `else others \"其他\"`.");
+        symbol.Rules = rules.ToImmutable();
+    }
+
+    private ImmutableArray<ComputedSymbol> EvaluationOrder()
+    {
+        // Phases: a symbol is in the phase after any population function it contains, and not
+        // before its dependencies. Within a phase, dependencies first (a DFS post-order).
+        var order = new List<ComputedSymbol>();
+        var visited = new HashSet<ComputedSymbol>();
+        var all = _tags.Cast<ComputedSymbol>().Concat(_segments).Concat(_segmentations).ToList();
+        foreach (var s in all) Visit(s);
+        foreach (var s in order)
+        {
+            var phase = s.Dependencies.Select(d => d.Phase).DefaultIfEmpty(0).Max();
+            foreach (var q in PopulationNodes(s))
+                phase = Math.Max(phase, 1 + PhaseOf(q.Value));
+            s.Phase = phase;
+        }
+        return [.. order.OrderBy(s => s.Phase)];
+
+        void Visit(ComputedSymbol s)
+        {
+            if (!visited.Add(s)) return;
+            foreach (var d in s.Dependencies) Visit(d);
+            order.Add(s);
+        }
+    }
+
+    private static int PhaseOf(BoundExpression e)
+    {
+        var phase = 0;
+        foreach (var node in BoundTree.Descendants(e))
+        {
+            if (node is BoundSymbolReference r) phase = Math.Max(phase, r.Symbol.Phase);
+            if (node is BoundQuantileScore q && !ReferenceEquals(q, e)) phase = Math.Max(phase, 1 + PhaseOf(q.Value));
+        }
+        return phase;
+    }
+
+    private static IEnumerable<BoundQuantileScore> PopulationNodes(ComputedSymbol s)
+    {
+        IEnumerable<BoundExpression> roots = s switch
+        {
+            TagSymbol t => [t.Body],
+            SegmentSymbol g => [g.Condition],
+            SegmentationSymbol g => g.Rules.Where(r => r.Condition is not null).Select(r => r.Condition!),
+            _ => [],
+        };
+        return roots.SelectMany(BoundTree.Descendants).OfType<BoundQuantileScore>();
+    }
+
+    private void ReportUnused()
+    {
+        foreach (var channel in _channels.Values.Where(c => !_used.Contains(c)))
+        {
+            var (file, syntax) = _declarations[channel];
+            Report(UsageWarnings.UnusedChannel, file, ((NamedDeclarationSyntax)syntax).Name.Span, $"No journey sends on the channel '{channel.Name}'.");
+        }
+        foreach (var model in _models.Where(m => !_used.Contains(m)))
+        {
+            var (file, syntax) = _declarations[model];
+            Report(UsageWarnings.UnusedModel, file, ((NamedDeclarationSyntax)syntax).Name.Span,
+                $"No tag uses '{model.Name}', so it is trained for nothing; use it as e.g. `tag x = {model.Name}.{(model.IsClusters ? "cluster" : "probability")}`.");
+        }
+    }
+}
+
+/// <summary>A profile field seen as a name in expressions.</summary>
+public sealed class ProfileFieldSymbol(FieldSymbol field) : Symbol(field.Name, SymbolKind.ProfileField, null)
+{
+    public FieldSymbol Field { get; } = field;
+}

@@ -1,0 +1,442 @@
+using System.Collections.Immutable;
+using MarketingDsl.Core.Checking;
+using MarketingDsl.Core.Semantics;
+using MarketingDsl.Core.Syntax;
+using MarketingDsl.Core.Text;
+
+namespace MarketingDsl.Core.Binding;
+
+/// <summary>Models, channels, journeys and tests: their properties and the rules of each kind.</summary>
+internal sealed partial class Binder
+{
+    private static readonly string[] ModelOptions = ["algorithm", "horizon", "seed"];
+    private static readonly string[] ClusterOptions = ["k", "seed"];
+    private static readonly string[] Weekdays = ["monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"];
+
+    private void BindModel(ModelSymbol model)
+    {
+        var (file, declaration) = _declarations[model];
+        var syntax = (ModelDeclarationSyntax)declaration;
+        var seen = new HashSet<string>(StringComparer.Ordinal);
+        var scope = new Scope(file) { Context = "model" };
+        model.Algorithm = model.IsClusters ? ModelAlgorithm.KMeans : ModelAlgorithm.FastTree;
+        model.Seed = 1;
+        long? horizon = null;
+
+        foreach (var property in syntax.Properties)
+        {
+            var key = property switch { PredictPropertySyntax => "predict", FeaturesPropertySyntax => "features", ModelOptionSyntax o => o.Name.Text, _ => "" };
+            if (!seen.Add(key)) { Report(RuleErrors.DuplicateProperty, file, property.Span, $"'{key}:' is given twice."); continue; }
+            switch (property)
+            {
+                case PredictPropertySyntax predict when model.IsClusters:
+                    Report(RuleErrors.BadOption, file, predict.Span, "Clusters are found without a label; remove predict: (or declare a `model`).");
+                    break;
+                case PredictPropertySyntax predict:
+                    var labelScope = scope with { AllowNext = true, AllowPopulation = false };
+                    model.PredictLabel = BindCondition(predict.Label, labelScope, "A model's predict: label");
+                    var windows = BoundTree.Descendants(model.PredictLabel).OfType<BoundAggregate>().Where(a => a.LooksForward).Select(a => a.WindowTicks ?? 0).ToList();
+                    if (windows.Count == 0 && !model.PredictLabel.Type.IsError)
+                        Report(RuleErrors.LabelWithoutForward, file, predict.Label.Span, "The label must look forward from the training cutoff, e.g. exists(order, within: next 30d).");
+                    else if (windows.Count > 0) model.HorizonTicks = windows.Max();
+                    break;
+                case FeaturesPropertySyntax features:
+                    var bound = ImmutableArray.CreateBuilder<BoundExpression>();
+                    var names = ImmutableArray.CreateBuilder<string>();
+                    foreach (var feature in features.Features)
+                    {
+                        var f = BindExpression(feature, scope);
+                        if (!f.Type.IsError && !f.Type.IsNumeric && f.Type.Kind != TypeKind.Bool)
+                            Report(RuleErrors.FeatureType, file, feature.Span, $"A model learns from numbers and yes/no values; '{file.ToString(feature.Span)}' is {Describe(f.Type)}.");
+                        bound.Add(f);
+                        names.Add(file.ToString(feature.Span));
+                    }
+                    model.Features = bound.ToImmutable();
+                    model.FeatureNames = names.ToImmutable();
+                    break;
+                case ModelOptionSyntax option:
+                    BindModelOption(model, option, file, ref horizon);
+                    break;
+            }
+        }
+        if (!model.IsClusters && model.PredictLabel is null)
+            Report(RuleErrors.MissingProperty, file, syntax.Name.Span, $"The model '{model.Name}' needs predict: (what it learns, e.g. not exists(login, within: next 90d)).");
+        if (model.Features.IsEmpty)
+            Report(RuleErrors.MissingProperty, file, syntax.Name.Span, $"'{model.Name}' needs features: (the tags it learns from).");
+        if (model.IsClusters && model.ClusterCount == 0)
+            Report(RuleErrors.MissingProperty, file, syntax.Name.Span, $"The clusters '{model.Name}' need k: (how many clusters, e.g. k: 8).");
+        if (horizon is { } h) model.HorizonTicks = Math.Max(model.HorizonTicks, h);
+    }
+
+    private void BindModelOption(ModelSymbol model, ModelOptionSyntax option, SourceText file, ref long? horizon)
+    {
+        var name = option.Name.Text;
+        var allowed = model.IsClusters ? ClusterOptions : ModelOptions;
+        if (!allowed.Contains(name))
+        {
+            Report(NameErrors.UnknownSetting, file, option.Name.Span,
+                $"{(model.IsClusters ? "Clusters have" : "A model has")} no property '{name}'; the properties are {string.Join(", ", (model.IsClusters ? new[] { "features" } : ["predict", "features"]).Concat(allowed))}.",
+                NameSuggestions.Closest(name, allowed.Concat(model.IsClusters ? ["features"] : ["predict", "features"])));
+            return;
+        }
+        var value = option.Value;
+        switch (name)
+        {
+            case "algorithm":
+                var algorithmName = value switch { NameExpressionSyntax n => n.Name.Text, LiteralExpressionSyntax { Value: string s } => s, _ => file.ToString(value.Span) };
+                model.Algorithm = algorithmName switch
+                {
+                    "fasttree" => ModelAlgorithm.FastTree,
+                    "lightgbm" => ModelAlgorithm.LightGbm,
+                    "logistic" => ModelAlgorithm.Logistic,
+                    _ => ReportAlgorithm(algorithmName),
+                };
+                break;
+            case "horizon" when value is LiteralExpressionSyntax { Kind: LiteralKind.Duration, Value: long ticks } && ticks > 0:
+                horizon = ticks;
+                break;
+            case "horizon":
+                Report(RuleErrors.BadOption, file, value.Span, "horizon: takes a duration such as 90d.");
+                break;
+            case "k" when value is LiteralExpressionSyntax { Kind: LiteralKind.Int, Value: long k } && k is >= 2 and <= 100:
+                model.ClusterCount = (int)k;
+                break;
+            case "k":
+                Report(RuleErrors.BadOption, file, value.Span, "k: is the number of clusters, a whole number from 2 to 100.");
+                break;
+            case "seed" when value is LiteralExpressionSyntax { Kind: LiteralKind.Int, Value: long seed } && seed is >= 0 and <= int.MaxValue:
+                model.Seed = (int)seed;
+                break;
+            case "seed":
+                Report(RuleErrors.BadOption, file, value.Span, "seed: is a whole number that makes training repeatable.");
+                break;
+        }
+
+        ModelAlgorithm ReportAlgorithm(string written)
+        {
+            Report(RuleErrors.BadOption, file, value.Span, $"'{written}' is not an algorithm; use fasttree, lightgbm or logistic.", NameSuggestions.Closest(written, ["fasttree", "lightgbm", "logistic"]));
+            return ModelAlgorithm.FastTree;
+        }
+    }
+
+    private void BindChannel(ChannelSymbol channel)
+    {
+        var (file, declaration) = _declarations[channel];
+        var syntax = (ChannelDeclarationSyntax)declaration;
+        var seen = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var property in syntax.Properties)
+        {
+            var key = property switch { CapPropertySyntax => "cap", QuietPropertySyntax => "quiet", ChannelOptionSyntax o => o.Name.Text, _ => "" };
+            if (!seen.Add(key)) { Report(RuleErrors.DuplicateProperty, file, property.Span, $"'{key}:' is given twice."); continue; }
+            switch (property)
+            {
+                case CapPropertySyntax cap:
+                    if (cap.Count < 1) Report(RuleErrors.BadOption, file, cap.CountSpan, "A cap allows at least 1 message.");
+                    if (cap.Window.Ticks <= 0) Report(RuleErrors.BadOption, file, cap.Window.Span, "The cap window must be longer than zero.");
+                    channel.CapCount = (int)Math.Min(cap.Count, int.MaxValue);
+                    channel.CapWindowTicks = cap.Window.Ticks;
+                    break;
+                case QuietPropertySyntax quiet:
+                    if (quiet.FromMinute == quiet.ToMinute) Report(RuleErrors.BadOption, file, quiet.Span, "Quiet hours start and end at the same time; write e.g. 22:00-08:00.");
+                    channel.Quiet = (quiet.FromMinute, quiet.ToMinute);
+                    break;
+                case ChannelOptionSyntax { Name.Text: "cost" } cost:
+                    if (cost.Value is LiteralExpressionSyntax { Value: long l }) channel.Cost = l;
+                    else if (cost.Value is LiteralExpressionSyntax { Value: decimal d }) channel.Cost = d;
+                    else { Report(RuleErrors.BadOption, file, cost.Value.Span, "cost: is the price of one message, a number such as 0.05."); break; }
+                    if (channel.Cost < 0) Report(RuleErrors.BadOption, file, cost.Value.Span, "cost: cannot be negative.");
+                    break;
+                case ChannelOptionSyntax option:
+                    Report(NameErrors.UnknownSetting, file, option.Name.Span, $"A channel has no property '{option.Name.Text}'; the properties are cost, cap and quiet.", NameSuggestions.Closest(option.Name.Text, ["cost", "cap", "quiet"]));
+                    break;
+            }
+        }
+    }
+
+    private void BindJourney(JourneySymbol journey)
+    {
+        var (file, declaration) = _declarations[journey];
+        var syntax = (JourneyDeclarationSyntax)declaration;
+        var seen = new HashSet<string>(StringComparer.Ordinal);
+        var scope = new Scope(file, AllowPopulation: false) { Context = "journey" };
+        foreach (var property in syntax.Properties)
+        {
+            var key = property switch
+            {
+                TriggerPropertySyntax => "trigger", AudiencePropertySyntax => "audience", ReentryPropertySyntax => "reentry",
+                GoalPropertySyntax => "goal", HoldoutPropertySyntax => "holdout", _ => "",
+            };
+            if (!seen.Add(key)) { Report(RuleErrors.DuplicateProperty, file, property.Span, $"'{key}:' is given twice."); continue; }
+            switch (property)
+            {
+                case TriggerPropertySyntax t:
+                    journey.Trigger = BindTrigger(t.Trigger, scope);
+                    break;
+                case AudiencePropertySyntax a:
+                    journey.Audience = BindCondition(a.Condition, scope, "The audience");
+                    break;
+                case ReentryPropertySyntax r:
+                    if (r.Window is { Ticks: <= 0 }) Report(RuleErrors.BadOption, file, r.Window.Span, "The re-entry window must be longer than zero.");
+                    journey.Reentry = new BoundReentry(r.Always, r.Window?.Ticks);
+                    break;
+                case GoalPropertySyntax g:
+                    if (LookupEvent(g.Event, scope) is { } goalEvent)
+                    {
+                        var where = g.Where is null ? null : BindCondition(g.Where, scope with { Event = goalEvent }, "The goal's where:");
+                        if (g.Window.Ticks <= 0) Report(RuleErrors.BadOption, file, g.Window.Span, "The goal window must be longer than zero.");
+                        journey.Goal = new BoundGoal(goalEvent, where, g.Window.Ticks);
+                    }
+                    break;
+                case HoldoutPropertySyntax h:
+                    if (h.Percent >= 100) Report(RuleErrors.BadOption, file, h.Span, "A holdout of 100% would send nothing; use less than 100%.");
+                    journey.HoldoutPercent = h.Percent;
+                    break;
+            }
+        }
+        if (journey.Trigger is null && !seen.Contains("trigger"))
+            Report(RuleErrors.MissingProperty, file, syntax.Name.Span, $"The journey '{journey.Name}' needs a trigger: (an event, a schedule such as every day at 10:00, or enters segment …).");
+        if (syntax.Steps is null || syntax.Steps.Steps.IsEmpty)
+            Report(UsageWarnings.JourneyWithoutSteps, file, syntax.Name.Span, $"The journey '{journey.Name}' has no steps, so it sends nothing.");
+        else
+            journey.Steps = BindSteps(syntax.Steps, scope, journey);
+    }
+
+    private EventTypeSymbol? LookupEvent(IdentifierSyntax name, Scope scope)
+    {
+        if (name.IsMissing) return null;
+        if (_schema.FindEvent(name.Text) is { } ev)
+        {
+            _references[name] = new EventTypeRef(ev, null);
+            return ev;
+        }
+        Report(NameErrors.UnknownEvent, scope.File, name.Span, $"'{name.Text}' is not an event type; the events are {string.Join(", ", _schema.Events.Select(e => e.Name))}.",
+            NameSuggestions.Closest(name.Text, _schema.Events.Select(e => e.Name)));
+        return null;
+    }
+
+    private BoundTrigger? BindTrigger(TriggerSyntax trigger, Scope scope)
+    {
+        switch (trigger)
+        {
+            case EventTriggerSyntax e:
+                if (LookupEvent(e.Event, scope) is not { } ev) return null;
+                var where = e.Where is null ? null : BindCondition(e.Where, scope with { Event = ev }, "The trigger's where:");
+                return new BoundEventTrigger(ev, where);
+            case CalendarTriggerSyntax c:
+                int? weekday = null;
+                if (c.Period.Text != "day")
+                {
+                    var index = Array.IndexOf(Weekdays, c.Period.Text);
+                    if (index < 0)
+                    {
+                        Report(RuleErrors.BadOption, scope.File, c.Period.Span, $"'every {c.Period.Text}' is not a schedule; write every day, every monday … every sunday, or every 1h.",
+                            NameSuggestions.Closest(c.Period.Text, Weekdays.Append("day")));
+                        return null;
+                    }
+                    weekday = index + 1;
+                }
+                return new BoundCalendarTrigger(weekday, c.AtMinute ?? 0);
+            case IntervalTriggerSyntax i:
+                if (i.Interval.Ticks < TimeSpan.TicksPerMinute)
+                {
+                    Report(RuleErrors.BadOption, scope.File, i.Interval.Span, "A schedule runs at most once a minute; use 1m or longer.");
+                    return null;
+                }
+                return new BoundIntervalTrigger(i.Interval.Ticks);
+            case SegmentTriggerSyntax s:
+                if (s.Segment.IsMissing) return null;
+                if (_values.TryGetValue(s.Segment.Text, out var symbol) && symbol is SegmentSymbol segment)
+                {
+                    _references[s.Segment] = segment;
+                    return new BoundSegmentTrigger(segment, s.Enters);
+                }
+                Report(NameErrors.UnknownSegment, scope.File, s.Segment.Span, $"'{s.Segment.Text}' is not a segment.",
+                    NameSuggestions.Closest(s.Segment.Text, _segments.Select(g => g.Name)));
+                return null;
+        }
+        return null;
+    }
+
+    private ImmutableArray<BoundStep> BindSteps(StepBlockSyntax block, Scope scope, JourneySymbol journey)
+    {
+        var steps = ImmutableArray.CreateBuilder<BoundStep>();
+        var exited = false;
+        foreach (var step in block.Steps)
+        {
+            if (exited)
+            {
+                Report(RuleErrors.UnreachableStep, scope.File, step.Span, "This step comes after `exit`, so it never runs.");
+                exited = false; // one warning per run of dead steps
+                continue;
+            }
+            var location = Loc(scope.File, step);
+            switch (step)
+            {
+                case WaitStepSyntax w:
+                    if (w.Duration.Ticks <= 0) Report(RuleErrors.BadOption, scope.File, w.Duration.Span, "A wait must be longer than zero.");
+                    EventTypeSymbol? until = w.UntilEvent is null ? null : LookupEvent(w.UntilEvent, scope);
+                    var untilWhere = until is not null && w.Where is not null ? BindCondition(w.Where, scope with { Event = until }, "The wait's where:") : null;
+                    steps.Add(new BoundWait(w.Duration.Ticks, until, untilWhere, location));
+                    break;
+                case SendStepSyntax s:
+                    if (s.Channel.IsMissing) break;
+                    if (!_channels.TryGetValue(s.Channel.Text, out var channel))
+                    {
+                        Report(NameErrors.UnknownChannel, scope.File, s.Channel.Span,
+                            $"There is no channel '{s.Channel.Text}'; declare it with `channel {s.Channel.Text} {{ cost: … }}`{(_channels.Count > 0 ? " or use one of " + string.Join(", ", _channels.Keys) : "")}.",
+                            NameSuggestions.Closest(s.Channel.Text, _channels.Keys));
+                        break;
+                    }
+                    _used.Add(channel);
+                    _references[s.Channel] = channel;
+                    if (s.Template.Text.Length == 0) Report(RuleErrors.BadOption, scope.File, s.Template.Span, "The message template name is empty.");
+                    steps.Add(new BoundSend(channel, s.Template.Text, s.Offer?.Text, location));
+                    break;
+                case IfStepSyntax i:
+                    steps.Add(BindIf(i, scope, journey));
+                    break;
+                case SplitStepSyntax s:
+                    var total = s.Branches.Sum(b => b.Percent);
+                    if (s.Branches.Length < 2)
+                        Report(RuleErrors.SplitShares, scope.File, s.Span, "A split needs at least two branches.");
+                    else if (total != 100)
+                        Report(RuleErrors.SplitShares, scope.File, s.Span, $"The shares of this split add up to {total}%, not 100%.");
+                    if (s.WinnerAfter is { Ticks: <= 0 }) Report(RuleErrors.BadOption, scope.File, s.WinnerAfter.Span, "The winner period must be longer than zero.");
+                    if (s.WinnerAfter is not null && journey.Goal is null && !_declarations[journey].Syntax.Equals(null))
+                    {
+                        var hasGoal = ((JourneyDeclarationSyntax)_declarations[journey].Syntax).Properties.OfType<GoalPropertySyntax>().Any();
+                        if (!hasGoal) Report(RuleErrors.MissingProperty, scope.File, s.WinnerAfter.Span, "A split picks its winner by goal rate, so the journey needs a goal:.");
+                    }
+                    var splitName = s.Name?.Text ?? $"split@{location.Start.Line}";
+                    steps.Add(new BoundSplit(splitName, s.WinnerAfter?.Ticks,
+                        [.. s.Branches.Select(b => new BoundSplitBranch(b.Percent, BindSteps(b.Body, scope, journey)))], location));
+                    break;
+                case ExitStepSyntax:
+                    steps.Add(new BoundExit(location));
+                    exited = true;
+                    break;
+            }
+        }
+        return steps.ToImmutable();
+    }
+
+    private BoundIf BindIf(IfStepSyntax syntax, Scope scope, JourneySymbol journey)
+    {
+        var condition = BindCondition(syntax.Condition, scope, "An if condition");
+        var then = BindSteps(syntax.Then, scope, journey);
+        ImmutableArray<BoundStep> @else = syntax.ElseIf is not null ? [BindIf(syntax.ElseIf, scope, journey)]
+            : syntax.Else is not null ? BindSteps(syntax.Else, scope, journey) : [];
+        if (syntax.Then.Steps.IsEmpty) Report(RuleErrors.EmptyBlock, scope.File, syntax.Then.Span, "Nothing happens when this condition holds.");
+        return new BoundIf(condition, then, @else, Loc(scope.File, syntax));
+    }
+
+    // ------------------------------------------------------------------ tests
+
+    private void BindTest(TestSymbol test)
+    {
+        var (file, declaration) = _declarations[test];
+        var syntax = (TestDeclarationSyntax)declaration;
+        var statements = ImmutableArray.CreateBuilder<BoundTestStatement>();
+        var profiles = 0;
+        var sawAsOf = false;
+        var scope = new Scope(file, AllowPopulation: true) { Context = "test" };
+        foreach (var statement in syntax.Statements)
+        {
+            var location = Loc(file, statement);
+            switch (statement)
+            {
+                case GivenStatementSyntax given:
+                    if (BindGiven(given, file) is { } bound)
+                    {
+                        statements.Add(bound);
+                        if (bound.Event is null) profiles++;
+                    }
+                    break;
+                case AsOfStatementSyntax asOf:
+                    if (sawAsOf) Report(RuleErrors.TestRule, file, asOf.Span, "A test has one `as of` instant.");
+                    sawAsOf = true;
+                    var instant = asOf.Instant.Value switch
+                    {
+                        DateTime dt => (DateTime?)dt,
+                        DateOnly d => d.ToDateTime(TimeOnly.MinValue, DateTimeKind.Utc),
+                        _ => null,
+                    };
+                    if (instant is { } i) statements.Add(new BoundAsOf(i, location));
+                    break;
+                case ExpectStatementSyntax expect:
+                    if (profiles == 0)
+                    {
+                        Report(RuleErrors.TestRule, file, expect.Span, "An expectation is about a user: put a `given profile { … }` above it.");
+                        break;
+                    }
+                    var condition = BindCondition(expect.Condition, scope, "An expectation");
+                    statements.Add(new BoundExpect(condition, file.ToString(expect.Condition.Span), profiles - 1, location));
+                    break;
+            }
+        }
+        if (!syntax.Statements.OfType<ExpectStatementSyntax>().Any())
+            Report(RuleErrors.TestRule, file, syntax.Name.Span, "This test expects nothing; add `expect <condition>`.");
+        test.Statements = statements.ToImmutable();
+    }
+
+    private BoundGiven? BindGiven(GivenStatementSyntax given, SourceText file)
+    {
+        if (given.Kind.IsMissing) return null;
+        IReadOnlyList<FieldSymbol> fields;
+        EventTypeSymbol? ev = null;
+        if (given.Kind.Text == "profile") fields = _schema.ProfileFields;
+        else if (_schema.FindEvent(given.Kind.Text) is { } e) { ev = e; fields = e.Fields; }
+        else
+        {
+            Report(NameErrors.UnknownEvent, file, given.Kind.Span, $"`given` takes profile or an event type; '{given.Kind.Text}' is neither.",
+                NameSuggestions.Closest(given.Kind.Text, _schema.Events.Select(x => x.Name).Append("profile")));
+            return null;
+        }
+        var values = new object?[fields.Count];
+        var set = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var field in given.Fields)
+        {
+            var index = -1;
+            for (var i = 0; i < fields.Count; i++) if (fields[i].Name == field.Name.Text) index = i;
+            if (index < 0)
+            {
+                Report(NameErrors.UnknownField, file, field.Name.Span, $"'{given.Kind.Text}' has no field '{field.Name.Text}'.", NameSuggestions.Closest(field.Name.Text, fields.Select(f => f.Name)));
+                continue;
+            }
+            if (!set.Add(field.Name.Text)) { Report(RuleErrors.DuplicateProperty, file, field.Span, $"'{field.Name.Text}' is given twice."); continue; }
+            values[index] = ConstantValue(field.Value, fields[index].Type, file);
+        }
+        var required = ev is null ? new[] { _schema.KeyField } : ["user_id", "ts"];
+        foreach (var name in required.Where(r => !set.Contains(r)))
+            Report(RuleErrors.TestRule, file, given.Kind.Span, $"`given {given.Kind.Text}` needs {name}.");
+        return new BoundGiven(ev, [.. values], Loc(file, given));
+    }
+
+    /// <summary>A test value must be a literal of the field's type (ints are accepted for decimals, dates for datetimes).</summary>
+    private object? ConstantValue(ExpressionSyntax syntax, DslType type, SourceText file)
+    {
+        var literal = syntax as LiteralExpressionSyntax;
+        object? value = (literal?.Value, type.Kind) switch
+        {
+            (null, _) when literal is { Kind: LiteralKind.Null } => null,
+            (long l, TypeKind.Decimal) => (decimal)l,
+            (long l, TypeKind.Int) => l,
+            (decimal d, TypeKind.Decimal) => d,
+            (string s, TypeKind.String) => s,
+            (bool b, TypeKind.Bool) => b,
+            (DateOnly d, TypeKind.Date) => d,
+            (DateOnly d, TypeKind.DateTime) => d.ToDateTime(TimeOnly.MinValue, DateTimeKind.Utc),
+            (DateTime t, TypeKind.DateTime) => t,
+            (long ticks, TypeKind.Duration) when literal!.Kind == LiteralKind.Duration => ticks,
+            _ => Invalid(),
+        };
+        return value;
+
+        object? Invalid()
+        {
+            if (type.Kind != TypeKind.Error && literal?.Kind != LiteralKind.Null)
+                Report(TypeErrors.Mismatch, file, syntax.Span, $"This field is {Describe(type)}; write a value of that kind here.");
+            return null;
+        }
+    }
+}

@@ -1,0 +1,469 @@
+using System.Collections.Immutable;
+using MarketingDsl.Core.Checking;
+using MarketingDsl.Core.Semantics;
+using MarketingDsl.Core.Syntax;
+using MarketingDsl.Core.Text;
+
+namespace MarketingDsl.Core.Binding;
+
+/// <summary>
+/// What an expression may see. At the top level: tags, segments, profile fields, and events
+/// inside aggregates. Inside `where:` (Event set): only that event's fields.
+/// </summary>
+internal sealed record Scope(SourceText File, ComputedSymbol? Owner = null, EventTypeSymbol? Event = null, bool AllowNext = false, bool AllowPopulation = true, bool InAggregate = false)
+{
+    public HashSet<ComputedSymbol> Dependencies { get; init; } = [];
+    public bool SawNextWindow { get; set; }
+    /// <summary>Set for journey audiences and conditions: tags are fine, population functions not.</summary>
+    public string? Context { get; init; }
+}
+
+internal sealed partial class Binder
+{
+    private BoundExpression BindCondition(ExpressionSyntax syntax, Scope scope, string what)
+    {
+        var bound = BindExpression(syntax, scope);
+        if (bound.Type.Kind is TypeKind.Bool or TypeKind.Error) return bound;
+        if (bound.Type.Kind == TypeKind.Null) return new BoundLiteral(null, DslType.Bool) { Syntax = syntax };
+        Report(TypeErrors.NotBool, scope.File, syntax.Span, $"{what} must be a yes/no condition, but this is {Describe(bound.Type)}.");
+        return new BoundErrorExpression { Syntax = syntax };
+    }
+
+    private BoundExpression BindExpression(ExpressionSyntax syntax, Scope scope)
+    {
+        var bound = syntax switch
+        {
+            LiteralExpressionSyntax l => BindLiteral(l),
+            NameExpressionSyntax n => BindName(n, scope),
+            MemberAccessExpressionSyntax m => BindMemberAccess(m, scope),
+            CallExpressionSyntax c => BindCall(c, scope),
+            UnaryExpressionSyntax u => BindUnary(u, scope),
+            BinaryExpressionSyntax b => BindBinary(b, scope),
+            InExpressionSyntax i => BindIn(i, scope),
+            BetweenExpressionSyntax b => BindBetween(b, scope),
+            IsNullExpressionSyntax n => new BoundIsNull(BindExpression(n.Operand, scope), n.Negated),
+            ParenthesizedExpressionSyntax p => BindExpression(p.Inner, scope),
+            ListExpressionSyntax l => BindList(l, scope),
+            CaseExpressionSyntax c => BindCase(c, scope),
+            NextWindowExpressionSyntax n => ReportNextOutsideWindow(n, scope),
+            _ => new BoundErrorExpression(),
+        };
+        return bound.Syntax is null ? bound with { Syntax = syntax } : bound;
+    }
+
+    private BoundExpression ReportNextOutsideWindow(NextWindowExpressionSyntax syntax, Scope scope)
+    {
+        Report(TypeErrors.NextOutsideModel, scope.File, syntax.Span, "`next …` is a window and only goes in `within:` of an aggregate in a model's `predict:`.");
+        return new BoundErrorExpression();
+    }
+
+    private static BoundExpression BindLiteral(LiteralExpressionSyntax l) => l.Kind switch
+    {
+        LiteralKind.Int => new BoundLiteral(l.Value, DslType.Int),
+        LiteralKind.Decimal => new BoundLiteral(l.Value, DslType.Decimal),
+        LiteralKind.String => new BoundLiteral(l.Value, DslType.String),
+        LiteralKind.Bool => new BoundLiteral(l.Value, DslType.Bool),
+        LiteralKind.Date => l.Value is null ? new BoundErrorExpression() : new BoundLiteral(l.Value, DslType.Date),
+        LiteralKind.DateTime => l.Value is null ? new BoundErrorExpression() : new BoundLiteral(l.Value, DslType.DateTime),
+        LiteralKind.Duration => new BoundLiteral(l.Value, DslType.Duration),
+        _ => new BoundLiteral(null, DslType.Null),
+    };
+
+    private BoundExpression BindName(NameExpressionSyntax syntax, Scope scope)
+    {
+        var name = syntax.Name.Text;
+        if (scope.Event is { } ev)
+        {
+            if (ev.Find(name) is { } field) return new BoundEventField(ev, field, ev.OrdinalOf(name));
+            var reason = _values.ContainsKey(name)
+                ? $"'{name}' is not a field of the event '{ev.Name}'; inside where: only the event's own fields ({FieldList(ev)}) can be used."
+                : $"The event '{ev.Name}' has no field '{name}'; its fields are {FieldList(ev)}.";
+            Report(_values.ContainsKey(name) ? NameErrors.OutsideEventScope : NameErrors.UnknownField, scope.File, syntax.Span, reason,
+                NameSuggestions.Closest(name, ev.Fields.Select(f => f.Name)));
+            return new BoundErrorExpression();
+        }
+        if (_values.TryGetValue(name, out var symbol))
+        {
+            _references[syntax.Name] = symbol;
+            switch (symbol)
+            {
+                case ProfileFieldSymbol p:
+                    return new BoundProfileField(p.Field, _schema.ProfileOrdinalOf(p.Field.Name));
+                case ComputedSymbol c:
+                    return Reference(c, syntax, scope);
+                case ModelSymbol m:
+                    Report(NameErrors.ModelNotValue, scope.File, syntax.Span,
+                        m.IsClusters ? $"'{name}' is a clustering; use '{name}.cluster'." : $"'{name}' is a model; use '{name}.probability' or '{name}.predicted'.");
+                    _used.Add(m);
+                    return new BoundErrorExpression();
+            }
+        }
+        if (_schema.FindEvent(name) is not null)
+        {
+            Report(NameErrors.EventNotValue, scope.File, syntax.Span, $"'{name}' is an event type, not a value; use it inside an aggregate such as count({name}) or exists({name}, within: 30d).");
+            return new BoundErrorExpression();
+        }
+        if (name == "descending" || name == "ascending")
+        {
+            Report(TypeErrors.ArgumentType, scope.File, syntax.Span, $"'{name}' only goes as the third argument of quantile_score.");
+            return new BoundErrorExpression();
+        }
+        // After a syntax error, recovery often reads the next declaration's keyword (`tag`, `segment` …)
+        // as a name; the syntax error already says what is wrong.
+        if (DeclarationKeywords.Contains(name) && _filesWithSyntaxErrors.Contains(scope.File)) return new BoundErrorExpression();
+        var candidates = _values.Keys.Concat(_schema.Events.Select(e => e.Name));
+        Report(NameErrors.UnknownName, scope.File, syntax.Span, $"Unknown name '{name}': it is not a tag, segment or profile field.", NameSuggestions.Closest(name, candidates));
+        return new BoundErrorExpression();
+    }
+
+    private BoundExpression Reference(ComputedSymbol target, NameExpressionSyntax syntax, Scope scope)
+    {
+        if (_state.TryGetValue(target, out var state) && state == BindState.InProgress)
+        {
+            var path = target == scope.Owner ? $"'{target.Name}' refers to itself" : $"'{scope.Owner?.Name}' and '{target.Name}' refer to each other";
+            Report(NameErrors.Cycle, scope.File, syntax.Span, $"{path}; a tag cannot depend on its own value.");
+            return new BoundErrorExpression();
+        }
+        BindComputed(target);
+        scope.Dependencies.Add(target);
+        if (target.Type.IsError) return new BoundErrorExpression();
+        return new BoundSymbolReference(target);
+    }
+
+    private static string FieldList(EventTypeSymbol ev) => string.Join(", ", ev.Fields.Select(f => f.Name));
+
+    private BoundExpression BindMemberAccess(MemberAccessExpressionSyntax syntax, Scope scope)
+    {
+        if (syntax.Target is NameExpressionSyntax target && scope.Event is null && _values.TryGetValue(target.Name.Text, out var symbol) && symbol is ModelSymbol model)
+        {
+            _references[target.Name] = model;
+            _used.Add(model);
+            var member = syntax.Member.Text;
+            (ModelOutput Output, DslType Type)? output = (model.IsClusters, member) switch
+            {
+                (false, "probability") => (ModelOutput.Probability, DslType.Decimal),
+                (false, "predicted") => (ModelOutput.Predicted, DslType.Bool),
+                (true, "cluster") => (ModelOutput.Cluster, DslType.Int),
+                _ => null,
+            };
+            if (output is null)
+            {
+                string[] members = model.IsClusters ? ["cluster"] : ["probability", "predicted"];
+                Report(NameErrors.UnknownMember, scope.File, syntax.Member.Span, $"'{model.Name}' has no output '{member}'; it has {string.Join(" and ", members)}.", NameSuggestions.Closest(member, members));
+                return new BoundErrorExpression();
+            }
+            if (scope.Owner is null && scope.Context is not null)
+            {
+                // journeys and tests may read model outputs through a tag; directly is fine too
+            }
+            return new BoundModelOutput(model, output.Value.Output, output.Value.Type);
+        }
+        if (syntax.Target is NameExpressionSyntax evName && scope.Event is { } ev && evName.Name.Text == ev.Name)
+        {
+            // `order.amount` inside `where:` of an order aggregate is the same as `amount`.
+            return BindName(new NameExpressionSyntax(syntax.Member), scope);
+        }
+        if (syntax.Target is NameExpressionSyntax eventTarget && _schema.FindEvent(eventTarget.Name.Text) is { } eventType)
+        {
+            var field = eventType.Find(syntax.Member.Text);
+            if (field is null)
+                Report(NameErrors.UnknownField, scope.File, syntax.Member.Span, $"The event '{eventType.Name}' has no field '{syntax.Member.Text}'; its fields are {FieldList(eventType)}.",
+                    NameSuggestions.Closest(syntax.Member.Text, eventType.Fields.Select(f => f.Name)));
+            else
+                Report(TypeErrors.AggregateTarget, scope.File, syntax.Span, $"'{syntax.Target.Span.Length switch { _ => eventType.Name }}.{field.Name}' is one value per event; wrap it in an aggregate such as last({eventType.Name}.{field.Name}) or sum({eventType.Name}.{field.Name}, within: 30d).");
+            return new BoundErrorExpression();
+        }
+        var bound = BindExpression(syntax.Target, scope);
+        if (!bound.Type.IsError)
+            Report(NameErrors.UnknownMember, scope.File, syntax.Member.Span, $"{Describe(bound.Type)} has no part '{syntax.Member.Text}'; '.' follows an event name (order.amount) or a model (churn_risk.probability).");
+        return new BoundErrorExpression();
+    }
+
+    private BoundExpression BindUnary(UnaryExpressionSyntax syntax, Scope scope)
+    {
+        var operand = BindExpression(syntax.Operand, scope);
+        if (operand.Type.IsError) return new BoundErrorExpression();
+        if (syntax.Operator == UnaryOperator.Not)
+        {
+            if (operand.Type.Kind is TypeKind.Bool or TypeKind.Null) return new BoundUnary(BoundUnaryOperator.Not, operand, DslType.Bool);
+            Report(TypeErrors.NotBool, scope.File, syntax.Operand.Span, $"`not` needs a yes/no condition, but this is {Describe(operand.Type)}.");
+            return new BoundErrorExpression();
+        }
+        if (operand.Type.IsNumeric || operand.Type.Kind is TypeKind.Duration) return new BoundUnary(BoundUnaryOperator.Negate, operand, operand.Type.NonNullable);
+        if (operand.Type.Kind == TypeKind.Null) return operand;
+        Report(TypeErrors.NotNumeric, scope.File, syntax.Operand.Span, $"`-` needs a number, but this is {Describe(operand.Type)}.");
+        return new BoundErrorExpression();
+    }
+
+    private BoundExpression BindBinary(BinaryExpressionSyntax syntax, Scope scope)
+    {
+        var left = BindExpression(syntax.Left, scope);
+        var right = BindExpression(syntax.Right, scope);
+        if (left.Type.IsError || right.Type.IsError) return new BoundErrorExpression();
+        switch (syntax.Operator)
+        {
+            case BinaryOperator.And or BinaryOperator.Or:
+                var ok = true;
+                foreach (var (side, sideSyntax) in new[] { (left, syntax.Left), (right, syntax.Right) })
+                {
+                    if (side.Type.Kind is TypeKind.Bool or TypeKind.Null) continue;
+                    Report(TypeErrors.NotBool, scope.File, sideSyntax.Span, $"`{(syntax.Operator == BinaryOperator.And ? "and" : "or")}` joins yes/no conditions, but this is {Describe(side.Type)}.");
+                    ok = false;
+                }
+                return ok ? new BoundBinary(syntax.Operator == BinaryOperator.And ? BoundBinaryOperator.And : BoundBinaryOperator.Or, AsBool(left), AsBool(right), DslType.Bool) : new BoundErrorExpression();
+
+            case BinaryOperator.Equal or BinaryOperator.NotEqual or BinaryOperator.Less or BinaryOperator.LessOrEqual or BinaryOperator.Greater or BinaryOperator.GreaterOrEqual:
+                return BindComparison(syntax, left, right, scope);
+
+            case BinaryOperator.Coalesce:
+                if (Unify(left.Type, right.Type) is not { } common)
+                {
+                    Report(TypeErrors.Mismatch, scope.File, syntax.Span, $"`??` replaces an empty value by another of the same kind, but {Quote(scope, syntax.Left)} is {Describe(left.Type)} and {Quote(scope, syntax.Right)} is {Describe(right.Type)}.");
+                    return new BoundErrorExpression();
+                }
+                return new BoundBinary(BoundBinaryOperator.Coalesce, Convert(left, common), Convert(right, common), common.WithNullable(right.Type.IsNullable));
+
+            default:
+                return BindArithmetic(syntax, left, right, scope);
+        }
+    }
+
+    private static BoundExpression AsBool(BoundExpression e) => e.Type.Kind == TypeKind.Null ? new BoundLiteral(null, DslType.Bool) { Syntax = e.Syntax } : e;
+
+    private BoundExpression BindArithmetic(BinaryExpressionSyntax syntax, BoundExpression left, BoundExpression right, Scope scope)
+    {
+        var op = syntax.Operator switch
+        {
+            BinaryOperator.Add => BoundBinaryOperator.Add,
+            BinaryOperator.Subtract => BoundBinaryOperator.Subtract,
+            BinaryOperator.Multiply => BoundBinaryOperator.Multiply,
+            _ => BoundBinaryOperator.Divide,
+        };
+        var symbol = syntax.Operator switch { BinaryOperator.Add => "+", BinaryOperator.Subtract => "-", BinaryOperator.Multiply => "*", _ => "/" };
+        var (l, r) = (left.Type.Kind, right.Type.Kind);
+        if (l == TypeKind.Null || r == TypeKind.Null)
+        {
+            var other = l == TypeKind.Null ? right.Type : left.Type;
+            var resultType = other.Kind == TypeKind.Int && op == BoundBinaryOperator.Divide ? DslType.Decimal : other.Kind == TypeKind.Null ? DslType.Null : other.NonNullable;
+            return new BoundLiteral(null, resultType);
+        }
+        if (left.Type.IsNumeric && right.Type.IsNumeric)
+        {
+            // int op int stays int, except `/`, which is exact decimal division (conformance rule 3).
+            var type = l == TypeKind.Int && r == TypeKind.Int && op != BoundBinaryOperator.Divide ? DslType.Int : DslType.Decimal;
+            return new BoundBinary(op, Convert(left, type), Convert(right, type), type);
+        }
+        // Calendar arithmetic: datetime ± duration, datetime − datetime, duration ± duration, duration × number.
+        switch (op, l, r)
+        {
+            case (BoundBinaryOperator.Add or BoundBinaryOperator.Subtract, TypeKind.DateTime, TypeKind.Duration):
+                return new BoundBinary(op, left, right, DslType.DateTime);
+            case (BoundBinaryOperator.Add, TypeKind.Duration, TypeKind.DateTime):
+                return new BoundBinary(op, right, left, DslType.DateTime);
+            case (BoundBinaryOperator.Subtract, TypeKind.DateTime, TypeKind.DateTime):
+                return new BoundBinary(op, left, right, DslType.Duration);
+            case (BoundBinaryOperator.Add or BoundBinaryOperator.Subtract, TypeKind.Duration, TypeKind.Duration):
+                return new BoundBinary(op, left, right, DslType.Duration);
+        }
+        var hint = l == TypeKind.String || r == TypeKind.String ? " Text cannot be calculated with." : "";
+        Report(TypeErrors.NotNumeric, scope.File, syntax.Span,
+            $"Cannot calculate {Quote(scope, syntax.Left)} {symbol} {Quote(scope, syntax.Right)}: {Describe(left.Type)} {symbol} {Describe(right.Type)}.{hint}");
+        return new BoundErrorExpression();
+    }
+
+    private BoundExpression BindComparison(BinaryExpressionSyntax syntax, BoundExpression left, BoundExpression right, Scope scope)
+    {
+        var op = syntax.Operator switch
+        {
+            BinaryOperator.Equal => BoundBinaryOperator.Equal,
+            BinaryOperator.NotEqual => BoundBinaryOperator.NotEqual,
+            BinaryOperator.Less => BoundBinaryOperator.Less,
+            BinaryOperator.LessOrEqual => BoundBinaryOperator.LessOrEqual,
+            BinaryOperator.Greater => BoundBinaryOperator.Greater,
+            _ => BoundBinaryOperator.GreaterOrEqual,
+        };
+        if (left.Type.Kind == TypeKind.Null || right.Type.Kind == TypeKind.Null)
+        {
+            var null_ = left.Type.Kind == TypeKind.Null ? syntax.Left : syntax.Right;
+            var other = left.Type.Kind == TypeKind.Null ? syntax.Right : syntax.Left;
+            Report(TypeErrors.NullLiteralUse, scope.File, syntax.Span,
+                $"A comparison with null is never true; write `{scope.File.ToString(other.Span)} is {(op == BoundBinaryOperator.NotEqual ? "not " : "")}null`.");
+            return new BoundErrorExpression();
+        }
+        if (Unify(left.Type, right.Type) is not { } common || common.IsList)
+        {
+            Report(TypeErrors.Mismatch, scope.File, syntax.Span,
+                $"Cannot compare {Quote(scope, syntax.Left)} ({Describe(left.Type)}) with {Quote(scope, syntax.Right)} ({Describe(right.Type)}); both sides must be of the same kind.");
+            return new BoundErrorExpression();
+        }
+        if (op is not (BoundBinaryOperator.Equal or BoundBinaryOperator.NotEqual) && common.Kind == TypeKind.Bool)
+        {
+            Report(TypeErrors.NotComparable, scope.File, syntax.Span, "Yes/no values can only be compared with == or !=.");
+            return new BoundErrorExpression();
+        }
+        return new BoundBinary(op, Convert(left, common), Convert(right, common), DslType.Bool);
+    }
+
+    private BoundExpression BindIn(InExpressionSyntax syntax, Scope scope)
+    {
+        var value = BindExpression(syntax.Value, scope);
+        var list = BindExpression(syntax.Collection, scope);
+        if (value.Type.IsError || list.Type.IsError) return new BoundErrorExpression();
+        if (!list.Type.IsList)
+        {
+            Report(TypeErrors.NotList, scope.File, syntax.Collection.Span, $"`in` needs a list such as [\"a\", \"b\"] or a list tag, but this is {Describe(list.Type)}.");
+            return new BoundErrorExpression();
+        }
+        var element = list.Type.Element ?? DslType.Null;
+        if (value.Type.Kind == TypeKind.Null) return new BoundLiteral(false, DslType.Bool);
+        if (element.Kind == TypeKind.Null) return new BoundIn(value, list, syntax.Negated);
+        if (Unify(value.Type, element) is not { } common)
+        {
+            Report(TypeErrors.Mismatch, scope.File, syntax.Span, $"{Quote(scope, syntax.Value)} is {Describe(value.Type)} but the list holds {Describe(element)}.");
+            return new BoundErrorExpression();
+        }
+        return new BoundIn(Convert(value, common), ConvertList(list, common), syntax.Negated);
+    }
+
+    private BoundExpression BindBetween(BetweenExpressionSyntax syntax, Scope scope)
+    {
+        var value = BindExpression(syntax.Value, scope);
+        var low = BindExpression(syntax.Low, scope);
+        var high = BindExpression(syntax.High, scope);
+        if (value.Type.IsError || low.Type.IsError || high.Type.IsError) return new BoundErrorExpression();
+        var common = Unify(value.Type, low.Type) is { } a ? Unify(a, high.Type) : null;
+        if (common is null || common.IsList || common.Kind == TypeKind.Bool)
+        {
+            Report(TypeErrors.Mismatch, scope.File, syntax.Span,
+                $"`between` needs three values of one orderable kind; here they are {Describe(value.Type)}, {Describe(low.Type)} and {Describe(high.Type)}.");
+            return new BoundErrorExpression();
+        }
+        return new BoundBetween(Convert(value, common), Convert(low, common), Convert(high, common), syntax.Negated);
+    }
+
+    private BoundExpression BindList(ListExpressionSyntax syntax, Scope scope)
+    {
+        var items = syntax.Items.Select(i => BindExpression(i, scope)).ToList();
+        if (items.Any(i => i.Type.IsError)) return new BoundErrorExpression();
+        var element = DslType.Null;
+        foreach (var (item, itemSyntax) in items.Zip(syntax.Items))
+        {
+            if (item.Type.IsList)
+            {
+                Report(TypeErrors.Mismatch, scope.File, itemSyntax.Span, "A list cannot hold another list.");
+                return new BoundErrorExpression();
+            }
+            if (Unify(element, item.Type) is not { } u)
+            {
+                Report(TypeErrors.Mismatch, scope.File, itemSyntax.Span, $"All items of a list must be of one kind; this one is {Describe(item.Type)}, the ones before are {Describe(element)}.");
+                return new BoundErrorExpression();
+            }
+            element = u;
+        }
+        return new BoundList([.. items.Select(i => Convert(i, element))], DslType.ListOf(element.NonNullable));
+    }
+
+    private BoundExpression BindCase(CaseExpressionSyntax syntax, Scope scope)
+    {
+        var whens = new List<(BoundExpression, BoundExpression)>();
+        var resultType = DslType.Null;
+        var failed = false;
+        foreach (var when in syntax.Whens)
+        {
+            var condition = BindCondition(when.Condition, scope, "A `when` of case");
+            var result = BindExpression(when.Result, scope);
+            if (condition.Type.IsError || result.Type.IsError) { failed = true; continue; }
+            if (Unify(resultType, result.Type) is not { } u)
+            {
+                Report(TypeErrors.Mismatch, scope.File, when.Result.Span, $"Every branch of a case must give the same kind of value; this is {Describe(result.Type)}, the branches before give {Describe(resultType)}.");
+                failed = true;
+                continue;
+            }
+            resultType = u;
+            whens.Add((condition, result));
+        }
+        BoundExpression? @else = null;
+        if (syntax.Else is not null)
+        {
+            @else = BindExpression(syntax.Else, scope);
+            if (@else.Type.IsError) failed = true;
+            else if (Unify(resultType, @else.Type) is not { } u)
+            {
+                Report(TypeErrors.Mismatch, scope.File, syntax.Else.Span, $"The else of a case must give the same kind of value as its branches ({Describe(resultType)}), but this is {Describe(@else.Type)}.");
+                failed = true;
+            }
+            else resultType = u;
+        }
+        if (failed) return new BoundErrorExpression();
+        var type = resultType.NonNullable;
+        return new BoundCase([.. whens.Select(w => (w.Item1, Convert(w.Item2, type)))], @else is null ? null : Convert(@else, type), type);
+    }
+
+    // ------------------------------------------------------------------ types
+
+    /// <summary>The type both values fit in: int and decimal meet in decimal, null fits anything.</summary>
+    internal static DslType? Unify(DslType a, DslType b)
+    {
+        if (a.Kind == TypeKind.Error || b.Kind == TypeKind.Error) return DslType.Error;
+        if (a.Kind == TypeKind.Null) return b;
+        if (b.Kind == TypeKind.Null) return a;
+        var nullable = a.IsNullable || b.IsNullable;
+        if (a.SameAs(b)) return a.WithNullable(nullable);
+        if (a.IsNumeric && b.IsNumeric) return DslType.Decimal.WithNullable(nullable);
+        if (a.IsList && b.IsList && Unify(a.Element!, b.Element!) is { } e && !e.IsList) return DslType.ListOf(e);
+        return null;
+    }
+
+    private static BoundExpression Convert(BoundExpression e, DslType target)
+    {
+        if (e.Type.Kind == TypeKind.Int && target.Kind == TypeKind.Decimal)
+        {
+            if (e is BoundLiteral { Value: long l }) return new BoundLiteral((decimal)l, DslType.Decimal) { Syntax = e.Syntax };
+            return new BoundConversion(e, DslType.Decimal) { Syntax = e.Syntax };
+        }
+        if (e.Type.Kind == TypeKind.Null && target.Kind is not (TypeKind.Null or TypeKind.Error))
+            return new BoundLiteral(null, target.NonNullable) { Syntax = e.Syntax };
+        if (e is BoundList list && target.IsList) return ConvertList(list, target.Element!);
+        return e;
+    }
+
+    private static BoundExpression ConvertList(BoundExpression list, DslType element)
+    {
+        if (list is BoundList l && l.Type.Element is { } current && !current.SameAs(element))
+            return new BoundList([.. l.Items.Select(i => Convert(i, element))], DslType.ListOf(element.NonNullable)) { Syntax = l.Syntax };
+        return list;
+    }
+
+    /// <summary>A type as a marketer reads it: "a number (decimal)".</summary>
+    internal static string Describe(DslType type) => type.Kind switch
+    {
+        TypeKind.Int => "a whole number (int)",
+        TypeKind.Decimal => "a number (decimal)",
+        TypeKind.String => "a text (string)",
+        TypeKind.Bool => "a yes/no value (bool)",
+        TypeKind.Date => "a date",
+        TypeKind.DateTime => "a date and time (datetime)",
+        TypeKind.Duration => "a duration",
+        TypeKind.Null => "empty (null)",
+        TypeKind.List => $"a list of {Plural(type.Element ?? DslType.Null)}",
+        _ => "unknown",
+    };
+
+    private static string Plural(DslType type) => type.Kind switch
+    {
+        TypeKind.Int => "whole numbers",
+        TypeKind.Decimal => "numbers",
+        TypeKind.String => "texts",
+        TypeKind.Bool => "yes/no values",
+        TypeKind.Date => "dates",
+        TypeKind.DateTime => "dates and times",
+        TypeKind.Duration => "durations",
+        _ => "values",
+    };
+
+    private static string Quote(Scope scope, ExpressionSyntax syntax)
+    {
+        var text = scope.File.ToString(syntax.Span).ReplaceLineEndings(" ");
+        return text.Length > 40 ? $"'{text[..37]}...'" : $"'{text}'";
+    }
+}

@@ -1,0 +1,65 @@
+using System.Collections.Immutable;
+using System.Security.Cryptography;
+using System.Text;
+using MarketingDsl.Core.Binding;
+using MarketingDsl.Core.Diagnostics;
+using MarketingDsl.Core.Semantics;
+using MarketingDsl.Core.Syntax;
+
+namespace MarketingDsl.Core;
+
+/// <summary>
+/// The front door: parse every file, then bind and check the workspace as a whole. The CLI,
+/// the web editor, the engine, the tests and the benchmarks all compile through here.
+/// Stages, in order: (1) parse each file to a syntax tree (files are independent, so in
+/// parallel); (2) bind: schema, then every name, then bodies (checking types and rules as it
+/// goes); (3) sort diagnostics. A compilation never throws on user input.
+/// </summary>
+public sealed class Compilation
+{
+    private Compilation(Workspace workspace, ImmutableArray<SyntaxTree> trees, SemanticModel model, ImmutableArray<Diagnostic> diagnostics)
+    {
+        Workspace = workspace;
+        SyntaxTrees = trees;
+        Model = model;
+        Diagnostics = diagnostics;
+        ContentHash = Hash(workspace);
+    }
+
+    public Workspace Workspace { get; }
+    public ImmutableArray<SyntaxTree> SyntaxTrees { get; }
+    public SemanticModel Model { get; }
+    public ImmutableArray<Diagnostic> Diagnostics { get; }
+    public bool HasErrors => Diagnostics.Any(d => d.IsError);
+
+    /// <summary>SHA-256 over paths and texts: the cache key of compiled plans.</summary>
+    public string ContentHash { get; }
+
+    public static Compilation Create(Workspace workspace)
+    {
+        var trees = new SyntaxTree[workspace.Files.Count];
+        if (trees.Length > 1 && workspace.Files.Sum(f => (long)f.Text.Length) > 256 * 1024)
+            Parallel.For(0, trees.Length, i => trees[i] = SyntaxTree.Parse(workspace.Files[i]));
+        else
+            for (var i = 0; i < trees.Length; i++) trees[i] = SyntaxTree.Parse(workspace.Files[i]);
+
+        var (model, bindDiagnostics) = new Binder(trees).Bind();
+        var diagnostics = DiagnosticOrder.Sort(trees.SelectMany(t => t.Diagnostics).Concat(bindDiagnostics)).ToImmutableArray();
+        return new Compilation(workspace, [.. trees], model, diagnostics);
+    }
+
+    public static Compilation Create(params (string Path, string Text)[] files) => Create(Workspace.FromFiles(files));
+
+    private static string Hash(Workspace workspace)
+    {
+        using var sha = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
+        foreach (var file in workspace.Files)
+        {
+            sha.AppendData(Encoding.UTF8.GetBytes(file.Path));
+            sha.AppendData([0]);
+            sha.AppendData(Encoding.UTF8.GetBytes(file.Text));
+            sha.AppendData([0]);
+        }
+        return Convert.ToHexString(sha.GetHashAndReset()).ToLowerInvariant();
+    }
+}

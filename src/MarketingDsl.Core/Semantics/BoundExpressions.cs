@@ -1,0 +1,82 @@
+using System.Collections.Immutable;
+using MarketingDsl.Core.Syntax;
+
+namespace MarketingDsl.Core.Semantics;
+
+/// <summary>
+/// A checked expression: every node knows its type, names are resolved to symbols, implicit
+/// conversions are explicit nodes. This is what the engine lowers to expression trees and what
+/// the reference interpreter walks.
+/// </summary>
+public abstract record BoundExpression(DslType Type)
+{
+    public ExpressionSyntax? Syntax { get; init; }
+}
+
+/// <summary>Stands where binding failed; a diagnostic was reported.</summary>
+public sealed record BoundErrorExpression() : BoundExpression(DslType.Error);
+
+/// <summary>A constant: null, bool, long, decimal, string, DateOnly, DateTime (UTC), long ticks (duration), or an ImmutableArray&lt;object?&gt; (list).</summary>
+public sealed record BoundLiteral(object? Value, DslType Type) : BoundExpression(Type);
+
+public sealed record BoundProfileField(FieldSymbol Field, int Ordinal) : BoundExpression(Field.Type);
+
+/// <summary>The value of another tag, segment or segmentation for the same user.</summary>
+public sealed record BoundSymbolReference(ComputedSymbol Symbol) : BoundExpression(Symbol.Type);
+
+/// <summary>A field of the event being looked at, inside an aggregate's `where:` or a journey trigger/goal.</summary>
+public sealed record BoundEventField(EventTypeSymbol Event, FieldSymbol Field, int Ordinal) : BoundExpression(Field.Type);
+
+public sealed record BoundNow() : BoundExpression(DslType.DateTime);
+
+/// <summary>int → decimal, the only implicit conversion.</summary>
+public sealed record BoundConversion(BoundExpression Operand, DslType Target) : BoundExpression(Target);
+
+public enum BoundUnaryOperator { Negate, Not }
+public sealed record BoundUnary(BoundUnaryOperator Operator, BoundExpression Operand, DslType Type) : BoundExpression(Type);
+
+public enum BoundBinaryOperator { And, Or, Equal, NotEqual, Less, LessOrEqual, Greater, GreaterOrEqual, Add, Subtract, Multiply, Divide, Coalesce }
+
+/// <summary>Both operands already have the operand type the operator works in (after conversions).</summary>
+public sealed record BoundBinary(BoundBinaryOperator Operator, BoundExpression Left, BoundExpression Right, DslType Type) : BoundExpression(Type);
+
+public sealed record BoundIn(BoundExpression Value, BoundExpression List, bool Negated) : BoundExpression(DslType.Bool);
+public sealed record BoundBetween(BoundExpression Value, BoundExpression Low, BoundExpression High, bool Negated) : BoundExpression(DslType.Bool);
+public sealed record BoundIsNull(BoundExpression Operand, bool Negated) : BoundExpression(DslType.Bool);
+public sealed record BoundList(ImmutableArray<BoundExpression> Items, DslType Type) : BoundExpression(Type);
+public sealed record BoundCase(ImmutableArray<(BoundExpression Condition, BoundExpression Result)> Whens, BoundExpression? Else, DslType Type) : BoundExpression(Type);
+
+public enum BuiltinFunction
+{
+    DaysSince, HoursSince, YearsBetween, Date, Hour, Weekday,
+    Lower, Upper, Contains, StartsWith, Round, Abs, Coalesce,
+}
+
+public sealed record BoundCall(BuiltinFunction Function, ImmutableArray<BoundExpression> Arguments, DslType Type) : BoundExpression(Type);
+
+public enum AggregateKind { Count, Exists, Sum, Avg, Min, Max, First, Last, Distinct, Top }
+
+/// <summary>
+/// An aggregate over one event stream of the user: events with T − Window &lt; ts ≤ T (or, for a
+/// `next` window in a model label, T &lt; ts ≤ T + Window), filtered by <see cref="Where"/>.
+/// <see cref="Field"/> is null for count/exists.
+/// </summary>
+public sealed record BoundAggregate(
+    AggregateKind Kind,
+    EventTypeSymbol Event,
+    FieldSymbol? Field,
+    int FieldOrdinal,
+    BoundExpression? Where,
+    long? WindowTicks,
+    bool LooksForward,
+    int TopCount,
+    DslType Type) : BoundExpression(Type);
+
+/// <summary>
+/// `quantile_score(x, n[, descending])`: needs x for every profile, so it is computed in a later
+/// phase than x. <see cref="Id"/> numbers the population nodes of a workspace.
+/// </summary>
+public sealed record BoundQuantileScore(int Id, BoundExpression Value, int Buckets, bool Descending) : BoundExpression(DslType.Int);
+
+public enum ModelOutput { Probability, Predicted, Cluster }
+public sealed record BoundModelOutput(ModelSymbol Model, ModelOutput Output, DslType Type) : BoundExpression(Type);

@@ -1,0 +1,39 @@
+namespace MarketingDsl.Core.Semantics;
+
+/// <summary>Walks bound expressions (iteratively: trees may be up to SyntaxTree.MaxExpressionDepth deep).</summary>
+public static class BoundTree
+{
+    public static IEnumerable<BoundExpression> Children(BoundExpression node)
+    {
+        switch (node)
+        {
+            case BoundConversion c: yield return c.Operand; break;
+            case BoundUnary u: yield return u.Operand; break;
+            case BoundBinary b: yield return b.Left; yield return b.Right; break;
+            case BoundIn i: yield return i.Value; yield return i.List; break;
+            case BoundBetween b: yield return b.Value; yield return b.Low; yield return b.High; break;
+            case BoundIsNull n: yield return n.Operand; break;
+            case BoundList l: foreach (var item in l.Items) yield return item; break;
+            case BoundCase c:
+                foreach (var (condition, result) in c.Whens) { yield return condition; yield return result; }
+                if (c.Else is not null) yield return c.Else;
+                break;
+            case BoundCall c: foreach (var a in c.Arguments) yield return a; break;
+            case BoundAggregate a: if (a.Where is not null) yield return a.Where; break;
+            case BoundQuantileScore q: yield return q.Value; break;
+        }
+    }
+
+    /// <summary>The node and everything below it, parents before children.</summary>
+    public static IEnumerable<BoundExpression> Descendants(BoundExpression root)
+    {
+        var stack = new Stack<BoundExpression>();
+        stack.Push(root);
+        while (stack.Count > 0)
+        {
+            var node = stack.Pop();
+            yield return node;
+            foreach (var child in Children(node).Reverse()) stack.Push(child);
+        }
+    }
+}

@@ -1,0 +1,212 @@
+using System.Collections.Immutable;
+using Antlr4.Runtime;
+using Antlr4.Runtime.Atn;
+using Antlr4.Runtime.Misc;
+using MarketingDsl.Core.Diagnostics;
+using MarketingDsl.Core.Syntax.Generated;
+using MarketingDsl.Core.Text;
+
+namespace MarketingDsl.Core.Syntax;
+
+/// <summary>A significant token or comment, kept for the formatter and the editor's highlighter.</summary>
+public readonly record struct SyntaxToken(int Type, string Text, TextSpan Span)
+{
+    public bool IsComment => Type is MarketingDslLexer.LINE_COMMENT or MarketingDslLexer.BLOCK_COMMENT or MarketingDslLexer.DOC_COMMENT;
+}
+
+/// <summary>
+/// One parsed file: our own syntax tree, the syntax diagnostics, and the tokens (comments
+/// included). Parsing never throws on user input: every problem is a diagnostic and the tree
+/// holds <see cref="ErrorExpressionSyntax"/> or missing identifiers where text could not be read.
+/// </summary>
+public sealed class SyntaxTree
+{
+    /// <summary>Brackets and prefix operators nested deeper than this are refused before parsing,
+    /// so a hostile input cannot overflow the parser's stack.</summary>
+    public const int MaxNesting = 64;
+
+    /// <summary>Deepest expression tree the later stages are asked to walk.</summary>
+    public const int MaxExpressionDepth = 1000;
+
+    /// <summary>Larger files are refused outright (a workspace file is hand-written text).</summary>
+    public const int MaxFileLength = 32 * 1024 * 1024;
+
+    private SyntaxTree(SourceText text, WorkspaceFileSyntax root, ImmutableArray<Diagnostic> diagnostics, ImmutableArray<SyntaxToken> tokens)
+    {
+        Text = text;
+        Root = root;
+        Diagnostics = diagnostics;
+        Tokens = tokens;
+    }
+
+    public SourceText Text { get; }
+    public WorkspaceFileSyntax Root { get; }
+    public ImmutableArray<Diagnostic> Diagnostics { get; }
+    public ImmutableArray<SyntaxToken> Tokens { get; }
+    public bool HasErrors => Diagnostics.Any(d => d.IsError);
+
+    public static SyntaxTree Parse(string path, string text) => Parse(new SourceText(path, text));
+
+    public static SyntaxTree Parse(SourceText source)
+    {
+        var diagnostics = new List<Diagnostic>();
+        if (source.Text.Length > MaxFileLength)
+        {
+            diagnostics.Add(Diagnostic.Create(SyntaxErrors.FileTooLarge, source, new TextSpan(0, 0),
+                $"This file is {source.Text.Length / (1024 * 1024)} MB; a workspace file may be at most {MaxFileLength / (1024 * 1024)} MB."));
+            return new SyntaxTree(source, new WorkspaceFileSyntax([], new TextSpan(0, 0)), [.. diagnostics], []);
+        }
+
+        var lexer = new MarketingDslLexer(new AntlrInputStream(source.Text));
+        lexer.RemoveErrorListeners();
+        var tokenStream = new CommonTokenStream(lexer);
+        tokenStream.Fill();
+
+        var tokens = ImmutableArray.CreateBuilder<SyntaxToken>();
+        var badTokens = new HashSet<int>();
+        var depth = 0;
+        var tooDeep = false;
+        foreach (var token in tokenStream.GetTokens())
+        {
+            if (token.Type == TokenConstants.EOF || token.Channel == Lexer.Hidden) continue;
+            var span = TextSpan.FromBounds(token.StartIndex, token.StopIndex + 1);
+            tokens.Add(new SyntaxToken(token.Type, token.Text, span));
+            switch (token.Type)
+            {
+                case MarketingDslLexer.BAD_CHAR:
+                    badTokens.Add(token.TokenIndex);
+                    diagnostics.Add(Diagnostic.Create(SyntaxErrors.BadCharacter, source, span,
+                        $"The character '{token.Text}' is not allowed here."));
+                    break;
+                case MarketingDslLexer.UNTERMINATED_STRING:
+                    badTokens.Add(token.TokenIndex);
+                    diagnostics.Add(Diagnostic.Create(SyntaxErrors.UnterminatedString, source, span,
+                        "This text has no closing quote (\") on its line."));
+                    break;
+            }
+            if (tooDeep) continue;
+            depth = token.Type switch
+            {
+                MarketingDslLexer.LPAREN or MarketingDslLexer.LBRACK or MarketingDslLexer.LBRACE => depth + 1,
+                MarketingDslLexer.RPAREN or MarketingDslLexer.RBRACK or MarketingDslLexer.RBRACE => Math.Max(0, depth - 1),
+                _ => depth,
+            };
+            if (depth + PrefixRun(tokenStream, token) > MaxNesting)
+            {
+                tooDeep = true;
+                diagnostics.Add(Diagnostic.Create(SyntaxErrors.TooDeep, source, span,
+                    $"Brackets or operators are nested more than {MaxNesting} levels deep here; split the rule into smaller tags."));
+            }
+        }
+        if (tooDeep)
+            return new SyntaxTree(source, new WorkspaceFileSyntax([], new TextSpan(0, source.Text.Length)), [.. diagnostics], tokens.ToImmutable());
+
+        var parseTree = ParseTokens(tokenStream, source, badTokens, diagnostics);
+        var builder = new SyntaxTreeBuilder(source, tokenStream, diagnostics);
+        var root = builder.Build(parseTree);
+        return new SyntaxTree(source, root, [.. diagnostics], tokens.ToImmutable());
+    }
+
+    // `not not not x` and `- - - x` recurse in the parser like brackets do.
+    private static int PrefixRun(CommonTokenStream stream, IToken token)
+    {
+        if (token.Type is not (MarketingDslLexer.NOT or MarketingDslLexer.MINUS)) return 0;
+        var run = 0;
+        for (var i = token.TokenIndex; i >= 0; i--)
+        {
+            var t = stream.Get(i);
+            if (t.Channel != Lexer.DefaultTokenChannel) continue;
+            if (t.Type is MarketingDslLexer.NOT or MarketingDslLexer.MINUS) run++;
+            else break;
+        }
+        return run;
+    }
+
+    private static MarketingDslParser.WorkspaceFileContext ParseTokens(CommonTokenStream tokenStream, SourceText source, HashSet<int> badTokens, List<Diagnostic> diagnostics)
+    {
+        // Fast path: SLL prediction with bail-out; almost every real file parses this way.
+        // Only a file with a syntax error (or a rare SLL conflict) pays for full LL with recovery.
+        var parser = new MarketingDslParser(tokenStream) { ErrorHandler = new BailErrorStrategy() };
+        parser.Interpreter.PredictionMode = PredictionMode.SLL;
+        parser.RemoveErrorListeners();
+        try
+        {
+            return parser.workspaceFile();
+        }
+        catch (ParseCanceledException)
+        {
+        }
+
+        tokenStream.Seek(0);
+        parser = new MarketingDslParser(tokenStream);
+        parser.Interpreter.PredictionMode = PredictionMode.LL;
+        parser.RemoveErrorListeners();
+        parser.AddErrorListener(new SyntaxErrorListener(source, badTokens, diagnostics));
+        return parser.workspaceFile();
+    }
+
+    /// <summary>Turns ANTLR's reports into MD1000/MD1010 diagnostics a marketer can read.</summary>
+    private sealed class SyntaxErrorListener(SourceText source, HashSet<int> badTokens, List<Diagnostic> diagnostics) : BaseErrorListener
+    {
+        public override void SyntaxError(TextWriter output, IRecognizer recognizer, IToken offendingSymbol, int line, int charPositionInLine, string msg, RecognitionException e)
+        {
+            if (offendingSymbol is not null && badTokens.Contains(offendingSymbol.TokenIndex)) return; // already reported by the lexer scan
+            var parser = (Parser)recognizer;
+            var start = Math.Clamp(offendingSymbol?.StartIndex ?? source.Text.Length, 0, source.Text.Length);
+            var end = offendingSymbol is null || offendingSymbol.Type == TokenConstants.EOF ? start : Math.Clamp(offendingSymbol.StopIndex + 1, start, source.Text.Length);
+            var span = TextSpan.FromBounds(start, end);
+            var found = offendingSymbol is null || offendingSymbol.Type == TokenConstants.EOF ? "the end of the file" : $"'{Shorten(offendingSymbol.Text)}'";
+            var expected = DescribeExpected(parser, e);
+            if (msg.StartsWith("missing ", StringComparison.Ordinal))
+            {
+                diagnostics.Add(Diagnostic.Create(SyntaxErrors.MissingToken, source, span,
+                    $"Expected {expected ?? "something else"} before {found}."));
+                return;
+            }
+            var message = expected is null ? $"Unexpected {found}." : $"Unexpected {found}; expected {expected}.";
+            // One error per offending token: recovery may report the same spot twice.
+            if (diagnostics.Any(d => d.Span == span && d.FilePath == source.Path)) return;
+            diagnostics.Add(Diagnostic.Create(SyntaxErrors.UnexpectedInput, source, span, message));
+        }
+
+        private static string? DescribeExpected(Parser parser, RecognitionException? e)
+        {
+            IntervalSet expected;
+            try
+            {
+                expected = e?.GetExpectedTokens() ?? parser.GetExpectedTokens();
+            }
+            catch (Exception)
+            {
+                return null;
+            }
+            var names = expected.ToList().Select(t => TokenDisplay.Describe(t)).Where(n => n is not null).Distinct().ToList();
+            if (names.Count == 0 || names.Count > 5) return null;
+            return names.Count == 1 ? names[0] : string.Join(", ", names.Take(names.Count - 1)) + " or " + names[^1];
+        }
+
+        private static string Shorten(string text) => text.Length > 30 ? text[..27] + "..." : text.Replace("\n", " ").Replace("\r", "");
+    }
+}
+
+/// <summary>Names of token types as a marketer reads them in a message.</summary>
+public static class TokenDisplay
+{
+    public static string? Describe(int tokenType)
+    {
+        if (tokenType == TokenConstants.EOF) return "the end of the file";
+        return tokenType switch
+        {
+            MarketingDslLexer.IDENTIFIER => "a name",
+            MarketingDslLexer.STRING => "a text in quotes",
+            MarketingDslLexer.INT => "a whole number",
+            MarketingDslLexer.DECIMAL => "a number",
+            MarketingDslLexer.DURATION => "a duration such as 30d",
+            MarketingDslLexer.PERCENT => "a percentage such as 10%",
+            MarketingDslLexer.DATE => "a date such as 2025-06-01",
+            MarketingDslLexer.DATETIME => "a date and time",
+            MarketingDslLexer.TIME => "a time such as 22:00",
+            _ => MarketingDslLexer.DefaultVocabulary.GetLiteralName(tokenType) is { } literal ? literal : null,
+        };
+    }
+}
