@@ -37,7 +37,7 @@ public static class RetailDataGenerator
         var utf8 = new UTF8Encoding(false);
         using var pw = new StreamWriter(profilesPath, false, utf8, 1 << 16) { NewLine = "\n" };
         using var ew = new StreamWriter(eventsPath, false, utf8, 1 << 20) { NewLine = "\n" };
-        var w = new EventWriter(ew);
+        var w = new EventWriter(ew) { End = end };
         long orphans = 0, dupOrders = 0;
         long orderSeq = 0;
 
@@ -93,12 +93,14 @@ public static class RetailDataGenerator
                     for (var v = 0; v < views; v++)
                     {
                         t = t.AddSeconds(5 + rng.Next(240));
+                        if (t >= end || t >= activeTo) break;
                         if (rng.NextDouble() < 0.3) { category = PickCategory(ref rng, favorite, mother, summer); sku = Sku(ref rng, category); }
                         w.View(uid, t, sku, rng.NextDouble() < 0.005 ? null : Categories[category], 3 + rng.Next(300));
                     }
                     if (rng.NextDouble() < 0.3)
                     {
                         t = t.AddSeconds(rng.Next(120));
+                        if (t >= end || t >= activeTo) continue;
                         var price = Price(ref rng, category, whale);
                         w.CartAdd(uid, t, sku, Categories[category], price);
                         if (rng.NextDouble() < 0.4)
@@ -160,7 +162,7 @@ public static class RetailDataGenerator
         var cat = rng.NextDouble() < 0.004 ? null : Categories[category];
         w.Order(uid, t, id, channel, amount, cat, sku, coupon);
         if (rng.NextDouble() >= 0.002) return 0;
-        w.Order(uid, t.AddSeconds(rng.Next(600)), id, channel, amount, cat, sku, coupon);   // re-sent by a POS/ETL retry
+        w.Order(uid, t.AddSeconds(rng.Next(600)) is var t2 && t2 < w.End ? t2 : t, id, channel, amount, cat, sku, coupon);   // re-sent by a POS/ETL retry
         return 1;
     }
 
@@ -169,6 +171,7 @@ public static class RetailDataGenerator
     {
         private readonly char[] _buf = new char[32];
         public long Count;
+        public DateTime End;
 
         private void Head(string type, string uid, DateTime t)
         {

@@ -3,7 +3,7 @@ using MarketingDsl.Core.Semantics;
 
 namespace MarketingDsl.Engine.Tests.Data;
 
-internal static class DataTestUtil
+public static class DataTestUtil
 {
     public static SchemaModel RetailSchema() => new(
         [
@@ -41,7 +41,7 @@ internal static class DataTestUtil
     public static long Ticks(string iso) => DateTime.Parse(iso, null, System.Globalization.DateTimeStyles.AdjustToUniversal | System.Globalization.DateTimeStyles.AssumeUniversal).Ticks;
 }
 
-internal sealed class TempDir : IDisposable
+public sealed class TempDir : IDisposable
 {
     public string Path { get; } = System.IO.Path.Combine(System.IO.Path.GetTempPath(), "mdsl-data-" + Guid.NewGuid().ToString("N"));
     public TempDir() => Directory.CreateDirectory(Path);

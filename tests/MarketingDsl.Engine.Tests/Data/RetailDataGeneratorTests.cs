@@ -37,7 +37,8 @@ public class RetailDataGeneratorTests
         Assert.Equal(g.DuplicateOrders, r.OrderDuplicatesDropped);
         Assert.True(g.DuplicateOrders > 0, "expected a few duplicate order ids");
         Assert.Equal(g.Events - g.DuplicateOrders, r.EventsKept);
-        Assert.True(ds.MaxTimestampTicks <= new DateTime(2025, 10, 1).Ticks);
+        Assert.True(ds.MaxTimestampTicks < new DateTime(2025, 10, 1).Ticks);
+        Assert.True(ds.MaxTimestampTicks > new DateTime(2025, 9, 29).Ticks);
         var perUser = g.Events / 2000.0;
         Assert.InRange(perUser, 40, 250);
         // Some users have no events at all; some categories are null; mothers buy formula/diapers.
