@@ -34,6 +34,13 @@ public sealed class ImportReport
     public long EventsRead { get; internal set; }
     /// <summary>Event rows kept after rejects and de-duplication, all types incl. unknown types and orphans.</summary>
     public long EventsKept { get; internal set; }
+    /// <summary>
+    /// Valid event rows before de-duplication (<see cref="EventsKept"/> + all duplicates). Note: the
+    /// conformance cases' <c>summary.json</c> <c>input.events</c> equals this number (e.g. retail-core:
+    /// 67,562 = every line of events.jsonl, 31 of them duplicate orders), although their README words it
+    /// as "after de-duplication".
+    /// </summary>
+    public long EventsBeforeDeduplication => EventsKept + DuplicatesDropped.Values.Sum();
     /// <summary>Event type name → rows dropped as duplicates of the type's <c>unique</c> field.</summary>
     public Dictionary<string, long> DuplicatesDropped { get; } = new(StringComparer.Ordinal);
     /// <summary>Kept events of a known type whose user matches no profile (neither by id nor by identity).</summary>

@@ -108,6 +108,7 @@ public class DataImporterTests
         Assert.Equal(2, ds.Report.DuplicatesDropped["order"]);
         Assert.Equal(2, ds.Report.OrderDuplicatesDropped);
         Assert.Equal(5, ds.Report.EventsKept);
+        Assert.Equal(7, ds.Report.EventsBeforeDeduplication);
         var orders = ds.Events[0]!;
         Assert.Equal(3, orders.RowCount);
         Assert.Equal(0, orders.UserStart[0]);
