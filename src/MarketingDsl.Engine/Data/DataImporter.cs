@@ -532,10 +532,18 @@ internal sealed class EventTypeState
             for (var i = 0; i < len; i++) perm[lo + i] = keys[i].Row;
         }
 
+        // Release each builder as soon as its column is built, to keep the peak memory low.
         var outTs = ColumnBuilder.Gather(ts, perm, n);
+        _ts.Items = [];
         var outLine = ColumnBuilder.Gather(lines, perm, n);
+        _line.Items = [];
+        _user.Items = [];
         var fields = new Column?[_fields.Length];
-        for (var i = 2; i < fields.Length; i++) fields[i] = _fields[i]!.Build(perm);
+        for (var i = 2; i < fields.Length; i++)
+        {
+            fields[i] = _fields[i]!.Build(perm);
+            _fields[i] = null;
+        }
         return new EventTable(Symbol, start, outTs, outLine, fields);
     }
 }
