@@ -1,0 +1,103 @@
+using MarketingDsl.Core.Semantics;
+
+namespace MarketingDsl.Engine.Data;
+
+/// <summary>
+/// A typed column without boxing. Nulls live in a separate <see cref="Nulls"/> array, which is
+/// null when the column has no null at all. The value at a null row is the type's default.
+/// </summary>
+public abstract class Column
+{
+    protected Column(DslType type, bool[]? nulls)
+    {
+        Type = type;
+        Nulls = nulls;
+    }
+
+    public DslType Type { get; }
+    public bool[]? Nulls { get; }
+    public abstract int Length { get; }
+    public bool IsNull(int row) => Nulls is { } n && n[row];
+
+    /// <summary>The value as an object (null for null), for tests and diagnostics; not for hot paths.</summary>
+    public abstract object? GetBoxed(int row);
+}
+
+public sealed class BoolColumn(DslType type, bool[] values, bool[]? nulls) : Column(type, nulls)
+{
+    public bool[] Values { get; } = values;
+    public override int Length => Values.Length;
+    public override object? GetBoxed(int row) => IsNull(row) ? null : Values[row];
+}
+
+/// <summary>DSL <c>int</c> is 64-bit.</summary>
+public sealed class IntColumn(DslType type, long[] values, bool[]? nulls) : Column(type, nulls)
+{
+    public long[] Values { get; } = values;
+    public override int Length => Values.Length;
+    public override object? GetBoxed(int row) => IsNull(row) ? null : Values[row];
+}
+
+public sealed class DecimalColumn(DslType type, decimal[] values, bool[]? nulls) : Column(type, nulls)
+{
+    public decimal[] Values { get; } = values;
+    public override int Length => Values.Length;
+    public override object? GetBoxed(int row) => IsNull(row) ? null : Values[row];
+}
+
+/// <summary>A null entry in <see cref="Values"/> is a null value (and <see cref="Column.Nulls"/> marks it too).</summary>
+public sealed class StringColumn(DslType type, string?[] values, bool[]? nulls) : Column(type, nulls)
+{
+    public string?[] Values { get; } = values;
+    public override int Length => Values.Length;
+    public override object? GetBoxed(int row) => IsNull(row) ? null : Values[row];
+}
+
+/// <summary>Values are <see cref="DateOnly.DayNumber"/>.</summary>
+public sealed class DateColumn(DslType type, int[] values, bool[]? nulls) : Column(type, nulls)
+{
+    public int[] Values { get; } = values;
+    public override int Length => Values.Length;
+    public override object? GetBoxed(int row) => IsNull(row) ? null : DateOnly.FromDayNumber(Values[row]);
+}
+
+/// <summary>Values are UTC <see cref="DateTime.Ticks"/>, truncated to whole microseconds.</summary>
+public sealed class DateTimeColumn(DslType type, long[] values, bool[]? nulls) : Column(type, nulls)
+{
+    public long[] Values { get; } = values;
+    public override int Length => Values.Length;
+    public override object? GetBoxed(int row) => IsNull(row) ? null : new DateTime(Values[row], DateTimeKind.Utc);
+}
+
+/// <summary>Values are <see cref="TimeSpan.Ticks"/>.</summary>
+public sealed class DurationColumn(DslType type, long[] values, bool[]? nulls) : Column(type, nulls)
+{
+    public long[] Values { get; } = values;
+    public override int Length => Values.Length;
+    public override object? GetBoxed(int row) => IsNull(row) ? null : new TimeSpan(Values[row]);
+}
+
+/// <summary>Columns of one table, each aligned with a schema field list (same index).</summary>
+public sealed class ColumnTable(Column?[] columns, int rowCount)
+{
+    public Column?[] Columns { get; } = columns;
+    public int RowCount { get; } = rowCount;
+}
+
+/// <summary>
+/// The kept rows of one event type in CSR layout: rows of user <c>u</c> (an index into
+/// <see cref="DataSet.UserIds"/>) are <c>[UserStart[u], UserStart[u + 1])</c>, sorted by
+/// (<see cref="Ts"/>, <see cref="Line"/>).
+/// </summary>
+public sealed class EventTable(EventTypeSymbol type, int[] userStart, long[] ts, long[] line, Column?[] fields)
+{
+    public EventTypeSymbol Type { get; } = type;
+    public int[] UserStart { get; } = userStart;
+    /// <summary>UTC ticks truncated to whole microseconds.</summary>
+    public long[] Ts { get; } = ts;
+    /// <summary>Position of the row in the event input (file order across all event files); a de-duplicated event keeps the line of its first row.</summary>
+    public long[] Line { get; } = line;
+    /// <summary>Aligned with <see cref="EventTypeSymbol.Fields"/>; index 0 (user_id) and 1 (ts) are null (see <see cref="UserStart"/>, <see cref="Ts"/>).</summary>
+    public Column?[] Fields { get; } = fields;
+    public int RowCount => Ts.Length;
+}

@@ -1,0 +1,549 @@
+using System.Text;
+using System.Text.Json;
+using MarketingDsl.Core.Semantics;
+
+namespace MarketingDsl.Engine.Data;
+
+/// <summary>
+/// Loads a data directory into a <see cref="DataSet"/>.
+/// <para>Files (names are case-sensitive; each format is optional, but some profiles file must exist):</para>
+/// <list type="bullet">
+/// <item>JSON Lines: <c>profiles.jsonl</c> (one profile object per line) and <c>events*.jsonl</c>
+/// (e.g. <c>events.jsonl</c>, <c>events-2025-09.jsonl</c>; read in ordinal name order), one event per
+/// line with <c>type</c>, <c>user_id</c>, <c>ts</c> and that type's fields.</item>
+/// <item>CSV (RFC 4180, header row = field names, empty cell = null): <c>profiles.csv</c> and one
+/// <c>&lt;event_type&gt;.csv</c> per event type with <c>user_id</c> and <c>ts</c> columns; an
+/// <c>events*.csv</c> file with a <c>type</c> column holds mixed types.</item>
+/// <item>Parquet: <c>profiles.parquet</c>, <c>&lt;event_type&gt;.parquet</c> and <c>events*.parquet</c> (with a <c>type</c> column).</item>
+/// </list>
+/// <para>Profiles are read first (jsonl, csv, parquet), then events: JSON Lines files, then CSV, then
+/// Parquet, each group in ordinal name order. That order defines the event "line" used for
+/// de-duplication (first wins) and for first/last tie-breaking. A CSV/Parquet file named after no
+/// declared event type holds events of an unknown type (counted, feeding no table).</para>
+/// </summary>
+public static class DataImporter
+{
+    public static DataSet Load(SchemaModel schema, string directory, ImportOptions? options = null, IProgress<ImportProgress>? progress = null)
+    {
+        ArgumentNullException.ThrowIfNull(schema);
+        if (!Directory.Exists(directory)) throw new DataImportException($"data directory '{directory}' does not exist");
+        var files = Directory.GetFiles(directory).Select(Path.GetFileName).OfType<string>().Order(StringComparer.Ordinal).ToList();
+        string[] profileNames = ["profiles.jsonl", "profiles.csv", "profiles.parquet"];
+        var profileFiles = profileNames.Where(files.Contains).ToList();
+        if (profileFiles.Count == 0)
+            throw new DataImportException($"data directory '{directory}' has no profiles file (expected profiles.jsonl, profiles.csv or profiles.parquet)");
+        var eventFiles = new List<string>();
+        eventFiles.AddRange(files.Where(f => f.StartsWith("events", StringComparison.Ordinal) && f.EndsWith(".jsonl", StringComparison.Ordinal)));
+        eventFiles.AddRange(files.Where(f => f.EndsWith(".csv", StringComparison.Ordinal) && f != "profiles.csv"));
+        eventFiles.AddRange(files.Where(f => f.EndsWith(".parquet", StringComparison.Ordinal) && f != "profiles.parquet"));
+
+        using var import = new Importer(schema, options ?? new ImportOptions(), progress);
+        foreach (var f in profileFiles) import.ReadFile(Path.Combine(directory, f), f, isProfile: true);
+        import.FinishProfiles();
+        foreach (var f in eventFiles) import.ReadFile(Path.Combine(directory, f), f, isProfile: false);
+        return import.Finish();
+    }
+}
+
+internal delegate void LineHandler(ReadOnlySpan<byte> line, string file, int lineNo);
+
+/// <summary>One import run: builders, lookup tables and the report.</summary>
+internal sealed partial class Importer : IDisposable
+{
+    private readonly SchemaModel _schema;
+    private readonly ImportOptions _options;
+    private readonly IProgress<ImportProgress>? _progress;
+    private readonly ImportReport _report = new();
+    private readonly StreamWriter? _rejects;
+    private char[] _chars = new char[256];
+    private long _rowsRead;
+    private string _currentFile = "";
+    private long _currentFileBytes;
+
+    // Profiles.
+    private readonly RowLayout _profileLayout;
+    private readonly ColumnBuilder[] _profileCols;
+    private readonly List<string> _profileIds = [];
+    private readonly Dictionary<string, (string File, int Line)> _profileRowById = new(StringComparer.Ordinal);
+    private readonly List<string?>[] _profileIdentity;
+
+    // Users, after FinishProfiles.
+    private string[] _userIds = [];
+    private ColumnTable? _profiles;
+    private Dictionary<string, int> _userById = new(StringComparer.Ordinal);
+    private Dictionary<string, int>[] _identityToUser = [];
+
+    // Events.
+    private readonly EventTypeState[] _types;
+    private readonly RowLayout _unknownLayout;
+    private long _eventLine;
+    private long _maxTs = long.MinValue;
+    private readonly GrowList<long> _looseTs = new();
+
+    public Importer(SchemaModel schema, ImportOptions options, IProgress<ImportProgress>? progress)
+    {
+        _schema = schema;
+        _options = options;
+        _progress = progress;
+        var ids = schema.IdentityKeys;
+
+        var profileSlots = schema.ProfileFields.Select(f => (f.Name, f.Type)).ToList();
+        var keySlot = schema.ProfileOrdinalOf(schema.KeyField);
+        if (keySlot < 0)
+        {
+            keySlot = profileSlots.Count;
+            profileSlots.Add((schema.KeyField, DslType.String));
+        }
+        else if (schema.ProfileFields[keySlot].Type.Kind != TypeKind.String)
+            throw new DataImportException($"the profile key '{schema.KeyField}' must be a string field");
+        _profileLayout = new RowLayout(profileSlots, keySlot, -1, ids) { Tag = new ProfileTag() };
+        _profileCols = [.. schema.ProfileFields.Select(f => CreateBuilder(f, "profile"))];
+        _profileIdentity = [.. ids.Select(_ => new List<string?>())];
+
+        _types = new EventTypeState[schema.Events.Length];
+        for (var i = 0; i < _types.Length; i++) _types[i] = new EventTypeState(schema.Events[i], i, ids);
+        _unknownLayout = new RowLayout([("user_id", DslType.String), ("ts", DslType.DateTime)], 0, 1, ids);
+
+        if (options.RejectsPath is { } rp)
+        {
+            var dir = Path.GetDirectoryName(Path.GetFullPath(rp));
+            if (dir is not null) Directory.CreateDirectory(dir);
+            _rejects = new StreamWriter(rp, false, new UTF8Encoding(false));
+        }
+    }
+
+    internal static ColumnBuilder CreateBuilder(FieldSymbol f, string where)
+    {
+        try { return new ColumnBuilder(f.Type); }
+        catch (DataImportException e) { throw new DataImportException($"{where} field '{f.Name}': {e.Message}"); }
+    }
+
+    public void Dispose() => _rejects?.Dispose();
+
+    // ---------------------------------------------------------------- files
+
+    public void ReadFile(string path, string file, bool isProfile)
+    {
+        _report.Files.Add(file);
+        _currentFile = file;
+        _currentFileBytes = new FileInfo(path).Length;
+        if (file.EndsWith(".jsonl", StringComparison.Ordinal))
+            ReadLines(path, file, isProfile ? ProfileJsonLine : EventJsonLine);
+        else if (file.EndsWith(".csv", StringComparison.Ordinal))
+            ReadTabular(new CsvRows(path), file, isProfile);
+        else
+            ReadTabular(new ParquetRows(path), file, isProfile);
+        ReportProgress(_currentFileBytes);
+    }
+
+    private void Tick(long fileBytesRead)
+    {
+        if (++_rowsRead % _options.ProgressInterval == 0) ReportProgress(fileBytesRead);
+    }
+
+    private void ReportProgress(long fileBytesRead) =>
+        _progress?.Report(new ImportProgress(_currentFile, _rowsRead, fileBytesRead, _currentFileBytes));
+
+    private void ReadLines(string path, string file, LineHandler handler)
+    {
+        using var fs = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1, FileOptions.SequentialScan);
+        var buf = new byte[1 << 20];
+        int start = 0, end = 0, lineNo = 0;
+        long consumed = 0;
+        var first = true;
+        while (true)
+        {
+            var n = fs.Read(buf, end, buf.Length - end);
+            if (n == 0)
+            {
+                if (end > start) Line(buf.AsSpan(start, end - start));
+                break;
+            }
+            end += n;
+            while (true)
+            {
+                var idx = buf.AsSpan(start, end - start).IndexOf((byte)'\n');
+                if (idx < 0) break;
+                Line(buf.AsSpan(start, idx));
+                start += idx + 1;
+                consumed += idx + 1;
+            }
+            if (start > 0)
+            {
+                Buffer.BlockCopy(buf, start, buf, 0, end - start);
+                end -= start;
+                start = 0;
+            }
+            if (end == buf.Length) Array.Resize(ref buf, buf.Length * 2);
+        }
+
+        void Line(ReadOnlySpan<byte> line)
+        {
+            lineNo++;
+            if (first)
+            {
+                first = false;
+                if (line.StartsWith("\uFEFF"u8)) line = line[3..];
+            }
+            if (line.Length > 0 && line[^1] == '\r') line = line[..^1];
+            if (line.Trim(" \t"u8).IsEmpty) return;
+            handler(line, file, lineNo);
+            Tick(consumed);
+        }
+    }
+
+    // ---------------------------------------------------------------- rejects
+
+    private void Reject(string file, int line, string reason, string raw)
+    {
+        _report.RejectedCount++;
+        if (_report.Rejects.Count < _options.MaxRejectsInMemory) _report.Rejects.Add(new RejectedRow(file, line, reason));
+        if (_rejects is null) return;
+        var sb = new StringBuilder(raw.Length + reason.Length + 64);
+        sb.Append("{\"file\":").Append(JsonSerializer.Serialize(file))
+          .Append(",\"line\":").Append(line)
+          .Append(",\"reason\":").Append(JsonSerializer.Serialize(reason))
+          .Append(",\"raw\":").Append(JsonSerializer.Serialize(raw)).Append('}');
+        _rejects.WriteLine(sb.ToString());
+    }
+
+    private void Reject(string file, int line, string reason, ReadOnlySpan<byte> raw) =>
+        Reject(file, line, reason, _rejects is null ? "" : Encoding.UTF8.GetString(raw));
+
+    // ---------------------------------------------------------------- commit rows
+
+    /// <summary>Commits a fully parsed profile row in the layout's scratch, or rejects it.</summary>
+    private string? CommitProfile(string file, int line)
+    {
+        var l = _profileLayout;
+        var s = l.Scratch;
+        var id = s.HasValue(l.UserSlot) ? s.S[l.UserSlot] : null;
+        if (string.IsNullOrEmpty(id)) return $"missing {_schema.KeyField}";
+        if (_profileRowById.TryGetValue(id, out var first))
+            return $"duplicate {_schema.KeyField} '{id}' (first at {first.File}:{first.Line})";
+        _profileRowById.Add(id, (file, line));
+        _profileIds.Add(id);
+        for (var i = 0; i < _profileCols.Length; i++) _profileCols[i].Add(s, i);
+        for (var k = 0; k < _profileIdentity.Length; k++) _profileIdentity[k].Add(IdentityValue(s, l.IdentitySlots[k]));
+        _report.ProfilesKept++;
+        return null;
+    }
+
+    private static string? IdentityValue(RowScratch s, int slot)
+    {
+        if (!s.HasValue(slot)) return null;
+        var v = s.S[slot];
+        if (v is not null) return v.Length == 0 ? null : v;
+        return s.L[slot].ToString(System.Globalization.CultureInfo.InvariantCulture);
+    }
+
+    /// <summary>Commits a fully parsed event row (type null = unknown type), or returns the reject reason.</summary>
+    private string? CommitEvent(EventTypeState? type, RowLayout l, long lineOrdinal)
+    {
+        var s = l.Scratch;
+        if (!s.HasValue(l.UserSlot) || s.UserLength == 0) return "missing user_id";
+        if (!s.HasValue(l.TsSlot)) return "missing ts";
+        var ts = s.L[l.TsSlot];
+        if (type is not null && type.IsDuplicate(s))
+        {
+            _report.DuplicatesDropped[type.Symbol.Name] = (_report.DuplicatesDropped.TryGetValue(type.Symbol.Name, out var d) ? d : 0) + 1;
+            return null;
+        }
+        _report.EventsKept++;
+        if (ts > _maxTs) _maxTs = ts;
+        if (type is null)
+        {
+            _report.UnknownTypeEvents++;
+            _looseTs.Add(ts);
+            return null;
+        }
+        var user = ResolveUser(l);
+        if (user < 0)
+        {
+            _report.OrphanEvents++;
+            _looseTs.Add(ts);
+            return null;
+        }
+        type.Add(user, ts, lineOrdinal);
+        return null;
+    }
+
+    private int ResolveUser(RowLayout l)
+    {
+        var s = l.Scratch;
+        if (_userById.GetAlternateLookup<ReadOnlySpan<char>>().TryGetValue(s.User, out var u)) return u;
+        for (var k = 0; k < _identityToUser.Length; k++)
+            if (IdentityValue(s, l.IdentitySlots[k]) is { } v && _identityToUser[k].TryGetValue(v, out u)) return u;
+        return -1;
+    }
+
+    // ---------------------------------------------------------------- identity merge and users
+
+    public void FinishProfiles()
+    {
+        var n = _profileIds.Count;
+        var parent = new int[n];
+        for (var i = 0; i < n; i++) parent[i] = i;
+        int Find(int x)
+        {
+            while (parent[x] != x) x = parent[x] = parent[parent[x]];
+            return x;
+        }
+        var firstEdge = new (int Key, string Value)?[n];
+        var keys = _schema.IdentityKeys;
+        var identityRows = new Dictionary<string, int>[keys.Length];
+        for (var k = 0; k < keys.Length; k++)
+        {
+            var dict = identityRows[k] = new Dictionary<string, int>(StringComparer.Ordinal);
+            var values = _profileIdentity[k];
+            for (var r = 0; r < n; r++)
+            {
+                if (values[r] is not { } v) continue;
+                if (!dict.TryGetValue(v, out var other)) { dict.Add(v, r); continue; }
+                int a = Find(r), b = Find(other);
+                if (a == b) continue;
+                parent[Math.Max(a, b)] = Math.Min(a, b);
+                firstEdge[r] ??= (k, v);
+                firstEdge[other] ??= (k, v);
+            }
+        }
+
+        // Survivor of each group: the smallest id in code point order; members in file order.
+        var survivor = new int[n];
+        Array.Fill(survivor, -1);
+        var groups = new Dictionary<int, List<int>>();
+        for (var r = 0; r < n; r++)
+        {
+            var root = Find(r);
+            if (root != r)
+            {
+                if (!groups.TryGetValue(root, out var list)) groups[root] = list = [root];
+                list.Add(r);
+            }
+        }
+        foreach (var (root, members) in groups)
+        {
+            var best = members[0];
+            foreach (var m in members)
+                if (CodePointComparer.Instance.Compare(_profileIds[m], _profileIds[best]) < 0) best = m;
+            survivor[root] = best;
+        }
+        var survivorRows = new List<int>();
+        for (var r = 0; r < n; r++)
+            if (Find(r) == r) survivorRows.Add(survivor[r] >= 0 ? survivor[r] : r);
+        var perm = survivorRows.ToArray();
+        var userIds = perm.Select(r => _profileIds[r]).ToArray();
+        Array.Sort(userIds, perm, CodePointComparer.Instance);
+        _userIds = userIds;
+
+        var rowToUser = new int[n];
+        var userOfRow = new Dictionary<int, int>(perm.Length);
+        for (var u = 0; u < perm.Length; u++) userOfRow[perm[u]] = u;
+        for (var r = 0; r < n; r++)
+        {
+            var root = Find(r);
+            rowToUser[r] = userOfRow[survivor[root] >= 0 ? survivor[root] : root];
+        }
+        _userById = new Dictionary<string, int>(n, StringComparer.Ordinal);
+        for (var r = 0; r < n; r++) _userById[_profileIds[r]] = rowToUser[r];
+        _identityToUser = new Dictionary<string, int>[keys.Length];
+        for (var k = 0; k < keys.Length; k++)
+        {
+            var d = _identityToUser[k] = new Dictionary<string, int>(identityRows[k].Count, StringComparer.Ordinal);
+            foreach (var (v, r) in identityRows[k]) d[v] = rowToUser[r];
+        }
+
+        var columns = new Column?[_profileCols.Length];
+        for (var c = 0; c < columns.Length; c++) columns[c] = _profileCols[c].Build(perm);
+        foreach (var (root, members) in groups)
+        {
+            var keep = survivor[root];
+            var u = rowToUser[keep];
+            foreach (var m in members)
+            {
+                if (m == keep) continue;
+                var edge = firstEdge[m] ?? firstEdge[keep] ?? (0, "");
+                _report.IdentityMerges.Add(new IdentityMerge(_profileIds[keep], _profileIds[m], keys[edge.Key], edge.Value));
+                for (var c = 0; c < columns.Length; c++)
+                    if (columns[c]!.IsNull(u) && !_profileCols[c].IsNull(m)) _profileCols[c].CopyInto(columns[c]!, u, m);
+            }
+        }
+        _profiles = new ColumnTable(columns, perm.Length);
+        _profileIdentity.AsSpan().Clear();
+    }
+
+    public DataSet Finish()
+    {
+        var tables = new EventTable?[_types.Length];
+        for (var i = 0; i < _types.Length; i++) tables[i] = _types[i].Build(_userIds.Length);
+        var loose = _looseTs.Items.AsSpan(0, _looseTs.Count).ToArray();
+        Array.Sort(loose);
+        _rejects?.Flush();
+        return new DataSet(_schema, _userIds, _profiles!, tables, _report, _report.EventsKept > 0 ? _maxTs : null, loose);
+    }
+
+    // ---------------------------------------------------------------- text values (CSV, Parquet strings)
+
+    /// <summary>Parses a text cell into a slot; empty or null text is null.</summary>
+    internal bool SetText(RowLayout l, int slot, string? text, bool emptyIsNull, out string? reason)
+    {
+        reason = null;
+        var s = l.Scratch;
+        if (text is null || (emptyIsNull && text.Length == 0)) { s.State[slot] = RowScratch.Null; return true; }
+        if (slot == l.UserSlot && l.Tag is not ProfileTag)
+        {
+            s.SetUser(text);
+            s.State[slot] = RowScratch.Value;
+            return true;
+        }
+        if (l.IsIdentityOnly.Contains(slot)) { s.S[slot] = text; s.State[slot] = RowScratch.Value; return true; }
+        var t = l.Types[slot];
+        var ok = true;
+        switch (t.Kind)
+        {
+            case TypeKind.String:
+                s.S[slot] = l.Pools[slot] is { } pool ? pool.Get(text) : text;
+                break;
+            case TypeKind.Int:
+                ok = long.TryParse(text, System.Globalization.NumberStyles.AllowLeadingSign, System.Globalization.CultureInfo.InvariantCulture, out s.L[slot]);
+                break;
+            case TypeKind.Decimal:
+                ok = decimal.TryParse(text, System.Globalization.NumberStyles.AllowLeadingSign | System.Globalization.NumberStyles.AllowDecimalPoint | System.Globalization.NumberStyles.AllowExponent,
+                    System.Globalization.CultureInfo.InvariantCulture, out s.D[slot]);
+                break;
+            case TypeKind.Bool:
+                if (text.Equals("true", StringComparison.OrdinalIgnoreCase)) s.L[slot] = 1;
+                else if (text.Equals("false", StringComparison.OrdinalIgnoreCase)) s.L[slot] = 0;
+                else ok = false;
+                break;
+            case TypeKind.Date:
+                ok = ValueParsers.TryParseDate(text, out var day);
+                s.L[slot] = day;
+                break;
+            case TypeKind.DateTime:
+                ok = ValueParsers.TryParseTimestamp(text, out s.L[slot]);
+                break;
+            case TypeKind.Duration:
+                ok = ValueParsers.TryParseDuration(text, out s.L[slot]);
+                break;
+            default:
+                ok = false;
+                break;
+        }
+        if (!ok)
+        {
+            reason = slot == l.TsSlot ? $"invalid ts '{Clip(text)}'" : $"field '{l.Names[slot]}': '{Clip(text)}' is not a valid {t.NonNullable.DisplayName}";
+            return false;
+        }
+        s.State[slot] = RowScratch.Value;
+        return true;
+    }
+
+    internal static string Clip(string s) => s.Length <= 60 ? s : s[..60] + "…";
+}
+
+/// <summary>Marks the profile layout (its key slot is a string value, not a user lookup).</summary>
+internal sealed class ProfileTag;
+
+/// <summary>Builders of one event type.</summary>
+internal sealed class EventTypeState
+{
+    private readonly ColumnBuilder?[] _fields;
+    private readonly GrowList<int> _user = new();
+    private readonly GrowList<long> _ts = new();
+    private readonly GrowList<long> _line = new();
+    private readonly int _uniqueSlot;
+    private HashSet<string>? _seenStrings;
+    private HashSet<long>? _seenLongs;
+    private HashSet<decimal>? _seenDecimals;
+    private bool _seenNull;
+
+    public EventTypeState(EventTypeSymbol symbol, int index, IReadOnlyList<string> identityKeys)
+    {
+        Symbol = symbol;
+        Index = index;
+        Utf8Name = Encoding.UTF8.GetBytes(symbol.Name);
+        Layout = new RowLayout([.. symbol.Fields.Select(f => (f.Name, f.Type))], 0, 1, identityKeys) { Tag = this };
+        _fields = new ColumnBuilder?[symbol.Fields.Length];
+        for (var i = 2; i < _fields.Length; i++) _fields[i] = Importer.CreateBuilder(symbol.Fields[i], $"event {symbol.Name}");
+        _uniqueSlot = symbol.UniqueField is { } uf ? symbol.OrdinalOf(uf.Name) : -1;
+    }
+
+    public EventTypeSymbol Symbol { get; }
+    public int Index { get; }
+    public byte[] Utf8Name { get; }
+    public RowLayout Layout { get; }
+
+    /// <summary>True when the row's unique id was seen before (first row in file order wins); records it otherwise.</summary>
+    public bool IsDuplicate(RowScratch s)
+    {
+        if (_uniqueSlot < 0) return false;
+        if (!s.HasValue(_uniqueSlot))
+        {
+            if (_seenNull) return true;
+            _seenNull = true;
+            return false;
+        }
+        switch (Layout.Types[_uniqueSlot].Kind)
+        {
+            case TypeKind.String: return !(_seenStrings ??= new(StringComparer.Ordinal)).Add(s.S[_uniqueSlot]!);
+            case TypeKind.Decimal: return !(_seenDecimals ??= []).Add(s.D[_uniqueSlot]);
+            default: return !(_seenLongs ??= []).Add(s.L[_uniqueSlot]);
+        }
+    }
+
+    public void Add(int user, long ts, long line)
+    {
+        var s = Layout.Scratch;
+        _user.Add(user);
+        _ts.Add(ts);
+        _line.Add(line);
+        for (var i = 2; i < _fields.Length; i++) _fields[i]!.Add(s, i);
+    }
+
+    public EventTable Build(int userCount)
+    {
+        var n = _ts.Count;
+        var users = _user.Items;
+        var ts = _ts.Items;
+        var lines = _line.Items;
+        var start = new int[userCount + 1];
+        for (var i = 0; i < n; i++) start[users[i] + 1]++;
+        for (var u = 0; u < userCount; u++) start[u + 1] += start[u];
+        var pos = new int[userCount];
+        Array.Copy(start, pos, userCount);
+        var perm = new int[n];
+        for (var i = 0; i < n; i++) perm[pos[users[i]]++] = i;   // stable: line order within a user
+        _seenStrings = null;
+        _seenLongs = null;
+        _seenDecimals = null;
+
+        var keys = Array.Empty<(long Ts, long Line, int Row)>();
+        for (var u = 0; u < userCount; u++)
+        {
+            int lo = start[u], hi = start[u + 1];
+            var sorted = true;
+            for (var i = lo + 1; i < hi && sorted; i++) sorted = ts[perm[i - 1]] <= ts[perm[i]];
+            if (sorted) continue;
+            var len = hi - lo;
+            if (keys.Length < len) keys = new (long, long, int)[Math.Max(len, keys.Length * 2)];
+            for (var i = 0; i < len; i++) { var r = perm[lo + i]; keys[i] = (ts[r], lines[r], r); }
+            keys.AsSpan(0, len).Sort(static (a, b) => a.Ts != b.Ts ? a.Ts.CompareTo(b.Ts) : a.Line.CompareTo(b.Line));
+            for (var i = 0; i < len; i++) perm[lo + i] = keys[i].Row;
+        }
+
+        // Release each builder as soon as its column is built, to keep the peak memory low.
+        var outTs = ColumnBuilder.Gather(ts, perm, n);
+        _ts.Items = [];
+        var outLine = ColumnBuilder.Gather(lines, perm, n);
+        _line.Items = [];
+        _user.Items = [];
+        var fields = new Column?[_fields.Length];
+        for (var i = 2; i < fields.Length; i++)
+        {
+            fields[i] = _fields[i]!.Build(perm);
+            _fields[i] = null;
+        }
+        return new EventTable(Symbol, start, outTs, outLine, fields);
+    }
+}

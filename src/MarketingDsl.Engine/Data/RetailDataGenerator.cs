@@ -1,0 +1,329 @@
+using System.Globalization;
+using System.Text;
+
+namespace MarketingDsl.Engine.Data;
+
+/// <summary>What <see cref="RetailDataGenerator.Generate"/> wrote.</summary>
+public sealed record GenerationResult(string ProfilesPath, string EventsPath, long Profiles, long Events, long OrphanEvents, long DuplicateOrders, DateTime StartUtc, DateTime EndUtc);
+
+/// <summary>
+/// Writes a synthetic retail history for the sketch's retail schema: <c>profiles.jsonl</c> and
+/// <c>events.jsonl</c> (types order, view, cart_add, login, message_opened). Deterministic for a
+/// seed (own PRNG, independent of <see cref="Random"/>), streamed (constant memory per user).
+/// Realism: log-normal spend with a few whales, churners who stop at some day, summer cooling views,
+/// mothers buying formula/diapers, skewed activity. Edge cases: duplicate order ids, orphan events,
+/// null categories, users without events, identical timestamps.
+/// </summary>
+public static class RetailDataGenerator
+{
+    private static readonly string[] Cities = ["上海", "北京", "广州", "深圳", "杭州", "成都", "南京", "武汉", "重庆", "西安", "苏州", "天津", "长沙", "郑州", "青岛", "厦门"];
+    private static readonly double[] CityWeights = [14, 12, 10, 10, 8, 7, 6, 6, 5, 5, 4, 4, 3, 3, 2, 1];
+    private static readonly string[] Categories = ["appliance", "apparel", "beverages", "fresh", "formula", "diapers", "phone", "air_conditioner", "fan", "tv", "beauty"];
+    private static readonly double[] CategoryMu = [6.2, 5.0, 3.6, 4.0, 5.4, 4.6, 7.6, 8.0, 5.3, 8.0, 5.2];   // log of a typical price
+    private static readonly string[] Channels = ["pos", "app", "miniapp", "tmall", "jd"];
+    private static readonly string[] Platforms = ["ios", "android", "miniapp", "web"];
+    private static readonly string[] Journeys = ["cart_recovery", "win_back", "new_arrivals", "member_day", "summer_sale"];
+    private static readonly string[] MessageChannels = ["sms", "app_push", "wechat"];
+
+    public static GenerationResult Generate(string outDir, int users, int days, int seed, DateTime? endUtc = null)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(users);
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(days);
+        Directory.CreateDirectory(outDir);
+        var end = DateTime.SpecifyKind(endUtc ?? new DateTime(2025, 10, 1, 0, 0, 0), DateTimeKind.Utc);
+        var start = end.AddDays(-days);
+        var profilesPath = Path.Combine(outDir, "profiles.jsonl");
+        var eventsPath = Path.Combine(outDir, "events.jsonl");
+        var utf8 = new UTF8Encoding(false);
+        using var pw = new StreamWriter(profilesPath, false, utf8, 1 << 16) { NewLine = "\n" };
+        using var ew = new StreamWriter(eventsPath, false, utf8, 1 << 20) { NewLine = "\n" };
+        var w = new EventWriter(ew) { End = end };
+        long orphans = 0, dupOrders = 0;
+        long orderSeq = 0;
+
+        for (var i = 0; i < users; i++)
+        {
+            var rng = new Pcg(seed, i);
+            var uid = "u" + (i + 1).ToString("D7", CultureInfo.InvariantCulture);
+            var female = rng.NextDouble() < 0.56;
+            var age = 18 + (int)(rng.NextDouble() * 47);
+            var birthday = DateOnly.FromDateTime(end).AddYears(-age).AddDays(-(int)(rng.NextDouble() * 365));
+            var mother = female && age is >= 22 and <= 42 && rng.NextDouble() < 0.3;
+            DateOnly? child = mother ? DateOnly.FromDateTime(end).AddDays(-(int)(rng.NextDouble() * 365 * 4.5) + 60) : null;   // some unborn
+            var city = Cities[rng.Pick(CityWeights)];
+            var level = (int)Math.Min(5, Math.Floor(-Math.Log(1 - rng.NextDouble()) * 1.2));
+            var newUser = rng.NextDouble() < 0.12;
+            var registered = newUser ? start.AddSeconds(rng.NextDouble() * days * 86400.0)
+                                     : start.AddDays(-30 - rng.NextDouble() * 2000).AddSeconds(rng.Next(86400));
+            registered = new DateTime(registered.Ticks - registered.Ticks % TimeSpan.TicksPerSecond, DateTimeKind.Utc);
+
+            var p = new StringBuilder(256);
+            p.Append("{\"user_id\":\"").Append(uid).Append("\",\"gender\":\"").Append(female ? 'F' : 'M').Append('"');
+            p.Append(",\"birthday\":").Append(rng.NextDouble() < 0.05 ? "null" : "\"" + birthday.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture) + "\"");
+            p.Append(",\"city\":\"").Append(city).Append("\",\"member_level\":").Append(level);
+            p.Append(",\"registered_at\":\"").Append(registered.ToString("yyyy-MM-dd'T'HH:mm:ss'Z'", CultureInfo.InvariantCulture)).Append('"');
+            p.Append(",\"child_birthday\":").Append(child is { } c ? "\"" + c.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture) + "\"" : "null").Append('}');
+            pw.WriteLine(p.ToString());
+
+            // Activity profile.
+            if (rng.NextDouble() < 0.04) continue;                               // never active
+            var whale = rng.NextDouble() < 0.01;
+            var priceSensitive = rng.NextDouble() < 0.25;
+            var activity = Math.Exp(0.9 * rng.NextGaussian() - 0.405) * (whale ? 2.5 : 1.0);
+            var sessionsPerDay = 0.2 * activity;
+            var activeFrom = registered > start ? registered : start;
+            var activeTo = end;
+            if (rng.NextDouble() < 0.22) activeTo = start.AddDays(rng.NextDouble() * days);   // churner
+            var favorite = rng.Next(Categories.Length);
+
+            for (var day = start.Date; day < end; day = day.AddDays(1))
+            {
+                if (day.AddDays(1) <= activeFrom || day >= activeTo) continue;
+                var summer = day.Month is >= 6 and <= 8;
+                var weekend = day.DayOfWeek is DayOfWeek.Saturday or DayOfWeek.Sunday;
+                var sessions = rng.Poisson(sessionsPerDay * (weekend ? 1.3 : 1.0));
+                for (var s = 0; s < sessions; s++)
+                {
+                    var t = day.AddSeconds(rng.DaySecond());
+                    if (t < activeFrom || t >= activeTo || t >= end) continue;
+                    if (rng.NextDouble() < 0.75) w.Login(uid, t, Platforms[rng.Next(Platforms.Length)]);
+                    var views = 1 + rng.Poisson(3.5);
+                    var category = PickCategory(ref rng, favorite, mother, summer);
+                    var sku = Sku(ref rng, category);
+                    for (var v = 0; v < views; v++)
+                    {
+                        t = t.AddSeconds(5 + rng.Next(240));
+                        if (t >= end || t >= activeTo) break;
+                        if (rng.NextDouble() < 0.3) { category = PickCategory(ref rng, favorite, mother, summer); sku = Sku(ref rng, category); }
+                        w.View(uid, t, sku, rng.NextDouble() < 0.005 ? null : Categories[category], 3 + rng.Next(300));
+                    }
+                    if (rng.NextDouble() < 0.3)
+                    {
+                        t = t.AddSeconds(rng.Next(120));
+                        if (t >= end || t >= activeTo) continue;
+                        var price = Price(ref rng, category, whale);
+                        w.CartAdd(uid, t, sku, Categories[category], price);
+                        if (rng.NextDouble() < 0.4)
+                        {
+                            if (rng.NextDouble() > 0.1) t = t.AddSeconds(30 + rng.Next(1800));   // else identical timestamp
+                            if (t < end) dupOrders += Order(w, ref rng, uid, t, ++orderSeq, Channels[1 + rng.Next(Channels.Length - 1)], price, category, sku, priceSensitive);
+                        }
+                    }
+                    if (rng.NextDouble() < 0.12)
+                        w.MessageOpened(uid, day.AddSeconds(rng.DaySecond()) is var mt && mt < end ? mt : t, Journeys[rng.Next(Journeys.Length)], MessageChannels[rng.Next(MessageChannels.Length)]);
+                }
+                // Offline purchases in stores.
+                if (rng.NextDouble() < 0.025 * activity)
+                {
+                    var t = day.AddSeconds(rng.DaySecond());
+                    if (t >= activeFrom && t < activeTo)
+                    {
+                        var category = PickCategory(ref rng, favorite, mother, summer);
+                        dupOrders += Order(w, ref rng, uid, t, ++orderSeq, "pos", Price(ref rng, category, whale), category, Sku(ref rng, category), priceSensitive);
+                    }
+                }
+            }
+
+            // Orphans: events for users that have no profile.
+            if (i % 997 == 500)
+            {
+                var t = start.AddSeconds(rng.NextDouble() * days * 86400.0);
+                w.Login("ghost" + i.ToString(CultureInfo.InvariantCulture), new DateTime(t.Ticks - t.Ticks % TimeSpan.TicksPerSecond, DateTimeKind.Utc), "web");
+                orphans++;
+            }
+        }
+        return new GenerationResult(profilesPath, eventsPath, users, w.Count, orphans, dupOrders, start, end);
+    }
+
+    private static int PickCategory(ref Pcg rng, int favorite, bool mother, bool summer)
+    {
+        var x = rng.NextDouble();
+        if (mother && x < 0.35) return rng.NextDouble() < 0.5 ? 4 : 5;          // formula, diapers
+        if (summer && x < 0.5 && x >= 0.3) return rng.NextDouble() < 0.5 ? 7 : 8; // air_conditioner, fan
+        if (x > 0.6) return favorite;
+        int c;
+        do c = rng.Next(Categories.Length); while (!summer && (c is 7 or 8) && rng.NextDouble() < 0.7);
+        return c;
+    }
+
+    private static string Sku(ref Pcg rng, int category) => "sku_" + Categories[category] + "_" + rng.Next(40).ToString("D3", CultureInfo.InvariantCulture);
+
+    private static decimal Price(ref Pcg rng, int category, bool whale)
+    {
+        var v = Math.Exp(CategoryMu[category] + 0.6 * rng.NextGaussian()) * (whale ? 3 + rng.NextDouble() * 10 : 1);
+        return Math.Round((decimal)Math.Min(v, 200_000), 2, MidpointRounding.AwayFromZero);
+    }
+
+    /// <summary>Writes one order (occasionally repeated with the same order id); returns the duplicates written.</summary>
+    private static int Order(EventWriter w, ref Pcg rng, string uid, DateTime t, long seq, string channel, decimal amount, int category, string sku, bool priceSensitive)
+    {
+        var id = "o" + seq.ToString("D9", CultureInfo.InvariantCulture);
+        var coupon = rng.NextDouble() < (priceSensitive ? 0.7 : 0.12);
+        var cat = rng.NextDouble() < 0.004 ? null : Categories[category];
+        w.Order(uid, t, id, channel, amount, cat, sku, coupon);
+        if (rng.NextDouble() >= 0.002) return 0;
+        w.Order(uid, t.AddSeconds(rng.Next(600)) is var t2 && t2 < w.End ? t2 : t, id, channel, amount, cat, sku, coupon);   // re-sent by a POS/ETL retry
+        return 1;
+    }
+
+    /// <summary>Streams event lines without per-event string building for timestamps.</summary>
+    private sealed class EventWriter(StreamWriter w)
+    {
+        private readonly char[] _buf = new char[32];
+        public long Count;
+        public DateTime End;
+
+        private void Head(string type, string uid, DateTime t)
+        {
+            Count++;
+            w.Write("{\"type\":\"");
+            w.Write(type);
+            w.Write("\",\"user_id\":\"");
+            w.Write(uid);
+            w.Write("\",\"ts\":\"");
+            t.TryFormat(_buf, out var n, "yyyy-MM-dd'T'HH:mm:ss'Z'", CultureInfo.InvariantCulture);
+            w.Write(_buf, 0, n);
+            w.Write('"');
+        }
+
+        private void Str(string name, string? value)
+        {
+            w.Write(",\"");
+            w.Write(name);
+            w.Write("\":");
+            if (value is null) { w.Write("null"); return; }
+            w.Write('"');
+            w.Write(value);
+            w.Write('"');
+        }
+
+        private void Num(string name, decimal value)
+        {
+            w.Write(",\"");
+            w.Write(name);
+            w.Write("\":");
+            value.TryFormat(_buf, out var n, "0.##", CultureInfo.InvariantCulture);
+            w.Write(_buf, 0, n);
+        }
+
+        public void Login(string uid, DateTime t, string platform)
+        {
+            Head("login", uid, t);
+            Str("platform", platform);
+            w.Write("}\n");
+        }
+
+        public void View(string uid, DateTime t, string sku, string? category, int seconds)
+        {
+            Head("view", uid, t);
+            Str("sku", sku);
+            Str("category", category);
+            Num("duration_s", seconds);
+            w.Write("}\n");
+        }
+
+        public void CartAdd(string uid, DateTime t, string sku, string category, decimal price)
+        {
+            Head("cart_add", uid, t);
+            Str("sku", sku);
+            Str("category", category);
+            Num("price", price);
+            w.Write("}\n");
+        }
+
+        public void Order(string uid, DateTime t, string id, string channel, decimal amount, string? category, string sku, bool coupon)
+        {
+            Head("order", uid, t);
+            Str("order_id", id);
+            Str("channel", channel);
+            Num("amount", amount);
+            Str("category", category);
+            Str("sku", sku);
+            w.Write(coupon ? ",\"coupon_used\":true}\n" : ",\"coupon_used\":false}\n");
+        }
+
+        public void MessageOpened(string uid, DateTime t, string journey, string channel)
+        {
+            Head("message_opened", uid, t);
+            Str("journey", journey);
+            Str("channel", channel);
+            w.Write("}\n");
+        }
+    }
+
+    /// <summary>PCG-XSH-RR 64/32, seeded per (seed, user) so users are independent and reproducible.</summary>
+    private struct Pcg
+    {
+        private ulong _state;
+        private readonly ulong _inc;
+
+        public Pcg(int seed, int stream)
+        {
+            _inc = (SplitMix((ulong)(uint)stream + 0x9E3779B97F4A7C15UL) << 1) | 1UL;
+            _state = 0;
+            NextUInt();
+            _state += SplitMix((ulong)(uint)seed * 0xD1B54A32D192ED03UL + (ulong)(uint)stream);
+            NextUInt();
+        }
+
+        private static ulong SplitMix(ulong z)
+        {
+            z += 0x9E3779B97F4A7C15UL;
+            z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9UL;
+            z = (z ^ (z >> 27)) * 0x94D049BB133111EBUL;
+            return z ^ (z >> 31);
+        }
+
+        public uint NextUInt()
+        {
+            var old = _state;
+            _state = unchecked(old * 6364136223846793005UL + _inc);
+            var xorshifted = (uint)(((old >> 18) ^ old) >> 27);
+            var rot = (int)(old >> 59);
+            return (xorshifted >> rot) | (xorshifted << (-rot & 31));
+        }
+
+        /// <summary>[0, 1) with 53 bits.</summary>
+        public double NextDouble() => (((ulong)NextUInt() << 21) ^ NextUInt()) * (1.0 / (1UL << 53));
+
+        public int Next(int n) => (int)((ulong)NextUInt() * (ulong)n >> 32);
+
+        public double NextGaussian()
+        {
+            var u1 = 1.0 - NextDouble();
+            var u2 = NextDouble();
+            return Math.Sqrt(-2.0 * Math.Log(u1)) * Math.Cos(2 * Math.PI * u2);
+        }
+
+        public int Poisson(double lambda)
+        {
+            if (lambda <= 0) return 0;
+            if (lambda > 30) return Math.Max(0, (int)Math.Round(lambda + Math.Sqrt(lambda) * NextGaussian()));
+            var l = Math.Exp(-lambda);
+            var k = 0;
+            var p = 1.0;
+            do { k++; p *= NextDouble(); } while (p > l);
+            return k - 1;
+        }
+
+        public int Pick(double[] weights)
+        {
+            var total = 0.0;
+            foreach (var x in weights) total += x;
+            var r = NextDouble() * total;
+            for (var i = 0; i < weights.Length; i++)
+            {
+                r -= weights[i];
+                if (r < 0) return i;
+            }
+            return weights.Length - 1;
+        }
+
+        /// <summary>Seconds into a day, mostly daytime and evening.</summary>
+        public int DaySecond()
+        {
+            var hour = NextDouble() < 0.85 ? 8 + Next(15) : Next(24);
+            return hour * 3600 + Next(3600);
+        }
+    }
+}
