@@ -20,7 +20,7 @@ internal sealed partial class Binder
         var seen = new HashSet<string>(StringComparer.Ordinal);
         var scope = new Scope(file) { Context = "model" };
         model.Algorithm = model.IsClusters ? ModelAlgorithm.KMeans : ModelAlgorithm.FastTree;
-        model.Seed = 1;
+        model.Seed = 0;
         long? horizon = null;
 
         foreach (var property in syntax.Properties)
@@ -370,13 +370,38 @@ internal sealed partial class Binder
                         break;
                     }
                     var condition = BindCondition(expect.Condition, scope, "An expectation");
-                    statements.Add(new BoundExpect(condition, file.ToString(expect.Condition.Span), profiles - 1, location));
+                    if (UsesModel(condition) is { } model)
+                        Report(RuleErrors.TestRule, file, expect.Condition.Span, $"Tests run without trained models, and this expectation depends on '{model.Name}'; test the model's features instead.");
+                    // An expectation is about the test's subject: the first given profile.
+                    statements.Add(new BoundExpect(condition, file.ToString(expect.Condition.Span), 0, location));
                     break;
             }
         }
         if (!syntax.Statements.OfType<ExpectStatementSyntax>().Any())
             Report(RuleErrors.TestRule, file, syntax.Name.Span, "This test expects nothing; add `expect <condition>`.");
         test.Statements = statements.ToImmutable();
+    }
+
+    /// <summary>The model an expression depends on, directly or through tags, if any.</summary>
+    private static ModelSymbol? UsesModel(BoundExpression expression)
+    {
+        var seen = new HashSet<ComputedSymbol>();
+        var pending = new Stack<BoundExpression>([expression]);
+        while (pending.Count > 0)
+        {
+            foreach (var node in BoundTree.Descendants(pending.Pop()))
+            {
+                if (node is BoundModelOutput output) return output.Model;
+                if (node is not BoundSymbolReference { Symbol: var symbol } || !seen.Add(symbol)) continue;
+                switch (symbol)
+                {
+                    case TagSymbol t: pending.Push(t.Body); break;
+                    case SegmentSymbol g: pending.Push(g.Condition); break;
+                    case SegmentationSymbol g: foreach (var r in g.Rules) if (r.Condition is not null) pending.Push(r.Condition); break;
+                }
+            }
+        }
+        return null;
     }
 
     private BoundGiven? BindGiven(GivenStatementSyntax given, SourceText file)

@@ -290,13 +290,14 @@ internal sealed partial class Binder
                 $"A comparison with null is never true; write `{scope.File.ToString(other.Span)} is {(op == BoundBinaryOperator.NotEqual ? "not " : "")}null`.");
             return new BoundErrorExpression();
         }
-        if (Unify(left.Type, right.Type) is not { } common || common.IsList)
+        var isEquality = op is BoundBinaryOperator.Equal or BoundBinaryOperator.NotEqual;
+        if (Unify(left.Type, right.Type) is not { } common || (common.IsList && !isEquality))
         {
             Report(TypeErrors.Mismatch, scope.File, syntax.Span,
                 $"Cannot compare {Quote(scope, syntax.Left)} ({Describe(left.Type)}) with {Quote(scope, syntax.Right)} ({Describe(right.Type)}); both sides must be of the same kind.");
             return new BoundErrorExpression();
         }
-        if (op is not (BoundBinaryOperator.Equal or BoundBinaryOperator.NotEqual) && common.Kind == TypeKind.Bool)
+        if (!isEquality && common.Kind == TypeKind.Bool)
         {
             Report(TypeErrors.NotComparable, scope.File, syntax.Span, "Yes/no values can only be compared with == or !=.");
             return new BoundErrorExpression();

@@ -96,5 +96,5 @@ public abstract record BoundTestStatement(SymbolLocation Location);
 /// <summary>`given profile {…}` (Event null) or `given EVENT {…}`: field values in the type's field order (null = not given).</summary>
 public sealed record BoundGiven(EventTypeSymbol? Event, ImmutableArray<object?> Values, SymbolLocation Location) : BoundTestStatement(Location);
 public sealed record BoundAsOf(DateTime Instant, SymbolLocation Location) : BoundTestStatement(Location);
-/// <summary>An expectation about the user of the closest `given profile` above it.</summary>
+/// <summary>An expectation about the test's subject, the first given profile (ProfileIndex 0).</summary>
 public sealed record BoundExpect(BoundExpression Condition, string Text, int ProfileIndex, SymbolLocation Location) : BoundTestStatement(Location);
