@@ -1,10 +1,93 @@
+using System.Globalization;
+using MarketingDsl.Core;
+using MarketingDsl.Core.Diagnostics;
+using MarketingDsl.Core.Semantics;
+using MarketingDsl.Engine.Data;
+using MarketingDsl.Engine.Simulation;
+
 namespace MarketingDsl.Cli;
 
-/// <summary>Commands that run the engine: simulate, test, generate-data.</summary>
+/// <summary>Commands that run the engine: simulate, generate-data, demo.</summary>
 public static class EngineCommands
 {
     public static Task<int>? TryRun(string command, Options options, TextWriter stdout, TextWriter stderr) => command switch
     {
+        "simulate" => Task.FromResult(Simulate(options, stdout, stderr)),
+        "generate-data" => Task.FromResult(GenerateData(options, stdout)),
+        "demo" => Task.FromResult(Demo(options, stdout, stderr)),
         _ => null,
     };
+
+    private static int Simulate(Options options, TextWriter stdout, TextWriter stderr)
+    {
+        var dataDir = options.Require("--data");
+        var outDir = options.Require("--out");
+        var asOfText = options.Get("--as-of");
+        var quiet = options.Flag("--quiet");
+        var workspace = options.Workspace("simulate");
+        options.RejectUnknown();
+        DateTime? asOf = null;
+        if (asOfText is not null)
+        {
+            if (!DateTimeOffset.TryParse(asOfText, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal | DateTimeStyles.AdjustToUniversal, out var parsed))
+                throw new UsageException($"--as-of must be an ISO-8601 instant such as 2025-06-30T00:00:00Z, not '{asOfText}'");
+            asOf = new DateTime(parsed.UtcTicks - parsed.UtcTicks % 10, DateTimeKind.Utc);
+        }
+        return RunSimulation(workspace, dataDir, outDir, asOf, quiet, stdout, stderr);
+    }
+
+    private static int RunSimulation(string workspace, string dataDir, string outDir, DateTime? asOf, bool quiet, TextWriter stdout, TextWriter stderr)
+    {
+        var compilation = Compilation.Create(Workspace.Load(workspace));
+        if (compilation.HasErrors)
+        {
+            stderr.Write(DiagnosticWriter.ToText(compilation.Diagnostics.Where(d => d.IsError), compilation.Workspace.Files));
+            stderr.WriteLine("mdsl: the workspace has errors; fix them before simulating (see 'mdsl check').");
+            return CommandLine.Problems;
+        }
+        SimulationRun run;
+        try
+        {
+            using var progress = quiet ? null : new ProgressLine(stderr);
+            run = SimulationRunner.Run(compilation, dataDir, outDir, asOf, progress?.Import, progress?.Evaluation);
+        }
+        catch (DataImportException ex)
+        {
+            stderr.WriteLine($"mdsl: {ex.Message}");
+            return CommandLine.Usage;
+        }
+        if (!quiet) SimulationReport.Write(run, outDir, stdout);
+        foreach (var warning in run.Warnings) stderr.WriteLine($"warning: {warning}");
+        return CommandLine.Ok;
+    }
+
+    private static int GenerateData(Options options, TextWriter stdout)
+    {
+        var users = options.RequireInt("--users", 1, 50_000_000);
+        var days = options.RequireInt("--days", 1, 3650);
+        var seed = options.RequireInt("--seed", 0, int.MaxValue);
+        var outDir = options.Require("--out");
+        options.RejectUnknown();
+        var result = RetailDataGenerator.Generate(outDir, users, days, seed);
+        stdout.WriteLine($"wrote {result.Profiles:N0} profiles and {result.Events:N0} events to {outDir}");
+        return CommandLine.Ok;
+    }
+
+    /// <summary>The README's main job: generate a retail history (once) and simulate examples/retail on it.</summary>
+    private static int Demo(Options options, TextWriter stdout, TextWriter stderr)
+    {
+        var users = options.Get("--users") is null ? 20_000 : options.RequireInt("--users", 1, 50_000_000);
+        var workspace = options.Get("--workspace") ?? "examples/retail";
+        var outDir = options.Get("--out") ?? "out/demo";
+        options.RejectUnknown();
+        if (options.Positional.Count > 0) throw new UsageException("'demo' takes no positional arguments");
+        var dataDir = Path.Combine(outDir, $"data-{users}");
+        if (!File.Exists(Path.Combine(dataDir, "events.jsonl")))
+        {
+            stdout.WriteLine($"generating a retail history of {users:N0} users × 180 days into {dataDir} …");
+            var generated = RetailDataGenerator.Generate(dataDir, users, 180, seed: 7);
+            stdout.WriteLine($"  {generated.Profiles:N0} profiles, {generated.Events:N0} events");
+        }
+        return RunSimulation(workspace, dataDir, Path.Combine(outDir, "simulation"), null, false, stdout, stderr);
+    }
 }

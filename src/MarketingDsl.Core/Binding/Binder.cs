@@ -424,7 +424,7 @@ internal sealed partial class Binder
         {
             var phase = s.Dependencies.Select(d => d.Phase).DefaultIfEmpty(0).Max();
             foreach (var q in PopulationNodes(s))
-                phase = Math.Max(phase, 1 + PhaseOf(q.Value));
+                phase = Math.Max(phase, 1 + BoundTree.PhaseOf(q.Value));
             s.Phase = phase;
         }
         return [.. order.OrderBy(s => s.Phase)];
@@ -435,17 +435,6 @@ internal sealed partial class Binder
             foreach (var d in s.Dependencies) Visit(d);
             order.Add(s);
         }
-    }
-
-    private static int PhaseOf(BoundExpression e)
-    {
-        var phase = 0;
-        foreach (var node in BoundTree.Descendants(e))
-        {
-            if (node is BoundSymbolReference r) phase = Math.Max(phase, r.Symbol.Phase);
-            if (node is BoundQuantileScore q && !ReferenceEquals(q, e)) phase = Math.Max(phase, 1 + PhaseOf(q.Value));
-        }
-        return phase;
     }
 
     private static IEnumerable<BoundQuantileScore> PopulationNodes(ComputedSymbol s)

@@ -36,4 +36,19 @@ public static class BoundTree
             foreach (var child in Children(node).Reverse()) stack.Push(child);
         }
     }
+
+    /// <summary>
+    /// The earliest phase in which an expression can be evaluated: after every symbol it reads,
+    /// and after the population pass of every `quantile_score` inside it.
+    /// </summary>
+    public static int PhaseOf(BoundExpression e)
+    {
+        var phase = 0;
+        foreach (var node in Descendants(e))
+        {
+            if (node is BoundSymbolReference r) phase = Math.Max(phase, r.Symbol.Phase);
+            if (node is BoundQuantileScore q && !ReferenceEquals(q, e)) phase = Math.Max(phase, 1 + PhaseOf(q.Value));
+        }
+        return phase;
+    }
 }

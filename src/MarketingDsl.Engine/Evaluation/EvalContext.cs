@@ -1,0 +1,84 @@
+using MarketingDsl.Core.Semantics;
+using MarketingDsl.Engine.Data;
+
+namespace MarketingDsl.Engine.Evaluation;
+
+/// <summary>
+/// What compiled code reads and writes during one evaluation: the data, the as-of instant,
+/// one typed result array per computed symbol, and the population arrays of `quantile_score`.
+/// Missing columns and event tables are replaced by empty ones so compiled code never checks.
+/// </summary>
+public sealed class EvalContext
+{
+    public EvalContext(SemanticModel model, DataSet data, DateTime asOfUtc, Func<DslType, int, Array> newResultArray)
+    {
+        Data = data;
+        AsOf = asOfUtc.Ticks;
+        Zone = model.Schema.TimeZone is { } z ? TimeZoneInfo.FindSystemTimeZoneById(z) : null;
+        Results = [.. model.Outputs.Select(s => newResultArray(s.Type, data.UserCount))];
+        PopulationInputs = new decimal?[model.PopulationNodeCount][];
+        PopulationScores = new long?[model.PopulationNodeCount][];
+        for (var i = 0; i < model.PopulationNodeCount; i++) PopulationInputs[i] = new decimal?[data.UserCount];
+
+        ProfileColumns = new Column[model.Schema.ProfileFields.Length];
+        for (var i = 0; i < ProfileColumns.Length; i++)
+            ProfileColumns[i] = (i < data.Profiles.Columns.Length ? data.Profiles.Columns[i] : null) ?? EmptyColumn(model.Schema.ProfileFields[i].Type, data.UserCount);
+
+        Events = new EventTable[model.Schema.Events.Length];
+        for (var e = 0; e < Events.Length; e++)
+        {
+            var type = model.Schema.Events[e];
+            var table = e < data.Events.Length ? data.Events[e] : null;
+            if (table is null)
+            {
+                table = new EventTable(type, new int[data.UserCount + 1], [], [], new Column?[type.Fields.Length]);
+            }
+            var fields = new Column?[type.Fields.Length];
+            for (var f = 2; f < fields.Length; f++)
+                fields[f] = (f < table.Fields.Length ? table.Fields[f] : null) ?? EmptyColumn(type.Fields[f].Type, table.Ts.Length);
+            Events[e] = new EventTable(type, table.UserStart, table.Ts, table.Line, fields);
+        }
+    }
+
+    public DataSet Data { get; }
+    public long AsOf { get; }
+    public TimeZoneInfo? Zone { get; }
+    public Array[] Results { get; }
+    public decimal?[][] PopulationInputs { get; }
+    public long?[][] PopulationScores { get; }
+    public Column[] ProfileColumns { get; }
+    public EventTable[] Events { get; }
+
+    private static Column EmptyColumn(DslType type, int rows)
+    {
+        var nulls = Enumerable.Repeat(true, rows).ToArray();
+        return type.Kind switch
+        {
+            TypeKind.Bool => new BoolColumn(type, new bool[rows], nulls),
+            TypeKind.Int => new IntColumn(type, new long[rows], nulls),
+            TypeKind.Decimal => new DecimalColumn(type, new decimal[rows], nulls),
+            TypeKind.Date => new DateColumn(type, new int[rows], nulls),
+            TypeKind.DateTime => new DateTimeColumn(type, new long[rows], nulls),
+            TypeKind.Duration => new DurationColumn(type, new long[rows], nulls),
+            _ => new StringColumn(type, new string?[rows], nulls),
+        };
+    }
+}
+
+/// <summary>Per-thread reusable collections for `distinct` and `top`, cleared per user.</summary>
+public sealed class EvalScratch(int aggregates)
+{
+    public HashSet<object>[] Sets { get; } = [.. Enumerable.Range(0, aggregates).Select(_ => new HashSet<object>())];
+    public Dictionary<object, int>[] Counts { get; } = [.. Enumerable.Range(0, aggregates).Select(_ => new Dictionary<object, int>())];
+}
+
+/// <summary>A typed result column; boxes only when read through <see cref="ResultColumn.Get"/>.</summary>
+public sealed class TypedResultColumn<T>(ComputedSymbol symbol, T[] values) : ResultColumn(symbol)
+{
+    public T[] Values { get; } = values;
+    public override object? Get(int user) => Values[user] switch
+    {
+        object?[] list => list,
+        var v => v,
+    };
+}

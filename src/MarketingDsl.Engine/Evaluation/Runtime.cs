@@ -1,0 +1,165 @@
+using System.Globalization;
+using MarketingDsl.Engine.Data;
+
+namespace MarketingDsl.Engine.Evaluation;
+
+/// <summary>
+/// Helpers called from compiled expression trees (and usable by the interpreter): the parts of
+/// the semantics that are easier to state once in C# than to build as expression nodes.
+/// Every helper takes and returns nullable values and propagates null (sketch §4).
+/// </summary>
+public static class Runtime
+{
+    public static decimal? Divide(decimal? a, decimal? b) => a is null || b is null || b.Value == 0m ? null : a.Value / b.Value;
+
+    public static bool ValueEquals<T>(T? a, T? b) where T : struct => a.HasValue && b.HasValue && a.Value.Equals(b.Value);
+    public static bool ValueNotEquals<T>(T? a, T? b) where T : struct => a.HasValue && b.HasValue && !a.Value.Equals(b.Value);
+    public static bool StringEquals(string? a, string? b) => a is not null && b is not null && string.Equals(a, b, StringComparison.Ordinal);
+    public static bool StringNotEquals(string? a, string? b) => a is not null && b is not null && !string.Equals(a, b, StringComparison.Ordinal);
+
+    /// <summary>Code point order; null when either side is null.</summary>
+    public static int? StringCompare(string? a, string? b) => a is null || b is null ? null : CodePointComparer.Instance.Compare(a, b);
+
+    public static bool ListEquals(object?[]? a, object?[]? b) => a is not null && b is not null && a.Length == b.Length && a.Zip(b).All(p => Equals(p.First, p.Second));
+    public static bool ListNotEquals(object?[]? a, object?[]? b) => a is not null && b is not null && !ListEquals(a, b);
+
+    public static bool InList(object? value, object?[]? list)
+    {
+        if (value is null || list is null) return false;
+        foreach (var item in list) if (item is not null && item.Equals(value)) return true;
+        return false;
+    }
+
+    public static TimeSpan? Negate(TimeSpan? t) => t is null ? null : -t.Value;
+
+    /// <summary>floor((T − t) / unit).</summary>
+    public static long? Since(DateTime? t, long asOfTicks, long unitTicks) =>
+        t is null ? null : FloorDiv(asOfTicks - t.Value.Ticks, unitTicks);
+
+    public static long? Since(DateOnly? d, long asOfTicks, long unitTicks) =>
+        d is null ? null : FloorDiv(asOfTicks - d.Value.ToDateTime(TimeOnly.MinValue).Ticks, unitTicks);
+
+    private static long FloorDiv(long a, long b) => a >= 0 ? a / b : -((-a + b - 1) / b);
+
+    /// <summary>The calendar date of an instant in the workspace zone (UTC when null).</summary>
+    public static DateOnly LocalDate(DateTime utc, TimeZoneInfo? zone) =>
+        DateOnly.FromDateTime(zone is null ? utc : TimeZoneInfo.ConvertTimeFromUtc(DateTime.SpecifyKind(utc, DateTimeKind.Utc), zone));
+
+    public static DateOnly? DateOf(DateTime? t, TimeZoneInfo? zone) => t is null ? null : LocalDate(t.Value, zone);
+
+    public static long? Hour(DateTime? t, TimeZoneInfo? zone) =>
+        t is null ? null : (zone is null ? t.Value : TimeZoneInfo.ConvertTimeFromUtc(DateTime.SpecifyKind(t.Value, DateTimeKind.Utc), zone)).Hour;
+
+    public static long? Weekday(DateOnly? d) => d is null ? null : ((int)d.Value.DayOfWeek + 6) % 7 + 1;
+
+    public static long? Weekday(DateTime? t, TimeZoneInfo? zone) => t is null ? null : Weekday(LocalDate(t.Value, zone));
+
+    /// <summary>Whole years from a to b, birthday arithmetic; Feb 29 + years clamps to Feb 28; negative when b &lt; a, truncated toward zero.</summary>
+    public static long? YearsBetween(DateOnly? a, DateOnly? b)
+    {
+        if (a is null || b is null) return null;
+        var (from, to, sign) = a.Value <= b.Value ? (a.Value, b.Value, 1) : (b.Value, a.Value, -1);
+        var years = to.Year - from.Year;
+        if (AddYears(from, years) > to) years--;
+        return sign * years;
+    }
+
+    private static DateOnly AddYears(DateOnly d, int years)
+    {
+        var year = d.Year + years;
+        var day = d.Month == 2 && d.Day == 29 && !DateTime.IsLeapYear(year) ? 28 : d.Day;
+        return new DateOnly(year, d.Month, day);
+    }
+
+    public static string? Lower(string? s) => s?.ToLowerInvariant();
+    public static string? Upper(string? s) => s?.ToUpperInvariant();
+    public static bool? Contains(string? s, string? part) => s is null || part is null ? null : s.Contains(part, StringComparison.Ordinal);
+    public static bool? StartsWith(string? s, string? prefix) => s is null || prefix is null ? null : s.StartsWith(prefix, StringComparison.Ordinal);
+    public static decimal? Round(decimal? x, long places) => x is null ? null : Math.Round(x.Value, (int)places, MidpointRounding.AwayFromZero);
+    public static long? Abs(long? x) => x is null ? null : Math.Abs(x.Value);
+    public static decimal? Abs(decimal? x) => x is null ? null : Math.Abs(x.Value);
+
+    /// <summary>Adds a non-null value to a distinct set.</summary>
+    public static void DistinctAdd(HashSet<object> set, object? value)
+    {
+        if (value is not null) set.Add(value);
+    }
+
+    public static void TopAdd(Dictionary<object, int> counts, object? value)
+    {
+        if (value is null) return;
+        counts[value] = counts.TryGetValue(value, out var n) ? n + 1 : 1;
+    }
+
+    /// <summary>The k most frequent values, ties by code point order (or natural order for non-strings).</summary>
+    public static object?[] TopK(Dictionary<object, int> counts, int k)
+    {
+        if (counts.Count == 0) return [];
+        var items = counts.ToArray();
+        Array.Sort(items, (x, y) =>
+        {
+            var byCount = y.Value.CompareTo(x.Value);
+            if (byCount != 0) return byCount;
+            return x.Key is string sx && y.Key is string sy ? CodePointComparer.Instance.Compare(sx, sy) : Comparer<object>.Default.Compare(x.Key, y.Key);
+        });
+        var n = Math.Min(k, items.Length);
+        var result = new object?[n];
+        for (var i = 0; i < n; i++) result[i] = items[i].Key;
+        return result;
+    }
+
+    /// <summary>First index in [lo, hi) with a[i] &gt; value (a sorted ascending).</summary>
+    public static int UpperBound(long[] a, int lo, int hi, long value)
+    {
+        while (lo < hi)
+        {
+            var mid = (int)(((uint)lo + (uint)hi) >> 1);
+            if (a[mid] <= value) lo = mid + 1; else hi = mid;
+        }
+        return lo;
+    }
+
+    /// <summary>Orders values of one type for quantile_score: numbers, dates, datetimes and durations map to decimal exactly.</summary>
+    public static decimal? RankKey(object? value) => value switch
+    {
+        null => null,
+        long l => l,
+        decimal d => d,
+        DateOnly d => d.DayNumber,
+        DateTime t => t.Ticks,
+        TimeSpan t => t.Ticks,
+        _ => throw new InvalidOperationException($"quantile_score cannot rank {value.GetType().Name}"),
+    };
+
+    /// <summary>quantile_score for every user: min(n, 1 + floor(n · L / N)).</summary>
+    public static long?[] QuantileScores(decimal?[] values, int buckets, bool descending)
+    {
+        var present = values.Where(v => v.HasValue).Select(v => v!.Value).ToArray();
+        Array.Sort(present);
+        var n = present.Length;
+        var scores = new long?[values.Length];
+        for (var u = 0; u < values.Length; u++)
+        {
+            if (values[u] is not { } x) continue;
+            long less = descending ? n - UpperBoundDecimal(present, x) : LowerBoundDecimal(present, x);
+            scores[u] = Math.Min(buckets, 1 + (long)buckets * less / n);
+        }
+        return scores;
+    }
+
+    private static int LowerBoundDecimal(decimal[] a, decimal x)
+    {
+        int lo = 0, hi = a.Length;
+        while (lo < hi) { var mid = (lo + hi) >>> 1; if (a[mid] < x) lo = mid + 1; else hi = mid; }
+        return lo;
+    }
+
+    private static int UpperBoundDecimal(decimal[] a, decimal x)
+    {
+        int lo = 0, hi = a.Length;
+        while (lo < hi) { var mid = (lo + hi) >>> 1; if (a[mid] <= x) lo = mid + 1; else hi = mid; }
+        return lo;
+    }
+
+    public static string FormatInvariant(decimal d) => d.ToString(CultureInfo.InvariantCulture);
+}

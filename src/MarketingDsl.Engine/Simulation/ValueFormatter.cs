@@ -1,0 +1,52 @@
+using System.Globalization;
+
+namespace MarketingDsl.Engine.Simulation;
+
+/// <summary>How a value is written in tags.csv (conformance README, `tags.csv`).</summary>
+public static class ValueFormatter
+{
+    /// <summary>Decimals are rounded half away from zero to exactly 4 places, never "-0.0000".</summary>
+    public static decimal RoundForOutput(decimal d)
+    {
+        var r = Math.Round(d, 4, MidpointRounding.AwayFromZero);
+        return r == 0m ? 0m : r;
+    }
+
+    public static string Format(object? value) => value switch
+    {
+        null => "",
+        bool b => b ? "true" : "false",
+        long l => l.ToString(CultureInfo.InvariantCulture),
+        decimal d => RoundForOutput(d).ToString("0.0000", CultureInfo.InvariantCulture),
+        string s => s,
+        DateOnly d => d.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture),
+        DateTime t => FormatInstant(t),
+        TimeSpan t => FormatDuration(t),
+        IEnumerable<object?> list => string.Join("|", list.Select(Format)),
+        _ => Convert.ToString(value, CultureInfo.InvariantCulture) ?? "",
+    };
+
+    /// <summary>ISO-8601 UTC; fractions only when present, as microseconds.</summary>
+    public static string FormatInstant(DateTime utc) =>
+        utc.Ticks % TimeSpan.TicksPerSecond == 0
+            ? utc.ToString("yyyy-MM-dd'T'HH:mm:ss'Z'", CultureInfo.InvariantCulture)
+            : utc.ToString("yyyy-MM-dd'T'HH:mm:ss.ffffff'Z'", CultureInfo.InvariantCulture);
+
+    /// <summary>A duration as the DSL writes it: `1d 2h 30m`, `0s`.</summary>
+    public static string FormatDuration(TimeSpan t)
+    {
+        if (t == TimeSpan.Zero) return "0s";
+        var sign = t < TimeSpan.Zero ? "-" : "";
+        t = t.Duration();
+        var parts = new List<string>();
+        if (t.Days > 0) parts.Add($"{t.Days}d");
+        if (t.Hours > 0) parts.Add($"{t.Hours}h");
+        if (t.Minutes > 0) parts.Add($"{t.Minutes}m");
+        if (t.Seconds > 0 || parts.Count == 0) parts.Add($"{t.Seconds}s");
+        return sign + string.Join(" ", parts);
+    }
+
+    /// <summary>RFC 4180 quoting, only when the field holds a comma, a quote or a line break.</summary>
+    public static string CsvField(string field) =>
+        field.AsSpan().IndexOfAny(",\"\r\n") < 0 ? field : "\"" + field.Replace("\"", "\"\"") + "\"";
+}
