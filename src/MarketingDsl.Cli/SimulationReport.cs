@@ -80,7 +80,7 @@ public static class SimulationReport
         }
     }
 
-    private static string Fmt(decimal d) => ValueFormatter.Format(Math.Round(d, 2));
+    private static string Fmt(decimal d) => Math.Round(d, 2).ToString("0.##", System.Globalization.CultureInfo.InvariantCulture);
 }
 
 /// <summary>A one-line progress bar on stderr for long runs (only when stderr is a terminal).</summary>
