@@ -1,0 +1,40 @@
+using MarketingDsl.Core.Diagnostics;
+
+namespace MarketingDsl.Core.Tests.Examples;
+
+/// <summary>Examples are tests: every workspace under examples/ checks with no error and no warning.</summary>
+public sealed class ExampleWorkspaceTests
+{
+    internal static string Root()
+    {
+        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
+            if (File.Exists(Path.Combine(dir.FullName, "MarketingDsl.sln"))) return dir.FullName;
+        throw new InvalidOperationException("repository root not found");
+    }
+
+    public static TheoryData<string> Workspaces()
+    {
+        var data = new TheoryData<string>();
+        foreach (var dir in Directory.GetDirectories(Path.Combine(Root(), "examples")).Order(StringComparer.Ordinal)) data.Add(Path.GetFileName(dir));
+        return data;
+    }
+
+    [Theory]
+    [MemberData(nameof(Workspaces))]
+    public void Example_checks_clean(string name)
+    {
+        var compilation = Compilation.Create(Workspace.Load(Path.Combine(Root(), "examples", name)));
+        Assert.NotEmpty(compilation.Workspace.Files);
+        Assert.True(compilation.Diagnostics.IsEmpty, DiagnosticWriter.ToText(compilation.Diagnostics, compilation.Workspace.Files));
+    }
+
+    [Fact]
+    public void Retail_example_has_the_families_the_brand_asked_for()
+    {
+        var model = Compilation.Create(Workspace.Load(Path.Combine(Root(), "examples", "retail"))).Model;
+        Assert.True(model.Tags.Length >= 40, $"{model.Tags.Length} tags");
+        Assert.Contains(model.Segmentations, s => s.Name == "core_groups" && s.Rules.Length == 8);
+        Assert.True(model.Journeys.Length >= 4);
+        Assert.NotEmpty(model.Tests);
+    }
+}
