@@ -157,12 +157,16 @@ internal sealed partial class Binder
 
     private static bool IsKnownTimeZone(string id)
     {
+        // The id names a file under the zoneinfo folder: refuse anything that is not an IANA-shaped
+        // name (`Asia/` is a folder, `../x` leaves it) before asking the system.
+        if (!System.Text.RegularExpressions.Regex.IsMatch(id, @"^[A-Za-z0-9_+\-]+(/[A-Za-z0-9_+\-]+)*$")) return false;
         try
         {
             TimeZoneInfo.FindSystemTimeZoneById(id);
             return true;
         }
-        catch (Exception ex) when (ex is TimeZoneNotFoundException or InvalidTimeZoneException)
+        catch (Exception ex) when (ex is TimeZoneNotFoundException or InvalidTimeZoneException or System.Security.SecurityException
+                                       or UnauthorizedAccessException or IOException or ArgumentException)
         {
             return false;
         }

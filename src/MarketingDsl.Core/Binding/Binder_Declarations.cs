@@ -261,12 +261,16 @@ internal sealed partial class Binder
     {
         var steps = ImmutableArray.CreateBuilder<BoundStep>();
         var exited = false;
+        var reportedDead = false;
         foreach (var step in block.Steps)
         {
             if (exited)
             {
-                Report(RuleErrors.UnreachableStep, scope.File, step.Span, "This step comes after `exit`, so it never runs.");
-                exited = false; // one warning per run of dead steps
+                // One warning per run of dead steps; the dead steps are still checked (an unknown
+                // channel there is still a mistake) but never run, so they are not kept.
+                if (!reportedDead) Report(RuleErrors.UnreachableStep, scope.File, step.Span, "This step comes after `exit`, so it never runs.");
+                reportedDead = true;
+                BindSteps(new StepBlockSyntax([step], step.Span), scope, journey);
                 continue;
             }
             var location = Loc(scope.File, step);

@@ -188,7 +188,16 @@ internal sealed partial class Binder
         }
         if (needsField && field is null)
         {
-            Report(TypeErrors.AggregateTarget, scope.File, target.Span, $"{name}() needs a field of '{ev.Name}', e.g. {name}({ev.Name}.{ev.Fields.Skip(2).FirstOrDefault()?.Name ?? "ts"}).");
+            // The example must itself be valid: sum/avg need a number field, min/max an orderable one.
+            var example = ev.Fields.Skip(2).FirstOrDefault(f => kind switch
+            {
+                AggregateKind.Sum or AggregateKind.Avg => f.Type.IsNumeric,
+                AggregateKind.Min or AggregateKind.Max => f.Type.Kind is not (TypeKind.Bool or TypeKind.List),
+                _ => true,
+            })?.Name ?? (kind is AggregateKind.Sum or AggregateKind.Avg ? null : "ts");
+            Report(TypeErrors.AggregateTarget, scope.File, target.Span, example is null
+                ? $"{name}() needs a number field of '{ev.Name}', but '{ev.Name}' has none."
+                : $"{name}() needs a field of '{ev.Name}', e.g. {name}({ev.Name}.{example}).");
             return new BoundErrorExpression();
         }
         if (!needsField && field is not null)

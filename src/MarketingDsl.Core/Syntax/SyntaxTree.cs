@@ -66,6 +66,8 @@ public sealed class SyntaxTree
         var badTokens = new HashSet<int>();
         var depth = 0;
         var tooDeep = false;
+        var elseIfChains = new List<int>();
+        var previous = TokenConstants.EOF;
         foreach (var token in tokenStream.GetTokens())
         {
             if (token.Type == TokenConstants.EOF || token.Channel == Lexer.Hidden) continue;
@@ -85,13 +87,17 @@ public sealed class SyntaxTree
                     break;
             }
             if (tooDeep) continue;
+            // `case … end` nests like a bracket pair in the parser (and in every later stage), so it
+            // counts as one; a run of `else if` recurses too, one level per link of the chain.
             depth = token.Type switch
             {
-                MarketingDslLexer.LPAREN or MarketingDslLexer.LBRACK or MarketingDslLexer.LBRACE => depth + 1,
-                MarketingDslLexer.RPAREN or MarketingDslLexer.RBRACK or MarketingDslLexer.RBRACE => Math.Max(0, depth - 1),
+                MarketingDslLexer.LPAREN or MarketingDslLexer.LBRACK or MarketingDslLexer.LBRACE or MarketingDslLexer.CASE => depth + 1,
+                MarketingDslLexer.RPAREN or MarketingDslLexer.RBRACK or MarketingDslLexer.RBRACE or MarketingDslLexer.END => Math.Max(0, depth - 1),
                 _ => depth,
             };
-            if (depth + PrefixRun(tokenStream, token) > MaxNesting)
+            var elseIfs = ElseIfRun(elseIfChains, depth, token, previous);
+            if (token.Channel == Lexer.DefaultTokenChannel) previous = token.Type;
+            if (depth + PrefixRun(tokenStream, token) + elseIfs > MaxNesting)
             {
                 tooDeep = true;
                 diagnostics.Add(Diagnostic.Create(SyntaxErrors.TooDeep, source, span,
@@ -105,6 +111,28 @@ public sealed class SyntaxTree
         var builder = new SyntaxTreeBuilder(source, tokenStream, diagnostics);
         var root = builder.Build(parseTree);
         return new SyntaxTree(source, root, [.. diagnostics], tokens.ToImmutable());
+    }
+
+    /// <summary>
+    /// Length of the `else if` chain being read at this brace depth: `if a { } else if b { } else if …`
+    /// nests one step inside the other. A new `if` at the same depth starts a new chain.
+    /// </summary>
+    private static int ElseIfRun(List<int> chains, int depth, IToken token, int previous)
+    {
+        while (chains.Count <= depth) chains.Add(0);
+        if (chains.Count > depth + 1) chains.RemoveRange(depth + 1, chains.Count - depth - 1);
+        switch (token.Type)
+        {
+            case MarketingDslLexer.IF when previous == MarketingDslLexer.ELSE:
+                chains[depth]++;
+                break;
+            case MarketingDslLexer.IF:
+                // Only the reserved `if` starts a new chain: `wait`, `send` … are soft keywords and
+                // could be names inside a condition, so they must not reset the count.
+                chains[depth] = 0;
+                break;
+        }
+        return chains[depth];
     }
 
     // `not not not x` and `- - - x` recurse in the parser like brackets do.

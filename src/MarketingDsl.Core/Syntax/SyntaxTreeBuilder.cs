@@ -527,7 +527,10 @@ internal sealed class SyntaxTreeBuilder(SourceText source, CommonTokenStream tok
             if (!long.TryParse(text[..^1], NumberStyles.None, CultureInfo.InvariantCulture, out var n) || n > long.MaxValue / unit || total > long.MaxValue - n * unit)
             {
                 Report(SyntaxErrors.BadDuration, Span(part), $"The duration {Shorten(text)} is too long.");
-                continue;
+                // Saturate rather than drop the part: a zero length would add a misleading
+                // "must be longer than zero" error after this one.
+                total = long.MaxValue;
+                break;
             }
             total += n * unit;
         }
