@@ -5,6 +5,7 @@ public static class EngineCommands
 {
     public static Task<int>? TryRun(string command, Options options, TextWriter stdout, TextWriter stderr) => command switch
     {
+        "test" => Task.FromResult(TestCommand.Run(options, stdout, stderr)),
         _ => null,
     };
 }
