@@ -7,12 +7,13 @@ using MarketingDsl.Engine.Simulation;
 
 namespace MarketingDsl.Cli;
 
-/// <summary>Commands that run the engine: simulate, generate-data, demo.</summary>
+/// <summary>Commands that run the engine: simulate, test, generate-data, demo.</summary>
 public static class EngineCommands
 {
     public static Task<int>? TryRun(string command, Options options, TextWriter stdout, TextWriter stderr) => command switch
     {
         "simulate" => Task.FromResult(Simulate(options, stdout, stderr)),
+        "test" => Task.FromResult(TestCommand.Run(options, stdout, stderr)),
         "generate-data" => Task.FromResult(GenerateData(options, stdout)),
         "demo" => Task.FromResult(Demo(options, stdout, stderr)),
         _ => null,

@@ -54,14 +54,17 @@ public static class Runtime
 
     public static long? Weekday(DateTime? t, TimeZoneInfo? zone) => t is null ? null : Weekday(LocalDate(t.Value, zone));
 
-    /// <summary>Whole years from a to b, birthday arithmetic; Feb 29 + years clamps to Feb 28; negative when b &lt; a, truncated toward zero.</summary>
+    /// <summary>
+    /// Whole years from a to b, counted by adding years to a (birthday arithmetic; Feb 29 + years
+    /// clamps to Feb 28); negative when b &lt; a, truncated toward zero.
+    /// </summary>
     public static long? YearsBetween(DateOnly? a, DateOnly? b)
     {
         if (a is null || b is null) return null;
-        var (from, to, sign) = a.Value <= b.Value ? (a.Value, b.Value, 1) : (b.Value, a.Value, -1);
-        var years = to.Year - from.Year;
-        if (AddYears(from, years) > to) years--;
-        return sign * years;
+        var years = b.Value.Year - a.Value.Year;
+        if (years > 0 && AddYears(a.Value, years) > b.Value) years--;
+        else if (years < 0 && AddYears(a.Value, years) < b.Value) years++;
+        return years;
     }
 
     private static DateOnly AddYears(DateOnly d, int years)

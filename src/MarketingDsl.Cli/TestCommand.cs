@@ -1,0 +1,39 @@
+using MarketingDsl.Core;
+using MarketingDsl.Core.Diagnostics;
+using MarketingDsl.Engine.Testing;
+
+namespace MarketingDsl.Cli;
+
+/// <summary>`mdsl test WORKSPACE`: runs every `test` block; exit 1 on a workspace error or a failed test.</summary>
+public static class TestCommand
+{
+    public static int Run(Options options, TextWriter stdout, TextWriter stderr)
+    {
+        var path = options.Workspace("test");
+        options.RejectUnknown();
+
+        var compilation = Compilation.Create(Workspace.Load(path));
+        if (compilation.HasErrors)
+        {
+            stdout.Write(DiagnosticWriter.ToText(compilation.Diagnostics, compilation.Workspace.Files));
+            stdout.WriteLine($"{compilation.Diagnostics.Count(d => d.IsError)} error(s): fix them before running tests");
+            return CommandLine.Problems;
+        }
+
+        var results = new TestRunner().RunAll(compilation.Model);
+        foreach (var result in results)
+        {
+            stdout.WriteLine($"{(result.Passed ? "PASS" : "FAIL")} {result.Name}");
+            foreach (var note in result.Notes) stdout.WriteLine($"  note: {note}");
+            if (result.Error is not null) stdout.WriteLine($"  {result.Error}");
+            foreach (var failure in result.Failures)
+            {
+                stdout.WriteLine($"  {failure.Location}: expect {failure.Expectation}");
+                stdout.WriteLine($"    but {failure.Explanation}");
+            }
+        }
+        var failed = results.Count(r => !r.Passed);
+        stdout.WriteLine($"{results.Length - failed} passed, {failed} failed");
+        return failed > 0 ? CommandLine.Problems : CommandLine.Ok;
+    }
+}
