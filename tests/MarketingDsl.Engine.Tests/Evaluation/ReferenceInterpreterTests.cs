@@ -507,7 +507,7 @@ public class ReferenceInterpreterTests
     }
 
     [Fact]
-    public void A_model_output_throws_only_when_reached()
+    public void A_model_output_is_empty_until_models_are_trained()
     {
         const string model = """
             model churn_risk {
@@ -521,8 +521,9 @@ public class ReferenceInterpreterTests
         Assert.Equal(0L, fine["orders", "u"]);
 
         var used = new Scenario(model + "tag risk = churn_risk.probability\n").Profile("u");
-        var e = Assert.Throws<NotSupportedException>(() => used.Evaluate(T));
-        Assert.Equal("models are evaluated after training", e.Message);
+        var result = used.Evaluate(T);
+        Assert.Null(result["risk", "u"]);
+        Assert.Equal(0L, result["orders", "u"]);
     }
 
     [Fact]

@@ -58,19 +58,19 @@ public class TestRunnerTests
     {
         var results = new TestRunner().RunAll(Compile("""
             test "repeat big spender" {
+              given profile { user_id: "u1" }
               given profile { user_id: "u2" }
               given order { user_id: "u2", order_id: "c", ts: 2024-01-01T00:00:00Z, amount: 9000 }
-              given profile { user_id: "u1" }
               given order { user_id: "u1", order_id: "a", ts: 2025-05-01T10:00:00Z, amount: 3000 }
               given order { user_id: "u1", order_id: "b", ts: 2025-05-03T10:00:00Z, amount: 3000 }
               expect core_groups == "high_value_repeat"
               expect annual_spend == 6000 and orders_365d == 2
             }
 
-            test "second profile" {
+            test "subject without orders" {
+              given profile { user_id: "u2" }
               given profile { user_id: "u1" }
               given order { user_id: "u1", order_id: "a", ts: 2025-05-01T10:00:00Z, amount: 3000 }
-              given profile { user_id: "u2" }
               expect orders_365d == 0
               expect not high_value
             }
@@ -83,13 +83,13 @@ public class TestRunnerTests
     }
 
     [Fact]
-    public void Expectations_are_about_the_profile_above_them_and_report_every_mentioned_tag()
+    public void Expectations_are_about_the_first_given_profile_and_report_every_mentioned_tag()
     {
         var result = Assert.Single(new TestRunner().RunAll(Compile("""
             test "which user" {
+              given profile { user_id: "poor" }
               given profile { user_id: "rich" }
               given order { user_id: "rich", ts: 2025-05-01T10:00:00Z, amount: 6000 }
-              given profile { user_id: "poor" }
               expect high_value or annual_spend > 100
             }
 
