@@ -108,10 +108,12 @@ internal sealed class LayoutPlan
 
     private static bool IsBlock(DeclarationSyntax d) => d is not (TagDeclarationSyntax or SegmentDeclarationSyntax);
 
-    /// <summary>The first own-line comment directly above a declaration (no blank line between), or the declaration itself.</summary>
+    /// <summary>The first own-line comment directly above a declaration (no blank line between;
+    /// blank lines after a `///` do not count, the printer drops them), or the declaration itself.</summary>
     private int LeadingGroupStart(int j)
     {
-        while (j - 1 >= 0 && _tokens[j - 1].IsComment && !IsTrailingComment(j - 1) && !SourceBlankBefore(j)) j--;
+        while (j - 1 >= 0 && _tokens[j - 1].IsComment && !IsTrailingComment(j - 1) &&
+               (!SourceBlankBefore(j) || _tokens[j - 1].Type == MarketingDslLexer.DOC_COMMENT)) j--;
         return j;
     }
 
@@ -384,6 +386,8 @@ internal sealed class LayoutPlan
                 break;
             case ListExpressionSyntax list:
                 foreach (var item in list.Items) Expression(item);
+                var trailing = PrevCode(Last(list.Span));
+                if (list.Items.Length > 0 && Is(trailing, MarketingDslLexer.COMMA)) Drop.Add(trailing);
                 break;
             case CaseExpressionSyntax @case:
                 foreach (var when in @case.Whens)
