@@ -20,7 +20,7 @@ internal static class FormatterTestKit
 
     /// <summary>What checking a workspace means, independent of layout: every declaration with its
     /// label, documentation, type and dependencies, and the diagnostic codes in order.</summary>
-    public static string Semantics(params (string Path, string Text)[] files)
+    public static string SemanticSignature(params (string Path, string Text)[] files)
     {
         var compilation = Compilation.Create(files);
         var model = compilation.Model;
@@ -46,5 +46,5 @@ internal static class FormatterTestKit
     }
 
     public static void AssertSameSemantics(string before, string after, string path = "test.mdsl") =>
-        Assert.Equal(Semantics((path, before)), Semantics((path, after)));
+        Assert.Equal(SemanticSignature((path, before)), SemanticSignature((path, after)));
 }
