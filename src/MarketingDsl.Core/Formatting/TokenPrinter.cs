@@ -50,7 +50,7 @@ internal sealed class TokenPrinter(SyntaxTree tree, LayoutPlan plan)
         }
         else if (plan.Join.Contains(i))
         {
-            if (_mustBreak) NewLine(_anchor, false);
+            if (_mustBreak) NewLine(BrokenJoinIndent(i), false);
         }
         else if (_mustBreak || (_anyOutput && plan.SourceBreakBefore(i)))
         {
@@ -94,8 +94,8 @@ internal sealed class TokenPrinter(SyntaxTree tree, LayoutPlan plan)
                 indent = plan.BlockClose.Contains(next) ? forced + 1 : forced;
                 blankAllowed = true;
             }
-            else if (plan.Join.Contains(next)) indent = _anchor;
-            else indent = ContinuationIndent(next);
+            else if (plan.Join.Contains(next)) indent = BrokenJoinIndent(next);
+            else indent = ContinuationIndent(next, forComment: true);
             var blank = _anyOutput && blankAllowed && !_suppressBlank && !_previousWasDoc &&
                         (plan.ForcedBlank.Contains(i) || plan.SourceBlankBefore(i));
             NewLine(indent, blank);
@@ -124,11 +124,16 @@ internal sealed class TokenPrinter(SyntaxTree tree, LayoutPlan plan)
 
     /// <summary>A line the user broke inside an expression: one level deeper than the line holding
     /// the innermost open bracket (or than the declaration/member); a closing bracket lines up with its opener's line.</summary>
-    private int ContinuationIndent(int i)
+    private int ContinuationIndent(int i, bool forComment = false)
     {
         if (_brackets.Count == 0) return _anchor + 1;
-        return IsCloser(i) ? _brackets.Peek() - 1 : _brackets.Peek();
+        return IsCloser(i) && !forComment ? _brackets.Peek() - 1 : _brackets.Peek();
     }
+
+    /// <summary>A token that belongs on the previous line but follows a line comment: `{` and
+    /// `else` line up with their header, anything else (the step of a split branch) is a continuation.</summary>
+    private int BrokenJoinIndent(int i) =>
+        _tokens[i].Type is MarketingDslLexer.LBRACE or MarketingDslLexer.ELSE ? _anchor : _anchor + 1;
 
     private bool IsOpener(int i) => _tokens[i].Type switch
     {

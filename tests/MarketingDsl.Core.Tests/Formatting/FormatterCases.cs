@@ -655,5 +655,112 @@ public static class FormatterCases
           expect core_groups == "high_value_repeat"  // fails: only one order
         }
         """ + "\n"),
+        ("comment_edges",
+        """
+        /* start */ tag /* c1 */ a /* c2 */ = /* c3 */ 1 /* c4 */
+        tag b = x and
+          // why
+          y and // t1
+          // t2
+
+          z
+        tag c = f(
+          // first arg
+          a, /* second */ b
+          // before close
+        )
+        schema {
+          event v { a: int /* c */ }
+          identity { // keys
+            member_id, // m
+            phone // p
+          }
+          profile
+          // odd
+          { user_id: string key }
+        }
+        journey j
+        // own line before brace
+        {
+          trigger: order
+          steps {
+            if a { exit } // t
+            // c
+            else if b { exit }
+            /* block */ else { exit }
+            split {
+              50%: // after colon
+                send sms "a"
+              50%:
+                send sms "b"
+            }
+          }
+        }
+        tag d = 1 /// trailing doc
+        tag e = 2
+        test "x" { given profile {} given order { /* c */ } expect a }
+        /* end */
+        """ + "\n",
+        """
+        /* start */
+        tag /* c1 */ a /* c2 */ = /* c3 */ 1 /* c4 */
+        tag b = x and
+          // why
+          y and  // t1
+          // t2
+          z
+        tag c = f(
+          // first arg
+          a, /* second */ b
+          // before close
+        )
+
+        schema {
+          event v {
+            a: int /* c */
+          }
+          identity {  // keys
+            member_id,  // m
+            phone  // p
+          }
+          profile
+          // odd
+          { user_id: string key }
+        }
+
+        journey j
+        // own line before brace
+        {
+          trigger: order
+          steps {
+            if a {
+              exit
+            }  // t
+            // c
+            else if b {
+              exit
+            }
+            /* block */ else {
+              exit
+            }
+            split {
+              50%:  // after colon
+                send sms "a"
+              50%: send sms "b"
+            }
+          }
+        }
+
+        tag d = 1  /// trailing doc
+        tag e = 2
+
+        test "x" {
+          given profile {}
+          given order { /* c */
+          }
+          expect a
+        }
+        /* end */
+        """ + "\n"),
     ];
 }
