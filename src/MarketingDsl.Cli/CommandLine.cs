@@ -33,6 +33,7 @@ public static class CommandLine
             return args[0] switch
             {
                 "check" => CheckCommand.Run(options, stdout, stderr),
+                "fmt" => FormatCommand.Run(options, stdout, stderr),
                 _ => await RunEngineCommandAsync(args[0], options, stdout, stderr),
             };
         }
