@@ -1,4 +1,5 @@
 using MarketingDsl.Core.Diagnostics;
+using MarketingDsl.Core.Formatting;
 
 namespace MarketingDsl.Core.Tests.Examples;
 
@@ -26,6 +27,18 @@ public sealed class ExampleWorkspaceTests
         var compilation = Compilation.Create(Workspace.Load(Path.Combine(Root(), "examples", name)));
         Assert.NotEmpty(compilation.Workspace.Files);
         Assert.True(compilation.Diagnostics.IsEmpty, DiagnosticWriter.ToText(compilation.Diagnostics, compilation.Workspace.Files));
+    }
+
+    [Theory]
+    [MemberData(nameof(Workspaces))]
+    public void Example_formats_unchanged(string name)
+    {
+        var compilation = Compilation.Create(Workspace.Load(Path.Combine(Root(), "examples", name)));
+        foreach (var tree in compilation.SyntaxTrees)
+        {
+            Assert.True(SyntaxFormatter.TryFormat(tree, out var formatted), tree.Text.Path);
+            Assert.True(formatted == tree.Text.Text.ReplaceLineEndings("\n"), $"{tree.Text.Path} is not in canonical layout: run `mdsl fmt examples/{name}`");
+        }
     }
 
     [Fact]
