@@ -61,7 +61,7 @@ public sealed class DataSet
     }
 
     /// <summary>First index in [lo, hi) with a[i] &gt; value (a sorted ascending).</summary>
-    internal static int UpperBound(long[] a, int lo, int hi, long value)
+    public static int UpperBound(long[] a, int lo, int hi, long value)
     {
         while (lo < hi)
         {

@@ -111,17 +111,6 @@ public static class Runtime
         return result;
     }
 
-    /// <summary>First index in [lo, hi) with a[i] &gt; value (a sorted ascending).</summary>
-    public static int UpperBound(long[] a, int lo, int hi, long value)
-    {
-        while (lo < hi)
-        {
-            var mid = (int)(((uint)lo + (uint)hi) >> 1);
-            if (a[mid] <= value) lo = mid + 1; else hi = mid;
-        }
-        return lo;
-    }
-
     /// <summary>Orders values of one type for quantile_score: numbers, dates, datetimes and durations map to decimal exactly.</summary>
     public static decimal? RankKey(object? value) => value switch
     {

@@ -69,7 +69,7 @@ public static class PlanCompiler
 /// <summary>Builds the delegate of one phase.</summary>
 internal sealed class PhaseLowering(SemanticModel model, int phase, int firstAggregateIndex)
 {
-    private static readonly MethodInfo UpperBound = typeof(Runtime).GetMethod(nameof(Runtime.UpperBound))!;
+    private static readonly MethodInfo UpperBound = typeof(DataSet).GetMethod(nameof(DataSet.UpperBound))!;
 
     private readonly ParameterExpression _context = E.Parameter(typeof(EvalContext), "context");
     private readonly ParameterExpression _scratch = E.Parameter(typeof(EvalScratch), "scratch");
