@@ -6,17 +6,11 @@ namespace MarketingDsl.Core.Tests.Examples;
 /// <summary>Examples are tests: every workspace under examples/ checks with no error and no warning.</summary>
 public sealed class ExampleWorkspaceTests
 {
-    internal static string Root()
-    {
-        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
-            if (File.Exists(Path.Combine(dir.FullName, "MarketingDsl.sln"))) return dir.FullName;
-        throw new InvalidOperationException("repository root not found");
-    }
 
     public static TheoryData<string> Workspaces()
     {
         var data = new TheoryData<string>();
-        foreach (var dir in Directory.GetDirectories(Path.Combine(Root(), "examples")).Order(StringComparer.Ordinal)) data.Add(Path.GetFileName(dir));
+        foreach (var dir in Directory.GetDirectories(Path.Combine(TestPaths.Root, "examples")).Order(StringComparer.Ordinal)) data.Add(Path.GetFileName(dir));
         return data;
     }
 
@@ -24,7 +18,7 @@ public sealed class ExampleWorkspaceTests
     [MemberData(nameof(Workspaces))]
     public void Example_checks_clean(string name)
     {
-        var compilation = Compilation.Create(Workspace.Load(Path.Combine(Root(), "examples", name)));
+        var compilation = Compilation.Create(Workspace.Load(Path.Combine(TestPaths.Root, "examples", name)));
         Assert.NotEmpty(compilation.Workspace.Files);
         Assert.True(compilation.Diagnostics.IsEmpty, DiagnosticWriter.ToText(compilation.Diagnostics, compilation.Workspace.Files));
     }
@@ -33,7 +27,7 @@ public sealed class ExampleWorkspaceTests
     [MemberData(nameof(Workspaces))]
     public void Example_formats_unchanged(string name)
     {
-        var compilation = Compilation.Create(Workspace.Load(Path.Combine(Root(), "examples", name)));
+        var compilation = Compilation.Create(Workspace.Load(Path.Combine(TestPaths.Root, "examples", name)));
         foreach (var tree in compilation.SyntaxTrees)
         {
             Assert.True(SyntaxFormatter.TryFormat(tree, out var formatted), tree.Text.Path);
@@ -44,7 +38,7 @@ public sealed class ExampleWorkspaceTests
     [Fact]
     public void Retail_example_has_the_families_the_brand_asked_for()
     {
-        var model = Compilation.Create(Workspace.Load(Path.Combine(Root(), "examples", "retail"))).Model;
+        var model = Compilation.Create(Workspace.Load(Path.Combine(TestPaths.Root, "examples", "retail"))).Model;
         Assert.True(model.Tags.Length >= 40, $"{model.Tags.Length} tags");
         Assert.Contains(model.Segmentations, s => s.Name == "core_groups" && s.Rules.Length == 8);
         Assert.True(model.Journeys.Length >= 4);

@@ -1,6 +1,6 @@
 using MarketingDsl.Cli;
 
-namespace MarketingDsl.Core.Tests.Formatting;
+namespace MarketingDsl.Cli.Tests;
 
 public sealed class FormatCommandTests : IDisposable
 {

@@ -1,0 +1,155 @@
+using System.Text.Json;
+
+namespace MarketingDsl.Cli.Tests;
+
+/// <summary>Exit codes and output of `mdsl check`, `simulate`, `test` and `generate-data`, and their usage errors.</summary>
+public sealed class CommandLineTests : IDisposable
+{
+    private const string Schema = """
+        schema {
+          profile { user_id: string key, city: string }
+          event order { order_id: string unique, amount: decimal }
+        }
+
+        """;
+
+    private readonly string _dir = Path.Combine(Path.GetTempPath(), "mdsl-cli-" + Guid.NewGuid().ToString("N"));
+
+    public CommandLineTests() => Directory.CreateDirectory(_dir);
+
+    public void Dispose()
+    {
+        if (Directory.Exists(_dir)) Directory.Delete(_dir, recursive: true);
+    }
+
+    private string Workspace(string name, string text)
+    {
+        var dir = Path.Combine(_dir, name);
+        Directory.CreateDirectory(dir);
+        File.WriteAllText(Path.Combine(dir, "main.mdsl"), Schema + text);
+        return dir;
+    }
+
+    private static (int Exit, string Out, string Err) Run(params string[] args)
+    {
+        var stdout = new StringWriter();
+        var stderr = new StringWriter();
+        var exit = CommandLine.RunAsync(args, stdout, stderr).GetAwaiter().GetResult();
+        return (exit, stdout.ToString(), stderr.ToString());
+    }
+
+    [Fact]
+    public void Check_of_a_clean_workspace_exits_0()
+    {
+        var (exit, output, _) = Run("check", Workspace("clean", "tag spend = sum(order.amount, within: 30d)\n"));
+        Assert.Equal(0, exit);
+        Assert.Contains("0 error(s)", output);
+    }
+
+    [Fact]
+    public void Check_prints_location_code_source_line_and_caret_and_exits_1()
+    {
+        var (exit, output, _) = Run("check", Workspace("typo", "tag spend = sum(order.amount, within: 30d)\ntag big = spend > \"a\"\n"));
+        Assert.Equal(1, exit);
+        var lines = output.Split('\n');
+        var at = Array.FindIndex(lines, l => l.StartsWith("main.mdsl:6:11: error MD3001:", StringComparison.Ordinal));
+        Assert.True(at >= 0, output);
+        Assert.Equal("  tag big = spend > \"a\"", lines[at + 1]);
+        Assert.Equal("            ^~~~~~~~~~~", lines[at + 2]);
+    }
+
+    [Fact]
+    public void Check_json_and_sarif_are_valid_json_with_the_diagnostic()
+    {
+        var ws = Workspace("json", "tag big = spnd > 1\n");
+        var (exit, json, _) = Run("check", ws, "--format", "json");
+        Assert.Equal(1, exit);
+        var first = JsonDocument.Parse(json).RootElement[0];
+        Assert.Equal("MD2001", first.GetProperty("code").GetString());
+        Assert.Equal(5, first.GetProperty("start").GetProperty("line").GetInt32());
+
+        var (_, sarif, _) = Run("check", ws, "--format", "sarif");
+        var result = JsonDocument.Parse(sarif).RootElement.GetProperty("runs")[0].GetProperty("results")[0];
+        Assert.Equal("MD2001", result.GetProperty("ruleId").GetString());
+    }
+
+    [Theory]
+    [InlineData("check")]
+    [InlineData("check", "a", "b")]
+    [InlineData("check", "ws", "--format", "xml")]
+    [InlineData("check", "ws", "--bogus", "1")]
+    [InlineData("simulate", "ws", "--out", "o")]
+    [InlineData("simulate", "ws", "--data", "d", "--out", "o", "--as-of", "yesterday")]
+    [InlineData("generate-data", "--users", "-5", "--days", "1", "--seed", "1", "--out", "o")]
+    [InlineData("generate-data", "--users", "10")]
+    [InlineData("frobnicate")]
+    public void Usage_mistakes_exit_2_with_a_message(params string[] args)
+    {
+        var (exit, _, error) = Run(args);
+        Assert.Equal(2, exit);
+        Assert.StartsWith("mdsl: ", error);
+    }
+
+    [Fact]
+    public void Missing_workspace_folder_exits_2()
+    {
+        var (exit, _, error) = Run("check", Path.Combine(_dir, "nowhere"));
+        Assert.Equal(2, exit);
+        Assert.Contains("does not exist", error);
+    }
+
+    [Fact]
+    public void Simulate_refuses_a_workspace_with_errors_and_a_missing_data_folder()
+    {
+        var broken = Workspace("broken", "tag x = nope\n");
+        Assert.Equal(1, Run("simulate", broken, "--data", _dir, "--out", Path.Combine(_dir, "out")).Exit);
+
+        var clean = Workspace("ok", "tag n = count(order)\n");
+        var (exit, _, error) = Run("simulate", clean, "--data", Path.Combine(_dir, "no-data"), "--out", Path.Combine(_dir, "out"));
+        Assert.Equal(2, exit);
+        Assert.Contains("no-data", error);
+    }
+
+    [Fact]
+    public void Generate_then_simulate_writes_tags_and_summary_and_reports_bad_rows()
+    {
+        var data = Path.Combine(_dir, "data");
+        Assert.Equal(0, Run("generate-data", "--users", "50", "--days", "10", "--seed", "3", "--out", data).Exit);
+        File.AppendAllText(Path.Combine(data, "events.jsonl"), "{not json\n");
+        var ws = Workspace("sim", "tag n = count(order)\ntag spend = sum(order.amount)\n");
+        var outDir = Path.Combine(_dir, "out");
+        var (exit, output, _) = Run("simulate", ws, "--data", data, "--out", outDir);
+        Assert.Equal(0, exit);
+        Assert.Equal("user_id,n,spend", File.ReadLines(Path.Combine(outDir, "tags.csv")).First());
+        Assert.Equal(51, File.ReadLines(Path.Combine(outDir, "tags.csv")).Count());
+        var summary = JsonDocument.Parse(File.ReadAllText(Path.Combine(outDir, "summary.json"))).RootElement;
+        Assert.Equal(50, summary.GetProperty("users").GetInt32());
+        Assert.Equal(1, summary.GetProperty("input").GetProperty("rejected_rows").GetInt32());
+        Assert.Contains("rejected events.jsonl:", output);
+        Assert.Single(File.ReadLines(Path.Combine(outDir, "rejects.jsonl")));
+    }
+
+    [Fact]
+    public void Test_command_reports_failures_with_location_and_exits_1()
+    {
+        var ws = Workspace("tests", """
+            tag spend = sum(order.amount)
+            test "passes" {
+              given profile { user_id: "u1" }
+              given order { user_id: "u1", order_id: "o1", ts: 2025-05-01T00:00:00Z, amount: 10 }
+              expect spend == 10
+            }
+            test "fails" {
+              given profile { user_id: "u1" }
+              expect spend == 99
+            }
+
+            """);
+        var (exit, output, _) = Run("test", ws);
+        Assert.Equal(1, exit);
+        Assert.Contains("PASS passes", output);
+        Assert.Contains("FAIL fails", output);
+        Assert.Contains("main.mdsl:13:3", output);
+        Assert.Contains("1 passed, 1 failed", output);
+    }
+}
