@@ -1,4 +1,5 @@
 using System.Runtime.CompilerServices;
+using MarketingDsl.Core;
 using MarketingDsl.Core.Semantics;
 using MarketingDsl.Engine.Data;
 using MarketingDsl.Engine.Lowering;
@@ -13,8 +14,16 @@ namespace MarketingDsl.Engine.Evaluation;
 public sealed class CompiledEngine : ITagEvaluator
 {
     private static readonly ConditionalWeakTable<SemanticModel, CompiledPlan> Plans = new();
+    private static readonly PlanCache ByContent = new(capacity: 16);
 
     public static CompiledPlan PlanFor(SemanticModel model) => Plans.GetValue(model, PlanCompiler.Compile);
+
+    /// <summary>
+    /// The plan of a compilation, shared by every compilation of the same text (content hash):
+    /// re-checking an unchanged workspace, or switching back to an earlier version in the
+    /// editor, does not compile expression trees again.
+    /// </summary>
+    public static CompiledPlan PlanFor(Compilation compilation) => ByContent.GetOrAdd(compilation.ContentHash, () => PlanFor(compilation.Model));
 
     public EvaluationResult Evaluate(SemanticModel model, DataSet data, DateTime asOfUtc) => Evaluate(PlanFor(model), data, asOfUtc);
 
@@ -41,5 +50,37 @@ public sealed class CompiledEngine : ITagEvaluator
         var columns = model.Outputs.Select((s, i) => (ResultColumn)Activator.CreateInstance(
             typeof(TypedResultColumn<>).MakeGenericType(ClrTypes.Of(s.Type)), s, context.Results[i])!).ToList();
         return new EvaluationResult(model, data, asOfUtc, [.. columns]);
+    }
+}
+
+/// <summary>A small least-recently-used cache of compiled plans by workspace content hash.</summary>
+internal sealed class PlanCache(int capacity)
+{
+    private readonly LinkedList<(string Key, CompiledPlan Plan)> _order = new();
+    private readonly Dictionary<string, LinkedListNode<(string Key, CompiledPlan Plan)>> _byKey = new(StringComparer.Ordinal);
+
+    public CompiledPlan GetOrAdd(string key, Func<CompiledPlan> compile)
+    {
+        lock (_order)
+        {
+            if (_byKey.TryGetValue(key, out var hit))
+            {
+                _order.Remove(hit);
+                _order.AddFirst(hit);
+                return hit.Value.Plan;
+            }
+        }
+        var plan = compile(); // outside the lock: compiling takes milliseconds, lookups must not wait
+        lock (_order)
+        {
+            if (_byKey.TryGetValue(key, out var raced)) return raced.Value.Plan;
+            _byKey[key] = _order.AddFirst((key, plan));
+            while (_order.Count > capacity)
+            {
+                _byKey.Remove(_order.Last!.Value.Key);
+                _order.RemoveLast();
+            }
+            return plan;
+        }
     }
 }

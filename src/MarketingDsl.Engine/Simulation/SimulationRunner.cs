@@ -18,7 +18,7 @@ public static class SimulationRunner
     {
         var model = compilation.Model;
         var clock = Stopwatch.StartNew();
-        var plan = CompiledEngine.PlanFor(model);
+        var plan = CompiledEngine.PlanFor(compilation);
         var compile = clock.Elapsed;
 
         clock.Restart();

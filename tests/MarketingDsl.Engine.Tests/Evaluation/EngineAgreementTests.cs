@@ -81,3 +81,18 @@ public sealed class EngineAgreementTests
         return false;
     }
 }
+
+public sealed class PlanCacheTests
+{
+    [Fact]
+    public void Plans_are_shared_by_content_and_not_across_edits()
+    {
+        const string schema = "schema { profile { user_id: string key } event order { amount: decimal } }\n";
+        var first = MarketingDsl.Core.Compilation.Create(("a.mdsl", schema + "tag n = count(order)\n"));
+        var same = MarketingDsl.Core.Compilation.Create(("a.mdsl", schema + "tag n = count(order)\n"));
+        var edited = MarketingDsl.Core.Compilation.Create(("a.mdsl", schema + "tag n = count(order, within: 7d)\n"));
+        Assert.NotSame(first.Model, same.Model);
+        Assert.Same(CompiledEngine.PlanFor(first), CompiledEngine.PlanFor(same));
+        Assert.NotSame(CompiledEngine.PlanFor(first), CompiledEngine.PlanFor(edited));
+    }
+}
