@@ -10,7 +10,34 @@ namespace MarketingDsl.Engine.Evaluation;
 /// </summary>
 public static class Runtime
 {
-    public static decimal? Divide(decimal? a, decimal? b) => a is null || b is null || b.Value == 0m ? null : a.Value / b.Value;
+    // Arithmetic that leaves the range of its type has no value (null), like x / 0: a tag never
+    // crashes a simulation. Checked operations throw rarely, so the happy path stays cheap.
+    public static decimal? Divide(decimal? a, decimal? b)
+    {
+        if (a is null || b is null || b.Value == 0m) return null;
+        try { return a.Value / b.Value; } catch (OverflowException) { return null; }
+    }
+
+    public static long? Add(long? a, long? b) { if (a is null || b is null) return null; try { return checked(a.Value + b.Value); } catch (OverflowException) { return null; } }
+    public static long? Subtract(long? a, long? b) { if (a is null || b is null) return null; try { return checked(a.Value - b.Value); } catch (OverflowException) { return null; } }
+    public static long? Multiply(long? a, long? b) { if (a is null || b is null) return null; try { return checked(a.Value * b.Value); } catch (OverflowException) { return null; } }
+    public static decimal? Add(decimal? a, decimal? b) { if (a is null || b is null) return null; try { return a.Value + b.Value; } catch (OverflowException) { return null; } }
+    public static decimal? Subtract(decimal? a, decimal? b) { if (a is null || b is null) return null; try { return a.Value - b.Value; } catch (OverflowException) { return null; } }
+    public static decimal? Multiply(decimal? a, decimal? b) { if (a is null || b is null) return null; try { return a.Value * b.Value; } catch (OverflowException) { return null; } }
+    public static long? Negate(long? a) { if (a is null) return null; try { return checked(-a.Value); } catch (OverflowException) { return null; } }
+    public static decimal? Negate(decimal? a) => a is null ? null : -a.Value;
+    public static TimeSpan? Add(TimeSpan? a, TimeSpan? b) { if (a is null || b is null) return null; try { return a.Value + b.Value; } catch (OverflowException) { return null; } }
+    public static TimeSpan? Subtract(TimeSpan? a, TimeSpan? b) { if (a is null || b is null) return null; try { return a.Value - b.Value; } catch (OverflowException) { return null; } }
+    public static DateTime? Add(DateTime? a, TimeSpan? b) { if (a is null || b is null) return null; try { return a.Value + b.Value; } catch (ArgumentOutOfRangeException) { return null; } }
+    public static DateTime? Subtract(DateTime? a, TimeSpan? b) { if (a is null || b is null) return null; try { return a.Value - b.Value; } catch (ArgumentOutOfRangeException) { return null; } }
+    public static TimeSpan? Subtract(DateTime? a, DateTime? b) => a is null || b is null ? null : a.Value - b.Value;
+
+    /// <summary>One step of `sum`/`avg`: once the running sum overflows, the aggregate has no value.</summary>
+    public static void Accumulate(ref decimal sum, ref bool overflow, decimal value)
+    {
+        if (overflow) return;
+        try { sum += value; } catch (OverflowException) { overflow = true; }
+    }
 
     public static bool ValueEquals<T>(T? a, T? b) where T : struct => a.HasValue && b.HasValue && a.Value.Equals(b.Value);
     public static bool ValueNotEquals<T>(T? a, T? b) where T : struct => a.HasValue && b.HasValue && !a.Value.Equals(b.Value);
@@ -79,7 +106,7 @@ public static class Runtime
     public static bool? Contains(string? s, string? part) => s is null || part is null ? null : s.Contains(part, StringComparison.Ordinal);
     public static bool? StartsWith(string? s, string? prefix) => s is null || prefix is null ? null : s.StartsWith(prefix, StringComparison.Ordinal);
     public static decimal? Round(decimal? x, long places) => x is null ? null : Math.Round(x.Value, (int)places, MidpointRounding.AwayFromZero);
-    public static long? Abs(long? x) => x is null ? null : Math.Abs(x.Value);
+    public static long? Abs(long? x) { if (x is null) return null; try { return Math.Abs(x.Value); } catch (OverflowException) { return null; } }
     public static decimal? Abs(decimal? x) => x is null ? null : Math.Abs(x.Value);
 
     /// <summary>Adds a non-null value to a distinct set.</summary>

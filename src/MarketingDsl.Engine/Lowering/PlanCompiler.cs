@@ -70,6 +70,7 @@ public static class PlanCompiler
 internal sealed class PhaseLowering(SemanticModel model, int phase, int firstAggregateIndex)
 {
     private static readonly MethodInfo UpperBound = typeof(DataSet).GetMethod(nameof(DataSet.UpperBound))!;
+    private static readonly MethodInfo Accumulate = typeof(Runtime).GetMethod(nameof(Runtime.Accumulate))!;
 
     private readonly ParameterExpression _context = E.Parameter(typeof(EvalContext), "context");
     private readonly ParameterExpression _scratch = E.Parameter(typeof(EvalScratch), "scratch");
@@ -297,11 +298,12 @@ internal sealed class PhaseLowering(SemanticModel model, int phase, int firstAgg
         E body;
         switch (a.Kind)
         {
+            // For sum and avg, Found marks an overflowed running sum (the aggregate is then null).
             case AggregateKind.Sum:
-                body = E.IfThen(hasValue, E.AddAssign(acc.Sum, E.Convert(E.Property(v, "Value"), typeof(decimal))));
+                body = E.IfThen(hasValue, E.Call(Accumulate, acc.Sum, acc.Found, E.Convert(E.Property(v, "Value"), typeof(decimal))));
                 break;
             case AggregateKind.Avg:
-                body = E.IfThen(hasValue, E.Block(E.AddAssign(acc.Sum, E.Convert(E.Property(v, "Value"), typeof(decimal))), E.PreIncrementAssign(acc.Count)));
+                body = E.IfThen(hasValue, E.Block(E.Call(Accumulate, acc.Sum, acc.Found, E.Convert(E.Property(v, "Value"), typeof(decimal))), E.PreIncrementAssign(acc.Count)));
                 break;
             case AggregateKind.Min or AggregateKind.Max:
                 E better;
@@ -342,8 +344,8 @@ internal sealed class PhaseLowering(SemanticModel model, int phase, int firstAgg
         {
             AggregateKind.Count => E.Convert(acc.Count, typeof(long?)),
             AggregateKind.Exists => E.Convert(E.GreaterThan(acc.Count, E.Constant(0L)), typeof(bool?)),
-            AggregateKind.Sum => E.Convert(acc.Sum, typeof(decimal?)),
-            AggregateKind.Avg => E.Condition(E.Equal(acc.Count, E.Constant(0L)), E.Constant(null, typeof(decimal?)), E.Convert(E.Divide(acc.Sum, E.Convert(acc.Count, typeof(decimal))), typeof(decimal?))),
+            AggregateKind.Sum => E.Condition(acc.Found, E.Constant(null, typeof(decimal?)), E.Convert(acc.Sum, typeof(decimal?))),
+            AggregateKind.Avg => E.Condition(E.OrElse(acc.Found, E.Equal(acc.Count, E.Constant(0L))), E.Constant(null, typeof(decimal?)), E.Convert(E.Divide(acc.Sum, E.Convert(acc.Count, typeof(decimal))), typeof(decimal?))),
             AggregateKind.Distinct => E.Convert(E.Property(E.ArrayIndex(E.Property(_scratch, nameof(EvalScratch.Sets)), E.Constant(acc.Index)), "Count"), typeof(long?)),
             AggregateKind.Top => E.Call(typeof(Runtime).GetMethod(nameof(Runtime.TopK))!, E.ArrayIndex(E.Property(_scratch, nameof(EvalScratch.Counts)), E.Constant(acc.Index)), E.Constant(a.TopCount)),
             _ => acc.Value.Type == ClrTypes.Of(a.Type) ? acc.Value : E.Convert(acc.Value, ClrTypes.Of(a.Type)),
@@ -399,7 +401,7 @@ internal sealed class PhaseLowering(SemanticModel model, int phase, int firstAgg
                 return E.Convert(E.Not(AsBool(Lower(u.Operand, scope))), typeof(bool?));
             case BoundUnary u:
                 var operand = Lower(u.Operand, scope);
-                return operand.Type == typeof(TimeSpan?) ? E.Call(typeof(Runtime).GetMethod(nameof(Runtime.Negate))!, operand) : E.Negate(operand);
+                return E.Call(typeof(Runtime).GetMethod(nameof(Runtime.Negate), [operand.Type])!, operand);
             case BoundBinary b:
                 return LowerBinary(b, scope);
             case BoundIn i:
@@ -452,15 +454,14 @@ internal sealed class PhaseLowering(SemanticModel model, int phase, int firstAgg
             case BoundBinaryOperator.Coalesce: return E.Coalesce(left, Convert(right, left.Type));
             case BoundBinaryOperator.Divide when left.Type == typeof(decimal?):
                 return E.Call(typeof(Runtime).GetMethod(nameof(Runtime.Divide))!, left, right);
-            case BoundBinaryOperator.Add or BoundBinaryOperator.Subtract when left.Type == typeof(DateTime?) && right.Type == typeof(TimeSpan?):
-            case BoundBinaryOperator.Subtract when left.Type == typeof(DateTime?) && right.Type == typeof(DateTime?):
-            case BoundBinaryOperator.Add or BoundBinaryOperator.Subtract or BoundBinaryOperator.Multiply when left.Type == right.Type:
-                return b.Operator switch
+            case BoundBinaryOperator.Add or BoundBinaryOperator.Subtract or BoundBinaryOperator.Multiply:
+                var name = b.Operator switch
                 {
-                    BoundBinaryOperator.Add => E.Add(left, right),
-                    BoundBinaryOperator.Subtract => E.Subtract(left, right),
-                    _ => E.Multiply(left, right),
+                    BoundBinaryOperator.Add => nameof(Runtime.Add),
+                    BoundBinaryOperator.Subtract => nameof(Runtime.Subtract),
+                    _ => nameof(Runtime.Multiply),
                 };
+                return E.Call(typeof(Runtime).GetMethod(name, [left.Type, right.Type]) ?? throw new InvalidOperationException($"{name}({left.Type}, {right.Type})"), left, right);
             default:
                 return E.Convert(Compare(b.Operator, left, right), typeof(bool?));
         }

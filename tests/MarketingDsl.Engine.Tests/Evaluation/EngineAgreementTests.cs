@@ -96,3 +96,39 @@ public sealed class PlanCacheTests
         Assert.NotSame(CompiledEngine.PlanFor(first), CompiledEngine.PlanFor(edited));
     }
 }
+
+public sealed class OverflowTests
+{
+    [Fact]
+    public void Overflowing_arithmetic_and_sums_are_null_in_both_engines()
+    {
+        var compilation = MarketingDsl.Core.Compilation.Create(("a.mdsl", """
+            schema { profile { user_id: string key } event order { amount: decimal } }
+            tag int_overflow = 9223372036854775807 + 1
+            tag int_fine = 9223372036854775806 + 1
+            tag negate_min = -(-9223372036854775807 - 1)
+            tag decimal_overflow = 79228162514264337593543950335.0 * 2
+            tag big_sum = sum(order.amount)
+            tag big_avg = avg(order.amount)
+            tag late = now() + 3650000d
+
+            """));
+        Assert.False(compilation.HasErrors, string.Join("\n", compilation.Diagnostics));
+        var schema = compilation.Model.Schema;
+        var order = schema.FindEvent("order")!;
+        var t = new DateTime(2025, 1, 1, 0, 0, 0, DateTimeKind.Utc);
+        var data = MarketingDsl.Engine.Data.InMemoryData.Build(schema, [["u1"]],
+            [(order, ["u1", t, 79228162514264337593543950335m]), (order, ["u1", t, 79228162514264337593543950335m])]);
+        foreach (var evaluator in new ITagEvaluator[] { new CompiledEngine(), new ReferenceInterpreter() })
+        {
+            var result = evaluator.Evaluate(compilation.Model, data, t);
+            Assert.Null(result.Column("int_overflow").Get(0));
+            Assert.Equal(9223372036854775807L, result.Column("int_fine").Get(0));
+            Assert.Null(result.Column("negate_min").Get(0));
+            Assert.Null(result.Column("decimal_overflow").Get(0));
+            Assert.Null(result.Column("big_sum").Get(0));
+            Assert.Null(result.Column("big_avg").Get(0));
+            Assert.Null(result.Column("late").Get(0));
+        }
+    }
+}
