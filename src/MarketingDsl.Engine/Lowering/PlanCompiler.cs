@@ -269,11 +269,17 @@ internal sealed class PhaseLowering(SemanticModel model, int phase, int firstAgg
             finish.Add(E.Assign(acc.Result, Finish(acc)));
         }
 
+        // When every aggregate of this event type has a window, older events cannot matter:
+        // skip them with a binary search instead of walking the user's whole history.
+        E firstRow = E.ArrayIndex(starts, _user);
+        if (aggregates.All(a => a.WindowTicks is not null))
+            firstRow = E.Call(UpperBound, ts, firstRow, E.ArrayIndex(starts, E.Increment(_user)), E.Subtract(_asOf, E.Constant(aggregates.Max(a => a.WindowTicks!.Value))));
+
         var breakLabel = E.Label("endEvents");
         return E.Block(locals,
             init.Concat(
             [
-                E.Assign(row, E.ArrayIndex(starts, _user)),
+                E.Assign(row, firstRow),
                 E.Assign(end, E.Call(UpperBound, ts, row, E.ArrayIndex(starts, E.Increment(_user)), _asOf)),
                 E.Loop(
                     E.IfThenElse(E.LessThan(row, end),
