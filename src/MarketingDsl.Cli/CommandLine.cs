@@ -48,6 +48,12 @@ public static class CommandLine
             stderr.WriteLine($"mdsl: {ex.Message}");
             return Usage;
         }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            // An output folder that cannot be written, a disk that is full: the user's environment, not a bug.
+            stderr.WriteLine($"mdsl: {ex.Message}");
+            return Usage;
+        }
     }
 
     private static Task<int> RunEngineCommandAsync(string command, Options options, TextWriter stdout, TextWriter stderr) =>

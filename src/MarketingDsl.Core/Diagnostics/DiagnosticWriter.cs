@@ -55,7 +55,6 @@ public static class DiagnosticWriter
                         driver = new
                         {
                             name = "mdsl",
-                            informationUri = "https://example.invalid/marketingdsl",
                             rules = DiagnosticCatalog.All.Where(r => list.Any(d => d.Code == r.Code)).Select(r => new { id = r.Code, shortDescription = new { text = r.Title } }),
                         },
                     },
