@@ -453,6 +453,9 @@ internal sealed class ParseState(RowLayout[]? layouts)
     private readonly RowScratch[]? _scratch = layouts?.Select(l => new RowScratch(l.Count)).ToArray();
     private readonly StringPool?[][]? _pools = layouts?.Select(l => l.Pools.Select(p => p is null ? null : new StringPool()).ToArray()).ToArray();
     public char[] Chars = new char[256];
+    /// <summary>The last event user id resolved directly by id (consecutive rows are usually the same user).</summary>
+    public char[] LastUser = new char[64];
+    public int LastUserLength = -1, LastUserIndex;
 
     public RowScratch Scratch(RowLayout l) => _scratch is null ? l.Scratch : _scratch[l.Id];
     public StringPool?[] Pools(RowLayout l) => _pools is null ? l.Pools : _pools[l.Id];

@@ -223,7 +223,18 @@ internal sealed partial class Importer
             b.UnknownTs.Add(ts);
             return;
         }
-        b.Types[type.Index].Add(ResolveUser(layout, s), ts, ordinal, s);
+        int user;
+        var id = s.User;
+        if (st.LastUserLength == id.Length && id.SequenceEqual(st.LastUser.AsSpan(0, id.Length))) user = st.LastUserIndex;
+        else if (_userById.GetAlternateLookup<ReadOnlySpan<char>>().TryGetValue(id, out user))
+        {
+            if (st.LastUser.Length < id.Length) st.LastUser = new char[id.Length * 2];
+            id.CopyTo(st.LastUser);
+            st.LastUserLength = id.Length;
+            st.LastUserIndex = user;
+        }
+        else user = ResolveUser(layout, s);
+        b.Types[type.Index].Add(user, ts, ordinal, s);
     }
 
     /// <summary>Main thread, in file order: the order-dependent part of <see cref="CommitEvent"/> for a whole block.</summary>
