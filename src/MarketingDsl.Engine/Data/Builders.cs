@@ -70,89 +70,344 @@ internal sealed class RowScratch
     }
 }
 
-/// <summary>Accumulates one typed column in input order, then gathers it in output order.</summary>
-internal sealed class ColumnBuilder
+/// <summary>
+/// A growable list of primitives in native memory chunks of 32 MB (virtual; only touched pages
+/// are resident). Chunks are never copied on growth, and each is its own mmap, so
+/// <see cref="Dispose"/> returns the memory to the OS at once (no GC involvement).
+/// </summary>
+internal sealed unsafe class NativeList<T> : IDisposable where T : unmanaged
+{
+    private readonly int _shift;
+    private readonly int _mask;
+    private nint[] _chunks = new nint[4];
+    private int _chunkCount;
+
+    /// <param name="small">Small chunks (64 KB) for short-lived per-block buffers.</param>
+    public NativeList(bool small = false)
+    {
+        var bytesLog2 = small ? 16 : 25;
+        _shift = bytesLog2 - System.Numerics.BitOperations.Log2((uint)sizeof(T));
+        _mask = (1 << _shift) - 1;
+    }
+
+    public int Count { get; private set; }
+
+    public T this[int i]
+    {
+        get => ((T*)_chunks[i >> _shift])[i & _mask];
+        set => ((T*)_chunks[i >> _shift])[i & _mask] = value;
+    }
+
+    public void Add(T value)
+    {
+        var i = Count;
+        if ((i >> _shift) == _chunkCount) NewChunk();
+        ((T*)_chunks[i >> _shift])[i & _mask] = value;
+        Count = i + 1;
+    }
+
+    /// <summary>Appends <paramref name="count"/> copies of default(T).</summary>
+    public void AddDefault(int count)
+    {
+        while (count > 0)
+        {
+            var i = Count;
+            if ((i >> _shift) == _chunkCount) NewChunk();
+            var n = Math.Min(count, (1 << _shift) - (i & _mask));
+            new Span<T>((T*)_chunks[i >> _shift] + (i & _mask), n).Clear();
+            Count += n;
+            count -= n;
+        }
+    }
+
+    /// <summary>Appends rows [start, start + count) of another list.</summary>
+    public void AddRange(NativeList<T> src, int start, int count)
+    {
+        while (count > 0)
+        {
+            var i = Count;
+            if ((i >> _shift) == _chunkCount) NewChunk();
+            var n = Math.Min(count, (1 << _shift) - (i & _mask));
+            n = Math.Min(n, (1 << src._shift) - (start & src._mask));
+            new Span<T>((T*)src._chunks[start >> src._shift] + (start & src._mask), n)
+                .CopyTo(new Span<T>((T*)_chunks[i >> _shift] + (i & _mask), n));
+            Count += n;
+            start += n;
+            count -= n;
+        }
+    }
+
+    /// <summary>Copies the first <paramref name="n"/> rows into <paramref name="dst"/>, or rows perm[i] when perm is set.</summary>
+    public void Gather(Span<T> dst, int[]? perm)
+    {
+        if (perm is null)
+        {
+            for (int i = 0, c = 0; i < dst.Length; c++)
+            {
+                var n = Math.Min(dst.Length - i, 1 << _shift);
+                new Span<T>((T*)_chunks[c], n).CopyTo(dst[i..]);
+                i += n;
+            }
+            return;
+        }
+        var chunks = _chunks;
+        int shift = _shift, mask = _mask;
+        for (var i = 0; i < dst.Length; i++)
+        {
+            var r = perm[i];
+            dst[i] = ((T*)chunks[r >> shift])[r & mask];
+        }
+    }
+
+    /// <summary>Empties the list, keeping its memory (for reuse).</summary>
+    public void Clear() => Count = 0;
+
+    private void NewChunk()
+    {
+        if (_chunkCount == _chunks.Length) Array.Resize(ref _chunks, _chunks.Length * 2);
+        _chunks[_chunkCount++] = (nint)System.Runtime.InteropServices.NativeMemory.Alloc((nuint)(1 << _shift), (nuint)sizeof(T));
+    }
+
+    public void Dispose()
+    {
+        for (var c = 0; c < _chunkCount; c++) System.Runtime.InteropServices.NativeMemory.Free((void*)_chunks[c]);
+        _chunkCount = 0;
+        Count = 0;
+        GC.SuppressFinalize(this);
+    }
+
+    ~NativeList() => Dispose();
+}
+
+/// <summary>A growable list of references in fixed-size managed chunks (no copy on growth).</summary>
+internal sealed class ChunkList<T>
+{
+    private const int Shift = 16, Mask = (1 << Shift) - 1;
+    private T[][] _chunks = new T[4][];
+    private int _chunkCount;
+
+    public int Count { get; private set; }
+
+    public T this[int i] => _chunks[i >> Shift][i & Mask];
+
+    public void Add(T value)
+    {
+        var i = Count;
+        if ((i >> Shift) == _chunkCount) NewChunk();
+        _chunks[i >> Shift][i & Mask] = value;
+        Count = i + 1;
+    }
+
+    public void Set(int i, T value) => _chunks[i >> Shift][i & Mask] = value;
+
+    public void Gather(Span<T> dst, int[]? perm)
+    {
+        var chunks = _chunks;
+        if (perm is null)
+        {
+            for (int i = 0, c = 0; i < dst.Length; c++)
+            {
+                var n = Math.Min(dst.Length - i, 1 << Shift);
+                chunks[c].AsSpan(0, n).CopyTo(dst[i..]);
+                i += n;
+            }
+            return;
+        }
+        for (var i = 0; i < dst.Length; i++)
+        {
+            var r = perm[i];
+            dst[i] = chunks[r >> Shift][r & Mask];
+        }
+    }
+
+    /// <summary>Empties the list; keeps (and clears) the first chunk only.</summary>
+    public void Clear()
+    {
+        if (_chunkCount > 0) Array.Clear(_chunks[0]);
+        for (var c = 1; c < _chunkCount; c++) _chunks[c] = null!;
+        _chunkCount = Math.Min(_chunkCount, 1);
+        Count = 0;
+    }
+
+    public void Release()
+    {
+        _chunks = new T[4][];
+        _chunkCount = 0;
+        Count = 0;
+    }
+
+    private void NewChunk()
+    {
+        if (_chunkCount == _chunks.Length) Array.Resize(ref _chunks, _chunks.Length * 2);
+        _chunks[_chunkCount] ??= new T[1 << Shift];
+        _chunkCount++;
+    }
+}
+
+/// <summary>
+/// Accumulates one typed column in input order, then gathers it in output order. Storage is
+/// compact: bools and null flags as bytes, dates as int, other primitives in native chunks
+/// (released by <see cref="Dispose"/> or <see cref="Build"/>), strings as references.
+/// </summary>
+internal sealed class ColumnBuilder : IDisposable
 {
     private readonly DslType _type;
     private readonly TypeKind _kind;
-    private readonly GrowList<long>? _longs;
-    private readonly GrowList<decimal>? _decimals;
-    private readonly GrowList<string?>? _strings;
-    private GrowList<bool>? _nulls;
-    private int _count;
+    private readonly bool _small;
+    private NativeList<long>? _longs;
+    private NativeList<int>? _ints;
+    private NativeList<byte>? _bytes;
+    private NativeList<decimal>? _decimals;
+    private ChunkList<string?>? _strings;
+    private NativeList<byte>? _nulls;
+    private bool _anyNull;
 
-    public ColumnBuilder(DslType type)
+    public ColumnBuilder(DslType type, bool small = false)
     {
         _type = type;
         _kind = type.Kind;
+        _small = small;
         switch (_kind)
         {
-            case TypeKind.Decimal: _decimals = new(); break;
+            case TypeKind.Decimal: _decimals = new(small); break;
             case TypeKind.String: _strings = new(); break;
-            case TypeKind.Bool or TypeKind.Int or TypeKind.Date or TypeKind.DateTime or TypeKind.Duration: _longs = new(); break;
+            case TypeKind.Bool: _bytes = new(small); break;
+            case TypeKind.Date: _ints = new(small); break;
+            case TypeKind.Int or TypeKind.DateTime or TypeKind.Duration: _longs = new(small); break;
             default: throw new DataImportException($"a data column of type {type.DisplayName} is not supported (only bool, int, decimal, string, date, datetime, duration)");
         }
     }
 
-    public int Count => _count;
+    public DslType Type => _type;
+    public int Count { get; private set; }
 
     public void Add(RowScratch s, int slot)
     {
         var isNull = s.State[slot] != RowScratch.Value;
-        if (isNull)
-        {
-            if (_nulls is null)
-            {
-                _nulls = new GrowList<bool> { Items = new bool[Math.Max(16, _count * 2)], Count = _count };
-            }
-        }
-        _nulls?.Add(isNull);
+        if (isNull) MarkNull();
+        else _nulls?.Add(0);
         switch (_kind)
         {
             case TypeKind.Decimal: _decimals!.Add(isNull ? 0m : s.D[slot]); break;
             case TypeKind.String: _strings!.Add(isNull ? null : s.S[slot]); break;
+            case TypeKind.Bool: _bytes!.Add(isNull ? (byte)0 : (byte)(s.L[slot] != 0 ? 1 : 0)); break;
+            case TypeKind.Date: _ints!.Add(isNull ? 0 : (int)s.L[slot]); break;
             default: _longs!.Add(isNull ? 0L : s.L[slot]); break;
         }
-        _count++;
+        Count++;
     }
 
-    public bool IsNull(int row) => _nulls is { } n && n.Items[row];
+    private void MarkNull()
+    {
+        if (_nulls is null)
+        {
+            _nulls = new NativeList<byte>(_small);
+            _nulls.AddDefault(Count);
+        }
+        _nulls.Add(1);
+        _anyNull = true;
+    }
+
+    /// <summary>Appends rows [start, start + count) of a builder of the same type.</summary>
+    public void AddRange(ColumnBuilder src, int start, int count)
+    {
+        if (count <= 0) return;
+        if (src._nulls is { } sn)
+        {
+            if (_nulls is null)
+            {
+                _nulls = new NativeList<byte>(_small);
+                _nulls.AddDefault(Count);
+            }
+            _nulls.AddRange(sn, start, count);
+            _anyNull |= src._anyNull;
+        }
+        else _nulls?.AddDefault(count);
+        switch (_kind)
+        {
+            case TypeKind.Decimal: _decimals!.AddRange(src._decimals!, start, count); break;
+            case TypeKind.String:
+                for (var i = 0; i < count; i++) _strings!.Add(src._strings![start + i]);
+                break;
+            case TypeKind.Bool: _bytes!.AddRange(src._bytes!, start, count); break;
+            case TypeKind.Date: _ints!.AddRange(src._ints!, start, count); break;
+            default: _longs!.AddRange(src._longs!, start, count); break;
+        }
+        Count += count;
+    }
+
+    public bool IsNull(int row) => _nulls is { } n && n[row] != 0;
+
+    public string? StringAt(int row) => _strings![row];
+    public long LongAt(int row) => _kind switch
+    {
+        TypeKind.Bool => _bytes![row],
+        TypeKind.Date => _ints![row],
+        _ => _longs![row],
+    };
+    public decimal DecimalAt(int row) => _decimals![row];
+
+    /// <summary>Empties the builder for reuse (keeps its memory).</summary>
+    public void Clear()
+    {
+        _longs?.Clear();
+        _ints?.Clear();
+        _bytes?.Clear();
+        _decimals?.Clear();
+        _strings?.Clear();
+        _nulls?.Clear();
+        _anyNull = false;
+        Count = 0;
+    }
 
     /// <summary>Builds the column with output row i taken from input row perm[i] (identity when perm is null).</summary>
     public Column Build(int[]? perm)
     {
-        var n = perm?.Length ?? _count;
+        var n = perm?.Length ?? Count;
         bool[]? nulls = null;
-        if (_nulls is { } nl)
+        if (_nulls is { } nl && _anyNull)
         {
             nulls = new bool[n];
-            var any = false;
-            for (var i = 0; i < n; i++) any |= nulls[i] = nl.Items[perm is null ? i : perm[i]];
-            if (!any) nulls = null;
+            nl.Gather(System.Runtime.InteropServices.MemoryMarshal.Cast<bool, byte>(nulls.AsSpan()), perm);
+            if (!nulls.AsSpan().Contains(true)) nulls = null;
         }
         switch (_kind)
         {
             case TypeKind.Decimal:
-                return new DecimalColumn(_type, Gather(_decimals!.Items, perm, n), nulls);
+            {
+                var v = GC.AllocateUninitializedArray<decimal>(n);
+                _decimals!.Gather(v, perm);
+                return new DecimalColumn(_type, v, nulls);
+            }
             case TypeKind.String:
-                return new StringColumn(_type, Gather(_strings!.Items, perm, n), nulls);
+            {
+                var v = new string?[n];
+                _strings!.Gather(v, perm);
+                return new StringColumn(_type, v, nulls);
+            }
             case TypeKind.Bool:
             {
-                var src = _longs!.Items;
                 var v = new bool[n];
-                for (var i = 0; i < n; i++) v[i] = src[perm is null ? i : perm[i]] != 0;
+                _bytes!.Gather(System.Runtime.InteropServices.MemoryMarshal.Cast<bool, byte>(v.AsSpan()), perm);
                 return new BoolColumn(_type, v, nulls);
             }
             case TypeKind.Date:
             {
-                var src = _longs!.Items;
-                var v = new int[n];
-                for (var i = 0; i < n; i++) v[i] = (int)src[perm is null ? i : perm[i]];
+                var v = GC.AllocateUninitializedArray<int>(n);
+                _ints!.Gather(v, perm);
                 return new DateColumn(_type, v, nulls);
             }
-            case TypeKind.Int: return new IntColumn(_type, Gather(_longs!.Items, perm, n), nulls);
-            case TypeKind.DateTime: return new DateTimeColumn(_type, Gather(_longs!.Items, perm, n), nulls);
-            default: return new DurationColumn(_type, Gather(_longs!.Items, perm, n), nulls);
+            default:
+            {
+                var v = GC.AllocateUninitializedArray<long>(n);
+                _longs!.Gather(v, perm);
+                return _kind switch
+                {
+                    TypeKind.Int => new IntColumn(_type, v, nulls),
+                    TypeKind.DateTime => new DateTimeColumn(_type, v, nulls),
+                    _ => new DurationColumn(_type, v, nulls),
+                };
+            }
         }
     }
 
@@ -161,24 +416,49 @@ internal sealed class ColumnBuilder
     {
         switch (column)
         {
-            case DecimalColumn c: c.Values[dst] = _decimals!.Items[src]; break;
-            case StringColumn c: c.Values[dst] = _strings!.Items[src]; break;
-            case BoolColumn c: c.Values[dst] = _longs!.Items[src] != 0; break;
-            case DateColumn c: c.Values[dst] = (int)_longs!.Items[src]; break;
-            case IntColumn c: c.Values[dst] = _longs!.Items[src]; break;
-            case DateTimeColumn c: c.Values[dst] = _longs!.Items[src]; break;
-            case DurationColumn c: c.Values[dst] = _longs!.Items[src]; break;
+            case DecimalColumn c: c.Values[dst] = _decimals![src]; break;
+            case StringColumn c: c.Values[dst] = _strings![src]; break;
+            case BoolColumn c: c.Values[dst] = _bytes![src] != 0; break;
+            case DateColumn c: c.Values[dst] = _ints![src]; break;
+            case IntColumn c: c.Values[dst] = _longs![src]; break;
+            case DateTimeColumn c: c.Values[dst] = _longs![src]; break;
+            case DurationColumn c: c.Values[dst] = _longs![src]; break;
         }
         if (column.Nulls is { } nulls) nulls[dst] = false;
     }
 
-    internal static T[] Gather<T>(T[] src, int[]? perm, int n)
+    public void Dispose()
     {
-        var v = new T[n];
-        if (perm is null) Array.Copy(src, v, n);
-        else for (var i = 0; i < n; i++) v[i] = src[perm[i]];
-        return v;
+        _longs?.Dispose();
+        _ints?.Dispose();
+        _bytes?.Dispose();
+        _decimals?.Dispose();
+        _nulls?.Dispose();
+        _strings?.Release();
+        _longs = null;
+        _ints = null;
+        _bytes = null;
+        _decimals = null;
+        _nulls = null;
+        _strings = null;
     }
+}
+
+/// <summary>
+/// Per-thread parsing state: a char buffer and, for a parallel parser, its own row scratch and
+/// string pools per layout (the main state uses each layout's own).
+/// </summary>
+internal sealed class ParseState(RowLayout[]? layouts)
+{
+    private readonly RowScratch[]? _scratch = layouts?.Select(l => new RowScratch(l.Count)).ToArray();
+    private readonly StringPool?[][]? _pools = layouts?.Select(l => l.Pools.Select(p => p is null ? null : new StringPool()).ToArray()).ToArray();
+    public char[] Chars = new char[256];
+    /// <summary>The last event user id resolved directly by id (consecutive rows are usually the same user).</summary>
+    public char[] LastUser = new char[64];
+    public int LastUserLength = -1, LastUserIndex;
+
+    public RowScratch Scratch(RowLayout l) => _scratch is null ? l.Scratch : _scratch[l.Id];
+    public StringPool?[] Pools(RowLayout l) => _pools is null ? l.Pools : _pools[l.Id];
 }
 
 /// <summary>Describes the value slots of one kind of row (profile, an event type, an unknown event type).</summary>
@@ -226,6 +506,8 @@ internal sealed class RowLayout
     public int Count => Names.Length;
     public RowScratch Scratch { get; }
     public StringPool?[] Pools { get; }
+    /// <summary>Index of the layout in the importer (0 profiles, 1 unknown type, 2 + event type index).</summary>
+    public int Id { get; set; }
     /// <summary>Event type state, or null for the profile layout and the unknown-type layout.</summary>
     public object? Tag { get; set; }
 

@@ -9,7 +9,7 @@ internal sealed partial class Importer
     private void ProfileJsonLine(ReadOnlySpan<byte> line, string file, int lineNo)
     {
         _report.ProfilesRead++;
-        var reason = ParseJsonObject(line, _profileLayout) ?? CommitProfile(file, lineNo);
+        var reason = ParseJsonObject(line, _profileLayout, _mainState) ?? CommitProfile(file, lineNo);
         if (reason is not null) Reject(file, lineNo, reason, line);
     }
 
@@ -30,7 +30,7 @@ internal sealed partial class Importer
         if (reason is null)
         {
             var layout = type?.Layout ?? _unknownLayout;
-            reason = ParseJsonObject(line, layout) ?? CommitEvent(type, layout, lineOrdinal);
+            reason = ParseJsonObject(line, layout, _mainState) ?? CommitEvent(type, layout, lineOrdinal);
         }
         if (reason is not null) Reject(file, lineNo, reason, line);
     }
@@ -61,9 +61,11 @@ internal sealed partial class Importer
     }
 
     /// <summary>Parses one JSON object into the layout's scratch; returns a reject reason or null.</summary>
-    private string? ParseJsonObject(ReadOnlySpan<byte> line, RowLayout l)
+    private static string? ParseJsonObject(ReadOnlySpan<byte> line, RowLayout l, ParseState st)
     {
-        l.Scratch.Reset();
+        var s = st.Scratch(l);
+        var pools = st.Pools(l);
+        s.Reset();
         try
         {
             var r = new Utf8JsonReader(line);
@@ -83,7 +85,7 @@ internal sealed partial class Importer
                     continue;
                 }
                 r.Read();
-                if (reason is null && !ReadJsonValue(ref r, l, slot, out reason)) { }
+                if (reason is null && !ReadJsonValue(ref r, l, slot, s, pools, st, out reason)) { }
                 if (r.TokenType is JsonTokenType.StartObject or JsonTokenType.StartArray) r.Skip();
             }
             if (r.Read()) return "trailing content after the JSON object";
@@ -110,18 +112,17 @@ internal sealed partial class Importer
         _ => t.ToString(),
     };
 
-    private ReadOnlySpan<char> CopyChars(ref Utf8JsonReader r)
+    private static ReadOnlySpan<char> CopyChars(ref Utf8JsonReader r, ParseState st)
     {
         var max = r.ValueSpan.Length;
-        if (_chars.Length < max) _chars = new char[Math.Max(max, _chars.Length * 2)];
-        var n = r.CopyString(_chars);
-        return _chars.AsSpan(0, n);
+        if (st.Chars.Length < max) st.Chars = new char[Math.Max(max, st.Chars.Length * 2)];
+        var n = r.CopyString(st.Chars);
+        return st.Chars.AsSpan(0, n);
     }
 
-    private bool ReadJsonValue(ref Utf8JsonReader r, RowLayout l, int slot, out string? reason)
+    private static bool ReadJsonValue(ref Utf8JsonReader r, RowLayout l, int slot, RowScratch s, StringPool?[] pools, ParseState st, out string? reason)
     {
         reason = null;
-        var s = l.Scratch;
         var tok = r.TokenType;
         if (tok == JsonTokenType.Null)
         {
@@ -133,7 +134,7 @@ internal sealed partial class Importer
         if (slot == l.UserSlot && l.Tag is not ProfileTag)
         {
             if (tok != JsonTokenType.String) ok = false;
-            else s.SetUser(CopyChars(ref r));
+            else s.SetUser(CopyChars(ref r, st));
         }
         else if (l.IsIdentityOnly.Contains(slot))
         {
@@ -147,8 +148,8 @@ internal sealed partial class Importer
             {
                 case TypeKind.String:
                     if (tok != JsonTokenType.String) { ok = false; break; }
-                    var chars = CopyChars(ref r);
-                    s.S[slot] = l.Pools[slot] is { } pool ? pool.Get(chars) : chars.ToString();
+                    var chars = CopyChars(ref r, st);
+                    s.S[slot] = pools[slot] is { } pool ? pool.Get(chars) : chars.ToString();
                     break;
                 case TypeKind.Int:
                     if (tok != JsonTokenType.Number) { ok = false; break; }
@@ -174,11 +175,11 @@ internal sealed partial class Importer
                     bool parsed;
                     if (t.Kind == TypeKind.Date)
                     {
-                        parsed = r.ValueIsEscaped ? ValueParsers.TryParseDate(CopyChars(ref r), out var day) : ValueParsers.TryParseDate(r.ValueSpan, out day);
+                        parsed = r.ValueIsEscaped ? ValueParsers.TryParseDate(CopyChars(ref r, st), out var day) : ValueParsers.TryParseDate(r.ValueSpan, out day);
                         s.L[slot] = day;
                     }
                     else
-                        parsed = r.ValueIsEscaped ? ValueParsers.TryParseTimestamp(CopyChars(ref r), out s.L[slot]) : ValueParsers.TryParseTimestamp(r.ValueSpan, out s.L[slot]);
+                        parsed = r.ValueIsEscaped ? ValueParsers.TryParseTimestamp(CopyChars(ref r, st), out s.L[slot]) : ValueParsers.TryParseTimestamp(r.ValueSpan, out s.L[slot]);
                     if (!parsed)
                     {
                         var text = Clip(r.GetString() ?? "");
@@ -190,7 +191,7 @@ internal sealed partial class Importer
                 case TypeKind.Duration:
                     if (tok == JsonTokenType.Number && r.TryGetDecimal(out var secs) && Math.Abs(secs) < 900_000_000_000m)
                         s.L[slot] = (long)decimal.Truncate(secs * TimeSpan.TicksPerSecond);
-                    else if (tok == JsonTokenType.String && ValueParsers.TryParseDuration(CopyChars(ref r), out s.L[slot])) { }
+                    else if (tok == JsonTokenType.String && ValueParsers.TryParseDuration(CopyChars(ref r, st), out s.L[slot])) { }
                     else { reason = $"field '{l.Names[slot]}': not a valid duration"; return false; }
                     break;
                 default:

@@ -55,7 +55,7 @@ internal sealed partial class Importer : IDisposable
     private readonly IProgress<ImportProgress>? _progress;
     private readonly ImportReport _report = new();
     private readonly StreamWriter? _rejects;
-    private char[] _chars = new char[256];
+    private readonly ParseState _mainState = new(null);
     private long _rowsRead;
     private string _currentFile = "";
     private long _currentFileBytes;
@@ -76,6 +76,7 @@ internal sealed partial class Importer : IDisposable
     // Events.
     private readonly EventTypeState[] _types;
     private readonly RowLayout _unknownLayout;
+    private readonly RowLayout[] _layouts;
     private long _eventLine;
     private long _maxTs = long.MinValue;
     private readonly GrowList<long> _looseTs = new();
@@ -96,13 +97,15 @@ internal sealed partial class Importer : IDisposable
         }
         else if (schema.ProfileFields[keySlot].Type.Kind != TypeKind.String)
             throw new DataImportException($"the profile key '{schema.KeyField}' must be a string field");
-        _profileLayout = new RowLayout(profileSlots, keySlot, -1, ids) { Tag = new ProfileTag() };
+        _profileLayout = new RowLayout(profileSlots, keySlot, -1, ids) { Tag = new ProfileTag(), Id = 0 };
         _profileCols = [.. schema.ProfileFields.Select(f => CreateBuilder(f, "profile"))];
         _profileIdentity = [.. ids.Select(_ => new List<string?>())];
 
         _types = new EventTypeState[schema.Events.Length];
         for (var i = 0; i < _types.Length; i++) _types[i] = new EventTypeState(schema.Events[i], i, ids);
-        _unknownLayout = new RowLayout([("user_id", DslType.String), ("ts", DslType.DateTime)], 0, 1, ids);
+        _unknownLayout = new RowLayout([("user_id", DslType.String), ("ts", DslType.DateTime)], 0, 1, ids) { Id = 1 };
+        _layouts = [_profileLayout, _unknownLayout, .. _types.Select(t => t.Layout)];
+        for (var i = 0; i < _types.Length; i++) _types[i].Layout.Id = 2 + i;
 
         if (options.RejectsPath is { } rp)
         {
@@ -118,7 +121,12 @@ internal sealed partial class Importer : IDisposable
         catch (DataImportException e) { throw new DataImportException($"{where} field '{f.Name}': {e.Message}"); }
     }
 
-    public void Dispose() => _rejects?.Dispose();
+    public void Dispose()
+    {
+        _rejects?.Dispose();
+        foreach (var t in _types) t.Dispose();
+        foreach (var c in _profileCols) c.Dispose();
+    }
 
     // ---------------------------------------------------------------- files
 
@@ -128,7 +136,11 @@ internal sealed partial class Importer : IDisposable
         _currentFile = file;
         _currentFileBytes = new FileInfo(path).Length;
         if (file.EndsWith(".jsonl", StringComparison.Ordinal))
-            ReadLines(path, file, isProfile ? ProfileJsonLine : EventJsonLine);
+        {
+            if (isProfile) ReadLines(path, file, ProfileJsonLine);
+            else if (_options.Parallelism > 1) ReadEventLinesParallel(path, file);
+            else ReadLines(path, file, EventJsonLine);
+        }
         else if (file.EndsWith(".csv", StringComparison.Ordinal))
             ReadTabular(new CsvRows(path), file, isProfile);
         else
@@ -257,7 +269,7 @@ internal sealed partial class Importer : IDisposable
             _looseTs.Add(ts);
             return null;
         }
-        var user = ResolveUser(l);
+        var user = ResolveUser(l, s);
         if (user < 0)
         {
             _report.OrphanEvents++;
@@ -268,9 +280,8 @@ internal sealed partial class Importer : IDisposable
         return null;
     }
 
-    private int ResolveUser(RowLayout l)
+    private int ResolveUser(RowLayout l, RowScratch s)
     {
-        var s = l.Scratch;
         if (_userById.GetAlternateLookup<ReadOnlySpan<char>>().TryGetValue(s.User, out var u)) return u;
         for (var k = 0; k < _identityToUser.Length; k++)
             if (IdentityValue(s, l.IdentitySlots[k]) is { } v && _identityToUser[k].TryGetValue(v, out u)) return u;
@@ -369,13 +380,18 @@ internal sealed partial class Importer : IDisposable
             }
         }
         _profiles = new ColumnTable(columns, perm.Length);
+        foreach (var c in _profileCols) c.Dispose();
         _profileIdentity.AsSpan().Clear();
     }
 
     public DataSet Finish()
     {
         var tables = new EventTable?[_types.Length];
-        for (var i = 0; i < _types.Length; i++) tables[i] = _types[i].Build(_userIds.Length);
+        for (var i = 0; i < _types.Length; i++)
+        {
+            tables[i] = _types[i].Build(_userIds.Length);
+            _types[i].Dispose();
+        }
         var loose = _looseTs.Items.AsSpan(0, _looseTs.Count).ToArray();
         Array.Sort(loose);
         _rejects?.Flush();
@@ -446,12 +462,12 @@ internal sealed partial class Importer : IDisposable
 internal sealed class ProfileTag;
 
 /// <summary>Builders of one event type.</summary>
-internal sealed class EventTypeState
+internal sealed class EventTypeState : IDisposable
 {
-    private readonly ColumnBuilder?[] _fields;
-    private readonly GrowList<int> _user = new();
-    private readonly GrowList<long> _ts = new();
-    private readonly GrowList<long> _line = new();
+    private ColumnBuilder?[] _fields;
+    private NativeList<int> _user = new();
+    private NativeList<long> _ts = new();
+    private NativeList<int> _line = new();
     private readonly int _uniqueSlot;
     private HashSet<string>? _seenStrings;
     private HashSet<long>? _seenLongs;
@@ -473,77 +489,136 @@ internal sealed class EventTypeState
     public int Index { get; }
     public byte[] Utf8Name { get; }
     public RowLayout Layout { get; }
+    public int UniqueSlot => _uniqueSlot;
 
     /// <summary>True when the row's unique id was seen before (first row in file order wins); records it otherwise.</summary>
     public bool IsDuplicate(RowScratch s)
     {
         if (_uniqueSlot < 0) return false;
-        if (!s.HasValue(_uniqueSlot))
+        if (!s.HasValue(_uniqueSlot)) return SeenNull();
+        return Layout.Types[_uniqueSlot].Kind switch
         {
-            if (_seenNull) return true;
-            _seenNull = true;
-            return false;
-        }
-        switch (Layout.Types[_uniqueSlot].Kind)
-        {
-            case TypeKind.String: return !(_seenStrings ??= new(StringComparer.Ordinal)).Add(s.S[_uniqueSlot]!);
-            case TypeKind.Decimal: return !(_seenDecimals ??= []).Add(s.D[_uniqueSlot]);
-            default: return !(_seenLongs ??= []).Add(s.L[_uniqueSlot]);
-        }
+            TypeKind.String => !(_seenStrings ??= new(StringComparer.Ordinal)).Add(s.S[_uniqueSlot]!),
+            TypeKind.Decimal => !(_seenDecimals ??= []).Add(s.D[_uniqueSlot]),
+            _ => !(_seenLongs ??= []).Add(s.L[_uniqueSlot]),
+        };
     }
+
+    /// <summary>As <see cref="IsDuplicate(RowScratch)"/>, for a row of a parsed block (unique column builder, row).</summary>
+    public bool IsDuplicate(ColumnBuilder unique, int row)
+    {
+        if (unique.IsNull(row)) return SeenNull();
+        return Layout.Types[_uniqueSlot].Kind switch
+        {
+            TypeKind.String => !(_seenStrings ??= new(StringComparer.Ordinal)).Add(unique.StringAt(row)!),
+            TypeKind.Decimal => !(_seenDecimals ??= []).Add(unique.DecimalAt(row)),
+            _ => !(_seenLongs ??= []).Add(unique.LongAt(row)),
+        };
+    }
+
+    private bool SeenNull()
+    {
+        if (_seenNull) return true;
+        _seenNull = true;
+        return false;
+    }
+
+    private static int CheckLine(long line) =>
+        line <= int.MaxValue ? (int)line : throw new DataImportException($"more than {int.MaxValue} event rows in one import are not supported");
 
     public void Add(int user, long ts, long line)
     {
         var s = Layout.Scratch;
         _user.Add(user);
         _ts.Add(ts);
-        _line.Add(line);
+        _line.Add(CheckLine(line));
         for (var i = 2; i < _fields.Length; i++) _fields[i]!.Add(s, i);
+    }
+
+    /// <summary>Appends rows [start, start + count) of a parsed block; their lines are lineBase + the block's ordinals.</summary>
+    public void AddRange(TypeBatch b, int start, int count, long lineBase)
+    {
+        if (count <= 0) return;
+        _user.AddRange(b.User, start, count);
+        _ts.AddRange(b.Ts, start, count);
+        CheckLine(lineBase + b.Ordinal[start + count - 1]);
+        for (var i = 0; i < count; i++) _line.Add((int)(lineBase + b.Ordinal[start + i]));
+        for (var f = 2; f < _fields.Length; f++) _fields[f]!.AddRange(b.Fields[f]!, start, count);
     }
 
     public EventTable Build(int userCount)
     {
         var n = _ts.Count;
-        var users = _user.Items;
-        var ts = _ts.Items;
-        var lines = _line.Items;
+        var users = _user;
+        var ts = _ts;
         var start = new int[userCount + 1];
-        for (var i = 0; i < n; i++) start[users[i] + 1]++;
+        var inOrder = true;
+        int prevUser = -1;
+        var prevTs = long.MinValue;
+        for (var i = 0; i < n; i++)
+        {
+            var u = users[i];
+            start[u + 1]++;
+            var t = ts[i];
+            if (u < prevUser || (u == prevUser && t < prevTs)) inOrder = false;
+            prevUser = u;
+            prevTs = t;
+        }
         for (var u = 0; u < userCount; u++) start[u + 1] += start[u];
-        var pos = new int[userCount];
-        Array.Copy(start, pos, userCount);
-        var perm = new int[n];
-        for (var i = 0; i < n; i++) perm[pos[users[i]]++] = i;   // stable: line order within a user
         _seenStrings = null;
         _seenLongs = null;
         _seenDecimals = null;
 
-        var keys = Array.Empty<(long Ts, long Line, int Row)>();
-        for (var u = 0; u < userCount; u++)
+        // Input already in (user, ts, line) order (lines grow with the input row): no permutation.
+        int[]? perm = null;
+        if (!inOrder)
         {
-            int lo = start[u], hi = start[u + 1];
-            var sorted = true;
-            for (var i = lo + 1; i < hi && sorted; i++) sorted = ts[perm[i - 1]] <= ts[perm[i]];
-            if (sorted) continue;
-            var len = hi - lo;
-            if (keys.Length < len) keys = new (long, long, int)[Math.Max(len, keys.Length * 2)];
-            for (var i = 0; i < len; i++) { var r = perm[lo + i]; keys[i] = (ts[r], lines[r], r); }
-            keys.AsSpan(0, len).Sort(static (a, b) => a.Ts != b.Ts ? a.Ts.CompareTo(b.Ts) : a.Line.CompareTo(b.Line));
-            for (var i = 0; i < len; i++) perm[lo + i] = keys[i].Row;
+            var pos = new int[userCount];
+            Array.Copy(start, pos, userCount);
+            perm = new int[n];
+            for (var i = 0; i < n; i++) perm[pos[users[i]]++] = i;   // stable: line order within a user
+            pos = null;
+            var keys = Array.Empty<(long Ts, int Row)>();
+            for (var u = 0; u < userCount; u++)
+            {
+                int lo = start[u], hi = start[u + 1];
+                var sorted = true;
+                for (var i = lo + 1; i < hi && sorted; i++) sorted = ts[perm[i - 1]] <= ts[perm[i]];
+                if (sorted) continue;
+                var len = hi - lo;
+                if (keys.Length < len) keys = new (long, int)[Math.Max(len, keys.Length * 2)];
+                // Rows of a user are in input order, so the row index orders like the line.
+                for (var i = 0; i < len; i++) { var r = perm[lo + i]; keys[i] = (ts[r], r); }
+                keys.AsSpan(0, len).Sort();
+                for (var i = 0; i < len; i++) perm[lo + i] = keys[i].Row;
+            }
         }
+        _user.Dispose();
 
         // Release each builder as soon as its column is built, to keep the peak memory low.
-        var outTs = ColumnBuilder.Gather(ts, perm, n);
-        _ts.Items = [];
-        var outLine = ColumnBuilder.Gather(lines, perm, n);
-        _line.Items = [];
-        _user.Items = [];
+        var outTs = GC.AllocateUninitializedArray<long>(n);
+        _ts.Gather(outTs, perm);
+        _ts.Dispose();
+        var outLine = GC.AllocateUninitializedArray<long>(n);
+        var lines = _line;
+        if (perm is null) for (var i = 0; i < n; i++) outLine[i] = lines[i];
+        else for (var i = 0; i < n; i++) outLine[i] = lines[perm[i]];
+        _line.Dispose();
         var fields = new Column?[_fields.Length];
         for (var i = 2; i < fields.Length; i++)
         {
             fields[i] = _fields[i]!.Build(perm);
+            _fields[i]!.Dispose();
             _fields[i] = null;
         }
         return new EventTable(Symbol, start, outTs, outLine, fields);
+    }
+
+    public void Dispose()
+    {
+        _user.Dispose();
+        _ts.Dispose();
+        _line.Dispose();
+        foreach (var f in _fields) f?.Dispose();
     }
 }

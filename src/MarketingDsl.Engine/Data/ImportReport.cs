@@ -15,6 +15,15 @@ public sealed class ImportOptions
     /// <summary>How many rejects are kept in <see cref="ImportReport.Rejects"/> (the total is always counted).</summary>
     public int MaxRejectsInMemory { get; init; } = 1000;
 
+    /// <summary>
+    /// Threads parsing JSON Lines event files (line-aligned blocks, committed in file order, so the
+    /// result is identical to sequential reading); 1 = parse on the calling thread, row by row.
+    /// </summary>
+    public int Parallelism { get; init; } = Environment.ProcessorCount;
+
+    /// <summary>Bytes per block of a JSON Lines event file when <see cref="Parallelism"/> &gt; 1 (a longer line grows its block).</summary>
+    public int BlockSize { get; init; } = 4 << 20;
+
     /// <summary>Report progress every this many rows.</summary>
     public int ProgressInterval { get; init; } = 100_000;
 }

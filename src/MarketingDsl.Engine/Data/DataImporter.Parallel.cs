@@ -1,0 +1,294 @@
+using System.Collections.Concurrent;
+using System.Text;
+using System.Text.Json;
+
+namespace MarketingDsl.Engine.Data;
+
+/// <summary>Parsed rows of one event type in one block, in file order (orphans have user -1).</summary>
+internal sealed class TypeBatch : IDisposable
+{
+    public TypeBatch(EventTypeState type)
+    {
+        var fields = type.Symbol.Fields;
+        Fields = new ColumnBuilder?[fields.Length];
+        for (var i = 2; i < fields.Length; i++) Fields[i] = new ColumnBuilder(fields[i].Type, small: true);
+    }
+
+    public NativeList<int> User { get; } = new(small: true);
+    public NativeList<long> Ts { get; } = new(small: true);
+    /// <summary>1-based position of the row among the block's non-blank lines.</summary>
+    public NativeList<int> Ordinal { get; } = new(small: true);
+    public ColumnBuilder?[] Fields { get; }
+    public int Count => Ts.Count;
+
+    public void Add(int user, long ts, int ordinal, RowScratch s)
+    {
+        User.Add(user);
+        Ts.Add(ts);
+        Ordinal.Add(ordinal);
+        for (var i = 2; i < Fields.Length; i++) Fields[i]!.Add(s, i);
+    }
+
+    public void Clear()
+    {
+        User.Clear();
+        Ts.Clear();
+        Ordinal.Clear();
+        foreach (var f in Fields) f?.Clear();
+    }
+
+    public void Dispose()
+    {
+        User.Dispose();
+        Ts.Dispose();
+        Ordinal.Dispose();
+        foreach (var f in Fields) f?.Dispose();
+    }
+}
+
+/// <summary>A line-aligned slice of a JSON Lines event file and, once parsed, its rows.</summary>
+internal sealed class ParsedBlock(EventTypeState[] types, int capacity) : IDisposable
+{
+    public byte[] Data = new byte[capacity];
+    public int Length;
+    public bool FirstOfFile;
+    public long EndOffset;
+    /// <summary>Physical lines (blank ones included) and non-blank lines of the block.</summary>
+    public int PhysicalLines, Lines;
+    public readonly TypeBatch[] Types = [.. types.Select(t => new TypeBatch(t))];
+    public readonly GrowList<long> UnknownTs = new();
+    public readonly List<(int Line, string Reason, string Raw)> Rejects = [];
+
+    public void Reset()
+    {
+        Length = 0;
+        PhysicalLines = Lines = 0;
+        foreach (var t in Types) t.Clear();
+        UnknownTs.Count = 0;
+        Rejects.Clear();
+    }
+
+    public void Dispose()
+    {
+        foreach (var t in Types) t.Dispose();
+    }
+}
+
+internal sealed partial class Importer
+{
+    /// <summary>
+    /// Reads a JSON Lines event file in line-aligned blocks parsed on worker threads; blocks are
+    /// committed strictly in file order, so lines, de-duplication (first wins), rejects and counts
+    /// are exactly those of the sequential reader.
+    /// </summary>
+    private void ReadEventLinesParallel(string path, string file)
+    {
+        var workers = Math.Max(1, _options.Parallelism);
+        var blockSize = Math.Max(16, _options.BlockSize);
+        var maxInFlight = workers * 2;
+        var pending = new Queue<(ParsedBlock Block, Task Task)>();
+        var free = new Stack<ParsedBlock>();
+        var all = new List<ParsedBlock>();
+        var states = new ConcurrentBag<ParseState>();
+        var physicalBase = 0;
+        var firstOfFile = true;
+        long offset = 0;
+
+        ParsedBlock Rent()
+        {
+            if (free.TryPop(out var b)) return b;
+            b = new ParsedBlock(_types, blockSize);
+            all.Add(b);
+            return b;
+        }
+
+        void CommitNext()
+        {
+            var (b, task) = pending.Dequeue();
+            task.GetAwaiter().GetResult();
+            CommitBlock(b, file, physicalBase);
+            physicalBase += b.PhysicalLines;
+            b.Reset();
+            free.Push(b);
+        }
+
+        void Submit(ParsedBlock b)
+        {
+            b.FirstOfFile = firstOfFile;
+            firstOfFile = false;
+            b.EndOffset = offset += b.Length;
+            pending.Enqueue((b, Task.Run(() =>
+            {
+                var st = states.TryTake(out var s) ? s : new ParseState(_layouts);
+                try { ParseBlock(b, st); }
+                finally { states.Add(st); }
+            })));
+            while (pending.Count >= maxInFlight) CommitNext();
+        }
+
+        try
+        {
+            using var fs = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1, FileOptions.SequentialScan);
+            var cur = Rent();
+            while (true)
+            {
+                var n = fs.Read(cur.Data, cur.Length, cur.Data.Length - cur.Length);
+                if (n == 0)
+                {
+                    if (cur.Length > 0) Submit(cur);
+                    else free.Push(cur);
+                    break;
+                }
+                cur.Length += n;
+                if (cur.Length < cur.Data.Length) continue;
+                var idx = cur.Data.AsSpan(0, cur.Length).LastIndexOf((byte)'\n');
+                if (idx < 0)
+                {
+                    Array.Resize(ref cur.Data, cur.Data.Length * 2);   // a line longer than the block
+                    continue;
+                }
+                var next = Rent();
+                var tail = cur.Length - (idx + 1);
+                if (next.Data.Length < Math.Max(tail * 2, blockSize)) next.Data = new byte[Math.Max(tail * 2, blockSize)];
+                cur.Data.AsSpan(idx + 1, tail).CopyTo(next.Data);
+                next.Length = tail;
+                cur.Length = idx + 1;
+                Submit(cur);
+                cur = next;
+            }
+            while (pending.Count > 0) CommitNext();
+        }
+        finally
+        {
+            foreach (var (_, task) in pending)
+                try { task.Wait(); } catch (AggregateException) { }
+            foreach (var b in all) b.Dispose();
+        }
+    }
+
+    /// <summary>Worker side: parses every line of a block (no shared mutable state).</summary>
+    private void ParseBlock(ParsedBlock b, ParseState st)
+    {
+        var span = b.Data.AsSpan(0, b.Length);
+        var first = b.FirstOfFile;
+        int phys = 0, ordinal = 0;
+        while (!span.IsEmpty)
+        {
+            var idx = span.IndexOf((byte)'\n');
+            var line = idx < 0 ? span : span[..idx];
+            span = idx < 0 ? [] : span[(idx + 1)..];
+            phys++;
+            if (first)
+            {
+                first = false;
+                if (line.StartsWith("\uFEFF"u8)) line = line[3..];
+            }
+            if (line.Length > 0 && line[^1] == '\r') line = line[..^1];
+            if (line.Trim(" \t"u8).IsEmpty) continue;
+            ordinal++;
+            ParseEventLine(line, phys, ordinal, b, st);
+        }
+        b.PhysicalLines = phys;
+        b.Lines = ordinal;
+    }
+
+    private void ParseEventLine(ReadOnlySpan<byte> line, int phys, int ordinal, ParsedBlock b, ParseState st)
+    {
+        string? reason;
+        EventTypeState? type = null;
+        try
+        {
+            reason = FindType(line, out type);
+        }
+        catch (JsonException e)
+        {
+            reason = Malformed(e);
+        }
+        var layout = type?.Layout ?? _unknownLayout;
+        if (reason is null) reason = ParseJsonObject(line, layout, st);
+        var s = st.Scratch(layout);
+        if (reason is null)
+        {
+            if (!s.HasValue(layout.UserSlot) || s.UserLength == 0) reason = "missing user_id";
+            else if (!s.HasValue(layout.TsSlot)) reason = "missing ts";
+        }
+        if (reason is not null)
+        {
+            b.Rejects.Add((phys, reason, _rejects is null ? "" : Encoding.UTF8.GetString(line)));
+            return;
+        }
+        var ts = s.L[layout.TsSlot];
+        if (type is null)
+        {
+            b.UnknownTs.Add(ts);
+            return;
+        }
+        int user;
+        var id = s.User;
+        if (st.LastUserLength == id.Length && id.SequenceEqual(st.LastUser.AsSpan(0, id.Length))) user = st.LastUserIndex;
+        else if (_userById.GetAlternateLookup<ReadOnlySpan<char>>().TryGetValue(id, out user))
+        {
+            if (st.LastUser.Length < id.Length) st.LastUser = new char[id.Length * 2];
+            id.CopyTo(st.LastUser);
+            st.LastUserLength = id.Length;
+            st.LastUserIndex = user;
+        }
+        else user = ResolveUser(layout, s);
+        b.Types[type.Index].Add(user, ts, ordinal, s);
+    }
+
+    /// <summary>Main thread, in file order: the order-dependent part of <see cref="CommitEvent"/> for a whole block.</summary>
+    private void CommitBlock(ParsedBlock b, string file, int physicalBase)
+    {
+        foreach (var (line, reason, raw) in b.Rejects) Reject(file, physicalBase + line, reason, raw);
+        _report.EventsRead += b.Lines;
+        var lineBase = _eventLine;
+        _eventLine += b.Lines;
+        for (var i = 0; i < b.Lines; i++) Tick(b.EndOffset);
+
+        for (var i = 0; i < b.UnknownTs.Count; i++) KeepLoose(b.UnknownTs.Items[i]);
+        _report.UnknownTypeEvents += b.UnknownTs.Count;
+
+        List<(int Ordinal, string Type, long Count)>? dups = null;
+        foreach (var type in _types)
+        {
+            var batch = b.Types[type.Index];
+            var n = batch.Count;
+            if (n == 0) continue;
+            var unique = type.UniqueSlot >= 0 ? batch.Fields[type.UniqueSlot] : null;
+            int runStart = 0, firstDup = -1;
+            long dropped = 0;
+            for (var r = 0; r < n; r++)
+            {
+                if (unique is not null && type.IsDuplicate(unique, r))
+                {
+                    if (firstDup < 0) firstDup = batch.Ordinal[r];
+                    dropped++;
+                }
+                else
+                {
+                    _report.EventsKept++;
+                    var ts = batch.Ts[r];
+                    if (ts > _maxTs) _maxTs = ts;
+                    if (batch.User[r] >= 0) continue;
+                    _report.OrphanEvents++;
+                    _looseTs.Add(ts);
+                }
+                type.AddRange(batch, runStart, r - runStart, lineBase);
+                runStart = r + 1;
+            }
+            type.AddRange(batch, runStart, n - runStart, lineBase);
+            if (dropped > 0) (dups ??= []).Add((firstDup, type.Symbol.Name, dropped));
+        }
+        if (dups is not null)
+            foreach (var (_, name, count) in dups.OrderBy(d => d.Ordinal))
+                _report.DuplicatesDropped[name] = (_report.DuplicatesDropped.TryGetValue(name, out var d) ? d : 0) + count;
+    }
+
+    private void KeepLoose(long ts)
+    {
+        _report.EventsKept++;
+        if (ts > _maxTs) _maxTs = ts;
+        _looseTs.Add(ts);
+    }
+}

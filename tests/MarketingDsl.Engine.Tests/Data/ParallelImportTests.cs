@@ -1,0 +1,116 @@
+using System.Text;
+using MarketingDsl.Engine.Data;
+using static MarketingDsl.Engine.Tests.Data.DataTestUtil;
+
+namespace MarketingDsl.Engine.Tests.Data;
+
+/// <summary>Block-parallel parsing of JSON Lines events must give exactly the sequential reader's DataSet and report.</summary>
+public class ParallelImportTests
+{
+    /// <summary>Random events with duplicates, orphans, rejects, unknown types, blank/CRLF lines, equal timestamps and unsorted users.</summary>
+    private static (string Profiles, string Events, string Events2) RandomData(int seed, int rows)
+    {
+        var rnd = new Random(seed);
+        var p = new StringBuilder();
+        for (var u = 1; u <= 40; u++)
+            p.Append($$"""{"user_id":"u{{u}}","gender":"F","city":"c","member_level":{{u % 3}},"registered_at":"2024-01-01T00:00:00Z","member_id":"m{{u % 35}}"}""").Append('\n');
+        string Row()
+        {
+            var user = rnd.Next(10) == 0 ? $"ghost{rnd.Next(5)}" : $"u{rnd.Next(1, 46)}";   // u41..u45 and ghosts are orphans
+            var ts = $"2025-01-{rnd.Next(1, 4):00}T00:00:0{rnd.Next(3)}Z";                     // many equal timestamps
+            return rnd.Next(16) switch
+            {
+                0 => $$"""{"type":"order","user_id":"{{user}}","ts":"{{ts}}","order_id":"o{{rnd.Next(30)}}","amount":{{rnd.Next(100)}}.5,"coupon_used":{{(rnd.Next(2) == 0 ? "true" : "false")}}}""",
+                1 => $$"""{"type":"order","user_id":"{{user}}","ts":"{{ts}}","order_id":null,"amount":1}""",
+                2 => $$"""{"type":"order","user_id":"{{user}}","ts":"{{ts}}","amount":"bad"}""",              // reject
+                3 => $$"""{"type":"mystery","user_id":"{{user}}","ts":"{{ts}}"}""",                           // unknown type
+                4 => $$"""{"type":"view","user_id":"{{user}}","ts":"nope"}""",                               // reject
+                5 => "{not json",                                                                            // reject
+                6 => "",                                                                                     // blank line
+                7 => $$"""{"type":"login","user_id":"x","ts":"{{ts}}","member_id":"m{{rnd.Next(40)}}","platform":"ios"}""",  // identity
+                8 => $$"""{"type":"login","user_id":"{{user}}","ts":"{{ts}}","platform":"and\u00e9"}""" + "\r",
+                9 => $$"""{"type":"cart_add","user_id":"{{user}}","ts":"{{ts}}","sku":"s{{rnd.Next(9)}}","price":{{rnd.Next(50)}}}""",
+                _ => $$"""{"type":"view","user_id":"{{user}}","ts":"{{ts}}","sku":"s{{rnd.Next(9)}}","category":null,"duration_s":{{rnd.Next(300)}}}""",
+            };
+        }
+        var e = new StringBuilder("\uFEFF");
+        for (var i = 0; i < rows; i++) e.Append(Row()).Append('\n');
+        var e2 = new StringBuilder();
+        for (var i = 0; i < rows / 4; i++) e2.Append(Row()).Append('\n');
+        e2.Append(Row());   // no final newline
+        return (p.ToString(), e.ToString(), e2.ToString());
+    }
+
+    [Theory]
+    [InlineData(1, 64)]
+    [InlineData(2, 300)]
+    [InlineData(3, 4096)]
+    [InlineData(4, 1 << 20)]
+    public void Parallel_blocks_give_the_sequential_dataset(int seed, int blockSize)
+    {
+        var (profiles, events, events2) = RandomData(seed, 3000);
+        using var d = Dir(("profiles.jsonl", profiles), ("events.jsonl", events), ("events2.jsonl", events2));
+        var seqRejects = Path.Combine(d.Path, "out", "seq-rejects.jsonl");
+        var parRejects = Path.Combine(d.Path, "out", "par-rejects.jsonl");
+        var seq = DataImporter.Load(RetailSchema(), d.Path, new ImportOptions { Parallelism = 1, RejectsPath = seqRejects });
+        var par = DataImporter.Load(RetailSchema(), d.Path, new ImportOptions { Parallelism = 2, BlockSize = blockSize, RejectsPath = parRejects });
+        Assert.True(seq.Report.DuplicatesDropped["order"] > 0);
+        Assert.True(seq.Report.OrphanEvents > 0 && seq.Report.UnknownTypeEvents > 0 && seq.Report.RejectedCount > 0);
+        AssertSame(seq, par);
+        Assert.Equal(File.ReadAllText(seqRejects), File.ReadAllText(parRejects));
+    }
+
+    [Fact]
+    public void A_line_longer_than_the_block_is_read_whole()
+    {
+        var longSku = new string('x', 5000);
+        var events = $$"""
+            {"type":"view","user_id":"u1","ts":"2025-01-01T00:00:00Z","sku":"a"}
+            {"type":"view","user_id":"u1","ts":"2025-01-01T00:00:00Z","sku":"{{longSku}}"}
+            {"type":"view","user_id":"u1","ts":"2025-01-01T00:00:00Z","sku":"b"}
+            """;
+        using var d = Dir(("profiles.jsonl", """{"user_id":"u1"}""" + "\n"), ("events.jsonl", events));
+        var ds = DataImporter.Load(RetailSchema(), d.Path, new ImportOptions { Parallelism = 2, BlockSize = 100 });
+        Assert.Equal(new string?[] { "a", longSku, "b" }, ((StringColumn)ds.Events[1]!.Fields[2]!).Values);
+        Assert.Equal([1L, 2L, 3L], ds.Events[1]!.Line);
+    }
+
+    internal static void AssertSame(DataSet a, DataSet b)
+    {
+        Assert.Equal(a.UserIds, b.UserIds);
+        Assert.Equal(a.MaxTimestampTicks, b.MaxTimestampTicks);
+        AssertColumns(a.Profiles.Columns, b.Profiles.Columns);
+        Assert.Equal(a.Events.Length, b.Events.Length);
+        for (var e = 0; e < a.Events.Length; e++)
+        {
+            var (x, y) = (a.Events[e]!, b.Events[e]!);
+            Assert.Equal(x.UserStart, y.UserStart);
+            Assert.Equal(x.Ts, y.Ts);
+            Assert.Equal(x.Line, y.Line);
+            AssertColumns(x.Fields, y.Fields);
+        }
+        foreach (var t in new[] { long.MinValue, a.MaxTimestampTicks ?? 0, (a.MaxTimestampTicks ?? 0) - TimeSpan.TicksPerDay })
+            Assert.Equal(a.CountEventsAfter(t), b.CountEventsAfter(t));
+        var (r, s) = (a.Report, b.Report);
+        Assert.Equal((r.ProfilesRead, r.ProfilesKept, r.EventsRead, r.EventsKept, r.OrphanEvents, r.UnknownTypeEvents, r.RejectedCount),
+            (s.ProfilesRead, s.ProfilesKept, s.EventsRead, s.EventsKept, s.OrphanEvents, s.UnknownTypeEvents, s.RejectedCount));
+        Assert.Equal(r.DuplicatesDropped.ToList(), s.DuplicatesDropped.ToList());
+        Assert.Equal(r.Rejects, s.Rejects);
+        Assert.Equal(r.IdentityMerges, s.IdentityMerges);
+        Assert.Equal(r.Files, s.Files);
+    }
+
+    private static void AssertColumns(Column?[] a, Column?[] b)
+    {
+        Assert.Equal(a.Length, b.Length);
+        for (var i = 0; i < a.Length; i++)
+        {
+            if (a[i] is null) { Assert.Null(b[i]); continue; }
+            var (x, y) = (a[i]!, b[i]!);
+            Assert.Equal(x.GetType(), y.GetType());
+            Assert.Equal(x.Nulls, y.Nulls);
+            Assert.Equal(x.Length, y.Length);
+            for (var row = 0; row < x.Length; row++) Assert.Equal(x.GetBoxed(row), y.GetBoxed(row));
+        }
+    }
+}
