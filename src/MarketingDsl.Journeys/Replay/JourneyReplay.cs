@@ -44,8 +44,11 @@ public sealed class JourneyReplay
     private readonly ReplayStatistics _stats;
     private readonly List<(SegmentSymbol Segment, BoundExpression Condition, bool[] Member)> _segments = [];
 
-    private JourneyReplay(SemanticModel model, DataSet data, DateTime fromUtc, DateTime toUtc)
+    private readonly Action<JourneyAction>? _observer;
+
+    private JourneyReplay(SemanticModel model, DataSet data, DateTime fromUtc, DateTime toUtc, Action<JourneyAction>? observer)
     {
+        _observer = observer;
         _model = model;
         _data = data;
         _from = fromUtc.Ticks;
@@ -61,11 +64,11 @@ public sealed class JourneyReplay
             _segments.Add((segment, new BoundSymbolReference(segment), new bool[data.UserCount]));
     }
 
-    /// <summary>Replays the journeys of <paramref name="model"/> on <paramref name="data"/> over (from, to].</summary>
-    public static ReplayStatistics Run(SemanticModel model, DataSet data, DateTime fromUtc, DateTime toUtc)
+    /// <summary>Replays the journeys of <paramref name="model"/> on <paramref name="data"/> over (from, to]; <paramref name="observer"/> sees every action in order.</summary>
+    public static ReplayStatistics Run(SemanticModel model, DataSet data, DateTime fromUtc, DateTime toUtc, Action<JourneyAction>? observer = null)
     {
         if (toUtc < fromUtc) throw new ArgumentException("the replay window ends before it starts");
-        var replay = new JourneyReplay(model, data, fromUtc, toUtc);
+        var replay = new JourneyReplay(model, data, fromUtc, toUtc, observer);
         replay.Execute();
         return replay._stats;
     }
@@ -186,6 +189,7 @@ public sealed class JourneyReplay
         foreach (var action in _actions)
         {
             _stats.Record(action);
+            _observer?.Invoke(action);
             switch (action)
             {
                 case WaitStartedAction w:
