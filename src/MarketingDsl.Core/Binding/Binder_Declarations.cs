@@ -355,7 +355,7 @@ internal sealed partial class Binder
             var culprit = BoundTree.Descendants(condition).OfType<BoundSymbolReference>().Select(r => r.Symbol).FirstOrDefault(s => s.Phase > 0);
             var name = culprit is null ? "a population tag" : $"'{culprit.Name}'";
             Report(TypeErrors.PopulationMisplaced, file, span,
-                $"{what} is checked for one user at the moment the journey reaches it, but {name} ranks every user against the others (quantile_score) as of one instant, so a journey cannot use it; " +
+                $"{what} is checked for one user whenever the journey reaches it, but {name} depends on quantile_score(), which ranks every user against the others as of one instant, so a journey cannot use it; " +
                 "use the underlying value instead (e.g. annual_spend >= 5000 rather than m_score >= 4).");
         }
     }
