@@ -13,7 +13,7 @@ public static class CommandLine
         usage:
           mdsl check WORKSPACE [--format text|json|sarif]
           mdsl fmt WORKSPACE [--check]
-          mdsl simulate WORKSPACE --data DIR [--as-of ISO] --out DIR
+          mdsl simulate WORKSPACE --data DIR [--as-of ISO] --out DIR [--from ISO --to ISO]
           mdsl test WORKSPACE
           mdsl generate-data --users N --days D --seed S --out DIR
 

@@ -24,20 +24,28 @@ public static class EngineCommands
         var dataDir = options.Require("--data");
         var outDir = options.Require("--out");
         var asOfText = options.Get("--as-of");
+        var fromText = options.Get("--from");
+        var toText = options.Get("--to");
         var quiet = options.Flag("--quiet");
         var workspace = options.Workspace("simulate");
         options.RejectUnknown();
-        DateTime? asOf = null;
-        if (asOfText is not null)
-        {
-            if (!DateTimeOffset.TryParse(asOfText, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal | DateTimeStyles.AdjustToUniversal, out var parsed))
-                throw new UsageException($"--as-of must be an ISO-8601 instant such as 2025-06-30T00:00:00Z, not '{asOfText}'");
-            asOf = new DateTime(parsed.UtcTicks - parsed.UtcTicks % 10, DateTimeKind.Utc);
-        }
-        return RunSimulation(workspace, dataDir, outDir, asOf, quiet, stdout, stderr);
+        var asOf = ParseInstant("--as-of", asOfText);
+        var from = ParseInstant("--from", fromText);
+        var to = ParseInstant("--to", toText);
+        if ((from is null) != (to is null)) throw new UsageException("--from and --to go together: the journey replay window is from < ts ≤ to");
+        if (from is { } f && to is { } t && t <= f) throw new UsageException("--to must be later than --from");
+        return RunSimulation(workspace, dataDir, outDir, asOf, quiet, stdout, stderr, from is null ? null : (from.Value, to!.Value));
     }
 
-    private static int RunSimulation(string workspace, string dataDir, string outDir, DateTime? asOf, bool quiet, TextWriter stdout, TextWriter stderr)
+    private static DateTime? ParseInstant(string option, string? text)
+    {
+        if (text is null) return null;
+        if (!DateTimeOffset.TryParse(text, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal | DateTimeStyles.AdjustToUniversal, out var parsed))
+            throw new UsageException($"{option} must be an ISO-8601 instant such as 2025-06-30T00:00:00Z, not '{text}'");
+        return new DateTime(parsed.UtcTicks - parsed.UtcTicks % 10, DateTimeKind.Utc);
+    }
+
+    private static int RunSimulation(string workspace, string dataDir, string outDir, DateTime? asOf, bool quiet, TextWriter stdout, TextWriter stderr, (DateTime From, DateTime To)? replay = null)
     {
         var compilation = Compilation.Create(Workspace.Load(workspace));
         if (compilation.HasErrors)
@@ -58,6 +66,14 @@ public static class EngineCommands
             return CommandLine.Usage;
         }
         if (!quiet) SimulationReport.Write(run, outDir, stdout);
+        if (replay is { } window)
+        {
+            var clock = System.Diagnostics.Stopwatch.StartNew();
+            var statistics = Journeys.Replay.JourneyReplay.Run(compilation.Model, run.Result.Data, window.From, window.To);
+            var path = Path.Combine(outDir, "journeys.json");
+            File.WriteAllText(path, statistics.ToJson() + "\n", new System.Text.UTF8Encoding(false));
+            if (!quiet) JourneyReport.Write(statistics, path, clock.Elapsed, stdout);
+        }
         foreach (var warning in run.Warnings) stderr.WriteLine($"warning: {warning}");
         return CommandLine.Ok;
     }

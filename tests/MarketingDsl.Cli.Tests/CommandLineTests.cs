@@ -80,6 +80,8 @@ public sealed class CommandLineTests : IDisposable
     [InlineData("check", "ws", "--bogus", "1")]
     [InlineData("simulate", "ws", "--out", "o")]
     [InlineData("simulate", "ws", "--data", "d", "--out", "o", "--as-of", "yesterday")]
+    [InlineData("simulate", "ws", "--data", "d", "--out", "o", "--from", "2025-06-01T00:00:00Z")]
+    [InlineData("simulate", "ws", "--data", "d", "--out", "o", "--from", "2025-06-02T00:00:00Z", "--to", "2025-06-01T00:00:00Z")]
     [InlineData("generate-data", "--users", "-5", "--days", "1", "--seed", "1", "--out", "o")]
     [InlineData("generate-data", "--users", "10")]
     [InlineData("frobnicate")]
@@ -127,6 +129,30 @@ public sealed class CommandLineTests : IDisposable
         Assert.Equal(1, summary.GetProperty("input").GetProperty("rejected_rows").GetInt32());
         Assert.Contains("rejected events.jsonl:", output);
         Assert.Single(File.ReadLines(Path.Combine(outDir, "rejects.jsonl")));
+    }
+
+    [Fact]
+    public void Simulate_with_from_and_to_replays_journeys_and_writes_journeys_json()
+    {
+        var data = Path.Combine(_dir, "data");
+        Assert.Equal(0, Run("generate-data", "--users", "60", "--days", "20", "--seed", "3", "--out", data).Exit);
+        var ws = Workspace("journeys", """
+            channel push { cost: 0.5  cap: 1 per 1d }
+            journey welcome { trigger: order  reentry: once  goal: order within 7d  steps { send push "hello" } }
+
+            """);
+        var outDir = Path.Combine(_dir, "out");
+        var (exit, output, error) = Run("simulate", ws, "--data", data, "--out", outDir, "--from", "2025-09-20T00:00:00Z", "--to", "2025-10-01T00:00:00Z");
+        Assert.True(exit == 0, error);
+        Assert.True(File.Exists(Path.Combine(outDir, "tags.csv")));
+        var journeys = JsonDocument.Parse(File.ReadAllText(Path.Combine(outDir, "journeys.json"))).RootElement;
+        var welcome = journeys.GetProperty("journeys").GetProperty("welcome");
+        var entered = welcome.GetProperty("entered").GetInt32();
+        Assert.InRange(entered, 1, 60);
+        Assert.Equal(entered, welcome.GetProperty("sends").GetProperty("push").GetProperty("total").GetProperty("delivered").GetInt32());
+        Assert.Equal(entered * 0.5m, welcome.GetProperty("cost").GetDecimal());
+        Assert.Contains("journeys replayed on history: 2025-09-20T00:00:00Z < ts ≤ 2025-10-01T00:00:00Z", output);
+        Assert.Contains($"entered {entered:N0}", output);
     }
 
     [Fact]

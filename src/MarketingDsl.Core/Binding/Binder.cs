@@ -31,6 +31,8 @@ internal sealed partial class Binder
     private readonly Dictionary<Symbol, (SourceText File, DeclarationSyntax Syntax)> _declarations = [];
     private SchemaModel _schema = new([], [], []);
     private int _populationNodes;
+    private int _splitCount;
+    private readonly List<(JourneySymbol? Journey, BoundExpression Condition, SourceText File, TextSpan Span, string What)> _journeyConditions = [];
 
     private enum BindState { InProgress, Done }
 
@@ -53,6 +55,7 @@ internal sealed partial class Binder
         foreach (var journey in _journeys.Values) BindJourney(journey);
         foreach (var test in _tests) BindTest(test);
         var order = EvaluationOrder();
+        CheckJourneyConditions();
         ReportUnused();
 
         var outputIndex = 0;

@@ -159,6 +159,7 @@ internal sealed partial class Binder
         var syntax = (JourneyDeclarationSyntax)declaration;
         var seen = new HashSet<string>(StringComparer.Ordinal);
         var scope = new Scope(file, AllowPopulation: false) { Context = "journey" };
+        _splitCount = 0;
         foreach (var property in syntax.Properties)
         {
             var key = property switch
@@ -174,6 +175,7 @@ internal sealed partial class Binder
                     break;
                 case AudiencePropertySyntax a:
                     journey.Audience = BindCondition(a.Condition, scope, "The audience");
+                    _journeyConditions.Add((journey, journey.Audience, file, a.Condition.Span, "The audience"));
                     break;
                 case ReentryPropertySyntax r:
                     if (r.Window is { Ticks: <= 0 }) Report(RuleErrors.BadOption, file, r.Window.Span, "The re-entry window must be longer than zero.");
@@ -221,6 +223,7 @@ internal sealed partial class Binder
             case EventTriggerSyntax e:
                 if (LookupEvent(e.Event, scope) is not { } ev) return null;
                 var where = e.Where is null ? null : BindCondition(e.Where, scope with { Event = ev }, "The trigger's where:");
+                if (where is not null) _journeyConditions.Add((null, where, scope.File, e.Where!.Span, "The trigger's where:"));
                 return new BoundEventTrigger(ev, where);
             case CalendarTriggerSyntax c:
                 int? weekday = null;
@@ -248,6 +251,7 @@ internal sealed partial class Binder
                 if (_values.TryGetValue(s.Segment.Text, out var symbol) && symbol is SegmentSymbol segment)
                 {
                     _references[s.Segment] = segment;
+                    _journeyConditions.Add((null, new BoundSymbolReference(segment), scope.File, s.Segment.Span, $"'{(s.Enters ? "enters" : "leaves")} segment'"));
                     return new BoundSegmentTrigger(segment, s.Enters);
                 }
                 Report(NameErrors.UnknownSegment, scope.File, s.Segment.Span, $"'{s.Segment.Text}' is not a segment.",
@@ -311,7 +315,10 @@ internal sealed partial class Binder
                         var hasGoal = ((JourneyDeclarationSyntax)_declarations[journey].Syntax).Properties.OfType<GoalPropertySyntax>().Any();
                         if (!hasGoal) Report(RuleErrors.MissingProperty, scope.File, s.WinnerAfter.Span, "A split picks its winner by goal rate, so the journey needs a goal:.");
                     }
-                    var splitName = s.Name?.Text ?? $"split@{location.Start.Line}";
+                    // LANGUAGE.md §15.5: an unnamed split is `#N`, N its 1-based position among the
+                    // journey's splits in source order (named ones count too).
+                    var splitNumber = ++_splitCount;
+                    var splitName = s.Name?.Text ?? $"#{splitNumber}";
                     steps.Add(new BoundSplit(splitName, s.WinnerAfter?.Ticks,
                         [.. s.Branches.Select(b => new BoundSplitBranch(b.Percent, BindSteps(b.Body, scope, journey)))], location));
                     break;
@@ -327,11 +334,30 @@ internal sealed partial class Binder
     private BoundIf BindIf(IfStepSyntax syntax, Scope scope, JourneySymbol journey)
     {
         var condition = BindCondition(syntax.Condition, scope, "An if condition");
+        _journeyConditions.Add((journey, condition, scope.File, syntax.Condition.Span, "An if condition"));
         var then = BindSteps(syntax.Then, scope, journey);
         ImmutableArray<BoundStep> @else = syntax.ElseIf is not null ? [BindIf(syntax.ElseIf, scope, journey)]
             : syntax.Else is not null ? BindSteps(syntax.Else, scope, journey) : [];
         if (syntax.Then.Steps.IsEmpty) Report(RuleErrors.EmptyBlock, scope.File, syntax.Then.Span, "Nothing happens when this condition holds.");
         return new BoundIf(condition, then, @else, Loc(scope.File, syntax));
+    }
+
+    /// <summary>
+    /// Journey conditions are evaluated for one user at one instant (LANGUAGE.md §15.7), but a
+    /// population tag (quantile_score, or a tag that depends on one: phase &gt; 0) ranks every user
+    /// as of one T. Runs after <see cref="EvaluationOrder"/>, which sets the phases.
+    /// </summary>
+    private void CheckJourneyConditions()
+    {
+        foreach (var (_, condition, file, span, what) in _journeyConditions)
+        {
+            if (BoundTree.PhaseOf(condition) == 0) continue;
+            var culprit = BoundTree.Descendants(condition).OfType<BoundSymbolReference>().Select(r => r.Symbol).FirstOrDefault(s => s.Phase > 0);
+            var name = culprit is null ? "a population tag" : $"'{culprit.Name}'";
+            Report(TypeErrors.PopulationMisplaced, file, span,
+                $"{what} is checked for one user whenever the journey reaches it, but {name} depends on quantile_score(), which ranks every user against the others as of one instant, so a journey cannot use it; " +
+                "use the underlying value instead (e.g. annual_spend >= 5000 rather than m_score >= 4).");
+        }
     }
 
     // ------------------------------------------------------------------ tests

@@ -41,7 +41,10 @@ public sealed class EvalContext
     }
 
     public DataSet Data { get; }
-    public long AsOf { get; }
+    /// <summary>The instant T (UTC ticks). Settable so one context serves journey conditions at many instants (ConditionEvaluator).</summary>
+    public long AsOf { get; set; }
+    /// <summary>Where a condition program (ConditionCompiler) writes its results.</summary>
+    public bool[] ConditionResults { get; set; } = [];
     public TimeZoneInfo? Zone { get; }
     public Array[] Results { get; }
     public decimal?[][] PopulationInputs { get; }

@@ -11,6 +11,9 @@ namespace MarketingDsl.Engine.Lowering;
 /// <summary>One evaluation pass: computes the symbols of one phase for a range of users.</summary>
 public delegate void PhaseProgram(EvalContext context, EvalScratch scratch, int fromUser, int toUser);
 
+/// <summary>A `where:` predicate evaluated on one row of one event table (see <see cref="EvalContext.Events"/>).</summary>
+public delegate bool EventPredicateProgram(EvalContext context, int user, int row);
+
 /// <summary>
 /// A workspace lowered to expression trees: one compiled delegate per phase. Inside a phase,
 /// for each user, every aggregate over the same event type is computed in one fused loop over
@@ -91,12 +94,15 @@ internal sealed class PhaseLowering(SemanticModel model, int phase, int firstAgg
 
     public int NextAggregateIndex { get; private set; } = firstAggregateIndex;
 
-    public PhaseProgram Compile(List<ComputedSymbol> symbols, List<BoundQuantileScore> populationInputs)
+    /// <param name="conditions">Extra bool expressions (journey conditions, ConditionCompiler): after the
+    /// symbols, condition i is written, null as false, to <see cref="EvalContext.ConditionResults"/>[i].</param>
+    public PhaseProgram Compile(List<ComputedSymbol> symbols, List<BoundQuantileScore> populationInputs, IReadOnlyList<BoundExpression>? conditions = null)
     {
         var perUser = new List<E>();
+        conditions ??= [];
 
         // 1. Aggregates of this phase, fused per event type.
-        var aggregates = symbols.SelectMany(PlanCompiler.RootsOf).Concat(populationInputs.Select(q => q.Value))
+        var aggregates = symbols.SelectMany(PlanCompiler.RootsOf).Concat(populationInputs.Select(q => q.Value)).Concat(conditions)
             .SelectMany(AggregatesOutsidePopulation).Distinct(ReferenceEqualityComparer.Instance).Cast<BoundAggregate>().ToList();
         foreach (var group in aggregates.GroupBy(a => model.Schema.Events.IndexOf(a.Event)))
             perUser.Add(FusedLoop(group.Key, [.. group]));
@@ -119,6 +125,13 @@ internal sealed class PhaseLowering(SemanticModel model, int phase, int firstAgg
             perUser.Add(E.Assign(E.ArrayAccess(inputs, _user), value));
         }
 
+        // 4. Journey conditions (one user, one instant).
+        for (var i = 0; i < conditions.Count; i++)
+        {
+            var results = E.Property(_context, nameof(EvalContext.ConditionResults));
+            perUser.Add(E.Assign(E.ArrayAccess(results, E.Constant(i)), AsBool(Lower(conditions[i], null))));
+        }
+
         var breakLabel = E.Label("done");
         var loop = E.Block(
             E.Assign(_user, _from),
@@ -136,6 +149,26 @@ internal sealed class PhaseLowering(SemanticModel model, int phase, int firstAgg
                 E.Assign(_zone, E.Property(_context, nameof(EvalContext.Zone))),
             }.Concat(_hoistInit).Append(loop));
         return E.Lambda<PhaseProgram>(body, $"phase{phase}", [_context, _scratch, _from, _to]).Compile();
+    }
+
+    /// <summary>
+    /// A `where:` predicate over one event row (a trigger's, a goal's, a `wait … until`'s): true
+    /// when it holds, null as false. Event fields are read from the context's tables.
+    /// </summary>
+    public EventPredicateProgram CompilePredicate(int eventIndex, BoundExpression where)
+    {
+        var userParameter = E.Parameter(typeof(int), "user");
+        var row = E.Parameter(typeof(int), "row");
+        var value = AsBool(Lower(where, new EventScope(eventIndex, row)));
+        var body = E.Block(
+            new[] { _user, _asOf, _zone }.Concat(_hoisted),
+            new E[]
+            {
+                E.Assign(_user, userParameter),
+                E.Assign(_asOf, E.Property(_context, nameof(EvalContext.AsOf))),
+                E.Assign(_zone, E.Property(_context, nameof(EvalContext.Zone))),
+            }.Concat(_hoistInit).Append(value));
+        return E.Lambda<EventPredicateProgram>(body, "where", [_context, userParameter, row]).Compile();
     }
 
     /// <summary>Aggregates in an expression, except inside quantile_score values (those belong to the population pass).</summary>

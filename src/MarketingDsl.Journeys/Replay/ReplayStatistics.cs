@@ -1,0 +1,265 @@
+using System.Globalization;
+using System.Text;
+using System.Text.Encodings.Web;
+using System.Text.Json;
+using MarketingDsl.Core.Semantics;
+using MarketingDsl.Engine.Simulation;
+
+namespace MarketingDsl.Journeys.Replay;
+
+/// <summary>Counts of one journey in a replay.</summary>
+public sealed class JourneyStatistics(JourneyMachine machine)
+{
+    public JourneyMachine Machine { get; } = machine;
+    public JourneySymbol Journey => Machine.Journey;
+    public int Entered { get; internal set; }
+    public int EnteredHeldOut { get; internal set; }
+    public int EnteredTreated => Entered - EnteredHeldOut;
+    public Dictionary<SuppressionReason, int> Suppressed { get; } = Enum.GetValues<SuppressionReason>().ToDictionary(r => r, _ => 0);
+    public int ConvertedTreated { get; internal set; }
+    public int ConvertedHeldOut { get; internal set; }
+    public Dictionary<ExitReason, int> Exited { get; } = Enum.GetValues<ExitReason>().ToDictionary(r => r, _ => 0);
+    /// <summary>Per split (source order): arrivals and conversions per branch, treated and held out.</summary>
+    public List<SplitStatistics> Splits { get; } = [.. JourneyMachine.Splits(machine.Journey.Steps).DistinctBy(s => s.Name).Select(s => new SplitStatistics(s))];
+    /// <summary>Per (channel, day in the workspace zone): [delivered, deferred, capped, held out].</summary>
+    public SortedDictionary<(string Channel, DateOnly Day), int[]> Sends { get; } = [];
+    public decimal Cost { get; internal set; }
+
+    public decimal? GoalRateTreated => Rate(ConvertedTreated, EnteredTreated);
+    public decimal? GoalRateHeldOut => Rate(ConvertedHeldOut, EnteredHeldOut);
+
+    public static decimal? Rate(int converted, int entered) => entered == 0 ? null : Math.Round((decimal)converted / entered, 4, MidpointRounding.AwayFromZero);
+}
+
+public sealed class SplitStatistics(BoundSplit split)
+{
+    public BoundSplit Split { get; } = split;
+    public int[] Entered { get; } = new int[split.Branches.Length];
+    public int[] Converted { get; } = new int[split.Branches.Length];
+    public int[] HeldOutEntered { get; } = new int[split.Branches.Length];
+    public int[] HeldOutConverted { get; } = new int[split.Branches.Length];
+}
+
+public enum SendColumn { Delivered = 0, Deferred = 1, Capped = 2, HeldOut = 3 }
+
+/// <summary>What a replay did: per journey counts, and users reached by several journeys on one day.</summary>
+public sealed class ReplayStatistics
+{
+    private readonly Dictionary<JourneySymbol, JourneyStatistics> _byJourney;
+    private readonly Dictionary<(int User, DateOnly Day), SortedSet<string>> _reached = [];
+    private readonly Dictionary<int, string> _userIds = [];
+
+    internal ReplayStatistics(IEnumerable<JourneyMachine> machines, TimeZoneInfo zone, DateTime fromUtc, DateTime toUtc, int users)
+    {
+        Journeys = [.. machines.Select(m => new JourneyStatistics(m))];
+        _byJourney = Journeys.ToDictionary(j => j.Journey);
+        Zone = zone;
+        FromUtc = fromUtc;
+        ToUtc = toUtc;
+        Users = users;
+    }
+
+    public IReadOnlyList<JourneyStatistics> Journeys { get; }
+    public TimeZoneInfo Zone { get; }
+    public DateTime FromUtc { get; }
+    public DateTime ToUtc { get; }
+    public int Users { get; }
+    /// <summary>Deferred sends whose quiet window ends after the replay window (never sent in it).</summary>
+    public int PendingDeferred { get; internal set; }
+
+    /// <summary>Users with delivered sends from two or more journeys on one day (workspace zone): (user, day, journeys), by day then user id.</summary>
+    public IReadOnlyList<(string UserId, DateOnly Day, IReadOnlyList<string> Journeys)> Overlaps =>
+        [.. _reached.Where(kv => kv.Value.Count > 1)
+            .Select(kv => (_userIds[kv.Key.User], kv.Key.Day, (IReadOnlyList<string>)[.. kv.Value]))
+            .OrderBy(o => o.Day).ThenBy(o => o.Item1, StringComparer.Ordinal)];
+
+    public JourneyStatistics For(JourneySymbol journey) => _byJourney[journey];
+
+    internal void Record(JourneyAction action)
+    {
+        var j = _byJourney[action.Journey];
+        switch (action)
+        {
+            case EnteredAction e:
+                j.Entered++;
+                if (e.HeldOut) j.EnteredHeldOut++;
+                break;
+            case SuppressedAction s:
+                j.Suppressed[s.Reason]++;
+                break;
+            case ConvertedAction c:
+                if (c.HeldOut) j.ConvertedHeldOut++; else j.ConvertedTreated++;
+                foreach (var split in j.Splits)
+                    if (c.Branches.TryGetValue(split.Split.Name, out var b)) (c.HeldOut ? split.HeldOutConverted : split.Converted)[b]++;
+                break;
+            case ExitedAction x:
+                j.Exited[x.Reason]++;
+                break;
+            case SplitAssignedAction a:
+                var stats = j.Splits.First(s => s.Split.Name == a.Split.Name);
+                (a.HeldOut ? stats.HeldOutEntered : stats.Entered)[a.Branch]++;
+                break;
+            case SendAction send:
+                var day = DayOf(send.At);
+                var key = (send.Send.Channel.Name, day);
+                if (!j.Sends.TryGetValue(key, out var counts)) j.Sends[key] = counts = new int[4];
+                counts[(int)(send.Outcome switch
+                {
+                    SendOutcome.Delivered => SendColumn.Delivered,
+                    SendOutcome.Deferred => SendColumn.Deferred,
+                    SendOutcome.Capped => SendColumn.Capped,
+                    _ => SendColumn.HeldOut,
+                })]++;
+                if (send.Outcome == SendOutcome.Delivered)
+                {
+                    j.Cost += send.Send.Channel.Cost;
+                    _userIds[send.User.Index] = send.User.Id;
+                    if (!_reached.TryGetValue((send.User.Index, day), out var set)) _reached[(send.User.Index, day)] = set = new SortedSet<string>(StringComparer.Ordinal);
+                    set.Add(j.Journey.Name);
+                }
+                break;
+        }
+    }
+
+    private DateOnly DayOf(long ticks) => LocalTime.DateOf(ticks, Zone);
+
+    // ------------------------------------------------------------------ journeys.json
+
+    public string ToJson()
+    {
+        using var stream = new MemoryStream();
+        using (var w = new Utf8JsonWriter(stream, new JsonWriterOptions { Indented = true, Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping }))
+        {
+            w.WriteStartObject();
+            w.WriteString("from", ValueFormatter.FormatInstant(FromUtc));
+            w.WriteString("to", ValueFormatter.FormatInstant(ToUtc));
+            w.WriteString("day_zone", Zone.Id);
+            w.WriteNumber("users", Users);
+            w.WriteNumber("pending_deferred_sends", PendingDeferred);
+            w.WriteStartObject("journeys");
+            foreach (var j in Journeys) WriteJourney(w, j);
+            w.WriteEndObject();
+            var overlaps = Overlaps;
+            w.WriteStartObject("overlap");
+            w.WriteString("definition", "users with delivered sends from two or more journeys on the same day");
+            w.WriteNumber("user_days", overlaps.Count);
+            w.WriteNumber("users", overlaps.Select(o => o.UserId).Distinct().Count());
+            w.WriteStartArray("examples");
+            foreach (var (user, day, journeys) in overlaps.Take(5))
+            {
+                w.WriteStartObject();
+                w.WriteString("user_id", user);
+                w.WriteString("date", day.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture));
+                w.WriteStartArray("journeys");
+                foreach (var name in journeys) w.WriteStringValue(name);
+                w.WriteEndArray();
+                w.WriteEndObject();
+            }
+            w.WriteEndArray();
+            w.WriteEndObject();
+            w.WriteEndObject();
+        }
+        return Encoding.UTF8.GetString(stream.ToArray());
+    }
+
+    private static void WriteRate(Utf8JsonWriter w, string name, decimal? rate)
+    {
+        if (rate is { } r) w.WriteNumber(name, r); else w.WriteNull(name);
+    }
+
+    private void WriteJourney(Utf8JsonWriter w, JourneyStatistics j)
+    {
+        w.WriteStartObject(j.Journey.Name);
+        if (j.Journey.Label is { } label) w.WriteString("label", label);
+        w.WriteNumber("entered", j.Entered);
+        w.WriteNumber("entered_treated", j.EnteredTreated);
+        w.WriteNumber("held_out", j.EnteredHeldOut);
+        w.WriteStartObject("suppressed");
+        w.WriteNumber("audience", j.Suppressed[SuppressionReason.Audience]);
+        w.WriteNumber("reentry", j.Suppressed[SuppressionReason.Reentry]);
+        w.WriteNumber("already_in", j.Suppressed[SuppressionReason.AlreadyIn]);
+        w.WriteEndObject();
+        w.WriteStartObject("converted");
+        w.WriteNumber("treated", j.ConvertedTreated);
+        w.WriteNumber("held_out", j.ConvertedHeldOut);
+        w.WriteEndObject();
+        w.WriteStartObject("goal_rate");
+        WriteRate(w, "treated", j.GoalRateTreated);
+        WriteRate(w, "held_out", j.GoalRateHeldOut);
+        w.WriteEndObject();
+        w.WriteStartObject("exited");
+        w.WriteNumber("converted", j.Exited[ExitReason.Converted]);
+        w.WriteNumber("end_of_steps", j.Exited[ExitReason.EndOfSteps]);
+        w.WriteNumber("exit_step", j.Exited[ExitReason.ExitStep]);
+        w.WriteEndObject();
+        w.WriteStartObject("splits");
+        foreach (var s in j.Splits)
+        {
+            var state = j.Machine.SplitStates[s.Split.Name];
+            w.WriteStartObject(s.Split.Name);
+            if (s.Split.WinnerAfterTicks is { } after)
+            {
+                w.WriteString("winner_after", ValueFormatter.FormatDuration(new TimeSpan(after)));
+                if (state.Winner is { } winner) w.WriteNumber("winner", winner + 1); else w.WriteNull("winner");
+                if (state.WinnerAt is { } at) w.WriteString("winner_at", ValueFormatter.FormatInstant(new DateTime(at, DateTimeKind.Utc))); else w.WriteNull("winner_at");
+            }
+            w.WriteStartArray("branches");
+            for (var b = 0; b < s.Split.Branches.Length; b++)
+            {
+                w.WriteStartObject();
+                w.WriteNumber("branch", b + 1);
+                w.WriteNumber("share", s.Split.Branches[b].Percent);
+                w.WriteString("first_step", Describe(s.Split.Branches[b].Steps));
+                w.WriteNumber("entered", s.Entered[b]);
+                w.WriteNumber("converted", s.Converted[b]);
+                WriteRate(w, "goal_rate", JourneyStatistics.Rate(s.Converted[b], s.Entered[b]));
+                w.WriteNumber("held_out_entered", s.HeldOutEntered[b]);
+                w.WriteNumber("held_out_converted", s.HeldOutConverted[b]);
+                w.WriteEndObject();
+            }
+            w.WriteEndArray();
+            w.WriteEndObject();
+        }
+        w.WriteEndObject();
+        w.WriteStartObject("sends");
+        foreach (var channel in j.Sends.Keys.Select(k => k.Channel).Distinct())
+        {
+            w.WriteStartObject(channel);
+            var total = new int[4];
+            w.WriteStartObject("by_day");
+            foreach (var ((c, day), counts) in j.Sends.Where(kv => kv.Key.Channel == channel))
+            {
+                w.WriteStartObject(day.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture));
+                WriteCounts(w, counts);
+                w.WriteEndObject();
+                for (var i = 0; i < 4; i++) total[i] += counts[i];
+            }
+            w.WriteEndObject();
+            w.WriteStartObject("total");
+            WriteCounts(w, total);
+            w.WriteEndObject();
+            w.WriteEndObject();
+        }
+        w.WriteEndObject();
+        w.WriteNumber("cost", j.Cost);
+        w.WriteEndObject();
+    }
+
+    private static void WriteCounts(Utf8JsonWriter w, int[] counts)
+    {
+        w.WriteNumber("delivered", counts[(int)SendColumn.Delivered]);
+        w.WriteNumber("deferred", counts[(int)SendColumn.Deferred]);
+        w.WriteNumber("capped", counts[(int)SendColumn.Capped]);
+        w.WriteNumber("held_out", counts[(int)SendColumn.HeldOut]);
+    }
+
+    /// <summary>A short description of a branch: its first step.</summary>
+    public static string Describe(IReadOnlyList<BoundStep> steps) => steps.Count == 0 ? "(nothing)" : steps[0] switch
+    {
+        BoundSend s => $"send {s.Channel.Name} \"{s.Template}\"" + (s.Offer is null ? "" : $" offer \"{s.Offer}\""),
+        BoundWait w => $"wait {ValueFormatter.FormatDuration(new TimeSpan(w.DurationTicks))}" + (w.Until is null ? "" : $" until {w.Until.Name}"),
+        BoundIf => "if …",
+        BoundSplit s => $"split \"{s.Name}\"",
+        _ => "exit",
+    };
+}

@@ -1,0 +1,136 @@
+using System.Text.Json;
+using MarketingDsl.Core;
+using MarketingDsl.Core.Semantics;
+using MarketingDsl.Engine.Data;
+using MarketingDsl.Engine.Evaluation;
+using MarketingDsl.Journeys.Replay;
+
+namespace MarketingDsl.Journeys.Tests;
+
+/// <summary>examples/retail on a small generated history: compiled conditions agree with the interpreter; the replay runs.</summary>
+public sealed class RetailReplayTests : IClassFixture<RetailReplayTests.Retail>
+{
+    public sealed class Retail : IDisposable
+    {
+        public Retail()
+        {
+            Directory = Path.Combine(Path.GetTempPath(), "mdsl-journeys-" + Guid.NewGuid().ToString("N"));
+            Compilation = Compilation.Create(Workspace.Load(RepositoryRoot("examples", "retail")));
+            Assert.False(Compilation.HasErrors);
+            RetailDataGenerator.Generate(Directory, 300, 60, 1, new DateTime(2025, 7, 1, 0, 0, 0, DateTimeKind.Utc));
+            Data = DataImporter.Load(Compilation.Model.Schema, Directory);
+        }
+
+        public string Directory { get; }
+        public Compilation Compilation { get; }
+        public DataSet Data { get; }
+        public void Dispose() => System.IO.Directory.Delete(Directory, recursive: true);
+    }
+
+    private readonly Retail _retail;
+    public RetailReplayTests(Retail retail) => _retail = retail;
+
+    internal static string RepositoryRoot(params string[] parts)
+    {
+        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
+            if (File.Exists(Path.Combine(dir.FullName, "MarketingDsl.sln"))) return Path.Combine([dir.FullName, .. parts]);
+        throw new InvalidOperationException("MarketingDsl.sln not found");
+    }
+
+    private static IEnumerable<BoundExpression> Conditions(SemanticModel model)
+    {
+        foreach (var j in model.Journeys)
+        {
+            if (j.Audience is { } a) yield return a;
+            if (j.Trigger is BoundSegmentTrigger t) yield return new BoundSymbolReference(t.Segment);
+            foreach (var i in Ifs(j.Steps)) yield return i.Condition;
+        }
+        static IEnumerable<BoundIf> Ifs(IEnumerable<BoundStep> steps)
+        {
+            foreach (var step in steps)
+            {
+                if (step is BoundIf i) { yield return i; foreach (var x in Ifs(i.Then).Concat(Ifs(i.Else))) yield return x; }
+                if (step is BoundSplit s) foreach (var x in s.Branches.SelectMany(b => Ifs(b.Steps))) yield return x;
+            }
+        }
+    }
+
+    [Fact]
+    public void Compiled_journey_conditions_agree_with_the_reference_interpreter()
+    {
+        var model = _retail.Compilation.Model;
+        var evaluator = new ConditionEvaluator(model, _retail.Data);
+        var reference = new ReferenceInterpreter();
+        var conditions = Conditions(model).ToList();
+        Assert.True(conditions.Count >= 8);
+        var instants = new[] { "2025-05-01T00:00:00Z", "2025-06-10T13:30:00Z", "2025-07-01T00:00:00Z" }.Select(JourneyScenario.Instant).ToList();
+        int trues = 0, checks = 0;
+        foreach (var condition in conditions)
+        foreach (var at in instants)
+        for (var u = 0; u < _retail.Data.UserCount; u += 7)
+        {
+            var expected = reference.EvaluateExpression(model, _retail.Data, at, u, condition) is true;
+            Assert.True(expected == evaluator.Evaluate(condition, u, at.Ticks), $"{condition.Syntax} for {_retail.Data.UserIds[u]} at {at:o}");
+            checks++;
+            if (expected) trues++;
+        }
+        Assert.InRange(trues, 1, checks - 1); // both outcomes occur
+    }
+
+    [Fact]
+    public void Compiled_where_predicates_agree_with_event_fields()
+    {
+        var model = _retail.Compilation.Model;
+        var evaluator = new ConditionEvaluator(model, _retail.Data);
+        var view = model.Schema.FindEvent("view")!;
+        var where = ((BoundEventTrigger)model.Journeys.Single(j => j.Name == "summer_cooling").Trigger!).Where!;
+        var table = _retail.Data.Events[model.Schema.Events.IndexOf(view)]!;
+        var category = (StringColumn)table.Fields[view.OrdinalOf("category")]!;
+        for (var u = 0; u < _retail.Data.UserCount; u += 5)
+            for (var r = table.UserStart[u]; r < table.UserStart[u + 1]; r++)
+                Assert.Equal(category.Values[r] is "air_conditioner" or "fan", evaluator.Matches(view, where, u, r, table.Ts[r]));
+    }
+
+    [Fact]
+    public void Replay_of_the_retail_workspace_writes_the_expected_structure_deterministically()
+    {
+        var model = _retail.Compilation.Model;
+        var from = new DateTime(2025, 6, 1, 0, 0, 0, DateTimeKind.Utc);
+        var to = new DateTime(2025, 7, 1, 0, 0, 0, DateTimeKind.Utc);
+        var json = JourneyReplay.Run(model, _retail.Data, from, to).ToJson();
+        Assert.Equal(json, JourneyReplay.Run(model, _retail.Data, from, to).ToJson());
+
+        using var doc = JsonDocument.Parse(json);
+        var root = doc.RootElement;
+        Assert.Equal("2025-06-01T00:00:00Z", root.GetProperty("from").GetString());
+        Assert.Equal(300, root.GetProperty("users").GetInt32());
+        var journeys = root.GetProperty("journeys");
+        Assert.Equal(model.Journeys.Select(j => j.Name), journeys.EnumerateObject().Select(p => p.Name));
+        var totalEntered = 0;
+        foreach (var j in journeys.EnumerateObject())
+        {
+            var v = j.Value;
+            var entered = v.GetProperty("entered").GetInt32();
+            totalEntered += entered;
+            Assert.Equal(entered, v.GetProperty("entered_treated").GetInt32() + v.GetProperty("held_out").GetInt32());
+            foreach (var key in new[] { "audience", "reentry", "already_in" }) Assert.True(v.GetProperty("suppressed").GetProperty(key).GetInt32() >= 0);
+            Assert.True(v.GetProperty("converted").GetProperty("treated").GetInt32() <= v.GetProperty("entered_treated").GetInt32());
+            Assert.True(v.GetProperty("goal_rate").TryGetProperty("held_out", out _));
+            foreach (var channel in v.GetProperty("sends").EnumerateObject())
+            {
+                var total = channel.Value.GetProperty("total");
+                foreach (var column in new[] { "delivered", "deferred", "capped", "held_out" })
+                    Assert.Equal(total.GetProperty(column).GetInt32(), channel.Value.GetProperty("by_day").EnumerateObject().Sum(d => d.Value.GetProperty(column).GetInt32()));
+            }
+            Assert.True(v.GetProperty("cost").GetDecimal() >= 0);
+        }
+        Assert.True(totalEntered > 0);
+        var summer = journeys.GetProperty("summer_cooling").GetProperty("splits").GetProperty("summer_offer");
+        Assert.Equal("7d", summer.GetProperty("winner_after").GetString());
+        Assert.Equal(2, summer.GetProperty("branches").GetArrayLength());
+        Assert.True(journeys.GetProperty("cart_recovery").GetProperty("splits").TryGetProperty("copy_test", out _));
+        var overlap = root.GetProperty("overlap");
+        Assert.True(overlap.GetProperty("user_days").GetInt32() >= overlap.GetProperty("users").GetInt32());
+        Assert.True(overlap.GetProperty("examples").GetArrayLength() <= 5);
+    }
+}
