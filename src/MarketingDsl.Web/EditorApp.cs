@@ -7,6 +7,13 @@ using MarketingDsl.Web.Storage;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Authentication.Cookies;
 using Microsoft.AspNetCore.DataProtection;
+using Microsoft.AspNetCore.DataProtection.KeyManagement;
+using Microsoft.AspNetCore.DataProtection.Repositories;
+using Microsoft.AspNetCore.Server.Kestrel.Core;
+using Microsoft.Extensions.Options;
+using Microsoft.Extensions.WebEncoders;
+using System.Text.Encodings.Web;
+using System.Text.Unicode;
 using Microsoft.AspNetCore.Http.Features;
 
 namespace MarketingDsl.Web;
@@ -30,29 +37,30 @@ public static class EditorApp
             ApplicationName = typeof(EditorApp).Assembly.GetName().Name,
             WebRootPath = ResolveWebRoot(),
         });
-        var config = builder.Configuration;
-        var workspacePath = config["Editor:Workspace"];
-        if (string.IsNullOrWhiteSpace(workspacePath)) throw new InvalidOperationException("Editor:Workspace (the workspace folder) is not configured.");
-        var folder = new WorkspaceFolder(workspacePath);
-        var dbPath = config["Editor:Db"] is { Length: > 0 } db ? db : EditorStore.DefaultPath(folder.Root);
-        var maxRequestBytes = config.GetValue<long?>("Editor:MaxRequestBytes") ?? 1024 * 1024;
-
-        builder.WebHost.ConfigureKestrel(k =>
+        // Settings are read when first needed, not here: tests and hosts may add configuration after this point.
+        builder.Services.AddOptions<EditorSettings>().BindConfiguration("Editor");
+        builder.Services.AddOptions<KestrelServerOptions>().Configure<IOptions<EditorSettings>>((k, s) =>
         {
-            k.Limits.MaxRequestBodySize = maxRequestBytes;
+            k.Limits.MaxRequestBodySize = s.Value.MaxRequestBytes;
             k.Limits.MaxRequestHeadersTotalSize = 32 * 1024;
             k.AddServerHeader = false;
         });
-        builder.Services.Configure<FormOptions>(o => o.MultipartBodyLengthLimit = maxRequestBytes);
-
-        // Keys that sign the cookies and anti-forgery tokens live next to the store, so a restart keeps sessions.
-        builder.Services.AddDataProtection().PersistKeysToFileSystem(new DirectoryInfo(Path.Combine(Path.GetDirectoryName(Path.GetFullPath(dbPath))!, "keys")));
-        builder.Services.AddSingleton(folder);
-        builder.Services.AddSingleton(_ => new EditorStore(dbPath));
+        builder.Services.AddOptions<FormOptions>().Configure<IOptions<EditorSettings>>((f, s) => f.MultipartBodyLengthLimit = s.Value.MaxRequestBytes);
+        builder.Services.AddSingleton(sp => new WorkspaceFolder(Settings(sp).Workspace));
+        builder.Services.AddSingleton(sp => new EditorStore(Settings(sp).DbPath(sp.GetRequiredService<WorkspaceFolder>())));
         builder.Services.AddSingleton(TimeProvider.System);
         builder.Services.AddSingleton<Accounts>();
-        builder.Services.AddSingleton(new ApiLimits(maxRequestBytes));
+        builder.Services.AddSingleton(sp => new ApiLimits(Settings(sp).MaxRequestBytes));
+        // Keys that sign the cookies and anti-forgery tokens live next to the store, so a restart keeps sessions.
+        builder.Services.AddDataProtection();
+        builder.Services.AddSingleton<IConfigureOptions<KeyManagementOptions>>(sp => new ConfigureOptions<KeyManagementOptions>(o =>
+        {
+            var dbPath = sp.GetRequiredService<EditorStore>().Path;
+            o.XmlRepository = new FileSystemXmlRepository(new DirectoryInfo(Path.Combine(Path.GetDirectoryName(dbPath)!, "keys")), sp.GetRequiredService<ILoggerFactory>());
+        }));
         builder.Services.AddHttpContextAccessor();
+        // Chinese labels and UI text are written as characters, not as &#x…; escapes.
+        builder.Services.Configure<WebEncoderOptions>(o => o.TextEncoderSettings = new TextEncoderSettings(UnicodeRanges.All));
         builder.Services.AddScoped(sp => UiText.For(sp.GetRequiredService<IHttpContextAccessor>().HttpContext!));
         builder.Services.ConfigureHttpJsonOptions(o => o.SerializerOptions.Converters.Add(new JsonStringEnumConverter()));
 
@@ -88,6 +96,7 @@ public static class EditorApp
         });
 
         var app = builder.Build();
+        _ = app.Services.GetRequiredService<WorkspaceFolder>(); // a missing workspace fails at start, not at the first request
         app.Use(SecurityHeaders);
         app.Use(EditorApi.LimitBody);
         app.UseStaticFiles();
@@ -98,6 +107,8 @@ public static class EditorApp
         app.MapEditorApi();
         return app;
     }
+
+    private static EditorSettings Settings(IServiceProvider sp) => sp.GetRequiredService<IOptions<EditorSettings>>().Value;
 
     private static Task ApiOr(RedirectContext<CookieAuthenticationOptions> ctx, int status)
     {
@@ -152,4 +163,14 @@ public static class EditorApp
         }
         return local;
     }
+}
+
+/// <summary>The `Editor` configuration section.</summary>
+public sealed class EditorSettings
+{
+    public string Workspace { get; set; } = "";
+    public string? Db { get; set; }
+    public long MaxRequestBytes { get; set; } = 1024 * 1024;
+
+    public string DbPath(WorkspaceFolder folder) => string.IsNullOrWhiteSpace(Db) ? EditorStore.DefaultPath(folder.Root) : Db;
 }

@@ -34,7 +34,9 @@ public sealed class EditorStore : IDisposable
     {
         Path = System.IO.Path.GetFullPath(path);
         Directory.CreateDirectory(System.IO.Path.GetDirectoryName(Path)!);
-        _db = new LiteDatabase(new ConnectionString { Filename = Path, Connection = ConnectionType.Shared });
+        // LiteDB's default mapper trims strings and turns "" into null: a saved text must stay byte for byte.
+        var mapper = new BsonMapper { TrimWhitespace = false, EmptyStringToNull = false };
+        _db = new LiteDatabase(new ConnectionString { Filename = Path, Connection = ConnectionType.Shared }, mapper);
         Users.EnsureIndex(u => u.Name, unique: true);
         Versions.EnsureIndex(v => v.Path);
     }

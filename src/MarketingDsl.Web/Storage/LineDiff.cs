@@ -43,15 +43,15 @@ public static class LineDiff
                     x++;
                     y++;
                 }
-                else if (y < m && (x == n || lcs[x, y + 1] >= lcs[x + 1, y]))
-                {
-                    result.Add(new DiffLine(DiffKind.Added, null, head + y + 1, b[head + y]));
-                    y++;
-                }
-                else
+                else if (x < n && (y == m || lcs[x + 1, y] >= lcs[x, y + 1]))
                 {
                     result.Add(new DiffLine(DiffKind.Removed, head + x + 1, null, a[head + x]));
                     x++;
+                }
+                else
+                {
+                    result.Add(new DiffLine(DiffKind.Added, null, head + y + 1, b[head + y]));
+                    y++;
                 }
             }
         }

@@ -17,6 +17,7 @@ public sealed class WorkspaceFolder
 
     public WorkspaceFolder(string root)
     {
+        if (string.IsNullOrWhiteSpace(root)) throw new InvalidOperationException("Editor:Workspace (the workspace folder) is not configured.");
         if (!Directory.Exists(root)) throw new DirectoryNotFoundException($"The workspace folder '{root}' does not exist.");
         Root = RealPath(Path.GetFullPath(root));
     }
