@@ -34,6 +34,7 @@ public static class CommandLine
             {
                 "check" => CheckCommand.Run(options, stdout, stderr),
                 "fmt" => FormatCommand.Run(options, stdout, stderr),
+                "web" or "user" => await WebCommands.RunAsync(args[0], options, stdout, stderr),
                 _ => await RunEngineCommandAsync(args[0], options, stdout, stderr),
             };
         }

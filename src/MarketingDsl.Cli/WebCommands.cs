@@ -1,0 +1,58 @@
+using MarketingDsl.Web;
+using MarketingDsl.Web.Security;
+using MarketingDsl.Web.Storage;
+using Microsoft.Extensions.Hosting;
+
+namespace MarketingDsl.Cli;
+
+/// <summary>
+/// `mdsl web WORKSPACE [--urls URLS] [--db PATH]`: the web editor over a workspace folder.
+/// `mdsl user add NAME --role admin|publisher|editor|viewer [--password P] [--workspace DIR | --db PATH]`:
+/// adds a local account (or resets its password and role); without --password the password is the
+/// first line of standard input.
+/// </summary>
+public static class WebCommands
+{
+    public static async Task<int> RunAsync(string command, Options options, TextWriter stdout, TextWriter stderr) =>
+        command == "web" ? await RunWebAsync(options, stdout, stderr) : RunUser(options, Console.In, stdout, stderr);
+
+    public static async Task<int> RunWebAsync(Options options, TextWriter stdout, TextWriter stderr)
+    {
+        var urls = options.Get("--urls") ?? "http://127.0.0.1:5080";
+        var db = options.Get("--db");
+        var workspace = options.Workspace("web");
+        options.RejectUnknown();
+        if (!Directory.Exists(workspace)) throw new Core.WorkspaceException($"The workspace folder '{workspace}' does not exist.");
+        var args = new List<string> { "--urls", urls, "--Editor:Workspace", Path.GetFullPath(workspace) };
+        if (db is not null) args.AddRange(["--Editor:Db", Path.GetFullPath(db)]);
+        var app = EditorApp.Build([.. args]);
+        await app.StartAsync();
+        stdout.WriteLine($"mdsl web: editing {Path.GetFullPath(workspace)} at {string.Join(", ", app.Urls)} (Ctrl+C to stop)");
+        await app.WaitForShutdownAsync();
+        return CommandLine.Ok;
+    }
+
+    public static int RunUser(Options options, TextReader stdin, TextWriter stdout, TextWriter stderr)
+    {
+        if (options.Positional.Count != 2 || options.Positional[0] != "add")
+            throw new UsageException("usage: mdsl user add NAME --role admin|publisher|editor|viewer [--password P] [--workspace DIR | --db PATH]");
+        var name = options.Positional[1];
+        var role = options.Require("--role");
+        var password = options.Get("--password") ?? stdin.ReadLine() ?? "";
+        var db = options.Get("--db");
+        var workspace = options.Get("--workspace");
+        options.RejectUnknown();
+        if (db is not null && workspace is not null) throw new UsageException("give --workspace or --db, not both");
+        if (db is null && !Directory.Exists(workspace ?? ".")) throw new UsageException($"the workspace folder '{workspace}' does not exist");
+        var path = db ?? EditorStore.DefaultPath(Path.GetFullPath(workspace ?? "."));
+        using var store = new EditorStore(path);
+        var error = new Accounts(store, TimeProvider.System).AddOrUpdate(name, password, role, out var added);
+        if (error is not null)
+        {
+            stderr.WriteLine($"mdsl: {error}");
+            return CommandLine.Usage;
+        }
+        stdout.WriteLine($"{(added ? "added" : "updated")} user '{name}' ({role}) in {store.Path}");
+        return CommandLine.Ok;
+    }
+}

@@ -1,0 +1,30 @@
+using System.Text.Json;
+using MarketingDsl.Web.Localization;
+using Microsoft.AspNetCore.Antiforgery;
+using Microsoft.AspNetCore.Mvc.RazorPages;
+
+namespace MarketingDsl.Web.Pages;
+
+/// <summary>The editor: Monaco with the MarketingDsl language, every feature answered by /api.</summary>
+public sealed class IndexModel(IAntiforgery antiforgery, UiText text) : PageModel
+{
+    public bool CanEdit { get; private set; }
+    public string ConfigJson { get; private set; } = "{}";
+
+    public void OnGet(string? file)
+    {
+        CanEdit = User.IsInRole(Roles.Editor) || User.IsInRole(Roles.Publisher) || User.IsInRole(Roles.Admin);
+        var tokens = antiforgery.GetAndStoreTokens(HttpContext);
+        var config = new
+        {
+            antiforgeryToken = tokens.RequestToken,
+            header = EditorApp.AntiforgeryHeader,
+            canEdit = CanEdit,
+            language = text.Language,
+            file,
+            texts = text.ForScript(),
+        };
+        // Escape '<' so the JSON cannot close the script element.
+        ConfigJson = JsonSerializer.Serialize(config).Replace("<", "\\u003c", StringComparison.Ordinal);
+    }
+}
