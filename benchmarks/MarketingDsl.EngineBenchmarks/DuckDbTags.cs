@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Globalization;
+using System.Text.RegularExpressions;
 using DuckDB.NET.Data;
 
 namespace MarketingDsl.EngineBenchmarks;
@@ -48,11 +49,27 @@ public static class DuckDbTags
         return new DuckDbTimings(load, clock.Elapsed);
     }
 
+    /// <summary>
+    /// Runs the statements one by one (each ends with ';' at the end of a line): DuckDB.NET's
+    /// multi-statement path fails on this script without saying which statement.
+    /// </summary>
     private static void Execute(DuckDBConnection connection, string sql)
     {
-        using var command = connection.CreateCommand();
-        command.CommandText = sql;
-        command.ExecuteNonQuery();
+        foreach (var statement in Regex.Split(sql, @";[ \t]*\r?\n"))
+        {
+            var code = string.Join('\n', statement.Split('\n').Where(line => !line.TrimStart().StartsWith("--", StringComparison.Ordinal)));
+            if (string.IsNullOrWhiteSpace(code)) continue;
+            using var command = connection.CreateCommand();
+            command.CommandText = statement;
+            try
+            {
+                command.ExecuteNonQuery();
+            }
+            catch (DuckDBException ex)
+            {
+                throw new InvalidOperationException($"DuckDB failed ({ex.Message}) on:\n{statement.Trim()}", ex);
+            }
+        }
     }
 
     private static string Literal(string text) => "'" + text.Replace("'", "''") + "'";
