@@ -134,7 +134,7 @@ public static class BenchmarkSuite
         text.AppendLine();
         text.AppendLine("mdsl end to end = Workspace.Load + Compilation.Create + SimulationRunner.Run (lowering, import, evaluate, write tags.csv/summary.json), in a fresh process.");
         text.AppendLine("DuckDB end to end = read_json into tables + tags query + COPY TO tags.csv, fresh in-memory database. Peaks: PeakWorkingSet64 of each child process (mdsl's after its first run).");
-        text.AppendLine("Editor = data loaded; annual_spend edited to `within: 180d`; Compilation.Create of the edited workspace + CompiledEngine.Evaluate (lowering included).");
+        text.AppendLine("Editor = data loaded; annual_spend edited from `within: 365d` to `within: 90d`; Compilation.Create of the edited workspace + CompiledEngine.Evaluate (lowering included).");
         foreach (var r in results)
         {
             if (r.CsvDifference is not null) text.AppendLine(CultureInfo.InvariantCulture, $"\n{r.Users:N0} users, tags.csv mdsl vs DuckDB: {r.CsvDifference}");

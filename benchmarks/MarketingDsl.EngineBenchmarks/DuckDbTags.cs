@@ -17,7 +17,8 @@ public sealed record DuckDbTimings(TimeSpan Load, TimeSpan Compute)
 /// </summary>
 public static class DuckDbTags
 {
-    private const string ComputeMarker = "-- @compute";
+    /// <summary>The line that separates the load phase from the compute phase.</summary>
+    private const string ComputeMarker = "\n-- @compute\n";
 
     private static readonly Lazy<string> Script = new(() =>
     {
@@ -34,7 +35,7 @@ public static class DuckDbTags
             .Replace("{out}", Literal(outCsv))
             .Replace("{as_of_us}", asOfUtc is { } t ? ((t.Ticks - DateTime.UnixEpoch.Ticks) / 10).ToString(CultureInfo.InvariantCulture) + "::BIGINT" : "NULL::BIGINT");
         var split = script.IndexOf(ComputeMarker, StringComparison.Ordinal);
-        if (split < 0) throw new InvalidOperationException($"RetailTags.sql has no '{ComputeMarker}' line");
+        if (split < 0) throw new InvalidOperationException("RetailTags.sql has no '-- @compute' line");
 
         using var connection = new DuckDBConnection("DataSource=:memory:");
         connection.Open();

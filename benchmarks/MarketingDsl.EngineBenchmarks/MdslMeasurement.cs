@@ -58,7 +58,7 @@ public static class MdslMeasurement
     }
 
     /// <summary>
-    /// Data loaded; annual_spend's text edited (365d → 180d); what the editor pays to show new
+    /// Data loaded; annual_spend's text edited (365d → 90d); what the editor pays to show new
     /// values: <c>Compilation.Create</c> of the edited workspace, then <c>CompiledEngine.Evaluate</c>
     /// (which lowers the new model to expression trees first).
     /// </summary>

@@ -2,7 +2,7 @@
 -- semantics of tests/conformance/README.md. Placeholders (substituted by DuckDbTags.cs):
 -- {profiles}, {events}, {out} (quoted SQL string literals) and {as_of_us} (UTC microseconds since
 -- the epoch, or NULL for "the latest kept event").
--- Two phases, timed separately: everything before the line "-- @compute" loads the JSON into
+-- Two phases, timed separately: everything before the @compute marker line loads the JSON into
 -- tables; the rest computes the tags and writes tags.csv.
 
 -- Insertion order must be kept: rowid of the loaded tables is the line in the file, which the

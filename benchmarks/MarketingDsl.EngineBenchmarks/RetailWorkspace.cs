@@ -8,7 +8,8 @@ public static class RetailWorkspace
 {
     public const string EditedTag = "annual_spend";
     private const string OriginalWindow = "sum(order.amount, within: 365d)";
-    private const string EditedWindow = "sum(order.amount, within: 180d)";
+    // 90d, not 180d: generated histories span 180 days, so a 180d window would change no value.
+    private const string EditedWindow = "sum(order.amount, within: 90d)";
 
     /// <summary>The repository root: the nearest folder above the working directory or the binary holding MarketingDsl.sln.</summary>
     public static string RepositoryRoot { get; } = FindRepositoryRoot();
@@ -25,7 +26,7 @@ public static class RetailWorkspace
         return compilation;
     }
 
-    /// <summary>The workspace with annual_spend's window changed from 365d to 180d, as an editor would send it.</summary>
+    /// <summary>The workspace with annual_spend's window changed from 365d to 90d, as an editor would send it.</summary>
     public static Workspace WithEditedAnnualSpend(Workspace workspace)
     {
         var edited = workspace.Files.Select(f => f.Text.Contains(OriginalWindow, StringComparison.Ordinal)
