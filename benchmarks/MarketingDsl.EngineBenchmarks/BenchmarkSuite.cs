@@ -32,10 +32,22 @@ public static class BenchmarkSuite
             }
             var dataDirectory = EnsureData(options, users);
             var runDirectory = Path.Combine(options.DataRoot, "runs", $"users{users}");
-            Console.Error.WriteLine($"{users:N0} users: mdsl ({options.Runs} runs, child process)");
-            var mdsl = RunChild<MdslReport>(options, "mdsl", dataDirectory, Path.Combine(runDirectory, "mdsl"));
-            Console.Error.WriteLine($"{users:N0} users: DuckDB ({options.Runs} runs, child process)");
-            var duckDb = RunChild<DuckDbReport>(options, "duckdb", dataDirectory, Path.Combine(runDirectory, "duckdb"));
+            MdslReport mdsl;
+            DuckDbReport duckDb;
+            try
+            {
+                Console.Error.WriteLine($"{users:N0} users: mdsl ({options.Runs} runs, child process)");
+                mdsl = RunChild<MdslReport>(options, "mdsl", dataDirectory, Path.Combine(runDirectory, "mdsl"));
+                Console.Error.WriteLine($"{users:N0} users: DuckDB ({options.Runs} runs, child process)");
+                duckDb = RunChild<DuckDbReport>(options, "duckdb", dataDirectory, Path.Combine(runDirectory, "duckdb"));
+            }
+            catch (ChildFailedException ex)
+            {
+                // E.g. killed for memory: keep the sizes already measured and say what happened.
+                skipped.Add($"{users:N0} users failed: {ex.Message}");
+                Console.Error.WriteLine(skipped[^1]);
+                continue;
+            }
             var difference = CsvComparison.Difference(Path.Combine(runDirectory, "mdsl", "tags.csv"), Path.Combine(runDirectory, "duckdb", "tags.csv"));
             results.Add(new SizeResult(users, DataBytes(dataDirectory), mdsl, duckDb, difference));
         }
@@ -65,7 +77,8 @@ public static class BenchmarkSuite
             var bytesPerUser = done.Max(r => Math.Max(r.Mdsl.PeakWorkingSetAfterFirstRun, r.DuckDb.PeakWorkingSet) / (double)r.Users);
             var projected = (long)(bytesPerUser * users);
             var memory = GC.GetGCMemoryInfo().TotalAvailableMemoryBytes;
-            if (projected > memory * 0.85) return $"projected peak memory {Gb(projected)} (from the measured peak per user) exceeds 85% of the machine's {Gb(memory)}";
+            // Above ~3/4 of RAM the page cache of the JSON and the OS are squeezed and the run risks the OOM killer.
+            if (projected > memory * 0.75) return $"projected peak memory {Gb(projected)} (the measured peak per user × users) exceeds 75% of the machine's {Gb(memory)}";
         }
         return null;
     }
@@ -100,7 +113,7 @@ public static class BenchmarkSuite
             start.ArgumentList.Add(arg);
         using var child = Process.Start(start) ?? throw new InvalidOperationException("cannot start the child process");
         child.WaitForExit();
-        if (child.ExitCode != 0) throw new InvalidOperationException($"the {engine} child process failed with exit code {child.ExitCode}");
+        if (child.ExitCode != 0) throw new ChildFailedException($"the {engine} child process exited with code {child.ExitCode}{(child.ExitCode == 137 ? " (killed: out of memory?)" : "")}");
         return Read<T>(reportPath);
     }
 
@@ -144,6 +157,8 @@ public static class BenchmarkSuite
         foreach (var s in skipped) text.AppendLine(CultureInfo.InvariantCulture, $"\n{s}");
         return text.ToString();
     }
+
+    private sealed class ChildFailedException(string message) : Exception(message);
 
     private static string S(double seconds) => seconds.ToString(seconds < 10 ? "F3" : "F2", CultureInfo.InvariantCulture) + " s";
 
