@@ -1,4 +1,4 @@
-using MarketingDsl.Core.Semantics;
+using System.Runtime.CompilerServices;
 using MarketingDsl.Engine.Data;
 using MarketingDsl.Engine.Evaluation;
 
@@ -90,6 +90,9 @@ public sealed class HandWrittenTags
         return tags;
     }
 
+    // Fully optimized at first call, like the engine's compiled expression trees (dynamic methods
+    // are never tiered): otherwise short repeated measurements catch tier-0 code.
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private void ComputeUser(RetailColumns c, int u, long asOf, DateOnly asOfDate, List<(string Category, int Count)> categoryCounts)
     {
         // ---- orders: the widest window is 365d; last(order.ts) needs only the last row ≤ T.

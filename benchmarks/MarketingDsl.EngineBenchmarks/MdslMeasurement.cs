@@ -70,7 +70,7 @@ public static class MdslMeasurement
         var evaluate = new List<double>();
         var total = new List<double>();
         EvaluationResult? edited = null;
-        for (var i = 0; i < runs; i++)
+        for (var i = 0; i < Math.Max(runs, 5); i++)
         {
             var clock = Stopwatch.StartNew();
             var compilation = RetailWorkspace.Compile(editedWorkspace);
@@ -89,9 +89,11 @@ public static class MdslMeasurement
         return ([.. recompile], [.. evaluate], [.. total], changed);
     }
 
+    /// <summary>Sub-second in-memory measurements: warmed up, and repeated at least 7 times.</summary>
     private static double[] Repeat(int runs, Func<object> action)
     {
-        action(); // warm-up: JIT, first-touch of the data set's pages
+        for (var i = 0; i < 3; i++) action(); // warm-up: JIT tiers, first touch of the data set's pages
+        runs = Math.Max(runs, 7);
         var times = new double[runs];
         for (var i = 0; i < runs; i++)
         {
