@@ -15,7 +15,10 @@ public static class BenchmarkSuite
     /// <summary>Generated JSON per user for 180 days (4.6 GB for 200,000 users), until a generated size tells better.</summary>
     private const double DefaultBytesPerUserDay = 4.6e9 / 200_000 / 180;
 
-    private sealed record SizeResult(int Users, long DataBytes, MdslReport Mdsl, DuckDbReport DuckDb, string? CsvDifference);
+    private sealed record SizeResult(int Users, long DataBytes, MdslReport Mdsl, DuckDbReport DuckDb, string? CsvDifference, double MdslOtherLoad, double DuckDbOtherLoad);
+
+    /// <summary>A child's report and the CPU other processes used meanwhile, in cores (the noise).</summary>
+    private sealed record ChildRun<T>(T Report, double OtherLoad);
 
     public static int Run(BenchmarkOptions options)
     {
@@ -32,8 +35,8 @@ public static class BenchmarkSuite
             }
             var dataDirectory = EnsureData(options, users);
             var runDirectory = Path.Combine(options.DataRoot, "runs", $"users{users}");
-            MdslReport mdsl;
-            DuckDbReport duckDb;
+            ChildRun<MdslReport> mdsl;
+            ChildRun<DuckDbReport> duckDb;
             try
             {
                 Console.Error.WriteLine($"{users:N0} users: mdsl ({options.Runs} runs, child process)");
@@ -49,7 +52,7 @@ public static class BenchmarkSuite
                 continue;
             }
             var difference = CsvComparison.Difference(Path.Combine(runDirectory, "mdsl", "tags.csv"), Path.Combine(runDirectory, "duckdb", "tags.csv"));
-            results.Add(new SizeResult(users, DataBytes(dataDirectory), mdsl, duckDb, difference));
+            results.Add(new SizeResult(users, DataBytes(dataDirectory), mdsl.Report, duckDb.Report, difference, mdsl.OtherLoad, duckDb.OtherLoad));
         }
 
         var report = Report(options, results, skipped);
@@ -79,8 +82,18 @@ public static class BenchmarkSuite
             var memory = GC.GetGCMemoryInfo().TotalAvailableMemoryBytes;
             // Above ~3/4 of RAM the page cache of the JSON and the OS are squeezed and the run risks the OOM killer.
             if (projected > memory * 0.75) return $"projected peak memory {Gb(projected)} (the measured peak per user × users) exceeds 75% of the machine's {Gb(memory)}";
+            // Other processes (e.g. a concurrent benchmark) may hold memory too.
+            if (MemoryAvailableNow() is { } available && projected > available * 0.9) return $"projected peak memory {Gb(projected)} exceeds 90% of the {Gb(available)} available now";
         }
         return null;
+    }
+
+    /// <summary>MemAvailable of /proc/meminfo (free + reclaimable cache), or null elsewhere.</summary>
+    private static long? MemoryAvailableNow()
+    {
+        if (!File.Exists("/proc/meminfo")) return null;
+        var line = File.ReadLines("/proc/meminfo").FirstOrDefault(l => l.StartsWith("MemAvailable:", StringComparison.Ordinal));
+        return line is null ? null : long.Parse(line.Split(' ', StringSplitOptions.RemoveEmptyEntries)[1], CultureInfo.InvariantCulture) * 1024;
     }
 
     /// <summary>Generates <c>mdsl generate-data</c> output once per size; a partial directory never gets the final name.</summary>
@@ -100,7 +113,7 @@ public static class BenchmarkSuite
     private static long DataBytes(string directory) => Directory.EnumerateFiles(directory, "*.jsonl").Sum(f => new FileInfo(f).Length);
 
     /// <summary>Starts this harness again with <c>--child</c> and reads the JSON report it writes.</summary>
-    private static T RunChild<T>(BenchmarkOptions options, string engine, string dataDirectory, string outDirectory)
+    private static ChildRun<T> RunChild<T>(BenchmarkOptions options, string engine, string dataDirectory, string outDirectory) where T : class
     {
         Directory.CreateDirectory(outDirectory);
         var reportPath = Path.Combine(outDirectory, "report.json");
@@ -111,10 +124,16 @@ public static class BenchmarkSuite
         foreach (var arg in new[] { "--child", engine, "--data", dataDirectory, "--out", outDirectory, "--report", reportPath,
                      "--runs", options.Runs.ToString(CultureInfo.InvariantCulture), "--workspace", options.Workspace, "--data-root", options.DataRoot })
             start.ArgumentList.Add(arg);
+        var busyBefore = MachineBusySeconds();
+        var clock = Stopwatch.StartNew();
         using var child = Process.Start(start) ?? throw new InvalidOperationException("cannot start the child process");
         child.WaitForExit();
+        var wall = clock.Elapsed.TotalSeconds;
+        var busy = MachineBusySeconds() - busyBefore;
         if (child.ExitCode != 0) throw new ChildFailedException($"the {engine} child process exited with code {child.ExitCode}{(child.ExitCode == 137 ? " (killed: out of memory?)" : "")}");
-        return Read<T>(reportPath);
+        var report = Read<T>(reportPath);
+        var childCpu = report switch { MdslReport m => m.CpuSeconds, DuckDbReport d => d.CpuSeconds, _ => 0 };
+        return new ChildRun<T>(report, busy is { } b ? Math.Max(0, b - childCpu) / wall : double.NaN);
     }
 
     // ------------------------------------------------------------------ report
@@ -124,14 +143,14 @@ public static class BenchmarkSuite
         var text = new StringBuilder();
         text.AppendLine(CultureInfo.InvariantCulture, $"## End-to-end tags ({options.Workspace.Replace(RetailWorkspace.RepositoryRoot + "/", "")}), {options.Days} days, seed {options.Seed}, medians of {options.Runs} runs, {Environment.ProcessorCount} cores");
         text.AppendLine();
-        text.AppendLine("| users | events | JSON | mdsl end to end | mdsl load | mdsl evaluate | mdsl write | DuckDB end to end | DuckDB load | DuckDB compute + COPY | **mdsl ÷ DuckDB** (≤ 0.7) | mdsl ns/event | DuckDB ns/event |");
-        text.AppendLine("|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
+        text.AppendLine("| users | events | JSON | mdsl end to end | mdsl load | mdsl evaluate | mdsl write | mdsl 1st run (fresh process) | DuckDB end to end | DuckDB load | DuckDB compute + COPY | **mdsl ÷ DuckDB** (≤ 0.7) | mdsl ns/event | DuckDB ns/event | other load during mdsl / DuckDB |");
+        text.AppendLine("|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
         foreach (var r in results)
         {
             var mdsl = Median(r.Mdsl.EndToEnd);
             var duck = Median(r.DuckDb.Total);
             text.AppendLine(CultureInfo.InvariantCulture,
-                $"| {r.Users:N0} | {r.Mdsl.EventsKept:N0} | {Gb(r.DataBytes)} | {S(mdsl)} | {S(Median(r.Mdsl.Load))} | {S(Median(r.Mdsl.Evaluate))} | {S(Median(r.Mdsl.Write))} | {S(duck)} | {S(Median(r.DuckDb.Load))} | {S(Median(r.DuckDb.Compute))} | **{mdsl / duck:F2}** | {mdsl * 1e9 / r.Mdsl.EventsKept:F0} | {duck * 1e9 / r.Mdsl.EventsKept:F0} |");
+                $"| {r.Users:N0} | {r.Mdsl.EventsKept:N0} | {Gb(r.DataBytes)} | {S(mdsl)} | {S(Median(r.Mdsl.Load))} | {S(Median(r.Mdsl.Evaluate))} | {S(Median(r.Mdsl.Write))} | {S(r.Mdsl.EndToEnd[0])} | {S(duck)} | {S(Median(r.DuckDb.Load))} | {S(Median(r.DuckDb.Compute))} | **{mdsl / duck:F2}** | {mdsl * 1e9 / r.Mdsl.EventsKept:F0} | {duck * 1e9 / r.Mdsl.EventsKept:F0} | {r.MdslOtherLoad:F2} / {r.DuckDbOtherLoad:F2} cores |");
         }
         text.AppendLine();
         text.AppendLine("| users | engine evaluate, warm | hand-written loop | **engine ÷ hand loop** (≤ 1.5) | editor: check | editor: plan + evaluate | **editor total** (< 1 s) | peak mdsl (alone) | peak DuckDB (alone) | tags.csv mdsl vs DuckDB | hand loop vs engine |");
@@ -147,6 +166,7 @@ public static class BenchmarkSuite
         text.AppendLine();
         text.AppendLine("mdsl end to end = Workspace.Load + Compilation.Create + SimulationRunner.Run (lowering, import, evaluate, write tags.csv/summary.json), in a fresh process.");
         text.AppendLine("DuckDB end to end = read_json into tables + tags query + COPY TO tags.csv, fresh in-memory database. Peaks: PeakWorkingSet64 of each child process (mdsl's after its first run).");
+        text.AppendLine("Other load = CPU used by other processes during a child process (machine busy time from /proc/stat minus the child's own CPU time) ÷ wall time: above ~0.1 the timings are disturbed.");
         text.AppendLine("Editor = data loaded; annual_spend edited from `within: 365d` to `within: 90d`; Compilation.Create of the edited workspace + CompiledEngine.Evaluate (lowering included).");
         foreach (var r in results)
         {

@@ -17,6 +17,6 @@ public static class DuckDbMeasurement
             total[i] = timings.Total.TotalSeconds;
             Console.Error.WriteLine($"  DuckDB run {i + 1}/{runs}: {total[i]:F2} s (load {load[i]:F2}, compute and write {compute[i]:F2})");
         }
-        return new DuckDbReport(load, compute, total, Measurements.PeakWorkingSet());
+        return new DuckDbReport(load, compute, total, Measurements.PeakWorkingSet(), Measurements.CpuSeconds());
     }
 }

@@ -54,7 +54,7 @@ public static class MdslMeasurement
         Console.Error.WriteLine($"  editor: check {Measurements.Median(recompile):F3} s + plan and evaluate {Measurements.Median(editorEvaluate):F3} s; annual_spend changed for {changed:N0} users");
 
         return new MdslReport(data.UserCount, data.Report.EventsKept, [.. endToEnd], [.. compile], [.. load], [.. evaluate], [.. write],
-            peakAfterFirstRun, warmEvaluate, handLoop, difference, recompile, editorEvaluate, editorTotal, changed, Measurements.PeakWorkingSet());
+            peakAfterFirstRun, warmEvaluate, handLoop, difference, recompile, editorEvaluate, editorTotal, changed, Measurements.PeakWorkingSet(), Measurements.CpuSeconds());
     }
 
     /// <summary>

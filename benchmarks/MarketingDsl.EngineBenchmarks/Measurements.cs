@@ -19,10 +19,11 @@ public sealed record MdslReport(
     double[] EditorEvaluate,
     double[] EditorTotal,
     long EditorChangedUsers,
-    long PeakWorkingSetAtEnd);
+    long PeakWorkingSetAtEnd,
+    double CpuSeconds);
 
 /// <summary>What the DuckDB child process measured on one data set (seconds, bytes).</summary>
-public sealed record DuckDbReport(double[] Load, double[] Compute, double[] Total, long PeakWorkingSet);
+public sealed record DuckDbReport(double[] Load, double[] Compute, double[] Total, long PeakWorkingSet, double CpuSeconds);
 
 public static class Measurements
 {
@@ -40,6 +41,22 @@ public static class Measurements
 
     public static T Read<T>(string path) => JsonSerializer.Deserialize<T>(File.ReadAllText(path), Json)
         ?? throw new InvalidOperationException($"'{path}' holds no report");
+
+    public static double CpuSeconds()
+    {
+        using var process = System.Diagnostics.Process.GetCurrentProcess();
+        return process.TotalProcessorTime.TotalSeconds;
+    }
+
+    /// <summary>Busy CPU seconds of the whole machine so far (Linux /proc/stat), or null elsewhere.</summary>
+    public static double? MachineBusySeconds()
+    {
+        if (!File.Exists("/proc/stat")) return null;
+        // "cpu  user nice system idle iowait irq softirq steal …" in USER_HZ (100 per second on Linux).
+        var fields = File.ReadLines("/proc/stat").First().Split(' ', StringSplitOptions.RemoveEmptyEntries);
+        long Field(int i) => long.Parse(fields[i], System.Globalization.CultureInfo.InvariantCulture);
+        return (Field(1) + Field(2) + Field(3) + Field(6) + Field(7) + Field(8)) / 100.0;
+    }
 
     public static long PeakWorkingSet()
     {
