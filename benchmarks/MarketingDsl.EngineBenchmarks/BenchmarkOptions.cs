@@ -11,6 +11,7 @@ public sealed class BenchmarkOptions
           --days 180 --seed 1           passed to the generator (mdsl generate-data)
           --data-root /tmp/mdsl-bench   generated data and outputs (never inside the repository)
           --runs 3                      repetitions per measurement; tables show medians
+          --wait-quiet 120              before each measured process, wait up to this many seconds for other processes to go idle
           --workspace DIR               the tag set (default tests/conformance/retail-core/workspace)
           --validate                    only check DuckDB and the hand loop against mdsl on the conformance cases
         """;
@@ -21,6 +22,7 @@ public sealed class BenchmarkOptions
     public string DataRoot { get; private init; } = Path.Combine(Path.GetTempPath(), "mdsl-bench");
     public int Runs { get; private init; } = 3;
     public string Workspace { get; private init; } = RetailWorkspace.DefaultWorkspace;
+    public int WaitQuietSeconds { get; private init; } = 120;
     public bool Validate { get; private init; }
 
     // Internal: the parent starts itself with these to measure one engine in a clean process.
@@ -53,6 +55,7 @@ public sealed class BenchmarkOptions
             DataRoot = Path.GetFullPath(Get("--data-root") ?? defaults.DataRoot),
             Runs = Get("--runs") is { } runs ? Int(runs, "--runs") : defaults.Runs,
             Workspace = Path.GetFullPath(Get("--workspace") ?? defaults.Workspace),
+            WaitQuietSeconds = Get("--wait-quiet") is { } wait ? int.Parse(wait, NumberStyles.None, CultureInfo.InvariantCulture) : defaults.WaitQuietSeconds,
             Validate = validate,
             Child = Get("--child"),
             ChildData = Get("--data"),

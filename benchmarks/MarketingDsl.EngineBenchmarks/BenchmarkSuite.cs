@@ -88,6 +88,25 @@ public static class BenchmarkSuite
         return null;
     }
 
+    /// <summary>
+    /// The machine may be shared (builds, tests, other benchmarks): wait up to the given time for
+    /// other processes to use less than a third of a core, so that they disturb the timings less.
+    /// </summary>
+    private static void WaitForQuietMachine(int maxSeconds)
+    {
+        var deadline = Stopwatch.StartNew();
+        while (MachineBusySeconds() is { } before)
+        {
+            Thread.Sleep(2000);
+            var load = (MachineBusySeconds() - before) / 2.0;
+            if (load < 0.33 || deadline.Elapsed.TotalSeconds >= maxSeconds)
+            {
+                if (load >= 0.33) Console.Error.WriteLine($"  the machine is still busy ({load:F2} cores used by others): measuring anyway");
+                return;
+            }
+        }
+    }
+
     /// <summary>MemAvailable of /proc/meminfo (free + reclaimable cache), or null elsewhere.</summary>
     private static long? MemoryAvailableNow()
     {
@@ -124,6 +143,7 @@ public static class BenchmarkSuite
         foreach (var arg in new[] { "--child", engine, "--data", dataDirectory, "--out", outDirectory, "--report", reportPath,
                      "--runs", options.Runs.ToString(CultureInfo.InvariantCulture), "--workspace", options.Workspace, "--data-root", options.DataRoot })
             start.ArgumentList.Add(arg);
+        WaitForQuietMachine(options.WaitQuietSeconds);
         var busyBefore = MachineBusySeconds();
         var clock = Stopwatch.StartNew();
         using var child = Process.Start(start) ?? throw new InvalidOperationException("cannot start the child process");
