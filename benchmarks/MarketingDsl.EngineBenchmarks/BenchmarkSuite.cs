@@ -1,0 +1,206 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Text;
+using MarketingDsl.Engine.Data;
+using static MarketingDsl.EngineBenchmarks.Measurements;
+
+namespace MarketingDsl.EngineBenchmarks;
+
+/// <summary>
+/// For each size: generate the data once, measure mdsl and DuckDB each in a child process of
+/// its own (clean peak memory), check that both wrote the same tags.csv, and print the tables.
+/// </summary>
+public static class BenchmarkSuite
+{
+    /// <summary>Generated JSON per user for 180 days (4.6 GB for 200,000 users), until a generated size tells better.</summary>
+    private const double DefaultBytesPerUserDay = 4.6e9 / 200_000 / 180;
+
+    private sealed record SizeResult(int Users, long DataBytes, MdslReport Mdsl, DuckDbReport DuckDb, string? CsvDifference, double MdslOtherLoad, double DuckDbOtherLoad);
+
+    /// <summary>A child's report and the CPU other processes used meanwhile, in cores (the noise).</summary>
+    private sealed record ChildRun<T>(T Report, double OtherLoad);
+
+    public static int Run(BenchmarkOptions options)
+    {
+        Directory.CreateDirectory(options.DataRoot);
+        var results = new List<SizeResult>();
+        var skipped = new List<string>();
+        foreach (var users in options.Users)
+        {
+            if (WhyNotFeasible(options, users, results) is { } reason)
+            {
+                skipped.Add($"{users:N0} users skipped: {reason}");
+                Console.Error.WriteLine(skipped[^1]);
+                continue;
+            }
+            var dataDirectory = EnsureData(options, users);
+            var runDirectory = Path.Combine(options.DataRoot, "runs", $"users{users}");
+            ChildRun<MdslReport> mdsl;
+            ChildRun<DuckDbReport> duckDb;
+            try
+            {
+                Console.Error.WriteLine($"{users:N0} users: mdsl ({options.Runs} runs, child process)");
+                mdsl = RunChild<MdslReport>(options, "mdsl", dataDirectory, Path.Combine(runDirectory, "mdsl"));
+                Console.Error.WriteLine($"{users:N0} users: DuckDB ({options.Runs} runs, child process)");
+                duckDb = RunChild<DuckDbReport>(options, "duckdb", dataDirectory, Path.Combine(runDirectory, "duckdb"));
+            }
+            catch (ChildFailedException ex)
+            {
+                // E.g. killed for memory: keep the sizes already measured and say what happened.
+                skipped.Add($"{users:N0} users failed: {ex.Message}");
+                Console.Error.WriteLine(skipped[^1]);
+                continue;
+            }
+            var difference = CsvComparison.Difference(Path.Combine(runDirectory, "mdsl", "tags.csv"), Path.Combine(runDirectory, "duckdb", "tags.csv"));
+            results.Add(new SizeResult(users, DataBytes(dataDirectory), mdsl.Report, duckDb.Report, difference, mdsl.OtherLoad, duckDb.OtherLoad));
+        }
+
+        var report = Report(options, results, skipped);
+        Console.WriteLine(report);
+        var reportPath = Path.Combine(options.DataRoot, "results.md");
+        File.WriteAllText(reportPath, report);
+        Console.Error.WriteLine($"(also written to {reportPath})");
+        var allEqual = results.All(r => CsvComparison.IsEqualByValue(r.CsvDifference) && r.Mdsl.HandLoopDifference is null);
+        return allEqual ? 0 : 1;
+    }
+
+    /// <summary>Disk for the JSON and memory for the importer, projected from what is known; null when the size fits.</summary>
+    private static string? WhyNotFeasible(BenchmarkOptions options, int users, List<SizeResult> done)
+    {
+        var bytesPerUserDay = done.Count > 0 ? done.Max(r => (double)r.DataBytes / r.Users / options.Days) : DefaultBytesPerUserDay;
+        if (!File.Exists(Path.Combine(options.DataDirectory(users), "events.jsonl")))
+        {
+            var needed = (long)(bytesPerUserDay * users * options.Days * 1.1) + (2L << 30);   // + outputs and DuckDB spill
+            var free = new DriveInfo(options.DataRoot).AvailableFreeSpace;
+            if (needed > free) return $"needs about {Gb(needed)} of disk in {options.DataRoot}, {Gb(free)} free";
+        }
+        if (done.Count > 0)
+        {
+            // Both engines grew linearly with users at the measured sizes.
+            var bytesPerUser = done.Max(r => Math.Max(r.Mdsl.PeakWorkingSetAfterFirstRun, r.DuckDb.PeakWorkingSet) / (double)r.Users);
+            var projected = (long)(bytesPerUser * users);
+            var memory = GC.GetGCMemoryInfo().TotalAvailableMemoryBytes;
+            // Above ~3/4 of RAM the page cache of the JSON and the OS are squeezed and the run risks the OOM killer.
+            if (projected > memory * 0.75) return $"projected peak memory {Gb(projected)} (the measured peak per user × users) exceeds 75% of the machine's {Gb(memory)}";
+            // Other processes (e.g. a concurrent benchmark) may hold memory too.
+            if (MemoryAvailableNow() is { } available && projected > available * 0.9) return $"projected peak memory {Gb(projected)} exceeds 90% of the {Gb(available)} available now";
+        }
+        return null;
+    }
+
+    /// <summary>
+    /// The machine may be shared (builds, tests, other benchmarks): wait up to the given time for
+    /// other processes to use less than a third of a core, so that they disturb the timings less.
+    /// </summary>
+    private static void WaitForQuietMachine(int maxSeconds)
+    {
+        var deadline = Stopwatch.StartNew();
+        while (MachineBusySeconds() is { } before)
+        {
+            Thread.Sleep(2000);
+            var load = (MachineBusySeconds() - before) / 2.0;
+            if (load < 0.33 || deadline.Elapsed.TotalSeconds >= maxSeconds)
+            {
+                if (load >= 0.33) Console.Error.WriteLine($"  the machine is still busy ({load:F2} cores used by others): measuring anyway");
+                return;
+            }
+        }
+    }
+
+    /// <summary>MemAvailable of /proc/meminfo (free + reclaimable cache), or null elsewhere.</summary>
+    private static long? MemoryAvailableNow()
+    {
+        if (!File.Exists("/proc/meminfo")) return null;
+        var line = File.ReadLines("/proc/meminfo").FirstOrDefault(l => l.StartsWith("MemAvailable:", StringComparison.Ordinal));
+        return line is null ? null : long.Parse(line.Split(' ', StringSplitOptions.RemoveEmptyEntries)[1], CultureInfo.InvariantCulture) * 1024;
+    }
+
+    /// <summary>Generates <c>mdsl generate-data</c> output once per size; a partial directory never gets the final name.</summary>
+    private static string EnsureData(BenchmarkOptions options, int users)
+    {
+        var directory = options.DataDirectory(users);
+        if (File.Exists(Path.Combine(directory, "events.jsonl")) && File.Exists(Path.Combine(directory, "profiles.jsonl"))) return directory;
+        var partial = directory + ".partial";
+        if (Directory.Exists(partial)) Directory.Delete(partial, recursive: true);
+        Console.Error.WriteLine($"generating {users:N0} users × {options.Days} days (seed {options.Seed}) into {directory} …");
+        var generated = RetailDataGenerator.Generate(partial, users, options.Days, options.Seed);
+        Directory.Move(partial, directory);
+        Console.Error.WriteLine($"  {generated.Profiles:N0} profiles, {generated.Events:N0} events");
+        return directory;
+    }
+
+    private static long DataBytes(string directory) => Directory.EnumerateFiles(directory, "*.jsonl").Sum(f => new FileInfo(f).Length);
+
+    /// <summary>Starts this harness again with <c>--child</c> and reads the JSON report it writes.</summary>
+    private static ChildRun<T> RunChild<T>(BenchmarkOptions options, string engine, string dataDirectory, string outDirectory) where T : class
+    {
+        Directory.CreateDirectory(outDirectory);
+        var reportPath = Path.Combine(outDirectory, "report.json");
+        File.Delete(reportPath);
+        var start = new ProcessStartInfo(Environment.ProcessPath ?? throw new InvalidOperationException("no process path")) { UseShellExecute = false };
+        // Under `dotnet Foo.dll` the process is the host: pass the assembly again.
+        if (Path.GetFileNameWithoutExtension(start.FileName) == "dotnet") start.ArgumentList.Add(typeof(BenchmarkSuite).Assembly.Location);
+        foreach (var arg in new[] { "--child", engine, "--data", dataDirectory, "--out", outDirectory, "--report", reportPath,
+                     "--runs", options.Runs.ToString(CultureInfo.InvariantCulture), "--workspace", options.Workspace, "--data-root", options.DataRoot })
+            start.ArgumentList.Add(arg);
+        WaitForQuietMachine(options.WaitQuietSeconds);
+        var busyBefore = MachineBusySeconds();
+        var clock = Stopwatch.StartNew();
+        using var child = Process.Start(start) ?? throw new InvalidOperationException("cannot start the child process");
+        child.WaitForExit();
+        var wall = clock.Elapsed.TotalSeconds;
+        var busy = MachineBusySeconds() - busyBefore;
+        if (child.ExitCode != 0) throw new ChildFailedException($"the {engine} child process exited with code {child.ExitCode}{(child.ExitCode == 137 ? " (killed: out of memory?)" : "")}");
+        var report = Read<T>(reportPath);
+        var childCpu = report switch { MdslReport m => m.CpuSeconds, DuckDbReport d => d.CpuSeconds, _ => 0 };
+        return new ChildRun<T>(report, busy is { } b ? Math.Max(0, b - childCpu) / wall : double.NaN);
+    }
+
+    // ------------------------------------------------------------------ report
+
+    private static string Report(BenchmarkOptions options, List<SizeResult> results, List<string> skipped)
+    {
+        var text = new StringBuilder();
+        text.AppendLine(CultureInfo.InvariantCulture, $"## End-to-end tags ({options.Workspace.Replace(RetailWorkspace.RepositoryRoot + "/", "")}), {options.Days} days, seed {options.Seed}, medians of {options.Runs} runs, {Environment.ProcessorCount} cores");
+        text.AppendLine();
+        text.AppendLine("| users | events | JSON | mdsl end to end | mdsl load | mdsl evaluate | mdsl write | mdsl 1st run (fresh process) | DuckDB end to end | DuckDB load | DuckDB compute + COPY | **mdsl ÷ DuckDB** (≤ 0.7) | mdsl ns/event | DuckDB ns/event | other load during mdsl / DuckDB |");
+        text.AppendLine("|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
+        foreach (var r in results)
+        {
+            var mdsl = Median(r.Mdsl.EndToEnd);
+            var duck = Median(r.DuckDb.Total);
+            text.AppendLine(CultureInfo.InvariantCulture,
+                $"| {r.Users:N0} | {r.Mdsl.EventsKept:N0} | {Gb(r.DataBytes)} | {S(mdsl)} | {S(Median(r.Mdsl.Load))} | {S(Median(r.Mdsl.Evaluate))} | {S(Median(r.Mdsl.Write))} | {S(r.Mdsl.EndToEnd[0])} | {S(duck)} | {S(Median(r.DuckDb.Load))} | {S(Median(r.DuckDb.Compute))} | **{mdsl / duck:F2}** | {mdsl * 1e9 / r.Mdsl.EventsKept:F0} | {duck * 1e9 / r.Mdsl.EventsKept:F0} | {r.MdslOtherLoad:F2} / {r.DuckDbOtherLoad:F2} cores |");
+        }
+        text.AppendLine();
+        text.AppendLine("| users | engine evaluate, warm | hand-written loop | **engine ÷ hand loop** (≤ 1.5) | editor: check | editor: plan + evaluate | **editor total** (< 1 s) | peak mdsl (alone) | peak DuckDB (alone) | tags.csv mdsl vs DuckDB | hand loop vs engine |");
+        text.AppendLine("|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|---|");
+        foreach (var r in results)
+        {
+            var engine = Median(r.Mdsl.WarmEvaluate);
+            var hand = Median(r.Mdsl.HandLoop);
+            var csv = r.CsvDifference is null ? "byte-identical" : CsvComparison.IsEqualByValue(r.CsvDifference) ? "equal by value" : "DIFFERENT (see below)";
+            text.AppendLine(CultureInfo.InvariantCulture,
+                $"| {r.Users:N0} | {S(engine)} | {S(hand)} | **{engine / hand:F2}** | {S(Median(r.Mdsl.EditorRecompile))} | {S(Median(r.Mdsl.EditorEvaluate))} | **{S(Median(r.Mdsl.EditorTotal))}** | {Gb(r.Mdsl.PeakWorkingSetAfterFirstRun)} | {Gb(r.DuckDb.PeakWorkingSet)} | {csv} | {(r.Mdsl.HandLoopDifference is null ? "same values" : "DIFFERENT")} |");
+        }
+        text.AppendLine();
+        text.AppendLine("mdsl end to end = Workspace.Load + Compilation.Create + SimulationRunner.Run (lowering, import, evaluate, write tags.csv/summary.json), in a fresh process.");
+        text.AppendLine("DuckDB end to end = read_json into tables + tags query + COPY TO tags.csv, fresh in-memory database. Peaks: PeakWorkingSet64 of each child process (mdsl's after its first run).");
+        text.AppendLine("Other load = CPU used by other processes during a child process (machine busy time from /proc/stat minus the child's own CPU time) ÷ wall time: above ~0.1 the timings are disturbed.");
+        text.AppendLine("Editor = data loaded; annual_spend edited from `within: 365d` to `within: 90d`; Compilation.Create of the edited workspace + CompiledEngine.Evaluate (lowering included).");
+        foreach (var r in results)
+        {
+            if (r.CsvDifference is not null) text.AppendLine(CultureInfo.InvariantCulture, $"\n{r.Users:N0} users, tags.csv mdsl vs DuckDB: {r.CsvDifference}");
+            if (r.Mdsl.HandLoopDifference is not null) text.AppendLine(CultureInfo.InvariantCulture, $"\n{r.Users:N0} users, hand loop vs engine: {r.Mdsl.HandLoopDifference}");
+            text.AppendLine(CultureInfo.InvariantCulture, $"\n{r.Users:N0} users: editor edit changed annual_spend for {r.Mdsl.EditorChangedUsers:N0} users; mdsl peak at the end of its child (after repeated runs, hand loop, editor) {Gb(r.Mdsl.PeakWorkingSetAtEnd)}.");
+        }
+        foreach (var s in skipped) text.AppendLine(CultureInfo.InvariantCulture, $"\n{s}");
+        return text.ToString();
+    }
+
+    private sealed class ChildFailedException(string message) : Exception(message);
+
+    private static string S(double seconds) => seconds.ToString(seconds < 10 ? "F3" : "F2", CultureInfo.InvariantCulture) + " s";
+
+    private static string Gb(long bytes) => (bytes / 1e9).ToString("F2", CultureInfo.InvariantCulture) + " GB";
+}

@@ -1,0 +1,28 @@
+using MarketingDsl.EngineBenchmarks;
+
+// End-to-end benchmark of mdsl against DuckDB and a hand-written C# loop; see benchmarks/README.md.
+BenchmarkOptions options;
+try
+{
+    options = BenchmarkOptions.Parse(args);
+}
+catch (ArgumentException ex)
+{
+    Console.Error.WriteLine(ex.Message);
+    return 2;
+}
+
+switch (options.Child)
+{
+    case "mdsl":
+        Measurements.Write(options.ChildReport!, MdslMeasurement.Run(options.Workspace, options.ChildData!, options.ChildOut!, null, options.Runs));
+        return 0;
+    case "duckdb":
+        Measurements.Write(options.ChildReport!, DuckDbMeasurement.Run(options.ChildData!, options.ChildOut!, options.DataRoot, options.Runs));
+        return 0;
+    case null:
+        return options.Validate ? Validation.Run(options.DataRoot) : BenchmarkSuite.Run(options);
+    default:
+        Console.Error.WriteLine($"unknown --child '{options.Child}'");
+        return 2;
+}
