@@ -266,29 +266,56 @@ internal sealed class PhaseLowering(SemanticModel model, int phase, int firstAgg
     private E FusedLoop(int eventIndex, List<BoundAggregate> aggregates)
     {
         var (starts, ts) = Table(eventIndex);
+        var userStart = E.Variable(typeof(int), "userStart");
         var row = E.Variable(typeof(int), "row");
         var end = E.Variable(typeof(int), "end");
         var rowTs = E.Variable(typeof(long), "rowTs");
-        var locals = new List<ParameterExpression> { row, end, rowTs };
+        var locals = new List<ParameterExpression> { userStart, row, end, rowTs };
+        var body = new List<E>
+        {
+            E.Assign(userStart, E.ArrayIndex(starts, _user)),
+            E.Assign(end, E.Call(UpperBound, ts, userStart, E.ArrayIndex(starts, E.Increment(_user)), _asOf)),
+        };
         var init = new List<E>();
         var updates = new List<E>();
         var finish = new List<E>();
+
+        // First row inside a window: events are sorted by ts, so a binary search finds it.
+        E WindowStart(long? window) => window is { } w
+            ? E.Call(UpperBound, ts, userStart, end, E.Subtract(_asOf, E.Constant(w)))
+            : userStart;
 
         foreach (var aggregate in aggregates)
         {
             if (aggregate.LooksForward) throw new NotSupportedException("`next` windows are only evaluated when a model is trained.");
             var fieldType = aggregate.Field?.Type.NonNullable ?? DslType.Int;
-            var valueClr = ClrTypes.Of(fieldType);
+            var result = E.Variable(ClrTypes.Of(aggregate.Type), $"agg{NextAggregateIndex}");
+            _perUserLocals.Add(result);
+            _aggregateResults[aggregate] = result;
+
+            // count/exists/first/last without where: need no walk, only the window's bounds.
+            if (aggregate.Where is null && aggregate.Kind is AggregateKind.Count or AggregateKind.Exists or AggregateKind.First or AggregateKind.Last)
+            {
+                NextAggregateIndex++;
+                var lo = E.Variable(typeof(int), "lo");
+                E value = aggregate.Kind switch
+                {
+                    AggregateKind.Count => E.Convert(E.Convert(E.Subtract(end, lo), typeof(long)), typeof(long?)),
+                    AggregateKind.Exists => E.Convert(E.GreaterThan(end, lo), typeof(bool?)),
+                    AggregateKind.First => E.Condition(E.GreaterThan(end, lo), Convert(FieldValue(eventIndex, aggregate, fieldType, lo), result.Type), E.Constant(null, result.Type)),
+                    _ => E.Condition(E.GreaterThan(end, lo), Convert(FieldValue(eventIndex, aggregate, fieldType, E.Decrement(end)), result.Type), E.Constant(null, result.Type)),
+                };
+                body.Add(E.Block([lo], E.Assign(lo, WindowStart(aggregate.WindowTicks)), E.Assign(result, value)));
+                continue;
+            }
+
             var acc = new Accumulator(aggregate, NextAggregateIndex++,
                 E.Variable(typeof(long), "count"), E.Variable(typeof(decimal), "sum"),
-                E.Variable(valueClr, "value"), E.Variable(typeof(bool), "found"),
-                E.Variable(ClrTypes.Of(aggregate.Type), $"agg{NextAggregateIndex}"));
+                E.Variable(ClrTypes.Of(fieldType), "value"), E.Variable(typeof(bool), "found"), result);
             locals.AddRange([acc.Count, acc.Sum, acc.Value, acc.Found]);
-            _perUserLocals.Add(acc.Result);
-            _aggregateResults[aggregate] = acc.Result;
             init.Add(E.Assign(acc.Count, E.Constant(0L)));
             init.Add(E.Assign(acc.Sum, E.Constant(0m)));
-            init.Add(E.Assign(acc.Value, E.Default(valueClr)));
+            init.Add(E.Assign(acc.Value, E.Default(acc.Value.Type)));
             init.Add(E.Assign(acc.Found, E.Constant(false)));
             if (aggregate.Kind == AggregateKind.Distinct) init.Add(E.Call(E.ArrayIndex(E.Property(_scratch, nameof(EvalScratch.Sets)), E.Constant(acc.Index)), typeof(HashSet<object>).GetMethod("Clear")!));
             if (aggregate.Kind == AggregateKind.Top) init.Add(E.Call(E.ArrayIndex(E.Property(_scratch, nameof(EvalScratch.Counts)), E.Constant(acc.Index)), typeof(Dictionary<object, int>).GetMethod("Clear")!));
@@ -302,36 +329,38 @@ internal sealed class PhaseLowering(SemanticModel model, int phase, int firstAgg
             finish.Add(E.Assign(acc.Result, Finish(acc)));
         }
 
-        // When every aggregate of this event type has a window, older events cannot matter:
-        // skip them with a binary search instead of walking the user's whole history.
-        E firstRow = E.ArrayIndex(starts, _user);
-        if (aggregates.All(a => a.WindowTicks is not null))
-            firstRow = E.Call(UpperBound, ts, firstRow, E.ArrayIndex(starts, E.Increment(_user)), E.Subtract(_asOf, E.Constant(aggregates.Max(a => a.WindowTicks!.Value))));
-
-        var breakLabel = E.Label("endEvents");
-        return E.Block(locals,
-            init.Concat(
-            [
-                E.Assign(row, firstRow),
-                E.Assign(end, E.Call(UpperBound, ts, row, E.ArrayIndex(starts, E.Increment(_user)), _asOf)),
-                E.Loop(
-                    E.IfThenElse(E.LessThan(row, end),
-                        E.Block(updates.Prepend(E.Assign(rowTs, E.ArrayIndex(ts, row))).Append(E.PostIncrementAssign(row))),
-                        E.Break(breakLabel)),
-                    breakLabel),
-            ]).Concat(finish));
+        if (updates.Count > 0)
+        {
+            // The walk starts at the widest window when every walked aggregate has one:
+            // older events cannot matter to any of them.
+            var walked = aggregates.Where(a => !(a.Where is null && a.Kind is AggregateKind.Count or AggregateKind.Exists or AggregateKind.First or AggregateKind.Last)).ToList();
+            var firstRow = walked.All(a => a.WindowTicks is not null) ? WindowStart(walked.Max(a => a.WindowTicks!.Value)) : userStart;
+            var breakLabel = E.Label("endEvents");
+            body.AddRange(init);
+            body.Add(E.Assign(row, firstRow));
+            body.Add(E.Loop(
+                E.IfThenElse(E.LessThan(row, end),
+                    E.Block(updates.Prepend(E.Assign(rowTs, E.ArrayIndex(ts, row))).Append(E.PostIncrementAssign(row))),
+                    E.Break(breakLabel)),
+                breakLabel));
+            body.AddRange(finish);
+        }
+        return E.Block(locals, body);
     }
+
+    /// <summary>The aggregated field of the event at <paramref name="row"/>, as a nullable CLR value.</summary>
+    private E FieldValue(int eventIndex, BoundAggregate a, DslType fieldType, E row) => a.FieldOrdinal switch
+    {
+        0 => E.ArrayIndex(E.Property(E.Property(_context, nameof(EvalContext.Data)), nameof(DataSet.UserIds)), _user),
+        1 => E.Convert(E.New(typeof(DateTime).GetConstructor([typeof(long), typeof(DateTimeKind)])!, E.ArrayIndex(Table(eventIndex).Ts, row), E.Constant(DateTimeKind.Utc)), typeof(DateTime?)),
+        _ => ReadColumn(eventIndex, a.FieldOrdinal, fieldType, row),
+    };
 
     private E Update(Accumulator acc, int eventIndex, ParameterExpression row, DslType fieldType)
     {
         var a = acc.Aggregate;
         if (a.Kind is AggregateKind.Count or AggregateKind.Exists) return E.PreIncrementAssign(acc.Count);
-        var value = a.FieldOrdinal switch
-        {
-            0 => E.ArrayIndex(E.Property(E.Property(_context, nameof(EvalContext.Data)), nameof(DataSet.UserIds)), _user),
-            1 => E.Convert(E.New(typeof(DateTime).GetConstructor([typeof(long), typeof(DateTimeKind)])!, E.ArrayIndex(Table(eventIndex).Ts, row), E.Constant(DateTimeKind.Utc)), typeof(DateTime?)),
-            _ => ReadColumn(eventIndex, a.FieldOrdinal, fieldType, row),
-        };
+        var value = FieldValue(eventIndex, a, fieldType, row);
         var v = E.Variable(value.Type, "v");
         var hasValue = value.Type == typeof(string) ? E.NotEqual(v, E.Constant(null, typeof(string))) : (E)E.Property(v, "HasValue");
         E body;
