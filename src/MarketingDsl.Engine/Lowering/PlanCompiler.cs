@@ -484,6 +484,9 @@ internal sealed class PhaseLowering(SemanticModel model, int phase, int firstAgg
             case BoundIsNull n:
                 var test = IsNotNull(Lower(n.Operand, scope));
                 return E.Convert(n.Negated ? test : E.Not(test), typeof(bool?));
+            case BoundList l when l.Items.All(item => item is BoundLiteral):
+                // A list of literals (`category in ["a", "b"]`) is built once, not per event.
+                return E.Constant(l.Items.Select(item => LiteralValue(((BoundLiteral)item).Value, item.Type)).ToArray(), typeof(object?[]));
             case BoundList l:
                 return E.NewArrayInit(typeof(object), l.Items.Select(item => E.Convert(Lower(item, scope), typeof(object))));
             case BoundCase c:
