@@ -71,7 +71,7 @@ public sealed class BrowserEditorTests(ITestOutputHelper output)
         var outside = watch.Elapsed.TotalMilliseconds;
         var inBrowser = await page.EvaluateAsync<double>("() => window.mdsl.timing.roundTripMs");
         var server = await page.EvaluateAsync<double>("() => window.mdsl.timing.serverMs");
-        var message = $"keystroke → marker: {inBrowser:F0} ms in the browser (250 ms of it is the debounce; server {server:F1} ms), {outside:F0} ms seen by the test";
+        var message = $"keystroke → marker: {inBrowser:F0} ms in the browser (75 ms of it is the debounce; server {server:F1} ms), {outside:F0} ms seen by the test";
         output.WriteLine(message);
         Console.WriteLine(message);
         Assert.Contains("MD2001", await page.InnerTextAsync("#problem-list"));

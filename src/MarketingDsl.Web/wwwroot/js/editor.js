@@ -7,7 +7,9 @@
   const config = JSON.parse(document.getElementById('editor-config').textContent);
   const T = (key) => (config.texts && config.texts[key]) || key;
   const LANGUAGE = 'marketingdsl';
-  const DEBOUNCE_MS = 250;
+  // Typing pauses of ~75 ms end a burst; the server answers in ~10 ms (examples/retail), so a
+  // marker appears well within 150 ms of the last keystroke. Stale answers are dropped below.
+  const DEBOUNCE_MS = 75;
 
   const saved = new Map();      // path → text last loaded or saved
   let editor = null;
