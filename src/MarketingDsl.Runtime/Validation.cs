@@ -70,6 +70,8 @@ public sealed class Validation(SchemaModel schema)
         if (e.ValueKind != JsonValueKind.Object) { reason = "a profile must be a JSON object"; return null; }
         foreach (var p in e.EnumerateObject())
             if (Schema.FindProfileField(p.Name) is null && !Schema.IdentityKeys.Contains(p.Name)) { reason = $"unknown profile field '{p.Name}'"; return null; }
+        if (!e.TryGetProperty(Schema.KeyField, out var keyElement) || keyElement.ValueKind != JsonValueKind.String || keyElement.GetString() is not { Length: > 0 })
+        { reason = $"missing {Schema.KeyField}"; return null; }
         var values = new object?[Schema.ProfileFields.Length];
         for (var i = 0; i < values.Length; i++)
             if (!Box(e, Schema.ProfileFields[i], out values[i], out reason)) return null;
