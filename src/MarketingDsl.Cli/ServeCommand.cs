@@ -4,9 +4,9 @@ using Microsoft.Extensions.Hosting;
 namespace MarketingDsl.Cli;
 
 /// <summary>
-/// `mdsl serve WORKSPACE [--urls http://127.0.0.1:5090] [--db PATH] [--outbox-dir DIR]`: the live
+/// `mdsl serve WORKSPACE [--urls http://127.0.0.1:5090] [--db PATH] [--outbox-dir DIR] [--grace D]`: the live
 /// runtime over a workspace (store in `WORKSPACE/.mdsl/live.db`, channel files in
-/// `WORKSPACE/.mdsl/outbox` unless given).
+/// `WORKSPACE/.mdsl/outbox` unless given); timers fire by wall clock at due + grace (default 0).
 /// </summary>
 public static class ServeCommand
 {
@@ -15,6 +15,10 @@ public static class ServeCommand
         var urls = options.Get("--urls") ?? "http://127.0.0.1:5090";
         var db = options.Get("--db");
         var outbox = options.Get("--outbox-dir");
+        var graceText = options.Get("--grace");
+        var grace = 0L;
+        if (graceText is not null && !Engine.Data.ValueParsers.TryParseDuration(graceText.AsSpan(), out grace))
+            throw new UsageException($"--grace takes a duration such as 30s, 5m or 1h, got '{graceText}'");
         var workspace = options.Workspace("serve");
         options.RejectUnknown();
         if (!Directory.Exists(workspace)) throw new Core.WorkspaceException($"The workspace folder '{workspace}' does not exist.");
@@ -24,6 +28,7 @@ public static class ServeCommand
         {
             DbPath = Path.GetFullPath(db ?? RuntimeApp.DefaultDbPath(workspace)),
             OutboxDir = Path.GetFullPath(outbox ?? Path.Combine(workspace, ".mdsl", "outbox")),
+            Grace = TimeSpan.FromTicks(grace),
         };
         var app = RuntimeApp.Build(compilation, live, ["--urls", urls]);
         await app.StartAsync();

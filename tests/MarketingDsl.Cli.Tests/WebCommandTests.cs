@@ -36,6 +36,7 @@ public class WebCommandTests
     [InlineData("web", "/no/such/folder")]
     [InlineData("serve")]
     [InlineData("serve", "/no/such/folder")]
+    [InlineData("serve", ".", "--grace", "soon")]
     public async Task Usage_mistakes_exit_2(params string[] args)
     {
         var db = Path.Combine(Path.GetTempPath(), "mdsl-cli-tests", Guid.NewGuid().ToString("N"), "editor.db");
