@@ -72,6 +72,31 @@ public sealed class JourneyTests : IDisposable
     }
 
     [Fact]
+    public void A_send_in_quiet_hours_is_deferred_across_a_restart_and_goes_once()
+    {
+        using (var live = _f.Open())
+        {
+            live.IngestProfiles(LiveFixture.Json("""[{"user_id":"u1"}]"""));
+            // 15:00Z is 23:00 in Asia/Shanghai (the default quiet-hours zone): deferred to 08:00 local = 00:00Z.
+            live.IngestEvents(LiveFixture.Json("""[{"type":"cart_add","user_id":"u1","ts":"2025-03-01T15:00:00Z","price":1}]"""));
+            Assert.Empty(_f.OutboxLines());
+        }
+        using (var live = _f.Open(grace: TimeSpan.FromMinutes(30)))
+        {
+            _f.WallClock.Now = new DateTimeOffset(2025, 3, 2, 0, 20, 0, TimeSpan.Zero);
+            Assert.Equal(0, live.FireDueTimers());   // due 00:00, grace 30m
+            _f.WallClock.Now = new DateTimeOffset(2025, 3, 2, 0, 30, 0, TimeSpan.Zero);
+            Assert.Equal(1, live.FireDueTimers());
+            Assert.Equal(0, live.FireDueTimers());
+        }
+        var (channel, line) = Assert.Single(_f.OutboxLines());
+        Assert.Equal("night", channel);
+        Assert.Equal("2025-03-02T00:00:00Z", line.GetProperty("at").GetString());
+        Assert.True(line.GetProperty("was_deferred").GetBoolean());
+        Assert.Equal("late|u1|2025-03-01T15:00:00Z|0", line.GetProperty("key").GetString());
+    }
+
+    [Fact]
     public void Restarts_never_repeat_a_dedupe_key()
     {
         for (var day = 1; day <= 3; day++)
@@ -99,7 +124,7 @@ public sealed class JourneyTests : IDisposable
         {
             ("cart_add", "u1", At(1, 9), 150m), ("login", "u2", At(1, 9), null), ("cart_add", "u2", At(1, 10), 500m),
             ("order", "u2", At(1, 10, 20), "o1"), ("cart_add", "u1", At(1, 12), 150m), ("cart_add", "u3", At(2, 8), 90m),
-            ("login", "u3", At(2, 9), null), ("cart_add", "u3", At(2, 9, 30), 101m), ("order", "u1", At(3, 1), "o2"),
+            ("login", "u3", At(2, 9), null), ("cart_add", "u3", At(2, 9, 30), 101m), ("cart_add", "u2", At(2, 15), 5m), ("order", "u1", At(3, 1), "o2"),
             ("login", "u1", At(6, 0), null),
         };
         var users = new[] { "u1", "u2", "u3" };
@@ -125,7 +150,7 @@ public sealed class JourneyTests : IDisposable
         }
         var liveSends = _f.OutboxLines().Select(l => $"{l.Channel} {l.Line.GetProperty("template").GetString()} {l.Line.GetProperty("at").GetString()} {l.Line.GetProperty("user_id").GetString()}");
         Assert.Equal(replay.Order(StringComparer.Ordinal), liveSends.Order(StringComparer.Ordinal));
-        Assert.NotEmpty(replay);
+        Assert.Contains("night good_morning 2025-03-03T00:00:00Z u2", replay);   // a deferred send, too
 
         object?[] Row((string Type, string User, DateTime Ts, object? Field) e) => e.Type switch
         {

@@ -29,7 +29,10 @@ public sealed class LiveFixture : IDisposable
         channel push { cost: 0.001 }
         channel sms { cost: 0.05  cap: 1 per 1d }
 
+        channel night { cost: 0  quiet: 22:00-08:00 }
+
         journey welcome { trigger: login  steps { send push "hello" } }
+        journey late { trigger: cart_add where price < 10  steps { send night "good_morning" } }
         journey cart {
           trigger: cart_add where price > 100
           goal: order within 2d
@@ -61,7 +64,8 @@ public sealed class LiveFixture : IDisposable
     /// <summary>A wall clock pinned long before any test event, so only events advance time unless a test moves it.</summary>
     public FixedClock WallClock { get; } = new(new DateTimeOffset(2000, 1, 1, 0, 0, 0, TimeSpan.Zero));
 
-    public LiveRuntime Open() => new(Compilation.Model, new LiveOptions { DbPath = Db, OutboxDir = Outbox, Clock = WallClock });
+    public LiveRuntime Open(TimeSpan? grace = null) =>
+        new(Compilation.Model, new LiveOptions { DbPath = Db, OutboxDir = Outbox, Clock = WallClock, Grace = grace ?? TimeSpan.Zero });
 
     public static JsonElement Json(string json) => JsonDocument.Parse(json).RootElement.Clone();
 
