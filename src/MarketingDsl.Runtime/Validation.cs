@@ -30,10 +30,13 @@ public sealed class Validation(SchemaModel schema)
         var type = Schema.FindEvent(typeElement.GetString()!);
         if (type is null) { reason = $"unknown event type '{typeElement.GetString()}'"; return null; }
         var values = new object?[type.Fields.Length];
-        if (!e.TryGetProperty("user_id", out var user) || user.ValueKind != JsonValueKind.String || user.GetString() is not { Length: > 0 } userId)
+        if (!e.TryGetProperty("user_id", out var user) || user.ValueKind == JsonValueKind.Null || user.ValueKind == JsonValueKind.String && user.GetString() is { Length: 0 })
         { reason = "missing user_id"; return null; }
-        if (!e.TryGetProperty("ts", out var tsElement) || tsElement.ValueKind != JsonValueKind.String)
+        if (user.ValueKind != JsonValueKind.String) { reason = "user_id must be a string"; return null; }
+        var userId = user.GetString()!;
+        if (!e.TryGetProperty("ts", out var tsElement) || tsElement.ValueKind == JsonValueKind.Null)
         { reason = "missing ts"; return null; }
+        if (tsElement.ValueKind != JsonValueKind.String) { reason = $"invalid ts {tsElement.GetRawText()}: an ISO 8601 string is expected"; return null; }
         if (!ValueParsers.TryParseTimestamp(tsElement.GetString().AsSpan(), out var ts))
         { reason = $"invalid ts '{tsElement.GetString()}'"; return null; }
         ts = ValueParsers.TruncateToMicroseconds(ts);

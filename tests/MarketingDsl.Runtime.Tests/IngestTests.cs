@@ -21,11 +21,15 @@ public sealed class IngestTests : IDisposable
               {"type":"order","user_id":"u1","ts":"2025-03-01T11:00:00Z","order_id":"o1","amount":10},
               {"type":"order","user_id":"u1","ts":"2025-03-01T11:00:00Z","order_id":"o1","amount":10},
               {"type":"order","user_id":"u1","ts":"2025-03-01T11:00:00Z","amount":10},
-              "not an object"
+              "not an object",
+              {"type":"login","user_id":7,"ts":"2025-03-01T10:00:00Z"},
+              {"type":"login","user_id":"u1","ts":1740823200}
             ]
             """));
-        Assert.Equal(Enumerable.Range(0, 10), results.Select(r => r.Index));
-        Assert.Equal("accepted,rejected,rejected,rejected,rejected,rejected,accepted,duplicate,rejected,rejected", LiveFixture.Statuses(results));
+        Assert.Equal(Enumerable.Range(0, 12), results.Select(r => r.Index));
+        Assert.Equal("accepted,rejected,rejected,rejected,rejected,rejected,accepted,duplicate,rejected,rejected,rejected,rejected", LiveFixture.Statuses(results));
+        Assert.Equal("user_id must be a string", results[10].Reason);
+        Assert.StartsWith("invalid ts 1740823200", results[11].Reason);
         Assert.Equal("unknown event type 'refund'", results[1].Reason);
         Assert.Equal("missing user_id", results[2].Reason);
         Assert.Equal("missing ts", results[3].Reason);
