@@ -18,6 +18,7 @@ public static class CommandLine
           mdsl generate-data --users N --days D --seed S --out DIR
           mdsl demo [--users N] [--out DIR]
           mdsl web WORKSPACE [--urls http://127.0.0.1:5080] [--db PATH]
+          mdsl serve WORKSPACE [--urls http://127.0.0.1:5090] [--db PATH] [--outbox-dir DIR] [--grace D]
           mdsl user add NAME --role admin|publisher|editor|viewer [--password P] [--workspace DIR | --db PATH]
 
         exit codes: 0 ok (warnings allowed), 1 errors or failed tests, 2 usage or IO problems
@@ -38,6 +39,7 @@ public static class CommandLine
                 "check" => CheckCommand.Run(options, stdout, stderr),
                 "fmt" => FormatCommand.Run(options, stdout, stderr),
                 "web" or "user" => await WebCommands.RunAsync(args[0], options, stdout, stderr),
+                "serve" => await ServeCommand.RunAsync(options, stdout, stderr),
                 _ => await RunEngineCommandAsync(args[0], options, stdout, stderr),
             };
         }

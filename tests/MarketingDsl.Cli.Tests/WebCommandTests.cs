@@ -34,6 +34,9 @@ public class WebCommandTests
     [InlineData("user", "remove", "bob")]
     [InlineData("web")]
     [InlineData("web", "/no/such/folder")]
+    [InlineData("serve")]
+    [InlineData("serve", "/no/such/folder")]
+    [InlineData("serve", ".", "--grace", "soon")]
     public async Task Usage_mistakes_exit_2(params string[] args)
     {
         var db = Path.Combine(Path.GetTempPath(), "mdsl-cli-tests", Guid.NewGuid().ToString("N"), "editor.db");

@@ -1,0 +1,186 @@
+using JsonSerializer = System.Text.Json.JsonSerializer;
+using LiteDB;
+using MarketingDsl.Journeys;
+
+namespace MarketingDsl.Runtime;
+
+/// <summary>A user's journey state as stored (JSON in LiteDB): <see cref="UserJourneyState"/> without symbol references.</summary>
+public sealed class StoredJourneyState
+{
+    public bool Active { get; set; }
+    public int Entries { get; set; }
+    public long? EntryAt { get; set; }
+    public bool HeldOut { get; set; }
+    public long? GoalUntil { get; set; }
+    public List<int[]> Position { get; set; } = [];
+    public long? WaitStart { get; set; }
+    public long? WaitUntil { get; set; }
+    public int? WaitToken { get; set; }
+    public Dictionary<string, int> Branches { get; set; } = [];
+    public int Token { get; set; }
+}
+
+/// <summary>A split's journey-wide state as stored.</summary>
+public sealed class StoredSplitState
+{
+    public long? FirstArrival { get; set; }
+    public int? Winner { get; set; }
+    public long? WinnerAt { get; set; }
+    public int[] Entered { get; set; } = [];
+    public int[] Converted { get; set; } = [];
+}
+
+/// <summary>A pending timer: the end of a wait, a deferred send, a `winner after` decision.</summary>
+public sealed record StoredTimer(long Id, long Due, string Kind, string Journey, string User, int Token, string Path, long EntryAt, string Split);
+
+/// <summary>One action waiting for (or done with) delivery by a channel adapter.</summary>
+public sealed record OutboxItem(string Key, string Channel, string Line, bool Delivered);
+
+/// <summary>
+/// The live runtime's durable state in one LiteDB file (exclusive: one `mdsl serve` per file):
+/// events per user (raw JSON, for evaluating tags as of an instant), profiles, journey states,
+/// split states, pending timers, the channel ledger, the outbox, and counters. Every write of
+/// one request or timer round goes through <see cref="Begin"/>/<see cref="Commit"/>.
+/// </summary>
+public sealed class LiveStore : IDisposable
+{
+    public const string WaitTimer = "wait";
+    public const string DeferredTimer = "deferred";
+    public const string WinnerTimer = "winner";
+
+    private readonly LiteDatabase _db;
+
+    public LiveStore(string path)
+    {
+        Path = System.IO.Path.GetFullPath(path);
+        Directory.CreateDirectory(System.IO.Path.GetDirectoryName(Path)!);
+        var mapper = new BsonMapper { TrimWhitespace = false, EmptyStringToNull = false };
+        _db = new LiteDatabase(new ConnectionString { Filename = Path, Connection = ConnectionType.Direct }, mapper);
+        Events.EnsureIndex("user");
+        Timers.EnsureIndex("due");
+        Ledger.EnsureIndex("uc");
+        Outbox.EnsureIndex("delivered");
+    }
+
+    public string Path { get; }
+
+    private ILiteCollection<BsonDocument> Events => _db.GetCollection("events");
+    private ILiteCollection<BsonDocument> Profiles => _db.GetCollection("profiles");
+    private ILiteCollection<BsonDocument> States => _db.GetCollection("journey_states");
+    private ILiteCollection<BsonDocument> Splits => _db.GetCollection("split_states");
+    private ILiteCollection<BsonDocument> Timers => _db.GetCollection("timers");
+    private ILiteCollection<BsonDocument> Ledger => _db.GetCollection("ledger");
+    private ILiteCollection<BsonDocument> Outbox => _db.GetCollection("outbox");
+    private ILiteCollection<BsonDocument> Meta => _db.GetCollection("meta");
+
+    public void Begin() => _db.BeginTrans();
+    public void Commit() => _db.Commit();
+    public void Rollback() => _db.Rollback();
+
+    // ------------------------------------------------------------------ counters
+
+    public long Counter(string name) => Meta.FindById(name)?["value"].AsInt64 ?? 0;
+    public void SetCounter(string name, long value) => Meta.Upsert(new BsonDocument { ["_id"] = name, ["value"] = value });
+    public long Next(string name)
+    {
+        var n = Counter(name) + 1;
+        SetCounter(name, n);
+        return n;
+    }
+
+    // ------------------------------------------------------------------ events and profiles
+
+    private static string EventKey(string type, string id) => type + "\u001F" + id;
+
+    public bool HasEvent(string type, string id) => Events.FindById(EventKey(type, id)) is not null;
+
+    /// <summary>Stores an event; returns its sequence number (the order of arrival).</summary>
+    public long AddEvent(string type, string? id, string user, long ts, string json)
+    {
+        var seq = Next("event_seq");
+        Events.Insert(new BsonDocument
+        {
+            ["_id"] = id is null ? "#" + seq.ToString(System.Globalization.CultureInfo.InvariantCulture) : EventKey(type, id),
+            ["user"] = user, ["type"] = type, ["ts"] = ts, ["seq"] = seq, ["json"] = json,
+        });
+        return seq;
+    }
+
+    /// <summary>The user's events in arrival order: (seq, raw JSON).</summary>
+    public List<(long Seq, string Json)> EventsOf(string user) =>
+        [.. Events.Find(Query.EQ("user", user)).Select(d => (d["seq"].AsInt64, d["json"].AsString)).OrderBy(e => e.Item1)];
+
+    public string? Profile(string user) => Profiles.FindById(user)?["json"].AsString;
+    public void SetProfile(string user, string json) => Profiles.Upsert(new BsonDocument { ["_id"] = user, ["json"] = json });
+
+    // ------------------------------------------------------------------ journey and split states
+
+    private static string StateKey(string journey, string user) => journey + "\u001F" + user;
+
+    public StoredJourneyState? State(string journey, string user) =>
+        States.FindById(StateKey(journey, user)) is { } d ? JsonSerializer.Deserialize<StoredJourneyState>(d["json"].AsString) : null;
+
+    public void SetState(string journey, string user, StoredJourneyState state) =>
+        States.Upsert(new BsonDocument { ["_id"] = StateKey(journey, user), ["json"] = JsonSerializer.Serialize(state) });
+
+    public int ActiveStates() => States.FindAll().Count(d => JsonSerializer.Deserialize<StoredJourneyState>(d["json"].AsString)?.Active == true);
+
+    public Dictionary<string, StoredSplitState> SplitStates(string journey) =>
+        Splits.FindById(journey) is { } d ? JsonSerializer.Deserialize<Dictionary<string, StoredSplitState>>(d["json"].AsString) ?? [] : [];
+
+    public void SetSplitStates(string journey, Dictionary<string, StoredSplitState> splits) =>
+        Splits.Upsert(new BsonDocument { ["_id"] = journey, ["json"] = JsonSerializer.Serialize(splits) });
+
+    // ------------------------------------------------------------------ timers
+
+    public void AddTimer(long due, string kind, string journey, string user = "", int token = 0, string path = "", long entryAt = 0, string split = "") =>
+        Timers.Insert(new BsonDocument
+        {
+            ["_id"] = Next("timer_seq"), ["due"] = due, ["kind"] = kind, ["journey"] = journey, ["user"] = user,
+            ["token"] = token, ["path"] = path, ["entry"] = entryAt, ["split"] = split,
+        });
+
+    /// <summary>The earliest pending timer with due ≤ <paramref name="maxDue"/> (ties: the one set first).</summary>
+    public StoredTimer? FirstTimer(long maxDue) =>
+        Timers.Find(Query.LTE("due", maxDue)).Select(ToTimer).OrderBy(t => t.Due).ThenBy(t => t.Id).FirstOrDefault();
+
+    public void DeleteTimer(long id) => Timers.Delete(id);
+    public int TimerCount() => Timers.Count();
+    public List<StoredTimer> AllTimers() => [.. Timers.FindAll().Select(ToTimer).OrderBy(t => t.Due).ThenBy(t => t.Id)];
+
+    private static StoredTimer ToTimer(BsonDocument d) => new(d["_id"].AsInt64, d["due"].AsInt64, d["kind"].AsString, d["journey"].AsString,
+        d["user"].AsString, d["token"].AsInt32, d["path"].AsString, d["entry"].AsInt64, d["split"].AsString);
+
+    // ------------------------------------------------------------------ channel ledger
+
+    private static string LedgerKey(string user, string channel) => user + "\u001F" + channel;
+
+    public int DeliveredBetween(string user, string channel, long fromExclusive, long toInclusive) =>
+        Ledger.Find(Query.EQ("uc", LedgerKey(user, channel))).Count(d => d["at"].AsInt64 > fromExclusive && d["at"].AsInt64 <= toInclusive);
+
+    public void RecordDelivered(string user, string channel, long at) =>
+        Ledger.Insert(new BsonDocument { ["uc"] = LedgerKey(user, channel), ["at"] = at });
+
+    // ------------------------------------------------------------------ outbox
+
+    /// <summary>Adds an action under its dedupe key; false when the key is already there.</summary>
+    public bool AddOutbox(string key, string channel, string line)
+    {
+        if (Outbox.FindById(key) is not null) return false;
+        Outbox.Insert(new BsonDocument { ["_id"] = key, ["channel"] = channel, ["line"] = line, ["delivered"] = false, ["seq"] = Next("outbox_seq") });
+        return true;
+    }
+
+    public List<OutboxItem> Undelivered() =>
+        [.. Outbox.Find(Query.EQ("delivered", false)).OrderBy(d => d["seq"].AsInt64)
+            .Select(d => new OutboxItem(d["_id"].AsString, d["channel"].AsString, d["line"].AsString, false))];
+
+    public void MarkDelivered(string key)
+    {
+        if (Outbox.FindById(key) is { } d) { d["delivered"] = true; Outbox.Update(d); }
+    }
+
+    public int OutboxCount() => Outbox.Count();
+
+    public void Dispose() => _db.Dispose();
+}

@@ -1,0 +1,104 @@
+using System.Globalization;
+using System.Text.Json;
+using MarketingDsl.Core;
+using MarketingDsl.Core.Diagnostics;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+
+namespace MarketingDsl.Runtime;
+
+/// <summary>
+/// `mdsl serve`: a minimal ASP.NET Core API over one <see cref="LiveRuntime"/>.
+/// POST /api/events and POST /api/profiles take a JSON array and answer
+/// `{"results":[{"index","status","reason"?}]}` (status accepted | duplicate | rejected; valid
+/// items are accepted even when others are rejected); GET /api/health; GET
+/// /api/users/{id}/tags?at=ISO (every tag as of the instant, default the runtime's clock).
+/// A background loop fires due timers by wall clock every <see cref="TimerLoop.Period"/>.
+/// </summary>
+public static class RuntimeApp
+{
+    public static string DefaultDbPath(string workspace) => Path.Combine(workspace, ".mdsl", "live.db");
+
+    /// <summary>Compiles the workspace (errors throw <see cref="WorkspaceException"/>).</summary>
+    public static Compilation CompileWorkspace(string workspace)
+    {
+        var compilation = Compilation.Create(Workspace.Load(workspace));
+        if (compilation.HasErrors)
+            throw new WorkspaceException("the workspace has errors; run 'mdsl check' first:\n" +
+                DiagnosticWriter.ToText([.. compilation.Diagnostics.Where(d => d.IsError)], compilation.Workspace.Files));
+        return compilation;
+    }
+
+    public static WebApplication Build(Compilation compilation, LiveOptions options, string[] args)
+    {
+        var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { Args = args });
+        builder.Logging.SetMinimumLevel(LogLevel.Warning);
+        builder.Services.AddSingleton(_ => new LiveRuntime(compilation.Model, options));
+        builder.Services.AddHostedService<TimerLoop>();
+        var app = builder.Build();
+
+        app.MapGet("/api/health", (LiveRuntime runtime) => Results.Json(new
+        {
+            status = "ok",
+            clock = runtime.Clock == 0 ? null : new DateTime(runtime.Clock, DateTimeKind.Utc).ToString("O", CultureInfo.InvariantCulture),
+            pending_timers = runtime.Store.TimerCount(),
+            not_run_live = runtime.NotRunLive,
+        }));
+        app.MapPost("/api/events", (HttpContext http, LiveRuntime runtime) => Ingest(http, runtime.IngestEvents));
+        app.MapPost("/api/profiles", (HttpContext http, LiveRuntime runtime) => Ingest(http, runtime.IngestProfiles));
+        app.MapGet("/api/users/{id}/tags", (string id, string? at, LiveRuntime runtime) =>
+        {
+            var asOf = runtime.Clock;
+            if (at is not null && !Engine.Data.ValueParsers.TryParseTimestamp(at.AsSpan(), out asOf))
+                return Results.Json(new { error = $"invalid 'at' {at}" }, statusCode: 400);
+            var tags = runtime.Tags(id, new DateTime(asOf, DateTimeKind.Utc));
+            return tags is null ? Results.Json(new { error = $"no profile '{id}'" }, statusCode: 404) : Results.Json(new { user_id = id, tags });
+        });
+        return app;
+    }
+
+    private static async Task<IResult> Ingest(HttpContext http, Func<JsonElement, IReadOnlyList<IngestResult>> ingest)
+    {
+        JsonDocument body;
+        try { body = await JsonDocument.ParseAsync(http.Request.Body); }
+        catch (JsonException ex) { return Results.Json(new { error = "the body is not JSON: " + ex.Message }, statusCode: 400); }
+        using (body)
+        {
+            if (body.RootElement.ValueKind != JsonValueKind.Array) return Results.Json(new { error = "the body must be a JSON array" }, statusCode: 400);
+            var results = ingest(body.RootElement);
+            return Results.Json(new
+            {
+                results = results.Select(r => r.Reason is null
+                    ? (object)new { index = r.Index, status = r.Status }
+                    : new { index = r.Index, status = r.Status, reason = r.Reason }),
+            });
+        }
+    }
+}
+
+/// <summary>Fires due timers by wall clock (now ≥ due + grace) and retries undelivered outbox actions.</summary>
+public sealed class TimerLoop(LiveRuntime runtime, ILogger<TimerLoop> logger) : BackgroundService
+{
+    public static readonly TimeSpan Period = TimeSpan.FromSeconds(1);
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        while (!stoppingToken.IsCancellationRequested)
+        {
+            try
+            {
+                runtime.FireDueTimers();
+                runtime.Deliver();
+            }
+            catch (Exception ex) when (ex is not OperationCanceledException)
+            {
+                logger.LogError(ex, "timer round failed; retrying");
+            }
+            try { await Task.Delay(Period, stoppingToken); }
+            catch (OperationCanceledException) { break; }
+        }
+    }
+}

@@ -1,0 +1,69 @@
+using System.Collections.Immutable;
+using MarketingDsl.Core.Semantics;
+using MarketingDsl.Journeys;
+
+namespace MarketingDsl.Runtime;
+
+/// <summary>
+/// Stable names for the steps of one journey, so stored data can point at steps: a send's path
+/// (`2`, `3.1.0`: step index, then selector and index per nested block) goes into outbox dedupe
+/// keys and deferred-send timers; a <see cref="UserJourneyState.Position"/> resolves back to its step.
+/// </summary>
+public sealed class StepPaths
+{
+    private readonly Dictionary<BoundSend, string> _pathOf = new(ReferenceEqualityComparer.Instance);
+    private readonly Dictionary<string, BoundSend> _sendAt = new(StringComparer.Ordinal);
+
+    public StepPaths(JourneySymbol journey)
+    {
+        Journey = journey;
+        Walk(journey.Steps, "");
+    }
+
+    public JourneySymbol Journey { get; }
+
+    public string PathOf(BoundSend send) => _pathOf[send];
+    public BoundSend? SendAt(string path) => _sendAt.GetValueOrDefault(path);
+
+    /// <summary>The step a position points at (the last frame's step), or null when it points past a block.</summary>
+    public BoundStep? StepAt(IReadOnlyList<StepFrame> position)
+    {
+        var block = Journey.Steps;
+        for (var depth = 0; depth < position.Count; depth++)
+        {
+            var index = position[depth].Index;
+            if (index < 0 || index >= block.Length) return null;
+            if (depth == position.Count - 1) return block[index];
+            var selector = position[depth + 1].Selector;
+            block = block[index] switch
+            {
+                BoundIf i => selector == 0 ? i.Then : i.Else,
+                BoundSplit s when selector >= 0 && selector < s.Branches.Length => s.Branches[selector].Steps,
+                _ => ImmutableArray<BoundStep>.Empty,
+            };
+        }
+        return null;
+    }
+
+    private void Walk(ImmutableArray<BoundStep> steps, string prefix)
+    {
+        for (var i = 0; i < steps.Length; i++)
+        {
+            var path = prefix + i.ToString(System.Globalization.CultureInfo.InvariantCulture);
+            switch (steps[i])
+            {
+                case BoundSend send:
+                    _pathOf[send] = path;
+                    _sendAt[path] = send;
+                    break;
+                case BoundIf x:
+                    Walk(x.Then, path + ".0.");
+                    Walk(x.Else, path + ".1.");
+                    break;
+                case BoundSplit s:
+                    for (var b = 0; b < s.Branches.Length; b++) Walk(s.Branches[b].Steps, path + "." + b.ToString(System.Globalization.CultureInfo.InvariantCulture) + ".");
+                    break;
+            }
+        }
+    }
+}

@@ -1,0 +1,94 @@
+using System.Globalization;
+using System.Text.Json;
+using MarketingDsl.Core;
+
+namespace MarketingDsl.Runtime.Tests;
+
+/// <summary>A small workspace on disk, a LiteDB file and an outbox folder; runtimes are opened (and reopened: a restart) on them.</summary>
+public sealed class LiveFixture : IDisposable
+{
+    public const string Schema = """
+        schema {
+          profile {
+            user_id: string key
+            level: int?
+            timezone: string?
+          }
+          event order { order_id: string unique, amount: decimal?, category: string? }
+          event cart_add { price: decimal? }
+          event login { platform: string? }
+        }
+        """;
+
+    public const string Main = """
+        tag orders_7d = count(order, within: 7d)
+        tag spend_30d = sum(order.amount, within: 30d)
+        tag big_carts_1d = count(cart_add, where: price > 100, within: 1d)
+        segment buyer = orders_7d >= 1
+
+        channel push { cost: 0.001 }
+        channel sms { cost: 0.05  cap: 1 per 1d }
+
+        channel night { cost: 0  quiet: 22:00-08:00 }
+
+        journey welcome { trigger: login  steps { send push "hello" } }
+        journey late { trigger: cart_add where price < 10  steps { send night "good_morning" } }
+        journey cart {
+          trigger: cart_add where price > 100
+          goal: order within 2d
+          steps {
+            wait 1h until order
+            send sms "reminder" offer "c5"
+            wait 1d
+            send push "followup"
+          }
+        }
+        """;
+
+    public LiveFixture()
+    {
+        Root = Path.Combine(Path.GetTempPath(), "mdsl-live-tests", Guid.NewGuid().ToString("N"));
+        Workspace = Path.Combine(Root, "ws");
+        Directory.CreateDirectory(Workspace);
+        File.WriteAllText(Path.Combine(Workspace, "schema.mdsl"), Schema);
+        File.WriteAllText(Path.Combine(Workspace, "main.mdsl"), Main);
+        Compilation = RuntimeApp.CompileWorkspace(Workspace);
+    }
+
+    public string Root { get; }
+    public string Workspace { get; }
+    public string Db => Path.Combine(Root, "live.db");
+    public string Outbox => Path.Combine(Root, "outbox");
+    public Compilation Compilation { get; }
+
+    /// <summary>A wall clock pinned long before any test event, so only events advance time unless a test moves it.</summary>
+    public FixedClock WallClock { get; } = new(new DateTimeOffset(2000, 1, 1, 0, 0, 0, TimeSpan.Zero));
+
+    public LiveRuntime Open(TimeSpan? grace = null) =>
+        new(Compilation.Model, new LiveOptions { DbPath = Db, OutboxDir = Outbox, Clock = WallClock, Grace = grace ?? TimeSpan.Zero });
+
+    public static JsonElement Json(string json) => JsonDocument.Parse(json).RootElement.Clone();
+
+    public static string Statuses(IEnumerable<IngestResult> results) => string.Join(",", results.Select(r => r.Status));
+
+    /// <summary>Every line of every channel file: (channel, parsed line).</summary>
+    public List<(string Channel, JsonElement Line)> OutboxLines()
+    {
+        if (!Directory.Exists(Outbox)) return [];
+        return [.. Directory.GetFiles(Outbox, "*.jsonl").OrderBy(f => f, StringComparer.Ordinal)
+            .SelectMany(f => File.ReadAllLines(f).Where(l => l.Length > 0).Select(l => (Path.GetFileNameWithoutExtension(f), Json(l))))];
+    }
+
+    public static string Ts(DateTime t) => t.ToString("yyyy-MM-dd'T'HH:mm:ss'Z'", CultureInfo.InvariantCulture);
+
+    public void Dispose()
+    {
+        try { Directory.Delete(Root, recursive: true); } catch (IOException) { } catch (UnauthorizedAccessException) { }
+    }
+}
+
+public sealed class FixedClock(DateTimeOffset now) : TimeProvider
+{
+    public DateTimeOffset Now { get; set; } = now;
+    public override DateTimeOffset GetUtcNow() => Now;
+}
