@@ -262,3 +262,47 @@ public sealed class DepthLimitTests
         Assert.Empty(compilation.Diagnostics);
     }
 }
+
+/// <summary>
+/// Long chains of tags bind without deep recursion, in any declaration order, even on a thread
+/// with a small stack (web requests and test runners use ~1.5 MB).
+/// </summary>
+public sealed class DeepReferenceTests
+{
+    private const string Schema = "schema { profile { user_id: string key } }\n";
+
+    private static Compilation CompileOnSmallStack(string text)
+    {
+        Compilation? result = null;
+        Exception? error = null;
+        var thread = new Thread(() =>
+        {
+            try { result = Compilation.Create(("main.mdsl", text)); }
+            catch (Exception e) { error = e; }
+        }, 1024 * 1024);
+        thread.Start();
+        thread.Join();
+        if (error is not null) throw new Xunit.Sdk.XunitException(error.ToString());
+        return result!;
+    }
+
+    [Fact]
+    public void A_chain_of_20000_tags_declared_last_first_checks()
+    {
+        var text = Schema + "tag t0 = 1\n" + string.Concat(Enumerable.Range(1, 20_000).Reverse().Select(i => $"tag t{i} = t{i - 1} + 1\n"));
+        var compilation = CompileOnSmallStack(text);
+        Assert.Empty(compilation.Diagnostics);
+        Assert.Equal(compilation.Model.Tags.Length, compilation.Model.EvaluationOrder.Length);
+        Assert.Equal("t0", compilation.Model.EvaluationOrder[0].Name);
+    }
+
+    [Fact]
+    public void A_cycle_of_5000_tags_is_one_diagnostic_naming_the_circle()
+    {
+        var text = Schema + string.Concat(Enumerable.Range(0, 5_000).Select(i => $"tag c{i} = c{(i + 1) % 5_000} + 1\n"));
+        var compilation = CompileOnSmallStack(text);
+        var cycle = Assert.Single(compilation.Diagnostics);
+        Assert.Equal("MD2013", cycle.Code);
+        Assert.Contains("c0 → c1 → c2", cycle.Message);
+    }
+}

@@ -35,6 +35,10 @@ internal sealed partial class Binder
     private readonly List<(JourneySymbol? Journey, BoundExpression Condition, SourceText File, TextSpan Span, string What)> _journeyConditions = [];
 
     private enum BindState { InProgress, Done }
+    private List<ComputedSymbol> _bindingOrder = [];
+
+    /// <summary>References that close a cycle, with the cycle as a marketer reads it ("a → b → a").</summary>
+    private readonly Dictionary<NameExpressionSyntax, string> _cycleEdges = new(ReferenceEqualityComparer.Instance);
 
     private static readonly HashSet<string> DeclarationKeywords = ["schema", "settings", "tag", "segment", "segmentation", "model", "clusters", "channel", "journey", "test"];
     private readonly HashSet<SourceText> _filesWithSyntaxErrors;
@@ -49,7 +53,8 @@ internal sealed partial class Binder
     {
         BindSchema();
         DeclareSymbols();
-        foreach (var symbol in _tags.Cast<ComputedSymbol>().Concat(_segments).Concat(_segmentations)) BindComputed(symbol);
+        _bindingOrder = BindingOrder();
+        foreach (var symbol in _bindingOrder) BindComputed(symbol);
         foreach (var model in _models) BindModel(model);
         foreach (var channel in _channels.Values) BindChannel(channel);
         foreach (var journey in _journeys.Values) BindJourney(journey);
@@ -188,7 +193,7 @@ internal sealed partial class Binder
                 Report(NameErrors.Duplicate, file, f.Name.Span, $"The field '{f.Name.Text}' is declared twice.");
                 continue;
             }
-            if (isEvent && f.Name.Text is "user_id" or "ts" && isEvent)
+            if (isEvent && f.Name.Text is "user_id" or "ts")
             {
                 Report(NameErrors.ReservedName, file, f.Name.Span, $"Every event already has '{f.Name.Text}'; do not declare it.");
                 continue;
@@ -419,29 +424,92 @@ internal sealed partial class Binder
         symbol.Rules = rules.ToImmutable();
     }
 
+    /// <summary>
+    /// Computed symbols with everything they name first, found from the syntax before binding,
+    /// so that binding a reference never has to bind its target on the spot: a chain of
+    /// thousands of tags, in any declaration order, binds without deep recursion. References
+    /// that close a cycle are recorded and reported when bound.
+    /// </summary>
+    private List<ComputedSymbol> BindingOrder()
+    {
+        var all = _tags.Cast<ComputedSymbol>().Concat(_segments).Concat(_segmentations).ToList();
+        var edges = all.ToDictionary(s => s, SyntacticReferences);
+        var order = new List<ComputedSymbol>(all.Count);
+        var state = new Dictionary<ComputedSymbol, bool>(); // false: on the DFS path, true: finished
+        var path = new List<ComputedSymbol>();
+        foreach (var root in all)
+        {
+            if (state.ContainsKey(root)) continue;
+            var stack = new Stack<(ComputedSymbol Symbol, int Next)>();
+            stack.Push((root, 0));
+            state[root] = false;
+            path.Add(root);
+            while (stack.Count > 0)
+            {
+                var (symbol, next) = stack.Pop();
+                var references = edges[symbol];
+                if (next < references.Count)
+                {
+                    stack.Push((symbol, next + 1));
+                    var (name, target) = references[next];
+                    if (!state.TryGetValue(target, out var finished))
+                    {
+                        state[target] = false;
+                        path.Add(target);
+                        stack.Push((target, 0));
+                    }
+                    else if (!finished)
+                    {
+                        var cycle = path.Skip(path.IndexOf(target)).Select(s => s.Name).Append(target.Name);
+                        _cycleEdges.TryAdd(name, string.Join(" → ", cycle));
+                    }
+                    continue;
+                }
+                state[symbol] = true;
+                path.RemoveAt(path.Count - 1);
+                order.Add(symbol);
+            }
+        }
+        return order;
+    }
+
+    /// <summary>Names in a declaration that resolve to tags, segments or segmentations (not inside where:, which sees event fields).</summary>
+    private List<(NameExpressionSyntax Name, ComputedSymbol Target)> SyntacticReferences(ComputedSymbol symbol)
+    {
+        var result = new List<(NameExpressionSyntax, ComputedSymbol)>();
+        var stack = new Stack<ExpressionSyntax>();
+        switch (_declarations[symbol].Syntax)
+        {
+            case TagDeclarationSyntax t: stack.Push(t.Expression); break;
+            case SegmentDeclarationSyntax g: stack.Push(g.Expression); break;
+            case SegmentationDeclarationSyntax g: foreach (var r in g.Rules) if (r.Condition is not null) stack.Push(r.Condition); break;
+        }
+        while (stack.Count > 0)
+        {
+            var node = stack.Pop();
+            if (node is NameExpressionSyntax n && _values.TryGetValue(n.Name.Text, out var target) && target is ComputedSymbol computed)
+                result.Add((n, computed));
+            var children = node is CallExpressionSyntax call
+                ? call.Arguments.Where(a => a.Name?.Text != "where").Select(a => a.Value)
+                : ExpressionDepth.Children(node);
+            foreach (var child in children) stack.Push(child);
+        }
+        result.Reverse(); // source order, so the first reference of a cycle is the one reported
+        return result;
+    }
+
     private ImmutableArray<ComputedSymbol> EvaluationOrder()
     {
         // Phases: a symbol is in the phase after any population function it contains, and not
-        // before its dependencies. Within a phase, dependencies first (a DFS post-order).
-        var order = new List<ComputedSymbol>();
-        var visited = new HashSet<ComputedSymbol>();
-        var all = _tags.Cast<ComputedSymbol>().Concat(_segments).Concat(_segmentations).ToList();
-        foreach (var s in all) Visit(s);
-        foreach (var s in order)
+        // before its dependencies. Binding order already puts dependencies first.
+        foreach (var s in _bindingOrder)
         {
             var phase = s.Dependencies.Select(d => d.Phase).DefaultIfEmpty(0).Max();
             foreach (var q in PopulationNodes(s))
                 phase = Math.Max(phase, 1 + BoundTree.PhaseOf(q.Value));
             s.Phase = phase;
         }
-        return [.. order.OrderBy(s => s.Phase)];
-
-        void Visit(ComputedSymbol s)
-        {
-            if (!visited.Add(s)) return;
-            foreach (var d in s.Dependencies) Visit(d);
-            order.Add(s);
-        }
+        return [.. _bindingOrder.OrderBy(s => s.Phase)];
     }
 
     private static IEnumerable<BoundQuantileScore> PopulationNodes(ComputedSymbol s)

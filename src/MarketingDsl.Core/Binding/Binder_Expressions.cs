@@ -118,9 +118,11 @@ internal sealed partial class Binder
 
     private BoundExpression Reference(ComputedSymbol target, NameExpressionSyntax syntax, Scope scope)
     {
-        if (_state.TryGetValue(target, out var state) && state == BindState.InProgress)
+        if (_cycleEdges.TryGetValue(syntax, out var cycle) || (_state.TryGetValue(target, out var state) && state == BindState.InProgress))
         {
-            var path = target == scope.Owner ? $"'{target.Name}' refers to itself" : $"'{scope.Owner?.Name}' and '{target.Name}' refer to each other";
+            var path = target == scope.Owner ? $"'{target.Name}' refers to itself"
+                : cycle is not null ? $"These refer to each other in a circle: {cycle}"
+                : $"'{scope.Owner?.Name}' and '{target.Name}' refer to each other";
             Report(NameErrors.Cycle, scope.File, syntax.Span, $"{path}; a tag cannot depend on its own value.");
             return new BoundErrorExpression();
         }
