@@ -47,6 +47,7 @@ public static class EditorApp
         });
         builder.Services.AddOptions<FormOptions>().Configure<IOptions<EditorSettings>>((f, s) => f.MultipartBodyLengthLimit = s.Value.MaxRequestBytes);
         builder.Services.AddSingleton(sp => new WorkspaceFolder(Settings(sp).Workspace));
+        builder.Services.AddSingleton<Compiling.WorkspaceCompiler>();
         builder.Services.AddSingleton(sp => new EditorStore(Settings(sp).DbPath(sp.GetRequiredService<WorkspaceFolder>())));
         builder.Services.AddSingleton(TimeProvider.System);
         builder.Services.AddSingleton<Accounts>();
