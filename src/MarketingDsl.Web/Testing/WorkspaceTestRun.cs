@@ -18,7 +18,7 @@ public sealed record CompileErrorView(SourcePlace Place, string Code, string Mes
 /// The answer of POST /api/tests. Status `passed` or `failed` with every test; `errors` when the
 /// workspace does not compile (no test runs, as with `mdsl test`), with the errors to fix.
 /// </summary>
-public sealed record TestRunView(string Status, string Message, int Passed, int Failed, IReadOnlyList<TestView> Tests, IReadOnlyList<CompileErrorView> Errors, double ElapsedMs);
+public sealed record TestRunView(string Status, string Message, int Passed, int Failed, IReadOnlyList<TestView> Tests, int ErrorCount, IReadOnlyList<CompileErrorView> Errors, double ElapsedMs);
 
 /// <summary>
 /// Runs the `test` blocks of a compiled workspace exactly as `mdsl test` does: the engine's
@@ -35,7 +35,7 @@ public static class WorkspaceTestRun
         if (compilation.HasErrors)
         {
             var errors = compilation.Diagnostics.Where(d => d.IsError).ToList();
-            return new TestRunView("errors", $"{errors.Count} error(s): fix them before running tests", 0, 0, [],
+            return new TestRunView("errors", $"{errors.Count} error(s): fix them before running tests", 0, 0, [], errors.Count,
                 [.. errors.Take(MaxErrorsListed).Select(d => new CompileErrorView(new SourcePlace(d.FilePath, d.Start.Line, d.Start.Column), d.Code, d.Message))],
                 Elapsed(watch));
         }
@@ -47,7 +47,7 @@ public static class WorkspaceTestRun
             [.. r.Failures.Select(f => new ExpectFailureView(new SourcePlace(f.File, f.Line, f.Column), f.Expectation, f.Explanation))])).ToList();
         var failed = tests.Count(t => !t.Passed);
         var message = tests.Count == 0 ? "The workspace has no test blocks." : $"{tests.Count - failed} passed, {failed} failed";
-        return new TestRunView(failed > 0 ? "failed" : "passed", message, tests.Count - failed, failed, tests, [], Elapsed(watch));
+        return new TestRunView(failed > 0 ? "failed" : "passed", message, tests.Count - failed, failed, tests, 0, [], Elapsed(watch));
     }
 
     private static double Elapsed(Stopwatch watch) => Math.Round(watch.Elapsed.TotalMilliseconds, 2);
