@@ -116,6 +116,15 @@ public sealed class WorkspaceApiTests(EditorFactory factory) : IClassFixture<Edi
         Assert.Equal(HttpStatusCode.BadRequest, (await client.PostAsync("/api/journeys", Json(new { buffers = twice }))).StatusCode);
     }
 
+    [Fact]
+    public async Task The_body_limit_covers_pages_and_the_new_endpoints()
+    {
+        var client = await factory.SignedIn("editor1");
+        var big = new string(' ', 300 * 1024);
+        Assert.Equal(HttpStatusCode.RequestEntityTooLarge, (await client.PostAsync("/api/tests", new StringContent("{\"buffers\": []" + big + "}", Encoding.UTF8, "application/json"))).StatusCode);
+        Assert.Equal(HttpStatusCode.RequestEntityTooLarge, (await client.PostAsync("/Account/Login", new StringContent("name=a&password=" + big, Encoding.UTF8, "application/x-www-form-urlencoded"))).StatusCode);
+    }
+
     // ------------------------------------------------------------------ journeys
 
     /// <summary>The step tree as indented lines: `line kind: text`, branches and blocks nested.</summary>

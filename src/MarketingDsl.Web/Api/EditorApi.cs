@@ -31,7 +31,7 @@ public static class EditorApi
 {
     public static void MapEditorApi(this WebApplication app)
     {
-        var api = app.MapGroup("/api").RequireAuthorization(Policies.Read);
+        var api = app.MapGroup("/api").RequireAuthorization(Policies.Read).WithMetadata(EditorApiEndpoint.Instance);
 
         api.MapGet("/session", (HttpContext ctx, IAntiforgery antiforgery) =>
         {
@@ -138,21 +138,32 @@ public static class EditorApi
         return await next(context);
     }
 
-    /// <summary>Middleware: refuses API bodies over the limit before anything reads them.</summary>
+    /// <summary>
+    /// Middleware (after routing): refuses bodies over the limit before anything reads them, for
+    /// the editor's pages and API. Another API in the same host (the live runtime's ingest under
+    /// `mdsl serve`) keeps its own limit.
+    /// </summary>
     public static Task LimitBody(HttpContext context, Func<Task> next)
     {
-        if (context.Request.Path.StartsWithSegments("/api"))
+        var endpoint = context.GetEndpoint();
+        var isApi = context.Request.Path.StartsWithSegments("/api");
+        if (isApi && endpoint is not null && endpoint.Metadata.GetMetadata<EditorApiEndpoint>() is null) return next();
+        var limit = context.RequestServices.GetRequiredService<ApiLimits>().MaxRequestBytes;
+        if (context.Request.ContentLength > limit)
         {
-            var limit = context.RequestServices.GetRequiredService<ApiLimits>().MaxRequestBytes;
-            if (context.Request.ContentLength > limit)
-            {
-                context.Response.StatusCode = StatusCodes.Status413PayloadTooLarge;
-                return context.Response.WriteAsJsonAsync(new { error = $"The request is larger than {limit / 1024} KiB." });
-            }
-            // A body without Content-Length: Kestrel stops reading at the limit.
-            if (context.Features.Get<Microsoft.AspNetCore.Http.Features.IHttpMaxRequestBodySizeFeature>() is { IsReadOnly: false } feature)
-                feature.MaxRequestBodySize = limit;
+            context.Response.StatusCode = StatusCodes.Status413PayloadTooLarge;
+            return isApi ? context.Response.WriteAsJsonAsync(new { error = $"The request is larger than {limit / 1024} KiB." }) : Task.CompletedTask;
         }
+        // A body without Content-Length: Kestrel stops reading at the limit.
+        if (context.Features.Get<Microsoft.AspNetCore.Http.Features.IHttpMaxRequestBodySizeFeature>() is { IsReadOnly: false } feature)
+            feature.MaxRequestBodySize = limit;
         return next();
     }
+}
+
+/// <summary>Marks the endpoints of the editor's API (the body limit of <see cref="EditorApi.LimitBody"/> applies to them).</summary>
+public sealed class EditorApiEndpoint
+{
+    public static readonly EditorApiEndpoint Instance = new();
+    private EditorApiEndpoint() { }
 }
