@@ -74,7 +74,19 @@ public static class EditorApi
             var markersMs = Math.Round(watch.Elapsed.TotalMilliseconds, 2);
             return Results.Ok(new { markers, serverMs = Math.Round(timing.LoadMs + timing.CompileMs + markersMs, 2), timing = new { timing.LoadMs, timing.CompileMs, markersMs, timing.Files, timing.Reparsed } });
         }));
-        writes.MapPost("/tests", (WorkspaceRequest r, WorkspaceCompiler compiler) => WithWorkspace(r, compiler, c => Results.Ok(WorkspaceTestRun.Run(c))));
+        writes.MapPost("/tests", (WorkspaceRequest r, WorkspaceCompiler compiler, ILoggerFactory logs) => WithWorkspace(r, compiler, c =>
+        {
+            try
+            {
+                return Results.Ok(WorkspaceTestRun.Run(c));
+            }
+            catch (Exception ex) when (ex is not OutOfMemoryException)
+            {
+                // A bug in the engine must not look like a broken page: say so, keep the editor running.
+                logs.CreateLogger(typeof(EditorApi)).LogError(ex, "Running the tests failed");
+                return Results.Json(new { error = $"Running the tests failed inside the engine ({ex.GetType().Name}: {ex.Message}); this is a bug, please report it." }, statusCode: StatusCodes.Status500InternalServerError);
+            }
+        }));
         writes.MapPost("/journeys", (WorkspaceRequest r, WorkspaceCompiler compiler) => WithWorkspace(r, compiler, c => Results.Ok(new
         {
             journeys = JourneyFlow.Build(c),
