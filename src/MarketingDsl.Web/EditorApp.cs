@@ -117,6 +117,7 @@ public static class EditorApp
     {
         _ = app.Services.GetRequiredService<WorkspaceFolder>(); // a missing workspace fails at start, not at the first request
         app.Use(SecurityHeaders);
+        app.Use(ServerTiming);
         app.UseStaticFiles();
         app.UseRouting();
         app.Use(EditorApi.LimitBody);
@@ -181,6 +182,23 @@ public static class EditorApp
 
     public static ClaimsPrincipal CreatePrincipal(string name, string role) =>
         new(new ClaimsIdentity([new Claim(ClaimTypes.Name, name), new Claim(ClaimTypes.Role, role)], CookieAuthenticationDefaults.AuthenticationScheme));
+
+    /// <summary>
+    /// `Server-Timing: app;dur=MS` on API answers: the time inside the server (sign-in, anti-forgery,
+    /// reading the body, compiling), so the page can tell it from the network and browser part.
+    /// </summary>
+    private static Task ServerTiming(HttpContext context, Func<Task> next)
+    {
+        if (!context.Request.Path.StartsWithSegments("/api")) return next();
+        var started = System.Diagnostics.Stopwatch.GetTimestamp();
+        context.Response.OnStarting(() =>
+        {
+            var ms = System.Diagnostics.Stopwatch.GetElapsedTime(started).TotalMilliseconds;
+            context.Response.Headers["Server-Timing"] = "app;dur=" + ms.ToString("0.##", System.Globalization.CultureInfo.InvariantCulture);
+            return Task.CompletedTask;
+        });
+        return next();
+    }
 
     private static Task SecurityHeaders(HttpContext context, Func<Task> next)
     {

@@ -202,15 +202,15 @@ public sealed class BrowserEditorTests(ITestOutputHelper output)
     private static readonly string[] Artifacts = ["editor-error.png", "editor.png", "tests-failure.png", "journeys.png", "latency.txt"];
 
     /// <summary>One keystroke's round trip as the page measured it (milliseconds; see editor.js `timing`).</summary>
-    private sealed record LatencySample(double RoundTripMs, double? PaintedMs, double? DebounceMs, double? RequestMs, double? ServerMs, double? MarkersMs, double DebounceSetting);
+    private sealed record LatencySample(double RoundTripMs, double? PaintedMs, double? DebounceMs, double? RequestMs, double? ServerMs, double? MarkersMs, double DebounceSetting, double? PipelineMs);
 
     /// <summary>Waits until the open file's markers are those of its current text; returns that keystroke's timing.</summary>
     private static async Task<LatencySample> WaitForOwnMarkers(IPage page)
     {
         await page.WaitForFunctionAsync("() => { const t = window.mdsl.timing; const s = t.samples[t.samples.length - 1]; return t.markersVersion === window.mdsl.editor.getModel().getVersionId() && s && s.version === t.markersVersion && s.paintedMs !== null; }");
-        var v = await page.EvaluateAsync<double[]>("() => { const t = window.mdsl.timing; const s = t.samples[t.samples.length - 1]; return [s.roundTripMs, s.paintedMs, s.debounceMs, s.requestMs, s.serverMs, s.markersMs, s.debounceSetting].map(x => x === null ? -1 : x); }");
+        var v = await page.EvaluateAsync<double[]>("() => { const t = window.mdsl.timing; const s = t.samples[t.samples.length - 1]; return [s.roundTripMs, s.paintedMs, s.debounceMs, s.requestMs, s.serverMs, s.markersMs, s.debounceSetting, s.pipelineMs].map(x => x === null ? -1 : x); }");
         double? N(double x) => x < 0 ? null : x;
-        return new LatencySample(v[0], N(v[1]), N(v[2]), N(v[3]), N(v[4]), N(v[5]), v[6]);
+        return new LatencySample(v[0], N(v[1]), N(v[2]), N(v[3]), N(v[4]), N(v[5]), v[6], N(v[7]));
     }
 
     /// <summary>The open file's error markers from the compiler: (code, start line, start column, end line, end column).</summary>
@@ -229,7 +229,7 @@ public sealed class BrowserEditorTests(ITestOutputHelper output)
         static string Line(string what, IReadOnlyList<LatencySample> s) =>
             string.Create(System.Globalization.CultureInfo.InvariantCulture,
                 $"  {what}: marker set median {Median(s.Select(x => x.RoundTripMs)):F0} ms, max {s.Max(x => x.RoundTripMs):F0} ms; painted median {Median(s.Select(x => x.PaintedMs ?? double.NaN)):F0} ms, max {s.Max(x => x.PaintedMs ?? double.NaN):F0} ms " +
-                $"(medians: debounce wait {Median(s.Select(x => x.DebounceMs ?? double.NaN)):F0} ms [setting {Median(s.Select(x => x.DebounceSetting)):F0}], request {Median(s.Select(x => x.RequestMs ?? double.NaN)):F1} ms of which server {Median(s.Select(x => x.ServerMs ?? double.NaN)):F1} ms, marker set {Median(s.Select(x => x.MarkersMs ?? double.NaN)):F1} ms)");
+                $"(medians: debounce wait {Median(s.Select(x => x.DebounceMs ?? double.NaN)):F0} ms [setting {Median(s.Select(x => x.DebounceSetting)):F0}], request {Median(s.Select(x => x.RequestMs ?? double.NaN)):F1} ms of which in the server {Median(s.Select(x => x.PipelineMs ?? double.NaN)):F1} ms and compiling + markers {Median(s.Select(x => x.ServerMs ?? double.NaN)):F1} ms, marker set {Median(s.Select(x => x.MarkersMs ?? double.NaN)):F1} ms)");
         return $"keystroke → marker, {title}, {appear.Count} + {clear.Count} keystrokes after one warm-up round (examples/retail, tags/behaviour.mdsl):\n" +
                Line("error appears", appear) + "\n" + Line("error clears ", clear) + "\n" +
                "  each (appears): " + string.Join(" ", appear.Select(x => x.RoundTripMs.ToString("F0", System.Globalization.CultureInfo.InvariantCulture))) + "\n";
