@@ -125,6 +125,42 @@ public sealed class WorkspaceApiTests(EditorFactory factory) : IClassFixture<Edi
         Assert.Equal(HttpStatusCode.RequestEntityTooLarge, (await client.PostAsync("/Account/Login", new StringContent("name=a&password=" + big, Encoding.UTF8, "application/x-www-form-urlencoded"))).StatusCode);
     }
 
+    [Fact]
+    public async Task The_panels_speak_simplified_chinese()
+    {
+        var client = await factory.SignedIn("viewer1");
+        var page = await client.GetStringAsync("/?lang=zh-CN&panel=journeys");
+        Assert.Contains("▶ 运行测试", page);
+        var config = Config(page);
+        Assert.Equal("旅程", config.GetProperty("texts").GetProperty("editor.journeys").GetString());
+        Assert.Equal("触发", config.GetProperty("texts").GetProperty("editor.trigger").GetString());
+        Assert.Equal("journeys", config.GetProperty("panel").GetString());
+        Assert.Equal("problems", Config(await client.GetStringAsync("/?panel=%3Cscript%3E")).GetProperty("panel").GetString());
+
+        static JsonElement Config(string html)
+        {
+            var start = html.IndexOf("id=\"editor-config\">", StringComparison.Ordinal) + "id=\"editor-config\">".Length;
+            return JsonDocument.Parse(html[start..html.IndexOf("</script>", start, StringComparison.Ordinal)]).RootElement;
+        }
+    }
+
+    [Fact]
+    public async Task Saved_files_are_compiled_from_their_new_text()
+    {
+        var client = await factory.SignedIn("editor1");
+        await Ok(await client.PostAsync("/api/files/save", Json(new { path = "tags/resaved.mdsl", text = "tag resaved_a = 1\n" })));
+        var first = await Ok(await client.PostAsync("/api/diagnostics", Json(new { path = "tags/other.mdsl", text = "tag other_a = resaved_a\n" })));
+        Assert.Equal(0, first.GetProperty("markers").GetArrayLength());
+        // Same length, written right after: the compiler must not keep the old text.
+        await Ok(await client.PostAsync("/api/files/save", Json(new { path = "tags/resaved.mdsl", text = "tag resaved_b = 1\n" })));
+        var second = await Ok(await client.PostAsync("/api/diagnostics", Json(new { path = "tags/other.mdsl", text = "tag other_a = resaved_a\n" })));
+        Assert.Equal("MD2001", second.GetProperty("markers")[0].GetProperty("code").GetString());
+        // Nothing is parsed again: the save compiled the new text already, the unchanged buffer and every other file kept their trees.
+        Assert.Equal(0, second.GetProperty("timing").GetProperty("reparsed").GetInt32());
+        Assert.True(second.GetProperty("timing").GetProperty("files").GetInt32() > 15);
+        File.Delete(Path.Combine(factory.Workspace, "tags", "resaved.mdsl"));
+    }
+
     // ------------------------------------------------------------------ journeys
 
     /// <summary>The step tree as indented lines: `line kind: text`, branches and blocks nested.</summary>

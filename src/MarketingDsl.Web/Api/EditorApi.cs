@@ -62,6 +62,7 @@ public static class EditorApi
             var formatted = service.Format(path!).Text;
             var saved = formatted ?? text;
             folder.Write(path!, saved);
+            compiler.Written(path!);
             var version = store.AddVersion(path!, saved, ctx.User.Identity?.Name ?? "?", time.GetUtcNow().UtcDateTime);
             var markers = formatted is null ? service.Diagnostics(path!) : new LS(compiler.Compile()).Diagnostics(path!);
             return Results.Ok(new { path, text = saved, formatted = formatted is not null, version = version.Id, markers });

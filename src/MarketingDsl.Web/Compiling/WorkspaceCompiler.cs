@@ -60,6 +60,9 @@ public sealed class WorkspaceCompiler(WorkspaceFolder folder)
 
     public Compilation Compile(params EditorBuffer[] buffers) => Compile(buffers, out _);
 
+    /// <summary>The editor wrote the file: read it again next time even if its size and time look the same (coarse file-system clocks).</summary>
+    public void Written(string path) => _disk.TryRemove(path, out _);
+
     private SourceText BufferSource(string path, string text)
     {
         if (_buffers.TryGetValue(path, out var known) && known.Text == text) return known;
