@@ -555,6 +555,8 @@
     editor = monaco.editor.create(document.getElementById('editor'), {
       model: null, automaticLayout: true, minimap: { enabled: false }, fontSize: 14, tabSize: 2, insertSpaces: true,
       renderWhitespace: 'selection', fixedOverflowWidgets: true, 'semanticHighlighting.enabled': false, readOnly: true,
+      // Sticky scroll kept the previous file's header line after switching files (Monaco keeps it per editor, not per model).
+      stickyScroll: { enabled: false },
     });
     editor.addCommand(monaco.KeyMod.CtrlCmd | monaco.KeyCode.KeyS, () => { if (config.canEdit) saveAll(); });
     document.getElementById('format').addEventListener('click', () => editor.getAction('editor.action.formatDocument').run());
