@@ -29,7 +29,16 @@ public static class ServeCommand
         options.RejectUnknown();
         if (!Directory.Exists(workspace)) throw new Core.WorkspaceException($"The workspace folder '{workspace}' does not exist.");
         workspace = Path.GetFullPath(workspace);
-        var compilation = RuntimeApp.CompileWorkspace(workspace);
+        Core.Compilation compilation;
+        try
+        {
+            compilation = RuntimeApp.CompileWorkspace(workspace);
+        }
+        catch (Core.WorkspaceException ex)
+        {
+            // The live runtime runs only a checked workspace; the editor alone can be used to fix it.
+            throw new Core.WorkspaceException($"{ex.Message}\n(`mdsl web {workspace}` starts the editor alone, to fix them)");
+        }
         var live = new LiveOptions
         {
             DbPath = Path.GetFullPath(db ?? RuntimeApp.DefaultDbPath(workspace)),

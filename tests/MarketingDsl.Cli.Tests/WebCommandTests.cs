@@ -114,6 +114,19 @@ public class ServeCommandTests
         Assert.True(File.Exists(Path.Combine(workspace, ".mdsl", "editor.db")));
     }
 
+    [Fact]
+    public async Task Serve_refuses_a_workspace_with_errors_and_points_to_the_editor_alone()
+    {
+        var workspace = Path.Combine(Path.GetTempPath(), "mdsl-cli-tests", Guid.NewGuid().ToString("N"));
+        Directory.CreateDirectory(workspace);
+        File.WriteAllText(Path.Combine(workspace, "tags.mdsl"), "tag a = nope\n");
+        var stdout = new StringWriter();
+        var stderr = new StringWriter();
+        Assert.Equal(2, await CommandLine.RunAsync(["serve", workspace, "--urls", "http://127.0.0.1:0"], stdout, stderr));
+        Assert.Contains("the workspace has errors", stderr.ToString());
+        Assert.Contains("mdsl web", stderr.ToString());
+    }
+
     private static string Profile(string id) =>
         $$"""{"user_id": "{{id}}", "gender": "f", "city": "Shanghai", "member_level": 1, "registered_at": "2025-01-01T00:00:00Z"}""";
 
