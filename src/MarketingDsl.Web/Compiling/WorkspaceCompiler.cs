@@ -10,6 +10,9 @@ namespace MarketingDsl.Web.Compiling;
 /// <summary>An unsaved editor buffer: a workspace path and its text.</summary>
 public sealed record EditorBuffer(string? Path, string? Text);
 
+/// <summary>A place in a workspace file (one-based), for links from the page back to the source.</summary>
+public sealed record SourcePlace(string Path, int Line, int Column);
+
 /// <summary>Where the time of one compilation went (milliseconds), reported by the API for the latency figures.</summary>
 public sealed record CompileTiming(double LoadMs, double CompileMs, int Files, int Reparsed);
 
@@ -29,7 +32,7 @@ public sealed class WorkspaceCompiler(WorkspaceFolder folder)
 
     private readonly ConcurrentDictionary<string, DiskFile> _disk = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, SourceText> _buffers = new(StringComparer.Ordinal);
-    private readonly ConditionalWeakTableOfTrees _trees = new();
+    private readonly ParsedTrees _trees = new();
 
     public WorkspaceFolder Folder => folder;
 
@@ -93,7 +96,7 @@ public sealed class WorkspaceCompiler(WorkspaceFolder folder)
     }
 
     /// <summary>The tree parsed from each remembered text; dropped with the text when it is no longer remembered.</summary>
-    private sealed class ConditionalWeakTableOfTrees
+    private sealed class ParsedTrees
     {
         private readonly System.Runtime.CompilerServices.ConditionalWeakTable<SourceText, SyntaxTree> _table = [];
         public SyntaxTree? Get(SourceText source) => _table.TryGetValue(source, out var tree) ? tree : null;

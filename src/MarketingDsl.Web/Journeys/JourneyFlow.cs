@@ -4,7 +4,7 @@ using MarketingDsl.Core.Semantics;
 using MarketingDsl.Core.Syntax;
 using MarketingDsl.Core.Text;
 using MarketingDsl.Engine.Simulation;
-using MarketingDsl.Web.Testing;
+using MarketingDsl.Web.Compiling;
 
 namespace MarketingDsl.Web.Journeys;
 

@@ -2,11 +2,9 @@ using System.Diagnostics;
 using MarketingDsl.Core;
 using MarketingDsl.Engine.Evaluation;
 using MarketingDsl.Engine.Testing;
+using MarketingDsl.Web.Compiling;
 
 namespace MarketingDsl.Web.Testing;
-
-/// <summary>A place in a workspace file (one-based), for links from the page back to the source.</summary>
-public sealed record SourcePlace(string Path, int Line, int Column);
 
 public sealed record ExpectFailureView(SourcePlace Place, string Expectation, string Explanation);
 
