@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using MarketingDsl.Core;
+using MarketingDsl.Core.Text;
 using MarketingDsl.LanguageService;
 
 // dotnet run -c Release --project benchmarks/MarketingDsl.LanguageService.Benchmarks [-- WORKSPACE]
@@ -13,6 +14,12 @@ var edited = file.Text + "\ntag typo = orders_30dd >= 2\n";
 var lines = edited.Split('\n').Length;
 
 Report("diagnostics (compile + markers)", () => LanguageService.ForBuffer(workspace, file.Path, edited).Diagnostics(file.Path).Length);
+// The web editor before its compiler cache: every request read the folder again and parsed every file.
+Report("  same, reading the folder each time", () => LanguageService.ForBuffer(Workspace.Load(root), file.Path, edited).Diagnostics(file.Path).Length);
+// The web editor now (WorkspaceCompiler): unchanged files keep their text and syntax tree; only the buffer is parsed.
+var previous = Compilation.Create(workspace);
+var others = workspace.Files.Where(f => f.Path != file.Path).ToList();
+Report("  same, reparsing only the buffer", () => new LanguageService(Compilation.Create(new Workspace(others.Append(new SourceText(file.Path, edited))), previous.SyntaxTrees)).Diagnostics(file.Path).Length);
 Report("completion (compile + items)", () => LanguageService.ForBuffer(workspace, file.Path, edited).Complete(file.Path, lines - 1, 12).Items.Length);
 Report("hover (compile + symbol)", () => LanguageService.ForBuffer(workspace, file.Path, edited).Hover(file.Path, 3, 6) is null ? 0 : 1);
 

@@ -5,6 +5,7 @@ using MarketingDsl.Core.Binding;
 using MarketingDsl.Core.Diagnostics;
 using MarketingDsl.Core.Semantics;
 using MarketingDsl.Core.Syntax;
+using MarketingDsl.Core.Text;
 
 namespace MarketingDsl.Core;
 
@@ -35,13 +36,24 @@ public sealed class Compilation
     /// <summary>SHA-256 over paths and texts: the cache key of compiled plans.</summary>
     public string ContentHash { get; }
 
-    public static Compilation Create(Workspace workspace)
+    public static Compilation Create(Workspace workspace) => Create(workspace, []);
+
+    /// <summary>
+    /// Compiles reusing the syntax tree of every file whose <see cref="SourceText"/> is the very
+    /// object a tree in <paramref name="parsed"/> was parsed from (trees are immutable): the
+    /// editor recompiles on each keystroke with one file changed and reparses only that one.
+    /// </summary>
+    public static Compilation Create(Workspace workspace, IEnumerable<SyntaxTree> parsed)
     {
+        var reusable = new Dictionary<SourceText, SyntaxTree>(ReferenceEqualityComparer.Instance);
+        foreach (var tree in parsed) reusable.TryAdd(tree.Text, tree);
         var trees = new SyntaxTree[workspace.Files.Count];
-        if (trees.Length > 1 && workspace.Files.Sum(f => (long)f.Text.Length) > 256 * 1024)
-            Parallel.For(0, trees.Length, i => trees[i] = SyntaxTree.Parse(workspace.Files[i]));
+        for (var i = 0; i < trees.Length; i++) trees[i] = reusable.GetValueOrDefault(workspace.Files[i])!;
+        var toParse = Enumerable.Range(0, trees.Length).Where(i => trees[i] is null).ToArray();
+        if (toParse.Length > 1 && toParse.Sum(i => (long)workspace.Files[i].Text.Length) > 256 * 1024)
+            Parallel.ForEach(toParse, i => trees[i] = SyntaxTree.Parse(workspace.Files[i]));
         else
-            for (var i = 0; i < trees.Length; i++) trees[i] = SyntaxTree.Parse(workspace.Files[i]);
+            foreach (var i in toParse) trees[i] = SyntaxTree.Parse(workspace.Files[i]);
 
         var (model, bindDiagnostics) = new Binder(trees).Bind();
         var diagnostics = DiagnosticOrder.Sort(trees.SelectMany(t => t.Diagnostics).Concat(bindDiagnostics)).ToImmutableArray();

@@ -4,6 +4,7 @@ using MarketingDsl.Core;
 using MarketingDsl.Core.Diagnostics;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
@@ -36,10 +37,23 @@ public static class RuntimeApp
     {
         var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { Args = args });
         builder.Logging.SetMinimumLevel(LogLevel.Warning);
-        builder.Services.AddSingleton(_ => new LiveRuntime(compilation.Model, options));
-        builder.Services.AddHostedService<TimerLoop>();
+        builder.Services.AddLiveRuntime(compilation, options);
         var app = builder.Build();
+        app.MapLiveRuntime();
+        return app;
+    }
 
+    /// <summary>The runtime and its timer loop, for this app or a host that also serves the web editor (`mdsl serve`).</summary>
+    public static IServiceCollection AddLiveRuntime(this IServiceCollection services, Compilation compilation, LiveOptions options)
+    {
+        services.AddSingleton(_ => new LiveRuntime(compilation.Model, options));
+        services.AddHostedService<TimerLoop>();
+        return services;
+    }
+
+    /// <summary>The HTTP API: /api/health, /api/events, /api/profiles, /api/users/{id}/tags (no sign-in).</summary>
+    public static void MapLiveRuntime(this IEndpointRouteBuilder app)
+    {
         app.MapGet("/api/health", (LiveRuntime runtime) => Results.Json(new
         {
             status = "ok",
@@ -57,7 +71,6 @@ public static class RuntimeApp
             var tags = runtime.Tags(id, new DateTime(asOf, DateTimeKind.Utc));
             return tags is null ? Results.Json(new { error = $"no profile '{id}'" }, statusCode: 404) : Results.Json(new { user_id = id, tags });
         });
-        return app;
     }
 
     private static async Task<IResult> Ingest(HttpContext http, Func<JsonElement, IReadOnlyList<IngestResult>> ingest)

@@ -30,47 +30,61 @@ public static class EditorApp
 
     public static WebApplication Build(string[] args)
     {
-        var builder = WebApplication.CreateBuilder(new WebApplicationOptions
-        {
-            Args = args,
-            // Razor pages and the API live in this assembly even when `mdsl web` is the entry point.
-            ApplicationName = typeof(EditorApp).Assembly.GetName().Name,
-            WebRootPath = ResolveWebRoot(),
-        });
+        var builder = CreateBuilder(args);
+        builder.Services.AddEditor();
+        var app = builder.Build();
+        app.UseEditor();
+        return app;
+    }
+
+    /// <summary>A host builder that finds the editor's pages (in this assembly) and its scripts and Monaco (the web root).</summary>
+    public static WebApplicationBuilder CreateBuilder(string[] args) => WebApplication.CreateBuilder(new WebApplicationOptions
+    {
+        Args = args,
+        // Razor pages and the API live in this assembly even when `mdsl web` or `mdsl serve` is the entry point.
+        ApplicationName = typeof(EditorApp).Assembly.GetName().Name,
+        WebRootPath = ResolveWebRoot(),
+    });
+
+    /// <summary>The editor's services: settings from the `Editor` configuration section, stores, sign-in, anti-forgery, pages.</summary>
+    public static IServiceCollection AddEditor(this IServiceCollection services)
+    {
         // Settings are read when first needed, not here: tests and hosts may add configuration after this point.
-        builder.Services.AddOptions<EditorSettings>().BindConfiguration("Editor");
-        builder.Services.AddOptions<KestrelServerOptions>().Configure<IOptions<EditorSettings>>((k, s) =>
+        services.AddOptions<EditorSettings>().BindConfiguration("Editor");
+        // Request bodies are limited per request (EditorApi.LimitBody), not for the whole server:
+        // a host that also serves the live runtime's ingest API keeps that API's own limit.
+        services.AddOptions<KestrelServerOptions>().Configure(k =>
         {
-            k.Limits.MaxRequestBodySize = s.Value.MaxRequestBytes;
             k.Limits.MaxRequestHeadersTotalSize = 32 * 1024;
             k.AddServerHeader = false;
         });
-        builder.Services.AddOptions<FormOptions>().Configure<IOptions<EditorSettings>>((f, s) => f.MultipartBodyLengthLimit = s.Value.MaxRequestBytes);
-        builder.Services.AddSingleton(sp => new WorkspaceFolder(Settings(sp).Workspace));
-        builder.Services.AddSingleton(sp => new EditorStore(Settings(sp).DbPath(sp.GetRequiredService<WorkspaceFolder>())));
-        builder.Services.AddSingleton(TimeProvider.System);
-        builder.Services.AddSingleton<Accounts>();
-        builder.Services.AddSingleton(sp => new ApiLimits(Settings(sp).MaxRequestBytes));
+        services.AddOptions<FormOptions>().Configure<IOptions<EditorSettings>>((f, s) => f.MultipartBodyLengthLimit = s.Value.MaxRequestBytes);
+        services.AddSingleton(sp => new WorkspaceFolder(Settings(sp).Workspace));
+        services.AddSingleton<Compiling.WorkspaceCompiler>();
+        services.AddSingleton(sp => new EditorStore(Settings(sp).DbPath(sp.GetRequiredService<WorkspaceFolder>())));
+        services.AddSingleton(TimeProvider.System);
+        services.AddSingleton<Accounts>();
+        services.AddSingleton(sp => new ApiLimits(Settings(sp).MaxRequestBytes));
         // Keys that sign the cookies and anti-forgery tokens live next to the store, so a restart keeps sessions.
-        builder.Services.AddDataProtection();
-        builder.Services.AddSingleton<IConfigureOptions<KeyManagementOptions>>(sp => new ConfigureOptions<KeyManagementOptions>(o =>
+        services.AddDataProtection();
+        services.AddSingleton<IConfigureOptions<KeyManagementOptions>>(sp => new ConfigureOptions<KeyManagementOptions>(o =>
         {
             var dbPath = sp.GetRequiredService<EditorStore>().Path;
             o.XmlRepository = new FileSystemXmlRepository(new DirectoryInfo(Path.Combine(Path.GetDirectoryName(dbPath)!, "keys")), sp.GetRequiredService<ILoggerFactory>());
         }));
-        builder.Services.AddHttpContextAccessor();
+        services.AddHttpContextAccessor();
         // Chinese labels and UI text are written as characters, not as &#x…; escapes.
-        builder.Services.Configure<WebEncoderOptions>(o => o.TextEncoderSettings = new TextEncoderSettings(UnicodeRanges.All));
-        builder.Services.AddScoped(sp => UiText.For(sp.GetRequiredService<IHttpContextAccessor>().HttpContext!));
-        builder.Services.ConfigureHttpJsonOptions(o => o.SerializerOptions.Converters.Add(new JsonStringEnumConverter()));
+        services.Configure<WebEncoderOptions>(o => o.TextEncoderSettings = new TextEncoderSettings(UnicodeRanges.All));
+        services.AddScoped(sp => UiText.For(sp.GetRequiredService<IHttpContextAccessor>().HttpContext!));
+        services.ConfigureHttpJsonOptions(o => o.SerializerOptions.Converters.Add(new JsonStringEnumConverter()));
 
-        builder.Services.AddAntiforgery(o =>
+        services.AddAntiforgery(o =>
         {
             o.HeaderName = AntiforgeryHeader;
             o.Cookie.Name = "mdsl-af";
             o.Cookie.SameSite = SameSiteMode.Strict;
         });
-        builder.Services.AddAuthentication(CookieAuthenticationDefaults.AuthenticationScheme).AddCookie(o =>
+        services.AddAuthentication(CookieAuthenticationDefaults.AuthenticationScheme).AddCookie(o =>
         {
             o.Cookie.Name = "mdsl-auth";
             o.Cookie.HttpOnly = true;
@@ -83,29 +97,59 @@ public static class EditorApp
             o.Events.OnRedirectToAccessDenied = ctx => ApiOr(ctx, StatusCodes.Status403Forbidden);
             o.Events.OnValidatePrincipal = RefreshRole;
         });
-        builder.Services.AddAuthorizationBuilder()
+        services.AddAuthorizationBuilder()
             .AddPolicy(Policies.Read, p => p.RequireRole(Roles.All))
             .AddPolicy(Policies.Edit, p => p.RequireRole(Roles.Editor, Roles.Publisher, Roles.Admin))
             .AddPolicy(Policies.Publish, p => p.RequireRole(Roles.Publisher, Roles.Admin))
             .AddPolicy(Policies.Administer, p => p.RequireRole(Roles.Admin));
-        builder.Services.AddRazorPages(o =>
+        services.AddRazorPages(o =>
         {
             o.Conventions.AuthorizeFolder("/", Policies.Read);
             o.Conventions.AllowAnonymousToPage("/Account/Login");
             o.Conventions.AllowAnonymousToPage("/Account/AccessDenied");
         });
 
-        var app = builder.Build();
+        return services;
+    }
+
+    /// <summary>The editor's middleware, pages and /api endpoints; other endpoints (the live runtime's) may be mapped after it.</summary>
+    public static void UseEditor(this WebApplication app)
+    {
         _ = app.Services.GetRequiredService<WorkspaceFolder>(); // a missing workspace fails at start, not at the first request
         app.Use(SecurityHeaders);
-        app.Use(EditorApi.LimitBody);
+        app.Use(ServerTiming);
         app.UseStaticFiles();
         app.UseRouting();
+        app.Use(EditorApi.LimitBody);
         app.UseAuthentication();
         app.UseAuthorization();
         app.MapRazorPages();
         app.MapEditorApi();
-        return app;
+        app.Lifetime.ApplicationStarted.Register(() => _ = Task.Run(() => WarmUp(app.Services)));
+    }
+
+    /// <summary>
+    /// Compiles the workspace once in the background at start-up, so the first keystroke's
+    /// markers do not pay for loading and JIT-compiling the parser, binder and language service
+    /// (42–112 ms on the first request otherwise) and every file's syntax tree is already cached.
+    /// </summary>
+    private static void WarmUp(IServiceProvider services)
+    {
+        try
+        {
+            var compiler = services.GetRequiredService<Compiling.WorkspaceCompiler>();
+            var compilation = compiler.Compile();
+            if (compilation.Workspace.Files.Count == 0) return;
+            var path = compilation.Workspace.Files[0].Path;
+            var service = new MarketingDsl.LanguageService.LanguageService(compilation);
+            _ = System.Text.Json.JsonSerializer.Serialize(service.Diagnostics(path));
+            // The typical edit: one buffer changed, the rest reused.
+            _ = new MarketingDsl.LanguageService.LanguageService(compiler.Compile(new Compiling.EditorBuffer(path, compilation.Workspace.Files[0].Text + "\n"))).Diagnostics(path);
+        }
+        catch (Exception ex)
+        {
+            services.GetRequiredService<ILoggerFactory>().CreateLogger(typeof(EditorApp)).LogWarning(ex, "Warming up the compiler failed; the first request compiles cold.");
+        }
     }
 
     private static EditorSettings Settings(IServiceProvider sp) => sp.GetRequiredService<IOptions<EditorSettings>>().Value;
@@ -138,6 +182,23 @@ public static class EditorApp
 
     public static ClaimsPrincipal CreatePrincipal(string name, string role) =>
         new(new ClaimsIdentity([new Claim(ClaimTypes.Name, name), new Claim(ClaimTypes.Role, role)], CookieAuthenticationDefaults.AuthenticationScheme));
+
+    /// <summary>
+    /// `Server-Timing: app;dur=MS` on API answers: the time inside the server (sign-in, anti-forgery,
+    /// reading the body, compiling), so the page can tell it from the network and browser part.
+    /// </summary>
+    private static Task ServerTiming(HttpContext context, Func<Task> next)
+    {
+        if (!context.Request.Path.StartsWithSegments("/api")) return next();
+        var started = System.Diagnostics.Stopwatch.GetTimestamp();
+        context.Response.OnStarting(() =>
+        {
+            var ms = System.Diagnostics.Stopwatch.GetElapsedTime(started).TotalMilliseconds;
+            context.Response.Headers["Server-Timing"] = "app;dur=" + ms.ToString("0.##", System.Globalization.CultureInfo.InvariantCulture);
+            return Task.CompletedTask;
+        });
+        return next();
+    }
 
     private static Task SecurityHeaders(HttpContext context, Func<Task> next)
     {

@@ -46,3 +46,94 @@ public class WebCommandTests
         Assert.StartsWith("mdsl:", error);
     }
 }
+
+public class ServeCommandTests
+{
+    [Fact]
+    public async Task Serve_hosts_the_editor_and_the_live_runtime_in_one_process()
+    {
+        var workspace = Path.Combine(Path.GetTempPath(), "mdsl-cli-tests", Guid.NewGuid().ToString("N"), "retail");
+        var source = Path.Combine(FindRoot(), "examples", "retail");
+        foreach (var file in Directory.EnumerateFiles(source, "*.mdsl", SearchOption.AllDirectories))
+        {
+            var to = Path.Combine(workspace, Path.GetRelativePath(source, file));
+            Directory.CreateDirectory(Path.GetDirectoryName(to)!);
+            File.Copy(file, to);
+        }
+        var stdout = new StringWriter();
+        var stderr = new StringWriter();
+        using var stop = new CancellationTokenSource();
+        var serving = Task.Run(() => ServeCommand.RunAsync(Options.Parse([workspace, "--urls", "http://127.0.0.1:0"]), stdout, stderr, stop.Token));
+        try
+        {
+            string url;
+            var waited = System.Diagnostics.Stopwatch.StartNew();
+            while (true)
+            {
+                var match = System.Text.RegularExpressions.Regex.Match(stdout.ToString(), @"editor   (http://127\.0\.0\.1:\d+)/");
+                if (match.Success && stdout.ToString().Contains("live API", StringComparison.Ordinal)) { url = match.Groups[1].Value; break; }
+                Assert.False(serving.IsCompleted, $"mdsl serve stopped: {stderr}");
+                Assert.True(waited.Elapsed < TimeSpan.FromSeconds(60), $"mdsl serve did not start: {stdout}{stderr}");
+                await Task.Delay(50);
+            }
+            using var http = new HttpClient(new HttpClientHandler { AllowAutoRedirect = false }) { BaseAddress = new Uri(url) };
+
+            // The editor: its sign-in page, and its API behind sign-in.
+            var login = await http.GetAsync("/Account/Login");
+            Assert.Equal(System.Net.HttpStatusCode.OK, login.StatusCode);
+            Assert.Contains("id=\"sign-in\"", await login.Content.ReadAsStringAsync());
+            var home = await http.GetAsync("/");
+            Assert.Equal(System.Net.HttpStatusCode.Redirect, home.StatusCode);
+            Assert.StartsWith("/Account/Login", home.Headers.Location!.PathAndQuery, StringComparison.Ordinal);
+            Assert.Equal(System.Net.HttpStatusCode.Unauthorized, (await http.GetAsync("/api/files")).StatusCode);
+            Assert.Equal(System.Net.HttpStatusCode.OK, (await http.GetAsync("/lib/monaco/vs/loader.js")).StatusCode);
+
+            // The live runtime: health and ingest, without sign-in.
+            var health = await http.GetAsync("/api/health");
+            Assert.Equal(System.Net.HttpStatusCode.OK, health.StatusCode);
+            Assert.Contains("\"status\":\"ok\"", await health.Content.ReadAsStringAsync());
+            var profiles = await http.PostAsync("/api/profiles", new StringContent($"[{Profile("u1")}]", System.Text.Encoding.UTF8, "application/json"));
+            Assert.Equal(System.Net.HttpStatusCode.OK, profiles.StatusCode);
+            var accepted = await profiles.Content.ReadAsStringAsync();
+            Assert.True(accepted.Contains("\"status\":\"accepted\"", StringComparison.Ordinal), accepted);
+            Assert.Equal(System.Net.HttpStatusCode.OK, (await http.GetAsync("/api/users/u1/tags")).StatusCode);
+
+            // The editor's body limit (1 MiB) is not the ingest API's.
+            var big = "[" + new string(' ', 1100 * 1024) + Profile("u2") + "]";
+            Assert.True(big.Length > 1024 * 1024);
+            var bulk = await http.PostAsync("/api/profiles", new StringContent(big, System.Text.Encoding.UTF8, "application/json"));
+            Assert.Equal(System.Net.HttpStatusCode.OK, bulk.StatusCode);
+            Assert.Contains("\"status\":\"accepted\"", await bulk.Content.ReadAsStringAsync());
+        }
+        finally
+        {
+            await stop.CancelAsync();
+        }
+        Assert.Equal(0, await serving);
+        Assert.True(File.Exists(Path.Combine(workspace, ".mdsl", "live.db")));
+        Assert.True(File.Exists(Path.Combine(workspace, ".mdsl", "editor.db")));
+    }
+
+    [Fact]
+    public async Task Serve_refuses_a_workspace_with_errors_and_points_to_the_editor_alone()
+    {
+        var workspace = Path.Combine(Path.GetTempPath(), "mdsl-cli-tests", Guid.NewGuid().ToString("N"));
+        Directory.CreateDirectory(workspace);
+        File.WriteAllText(Path.Combine(workspace, "tags.mdsl"), "tag a = nope\n");
+        var stdout = new StringWriter();
+        var stderr = new StringWriter();
+        Assert.Equal(2, await CommandLine.RunAsync(["serve", workspace, "--urls", "http://127.0.0.1:0"], stdout, stderr));
+        Assert.Contains("the workspace has errors", stderr.ToString());
+        Assert.Contains("mdsl web", stderr.ToString());
+    }
+
+    private static string Profile(string id) =>
+        $$"""{"user_id": "{{id}}", "gender": "f", "city": "Shanghai", "member_level": 1, "registered_at": "2025-01-01T00:00:00Z"}""";
+
+    private static string FindRoot()
+    {
+        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
+            if (File.Exists(Path.Combine(dir.FullName, "MarketingDsl.sln"))) return dir.FullName;
+        throw new InvalidOperationException("MarketingDsl.sln not found above the test folder.");
+    }
+}

@@ -1,6 +1,9 @@
 using System.Diagnostics;
 using System.Security.Claims;
 using MarketingDsl.LanguageService;
+using MarketingDsl.Web.Compiling;
+using MarketingDsl.Web.Journeys;
+using MarketingDsl.Web.Testing;
 using MarketingDsl.Web.Storage;
 using Microsoft.AspNetCore.Antiforgery;
 using LS = MarketingDsl.LanguageService.LanguageService;
@@ -15,6 +18,9 @@ public sealed record BufferRequest(string? Path, string? Text, int Line = 1, int
 
 public sealed record SaveRequest(string? Path, string? Text);
 
+/// <summary>A request about the whole working copy: the workspace on disk with the page's unsaved buffers in place.</summary>
+public sealed record WorkspaceRequest(IReadOnlyList<EditorBuffer>? Buffers);
+
 /// <summary>
 /// The JSON API the editor page calls. Every language answer comes from <see cref="LS"/>
 /// over a compilation of the workspace on disk with the buffer in place of its file, so the
@@ -25,7 +31,7 @@ public static class EditorApi
 {
     public static void MapEditorApi(this WebApplication app)
     {
-        var api = app.MapGroup("/api").RequireAuthorization(Policies.Read);
+        var api = app.MapGroup("/api").RequireAuthorization(Policies.Read).WithMetadata(EditorApiEndpoint.Instance);
 
         api.MapGet("/session", (HttpContext ctx, IAntiforgery antiforgery) =>
         {
@@ -46,47 +52,79 @@ public static class EditorApi
         }));
 
         var writes = api.MapGroup("").AddEndpointFilter(RequireAntiforgery);
-        writes.MapPost("/files/save", (SaveRequest request, WorkspaceFolder folder, EditorStore store, TimeProvider time, HttpContext ctx) => Guard(() =>
+        writes.MapPost("/files/save", (SaveRequest request, WorkspaceFolder folder, WorkspaceCompiler compiler, EditorStore store, TimeProvider time, HttpContext ctx) => Guard(() =>
         {
             var path = request.Path;
             folder.Resolve(path);
             var text = request.Text ?? "";
             if (text.Length > WorkspaceFolder.MaxFileChars) return Results.StatusCode(StatusCodes.Status413PayloadTooLarge);
-            var service = LS.ForBuffer(folder.Load(), path!, text);
+            var service = new LS(compiler.Compile(new EditorBuffer(path, text)));
             var formatted = service.Format(path!).Text;
             var saved = formatted ?? text;
             folder.Write(path!, saved);
+            compiler.Written(path!);
             var version = store.AddVersion(path!, saved, ctx.User.Identity?.Name ?? "?", time.GetUtcNow().UtcDateTime);
-            var markers = formatted is null ? service.Diagnostics(path!) : LS.ForBuffer(folder.Load(), path!, saved).Diagnostics(path!);
+            var markers = formatted is null ? service.Diagnostics(path!) : new LS(compiler.Compile()).Diagnostics(path!);
             return Results.Ok(new { path, text = saved, formatted = formatted is not null, version = version.Id, markers });
         })).RequireAuthorization(Policies.Edit);
 
-        writes.MapPost("/diagnostics", (BufferRequest r, WorkspaceFolder folder) => WithService(r, folder, (s, path, compileMs) =>
+        writes.MapPost("/diagnostics", (BufferRequest r, WorkspaceCompiler compiler) => WithService(r, compiler, (s, path, timing) =>
         {
             var watch = Stopwatch.StartNew();
             var markers = s.Diagnostics(path);
-            return Results.Ok(new { markers, serverMs = Math.Round(watch.Elapsed.TotalMilliseconds + compileMs, 2) });
+            var markersMs = Math.Round(watch.Elapsed.TotalMilliseconds, 2);
+            return Results.Ok(new { markers, serverMs = Math.Round(timing.LoadMs + timing.CompileMs + markersMs, 2), timing = new { timing.LoadMs, timing.CompileMs, markersMs, timing.Files, timing.Reparsed } });
         }));
-        writes.MapPost("/completion", (BufferRequest r, WorkspaceFolder folder) => WithService(r, folder, (s, path, _) => Results.Ok(s.Complete(path, r.Line, r.Column))));
-        writes.MapPost("/hover", (BufferRequest r, WorkspaceFolder folder) => WithService(r, folder, (s, path, _) => Results.Ok(new { hover = s.Hover(path, r.Line, r.Column) })));
-        writes.MapPost("/signature", (BufferRequest r, WorkspaceFolder folder) => WithService(r, folder, (s, path, _) => Results.Ok(new { signature = s.Signature(path, r.Line, r.Column) })));
-        writes.MapPost("/definition", (BufferRequest r, WorkspaceFolder folder) => WithService(r, folder, (s, path, _) => Results.Ok(new { locations = s.Definition(path, r.Line, r.Column) })));
-        writes.MapPost("/references", (BufferRequest r, WorkspaceFolder folder) => WithService(r, folder, (s, path, _) => Results.Ok(new { locations = s.References(path, r.Line, r.Column) })));
-        writes.MapPost("/rename", (BufferRequest r, WorkspaceFolder folder) => WithService(r, folder, (s, path, _) => Results.Ok(s.Rename(path, r.Line, r.Column, r.NewName ?? ""))));
-        writes.MapPost("/format", (BufferRequest r, WorkspaceFolder folder) => WithService(r, folder, (s, path, _) => Results.Ok(s.Format(path))));
-        writes.MapPost("/fixes", (BufferRequest r, WorkspaceFolder folder) => WithService(r, folder, (s, path, _) => Results.Ok(new { fixes = s.QuickFixes(path, r.StartLine, r.EndLine) })));
+        writes.MapPost("/tests", (WorkspaceRequest r, WorkspaceCompiler compiler, ILoggerFactory logs) => WithWorkspace(r, compiler, c =>
+        {
+            try
+            {
+                return Results.Ok(WorkspaceTestRun.Run(c));
+            }
+            catch (Exception ex) when (ex is not OutOfMemoryException)
+            {
+                // A bug in the engine must not look like a broken page: say so, keep the editor running.
+                logs.CreateLogger(typeof(EditorApi)).LogError(ex, "Running the tests failed");
+                return Results.Json(new { error = $"Running the tests failed inside the engine ({ex.GetType().Name}: {ex.Message}); this is a bug, please report it." }, statusCode: StatusCodes.Status500InternalServerError);
+            }
+        }));
+        writes.MapPost("/journeys", (WorkspaceRequest r, WorkspaceCompiler compiler) => WithWorkspace(r, compiler, c => Results.Ok(new
+        {
+            journeys = JourneyFlow.Build(c),
+            errors = c.Diagnostics.Count(d => d.IsError),
+        })));
+        writes.MapPost("/completion", (BufferRequest r, WorkspaceCompiler compiler) => WithService(r, compiler, (s, path, _) => Results.Ok(s.Complete(path, r.Line, r.Column))));
+        writes.MapPost("/hover", (BufferRequest r, WorkspaceCompiler compiler) => WithService(r, compiler, (s, path, _) => Results.Ok(new { hover = s.Hover(path, r.Line, r.Column) })));
+        writes.MapPost("/signature", (BufferRequest r, WorkspaceCompiler compiler) => WithService(r, compiler, (s, path, _) => Results.Ok(new { signature = s.Signature(path, r.Line, r.Column) })));
+        writes.MapPost("/definition", (BufferRequest r, WorkspaceCompiler compiler) => WithService(r, compiler, (s, path, _) => Results.Ok(new { locations = s.Definition(path, r.Line, r.Column) })));
+        writes.MapPost("/references", (BufferRequest r, WorkspaceCompiler compiler) => WithService(r, compiler, (s, path, _) => Results.Ok(new { locations = s.References(path, r.Line, r.Column) })));
+        writes.MapPost("/rename", (BufferRequest r, WorkspaceCompiler compiler) => WithService(r, compiler, (s, path, _) => Results.Ok(s.Rename(path, r.Line, r.Column, r.NewName ?? ""))));
+        writes.MapPost("/format", (BufferRequest r, WorkspaceCompiler compiler) => WithService(r, compiler, (s, path, _) => Results.Ok(s.Format(path))));
+        writes.MapPost("/fixes", (BufferRequest r, WorkspaceCompiler compiler) => WithService(r, compiler, (s, path, _) => Results.Ok(new { fixes = s.QuickFixes(path, r.StartLine, r.EndLine) })));
     }
 
     private static bool CanEdit(ClaimsPrincipal user) => user.IsInRole(Roles.Editor) || user.IsInRole(Roles.Publisher) || user.IsInRole(Roles.Admin);
 
-    private static IResult WithService(BufferRequest request, WorkspaceFolder folder, Func<LS, string, double, IResult> answer) => Guard(() =>
+    private static IResult WithService(BufferRequest request, WorkspaceCompiler compiler, Func<LS, string, CompileTiming, IResult> answer) => Guard(() =>
     {
-        folder.Resolve(request.Path);
+        compiler.Folder.Resolve(request.Path);
         var text = request.Text ?? "";
         if (text.Length > WorkspaceFolder.MaxFileChars) return Results.StatusCode(StatusCodes.Status413PayloadTooLarge);
-        var watch = Stopwatch.StartNew();
-        var service = LS.ForBuffer(folder.Load(), request.Path!, text);
-        return answer(service, request.Path!, watch.Elapsed.TotalMilliseconds);
+        var service = new LS(compiler.Compile([new EditorBuffer(request.Path, text)], out var timing));
+        return answer(service, request.Path!, timing);
+    });
+
+    /// <summary>Buffers the page may send with one request (its open files).</summary>
+    public const int MaxBuffers = 200;
+
+    private static IResult WithWorkspace(WorkspaceRequest request, WorkspaceCompiler compiler, Func<Core.Compilation, IResult> answer) => Guard(() =>
+    {
+        var buffers = request.Buffers ?? [];
+        if (buffers.Count > MaxBuffers) return Results.BadRequest(new { error = $"At most {MaxBuffers} unsaved files can be sent at once." });
+        if (buffers.Any(b => b is null)) return Results.BadRequest(new { error = "A buffer is null; send {\"path\", \"text\"} objects." });
+        if (buffers.Any(b => (b.Text?.Length ?? 0) > WorkspaceFolder.MaxFileChars)) return Results.StatusCode(StatusCodes.Status413PayloadTooLarge);
+        if (buffers.GroupBy(b => b.Path).FirstOrDefault(g => g.Count() > 1) is { } twice) return Results.BadRequest(new { error = $"The file '{twice.Key}' is sent twice." });
+        return answer(compiler.Compile(buffers, out _));
     });
 
     private static IResult Guard(Func<IResult> action)
@@ -113,21 +151,32 @@ public static class EditorApi
         return await next(context);
     }
 
-    /// <summary>Middleware: refuses API bodies over the limit before anything reads them.</summary>
+    /// <summary>
+    /// Middleware (after routing): refuses bodies over the limit before anything reads them, for
+    /// the editor's pages and API. Another API in the same host (the live runtime's ingest under
+    /// `mdsl serve`) keeps its own limit.
+    /// </summary>
     public static Task LimitBody(HttpContext context, Func<Task> next)
     {
-        if (context.Request.Path.StartsWithSegments("/api"))
+        var endpoint = context.GetEndpoint();
+        var isApi = context.Request.Path.StartsWithSegments("/api");
+        if (isApi && endpoint is not null && endpoint.Metadata.GetMetadata<EditorApiEndpoint>() is null) return next();
+        var limit = context.RequestServices.GetRequiredService<ApiLimits>().MaxRequestBytes;
+        if (context.Request.ContentLength > limit)
         {
-            var limit = context.RequestServices.GetRequiredService<ApiLimits>().MaxRequestBytes;
-            if (context.Request.ContentLength > limit)
-            {
-                context.Response.StatusCode = StatusCodes.Status413PayloadTooLarge;
-                return context.Response.WriteAsJsonAsync(new { error = $"The request is larger than {limit / 1024} KiB." });
-            }
-            // A body without Content-Length: Kestrel stops reading at the limit.
-            if (context.Features.Get<Microsoft.AspNetCore.Http.Features.IHttpMaxRequestBodySizeFeature>() is { IsReadOnly: false } feature)
-                feature.MaxRequestBodySize = limit;
+            context.Response.StatusCode = StatusCodes.Status413PayloadTooLarge;
+            return isApi ? context.Response.WriteAsJsonAsync(new { error = $"The request is larger than {limit / 1024} KiB." }) : Task.CompletedTask;
         }
+        // A body without Content-Length: Kestrel stops reading at the limit.
+        if (context.Features.Get<Microsoft.AspNetCore.Http.Features.IHttpMaxRequestBodySizeFeature>() is { IsReadOnly: false } feature)
+            feature.MaxRequestBodySize = limit;
         return next();
     }
+}
+
+/// <summary>Marks the endpoints of the editor's API (the body limit of <see cref="EditorApi.LimitBody"/> applies to them).</summary>
+public sealed class EditorApiEndpoint
+{
+    public static readonly EditorApiEndpoint Instance = new();
+    private EditorApiEndpoint() { }
 }

@@ -11,7 +11,7 @@ public sealed class IndexModel(IAntiforgery antiforgery, UiText text) : PageMode
     public bool CanEdit { get; private set; }
     public string ConfigJson { get; private set; } = "{}";
 
-    public void OnGet(string? file)
+    public void OnGet(string? file, string? panel)
     {
         CanEdit = User.IsInRole(Roles.Editor) || User.IsInRole(Roles.Publisher) || User.IsInRole(Roles.Admin);
         var tokens = antiforgery.GetAndStoreTokens(HttpContext);
@@ -22,6 +22,7 @@ public sealed class IndexModel(IAntiforgery antiforgery, UiText text) : PageMode
             canEdit = CanEdit,
             language = text.Language,
             file,
+            panel = panel is "problems" or "tests" or "journeys" ? panel : "problems",
             texts = text.ForScript(),
         };
         // Escape '<' so the JSON cannot close the script element.
