@@ -60,8 +60,8 @@ public static class SimulationApi
             var asOf = AsOfInstant.Parse(request.AsOf);
             var source = WorkspaceSources.WorkingCopy(workspace, request.Buffers, out var buffers);
             var compilation = WorkspaceSources.Compile(source, "The working copy");
-            var record = jobs.Start(compilation, request.Folder!, folderPath, asOf, request.AsOf, ctx.User.Identity?.Name ?? "?", buffers);
-            return Results.Accepted($"/api/simulations/{record.Id}", new { id = record.Id, status = record.Status });
+            var id = jobs.Start(compilation, request.Folder!, folderPath, asOf, request.AsOf, ctx.User.Identity?.Name ?? "?", buffers);
+            return Results.Accepted($"/api/simulations/{id}", new { id, status = RunStatus.Queued });
         }));
 
         writes.MapPost("/audience/diff", async (AudienceDiffRequest request, WorkspaceFolder workspace, DataFolders folders, EditorStore store, GitRevisions git, SimulationJobs jobs) =>
@@ -80,7 +80,8 @@ public static class SimulationApi
                     var version = store.FindVersion(id);
                     if (version is null) return Results.NotFound(new { error = $"There is no saved version #{id}." });
                     var working = WorkspaceSources.WorkingCopy(workspace, request.Buffers, out _);
-                    before = WorkspaceSources.Compile(WorkspaceSources.WithFile(working, version.Path, version.Text), $"The workspace with version #{id} of {version.Path}");
+                    // The saved files with the version in place of its file; unsaved buffers belong to the working copy only.
+                    before = WorkspaceSources.Compile(WorkspaceSources.WithFile(workspace.Load(), version.Path, version.Text), $"The workspace with version #{id} of {version.Path}");
                     beforeName = $"version #{id} of {version.Path}";
                     after = WorkspaceSources.Compile(working, "The working copy");
                     afterName = "working copy";

@@ -25,24 +25,29 @@ public sealed class DataFolders(string root)
         var options = new EnumerationOptions { AttributesToSkip = FileAttributes.Hidden | FileAttributes.System, IgnoreInaccessible = true };
         foreach (var first in Directory.EnumerateDirectories(Root, "*", options))
         {
-            Add(first);
+            if (!Add(first) && !Inside(first)) continue; // never walk through a link that leaves the root
             foreach (var second in Directory.EnumerateDirectories(first, "*", options)) Add(second);
         }
         result.Sort(StringComparer.Ordinal);
         return result;
 
-        void Add(string dir)
+        bool Add(string dir)
         {
-            if (!ProfileFiles.Any(f => File.Exists(Path.Combine(dir, f)))) return;
-            var relative = Path.GetRelativePath(Root, dir).Replace('\\', '/');
+            if (!ProfileFiles.Any(f => File.Exists(Path.Combine(dir, f))) || !Inside(dir)) return false;
+            result.Add(Path.GetRelativePath(Root, dir).Replace('\\', '/'));
+            return true;
+        }
+
+        bool Inside(string dir)
+        {
             try
             {
-                Resolve(relative);
-                result.Add(relative);
+                Resolve(Path.GetRelativePath(Root, dir).Replace('\\', '/'));
+                return true;
             }
             catch (UnsafePathException)
             {
-                // A link leaving the root is not offered.
+                return false; // a link leaving the root is not offered
             }
         }
     }

@@ -42,8 +42,8 @@ public sealed class SimulationJobs(EditorStore store, DataSetCache cache, TimePr
 
     public DataSetCache Cache => cache;
 
-    /// <summary>Stores a queued record and starts the run; returns at once.</summary>
-    public SimulationRecord Start(Compilation compilation, string folderName, string folderPath, DateTime? asOf, string? asOfText, string author, List<string> buffers)
+    /// <summary>Stores a queued record and starts the run; returns its id at once (the record itself belongs to the run from here on).</summary>
+    public int Start(Compilation compilation, string folderName, string folderPath, DateTime? asOf, string? asOfText, string author, List<string> buffers)
     {
         var record = store.AddSimulation(new SimulationRecord
         {
@@ -65,7 +65,7 @@ public sealed class SimulationJobs(EditorStore store, DataSetCache cache, TimePr
                 _tasks.TryRemove(record.Id, out _);
             }
         });
-        return record;
+        return record.Id;
     }
 
     public RunProgress? Progress(int id) => _progress.GetValueOrDefault(id);
