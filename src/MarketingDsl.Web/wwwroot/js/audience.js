@@ -32,6 +32,7 @@
   }
 
   const cell = (row, text, className) => { const td = document.createElement('td'); td.textContent = text; if (className) td.className = className; row.appendChild(td); return td; };
+  const utc = (iso) => new Date(iso).toISOString().replace('T', ' ').replace(/\.\d+Z$/, '');
   const caption = (x) => x.label ? `${x.label} · ${x.name}` : x.name;
   const presence = (x) => x.presence === 'both' ? '' : ` (${T('diff.only.' + x.presence)})`;
 
@@ -39,7 +40,7 @@
     const [folders, sources] = await Promise.all([request('/api/data-folders'), request('/api/audience/sources')]);
     $('diff-folder').replaceChildren(...folders.folders.map((f) => new Option(f, f)));
     const versions = $('diff-version');
-    versions.replaceChildren(...sources.versions.map((v) => new Option(`#${v.id} ${v.path} · ${v.author} · ${v.savedUtc.replace('T', ' ').replace(/\..*/, '')}`, v.id)));
+    versions.replaceChildren(...sources.versions.map((v) => new Option(`#${v.id} ${v.path} · ${v.author} · ${utc(v.savedUtc)}`, v.id)));
     if (sources.versions.length === 0) versions.appendChild(new Option(T('diff.noversions'), ''));
     const commits = $('diff-commits');
     commits.replaceChildren(...sources.git.commits.map((c) => { const o = document.createElement('option'); o.value = c.hash; o.label = `${c.hash.slice(0, 8)} ${c.subject}`; return o; }));
@@ -63,7 +64,7 @@
 
   function render(diff) {
     $('diff-result').hidden = false;
-    $('diff-result-title').textContent = `${diff.before} → ${diff.after} · ${diff.folder} · ${diff.asOfUtc.replace('T', ' ').replace('Z', '')} UTC · ${number.format(diff.users)}`;
+    $('diff-result-title').textContent = `${diff.before} → ${diff.after} · ${diff.folder} · ${utc(diff.asOfUtc)} UTC · ${number.format(diff.users)}`;
     const segments = $('diff-segments').tBodies[0];
     segments.replaceChildren();
     for (const s of diff.segments) changeRow(segments, s, false);

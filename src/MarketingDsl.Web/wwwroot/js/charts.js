@@ -42,7 +42,7 @@
   // Vertical columns with the bucket names underneath (turned, so long ranges fit).
   function columns(items, options) {
     const o = Object.assign({ column: 28, height: 120, className: 'chart-columns' }, options || {});
-    const width = Math.max(1, items.length) * o.column + 40;
+    const width = Math.max(1, items.length) * o.column + 76; // room for the last turned tick label
     const total = o.height + 70;
     const svg = el('svg', { class: o.className, width, height: total, viewBox: `0 0 ${width} ${total}`, role: 'img' });
     const max = Math.max(1, ...items.map((i) => i.count));

@@ -45,7 +45,8 @@
   }
 
   const cell = (row, text, className) => { const td = document.createElement('td'); td.textContent = text; if (className) td.className = className; row.appendChild(td); return td; };
-  const utc = (iso) => iso ? iso.replace('T', ' ').replace(/\.\d+/, '').replace('Z', '') : '';
+  // Instants as UTC `yyyy-mm-dd hh:mm:ss`, whatever offset the server wrote.
+  const utc = (iso) => iso ? new Date(iso).toISOString().replace('T', ' ').replace(/\.\d+Z$/, '') : '';
 
   async function loadFolders() {
     const data = await request('/api/data-folders');
@@ -108,7 +109,7 @@
     shown = run;
     const result = $('sim-result');
     result.hidden = false;
-    $('sim-result-title').textContent = `${T('sim.result')} #${run.id} · ${run.folder} · ${utc(run.asOfUtc)}`;
+    $('sim-result-title').textContent = `${T('sim.result')} #${run.id} · ${run.folder} · ${utc(run.asOfUtc)} UTC`;
     if (run.status !== 'done') {
       showError(new Error(T('sim.failed') + ' ' + (run.error || run.status)));
       result.hidden = true;
