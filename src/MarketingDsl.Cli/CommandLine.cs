@@ -17,7 +17,7 @@ public static class CommandLine
           mdsl test WORKSPACE
           mdsl generate-data --users N --days D --seed S --out DIR
           mdsl demo [--users N] [--out DIR]
-          mdsl web WORKSPACE [--urls http://127.0.0.1:5080] [--db PATH]
+          mdsl web WORKSPACE [--urls http://127.0.0.1:5080] [--db PATH] [--data-root DIR]
           mdsl serve WORKSPACE [--urls http://127.0.0.1:5090] [--db PATH] [--outbox-dir DIR] [--grace D]
           mdsl user add NAME --role admin|publisher|editor|viewer [--password P] [--workspace DIR | --db PATH]
 

@@ -4,6 +4,8 @@ using System.Text.Json;
 using MarketingDsl.Core;
 using MarketingDsl.Core.Semantics;
 using MarketingDsl.Engine.Simulation;
+using MarketingDsl.Web.Simulations;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace MarketingDsl.Web.Tests;
 
@@ -53,6 +55,7 @@ public sealed class SimulationApiTests(EditorFactory factory) : IClassFixture<Ed
         var (run, seen) = await RunToEnd(client, new { folder = SimulationData.Folder, asOf = "2025-06-15T00:00:00Z" });
         Assert.True(run.GetProperty("status").GetString() == "done", run.ToString());
         Assert.NotEmpty(seen);
+        Assert.All(seen, phase => Assert.Contains(phase, new[] { "queued", "running", "loading", "evaluating", "summarising", "done" }));
         var expected = SimulationData.Expected(Workspace.Load(factory.Workspace), asOf);
         var users = expected.Data.UserCount;
         Assert.Equal(users, run.GetProperty("users").GetInt32());
@@ -113,6 +116,21 @@ public sealed class SimulationApiTests(EditorFactory factory) : IClassFixture<Ed
             Assert.Equal(ValueFormatter.Format(expected.Column("last_login_days").Get(u)), values[tagNames.IndexOf("last_login_days")]);
         }
         Assert.Contains(run.GetProperty("samples").EnumerateArray(), s => s.GetProperty("key").GetString() == "core_groups=others");
+    }
+
+    [Fact]
+    public void Progress_counts_every_user_of_every_phase()
+    {
+        var jobs = factory.Services.GetRequiredService<SimulationJobs>();
+        var compilation = Compilation.Create(Workspace.Load(factory.Workspace));
+        var progress = new RunProgress();
+        Assert.Equal("queued", progress.Snapshot().Phase);
+        var result = jobs.Evaluate(compilation, SimulationData.RetailFolder, null, progress, out _, out _, out _);
+        var (phase, fraction, detail) = progress.Snapshot();
+        var total = result.Data.UserCount * Engine.Evaluation.CompiledEngine.PlanFor(compilation).Phases.Length;
+        Assert.Equal("evaluating", phase);
+        Assert.Equal(1.0, fraction);
+        Assert.Equal($"{total:N0} / {total:N0}", detail);
     }
 
     [Fact]
