@@ -5,6 +5,7 @@ using MarketingDsl.Core;
 using MarketingDsl.Core.Semantics;
 using MarketingDsl.Engine.Simulation;
 using MarketingDsl.Web.Simulations;
+using MarketingDsl.Web.Storage;
 using Microsoft.Extensions.DependencyInjection;
 
 namespace MarketingDsl.Web.Tests;
@@ -159,6 +160,28 @@ public sealed class SimulationApiTests(EditorFactory factory) : IClassFixture<Ed
         Assert.Equal(first.GetProperty("users").GetInt32(), stored.Users);
         Assert.Equal(HttpStatusCode.OK, (await viewer.GetAsync($"/Simulation?run={stored.Id}")).StatusCode);
         Assert.Equal(HttpStatusCode.NotFound, (await viewer.GetAsync("/api/simulations/999999")).StatusCode);
+    }
+
+    [Fact]
+    public async Task After_a_restart_stored_results_reopen_and_unfinished_runs_are_marked_interrupted()
+    {
+        var first = new EditorFactory();
+        var client = await first.SignedIn("editor1");
+        var (run, _) = await RunToEnd(client, new { folder = SimulationData.Folder });
+        var id = run.GetProperty("id").GetInt32();
+        var stuck = first.Store.AddSimulation(new SimulationRecord { Folder = SimulationData.Folder, Status = RunStatus.Running, StartedUtc = DateTime.UtcNow }).Id;
+        first.Dispose();
+
+        await using var restarted = EditorApp.Build(["--Editor:Workspace", first.Workspace, "--Editor:Db", first.Db, "--Editor:DataRoot", SimulationData.Root, "--Logging:LogLevel:Default", "Warning"]);
+        var store = restarted.Services.GetRequiredService<EditorStore>();
+        var reopened = store.FindSimulation(id)!;
+        Assert.Equal(RunStatus.Done, reopened.Status);
+        Assert.Equal(Bars(run.GetProperty("segments")), reopened.Segments.ToDictionary(b => b.Name, b => b.Count));
+        Assert.Equal(run.GetProperty("tags").GetArrayLength(), reopened.Tags.Count);
+        Assert.Equal(run.GetProperty("samples").GetArrayLength(), reopened.Samples.Count);
+        var interrupted = store.FindSimulation(stuck)!;
+        Assert.Equal(RunStatus.Interrupted, interrupted.Status);
+        Assert.Contains("run it again", interrupted.Error);
     }
 
     [Fact]

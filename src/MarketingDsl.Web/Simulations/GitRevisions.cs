@@ -43,7 +43,10 @@ public sealed partial class GitRevisions(string workspaceRoot)
     /// <exception cref="GitException">The folder is not in a repository.</exception>
     public void RequireRepository()
     {
-        if (!IsRepository()) throw new GitException($"The workspace folder '{workspaceRoot}' is not in a Git repository, so there are no revisions to compare.");
+        var (code, output, error) = Run("rev-parse", "--is-inside-work-tree");
+        if (code == 0 && output.Trim() == "true") return;
+        var reason = error.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).FirstOrDefault();
+        throw new GitException($"The workspace folder '{workspaceRoot}' is not in a Git repository, so there are no revisions to compare{(reason is null ? "" : $" (git: {reason})")}.");
     }
 
     /// <summary>Recent commits that touched the workspace folder, newest first.</summary>
@@ -74,6 +77,7 @@ public sealed partial class GitRevisions(string workspaceRoot)
             if (showCode != 0) throw new GitException($"git show {revision}:{path} failed: {showError.Trim()}");
             files.Add(new SourceText(path, text));
         }
+        if (files.Count == 0) throw new GitException($"Revision '{revision}' has no .mdsl files in the workspace folder.");
         return new Workspace(files);
     }
 

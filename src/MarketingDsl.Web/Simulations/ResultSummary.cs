@@ -12,6 +12,8 @@ public static class ResultSummary
     public const int SampleUsers = 20;
     private const int TopValues = 12;
     private const int NumericBuckets = 10;
+    private const int MaxSampleCells = 100_000;
+    private const int MaxValueChars = 120;
 
     public static void Fill(SimulationRecord record, EvaluationResult result)
     {
@@ -35,6 +37,9 @@ public static class ResultSummary
         record.RejectSamples = [.. report.Rejects.Take(10).Select(r => $"{r.File}:{r.Line}: {r.Reason}")];
 
         var tags = result.Columns.Where(c => c.Symbol is TagSymbol).ToList();
+        // A stored result stays far below LiteDB's 16 MB document limit, however many tags and groups there are.
+        var samples = result.Columns.Sum(c => c.Symbol switch { SegmentSymbol => 1, SegmentationSymbol s => s.Rules.Length, _ => 0 });
+        var usersPerSample = Math.Clamp(MaxSampleCells / Math.Max(1, samples * (tags.Count + 1)), 1, SampleUsers);
         record.TagNames = [.. tags.Select(t => t.Symbol.Name)];
         record.Tags = [.. tags.Select(c => Histogram(c, users))];
         record.Segments = [];
@@ -47,7 +52,7 @@ public static class ResultSummary
                 case SegmentSymbol segment:
                     var members = Members(users, u => column.Get(u) is true);
                     record.Segments.Add(new ChartBar { Name = segment.Name, Label = segment.Label, Count = members.Count });
-                    record.Samples.Add(Sample(segment.Name, segment.Label, members, tags, data.UserIds));
+                    record.Samples.Add(Sample(segment.Name, segment.Label, members, tags, data.UserIds, usersPerSample));
                     break;
                 case SegmentationSymbol segmentation:
                     var chart = new SegmentationChart { Name = segmentation.Name, Label = segmentation.Label };
@@ -55,7 +60,7 @@ public static class ResultSummary
                     {
                         var inGroup = Members(users, u => column.Get(u) is string g && g == rule.Name);
                         chart.Groups.Add(new ChartBar { Name = rule.Name, Label = rule.Label, Count = inGroup.Count });
-                        record.Samples.Add(Sample($"{segmentation.Name}={rule.Name}", rule.Label, inGroup, tags, data.UserIds));
+                        record.Samples.Add(Sample($"{segmentation.Name}={rule.Name}", rule.Label, inGroup, tags, data.UserIds, usersPerSample));
                     }
                     record.Segmentations.Add(chart);
                     break;
@@ -72,13 +77,16 @@ public static class ResultSummary
         return members;
     }
 
-    private static UserSample Sample(string key, string? label, List<int> members, List<ResultColumn> tags, string[] ids) => new()
+    private static UserSample Sample(string key, string? label, List<int> members, List<ResultColumn> tags, string[] ids, int users) => new()
     {
         Key = key,
         Label = label,
         Total = members.Count,
-        Users = [.. members.Take(SampleUsers).Select(u => new SampleUser { Id = ids[u], Values = [.. tags.Select(t => ValueFormatter.Format(t.Get(u)))] })],
+        Users = [.. members.Take(users).Select(u => new SampleUser { Id = ids[u], Values = [.. tags.Select(t => Shorten(ValueFormatter.Format(t.Get(u))))] })],
     };
+
+    /// <summary>Long values (lists, free text) are cut for display; the full value is in tags.csv of `mdsl simulate`.</summary>
+    private static string Shorten(string value) => value.Length > MaxValueChars ? value[..MaxValueChars] + "…" : value;
 
     public static TagHistogram Histogram(ResultColumn column, int users)
     {
@@ -143,7 +151,7 @@ public static class ResultSummary
                     IEnumerable<object?> items = value is IEnumerable<object?> list && value is not string ? list : [value];
                     foreach (var item in items)
                     {
-                        var text = ValueFormatter.Format(item);
+                        var text = Shorten(ValueFormatter.Format(item));
                         counts[text] = counts.GetValueOrDefault(text) + 1;
                     }
                 }

@@ -134,7 +134,22 @@ public sealed class SimulationJobs(EditorStore store, DataSetCache cache, TimePr
         record.FinishedUtc = time.GetUtcNow().UtcDateTime;
         try
         {
-            store.UpdateSimulation(record);
+            try
+            {
+                store.UpdateSimulation(record);
+            }
+            catch (LiteDB.LiteException ex)
+            {
+                // The result could not be stored (e.g. a document over LiteDB's size limit): say so rather than stay "running".
+                log.LogError(ex, "Simulation {Id} could not be stored", record.Id);
+                var failed = new SimulationRecord
+                {
+                    Id = record.Id, Folder = record.Folder, AsOfRequested = record.AsOfRequested, AsOfUtc = record.AsOfUtc, Author = record.Author,
+                    StartedUtc = record.StartedUtc, FinishedUtc = record.FinishedUtc, Buffers = record.Buffers, ContentHash = record.ContentHash,
+                    Status = RunStatus.Failed, Error = $"The result could not be stored: {ex.Message}",
+                };
+                store.UpdateSimulation(failed);
+            }
         }
         catch (ObjectDisposedException)
         {
