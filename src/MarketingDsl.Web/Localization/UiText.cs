@@ -90,6 +90,7 @@ public sealed class UiText
         ["sim.cache"] = ("data set reused from memory", "数据集来自内存缓存"),
         ["sim.load"] = ("load", "加载"),
         ["sim.evaluate"] = ("evaluate", "计算"),
+        ["sim.summarise"] = ("summarise", "汇总"),
         ["sim.buffers"] = ("with unsaved buffers:", "包含未保存的缓冲区："),
         ["sim.failed"] = ("The run failed:", "运行失败："),
         ["sim.q.profile_rows"] = ("profile rows read", "读取的用户档案行"),

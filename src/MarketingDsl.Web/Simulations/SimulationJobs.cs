@@ -112,7 +112,9 @@ public sealed class SimulationJobs(EditorStore store, DataSetCache cache, TimePr
             store.UpdateSimulation(record);
             var result = Evaluate(compilation, folderPath, asOf, progress, out var fromCache, out var load, out var evaluate);
             progress.Set("summarising", 1, "");
+            var clock = Stopwatch.StartNew();
             ResultSummary.Fill(record, result);
+            record.SummariseMs = clock.Elapsed.TotalMilliseconds;
             record.DataFromCache = fromCache;
             record.LoadMs = load.TotalMilliseconds;
             record.EvaluateMs = evaluate.TotalMilliseconds;

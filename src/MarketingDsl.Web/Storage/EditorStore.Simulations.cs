@@ -106,6 +106,7 @@ public sealed class SimulationRecord
     public bool DataFromCache { get; set; }
     public double LoadMs { get; set; }
     public double EvaluateMs { get; set; }
+    public double SummariseMs { get; set; }
 }
 
 public sealed partial class EditorStore

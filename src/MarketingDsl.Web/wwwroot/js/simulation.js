@@ -117,7 +117,7 @@
       return;
     }
     const meta = [`${number.format(run.users)} ${T('sim.users')}`, `${run.author}`,
-      `${T('sim.load')} ${Math.round(run.loadMs)} ms${run.dataFromCache ? ' (' + T('sim.cache') + ')' : ''}`, `${T('sim.evaluate')} ${Math.round(run.evaluateMs)} ms`];
+      `${T('sim.load')} ${Math.round(run.loadMs)} ms${run.dataFromCache ? ' (' + T('sim.cache') + ')' : ''}`, `${T('sim.evaluate')} ${Math.round(run.evaluateMs)} ms`, `${T('sim.summarise')} ${Math.round(run.summariseMs)} ms`];
     if (run.buffers && run.buffers.length) meta.push(T('sim.buffers') + ' ' + run.buffers.join(', '));
     $('sim-result-meta').textContent = meta.join(' · ');
     $('sim-warnings').replaceChildren(...run.warnings.map((w) => Object.assign(document.createElement('li'), { textContent: w })));
