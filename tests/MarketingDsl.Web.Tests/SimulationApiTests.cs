@@ -214,6 +214,10 @@ public sealed class SimulationApiTests(EditorFactory factory) : IClassFixture<Ed
         Assert.Equal(HttpStatusCode.OK, (await viewer.GetAsync("/api/data-folders")).StatusCode);
         Assert.Equal(HttpStatusCode.OK, (await viewer.GetAsync("/Simulation")).StatusCode);
         Assert.Equal(HttpStatusCode.OK, (await viewer.GetAsync("/Audience")).StatusCode);
+        var chinese = await viewer.GetStringAsync("/Simulation?lang=zh-CN");
+        Assert.Contains("工作副本模拟", chinese);
+        Assert.Contains("查看者可以打开已保存的结果", chinese);
+        Assert.DoesNotContain("id=\"sim-run\"", chinese);
 
         var noToken = await factory.SignedIn("editor1", withAntiforgery: false);
         var refused = await Answer(await noToken.PostAsync("/api/simulations", Json(new { folder = SimulationData.Folder })), HttpStatusCode.BadRequest);
