@@ -38,7 +38,6 @@ public sealed class SimulationJobs(EditorStore store, DataSetCache cache, TimePr
 {
     private readonly SemaphoreSlim _gate = new(1, 1);
     private readonly ConcurrentDictionary<int, RunProgress> _progress = new();
-    private readonly ConcurrentDictionary<int, Task> _tasks = new();
 
     public DataSetCache Cache => cache;
 
@@ -51,7 +50,7 @@ public sealed class SimulationJobs(EditorStore store, DataSetCache cache, TimePr
             Status = RunStatus.Queued, Buffers = buffers, ContentHash = compilation.ContentHash,
         });
         var progress = _progress[record.Id] = new RunProgress();
-        _tasks[record.Id] = Task.Run(async () =>
+        _ = Task.Run(async () =>
         {
             await _gate.WaitAsync();
             try
@@ -62,16 +61,12 @@ public sealed class SimulationJobs(EditorStore store, DataSetCache cache, TimePr
             {
                 _gate.Release();
                 _progress.TryRemove(record.Id, out _);
-                _tasks.TryRemove(record.Id, out _);
             }
         });
         return record.Id;
     }
 
     public RunProgress? Progress(int id) => _progress.GetValueOrDefault(id);
-
-    /// <summary>Waits for a run started by this process (tests, shutdown); true when it has ended.</summary>
-    public bool Wait(int id, TimeSpan timeout) => !_tasks.TryGetValue(id, out var task) || task.Wait(timeout);
 
     /// <summary>Runs other engine work (the audience diff) in turn with simulations.</summary>
     public async Task<T> Exclusive<T>(Func<T> work)
