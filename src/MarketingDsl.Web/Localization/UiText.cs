@@ -121,6 +121,7 @@ public sealed class UiText
         ["diff.addedids"] = ("Added (sample)", "新增（示例）"),
         ["diff.removedids"] = ("Removed (sample)", "移除（示例）"),
         ["diff.tags"] = ("Tags", "标签"),
+        ["diff.users"] = ("users", "位用户"),
         ["diff.changed"] = ("Users whose value changed", "值发生变化的用户数"),
         ["diff.only.after"] = ("new", "新增"),
         ["diff.only.before"] = ("deleted", "已删除"),

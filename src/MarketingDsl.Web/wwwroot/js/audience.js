@@ -64,7 +64,7 @@
 
   function render(diff) {
     $('diff-result').hidden = false;
-    $('diff-result-title').textContent = `${diff.before} → ${diff.after} · ${diff.folder} · ${utc(diff.asOfUtc)} UTC · ${number.format(diff.users)}`;
+    $('diff-result-title').textContent = `${diff.before} → ${diff.after} · ${diff.folder} · ${utc(diff.asOfUtc)} UTC · ${number.format(diff.users)} ${T('diff.users')}`;
     const segments = $('diff-segments').tBodies[0];
     segments.replaceChildren();
     for (const s of diff.segments) changeRow(segments, s, false);
