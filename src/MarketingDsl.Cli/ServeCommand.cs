@@ -7,7 +7,7 @@ using Microsoft.Extensions.Logging;
 namespace MarketingDsl.Cli;
 
 /// <summary>
-/// `mdsl serve WORKSPACE [--urls http://127.0.0.1:5090] [--db PATH] [--outbox-dir DIR] [--grace D] [--editor-db PATH]`:
+/// `mdsl serve WORKSPACE [--urls http://127.0.0.1:5090] [--db PATH] [--outbox-dir DIR] [--grace D] [--editor-db PATH] [--data-root DIR]`:
 /// one process serving the live runtime over a workspace (store in `WORKSPACE/.mdsl/live.db`, channel
 /// files in `WORKSPACE/.mdsl/outbox` unless given; timers fire by wall clock at due + grace, default 0)
 /// and the web editor on the same folder (`/`, accounts in `WORKSPACE/.mdsl/editor.db` unless given).
@@ -21,6 +21,7 @@ public static class ServeCommand
         var db = options.Get("--db");
         var outbox = options.Get("--outbox-dir");
         var editorDb = options.Get("--editor-db");
+        var dataRoot = options.Get("--data-root");
         var graceText = options.Get("--grace");
         var grace = 0L;
         if (graceText is not null && !Engine.Data.ValueParsers.TryParseDuration(graceText.AsSpan(), out grace))
@@ -47,6 +48,7 @@ public static class ServeCommand
         };
         var args = new List<string> { "--urls", urls, "--Editor:Workspace", workspace };
         if (editorDb is not null) args.AddRange(["--Editor:Db", Path.GetFullPath(editorDb)]);
+        if (dataRoot is not null) args.AddRange(["--Editor:DataRoot", Path.GetFullPath(dataRoot)]);
         var builder = EditorApp.CreateBuilder([.. args]);
         builder.Logging.SetMinimumLevel(LogLevel.Warning);
         builder.Services.AddEditor();

@@ -6,7 +6,8 @@ using Microsoft.Extensions.Hosting;
 namespace MarketingDsl.Cli;
 
 /// <summary>
-/// `mdsl web WORKSPACE [--urls URLS] [--db PATH]`: the web editor over a workspace folder.
+/// `mdsl web WORKSPACE [--urls URLS] [--db PATH] [--data-root DIR]`: the web editor over a workspace folder
+/// (`--data-root`: the folder whose subfolders the simulation page may read; default WORKSPACE/../data).
 /// `mdsl user add NAME --role admin|publisher|editor|viewer [--password P] [--workspace DIR | --db PATH]`:
 /// adds a local account (or resets its password and role); without --password the password is the
 /// first line of standard input.
@@ -20,11 +21,13 @@ public static class WebCommands
     {
         var urls = options.Get("--urls") ?? "http://127.0.0.1:5080";
         var db = options.Get("--db");
+        var dataRoot = options.Get("--data-root");
         var workspace = options.Workspace("web");
         options.RejectUnknown();
         if (!Directory.Exists(workspace)) throw new Core.WorkspaceException($"The workspace folder '{workspace}' does not exist.");
         var args = new List<string> { "--urls", urls, "--Editor:Workspace", Path.GetFullPath(workspace) };
         if (db is not null) args.AddRange(["--Editor:Db", Path.GetFullPath(db)]);
+        if (dataRoot is not null) args.AddRange(["--Editor:DataRoot", Path.GetFullPath(dataRoot)]);
         var app = EditorApp.Build([.. args]);
         await app.StartAsync();
         stdout.WriteLine($"mdsl web: editing {Path.GetFullPath(workspace)} at {string.Join(", ", app.Urls)} (Ctrl+C to stop)");

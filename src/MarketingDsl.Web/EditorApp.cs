@@ -3,6 +3,7 @@ using System.Text.Json.Serialization;
 using MarketingDsl.Web.Api;
 using MarketingDsl.Web.Localization;
 using MarketingDsl.Web.Security;
+using MarketingDsl.Web.Simulations;
 using MarketingDsl.Web.Storage;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Authentication.Cookies;
@@ -21,7 +22,8 @@ namespace MarketingDsl.Web;
 /// <summary>
 /// Builds the web editor. Configuration: `Editor:Workspace` (the folder of `.mdsl` files, required),
 /// `Editor:Db` (the LiteDB file; default `WORKSPACE/.mdsl/editor.db`), `Editor:MaxRequestBytes`
-/// (default 1 MiB), the environment variable MDSL_WEB_ROOT (the folder holding
+/// (default 1 MiB), `Editor:DataRoot` (the folder whose subfolders the simulation page may read;
+/// default `WORKSPACE/../data`), `Editor:DataCacheSize` (loaded data sets kept in memory, default 2), the environment variable MDSL_WEB_ROOT (the folder holding
 /// the scripts and Monaco; found next to the binaries or in the source tree otherwise).
 /// </summary>
 public static class EditorApp
@@ -65,6 +67,10 @@ public static class EditorApp
         services.AddSingleton(TimeProvider.System);
         services.AddSingleton<Accounts>();
         services.AddSingleton(sp => new ApiLimits(Settings(sp).MaxRequestBytes));
+        services.AddSingleton(sp => new DataFolders(Settings(sp).DataRootPath(sp.GetRequiredService<WorkspaceFolder>())));
+        services.AddSingleton(sp => new DataSetCache(Settings(sp).DataCacheSize));
+        services.AddSingleton<SimulationJobs>();
+        services.AddSingleton(sp => new GitRevisions(sp.GetRequiredService<WorkspaceFolder>().Root));
         // Keys that sign the cookies and anti-forgery tokens live next to the store, so a restart keeps sessions.
         services.AddDataProtection();
         services.AddSingleton<IConfigureOptions<KeyManagementOptions>>(sp => new ConfigureOptions<KeyManagementOptions>(o =>
@@ -116,6 +122,7 @@ public static class EditorApp
     public static void UseEditor(this WebApplication app)
     {
         _ = app.Services.GetRequiredService<WorkspaceFolder>(); // a missing workspace fails at start, not at the first request
+        app.Services.GetRequiredService<EditorStore>().MarkUnfinishedSimulationsInterrupted(DateTime.UtcNow);
         app.Use(SecurityHeaders);
         app.Use(ServerTiming);
         app.UseStaticFiles();
@@ -125,6 +132,7 @@ public static class EditorApp
         app.UseAuthorization();
         app.MapRazorPages();
         app.MapEditorApi();
+        app.MapSimulationApi();
         app.Lifetime.ApplicationStarted.Register(() => _ = Task.Run(() => WarmUp(app.Services)));
     }
 
@@ -232,6 +240,11 @@ public sealed class EditorSettings
     public string Workspace { get; set; } = "";
     public string? Db { get; set; }
     public long MaxRequestBytes { get; set; } = 1024 * 1024;
+
+    public string? DataRoot { get; set; }
+    public int DataCacheSize { get; set; } = 2;
+
+    public string DataRootPath(WorkspaceFolder folder) => string.IsNullOrWhiteSpace(DataRoot) ? Path.Combine(folder.Root, "..", "data") : DataRoot;
 
     public string DbPath(WorkspaceFolder folder) => string.IsNullOrWhiteSpace(Db) ? EditorStore.DefaultPath(folder.Root) : Db;
 }

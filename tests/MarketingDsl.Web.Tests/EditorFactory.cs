@@ -30,6 +30,7 @@ public sealed partial class EditorFactory : WebApplicationFactory<Program>
     {
         builder.UseSetting("Editor:Workspace", Workspace);
         builder.UseSetting("Editor:Db", Db);
+        builder.UseSetting("Editor:DataRoot", SimulationData.Root);
         builder.UseSetting("Editor:MaxRequestBytes", (256 * 1024).ToString(System.Globalization.CultureInfo.InvariantCulture));
     }
 

@@ -23,11 +23,10 @@ public static class SimulationRunner
 
         clock.Restart();
         Directory.CreateDirectory(outDirectory);
-        var data = DataImporter.Load(model.Schema, dataDirectory, new ImportOptions { RejectsPath = Path.Combine(outDirectory, "rejects.jsonl") }, importProgress);
+        var data = LoadData(model.Schema, dataDirectory, Path.Combine(outDirectory, "rejects.jsonl"), importProgress);
         var load = clock.Elapsed;
 
-        var asOf = asOfUtc ?? (data.MaxTimestampTicks is { } max ? new DateTime(max, DateTimeKind.Utc)
-            : throw new DataImportException($"'{dataDirectory}' holds no events, so there is no default as-of instant; pass --as-of."));
+        var asOf = ResolveAsOf(data, asOfUtc, dataDirectory);
 
         clock.Restart();
         var result = CompiledEngine.Evaluate(plan, data, asOf, evalProgress);
@@ -39,9 +38,20 @@ public static class SimulationRunner
         File.WriteAllText(Path.Combine(outDirectory, "summary.json"), SimulationOutput.SummaryJson(result) + "\n", new UTF8Encoding(false));
         var write = clock.Elapsed;
 
-        var warnings = new List<string>();
-        foreach (var m in model.Models)
-            warnings.Add($"model '{m.Name}' is not trained (training is not implemented yet): tags that read it are empty.");
-        return new SimulationRun(result, new SimulationTimings(compile, load, evaluate, write), warnings);
+        return new SimulationRun(result, new SimulationTimings(compile, load, evaluate, write), [.. Warnings(model)]);
     }
+
+    /// <summary>The load step on its own (the web editor keeps the data set to evaluate edits again).</summary>
+    public static DataSet LoadData(SchemaModel schema, string dataDirectory, string? rejectsPath, IProgress<ImportProgress>? importProgress = null) =>
+        DataImporter.Load(schema, dataDirectory, new ImportOptions { RejectsPath = rejectsPath }, importProgress);
+
+    /// <summary>The as-of instant: the one given, else the latest event kept.</summary>
+    /// <exception cref="DataImportException">No instant is given and the data holds no events.</exception>
+    public static DateTime ResolveAsOf(DataSet data, DateTime? asOfUtc, string dataDirectory) =>
+        asOfUtc ?? (data.MaxTimestampTicks is { } max ? new DateTime(max, DateTimeKind.Utc)
+            : throw new DataImportException($"'{dataDirectory}' holds no events, so there is no default as-of instant; pass --as-of."));
+
+    /// <summary>What a run cannot do yet, said to the user alongside its results.</summary>
+    public static IEnumerable<string> Warnings(SemanticModel model) =>
+        model.Models.Select(m => $"model '{m.Name}' is not trained (training is not implemented yet): tags that read it are empty.");
 }

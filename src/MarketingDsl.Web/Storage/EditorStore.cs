@@ -26,7 +26,7 @@ public sealed class FileVersion
 /// The embedded store (LiteDB): accounts and file versions. Opened in shared mode so
 /// `mdsl user add` can write while the editor runs.
 /// </summary>
-public sealed class EditorStore : IDisposable
+public sealed partial class EditorStore : IDisposable
 {
     private readonly LiteDatabase _db;
 

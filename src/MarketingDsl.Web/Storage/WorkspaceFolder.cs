@@ -103,7 +103,7 @@ public sealed class WorkspaceFolder
     /// <summary>The workspace as the compiler sees it, read from disk (only the files <see cref="ListFiles"/> allows).</summary>
     public Workspace Load() => new(ListFiles().Select(p => new SourceText(p, File.ReadAllText(Path.Combine(Root, p)))));
 
-    private static string RealPath(string path)
+    internal static string RealPath(string path)
     {
         // Resolve links part by part from the root of the file system.
         var full = Path.GetFullPath(path);

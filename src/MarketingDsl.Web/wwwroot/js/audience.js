@@ -1,0 +1,119 @@
+// The audience diff page: compare the working copy with a saved version, or two Git revisions,
+// on one data folder as of one instant (POST /api/audience/diff) and show who was added to and
+// removed from each segment and segmentation group, and how many users' tag values changed.
+(function () {
+  'use strict';
+
+  const config = JSON.parse(document.getElementById('diff-config').textContent);
+  const T = (key) => (config.texts && config.texts[key]) || key;
+  const $ = (id) => document.getElementById(id);
+  const number = new Intl.NumberFormat();
+
+  async function request(url, options) {
+    const response = await fetch(url, Object.assign({ credentials: 'same-origin' }, options || {}));
+    if (response.status === 401) { location.href = '/Account/Login?returnUrl=' + encodeURIComponent(location.pathname); throw new Error('signed out'); }
+    const json = await response.json().catch(() => ({}));
+    if (!response.ok) { const error = new Error(json.error || ('HTTP ' + response.status)); error.details = json; throw error; }
+    return json;
+  }
+
+  function showError(error) {
+    const box = $('diff-error');
+    box.replaceChildren();
+    if (!error) { box.hidden = true; return; }
+    box.hidden = false;
+    box.appendChild(document.createTextNode(error.message));
+    const diagnostics = error.details && error.details.diagnostics;
+    if (diagnostics && diagnostics.length) {
+      const list = document.createElement('ul');
+      for (const d of diagnostics) list.appendChild(Object.assign(document.createElement('li'), { textContent: `${d.path}:${d.line}:${d.column} ${d.code}: ${d.message}` }));
+      box.appendChild(list);
+    }
+  }
+
+  const cell = (row, text, className) => { const td = document.createElement('td'); td.textContent = text; if (className) td.className = className; row.appendChild(td); return td; };
+  const utc = (iso) => new Date(iso).toISOString().replace('T', ' ').replace(/\.\d+Z$/, '');
+  const caption = (x) => x.label ? `${x.label} · ${x.name}` : x.name;
+  const presence = (x) => x.presence === 'both' ? '' : ` (${T('diff.only.' + x.presence)})`;
+
+  async function load() {
+    const [folders, sources] = await Promise.all([request('/api/data-folders'), request('/api/audience/sources')]);
+    $('diff-folder').replaceChildren(...folders.folders.map((f) => new Option(f, f)));
+    const versions = $('diff-version');
+    versions.replaceChildren(...sources.versions.map((v) => new Option(`#${v.id} ${v.path} · ${v.author} · ${utc(v.savedUtc)}`, v.id)));
+    if (sources.versions.length === 0) versions.appendChild(new Option(T('diff.noversions'), ''));
+    const commits = $('diff-commits');
+    commits.replaceChildren(...sources.git.commits.map((c) => { const o = document.createElement('option'); o.value = c.hash; o.label = `${c.hash.slice(0, 8)} ${c.subject}`; return o; }));
+    if (!sources.git.isRepository) {
+      $('diff-git-note').textContent = T('diff.nogit');
+      $('diff-mode-git').disabled = true;
+    }
+  }
+
+  function changeRow(body, item, indent) {
+    const row = body.insertRow();
+    row.dataset.name = item.name;
+    cell(row, (indent ? '  ' : '') + caption(item) + presence(item), indent ? 'group' : '');
+    cell(row, number.format(item.before), 'num');
+    cell(row, number.format(item.after), 'num');
+    cell(row, item.added ? '+' + number.format(item.added) : '0', 'num' + (item.added ? ' add' : ''));
+    cell(row, item.removed ? '−' + number.format(item.removed) : '0', 'num' + (item.removed ? ' del' : ''));
+    cell(row, item.addedSample.join(', '), 'ids');
+    cell(row, item.removedSample.join(', '), 'ids');
+  }
+
+  function render(diff) {
+    $('diff-result').hidden = false;
+    $('diff-result-title').textContent = `${diff.before} → ${diff.after} · ${diff.folder} · ${utc(diff.asOfUtc)} UTC · ${number.format(diff.users)} ${T('diff.users')}`;
+    const segments = $('diff-segments').tBodies[0];
+    segments.replaceChildren();
+    for (const s of diff.segments) changeRow(segments, s, false);
+    const groups = $('diff-segmentations').tBodies[0];
+    groups.replaceChildren();
+    for (const s of diff.segmentations) {
+      const head = groups.insertRow();
+      head.className = 'segmentation';
+      const th = cell(head, caption(s) + presence(s));
+      th.colSpan = 7;
+      for (const g of s.groups) changeRow(groups, g, true);
+    }
+    const tags = $('diff-tags').tBodies[0];
+    tags.replaceChildren();
+    // Changed tags first, each group in declaration order.
+    const ordered = diff.tags.filter((t) => t.changed > 0).concat(diff.tags.filter((t) => t.changed === 0));
+    for (const t of ordered) {
+      const row = tags.insertRow();
+      row.dataset.name = t.name;
+      cell(row, caption(t) + presence(t));
+      cell(row, number.format(t.changed), 'num' + (t.changed ? ' changed' : ''));
+    }
+    document.body.dataset.diff = 'done';
+  }
+
+  async function compare(event) {
+    event.preventDefault();
+    showError(null);
+    const git = $('diff-mode-git').checked;
+    const body = { folder: $('diff-folder').value, asOf: $('diff-asof').value };
+    if (git) { body.gitFrom = $('diff-git-from').value; body.gitTo = $('diff-git-to').value; }
+    else body.versionId = $('diff-version').value ? Number($('diff-version').value) : null;
+    $('diff-run').disabled = true;
+    $('diff-status').textContent = T('diff.running');
+    try {
+      render(await request('/api/audience/diff', { method: 'POST', headers: { 'Content-Type': 'application/json', [config.header]: config.antiforgeryToken }, body: JSON.stringify(body) }));
+    } catch (error) {
+      showError(error);
+    } finally {
+      $('diff-run').disabled = false;
+      $('diff-status').textContent = '';
+    }
+  }
+
+  async function start() {
+    $('diff-form').addEventListener('submit', config.canRun ? compare : (e) => e.preventDefault());
+    try { await load(); } catch (error) { showError(error); }
+    document.body.dataset.ready = 'true';
+  }
+
+  start();
+})();

@@ -1,0 +1,115 @@
+using MarketingDsl.Web.Security;
+using MarketingDsl.Web.Storage;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.Playwright;
+using Xunit.Abstractions;
+
+namespace MarketingDsl.Web.Tests;
+
+/// <summary>
+/// The simulation and audience-diff pages in a real browser (Debian's chromium through
+/// Playwright): run a simulation, see the segment bar chart with its labels, reopen nothing but
+/// what was drawn from the stored result, compare with a saved version. Leaves
+/// simulation.png and audience.png in tests/MarketingDsl.Web.Tests/artifacts/.
+/// </summary>
+public sealed class BrowserSimulationTests(ITestOutputHelper output)
+{
+    private const string Chromium = "/usr/bin/chromium";
+
+    [Fact]
+    public async Task Run_a_simulation_see_the_charts_and_compare_with_a_saved_version()
+    {
+        if (!File.Exists(Chromium))
+            Assert.Fail($"Chromium is not installed at {Chromium}; the browser test needs it: run `apt-get update && apt-get install -y chromium` (.ci/run does).");
+
+        var workspace = TestPaths.CopyRetail();
+        var db = Path.Combine(Path.GetDirectoryName(workspace)!, "editor.db");
+        int version;
+        using (var store = new EditorStore(db))
+        {
+            Assert.Null(new Accounts(store, TimeProvider.System).AddOrUpdate("marketer", "password-marketer", Roles.Editor, out _));
+            // A saved version of segments.mdsl with a lower threshold, so the working copy differs from it.
+            var segments = File.ReadAllText(Path.Combine(workspace, "segments.mdsl"));
+            var older = segments.Replace("segment vip_repeat \"高价值复购\" = high_value and orders_365d >= 2", "segment vip_repeat \"高价值复购\" = high_value and orders_365d >= 1", StringComparison.Ordinal);
+            Assert.NotEqual(segments, older);
+            version = store.AddVersion("segments.mdsl", older, "marketer", DateTime.UtcNow).Id;
+        }
+        await using var app = EditorApp.Build(["--urls", "http://127.0.0.1:0", "--Editor:Workspace", workspace, "--Editor:Db", db, "--Editor:DataRoot", SimulationData.Root, "--Logging:LogLevel:Default", "Warning"]);
+        await app.StartAsync();
+        var baseUrl = app.Urls.Single();
+
+        using var playwright = await Playwright.CreateAsync();
+        var profile = Directory.CreateTempSubdirectory("mdsl-chromium-");
+        await using var context = await playwright.Chromium.LaunchPersistentContextAsync(profile.FullName, new BrowserTypeLaunchPersistentContextOptions
+        {
+            ExecutablePath = Chromium,
+            Headless = true,
+            Args = ["--no-sandbox", "--disable-background-networking", "--disable-gpu", "--disable-component-update", "--disable-sync", "--no-first-run"],
+            ViewportSize = new ViewportSize { Width = 1400, Height = 1000 },
+        });
+        var page = context.Pages.Count > 0 ? context.Pages[0] : await context.NewPageAsync();
+        var consoleErrors = new List<string>();
+        page.Console += (_, m) => { if (m.Type == "error" && !m.Text.StartsWith("Failed to load resource", StringComparison.Ordinal)) consoleErrors.Add(m.Text); };
+        var failedRequests = new List<string>();
+        page.Response += (_, r) => { if (r.Status >= 400) failedRequests.Add($"{r.Status} {r.Url}"); };
+        page.SetDefaultTimeout(30_000);
+
+        await page.GotoAsync(baseUrl + "/Simulation");
+        await page.FillAsync("#name", "marketer");
+        await page.FillAsync("#password", "password-marketer");
+        await page.ClickAsync("#sign-in");
+        await page.WaitForURLAsync("**/Simulation");
+        await page.WaitForSelectorAsync("body[data-ready=true]");
+
+        // Run: the progress shows, then the stored result is drawn.
+        await page.SelectOptionAsync("#sim-folder", SimulationData.Folder);
+        await page.FillAsync("#sim-asof", "2025-06-15T00:00:00Z");
+        await page.ClickAsync("#sim-run");
+        await page.WaitForSelectorAsync("body[data-simulation=done]");
+        Assert.Equal(1, await page.Locator("#sim-runs tbody tr").CountAsync());
+        Assert.Contains("?run=", page.Url, StringComparison.Ordinal);
+
+        // The segment chart: an SVG bar per segment, captioned with the declared labels.
+        var bars = page.Locator("#sim-segments svg rect.sim-bar");
+        Assert.True(await bars.CountAsync() >= 5);
+        var chartText = await page.InnerTextAsync("#sim-segments");
+        Assert.Contains("高价值复购 · vip_repeat", chartText);
+        Assert.Contains("待唤醒 · wake_up", chartText);
+        var barWidths = await bars.EvaluateAllAsync<double[]>("rects => rects.map(r => r.getBBox().width)");
+        Assert.Contains(barWidths, w => w > 10);
+        Assert.Contains("八大核心客群", await page.InnerTextAsync("#sim-segmentations"));
+        Assert.True(await page.Locator("#sim-tags figure svg rect.sim-bar").CountAsync() > 20);
+        Assert.True(await page.Locator("#sim-sample tbody tr").CountAsync() > 0);
+        Assert.Contains("event_rows", await page.EvaluateAsync<string>("() => [...document.querySelectorAll('#sim-quality tr')].map(r => r.dataset.name).join(',')"));
+        Assert.True(await page.IsHiddenAsync("#sim-progress"));
+        Directory.CreateDirectory(ArtifactsDir);
+        // The page scrolls inside <main>: a tall window shows the charts in one picture.
+        await page.SetViewportSizeAsync(1400, 2600);
+        await page.ScreenshotAsync(new PageScreenshotOptions { Path = Path.Combine(ArtifactsDir, "simulation.png") });
+        await page.SetViewportSizeAsync(1400, 1000);
+
+        // Reopen the stored result from a fresh load of the page.
+        await page.GotoAsync(page.Url);
+        await page.WaitForSelectorAsync("body[data-simulation=done]");
+        Assert.Contains("高价值复购 · vip_repeat", await page.InnerTextAsync("#sim-segments"));
+
+        // The audience diff against the saved version: vip_repeat loses the users with exactly one order.
+        await page.ClickAsync("nav a[href='/Audience']");
+        await page.WaitForSelectorAsync("body[data-ready=true]");
+        await page.SelectOptionAsync("#diff-version", version.ToString(System.Globalization.CultureInfo.InvariantCulture));
+        await page.ClickAsync("#diff-run");
+        await page.WaitForSelectorAsync("body[data-diff=done]");
+        var row = page.Locator("#diff-segments tr[data-name=vip_repeat]");
+        var cells = await row.Locator("td").AllInnerTextsAsync();
+        output.WriteLine("vip_repeat: " + string.Join(" | ", cells));
+        Assert.Equal("0", cells[3]);
+        Assert.StartsWith("−", cells[4], StringComparison.Ordinal);
+        await page.ScreenshotAsync(new PageScreenshotOptions { Path = Path.Combine(ArtifactsDir, "audience.png") });
+
+        Assert.Empty(consoleErrors);
+        Assert.DoesNotContain(failedRequests, r => !r.EndsWith("/favicon.ico", StringComparison.Ordinal));
+        await app.StopAsync();
+    }
+
+    private static string ArtifactsDir => Path.Combine(TestPaths.Root, "tests", "MarketingDsl.Web.Tests", "artifacts");
+}
