@@ -19,6 +19,7 @@ public static class CommandLine
           mdsl demo [--users N] [--out DIR]
           mdsl web WORKSPACE [--urls http://127.0.0.1:5080] [--db PATH]
           mdsl serve WORKSPACE [--urls http://127.0.0.1:5090] [--db PATH] [--outbox-dir DIR] [--grace D]
+                     [--webhook [CHANNEL=]URL,...] [--webhook-attempts N] [--webhook-timeout D] [--admin-token TOKEN]
           mdsl user add NAME --role admin|publisher|editor|viewer [--password P] [--workspace DIR | --db PATH]
 
         exit codes: 0 ok (warnings allowed), 1 errors or failed tests, 2 usage or IO problems

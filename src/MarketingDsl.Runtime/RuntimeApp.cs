@@ -15,8 +15,10 @@ namespace MarketingDsl.Runtime;
 /// POST /api/events and POST /api/profiles take a JSON array and answer
 /// `{"results":[{"index","status","reason"?}]}` (status accepted | duplicate | rejected; valid
 /// items are accepted even when others are rejected); GET /api/health; GET
-/// /api/users/{id}/tags?at=ISO (every tag as of the instant, default the runtime's clock).
-/// A background loop fires due timers by wall clock every <see cref="TimerLoop.Period"/>.
+/// /api/users/{id}/tags?at=ISO (every tag as of the instant, default the runtime's clock); the
+/// outbox and reload endpoints of <see cref="RuntimeAdminEndpoints"/>.
+/// A background loop fires due timers by wall clock every <see cref="TimerLoop.Period"/>; another
+/// (<see cref="DeliveryLoop"/>) delivers the outbox.
 /// </summary>
 public static class RuntimeApp
 {
@@ -38,6 +40,7 @@ public static class RuntimeApp
         builder.Logging.SetMinimumLevel(LogLevel.Warning);
         builder.Services.AddSingleton(_ => new LiveRuntime(compilation.Model, options));
         builder.Services.AddHostedService<TimerLoop>();
+        builder.Services.AddHostedService<DeliveryLoop>();
         var app = builder.Build();
 
         app.MapGet("/api/health", (LiveRuntime runtime) => Results.Json(new
@@ -45,7 +48,7 @@ public static class RuntimeApp
             status = "ok",
             clock = runtime.Clock == 0 ? null : new DateTime(runtime.Clock, DateTimeKind.Utc).ToString("O", CultureInfo.InvariantCulture),
             pending_timers = runtime.Store.TimerCount(),
-            not_run_live = runtime.NotRunLive,
+            outbox = RuntimeAdminEndpoints.OutboxHealth(runtime),
         }));
         app.MapPost("/api/events", (HttpContext http, LiveRuntime runtime) => Ingest(http, runtime.IngestEvents));
         app.MapPost("/api/profiles", (HttpContext http, LiveRuntime runtime) => Ingest(http, runtime.IngestProfiles));
@@ -57,6 +60,7 @@ public static class RuntimeApp
             var tags = runtime.Tags(id, new DateTime(asOf, DateTimeKind.Utc));
             return tags is null ? Results.Json(new { error = $"no profile '{id}'" }, statusCode: 404) : Results.Json(new { user_id = id, tags });
         });
+        app.MapLiveAdmin(options);
         return app;
     }
 
