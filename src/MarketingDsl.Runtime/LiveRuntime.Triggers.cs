@@ -16,10 +16,11 @@ public sealed partial class LiveRuntime
     private TimeZoneInfo WorkspaceZone => _model.Schema.TimeZone is { } z ? TimeZoneInfo.FindSystemTimeZoneById(z) : TimeZoneInfo.Utc;
 
     /// <summary>
-    /// The instant from which newly added triggers run: the later of the clock (latest event) and
-    /// the wall clock less grace. Replay's equivalent is the start F of its window.
+    /// The instant from which newly added triggers run (replay's start F): the clock (the latest
+    /// event) once there is one; in a store without events yet, the wall clock. Not the wall clock
+    /// less grace: a long grace would start schedules far in the past and fire every instant since.
     /// </summary>
-    private long ArmInstant() => Math.Max(_store.Counter("clock"), _options.Clock.GetUtcNow().UtcTicks - _options.Grace.Ticks);
+    private long ArmInstant() => _store.Counter("clock") is > 0 and var clock ? clock : _options.Clock.GetUtcNow().UtcTicks;
 
     /// <summary>Segments some journey triggers on, distinct, in journey declaration order (as replay).</summary>
     private List<SegmentSymbol> TriggerSegments() =>
