@@ -30,7 +30,7 @@ public sealed class OutboxDispatcher : IDisposable
     public IChannelAdapter? AdapterOf(string channel) =>
         _webhooks.TryGetValue(channel, out var own) ? own : _webhooks.TryGetValue("*", out var any) ? any : _file;
 
-    /// <summary>One round: every action due now (up to 256), delivered in parallel. Returns how many were delivered.</summary>
+    /// <summary>One round: every action due now (up to 256). Returns how many were delivered.</summary>
     public async Task<int> RunOnceAsync(CancellationToken cancellation)
     {
         await _oneRound.WaitAsync(cancellation).ConfigureAwait(false);
@@ -39,25 +39,35 @@ public sealed class OutboxDispatcher : IDisposable
             var now = _options.Clock.GetUtcNow().UtcTicks;
             var due = _runtime.Locked(s => s.DueForDelivery(now, RoundSize, c => AdapterOf(c) is not null));
             var delivered = 0;
-            await Parallel.ForEachAsync(due, new ParallelOptions { MaxDegreeOfParallelism = Parallelism, CancellationToken = cancellation }, async (item, ct) =>
-            {
-                var attempt = item.Attempts + 1;
-                DeliveryOutcome outcome;
-                try { outcome = await AdapterOf(item.Channel)!.DeliverAsync(item, attempt, ct).ConfigureAwait(false); }
-                catch (Exception ex) when (ex is not OperationCanceledException) { outcome = DeliveryOutcome.Retry(ex.GetType().Name + ": " + ex.Message); }
-                if (outcome.Ok)
+            // Local files keep the outbox order (one at a time, in sequence); webhooks go in parallel.
+            foreach (var item in due.Where(i => AdapterOf(i.Channel) is FileChannelAdapter))
+                if (await AttemptAsync(item, cancellation).ConfigureAwait(false)) delivered++;
+            await Parallel.ForEachAsync(due.Where(i => AdapterOf(i.Channel) is not FileChannelAdapter),
+                new ParallelOptions { MaxDegreeOfParallelism = Parallelism, CancellationToken = cancellation }, async (item, ct) =>
                 {
-                    _runtime.Locked(s => { s.MarkDelivered(item.Key, attempt); return 0; });
-                    Interlocked.Increment(ref delivered);
-                    return;
-                }
-                var park = outcome.Permanent || attempt >= _options.Delivery.MaxAttempts;
-                var next = _options.Clock.GetUtcNow().UtcTicks + (park ? 0 : _options.Delivery.DelayAfter(attempt).Ticks);
-                _runtime.Locked(s => { s.RecordFailedAttempt(item.Key, attempt, next, outcome.Error ?? "failed", park); return 0; });
-            }).ConfigureAwait(false);
+                    if (await AttemptAsync(item, ct).ConfigureAwait(false)) Interlocked.Increment(ref delivered);
+                }).ConfigureAwait(false);
             return delivered;
         }
         finally { _oneRound.Release(); }
+    }
+
+    /// <summary>One attempt and its committed outcome; true when delivered.</summary>
+    private async Task<bool> AttemptAsync(OutboxEntry item, CancellationToken cancellation)
+    {
+        var attempt = item.Attempts + 1;
+        DeliveryOutcome outcome;
+        try { outcome = await AdapterOf(item.Channel)!.DeliverAsync(item, attempt, cancellation).ConfigureAwait(false); }
+        catch (Exception ex) when (ex is not OperationCanceledException) { outcome = DeliveryOutcome.Retry(ex.GetType().Name + ": " + ex.Message); }
+        if (outcome.Ok)
+        {
+            _runtime.Locked(s => { s.MarkDelivered(item.Key, attempt); return 0; });
+            return true;
+        }
+        var park = outcome.Permanent || attempt >= _options.Delivery.MaxAttempts;
+        var next = _options.Clock.GetUtcNow().UtcTicks + (park ? 0 : _options.Delivery.DelayAfter(attempt).Ticks);
+        _runtime.Locked(s => { s.RecordFailedAttempt(item.Key, attempt, next, outcome.Error ?? "failed", park); return 0; });
+        return false;
     }
 
     /// <summary>When the next pending action is due (wall clock), null when nothing deliverable is pending.</summary>
