@@ -155,6 +155,55 @@ public sealed partial class ServeCrashTests(Xunit.Abstractions.ITestOutputHelper
     }
 
 
+    /// <summary>
+    /// The one window where a webhook action is sent twice: the receiver has applied it, and the
+    /// server dies before it commits `delivered`. After the restart the action is still pending and
+    /// goes again with the same Idempotency-Key and body; the receiver drops the repeat.
+    /// </summary>
+    [Fact]
+    public async Task A_webhook_action_in_flight_at_a_sigkill_is_repeated_with_its_key_and_the_receiver_drops_the_repeat()
+    {
+        var workspace = Path.Combine(_root, "ws");
+        Directory.CreateDirectory(workspace);
+        File.WriteAllText(Path.Combine(workspace, "schema.mdsl"), Schema);
+        File.WriteAllText(Path.Combine(workspace, "main.mdsl"), Main);
+        var db = Path.Combine(_root, "live.db");
+        var outbox = Path.Combine(_root, "outbox");
+        await using var receiver = await DedupingReceiver.StartAsync();
+        receiver.HoldFirst = new TaskCompletionSource();
+
+        var (server, url) = await StartServe(workspace, db, outbox, receiver.Url);
+        using (var http = new HttpClient { BaseAddress = url })
+        {
+            await http.PostAsync("/api/profiles", Json("""[{"user_id":"u0"}]"""));
+            await http.PostAsync("/api/events", Json("""[{"type":"cart_add","user_id":"u0","ts":"2025-03-01T10:00:00Z","id":"c"}]"""));
+            await http.PostAsync("/api/events", Json("""[{"type":"login","user_id":"u0","ts":"2025-03-01T12:00:00Z","id":"l"}]"""));
+        }
+        await receiver.FirstArrived.Task.WaitAsync(TimeSpan.FromSeconds(15));
+        server.Kill();   // SIGKILL while the receiver holds its answer
+        await server.WaitForExitAsync();
+        receiver.HoldFirst.SetResult();
+
+        (server, url) = await StartServe(workspace, db, outbox, receiver.Url);
+        using (var http = new HttpClient { BaseAddress = url })
+            for (var tries = 0; tries < 200; tries++)
+            {
+                using var health = JsonDocument.Parse(await http.GetStringAsync("/api/health"));
+                if (health.RootElement.GetProperty("outbox").GetProperty("delivered").GetInt32() == 2) break;   // hello and the reminder
+                await Task.Delay(50);
+            }
+        server.Kill();
+        await server.WaitForExitAsync();
+
+        const string key = "cart|u0|2025-03-01T10:00:00Z|1";
+        var requests = receiver.Requests.ToList();
+        Assert.Equal([key, key], requests.Select(r => r.Key));
+        Assert.Equal(requests[0].Body, requests[1].Body);
+        Assert.Equal([key], receiver.Effects.Keys);
+        using var store = new LiveStore(db);
+        Assert.Equal(LiveStore.DeliveredStatus, store.OutboxEntryOf(key)!.Status);
+    }
+
     private static string Iso(DateTime t) => t.ToString("yyyy-MM-dd'T'HH:mm:ss'Z'", CultureInfo.InvariantCulture);
 
     private static StringContent Json(string json) => new(json, Encoding.UTF8, "application/json");
@@ -195,6 +244,9 @@ public sealed partial class ServeCrashTests(Xunit.Abstractions.ITestOutputHelper
         private DedupingReceiver(WebApplication app) => _app = app;
 
         public ConcurrentQueue<(string Key, string Body)> Requests { get; } = new();
+        /// <summary>When set, the first request is applied and then held (no answer) until this completes.</summary>
+        public TaskCompletionSource? HoldFirst { get; set; }
+        public TaskCompletionSource FirstArrived { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
         public ConcurrentDictionary<string, string> Effects { get; } = new(StringComparer.Ordinal);
         public Uri Url => new(_app.Urls.First() + "/hook");
 
@@ -211,6 +263,7 @@ public sealed partial class ServeCrashTests(Xunit.Abstractions.ITestOutputHelper
                 var key = http.Request.Headers["Idempotency-Key"].ToString();
                 receiver.Requests.Enqueue((key, body));
                 receiver.Effects.TryAdd(key, body);   // a repeat is acknowledged and has no further effect
+                if (receiver.FirstArrived.TrySetResult() && receiver.HoldFirst is { } hold) await hold.Task;
                 return Results.Ok();
             });
             await app.StartAsync();
