@@ -35,7 +35,7 @@ public sealed class DeliveryLoop(LiveRuntime runtime, ILogger<DeliveryLoop> logg
                 if (await runtime.Dispatcher.RunOnceAsync(stoppingToken) > 0) wait = TimeSpan.Zero;
                 else if (runtime.Dispatcher.NextDue() is { } next)
                 {
-                    var untilNext = next - TimeProvider.System.GetUtcNow();
+                    var untilNext = next - runtime.WallClock.GetUtcNow();
                     if (untilNext < wait) wait = untilNext < TimeSpan.Zero ? TimeSpan.FromMilliseconds(50) : untilNext;
                 }
             }

@@ -20,6 +20,9 @@ public sealed partial class LiveRuntime
 
     public OutboxDispatcher Dispatcher => _dispatcher;
 
+    /// <summary>The wall clock of timers and delivery retries.</summary>
+    public TimeProvider WallClock => _options.Clock;
+
     /// <summary>
     /// From now on ingest and timer rounds only wake <paramref name="wake"/> (the hosted
     /// <see cref="DeliveryLoop"/>) instead of delivering before they return.

@@ -76,11 +76,14 @@ public sealed partial class LiveStore
     public List<OutboxEntry> OutboxEntries(string? status, int max) =>
         [.. Outbox.FindAll().Select(ToEntry).Where(e => status is null || e.Status == status).OrderBy(e => e.Seq).Take(max)];
 
-    /// <summary>How many outbox actions are in each status.</summary>
+    /// <summary>How many outbox actions are in each status (counted by query: /api/health calls this often).</summary>
     public Dictionary<string, int> OutboxCounts()
     {
-        var counts = new Dictionary<string, int>(StringComparer.Ordinal) { [Pending] = 0, [DeliveredStatus] = 0, [Failed] = 0 };
-        foreach (var d in Outbox.FindAll()) counts[StatusOf(d)]++;
-        return counts;
+        var delivered = Outbox.Count(Query.EQ("delivered", true));
+        var failed = Outbox.Count(Query.EQ("status", Failed));
+        return new Dictionary<string, int>(StringComparer.Ordinal)
+        {
+            [Pending] = Outbox.Count() - delivered - failed, [DeliveredStatus] = delivered, [Failed] = failed,
+        };
     }
 }

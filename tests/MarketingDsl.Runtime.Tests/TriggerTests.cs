@@ -115,6 +115,43 @@ public sealed class TriggerTests : IDisposable
             "2025-03-02T10:00:00Z daily_pick", "2025-03-03T00:00:00Z come_back"], sends);
     }
 
+    [Fact]
+    public void A_reload_rearms_a_changed_schedule_and_tracks_a_new_segment_from_then_on_without_firing()
+    {
+        _f.WallClock.Now = new DateTimeOffset(At(1, 0));
+        using var live = _f.Open();
+        live.IngestProfiles(LiveFixture.Json("""[{"user_id":"u1"},{"user_id":"u2"}]"""));
+        live.IngestEvents(LiveFixture.Json($$"""[{"type":"order","user_id":"u1","ts":"{{LiveFixture.Ts(At(1, 9))}}","order_id":"o1"}]"""));
+        Assert.Equal(At(1, 10).Ticks, live.Store.AllTimers().Single(t => t.Journey == "daily").Due);
+
+        // v2: the daily schedule moves to 12:00; a new journey triggers on a new segment (u1 is already in it: no firing).
+        File.WriteAllText(Path.Combine(_f.Workspace, "main.mdsl"), Main.Replace("every day at 10:00", "every day at 12:00") + """
+
+            segment ordered = orders_30d >= 1
+            segment repeat_buyer = orders_30d >= 2
+            journey ordered_once { trigger: enters segment ordered  steps { send push "ordered" } }
+            journey repeat { trigger: enters segment repeat_buyer  steps { send push "repeat_thanks" } }
+            """);
+        live.Reload(RuntimeApp.CompileWorkspace(_f.Workspace).Model);
+        Assert.Equal(At(1, 12).Ticks, live.Store.AllTimers().Single(t => t.Journey == "daily").Due);
+        Assert.True(live.Store.Membership("ordered", "u1"));
+        Assert.False(live.Store.Membership("repeat_buyer", "u1"));
+        Assert.False(live.Store.Membership("repeat_buyer", "u2"));
+
+        live.IngestEvents(LiveFixture.Json($$"""[{"type":"order","user_id":"u1","ts":"{{LiveFixture.Ts(At(1, 13))}}","order_id":"o2"}]"""));
+        var sends = _f.OutboxLines().Select(l => $"{l.Line.GetProperty("at").GetString()} {l.Line.GetProperty("template").GetString()}").Order(StringComparer.Ordinal);
+        // welcome_buyer's wait went on across the reload (same step).
+        Assert.Equal(["2025-03-01T09:00:00Z thanks", "2025-03-01T11:00:00Z more_for_you", "2025-03-01T12:00:00Z daily_pick",
+            "2025-03-01T13:00:00Z repeat_thanks"], sends);
+
+        // v3: no segment trigger left: tracking and the 00:00 check stop.
+        File.WriteAllText(Path.Combine(_f.Workspace, "main.mdsl"), Main[..Main.IndexOf("journey welcome_buyer", StringComparison.Ordinal)]);
+        live.Reload(RuntimeApp.CompileWorkspace(_f.Workspace).Model);
+        Assert.Empty(live.Store.Armed());
+        Assert.DoesNotContain(live.Store.AllTimers(), t => t.Kind == LiveStore.SegmentCheckTimer);
+        Assert.Null(live.Store.Membership("active_buyer", "u1"));
+    }
+
     private static string Line(string channel, string template, long at, string user) =>
         $"{channel} {template} {LiveFixture.Ts(new DateTime(at, DateTimeKind.Utc))} {user}";
 }
