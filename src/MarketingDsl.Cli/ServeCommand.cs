@@ -50,6 +50,9 @@ public static class ServeCommand
         var app = RuntimeApp.Build(compilation, live, ["--urls", urls]);
         await app.StartAsync();
         stdout.WriteLine($"mdsl serve: {workspace} at {string.Join(", ", app.Urls)}; store {live.DbPath}; outbox {live.OutboxDir} (Ctrl+C to stop)");
+        if (app.Services.GetService(typeof(LiveRuntime)) is LiveRuntime runtime && runtime.StartReport is { Ended.Count: > 0 } report)
+            foreach (var group in report.Ended.GroupBy(e => (e.Journey, e.Reason)))
+                stderr.WriteLine($"mdsl serve: the workspace changed since the store was last used: {group.Count()} state(s) of journey '{group.Key.Journey}' ended ({group.Key.Reason})");
         foreach (var (channel, url) in webhooks) stdout.WriteLine($"mdsl serve: webhook {(channel == "*" ? "(every other channel)" : channel)} -> {url}");
         await app.WaitForShutdownAsync();
         return CommandLine.Ok;

@@ -63,7 +63,7 @@ public sealed partial class LiveRuntime : IDisposable
         _env = new JourneyEnvironment(new LiveConditions(this), new LiveLedger(_store), ZoneOf);
         _dispatcher = new OutboxDispatcher(this, options);
         LoadSplits();
-        lock (_gate) Transaction(ArmTriggers);
+        lock (_gate) StartReport = TransactionValue(Reconcile);
     }
 
     public SemanticModel Model => _model;

@@ -46,6 +46,17 @@ public sealed partial class LiveStore
             return (id[..cut], id[(cut + 1)..], System.Text.Json.JsonSerializer.Deserialize<StoredJourneyState>(d["json"].AsString)!);
         })];
 
+    private ILiteCollection<BsonDocument> Shapes => _db.GetCollection("journey_shapes");
+
+    /// <summary>Per journey, the shape of the version installed last.</summary>
+    public Dictionary<string, JourneyShape> JourneyShapes() =>
+        Shapes.FindAll().ToDictionary(d => d["_id"].AsString, d => System.Text.Json.JsonSerializer.Deserialize<JourneyShape>(d["json"].AsString)!, StringComparer.Ordinal);
+
+    public void SetJourneyShape(string journey, JourneyShape shape) =>
+        Shapes.Upsert(new BsonDocument { ["_id"] = journey, ["json"] = System.Text.Json.JsonSerializer.Serialize(shape) });
+
+    public void DeleteJourneyShape(string journey) => Shapes.Delete(journey);
+
     public void AddEnd(JourneyEnd end) => Ends.Insert(new BsonDocument
     {
         ["journey"] = end.Journey, ["user"] = end.User, ["at"] = end.At, ["reason"] = end.Reason, ["detail"] = end.Detail,

@@ -73,22 +73,40 @@ public sealed class ReloadTests : IDisposable
         Assert.DoesNotContain(Sends(), s => s.StartsWith("2025-03-05T02", StringComparison.Ordinal));
     }
 
+    /// <summary>Publishing by restarting `mdsl serve` on a changed workspace: the store remembers the shapes of the last version.</summary>
     [Fact]
-    public void A_user_waiting_at_the_same_path_after_a_restart_continues_in_the_new_version()
+    public void A_restart_on_a_changed_workspace_keeps_users_on_unchanged_steps_and_ends_the_others()
     {
-        using (var live = _f.Open())
+        LiveRuntime OpenCurrent() => new(RuntimeApp.CompileWorkspace(_f.Workspace).Model,
+            new LiveOptions { DbPath = _f.Db, OutboxDir = _f.Outbox, Clock = _f.WallClock });
+        using (var live = OpenCurrent())
         {
-            live.IngestProfiles(LiveFixture.Json("""[{"user_id":"u1"}]"""));
-            live.IngestEvents(LiveFixture.Json("""[{"type":"cart_add","user_id":"u1","ts":"2025-03-01T10:00:00Z","price":200}]"""));
+            live.IngestProfiles(LiveFixture.Json("""[{"user_id":"u1"},{"user_id":"u2"}]"""));
+            live.IngestEvents(LiveFixture.Json("""
+                [{"type":"cart_add","user_id":"u1","ts":"2025-03-01T10:00:00Z","price":200},
+                 {"type":"cart_add","user_id":"u2","ts":"2025-03-01T13:00:00Z","price":200}]
+                """));
+            Assert.Empty(live.StartReport!.Ended);
         }
+        // v2: another template for the follow-up; u1 waits at `wait 1d` (path 2), u2 at `wait 1h until order` (path 0).
         Version(m => m.Replace("send push \"followup\"", "send push \"followup_v2\""));
-        using (var live = _f.Open())
+        using (var live = OpenCurrent())
         {
-            var report = live.Reload(RuntimeApp.CompileWorkspace(_f.Workspace).Model);
-            Assert.Equal(1, report.Continued);
-            live.IngestEvents(LiveFixture.Json("""[{"type":"login","user_id":"u1","ts":"2025-03-03T00:00:00Z"}]"""));
+            Assert.Equal((2, 0), (live.StartReport!.Continued, live.StartReport.Ended.Count));
+            live.IngestEvents(LiveFixture.Json("""[{"type":"login","user_id":"u1","ts":"2025-03-02T12:00:00Z"}]"""));
         }
-        Assert.Equal(["2025-03-01T11:00:00Z u1 reminder", "2025-03-02T11:00:00Z u1 followup_v2", "2025-03-03T00:00:00Z u1 hello"], Sends());
+        Assert.Contains("2025-03-02T11:00:00Z u1 followup_v2", Sends());
+        // v3: `wait 1d` becomes `wait 2d`: u2 (waiting there since the reminder at 14:00) is ended at the restart, u1 is done.
+        Version(m => m.Replace("send push \"followup\"", "send push \"followup_v2\"").Replace("wait 1d", "wait 2d"));
+        using (var live = OpenCurrent())
+        {
+            var end = Assert.Single(live.StartReport!.Ended);
+            Assert.Equal(("cart", "u2", LiveRuntime.EndStepChanged), (end.Journey, end.User, end.Reason));
+            Assert.Contains("wait 864000000000", end.Detail);
+            live.IngestEvents(LiveFixture.Json("""[{"type":"login","user_id":"u2","ts":"2025-03-05T00:00:00Z"}]"""));
+        }
+        Assert.Equal(["2025-03-01T11:00:00Z u1 reminder", "2025-03-01T14:00:00Z u2 reminder", "2025-03-02T11:00:00Z u1 followup_v2",
+            "2025-03-02T12:00:00Z u1 hello", "2025-03-05T00:00:00Z u2 hello"], Sends());
     }
 
     [Fact]
