@@ -28,8 +28,10 @@ public sealed partial class LiveOptions
 }
 
 /// <summary>
-/// The live runtime (LANGUAGE.md §15.7): every journey with an event trigger runs on incoming
-/// events through the same <see cref="JourneyMachine"/> as replay, on event time. State lives in
+/// The live runtime (LANGUAGE.md §15.7): every journey runs on incoming events and timers
+/// through the same <see cref="JourneyMachine"/> as replay, on event time (schedule and segment
+/// triggers: LiveRuntime.Triggers.cs; delivery: LiveRuntime.Delivery.cs; new versions:
+/// LiveRuntime.Versions.cs). State lives in
 /// <see cref="LiveStore"/>; in memory there are only caches (per-user data sets, machines'
 /// split states) that are rebuilt from the store after a failed batch or a restart.
 /// One request (or one timer round) is one LiteDB transaction: an event is acknowledged only
