@@ -14,7 +14,8 @@ namespace MarketingDsl.Runtime;
 /// <summary>
 /// The outbox and workspace endpoints of `mdsl serve`:
 /// GET /api/outbox?status=pending|delivered|failed&amp;limit=N (counts and actions with attempts and last error);
-/// POST /api/outbox/{key}/retry (requeue a parked action); POST /api/workspace/reload (compile the
+/// POST /api/outbox/{key}/retry (requeue a parked action); GET /api/journey-ends?limit=N (journey
+/// states ended by a new workspace version, latest last); POST /api/workspace/reload (compile the
 /// workspace folder again and install it; an invalid workspace answers 422 with its diagnostics and
 /// the running version stays). The two POSTs are admin calls: `Authorization: Bearer TOKEN` when
 /// `--admin-token` is set, otherwise only from the loopback address.
@@ -38,6 +39,16 @@ public static class RuntimeAdminEndpoints
             if (!runtime.Locked(s => s.Requeue(key, now))) return Results.Json(new { error = $"no parked (failed) action with key '{key}'" }, statusCode: 404);
             runtime.Deliver();
             return Results.Json(new { requeued = key });
+        });
+        app.MapGet("/api/journey-ends", (int? limit, LiveRuntime runtime) =>
+        {
+            var ends = runtime.Locked(s => s.JourneyEnds());
+            return Results.Json(new
+            {
+                count = ends.Count,
+                ends = ends.TakeLast(Math.Clamp(limit ?? 100, 1, 10_000))
+                    .Select(e => new { journey = e.Journey, user_id = e.User, at = Iso(e.At), reason = e.Reason, detail = e.Detail }),
+            });
         });
         app.MapPost("/api/workspace/reload", (HttpContext http, LiveRuntime runtime) =>
         {

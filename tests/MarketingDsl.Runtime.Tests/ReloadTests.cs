@@ -137,9 +137,17 @@ public sealed class ReloadTests : IDisposable
             // The running version is unchanged: welcome still sends `hello` on push.
             await Post(http, "/api/events", """[{"type":"login","user_id":"u1","ts":"2025-03-01T10:00:00Z"}]""");
 
-            Version(m => m.Replace("send push \"hello\"", "send push \"hello_v2\""));
+            await Post(http, "/api/events", """[{"type":"cart_add","user_id":"u1","ts":"2025-03-01T10:30:00Z","price":300}]""");
+            Version(m => m.Replace("send push \"hello\"", "send push \"hello_v2\"").Replace("wait 1h until order", "wait 3h until order"));
             var good = await http.PostAsync("/api/workspace/reload", null);
             Assert.Equal(HttpStatusCode.OK, good.StatusCode);
+            using (var doc = JsonDocument.Parse(await good.Content.ReadAsStringAsync()))
+                Assert.Equal("step_changed", doc.RootElement.GetProperty("ended")[0].GetProperty("reason").GetString());
+            using (var ends = JsonDocument.Parse(await http.GetStringAsync("/api/journey-ends")))
+            {
+                Assert.Equal(1, ends.RootElement.GetProperty("count").GetInt32());
+                Assert.Equal("cart", ends.RootElement.GetProperty("ends")[0].GetProperty("journey").GetString());
+            }
             await Post(http, "/api/events", """[{"type":"login","user_id":"u1","ts":"2025-03-01T11:00:00Z"}]""");
             for (var i = 0; i < 100 && _f.OutboxLines().Count < 2; i++) await Task.Delay(50);
             Assert.Equal(["2025-03-01T10:00:00Z u1 hello", "2025-03-01T11:00:00Z u1 hello_v2"], Sends());
