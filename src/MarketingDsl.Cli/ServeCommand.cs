@@ -7,10 +7,13 @@ using Microsoft.Extensions.Logging;
 namespace MarketingDsl.Cli;
 
 /// <summary>
-/// `mdsl serve WORKSPACE [--urls http://127.0.0.1:5090] [--db PATH] [--outbox-dir DIR] [--grace D] [--editor-db PATH] [--data-root DIR]`:
-/// one process serving the live runtime over a workspace (store in `WORKSPACE/.mdsl/live.db`, channel
-/// files in `WORKSPACE/.mdsl/outbox` unless given; timers fire by wall clock at due + grace, default 0)
-/// and the web editor on the same folder (`/`, accounts in `WORKSPACE/.mdsl/editor.db` unless given).
+/// `mdsl serve WORKSPACE [--urls http://127.0.0.1:5090] [--db PATH] [--outbox-dir DIR] [--grace D]
+/// [--webhook [CHANNEL=]URL,...] [--webhook-attempts N] [--webhook-timeout D] [--admin-token TOKEN]
+/// [--editor-db PATH] [--data-root DIR]`: one process serving the live runtime over a workspace (store in
+/// `WORKSPACE/.mdsl/live.db`, channel files in `WORKSPACE/.mdsl/outbox` unless given; timers fire by wall
+/// clock at due + grace, default 0) and the web editor on the same folder (`/`, accounts in
+/// `WORKSPACE/.mdsl/editor.db` unless given). `--webhook` sends a channel's actions to a URL
+/// (`sms=https://…`), a bare URL serves every other channel; channels without a webhook go to the channel files.
 /// </summary>
 public static class ServeCommand
 {
@@ -26,6 +29,16 @@ public static class ServeCommand
         var grace = 0L;
         if (graceText is not null && !Engine.Data.ValueParsers.TryParseDuration(graceText.AsSpan(), out grace))
             throw new UsageException($"--grace takes a duration such as 30s, 5m or 1h, got '{graceText}'");
+        var webhooks = ParseWebhooks(options.Get("--webhook"));
+        var attemptsText = options.Get("--webhook-attempts");
+        var attempts = 8;
+        if (attemptsText is not null && (!int.TryParse(attemptsText, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out attempts) || attempts < 1 || attempts > 1000))
+            throw new UsageException($"--webhook-attempts must be a whole number from 1 to 1000, not '{attemptsText}'");
+        var timeoutText = options.Get("--webhook-timeout");
+        var timeout = TimeSpan.FromSeconds(10).Ticks;
+        if (timeoutText is not null && (!Engine.Data.ValueParsers.TryParseDuration(timeoutText.AsSpan(), out timeout) || timeout <= 0))
+            throw new UsageException($"--webhook-timeout takes a duration such as 5s or 1m, got '{timeoutText}'");
+        var adminToken = options.Get("--admin-token");
         var workspace = options.Workspace("serve");
         options.RejectUnknown();
         if (!Directory.Exists(workspace)) throw new Core.WorkspaceException($"The workspace folder '{workspace}' does not exist.");
@@ -45,6 +58,10 @@ public static class ServeCommand
             DbPath = Path.GetFullPath(db ?? RuntimeApp.DefaultDbPath(workspace)),
             OutboxDir = Path.GetFullPath(outbox ?? Path.Combine(workspace, ".mdsl", "outbox")),
             Grace = TimeSpan.FromTicks(grace),
+            Webhooks = webhooks,
+            Delivery = new DeliveryPolicy { MaxAttempts = attempts, Timeout = TimeSpan.FromTicks(timeout) },
+            Workspace = workspace,
+            AdminToken = adminToken,
         };
         var args = new List<string> { "--urls", urls, "--Editor:Workspace", workspace };
         if (editorDb is not null) args.AddRange(["--Editor:Db", Path.GetFullPath(editorDb)]);
@@ -61,10 +78,28 @@ public static class ServeCommand
         stdout.WriteLine($"mdsl serve: {workspace} at {string.Join(", ", app.Urls)} (Ctrl+C to stop)");
         stdout.WriteLine($"  editor   {url}/ (sign in; accounts: mdsl user add NAME --role admin --workspace {workspace})");
         stdout.WriteLine($"  live API {url}/api/health, /api/events, /api/profiles, /api/users/ID/tags; store {live.DbPath}; outbox {live.OutboxDir}");
-        var notLive = app.Services.GetService(typeof(LiveRuntime)) is LiveRuntime runtime ? runtime.NotRunLive : [];
-        foreach (var name in notLive)
-            stderr.WriteLine($"mdsl serve: warning: journey '{name}' has a schedule or segment trigger, which the live runtime does not run yet");
+        if (app.Services.GetService(typeof(LiveRuntime)) is LiveRuntime runtime && runtime.StartReport is { Ended.Count: > 0 } report)
+            foreach (var group in report.Ended.GroupBy(e => (e.Journey, e.Reason)))
+                stderr.WriteLine($"mdsl serve: the workspace changed since the store was last used: {group.Count()} state(s) of journey '{group.Key.Journey}' ended ({group.Key.Reason})");
+        foreach (var (channel, hook) in webhooks) stdout.WriteLine($"mdsl serve: webhook {(channel == "*" ? "(every other channel)" : channel)} -> {hook}");
         await app.WaitForShutdownAsync(stop);
         return CommandLine.Ok;
+    }
+
+    /// <summary>`[CHANNEL=]URL` entries separated by commas; a bare URL is the default (`*`).</summary>
+    public static Dictionary<string, Uri> ParseWebhooks(string? text)
+    {
+        var result = new Dictionary<string, Uri>(StringComparer.Ordinal);
+        if (text is null) return result;
+        foreach (var entry in text.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
+        {
+            var eq = entry.IndexOf('=', StringComparison.Ordinal);
+            var scheme = entry.IndexOf("://", StringComparison.Ordinal);
+            var (channel, url) = eq > 0 && (scheme < 0 || eq < scheme) ? (entry[..eq], entry[(eq + 1)..]) : ("*", entry);
+            if (!Uri.TryCreate(url, UriKind.Absolute, out var uri) || (uri.Scheme != Uri.UriSchemeHttp && uri.Scheme != Uri.UriSchemeHttps))
+                throw new UsageException($"--webhook takes [CHANNEL=]URL entries with an http or https URL, got '{entry}'");
+            if (!result.TryAdd(channel, uri)) throw new UsageException($"--webhook gives channel '{channel}' twice");
+        }
+        return result;
     }
 }

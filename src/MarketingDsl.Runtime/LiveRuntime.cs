@@ -16,7 +16,7 @@ public sealed record IngestResult(int Index, string Status, string? Reason = nul
 }
 
 /// <summary>Settings of the live runtime.</summary>
-public sealed class LiveOptions
+public sealed partial class LiveOptions
 {
     public required string DbPath { get; init; }
     /// <summary>Where the file adapter appends `CHANNEL.jsonl`; null: actions stay in the outbox.</summary>
@@ -28,27 +28,29 @@ public sealed class LiveOptions
 }
 
 /// <summary>
-/// The live runtime (LANGUAGE.md §15.7): every journey with an event trigger runs on incoming
-/// events through the same <see cref="JourneyMachine"/> as replay, on event time. State lives in
+/// The live runtime (LANGUAGE.md §15.7): every journey runs on incoming events and timers
+/// through the same <see cref="JourneyMachine"/> as replay, on event time (schedule and segment
+/// triggers: LiveRuntime.Triggers.cs; delivery: LiveRuntime.Delivery.cs; new versions:
+/// LiveRuntime.Versions.cs). State lives in
 /// <see cref="LiveStore"/>; in memory there are only caches (per-user data sets, machines'
 /// split states) that are rebuilt from the store after a failed batch or a restart.
 /// One request (or one timer round) is one LiteDB transaction: an event is acknowledged only
 /// when it and every consequence (journey states, timers, ledger, outbox) are committed.
 /// Calls are serialised by one lock.
 /// </summary>
-public sealed class LiveRuntime : IDisposable
+public sealed partial class LiveRuntime : IDisposable
 {
     private readonly object _gate = new();
-    private readonly SemanticModel _model;
+    // The workspace version: replaced as a whole by Reload (LiveRuntime.Versions.cs).
+    private SemanticModel _model;
     private readonly LiveOptions _options;
     private readonly LiveStore _store;
-    private readonly Validation _validation;
-    private readonly JourneyMachine[] _machines;
-    private readonly StepPaths[] _paths;
-    private readonly Dictionary<string, int> _journeyIndex = new(StringComparer.Ordinal);
+    private Validation _validation;
+    private JourneyMachine[] _machines;
+    private StepPaths[] _paths;
+    private Dictionary<string, int> _journeyIndex = new(StringComparer.Ordinal);
     private readonly Dictionary<string, UserView?> _views = new(StringComparer.Ordinal);
     private readonly JourneyEnvironment _env;
-    private readonly FileChannelAdapter? _adapter;
     private readonly List<JourneyAction> _actions = [];
 
     public LiveRuntime(SemanticModel model, LiveOptions options)
@@ -57,18 +59,14 @@ public sealed class LiveRuntime : IDisposable
         _options = options;
         _store = new LiveStore(options.DbPath);
         _validation = new Validation(model.Schema);
-        // Event triggers run live; schedule and segment triggers are not run live yet (README, Status).
-        _machines = [.. model.Journeys.Where(j => j.Trigger is BoundEventTrigger).Select(j => new JourneyMachine(j))];
-        NotRunLive = [.. model.Journeys.Where(j => j.Trigger is not null and not BoundEventTrigger).Select(j => j.Name)];
+        _machines = [.. model.Journeys.Where(j => j.Trigger is not null).Select(j => new JourneyMachine(j))];
         _paths = [.. _machines.Select(m => new StepPaths(m.Journey))];
         for (var j = 0; j < _machines.Length; j++) _journeyIndex[_machines[j].Journey.Name] = j;
         _env = new JourneyEnvironment(new LiveConditions(this), new LiveLedger(_store), ZoneOf);
-        if (options.OutboxDir is { } dir) _adapter = new FileChannelAdapter(dir);
+        _dispatcher = new OutboxDispatcher(this, options);
         LoadSplits();
+        lock (_gate) StartReport = TransactionValue(Reconcile);
     }
-
-    /// <summary>Journeys whose trigger (a schedule, `enters`/`leaves segment`) the live runtime does not run yet.</summary>
-    public IReadOnlyList<string> NotRunLive { get; }
 
     public SemanticModel Model => _model;
     public LiveStore Store => _store;
@@ -117,6 +115,7 @@ public sealed class LiveRuntime : IDisposable
                     if (_store.Profile(key!) == json) { results[i] = new IngestResult(i, IngestResult.Duplicate); continue; }
                     _store.SetProfile(key!, json);
                     _views.Remove(key!);
+                    OnProfileStored(key!);
                     results[i] = new IngestResult(i, IngestResult.Accepted);
                 }
             });
@@ -156,6 +155,7 @@ public sealed class LiveRuntime : IDisposable
                 machine.OnTrigger(state ??= new UserJourneyState(), user, e.Ts, _env, _actions);
             Apply(j, e.User, state, entryOverride: null);
         }
+        CheckSegments(e.User, e.Ts);
         return new IngestResult(index, IngestResult.Accepted);
     }
 
@@ -178,6 +178,7 @@ public sealed class LiveRuntime : IDisposable
         {
             _store.DeleteTimer(timer.Id);
             fired++;
+            if (timer.Kind == LiveStore.SegmentCheckTimer) { FireSegmentCheck(timer.Due); continue; }
             if (!_journeyIndex.TryGetValue(timer.Journey, out var j)) continue;   // the workspace changed: the journey is gone
             var machine = _machines[j];
             switch (timer.Kind)
@@ -197,6 +198,9 @@ public sealed class LiveRuntime : IDisposable
                     if (JourneyMachine.Splits(machine.Journey.Steps).FirstOrDefault(s => s.Name == timer.Split) is not { } split) break;
                     machine.OnWinnerDue(split, timer.Due, _actions);
                     Apply(j, "", null, null);
+                    break;
+                case LiveStore.ScheduleTimer:
+                    FireSchedule(j, timer.Due);
                     break;
             }
         }
@@ -272,21 +276,7 @@ public sealed class LiveRuntime : IDisposable
 
     // ------------------------------------------------------------------ delivery
 
-    /// <summary>Delivers undelivered outbox actions through the file adapter (at least once: marked after the append). Returns how many.</summary>
-    public int Deliver()
-    {
-        if (_adapter is null) return 0;
-        lock (_gate)
-        {
-            var items = _store.Undelivered();
-            foreach (var item in items)
-            {
-                _adapter.Append(item);
-                _store.MarkDelivered(item.Key);
-            }
-            return items.Count;
-        }
-    }
+    // Deliver(): LiveRuntime.Delivery.cs
 
     // ------------------------------------------------------------------ state (de)serialisation
 
@@ -419,6 +409,7 @@ public sealed class LiveRuntime : IDisposable
 
     public void Dispose()
     {
+        _dispatcher.Dispose();
         lock (_gate) _store.Dispose();
     }
 }

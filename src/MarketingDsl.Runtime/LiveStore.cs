@@ -42,11 +42,14 @@ public sealed record OutboxItem(string Key, string Channel, string Line, bool De
 /// split states, pending timers, the channel ledger, the outbox, and counters. Every write of
 /// one request or timer round goes through <see cref="Begin"/>/<see cref="Commit"/>.
 /// </summary>
-public sealed class LiveStore : IDisposable
+public sealed partial class LiveStore : IDisposable
 {
     public const string WaitTimer = "wait";
     public const string DeferredTimer = "deferred";
     public const string WinnerTimer = "winner";
+    public const string SegmentCheckTimer = "segment_check";
+    /// <summary>A schedule trigger's next firing; its token is the journey's declaration index (ties go in declaration order).</summary>
+    public const string ScheduleTimer = "schedule";
 
     private readonly LiteDatabase _db;
 
@@ -140,9 +143,16 @@ public sealed class LiveStore : IDisposable
             ["token"] = token, ["path"] = path, ["entry"] = entryAt, ["split"] = split,
         });
 
-    /// <summary>The earliest pending timer with due ≤ <paramref name="maxDue"/> (ties: the one set first).</summary>
+    /// <summary>
+    /// The earliest pending timer with due ≤ <paramref name="maxDue"/>. Ties at one instant go as in
+    /// replay (§15.7): waits and deferred sends in the order set, winner decisions, the segment
+    /// check, schedules in declaration order.
+    /// </summary>
     public StoredTimer? FirstTimer(long maxDue) =>
-        Timers.Find(Query.LTE("due", maxDue)).Select(ToTimer).OrderBy(t => t.Due).ThenBy(t => t.Id).FirstOrDefault();
+        Timers.Find(Query.LTE("due", maxDue)).Select(ToTimer).OrderBy(t => t.Due).ThenBy(t => TieRank(t.Kind))
+            .ThenBy(t => t.Kind == ScheduleTimer ? t.Token : 0).ThenBy(t => t.Id).FirstOrDefault();
+
+    private static int TieRank(string kind) => kind switch { WinnerTimer => 1, SegmentCheckTimer => 2, ScheduleTimer => 3, _ => 0 };
 
     public void DeleteTimer(long id) => Timers.Delete(id);
     public int TimerCount() => Timers.Count();

@@ -16,8 +16,10 @@ namespace MarketingDsl.Runtime;
 /// POST /api/events and POST /api/profiles take a JSON array and answer
 /// `{"results":[{"index","status","reason"?}]}` (status accepted | duplicate | rejected; valid
 /// items are accepted even when others are rejected); GET /api/health; GET
-/// /api/users/{id}/tags?at=ISO (every tag as of the instant, default the runtime's clock).
-/// A background loop fires due timers by wall clock every <see cref="TimerLoop.Period"/>.
+/// /api/users/{id}/tags?at=ISO (every tag as of the instant, default the runtime's clock); the
+/// outbox and reload endpoints of <see cref="RuntimeAdminEndpoints"/>.
+/// A background loop fires due timers by wall clock every <see cref="TimerLoop.Period"/>; another
+/// (<see cref="DeliveryLoop"/>) delivers the outbox.
 /// </summary>
 public static class RuntimeApp
 {
@@ -43,15 +45,17 @@ public static class RuntimeApp
         return app;
     }
 
-    /// <summary>The runtime and its timer loop, for this app or a host that also serves the web editor (`mdsl serve`).</summary>
+    /// <summary>The runtime with its timer and delivery loops, for this app or a host that also serves the web editor (`mdsl serve`).</summary>
     public static IServiceCollection AddLiveRuntime(this IServiceCollection services, Compilation compilation, LiveOptions options)
     {
+        services.AddSingleton(options);
         services.AddSingleton(_ => new LiveRuntime(compilation.Model, options));
         services.AddHostedService<TimerLoop>();
+        services.AddHostedService<DeliveryLoop>();
         return services;
     }
 
-    /// <summary>The HTTP API: /api/health, /api/events, /api/profiles, /api/users/{id}/tags (no sign-in).</summary>
+    /// <summary>The HTTP API: /api/health, /api/events, /api/profiles, /api/users/{id}/tags (no sign-in) and the admin endpoints (outbox, reload, journey ends).</summary>
     public static void MapLiveRuntime(this IEndpointRouteBuilder app)
     {
         app.MapGet("/api/health", (LiveRuntime runtime) => Results.Json(new
@@ -59,7 +63,7 @@ public static class RuntimeApp
             status = "ok",
             clock = runtime.Clock == 0 ? null : new DateTime(runtime.Clock, DateTimeKind.Utc).ToString("O", CultureInfo.InvariantCulture),
             pending_timers = runtime.Store.TimerCount(),
-            not_run_live = runtime.NotRunLive,
+            outbox = RuntimeAdminEndpoints.OutboxHealth(runtime),
         }));
         app.MapPost("/api/events", (HttpContext http, LiveRuntime runtime) => Ingest(http, runtime.IngestEvents));
         app.MapPost("/api/profiles", (HttpContext http, LiveRuntime runtime) => Ingest(http, runtime.IngestProfiles));
@@ -71,6 +75,7 @@ public static class RuntimeApp
             var tags = runtime.Tags(id, new DateTime(asOf, DateTimeKind.Utc));
             return tags is null ? Results.Json(new { error = $"no profile '{id}'" }, statusCode: 404) : Results.Json(new { user_id = id, tags });
         });
+        app.MapLiveAdmin(app.ServiceProvider.GetRequiredService<LiveOptions>());
     }
 
     private static async Task<IResult> Ingest(HttpContext http, Func<JsonElement, IReadOnlyList<IngestResult>> ingest)

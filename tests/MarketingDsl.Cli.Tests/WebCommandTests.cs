@@ -37,6 +37,11 @@ public class WebCommandTests
     [InlineData("serve")]
     [InlineData("serve", "/no/such/folder")]
     [InlineData("serve", ".", "--grace", "soon")]
+    [InlineData("serve", ".", "--webhook", "ftp://example.org/hook")]
+    [InlineData("serve", ".", "--webhook", "sms=not a url")]
+    [InlineData("serve", ".", "--webhook", "sms=http://a.example/1,sms=http://a.example/2")]
+    [InlineData("serve", ".", "--webhook-attempts", "0")]
+    [InlineData("serve", ".", "--webhook-timeout", "never")]
     public async Task Usage_mistakes_exit_2(params string[] args)
     {
         var db = Path.Combine(Path.GetTempPath(), "mdsl-cli-tests", Guid.NewGuid().ToString("N"), "editor.db");

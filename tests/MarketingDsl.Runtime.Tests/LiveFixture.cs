@@ -45,13 +45,16 @@ public sealed class LiveFixture : IDisposable
         }
         """;
 
-    public LiveFixture()
+    public LiveFixture() : this(Main) { }
+
+    /// <summary>A fixture whose main file is <paramref name="main"/> (the schema stays).</summary>
+    public LiveFixture(string main)
     {
         Root = Path.Combine(Path.GetTempPath(), "mdsl-live-tests", Guid.NewGuid().ToString("N"));
         Workspace = Path.Combine(Root, "ws");
         Directory.CreateDirectory(Workspace);
         File.WriteAllText(Path.Combine(Workspace, "schema.mdsl"), Schema);
-        File.WriteAllText(Path.Combine(Workspace, "main.mdsl"), Main);
+        File.WriteAllText(Path.Combine(Workspace, "main.mdsl"), main);
         Compilation = RuntimeApp.CompileWorkspace(Workspace);
     }
 
@@ -66,6 +69,14 @@ public sealed class LiveFixture : IDisposable
 
     public LiveRuntime Open(TimeSpan? grace = null) =>
         new(Compilation.Model, new LiveOptions { DbPath = Db, OutboxDir = Outbox, Clock = WallClock, Grace = grace ?? TimeSpan.Zero });
+
+    /// <summary>A runtime whose every channel goes to <paramref name="webhook"/> (no channel files).</summary>
+    public LiveRuntime OpenWithWebhook(Uri webhook, DeliveryPolicy policy) =>
+        new(Compilation.Model, new LiveOptions
+        {
+            DbPath = Db, Clock = WallClock, Delivery = policy,
+            Webhooks = new Dictionary<string, Uri>(StringComparer.Ordinal) { ["*"] = webhook },
+        });
 
     public static JsonElement Json(string json) => JsonDocument.Parse(json).RootElement.Clone();
 

@@ -1,0 +1,59 @@
+namespace MarketingDsl.Runtime;
+
+public sealed partial class LiveOptions
+{
+    /// <summary>
+    /// Webhook URL per channel name; the key `*` serves every channel without its own entry.
+    /// Channels with a webhook are delivered by <see cref="WebhookChannelAdapter"/>, the others by
+    /// the file adapter (when <see cref="OutboxDir"/> is set) or kept pending in the outbox.
+    /// </summary>
+    public IReadOnlyDictionary<string, Uri> Webhooks { get; init; } = new Dictionary<string, Uri>(StringComparer.Ordinal);
+    /// <summary>Retries, backoff and timeout of channel deliveries.</summary>
+    public DeliveryPolicy Delivery { get; init; } = new();
+}
+
+/// <summary>The outbox side of the runtime: delivery happens outside ingest's lock and transaction.</summary>
+public sealed partial class LiveRuntime
+{
+    private readonly OutboxDispatcher _dispatcher;
+    private Action? _wakeDelivery;
+
+    public OutboxDispatcher Dispatcher => _dispatcher;
+
+    /// <summary>The wall clock of timers and delivery retries.</summary>
+    public TimeProvider WallClock => _options.Clock;
+
+    /// <summary>
+    /// From now on ingest and timer rounds only wake <paramref name="wake"/> (the hosted
+    /// <see cref="DeliveryLoop"/>) instead of delivering before they return.
+    /// </summary>
+    public void UseBackgroundDelivery(Action wake) => _wakeDelivery = wake;
+
+    /// <summary>
+    /// Delivers what is due now through the channel adapters; returns how many were delivered.
+    /// With a background loop attached it only wakes the loop (and returns 0), so delivery never
+    /// holds up ingest; without one (embedded use, tests) it delivers before returning.
+    /// </summary>
+    public int Deliver()
+    {
+        if (_wakeDelivery is { } wake) { wake(); return 0; }
+        return _dispatcher.RunOnceAsync(CancellationToken.None).GetAwaiter().GetResult();
+    }
+
+    /// <summary>Runs <paramref name="body"/> on the store under the runtime's lock (outside any ingest transaction).</summary>
+    internal T Locked<T>(Func<LiveStore, T> body)
+    {
+        lock (_gate) return body(_store);
+    }
+}
+
+public sealed partial class LiveOptions
+{
+    /// <summary>The workspace folder that POST /api/workspace/reload compiles again; null: reload is not offered.</summary>
+    public string? Workspace { get; init; }
+    /// <summary>
+    /// The bearer token of the admin endpoints (reload, outbox retry). Null: they answer only
+    /// requests from the loopback address.
+    /// </summary>
+    public string? AdminToken { get; init; }
+}

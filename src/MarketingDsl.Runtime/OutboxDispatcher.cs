@@ -1,0 +1,84 @@
+namespace MarketingDsl.Runtime;
+
+/// <summary>
+/// Takes due outbox actions and hands them to their channel's adapter (webhook, else file), up to
+/// <see cref="Parallelism"/> at a time, outside the runtime's lock: a slow receiver never holds up
+/// ingest. Each outcome is committed on its own: delivered, retried after
+/// <see cref="DeliveryPolicy.DelayAfter"/> (wall clock of <see cref="LiveOptions.Clock"/>), or
+/// parked as failed after <see cref="DeliveryPolicy.MaxAttempts"/> attempts or a refusal.
+/// </summary>
+public sealed class OutboxDispatcher : IDisposable
+{
+    public const int Parallelism = 8;
+    private const int RoundSize = 256;
+
+    private readonly LiveRuntime _runtime;
+    private readonly LiveOptions _options;
+    private readonly FileChannelAdapter? _file;
+    private readonly Dictionary<string, WebhookChannelAdapter> _webhooks = new(StringComparer.Ordinal);
+    private readonly SemaphoreSlim _oneRound = new(1, 1);
+
+    public OutboxDispatcher(LiveRuntime runtime, LiveOptions options)
+    {
+        _runtime = runtime;
+        _options = options;
+        if (options.OutboxDir is { } dir) _file = new FileChannelAdapter(dir);
+        foreach (var (channel, url) in options.Webhooks) _webhooks[channel] = new WebhookChannelAdapter(url, options.Delivery.Timeout);
+    }
+
+    /// <summary>The adapter of a channel; null: the channel's actions stay pending in the outbox.</summary>
+    public IChannelAdapter? AdapterOf(string channel) =>
+        _webhooks.TryGetValue(channel, out var own) ? own : _webhooks.TryGetValue("*", out var any) ? any : _file;
+
+    /// <summary>One round: every action due now (up to 256). Returns how many were delivered.</summary>
+    public async Task<int> RunOnceAsync(CancellationToken cancellation)
+    {
+        await _oneRound.WaitAsync(cancellation).ConfigureAwait(false);
+        try
+        {
+            var now = _options.Clock.GetUtcNow().UtcTicks;
+            var due = _runtime.Locked(s => s.DueForDelivery(now, RoundSize, c => AdapterOf(c) is not null));
+            var delivered = 0;
+            // Local files keep the outbox order (one at a time, in sequence); webhooks go in parallel.
+            foreach (var item in due.Where(i => AdapterOf(i.Channel) is FileChannelAdapter))
+                if (await AttemptAsync(item, cancellation).ConfigureAwait(false)) delivered++;
+            await Parallel.ForEachAsync(due.Where(i => AdapterOf(i.Channel) is not FileChannelAdapter),
+                new ParallelOptions { MaxDegreeOfParallelism = Parallelism, CancellationToken = cancellation }, async (item, ct) =>
+                {
+                    if (await AttemptAsync(item, ct).ConfigureAwait(false)) Interlocked.Increment(ref delivered);
+                }).ConfigureAwait(false);
+            return delivered;
+        }
+        finally { _oneRound.Release(); }
+    }
+
+    /// <summary>One attempt and its committed outcome; true when delivered.</summary>
+    private async Task<bool> AttemptAsync(OutboxEntry item, CancellationToken cancellation)
+    {
+        var attempt = item.Attempts + 1;
+        DeliveryOutcome outcome;
+        try { outcome = await AdapterOf(item.Channel)!.DeliverAsync(item, attempt, cancellation).ConfigureAwait(false); }
+        catch (Exception ex) when (ex is not OperationCanceledException) { outcome = DeliveryOutcome.Retry(ex.GetType().Name + ": " + ex.Message); }
+        if (outcome.Ok)
+        {
+            _runtime.Locked(s => { s.MarkDelivered(item.Key, attempt); return 0; });
+            return true;
+        }
+        var park = outcome.Permanent || attempt >= _options.Delivery.MaxAttempts;
+        var next = _options.Clock.GetUtcNow().UtcTicks + (park ? 0 : _options.Delivery.DelayAfter(attempt).Ticks);
+        _runtime.Locked(s => { s.RecordFailedAttempt(item.Key, attempt, next, outcome.Error ?? "failed", park); return 0; });
+        return false;
+    }
+
+    /// <summary>When the next pending action is due (wall clock), null when nothing deliverable is pending.</summary>
+    public DateTimeOffset? NextDue()
+    {
+        var ticks = _runtime.Locked(s => s.NextDeliveryDue(c => AdapterOf(c) is not null));
+        return ticks is { } t ? new DateTimeOffset(t, TimeSpan.Zero) : null;
+    }
+
+    public void Dispose()
+    {
+        foreach (var webhook in _webhooks.Values) webhook.Dispose();
+    }
+}

@@ -1,0 +1,113 @@
+using System.Globalization;
+using System.Net;
+using System.Security.Cryptography;
+using System.Text;
+using System.Text.Json;
+using MarketingDsl.Core;
+using MarketingDsl.Core.Diagnostics;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Routing;
+
+namespace MarketingDsl.Runtime;
+
+/// <summary>
+/// The outbox and workspace endpoints of `mdsl serve`:
+/// GET /api/outbox?status=pending|delivered|failed&amp;limit=N (counts and actions with attempts and last error);
+/// POST /api/outbox/{key}/retry (requeue a parked action); GET /api/journey-ends?limit=N (journey
+/// states ended by a new workspace version, latest last); POST /api/workspace/reload (compile the
+/// workspace folder again and install it; an invalid workspace answers 422 with its diagnostics and
+/// the running version stays). The two POSTs are admin calls: `Authorization: Bearer TOKEN` when
+/// `--admin-token` is set, otherwise only from the loopback address.
+/// </summary>
+public static class RuntimeAdminEndpoints
+{
+    public static IEndpointRouteBuilder MapLiveAdmin(this IEndpointRouteBuilder app, LiveOptions options)
+    {
+        app.MapGet("/api/outbox", (string? status, int? limit, LiveRuntime runtime) =>
+        {
+            if (status is not (null or LiveStore.Pending or LiveStore.DeliveredStatus or LiveStore.Failed))
+                return Results.Json(new { error = $"status must be pending, delivered or failed, not '{status}'" }, statusCode: 400);
+            var max = Math.Clamp(limit ?? 100, 1, 10_000);
+            var (counts, items) = runtime.Locked(s => (s.OutboxCounts(), s.OutboxEntries(status, max)));
+            return Results.Json(new { counts, items = items.Select(Describe) });
+        });
+        app.MapPost("/api/outbox/{key}/retry", (string key, HttpContext http, LiveRuntime runtime) =>
+        {
+            if (Denied(http, options) is { } denied) return denied;
+            var now = options.Clock.GetUtcNow().UtcTicks;
+            if (!runtime.Locked(s => s.Requeue(key, now))) return Results.Json(new { error = $"no parked (failed) action with key '{key}'" }, statusCode: 404);
+            runtime.Deliver();
+            return Results.Json(new { requeued = key });
+        });
+        app.MapGet("/api/journey-ends", (int? limit, LiveRuntime runtime) =>
+        {
+            var ends = runtime.Locked(s => s.JourneyEnds());
+            return Results.Json(new
+            {
+                count = ends.Count,
+                ends = ends.TakeLast(Math.Clamp(limit ?? 100, 1, 10_000))
+                    .Select(e => new { journey = e.Journey, user_id = e.User, at = Iso(e.At), reason = e.Reason, detail = e.Detail }),
+            });
+        });
+        app.MapPost("/api/workspace/reload", (HttpContext http, LiveRuntime runtime) =>
+        {
+            if (Denied(http, options) is { } denied) return denied;
+            if (options.Workspace is not { } folder) return Results.Json(new { error = "this runtime was started without a workspace folder" }, statusCode: 409);
+            Compilation compilation;
+            try { compilation = Compilation.Create(Workspace.Load(folder)); }
+            catch (Exception ex) when (ex is WorkspaceException or IOException or UnauthorizedAccessException)
+            {
+                return Results.Json(new { error = "the workspace cannot be read: " + ex.Message }, statusCode: 422);
+            }
+            if (compilation.HasErrors)
+            {
+                var errors = compilation.Diagnostics.Where(d => d.IsError).ToList();
+                return Results.Json(new
+                {
+                    error = "the workspace has errors; the running version is unchanged",
+                    diagnostics = JsonDocument.Parse(DiagnosticWriter.ToJson(errors)).RootElement,
+                    text = DiagnosticWriter.ToText(errors, compilation.Workspace.Files),
+                }, statusCode: 422);
+            }
+            var report = runtime.Reload(compilation.Model);
+            return Results.Json(new
+            {
+                reloaded = true,
+                journeys = report.Journeys,
+                continued = report.Continued,
+                ended = report.Ended.Select(e => new { journey = e.Journey, user_id = e.User, at = Iso(e.At), reason = e.Reason, detail = e.Detail }),
+            });
+        });
+        return app;
+    }
+
+    /// <summary>The outbox part of /api/health.</summary>
+    public static object OutboxHealth(LiveRuntime runtime) => runtime.Locked(s => s.OutboxCounts());
+
+    private static object Describe(OutboxEntry e)
+    {
+        using var line = JsonDocument.Parse(e.Line);
+        return new
+        {
+            key = e.Key, channel = e.Channel, status = e.Status, attempts = e.Attempts,
+            next_attempt_at = e.Status == LiveStore.Pending && e.NextAttemptAt > 0 ? Iso(e.NextAttemptAt) : null,
+            last_error = e.LastError, action = line.RootElement.Clone(),
+        };
+    }
+
+    private static IResult? Denied(HttpContext http, LiveOptions options)
+    {
+        if (options.AdminToken is { } token)
+        {
+            var header = http.Request.Headers.Authorization.ToString();
+            var given = header.StartsWith("Bearer ", StringComparison.Ordinal) ? header["Bearer ".Length..] : "";
+            return CryptographicOperations.FixedTimeEquals(Encoding.UTF8.GetBytes(given), Encoding.UTF8.GetBytes(token))
+                ? null : Results.Json(new { error = "this admin call needs 'Authorization: Bearer TOKEN' (the --admin-token of mdsl serve)" }, statusCode: 401);
+        }
+        return http.Connection.RemoteIpAddress is { } ip && IPAddress.IsLoopback(ip)
+            ? null : Results.Json(new { error = "admin calls are accepted only from the loopback address unless mdsl serve has --admin-token" }, statusCode: 403);
+    }
+
+    private static string Iso(long ticks) => new DateTime(ticks, DateTimeKind.Utc).ToString("O", CultureInfo.InvariantCulture);
+}
