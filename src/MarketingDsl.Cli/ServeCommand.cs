@@ -68,6 +68,8 @@ public static class ServeCommand
         if (dataRoot is not null) args.AddRange(["--Editor:DataRoot", Path.GetFullPath(dataRoot)]);
         var builder = EditorApp.CreateBuilder([.. args]);
         builder.Logging.SetMinimumLevel(LogLevel.Warning);
+        // Log lines go to stderr: stdout carries the addresses and reports that scripts (and tests) read.
+        builder.Logging.AddConsole(o => o.LogToStandardErrorThreshold = LogLevel.Trace);
         builder.Services.AddEditor();
         builder.Services.AddLiveRuntime(compilation, live);
         var app = builder.Build();
