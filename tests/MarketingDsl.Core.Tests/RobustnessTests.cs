@@ -10,13 +10,17 @@ namespace MarketingDsl.Core.Tests;
 /// </summary>
 public sealed class RobustnessTests
 {
-    private static readonly TimeSpan PerInput = TimeSpan.FromSeconds(1);
+    // The bounds tell a hang (or an exponential blow-up) from work, not fast from slow: speed is the
+    // benchmarks' business. They are loose because a 2-core CI machine running the test assemblies in
+    // parallel (and a GC pause) can stretch a 10 ms check to well over a second; under load the old
+    // 1 s / 10 s bounds failed while the same inputs passed alone.
+    private static readonly TimeSpan PerInput = TimeSpan.FromSeconds(5);
 
     private static string Input(string name) => File.ReadAllText(Path.Combine(AppContext.BaseDirectory, "Inputs", name));
 
-    // The deep and long inputs are hundreds of kilobytes: they must end with a diagnostic, and the
-    // bound only tells a hang from work (a busy 2-core CI machine parses 400 KB in about a second).
-    private static readonly TimeSpan LargeInput = TimeSpan.FromSeconds(10);
+    // The deep and long inputs are hundreds of kilobytes: they must end with a diagnostic (a busy
+    // 2-core CI machine parses 400 KB in about a second).
+    private static readonly TimeSpan LargeInput = TimeSpan.FromSeconds(60);
 
     private static Compilation Check(string text, string what) => Check(text, what, PerInput);
 
@@ -114,7 +118,7 @@ public sealed class RobustnessTests
         watch.Stop();
         Assert.True(compilation.Diagnostics.IsEmpty, string.Join("\n", compilation.Diagnostics.Take(5)));
         Assert.Equal(2 * i, compilation.Model.Tags.Length);
-        Assert.True(watch.Elapsed < TimeSpan.FromSeconds(20), $"5 MB took {watch.ElapsedMilliseconds} ms");
+        Assert.True(watch.Elapsed < TimeSpan.FromSeconds(120), $"5 MB took {watch.ElapsedMilliseconds} ms");
     }
 
     /// <summary>
@@ -145,7 +149,7 @@ public sealed class RobustnessTests
         }
         total.Stop();
         Assert.True(count >= 10_000);
-        Assert.True(total.Elapsed < TimeSpan.FromSeconds(90), $"{count} inputs took {total.Elapsed.TotalSeconds:F1} s");
+        Assert.True(total.Elapsed < TimeSpan.FromSeconds(600), $"{count} inputs took {total.Elapsed.TotalSeconds:F1} s");
     }
 
     private static readonly string[] Snippets =
