@@ -56,7 +56,8 @@ public sealed class LiveEditorHost : IAsyncDisposable
     public LiveRuntime Runtime => _app.Services.GetRequiredService<LiveRuntime>();
     public EditorStore Store => _app.Services.GetRequiredService<EditorStore>();
 
-    public static async Task<LiveEditorHost> StartAsync()
+    /// <param name="kestrel">Listen on a loopback port (for a browser) instead of the in-memory test server.</param>
+    public static async Task<LiveEditorHost> StartAsync(bool kestrel = false)
     {
         var root = Path.Combine(Path.GetTempPath(), "mdsl-web-tests", Guid.NewGuid().ToString("N"));
         var workspace = Path.Combine(root, "ws");
@@ -78,7 +79,8 @@ public sealed class LiveEditorHost : IAsyncDisposable
         };
         // As ServeCommand composes them: the editor's builder, services and middleware, then the runtime's.
         var builder = EditorApp.CreateBuilder(["--Editor:Workspace", workspace, "--Editor:Db", editorDb]);
-        builder.WebHost.UseTestServer();
+        if (kestrel) builder.WebHost.UseUrls("http://127.0.0.1:0");
+        else builder.WebHost.UseTestServer();
         builder.Logging.SetMinimumLevel(LogLevel.Warning);
         builder.Services.AddEditor();
         builder.Services.AddLiveRuntime(RuntimeApp.CompileWorkspace(workspace), live);
@@ -89,8 +91,12 @@ public sealed class LiveEditorHost : IAsyncDisposable
         return new LiveEditorHost(root, app);
     }
 
-    public HttpClient Anonymous() =>
-        new(new CookieContainerHandler { InnerHandler = _app.GetTestServer().CreateHandler() }) { BaseAddress = new Uri("http://localhost") };
+    /// <summary>The address of the Kestrel listener (<c>kestrel: true</c>).</summary>
+    public string Url => _app.Urls.Single();
+
+    public HttpClient Anonymous() => _app.Services.GetService<Microsoft.AspNetCore.Hosting.Server.IServer>() is TestServer server
+        ? new(new CookieContainerHandler { InnerHandler = server.CreateHandler() }) { BaseAddress = new Uri("http://localhost") }
+        : new(new HttpClientHandler { AllowAutoRedirect = false }) { BaseAddress = new Uri(Url) };
 
     /// <summary>A client signed in through the login form, with the API's anti-forgery header unless told otherwise.</summary>
     public async Task<HttpClient> SignedIn(string user, bool withAntiforgery = true)

@@ -257,7 +257,7 @@
     activeTab = name;
     for (const tab of document.querySelectorAll('.tabs .tab')) tab.classList.toggle('active', tab.dataset.tab === name);
     for (const body of document.querySelectorAll('.tab-body')) body.hidden = body.dataset.body !== name;
-    document.querySelector('.panel').classList.toggle('tall', name === 'journeys');
+    document.querySelector('.panel').classList.toggle('tall', name === 'journeys' || name === 'publish');
     if (name === 'journeys') loadJourneys();
   }
 
