@@ -57,13 +57,20 @@ public static class PublishApi
                 ended = Ends(preview.Ended),
             });
         });
-        writes.MapPost("", (PublishRequest request, Publisher publisher, HttpContext ctx) =>
+        writes.MapPost("", (PublishRequest request, Publisher publisher, HttpContext ctx, ILoggerFactory logs) =>
         {
             if (publisher.Runtime is not { } runtime) return NoRuntime();
             if (string.IsNullOrWhiteSpace(request.Hash))
                 return Results.BadRequest(new { error = "Send the hash of the preview you confirm: {\"hash\": \"…\"} from POST /api/publish/preview." });
             if (Compile(publisher, out _) is { } refused) return refused;
-            var published = publisher.Publish(runtime, request.Hash, ctx.User.Identity?.Name ?? "?");
+            (Publication Publication, ReloadReport Report)? published;
+            try { published = publisher.Publish(runtime, request.Hash, ctx.User.Identity?.Name ?? "?"); }
+            catch (Exception ex) when (ex is not OutOfMemoryException)
+            {
+                // The reload is one transaction: when it fails, the runtime keeps the version it ran.
+                logs.CreateLogger(typeof(PublishApi)).LogError(ex, "Publishing failed");
+                return Results.Json(new { error = $"Publishing failed ({ex.GetType().Name}: {ex.Message}); the live runtime keeps its version and nothing was recorded." }, statusCode: StatusCodes.Status500InternalServerError);
+            }
             if (published is not { } done)
                 return Results.Json(new { error = "The saved workspace changed since the preview; preview again before publishing." }, statusCode: StatusCodes.Status409Conflict);
             return Results.Ok(new

@@ -60,8 +60,9 @@ public sealed class Publisher(WorkspaceFolder folder, EditorStore store, TimePro
         lock (_gate)
         {
             var saved = CompileSaved();
-            if (saved.Compilation.HasErrors) throw new InvalidOperationException("Publish needs a workspace without errors; check it first.");
             if (!string.Equals(saved.Hash, expectedHash, StringComparison.Ordinal)) return null;
+            // The previewed content compiled without errors (the preview refuses errors), so this is a caller's bug.
+            if (saved.Compilation.HasErrors) throw new InvalidOperationException("Publish needs a workspace without errors; preview it first.");
             var journeys = runtime.Preview(saved.Compilation.Model);
             var report = runtime.Reload(saved.Compilation.Model);
             var publication = store.AddPublication(new Publication
