@@ -9,6 +9,13 @@ namespace MarketingDsl.Runtime;
 public sealed record ReloadReport(int Journeys, int Continued, IReadOnlyList<JourneyEnd> Ended);
 
 /// <summary>
+/// What a reload would do (<see cref="LiveRuntime.Preview"/>): the same counts and ends as its
+/// <see cref="ReloadReport"/>, and the journeys (with triggers) added, removed and with changed waits or sends.
+/// </summary>
+public sealed record ReloadPreview(int Journeys, int Continued, IReadOnlyList<JourneyEnd> Ended,
+    IReadOnlyList<string> Added, IReadOnlyList<string> Removed, IReadOnlyList<string> StepsChanged);
+
+/// <summary>
 /// What a journey's stored positions mean in one workspace version: per wait position (frames as
 /// `selector:index/…`) the kinds of the enclosing steps (splits by name) and the wait (duration and
 /// `until` event); per send path the send (channel, template, offer). Stored per journey, so a later
@@ -115,48 +122,89 @@ public sealed partial class LiveRuntime
     /// <summary>Ends what no longer means the same in the installed version (see the class), stores its shapes, re-arms triggers.</summary>
     private ReloadReport Reconcile()
     {
+        var plan = PlanReconcile(_machines.Select(m => m.Journey));
+        foreach (var (journey, user, state) in plan.EndedStates)
+        {
+            var removed = !plan.Current.ContainsKey(journey);
+            state.Active = false;
+            state.Position.Clear();
+            state.WaitStart = state.WaitUntil = null;
+            state.WaitToken = null;
+            if (removed) state.GoalUntil = null;
+            _store.SetState(journey, user, state);
+        }
+        foreach (var id in plan.DroppedTimers) _store.DeleteTimer(id);
+        foreach (var end in plan.Ended) _store.AddEnd(end);
+        foreach (var name in plan.Stored.Keys.Where(n => !plan.Current.ContainsKey(n))) _store.DeleteJourneyShape(name);
+        foreach (var (name, shape) in plan.Current) if (!plan.Stored.TryGetValue(name, out var was) || !was.SameAs(shape)) _store.SetJourneyShape(name, shape);
+        ArmTriggers();
+        return new ReloadReport(_machines.Length, plan.Inspected ? plan.Continued : _store.ActiveStates(), plan.Ended);
+    }
+
+    /// <summary>
+    /// What <see cref="Reload"/> of <paramref name="model"/> would do now, changing nothing: the
+    /// same decisions over the same stored states, timers and shapes (one plan serves both), plus
+    /// which journeys are added, removed (or lost their trigger) and have changed waits or sends.
+    /// Events ingested between the preview and the reload can change the outcome.
+    /// </summary>
+    public ReloadPreview Preview(SemanticModel model)
+    {
+        lock (_gate)
+        {
+            var journeys = model.Journeys.Where(j => j.Trigger is not null).ToList();
+            var plan = PlanReconcile(journeys);
+            var running = _machines.Select(m => m.Journey.Name).ToList();
+            var next = journeys.Select(j => j.Name).ToList();
+            var runningShapes = _machines.ToDictionary(m => m.Journey.Name, m => JourneyShape.Of(m.Journey), StringComparer.Ordinal);
+            return new ReloadPreview(
+                journeys.Count,
+                plan.Inspected ? plan.Continued : _store.ActiveStates(),
+                plan.Ended,
+                [.. next.Where(n => !runningShapes.ContainsKey(n))],
+                [.. running.Where(n => !plan.Current.ContainsKey(n))],
+                [.. next.Where(n => runningShapes.TryGetValue(n, out var was) && !was.SameAs(plan.Current[n]))]);
+        }
+    }
+
+    private sealed record ReconcilePlan(
+        bool Inspected, int Continued, List<JourneyEnd> Ended, List<(string Journey, string User, StoredJourneyState State)> EndedStates,
+        List<long> DroppedTimers, Dictionary<string, JourneyShape> Stored, Dictionary<string, JourneyShape> Current);
+
+    /// <summary>The decisions of <see cref="Reconcile"/> for a version with these (triggered) journeys, read from the store, nothing written.</summary>
+    private ReconcilePlan PlanReconcile(IEnumerable<JourneySymbol> journeys)
+    {
         var stored = _store.JourneyShapes();
-        var current = _machines.ToDictionary(m => m.Journey.Name, m => JourneyShape.Of(m.Journey), StringComparer.Ordinal);
+        var current = journeys.ToDictionary(j => j.Name, JourneyShape.Of, StringComparer.Ordinal);
         // A store written before shapes were kept: treat its journeys as changed (every state is checked against the current version).
         var legacy = stored.Count == 0;
         var changed = new HashSet<string>(stored.Keys.Where(name => !current.TryGetValue(name, out var now) || !now.SameAs(stored[name])), StringComparer.Ordinal);
         var at = _store.Counter("clock");
         var ended = new List<JourneyEnd>();
+        var endedStates = new List<(string, string, StoredJourneyState)>();
+        var dropped = new List<long>();
         var continued = 0;
-        if (legacy || changed.Count > 0)
+        if (!legacy && changed.Count == 0) return new ReconcilePlan(false, 0, ended, endedStates, dropped, stored, current);
+        foreach (var (journey, user, state) in _store.AllStates())
         {
-            foreach (var (journey, user, state) in _store.AllStates())
-            {
-                if (!state.Active) continue;
-                if (!legacy && !changed.Contains(journey)) { continued++; continue; }
-                var key = JourneyShape.Key(state.Position.Select(f => new StepFrame(f[0], f[1])));
-                var now = current.GetValueOrDefault(journey)?.Waits.GetValueOrDefault(key);
-                var before = stored.TryGetValue(journey, out var was) ? was.Waits.GetValueOrDefault(key) : now;
-                var reason = !current.ContainsKey(journey) ? EndJourneyRemoved : before is null || before != now ? EndStepChanged : null;
-                if (reason is null) { continued++; continue; }
-                ended.Add(new JourneyEnd(journey, user, at, reason, $"waiting at {key}: {before ?? "?"}"));
-                state.Active = false;
-                state.Position.Clear();
-                state.WaitStart = state.WaitUntil = null;
-                state.WaitToken = null;
-                if (reason == EndJourneyRemoved) state.GoalUntil = null;
-                _store.SetState(journey, user, state);
-            }
-            foreach (var timer in _store.AllTimers().Where(t => t.Kind == LiveStore.DeferredTimer && (legacy || changed.Contains(t.Journey))))
-            {
-                var now = current.GetValueOrDefault(timer.Journey)?.Sends.GetValueOrDefault(timer.Path);
-                var before = stored.TryGetValue(timer.Journey, out var was) ? was.Sends.GetValueOrDefault(timer.Path) : now;
-                if (now is not null && before == now) continue;
-                _store.DeleteTimer(timer.Id);
-                ended.Add(new JourneyEnd(timer.Journey, timer.User, at, EndDeferredSendChanged,
-                    $"deferred send at step {timer.Path} due {new DateTime(timer.Due, DateTimeKind.Utc).ToString("O", CultureInfo.InvariantCulture)}: {before ?? "?"}"));
-            }
-            foreach (var end in ended) _store.AddEnd(end);
+            if (!state.Active) continue;
+            if (!legacy && !changed.Contains(journey)) { continued++; continue; }
+            var key = JourneyShape.Key(state.Position.Select(f => new StepFrame(f[0], f[1])));
+            var now = current.GetValueOrDefault(journey)?.Waits.GetValueOrDefault(key);
+            var before = stored.TryGetValue(journey, out var was) ? was.Waits.GetValueOrDefault(key) : now;
+            var reason = !current.ContainsKey(journey) ? EndJourneyRemoved : before is null || before != now ? EndStepChanged : null;
+            if (reason is null) { continued++; continue; }
+            ended.Add(new JourneyEnd(journey, user, at, reason, $"waiting at {key}: {before ?? "?"}"));
+            endedStates.Add((journey, user, state));
         }
-        else continued = -1;   // nothing changed: states were not inspected
-        foreach (var name in stored.Keys.Where(n => !current.ContainsKey(n))) _store.DeleteJourneyShape(name);
-        foreach (var (name, shape) in current) if (!stored.TryGetValue(name, out var was) || !was.SameAs(shape)) _store.SetJourneyShape(name, shape);
-        ArmTriggers();
-        return new ReloadReport(_machines.Length, continued < 0 ? _store.ActiveStates() : continued, ended);
+        foreach (var timer in _store.AllTimers().Where(t => t.Kind == LiveStore.DeferredTimer && (legacy || changed.Contains(t.Journey))))
+        {
+            var now = current.GetValueOrDefault(timer.Journey)?.Sends.GetValueOrDefault(timer.Path);
+            var before = stored.TryGetValue(timer.Journey, out var was) ? was.Sends.GetValueOrDefault(timer.Path) : now;
+            if (now is not null && before == now) continue;
+            dropped.Add(timer.Id);
+            ended.Add(new JourneyEnd(timer.Journey, timer.User, at, EndDeferredSendChanged,
+                $"deferred send at step {timer.Path} due {new DateTime(timer.Due, DateTimeKind.Utc).ToString("O", CultureInfo.InvariantCulture)}: {before ?? "?"}"));
+        }
+        return new ReconcilePlan(true, continued, ended, endedStates, dropped, stored, current);
     }
 }

@@ -17,7 +17,7 @@ namespace MarketingDsl.Runtime;
 /// POST /api/outbox/{key}/retry (requeue a parked action); GET /api/journey-ends?limit=N (journey
 /// states ended by a new workspace version, latest last); POST /api/workspace/reload (compile the
 /// workspace folder again and install it; an invalid workspace answers 422 with its diagnostics and
-/// the running version stays). The two POSTs are admin calls: `Authorization: Bearer TOKEN` when
+/// the running version stays; `?dry_run=true` answers what it would do and changes nothing). The two POSTs are admin calls: `Authorization: Bearer TOKEN` when
 /// `--admin-token` is set, otherwise only from the loopback address.
 /// </summary>
 public static class RuntimeAdminEndpoints
@@ -50,7 +50,7 @@ public static class RuntimeAdminEndpoints
                     .Select(e => new { journey = e.Journey, user_id = e.User, at = Iso(e.At), reason = e.Reason, detail = e.Detail }),
             });
         });
-        app.MapPost("/api/workspace/reload", (HttpContext http, LiveRuntime runtime) =>
+        app.MapPost("/api/workspace/reload", (bool? dry_run, HttpContext http, LiveRuntime runtime) =>
         {
             if (Denied(http, options) is { } denied) return denied;
             if (options.Workspace is not { } folder) return Results.Json(new { error = "this runtime was started without a workspace folder" }, statusCode: 409);
@@ -69,6 +69,20 @@ public static class RuntimeAdminEndpoints
                     diagnostics = JsonDocument.Parse(DiagnosticWriter.ToJson(errors)).RootElement,
                     text = DiagnosticWriter.ToText(errors, compilation.Workspace.Files),
                 }, statusCode: 422);
+            }
+            if (dry_run == true)
+            {
+                var preview = runtime.Preview(compilation.Model);
+                return Results.Json(new
+                {
+                    dry_run = true,
+                    journeys = preview.Journeys,
+                    continued = preview.Continued,
+                    added = preview.Added,
+                    removed = preview.Removed,
+                    steps_changed = preview.StepsChanged,
+                    ended = preview.Ended.Select(e => new { journey = e.Journey, user_id = e.User, at = Iso(e.At), reason = e.Reason, detail = e.Detail }),
+                });
             }
             var report = runtime.Reload(compilation.Model);
             return Results.Json(new

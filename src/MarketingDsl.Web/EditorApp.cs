@@ -70,6 +70,8 @@ public static class EditorApp
         services.AddSingleton(sp => new DataFolders(Settings(sp).DataRootPath(sp.GetRequiredService<WorkspaceFolder>())));
         services.AddSingleton(sp => new DataSetCache(Settings(sp).DataCacheSize));
         services.AddSingleton<SimulationJobs>();
+        // The live runtime is resolved when asked for: `mdsl serve` adds it after the editor, `mdsl web` has none.
+        services.AddSingleton<Publishing.Publisher>();
         services.AddSingleton(sp => new GitRevisions(sp.GetRequiredService<WorkspaceFolder>().Root));
         // Keys that sign the cookies and anti-forgery tokens live next to the store, so a restart keeps sessions.
         services.AddDataProtection();
@@ -133,6 +135,7 @@ public static class EditorApp
         app.MapRazorPages();
         app.MapEditorApi();
         app.MapSimulationApi();
+        app.MapPublishApi();
         app.Lifetime.ApplicationStarted.Register(() => _ = Task.Run(() => WarmUp(app.Services)));
     }
 

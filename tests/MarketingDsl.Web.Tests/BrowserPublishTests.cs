@@ -1,0 +1,82 @@
+using Microsoft.Playwright;
+
+namespace MarketingDsl.Web.Tests;
+
+/// <summary>
+/// Publishing in a real browser (Debian's chromium through Playwright), editor and runtime in one
+/// process as under `mdsl serve`: unsaved changes are refused, the preview names the removed journey
+/// and the user it ends, the confirmation publishes, the Publications page lists it. Screenshot:
+/// artifacts/publish.png.
+/// </summary>
+public sealed class BrowserPublishTests
+{
+    private const string Chromium = "/usr/bin/chromium";
+
+    [Fact]
+    public async Task A_publisher_previews_confirms_and_sees_the_publication()
+    {
+        if (!File.Exists(Chromium))
+            Assert.Fail($"Chromium is not installed at {Chromium}; the browser test needs it: run `apt-get update && apt-get install -y chromium` (.ci/run does).");
+        await using var host = await LiveEditorHost.StartAsync(kestrel: true);
+        using (var ingest = host.Anonymous())
+        {
+            (await ingest.PostAsync("/api/profiles", new StringContent("""[{"user_id":"u1"}]""", System.Text.Encoding.UTF8, "application/json"))).EnsureSuccessStatusCode();
+            (await ingest.PostAsync("/api/events", new StringContent("""[{"type":"cart_add","user_id":"u1","ts":"2025-03-01T10:00:00Z","price":200}]""", System.Text.Encoding.UTF8, "application/json"))).EnsureSuccessStatusCode();
+        }
+        Assert.True(host.Runtime.Store.State("cart", "u1")!.Active);
+
+        using var playwright = await Playwright.CreateAsync();
+        var profile = Directory.CreateTempSubdirectory("mdsl-chromium-");
+        await using var context = await playwright.Chromium.LaunchPersistentContextAsync(profile.FullName, new BrowserTypeLaunchPersistentContextOptions
+        {
+            ExecutablePath = Chromium,
+            Headless = true,
+            Args = ["--no-sandbox", "--disable-background-networking", "--disable-gpu", "--disable-component-update", "--disable-sync", "--no-first-run"],
+            ViewportSize = new ViewportSize { Width = 1280, Height = 800 },
+        });
+        var page = context.Pages.Count > 0 ? context.Pages[0] : await context.NewPageAsync();
+        var consoleErrors = new List<string>();
+        page.Console += (_, m) => { if (m.Type == "error" && !m.Text.StartsWith("Failed to load resource", StringComparison.Ordinal)) consoleErrors.Add(m.Text); };
+        page.SetDefaultTimeout(30_000);
+
+        await page.GotoAsync(host.Url + "/");
+        await page.FillAsync("#name", "publisher1");
+        await page.FillAsync("#password", "password-publisher1");
+        await page.ClickAsync("#sign-in");
+        await page.WaitForSelectorAsync("body[data-ready=true]");
+        await page.ClickAsync("a[data-path='main.mdsl']");
+        await page.WaitForFunctionAsync("() => window.mdsl.path === 'main.mdsl'");
+
+        // Remove `cart` in the buffer: unsaved, so publishing is refused.
+        await page.EvaluateAsync("""
+            () => { const m = window.mdsl.editor.getModel(); m.setValue(m.getValue().slice(0, m.getValue().indexOf('journey cart'))); }
+            """);
+        await page.ClickAsync("#publish");
+        await page.WaitForSelectorAsync("#publish-body .error");
+        Assert.Contains("main.mdsl", await page.TextContentAsync("#publish-body .error"));
+        Assert.StartsWith("Save your changes first", await page.TextContentAsync("#publish-body .error"));
+
+        // Saved: the preview names the removed journey and the user it would end; nothing is published yet.
+        await page.ClickAsync("#save");
+        await page.WaitForFunctionAsync("() => document.getElementById('status').textContent.includes('#')");
+        await page.ClickAsync("#publish");
+        await page.WaitForSelectorAsync("#publish-confirm");
+        var preview = await page.TextContentAsync("#publish-body");
+        Assert.Contains("Removed: cart", preview);
+        Assert.Contains("1 in-flight states end", preview);
+        Assert.Equal(["cart", "journey_removed", "1"], await page.Locator(".publish-ends tr:nth-child(2) td").AllTextContentsAsync());
+        Assert.True(host.Runtime.Store.State("cart", "u1")!.Active);
+        await page.ScreenshotAsync(new PageScreenshotOptions { Path = Path.Combine(TestPaths.Root, "tests", "MarketingDsl.Web.Tests", "artifacts", "publish.png") });
+
+        await page.ClickAsync("#publish-confirm");
+        await page.WaitForSelectorAsync("#publish-body .published");
+        Assert.Contains("Published as publication #1", await page.TextContentAsync("#publish-body .published"));
+        Assert.False(host.Runtime.Store.State("cart", "u1")!.Active);
+        Assert.DoesNotContain(host.Runtime.Model.Journeys, j => j.Name == "cart");
+
+        await page.ClickAsync("#publish-body .published a");
+        await page.WaitForSelectorAsync("#publications");
+        Assert.Contains("1 × cart (journey_removed)", await page.TextContentAsync("#publications tbody"));
+        Assert.Empty(consoleErrors);
+    }
+}
