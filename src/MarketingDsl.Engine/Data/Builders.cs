@@ -64,11 +64,21 @@ internal sealed class StringPool(int cap = 1 << 16)
         public int GetHashCode(ReadOnlySpan<byte> alternate) => Hash(alternate);
         public byte[] Create(ReadOnlySpan<byte> alternate) => alternate.ToArray();
 
+        // Values are short (categories, skus): 8 bytes at a time, multiply-xorshift mixing.
         private static int Hash(ReadOnlySpan<byte> bytes)
         {
-            var h = new HashCode();
-            h.AddBytes(bytes);
-            return h.ToHashCode();
+            var h = 0x9E3779B97F4A7C15UL ^ (ulong)bytes.Length;
+            while (bytes.Length >= 8)
+            {
+                h = (h ^ System.Buffers.Binary.BinaryPrimitives.ReadUInt64LittleEndian(bytes)) * 0xBF58476D1CE4E5B9UL;
+                h ^= h >> 31;
+                bytes = bytes[8..];
+            }
+            ulong tail = 0;
+            for (var i = 0; i < bytes.Length; i++) tail |= (ulong)bytes[i] << (8 * i);
+            h = (h ^ tail) * 0x94D049BB133111EBUL;
+            h ^= h >> 29;
+            return (int)h ^ (int)(h >> 32);
         }
     }
 }
@@ -268,6 +278,21 @@ internal sealed class ChunkList<T>
 
     public void Set(int i, T value) => _chunks[i >> Shift][i & Mask] = value;
 
+    /// <summary>Appends items [start, start + count) of another list, a chunk segment at a time.</summary>
+    public void AddRange(ChunkList<T> src, int start, int count)
+    {
+        while (count > 0)
+        {
+            var i = Count;
+            if ((i >> Shift) == _chunkCount) NewChunk();
+            var n = Math.Min(count, Math.Min((1 << Shift) - (i & Mask), (1 << Shift) - (start & Mask)));
+            Array.Copy(src._chunks[start >> Shift], start & Mask, _chunks[i >> Shift], i & Mask, n);
+            Count += n;
+            start += n;
+            count -= n;
+        }
+    }
+
     public void Gather(Span<T> dst, int[]? perm)
     {
         var chunks = _chunks;
@@ -394,9 +419,7 @@ internal sealed class ColumnBuilder : IDisposable
         switch (_kind)
         {
             case TypeKind.Decimal: _decimals!.AddRange(src._decimals!, start, count); break;
-            case TypeKind.String:
-                for (var i = 0; i < count; i++) _strings!.Add(src._strings![start + i]);
-                break;
+            case TypeKind.String: _strings!.AddRange(src._strings!, start, count); break;
             case TypeKind.Bool: _bytes!.AddRange(src._bytes!, start, count); break;
             case TypeKind.Date: _ints!.AddRange(src._ints!, start, count); break;
             default: _longs!.AddRange(src._longs!, start, count); break;

@@ -234,7 +234,7 @@ internal sealed partial class Importer
         _report.EventsRead += b.Lines;
         var lineBase = _eventLine;
         _eventLine += b.Lines;
-        for (var i = 0; i < b.Lines; i++) Tick(b.EndOffset);
+        TickMany(b.Lines, b.EndOffset);
 
         for (var i = 0; i < b.UnknownTs.Count; i++) KeepLoose(b.UnknownTs.Items[i]);
         _report.UnknownTypeEvents += b.UnknownTs.Count;

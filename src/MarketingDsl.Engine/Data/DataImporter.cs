@@ -153,6 +153,19 @@ internal sealed partial class Importer : IDisposable
         if (++_rowsRead % _options.ProgressInterval == 0) ReportProgress(fileBytesRead);
     }
 
+    /// <summary>Exactly as <paramref name="rows"/> calls of <see cref="Tick"/>, without a division per row.</summary>
+    private void TickMany(int rows, long fileBytesRead)
+    {
+        var target = _rowsRead + rows;
+        var interval = _options.ProgressInterval;
+        for (var next = (_rowsRead / interval + 1) * interval; next <= target; next += interval)
+        {
+            _rowsRead = next;
+            ReportProgress(fileBytesRead);
+        }
+        _rowsRead = target;
+    }
+
     private void ReportProgress(long fileBytesRead) =>
         _progress?.Report(new ImportProgress(_currentFile, _rowsRead, fileBytesRead, _currentFileBytes));
 
