@@ -33,11 +33,23 @@ public static class Runtime
     public static TimeSpan? Subtract(DateTime? a, DateTime? b) => a is null || b is null ? null : a.Value - b.Value;
 
     /// <summary>One step of `sum`/`avg`: once the running sum overflows, the aggregate has no value.</summary>
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
     public static void Accumulate(ref decimal sum, ref bool overflow, decimal value)
     {
         if (overflow) return;
+        // Both magnitudes below 2^94 (the mantissa's top 32 bits below 2^30): the sum is below
+        // 2^95 and cannot overflow, so the common step needs no exception handler.
+        if ((MantissaHigh(sum) | MantissaHigh(value)) < 0x4000_0000u) sum += value;
+        else AccumulateChecked(ref sum, ref overflow, value);
+    }
+
+    private static void AccumulateChecked(ref decimal sum, ref bool overflow, decimal value)
+    {
         try { sum += value; } catch (OverflowException) { overflow = true; }
     }
+
+    /// <summary>The top 32 bits of a decimal's 96-bit mantissa (the runtime's layout: flags, hi32, lo64).</summary>
+    private static uint MantissaHigh(decimal d) => System.Runtime.CompilerServices.Unsafe.Add(ref System.Runtime.CompilerServices.Unsafe.As<decimal, uint>(ref d), 1);
 
     public static bool ValueEquals<T>(T? a, T? b) where T : struct => a.HasValue && b.HasValue && a.Value.Equals(b.Value);
     public static bool ValueNotEquals<T>(T? a, T? b) where T : struct => a.HasValue && b.HasValue && !a.Value.Equals(b.Value);
@@ -49,6 +61,15 @@ public static class Runtime
 
     public static bool ListEquals(object?[]? a, object?[]? b) => a is not null && b is not null && a.Length == b.Length && a.Zip(b).All(p => Equals(p.First, p.Second));
     public static bool ListNotEquals(object?[]? a, object?[]? b) => a is not null && b is not null && !ListEquals(a, b);
+
+    /// <summary><see cref="InList"/> for a string against a constant list of strings (no virtual Equals per item).</summary>
+    public static bool InStrings(string? value, string[] list)
+    {
+        if (value is null) return false;
+        foreach (var item in list)
+            if (string.Equals(item, value)) return true;
+        return false;
+    }
 
     public static bool InList(object? value, object?[]? list)
     {

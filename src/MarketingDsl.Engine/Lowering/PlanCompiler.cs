@@ -474,6 +474,15 @@ internal sealed class PhaseLowering(SemanticModel model, int phase, int firstAgg
                 return E.Call(typeof(Runtime).GetMethod(nameof(Runtime.Negate), [operand.Type])!, operand);
             case BoundBinary b:
                 return LowerBinary(b, scope);
+            case BoundIn i when i.Value.Type.Kind == TypeKind.String && i.List is BoundList sl && sl.Items.All(item => item is BoundLiteral { Value: string }):
+            {
+                // `category in ["a", "b"]`: an ordinal string compare per item.
+                var strings = sl.Items.Select(item => (string)((BoundLiteral)item).Value!).ToArray();
+                var text = E.Variable(typeof(string), "inValue");
+                var found = E.Call(typeof(Runtime).GetMethod(nameof(Runtime.InStrings))!, text, E.Constant(strings));
+                return E.Block([text], E.Assign(text, Lower(i.Value, scope)),
+                    E.Convert(i.Negated ? E.AndAlso(E.NotEqual(text, E.Constant(null, typeof(string))), E.Not(found)) : found, typeof(bool?)));
+            }
             case BoundIn i:
                 var inList = E.Call(typeof(Runtime).GetMethod(nameof(Runtime.InList))!, E.Convert(Lower(i.Value, scope), typeof(object)), Lower(i.List, scope));
                 return E.Convert(i.Negated ? E.AndAlso(E.NotEqual(E.Convert(Lower(i.Value, scope), typeof(object)), E.Constant(null)), E.Not(inList)) : inList, typeof(bool?));

@@ -54,4 +54,25 @@ public sealed class RuntimeAggregateTests
         }
         Assert.Equal(new long?[] { null }, Runtime.QuantileScores([null], 5, descending));
     }
+
+    [Fact]
+    public void Sum_overflows_exactly_like_checked_decimal_addition()
+    {
+        var rnd = new Random(5);
+        decimal[] big = [decimal.MaxValue, decimal.MinValue, decimal.MaxValue / 2, (decimal)Math.Pow(2, 94), -(decimal)Math.Pow(2, 94) + 1, 1e28m, 0.5m, -3m, 1.0000000000000000000000000001m];
+        for (var trial = 0; trial < 2000; trial++)
+        {
+            decimal sum = 0, expected = 0;
+            bool overflow = false, expectedOverflow = false;
+            for (var i = 0; i < 6; i++)
+            {
+                var v = big[rnd.Next(big.Length)] / (rnd.Next(3) == 0 ? 1 : rnd.Next(1, 4));
+                Runtime.Accumulate(ref sum, ref overflow, v);
+                if (!expectedOverflow)
+                    try { expected += v; } catch (OverflowException) { expectedOverflow = true; }
+            }
+            Assert.Equal(expectedOverflow, overflow);
+            if (!overflow) Assert.Equal(expected, sum);
+        }
+    }
 }
