@@ -59,7 +59,7 @@ internal sealed partial class Importer
         var typeAt = -1;
         for (var i = 0; i < fields.Length; i++)
         {
-            if (!line.Slice(fields[i].KeyStart, fields[i].KeyLength).SequenceEqual("type"u8)) continue;
+            if (!JsonLineScanner.IsTypeKey(line.Slice(fields[i].KeyStart, fields[i].KeyLength))) continue;
             if (typeAt >= 0) return false;
             typeAt = i;
         }
@@ -91,10 +91,10 @@ internal sealed partial class Importer
             var value = line.Slice(f.ValueStart, f.ValueLength);
             var slot = -1;
             // Rows usually list the fields in schema order: try the next slot first.
-            if (expected < names.Length && key.SequenceEqual(names[expected])) slot = expected;
+            if (expected < names.Length && key.Length == names[expected].Length && key.SequenceEqual(names[expected])) slot = expected;
             else
                 for (var k = 0; k < names.Length; k++)
-                    if (key.SequenceEqual(names[k])) { slot = k; break; }
+                    if (key.Length == names[k].Length && key.SequenceEqual(names[k])) { slot = k; break; }
             if (slot < 0)
             {
                 // Not a field (e.g. type). The general reader skips it unread; checking its text

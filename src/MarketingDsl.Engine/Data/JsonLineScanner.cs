@@ -24,9 +24,23 @@ internal static class JsonLineScanner
 {
     public const int MaxFields = 32;
 
-    /// <summary>Bytes that end the plain ASCII run of a string: quote, backslash, control characters, non-ASCII.</summary>
-    private static readonly System.Buffers.SearchValues<byte> StringSpecial = System.Buffers.SearchValues.Create(
-        [(byte)'"', (byte)'\\', .. Enumerable.Range(0, 0x20).Select(b => (byte)b), .. Enumerable.Range(0x80, 0x80).Select(b => (byte)b)]);
+    /// <summary>1 for the bytes that end the plain ASCII run of a string: quote, backslash, control characters, non-ASCII.</summary>
+    private static ReadOnlySpan<byte> StringSpecial =>
+    [
+        1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+        0, 0, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+        0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 0, 0, 0,
+        0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+        1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+        1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+        1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+        1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+    ];
+
+    /// <summary>True for a key that is exactly <c>type</c> (the event type's member).</summary>
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+    public static bool IsTypeKey(ReadOnlySpan<byte> key) =>
+        key.Length == 4 && System.Buffers.Binary.BinaryPrimitives.ReadUInt32LittleEndian(key) == 0x65707974u;   // "type"
 
     /// <summary>Scans a whole line; false when it is not in the fast-path subset (validated strictly: a true answer is well-formed JSON).</summary>
     public static bool TryScan(ReadOnlySpan<byte> line, Span<ScannedField> fields, out int count)
@@ -98,17 +112,17 @@ internal static class JsonLineScanner
     private static int ScanString(ReadOnlySpan<byte> s, int i, out bool nonAscii)
     {
         nonAscii = false;
-        while (true)
+        // Strings are short (keys, ids, categories): a table lookup per byte beats a vector search.
+        var special = StringSpecial;
+        for (; (uint)i < (uint)s.Length; i++)
         {
-            var at = s[i..].IndexOfAny(StringSpecial);
-            if (at < 0) return -1;
-            i += at;
             var b = s[i];
+            if (special[b] == 0) continue;
             if (b == '"') return i;
             if (b < 0x80) return -1;   // a backslash or a control character
             nonAscii = true;
-            i++;
         }
+        return -1;
     }
 
     /// <summary>End of a JSON number (<c>-?(0|[1-9]\d*)(\.\d+)?([eE][+-]?\d+)?</c>) starting at i, or -1.</summary>
