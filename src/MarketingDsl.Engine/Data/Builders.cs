@@ -28,6 +28,59 @@ internal sealed class StringPool(int cap = 1 << 16)
         if (_set.Count < cap) _set.Add(s);
         return s;
     }
+
+    // The JSON fast path looks values up by their UTF-8 bytes: no transcoding for a repeated value.
+    private readonly Dictionary<byte[], string> _byUtf8 = new(Utf8Comparer.Instance);
+    private byte[] _lastUtf8 = new byte[64];
+    private int _lastLength = -1;
+    private string _last = "";
+
+    /// <summary>The string of UTF-8 bytes, or null when they are not valid UTF-8.</summary>
+    public string? GetUtf8(ReadOnlySpan<byte> utf8, bool nonAscii)
+    {
+        // Consecutive rows often repeat a value (a user's category, sku).
+        if (utf8.Length == _lastLength && utf8.SequenceEqual(_lastUtf8.AsSpan(0, _lastLength))) return _last;
+        var lookup = _byUtf8.GetAlternateLookup<ReadOnlySpan<byte>>();
+        if (!lookup.TryGetValue(utf8, out var s))
+        {
+            if (nonAscii && !System.Text.Unicode.Utf8.IsValid(utf8)) return null;
+            s = System.Text.Encoding.UTF8.GetString(utf8);
+            if (_byUtf8.Count >= cap) return s;
+            lookup[utf8] = s;
+        }
+        if (_lastUtf8.Length < utf8.Length) _lastUtf8 = new byte[Math.Max(utf8.Length, _lastUtf8.Length * 2)];
+        utf8.CopyTo(_lastUtf8);
+        _lastLength = utf8.Length;
+        _last = s;
+        return s;
+    }
+
+    private sealed class Utf8Comparer : IEqualityComparer<byte[]>, IAlternateEqualityComparer<ReadOnlySpan<byte>, byte[]>
+    {
+        public static readonly Utf8Comparer Instance = new();
+        public bool Equals(byte[]? x, byte[]? y) => x.AsSpan().SequenceEqual(y);
+        public int GetHashCode(byte[] obj) => Hash(obj);
+        public bool Equals(ReadOnlySpan<byte> alternate, byte[] other) => alternate.SequenceEqual(other);
+        public int GetHashCode(ReadOnlySpan<byte> alternate) => Hash(alternate);
+        public byte[] Create(ReadOnlySpan<byte> alternate) => alternate.ToArray();
+
+        // Values are short (categories, skus): 8 bytes at a time, multiply-xorshift mixing.
+        private static int Hash(ReadOnlySpan<byte> bytes)
+        {
+            var h = 0x9E3779B97F4A7C15UL ^ (ulong)bytes.Length;
+            while (bytes.Length >= 8)
+            {
+                h = (h ^ System.Buffers.Binary.BinaryPrimitives.ReadUInt64LittleEndian(bytes)) * 0xBF58476D1CE4E5B9UL;
+                h ^= h >> 31;
+                bytes = bytes[8..];
+            }
+            ulong tail = 0;
+            for (var i = 0; i < bytes.Length; i++) tail |= (ulong)bytes[i] << (8 * i);
+            h = (h ^ tail) * 0x94D049BB133111EBUL;
+            h ^= h >> 29;
+            return (int)h ^ (int)(h >> 32);
+        }
+    }
 }
 
 /// <summary>Per-row scratch of parsed values; a row is committed to the builders only when all of it parsed.</summary>
@@ -159,6 +212,31 @@ internal sealed unsafe class NativeList<T> : IDisposable where T : unmanaged
         }
     }
 
+    /// <summary>As <see cref="Gather"/>, widening each value to long (int line numbers into the output's long column).</summary>
+    public void GatherWiden(Span<long> dst, int[]? perm)
+    {
+        if (typeof(T) != typeof(int)) throw new InvalidOperationException("GatherWiden is for int lists");
+        var chunks = _chunks;
+        int shift = _shift, mask = _mask;
+        if (perm is null)
+        {
+            for (int i = 0, c = 0; i < dst.Length; c++)
+            {
+                var n = Math.Min(dst.Length - i, 1 << shift);
+                var src = new ReadOnlySpan<int>((int*)chunks[c], n);
+                var d = dst.Slice(i, n);
+                for (var k = 0; k < src.Length; k++) d[k] = src[k];
+                i += n;
+            }
+            return;
+        }
+        for (var i = 0; i < dst.Length; i++)
+        {
+            var r = perm[i];
+            dst[i] = ((int*)chunks[r >> shift])[r & mask];
+        }
+    }
+
     /// <summary>Empties the list, keeping its memory (for reuse).</summary>
     public void Clear() => Count = 0;
 
@@ -199,6 +277,21 @@ internal sealed class ChunkList<T>
     }
 
     public void Set(int i, T value) => _chunks[i >> Shift][i & Mask] = value;
+
+    /// <summary>Appends items [start, start + count) of another list, a chunk segment at a time.</summary>
+    public void AddRange(ChunkList<T> src, int start, int count)
+    {
+        while (count > 0)
+        {
+            var i = Count;
+            if ((i >> Shift) == _chunkCount) NewChunk();
+            var n = Math.Min(count, Math.Min((1 << Shift) - (i & Mask), (1 << Shift) - (start & Mask)));
+            Array.Copy(src._chunks[start >> Shift], start & Mask, _chunks[i >> Shift], i & Mask, n);
+            Count += n;
+            start += n;
+            count -= n;
+        }
+    }
 
     public void Gather(Span<T> dst, int[]? perm)
     {
@@ -326,9 +419,7 @@ internal sealed class ColumnBuilder : IDisposable
         switch (_kind)
         {
             case TypeKind.Decimal: _decimals!.AddRange(src._decimals!, start, count); break;
-            case TypeKind.String:
-                for (var i = 0; i < count; i++) _strings!.Add(src._strings![start + i]);
-                break;
+            case TypeKind.String: _strings!.AddRange(src._strings!, start, count); break;
             case TypeKind.Bool: _bytes!.AddRange(src._bytes!, start, count); break;
             case TypeKind.Date: _ints!.AddRange(src._ints!, start, count); break;
             default: _longs!.AddRange(src._longs!, start, count); break;
@@ -453,6 +544,8 @@ internal sealed class ParseState(RowLayout[]? layouts)
     private readonly RowScratch[]? _scratch = layouts?.Select(l => new RowScratch(l.Count)).ToArray();
     private readonly StringPool?[][]? _pools = layouts?.Select(l => l.Pools.Select(p => p is null ? null : new StringPool()).ToArray()).ToArray();
     public char[] Chars = new char[256];
+    /// <summary>Members of the line being scanned by the fast path.</summary>
+    public readonly ScannedField[] Fields = new ScannedField[JsonLineScanner.MaxFields];
     /// <summary>The last event user id resolved directly by id (consecutive rows are usually the same user).</summary>
     public char[] LastUser = new char[64];
     public int LastUserLength = -1, LastUserIndex;
@@ -510,6 +603,7 @@ internal sealed class RowLayout
     public int Id { get; set; }
     /// <summary>Event type state, or null for the profile layout and the unknown-type layout.</summary>
     public object? Tag { get; set; }
+    public bool IsProfile => Tag is ProfileTag;
 
     public int Find(string name) => _byName.TryGetValue(name, out var i) ? i : -1;
 }

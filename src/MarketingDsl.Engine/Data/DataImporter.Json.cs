@@ -1,5 +1,8 @@
+using System.Buffers;
+using System.Buffers.Text;
 using System.Text;
 using System.Text.Json;
+using System.Text.Unicode;
 using MarketingDsl.Core.Semantics;
 
 namespace MarketingDsl.Engine.Data;
@@ -17,8 +20,20 @@ internal sealed partial class Importer
     {
         _report.EventsRead++;
         var lineOrdinal = ++_eventLine;
+        var reason = ParseEventJson(line, _mainState, out var type);
+        reason ??= CommitEvent(type, type?.Layout ?? _unknownLayout, lineOrdinal);
+        if (reason is not null) Reject(file, lineNo, reason, line);
+    }
+
+    /// <summary>
+    /// Parses an event row into its layout's scratch (type null = unknown type); returns a reject
+    /// reason or null. The common row takes the fast path; any other goes to the general reader.
+    /// </summary>
+    private string? ParseEventJson(ReadOnlySpan<byte> line, ParseState st, out EventTypeState? type)
+    {
+        if (!_options.GeneralJsonReaderOnly && TryFastEventRow(line, st, out type)) return null;
         string? reason;
-        EventTypeState? type = null;
+        type = null;
         try
         {
             reason = FindType(line, out type);
@@ -27,12 +42,147 @@ internal sealed partial class Importer
         {
             reason = Malformed(e);
         }
-        if (reason is null)
+        return reason ?? ParseJsonObject(line, type?.Layout ?? _unknownLayout, st);
+    }
+
+    /// <summary>
+    /// The fast path (<see cref="JsonLineScanner"/>): true when the row was parsed completely and
+    /// without any problem. False leaves nothing decided: the general path parses the row again
+    /// and gives the reject reason, if any.
+    /// </summary>
+    private bool TryFastEventRow(ReadOnlySpan<byte> line, ParseState st, out EventTypeState? type)
+    {
+        type = null;
+        var fields = st.Fields.AsSpan();
+        if (!JsonLineScanner.TryScan(line, fields, out var n)) return false;
+        fields = fields[..n];
+        var typeAt = -1;
+        for (var i = 0; i < fields.Length; i++)
         {
-            var layout = type?.Layout ?? _unknownLayout;
-            reason = ParseJsonObject(line, layout, _mainState) ?? CommitEvent(type, layout, lineOrdinal);
+            if (!JsonLineScanner.IsTypeKey(line.Slice(fields[i].KeyStart, fields[i].KeyLength))) continue;
+            if (typeAt >= 0) return false;
+            typeAt = i;
         }
-        if (reason is not null) Reject(file, lineNo, reason, line);
+        if (typeAt >= 0)
+        {
+            ref readonly var tf = ref fields[typeAt];
+            if (tf.Kind == ScannedKind.String)
+            {
+                var name = line.Slice(tf.ValueStart, tf.ValueLength);
+                foreach (var t in _types)
+                    if (name.SequenceEqual(t.Utf8Name)) { type = t; break; }
+            }
+            else if (tf.Kind != ScannedKind.Null) return false;
+        }
+        return FillScratch(line, fields, type?.Layout ?? _unknownLayout, st);
+    }
+
+    /// <summary>Converts scanned members into the layout's scratch; false on anything the general path must judge.</summary>
+    private static bool FillScratch(ReadOnlySpan<byte> line, ReadOnlySpan<ScannedField> fields, RowLayout l, ParseState st)
+    {
+        var s = st.Scratch(l);
+        var pools = st.Pools(l);
+        s.Reset();
+        var names = l.Utf8Names;
+        var expected = 0;
+        foreach (ref readonly var f in fields)
+        {
+            var key = line.Slice(f.KeyStart, f.KeyLength);
+            var value = line.Slice(f.ValueStart, f.ValueLength);
+            var slot = -1;
+            // Rows usually list the fields in schema order: try the next slot first.
+            if (expected < names.Length && key.Length == names[expected].Length && key.SequenceEqual(names[expected])) slot = expected;
+            else
+                for (var k = 0; k < names.Length; k++)
+                    if (key.Length == names[k].Length && key.SequenceEqual(names[k])) { slot = k; break; }
+            if (slot < 0)
+            {
+                // Not a field (e.g. type). The general reader skips it unread; checking its text
+                // here only sends a doubtful row to that reader.
+                if (f.NonAscii && !Utf8.IsValid(value)) return false;
+                continue;
+            }
+            expected = slot + 1;
+            if (s.State[slot] != RowScratch.Missing) return false;   // a duplicate key: left to the general reader
+            if (f.Kind == ScannedKind.Null)
+            {
+                s.State[slot] = RowScratch.Null;
+                continue;
+            }
+            if (!FillSlot(value, in f, l, slot, s, pools, st)) return false;
+            s.State[slot] = RowScratch.Value;
+        }
+        return true;
+    }
+
+    private static bool FillSlot(ReadOnlySpan<byte> value, in ScannedField f, RowLayout l, int slot, RowScratch s, StringPool?[] pools, ParseState st)
+    {
+        var kind = f.Kind;
+        if (slot == l.UserSlot && !l.IsProfile)
+        {
+            if (kind != ScannedKind.String) return false;
+            if (s.UserChars.Length < value.Length) s.UserChars = new char[Math.Max(value.Length, s.UserChars.Length * 2)];
+            if (Utf8.ToUtf16(value, s.UserChars, out _, out var written, replaceInvalidSequences: false) != OperationStatus.Done) return false;
+            s.UserLength = written;
+            return true;
+        }
+        if (l.IsIdentityOnly.Contains(slot))
+        {
+            if (kind == ScannedKind.Number) { s.S[slot] = Encoding.UTF8.GetString(value); return true; }
+            if (kind != ScannedKind.String || !TryChars(value, st, out var id)) return false;
+            s.S[slot] = id.ToString();
+            return true;
+        }
+        switch (l.Types[slot].Kind)
+        {
+            case TypeKind.String:
+                if (kind != ScannedKind.String) return false;
+                if (pools[slot] is { } pool) return (s.S[slot] = pool.GetUtf8(value, f.NonAscii)) is not null;
+                if (!TryChars(value, st, out var chars)) return false;
+                s.S[slot] = chars.ToString();
+                return true;
+            case TypeKind.Int:
+                // Utf8JsonReader.TryGetInt64 and TryGetDecimal use these same parsers; a fraction or an exponent goes to the general reader.
+                return kind == ScannedKind.Number && !f.Fraction && !f.Exponent
+                    && Utf8Parser.TryParse(value, out s.L[slot], out var used) && used == value.Length;
+            case TypeKind.Decimal:
+                return kind == ScannedKind.Number && !f.Exponent
+                    && Utf8Parser.TryParse(value, out s.D[slot], out var usedD) && usedD == value.Length;
+            case TypeKind.Bool:
+                if (kind == ScannedKind.True) s.L[slot] = 1;
+                else if (kind == ScannedKind.False) s.L[slot] = 0;
+                else return false;
+                return true;
+            case TypeKind.Date:
+            {
+                if (kind != ScannedKind.String || !ValueParsers.TryParseDate(value, out var day)) return false;
+                s.L[slot] = day;
+                return true;
+            }
+            case TypeKind.DateTime:
+                return kind == ScannedKind.String && ValueParsers.TryParseTimestamp(value, out s.L[slot]);
+            case TypeKind.Duration:
+            {
+                if (kind != ScannedKind.Number || f.Exponent || !Utf8Parser.TryParse(value, out decimal secs, out var usedS)
+                    || usedS != value.Length || Math.Abs(secs) >= 900_000_000_000m) return false;
+                s.L[slot] = (long)decimal.Truncate(secs * TimeSpan.TicksPerSecond);
+                return true;
+            }
+            default:
+                return false;
+        }
+    }
+
+    private static bool TryChars(ReadOnlySpan<byte> value, ParseState st, out ReadOnlySpan<char> chars)
+    {
+        if (st.Chars.Length < value.Length) st.Chars = new char[Math.Max(value.Length, st.Chars.Length * 2)];
+        if (Utf8.ToUtf16(value, st.Chars, out _, out var written, replaceInvalidSequences: false) != OperationStatus.Done)
+        {
+            chars = default;
+            return false;
+        }
+        chars = st.Chars.AsSpan(0, written);
+        return true;
     }
 
     private static string Malformed(JsonException e) => $"malformed JSON: {e.Message.Split(" Path:")[0].Split(" LineNumber:")[0]}";

@@ -194,18 +194,8 @@ internal sealed partial class Importer
 
     private void ParseEventLine(ReadOnlySpan<byte> line, int phys, int ordinal, ParsedBlock b, ParseState st)
     {
-        string? reason;
-        EventTypeState? type = null;
-        try
-        {
-            reason = FindType(line, out type);
-        }
-        catch (JsonException e)
-        {
-            reason = Malformed(e);
-        }
+        var reason = ParseEventJson(line, st, out var type);
         var layout = type?.Layout ?? _unknownLayout;
-        if (reason is null) reason = ParseJsonObject(line, layout, st);
         var s = st.Scratch(layout);
         if (reason is null)
         {
@@ -244,7 +234,7 @@ internal sealed partial class Importer
         _report.EventsRead += b.Lines;
         var lineBase = _eventLine;
         _eventLine += b.Lines;
-        for (var i = 0; i < b.Lines; i++) Tick(b.EndOffset);
+        TickMany(b.Lines, b.EndOffset);
 
         for (var i = 0; i < b.UnknownTs.Count; i++) KeepLoose(b.UnknownTs.Items[i]);
         _report.UnknownTypeEvents += b.UnknownTs.Count;

@@ -153,6 +153,19 @@ internal sealed partial class Importer : IDisposable
         if (++_rowsRead % _options.ProgressInterval == 0) ReportProgress(fileBytesRead);
     }
 
+    /// <summary>Exactly as <paramref name="rows"/> calls of <see cref="Tick"/>, without a division per row.</summary>
+    private void TickMany(int rows, long fileBytesRead)
+    {
+        var target = _rowsRead + rows;
+        var interval = _options.ProgressInterval;
+        for (var next = (_rowsRead / interval + 1) * interval; next <= target; next += interval)
+        {
+            _rowsRead = next;
+            ReportProgress(fileBytesRead);
+        }
+        _rowsRead = target;
+    }
+
     private void ReportProgress(long fileBytesRead) =>
         _progress?.Report(new ImportProgress(_currentFile, _rowsRead, fileBytesRead, _currentFileBytes));
 
@@ -389,7 +402,7 @@ internal sealed partial class Importer : IDisposable
         var tables = new EventTable?[_types.Length];
         for (var i = 0; i < _types.Length; i++)
         {
-            tables[i] = _types[i].Build(_userIds.Length);
+            tables[i] = _types[i].Build(_userIds.Length, _options.Parallelism);
             _types[i].Dispose();
         }
         var loose = _looseTs.Items.AsSpan(0, _looseTs.Count).ToArray();
@@ -483,6 +496,7 @@ internal sealed class EventTypeState : IDisposable
         _fields = new ColumnBuilder?[symbol.Fields.Length];
         for (var i = 2; i < _fields.Length; i++) _fields[i] = Importer.CreateBuilder(symbol.Fields[i], $"event {symbol.Name}");
         _uniqueSlot = symbol.UniqueField is { } uf ? symbol.OrdinalOf(uf.Name) : -1;
+        if (_uniqueSlot >= 0) Layout.Pools[_uniqueSlot] = null;   // unique ids never repeat: a pool would only cost
     }
 
     public EventTypeSymbol Symbol { get; }
@@ -546,7 +560,7 @@ internal sealed class EventTypeState : IDisposable
         for (var f = 2; f < _fields.Length; f++) _fields[f]!.AddRange(b.Fields[f]!, start, count);
     }
 
-    public EventTable Build(int userCount)
+    public EventTable Build(int userCount, int parallelism)
     {
         var n = _ts.Count;
         var users = _user;
@@ -596,21 +610,31 @@ internal sealed class EventTypeState : IDisposable
         _user.Dispose();
 
         // Release each builder as soon as its column is built, to keep the peak memory low.
-        var outTs = GC.AllocateUninitializedArray<long>(n);
-        _ts.Gather(outTs, perm);
-        _ts.Dispose();
-        var outLine = GC.AllocateUninitializedArray<long>(n);
-        var lines = _line;
-        if (perm is null) for (var i = 0; i < n; i++) outLine[i] = lines[i];
-        else for (var i = 0; i < n; i++) outLine[i] = lines[perm[i]];
-        _line.Dispose();
+        // Columns are independent: gathered in parallel (at most `parallelism` builders and their
+        // outputs alive at once beyond the finished ones).
+        long[] outTs = [], outLine = [];
         var fields = new Column?[_fields.Length];
-        for (var i = 2; i < fields.Length; i++)
+        Parallel.For(0, _fields.Length, new ParallelOptions { MaxDegreeOfParallelism = Math.Max(1, parallelism) }, c =>
         {
-            fields[i] = _fields[i]!.Build(perm);
-            _fields[i]!.Dispose();
-            _fields[i] = null;
-        }
+            if (c == 0)
+            {
+                outTs = GC.AllocateUninitializedArray<long>(n);
+                _ts.Gather(outTs, perm);
+                _ts.Dispose();
+            }
+            else if (c == 1)
+            {
+                outLine = GC.AllocateUninitializedArray<long>(n);
+                _line.GatherWiden(outLine, perm);
+                _line.Dispose();
+            }
+            else
+            {
+                fields[c] = _fields[c]!.Build(perm);
+                _fields[c]!.Dispose();
+                _fields[c] = null;
+            }
+        });
         return new EventTable(Symbol, start, outTs, outLine, fields);
     }
 

@@ -26,6 +26,9 @@ public sealed class ImportOptions
 
     /// <summary>Report progress every this many rows.</summary>
     public int ProgressInterval { get; init; } = 100_000;
+
+    /// <summary>Tests only: every JSON Lines row through the general reader (no <see cref="JsonLineScanner"/> fast path), to compare the two.</summary>
+    internal bool GeneralJsonReaderOnly { get; init; }
 }
 
 /// <summary>Progress of an import: the file being read, rows read so far in all files, bytes of that file read and its size.</summary>

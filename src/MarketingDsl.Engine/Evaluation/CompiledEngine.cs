@@ -44,8 +44,9 @@ public sealed class CompiledEngine : ITagEvaluator
                 usersDone?.Report(to - from);
                 return scratch;
             }, _ => { });
-            foreach (var (id, inputPhase, buckets, descending) in plan.Population)
-                if (inputPhase == phase) context.PopulationScores[id] = Runtime.QuantileScores(context.PopulationInputs[id], buckets, descending);
+            // Populations are independent: one sort each, in parallel.
+            var populations = plan.Population.Where(q => q.InputPhase == phase).ToArray();
+            Parallel.ForEach(populations, q => context.PopulationScores[q.Id] = Runtime.QuantileScores(context.PopulationInputs[q.Id], q.Buckets, q.Descending));
         }
         var columns = model.Outputs.Select((s, i) => (ResultColumn)Activator.CreateInstance(
             typeof(TypedResultColumn<>).MakeGenericType(ClrTypes.Of(s.Type)), s, context.Results[i])!).ToList();

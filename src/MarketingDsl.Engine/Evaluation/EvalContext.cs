@@ -72,7 +72,7 @@ public sealed class EvalContext
 public sealed class EvalScratch(int aggregates)
 {
     public HashSet<object>[] Sets { get; } = [.. Enumerable.Range(0, aggregates).Select(_ => new HashSet<object>())];
-    public Dictionary<object, int>[] Counts { get; } = [.. Enumerable.Range(0, aggregates).Select(_ => new Dictionary<object, int>())];
+    public TopCounter[] Counts { get; } = [.. Enumerable.Range(0, aggregates).Select(_ => new TopCounter())];
 }
 
 /// <summary>A typed result column; boxes only when read through <see cref="ResultColumn.Get"/>.</summary>

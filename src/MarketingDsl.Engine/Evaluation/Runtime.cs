@@ -33,11 +33,23 @@ public static class Runtime
     public static TimeSpan? Subtract(DateTime? a, DateTime? b) => a is null || b is null ? null : a.Value - b.Value;
 
     /// <summary>One step of `sum`/`avg`: once the running sum overflows, the aggregate has no value.</summary>
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
     public static void Accumulate(ref decimal sum, ref bool overflow, decimal value)
     {
         if (overflow) return;
+        // Both magnitudes below 2^94 (the mantissa's top 32 bits below 2^30): the sum is below
+        // 2^95 and cannot overflow, so the common step needs no exception handler.
+        if ((MantissaHigh(sum) | MantissaHigh(value)) < 0x4000_0000u) sum += value;
+        else AccumulateChecked(ref sum, ref overflow, value);
+    }
+
+    private static void AccumulateChecked(ref decimal sum, ref bool overflow, decimal value)
+    {
         try { sum += value; } catch (OverflowException) { overflow = true; }
     }
+
+    /// <summary>The top 32 bits of a decimal's 96-bit mantissa (the runtime's layout: flags, hi32, lo64).</summary>
+    private static uint MantissaHigh(decimal d) => System.Runtime.CompilerServices.Unsafe.Add(ref System.Runtime.CompilerServices.Unsafe.As<decimal, uint>(ref d), 1);
 
     public static bool ValueEquals<T>(T? a, T? b) where T : struct => a.HasValue && b.HasValue && a.Value.Equals(b.Value);
     public static bool ValueNotEquals<T>(T? a, T? b) where T : struct => a.HasValue && b.HasValue && !a.Value.Equals(b.Value);
@@ -49,6 +61,15 @@ public static class Runtime
 
     public static bool ListEquals(object?[]? a, object?[]? b) => a is not null && b is not null && a.Length == b.Length && a.Zip(b).All(p => Equals(p.First, p.Second));
     public static bool ListNotEquals(object?[]? a, object?[]? b) => a is not null && b is not null && !ListEquals(a, b);
+
+    /// <summary><see cref="InList"/> for a string against a constant list of strings (no virtual Equals per item).</summary>
+    public static bool InStrings(string? value, string[] list)
+    {
+        if (value is null) return false;
+        foreach (var item in list)
+            if (string.Equals(item, value)) return true;
+        return false;
+    }
 
     public static bool InList(object? value, object?[]? list)
     {
@@ -115,17 +136,13 @@ public static class Runtime
         if (value is not null) set.Add(value);
     }
 
-    public static void TopAdd(Dictionary<object, int> counts, object? value)
-    {
-        if (value is null) return;
-        counts[value] = counts.TryGetValue(value, out var n) ? n + 1 : 1;
-    }
+    public static void TopAdd(TopCounter counts, object? value) => counts.Add(value);
+
+    public static object?[] TopK(TopCounter counts, int k) => counts.TopK(k);
 
     /// <summary>The k most frequent values, ties by code point order (or natural order for non-strings).</summary>
-    public static object?[] TopK(Dictionary<object, int> counts, int k)
+    internal static object?[] TopK(KeyValuePair<object, int>[] items, int k)
     {
-        if (counts.Count == 0) return [];
-        var items = counts.ToArray();
         Array.Sort(items, (x, y) =>
         {
             var byCount = y.Value.CompareTo(x.Value);
@@ -150,35 +167,110 @@ public static class Runtime
         _ => throw new InvalidOperationException($"quantile_score cannot rank {value.GetType().Name}"),
     };
 
-    /// <summary>quantile_score for every user: min(n, 1 + floor(n · L / N)).</summary>
+    /// <summary>
+    /// quantile_score for every user: min(n, 1 + floor(n · L / N)), L = values strictly below
+    /// (strictly above when descending). One sort of (value, user), then one sweep over runs of
+    /// equal values; integral values (counts, days) sort as longs, which order exactly like the decimals.
+    /// </summary>
     public static long?[] QuantileScores(decimal?[] values, int buckets, bool descending)
     {
-        var present = values.Where(v => v.HasValue).Select(v => v!.Value).ToArray();
-        Array.Sort(present);
-        var n = present.Length;
-        var scores = new long?[values.Length];
-        for (var u = 0; u < values.Length; u++)
+        var n = 0;
+        var integral = true;
+        foreach (var v in values)
         {
-            if (values[u] is not { } x) continue;
-            long less = descending ? n - UpperBoundDecimal(present, x) : LowerBoundDecimal(present, x);
-            scores[u] = Math.Min(buckets, 1 + (long)buckets * less / n);
+            if (v is not { } x) continue;
+            n++;
+            if (integral && !(decimal.IsInteger(x) && x >= long.MinValue && x <= long.MaxValue)) integral = false;
+        }
+        var scores = new long?[values.Length];
+        if (n == 0) return scores;
+        var users = new int[n];
+        if (integral)
+        {
+            var keys = new long[n];
+            for (int u = 0, i = 0; u < values.Length; u++)
+                if (values[u] is { } x) { keys[i] = (long)x; users[i++] = u; }
+            Array.Sort(keys, users);
+            Sweep(keys, users, scores, buckets, descending);
+        }
+        else
+        {
+            var keys = new decimal[n];
+            for (int u = 0, i = 0; u < values.Length; u++)
+                if (values[u] is { } x) { keys[i] = x; users[i++] = u; }
+            Array.Sort(keys, users);
+            Sweep(keys, users, scores, buckets, descending);
         }
         return scores;
     }
 
-    private static int LowerBoundDecimal(decimal[] a, decimal x)
+    private static void Sweep<T>(T[] sorted, int[] users, long?[] scores, int buckets, bool descending) where T : IEquatable<T>
     {
-        int lo = 0, hi = a.Length;
-        while (lo < hi) { var mid = (lo + hi) >>> 1; if (a[mid] < x) lo = mid + 1; else hi = mid; }
-        return lo;
-    }
-
-    private static int UpperBoundDecimal(decimal[] a, decimal x)
-    {
-        int lo = 0, hi = a.Length;
-        while (lo < hi) { var mid = (lo + hi) >>> 1; if (a[mid] <= x) lo = mid + 1; else hi = mid; }
-        return lo;
+        var n = sorted.Length;
+        for (var i = 0; i < n;)
+        {
+            var j = i + 1;
+            while (j < n && sorted[j].Equals(sorted[i])) j++;
+            long less = descending ? n - j : i;
+            long? score = Math.Min(buckets, 1 + (long)buckets * less / n);
+            for (var k = i; k < j; k++) scores[users[k]] = score;
+            i = j;
+        }
     }
 
     public static string FormatInvariant(decimal d) => d.ToString(CultureInfo.InvariantCulture);
+}
+
+/// <summary>
+/// Value counts of one `top` aggregate for one user: a short list searched linearly (a user has
+/// few distinct values, usually the same interned strings), indexed by a dictionary once it grows.
+/// </summary>
+public sealed class TopCounter
+{
+    private const int IndexFrom = 16;
+    private object[] _keys = new object[IndexFrom];
+    private int[] _counts = new int[IndexFrom];
+    private int _n;
+    private Dictionary<object, int>? _index;
+
+    public void Clear()
+    {
+        Array.Clear(_keys, 0, _n);
+        _n = 0;
+        _index = null;
+    }
+
+    public void Add(object? value)
+    {
+        if (value is null) return;
+        if (_index is null)
+        {
+            var keys = _keys;
+            for (var i = 0; i < _n; i++)
+                if (ReferenceEquals(keys[i], value) || keys[i].Equals(value)) { _counts[i]++; return; }
+            if (_n == IndexFrom)
+            {
+                _index = new Dictionary<object, int>(2 * IndexFrom);
+                for (var i = 0; i < _n; i++) _index[keys[i]] = i;
+            }
+        }
+        else if (_index.TryGetValue(value, out var at)) { _counts[at]++; return; }
+        if (_n == _keys.Length)
+        {
+            Array.Resize(ref _keys, _n * 2);
+            Array.Resize(ref _counts, _n * 2);
+        }
+        _index?.Add(value, _n);
+        _keys[_n] = value;
+        _counts[_n++] = 1;
+    }
+
+    /// <summary>The k most frequent values, ties by code point order (natural order for non-strings).</summary>
+    public object?[] TopK(int k)
+    {
+        if (_n == 0) return [];
+        var items = new KeyValuePair<object, int>[_n];
+        for (var i = 0; i < _n; i++) items[i] = new(_keys[i], _counts[i]);
+        return Runtime.TopK(items, k);
+    }
 }

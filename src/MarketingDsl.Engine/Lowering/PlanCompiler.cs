@@ -318,11 +318,13 @@ internal sealed class PhaseLowering(SemanticModel model, int phase, int firstAgg
             init.Add(E.Assign(acc.Value, E.Default(acc.Value.Type)));
             init.Add(E.Assign(acc.Found, E.Constant(false)));
             if (aggregate.Kind == AggregateKind.Distinct) init.Add(E.Call(E.ArrayIndex(E.Property(_scratch, nameof(EvalScratch.Sets)), E.Constant(acc.Index)), typeof(HashSet<object>).GetMethod("Clear")!));
-            if (aggregate.Kind == AggregateKind.Top) init.Add(E.Call(E.ArrayIndex(E.Property(_scratch, nameof(EvalScratch.Counts)), E.Constant(acc.Index)), typeof(Dictionary<object, int>).GetMethod("Clear")!));
+            if (aggregate.Kind == AggregateKind.Top) init.Add(E.Call(E.ArrayIndex(E.Property(_scratch, nameof(EvalScratch.Counts)), E.Constant(acc.Index)), typeof(TopCounter).GetMethod(nameof(TopCounter.Clear))!));
 
             E update = Update(acc, eventIndex, row, fieldType);
             if (aggregate.Where is not null)
                 update = E.IfThen(E.Coalesce(Lower(aggregate.Where, new EventScope(eventIndex, row)), E.Constant(false)), update);
+            // exists(…, where: …) is decided by its first match: the predicate is not evaluated again.
+            if (aggregate.Kind == AggregateKind.Exists) update = E.IfThen(E.Equal(acc.Count, E.Constant(0L)), update);
             if (aggregate.WindowTicks is { } window)
                 update = E.IfThen(E.GreaterThan(rowTs, E.Subtract(_asOf, E.Constant(window))), update);
             updates.Add(update);
@@ -399,7 +401,7 @@ internal sealed class PhaseLowering(SemanticModel model, int phase, int firstAgg
                 body = E.Call(typeof(Runtime).GetMethod(nameof(Runtime.DistinctAdd))!, E.ArrayIndex(E.Property(_scratch, nameof(EvalScratch.Sets)), E.Constant(acc.Index)), E.Convert(v, typeof(object)));
                 break;
             default: // Top
-                body = E.Call(typeof(Runtime).GetMethod(nameof(Runtime.TopAdd))!, E.ArrayIndex(E.Property(_scratch, nameof(EvalScratch.Counts)), E.Constant(acc.Index)), E.Convert(v, typeof(object)));
+                body = E.Call(typeof(Runtime).GetMethod(nameof(Runtime.TopAdd), [typeof(TopCounter), typeof(object)])!, E.ArrayIndex(E.Property(_scratch, nameof(EvalScratch.Counts)), E.Constant(acc.Index)), E.Convert(v, typeof(object)));
                 break;
         }
         return E.Block([v], E.Assign(v, value), body);
@@ -415,7 +417,7 @@ internal sealed class PhaseLowering(SemanticModel model, int phase, int firstAgg
             AggregateKind.Sum => E.Condition(acc.Found, E.Constant(null, typeof(decimal?)), E.Convert(acc.Sum, typeof(decimal?))),
             AggregateKind.Avg => E.Condition(E.OrElse(acc.Found, E.Equal(acc.Count, E.Constant(0L))), E.Constant(null, typeof(decimal?)), E.Convert(E.Divide(acc.Sum, E.Convert(acc.Count, typeof(decimal))), typeof(decimal?))),
             AggregateKind.Distinct => E.Convert(E.Property(E.ArrayIndex(E.Property(_scratch, nameof(EvalScratch.Sets)), E.Constant(acc.Index)), "Count"), typeof(long?)),
-            AggregateKind.Top => E.Call(typeof(Runtime).GetMethod(nameof(Runtime.TopK))!, E.ArrayIndex(E.Property(_scratch, nameof(EvalScratch.Counts)), E.Constant(acc.Index)), E.Constant(a.TopCount)),
+            AggregateKind.Top => E.Call(typeof(Runtime).GetMethod(nameof(Runtime.TopK), [typeof(TopCounter), typeof(int)])!, E.ArrayIndex(E.Property(_scratch, nameof(EvalScratch.Counts)), E.Constant(acc.Index)), E.Constant(a.TopCount)),
             _ => acc.Value.Type == ClrTypes.Of(a.Type) ? acc.Value : E.Convert(acc.Value, ClrTypes.Of(a.Type)),
         };
     }
@@ -472,6 +474,15 @@ internal sealed class PhaseLowering(SemanticModel model, int phase, int firstAgg
                 return E.Call(typeof(Runtime).GetMethod(nameof(Runtime.Negate), [operand.Type])!, operand);
             case BoundBinary b:
                 return LowerBinary(b, scope);
+            case BoundIn i when i.Value.Type.Kind == TypeKind.String && i.List is BoundList sl && sl.Items.All(item => item is BoundLiteral { Value: string }):
+            {
+                // `category in ["a", "b"]`: an ordinal string compare per item.
+                var strings = sl.Items.Select(item => (string)((BoundLiteral)item).Value!).ToArray();
+                var text = E.Variable(typeof(string), "inValue");
+                var found = E.Call(typeof(Runtime).GetMethod(nameof(Runtime.InStrings))!, text, E.Constant(strings));
+                return E.Block([text], E.Assign(text, Lower(i.Value, scope)),
+                    E.Convert(i.Negated ? E.AndAlso(E.NotEqual(text, E.Constant(null, typeof(string))), E.Not(found)) : found, typeof(bool?)));
+            }
             case BoundIn i:
                 var inList = E.Call(typeof(Runtime).GetMethod(nameof(Runtime.InList))!, E.Convert(Lower(i.Value, scope), typeof(object)), Lower(i.List, scope));
                 return E.Convert(i.Negated ? E.AndAlso(E.NotEqual(E.Convert(Lower(i.Value, scope), typeof(object)), E.Constant(null)), E.Not(inList)) : inList, typeof(bool?));

@@ -46,6 +46,37 @@ public sealed class EngineAgreementTests
         }
     }
 
+    [Fact]
+    public void Engines_agree_on_in_lists_sums_and_top_with_nulls()
+    {
+        var s = new Scenario("""
+            tag cat = last(order.category)
+            tag in_list = cat in ["x", "y"]
+            tag not_in_list = cat not in ["x", "y"]
+            tag any_xy = exists(order, where: category in ["x", "y"])
+            tag any_not_xy = exists(order, where: category not in ["x", "y"])
+            tag count_not_x = count(order, where: category not in ["x"])
+            tag spend = sum(order.amount)
+            tag favs = top(order.category, 2)
+            """)
+            .Profile("none")
+            .Profile("nulls")
+            .Profile("some")
+            .Order("nulls", "2025-05-01T00:00:00Z")
+            .Order("some", "2025-05-01T00:00:00Z", 5, category: "x")
+            .Order("some", "2025-05-02T00:00:00Z", 79228162514264337593543950335m, category: "z")
+            .Order("some", "2025-05-03T00:00:00Z", 1, category: "z")
+            .Order("some", "2025-05-04T00:00:00Z", category: "y")
+            .Evaluate("2025-06-01T00:00:00Z");
+        var compiled = new CompiledEngine().Evaluate(s.Model, s.Data!, new DateTime(2025, 6, 1, 0, 0, 0, DateTimeKind.Utc));
+        foreach (var output in s.Model.Outputs)
+            foreach (var user in new[] { "none", "nulls", "some" })
+                Assert.Equal(s[output.Name, user], compiled.Column(output.Name).Get(s.Data!.IndexOfUser(user)));
+        Assert.Equal(false, s["not_in_list", "nulls"]);
+        Assert.Equal(true, s["any_not_xy", "some"]);
+        Assert.Null(s["spend", "some"]);   // overflowed
+    }
+
     private static void AssertAgree(Compilation compilation, DataSet data, DateTime asOf)
     {
         var compiled = new CompiledEngine().Evaluate(compilation.Model, data, asOf);
