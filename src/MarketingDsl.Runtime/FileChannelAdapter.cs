@@ -22,4 +22,18 @@ public sealed class FileChannelAdapter(string directory)
         stream.Write(bytes);
         stream.Flush(flushToDisk: true);
     }
+
+    /// <summary>Appends items in order: one write and one flush to disk per channel file.</summary>
+    public void AppendAll(IReadOnlyList<OutboxItem> items)
+    {
+        System.IO.Directory.CreateDirectory(Directory);
+        foreach (var channel in items.GroupBy(i => i.Channel, StringComparer.Ordinal))
+        {
+            var text = new StringBuilder();
+            foreach (var item in channel) text.Append(item.Line).Append('\n');
+            using var stream = new FileStream(FileOf(channel.Key), FileMode.Append, FileAccess.Write, FileShare.Read);
+            stream.Write(Encoding.UTF8.GetBytes(text.ToString()));
+            stream.Flush(flushToDisk: true);
+        }
+    }
 }

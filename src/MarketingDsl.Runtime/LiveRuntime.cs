@@ -1,4 +1,5 @@
 using System.Globalization;
+using System.Runtime.ExceptionServices;
 using System.Text.Json;
 using MarketingDsl.Core.Semantics;
 using MarketingDsl.Engine.Data;
@@ -25,16 +26,20 @@ public sealed class LiveOptions
     public TimeProvider Clock { get; init; } = TimeProvider.System;
     /// <summary>A timer fires by wall clock when now ≥ due + grace (room for late events at the due instant).</summary>
     public TimeSpan Grace { get; init; } = TimeSpan.Zero;
+    /// <summary>How many users' profiles, events and journey states stay in memory (least recently used leave first).</summary>
+    public int CachedUsers { get; init; } = DefaultCachedUsers;
+    public const int DefaultCachedUsers = 100_000;
 }
 
 /// <summary>
 /// The live runtime (LANGUAGE.md §15.7): every journey with an event trigger runs on incoming
 /// events through the same <see cref="JourneyMachine"/> as replay, on event time. State lives in
-/// <see cref="LiveStore"/>; in memory there are only caches (per-user data sets, machines'
-/// split states) that are rebuilt from the store after a failed batch or a restart.
-/// One request (or one timer round) is one LiteDB transaction: an event is acknowledged only
-/// when it and every consequence (journey states, timers, ledger, outbox) are committed.
-/// Calls are serialised by one lock.
+/// <see cref="LiveStore"/>; in memory there are only caches (per user: profile, events as a
+/// growing <see cref="UserHistory"/>, journey states; machines' split states) that are rebuilt
+/// from the store after a failed batch or a restart.
+/// Requests that arrive while a transaction runs are committed together in the next one (group
+/// commit): an event is acknowledged only when it and every consequence (journey states, timers,
+/// ledger, outbox) are committed. Calls are serialised by one lock.
 /// </summary>
 public sealed class LiveRuntime : IDisposable
 {
@@ -46,7 +51,11 @@ public sealed class LiveRuntime : IDisposable
     private readonly JourneyMachine[] _machines;
     private readonly StepPaths[] _paths;
     private readonly Dictionary<string, int> _journeyIndex = new(StringComparer.Ordinal);
-    private readonly Dictionary<string, UserView?> _views = new(StringComparer.Ordinal);
+    private readonly UserCache _users;
+    private readonly List<IngestRequest> _queue = [];
+    private readonly object _deliverGate = new();
+    /// <summary>The user and sequence number of the event being handed to journeys (for its row, loaded on demand).</summary>
+    private (LiveUser? User, long Seq) _current;
     private readonly JourneyEnvironment _env;
     private readonly FileChannelAdapter? _adapter;
     private readonly List<JourneyAction> _actions = [];
@@ -64,6 +73,7 @@ public sealed class LiveRuntime : IDisposable
         for (var j = 0; j < _machines.Length; j++) _journeyIndex[_machines[j].Journey.Name] = j;
         _env = new JourneyEnvironment(new LiveConditions(this), new LiveLedger(_store), ZoneOf);
         if (options.OutboxDir is { } dir) _adapter = new FileChannelAdapter(dir);
+        _users = new UserCache(Math.Max(1, options.CachedUsers));
         LoadSplits();
     }
 
@@ -81,24 +91,76 @@ public sealed class LiveRuntime : IDisposable
     public IReadOnlyList<IngestResult> IngestEvents(JsonElement array)
     {
         var items = Items(array);
-        var results = new IngestResult[items.Count];
+        // Validation needs only the schema: it runs before the lock, in parallel with other requests.
+        var request = new IngestRequest(items.Count);
+        for (var i = 0; i < items.Count; i++)
+        {
+            var parsed = _validation.ParseEvent(items[i], out var reason);
+            if (parsed is null) request.Rejected[i] = new IngestResult(i, IngestResult.Rejected, reason);
+            else request.Events[i] = (parsed, items[i].GetRawText());
+        }
+        lock (_queue) _queue.Add(request);
         lock (_gate)
         {
-            Transaction(() =>
-            {
-                var seenInBatch = new HashSet<string>(StringComparer.Ordinal);
-                for (var i = 0; i < items.Count; i++)
-                {
-                    var parsed = _validation.ParseEvent(items[i], out var reason);
-                    if (parsed is null) { results[i] = new IngestResult(i, IngestResult.Rejected, reason); continue; }
-                    if (parsed.Id is { } id && (_store.HasEvent(parsed.Type.Name, id) || !seenInBatch.Add(parsed.Type.Name + "\u001F" + id)))
-                    { results[i] = new IngestResult(i, IngestResult.Duplicate); continue; }
-                    results[i] = Accept(parsed, items[i].GetRawText(), i);
-                }
-            });
+            if (!request.Done) CommitQueued();
         }
+        if (request.Error is { } error) ExceptionDispatchInfo.Throw(error);
         Deliver();
-        return results;
+        return request.Results;
+    }
+
+    /// <summary>
+    /// Group commit: every queued request in one transaction. When it fails, each request runs
+    /// again in a transaction of its own, so one failing request fails no other.
+    /// </summary>
+    private void CommitQueued()
+    {
+        List<IngestRequest> group;
+        lock (_queue)
+        {
+            group = [.. _queue];
+            _queue.Clear();
+        }
+        try
+        {
+            Transaction(() => { foreach (var request in group) Process(request); });
+        }
+        catch (Exception) when (group.Count > 1)
+        {
+            foreach (var request in group)
+            {
+                try { Transaction(() => Process(request)); }
+                catch (Exception ex) { request.Error = ex; }
+            }
+        }
+        catch (Exception ex)
+        {
+            group[0].Error = ex;
+        }
+        foreach (var request in group) request.Done = true;
+    }
+
+    private void Process(IngestRequest request)
+    {
+        var seenInBatch = new HashSet<string>(StringComparer.Ordinal);
+        for (var i = 0; i < request.Results.Length; i++)
+        {
+            var (parsed, json) = request.Events[i];
+            if (parsed is null) { request.Results[i] = request.Rejected[i]!; continue; }
+            if (parsed.Id is { } id && (!seenInBatch.Add(parsed.Type.Name + "\u001F" + id) || _store.HasEvent(parsed.Type.Name, id)))
+            { request.Results[i] = new IngestResult(i, IngestResult.Duplicate); continue; }
+            request.Results[i] = Accept(parsed, json, i);
+        }
+    }
+
+    /// <summary>One POST of events waiting for (or done with) its group's transaction.</summary>
+    private sealed class IngestRequest(int count)
+    {
+        public readonly IngestResult?[] Rejected = new IngestResult?[count];
+        public readonly (ParsedEvent? Event, string Json)[] Events = new (ParsedEvent?, string)[count];
+        public readonly IngestResult[] Results = new IngestResult[count];
+        public bool Done;
+        public Exception? Error;
     }
 
     public IReadOnlyList<IngestResult> IngestProfiles(JsonElement array)
@@ -116,7 +178,7 @@ public sealed class LiveRuntime : IDisposable
                     var json = items[i].GetRawText();
                     if (_store.Profile(key!) == json) { results[i] = new IngestResult(i, IngestResult.Duplicate); continue; }
                     _store.SetProfile(key!, json);
-                    _views.Remove(key!);
+                    _users.Remove(key!);
                     results[i] = new IngestResult(i, IngestResult.Accepted);
                 }
             });
@@ -140,22 +202,26 @@ public sealed class LiveRuntime : IDisposable
         FireTimers(e.Ts - 1);
         var seq = _store.AddEvent(e.Type.Name, e.Id, e.User, e.Ts, json);
         if (e.Ts > _store.Counter("clock")) _store.SetCounter("clock", e.Ts);
-        _views.Remove(e.User);
-        if (View(e.User) is not { } view)
+        var live = User(e.User);
+        // Events join the cached history only once it is loaded (a condition or tag needed it);
+        // until then the store has them and loading reads them all, this one included.
+        var row = live.EventsLoaded ? live.History!.Add(e.Type, e.Values, seq) : -1;
+        if (live.Profile is null)
             return new IngestResult(index, IngestResult.Accepted, "no profile for this user yet: stored, not given to journeys");
+        _current = (live, seq);
         var user = new UserRef(0, e.User);
-        var journeyEvent = new JourneyEvent(e.Type, e.Ts, view.RowOf(e.Type, seq));
+        var journeyEvent = new JourneyEvent(e.Type, e.Ts, row);
         for (var j = 0; j < _machines.Length; j++)
         {
             var machine = _machines[j];
-            var stored = _store.State(machine.Journey.Name, e.User);
-            var state = stored is null ? null : Restore(j, stored);
+            var state = StateOf(live, j);
             if (state is not null) machine.OnEvent(state, user, journeyEvent, _env, _actions);
             if (machine.Journey.Trigger is BoundEventTrigger trigger && ReferenceEquals(trigger.Event, e.Type)
                 && (trigger.Where is null || _env.Conditions.Matches(trigger.Where, user, journeyEvent)))
                 machine.OnTrigger(state ??= new UserJourneyState(), user, e.Ts, _env, _actions);
             Apply(j, e.User, state, entryOverride: null);
         }
+        _current = default;
         return new IngestResult(index, IngestResult.Accepted);
     }
 
@@ -183,8 +249,7 @@ public sealed class LiveRuntime : IDisposable
             switch (timer.Kind)
             {
                 case LiveStore.WaitTimer:
-                    if (_store.State(timer.Journey, timer.User) is not { } stored) break;
-                    var state = Restore(j, stored);
+                    if (StateOf(User(timer.User), j) is not { } state) break;
                     machine.OnWaitTimeout(state, new UserRef(0, timer.User), timer.Due, timer.Token, _env, _actions);
                     Apply(j, timer.User, state, null);
                     break;
@@ -240,7 +305,7 @@ public sealed class LiveRuntime : IDisposable
             }
         }
         _actions.Clear();
-        if (state is not null) _store.SetState(journey, user, Save(state));
+        if (state is not null) SetState(User(user), j, Save(state));
         if (splitsChanged) SaveSplits(j);
     }
 
@@ -263,7 +328,7 @@ public sealed class LiveRuntime : IDisposable
         {
             _store.Rollback();
             // In-memory caches may hold uncommitted changes: rebuild them from the store.
-            _views.Clear();
+            _users.Clear();
             _actions.Clear();
             LoadSplits();
             throw;
@@ -276,14 +341,14 @@ public sealed class LiveRuntime : IDisposable
     public int Deliver()
     {
         if (_adapter is null) return 0;
-        lock (_gate)
+        // The file appends run outside the state lock, so ingest goes on meanwhile; one delivery round at a time.
+        lock (_deliverGate)
         {
-            var items = _store.Undelivered();
-            foreach (var item in items)
-            {
-                _adapter.Append(item);
-                _store.MarkDelivered(item.Key);
-            }
+            List<OutboxItem> items;
+            lock (_gate) items = _store.Undelivered();
+            if (items.Count == 0) return 0;
+            _adapter.AppendAll(items);
+            lock (_gate) Transaction(() => _store.MarkDelivered(items));
             return items.Count;
         }
     }
@@ -343,71 +408,167 @@ public sealed class LiveRuntime : IDisposable
             Entered = [.. p.Value.Entered], Converted = [.. p.Value.Converted],
         }));
 
-    // ------------------------------------------------------------------ per-user views (conditions, tags)
+    // ------------------------------------------------------------------ per-user cache (profile, events, journey states)
 
     /// <summary>
-    /// One user's stored profile and events as a one-user <see cref="DataSet"/> (built by
-    /// <see cref="InMemoryData.Build"/>, the importer of batch runs), so conditions and tags are
-    /// evaluated as of any instant over exactly the stored events, windows included. Cached until
-    /// the user's next event or profile. Null when the user has no profile (an orphan, as in batch).
+    /// The user's cached entry, read from the store on a miss: the profile row (null: no profile
+    /// yet, an orphan as in batch) and its <see cref="UserHistory"/>. The events are read only
+    /// when a condition, a `where:` or a tag needs them (<see cref="EnsureEvents"/>); from then on
+    /// each new event is appended, so evaluation never rebuilds a data set per event.
     /// </summary>
-    private UserView? View(string user)
+    private LiveUser User(string id)
     {
-        if (_views.TryGetValue(user, out var cached)) return cached;
-        UserView? view = null;
-        if (_store.Profile(user) is { } profileJson)
+        if (_users.Get(id) is { } cached) return cached;
+        object?[]? profile = null;
+        if (_store.Profile(id) is { } profileJson)
         {
             using var profileDoc = JsonDocument.Parse(profileJson);
-            var profile = _validation.ParseProfile(profileDoc.RootElement, out _, out _);
-            if (profile is not null)
-            {
-                var events = new List<(EventTypeSymbol, object?[])>();
-                var lines = new Dictionary<long, long>();
-                foreach (var (seq, json) in _store.EventsOf(user))
-                {
-                    using var doc = JsonDocument.Parse(json);
-                    if (_validation.ParseEvent(doc.RootElement, out _) is not { } e) continue;   // the schema changed since
-                    events.Add((e.Type, e.Values));
-                    lines[seq] = events.Count;
-                }
-                var data = InMemoryData.Build(_model.Schema, [profile], events);
-                if (data.UserCount == 1) view = new UserView(data, new ConditionEvaluator(_model, data), lines, new QuietZones(_model.Schema, data));
-            }
+            profile = _validation.ParseProfile(profileDoc.RootElement, out _, out _);
         }
-        return _views[user] = view;
+        var user = new LiveUser(id, profile, _machines.Length);
+        if (profile is not null)
+        {
+            user.History = new UserHistory(_model.Schema, id, profile);
+            user.Zones = new QuietZones(_model.Schema, user.History.Data);
+        }
+        _users.Add(user);
+        return user;
     }
 
-    private TimeZoneInfo ZoneOf(UserRef user) => View(user.Id) is { } v ? v.Zones.ZoneOf(new UserRef(0, user.Id)) : TimeZoneInfo.Utc;
+    /// <summary>Loads the user's stored events into its history (in arrival order: the line of an event is its sequence number).</summary>
+    private UserHistory EnsureEvents(LiveUser user)
+    {
+        var history = user.History!;
+        if (user.EventsLoaded) return history;
+        foreach (var (seq, json) in _store.EventsOf(user.Id))
+        {
+            using var doc = JsonDocument.Parse(json);
+            if (_validation.ParseEvent(doc.RootElement, out _) is not { } e) continue;   // the schema changed since
+            history.Add(e.Type, e.Values, seq);
+        }
+        user.EventsLoaded = true;
+        return history;
+    }
+
+    private ConditionEvaluator EvaluatorOf(LiveUser user)
+    {
+        var history = EnsureEvents(user);
+        if (user.Evaluator is null || user.EvaluatorLayout != history.Layout)
+        {
+            user.Evaluator = new ConditionEvaluator(_model, history.Data);
+            user.EvaluatorLayout = history.Layout;
+        }
+        return user.Evaluator;
+    }
+
+    /// <summary>The user's state in journey <paramref name="j"/> (read from the store once, then cached), or null.</summary>
+    private UserJourneyState? StateOf(LiveUser user, int j)
+    {
+        if (!user.StateLoaded[j])
+        {
+            user.StateJson[j] = _store.StateJson(_machines[j].Journey.Name, user.Id);
+            user.StateLoaded[j] = true;
+        }
+        return user.StateJson[j] is { } json && JsonSerializer.Deserialize<StoredJourneyState>(json) is { } stored ? Restore(j, stored) : null;
+    }
+
+    /// <summary>Writes the state when it changed (an event that changes nothing costs no write).</summary>
+    private void SetState(LiveUser user, int j, StoredJourneyState state)
+    {
+        var json = JsonSerializer.Serialize(state);
+        if (user.StateLoaded[j] && user.StateJson[j] == json) return;
+        _store.SetStateJson(_machines[j].Journey.Name, user.Id, json);
+        user.StateJson[j] = json;
+        user.StateLoaded[j] = true;
+    }
+
+    private TimeZoneInfo ZoneOf(UserRef user) => User(user.Id).Zones is { } z ? z.ZoneOf(new UserRef(0, user.Id)) : TimeZoneInfo.Utc;
 
     /// <summary>Every tag, segment and segmentation of the user as of <paramref name="asOfUtc"/>, by the compiled engine over the user's stored events; null for an unknown user.</summary>
     public IReadOnlyDictionary<string, object?>? Tags(string user, DateTime asOfUtc)
     {
         lock (_gate)
         {
-            if (View(user) is not { } view) return null;
-            var result = CompiledEngine.Evaluate(CompiledEngine.PlanFor(_model), view.Data, asOfUtc);
+            var live = User(user);
+            if (live.Profile is null) return null;
+            var result = CompiledEngine.Evaluate(CompiledEngine.PlanFor(_model), EnsureEvents(live).Data, asOfUtc);
             return result.Columns.ToDictionary(c => c.Symbol.Name, c => c.Get(0), StringComparer.Ordinal);
         }
     }
 
-    private sealed record UserView(DataSet Data, ConditionEvaluator Evaluator, Dictionary<long, long> Lines, QuietZones Zones)
+    private sealed class LiveUser(string id, object?[]? profile, int journeys)
     {
-        /// <summary>The row of the event with sequence number <paramref name="seq"/> in its type's table.</summary>
-        public int RowOf(EventTypeSymbol type, long seq)
+        public string Id { get; } = id;
+        public object?[]? Profile { get; } = profile;
+        /// <summary>Null without a profile; its events are there once <see cref="EventsLoaded"/>.</summary>
+        public UserHistory? History { get; set; }
+        public bool EventsLoaded { get; set; }
+        public ConditionEvaluator? Evaluator { get; set; }
+        public int EvaluatorLayout { get; set; }
+        public QuietZones? Zones { get; set; }
+        /// <summary>Per journey: the stored state's JSON (null: none) once loaded.</summary>
+        public string?[] StateJson { get; } = new string?[journeys];
+        public bool[] StateLoaded { get; } = new bool[journeys];
+        public LinkedListNode<LiveUser>? Node { get; set; }
+    }
+
+    /// <summary>The cached users, at most <c>capacity</c>; the least recently used leaves first (the store has everything).</summary>
+    private sealed class UserCache(int capacity)
+    {
+        private readonly Dictionary<string, LiveUser> _byId = new(StringComparer.Ordinal);
+        private readonly LinkedList<LiveUser> _order = new();
+
+        public int Count => _byId.Count;
+
+        public LiveUser? Get(string id)
         {
-            var ordinal = Data.Schema.Events.IndexOf(type);
-            if (!Lines.TryGetValue(seq, out var line) || ordinal < 0 || Data.Events[ordinal] is not { } table) return -1;
-            return Array.IndexOf(table.Line, line);
+            if (!_byId.TryGetValue(id, out var user)) return null;
+            _order.Remove(user.Node!);
+            _order.AddFirst(user.Node!);
+            return user;
+        }
+
+        public void Add(LiveUser user)
+        {
+            user.Node = _order.AddFirst(user);
+            _byId[user.Id] = user;
+            while (_byId.Count > capacity)
+            {
+                var last = _order.Last!;
+                _order.RemoveLast();
+                _byId.Remove(last.Value.Id);
+            }
+        }
+
+        public void Remove(string id)
+        {
+            if (_byId.Remove(id, out var user)) _order.Remove(user.Node!);
+        }
+
+        public void Clear()
+        {
+            _byId.Clear();
+            _order.Clear();
         }
     }
 
     private sealed class LiveConditions(LiveRuntime runtime) : IJourneyConditions
     {
-        public bool Evaluate(BoundExpression condition, UserRef user, long atTicks) =>
-            runtime.View(user.Id) is { } v && v.Evaluator.Evaluate(condition, 0, atTicks);
+        public bool Evaluate(BoundExpression condition, UserRef user, long atTicks)
+        {
+            var live = runtime.User(user.Id);
+            return live.Profile is not null && runtime.EvaluatorOf(live).Evaluate(condition, 0, atTicks);
+        }
 
-        public bool Matches(BoundExpression where, UserRef user, JourneyEvent e) =>
-            e.Row >= 0 && runtime.View(user.Id) is { } v && v.Evaluator.Matches(e.Type, where, 0, e.Row, e.Ts);
+        public bool Matches(BoundExpression where, UserRef user, JourneyEvent e)
+        {
+            var live = runtime.User(user.Id);
+            if (live.Profile is null) return false;
+            var evaluator = runtime.EvaluatorOf(live);
+            // The event being handled got no row when the user's events were not loaded yet: find it now.
+            var row = e.Row >= 0 ? e.Row : ReferenceEquals(runtime._current.User, live) ? live.History!.RowOf(e.Type, runtime._current.Seq) : -1;
+            return row >= 0 && evaluator.Matches(e.Type, where, 0, row, e.Ts);
+        }
     }
 
     private sealed class LiveLedger(LiveStore store) : IChannelLedger

@@ -41,6 +41,9 @@ public sealed record OutboxItem(string Key, string Channel, string Line, bool De
 /// events per user (raw JSON, for evaluating tags as of an instant), profiles, journey states,
 /// split states, pending timers, the channel ledger, the outbox, and counters. Every write of
 /// one request or timer round goes through <see cref="Begin"/>/<see cref="Commit"/>.
+/// Reads a request would repeat per event are answered from memory: counters (written once per
+/// commit), the earliest timer's due instant, and the queue of undelivered outbox items; a
+/// rollback forgets them, so they are re-read from the file.
 /// </summary>
 public sealed class LiveStore : IDisposable
 {
@@ -49,6 +52,13 @@ public sealed class LiveStore : IDisposable
     public const string WinnerTimer = "winner";
 
     private readonly LiteDatabase _db;
+    private readonly Dictionary<string, long> _counters = new(StringComparer.Ordinal);
+    private readonly HashSet<string> _dirtyCounters = new(StringComparer.Ordinal);
+    /// <summary>The earliest pending due instant (long.MaxValue: none); null: unknown, read it from the file.</summary>
+    private long? _minDue;
+    /// <summary>Undelivered outbox items, committed (<see cref="_undelivered"/>) and added in the open transaction.</summary>
+    private readonly List<OutboxItem> _undelivered = [];
+    private readonly List<OutboxItem> _newOutbox = [];
 
     public LiveStore(string path)
     {
@@ -60,6 +70,8 @@ public sealed class LiveStore : IDisposable
         Timers.EnsureIndex("due");
         Ledger.EnsureIndex("uc");
         Outbox.EnsureIndex("delivered");
+        _undelivered.AddRange(Outbox.Find(Query.EQ("delivered", false)).OrderBy(d => d["seq"].AsInt64)
+            .Select(d => new OutboxItem(d["_id"].AsString, d["channel"].AsString, d["line"].AsString, false)));
     }
 
     public string Path { get; }
@@ -74,13 +86,39 @@ public sealed class LiveStore : IDisposable
     private ILiteCollection<BsonDocument> Meta => _db.GetCollection("meta");
 
     public void Begin() => _db.BeginTrans();
-    public void Commit() => _db.Commit();
-    public void Rollback() => _db.Rollback();
+
+    public void Commit()
+    {
+        foreach (var name in _dirtyCounters) Meta.Upsert(new BsonDocument { ["_id"] = name, ["value"] = _counters[name] });
+        _db.Commit();
+        _dirtyCounters.Clear();
+        _undelivered.AddRange(_newOutbox);
+        _newOutbox.Clear();
+    }
+
+    public void Rollback()
+    {
+        _db.Rollback();
+        _counters.Clear();
+        _dirtyCounters.Clear();
+        _newOutbox.Clear();
+        _minDue = null;
+    }
 
     // ------------------------------------------------------------------ counters
 
-    public long Counter(string name) => Meta.FindById(name)?["value"].AsInt64 ?? 0;
-    public void SetCounter(string name, long value) => Meta.Upsert(new BsonDocument { ["_id"] = name, ["value"] = value });
+    public long Counter(string name)
+    {
+        if (_counters.TryGetValue(name, out var value)) return value;
+        return _counters[name] = Meta.FindById(name)?["value"].AsInt64 ?? 0;
+    }
+
+    /// <summary>Sets a counter in memory; <see cref="Commit"/> writes it (the caller is inside a transaction).</summary>
+    public void SetCounter(string name, long value)
+    {
+        _counters[name] = value;
+        _dirtyCounters.Add(name);
+    }
     public long Next(string name)
     {
         var n = Counter(name) + 1;
@@ -118,10 +156,15 @@ public sealed class LiveStore : IDisposable
     private static string StateKey(string journey, string user) => journey + "\u001F" + user;
 
     public StoredJourneyState? State(string journey, string user) =>
-        States.FindById(StateKey(journey, user)) is { } d ? JsonSerializer.Deserialize<StoredJourneyState>(d["json"].AsString) : null;
+        StateJson(journey, user) is { } json ? JsonSerializer.Deserialize<StoredJourneyState>(json) : null;
 
-    public void SetState(string journey, string user, StoredJourneyState state) =>
-        States.Upsert(new BsonDocument { ["_id"] = StateKey(journey, user), ["json"] = JsonSerializer.Serialize(state) });
+    public void SetState(string journey, string user, StoredJourneyState state) => SetStateJson(journey, user, JsonSerializer.Serialize(state));
+
+    /// <summary>A user's journey state as stored (JSON), or null.</summary>
+    public string? StateJson(string journey, string user) => States.FindById(StateKey(journey, user))?["json"].AsString;
+
+    public void SetStateJson(string journey, string user, string json) =>
+        States.Upsert(new BsonDocument { ["_id"] = StateKey(journey, user), ["json"] = json });
 
     public int ActiveStates() => States.FindAll().Count(d => JsonSerializer.Deserialize<StoredJourneyState>(d["json"].AsString)?.Active == true);
 
@@ -133,18 +176,30 @@ public sealed class LiveStore : IDisposable
 
     // ------------------------------------------------------------------ timers
 
-    public void AddTimer(long due, string kind, string journey, string user = "", int token = 0, string path = "", long entryAt = 0, string split = "") =>
+    public void AddTimer(long due, string kind, string journey, string user = "", int token = 0, string path = "", long entryAt = 0, string split = "")
+    {
         Timers.Insert(new BsonDocument
         {
             ["_id"] = Next("timer_seq"), ["due"] = due, ["kind"] = kind, ["journey"] = journey, ["user"] = user,
             ["token"] = token, ["path"] = path, ["entry"] = entryAt, ["split"] = split,
         });
+        if (_minDue is { } min) _minDue = Math.Min(min, due);
+    }
 
     /// <summary>The earliest pending timer with due ≤ <paramref name="maxDue"/> (ties: the one set first).</summary>
-    public StoredTimer? FirstTimer(long maxDue) =>
-        Timers.Find(Query.LTE("due", maxDue)).Select(ToTimer).OrderBy(t => t.Due).ThenBy(t => t.Id).FirstOrDefault();
+    public StoredTimer? FirstTimer(long maxDue)
+    {
+        // Every event asks (timers due before it fire first): answer "none" from memory when it can.
+        _minDue ??= Timers.Find(Query.All("due", Query.Ascending), limit: 1).FirstOrDefault()?["due"].AsInt64 ?? long.MaxValue;
+        if (_minDue > maxDue) return null;
+        return Timers.Find(Query.LTE("due", maxDue)).Select(ToTimer).OrderBy(t => t.Due).ThenBy(t => t.Id).FirstOrDefault();
+    }
 
-    public void DeleteTimer(long id) => Timers.Delete(id);
+    public void DeleteTimer(long id)
+    {
+        Timers.Delete(id);
+        _minDue = null;
+    }
     public int TimerCount() => Timers.Count();
     public List<StoredTimer> AllTimers() => [.. Timers.FindAll().Select(ToTimer).OrderBy(t => t.Due).ThenBy(t => t.Id)];
 
@@ -168,16 +223,20 @@ public sealed class LiveStore : IDisposable
     {
         if (Outbox.FindById(key) is not null) return false;
         Outbox.Insert(new BsonDocument { ["_id"] = key, ["channel"] = channel, ["line"] = line, ["delivered"] = false, ["seq"] = Next("outbox_seq") });
+        _newOutbox.Add(new OutboxItem(key, channel, line, false));
         return true;
     }
 
-    public List<OutboxItem> Undelivered() =>
-        [.. Outbox.Find(Query.EQ("delivered", false)).OrderBy(d => d["seq"].AsInt64)
-            .Select(d => new OutboxItem(d["_id"].AsString, d["channel"].AsString, d["line"].AsString, false))];
+    /// <summary>Committed undelivered items in outbox order (from memory: the file's list as of opening, plus what commits added).</summary>
+    public List<OutboxItem> Undelivered() => [.. _undelivered];
 
-    public void MarkDelivered(string key)
+    /// <summary>Marks items delivered (in the caller's transaction) and drops them from <see cref="Undelivered"/>.</summary>
+    public void MarkDelivered(IReadOnlyCollection<OutboxItem> items)
     {
-        if (Outbox.FindById(key) is { } d) { d["delivered"] = true; Outbox.Update(d); }
+        foreach (var item in items)
+            if (Outbox.FindById(item.Key) is { } d) { d["delivered"] = true; Outbox.Update(d); }
+        var keys = items.Select(i => i.Key).ToHashSet(StringComparer.Ordinal);
+        _undelivered.RemoveAll(i => keys.Contains(i.Key));
     }
 
     public int OutboxCount() => Outbox.Count();
