@@ -29,6 +29,9 @@ public sealed class LiveOptions
     /// <summary>How many users' profiles, events and journey states stay in memory (least recently used leave first).</summary>
     public int CachedUsers { get; init; } = DefaultCachedUsers;
     public const int DefaultCachedUsers = 100_000;
+    /// <summary>How many events the cached users may hold in memory in all (a bound on memory: long histories leave first by recency).</summary>
+    public int CachedEvents { get; init; } = DefaultCachedEvents;
+    public const int DefaultCachedEvents = 1_000_000;
 }
 
 /// <summary>
@@ -73,7 +76,7 @@ public sealed class LiveRuntime : IDisposable
         for (var j = 0; j < _machines.Length; j++) _journeyIndex[_machines[j].Journey.Name] = j;
         _env = new JourneyEnvironment(new LiveConditions(this), new LiveLedger(_store), ZoneOf);
         if (options.OutboxDir is { } dir) _adapter = new FileChannelAdapter(dir);
-        _users = new UserCache(Math.Max(1, options.CachedUsers));
+        _users = new UserCache(Math.Max(1, options.CachedUsers), Math.Max(0, options.CachedEvents));
         LoadSplits();
     }
 
@@ -205,7 +208,12 @@ public sealed class LiveRuntime : IDisposable
         var live = User(e.User);
         // Events join the cached history only once it is loaded (a condition or tag needed it);
         // until then the store has them and loading reads them all, this one included.
-        var row = live.EventsLoaded ? live.History!.Add(e.Type, e.Values, seq) : -1;
+        var row = -1;
+        if (live.EventsLoaded)
+        {
+            row = live.History!.Add(e.Type, e.Values, seq);
+            _users.Resized(live);
+        }
         if (live.Profile is null)
             return new IngestResult(index, IngestResult.Accepted, "no profile for this user yet: stored, not given to journeys");
         _current = (live, seq);
@@ -447,6 +455,7 @@ public sealed class LiveRuntime : IDisposable
             history.Add(e.Type, e.Values, seq);
         }
         user.EventsLoaded = true;
+        _users.Resized(user);
         return history;
     }
 
@@ -510,15 +519,41 @@ public sealed class LiveRuntime : IDisposable
         public string?[] StateJson { get; } = new string?[journeys];
         public bool[] StateLoaded { get; } = new bool[journeys];
         public LinkedListNode<LiveUser>? Node { get; set; }
+        /// <summary>The events the cache counts for this user.</summary>
+        public int CountedEvents { get; set; }
     }
 
-    /// <summary>The cached users, at most <c>capacity</c>; the least recently used leaves first (the store has everything).</summary>
-    private sealed class UserCache(int capacity)
+    /// <summary>
+    /// The cached users: at most <c>capacity</c> users holding at most <c>eventCapacity</c> loaded
+    /// events in all; the least recently used leave first (the store has everything). The most
+    /// recent user always stays, however long its history.
+    /// </summary>
+    private sealed class UserCache(int capacity, int eventCapacity)
     {
         private readonly Dictionary<string, LiveUser> _byId = new(StringComparer.Ordinal);
         private readonly LinkedList<LiveUser> _order = new();
+        private long _events;
 
         public int Count => _byId.Count;
+        public long Events => _events;
+
+        /// <summary>Accounts for the user's loaded events after they changed.</summary>
+        public void Resized(LiveUser user)
+        {
+            var now = user.EventsLoaded ? user.History!.EventCount : 0;
+            if (user.Node?.List is not null) _events += now - user.CountedEvents;
+            user.CountedEvents = now;
+            Evict();
+        }
+
+        private void Evict()
+        {
+            while (_byId.Count > 1 && (_byId.Count > capacity || _events > eventCapacity))
+            {
+                var last = _order.Last!.Value;
+                Remove(last.Id);
+            }
+        }
 
         public LiveUser? Get(string id)
         {
@@ -532,23 +567,22 @@ public sealed class LiveRuntime : IDisposable
         {
             user.Node = _order.AddFirst(user);
             _byId[user.Id] = user;
-            while (_byId.Count > capacity)
-            {
-                var last = _order.Last!;
-                _order.RemoveLast();
-                _byId.Remove(last.Value.Id);
-            }
+            _events += user.CountedEvents;
+            Evict();
         }
 
         public void Remove(string id)
         {
-            if (_byId.Remove(id, out var user)) _order.Remove(user.Node!);
+            if (!_byId.Remove(id, out var user)) return;
+            _order.Remove(user.Node!);
+            _events -= user.CountedEvents;
         }
 
         public void Clear()
         {
             _byId.Clear();
             _order.Clear();
+            _events = 0;
         }
     }
 
