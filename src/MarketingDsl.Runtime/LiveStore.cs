@@ -59,6 +59,8 @@ public sealed class LiveStore : IDisposable
     /// <summary>Undelivered outbox items, committed (<see cref="_undelivered"/>) and added in the open transaction.</summary>
     private readonly List<OutboxItem> _undelivered = [];
     private readonly List<OutboxItem> _newOutbox = [];
+    /// <summary>The pending entry (outbox_pending _id) of each undelivered key.</summary>
+    private readonly Dictionary<string, long> _pendingIds = new(StringComparer.Ordinal);
 
     public LiveStore(string path)
     {
@@ -69,9 +71,7 @@ public sealed class LiveStore : IDisposable
         Events.EnsureIndex("user");
         Timers.EnsureIndex("due");
         Ledger.EnsureIndex("uc");
-        Outbox.EnsureIndex("delivered");
-        _undelivered.AddRange(Outbox.Find(Query.EQ("delivered", false)).OrderBy(d => d["seq"].AsInt64)
-            .Select(d => new OutboxItem(d["_id"].AsString, d["channel"].AsString, d["line"].AsString, false)));
+        LoadPending();
     }
 
     public string Path { get; }
@@ -83,6 +83,11 @@ public sealed class LiveStore : IDisposable
     private ILiteCollection<BsonDocument> Timers => _db.GetCollection("timers");
     private ILiteCollection<BsonDocument> Ledger => _db.GetCollection("ledger");
     private ILiteCollection<BsonDocument> Outbox => _db.GetCollection("outbox");
+    /// <summary>
+    /// Undelivered outbox keys by outbox sequence number: a small collection of increasing ids, so
+    /// adding and removing touch few pages (an outbox document is written once, never updated).
+    /// </summary>
+    private ILiteCollection<BsonDocument> Pending => _db.GetCollection("outbox_pending");
     private ILiteCollection<BsonDocument> Meta => _db.GetCollection("meta");
 
     public void Begin() => _db.BeginTrans();
@@ -103,6 +108,19 @@ public sealed class LiveStore : IDisposable
         _dirtyCounters.Clear();
         _newOutbox.Clear();
         _minDue = null;
+        LoadPending();
+    }
+
+    private void LoadPending()
+    {
+        _undelivered.Clear();
+        _pendingIds.Clear();
+        foreach (var pending in Pending.FindAll().OrderBy(d => d["_id"].AsInt64))
+        {
+            if (Outbox.FindById(pending["key"]) is not { } d) continue;
+            _undelivered.Add(new OutboxItem(d["_id"].AsString, d["channel"].AsString, d["line"].AsString, false));
+            _pendingIds[d["_id"].AsString] = pending["_id"].AsInt64;
+        }
     }
 
     // ------------------------------------------------------------------ counters
@@ -222,7 +240,10 @@ public sealed class LiveStore : IDisposable
     public bool AddOutbox(string key, string channel, string line)
     {
         if (Outbox.FindById(key) is not null) return false;
-        Outbox.Insert(new BsonDocument { ["_id"] = key, ["channel"] = channel, ["line"] = line, ["delivered"] = false, ["seq"] = Next("outbox_seq") });
+        var seq = Next("outbox_seq");
+        Outbox.Insert(new BsonDocument { ["_id"] = key, ["channel"] = channel, ["line"] = line, ["seq"] = seq });
+        Pending.Insert(new BsonDocument { ["_id"] = seq, ["key"] = key });
+        _pendingIds[key] = seq;
         _newOutbox.Add(new OutboxItem(key, channel, line, false));
         return true;
     }
@@ -234,7 +255,7 @@ public sealed class LiveStore : IDisposable
     public void MarkDelivered(IReadOnlyCollection<OutboxItem> items)
     {
         foreach (var item in items)
-            if (Outbox.FindById(item.Key) is { } d) { d["delivered"] = true; Outbox.Update(d); }
+            if (_pendingIds.Remove(item.Key, out var id)) Pending.Delete(id);
         var keys = items.Select(i => i.Key).ToHashSet(StringComparer.Ordinal);
         _undelivered.RemoveAll(i => keys.Contains(i.Key));
     }
