@@ -63,6 +63,7 @@ public static class LatencyLoad
         var answered = new long[total];
         var delivered = new long[total];
         var errors = 0;
+        string? firstError = null;
         var tailing = true;
         var tail = new Thread(() => Tail(Path.Combine(server.OutboxDir, "push.jsonl"), index, delivered, () => Volatile.Read(ref tailing))) { IsBackground = true, Name = "tail" };
         tail.Start();
@@ -80,7 +81,7 @@ public static class LatencyLoad
                 {
                     sent[i] = Stopwatch.GetTimestamp();
                     try { await server.PostAsync("/api/events", bodies[i], 1); }
-                    catch (Exception) { Interlocked.Increment(ref errors); }
+                    catch (Exception ex) { if (Interlocked.Increment(ref errors) == 1) firstError = ex.Message; }
                     answered[i] = Stopwatch.GetTimestamp();
                 }));
             }
@@ -99,6 +100,7 @@ public static class LatencyLoad
             : [];
         var answer = Enumerable.Range(measuredFrom, total - measuredFrom).Select(i => Ms(sent[i], answered[i])).Order().ToArray();
         var missing = withJourneys ? Enumerable.Range(0, total).Count(i => delivered[i] == 0) : 0;
+        if (firstError is not null) Console.WriteLine($"first error: {firstError}");
         return new Result(action, answer, total / sendingSeconds, errors, missing);
     }
 

@@ -47,7 +47,7 @@ public static class MemoryRun
                     _ = Task.Run(async () =>
                     {
                         try { await server.PostAsync("/api/events", body, Batch); Interlocked.Add(ref done, Batch); }
-                        catch (Exception) { Interlocked.Increment(ref errors); }
+                        catch (Exception ex) { if (Interlocked.Increment(ref errors) == 1) Console.WriteLine($"first error: {ex.Message}"); }
                         finally { Interlocked.Decrement(ref inFlight); }
                     });
                 }

@@ -1,5 +1,4 @@
 using System.Globalization;
-using System.Runtime.ExceptionServices;
 using System.Text.Json;
 using MarketingDsl.Core.Semantics;
 using MarketingDsl.Engine.Data;
@@ -56,6 +55,10 @@ public sealed class LiveRuntime : IDisposable
     private readonly Dictionary<string, int> _journeyIndex = new(StringComparer.Ordinal);
     private readonly UserCache _users;
     private readonly List<IngestRequest> _queue = [];
+    private bool _committing;
+    private bool _delivering;
+    private bool _deliveryRequested;
+    private bool _disposed;
     private readonly object _deliverGate = new();
     /// <summary>The user and sequence number of the event being handed to journeys (for its row, loaded on demand).</summary>
     private (LiveUser? User, long Seq) _current;
@@ -91,10 +94,23 @@ public sealed class LiveRuntime : IDisposable
 
     // ------------------------------------------------------------------ ingest
 
+    /// <summary>Ingests events and delivers what they caused before returning (tests, tools).</summary>
     public IReadOnlyList<IngestResult> IngestEvents(JsonElement array)
     {
+        var results = IngestEventsAsync(array).GetAwaiter().GetResult();
+        Deliver();
+        return results;
+    }
+
+    /// <summary>
+    /// Ingests events: completes when they and their consequences are committed (durable), without
+    /// holding a thread meanwhile (the HTTP path); delivery of the sends they caused follows in the
+    /// background. Requests that queue while a transaction runs share the next one (group commit).
+    /// </summary>
+    public Task<IReadOnlyList<IngestResult>> IngestEventsAsync(JsonElement array)
+    {
         var items = Items(array);
-        // Validation needs only the schema: it runs before the lock, in parallel with other requests.
+        // Validation needs only the schema: it runs before the queue, in parallel with other requests.
         var request = new IngestRequest(items.Count);
         for (var i = 0; i < items.Count; i++)
         {
@@ -102,28 +118,45 @@ public sealed class LiveRuntime : IDisposable
             if (parsed is null) request.Rejected[i] = new IngestResult(i, IngestResult.Rejected, reason);
             else request.Events[i] = (parsed, items[i].GetRawText());
         }
-        lock (_queue) _queue.Add(request);
-        lock (_gate)
+        lock (_queue)
         {
-            if (!request.Done) CommitQueued();
+            ObjectDisposedException.ThrowIf(_disposed, this);
+            _queue.Add(request);
+            if (_committing) return request.Completion.Task;
+            _committing = true;
         }
-        if (request.Error is { } error) ExceptionDispatchInfo.Throw(error);
-        Deliver();
-        return request.Results;
+        _ = Task.Run(CommitLoop);
+        return request.Completion.Task;
+    }
+
+    /// <summary>One committer at a time: commits the queued requests group by group until the queue is empty.</summary>
+    private void CommitLoop()
+    {
+        while (true)
+        {
+            List<IngestRequest> group;
+            lock (_queue)
+            {
+                if (_queue.Count == 0) { _committing = false; return; }
+                group = [.. _queue];
+                _queue.Clear();
+            }
+            lock (_gate) CommitGroup(group);
+            foreach (var request in group)
+            {
+                if (request.Error is { } error) request.Completion.TrySetException(error);
+                else request.Completion.TrySetResult(request.Results);
+            }
+            RequestDelivery();
+        }
     }
 
     /// <summary>
-    /// Group commit: every queued request in one transaction. When it fails, each request runs
+    /// Group commit: every request of the group in one transaction. When it fails, each request runs
     /// again in a transaction of its own, so one failing request fails no other.
     /// </summary>
-    private void CommitQueued()
+    private void CommitGroup(List<IngestRequest> group)
     {
-        List<IngestRequest> group;
-        lock (_queue)
-        {
-            group = [.. _queue];
-            _queue.Clear();
-        }
         try
         {
             Transaction(() => { foreach (var request in group) Process(request); });
@@ -140,7 +173,31 @@ public sealed class LiveRuntime : IDisposable
         {
             group[0].Error = ex;
         }
-        foreach (var request in group) request.Done = true;
+    }
+
+    /// <summary>Delivers in the background (one delivery loop at a time) what commits put into the outbox.</summary>
+    private void RequestDelivery()
+    {
+        if (_adapter is null) return;
+        lock (_queue)
+        {
+            _deliveryRequested = true;
+            if (_delivering || _disposed) return;
+            _delivering = true;
+        }
+        _ = Task.Run(() =>
+        {
+            while (true)
+            {
+                lock (_queue)
+                {
+                    if (!_deliveryRequested || _disposed) { _delivering = false; return; }
+                    _deliveryRequested = false;
+                }
+                // A failed append stays in the outbox: the timer loop retries it.
+                try { Deliver(); } catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or LiteDB.LiteException) { }
+            }
+        });
     }
 
     private void Process(IngestRequest request)
@@ -162,7 +219,7 @@ public sealed class LiveRuntime : IDisposable
         public readonly IngestResult?[] Rejected = new IngestResult?[count];
         public readonly (ParsedEvent? Event, string Json)[] Events = new (ParsedEvent?, string)[count];
         public readonly IngestResult[] Results = new IngestResult[count];
-        public bool Done;
+        public readonly TaskCompletionSource<IReadOnlyList<IngestResult>> Completion = new(TaskCreationOptions.RunContinuationsAsynchronously);
         public Exception? Error;
     }
 
@@ -605,15 +662,28 @@ public sealed class LiveRuntime : IDisposable
         }
     }
 
+    /// <summary>
+    /// The channel ledger in the store. Only a `cap:` reads it, so deliveries are recorded only on
+    /// channels with a cap (a write saved per send elsewhere); a cap added to a channel later counts
+    /// the deliveries from then on.
+    /// </summary>
     private sealed class LiveLedger(LiveStore store) : IChannelLedger
     {
         public int DeliveredBetween(UserRef user, ChannelSymbol channel, long fromExclusive, long toInclusive) =>
             store.DeliveredBetween(user.Id, channel.Name, fromExclusive, toInclusive);
-        public void RecordDelivered(UserRef user, ChannelSymbol channel, long at) => store.RecordDelivered(user.Id, channel.Name, at);
+
+        public void RecordDelivered(UserRef user, ChannelSymbol channel, long at)
+        {
+            if (channel.CapCount is not null) store.RecordDelivered(user.Id, channel.Name, at);
+        }
     }
 
     public void Dispose()
     {
+        lock (_queue) _disposed = true;
+        // Requests already queued are committed first; then nothing touches the store.
+        SpinWait.SpinUntil(() => { lock (_queue) return !_committing && !_delivering; }, TimeSpan.FromSeconds(30));
+        lock (_deliverGate)
         lock (_gate) _store.Dispose();
     }
 }

@@ -47,8 +47,8 @@ public static class RuntimeApp
             pending_timers = runtime.Store.TimerCount(),
             not_run_live = runtime.NotRunLive,
         }));
-        app.MapPost("/api/events", (HttpContext http, LiveRuntime runtime) => Ingest(http, runtime.IngestEvents));
-        app.MapPost("/api/profiles", (HttpContext http, LiveRuntime runtime) => Ingest(http, runtime.IngestProfiles));
+        app.MapPost("/api/events", (HttpContext http, LiveRuntime runtime) => Ingest(http, runtime.IngestEventsAsync));
+        app.MapPost("/api/profiles", (HttpContext http, LiveRuntime runtime) => Ingest(http, body => Task.FromResult(runtime.IngestProfiles(body))));
         app.MapGet("/api/users/{id}/tags", (string id, string? at, LiveRuntime runtime) =>
         {
             var asOf = runtime.Clock;
@@ -60,7 +60,7 @@ public static class RuntimeApp
         return app;
     }
 
-    private static async Task<IResult> Ingest(HttpContext http, Func<JsonElement, IReadOnlyList<IngestResult>> ingest)
+    private static async Task<IResult> Ingest(HttpContext http, Func<JsonElement, Task<IReadOnlyList<IngestResult>>> ingest)
     {
         JsonDocument body;
         try { body = await JsonDocument.ParseAsync(http.Request.Body); }
@@ -68,7 +68,7 @@ public static class RuntimeApp
         using (body)
         {
             if (body.RootElement.ValueKind != JsonValueKind.Array) return Results.Json(new { error = "the body must be a JSON array" }, statusCode: 400);
-            var results = ingest(body.RootElement);
+            var results = await ingest(body.RootElement);
             return Results.Json(new
             {
                 results = results.Select(r => r.Reason is null
