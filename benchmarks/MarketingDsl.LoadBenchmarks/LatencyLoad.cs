@@ -17,17 +17,22 @@ public static class LatencyLoad
 
     public static async Task RunAsync(LoadOptions options, Report report)
     {
+        foreach (var rate in options.Rates) await RunAsync(options, rate, report);
+    }
+
+    private static async Task RunAsync(LoadOptions options, int rate, Report report)
+    {
         report.Line("");
-        report.Line($"## (b) latency at {options.Rate:N0} events/s offered (open loop, 1 order event per request, {options.LatencySeconds} s measured after {WarmUpSeconds} s warm-up)");
+        report.Line($"## (b) latency at {rate:N0} events/s offered (open loop, 1 order event per request, {options.LatencySeconds} s measured after {WarmUpSeconds} s warm-up)");
         report.Line("");
         report.Line("| run | measured | p50 ms | p90 ms | p99 ms | max ms | achieved events/s | errors | other load (cores) |");
         report.Line("|---|---:|---:|---:|---:|---:|---:|---:|---:|");
         var other = Machine.OtherLoad(500);
-        var live = await MeasureAsync(options, withJourneys: true);
+        var live = await MeasureAsync(options, rate, withJourneys: true);
         Row(report, "event → action (send in push.jsonl), journeys", live.Action, live, other);
         Row(report, "event → HTTP answer, journeys", live.Answer, live, other);
         other = Machine.OtherLoad(500);
-        var baseline = await MeasureAsync(options, withJourneys: false);
+        var baseline = await MeasureAsync(options, rate, withJourneys: false);
         Row(report, "event → HTTP answer, no journeys (baseline)", baseline.Answer, baseline, other);
         report.Line("");
         report.Line($"p99 event → action with journeys ÷ p99 event → answer without: {Percentile(live.Action, 0.99) / Percentile(baseline.Answer, 0.99):0.00}; " +
@@ -42,12 +47,12 @@ public static class LatencyLoad
 
     private sealed record Result(double[] Action, double[] Answer, double Achieved, int Errors, int Missing);
 
-    private static async Task<Result> MeasureAsync(LoadOptions options, bool withJourneys)
+    private static async Task<Result> MeasureAsync(LoadOptions options, int rate, bool withJourneys)
     {
         await using var server = await LiveServer.StartAsync(withJourneys);
         await server.LoadProfilesAsync(options.Users);
-        var total = options.Rate * (WarmUpSeconds + options.LatencySeconds);
-        var measuredFrom = options.Rate * WarmUpSeconds;
+        var total = rate * (WarmUpSeconds + options.LatencySeconds);
+        var measuredFrom = rate * WarmUpSeconds;
         var random = new Random(7);
         var bodies = new byte[total][];
         var index = new Dictionary<string, int>(total, StringComparer.Ordinal);
@@ -73,7 +78,7 @@ public static class LatencyLoad
         var next = 0;
         while (next < total)
         {
-            var due = (int)Math.Min(total, (long)(clock.Elapsed.TotalSeconds * options.Rate));
+            var due = (int)Math.Min(total, (long)(clock.Elapsed.TotalSeconds * rate));
             for (; next < due; next++)
             {
                 var i = next;

@@ -31,10 +31,10 @@ namespace MarketingDsl.LoadBenchmarks
               --clients 8              concurrent client tasks of the ingest phase
               --batch-sizes 1,10,100   events per request in the ingest phase
               --seconds 10             measured seconds per ingest run (after 2 s of warm-up)
-              --rate 5000              offered events/s of the latency phase (open loop, one event per request)
+              --rate 5000              offered events/s of the latency phase (open loop, one event per request; several: 5000,500)
               --latency-seconds 20     measured seconds of the latency phase (after 3 s of warm-up)
               --minutes 10             length of the memory run (sampled every 10 s)
-              --memory-rate 5000       offered events/s of the memory run
+              --memory-rate 1000       offered events/s of the memory run
               --memory-users 200000    profiles of the memory run (more than the 100,000 cached users)
               --out FILE               also write the report to FILE
             """;
@@ -44,10 +44,10 @@ namespace MarketingDsl.LoadBenchmarks
         public int Clients { get; private set; } = 8;
         public int[] BatchSizes { get; private set; } = [1, 10, 100];
         public int Seconds { get; private set; } = 10;
-        public int Rate { get; private set; } = 5000;
+        public int[] Rates { get; private set; } = [5000];
         public int LatencySeconds { get; private set; } = 20;
         public double Minutes { get; private set; } = 10;
-        public int MemoryRate { get; private set; } = 5000;
+        public int MemoryRate { get; private set; } = 1000;
         public int MemoryUsers { get; private set; } = 200_000;
         public string? Out { get; private set; }
 
@@ -78,7 +78,10 @@ namespace MarketingDsl.LoadBenchmarks
                             ? n : throw new ArgumentException($"--batch-sizes takes positive integers, not '{v}'"))];
                         break;
                     case "--seconds": o.Seconds = Int(); break;
-                    case "--rate": o.Rate = Int(); break;
+                    case "--rate":
+                        o.Rates = [.. value.Split(',').Select(v => int.TryParse(v.Trim(), NumberStyles.None, CultureInfo.InvariantCulture, out var n) && n > 0
+                            ? n : throw new ArgumentException($"--rate takes positive integers, not '{v}'"))];
+                        break;
                     case "--latency-seconds": o.LatencySeconds = Int(); break;
                     case "--minutes":
                         o.Minutes = double.TryParse(value, NumberStyles.Float, CultureInfo.InvariantCulture, out var m) && m > 0
@@ -95,7 +98,7 @@ namespace MarketingDsl.LoadBenchmarks
 
         public override string ToString() =>
             $"phases {string.Join(",", _phases)}; users {Users}; clients {Clients}; batch sizes {string.Join(",", BatchSizes)}; {Seconds} s per ingest run; " +
-            $"latency {Rate}/s for {LatencySeconds} s; memory {Minutes} min at {MemoryRate}/s over {MemoryUsers} users";
+            $"latency {string.Join(",", Rates)}/s for {LatencySeconds} s; memory {Minutes} min at {MemoryRate}/s over {MemoryUsers} users";
     }
 
     /// <summary>Lines printed as they come and kept for --out.</summary>
