@@ -4,9 +4,10 @@ using Microsoft.Extensions.Hosting;
 namespace MarketingDsl.Cli;
 
 /// <summary>
-/// `mdsl serve WORKSPACE [--urls http://127.0.0.1:5090] [--db PATH] [--outbox-dir DIR] [--grace D]`: the live
-/// runtime over a workspace (store in `WORKSPACE/.mdsl/live.db`, channel files in
-/// `WORKSPACE/.mdsl/outbox` unless given); timers fire by wall clock at due + grace (default 0).
+/// `mdsl serve WORKSPACE [--urls http://127.0.0.1:5090] [--db PATH] [--outbox-dir DIR] [--grace D]
+/// [--cache-users N] [--cache-events N]`: the live runtime over a workspace (store in
+/// `WORKSPACE/.mdsl/live.db`, channel files in `WORKSPACE/.mdsl/outbox` unless given); timers fire
+/// by wall clock at due + grace (default 0); the per-user cache holds at most N users and N events.
 /// </summary>
 public static class ServeCommand
 {
@@ -19,6 +20,8 @@ public static class ServeCommand
         var grace = 0L;
         if (graceText is not null && !Engine.Data.ValueParsers.TryParseDuration(graceText.AsSpan(), out grace))
             throw new UsageException($"--grace takes a duration such as 30s, 5m or 1h, got '{graceText}'");
+        var cachedUsers = options.Get("--cache-users") is null ? LiveOptions.DefaultCachedUsers : options.RequireInt("--cache-users", 1, 100_000_000);
+        var cachedEvents = options.Get("--cache-events") is null ? LiveOptions.DefaultCachedEvents : options.RequireInt("--cache-events", 0, 1_000_000_000);
         var workspace = options.Workspace("serve");
         options.RejectUnknown();
         if (!Directory.Exists(workspace)) throw new Core.WorkspaceException($"The workspace folder '{workspace}' does not exist.");
@@ -29,6 +32,8 @@ public static class ServeCommand
             DbPath = Path.GetFullPath(db ?? RuntimeApp.DefaultDbPath(workspace)),
             OutboxDir = Path.GetFullPath(outbox ?? Path.Combine(workspace, ".mdsl", "outbox")),
             Grace = TimeSpan.FromTicks(grace),
+            CachedUsers = cachedUsers,
+            CachedEvents = cachedEvents,
         };
         var app = RuntimeApp.Build(compilation, live, ["--urls", urls]);
         await app.StartAsync();
