@@ -413,7 +413,7 @@ public sealed class LiveRuntime : IDisposable
             lock (_gate) items = _store.Undelivered();
             if (items.Count == 0) return 0;
             _adapter.AppendAll(items);
-            lock (_gate) Transaction(() => _store.MarkDelivered(items));
+            lock (_gate) _store.MarkDelivered(items);
             return items.Count;
         }
     }

@@ -61,6 +61,8 @@ public sealed class LiveStore : IDisposable
     private readonly List<OutboxItem> _newOutbox = [];
     /// <summary>The pending entry (outbox_pending _id) of each undelivered key.</summary>
     private readonly Dictionary<string, long> _pendingIds = new(StringComparer.Ordinal);
+    /// <summary>Pending entries of delivered items, removed from the file by the next commit (no commit of its own).</summary>
+    private readonly HashSet<long> _deliveredPending = [];
 
     public LiveStore(string path)
     {
@@ -95,8 +97,10 @@ public sealed class LiveStore : IDisposable
     public void Commit()
     {
         foreach (var name in _dirtyCounters) Meta.Upsert(new BsonDocument { ["_id"] = name, ["value"] = _counters[name] });
+        foreach (var id in _deliveredPending) Pending.Delete(id);
         _db.Commit();
         _dirtyCounters.Clear();
+        _deliveredPending.Clear();
         _undelivered.AddRange(_newOutbox);
         _newOutbox.Clear();
     }
@@ -117,7 +121,7 @@ public sealed class LiveStore : IDisposable
         _pendingIds.Clear();
         foreach (var pending in Pending.FindAll().OrderBy(d => d["_id"].AsInt64))
         {
-            if (Outbox.FindById(pending["key"]) is not { } d) continue;
+            if (_deliveredPending.Contains(pending["_id"].AsInt64) || Outbox.FindById(pending["key"]) is not { } d) continue;
             _undelivered.Add(new OutboxItem(d["_id"].AsString, d["channel"].AsString, d["line"].AsString, false));
             _pendingIds[d["_id"].AsString] = pending["_id"].AsInt64;
         }
@@ -251,16 +255,28 @@ public sealed class LiveStore : IDisposable
     /// <summary>Committed undelivered items in outbox order (from memory: the file's list as of opening, plus what commits added).</summary>
     public List<OutboxItem> Undelivered() => [.. _undelivered];
 
-    /// <summary>Marks items delivered (in the caller's transaction) and drops them from <see cref="Undelivered"/>.</summary>
+    /// <summary>
+    /// Marks items delivered: they leave <see cref="Undelivered"/> now and the file at the next
+    /// commit (of a request, a timer round, or <see cref="Dispose"/>), so delivery costs no commit of
+    /// its own. A crash before that commit delivers them again (at least once, same keys).
+    /// </summary>
     public void MarkDelivered(IReadOnlyCollection<OutboxItem> items)
     {
         foreach (var item in items)
-            if (_pendingIds.Remove(item.Key, out var id)) Pending.Delete(id);
+            if (_pendingIds.Remove(item.Key, out var id)) _deliveredPending.Add(id);
         var keys = items.Select(i => i.Key).ToHashSet(StringComparer.Ordinal);
         _undelivered.RemoveAll(i => keys.Contains(i.Key));
     }
 
     public int OutboxCount() => Outbox.Count();
 
-    public void Dispose() => _db.Dispose();
+    public void Dispose()
+    {
+        if (_deliveredPending.Count > 0)
+        {
+            Begin();
+            Commit();
+        }
+        _db.Dispose();
+    }
 }
