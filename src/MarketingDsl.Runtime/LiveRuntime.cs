@@ -491,11 +491,6 @@ public sealed class LiveRuntime : IDisposable
             profile = _validation.ParseProfile(profileDoc.RootElement, out _, out _);
         }
         var user = new LiveUser(id, profile, _machines.Length);
-        if (profile is not null)
-        {
-            user.History = new UserHistory(_model.Schema, id, profile);
-            user.Zones = new QuietZones(_model.Schema, user.History.Data);
-        }
         _users.Add(user);
         return user;
     }
@@ -503,7 +498,7 @@ public sealed class LiveRuntime : IDisposable
     /// <summary>Loads the user's stored events into its history (in arrival order: the line of an event is its sequence number).</summary>
     private UserHistory EnsureEvents(LiveUser user)
     {
-        var history = user.History!;
+        var history = HistoryOf(user);
         if (user.EventsLoaded) return history;
         foreach (var (seq, json) in _store.EventsOf(user.Id))
         {
@@ -548,7 +543,16 @@ public sealed class LiveRuntime : IDisposable
         user.StateLoaded[j] = true;
     }
 
-    private TimeZoneInfo ZoneOf(UserRef user) => User(user.Id).Zones is { } z ? z.ZoneOf(new UserRef(0, user.Id)) : TimeZoneInfo.Utc;
+    /// <summary>The user's one-user data set, made on first need (most cached users only need their profile and states).</summary>
+    private UserHistory HistoryOf(LiveUser user) => user.History ??= new UserHistory(_model.Schema, user.Id, user.Profile!);
+
+    private TimeZoneInfo ZoneOf(UserRef user)
+    {
+        var live = User(user.Id);
+        if (live.Profile is null) return TimeZoneInfo.Utc;
+        live.Zones ??= new QuietZones(_model.Schema, HistoryOf(live).Data);
+        return live.Zones.ZoneOf(new UserRef(0, user.Id));
+    }
 
     /// <summary>Every tag, segment and segmentation of the user as of <paramref name="asOfUtc"/>, by the compiled engine over the user's stored events; null for an unknown user.</summary>
     public IReadOnlyDictionary<string, object?>? Tags(string user, DateTime asOfUtc)
@@ -566,7 +570,7 @@ public sealed class LiveRuntime : IDisposable
     {
         public string Id { get; } = id;
         public object?[]? Profile { get; } = profile;
-        /// <summary>Null without a profile; its events are there once <see cref="EventsLoaded"/>.</summary>
+        /// <summary>Made on first need (never without a profile); its events are there once <see cref="EventsLoaded"/>.</summary>
         public UserHistory? History { get; set; }
         public bool EventsLoaded { get; set; }
         public ConditionEvaluator? Evaluator { get; set; }
