@@ -36,6 +36,7 @@ namespace MarketingDsl.LoadBenchmarks
               --minutes 10             length of the memory run (sampled every 10 s)
               --memory-rate 1000       offered events/s of the memory run
               --memory-users 200000    profiles of the memory run (more than the 100,000 cached users)
+              --memory-cache-users N   the runtime's user cache in the memory run (default: the runtime's default)
               --out FILE               also write the report to FILE
             """;
 
@@ -49,6 +50,7 @@ namespace MarketingDsl.LoadBenchmarks
         public double Minutes { get; private set; } = 10;
         public int MemoryRate { get; private set; } = 1000;
         public int MemoryUsers { get; private set; } = 200_000;
+        public int? MemoryCacheUsers { get; private set; }
         public string? Out { get; private set; }
 
         public bool Runs(string phase) => _phases.Contains(phase);
@@ -89,6 +91,7 @@ namespace MarketingDsl.LoadBenchmarks
                         break;
                     case "--memory-rate": o.MemoryRate = Int(); break;
                     case "--memory-users": o.MemoryUsers = Int(); break;
+                    case "--memory-cache-users": o.MemoryCacheUsers = Int(); break;
                     case "--out": o.Out = Path.GetFullPath(value); break;
                     default: throw new ArgumentException($"unknown option '{name}'\n{Usage}");
                 }
@@ -98,7 +101,7 @@ namespace MarketingDsl.LoadBenchmarks
 
         public override string ToString() =>
             $"phases {string.Join(",", _phases)}; users {Users}; clients {Clients}; batch sizes {string.Join(",", BatchSizes)}; {Seconds} s per ingest run; " +
-            $"latency {string.Join(",", Rates)}/s for {LatencySeconds} s; memory {Minutes} min at {MemoryRate}/s over {MemoryUsers} users";
+            $"latency {string.Join(",", Rates)}/s for {LatencySeconds} s; memory {Minutes} min at {MemoryRate}/s over {MemoryUsers} users (cache {MemoryCacheUsers?.ToString(CultureInfo.InvariantCulture) ?? "default"})";
     }
 
     /// <summary>Lines printed as they come and kept for --out.</summary>
