@@ -34,20 +34,42 @@ public sealed class FileChannelAdapter(string directory) : IChannelAdapter
     }
 
     /// <summary>Appends the line unless its key is already in the channel's file; true when written now.</summary>
-    public bool Append(string channel, string key, string line)
+    public bool Append(string channel, string key, string line) => AppendAll(channel, [(key, line)]) == 1;
+
+    /// <summary>
+    /// Appends, in order, the lines whose keys are not yet in the channel's file, with one write
+    /// and one flush to disk for all of them (a delivery round's batch); returns how many were
+    /// written now. When the write fails, the key set is read again from the file next time
+    /// (cutting a torn line), so a partly written batch is neither lost nor doubled.
+    /// </summary>
+    public int AppendAll(string channel, IReadOnlyList<(string Key, string Line)> items)
     {
         lock (_gate)
         {
             var keys = KeysOf(channel);
-            if (keys.Contains(key)) return false;
-            System.IO.Directory.CreateDirectory(Directory);
-            using (var stream = new FileStream(FileOf(channel), FileMode.Append, FileAccess.Write, FileShare.Read))
+            var text = new StringBuilder();
+            var added = new List<string>();
+            foreach (var (key, line) in items)
             {
-                stream.Write(Encoding.UTF8.GetBytes(line + "\n"));
+                if (keys.Contains(key) || added.Contains(key, StringComparer.Ordinal)) continue;
+                text.Append(line).Append('\n');
+                added.Add(key);
+            }
+            if (added.Count == 0) return 0;
+            try
+            {
+                System.IO.Directory.CreateDirectory(Directory);
+                using var stream = new FileStream(FileOf(channel), FileMode.Append, FileAccess.Write, FileShare.Read);
+                stream.Write(Encoding.UTF8.GetBytes(text.ToString()));
                 stream.Flush(flushToDisk: true);
             }
-            keys.Add(key);
-            return true;
+            catch
+            {
+                _written.Remove(channel);
+                throw;
+            }
+            keys.UnionWith(added);
+            return added.Count;
         }
     }
 

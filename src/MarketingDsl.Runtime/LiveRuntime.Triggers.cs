@@ -57,7 +57,7 @@ public sealed partial class LiveRuntime
         {
             var condition = new BoundSymbolReference(segment);
             foreach (var user in users)
-                if (View(user) is not null) _store.SetMembership(segment.Name, user, _env.Conditions.Evaluate(condition, new UserRef(0, user), start));
+                if (User(user).Profile is not null) _store.SetMembership(segment.Name, user, _env.Conditions.Evaluate(condition, new UserRef(0, user), start));
             _store.Arm(segment.Name);
         }
         var checks = _store.TimersOfKind(LiveStore.SegmentCheckTimer);
@@ -71,9 +71,9 @@ public sealed partial class LiveRuntime
         var machine = _machines[j];
         foreach (var user in _store.ProfileIds())
         {
-            if (View(user) is null) continue;
-            var stored = _store.State(machine.Journey.Name, user);
-            var state = stored is null ? new UserJourneyState() : Restore(j, stored);
+            if (User(user) is not { Profile: not null } live) continue;
+            var stored = StateOf(live, j);
+            var state = stored ?? new UserJourneyState();
             machine.OnTrigger(state, new UserRef(0, user), t, _env, _actions);
             // A firing that entered nobody new leaves no state behind for users never in the journey.
             Apply(j, user, stored is null && state.Entries == 0 ? null : state, null);
@@ -98,7 +98,7 @@ public sealed partial class LiveRuntime
     private void CheckSegments(string user, long t)
     {
         var segments = TriggerSegments();
-        if (segments.Count == 0 || View(user) is null) return;
+        if (segments.Count == 0 || User(user).Profile is null) return;
         var userRef = new UserRef(0, user);
         foreach (var segment in segments)
         {
@@ -110,8 +110,7 @@ public sealed partial class LiveRuntime
             for (var j = 0; j < _machines.Length; j++)
             {
                 if (_machines[j].Journey.Trigger is not BoundSegmentTrigger trigger || !ReferenceEquals(trigger.Segment, segment) || trigger.Enters != now) continue;
-                var stored = _store.State(_machines[j].Journey.Name, user);
-                var state = stored is null ? new UserJourneyState() : Restore(j, stored);
+                var state = StateOf(User(user), j) ?? new UserJourneyState();
                 _machines[j].OnTrigger(state, userRef, t, _env, _actions);
                 Apply(j, user, state, null);
             }

@@ -99,7 +99,8 @@ public sealed partial class LiveRuntime
             catch
             {
                 (_model, _validation, _machines, _paths, _journeyIndex) = old;
-                _views.Clear();
+                // Cached users were shaped by the new version (schema, journey count): drop them.
+                _users.Clear();
                 LoadSplits();
                 throw;
             }
@@ -114,7 +115,8 @@ public sealed partial class LiveRuntime
         _paths = [.. _machines.Select(m => new StepPaths(m.Journey))];
         _journeyIndex = new Dictionary<string, int>(StringComparer.Ordinal);
         for (var j = 0; j < _machines.Length; j++) _journeyIndex[_machines[j].Journey.Name] = j;
-        _views.Clear();
+        // The user cache holds rows of the old schema and states per old journey index.
+        _users.Clear();
         LoadSplits();
         return Reconcile();
     }
@@ -132,6 +134,7 @@ public sealed partial class LiveRuntime
             state.WaitToken = null;
             if (removed) state.GoalUntil = null;
             _store.SetState(journey, user, state);
+            _users.Remove(user);   // written past the cache: its copy of the user's states is stale
         }
         foreach (var id in plan.DroppedTimers) _store.DeleteTimer(id);
         foreach (var end in plan.Ended) _store.AddEnd(end);

@@ -25,18 +25,25 @@ public sealed partial class LiveOptions
     public TimeProvider Clock { get; init; } = TimeProvider.System;
     /// <summary>A timer fires by wall clock when now ≥ due + grace (room for late events at the due instant).</summary>
     public TimeSpan Grace { get; init; } = TimeSpan.Zero;
+    /// <summary>How many users' profiles, events and journey states stay in memory (least recently used leave first).</summary>
+    public int CachedUsers { get; init; } = DefaultCachedUsers;
+    public const int DefaultCachedUsers = 100_000;
+    /// <summary>How many events the cached users may hold in memory in all (a bound on memory: long histories leave first by recency).</summary>
+    public int CachedEvents { get; init; } = DefaultCachedEvents;
+    public const int DefaultCachedEvents = 1_000_000;
 }
 
 /// <summary>
 /// The live runtime (LANGUAGE.md §15.7): every journey runs on incoming events and timers
 /// through the same <see cref="JourneyMachine"/> as replay, on event time (schedule and segment
 /// triggers: LiveRuntime.Triggers.cs; delivery: LiveRuntime.Delivery.cs; new versions:
-/// LiveRuntime.Versions.cs). State lives in
-/// <see cref="LiveStore"/>; in memory there are only caches (per-user data sets, machines'
-/// split states) that are rebuilt from the store after a failed batch or a restart.
-/// One request (or one timer round) is one LiteDB transaction: an event is acknowledged only
-/// when it and every consequence (journey states, timers, ledger, outbox) are committed.
-/// Calls are serialised by one lock.
+/// LiveRuntime.Versions.cs). State lives in <see cref="LiveStore"/>; in memory there are only caches (per user: profile, events as a
+/// growing <see cref="UserHistory"/>, journey states; machines' split states) that are rebuilt
+/// from the store after a failed batch, a reload or a restart (the cache writes through: the
+/// store always holds every committed state).
+/// Requests that arrive while a transaction runs are committed together in the next one (group
+/// commit): an event is acknowledged only when it and every consequence (journey states, timers,
+/// ledger, outbox) are committed. Calls are serialised by one lock.
 /// </summary>
 public sealed partial class LiveRuntime : IDisposable
 {
@@ -49,7 +56,12 @@ public sealed partial class LiveRuntime : IDisposable
     private JourneyMachine[] _machines;
     private StepPaths[] _paths;
     private Dictionary<string, int> _journeyIndex = new(StringComparer.Ordinal);
-    private readonly Dictionary<string, UserView?> _views = new(StringComparer.Ordinal);
+    private readonly UserCache _users;
+    private readonly List<IngestRequest> _queue = [];
+    private bool _committing;
+    private bool _disposed;
+    /// <summary>The user and sequence number of the event being handed to journeys (for its row, loaded on demand).</summary>
+    private (LiveUser? User, long Seq) _current;
     private readonly JourneyEnvironment _env;
     private readonly List<JourneyAction> _actions = [];
 
@@ -64,6 +76,7 @@ public sealed partial class LiveRuntime : IDisposable
         for (var j = 0; j < _machines.Length; j++) _journeyIndex[_machines[j].Journey.Name] = j;
         _env = new JourneyEnvironment(new LiveConditions(this), new LiveLedger(_store), ZoneOf);
         _dispatcher = new OutboxDispatcher(this, options);
+        _users = new UserCache(Math.Max(1, options.CachedUsers), Math.Max(0, options.CachedEvents));
         LoadSplits();
         lock (_gate) StartReport = TransactionValue(Reconcile);
     }
@@ -76,27 +89,118 @@ public sealed partial class LiveRuntime : IDisposable
 
     // ------------------------------------------------------------------ ingest
 
+    /// <summary>Ingests events and delivers what they caused before returning (tests, tools).</summary>
     public IReadOnlyList<IngestResult> IngestEvents(JsonElement array)
     {
-        var items = Items(array);
-        var results = new IngestResult[items.Count];
-        lock (_gate)
-        {
-            Transaction(() =>
-            {
-                var seenInBatch = new HashSet<string>(StringComparer.Ordinal);
-                for (var i = 0; i < items.Count; i++)
-                {
-                    var parsed = _validation.ParseEvent(items[i], out var reason);
-                    if (parsed is null) { results[i] = new IngestResult(i, IngestResult.Rejected, reason); continue; }
-                    if (parsed.Id is { } id && (_store.HasEvent(parsed.Type.Name, id) || !seenInBatch.Add(parsed.Type.Name + "\u001F" + id)))
-                    { results[i] = new IngestResult(i, IngestResult.Duplicate); continue; }
-                    results[i] = Accept(parsed, items[i].GetRawText(), i);
-                }
-            });
-        }
+        var results = IngestEventsAsync(array).GetAwaiter().GetResult();
         Deliver();
         return results;
+    }
+
+    /// <summary>
+    /// Ingests events: completes when they and their consequences are committed (durable), without
+    /// holding a thread meanwhile (the HTTP path); delivery of the sends they caused follows in the
+    /// background. Requests that queue while a transaction runs share the next one (group commit).
+    /// </summary>
+    public Task<IReadOnlyList<IngestResult>> IngestEventsAsync(JsonElement array)
+    {
+        var items = Items(array);
+        // Validation needs only the schema: it runs before the queue, in parallel with other requests.
+        var request = new IngestRequest(items);
+        request.Validate(_validation);
+        lock (_queue)
+        {
+            ObjectDisposedException.ThrowIf(_disposed, this);
+            _queue.Add(request);
+            if (_committing) return request.Completion.Task;
+            _committing = true;
+        }
+        _ = Task.Run(CommitLoop);
+        return request.Completion.Task;
+    }
+
+    /// <summary>One committer at a time: commits the queued requests group by group until the queue is empty.</summary>
+    private void CommitLoop()
+    {
+        while (true)
+        {
+            List<IngestRequest> group;
+            lock (_queue)
+            {
+                if (_queue.Count == 0) { _committing = false; return; }
+                group = [.. _queue];
+                _queue.Clear();
+            }
+            lock (_gate) CommitGroup(group);
+            foreach (var request in group)
+            {
+                if (request.Error is { } error) request.Completion.TrySetException(error);
+                else request.Completion.TrySetResult(request.Results);
+            }
+            // Delivery runs outside ingest: wake the delivery loop (the sync IngestEvents delivers itself).
+            _wakeDelivery?.Invoke();
+        }
+    }
+
+    /// <summary>
+    /// Group commit: every request of the group in one transaction. When it fails, each request runs
+    /// again in a transaction of its own, so one failing request fails no other.
+    /// </summary>
+    private void CommitGroup(List<IngestRequest> group)
+    {
+        try
+        {
+            Transaction(() => { foreach (var request in group) Process(request); });
+        }
+        catch (Exception) when (group.Count > 1)
+        {
+            foreach (var request in group)
+            {
+                try { Transaction(() => Process(request)); }
+                catch (Exception ex) { request.Error = ex; }
+            }
+        }
+        catch (Exception ex)
+        {
+            group[0].Error = ex;
+        }
+    }
+
+    private void Process(IngestRequest request)
+    {
+        // Validated against a version a reload has replaced since: validate again (event types are the new version's symbols).
+        if (!ReferenceEquals(request.ValidatedBy, _validation)) request.Validate(_validation);
+        var seenInBatch = new HashSet<string>(StringComparer.Ordinal);
+        for (var i = 0; i < request.Results.Length; i++)
+        {
+            var (parsed, json) = request.Events[i];
+            if (parsed is null) { request.Results[i] = request.Rejected[i]!; continue; }
+            if (parsed.Id is { } id && (!seenInBatch.Add(parsed.Type.Name + "\u001F" + id) || _store.HasEvent(parsed.Type.Name, id)))
+            { request.Results[i] = new IngestResult(i, IngestResult.Duplicate); continue; }
+            request.Results[i] = Accept(parsed, json, i);
+        }
+    }
+
+    /// <summary>One POST of events waiting for (or done with) its group's transaction.</summary>
+    private sealed class IngestRequest(List<JsonElement> items)
+    {
+        public readonly IngestResult?[] Rejected = new IngestResult?[items.Count];
+        public readonly (ParsedEvent? Event, string Json)[] Events = new (ParsedEvent?, string)[items.Count];
+        public readonly IngestResult[] Results = new IngestResult[items.Count];
+        public readonly TaskCompletionSource<IReadOnlyList<IngestResult>> Completion = new(TaskCreationOptions.RunContinuationsAsynchronously);
+        public Exception? Error;
+        public Validation? ValidatedBy;
+
+        public void Validate(Validation validation)
+        {
+            for (var i = 0; i < items.Count; i++)
+            {
+                var parsed = validation.ParseEvent(items[i], out var reason);
+                Rejected[i] = parsed is null ? new IngestResult(i, IngestResult.Rejected, reason) : null;
+                Events[i] = (parsed, parsed is null ? "" : items[i].GetRawText());
+            }
+            ValidatedBy = validation;
+        }
     }
 
     public IReadOnlyList<IngestResult> IngestProfiles(JsonElement array)
@@ -114,7 +218,7 @@ public sealed partial class LiveRuntime : IDisposable
                     var json = items[i].GetRawText();
                     if (_store.Profile(key!) == json) { results[i] = new IngestResult(i, IngestResult.Duplicate); continue; }
                     _store.SetProfile(key!, json);
-                    _views.Remove(key!);
+                    _users.Remove(key!);
                     OnProfileStored(key!);
                     results[i] = new IngestResult(i, IngestResult.Accepted);
                 }
@@ -139,22 +243,31 @@ public sealed partial class LiveRuntime : IDisposable
         FireTimers(e.Ts - 1);
         var seq = _store.AddEvent(e.Type.Name, e.Id, e.User, e.Ts, json);
         if (e.Ts > _store.Counter("clock")) _store.SetCounter("clock", e.Ts);
-        _views.Remove(e.User);
-        if (View(e.User) is not { } view)
+        var live = User(e.User);
+        // Events join the cached history only once it is loaded (a condition or tag needed it);
+        // until then the store has them and loading reads them all, this one included.
+        var row = -1;
+        if (live.EventsLoaded)
+        {
+            row = live.History!.Add(e.Type, e.Values, seq);
+            _users.Resized(live);
+        }
+        if (live.Profile is null)
             return new IngestResult(index, IngestResult.Accepted, "no profile for this user yet: stored, not given to journeys");
+        _current = (live, seq);
         var user = new UserRef(0, e.User);
-        var journeyEvent = new JourneyEvent(e.Type, e.Ts, view.RowOf(e.Type, seq));
+        var journeyEvent = new JourneyEvent(e.Type, e.Ts, row);
         for (var j = 0; j < _machines.Length; j++)
         {
             var machine = _machines[j];
-            var stored = _store.State(machine.Journey.Name, e.User);
-            var state = stored is null ? null : Restore(j, stored);
+            var state = StateOf(live, j);
             if (state is not null) machine.OnEvent(state, user, journeyEvent, _env, _actions);
             if (machine.Journey.Trigger is BoundEventTrigger trigger && ReferenceEquals(trigger.Event, e.Type)
                 && (trigger.Where is null || _env.Conditions.Matches(trigger.Where, user, journeyEvent)))
                 machine.OnTrigger(state ??= new UserJourneyState(), user, e.Ts, _env, _actions);
             Apply(j, e.User, state, entryOverride: null);
         }
+        _current = default;
         CheckSegments(e.User, e.Ts);
         return new IngestResult(index, IngestResult.Accepted);
     }
@@ -184,8 +297,7 @@ public sealed partial class LiveRuntime : IDisposable
             switch (timer.Kind)
             {
                 case LiveStore.WaitTimer:
-                    if (_store.State(timer.Journey, timer.User) is not { } stored) break;
-                    var state = Restore(j, stored);
+                    if (StateOf(User(timer.User), j) is not { } state) break;
                     machine.OnWaitTimeout(state, new UserRef(0, timer.User), timer.Due, timer.Token, _env, _actions);
                     Apply(j, timer.User, state, null);
                     break;
@@ -244,7 +356,7 @@ public sealed partial class LiveRuntime : IDisposable
             }
         }
         _actions.Clear();
-        if (state is not null) _store.SetState(journey, user, Save(state));
+        if (state is not null) SetState(User(user), j, Save(state));
         if (splitsChanged) SaveSplits(j);
     }
 
@@ -267,7 +379,7 @@ public sealed partial class LiveRuntime : IDisposable
         {
             _store.Rollback();
             // In-memory caches may hold uncommitted changes: rebuild them from the store.
-            _views.Clear();
+            _users.Clear();
             _actions.Clear();
             LoadSplits();
             throw;
@@ -333,82 +445,220 @@ public sealed partial class LiveRuntime : IDisposable
             Entered = [.. p.Value.Entered], Converted = [.. p.Value.Converted],
         }));
 
-    // ------------------------------------------------------------------ per-user views (conditions, tags)
+    // ------------------------------------------------------------------ per-user cache (profile, events, journey states)
 
     /// <summary>
-    /// One user's stored profile and events as a one-user <see cref="DataSet"/> (built by
-    /// <see cref="InMemoryData.Build"/>, the importer of batch runs), so conditions and tags are
-    /// evaluated as of any instant over exactly the stored events, windows included. Cached until
-    /// the user's next event or profile. Null when the user has no profile (an orphan, as in batch).
+    /// The user's cached entry, read from the store on a miss: the profile row (null: no profile
+    /// yet, an orphan as in batch) and its <see cref="UserHistory"/>. The events are read only
+    /// when a condition, a `where:` or a tag needs them (<see cref="EnsureEvents"/>); from then on
+    /// each new event is appended, so evaluation never rebuilds a data set per event.
     /// </summary>
-    private UserView? View(string user)
+    private LiveUser User(string id)
     {
-        if (_views.TryGetValue(user, out var cached)) return cached;
-        UserView? view = null;
-        if (_store.Profile(user) is { } profileJson)
+        if (_users.Get(id) is { } cached) return cached;
+        object?[]? profile = null;
+        if (_store.Profile(id) is { } profileJson)
         {
             using var profileDoc = JsonDocument.Parse(profileJson);
-            var profile = _validation.ParseProfile(profileDoc.RootElement, out _, out _);
-            if (profile is not null)
-            {
-                var events = new List<(EventTypeSymbol, object?[])>();
-                var lines = new Dictionary<long, long>();
-                foreach (var (seq, json) in _store.EventsOf(user))
-                {
-                    using var doc = JsonDocument.Parse(json);
-                    if (_validation.ParseEvent(doc.RootElement, out _) is not { } e) continue;   // the schema changed since
-                    events.Add((e.Type, e.Values));
-                    lines[seq] = events.Count;
-                }
-                var data = InMemoryData.Build(_model.Schema, [profile], events);
-                if (data.UserCount == 1) view = new UserView(data, new ConditionEvaluator(_model, data), lines, new QuietZones(_model.Schema, data));
-            }
+            profile = _validation.ParseProfile(profileDoc.RootElement, out _, out _);
         }
-        return _views[user] = view;
+        var user = new LiveUser(id, profile, _machines.Length);
+        _users.Add(user);
+        return user;
     }
 
-    private TimeZoneInfo ZoneOf(UserRef user) => View(user.Id) is { } v ? v.Zones.ZoneOf(new UserRef(0, user.Id)) : TimeZoneInfo.Utc;
+    /// <summary>Loads the user's stored events into its history (in arrival order: the line of an event is its sequence number).</summary>
+    private UserHistory EnsureEvents(LiveUser user)
+    {
+        var history = HistoryOf(user);
+        if (user.EventsLoaded) return history;
+        foreach (var (seq, json) in _store.EventsOf(user.Id))
+        {
+            using var doc = JsonDocument.Parse(json);
+            if (_validation.ParseEvent(doc.RootElement, out _) is not { } e) continue;   // the schema changed since
+            history.Add(e.Type, e.Values, seq);
+        }
+        user.EventsLoaded = true;
+        _users.Resized(user);
+        return history;
+    }
+
+    private ConditionEvaluator EvaluatorOf(LiveUser user)
+    {
+        var history = EnsureEvents(user);
+        if (user.Evaluator is null || user.EvaluatorLayout != history.Layout)
+        {
+            user.Evaluator = new ConditionEvaluator(_model, history.Data);
+            user.EvaluatorLayout = history.Layout;
+        }
+        return user.Evaluator;
+    }
+
+    /// <summary>The user's state in journey <paramref name="j"/> (read from the store once, then cached), or null.</summary>
+    private UserJourneyState? StateOf(LiveUser user, int j)
+    {
+        if (!user.StateLoaded[j])
+        {
+            user.StateJson[j] = _store.StateJson(_machines[j].Journey.Name, user.Id);
+            user.StateLoaded[j] = true;
+        }
+        return user.StateJson[j] is { } json && JsonSerializer.Deserialize<StoredJourneyState>(json) is { } stored ? Restore(j, stored) : null;
+    }
+
+    /// <summary>Writes the state when it changed (an event that changes nothing costs no write).</summary>
+    private void SetState(LiveUser user, int j, StoredJourneyState state)
+    {
+        var json = JsonSerializer.Serialize(state);
+        if (user.StateLoaded[j] && user.StateJson[j] == json) return;
+        _store.SetStateJson(_machines[j].Journey.Name, user.Id, json);
+        user.StateJson[j] = json;
+        user.StateLoaded[j] = true;
+    }
+
+    /// <summary>The user's one-user data set, made on first need (most cached users only need their profile and states).</summary>
+    private UserHistory HistoryOf(LiveUser user) => user.History ??= new UserHistory(_model.Schema, user.Id, user.Profile!);
+
+    private TimeZoneInfo ZoneOf(UserRef user)
+    {
+        var live = User(user.Id);
+        if (live.Profile is null) return TimeZoneInfo.Utc;
+        live.Zones ??= new QuietZones(_model.Schema, HistoryOf(live).Data);
+        return live.Zones.ZoneOf(new UserRef(0, user.Id));
+    }
 
     /// <summary>Every tag, segment and segmentation of the user as of <paramref name="asOfUtc"/>, by the compiled engine over the user's stored events; null for an unknown user.</summary>
     public IReadOnlyDictionary<string, object?>? Tags(string user, DateTime asOfUtc)
     {
         lock (_gate)
         {
-            if (View(user) is not { } view) return null;
-            var result = CompiledEngine.Evaluate(CompiledEngine.PlanFor(_model), view.Data, asOfUtc);
+            var live = User(user);
+            if (live.Profile is null) return null;
+            var result = CompiledEngine.Evaluate(CompiledEngine.PlanFor(_model), EnsureEvents(live).Data, asOfUtc);
             return result.Columns.ToDictionary(c => c.Symbol.Name, c => c.Get(0), StringComparer.Ordinal);
         }
     }
 
-    private sealed record UserView(DataSet Data, ConditionEvaluator Evaluator, Dictionary<long, long> Lines, QuietZones Zones)
+    private sealed class LiveUser(string id, object?[]? profile, int journeys)
     {
-        /// <summary>The row of the event with sequence number <paramref name="seq"/> in its type's table.</summary>
-        public int RowOf(EventTypeSymbol type, long seq)
+        public string Id { get; } = id;
+        public object?[]? Profile { get; } = profile;
+        /// <summary>Made on first need (never without a profile); its events are there once <see cref="EventsLoaded"/>.</summary>
+        public UserHistory? History { get; set; }
+        public bool EventsLoaded { get; set; }
+        public ConditionEvaluator? Evaluator { get; set; }
+        public int EvaluatorLayout { get; set; }
+        public QuietZones? Zones { get; set; }
+        /// <summary>Per journey: the stored state's JSON (null: none) once loaded.</summary>
+        public string?[] StateJson { get; } = new string?[journeys];
+        public bool[] StateLoaded { get; } = new bool[journeys];
+        public LinkedListNode<LiveUser>? Node { get; set; }
+        /// <summary>The events the cache counts for this user.</summary>
+        public int CountedEvents { get; set; }
+    }
+
+    /// <summary>
+    /// The cached users: at most <c>capacity</c> users holding at most <c>eventCapacity</c> loaded
+    /// events in all; the least recently used leave first (the store has everything). The most
+    /// recent user always stays, however long its history.
+    /// </summary>
+    private sealed class UserCache(int capacity, int eventCapacity)
+    {
+        private readonly Dictionary<string, LiveUser> _byId = new(StringComparer.Ordinal);
+        private readonly LinkedList<LiveUser> _order = new();
+        private long _events;
+
+        public int Count => _byId.Count;
+        public long Events => _events;
+
+        /// <summary>Accounts for the user's loaded events after they changed.</summary>
+        public void Resized(LiveUser user)
         {
-            var ordinal = Data.Schema.Events.IndexOf(type);
-            if (!Lines.TryGetValue(seq, out var line) || ordinal < 0 || Data.Events[ordinal] is not { } table) return -1;
-            return Array.IndexOf(table.Line, line);
+            var now = user.EventsLoaded ? user.History!.EventCount : 0;
+            if (user.Node?.List is not null) _events += now - user.CountedEvents;
+            user.CountedEvents = now;
+            Evict();
+        }
+
+        private void Evict()
+        {
+            while (_byId.Count > 1 && (_byId.Count > capacity || _events > eventCapacity))
+            {
+                var last = _order.Last!.Value;
+                Remove(last.Id);
+            }
+        }
+
+        public LiveUser? Get(string id)
+        {
+            if (!_byId.TryGetValue(id, out var user)) return null;
+            _order.Remove(user.Node!);
+            _order.AddFirst(user.Node!);
+            return user;
+        }
+
+        public void Add(LiveUser user)
+        {
+            user.Node = _order.AddFirst(user);
+            _byId[user.Id] = user;
+            _events += user.CountedEvents;
+            Evict();
+        }
+
+        public void Remove(string id)
+        {
+            if (!_byId.Remove(id, out var user)) return;
+            _order.Remove(user.Node!);
+            _events -= user.CountedEvents;
+        }
+
+        public void Clear()
+        {
+            _byId.Clear();
+            _order.Clear();
+            _events = 0;
         }
     }
 
     private sealed class LiveConditions(LiveRuntime runtime) : IJourneyConditions
     {
-        public bool Evaluate(BoundExpression condition, UserRef user, long atTicks) =>
-            runtime.View(user.Id) is { } v && v.Evaluator.Evaluate(condition, 0, atTicks);
+        public bool Evaluate(BoundExpression condition, UserRef user, long atTicks)
+        {
+            var live = runtime.User(user.Id);
+            return live.Profile is not null && runtime.EvaluatorOf(live).Evaluate(condition, 0, atTicks);
+        }
 
-        public bool Matches(BoundExpression where, UserRef user, JourneyEvent e) =>
-            e.Row >= 0 && runtime.View(user.Id) is { } v && v.Evaluator.Matches(e.Type, where, 0, e.Row, e.Ts);
+        public bool Matches(BoundExpression where, UserRef user, JourneyEvent e)
+        {
+            var live = runtime.User(user.Id);
+            if (live.Profile is null) return false;
+            var evaluator = runtime.EvaluatorOf(live);
+            // The event being handled got no row when the user's events were not loaded yet: find it now.
+            var row = e.Row >= 0 ? e.Row : ReferenceEquals(runtime._current.User, live) ? live.History!.RowOf(e.Type, runtime._current.Seq) : -1;
+            return row >= 0 && evaluator.Matches(e.Type, where, 0, row, e.Ts);
+        }
     }
 
+    /// <summary>
+    /// The channel ledger in the store. Only a `cap:` reads it, so deliveries are recorded only on
+    /// channels with a cap (a write saved per send elsewhere); a cap added to a channel later counts
+    /// the deliveries from then on.
+    /// </summary>
     private sealed class LiveLedger(LiveStore store) : IChannelLedger
     {
         public int DeliveredBetween(UserRef user, ChannelSymbol channel, long fromExclusive, long toInclusive) =>
             store.DeliveredBetween(user.Id, channel.Name, fromExclusive, toInclusive);
-        public void RecordDelivered(UserRef user, ChannelSymbol channel, long at) => store.RecordDelivered(user.Id, channel.Name, at);
+
+        public void RecordDelivered(UserRef user, ChannelSymbol channel, long at)
+        {
+            if (channel.CapCount is not null) store.RecordDelivered(user.Id, channel.Name, at);
+        }
     }
 
     public void Dispose()
     {
+        lock (_queue) _disposed = true;
+        // Requests already queued are committed first; then nothing touches the store.
+        SpinWait.SpinUntil(() => { lock (_queue) return !_committing; }, TimeSpan.FromSeconds(30));
         _dispatcher.Dispose();
         lock (_gate) _store.Dispose();
     }

@@ -59,6 +59,22 @@ public sealed partial class LiveStore
         Outbox.Update(d);
     }
 
+    /// <summary>Marks several actions delivered in one commit (a channel file's share of a delivery round).</summary>
+    public void MarkDelivered(IReadOnlyList<(string Key, int Attempts)> items)
+    {
+        Begin();
+        try
+        {
+            foreach (var (key, attempts) in items) MarkDelivered(key, attempts);
+            Commit();
+        }
+        catch
+        {
+            Rollback();
+            throw;
+        }
+    }
+
     /// <summary>Puts a parked action back in the queue with a fresh attempt count; false when the key is not parked.</summary>
     public bool Requeue(string key, long nowTicks)
     {

@@ -41,6 +41,9 @@ public sealed record OutboxItem(string Key, string Channel, string Line, bool De
 /// events per user (raw JSON, for evaluating tags as of an instant), profiles, journey states,
 /// split states, pending timers, the channel ledger, the outbox, and counters. Every write of
 /// one request or timer round goes through <see cref="Begin"/>/<see cref="Commit"/>.
+/// Reads a request would repeat per event are answered from memory: counters (written once per
+/// commit; other threads see only committed values) and the earliest timer's due instant; a
+/// rollback forgets what the transaction changed, so nothing in memory runs ahead of the file.
 /// </summary>
 public sealed partial class LiveStore : IDisposable
 {
@@ -52,6 +55,15 @@ public sealed partial class LiveStore : IDisposable
     public const string ScheduleTimer = "schedule";
 
     private readonly LiteDatabase _db;
+    private readonly Lock _memo = new();
+    /// <summary>Committed counter values read or written so far.</summary>
+    private readonly Dictionary<string, long> _counters = new(StringComparer.Ordinal);
+    /// <summary>Counter values set in the open transaction (written to the file by <see cref="Commit"/>).</summary>
+    private readonly Dictionary<string, long> _dirtyCounters = new(StringComparer.Ordinal);
+    /// <summary>The thread of the open transaction (LiteDB's transactions are per thread); 0: none.</summary>
+    private int _transactionThread;
+    /// <summary>The earliest pending due instant (long.MaxValue: none); null: unknown, read it from the file.</summary>
+    private long? _minDue;
 
     public LiveStore(string path)
     {
@@ -76,14 +88,57 @@ public sealed partial class LiveStore : IDisposable
     private ILiteCollection<BsonDocument> Outbox => _db.GetCollection("outbox");
     private ILiteCollection<BsonDocument> Meta => _db.GetCollection("meta");
 
-    public void Begin() => _db.BeginTrans();
-    public void Commit() => _db.Commit();
-    public void Rollback() => _db.Rollback();
+    public void Begin()
+    {
+        _db.BeginTrans();
+        lock (_memo) _transactionThread = Environment.CurrentManagedThreadId;
+    }
+
+    public void Commit()
+    {
+        foreach (var (name, value) in _dirtyCounters) Meta.Upsert(new BsonDocument { ["_id"] = name, ["value"] = value });
+        _db.Commit();
+        lock (_memo)
+        {
+            foreach (var (name, value) in _dirtyCounters) _counters[name] = value;
+            _dirtyCounters.Clear();
+            _transactionThread = 0;
+        }
+    }
+
+    public void Rollback()
+    {
+        _db.Rollback();
+        lock (_memo)
+        {
+            _dirtyCounters.Clear();
+            _transactionThread = 0;
+        }
+        _minDue = null;
+    }
 
     // ------------------------------------------------------------------ counters
 
-    public long Counter(string name) => Meta.FindById(name)?["value"].AsInt64 ?? 0;
-    public void SetCounter(string name, long value) => Meta.Upsert(new BsonDocument { ["_id"] = name, ["value"] = value });
+    public long Counter(string name)
+    {
+        lock (_memo)
+        {
+            if (_transactionThread == Environment.CurrentManagedThreadId && _dirtyCounters.TryGetValue(name, out var pending)) return pending;
+            if (_counters.TryGetValue(name, out var value)) return value;
+        }
+        var stored = Meta.FindById(name)?["value"].AsInt64 ?? 0;
+        lock (_memo) return _counters.TryAdd(name, stored) ? stored : _counters[name];
+    }
+
+    /// <summary>Sets a counter in memory; <see cref="Commit"/> writes it (the caller is inside a transaction).</summary>
+    public void SetCounter(string name, long value)
+    {
+        lock (_memo)
+        {
+            if (_transactionThread != Environment.CurrentManagedThreadId) throw new InvalidOperationException("counters are set inside a transaction");
+            _dirtyCounters[name] = value;
+        }
+    }
     public long Next(string name)
     {
         var n = Counter(name) + 1;
@@ -121,10 +176,15 @@ public sealed partial class LiveStore : IDisposable
     private static string StateKey(string journey, string user) => journey + "\u001F" + user;
 
     public StoredJourneyState? State(string journey, string user) =>
-        States.FindById(StateKey(journey, user)) is { } d ? JsonSerializer.Deserialize<StoredJourneyState>(d["json"].AsString) : null;
+        StateJson(journey, user) is { } json ? JsonSerializer.Deserialize<StoredJourneyState>(json) : null;
 
-    public void SetState(string journey, string user, StoredJourneyState state) =>
-        States.Upsert(new BsonDocument { ["_id"] = StateKey(journey, user), ["json"] = JsonSerializer.Serialize(state) });
+    public void SetState(string journey, string user, StoredJourneyState state) => SetStateJson(journey, user, JsonSerializer.Serialize(state));
+
+    /// <summary>A user's journey state as stored (JSON), or null.</summary>
+    public string? StateJson(string journey, string user) => States.FindById(StateKey(journey, user))?["json"].AsString;
+
+    public void SetStateJson(string journey, string user, string json) =>
+        States.Upsert(new BsonDocument { ["_id"] = StateKey(journey, user), ["json"] = json });
 
     public int ActiveStates() => States.FindAll().Count(d => JsonSerializer.Deserialize<StoredJourneyState>(d["json"].AsString)?.Active == true);
 
@@ -136,25 +196,37 @@ public sealed partial class LiveStore : IDisposable
 
     // ------------------------------------------------------------------ timers
 
-    public void AddTimer(long due, string kind, string journey, string user = "", int token = 0, string path = "", long entryAt = 0, string split = "") =>
+    public void AddTimer(long due, string kind, string journey, string user = "", int token = 0, string path = "", long entryAt = 0, string split = "")
+    {
         Timers.Insert(new BsonDocument
         {
             ["_id"] = Next("timer_seq"), ["due"] = due, ["kind"] = kind, ["journey"] = journey, ["user"] = user,
             ["token"] = token, ["path"] = path, ["entry"] = entryAt, ["split"] = split,
         });
+        if (_minDue is { } min) _minDue = Math.Min(min, due);
+    }
 
     /// <summary>
     /// The earliest pending timer with due ≤ <paramref name="maxDue"/>. Ties at one instant go as in
     /// replay (§15.7): waits and deferred sends in the order set, winner decisions, the segment
     /// check, schedules in declaration order.
     /// </summary>
-    public StoredTimer? FirstTimer(long maxDue) =>
-        Timers.Find(Query.LTE("due", maxDue)).Select(ToTimer).OrderBy(t => t.Due).ThenBy(t => TieRank(t.Kind))
+    public StoredTimer? FirstTimer(long maxDue)
+    {
+        // Every event asks (timers due before it fire first): answer "none" from memory when it can.
+        _minDue ??= Timers.Find(Query.All("due", Query.Ascending), limit: 1).FirstOrDefault()?["due"].AsInt64 ?? long.MaxValue;
+        if (_minDue > maxDue) return null;
+        return Timers.Find(Query.LTE("due", maxDue)).Select(ToTimer).OrderBy(t => t.Due).ThenBy(t => TieRank(t.Kind))
             .ThenBy(t => t.Kind == ScheduleTimer ? t.Token : 0).ThenBy(t => t.Id).FirstOrDefault();
+    }
 
     private static int TieRank(string kind) => kind switch { WinnerTimer => 1, SegmentCheckTimer => 2, ScheduleTimer => 3, _ => 0 };
 
-    public void DeleteTimer(long id) => Timers.Delete(id);
+    public void DeleteTimer(long id)
+    {
+        Timers.Delete(id);
+        _minDue = null;
+    }
     public int TimerCount() => Timers.Count();
     public List<StoredTimer> AllTimers() => [.. Timers.FindAll().Select(ToTimer).OrderBy(t => t.Due).ThenBy(t => t.Id)];
 

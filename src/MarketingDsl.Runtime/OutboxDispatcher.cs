@@ -39,9 +39,10 @@ public sealed class OutboxDispatcher : IDisposable
             var now = _options.Clock.GetUtcNow().UtcTicks;
             var due = _runtime.Locked(s => s.DueForDelivery(now, RoundSize, c => AdapterOf(c) is not null));
             var delivered = 0;
-            // Local files keep the outbox order (one at a time, in sequence); webhooks go in parallel.
-            foreach (var item in due.Where(i => AdapterOf(i.Channel) is FileChannelAdapter))
-                if (await AttemptAsync(item, cancellation).ConfigureAwait(false)) delivered++;
+            // Local files keep the outbox order: per channel one append and one fsync for the round's
+            // actions, then their marks in one commit; webhooks go in parallel.
+            foreach (var channel in due.Where(i => AdapterOf(i.Channel) is FileChannelAdapter).GroupBy(i => i.Channel, StringComparer.Ordinal))
+                delivered += DeliverToFile((FileChannelAdapter)AdapterOf(channel.Key)!, channel.Key, [.. channel]);
             await Parallel.ForEachAsync(due.Where(i => AdapterOf(i.Channel) is not FileChannelAdapter),
                 new ParallelOptions { MaxDegreeOfParallelism = Parallelism, CancellationToken = cancellation }, async (item, ct) =>
                 {
@@ -64,10 +65,33 @@ public sealed class OutboxDispatcher : IDisposable
             _runtime.Locked(s => { s.MarkDelivered(item.Key, attempt); return 0; });
             return true;
         }
+        RecordFailure(item, attempt, outcome);
+        return false;
+    }
+
+    /// <summary>
+    /// A channel file's share of a round: the lines are on disk (fsynced) before any is marked
+    /// delivered, so a crash in between leaves them pending, and the adapter skips their keys when
+    /// they come again. A failed write is a failed attempt of each action (retried, or parked).
+    /// </summary>
+    private int DeliverToFile(FileChannelAdapter file, string channel, List<OutboxEntry> items)
+    {
+        try { file.AppendAll(channel, [.. items.Select(i => (i.Key, i.Line))]); }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            var reason = ex is IOException or UnauthorizedAccessException ? "file: " + ex.Message : ex.GetType().Name + ": " + ex.Message;
+            foreach (var item in items) RecordFailure(item, item.Attempts + 1, DeliveryOutcome.Retry(reason));
+            return 0;
+        }
+        _runtime.Locked(s => { s.MarkDelivered([.. items.Select(i => (i.Key, i.Attempts + 1))]); return 0; });
+        return items.Count;
+    }
+
+    private void RecordFailure(OutboxEntry item, int attempt, DeliveryOutcome outcome)
+    {
         var park = outcome.Permanent || attempt >= _options.Delivery.MaxAttempts;
         var next = _options.Clock.GetUtcNow().UtcTicks + (park ? 0 : _options.Delivery.DelayAfter(attempt).Ticks);
         _runtime.Locked(s => { s.RecordFailedAttempt(item.Key, attempt, next, outcome.Error ?? "failed", park); return 0; });
-        return false;
     }
 
     /// <summary>When the next pending action is due (wall clock), null when nothing deliverable is pending.</summary>

@@ -65,8 +65,8 @@ public static class RuntimeApp
             pending_timers = runtime.Store.TimerCount(),
             outbox = RuntimeAdminEndpoints.OutboxHealth(runtime),
         }));
-        app.MapPost("/api/events", (HttpContext http, LiveRuntime runtime) => Ingest(http, runtime.IngestEvents));
-        app.MapPost("/api/profiles", (HttpContext http, LiveRuntime runtime) => Ingest(http, runtime.IngestProfiles));
+        app.MapPost("/api/events", (HttpContext http, LiveRuntime runtime) => Ingest(http, runtime.IngestEventsAsync));
+        app.MapPost("/api/profiles", (HttpContext http, LiveRuntime runtime) => Ingest(http, body => Task.FromResult(runtime.IngestProfiles(body))));
         app.MapGet("/api/users/{id}/tags", (string id, string? at, LiveRuntime runtime) =>
         {
             var asOf = runtime.Clock;
@@ -78,7 +78,7 @@ public static class RuntimeApp
         app.MapLiveAdmin(app.ServiceProvider.GetRequiredService<LiveOptions>());
     }
 
-    private static async Task<IResult> Ingest(HttpContext http, Func<JsonElement, IReadOnlyList<IngestResult>> ingest)
+    private static async Task<IResult> Ingest(HttpContext http, Func<JsonElement, Task<IReadOnlyList<IngestResult>>> ingest)
     {
         JsonDocument body;
         try { body = await JsonDocument.ParseAsync(http.Request.Body); }
@@ -86,7 +86,7 @@ public static class RuntimeApp
         using (body)
         {
             if (body.RootElement.ValueKind != JsonValueKind.Array) return Results.Json(new { error = "the body must be a JSON array" }, statusCode: 400);
-            var results = ingest(body.RootElement);
+            var results = await ingest(body.RootElement);
             return Results.Json(new
             {
                 results = results.Select(r => r.Reason is null

@@ -45,15 +45,17 @@ public sealed class LiveFixture : IDisposable
         }
         """;
 
-    public LiveFixture() : this(Main) { }
+    public LiveFixture() : this(Schema, Main) { }
 
     /// <summary>A fixture whose main file is <paramref name="main"/> (the schema stays).</summary>
-    public LiveFixture(string main)
+    public LiveFixture(string main) : this(Schema, main) { }
+
+    public LiveFixture(string schema, string main)
     {
         Root = Path.Combine(Path.GetTempPath(), "mdsl-live-tests", Guid.NewGuid().ToString("N"));
         Workspace = Path.Combine(Root, "ws");
         Directory.CreateDirectory(Workspace);
-        File.WriteAllText(Path.Combine(Workspace, "schema.mdsl"), Schema);
+        File.WriteAllText(Path.Combine(Workspace, "schema.mdsl"), schema);
         File.WriteAllText(Path.Combine(Workspace, "main.mdsl"), main);
         Compilation = RuntimeApp.CompileWorkspace(Workspace);
     }
@@ -67,8 +69,12 @@ public sealed class LiveFixture : IDisposable
     /// <summary>A wall clock pinned long before any test event, so only events advance time unless a test moves it.</summary>
     public FixedClock WallClock { get; } = new(new DateTimeOffset(2000, 1, 1, 0, 0, 0, TimeSpan.Zero));
 
-    public LiveRuntime Open(TimeSpan? grace = null) =>
-        new(Compilation.Model, new LiveOptions { DbPath = Db, OutboxDir = Outbox, Clock = WallClock, Grace = grace ?? TimeSpan.Zero });
+    public LiveRuntime Open(TimeSpan? grace = null, int cachedUsers = LiveOptions.DefaultCachedUsers, int cachedEvents = LiveOptions.DefaultCachedEvents) =>
+        new(Compilation.Model, new LiveOptions
+        {
+            DbPath = Db, OutboxDir = Outbox, Clock = WallClock, Grace = grace ?? TimeSpan.Zero,
+            CachedUsers = cachedUsers, CachedEvents = cachedEvents,
+        });
 
     /// <summary>A runtime whose every channel goes to <paramref name="webhook"/> (no channel files).</summary>
     public LiveRuntime OpenWithWebhook(Uri webhook, DeliveryPolicy policy) =>

@@ -1,0 +1,99 @@
+using System.Diagnostics;
+using System.Text;
+
+namespace MarketingDsl.LoadBenchmarks;
+
+/// <summary>
+/// (c) Memory over a long run: a steady open-loop load (<c>--memory-rate</c> events/s, batches
+/// of 10, views and orders over <c>--memory-users</c> users: more than the runtime's user cache,
+/// so the cache evicts) for <c>--minutes</c>; every 10 s the process working set (server and
+/// client: one process), the GC heap after the last collection, and the LiteDB file size are
+/// sampled. Flat means: the slope of a least-squares line over the samples after the first
+/// minute is small against the level (the client keeps no per-event state).
+/// </summary>
+public static class MemoryRun
+{
+    private const int Batch = 10;
+
+    public static async Task RunAsync(LoadOptions options, Report report)
+    {
+        report.Line("");
+        report.Line($"## (c) memory: {options.Minutes:0.#} min at {options.MemoryRate:N0} events/s offered (batches of {Batch}), {options.MemoryUsers:N0} users");
+        await using var server = await LiveServer.StartAsync(withJourneys: true, options.MemoryCacheUsers);
+        await server.LoadProfilesAsync(options.MemoryUsers);
+        long next = 0, done = 0;
+        var errors = 0;
+        var running = true;
+        var inFlight = 0;
+        var pacer = Task.Run(async () =>
+        {
+            var random = new Random(3);
+            var clock = Stopwatch.StartNew();
+            long requests = 0;
+            while (Volatile.Read(ref running))
+            {
+                var due = (long)(clock.Elapsed.TotalSeconds * options.MemoryRate / Batch);
+                for (; requests < due; requests++)
+                {
+                    if (Volatile.Read(ref inFlight) > 2000) { requests = due; break; }   // the server fell behind: drop, do not queue without bound
+                    var json = new StringBuilder("[");
+                    for (var i = 0; i < Batch; i++)
+                    {
+                        if (i > 0) json.Append(',');
+                        LoadWorkspace.AppendEvent(json, ++next, LoadWorkspace.UserId(random.Next(options.MemoryUsers)), random);
+                    }
+                    var body = Encoding.UTF8.GetBytes(json.Append(']').ToString());
+                    Interlocked.Increment(ref inFlight);
+                    _ = Task.Run(async () =>
+                    {
+                        try { await server.PostAsync("/api/events", body, Batch); Interlocked.Add(ref done, Batch); }
+                        catch (Exception ex) { if (Interlocked.Increment(ref errors) == 1) Console.WriteLine($"first error: {ex.Message}"); }
+                        finally { Interlocked.Decrement(ref inFlight); }
+                    });
+                }
+                await Task.Delay(1);
+            }
+        });
+
+        report.Line("");
+        report.Line("| minute | events done | working set MB | GC heap MB | LiteDB file MB |");
+        report.Line("|---:|---:|---:|---:|---:|");
+        var samples = new List<(double Minute, double WorkingSet, double Heap)>();
+        var run = Stopwatch.StartNew();
+        var total = TimeSpan.FromMinutes(options.Minutes);
+        while (true)
+        {
+            var minute = run.Elapsed.TotalMinutes;
+            using var process = Process.GetCurrentProcess();
+            var ws = process.WorkingSet64 / 1048576.0;
+            var heap = GC.GetGCMemoryInfo().HeapSizeBytes / 1048576.0;
+            var db = (new FileInfo(server.DbPath).Exists ? new FileInfo(server.DbPath).Length : 0) / 1048576.0
+                + (File.Exists(server.DbPath.Replace(".db", "-log.db", StringComparison.Ordinal)) ? new FileInfo(server.DbPath.Replace(".db", "-log.db", StringComparison.Ordinal)).Length / 1048576.0 : 0);
+            samples.Add((minute, ws, heap));
+            report.Line($"| {minute:0.0} | {Interlocked.Read(ref done):N0} | {ws:0} | {heap:0} | {db:0} |");
+            if (run.Elapsed >= total) break;
+            await Task.Delay(TimeSpan.FromSeconds(Math.Min(10, Math.Max(0.1, (total - run.Elapsed).TotalSeconds))));
+        }
+        Volatile.Write(ref running, false);
+        await pacer;
+        var wait = Stopwatch.StartNew();
+        while (Volatile.Read(ref inFlight) > 0 && wait.Elapsed.TotalSeconds < 30) await Task.Delay(50);
+
+        var steady = samples.Where(s => s.Minute >= 1).ToList();
+        if (steady.Count < 2) steady = samples;
+        report.Line("");
+        report.Line($"achieved {Interlocked.Read(ref done) / run.Elapsed.TotalSeconds:N0} events/s, {errors} failed requests; " +
+                    $"working set start {samples[0].WorkingSet:0} MB → end {samples[^1].WorkingSet:0} MB (max {samples.Max(s => s.WorkingSet):0}), " +
+                    $"slope after minute 1: {Slope(steady.Select(s => (s.Minute, s.WorkingSet))):+0.0;-0.0} MB/min; " +
+                    $"GC heap start {samples[0].Heap:0} MB → end {samples[^1].Heap:0} MB (max {samples.Max(s => s.Heap):0}), slope after minute 1: {Slope(steady.Select(s => (s.Minute, s.Heap))):+0.0;-0.0} MB/min");
+    }
+
+    private static double Slope(IEnumerable<(double X, double Y)> points)
+    {
+        var p = points.ToList();
+        if (p.Count < 2) return double.NaN;
+        double mx = p.Average(q => q.X), my = p.Average(q => q.Y);
+        var sxx = p.Sum(q => (q.X - mx) * (q.X - mx));
+        return sxx == 0 ? double.NaN : p.Sum(q => (q.X - mx) * (q.Y - my)) / sxx;
+    }
+}

@@ -1,0 +1,145 @@
+using System.Globalization;
+using MarketingDsl.LoadBenchmarks;
+
+// Load harness of `mdsl serve` (see benchmarks/README.md, "Live runtime under load").
+var options = LoadOptions.Parse(args);
+var report = new Report();
+report.Line($"# mdsl serve load benchmark, {DateTime.UtcNow:yyyy-MM-dd HH:mm} UTC, {Environment.ProcessorCount} cores, .NET {Environment.Version}");
+report.Line($"options: {options}");
+report.Line($"other load at start: {Machine.OtherLoad():0.00} cores busy (of {Environment.ProcessorCount}) outside this process");
+
+if (options.Runs("eval")) EvaluationBaseline.Run(options, report);
+if (options.Runs("ingest")) await IngestLoad.RunAsync(options, report);
+if (options.Runs("latency")) await LatencyLoad.RunAsync(options, report);
+if (options.Runs("memory")) await MemoryRun.RunAsync(options, report);
+
+if (options.Out is { } path)
+{
+    File.WriteAllText(path, report.ToString());
+    Console.WriteLine($"results: {path}");
+}
+return 0;
+
+namespace MarketingDsl.LoadBenchmarks
+{
+    public sealed class LoadOptions
+    {
+        public const string Usage = """
+            dotnet run -c Release --project benchmarks/MarketingDsl.LoadBenchmarks -- [options]
+              --only eval,ingest,latency,memory   phases to run (default all)
+              --users 10000            profiles loaded before each phase
+              --clients 8              concurrent client tasks of the ingest phase
+              --batch-sizes 1,10,100   events per request in the ingest phase
+              --seconds 10             measured seconds per ingest run (after 2 s of warm-up)
+              --rate 5000              offered events/s of the latency phase (open loop, one event per request; several: 5000,500)
+              --latency-seconds 20     measured seconds of the latency phase (after 3 s of warm-up)
+              --minutes 10             length of the memory run (sampled every 10 s)
+              --memory-rate 1000       offered events/s of the memory run
+              --memory-users 200000    profiles of the memory run (more than the 100,000 cached users)
+              --memory-cache-users N   the runtime's user cache in the memory run (default: the runtime's default)
+              --out FILE               also write the report to FILE
+            """;
+
+        private readonly HashSet<string> _phases = ["eval", "ingest", "latency", "memory"];
+        public int Users { get; private set; } = 10_000;
+        public int Clients { get; private set; } = 8;
+        public int[] BatchSizes { get; private set; } = [1, 10, 100];
+        public int Seconds { get; private set; } = 10;
+        public int[] Rates { get; private set; } = [5000];
+        public int LatencySeconds { get; private set; } = 20;
+        public double Minutes { get; private set; } = 10;
+        public int MemoryRate { get; private set; } = 1000;
+        public int MemoryUsers { get; private set; } = 200_000;
+        public int? MemoryCacheUsers { get; private set; }
+        public string? Out { get; private set; }
+
+        public bool Runs(string phase) => _phases.Contains(phase);
+
+        public static LoadOptions Parse(string[] args)
+        {
+            var o = new LoadOptions();
+            for (var i = 0; i < args.Length; i++)
+            {
+                if (!args[i].StartsWith("--", StringComparison.Ordinal) || i + 1 >= args.Length)
+                    throw new ArgumentException($"unexpected argument '{args[i]}'\n{Usage}");
+                var name = args[i];
+                var value = args[++i];
+                int Int() => int.TryParse(value, NumberStyles.None, CultureInfo.InvariantCulture, out var n) && n > 0
+                    ? n : throw new ArgumentException($"{name} takes a positive integer, not '{value}'");
+                switch (name)
+                {
+                    case "--only":
+                        var phases = value.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries);
+                        if (phases.FirstOrDefault(p => !o._phases.Contains(p)) is { } bad) throw new ArgumentException($"unknown phase '{bad}'\n{Usage}");
+                        o._phases.IntersectWith(phases);
+                        break;
+                    case "--users": o.Users = Int(); break;
+                    case "--clients": o.Clients = Int(); break;
+                    case "--batch-sizes":
+                        o.BatchSizes = [.. value.Split(',').Select(v => int.TryParse(v.Trim(), NumberStyles.None, CultureInfo.InvariantCulture, out var n) && n > 0
+                            ? n : throw new ArgumentException($"--batch-sizes takes positive integers, not '{v}'"))];
+                        break;
+                    case "--seconds": o.Seconds = Int(); break;
+                    case "--rate":
+                        o.Rates = [.. value.Split(',').Select(v => int.TryParse(v.Trim(), NumberStyles.None, CultureInfo.InvariantCulture, out var n) && n > 0
+                            ? n : throw new ArgumentException($"--rate takes positive integers, not '{v}'"))];
+                        break;
+                    case "--latency-seconds": o.LatencySeconds = Int(); break;
+                    case "--minutes":
+                        o.Minutes = double.TryParse(value, NumberStyles.Float, CultureInfo.InvariantCulture, out var m) && m > 0
+                            ? m : throw new ArgumentException($"--minutes takes a positive number, not '{value}'");
+                        break;
+                    case "--memory-rate": o.MemoryRate = Int(); break;
+                    case "--memory-users": o.MemoryUsers = Int(); break;
+                    case "--memory-cache-users": o.MemoryCacheUsers = Int(); break;
+                    case "--out": o.Out = Path.GetFullPath(value); break;
+                    default: throw new ArgumentException($"unknown option '{name}'\n{Usage}");
+                }
+            }
+            return o;
+        }
+
+        public override string ToString() =>
+            $"phases {string.Join(",", _phases)}; users {Users}; clients {Clients}; batch sizes {string.Join(",", BatchSizes)}; {Seconds} s per ingest run; " +
+            $"latency {string.Join(",", Rates)}/s for {LatencySeconds} s; memory {Minutes} min at {MemoryRate}/s over {MemoryUsers} users (cache {MemoryCacheUsers?.ToString(CultureInfo.InvariantCulture) ?? "default"})";
+    }
+
+    /// <summary>Lines printed as they come and kept for --out.</summary>
+    public sealed class Report
+    {
+        private readonly System.Text.StringBuilder _text = new();
+
+        public void Line(string line)
+        {
+            Console.WriteLine(line);
+            _text.AppendLine(line);
+        }
+
+        public override string ToString() => _text.ToString();
+    }
+
+    public static class Machine
+    {
+        /// <summary>Cores used by other processes over a short interval (from /proc/stat minus this process), a noise indicator.</summary>
+        public static double OtherLoad(int millis = 1000)
+        {
+            if (!File.Exists("/proc/stat")) return double.NaN;
+            var (busy0, total0) = Cpu();
+            var self0 = System.Diagnostics.Process.GetCurrentProcess().TotalProcessorTime;
+            Thread.Sleep(millis);
+            var (busy1, total1) = Cpu();
+            var self1 = System.Diagnostics.Process.GetCurrentProcess().TotalProcessorTime;
+            var cores = Environment.ProcessorCount;
+            var busyCores = (double)(busy1 - busy0) / Math.Max(1, total1 - total0) * cores;
+            return Math.Max(0, busyCores - (self1 - self0).TotalMilliseconds / millis);
+        }
+
+        private static (long Busy, long Total) Cpu()
+        {
+            var parts = File.ReadLines("/proc/stat").First().Split(' ', StringSplitOptions.RemoveEmptyEntries).Skip(1).Select(long.Parse).ToArray();
+            var idle = parts[3] + (parts.Length > 4 ? parts[4] : 0);
+            var total = parts.Sum();
+            return (total - idle, total);
+        }
+    }
+}

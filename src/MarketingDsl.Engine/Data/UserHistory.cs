@@ -1,0 +1,192 @@
+using MarketingDsl.Core.Semantics;
+
+namespace MarketingDsl.Engine.Data;
+
+/// <summary>
+/// One user's profile and events as a one-user <see cref="DataSet"/> that grows by appending
+/// events, for the live runtime: the same layout the importer builds (per type a table sorted by
+/// (ts, line), typed columns), so compiled plans and conditions run over it unchanged, without
+/// rebuilding the data set per event. Arrays keep spare capacity; rows past
+/// <c>UserStart[1]</c> are never read. When an array has to grow, <see cref="Data"/> becomes a new
+/// object (contexts built on the old one must be rebuilt: compare <see cref="Layout"/>).
+/// Values are boxed as for <see cref="InMemoryData.Build"/>; the caller de-duplicates events
+/// (the live runtime does it by id before storing). Not thread-safe.
+/// </summary>
+public sealed class UserHistory
+{
+    private readonly SchemaModel _schema;
+    private readonly EventTable[] _tables;
+    private readonly ColumnTable _profile;
+
+    /// <param name="profile">A row aligned with <see cref="SchemaModel.ProfileFields"/>; the key field holds the user id.</param>
+    public UserHistory(SchemaModel schema, string userId, object?[] profile)
+    {
+        ArgumentNullException.ThrowIfNull(schema);
+        ArgumentNullException.ThrowIfNull(profile);
+        if (profile.Length != schema.ProfileFields.Length)
+            throw new ArgumentException($"a profile row needs {schema.ProfileFields.Length} values (one per profile field), got {profile.Length}");
+        _schema = schema;
+        var columns = new Column?[profile.Length];
+        for (var i = 0; i < profile.Length; i++)
+        {
+            columns[i] = NewColumn(schema.ProfileFields[i].Type, 1);
+            Set(columns[i]!, 0, profile[i], schema.ProfileFields[i]);
+        }
+        _profile = new ColumnTable(columns, 1);
+        _tables = new EventTable[schema.Events.Length];
+        for (var e = 0; e < _tables.Length; e++) _tables[e] = NewTable(schema.Events[e], 0);
+        UserId = userId;
+        Data = NewData();
+    }
+
+    public string UserId { get; }
+    /// <summary>The user's data: one user, every event added so far.</summary>
+    public DataSet Data { get; private set; }
+    /// <summary>Changes whenever <see cref="Data"/> is replaced by a larger one.</summary>
+    public int Layout { get; private set; }
+    public int EventCount { get; private set; }
+
+    /// <summary>
+    /// Adds one event (values aligned with the type's fields: user_id, ts, then the declared fields)
+    /// with its <paramref name="line"/> (arrival order: ties of ts go by line); returns its row in
+    /// its type's table. Appending is O(1) amortised; a late event is inserted in (ts, line) order.
+    /// </summary>
+    public int Add(EventTypeSymbol type, object?[] values, long line)
+    {
+        var ordinal = _schema.Events.IndexOf(type);
+        if (ordinal < 0) throw new ArgumentException($"'{type.Name}' is not an event type of this schema");
+        if (values.Length != type.Fields.Length)
+            throw new ArgumentException($"an event row of '{type.Name}' needs {type.Fields.Length} values, got {values.Length}");
+        var ts = values[1] switch
+        {
+            DateTime t => Truncate(t),
+            DateOnly d => d.ToDateTime(TimeOnly.MinValue, DateTimeKind.Utc).Ticks,
+            _ => throw new ArgumentException($"invalid ts {values[1]}"),
+        };
+        var table = _tables[ordinal];
+        var n = table.UserStart[1];
+        if (n == table.Ts.Length)
+        {
+            table = _tables[ordinal] = Grow(table, Math.Max(4, n * 2), n);
+            Data = NewData();
+            Layout++;
+        }
+        // Rows are sorted by (ts, line): find the first row after the new one (usually n).
+        var row = n;
+        while (row > 0 && (table.Ts[row - 1] > ts || table.Ts[row - 1] == ts && table.Line[row - 1] > line)) row--;
+        if (row < n)
+        {
+            Array.Copy(table.Ts, row, table.Ts, row + 1, n - row);
+            Array.Copy(table.Line, row, table.Line, row + 1, n - row);
+            for (var f = 2; f < table.Fields.Length; f++)
+            {
+                var c = table.Fields[f]!;
+                Array.Copy(ValuesOf(c), row, ValuesOf(c), row + 1, n - row);
+                Array.Copy(c.Nulls!, row, c.Nulls!, row + 1, n - row);
+            }
+        }
+        table.Ts[row] = ts;
+        table.Line[row] = line;
+        for (var f = 2; f < table.Fields.Length; f++) Set(table.Fields[f]!, row, values[f], type.Fields[f]);
+        table.UserStart[1] = n + 1;
+        EventCount++;
+        return row;
+    }
+
+    /// <summary>The row of the event added with <paramref name="line"/> in <paramref name="type"/>'s table, or -1.</summary>
+    public int RowOf(EventTypeSymbol type, long line)
+    {
+        var ordinal = _schema.Events.IndexOf(type);
+        if (ordinal < 0) return -1;
+        var table = _tables[ordinal];
+        for (var row = table.UserStart[1] - 1; row >= 0; row--)
+            if (table.Line[row] == line) return row;
+        return -1;
+    }
+
+    private DataSet NewData() => new(_schema, [UserId], _profile, [.. _tables], new ImportReport(), null, []);
+
+    private static EventTable NewTable(EventTypeSymbol type, int capacity)
+    {
+        var fields = new Column?[type.Fields.Length];
+        for (var f = 2; f < fields.Length; f++) fields[f] = NewColumn(type.Fields[f].Type, capacity);
+        return new EventTable(type, [0, 0], new long[capacity], new long[capacity], fields);
+    }
+
+    private static EventTable Grow(EventTable old, int capacity, int rows)
+    {
+        var grown = NewTable(old.Type, capacity);
+        Array.Copy(old.Ts, grown.Ts, rows);
+        Array.Copy(old.Line, grown.Line, rows);
+        for (var f = 2; f < grown.Fields.Length; f++)
+        {
+            Array.Copy(ValuesOf(old.Fields[f]!), ValuesOf(grown.Fields[f]!), rows);
+            Array.Copy(old.Fields[f]!.Nulls!, grown.Fields[f]!.Nulls!, rows);
+        }
+        grown.UserStart[1] = rows;
+        return grown;
+    }
+
+    private static Column NewColumn(DslType type, int rows)
+    {
+        var nulls = new bool[rows];
+        return type.Kind switch
+        {
+            TypeKind.Bool => new BoolColumn(type, new bool[rows], nulls),
+            TypeKind.Int => new IntColumn(type, new long[rows], nulls),
+            TypeKind.Decimal => new DecimalColumn(type, new decimal[rows], nulls),
+            TypeKind.Date => new DateColumn(type, new int[rows], nulls),
+            TypeKind.DateTime => new DateTimeColumn(type, new long[rows], nulls),
+            TypeKind.Duration => new DurationColumn(type, new long[rows], nulls),
+            _ => new StringColumn(type, new string?[rows], nulls),
+        };
+    }
+
+    private static Array ValuesOf(Column c) => c switch
+    {
+        BoolColumn b => b.Values,
+        IntColumn i => i.Values,
+        DecimalColumn d => d.Values,
+        DateColumn d => d.Values,
+        DateTimeColumn t => t.Values,
+        DurationColumn d => d.Values,
+        StringColumn s => s.Values,
+        _ => throw new InvalidOperationException(c.GetType().Name),
+    };
+
+    /// <summary>Stores one boxed value as <see cref="InMemoryData.Build"/> does; a value of the wrong kind is an error of the caller.</summary>
+    private static void Set(Column column, int row, object? value, FieldSymbol field)
+    {
+        column.Nulls![row] = value is null;
+        if (value is null)
+        {
+            if (column is StringColumn s) s.Values[row] = null;
+            else Array.Clear(ValuesOf(column), row, 1);
+            return;
+        }
+        var ok = true;
+        switch (column, value)
+        {
+            case (StringColumn c, string v): c.Values[row] = v; break;
+            case (IntColumn c, long v): c.Values[row] = v; break;
+            case (IntColumn c, int v): c.Values[row] = v; break;
+            case (DecimalColumn c, decimal v): c.Values[row] = v; break;
+            case (DecimalColumn c, long v): c.Values[row] = v; break;
+            case (DecimalColumn c, int v): c.Values[row] = v; break;
+            case (BoolColumn c, bool v): c.Values[row] = v; break;
+            case (DateColumn c, DateOnly v): c.Values[row] = v.DayNumber; break;
+            case (DateTimeColumn c, DateTime v): c.Values[row] = Truncate(v); break;
+            case (DateTimeColumn c, DateOnly v): c.Values[row] = v.ToDateTime(TimeOnly.MinValue, DateTimeKind.Utc).Ticks; break;
+            case (DurationColumn c, long v): c.Values[row] = v; break;
+            case (DurationColumn c, TimeSpan v): c.Values[row] = v.Ticks; break;
+            default: ok = false; break;
+        }
+        if (!ok) throw new ArgumentException($"field '{field.Name}': {value} ({value.GetType().Name}) is not a valid {field.Type.NonNullable.DisplayName}");
+    }
+
+    private static long Truncate(DateTime t)
+    {
+        var ticks = (t.Kind == DateTimeKind.Local ? t.ToUniversalTime() : t).Ticks;
+        return ticks - ticks % 10;
+    }
+}

@@ -1,0 +1,71 @@
+namespace MarketingDsl.Runtime.Tests;
+
+/// <summary>
+/// The file adapter delivers a round's actions of one channel with one append and one fsync, then
+/// marks them in one commit: order kept, a failed write is a failed attempt of each (nothing lost
+/// or doubled), keys already in the file are skipped.
+/// </summary>
+public sealed class FileBatchDeliveryTests : IDisposable
+{
+    private readonly LiveFixture _f = new();
+    public void Dispose() => _f.Dispose();
+
+    private static string Logins(int from, int count) =>
+        "[" + string.Join(",", Enumerable.Range(from, count).Select(i =>
+            $$"""{"type":"login","user_id":"u{{i % 3}}","ts":"2025-03-01T10:{{i:00}}:00Z","id":"L{{i}}"}""")) + "]";
+
+    [Fact]
+    public void A_round_appends_every_pending_action_of_a_channel_in_outbox_order_and_marks_them_all()
+    {
+        // Committed with no adapter: every action of both batches waits for one round.
+        using (var live = new LiveRuntime(_f.Compilation.Model, new LiveOptions { DbPath = _f.Db, Clock = _f.WallClock }))
+        {
+            live.IngestProfiles(LiveFixture.Json("""[{"user_id":"u0"},{"user_id":"u1"},{"user_id":"u2"}]"""));
+            live.IngestEvents(LiveFixture.Json(Logins(0, 5)));
+            live.IngestEvents(LiveFixture.Json(Logins(5, 5)));
+            Assert.Equal(10, live.Store.OutboxCounts()[LiveStore.Pending]);
+        }
+        using (var live = _f.Open())
+        {
+            var expected = live.Store.OutboxEntries(null, 100).Select(e => e.Key).ToList();
+            Assert.Equal(10, live.Deliver());
+            Assert.Equal(10, live.Store.OutboxCounts()[LiveStore.DeliveredStatus]);
+            Assert.All(live.Store.OutboxEntries(null, 100), e => Assert.Equal(1, e.Attempts));
+            Assert.Equal(expected, _f.OutboxLines().Select(l => l.Line.GetProperty("key").GetString()));
+            Assert.Equal(0, live.Deliver());
+        }
+    }
+
+    [Fact]
+    public void A_failed_write_is_a_failed_attempt_of_each_action_and_the_next_round_writes_each_once()
+    {
+        // The outbox folder's path is taken by a file: every append fails.
+        Directory.CreateDirectory(Path.GetDirectoryName(_f.Outbox)!);
+        File.WriteAllText(_f.Outbox, "not a folder");
+        using var live = _f.Open();
+        live.IngestProfiles(LiveFixture.Json("""[{"user_id":"u0"},{"user_id":"u1"},{"user_id":"u2"}]"""));
+        live.IngestEvents(LiveFixture.Json(Logins(0, 4)));
+        var entries = live.Store.OutboxEntries(null, 100);
+        Assert.Equal(4, entries.Count);
+        Assert.All(entries, e => Assert.Equal((LiveStore.Pending, 1), (e.Status, e.Attempts)));
+        Assert.All(entries, e => Assert.StartsWith("file: ", e.LastError));
+
+        File.Delete(_f.Outbox);
+        _f.WallClock.Now = _f.WallClock.Now.AddMinutes(10);   // past the first backoff
+        Assert.Equal(4, live.Deliver());
+        Assert.All(live.Store.OutboxEntries(null, 100), e => Assert.Equal((LiveStore.DeliveredStatus, 2), (e.Status, e.Attempts)));
+        var keys = _f.OutboxLines().Select(l => l.Line.GetProperty("key").GetString()).ToList();
+        Assert.Equal(entries.Select(e => e.Key), keys);
+    }
+
+    [Fact]
+    public void AppendAll_skips_keys_already_in_the_file_and_repeats_within_the_batch()
+    {
+        var adapter = new FileChannelAdapter(_f.Outbox);
+        Assert.True(adapter.Append("push", "a", """{"key":"a"}"""));
+        Assert.Equal(2, adapter.AppendAll("push", [("a", """{"key":"a"}"""), ("b", """{"key":"b"}"""), ("b", """{"key":"b"}"""), ("c", """{"key":"c"}""")]));
+        // A new adapter (a restart) reads the keys back from the file.
+        Assert.Equal(1, new FileChannelAdapter(_f.Outbox).AppendAll("push", [("c", """{"key":"c"}"""), ("d", """{"key":"d"}""")]));
+        Assert.Equal(["a", "b", "c", "d"], _f.OutboxLines().Select(l => l.Line.GetProperty("key").GetString()));
+    }
+}
