@@ -2,7 +2,18 @@ using System.Globalization;
 using MarketingDsl.LoadBenchmarks;
 
 // Load harness of `mdsl serve` (see benchmarks/README.md, "Live runtime under load").
-var options = LoadOptions.Parse(args);
+if (args is ["--help"] or ["-h"])
+{
+    Console.WriteLine(LoadOptions.Usage);
+    return 0;
+}
+LoadOptions options;
+try { options = LoadOptions.Parse(args); }
+catch (ArgumentException ex)
+{
+    Console.Error.WriteLine(ex.Message);
+    return 2;
+}
 var report = new Report();
 report.Line($"# mdsl serve load benchmark, {DateTime.UtcNow:yyyy-MM-dd HH:mm} UTC, {Environment.ProcessorCount} cores, .NET {Environment.Version}");
 report.Line($"options: {options}");
