@@ -17,13 +17,9 @@ namespace MarketingDsl.Web.Tests;
 /// </summary>
 public sealed class BrowserEditorTests(ITestOutputHelper output)
 {
-    private const string Chromium = "/usr/bin/chromium";
-
     [Fact]
     public async Task Sign_in_edit_see_markers_complete_fix_and_save()
     {
-        if (!File.Exists(Chromium))
-            Assert.Fail($"Chromium is not installed at {Chromium}; the browser test needs it: run `apt-get update && apt-get install -y chromium` (.ci/run does).");
 
         var started = DateTime.UtcNow.AddSeconds(-1);
         var workspace = TestPaths.CopyRetail();
@@ -34,28 +30,13 @@ public sealed class BrowserEditorTests(ITestOutputHelper output)
         await app.StartAsync();
         var baseUrl = app.Urls.Single();
 
-        using var playwright = await Playwright.CreateAsync();
-        var profile = Directory.CreateTempSubdirectory("mdsl-chromium-");
-        await using var context = await playwright.Chromium.LaunchPersistentContextAsync(profile.FullName, new BrowserTypeLaunchPersistentContextOptions
-        {
-            ExecutablePath = Chromium,
-            Headless = true,
-            Args = ["--no-sandbox", "--disable-background-networking", "--disable-gpu", "--disable-component-update", "--disable-sync", "--no-first-run"],
-            ViewportSize = new ViewportSize { Width = 1280, Height = 800 },
-        });
-        var page = context.Pages.Count > 0 ? context.Pages[0] : await context.NewPageAsync();
-        var consoleErrors = new List<string>();
-        page.Console += (_, m) => { if (m.Type == "error" && !m.Text.StartsWith("Failed to load resource", StringComparison.Ordinal)) consoleErrors.Add(m.Text); };
-        var failedRequests = new List<string>();
-        page.Response += (_, r) => { if (r.Status >= 400) failedRequests.Add($"{r.Status} {r.Url}"); };
-        page.SetDefaultTimeout(30_000);
+        await using var browser = await BrowserSession.OpenAsync(1280, 800);
+        var page = browser.Page;
 
         // Sign in.
         await page.GotoAsync(baseUrl + "/");
         Assert.Contains("/Account/Login", page.Url, StringComparison.Ordinal);
-        await page.FillAsync("#name", "marketer");
-        await page.FillAsync("#password", "password-marketer");
-        await page.ClickAsync("#sign-in");
+        await browser.SignInAsync("marketer", "password-marketer");
         await page.WaitForSelectorAsync("body[data-ready=true]");
 
         // Open a file.
@@ -164,8 +145,8 @@ public sealed class BrowserEditorTests(ITestOutputHelper output)
         await cart.Locator(".journey-head").ScrollIntoViewIfNeededAsync();
         await page.ScreenshotAsync(new PageScreenshotOptions { Path = Path.Combine(ArtifactsDir, "journeys.png") });
 
-        Assert.Empty(consoleErrors);
-        Assert.DoesNotContain(failedRequests, r => !r.EndsWith("/favicon.ico", StringComparison.Ordinal));
+        Assert.Empty(browser.ConsoleErrors);
+        Assert.DoesNotContain(browser.FailedRequests, r => !r.EndsWith("/favicon.ico", StringComparison.Ordinal));
         foreach (var artifact in Artifacts)
             Assert.True(File.GetLastWriteTimeUtc(Path.Combine(ArtifactsDir, artifact)) >= started, $"{artifact} was not written by this run");
 

@@ -10,13 +10,9 @@ namespace MarketingDsl.Web.Tests;
 /// </summary>
 public sealed class BrowserPublishTests
 {
-    private const string Chromium = "/usr/bin/chromium";
-
     [Fact]
     public async Task A_publisher_previews_confirms_and_sees_the_publication()
     {
-        if (!File.Exists(Chromium))
-            Assert.Fail($"Chromium is not installed at {Chromium}; the browser test needs it: run `apt-get update && apt-get install -y chromium` (.ci/run does).");
         await using var host = await LiveEditorHost.StartAsync(kestrel: true);
         using (var ingest = host.Anonymous())
         {
@@ -25,24 +21,11 @@ public sealed class BrowserPublishTests
         }
         Assert.True(host.Runtime.Store.State("cart", "u1")!.Active);
 
-        using var playwright = await Playwright.CreateAsync();
-        var profile = Directory.CreateTempSubdirectory("mdsl-chromium-");
-        await using var context = await playwright.Chromium.LaunchPersistentContextAsync(profile.FullName, new BrowserTypeLaunchPersistentContextOptions
-        {
-            ExecutablePath = Chromium,
-            Headless = true,
-            Args = ["--no-sandbox", "--disable-background-networking", "--disable-gpu", "--disable-component-update", "--disable-sync", "--no-first-run"],
-            ViewportSize = new ViewportSize { Width = 1280, Height = 800 },
-        });
-        var page = context.Pages.Count > 0 ? context.Pages[0] : await context.NewPageAsync();
-        var consoleErrors = new List<string>();
-        page.Console += (_, m) => { if (m.Type == "error" && !m.Text.StartsWith("Failed to load resource", StringComparison.Ordinal)) consoleErrors.Add(m.Text); };
-        page.SetDefaultTimeout(30_000);
+        await using var browser = await BrowserSession.OpenAsync(1280, 800);
+        var page = browser.Page;
 
         await page.GotoAsync(host.Url + "/");
-        await page.FillAsync("#name", "publisher1");
-        await page.FillAsync("#password", "password-publisher1");
-        await page.ClickAsync("#sign-in");
+        await browser.SignInAsync("publisher1", "password-publisher1");
         await page.WaitForSelectorAsync("body[data-ready=true]");
         await page.ClickAsync("a[data-path='main.mdsl']");
         await page.WaitForFunctionAsync("() => window.mdsl.path === 'main.mdsl'");
@@ -77,6 +60,6 @@ public sealed class BrowserPublishTests
         await page.ClickAsync("#publish-body .published a");
         await page.WaitForSelectorAsync("#publications");
         Assert.Contains("1 × cart (journey_removed)", await page.TextContentAsync("#publications tbody"));
-        Assert.Empty(consoleErrors);
+        Assert.Empty(browser.ConsoleErrors);
     }
 }

@@ -14,13 +14,9 @@ namespace MarketingDsl.Web.Tests;
 /// </summary>
 public sealed class BrowserSimulationTests(ITestOutputHelper output)
 {
-    private const string Chromium = "/usr/bin/chromium";
-
     [Fact]
     public async Task Run_a_simulation_see_the_charts_and_compare_with_a_saved_version()
     {
-        if (!File.Exists(Chromium))
-            Assert.Fail($"Chromium is not installed at {Chromium}; the browser test needs it: run `apt-get update && apt-get install -y chromium` (.ci/run does).");
 
         var workspace = TestPaths.CopyRetail();
         var db = Path.Combine(Path.GetDirectoryName(workspace)!, "editor.db");
@@ -38,26 +34,11 @@ public sealed class BrowserSimulationTests(ITestOutputHelper output)
         await app.StartAsync();
         var baseUrl = app.Urls.Single();
 
-        using var playwright = await Playwright.CreateAsync();
-        var profile = Directory.CreateTempSubdirectory("mdsl-chromium-");
-        await using var context = await playwright.Chromium.LaunchPersistentContextAsync(profile.FullName, new BrowserTypeLaunchPersistentContextOptions
-        {
-            ExecutablePath = Chromium,
-            Headless = true,
-            Args = ["--no-sandbox", "--disable-background-networking", "--disable-gpu", "--disable-component-update", "--disable-sync", "--no-first-run"],
-            ViewportSize = new ViewportSize { Width = 1400, Height = 1000 },
-        });
-        var page = context.Pages.Count > 0 ? context.Pages[0] : await context.NewPageAsync();
-        var consoleErrors = new List<string>();
-        page.Console += (_, m) => { if (m.Type == "error" && !m.Text.StartsWith("Failed to load resource", StringComparison.Ordinal)) consoleErrors.Add(m.Text); };
-        var failedRequests = new List<string>();
-        page.Response += (_, r) => { if (r.Status >= 400) failedRequests.Add($"{r.Status} {r.Url}"); };
-        page.SetDefaultTimeout(30_000);
+        await using var browser = await BrowserSession.OpenAsync(1400, 1000);
+        var page = browser.Page;
 
         await page.GotoAsync(baseUrl + "/Simulation");
-        await page.FillAsync("#name", "marketer");
-        await page.FillAsync("#password", "password-marketer");
-        await page.ClickAsync("#sign-in");
+        await browser.SignInAsync("marketer", "password-marketer");
         await page.WaitForURLAsync("**/Simulation");
         await page.WaitForSelectorAsync("body[data-ready=true]");
 
@@ -106,8 +87,8 @@ public sealed class BrowserSimulationTests(ITestOutputHelper output)
         Assert.StartsWith("−", cells[4], StringComparison.Ordinal);
         await page.ScreenshotAsync(new PageScreenshotOptions { Path = Path.Combine(ArtifactsDir, "audience.png") });
 
-        Assert.Empty(consoleErrors);
-        Assert.DoesNotContain(failedRequests, r => !r.EndsWith("/favicon.ico", StringComparison.Ordinal));
+        Assert.Empty(browser.ConsoleErrors);
+        Assert.DoesNotContain(browser.FailedRequests, r => !r.EndsWith("/favicon.ico", StringComparison.Ordinal));
         await app.StopAsync();
     }
 

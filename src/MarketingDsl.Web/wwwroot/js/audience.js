@@ -9,30 +9,9 @@
   const $ = (id) => document.getElementById(id);
   const number = new Intl.NumberFormat();
 
-  async function request(url, options) {
-    const response = await fetch(url, Object.assign({ credentials: 'same-origin' }, options || {}));
-    if (response.status === 401) { location.href = '/Account/Login?returnUrl=' + encodeURIComponent(location.pathname); throw new Error('signed out'); }
-    const json = await response.json().catch(() => ({}));
-    if (!response.ok) { const error = new Error(json.error || ('HTTP ' + response.status)); error.details = json; throw error; }
-    return json;
-  }
+  const { request, cell, utc } = window.mdslPages;
+  const showError = (error) => window.mdslPages.showError($('diff-error'), error);
 
-  function showError(error) {
-    const box = $('diff-error');
-    box.replaceChildren();
-    if (!error) { box.hidden = true; return; }
-    box.hidden = false;
-    box.appendChild(document.createTextNode(error.message));
-    const diagnostics = error.details && error.details.diagnostics;
-    if (diagnostics && diagnostics.length) {
-      const list = document.createElement('ul');
-      for (const d of diagnostics) list.appendChild(Object.assign(document.createElement('li'), { textContent: `${d.path}:${d.line}:${d.column} ${d.code}: ${d.message}` }));
-      box.appendChild(list);
-    }
-  }
-
-  const cell = (row, text, className) => { const td = document.createElement('td'); td.textContent = text; if (className) td.className = className; row.appendChild(td); return td; };
-  const utc = (iso) => new Date(iso).toISOString().replace('T', ' ').replace(/\.\d+Z$/, '');
   const caption = (x) => x.label ? `${x.label} · ${x.name}` : x.name;
   const presence = (x) => x.presence === 'both' ? '' : ` (${T('diff.only.' + x.presence)})`;
 
@@ -100,7 +79,7 @@
     $('diff-run').disabled = true;
     $('diff-status').textContent = T('diff.running');
     try {
-      render(await request('/api/audience/diff', { method: 'POST', headers: { 'Content-Type': 'application/json', [config.header]: config.antiforgeryToken }, body: JSON.stringify(body) }));
+      render(await window.mdslPages.post(config, '/api/audience/diff', body));
     } catch (error) {
       showError(error);
     } finally {

@@ -13,40 +13,9 @@
 
   window.mdslSimulation = { get shown() { return shown; } };
 
-  async function request(url, options) {
-    const response = await fetch(url, Object.assign({ credentials: 'same-origin' }, options || {}));
-    if (response.status === 401) { location.href = '/Account/Login?returnUrl=' + encodeURIComponent(location.pathname + location.search); throw new Error('signed out'); }
-    const json = await response.json().catch(() => ({}));
-    if (!response.ok) { const error = new Error(json.error || ('HTTP ' + response.status)); error.details = json; throw error; }
-    return json;
-  }
-  const post = (url, body) => request(url, { method: 'POST', headers: { 'Content-Type': 'application/json', [config.header]: config.antiforgeryToken }, body: JSON.stringify(body) });
-
-  function showError(error) {
-    const box = $('sim-error');
-    box.replaceChildren();
-    if (!error) { box.hidden = true; return; }
-    box.hidden = false;
-    box.appendChild(document.createTextNode(error.message));
-    const diagnostics = error.details && error.details.diagnostics;
-    if (diagnostics && diagnostics.length) {
-      const list = document.createElement('ul');
-      list.id = 'sim-diagnostics';
-      for (const d of diagnostics) {
-        const item = document.createElement('li');
-        const link = document.createElement('a');
-        link.href = '/?file=' + encodeURIComponent(d.path);
-        link.textContent = `${d.path}:${d.line}:${d.column}`;
-        item.append(link, ` ${d.code}: ${d.message}`);
-        list.appendChild(item);
-      }
-      box.appendChild(list);
-    }
-  }
-
-  const cell = (row, text, className) => { const td = document.createElement('td'); td.textContent = text; if (className) td.className = className; row.appendChild(td); return td; };
-  // Instants as UTC `yyyy-mm-dd hh:mm:ss`, whatever offset the server wrote.
-  const utc = (iso) => iso ? new Date(iso).toISOString().replace('T', ' ').replace(/\.\d+Z$/, '') : '';
+  const { request, cell, utc } = window.mdslPages;
+  const post = (url, body) => window.mdslPages.post(config, url, body);
+  const showError = (error) => window.mdslPages.showError($('sim-error'), error, 'sim-diagnostics');
 
   async function loadFolders() {
     const data = await request('/api/data-folders');
