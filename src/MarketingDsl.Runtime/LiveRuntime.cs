@@ -217,6 +217,10 @@ public sealed partial class LiveRuntime : IDisposable
                     if (values is null) { results[i] = new IngestResult(i, IngestResult.Rejected, reason); continue; }
                     var json = items[i].GetRawText();
                     if (_store.Profile(key!) == json) { results[i] = new IngestResult(i, IngestResult.Duplicate); continue; }
+                    var identities = _validation.IdentityValues(items[i], out _)!;
+                    if (IdentityConflict(key!, identities) is { } conflict) { results[i] = new IngestResult(i, IngestResult.Rejected, conflict); continue; }
+                    for (var k = 0; k < identities.Length; k++)
+                        if (identities[k] is { } value) _store.SetIdentityOwner(_model.Schema.IdentityKeys[k], value, key!);
                     _store.SetProfile(key!, json);
                     _users.Remove(key!);
                     OnProfileStored(key!);
@@ -225,6 +229,37 @@ public sealed partial class LiveRuntime : IDisposable
             });
         }
         return results;
+    }
+
+    /// <summary>
+    /// Why a profile cannot be stored: one of its identity values already belongs to another user's
+    /// profile. The batch importer merges the two users; the live runtime does not merge yet, so it
+    /// refuses the link rather than keep two users that batch would make one.
+    /// </summary>
+    private string? IdentityConflict(string user, string?[] identities)
+    {
+        for (var k = 0; k < identities.Length; k++)
+        {
+            if (identities[k] is not { } value) continue;
+            var key = _model.Schema.IdentityKeys[k];
+            if (_store.IdentityOwner(key, value) is { } owner && owner != user)
+                return $"identity key '{key}': '{value}' belongs to user '{owner}'; merging two users is not supported by the live runtime yet";
+        }
+        return null;
+    }
+
+    /// <summary>
+    /// The user an event belongs to, as the batch importer resolves it: its user_id when that user
+    /// has a profile, else the owner of its first identity value (in the order of the schema's
+    /// identity keys) known from a profile, else its user_id (an orphan until a profile comes).
+    /// </summary>
+    private (string User, string? By) ResolveUser(ParsedEvent e)
+    {
+        if (User(e.User).Profile is not null) return (e.User, null);
+        for (var k = 0; k < e.Identities.Length; k++)
+            if (e.Identities[k] is { } value && _store.IdentityOwner(_model.Schema.IdentityKeys[k], value) is { } owner)
+                return (owner, _model.Schema.IdentityKeys[k]);
+        return (e.User, null);
     }
 
     private static List<JsonElement> Items(JsonElement array)
@@ -241,6 +276,14 @@ public sealed partial class LiveRuntime : IDisposable
     private IngestResult Accept(ParsedEvent e, string json, int index)
     {
         FireTimers(e.Ts - 1);
+        string? attributed = null;
+        if (ResolveUser(e) is (var owner, { } by))
+        {
+            var values = (object?[])e.Values.Clone();
+            values[0] = owner;
+            e = e with { User = owner, Values = values };
+            attributed = $"attributed to user '{owner}' by identity key '{by}'";
+        }
         var seq = _store.AddEvent(e.Type.Name, e.Id, e.User, e.Ts, json);
         if (e.Ts > _store.Counter("clock")) _store.SetCounter("clock", e.Ts);
         var live = User(e.User);
@@ -269,7 +312,7 @@ public sealed partial class LiveRuntime : IDisposable
         }
         _current = default;
         CheckSegments(e.User, e.Ts);
-        return new IngestResult(index, IngestResult.Accepted);
+        return new IngestResult(index, IngestResult.Accepted, attributed);
     }
 
     // ------------------------------------------------------------------ timers

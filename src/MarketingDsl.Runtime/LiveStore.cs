@@ -87,6 +87,7 @@ public sealed partial class LiveStore : IDisposable
     private ILiteCollection<BsonDocument> Ledger => _db.GetCollection("ledger");
     private ILiteCollection<BsonDocument> Outbox => _db.GetCollection("outbox");
     private ILiteCollection<BsonDocument> Meta => _db.GetCollection("meta");
+    private ILiteCollection<BsonDocument> Identities => _db.GetCollection("identity");
 
     public void Begin()
     {
@@ -170,6 +171,19 @@ public sealed partial class LiveStore : IDisposable
 
     public string? Profile(string user) => Profiles.FindById(user)?["json"].AsString;
     public void SetProfile(string user, string json) => Profiles.Upsert(new BsonDocument { ["_id"] = user, ["json"] = json });
+
+    // ------------------------------------------------------------------ identity index
+
+    private static string IdentityEntryKey(string key, string value) => key + "\u001F" + value;
+
+    /// <summary>The user whose profile carried <paramref name="value"/> for identity key <paramref name="key"/>, or null.</summary>
+    public string? IdentityOwner(string key, string value) => Identities.FindById(IdentityEntryKey(key, value))?["user"].AsString;
+
+    /// <summary>Records that <paramref name="user"/>'s profile carries the identity value (in the caller's transaction).</summary>
+    public void SetIdentityOwner(string key, string value, string user) =>
+        Identities.Upsert(new BsonDocument { ["_id"] = IdentityEntryKey(key, value), ["user"] = user });
+
+    public int IdentityCount() => Identities.Count();
 
     // ------------------------------------------------------------------ journey and split states
 
