@@ -25,6 +25,8 @@ public sealed class IdentityTests : IDisposable
         tag logins_7d = count(login, within: 7d)
         tag last_platform = last(login.platform)
         tag lvl = level
+        channel push { cost: 0 }
+        journey watch { trigger: login  steps { wait 30d  send push "hi" } }
         """;
 
     private const string Profiles = """
@@ -76,28 +78,62 @@ public sealed class IdentityTests : IDisposable
     }
 
     [Fact]
-    public void A_bad_identity_value_is_rejected_and_a_profile_linking_two_users_is_refused_with_its_reason()
+    public void A_bad_identity_value_is_rejected_with_its_reason()
     {
         using var live = _f.Open();
         live.IngestProfiles(LiveFixture.Json(Profiles));
         var events = live.IngestEvents(LiveFixture.Json("""[{"type":"login","user_id":"u1","ts":"2025-03-01T10:00:00Z","phone":5551}]"""));
         Assert.Equal("rejected", events[0].Status);
         Assert.Equal("identity key 'phone': 5551 is not a valid string", events[0].Reason);
-        var profiles = live.IngestProfiles(LiveFixture.Json("""
-            [{"user_id":"u3","level":3,"phone":"555-1"},
-             {"user_id":"u1","level":2,"phone":"555-1"},
-             {"user_id":"u4","member_id":{"a":1}}]
-            """));
-        Assert.Equal("rejected,accepted,rejected", LiveFixture.Statuses(profiles));
-        Assert.Equal("identity key 'phone': '555-1' belongs to user 'u1'; merging two users is not supported by the live runtime yet", profiles[0].Reason);
-        Assert.Equal("identity key 'member_id': {\"a\":1} is not a valid string", profiles[2].Reason);
-        // The refused profile left nothing behind: u3 keeps its profile, its events stay its own.
-        var r = live.IngestEvents(LiveFixture.Json("""[{"type":"login","user_id":"u9","ts":"2025-03-01T10:00:00Z","phone":"555-1"}]"""));
-        Assert.Equal("attributed to user 'u1' by identity key 'phone'", r[0].Reason);
-        var asOf = new DateTime(2025, 3, 2, 0, 0, 0, DateTimeKind.Utc);
-        Assert.Equal(3L, live.Tags("u3", asOf)!["lvl"]);
-        Assert.Equal(2L, live.Tags("u1", asOf)!["lvl"]);
-        Assert.Equal(1L, live.Tags("u1", asOf)!["logins_7d"]);
+        var profiles = live.IngestProfiles(LiveFixture.Json("""[{"user_id":"u4","member_id":{"a":1}}]"""));
+        Assert.Equal("rejected", profiles[0].Status);
+        Assert.Equal("identity key 'member_id': {\"a\":1} is not a valid string", profiles[0].Reason);
+    }
+
+    [Fact]
+    public void A_profile_linking_two_users_merges_them_events_before_and_after_go_to_the_survivor_and_the_merged_journeys_end()
+    {
+        using (var live = _f.Open())
+        {
+            live.IngestProfiles(LiveFixture.Json("""[{"user_id":"u5","level":5,"phone":"555-5"}, {"user_id":"u2b"}]"""));
+            live.IngestEvents(LiveFixture.Json("""
+                [{"type":"order","user_id":"u5","ts":"2025-03-01T10:00:00Z","order_id":"a1","amount":10},
+                 {"type":"login","user_id":"u5","ts":"2025-03-01T10:30:00Z","platform":"ios"},
+                 {"type":"order","user_id":"u2b","ts":"2025-03-01T11:00:00Z","order_id":"b1","amount":4}]
+                """));
+            Assert.NotNull(live.Store.State("watch", "u5"));
+            Assert.True(live.Store.State("watch", "u5")!.Active);
+            // u2b's new profile shares u5's phone: one person; "u2b" < "u5" in code point order survives.
+            var r = live.IngestProfiles(LiveFixture.Json("""[{"user_id":"u2b","phone":"555-5"}]"""));
+            Assert.Equal("accepted", r[0].Status);
+            Assert.Equal("merged user 'u5' into 'u2b' by identity key 'phone'", r[0].Reason);
+            var after = live.IngestEvents(LiveFixture.Json("""
+                [{"type":"order","user_id":"u5","ts":"2025-03-01T12:00:00Z","order_id":"a2","amount":1},
+                 {"type":"order","user_id":"x","ts":"2025-03-01T12:30:00Z","order_id":"a3","amount":2,"phone":"555-5"}]
+                """));
+            Assert.Equal("attributed to user 'u2b': 'u5' was merged into it", after[0].Reason);
+            Assert.Equal("attributed to user 'u2b' by identity key 'phone'", after[1].Reason);
+            var merge = Assert.Single(live.Store.IdentityMerges());
+            Assert.Equal(("u2b", "u5", "phone", "555-5", 2, 1), (merge.Survivor, merge.Merged, merge.Key, merge.Value, merge.EventsMoved, merge.JourneysEnded));
+            var end = Assert.Single(live.Store.JourneyEnds());
+            Assert.Equal(("watch", "u5", "merged"), (end.Journey, end.User, end.Reason));
+            Assert.False(live.Store.State("watch", "u5")!.Active);
+            // A profile of the merged-away id is refused with the reason.
+            var again = live.IngestProfiles(LiveFixture.Json("""[{"user_id":"u5","level":6}]"""));
+            Assert.Equal("user 'u5' was merged into 'u2b' by an identity value: send the profile of 'u2b'", again[0].Reason);
+        }
+        using (var live = _f.Open())
+        {
+            var asOf = new DateTime(2025, 3, 2, 0, 0, 0, DateTimeKind.Utc);
+            var tags = live.Tags("u2b", asOf)!;
+            Assert.Equal(4L, tags["orders_all"]);
+            Assert.Equal(17m, tags["spend_30d"]);
+            Assert.Equal("ios", tags["last_platform"]);
+            Assert.Equal(5L, tags["lvl"]);   // u2b's null level filled from u5
+            Assert.Null(live.Tags("u5", asOf));
+            var r = live.IngestEvents(LiveFixture.Json("""[{"type":"login","user_id":"u5","ts":"2025-03-01T13:00:00Z"}]"""));
+            Assert.Equal("attributed to user 'u2b': 'u5' was merged into it", r[0].Reason);
+        }
     }
 
     [Fact]
@@ -110,7 +146,9 @@ public sealed class IdentityTests : IDisposable
             """{"user_id":"u3","level":3,"member_id":"M3","phone":"555-3"}""",
         ];
         var random = new Random(7);
-        string[] users = ["u1", "u2", "u3", "pos_1", "app_2", "ghost"];
+        // Sent after half of the events: links u2 (member_id) and u3 (phone) to u0, the survivor.
+        const string linking = """{"user_id":"u0","member_id":"M2","phone":"555-3"}""";
+        string[] users = ["u0", "u1", "u2", "u3", "pos_1", "app_2", "ghost"];
         string[] phones = ["555-1", "555-3", "nobody", ""];
         string[] members = ["M2", "M3", "M9"];
         var start = new DateTime(2025, 3, 1, 0, 0, 0, DateTimeKind.Utc);
@@ -118,7 +156,8 @@ public sealed class IdentityTests : IDisposable
         for (var i = 0; i < 120; i++)
         {
             var ts = LiveFixture.Ts(start.AddHours(random.Next(20 * 24)));
-            var user = users[random.Next(users.Length)];
+            // Not "u0": an event is attributed when it arrives, and u0 has no profile before the linking one (§15.7).
+            var user = users[1 + random.Next(users.Length - 1)];
             var identity = random.Next(3) switch
             {
                 0 => $",\"phone\":\"{phones[random.Next(phones.Length)]}\"",
@@ -132,7 +171,7 @@ public sealed class IdentityTests : IDisposable
 
         var dataDir = Path.Combine(_f.Root, "batch");
         Directory.CreateDirectory(dataDir);
-        File.WriteAllLines(Path.Combine(dataDir, "profiles.jsonl"), profileLines);
+        File.WriteAllLines(Path.Combine(dataDir, "profiles.jsonl"), [.. profileLines, linking]);
         File.WriteAllLines(Path.Combine(dataDir, "events.jsonl"), eventLines);
         var model = _f.Compilation.Model;
         var data = DataImporter.Load(model.Schema, dataDir);
@@ -142,6 +181,9 @@ public sealed class IdentityTests : IDisposable
         var attributed = 0;
         for (var i = 0; i < eventLines.Count; i += 17)
         {
+            if (i == 68)
+                Assert.Equal("merged user 'u2' into 'u0' by identity key 'member_id'; merged user 'u3' into 'u0' by identity key 'phone'",
+                    live.IngestProfiles(LiveFixture.Json("[" + linking + "]"))[0].Reason);
             var results = live.IngestEvents(LiveFixture.Json("[" + string.Join(",", eventLines.Skip(i).Take(17)) + "]"));
             Assert.All(results, r => Assert.NotEqual(IngestResult.Rejected, r.Status));
             attributed += results.Count(r => r.Reason?.StartsWith("attributed", StringComparison.Ordinal) == true);
@@ -166,7 +208,8 @@ public sealed class IdentityTests : IDisposable
                 }
             }
         }
-        Assert.Equal(4 * 3 * 5, compared);
+        Assert.Equal(2, data.Report.IdentityMerges.Count);
+        Assert.Equal(4 * 2 * 5, compared);
     }
 
     private static string Format(object? value) => Convert.ToString(value, CultureInfo.InvariantCulture) ?? "null";
