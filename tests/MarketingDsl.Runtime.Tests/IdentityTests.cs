@@ -1,4 +1,7 @@
 using System.Globalization;
+using System.Text;
+using System.Text.Json;
+using Microsoft.AspNetCore.Builder;
 using MarketingDsl.Engine.Data;
 using MarketingDsl.Engine.Evaluation;
 
@@ -133,6 +136,33 @@ public sealed class IdentityTests : IDisposable
             Assert.Null(live.Tags("u5", asOf));
             var r = live.IngestEvents(LiveFixture.Json("""[{"type":"login","user_id":"u5","ts":"2025-03-01T13:00:00Z"}]"""));
             Assert.Equal("attributed to user 'u2b': 'u5' was merged into it", r[0].Reason);
+        }
+    }
+
+    [Fact]
+    public async Task Merges_are_listed_over_http_and_counted_in_health()
+    {
+        var app = RuntimeApp.Build(_f.Compilation, new LiveOptions { DbPath = _f.Db, OutboxDir = _f.Outbox, Clock = _f.WallClock }, ["--urls", "http://127.0.0.1:0"]);
+        await app.StartAsync();
+        try
+        {
+            using var http = new HttpClient { BaseAddress = new Uri(app.Urls.First()) };
+            var body = """[{"user_id":"b","phone":"1"},{"user_id":"a","phone":"1","member_id":"M"}]""";
+            var response = await http.PostAsync("/api/profiles", new StringContent(body, Encoding.UTF8, "application/json"));
+            Assert.Contains("merged user 'b' into 'a' by identity key 'phone'", await response.Content.ReadAsStringAsync());
+            using var merges = JsonDocument.Parse(await http.GetStringAsync("/api/identity-merges"));
+            var merge = Assert.Single(merges.RootElement.EnumerateArray());
+            Assert.Equal("a", merge.GetProperty("survivor").GetString());
+            Assert.Equal("b", merge.GetProperty("merged").GetString());
+            Assert.Equal("phone", merge.GetProperty("key").GetString());
+            using var health = JsonDocument.Parse(await http.GetStringAsync("/api/health"));
+            Assert.Equal(1, health.RootElement.GetProperty("identity").GetProperty("merges").GetInt32());
+            Assert.Equal(2, health.RootElement.GetProperty("identity").GetProperty("values").GetInt32());
+        }
+        finally
+        {
+            await app.StopAsync();
+            await app.DisposeAsync();
         }
     }
 
