@@ -33,6 +33,9 @@ public sealed class StoredSplitState
 /// <summary>A pending timer: the end of a wait, a deferred send, a `winner after` decision.</summary>
 public sealed record StoredTimer(long Id, long Due, string Kind, string Journey, string User, int Token, string Path, long EntryAt, string Split);
 
+/// <summary>Two live users made one by a profile sharing an identity value: the survivor, the merged-away id, the linking (key, value), the clock at the merge, what moved and ended.</summary>
+public sealed record IdentityMergeRecord(string Survivor, string Merged, string Key, string Value, long At, int EventsMoved, int JourneysEnded);
+
 /// <summary>One action waiting for (or done with) delivery by a channel adapter.</summary>
 public sealed record OutboxItem(string Key, string Channel, string Line, bool Delivered);
 
@@ -75,6 +78,7 @@ public sealed partial class LiveStore : IDisposable
         Timers.EnsureIndex("due");
         Ledger.EnsureIndex("uc");
         Outbox.EnsureIndex("delivered");
+        Identities.EnsureIndex("user");
     }
 
     public string Path { get; }
@@ -87,6 +91,9 @@ public sealed partial class LiveStore : IDisposable
     private ILiteCollection<BsonDocument> Ledger => _db.GetCollection("ledger");
     private ILiteCollection<BsonDocument> Outbox => _db.GetCollection("outbox");
     private ILiteCollection<BsonDocument> Meta => _db.GetCollection("meta");
+    private ILiteCollection<BsonDocument> Identities => _db.GetCollection("identity");
+    private ILiteCollection<BsonDocument> Aliases => _db.GetCollection("identity_aliases");
+    private ILiteCollection<BsonDocument> Merges => _db.GetCollection("identity_merges");
 
     public void Begin()
     {
@@ -169,7 +176,66 @@ public sealed partial class LiveStore : IDisposable
         [.. Events.Find(Query.EQ("user", user)).Select(d => (d["seq"].AsInt64, d["json"].AsString)).OrderBy(e => e.Item1)];
 
     public string? Profile(string user) => Profiles.FindById(user)?["json"].AsString;
-    public void SetProfile(string user, string json) => Profiles.Upsert(new BsonDocument { ["_id"] = user, ["json"] = json });
+    /// <summary>Stores a profile; a new one gets the next profile sequence number (its place in "file order" for identity merges).</summary>
+    public void SetProfile(string user, string json)
+    {
+        var seq = Profiles.FindById(user)?["seq"] is { IsInt64: true } s ? s.AsInt64 : Next("profile_seq");
+        Profiles.Upsert(new BsonDocument { ["_id"] = user, ["json"] = json, ["seq"] = seq });
+    }
+
+    /// <summary>The order in which the user's profile was first stored (long.MaxValue: none).</summary>
+    public long ProfileSeq(string user) => Profiles.FindById(user)?["seq"] is { IsInt64: true } s ? s.AsInt64 : long.MaxValue;
+
+    public void DeleteProfile(string user) => Profiles.Delete(user);
+
+    /// <summary>Re-assigns every stored event of <paramref name="from"/> to <paramref name="to"/> (their JSON keeps its user_id); returns how many.</summary>
+    public int MoveEvents(string from, string to)
+    {
+        var moved = 0;
+        foreach (var d in Events.Find(Query.EQ("user", from)).ToList()) { d["user"] = to; Events.Update(d); moved++; }
+        return moved;
+    }
+
+    /// <summary>Deletes every pending timer of the user (journeys of a merged-away user end).</summary>
+    public void DeleteTimersOf(string user)
+    {
+        foreach (var d in Timers.Find(Query.EQ("user", user)).ToList()) Timers.Delete(d["_id"]);
+        _minDue = null;
+    }
+
+    // ------------------------------------------------------------------ identity index
+
+    private static string IdentityEntryKey(string key, string value) => key + "\u001F" + value;
+
+    /// <summary>The user whose profile carried <paramref name="value"/> for identity key <paramref name="key"/>, or null.</summary>
+    public string? IdentityOwner(string key, string value) => Identities.FindById(IdentityEntryKey(key, value))?["user"].AsString;
+
+    /// <summary>Records that <paramref name="user"/>'s profile carries the identity value (in the caller's transaction).</summary>
+    public void SetIdentityOwner(string key, string value, string user) =>
+        Identities.Upsert(new BsonDocument { ["_id"] = IdentityEntryKey(key, value), ["user"] = user });
+
+    public int IdentityCount() => Identities.Count();
+
+    /// <summary>The survivor a merged-away user id now belongs to, or null.</summary>
+    public string? MergedInto(string user) => Aliases.FindById(user)?["into"].AsString;
+
+    /// <summary>Records a merge: the alias, the identity entries of the merged-away user re-pointed, the merge itself.</summary>
+    public void RecordMerge(IdentityMergeRecord merge)
+    {
+        Aliases.Upsert(new BsonDocument { ["_id"] = merge.Merged, ["into"] = merge.Survivor });
+        // Older merges into the merged-away id now lead to the new survivor too.
+        foreach (var d in Aliases.Find(Query.EQ("into", merge.Merged)).ToList()) { d["into"] = merge.Survivor; Aliases.Update(d); }
+        foreach (var d in Identities.Find(Query.EQ("user", merge.Merged)).ToList()) { d["user"] = merge.Survivor; Identities.Update(d); }
+        Merges.Insert(new BsonDocument
+        {
+            ["_id"] = Next("merge_seq"), ["survivor"] = merge.Survivor, ["merged"] = merge.Merged, ["key"] = merge.Key,
+            ["value"] = merge.Value, ["at"] = merge.At, ["events"] = merge.EventsMoved, ["journeys_ended"] = merge.JourneysEnded,
+        });
+    }
+
+    public List<IdentityMergeRecord> IdentityMerges() =>
+        [.. Merges.FindAll().OrderBy(d => d["_id"].AsInt64).Select(d => new IdentityMergeRecord(d["survivor"].AsString, d["merged"].AsString,
+            d["key"].AsString, d["value"].AsString, d["at"].AsInt64, d["events"].AsInt32, d["journeys_ended"].AsInt32))];
 
     // ------------------------------------------------------------------ journey and split states
 

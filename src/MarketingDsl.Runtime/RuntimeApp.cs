@@ -64,7 +64,14 @@ public static class RuntimeApp
             clock = runtime.Clock == 0 ? null : new DateTime(runtime.Clock, DateTimeKind.Utc).ToString("O", CultureInfo.InvariantCulture),
             pending_timers = runtime.Store.TimerCount(),
             outbox = RuntimeAdminEndpoints.OutboxHealth(runtime),
+            identity = runtime.Locked(s => new { values = s.IdentityCount(), merges = s.IdentityMerges().Count }),
         }));
+        app.MapGet("/api/identity-merges", (LiveRuntime runtime) => Results.Json(runtime.Locked(s => s.IdentityMerges()).Select(m => new
+        {
+            survivor = m.Survivor, merged = m.Merged, key = m.Key, value = m.Value,
+            at = m.At == 0 ? null : new DateTime(m.At, DateTimeKind.Utc).ToString("O", CultureInfo.InvariantCulture),
+            events_moved = m.EventsMoved, journeys_ended = m.JourneysEnded,
+        })));
         app.MapPost("/api/events", (HttpContext http, LiveRuntime runtime) => Ingest(http, runtime.IngestEventsAsync));
         app.MapPost("/api/profiles", (HttpContext http, LiveRuntime runtime) => Ingest(http, body => Task.FromResult(runtime.IngestProfiles(body))));
         app.MapGet("/api/users/{id}/tags", (string id, string? at, LiveRuntime runtime) =>

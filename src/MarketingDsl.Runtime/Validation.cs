@@ -5,8 +5,12 @@ using MarketingDsl.Engine.Data;
 
 namespace MarketingDsl.Runtime;
 
-/// <summary>One valid incoming event: its type, user, instant, idempotency id (null: none) and the row for <see cref="InMemoryData.Build"/>.</summary>
-public sealed record ParsedEvent(EventTypeSymbol Type, string User, long Ts, string? Id, object?[] Values);
+/// <summary>
+/// One valid incoming event: its type, user, instant, idempotency id (null: none), the row for
+/// <see cref="InMemoryData.Build"/>, and its identity values (aligned with
+/// <see cref="SchemaModel.IdentityKeys"/>; null: absent, null or empty).
+/// </summary>
+public sealed record ParsedEvent(EventTypeSymbol Type, string User, long Ts, string? Id, object?[] Values, string?[] Identities);
 
 /// <summary>
 /// Checks incoming JSON objects against the workspace schema and turns them into boxed rows
@@ -45,7 +49,7 @@ public sealed class Validation(SchemaModel schema)
         foreach (var p in e.EnumerateObject())
         {
             if (p.Name is TypeProperty or "user_id" or "ts" || (p.Name == IdProperty && type.Find(IdProperty) is null)) continue;
-            if (Schema.IdentityKeys.Contains(p.Name)) continue;   // identity keys are accepted, not resolved live yet
+            if (Schema.IdentityKeys.Contains(p.Name)) continue;
             if (type.Find(p.Name) is null) { reason = $"unknown field '{p.Name}' for event '{type.Name}'"; return null; }
         }
         for (var i = 2; i < type.Fields.Length; i++)
@@ -53,6 +57,7 @@ public sealed class Validation(SchemaModel schema)
             var field = type.Fields[i];
             if (!Box(e, field, out values[i], out reason)) return null;
         }
+        if (IdentityValues(e, out reason) is not { } identities) return null;
         string? id = null;
         if (type.UniqueField is { } unique)
             id = values[type.OrdinalOf(unique.Name)] is { } v ? Convert.ToString(v, CultureInfo.InvariantCulture) : null;
@@ -62,7 +67,7 @@ public sealed class Validation(SchemaModel schema)
             else if (idElement.ValueKind is JsonValueKind.Number) id = idElement.GetRawText();
             else if (idElement.ValueKind is not JsonValueKind.Null) { reason = "'id' must be a string or a number"; return null; }
         }
-        return new ParsedEvent(type, userId, ts, id, values);
+        return new ParsedEvent(type, userId, ts, id, values, identities);
     }
 
     /// <summary>A profile row aligned with <see cref="SchemaModel.ProfileFields"/>, and its key.</summary>
@@ -80,7 +85,26 @@ public sealed class Validation(SchemaModel schema)
             if (!Box(e, Schema.ProfileFields[i], out values[i], out reason)) return null;
         var keyOrdinal = Schema.ProfileOrdinalOf(Schema.KeyField);
         if (values[keyOrdinal] is not string { Length: > 0 } k) { reason = $"missing {Schema.KeyField}"; return null; }
+        if (IdentityValues(e, out reason) is null) return null;
         key = k;
+        return values;
+    }
+
+    /// <summary>
+    /// The row's identity values aligned with <see cref="SchemaModel.IdentityKeys"/>, as the batch
+    /// importer reads them: a string (empty = null), null or absent = null, anything else a reject.
+    /// </summary>
+    public string?[]? IdentityValues(JsonElement e, out string? reason)
+    {
+        reason = null;
+        var keys = Schema.IdentityKeys;
+        var values = new string?[keys.Length];
+        for (var k = 0; k < keys.Length; k++)
+        {
+            if (!e.TryGetProperty(keys[k], out var v) || v.ValueKind == JsonValueKind.Null) continue;
+            if (v.ValueKind != JsonValueKind.String) { reason = $"identity key '{keys[k]}': {v.GetRawText()} is not a valid string"; return null; }
+            values[k] = v.GetString() is { Length: > 0 } s ? s : null;
+        }
         return values;
     }
 
