@@ -201,7 +201,10 @@ internal sealed partial class Binder
             var type = BindTypeReference(file, f.Type);
             if (type.IsList)
             {
-                Report(RuleErrors.SchemaRule, file, f.Type.Span, "A schema field cannot be a list; declare one field per value.");
+                // Part of the language (sketch §2, LANGUAGE.md §4) but not of this implementation yet:
+                // the importers, the columns and both evaluators hold scalars only. Refused here, with
+                // the location, rather than half-supported downstream.
+                Report(RuleErrors.SchemaRule, file, f.Type.Span, "List fields in the schema are not supported by this version yet; declare one field per value for now.");
                 type = DslType.Error;
             }
             foreach (var m in f.Modifiers)
