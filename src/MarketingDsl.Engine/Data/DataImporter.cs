@@ -565,48 +565,78 @@ internal sealed class EventTypeState : IDisposable
         var n = _ts.Count;
         var users = _user;
         var ts = _ts;
-        var start = new int[userCount + 1];
-        var inOrder = true;
-        int prevUser = -1;
-        var prevTs = long.MinValue;
-        for (var i = 0; i < n; i++)
+        // A counting sort by user, split into row ranges counted and scattered in parallel; ranges
+        // keep their order, so rows of a user stay in input (= line) order.
+        var parts = Math.Max(1, Math.Min(parallelism, n / (1 << 16)));
+        var counts = new int[parts][];
+        var partInOrder = new bool[parts];
+        long RangeStart(int part) => (long)n * part / parts;
+        var options = new ParallelOptions { MaxDegreeOfParallelism = Math.Max(1, parallelism) };
+        Parallel.For(0, parts, options, part =>
         {
-            var u = users[i];
-            start[u + 1]++;
-            var t = ts[i];
-            if (u < prevUser || (u == prevUser && t < prevTs)) inOrder = false;
-            prevUser = u;
-            prevTs = t;
+            int lo = (int)RangeStart(part), hi = (int)RangeStart(part + 1);
+            var count = counts[part] = new int[userCount];
+            var inOrder = true;
+            int prevUser = lo > 0 ? users[lo - 1] : -1;
+            var prevTs = lo > 0 ? ts[lo - 1] : long.MinValue;
+            for (var i = lo; i < hi; i++)
+            {
+                var u = users[i];
+                count[u]++;
+                var t = ts[i];
+                if (u < prevUser || (u == prevUser && t < prevTs)) inOrder = false;
+                prevUser = u;
+                prevTs = t;
+            }
+            partInOrder[part] = inOrder;
+        });
+        var start = new int[userCount + 1];
+        for (var u = 0; u < userCount; u++)
+        {
+            var total = start[u];
+            foreach (var count in counts)
+            {
+                var c = count[u];
+                count[u] = total;   // from here on: where this range's rows of user u go
+                total += c;
+            }
+            start[u + 1] = total;
         }
-        for (var u = 0; u < userCount; u++) start[u + 1] += start[u];
         _seenStrings = null;
         _seenLongs = null;
         _seenDecimals = null;
 
         // Input already in (user, ts, line) order (lines grow with the input row): no permutation.
         int[]? perm = null;
-        if (!inOrder)
+        if (!partInOrder.All(inOrder => inOrder))
         {
-            var pos = new int[userCount];
-            Array.Copy(start, pos, userCount);
             perm = new int[n];
-            for (var i = 0; i < n; i++) perm[pos[users[i]]++] = i;   // stable: line order within a user
-            pos = null;
-            var keys = Array.Empty<(long Ts, int Row)>();
-            for (var u = 0; u < userCount; u++)
+            Parallel.For(0, parts, options, part =>
             {
-                int lo = start[u], hi = start[u + 1];
-                var sorted = true;
-                for (var i = lo + 1; i < hi && sorted; i++) sorted = ts[perm[i - 1]] <= ts[perm[i]];
-                if (sorted) continue;
-                var len = hi - lo;
-                if (keys.Length < len) keys = new (long, int)[Math.Max(len, keys.Length * 2)];
-                // Rows of a user are in input order, so the row index orders like the line.
-                for (var i = 0; i < len; i++) { var r = perm[lo + i]; keys[i] = (ts[r], r); }
-                keys.AsSpan(0, len).Sort();
-                for (var i = 0; i < len; i++) perm[lo + i] = keys[i].Row;
-            }
+                int lo = (int)RangeStart(part), hi = (int)RangeStart(part + 1);
+                var pos = counts[part];
+                for (var i = lo; i < hi; i++) perm[pos[users[i]]++] = i;   // stable: line order within a user
+            });
+            Parallel.For(0, parts, options, part =>
+            {
+                var keys = Array.Empty<(long Ts, int Row)>();
+                int uFrom = (int)((long)userCount * part / parts), uTo = (int)((long)userCount * (part + 1) / parts);
+                for (var u = uFrom; u < uTo; u++)
+                {
+                    int lo = start[u], hi = start[u + 1];
+                    var sorted = true;
+                    for (var i = lo + 1; i < hi && sorted; i++) sorted = ts[perm[i - 1]] <= ts[perm[i]];
+                    if (sorted) continue;
+                    var len = hi - lo;
+                    if (keys.Length < len) keys = new (long, int)[Math.Max(len, keys.Length * 2)];
+                    // Rows of a user are in input order, so the row index orders like the line.
+                    for (var i = 0; i < len; i++) { var r = perm[lo + i]; keys[i] = (ts[r], r); }
+                    keys.AsSpan(0, len).Sort();
+                    for (var i = 0; i < len; i++) perm[lo + i] = keys[i].Row;
+                }
+            });
         }
+        counts = null!;
         _user.Dispose();
 
         // Release each builder as soon as its column is built, to keep the peak memory low.
@@ -614,7 +644,7 @@ internal sealed class EventTypeState : IDisposable
         // outputs alive at once beyond the finished ones).
         long[] outTs = [], outLine = [];
         var fields = new Column?[_fields.Length];
-        Parallel.For(0, _fields.Length, new ParallelOptions { MaxDegreeOfParallelism = Math.Max(1, parallelism) }, c =>
+        Parallel.For(0, _fields.Length, options, c =>
         {
             if (c == 0)
             {

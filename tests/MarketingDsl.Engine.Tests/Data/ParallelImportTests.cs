@@ -60,6 +60,45 @@ public class ParallelImportTests
         Assert.Equal(File.ReadAllText(seqRejects), File.ReadAllText(parRejects));
     }
 
+    /// <summary>
+    /// A type with enough rows is sorted by user in row ranges counted in parallel: random order, and data in
+    /// (user, ts) order except across the boundary of the two ranges (rows n/2 - 1 and n/2), must give the
+    /// sequential result.
+    /// </summary>
+    [Theory]
+    [InlineData(-1)]
+    [InlineData(70_000)]
+    public void Large_types_sorted_in_parallel_ranges_give_the_sequential_dataset(int swapAt)
+    {
+        const int rows = 140_000;
+        var e = new StringBuilder();
+        var t0 = new DateTime(2025, 1, 1, 0, 0, 0, DateTimeKind.Utc);
+        if (swapAt < 0)
+        {
+            var rnd = new Random(7);
+            for (var i = 0; i < rows; i++)
+                e.Append($$"""{"type":"view","user_id":"u{{rnd.Next(1, 50)}}","ts":"{{t0.AddSeconds(rnd.Next(1000)):yyyy-MM-ddTHH:mm:ssZ}}","duration_s":{{i}}}""").Append('\n');
+        }
+        else
+            for (var i = 0; i < rows; i++)
+            {
+                var second = i == swapAt - 1 ? swapAt : i == swapAt ? swapAt - 1 : i;   // one pair out of ts order
+                e.Append($$"""{"type":"view","user_id":"u{{1 + i * 3 / rows}}","ts":"{{t0.AddSeconds(second):yyyy-MM-ddTHH:mm:ssZ}}","duration_s":{{i}}}""").Append('\n');
+            }
+        var profiles = "{\"user_id\":\"u1\"}\n{\"user_id\":\"u2\"}\n{\"user_id\":\"u3\"}\n" +
+            string.Concat(Enumerable.Range(4, 46).Select(u => $$"""{"user_id":"u{{u}}"}""" + "\n"));
+        using var d = Dir(("profiles.jsonl", profiles), ("events.jsonl", e.ToString()));
+        var seq = DataImporter.Load(RetailSchema(), d.Path, new ImportOptions { Parallelism = 1 });
+        var par = DataImporter.Load(RetailSchema(), d.Path, new ImportOptions { Parallelism = 2 });
+        Assert.Equal(rows, seq.Events[1]!.Ts.Length);
+        AssertSame(seq, par);
+        if (swapAt >= 0)
+        {
+            var view = par.Events[1]!;
+            for (var i = 1; i < view.Ts.Length; i++) Assert.True(view.Ts[i - 1] <= view.Ts[i] || view.UserStart.Contains(i));
+        }
+    }
+
     [Fact]
     public void A_line_longer_than_the_block_is_read_whole()
     {
