@@ -39,9 +39,14 @@ public sealed partial class EditorFactory : WebApplicationFactory<Program>
     public HttpClient Anonymous() => CreateClient(new WebApplicationFactoryClientOptions { AllowAutoRedirect = false, HandleCookies = true });
 
     /// <summary>A client signed in through the login form, with the API's anti-forgery header set.</summary>
-    public async Task<HttpClient> SignedIn(string user, bool withAntiforgery = true)
+    public Task<HttpClient> SignedIn(string user, bool withAntiforgery = true) => SignIn(Anonymous(), user, withAntiforgery);
+
+    /// <summary>
+    /// Signs <paramref name="client"/> in as <paramref name="user"/> (password "password-USER") through
+    /// the login form and, unless told otherwise, sets the API's anti-forgery header from /api/session.
+    /// </summary>
+    public static async Task<HttpClient> SignIn(HttpClient client, string user, bool withAntiforgery = true)
     {
-        var client = Anonymous();
         var login = await client.GetStringAsync("/Account/Login");
         var token = FormToken().Match(login).Groups[1].Value;
         var response = await client.PostAsync("/Account/Login", new FormUrlEncodedContent(new Dictionary<string, string>

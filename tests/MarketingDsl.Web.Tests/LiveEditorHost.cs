@@ -99,23 +99,7 @@ public sealed class LiveEditorHost : IAsyncDisposable
         : new(new HttpClientHandler { AllowAutoRedirect = false }) { BaseAddress = new Uri(Url) };
 
     /// <summary>A client signed in through the login form, with the API's anti-forgery header unless told otherwise.</summary>
-    public async Task<HttpClient> SignedIn(string user, bool withAntiforgery = true)
-    {
-        var client = Anonymous();
-        var login = await client.GetStringAsync("/Account/Login");
-        var token = EditorFactory.FormToken().Match(login).Groups[1].Value;
-        var response = await client.PostAsync("/Account/Login", new FormUrlEncodedContent(new Dictionary<string, string>
-        {
-            ["name"] = user, ["password"] = "password-" + user, ["__RequestVerificationToken"] = token,
-        }));
-        Assert.Equal(HttpStatusCode.Redirect, response.StatusCode);
-        if (withAntiforgery)
-        {
-            var session = await client.GetFromJsonAsync<JsonElement>("/api/session");
-            client.DefaultRequestHeaders.Add("X-CSRF-TOKEN", session.GetProperty("antiforgeryToken").GetString());
-        }
-        return client;
-    }
+    public Task<HttpClient> SignedIn(string user, bool withAntiforgery = true) => EditorFactory.SignIn(Anonymous(), user, withAntiforgery);
 
     public async ValueTask DisposeAsync()
     {

@@ -21,6 +21,22 @@ public abstract class Column
 
     /// <summary>The value as an object (null for null), for tests and diagnostics; not for hot paths.</summary>
     public abstract object? GetBoxed(int row);
+
+    /// <summary>A column of the type's storage with <paramref name="nulls"/>.Length rows of default values.</summary>
+    public static Column Allocate(DslType type, bool[] nulls)
+    {
+        var rows = nulls.Length;
+        return type.Kind switch
+        {
+            TypeKind.Bool => new BoolColumn(type, new bool[rows], nulls),
+            TypeKind.Int => new IntColumn(type, new long[rows], nulls),
+            TypeKind.Decimal => new DecimalColumn(type, new decimal[rows], nulls),
+            TypeKind.Date => new DateColumn(type, new int[rows], nulls),
+            TypeKind.DateTime => new DateTimeColumn(type, new long[rows], nulls),
+            TypeKind.Duration => new DurationColumn(type, new long[rows], nulls),
+            _ => new StringColumn(type, new string?[rows], nulls),
+        };
+    }
 }
 
 public sealed class BoolColumn(DslType type, bool[] values, bool[]? nulls) : Column(type, nulls)

@@ -127,20 +127,7 @@ public sealed class UserHistory
         return grown;
     }
 
-    private static Column NewColumn(DslType type, int rows)
-    {
-        var nulls = new bool[rows];
-        return type.Kind switch
-        {
-            TypeKind.Bool => new BoolColumn(type, new bool[rows], nulls),
-            TypeKind.Int => new IntColumn(type, new long[rows], nulls),
-            TypeKind.Decimal => new DecimalColumn(type, new decimal[rows], nulls),
-            TypeKind.Date => new DateColumn(type, new int[rows], nulls),
-            TypeKind.DateTime => new DateTimeColumn(type, new long[rows], nulls),
-            TypeKind.Duration => new DurationColumn(type, new long[rows], nulls),
-            _ => new StringColumn(type, new string?[rows], nulls),
-        };
-    }
+    private static Column NewColumn(DslType type, int rows) => Column.Allocate(type, new bool[rows]);
 
     private static Array ValuesOf(Column c) => c switch
     {

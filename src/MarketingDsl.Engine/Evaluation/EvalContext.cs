@@ -52,20 +52,7 @@ public sealed class EvalContext
     public Column[] ProfileColumns { get; }
     public EventTable[] Events { get; }
 
-    private static Column EmptyColumn(DslType type, int rows)
-    {
-        var nulls = Enumerable.Repeat(true, rows).ToArray();
-        return type.Kind switch
-        {
-            TypeKind.Bool => new BoolColumn(type, new bool[rows], nulls),
-            TypeKind.Int => new IntColumn(type, new long[rows], nulls),
-            TypeKind.Decimal => new DecimalColumn(type, new decimal[rows], nulls),
-            TypeKind.Date => new DateColumn(type, new int[rows], nulls),
-            TypeKind.DateTime => new DateTimeColumn(type, new long[rows], nulls),
-            TypeKind.Duration => new DurationColumn(type, new long[rows], nulls),
-            _ => new StringColumn(type, new string?[rows], nulls),
-        };
-    }
+    private static Column EmptyColumn(DslType type, int rows) => Column.Allocate(type, Enumerable.Repeat(true, rows).ToArray());
 }
 
 /// <summary>Per-thread reusable collections for `distinct` and `top`, cleared per user.</summary>
