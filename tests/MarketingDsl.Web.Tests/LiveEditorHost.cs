@@ -1,6 +1,3 @@
-using System.Net;
-using System.Net.Http.Json;
-using System.Text.Json;
 using MarketingDsl.Runtime;
 using MarketingDsl.Web.Security;
 using MarketingDsl.Web.Storage;
