@@ -60,8 +60,8 @@ public sealed partial class LiveRuntime : IDisposable
     private readonly List<IngestRequest> _queue = [];
     private bool _committing;
     private bool _disposed;
-    /// <summary>The user and sequence number of the event being handed to journeys (for its row, loaded on demand).</summary>
-    private (LiveUser? User, long Seq) _current;
+    /// <summary>The user, sequence number and values of the event being handed to journeys (for its row, loaded on demand).</summary>
+    private (LiveUser? User, long Seq, object?[]? Values) _current;
     private readonly JourneyEnvironment _env;
     private readonly List<JourneyAction> _actions = [];
 
@@ -352,7 +352,7 @@ public sealed partial class LiveRuntime : IDisposable
         }
         if (live.Profile is null)
             return new IngestResult(index, IngestResult.Accepted, "no profile for this user yet: stored, not given to journeys");
-        _current = (live, seq);
+        _current = (live, seq, e.Values);
         var user = new UserRef(0, e.User);
         var journeyEvent = new JourneyEvent(e.Type, e.Ts, row);
         for (var j = 0; j < _machines.Length; j++)
@@ -729,6 +729,16 @@ public sealed partial class LiveRuntime : IDisposable
         {
             var live = runtime.User(user.Id);
             if (live.Profile is null) return false;
+            // A `where:` sees only the event's own fields, now() and literals (LANGUAGE.md §6), so
+            // the event being handled needs no history: reading a user's stored events costs about
+            // a millisecond (a cold LiteDB index seek), most events' predicates are false, and an
+            // audience that does need them still loads them.
+            if (e.Row < 0 && !live.EventsLoaded && ReferenceEquals(runtime._current.User, live) && runtime._current.Values is { } values)
+            {
+                var alone = new UserHistory(runtime._model.Schema, live.Id, live.Profile);
+                var aloneRow = alone.Add(e.Type, values, runtime._current.Seq);
+                return new ConditionEvaluator(runtime._model, alone.Data).Matches(e.Type, where, 0, aloneRow, e.Ts);
+            }
             var evaluator = runtime.EvaluatorOf(live);
             // The event being handled got no row when the user's events were not loaded yet: find it now.
             var row = e.Row >= 0 ? e.Row : ReferenceEquals(runtime._current.User, live) ? live.History!.RowOf(e.Type, runtime._current.Seq) : -1;
