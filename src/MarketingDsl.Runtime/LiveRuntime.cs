@@ -31,6 +31,8 @@ public sealed partial class LiveOptions
     /// <summary>How many events the cached users may hold in memory in all (a bound on memory: long histories leave first by recency).</summary>
     public int CachedEvents { get; init; } = DefaultCachedEvents;
     public const int DefaultCachedEvents = 1_000_000;
+    /// <summary>How many committed events wait in memory before the background indexer writes them into the per-user index (LiveStore.Events.cs).</summary>
+    public int EventIndexBatch { get; init; } = LiveStore.DefaultIndexBatch;
 }
 
 /// <summary>
@@ -69,7 +71,7 @@ public sealed partial class LiveRuntime : IDisposable
     {
         _model = model;
         _options = options;
-        _store = new LiveStore(options.DbPath);
+        _store = new LiveStore(options.DbPath, options.EventIndexBatch);
         _validation = new Validation(model.Schema);
         _machines = [.. model.Journeys.Where(j => j.Trigger is not null).Select(j => new JourneyMachine(j))];
         _paths = [.. _machines.Select(m => new StepPaths(m.Journey))];

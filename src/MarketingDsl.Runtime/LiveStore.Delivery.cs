@@ -6,10 +6,18 @@ namespace MarketingDsl.Runtime;
 public sealed record OutboxEntry(string Key, string Channel, string Line, string Status, int Attempts, long NextAttemptAt, string? LastError, long Seq);
 
 /// <summary>
-/// Delivery bookkeeping of the outbox (channel adapters, <see cref="OutboxDispatcher"/>). An action
-/// is `pending` until an adapter confirms it (`delivered`) or it is parked (`failed`: attempts
-/// exhausted or refused by the receiver). Nothing leaves the outbox: a parked action stays with
-/// its last error until it is requeued.
+/// The outbox: every action under its dedupe key, with its delivery status (channel adapters,
+/// <see cref="OutboxDispatcher"/>). An action is `pending` until an adapter confirms it
+/// (`delivered`) or it is parked (`failed`: attempts exhausted or refused by the receiver).
+/// Nothing leaves the outbox: a parked action stays with its last error until it is requeued.
+///
+/// Layout, for the same reason as the event log (LiveStore.Events.cs): documents are keyed by
+/// their sequence number, so an insert appends to the collection's last pages and a delivery
+/// mark, which follows the outbox order, rewrites pages near the end; a random dedupe key as
+/// `_id` and a `delivered` index dirtied two random pages per action and per mark. The dedupe
+/// keys (hash → sequence number, verified against the document on a hit), the pending actions
+/// and the counts per status are kept in memory, rebuilt from the collection on open, and
+/// changed only after the transaction that changed the documents commits.
 /// </summary>
 public sealed partial class LiveStore
 {
@@ -17,47 +25,134 @@ public sealed partial class LiveStore
     public const string DeliveredStatus = "delivered";
     public const string Failed = "failed";
 
-    private static string StatusOf(BsonDocument d) =>
-        d.TryGetValue("status", out var s) && s.IsString ? s.AsString : d["delivered"].AsBoolean ? DeliveredStatus : Pending;
+    private ILiteCollection<BsonDocument> Outbox => _db.GetCollection("outbox");
+
+    private readonly Lock _outboxGate = new();
+    private readonly Dictionary<ulong, long> _outboxKeys = [];
+    private readonly Dictionary<string, long> _outboxKeyOverflow = new(StringComparer.Ordinal);
+    private readonly SortedDictionary<long, OutboxEntry> _outboxPending = [];
+    private readonly Dictionary<string, int> _outboxCounts = new(StringComparer.Ordinal) { [Pending] = 0, [DeliveredStatus] = 0, [Failed] = 0 };
+    /// <summary>Actions added in the open transaction, by key.</summary>
+    private readonly Dictionary<string, long> _txnOutbox = new(StringComparer.Ordinal);
+    /// <summary>Changes to the in-memory outbox that wait for the open transaction to commit.</summary>
+    private readonly List<Action> _afterCommit = [];
+
+    private void OpenOutbox()
+    {
+        foreach (var doc in Outbox.FindAll())
+        {
+            var entry = ToEntry(doc);
+            RememberKey(entry.Key, entry.Seq);
+            _outboxCounts[entry.Status]++;
+            if (entry.Status == Pending) _outboxPending[entry.Seq] = entry;
+        }
+    }
 
     private static OutboxEntry ToEntry(BsonDocument d) => new(
-        d["_id"].AsString, d["channel"].AsString, d["line"].AsString, StatusOf(d),
-        d.TryGetValue("attempts", out var a) && a.IsNumber ? a.AsInt32 : 0,
-        d.TryGetValue("next_at", out var n) && n.IsNumber ? n.AsInt64 : 0,
-        d.TryGetValue("error", out var e) && e.IsString ? e.AsString : null,
-        d["seq"].AsInt64);
+        d["key"].AsString, d["channel"].AsString, d["line"].AsString, d["status"].AsString, d["attempts"].AsInt32,
+        d["next_at"].AsInt64, d["error"].IsString ? d["error"].AsString : null, d["_id"].AsInt64);
+
+    private static BsonDocument ToDocument(OutboxEntry e) => new()
+    {
+        ["_id"] = e.Seq, ["key"] = e.Key, ["channel"] = e.Channel, ["line"] = e.Line, ["status"] = e.Status,
+        ["attempts"] = e.Attempts, ["next_at"] = e.NextAttemptAt, ["error"] = e.LastError is null ? BsonValue.Null : new BsonValue(e.LastError),
+    };
+
+    private void RememberKey(string key, long seq)
+    {
+        if (!_outboxKeys.TryAdd(Fnv1a(key), seq)) _outboxKeyOverflow.TryAdd(key, seq);
+    }
+
+    /// <summary>The sequence number of the action stored under <paramref name="key"/>, or null.</summary>
+    private long? OutboxSeqOf(string key)
+    {
+        if (_txnOutbox.TryGetValue(key, out var own)) return own;
+        long seq;
+        lock (_outboxGate)
+        {
+            if (_outboxKeyOverflow.TryGetValue(key, out var exact)) return exact;
+            if (!_outboxKeys.TryGetValue(Fnv1a(key), out seq)) return null;
+        }
+        // A hit: this key, or another with the same 64-bit hash.
+        return Outbox.FindById(seq) is { } d && d["key"].AsString == key ? seq : null;
+    }
+
+    /// <summary>Applies <paramref name="change"/> to the in-memory outbox now, or when the open transaction of this thread commits.</summary>
+    private void AfterCommit(Action change)
+    {
+        bool inTransaction;
+        lock (_memo) inTransaction = _transactionThread == Environment.CurrentManagedThreadId;
+        if (inTransaction) _afterCommit.Add(change);
+        else lock (_outboxGate) change();
+    }
+
+    private void OutboxCommitted()
+    {
+        lock (_outboxGate) foreach (var change in _afterCommit) change();
+        _afterCommit.Clear();
+        _txnOutbox.Clear();
+    }
+
+    private void ForgetPendingOutbox()
+    {
+        _afterCommit.Clear();
+        _txnOutbox.Clear();
+    }
+
+    /// <summary>Adds an action under its dedupe key (pending); false when the key is already there.</summary>
+    public bool AddOutbox(string key, string channel, string line)
+    {
+        if (OutboxSeqOf(key) is not null) return false;
+        var entry = new OutboxEntry(key, channel, line, Pending, 0, 0, null, Next("outbox_seq"));
+        Outbox.Insert(ToDocument(entry));
+        _txnOutbox[key] = entry.Seq;
+        AfterCommit(() =>
+        {
+            RememberKey(key, entry.Seq);
+            _outboxPending[entry.Seq] = entry;
+            _outboxCounts[Pending]++;
+        });
+        return true;
+    }
 
     /// <summary>Pending actions whose next attempt is due at <paramref name="nowTicks"/> (wall clock), oldest first.</summary>
-    public List<OutboxEntry> DueForDelivery(long nowTicks, int max, Func<string, bool> routed) =>
-        [.. Outbox.Find(Query.EQ("delivered", false)).Select(ToEntry)
-            .Where(e => e.Status == Pending && e.NextAttemptAt <= nowTicks && routed(e.Channel)).OrderBy(e => e.Seq).Take(max)];
+    public List<OutboxEntry> DueForDelivery(long nowTicks, int max, Func<string, bool> routed)
+    {
+        lock (_outboxGate)
+            return [.. _outboxPending.Values.Where(e => e.NextAttemptAt <= nowTicks && routed(e.Channel)).Take(max)];
+    }
 
     /// <summary>The earliest next attempt among pending actions (wall-clock ticks), null when none is pending.</summary>
-    public long? NextDeliveryDue(Func<string, bool> routed) =>
-        Outbox.Find(Query.EQ("delivered", false)).Select(ToEntry).Where(e => e.Status == Pending && routed(e.Channel))
-            .Select(e => (long?)e.NextAttemptAt).Min();
+    public long? NextDeliveryDue(Func<string, bool> routed)
+    {
+        lock (_outboxGate)
+            return _outboxPending.Values.Where(e => routed(e.Channel)).Select(e => (long?)e.NextAttemptAt).Min();
+    }
+
+    /// <summary>Rewrites the action's document with <paramref name="change"/> applied; false when there is no such action (or the change refuses it).</summary>
+    private bool Change(string key, Func<OutboxEntry, OutboxEntry?> change)
+    {
+        if (OutboxSeqOf(key) is not { } seq || Outbox.FindById(seq) is not { } doc) return false;
+        var before = ToEntry(doc);
+        if (change(before) is not { } after) return false;
+        Outbox.Update(ToDocument(after));
+        AfterCommit(() =>
+        {
+            _outboxCounts[before.Status]--;
+            _outboxCounts[after.Status]++;
+            if (after.Status == Pending) _outboxPending[seq] = after;
+            else _outboxPending.Remove(seq);
+        });
+        return true;
+    }
 
     /// <summary>Records a failed attempt: pending again at <paramref name="nextAttemptAt"/>, or parked as failed.</summary>
-    public void RecordFailedAttempt(string key, int attempts, long nextAttemptAt, string error, bool park)
-    {
-        if (Outbox.FindById(key) is not { } d) return;
-        d["attempts"] = attempts;
-        d["next_at"] = nextAttemptAt;
-        d["error"] = error;
-        d["status"] = park ? Failed : Pending;
-        Outbox.Update(d);
-    }
+    public void RecordFailedAttempt(string key, int attempts, long nextAttemptAt, string error, bool park) =>
+        Change(key, e => e with { Attempts = attempts, NextAttemptAt = nextAttemptAt, LastError = error, Status = park ? Failed : Pending });
 
     /// <summary>Marks an action delivered after <paramref name="attempts"/> attempts.</summary>
-    public void MarkDelivered(string key, int attempts)
-    {
-        if (Outbox.FindById(key) is not { } d) return;
-        d["delivered"] = true;
-        d["status"] = DeliveredStatus;
-        d["attempts"] = attempts;
-        d["error"] = BsonValue.Null;
-        Outbox.Update(d);
-    }
+    public void MarkDelivered(string key, int attempts) =>
+        Change(key, e => e with { Status = DeliveredStatus, Attempts = attempts, LastError = null });
 
     /// <summary>Marks several actions delivered in one commit (a channel file's share of a delivery round).</summary>
     public void MarkDelivered(IReadOnlyList<(string Key, int Attempts)> items)
@@ -76,30 +171,21 @@ public sealed partial class LiveStore
     }
 
     /// <summary>Puts a parked action back in the queue with a fresh attempt count; false when the key is not parked.</summary>
-    public bool Requeue(string key, long nowTicks)
-    {
-        if (Outbox.FindById(key) is not { } d || StatusOf(d) != Failed) return false;
-        d["status"] = Pending;
-        d["attempts"] = 0;
-        d["next_at"] = nowTicks;
-        Outbox.Update(d);
-        return true;
-    }
+    public bool Requeue(string key, long nowTicks) =>
+        Change(key, e => e.Status == Failed ? e with { Status = Pending, Attempts = 0, NextAttemptAt = nowTicks } : null);
 
-    public OutboxEntry? OutboxEntryOf(string key) => Outbox.FindById(key) is { } d ? ToEntry(d) : null;
+    public OutboxEntry? OutboxEntryOf(string key) => OutboxSeqOf(key) is { } seq && Outbox.FindById(seq) is { } d ? ToEntry(d) : null;
 
     /// <summary>Outbox actions, optionally of one status, oldest first.</summary>
-    public List<OutboxEntry> OutboxEntries(string? status, int max) =>
-        [.. Outbox.FindAll().Select(ToEntry).Where(e => status is null || e.Status == status).OrderBy(e => e.Seq).Take(max)];
+    public List<OutboxEntry> OutboxEntries(string? status, int max)
+    {
+        if (status == Pending) lock (_outboxGate) return [.. _outboxPending.Values.Take(max)];
+        return [.. Outbox.FindAll().Select(ToEntry).Where(e => status is null || e.Status == status).Take(max)];
+    }
 
-    /// <summary>How many outbox actions are in each status (counted by query: /api/health calls this often).</summary>
+    /// <summary>How many outbox actions are in each status (from memory: /api/health calls this often).</summary>
     public Dictionary<string, int> OutboxCounts()
     {
-        var delivered = Outbox.Count(Query.EQ("delivered", true));
-        var failed = Outbox.Count(Query.EQ("status", Failed));
-        return new Dictionary<string, int>(StringComparer.Ordinal)
-        {
-            [Pending] = Outbox.Count() - delivered - failed, [DeliveredStatus] = delivered, [Failed] = failed,
-        };
+        lock (_outboxGate) return new Dictionary<string, int>(_outboxCounts, StringComparer.Ordinal);
     }
 }

@@ -32,10 +32,10 @@ public sealed partial class LiveStore
     public void Disarm(string segment)
     {
         ArmedSegments.Delete(segment);
-        Members.DeleteMany(Query.EQ("segment", segment));
+        Members.DeleteMany(Eq("segment", segment));
     }
 
-    public List<StoredTimer> TimersOfKind(string kind) => [.. Timers.Find(Query.EQ("kind", kind)).Select(ToTimer)];
+    public List<StoredTimer> TimersOfKind(string kind) => [.. Timers.Find(Eq("kind", kind)).Select(ToTimer)];
 
     /// <summary>Every stored journey state: (journey, user, state).</summary>
     public List<(string Journey, string User, StoredJourneyState State)> AllStates() =>

@@ -36,12 +36,9 @@ public sealed record StoredTimer(long Id, long Due, string Kind, string Journey,
 /// <summary>Two live users made one by a profile sharing an identity value: the survivor, the merged-away id, the linking (key, value), the clock at the merge, what moved and ended.</summary>
 public sealed record IdentityMergeRecord(string Survivor, string Merged, string Key, string Value, long At, int EventsMoved, int JourneysEnded);
 
-/// <summary>One action waiting for (or done with) delivery by a channel adapter.</summary>
-public sealed record OutboxItem(string Key, string Channel, string Line, bool Delivered);
-
 /// <summary>
 /// The live runtime's durable state in one LiteDB file (exclusive: one `mdsl serve` per file):
-/// events per user (raw JSON, for evaluating tags as of an instant), profiles, journey states,
+/// events (raw JSON, for evaluating tags as of an instant: a log, see LiveStore.Events.cs), profiles, journey states,
 /// split states, pending timers, the channel ledger, the outbox, and counters. Every write of
 /// one request or timer round goes through <see cref="Begin"/>/<see cref="Commit"/>.
 /// Reads a request would repeat per event are answered from memory: counters (written once per
@@ -68,35 +65,74 @@ public sealed partial class LiveStore : IDisposable
     /// <summary>The earliest pending due instant (long.MaxValue: none); null: unknown, read it from the file.</summary>
     private long? _minDue;
 
-    public LiveStore(string path)
+    public LiveStore(string path, int indexBatch = DefaultIndexBatch)
     {
+        _indexBatch = Math.Max(1, indexBatch);
         Path = System.IO.Path.GetFullPath(path);
         Directory.CreateDirectory(System.IO.Path.GetDirectoryName(Path)!);
         var mapper = new BsonMapper { TrimWhitespace = false, EmptyStringToNull = false };
-        _db = new LiteDatabase(new ConnectionString { Filename = Path, Connection = ConnectionType.Direct }, mapper);
-        Events.EnsureIndex("user");
+        // Ordinal collation: user ids and event ids that differ only in case are different ids
+        // (LiteDB's default collation ignores case, so "Ab" and "ab" shared one profile).
+        try
+        {
+            _db = new LiteDatabase(new ConnectionString
+            {
+                Filename = Path, Connection = ConnectionType.Direct,
+                Collation = new Collation(System.Globalization.CultureInfo.InvariantCulture.LCID, System.Globalization.CompareOptions.Ordinal),
+            }, mapper);
+        }
+        catch (LiteException ex) when (ex.Message.Contains("collation", StringComparison.OrdinalIgnoreCase))
+        {
+            throw OlderFormat(1);   // files of format 1 used LiteDB's default collation
+        }
+        CheckFormat();
         Timers.EnsureIndex("due");
         Ledger.EnsureIndex("uc");
-        Outbox.EnsureIndex("delivered");
         Identities.EnsureIndex("user");
+        Aliases.EnsureIndex("into");
+        OpenEvents();
+        OpenOutbox();
     }
 
     public string Path { get; }
 
-    private ILiteCollection<BsonDocument> Events => _db.GetCollection("events");
+    // Queries with the value as a parameter. LiteDB's Query.EQ(field, value) writes the value into
+    // the expression's text, and LiteDB compiles every distinct text to IL (≈1.7 ms, measured) and
+    // keeps it in a static cache forever: a per-user query cost a JIT compile per new user and
+    // grew the heap without bound. A parameterised text is parsed and compiled once.
+    private static BsonExpression Eq(string field, BsonValue value) => BsonExpression.Create(field + " = @0", value);
+    private static BsonExpression Lte(string field, BsonValue value) => BsonExpression.Create(field + " <= @0", value);
+
     private ILiteCollection<BsonDocument> Profiles => _db.GetCollection("profiles");
     private ILiteCollection<BsonDocument> States => _db.GetCollection("journey_states");
     private ILiteCollection<BsonDocument> Splits => _db.GetCollection("split_states");
     private ILiteCollection<BsonDocument> Timers => _db.GetCollection("timers");
     private ILiteCollection<BsonDocument> Ledger => _db.GetCollection("ledger");
-    private ILiteCollection<BsonDocument> Outbox => _db.GetCollection("outbox");
     private ILiteCollection<BsonDocument> Meta => _db.GetCollection("meta");
     private ILiteCollection<BsonDocument> Identities => _db.GetCollection("identity");
     private ILiteCollection<BsonDocument> Aliases => _db.GetCollection("identity_aliases");
     private ILiteCollection<BsonDocument> Merges => _db.GetCollection("identity_merges");
 
+    /// <summary>The layout of the file this version writes (events in a log, outbox keyed by sequence number, ordinal ids).</summary>
+    public const int Format = 2;
+
+    /// <summary>Refuses a file written in an older layout (read as this one it would lose events); marks a new file with this one.</summary>
+    private void CheckFormat()
+    {
+        var format = Meta.FindById("format")?["value"].AsInt32;
+        if (format == Format) return;
+        if (format is null && !_db.GetCollectionNames().Any()) { Meta.Insert(new BsonDocument { ["_id"] = "format", ["value"] = Format }); return; }
+        _db.Dispose();
+        throw OlderFormat(format ?? 1);
+    }
+
+    private InvalidOperationException OlderFormat(int format) => new(
+        $"{Path}: this live store was written by an older version of mdsl (format {format}, this version reads format {Format}); " +
+        "start with a new file (--db) and send the profiles and events again");
+
     public void Begin()
     {
+        HandOffIndexed();
         _db.BeginTrans();
         lock (_memo) _transactionThread = Environment.CurrentManagedThreadId;
     }
@@ -104,7 +140,10 @@ public sealed partial class LiveStore : IDisposable
     public void Commit()
     {
         foreach (var (name, value) in _dirtyCounters) Meta.Upsert(new BsonDocument { ["_id"] = name, ["value"] = value });
+        WritePendingEvents();
         _db.Commit();
+        EventsCommitted();
+        OutboxCommitted();
         lock (_memo)
         {
             foreach (var (name, value) in _dirtyCounters) _counters[name] = value;
@@ -116,6 +155,8 @@ public sealed partial class LiveStore : IDisposable
     public void Rollback()
     {
         _db.Rollback();
+        ForgetPendingEvents();
+        ForgetPendingOutbox();
         lock (_memo)
         {
             _dirtyCounters.Clear();
@@ -155,26 +196,6 @@ public sealed partial class LiveStore : IDisposable
 
     // ------------------------------------------------------------------ events and profiles
 
-    private static string EventKey(string type, string id) => type + "\u001F" + id;
-
-    public bool HasEvent(string type, string id) => Events.FindById(EventKey(type, id)) is not null;
-
-    /// <summary>Stores an event; returns its sequence number (the order of arrival).</summary>
-    public long AddEvent(string type, string? id, string user, long ts, string json)
-    {
-        var seq = Next("event_seq");
-        Events.Insert(new BsonDocument
-        {
-            ["_id"] = id is null ? "#" + seq.ToString(System.Globalization.CultureInfo.InvariantCulture) : EventKey(type, id),
-            ["user"] = user, ["type"] = type, ["ts"] = ts, ["seq"] = seq, ["json"] = json,
-        });
-        return seq;
-    }
-
-    /// <summary>The user's events in arrival order: (seq, raw JSON).</summary>
-    public List<(long Seq, string Json)> EventsOf(string user) =>
-        [.. Events.Find(Query.EQ("user", user)).Select(d => (d["seq"].AsInt64, d["json"].AsString)).OrderBy(e => e.Item1)];
-
     public string? Profile(string user) => Profiles.FindById(user)?["json"].AsString;
     /// <summary>Stores a profile; a new one gets the next profile sequence number (its place in "file order" for identity merges).</summary>
     public void SetProfile(string user, string json)
@@ -188,18 +209,10 @@ public sealed partial class LiveStore : IDisposable
 
     public void DeleteProfile(string user) => Profiles.Delete(user);
 
-    /// <summary>Re-assigns every stored event of <paramref name="from"/> to <paramref name="to"/> (their JSON keeps its user_id); returns how many.</summary>
-    public int MoveEvents(string from, string to)
-    {
-        var moved = 0;
-        foreach (var d in Events.Find(Query.EQ("user", from)).ToList()) { d["user"] = to; Events.Update(d); moved++; }
-        return moved;
-    }
-
     /// <summary>Deletes every pending timer of the user (journeys of a merged-away user end).</summary>
     public void DeleteTimersOf(string user)
     {
-        foreach (var d in Timers.Find(Query.EQ("user", user)).ToList()) Timers.Delete(d["_id"]);
+        foreach (var d in Timers.Find(Eq("user", user)).ToList()) Timers.Delete(d["_id"]);
         _minDue = null;
     }
 
@@ -224,8 +237,8 @@ public sealed partial class LiveStore : IDisposable
     {
         Aliases.Upsert(new BsonDocument { ["_id"] = merge.Merged, ["into"] = merge.Survivor });
         // Older merges into the merged-away id now lead to the new survivor too.
-        foreach (var d in Aliases.Find(Query.EQ("into", merge.Merged)).ToList()) { d["into"] = merge.Survivor; Aliases.Update(d); }
-        foreach (var d in Identities.Find(Query.EQ("user", merge.Merged)).ToList()) { d["user"] = merge.Survivor; Identities.Update(d); }
+        foreach (var d in Aliases.Find(Eq("into", merge.Merged)).ToList()) { d["into"] = merge.Survivor; Aliases.Update(d); }
+        foreach (var d in Identities.Find(Eq("user", merge.Merged)).ToList()) { d["user"] = merge.Survivor; Identities.Update(d); }
         Merges.Insert(new BsonDocument
         {
             ["_id"] = Next("merge_seq"), ["survivor"] = merge.Survivor, ["merged"] = merge.Merged, ["key"] = merge.Key,
@@ -282,7 +295,7 @@ public sealed partial class LiveStore : IDisposable
         // Every event asks (timers due before it fire first): answer "none" from memory when it can.
         _minDue ??= Timers.Find(Query.All("due", Query.Ascending), limit: 1).FirstOrDefault()?["due"].AsInt64 ?? long.MaxValue;
         if (_minDue > maxDue) return null;
-        return Timers.Find(Query.LTE("due", maxDue)).Select(ToTimer).OrderBy(t => t.Due).ThenBy(t => TieRank(t.Kind))
+        return Timers.Find(Lte("due", maxDue)).Select(ToTimer).OrderBy(t => t.Due).ThenBy(t => TieRank(t.Kind))
             .ThenBy(t => t.Kind == ScheduleTimer ? t.Token : 0).ThenBy(t => t.Id).FirstOrDefault();
     }
 
@@ -304,31 +317,14 @@ public sealed partial class LiveStore : IDisposable
     private static string LedgerKey(string user, string channel) => user + "\u001F" + channel;
 
     public int DeliveredBetween(string user, string channel, long fromExclusive, long toInclusive) =>
-        Ledger.Find(Query.EQ("uc", LedgerKey(user, channel))).Count(d => d["at"].AsInt64 > fromExclusive && d["at"].AsInt64 <= toInclusive);
+        Ledger.Find(Eq("uc", LedgerKey(user, channel))).Count(d => d["at"].AsInt64 > fromExclusive && d["at"].AsInt64 <= toInclusive);
 
     public void RecordDelivered(string user, string channel, long at) =>
         Ledger.Insert(new BsonDocument { ["uc"] = LedgerKey(user, channel), ["at"] = at });
 
-    // ------------------------------------------------------------------ outbox
-
-    /// <summary>Adds an action under its dedupe key; false when the key is already there.</summary>
-    public bool AddOutbox(string key, string channel, string line)
+    public void Dispose()
     {
-        if (Outbox.FindById(key) is not null) return false;
-        Outbox.Insert(new BsonDocument { ["_id"] = key, ["channel"] = channel, ["line"] = line, ["delivered"] = false, ["seq"] = Next("outbox_seq") });
-        return true;
+        StopIndexer();
+        _db.Dispose();
     }
-
-    public List<OutboxItem> Undelivered() =>
-        [.. Outbox.Find(Query.EQ("delivered", false)).OrderBy(d => d["seq"].AsInt64)
-            .Select(d => new OutboxItem(d["_id"].AsString, d["channel"].AsString, d["line"].AsString, false))];
-
-    public void MarkDelivered(string key)
-    {
-        if (Outbox.FindById(key) is { } d) { d["delivered"] = true; Outbox.Update(d); }
-    }
-
-    public int OutboxCount() => Outbox.Count();
-
-    public void Dispose() => _db.Dispose();
 }

@@ -69,11 +69,12 @@ public sealed class LiveFixture : IDisposable
     /// <summary>A wall clock pinned long before any test event, so only events advance time unless a test moves it.</summary>
     public FixedClock WallClock { get; } = new(new DateTimeOffset(2000, 1, 1, 0, 0, 0, TimeSpan.Zero));
 
-    public LiveRuntime Open(TimeSpan? grace = null, int cachedUsers = LiveOptions.DefaultCachedUsers, int cachedEvents = LiveOptions.DefaultCachedEvents) =>
+    public LiveRuntime Open(TimeSpan? grace = null, int cachedUsers = LiveOptions.DefaultCachedUsers, int cachedEvents = LiveOptions.DefaultCachedEvents,
+        int eventIndexBatch = LiveStore.DefaultIndexBatch) =>
         new(Compilation.Model, new LiveOptions
         {
             DbPath = Db, OutboxDir = Outbox, Clock = WallClock, Grace = grace ?? TimeSpan.Zero,
-            CachedUsers = cachedUsers, CachedEvents = cachedEvents,
+            CachedUsers = cachedUsers, CachedEvents = cachedEvents, EventIndexBatch = eventIndexBatch,
         });
 
     /// <summary>A runtime whose every channel goes to <paramref name="webhook"/> (no channel files).</summary>

@@ -1,0 +1,179 @@
+namespace MarketingDsl.Runtime.Tests;
+
+/// <summary>
+/// The store's event log (LiveStore.Events.cs): events in one log document per commit, the
+/// per-user index written by the indexer, the hand-over between them, the id directory, reopen.
+/// </summary>
+public sealed class EventLogTests : IDisposable
+{
+    private readonly string _root = Path.Combine(Path.GetTempPath(), "mdsl-live-tests", "eventlog-" + Guid.NewGuid().ToString("N"));
+    private string Db => Path.Combine(_root, "live.db");
+
+    public void Dispose()
+    {
+        try { Directory.Delete(_root, recursive: true); } catch (IOException) { }
+    }
+
+    // A huge batch: the indexer runs only when a test calls IndexOnce.
+    private LiveStore Open() => new(Db, indexBatch: int.MaxValue);
+
+    private static void Add(LiveStore store, params (string Type, string? Id, string User)[] events)
+    {
+        store.Begin();
+        foreach (var (type, id, user) in events) store.AddEvent(type, id, user, 1, $$"""{"type":"{{type}}","user_id":"{{user}}","id":"{{id}}"}""");
+        store.Commit();
+    }
+
+    private static List<string?> IdsOf(LiveStore store, string user) =>
+        [.. store.EventsOf(user).Select(e => System.Text.Json.JsonDocument.Parse(e.Json).RootElement.GetProperty("id").GetString())];
+
+    [Fact]
+    public void Events_read_the_same_before_and_after_indexing_and_after_reopen()
+    {
+        using (var store = Open())
+        {
+            Add(store, ("order", "o1", "u1"), ("order", "o2", "u2"), ("view", "v1", "u1"));
+            Add(store, ("view", "v2", "u1"));
+            Assert.Equal(["o1", "v1", "v2"], IdsOf(store, "u1"));
+            Assert.Equal(4, store.UnindexedEvents);
+
+            store.IndexOnce();
+            // Indexed and still in memory until the next transaction begins: read once, not twice.
+            Assert.Equal(["o1", "v1", "v2"], IdsOf(store, "u1"));
+            Add(store, ("order", "o3", "u1"));
+            Assert.Equal(1, store.UnindexedEvents);
+            Assert.Equal(["o1", "v1", "v2", "o3"], IdsOf(store, "u1"));
+            Assert.Equal(["o2"], IdsOf(store, "u2"));
+            Assert.True(store.HasEvent("order", "o1"));
+            Assert.False(store.HasEvent("order", "v1"));
+        }
+        using (var store = Open())
+        {
+            Assert.Equal(1, store.UnindexedEvents);   // o3: rebuilt from the log
+            Assert.Equal(["o1", "v1", "v2", "o3"], IdsOf(store, "u1"));
+            Assert.True(store.HasEvent("order", "o3"));
+            Assert.True(store.HasEvent("view", "v2"));
+            Assert.False(store.HasEvent("view", "v9"));
+            store.Begin();
+            Assert.Equal(6, store.AddEvent("view", "v9", "u2", 1, """{"id":"v9"}"""));   // sequence numbers go on
+            store.Commit();
+        }
+    }
+
+    [Fact]
+    public void A_transaction_begun_before_an_index_commit_still_finds_its_events()
+    {
+        using var store = Open();
+        Add(store, ("order", "o1", "u1"), ("view", "v1", "u1"));
+        store.Begin();
+        Assert.Equal(["o1", "v1"], IdsOf(store, "u1"));   // this transaction reads the index before the indexer's commit
+        var indexer = new Thread(store.IndexOnce);
+        indexer.Start();
+        indexer.Join();
+        Assert.Equal(["o1", "v1"], IdsOf(store, "u1"));
+        store.AddEvent("view", "v2", "u1", 2, """{"id":"v2"}""");
+        Assert.Equal(["o1", "v1", "v2"], IdsOf(store, "u1"));
+        store.Commit();
+        store.Begin();
+        Assert.Equal(0 + 1, store.UnindexedEvents);
+        Assert.Equal(["o1", "v1", "v2"], IdsOf(store, "u1"));
+        store.Commit();
+    }
+
+    [Fact]
+    public void A_rolled_back_event_is_forgotten()
+    {
+        using var store = Open();
+        store.Begin();
+        var seq = store.AddEvent("order", "o1", "u1", 1, """{"id":"o1"}""");
+        Assert.True(store.HasEvent("order", "o1"));
+        Assert.Single(store.EventsOf("u1"));
+        store.Rollback();
+        Assert.False(store.HasEvent("order", "o1"));
+        Assert.Empty(store.EventsOf("u1"));
+        store.Begin();
+        Assert.Equal(seq, store.AddEvent("order", "o1", "u1", 1, """{"id":"o1"}"""));
+        store.Commit();
+        Assert.True(store.HasEvent("order", "o1"));
+    }
+
+    [Fact]
+    public void Ids_that_differ_only_in_case_are_different()
+    {
+        using var store = Open();
+        Add(store, ("order", "A1", "Ab"));
+        Assert.False(store.HasEvent("order", "a1"));
+        Assert.Empty(store.EventsOf("ab"));
+        store.Begin();
+        store.SetProfile("Ab", """{"user_id":"Ab"}""");
+        store.SetProfile("ab", """{"user_id":"ab"}""");
+        store.Commit();
+        Assert.Equal("""{"user_id":"Ab"}""", store.Profile("Ab"));
+        Assert.Equal("""{"user_id":"ab"}""", store.Profile("ab"));
+    }
+
+    [Fact]
+    public void A_merged_users_events_count_as_the_survivors_indexed_or_not()
+    {
+        using var store = Open();
+        Add(store, ("order", "o1", "b"), ("order", "o2", "a"));
+        store.IndexOnce();
+        Add(store, ("view", "v1", "b"));
+        store.Begin();
+        Assert.Equal(2, store.MoveEvents("b", "a"));
+        store.RecordMerge(new IdentityMergeRecord("a", "b", "phone", "1", 0, 2, 0));
+        Assert.Equal(["o1", "o2", "v1"], IdsOf(store, "a"));   // the merge is visible inside its transaction
+        store.Commit();
+        Assert.Equal(["o1", "o2", "v1"], IdsOf(store, "a"));
+    }
+
+    [Fact]
+    public void The_outbox_keeps_keys_statuses_and_pending_order_across_rollback_and_reopen()
+    {
+        using (var store = Open())
+        {
+            store.Begin();
+            Assert.True(store.AddOutbox("k1", "push", "{}"));
+            Assert.False(store.AddOutbox("k1", "push", "{}"));   // the same key within the transaction
+            store.Rollback();
+            Assert.Null(store.OutboxEntryOf("k1"));
+            Assert.Equal(0, store.OutboxCounts()[LiveStore.Pending]);
+
+            store.Begin();
+            Assert.True(store.AddOutbox("k1", "push", """{"n":1}"""));
+            Assert.True(store.AddOutbox("k2", "sms", """{"n":2}"""));
+            Assert.True(store.AddOutbox("K1", "push", """{"n":3}"""));   // keys are case-sensitive
+            store.Commit();
+            store.Begin();
+            Assert.False(store.AddOutbox("k2", "sms", "{}"));
+            store.Commit();
+            store.MarkDelivered([("k1", 1)]);
+            store.RecordFailedAttempt("k2", 3, 0, "refused", park: true);
+            Assert.Equal(["K1"], store.DueForDelivery(long.MaxValue, 10, _ => true).Select(e => e.Key));
+        }
+        using (var store = Open())
+        {
+            Assert.Equal(new Dictionary<string, int> { [LiveStore.Pending] = 1, [LiveStore.DeliveredStatus] = 1, [LiveStore.Failed] = 1 }, store.OutboxCounts());
+            Assert.Equal(["K1"], store.DueForDelivery(long.MaxValue, 10, _ => true).Select(e => e.Key));
+            Assert.Equal(("refused", 3), (store.OutboxEntryOf("k2")!.LastError, store.OutboxEntryOf("k2")!.Attempts));
+            Assert.True(store.Requeue("k2", 5));
+            Assert.False(store.Requeue("k1", 5));   // delivered, not parked
+            Assert.Equal(["k2", "K1"], store.DueForDelivery(long.MaxValue, 10, _ => true).Select(e => e.Key));
+            Assert.Equal(["k1", "k2", "K1"], store.OutboxEntries(null, 10).Select(e => e.Key));
+            store.Begin();
+            Assert.False(store.AddOutbox("k1", "push", "{}"));   // known after reopen
+            store.Commit();
+        }
+    }
+
+    [Fact]
+    public void A_file_of_the_older_layout_is_refused_with_a_clear_message()
+    {
+        Directory.CreateDirectory(_root);
+        using (var old = new LiteDB.LiteDatabase(new LiteDB.ConnectionString { Filename = Db, Connection = LiteDB.ConnectionType.Direct }))
+            old.GetCollection("events").Insert(new LiteDB.BsonDocument { ["_id"] = "order\u001Fo1", ["user"] = "u1" });
+        var error = Assert.Throws<InvalidOperationException>(Open);
+        Assert.Contains("older version of mdsl (format 1", error.Message);
+        Assert.Contains("start with a new file", error.Message);
+    }
+}
