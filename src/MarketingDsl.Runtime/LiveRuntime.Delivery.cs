@@ -40,6 +40,16 @@ public sealed partial class LiveRuntime
         return _dispatcher.RunOnceAsync(CancellationToken.None).GetAwaiter().GetResult();
     }
 
+    /// <summary>
+    /// Commits the delivery marks a round queued, unless an ingest commit is running or queued
+    /// (it writes them at no extra cost); so marks are durable soon when the runtime is idle.
+    /// </summary>
+    internal void CommitQueuedMarksIfIdle()
+    {
+        lock (_queue) if (_committing || _disposed) return;
+        lock (_gate) if (_store.HasQueuedMarks) Transaction(() => { });
+    }
+
     /// <summary>Runs <paramref name="body"/> on the store under the runtime's lock (outside any ingest transaction).</summary>
     internal T Locked<T>(Func<LiveStore, T> body)
     {

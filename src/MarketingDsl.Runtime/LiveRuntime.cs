@@ -31,8 +31,12 @@ public sealed partial class LiveOptions
     /// <summary>How many events the cached users may hold in memory in all (a bound on memory: long histories leave first by recency).</summary>
     public int CachedEvents { get; init; } = DefaultCachedEvents;
     public const int DefaultCachedEvents = 1_000_000;
-    /// <summary>How many committed events wait in memory before the background indexer writes them into the per-user index (LiveStore.Events.cs).</summary>
-    public int EventIndexBatch { get; init; } = LiveStore.DefaultIndexBatch;
+    /// <summary>How many committed events may wait in memory for the per-user index (LiveStore.Events.cs).</summary>
+    public int EventIndexBuffer { get; init; } = LiveStore.DefaultIndexBuffer;
+    /// <summary>How many changed journey states may wait in memory before they are written (LiveStore.States.cs).</summary>
+    public int DirtyStatesBound { get; init; } = LiveStore.DefaultDirtyStatesBound;
+    /// <summary>How many state-log documents a changed journey state may wait before it is written.</summary>
+    public int MaxStateLag { get; init; } = LiveStore.DefaultMaxStateLag;
 }
 
 /// <summary>
@@ -71,7 +75,7 @@ public sealed partial class LiveRuntime : IDisposable
     {
         _model = model;
         _options = options;
-        _store = new LiveStore(options.DbPath, options.EventIndexBatch);
+        _store = new LiveStore(options.DbPath, options.EventIndexBuffer, options.DirtyStatesBound, options.MaxStateLag);
         _validation = new Validation(model.Schema);
         _machines = [.. model.Journeys.Where(j => j.Trigger is not null).Select(j => new JourneyMachine(j))];
         _paths = [.. _machines.Select(m => new StepPaths(m.Journey))];
@@ -770,6 +774,11 @@ public sealed partial class LiveRuntime : IDisposable
         // Requests already queued are committed first; then nothing touches the store.
         SpinWait.SpinUntil(() => { lock (_queue) return !_committing; }, TimeSpan.FromSeconds(30));
         _dispatcher.Dispose();
-        lock (_gate) _store.Dispose();
+        lock (_gate)
+        {
+            // Delivery marks still queued: commit them, so a clean stop repeats no file line check.
+            try { if (_store.HasQueuedMarks) Transaction(() => { }); }
+            finally { _store.Dispose(); }
+        }
     }
 }

@@ -36,6 +36,10 @@ public sealed partial class LiveStore
     private readonly Dictionary<string, long> _txnOutbox = new(StringComparer.Ordinal);
     /// <summary>Changes to the in-memory outbox that wait for the open transaction to commit.</summary>
     private readonly List<Action> _afterCommit = [];
+    /// <summary>Delivered actions (channel files) whose documents the next commit writes: seq → the delivered entry.</summary>
+    private readonly Dictionary<long, OutboxEntry> _queuedMarks = [];
+    /// <summary>The queued marks the open transaction's commit writes.</summary>
+    private readonly List<long> _marksInCommit = [];
 
     private void OpenOutbox()
     {
@@ -86,18 +90,42 @@ public sealed partial class LiveStore
         else lock (_outboxGate) change();
     }
 
+    /// <summary>Inside <see cref="Commit"/>: the queued delivery marks ride on this transaction (no commit and fsync of their own).</summary>
+    private void WriteQueuedMarks()
+    {
+        List<OutboxEntry> marks;
+        lock (_outboxGate) marks = [.. _queuedMarks.Values];
+        foreach (var entry in marks)
+        {
+            Outbox.Update(ToDocument(entry));
+            _marksInCommit.Add(entry.Seq);
+        }
+    }
+
     private void OutboxCommitted()
     {
-        lock (_outboxGate) foreach (var change in _afterCommit) change();
-        _afterCommit.Clear();
-        _txnOutbox.Clear();
+        lock (_outboxGate)
+        {
+            foreach (var change in _afterCommit) change();
+            foreach (var seq in _marksInCommit)
+            {
+                _queuedMarks.Remove(seq);
+                _outboxCounts[Pending]--;
+                _outboxCounts[DeliveredStatus]++;
+            }
+        }
+        ForgetPendingOutbox();
     }
 
     private void ForgetPendingOutbox()
     {
         _afterCommit.Clear();
         _txnOutbox.Clear();
+        _marksInCommit.Clear();
     }
+
+    /// <summary>Whether delivery marks wait for a commit.</summary>
+    public bool HasQueuedMarks { get { lock (_outboxGate) return _queuedMarks.Count > 0; } }
 
     /// <summary>Adds an action under its dedupe key (pending); false when the key is already there.</summary>
     public bool AddOutbox(string key, string channel, string line)
@@ -154,33 +182,40 @@ public sealed partial class LiveStore
     public void MarkDelivered(string key, int attempts) =>
         Change(key, e => e with { Status = DeliveredStatus, Attempts = attempts, LastError = null });
 
-    /// <summary>Marks several actions delivered in one commit (a channel file's share of a delivery round).</summary>
-    public void MarkDelivered(IReadOnlyList<(string Key, int Attempts)> items)
+    /// <summary>
+    /// Marks a channel file's share of a delivery round delivered (each after one more attempt)
+    /// without a commit of its own: the actions leave the pending queue now, and their documents
+    /// are written by the next commit (an ingest or timer transaction, or an empty one when the
+    /// runtime is idle: <see cref="LiveRuntime"/>'s delivery round). Under load a round's marks
+    /// cost no fsync. A crash before that commit leaves them pending; after the restart the file
+    /// adapter finds their keys in the file and confirms them without writing a second line. The
+    /// counts per status move when the marks are committed.
+    /// </summary>
+    public void MarkDelivered(IReadOnlyList<OutboxEntry> items)
     {
-        Begin();
-        try
-        {
-            foreach (var (key, attempts) in items) MarkDelivered(key, attempts);
-            Commit();
-        }
-        catch
-        {
-            Rollback();
-            throw;
-        }
+        lock (_outboxGate)
+            foreach (var item in items)
+                if (_outboxPending.Remove(item.Seq, out var pending))
+                    _queuedMarks[item.Seq] = pending with { Status = DeliveredStatus, Attempts = item.Attempts + 1, LastError = null };
     }
 
     /// <summary>Puts a parked action back in the queue with a fresh attempt count; false when the key is not parked.</summary>
     public bool Requeue(string key, long nowTicks) =>
         Change(key, e => e.Status == Failed ? e with { Status = Pending, Attempts = 0, NextAttemptAt = nowTicks } : null);
 
-    public OutboxEntry? OutboxEntryOf(string key) => OutboxSeqOf(key) is { } seq && Outbox.FindById(seq) is { } d ? ToEntry(d) : null;
+    public OutboxEntry? OutboxEntryOf(string key) => OutboxSeqOf(key) is { } seq && Outbox.FindById(seq) is { } d ? WithQueuedMark(ToEntry(d)) : null;
+
+    /// <summary>The entry as it will be once its queued delivery mark is written.</summary>
+    private OutboxEntry WithQueuedMark(OutboxEntry entry)
+    {
+        lock (_outboxGate) return _queuedMarks.GetValueOrDefault(entry.Seq) ?? entry;
+    }
 
     /// <summary>Outbox actions, optionally of one status, oldest first.</summary>
     public List<OutboxEntry> OutboxEntries(string? status, int max)
     {
         if (status == Pending) lock (_outboxGate) return [.. _outboxPending.Values.Take(max)];
-        return [.. Outbox.FindAll().Select(ToEntry).Where(e => status is null || e.Status == status).Take(max)];
+        return [.. Outbox.FindAll().Select(d => WithQueuedMark(ToEntry(d))).Where(e => status is null || e.Status == status).Take(max)];
     }
 
     /// <summary>How many outbox actions are in each status (from memory: /api/health calls this often).</summary>

@@ -3,8 +3,8 @@ using LiteDB;
 namespace MarketingDsl.Runtime;
 
 /// <summary>
-/// The stored events: an append-only log in LiteDB plus per-user index documents written in the
-/// background, with an in-memory directory of event ids (the design of Bitcask's key directory).
+/// The stored events: an append-only log in LiteDB plus per-user index documents, with an
+/// in-memory directory of event ids (the design of Bitcask's key directory).
 ///
 /// Why not one document per event: a LiteDB commit writes every page it dirtied, and an event
 /// document with a random `_id` (type + id) and a `user` index dirtied about two random 8 KB
@@ -16,24 +16,25 @@ namespace MarketingDsl.Runtime;
 ///
 /// Reads: the dedupe check asks an in-memory directory of every stored event id (a 64-bit hash →
 /// sequence number, ≈ 30 bytes per event, verified against the log on a hit, so a hash collision
-/// never drops an event); a user's history is the `user_events` documents the indexer wrote (one
-/// per user per index round) plus the events committed since (kept in memory, at most about
-/// <see cref="DefaultIndexBatch"/> of them). The indexer runs on its own thread in its own LiteDB
-/// transaction (it writes only `user_events` and `event_index`, which no ingest transaction
-/// writes, so the two never wait on each other's collection locks); the events it indexed leave
-/// memory at the next <see cref="Begin"/>, so a transaction that started before the index commit
-/// (and reads the older snapshot) still finds them in memory. On open the directory and the
-/// unindexed tail are rebuilt from the log.
+/// never drops an event). A user's history is its `user_events` documents plus its events not
+/// yet indexed, kept in memory: at most <see cref="DefaultIndexBuffer"/> of them. When a commit
+/// takes the buffer past that, the same commit writes the users who have waited longest (first
+/// unindexed event oldest), one document per user with all its buffered events, so a document
+/// holds about buffer ÷ active users events and a random index page is written per document,
+/// not per event. Everything happens in the ingest transaction (LiteDB 5 corrupts pages under
+/// concurrent write transactions, litedb-org/LiteDB#1503), and memory changes only after it
+/// commits. On open the directory and the buffer are rebuilt from the log: the events from the
+/// stored watermark on (the oldest buffered event at the last commit) whose user's last index
+/// document does not already hold them.
 /// </summary>
 public sealed partial class LiveStore
 {
-    /// <summary>Committed events that are not yet in `user_events` before the indexer runs (by default).</summary>
-    public const int DefaultIndexBatch = 20_000;
-    private readonly int _indexBatch;
+    /// <summary>How many committed events may wait in memory for the per-user index (by default).</summary>
+    public const int DefaultIndexBuffer = 100_000;
+    private readonly int _indexBuffer;
 
     private ILiteCollection<BsonDocument> EventLog => _db.GetCollection("event_log");
     private ILiteCollection<BsonDocument> UserEvents => _db.GetCollection("user_events");
-    private ILiteCollection<BsonDocument> EventIndexMeta => _db.GetCollection("event_index");
 
     private readonly Lock _eventsGate = new();
     /// <summary>Every stored event id: FNV-1a 64 of "type␟id" → the event's sequence number.</summary>
@@ -42,22 +43,16 @@ public sealed partial class LiveStore
     private readonly Dictionary<string, long> _idOverflow = new(StringComparer.Ordinal);
     /// <summary>The first sequence number of each `event_log` document, ascending (its `_id`).</summary>
     private readonly List<long> _logStarts = [];
-    /// <summary>Committed events not yet handed over to `user_events`, per user (as recorded), in sequence order.</summary>
+    /// <summary>Committed events not yet in `user_events`, per user (as recorded), in sequence order.</summary>
     private readonly Dictionary<string, List<(long Seq, string Json)>> _unindexed = new(StringComparer.Ordinal);
+    /// <summary>Users with buffered events, by their first buffered event: the head has waited longest.</summary>
+    private readonly SortedDictionary<long, string> _indexQueue = [];
     private int _unindexedCount;
-    /// <summary>Every event with seq ≤ this is in `user_events` (committed by the indexer).</summary>
-    private long _indexedUpTo;
-    /// <summary>Set by the indexer after its commit: the next <see cref="Begin"/> drops these events from memory.</summary>
-    private long _handOffUpTo;
     /// <summary>Events added in the open transaction.</summary>
     private readonly List<LoggedEvent> _pendingEvents = [];
     private readonly HashSet<string> _pendingKeys = new(StringComparer.Ordinal);
-
-    private Thread? _indexer;
-    private readonly SemaphoreSlim _indexWake = new(0, 1);
-    private volatile bool _stopIndexer;
-    /// <summary>The indexer's last failure (it retries at the next wake); null when it last succeeded.</summary>
-    public string? IndexerError { get; private set; }
+    /// <summary>Users whose buffered events the open transaction's commit writes into `user_events`.</summary>
+    private readonly List<string> _indexedInCommit = [];
 
     private readonly record struct LoggedEvent(long Seq, string User, string Type, string? Id, long Ts, string Json);
 
@@ -76,15 +71,25 @@ public sealed partial class LiveStore
 
     private void OpenEvents()
     {
-        _indexedUpTo = EventIndexMeta.FindById("indexed_upto")?["value"].AsInt64 ?? 0;
+        // The watermark: every event before it was indexed at the last commit.
+        var from = Counter("index_from");
+        var candidates = new List<LoggedEvent>();
         foreach (var doc in EventLog.FindAll())
         {
             _logStarts.Add(doc["_id"].AsInt64);
-            foreach (var e in doc["e"].AsArray.Select(Read)) Remember(e);
+            foreach (var e in doc["e"].AsArray.Select(Read))
+            {
+                RememberId(e);
+                if (e.Seq >= from) candidates.Add(e);
+            }
         }
-        _logStarts.Sort();
-        _indexer = new Thread(IndexLoop) { IsBackground = true, Name = "mdsl event indexer" };
-        _indexer.Start();
+        // From the watermark on, an event is indexed when its user's last index document reaches it.
+        var lastIndexed = new Dictionary<string, long>(StringComparer.Ordinal);
+        foreach (var e in candidates)
+        {
+            if (!lastIndexed.TryGetValue(e.User, out var last)) lastIndexed[e.User] = last = LastIndexedSeq(e.User);
+            if (e.Seq > last) Buffer(e);
+        }
     }
 
     private static BsonArray Write(LoggedEvent e) =>
@@ -96,16 +101,20 @@ public sealed partial class LiveStore
         return new LoggedEvent(a[0].AsInt64, a[1].AsString, a[2].AsString, a[3].IsNull ? null : a[3].AsString, a[4].AsInt64, a[5].AsString);
     }
 
-    /// <summary>Adds a committed event to the id directory and, when not yet indexed, to the unindexed tail (caller holds the lock or owns the store).</summary>
-    private void Remember(LoggedEvent e)
+    private void RememberId(LoggedEvent e)
     {
-        if (e.Id is { } id)
+        if (e.Id is not { } id) return;
+        var key = EventKey(e.Type, id);
+        if (!_idDirectory.TryAdd(Fnv1a(key), e.Seq)) _idOverflow.TryAdd(key, e.Seq);
+    }
+
+    private void Buffer(LoggedEvent e)
+    {
+        if (!_unindexed.TryGetValue(e.User, out var list))
         {
-            var key = EventKey(e.Type, id);
-            if (!_idDirectory.TryAdd(Fnv1a(key), e.Seq)) _idOverflow.TryAdd(key, e.Seq);
+            _unindexed[e.User] = list = [];
+            _indexQueue[e.Seq] = e.User;
         }
-        if (e.Seq <= _indexedUpTo) return;
-        if (!_unindexed.TryGetValue(e.User, out var list)) _unindexed[e.User] = list = [];
         list.Add((e.Seq, e.Json));
         _unindexedCount++;
     }
@@ -150,122 +159,83 @@ public sealed partial class LiveStore
         return seq;
     }
 
-    /// <summary>Inside <see cref="Commit"/>, before LiteDB's commit: the transaction's events as one log document.</summary>
+    /// <summary>
+    /// Inside <see cref="Commit"/>, before LiteDB's commit: the transaction's events as one log
+    /// document, and, when the buffer would pass its bound, the index documents of the users
+    /// who have waited longest; then the new watermark.
+    /// </summary>
     private void WritePendingEvents()
     {
         if (_pendingEvents.Count == 0) return;
         EventLog.Insert(new BsonDocument { ["_id"] = _pendingEvents[0].Seq, ["e"] = new BsonArray(_pendingEvents.Select(e => (BsonValue)Write(e))) });
+        lock (_eventsGate)
+        {
+            var over = _unindexedCount + _pendingEvents.Count - _indexBuffer;
+            // The transaction's own events join the buffer after the commit; a user indexed now
+            // keeps them buffered (its document holds only what was buffered before).
+            foreach (var (first, user) in _indexQueue)
+            {
+                if (over <= 0) break;
+                var events = _unindexed[user];
+                UserEvents.Insert(new BsonDocument
+                {
+                    ["_id"] = UserEventsKey(user, events[^1].Seq),
+                    ["e"] = new BsonArray(events.Select(e => (BsonValue)new BsonArray { e.Seq, e.Json })),
+                });
+                _indexedInCommit.Add(user);
+                over -= events.Count;
+            }
+            var watermark = _indexQueue.Keys.Skip(_indexedInCommit.Count).Cast<long?>().FirstOrDefault() ?? _pendingEvents[0].Seq;
+            SetCounter("index_from", Math.Min(watermark, _pendingEvents[0].Seq));
+        }
     }
 
-    /// <summary>After LiteDB's commit succeeded: the events are durable; remember them and wake the indexer when enough wait.</summary>
+    /// <summary>After LiteDB's commit succeeded: the events are durable; drop what the commit indexed and buffer the new events.</summary>
     private void EventsCommitted()
     {
         if (_pendingEvents.Count == 0) return;
-        bool wake;
         lock (_eventsGate)
         {
+            foreach (var user in _indexedInCommit)
+            {
+                var events = _unindexed[user];
+                _unindexed.Remove(user);
+                _indexQueue.Remove(events[0].Seq);
+                _unindexedCount -= events.Count;
+            }
             _logStarts.Add(_pendingEvents[0].Seq);
-            foreach (var e in _pendingEvents) Remember(e);
-            wake = _unindexedCount >= _indexBatch;
+            foreach (var e in _pendingEvents)
+            {
+                RememberId(e);
+                Buffer(e);
+            }
         }
         ForgetPendingEvents();
-        if (wake) WakeIndexer();
     }
 
     private void ForgetPendingEvents()
     {
         _pendingEvents.Clear();
         _pendingKeys.Clear();
+        _indexedInCommit.Clear();
     }
 
-    /// <summary>At the start of a transaction: drop from memory what the indexer has committed (see the class comment).</summary>
-    private void HandOffIndexed()
+    /// <summary>A user's index documents are keyed by the last sequence number they hold, so the last key tells how far the user is indexed.</summary>
+    private static string UserEventsKey(string user, long lastSeq) =>
+        user + "\u001F" + lastSeq.ToString("D19", System.Globalization.CultureInfo.InvariantCulture);
+
+    private IEnumerable<BsonDocument> UserEventDocs(string user, bool descending = false)
     {
-        lock (_eventsGate)
-        {
-            if (_handOffUpTo <= _indexedUpTo) return;
-            _indexedUpTo = _handOffUpTo;
-            foreach (var user in _unindexed.Keys.ToList())
-            {
-                var list = _unindexed[user];
-                var removed = list.RemoveAll(e => e.Seq <= _indexedUpTo);
-                _unindexedCount -= removed;
-                if (list.Count == 0) _unindexed.Remove(user);
-            }
-        }
+        var prefix = user + "\u001F";
+        var query = UserEvents.Query().Where(BsonExpression.Create("_id BETWEEN @0 AND @1", prefix, prefix + "\u007F"));
+        return (descending ? query.OrderByDescending("_id") : query.OrderBy("_id")).ToEnumerable()
+            .Where(d => d["_id"].AsString.StartsWith(prefix, StringComparison.Ordinal));
     }
 
-    private void WakeIndexer()
-    {
-        try { if (_indexWake.CurrentCount == 0) _indexWake.Release(); }
-        catch (SemaphoreFullException) { }
-        catch (ObjectDisposedException) { }
-    }
-
-    private void IndexLoop()
-    {
-        while (!_stopIndexer)
-        {
-            _indexWake.Wait(TimeSpan.FromSeconds(30));
-            if (_stopIndexer) return;
-            try
-            {
-                IndexOnce();
-                IndexerError = null;
-            }
-            catch (Exception ex) when (ex is LiteException or IOException or InvalidOperationException)
-            {
-                // The events stay in memory and in the log; the next round indexes them.
-                IndexerError = ex.Message;
-            }
-        }
-    }
-
-    /// <summary>
-    /// One index round on the indexer's thread: every unindexed committed event goes into one
-    /// `user_events` document per user, and `indexed_upto` moves, in one transaction.
-    /// </summary>
-    public void IndexOnce()
-    {
-        List<(string User, List<(long Seq, string Json)> Events)> batch;
-        long upTo;
-        lock (_eventsGate)
-        {
-            if (_unindexedCount == 0) return;
-            upTo = _indexedUpTo;
-            batch = [];
-            foreach (var (user, list) in _unindexed)
-            {
-                var fresh = list.Where(e => e.Seq > _handOffUpTo).ToList();
-                if (fresh.Count == 0) continue;
-                batch.Add((user, fresh));
-                upTo = Math.Max(upTo, fresh[^1].Seq);
-            }
-        }
-        if (batch.Count == 0) return;
-        _db.BeginTrans();
-        try
-        {
-            var docs = UserEvents;
-            foreach (var (user, events) in batch)
-                docs.Insert(new BsonDocument
-                {
-                    ["_id"] = UserEventsKey(user, events[0].Seq),
-                    ["e"] = new BsonArray(events.Select(e => (BsonValue)new BsonArray { e.Seq, e.Json })),
-                });
-            EventIndexMeta.Upsert(new BsonDocument { ["_id"] = "indexed_upto", ["value"] = upTo });
-            _db.Commit();
-        }
-        catch
-        {
-            _db.Rollback();
-            throw;
-        }
-        lock (_eventsGate) _handOffUpTo = upTo;
-    }
-
-    private static string UserEventsKey(string user, long firstSeq) =>
-        user + "\u001F" + firstSeq.ToString("D19", System.Globalization.CultureInfo.InvariantCulture);
+    private long LastIndexedSeq(string user) =>
+        UserEventDocs(user, descending: true).FirstOrDefault() is { } doc
+            ? long.Parse(doc["_id"].AsString.AsSpan(user.Length + 1), System.Globalization.CultureInfo.InvariantCulture)
+            : 0;
 
     /// <summary>
     /// The user's events in arrival order: (seq, raw JSON); with the events of every user merged
@@ -276,42 +246,21 @@ public sealed partial class LiveStore
         var owners = new List<string> { user };
         owners.AddRange(Aliases.Find(Eq("into", user)).Select(d => d["_id"].AsString));
         var events = new List<(long Seq, string Json)>();
-        // Memory before the index documents: events handed over in between are then found twice
-        // (dropped below), never missed.
+        foreach (var owner in owners)
+            foreach (var doc in UserEventDocs(owner))
+                foreach (var e in doc["e"].AsArray) events.Add((e.AsArray[0].AsInt64, e.AsArray[1].AsString));
         lock (_eventsGate)
             foreach (var owner in owners)
                 if (_unindexed.TryGetValue(owner, out var list)) events.AddRange(list);
         foreach (var e in _pendingEvents)
             if (owners.Contains(e.User, StringComparer.Ordinal)) events.Add((e.Seq, e.Json));
-        foreach (var owner in owners)
-        {
-            var prefix = owner + "\u001F";
-            foreach (var doc in UserEvents.Find(BsonExpression.Create("_id BETWEEN @0 AND @1", prefix, prefix + "\u007F")))
-            {
-                if (!doc["_id"].AsString.StartsWith(prefix, StringComparison.Ordinal)) continue;
-                foreach (var e in doc["e"].AsArray) events.Add((e.AsArray[0].AsInt64, e.AsArray[1].AsString));
-            }
-        }
         events.Sort((a, b) => a.Seq.CompareTo(b.Seq));
-        // Drop the doubles (same seq) left by a hand-over.
-        var write = 0;
-        for (var read = 0; read < events.Count; read++)
-            if (write == 0 || events[write - 1].Seq != events[read].Seq) events[write++] = events[read];
-        events.RemoveRange(write, events.Count - write);
         return events;
     }
 
     /// <summary>How many stored events <paramref name="from"/> has (a merge into another user: they now count as that user's, see <see cref="EventsOf"/>).</summary>
     public int MoveEvents(string from, string to) => EventsOf(from).Count;
 
-    /// <summary>How many committed events are not yet in the per-user index (memory the indexer has yet to free).</summary>
+    /// <summary>How many committed events wait in memory for the per-user index.</summary>
     public int UnindexedEvents { get { lock (_eventsGate) return _unindexedCount; } }
-
-    private void StopIndexer()
-    {
-        _stopIndexer = true;
-        WakeIndexer();
-        _indexer?.Join(TimeSpan.FromSeconds(30));
-        _indexWake.Dispose();
-    }
 }

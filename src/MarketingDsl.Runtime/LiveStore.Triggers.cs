@@ -37,15 +37,6 @@ public sealed partial class LiveStore
 
     public List<StoredTimer> TimersOfKind(string kind) => [.. Timers.Find(Eq("kind", kind)).Select(ToTimer)];
 
-    /// <summary>Every stored journey state: (journey, user, state).</summary>
-    public List<(string Journey, string User, StoredJourneyState State)> AllStates() =>
-        [.. States.FindAll().Select(d =>
-        {
-            var id = d["_id"].AsString;
-            var cut = id.IndexOf('\u001F', StringComparison.Ordinal);
-            return (id[..cut], id[(cut + 1)..], System.Text.Json.JsonSerializer.Deserialize<StoredJourneyState>(d["json"].AsString)!);
-        })];
-
     private ILiteCollection<BsonDocument> Shapes => _db.GetCollection("journey_shapes");
 
     /// <summary>Per journey, the shape of the version installed last.</summary>

@@ -65,9 +65,14 @@ public sealed partial class LiveStore : IDisposable
     /// <summary>The earliest pending due instant (long.MaxValue: none); null: unknown, read it from the file.</summary>
     private long? _minDue;
 
-    public LiveStore(string path, int indexBatch = DefaultIndexBatch)
+    /// <param name="indexBuffer">Events kept in memory for the per-user index (LiveStore.Events.cs).</param>
+    /// <param name="dirtyStatesBound">Changed journey states kept in memory before they are written (LiveStore.States.cs).</param>
+    /// <param name="maxStateLag">State-log documents a changed state may wait before it is written.</param>
+    public LiveStore(string path, int indexBuffer = DefaultIndexBuffer, int dirtyStatesBound = DefaultDirtyStatesBound, int maxStateLag = DefaultMaxStateLag)
     {
-        _indexBatch = Math.Max(1, indexBatch);
+        _indexBuffer = Math.Max(0, indexBuffer);
+        _dirtyStatesBound = Math.Max(0, dirtyStatesBound);
+        _maxStateLag = Math.Max(0, maxStateLag);
         Path = System.IO.Path.GetFullPath(path);
         Directory.CreateDirectory(System.IO.Path.GetDirectoryName(Path)!);
         var mapper = new BsonMapper { TrimWhitespace = false, EmptyStringToNull = false };
@@ -91,6 +96,7 @@ public sealed partial class LiveStore : IDisposable
         Identities.EnsureIndex("user");
         Aliases.EnsureIndex("into");
         OpenEvents();
+        OpenStates();
         OpenOutbox();
     }
 
@@ -104,7 +110,6 @@ public sealed partial class LiveStore : IDisposable
     private static BsonExpression Lte(string field, BsonValue value) => BsonExpression.Create(field + " <= @0", value);
 
     private ILiteCollection<BsonDocument> Profiles => _db.GetCollection("profiles");
-    private ILiteCollection<BsonDocument> States => _db.GetCollection("journey_states");
     private ILiteCollection<BsonDocument> Splits => _db.GetCollection("split_states");
     private ILiteCollection<BsonDocument> Timers => _db.GetCollection("timers");
     private ILiteCollection<BsonDocument> Ledger => _db.GetCollection("ledger");
@@ -132,17 +137,20 @@ public sealed partial class LiveStore : IDisposable
 
     public void Begin()
     {
-        HandOffIndexed();
         _db.BeginTrans();
         lock (_memo) _transactionThread = Environment.CurrentManagedThreadId;
     }
 
     public void Commit()
     {
-        foreach (var (name, value) in _dirtyCounters) Meta.Upsert(new BsonDocument { ["_id"] = name, ["value"] = value });
+        // These set counters (sequence numbers, watermarks): before the counters are written.
         WritePendingEvents();
+        WritePendingStates();
+        WriteQueuedMarks();
+        foreach (var (name, value) in _dirtyCounters) Meta.Upsert(new BsonDocument { ["_id"] = name, ["value"] = value });
         _db.Commit();
         EventsCommitted();
+        StatesCommitted();
         OutboxCommitted();
         lock (_memo)
         {
@@ -157,6 +165,7 @@ public sealed partial class LiveStore : IDisposable
         _db.Rollback();
         ForgetPendingEvents();
         ForgetPendingOutbox();
+        ForgetPendingStates();
         lock (_memo)
         {
             _dirtyCounters.Clear();
@@ -252,21 +261,6 @@ public sealed partial class LiveStore : IDisposable
 
     // ------------------------------------------------------------------ journey and split states
 
-    private static string StateKey(string journey, string user) => journey + "\u001F" + user;
-
-    public StoredJourneyState? State(string journey, string user) =>
-        StateJson(journey, user) is { } json ? JsonSerializer.Deserialize<StoredJourneyState>(json) : null;
-
-    public void SetState(string journey, string user, StoredJourneyState state) => SetStateJson(journey, user, JsonSerializer.Serialize(state));
-
-    /// <summary>A user's journey state as stored (JSON), or null.</summary>
-    public string? StateJson(string journey, string user) => States.FindById(StateKey(journey, user))?["json"].AsString;
-
-    public void SetStateJson(string journey, string user, string json) =>
-        States.Upsert(new BsonDocument { ["_id"] = StateKey(journey, user), ["json"] = json });
-
-    public int ActiveStates() => States.FindAll().Count(d => JsonSerializer.Deserialize<StoredJourneyState>(d["json"].AsString)?.Active == true);
-
     public Dictionary<string, StoredSplitState> SplitStates(string journey) =>
         Splits.FindById(journey) is { } d ? JsonSerializer.Deserialize<Dictionary<string, StoredSplitState>>(d["json"].AsString) ?? [] : [];
 
@@ -324,7 +318,6 @@ public sealed partial class LiveStore : IDisposable
 
     public void Dispose()
     {
-        StopIndexer();
         _db.Dispose();
     }
 }

@@ -48,6 +48,7 @@ public sealed class OutboxDispatcher : IDisposable
                 {
                     if (await AttemptAsync(item, ct).ConfigureAwait(false)) Interlocked.Increment(ref delivered);
                 }).ConfigureAwait(false);
+            _runtime.CommitQueuedMarksIfIdle();
             return delivered;
         }
         finally { _oneRound.Release(); }
@@ -71,8 +72,9 @@ public sealed class OutboxDispatcher : IDisposable
 
     /// <summary>
     /// A channel file's share of a round: the lines are on disk (fsynced) before any is marked
-    /// delivered, so a crash in between leaves them pending, and the adapter skips their keys when
-    /// they come again. A failed write is a failed attempt of each action (retried, or parked).
+    /// delivered (the mark is committed later, see <see cref="LiveStore.MarkDelivered(IReadOnlyList{OutboxEntry})"/>),
+    /// so a crash in between leaves them pending, and the adapter skips their keys when they come
+    /// again. A failed write is a failed attempt of each action (retried, or parked).
     /// </summary>
     private int DeliverToFile(FileChannelAdapter file, string channel, List<OutboxEntry> items)
     {
@@ -83,7 +85,7 @@ public sealed class OutboxDispatcher : IDisposable
             foreach (var item in items) RecordFailure(item, item.Attempts + 1, DeliveryOutcome.Retry(reason));
             return 0;
         }
-        _runtime.Locked(s => { s.MarkDelivered([.. items.Select(i => (i.Key, i.Attempts + 1))]); return 0; });
+        _runtime.Locked(s => { s.MarkDelivered(items); return 0; });
         return items.Count;
     }
 

@@ -14,8 +14,8 @@ public sealed class EventLogTests : IDisposable
         try { Directory.Delete(_root, recursive: true); } catch (IOException) { }
     }
 
-    // A huge batch: the indexer runs only when a test calls IndexOnce.
-    private LiveStore Open() => new(Db, indexBatch: int.MaxValue);
+    // A buffer of two events: the commits below index users early and often.
+    private LiveStore Open(int buffer = 2) => new(Db, indexBuffer: buffer);
 
     private static void Add(LiveStore store, params (string Type, string? Id, string User)[] events)
     {
@@ -28,20 +28,17 @@ public sealed class EventLogTests : IDisposable
         [.. store.EventsOf(user).Select(e => System.Text.Json.JsonDocument.Parse(e.Json).RootElement.GetProperty("id").GetString())];
 
     [Fact]
-    public void Events_read_the_same_before_and_after_indexing_and_after_reopen()
+    public void Events_read_the_same_when_buffered_indexed_and_after_reopen()
     {
         using (var store = Open())
         {
             Add(store, ("order", "o1", "u1"), ("order", "o2", "u2"), ("view", "v1", "u1"));
-            Add(store, ("view", "v2", "u1"));
+            Assert.Equal(3, store.UnindexedEvents);   // nothing was buffered before this commit: nothing to index
+            Add(store, ("view", "v2", "u1"));          // over the bound: u1 (waited longest) is indexed, v2 buffered
+            Assert.Equal(2, store.UnindexedEvents);
             Assert.Equal(["o1", "v1", "v2"], IdsOf(store, "u1"));
-            Assert.Equal(4, store.UnindexedEvents);
-
-            store.IndexOnce();
-            // Indexed and still in memory until the next transaction begins: read once, not twice.
-            Assert.Equal(["o1", "v1", "v2"], IdsOf(store, "u1"));
-            Add(store, ("order", "o3", "u1"));
-            Assert.Equal(1, store.UnindexedEvents);
+            Add(store, ("order", "o3", "u1"));         // u2 is indexed
+            Assert.Equal(2, store.UnindexedEvents);
             Assert.Equal(["o1", "v1", "v2", "o3"], IdsOf(store, "u1"));
             Assert.Equal(["o2"], IdsOf(store, "u2"));
             Assert.True(store.HasEvent("order", "o1"));
@@ -49,8 +46,9 @@ public sealed class EventLogTests : IDisposable
         }
         using (var store = Open())
         {
-            Assert.Equal(1, store.UnindexedEvents);   // o3: rebuilt from the log
+            Assert.Equal(2, store.UnindexedEvents);   // v2 and o3, rebuilt from the log
             Assert.Equal(["o1", "v1", "v2", "o3"], IdsOf(store, "u1"));
+            Assert.Equal(["o2"], IdsOf(store, "u2"));
             Assert.True(store.HasEvent("order", "o3"));
             Assert.True(store.HasEvent("view", "v2"));
             Assert.False(store.HasEvent("view", "v9"));
@@ -58,26 +56,33 @@ public sealed class EventLogTests : IDisposable
             Assert.Equal(6, store.AddEvent("view", "v9", "u2", 1, """{"id":"v9"}"""));   // sequence numbers go on
             store.Commit();
         }
+        using (var store = Open(buffer: 0))
+        {
+            Add(store, ("view", "v10", "u3"));   // a zero buffer indexes everyone buffered before
+            Assert.Equal(1, store.UnindexedEvents);
+            Assert.Equal(["o1", "v1", "v2", "o3"], IdsOf(store, "u1"));
+            Assert.Equal(["o2", "v9"], IdsOf(store, "u2"));
+        }
+        using (var store = Open())
+        {
+            Assert.Equal(1, store.UnindexedEvents);
+            Assert.Equal(["o2", "v9"], IdsOf(store, "u2"));
+            Assert.Equal(["v10"], IdsOf(store, "u3"));
+        }
     }
 
     [Fact]
-    public void A_transaction_begun_before_an_index_commit_still_finds_its_events()
+    public void A_commit_that_indexes_keeps_every_event_readable_inside_and_after_it()
     {
-        using var store = Open();
+        using var store = Open(buffer: 0);
         Add(store, ("order", "o1", "u1"), ("view", "v1", "u1"));
         store.Begin();
-        Assert.Equal(["o1", "v1"], IdsOf(store, "u1"));   // this transaction reads the index before the indexer's commit
-        var indexer = new Thread(store.IndexOnce);
-        indexer.Start();
-        indexer.Join();
         Assert.Equal(["o1", "v1"], IdsOf(store, "u1"));
         store.AddEvent("view", "v2", "u1", 2, """{"id":"v2"}""");
         Assert.Equal(["o1", "v1", "v2"], IdsOf(store, "u1"));
         store.Commit();
-        store.Begin();
-        Assert.Equal(0 + 1, store.UnindexedEvents);
+        Assert.Equal(1, store.UnindexedEvents);
         Assert.Equal(["o1", "v1", "v2"], IdsOf(store, "u1"));
-        store.Commit();
     }
 
     [Fact]
@@ -115,10 +120,9 @@ public sealed class EventLogTests : IDisposable
     [Fact]
     public void A_merged_users_events_count_as_the_survivors_indexed_or_not()
     {
-        using var store = Open();
+        using var store = Open(buffer: 0);
         Add(store, ("order", "o1", "b"), ("order", "o2", "a"));
-        store.IndexOnce();
-        Add(store, ("view", "v1", "b"));
+        Add(store, ("view", "v1", "b"));   // indexes o1 and o2
         store.Begin();
         Assert.Equal(2, store.MoveEvents("b", "a"));
         store.RecordMerge(new IdentityMergeRecord("a", "b", "phone", "1", 0, 2, 0));
@@ -147,7 +151,12 @@ public sealed class EventLogTests : IDisposable
             store.Begin();
             Assert.False(store.AddOutbox("k2", "sms", "{}"));
             store.Commit();
-            store.MarkDelivered([("k1", 1)]);
+            store.MarkDelivered([store.OutboxEntryOf("k1")!]);
+            Assert.Equal(LiveStore.DeliveredStatus, store.OutboxEntryOf("k1")!.Status);   // queued: written by the next commit
+            Assert.Equal(3, store.OutboxCounts()[LiveStore.Pending]);
+            store.Begin();
+            store.Commit();
+            Assert.Equal(2, store.OutboxCounts()[LiveStore.Pending]);
             store.RecordFailedAttempt("k2", 3, 0, "refused", park: true);
             Assert.Equal(["K1"], store.DueForDelivery(long.MaxValue, 10, _ => true).Select(e => e.Key));
         }
@@ -172,8 +181,62 @@ public sealed class EventLogTests : IDisposable
         Directory.CreateDirectory(_root);
         using (var old = new LiteDB.LiteDatabase(new LiteDB.ConnectionString { Filename = Db, Connection = LiteDB.ConnectionType.Direct }))
             old.GetCollection("events").Insert(new LiteDB.BsonDocument { ["_id"] = "order\u001Fo1", ["user"] = "u1" });
-        var error = Assert.Throws<InvalidOperationException>(Open);
+        var error = Assert.Throws<InvalidOperationException>(() => Open());
         Assert.Contains("older version of mdsl (format 1", error.Message);
         Assert.Contains("start with a new file", error.Message);
+    }
+
+    private static void SetStates(LiveStore store, params (string Journey, string User, int Entries)[] states)
+    {
+        store.Begin();
+        foreach (var (journey, user, entries) in states) store.SetState(journey, user, new StoredJourneyState { Entries = entries });
+        store.Commit();
+    }
+
+    private static Dictionary<string, int> Entries(LiveStore store) =>
+        store.AllStates().ToDictionary(s => s.Journey + "/" + s.User, s => s.State.Entries);
+
+    [Theory]
+    [InlineData(0, 0)]
+    [InlineData(1, 1)]
+    [InlineData(2, 100)]
+    [InlineData(100, 1)]
+    [InlineData(100, 100)]
+    public void Journey_states_read_the_same_written_behind_or_not_and_after_reopen(int bound, int lag)
+    {
+        LiveStore OpenStates() => new(Db, dirtyStatesBound: bound, maxStateLag: lag);
+        using (var store = OpenStates())
+        {
+            SetStates(store, ("j", "u1", 1), ("j", "u2", 1));
+            SetStates(store, ("j", "u1", 2), ("k", "u1", 1));
+            SetStates(store, ("j", "u3", 1));
+            SetStates(store, ("j", "u1", 3));
+            store.Begin();
+            store.SetState("j", "u2", new StoredJourneyState { Entries = 9 });
+            Assert.Equal(9, store.State("j", "u2")!.Entries);   // seen inside its transaction
+            store.Rollback();
+            Assert.Equal(1, store.State("j", "u2")!.Entries);
+            Assert.Equal(new Dictionary<string, int> { ["j/u1"] = 3, ["j/u2"] = 1, ["k/u1"] = 1, ["j/u3"] = 1 }, Entries(store));
+            // A zero bound writes every older change at each commit (only the last commit's key waits);
+            // large bounds write nothing yet.
+            if (bound == 0) Assert.Equal(1, store.DirtyStates);
+            if (bound == 100 && lag == 100) Assert.Equal(4, store.DirtyStates);
+            Assert.Throws<InvalidOperationException>(() => store.SetState("j", "u9", new StoredJourneyState()));   // outside a transaction
+        }
+        using (var store = OpenStates())
+        {
+            Assert.Equal(new Dictionary<string, int> { ["j/u1"] = 3, ["j/u2"] = 1, ["k/u1"] = 1, ["j/u3"] = 1 }, Entries(store));
+            Assert.Equal(3, store.State("j", "u1")!.Entries);
+            Assert.Null(store.State("j", "u9"));
+            SetStates(store, ("j", "u2", 2));
+            for (var i = 0; i < 5; i++) SetStates(store, ("k", "u" + i, 10 + i));   // commits that push the others out
+        }
+        using (var store = OpenStates())
+        {
+            var entries = Entries(store);
+            Assert.Equal((3, 2, 11), (entries["j/u1"], entries["j/u2"], entries["k/u1"]));
+            Assert.Equal(14, store.State("k", "u4")!.Entries);
+            Assert.Equal(8, entries.Count);
+        }
     }
 }

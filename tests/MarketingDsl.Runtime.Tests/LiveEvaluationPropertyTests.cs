@@ -8,7 +8,7 @@ namespace MarketingDsl.Runtime.Tests;
 
 /// <summary>
 /// Property on generated data: for random event streams (late events, ties of ts, duplicate ids,
-/// an orphan user), ingested in random batches with restarts and the event indexer running in between, tag reads in between and a cache
+/// an orphan user), ingested in random batches with restarts and events moving into the per-user index in between, tag reads in between and a cache
 /// small enough to evict, every live tag value as of many instants equals the batch engine's on
 /// the same events.
 /// </summary>
@@ -62,13 +62,13 @@ public sealed class LiveEvaluationPropertyTests
         using var f = new LiveFixture(Schema, Main);
         var model = f.Compilation.Model;
         var random = new Random(seed);
-        // Small index batches: the background indexer moves events into the per-user index while ingest and reads go on.
-        var indexBatch = 1 + seed % 4;
+        // Small buffers: commits move events into the per-user index while ingest and reads go on.
+        var indexBuffer = seed % 4;
         var events = Generate(random, count: 60 + random.Next(60));
         var profiles = new List<object?[]> { new object?[] { "u1", 1L }, new object?[] { "u2", 3L }, new object?[] { "u3", null } };
 
         // Live: random batches, a restart now and then, tag reads in between (they load histories that later events extend).
-        var runtime = f.Open(cachedUsers: 2, cachedEvents: 25, eventIndexBatch: indexBatch);
+        var runtime = f.Open(cachedUsers: 2, cachedEvents: 25, eventIndexBuffer: indexBuffer);
         try
         {
             runtime.IngestProfiles(LiveFixture.Json("""[{"user_id":"u1","level":1},{"user_id":"u2","level":3},{"user_id":"u3"}]"""));
@@ -82,7 +82,7 @@ public sealed class LiveEvaluationPropertyTests
                 if (random.Next(10) == 0)
                 {
                     runtime.Dispose();
-                    runtime = f.Open(cachedUsers: 2, cachedEvents: 25, eventIndexBatch: indexBatch);
+                    runtime = f.Open(cachedUsers: 2, cachedEvents: 25, eventIndexBuffer: indexBuffer);
                 }
             }
 

@@ -69,13 +69,21 @@ public sealed class LiveFixture : IDisposable
     /// <summary>A wall clock pinned long before any test event, so only events advance time unless a test moves it.</summary>
     public FixedClock WallClock { get; } = new(new DateTimeOffset(2000, 1, 1, 0, 0, 0, TimeSpan.Zero));
 
+    /// <summary>
+    /// Opens a runtime. Its store's memory bounds are tiny by default (a few buffered events,
+    /// one dirty journey state, a state lag of two commits), so every test also runs the paths
+    /// that write the per-user event index and the written-behind journey states.
+    /// </summary>
     public LiveRuntime Open(TimeSpan? grace = null, int cachedUsers = LiveOptions.DefaultCachedUsers, int cachedEvents = LiveOptions.DefaultCachedEvents,
-        int eventIndexBatch = LiveStore.DefaultIndexBatch) =>
+        int eventIndexBuffer = SmallEventBuffer, int dirtyStatesBound = 1, int maxStateLag = 2) =>
         new(Compilation.Model, new LiveOptions
         {
             DbPath = Db, OutboxDir = Outbox, Clock = WallClock, Grace = grace ?? TimeSpan.Zero,
-            CachedUsers = cachedUsers, CachedEvents = cachedEvents, EventIndexBatch = eventIndexBatch,
+            CachedUsers = cachedUsers, CachedEvents = cachedEvents, EventIndexBuffer = eventIndexBuffer,
+            DirtyStatesBound = dirtyStatesBound, MaxStateLag = maxStateLag,
         });
+
+    public const int SmallEventBuffer = 3;
 
     /// <summary>A runtime whose every channel goes to <paramref name="webhook"/> (no channel files).</summary>
     public LiveRuntime OpenWithWebhook(Uri webhook, DeliveryPolicy policy) =>
