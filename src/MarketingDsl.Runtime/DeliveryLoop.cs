@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 
@@ -10,6 +11,7 @@ namespace MarketingDsl.Runtime;
 public sealed class DeliveryLoop(LiveRuntime runtime, ILogger<DeliveryLoop> logger) : BackgroundService
 {
     public static readonly TimeSpan MaxIdle = TimeSpan.FromSeconds(1);
+    public static readonly TimeSpan MinRoundInterval = TimeSpan.FromMilliseconds(5);
     private readonly SemaphoreSlim _wake = new(0, 1);
 
     public override Task StartAsync(CancellationToken cancellationToken)
@@ -26,11 +28,17 @@ public sealed class DeliveryLoop(LiveRuntime runtime, ILogger<DeliveryLoop> logg
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
+        var lastRound = 0L;
         while (!stoppingToken.IsCancellationRequested)
         {
             var wait = MaxIdle;
             try
             {
+                // Rounds at most every MinRoundInterval: under load a round then takes what several
+                // commits queued, with one append and fsync per channel file, at a few ms of latency.
+                var sinceLast = Stopwatch.GetElapsedTime(lastRound);
+                if (lastRound != 0 && sinceLast < MinRoundInterval) await Task.Delay(MinRoundInterval - sinceLast, stoppingToken);
+                lastRound = Stopwatch.GetTimestamp();
                 // A full round may leave more due actions: go again at once.
                 if (await runtime.Dispatcher.RunOnceAsync(stoppingToken) > 0) wait = TimeSpan.Zero;
                 else if (runtime.Dispatcher.NextDue() is { } next)
@@ -38,6 +46,8 @@ public sealed class DeliveryLoop(LiveRuntime runtime, ILogger<DeliveryLoop> logg
                     var untilNext = next - runtime.WallClock.GetUtcNow();
                     if (untilNext < wait) wait = untilNext < TimeSpan.Zero ? TimeSpan.FromMilliseconds(50) : untilNext;
                 }
+                // Delivery marks wait for a commit: come back when ingest may have paused long enough.
+                if (runtime.Store.HasQueuedMarks && wait > LiveRuntime.IdleBeforeMarks) wait = LiveRuntime.IdleBeforeMarks;
             }
             catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested) { break; }
             catch (Exception ex)

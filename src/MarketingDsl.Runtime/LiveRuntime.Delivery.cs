@@ -46,9 +46,17 @@ public sealed partial class LiveRuntime
     /// </summary>
     internal void CommitQueuedMarksIfIdle()
     {
+        // With the background loop, wait for ingest to pause (IdleBeforeMarks): under load an ingest
+        // commit comes within milliseconds and writes the marks with no commit of their own. The
+        // loop comes back at least every DeliveryLoop.MaxIdle, so idle marks are durable within that.
+        if (_wakeDelivery is not null && Environment.TickCount64 - Volatile.Read(ref _lastIngestCommit) < IdleBeforeMarks.TotalMilliseconds) return;
         lock (_queue) if (_committing || _disposed) return;
         lock (_gate) if (_store.HasQueuedMarks) Transaction(() => { });
     }
+
+    /// <summary>How long ingest must have paused before a delivery round commits its marks itself.</summary>
+    public static readonly TimeSpan IdleBeforeMarks = TimeSpan.FromMilliseconds(50);
+    private long _lastIngestCommit;
 
     /// <summary>Runs <paramref name="body"/> on the store under the runtime's lock (outside any ingest transaction).</summary>
     internal T Locked<T>(Func<LiveStore, T> body)

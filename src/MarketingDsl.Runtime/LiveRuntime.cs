@@ -138,6 +138,7 @@ public sealed partial class LiveRuntime : IDisposable
                 _queue.Clear();
             }
             lock (_gate) CommitGroup(group);
+            Volatile.Write(ref _lastIngestCommit, Environment.TickCount64);
             foreach (var request in group)
             {
                 if (request.Error is { } error) request.Completion.TrySetException(error);
