@@ -74,19 +74,24 @@ internal sealed partial class Importer
             }
             else if (tf.Kind != ScannedKind.Null) return false;
         }
-        return FillScratch(line, fields, type?.Layout ?? _unknownLayout, st);
+        var layout = type?.Layout ?? _unknownLayout;
+        // The type member was read above; only an unknown type name still needs its UTF-8 checked.
+        var skip = typeAt >= 0 && !layout.HasTypeSlot && (type is not null || fields[typeAt].Kind == ScannedKind.Null) ? typeAt : -1;
+        return FillScratch(line, fields, layout, st, skip);
     }
 
     /// <summary>Converts scanned members into the layout's scratch; false on anything the general path must judge.</summary>
-    private static bool FillScratch(ReadOnlySpan<byte> line, ReadOnlySpan<ScannedField> fields, RowLayout l, ParseState st)
+    private static bool FillScratch(ReadOnlySpan<byte> line, ReadOnlySpan<ScannedField> fields, RowLayout l, ParseState st, int skip)
     {
         var s = st.Scratch(l);
         var pools = st.Pools(l);
         s.Reset();
         var names = l.Utf8Names;
         var expected = 0;
-        foreach (ref readonly var f in fields)
+        for (var i = 0; i < fields.Length; i++)
         {
+            if (i == skip) continue;
+            ref readonly var f = ref fields[i];
             var key = line.Slice(f.KeyStart, f.KeyLength);
             var value = line.Slice(f.ValueStart, f.ValueLength);
             var slot = -1;
