@@ -603,6 +603,7 @@ internal sealed class RowLayout
         var types = new List<DslType>();
         foreach (var (n, t) in slots) { names.Add(n); types.Add(t); }
         IdentitySlots = new int[identityKeys.Count];
+        var identityOnly = new List<int>();
         for (var k = 0; k < identityKeys.Count; k++)
         {
             var at = names.IndexOf(identityKeys[k]);
@@ -611,19 +612,21 @@ internal sealed class RowLayout
                 at = names.Count;
                 names.Add(identityKeys[k]);
                 types.Add(DslType.String.WithNullable(true));
-                IsIdentityOnly.Add(at);
+                identityOnly.Add(at);
             }
             IdentitySlots[k] = at;
         }
         Names = [.. names];
         Types = [.. types];
+        IsIdentityOnly = new bool[Names.Length];
+        foreach (var at in identityOnly) IsIdentityOnly[at] = true;
         Utf8Names = [.. Names.Select(System.Text.Encoding.UTF8.GetBytes)];
         UserSlot = userSlot;
         TsSlot = tsSlot;
         Scratch = new RowScratch(Names.Length);
         Pools = new StringPool?[Names.Length];
         for (var i = 0; i < Names.Length; i++)
-            if (Types[i].Kind == TypeKind.String && i != userSlot && !IsIdentityOnly.Contains(i)) Pools[i] = new StringPool();
+            if (Types[i].Kind == TypeKind.String && i != userSlot && !IsIdentityOnly[i]) Pools[i] = new StringPool();
         _byName = new Dictionary<string, int>(StringComparer.Ordinal);
         for (var i = 0; i < Names.Length; i++) _byName.TryAdd(Names[i], i);
         HasTypeSlot = _byName.ContainsKey("type");
@@ -636,15 +639,25 @@ internal sealed class RowLayout
     public int UserSlot { get; }
     public int TsSlot { get; }
     public int[] IdentitySlots { get; }
-    public HashSet<int> IsIdentityOnly { get; } = [];
+    /// <summary>Per slot: an identity key that is no field of the row (a string read only to resolve users).</summary>
+    public bool[] IsIdentityOnly { get; }
     public int Count => Names.Length;
     public RowScratch Scratch { get; }
     public StringPool?[] Pools { get; }
     /// <summary>Index of the layout in the importer (0 profiles, 1 unknown type, 2 + event type index).</summary>
     public int Id { get; set; }
     /// <summary>Event type state, or null for the profile layout and the unknown-type layout.</summary>
-    public object? Tag { get; set; }
-    public bool IsProfile => Tag is ProfileTag;
+    public object? Tag
+    {
+        get => _tag;
+        set
+        {
+            _tag = value;
+            IsProfile = value is ProfileTag;   // a field: asked per value on the hot path
+        }
+    }
+    private object? _tag;
+    public bool IsProfile { get; private set; }
 
     /// <summary>A slot is named <c>type</c> (then the fast path cannot skip the row's type member unread).</summary>
     public bool HasTypeSlot { get; }

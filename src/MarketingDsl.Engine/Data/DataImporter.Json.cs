@@ -131,7 +131,7 @@ internal sealed partial class Importer
             s.UserLength = written;
             return true;
         }
-        if (l.IsIdentityOnly.Contains(slot))
+        if (l.IsIdentityOnly[slot])
         {
             if (kind == ScannedKind.Number) { s.S[slot] = Encoding.UTF8.GetString(value); return true; }
             if (kind != ScannedKind.String || !TryChars(value, st, out var id)) return false;
@@ -286,12 +286,12 @@ internal sealed partial class Importer
         }
         var t = l.Types[slot];
         var ok = true;
-        if (slot == l.UserSlot && l.Tag is not ProfileTag)
+        if (slot == l.UserSlot && !l.IsProfile)
         {
             if (tok != JsonTokenType.String) ok = false;
             else s.SetUser(CopyChars(ref r, st));
         }
-        else if (l.IsIdentityOnly.Contains(slot))
+        else if (l.IsIdentityOnly[slot])
         {
             if (tok == JsonTokenType.String) s.S[slot] = r.GetString();
             else if (tok == JsonTokenType.Number) s.S[slot] = Encoding.UTF8.GetString(r.ValueSpan);
@@ -357,7 +357,7 @@ internal sealed partial class Importer
         if (!ok)
         {
             var name = l.Names[slot];
-            var expected = slot == l.UserSlot || l.IsIdentityOnly.Contains(slot) ? "string" : t.NonNullable.DisplayName;
+            var expected = slot == l.UserSlot || l.IsIdentityOnly[slot] ? "string" : t.NonNullable.DisplayName;
             reason = $"field '{name}': expected {expected}, got {TokenName(tok)}";
             return false;
         }

@@ -419,13 +419,13 @@ internal sealed partial class Importer : IDisposable
         reason = null;
         var s = l.Scratch;
         if (text is null || (emptyIsNull && text.Length == 0)) { s.State[slot] = RowScratch.Null; return true; }
-        if (slot == l.UserSlot && l.Tag is not ProfileTag)
+        if (slot == l.UserSlot && !l.IsProfile)
         {
             s.SetUser(text);
             s.State[slot] = RowScratch.Value;
             return true;
         }
-        if (l.IsIdentityOnly.Contains(slot)) { s.S[slot] = text; s.State[slot] = RowScratch.Value; return true; }
+        if (l.IsIdentityOnly[slot]) { s.S[slot] = text; s.State[slot] = RowScratch.Value; return true; }
         var t = l.Types[slot];
         var ok = true;
         switch (t.Kind)
