@@ -30,56 +30,96 @@ internal sealed class StringPool(int cap = 1 << 16)
     }
 
     // The JSON fast path looks values up by their UTF-8 bytes: no transcoding for a repeated value.
-    private readonly Dictionary<byte[], string> _byUtf8 = new(Utf8Comparer.Instance);
-    private byte[] _lastUtf8 = new byte[64];
-    private int _lastLength = -1;
-    private string _last = "";
+    // An open-addressing table of its own (bytes in one arena): a Dictionary<byte[], string> with
+    // an alternate span lookup pays interface calls per probe, and this is a per-field, per-row call.
+    private int[] _table = new int[256];        // entry + 1; 0 = empty
+    private int[] _hashes = new int[64];
+    private int[] _starts = new int[64];
+    private int[] _lengths = new int[64];
+    private string[] _strings = new string[64];
+    private byte[] _arena = new byte[4096];
+    private int _arenaUsed, _count;
+    private int _lastEntry = -1;
 
     /// <summary>The string of UTF-8 bytes, or null when they are not valid UTF-8.</summary>
     public string? GetUtf8(ReadOnlySpan<byte> utf8, bool nonAscii)
     {
         // Consecutive rows often repeat a value (a user's category, sku).
-        if (utf8.Length == _lastLength && utf8.SequenceEqual(_lastUtf8.AsSpan(0, _lastLength))) return _last;
-        var lookup = _byUtf8.GetAlternateLookup<ReadOnlySpan<byte>>();
-        if (!lookup.TryGetValue(utf8, out var s))
+        var last = _lastEntry;
+        if (last >= 0 && _lengths[last] == utf8.Length && utf8.SequenceEqual(_arena.AsSpan(_starts[last], utf8.Length))) return _strings[last];
+        var hash = Hash(utf8);
+        var mask = _table.Length - 1;
+        var at = hash & mask;
+        while (true)
         {
-            if (nonAscii && !System.Text.Unicode.Utf8.IsValid(utf8)) return null;
-            s = System.Text.Encoding.UTF8.GetString(utf8);
-            if (_byUtf8.Count >= cap) return s;
-            lookup[utf8] = s;
+            var e = _table[at] - 1;
+            if (e < 0) break;
+            if (_hashes[e] == hash && _lengths[e] == utf8.Length && utf8.SequenceEqual(_arena.AsSpan(_starts[e], utf8.Length)))
+            {
+                _lastEntry = e;
+                return _strings[e];
+            }
+            at = (at + 1) & mask;
         }
-        if (_lastUtf8.Length < utf8.Length) _lastUtf8 = new byte[Math.Max(utf8.Length, _lastUtf8.Length * 2)];
-        utf8.CopyTo(_lastUtf8);
-        _lastLength = utf8.Length;
-        _last = s;
+        if (nonAscii && !System.Text.Unicode.Utf8.IsValid(utf8)) return null;
+        var s = System.Text.Encoding.UTF8.GetString(utf8);
+        if (_count >= cap) return s;
+        _lastEntry = Insert(at, hash, utf8, s);
         return s;
     }
 
-    private sealed class Utf8Comparer : IEqualityComparer<byte[]>, IAlternateEqualityComparer<ReadOnlySpan<byte>, byte[]>
+    private int Insert(int at, int hash, ReadOnlySpan<byte> utf8, string s)
     {
-        public static readonly Utf8Comparer Instance = new();
-        public bool Equals(byte[]? x, byte[]? y) => x.AsSpan().SequenceEqual(y);
-        public int GetHashCode(byte[] obj) => Hash(obj);
-        public bool Equals(ReadOnlySpan<byte> alternate, byte[] other) => alternate.SequenceEqual(other);
-        public int GetHashCode(ReadOnlySpan<byte> alternate) => Hash(alternate);
-        public byte[] Create(ReadOnlySpan<byte> alternate) => alternate.ToArray();
-
-        // Values are short (categories, skus): 8 bytes at a time, multiply-xorshift mixing.
-        private static int Hash(ReadOnlySpan<byte> bytes)
+        var e = _count++;
+        if (e == _strings.Length)
         {
-            var h = 0x9E3779B97F4A7C15UL ^ (ulong)bytes.Length;
-            while (bytes.Length >= 8)
-            {
-                h = (h ^ System.Buffers.Binary.BinaryPrimitives.ReadUInt64LittleEndian(bytes)) * 0xBF58476D1CE4E5B9UL;
-                h ^= h >> 31;
-                bytes = bytes[8..];
-            }
-            ulong tail = 0;
-            for (var i = 0; i < bytes.Length; i++) tail |= (ulong)bytes[i] << (8 * i);
-            h = (h ^ tail) * 0x94D049BB133111EBUL;
-            h ^= h >> 29;
-            return (int)h ^ (int)(h >> 32);
+            var n = e * 2;
+            Array.Resize(ref _hashes, n);
+            Array.Resize(ref _starts, n);
+            Array.Resize(ref _lengths, n);
+            Array.Resize(ref _strings, n);
         }
+        if (_arena.Length - _arenaUsed < utf8.Length) Array.Resize(ref _arena, Math.Max(_arena.Length * 2, _arenaUsed + utf8.Length));
+        utf8.CopyTo(_arena.AsSpan(_arenaUsed));
+        _hashes[e] = hash;
+        _starts[e] = _arenaUsed;
+        _lengths[e] = utf8.Length;
+        _strings[e] = s;
+        _arenaUsed += utf8.Length;
+        _table[at] = e + 1;
+        if (_count * 2 > _table.Length) Rehash();
+        return e;
+    }
+
+    /// <summary>Doubles the table (at most half full: short probe runs).</summary>
+    private void Rehash()
+    {
+        var table = new int[_table.Length * 2];
+        var mask = table.Length - 1;
+        for (var e = 0; e < _count; e++)
+        {
+            var at = _hashes[e] & mask;
+            while (table[at] != 0) at = (at + 1) & mask;
+            table[at] = e + 1;
+        }
+        _table = table;
+    }
+
+    // Values are short (categories, skus): 8 bytes at a time, multiply-xorshift mixing.
+    private static int Hash(ReadOnlySpan<byte> bytes)
+    {
+        var h = 0x9E3779B97F4A7C15UL ^ (ulong)bytes.Length;
+        while (bytes.Length >= 8)
+        {
+            h = (h ^ System.Buffers.Binary.BinaryPrimitives.ReadUInt64LittleEndian(bytes)) * 0xBF58476D1CE4E5B9UL;
+            h ^= h >> 31;
+            bytes = bytes[8..];
+        }
+        ulong tail = 0;
+        for (var i = 0; i < bytes.Length; i++) tail |= (ulong)bytes[i] << (8 * i);
+        h = (h ^ tail) * 0x94D049BB133111EBUL;
+        h ^= h >> 29;
+        return (int)h ^ (int)(h >> 32);
     }
 }
 
@@ -313,10 +353,10 @@ internal sealed class ChunkList<T>
         }
     }
 
-    /// <summary>Empties the list; keeps (and clears) the first chunk only.</summary>
+    /// <summary>Empties the list; keeps the first chunk only (its used part cleared: no stale references).</summary>
     public void Clear()
     {
-        if (_chunkCount > 0) Array.Clear(_chunks[0]);
+        if (_chunkCount > 0) Array.Clear(_chunks[0], 0, Math.Min(Count, 1 << Shift));
         for (var c = 1; c < _chunkCount; c++) _chunks[c] = null!;
         _chunkCount = Math.Min(_chunkCount, 1);
         Count = 0;
@@ -563,6 +603,7 @@ internal sealed class RowLayout
         var types = new List<DslType>();
         foreach (var (n, t) in slots) { names.Add(n); types.Add(t); }
         IdentitySlots = new int[identityKeys.Count];
+        var identityOnly = new List<int>();
         for (var k = 0; k < identityKeys.Count; k++)
         {
             var at = names.IndexOf(identityKeys[k]);
@@ -571,21 +612,24 @@ internal sealed class RowLayout
                 at = names.Count;
                 names.Add(identityKeys[k]);
                 types.Add(DslType.String.WithNullable(true));
-                IsIdentityOnly.Add(at);
+                identityOnly.Add(at);
             }
             IdentitySlots[k] = at;
         }
         Names = [.. names];
         Types = [.. types];
+        IsIdentityOnly = new bool[Names.Length];
+        foreach (var at in identityOnly) IsIdentityOnly[at] = true;
         Utf8Names = [.. Names.Select(System.Text.Encoding.UTF8.GetBytes)];
         UserSlot = userSlot;
         TsSlot = tsSlot;
         Scratch = new RowScratch(Names.Length);
         Pools = new StringPool?[Names.Length];
         for (var i = 0; i < Names.Length; i++)
-            if (Types[i].Kind == TypeKind.String && i != userSlot && !IsIdentityOnly.Contains(i)) Pools[i] = new StringPool();
+            if (Types[i].Kind == TypeKind.String && i != userSlot && !IsIdentityOnly[i]) Pools[i] = new StringPool();
         _byName = new Dictionary<string, int>(StringComparer.Ordinal);
         for (var i = 0; i < Names.Length; i++) _byName.TryAdd(Names[i], i);
+        HasTypeSlot = _byName.ContainsKey("type");
     }
 
     private readonly Dictionary<string, int> _byName;
@@ -595,15 +639,28 @@ internal sealed class RowLayout
     public int UserSlot { get; }
     public int TsSlot { get; }
     public int[] IdentitySlots { get; }
-    public HashSet<int> IsIdentityOnly { get; } = [];
+    /// <summary>Per slot: an identity key that is no field of the row (a string read only to resolve users).</summary>
+    public bool[] IsIdentityOnly { get; }
     public int Count => Names.Length;
     public RowScratch Scratch { get; }
     public StringPool?[] Pools { get; }
     /// <summary>Index of the layout in the importer (0 profiles, 1 unknown type, 2 + event type index).</summary>
     public int Id { get; set; }
     /// <summary>Event type state, or null for the profile layout and the unknown-type layout.</summary>
-    public object? Tag { get; set; }
-    public bool IsProfile => Tag is ProfileTag;
+    public object? Tag
+    {
+        get => _tag;
+        set
+        {
+            _tag = value;
+            IsProfile = value is ProfileTag;   // a field: asked per value on the hot path
+        }
+    }
+    private object? _tag;
+    public bool IsProfile { get; private set; }
+
+    /// <summary>A slot is named <c>type</c> (then the fast path cannot skip the row's type member unread).</summary>
+    public bool HasTypeSlot { get; }
 
     public int Find(string name) => _byName.TryGetValue(name, out var i) ? i : -1;
 }

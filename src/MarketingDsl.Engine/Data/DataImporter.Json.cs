@@ -74,19 +74,24 @@ internal sealed partial class Importer
             }
             else if (tf.Kind != ScannedKind.Null) return false;
         }
-        return FillScratch(line, fields, type?.Layout ?? _unknownLayout, st);
+        var layout = type?.Layout ?? _unknownLayout;
+        // The type member was read above; only an unknown type name still needs its UTF-8 checked.
+        var skip = typeAt >= 0 && !layout.HasTypeSlot && (type is not null || fields[typeAt].Kind == ScannedKind.Null) ? typeAt : -1;
+        return FillScratch(line, fields, layout, st, skip);
     }
 
     /// <summary>Converts scanned members into the layout's scratch; false on anything the general path must judge.</summary>
-    private static bool FillScratch(ReadOnlySpan<byte> line, ReadOnlySpan<ScannedField> fields, RowLayout l, ParseState st)
+    private static bool FillScratch(ReadOnlySpan<byte> line, ReadOnlySpan<ScannedField> fields, RowLayout l, ParseState st, int skip)
     {
         var s = st.Scratch(l);
         var pools = st.Pools(l);
         s.Reset();
         var names = l.Utf8Names;
         var expected = 0;
-        foreach (ref readonly var f in fields)
+        for (var i = 0; i < fields.Length; i++)
         {
+            if (i == skip) continue;
+            ref readonly var f = ref fields[i];
             var key = line.Slice(f.KeyStart, f.KeyLength);
             var value = line.Slice(f.ValueStart, f.ValueLength);
             var slot = -1;
@@ -126,7 +131,7 @@ internal sealed partial class Importer
             s.UserLength = written;
             return true;
         }
-        if (l.IsIdentityOnly.Contains(slot))
+        if (l.IsIdentityOnly[slot])
         {
             if (kind == ScannedKind.Number) { s.S[slot] = Encoding.UTF8.GetString(value); return true; }
             if (kind != ScannedKind.String || !TryChars(value, st, out var id)) return false;
@@ -281,12 +286,12 @@ internal sealed partial class Importer
         }
         var t = l.Types[slot];
         var ok = true;
-        if (slot == l.UserSlot && l.Tag is not ProfileTag)
+        if (slot == l.UserSlot && !l.IsProfile)
         {
             if (tok != JsonTokenType.String) ok = false;
             else s.SetUser(CopyChars(ref r, st));
         }
-        else if (l.IsIdentityOnly.Contains(slot))
+        else if (l.IsIdentityOnly[slot])
         {
             if (tok == JsonTokenType.String) s.S[slot] = r.GetString();
             else if (tok == JsonTokenType.Number) s.S[slot] = Encoding.UTF8.GetString(r.ValueSpan);
@@ -352,7 +357,7 @@ internal sealed partial class Importer
         if (!ok)
         {
             var name = l.Names[slot];
-            var expected = slot == l.UserSlot || l.IsIdentityOnly.Contains(slot) ? "string" : t.NonNullable.DisplayName;
+            var expected = slot == l.UserSlot || l.IsIdentityOnly[slot] ? "string" : t.NonNullable.DisplayName;
             reason = $"field '{name}': expected {expected}, got {TokenName(tok)}";
             return false;
         }

@@ -222,7 +222,7 @@ internal sealed class ParquetRows : ITabularRows
         reason = null;
         if (v is null or string) return importer.SetText(layout, slot, (string?)v, emptyIsNull: false, out reason);
         var s = layout.Scratch;
-        var kind = slot == layout.UserSlot || layout.IsIdentityOnly.Contains(slot) ? TypeKind.String : layout.Types[slot].Kind;
+        var kind = slot == layout.UserSlot || layout.IsIdentityOnly[slot] ? TypeKind.String : layout.Types[slot].Kind;
         var ok = true;
         switch (kind)
         {
@@ -241,7 +241,7 @@ internal sealed class ParquetRows : ITabularRows
                 break;
             case TypeKind.DateTime when v is DateTimeOffset dto: s.L[slot] = ValueParsers.TruncateToMicroseconds(dto.UtcTicks); break;
             case TypeKind.Duration when v is TimeSpan ts: s.L[slot] = ts.Ticks; break;
-            case TypeKind.String when slot == layout.UserSlot || layout.IsIdentityOnly.Contains(slot):
+            case TypeKind.String when slot == layout.UserSlot || layout.IsIdentityOnly[slot]:
                 if (TryInteger(v, out var id)) return importer.SetText(layout, slot, id.ToString(CultureInfo.InvariantCulture), emptyIsNull: false, out reason);
                 ok = false;
                 break;

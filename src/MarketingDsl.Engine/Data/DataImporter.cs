@@ -399,10 +399,20 @@ internal sealed partial class Importer : IDisposable
 
     public DataSet Finish()
     {
+        var parallelism = Math.Max(1, _options.Parallelism);
+        foreach (var t in _types) t.Sort(_userIds.Length, parallelism);
+        // The columns of every type are gathered together, the largest first, one per thread at a
+        // time: a type's few columns alone would leave threads idle at the end of each type.
+        // Each builder is released as soon as its column is built (the peak stays the output plus
+        // the builders not yet gathered).
+        var columns = _types.SelectMany(t => Enumerable.Range(0, t.ColumnCount).Select(c => (Type: t, Column: c)))
+            .OrderByDescending(w => w.Type.ColumnBytes(w.Column)).ToList();
+        Parallel.ForEach(System.Collections.Concurrent.Partitioner.Create(columns, System.Collections.Concurrent.EnumerablePartitionerOptions.NoBuffering),
+            new ParallelOptions { MaxDegreeOfParallelism = parallelism }, w => w.Type.BuildColumn(w.Column));
         var tables = new EventTable?[_types.Length];
         for (var i = 0; i < _types.Length; i++)
         {
-            tables[i] = _types[i].Build(_userIds.Length, _options.Parallelism);
+            tables[i] = _types[i].Table();
             _types[i].Dispose();
         }
         var loose = _looseTs.Items.AsSpan(0, _looseTs.Count).ToArray();
@@ -419,13 +429,13 @@ internal sealed partial class Importer : IDisposable
         reason = null;
         var s = l.Scratch;
         if (text is null || (emptyIsNull && text.Length == 0)) { s.State[slot] = RowScratch.Null; return true; }
-        if (slot == l.UserSlot && l.Tag is not ProfileTag)
+        if (slot == l.UserSlot && !l.IsProfile)
         {
             s.SetUser(text);
             s.State[slot] = RowScratch.Value;
             return true;
         }
-        if (l.IsIdentityOnly.Contains(slot)) { s.S[slot] = text; s.State[slot] = RowScratch.Value; return true; }
+        if (l.IsIdentityOnly[slot]) { s.S[slot] = text; s.State[slot] = RowScratch.Value; return true; }
         var t = l.Types[slot];
         var ok = true;
         switch (t.Kind)
@@ -560,7 +570,29 @@ internal sealed class EventTypeState : IDisposable
         for (var f = 2; f < _fields.Length; f++) _fields[f]!.AddRange(b.Fields[f]!, start, count);
     }
 
-    public EventTable Build(int userCount, int parallelism)
+    // Set by Sort, used by BuildColumn and Table.
+    private int[]? _perm;
+    private int[] _userStart = [];
+    private long[] _outTs = [], _outLine = [];
+    private Column?[] _outFields = [];
+
+    /// <summary>Ts, line and the fields: the columns <see cref="BuildColumn"/> gathers.</summary>
+    public int ColumnCount => _fields.Length;
+
+    /// <summary>Bytes of output column c (to gather the largest first).</summary>
+    public long ColumnBytes(int c) => (long)_ts.Count * (c < 2 ? 8 : _fields[c]!.Type.Kind switch
+    {
+        TypeKind.Decimal => 16,
+        TypeKind.Bool => 1,
+        TypeKind.Date => 4,
+        _ => 8,
+    });
+
+    /// <summary>
+    /// Orders the rows by (user, ts, line): the per-user row ranges and the permutation (none when
+    /// the rows already arrive in that order). Then <see cref="BuildColumn"/> for every column, then <see cref="Table"/>.
+    /// </summary>
+    public void Sort(int userCount, int parallelism)
     {
         var n = _ts.Count;
         var users = _user;
@@ -638,34 +670,42 @@ internal sealed class EventTypeState : IDisposable
         }
         counts = null!;
         _user.Dispose();
+        _perm = perm;
+        _userStart = start;
+        _outFields = new Column?[_fields.Length];
+    }
 
-        // Release each builder as soon as its column is built, to keep the peak memory low.
-        // Columns are independent: gathered in parallel (at most `parallelism` builders and their
-        // outputs alive at once beyond the finished ones).
-        long[] outTs = [], outLine = [];
-        var fields = new Column?[_fields.Length];
-        Parallel.For(0, _fields.Length, options, c =>
+    /// <summary>Gathers output column c (0 ts, 1 line, else a field) and releases its builder; columns are independent (any thread, any order).</summary>
+    public void BuildColumn(int c)
+    {
+        var n = _userStart[^1];
+        if (c == 0)
         {
-            if (c == 0)
-            {
-                outTs = GC.AllocateUninitializedArray<long>(n);
-                _ts.Gather(outTs, perm);
-                _ts.Dispose();
-            }
-            else if (c == 1)
-            {
-                outLine = GC.AllocateUninitializedArray<long>(n);
-                _line.GatherWiden(outLine, perm);
-                _line.Dispose();
-            }
-            else
-            {
-                fields[c] = _fields[c]!.Build(perm);
-                _fields[c]!.Dispose();
-                _fields[c] = null;
-            }
-        });
-        return new EventTable(Symbol, start, outTs, outLine, fields);
+            var ts = GC.AllocateUninitializedArray<long>(n);
+            _ts.Gather(ts, _perm);
+            _ts.Dispose();
+            _outTs = ts;
+        }
+        else if (c == 1)
+        {
+            var line = GC.AllocateUninitializedArray<long>(n);
+            _line.GatherWiden(line, _perm);
+            _line.Dispose();
+            _outLine = line;
+        }
+        else
+        {
+            _outFields[c] = _fields[c]!.Build(_perm);
+            _fields[c]!.Dispose();
+            _fields[c] = null;
+        }
+    }
+
+    /// <summary>The built table (after <see cref="BuildColumn"/> for every column).</summary>
+    public EventTable Table()
+    {
+        _perm = null;
+        return new EventTable(Symbol, _userStart, _outTs, _outLine, _outFields);
     }
 
     public void Dispose()

@@ -76,7 +76,7 @@ internal sealed partial class Importer
     {
         var s = l.Scratch;
         if (value is null) { s.State[slot] = RowScratch.Null; return null; }
-        if (slot == l.UserSlot && l.Tag is not ProfileTag)
+        if (slot == l.UserSlot && !l.IsProfile)
         {
             if (value is not string user) return $"user_id must be a string, got {value.GetType().Name}";
             s.SetUser(user);

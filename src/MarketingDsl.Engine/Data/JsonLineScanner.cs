@@ -1,3 +1,7 @@
+using System.Numerics;
+using System.Runtime.InteropServices;
+using System.Runtime.Intrinsics;
+
 namespace MarketingDsl.Engine.Data;
 
 /// <summary>Kind of a scanned top-level JSON value.</summary>
@@ -112,12 +116,41 @@ internal static class JsonLineScanner
     private static int ScanString(ReadOnlySpan<byte> s, int i, out bool nonAscii)
     {
         nonAscii = false;
-        // Strings are short (keys, ids, categories): a table lookup per byte beats a vector search.
-        var special = StringSpecial;
+        // 16 bytes at a time while they fit (timestamps, ids, skus are 8 to 25 bytes), then a table
+        // lookup per byte for the tail of the line.
+        if (Vector128.IsHardwareAccelerated)
+        {
+            ref var start = ref MemoryMarshal.GetReference(s);
+            var quote = Vector128.Create((byte)'"');
+            var backslash = Vector128.Create((byte)'\\');
+            var printableFrom = Vector128.Create((byte)0x20);
+            var printableCount = Vector128.Create((byte)0x60);
+            while (i <= s.Length - Vector128<byte>.Count)
+            {
+                var v = Vector128.LoadUnsafe(ref start, (nuint)i);
+                // Bytes outside 0x20..0x7F (control characters, non-ASCII) wrap to >= 0x60 here.
+                var special = Vector128.Equals(v, quote) | Vector128.Equals(v, backslash)
+                    | Vector128.GreaterThanOrEqual(v - printableFrom, printableCount);
+                var mask = special.ExtractMostSignificantBits();
+                if (mask == 0)
+                {
+                    i += Vector128<byte>.Count;
+                    continue;
+                }
+                i += BitOperations.TrailingZeroCount(mask);
+                var b = s[i];
+                if (b == '"') return i;
+                if (b < 0x80) return -1;   // a backslash or a control character
+                nonAscii = true;
+                i++;
+            }
+        }
+        // The last bytes of the line: a table lookup per byte.
+        var table = StringSpecial;
         for (; (uint)i < (uint)s.Length; i++)
         {
             var b = s[i];
-            if (special[b] == 0) continue;
+            if (table[b] == 0) continue;
             if (b == '"') return i;
             if (b < 0x80) return -1;   // a backslash or a control character
             nonAscii = true;

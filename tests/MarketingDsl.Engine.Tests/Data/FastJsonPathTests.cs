@@ -150,6 +150,63 @@ public class FastJsonPathTests
         ParallelImportTests.AssertSame(general, fast);
     }
 
+    /// <summary>
+    /// Strings of every length up to 40 bytes with a quote, an escape, a control character, a
+    /// non-ASCII or an invalid UTF-8 byte at every position (the scanner reads 16 bytes at a time
+    /// while they fit, then byte by byte), and thousands of distinct values of a pooled column
+    /// repeated in shuffled order (the pool's table grows): both paths give the same data set.
+    /// </summary>
+    [Theory]
+    [InlineData(1)]
+    [InlineData(2)]
+    public void Strings_at_every_position_and_many_pooled_values_equal_the_general_reader(int parallelism)
+    {
+        using var d = Dir(("profiles.jsonl", Profiles));
+        var bytes = new List<byte>();
+        void Line(byte[] value, string after = "")
+        {
+            bytes.AddRange(Encoding.UTF8.GetBytes(Head + "\"s\":\""));
+            bytes.AddRange(value);
+            bytes.AddRange(Encoding.UTF8.GetBytes("\"" + after + "}\n"));
+        }
+        byte[][] specials = [[(byte)'\\', (byte)'n'], [0x01], [0x1F], [0x7F], [0xC3, 0xA9], [0xF0, 0x9F, 0x98, 0x80], [0xC3], [0xFF], [0x80]];
+        for (var length = 0; length <= 40; length++)
+        {
+            var plain = Encoding.ASCII.GetBytes(new string('a', length));
+            Line(plain);
+            Line(plain, ",\"n\":1");
+            foreach (var special in specials)
+                for (var at = 0; at <= length; at++)
+                    Line([.. plain.AsSpan(0, at), .. special, .. plain.AsSpan(at)], at % 2 == 0 ? "" : ",\"b\":true");
+        }
+        var random = new Random(5);
+        for (var i = 0; i < 30_000; i++)
+            Line(Encoding.UTF8.GetBytes($"value-{random.Next(6_000)}-{new string('z', random.Next(30))}"));
+        File.WriteAllBytes(Path.Combine(d.Path, "events.jsonl"), [.. bytes]);
+        var (general, generalRejects) = Load(d.Path, parallelism, generalOnly: true);
+        var (fast, fastRejects) = Load(d.Path, parallelism, generalOnly: false);
+        Assert.True(fast.Report.RejectedCount > 0 && fast.Report.EventsKept > 30_000);
+        ParallelImportTests.AssertSame(general, fast);
+        Assert.Equal(generalRejects, fastRejects);
+    }
+
+    /// <summary>An event field named <c>type</c> takes the row's type member on both paths.</summary>
+    [Fact]
+    public void A_field_named_type_is_read_on_both_paths()
+    {
+        var schema = new SchemaModel(
+            [new FieldSymbol("user_id", DslType.String, IsKey: true)], [],
+            [new EventTypeSymbol("t", [new FieldSymbol("type", DslType.String.WithNullable(true)), new FieldSymbol("s", DslType.String.WithNullable(true))])]);
+        using var d = Dir(("profiles.jsonl", Profiles), ("events.jsonl", """
+            {"type":"t","user_id":"u1","ts":"2025-01-02T03:04:05Z","s":"x"}
+            {"user_id":"u1","ts":"2025-01-02T03:04:06Z","type":"t"}
+            """ + "\n"));
+        DataSet LoadWith(bool generalOnly) => DataImporter.Load(schema, d.Path, new ImportOptions { Parallelism = 2, BlockSize = 64, GeneralJsonReaderOnly = generalOnly });
+        var fast = LoadWith(false);
+        ParallelImportTests.AssertSame(LoadWith(true), fast);
+        Assert.Equal("t,t", string.Join(",", ((StringColumn)fast.Events[0]!.Fields[2]!).Values));
+    }
+
     private static (DataSet Data, string Rejects) Load(string dir, int parallelism, bool generalOnly)
     {
         var rejects = Path.Combine(dir, "out", $"rejects-{parallelism}-{generalOnly}.jsonl");
