@@ -173,7 +173,7 @@ public sealed partial class LiveStore
             var over = _unindexedCount + _pendingEvents.Count - _indexBuffer;
             // The transaction's own events join the buffer after the commit; a user indexed now
             // keeps them buffered (its document holds only what was buffered before).
-            foreach (var (first, user) in _indexQueue)
+            foreach (var (_, user) in _indexQueue)
             {
                 if (over <= 0) break;
                 var events = _unindexed[user];

@@ -91,6 +91,7 @@ public sealed partial class LiveStore : IDisposable
             throw OlderFormat(1);   // files of format 1 used LiteDB's default collation
         }
         CheckFormat();
+        LoadCounters();
         Timers.EnsureIndex("due");
         Ledger.EnsureIndex("uc");
         Identities.EnsureIndex("user");
@@ -147,9 +148,8 @@ public sealed partial class LiveStore : IDisposable
         WritePendingEvents();
         WritePendingStates();
         WriteQueuedMarks();
-        foreach (var (name, value) in _dirtyCounters) Meta.Upsert(new BsonDocument { ["_id"] = name, ["value"] = value });
+        WriteCounters();
         _db.Commit();
-        FlushCommitToDisk();
         EventsCommitted();
         StatesCommitted();
         OutboxCommitted();
@@ -159,6 +159,9 @@ public sealed partial class LiveStore : IDisposable
             _dirtyCounters.Clear();
             _transactionThread = 0;
         }
+        // Last, once memory follows the file: a failed fsync fails the request (its client sends
+        // it again and finds its events duplicates) but never makes memory forget a commit.
+        FlushCommitToDisk();
     }
 
     public void Rollback()
@@ -182,10 +185,31 @@ public sealed partial class LiveStore : IDisposable
         lock (_memo)
         {
             if (_transactionThread == Environment.CurrentManagedThreadId && _dirtyCounters.TryGetValue(name, out var pending)) return pending;
-            if (_counters.TryGetValue(name, out var value)) return value;
+            return _counters.GetValueOrDefault(name);
         }
-        var stored = Meta.FindById(name)?["value"].AsInt64 ?? 0;
-        lock (_memo) return _counters.TryAdd(name, stored) ? stored : _counters[name];
+    }
+
+    // All counters live in one `meta` document ("counters"), read once on open and written once
+    // per commit that changed any: a document per counter cost one upsert per counter per commit.
+    private const string CountersDocument = "counters";
+
+    private void LoadCounters()
+    {
+        if (Meta.FindById(CountersDocument) is not { } doc) return;
+        foreach (var (name, value) in doc)
+            if (name != "_id") _counters[name] = value.AsInt64;
+    }
+
+    private void WriteCounters()
+    {
+        if (_dirtyCounters.Count == 0) return;
+        var doc = new BsonDocument { ["_id"] = CountersDocument };
+        lock (_memo)
+        {
+            foreach (var (name, value) in _counters) doc[name] = value;
+            foreach (var (name, value) in _dirtyCounters) doc[name] = value;
+        }
+        Meta.Upsert(doc);
     }
 
     /// <summary>Sets a counter in memory; <see cref="Commit"/> writes it (the caller is inside a transaction).</summary>
