@@ -65,11 +65,10 @@ public sealed partial class LiveStore
 
     private void OpenOutbox()
     {
-        foreach (var doc in OutboxMarks.FindAll())
-        {
-            var marks = doc["m"].AsArray;
+        // Marks live in `outbox_marks` documents (commits without events) and in commit records (OpenEvents collected those).
+        foreach (var marks in OutboxMarks.FindAll().Select(d => d["m"].AsArray).Concat(_recoveredMarks))
             for (var i = 0; i + 1 < marks.Count; i += 2) SetMarked(marks[i].AsInt64, marks[i + 1].AsInt32);
-        }
+        _recoveredMarks.Clear();
         foreach (var doc in Outbox.FindAll())
         {
             var entry = Effective(ToEntry(doc));
@@ -135,7 +134,8 @@ public sealed partial class LiveStore
             pairs.Add(entry.Attempts);
             _marksInCommit.Add(entry.Seq);
         }
-        OutboxMarks.Insert(new BsonDocument { ["_id"] = Next("outbox_mark_seq"), ["m"] = pairs });
+        if (_record is not null) _record["m"] = pairs;
+        else OutboxMarks.Insert(new BsonDocument { ["_id"] = Next("outbox_mark_seq"), ["m"] = pairs });
     }
 
     private void OutboxCommitted()

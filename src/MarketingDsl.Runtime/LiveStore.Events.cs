@@ -9,10 +9,11 @@ namespace MarketingDsl.Runtime;
 /// Why not one document per event: a LiteDB commit writes every page it dirtied, and an event
 /// document with a random `_id` (type + id) and a `user` index dirtied about two random 8 KB
 /// pages per event; a group commit of 800 events wrote megabytes and most of the ingest CPU was
-/// LiteDB writing pages (profiled). Now a commit inserts ONE `event_log` document holding all its
+/// LiteDB writing pages (profiled). Now a commit inserts ONE `event_log` record holding all its
 /// events (a few sequential pages: measured 1–6 µs per event against 40–180 µs for a document
-/// each), in the same transaction as the journey states and outbox the events caused, so an
-/// acknowledged event and its consequences are durable together as before.
+/// each) and also its journey-state changes, delivery marks and counters (LiveStore.Commit), in
+/// the same transaction as the outbox actions the events caused, so an acknowledged event and its
+/// consequences are durable together as before.
 ///
 /// Reads: the dedupe check asks an in-memory directory of every stored event id (a 64-bit hash →
 /// sequence number, ≈ 30 bytes per event, verified against the log on a hit, so a hash collision
@@ -54,6 +55,10 @@ public sealed partial class LiveStore
     /// <summary>Users whose buffered events the open transaction's commit writes into `user_events`.</summary>
     private readonly List<string> _indexedInCommit = [];
 
+    /// <summary>What <see cref="OpenEvents"/> found in commit records for <see cref="OpenStates"/> and <see cref="OpenOutbox"/>.</summary>
+    private readonly List<(long LogSeq, BsonArray Changes)> _recoveredStates = [];
+    private readonly List<BsonArray> _recoveredMarks = [];
+
     private readonly record struct LoggedEvent(long Seq, string User, string Type, string? Id, long Ts, string Json);
 
     private static string EventKey(string type, string id) => type + "\u001F" + id;
@@ -74,6 +79,7 @@ public sealed partial class LiveStore
         // The watermark: every event before it was indexed at the last commit.
         var from = Counter("index_from");
         var candidates = new List<LoggedEvent>();
+        var statesFrom = Counter("states_from");
         foreach (var doc in EventLog.FindAll())
         {
             _logStarts.Add(doc["_id"].AsInt64);
@@ -82,6 +88,9 @@ public sealed partial class LiveStore
                 RememberId(e);
                 if (e.Seq >= from) candidates.Add(e);
             }
+            // A record also holds its commit's state changes and delivery marks (LiveStore.Commit).
+            if (doc.TryGetValue("sl", out var sl) && sl.AsInt64 >= statesFrom) _recoveredStates.Add((sl.AsInt64, doc["s"].AsArray));
+            if (doc.TryGetValue("m", out var marks)) _recoveredMarks.Add(marks.AsArray);
         }
         // From the watermark on, an event is indexed when its user's last index document reaches it.
         var lastIndexed = new Dictionary<string, long>(StringComparer.Ordinal);
@@ -167,7 +176,9 @@ public sealed partial class LiveStore
     private void WritePendingEvents()
     {
         if (_pendingEvents.Count == 0) return;
-        EventLog.Insert(new BsonDocument { ["_id"] = _pendingEvents[0].Seq, ["e"] = new BsonArray(_pendingEvents.Select(e => (BsonValue)Write(e))) });
+        // The record is inserted with the counters (LiveStore.WriteRecordAndCounters).
+        _record!["_id"] = _pendingEvents[0].Seq;
+        _record["e"] = new BsonArray(_pendingEvents.Select(e => (BsonValue)Write(e)));
         lock (_eventsGate)
         {
             var over = _unindexedCount + _pendingEvents.Count - _indexBuffer;

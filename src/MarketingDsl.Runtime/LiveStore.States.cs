@@ -5,7 +5,8 @@ namespace MarketingDsl.Runtime;
 
 /// <summary>
 /// Journey states, written behind. A state change is durable with the commit that made it: the
-/// commit appends every state it changed to one `state_log` document (sequential pages). The
+/// commit appends every state it changed to its commit record, or to one `state_log` document
+/// when it has no events (sequential pages either way). The
 /// `journey_states` collection (one document per journey and user, a random page each) is
 /// written later and coalesced: a state changed fifty times between two writes is written
 /// once. Until then the changed state is read from memory. A commit writes the states that have
@@ -42,11 +43,14 @@ public sealed partial class LiveStore
     {
         _stateLogSeq = Counter("state_log_seq");
         var from = Counter("states_from");
-        foreach (var doc in StateLog.Find(BsonExpression.Create("_id >= @0", from)))
-        {
-            var since = doc["_id"].AsInt64;
-            foreach (var change in doc["s"].AsArray) MarkDirty(change.AsArray[0].AsString, change.AsArray[1].AsString, since);
-        }
+        // State-log entries live in `state_log` documents (commits without events) and in commit
+        // records (OpenEvents collected those): replayed together in log order.
+        var entries = _recoveredStates;
+        entries.AddRange(StateLog.Find(BsonExpression.Create("_id >= @0", from)).Select(d => (d["_id"].AsInt64, d["s"].AsArray)));
+        entries.Sort((a, b) => a.LogSeq.CompareTo(b.LogSeq));
+        foreach (var (since, changes) in entries)
+            foreach (var change in changes) MarkDirty(change.AsArray[0].AsString, change.AsArray[1].AsString, since);
+        entries.Clear();
     }
 
     private void MarkDirty(string key, string json, long since)
@@ -104,11 +108,13 @@ public sealed partial class LiveStore
         if (_txnStates.Count > 0)
         {
             logSeq = _stateLogSeq + 1;
-            StateLog.Insert(new BsonDocument
+            var changes = new BsonArray(_txnStates.Select(p => (BsonValue)new BsonArray { p.Key, p.Value }));
+            if (_record is not null)
             {
-                ["_id"] = logSeq,
-                ["s"] = new BsonArray(_txnStates.Select(p => (BsonValue)new BsonArray { p.Key, p.Value })),
-            });
+                _record["sl"] = logSeq;
+                _record["s"] = changes;
+            }
+            else StateLog.Insert(new BsonDocument { ["_id"] = logSeq, ["s"] = changes });
             SetCounter("state_log_seq", logSeq);
         }
         var current = Math.Max(logSeq, _stateLogSeq);

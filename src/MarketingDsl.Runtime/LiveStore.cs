@@ -144,11 +144,16 @@ public sealed partial class LiveStore : IDisposable
 
     public void Commit()
     {
-        // These set counters (sequence numbers, watermarks): before the counters are written.
-        WritePendingEvents();
+        // A commit with events writes ONE record (the events, the state changes, the delivery
+        // marks and the counters) into `event_log`: LiteDB's commit costs about 0.5 ms more per
+        // collection it touches (probe: 0.5–0.7 ms for one, 2.2 ms for five), and a commit's
+        // latency is what every request of the group waits for. The parts below set counters
+        // (sequence numbers, watermarks), so the counters go last.
+        _record = _pendingEvents.Count > 0 ? new BsonDocument() : null;
         WritePendingStates();
         WriteQueuedMarks();
-        WriteCounters();
+        WritePendingEvents();
+        WriteRecordAndCounters();
         _db.Commit();
         EventsCommitted();
         StatesCommitted();
@@ -167,6 +172,7 @@ public sealed partial class LiveStore : IDisposable
     public void Rollback()
     {
         _db.Rollback();
+        _record = null;
         ForgetPendingEvents();
         ForgetPendingOutbox();
         ForgetPendingStates();
@@ -193,23 +199,42 @@ public sealed partial class LiveStore : IDisposable
     // per commit that changed any: a document per counter cost one upsert per counter per commit.
     private const string CountersDocument = "counters";
 
+    /// <summary>The commit record being built (a commit with events), null otherwise.</summary>
+    private BsonDocument? _record;
+
+    /// <summary>The counters as of the last commit: from the `meta` document or the last commit record, whichever is newer (by `commit_seq`).</summary>
     private void LoadCounters()
     {
-        if (Meta.FindById(CountersDocument) is not { } doc) return;
-        foreach (var (name, value) in doc)
+        var stored = Meta.FindById(CountersDocument);
+        var last = EventLog.Query().OrderByDescending("_id").Limit(1).FirstOrDefault()?["c"];
+        if (last is { IsDocument: true } c && (stored is null || CommitSeqOf(c.AsDocument) > CommitSeqOf(stored))) stored = c.AsDocument;
+        if (stored is null) return;
+        foreach (var (name, value) in stored)
             if (name != "_id") _counters[name] = value.AsInt64;
     }
 
-    private void WriteCounters()
+    private static long CommitSeqOf(BsonDocument counters) => counters.TryGetValue("commit_seq", out var v) ? v.AsInt64 : 0;
+
+    /// <summary>Writes the counters: inside the commit record when there is one (then inserts it), else the `meta` document.</summary>
+    private void WriteRecordAndCounters()
     {
-        if (_dirtyCounters.Count == 0) return;
-        var doc = new BsonDocument { ["_id"] = CountersDocument };
+        if (_dirtyCounters.Count == 0 && _record is null) return;
+        SetCounter("commit_seq", Counter("commit_seq") + 1);
+        var doc = new BsonDocument();
         lock (_memo)
         {
             foreach (var (name, value) in _counters) doc[name] = value;
             foreach (var (name, value) in _dirtyCounters) doc[name] = value;
         }
-        Meta.Upsert(doc);
+        if (_record is null)
+        {
+            doc["_id"] = CountersDocument;
+            Meta.Upsert(doc);
+            return;
+        }
+        _record["c"] = doc;
+        EventLog.Insert(_record);
+        _record = null;
     }
 
     /// <summary>Sets a counter in memory; <see cref="Commit"/> writes it (the caller is inside a transaction).</summary>

@@ -239,4 +239,46 @@ public sealed class EventLogTests : IDisposable
             Assert.Equal(8, entries.Count);
         }
     }
+
+    [Fact]
+    public void A_commit_record_holds_events_states_marks_and_counters_and_reopens_with_the_newest_counters()
+    {
+        LiveStore OpenBehind() => new(Db, indexBuffer: 100, dirtyStatesBound: 100, maxStateLag: 100);
+        using (var store = OpenBehind())
+        {
+            store.Begin();
+            Assert.True(store.AddOutbox("k1", "push", "{}"));
+            store.Commit();
+            store.MarkDelivered([store.OutboxEntryOf("k1")!]);
+            store.Begin();   // one commit with an event, a state change and the queued mark: one record
+            store.AddEvent("order", "o1", "u1", 1, """{"id":"o1"}""");
+            store.SetState("j", "u1", new StoredJourneyState { Entries = 1 });
+            store.SetCounter("clock", 7);
+            store.Commit();
+            store.Begin();   // a commit without events: its state change and counters go to their own documents
+            store.SetState("j", "u2", new StoredJourneyState { Entries = 2 });
+            store.SetCounter("clock", 9);
+            store.Commit();
+        }
+        using (var store = OpenBehind())
+        {
+            Assert.Equal(1, store.State("j", "u1")!.Entries);
+            Assert.Equal(2, store.State("j", "u2")!.Entries);
+            Assert.Equal(2, store.DirtyStates);   // still written behind: replayed from the record and the state log
+            Assert.Equal(LiveStore.DeliveredStatus, store.OutboxEntryOf("k1")!.Status);
+            Assert.Equal(9, store.Counter("clock"));   // the meta document is newer than the last record
+            Assert.True(store.HasEvent("order", "o1"));
+            store.Begin();
+            store.AddEvent("order", "o2", "u1", 2, """{"id":"o2"}""");
+            store.SetCounter("clock", 11);
+            store.Commit();
+        }
+        using (var store = OpenBehind())
+        {
+            Assert.Equal(11, store.Counter("clock"));   // now the last record is newer
+            store.Begin();
+            Assert.Equal(3, store.AddEvent("view", "v1", "u1", 3, """{"id":"v1"}"""));   // the event sequence went on from the record's counters
+            store.Commit();
+        }
+    }
 }
