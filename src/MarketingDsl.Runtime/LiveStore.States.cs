@@ -34,7 +34,7 @@ public sealed partial class LiveStore
     /// <summary>States set in the open transaction (last write wins).</summary>
     private readonly Dictionary<string, string> _txnStates = new(StringComparer.Ordinal);
     /// <summary>Keys the open transaction's commit writes into `journey_states`.</summary>
-    private readonly List<string> _statesWrittenInCommit = [];
+    private readonly HashSet<string> _statesWrittenInCommit = new(StringComparer.Ordinal);
     private long _stateLogSeq;
 
     private static string StateKey(string journey, string user) => journey + "\u001F" + user;

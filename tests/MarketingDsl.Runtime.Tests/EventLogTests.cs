@@ -281,4 +281,33 @@ public sealed class EventLogTests : IDisposable
             store.Commit();
         }
     }
+
+    /// <summary>Entries in LiteDB's static caches of compiled expressions (LiteDB 5.0.20's private fields; they only grow).</summary>
+    private static int CompiledExpressions() =>
+        new[] { "_cacheScalar", "_cacheEnumerable" }
+            .Select(name => typeof(LiteDB.BsonExpression).GetField(name, System.Reflection.BindingFlags.Static | System.Reflection.BindingFlags.NonPublic)
+                ?? throw new InvalidOperationException($"LiteDB.BsonExpression.{name} is gone: this test needs updating with the LiteDB version"))
+            .Sum(field => ((System.Collections.ICollection)field.GetValue(null)!).Count);
+
+    [Fact]
+    public void Reading_many_users_compiles_no_query_per_user()
+    {
+        using var store = Open(buffer: 0);
+        void Touch(int i)
+        {
+            Add(store, ("order", "o" + i, "u" + i));
+            store.Begin();
+            store.SetState("j", "u" + i, new StoredJourneyState { Entries = i });
+            store.AddOutbox("k" + i, "push", "{}");
+            store.Commit();
+            Assert.Single(store.EventsOf("u" + i));
+            Assert.Equal(i, store.State("j", "u" + i)!.Entries);
+            Assert.NotNull(store.OutboxEntryOf("k" + i));
+        }
+        for (var i = 0; i < 5; i++) Touch(i);   // every query text compiled once
+        var before = CompiledExpressions();
+        for (var i = 5; i < 205; i++) Touch(i);
+        // A value written into the expression text (LiteDB's Query.EQ) compiled and cached one expression per user.
+        Assert.True(CompiledExpressions() - before < 5, $"{CompiledExpressions() - before} expressions compiled for 200 users");
+    }
 }
