@@ -32,8 +32,12 @@ public sealed partial class LiveStore
     private readonly Dictionary<string, long> _outboxKeyOverflow = new(StringComparer.Ordinal);
     private readonly SortedDictionary<long, OutboxEntry> _outboxPending = [];
     private readonly Dictionary<string, int> _outboxCounts = new(StringComparer.Ordinal) { [Pending] = 0, [DeliveredStatus] = 0, [Failed] = 0 };
-    /// <summary>Actions added in the open transaction, by key.</summary>
+    /// <summary>Actions added in the open transaction, by key, and in order (written by <see cref="Commit"/>).</summary>
     private readonly Dictionary<string, long> _txnOutbox = new(StringComparer.Ordinal);
+    private readonly List<OutboxEntry> _txnOutboxEntries = [];
+    /// <summary>Commit records that hold new actions: (first action's seq, the record's `_id`), ascending.</summary>
+    private readonly List<(long FirstSeq, long RecordId)> _outboxRecords = [];
+    private (long FirstSeq, long RecordId)? _outboxRecordInCommit;
     /// <summary>Changes to the in-memory outbox that wait for the open transaction to commit.</summary>
     private readonly List<Action> _afterCommit = [];
     /// <summary>Delivered actions (channel files) whose documents the next commit writes: seq → the delivered entry.</summary>
@@ -69,13 +73,49 @@ public sealed partial class LiveStore
         foreach (var marks in OutboxMarks.FindAll().Select(d => d["m"].AsArray).Concat(_recoveredMarks))
             for (var i = 0; i + 1 < marks.Count; i += 2) SetMarked(marks[i].AsInt64, marks[i + 1].AsInt32);
         _recoveredMarks.Clear();
-        foreach (var doc in Outbox.FindAll())
+        // New actions live in commit records (OpenEvents collected those) and as `outbox`
+        // documents (commits without events); a document also overrides a record's action once
+        // its status changed other than by a mark.
+        var entries = new SortedDictionary<long, OutboxEntry>();
+        foreach (var (recordId, actions) in _recoveredOutbox)
         {
-            var entry = Effective(ToEntry(doc));
+            _outboxRecords.Add((actions[0].AsArray[0].AsInt64, recordId));
+            foreach (var action in actions) entries[action.AsArray[0].AsInt64] = FromRecord(action.AsArray);
+        }
+        _recoveredOutbox.Clear();
+        _outboxRecords.Sort();
+        foreach (var doc in Outbox.FindAll()) entries[doc["_id"].AsInt64] = ToEntry(doc);
+        foreach (var stored in entries.Values)
+        {
+            var entry = Effective(stored);
             RememberKey(entry.Key, entry.Seq);
             _outboxCounts[entry.Status]++;
             if (entry.Status == Pending) _outboxPending[entry.Seq] = entry;
         }
+    }
+
+    private static BsonArray ToRecord(OutboxEntry e) => [e.Seq, e.Key, e.Channel, e.Line];
+
+    private static OutboxEntry FromRecord(BsonArray a) => new(a[1].AsString, a[2].AsString, a[3].AsString, Pending, 0, 0, null, a[0].AsInt64);
+
+    /// <summary>The action as stored (its `outbox` document, else its commit record, else the open transaction), without marks.</summary>
+    private OutboxEntry? StoredEntry(long seq)
+    {
+        if (Outbox.FindById(seq) is { } doc) return ToEntry(doc);
+        foreach (var own in _txnOutboxEntries)
+            if (own.Seq == seq) return own;
+        long recordId;
+        lock (_outboxGate)
+        {
+            var i = _outboxRecords.BinarySearch((seq, long.MaxValue));
+            if (i < 0) i = ~i - 1;
+            if (i < 0) return null;
+            recordId = _outboxRecords[i].RecordId;
+        }
+        if (EventLog.FindById(recordId) is not { } record || !record.TryGetValue("o", out var actions)) return null;
+        foreach (var action in actions.AsArray)
+            if (action.AsArray[0].AsInt64 == seq) return FromRecord(action.AsArray);
+        return null;
     }
 
     private static OutboxEntry ToEntry(BsonDocument d) => new(
@@ -104,7 +144,7 @@ public sealed partial class LiveStore
             if (!_outboxKeys.TryGetValue(Fnv1a(key), out seq)) return null;
         }
         // A hit: this key, or another with the same 64-bit hash.
-        return Outbox.FindById(seq) is { } d && d["key"].AsString == key ? seq : null;
+        return StoredEntry(seq)?.Key == key ? seq : null;
     }
 
     /// <summary>Applies <paramref name="change"/> to the in-memory outbox now, or when the open transaction of this thread commits.</summary>
@@ -139,10 +179,27 @@ public sealed partial class LiveStore
         else OutboxMarks.Insert(new BsonDocument { ["_id"] = Next("outbox_mark_seq"), ["m"] = pairs });
     }
 
+    /// <summary>
+    /// Inside <see cref="Commit"/>, after the events: the transaction's new actions go into the
+    /// commit record when there is one (no document and no index page of their own: one
+    /// collection less per commit), else one `outbox` document each.
+    /// </summary>
+    private void WriteTxnOutbox()
+    {
+        if (_txnOutboxEntries.Count == 0) return;
+        if (_record is not null)
+        {
+            _record["o"] = new BsonArray(_txnOutboxEntries.Select(e => (BsonValue)ToRecord(e)));
+            _outboxRecordInCommit = (_txnOutboxEntries[0].Seq, _record["_id"].AsInt64);
+        }
+        else foreach (var entry in _txnOutboxEntries) Outbox.Insert(ToDocument(entry));
+    }
+
     private void OutboxCommitted()
     {
         lock (_outboxGate)
         {
+            if (_outboxRecordInCommit is { } record) _outboxRecords.Add(record);
             foreach (var change in _afterCommit) change();
             foreach (var seq in _marksInCommit)
             {
@@ -158,6 +215,8 @@ public sealed partial class LiveStore
     {
         _afterCommit.Clear();
         _txnOutbox.Clear();
+        _txnOutboxEntries.Clear();
+        _outboxRecordInCommit = null;
         _marksInCommit.Clear();
     }
 
@@ -169,8 +228,8 @@ public sealed partial class LiveStore
     {
         if (OutboxSeqOf(key) is not null) return false;
         var entry = new OutboxEntry(key, channel, line, Pending, 0, 0, null, Next("outbox_seq"));
-        Outbox.Insert(ToDocument(entry));
         _txnOutbox[key] = entry.Seq;
+        _txnOutboxEntries.Add(entry);
         AfterCommit(() =>
         {
             RememberKey(key, entry.Seq);
@@ -197,11 +256,11 @@ public sealed partial class LiveStore
     /// <summary>Rewrites the action's document with <paramref name="change"/> applied; false when there is no such action (or the change refuses it).</summary>
     private bool Change(string key, Func<OutboxEntry, OutboxEntry?> change)
     {
-        if (OutboxSeqOf(key) is not { } seq || Outbox.FindById(seq) is not { } doc) return false;
+        if (OutboxSeqOf(key) is not { } seq || StoredEntry(seq) is not { } stored) return false;
         OutboxEntry before;
-        lock (_outboxGate) before = Effective(ToEntry(doc));   // a delivered mark is final: no change turns it back
+        lock (_outboxGate) before = Effective(stored);   // a delivered mark is final: no change turns it back
         if (change(before) is not { } after) return false;
-        Outbox.Update(ToDocument(after));
+        Outbox.Upsert(ToDocument(after));   // a document of its own overrides the action in its commit record
         AfterCommit(() =>
         {
             _outboxCounts[before.Status]--;
@@ -241,7 +300,7 @@ public sealed partial class LiveStore
     public bool Requeue(string key, long nowTicks) =>
         Change(key, e => e.Status == Failed ? e with { Status = Pending, Attempts = 0, NextAttemptAt = nowTicks } : null);
 
-    public OutboxEntry? OutboxEntryOf(string key) => OutboxSeqOf(key) is { } seq && Outbox.FindById(seq) is { } d ? WithQueuedMark(ToEntry(d)) : null;
+    public OutboxEntry? OutboxEntryOf(string key) => OutboxSeqOf(key) is { } seq && StoredEntry(seq) is { } e ? WithQueuedMark(e) : null;
 
 
     /// <summary>The entry with its delivery mark applied: queued (written by the next commit) or committed.</summary>
@@ -254,7 +313,15 @@ public sealed partial class LiveStore
     public List<OutboxEntry> OutboxEntries(string? status, int max)
     {
         if (status == Pending) lock (_outboxGate) return [.. _outboxPending.Values.Take(max)];
-        return [.. Outbox.FindAll().Select(d => WithQueuedMark(ToEntry(d))).Where(e => status is null || e.Status == status).Take(max)];
+        // Every action: those in commit records, overridden by `outbox` documents (an admin listing: reads them all).
+        var all = new SortedDictionary<long, OutboxEntry>();
+        List<long> records;
+        lock (_outboxGate) records = [.. _outboxRecords.Select(r => r.RecordId)];
+        foreach (var id in records)
+            if (EventLog.FindById(id) is { } record && record.TryGetValue("o", out var actions))
+                foreach (var action in actions.AsArray) all[action.AsArray[0].AsInt64] = FromRecord(action.AsArray);
+        foreach (var doc in Outbox.FindAll()) all[doc["_id"].AsInt64] = ToEntry(doc);
+        return [.. all.Values.Select(WithQueuedMark).Where(e => status is null || e.Status == status).Take(max)];
     }
 
     /// <summary>How many outbox actions are in each status (from memory: /api/health calls this often).</summary>

@@ -58,6 +58,7 @@ public sealed partial class LiveStore
     /// <summary>What <see cref="OpenEvents"/> found in commit records for <see cref="OpenStates"/> and <see cref="OpenOutbox"/>.</summary>
     private readonly List<(long LogSeq, BsonArray Changes)> _recoveredStates = [];
     private readonly List<BsonArray> _recoveredMarks = [];
+    private readonly List<(long RecordId, BsonArray Actions)> _recoveredOutbox = [];
 
     private readonly record struct LoggedEvent(long Seq, string User, string Type, string? Id, long Ts, string Json);
 
@@ -91,6 +92,7 @@ public sealed partial class LiveStore
             // A record also holds its commit's state changes and delivery marks (LiveStore.Commit).
             if (doc.TryGetValue("sl", out var sl) && sl.AsInt64 >= statesFrom) _recoveredStates.Add((sl.AsInt64, doc["s"].AsArray));
             if (doc.TryGetValue("m", out var marks)) _recoveredMarks.Add(marks.AsArray);
+            if (doc.TryGetValue("o", out var actions)) _recoveredOutbox.Add((doc["_id"].AsInt64, actions.AsArray));
         }
         // From the watermark on, an event is indexed when its user's last index document reaches it.
         var lastIndexed = new Dictionary<string, long>(StringComparer.Ordinal);

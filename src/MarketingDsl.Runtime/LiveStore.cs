@@ -153,6 +153,7 @@ public sealed partial class LiveStore : IDisposable
         WritePendingStates();
         WriteQueuedMarks();
         WritePendingEvents();
+        WriteTxnOutbox();
         WriteRecordAndCounters();
         _db.Commit();
         EventsCommitted();

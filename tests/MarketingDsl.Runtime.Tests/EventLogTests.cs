@@ -310,4 +310,40 @@ public sealed class EventLogTests : IDisposable
         // A value written into the expression text (LiteDB's Query.EQ) compiled and cached one expression per user.
         Assert.True(CompiledExpressions() - before < 5, $"{CompiledExpressions() - before} expressions compiled for 200 users");
     }
+
+    [Fact]
+    public void Outbox_actions_in_commit_records_and_in_documents_read_change_and_reopen_alike()
+    {
+        using (var store = Open())
+        {
+            store.Begin();   // with an event: the actions go into the commit record
+            store.AddEvent("order", "o1", "u1", 1, """{"id":"o1"}""");
+            Assert.True(store.AddOutbox("r1", "push", """{"n":1}"""));
+            Assert.True(store.AddOutbox("r2", "sms", """{"n":2}"""));
+            Assert.Equal(LiveStore.Pending, store.OutboxEntryOf("r1")!.Status);   // readable inside its transaction
+            store.Commit();
+            store.Begin();   // without events: a document of its own
+            Assert.True(store.AddOutbox("d1", "push", """{"n":3}"""));
+            Assert.False(store.AddOutbox("r2", "sms", "{}"));
+            store.Commit();
+            Assert.Equal("""{"n":2}""", store.OutboxEntryOf("r2")!.Line);
+            store.RecordFailedAttempt("r2", 8, 0, "refused", park: true);   // a record's action changed: a document overrides it
+            store.MarkDelivered([store.OutboxEntryOf("r1")!]);
+            store.Begin();
+            store.Commit();
+        }
+        using (var store = Open())
+        {
+            Assert.Equal(new Dictionary<string, int> { [LiveStore.Pending] = 1, [LiveStore.DeliveredStatus] = 1, [LiveStore.Failed] = 1 }, store.OutboxCounts());
+            Assert.Equal((LiveStore.Failed, 8, "refused"), (store.OutboxEntryOf("r2")!.Status, store.OutboxEntryOf("r2")!.Attempts, store.OutboxEntryOf("r2")!.LastError));
+            Assert.Equal(LiveStore.DeliveredStatus, store.OutboxEntryOf("r1")!.Status);
+            Assert.Equal(["r1", "r2", "d1"], store.OutboxEntries(null, 10).Select(e => e.Key));
+            Assert.Equal(["d1"], store.DueForDelivery(long.MaxValue, 10, _ => true).Select(e => e.Key));
+            Assert.True(store.Requeue("r2", 0));
+            Assert.Equal(["r2", "d1"], store.DueForDelivery(long.MaxValue, 10, _ => true).Select(e => e.Key));
+            store.Begin();
+            Assert.False(store.AddOutbox("r1", "push", "{}"));   // keys of record actions are known after reopen
+            store.Commit();
+        }
+    }
 }
