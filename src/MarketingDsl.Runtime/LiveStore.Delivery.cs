@@ -11,13 +11,16 @@ public sealed record OutboxEntry(string Key, string Channel, string Line, string
 /// (`delivered`) or it is parked (`failed`: attempts exhausted or refused by the receiver).
 /// Nothing leaves the outbox: a parked action stays with its last error until it is requeued.
 ///
-/// Layout, for the same reason as the event log (LiveStore.Events.cs): documents are keyed by
-/// their sequence number, so an insert appends to the collection's last pages and a delivery
-/// mark, which follows the outbox order, rewrites pages near the end; a random dedupe key as
-/// `_id` and a `delivered` index dirtied two random pages per action and per mark. The dedupe
-/// keys (hash → sequence number, verified against the document on a hit), the pending actions
-/// and the counts per status are kept in memory, rebuilt from the collection on open, and
-/// changed only after the transaction that changed the documents commits.
+/// Layout, for the same reason as the event log (LiveStore.Events.cs): a commit's new actions
+/// are an array in its commit record, and its delivery marks another (an `outbox` or
+/// `outbox_marks` document only for a commit without events); an action gets an `outbox`
+/// document of its own, keyed by its sequence number, when its status changes other than by a
+/// mark (a failed attempt, parking, a requeue, a webhook delivery), and that document overrides
+/// the record. A random dedupe key as `_id` and a `delivered` index had dirtied two random pages
+/// per action and per mark. The dedupe keys (hash → sequence number, verified against the stored
+/// action on a hit), the pending actions, the marks (a bit per sequence number) and the counts
+/// per status are kept in memory, rebuilt on open, and changed only after the transaction that
+/// changed the file commits.
 /// </summary>
 public sealed partial class LiveStore
 {
