@@ -138,6 +138,11 @@
           if (selection) editor.setSelection(selection);
         }
         applyMarkers(model, result.markers);
+        // The save answered with the markers of the saved (formatted) text: the check that the
+        // formatting edit schedules has nothing to add, and would replace the saved status.
+        const check = checks.get(model) || { inFlight: false, again: false, shownText: null };
+        check.shownText = result.text;
+        checks.set(model, check);
         setStatus((result.formatted ? T('editor.saved') : T('editor.savedraw')) + ' #' + result.version);
       } catch (e) {
         setStatus(path + ': ' + e.message);
