@@ -304,7 +304,7 @@ public sealed partial class LiveRuntime : IDisposable
                 if (field.Name == _model.Schema.KeyField) continue;
                 if (profile[field.Name] is null && otherProfile[field.Name] is { } filler) profile[field.Name] = filler.DeepClone();
             }
-            var events = _store.MoveEvents(other, survivor);
+            var events = _store.EventCount(other);
             var ended = 0;
             foreach (var machine in _machines)
             {

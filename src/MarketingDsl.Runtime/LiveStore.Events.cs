@@ -271,8 +271,8 @@ public sealed partial class LiveStore
         return events;
     }
 
-    /// <summary>How many stored events <paramref name="from"/> has (a merge into another user: they now count as that user's, see <see cref="EventsOf"/>).</summary>
-    public int MoveEvents(string from, string to) => EventsOf(from).Count;
+    /// <summary>How many stored events <paramref name="user"/> has; a merge reports it (nothing moves: its events count as the survivor's, see <see cref="EventsOf"/>).</summary>
+    public int EventCount(string user) => EventsOf(user).Count;
 
     /// <summary>How many committed events wait in memory for the per-user index.</summary>
     public int UnindexedEvents { get { lock (_eventsGate) return _unindexedCount; } }
