@@ -57,27 +57,78 @@ public static class SimulationReport
         return $"  {name,-36} {count,10:N0} {share,7:P1} {new string('█', (int)Math.Round(share * 40))}";
     }
 
+    // Runs over every user of every tag, so at 200,000 users it must not sort boxed values with
+    // LINQ (that took about as long as evaluating the tags): numbers go into one array and the
+    // median and p90 are selected, not sorted; other values are counted per distinct value and
+    // formatted once per value.
     private static string Distribution(Engine.Evaluation.ResultColumn column, int users)
     {
-        var type = column.Symbol.Type;
-        var values = Enumerable.Range(0, users).Select(column.Get).Where(v => v is not null).ToList();
-        var empty = users - values.Count;
-        switch (type.Kind)
+        switch (column.Symbol.Type.Kind)
         {
-            case TypeKind.Bool:
-                return $"true {values.Count(v => v is true):N0}, false {values.Count(v => v is false):N0}, empty {empty:N0}";
             case TypeKind.Int or TypeKind.Decimal:
-                if (values.Count == 0) return $"empty {empty:N0}";
-                var numbers = values.Select(v => Convert.ToDecimal(v, System.Globalization.CultureInfo.InvariantCulture)).Order().ToList();
-                decimal At(double q) => numbers[(int)Math.Min(numbers.Count - 1, Math.Floor(q * numbers.Count))];
-                return $"min {Fmt(numbers[0])}, median {Fmt(At(0.5))}, p90 {Fmt(At(0.9))}, max {Fmt(numbers[^1])}, empty {empty:N0}";
+            {
+                var numbers = new decimal[users];
+                var n = 0;
+                for (var u = 0; u < users; u++)
+                    if (column.Get(u) is { } v) numbers[n++] = Convert.ToDecimal(v, System.Globalization.CultureInfo.InvariantCulture);
+                var empty = users - n;
+                if (n == 0) return $"empty {empty:N0}";
+                var present = numbers.AsSpan(0, n);
+                decimal min = present[0], max = present[0];
+                foreach (var d in present) { if (d < min) min = d; if (d > max) max = d; }
+                var median = Select(present, (int)Math.Min(n - 1, Math.Floor(0.5 * n)));
+                var p90 = Select(present, (int)Math.Min(n - 1, Math.Floor(0.9 * n)));
+                return $"min {Fmt(min)}, median {Fmt(median)}, p90 {Fmt(p90)}, max {Fmt(max)}, empty {empty:N0}";
+            }
+            case TypeKind.Bool:
+            {
+                int yes = 0, no = 0;
+                for (var u = 0; u < users; u++)
+                    switch (column.Get(u)) { case true: yes++; break; case false: no++; break; }
+                return $"true {yes:N0}, false {no:N0}, empty {users - yes - no:N0}";
+            }
             case TypeKind.List:
+            {
+                var values = Enumerable.Range(0, users).Select(column.Get).Where(v => v is not null);
                 var top = values.Cast<IEnumerable<object?>>().SelectMany(l => l).GroupBy(v => ValueFormatter.Format(v)).OrderByDescending(g => g.Count()).Take(3);
                 return $"most common: {string.Join(", ", top.Select(g => $"{g.Key} ({g.Count():N0})"))}";
+            }
             default:
-                var common = values.GroupBy(v => ValueFormatter.Format(v)).OrderByDescending(g => g.Count()).Take(3);
-                return $"{string.Join(", ", common.Select(g => $"{g.Key} {g.Count():N0}"))}, empty {empty:N0}";
+            {
+                // Counted per value (in first-seen order), then merged by their text, as the text is what is shown.
+                var perValue = new Dictionary<object, int>();
+                var empty = 0;
+                for (var u = 0; u < users; u++)
+                {
+                    if (column.Get(u) is not { } v) { empty++; continue; }
+                    perValue[v] = perValue.GetValueOrDefault(v) + 1;
+                }
+                var common = perValue.GroupBy(p => ValueFormatter.Format(p.Key), p => p.Value)
+                    .Select(g => (Text: g.Key, Count: g.Sum())).OrderByDescending(g => g.Count).Take(3);
+                return $"{string.Join(", ", common.Select(g => $"{g.Text} {g.Count:N0}"))}, empty {empty:N0}";
+            }
         }
+    }
+
+    /// <summary>The k-th smallest value (quickselect; reorders <paramref name="values"/>).</summary>
+    private static decimal Select(Span<decimal> values, int k)
+    {
+        int lo = 0, hi = values.Length - 1;
+        while (lo < hi)
+        {
+            var pivot = values[lo + (hi - lo) / 2];
+            int i = lo, j = hi;
+            while (i <= j)
+            {
+                while (values[i] < pivot) i++;
+                while (values[j] > pivot) j--;
+                if (i <= j) { (values[i], values[j]) = (values[j], values[i]); i++; j--; }
+            }
+            if (k <= j) hi = j;
+            else if (k >= i) lo = i;
+            else return values[k];
+        }
+        return values[k];
     }
 
     private static string Fmt(decimal d) => Math.Round(d, 2).ToString("0.##", System.Globalization.CultureInfo.InvariantCulture);

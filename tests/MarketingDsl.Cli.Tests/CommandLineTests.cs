@@ -132,6 +132,34 @@ public sealed class CommandLineTests : IDisposable
     }
 
     [Fact]
+    public void Simulate_prints_each_tags_distribution()
+    {
+        // 11 users: u01–u10 with one order of 1–10, u11 with none; cities 6 sh, 3 bj, 2 gz.
+        var data = Path.Combine(_dir, "dist");
+        Directory.CreateDirectory(data);
+        var cities = new[] { "sh", "bj", "sh", "gz", "sh", "bj", "sh", "gz", "sh", "bj", "sh" };
+        File.WriteAllLines(Path.Combine(data, "profiles.jsonl"),
+            cities.Select((c, i) => $$"""{"user_id":"u{{i + 1:00}}","city":"{{c}}"}"""));
+        File.WriteAllLines(Path.Combine(data, "events.jsonl"), Enumerable.Range(1, 10).Select(i =>
+            $$"""{"type":"order","user_id":"u{{i:00}}","ts":"2025-01-0{{1 + i % 9}}T00:00:00Z","order_id":"o{{i}}","amount":{{i}}}"""));
+        var ws = Workspace("dist", """
+            tag spend = sum(order.amount)
+            tag last_amount = last(order.amount)
+            tag big = spend > 5
+            tag home = city
+
+            """);
+        var (exit, output, _) = Run("simulate", ws, "--data", data, "--out", Path.Combine(_dir, "out"));
+        Assert.Equal(0, exit);
+        string Line(string tag) => output.Split('\n').Single(l => l.StartsWith("  " + tag + " ", StringComparison.Ordinal))[31..];
+        // Sorted spend is 0, 1, …, 10: the median is the 6th of 11 values (index ⌊0.5·11⌋), p90 the 10th (⌊0.9·11⌋).
+        Assert.Equal("min 0, median 5, p90 9, max 10, empty 0", Line("spend"));
+        Assert.Equal("min 1, median 6, p90 10, max 10, empty 1", Line("last_amount"));
+        Assert.Equal("true 5, false 6, empty 0", Line("big"));
+        Assert.Equal("sh 6, bj 3, gz 2, empty 0", Line("home"));
+    }
+
+    [Fact]
     public void Simulate_with_from_and_to_replays_journeys_and_writes_journeys_json()
     {
         var data = Path.Combine(_dir, "data");
