@@ -586,12 +586,28 @@ internal sealed class ParseState(RowLayout[]? layouts)
     public char[] Chars = new char[256];
     /// <summary>Members of the line being scanned by the fast path.</summary>
     public readonly ScannedField[] Fields = new ScannedField[JsonLineScanner.MaxFields];
+    /// <summary>Per scanned member, the slot it filled (-1: not a field, -2: skipped unread).</summary>
+    public readonly int[] FieldSlots = new int[JsonLineScanner.MaxFields];
+    /// <summary>Per layout id, the member sequence of the last event row the scanner path parsed (the shaped path's prediction).</summary>
+    public RowShape?[] Shapes = [];
     /// <summary>The last event user id resolved directly by id (consecutive rows are usually the same user).</summary>
     public char[] LastUser = new char[64];
     public int LastUserLength = -1, LastUserIndex;
 
     public RowScratch Scratch(RowLayout l) => _scratch is null ? l.Scratch : _scratch[l.Id];
     public StringPool?[] Pools(RowLayout l) => _pools is null ? l.Pools : _pools[l.Id];
+}
+
+/// <summary>
+/// The member sequence of an event row that starts with its <c>type</c>: per member after the
+/// type, its exact bytes <c>,"name":</c> and the slot its value fills (-1: not a field). One
+/// producer writes every row of a type alike, so the next row of the type is checked against
+/// these bytes instead of being tokenised and looked up member by member.
+/// </summary>
+internal sealed class RowShape(byte[][] prefixes, int[] slots)
+{
+    public byte[][] Prefixes { get; } = prefixes;
+    public int[] Slots { get; } = slots;
 }
 
 /// <summary>Describes the value slots of one kind of row (profile, an event type, an unknown event type).</summary>

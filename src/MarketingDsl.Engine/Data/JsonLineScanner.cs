@@ -113,7 +113,7 @@ internal static class JsonLineScanner
     }
 
     /// <summary>Index of the closing quote, or -1 for an escape, a control character or no closing quote.</summary>
-    private static int ScanString(ReadOnlySpan<byte> s, int i, out bool nonAscii)
+    internal static int ScanString(ReadOnlySpan<byte> s, int i, out bool nonAscii)
     {
         nonAscii = false;
         // 16 bytes at a time while they fit (timestamps, ids, skus are 8 to 25 bytes), then a table
@@ -159,7 +159,7 @@ internal static class JsonLineScanner
     }
 
     /// <summary>End of a JSON number (<c>-?(0|[1-9]\d*)(\.\d+)?([eE][+-]?\d+)?</c>) starting at i, or -1.</summary>
-    private static int ScanNumber(ReadOnlySpan<byte> s, int i, out bool fraction, out bool exponent)
+    internal static int ScanNumber(ReadOnlySpan<byte> s, int i, out bool fraction, out bool exponent)
     {
         fraction = exponent = false;
         if (s[i] == '-') i++;
