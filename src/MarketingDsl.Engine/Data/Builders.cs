@@ -590,6 +590,8 @@ internal sealed class ParseState(RowLayout[]? layouts)
     public readonly int[] FieldSlots = new int[JsonLineScanner.MaxFields];
     /// <summary>Per layout id, the member sequence of the last event row the scanner path parsed (the shaped path's prediction).</summary>
     public RowShape?[] Shapes = [];
+    /// <summary>Rows this state parsed on the shaped path (tests check that the path is taken).</summary>
+    public long ShapedRows;
     /// <summary>The last event user id resolved directly by id (consecutive rows are usually the same user).</summary>
     public char[] LastUser = new char[64];
     public int LastUserLength = -1, LastUserIndex;

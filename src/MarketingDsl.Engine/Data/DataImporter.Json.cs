@@ -20,7 +20,9 @@ internal sealed partial class Importer
     {
         _report.EventsRead++;
         var lineOrdinal = ++_eventLine;
+        var shaped = _mainState.ShapedRows;
         var reason = ParseEventJson(line, _mainState, out var type);
+        _report.ShapedJsonRows += _mainState.ShapedRows - shaped;
         reason ??= CommitEvent(type, type?.Layout ?? _unknownLayout, lineOrdinal);
         if (reason is not null) Reject(file, lineNo, reason, line);
     }
@@ -31,7 +33,15 @@ internal sealed partial class Importer
     /// </summary>
     private string? ParseEventJson(ReadOnlySpan<byte> line, ParseState st, out EventTypeState? type)
     {
-        if (!_options.GeneralJsonReaderOnly && (TryShapedEventRow(line, st, out type) || TryFastEventRow(line, st, out type))) return null;
+        if (!_options.GeneralJsonReaderOnly)
+        {
+            if (TryShapedEventRow(line, st, out type))
+            {
+                st.ShapedRows++;
+                return null;
+            }
+            if (TryFastEventRow(line, st, out type)) return null;
+        }
         string? reason;
         type = null;
         try

@@ -55,6 +55,7 @@ internal sealed class ParsedBlock(EventTypeState[] types, int capacity) : IDispo
     public long EndOffset;
     /// <summary>Physical lines (blank ones included) and non-blank lines of the block.</summary>
     public int PhysicalLines, Lines;
+    public long ShapedRows;
     public readonly TypeBatch[] Types = [.. types.Select(t => new TypeBatch(t))];
     public readonly GrowList<long> UnknownTs = new();
     public readonly List<(int Line, string Reason, string Raw)> Rejects = [];
@@ -172,6 +173,7 @@ internal sealed partial class Importer
         var span = b.Data.AsSpan(0, b.Length);
         var first = b.FirstOfFile;
         int phys = 0, ordinal = 0;
+        var shaped = st.ShapedRows;
         while (!span.IsEmpty)
         {
             var idx = span.IndexOf((byte)'\n');
@@ -190,6 +192,7 @@ internal sealed partial class Importer
         }
         b.PhysicalLines = phys;
         b.Lines = ordinal;
+        b.ShapedRows = st.ShapedRows - shaped;
     }
 
     private void ParseEventLine(ReadOnlySpan<byte> line, int phys, int ordinal, ParsedBlock b, ParseState st)
@@ -232,6 +235,7 @@ internal sealed partial class Importer
     {
         foreach (var (line, reason, raw) in b.Rejects) Reject(file, physicalBase + line, reason, raw);
         _report.EventsRead += b.Lines;
+        _report.ShapedJsonRows += b.ShapedRows;
         var lineBase = _eventLine;
         _eventLine += b.Lines;
         TickMany(b.Lines, b.EndOffset);
