@@ -143,6 +143,9 @@ internal sealed class RowScratch
     /// <summary>Event user id as characters (no string allocated for the hot path).</summary>
     public char[] UserChars = new char[64];
     public int UserLength;
+    /// <summary>The UTF-8 bytes <see cref="UserChars"/> were decoded from by the JSON fast paths (length -1: none), and their character count.</summary>
+    public byte[] Utf8User = new byte[64];
+    public int Utf8UserLength = -1, Utf8UserChars;
 
     public ReadOnlySpan<char> User => UserChars.AsSpan(0, UserLength);
 
@@ -160,6 +163,7 @@ internal sealed class RowScratch
         if (chars.Length > UserChars.Length) UserChars = new char[Math.Max(chars.Length, UserChars.Length * 2)];
         chars.CopyTo(UserChars);
         UserLength = chars.Length;
+        Utf8UserLength = -1;
     }
 }
 
@@ -590,6 +594,8 @@ internal sealed class ParseState(RowLayout[]? layouts)
     public readonly int[] FieldSlots = new int[JsonLineScanner.MaxFields];
     /// <summary>Per layout id, the member sequence of the last event row the scanner path parsed (the shaped path's prediction).</summary>
     public RowShape?[] Shapes = [];
+    /// <summary>The event type of the last row the shaped path looked up.</summary>
+    public EventTypeState? LastShapedType;
     /// <summary>Rows this state parsed on the shaped path (tests check that the path is taken).</summary>
     public long ShapedRows;
     /// <summary>The last event user id resolved directly by id (consecutive rows are usually the same user).</summary>

@@ -1,5 +1,7 @@
 using System.Buffers;
 using System.Buffers.Text;
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
 using System.Text;
 using System.Text.Json;
 using System.Text.Unicode;
@@ -153,10 +155,15 @@ internal sealed partial class Importer
         if (nameLength < 0) return false;
         // Type names are identifiers (no backslash, no quote): equal bytes mean the same string, unescaped.
         var name = line.Slice(TypeFirst.Length, nameLength);
-        EventTypeState? t = null;
-        foreach (var candidate in _types)
-            if (name.SequenceEqual(candidate.Utf8Name)) { t = candidate; break; }
-        if (t is null) return false;
+        // Runs of one type are common (a session's views): the last row's type first.
+        var t = st.LastShapedType is { } last && name.SequenceEqual(last.Utf8Name) ? last : null;
+        if (t is null)
+        {
+            foreach (var candidate in _types)
+                if (name.SequenceEqual(candidate.Utf8Name)) { t = candidate; break; }
+            if (t is null) return false;
+            st.LastShapedType = t;
+        }
         var l = t.Layout;
         if (l.Id >= st.Shapes.Length || st.Shapes[l.Id] is not { } shape) return false;
         var s = st.Scratch(l);
@@ -168,7 +175,7 @@ internal sealed partial class Importer
         for (var m = 0; m < slots.Length; m++)
         {
             var prefix = prefixes[m];
-            if (!line[i..].StartsWith(prefix)) return false;
+            if (!BytesAt(line, i, prefix)) return false;
             i += prefix.Length;
             if (i >= line.Length) return false;
             ScannedField f = default;
@@ -210,6 +217,26 @@ internal sealed partial class Importer
         if (i != line.Length - 1 || line[i] != '}') return false;
         type = t;
         return true;
+    }
+
+    /// <summary>
+    /// True when the line holds these bytes at i. Member prefixes are 5 to 16 bytes long: two
+    /// overlapping loads of 4 or 8 bytes compare them, instead of a call per member.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static bool BytesAt(ReadOnlySpan<byte> line, int i, byte[] bytes)
+    {
+        var n = bytes.Length;
+        if ((uint)i > (uint)line.Length || n > line.Length - i) return false;
+        ref var at = ref Unsafe.Add(ref MemoryMarshal.GetReference(line), i);
+        ref var b = ref MemoryMarshal.GetArrayDataReference(bytes);
+        if (n is >= 8 and <= 16)
+            return Unsafe.ReadUnaligned<ulong>(ref at) == Unsafe.ReadUnaligned<ulong>(ref b)
+                && Unsafe.ReadUnaligned<ulong>(ref Unsafe.Add(ref at, n - 8)) == Unsafe.ReadUnaligned<ulong>(ref Unsafe.Add(ref b, n - 8));
+        if (n is >= 4 and < 8)
+            return Unsafe.ReadUnaligned<uint>(ref at) == Unsafe.ReadUnaligned<uint>(ref b)
+                && Unsafe.ReadUnaligned<uint>(ref Unsafe.Add(ref at, n - 4)) == Unsafe.ReadUnaligned<uint>(ref Unsafe.Add(ref b, n - 4));
+        return line.Slice(i, n).SequenceEqual(bytes);
     }
 
     /// <summary>Converts scanned members into the layout's scratch; false on anything the general path must judge.</summary>
@@ -261,9 +288,20 @@ internal sealed partial class Importer
         if (slot == l.UserSlot && !l.IsProfile)
         {
             if (kind != ScannedKind.String) return false;
+            // Rows of one user come together: the characters of the last user id are still there.
+            if (s.Utf8UserLength == value.Length && value.SequenceEqual(s.Utf8User.AsSpan(0, value.Length)))
+            {
+                s.UserLength = s.Utf8UserChars;
+                return true;
+            }
+            s.Utf8UserLength = -1;
             if (s.UserChars.Length < value.Length) s.UserChars = new char[Math.Max(value.Length, s.UserChars.Length * 2)];
             if (Utf8.ToUtf16(value, s.UserChars, out _, out var written, replaceInvalidSequences: false) != OperationStatus.Done) return false;
             s.UserLength = written;
+            if (s.Utf8User.Length < value.Length) s.Utf8User = new byte[Math.Max(value.Length, s.Utf8User.Length * 2)];
+            value.CopyTo(s.Utf8User);
+            s.Utf8UserLength = value.Length;
+            s.Utf8UserChars = written;
             return true;
         }
         if (l.IsIdentityOnly[slot])

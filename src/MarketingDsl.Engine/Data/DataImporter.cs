@@ -651,7 +651,8 @@ internal sealed class EventTypeState : IDisposable
             });
             Parallel.For(0, parts, options, part =>
             {
-                var keys = Array.Empty<(long Ts, int Row)>();
+                var keys = Array.Empty<long>();
+                var rows = Array.Empty<int>();
                 int uFrom = (int)((long)userCount * part / parts), uTo = (int)((long)userCount * (part + 1) / parts);
                 for (var u = uFrom; u < uTo; u++)
                 {
@@ -660,11 +661,24 @@ internal sealed class EventTypeState : IDisposable
                     for (var i = lo + 1; i < hi && sorted; i++) sorted = ts[perm[i - 1]] <= ts[perm[i]];
                     if (sorted) continue;
                     var len = hi - lo;
-                    if (keys.Length < len) keys = new (long, int)[Math.Max(len, keys.Length * 2)];
-                    // Rows of a user are in input order, so the row index orders like the line.
-                    for (var i = 0; i < len; i++) { var r = perm[lo + i]; keys[i] = (ts[r], r); }
-                    keys.AsSpan(0, len).Sort();
-                    for (var i = 0; i < len; i++) perm[lo + i] = keys[i].Row;
+                    if (keys.Length < len)
+                    {
+                        keys = new long[Math.Max(len, keys.Length * 2)];
+                        rows = new int[keys.Length];
+                    }
+                    for (var i = 0; i < len; i++) { var r = perm[lo + i]; keys[i] = ts[r]; rows[i] = r; }
+                    // Sorting by the ts alone compares primitives (a (ts, row) tuple pays a generic
+                    // comparer per compare); the sort is not stable, so rows of equal ts are put back
+                    // in row order after. Rows of a user are in input order: the row orders like the line.
+                    keys.AsSpan(0, len).Sort(rows.AsSpan(0, len));
+                    for (var i = 1; i < len; i++)
+                    {
+                        if (keys[i] != keys[i - 1]) continue;
+                        var tieFrom = i - 1;
+                        while (i + 1 < len && keys[i + 1] == keys[tieFrom]) i++;
+                        rows.AsSpan(tieFrom, i + 1 - tieFrom).Sort();
+                    }
+                    rows.AsSpan(0, len).CopyTo(perm.AsSpan(lo));
                 }
             });
         }

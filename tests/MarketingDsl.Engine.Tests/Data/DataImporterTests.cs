@@ -356,6 +356,36 @@ public class DataImporterTests
         Assert.Equal(12, seen[^1].RowsRead);
     }
 
+    /// <summary>
+    /// Rows of a user out of ts order with many equal ts (the sort is by ts, then ties by line):
+    /// every user's rows end in (ts, line) order.
+    /// </summary>
+    [Theory]
+    [InlineData(1)]
+    [InlineData(2)]
+    public void Rows_are_ordered_by_ts_then_line_with_many_ties(int parallelism)
+    {
+        var random = new Random(3);
+        var sb = new System.Text.StringBuilder();
+        var expected = new Dictionary<string, List<(long Ts, long Line)>> { ["u1"] = [], ["u2"] = [] };
+        for (var line = 1; line <= 3000; line++)
+        {
+            var user = (line / 100) % 2 == 0 ? "u1" : "u2";
+            var ts = $"2025-01-01T00:{random.Next(30):00}:00Z";
+            expected[user].Add((Ticks(ts), line));
+            sb.Append($$"""{"type":"login","user_id":"{{user}}","ts":"{{ts}}","platform":"p{{line}}"}""").Append('\n');
+        }
+        using var d = Dir(("profiles.jsonl", Profiles), ("events.jsonl", sb.ToString()));
+        var logins = Load(d, new ImportOptions { Parallelism = parallelism, BlockSize = 4096 }).Events.Single(e => e?.Type.Name == "login")!;
+        for (var u = 0; u < 2; u++)
+        {
+            var want = expected[u == 0 ? "u1" : "u2"].OrderBy(r => r.Ts).ThenBy(r => r.Line).ToList();
+            var from = logins.UserStart[u];
+            Assert.Equal(want.Select(r => r.Ts), logins.Ts[from..logins.UserStart[u + 1]]);
+            Assert.Equal(want.Select(r => r.Line), logins.Line[from..logins.UserStart[u + 1]]);
+        }
+    }
+
     private sealed class SyncProgress(Action<ImportProgress> a) : IProgress<ImportProgress>
     {
         public void Report(ImportProgress value) => a(value);
