@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using MarketingDsl.Core.Semantics;
 
 namespace MarketingDsl.Engine.Data;
@@ -8,6 +9,7 @@ internal sealed class GrowList<T>
     public T[] Items = new T[16];
     public int Count;
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public void Add(T value)
     {
         if (Count == Items.Length) Array.Resize(ref Items, Items.Length * 2);
@@ -42,6 +44,7 @@ internal sealed class StringPool(int cap = 1 << 16)
     private int _lastEntry = -1;
 
     /// <summary>The string of UTF-8 bytes, or null when they are not valid UTF-8.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public string? GetUtf8(ReadOnlySpan<byte> utf8, bool nonAscii)
     {
         // Consecutive rows often repeat a value (a user's category, sku).
@@ -106,6 +109,7 @@ internal sealed class StringPool(int cap = 1 << 16)
     }
 
     // Values are short (categories, skus): 8 bytes at a time, multiply-xorshift mixing.
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static int Hash(ReadOnlySpan<byte> bytes)
     {
         var h = 0x9E3779B97F4A7C15UL ^ (ulong)bytes.Length;
@@ -195,6 +199,7 @@ internal sealed unsafe class NativeList<T> : IDisposable where T : unmanaged
         set => ((T*)_chunks[i >> _shift])[i & _mask] = value;
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public void Add(T value)
     {
         var i = Count;
@@ -218,6 +223,7 @@ internal sealed unsafe class NativeList<T> : IDisposable where T : unmanaged
     }
 
     /// <summary>Appends rows [start, start + count) of another list.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public void AddRange(NativeList<T> src, int start, int count)
     {
         while (count > 0)
@@ -235,6 +241,7 @@ internal sealed unsafe class NativeList<T> : IDisposable where T : unmanaged
     }
 
     /// <summary>Copies the first <paramref name="n"/> rows into <paramref name="dst"/>, or rows perm[i] when perm is set.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public void Gather(Span<T> dst, int[]? perm)
     {
         if (perm is null)
@@ -257,6 +264,7 @@ internal sealed unsafe class NativeList<T> : IDisposable where T : unmanaged
     }
 
     /// <summary>As <see cref="Gather"/>, widening each value to long (int line numbers into the output's long column).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public void GatherWiden(Span<long> dst, int[]? perm)
     {
         if (typeof(T) != typeof(int)) throw new InvalidOperationException("GatherWiden is for int lists");
@@ -312,6 +320,7 @@ internal sealed class ChunkList<T>
 
     public T this[int i] => _chunks[i >> Shift][i & Mask];
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public void Add(T value)
     {
         var i = Count;
@@ -323,6 +332,7 @@ internal sealed class ChunkList<T>
     public void Set(int i, T value) => _chunks[i >> Shift][i & Mask] = value;
 
     /// <summary>Appends items [start, start + count) of another list, a chunk segment at a time.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public void AddRange(ChunkList<T> src, int start, int count)
     {
         while (count > 0)
@@ -337,6 +347,7 @@ internal sealed class ChunkList<T>
         }
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public void Gather(Span<T> dst, int[]? perm)
     {
         var chunks = _chunks;
@@ -418,6 +429,7 @@ internal sealed class ColumnBuilder : IDisposable
     public DslType Type => _type;
     public int Count { get; private set; }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public void Add(RowScratch s, int slot)
     {
         var isNull = s.State[slot] != RowScratch.Value;
@@ -446,6 +458,7 @@ internal sealed class ColumnBuilder : IDisposable
     }
 
     /// <summary>Appends rows [start, start + count) of a builder of the same type.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public void AddRange(ColumnBuilder src, int start, int count)
     {
         if (count <= 0) return;
@@ -496,6 +509,7 @@ internal sealed class ColumnBuilder : IDisposable
     }
 
     /// <summary>Builds the column with output row i taken from input row perm[i] (identity when perm is null).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public Column Build(int[]? perm)
     {
         var n = perm?.Length ?? Count;

@@ -62,6 +62,7 @@ internal sealed partial class Importer
     /// without any problem. False leaves nothing decided: the general path parses the row again
     /// and gives the reject reason, if any.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private bool TryFastEventRow(ReadOnlySpan<byte> line, ParseState st, out EventTypeState? type)
     {
         type = null;
@@ -147,6 +148,7 @@ internal sealed partial class Importer
     /// with the same values (the same scanners and <see cref="FillSlot"/>); false on any surprise
     /// leaves the row to that path, which may learn the row's shape.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private bool TryShapedEventRow(ReadOnlySpan<byte> line, ParseState st, out EventTypeState? type)
     {
         type = null;
@@ -240,6 +242,7 @@ internal sealed partial class Importer
     }
 
     /// <summary>Converts scanned members into the layout's scratch; false on anything the general path must judge.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static bool FillScratch(ReadOnlySpan<byte> line, ReadOnlySpan<ScannedField> fields, RowLayout l, ParseState st, int skip)
     {
         var s = st.Scratch(l);
@@ -282,6 +285,7 @@ internal sealed partial class Importer
         return true;
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static bool FillSlot(ReadOnlySpan<byte> value, in ScannedField f, RowLayout l, int slot, RowScratch s, StringPool?[] pools, ParseState st)
     {
         var kind = f.Kind;

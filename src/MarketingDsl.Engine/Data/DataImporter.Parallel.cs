@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using System.Collections.Concurrent;
 using System.Text;
 using System.Text.Json;
@@ -21,6 +22,7 @@ internal sealed class TypeBatch : IDisposable
     public ColumnBuilder?[] Fields { get; }
     public int Count => Ts.Count;
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public void Add(int user, long ts, int ordinal, RowScratch s)
     {
         User.Add(user);
@@ -168,6 +170,7 @@ internal sealed partial class Importer
     }
 
     /// <summary>Worker side: parses every line of a block (no shared mutable state).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private void ParseBlock(ParsedBlock b, ParseState st)
     {
         var span = b.Data.AsSpan(0, b.Length);
@@ -195,6 +198,7 @@ internal sealed partial class Importer
         b.ShapedRows = st.ShapedRows - shaped;
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private void ParseEventLine(ReadOnlySpan<byte> line, int phys, int ordinal, ParsedBlock b, ParseState st)
     {
         var reason = ParseEventJson(line, st, out var type);
@@ -231,6 +235,7 @@ internal sealed partial class Importer
     }
 
     /// <summary>Main thread, in file order: the order-dependent part of <see cref="CommitEvent"/> for a whole block.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private void CommitBlock(ParsedBlock b, string file, int physicalBase)
     {
         foreach (var (line, reason, raw) in b.Rejects) Reject(file, physicalBase + line, reason, raw);

@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using System.Globalization;
 
 namespace MarketingDsl.Engine.Data;
@@ -14,6 +15,7 @@ public static class ValueParsers
     /// ISO-8601 instant: <c>yyyy-MM-dd('T'|' ')HH:mm[:ss[.f…]][Z|±HH[:]mm|±HH]</c>. Without a zone
     /// the time is taken as UTC. Converted to UTC ticks; digits finer than a microsecond are truncated.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static bool TryParseTimestamp(ReadOnlySpan<byte> s, out long utcTicks)
     {
         utcTicks = 0;
@@ -84,6 +86,7 @@ public static class ValueParsers
     }
 
     /// <summary><c>yyyy-MM-dd</c> to <see cref="DateOnly.DayNumber"/>.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static bool TryParseDate(ReadOnlySpan<byte> s, out int dayNumber)
     {
         dayNumber = 0;
@@ -140,6 +143,7 @@ public static class ValueParsers
         return true;
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static bool TryDate(ReadOnlySpan<byte> s, out int dayNumber)
     {
         dayNumber = 0;

@@ -386,6 +386,34 @@ public class DataImporterTests
         }
     }
 
+    /// <summary>The per-user sort is stable (ties keep the row order) for every length, in order, reversed or shuffled.</summary>
+    [Fact]
+    public void The_stable_ts_sort_equals_a_stable_ordering()
+    {
+        var random = new Random(9);
+        int[] lengths = [.. Enumerable.Range(0, 70), 127, 128, 129, 255, 256, 257, 1000, 5003];
+        foreach (var n in lengths)
+            foreach (var pattern in new[] { "random", "sorted", "reversed", "few" })
+            {
+                var keys = new long[n + 3];
+                for (var i = 0; i < n; i++)
+                    keys[i] = pattern switch
+                    {
+                        "sorted" => i / 3,
+                        "reversed" => (n - i) / 2,
+                        "few" => random.Next(3),
+                        _ => random.NextInt64(long.MinValue, long.MaxValue) / (1 + random.Next(2) * (long.MaxValue / 50)),
+                    };
+                var rows = Enumerable.Range(0, n + 3).ToArray();
+                var want = Enumerable.Range(0, n).OrderBy(i => keys[i]).ToArray();
+                var wantKeys = want.Select(i => keys[i]).ToArray();
+                EventTypeState.StableSortByTs(keys, rows, n, new long[n + 3], new int[n + 3]);
+                Assert.Equal(wantKeys, keys[..n]);
+                Assert.Equal(want, rows[..n]);
+                Assert.Equal([n, n + 1, n + 2], rows[n..]);   // past n: untouched
+            }
+    }
+
     private sealed class SyncProgress(Action<ImportProgress> a) : IProgress<ImportProgress>
     {
         public void Report(ImportProgress value) => a(value);
