@@ -155,8 +155,9 @@ internal sealed class RowScratch
 
     public void Reset()
     {
-        Array.Clear(State);
-        Array.Clear(S);
+        // Span clears: Array.Clear(Array) checks the array's type at run time, once per row here.
+        State.AsSpan().Clear();
+        S.AsSpan().Clear();
         UserLength = 0;
     }
 
@@ -309,19 +310,22 @@ internal sealed unsafe class NativeList<T> : IDisposable where T : unmanaged
     ~NativeList() => Dispose();
 }
 
-/// <summary>A growable list of references in fixed-size managed chunks (no copy on growth).</summary>
-internal sealed class ChunkList<T>
+/// <summary>
+/// A growable list of strings in fixed-size managed chunks (no copy on growth). Not generic: the
+/// shared code of a generic list over references checks the array type on every store.
+/// </summary>
+internal sealed class StringChunkList
 {
     private const int Shift = 16, Mask = (1 << Shift) - 1;
-    private T[][] _chunks = new T[4][];
+    private string?[][] _chunks = new string?[4][];
     private int _chunkCount;
 
     public int Count { get; private set; }
 
-    public T this[int i] => _chunks[i >> Shift][i & Mask];
+    public string? this[int i] => _chunks[i >> Shift][i & Mask];
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    public void Add(T value)
+    public void Add(string? value)
     {
         var i = Count;
         if ((i >> Shift) == _chunkCount) NewChunk();
@@ -329,11 +333,11 @@ internal sealed class ChunkList<T>
         Count = i + 1;
     }
 
-    public void Set(int i, T value) => _chunks[i >> Shift][i & Mask] = value;
+    public void Set(int i, string? value) => _chunks[i >> Shift][i & Mask] = value;
 
     /// <summary>Appends items [start, start + count) of another list, a chunk segment at a time.</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    public void AddRange(ChunkList<T> src, int start, int count)
+    public void AddRange(StringChunkList src, int start, int count)
     {
         while (count > 0)
         {
@@ -348,7 +352,7 @@ internal sealed class ChunkList<T>
     }
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    public void Gather(Span<T> dst, int[]? perm)
+    public void Gather(Span<string?> dst, int[]? perm)
     {
         var chunks = _chunks;
         if (perm is null)
@@ -379,7 +383,7 @@ internal sealed class ChunkList<T>
 
     public void Release()
     {
-        _chunks = new T[4][];
+        _chunks = new string?[4][];
         _chunkCount = 0;
         Count = 0;
     }
@@ -387,7 +391,7 @@ internal sealed class ChunkList<T>
     private void NewChunk()
     {
         if (_chunkCount == _chunks.Length) Array.Resize(ref _chunks, _chunks.Length * 2);
-        _chunks[_chunkCount] ??= new T[1 << Shift];
+        _chunks[_chunkCount] ??= new string?[1 << Shift];
         _chunkCount++;
     }
 }
@@ -406,7 +410,7 @@ internal sealed class ColumnBuilder : IDisposable
     private NativeList<int>? _ints;
     private NativeList<byte>? _bytes;
     private NativeList<decimal>? _decimals;
-    private ChunkList<string?>? _strings;
+    private StringChunkList? _strings;
     private NativeList<byte>? _nulls;
     private bool _anyNull;
 

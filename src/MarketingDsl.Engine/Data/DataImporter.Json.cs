@@ -153,16 +153,14 @@ internal sealed partial class Importer
     {
         type = null;
         if (!line.StartsWith(TypeFirst)) return false;
-        var nameLength = line[TypeFirst.Length..].IndexOf((byte)'"');
-        if (nameLength < 0) return false;
-        // Type names are identifiers (no backslash, no quote): equal bytes mean the same string, unescaped.
-        var name = line.Slice(TypeFirst.Length, nameLength);
-        // Runs of one type are common (a session's views): the last row's type first.
-        var t = st.LastShapedType is { } last && name.SequenceEqual(last.Utf8Name) ? last : null;
+        // Type names are identifiers (no backslash, no quote): the name's bytes and a quote are
+        // the whole string value, unescaped. Runs of one type are common (a session's views):
+        // the last row's type first.
+        var t = st.LastShapedType is { } last && BytesAt(line, TypeFirst.Length, last.Utf8NameQuoted) ? last : null;
         if (t is null)
         {
             foreach (var candidate in _types)
-                if (name.SequenceEqual(candidate.Utf8Name)) { t = candidate; break; }
+                if (BytesAt(line, TypeFirst.Length, candidate.Utf8NameQuoted)) { t = candidate; break; }
             if (t is null) return false;
             st.LastShapedType = t;
         }
@@ -173,7 +171,7 @@ internal sealed partial class Importer
         s.Reset();
         var prefixes = shape.Prefixes;
         var slots = shape.Slots;
-        var i = TypeFirst.Length + nameLength + 1;
+        var i = TypeFirst.Length + t.Utf8NameQuoted.Length;
         for (var m = 0; m < slots.Length; m++)
         {
             var prefix = prefixes[m];

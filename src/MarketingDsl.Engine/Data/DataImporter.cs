@@ -503,6 +503,7 @@ internal sealed class EventTypeState : IDisposable
         Symbol = symbol;
         Index = index;
         Utf8Name = Encoding.UTF8.GetBytes(symbol.Name);
+        Utf8NameQuoted = [.. Utf8Name, (byte)'"'];
         Layout = new RowLayout([.. symbol.Fields.Select(f => (f.Name, f.Type))], 0, 1, identityKeys) { Tag = this };
         _fields = new ColumnBuilder?[symbol.Fields.Length];
         for (var i = 2; i < _fields.Length; i++) _fields[i] = Importer.CreateBuilder(symbol.Fields[i], $"event {symbol.Name}");
@@ -513,6 +514,8 @@ internal sealed class EventTypeState : IDisposable
     public EventTypeSymbol Symbol { get; }
     public int Index { get; }
     public byte[] Utf8Name { get; }
+    /// <summary>The name and the closing quote of a JSON string: how a row's type value ends.</summary>
+    public byte[] Utf8NameQuoted { get; }
     public RowLayout Layout { get; }
     public int UniqueSlot => _uniqueSlot;
 
