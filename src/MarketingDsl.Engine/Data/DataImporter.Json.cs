@@ -220,8 +220,9 @@ internal sealed partial class Importer
     }
 
     /// <summary>
-    /// True when the line holds these bytes at i. Member prefixes are 5 to 16 bytes long: two
-    /// overlapping loads of 4 or 8 bytes compare them, instead of a call per member.
+    /// True when the line holds these bytes at i. Member prefixes and type names (with their
+    /// closing quote) are mostly 4 to 16 bytes long: two overlapping loads of 4 or 8 bytes compare
+    /// them, instead of a call per member.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static bool BytesAt(ReadOnlySpan<byte> line, int i, byte[] bytes)
