@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using MarketingDsl.Core.Semantics;
 
 namespace MarketingDsl.Engine.Data;
@@ -8,6 +9,7 @@ internal sealed class GrowList<T>
     public T[] Items = new T[16];
     public int Count;
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public void Add(T value)
     {
         if (Count == Items.Length) Array.Resize(ref Items, Items.Length * 2);
@@ -42,6 +44,7 @@ internal sealed class StringPool(int cap = 1 << 16)
     private int _lastEntry = -1;
 
     /// <summary>The string of UTF-8 bytes, or null when they are not valid UTF-8.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public string? GetUtf8(ReadOnlySpan<byte> utf8, bool nonAscii)
     {
         // Consecutive rows often repeat a value (a user's category, sku).
@@ -106,6 +109,7 @@ internal sealed class StringPool(int cap = 1 << 16)
     }
 
     // Values are short (categories, skus): 8 bytes at a time, multiply-xorshift mixing.
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static int Hash(ReadOnlySpan<byte> bytes)
     {
         var h = 0x9E3779B97F4A7C15UL ^ (ulong)bytes.Length;
@@ -143,13 +147,17 @@ internal sealed class RowScratch
     /// <summary>Event user id as characters (no string allocated for the hot path).</summary>
     public char[] UserChars = new char[64];
     public int UserLength;
+    /// <summary>The UTF-8 bytes <see cref="UserChars"/> were decoded from by the JSON fast paths (length -1: none), and their character count.</summary>
+    public byte[] Utf8User = new byte[64];
+    public int Utf8UserLength = -1, Utf8UserChars;
 
     public ReadOnlySpan<char> User => UserChars.AsSpan(0, UserLength);
 
     public void Reset()
     {
-        Array.Clear(State);
-        Array.Clear(S);
+        // Span clears: Array.Clear(Array) checks the array's type at run time, once per row here.
+        State.AsSpan().Clear();
+        S.AsSpan().Clear();
         UserLength = 0;
     }
 
@@ -160,6 +168,7 @@ internal sealed class RowScratch
         if (chars.Length > UserChars.Length) UserChars = new char[Math.Max(chars.Length, UserChars.Length * 2)];
         chars.CopyTo(UserChars);
         UserLength = chars.Length;
+        Utf8UserLength = -1;
     }
 }
 
@@ -191,6 +200,7 @@ internal sealed unsafe class NativeList<T> : IDisposable where T : unmanaged
         set => ((T*)_chunks[i >> _shift])[i & _mask] = value;
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public void Add(T value)
     {
         var i = Count;
@@ -214,6 +224,7 @@ internal sealed unsafe class NativeList<T> : IDisposable where T : unmanaged
     }
 
     /// <summary>Appends rows [start, start + count) of another list.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public void AddRange(NativeList<T> src, int start, int count)
     {
         while (count > 0)
@@ -231,6 +242,7 @@ internal sealed unsafe class NativeList<T> : IDisposable where T : unmanaged
     }
 
     /// <summary>Copies the first <paramref name="n"/> rows into <paramref name="dst"/>, or rows perm[i] when perm is set.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public void Gather(Span<T> dst, int[]? perm)
     {
         if (perm is null)
@@ -253,6 +265,7 @@ internal sealed unsafe class NativeList<T> : IDisposable where T : unmanaged
     }
 
     /// <summary>As <see cref="Gather"/>, widening each value to long (int line numbers into the output's long column).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public void GatherWiden(Span<long> dst, int[]? perm)
     {
         if (typeof(T) != typeof(int)) throw new InvalidOperationException("GatherWiden is for int lists");
@@ -297,18 +310,22 @@ internal sealed unsafe class NativeList<T> : IDisposable where T : unmanaged
     ~NativeList() => Dispose();
 }
 
-/// <summary>A growable list of references in fixed-size managed chunks (no copy on growth).</summary>
-internal sealed class ChunkList<T>
+/// <summary>
+/// A growable list of strings in fixed-size managed chunks (no copy on growth). Not generic: the
+/// shared code of a generic list over references checks the array type on every store.
+/// </summary>
+internal sealed class StringChunkList
 {
     private const int Shift = 16, Mask = (1 << Shift) - 1;
-    private T[][] _chunks = new T[4][];
+    private string?[][] _chunks = new string?[4][];
     private int _chunkCount;
 
     public int Count { get; private set; }
 
-    public T this[int i] => _chunks[i >> Shift][i & Mask];
+    public string? this[int i] => _chunks[i >> Shift][i & Mask];
 
-    public void Add(T value)
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public void Add(string? value)
     {
         var i = Count;
         if ((i >> Shift) == _chunkCount) NewChunk();
@@ -316,10 +333,11 @@ internal sealed class ChunkList<T>
         Count = i + 1;
     }
 
-    public void Set(int i, T value) => _chunks[i >> Shift][i & Mask] = value;
+    public void Set(int i, string? value) => _chunks[i >> Shift][i & Mask] = value;
 
     /// <summary>Appends items [start, start + count) of another list, a chunk segment at a time.</summary>
-    public void AddRange(ChunkList<T> src, int start, int count)
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public void AddRange(StringChunkList src, int start, int count)
     {
         while (count > 0)
         {
@@ -333,7 +351,8 @@ internal sealed class ChunkList<T>
         }
     }
 
-    public void Gather(Span<T> dst, int[]? perm)
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public void Gather(Span<string?> dst, int[]? perm)
     {
         var chunks = _chunks;
         if (perm is null)
@@ -364,7 +383,7 @@ internal sealed class ChunkList<T>
 
     public void Release()
     {
-        _chunks = new T[4][];
+        _chunks = new string?[4][];
         _chunkCount = 0;
         Count = 0;
     }
@@ -372,7 +391,7 @@ internal sealed class ChunkList<T>
     private void NewChunk()
     {
         if (_chunkCount == _chunks.Length) Array.Resize(ref _chunks, _chunks.Length * 2);
-        _chunks[_chunkCount] ??= new T[1 << Shift];
+        _chunks[_chunkCount] ??= new string?[1 << Shift];
         _chunkCount++;
     }
 }
@@ -391,7 +410,7 @@ internal sealed class ColumnBuilder : IDisposable
     private NativeList<int>? _ints;
     private NativeList<byte>? _bytes;
     private NativeList<decimal>? _decimals;
-    private ChunkList<string?>? _strings;
+    private StringChunkList? _strings;
     private NativeList<byte>? _nulls;
     private bool _anyNull;
 
@@ -414,6 +433,7 @@ internal sealed class ColumnBuilder : IDisposable
     public DslType Type => _type;
     public int Count { get; private set; }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public void Add(RowScratch s, int slot)
     {
         var isNull = s.State[slot] != RowScratch.Value;
@@ -442,6 +462,7 @@ internal sealed class ColumnBuilder : IDisposable
     }
 
     /// <summary>Appends rows [start, start + count) of a builder of the same type.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public void AddRange(ColumnBuilder src, int start, int count)
     {
         if (count <= 0) return;
@@ -492,6 +513,7 @@ internal sealed class ColumnBuilder : IDisposable
     }
 
     /// <summary>Builds the column with output row i taken from input row perm[i] (identity when perm is null).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public Column Build(int[]? perm)
     {
         var n = perm?.Length ?? Count;
@@ -586,12 +608,32 @@ internal sealed class ParseState(RowLayout[]? layouts)
     public char[] Chars = new char[256];
     /// <summary>Members of the line being scanned by the fast path.</summary>
     public readonly ScannedField[] Fields = new ScannedField[JsonLineScanner.MaxFields];
+    /// <summary>Per scanned member, the slot it filled (-1: not a field, -2: skipped unread).</summary>
+    public readonly int[] FieldSlots = new int[JsonLineScanner.MaxFields];
+    /// <summary>Per layout id, the member sequence of the last event row the scanner path parsed (the shaped path's prediction).</summary>
+    public RowShape?[] Shapes = [];
+    /// <summary>The event type of the last row the shaped path looked up.</summary>
+    public EventTypeState? LastShapedType;
+    /// <summary>Rows this state parsed on the shaped path (tests check that the path is taken).</summary>
+    public long ShapedRows;
     /// <summary>The last event user id resolved directly by id (consecutive rows are usually the same user).</summary>
     public char[] LastUser = new char[64];
     public int LastUserLength = -1, LastUserIndex;
 
     public RowScratch Scratch(RowLayout l) => _scratch is null ? l.Scratch : _scratch[l.Id];
     public StringPool?[] Pools(RowLayout l) => _pools is null ? l.Pools : _pools[l.Id];
+}
+
+/// <summary>
+/// The member sequence of an event row that starts with its <c>type</c>: per member after the
+/// type, its exact bytes <c>,"name":</c> and the slot its value fills (-1: not a field). One
+/// producer writes every row of a type alike, so the next row of the type is checked against
+/// these bytes instead of being tokenised and looked up member by member.
+/// </summary>
+internal sealed class RowShape(byte[][] prefixes, int[] slots)
+{
+    public byte[][] Prefixes { get; } = prefixes;
+    public int[] Slots { get; } = slots;
 }
 
 /// <summary>Describes the value slots of one kind of row (profile, an event type, an unknown event type).</summary>

@@ -1,5 +1,7 @@
 using System.Buffers;
 using System.Buffers.Text;
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
 using System.Text;
 using System.Text.Json;
 using System.Text.Unicode;
@@ -20,7 +22,9 @@ internal sealed partial class Importer
     {
         _report.EventsRead++;
         var lineOrdinal = ++_eventLine;
+        var shaped = _mainState.ShapedRows;
         var reason = ParseEventJson(line, _mainState, out var type);
+        _report.ShapedJsonRows += _mainState.ShapedRows - shaped;
         reason ??= CommitEvent(type, type?.Layout ?? _unknownLayout, lineOrdinal);
         if (reason is not null) Reject(file, lineNo, reason, line);
     }
@@ -31,7 +35,15 @@ internal sealed partial class Importer
     /// </summary>
     private string? ParseEventJson(ReadOnlySpan<byte> line, ParseState st, out EventTypeState? type)
     {
-        if (!_options.GeneralJsonReaderOnly && TryFastEventRow(line, st, out type)) return null;
+        if (!_options.GeneralJsonReaderOnly)
+        {
+            if (TryShapedEventRow(line, st, out type))
+            {
+                st.ShapedRows++;
+                return null;
+            }
+            if (TryFastEventRow(line, st, out type)) return null;
+        }
         string? reason;
         type = null;
         try
@@ -50,6 +62,7 @@ internal sealed partial class Importer
     /// without any problem. False leaves nothing decided: the general path parses the row again
     /// and gives the reject reason, if any.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private bool TryFastEventRow(ReadOnlySpan<byte> line, ParseState st, out EventTypeState? type)
     {
         type = null;
@@ -77,10 +90,158 @@ internal sealed partial class Importer
         var layout = type?.Layout ?? _unknownLayout;
         // The type member was read above; only an unknown type name still needs its UTF-8 checked.
         var skip = typeAt >= 0 && !layout.HasTypeSlot && (type is not null || fields[typeAt].Kind == ScannedKind.Null) ? typeAt : -1;
-        return FillScratch(line, fields, layout, st, skip);
+        if (!FillScratch(line, fields, layout, st, skip)) return false;
+        if (type is not null && skip == 0) LearnShape(line, fields, layout, st);
+        return true;
+    }
+
+    /// <summary>Bytes every shaped row starts with: the type is its first member.</summary>
+    private static ReadOnlySpan<byte> TypeFirst => "{\"type\":\""u8;
+
+    /// <summary>
+    /// Remembers the member sequence of a row the scanner path parsed (type first, its member read
+    /// above and skipped), so that the next rows of its type take <see cref="TryShapedEventRow"/>.
+    /// A row with whitespace between its tokens leaves the shape as it was: its members could not
+    /// be matched byte for byte.
+    /// </summary>
+    private static void LearnShape(ReadOnlySpan<byte> line, ReadOnlySpan<ScannedField> fields, RowLayout l, ParseState st)
+    {
+        if (!line.StartsWith(TypeFirst) || fields[0].ValueStart != TypeFirst.Length) return;
+        var members = fields.Length - 1;
+        if (st.Shapes.Length <= l.Id) Array.Resize(ref st.Shapes, l.Id + 1);
+        var old = st.Shapes[l.Id];
+        if (old is not null && old.Slots.Length == members)
+        {
+            var same = true;
+            for (var m = 0; m < members && same; m++)
+                same = old.Slots[m] == st.FieldSlots[m + 1] && MemberBytes(line, fields, m + 1).SequenceEqual(old.Prefixes[m]);
+            if (same) return;   // the row left the shaped path for one of its values, not for its shape
+        }
+        var prefixes = new byte[members][];
+        var slots = new int[members];
+        for (var m = 0; m < members; m++)
+        {
+            var prefix = MemberBytes(line, fields, m + 1);
+            // Whitespace between the tokens: not a shape to predict.
+            if (prefix.Length != fields[m + 1].KeyLength + 4) return;
+            prefixes[m] = prefix.ToArray();
+            slots[m] = st.FieldSlots[m + 1];
+        }
+        st.Shapes[l.Id] = new RowShape(prefixes, slots);
+    }
+
+    /// <summary>The bytes from the end of member i - 1's value to the start of member i's value: <c>,"name":</c> in a compact row.</summary>
+    private static ReadOnlySpan<byte> MemberBytes(ReadOnlySpan<byte> line, ReadOnlySpan<ScannedField> fields, int i)
+    {
+        ref readonly var before = ref fields[i - 1];
+        // A string value's range excludes its quotes.
+        var from = before.ValueStart + before.ValueLength + (before.Kind == ScannedKind.String ? 1 : 0);
+        var to = fields[i].ValueStart - (fields[i].Kind == ScannedKind.String ? 1 : 0);
+        return line[from..to];
+    }
+
+    /// <summary>
+    /// The shaped path: a row of a known type whose members are exactly those of the last row of
+    /// its type (<see cref="RowShape"/>), in the same order and written alike, is parsed by
+    /// checking each member's bytes and converting its value straight into its slot; no member
+    /// tokens, no name lookups. It accepts a subset of what <see cref="TryFastEventRow"/> accepts,
+    /// with the same values (the same scanners and <see cref="FillSlot"/>); false on any surprise
+    /// leaves the row to that path, which may learn the row's shape.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private bool TryShapedEventRow(ReadOnlySpan<byte> line, ParseState st, out EventTypeState? type)
+    {
+        type = null;
+        if (!line.StartsWith(TypeFirst)) return false;
+        // Type names are identifiers (no backslash, no quote): the name's bytes and a quote are
+        // the whole string value, unescaped. Runs of one type are common (a session's views):
+        // the last row's type first.
+        var t = st.LastShapedType is { } last && BytesAt(line, TypeFirst.Length, last.Utf8NameQuoted) ? last : null;
+        if (t is null)
+        {
+            foreach (var candidate in _types)
+                if (BytesAt(line, TypeFirst.Length, candidate.Utf8NameQuoted)) { t = candidate; break; }
+            if (t is null) return false;
+            st.LastShapedType = t;
+        }
+        var l = t.Layout;
+        if (l.Id >= st.Shapes.Length || st.Shapes[l.Id] is not { } shape) return false;
+        var s = st.Scratch(l);
+        var pools = st.Pools(l);
+        s.Reset();
+        var prefixes = shape.Prefixes;
+        var slots = shape.Slots;
+        var i = TypeFirst.Length + t.Utf8NameQuoted.Length;
+        for (var m = 0; m < slots.Length; m++)
+        {
+            var prefix = prefixes[m];
+            if (!BytesAt(line, i, prefix)) return false;
+            i += prefix.Length;
+            if (i >= line.Length) return false;
+            ScannedField f = default;
+            int start = i, end;
+            var c = line[i];
+            if (c == '"')
+            {
+                end = JsonLineScanner.ScanString(line, i + 1, out f.NonAscii);
+                if (end < 0) return false;
+                f.Kind = ScannedKind.String;
+                start = i + 1;
+                i = end + 1;
+            }
+            else if (c == '-' || (uint)(c - '0') <= 9)
+            {
+                end = i = JsonLineScanner.ScanNumber(line, i, out f.Fraction, out f.Exponent);
+                if (end < 0) return false;
+                f.Kind = ScannedKind.Number;
+            }
+            else if (line[i..].StartsWith("true"u8)) { f.Kind = ScannedKind.True; end = i += 4; }
+            else if (line[i..].StartsWith("false"u8)) { f.Kind = ScannedKind.False; end = i += 5; }
+            else if (line[i..].StartsWith("null"u8)) { f.Kind = ScannedKind.Null; end = i += 4; }
+            else return false;
+            var slot = slots[m];
+            var value = line[start..end];
+            if (slot < 0)
+            {
+                // Not a field: as in FillScratch, its text is only checked.
+                if (f.NonAscii && !Utf8.IsValid(value)) return false;
+            }
+            else if (f.Kind == ScannedKind.Null) s.State[slot] = RowScratch.Null;
+            else
+            {
+                if (!FillSlot(value, in f, l, slot, s, pools, st)) return false;
+                s.State[slot] = RowScratch.Value;
+            }
+        }
+        // The object ends the line (trailing whitespace goes to the scanner path).
+        if (i != line.Length - 1 || line[i] != '}') return false;
+        type = t;
+        return true;
+    }
+
+    /// <summary>
+    /// True when the line holds these bytes at i. Member prefixes and type names (with their
+    /// closing quote) are mostly 4 to 16 bytes long: two overlapping loads of 4 or 8 bytes compare
+    /// them, instead of a call per member.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static bool BytesAt(ReadOnlySpan<byte> line, int i, byte[] bytes)
+    {
+        var n = bytes.Length;
+        if ((uint)i > (uint)line.Length || n > line.Length - i) return false;
+        ref var at = ref Unsafe.Add(ref MemoryMarshal.GetReference(line), i);
+        ref var b = ref MemoryMarshal.GetArrayDataReference(bytes);
+        if (n is >= 8 and <= 16)
+            return Unsafe.ReadUnaligned<ulong>(ref at) == Unsafe.ReadUnaligned<ulong>(ref b)
+                && Unsafe.ReadUnaligned<ulong>(ref Unsafe.Add(ref at, n - 8)) == Unsafe.ReadUnaligned<ulong>(ref Unsafe.Add(ref b, n - 8));
+        if (n is >= 4 and < 8)
+            return Unsafe.ReadUnaligned<uint>(ref at) == Unsafe.ReadUnaligned<uint>(ref b)
+                && Unsafe.ReadUnaligned<uint>(ref Unsafe.Add(ref at, n - 4)) == Unsafe.ReadUnaligned<uint>(ref Unsafe.Add(ref b, n - 4));
+        return line.Slice(i, n).SequenceEqual(bytes);
     }
 
     /// <summary>Converts scanned members into the layout's scratch; false on anything the general path must judge.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static bool FillScratch(ReadOnlySpan<byte> line, ReadOnlySpan<ScannedField> fields, RowLayout l, ParseState st, int skip)
     {
         var s = st.Scratch(l);
@@ -88,8 +249,10 @@ internal sealed partial class Importer
         s.Reset();
         var names = l.Utf8Names;
         var expected = 0;
+        var fieldSlots = st.FieldSlots;
         for (var i = 0; i < fields.Length; i++)
         {
+            fieldSlots[i] = -2;
             if (i == skip) continue;
             ref readonly var f = ref fields[i];
             var key = line.Slice(f.KeyStart, f.KeyLength);
@@ -100,6 +263,7 @@ internal sealed partial class Importer
             else
                 for (var k = 0; k < names.Length; k++)
                     if (key.Length == names[k].Length && key.SequenceEqual(names[k])) { slot = k; break; }
+            fieldSlots[i] = slot;
             if (slot < 0)
             {
                 // Not a field (e.g. type). The general reader skips it unread; checking its text
@@ -120,15 +284,27 @@ internal sealed partial class Importer
         return true;
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static bool FillSlot(ReadOnlySpan<byte> value, in ScannedField f, RowLayout l, int slot, RowScratch s, StringPool?[] pools, ParseState st)
     {
         var kind = f.Kind;
         if (slot == l.UserSlot && !l.IsProfile)
         {
             if (kind != ScannedKind.String) return false;
+            // Rows of one user come together: the characters of the last user id are still there.
+            if (s.Utf8UserLength == value.Length && value.SequenceEqual(s.Utf8User.AsSpan(0, value.Length)))
+            {
+                s.UserLength = s.Utf8UserChars;
+                return true;
+            }
+            s.Utf8UserLength = -1;
             if (s.UserChars.Length < value.Length) s.UserChars = new char[Math.Max(value.Length, s.UserChars.Length * 2)];
             if (Utf8.ToUtf16(value, s.UserChars, out _, out var written, replaceInvalidSequences: false) != OperationStatus.Done) return false;
             s.UserLength = written;
+            if (s.Utf8User.Length < value.Length) s.Utf8User = new byte[Math.Max(value.Length, s.Utf8User.Length * 2)];
+            value.CopyTo(s.Utf8User);
+            s.Utf8UserLength = value.Length;
+            s.Utf8UserChars = written;
             return true;
         }
         if (l.IsIdentityOnly[slot])

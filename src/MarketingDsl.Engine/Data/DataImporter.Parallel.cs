@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using System.Collections.Concurrent;
 using System.Text;
 using System.Text.Json;
@@ -21,6 +22,7 @@ internal sealed class TypeBatch : IDisposable
     public ColumnBuilder?[] Fields { get; }
     public int Count => Ts.Count;
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public void Add(int user, long ts, int ordinal, RowScratch s)
     {
         User.Add(user);
@@ -55,6 +57,7 @@ internal sealed class ParsedBlock(EventTypeState[] types, int capacity) : IDispo
     public long EndOffset;
     /// <summary>Physical lines (blank ones included) and non-blank lines of the block.</summary>
     public int PhysicalLines, Lines;
+    public long ShapedRows;
     public readonly TypeBatch[] Types = [.. types.Select(t => new TypeBatch(t))];
     public readonly GrowList<long> UnknownTs = new();
     public readonly List<(int Line, string Reason, string Raw)> Rejects = [];
@@ -167,11 +170,13 @@ internal sealed partial class Importer
     }
 
     /// <summary>Worker side: parses every line of a block (no shared mutable state).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private void ParseBlock(ParsedBlock b, ParseState st)
     {
         var span = b.Data.AsSpan(0, b.Length);
         var first = b.FirstOfFile;
         int phys = 0, ordinal = 0;
+        var shaped = st.ShapedRows;
         while (!span.IsEmpty)
         {
             var idx = span.IndexOf((byte)'\n');
@@ -190,8 +195,10 @@ internal sealed partial class Importer
         }
         b.PhysicalLines = phys;
         b.Lines = ordinal;
+        b.ShapedRows = st.ShapedRows - shaped;
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private void ParseEventLine(ReadOnlySpan<byte> line, int phys, int ordinal, ParsedBlock b, ParseState st)
     {
         var reason = ParseEventJson(line, st, out var type);
@@ -228,10 +235,12 @@ internal sealed partial class Importer
     }
 
     /// <summary>Main thread, in file order: the order-dependent part of <see cref="CommitEvent"/> for a whole block.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private void CommitBlock(ParsedBlock b, string file, int physicalBase)
     {
         foreach (var (line, reason, raw) in b.Rejects) Reject(file, physicalBase + line, reason, raw);
         _report.EventsRead += b.Lines;
+        _report.ShapedJsonRows += b.ShapedRows;
         var lineBase = _eventLine;
         _eventLine += b.Lines;
         TickMany(b.Lines, b.EndOffset);

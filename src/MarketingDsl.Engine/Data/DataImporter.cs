@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using System.Text;
 using System.Text.Json;
 using MarketingDsl.Core.Semantics;
@@ -502,6 +503,7 @@ internal sealed class EventTypeState : IDisposable
         Symbol = symbol;
         Index = index;
         Utf8Name = Encoding.UTF8.GetBytes(symbol.Name);
+        Utf8NameQuoted = [.. Utf8Name, (byte)'"'];
         Layout = new RowLayout([.. symbol.Fields.Select(f => (f.Name, f.Type))], 0, 1, identityKeys) { Tag = this };
         _fields = new ColumnBuilder?[symbol.Fields.Length];
         for (var i = 2; i < _fields.Length; i++) _fields[i] = Importer.CreateBuilder(symbol.Fields[i], $"event {symbol.Name}");
@@ -512,6 +514,8 @@ internal sealed class EventTypeState : IDisposable
     public EventTypeSymbol Symbol { get; }
     public int Index { get; }
     public byte[] Utf8Name { get; }
+    /// <summary>The name and the closing quote of a JSON string: how a row's type value ends.</summary>
+    public byte[] Utf8NameQuoted { get; }
     public RowLayout Layout { get; }
     public int UniqueSlot => _uniqueSlot;
 
@@ -529,6 +533,7 @@ internal sealed class EventTypeState : IDisposable
     }
 
     /// <summary>As <see cref="IsDuplicate(RowScratch)"/>, for a row of a parsed block (unique column builder, row).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public bool IsDuplicate(ColumnBuilder unique, int row)
     {
         if (unique.IsNull(row)) return SeenNull();
@@ -560,6 +565,7 @@ internal sealed class EventTypeState : IDisposable
     }
 
     /// <summary>Appends rows [start, start + count) of a parsed block; their lines are lineBase + the block's ordinals.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public void AddRange(TypeBatch b, int start, int count, long lineBase)
     {
         if (count <= 0) return;
@@ -604,7 +610,7 @@ internal sealed class EventTypeState : IDisposable
         var partInOrder = new bool[parts];
         long RangeStart(int part) => (long)n * part / parts;
         var options = new ParallelOptions { MaxDegreeOfParallelism = Math.Max(1, parallelism) };
-        Parallel.For(0, parts, options, part =>
+        Parallel.For(0, parts, options, [MethodImpl(MethodImplOptions.AggressiveOptimization)] (int part) =>
         {
             int lo = (int)RangeStart(part), hi = (int)RangeStart(part + 1);
             var count = counts[part] = new int[userCount];
@@ -643,15 +649,16 @@ internal sealed class EventTypeState : IDisposable
         if (!partInOrder.All(inOrder => inOrder))
         {
             perm = new int[n];
-            Parallel.For(0, parts, options, part =>
+            Parallel.For(0, parts, options, [MethodImpl(MethodImplOptions.AggressiveOptimization)] (int part) =>
             {
                 int lo = (int)RangeStart(part), hi = (int)RangeStart(part + 1);
                 var pos = counts[part];
                 for (var i = lo; i < hi; i++) perm[pos[users[i]]++] = i;   // stable: line order within a user
             });
-            Parallel.For(0, parts, options, part =>
+            Parallel.For(0, parts, options, [MethodImpl(MethodImplOptions.AggressiveOptimization)] (int part) =>
             {
-                var keys = Array.Empty<(long Ts, int Row)>();
+                long[] keys = [], keysTmp = [];
+                int[] rows = [], rowsTmp = [];
                 int uFrom = (int)((long)userCount * part / parts), uTo = (int)((long)userCount * (part + 1) / parts);
                 for (var u = uFrom; u < uTo; u++)
                 {
@@ -660,11 +667,16 @@ internal sealed class EventTypeState : IDisposable
                     for (var i = lo + 1; i < hi && sorted; i++) sorted = ts[perm[i - 1]] <= ts[perm[i]];
                     if (sorted) continue;
                     var len = hi - lo;
-                    if (keys.Length < len) keys = new (long, int)[Math.Max(len, keys.Length * 2)];
-                    // Rows of a user are in input order, so the row index orders like the line.
-                    for (var i = 0; i < len; i++) { var r = perm[lo + i]; keys[i] = (ts[r], r); }
-                    keys.AsSpan(0, len).Sort();
-                    for (var i = 0; i < len; i++) perm[lo + i] = keys[i].Row;
+                    if (keys.Length < len)
+                    {
+                        var size = Math.Max(len, keys.Length * 2);
+                        (keys, keysTmp, rows, rowsTmp) = (new long[size], new long[size], new int[size], new int[size]);
+                    }
+                    for (var i = 0; i < len; i++) { var r = perm[lo + i]; keys[i] = ts[r]; rows[i] = r; }
+                    // Rows of a user are in input order, so the row orders like the line: a stable
+                    // sort by ts gives (ts, line) order.
+                    StableSortByTs(keys, rows, len, keysTmp, rowsTmp);
+                    rows.AsSpan(0, len).CopyTo(perm.AsSpan(lo));
                 }
             });
         }
@@ -673,6 +685,64 @@ internal sealed class EventTypeState : IDisposable
         _perm = perm;
         _userStart = start;
         _outFields = new Column?[_fields.Length];
+    }
+
+    /// <summary>
+    /// Sorts rows [0, n) by their ts key, keeping rows of equal ts in their order: insertion sort
+    /// of runs of 16, then merges (a merge of runs already in order is a copy). Own code rather
+    /// than a (ts, row) tuple sort: primitive compares, no tie-breaking by row, and jitted
+    /// optimized at once (a library sort over this type pair starts as unoptimized code).
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    internal static void StableSortByTs(long[] keys, int[] rows, int n, long[] keysTmp, int[] rowsTmp)
+    {
+        const int Run = 16;
+        for (var lo = 0; lo < n; lo += Run)
+        {
+            var hi = Math.Min(lo + Run, n);
+            for (var i = lo + 1; i < hi; i++)
+            {
+                var k = keys[i];
+                var r = rows[i];
+                var j = i - 1;
+                for (; j >= lo && keys[j] > k; j--)
+                {
+                    keys[j + 1] = keys[j];
+                    rows[j + 1] = rows[j];
+                }
+                keys[j + 1] = k;
+                rows[j + 1] = r;
+            }
+        }
+        long[] srcK = keys, dstK = keysTmp;
+        int[] srcR = rows, dstR = rowsTmp;
+        for (long width = Run; width < n; width *= 2)
+        {
+            for (long from = 0; from < n; from += 2 * width)
+            {
+                int lo = (int)from, mid = (int)Math.Min(from + width, n), hi = (int)Math.Min(from + 2 * width, n);
+                int a = lo, b = mid, o = lo;
+                if (mid < hi && srcK[mid - 1] > srcK[mid])
+                    while (a < mid && b < hi)
+                    {
+                        // Equal keys take the left run first: stable.
+                        if (srcK[b] < srcK[a]) { dstK[o] = srcK[b]; dstR[o++] = srcR[b++]; }
+                        else { dstK[o] = srcK[a]; dstR[o++] = srcR[a++]; }
+                    }
+                Array.Copy(srcK, a, dstK, o, mid - a);
+                Array.Copy(srcR, a, dstR, o, mid - a);
+                o += mid - a;
+                Array.Copy(srcK, b, dstK, o, hi - b);
+                Array.Copy(srcR, b, dstR, o, hi - b);
+            }
+            (srcK, dstK) = (dstK, srcK);
+            (srcR, dstR) = (dstR, srcR);
+        }
+        if (srcK != keys)
+        {
+            Array.Copy(srcK, keys, n);
+            Array.Copy(srcR, rows, n);
+        }
     }
 
     /// <summary>Gathers output column c (0 ts, 1 line, else a field) and releases its builder; columns are independent (any thread, any order).</summary>

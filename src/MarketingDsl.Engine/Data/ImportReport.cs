@@ -66,6 +66,9 @@ public sealed class ImportReport
     /// <summary>Files read, in order.</summary>
     public List<string> Files { get; } = [];
 
+    /// <summary>Tests only: JSON Lines event rows parsed by the shaped path (the importer's predicted member sequence held).</summary>
+    internal long ShapedJsonRows { get; set; }
+
     /// <summary>Duplicates dropped for the event type <c>order</c> (the summary's <c>order_duplicates_dropped</c>).</summary>
     public long OrderDuplicatesDropped => DuplicatesDropped.TryGetValue("order", out var n) ? n : 0;
 }

@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using System.Numerics;
 using System.Runtime.InteropServices;
 using System.Runtime.Intrinsics;
@@ -47,6 +48,7 @@ internal static class JsonLineScanner
         key.Length == 4 && System.Buffers.Binary.BinaryPrimitives.ReadUInt32LittleEndian(key) == 0x65707974u;   // "type"
 
     /// <summary>Scans a whole line; false when it is not in the fast-path subset (validated strictly: a true answer is well-formed JSON).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static bool TryScan(ReadOnlySpan<byte> line, Span<ScannedField> fields, out int count)
     {
         count = 0;
@@ -113,7 +115,8 @@ internal static class JsonLineScanner
     }
 
     /// <summary>Index of the closing quote, or -1 for an escape, a control character or no closing quote.</summary>
-    private static int ScanString(ReadOnlySpan<byte> s, int i, out bool nonAscii)
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    internal static int ScanString(ReadOnlySpan<byte> s, int i, out bool nonAscii)
     {
         nonAscii = false;
         // 16 bytes at a time while they fit (timestamps, ids, skus are 8 to 25 bytes), then a table
@@ -159,7 +162,8 @@ internal static class JsonLineScanner
     }
 
     /// <summary>End of a JSON number (<c>-?(0|[1-9]\d*)(\.\d+)?([eE][+-]?\d+)?</c>) starting at i, or -1.</summary>
-    private static int ScanNumber(ReadOnlySpan<byte> s, int i, out bool fraction, out bool exponent)
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    internal static int ScanNumber(ReadOnlySpan<byte> s, int i, out bool fraction, out bool exponent)
     {
         fraction = exponent = false;
         if (s[i] == '-') i++;

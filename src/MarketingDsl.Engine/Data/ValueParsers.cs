@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using System.Globalization;
 
 namespace MarketingDsl.Engine.Data;
@@ -14,6 +15,7 @@ public static class ValueParsers
     /// ISO-8601 instant: <c>yyyy-MM-dd('T'|' ')HH:mm[:ss[.f…]][Z|±HH[:]mm|±HH]</c>. Without a zone
     /// the time is taken as UTC. Converted to UTC ticks; digits finer than a microsecond are truncated.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static bool TryParseTimestamp(ReadOnlySpan<byte> s, out long utcTicks)
     {
         utcTicks = 0;
@@ -84,6 +86,7 @@ public static class ValueParsers
     }
 
     /// <summary><c>yyyy-MM-dd</c> to <see cref="DateOnly.DayNumber"/>.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static bool TryParseDate(ReadOnlySpan<byte> s, out int dayNumber)
     {
         dayNumber = 0;
@@ -140,16 +143,26 @@ public static class ValueParsers
         return true;
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static bool TryDate(ReadOnlySpan<byte> s, out int dayNumber)
     {
         dayNumber = 0;
         if (s.Length < 10 || s[4] != '-' || s[7] != '-') return false;
         if (!Two(s, 0, out var y1) || !Two(s, 2, out var y2) || !Two(s, 5, out var m) || !Two(s, 8, out var d)) return false;
         var y = y1 * 100 + y2;
-        if (y < 1 || m < 1 || m > 12 || d < 1 || d > DateTime.DaysInMonth(y, m)) return false;
-        dayNumber = new DateOnly(y, m, d).DayNumber;
+        if (y < 1 || m < 1 || m > 12 || d < 1) return false;
+        var leap = (y & 3) == 0 && (y % 100 != 0 || y % 400 == 0);
+        var daysBefore = DaysBeforeMonth[m - 1] + (leap && m > 2 ? 1 : 0);
+        if (d > DaysBeforeMonth[m] - DaysBeforeMonth[m - 1] + (leap && m == 2 ? 1 : 0)) return false;
+        // DateOnly.DayNumber (days since 0001-01-01) by arithmetic: one per row, the DateOnly
+        // constructor would validate the date a second time.
+        var before = y - 1;
+        dayNumber = before * 365 + before / 4 - before / 100 + before / 400 + daysBefore + d - 1;
         return true;
     }
+
+    /// <summary>Days of a common year before each month (index 12: the whole year).</summary>
+    private static ReadOnlySpan<int> DaysBeforeMonth => [0, 31, 59, 90, 120, 151, 181, 212, 243, 273, 304, 334, 365];
 
     private static bool IsDigit(byte b) => (uint)(b - '0') <= 9;
 

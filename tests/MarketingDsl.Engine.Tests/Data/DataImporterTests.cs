@@ -356,6 +356,64 @@ public class DataImporterTests
         Assert.Equal(12, seen[^1].RowsRead);
     }
 
+    /// <summary>
+    /// Rows of a user out of ts order with many equal ts (the sort is by ts, then ties by line):
+    /// every user's rows end in (ts, line) order.
+    /// </summary>
+    [Theory]
+    [InlineData(1)]
+    [InlineData(2)]
+    public void Rows_are_ordered_by_ts_then_line_with_many_ties(int parallelism)
+    {
+        var random = new Random(3);
+        var sb = new System.Text.StringBuilder();
+        var expected = new Dictionary<string, List<(long Ts, long Line)>> { ["u1"] = [], ["u2"] = [] };
+        for (var line = 1; line <= 3000; line++)
+        {
+            var user = (line / 100) % 2 == 0 ? "u1" : "u2";
+            var ts = $"2025-01-01T00:{random.Next(30):00}:00Z";
+            expected[user].Add((Ticks(ts), line));
+            sb.Append($$"""{"type":"login","user_id":"{{user}}","ts":"{{ts}}","platform":"p{{line}}"}""").Append('\n');
+        }
+        using var d = Dir(("profiles.jsonl", Profiles), ("events.jsonl", sb.ToString()));
+        var logins = Load(d, new ImportOptions { Parallelism = parallelism, BlockSize = 4096 }).Events.Single(e => e?.Type.Name == "login")!;
+        for (var u = 0; u < 2; u++)
+        {
+            var want = expected[u == 0 ? "u1" : "u2"].OrderBy(r => r.Ts).ThenBy(r => r.Line).ToList();
+            var from = logins.UserStart[u];
+            Assert.Equal(want.Select(r => r.Ts), logins.Ts[from..logins.UserStart[u + 1]]);
+            Assert.Equal(want.Select(r => r.Line), logins.Line[from..logins.UserStart[u + 1]]);
+        }
+    }
+
+    /// <summary>The per-user sort is stable (ties keep the row order) for every length, in order, reversed or shuffled.</summary>
+    [Fact]
+    public void The_stable_ts_sort_equals_a_stable_ordering()
+    {
+        var random = new Random(9);
+        int[] lengths = [.. Enumerable.Range(0, 70), 127, 128, 129, 255, 256, 257, 1000, 5003];
+        foreach (var n in lengths)
+            foreach (var pattern in new[] { "random", "sorted", "reversed", "few" })
+            {
+                var keys = new long[n + 3];
+                for (var i = 0; i < n; i++)
+                    keys[i] = pattern switch
+                    {
+                        "sorted" => i / 3,
+                        "reversed" => (n - i) / 2,
+                        "few" => random.Next(3),
+                        _ => random.NextInt64(long.MinValue, long.MaxValue) / (1 + random.Next(2) * (long.MaxValue / 50)),
+                    };
+                var rows = Enumerable.Range(0, n + 3).ToArray();
+                var want = Enumerable.Range(0, n).OrderBy(i => keys[i]).ToArray();
+                var wantKeys = want.Select(i => keys[i]).ToArray();
+                EventTypeState.StableSortByTs(keys, rows, n, new long[n + 3], new int[n + 3]);
+                Assert.Equal(wantKeys, keys[..n]);
+                Assert.Equal(want, rows[..n]);
+                Assert.Equal([n, n + 1, n + 2], rows[n..]);   // past n: untouched
+            }
+    }
+
     private sealed class SyncProgress(Action<ImportProgress> a) : IProgress<ImportProgress>
     {
         public void Report(ImportProgress value) => a(value);
