@@ -170,7 +170,23 @@ public sealed partial class LiveRuntime : IDisposable
             }
             // Delivery runs outside ingest: wake the delivery loop (the sync IngestEvents delivers itself).
             _wakeDelivery?.Invoke();
+            CheckpointBetweenGroups();
         }
+    }
+
+    /// <summary>
+    /// After a group is acknowledged: LiteDB's checkpoint, when due (LiveStore.CheckpointIfDue),
+    /// runs here rather than inside a commit that a group waits for. Requests arriving meanwhile
+    /// queue for the next group as during a commit.
+    /// </summary>
+    private void CheckpointBetweenGroups()
+    {
+        bool idle;
+        lock (_queue) idle = _queue.Count == 0;
+        try { lock (_gate) _store.CheckpointIfDue(idle); }
+        // A failed checkpoint loses nothing (the log still holds every commit, and LiteDB's own
+        // checkpoint tries again later); it must not stop the committer.
+        catch (Exception ex) when (ex is IOException or LiteDB.LiteException) { }
     }
 
     /// <summary>

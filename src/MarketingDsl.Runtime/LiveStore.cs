@@ -91,6 +91,11 @@ public sealed partial class LiveStore : IDisposable
             throw OlderFormat(1);   // files of format 1 used LiteDB's default collation
         }
         CheckFormat();
+        // LiteDB checkpoints (copies the log into the data file, then fsyncs it) inside the commit
+        // that takes the log past its checkpoint size: at the default 1,000 pages that commit took
+        // tens of ms and every request of its group and the next waited. The runtime checkpoints
+        // between groups instead (CheckpointIfDue); LiteDB's own stays as a backstop far above.
+        _db.CheckpointSize = BackstopCheckpointPages;
         LoadCounters();
         Timers.EnsureIndex("due");
         Ledger.EnsureIndex("uc");
@@ -383,6 +388,31 @@ public sealed partial class LiveStore : IDisposable
             _logHandle = File.OpenHandle(log, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete);
         }
         RandomAccess.FlushToDisk(_logHandle);
+    }
+
+    /// <summary>LiteDB's own checkpoint size (pages): only reached when nothing calls <see cref="CheckpointIfDue"/> (e.g. profiles alone).</summary>
+    public const int BackstopCheckpointPages = 8_000;
+    /// <summary>Log size from which a checkpoint runs when no request waits.</summary>
+    public const long IdleCheckpointBytes = 1L << 20;
+    /// <summary>Log size from which a checkpoint runs between two groups even when requests wait.</summary>
+    public const long BusyCheckpointBytes = 8L << 20;
+
+    /// <summary>The size of LiteDB's log file (what a checkpoint copies), 0 before the first commit.</summary>
+    public long LogBytes => _logHandle is null ? 0 : RandomAccess.GetLength(_logHandle);
+
+    /// <summary>
+    /// Outside any transaction: copies LiteDB's log into the data file when it has reached
+    /// <see cref="IdleCheckpointBytes"/> and nothing waits (<paramref name="idle"/>), or
+    /// <see cref="BusyCheckpointBytes"/> in any case. A checkpoint costs about its log's size in
+    /// copying plus an fsync of the data file, so small ones in the gaps between groups keep it out
+    /// of the commits requests wait for. Returns whether it ran.
+    /// </summary>
+    public bool CheckpointIfDue(bool idle)
+    {
+        var log = LogBytes;
+        if (log < (idle ? IdleCheckpointBytes : BusyCheckpointBytes)) return false;
+        _db.Checkpoint();
+        return true;
     }
 
     public void Dispose()
