@@ -33,6 +33,8 @@ public sealed partial class LiveOptions
     public const int DefaultCachedEvents = 1_000_000;
     /// <summary>How many committed events may wait in memory for the per-user index (LiveStore.Events.cs).</summary>
     public int EventIndexBuffer { get; init; } = LiveStore.DefaultIndexBuffer;
+    /// <summary>How many of the most recent event ids the dedupe directory holds exactly; older ones cost 2 bytes of memory each (LiveStore.IdRuns.cs).</summary>
+    public int RecentEventIds { get; init; } = LiveStore.DefaultRecentIds;
     /// <summary>How many changed journey states may wait in memory before they are written (LiveStore.States.cs).</summary>
     public int DirtyStatesBound { get; init; } = LiveStore.DefaultDirtyStatesBound;
     /// <summary>How many state-log documents a changed journey state may wait before it is written.</summary>
@@ -75,7 +77,7 @@ public sealed partial class LiveRuntime : IDisposable
     {
         _model = model;
         _options = options;
-        _store = new LiveStore(options.DbPath, options.EventIndexBuffer, options.DirtyStatesBound, options.MaxStateLag);
+        _store = new LiveStore(options.DbPath, options.EventIndexBuffer, options.DirtyStatesBound, options.MaxStateLag, options.RecentEventIds);
         _validation = new Validation(model.Schema);
         _machines = [.. model.Journeys.Where(j => j.Trigger is not null).Select(j => new JourneyMachine(j))];
         _paths = [.. _machines.Select(m => new StepPaths(m.Journey))];
@@ -90,6 +92,9 @@ public sealed partial class LiveRuntime : IDisposable
 
     public SemanticModel Model => _model;
     public LiveStore Store => _store;
+
+    /// <summary>How many users the per-user cache holds, how many of them with their events loaded, and how many events (the load benchmark's memory run reports them).</summary>
+    public (int Users, int Loaded, long Events) CacheSize { get { lock (_gate) return (_users.Count, _users.Loaded, _users.Events); } }
 
     /// <summary>The virtual clock: the latest event time seen (UTC ticks), 0 before any event.</summary>
     public long Clock { get { lock (_gate) return _store.Counter("clock"); } }
@@ -175,17 +180,25 @@ public sealed partial class LiveRuntime : IDisposable
     }
 
     /// <summary>
-    /// After a group is acknowledged: LiteDB's checkpoint, when due (LiveStore.CheckpointIfDue),
-    /// runs here rather than inside a commit that a group waits for. Requests arriving meanwhile
-    /// queue for the next group as during a commit.
+    /// After a group is acknowledged: the event ids that left the exact dedupe window go to their
+    /// run (LiveStore.IdRuns.cs), and LiteDB's checkpoint runs when due (LiveStore.CheckpointIfDue),
+    /// here rather than inside a commit that a group waits for. Requests arriving meanwhile queue
+    /// for the next group as during a commit.
     /// </summary>
     private void CheckpointBetweenGroups()
     {
         bool idle;
         lock (_queue) idle = _queue.Count == 0;
-        try { lock (_gate) _store.CheckpointIfDue(idle); }
-        // A failed checkpoint loses nothing (the log still holds every commit, and LiteDB's own
-        // checkpoint tries again later); it must not stop the committer.
+        try
+        {
+            lock (_gate)
+            {
+                _store.ArchiveOlderIds();
+                _store.CheckpointIfDue(idle);
+            }
+        }
+        // A failed checkpoint or run loses nothing (the log still holds every commit and event id;
+        // both are tried again after the next group); it must not stop the committer.
         catch (Exception ex) when (ex is IOException or LiteDB.LiteException) { }
     }
 
@@ -714,6 +727,7 @@ public sealed partial class LiveRuntime : IDisposable
 
         public int Count => _byId.Count;
         public long Events => _events;
+        public int Loaded => _byId.Values.Count(u => u.EventsLoaded);
 
         /// <summary>Accounts for the user's loaded events after they changed.</summary>
         public void Resized(LiveUser user)

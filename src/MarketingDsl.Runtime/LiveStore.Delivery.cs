@@ -223,6 +223,9 @@ public sealed partial class LiveStore
         _marksInCommit.Clear();
     }
 
+    /// <summary>How many dedupe keys the outbox remembers in memory, and how many actions are pending.</summary>
+    public (int Keys, int Pending) OutboxMemorySize { get { lock (_outboxGate) return (_outboxKeys.Count, _outboxPending.Count); } }
+
     /// <summary>Whether delivery marks wait for a commit.</summary>
     public bool HasQueuedMarks { get { lock (_outboxGate) return _queuedMarks.Count > 0; } }
 

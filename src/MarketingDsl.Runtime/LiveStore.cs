@@ -68,8 +68,12 @@ public sealed partial class LiveStore : IDisposable
     /// <param name="indexBuffer">Events kept in memory for the per-user index (LiveStore.Events.cs).</param>
     /// <param name="dirtyStatesBound">Changed journey states kept in memory before they are written (LiveStore.States.cs).</param>
     /// <param name="maxStateLag">State-log documents a changed state may wait before it is written.</param>
-    public LiveStore(string path, int indexBuffer = DefaultIndexBuffer, int dirtyStatesBound = DefaultDirtyStatesBound, int maxStateLag = DefaultMaxStateLag)
+    /// <param name="recentIds">Event ids the dedupe directory holds exactly; older ones go to runs in the file (LiveStore.IdRuns.cs).</param>
+    public LiveStore(string path, int indexBuffer = DefaultIndexBuffer, int dirtyStatesBound = DefaultDirtyStatesBound, int maxStateLag = DefaultMaxStateLag,
+        int recentIds = DefaultRecentIds)
     {
+        _recentIds = Math.Max(1, recentIds);
+        _olderIds = new OlderIdFilter(Math.Max(_recentIds, 1 << 20));
         _indexBuffer = Math.Max(0, indexBuffer);
         _dirtyStatesBound = Math.Max(0, dirtyStatesBound);
         _maxStateLag = Math.Max(0, maxStateLag);
