@@ -33,7 +33,7 @@ public sealed partial class LiveOptions
     public const int DefaultCachedEvents = 1_000_000;
     /// <summary>How many committed events may wait in memory for the per-user index (LiveStore.Events.cs).</summary>
     public int EventIndexBuffer { get; init; } = LiveStore.DefaultIndexBuffer;
-    /// <summary>How many of the most recent event ids the dedupe directory holds exactly; older ones cost 2 bytes of memory each (LiveStore.IdRuns.cs).</summary>
+    /// <summary>How many of the most recent event ids (and outbox keys) the dedupe directories hold exactly; older ones cost 2 bytes of memory each (LiveStore.IdRuns.cs).</summary>
     public int RecentEventIds { get; init; } = LiveStore.DefaultRecentIds;
     /// <summary>How many changed journey states may wait in memory before they are written (LiveStore.States.cs).</summary>
     public int DirtyStatesBound { get; init; } = LiveStore.DefaultDirtyStatesBound;
@@ -180,8 +180,8 @@ public sealed partial class LiveRuntime : IDisposable
     }
 
     /// <summary>
-    /// After a group is acknowledged: the event ids that left the exact dedupe window go to their
-    /// run (LiveStore.IdRuns.cs), and LiteDB's checkpoint runs when due (LiveStore.CheckpointIfDue),
+    /// After a group is acknowledged: the event ids and outbox keys that left their exact dedupe
+    /// window go to a run (LiveStore.IdRuns.cs), and LiteDB's checkpoint runs when due (LiveStore.CheckpointIfDue),
     /// here rather than inside a commit that a group waits for. Requests arriving meanwhile queue
     /// for the next group as during a commit.
     /// </summary>
@@ -193,7 +193,7 @@ public sealed partial class LiveRuntime : IDisposable
         {
             lock (_gate)
             {
-                _store.ArchiveOlderIds();
+                _store.ArchiveOlderKeys();
                 _store.CheckpointIfDue(idle);
             }
         }

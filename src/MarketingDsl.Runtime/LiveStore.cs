@@ -68,12 +68,10 @@ public sealed partial class LiveStore : IDisposable
     /// <param name="indexBuffer">Events kept in memory for the per-user index (LiveStore.Events.cs).</param>
     /// <param name="dirtyStatesBound">Changed journey states kept in memory before they are written (LiveStore.States.cs).</param>
     /// <param name="maxStateLag">State-log documents a changed state may wait before it is written.</param>
-    /// <param name="recentIds">Event ids the dedupe directory holds exactly; older ones go to runs in the file (LiveStore.IdRuns.cs).</param>
+    /// <param name="recentIds">Event ids (and outbox keys) the dedupe directories hold exactly; older ones go to runs in the file (LiveStore.IdRuns.cs).</param>
     public LiveStore(string path, int indexBuffer = DefaultIndexBuffer, int dirtyStatesBound = DefaultDirtyStatesBound, int maxStateLag = DefaultMaxStateLag,
         int recentIds = DefaultRecentIds)
     {
-        _recentIds = Math.Max(1, recentIds);
-        _olderIds = new OlderIdFilter(Math.Max(_recentIds, 1 << 20));
         _indexBuffer = Math.Max(0, indexBuffer);
         _dirtyStatesBound = Math.Max(0, dirtyStatesBound);
         _maxStateLag = Math.Max(0, maxStateLag);
@@ -105,6 +103,7 @@ public sealed partial class LiveStore : IDisposable
         Ledger.EnsureIndex("uc");
         Identities.EnsureIndex("user");
         Aliases.EnsureIndex("into");
+        OpenKeyDirectories(recentIds);
         OpenEvents();
         OpenStates();
         OpenOutbox();
