@@ -154,7 +154,8 @@ public sealed partial class LiveStore : IDisposable
         lock (_memo) _transactionThread = Environment.CurrentManagedThreadId;
     }
 
-    public void Commit()
+    /// <param name="flush">false: the caller fsyncs later with <see cref="FlushLog"/> before it acknowledges anything of this commit (the committer's pipeline).</param>
+    public void Commit(bool flush = true)
     {
         // A commit with events writes ONE record (the events, the state changes, the delivery
         // marks and the counters) into `event_log`: LiteDB's commit costs about 0.5 ms more per
@@ -179,7 +180,7 @@ public sealed partial class LiveStore : IDisposable
         }
         // Last, once memory follows the file: a failed fsync fails the request (its client sends
         // it again and finds its events duplicates) but never makes memory forget a commit.
-        FlushCommitToDisk();
+        if (flush) FlushCommitToDisk();
     }
 
     public void Rollback()
@@ -385,16 +386,24 @@ public sealed partial class LiveStore : IDisposable
     // covers the file whoever wrote it, so a read-only handle of our own is enough.
     private Microsoft.Win32.SafeHandles.SafeFileHandle? _logHandle;
 
+    /// <summary>fsyncs LiteDB's log: every commit made so far, on any thread (the committer's flusher thread calls it after <c>Commit(flush: false)</c>).</summary>
+    public void FlushLog() => FlushCommitToDisk();
+
+    private readonly Lock _flushGate = new();
+
     private void FlushCommitToDisk()
     {
-        if (_logHandle is null)
+        lock (_flushGate)
         {
-            var log = System.IO.Path.Combine(System.IO.Path.GetDirectoryName(Path)!,
-                System.IO.Path.GetFileNameWithoutExtension(Path) + "-log" + System.IO.Path.GetExtension(Path));
-            if (!File.Exists(log)) return;
-            _logHandle = File.OpenHandle(log, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete);
+            if (_logHandle is null)
+            {
+                var log = System.IO.Path.Combine(System.IO.Path.GetDirectoryName(Path)!,
+                    System.IO.Path.GetFileNameWithoutExtension(Path) + "-log" + System.IO.Path.GetExtension(Path));
+                if (!File.Exists(log)) return;
+                _logHandle = File.OpenHandle(log, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete);
+            }
+            RandomAccess.FlushToDisk(_logHandle);
         }
-        RandomAccess.FlushToDisk(_logHandle);
     }
 
     /// <summary>LiteDB's own checkpoint size (pages): only reached when nothing calls <see cref="CheckpointIfDue"/> (e.g. profiles alone).</summary>
