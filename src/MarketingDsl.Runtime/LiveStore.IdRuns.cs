@@ -8,7 +8,7 @@ namespace MarketingDsl.Runtime;
 public sealed partial class LiveStore
 {
     /// <summary>How many of the most recent event ids (and outbox keys) the directories hold exactly (by default).</summary>
-    public const int DefaultRecentIds = 250_000;
+    public const int DefaultRecentIds = 100_000;
 
     private KeyDirectory _eventIds = null!;
     private KeyDirectory _outboxKeys = null!;

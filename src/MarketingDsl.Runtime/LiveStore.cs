@@ -97,6 +97,7 @@ public sealed partial class LiveStore : IDisposable
             throw OlderFormat(1);   // files of format 1 used LiteDB's default collation
         }
         CheckFormat();
+        _waitForLogWrites = LogWriterWait(_db);
         // LiteDB checkpoints (copies the log into the data file, then fsyncs it) inside the commit
         // that takes the log past its checkpoint size: at the default 1,000 pages that commit took
         // tens of ms and every request of its group and the next waited. The runtime checkpoints
@@ -380,10 +381,11 @@ public sealed partial class LiveStore : IDisposable
     public void RecordDelivered(string user, string channel, long at) =>
         Ledger.Insert(new BsonDocument { ["uc"] = LedgerKey(user, channel), ["at"] = at });
 
-    // LiteDB 5.0.20 writes a commit's pages into its log file (NAME-log.db) before Commit returns
-    // but does not fsync them (strace: one fsync per checkpoint, none per commit), so a power loss
-    // could lose acknowledged commits. Each explicit transaction's commit is flushed here; fsync
-    // covers the file whoever wrote it, so a read-only handle of our own is enough.
+    // LiteDB 5.0.20 writes a commit's pages into its log file (NAME-log.db) from its writer queue
+    // (below) and does not fsync them per commit (strace: one fsync per checkpoint), so a power
+    // loss could lose acknowledged commits. Each explicit transaction's commit is flushed here once
+    // the queue is written; fsync covers the file whoever wrote it, so a read-only handle of our
+    // own is enough.
     private Microsoft.Win32.SafeHandles.SafeFileHandle? _logHandle;
 
     /// <summary>fsyncs LiteDB's log: every commit made so far, on any thread (the committer's flusher thread calls it after <c>Commit(flush: false)</c>).</summary>
@@ -391,8 +393,29 @@ public sealed partial class LiveStore : IDisposable
 
     private readonly Lock _flushGate = new();
 
+    // LiteDB 5.0.20 does not write a commit's log pages in Commit: it queues them for a writer task
+    // of its own (DiskService.Queue, a DiskWriterQueue) and returns. An fsync right after Commit
+    // could run before the pages reach the file (and a process kill could lose them with the
+    // queue), so the flush first waits for that queue to empty. The queue is internal to LiteDB:
+    // reached by reflection, for the pinned version; a LiteDB without it fails here, at open.
+    private readonly Action _waitForLogWrites;
+
+    private static Action LogWriterWait(LiteDatabase db)
+    {
+        const System.Reflection.BindingFlags Instance = System.Reflection.BindingFlags.Instance | System.Reflection.BindingFlags.NonPublic | System.Reflection.BindingFlags.Public;
+        var engine = typeof(LiteDatabase).GetField("_engine", Instance)?.GetValue(db);
+        var disk = engine?.GetType().GetField("_disk", Instance)?.GetValue(engine);
+        var lazy = disk?.GetType().GetProperty("Queue", Instance)?.GetValue(disk);
+        var queue = lazy?.GetType().GetProperty("Value")?.GetValue(lazy);
+        var wait = queue?.GetType().GetMethod("Wait", Instance, Type.EmptyTypes);
+        if (queue is null || wait is null)
+            throw new InvalidOperationException("this LiteDB has no log writer queue where 5.0.20 has one: the live store cannot tell when a commit is written");
+        return (Action)Delegate.CreateDelegate(typeof(Action), queue, wait);
+    }
+
     private void FlushCommitToDisk()
     {
+        _waitForLogWrites();
         lock (_flushGate)
         {
             if (_logHandle is null)
