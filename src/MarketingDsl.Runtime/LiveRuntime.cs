@@ -192,8 +192,10 @@ public sealed partial class LiveRuntime : IDisposable
             groups.Add(first);
             while (_flushQueue.TryTake(out var more)) groups.Add(more);
             Exception? failed = null;
+            var start = System.Diagnostics.Stopwatch.GetTimestamp();
             try { _store.FlushLog(); }
             catch (Exception ex) { failed = ex; }
+            Timings.Flush(System.Diagnostics.Stopwatch.GetTimestamp() - start);
             Volatile.Write(ref _lastIngestCommit, Environment.TickCount64);
             foreach (var request in groups.SelectMany(g => g))
             {
@@ -221,7 +223,8 @@ public sealed partial class LiveRuntime : IDisposable
             lock (_gate)
             {
                 _store.ArchiveOlderKeys();
-                _store.CheckpointIfDue(idle);
+                var start = System.Diagnostics.Stopwatch.GetTimestamp();
+                if (_store.CheckpointIfDue(idle)) Timings.Checkpoint(System.Diagnostics.Stopwatch.GetTimestamp() - start);
             }
         }
         // A failed checkpoint or run loses nothing (the log still holds every commit and event id;
@@ -237,7 +240,9 @@ public sealed partial class LiveRuntime : IDisposable
     {
         try
         {
+            var start = System.Diagnostics.Stopwatch.GetTimestamp();
             Transaction(() => { foreach (var request in group) Process(request); }, flush: false);
+            Timings.Group(group.Sum(r => r.Results.Length), _bodyEnded - start, System.Diagnostics.Stopwatch.GetTimestamp() - _bodyEnded);
         }
         catch (Exception) when (group.Count > 1)
         {
@@ -571,6 +576,12 @@ public sealed partial class LiveRuntime : IDisposable
 
     // ------------------------------------------------------------------ transactions
 
+    /// <summary>When the last transaction's body ended (its commit began).</summary>
+    private long _bodyEnded;
+
+    /// <summary>Where the committer's time goes (the load benchmark prints it).</summary>
+    public CommitTimings Timings { get; } = new();
+
     /// <param name="flush">false: the caller fsyncs (<see cref="LiveStore.FlushLog"/>) before it acknowledges anything.</param>
     private void Transaction(Action body, bool flush = true) => TransactionValue(() => { body(); return 0; }, flush);
 
@@ -580,6 +591,7 @@ public sealed partial class LiveRuntime : IDisposable
         try
         {
             var result = body();
+            _bodyEnded = System.Diagnostics.Stopwatch.GetTimestamp();
             _store.Commit(flush);
             return result;
         }
