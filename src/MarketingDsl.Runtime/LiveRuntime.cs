@@ -209,10 +209,12 @@ public sealed partial class LiveRuntime : IDisposable
     }
 
     /// <summary>
-    /// After a group is acknowledged: the event ids and outbox keys that left their exact dedupe
-    /// window go to a run (LiveStore.IdRuns.cs), and LiteDB's checkpoint runs when due (LiveStore.CheckpointIfDue),
-    /// here rather than inside a commit that a group waits for. Requests arriving meanwhile queue
-    /// for the next group as during a commit.
+    /// After a group is committed and handed to the flusher: the event ids and outbox keys that
+    /// left their exact dedupe window go to a run (LiveStore.IdRuns.cs), and LiteDB's checkpoint
+    /// runs when due (LiveStore.CheckpointIfDue), here rather than inside a commit that a group
+    /// waits for. Requests arriving meanwhile queue for the next group as during a commit. (A
+    /// checkpoint fsyncs the data file before it empties the log, so a group it copied is on disk
+    /// whenever the flusher's fsync of the log runs.)
     /// </summary>
     private void CheckpointBetweenGroups()
     {
