@@ -396,8 +396,12 @@ public sealed partial class LiveStore : IDisposable
     // LiteDB 5.0.20 does not write a commit's log pages in Commit: it queues them for a writer task
     // of its own (DiskService.Queue, a DiskWriterQueue) and returns. An fsync right after Commit
     // could run before the pages reach the file (and a process kill could lose them with the
-    // queue), so the flush first waits for that queue to empty. The queue is internal to LiteDB:
-    // reached by reflection, for the pinned version; a LiteDB without it fails here, at open.
+    // queue), so the flush first waits until the queue was empty at some moment after the commit:
+    // its "empty" event is reset by every enqueue and set by the writer only after it wrote all it
+    // took, in order. (The queue's own Wait() is not used: it asserts that nothing was enqueued
+    // meanwhile, which the committer's next group may have done — it failed requests that way.)
+    // The queue is internal to LiteDB: reached by reflection, for the pinned version; a LiteDB
+    // without it fails here, at open.
     private readonly Action _waitForLogWrites;
 
     private static Action LogWriterWait(LiteDatabase db)
@@ -407,10 +411,16 @@ public sealed partial class LiveStore : IDisposable
         var disk = engine?.GetType().GetField("_disk", Instance)?.GetValue(engine);
         var lazy = disk?.GetType().GetProperty("Queue", Instance)?.GetValue(disk);
         var queue = lazy?.GetType().GetProperty("Value")?.GetValue(lazy);
-        var wait = queue?.GetType().GetMethod("Wait", Instance, Type.EmptyTypes);
-        if (queue is null || wait is null)
+        var emptied = queue?.GetType().GetField("_queueIsEmpty", Instance)?.GetValue(queue) as ManualResetEventSlim;
+        var failure = queue?.GetType().GetField("_exception", Instance);
+        if (queue is null || emptied is null || failure is null)
             throw new InvalidOperationException("this LiteDB has no log writer queue where 5.0.20 has one: the live store cannot tell when a commit is written");
-        return (Action)Delegate.CreateDelegate(typeof(Action), queue, wait);
+        return () =>
+        {
+            emptied.Wait();
+            // The writer stops at its first failure: the commit is not on disk.
+            if (failure.GetValue(queue) is Exception ex) throw new IOException("LiteDB's log writer failed: " + ex.Message, ex);
+        };
     }
 
     private void FlushCommitToDisk()
