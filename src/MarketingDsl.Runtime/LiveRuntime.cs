@@ -243,8 +243,10 @@ public sealed partial class LiveRuntime : IDisposable
         try
         {
             var start = System.Diagnostics.Stopwatch.GetTimestamp();
+            var cpu = CommitTimings.ThreadCpuNanos();
             Transaction(() => { foreach (var request in group) Process(request); }, flush: false);
-            Timings.Group(group.Sum(r => r.Results.Length), _bodyEnded - start, System.Diagnostics.Stopwatch.GetTimestamp() - _bodyEnded);
+            Timings.Group(group.Sum(r => r.Results.Length), _bodyEnded - start, System.Diagnostics.Stopwatch.GetTimestamp() - _bodyEnded,
+                cpu < 0 ? -1 : CommitTimings.ThreadCpuNanos() - cpu);
         }
         catch (Exception) when (group.Count > 1)
         {

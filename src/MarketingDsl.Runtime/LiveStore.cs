@@ -439,6 +439,23 @@ public sealed partial class LiveStore : IDisposable
         }
     }
 
+    /// <summary>
+    /// Pages LiteDB's page cache has allocated (it grows by segments when its free pages run out
+    /// and keeps them); -1 when this LiteDB does not tell. A diagnostic for the load benchmark's
+    /// memory run, read by reflection (LiteDB keeps it internal).
+    /// </summary>
+    public int LiteDbCachePages
+    {
+        get
+        {
+            const System.Reflection.BindingFlags Instance = System.Reflection.BindingFlags.Instance | System.Reflection.BindingFlags.NonPublic | System.Reflection.BindingFlags.Public;
+            var engine = typeof(LiteDatabase).GetField("_engine", Instance)?.GetValue(_db);
+            var disk = engine?.GetType().GetField("_disk", Instance)?.GetValue(engine);
+            var cache = disk?.GetType().GetProperty("Cache", Instance)?.GetValue(disk);
+            return cache?.GetType().GetProperty("ExtendPages", Instance)?.GetValue(cache) is int pages ? pages : -1;
+        }
+    }
+
     /// <summary>LiteDB's own checkpoint size (pages): only reached when nothing calls <see cref="CheckpointIfDue"/> (e.g. profiles alone).</summary>
     public const int BackstopCheckpointPages = 8_000;
     /// <summary>Log size from which a checkpoint runs when no request waits.</summary>
