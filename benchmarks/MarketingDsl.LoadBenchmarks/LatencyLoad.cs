@@ -37,6 +37,8 @@ public static class LatencyLoad
         report.Line("");
         report.Line($"p99 event → action with journeys ÷ p99 event → answer without: {Percentile(live.Action, 0.99) / Percentile(baseline.Answer, 0.99):0.00}; " +
                      $"sends missing after the run: {live.Missing}");
+        report.Line("");
+        report.Line($"committer with journeys (measured part): {live.Committer}");
     }
 
     private static void Row(Report report, string name, double[] ms, Result r, double other) =>
@@ -45,7 +47,7 @@ public static class LatencyLoad
     public static double Percentile(double[] sorted, double p) =>
         sorted.Length == 0 ? double.NaN : sorted[Math.Min(sorted.Length - 1, (int)Math.Ceiling(p * sorted.Length) - 1)];
 
-    private sealed record Result(double[] Action, double[] Answer, double Achieved, int Errors, int Missing);
+    private sealed record Result(double[] Action, double[] Answer, double Achieved, int Errors, int Missing, string Committer);
 
     private static async Task<Result> MeasureAsync(LoadOptions options, int rate, bool withJourneys)
     {
@@ -81,6 +83,7 @@ public static class LatencyLoad
             var due = (int)Math.Min(total, (long)(clock.Elapsed.TotalSeconds * rate));
             for (; next < due; next++)
             {
+                if (next == measuredFrom) server.Runtime.Timings.Reset();   // the committer's figures of the measured part only
                 var i = next;
                 requests.Add(Task.Run(async () =>
                 {
@@ -93,6 +96,7 @@ public static class LatencyLoad
             Thread.Sleep(1);
         }
         var sendingSeconds = clock.Elapsed.TotalSeconds;
+        var committer = server.Runtime.Timings.Summary();
         await Task.WhenAll(requests);
         var wait = Stopwatch.StartNew();
         while (wait.Elapsed.TotalSeconds < 10 && withJourneys && delivered.Skip(measuredFrom).Any(d => d == 0)) Thread.Sleep(50);
@@ -106,7 +110,7 @@ public static class LatencyLoad
         var answer = Enumerable.Range(measuredFrom, total - measuredFrom).Select(i => Ms(sent[i], answered[i])).Order().ToArray();
         var missing = withJourneys ? Enumerable.Range(0, total).Count(i => delivered[i] == 0) : 0;
         if (firstError is not null) Console.WriteLine($"first error: {firstError}");
-        return new Result(action, answer, total / sendingSeconds, errors, missing);
+        return new Result(action, answer, total / sendingSeconds, errors, missing, committer);
     }
 
     /// <summary>Reads the channel file as it grows and stamps each send's event with the time its line appeared.</summary>

@@ -33,6 +33,8 @@ public sealed partial class LiveOptions
     public const int DefaultCachedEvents = 1_000_000;
     /// <summary>How many committed events may wait in memory for the per-user index (LiveStore.Events.cs).</summary>
     public int EventIndexBuffer { get; init; } = LiveStore.DefaultIndexBuffer;
+    /// <summary>How many of the most recent event ids (and outbox keys) the dedupe directories hold exactly; older ones cost 2 bytes of memory each (LiveStore.IdRuns.cs).</summary>
+    public int RecentEventIds { get; init; } = LiveStore.DefaultRecentIds;
     /// <summary>How many changed journey states may wait in memory before they are written (LiveStore.States.cs).</summary>
     public int DirtyStatesBound { get; init; } = LiveStore.DefaultDirtyStatesBound;
     /// <summary>How many state-log documents a changed journey state may wait before it is written.</summary>
@@ -75,7 +77,7 @@ public sealed partial class LiveRuntime : IDisposable
     {
         _model = model;
         _options = options;
-        _store = new LiveStore(options.DbPath, options.EventIndexBuffer, options.DirtyStatesBound, options.MaxStateLag);
+        _store = new LiveStore(options.DbPath, options.EventIndexBuffer, options.DirtyStatesBound, options.MaxStateLag, options.RecentEventIds);
         _validation = new Validation(model.Schema);
         _machines = [.. model.Journeys.Where(j => j.Trigger is not null).Select(j => new JourneyMachine(j))];
         _paths = [.. _machines.Select(m => new StepPaths(m.Journey))];
@@ -90,6 +92,9 @@ public sealed partial class LiveRuntime : IDisposable
 
     public SemanticModel Model => _model;
     public LiveStore Store => _store;
+
+    /// <summary>How many users the per-user cache holds, how many of them with their events loaded, and how many events (the load benchmark's memory run reports them).</summary>
+    public (int Users, int Loaded, long Events) CacheSize { get { lock (_gate) return (_users.Count, _users.Loaded, _users.Events); } }
 
     /// <summary>The virtual clock: the latest event time seen (UTC ticks), 0 before any event.</summary>
     public long Clock { get { lock (_gate) return _store.Counter("clock"); } }
@@ -147,6 +152,8 @@ public sealed partial class LiveRuntime : IDisposable
             }
         }) { IsBackground = true, Name = "mdsl committer" };
         _committer.Start();
+        _flusher = new Thread(FlushLoop) { IsBackground = true, Name = "mdsl flusher" };
+        _flusher.Start();
     }
 
     /// <summary>One committer at a time: commits the queued requests group by group until the queue is empty.</summary>
@@ -162,15 +169,69 @@ public sealed partial class LiveRuntime : IDisposable
                 _queue.Clear();
             }
             lock (_gate) CommitGroup(group);
+            // The group is committed but not yet fsynced: the flusher thread fsyncs and answers
+            // it while this thread already takes the next group (an fsync costs 0.2 ms on a quiet
+            // disk, much more when other files are being synced).
+            _flushQueue.Add(group);
+            CheckpointBetweenGroups();
+        }
+    }
+
+    private readonly System.Collections.Concurrent.BlockingCollection<List<IngestRequest>> _flushQueue = [];
+    private Thread? _flusher;
+
+    /// <summary>
+    /// fsyncs the log for every committed group waiting (one fsync covers them all), then answers
+    /// their requests, in commit order: nothing is acknowledged before it is on disk.
+    /// </summary>
+    private void FlushLoop()
+    {
+        var groups = new List<List<IngestRequest>>();
+        foreach (var first in _flushQueue.GetConsumingEnumerable())
+        {
+            groups.Add(first);
+            while (_flushQueue.TryTake(out var more)) groups.Add(more);
+            Exception? failed = null;
+            var start = System.Diagnostics.Stopwatch.GetTimestamp();
+            try { _store.FlushLog(); }
+            catch (Exception ex) { failed = ex; }
+            Timings.Flush(System.Diagnostics.Stopwatch.GetTimestamp() - start);
             Volatile.Write(ref _lastIngestCommit, Environment.TickCount64);
-            foreach (var request in group)
+            foreach (var request in groups.SelectMany(g => g))
             {
-                if (request.Error is { } error) request.Completion.TrySetException(error);
+                if ((request.Error ?? failed) is { } error) request.Completion.TrySetException(error);
                 else request.Completion.TrySetResult(request.Results);
             }
+            groups.Clear();
             // Delivery runs outside ingest: wake the delivery loop (the sync IngestEvents delivers itself).
             _wakeDelivery?.Invoke();
         }
+    }
+
+    /// <summary>
+    /// After a group is committed and handed to the flusher: the event ids and outbox keys that
+    /// left their exact dedupe window go to a run (LiveStore.IdRuns.cs), and LiteDB's checkpoint
+    /// runs when due (LiveStore.CheckpointIfDue), here rather than inside a commit that a group
+    /// waits for. Requests arriving meanwhile queue for the next group as during a commit. (A
+    /// checkpoint fsyncs the data file before it empties the log, so a group it copied is on disk
+    /// whenever the flusher's fsync of the log runs.)
+    /// </summary>
+    private void CheckpointBetweenGroups()
+    {
+        bool idle;
+        lock (_queue) idle = _queue.Count == 0;
+        try
+        {
+            lock (_gate)
+            {
+                _store.ArchiveOlderKeys();
+                var start = System.Diagnostics.Stopwatch.GetTimestamp();
+                if (_store.CheckpointIfDue(idle)) Timings.Checkpoint(System.Diagnostics.Stopwatch.GetTimestamp() - start);
+            }
+        }
+        // A failed checkpoint or run loses nothing (the log still holds every commit and event id;
+        // both are tried again after the next group); it must not stop the committer.
+        catch (Exception ex) when (ex is IOException or LiteDB.LiteException) { }
     }
 
     /// <summary>
@@ -181,13 +242,17 @@ public sealed partial class LiveRuntime : IDisposable
     {
         try
         {
-            Transaction(() => { foreach (var request in group) Process(request); });
+            var start = System.Diagnostics.Stopwatch.GetTimestamp();
+            var cpu = CommitTimings.ThreadCpuNanos();
+            Transaction(() => { foreach (var request in group) Process(request); }, flush: false);
+            Timings.Group(group.Sum(r => r.Results.Length), _bodyEnded - start, System.Diagnostics.Stopwatch.GetTimestamp() - _bodyEnded,
+                cpu < 0 ? -1 : CommitTimings.ThreadCpuNanos() - cpu);
         }
         catch (Exception) when (group.Count > 1)
         {
             foreach (var request in group)
             {
-                try { Transaction(() => Process(request)); }
+                try { Transaction(() => Process(request), flush: false); }
                 catch (Exception ex) { request.Error = ex; }
             }
         }
@@ -467,12 +532,7 @@ public sealed partial class LiveRuntime : IDisposable
                     var entry = entryOverride ?? state?.EntryAt ?? 0;
                     var path = _paths[j].PathOf(s.Send);
                     var key = string.Join('|', journey, user, Iso(entry), path);
-                    var line = JsonSerializer.Serialize(new Dictionary<string, object?>
-                    {
-                        ["key"] = key, ["channel"] = s.Send.Channel.Name, ["journey"] = journey, ["user_id"] = user,
-                        ["template"] = s.Send.Template, ["offer"] = s.Send.Offer, ["at"] = Iso(s.At),
-                        ["entry_at"] = Iso(entry), ["step"] = path, ["was_deferred"] = s.WasDeferred,
-                    });
+                    var line = SendLine(key, s.Send.Channel.Name, journey, user, s.Send.Template, s.Send.Offer, Iso(s.At), Iso(entry), path, s.WasDeferred);
                     _store.AddOutbox(key, s.Send.Channel.Name, line);
                     break;
                 case WinnerDueAction due:
@@ -489,19 +549,54 @@ public sealed partial class LiveRuntime : IDisposable
         if (splitsChanged) SaveSplits(j);
     }
 
+    /// <summary>
+    /// A send's outbox line: {"key", "channel", "journey", "user_id", "template", "offer", "at",
+    /// "entry_at", "step", "was_deferred"}, written straight to UTF-8 (the line is made inside the
+    /// commit for every send: a dictionary through the serialiser cost several µs more each).
+    /// </summary>
+    private static string SendLine(string key, string channel, string journey, string user, string template, string? offer,
+        string at, string entryAt, string step, bool wasDeferred)
+    {
+        var buffer = new System.Buffers.ArrayBufferWriter<byte>(256);
+        using (var w = new Utf8JsonWriter(buffer))
+        {
+            w.WriteStartObject();
+            w.WriteString("key", key);
+            w.WriteString("channel", channel);
+            w.WriteString("journey", journey);
+            w.WriteString("user_id", user);
+            w.WriteString("template", template);
+            w.WriteString("offer", offer);
+            w.WriteString("at", at);
+            w.WriteString("entry_at", entryAt);
+            w.WriteString("step", step);
+            w.WriteBoolean("was_deferred", wasDeferred);
+            w.WriteEndObject();
+        }
+        return System.Text.Encoding.UTF8.GetString(buffer.WrittenSpan);
+    }
+
     private static string Iso(long ticks) => new DateTime(ticks, DateTimeKind.Utc).ToString("yyyy-MM-dd'T'HH:mm:ss.FFFFFFF'Z'", CultureInfo.InvariantCulture);
 
     // ------------------------------------------------------------------ transactions
 
-    private void Transaction(Action body) => TransactionValue(() => { body(); return 0; });
+    /// <summary>When the last transaction's body ended (its commit began).</summary>
+    private long _bodyEnded;
 
-    private T TransactionValue<T>(Func<T> body)
+    /// <summary>Where the committer's time goes (the load benchmark prints it).</summary>
+    public CommitTimings Timings { get; } = new();
+
+    /// <param name="flush">false: the caller fsyncs (<see cref="LiveStore.FlushLog"/>) before it acknowledges anything.</param>
+    private void Transaction(Action body, bool flush = true) => TransactionValue(() => { body(); return 0; }, flush);
+
+    private T TransactionValue<T>(Func<T> body, bool flush = true)
     {
         _store.Begin();
         try
         {
             var result = body();
-            _store.Commit();
+            _bodyEnded = System.Diagnostics.Stopwatch.GetTimestamp();
+            _store.Commit(flush);
             return result;
         }
         catch
@@ -631,13 +726,13 @@ public sealed partial class LiveRuntime : IDisposable
             user.StateJson[j] = _store.StateJson(_machines[j].Journey.Name, user.Id);
             user.StateLoaded[j] = true;
         }
-        return user.StateJson[j] is { } json && JsonSerializer.Deserialize<StoredJourneyState>(json) is { } stored ? Restore(j, stored) : null;
+        return user.StateJson[j] is { } json && JsonSerializer.Deserialize(json, StoredStateJson.Default.StoredJourneyState) is { } stored ? Restore(j, stored) : null;
     }
 
     /// <summary>Writes the state when it changed (an event that changes nothing costs no write).</summary>
     private void SetState(LiveUser user, int j, StoredJourneyState state)
     {
-        var json = JsonSerializer.Serialize(state);
+        var json = JsonSerializer.Serialize(state, StoredStateJson.Default.StoredJourneyState);
         if (user.StateLoaded[j] && user.StateJson[j] == json) return;
         _store.SetStateJson(_machines[j].Journey.Name, user.Id, json);
         user.StateJson[j] = json;
@@ -698,6 +793,7 @@ public sealed partial class LiveRuntime : IDisposable
 
         public int Count => _byId.Count;
         public long Events => _events;
+        public int Loaded => _byId.Values.Count(u => u.EventsLoaded);
 
         /// <summary>Accounts for the user's loaded events after they changed.</summary>
         public void Resized(LiveUser user)
@@ -801,6 +897,9 @@ public sealed partial class LiveRuntime : IDisposable
         _stopCommitter = true;
         try { _commitWake.Release(); } catch (SemaphoreFullException) { }
         _committer?.Join(TimeSpan.FromSeconds(30));
+        // The flusher answers what the committer handed it, then ends.
+        _flushQueue.CompleteAdding();
+        _flusher?.Join(TimeSpan.FromSeconds(30));
         _dispatcher.Dispose();
         lock (_gate)
         {

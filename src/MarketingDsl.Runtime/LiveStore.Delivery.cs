@@ -17,8 +17,8 @@ public sealed record OutboxEntry(string Key, string Channel, string Line, string
 /// document of its own, keyed by its sequence number, when its status changes other than by a
 /// mark (a failed attempt, parking, a requeue, a webhook delivery), and that document overrides
 /// the record. A random dedupe key as `_id` and a `delivered` index had dirtied two random pages
-/// per action and per mark. The dedupe keys (hash → sequence number, verified against the stored
-/// action on a hit), the pending actions, the marks (a bit per sequence number) and the counts
+/// per action and per mark. The dedupe keys (<see cref="KeyDirectory"/>: hash → sequence number,
+/// verified against the stored action on a hit; older ones in runs), the pending actions, the marks (a bit per sequence number) and the counts
 /// per status are kept in memory, rebuilt on open, and changed only after the transaction that
 /// changed the file commits.
 /// </summary>
@@ -31,8 +31,6 @@ public sealed partial class LiveStore
     private ILiteCollection<BsonDocument> Outbox => _db.GetCollection("outbox");
 
     private readonly Lock _outboxGate = new();
-    private readonly Dictionary<ulong, long> _outboxKeys = [];
-    private readonly Dictionary<string, long> _outboxKeyOverflow = new(StringComparer.Ordinal);
     private readonly SortedDictionary<long, OutboxEntry> _outboxPending = [];
     private readonly Dictionary<string, int> _outboxCounts = new(StringComparer.Ordinal) { [Pending] = 0, [DeliveredStatus] = 0, [Failed] = 0 };
     /// <summary>Actions added in the open transaction, by key, and in order (written by <see cref="Commit"/>).</summary>
@@ -131,24 +129,11 @@ public sealed partial class LiveStore
         ["attempts"] = e.Attempts, ["next_at"] = e.NextAttemptAt, ["error"] = e.LastError is null ? BsonValue.Null : new BsonValue(e.LastError),
     };
 
-    private void RememberKey(string key, long seq)
-    {
-        if (!_outboxKeys.TryAdd(Fnv1a(key), seq)) _outboxKeyOverflow.TryAdd(key, seq);
-    }
+    private void RememberKey(string key, long seq) => _outboxKeys.Remember(key, seq);
 
     /// <summary>The sequence number of the action stored under <paramref name="key"/>, or null.</summary>
-    private long? OutboxSeqOf(string key)
-    {
-        if (_txnOutbox.TryGetValue(key, out var own)) return own;
-        long seq;
-        lock (_outboxGate)
-        {
-            if (_outboxKeyOverflow.TryGetValue(key, out var exact)) return exact;
-            if (!_outboxKeys.TryGetValue(Fnv1a(key), out seq)) return null;
-        }
-        // A hit: this key, or another with the same 64-bit hash.
-        return StoredEntry(seq)?.Key == key ? seq : null;
-    }
+    private long? OutboxSeqOf(string key) =>
+        _txnOutbox.TryGetValue(key, out var own) ? own : _outboxKeys.Find(key, seq => StoredEntry(seq)?.Key == key);
 
     /// <summary>Applies <paramref name="change"/> to the in-memory outbox now, or when the open transaction of this thread commits.</summary>
     private void AfterCommit(Action change)

@@ -15,9 +15,11 @@ namespace MarketingDsl.Runtime;
 /// the same transaction as the outbox actions the events caused, so an acknowledged event and its
 /// consequences are durable together as before.
 ///
-/// Reads: the dedupe check asks an in-memory directory of every stored event id (a 64-bit hash →
-/// sequence number, ≈ 30 bytes per event, verified against the log on a hit, so a hash collision
-/// never drops an event). A user's history is its `user_events` documents plus its events not
+/// Reads: the dedupe check asks a directory of event ids (<see cref="KeyDirectory"/>): the most
+/// recent exactly in memory (a 64-bit hash → sequence number, verified against the log on a hit,
+/// so a hash collision never drops an event), older ones as sorted runs in LiteDB behind 2 bytes
+/// of a Bloom filter each.
+/// A user's history is its `user_events` documents plus its events not
 /// yet indexed, kept in memory: at most <see cref="DefaultIndexBuffer"/> of them. When a commit
 /// takes the buffer past that, the same commit writes the users who have waited longest (first
 /// unindexed event oldest), one document per user with all its buffered events, so a document
@@ -38,10 +40,6 @@ public sealed partial class LiveStore
     private ILiteCollection<BsonDocument> UserEvents => _db.GetCollection("user_events");
 
     private readonly Lock _eventsGate = new();
-    /// <summary>Every stored event id: FNV-1a 64 of "type␟id" → the event's sequence number.</summary>
-    private readonly Dictionary<ulong, long> _idDirectory = [];
-    /// <summary>Ids whose hash collided with another id's (exact keys; expected empty).</summary>
-    private readonly Dictionary<string, long> _idOverflow = new(StringComparer.Ordinal);
     /// <summary>The first sequence number of each `event_log` document, ascending (its `_id`).</summary>
     private readonly List<long> _logStarts = [];
     /// <summary>Committed events not yet in `user_events`, per user (as recorded), in sequence order.</summary>
@@ -63,17 +61,6 @@ public sealed partial class LiveStore
     private readonly record struct LoggedEvent(long Seq, string User, string Type, string? Id, long Ts, string Json);
 
     private static string EventKey(string type, string id) => type + "\u001F" + id;
-
-    private static ulong Fnv1a(string key)
-    {
-        var hash = 14695981039346656037UL;
-        foreach (var c in key)
-        {
-            hash = (hash ^ (byte)c) * 1099511628211UL;
-            hash = (hash ^ (byte)(c >> 8)) * 1099511628211UL;
-        }
-        return hash;
-    }
 
     private void OpenEvents()
     {
@@ -114,9 +101,7 @@ public sealed partial class LiveStore
 
     private void RememberId(LoggedEvent e)
     {
-        if (e.Id is not { } id) return;
-        var key = EventKey(e.Type, id);
-        if (!_idDirectory.TryAdd(Fnv1a(key), e.Seq)) _idOverflow.TryAdd(key, e.Seq);
+        if (e.Id is { } id) _eventIds.Remember(EventKey(e.Type, id), e.Seq);
     }
 
     private void Buffer(LoggedEvent e)
@@ -133,15 +118,8 @@ public sealed partial class LiveStore
     public bool HasEvent(string type, string id)
     {
         var key = EventKey(type, id);
-        if (_pendingKeys.Contains(key)) return true;
-        long seq;
-        lock (_eventsGate)
-        {
-            if (_idOverflow.ContainsKey(key)) return true;
-            if (!_idDirectory.TryGetValue(Fnv1a(key), out seq)) return false;
-        }
-        // A hit: the same id, or (about once in 2^64 / events) another id with the same hash.
-        return LoggedAt(seq) is { } stored && stored.Type == type && stored.Id == id;
+        return _pendingKeys.Contains(key)
+            || _eventIds.Find(key, seq => LoggedAt(seq) is { } stored && stored.Type == type && stored.Id == id) is not null;
     }
 
     /// <summary>The logged event with sequence number <paramref name="seq"/>, read from its `event_log` document.</summary>

@@ -20,6 +20,10 @@ public sealed class StoredJourneyState
     public int Token { get; set; }
 }
 
+/// <summary>Source-generated JSON of <see cref="StoredJourneyState"/>: the same text as the reflection serialiser, with less work per state (once or twice per event and journey).</summary>
+[System.Text.Json.Serialization.JsonSerializable(typeof(StoredJourneyState))]
+internal sealed partial class StoredStateJson : System.Text.Json.Serialization.JsonSerializerContext;
+
 /// <summary>A split's journey-wide state as stored.</summary>
 public sealed class StoredSplitState
 {
@@ -68,7 +72,9 @@ public sealed partial class LiveStore : IDisposable
     /// <param name="indexBuffer">Events kept in memory for the per-user index (LiveStore.Events.cs).</param>
     /// <param name="dirtyStatesBound">Changed journey states kept in memory before they are written (LiveStore.States.cs).</param>
     /// <param name="maxStateLag">State-log documents a changed state may wait before it is written.</param>
-    public LiveStore(string path, int indexBuffer = DefaultIndexBuffer, int dirtyStatesBound = DefaultDirtyStatesBound, int maxStateLag = DefaultMaxStateLag)
+    /// <param name="recentIds">Event ids (and outbox keys) the dedupe directories hold exactly; older ones go to runs in the file (LiveStore.IdRuns.cs).</param>
+    public LiveStore(string path, int indexBuffer = DefaultIndexBuffer, int dirtyStatesBound = DefaultDirtyStatesBound, int maxStateLag = DefaultMaxStateLag,
+        int recentIds = DefaultRecentIds)
     {
         _indexBuffer = Math.Max(0, indexBuffer);
         _dirtyStatesBound = Math.Max(0, dirtyStatesBound);
@@ -91,11 +97,18 @@ public sealed partial class LiveStore : IDisposable
             throw OlderFormat(1);   // files of format 1 used LiteDB's default collation
         }
         CheckFormat();
+        _waitForLogWrites = LogWriterWait(_db);
+        // LiteDB checkpoints (copies the log into the data file, then fsyncs it) inside the commit
+        // that takes the log past its checkpoint size: at the default 1,000 pages that commit took
+        // tens of ms and every request of its group and the next waited. The runtime checkpoints
+        // between groups instead (CheckpointIfDue); LiteDB's own stays as a backstop far above.
+        _db.CheckpointSize = BackstopCheckpointPages;
         LoadCounters();
         Timers.EnsureIndex("due");
         Ledger.EnsureIndex("uc");
         Identities.EnsureIndex("user");
         Aliases.EnsureIndex("into");
+        OpenKeyDirectories(recentIds);
         OpenEvents();
         OpenStates();
         OpenOutbox();
@@ -142,7 +155,8 @@ public sealed partial class LiveStore : IDisposable
         lock (_memo) _transactionThread = Environment.CurrentManagedThreadId;
     }
 
-    public void Commit()
+    /// <param name="flush">false: the caller fsyncs later with <see cref="FlushLog"/> before it acknowledges anything of this commit (the committer's pipeline).</param>
+    public void Commit(bool flush = true)
     {
         // A commit with events writes ONE record (the events, the state changes, the delivery
         // marks and the counters) into `event_log`: LiteDB's commit costs about 0.5 ms more per
@@ -167,7 +181,7 @@ public sealed partial class LiveStore : IDisposable
         }
         // Last, once memory follows the file: a failed fsync fails the request (its client sends
         // it again and finds its events duplicates) but never makes memory forget a commit.
-        FlushCommitToDisk();
+        if (flush) FlushCommitToDisk();
     }
 
     public void Rollback()
@@ -367,22 +381,104 @@ public sealed partial class LiveStore : IDisposable
     public void RecordDelivered(string user, string channel, long at) =>
         Ledger.Insert(new BsonDocument { ["uc"] = LedgerKey(user, channel), ["at"] = at });
 
-    // LiteDB 5.0.20 writes a commit's pages into its log file (NAME-log.db) before Commit returns
-    // but does not fsync them (strace: one fsync per checkpoint, none per commit), so a power loss
-    // could lose acknowledged commits. Each explicit transaction's commit is flushed here; fsync
-    // covers the file whoever wrote it, so a read-only handle of our own is enough.
+    // LiteDB 5.0.20 writes a commit's pages into its log file (NAME-log.db) from its writer queue
+    // (below) and fsyncs the log only when that queue drains (often inline in Commit, profiled under
+    // load; not for a commit whose pages join a queue that keeps growing), so nothing guarantees a
+    // given commit is on disk. Each explicit transaction's commit is flushed here once the queue
+    // was empty; fsync covers the file whoever wrote it, so a read-only handle of our own is enough.
     private Microsoft.Win32.SafeHandles.SafeFileHandle? _logHandle;
+
+    /// <summary>fsyncs LiteDB's log: every commit made so far, on any thread (the committer's flusher thread calls it after <c>Commit(flush: false)</c>).</summary>
+    public void FlushLog() => FlushCommitToDisk();
+
+    private readonly Lock _flushGate = new();
+
+    // LiteDB 5.0.20 does not write a commit's log pages in Commit: it queues them for a writer task
+    // of its own (DiskService.Queue, a DiskWriterQueue) and returns. An fsync right after Commit
+    // could run before the pages reach the file (and a process kill could lose them with the
+    // queue), so the flush first waits until the queue was empty at some moment after the commit:
+    // its "empty" event is reset by every enqueue and set by the writer only after it wrote all it
+    // took, in order. (The queue's own Wait() is not used: it asserts that nothing was enqueued
+    // meanwhile, which the committer's next group may have done — it failed requests that way.)
+    // The queue is internal to LiteDB: reached by reflection, for the pinned version; a LiteDB
+    // without it fails here, at open.
+    private readonly Action _waitForLogWrites;
+
+    private static Action LogWriterWait(LiteDatabase db)
+    {
+        const System.Reflection.BindingFlags Instance = System.Reflection.BindingFlags.Instance | System.Reflection.BindingFlags.NonPublic | System.Reflection.BindingFlags.Public;
+        var engine = typeof(LiteDatabase).GetField("_engine", Instance)?.GetValue(db);
+        var disk = engine?.GetType().GetField("_disk", Instance)?.GetValue(engine);
+        var lazy = disk?.GetType().GetProperty("Queue", Instance)?.GetValue(disk);
+        var queue = lazy?.GetType().GetProperty("Value")?.GetValue(lazy);
+        var emptied = queue?.GetType().GetField("_queueIsEmpty", Instance)?.GetValue(queue) as ManualResetEventSlim;
+        var failure = queue?.GetType().GetField("_exception", Instance);
+        if (queue is null || emptied is null || failure is null)
+            throw new InvalidOperationException("this LiteDB has no log writer queue where 5.0.20 has one: the live store cannot tell when a commit is written");
+        return () =>
+        {
+            emptied.Wait();
+            // The writer stops at its first failure: the commit is not on disk.
+            if (failure.GetValue(queue) is Exception ex) throw new IOException("LiteDB's log writer failed: " + ex.Message, ex);
+        };
+    }
 
     private void FlushCommitToDisk()
     {
-        if (_logHandle is null)
+        _waitForLogWrites();
+        lock (_flushGate)
         {
-            var log = System.IO.Path.Combine(System.IO.Path.GetDirectoryName(Path)!,
-                System.IO.Path.GetFileNameWithoutExtension(Path) + "-log" + System.IO.Path.GetExtension(Path));
-            if (!File.Exists(log)) return;
-            _logHandle = File.OpenHandle(log, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete);
+            if (_logHandle is null)
+            {
+                var log = System.IO.Path.Combine(System.IO.Path.GetDirectoryName(Path)!,
+                    System.IO.Path.GetFileNameWithoutExtension(Path) + "-log" + System.IO.Path.GetExtension(Path));
+                if (!File.Exists(log)) return;
+                _logHandle = File.OpenHandle(log, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete);
+            }
+            RandomAccess.FlushToDisk(_logHandle);
         }
-        RandomAccess.FlushToDisk(_logHandle);
+    }
+
+    /// <summary>
+    /// Pages LiteDB's page cache has allocated (it grows by segments when its free pages run out
+    /// and keeps them); -1 when this LiteDB does not tell. A diagnostic for the load benchmark's
+    /// memory run, read by reflection (LiteDB keeps it internal).
+    /// </summary>
+    public int LiteDbCachePages
+    {
+        get
+        {
+            const System.Reflection.BindingFlags Instance = System.Reflection.BindingFlags.Instance | System.Reflection.BindingFlags.NonPublic | System.Reflection.BindingFlags.Public;
+            var engine = typeof(LiteDatabase).GetField("_engine", Instance)?.GetValue(_db);
+            var disk = engine?.GetType().GetField("_disk", Instance)?.GetValue(engine);
+            var cache = disk?.GetType().GetProperty("Cache", Instance)?.GetValue(disk);
+            return cache?.GetType().GetProperty("ExtendPages", Instance)?.GetValue(cache) is int pages ? pages : -1;
+        }
+    }
+
+    /// <summary>LiteDB's own checkpoint size (pages): only reached when nothing calls <see cref="CheckpointIfDue"/> (e.g. profiles alone).</summary>
+    public const int BackstopCheckpointPages = 8_000;
+    /// <summary>Log size from which a checkpoint runs when no request waits.</summary>
+    public const long IdleCheckpointBytes = 1L << 20;
+    /// <summary>Log size from which a checkpoint runs between two groups even when requests wait.</summary>
+    public const long BusyCheckpointBytes = 8L << 20;
+
+    /// <summary>The size of LiteDB's log file (what a checkpoint copies), 0 before the first commit.</summary>
+    public long LogBytes => _logHandle is null ? 0 : RandomAccess.GetLength(_logHandle);
+
+    /// <summary>
+    /// Outside any transaction: copies LiteDB's log into the data file when it has reached
+    /// <see cref="IdleCheckpointBytes"/> and nothing waits (<paramref name="idle"/>), or
+    /// <see cref="BusyCheckpointBytes"/> in any case. A checkpoint costs about its log's size in
+    /// copying plus an fsync of the data file, so small ones in the gaps between groups keep it out
+    /// of the commits requests wait for. Returns whether it ran.
+    /// </summary>
+    public bool CheckpointIfDue(bool idle)
+    {
+        var log = LogBytes;
+        if (log < (idle ? IdleCheckpointBytes : BusyCheckpointBytes)) return false;
+        _db.Checkpoint();
+        return true;
     }
 
     public void Dispose()

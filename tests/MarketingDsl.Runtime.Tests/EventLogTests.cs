@@ -28,6 +28,87 @@ public sealed class EventLogTests : IDisposable
         [.. store.EventsOf(user).Select(e => System.Text.Json.JsonDocument.Parse(e.Json).RootElement.GetProperty("id").GetString())];
 
     [Fact]
+    public void Ids_older_than_the_exact_window_are_found_through_the_filter_and_their_run_after_reopen_too()
+    {
+        using (var store = new LiveStore(Db, indexBuffer: 2, recentIds: 2))
+        {
+            Add(store, ("order", "o1", "u1"), ("order", "o2", "u2"));
+            Add(store, ("view", "v1", "u1"));
+            Assert.Equal(0, store.ArchiveOlderKeys().Ids);                 // 3 ids: not past 1.5 × the window
+            Add(store, ("view", "v2", "u3"), ("order", "o3", "u1"), ("view", null, "u1"));
+            Assert.Equal(3, store.ArchiveOlderKeys().Ids);                 // 5 ids: the 3 oldest go to a run
+            Assert.Equal((2, 3L), store.IdDirectorySize);
+            Assert.True(store.HasEvent("order", "o1"));
+            Assert.True(store.HasEvent("order", "o2"));
+            Assert.True(store.HasEvent("view", "v1"));
+            Assert.True(store.HasEvent("view", "v2"));
+            Assert.True(store.HasEvent("order", "o3"));
+            Assert.False(store.HasEvent("view", "o1"));               // the type is part of the id
+            Assert.False(store.HasEvent("order", "o9"));
+            Add(store, ("order", "o4", "u2"));
+            Assert.Equal(2, store.ArchiveOlderKeys(keep: 1).Ids);          // a second run
+            Assert.Equal((1, 5L), store.IdDirectorySize);
+        }
+        using (var store = new LiveStore(Db, indexBuffer: 2, recentIds: 2))
+        {
+            Assert.Equal((1, 5L), store.IdDirectorySize);             // the runs' ids as filter bits, the rest exactly
+            foreach (var (type, id) in new[] { ("order", "o1"), ("order", "o2"), ("view", "v1"), ("view", "v2"), ("order", "o3"), ("order", "o4") })
+                Assert.True(store.HasEvent(type, id), $"{type} {id}");
+            Assert.False(store.HasEvent("order", "o5"));
+            Assert.False(store.HasEvent("view", "o2"));
+        }
+    }
+
+    [Fact]
+    public void Outbox_keys_older_than_the_exact_window_still_refuse_a_second_action_and_find_theirs_after_reopen_too()
+    {
+        using (var store = Open())
+        {
+            for (var i = 1; i <= 4; i++)
+            {
+                store.Begin();
+                Assert.True(store.AddOutbox("k" + i, "push", $$"""{"key":"k{{i}}"}"""));
+                store.Commit();
+            }
+            Assert.Equal(3, store.ArchiveOlderKeys(keep: 1).Keys);
+            Assert.Equal((1, 3L, 4), store.OutboxMemorySize);
+            store.Begin();
+            Assert.False(store.AddOutbox("k1", "push", "{}"));   // in a run: still taken
+            Assert.True(store.AddOutbox("k5", "push", "{}"));
+            store.Commit();
+            Assert.Equal("""{"key":"k2"}""", store.OutboxEntryOf("k2")!.Line);
+            store.MarkDelivered("k2", 1);
+            Assert.Equal(LiveStore.DeliveredStatus, store.OutboxEntryOf("k2")!.Status);
+        }
+        using (var store = Open())
+        {
+            Assert.Equal((2, 3L, 4), store.OutboxMemorySize);
+            store.Begin();
+            foreach (var key in new[] { "k1", "k2", "k3", "k4", "k5" }) Assert.False(store.AddOutbox(key, "push", "{}"), key);
+            store.Commit();
+            Assert.Equal(LiveStore.DeliveredStatus, store.OutboxEntryOf("k2")!.Status);
+            Assert.Equal(LiveStore.Pending, store.OutboxEntryOf("k3")!.Status);
+            Assert.Null(store.OutboxEntryOf("k9"));
+        }
+    }
+
+    [Fact]
+    public void A_crash_before_a_run_commits_leaves_its_ids_in_the_window_after_reopen()
+    {
+        using (var store = new LiveStore(Db, indexBuffer: 2, recentIds: 1))
+        {
+            Add(store, ("order", "o1", "u1"), ("order", "o2", "u2"), ("order", "o3", "u2"));
+            // No run was written (the committer archives between groups): reopen rebuilds the window from the log.
+        }
+        using (var store = new LiveStore(Db, indexBuffer: 2, recentIds: 1))
+        {
+            Assert.Equal((3, 0L), store.IdDirectorySize);
+            Assert.Equal(2, store.ArchiveOlderKeys().Ids);
+            Assert.True(store.HasEvent("order", "o1") && store.HasEvent("order", "o2") && store.HasEvent("order", "o3"));
+        }
+    }
+
+    [Fact]
     public void Events_read_the_same_when_buffered_indexed_and_after_reopen()
     {
         using (var store = Open())

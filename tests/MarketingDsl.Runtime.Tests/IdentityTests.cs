@@ -94,6 +94,50 @@ public sealed class IdentityTests : IDisposable
     }
 
     [Fact]
+    public void An_event_id_older_than_the_exact_window_stays_a_duplicate_for_any_user_after_merges_and_restarts()
+    {
+        // The fixture's exact window holds 2 ids: most of these are checked through the filter and the runs.
+        const string events = """
+            [{"type":"order","user_id":"pos_77","ts":"2025-03-01T10:00:00Z","order_id":"o1","amount":10,"phone":"555-1"},
+             {"type":"order","user_id":"u5","ts":"2025-03-01T10:10:00Z","order_id":"a1","amount":1},
+             {"type":"order","user_id":"ghost","ts":"2025-03-01T10:20:00Z","order_id":"g1","amount":2},
+             {"type":"order","user_id":"u3","ts":"2025-03-01T10:30:00Z","order_id":"c\"1","amount":3}]
+            """;
+        // The same ids from other users: duplicates too (an id is unique across users).
+        const string otherUsers = """
+            [{"type":"order","user_id":"u3","ts":"2025-03-02T10:00:00Z","order_id":"o1"},
+             {"type":"order","user_id":"u2","ts":"2025-03-02T10:00:00Z","order_id":"g1"}]
+            """;
+        using (var live = _f.Open())
+        {
+            live.IngestProfiles(LiveFixture.Json(Profiles));
+            live.IngestProfiles(LiveFixture.Json("""[{"user_id":"u5","phone":"555-5"},{"user_id":"u2b"}]"""));
+            var first = live.IngestEvents(LiveFixture.Json(events));
+            Assert.Equal("accepted,accepted,accepted,accepted", LiveFixture.Statuses(first));
+            Assert.Equal("attributed to user 'u1' by identity key 'phone'", first[0].Reason);
+            live.IngestEvents(LiveFixture.Json("""
+                [{"type":"order","user_id":"u3","ts":"2025-03-01T11:00:00Z","order_id":"x1"},
+                 {"type":"order","user_id":"u3","ts":"2025-03-01T11:00:01Z","order_id":"x2"},
+                 {"type":"order","user_id":"u3","ts":"2025-03-01T11:00:02Z","order_id":"x3"}]
+                """));
+            // The committer writes runs between groups, after it answered: wait for it.
+            Assert.True(SpinWait.SpinUntil(() => live.Store.IdDirectorySize == (2, 5), TimeSpan.FromSeconds(10)), $"{live.Store.IdDirectorySize}");
+            Assert.Equal("merged user 'u5' into 'u2b' by identity key 'phone'", live.IngestProfiles(LiveFixture.Json("""[{"user_id":"u2b","phone":"555-5"}]"""))[0].Reason);
+            Assert.Equal("duplicate,duplicate,duplicate,duplicate", LiveFixture.Statuses(live.IngestEvents(LiveFixture.Json(events))));
+            Assert.Equal("duplicate,duplicate", LiveFixture.Statuses(live.IngestEvents(LiveFixture.Json(otherUsers))));
+        }
+        using (var live = _f.Open())
+        {
+            Assert.Equal("duplicate,duplicate,duplicate,duplicate", LiveFixture.Statuses(live.IngestEvents(LiveFixture.Json(events))));
+            Assert.Equal("duplicate,duplicate", LiveFixture.Statuses(live.IngestEvents(LiveFixture.Json(otherUsers))));
+            Assert.Equal("accepted,duplicate", LiveFixture.Statuses(live.IngestEvents(LiveFixture.Json("""
+                [{"type":"order","user_id":"u3","ts":"2025-03-01T12:00:00Z","order_id":"o2"},
+                 {"type":"order","user_id":"u3","ts":"2025-03-01T12:00:00Z","order_id":"x1"}]
+                """))));
+        }
+    }
+
+    [Fact]
     public void A_profile_linking_two_users_merges_them_events_before_and_after_go_to_the_survivor_and_the_merged_journeys_end()
     {
         using (var live = _f.Open())

@@ -75,15 +75,17 @@ public sealed class LiveFixture : IDisposable
     /// that write the per-user event index and the written-behind journey states.
     /// </summary>
     public LiveRuntime Open(TimeSpan? grace = null, int cachedUsers = LiveOptions.DefaultCachedUsers, int cachedEvents = LiveOptions.DefaultCachedEvents,
-        int eventIndexBuffer = SmallEventBuffer, int dirtyStatesBound = 1, int maxStateLag = 2) =>
+        int eventIndexBuffer = SmallEventBuffer, int dirtyStatesBound = 1, int maxStateLag = 2, int recentEventIds = SmallRecentIds) =>
         new(Compilation.Model, new LiveOptions
         {
             DbPath = Db, OutboxDir = Outbox, Clock = WallClock, Grace = grace ?? TimeSpan.Zero,
             CachedUsers = cachedUsers, CachedEvents = cachedEvents, EventIndexBuffer = eventIndexBuffer,
-            DirtyStatesBound = dirtyStatesBound, MaxStateLag = maxStateLag,
+            DirtyStatesBound = dirtyStatesBound, MaxStateLag = maxStateLag, RecentEventIds = recentEventIds,
         });
 
     public const int SmallEventBuffer = 3;
+    /// <summary>Two ids in the exact dedupe window: most tests' duplicates are checked through the filter of older ids and the stored events.</summary>
+    public const int SmallRecentIds = 2;
 
     /// <summary>A runtime whose every channel goes to <paramref name="webhook"/> (no channel files).</summary>
     public LiveRuntime OpenWithWebhook(Uri webhook, DeliveryPolicy policy) =>
