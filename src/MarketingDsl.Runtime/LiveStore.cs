@@ -86,15 +86,26 @@ public sealed partial class LiveStore : IDisposable
         // (LiteDB's default collation ignores case, so "Ab" and "ab" shared one profile).
         try
         {
-            _db = new LiteDatabase(new ConnectionString
+            // The same two files LiteDB opens for a file name (NAME.db and NAME-log.db), opened
+            // here so that the store decides when the log is fsynced (LiteDbFile). FileShare.Read
+            // as LiteDB's direct mode: one writer process.
+            _dataFile = new LiteDbFile(new FileStream(Path, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.Read, 1), fsyncOnFlush: true);
+            _logFile = new LiteDbFile(new FileStream(LogPath(Path), FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.Read, 1), fsyncOnFlush: false);
+            _db = new LiteDatabase(new LiteDB.Engine.LiteEngine(new LiteDB.Engine.EngineSettings
             {
-                Filename = Path, Connection = ConnectionType.Direct,
+                DataStream = _dataFile, LogStream = _logFile,
                 Collation = new Collation(System.Globalization.CultureInfo.InvariantCulture.LCID, System.Globalization.CompareOptions.Ordinal),
-            }, mapper);
+            }), mapper);
         }
         catch (LiteException ex) when (ex.Message.Contains("collation", StringComparison.OrdinalIgnoreCase))
         {
+            DisposeFiles();
             throw OlderFormat(1);   // files of format 1 used LiteDB's default collation
+        }
+        catch
+        {
+            DisposeFiles();
+            throw;
         }
         CheckFormat();
         _waitForLogWrites = LogWriterWait(_db);
@@ -382,11 +393,11 @@ public sealed partial class LiveStore : IDisposable
         Ledger.Insert(new BsonDocument { ["uc"] = LedgerKey(user, channel), ["at"] = at });
 
     // LiteDB 5.0.20 writes a commit's pages into its log file (NAME-log.db) from its writer queue
-    // (below) and fsyncs the log only when that queue drains (often inline in Commit, profiled under
-    // load; not for a commit whose pages join a queue that keeps growing), so nothing guarantees a
-    // given commit is on disk. Each explicit transaction's commit is flushed here once the queue
-    // was empty; fsync covers the file whoever wrote it, so a read-only handle of our own is enough.
-    private Microsoft.Win32.SafeHandles.SafeFileHandle? _logHandle;
+    // (below) and, for a FileStream, fsyncs the log when that queue drains (often inline in Commit,
+    // profiled under load; not for a commit whose pages join a queue that keeps growing), so
+    // nothing guaranteed a given commit was on disk, and the committer waited for fsyncs inside
+    // Commit. The log is now handed to LiteDB as a plain stream (LiteDbFile: flushed to the OS
+    // only); each explicit transaction's commit is fsynced here, once the queue was empty.
 
     /// <summary>fsyncs LiteDB's log: every commit made so far, on any thread (the committer's flusher thread calls it after <c>Commit(flush: false)</c>).</summary>
     public void FlushLog() => FlushCommitToDisk();
@@ -426,17 +437,19 @@ public sealed partial class LiveStore : IDisposable
     private void FlushCommitToDisk()
     {
         _waitForLogWrites();
-        lock (_flushGate)
-        {
-            if (_logHandle is null)
-            {
-                var log = System.IO.Path.Combine(System.IO.Path.GetDirectoryName(Path)!,
-                    System.IO.Path.GetFileNameWithoutExtension(Path) + "-log" + System.IO.Path.GetExtension(Path));
-                if (!File.Exists(log)) return;
-                _logHandle = File.OpenHandle(log, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete);
-            }
-            RandomAccess.FlushToDisk(_logHandle);
-        }
+        lock (_flushGate) RandomAccess.FlushToDisk(_logFile!.File.SafeFileHandle);
+    }
+
+    private static string LogPath(string path) => System.IO.Path.Combine(System.IO.Path.GetDirectoryName(path)!,
+        System.IO.Path.GetFileNameWithoutExtension(path) + "-log" + System.IO.Path.GetExtension(path));
+
+    private readonly LiteDbFile? _dataFile;
+    private readonly LiteDbFile? _logFile;
+
+    private void DisposeFiles()
+    {
+        _logFile?.Dispose();
+        _dataFile?.Dispose();
     }
 
     /// <summary>
@@ -464,7 +477,7 @@ public sealed partial class LiveStore : IDisposable
     public const long BusyCheckpointBytes = 8L << 20;
 
     /// <summary>The size of LiteDB's log file (what a checkpoint copies), 0 before the first commit.</summary>
-    public long LogBytes => _logHandle is null ? 0 : RandomAccess.GetLength(_logHandle);
+    public long LogBytes => RandomAccess.GetLength(_logFile!.File.SafeFileHandle);
 
     /// <summary>
     /// Outside any transaction: copies LiteDB's log into the data file when it has reached
@@ -483,7 +496,7 @@ public sealed partial class LiveStore : IDisposable
 
     public void Dispose()
     {
-        _logHandle?.Dispose();
         _db.Dispose();
+        DisposeFiles();
     }
 }
