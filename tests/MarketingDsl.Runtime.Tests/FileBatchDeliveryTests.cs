@@ -37,6 +37,25 @@ public sealed class FileBatchDeliveryTests : IDisposable
     }
 
     [Fact]
+    public async Task Requests_answered_after_the_delivery_loop_was_disposed_still_end_well()
+    {
+        // The host disposes its delivery loop before the runtime; the runtime's flusher thread
+        // wakes the loop after every group it answers. An ObjectDisposedException thrown there
+        // ended the whole process (the load benchmark died that way between two runs).
+        using var live = _f.Open();
+        live.IngestProfiles(LiveFixture.Json("""[{"user_id":"u0"},{"user_id":"u1"},{"user_id":"u2"}]"""));
+        var loop = new DeliveryLoop(live, Microsoft.Extensions.Logging.Abstractions.NullLogger<DeliveryLoop>.Instance);
+        await loop.StartAsync(CancellationToken.None);
+        await loop.StopAsync(CancellationToken.None);
+        loop.Dispose();
+        for (var batch = 0; batch < 3; batch++)
+        {
+            var answer = await live.IngestEventsAsync(LiveFixture.Json(Logins(batch * 5, 5)));
+            Assert.All(answer, r => Assert.Equal(IngestResult.Accepted, r.Status));
+        }
+    }
+
+    [Fact]
     public void A_failed_write_is_a_failed_attempt_of_each_action_and_the_next_round_writes_each_once()
     {
         // The outbox folder's path is taken by a file: every append fails.
