@@ -13,8 +13,6 @@ namespace MarketingDsl.LoadBenchmarks;
 /// </summary>
 public static class LatencyLoad
 {
-    private const int WarmUpSeconds = 3;
-
     public static async Task RunAsync(LoadOptions options, Report report)
     {
         foreach (var rate in options.Rates) await RunAsync(options, rate, report);
@@ -23,7 +21,7 @@ public static class LatencyLoad
     private static async Task RunAsync(LoadOptions options, int rate, Report report)
     {
         report.Line("");
-        report.Line($"## (b) latency at {rate:N0} events/s offered (open loop, 1 order event per request, {options.LatencySeconds} s measured after {WarmUpSeconds} s warm-up)");
+        report.Line($"## (b) latency at {rate:N0} events/s offered (open loop, 1 order event per request, {options.LatencySeconds} s measured after {options.LatencyWarmUpSeconds} s warm-up)");
         report.Line("");
         report.Line("| run | measured | p50 ms | p90 ms | p99 ms | max ms | achieved events/s | errors | other load (cores) |");
         report.Line("|---|---:|---:|---:|---:|---:|---:|---:|---:|");
@@ -53,8 +51,8 @@ public static class LatencyLoad
     {
         await using var server = await LiveServer.StartAsync(withJourneys);
         await server.LoadProfilesAsync(options.Users);
-        var total = rate * (WarmUpSeconds + options.LatencySeconds);
-        var measuredFrom = rate * WarmUpSeconds;
+        var total = rate * (options.LatencyWarmUpSeconds + options.LatencySeconds);
+        var measuredFrom = rate * options.LatencyWarmUpSeconds;
         var random = new Random(7);
         var bodies = new byte[total][];
         var index = new Dictionary<string, int>(total, StringComparer.Ordinal);
