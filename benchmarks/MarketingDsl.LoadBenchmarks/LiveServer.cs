@@ -39,7 +39,7 @@ public sealed class LiveServer : IAsyncDisposable
     public HttpClient Client { get; }
     public LiveRuntime Runtime => _app.Services.GetRequiredService<LiveRuntime>();
 
-    public static async Task<LiveServer> StartAsync(bool withJourneys, int? cachedUsers = null)
+    public static async Task<LiveServer> StartAsync(bool withJourneys, int? cachedUsers = null, int? cachedEvents = null)
     {
         var root = Path.Combine(Path.GetTempPath(), "mdsl-load", Guid.NewGuid().ToString("N"));
         var workspace = Path.Combine(root, "ws");
@@ -50,6 +50,7 @@ public sealed class LiveServer : IAsyncDisposable
             DbPath = Path.Combine(root, "live.db"),
             OutboxDir = Path.Combine(root, "outbox"),
             CachedUsers = cachedUsers ?? LiveOptions.DefaultCachedUsers,
+            CachedEvents = cachedEvents ?? LiveOptions.DefaultCachedEvents,
         };
         var app = RuntimeApp.Build(compilation, options, ["--urls", "http://127.0.0.1:0"]);
         await app.StartAsync();

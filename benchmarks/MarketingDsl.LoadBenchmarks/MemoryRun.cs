@@ -19,7 +19,7 @@ public static class MemoryRun
     {
         report.Line("");
         report.Line($"## (c) memory: {options.Minutes:0.#} min at {options.MemoryRate:N0} events/s offered (batches of {Batch}), {options.MemoryUsers:N0} users");
-        await using var server = await LiveServer.StartAsync(withJourneys: true, options.MemoryCacheUsers);
+        await using var server = await LiveServer.StartAsync(withJourneys: true, options.MemoryCacheUsers, options.MemoryCacheEvents);
         await server.LoadProfilesAsync(options.MemoryUsers);
         long next = 0, done = 0;
         if (options.MemoryWarmUpEvents > 0) next = await WarmUpAsync(server, options, report);
