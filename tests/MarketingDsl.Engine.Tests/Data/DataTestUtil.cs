@@ -1,5 +1,6 @@
 using System.Text;
 using MarketingDsl.Core.Semantics;
+using MarketingDsl.Engine.Data;
 
 namespace MarketingDsl.Engine.Tests.Data;
 
@@ -39,6 +40,36 @@ public static class DataTestUtil
     }
 
     public static long Ticks(string iso) => DateTime.Parse(iso, null, System.Globalization.DateTimeStyles.AdjustToUniversal | System.Globalization.DateTimeStyles.AssumeUniversal).Ticks;
+
+    /// <summary>
+    /// The schema of the JSON path tests (FastJsonPathTests, ShapedJsonPathTests): one event type
+    /// with a field of every scalar type, a second type whose name extends the first's, and one
+    /// with a unique field.
+    /// </summary>
+    public static SchemaModel JsonPathSchema() => new(
+        [new FieldSymbol("user_id", DslType.String, IsKey: true), new FieldSymbol("city", DslType.String.WithNullable(true))],
+        ["member_id"],
+        [
+            new EventTypeSymbol("e", [
+                new FieldSymbol("s", DslType.String.WithNullable(true)),
+                new FieldSymbol("n", DslType.Int.WithNullable(true)),
+                new FieldSymbol("d", DslType.Decimal.WithNullable(true)),
+                new FieldSymbol("b", DslType.Bool.WithNullable(true)),
+                new FieldSymbol("day", DslType.Date.WithNullable(true)),
+                new FieldSymbol("at", DslType.DateTime.WithNullable(true)),
+                new FieldSymbol("dur", DslType.Duration.WithNullable(true)),
+            ]),
+            new EventTypeSymbol("ee", [new FieldSymbol("s", DslType.String.WithNullable(true))]),
+            new EventTypeSymbol("o", [new FieldSymbol("oid", DslType.String, IsUnique: true), new FieldSymbol("amount", DslType.Decimal.WithNullable(true))]),
+        ]);
+
+    /// <summary>Loads a data folder and returns the data with the text of its rejects file.</summary>
+    public static (DataSet Data, string Rejects) LoadWithRejects(SchemaModel schema, string dir, int parallelism, int blockSize, bool generalOnly)
+    {
+        var rejects = Path.Combine(dir, "out", $"rejects-{parallelism}-{blockSize}-{generalOnly}.jsonl");
+        var ds = DataImporter.Load(schema, dir, new ImportOptions { Parallelism = parallelism, BlockSize = blockSize, RejectsPath = rejects, GeneralJsonReaderOnly = generalOnly });
+        return (ds, File.ReadAllText(rejects));
+    }
 }
 
 public sealed class TempDir : IDisposable

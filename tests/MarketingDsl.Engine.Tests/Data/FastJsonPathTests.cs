@@ -11,21 +11,6 @@ namespace MarketingDsl.Engine.Tests.Data;
 /// </summary>
 public class FastJsonPathTests
 {
-    private static SchemaModel Schema() => new(
-        [new FieldSymbol("user_id", DslType.String, IsKey: true), new FieldSymbol("city", DslType.String.WithNullable(true))],
-        ["member_id"],
-        [
-            new EventTypeSymbol("e", [
-                new FieldSymbol("s", DslType.String.WithNullable(true)),
-                new FieldSymbol("n", DslType.Int.WithNullable(true)),
-                new FieldSymbol("d", DslType.Decimal.WithNullable(true)),
-                new FieldSymbol("b", DslType.Bool.WithNullable(true)),
-                new FieldSymbol("day", DslType.Date.WithNullable(true)),
-                new FieldSymbol("at", DslType.DateTime.WithNullable(true)),
-                new FieldSymbol("dur", DslType.Duration.WithNullable(true)),
-            ]),
-            new EventTypeSymbol("o", [new FieldSymbol("oid", DslType.String, IsUnique: true)]),
-        ]);
 
     private const string Head = """{"type":"e","user_id":"u1","ts":"2025-01-02T03:04:05Z",""";
 
@@ -89,8 +74,8 @@ public class FastJsonPathTests
     {
         var events = "\uFEFF" + string.Join("\n", Lines) + "\n";
         using var d = Dir(("profiles.jsonl", Profiles), ("events.jsonl", events));
-        var (general, generalRejects) = Load(d.Path, parallelism, generalOnly: true);
-        var (fast, fastRejects) = Load(d.Path, parallelism, generalOnly: false);
+        var (general, generalRejects) = LoadWithRejects(JsonPathSchema(), d.Path, parallelism, 256, generalOnly: true);
+        var (fast, fastRejects) = LoadWithRejects(JsonPathSchema(), d.Path, parallelism, 256, generalOnly: false);
         ParallelImportTests.AssertSame(general, fast);
         Assert.Equal(generalRejects, fastRejects);
 
@@ -132,8 +117,8 @@ public class FastJsonPathTests
         Line("{\"type\":\"e\",\"user_id\":\"u", [0xE2, 0x82], "\",\"ts\":\"2025-01-02T03:04:05Z\"}");
         Line(Head + "\"s\":\"", [0xE2, 0x82, 0xAC], "\"}");      // valid (€)
         File.WriteAllBytes(Path.Combine(d.Path, "events.jsonl"), [.. bytes]);
-        var (general, generalRejects) = Load(d.Path, parallelism, generalOnly: true);
-        var (fast, fastRejects) = Load(d.Path, parallelism, generalOnly: false);
+        var (general, generalRejects) = LoadWithRejects(JsonPathSchema(), d.Path, parallelism, 256, generalOnly: true);
+        var (fast, fastRejects) = LoadWithRejects(JsonPathSchema(), d.Path, parallelism, 256, generalOnly: false);
         ParallelImportTests.AssertSame(general, fast);
         Assert.Equal(generalRejects, fastRejects);
         Assert.Contains("€", ((StringColumn)fast.Events[0]!.Fields[2]!).Values);
@@ -183,8 +168,8 @@ public class FastJsonPathTests
         for (var i = 0; i < 30_000; i++)
             Line(Encoding.UTF8.GetBytes($"value-{random.Next(6_000)}-{new string('z', random.Next(30))}"));
         File.WriteAllBytes(Path.Combine(d.Path, "events.jsonl"), [.. bytes]);
-        var (general, generalRejects) = Load(d.Path, parallelism, generalOnly: true);
-        var (fast, fastRejects) = Load(d.Path, parallelism, generalOnly: false);
+        var (general, generalRejects) = LoadWithRejects(JsonPathSchema(), d.Path, parallelism, 256, generalOnly: true);
+        var (fast, fastRejects) = LoadWithRejects(JsonPathSchema(), d.Path, parallelism, 256, generalOnly: false);
         Assert.True(fast.Report.RejectedCount > 0 && fast.Report.EventsKept > 30_000);
         ParallelImportTests.AssertSame(general, fast);
         Assert.Equal(generalRejects, fastRejects);
@@ -205,12 +190,5 @@ public class FastJsonPathTests
         var fast = LoadWith(false);
         ParallelImportTests.AssertSame(LoadWith(true), fast);
         Assert.Equal("t,t", string.Join(",", ((StringColumn)fast.Events[0]!.Fields[2]!).Values));
-    }
-
-    private static (DataSet Data, string Rejects) Load(string dir, int parallelism, bool generalOnly)
-    {
-        var rejects = Path.Combine(dir, "out", $"rejects-{parallelism}-{generalOnly}.jsonl");
-        var ds = DataImporter.Load(Schema(), dir, new ImportOptions { Parallelism = parallelism, BlockSize = 256, RejectsPath = rejects, GeneralJsonReaderOnly = generalOnly });
-        return (ds, File.ReadAllText(rejects));
     }
 }

@@ -11,22 +11,6 @@ namespace MarketingDsl.Engine.Tests.Data;
 /// </summary>
 public class ShapedJsonPathTests
 {
-    private static SchemaModel Schema() => new(
-        [new FieldSymbol("user_id", DslType.String, IsKey: true), new FieldSymbol("city", DslType.String.WithNullable(true))],
-        ["member_id"],
-        [
-            new EventTypeSymbol("e", [
-                new FieldSymbol("s", DslType.String.WithNullable(true)),
-                new FieldSymbol("n", DslType.Int.WithNullable(true)),
-                new FieldSymbol("d", DslType.Decimal.WithNullable(true)),
-                new FieldSymbol("b", DslType.Bool.WithNullable(true)),
-                new FieldSymbol("day", DslType.Date.WithNullable(true)),
-                new FieldSymbol("at", DslType.DateTime.WithNullable(true)),
-                new FieldSymbol("dur", DslType.Duration.WithNullable(true)),
-            ]),
-            new EventTypeSymbol("ee", [new FieldSymbol("s", DslType.String.WithNullable(true))]),
-            new EventTypeSymbol("o", [new FieldSymbol("oid", DslType.String, IsUnique: true), new FieldSymbol("amount", DslType.Decimal.WithNullable(true))]),
-        ]);
 
     private static readonly string Profiles = """{"user_id":"u1","city":"c"}""" + "\n" + """{"user_id":"u2","member_id":"m1"}""" + "\n";
 
@@ -111,8 +95,8 @@ public class ShapedJsonPathTests
     public void Every_surprise_ends_as_on_the_general_reader(int parallelism, int blockSize)
     {
         using var d = Dir(("profiles.jsonl", Profiles), ("events.jsonl", Events()));
-        var (general, generalRejects) = Load(Schema(), d.Path, parallelism, blockSize, generalOnly: true);
-        var (fast, fastRejects) = Load(Schema(), d.Path, parallelism, blockSize, generalOnly: false);
+        var (general, generalRejects) = LoadWithRejects(JsonPathSchema(), d.Path, parallelism, blockSize, generalOnly: true);
+        var (fast, fastRejects) = LoadWithRejects(JsonPathSchema(), d.Path, parallelism, blockSize, generalOnly: false);
         ParallelImportTests.AssertSame(general, fast);
         Assert.Equal(generalRejects, fastRejects);
         Assert.Equal(0, general.Report.ShapedJsonRows);
@@ -181,8 +165,8 @@ public class ShapedJsonPathTests
             sb.Append(row).Append('\n');
         }
         using var d = Dir(("profiles.jsonl", Profiles), ("events.jsonl", sb.ToString()));
-        var (general, generalRejects) = Load(Schema(), d.Path, parallelism, 2048, generalOnly: true);
-        var (fast, fastRejects) = Load(Schema(), d.Path, parallelism, 2048, generalOnly: false);
+        var (general, generalRejects) = LoadWithRejects(JsonPathSchema(), d.Path, parallelism, 2048, generalOnly: true);
+        var (fast, fastRejects) = LoadWithRejects(JsonPathSchema(), d.Path, parallelism, 2048, generalOnly: false);
         Assert.True(fast.Report.RejectedCount > 100 && fast.Report.EventsKept > 4000, $"{fast.Report.RejectedCount} rejected, {fast.Report.EventsKept} kept");
         Assert.True(fast.Report.ShapedJsonRows > 3000, $"{fast.Report.ShapedJsonRows} shaped rows");
         ParallelImportTests.AssertSame(general, fast);
@@ -212,8 +196,8 @@ public class ShapedJsonPathTests
             Bad(head + "\"zz\":\"ok\",\"s\":\"", [0xE2, 0x82, 0xAC], "\"}");   // valid (€)
         }
         File.WriteAllBytes(Path.Combine(d.Path, "events.jsonl"), [.. bytes]);
-        var (general, generalRejects) = Load(Schema(), d.Path, 1, 1 << 20, generalOnly: true);
-        var (fast, fastRejects) = Load(Schema(), d.Path, 1, 1 << 20, generalOnly: false);
+        var (general, generalRejects) = LoadWithRejects(JsonPathSchema(), d.Path, 1, 1 << 20, generalOnly: true);
+        var (fast, fastRejects) = LoadWithRejects(JsonPathSchema(), d.Path, 1, 1 << 20, generalOnly: false);
         ParallelImportTests.AssertSame(general, fast);
         Assert.Equal(generalRejects, fastRejects);
         Assert.Equal(3, fast.Report.RejectedCount);                // the pooled field; the general reader skips a member that is no field unread
@@ -231,12 +215,5 @@ public class ShapedJsonPathTests
         var fast = DataImporter.Load(RetailSchema(), d.Path, new ImportOptions { Parallelism = 2, BlockSize = 4096 });
         ParallelImportTests.AssertSame(general, fast);
         Assert.True(fast.Report.ShapedJsonRows > fast.Report.EventsRead * 9 / 10, $"{fast.Report.ShapedJsonRows} of {fast.Report.EventsRead} shaped");
-    }
-
-    private static (DataSet Data, string Rejects) Load(SchemaModel schema, string dir, int parallelism, int blockSize, bool generalOnly)
-    {
-        var rejects = Path.Combine(dir, "out", $"rejects-{parallelism}-{blockSize}-{generalOnly}.jsonl");
-        var ds = DataImporter.Load(schema, dir, new ImportOptions { Parallelism = parallelism, BlockSize = blockSize, RejectsPath = rejects, GeneralJsonReaderOnly = generalOnly });
-        return (ds, File.ReadAllText(rejects));
     }
 }
