@@ -21,6 +21,10 @@ namespace MarketingDsl.Runtime;
 /// owner replays every stored key in sequence order through <see cref="Remember"/>: keys up to
 /// the last run's end only set filter bits, later ones fill the window; a crash before a run's
 /// commit leaves its keys to the window again.
+///
+/// Not yet done: runs (and filter generations) are never merged, so a "maybe" costs one document
+/// read per run and the false "maybe" rate grows by about 1 in 2,000 per million keys; a store of
+/// hundreds of millions of keys needs background compaction, as an LSM tree does.
 /// </summary>
 internal sealed class KeyDirectory
 {
