@@ -14,8 +14,29 @@ internal sealed partial class Importer
     private void ProfileJsonLine(ReadOnlySpan<byte> line, string file, int lineNo)
     {
         _report.ProfilesRead++;
-        var reason = ParseJsonObject(line, _profileLayout, _mainState) ?? CommitProfile(file, lineNo);
+        var reason = ParseProfileJson(line) ?? CommitProfile(file, lineNo);
         if (reason is not null) Reject(file, lineNo, reason, line);
+    }
+
+    /// <summary>
+    /// A profile row into the profile layout's scratch: the scanner path as for events (a flat
+    /// object with plain values, each converted straight from its bytes), any other row to the
+    /// general reader, which gives the reject reason. Profiles are read on one thread before the
+    /// events: the general reader made them a twentieth of a 200k-user import.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private string? ParseProfileJson(ReadOnlySpan<byte> line)
+    {
+        if (!_options.GeneralJsonReaderOnly)
+        {
+            var fields = _mainState.Fields.AsSpan();
+            if (JsonLineScanner.TryScan(line, fields, out var n) && FillScratch(line, fields[..n], _profileLayout, _mainState, skip: -1))
+            {
+                _report.ScannedJsonProfiles++;
+                return null;
+            }
+        }
+        return ParseJsonObject(line, _profileLayout, _mainState);
     }
 
     private void EventJsonLine(ReadOnlySpan<byte> line, string file, int lineNo)

@@ -69,6 +69,9 @@ public sealed class ImportReport
     /// <summary>Tests only: JSON Lines event rows parsed by the shaped path (the importer's predicted member sequence held).</summary>
     internal long ShapedJsonRows { get; set; }
 
+    /// <summary>Tests only: JSON Lines profile rows parsed by the scanner path (not the general reader).</summary>
+    internal long ScannedJsonProfiles { get; set; }
+
     /// <summary>Duplicates dropped for the event type <c>order</c> (the summary's <c>order_duplicates_dropped</c>).</summary>
     public long OrderDuplicatesDropped => DuplicatesDropped.TryGetValue("order", out var n) ? n : 0;
 }
