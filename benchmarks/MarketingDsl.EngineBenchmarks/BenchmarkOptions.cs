@@ -10,7 +10,7 @@ public sealed class BenchmarkOptions
           --users 50000,200000,800000   user counts, one data set each (default 50000,200000)
           --days 180 --seed 1           passed to the generator (mdsl generate-data)
           --data-root /tmp/mdsl-bench   generated data and outputs (never inside the repository)
-          --runs 3                      repetitions per measurement; tables show medians
+          --runs 5                      repetitions per measurement; tables show medians
           --wait-quiet 120              before each measured process, wait up to this many seconds for other processes to go idle
           --workspace DIR               the tag set (default tests/conformance/retail-core/workspace)
           --validate                    only check DuckDB and the hand loop against mdsl on the conformance cases
@@ -20,7 +20,7 @@ public sealed class BenchmarkOptions
     public int Days { get; private init; } = 180;
     public int Seed { get; private init; } = 1;
     public string DataRoot { get; private init; } = Path.Combine(Path.GetTempPath(), "mdsl-bench");
-    public int Runs { get; private init; } = 3;
+    public int Runs { get; private init; } = 5;
     public string Workspace { get; private init; } = RetailWorkspace.DefaultWorkspace;
     public int WaitQuietSeconds { get; private init; } = 120;
     public bool Validate { get; private init; }
