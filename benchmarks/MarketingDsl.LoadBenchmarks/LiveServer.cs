@@ -39,7 +39,7 @@ public sealed class LiveServer : IAsyncDisposable
     public HttpClient Client { get; }
     public LiveRuntime Runtime => _app.Services.GetRequiredService<LiveRuntime>();
 
-    public static async Task<LiveServer> StartAsync(bool withJourneys, int? cachedUsers = null, int? cachedEvents = null)
+    public static async Task<LiveServer> StartAsync(bool withJourneys, int? cachedUsers = null, int? cachedEvents = null, int? cacheMegabytes = null)
     {
         var root = Path.Combine(Path.GetTempPath(), "mdsl-load", Guid.NewGuid().ToString("N"));
         var workspace = Path.Combine(root, "ws");
@@ -51,6 +51,7 @@ public sealed class LiveServer : IAsyncDisposable
             OutboxDir = Path.Combine(root, "outbox"),
             CachedUsers = cachedUsers ?? LiveOptions.DefaultCachedUsers,
             CachedEvents = cachedEvents ?? LiveOptions.DefaultCachedEvents,
+            CacheBytes = (long)(cacheMegabytes ?? LiveOptions.DefaultCacheMegabytes) << 20,
         };
         var app = RuntimeApp.Build(compilation, options, ["--urls", "http://127.0.0.1:0"]);
         await app.StartAsync();

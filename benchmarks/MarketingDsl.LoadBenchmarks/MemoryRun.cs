@@ -19,7 +19,7 @@ public static class MemoryRun
     {
         report.Line("");
         report.Line($"## (c) memory: {options.Minutes:0.#} min at {options.MemoryRate:N0} events/s offered (batches of {Batch}), {options.MemoryUsers:N0} users");
-        await using var server = await LiveServer.StartAsync(withJourneys: true, options.MemoryCacheUsers, options.MemoryCacheEvents);
+        await using var server = await LiveServer.StartAsync(withJourneys: true, options.MemoryCacheUsers, options.MemoryCacheEvents, options.MemoryCacheMegabytes);
         await server.LoadProfilesAsync(options.MemoryUsers);
         long next = 0, done = 0;
         if (options.MemoryWarmUpEvents > 0) next = await WarmUpAsync(server, options, report);
@@ -57,8 +57,8 @@ public static class MemoryRun
         });
 
         report.Line("");
-        report.Line("| minute | events done | working set MB | GC heap MB | live heap MB | LiteDB cache MB | LiteDB file MB | cached users / loaded / events | ids exact / filtered | outbox keys exact / filtered | unindexed events | dirty states |");
-        report.Line("|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
+        report.Line("| minute | events done | working set MB | GC heap MB | live heap MB | LiteDB cache MB | LiteDB file MB | cached users / loaded / events | cache MB (estimate) | ids exact / filtered | outbox keys exact / filtered | unindexed events | dirty states |");
+        report.Line("|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
         var samples = new List<(double Minute, double WorkingSet, double Heap, double Live)>();
         var run = Stopwatch.StartNew();
         var total = TimeSpan.FromMinutes(options.Minutes);
@@ -78,7 +78,7 @@ public static class MemoryRun
             var db = (new FileInfo(server.DbPath).Exists ? new FileInfo(server.DbPath).Length : 0) / 1048576.0
                 + (File.Exists(server.DbPath.Replace(".db", "-log.db", StringComparison.Ordinal)) ? new FileInfo(server.DbPath.Replace(".db", "-log.db", StringComparison.Ordinal)).Length / 1048576.0 : 0);
             samples.Add((minute, ws, heap, live));
-            report.Line($"| {minute:0.0} | {Interlocked.Read(ref done):N0} | {ws:0} | {heap:0} | {live:0} | {runtime.Store.LiteDbCachePages * 8192 / 1048576.0:0} | {db:0} | {cache.Users:N0} / {cache.Loaded:N0} / {cache.Events:N0} | {ids.Recent:N0} / {ids.Older:N0} | {outbox.Keys:N0} / {outbox.Older:N0} | {runtime.Store.UnindexedEvents:N0} | {runtime.Store.DirtyStates:N0} |");
+            report.Line($"| {minute:0.0} | {Interlocked.Read(ref done):N0} | {ws:0} | {heap:0} | {live:0} | {runtime.Store.LiteDbCachePages * 8192 / 1048576.0:0} | {db:0} | {cache.Users:N0} / {cache.Loaded:N0} / {cache.Events:N0} | {cache.Bytes / 1048576.0:0.0} | {ids.Recent:N0} / {ids.Older:N0} | {outbox.Keys:N0} / {outbox.Older:N0} | {runtime.Store.UnindexedEvents:N0} | {runtime.Store.DirtyStates:N0} |");
             if (run.Elapsed >= total) break;
             await Task.Delay(TimeSpan.FromSeconds(Math.Min(10, Math.Max(0.1, (total - run.Elapsed).TotalSeconds))));
         }
@@ -130,7 +130,7 @@ public static class MemoryRun
         }
         await Task.WhenAll(Enumerable.Range(0, 4).Select(_ => Task.Run(Client)));
         var cache = server.Runtime.CacheSize;
-        report.Line($"warm-up: {next:N0} events in {clock.Elapsed.TotalSeconds:0} s; cached users {cache.Users:N0} ({cache.Loaded:N0} with their events), cached events {cache.Events:N0}");
+        report.Line($"warm-up: {next:N0} events in {clock.Elapsed.TotalSeconds:0} s; cached users {cache.Users:N0} ({cache.Loaded:N0} with their events), cached events {cache.Events:N0}, cache {cache.Bytes / 1048576.0:0.0} MB by its estimate");
         return next;
     }
 

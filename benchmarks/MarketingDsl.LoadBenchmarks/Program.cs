@@ -50,6 +50,7 @@ namespace MarketingDsl.LoadBenchmarks
               --memory-users 200000    profiles of the memory run (more than the 100,000 cached users)
               --memory-cache-users N   the runtime's user cache in the memory run (default: the runtime's default)
               --memory-cache-events N  the events the cached users may hold loaded (default: the runtime's default)
+              --memory-cache-mb N      the bytes (estimated, in MB) the cached users may hold (default: the runtime's default)
               --memory-warmup N        events sent as fast as possible before the memory run measures (default 400000; 0: none)
               --out FILE               also write the report to FILE
             """;
@@ -70,6 +71,7 @@ namespace MarketingDsl.LoadBenchmarks
         public int MemoryUsers { get; private set; } = 200_000;
         public int? MemoryCacheUsers { get; private set; }
         public int? MemoryCacheEvents { get; private set; }
+        public int? MemoryCacheMegabytes { get; private set; }
         public int MemoryWarmUpEvents { get; private set; } = 400_000;
         public string? Out { get; private set; }
 
@@ -114,6 +116,7 @@ namespace MarketingDsl.LoadBenchmarks
                     case "--memory-users": o.MemoryUsers = Int(); break;
                     case "--memory-cache-users": o.MemoryCacheUsers = Int(); break;
                     case "--memory-cache-events": o.MemoryCacheEvents = Int(); break;
+                    case "--memory-cache-mb": o.MemoryCacheMegabytes = Int(); break;
                     case "--memory-warmup": o.MemoryWarmUpEvents = value == "0" ? 0 : Int(); break;
                     case "--out": o.Out = Path.GetFullPath(value); break;
                     default: throw new ArgumentException($"unknown option '{name}'\n{Usage}");
@@ -124,7 +127,7 @@ namespace MarketingDsl.LoadBenchmarks
 
         public override string ToString() =>
             $"phases {string.Join(",", _phases)}; users {Users}; clients {Clients}; batch sizes {string.Join(",", BatchSizes)}; {Seconds} s per ingest run; " +
-            $"latency {string.Join(",", Rates)}/s for {LatencySeconds} s after {LatencyWarmUpSeconds} s; memory {Minutes} min at {MemoryRate}/s over {MemoryUsers} users (cache {MemoryCacheUsers?.ToString(CultureInfo.InvariantCulture) ?? "default"} users, {MemoryCacheEvents?.ToString(CultureInfo.InvariantCulture) ?? "default"} events, warm-up {MemoryWarmUpEvents} events)";
+            $"latency {string.Join(",", Rates)}/s for {LatencySeconds} s after {LatencyWarmUpSeconds} s; memory {Minutes} min at {MemoryRate}/s over {MemoryUsers} users (cache {MemoryCacheUsers?.ToString(CultureInfo.InvariantCulture) ?? "default"} users, {MemoryCacheEvents?.ToString(CultureInfo.InvariantCulture) ?? "default"} events, {MemoryCacheMegabytes?.ToString(CultureInfo.InvariantCulture) ?? "default"} MB, warm-up {MemoryWarmUpEvents} events)";
     }
 
     /// <summary>Lines printed as they come and kept for --out.</summary>

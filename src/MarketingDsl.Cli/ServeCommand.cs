@@ -9,12 +9,13 @@ namespace MarketingDsl.Cli;
 /// <summary>
 /// `mdsl serve WORKSPACE [--urls http://127.0.0.1:5090] [--db PATH] [--outbox-dir DIR] [--grace D]
 /// [--webhook [CHANNEL=]URL,...] [--webhook-attempts N] [--webhook-timeout D] [--admin-token TOKEN]
-/// [--editor-db PATH] [--data-root DIR] [--cache-users N] [--cache-events N]`: one process serving the live runtime over a workspace (store in
+/// [--editor-db PATH] [--data-root DIR] [--cache-users N] [--cache-events N] [--cache-mb N]`: one process serving the live runtime over a workspace (store in
 /// `WORKSPACE/.mdsl/live.db`, channel files in `WORKSPACE/.mdsl/outbox` unless given; timers fire by wall
 /// clock at due + grace, default 0) and the web editor on the same folder (`/`, accounts in
 /// `WORKSPACE/.mdsl/editor.db` unless given). `--webhook` sends a channel's actions to a URL
 /// (`sms=https://…`), a bare URL serves every other channel; channels without a webhook go to the channel files.
-/// The runtime's per-user cache holds at most `--cache-users` users and `--cache-events` loaded events.
+/// The runtime's per-user cache holds at most `--cache-users` users, `--cache-events` loaded events
+/// and `--cache-mb` megabytes (estimated per user).
 /// </summary>
 public static class ServeCommand
 {
@@ -42,6 +43,7 @@ public static class ServeCommand
         var adminToken = options.Get("--admin-token");
         var cachedUsers = options.Get("--cache-users") is null ? LiveOptions.DefaultCachedUsers : options.RequireInt("--cache-users", 1, 100_000_000);
         var cachedEvents = options.Get("--cache-events") is null ? LiveOptions.DefaultCachedEvents : options.RequireInt("--cache-events", 0, 1_000_000_000);
+        var cacheMegabytes = options.Get("--cache-mb") is null ? LiveOptions.DefaultCacheMegabytes : options.RequireInt("--cache-mb", 1, 1_000_000);
         var workspace = options.Workspace("serve");
         options.RejectUnknown();
         if (!Directory.Exists(workspace)) throw new Core.WorkspaceException($"The workspace folder '{workspace}' does not exist.");
@@ -67,6 +69,7 @@ public static class ServeCommand
             AdminToken = adminToken,
             CachedUsers = cachedUsers,
             CachedEvents = cachedEvents,
+            CacheBytes = (long)cacheMegabytes << 20,
         };
         var args = new List<string> { "--urls", urls, "--Editor:Workspace", workspace };
         if (editorDb is not null) args.AddRange(["--Editor:Db", Path.GetFullPath(editorDb)]);

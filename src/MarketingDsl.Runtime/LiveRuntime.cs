@@ -31,6 +31,13 @@ public sealed partial class LiveOptions
     /// <summary>How many events the cached users may hold in memory in all (a bound on memory: long histories leave first by recency).</summary>
     public int CachedEvents { get; init; } = DefaultCachedEvents;
     public const int DefaultCachedEvents = 1_000_000;
+    /// <summary>
+    /// How much memory the cached users may hold in all, by an estimate per user (profile, journey
+    /// states, loaded events at their arrays' capacity, evaluator): the bound that keeps the
+    /// process's memory flat whatever mix of users the traffic brings.
+    /// </summary>
+    public long CacheBytes { get; init; } = DefaultCacheMegabytes << 20;
+    public const int DefaultCacheMegabytes = 256;
     /// <summary>How many committed events may wait in memory for the per-user index (LiveStore.Events.cs).</summary>
     public int EventIndexBuffer { get; init; } = LiveStore.DefaultIndexBuffer;
     /// <summary>How many of the most recent event ids (and outbox keys) the dedupe directories hold exactly; older ones cost 2 bytes of memory each (LiveStore.IdRuns.cs).</summary>
@@ -84,7 +91,7 @@ public sealed partial class LiveRuntime : IDisposable
         for (var j = 0; j < _machines.Length; j++) _journeyIndex[_machines[j].Journey.Name] = j;
         _env = new JourneyEnvironment(new LiveConditions(this), new LiveLedger(_store), ZoneOf);
         _dispatcher = new OutboxDispatcher(this, options);
-        _users = new UserCache(Math.Max(1, options.CachedUsers), Math.Max(0, options.CachedEvents));
+        _users = new UserCache(Math.Max(1, options.CachedUsers), Math.Max(0, options.CachedEvents), Math.Max(0, options.CacheBytes));
         LoadSplits();
         lock (_gate) StartReport = TransactionValue(Reconcile);
         StartCommitter();
@@ -93,8 +100,8 @@ public sealed partial class LiveRuntime : IDisposable
     public SemanticModel Model => _model;
     public LiveStore Store => _store;
 
-    /// <summary>How many users the per-user cache holds, how many of them with their events loaded, and how many events (the load benchmark's memory run reports them).</summary>
-    public (int Users, int Loaded, long Events) CacheSize { get { lock (_gate) return (_users.Count, _users.Loaded, _users.Events); } }
+    /// <summary>How many users the per-user cache holds, how many of them with their events loaded, how many events, and their estimated bytes (the load benchmark's memory run reports them).</summary>
+    public (int Users, int Loaded, long Events, long Bytes) CacheSize { get { lock (_gate) return (_users.Count, _users.Loaded, _users.Events, _users.Bytes); } }
 
     /// <summary>The virtual clock: the latest event time seen (UTC ticks), 0 before any event.</summary>
     public long Clock { get { lock (_gate) return _store.Counter("clock"); } }
@@ -712,8 +719,10 @@ public sealed partial class LiveRuntime : IDisposable
         var history = EnsureEvents(user);
         if (user.Evaluator is null || user.EvaluatorLayout != history.Layout)
         {
+            var first = user.Evaluator is null;
             user.Evaluator = new ConditionEvaluator(_model, history.Data);
             user.EvaluatorLayout = history.Layout;
+            if (first) _users.Resized(user);
         }
         return user.Evaluator;
     }
@@ -725,6 +734,7 @@ public sealed partial class LiveRuntime : IDisposable
         {
             user.StateJson[j] = _store.StateJson(_machines[j].Journey.Name, user.Id);
             user.StateLoaded[j] = true;
+            _users.Resized(user);
         }
         return user.StateJson[j] is { } json && JsonSerializer.Deserialize(json, StoredStateJson.Default.StoredJourneyState) is { } stored ? Restore(j, stored) : null;
     }
@@ -737,16 +747,27 @@ public sealed partial class LiveRuntime : IDisposable
         _store.SetStateJson(_machines[j].Journey.Name, user.Id, json);
         user.StateJson[j] = json;
         user.StateLoaded[j] = true;
+        _users.Resized(user);
     }
 
     /// <summary>The user's one-user data set, made on first need (most cached users only need their profile and states).</summary>
-    private UserHistory HistoryOf(LiveUser user) => user.History ??= new UserHistory(_model.Schema, user.Id, user.Profile!);
+    private UserHistory HistoryOf(LiveUser user)
+    {
+        if (user.History is { } history) return history;
+        user.History = history = new UserHistory(_model.Schema, user.Id, user.Profile!);
+        _users.Resized(user);
+        return history;
+    }
 
     private TimeZoneInfo ZoneOf(UserRef user)
     {
         var live = User(user.Id);
         if (live.Profile is null) return TimeZoneInfo.Utc;
-        live.Zones ??= new QuietZones(_model.Schema, HistoryOf(live).Data);
+        if (live.Zones is null)
+        {
+            live.Zones = new QuietZones(_model.Schema, HistoryOf(live).Data);
+            _users.Resized(live);
+        }
         return live.Zones.ZoneOf(new UserRef(0, user.Id));
     }
 
@@ -778,35 +799,67 @@ public sealed partial class LiveRuntime : IDisposable
         public LinkedListNode<LiveUser>? Node { get; set; }
         /// <summary>The events the cache counts for this user.</summary>
         public int CountedEvents { get; set; }
+        /// <summary>The bytes the cache counts for this user (<see cref="EstimatedBytes"/> when last counted).</summary>
+        public long CountedBytes { get; set; }
+
+        // An estimate (64-bit runtime, rounded up): this object, its dictionary entry, list node
+        // and per-journey arrays; a condition evaluator (its context and the compiled conditions'
+        // scratch); quiet-hour zones. Strings and the history are counted by their size.
+        private const int UserBytes = 320;
+        private const int EvaluatorBytes = 2048;
+        private const int ZonesBytes = 256;
+
+        /// <summary>What this user holds in memory, estimated: the live runtime's cache bound counts it.</summary>
+        public long EstimatedBytes()
+        {
+            long bytes = UserBytes + UserHistory.StringBytes(Id) + 9L * StateJson.Length;
+            if (Profile is not null)
+            {
+                bytes += 24 + 8L * Profile.Length;
+                foreach (var v in Profile) bytes += v is string s ? UserHistory.StringBytes(s) : v is null ? 0 : 24;
+            }
+            foreach (var json in StateJson) if (json is not null) bytes += UserHistory.StringBytes(json);
+            if (History is not null) bytes += History.EstimatedBytes;
+            if (Evaluator is not null) bytes += EvaluatorBytes;
+            if (Zones is not null) bytes += ZonesBytes;
+            return bytes;
+        }
     }
 
     /// <summary>
     /// The cached users: at most <c>capacity</c> users holding at most <c>eventCapacity</c> loaded
-    /// events in all; the least recently used leave first (the store has everything). The most
-    /// recent user always stays, however long its history.
+    /// events and <c>byteCapacity</c> estimated bytes in all; the least recently used leave first
+    /// (the store has everything). The most recent user always stays, however long its history.
     /// </summary>
-    private sealed class UserCache(int capacity, int eventCapacity)
+    private sealed class UserCache(int capacity, int eventCapacity, long byteCapacity)
     {
         private readonly Dictionary<string, LiveUser> _byId = new(StringComparer.Ordinal);
         private readonly LinkedList<LiveUser> _order = new();
-        private long _events;
+        private long _events, _bytes;
 
         public int Count => _byId.Count;
         public long Events => _events;
+        public long Bytes => _bytes;
         public int Loaded => _byId.Values.Count(u => u.EventsLoaded);
 
-        /// <summary>Accounts for the user's loaded events after they changed.</summary>
+        /// <summary>Accounts for the user's loaded events and memory after they changed.</summary>
         public void Resized(LiveUser user)
         {
-            var now = user.EventsLoaded ? user.History!.EventCount : 0;
-            if (user.Node?.List is not null) _events += now - user.CountedEvents;
-            user.CountedEvents = now;
+            var events = user.EventsLoaded ? user.History!.EventCount : 0;
+            var bytes = user.EstimatedBytes();
+            if (user.Node?.List is not null)
+            {
+                _events += events - user.CountedEvents;
+                _bytes += bytes - user.CountedBytes;
+            }
+            user.CountedEvents = events;
+            user.CountedBytes = bytes;
             Evict();
         }
 
         private void Evict()
         {
-            while (_byId.Count > 1 && (_byId.Count > capacity || _events > eventCapacity))
+            while (_byId.Count > 1 && (_byId.Count > capacity || _events > eventCapacity || _bytes > byteCapacity))
             {
                 var last = _order.Last!.Value;
                 Remove(last.Id);
@@ -825,7 +878,9 @@ public sealed partial class LiveRuntime : IDisposable
         {
             user.Node = _order.AddFirst(user);
             _byId[user.Id] = user;
+            user.CountedBytes = user.EstimatedBytes();
             _events += user.CountedEvents;
+            _bytes += user.CountedBytes;
             Evict();
         }
 
@@ -834,6 +889,7 @@ public sealed partial class LiveRuntime : IDisposable
             if (!_byId.Remove(id, out var user)) return;
             _order.Remove(user.Node!);
             _events -= user.CountedEvents;
+            _bytes -= user.CountedBytes;
         }
 
         public void Clear()
@@ -841,6 +897,7 @@ public sealed partial class LiveRuntime : IDisposable
             _byId.Clear();
             _order.Clear();
             _events = 0;
+            _bytes = 0;
         }
     }
 

@@ -42,6 +42,9 @@ public class WebCommandTests
     [InlineData("serve", ".", "--webhook", "sms=http://a.example/1,sms=http://a.example/2")]
     [InlineData("serve", ".", "--webhook-attempts", "0")]
     [InlineData("serve", ".", "--webhook-timeout", "never")]
+    [InlineData("serve", ".", "--cache-users", "0")]
+    [InlineData("serve", ".", "--cache-mb", "0")]
+    [InlineData("serve", ".", "--cache-mb", "lots")]
     public async Task Usage_mistakes_exit_2(params string[] args)
     {
         var db = Path.Combine(Path.GetTempPath(), "mdsl-cli-tests", Guid.NewGuid().ToString("N"), "editor.db");

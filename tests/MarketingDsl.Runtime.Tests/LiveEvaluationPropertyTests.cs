@@ -57,6 +57,8 @@ public sealed class LiveEvaluationPropertyTests
     [InlineData(4)]
     [InlineData(5)]
     [InlineData(6)]
+    [InlineData(7)]
+    [InlineData(8)]
     public void Live_tags_equal_batch_tags_on_random_streams(int seed)
     {
         using var f = new LiveFixture(Schema, Main);
@@ -68,7 +70,11 @@ public sealed class LiveEvaluationPropertyTests
         var profiles = new List<object?[]> { new object?[] { "u1", 1L }, new object?[] { "u2", 3L }, new object?[] { "u3", null } };
 
         // Live: random batches, a restart now and then, tag reads in between (they load histories that later events extend).
-        var runtime = f.Open(cachedUsers: 2, cachedEvents: 25, eventIndexBuffer: indexBuffer);
+        // Seeds 1-6 evict by the user and event bounds, 7-8 by the byte bound alone.
+        LiveRuntime Open() => seed <= 6
+            ? f.Open(cachedUsers: 2, cachedEvents: 25, eventIndexBuffer: indexBuffer)
+            : f.Open(cachedUsers: 1000, cachedEvents: 100_000, eventIndexBuffer: indexBuffer, cacheBytes: 6_000);
+        var runtime = Open();
         try
         {
             runtime.IngestProfiles(LiveFixture.Json("""[{"user_id":"u1","level":1},{"user_id":"u2","level":3},{"user_id":"u3"}]"""));
@@ -82,7 +88,7 @@ public sealed class LiveEvaluationPropertyTests
                 if (random.Next(10) == 0)
                 {
                     runtime.Dispose();
-                    runtime = f.Open(cachedUsers: 2, cachedEvents: 25, eventIndexBuffer: indexBuffer);
+                    runtime = Open();
                 }
             }
 

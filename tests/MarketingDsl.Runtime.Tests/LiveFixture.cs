@@ -75,11 +75,12 @@ public sealed class LiveFixture : IDisposable
     /// that write the per-user event index and the written-behind journey states.
     /// </summary>
     public LiveRuntime Open(TimeSpan? grace = null, int cachedUsers = LiveOptions.DefaultCachedUsers, int cachedEvents = LiveOptions.DefaultCachedEvents,
-        int eventIndexBuffer = SmallEventBuffer, int dirtyStatesBound = 1, int maxStateLag = 2, int recentEventIds = SmallRecentIds) =>
+        int eventIndexBuffer = SmallEventBuffer, int dirtyStatesBound = 1, int maxStateLag = 2, int recentEventIds = SmallRecentIds,
+        long cacheBytes = (long)LiveOptions.DefaultCacheMegabytes << 20) =>
         new(Compilation.Model, new LiveOptions
         {
             DbPath = Db, OutboxDir = Outbox, Clock = WallClock, Grace = grace ?? TimeSpan.Zero,
-            CachedUsers = cachedUsers, CachedEvents = cachedEvents, EventIndexBuffer = eventIndexBuffer,
+            CachedUsers = cachedUsers, CachedEvents = cachedEvents, CacheBytes = cacheBytes, EventIndexBuffer = eventIndexBuffer,
             DirtyStatesBound = dirtyStatesBound, MaxStateLag = maxStateLag, RecentEventIds = recentEventIds,
         });
 

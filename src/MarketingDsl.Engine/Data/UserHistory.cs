@@ -37,6 +37,47 @@ public sealed class UserHistory
         for (var e = 0; e < _tables.Length; e++) _tables[e] = NewTable(schema.Events[e], 0);
         UserId = userId;
         Data = NewData();
+        _fixedBytes = ObjectBytes + ProfileBytes(profile) + schema.Events.Sum(t => TableObjectBytes + ColumnObjectBytes * t.Fields.Length);
+    }
+
+    // What EstimatedBytes counts, in bytes: objects and array headers as the 64-bit runtime lays
+    // them out, rounded up (an estimate for the live runtime's cache bound, not an accounting).
+    private const int ObjectBytes = 256;          // this object, its DataSet and ImportReport
+    private const int TableObjectBytes = 160;      // an EventTable with its ts, line and user-start arrays' headers
+    private const int ColumnObjectBytes = 72;      // a column with its values and nulls arrays' headers
+    private readonly long _fixedBytes;
+    private long _tableBytes, _stringBytes;
+
+    /// <summary>
+    /// An estimate of the memory the history holds: its tables' arrays at their capacity (they grow
+    /// by doubling), each string value at its length, the profile row and the objects around them.
+    /// The live runtime bounds its per-user cache by the sum of such estimates.
+    /// </summary>
+    public long EstimatedBytes => _fixedBytes + _tableBytes + _stringBytes;
+
+    /// <summary>Bytes of a string object of this length (header, length, UTF-16 characters).</summary>
+    public static long StringBytes(string s) => 24 + 2L * s.Length;
+
+    private static long ProfileBytes(object?[] profile)
+    {
+        long bytes = 24 + 9L * profile.Length;   // the values and the nulls, one row of each column
+        foreach (var v in profile) if (v is string s) bytes += StringBytes(s);
+        return bytes;
+    }
+
+    /// <summary>Bytes per row of a table's arrays: ts and line, and each field's value and null flag.</summary>
+    private static long RowBytes(EventTypeSymbol type)
+    {
+        long bytes = 16;
+        for (var f = 2; f < type.Fields.Length; f++)
+            bytes += 1 + type.Fields[f].Type.Kind switch
+            {
+                TypeKind.Bool => 1,
+                TypeKind.Date => 4,
+                TypeKind.Decimal => 16,
+                _ => 8,
+            };
+        return bytes;
     }
 
     public string UserId { get; }
@@ -67,7 +108,9 @@ public sealed class UserHistory
         var n = table.UserStart[1];
         if (n == table.Ts.Length)
         {
-            table = _tables[ordinal] = Grow(table, Math.Max(4, n * 2), n);
+            var capacity = Math.Max(4, n * 2);
+            _tableBytes += (capacity - n) * RowBytes(type);
+            table = _tables[ordinal] = Grow(table, capacity, n);
             Data = NewData();
             Layout++;
         }
@@ -87,7 +130,11 @@ public sealed class UserHistory
         }
         table.Ts[row] = ts;
         table.Line[row] = line;
-        for (var f = 2; f < table.Fields.Length; f++) Set(table.Fields[f]!, row, values[f], type.Fields[f]);
+        for (var f = 2; f < table.Fields.Length; f++)
+        {
+            Set(table.Fields[f]!, row, values[f], type.Fields[f]);
+            if (values[f] is string text) _stringBytes += StringBytes(text);
+        }
         table.UserStart[1] = n + 1;
         EventCount++;
         return row;
