@@ -37,7 +37,7 @@ public sealed partial class LiveOptions
     /// process's memory flat whatever mix of users the traffic brings.
     /// </summary>
     public long CacheBytes { get; init; } = DefaultCacheMegabytes << 20;
-    public const int DefaultCacheMegabytes = 256;
+    public const int DefaultCacheMegabytes = 128;
     /// <summary>How many committed events may wait in memory for the per-user index (LiveStore.Events.cs).</summary>
     public int EventIndexBuffer { get; init; } = LiveStore.DefaultIndexBuffer;
     /// <summary>How many of the most recent event ids (and outbox keys) the dedupe directories hold exactly; older ones cost 2 bytes of memory each (LiveStore.IdRuns.cs).</summary>
@@ -102,6 +102,9 @@ public sealed partial class LiveRuntime : IDisposable
 
     /// <summary>How many users the per-user cache holds, how many of them with their events loaded, how many events, and their estimated bytes (the load benchmark's memory run reports them).</summary>
     public (int Users, int Loaded, long Events, long Bytes) CacheSize { get { lock (_gate) return (_users.Count, _users.Loaded, _users.Events, _users.Bytes); } }
+
+    /// <summary>Tests: empties the per-user cache (the store keeps everything).</summary>
+    internal void DropUserCache() { lock (_gate) _users.Clear(); }
 
     /// <summary>The virtual clock: the latest event time seen (UTC ticks), 0 before any event.</summary>
     public long Clock { get { lock (_gate) return _store.Counter("clock"); } }

@@ -211,6 +211,9 @@ public sealed partial class LiveStore
     /// <summary>Whether delivery marks wait for a commit.</summary>
     public bool HasQueuedMarks { get { lock (_outboxGate) return _queuedMarks.Count > 0; } }
 
+    /// <summary>How many delivery marks wait for a commit (those in a commit under way included).</summary>
+    public int QueuedMarkCount { get { lock (_outboxGate) return _queuedMarks.Count; } }
+
     /// <summary>Adds an action under its dedupe key (pending); false when the key is already there.</summary>
     public bool AddOutbox(string key, string channel, string line)
     {

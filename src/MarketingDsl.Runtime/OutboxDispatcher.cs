@@ -11,6 +11,7 @@ public sealed class OutboxDispatcher : IDisposable
 {
     public const int Parallelism = 8;
     private const int RoundSize = 4096;
+    static OutboxDispatcher() => System.Diagnostics.Debug.Assert(RoundSize <= FileChannelAdapter.RecentKeys / 4, "a round must fit the file adapter's window of keys");
 
     private readonly LiveRuntime _runtime;
     private readonly LiveOptions _options;
@@ -44,7 +45,14 @@ public sealed class OutboxDispatcher : IDisposable
             // Local files keep the outbox order: per channel one append and one fsync for the round's
             // actions, then their marks in one commit; webhooks go in parallel.
             foreach (var channel in due.Where(i => AdapterOf(i.Channel) is FileChannelAdapter).GroupBy(i => i.Channel, StringComparer.Ordinal))
+            {
+                // The adapter remembers only a file's last RecentKeys lines: the lines that may come
+                // again after a crash (written, marks not committed) must stay fewer than that. Past
+                // half of it, the round leaves the channel's actions pending until the marks are
+                // committed (the next ingest commit, or the idle commit below, within ~50 ms).
+                if (_runtime.Store.QueuedMarkCount + channel.Count() > FileChannelAdapter.RecentKeys / 2) continue;
                 delivered += DeliverToFile((FileChannelAdapter)AdapterOf(channel.Key)!, channel.Key, [.. channel]);
+            }
             await Parallel.ForEachAsync(due.Where(i => AdapterOf(i.Channel) is not FileChannelAdapter),
                 new ParallelOptions { MaxDegreeOfParallelism = Parallelism, CancellationToken = cancellation }, async (item, ct) =>
                 {

@@ -87,4 +87,43 @@ public sealed class FileBatchDeliveryTests : IDisposable
         Assert.Equal(1, new FileChannelAdapter(_f.Outbox).AppendAll("push", [("c", """{"key":"c"}"""), ("d", """{"key":"d"}""")]));
         Assert.Equal(["a", "b", "c", "d"], _f.OutboxLines().Select(l => l.Line.GetProperty("key").GetString()));
     }
+
+    [Fact]
+    public void The_adapter_remembers_the_keys_of_a_files_last_lines_only()
+    {
+        const int extra = 1000;
+        var total = FileChannelAdapter.RecentKeys + extra;
+        string Line(int i) => $$"""{"key":"k{{i}}","pad":"{{new string('x', 80)}}"}""";   // ~100 bytes: the file spans two 1 MB chunks
+        var adapter = new FileChannelAdapter(_f.Outbox);
+        for (var from = 0; from < total; from += 4096)
+            adapter.AppendAll("push", [.. Enumerable.Range(from, Math.Min(4096, total - from)).Select(i => ($"k{i}", Line(i)))]);
+        Assert.Equal(FileChannelAdapter.RecentKeys, adapter.RememberedKeys("push"));
+
+        // A restart reads back the keys of the last RecentKeys lines, whatever the file's length.
+        var restarted = new FileChannelAdapter(_f.Outbox);
+        Assert.Equal(0, restarted.AppendAll("push", [($"k{total - 1}", Line(total - 1)), ($"k{extra}", Line(extra))]));
+        Assert.Equal(FileChannelAdapter.RecentKeys, restarted.RememberedKeys("push"));
+        // An older key is no longer remembered: the outbox never presents it again (its mark was committed long ago).
+        Assert.Equal(1, restarted.AppendAll("push", [($"k{extra - 1}", Line(extra - 1))]));
+    }
+
+    [Fact]
+    public void Reading_the_last_lines_cuts_a_torn_line_and_skips_a_partial_first_line()
+    {
+        Directory.CreateDirectory(_f.Outbox);
+        var path = Path.Combine(_f.Outbox, "t.jsonl");
+        File.WriteAllText(path, "a\nb\n\nc\n{\"torn");
+        Assert.Equal(["b", "c"], FileChannelAdapter.LastLines(path, 2));
+        Assert.Equal("a\nb\n\nc\n", File.ReadAllText(path));   // the torn line is gone
+        Assert.Equal(["a", "b", "c"], FileChannelAdapter.LastLines(path, 10));
+        File.WriteAllText(path, "{\"only torn");
+        Assert.Empty(FileChannelAdapter.LastLines(path, 10));
+        Assert.Equal("", File.ReadAllText(path));
+        var big = string.Join("\n", Enumerable.Range(0, 30_000).Select(i => $"line-{i}-{new string('y', 60)}")) + "\n";   // > 1 MB: several chunks
+        File.WriteAllText(path, big);
+        var last = FileChannelAdapter.LastLines(path, 20_000);
+        Assert.Equal(20_000, last.Count);
+        Assert.StartsWith("line-10000-", last[0]);
+        Assert.StartsWith("line-29999-", last[^1]);
+    }
 }
