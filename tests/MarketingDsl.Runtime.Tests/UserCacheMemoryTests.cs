@@ -1,5 +1,5 @@
-using System.Globalization;
 using System.Text;
+using MarketingDsl.LoadBenchmarks;
 
 namespace MarketingDsl.Runtime.Tests;
 
@@ -14,30 +14,8 @@ public sealed class HeapMeasurement;
 [Collection(nameof(HeapMeasurement))]
 public sealed class UserCacheMemoryTests : IDisposable
 {
-    // The load benchmark's workspace: views and orders, a `where:` on views and a tag audience.
-    private const string Schema = """
-        schema {
-          profile { user_id: string key  tier: string? }
-          event view { page: string? }
-          event order { order_id: string unique, amount: decimal? }
-        }
-        """;
-
-    private const string Main = """
-        tag views_1d = count(view, within: 1d)
-        tag spend_30d = sum(order.amount, within: 30d)
-        segment engaged = views_1d >= 3
-        channel push { cost: 0.001 }
-        journey thanks { trigger: order  steps { send push "thanks" } }
-        journey checkout_nudge {
-          trigger: view where page == "checkout"
-          audience: engaged
-          reentry: once per 1d
-          steps { send push "nudge" }
-        }
-        """;
-
-    private readonly LiveFixture _f = new(Schema, Main);
+    // The load benchmark's workspace (its file is compiled into this project too).
+    private readonly LiveFixture _f = new(LoadWorkspace.Schema, LoadWorkspace.Tags + "\n" + LoadWorkspace.Journeys);
     public void Dispose() => _f.Dispose();
 
     [Fact]
@@ -45,22 +23,16 @@ public sealed class UserCacheMemoryTests : IDisposable
     {
         const int users = 600;
         using var live = _f.Open(eventIndexBuffer: 1000);
-        live.IngestProfiles(LiveFixture.Json("[" + string.Join(",", Enumerable.Range(0, users).Select(u => $$"""{"user_id":"u{{u}}","tier":"{{(u % 3 == 0 ? "gold" : "basic")}}"}""")) + "]"));
+        foreach (var profiles in LoadWorkspace.ProfileBatches(users)) live.IngestProfiles(LiveFixture.Json(Encoding.UTF8.GetString(profiles)));
+        // The benchmark's events (80% views, 20% orders, 1 ms apart) over these users.
         var random = new Random(7);
-        string[] pages = ["home", "search", "product", "cart", "checkout"];
-        var start = new DateTime(2025, 1, 1, 0, 0, 0, DateTimeKind.Utc);
         for (var batch = 0; batch < 60; batch++)
         {
             var json = new StringBuilder("[");
             for (var i = 0; i < 200; i++)
             {
-                var n = batch * 200 + i;
-                var ts = start.AddSeconds(n).ToString("yyyy-MM-dd'T'HH:mm:ss'Z'", CultureInfo.InvariantCulture);
-                var user = "u" + random.Next(users);
                 if (i > 0) json.Append(',');
-                json.Append(random.Next(5) == 0
-                    ? $$"""{"type":"order","user_id":"{{user}}","ts":"{{ts}}","order_id":"o{{n}}","amount":{{random.Next(100, 50000) / 100m}}}"""
-                    : $$"""{"type":"view","user_id":"{{user}}","ts":"{{ts}}","id":"v{{n}}","page":"{{pages[random.Next(pages.Length)]}}"}""");
+                LoadWorkspace.AppendEvent(json, batch * 200 + i + 1, LoadWorkspace.UserId(random.Next(users)), random);
             }
             live.IngestEvents(LiveFixture.Json(json.Append(']').ToString()));
         }

@@ -63,6 +63,40 @@ public static class DataTestUtil
             new EventTypeSymbol("o", [new FieldSymbol("oid", DslType.String, IsUnique: true), new FieldSymbol("amount", DslType.Decimal.WithNullable(true))]),
         ]);
 
+    /// <summary>
+    /// Damage of kind 0–3 to a compact JSON row: a byte cut, a JSON-ish byte inserted, a member
+    /// appended (a key of <paramref name="keys"/> with one of <paramref name="values"/>), or the value
+    /// of one of the keys [<paramref name="retypeFrom"/>, <paramref name="retypeFrom"/> +
+    /// <paramref name="retypeCount"/>) replaced (the row must have that key). Null for another kind.
+    /// </summary>
+    public static string? Damage(int kind, string row, Random random, string[] keys, string[] values, int retypeFrom, int retypeCount)
+    {
+        switch (kind)
+        {
+            case 0:
+            {
+                var cut = random.Next(row.Length);
+                return row[..cut] + row[(cut + 1)..];
+            }
+            case 1:
+            {
+                var at = random.Next(row.Length);
+                return row[..at] + " ,\":{}\\x1"[random.Next(9)] + row[at..];
+            }
+            case 2:
+                return row[..^1] + $",\"{keys[random.Next(keys.Length)]}\":{values[random.Next(values.Length)]}}}";
+            case 3:
+            {
+                var key = keys[retypeFrom + random.Next(retypeCount)];
+                var at = row.IndexOf($"\"{key}\":", StringComparison.Ordinal) + key.Length + 3;
+                var end = row.IndexOfAny([',', '}'], at);
+                return row[..at] + values[random.Next(values.Length)] + row[end..];
+            }
+            default:
+                return null;
+        }
+    }
+
     /// <summary>Loads a data folder and returns the data with the text of its rejects file.</summary>
     public static (DataSet Data, string Rejects) LoadWithRejects(SchemaModel schema, string dir, int parallelism, int blockSize, bool generalOnly)
     {

@@ -114,32 +114,7 @@ public class ProfileJsonPathTests
         for (var i = 0; i < 4000; i++)
         {
             var row = Row(i);
-            switch (random.Next(8))
-            {
-                case 0:
-                {
-                    var cut = random.Next(row.Length);
-                    row = row[..cut] + row[(cut + 1)..];
-                    break;
-                }
-                case 1:
-                {
-                    var at = random.Next(row.Length);
-                    row = row[..at] + " ,\":{}\\x1"[random.Next(9)] + row[at..];
-                    break;
-                }
-                case 2:
-                    row = row[..^1] + $",\"{keys[random.Next(keys.Length)]}\":{values[random.Next(values.Length)]}}}";
-                    break;
-                case 3:
-                {
-                    var key = keys[1 + random.Next(7)];
-                    var at = row.IndexOf($"\"{key}\":", StringComparison.Ordinal) + key.Length + 3;
-                    var end = row.IndexOfAny([',', '}'], at);
-                    row = row[..at] + values[random.Next(values.Length)] + row[end..];
-                    break;
-                }
-            }
+            row = Damage(random.Next(8), row, random, keys, values, retypeFrom: 1, retypeCount: 7) ?? row;
             sb.Append(row).Append('\n');
         }
         using var d = Dir(("profiles.jsonl", sb.ToString()), ("events.jsonl", ""));
