@@ -10,8 +10,8 @@ namespace MarketingDsl.Runtime;
 public sealed class OutboxDispatcher : IDisposable
 {
     public const int Parallelism = 8;
-    private const int RoundSize = 4096;
-    static OutboxDispatcher() => System.Diagnostics.Debug.Assert(RoundSize <= FileChannelAdapter.RecentKeys / 4, "a round must fit the file adapter's window of keys");
+    /// <summary>Actions per round (4,096): a quarter of the file adapter's window of keys, so a round always fits under the half the dispatcher allows to wait for marks.</summary>
+    private const int RoundSize = FileChannelAdapter.RecentKeys / 4;
 
     private readonly LiveRuntime _runtime;
     private readonly LiveOptions _options;
@@ -31,7 +31,7 @@ public sealed class OutboxDispatcher : IDisposable
     public IChannelAdapter? AdapterOf(string channel) =>
         _webhooks.TryGetValue(channel, out var own) ? own : _webhooks.TryGetValue("*", out var any) ? any : _file;
 
-    /// <summary>One round: every action due now (up to 256). Returns how many were delivered.</summary>
+    /// <summary>One round: the actions due now (up to <see cref="RoundSize"/>). Returns how many were delivered.</summary>
     public async Task<int> RunOnceAsync(CancellationToken cancellation)
     {
         await _oneRound.WaitAsync(cancellation).ConfigureAwait(false);
