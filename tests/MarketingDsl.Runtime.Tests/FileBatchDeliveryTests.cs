@@ -126,4 +126,36 @@ public sealed class FileBatchDeliveryTests : IDisposable
         Assert.StartsWith("line-10000-", last[0]);
         Assert.StartsWith("line-29999-", last[^1]);
     }
+
+    [Fact]
+    public async Task Files_get_no_more_lines_while_half_the_adapters_window_of_marks_waits_for_a_commit()
+    {
+        var half = FileChannelAdapter.RecentKeys / 2;
+        var sends = half + 200;
+        // Committed with no adapter: the sends wait in the outbox.
+        using (var live = new LiveRuntime(_f.Compilation.Model, new LiveOptions { DbPath = _f.Db, Clock = _f.WallClock }))
+        {
+            live.IngestProfiles(LiveFixture.Json("""[{"user_id":"u0"}]"""));
+            var start = new DateTime(2025, 3, 1, 0, 0, 0, DateTimeKind.Utc);
+            for (var from = 0; from < sends; from += 2000)
+                live.IngestEvents(LiveFixture.Json("[" + string.Join(",", Enumerable.Range(from, Math.Min(2000, sends - from)).Select(i =>
+                    $$"""{"type":"login","user_id":"u0","ts":"{{start.AddSeconds(i):yyyy-MM-ddTHH:mm:ssZ}}","id":"L{{i}}"}""")) + "]"));
+            Assert.Equal(sends, live.Store.OutboxCounts()[LiveStore.Pending]);
+        }
+        using (var live = _f.Open())
+        {
+            // Marks queued and not committed for all but 300 of them (as a round leaves them under load).
+            var pending = live.Store.OutboxEntries(LiveStore.Pending, sends);
+            live.Store.MarkDelivered(pending.Take(sends - 300).ToList());
+            Assert.Equal(sends - 300, live.Store.QueuedMarkCount);
+            // 300 more would leave more than half the window waiting for marks: the round holds them back,
+            // and commits the queued marks (idle).
+            Assert.Equal(0, await live.Dispatcher.RunOnceAsync(CancellationToken.None));
+            Assert.False(File.Exists(Path.Combine(_f.Outbox, "push.jsonl")));
+            Assert.Equal(0, live.Store.QueuedMarkCount);
+            // With the marks committed, the next round writes them.
+            Assert.Equal(300, await live.Dispatcher.RunOnceAsync(CancellationToken.None));
+            Assert.Equal(300, _f.OutboxLines().Count);
+        }
+    }
 }
