@@ -150,7 +150,13 @@ public sealed class FileChannelAdapter(string directory) : IChannelAdapter
             newlines += chunk.AsSpan().Count((byte)'\n');
         }
         chunks.Reverse();
-        var tail = chunks.SelectMany(c => c).ToArray();   // the file from `position` on
+        var tail = new byte[length - position];   // the file from `position` on
+        var at = 0;
+        foreach (var chunk in chunks)
+        {
+            chunk.CopyTo(tail, at);
+            at += chunk.Length;
+        }
         var end = Array.LastIndexOf(tail, (byte)'\n') + 1;
         if (position + end < length)
         {

@@ -36,7 +36,7 @@ public sealed partial class LiveOptions
     /// states, loaded events at their arrays' capacity, evaluator): the bound that keeps the
     /// process's memory flat whatever mix of users the traffic brings.
     /// </summary>
-    public long CacheBytes { get; init; } = DefaultCacheMegabytes << 20;
+    public long CacheBytes { get; init; } = (long)DefaultCacheMegabytes << 20;
     public const int DefaultCacheMegabytes = 128;
     /// <summary>How many committed events may wait in memory for the per-user index (LiveStore.Events.cs).</summary>
     public int EventIndexBuffer { get; init; } = LiveStore.DefaultIndexBuffer;
