@@ -76,6 +76,9 @@ internal sealed partial class Binder
     private void Report(DiagnosticDescriptor descriptor, SourceText file, TextSpan span, string message, string? suggestion = null) =>
         _diagnostics.Add(Diagnostic.Create(descriptor, file, span, message + NameSuggestions.Suffix(suggestion), suggestion));
 
+    private void Report(DiagnosticMessage message, SourceText file, TextSpan span) =>
+        _diagnostics.Add(Diagnostic.Create(message, file, span));
+
     private static SymbolLocation Loc(SourceText file, SyntaxNode node) => new(file, node.Span);
 
     // ------------------------------------------------------------------ schema

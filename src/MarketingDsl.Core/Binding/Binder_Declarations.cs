@@ -96,7 +96,7 @@ internal sealed partial class Binder
                 horizon = ticks;
                 break;
             case "horizon":
-                Report(RuleErrors.BadOption, file, value.Span, "horizon: takes a duration such as 90d.");
+                Report(RuleErrors.HorizonNotDuration(file.ToString(value.Span)), file, value.Span);
                 break;
             case "k" when value is LiteralExpressionSyntax { Kind: LiteralKind.Int, Value: long k } && k is >= 2 and <= 100:
                 model.ClusterCount = (int)k;

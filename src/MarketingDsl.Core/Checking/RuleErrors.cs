@@ -20,6 +20,12 @@ public static class RuleErrors
     public static readonly DiagnosticDescriptor TestRule = new("MD4012", DiagnosticSeverity.Error, "Invalid test");
     public static readonly DiagnosticDescriptor EmptyBlock = new("MD4013", DiagnosticSeverity.Warning, "Nothing happens here");
     public static readonly DiagnosticDescriptor LabelWithoutForward = new("MD4014", DiagnosticSeverity.Error, "Model label does not look forward");
+
+    // Codes with a factory method (DiagnosticMessage): the call site passes facts, the wording lives here.
+    private static readonly DiagnosticDescriptor s_horizonNotDuration = new("MD4015", DiagnosticSeverity.Error, "Horizon is not a duration");
+    public static DiagnosticMessage HorizonNotDuration(string written) => new(s_horizonNotDuration,
+        $"horizon: takes a duration such as 90d, not {written}.",
+        $"horizon: 需要一个时长，例如 90d，而不是 {written}。");
 }
 
 /// <summary>MD5xxx: warnings about declarations nobody uses.</summary>

@@ -5,14 +5,16 @@ namespace MarketingDsl.Core.Diagnostics;
 
 /// <summary>
 /// Every diagnostic descriptor of every stage, found by reflection over the per-stage catalogues
-/// (<c>SyntaxErrors</c>, <c>NameErrors</c>, …). Tests use it to keep codes unique and documented.
+/// (<c>SyntaxErrors</c>, <c>NameErrors</c>, …), public or private (a code whose only way in is its
+/// factory method keeps its descriptor private; see <see cref="DiagnosticMessage"/>). Tests use it
+/// to keep codes unique and documented.
 /// </summary>
 public static class DiagnosticCatalog
 {
     private static readonly Lazy<IReadOnlyList<DiagnosticDescriptor>> s_all = new(() =>
         typeof(DiagnosticCatalog).Assembly.GetTypes()
             .Where(t => t.GetCustomAttribute<DiagnosticCatalogueAttribute>() is not null)
-            .SelectMany(t => t.GetFields(BindingFlags.Public | BindingFlags.Static))
+            .SelectMany(t => t.GetFields(BindingFlags.Public | BindingFlags.NonPublic | BindingFlags.Static))
             .Where(f => f.FieldType == typeof(DiagnosticDescriptor))
             .Select(f => (DiagnosticDescriptor)f.GetValue(null)!)
             .OrderBy(d => d.Code, StringComparer.Ordinal)
@@ -21,7 +23,7 @@ public static class DiagnosticCatalog
     private static readonly Lazy<IReadOnlyDictionary<string, string>> s_stages = new(() =>
         typeof(DiagnosticCatalog).Assembly.GetTypes()
             .Where(t => t.GetCustomAttribute<DiagnosticCatalogueAttribute>() is not null)
-            .SelectMany(t => t.GetFields(BindingFlags.Public | BindingFlags.Static)
+            .SelectMany(t => t.GetFields(BindingFlags.Public | BindingFlags.NonPublic | BindingFlags.Static)
                 .Where(f => f.FieldType == typeof(DiagnosticDescriptor))
                 .Select(f => (Code: ((DiagnosticDescriptor)f.GetValue(null)!).Code, t.GetCustomAttribute<DiagnosticCatalogueAttribute>()!.Stage)))
             .GroupBy(e => e.Code, StringComparer.Ordinal)
