@@ -358,7 +358,10 @@ internal sealed class LayoutPlan
                 foreach (var argument in call.Arguments) Expression(argument.Value);
                 break;
             case UnaryExpressionSyntax unary:
-                if (unary.Operator == UnaryOperator.Negate) NoSpaceAfter.Add(At(unary.Span.Start));
+                // `- -1`, not `--1`: two signs written together would read as one token to a reader
+                // (and the printer keeps them apart), so the next format would change the text again.
+                if (unary.Operator == UnaryOperator.Negate && !Is(NextCode(At(unary.Span.Start)), MarketingDslLexer.MINUS))
+                    NoSpaceAfter.Add(At(unary.Span.Start));
                 Expression(unary.Operand);
                 break;
             case LiteralExpressionSyntax { Kind: LiteralKind.Int or LiteralKind.Decimal } literal when literal.Text.StartsWith('-'):

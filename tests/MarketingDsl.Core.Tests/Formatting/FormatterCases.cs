@@ -762,5 +762,20 @@ public static class FormatterCases
         }
         /* end */
         """ + "\n"),
+        ("signs",
+        """
+        tag a = - - 1
+        tag b = - -1.5 + - 2
+        tag c = -(- 1)
+        tag d = 3 - - 1
+        tag e = - - - x
+        """ + "\n",
+        """
+        tag a = - -1
+        tag b = - -1.5 + -2
+        tag c = -(-1)
+        tag d = 3 - -1
+        tag e = - - -x
+        """ + "\n"),
     ];
 }

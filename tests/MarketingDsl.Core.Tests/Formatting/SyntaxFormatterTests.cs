@@ -180,7 +180,7 @@ public class SyntaxFormatterTests
     [Fact]
     public void Spacing_rules_for_punctuation()
     {
-        Assert.Equal("tag a = f(x.y, [1, 2], -z, --3, (1 + 2) * 3)\n", Format("tag a=f ( x . y ,[ 1,2 ] , - z , - - 3 ,( 1+2 )*3 )"));
+        Assert.Equal("tag a = f(x.y, [1, 2], -z, - -3, (1 + 2) * 3)\n", FormatIdempotent("tag a=f ( x . y ,[ 1,2 ] , - z , - - 3 ,( 1+2 )*3 )"));
         Assert.Equal("schema {\n  profile { a: list<string>?, b: date? }\n}\n", Format("schema{profile{a : list < string > ? b:date ?}}"));
     }
 
