@@ -25,6 +25,11 @@ public sealed partial class LiveOptions
     public TimeProvider Clock { get; init; } = TimeProvider.System;
     /// <summary>A timer fires by wall clock when now ≥ due + grace (room for late events at the due instant).</summary>
     public TimeSpan Grace { get; init; } = TimeSpan.Zero;
+    /// <summary>
+    /// How far ahead of <see cref="Clock"/> an event's ts may be; a later event is rejected (its
+    /// ts would move the runtime's clock and fire every timer up to it): <see cref="FutureEvents"/>.
+    /// </summary>
+    public TimeSpan MaxFutureSkew { get; init; } = FutureEvents.DefaultMaxSkew;
     /// <summary>How many users' profiles, events and journey states stay in memory (least recently used leave first).</summary>
     public int CachedUsers { get; init; } = DefaultCachedUsers;
     public const int DefaultCachedUsers = 100_000;
@@ -129,7 +134,7 @@ public sealed partial class LiveRuntime : IDisposable
         var items = Items(array);
         // Validation needs only the schema: it runs before the queue, in parallel with other requests.
         var request = new IngestRequest(items);
-        request.Validate(_validation);
+        request.Validate(_validation, LatestEventTicks());
         lock (_queue)
         {
             ObjectDisposedException.ThrowIf(_disposed, this);
@@ -272,10 +277,13 @@ public sealed partial class LiveRuntime : IDisposable
         }
     }
 
+    /// <summary>The latest ts an event may have now (the wall clock plus <see cref="LiveOptions.MaxFutureSkew"/>).</summary>
+    private long LatestEventTicks() => FutureEvents.Limit(_options.Clock.GetUtcNow(), _options.MaxFutureSkew);
+
     private void Process(IngestRequest request)
     {
         // Validated against a version a reload has replaced since: validate again (event types are the new version's symbols).
-        if (!ReferenceEquals(request.ValidatedBy, _validation)) request.Validate(_validation);
+        if (!ReferenceEquals(request.ValidatedBy, _validation)) request.Validate(_validation, LatestEventTicks());
         var seenInBatch = new HashSet<string>(StringComparer.Ordinal);
         for (var i = 0; i < request.Results.Length; i++)
         {
@@ -297,11 +305,12 @@ public sealed partial class LiveRuntime : IDisposable
         public Exception? Error;
         public Validation? ValidatedBy;
 
-        public void Validate(Validation validation)
+        public void Validate(Validation validation, long latestTs)
         {
             for (var i = 0; i < items.Count; i++)
             {
                 var parsed = validation.ParseEvent(items[i], out var reason);
+                if (parsed is not null && FutureEvents.Reason(parsed.Ts, latestTs) is { } future) { parsed = null; reason = future; }
                 Rejected[i] = parsed is null ? new IngestResult(i, IngestResult.Rejected, reason) : null;
                 Events[i] = (parsed, parsed is null ? "" : items[i].GetRawText());
             }

@@ -16,7 +16,8 @@ namespace MarketingDsl.Runtime;
 /// POST /api/events and POST /api/profiles take a JSON array and answer
 /// `{"results":[{"index","status","reason"?}]}` (status accepted | duplicate | rejected; valid
 /// items are accepted even when others are rejected); GET /api/health; GET
-/// /api/users/{id}/tags?at=ISO (every tag as of the instant, default the runtime's clock); the
+/// /api/users/{id}/tags?at=ISO (every tag as of the instant, default the runtime's clock, or
+/// the wall clock before any event); the
 /// outbox and reload endpoints of <see cref="RuntimeAdminEndpoints"/>.
 /// A background loop fires due timers by wall clock every <see cref="TimerLoop.Period"/>; another
 /// (<see cref="DeliveryLoop"/>) delivers the outbox.
@@ -76,7 +77,8 @@ public static class RuntimeApp
         app.MapPost("/api/profiles", (HttpContext http, LiveRuntime runtime) => Ingest(http, body => Task.FromResult(runtime.IngestProfiles(body))));
         app.MapGet("/api/users/{id}/tags", (string id, string? at, LiveRuntime runtime) =>
         {
-            var asOf = runtime.Clock;
+            // The runtime's clock (the latest event); before any event, the wall clock: never year 1.
+            var asOf = runtime.Clock is > 0 and var clock ? clock : runtime.WallClock.GetUtcNow().UtcTicks;
             if (at is not null && !Engine.Data.ValueParsers.TryParseTimestamp(at.AsSpan(), out asOf))
                 return Results.Json(new { error = $"invalid 'at' {at}" }, statusCode: 400);
             var tags = runtime.Tags(id, new DateTime(asOf, DateTimeKind.Utc));

@@ -29,6 +29,7 @@ public sealed class Validation(SchemaModel schema)
     {
         reason = null;
         if (e.ValueKind != JsonValueKind.Object) { reason = "an event must be a JSON object"; return null; }
+        if (JsonRowText.Problem(e) is { } text) { reason = text; return null; }
         if (!e.TryGetProperty(TypeProperty, out var typeElement) || typeElement.ValueKind != JsonValueKind.String)
         { reason = "missing 'type'"; return null; }
         var type = Schema.FindEvent(typeElement.GetString()!);
@@ -76,6 +77,7 @@ public sealed class Validation(SchemaModel schema)
         key = null;
         reason = null;
         if (e.ValueKind != JsonValueKind.Object) { reason = "a profile must be a JSON object"; return null; }
+        if (JsonRowText.Problem(e) is { } text) { reason = text; return null; }
         foreach (var p in e.EnumerateObject())
             if (Schema.FindProfileField(p.Name) is null && !Schema.IdentityKeys.Contains(p.Name)) { reason = $"unknown profile field '{p.Name}'"; return null; }
         if (!e.TryGetProperty(Schema.KeyField, out var keyElement) || keyElement.ValueKind != JsonValueKind.String || keyElement.GetString() is not { Length: > 0 })

@@ -186,7 +186,7 @@ public sealed class IdentityTests : IDisposable
     [Fact]
     public async Task Merges_are_listed_over_http_and_counted_in_health()
     {
-        var app = RuntimeApp.Build(_f.Compilation, new LiveOptions { DbPath = _f.Db, OutboxDir = _f.Outbox, Clock = _f.WallClock }, ["--urls", "http://127.0.0.1:0"]);
+        var app = RuntimeApp.Build(_f.Compilation, new LiveOptions { DbPath = _f.Db, OutboxDir = _f.Outbox, Clock = _f.WallClock, MaxFutureSkew = TimeSpan.MaxValue }, ["--urls", "http://127.0.0.1:0"]);
         await app.StartAsync();
         try
         {

@@ -79,7 +79,7 @@ public sealed class LiveFixture : IDisposable
         long cacheBytes = (long)LiveOptions.DefaultCacheMegabytes << 20) =>
         new(Compilation.Model, new LiveOptions
         {
-            DbPath = Db, OutboxDir = Outbox, Clock = WallClock, Grace = grace ?? TimeSpan.Zero,
+            DbPath = Db, OutboxDir = Outbox, Clock = WallClock, MaxFutureSkew = TimeSpan.MaxValue, Grace = grace ?? TimeSpan.Zero,
             CachedUsers = cachedUsers, CachedEvents = cachedEvents, CacheBytes = cacheBytes, EventIndexBuffer = eventIndexBuffer,
             DirtyStatesBound = dirtyStatesBound, MaxStateLag = maxStateLag, RecentEventIds = recentEventIds,
         });
@@ -92,7 +92,7 @@ public sealed class LiveFixture : IDisposable
     public LiveRuntime OpenWithWebhook(Uri webhook, DeliveryPolicy policy) =>
         new(Compilation.Model, new LiveOptions
         {
-            DbPath = Db, Clock = WallClock, Delivery = policy,
+            DbPath = Db, Clock = WallClock, MaxFutureSkew = TimeSpan.MaxValue, Delivery = policy,
             Webhooks = new Dictionary<string, Uri>(StringComparer.Ordinal) { ["*"] = webhook },
         });
 

@@ -82,7 +82,7 @@ public sealed class ReloadPreviewTests : IDisposable
     [Fact]
     public async Task Reload_over_http_with_dry_run_answers_the_preview_and_keeps_the_running_version()
     {
-        var options = new LiveOptions { DbPath = _f.Db, OutboxDir = _f.Outbox, Clock = _f.WallClock, Workspace = _f.Workspace };
+        var options = new LiveOptions { DbPath = _f.Db, OutboxDir = _f.Outbox, Clock = _f.WallClock, MaxFutureSkew = TimeSpan.MaxValue, Workspace = _f.Workspace };
         var app = RuntimeApp.Build(_f.Compilation, options, ["--urls", "http://127.0.0.1:0"]);
         await app.StartAsync();
         try

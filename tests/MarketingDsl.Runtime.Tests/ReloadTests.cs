@@ -78,7 +78,7 @@ public sealed class ReloadTests : IDisposable
     public void A_restart_on_a_changed_workspace_keeps_users_on_unchanged_steps_and_ends_the_others()
     {
         LiveRuntime OpenCurrent() => new(RuntimeApp.CompileWorkspace(_f.Workspace).Model,
-            new LiveOptions { DbPath = _f.Db, OutboxDir = _f.Outbox, Clock = _f.WallClock });
+            new LiveOptions { DbPath = _f.Db, OutboxDir = _f.Outbox, Clock = _f.WallClock, MaxFutureSkew = TimeSpan.MaxValue });
         using (var live = OpenCurrent())
         {
             live.IngestProfiles(LiveFixture.Json("""[{"user_id":"u1"},{"user_id":"u2"}]"""));
@@ -112,7 +112,7 @@ public sealed class ReloadTests : IDisposable
     [Fact]
     public async Task Reload_over_http_rejects_an_invalid_workspace_with_diagnostics_and_needs_the_admin_token()
     {
-        var options = new LiveOptions { DbPath = _f.Db, OutboxDir = _f.Outbox, Clock = _f.WallClock, Workspace = _f.Workspace, AdminToken = "s3cret-token" };
+        var options = new LiveOptions { DbPath = _f.Db, OutboxDir = _f.Outbox, Clock = _f.WallClock, MaxFutureSkew = TimeSpan.MaxValue, Workspace = _f.Workspace, AdminToken = "s3cret-token" };
         var app = RuntimeApp.Build(_f.Compilation, options, ["--urls", "http://127.0.0.1:0"]);
         await app.StartAsync();
         try

@@ -73,6 +73,7 @@ public sealed class LiveEditorHost : IAsyncDisposable
             OutboxDir = Path.Combine(root, "outbox"),
             Workspace = workspace,
             Clock = new PinnedClock(new DateTimeOffset(2000, 1, 1, 0, 0, 0, TimeSpan.Zero)),
+            MaxFutureSkew = TimeSpan.MaxValue,   // the pinned wall clock is long before the tests' events
         };
         // As ServeCommand composes them: the editor's builder, services and middleware, then the runtime's.
         var builder = EditorApp.CreateBuilder(["--Editor:Workspace", workspace, "--Editor:Db", editorDb]);

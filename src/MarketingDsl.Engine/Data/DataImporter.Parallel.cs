@@ -208,6 +208,7 @@ internal sealed partial class Importer
         {
             if (!s.HasValue(layout.UserSlot) || s.UserLength == 0) reason = "missing user_id";
             else if (!s.HasValue(layout.TsSlot)) reason = "missing ts";
+            else if (s.L[layout.TsSlot] > _latestTs) reason = FutureEvents.Reason(s.L[layout.TsSlot], _latestTs);
         }
         if (reason is not null)
         {

@@ -80,12 +80,14 @@ internal sealed partial class Importer : IDisposable
     private readonly RowLayout[] _layouts;
     private long _eventLine;
     private long _maxTs = long.MinValue;
+    private readonly long _latestTs;
     private readonly GrowList<long> _looseTs = new();
 
     public Importer(SchemaModel schema, ImportOptions options, IProgress<ImportProgress>? progress)
     {
         _schema = schema;
         _options = options;
+        _latestTs = options.LatestEventTicks ?? long.MaxValue;
         _progress = progress;
         var ids = schema.IdentityKeys;
 
@@ -270,6 +272,7 @@ internal sealed partial class Importer : IDisposable
         if (!s.HasValue(l.UserSlot) || s.UserLength == 0) return "missing user_id";
         if (!s.HasValue(l.TsSlot)) return "missing ts";
         var ts = s.L[l.TsSlot];
+        if (ts > _latestTs) return FutureEvents.Reason(ts, _latestTs);
         if (type is not null && type.IsDuplicate(s))
         {
             _report.DuplicatesDropped[type.Symbol.Name] = (_report.DuplicatesDropped.TryGetValue(type.Symbol.Name, out var d) ? d : 0) + 1;

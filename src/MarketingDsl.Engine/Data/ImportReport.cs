@@ -27,6 +27,13 @@ public sealed class ImportOptions
     /// <summary>Report progress every this many rows.</summary>
     public int ProgressInterval { get; init; } = 100_000;
 
+    /// <summary>
+    /// The latest event instant kept (UTC ticks, see <see cref="FutureEvents"/>): a later row is
+    /// rejected with its line, so it can neither be kept nor become the default as-of instant.
+    /// Null: no limit (data sets built in memory, tests).
+    /// </summary>
+    public long? LatestEventTicks { get; init; }
+
     /// <summary>Tests only: every JSON Lines row through the general reader (no <see cref="JsonLineScanner"/> fast path), to compare the two.</summary>
     internal bool GeneralJsonReaderOnly { get; init; }
 }

@@ -41,11 +41,20 @@ public static class SimulationRunner
         return new SimulationRun(result, new SimulationTimings(compile, load, evaluate, write), [.. Warnings(model)]);
     }
 
-    /// <summary>The load step on its own (the web editor keeps the data set to evaluate edits again).</summary>
-    public static DataSet LoadData(SchemaModel schema, string dataDirectory, string? rejectsPath, IProgress<ImportProgress>? importProgress = null) =>
-        DataImporter.Load(schema, dataDirectory, new ImportOptions { RejectsPath = rejectsPath }, importProgress);
+    /// <summary>
+    /// The load step on its own (the web editor keeps the data set to evaluate edits again). Events
+    /// more than <see cref="FutureEvents.DefaultMaxSkew"/> after <paramref name="now"/> (default the
+    /// wall clock) are rejected as the live runtime rejects them.
+    /// </summary>
+    public static DataSet LoadData(SchemaModel schema, string dataDirectory, string? rejectsPath, IProgress<ImportProgress>? importProgress = null,
+        DateTimeOffset? now = null) =>
+        DataImporter.Load(schema, dataDirectory, new ImportOptions
+        {
+            RejectsPath = rejectsPath,
+            LatestEventTicks = FutureEvents.Limit(now ?? DateTimeOffset.UtcNow, FutureEvents.DefaultMaxSkew),
+        }, importProgress);
 
-    /// <summary>The as-of instant: the one given, else the latest event kept.</summary>
+    /// <summary>The as-of instant: the one given, else the latest event kept (never a rejected future one, see <see cref="LoadData"/>).</summary>
     /// <exception cref="DataImportException">No instant is given and the data holds no events.</exception>
     public static DateTime ResolveAsOf(DataSet data, DateTime? asOfUtc, string dataDirectory) =>
         asOfUtc ?? (data.MaxTimestampTicks is { } max ? new DateTime(max, DateTimeKind.Utc)

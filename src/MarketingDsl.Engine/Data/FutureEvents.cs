@@ -1,0 +1,28 @@
+namespace MarketingDsl.Engine.Data;
+
+/// <summary>
+/// The rule shared by the batch import and the live runtime for events dated in the future: an
+/// event whose `ts` is more than a skew ahead of the reader's wall clock is rejected (with
+/// <see cref="Reason"/>), never kept. A client's word must not move time: live, such an event would
+/// advance the runtime's clock and fire every timer and schedule up to it; in a batch it would
+/// become the default as-of instant of `simulate` and age every user silently.
+/// </summary>
+public static class FutureEvents
+{
+    /// <summary>How far ahead of the wall clock an event may be (clock drift between client and server).</summary>
+    public static readonly TimeSpan DefaultMaxSkew = TimeSpan.FromMinutes(5);
+
+    /// <summary>The latest acceptable event instant (UTC ticks) at wall clock <paramref name="now"/>; a skew past the calendar's end means no limit.</summary>
+    public static long Limit(DateTimeOffset now, TimeSpan maxSkew)
+    {
+        var nowTicks = now.UtcTicks;
+        return maxSkew.Ticks >= DateTime.MaxValue.Ticks - nowTicks ? DateTime.MaxValue.Ticks : nowTicks + Math.Max(0, maxSkew.Ticks);
+    }
+
+    /// <summary>Null when <paramref name="ts"/> is at or before <paramref name="limit"/>, else the reject reason.</summary>
+    public static string? Reason(long ts, long limit) => ts <= limit ? null
+        : $"ts {Iso(ts)} is in the future: events later than {Iso(limit)} (the wall clock plus the allowed skew) are not accepted";
+
+    private static string Iso(long ticks) =>
+        new DateTime(ticks, DateTimeKind.Utc).ToString("yyyy-MM-dd'T'HH:mm:ss.FFFFFFF'Z'", System.Globalization.CultureInfo.InvariantCulture);
+}
