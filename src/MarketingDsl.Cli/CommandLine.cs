@@ -19,7 +19,8 @@ public static class CommandLine
           mdsl demo [--users N] [--out DIR]
           mdsl web WORKSPACE [--urls http://127.0.0.1:5080] [--db PATH] [--data-root DIR]
           mdsl serve WORKSPACE [--urls http://127.0.0.1:5090] [--db PATH] [--outbox-dir DIR] [--grace D]
-                     [--webhook [CHANNEL=]URL,...] [--webhook-attempts N] [--webhook-timeout D] [--admin-token TOKEN]
+                     [--webhook [CHANNEL=]URL,...] [--webhook-attempts N] [--webhook-timeout D] [--admin-token-file PATH]
+                     [--max-future-skew D] [--allowed-hosts NAME,...]
                      [--editor-db PATH] [--data-root DIR] [--cache-users N] [--cache-events N] [--cache-mb N]
                                  (the live runtime's API and the web editor in one process)
           mdsl user add NAME --role admin|publisher|editor|viewer [--password P] [--workspace DIR | --db PATH]

@@ -8,8 +8,8 @@ namespace MarketingDsl.Cli;
 
 /// <summary>
 /// `mdsl serve WORKSPACE [--urls http://127.0.0.1:5090] [--db PATH] [--outbox-dir DIR] [--grace D]
-/// [--webhook [CHANNEL=]URL,...] [--webhook-attempts N] [--webhook-timeout D] [--admin-token TOKEN]
-/// [--editor-db PATH] [--data-root DIR] [--cache-users N] [--cache-events N] [--cache-mb N]`: one process serving the live runtime over a workspace (store in
+/// [--webhook [CHANNEL=]URL,...] [--webhook-attempts N] [--webhook-timeout D] [--admin-token-file PATH] [--max-future-skew D]
+/// [--allowed-hosts NAME,...] [--editor-db PATH] [--data-root DIR] [--cache-users N] [--cache-events N] [--cache-mb N]`: one process serving the live runtime over a workspace (store in
 /// `WORKSPACE/.mdsl/live.db`, channel files in `WORKSPACE/.mdsl/outbox` unless given; timers fire by wall
 /// clock at due + grace, default 0) and the web editor on the same folder (`/`, accounts in
 /// `WORKSPACE/.mdsl/editor.db` unless given). `--webhook` sends a channel's actions to a URL
@@ -40,7 +40,15 @@ public static class ServeCommand
         var timeout = TimeSpan.FromSeconds(10).Ticks;
         if (timeoutText is not null && (!Engine.Data.ValueParsers.TryParseDuration(timeoutText.AsSpan(), out timeout) || timeout <= 0))
             throw new UsageException($"--webhook-timeout takes a duration such as 5s or 1m, got '{timeoutText}'");
-        var adminToken = options.Get("--admin-token");
+        if (options.Get("--admin-token") is not null)
+            throw new UsageException("--admin-token is refused: a token on the command line is visible to every user of the machine (ps). " +
+                $"Set the environment variable {AdminTokenVariable} or pass --admin-token-file PATH (a file only you can read).");
+        var adminToken = AdminToken(options.Get("--admin-token-file"));
+        var skewText = options.Get("--max-future-skew");
+        var skew = Engine.Data.FutureEvents.DefaultMaxSkew.Ticks;
+        if (skewText is not null && (!Engine.Data.ValueParsers.TryParseDuration(skewText.AsSpan(), out skew) || skew < 0))
+            throw new UsageException($"--max-future-skew takes a duration such as 30s, 5m or 1h, got '{skewText}'");
+        var allowedHosts = (options.Get("--allowed-hosts") ?? "").Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
         var cachedUsers = options.Get("--cache-users") is null ? LiveOptions.DefaultCachedUsers : options.RequireInt("--cache-users", 1, 100_000_000);
         var cachedEvents = options.Get("--cache-events") is null ? LiveOptions.DefaultCachedEvents : options.RequireInt("--cache-events", 0, 1_000_000_000);
         var cacheMegabytes = options.Get("--cache-mb") is null ? LiveOptions.DefaultCacheMegabytes : options.RequireInt("--cache-mb", 1, 1_000_000);
@@ -67,6 +75,8 @@ public static class ServeCommand
             Delivery = new DeliveryPolicy { MaxAttempts = attempts, Timeout = TimeSpan.FromTicks(timeout) },
             Workspace = workspace,
             AdminToken = adminToken,
+            MaxFutureSkew = TimeSpan.FromTicks(skew),
+            AllowedHosts = allowedHosts,
             CachedUsers = cachedUsers,
             CachedEvents = cachedEvents,
             CacheBytes = (long)cacheMegabytes << 20,
@@ -91,9 +101,33 @@ public static class ServeCommand
         if (app.Services.GetService(typeof(LiveRuntime)) is LiveRuntime runtime && runtime.StartReport is { Ended.Count: > 0 } report)
             foreach (var group in report.Ended.GroupBy(e => (e.Journey, e.Reason)))
                 stderr.WriteLine($"mdsl serve: the workspace changed since the store was last used: {group.Count()} state(s) of journey '{group.Key.Journey}' ended ({group.Key.Reason})");
+        stdout.WriteLine(adminToken is null
+            ? $"mdsl serve: admin calls (reload, outbox retry) are disabled: set {AdminTokenVariable} or --admin-token-file to enable them"
+            : "mdsl serve: admin calls need 'Authorization: Bearer' with the admin token");
         foreach (var (channel, hook) in webhooks) stdout.WriteLine($"mdsl serve: webhook {(channel == "*" ? "(every other channel)" : channel)} -> {hook}");
         await app.WaitForShutdownAsync(stop);
         return CommandLine.Ok;
+    }
+
+    /// <summary>The environment variable that holds the admin token (reload, outbox retry).</summary>
+    public const string AdminTokenVariable = "MDSL_ADMIN_TOKEN";
+
+    /// <summary>The admin token: from the file given (its first line), else from <see cref="AdminTokenVariable"/>; null: admin calls are disabled.</summary>
+    public static string? AdminToken(string? file)
+    {
+        string? token;
+        if (file is not null)
+        {
+            try { token = File.ReadLines(file).FirstOrDefault()?.Trim(); }
+            catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+            {
+                throw new UsageException($"--admin-token-file: cannot read '{file}': {ex.Message}");
+            }
+            if (string.IsNullOrEmpty(token)) throw new UsageException($"--admin-token-file: '{file}' holds no token on its first line");
+        }
+        else token = Environment.GetEnvironmentVariable(AdminTokenVariable)?.Trim();
+        if (token is { Length: > 0 and < 16 }) throw new UsageException("the admin token must be at least 16 characters long");
+        return string.IsNullOrEmpty(token) ? null : token;
     }
 
     /// <summary>`[CHANNEL=]URL` entries separated by commas; a bare URL is the default (`*`).</summary>

@@ -33,9 +33,49 @@ public sealed class Workspace
         {
             var relative = Path.GetRelativePath(root, path).Replace('\\', '/');
             if (relative.Split('/').Any(part => part.StartsWith('.') || part == "node_modules" || part == "bin" || part == "obj")) continue;
+            RefuseLinkOutside(root, relative);
             files.Add(new SourceText(relative, Read(path)));
         }
         return new Workspace(files);
+    }
+
+    /// <summary>
+    /// A symbolic link (the file or a folder on its path) that leads outside the workspace is refused:
+    /// the editor, `serve` and a reload would otherwise read, show and publish a file nobody put in
+    /// the workspace. Links that stay inside are fine.
+    /// </summary>
+    private static void RefuseLinkOutside(string root, string relative)
+    {
+        var realRoot = RealPath(root);
+        var current = root;
+        foreach (var part in relative.Split('/'))
+        {
+            current = Path.Combine(current, part);
+            FileSystemInfo info = Directory.Exists(current) && part != relative.Split('/')[^1] ? new DirectoryInfo(current) : new FileInfo(current);
+            if (info.LinkTarget is null) continue;
+            var target = info.ResolveLinkTarget(returnFinalTarget: true)?.FullName;
+            if (target is null || !IsUnder(RealPath(target), realRoot))
+                throw new WorkspaceException($"'{Path.GetRelativePath(root, current).Replace('\\', '/')}' is a symbolic link that leads outside the workspace; " +
+                    "workspace files must be inside the workspace folder (copy the file in instead)");
+        }
+    }
+
+    private static bool IsUnder(string path, string root) =>
+        path.Equals(root, StringComparison.Ordinal) || path.StartsWith(root.TrimEnd(Path.DirectorySeparatorChar) + Path.DirectorySeparatorChar, StringComparison.Ordinal);
+
+    /// <summary>The path with every symbolic link on it resolved (the folder itself may be reached through a link).</summary>
+    private static string RealPath(string path)
+    {
+        var full = Path.GetFullPath(path);
+        var root = Path.GetPathRoot(full)!;
+        var current = root;
+        foreach (var part in full[root.Length..].Split(Path.DirectorySeparatorChar, StringSplitOptions.RemoveEmptyEntries))
+        {
+            current = Path.Combine(current, part);
+            FileSystemInfo info = Directory.Exists(current) ? new DirectoryInfo(current) : new FileInfo(current);
+            if (info.LinkTarget is not null && info.ResolveLinkTarget(returnFinalTarget: true) is { } target) current = RealPath(target.FullName);
+        }
+        return current;
     }
 
     private static string Read(string path)

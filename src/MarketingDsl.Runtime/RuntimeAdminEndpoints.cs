@@ -1,7 +1,4 @@
 using System.Globalization;
-using System.Net;
-using System.Security.Cryptography;
-using System.Text;
 using System.Text.Json;
 using MarketingDsl.Core;
 using MarketingDsl.Core.Diagnostics;
@@ -17,8 +14,9 @@ namespace MarketingDsl.Runtime;
 /// POST /api/outbox/{key}/retry (requeue a parked action); GET /api/journey-ends?limit=N (journey
 /// states ended by a new workspace version, latest last); POST /api/workspace/reload (compile the
 /// workspace folder again and install it; an invalid workspace answers 422 with its diagnostics and
-/// the running version stays; `?dry_run=true` answers what it would do and changes nothing). The two POSTs are admin calls: `Authorization: Bearer TOKEN` when
-/// `--admin-token` is set, otherwise only from the loopback address.
+/// the running version stays; `?dry_run=true` answers what it would do and changes nothing). The two POSTs are admin calls:
+/// `Authorization: Bearer TOKEN` always (<see cref="RuntimeSecurity.AdminDenied"/>); every reload that is not a dry run is
+/// recorded in the <see cref="IReloadJournal"/> when the host has one (the editor's Publications page).
 /// </summary>
 public static class RuntimeAdminEndpoints
 {
@@ -34,7 +32,7 @@ public static class RuntimeAdminEndpoints
         });
         app.MapPost("/api/outbox/{key}/retry", (string key, HttpContext http, LiveRuntime runtime) =>
         {
-            if (Denied(http, options) is { } denied) return denied;
+            if (RuntimeSecurity.AdminDenied(http, options) is { } denied) return denied;
             var now = options.Clock.GetUtcNow().UtcTicks;
             if (!runtime.Locked(s => s.Requeue(key, now))) return Results.Json(new { error = $"no parked (failed) action with key '{key}'" }, statusCode: 404);
             runtime.Deliver();
@@ -52,22 +50,27 @@ public static class RuntimeAdminEndpoints
         });
         app.MapPost("/api/workspace/reload", (bool? dry_run, HttpContext http, LiveRuntime runtime) =>
         {
-            if (Denied(http, options) is { } denied) return denied;
+            if (RuntimeSecurity.AdminDenied(http, options) is { } denied) return denied;
             if (options.Workspace is not { } folder) return Results.Json(new { error = "this runtime was started without a workspace folder" }, statusCode: 409);
             Compilation compilation;
+            var journal = dry_run == true ? null : http.RequestServices.GetService(typeof(IReloadJournal)) as IReloadJournal;
+            var now = options.Clock.GetUtcNow().UtcDateTime;
             try { compilation = Compilation.Create(Workspace.Load(folder)); }
             catch (Exception ex) when (ex is WorkspaceException or IOException or UnauthorizedAccessException)
             {
+                journal?.Record(new ReloadRecord(RuntimeSecurity.TokenAuthor, now, new Workspace([]), "refused: the workspace cannot be read", null, null));
                 return Results.Json(new { error = "the workspace cannot be read: " + ex.Message }, statusCode: 422);
             }
             if (compilation.HasErrors)
             {
                 var errors = compilation.Diagnostics.Where(d => d.IsError).ToList();
+                journal?.Record(new ReloadRecord(RuntimeSecurity.TokenAuthor, now, compilation.Workspace,
+                    $"refused: {errors.Count} error(s) in the workspace", null, null));
                 return Results.Json(new
                 {
+                    // Codes, files, positions and messages only: never the files' lines (an answer is no way to read files).
                     error = "the workspace has errors; the running version is unchanged",
                     diagnostics = JsonDocument.Parse(DiagnosticWriter.ToJson(errors)).RootElement,
-                    text = DiagnosticWriter.ToText(errors, compilation.Workspace.Files),
                 }, statusCode: 422);
             }
             if (dry_run == true)
@@ -84,7 +87,9 @@ public static class RuntimeAdminEndpoints
                     ended = preview.Ended.Select(e => new { journey = e.Journey, user_id = e.User, at = Iso(e.At), reason = e.Reason, detail = e.Detail }),
                 });
             }
+            var changes = journal is null ? null : runtime.Preview(compilation.Model);
             var report = runtime.Reload(compilation.Model);
+            journal?.Record(new ReloadRecord(RuntimeSecurity.TokenAuthor, now, compilation.Workspace, "published", report, changes));
             return Results.Json(new
             {
                 reloaded = true,
@@ -108,19 +113,6 @@ public static class RuntimeAdminEndpoints
             next_attempt_at = e.Status == LiveStore.Pending && e.NextAttemptAt > 0 ? Iso(e.NextAttemptAt) : null,
             last_error = e.LastError, action = line.RootElement.Clone(),
         };
-    }
-
-    private static IResult? Denied(HttpContext http, LiveOptions options)
-    {
-        if (options.AdminToken is { } token)
-        {
-            var header = http.Request.Headers.Authorization.ToString();
-            var given = header.StartsWith("Bearer ", StringComparison.Ordinal) ? header["Bearer ".Length..] : "";
-            return CryptographicOperations.FixedTimeEquals(Encoding.UTF8.GetBytes(given), Encoding.UTF8.GetBytes(token))
-                ? null : Results.Json(new { error = "this admin call needs 'Authorization: Bearer TOKEN' (the --admin-token of mdsl serve)" }, statusCode: 401);
-        }
-        return http.Connection.RemoteIpAddress is { } ip && IPAddress.IsLoopback(ip)
-            ? null : Results.Json(new { error = "admin calls are accepted only from the loopback address unless mdsl serve has --admin-token" }, statusCode: 403);
     }
 
     private static string Iso(long ticks) => new DateTime(ticks, DateTimeKind.Utc).ToString("O", CultureInfo.InvariantCulture);

@@ -57,8 +57,13 @@ public static class RuntimeApp
     }
 
     /// <summary>The HTTP API: /api/health, /api/events, /api/profiles, /api/users/{id}/tags (no sign-in) and the admin endpoints (outbox, reload, journey ends).</summary>
-    public static void MapLiveRuntime(this IEndpointRouteBuilder app)
+    public static void MapLiveRuntime(this IEndpointRouteBuilder endpoints)
     {
+        var options = endpoints.ServiceProvider.GetRequiredService<LiveOptions>();
+        // Every endpoint of the runtime checks Host, Origin and (for POSTs) the JSON content type first.
+        var app = endpoints.MapGroup("");
+        app.AddEndpointFilter((context, next) =>
+            RuntimeSecurity.Refused(context.HttpContext, options) is { } refused ? ValueTask.FromResult<object?>(refused) : next(context));
         app.MapGet("/api/health", (LiveRuntime runtime) => Results.Json(new
         {
             status = "ok",
@@ -84,7 +89,7 @@ public static class RuntimeApp
             var tags = runtime.Tags(id, new DateTime(asOf, DateTimeKind.Utc));
             return tags is null ? Results.Json(new { error = $"no profile '{id}'" }, statusCode: 404) : Results.Json(new { user_id = id, tags });
         });
-        app.MapLiveAdmin(app.ServiceProvider.GetRequiredService<LiveOptions>());
+        app.MapLiveAdmin(options);
     }
 
     private static async Task<IResult> Ingest(HttpContext http, Func<JsonElement, Task<IReadOnlyList<IngestResult>>> ingest)

@@ -72,6 +72,7 @@ public static class EditorApp
         services.AddSingleton<SimulationJobs>();
         // The live runtime is resolved when asked for: `mdsl serve` adds it after the editor, `mdsl web` has none.
         services.AddSingleton<Publishing.Publisher>();
+        services.AddSingleton<Runtime.IReloadJournal, Publishing.PublicationJournal>();
         services.AddSingleton(sp => new GitRevisions(sp.GetRequiredService<WorkspaceFolder>().Root));
         // Keys that sign the cookies and anti-forgery tokens live next to the store, so a restart keeps sessions.
         services.AddDataProtection();

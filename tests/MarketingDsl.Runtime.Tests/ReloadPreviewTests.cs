@@ -82,19 +82,21 @@ public sealed class ReloadPreviewTests : IDisposable
     [Fact]
     public async Task Reload_over_http_with_dry_run_answers_the_preview_and_keeps_the_running_version()
     {
-        var options = new LiveOptions { DbPath = _f.Db, OutboxDir = _f.Outbox, Clock = _f.WallClock, MaxFutureSkew = TimeSpan.MaxValue, Workspace = _f.Workspace };
+        var options = new LiveOptions { DbPath = _f.Db, OutboxDir = _f.Outbox, Clock = _f.WallClock, MaxFutureSkew = TimeSpan.MaxValue, Workspace = _f.Workspace,
+            AdminToken = "an-admin-token-long-enough" };
         var app = RuntimeApp.Build(_f.Compilation, options, ["--urls", "http://127.0.0.1:0"]);
         await app.StartAsync();
         try
         {
             using var http = new HttpClient { BaseAddress = new Uri(app.Urls.First()) };
+            http.DefaultRequestHeaders.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", "an-admin-token-long-enough");
             var live = (LiveRuntime)app.Services.GetService(typeof(LiveRuntime))!;
             live.IngestProfiles(LiveFixture.Json("""[{"user_id":"u1"}]"""));
             live.IngestEvents(LiveFixture.Json("""[{"type":"cart_add","user_id":"u1","ts":"2025-03-01T10:00:00Z","price":200}]"""));
             var main = File.ReadAllText(Path.Combine(_f.Workspace, "main.mdsl"));
             File.WriteAllText(Path.Combine(_f.Workspace, "main.mdsl"), main[..main.IndexOf("journey cart", StringComparison.Ordinal)]);
 
-            var dry = await http.PostAsync("/api/workspace/reload?dry_run=true", null);
+            var dry = await http.PostAsync("/api/workspace/reload?dry_run=true", JsonBody());
             var body = JsonDocument.Parse(await dry.Content.ReadAsStringAsync()).RootElement;
             Assert.Equal(HttpStatusCode.OK, dry.StatusCode);
             Assert.True(body.GetProperty("dry_run").GetBoolean());
@@ -104,7 +106,7 @@ public sealed class ReloadPreviewTests : IDisposable
             Assert.True(live.Store.State("cart", "u1")!.Active);
             Assert.Contains(live.Model.Journeys, j => j.Name == "cart");
 
-            var real = JsonDocument.Parse(await (await http.PostAsync("/api/workspace/reload", null)).Content.ReadAsStringAsync()).RootElement;
+            var real = JsonDocument.Parse(await (await http.PostAsync("/api/workspace/reload", JsonBody())).Content.ReadAsStringAsync()).RootElement;
             Assert.Equal(body.GetProperty("ended").GetRawText(), real.GetProperty("ended").GetRawText());
             Assert.False(live.Store.State("cart", "u1")!.Active);
         }
@@ -114,4 +116,6 @@ public sealed class ReloadPreviewTests : IDisposable
             await app.DisposeAsync();
         }
     }
+
+    private static StringContent JsonBody() => new("{}", System.Text.Encoding.UTF8, "application/json");
 }

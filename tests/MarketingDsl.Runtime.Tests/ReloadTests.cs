@@ -119,13 +119,13 @@ public sealed class ReloadTests : IDisposable
         {
             using var http = new HttpClient { BaseAddress = new Uri(app.Urls.First()) };
             await Post(http, "/api/profiles", """[{"user_id":"u1"}]""");
-            Assert.Equal(HttpStatusCode.Unauthorized, (await http.PostAsync("/api/workspace/reload", null)).StatusCode);
+            Assert.Equal(HttpStatusCode.Unauthorized, (await http.PostAsync("/api/workspace/reload", JsonBody())).StatusCode);
             http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", "wrong");
-            Assert.Equal(HttpStatusCode.Unauthorized, (await http.PostAsync("/api/workspace/reload", null)).StatusCode);
+            Assert.Equal(HttpStatusCode.Unauthorized, (await http.PostAsync("/api/workspace/reload", JsonBody())).StatusCode);
             http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", "s3cret-token");
 
             Version(m => m.Replace("send push \"hello\"", "send pushh \"hello\""));
-            var bad = await http.PostAsync("/api/workspace/reload", null);
+            var bad = await http.PostAsync("/api/workspace/reload", JsonBody());
             Assert.Equal(HttpStatusCode.UnprocessableEntity, bad.StatusCode);
             using (var doc = JsonDocument.Parse(await bad.Content.ReadAsStringAsync()))
             {
@@ -139,7 +139,7 @@ public sealed class ReloadTests : IDisposable
 
             await Post(http, "/api/events", """[{"type":"cart_add","user_id":"u1","ts":"2025-03-01T10:30:00Z","price":300}]""");
             Version(m => m.Replace("send push \"hello\"", "send push \"hello_v2\"").Replace("wait 1h until order", "wait 3h until order"));
-            var good = await http.PostAsync("/api/workspace/reload", null);
+            var good = await http.PostAsync("/api/workspace/reload", JsonBody());
             Assert.Equal(HttpStatusCode.OK, good.StatusCode);
             using (var doc = JsonDocument.Parse(await good.Content.ReadAsStringAsync()))
                 Assert.Equal("step_changed", doc.RootElement.GetProperty("ended")[0].GetProperty("reason").GetString());
@@ -170,4 +170,6 @@ public sealed class ReloadTests : IDisposable
         var response = await http.PostAsync(path, new StringContent(json, Encoding.UTF8, "application/json"));
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
     }
+
+    private static StringContent JsonBody() => new("{}", System.Text.Encoding.UTF8, "application/json");
 }

@@ -185,6 +185,8 @@ public sealed class UiText
         ["pub.changes"] = ("Added / removed / steps changed", "新增 / 移除 / 步骤变化"),
         ["pub.continued"] = ("Continued", "继续"),
         ["pub.ended"] = ("Ended (journey, reason)", "结束（旅程，原因）"),
+        ["pub.result"] = ("Result", "结果"),
+        ["pub.installed"] = ("published", "已发布"),
         ["role"] = ("Role", "角色"),
     };
 

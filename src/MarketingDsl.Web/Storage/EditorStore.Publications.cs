@@ -9,7 +9,8 @@ public sealed class PublicationEnds
 }
 
 /// <summary>
-/// One publication of the saved workspace to the live runtime from the editor: who, when, the
+/// One publication of the saved workspace to the live runtime, from the editor or the admin API
+/// (author `api token`, refused reloads included): who, when, the
 /// SHA-256 of the workspace files (paths and texts) that were compiled and installed, and what the
 /// reload did to the journeys (the individual ends are in the runtime's store, `GET /api/journey-ends`).
 /// </summary>
@@ -27,6 +28,9 @@ public sealed class Publication
     public List<string> Removed { get; set; } = [];
     public List<string> StepsChanged { get; set; } = [];
     public List<PublicationEnds> Ends { get; set; } = [];
+    /// <summary>What happened: empty or `published` when the version was installed; else why not (`refused: …`), for an API reload that failed.</summary>
+    public string Result { get; set; } = "";
+    public bool Installed => Result is "" or "published";
 }
 
 public sealed partial class EditorStore

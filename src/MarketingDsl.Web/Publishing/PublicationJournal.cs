@@ -1,0 +1,31 @@
+using MarketingDsl.Runtime;
+using MarketingDsl.Web.Storage;
+
+namespace MarketingDsl.Web.Publishing;
+
+/// <summary>
+/// Records the runtime's API reloads (`POST /api/workspace/reload` with the admin token) as
+/// publications, refused ones included, so the Publications page lists every change of the live
+/// version whoever made it, with the same hash as a publication from the editor.
+/// </summary>
+public sealed class PublicationJournal(EditorStore store) : IReloadJournal
+{
+    public void Record(ReloadRecord record)
+    {
+        store.AddPublication(new Publication
+        {
+            Author = record.Who,
+            PublishedUtc = record.AtUtc,
+            Hash = record.Workspace.Files.Count == 0 ? "" : Publisher.Hash(record.Workspace),
+            Files = record.Workspace.Files.Count,
+            Result = record.Result,
+            Journeys = record.Report?.Journeys ?? 0,
+            Continued = record.Report?.Continued ?? 0,
+            Ended = record.Report?.Ended.Count ?? 0,
+            Added = [.. record.Preview?.Added ?? []],
+            Removed = [.. record.Preview?.Removed ?? []],
+            StepsChanged = [.. record.Preview?.StepsChanged ?? []],
+            Ends = record.Report is null ? [] : Publisher.Summarise(record.Report.Ended),
+        });
+    }
+}

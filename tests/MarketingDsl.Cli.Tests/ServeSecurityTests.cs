@@ -1,0 +1,154 @@
+using System.Diagnostics;
+using System.Net;
+using System.Net.Http.Headers;
+using System.Text;
+using System.Text.RegularExpressions;
+using MarketingDsl.Web.Storage;
+
+namespace MarketingDsl.Cli.Tests;
+
+/// <summary>
+/// `mdsl serve` as a separate process against the attacks of a web page in a local browser and of
+/// other users of the machine: admin calls always need the token (never a command-line argument),
+/// bodies must be declared JSON, Host and Origin must name this server, and every API reload is
+/// recorded where the editor's Publications page shows it.
+/// </summary>
+public sealed partial class ServeSecurityTests : IDisposable
+{
+    private const string Token = "a-long-admin-token-for-tests";
+    private readonly string _root = Path.Combine(Path.GetTempPath(), "mdsl-security-tests", Guid.NewGuid().ToString("N"));
+    private readonly List<Process> _processes = [];
+
+    public ServeSecurityTests()
+    {
+        Directory.CreateDirectory(Path.Combine(_root, "ws"));
+        File.WriteAllText(Path.Combine(_root, "ws", "schema.mdsl"), "schema {\n  profile { user_id: string key }\n  event login { }\n}\n");
+        File.WriteAllText(Path.Combine(_root, "ws", "main.mdsl"), "channel push { cost: 0 }\njourney welcome { trigger: login  steps { send push \"hello\" } }\n");
+    }
+
+    public void Dispose()
+    {
+        foreach (var p in _processes) { try { if (!p.HasExited) p.Kill(); } catch (InvalidOperationException) { } p.Dispose(); }
+        try { Directory.Delete(_root, recursive: true); } catch (IOException) { } catch (UnauthorizedAccessException) { }
+    }
+
+    [Fact]
+    public async Task A_token_on_the_command_line_is_refused_with_the_alternatives()
+    {
+        var stdout = new StringWriter();
+        var stderr = new StringWriter();
+        var exit = await CommandLine.RunAsync(["serve", Path.Combine(_root, "ws"), "--admin-token", Token], stdout, stderr);
+        Assert.Equal(2, exit);
+        Assert.Contains("--admin-token is refused", stderr.ToString());
+        Assert.Contains("MDSL_ADMIN_TOKEN", stderr.ToString());
+        Assert.Contains("--admin-token-file", stderr.ToString());
+    }
+
+    [Fact]
+    public async Task Without_a_token_admin_calls_are_refused_even_from_loopback()
+    {
+        var url = await StartServe(token: null);
+        using var http = new HttpClient { BaseAddress = url };
+        var reload = await http.PostAsync("/api/workspace/reload", Json("{}"));
+        Assert.Equal(HttpStatusCode.Forbidden, reload.StatusCode);
+        Assert.Contains("MDSL_ADMIN_TOKEN", await reload.Content.ReadAsStringAsync());
+    }
+
+    [Fact]
+    public async Task Admin_calls_need_the_token_json_bodies_and_this_servers_host_and_origin_and_reloads_are_recorded()
+    {
+        var tokenFile = Path.Combine(_root, "token.txt");
+        File.WriteAllText(tokenFile, Token + "\n");
+        var url = await StartServe(token: null, "--admin-token-file", tokenFile);
+        using var http = new HttpClient { BaseAddress = url };
+
+        Assert.Equal(HttpStatusCode.Unauthorized, (await http.PostAsync("/api/workspace/reload", Json("{}"))).StatusCode);
+        http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", Token);
+        // A cross-site form cannot declare JSON: text/plain, form posts and a body without a type are refused.
+        Assert.Equal(HttpStatusCode.UnsupportedMediaType, (await http.PostAsync("/api/workspace/reload", new StringContent("{}", Encoding.UTF8, "text/plain"))).StatusCode);
+        Assert.Equal(HttpStatusCode.UnsupportedMediaType, (await http.PostAsync("/api/workspace/reload", new FormUrlEncodedContent([new("a", "b")]))).StatusCode);
+        Assert.Equal(HttpStatusCode.UnsupportedMediaType, (await http.PostAsync("/api/workspace/reload", null)).StatusCode);
+        Assert.Equal(HttpStatusCode.UnsupportedMediaType, (await http.PostAsync("/api/events", new StringContent("[]", Encoding.UTF8, "text/plain"))).StatusCode);
+        Assert.Equal(HttpStatusCode.UnsupportedMediaType, (await http.PostAsync("/api/profiles", new StringContent("[]", Encoding.UTF8, "text/plain"))).StatusCode);
+        Assert.Equal(HttpStatusCode.OK, (await http.PostAsync("/api/profiles", Json("""[{"user_id":"u1"}]"""))).StatusCode);
+
+        // DNS rebinding: a name this server was not given; a page of another origin.
+        using (var rebound = new HttpRequestMessage(HttpMethod.Post, "/api/workspace/reload") { Content = Json("{}") })
+        {
+            rebound.Headers.Host = "attacker.example:" + url.Port;
+            Assert.Equal(HttpStatusCode.MisdirectedRequest, (await http.SendAsync(rebound)).StatusCode);
+        }
+        using (var rebound = new HttpRequestMessage(HttpMethod.Get, "/api/users/u1/tags"))
+        {
+            rebound.Headers.Host = "attacker.example";
+            Assert.Equal(HttpStatusCode.MisdirectedRequest, (await http.SendAsync(rebound)).StatusCode);
+        }
+        using (var crossSite = new HttpRequestMessage(HttpMethod.Post, "/api/events") { Content = Json("[]") })
+        {
+            crossSite.Headers.Add("Origin", "http://attacker.example");
+            Assert.Equal(HttpStatusCode.Forbidden, (await http.SendAsync(crossSite)).StatusCode);
+        }
+        using (var sameSite = new HttpRequestMessage(HttpMethod.Post, "/api/events") { Content = Json("[]") })
+        {
+            sameSite.Headers.Add("Origin", $"http://127.0.0.1:{url.Port}");
+            Assert.Equal(HttpStatusCode.OK, (await http.SendAsync(sameSite)).StatusCode);
+        }
+        using (var localhost = new HttpRequestMessage(HttpMethod.Get, "/api/health"))
+        {
+            localhost.Headers.Host = "localhost:" + url.Port;
+            Assert.Equal(HttpStatusCode.OK, (await http.SendAsync(localhost)).StatusCode);
+        }
+
+        // A refused reload and a good one, both recorded.
+        var main = Path.Combine(_root, "ws", "main.mdsl");
+        File.WriteAllText(main, "channel push { cost: 0 }\njourney welcome { trigger: login  steps { send pushh \"hello\" } }\n");
+        Assert.Equal(HttpStatusCode.UnprocessableEntity, (await http.PostAsync("/api/workspace/reload", Json("{}"))).StatusCode);
+        File.WriteAllText(main, "channel push { cost: 0 }\njourney welcome { trigger: login  steps { send push \"hi\" } }\n");
+        Assert.Equal(HttpStatusCode.OK, (await http.PostAsync("/api/workspace/reload", Json("{}"))).StatusCode);
+        Assert.Equal(HttpStatusCode.OK, (await http.PostAsync("/api/workspace/reload?dry_run=true", Json("{}"))).StatusCode);
+
+        StopAll();
+        using var store = new EditorStore(Path.Combine(_root, "editor.db"));
+        var history = store.PublicationHistory();
+        Assert.Equal(2, history.Count);
+        Assert.All(history, p => Assert.Equal("api token", p.Author));
+        Assert.Equal("published", history[0].Result);
+        Assert.Equal(64, history[0].Hash.Length);
+        Assert.Equal(1, history[0].Journeys);
+        Assert.StartsWith("refused: 1 error(s)", history[1].Result);
+        Assert.NotEqual(history[0].Hash, history[1].Hash);
+    }
+
+    private void StopAll()
+    {
+        foreach (var p in _processes) { if (!p.HasExited) { p.Kill(); p.WaitForExit(); } }
+    }
+
+    private static StringContent Json(string json) => new(json, Encoding.UTF8, "application/json");
+
+    private async Task<Uri> StartServe(string? token, params string[] extra)
+    {
+        var cli = Path.Combine(AppContext.BaseDirectory, "mdsl.dll");
+        var info = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        foreach (var a in new[] { cli, "serve", Path.Combine(_root, "ws"), "--urls", "http://127.0.0.1:0", "--db", Path.Combine(_root, "live.db"),
+                     "--editor-db", Path.Combine(_root, "editor.db"), "--outbox-dir", Path.Combine(_root, "outbox") }.Concat(extra))
+            info.ArgumentList.Add(a);
+        info.Environment.Remove("MDSL_ADMIN_TOKEN");
+        if (token is not null) info.Environment["MDSL_ADMIN_TOKEN"] = token;
+        var process = Process.Start(info)!;
+        _processes.Add(process);
+        var errors = new StringBuilder();
+        process.ErrorDataReceived += (_, e) => { lock (errors) errors.AppendLine(e.Data); };
+        process.BeginErrorReadLine();
+        var started = process.StandardOutput.ReadLineAsync();
+        if (await Task.WhenAny(started, Task.Delay(TimeSpan.FromSeconds(30))) != started || started.Result is not { } line)
+            throw new InvalidOperationException("mdsl serve did not start: " + errors);
+        var match = UrlPattern().Match(line);
+        Assert.True(match.Success, line);
+        _ = Task.Run(async () => { while (await process.StandardOutput.ReadLineAsync() is not null) { } });
+        return new Uri(match.Value);
+    }
+
+    [GeneratedRegex(@"http://127\.0\.0\.1:\d+")]
+    private static partial Regex UrlPattern();
+}
