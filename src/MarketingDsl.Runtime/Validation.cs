@@ -22,6 +22,8 @@ public sealed class Validation(SchemaModel schema)
     /// <summary>The property that names the event type, and the optional id used when the type has no `unique` field.</summary>
     public const string TypeProperty = "type";
     public const string IdProperty = "id";
+    /// <summary>The id of an event whose `unique` field is null: a null id is one id, as in the batch import (the first such event wins).</summary>
+    public const string NullUniqueId = "\u0000null";
 
     public SchemaModel Schema { get; } = schema;
 
@@ -61,7 +63,7 @@ public sealed class Validation(SchemaModel schema)
         if (IdentityValues(e, out reason) is not { } identities) return null;
         string? id = null;
         if (type.UniqueField is { } unique)
-            id = values[type.OrdinalOf(unique.Name)] is { } v ? Convert.ToString(v, CultureInfo.InvariantCulture) : null;
+            id = values[type.OrdinalOf(unique.Name)] is { } v ? Convert.ToString(v, CultureInfo.InvariantCulture) : NullUniqueId;
         else if (e.TryGetProperty(IdProperty, out var idElement))
         {
             if (idElement.ValueKind is JsonValueKind.String) id = idElement.GetString();
@@ -114,12 +116,9 @@ public sealed class Validation(SchemaModel schema)
     {
         value = null;
         reason = null;
-        if (!e.TryGetProperty(field.Name, out var v) || v.ValueKind == JsonValueKind.Null)
-        {
-            if (field.Type.IsNullable) return true;
-            reason = $"missing field '{field.Name}'";
-            return false;
-        }
+        // Missing or null is a null value whatever the schema's `?` says, as in the batch import
+        // (LANGUAGE.md §3, §18; Data README "One rule set"): only user_id, ts and the key are required.
+        if (!e.TryGetProperty(field.Name, out var v) || v.ValueKind == JsonValueKind.Null) return true;
         var ok = field.Type.Kind switch
         {
             TypeKind.String => v.ValueKind == JsonValueKind.String && Set(v.GetString(), out value),

@@ -395,6 +395,7 @@ internal sealed partial class Importer
         type = null;
         var r = new Utf8JsonReader(line);
         if (!r.Read() || r.TokenType != JsonTokenType.StartObject) return "not a JSON object";
+        var found = false;
         while (r.Read() && r.TokenType == JsonTokenType.PropertyName)
         {
             if (!r.ValueTextEquals("type"u8))
@@ -402,12 +403,13 @@ internal sealed partial class Importer
                 r.Skip();
                 continue;
             }
+            if (found) return "the property 'type' appears twice";
+            found = true;
             r.Read();
-            if (r.TokenType == JsonTokenType.Null) return null;
+            if (r.TokenType == JsonTokenType.Null) continue;
             if (r.TokenType != JsonTokenType.String) return $"type must be a string, got {TokenName(r.TokenType)}";
             foreach (var t in _types)
-                if (r.ValueTextEquals(t.Utf8Name)) { type = t; return null; }
-            return null;
+                if (r.ValueTextEquals(t.Utf8Name)) { type = t; break; }
         }
         return null;
     }
@@ -436,6 +438,8 @@ internal sealed partial class Importer
                     r.Skip();
                     continue;
                 }
+                // Last-wins would let a row change its user or values silently (JsonRowText, the live rule).
+                if (s.State[slot] != RowScratch.Missing) return $"the property '{l.Names[slot]}' appears twice";
                 r.Read();
                 if (reason is null && !ReadJsonValue(ref r, l, slot, s, pools, st, out reason)) { }
                 if (r.TokenType is JsonTokenType.StartObject or JsonTokenType.StartArray) r.Skip();

@@ -419,3 +419,55 @@ public class DataImporterTests
         public void Report(ImportProgress value) => a(value);
     }
 }
+
+public class FutureRowTests
+{
+    [Theory]
+    [InlineData(1)]
+    [InlineData(2)]
+    public void A_row_after_the_wall_clock_plus_skew_is_rejected_with_its_line_and_never_becomes_the_default_instant(int parallelism)
+    {
+        using var d = Dir(
+            ("profiles.jsonl", """{"user_id":"u1","gender":"F","city":"c","member_level":1,"registered_at":"2024-01-01T00:00:00Z"}""" + "\n"),
+            ("events.jsonl", """
+                {"type":"login","user_id":"u1","ts":"2025-01-01T00:00:00Z","platform":"ios"}
+                {"type":"login","user_id":"u1","ts":"9999-12-31T00:00:00Z","platform":"ios"}
+                {"type":"login","user_id":"u1","ts":"2025-01-02T00:04:00Z","platform":"ios"}
+                {"type":"login","user_id":"u1","ts":"2025-01-02T00:06:00Z","platform":"ios"}
+
+                """));
+        var now = new DateTimeOffset(2025, 1, 2, 0, 0, 0, TimeSpan.Zero);
+        var ds = DataImporter.Load(RetailSchema(), d.Path, new ImportOptions
+        {
+            Parallelism = parallelism, BlockSize = 64, LatestEventTicks = FutureEvents.Limit(now, FutureEvents.DefaultMaxSkew),
+        });
+        Assert.Equal([2, 4], ds.Report.Rejects.Select(r => r.Line));
+        Assert.All(ds.Report.Rejects, r => Assert.Contains("is in the future", r.Reason));
+        Assert.Equal(Ticks("2025-01-02T00:04:00Z"), ds.MaxTimestampTicks);
+        Assert.Equal(2, ds.Report.EventsKept);
+
+        // simulate's load applies the same rule by the wall clock: the year-9999 row is rejected, not the as-of instant.
+        var loaded = Simulation.SimulationRunner.LoadData(RetailSchema(), d.Path, null, now: now);
+        Assert.Equal(Ticks("2025-01-02T00:04:00Z"), loaded.MaxTimestampTicks);
+    }
+
+    [Fact]
+    public void A_duplicate_key_rejects_the_row_in_every_json_path()
+    {
+        using var d = Dir(
+            ("profiles.jsonl", """{"user_id":"u1","gender":"F","city":"c","member_level":1,"registered_at":"2024-01-01T00:00:00Z"}""" + "\n" +
+                """{"user_id":"u2","gender":"F","city":"c","member_level":1,"registered_at":"2024-01-01T00:00:00Z","user_id":"u3"}""" + "\n"),
+            ("events.jsonl", """
+                {"type":"login","user_id":"u1","ts":"2025-01-01T00:00:00Z","platform":"ios"}
+                {"type":"login","user_id":"u1","ts":"2025-01-01T00:00:00Z","platform":"ios","user_id":"u2"}
+                {"type":"login","user_id":"u1","ts":"2025-01-01T00:00:00Z","type":"view","platform":"ios"}
+
+                """));
+        foreach (var general in new[] { false, true })
+        {
+            var (ds, _) = LoadWithRejects(RetailSchema(), d.Path, 1, 1 << 20, general);
+            Assert.Equal([("profiles.jsonl", 2), ("events.jsonl", 2), ("events.jsonl", 3)], ds.Report.Rejects.Select(r => (r.File, r.Line)));
+            Assert.All(ds.Report.Rejects, r => Assert.Contains("appears twice", r.Reason));
+        }
+    }
+}

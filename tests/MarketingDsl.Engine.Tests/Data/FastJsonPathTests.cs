@@ -84,7 +84,9 @@ public class FastJsonPathTests
         var s = ((StringColumn)e.Fields[2]!).Values;
         Assert.Contains("tab\tquote\"slash\\uni\u00e9\U0001F600", s);
         Assert.Contains("北京 ünïcödé 😀", s);
-        Assert.Contains("second", s);
+        Assert.DoesNotContain("second", s);                          // a duplicate key rejects the row (the live rule)
+        Assert.Contains(fast.Report.Rejects, r => r.Reason == "the property 's' appears twice");
+        Assert.Contains(fast.Report.Rejects, r => r.Reason == "the property 'type' appears twice");
         Assert.Contains(new string('y', 100_000), s);
         Assert.Contains(1000m, ((DecimalColumn)e.Fields[4]!).Values);
         Assert.Contains(0.015m, ((DecimalColumn)e.Fields[4]!).Values);
