@@ -66,6 +66,8 @@ public static class EditorApp
         services.AddSingleton(sp => new EditorStore(Settings(sp).DbPath(sp.GetRequiredService<WorkspaceFolder>())));
         services.AddSingleton(TimeProvider.System);
         services.AddSingleton<Accounts>();
+        services.AddSingleton<SignInThrottle>();
+        SignInThrottle.AddPolicy(services);
         services.AddSingleton(sp => new ApiLimits(Settings(sp).MaxRequestBytes));
         services.AddSingleton(sp => new DataFolders(Settings(sp).DataRootPath(sp.GetRequiredService<WorkspaceFolder>())));
         services.AddSingleton(sp => new DataSetCache(Settings(sp).DataCacheSize));
@@ -130,6 +132,7 @@ public static class EditorApp
         app.Use(ServerTiming);
         app.UseStaticFiles();
         app.UseRouting();
+        app.UseRateLimiter();
         app.Use(EditorApi.LimitBody);
         app.UseAuthentication();
         app.UseAuthorization();

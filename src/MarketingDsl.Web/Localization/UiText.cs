@@ -27,6 +27,8 @@ public sealed class UiText
         ["login.password"] = ("Password", "密码"),
         ["login.submit"] = ("Sign in", "登录"),
         ["login.failed"] = ("Unknown user name or wrong password.", "用户名或密码错误。"),
+        ["login.locked"] = ("Too many failed sign-ins for this account: it is locked for {0} s. Try again later.",
+            "该账号登录失败次数过多，已锁定 {0} 秒，请稍后再试。"),
         ["login.hint"] = ("Accounts are created with `mdsl user add NAME --role admin`.", "账号通过 `mdsl user add NAME --role admin` 创建。"),
         ["denied.title"] = ("Access denied", "无权访问"),
         ["denied.text"] = ("Your role does not allow this.", "您的角色无权执行此操作。"),
