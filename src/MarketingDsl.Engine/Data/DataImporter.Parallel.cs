@@ -131,7 +131,7 @@ internal sealed partial class Importer
 
         try
         {
-            using var fs = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1, FileOptions.SequentialScan);
+            using var fs = TextLines.Open(path);
             var cur = Rent();
             while (true)
             {

@@ -79,25 +79,36 @@ internal sealed partial class Importer
     }
 }
 
-/// <summary>A small RFC 4180 reader: quoted cells may hold commas, quotes ("") and line breaks.</summary>
+/// <summary>
+/// A small RFC 4180 reader: quoted cells may hold commas, quotes ("") and line breaks. A record
+/// is rejected, never the rest of the file: a quoted cell not closed within
+/// <see cref="MaxQuotedLines"/> lines (or by the end of the file) rejects the line where it opened,
+/// and reading resumes at the next line; a line with bytes that are not UTF-8 rejects its record.
+/// Line ends and numbers: <see cref="TextLines"/>.
+/// </summary>
 internal sealed class CsvRows : ITabularRows
 {
-    private readonly StreamReader _reader;
+    /// <summary>How many lines one quoted cell may span; a stray quote would otherwise swallow the rest of the file.</summary>
+    public const int MaxQuotedLines = 1000;
+
+    private readonly Utf8Lines _lines;
     private readonly List<string> _cells = [];
     private readonly StringBuilder _cell = new();
     private readonly StringBuilder _raw = new();
+    private readonly Queue<(string Text, bool Valid)> _pushedBack = new();
+    private readonly List<(string Text, bool Valid)> _recordLines = [];
     private string[] _record = [];
     private int _physicalLine;
 
     public CsvRows(string path)
     {
-        _reader = new StreamReader(path, Encoding.UTF8, detectEncodingFromByteOrderMarks: true, bufferSize: 1 << 16);
+        _lines = new Utf8Lines(TextLines.Open(path));
         Header = ReadRecord(out _) ? [.. _record.Select(h => h.Trim())] : [];
     }
 
     public string[] Header { get; }
     public int Line { get; private set; }
-    public long Position => _reader.BaseStream.Position;
+    public long Position => _lines.Position;
     public string? RowProblem { get; private set; }
 
     public bool Next()
@@ -112,6 +123,12 @@ internal sealed class CsvRows : ITabularRows
         }
     }
 
+    private bool NextLine(out string line, out bool valid)
+    {
+        if (_pushedBack.TryDequeue(out var back)) { (line, valid) = back; return true; }
+        return _lines.Read(out line, out valid);
+    }
+
     /// <summary>Reads one record (possibly several physical lines); false at the end of the file.</summary>
     private bool ReadRecord(out string? problem)
     {
@@ -119,10 +136,11 @@ internal sealed class CsvRows : ITabularRows
         _cells.Clear();
         _cell.Clear();
         _raw.Clear();
-        var line = _reader.ReadLine();
-        if (line is null) return false;
+        _recordLines.Clear();
+        if (!NextLine(out var line, out var valid)) return false;
         _physicalLine++;
         Line = _physicalLine;
+        _recordLines.Add((line, valid));
         _raw.Append(line);
         var inQuotes = false;
         var quotedCell = false;
@@ -132,9 +150,20 @@ internal sealed class CsvRows : ITabularRows
             if (i >= line.Length)
             {
                 if (!inQuotes) break;
-                var next = _reader.ReadLine();
-                if (next is null) { problem = "malformed CSV: unterminated quoted cell"; break; }
+                if (_recordLines.Count >= MaxQuotedLines || !NextLine(out var next, out var nextValid))
+                {
+                    // Only the line that opened the cell is rejected; the lines after it are read again as records.
+                    problem = $"malformed CSV: a quoted cell opened on this line is not closed within {MaxQuotedLines} lines";
+                    var again = _recordLines.Skip(1).Concat(_pushedBack).ToList();
+                    _pushedBack.Clear();
+                    foreach (var l in again) _pushedBack.Enqueue(l);
+                    _physicalLine = Line;
+                    _raw.Clear().Append(_recordLines[0].Text);
+                    _record = [];
+                    return true;
+                }
                 _physicalLine++;
+                _recordLines.Add((next, nextValid));
                 _raw.Append('\n').Append(next);
                 _cell.Append('\n');
                 line = next;
@@ -167,6 +196,7 @@ internal sealed class CsvRows : ITabularRows
         }
         _cells.Add(_cell.ToString());
         _record = [.. _cells];
+        if (_recordLines.Any(l => !l.Valid)) problem = "invalid UTF-8: the record holds bytes that are not UTF-8 text";
         return true;
     }
 
@@ -176,7 +206,7 @@ internal sealed class CsvRows : ITabularRows
     public bool Fill(Importer importer, RowLayout layout, int slot, int column, out string? reason) =>
         importer.SetText(layout, slot, column < _record.Length ? _record[column] : null, emptyIsNull: true, out reason);
 
-    public void Dispose() => _reader.Dispose();
+    public void Dispose() => _lines.Dispose();
 }
 
 /// <summary>Parquet rows via Parquet.Net's untyped deserializer (one dictionary per row: fine for moderate files).</summary>

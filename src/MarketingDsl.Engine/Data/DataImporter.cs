@@ -174,7 +174,7 @@ internal sealed partial class Importer : IDisposable
 
     private void ReadLines(string path, string file, LineHandler handler)
     {
-        using var fs = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1, FileOptions.SequentialScan);
+        using var fs = TextLines.Open(path);
         var buf = new byte[1 << 20];
         int start = 0, end = 0, lineNo = 0;
         long consumed = 0;
