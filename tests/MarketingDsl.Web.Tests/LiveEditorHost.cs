@@ -54,7 +54,8 @@ public sealed class LiveEditorHost : IAsyncDisposable
     public EditorStore Store => _app.Services.GetRequiredService<EditorStore>();
 
     /// <param name="kestrel">Listen on a loopback port (for a browser) instead of the in-memory test server.</param>
-    public static async Task<LiveEditorHost> StartAsync(bool kestrel = false)
+    /// <param name="adminToken">The runtime's admin token (null: admin calls disabled).</param>
+    public static async Task<LiveEditorHost> StartAsync(bool kestrel = false, string? adminToken = null)
     {
         var root = Path.Combine(Path.GetTempPath(), "mdsl-web-tests", Guid.NewGuid().ToString("N"));
         var workspace = Path.Combine(root, "ws");
@@ -73,7 +74,8 @@ public sealed class LiveEditorHost : IAsyncDisposable
             OutboxDir = Path.Combine(root, "outbox"),
             Workspace = workspace,
             Clock = new PinnedClock(new DateTimeOffset(2000, 1, 1, 0, 0, 0, TimeSpan.Zero)),
-            MaxFutureSkew = TimeSpan.MaxValue,   // the pinned wall clock is long before the tests' events
+            MaxFutureSkew = TimeSpan.MaxValue,
+            AdminToken = adminToken,   // the pinned wall clock is long before the tests' events
         };
         // As ServeCommand composes them: the editor's builder, services and middleware, then the runtime's.
         var builder = EditorApp.CreateBuilder(["--Editor:Workspace", workspace, "--Editor:Db", editorDb]);
