@@ -120,7 +120,7 @@ public sealed partial class LanguageService
                 break;
             case ChannelSymbol ch:
                 sb.Append($"(channel) {ch.Name}{LabelText(ch.Label)}: cost {ch.Cost}");
-                if (ch.CapCount is { } cap) sb.Append($", cap {cap} per {TimeSpan.FromTicks(ch.CapWindowTicks ?? 0).TotalDays}d");
+                if (ch.CapCount is { } cap) sb.Append($", cap {cap} per {DurationText.Format(ch.CapWindowTicks ?? 0)}");
                 break;
             default:
                 sb.Append($"({KindName(symbol.Kind)}) {symbol.Name}{LabelText(symbol.Label)}");

@@ -53,6 +53,17 @@ public class WebCommandTests
         Assert.Equal(2, code);
         Assert.StartsWith("mdsl:", error);
     }
+
+    /// <summary>`--grace` and `--webhook-timeout` read durations by the language's grammar: past them, serve fails only on the missing folder.</summary>
+    [Fact]
+    public async Task Serve_duration_options_take_the_languages_durations()
+    {
+        var (code, _, error) = await Run("serve", "/no/such/folder", "--grace", "2w", "--webhook-timeout", "1m 30s");
+        Assert.Equal(2, code);
+        Assert.DoesNotContain("--grace", error);
+        Assert.DoesNotContain("--webhook-timeout", error);
+        Assert.Contains("does not exist", error);
+    }
 }
 
 public class ServeCommandTests

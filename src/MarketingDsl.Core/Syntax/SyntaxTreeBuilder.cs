@@ -515,15 +515,7 @@ internal sealed class SyntaxTreeBuilder(SourceText source, CommonTokenStream tok
         {
             var text = part.GetText();
             parts.Add(text);
-            var unit = text[^1] switch
-            {
-                'w' => TimeSpan.TicksPerDay * 7,
-                'd' => TimeSpan.TicksPerDay,
-                'h' => TimeSpan.TicksPerHour,
-                'm' => TimeSpan.TicksPerMinute,
-                _ => TimeSpan.TicksPerSecond,
-            };
-            if (!long.TryParse(text[..^1], NumberStyles.None, CultureInfo.InvariantCulture, out var n) || n > long.MaxValue / unit || total > long.MaxValue - n * unit)
+            if (!DurationText.TryParsePart(text, out var ticks) || total > long.MaxValue - ticks)
             {
                 Report(SyntaxErrors.DurationTooLong(Shorten(text)), Span(part));
                 // Saturate rather than drop the part: a zero length would add a misleading
@@ -531,7 +523,7 @@ internal sealed class SyntaxTreeBuilder(SourceText source, CommonTokenStream tok
                 total = long.MaxValue;
                 break;
             }
-            total += n * unit;
+            total += ticks;
         }
         return new DurationSyntax(string.Join(" ", parts), total, Span(ctx));
     }
