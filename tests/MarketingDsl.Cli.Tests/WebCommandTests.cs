@@ -149,10 +149,5 @@ public class ServeCommandTests
     private static string Profile(string id) =>
         $$"""{"user_id": "{{id}}", "gender": "f", "city": "Shanghai", "member_level": 1, "registered_at": "2025-01-01T00:00:00Z"}""";
 
-    private static string FindRoot()
-    {
-        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
-            if (File.Exists(Path.Combine(dir.FullName, "MarketingDsl.sln"))) return dir.FullName;
-        throw new InvalidOperationException("MarketingDsl.sln not found above the test folder.");
-    }
+    private static string FindRoot() => MarketingDsl.Testing.RepoRoot.FullPath;
 }

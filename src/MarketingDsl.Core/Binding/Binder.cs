@@ -205,7 +205,7 @@ internal sealed partial class Binder
             var type = BindTypeReference(file, f.Type);
             if (type.IsList)
             {
-                // Part of the language (sketch §2, LANGUAGE.md §4) but not of this implementation yet:
+                // Part of the language (LANGUAGE.md §4) but not of this implementation yet:
                 // the importers, the columns and both evaluators hold scalars only. Refused here, with
                 // the location, rather than half-supported downstream.
                 Report(RuleErrors.ListFieldUnsupported(), file, f.Type.Span);
