@@ -12,7 +12,7 @@ public static class RetailWorkspace
     private const string EditedWindow = "sum(order.amount, within: 90d)";
 
     /// <summary>The repository root: the nearest folder above the working directory or the binary holding MarketingDsl.sln.</summary>
-    public static string RepositoryRoot { get; } = FindRepositoryRoot();
+    public static string RepositoryRoot => MarketingDsl.Testing.RepoRoot.FullPath;
 
     public static string ConformanceCase(string name) => Path.Combine(RepositoryRoot, "tests", "conformance", name);
 
@@ -36,11 +36,4 @@ public static class RetailWorkspace
         return new Workspace(edited);
     }
 
-    private static string FindRepositoryRoot()
-    {
-        foreach (var start in new[] { Directory.GetCurrentDirectory(), AppContext.BaseDirectory })
-            for (var dir = new DirectoryInfo(start); dir is not null; dir = dir.Parent)
-                if (File.Exists(Path.Combine(dir.FullName, "MarketingDsl.sln"))) return dir.FullName;
-        throw new InvalidOperationException("cannot find MarketingDsl.sln above the working directory or the binary");
-    }
 }

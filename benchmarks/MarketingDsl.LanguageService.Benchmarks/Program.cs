@@ -37,9 +37,4 @@ void Report(string what, Func<int> action)
     Console.WriteLine($"{what,-34} {workspace.Files.Count} files, {workspace.Files.Sum(f => f.Text.Length):N0} chars: median {times[50]:F2} ms, p90 {times[90]:F2} ms, max {times[^1]:F2} ms");
 }
 
-static string FindRetail()
-{
-    for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
-        if (File.Exists(Path.Combine(dir.FullName, "MarketingDsl.sln"))) return Path.Combine(dir.FullName, "examples", "retail");
-    throw new InvalidOperationException("examples/retail not found; pass the workspace folder.");
-}
+static string FindRetail() => MarketingDsl.Testing.RepoRoot.Combine("examples", "retail");

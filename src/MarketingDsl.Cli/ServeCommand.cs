@@ -29,8 +29,8 @@ public static class ServeCommand
         var dataRoot = options.Get("--data-root");
         var graceText = options.Get("--grace");
         var grace = 0L;
-        if (graceText is not null && !Engine.Data.ValueParsers.TryParseDuration(graceText.AsSpan(), out grace))
-            throw new UsageException($"--grace takes a duration such as 30s, 5m or 1h, got '{graceText}'");
+        if (graceText is not null && !Core.Text.DurationText.TryParse(graceText.AsSpan(), out grace))
+            throw new UsageException($"--grace takes a duration such as 30s, 5m, 1h or 2w, got '{graceText}'");
         var webhooks = ParseWebhooks(options.Get("--webhook"));
         var attemptsText = options.Get("--webhook-attempts");
         var attempts = 8;
@@ -38,7 +38,7 @@ public static class ServeCommand
             throw new UsageException($"--webhook-attempts must be a whole number from 1 to 1000, not '{attemptsText}'");
         var timeoutText = options.Get("--webhook-timeout");
         var timeout = TimeSpan.FromSeconds(10).Ticks;
-        if (timeoutText is not null && (!Engine.Data.ValueParsers.TryParseDuration(timeoutText.AsSpan(), out timeout) || timeout <= 0))
+        if (timeoutText is not null && (!Core.Text.DurationText.TryParse(timeoutText.AsSpan(), out timeout) || timeout <= 0))
             throw new UsageException($"--webhook-timeout takes a duration such as 5s or 1m, got '{timeoutText}'");
         if (options.Get("--admin-token") is not null)
             throw new UsageException("--admin-token is refused: a token on the command line is visible to every user of the machine (ps). " +

@@ -33,7 +33,11 @@ public sealed class Compilation
     public ImmutableArray<Diagnostic> Diagnostics { get; }
     public bool HasErrors => Diagnostics.Any(d => d.IsError);
 
-    /// <summary>SHA-256 over paths and texts: the cache key of compiled plans.</summary>
+    /// <summary>
+    /// The workspace's identity: SHA-256 (lower-case hex) over every file's path and text, in path
+    /// order, each prefixed by its UTF-8 length so no two workspaces share a stream. The cache key of
+    /// compiled plans, the hash a publication confirms and records, and a simulation's content.
+    /// </summary>
     public string ContentHash { get; }
 
     public static Compilation Create(Workspace workspace) => Create(workspace, []);
@@ -65,13 +69,17 @@ public sealed class Compilation
     private static string Hash(Workspace workspace)
     {
         using var sha = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
+        Span<byte> length = stackalloc byte[8];
         foreach (var file in workspace.Files)
         {
-            sha.AppendData(Encoding.UTF8.GetBytes(file.Path));
-            sha.AppendData([0]);
-            sha.AppendData(Encoding.UTF8.GetBytes(file.Text));
-            sha.AppendData([0]);
+            foreach (var part in new[] { file.Path, file.Text })
+            {
+                var bytes = Encoding.UTF8.GetBytes(part);
+                BitConverter.TryWriteBytes(length, (long)bytes.Length);
+                sha.AppendData(length);
+                sha.AppendData(bytes);
+            }
         }
-        return Convert.ToHexString(sha.GetHashAndReset()).ToLowerInvariant();
+        return Convert.ToHexStringLower(sha.GetHashAndReset());
     }
 }

@@ -36,15 +36,16 @@ public sealed partial class LanguageService
 
     // ------------------------------------------------------------------ diagnostics
 
-    public ImmutableArray<EditorMarker> Diagnostics(string path) =>
-        [.. Compilation.Diagnostics.Where(d => d.FilePath == path).Select(ToMarker)];
+    /// <summary>The markers of a file, their messages in the UI language (<c>zh-CN</c> → 简体中文; see <see cref="Diagnostic.MessageIn"/>).</summary>
+    public ImmutableArray<EditorMarker> Diagnostics(string path, string? language = null) =>
+        [.. Compilation.Diagnostics.Where(d => d.FilePath == path).Select(d => ToMarker(d, language))];
 
-    private EditorMarker ToMarker(Diagnostic d)
+    private static EditorMarker ToMarker(Diagnostic d, string? language)
     {
         var end = d.End;
         // A zero-width marker is invisible in Monaco: show at least one character.
         if (d.Start == d.End) end = d.End with { Column = d.End.Column + 1 };
-        return new EditorMarker(new EditorRange(d.Start.Line, d.Start.Column, end.Line, end.Column), d.SeverityText, d.Code, d.Message, d.Suggestion);
+        return new EditorMarker(new EditorRange(d.Start.Line, d.Start.Column, end.Line, end.Column), d.SeverityText, d.Code, d.MessageIn(language), d.Suggestion);
     }
 
     // ------------------------------------------------------------------ quick fixes
@@ -63,7 +64,7 @@ public sealed partial class LanguageService
             var written = tree.Text.ToString(d.Span);
             if (written.Length == 0 || !IsIdentifier(written)) continue;
             var range = RangeOf(tree.Text, d.Span);
-            fixes.Add(new CodeFix($"Change '{written}' to '{d.Suggestion}'", d.Code, ToMarker(d).Range, new TextEdit(path, range, d.Suggestion!)));
+            fixes.Add(new CodeFix($"Change '{written}' to '{d.Suggestion}'", d.Code, ToMarker(d, null).Range, new TextEdit(path, range, d.Suggestion!)));
         }
         return fixes.ToImmutable();
     }
@@ -119,7 +120,7 @@ public sealed partial class LanguageService
                 break;
             case ChannelSymbol ch:
                 sb.Append($"(channel) {ch.Name}{LabelText(ch.Label)}: cost {ch.Cost}");
-                if (ch.CapCount is { } cap) sb.Append($", cap {cap} per {TimeSpan.FromTicks(ch.CapWindowTicks ?? 0).TotalDays}d");
+                if (ch.CapCount is { } cap) sb.Append($", cap {cap} per {DurationText.Format(ch.CapWindowTicks ?? 0)}");
                 break;
             default:
                 sb.Append($"({KindName(symbol.Kind)}) {symbol.Name}{LabelText(symbol.Label)}");

@@ -53,6 +53,17 @@ public class WebCommandTests
         Assert.Equal(2, code);
         Assert.StartsWith("mdsl:", error);
     }
+
+    /// <summary>`--grace` and `--webhook-timeout` read durations by the language's grammar: past them, serve fails only on the missing folder.</summary>
+    [Fact]
+    public async Task Serve_duration_options_take_the_languages_durations()
+    {
+        var (code, _, error) = await Run("serve", "/no/such/folder", "--grace", "2w", "--webhook-timeout", "1m 30s");
+        Assert.Equal(2, code);
+        Assert.DoesNotContain("--grace", error);
+        Assert.DoesNotContain("--webhook-timeout", error);
+        Assert.Contains("does not exist", error);
+    }
 }
 
 public class ServeCommandTests
@@ -138,10 +149,5 @@ public class ServeCommandTests
     private static string Profile(string id) =>
         $$"""{"user_id": "{{id}}", "gender": "f", "city": "Shanghai", "member_level": 1, "registered_at": "2025-01-01T00:00:00Z"}""";
 
-    private static string FindRoot()
-    {
-        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
-            if (File.Exists(Path.Combine(dir.FullName, "MarketingDsl.sln"))) return dir.FullName;
-        throw new InvalidOperationException("MarketingDsl.sln not found above the test folder.");
-    }
+    private static string FindRoot() => MarketingDsl.Testing.RepoRoot.FullPath;
 }

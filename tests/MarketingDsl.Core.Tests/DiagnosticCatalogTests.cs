@@ -1,5 +1,10 @@
+using System.Reflection;
 using System.Text.RegularExpressions;
+using MarketingDsl.Core.Binding;
+using MarketingDsl.Core.Checking;
 using MarketingDsl.Core.Diagnostics;
+using MarketingDsl.Core.Semantics;
+using MarketingDsl.Core.Syntax;
 
 namespace MarketingDsl.Core.Tests;
 
@@ -37,6 +42,91 @@ public sealed class DiagnosticCatalogTests
         var text = File.ReadAllText(path);
         var missing = DiagnosticCatalog.All.Where(d => !text.Contains(d.Code, StringComparison.Ordinal)).Select(d => d.Code).ToList();
         Assert.True(missing.Count == 0, "LANGUAGE.md does not mention: " + string.Join(", ", missing));
+    }
+
+    private static IEnumerable<MethodInfo> Factories() =>
+        typeof(DiagnosticCatalog).Assembly.GetTypes()
+            .Where(t => t.GetCustomAttribute<DiagnosticCatalogueAttribute>() is not null)
+            .SelectMany(t => t.GetMethods(BindingFlags.Public | BindingFlags.Static))
+            .Where(m => m.ReturnType == typeof(DiagnosticMessage));
+
+    /// <summary>A value of each parameter type a factory takes; bools are tried both ways.</summary>
+    private static IEnumerable<object?[]> SampleArguments(MethodInfo factory)
+    {
+        object? Sample(Type t, bool flag) => t switch
+        {
+            _ when t == typeof(string) => "x_name",
+            _ when t == typeof(int) => 3,
+            _ when t == typeof(long) => 3L,
+            _ when t == typeof(decimal) => 90m,
+            _ when t == typeof(char) => 'q',
+            _ when t == typeof(bool) || t == typeof(bool?) => flag,
+            _ when t == typeof(DslType) => DslType.ListOf(DslType.Int),
+            _ when t == typeof(TokenText) => new TokenText("a name", "名称"),
+            _ when t == typeof(ConditionPlace) => ConditionPlace.Audience,
+            _ when t == typeof(DeclarationKind) => DeclarationKind.Tag,
+            _ when t.IsAssignableFrom(typeof(string[])) => new[] { "a", "b" },
+            _ when t.IsAssignableFrom(typeof(DslType[])) => new[] { DslType.Int, DslType.Date },
+            _ => throw new InvalidOperationException($"{factory.DeclaringType!.Name}.{factory.Name}: no sample for a parameter of type {t}; add one here"),
+        };
+        var parameters = factory.GetParameters();
+        foreach (var flag in new[] { true, false })
+        {
+            yield return [.. parameters.Select(p => Sample(p.ParameterType, flag))];
+            // Optional facts (a suggestion, an expected token) are also tried as absent.
+            yield return [.. parameters.Select(p => IsNullable(p) ? null : Sample(p.ParameterType, flag))];
+        }
+    }
+
+    private static bool IsNullable(ParameterInfo p) =>
+        Nullable.GetUnderlyingType(p.ParameterType) is not null
+        || !p.ParameterType.IsValueType && new NullabilityInfoContext().Create(p).WriteState == NullabilityState.Nullable;
+
+    [Fact]
+    public void EveryFactory_SaysItsMessage_InEnglishAndChinese()
+    {
+        var factories = Factories().ToList();
+        Assert.True(factories.Count > 100, $"only {factories.Count} factories found");
+        var codesByFactory = new Dictionary<string, string>();
+        foreach (var factory in factories)
+        {
+            var name = $"{factory.DeclaringType!.Name}.{factory.Name}";
+            foreach (var arguments in SampleArguments(factory))
+            {
+                var message = (DiagnosticMessage)factory.Invoke(null, arguments)!;
+                Assert.False(string.IsNullOrWhiteSpace(message.English), $"{name}: no English text");
+                Assert.False(string.IsNullOrWhiteSpace(message.Chinese), $"{name}: no Chinese text");
+                Assert.True(message.Chinese.Any(c => c is >= '\u4e00' and <= '\u9fff'), $"{name}: the Chinese text has no Chinese: {message.Chinese}");
+                Assert.DoesNotContain("{", message.English.Replace("{ ", "").Replace("{{", ""));
+                Assert.True(codesByFactory.TryAdd(name, message.Code) || codesByFactory[name] == message.Code, $"{name} yields two codes");
+            }
+        }
+        // One factory per code: two factories with one code would be two problems under one code.
+        var shared = codesByFactory.GroupBy(e => e.Value).Where(g => g.Count() > 1).Select(g => $"{g.Key}: {string.Join(", ", g.Select(e => e.Key))}").ToList();
+        Assert.True(shared.Count == 0, "codes with more than one factory: " + string.Join("; ", shared));
+    }
+
+    [Fact]
+    public void EveryPrivateDescriptor_HasAFactory()
+    {
+        var withFactory = Factories().Select(f => ((DiagnosticMessage)f.Invoke(null, SampleArguments(f).First())!).Code).ToHashSet();
+        var privateCodes = typeof(DiagnosticCatalog).Assembly.GetTypes()
+            .Where(t => t.GetCustomAttribute<DiagnosticCatalogueAttribute>() is not null)
+            .SelectMany(t => t.GetFields(BindingFlags.NonPublic | BindingFlags.Static))
+            .Where(f => f.FieldType == typeof(DiagnosticDescriptor))
+            .Select(f => ((DiagnosticDescriptor)f.GetValue(null)!).Code);
+        var missing = privateCodes.Where(c => !withFactory.Contains(c)).ToList();
+        Assert.True(missing.Count == 0, "private descriptors without a factory: " + string.Join(", ", missing));
+    }
+
+    [Fact]
+    public void Diagnostic_InChinese_UsesTheFactorysChineseText()
+    {
+        var compilation = Compilation.Create(("main.mdsl", "schema { profile { user_id: string key } }\ntag x = nope + 1\n"));
+        var error = Assert.Single(compilation.Diagnostics, d => d.IsError);
+        Assert.Equal("MD2001", error.Code);
+        Assert.StartsWith("Unknown name 'nope'", error.MessageIn("en"));
+        Assert.StartsWith("未知的名称 'nope'", error.MessageIn("zh-CN"));
     }
 
     internal static void AssertTableShape(string table)

@@ -30,12 +30,7 @@ public sealed class RetailReplayTests : IClassFixture<RetailReplayTests.Retail>
     private readonly Retail _retail;
     public RetailReplayTests(Retail retail) => _retail = retail;
 
-    internal static string RepositoryRoot(params string[] parts)
-    {
-        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
-            if (File.Exists(Path.Combine(dir.FullName, "MarketingDsl.sln"))) return Path.Combine([dir.FullName, .. parts]);
-        throw new InvalidOperationException("MarketingDsl.sln not found");
-    }
+    internal static string RepositoryRoot(params string[] parts) => MarketingDsl.Testing.RepoRoot.Combine(parts);
 
     private static IEnumerable<BoundExpression> Conditions(SemanticModel model)
     {

@@ -5,16 +5,9 @@ namespace MarketingDsl.LanguageService.Tests;
 /// <summary>The seed workspace `examples/retail`, and a helper to edit one file of it with a cursor marked `|`.</summary>
 internal static class Retail
 {
-    public static string Root { get; } = FindRoot();
+    public static string Root => MarketingDsl.Testing.RepoRoot.FullPath;
 
     public static Workspace Workspace { get; } = Workspace.Load(Path.Combine(Root, "examples", "retail"));
-
-    private static string FindRoot()
-    {
-        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
-            if (File.Exists(Path.Combine(dir.FullName, "MarketingDsl.sln"))) return dir.FullName;
-        throw new InvalidOperationException("MarketingDsl.sln not found above the test folder.");
-    }
 
     /// <summary>The language service with <paramref name="path"/> holding <paramref name="text"/>; `|` marks the cursor (removed).</summary>
     public static (LanguageService Service, int Line, int Column) WithCursor(string path, string text)

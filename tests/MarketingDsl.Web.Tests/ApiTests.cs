@@ -66,6 +66,20 @@ public sealed class ApiTests(EditorFactory factory) : IClassFixture<EditorFactor
     }
 
     [Fact]
+    public async Task Diagnostics_speak_the_ui_language()
+    {
+        var client = await factory.SignedIn("viewer1");
+        var body = new { path = "tags/extra.mdsl", text = "tag loyal = orders_30dd >= 2\n" };
+        var english = Assert.Single((await Ok(await client.PostAsync("/api/diagnostics", Json(body)))).GetProperty("markers").EnumerateArray());
+        Assert.StartsWith("Unknown name 'orders_30dd'", english.GetProperty("message").GetString());
+        await client.GetAsync("/History?lang=zh-CN"); // the page sets the language cookie the API reads
+        var chinese = Assert.Single((await Ok(await client.PostAsync("/api/diagnostics", Json(body)))).GetProperty("markers").EnumerateArray());
+        Assert.Equal("MD2001", chinese.GetProperty("code").GetString());
+        Assert.StartsWith("未知的名称 'orders_30dd'", chinese.GetProperty("message").GetString());
+        Assert.Contains("你是不是想写 'orders_30d'", chinese.GetProperty("message").GetString());
+    }
+
+    [Fact]
     public async Task Completion_hover_signature_definition_references_rename_format_and_fixes()
     {
         var client = await factory.SignedIn("viewer1");

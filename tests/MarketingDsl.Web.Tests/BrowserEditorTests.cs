@@ -18,6 +18,43 @@ namespace MarketingDsl.Web.Tests;
 public sealed class BrowserEditorTests(ITestOutputHelper output)
 {
     [Fact]
+    public async Task Markers_and_problems_speak_the_ui_language()
+    {
+        var workspace = TestPaths.CopyRetail();
+        var db = Path.Combine(Path.GetDirectoryName(workspace)!, "editor.db");
+        using (var store = new EditorStore(db))
+            Assert.Null(new Accounts(store, TimeProvider.System).AddOrUpdate("marketer", "password-marketer", Roles.Editor, out _));
+        await using var app = EditorApp.Build(["--urls", "http://127.0.0.1:0", "--Editor:Workspace", workspace, "--Editor:Db", db, "--Logging:LogLevel:Default", "Warning"]);
+        await app.StartAsync();
+        var baseUrl = app.Urls.Single();
+        await using var browser = await BrowserSession.OpenAsync(1280, 800);
+        var page = browser.Page;
+        await page.GotoAsync(baseUrl + "/");
+        await browser.SignInAsync("marketer", "password-marketer");
+        foreach (var (language, expected, screenshot) in new[]
+                 {
+                     ("en", "Unknown name 'orders_30dd'", "editor-error-en.png"),
+                     ("zh-CN", "未知的名称 'orders_30dd'", "editor-error-zh.png"),
+                 })
+        {
+            await page.GotoAsync(baseUrl + "/?lang=" + language);
+            await page.WaitForSelectorAsync("body[data-ready=true]");
+            await page.ClickAsync("a[data-path='tags/behaviour.mdsl']");
+            await page.WaitForFunctionAsync("() => window.mdsl.path === 'tags/behaviour.mdsl' && window.mdsl.timing.markersVersion > 0");
+            await page.ClickAsync(".monaco-editor .view-lines");
+            await page.Keyboard.PressAsync("Control+End");
+            await page.Keyboard.TypeAsync("\ntag typo = 2 <= orders_30dd");
+            await WaitForOwnMarkers(page);
+            await page.WaitForSelectorAsync(".monaco-editor .squiggly-error");
+            var problems = await page.InnerTextAsync("#problem-list");
+            Assert.Contains("MD2001", problems);
+            Assert.Contains(expected, problems);
+            Directory.CreateDirectory(ArtifactsDir);
+            await page.ScreenshotAsync(new PageScreenshotOptions { Path = Path.Combine(ArtifactsDir, screenshot) });
+        }
+    }
+
+    [Fact]
     public async Task Sign_in_edit_see_markers_complete_fix_and_save()
     {
 

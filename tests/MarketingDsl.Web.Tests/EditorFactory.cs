@@ -68,14 +68,7 @@ public sealed partial class EditorFactory : WebApplicationFactory<Program>
 
 internal static class TestPaths
 {
-    public static string Root { get; } = FindRoot();
-
-    private static string FindRoot()
-    {
-        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
-            if (File.Exists(Path.Combine(dir.FullName, "MarketingDsl.sln"))) return dir.FullName;
-        throw new InvalidOperationException("MarketingDsl.sln not found above the test folder.");
-    }
+    public static string Root => MarketingDsl.Testing.RepoRoot.FullPath;
 
     public static string CopyRetail()
     {

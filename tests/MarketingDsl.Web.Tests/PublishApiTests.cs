@@ -73,6 +73,8 @@ public sealed class PublishApiTests : IAsyncLifetime
         var publication = Assert.Single(_host.Store.PublicationHistory());
         Assert.Equal(("publisher1", preview.GetProperty("hash").GetString(), 2), (publication.Author, publication.Hash, publication.Files));
         Assert.Equal(64, publication.Hash.Length);
+        // Publishing confirms and records the workspace's one hash, the compilation's.
+        Assert.Equal(MarketingDsl.Core.Compilation.Create(MarketingDsl.Core.Workspace.Load(_host.Workspace)).ContentHash, publication.Hash);
         Assert.Equal(["cart"], publication.Removed);
         Assert.Equal(1, publication.Ended);
         Assert.Equal(("cart", LiveRuntime.EndJourneyRemoved, 1), (publication.Ends[0].Journey, publication.Ends[0].Reason, publication.Ends[0].Count));

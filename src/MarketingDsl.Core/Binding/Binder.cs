@@ -32,7 +32,7 @@ internal sealed partial class Binder
     private SchemaModel _schema = new([], [], []);
     private int _populationNodes;
     private int _splitCount;
-    private readonly List<(JourneySymbol? Journey, BoundExpression Condition, SourceText File, TextSpan Span, string What)> _journeyConditions = [];
+    private readonly List<(JourneySymbol? Journey, BoundExpression Condition, SourceText File, TextSpan Span, ConditionPlace What)> _journeyConditions = [];
 
     private enum BindState { InProgress, Done }
     private List<ComputedSymbol> _bindingOrder = [];
@@ -73,6 +73,7 @@ internal sealed partial class Binder
 
     // ------------------------------------------------------------------ reporting helpers
 
+    // Only the model section (Binder_Declarations.BindModel) still writes its text here; every other site passes a catalogue's factory.
     private void Report(DiagnosticDescriptor descriptor, SourceText file, TextSpan span, string message, string? suggestion = null) =>
         _diagnostics.Add(Diagnostic.Create(descriptor, file, span, message + NameSuggestions.Suffix(suggestion), suggestion));
 
@@ -104,11 +105,11 @@ internal sealed partial class Binder
                     if (setting.Name.Text == "timezone")
                     {
                         if (setting.Value is LiteralExpressionSyntax { Value: string zone } && IsKnownTimeZone(zone)) timeZone = zone;
-                        else Report(RuleErrors.BadOption, file, setting.Value.Span, $"{file.ToString(setting.Value.Span)} is not a time zone; write an IANA name in quotes such as \"Asia/Shanghai\".");
+                        else Report(RuleErrors.UnknownTimeZone(file.ToString(setting.Value.Span)), file, setting.Value.Span);
                     }
                     else if (!setting.Name.IsMissing)
                     {
-                        Report(NameErrors.UnknownSetting, file, setting.Name.Span, $"There is no setting '{setting.Name.Text}'; the only setting is 'timezone'.", NameSuggestions.Closest(setting.Name.Text, ["timezone"]));
+                        Report(NameErrors.UnknownSchemaSetting(setting.Name.Text, NameSuggestions.Closest(setting.Name.Text, ["timezone"])), file, setting.Name.Span);
                     }
                 }
                 continue;
@@ -120,21 +121,21 @@ internal sealed partial class Binder
                 switch (member)
                 {
                     case ProfileSchemaSyntax p:
-                        if (sawProfile) Report(RuleErrors.SchemaRule, file, p.Span, "The profile is declared twice; keep all profile fields in one `profile { … }` block.");
+                        if (sawProfile) Report(RuleErrors.ProfileDeclaredTwice(), file, p.Span);
                         sawProfile = true;
                         profile.AddRange(BindFields(file, p.Fields, isEvent: false));
                         break;
                     case IdentitySchemaSyntax i:
                         foreach (var key in i.Keys.Where(k => !k.IsMissing))
                         {
-                            if (identity.Contains(key.Text)) Report(UsageWarnings.DuplicateIdentityKey, file, key.Span, $"The identity key '{key.Text}' is listed twice.");
+                            if (identity.Contains(key.Text)) Report(UsageWarnings.DuplicateIdentityKey(key.Text), file, key.Span);
                             else identity.Add(key.Text);
                         }
                         break;
                     case EventSchemaSyntax e when !e.Name.IsMissing:
                         if (eventNames.ContainsKey(e.Name.Text))
                         {
-                            Report(NameErrors.Duplicate, file, e.Name.Span, $"The event type '{e.Name.Text}' is declared twice.");
+                            Report(NameErrors.DuplicateEventType(e.Name.Text), file, e.Name.Span);
                             break;
                         }
                         eventNames.Add(e.Name.Text, e.Name);
@@ -147,7 +148,7 @@ internal sealed partial class Binder
         if (!sawSchema && _trees.Any(t => t.Root.Declarations.Any(d => d is TagDeclarationSyntax or SegmentDeclarationSyntax or SegmentationDeclarationSyntax)))
         {
             var first = _trees.First(t => t.Root.Declarations.Count() > 0);
-            Report(RuleErrors.SchemaRule, first.Text, new TextSpan(0, 0), "The workspace has no `schema { … }`; tags need the profile fields and events it declares.");
+            Report(RuleErrors.NoSchema(), first.Text, new TextSpan(0, 0));
         }
         else if (sawSchema && profile.Count > 0)
         {
@@ -156,7 +157,7 @@ internal sealed partial class Binder
             {
                 var tree = _trees.First(t => t.Root.Declarations.OfType<SchemaDeclarationSyntax>().Any());
                 var p = tree.Root.Declarations.OfType<SchemaDeclarationSyntax>().SelectMany(s => s.Members).OfType<ProfileSchemaSyntax>().FirstOrDefault();
-                Report(RuleErrors.SchemaRule, tree.Text, p?.Span ?? new TextSpan(0, 0), "The profile needs a `user_id: string key` field that identifies each user.");
+                Report(RuleErrors.NoProfileKey(), tree.Text, p?.Span ?? new TextSpan(0, 0));
             }
         }
         _schema = new SchemaModel(profile, identity, events, timeZone);
@@ -193,40 +194,40 @@ internal sealed partial class Binder
             if (f.Name.IsMissing) continue;
             if (!seen.Add(f.Name.Text))
             {
-                Report(NameErrors.Duplicate, file, f.Name.Span, $"The field '{f.Name.Text}' is declared twice.");
+                Report(NameErrors.DuplicateField(f.Name.Text), file, f.Name.Span);
                 continue;
             }
             if (isEvent && f.Name.Text is "user_id" or "ts")
             {
-                Report(NameErrors.ReservedName, file, f.Name.Span, $"Every event already has '{f.Name.Text}'; do not declare it.");
+                Report(NameErrors.ReservedName(f.Name.Text), file, f.Name.Span);
                 continue;
             }
             var type = BindTypeReference(file, f.Type);
             if (type.IsList)
             {
-                // Part of the language (sketch §2, LANGUAGE.md §4) but not of this implementation yet:
+                // Part of the language (LANGUAGE.md §4) but not of this implementation yet:
                 // the importers, the columns and both evaluators hold scalars only. Refused here, with
                 // the location, rather than half-supported downstream.
-                Report(RuleErrors.SchemaRule, file, f.Type.Span, "List fields in the schema are not supported by this version yet; declare one field per value for now.");
+                Report(RuleErrors.ListFieldUnsupported(), file, f.Type.Span);
                 type = DslType.Error;
             }
             foreach (var m in f.Modifiers)
             {
-                if (m.Text == "key" && isEvent) Report(RuleErrors.SchemaRule, file, m.Span, "Only a profile field can be the `key`; events name their user with user_id.");
-                if (m.Text == "unique" && !isEvent) Report(RuleErrors.SchemaRule, file, m.Span, "`unique` belongs on an event field (such as order_id); profiles are unique by their key.");
+                if (m.Text == "key" && isEvent) Report(RuleErrors.KeyOnEventField(), file, m.Span);
+                if (m.Text == "unique" && !isEvent) Report(RuleErrors.UniqueOnProfileField(), file, m.Span);
             }
             if (f.IsKey && !isEvent)
             {
                 keyCount++;
-                if (keyCount > 1) Report(RuleErrors.SchemaRule, file, f.Name.Span, "The profile has more than one `key` field; keep one.");
-                else if (type.Kind is not (TypeKind.String or TypeKind.Error)) Report(RuleErrors.SchemaRule, file, f.Type.Span, "The key field must be a string.");
+                if (keyCount > 1) Report(RuleErrors.SeveralKeys(), file, f.Name.Span);
+                else if (type.Kind is not (TypeKind.String or TypeKind.Error)) Report(RuleErrors.KeyNotString(), file, f.Type.Span);
             }
             result.Add(new FieldSymbol(f.Name.Text, type, IsKey: f.IsKey && !isEvent, IsUnique: f.IsUnique && isEvent));
         }
         if (isEvent && result.Count(f => f.IsUnique) > 1)
         {
             var second = fields.Where(f => f.IsUnique).Skip(1).First();
-            Report(RuleErrors.SchemaRule, file, second.Name.Span, "An event may have one `unique` field.");
+            Report(RuleErrors.SeveralUniqueFields(), file, second.Name.Span);
         }
         return result;
     }
@@ -239,20 +240,19 @@ internal sealed partial class Binder
         {
             if (type.Argument is null)
             {
-                Report(NameErrors.UnknownType, file, type.Span, "A list needs its element type, e.g. list<string>.");
+                Report(NameErrors.ListWithoutElementType(), file, type.Span);
                 return DslType.Error;
             }
             result = DslType.ListOf(BindTypeReference(file, type.Argument));
         }
         else if (DslType.FromName(type.Name.Text) is { } scalar)
         {
-            if (type.Argument is not null) Report(NameErrors.UnknownType, file, type.Argument.Span, $"'{type.Name.Text}' takes no element type.");
+            if (type.Argument is not null) Report(NameErrors.ScalarWithElementType(type.Name.Text), file, type.Argument.Span);
             result = scalar;
         }
         else
         {
-            Report(NameErrors.UnknownType, file, type.Name.Span, $"Unknown type '{type.Name.Text}'; the types are {string.Join(", ", DslType.ScalarTypeNames)} and list<T>.",
-                NameSuggestions.Closest(type.Name.Text, DslType.ScalarTypeNames.Append("list")));
+            Report(NameErrors.UnknownType(type.Name.Text, NameSuggestions.Closest(type.Name.Text, DslType.ScalarTypeNames.Append("list"))), file, type.Name.Span);
             return DslType.Error;
         }
         return result.WithNullable(type.Nullable);
@@ -272,7 +272,7 @@ internal sealed partial class Binder
                 {
                     var symbol = new TestSymbol(test.Name.Text, Loc(file, test.Name)) { Documentation = test.Documentation };
                     if (_tests.Any(t => t.Name == symbol.Name))
-                        Report(NameErrors.Duplicate, file, test.Name.Span, $"There is already a test named \"{test.Name.Text}\".");
+                        Report(NameErrors.DuplicateTest(test.Name.Text), file, test.Name.Span);
                     _tests.Add(symbol);
                     _declarations[symbol] = (file, test);
                     continue;
@@ -311,7 +311,7 @@ internal sealed partial class Binder
                     case ChannelDeclarationSyntax:
                         if (_channels.ContainsKey(name))
                         {
-                            Report(NameErrors.Duplicate, file, named.Name.Span, $"The channel '{name}' is declared twice.");
+                            Report(NameErrors.DuplicateChannel(name), file, named.Name.Span);
                             continue;
                         }
                         declared = _channels[name] = new ChannelSymbol(name, location) { Label = label, Documentation = named.Documentation };
@@ -319,7 +319,7 @@ internal sealed partial class Binder
                     case JourneyDeclarationSyntax:
                         if (_journeys.ContainsKey(name))
                         {
-                            Report(NameErrors.Duplicate, file, named.Name.Span, $"The journey '{name}' is declared twice.");
+                            Report(NameErrors.DuplicateJourney(name), file, named.Name.Span);
                             continue;
                         }
                         declared = _journeys[name] = new JourneySymbol(name, location) { Label = label, Documentation = named.Documentation };
@@ -337,16 +337,16 @@ internal sealed partial class Binder
     {
         if (_values.TryGetValue(symbol.Name, out var existing))
         {
-            var what = existing switch
+            var kind = existing switch
             {
-                ProfileFieldSymbol => "a profile field",
-                TagSymbol => "a tag",
-                SegmentSymbol => "a segment",
-                SegmentationSymbol => "a segmentation",
-                _ => "a model",
+                ProfileFieldSymbol => DeclarationKind.ProfileField,
+                TagSymbol => DeclarationKind.Tag,
+                SegmentSymbol => DeclarationKind.Segment,
+                SegmentationSymbol => DeclarationKind.Segmentation,
+                _ => DeclarationKind.Model,
             };
-            var where = existing.Location is { } l ? $" ({l.File.Path}:{l.Start.Line})" : "";
-            Report(NameErrors.Duplicate, file, named.Name.Span, $"'{symbol.Name}' is already {what}{where}; tags, segments, segmentations, models and profile fields share one set of names.");
+            var where = existing.Location is { } l ? $"{l.File.Path}:{l.Start.Line}" : null;
+            Report(NameErrors.DuplicateName(symbol.Name, kind, where), file, named.Name.Span);
             return false;
         }
         _values[symbol.Name] = symbol;
@@ -371,14 +371,14 @@ internal sealed partial class Binder
                 var body = BindExpression(((TagDeclarationSyntax)syntax).Expression, scope);
                 if (body.Type.Kind == TypeKind.Null)
                 {
-                    Report(TypeErrors.BadValue, file, ((TagDeclarationSyntax)syntax).Expression.Span, "A tag cannot be always empty (null); give it a value.");
+                    Report(TypeErrors.TagAlwaysNull(), file, ((TagDeclarationSyntax)syntax).Expression.Span);
                     body = new BoundErrorExpression();
                 }
                 tag.Body = body;
                 tag.Type = body.Type.NonNullable;
                 break;
             case SegmentSymbol segment:
-                segment.Condition = BindCondition(((SegmentDeclarationSyntax)syntax).Expression, scope, "A segment");
+                segment.Condition = BindCondition(((SegmentDeclarationSyntax)syntax).Expression, scope, ConditionPlace.Segment);
                 segment.Type = DslType.Bool;
                 break;
             case SegmentationSymbol segmentation:
@@ -401,23 +401,23 @@ internal sealed partial class Binder
         {
             if (rule.Name.IsMissing) continue;
             if (!names.Add(rule.Name.Text))
-                Report(RuleErrors.DuplicateRuleName, scope.File, rule.Name.Span, $"The group '{rule.Name.Text}' appears twice in '{symbol.Name}'.");
+                Report(RuleErrors.DuplicateRuleName(rule.Name.Text, symbol.Name), scope.File, rule.Name.Span);
             if (seenElse)
             {
-                Report(RuleErrors.ElseNotLast, scope.File, rule.Span, "This rule comes after `else`, so no user can reach it; `else` must be the last rule.");
+                Report(RuleErrors.ElseNotLast(), scope.File, rule.Span);
             }
             else if (alwaysTrueAt is not null && !rule.IsElse)
             {
-                Report(RuleErrors.UnreachableRule, scope.File, rule.Span, $"The rule '{alwaysTrueAt}' above always matches, so '{rule.Name.Text}' is never chosen.");
+                Report(RuleErrors.UnreachableRule(rule.Name.Text, alwaysTrueAt), scope.File, rule.Span);
             }
             BoundExpression? condition = null;
             if (rule.Condition is not null)
             {
-                condition = BindCondition(rule.Condition, scope, "A segmentation rule");
+                condition = BindCondition(rule.Condition, scope, ConditionPlace.SegmentationRule);
                 var text = scope.File.ToString(rule.Condition.Span);
                 var normalized = string.Join(" ", text.Split((char[]?)null, StringSplitOptions.RemoveEmptyEntries));
                 if (!seenElse && alwaysTrueAt is null && conditions.TryGetValue(normalized, out var earlier))
-                    Report(RuleErrors.UnreachableRule, scope.File, rule.Span, $"'{rule.Name.Text}' has the same condition as '{earlier}' above, so it is never chosen.");
+                    Report(RuleErrors.DuplicateRuleCondition(rule.Name.Text, earlier), scope.File, rule.Span);
                 conditions.TryAdd(normalized, rule.Name.Text);
                 if (condition is BoundLiteral { Value: true }) alwaysTrueAt ??= rule.Name.Text;
             }
@@ -426,7 +426,7 @@ internal sealed partial class Binder
             _references[rule.Name] = symbol;
         }
         if (!seenElse)
-            Report(RuleErrors.MissingElse, scope.File, syntax.Name.Span, $"'{symbol.Name}' has no `else` rule, so some users would be in no group; end it with e.g. `else others \"其他\"`.");
+            Report(RuleErrors.MissingElse(symbol.Name), scope.File, syntax.Name.Span);
         symbol.Rules = rules.ToImmutable();
     }
 
@@ -535,13 +535,12 @@ internal sealed partial class Binder
         foreach (var channel in _channels.Values.Where(c => !_used.Contains(c)))
         {
             var (file, syntax) = _declarations[channel];
-            Report(UsageWarnings.UnusedChannel, file, ((NamedDeclarationSyntax)syntax).Name.Span, $"No journey sends on the channel '{channel.Name}'.");
+            Report(UsageWarnings.UnusedChannel(channel.Name), file, ((NamedDeclarationSyntax)syntax).Name.Span);
         }
         foreach (var model in _models.Where(m => !_used.Contains(m)))
         {
             var (file, syntax) = _declarations[model];
-            Report(UsageWarnings.UnusedModel, file, ((NamedDeclarationSyntax)syntax).Name.Span,
-                $"No tag uses '{model.Name}', so it is trained for nothing; use it as e.g. `tag x = {model.Name}.{(model.IsClusters ? "cluster" : "probability")}`.");
+            Report(UsageWarnings.UnusedModel(model.Name, model.IsClusters), file, ((NamedDeclarationSyntax)syntax).Name.Span);
         }
     }
 }

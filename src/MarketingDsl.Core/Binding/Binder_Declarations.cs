@@ -127,27 +127,27 @@ internal sealed partial class Binder
         foreach (var property in syntax.Properties)
         {
             var key = property switch { CapPropertySyntax => "cap", QuietPropertySyntax => "quiet", ChannelOptionSyntax o => o.Name.Text, _ => "" };
-            if (!seen.Add(key)) { Report(RuleErrors.DuplicateProperty, file, property.Span, $"'{key}:' is given twice."); continue; }
+            if (!seen.Add(key)) { Report(RuleErrors.PropertyGivenTwice(key), file, property.Span); continue; }
             switch (property)
             {
                 case CapPropertySyntax cap:
-                    if (cap.Count < 1) Report(RuleErrors.BadOption, file, cap.CountSpan, "A cap allows at least 1 message.");
-                    if (cap.Window.Ticks <= 0) Report(RuleErrors.BadOption, file, cap.Window.Span, "The cap window must be longer than zero.");
+                    if (cap.Count < 1) Report(RuleErrors.CapCountTooSmall(), file, cap.CountSpan);
+                    if (cap.Window.Ticks <= 0) Report(RuleErrors.CapWindowNotPositive(), file, cap.Window.Span);
                     channel.CapCount = (int)Math.Min(cap.Count, int.MaxValue);
                     channel.CapWindowTicks = cap.Window.Ticks;
                     break;
                 case QuietPropertySyntax quiet:
-                    if (quiet.FromMinute == quiet.ToMinute) Report(RuleErrors.BadOption, file, quiet.Span, "Quiet hours start and end at the same time; write e.g. 22:00-08:00.");
+                    if (quiet.FromMinute == quiet.ToMinute) Report(RuleErrors.QuietHoursEmpty(), file, quiet.Span);
                     channel.Quiet = (quiet.FromMinute, quiet.ToMinute);
                     break;
                 case ChannelOptionSyntax { Name.Text: "cost" } cost:
                     if (cost.Value is LiteralExpressionSyntax { Value: long l }) channel.Cost = l;
                     else if (cost.Value is LiteralExpressionSyntax { Value: decimal d }) channel.Cost = d;
-                    else { Report(RuleErrors.BadOption, file, cost.Value.Span, "cost: is the price of one message, a number such as 0.05."); break; }
-                    if (channel.Cost < 0) Report(RuleErrors.BadOption, file, cost.Value.Span, "cost: cannot be negative.");
+                    else { Report(RuleErrors.CostNotNumber(), file, cost.Value.Span); break; }
+                    if (channel.Cost < 0) Report(RuleErrors.CostNegative(), file, cost.Value.Span);
                     break;
                 case ChannelOptionSyntax option:
-                    Report(NameErrors.UnknownSetting, file, option.Name.Span, $"A channel has no property '{option.Name.Text}'; the properties are cost, cap and quiet.", NameSuggestions.Closest(option.Name.Text, ["cost", "cap", "quiet"]));
+                    Report(NameErrors.UnknownChannelProperty(option.Name.Text, NameSuggestions.Closest(option.Name.Text, ["cost", "cap", "quiet"])), file, option.Name.Span);
                     break;
             }
         }
@@ -167,38 +167,38 @@ internal sealed partial class Binder
                 TriggerPropertySyntax => "trigger", AudiencePropertySyntax => "audience", ReentryPropertySyntax => "reentry",
                 GoalPropertySyntax => "goal", HoldoutPropertySyntax => "holdout", _ => "",
             };
-            if (!seen.Add(key)) { Report(RuleErrors.DuplicateProperty, file, property.Span, $"'{key}:' is given twice."); continue; }
+            if (!seen.Add(key)) { Report(RuleErrors.PropertyGivenTwice(key), file, property.Span); continue; }
             switch (property)
             {
                 case TriggerPropertySyntax t:
                     journey.Trigger = BindTrigger(t.Trigger, scope);
                     break;
                 case AudiencePropertySyntax a:
-                    journey.Audience = BindCondition(a.Condition, scope, "The audience");
-                    _journeyConditions.Add((journey, journey.Audience, file, a.Condition.Span, "The audience"));
+                    journey.Audience = BindCondition(a.Condition, scope, ConditionPlace.Audience);
+                    _journeyConditions.Add((journey, journey.Audience, file, a.Condition.Span, ConditionPlace.Audience));
                     break;
                 case ReentryPropertySyntax r:
-                    if (r.Window is { Ticks: <= 0 }) Report(RuleErrors.BadOption, file, r.Window.Span, "The re-entry window must be longer than zero.");
+                    if (r.Window is { Ticks: <= 0 }) Report(RuleErrors.ReentryWindowNotPositive(), file, r.Window.Span);
                     journey.Reentry = new BoundReentry(r.Always, r.Window?.Ticks);
                     break;
                 case GoalPropertySyntax g:
                     if (LookupEvent(g.Event, scope) is { } goalEvent)
                     {
-                        var where = g.Where is null ? null : BindCondition(g.Where, scope with { Event = goalEvent }, "The goal's where:");
-                        if (g.Window.Ticks <= 0) Report(RuleErrors.BadOption, file, g.Window.Span, "The goal window must be longer than zero.");
+                        var where = g.Where is null ? null : BindCondition(g.Where, scope with { Event = goalEvent }, ConditionPlace.GoalWhere);
+                        if (g.Window.Ticks <= 0) Report(RuleErrors.GoalWindowNotPositive(), file, g.Window.Span);
                         journey.Goal = new BoundGoal(goalEvent, where, g.Window.Ticks);
                     }
                     break;
                 case HoldoutPropertySyntax h:
-                    if (h.Percent >= 100) Report(RuleErrors.BadOption, file, h.Span, "A holdout of 100% would send nothing; use less than 100%.");
+                    if (h.Percent >= 100) Report(RuleErrors.HoldoutTooLarge(), file, h.Span);
                     journey.HoldoutPercent = h.Percent;
                     break;
             }
         }
         if (journey.Trigger is null && !seen.Contains("trigger"))
-            Report(RuleErrors.MissingProperty, file, syntax.Name.Span, $"The journey '{journey.Name}' needs a trigger: (an event, a schedule such as every day at 10:00, or enters segment …).");
+            Report(RuleErrors.JourneyWithoutTrigger(journey.Name), file, syntax.Name.Span);
         if (syntax.Steps is null || syntax.Steps.Steps.IsEmpty)
-            Report(UsageWarnings.JourneyWithoutSteps, file, syntax.Name.Span, $"The journey '{journey.Name}' has no steps, so it sends nothing.");
+            Report(UsageWarnings.JourneyWithoutSteps(journey.Name), file, syntax.Name.Span);
         else
             journey.Steps = BindSteps(syntax.Steps, scope, journey);
     }
@@ -211,8 +211,8 @@ internal sealed partial class Binder
             _references[name] = new EventTypeRef(ev, null);
             return ev;
         }
-        Report(NameErrors.UnknownEvent, scope.File, name.Span, $"'{name.Text}' is not an event type; the events are {string.Join(", ", _schema.Events.Select(e => e.Name))}.",
-            NameSuggestions.Closest(name.Text, _schema.Events.Select(e => e.Name)));
+        Report(NameErrors.UnknownEvent(name.Text, _schema.Events.Select(e => e.Name), NameSuggestions.Closest(name.Text, _schema.Events.Select(e => e.Name))),
+            scope.File, name.Span);
         return null;
     }
 
@@ -222,8 +222,8 @@ internal sealed partial class Binder
         {
             case EventTriggerSyntax e:
                 if (LookupEvent(e.Event, scope) is not { } ev) return null;
-                var where = e.Where is null ? null : BindCondition(e.Where, scope with { Event = ev }, "The trigger's where:");
-                if (where is not null) _journeyConditions.Add((null, where, scope.File, e.Where!.Span, "The trigger's where:"));
+                var where = e.Where is null ? null : BindCondition(e.Where, scope with { Event = ev }, ConditionPlace.TriggerWhere);
+                if (where is not null) _journeyConditions.Add((null, where, scope.File, e.Where!.Span, ConditionPlace.TriggerWhere));
                 return new BoundEventTrigger(ev, where);
             case CalendarTriggerSyntax c:
                 int? weekday = null;
@@ -232,8 +232,7 @@ internal sealed partial class Binder
                     var index = Array.IndexOf(Weekdays, c.Period.Text);
                     if (index < 0)
                     {
-                        Report(RuleErrors.BadOption, scope.File, c.Period.Span, $"'every {c.Period.Text}' is not a schedule; write every day, every monday … every sunday, or every 1h.",
-                            NameSuggestions.Closest(c.Period.Text, Weekdays.Append("day")));
+                        Report(RuleErrors.UnknownSchedulePeriod(c.Period.Text, NameSuggestions.Closest(c.Period.Text, Weekdays.Append("day"))), scope.File, c.Period.Span);
                         return null;
                     }
                     weekday = index + 1;
@@ -242,7 +241,7 @@ internal sealed partial class Binder
             case IntervalTriggerSyntax i:
                 if (i.Interval.Ticks < TimeSpan.TicksPerMinute)
                 {
-                    Report(RuleErrors.BadOption, scope.File, i.Interval.Span, "A schedule runs at most once a minute; use 1m or longer.");
+                    Report(RuleErrors.ScheduleTooFrequent(), scope.File, i.Interval.Span);
                     return null;
                 }
                 return new BoundIntervalTrigger(i.Interval.Ticks);
@@ -251,11 +250,10 @@ internal sealed partial class Binder
                 if (_values.TryGetValue(s.Segment.Text, out var symbol) && symbol is SegmentSymbol segment)
                 {
                     _references[s.Segment] = segment;
-                    _journeyConditions.Add((null, new BoundSymbolReference(segment), scope.File, s.Segment.Span, $"'{(s.Enters ? "enters" : "leaves")} segment'"));
+                    _journeyConditions.Add((null, new BoundSymbolReference(segment), scope.File, s.Segment.Span, s.Enters ? ConditionPlace.EntersSegment : ConditionPlace.LeavesSegment));
                     return new BoundSegmentTrigger(segment, s.Enters);
                 }
-                Report(NameErrors.UnknownSegment, scope.File, s.Segment.Span, $"'{s.Segment.Text}' is not a segment.",
-                    NameSuggestions.Closest(s.Segment.Text, _segments.Select(g => g.Name)));
+                Report(NameErrors.UnknownSegment(s.Segment.Text, NameSuggestions.Closest(s.Segment.Text, _segments.Select(g => g.Name))), scope.File, s.Segment.Span);
                 return null;
         }
         return null;
@@ -272,7 +270,7 @@ internal sealed partial class Binder
             {
                 // One warning per run of dead steps; the dead steps are still checked (an unknown
                 // channel there is still a mistake) but never run, so they are not kept.
-                if (!reportedDead) Report(RuleErrors.UnreachableStep, scope.File, step.Span, "This step comes after `exit`, so it never runs.");
+                if (!reportedDead) Report(RuleErrors.UnreachableStep(), scope.File, step.Span);
                 reportedDead = true;
                 BindSteps(new StepBlockSyntax([step], step.Span), scope, journey);
                 continue;
@@ -281,23 +279,21 @@ internal sealed partial class Binder
             switch (step)
             {
                 case WaitStepSyntax w:
-                    if (w.Duration.Ticks <= 0) Report(RuleErrors.BadOption, scope.File, w.Duration.Span, "A wait must be longer than zero.");
+                    if (w.Duration.Ticks <= 0) Report(RuleErrors.WaitNotPositive(), scope.File, w.Duration.Span);
                     EventTypeSymbol? until = w.UntilEvent is null ? null : LookupEvent(w.UntilEvent, scope);
-                    var untilWhere = until is not null && w.Where is not null ? BindCondition(w.Where, scope with { Event = until }, "The wait's where:") : null;
+                    var untilWhere = until is not null && w.Where is not null ? BindCondition(w.Where, scope with { Event = until }, ConditionPlace.WaitWhere) : null;
                     steps.Add(new BoundWait(w.Duration.Ticks, until, untilWhere, location));
                     break;
                 case SendStepSyntax s:
                     if (s.Channel.IsMissing) break;
                     if (!_channels.TryGetValue(s.Channel.Text, out var channel))
                     {
-                        Report(NameErrors.UnknownChannel, scope.File, s.Channel.Span,
-                            $"There is no channel '{s.Channel.Text}'; declare it with `channel {s.Channel.Text} {{ cost: … }}`{(_channels.Count > 0 ? " or use one of " + string.Join(", ", _channels.Keys) : "")}.",
-                            NameSuggestions.Closest(s.Channel.Text, _channels.Keys));
+                        Report(NameErrors.UnknownChannel(s.Channel.Text, _channels.Keys, NameSuggestions.Closest(s.Channel.Text, _channels.Keys)), scope.File, s.Channel.Span);
                         break;
                     }
                     _used.Add(channel);
                     _references[s.Channel] = channel;
-                    if (s.Template.Text.Length == 0) Report(RuleErrors.BadOption, scope.File, s.Template.Span, "The message template name is empty.");
+                    if (s.Template.Text.Length == 0) Report(RuleErrors.TemplateEmpty(), scope.File, s.Template.Span);
                     steps.Add(new BoundSend(channel, s.Template.Text, s.Offer?.Text, location));
                     break;
                 case IfStepSyntax i:
@@ -306,14 +302,14 @@ internal sealed partial class Binder
                 case SplitStepSyntax s:
                     var total = s.Branches.Sum(b => b.Percent);
                     if (s.Branches.Length < 2)
-                        Report(RuleErrors.SplitShares, scope.File, s.Span, "A split needs at least two branches.");
+                        Report(RuleErrors.SplitTooFewBranches(), scope.File, s.Span);
                     else if (total != 100)
-                        Report(RuleErrors.SplitShares, scope.File, s.Span, $"The shares of this split add up to {total}%, not 100%.");
-                    if (s.WinnerAfter is { Ticks: <= 0 }) Report(RuleErrors.BadOption, scope.File, s.WinnerAfter.Span, "The winner period must be longer than zero.");
+                        Report(RuleErrors.SplitShares(total), scope.File, s.Span);
+                    if (s.WinnerAfter is { Ticks: <= 0 }) Report(RuleErrors.WinnerPeriodNotPositive(), scope.File, s.WinnerAfter.Span);
                     if (s.WinnerAfter is not null && journey.Goal is null && !_declarations[journey].Syntax.Equals(null))
                     {
                         var hasGoal = ((JourneyDeclarationSyntax)_declarations[journey].Syntax).Properties.OfType<GoalPropertySyntax>().Any();
-                        if (!hasGoal) Report(RuleErrors.MissingProperty, scope.File, s.WinnerAfter.Span, "A split picks its winner by goal rate, so the journey needs a goal:.");
+                        if (!hasGoal) Report(RuleErrors.SplitWinnerWithoutGoal(), scope.File, s.WinnerAfter.Span);
                     }
                     // LANGUAGE.md §15.5: an unnamed split is `#N`, N its 1-based position among the
                     // journey's splits in source order (named ones count too).
@@ -333,12 +329,12 @@ internal sealed partial class Binder
 
     private BoundIf BindIf(IfStepSyntax syntax, Scope scope, JourneySymbol journey)
     {
-        var condition = BindCondition(syntax.Condition, scope, "An if condition");
-        _journeyConditions.Add((journey, condition, scope.File, syntax.Condition.Span, "An if condition"));
+        var condition = BindCondition(syntax.Condition, scope, ConditionPlace.IfCondition);
+        _journeyConditions.Add((journey, condition, scope.File, syntax.Condition.Span, ConditionPlace.IfCondition));
         var then = BindSteps(syntax.Then, scope, journey);
         ImmutableArray<BoundStep> @else = syntax.ElseIf is not null ? [BindIf(syntax.ElseIf, scope, journey)]
             : syntax.Else is not null ? BindSteps(syntax.Else, scope, journey) : [];
-        if (syntax.Then.Steps.IsEmpty) Report(RuleErrors.EmptyBlock, scope.File, syntax.Then.Span, "Nothing happens when this condition holds.");
+        if (syntax.Then.Steps.IsEmpty) Report(RuleErrors.EmptyBlock(), scope.File, syntax.Then.Span);
         return new BoundIf(condition, then, @else, Loc(scope.File, syntax));
     }
 
@@ -353,10 +349,7 @@ internal sealed partial class Binder
         {
             if (BoundTree.PhaseOf(condition) == 0) continue;
             var culprit = BoundTree.Descendants(condition).OfType<BoundSymbolReference>().Select(r => r.Symbol).FirstOrDefault(s => s.Phase > 0);
-            var name = culprit is null ? "a population tag" : $"'{culprit.Name}'";
-            Report(TypeErrors.PopulationMisplaced, file, span,
-                $"{what} is checked for one user whenever the journey reaches it, but {name} depends on quantile_score(), which ranks every user against the others as of one instant, so a journey cannot use it; " +
-                "use the underlying value instead (e.g. annual_spend >= 5000 rather than m_score >= 4).");
+            Report(TypeErrors.PopulationInJourney(what, culprit?.Name), file, span);
         }
     }
 
@@ -383,7 +376,7 @@ internal sealed partial class Binder
                     }
                     break;
                 case AsOfStatementSyntax asOf:
-                    if (sawAsOf) Report(RuleErrors.TestRule, file, asOf.Span, "A test has one `as of` instant.");
+                    if (sawAsOf) Report(RuleErrors.SeveralAsOf(), file, asOf.Span);
                     sawAsOf = true;
                     var instant = asOf.Instant.Value switch
                     {
@@ -396,19 +389,19 @@ internal sealed partial class Binder
                 case ExpectStatementSyntax expect:
                     if (profiles == 0)
                     {
-                        Report(RuleErrors.TestRule, file, expect.Span, "An expectation is about a user: put a `given profile { … }` above it.");
+                        Report(RuleErrors.ExpectWithoutGiven(), file, expect.Span);
                         break;
                     }
-                    var condition = BindCondition(expect.Condition, scope, "An expectation");
+                    var condition = BindCondition(expect.Condition, scope, ConditionPlace.Expectation);
                     if (UsesModel(condition) is { } model)
-                        Report(RuleErrors.TestRule, file, expect.Condition.Span, $"Tests run without trained models, and this expectation depends on '{model.Name}'; test the model's features instead.");
+                        Report(RuleErrors.ExpectUsesModel(model.Name), file, expect.Condition.Span);
                     // An expectation is about the test's subject: the first given profile.
                     statements.Add(new BoundExpect(condition, file.ToString(expect.Condition.Span), 0, location));
                     break;
             }
         }
         if (!syntax.Statements.OfType<ExpectStatementSyntax>().Any())
-            Report(RuleErrors.TestRule, file, syntax.Name.Span, "This test expects nothing; add `expect <condition>`.");
+            Report(RuleErrors.TestWithoutExpect(), file, syntax.Name.Span);
         test.Statements = statements.ToImmutable();
     }
 
@@ -443,8 +436,8 @@ internal sealed partial class Binder
         else if (_schema.FindEvent(given.Kind.Text) is { } e) { ev = e; fields = e.Fields; }
         else
         {
-            Report(NameErrors.UnknownEvent, file, given.Kind.Span, $"`given` takes profile or an event type; '{given.Kind.Text}' is neither.",
-                NameSuggestions.Closest(given.Kind.Text, _schema.Events.Select(x => x.Name).Append("profile")));
+            Report(NameErrors.UnknownGivenKind(given.Kind.Text, NameSuggestions.Closest(given.Kind.Text, _schema.Events.Select(x => x.Name).Append("profile"))),
+                file, given.Kind.Span);
             return null;
         }
         var values = new object?[fields.Count];
@@ -455,15 +448,15 @@ internal sealed partial class Binder
             for (var i = 0; i < fields.Count; i++) if (fields[i].Name == field.Name.Text) index = i;
             if (index < 0)
             {
-                Report(NameErrors.UnknownField, file, field.Name.Span, $"'{given.Kind.Text}' has no field '{field.Name.Text}'.", NameSuggestions.Closest(field.Name.Text, fields.Select(f => f.Name)));
+                Report(NameErrors.UnknownGivenField(given.Kind.Text, field.Name.Text, NameSuggestions.Closest(field.Name.Text, fields.Select(f => f.Name))), file, field.Name.Span);
                 continue;
             }
-            if (!set.Add(field.Name.Text)) { Report(RuleErrors.DuplicateProperty, file, field.Span, $"'{field.Name.Text}' is given twice."); continue; }
+            if (!set.Add(field.Name.Text)) { Report(RuleErrors.DuplicateGivenField(field.Name.Text), file, field.Span); continue; }
             values[index] = ConstantValue(field.Value, fields[index].Type, file);
         }
         var required = ev is null ? new[] { _schema.KeyField } : ["user_id", "ts"];
         foreach (var name in required.Where(r => !set.Contains(r)))
-            Report(RuleErrors.TestRule, file, given.Kind.Span, $"`given {given.Kind.Text}` needs {name}.");
+            Report(RuleErrors.GivenMissingField(given.Kind.Text, name), file, given.Kind.Span);
         return new BoundGiven(ev, [.. values], Loc(file, given));
     }
 
@@ -490,7 +483,7 @@ internal sealed partial class Binder
         object? Invalid()
         {
             if (type.Kind != TypeKind.Error && literal?.Kind != LiteralKind.Null)
-                Report(TypeErrors.Mismatch, file, syntax.Span, $"This field is {Describe(type)}; write a value of that kind here.");
+                Report(TypeErrors.GivenValueMismatch(type), file, syntax.Span);
             return null;
         }
     }

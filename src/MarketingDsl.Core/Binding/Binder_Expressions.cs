@@ -20,12 +20,14 @@ internal sealed record Scope(SourceText File, ComputedSymbol? Owner = null, Even
 
 internal sealed partial class Binder
 {
-    private BoundExpression BindCondition(ExpressionSyntax syntax, Scope scope, string what)
+    private BoundExpression BindCondition(ExpressionSyntax syntax, Scope scope, string what) => BindCondition(syntax, scope, ConditionPlace.Named(what));
+
+    private BoundExpression BindCondition(ExpressionSyntax syntax, Scope scope, ConditionPlace what)
     {
         var bound = BindExpression(syntax, scope);
         if (bound.Type.Kind is TypeKind.Bool or TypeKind.Error) return bound;
         if (bound.Type.Kind == TypeKind.Null) return new BoundLiteral(null, DslType.Bool) { Syntax = syntax };
-        Report(TypeErrors.NotBool, scope.File, syntax.Span, $"{what} must be a yes/no condition, but this is {Describe(bound.Type)}.");
+        Report(TypeErrors.ConditionNotBool(what, bound.Type), scope.File, syntax.Span);
         return new BoundErrorExpression { Syntax = syntax };
     }
 
@@ -53,7 +55,7 @@ internal sealed partial class Binder
 
     private BoundExpression ReportNextOutsideWindow(NextWindowExpressionSyntax syntax, Scope scope)
     {
-        Report(TypeErrors.NextOutsideModel, scope.File, syntax.Span, "`next …` is a window and only goes in `within:` of an aggregate in a model's `predict:`.");
+        Report(TypeErrors.NextOutsideWithin(), scope.File, syntax.Span);
         return new BoundErrorExpression();
     }
 
@@ -75,11 +77,10 @@ internal sealed partial class Binder
         if (scope.Event is { } ev)
         {
             if (ev.Find(name) is { } field) return new BoundEventField(ev, field, ev.OrdinalOf(name));
-            var reason = _values.ContainsKey(name)
-                ? $"'{name}' is not a field of the event '{ev.Name}'; inside where: only the event's own fields ({FieldList(ev)}) can be used."
-                : $"The event '{ev.Name}' has no field '{name}'; its fields are {FieldList(ev)}.";
-            Report(_values.ContainsKey(name) ? NameErrors.OutsideEventScope : NameErrors.UnknownField, scope.File, syntax.Span, reason,
-                NameSuggestions.Closest(name, ev.Fields.Select(f => f.Name)));
+            var suggestion = NameSuggestions.Closest(name, ev.Fields.Select(f => f.Name));
+            Report(_values.ContainsKey(name)
+                ? NameErrors.OutsideEventScope(name, ev.Name, FieldList(ev), suggestion)
+                : NameErrors.UnknownEventField(ev.Name, name, FieldList(ev), suggestion), scope.File, syntax.Span);
             return new BoundErrorExpression();
         }
         if (_values.TryGetValue(name, out var symbol))
@@ -92,27 +93,26 @@ internal sealed partial class Binder
                 case ComputedSymbol c:
                     return Reference(c, syntax, scope);
                 case ModelSymbol m:
-                    Report(NameErrors.ModelNotValue, scope.File, syntax.Span,
-                        m.IsClusters ? $"'{name}' is a clustering; use '{name}.cluster'." : $"'{name}' is a model; use '{name}.probability' or '{name}.predicted'.");
+                    Report(NameErrors.ModelNotValue(name, m.IsClusters), scope.File, syntax.Span);
                     _used.Add(m);
                     return new BoundErrorExpression();
             }
         }
         if (_schema.FindEvent(name) is not null)
         {
-            Report(NameErrors.EventNotValue, scope.File, syntax.Span, $"'{name}' is an event type, not a value; use it inside an aggregate such as count({name}) or exists({name}, within: 30d).");
+            Report(NameErrors.EventNotValue(name), scope.File, syntax.Span);
             return new BoundErrorExpression();
         }
         if (name == "descending" || name == "ascending")
         {
-            Report(TypeErrors.ArgumentType, scope.File, syntax.Span, $"'{name}' only goes as the third argument of quantile_score.");
+            Report(TypeErrors.DirectionOutsideQuantileScore(name), scope.File, syntax.Span);
             return new BoundErrorExpression();
         }
         // After a syntax error, recovery often reads the next declaration's keyword (`tag`, `segment` …)
         // as a name; the syntax error already says what is wrong.
         if (DeclarationKeywords.Contains(name) && _filesWithSyntaxErrors.Contains(scope.File)) return new BoundErrorExpression();
         var candidates = _values.Keys.Concat(_schema.Events.Select(e => e.Name));
-        Report(NameErrors.UnknownName, scope.File, syntax.Span, $"Unknown name '{name}': it is not a tag, segment or profile field.", NameSuggestions.Closest(name, candidates));
+        Report(NameErrors.UnknownName(name, NameSuggestions.Closest(name, candidates)), scope.File, syntax.Span);
         return new BoundErrorExpression();
     }
 
@@ -120,10 +120,7 @@ internal sealed partial class Binder
     {
         if (_cycleEdges.TryGetValue(syntax, out var cycle) || (_state.TryGetValue(target, out var state) && state == BindState.InProgress))
         {
-            var path = target == scope.Owner ? $"'{target.Name}' refers to itself"
-                : cycle is not null ? $"These refer to each other in a circle: {cycle}"
-                : $"'{scope.Owner?.Name}' and '{target.Name}' refer to each other";
-            Report(NameErrors.Cycle, scope.File, syntax.Span, $"{path}; a tag cannot depend on its own value.");
+            Report(NameErrors.Cycle(target.Name, target == scope.Owner ? target.Name : scope.Owner?.Name ?? "", cycle), scope.File, syntax.Span);
             return new BoundErrorExpression();
         }
         BindComputed(target);
@@ -151,7 +148,7 @@ internal sealed partial class Binder
             if (output is null)
             {
                 string[] members = model.IsClusters ? ["cluster"] : ["probability", "predicted"];
-                Report(NameErrors.UnknownMember, scope.File, syntax.Member.Span, $"'{model.Name}' has no output '{member}'; it has {string.Join(" and ", members)}.", NameSuggestions.Closest(member, members));
+                Report(NameErrors.UnknownModelOutput(model.Name, member, members, NameSuggestions.Closest(member, members)), scope.File, syntax.Member.Span);
                 return new BoundErrorExpression();
             }
             if (scope.Owner is null && scope.Context is not null)
@@ -169,15 +166,15 @@ internal sealed partial class Binder
         {
             var field = eventType.Find(syntax.Member.Text);
             if (field is null)
-                Report(NameErrors.UnknownField, scope.File, syntax.Member.Span, $"The event '{eventType.Name}' has no field '{syntax.Member.Text}'; its fields are {FieldList(eventType)}.",
-                    NameSuggestions.Closest(syntax.Member.Text, eventType.Fields.Select(f => f.Name)));
+                Report(NameErrors.UnknownEventField(eventType.Name, syntax.Member.Text, FieldList(eventType),
+                    NameSuggestions.Closest(syntax.Member.Text, eventType.Fields.Select(f => f.Name))), scope.File, syntax.Member.Span);
             else
-                Report(TypeErrors.AggregateTarget, scope.File, syntax.Span, $"'{syntax.Target.Span.Length switch { _ => eventType.Name }}.{field.Name}' is one value per event; wrap it in an aggregate such as last({eventType.Name}.{field.Name}) or sum({eventType.Name}.{field.Name}, within: 30d).");
+                Report(TypeErrors.EventFieldOutsideAggregate(eventType.Name, field.Name), scope.File, syntax.Span);
             return new BoundErrorExpression();
         }
         var bound = BindExpression(syntax.Target, scope);
         if (!bound.Type.IsError)
-            Report(NameErrors.UnknownMember, scope.File, syntax.Member.Span, $"{Describe(bound.Type)} has no part '{syntax.Member.Text}'; '.' follows an event name (order.amount) or a model (churn_risk.probability).");
+            Report(NameErrors.NoMember(bound.Type, syntax.Member.Text), scope.File, syntax.Member.Span);
         return new BoundErrorExpression();
     }
 
@@ -188,12 +185,12 @@ internal sealed partial class Binder
         if (syntax.Operator == UnaryOperator.Not)
         {
             if (operand.Type.Kind is TypeKind.Bool or TypeKind.Null) return new BoundUnary(BoundUnaryOperator.Not, operand, DslType.Bool);
-            Report(TypeErrors.NotBool, scope.File, syntax.Operand.Span, $"`not` needs a yes/no condition, but this is {Describe(operand.Type)}.");
+            Report(TypeErrors.NotOperandNotBool(operand.Type), scope.File, syntax.Operand.Span);
             return new BoundErrorExpression();
         }
         if (operand.Type.IsNumeric || operand.Type.Kind is TypeKind.Duration) return new BoundUnary(BoundUnaryOperator.Negate, operand, operand.Type.NonNullable);
         if (operand.Type.Kind == TypeKind.Null) return operand;
-        Report(TypeErrors.NotNumeric, scope.File, syntax.Operand.Span, $"`-` needs a number, but this is {Describe(operand.Type)}.");
+        Report(TypeErrors.NegateNotNumber(operand.Type), scope.File, syntax.Operand.Span);
         return new BoundErrorExpression();
     }
 
@@ -209,7 +206,7 @@ internal sealed partial class Binder
                 foreach (var (side, sideSyntax) in new[] { (left, syntax.Left), (right, syntax.Right) })
                 {
                     if (side.Type.Kind is TypeKind.Bool or TypeKind.Null) continue;
-                    Report(TypeErrors.NotBool, scope.File, sideSyntax.Span, $"`{(syntax.Operator == BinaryOperator.And ? "and" : "or")}` joins yes/no conditions, but this is {Describe(side.Type)}.");
+                    Report(TypeErrors.LogicalOperandNotBool(syntax.Operator == BinaryOperator.And ? "and" : "or", side.Type), scope.File, sideSyntax.Span);
                     ok = false;
                 }
                 return ok ? new BoundBinary(syntax.Operator == BinaryOperator.And ? BoundBinaryOperator.And : BoundBinaryOperator.Or, AsBool(left), AsBool(right), DslType.Bool) : new BoundErrorExpression();
@@ -220,7 +217,7 @@ internal sealed partial class Binder
             case BinaryOperator.Coalesce:
                 if (Unify(left.Type, right.Type) is not { } common)
                 {
-                    Report(TypeErrors.Mismatch, scope.File, syntax.Span, $"`??` replaces an empty value by another of the same kind, but {Quote(scope, syntax.Left)} is {Describe(left.Type)} and {Quote(scope, syntax.Right)} is {Describe(right.Type)}.");
+                    Report(TypeErrors.CoalesceOperatorMismatch(Quote(scope, syntax.Left), left.Type, Quote(scope, syntax.Right), right.Type), scope.File, syntax.Span);
                     return new BoundErrorExpression();
                 }
                 return new BoundBinary(BoundBinaryOperator.Coalesce, Convert(left, common), Convert(right, common), common.WithNullable(right.Type.IsNullable));
@@ -267,9 +264,7 @@ internal sealed partial class Binder
             case (BoundBinaryOperator.Add or BoundBinaryOperator.Subtract, TypeKind.Duration, TypeKind.Duration):
                 return new BoundBinary(op, left, right, DslType.Duration);
         }
-        var hint = l == TypeKind.String || r == TypeKind.String ? " Text cannot be calculated with." : "";
-        Report(TypeErrors.NotNumeric, scope.File, syntax.Span,
-            $"Cannot calculate {Quote(scope, syntax.Left)} {symbol} {Quote(scope, syntax.Right)}: {Describe(left.Type)} {symbol} {Describe(right.Type)}.{hint}");
+        Report(TypeErrors.Arithmetic(Quote(scope, syntax.Left), symbol, Quote(scope, syntax.Right), left.Type, right.Type), scope.File, syntax.Span);
         return new BoundErrorExpression();
     }
 
@@ -288,20 +283,18 @@ internal sealed partial class Binder
         {
             var null_ = left.Type.Kind == TypeKind.Null ? syntax.Left : syntax.Right;
             var other = left.Type.Kind == TypeKind.Null ? syntax.Right : syntax.Left;
-            Report(TypeErrors.NullLiteralUse, scope.File, syntax.Span,
-                $"A comparison with null is never true; write `{scope.File.ToString(other.Span)} is {(op == BoundBinaryOperator.NotEqual ? "not " : "")}null`.");
+            Report(TypeErrors.NullComparison(scope.File.ToString(other.Span), op == BoundBinaryOperator.NotEqual), scope.File, syntax.Span);
             return new BoundErrorExpression();
         }
         var isEquality = op is BoundBinaryOperator.Equal or BoundBinaryOperator.NotEqual;
         if (Unify(left.Type, right.Type) is not { } common || (common.IsList && !isEquality))
         {
-            Report(TypeErrors.Mismatch, scope.File, syntax.Span,
-                $"Cannot compare {Quote(scope, syntax.Left)} ({Describe(left.Type)}) with {Quote(scope, syntax.Right)} ({Describe(right.Type)}); both sides must be of the same kind.");
+            Report(TypeErrors.CompareMismatch(Quote(scope, syntax.Left), left.Type, Quote(scope, syntax.Right), right.Type), scope.File, syntax.Span);
             return new BoundErrorExpression();
         }
         if (!isEquality && common.Kind == TypeKind.Bool)
         {
-            Report(TypeErrors.NotComparable, scope.File, syntax.Span, "Yes/no values can only be compared with == or !=.");
+            Report(TypeErrors.BoolNotOrderable(), scope.File, syntax.Span);
             return new BoundErrorExpression();
         }
         return new BoundBinary(op, Convert(left, common), Convert(right, common), DslType.Bool);
@@ -314,7 +307,7 @@ internal sealed partial class Binder
         if (value.Type.IsError || list.Type.IsError) return new BoundErrorExpression();
         if (!list.Type.IsList)
         {
-            Report(TypeErrors.NotList, scope.File, syntax.Collection.Span, $"`in` needs a list such as [\"a\", \"b\"] or a list tag, but this is {Describe(list.Type)}.");
+            Report(TypeErrors.NotList(list.Type), scope.File, syntax.Collection.Span);
             return new BoundErrorExpression();
         }
         var element = list.Type.Element ?? DslType.Null;
@@ -322,7 +315,7 @@ internal sealed partial class Binder
         if (element.Kind == TypeKind.Null) return new BoundIn(value, list, syntax.Negated);
         if (Unify(value.Type, element) is not { } common)
         {
-            Report(TypeErrors.Mismatch, scope.File, syntax.Span, $"{Quote(scope, syntax.Value)} is {Describe(value.Type)} but the list holds {Describe(element)}.");
+            Report(TypeErrors.InElementMismatch(Quote(scope, syntax.Value), value.Type, element), scope.File, syntax.Span);
             return new BoundErrorExpression();
         }
         return new BoundIn(Convert(value, common), ConvertList(list, common), syntax.Negated);
@@ -337,8 +330,7 @@ internal sealed partial class Binder
         var common = Unify(value.Type, low.Type) is { } a ? Unify(a, high.Type) : null;
         if (common is null || common.IsList || common.Kind == TypeKind.Bool)
         {
-            Report(TypeErrors.Mismatch, scope.File, syntax.Span,
-                $"`between` needs three values of one orderable kind; here they are {Describe(value.Type)}, {Describe(low.Type)} and {Describe(high.Type)}.");
+            Report(TypeErrors.BetweenMismatch(value.Type, low.Type, high.Type), scope.File, syntax.Span);
             return new BoundErrorExpression();
         }
         return new BoundBetween(Convert(value, common), Convert(low, common), Convert(high, common), syntax.Negated);
@@ -353,12 +345,12 @@ internal sealed partial class Binder
         {
             if (item.Type.IsList)
             {
-                Report(TypeErrors.Mismatch, scope.File, itemSyntax.Span, "A list cannot hold another list.");
+                Report(TypeErrors.NestedList(), scope.File, itemSyntax.Span);
                 return new BoundErrorExpression();
             }
             if (Unify(element, item.Type) is not { } u)
             {
-                Report(TypeErrors.Mismatch, scope.File, itemSyntax.Span, $"All items of a list must be of one kind; this one is {Describe(item.Type)}, the ones before are {Describe(element)}.");
+                Report(TypeErrors.ListItemMismatch(item.Type, element), scope.File, itemSyntax.Span);
                 return new BoundErrorExpression();
             }
             element = u;
@@ -373,12 +365,12 @@ internal sealed partial class Binder
         var failed = false;
         foreach (var when in syntax.Whens)
         {
-            var condition = BindCondition(when.Condition, scope, "A `when` of case");
+            var condition = BindCondition(when.Condition, scope, ConditionPlace.CaseWhen);
             var result = BindExpression(when.Result, scope);
             if (condition.Type.IsError || result.Type.IsError) { failed = true; continue; }
             if (Unify(resultType, result.Type) is not { } u)
             {
-                Report(TypeErrors.Mismatch, scope.File, when.Result.Span, $"Every branch of a case must give the same kind of value; this is {Describe(result.Type)}, the branches before give {Describe(resultType)}.");
+                Report(TypeErrors.CaseBranchMismatch(result.Type, resultType), scope.File, when.Result.Span);
                 failed = true;
                 continue;
             }
@@ -392,7 +384,7 @@ internal sealed partial class Binder
             if (@else.Type.IsError) failed = true;
             else if (Unify(resultType, @else.Type) is not { } u)
             {
-                Report(TypeErrors.Mismatch, scope.File, syntax.Else.Span, $"The else of a case must give the same kind of value as its branches ({Describe(resultType)}), but this is {Describe(@else.Type)}.");
+                Report(TypeErrors.CaseElseMismatch(resultType, @else.Type), scope.File, syntax.Else.Span);
                 failed = true;
             }
             else resultType = u;
@@ -437,32 +429,8 @@ internal sealed partial class Binder
         return list;
     }
 
-    /// <summary>A type as a marketer reads it: "a number (decimal)".</summary>
-    internal static string Describe(DslType type) => type.Kind switch
-    {
-        TypeKind.Int => "a whole number (int)",
-        TypeKind.Decimal => "a number (decimal)",
-        TypeKind.String => "a text (string)",
-        TypeKind.Bool => "a yes/no value (bool)",
-        TypeKind.Date => "a date",
-        TypeKind.DateTime => "a date and time (datetime)",
-        TypeKind.Duration => "a duration",
-        TypeKind.Null => "empty (null)",
-        TypeKind.List => $"a list of {Plural(type.Element ?? DslType.Null)}",
-        _ => "unknown",
-    };
-
-    private static string Plural(DslType type) => type.Kind switch
-    {
-        TypeKind.Int => "whole numbers",
-        TypeKind.Decimal => "numbers",
-        TypeKind.String => "texts",
-        TypeKind.Bool => "yes/no values",
-        TypeKind.Date => "dates",
-        TypeKind.DateTime => "dates and times",
-        TypeKind.Duration => "durations",
-        _ => "values",
-    };
+    /// <summary>A type as a marketer reads it in English (the model section's messages still use it).</summary>
+    internal static string Describe(DslType type) => TypeText.English(type);
 
     private static string Quote(Scope scope, ExpressionSyntax syntax)
     {

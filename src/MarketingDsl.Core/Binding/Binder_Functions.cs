@@ -27,14 +27,14 @@ internal sealed partial class Binder
             {
                 if (named.Count > 0)
                 {
-                    Report(TypeErrors.NamedArgumentOrder, scope.File, argument.Span, "Write positional arguments before named ones such as where: and within:.");
+                    Report(TypeErrors.NamedArgumentOrder(), scope.File, argument.Span);
                     return new BoundErrorExpression();
                 }
                 positional.Add(argument.Value);
             }
             else if (!named.TryAdd(argument.Name.Text, argument))
             {
-                Report(TypeErrors.DuplicateArgument, scope.File, argument.Span, $"'{argument.Name.Text}:' is given twice.");
+                Report(TypeErrors.DuplicateArgument(argument.Name.Text), scope.File, argument.Span);
                 return new BoundErrorExpression();
             }
         }
@@ -44,7 +44,7 @@ internal sealed partial class Binder
         if (named.Count > 0)
         {
             var first = named.Values.First();
-            Report(NameErrors.UnknownArgument, scope.File, first.Name!.Span, $"{name}() takes no named argument '{first.Name.Text}:'; only aggregates take where: and within:.");
+            Report(NameErrors.NoNamedArguments(name, first.Name!.Text), scope.File, first.Name.Span);
             return new BoundErrorExpression();
         }
         var args = positional.Select(p => BindExpression(p, scope)).ToList();
@@ -86,7 +86,7 @@ internal sealed partial class Binder
                 var places = args.Count == 2 ? args[1] : new BoundLiteral(0L, DslType.Int);
                 if (places is not BoundLiteral { Value: long p } || p is < 0 or > 28)
                 {
-                    Report(TypeErrors.NotConstant, scope.File, positional[1].Span, "The number of decimal places must be a whole number from 0 to 28 written out, e.g. round(x, 2).");
+                    Report(TypeErrors.RoundDigitsNotConstant(), scope.File, positional[1].Span);
                     return new BoundErrorExpression();
                 }
                 return new BoundCall(BuiltinFunction.Round, [Convert(args[0], DslType.Decimal), places], DslType.Decimal);
@@ -97,7 +97,7 @@ internal sealed partial class Binder
                 {
                     if (Unify(common, args[i].Type) is not { } u)
                     {
-                        Report(TypeErrors.Mismatch, scope.File, positional[i].Span, $"coalesce() needs values of one kind; this is {Describe(args[i].Type)}, the ones before are {Describe(common)}.");
+                        Report(TypeErrors.CoalesceArgumentMismatch(args[i].Type, common), scope.File, positional[i].Span);
                         return new BoundErrorExpression();
                     }
                     common = u;
@@ -111,25 +111,23 @@ internal sealed partial class Binder
     private BoundExpression ReportUnknownFunction(CallExpressionSyntax syntax, Scope scope)
     {
         var name = syntax.Function.Text;
-        var hint = _values.ContainsKey(name) ? $" '{name}' is a {(_values[name] is ProfileFieldSymbol ? "profile field" : "tag")}; use it without ( )." : "";
-        Report(NameErrors.UnknownFunction, scope.File, syntax.Function.Span, $"There is no function '{name}'.{hint}", NameSuggestions.Closest(name, Builtins.All.Select(f => f.Name)));
+        bool? isProfileField = _values.TryGetValue(name, out var value) ? value is ProfileFieldSymbol : null;
+        Report(NameErrors.UnknownFunction(name, isProfileField, NameSuggestions.Closest(name, Builtins.All.Select(f => f.Name))), scope.File, syntax.Function.Span);
         return new BoundErrorExpression();
     }
 
     private bool CheckArity(CallExpressionSyntax syntax, int count, int min, int max, Scope scope)
     {
         if (count >= min && count <= max) return true;
-        var expected = min == max ? $"{min}" : max == int.MaxValue ? $"at least {min}" : $"{min} or {max}";
         var signature = Builtins.Find(syntax.Function.Text)?.Signature ?? syntax.Function.Text;
-        Report(TypeErrors.ArgumentCount, scope.File, syntax.Span, $"{syntax.Function.Text}() takes {expected} argument{(max == 1 && min == 1 ? "" : "s")}, not {count}: {signature}.");
+        Report(TypeErrors.ArgumentCount(syntax.Function.Text, min, max, count, signature), scope.File, syntax.Span);
         return false;
     }
 
     private void ReportArgumentType(CallExpressionSyntax syntax, int index, DslType actual, TypeKind[] accepted, Scope scope)
     {
-        var wanted = string.Join(" or ", accepted.Select(k => Describe(new DslType(k))));
         var span = syntax.Arguments.Where(a => a.Name is null).ElementAtOrDefault(index)?.Span ?? syntax.Span;
-        Report(TypeErrors.ArgumentType, scope.File, span, $"Argument {index + 1} of {syntax.Function.Text}() must be {wanted}, but it is {Describe(actual)}.");
+        Report(TypeErrors.ArgumentType(syntax.Function.Text, index, [.. accepted.Select(k => new DslType(k))], actual), scope.File, span);
     }
 
     private BoundExpression BindAggregate(CallExpressionSyntax syntax, AggregateKind kind, List<ExpressionSyntax> positional, Dictionary<string, ArgumentSyntax> named, Scope scope)
@@ -139,19 +137,19 @@ internal sealed partial class Binder
         var expectedPositional = kind == AggregateKind.Top ? 2 : 1;
         if (scope.Event is not null || scope.InAggregate)
         {
-            Report(TypeErrors.NestedAggregate, scope.File, syntax.Span, $"{name}() cannot be used inside where:; the condition is about one event at a time.");
+            Report(TypeErrors.NestedAggregate(name), scope.File, syntax.Span);
             return new BoundErrorExpression();
         }
         if (positional.Count != expectedPositional)
         {
             var signature = Builtins.Find(name)!.Signature;
-            Report(TypeErrors.ArgumentCount, scope.File, syntax.Span, $"{name}() takes {expectedPositional} argument{(expectedPositional == 1 ? "" : "s")} before where:/within:, not {positional.Count}: {signature}.");
+            Report(TypeErrors.AggregateArgumentCount(name, expectedPositional, positional.Count, signature), scope.File, syntax.Span);
             return new BoundErrorExpression();
         }
         foreach (var (argName, argument) in named)
         {
             if (argName is "where" or "within") continue;
-            Report(NameErrors.UnknownArgument, scope.File, argument.Name!.Span, $"{name}() has no argument '{argName}:'; it takes where: and within:.", NameSuggestions.Closest(argName, ["where", "within"]));
+            Report(NameErrors.UnknownAggregateArgument(name, argName, NameSuggestions.Closest(argName, ["where", "within"])), scope.File, argument.Name!.Span);
             return new BoundErrorExpression();
         }
 
@@ -171,7 +169,7 @@ internal sealed partial class Binder
                 field = e.Find(m.Member.Text);
                 if (field is null)
                 {
-                    Report(NameErrors.UnknownField, scope.File, m.Member.Span, $"The event '{e.Name}' has no field '{m.Member.Text}'; its fields are {FieldList(e)}.", NameSuggestions.Closest(m.Member.Text, e.Fields.Select(f => f.Name)));
+                    Report(NameErrors.UnknownEventField(e.Name, m.Member.Text, FieldList(e), NameSuggestions.Closest(m.Member.Text, e.Fields.Select(f => f.Name))), scope.File, m.Member.Span);
                     return new BoundErrorExpression();
                 }
                 break;
@@ -180,10 +178,9 @@ internal sealed partial class Binder
         {
             var targetName = target switch { NameExpressionSyntax n => n.Name.Text, MemberAccessExpressionSyntax { Target: NameExpressionSyntax n } => n.Name.Text, _ => null };
             var suggestion = targetName is null ? null : NameSuggestions.Closest(targetName, _schema.Events.Select(e => e.Name));
-            var message = targetName is not null && !_values.ContainsKey(targetName)
-                ? $"'{targetName}' is not an event type; the events are {string.Join(", ", _schema.Events.Select(e => e.Name))}."
-                : needsField ? $"{name}() needs an event field such as {name}(order.amount)." : $"{name}() needs an event type such as {name}(order).";
-            Report(targetName is not null && !_values.ContainsKey(targetName) ? NameErrors.UnknownEvent : TypeErrors.AggregateTarget, scope.File, target.Span, message, suggestion);
+            Report(targetName is not null && !_values.ContainsKey(targetName)
+                ? NameErrors.UnknownEvent(targetName, _schema.Events.Select(e => e.Name), suggestion)
+                : TypeErrors.AggregateTargetNotEvent(name, needsField), scope.File, target.Span);
             return new BoundErrorExpression();
         }
         if (needsField && field is null)
@@ -195,25 +192,23 @@ internal sealed partial class Binder
                 AggregateKind.Min or AggregateKind.Max => f.Type.Kind is not (TypeKind.Bool or TypeKind.List),
                 _ => true,
             })?.Name ?? (kind is AggregateKind.Sum or AggregateKind.Avg ? null : "ts");
-            Report(TypeErrors.AggregateTarget, scope.File, target.Span, example is null
-                ? $"{name}() needs a number field of '{ev.Name}', but '{ev.Name}' has none."
-                : $"{name}() needs a field of '{ev.Name}', e.g. {name}({ev.Name}.{example}).");
+            Report(TypeErrors.AggregateNeedsField(name, ev.Name, example), scope.File, target.Span);
             return new BoundErrorExpression();
         }
         if (!needsField && field is not null)
         {
-            Report(TypeErrors.AggregateTarget, scope.File, target.Span, $"{name}() counts events: write {name}({ev.Name}), and put conditions on fields in where:.");
+            Report(TypeErrors.CountTakesEvent(name, ev.Name), scope.File, target.Span);
             return new BoundErrorExpression();
         }
         var fieldType = field?.Type.NonNullable ?? DslType.Error;
         if (kind is AggregateKind.Sum or AggregateKind.Avg && !fieldType.IsNumeric)
         {
-            Report(TypeErrors.NotNumeric, scope.File, target.Span, $"{name}() adds numbers, but '{ev.Name}.{field!.Name}' is {Describe(fieldType)}.");
+            Report(TypeErrors.SumNotNumber(name, ev.Name, field!.Name, fieldType), scope.File, target.Span);
             return new BoundErrorExpression();
         }
         if (kind is AggregateKind.Min or AggregateKind.Max && fieldType.Kind is TypeKind.Bool)
         {
-            Report(TypeErrors.NotComparable, scope.File, target.Span, $"{name}() needs values that can be ordered; '{ev.Name}.{field!.Name}' is yes/no.");
+            Report(TypeErrors.AggregateNotOrderable(name, ev.Name, field!.Name), scope.File, target.Span);
             return new BoundErrorExpression();
         }
 
@@ -223,7 +218,7 @@ internal sealed partial class Binder
             var k = BindExpression(positional[1], scope);
             if (k is not BoundLiteral { Value: long count } || count < 1 || count > 1000)
             {
-                if (!k.Type.IsError) Report(TypeErrors.NotConstant, scope.File, positional[1].Span, "top() needs how many values to keep, written as a whole number from 1 to 1000, e.g. top(order.category, 3).");
+                if (!k.Type.IsError) Report(TypeErrors.TopCountNotConstant(), scope.File, positional[1].Span);
                 return new BoundErrorExpression();
             }
             topCount = (int)count;
@@ -232,7 +227,7 @@ internal sealed partial class Binder
         BoundExpression? where = null;
         if (named.TryGetValue("where", out var whereArg))
         {
-            where = BindCondition(whereArg.Value, scope with { Event = ev, InAggregate = true, Dependencies = scope.Dependencies }, "where:");
+            where = BindCondition(whereArg.Value, scope with { Event = ev, InAggregate = true, Dependencies = scope.Dependencies }, ConditionPlace.AggregateWhere);
             if (where.Type.IsError) return new BoundErrorExpression();
         }
         long? window = null;
@@ -243,7 +238,7 @@ internal sealed partial class Binder
             {
                 if (!scope.AllowNext)
                 {
-                    Report(TypeErrors.NextOutsideModel, scope.File, withinArg.Value.Span, "A `next` window looks into the future; it is only allowed in a model's predict: label.");
+                    Report(TypeErrors.NextOutsideModel(), scope.File, withinArg.Value.Span);
                     return new BoundErrorExpression();
                 }
                 forward = true;
@@ -256,12 +251,12 @@ internal sealed partial class Binder
             }
             else
             {
-                Report(TypeErrors.ArgumentType, scope.File, withinArg.Value.Span, "within: takes a duration written out, such as 30d or 12h.");
+                Report(TypeErrors.WithinNotDuration(), scope.File, withinArg.Value.Span);
                 return new BoundErrorExpression();
             }
             if (window <= 0)
             {
-                Report(TypeErrors.BadValue, scope.File, withinArg.Value.Span, "within: must be longer than zero.");
+                Report(TypeErrors.WithinNotPositive(), scope.File, withinArg.Value.Span);
                 return new BoundErrorExpression();
             }
         }
@@ -282,27 +277,26 @@ internal sealed partial class Binder
         if (named.Count > 0)
         {
             var first = named.Values.First();
-            Report(NameErrors.UnknownArgument, scope.File, first.Name!.Span, "quantile_score() takes no named arguments: quantile_score(x, n[, descending]).");
+            Report(NameErrors.NoNamedArguments("quantile_score", first.Name!.Text), scope.File, first.Name.Span);
             return new BoundErrorExpression();
         }
         if (!CheckArity(syntax, positional.Count, 2, 3, scope)) return new BoundErrorExpression();
         if (!scope.AllowPopulation || scope.Event is not null)
         {
-            Report(TypeErrors.PopulationMisplaced, scope.File, syntax.Span,
-                "quantile_score() compares a user with every other user, so it only goes in tags, segments and segmentations; define a tag with it and use that tag here.");
+            Report(TypeErrors.QuantileScoreMisplaced(), scope.File, syntax.Span);
             return new BoundErrorExpression();
         }
         var value = BindExpression(positional[0], scope);
         if (value.Type.IsError) return new BoundErrorExpression();
         if (!value.Type.IsNumeric && value.Type.Kind is not (TypeKind.Date or TypeKind.DateTime or TypeKind.Duration))
         {
-            Report(TypeErrors.ArgumentType, scope.File, positional[0].Span, $"quantile_score() ranks numbers, dates or durations, but this is {Describe(value.Type)}.");
+            Report(TypeErrors.QuantileScoreValueType(value.Type), scope.File, positional[0].Span);
             return new BoundErrorExpression();
         }
         var buckets = BindExpression(positional[1], scope);
         if (buckets is not BoundLiteral { Value: long n } || n < 1 || n > 1000)
         {
-            if (!buckets.Type.IsError) Report(TypeErrors.NotConstant, scope.File, positional[1].Span, "The number of score buckets must be a whole number from 1 to 1000 written out, e.g. quantile_score(x, 5).");
+            if (!buckets.Type.IsError) Report(TypeErrors.QuantileBucketsNotConstant(), scope.File, positional[1].Span);
             return new BoundErrorExpression();
         }
         var descending = false;
@@ -311,7 +305,7 @@ internal sealed partial class Binder
             if (positional[2] is NameExpressionSyntax { Name.Text: "descending" or "ascending" } order) descending = order.Name.Text == "descending";
             else
             {
-                Report(TypeErrors.ArgumentType, scope.File, positional[2].Span, "The third argument of quantile_score() is the word descending (or ascending).", NameSuggestions.Closest((positional[2] as NameExpressionSyntax)?.Name.Text ?? "", ["descending", "ascending"]));
+                Report(TypeErrors.QuantileScoreDirection(NameSuggestions.Closest((positional[2] as NameExpressionSyntax)?.Name.Text ?? "", ["descending", "ascending"])), scope.File, positional[2].Span);
                 return new BoundErrorExpression();
             }
         }

@@ -40,12 +40,11 @@ public sealed record Diagnostic(
             new LinePosition(endLine > 0 ? endLine : line, endLine > 0 ? endColumn : column), message.English, message.Suggestion)
         { ChineseMessage = message.Chinese };
 
-    public static Diagnostic Create(DiagnosticDescriptor descriptor, SourceText source, TextSpan span, string message, string? suggestion = null) =>
+    // Text written at the call site: internal so no host writes a message outside a catalogue; only the binder's model
+    // section still uses it, until its codes have factories.
+    internal static Diagnostic Create(DiagnosticDescriptor descriptor, SourceText source, TextSpan span, string message, string? suggestion = null) =>
         new(descriptor.Code, descriptor.Severity, source.Path, span, source.GetPosition(span.Start), source.GetPosition(span.End), message, suggestion);
 
-    /// <summary>A diagnostic about a file as a whole or about input that is not a source text (data, arguments).</summary>
-    public static Diagnostic AtFile(DiagnosticDescriptor descriptor, string filePath, string message, int line = 1, int column = 1) =>
-        new(descriptor.Code, descriptor.Severity, filePath, new TextSpan(0, 0), new LinePosition(line, column), new LinePosition(line, column), message);
 
     public string SeverityText => Severity switch
     {

@@ -52,8 +52,7 @@ public sealed class SyntaxTree
         var diagnostics = new List<Diagnostic>();
         if (source.Text.Length > MaxFileLength)
         {
-            diagnostics.Add(Diagnostic.Create(SyntaxErrors.FileTooLarge, source, new TextSpan(0, 0),
-                $"This file is {source.Text.Length / (1024 * 1024)} MB; a workspace file may be at most {MaxFileLength / (1024 * 1024)} MB."));
+            diagnostics.Add(Diagnostic.Create(SyntaxErrors.FileTooLarge(source.Text.Length / (1024 * 1024), MaxFileLength / (1024 * 1024)), source, new TextSpan(0, 0)));
             return new SyntaxTree(source, new WorkspaceFileSyntax([], new TextSpan(0, 0)), [.. diagnostics], []);
         }
 
@@ -77,13 +76,11 @@ public sealed class SyntaxTree
             {
                 case MarketingDslLexer.BAD_CHAR:
                     badTokens.Add(token.TokenIndex);
-                    diagnostics.Add(Diagnostic.Create(SyntaxErrors.BadCharacter, source, span,
-                        $"The character '{token.Text}' is not allowed here."));
+                    diagnostics.Add(Diagnostic.Create(SyntaxErrors.BadCharacter(token.Text), source, span));
                     break;
                 case MarketingDslLexer.UNTERMINATED_STRING:
                     badTokens.Add(token.TokenIndex);
-                    diagnostics.Add(Diagnostic.Create(SyntaxErrors.UnterminatedString, source, span,
-                        "This text has no closing quote (\") on its line."));
+                    diagnostics.Add(Diagnostic.Create(SyntaxErrors.UnterminatedString(), source, span));
                     break;
             }
             if (tooDeep) continue;
@@ -100,8 +97,7 @@ public sealed class SyntaxTree
             if (depth + PrefixRun(tokenStream, token) + elseIfs > MaxNesting)
             {
                 tooDeep = true;
-                diagnostics.Add(Diagnostic.Create(SyntaxErrors.TooDeep, source, span,
-                    $"Brackets or operators are nested more than {MaxNesting} levels deep here; split the rule into smaller tags."));
+                diagnostics.Add(Diagnostic.Create(SyntaxErrors.TooDeep(MaxNesting, tokens: true), source, span));
             }
         }
         if (tooDeep)
@@ -183,21 +179,21 @@ public sealed class SyntaxTree
             var start = Math.Clamp(offendingSymbol?.StartIndex ?? source.Text.Length, 0, source.Text.Length);
             var end = offendingSymbol is null || offendingSymbol.Type == TokenConstants.EOF ? start : Math.Clamp(offendingSymbol.StopIndex + 1, start, source.Text.Length);
             var span = TextSpan.FromBounds(start, end);
-            var found = offendingSymbol is null || offendingSymbol.Type == TokenConstants.EOF ? "the end of the file" : $"'{Shorten(offendingSymbol.Text)}'";
+            var found = offendingSymbol is null || offendingSymbol.Type == TokenConstants.EOF
+                ? TokenDisplay.EndOfFile
+                : new TokenText($"'{Shorten(offendingSymbol.Text)}'", $" '{Shorten(offendingSymbol.Text)}' ");
             var expected = DescribeExpected(parser, e);
             if (msg.StartsWith("missing ", StringComparison.Ordinal))
             {
-                diagnostics.Add(Diagnostic.Create(SyntaxErrors.MissingToken, source, span,
-                    $"Expected {expected ?? "something else"} before {found}."));
+                diagnostics.Add(Diagnostic.Create(SyntaxErrors.MissingToken(found, expected), source, span));
                 return;
             }
-            var message = expected is null ? $"Unexpected {found}." : $"Unexpected {found}; expected {expected}.";
             // One error per offending token: recovery may report the same spot twice.
             if (diagnostics.Any(d => d.Span == span && d.FilePath == source.Path)) return;
-            diagnostics.Add(Diagnostic.Create(SyntaxErrors.UnexpectedInput, source, span, message));
+            diagnostics.Add(Diagnostic.Create(SyntaxErrors.UnexpectedInput(found, expected), source, span));
         }
 
-        private static string? DescribeExpected(Parser parser, RecognitionException? e)
+        private static TokenText? DescribeExpected(Parser parser, RecognitionException? e)
         {
             IntervalSet expected;
             try
@@ -210,31 +206,35 @@ public sealed class SyntaxTree
             }
             var names = expected.ToList().Select(t => TokenDisplay.Describe(t)).Where(n => n is not null).Distinct().ToList();
             if (names.Count == 0 || names.Count > 5) return null;
-            return names.Count == 1 ? names[0] : string.Join(", ", names.Take(names.Count - 1)) + " or " + names[^1];
+            if (names.Count == 1) return names[0];
+            return new TokenText(string.Join(", ", names.Take(names.Count - 1).Select(n => n!.English)) + " or " + names[^1]!.English,
+                string.Join("、", names.Take(names.Count - 1).Select(n => n!.Chinese)) + "或" + names[^1]!.Chinese);
         }
 
         private static string Shorten(string text) => text.Length > 30 ? text[..27] + "..." : text.Replace("\n", " ").Replace("\r", "");
     }
 }
 
-/// <summary>Names of token types as a marketer reads them in a message.</summary>
+/// <summary>Names of token types as a marketer reads them in a message, in each UI language.</summary>
 public static class TokenDisplay
 {
-    public static string? Describe(int tokenType)
+    public static readonly TokenText EndOfFile = new("the end of the file", "文件末尾");
+
+    public static TokenText? Describe(int tokenType)
     {
-        if (tokenType == TokenConstants.EOF) return "the end of the file";
+        if (tokenType == TokenConstants.EOF) return EndOfFile;
         return tokenType switch
         {
-            MarketingDslLexer.IDENTIFIER => "a name",
-            MarketingDslLexer.STRING => "a text in quotes",
-            MarketingDslLexer.INT => "a whole number",
-            MarketingDslLexer.DECIMAL => "a number",
-            MarketingDslLexer.DURATION => "a duration such as 30d",
-            MarketingDslLexer.PERCENT => "a percentage such as 10%",
-            MarketingDslLexer.DATE => "a date such as 2025-06-01",
-            MarketingDslLexer.DATETIME => "a date and time",
-            MarketingDslLexer.TIME => "a time such as 22:00",
-            _ => MarketingDslLexer.DefaultVocabulary.GetLiteralName(tokenType) is { } literal ? literal : null,
+            MarketingDslLexer.IDENTIFIER => new("a name", "名称"),
+            MarketingDslLexer.STRING => new("a text in quotes", "带引号的文本"),
+            MarketingDslLexer.INT => new("a whole number", "整数"),
+            MarketingDslLexer.DECIMAL => new("a number", "数字"),
+            MarketingDslLexer.DURATION => new("a duration such as 30d", "时长（例如 30d）"),
+            MarketingDslLexer.PERCENT => new("a percentage such as 10%", "百分比（例如 10%）"),
+            MarketingDslLexer.DATE => new("a date such as 2025-06-01", "日期（例如 2025-06-01）"),
+            MarketingDslLexer.DATETIME => new("a date and time", "日期时间"),
+            MarketingDslLexer.TIME => new("a time such as 22:00", "时间（例如 22:00）"),
+            _ => MarketingDslLexer.DefaultVocabulary.GetLiteralName(tokenType) is { } literal ? new(literal, $" {literal} ") : null,
         };
     }
 }

@@ -78,8 +78,7 @@ internal sealed class SyntaxTreeBuilder(SourceText source, CommonTokenStream tok
         return lines.Count == 0 ? null : string.Join("\n", lines).TrimEnd();
     }
 
-    private void Report(DiagnosticDescriptor descriptor, TextSpan span, string message) =>
-        diagnostics.Add(Diagnostic.Create(descriptor, source, span, message));
+    private void Report(DiagnosticMessage message, TextSpan span) => diagnostics.Add(Diagnostic.Create(message, source, span));
 
     // ------------------------------------------------------------------ declarations
 
@@ -241,7 +240,7 @@ internal sealed class SyntaxTreeBuilder(SourceText source, CommonTokenStream tok
             if (ctx.ifElse is P.IfStepContext nested) elseIf = IfStep(nested);
             else
             {
-                Report(SyntaxErrors.UnexpectedInput, Span(ctx.ifElse), "After `else` write `{ … }` or `if …`.");
+                Report(SyntaxErrors.ElseWithoutBlock(), Span(ctx.ifElse));
                 var step = Step(ctx.ifElse);
                 elseBlock = new StepBlockSyntax(step is null ? [] : [step], Span(ctx.ifElse));
             }
@@ -294,7 +293,7 @@ internal sealed class SyntaxTreeBuilder(SourceText source, CommonTokenStream tok
         var result = Or(or);
         if (ExpressionDepth.Exceeds(result, SyntaxTree.MaxExpressionDepth))
         {
-            Report(SyntaxErrors.TooDeep, result.Span, $"This expression is nested more than {SyntaxTree.MaxExpressionDepth} levels deep; split it into smaller tags.");
+            Report(SyntaxErrors.TooDeep(SyntaxTree.MaxExpressionDepth, tokens: false), result.Span);
             return new ErrorExpressionSyntax(result.Span);
         }
         return result;
@@ -465,12 +464,12 @@ internal sealed class SyntaxTreeBuilder(SourceText source, CommonTokenStream tok
             case MarketingDslLexer.INT:
                 if (long.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out var l))
                     return new LiteralExpressionSyntax(LiteralKind.Int, text, l, span);
-                Report(SyntaxErrors.NumberOutOfRange, span, $"The number {Shorten(text)} is too large; whole numbers go up to {long.MaxValue}.");
+                Report(SyntaxErrors.WholeNumberTooLarge(Shorten(text)), span);
                 return new LiteralExpressionSyntax(LiteralKind.Int, text, 0L, span);
             case MarketingDslLexer.DECIMAL:
                 if (decimal.TryParse(text, NumberStyles.AllowDecimalPoint, CultureInfo.InvariantCulture, out var m))
                     return new LiteralExpressionSyntax(LiteralKind.Decimal, text, m, span);
-                Report(SyntaxErrors.NumberOutOfRange, span, $"The number {Shorten(text)} is too large or too precise.");
+                Report(SyntaxErrors.DecimalOutOfRange(Shorten(text)), span);
                 return new LiteralExpressionSyntax(LiteralKind.Decimal, text, 0m, span);
             case MarketingDslLexer.STRING:
                 return new LiteralExpressionSyntax(LiteralKind.String, text, Unquote(token), span);
@@ -481,12 +480,12 @@ internal sealed class SyntaxTreeBuilder(SourceText source, CommonTokenStream tok
             case MarketingDslLexer.DATE:
                 if (DateOnly.TryParseExact(text, "yyyy-MM-dd", CultureInfo.InvariantCulture, DateTimeStyles.None, out var date))
                     return new LiteralExpressionSyntax(LiteralKind.Date, text, date, span);
-                Report(SyntaxErrors.BadDate, span, $"{text} is not a calendar date (write year-month-day, e.g. 2025-06-01).");
+                Report(SyntaxErrors.BadDate(text), span);
                 return new LiteralExpressionSyntax(LiteralKind.Date, text, null, span);
             case MarketingDslLexer.DATETIME:
                 if (TryParseInstant(text, out var instant))
                     return new LiteralExpressionSyntax(LiteralKind.DateTime, text, instant, span);
-                Report(SyntaxErrors.BadDate, span, $"{text} is not a valid date and time (e.g. 2025-06-01T10:00:00Z).");
+                Report(SyntaxErrors.BadDateTime(text), span);
                 return new LiteralExpressionSyntax(LiteralKind.DateTime, text, null, span);
             default:
                 return new LiteralExpressionSyntax(LiteralKind.Null, text, null, span);
@@ -516,23 +515,15 @@ internal sealed class SyntaxTreeBuilder(SourceText source, CommonTokenStream tok
         {
             var text = part.GetText();
             parts.Add(text);
-            var unit = text[^1] switch
+            if (!DurationText.TryParsePart(text, out var ticks) || total > long.MaxValue - ticks)
             {
-                'w' => TimeSpan.TicksPerDay * 7,
-                'd' => TimeSpan.TicksPerDay,
-                'h' => TimeSpan.TicksPerHour,
-                'm' => TimeSpan.TicksPerMinute,
-                _ => TimeSpan.TicksPerSecond,
-            };
-            if (!long.TryParse(text[..^1], NumberStyles.None, CultureInfo.InvariantCulture, out var n) || n > long.MaxValue / unit || total > long.MaxValue - n * unit)
-            {
-                Report(SyntaxErrors.BadDuration, Span(part), $"The duration {Shorten(text)} is too long.");
+                Report(SyntaxErrors.DurationTooLong(Shorten(text)), Span(part));
                 // Saturate rather than drop the part: a zero length would add a misleading
                 // "must be longer than zero" error after this one.
                 total = long.MaxValue;
                 break;
             }
-            total += n * unit;
+            total += ticks;
         }
         return new DurationSyntax(string.Join(" ", parts), total, Span(ctx));
     }
@@ -541,7 +532,7 @@ internal sealed class SyntaxTreeBuilder(SourceText source, CommonTokenStream tok
     {
         if (node is null || IsMissing(node.Symbol)) return 0;
         if (long.TryParse(node.GetText(), NumberStyles.None, CultureInfo.InvariantCulture, out var value)) return value;
-        Report(SyntaxErrors.NumberOutOfRange, Span(node), $"The number {Shorten(node.GetText())} is too large.");
+        Report(SyntaxErrors.WholeNumberTooLarge(Shorten(node.GetText())), Span(node));
         return 0;
     }
 
@@ -551,7 +542,7 @@ internal sealed class SyntaxTreeBuilder(SourceText source, CommonTokenStream tok
         var text = node.GetText();
         if (decimal.TryParse(text[..^1], NumberStyles.AllowDecimalPoint, CultureInfo.InvariantCulture, out var value) && value <= 100)
             return value;
-        Report(SyntaxErrors.BadPercent, Span(node), $"{Shorten(text)} is not a percentage between 0% and 100%.");
+        Report(SyntaxErrors.BadPercent(Shorten(text)), Span(node));
         return 0;
     }
 
@@ -562,7 +553,7 @@ internal sealed class SyntaxTreeBuilder(SourceText source, CommonTokenStream tok
         if (parts.Length == 2 && int.TryParse(parts[0], CultureInfo.InvariantCulture, out var h) && int.TryParse(parts[1], CultureInfo.InvariantCulture, out var m)
             && h is >= 0 and <= 24 && m is >= 0 and <= 59 && (h < 24 || m == 0))
             return h * 60 + m;
-        Report(SyntaxErrors.BadTimeOfDay, Span(token), $"{token.Text} is not a time of day (00:00 to 24:00).");
+        Report(SyntaxErrors.BadTimeOfDay(token.Text), Span(token));
         return 0;
     }
 
@@ -591,7 +582,7 @@ internal sealed class SyntaxTreeBuilder(SourceText source, CommonTokenStream tok
                     break;
                 default:
                     var at = token.StartIndex + 1 + i - 1;
-                    Report(SyntaxErrors.BadEscape, new TextSpan(at, 2), $"\\{e} is not an escape; use \\\" \\\\ \\n \\t or \\uXXXX.");
+                    Report(SyntaxErrors.BadEscape(e), new TextSpan(at, 2));
                     sb.Append(e);
                     break;
             }

@@ -101,37 +101,8 @@ public static class ValueParsers
         return ToAscii(s, b) && TryDate(b, out dayNumber);
     }
 
-    /// <summary>A duration as <c>[-][d.]hh:mm:ss[.f]</c> (invariant <see cref="TimeSpan"/>) or DSL style <c>30d 12h 30m 45s</c>.</summary>
-    public static bool TryParseDuration(ReadOnlySpan<char> s, out long ticks)
-    {
-        ticks = 0;
-        s = s.Trim();
-        if (s.IsEmpty) return false;
-        if (s.Contains(':'))
-        {
-            if (!TimeSpan.TryParse(s, CultureInfo.InvariantCulture, out var ts)) return false;
-            ticks = ts.Ticks;
-            return true;
-        }
-        long total = 0;
-        var i = 0;
-        var any = false;
-        while (i < s.Length)
-        {
-            while (i < s.Length && s[i] == ' ') i++;
-            if (i == s.Length) break;
-            var start = i;
-            while (i < s.Length && char.IsAsciiDigit(s[i])) i++;
-            if (i == start || i == s.Length || !long.TryParse(s[start..i], NumberStyles.None, CultureInfo.InvariantCulture, out var n)) return false;
-            var unit = s[i] switch { 'd' => TimeSpan.TicksPerDay, 'h' => TimeSpan.TicksPerHour, 'm' => TimeSpan.TicksPerMinute, 's' => TimeSpan.TicksPerSecond, _ => 0L };
-            if (unit == 0) return false;
-            i++;
-            try { total = checked(total + checked(n * unit)); } catch (OverflowException) { return false; }
-            any = true;
-        }
-        ticks = total;
-        return any;
-    }
+    /// <summary>A data cell's duration: the language's own grammar (<see cref="MarketingDsl.Core.Text.DurationText"/>: <c>30d 12h</c>, <c>2w</c>) or <c>[-][d.]hh:mm:ss[.f]</c>.</summary>
+    public static bool TryParseDuration(ReadOnlySpan<char> s, out long ticks) => MarketingDsl.Core.Text.DurationText.TryParse(s, out ticks);
 
     private static bool ToAscii(ReadOnlySpan<char> s, Span<byte> b)
     {

@@ -47,77 +47,48 @@ public static class SimulationOutput
         return text.ToString();
     }
 
-    public static JsonObject Summary(EvaluationResult result)
+    public static JsonObject Summary(EvaluationResult result) => Summary(SimulationSummary.Compute(result));
+
+    /// <summary>summary.json: the run's <see cref="SimulationSummary"/> in the conformance suite's shape.</summary>
+    public static JsonObject Summary(SimulationSummary summary)
     {
-        var data = result.Data;
-        var report = data.Report;
-        var asOfTicks = result.AsOfUtc.Ticks;
-        var summary = new JsonObject
+        var quality = summary.Quality;
+        var json = new JsonObject
         {
-            ["users"] = data.UserCount,
-            ["as_of"] = ValueFormatter.FormatInstant(result.AsOfUtc),
+            ["users"] = summary.Users,
+            ["as_of"] = ValueFormatter.FormatInstant(summary.AsOfUtc),
             ["input"] = new JsonObject
             {
                 // Conformance counts every event row read, before de-duplication (the cases show it).
-                ["events"] = report.EventsBeforeDeduplication,
-                ["order_duplicates_dropped"] = report.OrderDuplicatesDropped,
-                ["events_after_as_of"] = data.CountEventsAfter(asOfTicks),
-                ["orphan_events"] = report.OrphanEvents,
-                ["unknown_type_events"] = report.UnknownTypeEvents,
-                ["rejected_rows"] = report.RejectedCount,
-                ["duplicates_dropped"] = new JsonObject(report.DuplicatesDropped.OrderBy(p => p.Key, StringComparer.Ordinal)
-                    .Select(p => KeyValuePair.Create(p.Key, (JsonNode?)p.Value))),
+                ["events"] = quality.EventRows,
+                ["order_duplicates_dropped"] = quality.OrderDuplicatesDropped,
+                ["events_after_as_of"] = quality.EventsAfterAsOf,
+                ["orphan_events"] = quality.OrphanEvents,
+                ["unknown_type_events"] = quality.UnknownTypeEvents,
+                ["rejected_rows"] = quality.RejectedRows,
+                ["duplicates_dropped"] = new JsonObject(quality.DuplicatesDropped.Select(d => KeyValuePair.Create(d.Name, (JsonNode?)d.Count))),
             },
         };
-
-        var segments = new JsonObject();
-        foreach (var column in result.Columns)
-        {
-            if (column.Symbol is not SegmentationSymbol segmentation) continue;
-            var counts = segmentation.Rules.ToDictionary(r => r.Name, _ => 0L, StringComparer.Ordinal);
-            for (var u = 0; u < data.UserCount; u++)
-                if (column.Get(u) is string group && counts.ContainsKey(group)) counts[group]++;
-            segments[segmentation.Name] = new JsonObject(segmentation.Rules.Select(r => KeyValuePair.Create(r.Name, (JsonNode?)counts[r.Name])));
-        }
-        summary["segments"] = segments;
-
-        var tags = new JsonObject();
-        foreach (var column in result.Columns) tags[column.Symbol.Name] = TagStatistics(column, data.UserCount);
-        summary["tags"] = tags;
-        return summary;
+        json["segments"] = new JsonObject(summary.Segmentations.Select(s =>
+            KeyValuePair.Create(s.Name, (JsonNode?)new JsonObject(s.Groups.Select(g => KeyValuePair.Create(g.Name, (JsonNode?)g.Count))))));
+        json["tags"] = new JsonObject(summary.Outputs.Select(o => KeyValuePair.Create(o.Symbol.Name, (JsonNode?)Statistics(o))));
+        return json;
     }
 
-    private static JsonObject TagStatistics(ResultColumn column, int users)
+    private static JsonObject Statistics(OutputStatistics output)
     {
-        var type = column.Symbol.Type;
-        if (type.IsList)
-        {
-            var nonEmpty = 0L;
-            for (var u = 0; u < users; u++) if (column.Get(u) is IReadOnlyCollection<object?> { Count: > 0 }) nonEmpty++;
-            return new JsonObject { ["non_empty"] = nonEmpty };
-        }
-        long nonNull = 0, trues = 0;
-        decimal sum = 0;
-        for (var u = 0; u < users; u++)
-        {
-            var value = column.Get(u);
-            if (value is null) continue;
-            nonNull++;
-            switch (value)
-            {
-                case bool b when b: trues++; break;
-                case long l: sum += l; break;
-                case decimal d: sum += ValueFormatter.RoundForOutput(d); break;
-            }
-        }
-        var stats = new JsonObject { ["non_null"] = nonNull };
-        if (type.Kind == TypeKind.Bool) stats["true"] = trues;
-        else if (type.Kind == TypeKind.Int) stats["sum"] = (long)sum;
-        else if (type.Kind == TypeKind.Decimal) stats["sum"] = JsonValue.Create(decimal.Parse(sum.ToString("0.0000", CultureInfo.InvariantCulture), CultureInfo.InvariantCulture));
+        var type = output.Symbol.Type;
+        if (type.IsList) return new JsonObject { ["non_empty"] = output.NonEmptyLists };
+        var stats = new JsonObject { ["non_null"] = output.NonNull };
+        if (type.Kind == TypeKind.Bool) stats["true"] = output.True;
+        else if (type.Kind == TypeKind.Int) stats["sum"] = (long)output.Sum;
+        else if (type.Kind == TypeKind.Decimal) stats["sum"] = JsonValue.Create(decimal.Parse(output.Sum.ToString("0.0000", CultureInfo.InvariantCulture), CultureInfo.InvariantCulture));
         return stats;
     }
 
     private static readonly JsonSerializerOptions Indented = new() { WriteIndented = true, Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
 
     public static string SummaryJson(EvaluationResult result) => Summary(result).ToJsonString(Indented);
+
+    public static string SummaryJson(SimulationSummary summary) => Summary(summary).ToJsonString(Indented);
 }

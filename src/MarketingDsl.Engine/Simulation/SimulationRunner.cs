@@ -9,7 +9,7 @@ namespace MarketingDsl.Engine.Simulation;
 
 public sealed record SimulationTimings(TimeSpan Compile, TimeSpan Load, TimeSpan Evaluate, TimeSpan Write);
 
-public sealed record SimulationRun(EvaluationResult Result, SimulationTimings Timings, IReadOnlyList<string> Warnings);
+public sealed record SimulationRun(EvaluationResult Result, SimulationTimings Timings, IReadOnlyList<string> Warnings, SimulationSummary Summary);
 
 /// <summary>`mdsl simulate`: load history, evaluate every tag as of T, write tags.csv and summary.json.</summary>
 public static class SimulationRunner
@@ -35,10 +35,11 @@ public static class SimulationRunner
         clock.Restart();
         using (var writer = new StreamWriter(Path.Combine(outDirectory, "tags.csv"), false, new UTF8Encoding(false), 1 << 16))
             SimulationOutput.WriteTagsCsv(result, writer);
-        File.WriteAllText(Path.Combine(outDirectory, "summary.json"), SimulationOutput.SummaryJson(result) + "\n", new UTF8Encoding(false));
+        var summary = SimulationSummary.Compute(result);
+        File.WriteAllText(Path.Combine(outDirectory, "summary.json"), SimulationOutput.SummaryJson(summary) + "\n", new UTF8Encoding(false));
         var write = clock.Elapsed;
 
-        return new SimulationRun(result, new SimulationTimings(compile, load, evaluate, write), [.. Warnings(model)]);
+        return new SimulationRun(result, new SimulationTimings(compile, load, evaluate, write), [.. Warnings(model)], summary);
     }
 
     /// <summary>

@@ -33,18 +33,7 @@ public static class ValueFormatter
             : utc.ToString("yyyy-MM-dd'T'HH:mm:ss.ffffff'Z'", CultureInfo.InvariantCulture);
 
     /// <summary>A duration as the DSL writes it: `1d 2h 30m`, `0s`.</summary>
-    public static string FormatDuration(TimeSpan t)
-    {
-        if (t == TimeSpan.Zero) return "0s";
-        var sign = t < TimeSpan.Zero ? "-" : "";
-        t = t.Duration();
-        var parts = new List<string>();
-        if (t.Days > 0) parts.Add($"{t.Days}d");
-        if (t.Hours > 0) parts.Add($"{t.Hours}h");
-        if (t.Minutes > 0) parts.Add($"{t.Minutes}m");
-        if (t.Seconds > 0 || parts.Count == 0) parts.Add($"{t.Seconds}s");
-        return sign + string.Join(" ", parts);
-    }
+    public static string FormatDuration(TimeSpan t) => Core.Text.DurationText.Format(t.Ticks);
 
     /// <summary>RFC 4180 quoting, only when the field holds a comma, a quote or a line break.</summary>
     public static string CsvField(string field) =>

@@ -114,22 +114,9 @@ public sealed class TestRunner(ITagEvaluator? evaluator = null)
         decimal d => d.ToString(CultureInfo.InvariantCulture),
         DateOnly d => d.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture),
         DateTime t => t.ToString(t.Ticks % TimeSpan.TicksPerSecond == 0 ? "yyyy-MM-dd'T'HH:mm:ss'Z'" : "yyyy-MM-dd'T'HH:mm:ss.ffffff'Z'", CultureInfo.InvariantCulture),
-        TimeSpan span => FormatDuration(span),
+        TimeSpan span => Core.Text.DurationText.Format(span.Ticks),
         IEnumerable<object?> list => "[" + string.Join(", ", list.Select(Format)) + "]",
         _ => Convert.ToString(value, CultureInfo.InvariantCulture) ?? "",
     };
 
-    private static string FormatDuration(TimeSpan span)
-    {
-        if (span == TimeSpan.Zero) return "0s";
-        var sign = span < TimeSpan.Zero ? "-" : "";
-        var a = span.Duration();
-        var parts = new List<string>();
-        if (a.Days > 0) parts.Add($"{a.Days}d");
-        if (a.Hours > 0) parts.Add($"{a.Hours}h");
-        if (a.Minutes > 0) parts.Add($"{a.Minutes}m");
-        var seconds = a.Ticks % TimeSpan.TicksPerMinute;
-        if (seconds > 0) parts.Add(seconds % TimeSpan.TicksPerSecond == 0 ? $"{seconds / TimeSpan.TicksPerSecond}s" : $"{(decimal)seconds / TimeSpan.TicksPerSecond}s");
-        return sign + string.Join(" ", parts);
-    }
 }

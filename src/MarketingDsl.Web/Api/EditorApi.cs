@@ -3,6 +3,7 @@ using System.Security.Claims;
 using MarketingDsl.LanguageService;
 using MarketingDsl.Web.Compiling;
 using MarketingDsl.Web.Journeys;
+using MarketingDsl.Web.Localization;
 using MarketingDsl.Web.Testing;
 using MarketingDsl.Web.Storage;
 using Microsoft.AspNetCore.Antiforgery;
@@ -64,14 +65,15 @@ public static class EditorApi
             folder.Write(path!, saved);
             compiler.Written(path!);
             var version = store.AddVersion(path!, saved, ctx.User.Identity?.Name ?? "?", time.GetUtcNow().UtcDateTime);
-            var markers = formatted is null ? service.Diagnostics(path!) : new LS(compiler.Compile()).Diagnostics(path!);
+            var language = UiText.LanguageOf(ctx);
+            var markers = formatted is null ? service.Diagnostics(path!, language) : new LS(compiler.Compile()).Diagnostics(path!, language);
             return Results.Ok(new { path, text = saved, formatted = formatted is not null, version = version.Id, markers });
         })).RequireAuthorization(Policies.Edit);
 
-        writes.MapPost("/diagnostics", (BufferRequest r, WorkspaceCompiler compiler) => WithService(r, compiler, (s, path, timing) =>
+        writes.MapPost("/diagnostics", (BufferRequest r, WorkspaceCompiler compiler, HttpContext ctx) => WithService(r, compiler, (s, path, timing) =>
         {
             var watch = Stopwatch.StartNew();
-            var markers = s.Diagnostics(path);
+            var markers = s.Diagnostics(path, UiText.LanguageOf(ctx));
             var markersMs = Math.Round(watch.Elapsed.TotalMilliseconds, 2);
             return Results.Ok(new { markers, serverMs = Math.Round(timing.LoadMs + timing.CompileMs + markersMs, 2), timing = new { timing.LoadMs, timing.CompileMs, markersMs, timing.Files, timing.Reparsed } });
         }));

@@ -2,8 +2,8 @@ namespace MarketingDsl.Web.Localization;
 
 /// <summary>
 /// The UI's own words in English and Simplified Chinese. The language comes from `?lang=` (then
-/// remembered in a cookie) or that cookie; English otherwise. Compiler messages are the
-/// compiler's, in English, with the marketers' Chinese labels as written.
+/// remembered in a cookie) or that cookie; English otherwise. Compiler messages come from the
+/// diagnostic catalogues, which say each one in both languages (<see cref="LanguageOf"/>).
 /// </summary>
 public sealed class UiText
 {
@@ -206,6 +206,9 @@ public sealed class UiText
     /// <summary>The texts whose keys start with the prefix, for a page's script.</summary>
     public IReadOnlyDictionary<string, string> ForScript(string prefix) =>
         Texts.Where(t => t.Key.StartsWith(prefix, StringComparison.Ordinal)).ToDictionary(t => t.Key, t => IsChinese ? t.Value.Zh : t.Value.En);
+
+    /// <summary>The UI language of a request (the cookie set by a page's `?lang=`), for API answers such as editor markers.</summary>
+    public static string LanguageOf(HttpContext context) => context.Request.Cookies[CookieName] == Chinese ? Chinese : English;
 
     /// <summary>Reads `?lang=` (remembering it in a cookie) or the cookie.</summary>
     public static UiText For(HttpContext context)

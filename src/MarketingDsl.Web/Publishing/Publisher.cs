@@ -1,5 +1,3 @@
-using System.Security.Cryptography;
-using System.Text;
 using MarketingDsl.Core;
 using MarketingDsl.Runtime;
 using MarketingDsl.Web.Storage;
@@ -28,26 +26,9 @@ public sealed class Publisher(WorkspaceFolder folder, EditorStore store, TimePro
     /// <summary>Loads and compiles the workspace files on disk (throws <see cref="WorkspaceException"/> or an I/O exception when they cannot be read).</summary>
     public SavedWorkspace CompileSaved()
     {
-        var workspace = Workspace.Load(folder.Root);
-        return new SavedWorkspace(Compilation.Create(workspace), Hash(workspace), workspace.Files.Count);
-    }
-
-    /// <summary>SHA-256 (hex) over every file's path and text, in path order.</summary>
-    public static string Hash(Workspace workspace)
-    {
-        using var sha = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
-        Span<byte> length = stackalloc byte[8];
-        foreach (var file in workspace.Files)
-        {
-            foreach (var part in new[] { file.Path, file.Text })
-            {
-                var bytes = Encoding.UTF8.GetBytes(part);
-                BitConverter.TryWriteBytes(length, (long)bytes.Length);
-                sha.AppendData(length);
-                sha.AppendData(bytes);
-            }
-        }
-        return Convert.ToHexStringLower(sha.GetHashAndReset());
+        var compilation = Compilation.Create(Workspace.Load(folder.Root));
+        // The hash a publisher confirms is the workspace's one identity (the plan cache and simulations use it too).
+        return new SavedWorkspace(compilation, compilation.ContentHash, compilation.Workspace.Files.Count);
     }
 
     /// <summary>

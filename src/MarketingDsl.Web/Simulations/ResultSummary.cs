@@ -17,52 +17,52 @@ public static class ResultSummary
 
     public static void Fill(SimulationRecord record, EvaluationResult result)
     {
+        var summary = SimulationSummary.Compute(result);
         var data = result.Data;
-        var report = data.Report;
-        var users = data.UserCount;
+        var q = summary.Quality;
+        var users = summary.Users;
         record.Users = users;
-        record.AsOfUtc = result.AsOfUtc;
+        record.AsOfUtc = summary.AsOfUtc;
         record.Quality =
         [
-            Count("profile_rows", report.ProfilesRead),
+            Count("profile_rows", q.ProfileRows),
             Count("users", users),
-            Count("event_rows", report.EventsBeforeDeduplication),
-            Count("rejected_rows", report.RejectedCount),
-            Count("duplicates_dropped", report.DuplicatesDropped.Values.Sum()),
-            Count("orphan_events", report.OrphanEvents),
-            Count("unknown_type_events", report.UnknownTypeEvents),
-            Count("identity_merges", report.IdentityMerges.Count),
-            Count("events_after_as_of", data.CountEventsAfter(result.AsOfUtc.Ticks)),
+            Count("event_rows", q.EventRows),
+            Count("rejected_rows", q.RejectedRows),
+            Count("duplicates_dropped", q.AllDuplicatesDropped),
+            Count("orphan_events", q.OrphanEvents),
+            Count("unknown_type_events", q.UnknownTypeEvents),
+            Count("identity_merges", q.IdentityMerges),
+            Count("events_after_as_of", q.EventsAfterAsOf),
         ];
-        record.RejectSamples = [.. report.Rejects.Take(10).Select(r => $"{r.File}:{r.Line}: {r.Reason}")];
+        record.RejectSamples = [.. q.RejectSamples];
 
         var tags = result.Columns.Where(c => c.Symbol is TagSymbol).ToList();
         // A stored result stays far below LiteDB's 16 MB document limit, however many tags and groups there are.
-        var samples = result.Columns.Sum(c => c.Symbol switch { SegmentSymbol => 1, SegmentationSymbol s => s.Rules.Length, _ => 0 });
+        var samples = summary.Segments.Count + summary.Segmentations.Sum(s => s.Groups.Count);
         var usersPerSample = Math.Clamp(MaxSampleCells / Math.Max(1, samples * (tags.Count + 1)), 1, SampleUsers);
         record.TagNames = [.. tags.Select(t => t.Symbol.Name)];
-        record.Tags = [.. tags.Select(c => Histogram(c, users))];
-        record.Segments = [];
-        record.Segmentations = [];
+        record.Tags = [.. summary.Tags.Select(Histogram)];
+        record.Segments = [.. summary.Segments.Select(s => new ChartBar { Name = s.Name, Label = s.Label, Count = s.Count })];
+        record.Segmentations = [.. summary.Segmentations.Select(s => new SegmentationChart
+        {
+            Name = s.Name, Label = s.Label, Groups = [.. s.Groups.Select(g => new ChartBar { Name = g.Name, Label = g.Label, Count = g.Count })],
+        })];
+        // Samples of users per segment and group: the members themselves, which the summary does not keep.
         record.Samples = [];
         foreach (var column in result.Columns)
         {
             switch (column.Symbol)
             {
                 case SegmentSymbol segment:
-                    var members = Members(users, u => column.Get(u) is true);
-                    record.Segments.Add(new ChartBar { Name = segment.Name, Label = segment.Label, Count = members.Count });
-                    record.Samples.Add(Sample(segment.Name, segment.Label, members, tags, data.UserIds, usersPerSample));
+                    record.Samples.Add(Sample(segment.Name, segment.Label, Members(users, u => column.Get(u) is true), tags, data.UserIds, usersPerSample));
                     break;
                 case SegmentationSymbol segmentation:
-                    var chart = new SegmentationChart { Name = segmentation.Name, Label = segmentation.Label };
                     foreach (var rule in segmentation.Rules)
                     {
                         var inGroup = Members(users, u => column.Get(u) is string g && g == rule.Name);
-                        chart.Groups.Add(new ChartBar { Name = rule.Name, Label = rule.Label, Count = inGroup.Count });
                         record.Samples.Add(Sample($"{segmentation.Name}={rule.Name}", rule.Label, inGroup, tags, data.UserIds, usersPerSample));
                     }
-                    record.Segmentations.Add(chart);
                     break;
             }
         }
@@ -88,74 +88,31 @@ public static class ResultSummary
     /// <summary>Long values (lists, free text) are cut for display; the full value is in tags.csv of `mdsl simulate`.</summary>
     private static string Shorten(string value) => value.Length > MaxValueChars ? value[..MaxValueChars] + "…" : value;
 
-    public static TagHistogram Histogram(ResultColumn column, int users)
+    public static TagHistogram Histogram(OutputStatistics tag)
     {
-        var symbol = column.Symbol;
-        var histogram = new TagHistogram { Name = symbol.Name, Label = symbol.Label, Type = symbol.Type.DisplayName };
+        var symbol = tag.Symbol;
+        var histogram = new TagHistogram { Name = symbol.Name, Label = symbol.Label, Type = symbol.Type.DisplayName, Empty = tag.Empty };
         switch (symbol.Type.Kind)
         {
             case TypeKind.Int or TypeKind.Decimal:
                 histogram.Kind = "numeric";
-                var numbers = new List<decimal>();
-                for (var u = 0; u < users; u++)
-                {
-                    var value = column.Get(u);
-                    if (value is null) histogram.Empty++;
-                    else numbers.Add(Convert.ToDecimal(value, CultureInfo.InvariantCulture));
-                }
-                histogram.Buckets = Ranges(numbers, symbol.Type.Kind == TypeKind.Int);
+                histogram.Buckets = Ranges(tag.Numbers, symbol.Type.Kind == TypeKind.Int);
                 break;
             case TypeKind.Bool:
                 histogram.Kind = "values";
-                long trues = 0, falses = 0;
-                for (var u = 0; u < users; u++)
-                {
-                    switch (column.Get(u))
-                    {
-                        case true: trues++; break;
-                        case false: falses++; break;
-                        default: histogram.Empty++; break;
-                    }
-                }
-                histogram.Buckets = [new ChartBar { Name = "true", Count = trues }, new ChartBar { Name = "false", Count = falses }];
+                histogram.Buckets = [new ChartBar { Name = "true", Count = tag.True }, new ChartBar { Name = "false", Count = tag.False }];
                 break;
             case TypeKind.Date or TypeKind.DateTime:
-                // Dates and instants by month, in time order.
+                // Dates and instants by month, in time order: the month is the first seven characters of the ISO text.
                 histogram.Kind = "months";
-                var months = new SortedDictionary<string, long>(StringComparer.Ordinal);
-                for (var u = 0; u < users; u++)
-                {
-                    var month = column.Get(u) switch
-                    {
-                        DateOnly d => d.ToString("yyyy-MM", CultureInfo.InvariantCulture),
-                        DateTime t => t.ToString("yyyy-MM", CultureInfo.InvariantCulture),
-                        _ => null,
-                    };
-                    if (month is null) histogram.Empty++;
-                    else months[month] = months.GetValueOrDefault(month) + 1;
-                }
-                histogram.Buckets = [.. months.Select(m => new ChartBar { Name = m.Key, Count = m.Value })];
+                histogram.Buckets = [.. tag.Values.GroupBy(v => v.Text[..7], StringComparer.Ordinal).OrderBy(g => g.Key, StringComparer.Ordinal)
+                    .Select(g => new ChartBar { Name = g.Key, Count = g.Sum(v => v.Count) })];
                 break;
             default:
                 // Strings, durations and lists (by element): the most common values.
                 histogram.Kind = "values";
-                var counts = new Dictionary<string, long>(StringComparer.Ordinal);
-                for (var u = 0; u < users; u++)
-                {
-                    var value = column.Get(u);
-                    if (value is null || value is IReadOnlyCollection<object?> { Count: 0 })
-                    {
-                        histogram.Empty++;
-                        continue;
-                    }
-                    IEnumerable<object?> items = value is IEnumerable<object?> list && value is not string ? list : [value];
-                    foreach (var item in items)
-                    {
-                        var text = Shorten(ValueFormatter.Format(item));
-                        counts[text] = counts.GetValueOrDefault(text) + 1;
-                    }
-                }
-                var ordered = counts.OrderByDescending(c => c.Value).ThenBy(c => c.Key, StringComparer.Ordinal).ToList();
+                var ordered = tag.Values.GroupBy(v => Shorten(v.Text), StringComparer.Ordinal).Select(g => (Key: g.Key, Value: g.Sum(v => v.Count)))
+                    .OrderByDescending(c => c.Value).ThenBy(c => c.Key, StringComparer.Ordinal).ToList();
                 histogram.Buckets = [.. ordered.Take(TopValues).Select(c => new ChartBar { Name = c.Key, Count = c.Value })];
                 histogram.OtherValues = ordered.Skip(TopValues).Sum(c => c.Value);
                 break;
@@ -164,9 +121,9 @@ public static class ResultSummary
     }
 
     /// <summary>Equal-width ranges from the smallest to the largest value; small integer ranges get one bar per value.</summary>
-    private static List<ChartBar> Ranges(List<decimal> numbers, bool integral)
+    private static List<ChartBar> Ranges(decimal[] numbers, bool integral)
     {
-        if (numbers.Count == 0) return [];
+        if (numbers.Length == 0) return [];
         var min = numbers.Min();
         var max = numbers.Max();
         if (integral && max - min < 15)
@@ -175,7 +132,7 @@ public static class ResultSummary
             foreach (var n in numbers) counts[(int)(n - min)]++;
             return [.. counts.Select((c, i) => new ChartBar { Name = Format(min + i), Count = c })];
         }
-        if (min == max) return [new ChartBar { Name = Format(min), Count = numbers.Count }];
+        if (min == max) return [new ChartBar { Name = Format(min), Count = numbers.Length }];
         var width = (max - min) / NumericBuckets;
         if (integral) width = Math.Ceiling((max - min + 1) / NumericBuckets);
         var bucketCount = integral ? (int)Math.Ceiling((max - min + 1) / width) : NumericBuckets;
@@ -189,5 +146,5 @@ public static class ResultSummary
         })];
     }
 
-    private static string Format(decimal d) => Math.Round(d, 2).ToString("0.##", CultureInfo.InvariantCulture);
+    private static string Format(decimal d) => OutputStatistics.FormatNumber(d);
 }

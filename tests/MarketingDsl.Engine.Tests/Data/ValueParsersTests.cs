@@ -46,3 +46,18 @@ public class ValueParsersTests
         text[at + 1] = (byte)('0' + twoDigits % 10);
     }
 }
+
+public class DataCellDurationTests
+{
+    /// <summary>A data cell reads durations by the language's grammar: `2w` is valid in the language, so it is in data.</summary>
+    [Theory]
+    [InlineData("2w", 14 * TimeSpan.TicksPerDay)]
+    [InlineData("1w 2d", 9 * TimeSpan.TicksPerDay)]
+    [InlineData("30d 12h", 30 * TimeSpan.TicksPerDay + 12 * TimeSpan.TicksPerHour)]
+    [InlineData("00:10:00", 10 * TimeSpan.TicksPerMinute)]
+    public void Data_cells_read_the_languages_durations(string cell, long expected)
+    {
+        Assert.True(ValueParsers.TryParseDuration(cell, out var ticks), cell);
+        Assert.Equal(expected, ticks);
+    }
+}

@@ -1,0 +1,202 @@
+using System.Globalization;
+using MarketingDsl.Core.Semantics;
+using MarketingDsl.Engine.Evaluation;
+
+namespace MarketingDsl.Engine.Simulation;
+
+/// <summary>
+/// What a simulation found, computed once from its result: data quality, group and segment sizes,
+/// and per output the statistics every view shows. `mdsl simulate` prints it, <c>summary.json</c>
+/// (<see cref="SimulationOutput"/>) writes it and the web's simulation page charts it, so the three
+/// never count differently.
+/// </summary>
+public sealed record SimulationSummary(
+    int Users,
+    DateTime AsOfUtc,
+    DataQuality Quality,
+    IReadOnlyList<GroupCount> Segments,
+    IReadOnlyList<SegmentationCounts> Segmentations,
+    IReadOnlyList<OutputStatistics> Outputs)
+{
+    public IEnumerable<OutputStatistics> Tags => Outputs.Where(o => o.Symbol is TagSymbol);
+
+    public static SimulationSummary Compute(EvaluationResult result)
+    {
+        var data = result.Data;
+        var report = data.Report;
+        var users = data.UserCount;
+        var quality = new DataQuality(
+            ProfileRows: report.ProfilesRead,
+            EventRows: report.EventsBeforeDeduplication,
+            DuplicatesDropped: report.DuplicatesDropped.OrderBy(p => p.Key, StringComparer.Ordinal).Select(p => new GroupCount(p.Key, null, p.Value)).ToList(),
+            OrderDuplicatesDropped: report.OrderDuplicatesDropped,
+            OrphanEvents: report.OrphanEvents,
+            UnknownTypeEvents: report.UnknownTypeEvents,
+            RejectedRows: report.RejectedCount,
+            RejectSamples: [.. report.Rejects.Take(10).Select(r => $"{r.File}:{r.Line}: {r.Reason}")],
+            IdentityMerges: report.IdentityMerges.Count,
+            EventsAfterAsOf: data.CountEventsAfter(result.AsOfUtc.Ticks));
+        var outputs = result.Columns.Select(c => OutputStatistics.Compute(c, users)).ToList();
+        var segments = new List<GroupCount>();
+        var segmentations = new List<SegmentationCounts>();
+        foreach (var output in outputs)
+        {
+            switch (output.Symbol)
+            {
+                case SegmentSymbol segment:
+                    segments.Add(new GroupCount(segment.Name, segment.Label, output.True));
+                    break;
+                case SegmentationSymbol segmentation:
+                    var counts = output.Values.ToDictionary(v => v.Text, v => v.Count, StringComparer.Ordinal);
+                    segmentations.Add(new SegmentationCounts(segmentation.Name, segmentation.Label,
+                        [.. segmentation.Rules.Select(r => new GroupCount(r.Name, r.Label, counts.GetValueOrDefault(ValueFormatter.Format(r.Name))))]));
+                    break;
+            }
+        }
+        return new SimulationSummary(users, result.AsOfUtc, quality, segments, segmentations, outputs);
+    }
+}
+
+public sealed record DataQuality(
+    long ProfileRows,
+    long EventRows,
+    IReadOnlyList<GroupCount> DuplicatesDropped,
+    long OrderDuplicatesDropped,
+    long OrphanEvents,
+    long UnknownTypeEvents,
+    long RejectedRows,
+    IReadOnlyList<string> RejectSamples,
+    long IdentityMerges,
+    long EventsAfterAsOf)
+{
+    public long AllDuplicatesDropped => DuplicatesDropped.Sum(d => d.Count);
+}
+
+/// <summary>A group, segment or event type and how many users (or rows) it has.</summary>
+public sealed record GroupCount(string Name, string? Label, long Count);
+
+public sealed record SegmentationCounts(string Name, string? Label, IReadOnlyList<GroupCount> Groups);
+
+/// <summary>A value as printed (<see cref="ValueFormatter.Format"/>) and how many users have it.</summary>
+public sealed record ValueCount(string Text, long Count);
+
+/// <summary>
+/// The statistics of one output column over all users. Numbers (int, decimal) get their sum,
+/// range, median and p90 and keep the values for charts; yes/no values are counted; every other
+/// kind is counted per printed value (a list per element), in first-seen order.
+/// </summary>
+public sealed class OutputStatistics
+{
+    private OutputStatistics(ComputedSymbol symbol) => Symbol = symbol;
+
+    public ComputedSymbol Symbol { get; }
+    /// <summary>Users with a value (for lists: with a list, empty or not).</summary>
+    public long NonNull { get; private set; }
+    /// <summary>Users without a value; for lists also those with an empty list.</summary>
+    public long Empty { get; private set; }
+    /// <summary>Users whose list has at least one element.</summary>
+    public long NonEmptyLists { get; private set; }
+    public long True { get; private set; }
+    public long False { get; private set; }
+    /// <summary>The sum of an int column, or of a decimal column rounded as output (4 places per value).</summary>
+    public decimal Sum { get; private set; }
+    /// <summary>The numbers of an int or decimal column, in user order (empty for other kinds).</summary>
+    public decimal[] Numbers { get; private set; } = [];
+    public decimal? Min { get; private set; }
+    public decimal? Max { get; private set; }
+    /// <summary>The value at rank ⌊n/2⌋ (0-based) of the n numbers.</summary>
+    public decimal? Median { get; private set; }
+    /// <summary>The value at rank ⌊0.9·n⌋ (0-based, at most n−1) of the n numbers.</summary>
+    public decimal? P90 { get; private set; }
+    /// <summary>Counts per printed value of text, date, duration, segmentation and list (per element) columns, in first-seen order.</summary>
+    public IReadOnlyList<ValueCount> Values { get; private set; } = [];
+
+    // One pass per column over every user; values are counted before they are printed, so a
+    // column of 200,000 users formats each distinct value once.
+    public static OutputStatistics Compute(ResultColumn column, int users)
+    {
+        var stats = new OutputStatistics(column.Symbol);
+        var kind = column.Symbol.Type.Kind;
+        var perValue = new Dictionary<object, long>();
+        long nulls = 0;
+        if (column.Symbol.Type.IsList)
+        {
+            for (var u = 0; u < users; u++)
+            {
+                if (column.Get(u) is not IReadOnlyCollection<object?> list) { stats.Empty++; continue; }
+                stats.NonNull++;
+                if (list.Count == 0) { stats.Empty++; continue; }
+                stats.NonEmptyLists++;
+                foreach (var item in list)
+                    if (item is null) nulls++;
+                    else perValue[item] = perValue.GetValueOrDefault(item) + 1;
+            }
+            stats.Values = ByText(perValue, nulls);
+            return stats;
+        }
+        var numbers = kind is TypeKind.Int or TypeKind.Decimal ? new List<decimal>() : null;
+        decimal sum = 0;
+        for (var u = 0; u < users; u++)
+        {
+            var value = column.Get(u);
+            if (value is null) { stats.Empty++; continue; }
+            stats.NonNull++;
+            switch (value)
+            {
+                case bool b: if (b) stats.True++; else stats.False++; break;
+                case long l: sum += l; numbers?.Add(l); break;
+                case decimal d: sum += ValueFormatter.RoundForOutput(d); numbers?.Add(d); break;
+                default: perValue[value] = perValue.GetValueOrDefault(value) + 1; break;
+            }
+        }
+        stats.Sum = sum;
+        stats.Values = ByText(perValue, 0);
+        if (numbers is { Count: > 0 })
+        {
+            stats.Numbers = [.. numbers];
+            var sorted = stats.Numbers.ToArray();
+            stats.Min = sorted.Min();
+            stats.Max = sorted.Max();
+            stats.Median = Select(sorted, (int)Math.Min(sorted.Length - 1, Math.Floor(0.5 * sorted.Length)));
+            stats.P90 = Select(sorted, (int)Math.Min(sorted.Length - 1, Math.Floor(0.9 * sorted.Length)));
+        }
+        return stats;
+    }
+
+    /// <summary>Counts per value merged by their printed text (two values may print alike), in first-seen order.</summary>
+    private static List<ValueCount> ByText(Dictionary<object, long> perValue, long nulls)
+    {
+        var byText = new Dictionary<string, long>(StringComparer.Ordinal);
+        foreach (var (value, count) in perValue)
+        {
+            var text = ValueFormatter.Format(value);
+            byText[text] = byText.GetValueOrDefault(text) + count;
+        }
+        if (nulls > 0) byText[ValueFormatter.Format(null)] = byText.GetValueOrDefault(ValueFormatter.Format(null)) + nulls;
+        return [.. byText.Select(p => new ValueCount(p.Key, p.Value))];
+    }
+
+    /// <summary>The k-th smallest value (quickselect; reorders <paramref name="values"/>), without sorting every column.</summary>
+    private static decimal Select(Span<decimal> values, int k)
+    {
+        int lo = 0, hi = values.Length - 1;
+        while (lo < hi)
+        {
+            var pivot = values[lo + (hi - lo) / 2];
+            int i = lo, j = hi;
+            while (i <= j)
+            {
+                while (values[i] < pivot) i++;
+                while (values[j] > pivot) j--;
+                if (i <= j) { (values[i], values[j]) = (values[j], values[i]); i++; j--; }
+            }
+            if (k <= j) hi = j;
+            else if (k >= i) lo = i;
+            else return values[k];
+        }
+        return values[k];
+    }
+
+    /// <summary>A number as the summaries print it: at most two decimals.</summary>
+    public static string FormatNumber(decimal d) => Math.Round(d, 2).ToString("0.##", CultureInfo.InvariantCulture);
+}

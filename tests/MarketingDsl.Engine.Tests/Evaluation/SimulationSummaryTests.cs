@@ -1,0 +1,58 @@
+using MarketingDsl.Core;
+using MarketingDsl.Engine.Evaluation;
+using MarketingDsl.Engine.Simulation;
+
+namespace MarketingDsl.Engine.Tests.Evaluation;
+
+/// <summary>The one summary's statistics of an output, as `mdsl simulate`, summary.json and the web show them.</summary>
+public sealed class SimulationSummaryTests
+{
+    private static readonly Compilation Typed = Compilation.Create(("main.mdsl", """
+        schema { profile { user_id: string key, city: string } }
+        tag n = 1
+        tag d = 1.5
+        tag b = true
+        tag s = city
+        tag l = [city]
+        """));
+
+    private static OutputStatistics Of(string tag, params object?[] values) =>
+        OutputStatistics.Compute(new BoxedResultColumn(Typed.Model.Tags.Single(t => t.Name == tag), values), values.Length);
+
+    [Fact]
+    public void Numbers_get_sum_range_median_and_p90()
+    {
+        var stats = Of("n", 5L, null, 1L, 9L, 3L, 7L, 2L, 8L, 4L, 6L, 10L);
+        Assert.Equal((10L, 1L), (stats.NonNull, stats.Empty));
+        Assert.Equal(55m, stats.Sum);
+        Assert.Equal((1m, 10m), (stats.Min, stats.Max));
+        Assert.Equal(6m, stats.Median); // rank ⌊10/2⌋ = 5 of 1…10
+        Assert.Equal(10m, stats.P90);   // rank ⌊0.9·10⌋ = 9
+        Assert.Equal([5m, 1m, 9m, 3m, 7m, 2m, 8m, 4m, 6m, 10m], stats.Numbers); // user order, for charts
+    }
+
+    [Fact]
+    public void Decimals_sum_as_output_rounds_them()
+    {
+        var stats = Of("d", 0.00004m, 0.00004m, 1.23456m);
+        Assert.Equal(1.2346m, stats.Sum);
+    }
+
+    [Fact]
+    public void Yes_no_values_are_counted()
+    {
+        var stats = Of("b", true, false, true, null);
+        Assert.Equal((2L, 1L, 1L, 3L), (stats.True, stats.False, stats.Empty, stats.NonNull));
+    }
+
+    [Fact]
+    public void Texts_and_list_elements_are_counted_per_printed_value_in_first_seen_order()
+    {
+        var texts = Of("s", "b", "a", "b", null, "c", "b");
+        Assert.Equal([new ValueCount("b", 3), new ValueCount("a", 1), new ValueCount("c", 1)], texts.Values);
+        Assert.Equal(1, texts.Empty);
+        var lists = Of("l", new List<object?> { "x", "y" }, new List<object?>(), null, new List<object?> { "y" });
+        Assert.Equal([new ValueCount("x", 1), new ValueCount("y", 2)], lists.Values);
+        Assert.Equal((2L, 2L, 3L), (lists.NonEmptyLists, lists.Empty, lists.NonNull));
+    }
+}
