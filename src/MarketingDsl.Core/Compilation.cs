@@ -24,7 +24,7 @@ public sealed class Compilation
         SyntaxTrees = trees;
         Model = model;
         Diagnostics = diagnostics;
-        ContentHash = Hash(workspace);
+        ContentHash = ContentHashOf(workspace);
     }
 
     public Workspace Workspace { get; }
@@ -66,7 +66,8 @@ public sealed class Compilation
 
     public static Compilation Create(params (string Path, string Text)[] files) => Create(Workspace.FromFiles(files));
 
-    private static string Hash(Workspace workspace)
+    /// <summary>The <see cref="ContentHash"/> of a workspace that is not compiled (a refused reload, say).</summary>
+    public static string ContentHashOf(Workspace workspace)
     {
         using var sha = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
         Span<byte> length = stackalloc byte[8];

@@ -1,3 +1,4 @@
+using MarketingDsl.Core;
 using MarketingDsl.Runtime;
 using MarketingDsl.Web.Storage;
 
@@ -16,7 +17,7 @@ public sealed class PublicationJournal(EditorStore store) : IReloadJournal
         {
             Author = record.Who,
             PublishedUtc = record.AtUtc,
-            Hash = record.Workspace.Files.Count == 0 ? "" : Publisher.Hash(record.Workspace),
+            Hash = record.Workspace.Files.Count == 0 ? "" : Compilation.ContentHashOf(record.Workspace),
             Files = record.Workspace.Files.Count,
             Result = record.Result,
             Journeys = record.Report?.Journeys ?? 0,
