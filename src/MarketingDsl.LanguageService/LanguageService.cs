@@ -30,7 +30,7 @@ public sealed partial class LanguageService
     /// <summary>Compiles the workspace with one file's text replaced by the editor's (unsaved) buffer, or added when new.</summary>
     public static LanguageService ForBuffer(Workspace workspace, string path, string text)
     {
-        var files = workspace.Files.Where(f => f.Path != path).Append(new SourceText(path, text));
+        var files = workspace.AllFiles.Where(f => f.Path != path).Append(new SourceText(path, text));
         return new LanguageService(Compilation.Create(new Workspace(files)));
     }
 

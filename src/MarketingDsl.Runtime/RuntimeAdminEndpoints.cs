@@ -1,3 +1,4 @@
+using MarketingDsl.Functions.Loading;
 using System.Globalization;
 using System.Net;
 using System.Security.Cryptography;
@@ -55,7 +56,7 @@ public static class RuntimeAdminEndpoints
             if (Denied(http, options) is { } denied) return denied;
             if (options.Workspace is not { } folder) return Results.Json(new { error = "this runtime was started without a workspace folder" }, statusCode: 409);
             Compilation compilation;
-            try { compilation = Compilation.Create(Workspace.Load(folder)); }
+            try { compilation = FunctionCompilation.Create(Workspace.Load(folder)); }
             catch (Exception ex) when (ex is WorkspaceException or IOException or UnauthorizedAccessException)
             {
                 return Results.Json(new { error = "the workspace cannot be read: " + ex.Message }, statusCode: 422);
@@ -67,7 +68,7 @@ public static class RuntimeAdminEndpoints
                 {
                     error = "the workspace has errors; the running version is unchanged",
                     diagnostics = JsonDocument.Parse(DiagnosticWriter.ToJson(errors)).RootElement,
-                    text = DiagnosticWriter.ToText(errors, compilation.Workspace.Files),
+                    text = DiagnosticWriter.ToText(errors, [.. compilation.Workspace.AllFiles]),
                 }, statusCode: 422);
             }
             if (dry_run == true)

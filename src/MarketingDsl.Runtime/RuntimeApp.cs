@@ -1,3 +1,4 @@
+using MarketingDsl.Functions.Loading;
 using System.Globalization;
 using System.Text.Json;
 using MarketingDsl.Core;
@@ -28,10 +29,10 @@ public static class RuntimeApp
     /// <summary>Compiles the workspace (errors throw <see cref="WorkspaceException"/>).</summary>
     public static Compilation CompileWorkspace(string workspace)
     {
-        var compilation = Compilation.Create(Workspace.Load(workspace));
+        var compilation = FunctionCompilation.Create(Workspace.Load(workspace));
         if (compilation.HasErrors)
             throw new WorkspaceException("the workspace has errors; run 'mdsl check' first:\n" +
-                DiagnosticWriter.ToText([.. compilation.Diagnostics.Where(d => d.IsError)], compilation.Workspace.Files));
+                DiagnosticWriter.ToText([.. compilation.Diagnostics.Where(d => d.IsError)], [.. compilation.Workspace.AllFiles]));
         return compilation;
     }
 

@@ -40,6 +40,7 @@ internal sealed partial class Binder
         }
 
         if (Aggregates.TryGetValue(name, out var kind)) return BindAggregate(syntax, kind, positional, named, scope);
+        if (Builtins.Find(name) is null && _callableFunctions.TryGetValue(name, out var custom)) return BindCustomCall(syntax, custom, positional, named, scope);
         if (name == "quantile_score") return BindQuantileScore(syntax, positional, named, scope);
         if (named.Count > 0)
         {
@@ -112,7 +113,8 @@ internal sealed partial class Binder
     {
         var name = syntax.Function.Text;
         var hint = _values.ContainsKey(name) ? $" '{name}' is a {(_values[name] is ProfileFieldSymbol ? "profile field" : "tag")}; use it without ( )." : "";
-        Report(NameErrors.UnknownFunction, scope.File, syntax.Function.Span, $"There is no function '{name}'.{hint}", NameSuggestions.Closest(name, Builtins.All.Select(f => f.Name)));
+        Report(NameErrors.UnknownFunction, scope.File, syntax.Function.Span, $"There is no function '{name}'.{hint}",
+            NameSuggestions.Closest(name, Builtins.All.Select(f => f.Name).Concat(_callableFunctions.Keys)));
         return new BoundErrorExpression();
     }
 
@@ -120,7 +122,7 @@ internal sealed partial class Binder
     {
         if (count >= min && count <= max) return true;
         var expected = min == max ? $"{min}" : max == int.MaxValue ? $"at least {min}" : $"{min} or {max}";
-        var signature = Builtins.Find(syntax.Function.Text)?.Signature ?? syntax.Function.Text;
+        var signature = Builtins.Find(syntax.Function.Text)?.Signature ?? _callableFunctions.GetValueOrDefault(syntax.Function.Text)?.Signature ?? syntax.Function.Text;
         Report(TypeErrors.ArgumentCount, scope.File, syntax.Span, $"{syntax.Function.Text}() takes {expected} argument{(max == 1 && min == 1 ? "" : "s")}, not {count}: {signature}.");
         return false;
     }

@@ -1,3 +1,4 @@
+using MarketingDsl.Functions.Loading;
 using System.Security.Cryptography;
 using System.Text;
 using MarketingDsl.Core;
@@ -29,7 +30,7 @@ public sealed class Publisher(WorkspaceFolder folder, EditorStore store, TimePro
     public SavedWorkspace CompileSaved()
     {
         var workspace = Workspace.Load(folder.Root);
-        return new SavedWorkspace(Compilation.Create(workspace), Hash(workspace), workspace.Files.Count);
+        return new SavedWorkspace(FunctionCompilation.Create(workspace), Hash(workspace), workspace.Files.Count);
     }
 
     /// <summary>SHA-256 (hex) over every file's path and text, in path order.</summary>
