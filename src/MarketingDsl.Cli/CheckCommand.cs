@@ -29,9 +29,9 @@ public static class CheckCommand
                 break;
         }
         return compilation.HasErrors ? CommandLine.Problems : CommandLine.Ok;
-    
+    }
+
     /// <summary>"2 function(s), " when the workspace has function files; nothing otherwise (the line stays as it was).</summary>
     private static string FunctionsText(Compilation compilation) =>
         compilation.Workspace.FunctionFiles.Count == 0 ? "" : $"{compilation.Functions.Functions.Length} function(s), ";
-}
 }

@@ -5,6 +5,7 @@ using System.Text.Json;
 using System.Text.Json.Nodes;
 using MarketingDsl.Core.Semantics;
 using MarketingDsl.Engine.Evaluation;
+using MarketingDsl.Engine.Lowering;
 
 namespace MarketingDsl.Engine.Simulation;
 
@@ -84,6 +85,20 @@ public static class SimulationOutput
         var tags = new JsonObject();
         foreach (var column in result.Columns) tags[column.Symbol.Name] = TagStatistics(column, data.UserCount);
         summary["tags"] = tags;
+
+        // Only for workspaces that call custom functions, so other summaries (and the conformance cases) keep their shape.
+        var called = result.Model.Outputs.SelectMany(PlanCompiler.RootsOf).SelectMany(BoundTree.Descendants).OfType<BoundCustomCall>()
+            .Select(c => c.Function.Name).Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal).ToList();
+        if (called.Count > 0 || result.FunctionFailures.Count > 0)
+        {
+            var failed = result.FunctionFailures.ByFunction.ToDictionary(p => p.Key, p => p.Value, StringComparer.Ordinal);
+            summary["functions"] = new JsonObject
+            {
+                ["failed_calls"] = result.FunctionFailures.Count,
+                ["failed_calls_by_function"] = new JsonObject(called.Union(failed.Keys).Order(StringComparer.Ordinal)
+                    .Select(name => KeyValuePair.Create(name, (JsonNode?)failed.GetValueOrDefault(name)))),
+            };
+        }
         return summary;
     }
 

@@ -45,7 +45,12 @@ internal sealed class BudgetRewriter(SemanticModel model) : CSharpSyntaxRewriter
     /// <summary>`{ Enter(); try { body } finally { Exit(); } }`; an expression body becomes `return e;` (or `e;` when void).</summary>
     private static BlockSyntax Entered(BlockSyntax? body, ExpressionSyntax? expression, bool returnsVoid)
     {
-        var inner = body ?? Block(returnsVoid ? ExpressionStatement(expression!) : ReturnStatement(expression!));
+        var inner = body ?? Block(expression switch
+        {
+            ThrowExpressionSyntax thrown => ThrowStatement(thrown.Expression),
+            _ when returnsVoid => ExpressionStatement(expression!),
+            _ => ReturnStatement(expression!),
+        });
         return Block(Call("Enter"), TryStatement(inner, default, FinallyClause(Block(Call("Exit")))));
     }
 

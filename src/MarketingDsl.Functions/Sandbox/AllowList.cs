@@ -23,7 +23,7 @@ internal static class AllowList
     {
         var types = new HashSet<string>(StringComparer.Ordinal)
         {
-            "System.Object", "System.ValueType", "System.Enum", "System.Boolean", "System.Char", "System.SByte", "System.Byte",
+            "System.Void", "System.Object", "System.ValueType", "System.Enum", "System.Boolean", "System.Char", "System.SByte", "System.Byte",
             "System.Int16", "System.UInt16", "System.Int32", "System.UInt32", "System.Int64", "System.UInt64", "System.Int128",
             "System.Single", "System.Double", "System.Decimal", "System.String", "System.Math", "System.MathF",
             "System.DateTime", "System.DateOnly", "System.TimeOnly", "System.DateTimeOffset", "System.TimeSpan", "System.DayOfWeek",

@@ -19,7 +19,7 @@ internal sealed record SandboxViolation(Microsoft.CodeAnalysis.Text.TextSpan Spa
 internal sealed class SandboxWalker(SemanticModel model, IAssemblySymbol ownAssembly)
 {
     private readonly List<SandboxViolation> _violations = [];
-    private readonly HashSet<int> _reportedAt = [];
+    private readonly List<Microsoft.CodeAnalysis.Text.TextSpan> _reported = [];
 
     public static IReadOnlyList<SandboxViolation> Check(SyntaxTree tree, SemanticModel model, IAssemblySymbol ownAssembly)
     {
@@ -33,7 +33,10 @@ internal sealed class SandboxWalker(SemanticModel model, IAssemblySymbol ownAsse
 
     private void Refuse(Microsoft.CodeAnalysis.Text.TextSpan span, string what, (string, string) why)
     {
-        if (_reportedAt.Add(span.Start)) _violations.Add(new SandboxViolation(span, what, why));
+        // Parents are walked before their children: one report per construct, not one per node inside it.
+        if (_reported.Any(r => r.Contains(span))) return;
+        _reported.Add(span);
+        _violations.Add(new SandboxViolation(span, what, why));
     }
 
     private void Walk(CompilationUnitSyntax root)
