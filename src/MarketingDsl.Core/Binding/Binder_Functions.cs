@@ -41,6 +41,7 @@ internal sealed partial class Binder
 
         if (Aggregates.TryGetValue(name, out var kind)) return BindAggregate(syntax, kind, positional, named, scope);
         if (Builtins.Find(name) is null && _callableFunctions.TryGetValue(name, out var custom)) return BindCustomCall(syntax, custom, positional, named, scope);
+        if (Builtins.Find(name) is null && _functions.WithErrors.Contains(name)) return new BoundErrorExpression();
         if (name == "quantile_score") return BindQuantileScore(syntax, positional, named, scope);
         if (named.Count > 0)
         {

@@ -48,12 +48,18 @@ public sealed class CustomFunctionSymbol(string name, ImmutableArray<CustomFunct
 /// What a loader made of a workspace's function files: the callable functions (by name) and the
 /// diagnostics in the `.csx` files (compile errors, sandbox violations, unsupported types).
 /// </summary>
-public sealed class CustomFunctionSet(ImmutableArray<CustomFunctionSymbol> functions, ImmutableArray<Diagnostic> diagnostics)
+public sealed class CustomFunctionSet(ImmutableArray<CustomFunctionSymbol> functions, ImmutableArray<Diagnostic> diagnostics, ImmutableArray<string> withErrors = default)
 {
     public static readonly CustomFunctionSet Empty = new([], []);
 
     public ImmutableArray<CustomFunctionSymbol> Functions { get; } = functions;
     public ImmutableArray<Diagnostic> Diagnostics { get; } = diagnostics;
+
+    /// <summary>
+    /// Names of `public static` methods in files with errors: not callable, but a call to one is
+    /// not reported again as an unknown function (the error is in the `.csx` file).
+    /// </summary>
+    public ImmutableArray<string> WithErrors { get; } = withErrors.IsDefault ? [] : withErrors;
 
     public CustomFunctionSymbol? Find(string name) => Functions.FirstOrDefault(f => f.Name == name);
 }

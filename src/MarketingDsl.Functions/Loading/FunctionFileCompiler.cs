@@ -19,7 +19,8 @@ using E = System.Linq.Expressions.Expression;
 namespace MarketingDsl.Functions.Loading;
 
 /// <summary>One compiled function file: its diagnostics, its functions, and the load context holding its code (null when it has errors).</summary>
-internal sealed record LoadedFunctionFile(ImmutableArray<Diagnostic> Diagnostics, ImmutableArray<CustomFunctionSymbol> Functions, AssemblyLoadContext? Context);
+internal sealed record LoadedFunctionFile(ImmutableArray<Diagnostic> Diagnostics, ImmutableArray<CustomFunctionSymbol> Functions, AssemblyLoadContext? Context,
+    ImmutableArray<string> WithErrors = default);
 
 /// <summary>
 /// Compiles one `functions/*.csx` file, in stages: (1) parse as a C# script (Roslyn's script
@@ -87,7 +88,8 @@ internal static class FunctionFileCompiler
         }
         if (exported.Count == 0 && diagnostics.Count == 0)
             diagnostics.Add(Diagnostic.AtFile(FunctionErrors.NoFunctions(), file.Path));
-        if (diagnostics.Any(d => d.IsError)) return new LoadedFunctionFile(diagnostics.ToImmutable(), [], null);
+        ImmutableArray<string> names = [.. exported.Select(m => m.Symbol!.Name)];
+        if (diagnostics.Any(d => d.IsError)) return new LoadedFunctionFile(diagnostics.ToImmutable(), [], null, names);
 
         // Stage 5: the budget, then load.
         var loaded = instrument ? compilation.ReplaceSyntaxTree(tree, BudgetRewriter.Rewrite(tree, model)) : compilation;
@@ -97,7 +99,7 @@ internal static class FunctionFileCompiler
         {
             var first = emitted.Diagnostics.First(d => d.Severity == DiagnosticSeverity.Error);
             diagnostics.Add(Diagnostic.AtFile(FunctionErrors.CompileError(first.Id, "the sandbox could not instrument this file: " + first.GetMessage(System.Globalization.CultureInfo.InvariantCulture)), file.Path));
-            return new LoadedFunctionFile(diagnostics.ToImmutable(), [], null);
+            return new LoadedFunctionFile(diagnostics.ToImmutable(), [], null, names);
         }
         image.Position = 0;
         var context = new AssemblyLoadContext($"mdsl-functions:{file.Path}", isCollectible: true);

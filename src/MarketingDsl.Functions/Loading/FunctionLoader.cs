@@ -36,6 +36,7 @@ public sealed class FunctionLoader(FunctionLimits? limits = null, bool instrumen
         if (workspace.FunctionFiles.Count == 0) return CustomFunctionSet.Empty;
         var functions = ImmutableArray.CreateBuilder<CustomFunctionSymbol>();
         var diagnostics = ImmutableArray.CreateBuilder<Diagnostic>();
+        var withErrors = ImmutableArray.CreateBuilder<string>();
         foreach (var file in workspace.FunctionFiles)
         {
             if (!Workspace.IsFunctionPath(file.Path))
@@ -50,9 +51,10 @@ public sealed class FunctionLoader(FunctionLimits? limits = null, bool instrumen
             }
             var loaded = Get(file);
             functions.AddRange(loaded.Functions);
+            if (!loaded.WithErrors.IsDefault) withErrors.AddRange(loaded.WithErrors);
             diagnostics.AddRange(loaded.Diagnostics);
         }
-        return new CustomFunctionSet(functions.ToImmutable(), diagnostics.ToImmutable());
+        return new CustomFunctionSet(functions.ToImmutable(), diagnostics.ToImmutable(), withErrors.ToImmutable());
     }
 
     private LoadedFunctionFile Get(Core.Text.SourceText file)
@@ -96,6 +98,12 @@ public sealed class FunctionLoader(FunctionLimits? limits = null, bool instrumen
             _order.Clear();
             _byKey.Clear();
         }
+    }
+
+    /// <summary>The load contexts of the files in the cache (tests of unloading).</summary>
+    internal IReadOnlyList<System.Runtime.Loader.AssemblyLoadContext> Contexts
+    {
+        get { lock (_lock) return [.. _order.Select(e => e.File.Context).OfType<System.Runtime.Loader.AssemblyLoadContext>()]; }
     }
 
     /// <summary>The same compiled file for a new SourceText object of the same text (spans stay valid).</summary>
