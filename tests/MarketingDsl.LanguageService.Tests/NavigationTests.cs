@@ -1,3 +1,4 @@
+using MarketingDsl.Functions.Loading;
 namespace MarketingDsl.LanguageService.Tests;
 
 public class NavigationTests
@@ -112,7 +113,7 @@ public class NavigationTests
     [Fact]
     public void Rename_of_a_segmentation_leaves_its_rule_names_alone()
     {
-        var service = new LanguageService(Core.Compilation.Create(Retail.Workspace));
+        var service = new LanguageService(FunctionCompilation.Create(Retail.Workspace));
         var text = Retail.Text("segments.mdsl");
         var line = text[..text.IndexOf("segmentation core_groups", StringComparison.Ordinal)].Count(c => c == '\n') + 1;
         var result = service.Rename("segments.mdsl", line, 16, "groups");
