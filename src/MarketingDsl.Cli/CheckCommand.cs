@@ -1,6 +1,6 @@
-using MarketingDsl.Functions.Loading;
 using MarketingDsl.Core;
 using MarketingDsl.Core.Diagnostics;
+using MarketingDsl.Functions.Loading;
 
 namespace MarketingDsl.Cli;
 

@@ -1,10 +1,10 @@
-using MarketingDsl.Functions.Loading;
 using System.Globalization;
 using MarketingDsl.Core;
 using MarketingDsl.Core.Diagnostics;
 using MarketingDsl.Core.Semantics;
 using MarketingDsl.Engine.Data;
 using MarketingDsl.Engine.Simulation;
+using MarketingDsl.Functions.Loading;
 
 namespace MarketingDsl.Cli;
 

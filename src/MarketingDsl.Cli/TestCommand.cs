@@ -1,7 +1,7 @@
-using MarketingDsl.Functions.Loading;
 using MarketingDsl.Core;
 using MarketingDsl.Core.Diagnostics;
 using MarketingDsl.Engine.Testing;
+using MarketingDsl.Functions.Loading;
 
 namespace MarketingDsl.Cli;
 

@@ -1,4 +1,3 @@
-using MarketingDsl.Functions.Loading;
 using System.Globalization;
 using System.Net;
 using System.Security.Cryptography;
@@ -6,6 +5,7 @@ using System.Text;
 using System.Text.Json;
 using MarketingDsl.Core;
 using MarketingDsl.Core.Diagnostics;
+using MarketingDsl.Functions.Loading;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;

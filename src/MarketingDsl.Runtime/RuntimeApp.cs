@@ -1,8 +1,8 @@
-using MarketingDsl.Functions.Loading;
 using System.Globalization;
 using System.Text.Json;
 using MarketingDsl.Core;
 using MarketingDsl.Core.Diagnostics;
+using MarketingDsl.Functions.Loading;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;

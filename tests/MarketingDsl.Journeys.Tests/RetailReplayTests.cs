@@ -3,8 +3,8 @@ using MarketingDsl.Core;
 using MarketingDsl.Core.Semantics;
 using MarketingDsl.Engine.Data;
 using MarketingDsl.Engine.Evaluation;
-using MarketingDsl.Journeys.Replay;
 using MarketingDsl.Functions.Loading;
+using MarketingDsl.Journeys.Replay;
 
 namespace MarketingDsl.Journeys.Tests;
 

@@ -1,9 +1,9 @@
-using MarketingDsl.Functions.Loading;
 using System.Collections.Concurrent;
 using System.Diagnostics;
 using MarketingDsl.Core;
 using MarketingDsl.Core.Syntax;
 using MarketingDsl.Core.Text;
+using MarketingDsl.Functions.Loading;
 using MarketingDsl.Web.Storage;
 
 namespace MarketingDsl.Web.Compiling;

@@ -1,7 +1,7 @@
-using MarketingDsl.Functions.Loading;
 using System.Security.Cryptography;
 using System.Text;
 using MarketingDsl.Core;
+using MarketingDsl.Functions.Loading;
 using MarketingDsl.Runtime;
 using MarketingDsl.Web.Storage;
 
@@ -33,12 +33,12 @@ public sealed class Publisher(WorkspaceFolder folder, EditorStore store, TimePro
         return new SavedWorkspace(FunctionCompilation.Create(workspace), Hash(workspace), workspace.Files.Count);
     }
 
-    /// <summary>SHA-256 (hex) over every file's path and text, in path order.</summary>
+    /// <summary>SHA-256 (hex) over every file's path and text, in path order (language files, then function files).</summary>
     public static string Hash(Workspace workspace)
     {
         using var sha = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
         Span<byte> length = stackalloc byte[8];
-        foreach (var file in workspace.Files)
+        foreach (var file in workspace.AllFiles)
         {
             foreach (var part in new[] { file.Path, file.Text })
             {

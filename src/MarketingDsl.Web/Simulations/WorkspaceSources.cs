@@ -1,6 +1,6 @@
-using MarketingDsl.Functions.Loading;
 using MarketingDsl.Core;
 using MarketingDsl.Core.Text;
+using MarketingDsl.Functions.Loading;
 using MarketingDsl.Web.Storage;
 
 namespace MarketingDsl.Web.Simulations;
