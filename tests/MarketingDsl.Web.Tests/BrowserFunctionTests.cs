@@ -33,10 +33,11 @@ public sealed class BrowserFunctionTests
         await page.GotoAsync(baseUrl + "/");
         await browser.SignInAsync("engineer", "password-engineer");
 
-        foreach (var language in new[] { "en", "zh" })
+        foreach (var language in new[] { "en", "zh-CN" })
         {
             await page.GotoAsync(baseUrl + "/?lang=" + language);
             await page.WaitForSelectorAsync("body[data-ready=true]");
+            Assert.Equal(language, await page.EvaluateAsync<string>("() => document.documentElement.lang"));
             await page.ClickAsync("a[data-path='functions/secret.csx']");
             await page.WaitForFunctionAsync("() => window.mdsl.path === 'functions/secret.csx' && window.mdsl.timing.markersVersion > 0");
             await page.WaitForSelectorAsync(".monaco-editor .view-lines");

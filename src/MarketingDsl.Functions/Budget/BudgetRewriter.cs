@@ -24,21 +24,46 @@ internal sealed class BudgetRewriter(SemanticModel model) : CSharpSyntaxRewriter
         ("Repeat", "count"), ("Range", "count"), ("CreateBuilder", "initialCapacity"), ("EnsureCapacity", "capacity"),
     ];
 
-    private static StatementSyntax Call(string method) => ParseStatement($"{Budget}.{method}();");
+    /// <summary>The local each rewritten body keeps the thread's budget in (a name user code cannot have used: it would not have compiled).</summary>
+    private const string Local = "__mdsl_budget";
+
+    private static StatementSyntax Call(string method) => ParseStatement($"{Local}.{method}();");
 
     public static SyntaxTree Rewrite(SyntaxTree tree, SemanticModel model) =>
         tree.WithRootAndOptions(new BudgetRewriter(model).Visit(tree.GetRoot()), tree.Options);
 
     // ------------------------------------------------------------------ loops
 
-    private static StatementSyntax Charged(StatementSyntax body) =>
-        body is BlockSyntax block ? block.WithStatements(block.Statements.Insert(0, Call("Step"))) : Block(Call("Step"), body);
+    /// <summary>
+    /// The charge at the top of a loop body: a full step (steps and the memory counter) when the
+    /// loop may allocate an amount that grows from turn to turn (it calls, creates, concatenates
+    /// strings, slices); else only a step, since a turn then allocates at most a fixed amount
+    /// (boxing, a closure) and the step budget bounds the total. Reading the allocation counter
+    /// is the dearest part of a step.
+    /// </summary>
+    private StatementSyntax Charged(StatementSyntax body, StatementSyntax originalLoop)
+    {
+        var charge = Call(MayAllocate(originalLoop) ? "Step" : "Tick");
+        return body is BlockSyntax block ? block.WithStatements(block.Statements.Insert(0, charge)) : Block(charge, body);
+    }
 
-    public override SyntaxNode? VisitForStatement(ForStatementSyntax node) { var n = (ForStatementSyntax)base.VisitForStatement(node)!; return n.WithStatement(Charged(n.Statement)); }
-    public override SyntaxNode? VisitWhileStatement(WhileStatementSyntax node) { var n = (WhileStatementSyntax)base.VisitWhileStatement(node)!; return n.WithStatement(Charged(n.Statement)); }
-    public override SyntaxNode? VisitDoStatement(DoStatementSyntax node) { var n = (DoStatementSyntax)base.VisitDoStatement(node)!; return n.WithStatement(Charged(n.Statement)); }
-    public override SyntaxNode? VisitForEachStatement(ForEachStatementSyntax node) { var n = (ForEachStatementSyntax)base.VisitForEachStatement(node)!; return n.WithStatement(Charged(n.Statement)); }
-    public override SyntaxNode? VisitForEachVariableStatement(ForEachVariableStatementSyntax node) { var n = (ForEachVariableStatementSyntax)base.VisitForEachVariableStatement(node)!; return n.WithStatement(Charged(n.Statement)); }
+    private bool MayAllocate(SyntaxNode loop) => loop.DescendantNodesAndSelf().Any(n => n switch
+    {
+        InvocationExpressionSyntax or BaseObjectCreationExpressionSyntax or ArrayCreationExpressionSyntax or ImplicitArrayCreationExpressionSyntax
+            or CollectionExpressionSyntax or InterpolatedStringExpressionSyntax or WithExpressionSyntax or AnonymousObjectCreationExpressionSyntax
+            or RangeExpressionSyntax or AnonymousFunctionExpressionSyntax or QueryExpressionSyntax or ElementAccessExpressionSyntax => true,
+        BinaryExpressionSyntax { RawKind: (int)SyntaxKind.AddExpression } or AssignmentExpressionSyntax { RawKind: (int)SyntaxKind.AddAssignmentExpression }
+            => model.GetTypeInfo(n is AssignmentExpressionSyntax a ? a.Left : n).Type?.SpecialType is not (SpecialType.System_Int32 or SpecialType.System_Int64
+                or SpecialType.System_Decimal or SpecialType.System_Double or SpecialType.System_Single or SpecialType.System_Int16 or SpecialType.System_Byte
+                or SpecialType.System_Char or SpecialType.System_UInt32 or SpecialType.System_UInt64),
+        _ => false,
+    });
+
+    public override SyntaxNode? VisitForStatement(ForStatementSyntax node) { var n = (ForStatementSyntax)base.VisitForStatement(node)!; return n.WithStatement(Charged(n.Statement, node)); }
+    public override SyntaxNode? VisitWhileStatement(WhileStatementSyntax node) { var n = (WhileStatementSyntax)base.VisitWhileStatement(node)!; return n.WithStatement(Charged(n.Statement, node)); }
+    public override SyntaxNode? VisitDoStatement(DoStatementSyntax node) { var n = (DoStatementSyntax)base.VisitDoStatement(node)!; return n.WithStatement(Charged(n.Statement, node)); }
+    public override SyntaxNode? VisitForEachStatement(ForEachStatementSyntax node) { var n = (ForEachStatementSyntax)base.VisitForEachStatement(node)!; return n.WithStatement(Charged(n.Statement, node)); }
+    public override SyntaxNode? VisitForEachVariableStatement(ForEachVariableStatementSyntax node) { var n = (ForEachVariableStatementSyntax)base.VisitForEachVariableStatement(node)!; return n.WithStatement(Charged(n.Statement, node)); }
 
     // ------------------------------------------------------------------ entries (depth)
 
@@ -51,7 +76,7 @@ internal sealed class BudgetRewriter(SemanticModel model) : CSharpSyntaxRewriter
             _ when returnsVoid => ExpressionStatement(expression!),
             _ => ReturnStatement(expression!),
         });
-        return Block(Call("Enter"), TryStatement(inner, default, FinallyClause(Block(Call("Exit")))));
+        return Block(ParseStatement($"var {Local} = {Budget}.Enter();"), TryStatement(inner, default, FinallyClause(Block(Call("Exit")))));
     }
 
     private bool ReturnsVoid(SyntaxNode original) => model.GetDeclaredSymbol(original) switch
@@ -134,7 +159,7 @@ internal sealed class BudgetRewriter(SemanticModel model) : CSharpSyntaxRewriter
     public override SyntaxNode? VisitCatchClause(CatchClauseSyntax node)
     {
         var n = (CatchClauseSyntax)base.VisitCatchClause(node)!;
-        var mayCatch = ParseExpression($"{Budget}.MayCatch()");
+        var mayCatch = ParseExpression($"{Local}.MayCatch()");
         var condition = n.Filter is null ? mayCatch : BinaryExpression(SyntaxKind.LogicalAndExpression, mayCatch, ParenthesizedExpression(n.Filter.FilterExpression));
         return n.WithFilter(CatchFilterClause(condition));
     }

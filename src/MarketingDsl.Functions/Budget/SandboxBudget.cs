@@ -16,85 +16,110 @@ public sealed class SandboxBudgetException(string message) : Exception(message);
 
 /// <summary>
 /// The budget a rewritten function charges (see <see cref="BudgetRewriter"/>), kept per thread
-/// for the one call running on it. Every charge is a few instructions on thread-static fields;
-/// memory is read from the runtime's per-thread allocation counter, so every allocation counts,
+/// for the one call running on it. Each rewritten body takes the thread's state once, at its
+/// entry (<see cref="Enter"/>), into a local, so a loop's charge is a field decrement on it.
+/// Memory is read from the runtime's per-thread allocation counter, so every allocation counts,
 /// including those inside the library (LINQ, string methods). Once spent, a budget stays spent
 /// for the rest of the call: every later charge throws again, and rewritten `catch` clauses do
-/// not catch (<see cref="MayCatch"/>), so a function cannot swallow its own end.
+/// not catch (<see cref="State.MayCatch"/>), so a function cannot swallow its own end.
 /// Public only because the rewritten code calls it; the sandbox walk refuses any use of it in user code.
 /// </summary>
 public static class SandboxBudget
 {
-    [ThreadStatic] private static long t_steps;
-    [ThreadStatic] private static int t_depth;
-    [ThreadStatic] private static int t_maxDepth;
-    [ThreadStatic] private static long t_allocatedLimit;
-    [ThreadStatic] private static long t_bytes;
-    [ThreadStatic] private static long t_maxSteps;
-    [ThreadStatic] private static string? t_spent;
-
-    /// <summary>What <see cref="Begin"/> saved, for <see cref="End"/>.</summary>
-    public readonly record struct Saved(long Steps, int Depth, int MaxDepth, long AllocatedLimit, long Bytes, long MaxSteps, string? Spent);
-
-    public static Saved Begin(FunctionLimits limits)
+    /// <summary>The budget of the call running on one thread.</summary>
+    public sealed class State
     {
-        var saved = new Saved(t_steps, t_depth, t_maxDepth, t_allocatedLimit, t_bytes, t_maxSteps, t_spent);
-        t_steps = limits.Steps;
-        t_maxSteps = limits.Steps;
-        t_depth = 0;
-        t_maxDepth = limits.Depth;
-        t_bytes = limits.Bytes;
-        t_allocatedLimit = GC.GetAllocatedBytesForCurrentThread() + limits.Bytes;
-        t_spent = null;
-        return saved;
+        internal long Steps;
+        internal int Depth;
+        internal int MaxDepth;
+        internal long AllocatedLimit;
+        internal long Bytes;
+        internal long MaxSteps;
+        internal string? Spent;
+
+        /// <summary>One iteration of a loop that cannot allocate more than a fixed amount per turn (no call, creation or string concatenation in it): a step.</summary>
+        public void Tick()
+        {
+            if (--Steps < 0) SpendSteps(this);
+        }
+
+        /// <summary>One loop iteration: a step, and a look at the memory counter.</summary>
+        public void Step()
+        {
+            if (--Steps < 0) SpendSteps(this);
+            if (GC.GetAllocatedBytesForCurrentThread() > AllocatedLimit) SpendBytes(this);
+        }
+
+        public void Exit() => Depth--;
+
+        /// <summary>The filter every rewritten `catch` gets: a spent budget is never caught by the function.</summary>
+        public bool MayCatch() => Spent is null;
     }
 
-    public static void End(Saved saved) =>
-        (t_steps, t_depth, t_maxDepth, t_allocatedLimit, t_bytes, t_maxSteps, t_spent) =
-        (saved.Steps, saved.Depth, saved.MaxDepth, saved.AllocatedLimit, saved.Bytes, saved.MaxSteps, saved.Spent);
+    [ThreadStatic] private static State? t_state;
 
-    /// <summary>One loop iteration: a step, and a look at the memory counter.</summary>
-    public static void Step()
+    /// <summary>Starts the budget of one call on this thread (calls do not nest: user code cannot reach an invoker).</summary>
+    public static void Begin(FunctionLimits limits)
     {
-        if (--t_steps < 0) Spend($"it used its budget of {t_maxSteps:N0} steps (an endless loop?)");
-        if (GC.GetAllocatedBytesForCurrentThread() > t_allocatedLimit) Spend($"it allocated more than its budget of {t_bytes / (1024 * 1024):N0} MB");
+        var state = t_state ??= new State();
+        state.Steps = limits.Steps;
+        state.MaxSteps = limits.Steps;
+        state.Depth = 0;
+        state.MaxDepth = limits.Depth;
+        state.Bytes = limits.Bytes;
+        state.AllocatedLimit = GC.GetAllocatedBytesForCurrentThread() + limits.Bytes;
+        state.Spent = null;
     }
 
-    /// <summary>A method, local function or lambda starts: one level deeper, and a step.</summary>
-    public static void Enter()
+    /// <summary>Ends the call: until the next <see cref="Begin"/>, every charge on this thread fails.</summary>
+    public static void End()
     {
-        if (++t_depth > t_maxDepth) Spend($"it nested calls deeper than {t_maxDepth} (endless recursion?)");
-        if (!RuntimeHelpers.TryEnsureSufficientExecutionStack()) Spend("it nested calls too deeply for the stack");
-        Step();
+        var state = t_state!;
+        state.Steps = 0;
+        state.Spent = "it ran outside a call";
     }
 
-    public static void Exit() => t_depth--;
+    /// <summary>
+    /// A method, local function, lambda, constructor or accessor starts: one level deeper, and a
+    /// step. The outermost entry skips the memory look (<see cref="Begin"/> has just taken it);
+    /// nested ones do not, since a recursion can grow what it allocates at each level.
+    /// </summary>
+    public static State Enter()
+    {
+        var state = t_state ?? throw new SandboxBudgetException("it ran outside a call");
+        if (++state.Depth > state.MaxDepth) Spend(state, $"it nested calls deeper than {state.MaxDepth} (endless recursion?)");
+        if (--state.Steps < 0) SpendSteps(state);
+        if (state.Depth == 1) return state;
+        if (!RuntimeHelpers.TryEnsureSufficientExecutionStack()) Spend(state, "it nested calls too deeply for the stack");
+        if (GC.GetAllocatedBytesForCurrentThread() > state.AllocatedLimit) SpendBytes(state);
+        return state;
+    }
 
     /// <summary>
     /// Before an allocation sized by a number (an array length, `new string(c, n)`, a capacity,
     /// `PadLeft`, `Enumerable.Range`/`Repeat`): refuses one that would pass the memory budget
     /// before it is made, since a single allocation happens between two steps.
     /// </summary>
-    public static int Reserve(int count, int bytesEach)
-    {
-        if (count > 0 && GC.GetAllocatedBytesForCurrentThread() + (long)count * bytesEach > t_allocatedLimit)
-            Spend($"it asked for {(long)count * bytesEach / (1024 * 1024):N0} MB at once, over its budget of {t_bytes / (1024 * 1024):N0} MB");
-        return count;
-    }
+    public static int Reserve(int count, int bytesEach) => (int)Reserve((long)count, bytesEach);
 
     public static long Reserve(long count, int bytesEach)
     {
-        if (count > 0 && (count > t_bytes || GC.GetAllocatedBytesForCurrentThread() + count * bytesEach > t_allocatedLimit))
-            Spend($"it asked for more memory at once than its budget of {t_bytes / (1024 * 1024):N0} MB");
+        var state = t_state ?? throw new SandboxBudgetException("it ran outside a call");
+        if (count > 0 && (count > state.Bytes || GC.GetAllocatedBytesForCurrentThread() + count * bytesEach > state.AllocatedLimit))
+            Spend(state, $"it asked for {Math.Min(count, long.MaxValue / bytesEach) * bytesEach / (1024 * 1024):N0} MB at once, over its budget of {state.Bytes / (1024 * 1024):N0} MB");
         return count;
     }
 
-    /// <summary>The filter every rewritten `catch` gets: a spent budget is never caught by the function.</summary>
-    public static bool MayCatch() => t_spent is null;
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private static void SpendSteps(State state) => Spend(state, $"it used its budget of {state.MaxSteps:N0} steps (an endless loop?)");
 
-    private static void Spend(string why)
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private static void SpendBytes(State state) => Spend(state, $"it allocated more than its budget of {state.Bytes / (1024 * 1024):N0} MB");
+
+    private static void Spend(State state, string why)
     {
-        t_spent ??= why;
-        throw new SandboxBudgetException(t_spent);
+        state.Spent ??= why;
+        state.Steps = Math.Min(state.Steps, 0);
+        throw new SandboxBudgetException(state.Spent);
     }
 }

@@ -177,17 +177,15 @@ internal static class FunctionFileCompiler
         var engineParameters = parameters.Select(p => E.Parameter(ClrTypes.Of(p.Type), p.Name)).ToArray();
         var resultType = ClrTypes.Of(returns);
         var methodParameters = method.GetParameters();
-        var result = E.Variable(resultType, "result");
-        var saved = E.Variable(typeof(SandboxBudget.Saved), "saved");
         var failure = E.Parameter(typeof(Exception), "failure");
 
         var args = engineParameters.Select((p, i) => ToClr(p, methodParameters[i].ParameterType)).ToArray();
         var call = FromClr(E.Call(method, args), resultType);
-        var guarded = E.Block(resultType, [saved],
-            E.Assign(saved, E.Call(typeof(SandboxBudget).GetMethod(nameof(SandboxBudget.Begin))!, E.Constant(limits))),
+        var guarded = E.Block(resultType,
+            E.Call(typeof(SandboxBudget).GetMethod(nameof(SandboxBudget.Begin))!, E.Constant(limits)),
             E.TryCatchFinally(
                 call,
-                E.Call(typeof(SandboxBudget).GetMethod(nameof(SandboxBudget.End))!, saved),
+                E.Call(typeof(SandboxBudget).GetMethod(nameof(SandboxBudget.End))!),
                 E.Catch(failure, E.Throw(E.Call(typeof(FunctionFileCompiler).GetMethod(nameof(Failure), BindingFlags.NonPublic | BindingFlags.Static)!,
                     E.Constant(name), failure), resultType))));
 
