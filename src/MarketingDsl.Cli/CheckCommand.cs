@@ -1,5 +1,6 @@
 using MarketingDsl.Core;
 using MarketingDsl.Core.Diagnostics;
+using MarketingDsl.Functions.Loading;
 
 namespace MarketingDsl.Cli;
 
@@ -13,20 +14,24 @@ public static class CheckCommand
         var path = options.Workspace("check");
         options.RejectUnknown();
 
-        var compilation = Compilation.Create(Workspace.Load(path));
+        var compilation = FunctionCompilation.Create(Workspace.Load(path));
         var diagnostics = compilation.Diagnostics;
         switch (format)
         {
             case "json": stdout.WriteLine(DiagnosticWriter.ToJson(diagnostics)); break;
             case "sarif": stdout.WriteLine(DiagnosticWriter.ToSarif(diagnostics)); break;
             default:
-                stdout.Write(DiagnosticWriter.ToText(diagnostics, compilation.Workspace.Files));
+                stdout.Write(DiagnosticWriter.ToText(diagnostics, [.. compilation.Workspace.AllFiles]));
                 var errors = diagnostics.Count(d => d.IsError);
                 var warnings = diagnostics.Count(d => d.Severity == DiagnosticSeverity.Warning);
-                stdout.WriteLine($"{compilation.Workspace.Files.Count} file(s), {compilation.Model.Tags.Length} tag(s), {compilation.Model.Segments.Length} segment(s), " +
+                stdout.WriteLine($"{compilation.Workspace.Files.Count} file(s), {FunctionsText(compilation)}{compilation.Model.Tags.Length} tag(s), {compilation.Model.Segments.Length} segment(s), " +
                                  $"{compilation.Model.Segmentations.Length} segmentation(s), {compilation.Model.Journeys.Length} journey(s): {errors} error(s), {warnings} warning(s)");
                 break;
         }
         return compilation.HasErrors ? CommandLine.Problems : CommandLine.Ok;
     }
+
+    /// <summary>"2 function(s), " when the workspace has function files; nothing otherwise (the line stays as it was).</summary>
+    private static string FunctionsText(Compilation compilation) =>
+        compilation.Workspace.FunctionFiles.Count == 0 ? "" : $"{compilation.Functions.Functions.Length} function(s), ";
 }

@@ -4,6 +4,7 @@ using MarketingDsl.Core.Diagnostics;
 using MarketingDsl.Core.Semantics;
 using MarketingDsl.Engine.Data;
 using MarketingDsl.Engine.Simulation;
+using MarketingDsl.Functions.Loading;
 
 namespace MarketingDsl.Cli;
 
@@ -47,10 +48,10 @@ public static class EngineCommands
 
     private static int RunSimulation(string workspace, string dataDir, string outDir, DateTime? asOf, bool quiet, TextWriter stdout, TextWriter stderr, (DateTime From, DateTime To)? replay = null)
     {
-        var compilation = Compilation.Create(Workspace.Load(workspace));
+        var compilation = FunctionCompilation.Create(Workspace.Load(workspace));
         if (compilation.HasErrors)
         {
-            stderr.Write(DiagnosticWriter.ToText(compilation.Diagnostics.Where(d => d.IsError), compilation.Workspace.Files));
+            stderr.Write(DiagnosticWriter.ToText(compilation.Diagnostics.Where(d => d.IsError), [.. compilation.Workspace.AllFiles]));
             stderr.WriteLine("mdsl: the workspace has errors; fix them before simulating (see 'mdsl check').");
             return CommandLine.Problems;
         }

@@ -1,6 +1,7 @@
 using MarketingDsl.Core;
 using MarketingDsl.Core.Diagnostics;
 using MarketingDsl.Engine.Testing;
+using MarketingDsl.Functions.Loading;
 
 namespace MarketingDsl.Cli;
 
@@ -12,10 +13,10 @@ public static class TestCommand
         var path = options.Workspace("test");
         options.RejectUnknown();
 
-        var compilation = Compilation.Create(Workspace.Load(path));
+        var compilation = FunctionCompilation.Create(Workspace.Load(path));
         if (compilation.HasErrors)
         {
-            stdout.Write(DiagnosticWriter.ToText(compilation.Diagnostics, compilation.Workspace.Files));
+            stdout.Write(DiagnosticWriter.ToText(compilation.Diagnostics, [.. compilation.Workspace.AllFiles]));
             stdout.WriteLine($"{compilation.Diagnostics.Count(d => d.IsError)} error(s): fix them before running tests");
             return CommandLine.Problems;
         }

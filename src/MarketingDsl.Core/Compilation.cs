@@ -3,6 +3,7 @@ using System.Security.Cryptography;
 using System.Text;
 using MarketingDsl.Core.Binding;
 using MarketingDsl.Core.Diagnostics;
+using MarketingDsl.Core.Functions;
 using MarketingDsl.Core.Semantics;
 using MarketingDsl.Core.Syntax;
 using MarketingDsl.Core.Text;
@@ -18,9 +19,10 @@ namespace MarketingDsl.Core;
 /// </summary>
 public sealed class Compilation
 {
-    private Compilation(Workspace workspace, ImmutableArray<SyntaxTree> trees, SemanticModel model, ImmutableArray<Diagnostic> diagnostics)
+    private Compilation(Workspace workspace, ImmutableArray<SyntaxTree> trees, SemanticModel model, ImmutableArray<Diagnostic> diagnostics, CustomFunctionSet functions)
     {
         Workspace = workspace;
+        Functions = functions;
         SyntaxTrees = trees;
         Model = model;
         Diagnostics = diagnostics;
@@ -28,6 +30,9 @@ public sealed class Compilation
     }
 
     public Workspace Workspace { get; }
+
+    /// <summary>The custom functions the workspace's `.csx` files declare, as the host's loader compiled them.</summary>
+    public CustomFunctionSet Functions { get; }
     public ImmutableArray<SyntaxTree> SyntaxTrees { get; }
     public SemanticModel Model { get; }
     public ImmutableArray<Diagnostic> Diagnostics { get; }
@@ -47,8 +52,13 @@ public sealed class Compilation
     /// object a tree in <paramref name="parsed"/> was parsed from (trees are immutable): the
     /// editor recompiles on each keystroke with one file changed and reparses only that one.
     /// </summary>
-    public static Compilation Create(Workspace workspace, IEnumerable<SyntaxTree> parsed)
+    public static Compilation Create(Workspace workspace, IEnumerable<SyntaxTree> parsed) => Create(workspace, parsed, null);
+
+    /// <param name="functions">The workspace's custom functions, compiled by the host's loader (MarketingDsl.Functions);
+    /// null when the host runs no C# (a call to a custom function is then an unknown function).</param>
+    public static Compilation Create(Workspace workspace, IEnumerable<SyntaxTree> parsed, CustomFunctionSet? functions)
     {
+        functions ??= CustomFunctionSet.Empty;
         var reusable = new Dictionary<SourceText, SyntaxTree>(ReferenceEqualityComparer.Instance);
         foreach (var tree in parsed) reusable.TryAdd(tree.Text, tree);
         var trees = new SyntaxTree[workspace.Files.Count];
@@ -59,9 +69,9 @@ public sealed class Compilation
         else
             foreach (var i in toParse) trees[i] = SyntaxTree.Parse(workspace.Files[i]);
 
-        var (model, bindDiagnostics) = new Binder(trees).Bind();
-        var diagnostics = DiagnosticOrder.Sort(trees.SelectMany(t => t.Diagnostics).Concat(bindDiagnostics)).ToImmutableArray();
-        return new Compilation(workspace, [.. trees], model, diagnostics);
+        var (model, bindDiagnostics) = new Binder(trees, functions).Bind();
+        var diagnostics = DiagnosticOrder.Sort(trees.SelectMany(t => t.Diagnostics).Concat(functions.Diagnostics).Concat(bindDiagnostics)).ToImmutableArray();
+        return new Compilation(workspace, [.. trees], model, diagnostics, functions);
     }
 
     public static Compilation Create(params (string Path, string Text)[] files) => Create(Workspace.FromFiles(files));
@@ -71,7 +81,7 @@ public sealed class Compilation
     {
         using var sha = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
         Span<byte> length = stackalloc byte[8];
-        foreach (var file in workspace.Files)
+        foreach (var file in workspace.AllFiles)
         {
             foreach (var part in new[] { file.Path, file.Text })
             {

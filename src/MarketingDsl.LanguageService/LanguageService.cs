@@ -28,10 +28,11 @@ public sealed partial class LanguageService
     public Compilation Compilation { get; }
 
     /// <summary>Compiles the workspace with one file's text replaced by the editor's (unsaved) buffer, or added when new.</summary>
-    public static LanguageService ForBuffer(Workspace workspace, string path, string text)
+    /// <param name="functions">The workspace's custom functions as the host's loader compiled them (LANGUAGE.md §17).</param>
+    public static LanguageService ForBuffer(Workspace workspace, string path, string text, Core.Functions.CustomFunctionSet? functions = null)
     {
-        var files = workspace.Files.Where(f => f.Path != path).Append(new SourceText(path, text));
-        return new LanguageService(Compilation.Create(new Workspace(files)));
+        var files = workspace.AllFiles.Where(f => f.Path != path).Append(new SourceText(path, text));
+        return new LanguageService(Compilation.Create(new Workspace(files), [], functions));
     }
 
     // ------------------------------------------------------------------ diagnostics

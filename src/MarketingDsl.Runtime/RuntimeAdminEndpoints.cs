@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Text.Json;
 using MarketingDsl.Core;
 using MarketingDsl.Core.Diagnostics;
+using MarketingDsl.Functions.Loading;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
@@ -55,7 +56,7 @@ public static class RuntimeAdminEndpoints
             Compilation compilation;
             var journal = dry_run == true ? null : http.RequestServices.GetService(typeof(IReloadJournal)) as IReloadJournal;
             var now = options.Clock.GetUtcNow().UtcDateTime;
-            try { compilation = Compilation.Create(Workspace.Load(folder)); }
+            try { compilation = FunctionCompilation.Create(Workspace.Load(folder)); }
             catch (Exception ex) when (ex is WorkspaceException or IOException or UnauthorizedAccessException)
             {
                 journal?.Record(new ReloadRecord(RuntimeSecurity.TokenAuthor, now, new Workspace([]), "refused: the workspace cannot be read", null, null));

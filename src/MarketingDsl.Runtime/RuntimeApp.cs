@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Text.Json;
 using MarketingDsl.Core;
 using MarketingDsl.Core.Diagnostics;
+using MarketingDsl.Functions.Loading;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
@@ -29,10 +30,10 @@ public static class RuntimeApp
     /// <summary>Compiles the workspace (errors throw <see cref="WorkspaceException"/>).</summary>
     public static Compilation CompileWorkspace(string workspace)
     {
-        var compilation = Compilation.Create(Workspace.Load(workspace));
+        var compilation = FunctionCompilation.Create(Workspace.Load(workspace));
         if (compilation.HasErrors)
             throw new WorkspaceException("the workspace has errors; run 'mdsl check' first:\n" +
-                DiagnosticWriter.ToText([.. compilation.Diagnostics.Where(d => d.IsError)], compilation.Workspace.Files));
+                DiagnosticWriter.ToText([.. compilation.Diagnostics.Where(d => d.IsError)], [.. compilation.Workspace.AllFiles]));
         return compilation;
     }
 

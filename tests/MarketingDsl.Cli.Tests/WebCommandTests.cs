@@ -73,7 +73,7 @@ public class ServeCommandTests
     {
         var workspace = Path.Combine(Path.GetTempPath(), "mdsl-cli-tests", Guid.NewGuid().ToString("N"), "retail");
         var source = Path.Combine(FindRoot(), "examples", "retail");
-        foreach (var file in Directory.EnumerateFiles(source, "*.mdsl", SearchOption.AllDirectories))
+        foreach (var file in Directory.EnumerateFiles(source, "*", SearchOption.AllDirectories).Where(f => f.EndsWith(".mdsl", StringComparison.Ordinal) || f.EndsWith(".csx", StringComparison.Ordinal)))
         {
             var to = Path.Combine(workspace, Path.GetRelativePath(source, file));
             Directory.CreateDirectory(Path.GetDirectoryName(to)!);

@@ -3,6 +3,7 @@ using MarketingDsl.Core;
 using MarketingDsl.Core.Semantics;
 using MarketingDsl.Engine.Data;
 using MarketingDsl.Engine.Evaluation;
+using MarketingDsl.Functions.Loading;
 using MarketingDsl.Journeys.Replay;
 
 namespace MarketingDsl.Journeys.Tests;
@@ -15,7 +16,7 @@ public sealed class RetailReplayTests : IClassFixture<RetailReplayTests.Retail>
         public Retail()
         {
             Directory = Path.Combine(Path.GetTempPath(), "mdsl-journeys-" + Guid.NewGuid().ToString("N"));
-            Compilation = Compilation.Create(Workspace.Load(RepositoryRoot("examples", "retail")));
+            Compilation = FunctionCompilation.Create(Workspace.Load(RepositoryRoot("examples", "retail")));
             Assert.False(Compilation.HasErrors);
             RetailDataGenerator.Generate(Directory, 300, 60, 1, new DateTime(2025, 7, 1, 0, 0, 0, DateTimeKind.Utc));
             Data = DataImporter.Load(Compilation.Model.Schema, Directory);

@@ -1,3 +1,4 @@
+using MarketingDsl.Functions.Loading;
 namespace MarketingDsl.LanguageService.Tests;
 
 public class DiagnosticsAndFixesTests
@@ -5,7 +6,7 @@ public class DiagnosticsAndFixesTests
     [Fact]
     public void Retail_has_no_markers()
     {
-        var service = new LanguageService(Core.Compilation.Create(Retail.Workspace));
+        var service = new LanguageService(FunctionCompilation.Create(Retail.Workspace));
         foreach (var file in Retail.Workspace.Files)
             Assert.DoesNotContain(service.Diagnostics(file.Path), m => m.Severity == "error");
     }
@@ -71,7 +72,7 @@ public class DiagnosticsAndFixesTests
     [Fact]
     public void Every_retail_file_formats_unchanged()
     {
-        var service = new LanguageService(Core.Compilation.Create(Retail.Workspace));
+        var service = new LanguageService(FunctionCompilation.Create(Retail.Workspace));
         foreach (var file in Retail.Workspace.Files)
             Assert.Equal(file.Text, service.Format(file.Path).Text);
     }

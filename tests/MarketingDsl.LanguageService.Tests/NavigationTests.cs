@@ -1,3 +1,4 @@
+using MarketingDsl.Functions.Loading;
 namespace MarketingDsl.LanguageService.Tests;
 
 public class NavigationTests
@@ -93,7 +94,7 @@ public class NavigationTests
         Assert.All(result.Edits, e => Assert.Equal("lapsed", e.NewText));
 
         // Applying the edits leaves a workspace that still checks clean.
-        var files = service.Compilation.Workspace.Files.ToDictionary(f => f.Path, f => f.Text);
+        var files = service.Compilation.Workspace.AllFiles.ToDictionary(f => f.Path, f => f.Text);
         foreach (var group in result.Edits.GroupBy(e => e.Path))
         {
             var lines = files[group.Key].Split('\n');
@@ -104,7 +105,7 @@ public class NavigationTests
             }
             files[group.Key] = string.Join('\n', lines);
         }
-        var renamed = Core.Compilation.Create(files.Select(f => (f.Key, f.Value)).ToArray());
+        var renamed = FunctionCompilation.Create(Core.Workspace.FromFiles([.. files.Select(f => (f.Key, f.Value))]));
         Assert.False(renamed.HasErrors, string.Join("\n", renamed.Diagnostics));
         Assert.Contains("tag lapsed \"流失用户\"", files["tags/behaviour.mdsl"]);
     }
@@ -112,7 +113,7 @@ public class NavigationTests
     [Fact]
     public void Rename_of_a_segmentation_leaves_its_rule_names_alone()
     {
-        var service = new LanguageService(Core.Compilation.Create(Retail.Workspace));
+        var service = new LanguageService(FunctionCompilation.Create(Retail.Workspace));
         var text = Retail.Text("segments.mdsl");
         var line = text[..text.IndexOf("segmentation core_groups", StringComparison.Ordinal)].Count(c => c == '\n') + 1;
         var result = service.Rename("segments.mdsl", line, 16, "groups");

@@ -1,4 +1,5 @@
 using MarketingDsl.Core;
+using MarketingDsl.Functions.Loading;
 
 namespace MarketingDsl.LanguageService.Tests;
 
@@ -18,10 +19,10 @@ internal static class Retail
         var before = clean[..at];
         var line = before.Count(c => c == '\n') + 1;
         var column = at - (before.LastIndexOf('\n') + 1) + 1;
-        return (LanguageService.ForBuffer(Workspace, path, clean), line, column);
+        return (LanguageService.ForBuffer(Workspace, path, clean, FunctionLoader.Shared.Load(Workspace)), line, column);
     }
 
-    public static LanguageService With(string path, string text) => LanguageService.ForBuffer(Workspace, path, text);
+    public static LanguageService With(string path, string text) => LanguageService.ForBuffer(Workspace, path, text, FunctionLoader.Shared.Load(Workspace));
 
     public static string Text(string path) => Workspace.Files.Single(f => f.Path == path).Text;
 }

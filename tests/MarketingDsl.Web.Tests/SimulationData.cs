@@ -1,6 +1,7 @@
 using MarketingDsl.Core;
 using MarketingDsl.Engine.Data;
 using MarketingDsl.Engine.Evaluation;
+using MarketingDsl.Functions.Loading;
 
 namespace MarketingDsl.Web.Tests;
 
@@ -30,7 +31,7 @@ internal static class SimulationData
     /// <summary>The reference interpreter's result for a workspace on the retail folder (as of the latest event when null).</summary>
     public static EvaluationResult Expected(Workspace workspace, DateTime? asOf = null)
     {
-        var compilation = Compilation.Create(workspace);
+        var compilation = FunctionCompilation.Create(workspace);
         Assert.False(compilation.HasErrors, string.Join("\n", compilation.Diagnostics.Where(d => d.IsError)));
         var data = DataImporter.Load(compilation.Model.Schema, RetailFolder);
         return new ReferenceInterpreter().Evaluate(compilation.Model, data, asOf ?? new DateTime(data.MaxTimestampTicks!.Value, DateTimeKind.Utc));

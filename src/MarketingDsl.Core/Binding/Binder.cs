@@ -1,6 +1,7 @@
 using System.Collections.Immutable;
 using MarketingDsl.Core.Checking;
 using MarketingDsl.Core.Diagnostics;
+using MarketingDsl.Core.Functions;
 using MarketingDsl.Core.Semantics;
 using MarketingDsl.Core.Syntax;
 using MarketingDsl.Core.Text;
@@ -43,9 +44,13 @@ internal sealed partial class Binder
     private static readonly HashSet<string> DeclarationKeywords = ["schema", "settings", "tag", "segment", "segmentation", "model", "clusters", "channel", "journey", "test"];
     private readonly HashSet<SourceText> _filesWithSyntaxErrors;
 
-    public Binder(IReadOnlyList<SyntaxTree> trees)
+    private readonly CustomFunctionSet _functions;
+    private readonly Dictionary<string, CustomFunctionSymbol> _callableFunctions = new(StringComparer.Ordinal);
+
+    public Binder(IReadOnlyList<SyntaxTree> trees, CustomFunctionSet functions)
     {
         _trees = trees;
+        _functions = functions;
         _filesWithSyntaxErrors = [.. trees.Where(t => t.HasErrors).Select(t => t.Text)];
     }
 
@@ -53,6 +58,7 @@ internal sealed partial class Binder
     {
         BindSchema();
         DeclareSymbols();
+        DeclareCustomFunctions();
         _bindingOrder = BindingOrder();
         foreach (var symbol in _bindingOrder) BindComputed(symbol);
         foreach (var model in _models) BindModel(model);

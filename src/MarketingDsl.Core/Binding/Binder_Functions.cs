@@ -40,6 +40,8 @@ internal sealed partial class Binder
         }
 
         if (Aggregates.TryGetValue(name, out var kind)) return BindAggregate(syntax, kind, positional, named, scope);
+        if (Builtins.Find(name) is null && _callableFunctions.TryGetValue(name, out var custom)) return BindCustomCall(syntax, custom, positional, named, scope);
+        if (Builtins.Find(name) is null && _functions.WithErrors.Contains(name)) return new BoundErrorExpression();
         if (name == "quantile_score") return BindQuantileScore(syntax, positional, named, scope);
         if (named.Count > 0)
         {
@@ -112,14 +114,14 @@ internal sealed partial class Binder
     {
         var name = syntax.Function.Text;
         bool? isProfileField = _values.TryGetValue(name, out var value) ? value is ProfileFieldSymbol : null;
-        Report(NameErrors.UnknownFunction(name, isProfileField, NameSuggestions.Closest(name, Builtins.All.Select(f => f.Name))), scope.File, syntax.Function.Span);
+        Report(NameErrors.UnknownFunction(name, isProfileField, NameSuggestions.Closest(name, Builtins.All.Select(f => f.Name).Concat(_callableFunctions.Keys))), scope.File, syntax.Function.Span);
         return new BoundErrorExpression();
     }
 
     private bool CheckArity(CallExpressionSyntax syntax, int count, int min, int max, Scope scope)
     {
         if (count >= min && count <= max) return true;
-        var signature = Builtins.Find(syntax.Function.Text)?.Signature ?? syntax.Function.Text;
+        var signature = Builtins.Find(syntax.Function.Text)?.Signature ?? _callableFunctions.GetValueOrDefault(syntax.Function.Text)?.Signature ?? syntax.Function.Text;
         Report(TypeErrors.ArgumentCount(syntax.Function.Text, min, max, count, signature), scope.File, syntax.Span);
         return false;
     }

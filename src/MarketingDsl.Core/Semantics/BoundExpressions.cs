@@ -54,6 +54,9 @@ public enum BuiltinFunction
 
 public sealed record BoundCall(BuiltinFunction Function, ImmutableArray<BoundExpression> Arguments, DslType Type) : BoundExpression(Type);
 
+/// <summary>A call of a custom C# function (LANGUAGE.md §17); arguments are already converted to its parameter types.</summary>
+public sealed record BoundCustomCall(Functions.CustomFunctionSymbol Function, ImmutableArray<BoundExpression> Arguments) : BoundExpression(Function.Returns);
+
 public enum AggregateKind { Count, Exists, Sum, Avg, Min, Max, First, Last, Distinct, Top }
 
 /// <summary>

@@ -19,6 +19,7 @@ public static class BoundTree
                 if (c.Else is not null) yield return c.Else;
                 break;
             case BoundCall c: foreach (var a in c.Arguments) yield return a; break;
+            case BoundCustomCall c: foreach (var a in c.Arguments) yield return a; break;
             case BoundAggregate a: if (a.Where is not null) yield return a.Where; break;
             case BoundQuantileScore q: yield return q.Value; break;
         }

@@ -50,7 +50,7 @@ public sealed class CompiledEngine : ITagEvaluator
         }
         var columns = model.Outputs.Select((s, i) => (ResultColumn)Activator.CreateInstance(
             typeof(TypedResultColumn<>).MakeGenericType(ClrTypes.Of(s.Type)), s, context.Results[i])!).ToList();
-        return new EvaluationResult(model, data, asOfUtc, [.. columns]);
+        return new EvaluationResult(model, data, asOfUtc, [.. columns], context.FunctionFailures);
     }
 }
 

@@ -52,6 +52,12 @@ public sealed class EvalContext
     public Column[] ProfileColumns { get; }
     public EventTable[] Events { get; }
 
+    /// <summary>Custom function calls that failed; their values are null.</summary>
+    public FunctionFailureLog FunctionFailures { get; } = new();
+
+    /// <summary>Called by compiled code where a custom function call failed (the value becomes null).</summary>
+    public void RecordFunctionFailure(Core.Functions.CustomFunctionException failure, int user) => FunctionFailures.Record(failure, Data.UserIds[user]);
+
     private static Column EmptyColumn(DslType type, int rows) => Column.Allocate(type, Enumerable.Repeat(true, rows).ToArray());
 }
 

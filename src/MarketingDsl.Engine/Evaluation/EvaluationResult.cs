@@ -32,8 +32,11 @@ public sealed class BoxedResultColumn(ComputedSymbol symbol, object?[] values) :
     public override object? Get(int user) => values[user];
 }
 
-public sealed class EvaluationResult(SemanticModel model, DataSet data, DateTime asOfUtc, ImmutableArray<ResultColumn> columns)
+public sealed class EvaluationResult(SemanticModel model, DataSet data, DateTime asOfUtc, ImmutableArray<ResultColumn> columns, FunctionFailureLog? functionFailures = null)
 {
+    /// <summary>Custom function calls that failed (each value null); empty when every call returned.</summary>
+    public FunctionFailureLog FunctionFailures { get; } = functionFailures ?? new FunctionFailureLog();
+
     public SemanticModel Model { get; } = model;
     public DataSet Data { get; } = data;
     public DateTime AsOfUtc { get; } = asOfUtc;

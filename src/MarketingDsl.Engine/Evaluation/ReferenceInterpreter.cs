@@ -34,7 +34,7 @@ public sealed class ReferenceInterpreter : ITagEvaluator
             for (var user = 0; user < values.Length; user++) values[user] = ToPublic(run.ValueOf(symbol, user), symbol.Type);
             return (ResultColumn)new BoxedResultColumn(symbol, values);
         });
-        return new EvaluationResult(model, data, asOfUtc, [.. columns]);
+        return new EvaluationResult(model, data, asOfUtc, [.. columns], run.FunctionFailures);
     }
 
     /// <summary>
@@ -229,6 +229,8 @@ public sealed class ReferenceInterpreter : ITagEvaluator
                     return @case.Else is null ? null : Eval(@case.Else, row);
                 case BoundCall call:
                     return Call(call, row);
+                case BoundCustomCall call:
+                    return CustomCall(call, row);
                 case BoundAggregate aggregate:
                     return Aggregate(aggregate, row.User);
                 case BoundQuantileScore quantile:
@@ -307,6 +309,33 @@ public sealed class ReferenceInterpreter : ITagEvaluator
             new($"unexpected {value.GetType().Name} value in {node.GetType().Name} of type {node.Type}");
 
         // -------------------------------------------------------------- functions
+
+        public FunctionFailureLog FunctionFailures { get; } = new();
+
+        /// <summary>
+        /// Through the function's invoker, in the engine's representation (a duration a TimeSpan, a
+        /// list an object?[]); reflection is fine in the oracle. A failure is null and recorded.
+        /// </summary>
+        private object? CustomCall(BoundCustomCall call, Row row)
+        {
+            var args = call.Arguments.Select(a => ToEngine(Eval(a, row), a.Type)).ToArray();
+            try
+            {
+                return ToInternal(call.Function.Invoker.DynamicInvoke(args));
+            }
+            catch (System.Reflection.TargetInvocationException e) when (e.InnerException is Core.Functions.CustomFunctionException failure)
+            {
+                FunctionFailures.Record(failure, _data.UserIds[row.User]);
+                return null;
+            }
+        }
+
+        private static object? ToEngine(object? value, DslType type) => value switch
+        {
+            long ticks when type.Kind == TypeKind.Duration => new TimeSpan(ticks),
+            IReadOnlyList<object?> list => list.ToArray(),
+            _ => value,
+        };
 
         private object? Call(BoundCall call, Row row)
         {

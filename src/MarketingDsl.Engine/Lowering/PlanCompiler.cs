@@ -505,6 +505,8 @@ internal sealed class PhaseLowering(SemanticModel model, int phase, int firstAgg
                     (otherwise, when) => E.Condition(AsBool(Lower(when.Condition, scope)), Convert(Lower(when.Result, scope), target), otherwise));
             case BoundCall call:
                 return LowerCall(call, scope);
+            case BoundCustomCall call:
+                return LowerCustomCall(call, scope);
             case BoundModelOutput:
                 // Model training is not part of the engine yet: outputs are empty (null) and the
                 // simulation says so (SimulationRunner.Warnings).
@@ -608,6 +610,23 @@ internal sealed class PhaseLowering(SemanticModel model, int phase, int firstAgg
             default:
                 throw new InvalidOperationException(call.Function.ToString());
         }
+    }
+
+    /// <summary>
+    /// A custom function: its typed invoker (built once by the loader; no reflection per call) in
+    /// a try/catch, so a failed call (spent budget, exception) becomes null for this user and is
+    /// recorded, and the phase goes on with the next user.
+    /// </summary>
+    private E LowerCustomCall(BoundCustomCall call, EventScope? scope)
+    {
+        var target = ClrTypes.Of(call.Type);
+        var invoker = call.Function.Invoker;
+        var args = call.Arguments.Select((a, i) => Convert(Lower(a, scope), ClrTypes.Of(call.Function.Parameters[i].Type))).ToList();
+        var failure = E.Parameter(typeof(Core.Functions.CustomFunctionException), "failure");
+        var record = typeof(EvalContext).GetMethod(nameof(EvalContext.RecordFunctionFailure))!;
+        return E.TryCatch(
+            Convert(E.Invoke(E.Constant(invoker), args), target),
+            E.Catch(failure, E.Block(E.Call(_context, record, failure, _user), E.Constant(null, target))));
     }
 
     /// <summary>A date, or the calendar date of a datetime in the workspace zone.</summary>

@@ -5,6 +5,7 @@ using System.Text.Json;
 using System.Text.Json.Nodes;
 using MarketingDsl.Core.Semantics;
 using MarketingDsl.Engine.Evaluation;
+using MarketingDsl.Engine.Lowering;
 
 namespace MarketingDsl.Engine.Simulation;
 
@@ -72,6 +73,13 @@ public static class SimulationOutput
         json["segments"] = new JsonObject(summary.Segmentations.Select(s =>
             KeyValuePair.Create(s.Name, (JsonNode?)new JsonObject(s.Groups.Select(g => KeyValuePair.Create(g.Name, (JsonNode?)g.Count))))));
         json["tags"] = new JsonObject(summary.Outputs.Select(o => KeyValuePair.Create(o.Symbol.Name, (JsonNode?)Statistics(o))));
+        // Only for workspaces that call custom functions, so other summaries (and the conformance cases) keep their shape.
+        if (summary.Functions is { } functions)
+            json["functions"] = new JsonObject
+            {
+                ["failed_calls"] = functions.FailedCalls,
+                ["failed_calls_by_function"] = new JsonObject(functions.FailedByFunction.Select(f => KeyValuePair.Create(f.Name, (JsonNode?)f.Count))),
+            };
         return json;
     }
 

@@ -39,7 +39,7 @@ public static class SimulationRunner
         File.WriteAllText(Path.Combine(outDirectory, "summary.json"), SimulationOutput.SummaryJson(summary) + "\n", new UTF8Encoding(false));
         var write = clock.Elapsed;
 
-        return new SimulationRun(result, new SimulationTimings(compile, load, evaluate, write), [.. Warnings(model)], summary);
+        return new SimulationRun(result, new SimulationTimings(compile, load, evaluate, write), [.. Warnings(model), .. FailureWarnings(result.FunctionFailures)], summary);
     }
 
     /// <summary>
@@ -62,6 +62,11 @@ public static class SimulationRunner
             : throw new DataImportException($"'{dataDirectory}' holds no events, so there is no default as-of instant; pass --as-of."));
 
     /// <summary>What a run cannot do yet, said to the user alongside its results.</summary>
+    /// <summary>One line per custom function that failed (how often, and the first failure with its user and reason).</summary>
+    public static IEnumerable<string> FailureWarnings(FunctionFailureLog failures) =>
+        failures.ByFunction.Select(f => $"{f.Key}() failed for {f.Value:N0} user(s), whose value is null; first: " +
+            failures.Samples.First(s => s.Function == f.Key).Message);
+
     public static IEnumerable<string> Warnings(SemanticModel model) =>
         model.Models.Select(m => $"model '{m.Name}' is not trained (training is not implemented yet): tags that read it are empty.");
 }

@@ -1,6 +1,7 @@
 using System.Globalization;
 using MarketingDsl.Core.Semantics;
 using MarketingDsl.Engine.Evaluation;
+using MarketingDsl.Engine.Lowering;
 
 namespace MarketingDsl.Engine.Simulation;
 
@@ -16,7 +17,8 @@ public sealed record SimulationSummary(
     DataQuality Quality,
     IReadOnlyList<GroupCount> Segments,
     IReadOnlyList<SegmentationCounts> Segmentations,
-    IReadOnlyList<OutputStatistics> Outputs)
+    IReadOnlyList<OutputStatistics> Outputs,
+    FunctionCallCounts? Functions = null)
 {
     public IEnumerable<OutputStatistics> Tags => Outputs.Where(o => o.Symbol is TagSymbol);
 
@@ -53,7 +55,7 @@ public sealed record SimulationSummary(
                     break;
             }
         }
-        return new SimulationSummary(users, result.AsOfUtc, quality, segments, segmentations, outputs);
+        return new SimulationSummary(users, result.AsOfUtc, quality, segments, segmentations, outputs, FunctionCallCounts.Compute(result));
     }
 }
 
@@ -70,6 +72,23 @@ public sealed record DataQuality(
     long EventsAfterAsOf)
 {
     public long AllDuplicatesDropped => DuplicatesDropped.Sum(d => d.Count);
+}
+
+/// <summary>
+/// Failed custom-function calls (LANGUAGE.md §17), per function called by the workspace; null for a
+/// workspace that calls none, so other summaries keep their shape.
+/// </summary>
+public sealed record FunctionCallCounts(long FailedCalls, IReadOnlyList<GroupCount> FailedByFunction)
+{
+    public static FunctionCallCounts? Compute(EvaluationResult result)
+    {
+        var called = result.Model.Outputs.SelectMany(PlanCompiler.RootsOf).SelectMany(BoundTree.Descendants).OfType<BoundCustomCall>()
+            .Select(c => c.Function.Name).Distinct(StringComparer.Ordinal).ToList();
+        if (called.Count == 0 && result.FunctionFailures.Count == 0) return null;
+        var failed = result.FunctionFailures.ByFunction.ToDictionary(p => p.Key, p => p.Value, StringComparer.Ordinal);
+        return new FunctionCallCounts(result.FunctionFailures.Count,
+            [.. called.Union(failed.Keys).Order(StringComparer.Ordinal).Select(name => new GroupCount(name, null, failed.GetValueOrDefault(name)))]);
+    }
 }
 
 /// <summary>A group, segment or event type and how many users (or rows) it has.</summary>

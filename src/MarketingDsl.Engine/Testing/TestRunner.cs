@@ -71,6 +71,9 @@ public sealed class TestRunner(ITagEvaluator? evaluator = null)
             return new TestResult(test.Name, test.Location, asOf, expects.Count, [], notes.ToImmutable(), $"evaluation failed: {e.Message}");
         }
 
+        // A custom function that failed left a null (LANGUAGE.md §17): say which and why, next to the expectations it breaks.
+        foreach (var failure in result.FunctionFailures.Samples) notes.Add(failure.Message);
+
         var keyOrdinal = model.Schema.ProfileOrdinalOf(model.Schema.KeyField);
         var failures = ImmutableArray.CreateBuilder<ExpectFailure>();
         foreach (var expect in expects)

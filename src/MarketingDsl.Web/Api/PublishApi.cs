@@ -104,7 +104,7 @@ public static class PublishApi
         {
             error = $"The saved workspace has {errors.Count} error(s); nothing was published and the live runtime keeps its version.",
             diagnostics = JsonDocument.Parse(DiagnosticWriter.ToJson(errors)).RootElement,
-            text = DiagnosticWriter.ToText(errors, saved.Compilation.Workspace.Files),
+            text = DiagnosticWriter.ToText(errors, [.. saved.Compilation.Workspace.AllFiles]),
         }, statusCode: StatusCodes.Status422UnprocessableEntity);
     }
 

@@ -3,6 +3,7 @@ using System.Diagnostics;
 using MarketingDsl.Core;
 using MarketingDsl.Core.Syntax;
 using MarketingDsl.Core.Text;
+using MarketingDsl.Functions.Loading;
 using MarketingDsl.Web.Storage;
 
 namespace MarketingDsl.Web.Compiling;
@@ -55,7 +56,7 @@ public sealed class WorkspaceCompiler(WorkspaceFolder folder)
         var loadMs = watch.Elapsed.TotalMilliseconds;
 
         var known = workspace.Files.Select(_trees.Get).OfType<SyntaxTree>().ToList();
-        var compilation = Compilation.Create(workspace, known);
+        var compilation = FunctionCompilation.Create(workspace, known);
         foreach (var tree in compilation.SyntaxTrees) _trees.Set(tree);
         timing = new CompileTiming(Math.Round(loadMs, 2), Math.Round(watch.Elapsed.TotalMilliseconds - loadMs, 2), workspace.Files.Count, workspace.Files.Count - known.Count);
         return compilation;

@@ -1,4 +1,5 @@
 using MarketingDsl.Core;
+using MarketingDsl.Functions.Loading;
 using MarketingDsl.Runtime;
 using MarketingDsl.Web.Storage;
 
@@ -26,7 +27,7 @@ public sealed class Publisher(WorkspaceFolder folder, EditorStore store, TimePro
     /// <summary>Loads and compiles the workspace files on disk (throws <see cref="WorkspaceException"/> or an I/O exception when they cannot be read).</summary>
     public SavedWorkspace CompileSaved()
     {
-        var compilation = Compilation.Create(Workspace.Load(folder.Root));
+        var compilation = FunctionCompilation.Create(Workspace.Load(folder.Root));
         // The hash a publisher confirms is the workspace's one identity (the plan cache and simulations use it too).
         return new SavedWorkspace(compilation, compilation.ContentHash, compilation.Workspace.Files.Count);
     }

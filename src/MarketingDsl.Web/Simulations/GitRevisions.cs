@@ -58,7 +58,7 @@ public sealed partial class GitRevisions(string workspaceRoot)
             .Select(p => new GitCommit(p[0], p[1], p[2], DateTimeOffset.TryParse(p[3], System.Globalization.CultureInfo.InvariantCulture, System.Globalization.DateTimeStyles.None, out var d) ? d.UtcDateTime : default))];
     }
 
-    /// <summary>The `.mdsl` files of the workspace folder at a revision (the same files <see cref="Workspace.Load"/> reads).</summary>
+    /// <summary>The `.mdsl` and `functions/*.csx` files of the workspace folder at a revision (the same files <see cref="Workspace.Load"/> reads).</summary>
     /// <exception cref="GitException"/>
     public Workspace Load(string revision)
     {
@@ -71,7 +71,7 @@ public sealed partial class GitRevisions(string workspaceRoot)
         var files = new List<SourceText>();
         foreach (var path in listing.Split('\0', StringSplitOptions.RemoveEmptyEntries))
         {
-            if (!path.EndsWith(".mdsl", StringComparison.Ordinal)) continue;
+            if (!path.EndsWith(".mdsl", StringComparison.Ordinal) && !Workspace.IsFunctionPath(path)) continue;
             if (path.Split('/').Any(part => part.StartsWith('.') || part is "node_modules" or "bin" or "obj")) continue;
             var (showCode, text, showError) = Run("show", $"{revision}:./{path}");
             if (showCode != 0) throw new GitException($"git show {revision}:{path} failed: {showError.Trim()}");

@@ -1,5 +1,6 @@
 using MarketingDsl.Core;
 using MarketingDsl.Core.Text;
+using MarketingDsl.Functions.Loading;
 using MarketingDsl.Web.Storage;
 
 namespace MarketingDsl.Web.Simulations;
@@ -37,13 +38,13 @@ public static class WorkspaceSources
     }
 
     public static Workspace WithFile(Workspace workspace, string path, string text) =>
-        new(workspace.Files.Where(f => f.Path != path).Append(new SourceText(path, text)));
+        new(workspace.AllFiles.Where(f => f.Path != path).Append(new SourceText(path, text)));
 
     /// <summary>Compiles, or throws with every error and its location (<paramref name="what"/> names the side in a diff).</summary>
     /// <exception cref="CompileFailedException"/>
     public static Compilation Compile(Workspace workspace, string what)
     {
-        var compilation = Compilation.Create(workspace);
+        var compilation = FunctionCompilation.Create(workspace);
         if (!compilation.HasErrors) return compilation;
         var errors = compilation.Diagnostics.Where(d => d.IsError).Take(50).Select(d => new RunDiagnostic
         {

@@ -3,13 +3,13 @@ using MarketingDsl.Core.Text;
 
 namespace MarketingDsl.Web.Storage;
 
-/// <summary>A path the editor may not touch: outside the workspace, hidden, not `.mdsl`, or through a link that leaves it.</summary>
+/// <summary>A path the editor may not touch: outside the workspace, hidden, not `.mdsl` (or `functions/*.csx`), or through a link that leaves it.</summary>
 public sealed class UnsafePathException(string message) : Exception(message);
 
 /// <summary>
 /// The workspace folder on disk. Every path from a request is workspace-relative with forward
 /// slashes and is checked here: no `..`, no absolute or drive paths, no hidden segments (the
-/// store lives in `.mdsl/`), only `.mdsl` files, and no symbolic link that resolves outside the folder.
+/// store lives in `.mdsl/`), only `.mdsl` files and `functions/*.csx`, and no symbolic link that resolves outside the folder.
 /// </summary>
 public sealed class WorkspaceFolder
 {
@@ -40,7 +40,8 @@ public sealed class WorkspaceFolder
             if (segment.StartsWith('.')) throw new UnsafePathException("Hidden files and folders are not part of the workspace.");
             if (segment.Any(c => char.IsControl(c))) throw new UnsafePathException("The path contains control characters.");
         }
-        if (!relative.EndsWith(".mdsl", StringComparison.Ordinal)) throw new UnsafePathException("Only .mdsl files can be opened or saved.");
+        if (!relative.EndsWith(".mdsl", StringComparison.Ordinal) && !Workspace.IsFunctionPath(relative))
+            throw new UnsafePathException("Only .mdsl files and custom function files (functions/NAME.csx) can be opened or saved.");
 
         var full = Path.GetFullPath(Path.Combine(Root, relative));
         if (!IsInside(full)) throw new UnsafePathException("The path leaves the workspace.");
@@ -59,11 +60,19 @@ public sealed class WorkspaceFolder
 
     private bool IsInside(string full) => full.StartsWith(Root + Path.DirectorySeparatorChar, StringComparison.Ordinal);
 
-    /// <summary>The workspace-relative paths of the `.mdsl` files (skipping hidden folders, node_modules, bin, obj and links that leave).</summary>
+    /// <summary>
+    /// The workspace-relative paths of the `.mdsl` files and the `functions/*.csx` files (skipping
+    /// hidden folders, node_modules, bin, obj and links that leave).
+    /// </summary>
     public IReadOnlyList<string> ListFiles()
     {
         var result = new List<string>();
-        foreach (var path in Directory.EnumerateFiles(Root, "*.mdsl", new EnumerationOptions { RecurseSubdirectories = true, AttributesToSkip = FileAttributes.Hidden | FileAttributes.System, IgnoreInaccessible = true }))
+        var options = new EnumerationOptions { RecurseSubdirectories = true, AttributesToSkip = FileAttributes.Hidden | FileAttributes.System, IgnoreInaccessible = true };
+        var functions = Path.Combine(Root, "functions");
+        var functionFiles = Directory.Exists(functions)
+            ? Directory.EnumerateFiles(functions, "*.csx", new EnumerationOptions { AttributesToSkip = FileAttributes.Hidden | FileAttributes.System, IgnoreInaccessible = true })
+            : [];
+        foreach (var path in Directory.EnumerateFiles(Root, "*.mdsl", options).Concat(functionFiles))
         {
             var relative = Path.GetRelativePath(Root, path).Replace('\\', '/');
             if (relative.Split('/').Any(p => p.StartsWith('.') || p is "node_modules" or "bin" or "obj")) continue;

@@ -1,5 +1,6 @@
 using MarketingDsl.Core.Diagnostics;
 using MarketingDsl.Core.Formatting;
+using MarketingDsl.Functions.Loading;
 
 namespace MarketingDsl.Core.Tests.Examples;
 
@@ -18,16 +19,16 @@ public sealed class ExampleWorkspaceTests
     [MemberData(nameof(Workspaces))]
     public void Example_checks_clean(string name)
     {
-        var compilation = Compilation.Create(Workspace.Load(Path.Combine(TestPaths.Root, "examples", name)));
+        var compilation = FunctionCompilation.Create(Workspace.Load(Path.Combine(TestPaths.Root, "examples", name)));
         Assert.NotEmpty(compilation.Workspace.Files);
-        Assert.True(compilation.Diagnostics.IsEmpty, DiagnosticWriter.ToText(compilation.Diagnostics, compilation.Workspace.Files));
+        Assert.True(compilation.Diagnostics.IsEmpty, DiagnosticWriter.ToText(compilation.Diagnostics, [.. compilation.Workspace.AllFiles]));
     }
 
     [Theory]
     [MemberData(nameof(Workspaces))]
     public void Example_formats_unchanged(string name)
     {
-        var compilation = Compilation.Create(Workspace.Load(Path.Combine(TestPaths.Root, "examples", name)));
+        var compilation = FunctionCompilation.Create(Workspace.Load(Path.Combine(TestPaths.Root, "examples", name)));
         foreach (var tree in compilation.SyntaxTrees)
         {
             Assert.True(SyntaxFormatter.TryFormat(tree, out var formatted), tree.Text.Path);
@@ -38,7 +39,7 @@ public sealed class ExampleWorkspaceTests
     [Fact]
     public void Retail_example_has_the_families_the_brand_asked_for()
     {
-        var model = Compilation.Create(Workspace.Load(Path.Combine(TestPaths.Root, "examples", "retail"))).Model;
+        var model = FunctionCompilation.Create(Workspace.Load(Path.Combine(TestPaths.Root, "examples", "retail"))).Model;
         Assert.True(model.Tags.Length >= 40, $"{model.Tags.Length} tags");
         Assert.Contains(model.Segmentations, s => s.Name == "core_groups" && s.Rules.Length == 8);
         Assert.True(model.Journeys.Length >= 4);

@@ -3,6 +3,7 @@ using MarketingDsl.Engine.Data;
 using MarketingDsl.Engine.Evaluation;
 using MarketingDsl.Engine.Simulation;
 using MarketingDsl.Engine.Tests.Conformance;
+using MarketingDsl.Functions.Loading;
 
 namespace MarketingDsl.Engine.Tests.Evaluation;
 
@@ -31,7 +32,7 @@ public sealed class EngineAgreementTests
     [InlineData(3, 200, 100)]
     public void Engines_agree_on_generated_history(int seed, int users, int daysBeforeEnd)
     {
-        var compilation = Compilation.Create(Workspace.Load(RepositoryPaths.Of("examples", "retail")));
+        var compilation = FunctionCompilation.Create(Workspace.Load(RepositoryPaths.Of("examples", "retail")));
         Assert.False(compilation.HasErrors);
         var dir = Path.Combine(Path.GetTempPath(), $"mdsl-agree-{seed}-{Guid.NewGuid():N}");
         try

@@ -7,6 +7,8 @@
   const config = JSON.parse(document.getElementById('editor-config').textContent);
   const T = (key) => (config.texts && config.texts[key]) || key;
   const LANGUAGE = 'marketingdsl';
+  // Custom function files (functions/*.csx) are C#: Monaco's own C# colouring; markers still come from /api.
+  const languageOf = (path) => (path.endsWith('.csx') ? 'csharp' : LANGUAGE);
   // The pause that ends a typing burst adapts to the server: the median of the recent request
   // times, between 20 and 75 ms (examples/retail answers in ~15 ms warm, so a marker follows the
   // last keystroke by well under 150 ms). One request per file is in flight at a time and edits
@@ -71,7 +73,7 @@
     let model = monaco.editor.getModel(uriOf(path));
     if (model) return model;
     const file = await get('/api/files/read?path=' + encodeURIComponent(path));
-    model = monaco.editor.getModel(uriOf(path)) || monaco.editor.createModel(file.text, LANGUAGE, uriOf(path));
+    model = monaco.editor.getModel(uriOf(path)) || monaco.editor.createModel(file.text, languageOf(path), uriOf(path));
     saved.set(path, file.text);
     model.onDidChangeContent(() => onChange(model));
     applyTestMarkers(model);
@@ -666,7 +668,7 @@
       const path = (prompt(T('editor.newprompt')) || '').trim();
       if (!path) return;
       if (!monaco.editor.getModel(uriOf(path))) {
-        const model = monaco.editor.createModel('', LANGUAGE, uriOf(path));
+        const model = monaco.editor.createModel('', languageOf(path), uriOf(path));
         saved.set(path, null);
         model.onDidChangeContent(() => onChange(model));
       }

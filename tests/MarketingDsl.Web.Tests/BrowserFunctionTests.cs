@@ -1,0 +1,63 @@
+using MarketingDsl.Web.Security;
+using MarketingDsl.Web.Storage;
+using Microsoft.Playwright;
+
+namespace MarketingDsl.Web.Tests;
+
+/// <summary>
+/// A custom function file in the editor (LANGUAGE.md §17): it is listed, opens as C#, shows the
+/// sandbox's error as a marker at its line and column, and the marker clears when the file is
+/// fixed in the browser. Screenshots in English and 简体中文 in tests/MarketingDsl.Web.Tests/artifacts/.
+/// </summary>
+public sealed class BrowserFunctionTests
+{
+    private const string Hostile = """
+        // Reads a file: the sandbox refuses it.
+        public static string Secret(string path) => System.IO.File.ReadAllText(path);
+        """;
+
+    [Fact]
+    public async Task A_function_file_opens_shows_its_sandbox_marker_and_clears_when_fixed()
+    {
+        var workspace = TestPaths.CopyRetail();
+        File.WriteAllText(Path.Combine(workspace, "functions", "secret.csx"), Hostile);
+        var db = Path.Combine(Path.GetDirectoryName(workspace)!, "editor.db");
+        using (var store = new EditorStore(db))
+            Assert.Null(new Accounts(store, TimeProvider.System).AddOrUpdate("engineer", "password-engineer", Roles.Editor, out _));
+        await using var app = EditorApp.Build(["--urls", "http://127.0.0.1:0", "--Editor:Workspace", workspace, "--Editor:Db", db, "--Logging:LogLevel:Default", "Warning"]);
+        await app.StartAsync();
+        var baseUrl = app.Urls.Single();
+
+        await using var browser = await BrowserSession.OpenAsync(1280, 800);
+        var page = browser.Page;
+        await page.GotoAsync(baseUrl + "/");
+        await browser.SignInAsync("engineer", "password-engineer");
+
+        foreach (var language in new[] { "en", "zh-CN" })
+        {
+            await page.GotoAsync(baseUrl + "/?lang=" + language);
+            await page.WaitForSelectorAsync("body[data-ready=true]");
+            Assert.Equal(language, await page.EvaluateAsync<string>("() => document.documentElement.lang"));
+            await page.ClickAsync("a[data-path='functions/secret.csx']");
+            await page.WaitForFunctionAsync("() => window.mdsl.path === 'functions/secret.csx' && window.mdsl.timing.markersVersion > 0");
+            await page.WaitForSelectorAsync(".monaco-editor .view-lines");
+            Assert.Equal("csharp", await page.EvaluateAsync<string>("() => window.mdsl.editor.getModel().getLanguageId()"));
+            var marker = Assert.Single(await ErrorMarkers(page));
+            Assert.Equal(("MD7002", 2), (marker.Code, marker.Line));
+            Assert.Equal(Hostile.Split('\n')[1].IndexOf("System.IO", StringComparison.Ordinal) + 1, marker.Column);
+            Directory.CreateDirectory(ArtifactsDir);
+            await page.ScreenshotAsync(new PageScreenshotOptions { Path = Path.Combine(ArtifactsDir, language == "en" ? "function-marker.png" : "function-marker-zh.png") });
+        }
+
+        // Fix the file in the browser: the marker goes.
+        await page.EvaluateAsync("() => window.mdsl.editor.getModel().setValue('public static string Secret(string path) => path.ToUpperInvariant();\\n')");
+        await page.WaitForFunctionAsync("() => window.mdsl.timing.markersVersion === window.mdsl.editor.getModel().getVersionId()");
+        Assert.Empty(await ErrorMarkers(page));
+    }
+
+    private static async Task<(string Code, int Line, int Column)[]> ErrorMarkers(IPage page) =>
+        [.. (await page.EvaluateAsync<string[]>("() => monaco.editor.getModelMarkers({ owner: 'mdsl', resource: window.mdsl.editor.getModel().uri }).filter(m => m.severity === monaco.MarkerSeverity.Error).map(m => [m.code, m.startLineNumber, m.startColumn].join(' '))"))
+            .Select(m => m.Split(' ')).Select(p => (p[0], int.Parse(p[1], System.Globalization.CultureInfo.InvariantCulture), int.Parse(p[2], System.Globalization.CultureInfo.InvariantCulture)))];
+
+    private static string ArtifactsDir => Path.Combine(TestPaths.Root, "tests", "MarketingDsl.Web.Tests", "artifacts");
+}
