@@ -39,7 +39,7 @@ internal sealed partial class Binder
         if (named.Count > 0)
         {
             var first = named.Values.First();
-            Report(NameErrors.UnknownArgument, scope.File, first.Name!.Span, $"{function.Name}() takes no named argument '{first.Name.Text}:': {function.Signature}.");
+            Report(NameErrors.NoNamedArguments(function.Name, first.Name!.Text), scope.File, first.Name.Span);
             return new BoundErrorExpression();
         }
         var args = positional.Select(p => BindExpression(p, scope)).ToList();
@@ -57,8 +57,7 @@ internal sealed partial class Binder
             else
             {
                 var span = positional[i].Span;
-                Report(TypeErrors.ArgumentType, scope.File, span,
-                    $"Argument {i + 1} ({function.Parameters[i].Name}) of {function.Name}() must be {Describe(wanted)}, but it is {Describe(actual)}: {function.Signature}.");
+                Report(TypeErrors.ArgumentType(function.Name, i, [wanted], actual), scope.File, span);
                 return new BoundErrorExpression();
             }
         }
