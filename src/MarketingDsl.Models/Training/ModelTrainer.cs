@@ -25,6 +25,9 @@ public sealed record TrainingResult(IReadOnlyList<TrainedModel> Models, IReadOnl
 public static class ModelTrainer
 {
     public const decimal ValidationPercent = 20m;
+
+    /// <summary>A seam for tests: when set, the labels are shuffled among users with this seed before training (a model must then score at chance).</summary>
+    internal static int? ShuffleLabelsSeed;
     private const int SilhouetteSample = 1000;
 
     public static TrainingResult Train(Compilation compilation, DataSet data, DateTime asOfUtc, string trainedBy = "", IProgress<string>? progress = null)
@@ -130,6 +133,7 @@ public static class ModelTrainer
                 rows.Add([.. columns.Select(c => c[u])]);
                 labels.Add(label);
             }
+            if (ShuffleLabelsSeed is { } seed) new Random(seed).Shuffle(System.Runtime.InteropServices.CollectionsMarshal.AsSpan(labels));
             return new Labelled([.. users], [.. rows], [.. labels]);
         }
 
