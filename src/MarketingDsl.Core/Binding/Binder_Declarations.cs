@@ -138,7 +138,7 @@ internal sealed partial class Binder
 
         ModelAlgorithm ReportAlgorithm(string written)
         {
-            Report(ModelErrors.UnknownAlgorithm(written, NameSuggestions.Closest(written, ["fasttree", "lightgbm", "logistic"]) ?? "fasttree"), file, value.Span);
+            Report(ModelErrors.UnknownAlgorithm(written, NameSuggestions.Closest(written, ["fasttree", "lightgbm", "logistic"])), file, value.Span);
             return ModelAlgorithm.FastTree;
         }
 

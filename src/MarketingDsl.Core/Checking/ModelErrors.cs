@@ -12,7 +12,7 @@ public static class ModelErrors
         $"predict: 学习一个是/否结果（分类）或一个数值（回归）；'{written}' 的类型是 {type}。");
 
     private static readonly DiagnosticDescriptor s_unknownAlgorithm = new("MD4061", DiagnosticSeverity.Error, "Unknown algorithm");
-    public static DiagnosticMessage UnknownAlgorithm(string written, string suggestion) => new(s_unknownAlgorithm,
+    public static DiagnosticMessage UnknownAlgorithm(string written, string? suggestion) => new(s_unknownAlgorithm,
         $"'{written}' is not an algorithm; use fasttree, lightgbm or logistic.",
         $"'{written}' 不是算法；请使用 fasttree、lightgbm 或 logistic。", suggestion);
 
