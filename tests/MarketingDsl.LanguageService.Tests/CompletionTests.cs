@@ -123,7 +123,7 @@ public class CompletionTests
     {
         var labels = Labels("tags/extra.mdsl", "tag a = churn_risk.|");
         Assert.Equal(["probability", "predicted", "percentile"], labels);
-        Assert.Equal(["cluster"], Labels("tags/extra.mdsl", "tag a = value_clusters.|"));
+        Assert.Equal(["cluster", "distance"], Labels("tags/extra.mdsl", "tag a = value_clusters.|"));
     }
 
     [Fact]
