@@ -94,7 +94,7 @@ public sealed class RegistryScorer : IModelScorer
         {
             var value = predicted[u];
             if (float.IsNaN(value) || float.IsInfinity(value)) continue;
-            if (model.IsRegression) outputs.Value[u] = Math.Round((decimal)value, 2);
+            if (model.IsRegression) outputs.Value[u] = Math.Round((decimal)Math.Clamp(value, trained.Entry.LabelMin, trained.Entry.LabelMax), 2);
             else
             {
                 // Six decimals: a float's precision, and a stable text in tags.csv.

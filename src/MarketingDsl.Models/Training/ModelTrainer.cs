@@ -174,8 +174,8 @@ public static class ModelTrainer
             return m.IsRegression ? Learners.FitRegression(_ml, m, data, rows.Length) : Learners.FitClassifier(_ml, m, data, rows.Length);
         }
 
-        private double[] Predict(ITransformer transformer, float[][] rows) =>
-            [.. Learners.Predict(_ml, transformer, rows, !m.IsRegression).Select(v => (double)v)];
+        private double[] Predict(ITransformer transformer, float[][] rows, double labelMin = double.NegativeInfinity, double labelMax = double.PositiveInfinity) =>
+            [.. Learners.Predict(_ml, transformer, rows, !m.IsRegression).Select(v => Math.Clamp(v, labelMin, labelMax))];
 
         private double Score(double[] labels, double[] predicted) =>
             m.IsRegression ? Quality.RSquared(labels, predicted) : Quality.Auc([.. labels.Select(l => l > 0.5)], predicted);
@@ -203,7 +203,8 @@ public static class ModelTrainer
 
             var validRows = validation.Select(i => set.Rows[i]).ToArray();
             var validLabels = validation.Select(i => set.Labels[i]).ToArray();
-            var predicted = Predict(transformer, validRows);
+            // A regression's predictions are kept inside the range of its training labels, as when scoring.
+            var predicted = m.IsRegression ? Predict(transformer, validRows, trainLabels.Min(), trainLabels.Max()) : Predict(transformer, validRows);
             var importance = PermutationImportance(transformer, validRows, validLabels, Score(validLabels, predicted));
             var notes = new List<string>();
             var backtest = RunBacktest(cutoff, set, notes);
@@ -215,7 +216,10 @@ public static class ModelTrainer
                 m.IsRegression ? null : Quality.Classifier([.. validLabels.Select(l => l > 0.5)], predicted),
                 m.IsRegression ? Quality.Regression(validLabels, predicted) : null,
                 null, backtest, importance, notes);
-            return (NewEntry(report.Kind, zip), report);
+            var entry = NewEntry(report.Kind, zip);
+            entry.LabelMin = trainLabels.Min();
+            entry.LabelMax = trainLabels.Max();
+            return (entry, report);
         }
 
         /// <summary>Trained one horizon earlier (features as of C − H, labels in (C − H, C]) and scored on (C, T] for every labelled user.</summary>
