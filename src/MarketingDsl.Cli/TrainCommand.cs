@@ -73,6 +73,16 @@ public static class TrainCommand
         foreach (var note in report.Notes) stdout.WriteLine($"    note: {note}");
     }
 
+    /// <summary>The live runtime's scorer of a (re)compiled workspace: untrained and stale models are said on stderr once.</summary>
+    public static RegistryScorer? ScorerFor(Core.Semantics.SemanticModel model, string workspace, TextWriter stderr)
+    {
+        if (model.Models.IsEmpty) return null;
+        using var registry = ModelRegistry.OpenExisting(RegistryDirectory(workspace));
+        var scorer = new RegistryScorer(model, registry?.All() ?? []);
+        foreach (var warning in scorer.Warnings) stderr.WriteLine($"warning: {warning.Code} {warning.Message}");
+        return scorer;
+    }
+
     /// <summary>The scorer over a workspace's registry, and its warnings as text (simulate, demo).</summary>
     public static (RegistryScorer? Scorer, IReadOnlyList<string>? Warnings) ScorerFor(Compilation compilation, string workspace)
     {

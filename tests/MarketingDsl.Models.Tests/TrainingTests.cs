@@ -82,7 +82,7 @@ public sealed class TrainingTests(RetailHistory history)
         Assert.All(probabilities, p => Assert.InRange(p!.Value, 0m, 1m));
 
         var percentiles = Column<long>(first, "churn_pct");
-        Assert.Equal(Runtime.QuantileScores(probabilities, 100, false), percentiles);
+        Assert.Equal(MarketingDsl.Engine.Evaluation.Runtime.QuantileScores(probabilities, 100, false), percentiles);
         var top = Array.IndexOf(probabilities, probabilities.Max());
         Assert.Equal(100, percentiles[top]);
     }

@@ -53,16 +53,18 @@ public sealed class CompiledEngine : ITagEvaluator
             // Populations are independent: one sort each, in parallel.
             var populations = plan.Population.Where(q => q.InputPhase == phase).ToArray();
             Parallel.ForEach(populations, q => context.PopulationScores[q.Id] = Runtime.QuantileScores(context.PopulationInputs[q.Id], q.Buckets, q.Descending));
-            foreach (var (m, index, featurePhase) in plan.ScoredModels)
+            // Models are independent too: each is scored (and its percentile ranked) on its own.
+            var scored = scorer is null ? [] : plan.ScoredModels.Where(m => m.FeaturePhase == phase).ToArray();
+            Parallel.ForEach(scored, entry =>
             {
-                if (featurePhase != phase || scorer is null) continue;
+                var (m, index, _) = entry;
                 var outputs = new ModelOutputColumns(users);
-                scorer.Score(m, context.ModelFeatures[index], outputs);
+                scorer!.Score(m, context.ModelFeatures[index], outputs);
                 // percentile ranks as quantile_score(x, 100) does: exact values, ties share a rank.
                 var ranked = m.IsClusters ? null : m.IsRegression ? outputs.Value : outputs.Probability;
                 if (ranked is not null) Array.Copy(Runtime.QuantileScores(ranked, 100, false), outputs.Percentile, users);
                 context.ModelOutputs[index] = outputs.ByOutput;
-            }
+            });
         }
         var columns = model.Outputs.Select((s, i) => (ResultColumn)Activator.CreateInstance(
             typeof(TypedResultColumn<>).MakeGenericType(ClrTypes.Of(s.Type)), s, context.Results[i])!).ToList();

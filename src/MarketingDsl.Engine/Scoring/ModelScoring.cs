@@ -7,6 +7,7 @@ namespace MarketingDsl.Engine.Scoring;
 /// computes the features (the same compiled lowering as tags, so training and scoring read the
 /// same numbers), calls the scorer between phases, and fills `percentile` itself.
 /// </summary>
+/// <remarks>The engine may score several models at once: <see cref="Score"/> must be safe to call concurrently for different models.</remarks>
 public interface IModelScorer
 {
     /// <param name="features">features[f][user]: feature f of the model's declaration as a float, NaN for null.</param>
