@@ -43,9 +43,10 @@ public static class TrainCommand
     internal static int Train(Compilation compilation, DataSet data, DateTime asOf, string registryDirectory, string? reportPath, TextWriter stdout, TextWriter stderr)
     {
         var clock = System.Diagnostics.Stopwatch.StartNew();
-        var result = ModelTrainer.Train(compilation, data, asOf, Environment.UserName, new Progress<string>(_ => { }));
-        using (var registry = new ModelRegistry(ModelRegistry.PathFor(registryDirectory)))
-            foreach (var model in result.Models) registry.Save(model);
+        // Opened first: a damaged registry is said before minutes of training, not after.
+        using var registry = new ModelRegistry(ModelRegistry.PathFor(registryDirectory));
+        var result = ModelTrainer.Train(compilation, data, asOf, Environment.UserName);
+        foreach (var model in result.Models) registry.Save(model);
         stdout.WriteLine($"trained {result.Models.Count} of {compilation.Model.Models.Length} models as of {asOf:yyyy-MM-dd'T'HH:mm:ss'Z'} in {clock.Elapsed.TotalSeconds:0.0} s " +
                          $"→ {Path.Combine(registryDirectory, ".mdsl", "models.db")}");
         foreach (var report in result.Reports) WriteReport(report, stdout);

@@ -87,6 +87,16 @@ public sealed class TrainCommandTests : IDisposable
         Assert.Contains("MD6008 'churn_risk'", error);
         Assert.All(Column(tags, "churn_prob"), v => Assert.Equal("", v));
         Assert.DoesNotContain("", Column(tags, "ltv_60d_value"));
+
+        // A damaged registry is a clear error, not a crash.
+        var random = new Random(3);
+        var garbage = new byte[20_000];
+        random.NextBytes(garbage);
+        File.WriteAllBytes(Path.Combine(workspace, ".mdsl", "models.db"), garbage);
+        (exit, _, error) = Run("simulate", workspace, "--data", data, "--out", outDir, "--quiet");
+        Assert.Equal(2, exit);
+        Assert.Contains("the model registry", error);
+        Assert.Contains("cannot be read", error);
     }
 
     [Fact]

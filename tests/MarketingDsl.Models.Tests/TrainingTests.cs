@@ -236,6 +236,12 @@ public sealed class TrainingTests(RetailHistory history)
 
             Score(compilation, [], out scorer);
             Assert.Equal("MD6007", Assert.Single(scorer.Warnings).Code);
+
+            // A damaged entry: a warning naming the model, and its tags empty.
+            stored[0].Zip = [.. stored[0].Zip.Take(100)];
+            var damaged = Score(compilation, stored, out scorer);
+            Assert.Equal("MD6011", Assert.Single(scorer.Warnings).Code);
+            Assert.All(Column<decimal>(damaged, "churn_prob"), p => Assert.Null(p));
         }
         finally { Directory.Delete(directory, recursive: true); }
     }

@@ -106,4 +106,9 @@ public static class TrainingErrors
     public static DiagnosticMessage NoUsers(string model) => new(s_noUsableFeatures,
         $"'{model}' has no user to learn from as of the training cutoff.",
         $"'{model}' 在训练截止时没有可学习的用户。");
+
+    private static readonly DiagnosticDescriptor s_unreadable = new("MD6011", DiagnosticSeverity.Warning, "Trained model cannot be read");
+    public static DiagnosticMessage Unreadable(string model, string reason) => new(s_unreadable,
+        $"The trained '{model}' in the registry cannot be read ({reason}): tags that read it are empty until it is trained again (run mdsl train).",
+        $"注册表中已训练的 '{model}' 无法读取（{reason}）：在重新训练之前，读取它的标签为空（请运行 mdsl train）。");
 }

@@ -13,11 +13,22 @@ public sealed class ModelRegistry : IDisposable
     private const string Collection = "models";
     private readonly LiteDatabase _db;
 
+    /// <exception cref="IOException">The file is not a readable model registry (damaged, or another kind of file).</exception>
     public ModelRegistry(string path)
     {
         Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(path))!);
-        _db = new LiteDatabase(new ConnectionString { Filename = path, Connection = ConnectionType.Direct });
-        _db.GetCollection<TrainedModel>(Collection).EnsureIndex(m => m.Name, unique: true);
+        try
+        {
+            _db = new LiteDatabase(new ConnectionString { Filename = path, Connection = ConnectionType.Direct });
+            _db.GetCollection<TrainedModel>(Collection).EnsureIndex(m => m.Name, unique: true);
+        }
+        catch (Exception ex) when (ex is not (OutOfMemoryException or IOException or UnauthorizedAccessException))
+        {
+            // LiteDB reports a damaged file with many exception types (a bad header date is an
+            // ArgumentOutOfRangeException): every one of them is "this file is not a registry".
+            _db?.Dispose();
+            throw new IOException($"the model registry {path} cannot be read ({ex.Message}); delete it and run mdsl train again", ex);
+        }
     }
 
     /// <summary>Where a workspace keeps its registry.</summary>
@@ -37,7 +48,12 @@ public sealed class ModelRegistry : IDisposable
         collection.Insert(model);
     }
 
-    public IReadOnlyList<TrainedModel> All() => [.. _db.GetCollection<TrainedModel>(Collection).FindAll().OrderBy(m => m.Name, StringComparer.Ordinal)];
+    /// <exception cref="IOException">The registry's pages are damaged.</exception>
+    public IReadOnlyList<TrainedModel> All()
+    {
+        try { return [.. _db.GetCollection<TrainedModel>(Collection).FindAll().OrderBy(m => m.Name, StringComparer.Ordinal)]; }
+        catch (Exception ex) when (ex is not (OutOfMemoryException or IOException)) { throw new IOException($"the model registry cannot be read ({ex.Message}); delete it and run mdsl train again", ex); }
+    }
 
     public TrainedModel? Find(string name) => _db.GetCollection<TrainedModel>(Collection).FindOne(m => m.Name == name);
 

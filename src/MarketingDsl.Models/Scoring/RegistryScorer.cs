@@ -34,17 +34,25 @@ public sealed class RegistryScorer : IModelScorer
                 ModelState.Stale => TrainingErrors.Stale(m.Name, what),
                 _ => null,
             };
+            if (message is null)
+            {
+                try { _fresh[m.Name] = (byName[m.Name], Learners.Load(_ml, byName[m.Name].Zip)); }
+                catch (Exception ex) when (ex is not OutOfMemoryException)
+                {
+                    // A damaged entry is one model's problem: the others still score.
+                    States[m.Name] = ModelState.NotTrained;
+                    message = TrainingErrors.Unreadable(m.Name, ex.GetType().Name);
+                }
+            }
             if (message is not null)
                 warnings.Add(m.Location is { } l ? Diagnostic.Create(message, l.File, l.Span) : Diagnostic.AtFile(message, ""));
-            else
-                _fresh[m.Name] = (byName[m.Name], Learners.Load(_ml, byName[m.Name].Zip));
         }
         Warnings = warnings;
     }
 
     public Dictionary<string, ModelState> States { get; } = new(StringComparer.Ordinal);
 
-    /// <summary>MD6007 (not trained) and MD6008 (stale), one per model, at its declaration.</summary>
+    /// <summary>MD6007 (not trained), MD6008 (stale) and MD6011 (unreadable), one per model, at its declaration.</summary>
     public IReadOnlyList<Diagnostic> Warnings { get; }
 
     public static ModelState StateOf(ModelSymbol model, TrainedModel? trained, out string what)
