@@ -70,7 +70,10 @@ public static class TrainCommand
             stdout.WriteLine($"    deciles (predicted → actual): {string.Join("  ", r.Deciles.Select(d => $"{d.MeanPredicted:0}→{d.MeanActual:0}"))}");
         if (report.Clusters is { } k)
             for (var i = 0; i < k.Centroids.Count; i++)
-                stdout.WriteLine($"    cluster {i + 1}: {k.Sizes[i],8:N0} users, centroid ({string.Join(", ", k.Centroids[i].Select(v => v.ToString("0.##", System.Globalization.CultureInfo.InvariantCulture)))})");
+            {
+                var centroid = string.Join(", ", k.Centroids[i].Select(v => v.ToString("0.##", System.Globalization.CultureInfo.InvariantCulture)));
+                stdout.WriteLine($"    cluster {i + 1}: {k.Sizes[i],8:N0} users, centroid ({centroid})");
+            }
         foreach (var note in report.Notes) stdout.WriteLine($"    note: {note}");
     }
 

@@ -52,7 +52,10 @@ public sealed class ModelRegistry : IDisposable
     public IReadOnlyList<TrainedModel> All()
     {
         try { return [.. _db.GetCollection<TrainedModel>(Collection).FindAll().OrderBy(m => m.Name, StringComparer.Ordinal)]; }
-        catch (Exception ex) when (ex is not (OutOfMemoryException or IOException)) { throw new IOException($"the model registry cannot be read ({ex.Message}); delete it and run mdsl train again", ex); }
+        catch (Exception ex) when (ex is not (OutOfMemoryException or IOException))
+        {
+            throw new IOException($"the model registry cannot be read ({ex.Message}); delete it and run mdsl train again", ex);
+        }
     }
 
     public TrainedModel? Find(string name) => _db.GetCollection<TrainedModel>(Collection).FindOne(m => m.Name == name);

@@ -146,13 +146,21 @@ public static class ModelTrainer
             if (m.IsRegression)
             {
                 if (set.Labels.Length < m.MinimumLabels) { diagnostics.Add(At(TrainingErrors.FewTargets(m.Name, set.Labels.Length, m.MinimumLabels))); return false; }
-                if (set.Labels.Distinct().Count() == 1) { diagnostics.Add(At(TrainingErrors.ConstantLabel(m.Name, set.Labels[0].ToString("0.##", System.Globalization.CultureInfo.InvariantCulture)))); return false; }
+                if (set.Labels.Distinct().Count() == 1)
+                {
+                    diagnostics.Add(At(TrainingErrors.ConstantLabel(m.Name, set.Labels[0].ToString("0.##", System.Globalization.CultureInfo.InvariantCulture))));
+                    return false;
+                }
             }
             else
             {
                 long positives = set.Labels.Count(l => l > 0.5), negatives = set.Labels.Length - positives;
                 if (positives == 0 || negatives == 0) { diagnostics.Add(At(TrainingErrors.ConstantLabel(m.Name, positives == 0 ? "false" : "true"))); return false; }
-                if (positives < m.MinimumLabels || negatives < m.MinimumLabels) { diagnostics.Add(At(TrainingErrors.FewLabels(m.Name, positives, negatives, m.MinimumLabels))); return false; }
+                if (positives < m.MinimumLabels || negatives < m.MinimumLabels)
+                {
+                    diagnostics.Add(At(TrainingErrors.FewLabels(m.Name, positives, negatives, m.MinimumLabels)));
+                    return false;
+                }
             }
             if (warnFeatures) WarnConstantFeatures(set.Rows);
             return true;
