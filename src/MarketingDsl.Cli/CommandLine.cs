@@ -14,6 +14,8 @@ public static class CommandLine
           mdsl check WORKSPACE [--format text|json|sarif]
           mdsl fmt WORKSPACE [--check]
           mdsl simulate WORKSPACE --data DIR [--as-of ISO] --out DIR [--from ISO --to ISO]
+          mdsl train WORKSPACE --data DIR [--as-of ISO] [--report FILE]
+                                 (trains every model and clusters into WORKSPACE/.mdsl/models.db)
           mdsl test WORKSPACE
           mdsl generate-data --users N --days D --seed S --out DIR
           mdsl demo [--users N] [--out DIR]

@@ -17,6 +17,7 @@ public static class EngineCommands
         "test" => Task.FromResult(TestCommand.Run(options, stdout, stderr)),
         "generate-data" => Task.FromResult(GenerateData(options, stdout)),
         "demo" => Task.FromResult(Demo(options, stdout, stderr)),
+        "train" => Task.FromResult(TrainCommand.Run(options, stdout, stderr)),
         _ => null,
     };
 
@@ -38,7 +39,7 @@ public static class EngineCommands
         return RunSimulation(workspace, dataDir, outDir, asOf, quiet, stdout, stderr, from is null ? null : (from.Value, to!.Value));
     }
 
-    private static DateTime? ParseInstant(string option, string? text)
+    internal static DateTime? ParseInstant(string option, string? text)
     {
         if (text is null) return null;
         if (!DateTimeOffset.TryParse(text, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal | DateTimeStyles.AdjustToUniversal, out var parsed))
@@ -46,7 +47,8 @@ public static class EngineCommands
         return new DateTime(parsed.UtcTicks - parsed.UtcTicks % 10, DateTimeKind.Utc);
     }
 
-    private static int RunSimulation(string workspace, string dataDir, string outDir, DateTime? asOf, bool quiet, TextWriter stdout, TextWriter stderr, (DateTime From, DateTime To)? replay = null)
+    private static int RunSimulation(string workspace, string dataDir, string outDir, DateTime? asOf, bool quiet, TextWriter stdout, TextWriter stderr,
+        (DateTime From, DateTime To)? replay = null, string? registryDirectory = null)
     {
         var compilation = FunctionCompilation.Create(Workspace.Load(workspace));
         if (compilation.HasErrors)
@@ -59,7 +61,8 @@ public static class EngineCommands
         try
         {
             using var progress = quiet ? null : new ProgressLine(stderr);
-            run = SimulationRunner.Run(compilation, dataDir, outDir, asOf, progress?.Import, progress?.Evaluation);
+            var (scorer, modelWarnings) = TrainCommand.ScorerFor(compilation, registryDirectory ?? workspace);
+            run = SimulationRunner.Run(compilation, dataDir, outDir, asOf, progress?.Import, progress?.Evaluation, scorer, modelWarnings);
         }
         catch (DataImportException ex)
         {
@@ -106,6 +109,15 @@ public static class EngineCommands
             var generated = RetailDataGenerator.Generate(dataDir, users, 180, seed: 7);
             stdout.WriteLine($"  {generated.Profiles:N0} profiles, {generated.Events:N0} events");
         }
-        return RunSimulation(workspace, dataDir, Path.Combine(outDir, "simulation"), null, false, stdout, stderr);
+        var compilation = Compilation.Create(Workspace.Load(workspace));
+        if (!compilation.HasErrors && !compilation.Model.Models.IsEmpty)
+        {
+            // Train into the demo's own folder, so the example workspace stays as it is in git.
+            stdout.WriteLine($"training the models of {workspace} on {dataDir} …");
+            var data = SimulationRunner.LoadData(compilation.Model.Schema, dataDir, null);
+            var asOf = SimulationRunner.ResolveAsOf(data, null, dataDir);
+            TrainCommand.Train(compilation, data, asOf, outDir, null, stdout, stderr);
+        }
+        return RunSimulation(workspace, dataDir, Path.Combine(outDir, "simulation"), null, false, stdout, stderr, registryDirectory: outDir);
     }
 }

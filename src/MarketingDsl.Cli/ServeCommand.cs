@@ -80,6 +80,7 @@ public static class ServeCommand
             CachedUsers = cachedUsers,
             CachedEvents = cachedEvents,
             CacheBytes = (long)cacheMegabytes << 20,
+            ModelScorer = model => TrainCommand.ScorerFor(model, workspace, stderr),
         };
         var args = new List<string> { "--urls", urls, "--Editor:Workspace", workspace };
         if (editorDb is not null) args.AddRange(["--Editor:Db", Path.GetFullPath(editorDb)]);

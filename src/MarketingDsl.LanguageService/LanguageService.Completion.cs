@@ -71,8 +71,11 @@ public sealed partial class LanguageService
             var model = Compilation.Model.Models.FirstOrDefault(m => m.Name == prev2.Text);
             if (model is not null)
                 return model.IsClusters
-                    ? [new CompletionItem("cluster", CompletionKind.ModelOutput, "cluster", "int")]
-                    : [new CompletionItem("probability", CompletionKind.ModelOutput, "probability", "decimal"), new CompletionItem("predicted", CompletionKind.ModelOutput, "predicted", "bool")];
+                    ? [new CompletionItem("cluster", CompletionKind.ModelOutput, "cluster", "int"), new CompletionItem("distance", CompletionKind.ModelOutput, "distance", "decimal")]
+                    : model.IsRegression
+                    ? [new CompletionItem("value", CompletionKind.ModelOutput, "value", "decimal"), new CompletionItem("percentile", CompletionKind.ModelOutput, "percentile", "int")]
+                    : [new CompletionItem("probability", CompletionKind.ModelOutput, "probability", "decimal"), new CompletionItem("predicted", CompletionKind.ModelOutput, "predicted", "bool"),
+                       new CompletionItem("percentile", CompletionKind.ModelOutput, "percentile", "int")];
             return [];
         }
         if (hasPrev && prev.Type == L.SEND) return Channels();
@@ -124,7 +127,8 @@ public sealed partial class LanguageService
                 case L.SPLIT: return [Keyword("50%: ", "50%: ")];
                 case L.TEST: return [Keyword("given profile", "given profile { $0 }", snippet: true), .. schema.Events.Select(e => Keyword($"given {e.Name}", $"given {e.Name} {{ $0 }}", snippet: true)), Keyword("as of", "as of "), Keyword("expect", "expect ")];
                 case L.SCHEMA: return [Keyword("profile", "profile {\n\t$0\n}", snippet: true), Keyword("identity", "identity { $0 }", snippet: true), Keyword("event", "event ")];
-                case L.MODEL or L.CLUSTERS: return [Keyword("predict:", "predict: "), Keyword("features:", "features: "), Keyword("algorithm:", "algorithm: "), Keyword("k:", "k: "), Keyword("seed:", "seed: ")];
+                case L.MODEL or L.CLUSTERS: return [Keyword("predict:", "predict: "), Keyword("features:", "features: "), Keyword("algorithm:", "algorithm: "), Keyword("k:", "k: "), Keyword("seed:", "seed: "),
+                    Keyword("horizon:", "horizon: "), Keyword("scale:", "scale: standard"), Keyword("min_labels:", "min_labels: ")];
                 case L.CHANNEL: return [Keyword("cost:", "cost: "), Keyword("cap:", "cap: "), Keyword("quiet:", "quiet: ")];
                 case L.SETTINGS: return [Keyword("timezone:", "timezone: ")];
                 case L.PROFILE or L.EVENT or L.IDENTITY or L.SEGMENTATION or L.GIVEN: return [];

@@ -117,7 +117,9 @@ public sealed partial class LanguageService
                 sb.Append($"(event) {e.Name} {{ {string.Join(", ", e.Type.Fields.Select(f => $"{f.Name}: {f.Type.DisplayName}"))} }}");
                 break;
             case ModelSymbol m:
-                sb.Append(m.IsClusters ? $"(clusters) {m.Name}{LabelText(m.Label)}: .cluster int" : $"(model) {m.Name}{LabelText(m.Label)}: .probability decimal, .predicted bool");
+                sb.Append(m.IsClusters ? $"(clusters) {m.Name}{LabelText(m.Label)}: .cluster int, .distance decimal"
+                    : m.IsRegression ? $"(model) {m.Name}{LabelText(m.Label)}: .value decimal, .percentile int"
+                    : $"(model) {m.Name}{LabelText(m.Label)}: .probability decimal, .predicted bool, .percentile int");
                 break;
             case ChannelSymbol ch:
                 sb.Append($"(channel) {ch.Name}{LabelText(ch.Label)}: cost {ch.Cost}");

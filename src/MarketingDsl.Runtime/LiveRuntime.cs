@@ -790,7 +790,7 @@ public sealed partial class LiveRuntime : IDisposable
         {
             var live = User(user);
             if (live.Profile is null) return null;
-            var result = CompiledEngine.Evaluate(CompiledEngine.PlanFor(_model), EnsureEvents(live).Data, asOfUtc);
+            var result = CompiledEngine.Evaluate(CompiledEngine.PlanFor(_model), EnsureEvents(live).Data, asOfUtc, null, ScorerOf(_model));
             return result.Columns.ToDictionary(c => c.Symbol.Name, c => c.Get(0), StringComparer.Ordinal);
         }
     }

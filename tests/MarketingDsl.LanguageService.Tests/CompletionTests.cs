@@ -122,8 +122,8 @@ public class CompletionTests
     public void Model_outputs_after_a_dot()
     {
         var labels = Labels("tags/extra.mdsl", "tag a = churn_risk.|");
-        Assert.Equal(["probability", "predicted"], labels);
-        Assert.Equal(["cluster"], Labels("tags/extra.mdsl", "tag a = value_clusters.|"));
+        Assert.Equal(["probability", "predicted", "percentile"], labels);
+        Assert.Equal(["cluster", "distance"], Labels("tags/extra.mdsl", "tag a = value_clusters.|"));
     }
 
     [Fact]

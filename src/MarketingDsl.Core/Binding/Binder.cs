@@ -28,6 +28,8 @@ internal sealed partial class Binder
     private readonly List<SegmentSymbol> _segments = [];
     private readonly List<SegmentationSymbol> _segmentations = [];
     private readonly List<ModelSymbol> _models = [];
+    /// <summary>Every `m.output` read, checked against the model's kind once models are bound (CheckModels).</summary>
+    private readonly List<(SourceText File, TextSpan Span, ModelSymbol Model, ModelOutput Output)> _modelOutputUses = [];
     private readonly List<TestSymbol> _tests = [];
     private readonly Dictionary<Symbol, (SourceText File, DeclarationSyntax Syntax)> _declarations = [];
     private SchemaModel _schema = new([], [], []);
@@ -62,6 +64,7 @@ internal sealed partial class Binder
         _bindingOrder = BindingOrder();
         foreach (var symbol in _bindingOrder) BindComputed(symbol);
         foreach (var model in _models) BindModel(model);
+        CheckModels();
         foreach (var channel in _channels.Values) BindChannel(channel);
         foreach (var journey in _journeys.Values) BindJourney(journey);
         foreach (var test in _tests) BindTest(test);
@@ -309,7 +312,7 @@ internal sealed partial class Binder
                         declared = segmentation;
                         break;
                     case ModelDeclarationSyntax m:
-                        var model = new ModelSymbol(name, m.IsClusters ? SymbolKind.Clusters : SymbolKind.Model, location) { Label = label, Documentation = named.Documentation };
+                        var model = new ModelSymbol(name, m.IsClusters ? SymbolKind.Clusters : SymbolKind.Model, location) { Label = label, Documentation = named.Documentation, Syntax = named };
                         if (!DeclareValue(file, named, model)) continue;
                         _models.Add(model);
                         declared = model;
@@ -512,29 +515,39 @@ internal sealed partial class Binder
 
     private ImmutableArray<ComputedSymbol> EvaluationOrder()
     {
-        // Phases: a symbol is in the phase after any population function it contains, and not
-        // before its dependencies. Binding order already puts dependencies first.
-        foreach (var s in _bindingOrder)
+        // Phases: a symbol is in the phase after any population function it contains, after the
+        // scoring of any model it reads (which follows the phase of the model's features), and
+        // not before its dependencies. Binding order puts dependencies first, but not a model's
+        // features (models are bound last), so phases are assigned until none changes; a model
+        // that depends on itself is reported by CheckModels and only bounds the passes here.
+        for (var pass = 0; pass <= _bindingOrder.Count + 1; pass++)
         {
-            var phase = s.Dependencies.Select(d => d.Phase).DefaultIfEmpty(0).Max();
-            foreach (var q in PopulationNodes(s))
-                phase = Math.Max(phase, 1 + BoundTree.PhaseOf(q.Value));
-            s.Phase = phase;
+            var changed = false;
+            foreach (var s in _bindingOrder)
+            {
+                var phase = s.Dependencies.Select(d => d.Phase).DefaultIfEmpty(0).Max();
+                foreach (var root in RootsOf(s))
+                    phase = Math.Max(phase, BoundTree.PhaseOf(root));
+                foreach (var q in PopulationNodes(s))
+                    phase = Math.Max(phase, 1 + BoundTree.PhaseOf(q.Value));
+                phase = Math.Min(phase, 1000);
+                if (phase != s.Phase) { s.Phase = phase; changed = true; }
+            }
+            if (!changed) break;
         }
         return [.. _bindingOrder.OrderBy(s => s.Phase)];
     }
 
-    private static IEnumerable<BoundQuantileScore> PopulationNodes(ComputedSymbol s)
+    private static IEnumerable<BoundExpression> RootsOf(ComputedSymbol s) => s switch
     {
-        IEnumerable<BoundExpression> roots = s switch
-        {
-            TagSymbol t => [t.Body],
-            SegmentSymbol g => [g.Condition],
-            SegmentationSymbol g => g.Rules.Where(r => r.Condition is not null).Select(r => r.Condition!),
-            _ => [],
-        };
-        return roots.SelectMany(BoundTree.Descendants).OfType<BoundQuantileScore>();
-    }
+        TagSymbol t => [t.Body],
+        SegmentSymbol g => [g.Condition],
+        SegmentationSymbol g => g.Rules.Where(r => r.Condition is not null).Select(r => r.Condition!),
+        _ => [],
+    };
+
+    private static IEnumerable<BoundQuantileScore> PopulationNodes(ComputedSymbol s) =>
+        RootsOf(s).SelectMany(BoundTree.Descendants).OfType<BoundQuantileScore>();
 
     private void ReportUnused()
     {

@@ -9,8 +9,8 @@ namespace MarketingDsl.Core.Binding;
 /// <summary>Models, channels, journeys and tests: their properties and the rules of each kind.</summary>
 internal sealed partial class Binder
 {
-    private static readonly string[] ModelOptions = ["algorithm", "horizon", "seed"];
-    private static readonly string[] ClusterOptions = ["k", "seed"];
+    private static readonly string[] ModelOptions = ["algorithm", "horizon", "seed", "min_labels"];
+    private static readonly string[] ClusterOptions = ["k", "seed", "scale"];
     private static readonly string[] Weekdays = ["monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"];
 
     private void BindModel(ModelSymbol model)
@@ -22,6 +22,7 @@ internal sealed partial class Binder
         model.Algorithm = model.IsClusters ? ModelAlgorithm.KMeans : ModelAlgorithm.FastTree;
         model.Seed = 0;
         long? horizon = null;
+        TextSpan? algorithmSpan = null;
 
         foreach (var property in syntax.Properties)
         {
@@ -30,11 +31,17 @@ internal sealed partial class Binder
             switch (property)
             {
                 case PredictPropertySyntax predict when model.IsClusters:
-                    Report(RuleErrors.BadOption, file, predict.Span, "Clusters are found without a label; remove predict: (or declare a `model`).");
+                    Report(ModelErrors.PredictOnClusters(), file, predict.Span);
                     break;
                 case PredictPropertySyntax predict:
                     var labelScope = scope with { AllowNext = true, AllowPopulation = false };
-                    model.PredictLabel = BindCondition(predict.Label, labelScope, "A model's predict: label");
+                    var label = BindExpression(predict.Label, labelScope);
+                    if (!label.Type.IsError && label.Type.Kind != TypeKind.Bool && !label.Type.IsNumeric)
+                    {
+                        Report(ModelErrors.LabelType(file.ToString(predict.Label.Span), Describe(label.Type)), file, predict.Label.Span);
+                        label = new BoundErrorExpression();
+                    }
+                    model.PredictLabel = label;
                     var windows = BoundTree.Descendants(model.PredictLabel).OfType<BoundAggregate>().Where(a => a.LooksForward).Select(a => a.WindowTicks ?? 0).ToList();
                     if (windows.Count == 0 && !model.PredictLabel.Type.IsError)
                         Report(RuleErrors.LabelWithoutForward, file, predict.Label.Span, "The label must look forward from the training cutoff, e.g. exists(order, within: next 30d).");
@@ -55,6 +62,7 @@ internal sealed partial class Binder
                     model.FeatureNames = names.ToImmutable();
                     break;
                 case ModelOptionSyntax option:
+                    if (option.Name.Text == "algorithm") algorithmSpan = option.Value.Span;
                     BindModelOption(model, option, file, ref horizon);
                     break;
             }
@@ -66,6 +74,8 @@ internal sealed partial class Binder
         if (model.IsClusters && model.ClusterCount == 0)
             Report(RuleErrors.MissingProperty, file, syntax.Name.Span, $"The clusters '{model.Name}' need k: (how many clusters, e.g. k: 8).");
         if (horizon is { } h) model.HorizonTicks = Math.Max(model.HorizonTicks, h);
+        if (model.IsRegression && model.Algorithm == ModelAlgorithm.Logistic && algorithmSpan is { } span)
+            Report(ModelErrors.AlgorithmForRegression(model.Name), file, span);
     }
 
     private void BindModelOption(ModelSymbol model, ModelOptionSyntax option, SourceText file, ref long? horizon)
@@ -102,21 +112,85 @@ internal sealed partial class Binder
                 model.ClusterCount = (int)k;
                 break;
             case "k":
-                Report(RuleErrors.BadOption, file, value.Span, "k: is the number of clusters, a whole number from 2 to 100.");
+                Report(ModelErrors.ClusterCount(file.ToString(value.Span)), file, value.Span);
                 break;
             case "seed" when value is LiteralExpressionSyntax { Kind: LiteralKind.Int, Value: long seed } && seed is >= 0 and <= int.MaxValue:
                 model.Seed = (int)seed;
                 break;
             case "seed":
-                Report(RuleErrors.BadOption, file, value.Span, "seed: is a whole number that makes training repeatable.");
+                Report(ModelErrors.Seed(file.ToString(value.Span)), file, value.Span);
+                break;
+            case "min_labels" when value is LiteralExpressionSyntax { Kind: LiteralKind.Int, Value: long minimum } && minimum is >= 1 and <= int.MaxValue:
+                model.MinimumLabels = (int)minimum;
+                break;
+            case "min_labels":
+                Report(ModelErrors.MinLabels(file.ToString(value.Span)), file, value.Span);
+                break;
+            case "scale":
+                switch (BareWord(value))
+                {
+                    case "standard": model.Standardize = true; break;
+                    case "none": model.Standardize = false; break;
+                    default: Report(ModelErrors.Scale(file.ToString(value.Span)), file, value.Span); break;
+                }
                 break;
         }
 
         ModelAlgorithm ReportAlgorithm(string written)
         {
-            Report(RuleErrors.BadOption, file, value.Span, $"'{written}' is not an algorithm; use fasttree, lightgbm or logistic.", NameSuggestions.Closest(written, ["fasttree", "lightgbm", "logistic"]));
+            Report(ModelErrors.UnknownAlgorithm(written, NameSuggestions.Closest(written, ["fasttree", "lightgbm", "logistic"])), file, value.Span);
             return ModelAlgorithm.FastTree;
         }
+
+        string BareWord(ExpressionSyntax v) => v switch { NameExpressionSyntax n => n.Name.Text, LiteralExpressionSyntax { Value: string s } => s, _ => file.ToString(v.Span) };
+    }
+
+    /// <summary>
+    /// After every model is bound: an output read that does not fit the model's kind (a classifier's
+    /// `probability` of a regression, its `value` of a classifier), and features that depend on
+    /// their own model (through tags), which would make a model learn from itself.
+    /// </summary>
+    private void CheckModels()
+    {
+        foreach (var (file, span, model, output) in _modelOutputUses)
+        {
+            if (model.IsClusters || model.PredictLabel is null or { Type.IsError: true }) continue;
+            var fits = output is ModelOutput.Percentile || (model.IsRegression ? output is ModelOutput.Value : output is ModelOutput.Probability or ModelOutput.Predicted);
+            if (fits) continue;
+            string[] members = model.IsRegression ? ["value", "percentile"] : ["probability", "predicted", "percentile"];
+            var member = file.ToString(span);
+            Report(NameErrors.UnknownMember, file, span,
+                $"'{model.Name}' {(model.IsRegression ? "predicts a number" : "predicts yes/no")} and has no output '{member}'; it has {string.Join(", ", members)}.",
+                NameSuggestions.Closest(member, members));
+        }
+        foreach (var model in _models)
+        {
+            var (file, _) = _declarations[model];
+            var syntax = (ModelDeclarationSyntax)_declarations[model].Syntax;
+            var featureSyntax = syntax.Properties.OfType<FeaturesPropertySyntax>().FirstOrDefault();
+            for (var i = 0; i < model.Features.Length && featureSyntax is not null && i < featureSyntax.Features.Length; i++)
+                if (ModelsUsedBy(model.Features[i]).Contains(model))
+                    Report(ModelErrors.FeatureUsesModel(model.FeatureNames[i], model.Name), file, featureSyntax.Features[i].Span);
+        }
+    }
+
+    /// <summary>The models an expression reads, directly or through the tags, segments and features it depends on.</summary>
+    internal static HashSet<ModelSymbol> ModelsUsedBy(BoundExpression expression)
+    {
+        var models = new HashSet<ModelSymbol>();
+        var seen = new HashSet<object>(ReferenceEqualityComparer.Instance);
+        var stack = new Stack<BoundExpression>([expression]);
+        while (stack.Count > 0)
+        {
+            foreach (var node in BoundTree.Descendants(stack.Pop()))
+            {
+                if (node is BoundModelOutput output && models.Add(output.Model))
+                    foreach (var feature in output.Model.Features) stack.Push(feature);
+                if (node is BoundSymbolReference { Symbol: ComputedSymbol symbol } && seen.Add(symbol))
+                    foreach (var root in RootsOf(symbol)) stack.Push(root);
+            }
+        }
+        return models;
     }
 
     private void BindChannel(ChannelSymbol channel)

@@ -138,19 +138,25 @@ internal sealed partial class Binder
             _references[target.Name] = model;
             _used.Add(model);
             var member = syntax.Member.Text;
+            // Models are bound after tags, so whether a model is a regression is not known yet:
+            // CheckModelOutputs reports a classifier's output read of a regression and back.
             (ModelOutput Output, DslType Type)? output = (model.IsClusters, member) switch
             {
                 (false, "probability") => (ModelOutput.Probability, DslType.Decimal),
                 (false, "predicted") => (ModelOutput.Predicted, DslType.Bool),
+                (false, "value") => (ModelOutput.Value, DslType.Decimal),
+                (false, "percentile") => (ModelOutput.Percentile, DslType.Int),
                 (true, "cluster") => (ModelOutput.Cluster, DslType.Int),
+                (true, "distance") => (ModelOutput.Distance, DslType.Decimal),
                 _ => null,
             };
             if (output is null)
             {
-                string[] members = model.IsClusters ? ["cluster"] : ["probability", "predicted"];
+                string[] members = model.IsClusters ? ["cluster", "distance"] : ["probability", "predicted", "value", "percentile"];
                 Report(NameErrors.UnknownModelOutput(model.Name, member, members, NameSuggestions.Closest(member, members)), scope.File, syntax.Member.Span);
                 return new BoundErrorExpression();
             }
+            _modelOutputUses.Add((scope.File, syntax.Member.Span, model, output.Value.Output));
             if (scope.Owner is null && scope.Context is not null)
             {
                 // journeys and tests may read model outputs through a tag; directly is fine too

@@ -81,5 +81,6 @@ public sealed record BoundAggregate(
 /// </summary>
 public sealed record BoundQuantileScore(int Id, BoundExpression Value, int Buckets, bool Descending) : BoundExpression(DslType.Int);
 
-public enum ModelOutput { Probability, Predicted, Cluster }
+/// <summary>What a tag reads of a trained model; <see cref="Percentile"/> ranks the probability or value in the population.</summary>
+public enum ModelOutput { Probability, Predicted, Percentile, Value, Cluster, Distance }
 public sealed record BoundModelOutput(ModelSymbol Model, ModelOutput Output, DslType Type) : BoundExpression(Type);

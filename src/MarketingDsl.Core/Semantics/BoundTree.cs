@@ -42,6 +42,18 @@ public static class BoundTree
     /// The earliest phase in which an expression can be evaluated: after every symbol it reads,
     /// and after the population pass of every `quantile_score` inside it.
     /// </summary>
+    /// <summary>The phase in which every feature of a model is known (its scores are ready in the next one).</summary>
+    /// A model whose features read the model itself (an error, MD4068) counts as phase 0 inside itself.
+    public static int FeaturePhase(ModelSymbol model)
+    {
+        s_visiting ??= [];
+        if (!s_visiting.Add(model)) return 0;
+        try { return model.Features.Select(PhaseOf).DefaultIfEmpty(0).Max(); }
+        finally { s_visiting.Remove(model); }
+    }
+
+    [ThreadStatic] private static HashSet<ModelSymbol>? s_visiting;
+
     public static int PhaseOf(BoundExpression e)
     {
         var phase = 0;
@@ -49,6 +61,7 @@ public static class BoundTree
         {
             if (node is BoundSymbolReference r) phase = Math.Max(phase, r.Symbol.Phase);
             if (node is BoundQuantileScore q && !ReferenceEquals(q, e)) phase = Math.Max(phase, 1 + PhaseOf(q.Value));
+            if (node is BoundModelOutput m) phase = Math.Max(phase, 1 + FeaturePhase(m.Model));
         }
         return phase;
     }

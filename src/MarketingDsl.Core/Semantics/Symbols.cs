@@ -59,7 +59,7 @@ public sealed class SegmentationSymbol(string name, SymbolLocation? location) : 
 
 public enum ModelAlgorithm { FastTree, LightGbm, Logistic, KMeans }
 
-/// <summary>A propensity classifier (`model`) or a k-means++ clustering (`clusters`).</summary>
+/// <summary>A propensity classifier or a regression (`model`), or a k-means++ clustering (`clusters`).</summary>
 public sealed class ModelSymbol(string name, SymbolKind kind, SymbolLocation? location) : Symbol(name, kind, location)
 {
     public BoundExpression? PredictLabel { get; internal set; }
@@ -70,7 +70,38 @@ public sealed class ModelSymbol(string name, SymbolKind kind, SymbolLocation? lo
     public long HorizonTicks { get; internal set; }
     public int ClusterCount { get; internal set; }
     public int Seed { get; internal set; }
+    /// <summary>Clusters only: features are z-scored with the training population's mean and deviation (`scale: standard`).</summary>
+    public bool Standardize { get; internal set; }
+    /// <summary>Training needs at least this many users of each label (of a regression: with a value).</summary>
+    public int MinimumLabels { get; internal set; } = 100;
     public bool IsClusters => Kind == SymbolKind.Clusters;
+    internal Syntax.NamedDeclarationSyntax? Syntax { get; set; }
+
+    /// <summary>The declaration's source text: a trained model is stale when it changes.</summary>
+    public string DeclarationText => Syntax is { } s && Location is { } l ? l.File.ToString(s.Span) : Name;
+
+    /// <summary>
+    /// The declarations of every tag, segment and segmentation the features read, directly or
+    /// through others, in name order: a trained model is stale when what its features mean changes.
+    /// </summary>
+    public string FeatureDefinitionsText()
+    {
+        var seen = new SortedDictionary<string, string>(StringComparer.Ordinal);
+        var stack = new Stack<BoundExpression>(Features);
+        while (stack.Count > 0)
+            foreach (var node in BoundTree.Descendants(stack.Pop()))
+                if (node is BoundSymbolReference { Symbol: var symbol } && !seen.ContainsKey(symbol.Name))
+                {
+                    seen[symbol.Name] = symbol.Syntax is { } syntax && symbol.Location is { } l ? l.File.ToString(syntax.Span) : symbol.Name;
+                    foreach (var dependency in symbol.Dependencies)
+                        if (!seen.ContainsKey(dependency.Name)) stack.Push(new BoundSymbolReference(dependency));
+                    if (symbol is TagSymbol t) stack.Push(t.Body);
+                    if (symbol is SegmentSymbol g) stack.Push(g.Condition);
+                }
+        return string.Join("\n", seen.Values);
+    }
+    /// <summary>A model whose `predict:` is a number learns a regression (`m.value`); a yes/no one a classifier.</summary>
+    public bool IsRegression => !IsClusters && PredictLabel is { Type.IsNumeric: true };
 }
 
 public sealed class ChannelSymbol(string name, SymbolLocation? location) : Symbol(name, SymbolKind.Channel, location)

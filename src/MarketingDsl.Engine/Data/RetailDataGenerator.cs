@@ -13,6 +13,11 @@ public sealed record GenerationResult(string ProfilesPath, string EventsPath, lo
 /// Realism: log-normal spend with a few whales, churners who stop at some day, summer cooling views,
 /// mothers buying formula/diapers, skewed activity. Edge cases: duplicate order ids, orphan events,
 /// null categories, users without events, identical timestamps.
+/// <para>Planted signals for models (Data README): 22% of active users churn on a random day, their
+/// visits (logins, views, orders) fading over the 60 days before, so churn follows falling login
+/// frequency and recency; repurchase follows a user's steady activity (order frequency); member
+/// level raises order frequency (1 + 0.4 · level) and prices (1 + 0.15 · level), so future spend
+/// follows past spend and tier.</para>
 /// </summary>
 public static class RetailDataGenerator
 {
@@ -24,6 +29,7 @@ public static class RetailDataGenerator
     private static readonly string[] Platforms = ["ios", "android", "miniapp", "web"];
     private static readonly string[] Journeys = ["cart_recovery", "win_back", "new_arrivals", "member_day", "summer_sale"];
     private static readonly string[] MessageChannels = ["sms", "app_push", "wechat"];
+    private const double ChurnFadeDays = 60;
 
     public static GenerationResult Generate(string outDir, int users, int days, int seed, DateTime? endUtc = null)
     {
@@ -76,12 +82,19 @@ public static class RetailDataGenerator
             if (rng.NextDouble() < 0.22) activeTo = start.AddDays(rng.NextDouble() * days);   // churner
             var favorite = rng.Next(Categories.Length);
 
+            var churner = activeTo < end;
+            // Planted signal for purchases and spend: higher tiers order more often and spend more.
+            var tierOrders = 1 + 0.4 * level;
+            var tierSpend = 1 + 0.15 * level;
+
             for (var day = start.Date; day < end; day = day.AddDays(1))
             {
                 if (day.AddDays(1) <= activeFrom || day >= activeTo) continue;
                 var summer = day.Month is >= 6 and <= 8;
                 var weekend = day.DayOfWeek is DayOfWeek.Saturday or DayOfWeek.Sunday;
-                var sessions = rng.Poisson(sessionsPerDay * (weekend ? 1.3 : 1.0));
+                // Planted churn signal: a churner's visits fade over the 60 days before they stop.
+                var fade = churner ? Math.Clamp((activeTo - day).TotalDays / ChurnFadeDays, 0.15, 1.0) : 1.0;
+                var sessions = rng.Poisson(sessionsPerDay * fade * (weekend ? 1.3 : 1.0));
                 for (var s = 0; s < sessions; s++)
                 {
                     var t = day.AddSeconds(rng.DaySecond());
@@ -101,7 +114,7 @@ public static class RetailDataGenerator
                     {
                         t = t.AddSeconds(rng.Next(120));
                         if (t >= end || t >= activeTo) continue;
-                        var price = Price(ref rng, category, whale);
+                        var price = Price(ref rng, category, whale, tierSpend);
                         w.CartAdd(uid, t, sku, Categories[category], price);
                         if (rng.NextDouble() < 0.4)
                         {
@@ -113,13 +126,13 @@ public static class RetailDataGenerator
                         w.MessageOpened(uid, day.AddSeconds(rng.DaySecond()) is var mt && mt < end ? mt : t, Journeys[rng.Next(Journeys.Length)], MessageChannels[rng.Next(MessageChannels.Length)]);
                 }
                 // Offline purchases in stores.
-                if (rng.NextDouble() < 0.025 * activity)
+                if (rng.NextDouble() < 0.025 * activity * tierOrders * fade)
                 {
                     var t = day.AddSeconds(rng.DaySecond());
                     if (t >= activeFrom && t < activeTo)
                     {
                         var category = PickCategory(ref rng, favorite, mother, summer);
-                        dupOrders += Order(w, ref rng, uid, t, ++orderSeq, "pos", Price(ref rng, category, whale), category, Sku(ref rng, category), priceSensitive);
+                        dupOrders += Order(w, ref rng, uid, t, ++orderSeq, "pos", Price(ref rng, category, whale, tierSpend), category, Sku(ref rng, category), priceSensitive);
                     }
                 }
             }
@@ -148,9 +161,9 @@ public static class RetailDataGenerator
 
     private static string Sku(ref Pcg rng, int category) => "sku_" + Categories[category] + "_" + rng.Next(40).ToString("D3", CultureInfo.InvariantCulture);
 
-    private static decimal Price(ref Pcg rng, int category, bool whale)
+    private static decimal Price(ref Pcg rng, int category, bool whale, double tierSpend)
     {
-        var v = Math.Exp(CategoryMu[category] + 0.6 * rng.NextGaussian()) * (whale ? 3 + rng.NextDouble() * 10 : 1);
+        var v = Math.Exp(CategoryMu[category] + 0.6 * rng.NextGaussian()) * (whale ? 3 + rng.NextDouble() * 10 : 1) * tierSpend;
         return Math.Round((decimal)Math.Min(v, 200_000), 2, MidpointRounding.AwayFromZero);
     }
 

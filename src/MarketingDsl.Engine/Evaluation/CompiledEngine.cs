@@ -3,6 +3,7 @@ using MarketingDsl.Core;
 using MarketingDsl.Core.Semantics;
 using MarketingDsl.Engine.Data;
 using MarketingDsl.Engine.Lowering;
+using MarketingDsl.Engine.Scoring;
 
 namespace MarketingDsl.Engine.Evaluation;
 
@@ -27,11 +28,16 @@ public sealed class CompiledEngine : ITagEvaluator
 
     public EvaluationResult Evaluate(SemanticModel model, DataSet data, DateTime asOfUtc) => Evaluate(PlanFor(model), data, asOfUtc);
 
-    public static EvaluationResult Evaluate(CompiledPlan plan, DataSet data, DateTime asOfUtc, IProgress<int>? usersDone = null)
+    /// <param name="scorer">Scores the models the plan reads; without one, model outputs are null.</param>
+    public static EvaluationResult Evaluate(CompiledPlan plan, DataSet data, DateTime asOfUtc, IProgress<int>? usersDone = null, IModelScorer? scorer = null)
     {
         var model = plan.Model;
         var context = new EvalContext(model, data, asOfUtc, (type, n) => Array.CreateInstance(ClrTypes.Of(type), n));
         var users = data.UserCount;
+        var emptyOutputs = new ModelOutputColumns(users).ByOutput;
+        for (var m = 0; m < model.Models.Length; m++) context.ModelOutputs[m] = emptyOutputs;
+        foreach (var (m, index, _) in plan.ScoredModels)
+            context.ModelFeatures[index] = [.. m.Features.Select(_ => new float[users])];
         var partitions = Math.Max(1, Math.Min(Environment.ProcessorCount * 4, users / 2048));
         for (var phase = 0; phase < plan.Phases.Length; phase++)
         {
@@ -47,6 +53,18 @@ public sealed class CompiledEngine : ITagEvaluator
             // Populations are independent: one sort each, in parallel.
             var populations = plan.Population.Where(q => q.InputPhase == phase).ToArray();
             Parallel.ForEach(populations, q => context.PopulationScores[q.Id] = Runtime.QuantileScores(context.PopulationInputs[q.Id], q.Buckets, q.Descending));
+            // Models are independent too: each is scored (and its percentile ranked) on its own.
+            var scored = scorer is null ? [] : plan.ScoredModels.Where(m => m.FeaturePhase == phase).ToArray();
+            Parallel.ForEach(scored, entry =>
+            {
+                var (m, index, _) = entry;
+                var outputs = new ModelOutputColumns(users);
+                scorer!.Score(m, context.ModelFeatures[index], outputs);
+                // percentile ranks as quantile_score(x, 100) does: exact values, ties share a rank.
+                var ranked = m.IsClusters ? null : m.IsRegression ? outputs.Value : outputs.Probability;
+                if (ranked is not null) Array.Copy(Runtime.QuantileScores(ranked, 100, false), outputs.Percentile, users);
+                context.ModelOutputs[index] = outputs.ByOutput;
+            });
         }
         var columns = model.Outputs.Select((s, i) => (ResultColumn)Activator.CreateInstance(
             typeof(TypedResultColumn<>).MakeGenericType(ClrTypes.Of(s.Type)), s, context.Results[i])!).ToList();

@@ -19,6 +19,8 @@ public sealed class EvalContext
         PopulationInputs = new decimal?[model.PopulationNodeCount][];
         PopulationScores = new long?[model.PopulationNodeCount][];
         for (var i = 0; i < model.PopulationNodeCount; i++) PopulationInputs[i] = new decimal?[data.UserCount];
+        ModelFeatures = new float[model.Models.Length][][];
+        ModelOutputs = new Array[model.Models.Length][];
 
         ProfileColumns = new Column[model.Schema.ProfileFields.Length];
         for (var i = 0; i < ProfileColumns.Length; i++)
@@ -48,6 +50,10 @@ public sealed class EvalContext
     public TimeZoneInfo? Zone { get; }
     public Array[] Results { get; }
     public decimal?[][] PopulationInputs { get; }
+    /// <summary>[model][feature][user]: a scored model's feature values (FeatureValue), allocated by the engine for the models of the plan.</summary>
+    public float[][][] ModelFeatures { get; }
+    /// <summary>[model][(int)ModelOutput]: the typed output arrays (ModelOutputColumns.ByOutput) compiled code reads.</summary>
+    public Array[][] ModelOutputs { get; }
     public long?[][] PopulationScores { get; }
     public Column[] ProfileColumns { get; }
     public EventTable[] Events { get; }

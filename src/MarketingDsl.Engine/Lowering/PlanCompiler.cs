@@ -4,6 +4,7 @@ using System.Reflection;
 using MarketingDsl.Core.Semantics;
 using MarketingDsl.Engine.Data;
 using MarketingDsl.Engine.Evaluation;
+using MarketingDsl.Engine.Scoring;
 using E = System.Linq.Expressions.Expression;
 
 namespace MarketingDsl.Engine.Lowering;
@@ -21,13 +22,18 @@ public delegate bool EventPredicateProgram(EvalContext context, int user, int ro
 /// </summary>
 public sealed class CompiledPlan
 {
-    internal CompiledPlan(SemanticModel model, ImmutableArray<PhaseProgram> phases, ImmutableArray<(int Id, int InputPhase, int Buckets, bool Descending)> population, int aggregateCount)
+    internal CompiledPlan(SemanticModel model, ImmutableArray<PhaseProgram> phases, ImmutableArray<(int Id, int InputPhase, int Buckets, bool Descending)> population,
+        int aggregateCount, ImmutableArray<(ModelSymbol Model, int Index, int FeaturePhase)> scoredModels)
     {
         Model = model;
         Phases = phases;
         Population = population;
         AggregateCount = aggregateCount;
+        ScoredModels = scoredModels;
     }
+
+    /// <summary>The models whose features this plan computes (in the phase named), to be scored before the next phase.</summary>
+    public ImmutableArray<(ModelSymbol Model, int Index, int FeaturePhase)> ScoredModels { get; }
 
     public SemanticModel Model { get; }
     public ImmutableArray<PhaseProgram> Phases { get; }
@@ -38,7 +44,10 @@ public sealed class CompiledPlan
 /// <summary>Lowers a checked <see cref="SemanticModel"/> to a <see cref="CompiledPlan"/>.</summary>
 public static class PlanCompiler
 {
-    public static CompiledPlan Compile(SemanticModel model)
+    /// <param name="everyModel">Compute the features of every declared model (training), not only of the models tags read.</param>
+    public static CompiledPlan Compile(SemanticModel model) => Compile(model, everyModel: false);
+
+    public static CompiledPlan Compile(SemanticModel model, bool everyModel)
     {
         var maxPhase = model.EvaluationOrder.Select(s => s.Phase).DefaultIfEmpty(0).Max();
         var population = new List<(int, int, int, bool)>();
@@ -47,6 +56,11 @@ public static class PlanCompiler
         foreach (var q in populationNodes) population.Add((q.Id, BoundTree.PhaseOf(q.Value), q.Buckets, q.Descending));
         maxPhase = Math.Max(maxPhase, population.Select(p => p.Item2).DefaultIfEmpty(0).Max());
 
+        var read = model.Outputs.SelectMany(RootsOf).SelectMany(BoundTree.Descendants).OfType<BoundModelOutput>().Select(o => o.Model).ToHashSet();
+        var scored = model.Models.Select((m, i) => (Model: m, Index: i, FeaturePhase: BoundTree.FeaturePhase(m)))
+            .Where(m => (everyModel || read.Contains(m.Model)) && !m.Model.Features.IsEmpty && m.Model.Features.All(f => !f.Type.IsError)).ToImmutableArray();
+        maxPhase = Math.Max(maxPhase, scored.Select(m => m.FeaturePhase).DefaultIfEmpty(0).Max());
+
         var phases = ImmutableArray.CreateBuilder<PhaseProgram>();
         var aggregateCount = 0;
         for (var phase = 0; phase <= maxPhase; phase++)
@@ -54,10 +68,10 @@ public static class PlanCompiler
             var symbols = model.EvaluationOrder.Where(s => s.Phase == phase).ToList();
             var inputs = populationNodes.Where(q => BoundTree.PhaseOf(q.Value) == phase).ToList();
             var lowering = new PhaseLowering(model, phase, aggregateCount);
-            phases.Add(lowering.Compile(symbols, inputs));
+            phases.Add(lowering.Compile(symbols, inputs, modelInputs: [.. scored.Where(m => m.FeaturePhase == phase).Select(m => (m.Model, m.Index))]));
             aggregateCount = lowering.NextAggregateIndex;
         }
-        return new CompiledPlan(model, phases.ToImmutable(), [.. population], aggregateCount);
+        return new CompiledPlan(model, phases.ToImmutable(), [.. population], aggregateCount, scored);
     }
 
     internal static IEnumerable<BoundExpression> RootsOf(ComputedSymbol symbol) => symbol switch
@@ -96,13 +110,18 @@ internal sealed class PhaseLowering(SemanticModel model, int phase, int firstAgg
 
     /// <param name="conditions">Extra bool expressions (journey conditions, ConditionCompiler): after the
     /// symbols, condition i is written, null as false, to <see cref="EvalContext.ConditionResults"/>[i].</param>
-    public PhaseProgram Compile(List<ComputedSymbol> symbols, List<BoundQuantileScore> populationInputs, IReadOnlyList<BoundExpression>? conditions = null)
+    /// <param name="modelInputs">Models whose features are known in this phase: feature f of model i is written to
+    /// <see cref="EvalContext.ModelFeatures"/>[i][f] for the scorer (FeatureValue: null as NaN).</param>
+    public PhaseProgram Compile(List<ComputedSymbol> symbols, List<BoundQuantileScore> populationInputs, IReadOnlyList<BoundExpression>? conditions = null,
+        IReadOnlyList<(ModelSymbol Model, int Index)>? modelInputs = null)
     {
         var perUser = new List<E>();
         conditions ??= [];
+        modelInputs ??= [];
 
         // 1. Aggregates of this phase, fused per event type.
         var aggregates = symbols.SelectMany(PlanCompiler.RootsOf).Concat(populationInputs.Select(q => q.Value)).Concat(conditions)
+            .Concat(modelInputs.SelectMany(m => m.Model.Features))
             .SelectMany(AggregatesOutsidePopulation).Distinct(ReferenceEqualityComparer.Instance).Cast<BoundAggregate>().ToList();
         foreach (var group in aggregates.GroupBy(a => model.Schema.Events.IndexOf(a.Event)))
             perUser.Add(FusedLoop(group.Key, [.. group]));
@@ -125,7 +144,19 @@ internal sealed class PhaseLowering(SemanticModel model, int phase, int firstAgg
             perUser.Add(E.Assign(E.ArrayAccess(inputs, _user), value));
         }
 
-        // 4. Journey conditions (one user, one instant).
+        // 4. Features of the models scored after this phase.
+        foreach (var (m, index) in modelInputs)
+        {
+            for (var f = 0; f < m.Features.Length; f++)
+            {
+                var column = E.ArrayIndex(E.ArrayIndex(E.Property(_context, nameof(EvalContext.ModelFeatures)), E.Constant(index)), E.Constant(f));
+                var value = Lower(m.Features[f], null);
+                var convert = typeof(FeatureValue).GetMethod(nameof(FeatureValue.Of), [value.Type])!;
+                perUser.Add(E.Assign(E.ArrayAccess(column, _user), E.Call(convert, value)));
+            }
+        }
+
+        // 5. Journey conditions (one user, one instant).
         for (var i = 0; i < conditions.Count; i++)
         {
             var results = E.Property(_context, nameof(EvalContext.ConditionResults));
@@ -507,10 +538,11 @@ internal sealed class PhaseLowering(SemanticModel model, int phase, int firstAgg
                 return LowerCall(call, scope);
             case BoundCustomCall call:
                 return LowerCustomCall(call, scope);
-            case BoundModelOutput:
-                // Model training is not part of the engine yet: outputs are empty (null) and the
-                // simulation says so (SimulationRunner.Warnings).
-                return E.Constant(null, target);
+            case BoundModelOutput o:
+                // Filled by the scorer between phases (CompiledEngine); null where no trained model scored.
+                var outputs = E.ArrayIndex(E.Property(_context, nameof(EvalContext.ModelOutputs)), E.Constant(model.Models.IndexOf(o.Model)));
+                var typed = E.Convert(E.ArrayIndex(outputs, E.Constant((int)o.Output)), target.MakeArrayType());
+                return E.ArrayIndex(typed, _user);
             default:
                 throw new InvalidOperationException($"cannot lower {e.GetType().Name}");
         }

@@ -4,6 +4,7 @@ using MarketingDsl.Core;
 using MarketingDsl.Core.Semantics;
 using MarketingDsl.Engine.Data;
 using MarketingDsl.Engine.Evaluation;
+using MarketingDsl.Engine.Scoring;
 
 namespace MarketingDsl.Engine.Simulation;
 
@@ -14,7 +15,10 @@ public sealed record SimulationRun(EvaluationResult Result, SimulationTimings Ti
 /// <summary>`mdsl simulate`: load history, evaluate every tag as of T, write tags.csv and summary.json.</summary>
 public static class SimulationRunner
 {
-    public static SimulationRun Run(Compilation compilation, string dataDirectory, string outDirectory, DateTime? asOfUtc, IProgress<ImportProgress>? importProgress = null, IProgress<int>? evalProgress = null)
+    /// <param name="scorer">Scores trained models (the CLI's registry); without one, model tags are empty.</param>
+    /// <param name="modelWarnings">What the scorer says of untrained or stale models; without a scorer, every model is said to be untrained.</param>
+    public static SimulationRun Run(Compilation compilation, string dataDirectory, string outDirectory, DateTime? asOfUtc, IProgress<ImportProgress>? importProgress = null,
+        IProgress<int>? evalProgress = null, IModelScorer? scorer = null, IReadOnlyList<string>? modelWarnings = null)
     {
         var model = compilation.Model;
         var clock = Stopwatch.StartNew();
@@ -29,7 +33,7 @@ public static class SimulationRunner
         var asOf = ResolveAsOf(data, asOfUtc, dataDirectory);
 
         clock.Restart();
-        var result = CompiledEngine.Evaluate(plan, data, asOf, evalProgress);
+        var result = CompiledEngine.Evaluate(plan, data, asOf, evalProgress, scorer);
         var evaluate = clock.Elapsed;
 
         clock.Restart();
@@ -39,7 +43,7 @@ public static class SimulationRunner
         File.WriteAllText(Path.Combine(outDirectory, "summary.json"), SimulationOutput.SummaryJson(summary) + "\n", new UTF8Encoding(false));
         var write = clock.Elapsed;
 
-        return new SimulationRun(result, new SimulationTimings(compile, load, evaluate, write), [.. Warnings(model), .. FailureWarnings(result.FunctionFailures)], summary);
+        return new SimulationRun(result, new SimulationTimings(compile, load, evaluate, write), [.. modelWarnings ?? [.. Warnings(model)], .. FailureWarnings(result.FunctionFailures)], summary);
     }
 
     /// <summary>
@@ -61,12 +65,12 @@ public static class SimulationRunner
         asOfUtc ?? (data.MaxTimestampTicks is { } max ? new DateTime(max, DateTimeKind.Utc)
             : throw new DataImportException($"'{dataDirectory}' holds no events, so there is no default as-of instant; pass --as-of."));
 
-    /// <summary>What a run cannot do yet, said to the user alongside its results.</summary>
     /// <summary>One line per custom function that failed (how often, and the first failure with its user and reason).</summary>
     public static IEnumerable<string> FailureWarnings(FunctionFailureLog failures) =>
         failures.ByFunction.Select(f => $"{f.Key}() failed for {f.Value:N0} user(s), whose value is null; first: " +
             failures.Samples.First(s => s.Function == f.Key).Message);
 
+    /// <summary>What a run without trained models cannot do, said to the user alongside its results.</summary>
     public static IEnumerable<string> Warnings(SemanticModel model) =>
-        model.Models.Select(m => $"model '{m.Name}' is not trained (training is not implemented yet): tags that read it are empty.");
+        model.Models.Select(m => $"model '{m.Name}' is not trained (run mdsl train): tags that read it are empty.");
 }

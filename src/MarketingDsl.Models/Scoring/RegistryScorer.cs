@@ -1,0 +1,115 @@
+using MarketingDsl.Core.Checking;
+using MarketingDsl.Core.Diagnostics;
+using MarketingDsl.Core.Semantics;
+using MarketingDsl.Engine.Scoring;
+using MarketingDsl.Models.Training;
+using Microsoft.ML;
+
+namespace MarketingDsl.Models.Scoring;
+
+/// <summary>Whether a declared model has a trained model that fits it.</summary>
+public enum ModelState { Fresh, Stale, NotTrained }
+
+/// <summary>
+/// Scores with the registry's trained models. A model trained from another declaration, or whose
+/// features' definitions changed since, is stale: it is not scored (its outputs stay null) and
+/// <see cref="Warnings"/> names it. Loaded ML.NET models are kept for the scorer's lifetime.
+/// </summary>
+public sealed class RegistryScorer : IModelScorer
+{
+    private readonly Dictionary<string, (TrainedModel Entry, ITransformer Transformer)> _fresh = new(StringComparer.Ordinal);
+    private readonly MLContext _ml = new(0);
+
+    public RegistryScorer(SemanticModel model, IEnumerable<TrainedModel> trained)
+    {
+        var byName = trained.ToDictionary(t => t.Name, StringComparer.Ordinal);
+        var warnings = new List<Diagnostic>();
+        foreach (var m in model.Models)
+        {
+            var state = StateOf(m, byName.GetValueOrDefault(m.Name), out var what);
+            States[m.Name] = state;
+            var message = state switch
+            {
+                ModelState.NotTrained => TrainingErrors.NotTrained(m.Name),
+                ModelState.Stale => TrainingErrors.Stale(m.Name, what),
+                _ => null,
+            };
+            if (message is null)
+            {
+                try { _fresh[m.Name] = (byName[m.Name], Learners.Load(_ml, byName[m.Name].Zip)); }
+                catch (Exception ex) when (ex is not OutOfMemoryException)
+                {
+                    // A damaged entry is one model's problem: the others still score.
+                    States[m.Name] = ModelState.NotTrained;
+                    message = TrainingErrors.Unreadable(m.Name, ex.GetType().Name);
+                }
+            }
+            if (message is not null)
+                warnings.Add(m.Location is { } l ? Diagnostic.Create(message, l.File, l.Span) : Diagnostic.AtFile(message, ""));
+        }
+        Warnings = warnings;
+    }
+
+    public Dictionary<string, ModelState> States { get; } = new(StringComparer.Ordinal);
+
+    /// <summary>MD6007 (not trained), MD6008 (stale) and MD6011 (unreadable), one per model, at its declaration.</summary>
+    public IReadOnlyList<Diagnostic> Warnings { get; }
+
+    public static ModelState StateOf(ModelSymbol model, TrainedModel? trained, out string what)
+    {
+        what = "";
+        if (trained is null) return ModelState.NotTrained;
+        if (trained.DeclarationHash != TrainedModel.DeclarationHashOf(model)) { what = "declaration"; return ModelState.Stale; }
+        if (trained.FeatureHash != TrainedModel.FeatureHashOf(model)) { what = "features"; return ModelState.Stale; }
+        return ModelState.Fresh;
+    }
+
+    public void Score(ModelSymbol model, float[][] features, ModelOutputColumns outputs)
+    {
+        if (!_fresh.TryGetValue(model.Name, out var trained)) return;
+        var users = outputs.Probability.Length;
+        if (model.IsClusters)
+        {
+            var present = new List<int>();
+            var rows = new List<float[]>();
+            for (var u = 0; u < users; u++)
+            {
+                var row = new float[features.Length];
+                for (var f = 0; f < row.Length; f++) row[f] = features[f][u];
+                if (row.Any(float.IsNaN)) continue; // §13: null when any feature is null
+                present.Add(u);
+                rows.Add(ClusterScoring.Scale(row, trained.Entry.Means, trained.Entry.Deviations));
+            }
+            if (rows.Count == 0) return;
+            var (labels, _) = Learners.Assign(_ml, trained.Transformer, [.. rows]);
+            for (var i = 0; i < present.Count; i++)
+            {
+                var number = trained.Entry.ClusterNumbers[labels[i] - 1];
+                outputs.Cluster[present[i]] = number;
+                outputs.Distance[present[i]] = Math.Round((decimal)ClusterScoring.Distance(rows[i], trained.Entry.Centroids[number - 1]), 6);
+            }
+            return;
+        }
+        var all = new float[users][];
+        for (var u = 0; u < users; u++)
+        {
+            var row = new float[features.Length];
+            for (var f = 0; f < row.Length; f++) row[f] = features[f][u];
+            all[u] = row;
+        }
+        var predicted = Learners.Predict(_ml, trained.Transformer, all, !model.IsRegression);
+        for (var u = 0; u < users; u++)
+        {
+            var value = predicted[u];
+            if (float.IsNaN(value) || float.IsInfinity(value)) continue;
+            if (model.IsRegression) outputs.Value[u] = Math.Round((decimal)Math.Clamp(value, trained.Entry.LabelMin, trained.Entry.LabelMax), 2);
+            else
+            {
+                // Six decimals: a float's precision, and a stable text in tags.csv.
+                var probability = Math.Round((decimal)Math.Clamp(value, 0f, 1f), 6);
+                outputs.Probability[u] = probability;
+                outputs.Predicted[u] = probability >= 0.5m;
+            }
+        }
+    }
+}

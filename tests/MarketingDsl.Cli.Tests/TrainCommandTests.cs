@@ -1,0 +1,108 @@
+using System.Text.Json;
+using MarketingDsl.Engine.Data;
+
+namespace MarketingDsl.Cli.Tests;
+
+/// <summary>`mdsl train` on examples/retail and a generated history, then `simulate` with the registry (fresh, then stale).</summary>
+public sealed class TrainCommandTests : IDisposable
+{
+    private readonly string _dir = Path.Combine(Path.GetTempPath(), "mdsl-train-" + Guid.NewGuid().ToString("N"));
+
+    public void Dispose()
+    {
+        if (Directory.Exists(_dir)) Directory.Delete(_dir, recursive: true);
+    }
+
+    private static (int Exit, string Out, string Err) Run(params string[] args)
+    {
+        var stdout = new StringWriter();
+        var stderr = new StringWriter();
+        var exit = CommandLine.RunAsync(args, stdout, stderr).GetAwaiter().GetResult();
+        return (exit, stdout.ToString(), stderr.ToString());
+    }
+
+    private static string Root()
+    {
+        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
+            if (File.Exists(Path.Combine(dir.FullName, "MarketingDsl.sln"))) return dir.FullName;
+        throw new InvalidOperationException("MarketingDsl.sln not found");
+    }
+
+    private static void Copy(string from, string to)
+    {
+        foreach (var file in Directory.EnumerateFiles(from, "*.mdsl", SearchOption.AllDirectories))
+        {
+            var target = Path.Combine(to, Path.GetRelativePath(from, file));
+            Directory.CreateDirectory(Path.GetDirectoryName(target)!);
+            File.Copy(file, target);
+        }
+    }
+
+    private static string[] Column(string tagsCsv, string name)
+    {
+        var lines = File.ReadAllLines(tagsCsv);
+        var index = Array.IndexOf(lines[0].Split(','), name);
+        Assert.True(index >= 0, $"{name} not in tags.csv");
+        // The model columns come before any quoted list column, so a plain split finds them.
+        return [.. lines.Skip(1).Select(l => l.Split(',')[index])];
+    }
+
+    [Fact]
+    public void Train_fills_the_registry_and_simulate_scores_until_a_declaration_changes()
+    {
+        var workspace = Path.Combine(_dir, "retail");
+        Copy(Path.Combine(Root(), "examples", "retail"), workspace);
+        var data = Path.Combine(_dir, "data");
+        RetailDataGenerator.Generate(data, users: 2500, days: 200, seed: 9);
+        var reportPath = Path.Combine(_dir, "report.json");
+
+        var (exit, output, error) = Run("train", workspace, "--data", data, "--report", reportPath);
+        Assert.True(exit == 0, output + error);
+        Assert.Matches(@"churn_risk \(fasttree.* AUC 0\.\d{3}", output);
+        Assert.Matches(@"ltv_60d \(fasttree.* R² ", output);
+        Assert.Contains("value_clusters (k-means++", output);
+        Assert.True(File.Exists(Path.Combine(workspace, ".mdsl", "models.db")));
+        using (var report = JsonDocument.Parse(File.ReadAllText(reportPath)))
+        {
+            Assert.Equal(4, report.RootElement.GetArrayLength());
+            var churn = report.RootElement.EnumerateArray().Single(r => r.GetProperty("name").GetString() == "churn_risk");
+            Assert.InRange(churn.GetProperty("classifier").GetProperty("auc").GetDouble(), 0.8, 1.0);
+            Assert.Equal(10, churn.GetProperty("classifier").GetProperty("calibration").GetArrayLength());
+        }
+
+        var outDir = Path.Combine(_dir, "out");
+        (exit, _, error) = Run("simulate", workspace, "--data", data, "--out", outDir, "--quiet");
+        Assert.Equal(0, exit);
+        Assert.DoesNotContain("MD600", error);
+        var tags = Path.Combine(outDir, "tags.csv");
+        Assert.All(Column(tags, "churn_prob"), v => Assert.NotEqual("", v));
+        Assert.All(Column(tags, "churn_percentile"), v => Assert.InRange(int.Parse(v), 1, 100));
+        Assert.All(Column(tags, "ltv_60d_value"), v => Assert.True(decimal.Parse(v, System.Globalization.CultureInfo.InvariantCulture) >= 0));
+
+        // A changed declaration makes the model stale: empty tags and a warning naming it.
+        var models = Path.Combine(workspace, "models.mdsl");
+        File.WriteAllText(models, File.ReadAllText(models).Replace("seed: 42", "seed: 43"));
+        (exit, _, error) = Run("simulate", workspace, "--data", data, "--out", outDir, "--quiet");
+        Assert.Equal(0, exit);
+        Assert.Contains("MD6008 'churn_risk'", error);
+        Assert.All(Column(tags, "churn_prob"), v => Assert.Equal("", v));
+        Assert.DoesNotContain("", Column(tags, "ltv_60d_value"));
+
+        // A damaged registry is a clear error, not a crash.
+        var random = new Random(3);
+        var garbage = new byte[20_000];
+        random.NextBytes(garbage);
+        File.WriteAllBytes(Path.Combine(workspace, ".mdsl", "models.db"), garbage);
+        (exit, _, error) = Run("simulate", workspace, "--data", data, "--out", outDir, "--quiet");
+        Assert.Equal(2, exit);
+        Assert.Contains("the model registry", error);
+        Assert.Contains("cannot be read", error);
+    }
+
+    [Fact]
+    public void Train_usage_mistakes_exit_2()
+    {
+        Assert.Equal(2, Run("train", Path.Combine(_dir, "missing"), "--data", _dir).Exit);
+        Assert.Equal(2, Run("train").Exit);
+    }
+}
