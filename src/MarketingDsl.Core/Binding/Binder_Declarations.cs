@@ -159,9 +159,7 @@ internal sealed partial class Binder
             if (fits) continue;
             string[] members = model.IsRegression ? ["value", "percentile"] : ["probability", "predicted", "percentile"];
             var member = file.ToString(span);
-            Report(NameErrors.UnknownMember, file, span,
-                $"'{model.Name}' {(model.IsRegression ? "predicts a number" : "predicts yes/no")} and has no output '{member}'; it has {string.Join(", ", members)}.",
-                NameSuggestions.Closest(member, members));
+            Report(ModelErrors.OutputOfOtherKind(model.Name, model.IsRegression, member, members, NameSuggestions.Closest(member, members)), file, span);
         }
         foreach (var model in _models)
         {

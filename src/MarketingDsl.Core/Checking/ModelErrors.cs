@@ -50,6 +50,12 @@ public static class ModelErrors
     public static DiagnosticMessage FeatureUsesModel(string feature, string model) => new(s_featureUsesModel,
         $"The feature '{feature}' depends on '{model}' itself; a model cannot learn from its own output.",
         $"特征 '{feature}' 依赖于 '{model}' 本身；模型不能从自己的输出中学习。");
+
+    private static readonly DiagnosticDescriptor s_outputOfOtherKind = new("MD4069", DiagnosticSeverity.Error, "Output of the other kind of model");
+    public static DiagnosticMessage OutputOfOtherKind(string model, bool regression, string member, IReadOnlyList<string> outputs, string? suggestion) =>
+        new(s_outputOfOtherKind,
+            $"'{model}' {(regression ? "predicts a number" : "predicts yes/no")} and has no output '{member}'; it has {string.Join(", ", outputs)}.",
+            $"'{model}' {(regression ? "预测一个数值" : "预测是/否")}，没有输出 '{member}'；它的输出有 {string.Join("、", outputs)}。", suggestion);
 }
 
 /// <summary>MD6001–MD6049: what `mdsl train` and scoring find in the data (guard rails), reported at the model's declaration.</summary>
