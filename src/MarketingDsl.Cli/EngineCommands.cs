@@ -109,7 +109,7 @@ public static class EngineCommands
             var generated = RetailDataGenerator.Generate(dataDir, users, 180, seed: 7);
             stdout.WriteLine($"  {generated.Profiles:N0} profiles, {generated.Events:N0} events");
         }
-        var compilation = Compilation.Create(Workspace.Load(workspace));
+        var compilation = FunctionCompilation.Create(Workspace.Load(workspace));
         if (!compilation.HasErrors && !compilation.Model.Models.IsEmpty)
         {
             // Train into the demo's own folder, so the example workspace stays as it is in git.

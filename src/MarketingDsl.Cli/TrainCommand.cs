@@ -2,6 +2,7 @@ using System.Text;
 using MarketingDsl.Core;
 using MarketingDsl.Core.Diagnostics;
 using MarketingDsl.Engine.Data;
+using MarketingDsl.Functions.Loading;
 using MarketingDsl.Engine.Simulation;
 using MarketingDsl.Models.Registry;
 using MarketingDsl.Models.Scoring;
@@ -20,7 +21,7 @@ public static class TrainCommand
         var workspace = options.Workspace("train");
         options.RejectUnknown();
         var asOf = EngineCommands.ParseInstant("--as-of", asOfText);
-        var compilation = Compilation.Create(Workspace.Load(workspace));
+        var compilation = FunctionCompilation.Create(Workspace.Load(workspace));
         if (compilation.HasErrors)
         {
             stderr.Write(DiagnosticWriter.ToText(compilation.Diagnostics.Where(d => d.IsError), compilation.Workspace.Files));

@@ -1,4 +1,6 @@
 using System.Diagnostics;
+using System.Net.Http.Headers;
+using System.Net.Http.Json;
 using System.Text;
 using System.Text.Json;
 using System.Text.RegularExpressions;
@@ -52,6 +54,7 @@ public sealed partial class ServeFunctionTests : IDisposable
         File.WriteAllText(Path.Combine(workspace, "functions", "f.csx"), Functions);
         var url = await StartServe(workspace);
         using var http = new HttpClient { BaseAddress = url, Timeout = TimeSpan.FromSeconds(30) };
+        http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", AdminToken);
 
         var profiles = await http.PostAsync("/api/profiles", new StringContent("""[{"user_id":"u1"}]""", Encoding.UTF8, "application/json"));
         Assert.True(profiles.IsSuccessStatusCode, await profiles.Content.ReadAsStringAsync());
@@ -62,14 +65,14 @@ public sealed partial class ServeFunctionTests : IDisposable
 
         // A reload with a file the sandbox refuses is refused, and the running version keeps answering.
         File.WriteAllText(Path.Combine(workspace, "functions", "f.csx"), Functions + "\npublic static long Bye() { System.Environment.Exit(9); return 0; }");
-        var refused = await http.PostAsync("/api/workspace/reload", null);
+        var refused = await http.PostAsync("/api/workspace/reload", JsonContent.Create(new { }));
         Assert.Equal(422, (int)refused.StatusCode);
         Assert.Contains("MD7002", await refused.Content.ReadAsStringAsync());
         Assert.Equal("tv-", (await TagsOf(http)).GetProperty("line").GetString());
 
         // A reload with a changed, allowed file takes the new code; its hostile calls still end in null.
         File.WriteAllText(Path.Combine(workspace, "functions", "f.csx"), Functions.Replace("sku.Substring(0, 3)", "sku.Substring(0, 2)"));
-        var reloaded = await http.PostAsync("/api/workspace/reload", null);
+        var reloaded = await http.PostAsync("/api/workspace/reload", JsonContent.Create(new { }));
         Assert.True(reloaded.IsSuccessStatusCode, await reloaded.Content.ReadAsStringAsync());
         tags = await TagsOf(http);
         Assert.Equal("tv", tags.GetProperty("line").GetString());
@@ -86,12 +89,15 @@ public sealed partial class ServeFunctionTests : IDisposable
         return JsonDocument.Parse(body).RootElement.GetProperty("tags").Clone();
     }
 
+    private const string AdminToken = "a-test-admin-token-of-enough-length";
+
     private async Task<Uri> StartServe(string workspace)
     {
         var cli = Path.Combine(AppContext.BaseDirectory, "mdsl.dll");
         var info = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
         foreach (var a in new[] { cli, "serve", workspace, "--urls", "http://127.0.0.1:0", "--db", Path.Combine(_root, "live.db"), "--outbox-dir", Path.Combine(_root, "outbox") })
             info.ArgumentList.Add(a);
+        info.Environment["MDSL_ADMIN_TOKEN"] = AdminToken;
         _process = Process.Start(info)!;
         var errors = new StringBuilder();
         _process.ErrorDataReceived += (_, e) => { lock (errors) errors.AppendLine(e.Data); };

@@ -43,8 +43,8 @@ public sealed class ModelDeclarationTests
     [InlineData("clusters c { features: orders_90d  k: 3  scale: minmax }\ntag x = c.cluster", "MD4066")]
     [InlineData("model m { predict: exists(order, within: next 30d)  features: orders_90d  min_labels: 0 }\ntag x = m.probability", "MD4067")]
     [InlineData("model m { predict: exists(order, within: next 30d)  features: orders_90d, x }\ntag x = m.probability", "MD4068")]
-    [InlineData("model m { predict: exists(order, within: next 30d)  features: orders_90d }\ntag x = m.value", "MD2012")]
-    [InlineData("model m { predict: sum(order.amount, within: next 30d)  features: orders_90d }\ntag x = m.probability", "MD2012")]
+    [InlineData("model m { predict: exists(order, within: next 30d)  features: orders_90d }\ntag x = m.value", "MD4069")]
+    [InlineData("model m { predict: sum(order.amount, within: next 30d)  features: orders_90d }\ntag x = m.probability", "MD4069")]
     [InlineData("clusters c { features: orders_90d  k: 3 }\ntag x = c.probability", "MD2012")]
     public void Model_rules_have_their_own_codes(string declarations, string code) => Assert.Contains(code, Codes(declarations));
 

@@ -14,7 +14,7 @@ public sealed class CallSiteTests
     [InlineData("tag t = SkuLine()", "MD3004", "main.mdsl")]
     [InlineData("tag t = SkuLine(\"a\", \"b\")", "MD3004", "main.mdsl")]
     [InlineData("tag t = SkuLine(1)", "MD3005", "main.mdsl")]
-    [InlineData("tag t = SkuLine(sku: \"a\")", "MD2006", "main.mdsl")]
+    [InlineData("tag t = SkuLine(sku: \"a\")", "MD2028", "main.mdsl")]
     [InlineData("tag t = SkuLin(\"a\")", "MD2005", "main.mdsl")]
     public void Call_errors_are_at_the_call(string mdsl, string code, string file)
     {

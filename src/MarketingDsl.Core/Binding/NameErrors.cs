@@ -132,8 +132,8 @@ public static class NameErrors
     }
 
     public static DiagnosticMessage UnknownModelOutput(string model, string member, IReadOnlyList<string> outputs, string? suggestion) => new(s_unknownModelOutput,
-        $"'{model}' has no output '{member}'; it has {string.Join(" and ", outputs)}.{En(suggestion)}",
-        $"'{model}' 没有输出 '{member}'；它的输出有 {string.Join(" 和 ", outputs)}。{Zh(suggestion)}", suggestion);
+        $"'{model}' has no output '{member}'; it has {string.Join(", ", outputs)}.{En(suggestion)}",
+        $"'{model}' 没有输出 '{member}'；它的输出有 {string.Join("、", outputs)}。{Zh(suggestion)}", suggestion);
 
     public static DiagnosticMessage NoMember(DslType type, string member) => new(s_noMember,
         $"{TypeText.English(type)} has no part '{member}'; '.' follows an event name (order.amount) or a model (churn_risk.probability).",
