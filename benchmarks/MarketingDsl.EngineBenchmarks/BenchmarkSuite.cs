@@ -24,6 +24,7 @@ public static class BenchmarkSuite
     {
         Directory.CreateDirectory(options.DataRoot);
         var results = new List<SizeResult>();
+        var interleaved = new List<(int Users, OrderReport Report, double OtherLoad)>();
         var skipped = new List<string>();
         foreach (var users in options.Users)
         {
@@ -58,9 +59,23 @@ public static class BenchmarkSuite
                 var difference = CsvComparison.Difference(Path.Combine(runDirectory, "mdsl", "tags.csv"), Path.Combine(runDirectory, "duckdb", "tags.csv"));
                 results.Add(new SizeResult(users, order, DataBytes(dataDirectory), mdsl.Report, duckDb.Report, difference, mdsl.OtherLoad, duckDb.OtherLoad));
             }
+            if (options.Orders.Count == 2)
+            {
+                Console.Error.WriteLine($"{users:N0} users: mdsl on both orders alternately ({options.Runs} runs each, child process)");
+                try
+                {
+                    var both = RunChild<OrderReport>(options, "mdsl-orders", users, groupedDirectory, Path.Combine(options.DataRoot, "runs", $"users{users}-orders"));
+                    interleaved.Add((users, both.Report, both.OtherLoad));
+                }
+                catch (ChildFailedException ex)
+                {
+                    skipped.Add($"{users:N0} users, both orders alternately failed: {ex.Message}");
+                    Console.Error.WriteLine(skipped[^1]);
+                }
+            }
         }
 
-        var report = Report(options, results, skipped);
+        var report = Report(options, results, interleaved, skipped);
         Console.WriteLine(report);
         var reportPath = Path.Combine(options.DataRoot, "results.md");
         File.WriteAllText(reportPath, report);
@@ -213,13 +228,13 @@ public static class BenchmarkSuite
         var busy = MachineBusySeconds() - busyBefore;
         if (child.ExitCode != 0) throw new ChildFailedException($"the {engine} child process exited with code {child.ExitCode}{(child.ExitCode == 137 ? " (killed: out of memory?)" : "")}");
         var report = Read<T>(reportPath);
-        var childCpu = report switch { MdslReport m => m.CpuSeconds, DuckDbReport d => d.CpuSeconds, _ => 0 };
+        var childCpu = report switch { MdslReport m => m.CpuSeconds, DuckDbReport d => d.CpuSeconds, OrderReport o => o.CpuSeconds, _ => 0 };
         return new ChildRun<T>(report, busy is { } b ? Math.Max(0, b - childCpu) / wall : double.NaN);
     }
 
     // ------------------------------------------------------------------ report
 
-    private static string Report(BenchmarkOptions options, List<SizeResult> results, List<string> skipped)
+    private static string Report(BenchmarkOptions options, List<SizeResult> results, List<(int Users, OrderReport Report, double OtherLoad)> interleaved, List<string> skipped)
     {
         var text = new StringBuilder();
         text.AppendLine(CultureInfo.InvariantCulture, $"## End-to-end tags ({options.Workspace.Replace(RetailWorkspace.RepositoryRoot + "/", "")}), {options.Days} days, seed {options.Seed}, medians of {options.Runs} runs, {Environment.ProcessorCount} cores");
@@ -257,6 +272,15 @@ public static class BenchmarkSuite
                 text.AppendLine(CultureInfo.InvariantCulture,
                     $"| {t.Users:N0} | **{mt / mu:F2}** | {Median(t.Mdsl.Load) / Median(u.Mdsl.Load):F2} | {dt / du:F2} | **{mt / dt:F2}** | {mu / du:F2} |");
             }
+        }
+        if (interleaved.Count > 0)
+        {
+            text.AppendLine();
+            text.AppendLine("| users | mdsl user order, alternating | mdsl time order, alternating | **time ÷ user** end to end (≤ 1.2) | load time ÷ user | other load |");
+            text.AppendLine("|---:|---:|---:|---:|---:|---:|");
+            foreach (var (users, r, other) in interleaved)
+                text.AppendLine(CultureInfo.InvariantCulture,
+                    $"| {users:N0} | {S(Median(r.UserEndToEnd))} | {S(Median(r.TimeEndToEnd))} | **{Median(r.TimeEndToEnd) / Median(r.UserEndToEnd):F2}** | {Median(r.TimeLoad) / Median(r.UserLoad):F2} | {other:F2} cores |");
         }
         text.AppendLine();
         text.AppendLine("Order: user = as generated (each user's rows together); time = the same rows stably sorted by ts, as exports write history.");

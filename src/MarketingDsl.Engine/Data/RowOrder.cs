@@ -43,12 +43,13 @@ internal sealed class RowOrder
     {
         var n = perm.Length;
         if (n < PartitionFrom) return new RowOrder(perm, null, null, 0);
+        parallelism = Math.Clamp(parallelism, 1, n);
         var shift = Math.Max(MinBucketShift, 64 - BitOperations.LeadingZeroCount((ulong)(n - 1)) - BitOperations.Log2(MaxBuckets));
         // Output row j lies in bucket j >> shift, and every bucket but the last is full, so a
         // bucket's scratch slots are its output rows' range.
         var dest = GC.AllocateUninitializedArray<int>(n);
-        var options = new ParallelOptions { MaxDegreeOfParallelism = Math.Max(1, parallelism) };
-        Parallel.For(0, Math.Max(1, parallelism), options, part =>
+        var options = new ParallelOptions { MaxDegreeOfParallelism = parallelism };
+        Parallel.For(0, parallelism, options, part =>
         {
             int lo = (int)((long)n * part / parallelism), hi = (int)((long)n * (part + 1) / parallelism);
             for (var j = lo; j < hi; j++) dest[perm[j]] = j;
@@ -59,7 +60,7 @@ internal sealed class RowOrder
         var slot = dest;   // in place: dest[i] is read once, then replaced by the slot of row i
         for (var i = 0; i < n; i++) slot[i] = cursor[dest[i] >> shift]++;
         var local = GC.AllocateUninitializedArray<int>(n);
-        Parallel.For(0, Math.Max(1, parallelism), options, part =>
+        Parallel.For(0, parallelism, options, part =>
         {
             int lo = (int)((long)n * part / parallelism), hi = (int)((long)n * (part + 1) / parallelism);
             for (var j = lo; j < hi; j++) local[j] = slot[perm[j]];
