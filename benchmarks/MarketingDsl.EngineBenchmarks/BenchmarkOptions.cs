@@ -11,6 +11,7 @@ public sealed class BenchmarkOptions
           --days 180 --seed 1           passed to the generator (mdsl generate-data)
           --data-root /tmp/mdsl-bench   generated data and outputs (never inside the repository)
           --runs 5                      repetitions per measurement; tables show medians
+          --order user,time             row orders of events.jsonl: as generated (grouped by user) and/or in time order
           --wait-quiet 120              before each measured process, wait up to this many seconds for other processes to go idle
           --workspace DIR               the tag set (default tests/conformance/retail-core/workspace)
           --validate                    only check DuckDB and the hand loop against mdsl on the conformance cases
@@ -21,6 +22,8 @@ public sealed class BenchmarkOptions
     public int Seed { get; private init; } = 1;
     public string DataRoot { get; private init; } = Path.Combine(Path.GetTempPath(), "mdsl-bench");
     public int Runs { get; private init; } = 5;
+    /// <summary>Row orders measured per size: "user" (as generated) and "time" (as exports write history).</summary>
+    public IReadOnlyList<string> Orders { get; private init; } = ["user", "time"];
     public string Workspace { get; private init; } = RetailWorkspace.DefaultWorkspace;
     public int WaitQuietSeconds { get; private init; } = 120;
     public bool Validate { get; private init; }
@@ -54,6 +57,8 @@ public sealed class BenchmarkOptions
             Seed = Get("--seed") is { } seed ? int.Parse(seed, NumberStyles.None, CultureInfo.InvariantCulture) : defaults.Seed,
             DataRoot = Path.GetFullPath(Get("--data-root") ?? defaults.DataRoot),
             Runs = Get("--runs") is { } runs ? Int(runs, "--runs") : defaults.Runs,
+            Orders = Get("--order") is { } orders ? [.. orders.Split(',').Select(o => o.Trim() is "user" or "time" ? o.Trim()
+                : throw new ArgumentException($"--order takes user and/or time, not '{o}'"))] : defaults.Orders,
             Workspace = Path.GetFullPath(Get("--workspace") ?? defaults.Workspace),
             WaitQuietSeconds = Get("--wait-quiet") is { } wait ? int.Parse(wait, NumberStyles.None, CultureInfo.InvariantCulture) : defaults.WaitQuietSeconds,
             Validate = validate,
@@ -69,6 +74,9 @@ public sealed class BenchmarkOptions
     }
 
     public string DataDirectory(int users) => Path.Combine(DataRoot, $"users{users}-days{Days}-seed{Seed}");
+
+    /// <summary>The same rows in time order (derived from <see cref="DataDirectory"/>).</summary>
+    public string DataDirectory(int users, string order) => order == "time" ? DataDirectory(users) + "-time" : DataDirectory(users);
 
     private static bool IsInside(string path, string root) =>
         (path + Path.DirectorySeparatorChar).StartsWith(root + Path.DirectorySeparatorChar, StringComparison.Ordinal);

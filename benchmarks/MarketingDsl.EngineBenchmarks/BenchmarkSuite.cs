@@ -15,7 +15,7 @@ public static class BenchmarkSuite
     /// <summary>Generated JSON per user for 180 days (4.6 GB for 200,000 users), until a generated size tells better.</summary>
     private const double DefaultBytesPerUserDay = 4.6e9 / 200_000 / 180;
 
-    private sealed record SizeResult(int Users, long DataBytes, MdslReport Mdsl, DuckDbReport DuckDb, string? CsvDifference, double MdslOtherLoad, double DuckDbOtherLoad);
+    private sealed record SizeResult(int Users, string Order, long DataBytes, MdslReport Mdsl, DuckDbReport DuckDb, string? CsvDifference, double MdslOtherLoad, double DuckDbOtherLoad);
 
     /// <summary>A child's report and the CPU other processes used meanwhile, in cores (the noise).</summary>
     private sealed record ChildRun<T>(T Report, double OtherLoad);
@@ -24,6 +24,7 @@ public static class BenchmarkSuite
     {
         Directory.CreateDirectory(options.DataRoot);
         var results = new List<SizeResult>();
+        var interleaved = new List<(int Users, OrderReport Report, double OtherLoad)>();
         var skipped = new List<string>();
         foreach (var users in options.Users)
         {
@@ -33,29 +34,48 @@ public static class BenchmarkSuite
                 Console.Error.WriteLine(skipped[^1]);
                 continue;
             }
-            var dataDirectory = EnsureData(options, users);
-            var runDirectory = Path.Combine(options.DataRoot, "runs", $"users{users}");
-            ChildRun<MdslReport> mdsl;
-            ChildRun<DuckDbReport> duckDb;
-            try
+            var groupedDirectory = EnsureData(options, users);
+            foreach (var order in options.Orders)
             {
-                Console.Error.WriteLine($"{users:N0} users: mdsl ({options.Runs} runs, child process)");
-                mdsl = RunChild<MdslReport>(options, "mdsl", users, dataDirectory, Path.Combine(runDirectory, "mdsl"));
-                Console.Error.WriteLine($"{users:N0} users: DuckDB ({options.Runs} runs, child process)");
-                duckDb = RunChild<DuckDbReport>(options, "duckdb", users, dataDirectory, Path.Combine(runDirectory, "duckdb"));
+                var dataDirectory = options.DataDirectory(users, order);
+                if (order == "time") TimeOrderedCopy.Write(groupedDirectory, dataDirectory);
+                var runDirectory = Path.Combine(options.DataRoot, "runs", $"users{users}-{order}");
+                ChildRun<MdslReport> mdsl;
+                ChildRun<DuckDbReport> duckDb;
+                try
+                {
+                    Console.Error.WriteLine($"{users:N0} users, {order} order: mdsl ({options.Runs} runs, child process)");
+                    mdsl = RunChild<MdslReport>(options, "mdsl", users, dataDirectory, Path.Combine(runDirectory, "mdsl"));
+                    Console.Error.WriteLine($"{users:N0} users, {order} order: DuckDB ({options.Runs} runs, child process)");
+                    duckDb = RunChild<DuckDbReport>(options, "duckdb", users, dataDirectory, Path.Combine(runDirectory, "duckdb"));
+                }
+                catch (ChildFailedException ex)
+                {
+                    // E.g. killed for memory: keep the sizes already measured and say what happened.
+                    skipped.Add($"{users:N0} users, {order} order failed: {ex.Message}");
+                    Console.Error.WriteLine(skipped[^1]);
+                    continue;
+                }
+                var difference = CsvComparison.Difference(Path.Combine(runDirectory, "mdsl", "tags.csv"), Path.Combine(runDirectory, "duckdb", "tags.csv"));
+                results.Add(new SizeResult(users, order, DataBytes(dataDirectory), mdsl.Report, duckDb.Report, difference, mdsl.OtherLoad, duckDb.OtherLoad));
             }
-            catch (ChildFailedException ex)
+            if (options.Orders.Count == 2)
             {
-                // E.g. killed for memory: keep the sizes already measured and say what happened.
-                skipped.Add($"{users:N0} users failed: {ex.Message}");
-                Console.Error.WriteLine(skipped[^1]);
-                continue;
+                Console.Error.WriteLine($"{users:N0} users: mdsl on both orders alternately ({options.Runs} runs each, child process)");
+                try
+                {
+                    var both = RunChild<OrderReport>(options, "mdsl-orders", users, groupedDirectory, Path.Combine(options.DataRoot, "runs", $"users{users}-orders"));
+                    interleaved.Add((users, both.Report, both.OtherLoad));
+                }
+                catch (ChildFailedException ex)
+                {
+                    skipped.Add($"{users:N0} users, both orders alternately failed: {ex.Message}");
+                    Console.Error.WriteLine(skipped[^1]);
+                }
             }
-            var difference = CsvComparison.Difference(Path.Combine(runDirectory, "mdsl", "tags.csv"), Path.Combine(runDirectory, "duckdb", "tags.csv"));
-            results.Add(new SizeResult(users, DataBytes(dataDirectory), mdsl.Report, duckDb.Report, difference, mdsl.OtherLoad, duckDb.OtherLoad));
         }
 
-        var report = Report(options, results, skipped);
+        var report = Report(options, results, interleaved, skipped);
         Console.WriteLine(report);
         var reportPath = Path.Combine(options.DataRoot, "results.md");
         File.WriteAllText(reportPath, report);
@@ -198,6 +218,7 @@ public static class BenchmarkSuite
             start.ArgumentList.Add(arg);
         WaitForQuietMachine(options.WaitQuietSeconds);
         WarmPageCache(dataDirectory);
+        if (engine == "mdsl-orders") WarmPageCache(options.DataDirectory(users, "time"));   // the child reads both orders
         var touched = TouchMemory((long)PreTouchBytesPerUser * users);
         Console.Error.WriteLine($"  {engine}: input read into the page cache, {Gb(touched.Bytes)} of memory touched in {touched.Seconds:F2} s just before");
         var busyBefore = MachineBusySeconds();
@@ -208,47 +229,71 @@ public static class BenchmarkSuite
         var busy = MachineBusySeconds() - busyBefore;
         if (child.ExitCode != 0) throw new ChildFailedException($"the {engine} child process exited with code {child.ExitCode}{(child.ExitCode == 137 ? " (killed: out of memory?)" : "")}");
         var report = Read<T>(reportPath);
-        var childCpu = report switch { MdslReport m => m.CpuSeconds, DuckDbReport d => d.CpuSeconds, _ => 0 };
+        var childCpu = report switch { MdslReport m => m.CpuSeconds, DuckDbReport d => d.CpuSeconds, OrderReport o => o.CpuSeconds, _ => 0 };
         return new ChildRun<T>(report, busy is { } b ? Math.Max(0, b - childCpu) / wall : double.NaN);
     }
 
     // ------------------------------------------------------------------ report
 
-    private static string Report(BenchmarkOptions options, List<SizeResult> results, List<string> skipped)
+    private static string Report(BenchmarkOptions options, List<SizeResult> results, List<(int Users, OrderReport Report, double OtherLoad)> interleaved, List<string> skipped)
     {
         var text = new StringBuilder();
         text.AppendLine(CultureInfo.InvariantCulture, $"## End-to-end tags ({options.Workspace.Replace(RetailWorkspace.RepositoryRoot + "/", "")}), {options.Days} days, seed {options.Seed}, medians of {options.Runs} runs, {Environment.ProcessorCount} cores");
         text.AppendLine();
-        text.AppendLine("| users | events | JSON | mdsl end to end | mdsl load | mdsl evaluate | mdsl write | mdsl 1st run (fresh process) | DuckDB end to end | DuckDB load | DuckDB compute + COPY | **mdsl ÷ DuckDB** (≤ 0.7) | mdsl ns/event | DuckDB ns/event | other load during mdsl / DuckDB |");
-        text.AppendLine("|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
+        text.AppendLine("| users | order | events | JSON | mdsl end to end | mdsl load | mdsl evaluate | mdsl write | mdsl 1st run (fresh process) | DuckDB end to end | DuckDB load | DuckDB compute + COPY | **mdsl ÷ DuckDB** (≤ 0.7) | mdsl ns/event | DuckDB ns/event | other load during mdsl / DuckDB |");
+        text.AppendLine("|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
         foreach (var r in results)
         {
             var mdsl = Median(r.Mdsl.EndToEnd);
             var duck = Median(r.DuckDb.Total);
             text.AppendLine(CultureInfo.InvariantCulture,
-                $"| {r.Users:N0} | {r.Mdsl.EventsKept:N0} | {Gb(r.DataBytes)} | {S(mdsl)} | {S(Median(r.Mdsl.Load))} | {S(Median(r.Mdsl.Evaluate))} | {S(Median(r.Mdsl.Write))} | {S(r.Mdsl.EndToEnd[0])} | {S(duck)} | {S(Median(r.DuckDb.Load))} | {S(Median(r.DuckDb.Compute))} | **{mdsl / duck:F2}** | {mdsl * 1e9 / r.Mdsl.EventsKept:F0} | {duck * 1e9 / r.Mdsl.EventsKept:F0} | {r.MdslOtherLoad:F2} / {r.DuckDbOtherLoad:F2} cores |");
+                $"| {r.Users:N0} | {r.Order} | {r.Mdsl.EventsKept:N0} | {Gb(r.DataBytes)} | {S(mdsl)} | {S(Median(r.Mdsl.Load))} | {S(Median(r.Mdsl.Evaluate))} | {S(Median(r.Mdsl.Write))} | {S(r.Mdsl.EndToEnd[0])} | {S(duck)} | {S(Median(r.DuckDb.Load))} | {S(Median(r.DuckDb.Compute))} | **{mdsl / duck:F2}** | {mdsl * 1e9 / r.Mdsl.EventsKept:F0} | {duck * 1e9 / r.Mdsl.EventsKept:F0} | {r.MdslOtherLoad:F2} / {r.DuckDbOtherLoad:F2} cores |");
         }
         text.AppendLine();
-        text.AppendLine("| users | engine evaluate, warm | hand-written loop | **engine ÷ hand loop** (≤ 1.5) | editor: check | editor: plan + evaluate | **editor total** (< 1 s) | peak mdsl (alone) | peak DuckDB (alone) | tags.csv mdsl vs DuckDB | hand loop vs engine |");
-        text.AppendLine("|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|---|");
+        text.AppendLine("| users | order | engine evaluate, warm | hand-written loop | **engine ÷ hand loop** (≤ 1.5) | editor: check | editor: plan + evaluate | **editor total** (< 1 s) | peak mdsl (alone) | peak DuckDB (alone) | tags.csv mdsl vs DuckDB | hand loop vs engine |");
+        text.AppendLine("|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---|---|");
         foreach (var r in results)
         {
             var engine = Median(r.Mdsl.WarmEvaluate);
             var hand = Median(r.Mdsl.HandLoop);
             var csv = r.CsvDifference is null ? "byte-identical" : CsvComparison.IsEqualByValue(r.CsvDifference) ? "equal by value" : "DIFFERENT (see below)";
             text.AppendLine(CultureInfo.InvariantCulture,
-                $"| {r.Users:N0} | {S(engine)} | {S(hand)} | **{engine / hand:F2}** | {S(Median(r.Mdsl.EditorRecompile))} | {S(Median(r.Mdsl.EditorEvaluate))} | **{S(Median(r.Mdsl.EditorTotal))}** | {Gb(r.Mdsl.PeakWorkingSetAfterFirstRun)} | {Gb(r.DuckDb.PeakWorkingSet)} | {csv} | {(r.Mdsl.HandLoopDifference is null ? "same values" : "DIFFERENT")} |");
+                $"| {r.Users:N0} | {r.Order} | {S(engine)} | {S(hand)} | **{engine / hand:F2}** | {S(Median(r.Mdsl.EditorRecompile))} | {S(Median(r.Mdsl.EditorEvaluate))} | **{S(Median(r.Mdsl.EditorTotal))}** | {Gb(r.Mdsl.PeakWorkingSetAfterFirstRun)} | {Gb(r.DuckDb.PeakWorkingSet)} | {csv} | {(r.Mdsl.HandLoopDifference is null ? "same values" : "DIFFERENT")} |");
+        }
+        var pairs = results.Where(r => r.Order == "time")
+            .Select(t => (Time: t, User: results.FirstOrDefault(u => u.Users == t.Users && u.Order == "user"))).Where(p => p.User is not null).ToList();
+        if (pairs.Count > 0)
+        {
+            text.AppendLine();
+            text.AppendLine("| users | **mdsl time ÷ user order** end to end (≤ 1.2) | mdsl load time ÷ user | DuckDB time ÷ user | **mdsl ÷ DuckDB, time order** (≤ 0.6) | mdsl ÷ DuckDB, user order |");
+            text.AppendLine("|---:|---:|---:|---:|---:|---:|");
+            foreach (var (t, u) in pairs)
+            {
+                double mt = Median(t.Mdsl.EndToEnd), mu = Median(u!.Mdsl.EndToEnd), dt = Median(t.DuckDb.Total), du = Median(u.DuckDb.Total);
+                text.AppendLine(CultureInfo.InvariantCulture,
+                    $"| {t.Users:N0} | **{mt / mu:F2}** | {Median(t.Mdsl.Load) / Median(u.Mdsl.Load):F2} | {dt / du:F2} | **{mt / dt:F2}** | {mu / du:F2} |");
+            }
+        }
+        if (interleaved.Count > 0)
+        {
+            text.AppendLine();
+            text.AppendLine("| users | mdsl user order, alternating | mdsl time order, alternating | **time ÷ user** end to end (≤ 1.2) | load time ÷ user | other load |");
+            text.AppendLine("|---:|---:|---:|---:|---:|---:|");
+            foreach (var (users, r, other) in interleaved)
+                text.AppendLine(CultureInfo.InvariantCulture,
+                    $"| {users:N0} | {S(Median(r.UserEndToEnd))} | {S(Median(r.TimeEndToEnd))} | **{Median(r.TimeEndToEnd) / Median(r.UserEndToEnd):F2}** | {Median(r.TimeLoad) / Median(r.UserLoad):F2} | {other:F2} cores |");
         }
         text.AppendLine();
+        text.AppendLine("Order: user = as generated (each user's rows together); time = the same rows stably sorted by ts, as exports write history.");
         text.AppendLine("mdsl end to end = Workspace.Load + Compilation.Create + SimulationRunner.Run (lowering, import, evaluate, write tags.csv/summary.json), in a fresh process.");
         text.AppendLine("DuckDB end to end = read_json into tables + tags query + COPY TO tags.csv, fresh in-memory database. Peaks: PeakWorkingSet64 of each child process (mdsl's after its first run).");
         text.AppendLine("Other load = CPU used by other processes during a child process (machine busy time from /proc/stat minus the child's own CPU time) ÷ wall time: above ~0.1 the timings are disturbed.");
         text.AppendLine("Editor = data loaded; annual_spend edited from `within: 365d` to `within: 90d`; Compilation.Create of the edited workspace + CompiledEngine.Evaluate (lowering included).");
         foreach (var r in results)
         {
-            if (r.CsvDifference is not null) text.AppendLine(CultureInfo.InvariantCulture, $"\n{r.Users:N0} users, tags.csv mdsl vs DuckDB: {r.CsvDifference}");
-            if (r.Mdsl.HandLoopDifference is not null) text.AppendLine(CultureInfo.InvariantCulture, $"\n{r.Users:N0} users, hand loop vs engine: {r.Mdsl.HandLoopDifference}");
-            text.AppendLine(CultureInfo.InvariantCulture, $"\n{r.Users:N0} users: editor edit changed annual_spend for {r.Mdsl.EditorChangedUsers:N0} users; mdsl peak at the end of its child (after repeated runs, hand loop, editor) {Gb(r.Mdsl.PeakWorkingSetAtEnd)}.");
+            if (r.CsvDifference is not null) text.AppendLine(CultureInfo.InvariantCulture, $"\n{r.Users:N0} users, {r.Order} order, tags.csv mdsl vs DuckDB: {r.CsvDifference}");
+            if (r.Mdsl.HandLoopDifference is not null) text.AppendLine(CultureInfo.InvariantCulture, $"\n{r.Users:N0} users, {r.Order} order, hand loop vs engine: {r.Mdsl.HandLoopDifference}");
+            text.AppendLine(CultureInfo.InvariantCulture, $"\n{r.Users:N0} users, {r.Order} order: editor edit changed annual_spend for {r.Mdsl.EditorChangedUsers:N0} users; mdsl peak at the end of its child (after repeated runs, hand loop, editor) {Gb(r.Mdsl.PeakWorkingSetAtEnd)}.");
         }
         foreach (var s in skipped) text.AppendLine(CultureInfo.InvariantCulture, $"\n{s}");
         return text.ToString();

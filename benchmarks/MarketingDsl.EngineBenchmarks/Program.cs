@@ -17,6 +17,9 @@ switch (options.Child)
     case "mdsl":
         Measurements.Write(options.ChildReport!, MdslMeasurement.Run(options.Workspace, options.ChildData!, options.ChildOut!, null, options.Runs));
         return 0;
+    case "mdsl-orders":
+        Measurements.Write(options.ChildReport!, OrderMeasurement.Run(options.Workspace, options.ChildData!, options.ChildOut!, options.Runs));
+        return 0;
     case "duckdb":
         Measurements.Write(options.ChildReport!, DuckDbMeasurement.Run(options.ChildData!, options.ChildOut!, options.DataRoot, options.Runs));
         return 0;

@@ -241,11 +241,11 @@ internal sealed unsafe class NativeList<T> : IDisposable where T : unmanaged
         }
     }
 
-    /// <summary>Copies the first <paramref name="n"/> rows into <paramref name="dst"/>, or rows perm[i] when perm is set.</summary>
+    /// <summary>Copies the first dst.Length rows into <paramref name="dst"/> in <paramref name="order"/> (input order when null).</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    public void Gather(Span<T> dst, int[]? perm)
+    public void Gather(Span<T> dst, RowOrder? order)
     {
-        if (perm is null)
+        if (order is null)
         {
             for (int i = 0, c = 0; i < dst.Length; c++)
             {
@@ -255,6 +255,14 @@ internal sealed unsafe class NativeList<T> : IDisposable where T : unmanaged
             }
             return;
         }
+        if (order.BucketSlot is { } slot)
+        {
+            var scratch = Scatter(slot, dst.Length);
+            try { order.Place(scratch, dst); }
+            finally { RowOrder.Return(scratch); }
+            return;
+        }
+        var perm = order.Perm;
         var chunks = _chunks;
         int shift = _shift, mask = _mask;
         for (var i = 0; i < dst.Length; i++)
@@ -264,14 +272,30 @@ internal sealed unsafe class NativeList<T> : IDisposable where T : unmanaged
         }
     }
 
+    /// <summary>Pass 1 of a partitioned gather: every row, in input order, to its bucket slot.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private T* Scatter(int[] slot, int n)
+    {
+        if (n != Count || slot.Length != n) throw new InvalidOperationException("a partitioned gather moves every row");
+        var scratch = RowOrder.Rent<T>(n);
+        for (int i = 0, c = 0; i < n; c++)
+        {
+            var m = Math.Min(n - i, 1 << _shift);
+            var src = (T*)_chunks[c];
+            for (var k = 0; k < m; k++) scratch[slot[i + k]] = src[k];
+            i += m;
+        }
+        return scratch;
+    }
+
     /// <summary>As <see cref="Gather"/>, widening each value to long (int line numbers into the output's long column).</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    public void GatherWiden(Span<long> dst, int[]? perm)
+    public void GatherWiden(Span<long> dst, RowOrder? order)
     {
         if (typeof(T) != typeof(int)) throw new InvalidOperationException("GatherWiden is for int lists");
         var chunks = _chunks;
         int shift = _shift, mask = _mask;
-        if (perm is null)
+        if (order is null)
         {
             for (int i = 0, c = 0; i < dst.Length; c++)
             {
@@ -283,6 +307,18 @@ internal sealed unsafe class NativeList<T> : IDisposable where T : unmanaged
             }
             return;
         }
+        if (order.BucketSlot is { } slot)
+        {
+            var scratch = (int*)Scatter(slot, dst.Length);
+            try
+            {
+                var local = order.Local!;
+                for (var j = 0; j < dst.Length; j++) dst[j] = scratch[local[j]];
+            }
+            finally { RowOrder.Return(scratch); }
+            return;
+        }
+        var perm = order.Perm;
         for (var i = 0; i < dst.Length; i++)
         {
             var r = perm[i];
@@ -352,10 +388,10 @@ internal sealed class StringChunkList
     }
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    public void Gather(Span<string?> dst, int[]? perm)
+    public void Gather(Span<string?> dst, RowOrder? order)
     {
         var chunks = _chunks;
-        if (perm is null)
+        if (order is null)
         {
             for (int i = 0, c = 0; i < dst.Length; c++)
             {
@@ -365,6 +401,23 @@ internal sealed class StringChunkList
             }
             return;
         }
+        if (order.BucketSlot is { } slot)
+        {
+            // The two passes of RowOrder (references: a managed scratch).
+            if (dst.Length != Count || slot.Length != Count) throw new InvalidOperationException("a partitioned gather moves every row");
+            var scratch = new string?[dst.Length];
+            for (int i = 0, c = 0; i < dst.Length; c++)
+            {
+                var m = Math.Min(dst.Length - i, 1 << Shift);
+                var src = chunks[c];
+                for (var k = 0; k < m; k++) scratch[slot[i + k]] = src[k];
+                i += m;
+            }
+            var local = order.Local!;
+            for (var j = 0; j < dst.Length; j++) dst[j] = scratch[local[j]];
+            return;
+        }
+        var perm = order.Perm;
         for (var i = 0; i < dst.Length; i++)
         {
             var r = perm[i];
@@ -512,11 +565,11 @@ internal sealed class ColumnBuilder : IDisposable
         Count = 0;
     }
 
-    /// <summary>Builds the column with output row i taken from input row perm[i] (identity when perm is null).</summary>
+    /// <summary>Builds the column with its rows in <paramref name="perm"/>'s order (input order when null).</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    public Column Build(int[]? perm)
+    public Column Build(RowOrder? perm)
     {
-        var n = perm?.Length ?? Count;
+        var n = perm?.Count ?? Count;
         bool[]? nulls = null;
         if (_nulls is { } nl && _anyNull)
         {

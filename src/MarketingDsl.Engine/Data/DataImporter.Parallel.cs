@@ -224,7 +224,7 @@ internal sealed partial class Importer
         int user;
         var id = s.User;
         if (st.LastUserLength == id.Length && id.SequenceEqual(st.LastUser.AsSpan(0, id.Length))) user = st.LastUserIndex;
-        else if (_userById.GetAlternateLookup<ReadOnlySpan<char>>().TryGetValue(id, out user))
+        else if (_userById.TryGetValue(id, out user))
         {
             if (st.LastUser.Length < id.Length) st.LastUser = new char[id.Length * 2];
             id.CopyTo(st.LastUser);

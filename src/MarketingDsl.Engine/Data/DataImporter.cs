@@ -71,7 +71,7 @@ internal sealed partial class Importer : IDisposable
     // Users, after FinishProfiles.
     private string[] _userIds = [];
     private ColumnTable? _profiles;
-    private Dictionary<string, int> _userById = new(StringComparer.Ordinal);
+    private UserIndex _userById = new([]);
     private Dictionary<string, int>[] _identityToUser = [];
 
     // Events.
@@ -299,7 +299,7 @@ internal sealed partial class Importer : IDisposable
 
     private int ResolveUser(RowLayout l, RowScratch s)
     {
-        if (_userById.GetAlternateLookup<ReadOnlySpan<char>>().TryGetValue(s.User, out var u)) return u;
+        if (_userById.TryGetValue(s.User, out var u)) return u;
         for (var k = 0; k < _identityToUser.Length; k++)
             if (IdentityValue(s, l.IdentitySlots[k]) is { } v && _identityToUser[k].TryGetValue(v, out u)) return u;
         return -1;
@@ -372,8 +372,9 @@ internal sealed partial class Importer : IDisposable
             var root = Find(r);
             rowToUser[r] = userOfRow[survivor[root] >= 0 ? survivor[root] : root];
         }
-        _userById = new Dictionary<string, int>(n, StringComparer.Ordinal);
-        for (var r = 0; r < n; r++) _userById[_profileIds[r]] = rowToUser[r];
+        var userById = new Dictionary<string, int>(n, StringComparer.Ordinal);
+        for (var r = 0; r < n; r++) userById[_profileIds[r]] = rowToUser[r];
+        _userById = new UserIndex(userById);
         _identityToUser = new Dictionary<string, int>[keys.Length];
         for (var k = 0; k < keys.Length; k++)
         {
@@ -382,7 +383,7 @@ internal sealed partial class Importer : IDisposable
         }
 
         var columns = new Column?[_profileCols.Length];
-        for (var c = 0; c < columns.Length; c++) columns[c] = _profileCols[c].Build(perm);
+        for (var c = 0; c < columns.Length; c++) columns[c] = _profileCols[c].Build(RowOrder.Direct(perm));
         foreach (var (root, members) in groups)
         {
             var keep = survivor[root];
@@ -580,7 +581,7 @@ internal sealed class EventTypeState : IDisposable
     }
 
     // Set by Sort, used by BuildColumn and Table.
-    private int[]? _perm;
+    private RowOrder? _perm;
     private int[] _userStart = [];
     private long[] _outTs = [], _outLine = [];
     private Column?[] _outFields = [];
@@ -685,7 +686,7 @@ internal sealed class EventTypeState : IDisposable
         }
         counts = null!;
         _user.Dispose();
-        _perm = perm;
+        _perm = perm is null ? null : RowOrder.Of(perm, parallelism);
         _userStart = start;
         _outFields = new Column?[_fields.Length];
     }

@@ -1,0 +1,83 @@
+using System.Numerics;
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
+
+namespace MarketingDsl.Engine.Data;
+
+/// <summary>
+/// The order in which a builder's input rows become output rows: output row i is input row
+/// <see cref="Perm"/>[i]. For a large permutation that is far from the identity (history exported
+/// in time order, where each user's rows are spread over the whole file), a direct gather misses
+/// the caches on every value of every column; instead each column moves in two cache-friendly
+/// passes: input rows are scattered in input order into buckets of consecutive output rows (a few
+/// hundred sequential write streams), then each bucket, small enough for the caches, is gathered
+/// into place. The plan of the two passes is computed once per table and shared by its columns.
+/// </summary>
+internal sealed class RowOrder
+{
+    /// <summary>Below this many rows the arrays fit the caches and a direct gather is as fast.</summary>
+    internal const int PartitionFrom = 1 << 15;
+    private const int MinBucketShift = 14, MaxBuckets = 512;
+
+    private RowOrder(int[] perm, int[]? bucketSlot, int[]? local, int bucketShift)
+    {
+        Perm = perm;
+        BucketSlot = bucketSlot;
+        Local = local;
+        BucketShift = bucketShift;
+    }
+
+    public int[] Perm { get; }
+    public int Count => Perm.Length;
+    /// <summary>Per input row, its slot in the bucketed scratch (pass 1); null: gather directly through <see cref="Perm"/>.</summary>
+    public int[]? BucketSlot { get; }
+    /// <summary>Per output row, the scratch slot it comes from (pass 2; in the same bucket).</summary>
+    public int[]? Local { get; }
+    public int BucketShift { get; }
+
+    /// <summary>Output row i from input row perm[i], gathered directly (perm need not cover every input row).</summary>
+    public static RowOrder Direct(int[] perm) => new(perm, null, null, 0);
+
+    /// <summary>The order of a permutation of every input row, with the two-pass plan when it pays (<paramref name="parallelism"/> threads compute it).</summary>
+    public static RowOrder Of(int[] perm, int parallelism = 1)
+    {
+        var n = perm.Length;
+        if (n < PartitionFrom) return new RowOrder(perm, null, null, 0);
+        parallelism = Math.Clamp(parallelism, 1, n);
+        var shift = Math.Max(MinBucketShift, 64 - BitOperations.LeadingZeroCount((ulong)(n - 1)) - BitOperations.Log2(MaxBuckets));
+        // Output row j lies in bucket j >> shift, and every bucket but the last is full, so a
+        // bucket's scratch slots are its output rows' range.
+        var dest = GC.AllocateUninitializedArray<int>(n);
+        var options = new ParallelOptions { MaxDegreeOfParallelism = parallelism };
+        Parallel.For(0, parallelism, options, part =>
+        {
+            int lo = (int)((long)n * part / parallelism), hi = (int)((long)n * (part + 1) / parallelism);
+            for (var j = lo; j < hi; j++) dest[perm[j]] = j;
+        });
+        var buckets = ((n - 1) >> shift) + 1;
+        var cursor = new int[buckets];
+        for (var b = 0; b < buckets; b++) cursor[b] = b << shift;
+        var slot = dest;   // in place: dest[i] is read once, then replaced by the slot of row i
+        for (var i = 0; i < n; i++) slot[i] = cursor[dest[i] >> shift]++;
+        var local = GC.AllocateUninitializedArray<int>(n);
+        Parallel.For(0, parallelism, options, part =>
+        {
+            int lo = (int)((long)n * part / parallelism), hi = (int)((long)n * (part + 1) / parallelism);
+            for (var j = lo; j < hi; j++) local[j] = slot[perm[j]];
+        });
+        return new RowOrder(perm, slot, local, shift);
+    }
+
+    /// <summary>Pass 2: output row j from scratch slot <see cref="Local"/>[j].</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public unsafe void Place<T>(T* scratch, Span<T> dst) where T : unmanaged
+    {
+        var local = Local!;
+        for (var j = 0; j < dst.Length; j++) dst[j] = scratch[local[j]];
+    }
+
+    /// <summary>Scratch for pass 1 of one column (native: freed at once after the column).</summary>
+    public static unsafe T* Rent<T>(int n) where T : unmanaged => (T*)NativeMemory.Alloc((nuint)Math.Max(1, n), (nuint)sizeof(T));
+
+    public static unsafe void Return<T>(T* scratch) where T : unmanaged => NativeMemory.Free(scratch);
+}
