@@ -1,6 +1,8 @@
 using System.Text.Json;
 using MarketingDsl.Engine.Data;
 
+using MarketingDsl.Testing;
+
 namespace MarketingDsl.Cli.Tests;
 
 /// <summary>`mdsl train` on examples/retail and a generated history, then `simulate` with the registry (fresh, then stale).</summary>
@@ -21,16 +23,10 @@ public sealed class TrainCommandTests : IDisposable
         return (exit, stdout.ToString(), stderr.ToString());
     }
 
-    private static string Root()
-    {
-        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
-            if (File.Exists(Path.Combine(dir.FullName, "MarketingDsl.sln"))) return dir.FullName;
-        throw new InvalidOperationException("MarketingDsl.sln not found");
-    }
-
     private static void Copy(string from, string to)
     {
-        foreach (var file in Directory.EnumerateFiles(from, "*.mdsl", SearchOption.AllDirectories))
+        // The language files and the custom functions they call (functions/*.csx).
+        foreach (var file in Directory.EnumerateFiles(from, "*.*", SearchOption.AllDirectories).Where(f => f.EndsWith(".mdsl") || f.EndsWith(".csx")))
         {
             var target = Path.Combine(to, Path.GetRelativePath(from, file));
             Directory.CreateDirectory(Path.GetDirectoryName(target)!);
@@ -51,7 +47,7 @@ public sealed class TrainCommandTests : IDisposable
     public void Train_fills_the_registry_and_simulate_scores_until_a_declaration_changes()
     {
         var workspace = Path.Combine(_dir, "retail");
-        Copy(Path.Combine(Root(), "examples", "retail"), workspace);
+        Copy(RepoRoot.Combine("examples", "retail"), workspace);
         var data = Path.Combine(_dir, "data");
         RetailDataGenerator.Generate(data, users: 2500, days: 200, seed: 9);
         var reportPath = Path.Combine(_dir, "report.json");
