@@ -133,6 +133,13 @@ public sealed class ModelsWebTests
         var ltv = after.GetProperty("models").EnumerateArray().Single(m => m.GetProperty("name").GetString() == "ltv_60d");
         Assert.True(ltv.GetProperty("report").GetProperty("regression").TryGetProperty("r_squared", out _));
 
+        // A hover on a model member says its AUC and when it was trained.
+        var hover = await Answer(await editor.PostAsync("/api/hover", Json(new { path = "tags/extra.mdsl", text = "tag a = churn_risk.probability", line = 1, column = 12 })),
+            HttpStatusCode.OK);
+        var markdown = hover.GetProperty("hover").GetProperty("markdown").GetString()!;
+        Assert.Contains($"AUC {classifier.GetProperty("auc").GetDouble().ToString("0.000", System.Globalization.CultureInfo.InvariantCulture)}", markdown);
+        Assert.Contains("by editor1", markdown);
+
         // The simulation now scores the model tags from the registry.
         var scoredRun = await Simulate(editor);
         var churnProb = Tag(scoredRun, "churn_prob");

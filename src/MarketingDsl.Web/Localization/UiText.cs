@@ -40,6 +40,7 @@ public sealed class UiText
         ["models.asofshort"] = ("history as of", "历史截至"),
         ["models.data"] = ("data", "数据"),
         ["models.users"] = ("training users", "训练用户"),
+        ["models.btusers"] = ("users scored", "评分用户"),
         ["models.validation"] = ("validation users", "验证用户"),
         ["models.positives"] = ("positive", "正例"),
         ["models.auc"] = ("AUC", "AUC"),

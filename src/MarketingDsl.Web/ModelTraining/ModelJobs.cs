@@ -1,5 +1,7 @@
 using System.Collections.Concurrent;
 using MarketingDsl.Core;
+using MarketingDsl.Core.Semantics;
+using MarketingDsl.LanguageService;
 using MarketingDsl.Engine.Data;
 using MarketingDsl.Engine.Simulation;
 using MarketingDsl.Models.Registry;
@@ -63,8 +65,55 @@ public sealed class TrainingRun
 public sealed class ModelRegistryAccess(WorkspaceFolder workspace, ILogger<ModelRegistryAccess> log)
 {
     private readonly Lock _lock = new();
+    private (DateTime Written, long Length, IReadOnlyList<HoverEntry> Entries)? _hoverCache;
+
+    private sealed record HoverEntry(TrainedModel Entry, TrainedModelSummary Summary);
 
     public string Path => ModelRegistry.PathFor(workspace.Root);
+
+    /// <summary>
+    /// What hovers say of each trained model of <paramref name="model"/> (its AUC, R² or silhouette and training date),
+    /// read again only when the registry file changes: a hover must not open LiteDB and load every zip.
+    /// </summary>
+    public IReadOnlyDictionary<string, TrainedModelSummary> Summaries(SemanticModel model)
+    {
+        var result = new Dictionary<string, TrainedModelSummary>(StringComparer.Ordinal);
+        if (model.Models.IsEmpty) return result;
+        IReadOnlyList<HoverEntry> entries;
+        try { entries = HoverEntries(); }
+        catch (IOException) { return result; }
+        foreach (var m in model.Models)
+        {
+            var known = entries.FirstOrDefault(e => e.Entry.Name == m.Name);
+            if (known is null) continue;
+            var state = RegistryScorer.StateOf(m, known.Entry, out _);
+            result[m.Name] = known.Summary with { State = state == ModelState.Fresh ? "trained" : "stale" };
+        }
+        return result;
+    }
+
+    private IReadOnlyList<HoverEntry> HoverEntries()
+    {
+        var file = new FileInfo(Path);
+        if (!file.Exists) return [];
+        lock (_lock)
+        {
+            if (_hoverCache is { } c && c.Written == file.LastWriteTimeUtc && c.Length == file.Length) return c.Entries;
+        }
+        var entries = Entries().Select(e =>
+        {
+            var report = ModelReport.FromJson(e.ReportJson);
+            var (metric, value) = e.Kind switch
+            {
+                "classifier" => ("AUC", report?.Classifier?.Auc),
+                "regression" => ("R²", report?.Regression?.RSquared),
+                _ => ("silhouette", report?.Clusters?.Silhouette),
+            };
+            return new HoverEntry(e, new TrainedModelSummary("trained", metric, value, e.TrainedAtUtc, e.TrainedBy));
+        }).ToList();
+        lock (_lock) _hoverCache = (file.LastWriteTimeUtc, file.Length, entries);
+        return entries;
+    }
 
     /// <summary>The registry's entries (empty when nothing was trained yet).</summary>
     /// <exception cref="IOException">The registry file is damaged.</exception>

@@ -54,6 +54,7 @@
       svg.appendChild(el('text', { x: pad - 4, y: y(t) + 4, 'text-anchor': 'end', class: 'chart-tick' }, t.toFixed(1)));
     }
     svg.appendChild(el('text', { x: pad + size / 2, y: size + pad + 6, 'text-anchor': 'middle', class: 'chart-count' }, T('models.predicted')));
+    svg.appendChild(el('text', { x: 10, y: 10 + size / 2, transform: `rotate(-90 10 ${10 + size / 2})`, 'text-anchor': 'middle', class: 'chart-count' }, T('models.observed')));
     const points = bins.filter((b) => isFinite(b.mean_predicted) && isFinite(b.observed_rate));
     svg.appendChild(el('polyline', { points: points.map((b) => `${x(b.mean_predicted)},${y(b.observed_rate)}`).join(' '), class: 'chart-line' }));
     for (const b of points) {
@@ -151,7 +152,7 @@
     }
     if (r.backtest) {
       const b = r.backtest;
-      const figures = [[b.auc !== undefined && b.auc !== null ? 'auc' : 'r2', fixed(b.auc ?? b.r_squared, 3)], ['users', String(b.users)]];
+      const figures = [[b.auc !== undefined && b.auc !== null ? 'auc' : 'r2', fixed(b.auc ?? b.r_squared, 3)], ['btusers', String(b.users)]];
       const box = html('div', 'model-backtest');
       box.appendChild(html('h3', '', T('models.backtest')));
       box.appendChild(html('p', 'hint', `${T('models.asofshort')} ${utc(b.as_of_utc)} UTC`));
