@@ -23,6 +23,13 @@ public sealed record SignatureHelp(string Label, string Documentation, Immutable
 /// <summary>Hover text in Markdown over the range of the word it describes.</summary>
 public sealed record HoverInfo(EditorRange Range, string Markdown);
 
+/// <summary>
+/// What the model registry says of a trained model, for hovers (the language service stays free of
+/// ML.NET: the host reads the registry). <see cref="Metric"/> is "AUC", "R²" or "silhouette";
+/// <see cref="State"/> is "trained" or "stale".
+/// </summary>
+public sealed record TrainedModelSummary(string State, string Metric, double? Value, DateTime TrainedAtUtc, string TrainedBy);
+
 public sealed record SourceLocation(string Path, EditorRange Range);
 
 public sealed record TextEdit(string Path, EditorRange Range, string NewText);

@@ -83,12 +83,14 @@ public sealed partial class LanguageService
 
     // ------------------------------------------------------------------ hover
 
-    public HoverInfo? Hover(string path, int line, int column)
+    /// <param name="trained">The registry's summary of each trained model by name (a model absent from it is said to be not trained); null: not known.</param>
+    public HoverInfo? Hover(string path, int line, int column, IReadOnlyDictionary<string, TrainedModelSummary>? trained = null)
     {
         if (WordAt(path, line, column) is not { } word) return null;
         var (tree, token) = word;
         var range = RangeOf(tree.Text, token.Span);
-        if (SymbolAt(tree, token) is { } symbol) return new HoverInfo(range, Describe(symbol));
+        if (SymbolAt(tree, token) is { } symbol)
+            return new HoverInfo(range, symbol is ModelSymbol m && trained is not null ? Describe(symbol) + "\n\n" + DescribeTraining(m, trained) : Describe(symbol));
         var index = IndexOf(tree);
         foreach (var id in index.IdentifiersAt(token.Span.Start, token.Span.End))
         {
@@ -97,6 +99,16 @@ public sealed partial class LanguageService
                 return new HoverInfo(range, DescribeFunction(fn));
         }
         return null;
+    }
+
+    private static string DescribeTraining(ModelSymbol model, IReadOnlyDictionary<string, TrainedModelSummary> trained)
+    {
+        if (!trained.TryGetValue(model.Name, out var t)) return "Not trained yet (`mdsl train`, or Train on the Models page): its outputs are null.";
+        var quality = t.Value is { } v && double.IsFinite(v) ? $"{t.Metric} {v.ToString("0.000", System.Globalization.CultureInfo.InvariantCulture)}" : $"{t.Metric} –";
+        var when = $"trained {t.TrainedAtUtc:yyyy-MM-dd HH:mm} UTC" + (t.TrainedBy.Length > 0 ? $" by {t.TrainedBy}" : "");
+        return t.State == "stale"
+            ? $"**Stale** ({quality}, {when}): the declaration or its features changed since; its outputs are null until it is trained again."
+            : $"**{quality}**, {when}.";
     }
 
     private static string DescribeFunction(Builtins.FunctionInfo fn) =>

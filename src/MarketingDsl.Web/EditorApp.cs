@@ -72,6 +72,8 @@ public static class EditorApp
         services.AddSingleton(sp => new DataFolders(Settings(sp).DataRootPath(sp.GetRequiredService<WorkspaceFolder>())));
         services.AddSingleton(sp => new DataSetCache(Settings(sp).DataCacheSize));
         services.AddSingleton<SimulationJobs>();
+        services.AddSingleton<ModelTraining.ModelRegistryAccess>();
+        services.AddSingleton<ModelTraining.ModelJobs>();
         // The live runtime is resolved when asked for: `mdsl serve` adds it after the editor, `mdsl web` has none.
         services.AddSingleton<Publishing.Publisher>();
         services.AddSingleton<Runtime.IReloadJournal, Publishing.PublicationJournal>();
@@ -139,6 +141,7 @@ public static class EditorApp
         app.MapRazorPages();
         app.MapEditorApi();
         app.MapSimulationApi();
+        app.MapModelsApi();
         app.MapPublishApi();
         app.Lifetime.ApplicationStarted.Register(() => _ = Task.Run(() => WarmUp(app.Services)));
     }

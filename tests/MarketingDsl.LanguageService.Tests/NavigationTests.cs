@@ -14,6 +14,23 @@ public class NavigationTests
     }
 
     [Fact]
+    public void Hover_on_a_model_member_shows_what_the_registry_says_of_it()
+    {
+        var (service, line, column) = Retail.WithCursor("tags/extra.mdsl", "tag a = churn_ri|sk.probability\n");
+        Assert.DoesNotContain("AUC", service.Hover("tags/extra.mdsl", line, column)!.Markdown);
+        Assert.Contains("Not trained yet", service.Hover("tags/extra.mdsl", line, column, new Dictionary<string, TrainedModelSummary>())!.Markdown);
+        var trained = new Dictionary<string, TrainedModelSummary>
+        {
+            ["churn_risk"] = new("trained", "AUC", 0.8765, new DateTime(2025, 6, 30, 8, 15, 0, DateTimeKind.Utc), "alice"),
+        };
+        var hover = service.Hover("tags/extra.mdsl", line, column, trained)!.Markdown;
+        Assert.Contains("(model) churn_risk", hover);
+        Assert.Contains("**AUC 0.877**, trained 2025-06-30 08:15 UTC by alice.", hover);
+        trained["churn_risk"] = trained["churn_risk"] with { State = "stale" };
+        Assert.Contains("**Stale**", service.Hover("tags/extra.mdsl", line, column, trained)!.Markdown);
+    }
+
+    [Fact]
     public void Hover_on_profile_fields_events_fields_and_functions()
     {
         var (service, line, column) = Retail.WithCursor("tags/extra.mdsl", "tag a = member_le|vel");

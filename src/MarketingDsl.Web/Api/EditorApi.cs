@@ -96,7 +96,9 @@ public static class EditorApi
             errors = c.Diagnostics.Count(d => d.IsError),
         })));
         writes.MapPost("/completion", (BufferRequest r, WorkspaceCompiler compiler) => WithService(r, compiler, (s, path, _) => Results.Ok(s.Complete(path, r.Line, r.Column))));
-        writes.MapPost("/hover", (BufferRequest r, WorkspaceCompiler compiler) => WithService(r, compiler, (s, path, _) => Results.Ok(new { hover = s.Hover(path, r.Line, r.Column) })));
+        // Hovers on a model show what the registry says of it (AUC or R², training date).
+        writes.MapPost("/hover", (BufferRequest r, WorkspaceCompiler compiler, ModelTraining.ModelRegistryAccess models) => WithService(r, compiler,
+            (s, path, _) => Results.Ok(new { hover = s.Hover(path, r.Line, r.Column, models.Summaries(s.Compilation.Model)) })));
         writes.MapPost("/signature", (BufferRequest r, WorkspaceCompiler compiler) => WithService(r, compiler, (s, path, _) => Results.Ok(new { signature = s.Signature(path, r.Line, r.Column) })));
         writes.MapPost("/definition", (BufferRequest r, WorkspaceCompiler compiler) => WithService(r, compiler, (s, path, _) => Results.Ok(new { locations = s.Definition(path, r.Line, r.Column) })));
         writes.MapPost("/references", (BufferRequest r, WorkspaceCompiler compiler) => WithService(r, compiler, (s, path, _) => Results.Ok(new { locations = s.References(path, r.Line, r.Column) })));

@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using System.Diagnostics;
 using MarketingDsl.Core;
+using MarketingDsl.Core.Semantics;
 using MarketingDsl.Engine.Data;
 using MarketingDsl.Engine.Evaluation;
 using MarketingDsl.Engine.Simulation;
@@ -34,7 +35,7 @@ public sealed class RunProgress
 /// evaluate with the compiled engine as `mdsl simulate` does, summarise, store in LiteDB.
 /// Progress lives in memory while a run is under way; the stored record is the result.
 /// </summary>
-public sealed class SimulationJobs(EditorStore store, DataSetCache cache, TimeProvider time, ILogger<SimulationJobs> log)
+public sealed class SimulationJobs(EditorStore store, DataSetCache cache, ModelTraining.ModelRegistryAccess models, TimeProvider time, ILogger<SimulationJobs> log)
 {
     private readonly SemaphoreSlim _gate = new(1, 1);
     private readonly ConcurrentDictionary<int, RunProgress> _progress = new();
@@ -83,8 +84,15 @@ public sealed class SimulationJobs(EditorStore store, DataSetCache cache, TimePr
     }
 
     /// <summary>Evaluates a compiled workspace on a data folder as of an instant (the same steps as `mdsl simulate`, the data set possibly cached).</summary>
-    public EvaluationResult Evaluate(Compilation compilation, string folderPath, DateTime? asOf, RunProgress? progress, out bool fromCache, out TimeSpan load, out TimeSpan evaluate)
+    public EvaluationResult Evaluate(Compilation compilation, string folderPath, DateTime? asOf, RunProgress? progress, out bool fromCache, out TimeSpan load, out TimeSpan evaluate) =>
+        Evaluate(compilation, folderPath, asOf, progress, out fromCache, out load, out evaluate, out _);
+
+    /// <param name="scorer">The registry's scorer of the models (null: the workspace has none); its warnings name untrained and stale models.</param>
+    public EvaluationResult Evaluate(Compilation compilation, string folderPath, DateTime? asOf, RunProgress? progress, out bool fromCache,
+        out TimeSpan load, out TimeSpan evaluate, out MarketingDsl.Models.Scoring.RegistryScorer? scorer)
     {
+        // Model tags are scored from the workspace's registry, as `mdsl simulate` scores them.
+        scorer = models.ScorerFor(compilation);
         var clock = Stopwatch.StartNew();
         var plan = CompiledEngine.PlanFor(compilation);
         progress?.Set("loading", 0, "");
@@ -94,7 +102,7 @@ public sealed class SimulationJobs(EditorStore store, DataSetCache cache, TimePr
         var asOfUtc = SimulationRunner.ResolveAsOf(data, asOf, Path.GetFileName(folderPath));
         clock.Restart();
         var total = Math.Max(1L, (long)data.UserCount * plan.Phases.Length);
-        var result = CompiledEngine.Evaluate(plan, data, asOfUtc, progress is null ? null : new EvaluationReporter(progress, total));
+        var result = CompiledEngine.Evaluate(plan, data, asOfUtc, progress is null ? null : new EvaluationReporter(progress, total), scorer);
         evaluate = clock.Elapsed;
         return result;
     }
@@ -105,15 +113,16 @@ public sealed class SimulationJobs(EditorStore store, DataSetCache cache, TimePr
         {
             record.Status = RunStatus.Running;
             store.UpdateSimulation(record);
-            var result = Evaluate(compilation, folderPath, asOf, progress, out var fromCache, out var load, out var evaluate);
+            var result = Evaluate(compilation, folderPath, asOf, progress, out var fromCache, out var load, out var evaluate, out var scorer);
             progress.Set("summarising", 1, "");
             var clock = Stopwatch.StartNew();
             ResultSummary.Fill(record, result);
             record.SummariseMs = clock.Elapsed.TotalMilliseconds;
+            MarkNotScored(record, compilation, scorer);
             record.DataFromCache = fromCache;
             record.LoadMs = load.TotalMilliseconds;
             record.EvaluateMs = evaluate.TotalMilliseconds;
-            record.Warnings = [.. SimulationRunner.Warnings(compilation.Model)];
+            record.Warnings = [.. scorer?.Warnings.Select(d => $"{d.Code} {d.Message}") ?? [], .. SimulationRunner.FailureWarnings(result.FunctionFailures)];
             record.Status = RunStatus.Done;
         }
         catch (DataImportException ex)
@@ -151,6 +160,23 @@ public sealed class SimulationJobs(EditorStore store, DataSetCache cache, TimePr
         catch (ObjectDisposedException)
         {
             // The editor is shutting down; the record is marked interrupted at the next start.
+        }
+    }
+
+    /// <summary>A tag that reads an untrained or stale model is empty for everyone: the chart says why instead of showing 100% empty.</summary>
+    private static void MarkNotScored(SimulationRecord record, Compilation compilation, MarketingDsl.Models.Scoring.RegistryScorer? scorer)
+    {
+        if (scorer is null) return;
+        var tags = compilation.Model.Tags.ToDictionary(t => t.Name, StringComparer.Ordinal);
+        foreach (var histogram in record.Tags)
+        {
+            if (!tags.TryGetValue(histogram.Name, out var tag)) continue;
+            var unscored = BoundTree.Descendants(tag.Body).OfType<BoundModelOutput>()
+                .Select(o => o.Model.Name)
+                .FirstOrDefault(name => scorer.States.GetValueOrDefault(name) != MarketingDsl.Models.Scoring.ModelState.Fresh);
+            if (unscored is null) continue;
+            histogram.NotScoredModel = unscored;
+            histogram.NotScoredState = scorer.States[unscored] == MarketingDsl.Models.Scoring.ModelState.Stale ? "stale" : "untrained";
         }
     }
 

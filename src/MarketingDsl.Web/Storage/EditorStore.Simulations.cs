@@ -33,6 +33,10 @@ public sealed class TagHistogram
     public long Empty { get; set; }
     /// <summary>Distinct values not shown as a bar (`values` only).</summary>
     public long OtherValues { get; set; }
+    /// <summary>The model this tag reads that was not scored (not trained, stale or unreadable): its empty values say so.</summary>
+    public string? NotScoredModel { get; set; }
+    /// <summary>untrained or stale, with <see cref="NotScoredModel"/>.</summary>
+    public string? NotScoredState { get; set; }
 }
 
 /// <summary>Some users of one segment (or segmentation group), with every tag's value as tags.csv writes it.</summary>

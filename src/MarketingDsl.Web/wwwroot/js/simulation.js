@@ -125,6 +125,16 @@
       ? window.mdslCharts.bars(items, { labelWidth: 130, barWidth: 140, row: 18 })
       : window.mdslCharts.columns(items, {});
     const title = (tag.label ? `${tag.label} · ` : '') + `${tag.name}: ${tag.type}`;
+    // A tag that reads an untrained or stale model is empty because of the model, not the data.
+    if (tag.notScoredModel) {
+      const note = document.createElement('p');
+      note.className = 'tag-note';
+      note.textContent = T('sim.notscored.' + tag.notScoredState).replace('{0}', tag.notScoredModel);
+      const box = figure(title, note);
+      box.dataset.tag = tag.name;
+      box.dataset.notScored = tag.notScoredModel;
+      return box;
+    }
     const box = figure(title, chart);
     box.dataset.tag = tag.name;
     return box;
