@@ -1,6 +1,6 @@
 namespace MarketingDsl.Runtime.Tests;
 
-/// <summary>LiteDB's checkpoint under the runtime's control (LiveStore.CheckpointIfDue): when it runs, that it empties the log, that nothing is lost.</summary>
+/// <summary>SQLite's checkpoint of the write-ahead log under the runtime's control (LiveStore.CheckpointIfDue): when it runs, that it empties the log, that nothing is lost.</summary>
 public sealed class CheckpointTests : IDisposable
 {
     private readonly string _root = Path.Combine(Path.GetTempPath(), "mdsl-live-tests", "checkpoint-" + Guid.NewGuid().ToString("N"));
@@ -27,7 +27,7 @@ public sealed class CheckpointTests : IDisposable
     public void The_log_is_copied_only_when_due_and_every_event_stays()
     {
         var next = 0;
-        using (var store = new LiveStore(Db, indexBuffer: 20))
+        using (var store = new LiveStore(Db))
         {
             AddCommits(store, 2, ref next);
             Assert.InRange(store.LogBytes, 1, LiveStore.IdleCheckpointBytes - 1);
@@ -45,7 +45,7 @@ public sealed class CheckpointTests : IDisposable
             Assert.True(store.HasEvent("view", "v0"));
             Assert.True(store.HasEvent("view", "v" + (next - 1)));
         }
-        using (var store = new LiveStore(Db, indexBuffer: 20))
+        using (var store = new LiveStore(Db))
         {
             for (var i = 0; i < next; i++) Assert.True(store.HasEvent("view", "v" + i));
             Assert.Equal(next, Enumerable.Range(0, 7).Sum(u => store.EventsOf("u" + u).Count));
