@@ -41,7 +41,7 @@ public sealed record StoredTimer(long Id, long Due, string Kind, string Journey,
 public sealed record IdentityMergeRecord(string Survivor, string Merged, string Key, string Value, long At, int EventsMoved, int JourneysEnded);
 
 /// <summary>
-/// The live runtime's durable state in one SQLite database in WAL mode (exclusive: one
+/// The live runtime's durable state in one SQLite database in WAL mode (locked exclusively: one
 /// `mdsl serve` per file): events (raw JSON, for evaluating tags as of an instant;
 /// LiveStore.Events.cs), profiles, identities and merges, journey states, split states, pending
 /// timers, the channel ledger, the outbox (LiveStore.Delivery.cs), segment memberships and
@@ -98,14 +98,32 @@ public sealed partial class LiveStore : IDisposable
         var isNew = !File.Exists(Path) || new FileInfo(Path).Length == 0;
         if (!isNew) RefuseOlderFormat();
         // No pooling: Dispose closes the file (a restart, a test, a copy see a closed database).
-        _connection = new SqliteConnection(new SqliteConnectionStringBuilder { DataSource = Path, Pooling = false, Mode = SqliteOpenMode.ReadWriteCreate }.ToString());
+        _connection = new SqliteConnection(new SqliteConnectionStringBuilder
+        {
+            DataSource = Path, Pooling = false, Mode = SqliteOpenMode.ReadWriteCreate,
+            // Seconds a statement retries a lock another process holds: with the exclusive lock below, only a second opener waits.
+            DefaultTimeout = 3,
+        }.ToString());
         try
         {
             _connection.Open();
             // journal_mode and synchronous: see the class comment. The write-ahead log is copied
             // into the database between groups (CheckpointIfDue); SQLite's own automatic
             // checkpoint, which runs inside the COMMIT that passes it, stays as a backstop far above.
-            Execute($"PRAGMA page_size={PageBytes}");
+            // One `mdsl serve` per file: its counters and pending outbox live in its memory, so a
+            // second writer would corrupt them. locking_mode=EXCLUSIVE keeps the lock the first
+            // write takes until the connection closes (the kernel drops it when the process dies).
+            Execute($"PRAGMA page_size={PageBytes}");   // of a new file; an existing one keeps its own
+            Execute("PRAGMA locking_mode=EXCLUSIVE");
+            try
+            {
+                Execute("BEGIN IMMEDIATE");
+                Execute("COMMIT");
+            }
+            catch (SqliteException ex) when (ex.SqliteErrorCode is 5 or 6)   // SQLITE_BUSY, SQLITE_LOCKED
+            {
+                throw new IOException($"{Path}: another process has this live store open (one `mdsl serve` per store file)", ex);
+            }
             lock (_sql)
             {
                 using var mode = _connection.CreateCommand();
@@ -116,7 +134,6 @@ public sealed partial class LiveStore : IDisposable
             Execute("PRAGMA synchronous=FULL");
             Execute($"PRAGMA wal_autocheckpoint={BackstopCheckpointPages}");
             Execute($"PRAGMA cache_size={CachePages}");
-            Execute("PRAGMA busy_timeout=10000");
             CreateSchema();
             CheckFormat();
             LoadCounters();

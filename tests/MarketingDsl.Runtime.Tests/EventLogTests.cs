@@ -350,4 +350,18 @@ public sealed class EventLogTests : IDisposable
             Assert.Equal(2_000, Enumerable.Range(0, 50).Sum(u => store.EventCount("u" + u)));
         }
     }
+
+    /// <summary>One runtime per store: its counters and pending outbox are in its memory, so a second writer is refused, not interleaved.</summary>
+    [Fact]
+    public void A_second_opener_of_a_store_in_use_is_refused_and_the_store_opens_once_it_is_closed()
+    {
+        using (var store = Open())
+        {
+            Add(store, ("order", "o1", "u1"));
+            var error = Assert.Throws<IOException>(() => Open());
+            Assert.Contains("another process has this live store open", error.Message);
+            Add(store, ("order", "o2", "u1"));
+        }
+        using (var store = Open()) Assert.Equal(["o1", "o2"], IdsOf(store, "u1"));
+    }
 }
