@@ -154,8 +154,8 @@ public sealed partial class LiveRuntime : IDisposable
             }
         }) { IsBackground = true, Name = "mdsl committer" };
         _committer.Start();
-        _flusher = new Thread(FlushLoop) { IsBackground = true, Name = "mdsl answerer" };
-        _flusher.Start();
+        _answerer = new Thread(AnswerLoop) { IsBackground = true, Name = "mdsl answerer" };
+        _answerer.Start();
     }
 
     /// <summary>One committer at a time: commits the queued requests group by group until the queue is empty.</summary>
@@ -173,25 +173,25 @@ public sealed partial class LiveRuntime : IDisposable
             lock (_gate) CommitGroup(group);
             // The group is committed and on disk: the answering thread completes its requests
             // while this thread already takes the next group.
-            _flushQueue.Add(group);
+            _answerQueue.Add(group);
             CheckpointBetweenGroups();
         }
     }
 
-    private readonly System.Collections.Concurrent.BlockingCollection<List<IngestRequest>> _flushQueue = [];
-    private Thread? _flusher;
+    private readonly System.Collections.Concurrent.BlockingCollection<List<IngestRequest>> _answerQueue = [];
+    private Thread? _answerer;
 
     /// <summary>
     /// Answers the requests of committed groups (their commit returned: they are on disk), in
     /// commit order, off the committer's thread.
     /// </summary>
-    private void FlushLoop()
+    private void AnswerLoop()
     {
         var groups = new List<List<IngestRequest>>();
-        foreach (var first in _flushQueue.GetConsumingEnumerable())
+        foreach (var first in _answerQueue.GetConsumingEnumerable())
         {
             groups.Add(first);
-            while (_flushQueue.TryTake(out var more)) groups.Add(more);
+            while (_answerQueue.TryTake(out var more)) groups.Add(more);
             Volatile.Write(ref _lastIngestCommit, Environment.TickCount64);
             foreach (var request in groups.SelectMany(g => g))
             {
@@ -945,8 +945,8 @@ public sealed partial class LiveRuntime : IDisposable
         try { _commitWake.Release(); } catch (SemaphoreFullException) { }
         _committer?.Join(TimeSpan.FromSeconds(30));
         // The answering thread answers what the committer handed it, then ends.
-        _flushQueue.CompleteAdding();
-        _flusher?.Join(TimeSpan.FromSeconds(30));
+        _answerQueue.CompleteAdding();
+        _answerer?.Join(TimeSpan.FromSeconds(30));
         _dispatcher.Dispose();
         lock (_gate)
         {
