@@ -4,7 +4,8 @@ namespace MarketingDsl.Runtime;
 /// The stored events: one row each in `events`, keyed by sequence number (the order of
 /// arrival, so rows append), with two indexes: (type, id) UNIQUE for the dedupe of ingest — a
 /// resent event is found by one index lookup, whatever the store holds, and no id costs memory
-/// — and (user, seq) for a user's history. A row holds one event, so a large batch or a user
+/// — and user for a user's history (an index entry ends with the row's key, the sequence number,
+/// so a user's entries are in arrival order). A row holds one event, so a large batch or a user
 /// with a long history meets no size limit of its own; one event's JSON is bounded by
 /// <see cref="MaxEventBytes"/> (the runtime rejects a larger one as an item of its batch).
 /// </summary>

@@ -155,7 +155,7 @@ public sealed partial class LiveStore : IDisposable
             CREATE TABLE IF NOT EXISTS meta (name TEXT PRIMARY KEY, value INTEGER NOT NULL) WITHOUT ROWID;
             CREATE TABLE IF NOT EXISTS events (seq INTEGER PRIMARY KEY, user TEXT NOT NULL, type TEXT NOT NULL, id TEXT, ts INTEGER NOT NULL, json TEXT NOT NULL);
             CREATE UNIQUE INDEX IF NOT EXISTS events_by_id ON events (type, id) WHERE id IS NOT NULL;
-            CREATE INDEX IF NOT EXISTS events_by_user ON events (user, seq);
+            CREATE INDEX IF NOT EXISTS events_by_user ON events (user);
             CREATE TABLE IF NOT EXISTS profiles (user TEXT PRIMARY KEY, json TEXT NOT NULL, seq INTEGER NOT NULL) WITHOUT ROWID;
             CREATE TABLE IF NOT EXISTS identities (key TEXT NOT NULL, value TEXT NOT NULL, user TEXT NOT NULL, PRIMARY KEY (key, value)) WITHOUT ROWID;
             CREATE INDEX IF NOT EXISTS identities_by_user ON identities (user);
