@@ -148,7 +148,15 @@ public sealed partial class LiveRuntime : IDisposable
         {
             while (true)
             {
-                _commitWake.Wait();
+                // No group for IdleCheckpointAfter: ingest has paused (not merely "the queue is empty
+                // right after a commit", which under closed-loop clients is always true: they wait
+                // for the answers of the group just committed), so a small checkpoint costs no one.
+                if (!_commitWake.Wait(IdleCheckpointAfter))
+                {
+                    if (_stopCommitter) return;
+                    Checkpoint(idle: true);
+                    _commitWake.Wait();
+                }
                 if (_stopCommitter) return;
                 CommitLoop();
             }
@@ -174,7 +182,7 @@ public sealed partial class LiveRuntime : IDisposable
             // The group is committed and on disk: the answering thread completes its requests
             // while this thread already takes the next group.
             _answerQueue.Add(group);
-            CheckpointBetweenGroups();
+            Checkpoint(idle: false);
         }
     }
 
@@ -204,15 +212,17 @@ public sealed partial class LiveRuntime : IDisposable
         }
     }
 
+    /// <summary>How long the committer has had no group before it checkpoints a small write-ahead log.</summary>
+    public static readonly TimeSpan IdleCheckpointAfter = TimeSpan.FromMilliseconds(100);
+
     /// <summary>
-    /// After a group is committed and handed to the answering thread: SQLite's checkpoint runs
-    /// when due (LiveStore.CheckpointIfDue), here rather than inside a commit that a group waits
-    /// for. Requests arriving meanwhile queue for the next group as during a commit.
+    /// Between two groups (<paramref name="idle"/> false: only a large log) or after ingest has
+    /// paused (true): SQLite's checkpoint runs when due (LiveStore.CheckpointIfDue), here rather
+    /// than inside a commit that a group waits for. Requests arriving meanwhile queue for the next
+    /// group as during a commit.
     /// </summary>
-    private void CheckpointBetweenGroups()
+    private void Checkpoint(bool idle)
     {
-        bool idle;
-        lock (_queue) idle = _queue.Count == 0;
         try
         {
             lock (_gate)

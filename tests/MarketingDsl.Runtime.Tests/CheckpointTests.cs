@@ -51,4 +51,27 @@ public sealed class CheckpointTests : IDisposable
             Assert.Equal(next, Enumerable.Range(0, 7).Sum(u => store.EventsOf("u" + u).Count));
         }
     }
+
+    [Fact]
+    public void The_runtime_copies_a_small_log_once_ingest_pauses_and_keeps_every_event()
+    {
+        using var fixture = new LiveFixture("""
+            tag logins_7d = count(login, within: 7d)
+            """);
+        var padding = new string('x', 2_000);
+        const int Events = 600;   // about 1.2 MB of log in one group: past the idle size, short of the busy one
+        using (var live = fixture.Open())
+        {
+            live.IngestProfiles(LiveFixture.Json("""[{"user_id":"u1"},{"user_id":"u2"}]"""));
+            var batch = string.Join(",", Enumerable.Range(0, Events).Select(n =>
+                $$"""{"type":"login","user_id":"u{{n % 2 + 1}}","ts":"2025-03-01T10:00:00Z","id":"L{{n}}","platform":"{{padding}}"}"""));
+            Assert.All(live.IngestEvents(LiveFixture.Json($"[{batch}]")), r => Assert.Equal(IngestResult.Accepted, r.Status));
+            // Ingest has paused: the committer copies the log (within LiveRuntime.IdleCheckpointAfter, polled generously).
+            var watch = System.Diagnostics.Stopwatch.StartNew();
+            while (live.Store.LogBytes >= LiveStore.IdleCheckpointBytes / 8 && watch.Elapsed < TimeSpan.FromSeconds(30)) Thread.Sleep(20);
+            Assert.True(live.Store.LogBytes < LiveStore.IdleCheckpointBytes / 8, $"log {live.Store.LogBytes} bytes after a pause");
+        }
+        using (var store = new LiveStore(fixture.Db))
+            for (var n = 0; n < Events; n++) Assert.True(store.HasEvent("login", "L" + n));
+    }
 }
