@@ -428,7 +428,7 @@ public sealed partial class LiveStore : IDisposable
 
     /// <summary>SQLite's own automatic checkpoint (pages of the write-ahead log): only reached when nothing calls <see cref="CheckpointIfDue"/> (e.g. profiles alone).</summary>
     public const int BackstopCheckpointPages = 8_000;
-    /// <summary>Log size from which a checkpoint runs when no request waits.</summary>
+    /// <summary>Log size from which a checkpoint runs once ingest has paused.</summary>
     public const long IdleCheckpointBytes = 1L << 20;
     /// <summary>Log size from which a checkpoint runs between two groups even when requests wait.</summary>
     public const long BusyCheckpointBytes = 8L << 20;
@@ -438,7 +438,7 @@ public sealed partial class LiveStore : IDisposable
 
     /// <summary>
     /// Outside any transaction: copies the write-ahead log into the database and truncates it
-    /// when it has reached <see cref="IdleCheckpointBytes"/> and nothing waits
+    /// when it has reached <see cref="IdleCheckpointBytes"/> and ingest has paused
     /// (<paramref name="idle"/>), or <see cref="BusyCheckpointBytes"/> in any case. A checkpoint
     /// costs about its log's size in copying plus an fsync of the database, so small ones in the
     /// gaps between groups keep it out of the commits requests wait for. Returns whether it ran.
