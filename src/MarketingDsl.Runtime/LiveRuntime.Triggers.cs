@@ -70,6 +70,11 @@ public sealed partial class LiveRuntime
     /// <summary>Timer work done since the start: timers fired and users reached by fan-outs (tests and the load benchmark read it).</summary>
     public long TimerWorkDone { get { lock (_gate) return _timerWorkDone; } }
 
+    private long _segmentEvaluations;
+
+    /// <summary>How many segment memberships were evaluated since the start (tests show the incremental path by it).</summary>
+    public long SegmentEvaluations { get { lock (_gate) return _segmentEvaluations; } }
+
     /// <summary>A transaction begins: a fresh slice of timer work.</summary>
     private void StartTimerSlice() => _timerWork = Math.Max(1, _options.TimerSlice);
 
@@ -148,6 +153,7 @@ public sealed partial class LiveRuntime
                 foreach (var segment in fresh)
                     _store.SetMembership(segment.Segment.Name, user, _env.Conditions.Evaluate(new BoundSymbolReference(segment.Segment), new UserRef(0, user), start));
                 live.Members = null;
+                live.MembersAt = null;
                 _store.SetSegmentDue(user, NextSegmentChange(live, start));
             }
             foreach (var segment in fresh) _store.Arm(segment.Segment.Name);
@@ -266,34 +272,43 @@ public sealed partial class LiveRuntime
         if (live.Members is { } members) return members;
         var tracked = Tracked;
         live.Members = members = new bool?[tracked.Length];
+        live.MembersAt = new long[tracked.Length];
+        Array.Fill(live.MembersAt, long.MinValue);
         for (var s = 0; s < tracked.Length; s++) members[s] = _store.Membership(tracked[s].Segment.Name, live.Id);
         return members;
     }
 
     /// <summary>
     /// Re-evaluates the user's membership of the tracked segments as of <paramref name="t"/> that
-    /// can have changed: those that read <paramref name="cause"/>'s type, or all once the user's
-    /// due has come or without a cause (a profile change, the 00:00 check). A change fires the
-    /// journeys triggered by entering (false → true) or leaving (true → false) it, in declaration
-    /// order. A user's first evaluation only establishes membership. Then the user's due is set anew.
+    /// can have changed since their last evaluation: every one when <paramref name="all"/> (a
+    /// profile change); else those that read <paramref name="cause"/>'s type (an event) and those
+    /// whose next change by time alone has come — known per segment while the user is cached,
+    /// else bounded by the user's due. A change fires the journeys triggered by entering
+    /// (false → true) or leaving (true → false) it, in declaration order. A user's first
+    /// evaluation only establishes membership. Then the user's due is set anew.
     /// </summary>
-    private void CheckSegments(string user, long t, EventTypeSymbol? cause)
+    private void CheckSegments(string user, long t, EventTypeSymbol? cause, bool all = false)
     {
         var tracked = Tracked;
         if (tracked.Length == 0) return;
         var live = User(user);
         if (live.Profile is null) { SetDue(user, long.MaxValue); return; }
         Dues();
-        var all = cause is null || (_dueOf.TryGetValue(user, out var due) && due <= t);
+        var userDue = _dueOf.GetValueOrDefault(user, long.MaxValue);
         var members = MembersOf(live);
+        var at = live.MembersAt!;
         var userRef = new UserRef(0, user);
         var evaluated = false;
         for (var s = 0; s < tracked.Length; s++)
         {
             var segment = tracked[s].Segment;
-            if (!all && !tracked[s].Reads(cause!)) continue;
+            var due = all || (cause is not null && tracked[s].Reads(cause))
+                || (at[s] == long.MinValue ? userDue <= t : tracked[s].NextChange(EnsureEvents(live).Data, 0, at[s]) <= t);
+            if (!due) continue;
             evaluated = true;
+            _segmentEvaluations++;
             var now = _env.Conditions.Evaluate(new BoundSymbolReference(segment), userRef, t);
+            at[s] = t;
             var before = members[s];
             if (before == now) continue;
             _store.SetMembership(segment.Name, user, now);
@@ -307,7 +322,7 @@ public sealed partial class LiveRuntime
                 Apply(j, user, state, null);
             }
         }
-        if (evaluated) SetDue(user, NextSegmentChange(User(user), t));
+        if (evaluated || userDue <= t) SetDue(user, NextSegmentChange(User(user), t));
     }
 
     /// <summary>
@@ -318,7 +333,7 @@ public sealed partial class LiveRuntime
     private void OnProfileStored(string user)
     {
         _profileIds = null;
-        CheckSegments(user, _store.Counter("clock"), cause: null);
+        CheckSegments(user, _store.Counter("clock"), cause: null, all: true);
     }
 
     /// <summary>A failed transaction: what this file keeps in memory is read from the store again.</summary>

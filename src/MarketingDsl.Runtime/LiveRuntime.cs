@@ -825,6 +825,8 @@ public sealed partial class LiveRuntime : IDisposable
         public QuietZones? Zones { get; set; }
         /// <summary>Per tracked segment, the last evaluated membership (LiveRuntime.Triggers.cs), once loaded.</summary>
         public bool?[]? Members { get; set; }
+        /// <summary>Per tracked segment, the instant it was last evaluated at (long.MinValue: not since the user was cached).</summary>
+        public long[]? MembersAt { get; set; }
         /// <summary>Per journey: the stored state's JSON (null: none) once loaded.</summary>
         public string?[] StateJson { get; } = new string?[journeys];
         public bool[] StateLoaded { get; } = new bool[journeys];

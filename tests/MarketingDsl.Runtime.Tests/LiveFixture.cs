@@ -76,12 +76,12 @@ public sealed class LiveFixture : IDisposable
     /// </summary>
     public LiveRuntime Open(TimeSpan? grace = null, int cachedUsers = LiveOptions.DefaultCachedUsers, int cachedEvents = LiveOptions.DefaultCachedEvents,
         int eventIndexBuffer = SmallEventBuffer, int dirtyStatesBound = 1, int maxStateLag = 2, int recentEventIds = SmallRecentIds,
-        long cacheBytes = (long)LiveOptions.DefaultCacheMegabytes << 20) =>
+        long cacheBytes = (long)LiveOptions.DefaultCacheMegabytes << 20, int timerSlice = LiveOptions.DefaultTimerSlice) =>
         new(Compilation.Model, new LiveOptions
         {
             DbPath = Db, OutboxDir = Outbox, Clock = WallClock, Grace = grace ?? TimeSpan.Zero,
             CachedUsers = cachedUsers, CachedEvents = cachedEvents, CacheBytes = cacheBytes, EventIndexBuffer = eventIndexBuffer,
-            DirtyStatesBound = dirtyStatesBound, MaxStateLag = maxStateLag, RecentEventIds = recentEventIds,
+            DirtyStatesBound = dirtyStatesBound, MaxStateLag = maxStateLag, RecentEventIds = recentEventIds, TimerSlice = timerSlice,
         });
 
     public const int SmallEventBuffer = 3;
