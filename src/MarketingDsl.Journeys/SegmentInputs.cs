@@ -18,9 +18,15 @@ public sealed class SegmentInputs
     private readonly HashSet<EventTypeSymbol> _events = [];
     private readonly Dictionary<EventTypeSymbol, SortedSet<long>> _windows = [];
 
-    private SegmentInputs(SegmentSymbol segment) => Segment = segment;
+    private SegmentInputs(SegmentSymbol segment)
+    {
+        Segment = segment;
+        Condition = new BoundSymbolReference(segment);
+    }
 
     public SegmentSymbol Segment { get; }
+    /// <summary>The segment as a condition: one node for the segment's lifetime (compiled conditions are cached by node identity).</summary>
+    public BoundExpression Condition { get; }
     /// <summary>Reads the clock other than through a backward window: may change at any instant.</summary>
     public bool ReadsClock { get; private set; }
     public bool ReadsProfile { get; private set; }

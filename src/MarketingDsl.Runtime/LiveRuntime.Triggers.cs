@@ -151,7 +151,7 @@ public sealed partial class LiveRuntime
                 var live = User(user);
                 if (live.Profile is null) continue;
                 foreach (var segment in fresh)
-                    _store.SetMembership(segment.Segment.Name, user, _env.Conditions.Evaluate(new BoundSymbolReference(segment.Segment), new UserRef(0, user), start));
+                    _store.SetMembership(segment.Segment.Name, user, _env.Conditions.Evaluate(segment.Condition, new UserRef(0, user), start));
                 live.Members = null;
                 live.MembersAt = null;
                 _store.SetSegmentDue(user, NextSegmentChange(live, start));
@@ -307,7 +307,7 @@ public sealed partial class LiveRuntime
             if (!due) continue;
             evaluated = true;
             _segmentEvaluations++;
-            var now = _env.Conditions.Evaluate(new BoundSymbolReference(segment), userRef, t);
+            var now = _env.Conditions.Evaluate(tracked[s].Condition, userRef, t);
             at[s] = t;
             var before = members[s];
             if (before == now) continue;

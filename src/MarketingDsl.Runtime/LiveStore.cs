@@ -68,6 +68,8 @@ public sealed partial class LiveStore : IDisposable
     private int _transactionThread;
     /// <summary>The earliest pending due instant (long.MaxValue: none); null: unknown, read it from the file.</summary>
     private long? _minDue;
+    /// <summary>The pending timers at <see cref="_minDue"/> in firing order, consumed from the front; null: unknown.</summary>
+    private Queue<StoredTimer>? _dueGroup;
 
     /// <param name="indexBuffer">Events kept in memory for the per-user index (LiveStore.Events.cs).</param>
     /// <param name="dirtyStatesBound">Changed journey states kept in memory before they are written (LiveStore.States.cs).</param>
@@ -208,6 +210,7 @@ public sealed partial class LiveStore : IDisposable
             _transactionThread = 0;
         }
         _minDue = null;
+        _dueGroup = null;
     }
 
     // ------------------------------------------------------------------ counters
@@ -299,6 +302,7 @@ public sealed partial class LiveStore : IDisposable
     {
         foreach (var d in Timers.Find(Eq("user", user)).ToList()) Timers.Delete(d["_id"]);
         _minDue = null;
+        _dueGroup = null;
     }
 
     // ------------------------------------------------------------------ identity index
@@ -353,6 +357,7 @@ public sealed partial class LiveStore : IDisposable
             ["token"] = token, ["path"] = path, ["entry"] = entryAt, ["split"] = split,
         });
         if (_minDue is { } min) _minDue = Math.Min(min, due);
+        if (_dueGroup is { Count: > 0 } group && due <= group.Peek().Due) _dueGroup = null;   // it may go first
     }
 
     /// <summary>
@@ -365,8 +370,22 @@ public sealed partial class LiveStore : IDisposable
         // Every event asks (timers due before it fire first): answer "none" from memory when it can.
         _minDue ??= Timers.Find(Query.All("due", Query.Ascending), limit: 1).FirstOrDefault()?["due"].AsInt64 ?? long.MaxValue;
         if (_minDue > maxDue) return null;
-        return Timers.Find(Lte("due", maxDue)).Select(ToTimer).OrderBy(t => t.Due).ThenBy(t => TieRank(t.Kind))
-            .ThenBy(t => t.Kind == ScheduleTimer ? t.Token : 0).ThenBy(t => t.Id).FirstOrDefault();
+        // The timers at the earliest instant are read once, in firing order, and handed out one by
+        // one as they are deleted: a backlog of many timers due at once costs one read each, not a
+        // read of every due timer per firing.
+        if (_dueGroup is not { Count: > 0 })
+        {
+            _dueGroup = new Queue<StoredTimer>(Timers.Find(Eq("due", _minDue.Value)).Select(ToTimer)
+                .OrderBy(t => TieRank(t.Kind)).ThenBy(t => t.Kind == ScheduleTimer ? t.Token : 0).ThenBy(t => t.Id));
+            if (_dueGroup.Count == 0)
+            {
+                _dueGroup = null;
+                _minDue = Timers.Find(Query.All("due", Query.Ascending), limit: 1).FirstOrDefault()?["due"].AsInt64 ?? long.MaxValue;
+                return FirstTimer(maxDue);
+            }
+        }
+        var first = _dueGroup.Peek();
+        return first.Due <= maxDue ? first : null;
     }
 
     private static int TieRank(string kind) => kind switch { WinnerTimer => 1, SegmentCheckTimer => 2, ScheduleTimer => 3, _ => 0 };
@@ -374,7 +393,13 @@ public sealed partial class LiveStore : IDisposable
     public void DeleteTimer(long id)
     {
         Timers.Delete(id);
+        if (_dueGroup is { Count: > 0 } group && group.Peek().Id == id)
+        {
+            group.Dequeue();
+            if (group.Count > 0) return;
+        }
         _minDue = null;
+        _dueGroup = null;
     }
     public int TimerCount() => Timers.Count();
     public List<StoredTimer> AllTimers() => [.. Timers.FindAll().Select(ToTimer).OrderBy(t => t.Due).ThenBy(t => t.Id)];
