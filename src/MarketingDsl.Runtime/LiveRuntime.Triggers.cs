@@ -226,7 +226,7 @@ public sealed partial class LiveRuntime
     {
         var dues = Dues();
         var had = _dueOf.TryGetValue(user, out var old);
-        if (had && old == due) return;
+        if (had ? old == due : due == long.MaxValue) return;
         if (had) { dues.Remove((old, user)); _dueOf.Remove(user); }
         if (due != long.MaxValue) { dues.Add((due, user)); _dueOf[user] = due; }
         _store.SetSegmentDue(user, due);

@@ -342,6 +342,8 @@ public sealed partial class LiveRuntime : IDisposable
                     _store.SetProfile(key!, json);
                     var survivor = LinkIdentities(key!, identities, out var merged);
                     _users.Remove(key!);
+                    // Unmerged, the stored profile is the row just parsed: cache it rather than read it back.
+                    if (merged is null) _users.Add(new LiveUser(key!, values, _machines.Length));
                     OnProfileStored(survivor);
                     results[i] = new IngestResult(i, IngestResult.Accepted, merged);
                 }
