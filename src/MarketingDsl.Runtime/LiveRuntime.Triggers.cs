@@ -14,6 +14,9 @@ public sealed partial class LiveOptions
     /// </summary>
     public int TimerSlice { get; init; } = DefaultTimerSlice;
     public const int DefaultTimerSlice = 2_000;
+    /// <summary>A slice also ends after this much time (units differ in cost: a user read from the store costs more than a cached one).</summary>
+    public TimeSpan TimerSliceTime { get; init; } = TimeSpan.FromMilliseconds(DefaultTimerSliceMilliseconds);
+    public const int DefaultTimerSliceMilliseconds = 25;
 }
 
 /// <summary>
@@ -76,7 +79,13 @@ public sealed partial class LiveRuntime
     public long SegmentEvaluations { get { lock (_gate) return _segmentEvaluations; } }
 
     /// <summary>A transaction begins: a fresh slice of timer work.</summary>
-    private void StartTimerSlice() => _timerWork = Math.Max(1, _options.TimerSlice);
+    private void StartTimerSlice()
+    {
+        _timerWork = Math.Max(1, _options.TimerSlice);
+        _sliceStarted = System.Diagnostics.Stopwatch.GetTimestamp();
+    }
+
+    private long _sliceStarted;
 
     /// <summary>Whether the transaction that just ended used up its slice (more may be due).</summary>
     private bool SliceUsedUp => _timerWork <= 0;
@@ -84,6 +93,8 @@ public sealed partial class LiveRuntime
     /// <summary>Takes one unit of the slice; false once it is used up (the caller leaves the rest for later).</summary>
     private bool TakeTimerWork()
     {
+        if (_timerWork > 0 && _options.TimerSliceTime != Timeout.InfiniteTimeSpan
+            && System.Diagnostics.Stopwatch.GetElapsedTime(_sliceStarted) > _options.TimerSliceTime) _timerWork = 0;
         if (_timerWork <= 0) { _timerBacklog = true; return false; }
         _timerWork--;
         _timerWorkDone++;

@@ -82,6 +82,8 @@ public sealed class LiveFixture : IDisposable
             DbPath = Db, OutboxDir = Outbox, Clock = WallClock, Grace = grace ?? TimeSpan.Zero,
             CachedUsers = cachedUsers, CachedEvents = cachedEvents, CacheBytes = cacheBytes, EventIndexBuffer = eventIndexBuffer,
             DirtyStatesBound = dirtyStatesBound, MaxStateLag = maxStateLag, RecentEventIds = recentEventIds, TimerSlice = timerSlice,
+            // Slices by count only: live = replay tests must not depend on how fast the machine is.
+            TimerSliceTime = Timeout.InfiniteTimeSpan,
         });
 
     public const int SmallEventBuffer = 3;
