@@ -6,7 +6,7 @@ using MarketingDsl.Engine.Data;
 namespace MarketingDsl.LoadBenchmarks;
 
 /// <summary>
-/// (d) The seed's own workload: <c>examples/retail</c> (journeys with every trigger kind: events,
+/// (e) The seed's own workload: <c>examples/retail</c> (journeys with every trigger kind: events,
 /// a weekly schedule, `enters`/`leaves segment`) on <c>mdsl generate-data</c> output in time order
 /// (as real exports are), against the same workspace without its journeys, measured in the same
 /// run: profiles/s; ingest events/s (the first part of the history, batches of 100 from
@@ -28,7 +28,7 @@ public static class RetailLoad
         var events = File.ReadAllLines(Path.Combine(data, "events.jsonl"));
         var start = StartOf(events);
         report.Line("");
-        report.Line($"## (d) examples/retail: {options.RetailUsers:N0} users, {options.RetailDays} days, {events.Length:N0} events in time order; " +
+        report.Line($"## (e) examples/retail: {options.RetailUsers:N0} users, {options.RetailDays} days, {events.Length:N0} events in time order; " +
                     $"ingest {options.RetailIngestShare:P0} of them, latency at {options.RetailRate:N0}/s for {options.RetailSeconds} s, memory {options.RetailMinutes:0.#} min");
         var withJourneys = await MeasureAsync(options, data, events, start, journeys: true, report);
         var baseline = await MeasureAsync(options, data, events, start, journeys: false, report);
