@@ -115,8 +115,9 @@ public sealed partial class LiveRuntime
                 Transaction(() => FireTimers(_store.Counter("clock") - 1));
             }
         }
-        // The transaction rolled back (caches rebuilt, backlog flag cleared): the next event tries again.
-        catch (Exception ex) when (ex is IOException or LiteDB.LiteException or InvalidOperationException) { }
+        // The transaction rolled back (caches rebuilt, backlog flag cleared); whatever failed, the
+        // committer thread must go on serving requests: the next event tries the due work again.
+        catch (Exception) { }
         _wakeDelivery?.Invoke();
     }
 
