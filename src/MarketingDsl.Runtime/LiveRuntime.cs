@@ -174,10 +174,19 @@ public sealed partial class LiveRuntime : IDisposable
             List<IngestRequest> group;
             lock (_queue)
             {
-                if (_queue.Count == 0) { _committing = false; return; }
-                group = [.. _queue];
-                _queue.Clear();
+                if (_queue.Count == 0)
+                {
+                    if (!_timerBacklog || _disposed) { _committing = false; return; }
+                    group = [];
+                }
+                else
+                {
+                    group = [.. _queue];
+                    _queue.Clear();
+                }
             }
+            // No request waits but due timer work is left: one slice of it, then look at the queue again.
+            if (group.Count == 0) { FireBacklogSlice(); continue; }
             lock (_gate) CommitGroup(group);
             // The group is committed and on disk: the answering thread completes its requests
             // while this thread already takes the next group.
@@ -330,6 +339,8 @@ public sealed partial class LiveRuntime : IDisposable
                     _store.SetProfile(key!, json);
                     var survivor = LinkIdentities(key!, identities, out var merged);
                     _users.Remove(key!);
+                    // Unmerged, the stored profile is the row just parsed: cache it rather than read it back.
+                    if (merged is null) _users.Add(new LiveUser(key!, values, _machines.Length));
                     OnProfileStored(survivor);
                     results[i] = new IngestResult(i, IngestResult.Accepted, merged);
                 }
@@ -469,7 +480,7 @@ public sealed partial class LiveRuntime : IDisposable
             Apply(j, e.User, state, entryOverride: null);
         }
         _current = default;
-        CheckSegments(e.User, e.Ts);
+        CheckSegments(e.User, e.Ts, e.Type);
         return new IngestResult(index, IngestResult.Accepted, attributed);
     }
 
@@ -479,8 +490,18 @@ public sealed partial class LiveRuntime : IDisposable
     public int FireDueTimers()
     {
         var limit = _options.Clock.GetUtcNow().UtcTicks - _options.Grace.Ticks;
-        int fired;
-        lock (_gate) fired = TransactionValue(() => FireTimers(limit));
+        var fired = 0;
+        while (true)
+        {
+            bool more;
+            lock (_gate)
+            {
+                fired += TransactionValue(() => FireTimers(limit));
+                more = SliceUsedUp && !_disposed;
+            }
+            if (!more) break;
+            Thread.Yield();   // between slices, requests waiting for the lock go first
+        }
         Deliver();
         return fired;
     }
@@ -488,8 +509,14 @@ public sealed partial class LiveRuntime : IDisposable
     private int FireTimers(long maxDue)
     {
         var fired = 0;
-        while (_store.FirstTimer(maxDue) is { } timer)
+        while (true)
         {
+            if (_store.FirstTimer(maxDue) is not { } timer)
+            {
+                if (maxDue >= _store.Counter("clock") - 1) _timerBacklog = false;
+                break;
+            }
+            if (!TakeTimerWork()) break;
             _store.DeleteTimer(timer.Id);
             fired++;
             if (timer.Kind == LiveStore.SegmentCheckTimer) { FireSegmentCheck(timer.Due); continue; }
@@ -513,7 +540,7 @@ public sealed partial class LiveRuntime : IDisposable
                     Apply(j, "", null, null);
                     break;
                 case LiveStore.ScheduleTimer:
-                    FireSchedule(j, timer.Due);
+                    FireSchedule(j, timer.Due, timer.User);
                     break;
             }
         }
@@ -599,6 +626,7 @@ public sealed partial class LiveRuntime : IDisposable
     private T TransactionValue<T>(Func<T> body)
     {
         _store.Begin();
+        StartTimerSlice();
         try
         {
             var result = body();
@@ -612,6 +640,7 @@ public sealed partial class LiveRuntime : IDisposable
             // In-memory caches may hold uncommitted changes: rebuild them from the store.
             _users.Clear();
             _actions.Clear();
+            ForgetTriggerCaches();
             LoadSplits();
             throw;
         }
@@ -793,6 +822,10 @@ public sealed partial class LiveRuntime : IDisposable
         public ConditionEvaluator? Evaluator { get; set; }
         public int EvaluatorLayout { get; set; }
         public QuietZones? Zones { get; set; }
+        /// <summary>Per tracked segment, the last evaluated membership (LiveRuntime.Triggers.cs), once loaded.</summary>
+        public bool?[]? Members { get; set; }
+        /// <summary>Per tracked segment, the instant it was last evaluated at (long.MinValue: not since the user was cached).</summary>
+        public long[]? MembersAt { get; set; }
         /// <summary>Per journey: the stored state's JSON (null: none) once loaded.</summary>
         public string?[] StateJson { get; } = new string?[journeys];
         public bool[] StateLoaded { get; } = new bool[journeys];

@@ -83,6 +83,8 @@ public sealed partial class LiveStore : IDisposable
     private long? _minDue;
     /// <summary>Committed pending timers, and the open transaction's change to that count.</summary>
     private int _timerCount, _txnTimerDelta;
+    /// <summary>The pending timers at <see cref="_minDue"/> in firing order, consumed from the front; null: unknown.</summary>
+    private Queue<StoredTimer>? _dueGroup;
 
     /// <summary>The layout of the file this version writes (format 3: SQLite; 1 and 2 were LiteDB files).</summary>
     public const int Format = 3;
@@ -175,6 +177,8 @@ public sealed partial class LiveStore : IDisposable
             CREATE TABLE IF NOT EXISTS outbox (seq INTEGER PRIMARY KEY, key TEXT NOT NULL UNIQUE, channel TEXT NOT NULL, line TEXT NOT NULL,
                 status TEXT NOT NULL, attempts INTEGER NOT NULL, next_at INTEGER NOT NULL, error TEXT);
             CREATE TABLE IF NOT EXISTS segment_members (segment TEXT NOT NULL, user TEXT NOT NULL, member INTEGER NOT NULL, PRIMARY KEY (segment, user)) WITHOUT ROWID;
+            CREATE TABLE IF NOT EXISTS segment_due (user TEXT PRIMARY KEY, due INTEGER NOT NULL) WITHOUT ROWID;
+            CREATE INDEX IF NOT EXISTS segment_due_by_due ON segment_due (due);
             CREATE TABLE IF NOT EXISTS segments_armed (segment TEXT PRIMARY KEY) WITHOUT ROWID;
             CREATE TABLE IF NOT EXISTS journey_shapes (journey TEXT PRIMARY KEY, json TEXT NOT NULL) WITHOUT ROWID;
             CREATE TABLE IF NOT EXISTS journey_ends (seq INTEGER PRIMARY KEY, journey TEXT NOT NULL, user TEXT NOT NULL, at INTEGER NOT NULL,
@@ -265,6 +269,7 @@ public sealed partial class LiveStore : IDisposable
             _txnTimerDelta = 0;
         }
         _minDue = null;
+        _dueGroup = null;
     }
 
     // ------------------------------------------------------------------ counters
@@ -369,6 +374,7 @@ public sealed partial class LiveStore : IDisposable
             Next("timer_seq"), due, kind, journey, user, token, path, entryAt, split);
         _txnTimerDelta++;
         if (_minDue is { } min) _minDue = Math.Min(min, due);
+        if (_dueGroup is { Count: > 0 } group && due <= group.Peek().Due) _dueGroup = null;   // it may go first
     }
 
     /// <summary>
@@ -381,18 +387,37 @@ public sealed partial class LiveStore : IDisposable
         // Every event asks (timers due before it fire first): answer "none" from memory when it can.
         _minDue ??= Scalar("SELECT min(due) FROM timers") as long? ?? long.MaxValue;
         if (_minDue > maxDue) return null;
-        return Rows($"""
-            SELECT {TimerColumns} FROM timers WHERE due <= $0
-            ORDER BY due, CASE kind WHEN '{WinnerTimer}' THEN 1 WHEN '{SegmentCheckTimer}' THEN 2 WHEN '{ScheduleTimer}' THEN 3 ELSE 0 END,
-                CASE kind WHEN '{ScheduleTimer}' THEN token ELSE 0 END, id
-            LIMIT 1
-            """, ToTimer, maxDue).FirstOrDefault();
+        // The timers at the earliest instant are read once, in firing order, and handed out one by
+        // one as they are deleted: a backlog of many timers due at once costs one read, not a read
+        // (and sort) of every timer at that instant per firing.
+        if (_dueGroup is not { Count: > 0 })
+        {
+            _dueGroup = new Queue<StoredTimer>(Rows($"""
+                SELECT {TimerColumns} FROM timers WHERE due = $0
+                ORDER BY CASE kind WHEN '{WinnerTimer}' THEN 1 WHEN '{SegmentCheckTimer}' THEN 2 WHEN '{ScheduleTimer}' THEN 3 ELSE 0 END,
+                    CASE kind WHEN '{ScheduleTimer}' THEN token ELSE 0 END, id
+                """, ToTimer, _minDue.Value));
+            if (_dueGroup.Count == 0)
+            {
+                _dueGroup = null;
+                _minDue = Scalar("SELECT min(due) FROM timers") as long? ?? long.MaxValue;
+                return FirstTimer(maxDue);
+            }
+        }
+        var first = _dueGroup.Peek();
+        return first.Due <= maxDue ? first : null;
     }
 
     public void DeleteTimer(long id)
     {
         _txnTimerDelta -= Execute("DELETE FROM timers WHERE id = $0", id);
+        if (_dueGroup is { Count: > 0 } group && group.Peek().Id == id)
+        {
+            group.Dequeue();
+            if (group.Count > 0) return;
+        }
         _minDue = null;
+        _dueGroup = null;
     }
 
     /// <summary>Deletes every pending timer of the user (journeys of a merged-away user end).</summary>
@@ -400,6 +425,7 @@ public sealed partial class LiveStore : IDisposable
     {
         _txnTimerDelta -= Execute("DELETE FROM timers WHERE user = $0", user);
         _minDue = null;
+        _dueGroup = null;
     }
 
     /// <summary>How many timers are pending (committed; from memory: /api/health asks without the runtime's lock).</summary>

@@ -71,11 +71,13 @@ public sealed class LiveFixture : IDisposable
 
     /// <summary>Opens a runtime on the fixture's store.</summary>
     public LiveRuntime Open(TimeSpan? grace = null, int cachedUsers = LiveOptions.DefaultCachedUsers, int cachedEvents = LiveOptions.DefaultCachedEvents,
-        long cacheBytes = (long)LiveOptions.DefaultCacheMegabytes << 20) =>
+        long cacheBytes = (long)LiveOptions.DefaultCacheMegabytes << 20, int timerSlice = LiveOptions.DefaultTimerSlice) =>
         new(Compilation.Model, new LiveOptions
         {
             DbPath = Db, OutboxDir = Outbox, Clock = WallClock, Grace = grace ?? TimeSpan.Zero,
-            CachedUsers = cachedUsers, CachedEvents = cachedEvents, CacheBytes = cacheBytes,
+            CachedUsers = cachedUsers, CachedEvents = cachedEvents, CacheBytes = cacheBytes, TimerSlice = timerSlice,
+            // Slices by count only: live = replay tests must not depend on how fast the machine is.
+            TimerSliceTime = Timeout.InfiniteTimeSpan,
         });
 
     /// <summary>A runtime whose every channel goes to <paramref name="webhook"/> (no channel files).</summary>
