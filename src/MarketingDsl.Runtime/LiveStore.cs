@@ -44,9 +44,9 @@ public sealed record IdentityMergeRecord(string Survivor, string Merged, string 
 /// The live runtime's durable state in one SQLite database in WAL mode (locked exclusively: one
 /// `mdsl serve` per file): events (raw JSON, for evaluating tags as of an instant;
 /// LiveStore.Events.cs), profiles, identities and merges, journey states, split states, pending
-/// timers, the channel ledger, the outbox (LiveStore.Delivery.cs), segment memberships and
-/// counters. Every write of one request group or timer round goes through
-/// <see cref="Begin"/>/<see cref="Commit"/>: one SQLite transaction.
+/// timers, the channel ledger, the outbox (LiveStore.Delivery.cs), segment memberships, the
+/// segment due index (LiveStore.SegmentDue.cs) and counters. Every write of one request group or
+/// timer round goes through <see cref="Begin"/>/<see cref="Commit"/>: one SQLite transaction.
 ///
 /// Durability, through SQLite's documented settings only: `journal_mode=WAL` with
 /// `synchronous=FULL` makes COMMIT return only after the write-ahead log is fsynced
@@ -58,9 +58,9 @@ public sealed record IdentityMergeRecord(string Survivor, string Merged, string 
 /// back by SQLite on the next open: nothing unacknowledged is half there.
 ///
 /// Reads a request would repeat per event are answered from memory: counters (written once per
-/// commit; other threads see only committed values), the earliest timer's due instant and the
-/// timer count; a rollback forgets what the transaction changed, so nothing in memory runs
-/// ahead of the file. Keys are compared ordinally (SQLite's BINARY collation): "Ab" and "ab"
+/// commit; other threads see only committed values), the earliest timer's due instant, the
+/// timers due at it (in firing order) and the timer count; a rollback forgets what the
+/// transaction changed, so nothing in memory runs ahead of the file. Keys are compared ordinally (SQLite's BINARY collation): "Ab" and "ab"
 /// are different users and ids.
 /// </summary>
 public sealed partial class LiveStore : IDisposable
