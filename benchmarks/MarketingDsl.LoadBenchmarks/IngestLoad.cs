@@ -9,7 +9,7 @@ namespace MarketingDsl.LoadBenchmarks;
 /// (a) Maximum sustained ingest: <c>--clients</c> tasks post batches of events as fast as the
 /// answers come, for each batch size, against (1) the workspace with journeys, (2) the same
 /// workspace without journeys (baseline: the same HTTP and store path, nothing to run), and (3)
-/// the store alone: LiveStore.AddEvent of the same JSON in one LiteDB transaction per batch, one
+/// the store alone: LiveStore.AddEvent of the same JSON in one store transaction per batch, one
 /// thread, no HTTP (the floor the runtime pays for durable events). Each run has a fresh file.
 /// </summary>
 public static class IngestLoad
@@ -32,7 +32,15 @@ public static class IngestLoad
             report.Line($"| {batch} | {withJourneys:N0} ({cpuWith:0}) | {sends:N0} | {withoutJourneys:N0} ({cpuWithout:0}) | {storeAlone:N0} ({cpuStore:0}) | " +
                         $"{withJourneys / withoutJourneys:0.00} | {withJourneys / storeAlone:0.00} | {other:0.00} |");
         }
+        report.Line("");
+        report.Line("The committer during each measured run (processing: the group's requests; commit: SQLite's COMMIT with its fsync):");
+        report.Line("");
+        foreach (var line in Committer) report.Line("- " + line);
+        Committer.Clear();
     }
+
+    /// <summary>Where each server run's committer spent its time (CommitTimings), printed under the table.</summary>
+    private static readonly List<string> Committer = [];
 
     public static TimeSpan Cpu() => System.Diagnostics.Process.GetCurrentProcess().TotalProcessorTime;
 
@@ -63,8 +71,10 @@ public static class IngestLoad
         var sendsBefore = SendCount(server);
         var watch = Stopwatch.StartNew();
         var cpu = Cpu();
+        server.Runtime.Timings.Reset();
         Volatile.Write(ref counting, true);
         await Task.Delay(options.Seconds * 1000);
+        Committer.Add($"batch {batch}, {(withJourneys ? "with journeys" : "no journeys")}: {server.Runtime.Timings.Summary()}");
         Volatile.Write(ref counting, false);
         var seconds = watch.Elapsed.TotalSeconds;
         cpu = Cpu() - cpu;

@@ -39,11 +39,15 @@ public sealed class LiveServer : IAsyncDisposable
     public HttpClient Client { get; }
     public LiveRuntime Runtime => _app.Services.GetRequiredService<LiveRuntime>();
 
-    public static async Task<LiveServer> StartAsync(bool withJourneys, int? cachedUsers = null, int? cachedEvents = null, int? cacheMegabytes = null)
+    /// <param name="writeWorkspace">Writes another workspace into the folder it is given (default: <see cref="LoadWorkspace"/>).</param>
+    /// <param name="clock">The runtime's wall clock (default: the system's).</param>
+    public static async Task<LiveServer> StartAsync(bool withJourneys, int? cachedUsers = null, int? cachedEvents = null, int? cacheMegabytes = null,
+        Action<string>? writeWorkspace = null, TimeProvider? clock = null)
     {
         var root = Path.Combine(Path.GetTempPath(), "mdsl-load", Guid.NewGuid().ToString("N"));
         var workspace = Path.Combine(root, "ws");
-        LoadWorkspace.Write(workspace, withJourneys);
+        if (writeWorkspace is not null) writeWorkspace(workspace);
+        else LoadWorkspace.Write(workspace, withJourneys);
         var compilation = RuntimeApp.CompileWorkspace(workspace);
         var options = new LiveOptions
         {
@@ -52,6 +56,7 @@ public sealed class LiveServer : IAsyncDisposable
             CachedUsers = cachedUsers ?? LiveOptions.DefaultCachedUsers,
             CachedEvents = cachedEvents ?? LiveOptions.DefaultCachedEvents,
             CacheBytes = (long)(cacheMegabytes ?? LiveOptions.DefaultCacheMegabytes) << 20,
+            Clock = clock ?? TimeProvider.System,
         };
         var app = RuntimeApp.Build(compilation, options, ["--urls", "http://127.0.0.1:0"]);
         await app.StartAsync();
@@ -70,6 +75,17 @@ public sealed class LiveServer : IAsyncDisposable
         if (response.StatusCode != HttpStatusCode.OK) throw new InvalidOperationException($"{path}: HTTP {(int)response.StatusCode}: {text}");
         var accepted = CountOf(text, "\"accepted\"");
         if (accepted != items) throw new InvalidOperationException($"{path}: {accepted} of {items} accepted: {text[..Math.Min(300, text.Length)]}");
+    }
+
+    /// <summary>Posts a JSON array and counts its items' statuses (rejected and duplicate items are part of real data).</summary>
+    public async Task<(int Accepted, int Duplicate, int Rejected)> PostCountingAsync(string path, byte[] body)
+    {
+        using var content = new ByteArrayContent(body);
+        content.Headers.ContentType = new("application/json");
+        using var response = await Client.PostAsync(path, content);
+        var text = await response.Content.ReadAsStringAsync();
+        if (response.StatusCode != HttpStatusCode.OK) throw new InvalidOperationException($"{path}: HTTP {(int)response.StatusCode}: {text[..Math.Min(300, text.Length)]}");
+        return (CountOf(text, "\"accepted\""), CountOf(text, "\"duplicate\""), CountOf(text, "\"rejected\""));
     }
 
     public async Task LoadProfilesAsync(int users)

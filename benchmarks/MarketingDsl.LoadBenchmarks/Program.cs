@@ -23,6 +23,7 @@ if (options.Runs("eval")) EvaluationBaseline.Run(options, report);
 if (options.Runs("ingest")) await IngestLoad.RunAsync(options, report);
 if (options.Runs("latency")) await LatencyLoad.RunAsync(options, report);
 if (options.Runs("memory")) await MemoryRun.RunAsync(options, report);
+if (options.Runs("retail")) await RetailLoad.RunAsync(options, report);
 
 if (options.Out is { } path)
 {
@@ -37,7 +38,7 @@ namespace MarketingDsl.LoadBenchmarks
     {
         public const string Usage = """
             dotnet run -c Release --project benchmarks/MarketingDsl.LoadBenchmarks -- [options]
-              --only eval,ingest,latency,memory   phases to run (default all)
+              --only eval,ingest,latency,memory,retail   phases to run (default all)
               --users 10000            profiles loaded before each phase
               --clients 8              concurrent client tasks of the ingest phase
               --batch-sizes 1,10,100   events per request in the ingest phase
@@ -52,10 +53,16 @@ namespace MarketingDsl.LoadBenchmarks
               --memory-cache-events N  the events the cached users may hold loaded (default: the runtime's default)
               --memory-cache-mb N      the bytes (estimated, in MB) the cached users may hold (default: the runtime's default)
               --memory-warmup N        events sent as fast as possible before the memory run measures (default 400000; 0: none)
+              --retail-users 200000    users of the examples/retail phase (generate-data output, in time order)
+              --retail-days 30         days of history generated for it
+              --retail-ingest 0.5      share of the history sent as fast as possible (batches of 100, --clients clients)
+              --retail-rate 5000       offered events/s of its latency and memory parts
+              --retail-seconds 20      seconds of its latency part (one event per request)
+              --retail-minutes 10      minutes of its memory part (batches of 10; ends early when the history does)
               --out FILE               also write the report to FILE
             """;
 
-        private readonly HashSet<string> _phases = ["eval", "ingest", "latency", "memory"];
+        private readonly HashSet<string> _phases = ["eval", "ingest", "latency", "memory", "retail"];
         public int Users { get; private set; } = 10_000;
         public int Clients { get; private set; } = 8;
         public int[] BatchSizes { get; private set; } = [1, 10, 100];
@@ -74,6 +81,12 @@ namespace MarketingDsl.LoadBenchmarks
         public int? MemoryCacheMegabytes { get; private set; }
         public int MemoryWarmUpEvents { get; private set; } = 400_000;
         public string? Out { get; private set; }
+        public int RetailUsers { get; private set; } = 200_000;
+        public int RetailDays { get; private set; } = 30;
+        public double RetailIngestShare { get; private set; } = 0.5;
+        public int RetailRate { get; private set; } = 5000;
+        public int RetailSeconds { get; private set; } = 20;
+        public double RetailMinutes { get; private set; } = 10;
 
         public bool Runs(string phase) => _phases.Contains(phase);
 
@@ -118,6 +131,18 @@ namespace MarketingDsl.LoadBenchmarks
                     case "--memory-cache-events": o.MemoryCacheEvents = Int(); break;
                     case "--memory-cache-mb": o.MemoryCacheMegabytes = Int(); break;
                     case "--memory-warmup": o.MemoryWarmUpEvents = value == "0" ? 0 : Int(); break;
+                    case "--retail-users": o.RetailUsers = Int(); break;
+                    case "--retail-days": o.RetailDays = Int(); break;
+                    case "--retail-ingest":
+                        o.RetailIngestShare = double.TryParse(value, NumberStyles.Float, CultureInfo.InvariantCulture, out var share) && share is > 0 and < 1
+                            ? share : throw new ArgumentException($"--retail-ingest takes a share between 0 and 1, not '{value}'");
+                        break;
+                    case "--retail-rate": o.RetailRate = Int(); break;
+                    case "--retail-seconds": o.RetailSeconds = Int(); break;
+                    case "--retail-minutes":
+                        o.RetailMinutes = double.TryParse(value, NumberStyles.Float, CultureInfo.InvariantCulture, out var rm) && rm > 0
+                            ? rm : throw new ArgumentException($"--retail-minutes takes a positive number, not '{value}'");
+                        break;
                     case "--out": o.Out = Path.GetFullPath(value); break;
                     default: throw new ArgumentException($"unknown option '{name}'\n{Usage}");
                 }
@@ -127,7 +152,8 @@ namespace MarketingDsl.LoadBenchmarks
 
         public override string ToString() =>
             $"phases {string.Join(",", _phases)}; users {Users}; clients {Clients}; batch sizes {string.Join(",", BatchSizes)}; {Seconds} s per ingest run; " +
-            $"latency {string.Join(",", Rates)}/s for {LatencySeconds} s after {LatencyWarmUpSeconds} s; memory {Minutes} min at {MemoryRate}/s over {MemoryUsers} users (cache {MemoryCacheUsers?.ToString(CultureInfo.InvariantCulture) ?? "default"} users, {MemoryCacheEvents?.ToString(CultureInfo.InvariantCulture) ?? "default"} events, {MemoryCacheMegabytes?.ToString(CultureInfo.InvariantCulture) ?? "default"} MB, warm-up {MemoryWarmUpEvents} events)";
+            $"latency {string.Join(",", Rates)}/s for {LatencySeconds} s after {LatencyWarmUpSeconds} s; memory {Minutes} min at {MemoryRate}/s over {MemoryUsers} users (cache {MemoryCacheUsers?.ToString(CultureInfo.InvariantCulture) ?? "default"} users, {MemoryCacheEvents?.ToString(CultureInfo.InvariantCulture) ?? "default"} events, {MemoryCacheMegabytes?.ToString(CultureInfo.InvariantCulture) ?? "default"} MB, warm-up {MemoryWarmUpEvents} events); " +
+            $"retail {RetailUsers} users, {RetailDays} days, ingest share {RetailIngestShare}, {RetailRate}/s for {RetailSeconds} s, memory {RetailMinutes} min";
     }
 
     /// <summary>Lines printed as they come and kept for --out.</summary>

@@ -88,9 +88,12 @@ public static class EngineCommands
         var days = options.RequireInt("--days", 1, 3650);
         var seed = options.RequireInt("--seed", 0, int.MaxValue);
         var outDir = options.Require("--out");
+        var order = options.Get("--order") ?? "time";
         options.RejectUnknown();
+        if (order is not ("time" or "user")) throw new UsageException($"--order must be time (events in ts order, as real exports) or user (each user's events together), not '{order}'");
         var result = RetailDataGenerator.Generate(outDir, users, days, seed);
-        stdout.WriteLine($"wrote {result.Profiles:N0} profiles and {result.Events:N0} events to {outDir}");
+        if (order == "time") EventFileOrder.SortByTime(result.EventsPath);
+        stdout.WriteLine($"wrote {result.Profiles:N0} profiles and {result.Events:N0} events ({order} order) to {outDir}");
         return CommandLine.Ok;
     }
 

@@ -4,8 +4,8 @@ namespace MarketingDsl.Runtime;
 
 /// <summary>
 /// Where the committer's time goes, per ingest group: its size, the processing of its requests
-/// (journeys, states, outbox lines) and LiteDB's commit under the runtime's lock, and the fsync
-/// on the flusher thread (after LiteDB's writer queue). The last <see cref="Capacity"/> groups are
+/// (journeys, states, outbox lines) and the store's commit (SQLite's COMMIT with its fsync of
+/// the write-ahead log) under the runtime's lock. The last <see cref="Capacity"/> groups are
 /// kept; the load benchmark prints their percentiles. Costs two timestamps per phase and group.
 /// </summary>
 public sealed class CommitTimings
@@ -13,8 +13,7 @@ public sealed class CommitTimings
     public const int Capacity = 1 << 16;
     private readonly Lock _gate = new();
     private readonly (int Size, long Process, long Commit, long CpuNanos)[] _groups = new (int, long, long, long)[Capacity];
-    private readonly long[] _flushes = new long[Capacity];
-    private long _groupCount, _flushCount, _checkpoints, _checkpointTicks;
+    private long _groupCount, _checkpoints, _checkpointTicks;
 
     internal void Group(int size, long processTicks, long commitTicks, long cpuNanos)
     {
@@ -41,11 +40,6 @@ public sealed class CommitTimings
         return ClockGetTime(3, out var time) == 0 ? time.Seconds * 1_000_000_000 + time.Nanoseconds : -1;
     }
 
-    internal void Flush(long ticks)
-    {
-        lock (_gate) _flushes[_flushCount++ % Capacity] = ticks;
-    }
-
     internal void Checkpoint(long ticks)
     {
         lock (_gate) { _checkpoints++; _checkpointTicks += ticks; }
@@ -54,7 +48,7 @@ public sealed class CommitTimings
     /// <summary>Forgets every sample (a benchmark's warm-up).</summary>
     public void Reset()
     {
-        lock (_gate) _groupCount = _flushCount = _checkpoints = _checkpointTicks = 0;
+        lock (_gate) _groupCount = _checkpoints = _checkpointTicks = 0;
     }
 
     /// <summary>A line of percentiles (p50 / p99 / max) of the kept groups.</summary>
@@ -63,7 +57,6 @@ public sealed class CommitTimings
         lock (_gate)
         {
             var groups = _groups.Take((int)Math.Min(_groupCount, Capacity)).ToArray();
-            var flushes = _flushes.Take((int)Math.Min(_flushCount, Capacity)).ToArray();
             static double Ms(long ticks) => ticks * 1000.0 / Stopwatch.Frequency;
             static string P(IEnumerable<double> values, string format)
             {
@@ -73,10 +66,10 @@ public sealed class CommitTimings
                 return $"{At(0.5).ToString(format, System.Globalization.CultureInfo.InvariantCulture)} / {At(0.99).ToString(format, System.Globalization.CultureInfo.InvariantCulture)} / {sorted[^1].ToString(format, System.Globalization.CultureInfo.InvariantCulture)}";
             }
             return $"{groups.Length:N0} groups; events per group p50 / p99 / max {P(groups.Select(g => (double)g.Size), "0")}; " +
-                   $"processing ms {P(groups.Select(g => Ms(g.Process)), "0.00")}; LiteDB commit ms {P(groups.Select(g => Ms(g.Commit)), "0.00")}; " +
+                   $"processing ms {P(groups.Select(g => Ms(g.Process)), "0.00")}; commit (with fsync) ms {P(groups.Select(g => Ms(g.Commit)), "0.00")}; " +
                    $"committer CPU ms per group {P(groups.Where(g => g.CpuNanos >= 0).Select(g => g.CpuNanos / 1e6), "0.00")} " +
                    $"({groups.Where(g => g.CpuNanos >= 0).Sum(g => g.CpuNanos / 1e6) / Math.Max(1e-9, groups.Sum(g => Ms(g.Process + g.Commit))):P0} of its processing + commit wall time); " +
-                   $"fsync ms {P(flushes.Select(Ms), "0.00")}; checkpoints {_checkpoints} taking {Ms(_checkpointTicks):0} ms in all";
+                   $"checkpoints {_checkpoints} taking {Ms(_checkpointTicks):0} ms in all";
         }
     }
 }

@@ -29,7 +29,7 @@ public sealed class DeliveryLoop(LiveRuntime runtime, ILogger<DeliveryLoop> logg
     {
         try { if (_wake.CurrentCount == 0) _wake.Release(); }
         catch (SemaphoreFullException) { }   // already woken
-        // The host disposes this loop before the runtime, whose flusher thread may still answer a
+        // The host disposes this loop before the runtime, whose answering thread may still answer a
         // last group and wake it: nothing is left to wake (an exception there ended the process).
         catch (ObjectDisposedException) { }
     }

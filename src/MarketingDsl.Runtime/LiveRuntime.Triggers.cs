@@ -1,15 +1,38 @@
 using MarketingDsl.Core.Semantics;
+using MarketingDsl.Engine.Data;
 using MarketingDsl.Journeys;
 
 namespace MarketingDsl.Runtime;
 
+public sealed partial class LiveOptions
+{
+    /// <summary>
+    /// How much timer work one transaction does at most: timers fired, and users reached by a
+    /// schedule's or the daily segment check's fan-out. What is due beyond it continues in the
+    /// next transactions (the committer runs them between requests' groups), so no burst of due
+    /// work, whatever the clock does, holds the lock that every request needs for longer than one slice.
+    /// </summary>
+    public int TimerSlice { get; init; } = DefaultTimerSlice;
+    public const int DefaultTimerSlice = 2_000;
+    /// <summary>A slice also ends after this much time (units differ in cost: a user read from the store costs more than a cached one).</summary>
+    public TimeSpan TimerSliceTime { get; init; } = TimeSpan.FromMilliseconds(DefaultTimerSliceMilliseconds);
+    public const int DefaultTimerSliceMilliseconds = 25;
+}
+
 /// <summary>
-/// Schedule and `enters`/`leaves segment` triggers live (LANGUAGE.md §15.7), with replay's rules:
-/// a schedule fires for every user with a profile at each of its instants; segment membership is
-/// re-evaluated for a user after each of their events and for every user at each 00:00 in the
-/// workspace zone, and a change fires the journeys that trigger on it. Both are stored timers
-/// (kinds `schedule`, `segment_check`), so they fire like waits: when an event with a later `ts`
-/// arrives or the wall clock reaches due + grace, and they survive restarts.
+/// Schedule and `enters`/`leaves segment` triggers live (LANGUAGE.md §15.7), with replay's
+/// outcome: a schedule fires for every user with a profile at each of its instants; a segment's
+/// membership changes are noticed after the user's events and at each 00:00 in the workspace
+/// zone, and a change fires the journeys that trigger on it. Both are stored timers (kinds
+/// `schedule`, `segment_check`), so they fire like waits: when an event with a later `ts` arrives
+/// or the wall clock reaches due + grace, and they survive restarts.
+/// Incrementally, not by re-evaluating every segment of every user: after an event only the
+/// segments that read its type (<see cref="SegmentInputs"/>) are evaluated; the 00:00 check
+/// visits only the users in the due index whose next possible change by time alone
+/// (<see cref="SegmentInputs.NextChange"/>: a window edge, a late event entering the view) has
+/// come. Replay evaluates everything at the same instants; a segment whose inputs did not change
+/// has the same value, so both see the same changes at the same instants.
+/// Timer work is done in slices of <see cref="LiveOptions.TimerSlice"/> per transaction.
 /// </summary>
 public sealed partial class LiveRuntime
 {
@@ -22,16 +45,91 @@ public sealed partial class LiveRuntime
     /// </summary>
     private long ArmInstant() => _store.Counter("clock") is > 0 and var clock ? clock : _options.Clock.GetUtcNow().UtcTicks;
 
-    /// <summary>Segments some journey triggers on, distinct, in journey declaration order (as replay).</summary>
-    private List<SegmentSymbol> TriggerSegments() =>
-        [.. _machines.Select(m => m.Journey.Trigger).OfType<BoundSegmentTrigger>().Select(t => t.Segment).Distinct()];
+    private JourneyMachine[]? _trackedFor;
+    private SegmentInputs[] _tracked = [];
+
+    /// <summary>Segments some journey triggers on, distinct, in journey declaration order (as replay), with what they read.</summary>
+    private SegmentInputs[] Tracked
+    {
+        get
+        {
+            if (ReferenceEquals(_trackedFor, _machines)) return _tracked;
+            _tracked = [.. _machines.Select(m => m.Journey.Trigger).OfType<BoundSegmentTrigger>().Select(t => t.Segment).Distinct().Select(SegmentInputs.Of)];
+            _trackedFor = _machines;
+            return _tracked;
+        }
+    }
+
+    // ------------------------------------------------------------------ timer work in slices
+
+    private int _timerWork;
+    // Read by the committer outside the lock to decide whether to run another slice.
+    private volatile bool _timerBacklog;
+    private long _timerWorkDone;
+
+    /// <summary>Whether the last transaction left due timer work for the next ones (its slice was used up).</summary>
+    public bool TimerBacklog { get { lock (_gate) return _timerBacklog; } }
+
+    /// <summary>Timer work done since the start: timers fired and users reached by fan-outs (tests and the load benchmark read it).</summary>
+    public long TimerWorkDone { get { lock (_gate) return _timerWorkDone; } }
+
+    private long _segmentEvaluations;
+
+    /// <summary>How many segment memberships were evaluated since the start (tests show the incremental path by it).</summary>
+    public long SegmentEvaluations { get { lock (_gate) return _segmentEvaluations; } }
+
+    /// <summary>A transaction begins: a fresh slice of timer work.</summary>
+    private void StartTimerSlice()
+    {
+        _timerWork = Math.Max(1, _options.TimerSlice);
+        _sliceStarted = System.Diagnostics.Stopwatch.GetTimestamp();
+    }
+
+    private long _sliceStarted;
+
+    /// <summary>Whether the transaction that just ended used up its slice (more may be due).</summary>
+    private bool SliceUsedUp => _timerWork <= 0;
+
+    /// <summary>Takes one unit of the slice; false once it is used up (the caller leaves the rest for later).</summary>
+    private bool TakeTimerWork()
+    {
+        if (_timerWork > 0 && _options.TimerSliceTime != Timeout.InfiniteTimeSpan
+            && System.Diagnostics.Stopwatch.GetElapsedTime(_sliceStarted) > _options.TimerSliceTime) _timerWork = 0;
+        if (_timerWork <= 0) { _timerBacklog = true; return false; }
+        _timerWork--;
+        _timerWorkDone++;
+        return true;
+    }
+
+    /// <summary>
+    /// One slice of the due timer work a used-up slice left (timers due before the latest event),
+    /// in a transaction of its own: the committer runs it when no request is waiting.
+    /// </summary>
+    private void FireBacklogSlice()
+    {
+        try
+        {
+            lock (_gate)
+            {
+                if (!_timerBacklog) return;
+                Transaction(() => FireTimers(_store.Counter("clock") - 1));
+            }
+        }
+        // The transaction rolled back (caches rebuilt, backlog flag cleared); whatever failed, the
+        // committer thread must go on serving requests: the next event tries the due work again.
+        catch (Exception) { }
+        _wakeDelivery?.Invoke();
+    }
+
+    // ------------------------------------------------------------------ arming
 
     /// <summary>
     /// Brings the stored trigger timers and segment tracking in line with the current journeys (at
-    /// start and after a reload; runs in a transaction): a schedule keeps its pending instant while
-    /// its trigger is unchanged, a new or changed schedule starts at <see cref="ArmInstant"/>;
-    /// membership of a newly tracked segment is established for every user as of that instant
-    /// without firing (replay: as of F); a segment no longer tracked is forgotten.
+    /// start and after a reload; runs in a transaction): a schedule keeps its pending instant (and
+    /// how far its fan-out got) while its trigger is unchanged, a new or changed schedule starts at
+    /// <see cref="ArmInstant"/>; membership of a newly tracked segment is established for every
+    /// user as of that instant without firing (replay: as of F), and so is every user's next due
+    /// re-check; a segment no longer tracked is forgotten.
     /// </summary>
     private void ArmTriggers()
     {
@@ -43,78 +141,196 @@ public sealed partial class LiveRuntime
             var trigger = _machines[j].Journey.Trigger!;
             if (trigger is not (BoundCalendarTrigger or BoundIntervalTrigger)) continue;
             var signature = trigger.ToString();
-            var due = pending.Remove(_machines[j].Journey.Name, out var kept) && kept.Path == signature ? kept.Due : Schedules.Next(trigger, start, zone);
+            var same = pending.Remove(_machines[j].Journey.Name, out var kept) && kept.Path == signature;
+            var due = same ? kept!.Due : Schedules.Next(trigger, start, zone);
             if (kept is not null) _store.DeleteTimer(kept.Id);
-            if (due is { } d) _store.AddTimer(d, LiveStore.ScheduleTimer, _machines[j].Journey.Name, token: j, path: signature);
+            if (due is { } d) _store.AddTimer(d, LiveStore.ScheduleTimer, _machines[j].Journey.Name, user: same ? kept!.User : "", token: j, path: signature);
         }
         foreach (var stale in pending.Values) _store.DeleteTimer(stale.Id);
 
-        var segments = TriggerSegments();
+        var tracked = Tracked;
         var armed = _store.Armed();
-        foreach (var name in armed.Where(a => segments.All(s => s.Name != a))) _store.Disarm(name);
-        var users = segments.Any(s => !armed.Contains(s.Name)) ? _store.ProfileIds() : [];
-        foreach (var segment in segments.Where(s => !armed.Contains(s.Name)))
+        foreach (var name in armed.Where(a => tracked.All(s => s.Segment.Name != a))) _store.Disarm(name);
+        var fresh = tracked.Where(s => !armed.Contains(s.Segment.Name)).ToList();
+        // Dues are computed for every user when a segment starts being tracked (its due joins the
+        // others), and once in a store that tracked segments before it had a due index.
+        var rebuild = tracked.Length > 0 && (fresh.Count > 0 || _store.Counter(DueIndexBuilt) == 0);
+        if (rebuild)
         {
-            var condition = new BoundSymbolReference(segment);
-            foreach (var user in users)
-                if (User(user).Profile is not null) _store.SetMembership(segment.Name, user, _env.Conditions.Evaluate(condition, new UserRef(0, user), start));
-            _store.Arm(segment.Name);
+            _store.ClearSegmentDues();
+            foreach (var user in ProfileIds())
+            {
+                var live = User(user);
+                if (live.Profile is null) continue;
+                foreach (var segment in fresh)
+                    _store.SetMembership(segment.Segment.Name, user, _env.Conditions.Evaluate(segment.Condition, new UserRef(0, user), start));
+                live.Members = null;
+                live.MembersAt = null;
+                _store.SetSegmentDue(user, NextSegmentChange(live, start));
+            }
+            foreach (var segment in fresh) _store.Arm(segment.Segment.Name);
+            _store.SetCounter(DueIndexBuilt, 1);
         }
+        else if (tracked.Length == 0) _store.SetCounter(DueIndexBuilt, 0);
+        _dueOf = null;
         var checks = _store.TimersOfKind(LiveStore.SegmentCheckTimer);
-        if (segments.Count == 0) foreach (var t in checks) _store.DeleteTimer(t.Id);
+        if (tracked.Length == 0) foreach (var t in checks) _store.DeleteTimer(t.Id);
         else if (checks.Count == 0) _store.AddTimer(Schedules.NextMidnight(start, zone), LiveStore.SegmentCheckTimer, "");
     }
 
-    /// <summary>A schedule instant: the trigger fires for every user with a profile; then the next instant is set.</summary>
-    private void FireSchedule(int j, long t)
+    private const string DueIndexBuilt = "segment_due_index";
+
+    // ------------------------------------------------------------------ schedules
+
+    private List<string>? _profileIds;
+
+    /// <summary>Every user with a stored profile, in ordinal order (kept in memory until a profile is stored or a transaction fails).</summary>
+    private List<string> ProfileIds() => _profileIds ??= _store.ProfileIds();
+
+    /// <summary>
+    /// A schedule instant: the trigger fires for every user with a profile, in ordinal order; a
+    /// used-up slice leaves the timer at the same instant with the last user reached (its `user`),
+    /// and the next slice continues after it. Once every user is reached, the next instant is set.
+    /// </summary>
+    private void FireSchedule(int j, long t, string after)
     {
         var machine = _machines[j];
-        foreach (var user in _store.ProfileIds())
+        var ids = ProfileIds();
+        var i = 0;
+        if (after.Length > 0) i = ids.BinarySearch(after, StringComparer.Ordinal) is var k && k >= 0 ? k + 1 : ~k;
+        for (var first = true; i < ids.Count; i++, first = false)
         {
+            // The timer's own unit paid for the first user: a firing always makes progress.
+            if (!first && !TakeTimerWork()) break;
+            var user = ids[i];
             if (User(user) is not { Profile: not null } live) continue;
             var stored = StateOf(live, j);
             var state = stored ?? new UserJourneyState();
             machine.OnTrigger(state, new UserRef(0, user), t, _env, _actions);
             // A firing that entered nobody new leaves no state behind for users never in the journey.
             Apply(j, user, stored is null && state.Entries == 0 ? null : state, null);
+            after = user;
         }
-        if (Schedules.Next(machine.Journey.Trigger!, t, WorkspaceZone) is { } next)
-            _store.AddTimer(next, LiveStore.ScheduleTimer, machine.Journey.Name, token: j, path: machine.Journey.Trigger!.ToString());
+        var signature = machine.Journey.Trigger!.ToString();
+        if (i < ids.Count) _store.AddTimer(t, LiveStore.ScheduleTimer, machine.Journey.Name, user: after, token: j, path: signature);
+        else if (Schedules.Next(machine.Journey.Trigger!, t, WorkspaceZone) is { } next)
+            _store.AddTimer(next, LiveStore.ScheduleTimer, machine.Journey.Name, token: j, path: signature);
     }
 
-    /// <summary>The daily segment check at 00:00 in the workspace zone: every user with a profile; then the next midnight.</summary>
-    private void FireSegmentCheck(long t)
+    // ------------------------------------------------------------------ segments
+
+    // The due index: per user, the earliest instant at which a tracked segment can change by time
+    // alone; stored (LiveStore.SegmentDue.cs, where the 00:00 check finds the users whose due has
+    // come by its index on the instant), mirrored here by user for the check after each event.
+    private Dictionary<string, long>? _dueOf;
+
+    private Dictionary<string, long> Dues()
     {
-        if (TriggerSegments().Count == 0) return;
-        foreach (var user in _store.ProfileIds()) CheckSegments(user, t);
-        _store.AddTimer(Schedules.NextMidnight(t, WorkspaceZone), LiveStore.SegmentCheckTimer, "");
+        if (_dueOf is not null) return _dueOf;
+        _dueOf = new Dictionary<string, long>(StringComparer.Ordinal);
+        foreach (var (user, due) in _store.SegmentDues()) _dueOf[user] = due;
+        return _dueOf;
+    }
+
+    private void SetDue(string user, long due)
+    {
+        var dues = Dues();
+        var had = dues.TryGetValue(user, out var old);
+        if (had ? old == due : due == long.MaxValue) return;
+        if (due == long.MaxValue) dues.Remove(user);
+        else dues[user] = due;
+        _store.SetSegmentDue(user, due);
+    }
+
+    /// <summary>The earliest instant after <paramref name="t"/> at which one of the user's tracked segments can change by time alone.</summary>
+    private long NextSegmentChange(LiveUser live, long t)
+    {
+        var next = long.MaxValue;
+        DataSet? data = null;
+        foreach (var segment in Tracked)
+        {
+            if (segment.ReadsClock) return t + 1;
+            if (segment.Events.Count == 0) continue;
+            data ??= EnsureEvents(live).Data;
+            next = Math.Min(next, segment.NextChange(data, 0, t));
+        }
+        return next;
     }
 
     /// <summary>
-    /// Re-evaluates the user's membership of every tracked segment as of <paramref name="t"/>; a
-    /// change fires the journeys triggered by entering (false → true) or leaving (true → false) it,
-    /// in declaration order. A user's first evaluation only establishes membership.
+    /// The daily segment check at 00:00 in the workspace zone: the users whose due has come, in
+    /// ordinal order, in slices; then the next midnight.
     /// </summary>
-    private void CheckSegments(string user, long t)
+    private void FireSegmentCheck(long t)
     {
-        var segments = TriggerSegments();
-        if (segments.Count == 0 || User(user).Profile is null) return;
-        var userRef = new UserRef(0, user);
-        foreach (var segment in segments)
+        if (Tracked.Length == 0) return;
+        var due = _store.SegmentDueUsers(t);
+        var i = 0;
+        for (; i < due.Count; i++)
         {
-            var now = _env.Conditions.Evaluate(new BoundSymbolReference(segment), userRef, t);
-            var before = _store.Membership(segment.Name, user);
+            // The timer's own unit paid for the first user: a check always makes progress.
+            if (i > 0 && !TakeTimerWork()) break;
+            CheckSegments(due[i], t, cause: null);
+        }
+        _store.AddTimer(i < due.Count ? t : Schedules.NextMidnight(t, WorkspaceZone), LiveStore.SegmentCheckTimer, "");
+    }
+
+    /// <summary>The user's last evaluated membership of each tracked segment (null: not evaluated yet), read from the store once per cached user.</summary>
+    private bool?[] MembersOf(LiveUser live)
+    {
+        if (live.Members is { } members) return members;
+        var tracked = Tracked;
+        live.Members = members = new bool?[tracked.Length];
+        live.MembersAt = new long[tracked.Length];
+        Array.Fill(live.MembersAt, long.MinValue);
+        for (var s = 0; s < tracked.Length; s++) members[s] = _store.Membership(tracked[s].Segment.Name, live.Id);
+        return members;
+    }
+
+    /// <summary>
+    /// Re-evaluates the user's membership of the tracked segments as of <paramref name="t"/> that
+    /// can have changed since their last evaluation: every one when <paramref name="all"/> (a
+    /// profile change); else those that read <paramref name="cause"/>'s type (an event) and those
+    /// whose next change by time alone has come — known per segment while the user is cached,
+    /// else bounded by the user's due. A change fires the journeys triggered by entering
+    /// (false → true) or leaving (true → false) it, in declaration order. A user's first
+    /// evaluation only establishes membership. Then the user's due is set anew.
+    /// </summary>
+    private void CheckSegments(string user, long t, EventTypeSymbol? cause, bool all = false)
+    {
+        var tracked = Tracked;
+        if (tracked.Length == 0) return;
+        var live = User(user);
+        if (live.Profile is null) { SetDue(user, long.MaxValue); return; }
+        var userDue = Dues().GetValueOrDefault(user, long.MaxValue);
+        var members = MembersOf(live);
+        var at = live.MembersAt!;
+        var userRef = new UserRef(0, user);
+        var evaluated = false;
+        for (var s = 0; s < tracked.Length; s++)
+        {
+            var segment = tracked[s].Segment;
+            var due = all || (cause is not null && tracked[s].Reads(cause))
+                || (at[s] == long.MinValue ? userDue <= t : tracked[s].NextChange(EnsureEvents(live).Data, 0, at[s]) <= t);
+            if (!due) continue;
+            evaluated = true;
+            _segmentEvaluations++;
+            var now = _env.Conditions.Evaluate(tracked[s].Condition, userRef, t);
+            at[s] = t;
+            var before = members[s];
             if (before == now) continue;
             _store.SetMembership(segment.Name, user, now);
+            members[s] = now;
             if (before is null) continue;
             for (var j = 0; j < _machines.Length; j++)
             {
                 if (_machines[j].Journey.Trigger is not BoundSegmentTrigger trigger || !ReferenceEquals(trigger.Segment, segment) || trigger.Enters != now) continue;
-                var state = StateOf(User(user), j) ?? new UserJourneyState();
+                var state = StateOf(live, j) ?? new UserJourneyState();
                 _machines[j].OnTrigger(state, userRef, t, _env, _actions);
                 Apply(j, user, state, null);
             }
         }
+        if (evaluated || userDue <= t) SetDue(user, NextSegmentChange(User(user), t));
     }
 
     /// <summary>
@@ -122,5 +338,17 @@ public sealed partial class LiveRuntime
     /// firing, as for every user at the start of replay); a changed profile is a change of the
     /// user's data like an event, so membership is re-evaluated as of the clock and may fire.
     /// </summary>
-    private void OnProfileStored(string user) => CheckSegments(user, _store.Counter("clock"));
+    private void OnProfileStored(string user)
+    {
+        _profileIds = null;
+        CheckSegments(user, _store.Counter("clock"), cause: null, all: true);
+    }
+
+    /// <summary>A failed transaction: what this file keeps in memory is read from the store again.</summary>
+    private void ForgetTriggerCaches()
+    {
+        _dueOf = null;
+        _profileIds = null;
+        _timerBacklog = false;
+    }
 }

@@ -43,14 +43,6 @@ public sealed partial class LiveOptions
     /// </summary>
     public long CacheBytes { get; init; } = (long)DefaultCacheMegabytes << 20;
     public const int DefaultCacheMegabytes = 128;
-    /// <summary>How many committed events may wait in memory for the per-user index (LiveStore.Events.cs).</summary>
-    public int EventIndexBuffer { get; init; } = LiveStore.DefaultIndexBuffer;
-    /// <summary>How many of the most recent event ids (and outbox keys) the dedupe directories hold exactly; older ones cost 2 bytes of memory each (LiveStore.IdRuns.cs).</summary>
-    public int RecentEventIds { get; init; } = LiveStore.DefaultRecentIds;
-    /// <summary>How many changed journey states may wait in memory before they are written (LiveStore.States.cs).</summary>
-    public int DirtyStatesBound { get; init; } = LiveStore.DefaultDirtyStatesBound;
-    /// <summary>How many state-log documents a changed journey state may wait before it is written.</summary>
-    public int MaxStateLag { get; init; } = LiveStore.DefaultMaxStateLag;
 }
 
 /// <summary>
@@ -89,7 +81,7 @@ public sealed partial class LiveRuntime : IDisposable
     {
         _model = model;
         _options = options;
-        _store = new LiveStore(options.DbPath, options.EventIndexBuffer, options.DirtyStatesBound, options.MaxStateLag, options.RecentEventIds);
+        _store = new LiveStore(options.DbPath);
         _validation = new Validation(model.Schema);
         _machines = [.. model.Journeys.Where(j => j.Trigger is not null).Select(j => new JourneyMachine(j))];
         _paths = [.. _machines.Select(m => new StepPaths(m.Journey))];
@@ -147,7 +139,7 @@ public sealed partial class LiveRuntime : IDisposable
         return request.Completion.Task;
     }
 
-    // The committer is a thread of its own, not a thread-pool work item: a commit blocks (LiteDB's
+    // The committer is a thread of its own, not a thread-pool work item: a commit blocks (SQLite's
     // writes, the fsync), and under thousands of single-event requests per second a blocked pool
     // thread starved the requests' continuations until the pool added threads (p99 ≈ 200 ms at
     // 3,000 requests/s against 27 ms with enough threads, measured).
@@ -161,14 +153,22 @@ public sealed partial class LiveRuntime : IDisposable
         {
             while (true)
             {
-                _commitWake.Wait();
+                // No group for IdleCheckpointAfter: ingest has paused (not merely "the queue is empty
+                // right after a commit", which under closed-loop clients is always true: they wait
+                // for the answers of the group just committed), so a small checkpoint costs no one.
+                if (!_commitWake.Wait(IdleCheckpointAfter))
+                {
+                    if (_stopCommitter) return;
+                    Checkpoint(idle: true);
+                    _commitWake.Wait();
+                }
                 if (_stopCommitter) return;
                 CommitLoop();
             }
         }) { IsBackground = true, Name = "mdsl committer" };
         _committer.Start();
-        _flusher = new Thread(FlushLoop) { IsBackground = true, Name = "mdsl flusher" };
-        _flusher.Start();
+        _answerer = new Thread(AnswerLoop) { IsBackground = true, Name = "mdsl answerer" };
+        _answerer.Start();
     }
 
     /// <summary>One committer at a time: commits the queued requests group by group until the queue is empty.</summary>
@@ -179,42 +179,45 @@ public sealed partial class LiveRuntime : IDisposable
             List<IngestRequest> group;
             lock (_queue)
             {
-                if (_queue.Count == 0) { _committing = false; return; }
-                group = [.. _queue];
-                _queue.Clear();
+                if (_queue.Count == 0)
+                {
+                    if (!_timerBacklog || _disposed) { _committing = false; return; }
+                    group = [];
+                }
+                else
+                {
+                    group = [.. _queue];
+                    _queue.Clear();
+                }
             }
+            // No request waits but due timer work is left: one slice of it, then look at the queue again.
+            if (group.Count == 0) { FireBacklogSlice(); continue; }
             lock (_gate) CommitGroup(group);
-            // The group is committed but not yet fsynced: the flusher thread fsyncs and answers
-            // it while this thread already takes the next group (an fsync costs 0.2 ms on a quiet
-            // disk, much more when other files are being synced).
-            _flushQueue.Add(group);
-            CheckpointBetweenGroups();
+            // The group is committed and on disk: the answering thread completes its requests
+            // while this thread already takes the next group.
+            _answerQueue.Add(group);
+            Checkpoint(idle: false);
         }
     }
 
-    private readonly System.Collections.Concurrent.BlockingCollection<List<IngestRequest>> _flushQueue = [];
-    private Thread? _flusher;
+    private readonly System.Collections.Concurrent.BlockingCollection<List<IngestRequest>> _answerQueue = [];
+    private Thread? _answerer;
 
     /// <summary>
-    /// fsyncs the log for every committed group waiting (one fsync covers them all), then answers
-    /// their requests, in commit order: nothing is acknowledged before it is on disk.
+    /// Answers the requests of committed groups (their commit returned: they are on disk), in
+    /// commit order, off the committer's thread.
     /// </summary>
-    private void FlushLoop()
+    private void AnswerLoop()
     {
         var groups = new List<List<IngestRequest>>();
-        foreach (var first in _flushQueue.GetConsumingEnumerable())
+        foreach (var first in _answerQueue.GetConsumingEnumerable())
         {
             groups.Add(first);
-            while (_flushQueue.TryTake(out var more)) groups.Add(more);
-            Exception? failed = null;
-            var start = System.Diagnostics.Stopwatch.GetTimestamp();
-            try { _store.FlushLog(); }
-            catch (Exception ex) { failed = ex; }
-            Timings.Flush(System.Diagnostics.Stopwatch.GetTimestamp() - start);
+            while (_answerQueue.TryTake(out var more)) groups.Add(more);
             Volatile.Write(ref _lastIngestCommit, Environment.TickCount64);
             foreach (var request in groups.SelectMany(g => g))
             {
-                if ((request.Error ?? failed) is { } error) request.Completion.TrySetException(error);
+                if (request.Error is { } error) request.Completion.TrySetException(error);
                 else request.Completion.TrySetResult(request.Results);
             }
             groups.Clear();
@@ -223,30 +226,28 @@ public sealed partial class LiveRuntime : IDisposable
         }
     }
 
+    /// <summary>How long the committer has had no group before it checkpoints a small write-ahead log.</summary>
+    public static readonly TimeSpan IdleCheckpointAfter = TimeSpan.FromMilliseconds(100);
+
     /// <summary>
-    /// After a group is committed and handed to the flusher: the event ids and outbox keys that
-    /// left their exact dedupe window go to a run (LiveStore.IdRuns.cs), and LiteDB's checkpoint
-    /// runs when due (LiveStore.CheckpointIfDue), here rather than inside a commit that a group
-    /// waits for. Requests arriving meanwhile queue for the next group as during a commit. (A
-    /// checkpoint fsyncs the data file before it empties the log, so a group it copied is on disk
-    /// whenever the flusher's fsync of the log runs.)
+    /// Between two groups (<paramref name="idle"/> false: only a large log) or after ingest has
+    /// paused (true): SQLite's checkpoint runs when due (LiveStore.CheckpointIfDue), here rather
+    /// than inside a commit that a group waits for. Requests arriving meanwhile queue for the next
+    /// group as during a commit.
     /// </summary>
-    private void CheckpointBetweenGroups()
+    private void Checkpoint(bool idle)
     {
-        bool idle;
-        lock (_queue) idle = _queue.Count == 0;
         try
         {
             lock (_gate)
             {
-                _store.ArchiveOlderKeys();
                 var start = System.Diagnostics.Stopwatch.GetTimestamp();
                 if (_store.CheckpointIfDue(idle)) Timings.Checkpoint(System.Diagnostics.Stopwatch.GetTimestamp() - start);
             }
         }
-        // A failed checkpoint or run loses nothing (the log still holds every commit and event id;
-        // both are tried again after the next group); it must not stop the committer.
-        catch (Exception ex) when (ex is IOException or LiteDB.LiteException) { }
+        // A failed checkpoint loses nothing (the log still holds every commit; it is tried again
+        // after the next group); it must not stop the committer.
+        catch (Exception ex) when (ex is IOException or Microsoft.Data.Sqlite.SqliteException) { }
     }
 
     /// <summary>
@@ -259,7 +260,7 @@ public sealed partial class LiveRuntime : IDisposable
         {
             var start = System.Diagnostics.Stopwatch.GetTimestamp();
             var cpu = CommitTimings.ThreadCpuNanos();
-            Transaction(() => { foreach (var request in group) Process(request); }, flush: false);
+            Transaction(() => { foreach (var request in group) Process(request); });
             Timings.Group(group.Sum(r => r.Results.Length), _bodyEnded - start, System.Diagnostics.Stopwatch.GetTimestamp() - _bodyEnded,
                 cpu < 0 ? -1 : CommitTimings.ThreadCpuNanos() - cpu);
         }
@@ -267,7 +268,7 @@ public sealed partial class LiveRuntime : IDisposable
         {
             foreach (var request in group)
             {
-                try { Transaction(() => Process(request), flush: false); }
+                try { Transaction(() => Process(request)); }
                 catch (Exception ex) { request.Error = ex; }
             }
         }
@@ -289,6 +290,11 @@ public sealed partial class LiveRuntime : IDisposable
         {
             var (parsed, json) = request.Events[i];
             if (parsed is null) { request.Results[i] = request.Rejected[i]!; continue; }
+            if (System.Text.Encoding.UTF8.GetByteCount(json) > LiveStore.MaxEventBytes)
+            {
+                request.Results[i] = new IngestResult(i, IngestResult.Rejected, $"the event is larger than {LiveStore.MaxEventBytes:N0} bytes, the largest one event may be");
+                continue;
+            }
             if (parsed.Id is { } id && (!seenInBatch.Add(parsed.Type.Name + "\u001F" + id) || _store.HasEvent(parsed.Type.Name, id)))
             { request.Results[i] = new IngestResult(i, IngestResult.Duplicate); continue; }
             request.Results[i] = Accept(parsed, json, i);
@@ -342,6 +348,8 @@ public sealed partial class LiveRuntime : IDisposable
                     _store.SetProfile(key!, json);
                     var survivor = LinkIdentities(key!, identities, out var merged);
                     _users.Remove(key!);
+                    // Unmerged, the stored profile is the row just parsed: cache it rather than read it back.
+                    if (merged is null) _users.Add(new LiveUser(key!, values, _machines.Length));
                     OnProfileStored(survivor);
                     results[i] = new IngestResult(i, IngestResult.Accepted, merged);
                 }
@@ -481,7 +489,7 @@ public sealed partial class LiveRuntime : IDisposable
             Apply(j, e.User, state, entryOverride: null);
         }
         _current = default;
-        CheckSegments(e.User, e.Ts);
+        CheckSegments(e.User, e.Ts, e.Type);
         return new IngestResult(index, IngestResult.Accepted, attributed);
     }
 
@@ -491,8 +499,18 @@ public sealed partial class LiveRuntime : IDisposable
     public int FireDueTimers()
     {
         var limit = _options.Clock.GetUtcNow().UtcTicks - _options.Grace.Ticks;
-        int fired;
-        lock (_gate) fired = TransactionValue(() => FireTimers(limit));
+        var fired = 0;
+        while (true)
+        {
+            bool more;
+            lock (_gate)
+            {
+                fired += TransactionValue(() => FireTimers(limit));
+                more = SliceUsedUp && !_disposed;
+            }
+            if (!more) break;
+            Thread.Yield();   // between slices, requests waiting for the lock go first
+        }
         Deliver();
         return fired;
     }
@@ -500,8 +518,14 @@ public sealed partial class LiveRuntime : IDisposable
     private int FireTimers(long maxDue)
     {
         var fired = 0;
-        while (_store.FirstTimer(maxDue) is { } timer)
+        while (true)
         {
+            if (_store.FirstTimer(maxDue) is not { } timer)
+            {
+                if (maxDue >= _store.Counter("clock") - 1) _timerBacklog = false;
+                break;
+            }
+            if (!TakeTimerWork()) break;
             _store.DeleteTimer(timer.Id);
             fired++;
             if (timer.Kind == LiveStore.SegmentCheckTimer) { FireSegmentCheck(timer.Due); continue; }
@@ -525,7 +549,7 @@ public sealed partial class LiveRuntime : IDisposable
                     Apply(j, "", null, null);
                     break;
                 case LiveStore.ScheduleTimer:
-                    FireSchedule(j, timer.Due);
+                    FireSchedule(j, timer.Due, timer.User);
                     break;
             }
         }
@@ -605,17 +629,18 @@ public sealed partial class LiveRuntime : IDisposable
     /// <summary>Where the committer's time goes (the load benchmark prints it).</summary>
     public CommitTimings Timings { get; } = new();
 
-    /// <param name="flush">false: the caller fsyncs (<see cref="LiveStore.FlushLog"/>) before it acknowledges anything.</param>
-    private void Transaction(Action body, bool flush = true) => TransactionValue(() => { body(); return 0; }, flush);
+    /// <summary>Runs <paramref name="body"/> in one store transaction; when it returns, what the body wrote is durable.</summary>
+    private void Transaction(Action body) => TransactionValue(() => { body(); return 0; });
 
-    private T TransactionValue<T>(Func<T> body, bool flush = true)
+    private T TransactionValue<T>(Func<T> body)
     {
         _store.Begin();
+        StartTimerSlice();
         try
         {
             var result = body();
             _bodyEnded = System.Diagnostics.Stopwatch.GetTimestamp();
-            _store.Commit(flush);
+            _store.Commit();
             return result;
         }
         catch
@@ -624,6 +649,7 @@ public sealed partial class LiveRuntime : IDisposable
             // In-memory caches may hold uncommitted changes: rebuild them from the store.
             _users.Clear();
             _actions.Clear();
+            ForgetTriggerCaches();
             LoadSplits();
             throw;
         }
@@ -805,6 +831,10 @@ public sealed partial class LiveRuntime : IDisposable
         public ConditionEvaluator? Evaluator { get; set; }
         public int EvaluatorLayout { get; set; }
         public QuietZones? Zones { get; set; }
+        /// <summary>Per tracked segment, the last evaluated membership (LiveRuntime.Triggers.cs), once loaded.</summary>
+        public bool?[]? Members { get; set; }
+        /// <summary>Per tracked segment, the instant it was last evaluated at (long.MinValue: not since the user was cached).</summary>
+        public long[]? MembersAt { get; set; }
         /// <summary>Per journey: the stored state's JSON (null: none) once loaded.</summary>
         public string?[] StateJson { get; } = new string?[journeys];
         public bool[] StateLoaded { get; } = new bool[journeys];
@@ -927,7 +957,7 @@ public sealed partial class LiveRuntime : IDisposable
             if (live.Profile is null) return false;
             // A `where:` sees only the event's own fields, now() and literals (LANGUAGE.md §6), so
             // the event being handled needs no history: reading a user's stored events costs about
-            // a millisecond (a cold LiteDB index seek), most events' predicates are false, and an
+            // a millisecond (a cold index seek in the store), most events' predicates are false, and an
             // audience that does need them still loads them.
             if (e.Row < 0 && !live.EventsLoaded && ReferenceEquals(runtime._current.User, live) && runtime._current.Values is { } values)
             {
@@ -966,9 +996,9 @@ public sealed partial class LiveRuntime : IDisposable
         _stopCommitter = true;
         try { _commitWake.Release(); } catch (SemaphoreFullException) { }
         _committer?.Join(TimeSpan.FromSeconds(30));
-        // The flusher answers what the committer handed it, then ends.
-        _flushQueue.CompleteAdding();
-        _flusher?.Join(TimeSpan.FromSeconds(30));
+        // The answering thread answers what the committer handed it, then ends.
+        _answerQueue.CompleteAdding();
+        _answerer?.Join(TimeSpan.FromSeconds(30));
         _dispatcher.Dispose();
         lock (_gate)
         {

@@ -1,58 +1,51 @@
-using LiteDB;
+using JsonSerializer = System.Text.Json.JsonSerializer;
 
 namespace MarketingDsl.Runtime;
 
 /// <summary>A journey state ended by the runtime rather than by the journey (a new workspace version).</summary>
 public sealed record JourneyEnd(string Journey, string User, long At, string Reason, string Detail);
 
-/// <summary>Schedule and segment triggers (segment membership per user) and the log of journey states ended by a reload.</summary>
+/// <summary>Schedule and segment triggers (segment membership per user), journey shapes and the log of journey states ended by a reload.</summary>
 public sealed partial class LiveStore
 {
-    private ILiteCollection<BsonDocument> Members => _db.GetCollection("segment_members");
-    private ILiteCollection<BsonDocument> ArmedSegments => _db.GetCollection("segments_armed");
-    private ILiteCollection<BsonDocument> Ends => _db.GetCollection("journey_ends");
-
     /// <summary>Every user with a stored profile, in ordinal order.</summary>
-    public List<string> ProfileIds() => [.. Profiles.FindAll().Select(d => d["_id"].AsString).Order(StringComparer.Ordinal)];
-
-    private static string MemberKey(string segment, string user) => segment + "\u001F" + user;
+    public List<string> ProfileIds() => [.. Rows("SELECT user FROM profiles", r => r.GetString(0)).Order(StringComparer.Ordinal)];
 
     /// <summary>The user's last evaluated membership of the segment; null before the first evaluation.</summary>
-    public bool? Membership(string segment, string user) => Members.FindById(MemberKey(segment, user))?["member"].AsBoolean;
+    public bool? Membership(string segment, string user) =>
+        Scalar("SELECT member FROM segment_members WHERE segment = $0 AND user = $1", segment, user) is long member ? member != 0 : null;
 
     public void SetMembership(string segment, string user, bool member) =>
-        Members.Upsert(new BsonDocument { ["_id"] = MemberKey(segment, user), ["segment"] = segment, ["member"] = member });
+        Execute("INSERT INTO segment_members (segment, user, member) VALUES ($0, $1, $2) ON CONFLICT (segment, user) DO UPDATE SET member = excluded.member",
+            segment, user, member ? 1 : 0);
 
     /// <summary>Segments whose membership is tracked (some journey triggers on entering or leaving them).</summary>
-    public HashSet<string> Armed() => [.. ArmedSegments.FindAll().Select(d => d["_id"].AsString)];
+    public HashSet<string> Armed() => [.. Rows("SELECT segment FROM segments_armed", r => r.GetString(0))];
 
-    public void Arm(string segment) => ArmedSegments.Upsert(new BsonDocument { ["_id"] = segment });
+    public void Arm(string segment) => Execute("INSERT OR IGNORE INTO segments_armed (segment) VALUES ($0)", segment);
 
     /// <summary>Stops tracking a segment and forgets its memberships (tracking again starts afresh).</summary>
     public void Disarm(string segment)
     {
-        ArmedSegments.Delete(segment);
-        Members.DeleteMany(Eq("segment", segment));
+        Execute("DELETE FROM segments_armed WHERE segment = $0", segment);
+        Execute("DELETE FROM segment_members WHERE segment = $0", segment);
     }
-
-    public List<StoredTimer> TimersOfKind(string kind) => [.. Timers.Find(Eq("kind", kind)).Select(ToTimer)];
-
-    private ILiteCollection<BsonDocument> Shapes => _db.GetCollection("journey_shapes");
 
     /// <summary>Per journey, the shape of the version installed last.</summary>
     public Dictionary<string, JourneyShape> JourneyShapes() =>
-        Shapes.FindAll().ToDictionary(d => d["_id"].AsString, d => System.Text.Json.JsonSerializer.Deserialize<JourneyShape>(d["json"].AsString)!, StringComparer.Ordinal);
+        Rows("SELECT journey, json FROM journey_shapes", r => (r.GetString(0), r.GetString(1)))
+            .ToDictionary(p => p.Item1, p => JsonSerializer.Deserialize<JourneyShape>(p.Item2)!, StringComparer.Ordinal);
 
     public void SetJourneyShape(string journey, JourneyShape shape) =>
-        Shapes.Upsert(new BsonDocument { ["_id"] = journey, ["json"] = System.Text.Json.JsonSerializer.Serialize(shape) });
+        Execute("INSERT INTO journey_shapes (journey, json) VALUES ($0, $1) ON CONFLICT (journey) DO UPDATE SET json = excluded.json",
+            journey, JsonSerializer.Serialize(shape));
 
-    public void DeleteJourneyShape(string journey) => Shapes.Delete(journey);
+    public void DeleteJourneyShape(string journey) => Execute("DELETE FROM journey_shapes WHERE journey = $0", journey);
 
-    public void AddEnd(JourneyEnd end) => Ends.Insert(new BsonDocument
-    {
-        ["journey"] = end.Journey, ["user"] = end.User, ["at"] = end.At, ["reason"] = end.Reason, ["detail"] = end.Detail,
-    });
+    public void AddEnd(JourneyEnd end) =>
+        Execute("INSERT INTO journey_ends (journey, user, at, reason, detail) VALUES ($0, $1, $2, $3, $4)", end.Journey, end.User, end.At, end.Reason, end.Detail);
 
     public List<JourneyEnd> JourneyEnds() =>
-        [.. Ends.FindAll().Select(d => new JourneyEnd(d["journey"].AsString, d["user"].AsString, d["at"].AsInt64, d["reason"].AsString, d["detail"].AsString))];
+        Rows("SELECT journey, user, at, reason, detail FROM journey_ends ORDER BY seq",
+            r => new JourneyEnd(r.GetString(0), r.GetString(1), r.GetInt64(2), r.GetString(3), r.GetString(4)));
 }

@@ -1,10 +1,10 @@
 using JsonSerializer = System.Text.Json.JsonSerializer;
-using LiteDB;
+using Microsoft.Data.Sqlite;
 using MarketingDsl.Journeys;
 
 namespace MarketingDsl.Runtime;
 
-/// <summary>A user's journey state as stored (JSON in LiteDB): <see cref="UserJourneyState"/> without symbol references.</summary>
+/// <summary>A user's journey state as stored (JSON in the store): <see cref="UserJourneyState"/> without symbol references.</summary>
 public sealed class StoredJourneyState
 {
     public bool Active { get; set; }
@@ -41,13 +41,27 @@ public sealed record StoredTimer(long Id, long Due, string Kind, string Journey,
 public sealed record IdentityMergeRecord(string Survivor, string Merged, string Key, string Value, long At, int EventsMoved, int JourneysEnded);
 
 /// <summary>
-/// The live runtime's durable state in one LiteDB file (exclusive: one `mdsl serve` per file):
-/// events (raw JSON, for evaluating tags as of an instant: a log, see LiveStore.Events.cs), profiles, journey states,
-/// split states, pending timers, the channel ledger, the outbox, and counters. Every write of
-/// one request or timer round goes through <see cref="Begin"/>/<see cref="Commit"/>.
+/// The live runtime's durable state in one SQLite database in WAL mode (locked exclusively: one
+/// `mdsl serve` per file): events (raw JSON, for evaluating tags as of an instant;
+/// LiveStore.Events.cs), profiles, identities and merges, journey states, split states, pending
+/// timers, the channel ledger, the outbox (LiveStore.Delivery.cs), segment memberships, the
+/// segment due index (LiveStore.SegmentDue.cs) and counters. Every write of one request group or
+/// timer round goes through <see cref="Begin"/>/<see cref="Commit"/>: one SQLite transaction.
+///
+/// Durability, through SQLite's documented settings only: `journal_mode=WAL` with
+/// `synchronous=FULL` makes COMMIT return only after the write-ahead log is fsynced
+/// (sqlite.org/pragma.html#pragma_synchronous: "In WAL mode when synchronous is FULL […] a WAL
+/// file sync after each transaction commit"), so a group whose <see cref="Commit"/> returned is
+/// on disk, whatever happens to the process or the machine next. NORMAL would skip that sync
+/// and lose the last acknowledged groups on a power cut; FULL costs one fsync per group, shared
+/// by every request in it (group commit, LiveRuntime). An interrupted transaction is rolled
+/// back by SQLite on the next open: nothing unacknowledged is half there.
+///
 /// Reads a request would repeat per event are answered from memory: counters (written once per
-/// commit; other threads see only committed values) and the earliest timer's due instant; a
-/// rollback forgets what the transaction changed, so nothing in memory runs ahead of the file.
+/// commit; other threads see only committed values), the earliest timer's due instant, the
+/// timers due at it (in firing order) and the timer count; a rollback forgets what the
+/// transaction changed, so nothing in memory runs ahead of the file. Keys are compared ordinally (SQLite's BINARY collation): "Ab" and "ab"
+/// are different users and ids.
 /// </summary>
 public sealed partial class LiveStore : IDisposable
 {
@@ -58,156 +72,204 @@ public sealed partial class LiveStore : IDisposable
     /// <summary>A schedule trigger's next firing; its token is the journey's declaration index (ties go in declaration order).</summary>
     public const string ScheduleTimer = "schedule";
 
-    private readonly LiteDatabase _db;
     private readonly Lock _memo = new();
-    /// <summary>Committed counter values read or written so far.</summary>
+    /// <summary>Committed counter values.</summary>
     private readonly Dictionary<string, long> _counters = new(StringComparer.Ordinal);
     /// <summary>Counter values set in the open transaction (written to the file by <see cref="Commit"/>).</summary>
     private readonly Dictionary<string, long> _dirtyCounters = new(StringComparer.Ordinal);
-    /// <summary>The thread of the open transaction (LiteDB's transactions are per thread); 0: none.</summary>
+    /// <summary>The thread of the open transaction; 0: none.</summary>
     private int _transactionThread;
     /// <summary>The earliest pending due instant (long.MaxValue: none); null: unknown, read it from the file.</summary>
     private long? _minDue;
+    /// <summary>Committed pending timers, and the open transaction's change to that count.</summary>
+    private int _timerCount, _txnTimerDelta;
+    /// <summary>The pending timers at <see cref="_minDue"/> in firing order, consumed from the front; null: unknown.</summary>
+    private Queue<StoredTimer>? _dueGroup;
 
-    /// <param name="indexBuffer">Events kept in memory for the per-user index (LiveStore.Events.cs).</param>
-    /// <param name="dirtyStatesBound">Changed journey states kept in memory before they are written (LiveStore.States.cs).</param>
-    /// <param name="maxStateLag">State-log documents a changed state may wait before it is written.</param>
-    /// <param name="recentIds">Event ids (and outbox keys) the dedupe directories hold exactly; older ones go to runs in the file (LiveStore.IdRuns.cs).</param>
-    public LiveStore(string path, int indexBuffer = DefaultIndexBuffer, int dirtyStatesBound = DefaultDirtyStatesBound, int maxStateLag = DefaultMaxStateLag,
-        int recentIds = DefaultRecentIds)
+    /// <summary>The layout of the file this version writes (format 3: SQLite; 1 and 2 were LiteDB files).</summary>
+    public const int Format = 3;
+
+    /// <summary>Pages SQLite's page cache may hold (of <see cref="PageBytes"/> each): index pages of events, states and outbox keys stay hot.</summary>
+    public const int CachePages = 16_384;
+    public const int PageBytes = 4096;
+
+    public LiveStore(string path)
     {
-        _indexBuffer = Math.Max(0, indexBuffer);
-        _dirtyStatesBound = Math.Max(0, dirtyStatesBound);
-        _maxStateLag = Math.Max(0, maxStateLag);
         Path = System.IO.Path.GetFullPath(path);
         Directory.CreateDirectory(System.IO.Path.GetDirectoryName(Path)!);
-        var mapper = new BsonMapper { TrimWhitespace = false, EmptyStringToNull = false };
-        // Ordinal collation: user ids and event ids that differ only in case are different ids
-        // (LiteDB's default collation ignores case, so "Ab" and "ab" shared one profile).
+        var isNew = !File.Exists(Path) || new FileInfo(Path).Length == 0;
+        if (!isNew) RefuseOlderFormat();
+        // No pooling: Dispose closes the file (a restart, a test, a copy see a closed database).
+        _connection = new SqliteConnection(new SqliteConnectionStringBuilder
+        {
+            DataSource = Path, Pooling = false, Mode = SqliteOpenMode.ReadWriteCreate,
+            // Seconds a statement retries a lock another process holds: with the exclusive lock below, only a second opener waits.
+            DefaultTimeout = 3,
+        }.ToString());
         try
         {
-            // The same two files LiteDB opens for a file name (NAME.db and NAME-log.db), opened
-            // here so that the store decides when the log is fsynced (LiteDbFile). FileShare.Read
-            // as LiteDB's direct mode: one writer process.
-            _dataFile = new LiteDbFile(new FileStream(Path, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.Read, 1), fsyncOnFlush: true);
-            _logFile = new LiteDbFile(new FileStream(LogPath(Path), FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.Read, 1), fsyncOnFlush: false);
-            _db = new LiteDatabase(new LiteDB.Engine.LiteEngine(new LiteDB.Engine.EngineSettings
+            _connection.Open();
+            // journal_mode and synchronous: see the class comment. The write-ahead log is copied
+            // into the database between groups (CheckpointIfDue); SQLite's own automatic
+            // checkpoint, which runs inside the COMMIT that passes it, stays as a backstop far above.
+            // One `mdsl serve` per file: its counters and pending outbox live in its memory, so a
+            // second writer would corrupt them. locking_mode=EXCLUSIVE keeps the lock the first
+            // write takes until the connection closes (the kernel drops it when the process dies).
+            Execute($"PRAGMA page_size={PageBytes}");   // of a new file; an existing one keeps its own
+            Execute("PRAGMA locking_mode=EXCLUSIVE");
+            try
             {
-                DataStream = _dataFile, LogStream = _logFile,
-                Collation = new Collation(System.Globalization.CultureInfo.InvariantCulture.LCID, System.Globalization.CompareOptions.Ordinal),
-            }), mapper);
-        }
-        catch (LiteException ex) when (ex.Message.Contains("collation", StringComparison.OrdinalIgnoreCase))
-        {
-            DisposeFiles();
-            throw OlderFormat(1);   // files of format 1 used LiteDB's default collation
+                Execute("BEGIN IMMEDIATE");
+                Execute("COMMIT");
+            }
+            catch (SqliteException ex) when (ex.SqliteErrorCode is 5 or 6)   // SQLITE_BUSY, SQLITE_LOCKED
+            {
+                throw new IOException($"{Path}: another process has this live store open (one `mdsl serve` per store file)", ex);
+            }
+            lock (_sql)
+            {
+                using var mode = _connection.CreateCommand();
+                mode.CommandText = "PRAGMA journal_mode=WAL";
+                if (!string.Equals(mode.ExecuteScalar() as string, "wal", StringComparison.OrdinalIgnoreCase))
+                    throw new InvalidOperationException($"{Path}: SQLite refused write-ahead logging (journal_mode=WAL) here");
+            }
+            Execute("PRAGMA synchronous=FULL");
+            Execute($"PRAGMA wal_autocheckpoint={BackstopCheckpointPages}");
+            Execute($"PRAGMA cache_size={CachePages}");
+            CreateSchema();
+            CheckFormat();
+            LoadCounters();
+            _timerCount = Convert.ToInt32(Scalar("SELECT count(*) FROM timers"), System.Globalization.CultureInfo.InvariantCulture);
+            OpenOutbox();
         }
         catch
         {
-            DisposeFiles();
+            DisposeConnection();
             throw;
         }
-        CheckFormat();
-        _waitForLogWrites = LogWriterWait(_db);
-        // LiteDB checkpoints (copies the log into the data file, then fsyncs it) inside the commit
-        // that takes the log past its checkpoint size: at the default 1,000 pages that commit took
-        // tens of ms and every request of its group and the next waited. The runtime checkpoints
-        // between groups instead (CheckpointIfDue); LiteDB's own stays as a backstop far above.
-        _db.CheckpointSize = BackstopCheckpointPages;
-        LoadCounters();
-        Timers.EnsureIndex("due");
-        Ledger.EnsureIndex("uc");
-        Identities.EnsureIndex("user");
-        Aliases.EnsureIndex("into");
-        OpenKeyDirectories(recentIds);
-        OpenEvents();
-        OpenStates();
-        OpenOutbox();
     }
 
     public string Path { get; }
 
-    // Queries with the value as a parameter. LiteDB's Query.EQ(field, value) writes the value into
-    // the expression's text, and LiteDB compiles every distinct text to IL (≈1.7 ms, measured) and
-    // keeps it in a static cache forever: a per-user query cost a JIT compile per new user and
-    // grew the heap without bound. A parameterised text is parsed and compiled once.
-    private static BsonExpression Eq(string field, BsonValue value) => BsonExpression.Create(field + " = @0", value);
-    private static BsonExpression Lte(string field, BsonValue value) => BsonExpression.Create(field + " <= @0", value);
-
-    private ILiteCollection<BsonDocument> Profiles => _db.GetCollection("profiles");
-    private ILiteCollection<BsonDocument> Splits => _db.GetCollection("split_states");
-    private ILiteCollection<BsonDocument> Timers => _db.GetCollection("timers");
-    private ILiteCollection<BsonDocument> Ledger => _db.GetCollection("ledger");
-    private ILiteCollection<BsonDocument> Meta => _db.GetCollection("meta");
-    private ILiteCollection<BsonDocument> Identities => _db.GetCollection("identity");
-    private ILiteCollection<BsonDocument> Aliases => _db.GetCollection("identity_aliases");
-    private ILiteCollection<BsonDocument> Merges => _db.GetCollection("identity_merges");
-
-    /// <summary>The layout of the file this version writes (events in a log, outbox keyed by sequence number, ordinal ids).</summary>
-    public const int Format = 2;
-
-    /// <summary>Refuses a file written in an older layout (read as this one it would lose events); marks a new file with this one.</summary>
-    private void CheckFormat()
+    private void CreateSchema()
     {
-        var format = Meta.FindById("format")?["value"].AsInt32;
-        if (format == Format) return;
-        if (format is null && !_db.GetCollectionNames().Any()) { Meta.Insert(new BsonDocument { ["_id"] = "format", ["value"] = Format }); return; }
-        _db.Dispose();
-        throw OlderFormat(format ?? 1);
+        const string Schema = """
+            CREATE TABLE IF NOT EXISTS meta (name TEXT PRIMARY KEY, value INTEGER NOT NULL) WITHOUT ROWID;
+            CREATE TABLE IF NOT EXISTS events (seq INTEGER PRIMARY KEY, user TEXT NOT NULL, type TEXT NOT NULL, id TEXT, ts INTEGER NOT NULL, json TEXT NOT NULL);
+            CREATE UNIQUE INDEX IF NOT EXISTS events_by_id ON events (type, id) WHERE id IS NOT NULL;
+            CREATE INDEX IF NOT EXISTS events_by_user ON events (user);
+            CREATE TABLE IF NOT EXISTS profiles (user TEXT PRIMARY KEY, json TEXT NOT NULL, seq INTEGER NOT NULL) WITHOUT ROWID;
+            CREATE TABLE IF NOT EXISTS identities (key TEXT NOT NULL, value TEXT NOT NULL, user TEXT NOT NULL, PRIMARY KEY (key, value)) WITHOUT ROWID;
+            CREATE INDEX IF NOT EXISTS identities_by_user ON identities (user);
+            CREATE TABLE IF NOT EXISTS identity_aliases (merged TEXT PRIMARY KEY, survivor TEXT NOT NULL) WITHOUT ROWID;
+            CREATE INDEX IF NOT EXISTS identity_aliases_by_survivor ON identity_aliases (survivor);
+            CREATE TABLE IF NOT EXISTS identity_merges (seq INTEGER PRIMARY KEY, survivor TEXT NOT NULL, merged TEXT NOT NULL, key TEXT NOT NULL,
+                value TEXT NOT NULL, at INTEGER NOT NULL, events INTEGER NOT NULL, journeys_ended INTEGER NOT NULL);
+            CREATE TABLE IF NOT EXISTS journey_states (journey TEXT NOT NULL, user TEXT NOT NULL, json TEXT NOT NULL, PRIMARY KEY (journey, user)) WITHOUT ROWID;
+            CREATE TABLE IF NOT EXISTS split_states (journey TEXT PRIMARY KEY, json TEXT NOT NULL) WITHOUT ROWID;
+            CREATE TABLE IF NOT EXISTS timers (id INTEGER PRIMARY KEY, due INTEGER NOT NULL, kind TEXT NOT NULL, journey TEXT NOT NULL, user TEXT NOT NULL,
+                token INTEGER NOT NULL, path TEXT NOT NULL, entry INTEGER NOT NULL, split TEXT NOT NULL);
+            CREATE INDEX IF NOT EXISTS timers_by_due ON timers (due);
+            CREATE INDEX IF NOT EXISTS timers_by_kind ON timers (kind);
+            CREATE INDEX IF NOT EXISTS timers_by_user ON timers (user);
+            CREATE TABLE IF NOT EXISTS ledger (user TEXT NOT NULL, channel TEXT NOT NULL, at INTEGER NOT NULL);
+            CREATE INDEX IF NOT EXISTS ledger_by_user ON ledger (user, channel, at);
+            CREATE TABLE IF NOT EXISTS outbox (seq INTEGER PRIMARY KEY, key TEXT NOT NULL UNIQUE, channel TEXT NOT NULL, line TEXT NOT NULL,
+                status TEXT NOT NULL, attempts INTEGER NOT NULL, next_at INTEGER NOT NULL, error TEXT);
+            CREATE TABLE IF NOT EXISTS segment_members (segment TEXT NOT NULL, user TEXT NOT NULL, member INTEGER NOT NULL, PRIMARY KEY (segment, user)) WITHOUT ROWID;
+            CREATE TABLE IF NOT EXISTS segment_due (user TEXT PRIMARY KEY, due INTEGER NOT NULL) WITHOUT ROWID;
+            CREATE INDEX IF NOT EXISTS segment_due_by_due ON segment_due (due);
+            CREATE TABLE IF NOT EXISTS segments_armed (segment TEXT PRIMARY KEY) WITHOUT ROWID;
+            CREATE TABLE IF NOT EXISTS journey_shapes (journey TEXT PRIMARY KEY, json TEXT NOT NULL) WITHOUT ROWID;
+            CREATE TABLE IF NOT EXISTS journey_ends (seq INTEGER PRIMARY KEY, journey TEXT NOT NULL, user TEXT NOT NULL, at INTEGER NOT NULL,
+                reason TEXT NOT NULL, detail TEXT NOT NULL);
+            """;
+        lock (_sql)
+        {
+            using var command = _connection.CreateCommand();
+            command.CommandText = Schema;
+            command.ExecuteNonQuery();
+        }
     }
 
-    private InvalidOperationException OlderFormat(int format) => new(
+    /// <summary>A file that is not SQLite's (the LiteDB files of formats 1 and 2) is refused before SQLite sees it: read as this layout it would lose events.</summary>
+    private void RefuseOlderFormat()
+    {
+        Span<byte> header = stackalloc byte[16];
+        using (var file = new FileStream(Path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite))
+            header = header[..file.Read(header)];
+        if (!header.SequenceEqual("SQLite format 3\0"u8)) throw OlderFormat("2 or older");
+    }
+
+    private void CheckFormat()
+    {
+        var format = Scalar("SELECT value FROM meta WHERE name = 'format'");
+        if (format is long f && f == Format) return;
+        if (format is null && Scalar("SELECT count(*) FROM events") is 0L && Scalar("SELECT count(*) FROM profiles") is 0L)
+        {
+            Execute("INSERT INTO meta (name, value) VALUES ('format', $0)", Format);
+            return;
+        }
+        throw OlderFormat(format?.ToString() ?? "unknown");
+    }
+
+    private InvalidOperationException OlderFormat(string format) => new(
         $"{Path}: this live store was written by an older version of mdsl (format {format}, this version reads format {Format}); " +
         "start with a new file (--db) and send the profiles and events again");
 
     public void Begin()
     {
-        _db.BeginTrans();
+        lock (_sql) _transaction = _connection.BeginTransaction();
         lock (_memo) _transactionThread = Environment.CurrentManagedThreadId;
     }
 
-    /// <param name="flush">false: the caller fsyncs later with <see cref="FlushLog"/> before it acknowledges anything of this commit (the committer's pipeline).</param>
-    public void Commit(bool flush = true)
+    /// <summary>
+    /// Commits the open transaction: when it returns, everything the transaction wrote is on disk
+    /// (synchronous=FULL, see the class comment), so the caller may acknowledge it.
+    /// </summary>
+    public void Commit()
     {
-        // A commit with events writes ONE record (the events, the state changes, the delivery
-        // marks and the counters) into `event_log`: LiteDB's commit costs about 0.5 ms more per
-        // collection it touches (probe: 0.5–0.7 ms for one, 2.2 ms for five), and a commit's
-        // latency is what every request of the group waits for. The parts below set counters
-        // (sequence numbers, watermarks), so the counters go last.
-        _record = _pendingEvents.Count > 0 ? new BsonDocument() : null;
-        WritePendingStates();
         WriteQueuedMarks();
-        WritePendingEvents();
-        WriteTxnOutbox();
-        WriteRecordAndCounters();
-        _db.Commit();
-        EventsCommitted();
-        StatesCommitted();
+        if (_dirtyCounters.Count > 0) SetCounter("commit_seq", Counter("commit_seq") + 1);
+        foreach (var (name, value) in _dirtyCounters)
+            Execute("INSERT INTO meta (name, value) VALUES ($0, $1) ON CONFLICT (name) DO UPDATE SET value = excluded.value", "c:" + name, value);
+        lock (_sql)
+        {
+            _transaction!.Commit();
+            _transaction.Dispose();
+            _transaction = null;
+        }
         OutboxCommitted();
         lock (_memo)
         {
             foreach (var (name, value) in _dirtyCounters) _counters[name] = value;
             _dirtyCounters.Clear();
             _transactionThread = 0;
+            _timerCount += _txnTimerDelta;
+            _txnTimerDelta = 0;
         }
-        // Last, once memory follows the file: a failed fsync fails the request (its client sends
-        // it again and finds its events duplicates) but never makes memory forget a commit.
-        if (flush) FlushCommitToDisk();
     }
 
     public void Rollback()
     {
-        _db.Rollback();
-        _record = null;
-        ForgetPendingEvents();
+        lock (_sql)
+        {
+            // A COMMIT that failed on I/O may have ended the transaction already.
+            try { _transaction?.Rollback(); }
+            catch (SqliteException) { }
+            catch (InvalidOperationException) { }
+            _transaction?.Dispose();
+            _transaction = null;
+        }
         ForgetPendingOutbox();
-        ForgetPendingStates();
         lock (_memo)
         {
             _dirtyCounters.Clear();
             _transactionThread = 0;
+            _txnTimerDelta = 0;
         }
         _minDue = null;
+        _dueGroup = null;
     }
 
     // ------------------------------------------------------------------ counters
@@ -221,46 +283,11 @@ public sealed partial class LiveStore : IDisposable
         }
     }
 
-    // All counters live in one `meta` document ("counters"), read once on open and written once
-    // per commit that changed any: a document per counter cost one upsert per counter per commit.
-    private const string CountersDocument = "counters";
-
-    /// <summary>The commit record being built (a commit with events), null otherwise.</summary>
-    private BsonDocument? _record;
-
-    /// <summary>The counters as of the last commit: from the `meta` document or the last commit record, whichever is newer (by `commit_seq`).</summary>
+    /// <summary>Counters live in `meta` as rows named "c:NAME", written by the commit that changed them.</summary>
     private void LoadCounters()
     {
-        var stored = Meta.FindById(CountersDocument);
-        var last = EventLog.Query().OrderByDescending("_id").Limit(1).FirstOrDefault()?["c"];
-        if (last is { IsDocument: true } c && (stored is null || CommitSeqOf(c.AsDocument) > CommitSeqOf(stored))) stored = c.AsDocument;
-        if (stored is null) return;
-        foreach (var (name, value) in stored)
-            if (name != "_id") _counters[name] = value.AsInt64;
-    }
-
-    private static long CommitSeqOf(BsonDocument counters) => counters.TryGetValue("commit_seq", out var v) ? v.AsInt64 : 0;
-
-    /// <summary>Writes the counters: inside the commit record when there is one (then inserts it), else the `meta` document.</summary>
-    private void WriteRecordAndCounters()
-    {
-        if (_dirtyCounters.Count == 0 && _record is null) return;
-        SetCounter("commit_seq", Counter("commit_seq") + 1);
-        var doc = new BsonDocument();
-        lock (_memo)
-        {
-            foreach (var (name, value) in _counters) doc[name] = value;
-            foreach (var (name, value) in _dirtyCounters) doc[name] = value;
-        }
-        if (_record is null)
-        {
-            doc["_id"] = CountersDocument;
-            Meta.Upsert(doc);
-            return;
-        }
-        _record["c"] = doc;
-        EventLog.Insert(_record);
-        _record = null;
+        foreach (var (name, value) in Rows("SELECT name, value FROM meta WHERE name LIKE 'c:%'", r => (r.GetString(0), r.GetInt64(1))))
+            _counters[name[2..]] = value;
     }
 
     /// <summary>Sets a counter in memory; <see cref="Commit"/> writes it (the caller is inside a transaction).</summary>
@@ -272,6 +299,7 @@ public sealed partial class LiveStore : IDisposable
             _dirtyCounters[name] = value;
         }
     }
+
     public long Next(string name)
     {
         var n = Counter(name) + 1;
@@ -279,80 +307,74 @@ public sealed partial class LiveStore : IDisposable
         return n;
     }
 
-    // ------------------------------------------------------------------ events and profiles
+    // ------------------------------------------------------------------ profiles
 
-    public string? Profile(string user) => Profiles.FindById(user)?["json"].AsString;
+    public string? Profile(string user) => Scalar("SELECT json FROM profiles WHERE user = $0", user) as string;
+
     /// <summary>Stores a profile; a new one gets the next profile sequence number (its place in "file order" for identity merges).</summary>
     public void SetProfile(string user, string json)
     {
-        var seq = Profiles.FindById(user)?["seq"] is { IsInt64: true } s ? s.AsInt64 : Next("profile_seq");
-        Profiles.Upsert(new BsonDocument { ["_id"] = user, ["json"] = json, ["seq"] = seq });
+        var seq = Scalar("SELECT seq FROM profiles WHERE user = $0", user) as long? ?? Next("profile_seq");
+        Execute("INSERT INTO profiles (user, json, seq) VALUES ($0, $1, $2) ON CONFLICT (user) DO UPDATE SET json = excluded.json", user, json, seq);
     }
 
     /// <summary>The order in which the user's profile was first stored (long.MaxValue: none).</summary>
-    public long ProfileSeq(string user) => Profiles.FindById(user)?["seq"] is { IsInt64: true } s ? s.AsInt64 : long.MaxValue;
+    public long ProfileSeq(string user) => Scalar("SELECT seq FROM profiles WHERE user = $0", user) as long? ?? long.MaxValue;
 
-    public void DeleteProfile(string user) => Profiles.Delete(user);
-
-    /// <summary>Deletes every pending timer of the user (journeys of a merged-away user end).</summary>
-    public void DeleteTimersOf(string user)
-    {
-        foreach (var d in Timers.Find(Eq("user", user)).ToList()) Timers.Delete(d["_id"]);
-        _minDue = null;
-    }
+    public void DeleteProfile(string user) => Execute("DELETE FROM profiles WHERE user = $0", user);
 
     // ------------------------------------------------------------------ identity index
 
-    private static string IdentityEntryKey(string key, string value) => key + "\u001F" + value;
-
     /// <summary>The user whose profile carried <paramref name="value"/> for identity key <paramref name="key"/>, or null.</summary>
-    public string? IdentityOwner(string key, string value) => Identities.FindById(IdentityEntryKey(key, value))?["user"].AsString;
+    public string? IdentityOwner(string key, string value) => Scalar("SELECT user FROM identities WHERE key = $0 AND value = $1", key, value) as string;
 
     /// <summary>Records that <paramref name="user"/>'s profile carries the identity value (in the caller's transaction).</summary>
     public void SetIdentityOwner(string key, string value, string user) =>
-        Identities.Upsert(new BsonDocument { ["_id"] = IdentityEntryKey(key, value), ["user"] = user });
+        Execute("INSERT INTO identities (key, value, user) VALUES ($0, $1, $2) ON CONFLICT (key, value) DO UPDATE SET user = excluded.user", key, value, user);
 
-    public int IdentityCount() => Identities.Count();
+    public int IdentityCount() => Convert.ToInt32(Scalar("SELECT count(*) FROM identities"), System.Globalization.CultureInfo.InvariantCulture);
 
     /// <summary>The survivor a merged-away user id now belongs to, or null.</summary>
-    public string? MergedInto(string user) => Aliases.FindById(user)?["into"].AsString;
+    public string? MergedInto(string user) => Scalar("SELECT survivor FROM identity_aliases WHERE merged = $0", user) as string;
 
     /// <summary>Records a merge: the alias, the identity entries of the merged-away user re-pointed, the merge itself.</summary>
     public void RecordMerge(IdentityMergeRecord merge)
     {
-        Aliases.Upsert(new BsonDocument { ["_id"] = merge.Merged, ["into"] = merge.Survivor });
+        Execute("INSERT INTO identity_aliases (merged, survivor) VALUES ($0, $1) ON CONFLICT (merged) DO UPDATE SET survivor = excluded.survivor",
+            merge.Merged, merge.Survivor);
         // Older merges into the merged-away id now lead to the new survivor too.
-        foreach (var d in Aliases.Find(Eq("into", merge.Merged)).ToList()) { d["into"] = merge.Survivor; Aliases.Update(d); }
-        foreach (var d in Identities.Find(Eq("user", merge.Merged)).ToList()) { d["user"] = merge.Survivor; Identities.Update(d); }
-        Merges.Insert(new BsonDocument
-        {
-            ["_id"] = Next("merge_seq"), ["survivor"] = merge.Survivor, ["merged"] = merge.Merged, ["key"] = merge.Key,
-            ["value"] = merge.Value, ["at"] = merge.At, ["events"] = merge.EventsMoved, ["journeys_ended"] = merge.JourneysEnded,
-        });
+        Execute("UPDATE identity_aliases SET survivor = $1 WHERE survivor = $0", merge.Merged, merge.Survivor);
+        Execute("UPDATE identities SET user = $1 WHERE user = $0", merge.Merged, merge.Survivor);
+        Execute("INSERT INTO identity_merges (seq, survivor, merged, key, value, at, events, journeys_ended) VALUES ($0, $1, $2, $3, $4, $5, $6, $7)",
+            Next("merge_seq"), merge.Survivor, merge.Merged, merge.Key, merge.Value, merge.At, merge.EventsMoved, merge.JourneysEnded);
     }
 
     public List<IdentityMergeRecord> IdentityMerges() =>
-        [.. Merges.FindAll().OrderBy(d => d["_id"].AsInt64).Select(d => new IdentityMergeRecord(d["survivor"].AsString, d["merged"].AsString,
-            d["key"].AsString, d["value"].AsString, d["at"].AsInt64, d["events"].AsInt32, d["journeys_ended"].AsInt32))];
+        Rows("SELECT survivor, merged, key, value, at, events, journeys_ended FROM identity_merges ORDER BY seq",
+            r => new IdentityMergeRecord(r.GetString(0), r.GetString(1), r.GetString(2), r.GetString(3), r.GetInt64(4), r.GetInt32(5), r.GetInt32(6)));
 
-    // ------------------------------------------------------------------ journey and split states
+    // ------------------------------------------------------------------ split states
 
     public Dictionary<string, StoredSplitState> SplitStates(string journey) =>
-        Splits.FindById(journey) is { } d ? JsonSerializer.Deserialize<Dictionary<string, StoredSplitState>>(d["json"].AsString) ?? [] : [];
+        Scalar("SELECT json FROM split_states WHERE journey = $0", journey) is string json
+            ? JsonSerializer.Deserialize<Dictionary<string, StoredSplitState>>(json) ?? []
+            : [];
 
     public void SetSplitStates(string journey, Dictionary<string, StoredSplitState> splits) =>
-        Splits.Upsert(new BsonDocument { ["_id"] = journey, ["json"] = JsonSerializer.Serialize(splits) });
+        Execute("INSERT INTO split_states (journey, json) VALUES ($0, $1) ON CONFLICT (journey) DO UPDATE SET json = excluded.json",
+            journey, JsonSerializer.Serialize(splits));
 
     // ------------------------------------------------------------------ timers
 
+    private const string TimerColumns = "id, due, kind, journey, user, token, path, entry, split";
+
     public void AddTimer(long due, string kind, string journey, string user = "", int token = 0, string path = "", long entryAt = 0, string split = "")
     {
-        Timers.Insert(new BsonDocument
-        {
-            ["_id"] = Next("timer_seq"), ["due"] = due, ["kind"] = kind, ["journey"] = journey, ["user"] = user,
-            ["token"] = token, ["path"] = path, ["entry"] = entryAt, ["split"] = split,
-        });
+        Execute($"INSERT INTO timers ({TimerColumns}) VALUES ($0, $1, $2, $3, $4, $5, $6, $7, $8)",
+            Next("timer_seq"), due, kind, journey, user, token, path, entryAt, split);
+        _txnTimerDelta++;
         if (_minDue is { } min) _minDue = Math.Min(min, due);
+        if (_dueGroup is { Count: > 0 } group && due <= group.Peek().Due) _dueGroup = null;   // it may go first
     }
 
     /// <summary>
@@ -363,140 +385,111 @@ public sealed partial class LiveStore : IDisposable
     public StoredTimer? FirstTimer(long maxDue)
     {
         // Every event asks (timers due before it fire first): answer "none" from memory when it can.
-        _minDue ??= Timers.Find(Query.All("due", Query.Ascending), limit: 1).FirstOrDefault()?["due"].AsInt64 ?? long.MaxValue;
+        _minDue ??= Scalar("SELECT min(due) FROM timers") as long? ?? long.MaxValue;
         if (_minDue > maxDue) return null;
-        return Timers.Find(Lte("due", maxDue)).Select(ToTimer).OrderBy(t => t.Due).ThenBy(t => TieRank(t.Kind))
-            .ThenBy(t => t.Kind == ScheduleTimer ? t.Token : 0).ThenBy(t => t.Id).FirstOrDefault();
+        // The timers at the earliest instant are read once, in firing order, and handed out one by
+        // one as they are deleted: a backlog of many timers due at once costs one read, not a read
+        // (and sort) of every timer at that instant per firing.
+        if (_dueGroup is not { Count: > 0 })
+        {
+            _dueGroup = new Queue<StoredTimer>(Rows($"""
+                SELECT {TimerColumns} FROM timers WHERE due = $0
+                ORDER BY CASE kind WHEN '{WinnerTimer}' THEN 1 WHEN '{SegmentCheckTimer}' THEN 2 WHEN '{ScheduleTimer}' THEN 3 ELSE 0 END,
+                    CASE kind WHEN '{ScheduleTimer}' THEN token ELSE 0 END, id
+                """, ToTimer, _minDue.Value));
+            if (_dueGroup.Count == 0)
+            {
+                _dueGroup = null;
+                _minDue = Scalar("SELECT min(due) FROM timers") as long? ?? long.MaxValue;
+                return FirstTimer(maxDue);
+            }
+        }
+        var first = _dueGroup.Peek();
+        return first.Due <= maxDue ? first : null;
     }
-
-    private static int TieRank(string kind) => kind switch { WinnerTimer => 1, SegmentCheckTimer => 2, ScheduleTimer => 3, _ => 0 };
 
     public void DeleteTimer(long id)
     {
-        Timers.Delete(id);
+        _txnTimerDelta -= Execute("DELETE FROM timers WHERE id = $0", id);
+        if (_dueGroup is { Count: > 0 } group && group.Peek().Id == id)
+        {
+            group.Dequeue();
+            if (group.Count > 0) return;
+        }
         _minDue = null;
+        _dueGroup = null;
     }
-    public int TimerCount() => Timers.Count();
-    public List<StoredTimer> AllTimers() => [.. Timers.FindAll().Select(ToTimer).OrderBy(t => t.Due).ThenBy(t => t.Id)];
 
-    private static StoredTimer ToTimer(BsonDocument d) => new(d["_id"].AsInt64, d["due"].AsInt64, d["kind"].AsString, d["journey"].AsString,
-        d["user"].AsString, d["token"].AsInt32, d["path"].AsString, d["entry"].AsInt64, d["split"].AsString);
+    /// <summary>Deletes every pending timer of the user (journeys of a merged-away user end).</summary>
+    public void DeleteTimersOf(string user)
+    {
+        _txnTimerDelta -= Execute("DELETE FROM timers WHERE user = $0", user);
+        _minDue = null;
+        _dueGroup = null;
+    }
+
+    /// <summary>How many timers are pending (committed; from memory: /api/health asks without the runtime's lock).</summary>
+    public int TimerCount()
+    {
+        lock (_memo) return _timerCount + (_transactionThread == Environment.CurrentManagedThreadId ? _txnTimerDelta : 0);
+    }
+
+    public List<StoredTimer> AllTimers() => Rows($"SELECT {TimerColumns} FROM timers ORDER BY due, id", ToTimer);
+
+    public List<StoredTimer> TimersOfKind(string kind) => Rows($"SELECT {TimerColumns} FROM timers WHERE kind = $0 ORDER BY id", ToTimer, kind);
+
+    private static StoredTimer ToTimer(SqliteDataReader r) => new(r.GetInt64(0), r.GetInt64(1), r.GetString(2), r.GetString(3),
+        r.GetString(4), r.GetInt32(5), r.GetString(6), r.GetInt64(7), r.GetString(8));
 
     // ------------------------------------------------------------------ channel ledger
 
-    private static string LedgerKey(string user, string channel) => user + "\u001F" + channel;
-
     public int DeliveredBetween(string user, string channel, long fromExclusive, long toInclusive) =>
-        Ledger.Find(Eq("uc", LedgerKey(user, channel))).Count(d => d["at"].AsInt64 > fromExclusive && d["at"].AsInt64 <= toInclusive);
+        Convert.ToInt32(Scalar("SELECT count(*) FROM ledger WHERE user = $0 AND channel = $1 AND at > $2 AND at <= $3", user, channel, fromExclusive, toInclusive),
+            System.Globalization.CultureInfo.InvariantCulture);
 
     public void RecordDelivered(string user, string channel, long at) =>
-        Ledger.Insert(new BsonDocument { ["uc"] = LedgerKey(user, channel), ["at"] = at });
+        Execute("INSERT INTO ledger (user, channel, at) VALUES ($0, $1, $2)", user, channel, at);
 
-    // LiteDB 5.0.20 writes a commit's pages into its log file (NAME-log.db) from its writer queue
-    // (below) and, for a FileStream, fsyncs the log when that queue drains (often inline in Commit,
-    // profiled under load; not for a commit whose pages join a queue that keeps growing), so
-    // nothing guaranteed a given commit was on disk, and the committer waited for fsyncs inside
-    // Commit. The log is now handed to LiteDB as a plain stream (LiteDbFile: flushed to the OS
-    // only); each explicit transaction's commit is fsynced here, once the queue was empty.
+    // ------------------------------------------------------------------ checkpoints
 
-    /// <summary>fsyncs LiteDB's log: every commit made so far, on any thread (the committer's flusher thread calls it after <c>Commit(flush: false)</c>).</summary>
-    public void FlushLog() => FlushCommitToDisk();
-
-    private readonly Lock _flushGate = new();
-
-    // LiteDB 5.0.20 does not write a commit's log pages in Commit: it queues them for a writer task
-    // of its own (DiskService.Queue, a DiskWriterQueue) and returns. An fsync right after Commit
-    // could run before the pages reach the file (and a process kill could lose them with the
-    // queue), so the flush first waits until the queue was empty at some moment after the commit:
-    // its "empty" event is reset by every enqueue and set by the writer only after it wrote all it
-    // took, in order. (The queue's own Wait() is not used: it asserts that nothing was enqueued
-    // meanwhile, which the committer's next group may have done — it failed requests that way.)
-    // The queue is internal to LiteDB: reached by reflection, for the pinned version; a LiteDB
-    // without it fails here, at open.
-    private readonly Action _waitForLogWrites;
-
-    private static Action LogWriterWait(LiteDatabase db)
-    {
-        const System.Reflection.BindingFlags Instance = System.Reflection.BindingFlags.Instance | System.Reflection.BindingFlags.NonPublic | System.Reflection.BindingFlags.Public;
-        var engine = typeof(LiteDatabase).GetField("_engine", Instance)?.GetValue(db);
-        var disk = engine?.GetType().GetField("_disk", Instance)?.GetValue(engine);
-        var lazy = disk?.GetType().GetProperty("Queue", Instance)?.GetValue(disk);
-        var queue = lazy?.GetType().GetProperty("Value")?.GetValue(lazy);
-        var emptied = queue?.GetType().GetField("_queueIsEmpty", Instance)?.GetValue(queue) as ManualResetEventSlim;
-        var failure = queue?.GetType().GetField("_exception", Instance);
-        if (queue is null || emptied is null || failure is null)
-            throw new InvalidOperationException("this LiteDB has no log writer queue where 5.0.20 has one: the live store cannot tell when a commit is written");
-        return () =>
-        {
-            emptied.Wait();
-            // The writer stops at its first failure: the commit is not on disk.
-            if (failure.GetValue(queue) is Exception ex) throw new IOException("LiteDB's log writer failed: " + ex.Message, ex);
-        };
-    }
-
-    private void FlushCommitToDisk()
-    {
-        _waitForLogWrites();
-        lock (_flushGate) RandomAccess.FlushToDisk(_logFile!.File.SafeFileHandle);
-    }
-
-    private static string LogPath(string path) => System.IO.Path.Combine(System.IO.Path.GetDirectoryName(path)!,
-        System.IO.Path.GetFileNameWithoutExtension(path) + "-log" + System.IO.Path.GetExtension(path));
-
-    private readonly LiteDbFile? _dataFile;
-    private readonly LiteDbFile? _logFile;
-
-    private void DisposeFiles()
-    {
-        _logFile?.Dispose();
-        _dataFile?.Dispose();
-    }
-
-    /// <summary>
-    /// Pages LiteDB's page cache has allocated (it grows by segments when its free pages run out
-    /// and keeps them); -1 when this LiteDB does not tell. A diagnostic for the load benchmark's
-    /// memory run, read by reflection (LiteDB keeps it internal).
-    /// </summary>
-    public int LiteDbCachePages
-    {
-        get
-        {
-            const System.Reflection.BindingFlags Instance = System.Reflection.BindingFlags.Instance | System.Reflection.BindingFlags.NonPublic | System.Reflection.BindingFlags.Public;
-            var engine = typeof(LiteDatabase).GetField("_engine", Instance)?.GetValue(_db);
-            var disk = engine?.GetType().GetField("_disk", Instance)?.GetValue(engine);
-            var cache = disk?.GetType().GetProperty("Cache", Instance)?.GetValue(disk);
-            return cache?.GetType().GetProperty("ExtendPages", Instance)?.GetValue(cache) is int pages ? pages : -1;
-        }
-    }
-
-    /// <summary>LiteDB's own checkpoint size (pages): only reached when nothing calls <see cref="CheckpointIfDue"/> (e.g. profiles alone).</summary>
+    /// <summary>SQLite's own automatic checkpoint (pages of the write-ahead log): only reached when nothing calls <see cref="CheckpointIfDue"/> (e.g. profiles alone).</summary>
     public const int BackstopCheckpointPages = 8_000;
-    /// <summary>Log size from which a checkpoint runs when no request waits.</summary>
+    /// <summary>Log size from which a checkpoint runs once ingest has paused.</summary>
     public const long IdleCheckpointBytes = 1L << 20;
     /// <summary>Log size from which a checkpoint runs between two groups even when requests wait.</summary>
     public const long BusyCheckpointBytes = 8L << 20;
 
-    /// <summary>The size of LiteDB's log file (what a checkpoint copies), 0 before the first commit.</summary>
-    public long LogBytes => RandomAccess.GetLength(_logFile!.File.SafeFileHandle);
+    /// <summary>The size of the write-ahead log (NAME-wal, sqlite.org/wal.html), what a checkpoint copies; 0 when empty.</summary>
+    public long LogBytes => new FileInfo(Path + "-wal") is { Exists: true } wal ? wal.Length : 0;
 
     /// <summary>
-    /// Outside any transaction: copies LiteDB's log into the data file when it has reached
-    /// <see cref="IdleCheckpointBytes"/> and nothing waits (<paramref name="idle"/>), or
-    /// <see cref="BusyCheckpointBytes"/> in any case. A checkpoint costs about its log's size in
-    /// copying plus an fsync of the data file, so small ones in the gaps between groups keep it out
-    /// of the commits requests wait for. Returns whether it ran.
+    /// Outside any transaction: copies the write-ahead log into the database and truncates it
+    /// when it has reached <see cref="IdleCheckpointBytes"/> and ingest has paused
+    /// (<paramref name="idle"/>), or <see cref="BusyCheckpointBytes"/> in any case. A checkpoint
+    /// costs about its log's size in copying plus an fsync of the database, so small ones in the
+    /// gaps between groups keep it out of the commits requests wait for. Returns whether it ran.
     /// </summary>
     public bool CheckpointIfDue(bool idle)
     {
-        var log = LogBytes;
-        if (log < (idle ? IdleCheckpointBytes : BusyCheckpointBytes)) return false;
-        _db.Checkpoint();
-        return true;
+        if (LogBytes < (idle ? IdleCheckpointBytes : BusyCheckpointBytes)) return false;
+        // Columns: busy (1 when a reader or writer blocked it), log frames, frames checkpointed.
+        var busy = Rows("PRAGMA wal_checkpoint(TRUNCATE)", r => r.GetInt64(0)).FirstOrDefault();
+        return busy == 0;
+    }
+
+    /// <summary>Pages in LiteDB's page cache: none, the live store no longer uses LiteDB (the load benchmark's memory table still has the column).</summary>
+    public int LiteDbCachePages => 0;
+
+    private void DisposeConnection()
+    {
+        foreach (var command in _commands.Values) command.Dispose();
+        _commands.Clear();
+        _transaction?.Dispose();
+        _connection.Dispose();
     }
 
     public void Dispose()
     {
-        _db.Dispose();
-        DisposeFiles();
+        lock (_sql) DisposeConnection();
     }
 }

@@ -113,6 +113,29 @@ public sealed class CommandLineTests : IDisposable
     }
 
     [Fact]
+    public void Generate_data_writes_events_in_time_order_by_default_and_grouped_by_user_on_request()
+    {
+        var byTime = Path.Combine(_dir, "time");
+        var byUser = Path.Combine(_dir, "user");
+        Assert.Equal(0, Run("generate-data", "--users", "30", "--days", "10", "--seed", "5", "--out", byTime).Exit);
+        Assert.Equal(0, Run("generate-data", "--users", "30", "--days", "10", "--seed", "5", "--out", byUser, "--order", "user").Exit);
+        static bool InTimeOrder(string[] lines) => lines.Select(Ts).Zip(lines.Select(Ts).Skip(1)).All(p => string.CompareOrdinal(p.First, p.Second) <= 0);
+        var time = File.ReadAllLines(Path.Combine(byTime, "events.jsonl"));
+        var user = File.ReadAllLines(Path.Combine(byUser, "events.jsonl"));
+        Assert.Equal(user.Order(StringComparer.Ordinal), time.Order(StringComparer.Ordinal));
+        Assert.True(InTimeOrder(time));
+        Assert.False(InTimeOrder(user));
+        // Ties keep their line order; runs merged from disk give the same file as one run in memory.
+        var copy = Path.Combine(_dir, "copy.jsonl");
+        File.Copy(Path.Combine(byUser, "events.jsonl"), copy);
+        MarketingDsl.Engine.Data.EventFileOrder.SortByTime(copy, runLines: 7);
+        Assert.Equal(time, File.ReadAllLines(copy));
+        Assert.Equal(2, Run("generate-data", "--users", "3", "--days", "1", "--seed", "1", "--out", byUser, "--order", "random").Exit);
+    }
+
+    private static string Ts(string line) => JsonDocument.Parse(line).RootElement.GetProperty("ts").GetString()!;
+
+    [Fact]
     public void Generate_then_simulate_writes_tags_and_summary_and_reports_bad_rows()
     {
         var data = Path.Combine(_dir, "data");

@@ -1,6 +1,6 @@
 namespace MarketingDsl.Runtime.Tests;
 
-/// <summary>LiteDB's checkpoint under the runtime's control (LiveStore.CheckpointIfDue): when it runs, that it empties the log, that nothing is lost.</summary>
+/// <summary>SQLite's checkpoint of the write-ahead log under the runtime's control (LiveStore.CheckpointIfDue): when it runs, that it empties the log, that nothing is lost.</summary>
 public sealed class CheckpointTests : IDisposable
 {
     private readonly string _root = Path.Combine(Path.GetTempPath(), "mdsl-live-tests", "checkpoint-" + Guid.NewGuid().ToString("N"));
@@ -27,7 +27,7 @@ public sealed class CheckpointTests : IDisposable
     public void The_log_is_copied_only_when_due_and_every_event_stays()
     {
         var next = 0;
-        using (var store = new LiveStore(Db, indexBuffer: 20))
+        using (var store = new LiveStore(Db))
         {
             AddCommits(store, 2, ref next);
             Assert.InRange(store.LogBytes, 1, LiveStore.IdleCheckpointBytes - 1);
@@ -45,10 +45,33 @@ public sealed class CheckpointTests : IDisposable
             Assert.True(store.HasEvent("view", "v0"));
             Assert.True(store.HasEvent("view", "v" + (next - 1)));
         }
-        using (var store = new LiveStore(Db, indexBuffer: 20))
+        using (var store = new LiveStore(Db))
         {
             for (var i = 0; i < next; i++) Assert.True(store.HasEvent("view", "v" + i));
             Assert.Equal(next, Enumerable.Range(0, 7).Sum(u => store.EventsOf("u" + u).Count));
         }
+    }
+
+    [Fact]
+    public void The_runtime_copies_a_small_log_once_ingest_pauses_and_keeps_every_event()
+    {
+        using var fixture = new LiveFixture("""
+            tag logins_7d = count(login, within: 7d)
+            """);
+        var padding = new string('x', 2_000);
+        const int Events = 600;   // about 1.2 MB of log in one group: past the idle size, short of the busy one
+        using (var live = fixture.Open())
+        {
+            live.IngestProfiles(LiveFixture.Json("""[{"user_id":"u1"},{"user_id":"u2"}]"""));
+            var batch = string.Join(",", Enumerable.Range(0, Events).Select(n =>
+                $$"""{"type":"login","user_id":"u{{n % 2 + 1}}","ts":"2025-03-01T10:00:00Z","id":"L{{n}}","platform":"{{padding}}"}"""));
+            Assert.All(live.IngestEvents(LiveFixture.Json($"[{batch}]")), r => Assert.Equal(IngestResult.Accepted, r.Status));
+            // Ingest has paused: the committer copies the log (within LiveRuntime.IdleCheckpointAfter, polled generously).
+            var watch = System.Diagnostics.Stopwatch.StartNew();
+            while (live.Store.LogBytes >= LiveStore.IdleCheckpointBytes / 8 && watch.Elapsed < TimeSpan.FromSeconds(30)) Thread.Sleep(20);
+            Assert.True(live.Store.LogBytes < LiveStore.IdleCheckpointBytes / 8, $"log {live.Store.LogBytes} bytes after a pause");
+        }
+        using (var store = new LiveStore(fixture.Db))
+            for (var n = 0; n < Events; n++) Assert.True(store.HasEvent("login", "L" + n));
     }
 }

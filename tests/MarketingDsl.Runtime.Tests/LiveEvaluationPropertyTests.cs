@@ -64,16 +64,14 @@ public sealed class LiveEvaluationPropertyTests
         using var f = new LiveFixture(Schema, Main);
         var model = f.Compilation.Model;
         var random = new Random(seed);
-        // Small buffers: commits move events into the per-user index while ingest and reads go on.
-        var indexBuffer = seed % 4;
         var events = Generate(random, count: 60 + random.Next(60));
         var profiles = new List<object?[]> { new object?[] { "u1", 1L }, new object?[] { "u2", 3L }, new object?[] { "u3", null } };
 
         // Live: random batches, a restart now and then, tag reads in between (they load histories that later events extend).
         // Seeds 1-6 evict by the user and event bounds, 7-8 by the byte bound alone.
         LiveRuntime Open() => seed <= 6
-            ? f.Open(cachedUsers: 2, cachedEvents: 25, eventIndexBuffer: indexBuffer)
-            : f.Open(cachedUsers: 1000, cachedEvents: 100_000, eventIndexBuffer: indexBuffer, cacheBytes: 6_000);
+            ? f.Open(cachedUsers: 2, cachedEvents: 25)
+            : f.Open(cachedUsers: 1000, cachedEvents: 100_000, cacheBytes: 6_000);
         var runtime = Open();
         try
         {

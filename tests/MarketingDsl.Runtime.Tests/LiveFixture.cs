@@ -4,7 +4,7 @@ using MarketingDsl.Core;
 
 namespace MarketingDsl.Runtime.Tests;
 
-/// <summary>A small workspace on disk, a LiteDB file and an outbox folder; runtimes are opened (and reopened: a restart) on them.</summary>
+/// <summary>A small workspace on disk, a live store file and an outbox folder; runtimes are opened (and reopened: a restart) on them.</summary>
 public sealed class LiveFixture : IDisposable
 {
     public const string Schema = """
@@ -69,24 +69,16 @@ public sealed class LiveFixture : IDisposable
     /// <summary>A wall clock pinned long before any test event, so only events advance time unless a test moves it.</summary>
     public FixedClock WallClock { get; } = new(new DateTimeOffset(2000, 1, 1, 0, 0, 0, TimeSpan.Zero));
 
-    /// <summary>
-    /// Opens a runtime. Its store's memory bounds are tiny by default (a few buffered events,
-    /// one dirty journey state, a state lag of two commits), so every test also runs the paths
-    /// that write the per-user event index and the written-behind journey states.
-    /// </summary>
+    /// <summary>Opens a runtime on the fixture's store.</summary>
     public LiveRuntime Open(TimeSpan? grace = null, int cachedUsers = LiveOptions.DefaultCachedUsers, int cachedEvents = LiveOptions.DefaultCachedEvents,
-        int eventIndexBuffer = SmallEventBuffer, int dirtyStatesBound = 1, int maxStateLag = 2, int recentEventIds = SmallRecentIds,
-        long cacheBytes = (long)LiveOptions.DefaultCacheMegabytes << 20) =>
+        long cacheBytes = (long)LiveOptions.DefaultCacheMegabytes << 20, int timerSlice = LiveOptions.DefaultTimerSlice) =>
         new(Compilation.Model, new LiveOptions
         {
             DbPath = Db, OutboxDir = Outbox, Clock = WallClock, MaxFutureSkew = TimeSpan.MaxValue, Grace = grace ?? TimeSpan.Zero,
-            CachedUsers = cachedUsers, CachedEvents = cachedEvents, CacheBytes = cacheBytes, EventIndexBuffer = eventIndexBuffer,
-            DirtyStatesBound = dirtyStatesBound, MaxStateLag = maxStateLag, RecentEventIds = recentEventIds,
+            CachedUsers = cachedUsers, CachedEvents = cachedEvents, CacheBytes = cacheBytes, TimerSlice = timerSlice,
+            // Slices by count only: live = replay tests must not depend on how fast the machine is.
+            TimerSliceTime = Timeout.InfiniteTimeSpan,
         });
-
-    public const int SmallEventBuffer = 3;
-    /// <summary>Two ids in the exact dedupe window: most tests' duplicates are checked through the filter of older ids and the stored events.</summary>
-    public const int SmallRecentIds = 2;
 
     /// <summary>A runtime whose every channel goes to <paramref name="webhook"/> (no channel files).</summary>
     public LiveRuntime OpenWithWebhook(Uri webhook, DeliveryPolicy policy) =>

@@ -1,0 +1,201 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Text;
+using MarketingDsl.Engine.Data;
+
+namespace MarketingDsl.LoadBenchmarks;
+
+/// <summary>
+/// (e) The seed's own workload: <c>examples/retail</c> (journeys with every trigger kind: events,
+/// a weekly schedule, `enters`/`leaves segment`) on <c>mdsl generate-data</c> output in time order
+/// (as real exports are), against the same workspace without its journeys, measured in the same
+/// run: profiles/s; ingest events/s (the first part of the history, batches of 100 from
+/// <c>--clients</c> clients); event → committed-answer latency at <c>--retail-rate</c> offered (the
+/// next part, open loop, one event per request: the answer comes once the event and every send it
+/// caused are committed to the outbox); the working set over <c>--retail-minutes</c> (the rest, at
+/// the same rate). Each figure is also given as the ratio of the journeys' run to the baseline.
+/// The runtime's wall clock is pinned to the history's start, so every timer (waits, the weekly
+/// schedule, the 00:00 segment check) fires by event time, as the history's own clock reaches it.
+/// </summary>
+public static class RetailLoad
+{
+    private const int ProfileBatch = 1000;
+    private const int IngestBatch = 100;
+
+    public static async Task RunAsync(LoadOptions options, Report report)
+    {
+        var data = Prepare(options, report);
+        var events = File.ReadAllLines(Path.Combine(data, "events.jsonl"));
+        var start = StartOf(events);
+        report.Line("");
+        report.Line($"## (e) examples/retail: {options.RetailUsers:N0} users, {options.RetailDays} days, {events.Length:N0} events in time order; " +
+                    $"ingest {options.RetailIngestShare:P0} of them, latency at {options.RetailRate:N0}/s for {options.RetailSeconds} s, memory {options.RetailMinutes:0.#} min");
+        var withJourneys = await MeasureAsync(options, data, events, start, journeys: true, report);
+        var baseline = await MeasureAsync(options, data, events, start, journeys: false, report);
+        report.Line("");
+        report.Line("| measure | examples/retail | without journeys | ratio | target |");
+        report.Line("|---|---:|---:|---:|---|");
+        Ratio(report, "profiles/s", withJourneys.ProfilesPerSecond, baseline.ProfilesPerSecond, "≥ 20,000/s");
+        Ratio(report, "ingest events/s", withJourneys.IngestPerSecond, baseline.IngestPerSecond, "≥ 20,000/s");
+        Ratio(report, $"p99 event → committed answer ms at {options.RetailRate:N0}/s", withJourneys.P99, baseline.P99, "< 20 ms");
+        Ratio(report, $"achieved events/s at {options.RetailRate:N0}/s offered", withJourneys.Achieved, baseline.Achieved, "= offered");
+        Ratio(report, "working set MB at the start of the memory run", withJourneys.RssStartMb, baseline.RssStartMb, "");
+        Ratio(report, "working set MB at its end", withJourneys.RssEndMb, baseline.RssEndMb, "flat");
+        report.Line("");
+        report.Line($"with journeys: {withJourneys.Sends:N0} sends in the outbox; timer work {withJourneys.TimerWork:N0} units, " +
+                    $"{withJourneys.SegmentEvaluations:N0} segment evaluations; statuses {withJourneys.Statuses}");
+        report.Line($"without: statuses {baseline.Statuses}");
+    }
+
+    private static void Ratio(Report report, string name, double live, double baseline, string target) =>
+        report.Line($"| {name} | {live:N1} | {baseline:N1} | {live / baseline:0.00} | {target} |");
+
+    /// <summary>Generates the history once per size under the temp folder (in time order), or reuses it.</summary>
+    private static string Prepare(LoadOptions options, Report report)
+    {
+        var dir = Path.Combine(Path.GetTempPath(), "mdsl-load-data", $"retail-{options.RetailUsers}-{options.RetailDays}-time");
+        if (File.Exists(Path.Combine(dir, "done"))) return dir;
+        var clock = Stopwatch.StartNew();
+        var result = RetailDataGenerator.Generate(dir, options.RetailUsers, options.RetailDays, seed: 7);
+        EventFileOrder.SortByTime(result.EventsPath);
+        File.WriteAllText(Path.Combine(dir, "done"), "");
+        report.Line($"generated {result.Profiles:N0} profiles and {result.Events:N0} events into {dir} in {clock.Elapsed.TotalSeconds:0.0} s");
+        return dir;
+    }
+
+    private static DateTime StartOf(string[] events)
+    {
+        using var doc = System.Text.Json.JsonDocument.Parse(events[0]);
+        return DateTime.Parse(doc.RootElement.GetProperty("ts").GetString()!, CultureInfo.InvariantCulture, DateTimeStyles.AdjustToUniversal).AddSeconds(-1);
+    }
+
+    /// <summary>examples/retail as it is, or without its journeys (the baseline: the same schema, tags, segments and channels).</summary>
+    private static void WriteWorkspace(string target, bool journeys)
+    {
+        var source = Path.Combine(RepositoryRoot(), "examples", "retail");
+        foreach (var file in Directory.GetFiles(source, "*.mdsl", SearchOption.AllDirectories))
+        {
+            var relative = Path.GetRelativePath(source, file);
+            if (!journeys && relative.StartsWith("journeys", StringComparison.Ordinal)) continue;
+            var to = Path.Combine(target, relative);
+            Directory.CreateDirectory(Path.GetDirectoryName(to)!);
+            File.Copy(file, to);
+        }
+    }
+
+    private static string RepositoryRoot()
+    {
+        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
+            if (File.Exists(Path.Combine(dir.FullName, "MarketingDsl.sln"))) return dir.FullName;
+        throw new InvalidOperationException("run from inside the repository (examples/retail is read from it)");
+    }
+
+    private sealed record Result(double ProfilesPerSecond, double IngestPerSecond, double P99, double Achieved, double RssStartMb, double RssEndMb,
+        long Sends, long TimerWork, long SegmentEvaluations, string Statuses);
+
+    private sealed class Statuses
+    {
+        public long Accepted, Duplicate, Rejected;
+        public void Add((int A, int D, int R) s) { Interlocked.Add(ref Accepted, s.A); Interlocked.Add(ref Duplicate, s.D); Interlocked.Add(ref Rejected, s.R); }
+        public override string ToString() => $"{Accepted:N0} accepted, {Duplicate:N0} duplicate, {Rejected:N0} rejected";
+    }
+
+    private static async Task<Result> MeasureAsync(LoadOptions options, string data, string[] events, DateTime start, bool journeys, Report report)
+    {
+        var name = journeys ? "examples/retail" : "without journeys";
+        await using var server = await LiveServer.StartAsync(journeys, writeWorkspace: ws => WriteWorkspace(ws, journeys),
+            clock: new PinnedClock(new DateTimeOffset(start)));
+        var statuses = new Statuses();
+
+        // Profiles, in batches of 1,000.
+        var profiles = File.ReadAllLines(Path.Combine(data, "profiles.jsonl"));
+        var clock = Stopwatch.StartNew();
+        for (var i = 0; i < profiles.Length; i += ProfileBatch)
+            await server.PostCountingAsync("/api/profiles", Body(profiles, i, Math.Min(profiles.Length, i + ProfileBatch)));
+        var profilesPerSecond = profiles.Length / clock.Elapsed.TotalSeconds;
+        report.Line($"{name}: {profiles.Length:N0} profiles in {clock.Elapsed.TotalSeconds:0.0} s");
+
+        // Ingest: the first share of the history as fast as the clients go (each takes the next batch in time order).
+        var ingestEnd = (int)(events.Length * options.RetailIngestShare);
+        var cursor = 0;
+        clock.Restart();
+        await Task.WhenAll(Enumerable.Range(0, options.Clients).Select(_ => Task.Run(async () =>
+        {
+            while (true)
+            {
+                var from = Interlocked.Add(ref cursor, IngestBatch) - IngestBatch;
+                if (from >= ingestEnd) return;
+                statuses.Add(await server.PostCountingAsync("/api/events", Body(events, from, Math.Min(ingestEnd, from + IngestBatch))));
+            }
+        })));
+        var ingestPerSecond = ingestEnd / clock.Elapsed.TotalSeconds;
+        report.Line($"{name}: ingested {ingestEnd:N0} events in {clock.Elapsed.TotalSeconds:0.0} s");
+
+        // Latency: the next events one per request, open loop at the offered rate.
+        var latencyEnd = Math.Min(events.Length, ingestEnd + options.RetailRate * options.RetailSeconds);
+        var (latencies, achieved) = await OpenLoopAsync(server, events, ingestEnd, latencyEnd, options.RetailRate, 1, statuses);
+        var p99 = LatencyLoad.Percentile(latencies, 0.99);
+        report.Line($"{name}: p50 {LatencyLoad.Percentile(latencies, 0.5):0.0} ms, p99 {p99:0.0} ms, max {(latencies.Length == 0 ? double.NaN : latencies[^1]):0.0} ms at {achieved:N0}/s achieved");
+
+        // Memory: the rest at the same rate in batches of 10, the working set every 10 s.
+        var rss = new List<double>();
+        var sampling = true;
+        var sampler = Task.Run(async () =>
+        {
+            while (Volatile.Read(ref sampling))
+            {
+                rss.Add(Process.GetCurrentProcess().WorkingSet64 / 1048576.0);
+                await Task.Delay(10_000);
+            }
+        });
+        var memoryEnd = Math.Min(events.Length, latencyEnd + (int)(options.RetailRate * options.RetailMinutes * 60));
+        await OpenLoopAsync(server, events, latencyEnd, memoryEnd, options.RetailRate, 10, statuses);
+        Volatile.Write(ref sampling, false);
+        await sampler;
+        report.Line($"{name}: working set MB every 10 s over {memoryEnd - latencyEnd:N0} events: {string.Join(" ", rss.Select(m => m.ToString("0", CultureInfo.InvariantCulture)))}");
+
+        server.Runtime.Deliver();
+        var sends = Directory.Exists(server.OutboxDir)
+            ? Directory.GetFiles(server.OutboxDir, "*.jsonl").Sum(f => File.ReadLines(f).LongCount()) : 0;
+        return new Result(profilesPerSecond, ingestPerSecond, p99, achieved, rss.FirstOrDefault(), rss.LastOrDefault(), sends,
+            server.Runtime.TimerWorkDone, server.Runtime.SegmentEvaluations, statuses.ToString());
+    }
+
+    /// <summary>Requests of <paramref name="batch"/> events started every batch/rate s whatever the answers do; the sorted answer latencies (ms) and the achieved rate.</summary>
+    private static async Task<(double[] Ms, double Achieved)> OpenLoopAsync(LiveServer server, string[] events, int from, int to, int rate, int batch, Statuses statuses)
+    {
+        var requests = new List<Task<double>>();
+        var clock = Stopwatch.StartNew();
+        var next = from;
+        while (next < to)
+        {
+            var due = (int)Math.Min(to, from + (long)(clock.Elapsed.TotalSeconds * rate));
+            for (; next < due; next += batch)
+            {
+                var body = Body(events, next, Math.Min(to, next + batch));
+                requests.Add(Task.Run(async () =>
+                {
+                    var sent = Stopwatch.GetTimestamp();
+                    statuses.Add(await server.PostCountingAsync("/api/events", body));
+                    return Stopwatch.GetElapsedTime(sent).TotalMilliseconds;
+                }));
+            }
+            await Task.Delay(1);
+        }
+        var ms = await Task.WhenAll(requests);
+        Array.Sort(ms);
+        return (ms, (to - from) / clock.Elapsed.TotalSeconds);
+    }
+
+    private static byte[] Body(string[] lines, int from, int to)
+    {
+        var json = new StringBuilder("[");
+        for (var i = from; i < to; i++) json.Append(i > from ? "," : "").Append(lines[i]);
+        return Encoding.UTF8.GetBytes(json.Append(']').ToString());
+    }
+
+    private sealed class PinnedClock(DateTimeOffset now) : TimeProvider
+    {
+        public override DateTimeOffset GetUtcNow() => now;
+    }
+}

@@ -1,0 +1,96 @@
+namespace MarketingDsl.Runtime.Tests;
+
+/// <summary>
+/// The store hands out due timers from the group at the earliest instant, read once
+/// (LiveStore.FirstTimer): checked against the table itself, sorted in replay's order, after every
+/// step of random adds, firings, deletions, commits and rollbacks. And the segment due index keeps
+/// the transaction discipline of everything else.
+/// </summary>
+public sealed class StoreTimerOrderTests : IDisposable
+{
+    private readonly string _root = Path.Combine(Path.GetTempPath(), "mdsl-live-tests", "timers-" + Guid.NewGuid().ToString("N"));
+    private string Db => Path.Combine(_root, "live.db");
+
+    public void Dispose()
+    {
+        try { Directory.Delete(_root, recursive: true); } catch (IOException) { }
+    }
+
+    private static readonly string[] Kinds =
+        [LiveStore.WaitTimer, LiveStore.DeferredTimer, LiveStore.WinnerTimer, LiveStore.SegmentCheckTimer, LiveStore.ScheduleTimer];
+
+    private static int TieRank(string kind) => kind switch
+    {
+        LiveStore.WinnerTimer => 1, LiveStore.SegmentCheckTimer => 2, LiveStore.ScheduleTimer => 3, _ => 0,
+    };
+
+    /// <summary>The oracle: every pending timer, from the table, in replay's firing order.</summary>
+    private static StoredTimer? Expected(LiveStore store, long maxDue) => store.AllTimers().Where(t => t.Due <= maxDue)
+        .OrderBy(t => t.Due).ThenBy(t => TieRank(t.Kind)).ThenBy(t => t.Kind == LiveStore.ScheduleTimer ? t.Token : 0).ThenBy(t => t.Id)
+        .FirstOrDefault();
+
+    [Theory]
+    [InlineData(1)]
+    [InlineData(2)]
+    [InlineData(3)]
+    [InlineData(4)]
+    public void The_first_timer_is_replays_first_through_adds_firings_deletions_and_rollbacks(int seed)
+    {
+        var random = new Random(seed);
+        using var store = new LiveStore(Db);
+        store.Begin();
+        for (var step = 0; step < 1_500; step++)
+        {
+            var maxDue = random.Next(0, 8) * 10L;
+            switch (random.Next(10))
+            {
+                case < 4:   // few instants, so groups at one instant are large and ties common
+                    store.AddTimer(random.Next(0, 6) * 10L, Kinds[random.Next(Kinds.Length)], "j", user: "u" + random.Next(5), token: random.Next(3));
+                    break;
+                case < 7:   // fire: the first due timer is deleted
+                    if (store.FirstTimer(maxDue) is { } first) store.DeleteTimer(first.Id);
+                    break;
+                case 7:     // a timer cancelled out of order (a wait ended by its goal)
+                    var all = store.AllTimers();
+                    if (all.Count > 0) store.DeleteTimer(all[random.Next(all.Count)].Id);
+                    break;
+                case 8:
+                    store.DeleteTimersOf("u" + random.Next(5));
+                    break;
+                default:
+                    if (random.Next(2) == 0) store.Commit();
+                    else store.Rollback();
+                    store.Begin();
+                    break;
+            }
+            Assert.Equal(Expected(store, maxDue), store.FirstTimer(maxDue));
+            Assert.Equal(store.AllTimers().Count, store.TimerCount());
+        }
+        store.Commit();
+    }
+
+    [Fact]
+    public void Segment_dues_are_written_in_the_transaction_and_read_by_instant_in_code_point_order()
+    {
+        using (var store = new LiveStore(Db))
+        {
+            store.Begin();
+            store.SetSegmentDue("b", 20);
+            // In UTF-16 order (the runtime's ordinal order) a surrogate pair goes before U+E000; in UTF-8's, after.
+            store.SetSegmentDue("\uE000", 10);
+            store.SetSegmentDue("\U0001F600", 10);
+            store.SetSegmentDue("a", 30);
+            store.Commit();
+            store.Begin();
+            store.SetSegmentDue("a", 5);
+            store.SetSegmentDue("b", long.MaxValue);
+            store.SetSegmentDue("c", 1);
+            Assert.Equal(["a", "c", "\U0001F600", "\uE000"], store.SegmentDueUsers(20));
+            store.Rollback();
+            Assert.Equal(["b", "\U0001F600", "\uE000"], store.SegmentDueUsers(20));
+        }
+        using (var store = new LiveStore(Db))
+            Assert.Equal([("a", 30L), ("b", 20L), ("\U0001F600", 10L), ("\uE000", 10L)],
+                store.SegmentDues().OrderBy(d => d.User, StringComparer.Ordinal).ToList());
+    }
+}
