@@ -334,14 +334,15 @@ public sealed partial class LiveRuntime
     }
 
     /// <summary>
-    /// A new or changed profile: a new user's membership is established as of the clock (no
-    /// firing, as for every user at the start of replay); a changed profile is a change of the
-    /// user's data like an event, so membership is re-evaluated as of the clock and may fire.
+    /// A new or changed profile: a new user's membership is established as of the clock (the wall
+    /// clock while the store holds no event, never year 1; no firing, as for every user at the start
+    /// of replay); a changed profile is a change of the user's data like an event, so membership is
+    /// re-evaluated as of the clock and may fire.
     /// </summary>
     private void OnProfileStored(string user)
     {
         _profileIds = null;
-        CheckSegments(user, _store.Counter("clock"), cause: null, all: true);
+        CheckSegments(user, ArmInstant(), cause: null, all: true);
     }
 
     /// <summary>A failed transaction: what this file keeps in memory is read from the store again.</summary>
