@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using MarketingDsl.Models.Training;
 using Microsoft.ML;
 using Microsoft.ML.Data;
@@ -33,6 +34,7 @@ internal sealed class CompiledClusters
     }
 
     /// <summary>ML.NET's cluster label (1…k) of one scaled row.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public int Label(float[] row)
     {
         var norm = SquaredNorm(row);
