@@ -13,11 +13,13 @@ public enum ModelState { Fresh, Stale, NotTrained }
 /// <summary>
 /// Scores with the registry's trained models. A model trained from another declaration, or whose
 /// features' definitions changed since, is stale: it is not scored (its outputs stay null) and
-/// <see cref="Warnings"/> names it. Loaded ML.NET models are kept for the scorer's lifetime.
+/// <see cref="Warnings"/> names it. Each loaded model is compiled (<see cref="CompiledModel"/>,
+/// <see cref="CompiledClusters"/>) and scored over the feature columns in a tight loop; ML.NET's own
+/// pipeline scores only a model with a part the compilers do not know.
 /// </summary>
 public sealed class RegistryScorer : IModelScorer
 {
-    private readonly Dictionary<string, (TrainedModel Entry, ITransformer Transformer)> _fresh = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, Loaded> _fresh = new(StringComparer.Ordinal);
     private readonly MLContext _ml = new(0);
 
     public RegistryScorer(SemanticModel model, IEnumerable<TrainedModel> trained)
@@ -36,7 +38,14 @@ public sealed class RegistryScorer : IModelScorer
             };
             if (message is null)
             {
-                try { _fresh[m.Name] = (byName[m.Name], Learners.Load(_ml, byName[m.Name].Zip)); }
+                try
+                {
+                    var entry = byName[m.Name];
+                    var transformer = Learners.Load(_ml, entry.Zip);
+                    _fresh[m.Name] = m.IsClusters
+                        ? new Loaded(entry, transformer, null, CompiledClusters.Compile(transformer, m.Features.Length))
+                        : new Loaded(entry, transformer, CompiledModel.For(entry, transformer, m.Features.Length), null);
+                }
                 catch (Exception ex) when (ex is not OutOfMemoryException)
                 {
                     // A damaged entry is one model's problem: the others still score.
@@ -49,6 +58,11 @@ public sealed class RegistryScorer : IModelScorer
         }
         Warnings = warnings;
     }
+
+    private sealed record Loaded(TrainedModel Entry, ITransformer Transformer, CompiledModel? Compiled, CompiledClusters? Clusters);
+
+    /// <summary>Whether a fresh model is scored by its compiled form (true) or by ML.NET's pipeline (false).</summary>
+    internal bool IsCompiled(string model) => _fresh.TryGetValue(model, out var l) && (l.Compiled ?? (object?)l.Clusters) is not null;
 
     public Dictionary<string, ModelState> States { get; } = new(StringComparer.Ordinal);
 
@@ -68,36 +82,10 @@ public sealed class RegistryScorer : IModelScorer
     {
         if (!_fresh.TryGetValue(model.Name, out var trained)) return;
         var users = outputs.Probability.Length;
-        if (model.IsClusters)
-        {
-            var present = new List<int>();
-            var rows = new List<float[]>();
-            for (var u = 0; u < users; u++)
-            {
-                var row = new float[features.Length];
-                for (var f = 0; f < row.Length; f++) row[f] = features[f][u];
-                if (row.Any(float.IsNaN)) continue; // §13: null when any feature is null
-                present.Add(u);
-                rows.Add(ClusterScoring.Scale(row, trained.Entry.Means, trained.Entry.Deviations));
-            }
-            if (rows.Count == 0) return;
-            var (labels, _) = Learners.Assign(_ml, trained.Transformer, [.. rows]);
-            for (var i = 0; i < present.Count; i++)
-            {
-                var number = trained.Entry.ClusterNumbers[labels[i] - 1];
-                outputs.Cluster[present[i]] = number;
-                outputs.Distance[present[i]] = Math.Round((decimal)ClusterScoring.Distance(rows[i], trained.Entry.Centroids[number - 1]), 6);
-            }
-            return;
-        }
-        var all = new float[users][];
-        for (var u = 0; u < users; u++)
-        {
-            var row = new float[features.Length];
-            for (var f = 0; f < row.Length; f++) row[f] = features[f][u];
-            all[u] = row;
-        }
-        var predicted = Learners.Predict(_ml, trained.Transformer, all, !model.IsRegression);
+        if (model.IsClusters) { ScoreClusters(trained, features, outputs, users); return; }
+        var predicted = trained.Compiled is { } compiled
+            ? compiled.Predict(features, users)
+            : Learners.Predict(_ml, trained.Transformer, Rows(features, users), !model.IsRegression);
         for (var u = 0; u < users; u++)
         {
             var value = predicted[u];
@@ -110,6 +98,60 @@ public sealed class RegistryScorer : IModelScorer
                 outputs.Probability[u] = probability;
                 outputs.Predicted[u] = probability >= 0.5m;
             }
+        }
+    }
+
+    private static float[][] Rows(float[][] features, int users)
+    {
+        var all = new float[users][];
+        for (var u = 0; u < users; u++)
+        {
+            var row = new float[features.Length];
+            for (var f = 0; f < row.Length; f++) row[f] = features[f][u];
+            all[u] = row;
+        }
+        return all;
+    }
+
+    private void ScoreClusters(Loaded trained, float[][] features, ModelOutputColumns outputs, int users)
+    {
+        var entry = trained.Entry;
+        if (trained.Clusters is { } compiled)
+        {
+            const int Chunk = 2048;
+            Parallel.For(0, (users + Chunk - 1) / Chunk, chunk =>
+            {
+                var row = new float[features.Length];
+                for (var u = chunk * Chunk; u < Math.Min(users, (chunk + 1) * Chunk); u++)
+                {
+                    var missing = false;
+                    for (var f = 0; f < row.Length; f++) missing |= float.IsNaN(row[f] = features[f][u]);
+                    if (missing) continue; // §13: null when any feature is null
+                    var scaled = ClusterScoring.Scale(row, entry.Means, entry.Deviations);
+                    var number = entry.ClusterNumbers[compiled.Label(scaled) - 1];
+                    outputs.Cluster[u] = number;
+                    outputs.Distance[u] = Math.Round((decimal)ClusterScoring.Distance(scaled, entry.Centroids[number - 1]), 6);
+                }
+            });
+            return;
+        }
+        var present = new List<int>();
+        var rows = new List<float[]>();
+        for (var u = 0; u < users; u++)
+        {
+            var row = new float[features.Length];
+            for (var f = 0; f < row.Length; f++) row[f] = features[f][u];
+            if (row.Any(float.IsNaN)) continue; // §13: null when any feature is null
+            present.Add(u);
+            rows.Add(ClusterScoring.Scale(row, entry.Means, entry.Deviations));
+        }
+        if (rows.Count == 0) return;
+        var (labels, _) = Learners.Assign(_ml, trained.Transformer, [.. rows]);
+        for (var i = 0; i < present.Count; i++)
+        {
+            var number = entry.ClusterNumbers[labels[i] - 1];
+            outputs.Cluster[present[i]] = number;
+            outputs.Distance[present[i]] = Math.Round((decimal)ClusterScoring.Distance(rows[i], entry.Centroids[number - 1]), 6);
         }
     }
 }

@@ -61,6 +61,7 @@ internal static class Learners
         return ml.Data.LoadFromEnumerable(rows, schema);
     }
 
+    /// <remarks><see cref="Scoring.CompiledModel"/> replays these steps when scoring; its oracle tests fail if the two part.</remarks>
     private static IEstimator<ITransformer> Prepare(MLContext ml, bool normalize)
     {
         IEstimator<ITransformer> prep = ml.Transforms.IndicateMissingValues("Missing", "Features")
