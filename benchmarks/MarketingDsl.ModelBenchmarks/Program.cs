@@ -107,12 +107,7 @@ Console.WriteLine($"one evaluation with models: {timed.Seconds:0.000} s inside t
 Console.WriteLine($"evaluation of {data.UserCount:N0} users, median of {runs}: without models {b:0.000} s ({b * 1e6 / data.UserCount:0.0} µs/user), " +
                   $"with 5 models scored {a:0.000} s ({a * 1e6 / data.UserCount:0.0} µs/user): ratio {a / b:0.00}× (target ≤ 1.3×)");
 
-static string Root()
-{
-    for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
-        if (File.Exists(Path.Combine(dir.FullName, "MarketingDsl.sln"))) return dir.FullName;
-    throw new InvalidOperationException("MarketingDsl.sln not found");
-}
+static string Root() => MarketingDsl.Testing.RepoRoot.FullPath;
 
 /// <summary>Sums the time spent in the scorer, to tell scoring from computing the models' features.</summary>
 sealed class TimedScorer(IModelScorer inner) : IModelScorer

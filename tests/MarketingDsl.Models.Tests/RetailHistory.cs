@@ -37,12 +37,7 @@ public sealed class RetailHistory : IDisposable
 
     public void Dispose() => System.IO.Directory.Delete(Directory, recursive: true);
 
-    public static string RepositoryRoot(params string[] parts)
-    {
-        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
-            if (File.Exists(Path.Combine(dir.FullName, "MarketingDsl.sln"))) return Path.Combine([dir.FullName, .. parts]);
-        throw new InvalidOperationException("MarketingDsl.sln not found");
-    }
+    public static string RepositoryRoot(params string[] parts) => MarketingDsl.Testing.RepoRoot.Combine(parts);
 }
 
 /// <summary>Training tests share the history and the trainer's test seams, so they run one at a time.</summary>
