@@ -1,4 +1,5 @@
 using System.Net;
+using MarketingDsl.Engine.Data;
 using MarketingDsl.Runtime;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting.Server;
@@ -57,6 +58,8 @@ public sealed class LiveServer : IAsyncDisposable
             CachedEvents = cachedEvents ?? LiveOptions.DefaultCachedEvents,
             CacheBytes = (long)(cacheMegabytes ?? LiveOptions.DefaultCacheMegabytes) << 20,
             Clock = clock ?? TimeProvider.System,
+            // A pinned clock replays a history from its start: its events are "ahead" of that clock by design.
+            MaxFutureSkew = clock is null ? FutureEvents.DefaultMaxSkew : TimeSpan.MaxValue,
         };
         var app = RuntimeApp.Build(compilation, options, ["--urls", "http://127.0.0.1:0"]);
         await app.StartAsync();

@@ -72,8 +72,9 @@ public static class RetailLoad
     /// <summary>examples/retail as it is, or without its journeys (the baseline: the same schema, tags, segments and channels).</summary>
     private static void WriteWorkspace(string target, bool journeys)
     {
-        var source = Path.Combine(RepositoryRoot(), "examples", "retail");
-        foreach (var file in Directory.GetFiles(source, "*.mdsl", SearchOption.AllDirectories))
+        var source = MarketingDsl.Testing.RepoRoot.Combine("examples", "retail");
+        // The language files and the custom functions they call (functions/*.csx).
+        foreach (var file in Directory.GetFiles(source, "*.*", SearchOption.AllDirectories).Where(f => f.EndsWith(".mdsl") || f.EndsWith(".csx")))
         {
             var relative = Path.GetRelativePath(source, file);
             if (!journeys && relative.StartsWith("journeys", StringComparison.Ordinal)) continue;
@@ -83,12 +84,6 @@ public static class RetailLoad
         }
     }
 
-    private static string RepositoryRoot()
-    {
-        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
-            if (File.Exists(Path.Combine(dir.FullName, "MarketingDsl.sln"))) return dir.FullName;
-        throw new InvalidOperationException("run from inside the repository (examples/retail is read from it)");
-    }
 
     private sealed record Result(double ProfilesPerSecond, double IngestPerSecond, double P99, double Achieved, double RssStartMb, double RssEndMb,
         long Sends, long TimerWork, long SegmentEvaluations, string Statuses);
