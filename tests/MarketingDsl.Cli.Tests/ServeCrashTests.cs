@@ -211,31 +211,11 @@ public sealed partial class ServeCrashTests(Xunit.Abstractions.ITestOutputHelper
     /// <summary>Starts the built CLI (`dotnet mdsl.dll serve …`) and waits for the address it prints.</summary>
     private async Task<(Process Process, Uri Url)> StartServe(string workspace, string db, string outbox, Uri webhook)
     {
-        var cli = Path.Combine(AppContext.BaseDirectory, "mdsl.dll");
-        Assert.True(File.Exists(cli), $"the built CLI is not at {cli}");
-        var info = new ProcessStartInfo("dotnet")
-        {
-            RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false,
-        };
-        foreach (var a in new[] { cli, "serve", workspace, "--urls", "http://127.0.0.1:0", "--db", db, "--outbox-dir", outbox,
-                     "--grace", "3650d", "--webhook", "email=" + webhook, "--webhook-timeout", "5s" })
-            info.ArgumentList.Add(a);
-        var process = Process.Start(info)!;
-        _processes.Add(process);
-        var errors = new StringBuilder();
-        process.ErrorDataReceived += (_, e) => { lock (errors) errors.AppendLine(e.Data); };
-        process.BeginErrorReadLine();
-        var started = process.StandardOutput.ReadLineAsync();
-        if (await Task.WhenAny(started, Task.Delay(TimeSpan.FromSeconds(20))) != started || started.Result is not { } line)
-            throw new InvalidOperationException("mdsl serve did not start: " + errors);
-        var match = UrlPattern().Match(line);
-        Assert.True(match.Success, line);
-        _ = Task.Run(async () => { while (await process.StandardOutput.ReadLineAsync() is not null) { } });
-        return (process, new Uri(match.Value));
+        var started = await ServeProcess.StartAsync([workspace, "--urls", "http://127.0.0.1:0", "--db", db, "--outbox-dir", outbox,
+            "--grace", "3650d", "--webhook", "email=" + webhook, "--webhook-timeout", "5s"], startTimeout: TimeSpan.FromSeconds(20));
+        _processes.Add(started.Process);
+        return started;
     }
-
-    [GeneratedRegex(@"http://127\.0\.0\.1:\d+")]
-    private static partial Regex UrlPattern();
 
     /// <summary>A webhook receiver that applies each Idempotency-Key once and records every request.</summary>
     private sealed class DedupingReceiver : IAsyncDisposable

@@ -93,25 +93,9 @@ public sealed partial class ServeFunctionTests : IDisposable
 
     private async Task<Uri> StartServe(string workspace)
     {
-        var cli = Path.Combine(AppContext.BaseDirectory, "mdsl.dll");
-        var info = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-        foreach (var a in new[] { cli, "serve", workspace, "--urls", "http://127.0.0.1:0", "--db", Path.Combine(_root, "live.db"), "--outbox-dir", Path.Combine(_root, "outbox") })
-            info.ArgumentList.Add(a);
-        info.Environment["MDSL_ADMIN_TOKEN"] = AdminToken;
-        _process = Process.Start(info)!;
-        var errors = new StringBuilder();
-        _process.ErrorDataReceived += (_, e) => { lock (errors) errors.AppendLine(e.Data); };
-        _process.BeginErrorReadLine();
-        var started = _process.StandardOutput.ReadLineAsync();
-        if (await Task.WhenAny(started, Task.Delay(TimeSpan.FromSeconds(30))) != started || started.Result is not { } line)
-            throw new InvalidOperationException("mdsl serve did not start: " + errors);
-        var match = UrlPattern().Match(line);
-        Assert.True(match.Success, line);
-        var process = _process;
-        _ = Task.Run(async () => { while (await process.StandardOutput.ReadLineAsync() is not null) { } });
-        return new Uri(match.Value);
+        (_process, var url) = await ServeProcess.StartAsync(
+            [workspace, "--urls", "http://127.0.0.1:0", "--db", Path.Combine(_root, "live.db"), "--outbox-dir", Path.Combine(_root, "outbox")],
+            new Dictionary<string, string?> { ["MDSL_ADMIN_TOKEN"] = AdminToken });
+        return url;
     }
-
-    [GeneratedRegex(@"http://127\.0\.0\.1:\d+")]
-    private static partial Regex UrlPattern();
 }

@@ -128,27 +128,11 @@ public sealed partial class ServeSecurityTests : IDisposable
 
     private async Task<Uri> StartServe(string? token, params string[] extra)
     {
-        var cli = Path.Combine(AppContext.BaseDirectory, "mdsl.dll");
-        var info = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-        foreach (var a in new[] { cli, "serve", Path.Combine(_root, "ws"), "--urls", "http://127.0.0.1:0", "--db", Path.Combine(_root, "live.db"),
-                     "--editor-db", Path.Combine(_root, "editor.db"), "--outbox-dir", Path.Combine(_root, "outbox") }.Concat(extra))
-            info.ArgumentList.Add(a);
-        info.Environment.Remove("MDSL_ADMIN_TOKEN");
-        if (token is not null) info.Environment["MDSL_ADMIN_TOKEN"] = token;
-        var process = Process.Start(info)!;
+        var (process, url) = await ServeProcess.StartAsync(
+            new[] { Path.Combine(_root, "ws"), "--urls", "http://127.0.0.1:0", "--db", Path.Combine(_root, "live.db"),
+                "--editor-db", Path.Combine(_root, "editor.db"), "--outbox-dir", Path.Combine(_root, "outbox") }.Concat(extra),
+            new Dictionary<string, string?> { ["MDSL_ADMIN_TOKEN"] = token });
         _processes.Add(process);
-        var errors = new StringBuilder();
-        process.ErrorDataReceived += (_, e) => { lock (errors) errors.AppendLine(e.Data); };
-        process.BeginErrorReadLine();
-        var started = process.StandardOutput.ReadLineAsync();
-        if (await Task.WhenAny(started, Task.Delay(TimeSpan.FromSeconds(30))) != started || started.Result is not { } line)
-            throw new InvalidOperationException("mdsl serve did not start: " + errors);
-        var match = UrlPattern().Match(line);
-        Assert.True(match.Success, line);
-        _ = Task.Run(async () => { while (await process.StandardOutput.ReadLineAsync() is not null) { } });
-        return new Uri(match.Value);
+        return url;
     }
-
-    [GeneratedRegex(@"http://127\.0\.0\.1:\d+")]
-    private static partial Regex UrlPattern();
 }
