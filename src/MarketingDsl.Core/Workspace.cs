@@ -73,8 +73,7 @@ public sealed class Workspace
             current = Path.Combine(current, part);
             FileSystemInfo info = Directory.Exists(current) && part != relative.Split('/')[^1] ? new DirectoryInfo(current) : new FileInfo(current);
             if (info.LinkTarget is null) continue;
-            var target = info.ResolveLinkTarget(returnFinalTarget: true)?.FullName;
-            if (target is null || !IsUnder(RealPath(target), realRoot))
+            if (!IsUnder(RealPath(current), realRoot))
                 throw new WorkspaceException($"'{Path.GetRelativePath(root, current).Replace('\\', '/')}' is a symbolic link that leads outside the workspace; " +
                     "workspace files must be inside the workspace folder (copy the file in instead)");
         }
@@ -83,8 +82,12 @@ public sealed class Workspace
     private static bool IsUnder(string path, string root) =>
         path.Equals(root, StringComparison.Ordinal) || path.StartsWith(root.TrimEnd(Path.DirectorySeparatorChar) + Path.DirectorySeparatorChar, StringComparison.Ordinal);
 
-    /// <summary>The path with every symbolic link on it resolved (the folder itself may be reached through a link).</summary>
-    private static string RealPath(string path)
+    /// <summary>
+    /// The path with every symbolic link on it resolved, part by part from the file system's root (the
+    /// folder itself may be reached through a link); a cycle of links stops after 40 hops. The one
+    /// resolver of links for the compiler and the editor, which both refuse links leading outside.
+    /// </summary>
+    public static string RealPath(string path)
     {
         var full = Path.GetFullPath(path);
         var root = Path.GetPathRoot(full)!;
@@ -92,8 +95,12 @@ public sealed class Workspace
         foreach (var part in full[root.Length..].Split(Path.DirectorySeparatorChar, StringSplitOptions.RemoveEmptyEntries))
         {
             current = Path.Combine(current, part);
-            FileSystemInfo info = Directory.Exists(current) ? new DirectoryInfo(current) : new FileInfo(current);
-            if (info.LinkTarget is not null && info.ResolveLinkTarget(returnFinalTarget: true) is { } target) current = RealPath(target.FullName);
+            for (var hops = 0; hops < 40; hops++)
+            {
+                var info = new FileInfo(current);
+                if (info.LinkTarget is null) break;
+                current = Path.GetFullPath(Path.Combine(Path.GetDirectoryName(current)!, info.LinkTarget));
+            }
         }
         return current;
     }

@@ -112,22 +112,5 @@ public sealed class WorkspaceFolder
     /// <summary>The workspace as the compiler sees it, read from disk (only the files <see cref="ListFiles"/> allows).</summary>
     public Workspace Load() => new(ListFiles().Select(p => new SourceText(p, File.ReadAllText(Path.Combine(Root, p)))));
 
-    internal static string RealPath(string path)
-    {
-        // Resolve links part by part from the root of the file system.
-        var full = Path.GetFullPath(path);
-        var root = Path.GetPathRoot(full)!;
-        var current = root;
-        foreach (var part in full[root.Length..].Split(Path.DirectorySeparatorChar, StringSplitOptions.RemoveEmptyEntries))
-        {
-            current = Path.Combine(current, part);
-            for (var hops = 0; hops < 40; hops++)
-            {
-                var info = new FileInfo(current);
-                if (info.LinkTarget is null) break;
-                current = Path.GetFullPath(Path.Combine(Path.GetDirectoryName(current)!, info.LinkTarget));
-            }
-        }
-        return current;
-    }
+    internal static string RealPath(string path) => Workspace.RealPath(path);
 }
