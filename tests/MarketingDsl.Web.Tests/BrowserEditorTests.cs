@@ -1,7 +1,5 @@
 using System.Diagnostics;
 using MarketingDsl.Web.Security;
-using MarketingDsl.Web.Storage;
-using Microsoft.AspNetCore.Builder;
 using Microsoft.Playwright;
 using Xunit.Abstractions;
 
@@ -21,12 +19,8 @@ public sealed class BrowserEditorTests(ITestOutputHelper output)
     public async Task Markers_and_problems_speak_the_ui_language()
     {
         var workspace = TestPaths.CopyRetail();
-        var db = Path.Combine(Path.GetDirectoryName(workspace)!, "editor.db");
-        using (var store = new EditorStore(db))
-            Assert.Null(new Accounts(store, TimeProvider.System).AddOrUpdate("marketer", "password-marketer", Roles.Editor, out _));
-        await using var app = EditorApp.Build(["--urls", "http://127.0.0.1:0", "--Editor:Workspace", workspace, "--Editor:Db", db, "--Logging:LogLevel:Default", "Warning"]);
-        await app.StartAsync();
-        var baseUrl = app.Urls.Single();
+        var (app, baseUrl) = await KestrelEditor.StartAsync(workspace, [("marketer", Roles.Editor)]);
+        await using var _ = app;
         await using var browser = await BrowserSession.OpenAsync(1280, 800);
         var page = browser.Page;
         await page.GotoAsync(baseUrl + "/");
@@ -60,12 +54,8 @@ public sealed class BrowserEditorTests(ITestOutputHelper output)
 
         var started = DateTime.UtcNow.AddSeconds(-1);
         var workspace = TestPaths.CopyRetail();
-        var db = Path.Combine(Path.GetDirectoryName(workspace)!, "editor.db");
-        using (var store = new EditorStore(db))
-            Assert.Null(new Accounts(store, TimeProvider.System).AddOrUpdate("marketer", "password-marketer", Roles.Editor, out _));
-        await using var app = EditorApp.Build(["--urls", "http://127.0.0.1:0", "--Editor:Workspace", workspace, "--Editor:Db", db, "--Logging:LogLevel:Default", "Warning"]);
-        await app.StartAsync();
-        var baseUrl = app.Urls.Single();
+        var (app, baseUrl) = await KestrelEditor.StartAsync(workspace, [("marketer", Roles.Editor)]);
+        await using var _ = app;
 
         await using var browser = await BrowserSession.OpenAsync(1280, 800);
         var page = browser.Page;

@@ -1,5 +1,4 @@
 using MarketingDsl.Web.Security;
-using MarketingDsl.Web.Storage;
 using Microsoft.Playwright;
 
 namespace MarketingDsl.Web.Tests;
@@ -21,12 +20,8 @@ public sealed class BrowserFunctionTests
     {
         var workspace = TestPaths.CopyRetail();
         File.WriteAllText(Path.Combine(workspace, "functions", "secret.csx"), Hostile);
-        var db = Path.Combine(Path.GetDirectoryName(workspace)!, "editor.db");
-        using (var store = new EditorStore(db))
-            Assert.Null(new Accounts(store, TimeProvider.System).AddOrUpdate("engineer", "password-engineer", Roles.Editor, out _));
-        await using var app = EditorApp.Build(["--urls", "http://127.0.0.1:0", "--Editor:Workspace", workspace, "--Editor:Db", db, "--Logging:LogLevel:Default", "Warning"]);
-        await app.StartAsync();
-        var baseUrl = app.Urls.Single();
+        var (app, baseUrl) = await KestrelEditor.StartAsync(workspace, [("engineer", Roles.Editor)]);
+        await using var _ = app;
 
         await using var browser = await BrowserSession.OpenAsync(1280, 800);
         var page = browser.Page;
