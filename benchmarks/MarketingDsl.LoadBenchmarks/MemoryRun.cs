@@ -7,8 +7,8 @@ namespace MarketingDsl.LoadBenchmarks;
 /// (c) Memory over a long run: a steady open-loop load (<c>--memory-rate</c> events/s, batches
 /// of 10, views and orders over <c>--memory-users</c> users: more than the runtime's user cache,
 /// so the cache evicts) for <c>--minutes</c>; every 10 s the process working set (server and
-/// client: one process), the GC heap after the last collection, and the LiteDB file size are
-/// sampled. Flat means: the slope of a least-squares line over the samples after the first
+/// client: one process), the GC heap after the last collection, the live heap, the SQLite file
+/// and its write-ahead log, the user cache and the outbox actions pending in memory are sampled. Flat means: the slope of a least-squares line over the samples after the first
 /// minute is small against the level (the client keeps no per-event state).
 /// </summary>
 public static class MemoryRun
@@ -57,8 +57,8 @@ public static class MemoryRun
         });
 
         report.Line("");
-        report.Line("| minute | events done | working set MB | GC heap MB | live heap MB | LiteDB cache MB | LiteDB file MB | cached users / loaded / events | cache MB (estimate) | ids exact / filtered | outbox keys exact / filtered | unindexed events | dirty states |");
-        report.Line("|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
+        report.Line("| minute | events done | working set MB | GC heap MB | live heap MB | SQLite file MB | write-ahead log MB | cached users / loaded / events | cache MB (estimate) | outbox pending in memory |");
+        report.Line("|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
         var samples = new List<(double Minute, double WorkingSet, double Heap, double Live)>();
         var run = Stopwatch.StartNew();
         var total = TimeSpan.FromMinutes(options.Minutes);
@@ -73,12 +73,10 @@ public static class MemoryRun
             var live = GC.GetTotalMemory(forceFullCollection: true) / 1048576.0;
             var runtime = server.Runtime;
             var cache = runtime.CacheSize;
-            var ids = runtime.Store.IdDirectorySize;
-            var outbox = runtime.Store.OutboxMemorySize;
-            var db = (new FileInfo(server.DbPath).Exists ? new FileInfo(server.DbPath).Length : 0) / 1048576.0
-                + (File.Exists(server.DbPath.Replace(".db", "-log.db", StringComparison.Ordinal)) ? new FileInfo(server.DbPath.Replace(".db", "-log.db", StringComparison.Ordinal)).Length / 1048576.0 : 0);
+            var db = (new FileInfo(server.DbPath) is { Exists: true } file ? file.Length : 0) / 1048576.0;
+            var log = runtime.Store.LogBytes / 1048576.0;
             samples.Add((minute, ws, heap, live));
-            report.Line($"| {minute:0.0} | {Interlocked.Read(ref done):N0} | {ws:0} | {heap:0} | {live:0} | {runtime.Store.LiteDbCachePages * 8192 / 1048576.0:0} | {db:0} | {cache.Users:N0} / {cache.Loaded:N0} / {cache.Events:N0} | {cache.Bytes / 1048576.0:0.0} | {ids.Recent:N0} / {ids.Older:N0} | {outbox.Keys:N0} / {outbox.Older:N0} | {runtime.Store.UnindexedEvents:N0} | {runtime.Store.DirtyStates:N0} |");
+            report.Line($"| {minute:0.0} | {Interlocked.Read(ref done):N0} | {ws:0} | {heap:0} | {live:0} | {db:0} | {log:0.0} | {cache.Users:N0} / {cache.Loaded:N0} / {cache.Events:N0} | {cache.Bytes / 1048576.0:0.0} | {runtime.Store.OutboxPendingInMemory:N0} |");
             if (run.Elapsed >= total) break;
             await Task.Delay(TimeSpan.FromSeconds(Math.Min(10, Math.Max(0.1, (total - run.Elapsed).TotalSeconds))));
         }

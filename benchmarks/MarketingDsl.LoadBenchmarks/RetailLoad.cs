@@ -149,6 +149,8 @@ public static class RetailLoad
         await sampler;
         report.Line($"{name}: working set MB every 10 s over {memoryEnd - latencyEnd:N0} events: {string.Join(" ", rss.Select(m => m.ToString("0", CultureInfo.InvariantCulture)))}");
 
+        var cache = server.Runtime.CacheSize;
+        report.Line($"{name}: user cache at the end: {cache.Users:N0} users, {cache.Loaded:N0} with events loaded, {cache.Events:N0} events, {cache.Bytes / 1048576.0:0.0} MB estimated");
         server.Runtime.Deliver();
         var sends = Directory.Exists(server.OutboxDir)
             ? Directory.GetFiles(server.OutboxDir, "*.jsonl").Sum(f => File.ReadLines(f).LongCount()) : 0;

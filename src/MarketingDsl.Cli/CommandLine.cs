@@ -25,7 +25,8 @@ public static class CommandLine
                      [--max-future-skew D] [--allowed-hosts NAME,...]
                      [--editor-db PATH] [--data-root DIR] [--cache-users N] [--cache-events N] [--cache-mb N]
                                  (the live runtime's API and the web editor in one process)
-          mdsl user add NAME --role admin|publisher|editor|viewer [--password P] [--workspace DIR | --db PATH]
+          mdsl user add NAME --role admin|publisher|editor|viewer [--password-stdin] [--workspace DIR | --db PATH]
+                                 (the password: $MDSL_USER_PASSWORD, else the first line of stdin)
 
         exit codes: 0 ok (warnings allowed), 1 errors or failed tests, 2 usage or IO problems
         """;
@@ -82,7 +83,7 @@ public sealed class Options
 
     public List<string> Positional { get; } = [];
 
-    private static readonly HashSet<string> Flags = ["--check", "--quiet", "--no-progress"];
+    private static readonly HashSet<string> Flags = ["--check", "--quiet", "--no-progress", "--password-stdin"];
 
     public static Options Parse(string[] args)
     {

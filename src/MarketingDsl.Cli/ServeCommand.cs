@@ -77,6 +77,8 @@ public static class ServeCommand
             AdminToken = adminToken,
             MaxFutureSkew = TimeSpan.FromTicks(skew),
             AllowedHosts = allowedHosts,
+            // The editor's accounts that operate the live runtime may read its member data when signed in.
+            MemberDataRoles = [Web.Roles.Publisher, Web.Roles.Admin],
             CachedUsers = cachedUsers,
             CachedEvents = cachedEvents,
             CacheBytes = (long)cacheMegabytes << 20,
@@ -103,8 +105,10 @@ public static class ServeCommand
             foreach (var group in report.Ended.GroupBy(e => (e.Journey, e.Reason)))
                 stderr.WriteLine($"mdsl serve: the workspace changed since the store was last used: {group.Count()} state(s) of journey '{group.Key.Journey}' ended ({group.Key.Reason})");
         stdout.WriteLine(adminToken is null
-            ? $"mdsl serve: admin calls (reload, outbox retry) are disabled: set {AdminTokenVariable} or --admin-token-file to enable them"
-            : "mdsl serve: admin calls need 'Authorization: Bearer' with the admin token");
+            ? $"mdsl serve: admin calls (reload, outbox retry) are disabled: set {AdminTokenVariable} or --admin-token-file to enable them; "
+                + "member data (outbox, tags, journey ends, merges) needs a publisher or admin signed in to the editor"
+            : "mdsl serve: admin calls and member data (outbox, tags, journey ends, merges) need 'Authorization: Bearer' with the admin token "
+                + "(member data also a publisher or admin signed in to the editor)");
         foreach (var (channel, hook) in webhooks) stdout.WriteLine($"mdsl serve: webhook {(channel == "*" ? "(every other channel)" : channel)} -> {hook}");
         await app.WaitForShutdownAsync(stop);
         return CommandLine.Ok;

@@ -8,9 +8,10 @@ namespace MarketingDsl.Cli;
 /// <summary>
 /// `mdsl web WORKSPACE [--urls URLS] [--db PATH] [--data-root DIR]`: the web editor over a workspace folder
 /// (`--data-root`: the folder whose subfolders the simulation page may read; default WORKSPACE/../data).
-/// `mdsl user add NAME --role admin|publisher|editor|viewer [--password P] [--workspace DIR | --db PATH]`:
-/// adds a local account (or resets its password and role); without --password the password is the
-/// first line of standard input.
+/// `mdsl user add NAME --role admin|publisher|editor|viewer [--password-stdin] [--workspace DIR | --db PATH]`:
+/// adds a local account (or resets its password and role); the password is the environment variable
+/// MDSL_USER_PASSWORD, else (and always with --password-stdin) the first line of standard input.
+/// `--password P` is refused: `ps` shows a command line to every user of the machine.
 /// </summary>
 public static class WebCommands
 {
@@ -35,13 +36,20 @@ public static class WebCommands
         return CommandLine.Ok;
     }
 
+    /// <summary>The environment variable `mdsl user add` reads the password from (else standard input).</summary>
+    public const string PasswordVariable = "MDSL_USER_PASSWORD";
+
     public static int RunUser(Options options, TextReader stdin, TextWriter stdout, TextWriter stderr)
     {
         if (options.Positional.Count != 2 || options.Positional[0] != "add")
-            throw new UsageException("usage: mdsl user add NAME --role admin|publisher|editor|viewer [--password P] [--workspace DIR | --db PATH]");
+            throw new UsageException("usage: mdsl user add NAME --role admin|publisher|editor|viewer [--password-stdin] [--workspace DIR | --db PATH]");
         var name = options.Positional[1];
         var role = options.Require("--role");
-        var password = options.Get("--password") ?? stdin.ReadLine() ?? "";
+        if (options.Get("--password") is not null)
+            throw new UsageException("--password is refused: a password on the command line is visible to every user of the machine (ps). " +
+                $"Give it on standard input (--password-stdin) or in the environment variable {PasswordVariable}.");
+        var fromStdin = options.Flag("--password-stdin");
+        var password = (fromStdin ? null : Environment.GetEnvironmentVariable(PasswordVariable)) ?? stdin.ReadLine() ?? "";
         var db = options.Get("--db");
         var workspace = options.Get("--workspace");
         options.RejectUnknown();

@@ -158,16 +158,19 @@ public sealed partial class LiveRuntime
         if (rebuild)
         {
             _store.ClearSegmentDues();
-            foreach (var user in ProfileIds())
+            FanOut(() =>
             {
-                var live = User(user);
-                if (live.Profile is null) continue;
-                foreach (var segment in fresh)
-                    _store.SetMembership(segment.Segment.Name, user, _env.Conditions.Evaluate(segment.Condition, new UserRef(0, user), start));
-                live.Members = null;
-                live.MembersAt = null;
-                _store.SetSegmentDue(user, NextSegmentChange(live, start));
-            }
+                foreach (var user in ProfileIds())
+                {
+                    var live = User(user);
+                    if (live.Profile is null) continue;
+                    foreach (var segment in fresh)
+                        _store.SetMembership(segment.Segment.Name, user, _env.Conditions.Evaluate(segment.Condition, new UserRef(0, user), start));
+                    live.Members = null;
+                    live.MembersAt = null;
+                    _store.SetSegmentDue(user, NextSegmentChange(live, start));
+                }
+            });
             foreach (var segment in fresh) _store.Arm(segment.Segment.Name);
             _store.SetCounter(DueIndexBuilt, 1);
         }
@@ -192,7 +195,9 @@ public sealed partial class LiveRuntime
     /// used-up slice leaves the timer at the same instant with the last user reached (its `user`),
     /// and the next slice continues after it. Once every user is reached, the next instant is set.
     /// </summary>
-    private void FireSchedule(int j, long t, string after)
+    private void FireSchedule(int j, long t, string after) => FanOut(() => FireScheduleSlice(j, t, after));
+
+    private void FireScheduleSlice(int j, long t, string after)
     {
         var machine = _machines[j];
         var ids = ProfileIds();
@@ -261,7 +266,9 @@ public sealed partial class LiveRuntime
     /// The daily segment check at 00:00 in the workspace zone: the users whose due has come, in
     /// ordinal order, in slices; then the next midnight.
     /// </summary>
-    private void FireSegmentCheck(long t)
+    private void FireSegmentCheck(long t) => FanOut(() => FireSegmentCheckSlice(t));
+
+    private void FireSegmentCheckSlice(long t)
     {
         if (Tracked.Length == 0) return;
         var due = _store.SegmentDueUsers(t);

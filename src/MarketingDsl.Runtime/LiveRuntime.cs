@@ -724,7 +724,7 @@ public sealed partial class LiveRuntime : IDisposable
     /// </summary>
     private LiveUser User(string id)
     {
-        if (_users.Get(id) is { } cached) return cached;
+        if (_users.Get(id, promote: !_fanOut) is { } cached) return cached;
         object?[]? profile = null;
         if (_store.Profile(id) is { } profileJson)
         {
@@ -732,8 +732,25 @@ public sealed partial class LiveRuntime : IDisposable
             profile = _validation.ParseProfile(profileDoc.RootElement, out _, out _);
         }
         var user = new LiveUser(id, profile, _machines.Length);
-        _users.Add(user);
+        _users.Add(user, cold: _fanOut);
         return user;
+    }
+
+    /// <summary>
+    /// Set while a fan-out visits users in turn (a schedule's instant, the 00:00 segment check, arming):
+    /// users it reads join the cache at the cold end and users it reads again are not promoted, so
+    /// one pass over more users than the cache holds does not push out the users events are
+    /// arriving for (a plain LRU would miss on every user of every pass).
+    /// </summary>
+    private bool _fanOut;
+
+    /// <summary>Runs a fan-out over users (see <see cref="_fanOut"/>).</summary>
+    private void FanOut(Action body)
+    {
+        var outer = _fanOut;
+        _fanOut = true;
+        try { body(); }
+        finally { _fanOut = outer; }
     }
 
     /// <summary>Loads the user's stored events into its history (in arrival order: the line of an event is its sequence number).</summary>
@@ -774,7 +791,10 @@ public sealed partial class LiveRuntime : IDisposable
             user.StateLoaded[j] = true;
             _users.Resized(user);
         }
-        return user.StateJson[j] is { } json && JsonSerializer.Deserialize(json, StoredStateJson.Default.StoredJourneyState) is { } stored ? Restore(j, stored) : null;
+        if (user.StateJson[j] is not { } json) return null;
+        // Parsed once per cached state (Restore copies it: the machine never changes the cached one).
+        var stored = user.StateParsed[j] ??= JsonSerializer.Deserialize(json, StoredStateJson.Default.StoredJourneyState);
+        return stored is null ? null : Restore(j, stored);
     }
 
     /// <summary>Writes the state when it changed (an event that changes nothing costs no write).</summary>
@@ -784,6 +804,7 @@ public sealed partial class LiveRuntime : IDisposable
         if (user.StateLoaded[j] && user.StateJson[j] == json) return;
         _store.SetStateJson(_machines[j].Journey.Name, user.Id, json);
         user.StateJson[j] = json;
+        user.StateParsed[j] = state;
         user.StateLoaded[j] = true;
         _users.Resized(user);
     }
@@ -837,6 +858,8 @@ public sealed partial class LiveRuntime : IDisposable
         public long[]? MembersAt { get; set; }
         /// <summary>Per journey: the stored state's JSON (null: none) once loaded.</summary>
         public string?[] StateJson { get; } = new string?[journeys];
+        /// <summary>Per journey: the stored state parsed from <see cref="StateJson"/>, once needed.</summary>
+        public StoredJourneyState?[] StateParsed { get; } = new StoredJourneyState?[journeys];
         public bool[] StateLoaded { get; } = new bool[journeys];
         public LinkedListNode<LiveUser>? Node { get; set; }
         /// <summary>The events the cache counts for this user.</summary>
@@ -860,7 +883,8 @@ public sealed partial class LiveRuntime : IDisposable
                 bytes += 24 + 8L * Profile.Length;
                 foreach (var v in Profile) bytes += v is string s ? UserHistory.StringBytes(s) : v is null ? 0 : 24;
             }
-            foreach (var json in StateJson) if (json is not null) bytes += UserHistory.StringBytes(json);
+            // A state's JSON, and about as much again once parsed.
+            foreach (var json in StateJson) if (json is not null) bytes += 2 * UserHistory.StringBytes(json);
             if (History is not null) bytes += History.EstimatedBytes;
             if (Evaluator is not null) bytes += EvaluatorBytes;
             if (Zones is not null) bytes += ZonesBytes;
@@ -872,12 +896,15 @@ public sealed partial class LiveRuntime : IDisposable
     /// The cached users: at most <c>capacity</c> users holding at most <c>eventCapacity</c> loaded
     /// events and <c>byteCapacity</c> estimated bytes in all; the least recently used leave first
     /// (the store has everything). The most recent user always stays, however long its history.
+    /// A user read by a fan-out joins at the cold end (<c>cold</c>), so a pass over every user
+    /// evicts the users of the pass before the users events arrive for.
     /// </summary>
     private sealed class UserCache(int capacity, int eventCapacity, long byteCapacity)
     {
         private readonly Dictionary<string, LiveUser> _byId = new(StringComparer.Ordinal);
         private readonly LinkedList<LiveUser> _order = new();
         private long _events, _bytes;
+        private LiveUser? _recent;
 
         public int Count => _byId.Count;
         public long Events => _events;
@@ -904,21 +931,27 @@ public sealed partial class LiveRuntime : IDisposable
             while (_byId.Count > 1 && (_byId.Count > capacity || _events > eventCapacity || _bytes > byteCapacity))
             {
                 var last = _order.Last!.Value;
+                // The user being handled stays (a cold one sits at the end): the bound is exceeded by it alone until the next user.
+                if (ReferenceEquals(last, _recent)) break;
                 Remove(last.Id);
             }
         }
 
-        public LiveUser? Get(string id)
+        /// <summary>The cached user, made the most recently used unless <paramref name="promote"/> is false (a fan-out's read).</summary>
+        public LiveUser? Get(string id, bool promote = true)
         {
             if (!_byId.TryGetValue(id, out var user)) return null;
+            _recent = user;
+            if (!promote) return user;
             _order.Remove(user.Node!);
             _order.AddFirst(user.Node!);
             return user;
         }
 
-        public void Add(LiveUser user)
+        public void Add(LiveUser user, bool cold = false)
         {
-            user.Node = _order.AddFirst(user);
+            user.Node = cold ? _order.AddLast(user) : _order.AddFirst(user);
+            _recent = user;
             _byId[user.Id] = user;
             user.CountedBytes = user.EstimatedBytes();
             _events += user.CountedEvents;
@@ -929,6 +962,7 @@ public sealed partial class LiveRuntime : IDisposable
         public void Remove(string id)
         {
             if (!_byId.Remove(id, out var user)) return;
+            if (ReferenceEquals(user, _recent)) _recent = null;
             _order.Remove(user.Node!);
             _events -= user.CountedEvents;
             _bytes -= user.CountedBytes;
@@ -936,6 +970,7 @@ public sealed partial class LiveRuntime : IDisposable
 
         public void Clear()
         {
+            _recent = null;
             _byId.Clear();
             _order.Clear();
             _events = 0;

@@ -45,10 +45,4 @@ public sealed partial class LiveStore
     /// <summary>How many stored events <paramref name="user"/> has, those of users merged into it included; a merge reports it.</summary>
     public int EventCount(string user) =>
         Owners(user).Sum(owner => Convert.ToInt32(Scalar("SELECT count(*) FROM events WHERE user = $0", owner), System.Globalization.CultureInfo.InvariantCulture));
-
-    /// <summary>How many event ids are held in memory (none: the UNIQUE index of `events` answers the dedupe), and how many as filter bits (none).</summary>
-    public (int Recent, long Older) IdDirectorySize => (0, 0);
-
-    /// <summary>Committed events waiting in memory for an index (none: every event is indexed in its own transaction).</summary>
-    public int UnindexedEvents => 0;
 }

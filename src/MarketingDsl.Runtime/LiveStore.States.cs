@@ -29,7 +29,4 @@ public sealed partial class LiveStore
             r => (r.GetString(0), r.GetString(1), JsonSerializer.Deserialize<StoredJourneyState>(r.GetString(2))!));
 
     public int ActiveStates() => AllStates().Count(s => s.State.Active);
-
-    /// <summary>Changed journey states waiting in memory to be written (none: each is written in the transaction that changed it).</summary>
-    public int DirtyStates => 0;
 }

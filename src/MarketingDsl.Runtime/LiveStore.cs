@@ -477,9 +477,6 @@ public sealed partial class LiveStore : IDisposable
         return busy == 0;
     }
 
-    /// <summary>Pages in LiteDB's page cache: none, the live store no longer uses LiteDB (the load benchmark's memory table still has the column).</summary>
-    public int LiteDbCachePages => 0;
-
     private void DisposeConnection()
     {
         foreach (var command in _commands.Values) command.Dispose();

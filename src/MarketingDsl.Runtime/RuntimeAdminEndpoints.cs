@@ -15,7 +15,8 @@ namespace MarketingDsl.Runtime;
 /// POST /api/outbox/{key}/retry (requeue a parked action); GET /api/journey-ends?limit=N (journey
 /// states ended by a new workspace version, latest last); POST /api/workspace/reload (compile the
 /// workspace folder again and install it; an invalid workspace answers 422 with its diagnostics and
-/// the running version stays; `?dry_run=true` answers what it would do and changes nothing). The two POSTs are admin calls:
+/// the running version stays; `?dry_run=true` answers what it would do and changes nothing). The GETs show member data:
+/// the admin token or a signed-in user in a member-data role (<see cref="RuntimeSecurity.MemberDataDenied"/>). The two POSTs are admin calls:
 /// `Authorization: Bearer TOKEN` always (<see cref="RuntimeSecurity.AdminDenied"/>); every reload that is not a dry run is
 /// recorded in the <see cref="IReloadJournal"/> when the host has one (the editor's Publications page).
 /// </summary>
@@ -23,8 +24,9 @@ public static class RuntimeAdminEndpoints
 {
     public static IEndpointRouteBuilder MapLiveAdmin(this IEndpointRouteBuilder app, LiveOptions options)
     {
-        app.MapGet("/api/outbox", (string? status, int? limit, LiveRuntime runtime) =>
+        app.MapGet("/api/outbox", (string? status, int? limit, HttpContext http, LiveRuntime runtime) =>
         {
+            if (RuntimeSecurity.MemberDataDenied(http, options) is { } denied) return denied;
             if (status is not (null or LiveStore.Pending or LiveStore.DeliveredStatus or LiveStore.Failed))
                 return Results.Json(new { error = $"status must be pending, delivered or failed, not '{status}'" }, statusCode: 400);
             var max = Math.Clamp(limit ?? 100, 1, 10_000);
@@ -39,8 +41,9 @@ public static class RuntimeAdminEndpoints
             runtime.Deliver();
             return Results.Json(new { requeued = key });
         });
-        app.MapGet("/api/journey-ends", (int? limit, LiveRuntime runtime) =>
+        app.MapGet("/api/journey-ends", (int? limit, HttpContext http, LiveRuntime runtime) =>
         {
+            if (RuntimeSecurity.MemberDataDenied(http, options) is { } denied) return denied;
             var ends = runtime.Locked(s => s.JourneyEnds());
             return Results.Json(new
             {

@@ -16,8 +16,8 @@ namespace MarketingDsl.Runtime;
 /// `mdsl serve`: a minimal ASP.NET Core API over one <see cref="LiveRuntime"/>.
 /// POST /api/events and POST /api/profiles take a JSON array and answer
 /// `{"results":[{"index","status","reason"?}]}` (status accepted | duplicate | rejected; valid
-/// items are accepted even when others are rejected); GET /api/health; GET
-/// /api/users/{id}/tags?at=ISO (every tag as of the instant, default the runtime's clock, or
+/// items are accepted even when others are rejected); GET /api/health (counts only); GET
+/// /api/users/{id}/tags?at=ISO (member data: <see cref="RuntimeSecurity.MemberDataDenied"/>) (every tag as of the instant, default the runtime's clock, or
 /// the wall clock before any event); the
 /// outbox and reload endpoints of <see cref="RuntimeAdminEndpoints"/>.
 /// A background loop fires due timers by wall clock every <see cref="TimerLoop.Period"/>; another
@@ -57,7 +57,7 @@ public static class RuntimeApp
         return services;
     }
 
-    /// <summary>The HTTP API: /api/health, /api/events, /api/profiles, /api/users/{id}/tags (no sign-in) and the admin endpoints (outbox, reload, journey ends).</summary>
+    /// <summary>The HTTP API: /api/health, /api/events, /api/profiles (no sign-in), /api/users/{id}/tags (member data) and the admin endpoints (outbox, reload, journey ends).</summary>
     public static void MapLiveRuntime(this IEndpointRouteBuilder endpoints)
     {
         var options = endpoints.ServiceProvider.GetRequiredService<LiveOptions>();
@@ -73,16 +73,18 @@ public static class RuntimeApp
             outbox = RuntimeAdminEndpoints.OutboxHealth(runtime),
             identity = runtime.Locked(s => new { values = s.IdentityCount(), merges = s.IdentityMerges().Count }),
         }));
-        app.MapGet("/api/identity-merges", (LiveRuntime runtime) => Results.Json(runtime.Locked(s => s.IdentityMerges()).Select(m => new
-        {
-            survivor = m.Survivor, merged = m.Merged, key = m.Key, value = m.Value,
-            at = m.At == 0 ? null : new DateTime(m.At, DateTimeKind.Utc).ToString("O", CultureInfo.InvariantCulture),
-            events_moved = m.EventsMoved, journeys_ended = m.JourneysEnded,
-        })));
+        app.MapGet("/api/identity-merges", (HttpContext http, LiveRuntime runtime) =>
+            RuntimeSecurity.MemberDataDenied(http, options) ?? Results.Json(runtime.Locked(s => s.IdentityMerges()).Select(m => new
+            {
+                survivor = m.Survivor, merged = m.Merged, key = m.Key, value = m.Value,
+                at = m.At == 0 ? null : new DateTime(m.At, DateTimeKind.Utc).ToString("O", CultureInfo.InvariantCulture),
+                events_moved = m.EventsMoved, journeys_ended = m.JourneysEnded,
+            })));
         app.MapPost("/api/events", (HttpContext http, LiveRuntime runtime) => Ingest(http, runtime.IngestEventsAsync));
         app.MapPost("/api/profiles", (HttpContext http, LiveRuntime runtime) => Ingest(http, body => Task.FromResult(runtime.IngestProfiles(body))));
-        app.MapGet("/api/users/{id}/tags", (string id, string? at, LiveRuntime runtime) =>
+        app.MapGet("/api/users/{id}/tags", (string id, string? at, HttpContext http, LiveRuntime runtime) =>
         {
+            if (RuntimeSecurity.MemberDataDenied(http, options) is { } denied) return denied;
             // The runtime's clock (the latest event); before any event, the wall clock: never year 1.
             var asOf = runtime.Clock is > 0 and var clock ? clock : runtime.WallClock.GetUtcNow().UtcTicks;
             if (at is not null && !Engine.Data.ValueParsers.TryParseTimestamp(at.AsSpan(), out asOf))

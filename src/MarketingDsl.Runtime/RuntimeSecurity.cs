@@ -14,6 +14,13 @@ public sealed partial class LiveOptions
     /// Origin headers: the names this server is reached by. Any other name is refused (DNS rebinding).
     /// </summary>
     public IReadOnlyList<string> AllowedHosts { get; init; } = [];
+
+    /// <summary>
+    /// Roles of a signed-in user (the host's authentication, e.g. the web editor's cookie) that may
+    /// read member data (outbox, journey ends, identity merges, a user's tags) without the admin
+    /// token; none: the token only.
+    /// </summary>
+    public IReadOnlyList<string> MemberDataRoles { get; init; } = [];
 }
 
 /// <summary>One reload of the workspace through the admin API: who, when, what was compiled, and what happened.</summary>
@@ -28,7 +35,8 @@ public interface IReloadJournal
 
 /// <summary>
 /// The request checks of the live API (LANGUAGE.md §15.7, README "Security of mdsl serve"):
-/// admin calls need the bearer token, always (no address is trusted: a web page in a local browser
+/// admin calls need the bearer token, always, and so do reads of member data (or a signed-in user
+/// in a member-data role) (no address is trusted: a web page in a local browser
 /// posts from loopback too); POST bodies must be declared JSON, which a cross-site form or a
 /// `no-cors` fetch cannot do without a CORS preflight; Host must be an IP literal, `localhost` or an
 /// allowed name (a rebound DNS name is refused); an Origin, when sent, must name this server.
@@ -63,6 +71,22 @@ public static class RuntimeSecurity
         var given = header.StartsWith("Bearer ", StringComparison.Ordinal) ? header["Bearer ".Length..] : "";
         return CryptographicOperations.FixedTimeEquals(SHA256.HashData(Encoding.UTF8.GetBytes(given)), SHA256.HashData(Encoding.UTF8.GetBytes(token)))
             ? null : Results.Json(new { error = "this admin call needs 'Authorization: Bearer TOKEN' (the admin token of mdsl serve)" }, statusCode: StatusCodes.Status401Unauthorized);
+    }
+
+    /// <summary>
+    /// Null when the request may read member data: the admin token, or a signed-in user in one of
+    /// <see cref="LiveOptions.MemberDataRoles"/>; else the 401 or 403 answer. Member ids, their
+    /// sends and tags are personal data: no address is trusted, as for admin calls.
+    /// </summary>
+    public static IResult? MemberDataDenied(HttpContext http, LiveOptions options)
+    {
+        var user = http.User;
+        if (user.Identity?.IsAuthenticated == true && options.MemberDataRoles.Any(user.IsInRole)) return null;
+        if (options.AdminToken is not { Length: > 0 } && http.Request.Headers.Authorization.Count == 0)
+            return Results.Json(new { error = "member data needs the admin token (start mdsl serve with MDSL_ADMIN_TOKEN or --admin-token-file PATH)"
+                + (options.MemberDataRoles.Count == 0 ? "" : $" or signing in to the editor as {string.Join(" or ", options.MemberDataRoles)}") },
+                statusCode: StatusCodes.Status403Forbidden);
+        return AdminDenied(http, options);
     }
 
     public static bool IsJson(string? contentType) =>

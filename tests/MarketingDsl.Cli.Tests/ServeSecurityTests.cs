@@ -119,6 +119,72 @@ public sealed partial class ServeSecurityTests : IDisposable
         Assert.NotEqual(history[0].Hash, history[1].Hash);
     }
 
+    private static readonly string[] MemberDataReads = ["/api/users/u1/tags", "/api/outbox", "/api/journey-ends", "/api/identity-merges"];
+
+    [Fact]
+    public async Task Member_data_needs_the_token_or_a_signed_in_publisher_and_health_stays_open()
+    {
+        using (var store = new EditorStore(Path.Combine(_root, "editor.db")))
+        {
+            var accounts = new MarketingDsl.Web.Security.Accounts(store, TimeProvider.System);
+            Assert.Null(accounts.AddOrUpdate("pub", "password-of-pub", "publisher", out _));
+            Assert.Null(accounts.AddOrUpdate("view", "password-of-view", "viewer", out _));
+        }
+        var url = await StartServe(Token);
+        using var anonymous = new HttpClient { BaseAddress = url };
+        Assert.Equal(HttpStatusCode.OK, (await anonymous.PostAsync("/api/profiles", Json("""[{"user_id":"u1"}]"""))).StatusCode);
+        Assert.Equal(HttpStatusCode.OK, (await anonymous.PostAsync("/api/events", Json("""[{"type":"login","user_id":"u1","ts":"2025-03-01T10:00:00Z"}]"""))).StatusCode);
+        Assert.Equal(HttpStatusCode.OK, (await anonymous.GetAsync("/api/health")).StatusCode);
+        foreach (var path in MemberDataReads)
+        {
+            var refused = await anonymous.GetAsync(path);
+            Assert.True(refused.StatusCode == HttpStatusCode.Unauthorized, $"{path}: {refused.StatusCode}");
+            Assert.DoesNotContain("u1", await refused.Content.ReadAsStringAsync());
+        }
+        using var wrong = new HttpClient { BaseAddress = url };
+        wrong.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", "not-the-admin-token-at-all");
+        foreach (var path in MemberDataReads) Assert.Equal(HttpStatusCode.Unauthorized, (await wrong.GetAsync(path)).StatusCode);
+        using var admin = new HttpClient { BaseAddress = url };
+        admin.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", Token);
+        foreach (var path in MemberDataReads) Assert.Equal(HttpStatusCode.OK, (await admin.GetAsync(path)).StatusCode);
+        Assert.Contains("\"user_id\":\"u1\"", await admin.GetStringAsync("/api/outbox"));
+
+        // The editor's cookie: a viewer is refused, a publisher reads without the token.
+        using var viewer = await SignedIn(url, "view", "password-of-view");
+        foreach (var path in MemberDataReads) Assert.Equal(HttpStatusCode.Unauthorized, (await viewer.GetAsync(path)).StatusCode);
+        using var publisher = await SignedIn(url, "pub", "password-of-pub");
+        foreach (var path in MemberDataReads) Assert.Equal(HttpStatusCode.OK, (await publisher.GetAsync(path)).StatusCode);
+    }
+
+    [Fact]
+    public async Task Without_a_token_member_data_is_refused_to_anonymous_callers_even_from_loopback()
+    {
+        var url = await StartServe(token: null);
+        using var http = new HttpClient { BaseAddress = url };
+        foreach (var path in MemberDataReads)
+        {
+            var refused = await http.GetAsync(path);
+            Assert.Equal(HttpStatusCode.Forbidden, refused.StatusCode);
+            Assert.Contains("member data needs the admin token", await refused.Content.ReadAsStringAsync());
+        }
+    }
+
+    /// <summary>A client signed in to the editor of that server through its login form (cookies kept).</summary>
+    private static async Task<HttpClient> SignedIn(Uri url, string name, string password)
+    {
+        var http = new HttpClient(new HttpClientHandler { AllowAutoRedirect = false }) { BaseAddress = url };
+        var form = FormToken().Match(await http.GetStringAsync("/Account/Login")).Groups[1].Value;
+        var response = await http.PostAsync("/Account/Login", new FormUrlEncodedContent(new Dictionary<string, string>
+        {
+            ["name"] = name, ["password"] = password, ["__RequestVerificationToken"] = form,
+        }));
+        Assert.Equal(HttpStatusCode.Redirect, response.StatusCode);
+        return http;
+    }
+
+    [GeneratedRegex("name=\"__RequestVerificationToken\" type=\"hidden\" value=\"([^\"]+)\"")]
+    private static partial Regex FormToken();
+
     private void StopAll()
     {
         foreach (var p in _processes) { if (!p.HasExited) { p.Kill(); p.WaitForExit(); } }

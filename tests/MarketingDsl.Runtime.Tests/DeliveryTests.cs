@@ -150,7 +150,7 @@ public sealed class DeliveryTests : IDisposable
         var options = new LiveOptions
         {
             DbPath = _f.Db, Clock = TimeProvider.System, Delivery = Policy(),
-            Webhooks = new Dictionary<string, Uri> { ["*"] = receiver.Url },
+            Webhooks = new Dictionary<string, Uri> { ["*"] = receiver.Url }, AdminToken = LiveFixture.AdminToken,
         };
         var app = RuntimeApp.Build(_f.Compilation, options, ["--urls", "http://127.0.0.1:0"]);
         await app.StartAsync();
@@ -165,6 +165,7 @@ public sealed class DeliveryTests : IDisposable
             var second = await http.PostAsync("/api/events", new StringContent("""[{"type":"login","user_id":"u1","ts":"2025-03-01T11:00:00Z"}]""", Encoding.UTF8, "application/json"));
             Assert.Equal("""{"results":[{"index":0,"status":"accepted"}]}""", await second.Content.ReadAsStringAsync());
             Assert.False(release.Task.IsCompleted);
+            http.DefaultRequestHeaders.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", LiveFixture.AdminToken);
             using (var outbox = JsonDocument.Parse(await http.GetStringAsync("/api/outbox?status=pending")))
                 Assert.Equal(2, outbox.RootElement.GetProperty("counts").GetProperty("pending").GetInt32());
             release.SetResult();

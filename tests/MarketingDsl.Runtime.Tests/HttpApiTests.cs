@@ -14,7 +14,8 @@ public sealed class HttpApiTests : IDisposable
     [Fact]
     public async Task Events_profiles_health_and_tags_over_http()
     {
-        var app = RuntimeApp.Build(_f.Compilation, new LiveOptions { DbPath = _f.Db, OutboxDir = _f.Outbox, Clock = _f.WallClock, MaxFutureSkew = TimeSpan.MaxValue }, ["--urls", "http://127.0.0.1:0"]);
+        var app = RuntimeApp.Build(_f.Compilation, new LiveOptions { DbPath = _f.Db, OutboxDir = _f.Outbox, Clock = _f.WallClock, MaxFutureSkew = TimeSpan.MaxValue,
+            AdminToken = LiveFixture.AdminToken }, ["--urls", "http://127.0.0.1:0"]);
         await app.StartAsync();
         try
         {
@@ -35,6 +36,8 @@ public sealed class HttpApiTests : IDisposable
             Assert.Equal("ok", health.RootElement.GetProperty("status").GetString());
             Assert.StartsWith("2025-03-01T10:00:00", health.RootElement.GetProperty("clock").GetString());
 
+            Assert.Equal(HttpStatusCode.Unauthorized, (await http.GetAsync("/api/users/u1/tags")).StatusCode);
+            http.DefaultRequestHeaders.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", LiveFixture.AdminToken);
             using var tags = JsonDocument.Parse(await http.GetStringAsync("/api/users/u1/tags?at=2025-03-02T00:00:00Z"));
             Assert.Equal(1, tags.RootElement.GetProperty("tags").GetProperty("orders_7d").GetInt64());
             Assert.Equal(12.5m, tags.RootElement.GetProperty("tags").GetProperty("spend_30d").GetDecimal());

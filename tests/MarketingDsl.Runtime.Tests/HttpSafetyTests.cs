@@ -24,7 +24,7 @@ public sealed class HttpSafetyTests : IDisposable
     {
         var options = new LiveOptions
         {
-            DbPath = _f.Db, OutboxDir = _f.Outbox, Clock = _now, MaxFutureSkew = skew ?? FutureEventsDefault,
+            DbPath = _f.Db, OutboxDir = _f.Outbox, Clock = _now, MaxFutureSkew = skew ?? FutureEventsDefault, AdminToken = LiveFixture.AdminToken,
         };
         var app = RuntimeApp.Build(_f.Compilation, options, ["--urls", "http://127.0.0.1:0"]);
         await app.StartAsync();
@@ -104,6 +104,7 @@ public sealed class HttpSafetyTests : IDisposable
         var items = results.RootElement.GetProperty("results").EnumerateArray().ToList();
         Assert.Equal(["rejected", "accepted"], items.Select(i => i.GetProperty("status").GetString()));
         Assert.Contains("the property 'user_id' appears twice", items[0].GetProperty("reason").GetString());
+        http.DefaultRequestHeaders.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", LiveFixture.AdminToken);
         using var tags = JsonDocument.Parse(await http.GetStringAsync("/api/users/u1/tags?at=2025-03-01T12:00:00Z"));
         Assert.Equal(1, tags.RootElement.GetProperty("tags").GetProperty("orders_7d").GetInt64());
     }
@@ -114,6 +115,7 @@ public sealed class HttpSafetyTests : IDisposable
         await using var app = await Start();
         using var http = new HttpClient { BaseAddress = new Uri(app.Urls.First()) };
         await Post(http, "/api/profiles", """[{"user_id":"u1"}]""");
+        http.DefaultRequestHeaders.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", LiveFixture.AdminToken);
         using var tags = JsonDocument.Parse(await http.GetStringAsync("/api/users/u1/tags"));
         // The wall clock is 2025-03-01T12:00Z: 0 days since 2025-03-01, not −738,000.
         Assert.Equal(0, tags.RootElement.GetProperty("tags").GetProperty("days_on_record").GetInt64());

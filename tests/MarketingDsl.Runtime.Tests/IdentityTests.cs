@@ -184,11 +184,13 @@ public sealed class IdentityTests : IDisposable
     [Fact]
     public async Task Merges_are_listed_over_http_and_counted_in_health()
     {
-        var app = RuntimeApp.Build(_f.Compilation, new LiveOptions { DbPath = _f.Db, OutboxDir = _f.Outbox, Clock = _f.WallClock, MaxFutureSkew = TimeSpan.MaxValue }, ["--urls", "http://127.0.0.1:0"]);
+        var app = RuntimeApp.Build(_f.Compilation, new LiveOptions { DbPath = _f.Db, OutboxDir = _f.Outbox, Clock = _f.WallClock, MaxFutureSkew = TimeSpan.MaxValue,
+            AdminToken = LiveFixture.AdminToken }, ["--urls", "http://127.0.0.1:0"]);
         await app.StartAsync();
         try
         {
             using var http = new HttpClient { BaseAddress = new Uri(app.Urls.First()) };
+            http.DefaultRequestHeaders.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", LiveFixture.AdminToken);
             var body = """[{"user_id":"b","phone":"1"},{"user_id":"a","phone":"1","member_id":"M"}]""";
             var response = await http.PostAsync("/api/profiles", new StringContent(body, Encoding.UTF8, "application/json"));
             Assert.Contains("merged user 'b' into 'a' by identity key 'phone'", await response.Content.ReadAsStringAsync());

@@ -7,6 +7,9 @@ namespace MarketingDsl.Runtime.Tests;
 /// <summary>A small workspace on disk, a live store file and an outbox folder; runtimes are opened (and reopened: a restart) on them.</summary>
 public sealed class LiveFixture : IDisposable
 {
+    /// <summary>The admin token of the HTTP tests' servers (member data and admin calls need it).</summary>
+    public const string AdminToken = "the-runtime-tests-admin-token";
+
     public const string Schema = """
         schema {
           profile {

@@ -32,7 +32,7 @@ public sealed class CompiledEngine : ITagEvaluator
     public static EvaluationResult Evaluate(CompiledPlan plan, DataSet data, DateTime asOfUtc, IProgress<int>? usersDone = null, IModelScorer? scorer = null)
     {
         var model = plan.Model;
-        var context = new EvalContext(model, data, asOfUtc, (type, n) => Array.CreateInstance(ClrTypes.Of(type), n));
+        var context = new EvalContext(model, data, asOfUtc, ClrTypes.NewArray);
         var users = data.UserCount;
         var emptyOutputs = new ModelOutputColumns(users).ByOutput;
         for (var m = 0; m < model.Models.Length; m++) context.ModelOutputs[m] = emptyOutputs;

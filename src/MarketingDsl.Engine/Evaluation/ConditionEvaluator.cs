@@ -20,7 +20,7 @@ public sealed class ConditionEvaluator
     {
         _model = model;
         Data = data;
-        _context = new EvalContext(model, data, DateTime.UnixEpoch, (type, n) => Array.CreateInstance(ClrTypes.Of(type), n)) { ConditionResults = _result };
+        _context = new EvalContext(model, data, DateTime.UnixEpoch, ClrTypes.NewArray) { ConditionResults = _result };
     }
 
     public DataSet Data { get; }

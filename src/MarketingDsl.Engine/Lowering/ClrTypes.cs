@@ -21,4 +21,22 @@ public static class ClrTypes
         TypeKind.List => typeof(object?[]),
         _ => typeof(object),
     };
+
+    /// <summary>
+    /// A result array of <paramref name="length"/> values of <paramref name="type"/> (an array of
+    /// <see cref="Of"/>): allocated directly, since Array.CreateInstance goes through reflection and
+    /// the live runtime makes one per tag for every user whose evaluator it builds.
+    /// </summary>
+    public static Array NewArray(DslType type, int length) => type.Kind switch
+    {
+        TypeKind.Bool => new bool?[length],
+        TypeKind.Int => new long?[length],
+        TypeKind.Decimal => new decimal?[length],
+        TypeKind.String => new string?[length],
+        TypeKind.Date => new DateOnly?[length],
+        TypeKind.DateTime => new DateTime?[length],
+        TypeKind.Duration => new TimeSpan?[length],
+        TypeKind.List => new object?[]?[length],
+        _ => new object?[length],
+    };
 }
