@@ -37,6 +37,8 @@ public static class RetailLoad
         report.Line("|---|---:|---:|---:|---|");
         Ratio(report, "profiles/s", withJourneys.ProfilesPerSecond, baseline.ProfilesPerSecond, "≥ 20,000/s");
         Ratio(report, "ingest events/s", withJourneys.IngestPerSecond, baseline.IngestPerSecond, "≥ 20,000/s");
+        Ratio(report, "process CPU µs per profile", withJourneys.CpuPerProfile, baseline.CpuPerProfile, "");
+        Ratio(report, "process CPU µs per ingested event", withJourneys.CpuPerEvent, baseline.CpuPerEvent, "");
         Ratio(report, $"p99 event → committed answer ms at {options.RetailRate:N0}/s", withJourneys.P99, baseline.P99, "< 20 ms");
         Ratio(report, $"achieved events/s at {options.RetailRate:N0}/s offered", withJourneys.Achieved, baseline.Achieved, "= offered");
         Ratio(report, "working set MB at the start of the memory run", withJourneys.RssStartMb, baseline.RssStartMb, "");
@@ -85,7 +87,7 @@ public static class RetailLoad
     }
 
 
-    private sealed record Result(double ProfilesPerSecond, double IngestPerSecond, double P99, double Achieved, double RssStartMb, double RssEndMb,
+    private sealed record Result(double ProfilesPerSecond, double IngestPerSecond, double CpuPerProfile, double CpuPerEvent, double P99, double Achieved, double RssStartMb, double RssEndMb,
         long Sends, long TimerWork, long SegmentEvaluations, string Statuses);
 
     private sealed class Statuses
@@ -105,15 +107,20 @@ public static class RetailLoad
         // Profiles, in batches of 1,000.
         var profiles = File.ReadAllLines(Path.Combine(data, "profiles.jsonl"));
         var clock = Stopwatch.StartNew();
+        var cpu = Process.GetCurrentProcess().TotalProcessorTime;
         for (var i = 0; i < profiles.Length; i += ProfileBatch)
             await server.PostCountingAsync("/api/profiles", Body(profiles, i, Math.Min(profiles.Length, i + ProfileBatch)));
         var profilesPerSecond = profiles.Length / clock.Elapsed.TotalSeconds;
+        // CPU time per item (server and client: one process) is steadier than items/s on a shared machine.
+        var cpuPerProfile = (Process.GetCurrentProcess().TotalProcessorTime - cpu).TotalMicroseconds / profiles.Length;
         report.Line($"{name}: {profiles.Length:N0} profiles in {clock.Elapsed.TotalSeconds:0.0} s");
 
         // Ingest: the first share of the history as fast as the clients go (each takes the next batch in time order).
         var ingestEnd = (int)(events.Length * options.RetailIngestShare);
         var cursor = 0;
         clock.Restart();
+        cpu = Process.GetCurrentProcess().TotalProcessorTime;
+        server.Runtime.Timings.Reset();
         await Task.WhenAll(Enumerable.Range(0, options.Clients).Select(_ => Task.Run(async () =>
         {
             while (true)
@@ -124,7 +131,8 @@ public static class RetailLoad
             }
         })));
         var ingestPerSecond = ingestEnd / clock.Elapsed.TotalSeconds;
-        report.Line($"{name}: ingested {ingestEnd:N0} events in {clock.Elapsed.TotalSeconds:0.0} s");
+        var cpuPerEvent = (Process.GetCurrentProcess().TotalProcessorTime - cpu).TotalMicroseconds / ingestEnd;
+        report.Line($"{name}: ingested {ingestEnd:N0} events in {clock.Elapsed.TotalSeconds:0.0} s; committer: {server.Runtime.Timings.Summary()}");
 
         // Latency: the next events one per request, open loop at the offered rate.
         var latencyEnd = Math.Min(events.Length, ingestEnd + options.RetailRate * options.RetailSeconds);
@@ -154,7 +162,7 @@ public static class RetailLoad
         server.Runtime.Deliver();
         var sends = Directory.Exists(server.OutboxDir)
             ? Directory.GetFiles(server.OutboxDir, "*.jsonl").Sum(f => File.ReadLines(f).LongCount()) : 0;
-        return new Result(profilesPerSecond, ingestPerSecond, p99, achieved, rss.FirstOrDefault(), rss.LastOrDefault(), sends,
+        return new Result(profilesPerSecond, ingestPerSecond, cpuPerProfile, cpuPerEvent, p99, achieved, rss.FirstOrDefault(), rss.LastOrDefault(), sends,
             server.Runtime.TimerWorkDone, server.Runtime.SegmentEvaluations, statuses.ToString());
     }
 

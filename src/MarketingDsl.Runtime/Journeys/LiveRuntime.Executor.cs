@@ -1,0 +1,255 @@
+using System.Globalization;
+using System.Text.Json;
+using MarketingDsl.Core.Semantics;
+using MarketingDsl.Engine.Data;
+using MarketingDsl.Journeys;
+
+namespace MarketingDsl.Runtime;
+
+/// <summary>The journey executor: an accepted event and due timers through every journey's <see cref="JourneyMachine"/>, and what the transitions did, persisted.</summary>
+public sealed partial class LiveRuntime
+{
+    /// <summary>
+    /// Fires the timers due before the event (due &lt; ts: at one instant events go first, §15.7),
+    /// stores the event, then gives it to every journey in declaration order: first as an event of
+    /// the journey the user is in (goal, `wait … until`), then to the trigger.
+    /// </summary>
+    private IngestResult Accept(ParsedEvent e, string json, int index)
+    {
+        FireTimers(e.Ts - 1);
+        string? attributed = null;
+        if (ResolveUser(e) is (var owner, { } by))
+        {
+            var values = (object?[])e.Values.Clone();
+            values[0] = owner;
+            attributed = by == "merged"
+                ? $"attributed to user '{owner}': '{e.User}' was merged into it"
+                : $"attributed to user '{owner}' by identity key '{by}'";
+            e = e with { User = owner, Values = values };
+        }
+        var seq = _store.AddEvent(e.Type.Name, e.Id, e.User, e.Ts, json);
+        if (e.Ts > _store.Counter("clock")) _store.SetCounter("clock", e.Ts);
+        var live = User(e.User);
+        // Events join the cached history only once it is loaded (a condition or tag needed it);
+        // until then the store has them and loading reads them all, this one included.
+        var row = -1;
+        if (live.EventsLoaded)
+        {
+            row = live.History!.Add(e.Type, e.Values, seq);
+            _users.Resized(live);
+        }
+        if (live.Profile is null)
+            return new IngestResult(index, IngestResult.Accepted, "no profile for this user yet: stored, not given to journeys");
+        _current = (live, seq, e.Values);
+        var user = new UserRef(0, e.User);
+        var journeyEvent = new JourneyEvent(e.Type, e.Ts, row);
+        for (var j = 0; j < _machines.Length; j++)
+        {
+            var machine = _machines[j];
+            var state = StateOf(live, j);
+            if (state is not null) machine.OnEvent(state, user, journeyEvent, _env, _actions);
+            if (machine.Journey.Trigger is BoundEventTrigger trigger && ReferenceEquals(trigger.Event, e.Type)
+                && (trigger.Where is null || _env.Conditions.Matches(trigger.Where, user, journeyEvent)))
+                machine.OnTrigger(state ??= new UserJourneyState(), user, e.Ts, _env, _actions);
+            Apply(j, e.User, state, entryOverride: null);
+        }
+        _current = default;
+        CheckSegments(e.User, e.Ts, e.Type);
+        return new IngestResult(index, IngestResult.Accepted, attributed);
+    }
+
+    /// <summary>The timer loop's round: fires every timer with now ≥ due + grace, in due order. Returns how many fired.</summary>
+    public int FireDueTimers()
+    {
+        var limit = _options.Clock.GetUtcNow().UtcTicks - _options.Grace.Ticks;
+        var fired = 0;
+        while (true)
+        {
+            bool more;
+            lock (_gate)
+            {
+                fired += TransactionValue(() => FireTimers(limit));
+                more = SliceUsedUp && !_disposed;
+            }
+            if (!more) break;
+            Thread.Yield();   // between slices, requests waiting for the lock go first
+        }
+        Deliver();
+        return fired;
+    }
+
+    private int FireTimers(long maxDue)
+    {
+        var fired = 0;
+        while (true)
+        {
+            if (_store.FirstTimer(maxDue) is not { } timer)
+            {
+                if (maxDue >= _store.Counter("clock") - 1) _timerBacklog = false;
+                break;
+            }
+            if (!TakeTimerWork()) break;
+            _store.DeleteTimer(timer.Id);
+            fired++;
+            if (timer.Kind == LiveStore.SegmentCheckTimer) { FireSegmentCheck(timer.Due); continue; }
+            if (!_journeyIndex.TryGetValue(timer.Journey, out var j)) continue;   // the workspace changed: the journey is gone
+            var machine = _machines[j];
+            switch (timer.Kind)
+            {
+                case LiveStore.WaitTimer:
+                    if (StateOf(User(timer.User), j) is not { } state) break;
+                    machine.OnWaitTimeout(state, new UserRef(0, timer.User), timer.Due, timer.Token, _env, _actions);
+                    Apply(j, timer.User, state, null);
+                    break;
+                case LiveStore.DeferredTimer:
+                    if (_paths[j].SendAt(timer.Path) is not { } send) break;
+                    JourneyMachine.OnDeferredSend(machine.Journey, send, new UserRef(0, timer.User), timer.Due, _env, _actions);
+                    Apply(j, timer.User, null, timer.EntryAt);
+                    break;
+                case LiveStore.WinnerTimer:
+                    if (JourneyMachine.Splits(machine.Journey.Steps).FirstOrDefault(s => s.Name == timer.Split) is not { } split) break;
+                    machine.OnWinnerDue(split, timer.Due, _actions);
+                    Apply(j, "", null, null);
+                    break;
+                case LiveStore.ScheduleTimer:
+                    FireSchedule(j, timer.Due, timer.User);
+                    break;
+            }
+        }
+        return fired;
+    }
+
+    /// <summary>Persists what a transition did: the user's state, new timers, deliveries into the outbox, split states.</summary>
+    private void Apply(int j, string user, UserJourneyState? state, long? entryOverride)
+    {
+        var journey = _machines[j].Journey.Name;
+        var splitsChanged = false;
+        foreach (var action in _actions)
+        {
+            switch (action)
+            {
+                case WaitStartedAction w:
+                    _store.AddTimer(w.Until, LiveStore.WaitTimer, journey, user, token: w.Token);
+                    break;
+                case SendAction { Outcome: SendOutcome.Deferred, DeferredUntil: { } until } d:
+                    _store.AddTimer(until, LiveStore.DeferredTimer, journey, user, path: _paths[j].PathOf(d.Send), entryAt: state?.EntryAt ?? 0);
+                    break;
+                case SendAction { Outcome: SendOutcome.Delivered } s:
+                    var entry = entryOverride ?? state?.EntryAt ?? 0;
+                    var path = _paths[j].PathOf(s.Send);
+                    var key = string.Join('|', journey, user, Iso(entry), path);
+                    var line = SendLine(key, s.Send.Channel.Name, journey, user, s.Send.Template, s.Send.Offer, Iso(s.At), Iso(entry), path, s.WasDeferred);
+                    _store.AddOutbox(key, s.Send.Channel.Name, line);
+                    break;
+                case WinnerDueAction due:
+                    _store.AddTimer(due.Due, LiveStore.WinnerTimer, journey, split: due.Split.Name);
+                    splitsChanged = true;
+                    break;
+                case SplitAssignedAction or ConvertedAction or WinnerChosenAction:
+                    splitsChanged = true;
+                    break;
+            }
+        }
+        _actions.Clear();
+        if (state is not null) SetState(User(user), j, Save(state));
+        if (splitsChanged) SaveSplits(j);
+    }
+
+    /// <summary>
+    /// A send's outbox line: {"key", "channel", "journey", "user_id", "template", "offer", "at",
+    /// "entry_at", "step", "was_deferred"}, written straight to UTF-8 (the line is made inside the
+    /// commit for every send: a dictionary through the serialiser cost several µs more each).
+    /// </summary>
+    private static string SendLine(string key, string channel, string journey, string user, string template, string? offer,
+        string at, string entryAt, string step, bool wasDeferred)
+    {
+        var buffer = new System.Buffers.ArrayBufferWriter<byte>(256);
+        using (var w = new Utf8JsonWriter(buffer))
+        {
+            w.WriteStartObject();
+            w.WriteString("key", key);
+            w.WriteString("channel", channel);
+            w.WriteString("journey", journey);
+            w.WriteString("user_id", user);
+            w.WriteString("template", template);
+            w.WriteString("offer", offer);
+            w.WriteString("at", at);
+            w.WriteString("entry_at", entryAt);
+            w.WriteString("step", step);
+            w.WriteBoolean("was_deferred", wasDeferred);
+            w.WriteEndObject();
+        }
+        return System.Text.Encoding.UTF8.GetString(buffer.WrittenSpan);
+    }
+
+    private static string Iso(long ticks) => new DateTime(ticks, DateTimeKind.Utc).ToString("yyyy-MM-dd'T'HH:mm:ss.FFFFFFF'Z'", CultureInfo.InvariantCulture);
+
+    private UserJourneyState Restore(int j, StoredJourneyState stored)
+    {
+        var s = new UserJourneyState
+        {
+            Active = stored.Active, Entries = stored.Entries, EntryAt = stored.EntryAt, HeldOut = stored.HeldOut,
+            GoalUntil = stored.GoalUntil, Token = stored.Token,
+        };
+        foreach (var frame in stored.Position) s.Position.Add(new StepFrame(frame[0], frame[1]));
+        foreach (var (name, branch) in stored.Branches) s.Branches[name] = branch;
+        if (stored.WaitStart is { } start && stored.WaitUntil is { } until && stored.WaitToken is { } token)
+        {
+            var wait = _paths[j].StepAt(s.Position) as BoundWait
+                ?? throw new InvalidOperationException($"stored state of journey '{_machines[j].Journey.Name}' waits at a step that is not a wait (the workspace changed?)");
+            s.Wait = new PendingWait(start, until, wait.Until, wait.UntilWhere, token);
+        }
+        return s;
+    }
+
+    private static StoredJourneyState Save(UserJourneyState s) => new()
+    {
+        Active = s.Active, Entries = s.Entries, EntryAt = s.EntryAt, HeldOut = s.HeldOut, GoalUntil = s.GoalUntil, Token = s.Token,
+        Position = [.. s.Position.Select(f => new[] { f.Selector, f.Index })],
+        WaitStart = s.Wait?.Start, WaitUntil = s.Wait?.Until, WaitToken = s.Wait?.Token,
+        Branches = new Dictionary<string, int>(s.Branches, StringComparer.Ordinal),
+    };
+
+    private void LoadSplits()
+    {
+        foreach (var machine in _machines)
+        {
+            var stored = _store.SplitStates(machine.Journey.Name);
+            foreach (var (name, state) in machine.SplitStates)
+            {
+                var saved = stored.GetValueOrDefault(name);
+                state.FirstArrival = saved?.FirstArrival;
+                state.Winner = saved?.Winner;
+                state.WinnerAt = saved?.WinnerAt;
+                for (var b = 0; b < state.Entered.Length; b++)
+                {
+                    state.Entered[b] = saved is not null && b < saved.Entered.Length ? saved.Entered[b] : 0;
+                    state.Converted[b] = saved is not null && b < saved.Converted.Length ? saved.Converted[b] : 0;
+                }
+            }
+        }
+    }
+
+    private void SaveSplits(int j) =>
+        _store.SetSplitStates(_machines[j].Journey.Name, _machines[j].SplitStates.ToDictionary(p => p.Key, p => new StoredSplitState
+        {
+            FirstArrival = p.Value.FirstArrival, Winner = p.Value.Winner, WinnerAt = p.Value.WinnerAt,
+            Entered = [.. p.Value.Entered], Converted = [.. p.Value.Converted],
+        }));
+
+    /// <summary>
+    /// The channel ledger in the store. Only a `cap:` reads it, so deliveries are recorded only on
+    /// channels with a cap (a write saved per send elsewhere); a cap added to a channel later counts
+    /// the deliveries from then on.
+    /// </summary>
+    private sealed class LiveLedger(LiveStore store) : IChannelLedger
+    {
+        public int DeliveredBetween(UserRef user, ChannelSymbol channel, long fromExclusive, long toInclusive) =>
+            store.DeliveredBetween(user.Id, channel.Name, fromExclusive, toInclusive);
+
+        public void RecordDelivered(UserRef user, ChannelSymbol channel, long at)
+        {
+            if (channel.CapCount is not null) store.RecordDelivered(user.Id, channel.Name, at);
+        }
+    }
+}

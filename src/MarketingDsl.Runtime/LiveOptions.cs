@@ -1,0 +1,33 @@
+using MarketingDsl.Engine.Data;
+
+namespace MarketingDsl.Runtime;
+
+/// <summary>Settings of the live runtime.</summary>
+public sealed partial class LiveOptions
+{
+    public required string DbPath { get; init; }
+    /// <summary>Where the file adapter appends `CHANNEL.jsonl`; null: actions stay in the outbox.</summary>
+    public string? OutboxDir { get; init; }
+    /// <summary>The wall clock of the timer loop (tests pin it).</summary>
+    public TimeProvider Clock { get; init; } = TimeProvider.System;
+    /// <summary>A timer fires by wall clock when now ≥ due + grace (room for late events at the due instant).</summary>
+    public TimeSpan Grace { get; init; } = TimeSpan.Zero;
+    /// <summary>
+    /// How far ahead of <see cref="Clock"/> an event's ts may be; a later event is rejected (its
+    /// ts would move the runtime's clock and fire every timer up to it): <see cref="FutureEvents"/>.
+    /// </summary>
+    public TimeSpan MaxFutureSkew { get; init; } = FutureEvents.DefaultMaxSkew;
+    /// <summary>How many users' profiles, events and journey states stay in memory (least recently used leave first).</summary>
+    public int CachedUsers { get; init; } = DefaultCachedUsers;
+    public const int DefaultCachedUsers = 100_000;
+    /// <summary>How many events the cached users may hold in memory in all (a bound on memory: long histories leave first by recency).</summary>
+    public int CachedEvents { get; init; } = DefaultCachedEvents;
+    public const int DefaultCachedEvents = 1_000_000;
+    /// <summary>
+    /// How much memory the cached users may hold in all, by an estimate per user (profile, journey
+    /// states, loaded events at their arrays' capacity, evaluator): the bound that keeps the
+    /// process's memory flat whatever mix of users the traffic brings.
+    /// </summary>
+    public long CacheBytes { get; init; } = (long)DefaultCacheMegabytes << 20;
+    public const int DefaultCacheMegabytes = 128;
+}

@@ -1,0 +1,166 @@
+using System.Text.Json;
+using MarketingDsl.Core.Semantics;
+using MarketingDsl.Engine.Data;
+using MarketingDsl.Engine.Evaluation;
+using MarketingDsl.Journeys;
+
+namespace MarketingDsl.Runtime;
+
+/// <summary>Per-user state as the journeys need it: the cached profile, events, evaluator and journey states (<see cref="UserCache"/>).</summary>
+public sealed partial class LiveRuntime
+{
+    /// <summary>
+    /// The user's cached entry, read from the store on a miss: the profile row (null: no profile
+    /// yet, an orphan as in batch) and its <see cref="UserHistory"/>. The events are read only
+    /// when a condition, a `where:` or a tag needs them (<see cref="EnsureEvents"/>); from then on
+    /// each new event is appended, so evaluation never rebuilds a data set per event.
+    /// </summary>
+    private LiveUser User(string id)
+    {
+        if (_users.Get(id, promote: !_fanOut) is { } cached) return cached;
+        object?[]? profile = null;
+        if (_store.Profile(id) is { } profileJson)
+        {
+            using var profileDoc = JsonDocument.Parse(profileJson);
+            profile = _validation.ParseProfile(profileDoc.RootElement, out _, out _);
+        }
+        var user = new LiveUser(id, profile, _machines.Length);
+        _users.Add(user, cold: _fanOut);
+        return user;
+    }
+
+    /// <summary>
+    /// Set while a fan-out visits users in turn (a schedule's instant, the 00:00 segment check, arming):
+    /// users it reads join the cache at the cold end and users it reads again are not promoted, so
+    /// one pass over more users than the cache holds does not push out the users events are
+    /// arriving for (a plain LRU would miss on every user of every pass).
+    /// </summary>
+    private bool _fanOut;
+
+    /// <summary>Runs a fan-out over users (see <see cref="_fanOut"/>).</summary>
+    private void FanOut(Action body)
+    {
+        var outer = _fanOut;
+        _fanOut = true;
+        try { body(); }
+        finally { _fanOut = outer; }
+    }
+
+    /// <summary>Loads the user's stored events into its history (in arrival order: the line of an event is its sequence number).</summary>
+    private UserHistory EnsureEvents(LiveUser user)
+    {
+        var history = HistoryOf(user);
+        if (user.EventsLoaded) return history;
+        foreach (var (seq, json) in _store.EventsOf(user.Id))
+        {
+            using var doc = JsonDocument.Parse(json);
+            if (_validation.ParseEvent(doc.RootElement, out _) is not { } e) continue;   // the schema changed since
+            history.Add(e.Type, e.Values, seq);
+        }
+        user.EventsLoaded = true;
+        _users.Resized(user);
+        return history;
+    }
+
+    private ConditionEvaluator EvaluatorOf(LiveUser user)
+    {
+        var history = EnsureEvents(user);
+        if (user.Evaluator is null || user.EvaluatorLayout != history.Layout)
+        {
+            var first = user.Evaluator is null;
+            user.Evaluator = new ConditionEvaluator(_model, history.Data);
+            user.EvaluatorLayout = history.Layout;
+            if (first) _users.Resized(user);
+        }
+        return user.Evaluator;
+    }
+
+    /// <summary>The user's state in journey <paramref name="j"/> (read from the store once, then cached), or null.</summary>
+    private UserJourneyState? StateOf(LiveUser user, int j)
+    {
+        if (!user.StateLoaded[j])
+        {
+            user.StateJson[j] = _store.StateJson(_machines[j].Journey.Name, user.Id);
+            user.StateLoaded[j] = true;
+            _users.Resized(user);
+        }
+        if (user.StateJson[j] is not { } json) return null;
+        // Parsed once per cached state (Restore copies it: the machine never changes the cached one).
+        var stored = user.StateParsed[j] ??= JsonSerializer.Deserialize(json, StoredStateJson.Default.StoredJourneyState);
+        return stored is null ? null : Restore(j, stored);
+    }
+
+    /// <summary>Writes the state when it changed (an event that changes nothing costs no write).</summary>
+    private void SetState(LiveUser user, int j, StoredJourneyState state)
+    {
+        var json = JsonSerializer.Serialize(state, StoredStateJson.Default.StoredJourneyState);
+        if (user.StateLoaded[j] && user.StateJson[j] == json) return;
+        _store.SetStateJson(_machines[j].Journey.Name, user.Id, json);
+        user.StateJson[j] = json;
+        user.StateParsed[j] = state;
+        user.StateLoaded[j] = true;
+        _users.Resized(user);
+    }
+
+    /// <summary>The user's one-user data set, made on first need (most cached users only need their profile and states).</summary>
+    private UserHistory HistoryOf(LiveUser user)
+    {
+        if (user.History is { } history) return history;
+        user.History = history = new UserHistory(_model.Schema, user.Id, user.Profile!);
+        _users.Resized(user);
+        return history;
+    }
+
+    private TimeZoneInfo ZoneOf(UserRef user)
+    {
+        var live = User(user.Id);
+        if (live.Profile is null) return TimeZoneInfo.Utc;
+        if (live.Zones is null)
+        {
+            live.Zones = new QuietZones(_model.Schema, HistoryOf(live).Data);
+            _users.Resized(live);
+        }
+        return live.Zones.ZoneOf(new UserRef(0, user.Id));
+    }
+
+    /// <summary>Every tag, segment and segmentation of the user as of <paramref name="asOfUtc"/>, by the compiled engine over the user's stored events; null for an unknown user.</summary>
+    public IReadOnlyDictionary<string, object?>? Tags(string user, DateTime asOfUtc)
+    {
+        lock (_gate)
+        {
+            var live = User(user);
+            if (live.Profile is null) return null;
+            var result = CompiledEngine.Evaluate(CompiledEngine.PlanFor(_model), EnsureEvents(live).Data, asOfUtc, null, ScorerOf(_model));
+            return result.Columns.ToDictionary(c => c.Symbol.Name, c => c.Get(0), StringComparer.Ordinal);
+        }
+    }
+
+    private sealed class LiveConditions(LiveRuntime runtime) : IJourneyConditions
+    {
+        public bool Evaluate(BoundExpression condition, UserRef user, long atTicks)
+        {
+            var live = runtime.User(user.Id);
+            return live.Profile is not null && runtime.EvaluatorOf(live).Evaluate(condition, 0, atTicks);
+        }
+
+        public bool Matches(BoundExpression where, UserRef user, JourneyEvent e)
+        {
+            var live = runtime.User(user.Id);
+            if (live.Profile is null) return false;
+            // A `where:` sees only the event's own fields, now() and literals (LANGUAGE.md §6), so
+            // the event being handled needs no history: reading a user's stored events costs about
+            // a millisecond (a cold index seek in the store), most events' predicates are false, and an
+            // audience that does need them still loads them.
+            if (e.Row < 0 && !live.EventsLoaded && ReferenceEquals(runtime._current.User, live) && runtime._current.Values is { } values)
+            {
+                var alone = new UserHistory(runtime._model.Schema, live.Id, live.Profile);
+                var aloneRow = alone.Add(e.Type, values, runtime._current.Seq);
+                return new ConditionEvaluator(runtime._model, alone.Data).Matches(e.Type, where, 0, aloneRow, e.Ts);
+            }
+            var evaluator = runtime.EvaluatorOf(live);
+            // The event being handled got no row when the user's events were not loaded yet: find it now.
+            var row = e.Row >= 0 ? e.Row : ReferenceEquals(runtime._current.User, live) ? live.History!.RowOf(e.Type, runtime._current.Seq) : -1;
+            return row >= 0 && evaluator.Matches(e.Type, where, 0, row, e.Ts);
+        }
+    }
+}

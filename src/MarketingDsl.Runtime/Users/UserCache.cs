@@ -1,0 +1,142 @@
+using MarketingDsl.Engine.Data;
+using MarketingDsl.Engine.Evaluation;
+using MarketingDsl.Journeys;
+
+namespace MarketingDsl.Runtime;
+
+/// <summary>A cached user of the live runtime: profile row, loaded events, evaluator, journey states, segment memberships.</summary>
+internal sealed class LiveUser(string id, object?[]? profile, int journeys)
+{
+    public string Id { get; } = id;
+    public object?[]? Profile { get; } = profile;
+    /// <summary>Made on first need (never without a profile); its events are there once <see cref="EventsLoaded"/>.</summary>
+    public UserHistory? History { get; set; }
+    public bool EventsLoaded { get; set; }
+    public ConditionEvaluator? Evaluator { get; set; }
+    public int EvaluatorLayout { get; set; }
+    public QuietZones? Zones { get; set; }
+    /// <summary>Per tracked segment, the last evaluated membership (LiveRuntime.Triggers.cs), once loaded.</summary>
+    public bool?[]? Members { get; set; }
+    /// <summary>Per tracked segment, the instant it was last evaluated at (long.MinValue: not since the user was cached).</summary>
+    public long[]? MembersAt { get; set; }
+    /// <summary>Per journey: the stored state's JSON (null: none) once loaded.</summary>
+    public string?[] StateJson { get; } = new string?[journeys];
+    /// <summary>Per journey: the stored state parsed from <see cref="StateJson"/>, once needed.</summary>
+    public StoredJourneyState?[] StateParsed { get; } = new StoredJourneyState?[journeys];
+    public bool[] StateLoaded { get; } = new bool[journeys];
+    public LinkedListNode<LiveUser>? Node { get; set; }
+    /// <summary>The events the cache counts for this user.</summary>
+    public int CountedEvents { get; set; }
+    /// <summary>The bytes the cache counts for this user (<see cref="EstimatedBytes"/> when last counted).</summary>
+    public long CountedBytes { get; set; }
+
+    // An estimate (64-bit runtime, rounded up): this object, its dictionary entry, list node
+    // and per-journey arrays; a condition evaluator (its context and the compiled conditions'
+    // scratch); quiet-hour zones. Strings and the history are counted by their size.
+    private const int UserBytes = 320;
+    private const int EvaluatorBytes = 2048;
+    private const int ZonesBytes = 256;
+
+    /// <summary>What this user holds in memory, estimated: the live runtime's cache bound counts it.</summary>
+    public long EstimatedBytes()
+    {
+        long bytes = UserBytes + UserHistory.StringBytes(Id) + 9L * StateJson.Length;
+        if (Profile is not null)
+        {
+            bytes += 24 + 8L * Profile.Length;
+            foreach (var v in Profile) bytes += v is string s ? UserHistory.StringBytes(s) : v is null ? 0 : 24;
+        }
+        // A state's JSON, and about as much again once parsed.
+        foreach (var json in StateJson) if (json is not null) bytes += 2 * UserHistory.StringBytes(json);
+        if (History is not null) bytes += History.EstimatedBytes;
+        if (Evaluator is not null) bytes += EvaluatorBytes;
+        if (Zones is not null) bytes += ZonesBytes;
+        return bytes;
+    }
+}
+
+/// <summary>
+/// The cached users: at most <c>capacity</c> users holding at most <c>eventCapacity</c> loaded
+/// events and <c>byteCapacity</c> estimated bytes in all; the least recently used leave first
+/// (the store has everything). The most recent user always stays, however long its history.
+/// A user read by a fan-out joins at the cold end (<c>cold</c>), so a pass over every user
+/// evicts the users of the pass before the users events arrive for.
+/// </summary>
+internal sealed class UserCache(int capacity, int eventCapacity, long byteCapacity)
+{
+    private readonly Dictionary<string, LiveUser> _byId = new(StringComparer.Ordinal);
+    private readonly LinkedList<LiveUser> _order = new();
+    private long _events, _bytes;
+    private LiveUser? _recent;
+
+    public int Count => _byId.Count;
+    public long Events => _events;
+    public long Bytes => _bytes;
+    public int Loaded => _byId.Values.Count(u => u.EventsLoaded);
+
+    /// <summary>Accounts for the user's loaded events and memory after they changed.</summary>
+    public void Resized(LiveUser user)
+    {
+        var events = user.EventsLoaded ? user.History!.EventCount : 0;
+        var bytes = user.EstimatedBytes();
+        if (user.Node?.List is not null)
+        {
+            _events += events - user.CountedEvents;
+            _bytes += bytes - user.CountedBytes;
+        }
+        user.CountedEvents = events;
+        user.CountedBytes = bytes;
+        Evict();
+    }
+
+    private void Evict()
+    {
+        while (_byId.Count > 1 && (_byId.Count > capacity || _events > eventCapacity || _bytes > byteCapacity))
+        {
+            var last = _order.Last!.Value;
+            // The user being handled stays (a cold one sits at the end): the bound is exceeded by it alone until the next user.
+            if (ReferenceEquals(last, _recent)) break;
+            Remove(last.Id);
+        }
+    }
+
+    /// <summary>The cached user, made the most recently used unless <paramref name="promote"/> is false (a fan-out's read).</summary>
+    public LiveUser? Get(string id, bool promote = true)
+    {
+        if (!_byId.TryGetValue(id, out var user)) return null;
+        _recent = user;
+        if (!promote) return user;
+        _order.Remove(user.Node!);
+        _order.AddFirst(user.Node!);
+        return user;
+    }
+
+    public void Add(LiveUser user, bool cold = false)
+    {
+        user.Node = cold ? _order.AddLast(user) : _order.AddFirst(user);
+        _recent = user;
+        _byId[user.Id] = user;
+        user.CountedBytes = user.EstimatedBytes();
+        _events += user.CountedEvents;
+        _bytes += user.CountedBytes;
+        Evict();
+    }
+
+    public void Remove(string id)
+    {
+        if (!_byId.Remove(id, out var user)) return;
+        if (ReferenceEquals(user, _recent)) _recent = null;
+        _order.Remove(user.Node!);
+        _events -= user.CountedEvents;
+        _bytes -= user.CountedBytes;
+    }
+
+    public void Clear()
+    {
+        _recent = null;
+        _byId.Clear();
+        _order.Clear();
+        _events = 0;
+        _bytes = 0;
+    }
+}
