@@ -67,4 +67,28 @@ public sealed class UserCacheTests : IDisposable
         // 40 orders: their arrays (ts, line, three fields and their null flags: 51 bytes a row) and 40 category strings.
         Assert.True(more - loaded >= 40 * (51 + 24 + 2 * "category-00".Length), $"{loaded:N0} → {more:N0} bytes with 40 more orders");
     }
+
+    /// <summary>
+    /// A schedule's fan-out reads every user once; with more users than the cache holds, a plain
+    /// LRU would evict the users events arrive for and miss on every user of every pass. Users a
+    /// fan-out reads join at the cold end and are not promoted: they evict each other.
+    /// </summary>
+    [Fact]
+    public void A_fan_out_over_more_users_than_the_cache_holds_keeps_the_users_events_arrive_for()
+    {
+        var cache = new UserCache(capacity: 4, eventCapacity: 1_000, byteCapacity: long.MaxValue);
+        foreach (var id in new[] { "a", "b", "c" }) cache.Add(new LiveUser(id, null, 1));
+        for (var pass = 0; pass < 2; pass++)
+            for (var i = 0; i < 20; i++)
+            {
+                if (cache.Get("f" + i, promote: false) is null) cache.Add(new LiveUser("f" + i, null, 1), cold: true);
+                Assert.NotNull(cache.Get("f" + i, promote: false));   // the user being handled stays while it is handled
+            }
+        Assert.Equal(4, cache.Count);
+        foreach (var id in new[] { "a", "b", "c" }) Assert.NotNull(cache.Get(id));
+
+        // The same pass as ordinary reads (an event per user) does evict them, least recently used first.
+        for (var i = 0; i < 20; i++) if (cache.Get("g" + i) is null) cache.Add(new LiveUser("g" + i, null, 1));
+        foreach (var id in new[] { "a", "b", "c" }) Assert.Null(cache.Get(id));
+    }
 }

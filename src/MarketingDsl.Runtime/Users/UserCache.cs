@@ -86,17 +86,26 @@ internal sealed class UserCache(int capacity, int eventCapacity, long byteCapaci
         }
         user.CountedEvents = events;
         user.CountedBytes = bytes;
-        Evict();
+        Evict(adding: false);
     }
 
-    private void Evict()
+    /// <summary>
+    /// Evicts from the cold end while a bound is exceeded. The user being handled (the most recent)
+    /// stays: after an add, the users before it go; when it grew (a cold user at the end loaded its
+    /// events), the bound is exceeded by it alone until the next user comes, so a fan-out's user
+    /// never pushes out the users events arrive for.
+    /// </summary>
+    private void Evict(bool adding)
     {
         while (_byId.Count > 1 && (_byId.Count > capacity || _events > eventCapacity || _bytes > byteCapacity))
         {
-            var last = _order.Last!.Value;
-            // The user being handled stays (a cold one sits at the end): the bound is exceeded by it alone until the next user.
-            if (ReferenceEquals(last, _recent)) break;
-            Remove(last.Id);
+            var victim = _order.Last!;
+            if (ReferenceEquals(victim.Value, _recent))
+            {
+                if (!adding) break;
+                victim = victim.Previous!;
+            }
+            Remove(victim.Value.Id);
         }
     }
 
@@ -119,7 +128,7 @@ internal sealed class UserCache(int capacity, int eventCapacity, long byteCapaci
         user.CountedBytes = user.EstimatedBytes();
         _events += user.CountedEvents;
         _bytes += user.CountedBytes;
-        Evict();
+        Evict(adding: true);
     }
 
     public void Remove(string id)
