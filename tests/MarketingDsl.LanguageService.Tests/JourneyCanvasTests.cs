@@ -100,7 +100,9 @@ public class JourneyCanvasTests
             new("add_branch", Node: "3"),
             new("add_step", Block: "3.1", Kind: "split", Properties: P(("name", "copy_test"))),
             new("add_branch", Node: "3.1.0", Kind: "send", Properties: P(("percent", "50%"), ("channel", "wechat"), ("template", "reminder_a"))),
-            new("add_branch", Node: "3.1.0", Kind: "send", Properties: P(("percent", "50"), ("channel", "wechat"), ("template", "reminder_b"))),
+            // An arm added empty takes its one step without braces, as written by hand.
+            new("add_branch", Node: "3.1.0", Properties: P(("percent", "50"))),
+            new("add_step", Block: "3.1.0.1", Index: 0, Kind: "send", Properties: P(("channel", "wechat"), ("template", "reminder_b"))),
         };
         var text = "";
         foreach (var edit in edits) text = Edit(CartPath, text, j, edit);

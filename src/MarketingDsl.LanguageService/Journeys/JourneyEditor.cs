@@ -128,6 +128,10 @@ public static class JourneyEditor
     {
         if (index < 0 || index > block.Steps.Length) throw new EditRefused($"Block '{block.Id}' has {block.Steps.Length} steps; there is no place {index}.");
         if (trailingNewline) text += "\n";
+        // A split arm holding one step is written without braces (`50%: send …`): an empty `{}` arm takes the step that way.
+        if (block.Owner is SplitStepSyntax && block.Braced && block.Steps.IsEmpty && text.TrimEnd('\n').IndexOf('\n') < 0
+            && !source.Tree.Tokens.Any(t => t.IsComment && block.Span.Contains(t.Span.Start)))
+            return new Change(block.Span.Start, block.Span.Length, text.TrimEnd('\n'));
         if (index < block.Steps.Length)
         {
             var extent = source.Extent(block.Steps[index]);

@@ -19,6 +19,8 @@ public sealed record JourneyGraphNode(string Id, string Kind, string Text, Edito
     public int Index { get; init; }
     /// <summary>For an `if` or a split: the ids of its blocks (then/else, or one per branch).</summary>
     public IReadOnlyList<string> Blocks { get; init; } = [];
+    /// <summary>Where the properties written in the DSL's expression language are in the file (for completion and markers in the side panel).</summary>
+    public IReadOnlyDictionary<string, EditorRange> Ranges { get; init; } = new Dictionary<string, EditorRange>();
     public List<EditorMarker> Diagnostics { get; } = [];
 }
 
@@ -54,18 +56,22 @@ public static class JourneyGraphBuilder
         var edges = new List<JourneyGraphEdge>();
         var text = source.Tree.Text;
         string Written(SyntaxNode n) => text.ToString(n.Span);
-        void Add(JourneyGraphNode node, TextSpan span) => nodes.Add((node with { Range = RangeOf(text, span) }, span));
+        void Add(JourneyGraphNode node, TextSpan span, params (string Key, SyntaxNode? Syntax)[] ranges) => nodes.Add((node with
+        {
+            Range = RangeOf(text, span),
+            Ranges = ranges.Where(r => r.Syntax is not null).ToDictionary(r => r.Key, r => RangeOf(text, r.Syntax!.Span), StringComparer.Ordinal),
+        }, span));
 
         // Header: the entry chain trigger → audience → reentry → holdout → first step; the goal beside it.
         var chain = new List<string>();
         if (source.Property<TriggerPropertySyntax>() is { } trigger)
         {
-            Add(Node("trigger", "trigger", "trigger: " + Written(trigger.Trigger), ("trigger", Written(trigger.Trigger))), trigger.Span);
+            Add(Node("trigger", "trigger", "trigger: " + Written(trigger.Trigger), ("trigger", Written(trigger.Trigger))), trigger.Span, ("trigger", trigger.Trigger));
             chain.Add("trigger");
         }
         if (source.Property<AudiencePropertySyntax>() is { } audience)
         {
-            Add(Node("audience", "audience", "audience: " + Written(audience.Condition), ("condition", Written(audience.Condition))), audience.Span);
+            Add(Node("audience", "audience", "audience: " + Written(audience.Condition), ("condition", Written(audience.Condition))), audience.Span, ("condition", audience.Condition));
             chain.Add("audience");
         }
         if (source.Property<ReentryPropertySyntax>() is { } reentry)
@@ -83,7 +89,7 @@ public static class JourneyGraphBuilder
         var goal = source.Property<GoalPropertySyntax>();
         if (goal is not null)
         {
-            Add(Node("goal", "goal", Written(goal), ("event", goal.Event.Text), ("where", goal.Where is null ? "" : Written(goal.Where)), ("within", goal.Window.Text)), goal.Span);
+            Add(Node("goal", "goal", Written(goal), ("event", goal.Event.Text), ("where", goal.Where is null ? "" : Written(goal.Where)), ("within", goal.Window.Text)), goal.Span, ("where", goal.Where));
             Add(Node("converted", "converted", "converted"), default);
             edges.Add(new("goal", "converted", "goal", goal.Event.Text));
         }
@@ -104,7 +110,8 @@ public static class JourneyGraphBuilder
                 _ => Node(stepPath, "exit", "exit"),
             };
             var inner = source.Blocks.Values.Where(b => b.Owner == step && OwnerPath(b.Id) == stepPath).OrderBy(b => b.Id, StringComparer.Ordinal).Select(b => b.Id).ToList();
-            Add(node with { Block = block.Id, Index = index, Blocks = inner }, step.Span);
+            Add(node with { Block = block.Id, Index = index, Blocks = inner }, step.Span,
+                ("where", (step as WaitStepSyntax)?.Where), ("condition", (step as IfStepSyntax)?.Condition));
             var next = After(source, block, index);
             switch (step)
             {
