@@ -23,22 +23,24 @@ public sealed class BrowserCanvasTests
         var original = File.ReadAllText(Path.Combine(workspace, Cart));
         var (app, baseUrl) = await KestrelEditor.StartAsync(workspace, [("marketer", Roles.Editor)]);
         await using var _ = app;
-        await using var browser = await BrowserSession.OpenAsync(1400, 1000);
+        // Tall enough that the whole journey shows without scrolling while the mouse drags.
+        await using var browser = await BrowserSession.OpenAsync(1400, 1400);
         var page = await OpenCanvas(browser, baseUrl, "marketer", Cart, "cart_recovery");
 
         // The push (step 1) goes after the SMS in the if's then block.
-        await page.DragAndDropAsync("#node-1", ".drop-zone[data-block='3.0'][data-index='1']");
+        await DragAsync(page, "#node-1", ".drop-zone[data-block='3.0'][data-index='1']");
         await page.WaitForFunctionAsync("() => window.mdslCanvas.text.includes('send sms \"vip_cart_reminder\"\\n      send app_push')");
         var moved = await Text(page);
         Assert.DoesNotContain("    send app_push \"cart_reminder\" offer \"coupon_5_off\"\n    wait 1d", moved);
         Assert.Contains("+       send app_push \"cart_reminder\" offer \"coupon_5_off\"", await page.InnerTextAsync("#canvas-diff"));
-        await page.WaitForSelectorAsync("#node-3-0-1");
+        // The push left the top level, so the if is step 2 now and the push its then block's second step.
+        await page.WaitForSelectorAsync("#node-2-0-1.kind-send");
         Assert.False(await page.IsDisabledAsync("#canvas-save"));
 
         await page.ClickAsync("#canvas-undo");
         await page.WaitForFunctionAsync("t => window.mdslCanvas.text === t", original);
         await page.WaitForSelectorAsync("#node-3-0-0");
-        Assert.Null(await page.QuerySelectorAsync("#node-3-0-1"));
+        Assert.Null(await page.QuerySelectorAsync("#node-2-0-1"));
         Assert.Empty(browser.ConsoleErrors);
     }
 
@@ -133,7 +135,7 @@ public sealed class BrowserCanvasTests
         WriteReplay(workspace, Path.Combine(dataRoot, "replay-june"));
         var (app, baseUrl) = await KestrelEditor.StartAsync(workspace, [("marketer", Roles.Editor), ("viewer", Roles.Viewer)], "--Editor:DataRoot", dataRoot);
         await using var _ = app;
-        await using var browser = await BrowserSession.OpenAsync(1500, 1150);
+        await using var browser = await BrowserSession.OpenAsync(1500, 1750);
         foreach (var (language, reached) in new[] { ("en", "reached"), ("zh-CN", "到达") })
         {
             var page = await OpenCanvas(browser, baseUrl, "marketer", Cart, "cart_recovery", language);
@@ -177,6 +179,18 @@ public sealed class BrowserCanvasTests
         await page.EvaluateAsync("() => window.mdslCanvas.ready");
         if (journey is not null) await page.WaitForSelectorAsync("#node-trigger");
         return page;
+    }
+
+    /// <summary>A drag with the mouse, in small moves as a hand makes it (HTML5 drag and drop needs the moves between).</summary>
+    private static async Task DragAsync(IPage page, string from, string to)
+    {
+        var source = (await page.Locator(from).BoundingBoxAsync())!;
+        await page.Mouse.MoveAsync(source.X + source.Width / 2, source.Y + source.Height / 2);
+        await page.Mouse.DownAsync();
+        await page.Mouse.MoveAsync(source.X + source.Width / 2 + 10, source.Y + source.Height / 2 + 10, new MouseMoveOptions { Steps = 5 });
+        var target = (await page.Locator(to).BoundingBoxAsync())!;
+        await page.Mouse.MoveAsync(target.X + target.Width / 2, target.Y + target.Height / 2, new MouseMoveOptions { Steps = 20 });
+        await page.Mouse.UpAsync();
     }
 
     private static Task<string> Text(IPage page) => page.EvaluateAsync<string>("() => window.mdslCanvas.text");
