@@ -126,6 +126,16 @@ public class JourneyCanvasTests
     }
 
     [Fact]
+    public void A_step_moved_after_an_exit_shows_the_unreachable_step_warning_on_its_node()
+    {
+        var text = Edit(CartPath, Retail.Text(CartPath), "cart_recovery", new JourneyEdit("add_step", Block: "3.0", Index: 0, Kind: "exit"));
+        var graph = Graph(CartPath, text, "cart_recovery");
+        Assert.Equal("exit", graph.Nodes.Single(n => n.Id == "3.0.0").Kind);
+        Assert.Equal("MD4006", Assert.Single(graph.Nodes.Single(n => n.Id == "3.0.1").Diagnostics).Code);
+        Assert.DoesNotContain(graph.Edges, e => e.From == "3.0.0");
+    }
+
+    [Fact]
     public void Moving_a_step_takes_its_comments_along()
     {
         var text = Retail.Text(CartPath);

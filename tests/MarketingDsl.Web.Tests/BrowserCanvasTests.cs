@@ -41,6 +41,7 @@ public sealed class BrowserCanvasTests
         await page.WaitForFunctionAsync("t => window.mdslCanvas.text === t", original);
         await page.WaitForSelectorAsync("#node-3-0-0");
         Assert.Null(await page.QuerySelectorAsync("#node-2-0-1"));
+        Assert.Contains("-       send app_push \"cart_reminder\" offer \"coupon_5_off\"", await page.InnerTextAsync("#canvas-diff"));
         Assert.Empty(browser.ConsoleErrors);
     }
 

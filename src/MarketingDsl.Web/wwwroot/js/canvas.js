@@ -159,7 +159,8 @@ async function applyEdit(edit) {
   try {
     const journey = edit.op === 'create_journey' ? edit.properties.name : state.journey;
     const answer = await call('/api/canvas/edit', { path: state.path, text: before, journey, edit });
-    state.history.push(before);
+    // Undo goes back to the text before, and shows this diff reversed.
+    state.history.push({ text: before, diff: answer.diff });
     state.journey = journey;
     setText(answer.text);
     showDiff(answer.diff);
@@ -183,10 +184,8 @@ function showDiff(diff) {
 async function undo() {
   const previous = state.history.pop();
   if (previous === undefined) return;
-  const now = currentText();
-  setText(previous);
-  const removed = now.split('\n'); const added = previous.split('\n');
-  showDiff([...removed.filter((l) => !added.includes(l)).map((text) => ({ kind: 'Removed', text })), ...added.filter((l) => !removed.includes(l)).map((text) => ({ kind: 'Added', text }))]);
+  setText(previous.text);
+  showDiff(previous.diff.map((d) => ({ ...d, kind: d.kind === 'Added' ? 'Removed' : d.kind === 'Removed' ? 'Added' : d.kind })));
   await redraw();
 }
 
@@ -414,7 +413,12 @@ function renderInspector() {
   if (state.newStep?.header) return renderForm(panel, state.newStep.header, {}, null, { header: state.newStep.header });
   if (state.newStep) return renderForm(panel, state.newStep.kind, DEFAULTS[state.newStep.kind] || {}, null, state.newStep);
   const node = state.graph?.nodes.find((n) => n.id === state.selected);
-  if (!node) { panel.append(el('p', 'hint', T('canvas.select'))); return; }
+  if (!node) {
+    // What the compiler says of the journey outside any node (its name, a missing trigger …).
+    for (const d of state.graph?.diagnostics || []) panel.append(el('div', 'node-diagnostic ' + d.severity, d.code + ' ' + d.message));
+    panel.append(el('p', 'hint', T('canvas.select')));
+    return;
+  }
   renderForm(panel, node.kind, node.properties, node, null);
 }
 
