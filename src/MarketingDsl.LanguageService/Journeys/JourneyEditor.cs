@@ -126,7 +126,8 @@ public static class JourneyEditor
     /// <summary>Puts text before step <paramref name="index"/> of a braced block (before its comments), or before its closing brace.</summary>
     private static Change Insert(JourneySource source, StepBlock block, int index, string text, bool trailingNewline = true)
     {
-        if (index < 0 || index > block.Steps.Length) throw new EditRefused($"Block '{block.Id}' has {block.Steps.Length} steps; there is no place {index}.");
+        if (index < 0 || index > block.Steps.Length)
+            throw new EditRefused($"Block '{block.Id}' has {block.Steps.Length} steps; there is no place {index}.");
         if (trailingNewline) text += "\n";
         // A split arm holding one step is written without braces (`50%: send …`): an empty `{}` arm takes the step that way.
         if (block.Owner is SplitStepSyntax && block.Braced && block.Steps.IsEmpty && text.TrimEnd('\n').IndexOf('\n') < 0
@@ -167,7 +168,8 @@ public static class JourneyEditor
                 if (p.TryGetValue("shares", out var shares) && shares is not null)
                 {
                     var parts = shares.Split([',', ' '], StringSplitOptions.RemoveEmptyEntries);
-                    if (parts.Length != s.Branches.Length) throw new EditRefused($"The split has {s.Branches.Length} branches; give {s.Branches.Length} shares.");
+                    if (parts.Length != s.Branches.Length)
+                        throw new EditRefused($"The split has {s.Branches.Length} branches; give {s.Branches.Length} shares.");
                     for (var b = 0; b < parts.Length; b++)
                         changes.Add(new Change(s.Branches[b].PercentSpan.Start, s.Branches[b].PercentSpan.Length, Percent(parts[b])));
                 }
@@ -242,7 +244,8 @@ public static class JourneyEditor
         string W(SyntaxNode n) => source.Text.Substring(n.Span.Start, n.Span.Length);
         return step switch
         {
-            WaitStepSyntax w => new() { ["duration"] = w.Duration.Text, ["until"] = w.UntilEvent?.Text, ["where"] = w.Where is null ? null : W(w.Where) },
+            WaitStepSyntax w => new() { ["duration"] = w.Duration.Text, ["until"] = w.UntilEvent?.Text, ["where"] = w.Where is null ? null
+                : W(w.Where) },
             SendStepSyntax s => new() { ["channel"] = s.Channel.Text, ["template"] = s.Template.Text, ["offer"] = s.Offer?.Text },
             SplitStepSyntax s => new() { ["name"] = s.Name?.Text, ["winner_after"] = s.WinnerAfter?.Text },
             _ => [],
@@ -297,11 +300,13 @@ public static class JourneyEditor
     {
         var p = edit.Properties ?? new Dictionary<string, string?>();
         var name = Fragment(Value(p, "name"));
-        if (tree.Root.Declarations.OfType<JourneyDeclarationSyntax>().Any(j => j.Name.Text == name)) throw new EditRefused($"The file already has a journey '{name}'.");
+        if (tree.Root.Declarations.OfType<JourneyDeclarationSyntax>().Any(j
+            => j.Name.Text == name)) throw new EditRefused($"The file already has a journey '{name}'.");
         var label = Value(p, "label", optional: true) is { Length: > 0 } l ? " " + Quote(l) : "";
         var declaration = $"journey {name}{label} {{\ntrigger: {Value(p, "trigger")}\nsteps {{\n}}\n}}\n";
         var scratch = SyntaxTree.Parse("canvas.mdsl", declaration);
-        if (scratch.HasErrors || HasComment(scratch) || scratch.Root.Declarations is not [JourneyDeclarationSyntax { Properties: [TriggerPropertySyntax] } made] || made.Name.Text != name)
+        if (scratch.HasErrors || HasComment(scratch)
+            || scratch.Root.Declarations is not [JourneyDeclarationSyntax { Properties: [TriggerPropertySyntax] } made] || made.Name.Text != name)
             throw new EditRefused("The journey's name or trigger is not valid: " + FirstError(scratch));
         var text = tree.Text.Text;
         var separator = text.Trim().Length == 0 ? "" : text.EndsWith('\n') ? "\n" : "\n\n";
@@ -329,7 +334,8 @@ public static class JourneyEditor
         };
         var scratch = SyntaxTree.Parse("canvas.mdsl", "journey canvas {\ntrigger: x\nsteps {\n" + text + "\n}\n}\n");
         var steps = scratch.Root.Declarations is [JourneyDeclarationSyntax { Steps: { } s }] ? s.Steps : [];
-        var expected = kind switch { "wait" => typeof(WaitStepSyntax), "send" => typeof(SendStepSyntax), "if" => typeof(IfStepSyntax), "split" => typeof(SplitStepSyntax), _ => typeof(ExitStepSyntax) };
+        var expected = kind switch { "wait" => typeof(WaitStepSyntax), "send" => typeof(SendStepSyntax), "if" => typeof(IfStepSyntax), "split"
+            => typeof(SplitStepSyntax), _ => typeof(ExitStepSyntax) };
         if (scratch.HasErrors || HasComment(scratch) || steps.Length != 1 || steps[0].GetType() != expected)
             throw new EditRefused($"The {kind} step is not valid: " + FirstError(scratch));
         return text;
@@ -404,7 +410,8 @@ public static class JourneyEditor
         source.Blocks.TryGetValue(id, out var block) ? block : throw new EditRefused($"There is no block '{id}' in the journey.");
 
     private static (StepSyntax Step, StepBlock Block, int Index) StepOf(JourneySource source, string node) =>
-        source.TryStep(node, out var step, out var block, out var index) ? (step, block, index) : throw new EditRefused($"There is no step '{node}' in the journey.");
+        source.TryStep(node, out var step, out var block, out var index) ? (step, block, index)
+            : throw new EditRefused($"There is no step '{node}' in the journey.");
 
     private static string Replace(string text, TextSpan span, string with) => text[..span.Start] + with + text[span.End..];
 

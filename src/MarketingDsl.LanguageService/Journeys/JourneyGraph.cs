@@ -19,7 +19,10 @@ public sealed record JourneyGraphNode(string Id, string Kind, string Text, Edito
     public int Index { get; init; }
     /// <summary>For an `if` or a split: the ids of its blocks (then/else, or one per branch).</summary>
     public IReadOnlyList<string> Blocks { get; init; } = [];
-    /// <summary>Where the properties written in the DSL's expression language are in the file (for completion and markers in the side panel).</summary>
+    /// <summary>
+    /// Where the properties written in the DSL's expression language are in the file
+    /// (for completion and markers in the side panel).
+    /// </summary>
     public IReadOnlyDictionary<string, EditorRange> Ranges { get; init; } = new Dictionary<string, EditorRange>();
     public List<EditorMarker> Diagnostics { get; } = [];
 }
@@ -34,11 +37,18 @@ public sealed record JourneyGraphEdge(string From, string To, string Kind, strin
 /// <summary>A block of steps: its id, the step that owns it (null for the journey's steps) and its steps in order.</summary>
 public sealed record JourneyGraphBlock(string Id, string? Owner, string Label, IReadOnlyList<string> Steps, bool IsElseIf);
 
-/// <summary>A journey as the canvas draws it, with the diagnostics of its file mapped onto nodes (those on no node in <see cref="Diagnostics"/>).</summary>
+/// <summary>
+/// A journey as the canvas draws it, with the diagnostics of its file mapped onto nodes
+/// (those on no node in <see cref="Diagnostics"/>).
+/// </summary>
 public sealed record JourneyGraph(string Journey, string? Label, string Path, EditorRange Range,
-    IReadOnlyList<JourneyGraphNode> Nodes, IReadOnlyList<JourneyGraphEdge> Edges, IReadOnlyList<JourneyGraphBlock> Blocks, IReadOnlyList<EditorMarker> Diagnostics);
+    IReadOnlyList<JourneyGraphNode> Nodes, IReadOnlyList<JourneyGraphEdge> Edges, IReadOnlyList<JourneyGraphBlock> Blocks,
+        IReadOnlyList<EditorMarker> Diagnostics);
 
-/// <summary>Builds <see cref="JourneyGraph"/>s from the syntax tree (what the text says, comments and all) and the compilation's diagnostics.</summary>
+/// <summary>
+/// Builds <see cref="JourneyGraph"/>s from the syntax tree (what the text says, comments and all)
+/// and the compilation's diagnostics.
+/// </summary>
 public static class JourneyGraphBuilder
 {
     /// <summary>The journeys declared in a file, in order.</summary>
@@ -66,12 +76,14 @@ public static class JourneyGraphBuilder
         var chain = new List<string>();
         if (source.Property<TriggerPropertySyntax>() is { } trigger)
         {
-            Add(Node("trigger", "trigger", "trigger: " + Written(trigger.Trigger), ("trigger", Written(trigger.Trigger))), trigger.Span, ("trigger", trigger.Trigger));
+            Add(Node("trigger", "trigger", "trigger: " + Written(trigger.Trigger), ("trigger", Written(trigger.Trigger))), trigger.Span,
+                ("trigger", trigger.Trigger));
             chain.Add("trigger");
         }
         if (source.Property<AudiencePropertySyntax>() is { } audience)
         {
-            Add(Node("audience", "audience", "audience: " + Written(audience.Condition), ("condition", Written(audience.Condition))), audience.Span, ("condition", audience.Condition));
+            Add(Node("audience", "audience", "audience: " + Written(audience.Condition), ("condition", Written(audience.Condition))),
+                audience.Span, ("condition", audience.Condition));
             chain.Add("audience");
         }
         if (source.Property<ReentryPropertySyntax>() is { } reentry)
@@ -89,7 +101,8 @@ public static class JourneyGraphBuilder
         var goal = source.Property<GoalPropertySyntax>();
         if (goal is not null)
         {
-            Add(Node("goal", "goal", Written(goal), ("event", goal.Event.Text), ("where", goal.Where is null ? "" : Written(goal.Where)), ("within", goal.Window.Text)), goal.Span, ("where", goal.Where));
+            Add(Node("goal", "goal", Written(goal), ("event", goal.Event.Text), ("where", goal.Where is null ? "" : Written(goal.Where)),
+                ("within", goal.Window.Text)), goal.Span, ("where", goal.Where));
             Add(Node("converted", "converted", "converted"), default);
             edges.Add(new("goal", "converted", "goal", goal.Event.Text));
         }
@@ -97,19 +110,24 @@ public static class JourneyGraphBuilder
         // Steps, and where each leads.
         var blocks = new List<JourneyGraphBlock>();
         foreach (var block in source.Blocks.Values.OrderBy(b => b.Id.Length == 0 ? -1 : b.Span.Start))
-            blocks.Add(new JourneyGraphBlock(block.Id, block.Owner is null ? null : OwnerPath(block.Id), BlockLabel(source, block), [.. block.Steps.Select((_, i) => block.PathOf(i))], block.IsElseIf));
+            blocks.Add(new JourneyGraphBlock(block.Id, block.Owner is null ? null : OwnerPath(block.Id), BlockLabel(source, block),
+                [.. block.Steps.Select((_, i) => block.PathOf(i))], block.IsElseIf));
         foreach (var (stepPath, step, block, index) in source.Steps)
         {
             var node = step switch
             {
-                WaitStepSyntax w => Node(stepPath, "wait", Written(w), ("duration", w.Duration.Text), ("until", w.UntilEvent?.Text ?? ""), ("where", w.Where is null ? "" : Written(w.Where))),
-                SendStepSyntax s => Node(stepPath, "send", Written(s), ("channel", s.Channel.Text), ("template", s.Template.Text), ("offer", s.Offer?.Text ?? "")),
+                WaitStepSyntax w => Node(stepPath, "wait", Written(w), ("duration", w.Duration.Text), ("until", w.UntilEvent?.Text ?? ""),
+                    ("where", w.Where is null ? "" : Written(w.Where))),
+                SendStepSyntax s => Node(stepPath, "send", Written(s), ("channel", s.Channel.Text), ("template", s.Template.Text),
+                    ("offer", s.Offer?.Text ?? "")),
                 IfStepSyntax i => Node(stepPath, "if", "if " + Written(i.Condition), ("condition", Written(i.Condition))),
-                SplitStepSyntax s => Node(stepPath, "split", SplitHeader(source, s), ("name", s.Name?.Text ?? ""), ("winner_after", s.WinnerAfter?.Text ?? ""),
+                SplitStepSyntax s => Node(stepPath, "split", SplitHeader(source, s), ("name", s.Name?.Text ?? ""), ("winner_after",
+                    s.WinnerAfter?.Text ?? ""),
                     ("shares", string.Join(", ", s.Branches.Select(b => b.Percent.ToString(CultureInfo.InvariantCulture) + "%")))),
                 _ => Node(stepPath, "exit", "exit"),
             };
-            var inner = source.Blocks.Values.Where(b => b.Owner == step && OwnerPath(b.Id) == stepPath).OrderBy(b => b.Id, StringComparer.Ordinal).Select(b => b.Id).ToList();
+            var inner = source.Blocks.Values.Where(b => b.Owner == step && OwnerPath(b.Id) == stepPath).OrderBy(b => b.Id,
+                StringComparer.Ordinal).Select(b => b.Id).ToList();
             Add(node with { Block = block.Id, Index = index, Blocks = inner }, step.Span,
                 ("where", (step as WaitStepSyntax)?.Where), ("condition", (step as IfStepSyntax)?.Condition));
             var next = After(source, block, index);
@@ -178,7 +196,8 @@ public static class JourneyGraphBuilder
     {
         null => "steps",
         IfStepSyntax => block.Id.EndsWith(".0", StringComparison.Ordinal) ? "then" : "else",
-        SplitStepSyntax s => s.Branches[int.Parse(block.Id[(block.Id.LastIndexOf('.') + 1)..], CultureInfo.InvariantCulture)].Percent.ToString(CultureInfo.InvariantCulture) + "%",
+        SplitStepSyntax s => s.Branches[int.Parse(block.Id[(block.Id.LastIndexOf('.') + 1)..],
+            CultureInfo.InvariantCulture)].Percent.ToString(CultureInfo.InvariantCulture) + "%",
         _ => block.Id,
     };
 

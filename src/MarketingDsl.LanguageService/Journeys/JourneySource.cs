@@ -15,7 +15,8 @@ internal sealed record StepBlock(string Id, ImmutableArray<StepSyntax> Steps, Te
     /// <summary>An `else if` chain: the else "block" is the nested `if` alone, with no braces of its own.</summary>
     public bool IsElseIf { get; init; }
 
-    public string PathOf(int index) => Id.Length == 0 ? index.ToString(CultureInfo.InvariantCulture) : Id + "." + index.ToString(CultureInfo.InvariantCulture);
+    public string PathOf(int index) => Id.Length == 0 ? index.ToString(CultureInfo.InvariantCulture)
+        : Id + "." + index.ToString(CultureInfo.InvariantCulture);
 }
 
 /// <summary>
@@ -77,7 +78,8 @@ internal sealed class JourneySource
                     break;
                 case SplitStepSyntax s:
                     for (var b = 0; b < s.Branches.Length; b++)
-                        Walk(new StepBlock(path + "." + b.ToString(CultureInfo.InvariantCulture), s.Branches[b].Body.Steps, s.Branches[b].Body.Span, s.Branches[b].IsBraced, s));
+                        Walk(new StepBlock(path + "." + b.ToString(CultureInfo.InvariantCulture), s.Branches[b].Body.Steps,
+                            s.Branches[b].Body.Span, s.Branches[b].IsBraced, s));
                     break;
             }
         }

@@ -32,7 +32,8 @@ public static class CanvasApi
         api.MapGet("/journeys", (WorkspaceCompiler compiler) =>
         {
             var compilation = compiler.Compile();
-            return Results.Ok(compilation.Workspace.Files.SelectMany(f => JourneyGraphBuilder.JourneysIn(compilation, f.Path).Select(j => new { path = f.Path, journey = j })));
+            return Results.Ok(compilation.Workspace.Files.SelectMany(f => JourneyGraphBuilder.JourneysIn(compilation, f.Path).Select(j
+                => new { path = f.Path, journey = j })));
         });
         api.MapGet("/graph", (string? path, string? journey, WorkspaceCompiler compiler, HttpContext ctx) =>
             Guard(() => Graph(compiler, path, null, journey, UiText.LanguageOf(ctx))));
@@ -45,7 +46,8 @@ public static class CanvasApi
         writes.MapPost("/edit", (CanvasEditRequest r, WorkspaceCompiler compiler, HttpContext ctx) => Guard(() =>
         {
             compiler.Folder.Resolve(r.Path);
-            if (r.Edit is null || r.Journey is null && r.Edit.Op != "create_journey") return Results.BadRequest(new { error = "Send the journey and the edit." });
+            if (r.Edit is null || r.Journey is null
+                && r.Edit.Op != "create_journey") return Results.BadRequest(new { error = "Send the journey and the edit." });
             var before = r.Text ?? (compiler.Folder.Exists(r.Path!) ? compiler.Folder.Read(r.Path!) : "");
             if (before.Length > WorkspaceFolder.MaxFileChars) return Results.StatusCode(StatusCodes.Status413PayloadTooLarge);
             var journey = r.Edit.Op == "create_journey" ? r.Edit.Properties?.GetValueOrDefault("name") ?? "" : r.Journey!;
@@ -106,8 +108,15 @@ public static class CanvasApi
     private static IResult Counts(DataFolders folders, string? replay, string? journey)
     {
         var file = Path.Combine(folders.Resolve(replay), "journeys.json");
-        if (!File.Exists(file)) return Results.NotFound(new { error = $"The folder '{replay}' has no journeys.json; write one with mdsl simulate --from … --to … --out." });
-        if (new FileInfo(file).Length > MaxReplayBytes) return Results.BadRequest(new { error = $"journeys.json in '{replay}' is larger than {MaxReplayBytes / (1024 * 1024)} MiB." });
+        if (!File.Exists(file))
+        {
+            return Results.NotFound(new
+            {
+                error = $"The folder '{replay}' has no journeys.json; write one with `mdsl simulate --from F --to T --out`.",
+            });
+        }
+        if (new FileInfo(file).Length > MaxReplayBytes)
+            return Results.BadRequest(new { error = $"journeys.json in '{replay}' is larger than {MaxReplayBytes / (1024 * 1024)} MiB." });
         JsonDocument document;
         try
         {
@@ -120,7 +129,8 @@ public static class CanvasApi
         using (document)
         {
             var root = document.RootElement;
-            if (root.ValueKind != JsonValueKind.Object || !root.TryGetProperty("journeys", out var journeys) || journeys.ValueKind != JsonValueKind.Object)
+            if (root.ValueKind != JsonValueKind.Object || !root.TryGetProperty("journeys", out var journeys)
+                || journeys.ValueKind != JsonValueKind.Object)
                 return Results.BadRequest(new { error = $"journeys.json in '{replay}' has no \"journeys\" object." });
             if (journey is null || !journeys.TryGetProperty(journey, out var j) || j.ValueKind != JsonValueKind.Object)
                 return Results.NotFound(new { error = $"The replay in '{replay}' has no journey '{journey}'." });
@@ -156,7 +166,8 @@ public static class CanvasApi
             ["audience"] = new() { ["suppressed"] = audience },
             ["reentry"] = new() { ["suppressed"] = reentry, ["already_in"] = alreadyIn },
             ["holdout"] = new() { ["held_out"] = N(j, "held_out"), ["entered_treated"] = N(j, "entered_treated") },
-            ["goal"] = new() { ["converted"] = N(j, "converted", "treated"), ["converted_held_out"] = N(j, "converted", "held_out"), ["goal_rate"] = Rate(j, "treated") },
+            ["goal"] = new() { ["converted"] = N(j, "converted", "treated"), ["converted_held_out"] = N(j, "converted", "held_out"),
+                ["goal_rate"] = Rate(j, "treated") },
             ["converted"] = new() { ["users"] = N(j, "exited", "converted") },
             ["end"] = new() { ["users"] = N(j, "exited", "end_of_steps") },
         };
@@ -169,7 +180,8 @@ public static class CanvasApi
                 foreach (var p in step.Value.EnumerateObject())
                 {
                     if (p.Value.ValueKind == JsonValueKind.Number && p.Value.TryGetInt64(out var n)) counts[p.Name] = n;
-                    else if (p.Value.ValueKind == JsonValueKind.Array) counts[p.Name] = p.Value.EnumerateArray().Select(x => x.TryGetInt64(out var v) ? v : 0).ToList();
+                    else if (p.Value.ValueKind == JsonValueKind.Array) counts[p.Name] = p.Value.EnumerateArray().Select(x
+                        => x.TryGetInt64(out var v) ? v : 0).ToList();
                     else if (p.Name == "step" && p.Value.ValueKind == JsonValueKind.String) counts["kind"] = p.Value.GetString()!.Split(' ')[0];
                 }
                 var reached = N(step.Value, "reached");
@@ -182,9 +194,11 @@ public static class CanvasApi
     }
 
     private static decimal? Rate(JsonElement j, string which) =>
-        j.TryGetProperty("goal_rate", out var r) && r.ValueKind == JsonValueKind.Object && r.TryGetProperty(which, out var v) && v.ValueKind == JsonValueKind.Number ? v.GetDecimal() : null;
+        j.TryGetProperty("goal_rate", out var r) && r.ValueKind == JsonValueKind.Object && r.TryGetProperty(which, out var v)
+            && v.ValueKind == JsonValueKind.Number ? v.GetDecimal() : null;
 
-    private static string? Text(JsonElement e, string name) => e.TryGetProperty(name, out var v) && v.ValueKind == JsonValueKind.String ? v.GetString() : null;
+    private static string? Text(JsonElement e, string name) => e.TryGetProperty(name, out var v) && v.ValueKind == JsonValueKind.String
+        ? v.GetString() : null;
 
     private static IResult Guard(Func<IResult> action)
     {
