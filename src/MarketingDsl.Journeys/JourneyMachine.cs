@@ -97,6 +97,8 @@ public sealed class JourneyMachine
                 s.GoalUntil = null;
                 if (s.Active)
                 {
+                    if (env.ReportSteps && s.Wait is not null && CurrentStep(s) is BoundWait waiting)
+                        actions.Add(new WaitEndedAction(Journey, user, e.Ts, waiting, WaitEnd.Converted));
                     Leave(s);
                     actions.Add(new ExitedAction(Journey, user, e.Ts, ExitReason.Converted));
                 }
@@ -106,6 +108,7 @@ public sealed class JourneyMachine
         if (s.Active && s.Wait is { Event: { } waitEvent } wait && ReferenceEquals(e.Type, waitEvent)
             && e.Ts > wait.Start && e.Ts <= wait.Until && (wait.Where is null || env.Conditions.Matches(wait.Where, user, e)))
         {
+            if (env.ReportSteps && CurrentStep(s) is BoundWait resumed) actions.Add(new WaitEndedAction(Journey, user, e.Ts, resumed, WaitEnd.Event));
             s.Wait = null;
             Advance(s);
             Run(s, user, e.Ts, env, actions);
@@ -116,6 +119,7 @@ public sealed class JourneyMachine
     public void OnWaitTimeout(UserJourneyState s, UserRef user, long t, int token, JourneyEnvironment env, List<JourneyAction> actions)
     {
         if (!s.Active || s.Wait is not { } wait || wait.Token != token) return;
+        if (env.ReportSteps && CurrentStep(s) is BoundWait ended) actions.Add(new WaitEndedAction(Journey, user, t, ended, WaitEnd.Timeout));
         s.Wait = null;
         Advance(s);
         Run(s, user, t, env, actions);
@@ -168,7 +172,9 @@ public sealed class JourneyMachine
                 Advance(s);
                 continue;
             }
-            switch (block[frame.Index])
+            var step = block[frame.Index];
+            if (env.ReportSteps && step is not (BoundIf or BoundSplit)) actions.Add(new StepReachedAction(Journey, user, t, step, s.HeldOut));
+            switch (step)
             {
                 case BoundWait w:
                     s.Token++;
@@ -180,12 +186,14 @@ public sealed class JourneyMachine
                     Advance(s);
                     break;
                 case BoundIf i:
-                    if (env.Conditions.Evaluate(i.Condition, user, t)) s.Position.Add(new StepFrame(0, 0));
-                    else if (!i.Else.IsEmpty) s.Position.Add(new StepFrame(1, 0));
+                    var taken = env.Conditions.Evaluate(i.Condition, user, t) ? 0 : i.Else.IsEmpty ? -1 : 1;
+                    if (env.ReportSteps) actions.Add(new StepReachedAction(Journey, user, t, i, s.HeldOut, taken));
+                    if (taken >= 0) s.Position.Add(new StepFrame(taken, 0));
                     else Advance(s);
                     break;
                 case BoundSplit split:
                     var branch = ChooseBranch(s, user, split, t, actions);
+                    if (env.ReportSteps) actions.Add(new StepReachedAction(Journey, user, t, split, s.HeldOut, branch));
                     s.Position.Add(new StepFrame(branch, 0));
                     break;
                 case BoundExit:
@@ -242,6 +250,14 @@ public sealed class JourneyMachine
     }
 
     private static void Advance(UserJourneyState s) => s.Position[^1] = s.Position[^1] with { Index = s.Position[^1].Index + 1 };
+
+    private BoundStep? CurrentStep(UserJourneyState s)
+    {
+        if (s.Position.Count == 0) return null;
+        var block = BlockAt(s.Position, s.Position.Count - 1);
+        var index = s.Position[^1].Index;
+        return index >= 0 && index < block.Length ? block[index] : null;
+    }
 
     /// <summary>The block frame <paramref name="depth"/> of a position walks.</summary>
     private ImmutableArray<BoundStep> BlockAt(List<StepFrame> position, int depth)

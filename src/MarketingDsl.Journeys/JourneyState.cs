@@ -66,6 +66,14 @@ public sealed record WaitStartedAction(JourneySymbol Journey, UserRef User, long
 /// <summary>The first arrival at a `winner after` split: the host calls <see cref="JourneyMachine.OnWinnerDue"/> at <see cref="Due"/>.</summary>
 public sealed record WinnerDueAction(JourneySymbol Journey, long At, BoundSplit Split, long Due) : JourneyAction(Journey, At);
 public sealed record WinnerChosenAction(JourneySymbol Journey, long At, BoundSplit Split, int Branch) : JourneyAction(Journey, At);
+/// <summary>
+/// A user reached a step (only with <see cref="JourneyEnvironment.ReportSteps"/>, for per-step counts).
+/// <see cref="Branch"/>: an `if`'s block taken (0 then, 1 else, -1 neither), a split's branch, else -1.
+/// </summary>
+public sealed record StepReachedAction(JourneySymbol Journey, UserRef User, long At, BoundStep Step, bool HeldOut, int Branch = -1) : JourneyAction(Journey, At);
+public enum WaitEnd { Event, Timeout, Converted }
+/// <summary>A wait ended: its `until` event came, its time ran out, or the goal converted the user while waiting (only with <see cref="JourneyEnvironment.ReportSteps"/>).</summary>
+public sealed record WaitEndedAction(JourneySymbol Journey, UserRef User, long At, BoundWait Wait, WaitEnd End) : JourneyAction(Journey, At);
 
 /// <summary>A journey's event input: its type, instant and a handle the condition service understands (a row in replay).</summary>
 public readonly record struct JourneyEvent(EventTypeSymbol Type, long Ts, int Row);
@@ -79,5 +87,9 @@ public interface IJourneyConditions
     bool Matches(BoundExpression where, UserRef user, JourneyEvent e);
 }
 
-/// <summary>The services a transition reads: conditions, the channel ledger, the user's quiet-hours zone.</summary>
-public sealed record JourneyEnvironment(IJourneyConditions Conditions, IChannelLedger Ledger, Func<UserRef, TimeZoneInfo> QuietZone);
+/// <summary>
+/// The services a transition reads: conditions, the channel ledger, the user's quiet-hours zone.
+/// <see cref="ReportSteps"/> adds <see cref="StepReachedAction"/>s and <see cref="WaitEndedAction"/>s
+/// for hosts that count per step (replay); they change no state.
+/// </summary>
+public sealed record JourneyEnvironment(IJourneyConditions Conditions, IChannelLedger Ledger, Func<UserRef, TimeZoneInfo> QuietZone, bool ReportSteps = false);

@@ -41,7 +41,7 @@ public sealed partial class LanguageService
     public ImmutableArray<EditorMarker> Diagnostics(string path, string? language = null) =>
         [.. Compilation.Diagnostics.Where(d => d.FilePath == path).Select(d => ToMarker(d, language))];
 
-    private static EditorMarker ToMarker(Diagnostic d, string? language)
+    internal static EditorMarker ToMarker(Diagnostic d, string? language)
     {
         var end = d.End;
         // A zero-width marker is invisible in Monaco: show at least one character.

@@ -143,6 +143,7 @@ public static class EditorApp
         app.MapSimulationApi();
         app.MapModelsApi();
         app.MapPublishApi();
+        app.MapCanvasApi();
         app.Lifetime.ApplicationStarted.Register(() => _ = Task.Run(() => WarmUp(app.Services)));
     }
 

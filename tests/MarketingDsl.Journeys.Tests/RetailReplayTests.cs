@@ -129,4 +129,57 @@ public sealed class RetailReplayTests : IClassFixture<RetailReplayTests.Retail>
         Assert.True(overlap.GetProperty("user_days").GetInt32() >= overlap.GetProperty("users").GetInt32());
         Assert.True(overlap.GetProperty("examples").GetArrayLength() <= 5);
     }
+
+    [Fact]
+    public void Per_step_counts_agree_with_the_journey_counts_and_with_each_other()
+    {
+        var model = _retail.Compilation.Model;
+        var statistics = JourneyReplay.Run(model, _retail.Data, new DateTime(2025, 6, 1, 0, 0, 0, DateTimeKind.Utc), new DateTime(2025, 7, 1, 0, 0, 0, DateTimeKind.Utc));
+        using var doc = JsonDocument.Parse(statistics.ToJson());
+        var reachedSomewhere = 0;
+        foreach (var j in statistics.Journeys)
+        {
+            var json = doc.RootElement.GetProperty("journeys").GetProperty(j.Journey.Name).GetProperty("steps");
+            Assert.Equal(StepPath.Walk(j.Journey.Steps).Select(p => p.Path), json.EnumerateObject().Select(p => p.Name));
+            var byStep = j.Steps.ToDictionary(s => s.Step, ReferenceEqualityComparer.Instance as IEqualityComparer<BoundStep>);
+            // Every entry reaches the first step, at the instant it enters.
+            if (j.Journey.Steps.Length > 0) Assert.Equal(j.Entered, byStep[j.Journey.Steps[0]].Reached);
+            foreach (var s in j.Steps)
+            {
+                reachedSomewhere += s.Reached;
+                Assert.InRange(s.ReachedHeldOut, 0, s.Reached);
+                switch (s.Step)
+                {
+                    case BoundSend:
+                        // Each arrival sends once (delivered, deferred, capped or held out); a deferred send counts again when it goes.
+                        Assert.True(s.Sends.Sum() >= s.Reached);
+                        Assert.Equal(s.ReachedHeldOut, s.Sends[(int)SendColumn.HeldOut]);
+                        break;
+                    case BoundWait:
+                        Assert.True(s.WaitEnds.Sum() <= s.Reached);
+                        break;
+                    case BoundIf i:
+                        Assert.Equal(s.Reached, s.Branches.Sum());
+                        if (i.Then.Length > 0) Assert.Equal(s.Branches[0], byStep[i.Then[0]].Reached);
+                        if (i.Else.Length > 0) Assert.Equal(s.Branches[1], byStep[i.Else[0]].Reached);
+                        break;
+                    case BoundSplit split:
+                        Assert.Equal(s.Reached, s.Branches.Sum());
+                        var named = j.Splits.Single(x => x.Split.Name == split.Name);
+                        for (var b = 0; b < split.Branches.Length; b++)
+                        {
+                            Assert.Equal(named.Entered[b] + named.HeldOutEntered[b], s.Branches[b]);
+                            if (split.Branches[b].Steps.Length > 0) Assert.Equal(s.Branches[b], byStep[split.Branches[b].Steps[0]].Reached);
+                        }
+                        break;
+                    case BoundExit:
+                        break;
+                }
+            }
+            Assert.Equal(j.Exited[ExitReason.ExitStep], j.Steps.Where(s => s.Step is BoundExit).Sum(s => s.Reached));
+            // The goal converting a user inside a wait is one of the journey's conversions.
+            Assert.True(j.Steps.Sum(s => s.WaitEnds.Length > 0 ? s.WaitEnds[(int)WaitEnd.Converted] : 0) <= j.Exited[ExitReason.Converted]);
+        }
+        Assert.True(reachedSomewhere > 0);
+    }
 }

@@ -58,7 +58,7 @@ public sealed class JourneyReplay
         _zone = model.Schema.TimeZone is { } z ? TimeZoneInfo.FindSystemTimeZoneById(z) : TimeZoneInfo.Utc;
         _conditions = new DataSetConditions(new ConditionEvaluator(model, data));
         var quiet = new QuietZones(model.Schema, data);
-        _env = new JourneyEnvironment(_conditions, new ChannelLedger(), quiet.ZoneOf);
+        _env = new JourneyEnvironment(_conditions, new ChannelLedger(), quiet.ZoneOf, ReportSteps: true);
         _stats = new ReplayStatistics(_machines, _zone, fromUtc, toUtc, data.UserCount);
         foreach (var segment in _machines.Select(m => m.Journey.Trigger).OfType<BoundSegmentTrigger>().Select(t => t.Segment).Distinct())
             _segments.Add((segment, new BoundSymbolReference(segment), new bool[data.UserCount]));

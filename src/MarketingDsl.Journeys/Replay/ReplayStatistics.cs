@@ -23,10 +23,17 @@ public sealed class JourneyStatistics(JourneyMachine machine)
     public List<SplitStatistics> Splits { get; } = [.. JourneyMachine.Splits(machine.Journey.Steps).DistinctBy(s => s.Name).Select(s => new SplitStatistics(s))];
     /// <summary>Per (channel, day in the workspace zone): [delivered, deferred, capped, held out].</summary>
     public SortedDictionary<(string Channel, DateOnly Day), int[]> Sends { get; } = [];
+
+    /// <summary>Per step (by path, in source order): who reached it and what happened there.</summary>
+    public IReadOnlyList<StepStatistics> Steps { get; } = [.. StepPath.Walk(machine.Journey.Steps).Select(p => new StepStatistics(p.Path, p.Step))];
     public decimal Cost { get; internal set; }
 
     public decimal? GoalRateTreated => Rate(ConvertedTreated, EnteredTreated);
     public decimal? GoalRateHeldOut => Rate(ConvertedHeldOut, EnteredHeldOut);
+
+    private Dictionary<BoundStep, StepStatistics>? _stepOf;
+    internal StepStatistics StepOf(BoundStep step) =>
+        (_stepOf ??= Steps.ToDictionary(s => s.Step, ReferenceEqualityComparer.Instance as IEqualityComparer<BoundStep>))[step];
 
     public static decimal? Rate(int converted, int entered) => entered == 0 ? null : Math.Round((decimal)converted / entered, 4, MidpointRounding.AwayFromZero);
 }
@@ -38,6 +45,22 @@ public sealed class SplitStatistics(BoundSplit split)
     public int[] Converted { get; } = new int[split.Branches.Length];
     public int[] HeldOutEntered { get; } = new int[split.Branches.Length];
     public int[] HeldOutConverted { get; } = new int[split.Branches.Length];
+}
+
+/// <summary>
+/// What happened at one step: arrivals (treated and held out), an `if`'s or a split's arrivals per
+/// block or branch, a send's outcomes, and how waits ended (the rest are still waiting at the end of the run).
+/// </summary>
+public sealed class StepStatistics(string path, BoundStep step)
+{
+    public string Path { get; } = path;
+    public BoundStep Step { get; } = step;
+    public int Reached { get; internal set; }
+    public int ReachedHeldOut { get; internal set; }
+    /// <summary>An `if`: [then, else, neither]; a split: one per branch; otherwise empty.</summary>
+    public int[] Branches { get; } = new int[step switch { BoundIf => 3, BoundSplit s => s.Branches.Length, _ => 0 }];
+    public int[] Sends { get; } = new int[step is BoundSend ? 4 : 0];
+    public int[] WaitEnds { get; } = new int[step is BoundWait ? 3 : 0];
 }
 
 public enum SendColumn { Delivered = 0, Deferred = 1, Capped = 2, HeldOut = 3 }
@@ -80,6 +103,15 @@ public sealed class ReplayStatistics
         var j = _byJourney[action.Journey];
         switch (action)
         {
+            case StepReachedAction r:
+                var reached = j.StepOf(r.Step);
+                reached.Reached++;
+                if (r.HeldOut) reached.ReachedHeldOut++;
+                if (reached.Branches.Length > 0) reached.Branches[r.Branch >= 0 ? r.Branch : reached.Branches.Length - 1]++;
+                break;
+            case WaitEndedAction w:
+                j.StepOf(w.Wait).WaitEnds[(int)w.End]++;
+                break;
             case EnteredAction e:
                 j.Entered++;
                 if (e.HeldOut) j.EnteredHeldOut++;
@@ -103,13 +135,15 @@ public sealed class ReplayStatistics
                 var day = DayOf(send.At);
                 var key = (send.Send.Channel.Name, day);
                 if (!j.Sends.TryGetValue(key, out var counts)) j.Sends[key] = counts = new int[4];
-                counts[(int)(send.Outcome switch
+                var column = (int)(send.Outcome switch
                 {
                     SendOutcome.Delivered => SendColumn.Delivered,
                     SendOutcome.Deferred => SendColumn.Deferred,
                     SendOutcome.Capped => SendColumn.Capped,
                     _ => SendColumn.HeldOut,
-                })]++;
+                });
+                counts[column]++;
+                j.StepOf(send.Send).Sends[column]++;
                 if (send.Outcome == SendOutcome.Delivered)
                 {
                     j.Cost += send.Send.Channel.Cost;
@@ -242,6 +276,43 @@ public sealed class ReplayStatistics
         }
         w.WriteEndObject();
         w.WriteNumber("cost", j.Cost);
+        WriteSteps(w, j);
+        w.WriteEndObject();
+    }
+
+    private static void WriteSteps(Utf8JsonWriter w, JourneyStatistics j)
+    {
+        w.WriteStartObject("steps");
+        foreach (var s in j.Steps)
+        {
+            w.WriteStartObject(s.Path);
+            w.WriteString("step", Describe([s.Step]));
+            w.WriteNumber("reached", s.Reached);
+            w.WriteNumber("reached_held_out", s.ReachedHeldOut);
+            switch (s.Step)
+            {
+                case BoundSend:
+                    WriteCounts(w, s.Sends);
+                    break;
+                case BoundWait:
+                    w.WriteNumber("resumed_by_event", s.WaitEnds[(int)WaitEnd.Event]);
+                    w.WriteNumber("timed_out", s.WaitEnds[(int)WaitEnd.Timeout]);
+                    w.WriteNumber("converted", s.WaitEnds[(int)WaitEnd.Converted]);
+                    w.WriteNumber("waiting", s.Reached - s.WaitEnds.Sum());
+                    break;
+                case BoundIf:
+                    w.WriteNumber("then", s.Branches[0]);
+                    w.WriteNumber("else", s.Branches[1]);
+                    w.WriteNumber("neither", s.Branches[2]);
+                    break;
+                case BoundSplit:
+                    w.WriteStartArray("branches");
+                    foreach (var n in s.Branches) w.WriteNumberValue(n);
+                    w.WriteEndArray();
+                    break;
+            }
+            w.WriteEndObject();
+        }
         w.WriteEndObject();
     }
 

@@ -17,7 +17,12 @@ public sealed class StepPaths
     public StepPaths(JourneySymbol journey)
     {
         Journey = journey;
-        Walk(journey.Steps, "");
+        foreach (var (path, step) in StepPath.Walk(journey.Steps))
+        {
+            if (step is not BoundSend send) continue;
+            _pathOf[send] = path;
+            _sendAt[path] = send;
+        }
     }
 
     public JourneySymbol Journey { get; }
@@ -43,27 +48,5 @@ public sealed class StepPaths
             };
         }
         return null;
-    }
-
-    private void Walk(ImmutableArray<BoundStep> steps, string prefix)
-    {
-        for (var i = 0; i < steps.Length; i++)
-        {
-            var path = prefix + i.ToString(System.Globalization.CultureInfo.InvariantCulture);
-            switch (steps[i])
-            {
-                case BoundSend send:
-                    _pathOf[send] = path;
-                    _sendAt[path] = send;
-                    break;
-                case BoundIf x:
-                    Walk(x.Then, path + ".0.");
-                    Walk(x.Else, path + ".1.");
-                    break;
-                case BoundSplit s:
-                    for (var b = 0; b < s.Branches.Length; b++) Walk(s.Branches[b].Steps, path + "." + b.ToString(System.Globalization.CultureInfo.InvariantCulture) + ".");
-                    break;
-            }
-        }
     }
 }

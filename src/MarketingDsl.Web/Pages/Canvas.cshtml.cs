@@ -1,0 +1,21 @@
+using MarketingDsl.Web.Localization;
+using Microsoft.AspNetCore.Antiforgery;
+using Microsoft.AspNetCore.Mvc.RazorPages;
+
+namespace MarketingDsl.Web.Pages;
+
+/// <summary>
+/// The journey canvas: a journey drawn as a graph (canvas.js, laid out by dagre) next to its text;
+/// editors change either and the other follows (/api/canvas), viewers read. `?file=` and `?journey=` open one.
+/// </summary>
+public sealed class CanvasModel(IAntiforgery antiforgery, UiText text) : PageModel
+{
+    public bool CanEdit { get; private set; }
+    public string ConfigJson { get; private set; } = "{}";
+
+    public void OnGet(string? file, string? journey)
+    {
+        CanEdit = ScriptConfig.CanRun(User);
+        ConfigJson = ScriptConfig.For(HttpContext, antiforgery, text, "canvas.", CanEdit, new { file, journey });
+    }
+}

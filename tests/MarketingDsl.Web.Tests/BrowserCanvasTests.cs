@@ -1,0 +1,269 @@
+using MarketingDsl.Engine.Data;
+using MarketingDsl.Functions.Loading;
+using MarketingDsl.Journeys.Replay;
+using MarketingDsl.Web.Security;
+using Microsoft.Playwright;
+
+namespace MarketingDsl.Web.Tests;
+
+/// <summary>
+/// The journey canvas in Debian chromium: drag a step and see the text change (and undo it), a split
+/// edited to 60/30 shows the compiler's diagnostic on its node, cart-recovery built from an empty file
+/// on the canvas alone equals the hand-written example, viewers read only, and the canvas with the
+/// counts of a replay in English and 简体中文 (screenshots in tests/MarketingDsl.Web.Tests/artifacts/).
+/// </summary>
+public sealed class BrowserCanvasTests
+{
+    private const string Cart = "journeys/cart_recovery.mdsl";
+
+    [Fact]
+    public async Task Dragging_a_step_onto_an_arrow_moves_it_in_the_text_and_undo_puts_it_back()
+    {
+        var workspace = TestPaths.CopyRetail();
+        var original = File.ReadAllText(Path.Combine(workspace, Cart));
+        var (app, baseUrl) = await KestrelEditor.StartAsync(workspace, [("marketer", Roles.Editor)]);
+        await using var _ = app;
+        // Tall enough that the whole journey shows without scrolling while the mouse drags.
+        await using var browser = await BrowserSession.OpenAsync(1400, 1400);
+        var page = await OpenCanvas(browser, baseUrl, "marketer", Cart, "cart_recovery");
+
+        // The push (step 1) goes after the SMS in the if's then block.
+        await DragAsync(page, "#node-1", ".drop-zone[data-block='3.0'][data-index='1']");
+        await page.WaitForFunctionAsync("() => window.mdslCanvas.text.includes('send sms \"vip_cart_reminder\"\\n      send app_push')");
+        var moved = await Text(page);
+        Assert.DoesNotContain("    send app_push \"cart_reminder\" offer \"coupon_5_off\"\n    wait 1d", moved);
+        Assert.Contains("+       send app_push \"cart_reminder\" offer \"coupon_5_off\"", await page.InnerTextAsync("#canvas-diff"));
+        // The push left the top level, so the if is step 2 now and the push its then block's second step.
+        await page.WaitForSelectorAsync("#node-2-0-1.kind-send");
+        Assert.False(await page.IsDisabledAsync("#canvas-save"));
+
+        await page.ClickAsync("#canvas-undo");
+        await page.WaitForFunctionAsync("t => window.mdslCanvas.text === t", original);
+        await page.WaitForSelectorAsync("#node-3-0-0");
+        Assert.Null(await page.QuerySelectorAsync("#node-2-0-1"));
+        Assert.Contains("-       send app_push \"cart_reminder\" offer \"coupon_5_off\"", await page.InnerTextAsync("#canvas-diff"));
+        Assert.Empty(browser.ConsoleErrors);
+    }
+
+    [Fact]
+    public async Task A_split_edited_to_60_30_shows_the_compilers_diagnostic_on_the_node_and_a_text_edit_redraws()
+    {
+        var workspace = TestPaths.CopyRetail();
+        var (app, baseUrl) = await KestrelEditor.StartAsync(workspace, [("marketer", Roles.Editor)]);
+        await using var _ = app;
+        await using var browser = await BrowserSession.OpenAsync(1400, 1000);
+        foreach (var (language, expected) in new[] { ("en", "100%"), ("zh-CN", "100%") })
+        {
+            var page = await OpenCanvas(browser, baseUrl, "marketer", Cart, "cart_recovery", language);
+            await page.ClickAsync("#node-3-1-0");
+            await page.FillAsync("#canvas-inspector input[name=shares]", "60%, 30%");
+            await page.ClickAsync("#canvas-inspector button.apply");
+            await page.WaitForSelectorAsync("#node-3-1-0.has-error .node-diagnostic");
+            var diagnostic = await page.InnerTextAsync("#node-3-1-0 .node-diagnostic");
+            Assert.Contains("MD4005", diagnostic);
+            Assert.Contains(expected, diagnostic);
+            Assert.Contains("60%: send wechat \"reminder_a\"", await Text(page));
+            Directory.CreateDirectory(ArtifactsDir);
+            await page.ScreenshotAsync(new PageScreenshotOptions { Path = Path.Combine(ArtifactsDir, $"canvas-split-error-{language}.png") });
+        }
+
+        // Typing in the text redraws the canvas: a new step appears as a node.
+        var text = await Text(browser.Page);
+        var edited = text.Replace("    wait 1d until order\n", "    wait 1d until order\n    exit\n", StringComparison.Ordinal);
+        await browser.Page.EvaluateAsync("t => monaco.editor.getModels().find(m => m.getValue().startsWith('journey cart_recovery')).setValue(t)", edited);
+        await browser.Page.WaitForSelectorAsync("#node-3.kind-exit");
+        Assert.Empty(browser.ConsoleErrors);
+    }
+
+    [Fact]
+    public async Task Cart_recovery_built_on_the_canvas_alone_equals_the_hand_written_example()
+    {
+        var workspace = TestPaths.CopyRetail();
+        var example = File.ReadAllText(Path.Combine(workspace, Cart));
+        File.WriteAllText(Path.Combine(workspace, Cart), "");
+        var (app, baseUrl) = await KestrelEditor.StartAsync(workspace, [("marketer", Roles.Editor)]);
+        await using var _ = app;
+        await using var browser = await BrowserSession.OpenAsync(1400, 1100);
+        var page = await OpenCanvas(browser, baseUrl, "marketer", Cart, null);
+
+        await page.ClickAsync("#canvas-new");
+        await page.FillAsync("#canvas-inspector input[name=name]", "cart_recovery");
+        await page.FillAsync("#canvas-inspector input[name=label]", "加购未支付提醒");
+        await TypeInMini(page, "trigger", "cart_add");
+        await Apply(page, "#node-trigger");
+
+        await AddHeader(page, "audience", ("condition", "not churned"));
+        await AddHeader(page, "reentry", ("rule", "once per 7d"));
+        await AddHeader(page, "goal", ("event", "order"), ("within", "2d"));
+        await AddHeader(page, "holdout", ("percent", "10%"));
+
+        await AddStep(page, "wait", ".drop-zone[data-block=''][data-index='0']", "#node-0", ("duration", "30m"), ("until", "order"));
+        await AddStep(page, "send", ".drop-zone[data-from='0'][data-kind='timeout']", "#node-1",
+            ("channel", "app_push"), ("template", "cart_reminder"), ("offer", "coupon_5_off"));
+        await AddStep(page, "wait", ".drop-zone[data-from='1']", "#node-2", ("duration", "1d"), ("until", "order"));
+        await AddStep(page, "if", ".drop-zone[data-from='2'][data-kind='timeout']", "#node-3", ("condition", "high_value"));
+        await AddStep(page, "send", ".drop-zone[data-from='3'][data-kind='then']", "#node-3-0-0", ("channel", "sms"), ("template", "vip_cart_reminder"));
+        await page.ClickAsync("#node-3");
+        await page.ClickAsync("#canvas-inspector .branch-actions button.add-branch");
+        await page.WaitForSelectorAsync(".drop-zone[data-block='3.1']");
+        await AddStep(page, "split", ".drop-zone[data-block='3.1']", "#node-3-1-0", ("name", "copy_test"));
+        foreach (var (template, node) in new[] { ("reminder_a", "#node-3-1-0-0-0"), ("reminder_b", "#node-3-1-0-1-0") })
+        {
+            await page.ClickAsync("#node-3-1-0");
+            await page.FillAsync("#canvas-inspector input[name=arm-percent]", "50%");
+            var arms = await page.Locator(".drop-zone[data-from='3.1.0'][data-kind='branch']").CountAsync();
+            await page.ClickAsync("#canvas-inspector .branch-actions button.add-branch");
+            await page.WaitForFunctionAsync("n => document.querySelectorAll(\".drop-zone[data-from='3.1.0'][data-kind='branch']\").length === n", arms + 1);
+            await AddStep(page, "send", $".drop-zone[data-block='3.1.0.{arms}']", node, ("channel", "wechat"), ("template", template));
+        }
+
+        var built = await Text(page);
+        Assert.Equal(WithoutComments(example), built);
+        Assert.Empty(await page.QuerySelectorAllAsync(".node.has-error"));
+        await page.ClickAsync("#canvas-save");
+        await page.WaitForFunctionAsync("() => document.querySelector('#canvas-save').disabled");
+        Assert.Equal(built, File.ReadAllText(Path.Combine(workspace, Cart)));
+        Directory.CreateDirectory(ArtifactsDir);
+        await page.ScreenshotAsync(new PageScreenshotOptions { Path = Path.Combine(ArtifactsDir, "canvas-built.png") });
+        Assert.Empty(browser.ConsoleErrors);
+    }
+
+    [Fact]
+    public async Task The_canvas_shows_the_counts_of_a_replay_in_both_languages_and_viewers_only_read()
+    {
+        var workspace = TestPaths.CopyRetail();
+        var dataRoot = Path.Combine(Path.GetDirectoryName(workspace)!, "data");
+        WriteReplay(workspace, Path.Combine(dataRoot, "replay-june"));
+        var (app, baseUrl) = await KestrelEditor.StartAsync(workspace, [("marketer", Roles.Editor), ("viewer", Roles.Viewer)], "--Editor:DataRoot", dataRoot);
+        await using var _ = app;
+        await using var browser = await BrowserSession.OpenAsync(1500, 1750);
+        foreach (var (language, reached) in new[] { ("en", "reached"), ("zh-CN", "到达") })
+        {
+            var page = await OpenCanvas(browser, baseUrl, "marketer", Cart, "cart_recovery", language);
+            await page.SelectOptionAsync("#canvas-replay", "replay-june");
+            await page.WaitForSelectorAsync("#node-1 .node-counts .count-delivered");
+            Assert.Contains(reached, await page.InnerTextAsync("#node-0 .node-counts"));
+            Assert.Contains("加购未支付提醒", await page.InnerTextAsync("#canvas-journey") + await page.TitleAsync() + await Text(page));
+            Assert.NotNull(await page.QuerySelectorAsync("#node-0 .count-left_share"));
+            Assert.NotNull(await page.QuerySelectorAsync("#node-3-1-0 .count-branches"));
+            Assert.NotNull(await page.QuerySelectorAsync("#node-trigger .count-fired"));
+            await page.ClickAsync("#node-0");
+            Directory.CreateDirectory(ArtifactsDir);
+            await page.ScreenshotAsync(new PageScreenshotOptions { Path = Path.Combine(ArtifactsDir, $"canvas-counts-{language}.png"), FullPage = true });
+        }
+
+        await using var viewer = await BrowserSession.OpenAsync(1400, 1000);
+        var v = await OpenCanvas(viewer, baseUrl, "viewer", Cart, "cart_recovery");
+        Assert.NotNull(await v.QuerySelectorAsync("#canvas-readonly"));
+        Assert.Null(await v.QuerySelectorAsync("#canvas-palette"));
+        Assert.Null(await v.QuerySelectorAsync(".drop-zone"));
+        await v.ClickAsync("#node-1");
+        Assert.True(await v.Locator("#canvas-inspector input[name=channel]").IsEditableAsync() is false);
+        Assert.Null(await v.QuerySelectorAsync("#canvas-inspector button.apply"));
+        Assert.Empty(browser.ConsoleErrors);
+        Assert.Empty(viewer.ConsoleErrors);
+    }
+
+    // ------------------------------------------------------------------ helpers
+
+    private static async Task<IPage> OpenCanvas(BrowserSession browser, string baseUrl, string user, string file, string? journey, string language = "en")
+    {
+        var page = browser.Page;
+        var url = $"{baseUrl}/Canvas?lang={language}&file={Uri.EscapeDataString(file)}" + (journey is null ? "" : "&journey=" + journey);
+        await page.GotoAsync(url);
+        if (page.Url.Contains("/Account/Login", StringComparison.Ordinal))
+        {
+            await browser.SignInAsync(user, "password-" + user);
+            await page.GotoAsync(url);
+        }
+        await page.WaitForFunctionAsync("() => window.mdslCanvas && window.mdslCanvas.ready");
+        await page.EvaluateAsync("() => window.mdslCanvas.ready");
+        if (journey is not null) await page.WaitForSelectorAsync("#node-trigger");
+        return page;
+    }
+
+    /// <summary>A drag with the mouse, in small moves as a hand makes it (HTML5 drag and drop needs the moves between).</summary>
+    private static async Task DragAsync(IPage page, string from, string to)
+    {
+        var source = (await page.Locator(from).BoundingBoxAsync())!;
+        await page.Mouse.MoveAsync(source.X + source.Width / 2, source.Y + source.Height / 2);
+        await page.Mouse.DownAsync();
+        await page.Mouse.MoveAsync(source.X + source.Width / 2 + 10, source.Y + source.Height / 2 + 10, new MouseMoveOptions { Steps = 5 });
+        var target = (await page.Locator(to).BoundingBoxAsync())!;
+        await page.Mouse.MoveAsync(target.X + target.Width / 2, target.Y + target.Height / 2, new MouseMoveOptions { Steps = 20 });
+        await page.Mouse.UpAsync();
+    }
+
+    private static Task<string> Text(IPage page) => page.EvaluateAsync<string>("() => window.mdslCanvas.text");
+
+    private static async Task TypeInMini(IPage page, string field, string text)
+    {
+        await page.ClickAsync($"#canvas-inspector .mini-editor[data-field={field}] .view-lines");
+        await page.Keyboard.TypeAsync(text);
+        await page.Keyboard.PressAsync("Escape"); // close a suggestion list, if one opened
+    }
+
+    private static async Task Apply(IPage page, string expectNode)
+    {
+        await page.ClickAsync("#canvas-inspector button.apply");
+        await page.WaitForSelectorAsync(expectNode);
+        await page.WaitForFunctionAsync("() => window.mdslCanvas.busy === 0");
+    }
+
+    private static async Task AddHeader(IPage page, string kind, params (string Field, string Value)[] values)
+    {
+        await page.ClickAsync($"#canvas-header-add button[data-kind={kind}]");
+        await Fill(page, values);
+        await Apply(page, "#node-" + kind);
+    }
+
+    /// <summary>Picks a step from the palette, puts it on an arrow, fills its form and adds it.</summary>
+    private static async Task AddStep(IPage page, string kind, string zone, string expectNode, params (string Field, string Value)[] values)
+    {
+        await page.ClickAsync($".palette-item[data-kind={kind}]");
+        await page.ClickAsync(zone);
+        await page.WaitForSelectorAsync("#canvas-inspector button.apply");
+        await Fill(page, values);
+        await Apply(page, expectNode);
+    }
+
+    private static async Task Fill(IPage page, (string Field, string Value)[] values)
+    {
+        foreach (var (field, value) in values)
+        {
+            if (await page.QuerySelectorAsync($"#canvas-inspector .mini-editor[data-field={field}]") is not null) await TypeInMini(page, field, value);
+            else await page.FillAsync($"#canvas-inspector input[name={field}]", value);
+        }
+    }
+
+    /// <summary>`mdsl simulate --from --to`'s journeys.json for the workspace on the tests' retail data, in a folder of the data root.</summary>
+    private static void WriteReplay(string workspace, string folder)
+    {
+        var compilation = FunctionCompilation.Create(Core.Workspace.Load(workspace));
+        var data = DataImporter.Load(compilation.Model.Schema, SimulationData.RetailFolder);
+        var statistics = JourneyReplay.Run(compilation.Model, data, SimulationData.End.AddDays(-60), SimulationData.End);
+        Directory.CreateDirectory(folder);
+        File.WriteAllText(Path.Combine(folder, "journeys.json"), statistics.ToJson());
+    }
+
+    /// <summary>The text without its comments (and the lines that held only a comment), formatted.</summary>
+    private static string WithoutComments(string text)
+    {
+        var tree = Core.Syntax.SyntaxTree.Parse("x.mdsl", text);
+        var result = new System.Text.StringBuilder();
+        var at = 0;
+        foreach (var comment in tree.Tokens.Where(t => t.IsComment))
+        {
+            var start = comment.Span.Start;
+            var lineStart = text.LastIndexOf('\n', Math.Max(0, start - 1)) + 1;
+            var end = comment.Span.End;
+            if (string.IsNullOrWhiteSpace(text[lineStart..start]) && end < text.Length && text[end] == '\n') { start = lineStart; end++; }
+            result.Append(text, at, start - at);
+            at = end;
+        }
+        result.Append(text, at, text.Length - at);
+        return Core.Formatting.SyntaxFormatter.Format(Core.Syntax.SyntaxTree.Parse("x.mdsl", result.ToString()));
+    }
+
+    private static string ArtifactsDir => Path.Combine(TestPaths.Root, "tests", "MarketingDsl.Web.Tests", "artifacts");
+}
