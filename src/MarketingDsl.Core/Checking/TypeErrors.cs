@@ -223,8 +223,8 @@ public static class TypeErrors
         $"{value} 是{Zh(valueType)}，但列表中是{Zh(elementType)}。");
 
     public static DiagnosticMessage ListContainsMismatch(DslType itemType, DslType elementType) => new(s_listContainsMismatch,
-        $"contains() looks for {En(itemType)} in a list of {En(elementType)}; the item must be of the list's type.",
-        $"contains() 在{Zh(elementType)}的列表中查找{Zh(itemType)}；要查找的值必须与列表元素同类型。");
+        $"contains() looks for {En(itemType)} in {En(DslType.ListOf(elementType))}; the item must be of the list's type.",
+        $"contains() 在{Zh(DslType.ListOf(elementType))}中查找{Zh(itemType)}；要查找的值必须与列表元素同类型。");
 
     public static DiagnosticMessage BetweenMismatch(DslType value, DslType low, DslType high) => new(s_betweenMismatch,
         $"`between` needs three values of one orderable kind; here they are {En(value)}, {En(low)} and {En(high)}.",

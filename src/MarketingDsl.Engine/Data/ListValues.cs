@@ -56,6 +56,8 @@ public static class ListValues
         switch (element.Kind)
         {
             case TypeKind.String when v is string s: item = s; return true;
+            // Parquet.Net's untyped reader gives the strings of a list column as character memory.
+            case TypeKind.String when v is ReadOnlyMemory<char> chars: item = chars.ToString(); return true;
             case TypeKind.Bool when v is bool b: item = b; return true;
             case TypeKind.Int when TryInteger(v, out var l): item = l; return true;
             case TypeKind.Decimal when v is decimal d: item = d; return true;
