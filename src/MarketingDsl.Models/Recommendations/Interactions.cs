@@ -110,8 +110,9 @@ public sealed class Interactions
         var userWeights = new List<float>();
         var bought = new List<int>();
         var buyers = new int[names.Length];
-        var weights = new SortedDictionary<int, float>();
-        var boughtSet = new SortedSet<int>();
+        var weights = new Dictionary<int, float>();
+        var boughtSet = new HashSet<int>();
+        var order = new List<int>();
         for (var u = 0; u < data.UserCount; u++)
         {
             weights.Clear();
@@ -125,8 +126,15 @@ public sealed class Interactions
                     if (isPurchase) boughtSet.Add(item);
                     if (categories?.Values[r] is { } category) categoryCounts[(item, category)] = categoryCounts.GetValueOrDefault((item, category)) + 1;
                 }
-            foreach (var (item, w) in weights) { userItems.Add(item); userWeights.Add(w); }
-            foreach (var item in boughtSet) { bought.Add(item); buyers[item]++; }
+            // Ascending item numbers: the spans are searched by binary search.
+            order.Clear();
+            order.AddRange(weights.Keys);
+            order.Sort();
+            foreach (var item in order) { userItems.Add(item); userWeights.Add(weights[item]); }
+            order.Clear();
+            order.AddRange(boughtSet);
+            order.Sort();
+            foreach (var item in order) { bought.Add(item); buyers[item]++; }
             userStart[u + 1] = userItems.Count;
             boughtStart[u + 1] = bought.Count;
         }
