@@ -17,7 +17,7 @@ public static class CommandLine
           mdsl train WORKSPACE --data DIR [--as-of ISO] [--report FILE]
                                  (trains every model and clusters into WORKSPACE/.mdsl/models.db)
           mdsl test WORKSPACE
-          mdsl generate-data --users N --days D --seed S --out DIR [--order time|user]
+          mdsl generate-data --users N --days D --seed S --out DIR [--order time|user] [--co-purchase P]
           mdsl demo [--users N] [--out DIR]
           mdsl web WORKSPACE [--urls http://127.0.0.1:5080] [--db PATH] [--data-root DIR]
           mdsl serve WORKSPACE [--urls http://127.0.0.1:5090] [--db PATH] [--outbox-dir DIR] [--grace D]

@@ -89,9 +89,14 @@ public static class EngineCommands
         var seed = options.RequireInt("--seed", 0, int.MaxValue);
         var outDir = options.Require("--out");
         var order = options.Get("--order") ?? "time";
+        var coPurchaseText = options.Get("--co-purchase");
         options.RejectUnknown();
+        var coPurchase = 0.0;
+        if (coPurchaseText is not null && (!double.TryParse(coPurchaseText, System.Globalization.NumberStyles.Float, System.Globalization.CultureInfo.InvariantCulture, out coPurchase)
+                                           || coPurchase is < 0 or > 1))
+            throw new UsageException($"--co-purchase must be a probability from 0 to 1 (how often an order brings its planted partner sku), not '{coPurchaseText}'");
         if (order is not ("time" or "user")) throw new UsageException($"--order must be time (events in ts order, as real exports) or user (each user's events together), not '{order}'");
-        var result = RetailDataGenerator.Generate(outDir, users, days, seed);
+        var result = RetailDataGenerator.Generate(outDir, users, days, seed, coPurchase: coPurchase);
         if (order == "time") EventFileOrder.SortByTime(result.EventsPath);
         stdout.WriteLine($"wrote {result.Profiles:N0} profiles and {result.Events:N0} events ({order} order) to {outDir}");
         return CommandLine.Ok;

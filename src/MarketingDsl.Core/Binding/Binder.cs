@@ -212,14 +212,13 @@ internal sealed partial class Binder
                 continue;
             }
             var type = BindTypeReference(file, f.Type);
-            if (type.IsList)
+            if (type.IsList && type.Element is { IsList: true })
             {
-                // Part of the language (LANGUAGE.md §4) but not of this implementation yet:
-                // the importers, the columns and both evaluators hold scalars only. Refused here, with
-                // the location, rather than half-supported downstream.
-                Report(RuleErrors.ListFieldUnsupported(), file, f.Type.Span);
+                // Columns hold one list of scalars per row; a list of lists has no cell format in CSV or tags.csv.
+                Report(RuleErrors.NestedListField(), file, f.Type.Span);
                 type = DslType.Error;
             }
+            if (type.IsList && f.IsUnique && isEvent) Report(RuleErrors.UniqueOnListField(), file, f.Type.Span);
             foreach (var m in f.Modifiers)
             {
                 if (m.Text == "key" && isEvent) Report(RuleErrors.KeyOnEventField(), file, m.Span);

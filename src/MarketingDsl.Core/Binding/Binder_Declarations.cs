@@ -535,6 +535,9 @@ internal sealed partial class Binder
     /// <summary>A test value must be a literal of the field's type (ints are accepted for decimals, dates for datetimes).</summary>
     private object? ConstantValue(ExpressionSyntax syntax, DslType type, SourceText file)
     {
+        // A list field takes a list literal whose items follow the item type's rules (null items allowed).
+        if (type.IsList && syntax is ListExpressionSyntax list)
+            return list.Items.Select(item => ConstantValue(item, type.Element ?? DslType.Error, file)).ToArray();
         var literal = syntax as LiteralExpressionSyntax;
         object? value = (literal?.Value, type.Kind) switch
         {

@@ -76,7 +76,19 @@ internal sealed partial class Binder
             case "weekday": return Fixed(BuiltinFunction.Weekday, DslType.Int, [TypeKind.DateTime, TypeKind.Date]);
             case "lower": return Fixed(BuiltinFunction.Lower, DslType.String, [TypeKind.String]);
             case "upper": return Fixed(BuiltinFunction.Upper, DslType.String, [TypeKind.String]);
+            case "contains" when args.Count == 2 && args[0].Type.IsList:
+            {
+                var element = args[0].Type.Element ?? DslType.Error;
+                if (element.IsError || args[1].Type.Kind == TypeKind.Null) return new BoundCall(BuiltinFunction.ListContains, [.. args], DslType.Bool);
+                if (Unify(element, args[1].Type) is not { } itemType || itemType.IsList)
+                {
+                    Report(TypeErrors.ListContainsMismatch(args[1].Type, element), scope.File, positional[1].Span);
+                    return new BoundErrorExpression();
+                }
+                return new BoundCall(BuiltinFunction.ListContains, [Convert(args[0], DslType.ListOf(itemType)), Convert(args[1], itemType)], DslType.Bool);
+            }
             case "contains": return Fixed(BuiltinFunction.Contains, DslType.Bool, [TypeKind.String], [TypeKind.String]);
+            case "size": return Fixed(BuiltinFunction.Size, DslType.Int, [TypeKind.List]);
             case "starts_with": return Fixed(BuiltinFunction.StartsWith, DslType.Bool, [TypeKind.String], [TypeKind.String]);
             case "abs":
                 if (!CheckArity(syntax, args.Count, 1, 1, scope)) return new BoundErrorExpression();
@@ -203,6 +215,8 @@ internal sealed partial class Binder
             return new BoundErrorExpression();
         }
         var fieldType = field?.Type.NonNullable ?? DslType.Error;
+        // Over a list field, sum/avg/min/max/distinct/top read its items (BoundAggregate.OverItems).
+        if (fieldType.IsList && kind is not (AggregateKind.First or AggregateKind.Last)) fieldType = fieldType.Element ?? DslType.Error;
         if (kind is AggregateKind.Sum or AggregateKind.Avg && !fieldType.IsNumeric)
         {
             Report(TypeErrors.SumNotNumber(name, ev.Name, field!.Name, fieldType), scope.File, target.Span);

@@ -46,7 +46,7 @@ public static class RuleErrors
     private static readonly DiagnosticDescriptor s_profileTwice = new("MD4035", DiagnosticSeverity.Error, "Profile declared twice");
     private static readonly DiagnosticDescriptor s_noSchema = new("MD4036", DiagnosticSeverity.Error, "Workspace without a schema");
     private static readonly DiagnosticDescriptor s_noProfileKey = new("MD4037", DiagnosticSeverity.Error, "Profile without a key field");
-    private static readonly DiagnosticDescriptor s_listField = new("MD4038", DiagnosticSeverity.Error, "List field in the schema");
+    // MD4038 (List field in the schema) retired: list fields are supported; MD4090 and MD4091 cover what stays refused.
     private static readonly DiagnosticDescriptor s_keyOnEvent = new("MD4039", DiagnosticSeverity.Error, "key on an event field");
     private static readonly DiagnosticDescriptor s_uniqueOnProfile = new("MD4040", DiagnosticSeverity.Error, "unique on a profile field");
     private static readonly DiagnosticDescriptor s_severalKeys = new("MD4041", DiagnosticSeverity.Error, "Profile with several key fields");
@@ -57,6 +57,8 @@ public static class RuleErrors
     private static readonly DiagnosticDescriptor s_expectUsesModel = new("MD4046", DiagnosticSeverity.Error, "Expectation depends on a model");
     private static readonly DiagnosticDescriptor s_testWithoutExpect = new("MD4047", DiagnosticSeverity.Error, "Test expects nothing");
     private static readonly DiagnosticDescriptor s_givenMissingField = new("MD4048", DiagnosticSeverity.Error, "given without a required field");
+    private static readonly DiagnosticDescriptor s_nestedListField = new("MD4090", DiagnosticSeverity.Error, "List of lists in the schema");
+    private static readonly DiagnosticDescriptor s_uniqueOnListField = new("MD4091", DiagnosticSeverity.Error, "unique on a list field");
 
     public static DiagnosticMessage HorizonNotDuration(string written) => new(s_horizonNotDuration,
         $"horizon: takes a duration such as 90d, not {written}.",
@@ -183,9 +185,13 @@ public static class RuleErrors
         "The profile needs a `user_id: string key` field that identifies each user.",
         "用户画像需要一个标识每个用户的 `user_id: string key` 字段。");
 
-    public static DiagnosticMessage ListFieldUnsupported() => new(s_listField,
-        "List fields in the schema are not supported by this version yet; declare one field per value for now.",
-        "此版本的 schema 暂不支持列表字段；目前请为每个值声明一个字段。");
+    public static DiagnosticMessage NestedListField() => new(s_nestedListField,
+        "A schema field can be a list of values, not a list of lists; declare list<string>, list<int>, ….",
+        "schema 字段可以是值的列表，但不能是列表的列表；请声明 list<string>、list<int> 等。");
+
+    public static DiagnosticMessage UniqueOnListField() => new(s_uniqueOnListField,
+        "`unique` needs one value per event (such as order_id); a list field cannot be unique.",
+        "`unique` 需要每个事件一个值（例如 order_id）；列表字段不能是 unique。");
 
     public static DiagnosticMessage KeyOnEventField() => new(s_keyOnEvent,
         "Only a profile field can be the `key`; events name their user with user_id.",

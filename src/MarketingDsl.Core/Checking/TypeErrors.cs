@@ -54,6 +54,7 @@ public static class TypeErrors
     private static readonly DiagnosticDescriptor s_quantileBuckets = new("MD3041", DiagnosticSeverity.Error, "Score buckets must be written out");
     private static readonly DiagnosticDescriptor s_withinNotPositive = new("MD3042", DiagnosticSeverity.Error, "within: not longer than zero");
     private static readonly DiagnosticDescriptor s_aggregateArgumentCount = new("MD3043", DiagnosticSeverity.Error, "Wrong number of aggregate arguments");
+    private static readonly DiagnosticDescriptor s_listContainsMismatch = new("MD3070", DiagnosticSeverity.Error, "contains() of an item of another type");
 
     private static string En(DslType t) => TypeText.English(t);
     private static string Zh(DslType t) => TypeText.Chinese(t);
@@ -220,6 +221,10 @@ public static class TypeErrors
     public static DiagnosticMessage InElementMismatch(string value, DslType valueType, DslType elementType) => new(s_inElementMismatch,
         $"{value} is {En(valueType)} but the list holds {En(elementType)}.",
         $"{value} 是{Zh(valueType)}，但列表中是{Zh(elementType)}。");
+
+    public static DiagnosticMessage ListContainsMismatch(DslType itemType, DslType elementType) => new(s_listContainsMismatch,
+        $"contains() looks for {En(itemType)} in {En(DslType.ListOf(elementType))}; the item must be of the list's type.",
+        $"contains() 在{Zh(DslType.ListOf(elementType))}中查找{Zh(itemType)}；要查找的值必须与列表元素同类型。");
 
     public static DiagnosticMessage BetweenMismatch(DslType value, DslType low, DslType high) => new(s_betweenMismatch,
         $"`between` needs three values of one orderable kind; here they are {En(value)}, {En(low)} and {En(high)}.",

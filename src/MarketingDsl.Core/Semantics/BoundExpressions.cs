@@ -50,6 +50,10 @@ public enum BuiltinFunction
 {
     DaysSince, HoursSince, YearsBetween, Date, Hour, Weekday,
     Lower, Upper, Contains, StartsWith, Round, Abs, Coalesce,
+    /// <summary>`contains(list, x)`: some non-null item equals x; null when either is null.</summary>
+    ListContains,
+    /// <summary>`size(list)`: the number of items (null items count); null for a null list.</summary>
+    Size,
 }
 
 public sealed record BoundCall(BuiltinFunction Function, ImmutableArray<BoundExpression> Arguments, DslType Type) : BoundExpression(Type);
@@ -73,7 +77,16 @@ public sealed record BoundAggregate(
     long? WindowTicks,
     bool LooksForward,
     int TopCount,
-    DslType Type) : BoundExpression(Type);
+    DslType Type) : BoundExpression(Type)
+{
+    /// <summary>
+    /// The aggregate reads the items of a `list&lt;T&gt;` field, not the lists: sum, avg, min, max,
+    /// distinct and top over every non-null item of every qualifying event (first and last keep
+    /// the whole list of one event).
+    /// </summary>
+    public bool OverItems => Field is { Type.IsList: true } && Kind is AggregateKind.Sum or AggregateKind.Avg or AggregateKind.Min
+        or AggregateKind.Max or AggregateKind.Distinct or AggregateKind.Top;
+}
 
 /// <summary>
 /// `quantile_score(x, n[, descending])`: needs x for every profile, so it is computed in a later

@@ -144,6 +144,8 @@ internal sealed class RowScratch
     public readonly long[] L;
     public readonly decimal[] D;
     public readonly string?[] S;
+    /// <summary>List values per slot (<see cref="ListValues"/>), allocated by the first list cell of the layout.</summary>
+    public object?[]?[]? Lists;
     /// <summary>Event user id as characters (no string allocated for the hot path).</summary>
     public char[] UserChars = new char[64];
     public int UserLength;
@@ -158,10 +160,18 @@ internal sealed class RowScratch
         // Span clears: Array.Clear(Array) checks the array's type at run time, once per row here.
         State.AsSpan().Clear();
         S.AsSpan().Clear();
+        Lists?.AsSpan().Clear();
         UserLength = 0;
     }
 
     public bool HasValue(int slot) => State[slot] == Value;
+
+    /// <summary>Stores a list value (null: a null list) in a slot.</summary>
+    public void SetList(int slot, object?[]? list)
+    {
+        (Lists ??= new object?[]?[State.Length])[slot] = list;
+        State[slot] = list is null ? Null : Value;
+    }
 
     public void SetUser(ReadOnlySpan<char> chars)
     {
@@ -464,6 +474,7 @@ internal sealed class ColumnBuilder : IDisposable
     private NativeList<byte>? _bytes;
     private NativeList<decimal>? _decimals;
     private StringChunkList? _strings;
+    private List<object?[]?>? _lists;
     private NativeList<byte>? _nulls;
     private bool _anyNull;
 
@@ -479,7 +490,8 @@ internal sealed class ColumnBuilder : IDisposable
             case TypeKind.Bool: _bytes = new(small); break;
             case TypeKind.Date: _ints = new(small); break;
             case TypeKind.Int or TypeKind.DateTime or TypeKind.Duration: _longs = new(small); break;
-            default: throw new DataImportException($"a data column of type {type.DisplayName} is not supported (only bool, int, decimal, string, date, datetime, duration)");
+            case TypeKind.List when type.Element is { IsList: false, IsError: false }: _lists = []; break;
+            default: throw new DataImportException($"a data column of type {type.DisplayName} is not supported (only bool, int, decimal, string, date, datetime, duration and lists of them)");
         }
     }
 
@@ -498,6 +510,7 @@ internal sealed class ColumnBuilder : IDisposable
             case TypeKind.String: _strings!.Add(isNull ? null : s.S[slot]); break;
             case TypeKind.Bool: _bytes!.Add(isNull ? (byte)0 : (byte)(s.L[slot] != 0 ? 1 : 0)); break;
             case TypeKind.Date: _ints!.Add(isNull ? 0 : (int)s.L[slot]); break;
+            case TypeKind.List: _lists!.Add(isNull ? null : s.Lists![slot]); break;
             default: _longs!.Add(isNull ? 0L : s.L[slot]); break;
         }
         Count++;
@@ -536,6 +549,7 @@ internal sealed class ColumnBuilder : IDisposable
             case TypeKind.String: _strings!.AddRange(src._strings!, start, count); break;
             case TypeKind.Bool: _bytes!.AddRange(src._bytes!, start, count); break;
             case TypeKind.Date: _ints!.AddRange(src._ints!, start, count); break;
+            case TypeKind.List: _lists!.AddRange(src._lists!.GetRange(start, count)); break;
             default: _longs!.AddRange(src._longs!, start, count); break;
         }
         Count += count;
@@ -560,6 +574,7 @@ internal sealed class ColumnBuilder : IDisposable
         _bytes?.Clear();
         _decimals?.Clear();
         _strings?.Clear();
+        _lists?.Clear();
         _nulls?.Clear();
         _anyNull = false;
         Count = 0;
@@ -603,6 +618,14 @@ internal sealed class ColumnBuilder : IDisposable
                 _ints!.Gather(v, perm);
                 return new DateColumn(_type, v, nulls);
             }
+            case TypeKind.List:
+            {
+                var v = new object?[]?[n];
+                if (perm is null) _lists!.CopyTo(0, v, 0, n);
+                else
+                    for (var i = 0; i < n; i++) v[i] = _lists![perm.Perm[i]];
+                return new ListColumn(_type, v, nulls);
+            }
             default:
             {
                 var v = GC.AllocateUninitializedArray<long>(n);
@@ -629,6 +652,7 @@ internal sealed class ColumnBuilder : IDisposable
             case IntColumn c: c.Values[dst] = _longs![src]; break;
             case DateTimeColumn c: c.Values[dst] = _longs![src]; break;
             case DurationColumn c: c.Values[dst] = _longs![src]; break;
+            case ListColumn c: c.Values[dst] = _lists![src]; break;
         }
         if (column.Nulls is { } nulls) nulls[dst] = false;
     }
@@ -641,6 +665,7 @@ internal sealed class ColumnBuilder : IDisposable
         _decimals?.Dispose();
         _nulls?.Dispose();
         _strings?.Release();
+        _lists = null;
         _longs = null;
         _ints = null;
         _bytes = null;

@@ -34,6 +34,7 @@ public abstract class Column
             TypeKind.Date => new DateColumn(type, new int[rows], nulls),
             TypeKind.DateTime => new DateTimeColumn(type, new long[rows], nulls),
             TypeKind.Duration => new DurationColumn(type, new long[rows], nulls),
+            TypeKind.List => new ListColumn(type, new object?[]?[rows], nulls),
             _ => new StringColumn(type, new string?[rows], nulls),
         };
     }
@@ -91,6 +92,17 @@ public sealed class DurationColumn(DslType type, long[] values, bool[]? nulls) :
     public long[] Values { get; } = values;
     public override int Length => Values.Length;
     public override object? GetBoxed(int row) => IsNull(row) ? null : new TimeSpan(Values[row]);
+}
+
+/// <summary>
+/// A `list&lt;T&gt;` field: per row an <c>object?[]</c> of items in the engine's representation
+/// (<see cref="ListValues"/>), null for a null list. Rows share no array: a list is never changed after import.
+/// </summary>
+public sealed class ListColumn(DslType type, object?[]?[] values, bool[]? nulls) : Column(type, nulls)
+{
+    public object?[]?[] Values { get; } = values;
+    public override int Length => Values.Length;
+    public override object? GetBoxed(int row) => IsNull(row) ? null : Values[row];
 }
 
 /// <summary>Columns of one table, each aligned with a schema field list (same index).</summary>

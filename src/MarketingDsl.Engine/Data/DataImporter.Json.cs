@@ -544,6 +544,19 @@ internal sealed partial class Importer
                     }
                     break;
                 }
+                case TypeKind.List:
+                {
+                    if (tok != JsonTokenType.StartArray) { ok = false; break; }
+                    // Arrays never take the scanner paths: the general reader hands the whole array to the list rules.
+                    var array = JsonElement.ParseValue(ref r);
+                    if (!ListValues.TryFromJson(array, t.Element!, out var list, out var problem))
+                    {
+                        reason = $"field '{l.Names[slot]}': {problem}";
+                        return false;
+                    }
+                    s.SetList(slot, list);
+                    break;
+                }
                 case TypeKind.Duration:
                     if (tok == JsonTokenType.Number && r.TryGetDecimal(out var secs) && Math.Abs(secs) < 900_000_000_000m)
                         s.L[slot] = (long)decimal.Truncate(secs * TimeSpan.TicksPerSecond);

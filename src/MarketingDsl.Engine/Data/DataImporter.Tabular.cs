@@ -253,6 +253,17 @@ internal sealed class ParquetRows : ITabularRows
         if (v is null or string) return importer.SetText(layout, slot, (string?)v, emptyIsNull: false, out reason);
         var s = layout.Scratch;
         var kind = slot == layout.UserSlot || layout.IsIdentityOnly[slot] ? TypeKind.String : layout.Types[slot].Kind;
+        if (kind == TypeKind.List)
+        {
+            // A Parquet list column (its items in Parquet.Net's CLR types), read by the list rules.
+            if (!ListValues.TryFromBoxed(layout.Types[slot].Element!, v, out var list, out var problem))
+            {
+                reason = $"field '{layout.Names[slot]}': {problem}";
+                return false;
+            }
+            s.SetList(slot, list);
+            return true;
+        }
         var ok = true;
         switch (kind)
         {

@@ -470,6 +470,14 @@ internal sealed partial class Importer : IDisposable
             case TypeKind.Duration:
                 ok = ValueParsers.TryParseDuration(text, out s.L[slot]);
                 break;
+            case TypeKind.List:
+                if (!ListValues.TryParseDelimited(text, t.Element!, out var list, out var problem))
+                {
+                    reason = $"field '{l.Names[slot]}': {problem}";
+                    return false;
+                }
+                s.SetList(slot, list);
+                return true;
             default:
                 ok = false;
                 break;

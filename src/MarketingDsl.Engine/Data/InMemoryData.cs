@@ -84,6 +84,12 @@ internal sealed partial class Importer
             return null;
         }
         var type = l.Types[slot];
+        if (type.IsList)
+        {
+            if (!ListValues.TryFromBoxed(type.Element!, value, out var list, out var problem)) return $"field '{l.Names[slot]}': {problem}";
+            s.SetList(slot, list);
+            return null;
+        }
         var ok = true;
         switch (type.Kind, value)
         {

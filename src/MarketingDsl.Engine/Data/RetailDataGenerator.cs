@@ -31,7 +31,28 @@ public static class RetailDataGenerator
     private static readonly string[] MessageChannels = ["sms", "app_push", "wechat"];
     private const double ChurnFadeDays = 60;
 
-    public static GenerationResult Generate(string outDir, int users, int days, int seed, DateTime? endUtc = null)
+    /// <summary>
+    /// The co-purchase partner planted by <see cref="Generate"/> with <c>coPurchase</c> &gt; 0: the sku
+    /// with the same number in the next category of <see cref="Categories"/> (the last wraps to the
+    /// first), e.g. <c>sku_formula_007</c> → <c>sku_diapers_007</c>, <c>sku_beauty_012</c> → <c>sku_appliance_012</c>.
+    /// </summary>
+    public static string CoPurchasePartner(string sku)
+    {
+        var parts = sku.Split('_');
+        if (parts.Length < 3) return sku;
+        var category = string.Join('_', parts[1..^1]);
+        var at = Array.IndexOf(Categories, category);
+        return at < 0 ? sku : "sku_" + Categories[(at + 1) % Categories.Length] + "_" + parts[^1];
+    }
+
+    /// <summary>The category of a generated sku (<c>sku_&lt;category&gt;_NNN</c>).</summary>
+    public static string CategoryOfSku(string sku) => sku.Length > 8 ? sku[4..^4] : sku;
+
+    /// <param name="coPurchase">Planted co-purchase structure (Data README): after each order, with this
+    /// probability, the same user also orders the sku's <see cref="CoPurchasePartner"/> 1 to 10 days later
+    /// (before the user stops and before the end), as an extra order with its own id (<c>p…</c>). Drawn from a
+    /// stream of its own, so every other event is the one written without it; 0 (the default) plants nothing.</param>
+    public static GenerationResult Generate(string outDir, int users, int days, int seed, DateTime? endUtc = null, double coPurchase = 0)
     {
         ArgumentOutOfRangeException.ThrowIfNegative(users);
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(days);
@@ -45,11 +66,12 @@ public static class RetailDataGenerator
         using var ew = new StreamWriter(eventsPath, false, utf8, 1 << 20) { NewLine = "\n" };
         var w = new EventWriter(ew) { End = end };
         long orphans = 0, dupOrders = 0;
-        long orderSeq = 0;
+        long orderSeq = 0, plantedSeq = 0;
 
         for (var i = 0; i < users; i++)
         {
             var rng = new Pcg(seed, i);
+            var plant = new Pcg(unchecked(seed + 0x3C6EF372), i);
             var uid = "u" + (i + 1).ToString("D7", CultureInfo.InvariantCulture);
             var female = rng.NextDouble() < 0.56;
             var age = 18 + (int)(rng.NextDouble() * 47);
@@ -120,6 +142,7 @@ public static class RetailDataGenerator
                         {
                             if (rng.NextDouble() > 0.1) t = t.AddSeconds(30 + rng.Next(1800));   // else identical timestamp
                             if (t < end) dupOrders += Order(w, ref rng, uid, t, ++orderSeq, Channels[1 + rng.Next(Channels.Length - 1)], price, category, sku, priceSensitive);
+                            if (t < end && coPurchase > 0) PlantPartner(w, ref plant, coPurchase, uid, t, activeTo, ++plantedSeq, sku);
                         }
                     }
                     if (rng.NextDouble() < 0.12)
@@ -132,7 +155,11 @@ public static class RetailDataGenerator
                     if (t >= activeFrom && t < activeTo)
                     {
                         var category = PickCategory(ref rng, favorite, mother, summer);
-                        dupOrders += Order(w, ref rng, uid, t, ++orderSeq, "pos", Price(ref rng, category, whale, tierSpend), category, Sku(ref rng, category), priceSensitive);
+                        // Price before sku: the draws of the stream without planting, in their order.
+                        var storePrice = Price(ref rng, category, whale, tierSpend);
+                        var bought = Sku(ref rng, category);
+                        dupOrders += Order(w, ref rng, uid, t, ++orderSeq, "pos", storePrice, category, bought, priceSensitive);
+                        if (coPurchase > 0) PlantPartner(w, ref plant, coPurchase, uid, t, activeTo, ++plantedSeq, bought);
                     }
                 }
             }
@@ -146,6 +173,17 @@ public static class RetailDataGenerator
             }
         }
         return new GenerationResult(profilesPath, eventsPath, users, w.Count, orphans, dupOrders, start, end);
+    }
+
+    private static void PlantPartner(EventWriter w, ref Pcg plant, double probability, string uid, DateTime t, DateTime activeTo, long seq, string sku)
+    {
+        if (plant.NextDouble() >= probability) return;
+        var at = t.AddSeconds(86_400 + plant.Next(9 * 86_400));
+        if (at >= w.End || at >= activeTo) return;
+        var partner = CoPurchasePartner(sku);
+        var category = CategoryOfSku(partner);
+        var price = Math.Round((decimal)Math.Exp(CategoryMu[Array.IndexOf(Categories, category)] + 0.6 * plant.NextGaussian()), 2, MidpointRounding.AwayFromZero);
+        w.Order(uid, at, "p" + seq.ToString("D9", CultureInfo.InvariantCulture), "app", price, category, partner, false);
     }
 
     private static int PickCategory(ref Pcg rng, int favorite, bool mother, bool summer)

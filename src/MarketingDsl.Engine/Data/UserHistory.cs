@@ -61,7 +61,17 @@ public sealed class UserHistory
     private static long ProfileBytes(object?[] profile)
     {
         long bytes = 24 + 9L * profile.Length;   // the values and the nulls, one row of each column
-        foreach (var v in profile) if (v is string s) bytes += StringBytes(s);
+        foreach (var v in profile)
+            if (v is string s) bytes += StringBytes(s);
+            else if (v is System.Collections.IEnumerable items) bytes += ListBytes(items);
+        return bytes;
+    }
+
+    /// <summary>Bytes of a list value: its array and each item (boxed, a string at its length).</summary>
+    public static long ListBytes(System.Collections.IEnumerable items)
+    {
+        long bytes = 24;
+        foreach (var item in items) bytes += 8 + (item is string s ? StringBytes(s) : 24);
         return bytes;
     }
 
@@ -134,6 +144,7 @@ public sealed class UserHistory
         {
             Set(table.Fields[f]!, row, values[f], type.Fields[f]);
             if (values[f] is string text) _stringBytes += StringBytes(text);
+            else if (values[f] is System.Collections.IEnumerable items) _stringBytes += ListBytes(items);
         }
         table.UserStart[1] = n + 1;
         EventCount++;
@@ -185,6 +196,7 @@ public sealed class UserHistory
         DateTimeColumn t => t.Values,
         DurationColumn d => d.Values,
         StringColumn s => s.Values,
+        ListColumn l => l.Values,
         _ => throw new InvalidOperationException(c.GetType().Name),
     };
 
@@ -195,7 +207,15 @@ public sealed class UserHistory
         if (value is null)
         {
             if (column is StringColumn s) s.Values[row] = null;
+            else if (column is ListColumn l) l.Values[row] = null;
             else Array.Clear(ValuesOf(column), row, 1);
+            return;
+        }
+        if (column is ListColumn list)
+        {
+            if (!ListValues.TryFromBoxed(field.Type.Element!, value, out var items, out var problem))
+                throw new ArgumentException($"field '{field.Name}': {problem}");
+            list.Values[row] = items;
             return;
         }
         var ok = true;

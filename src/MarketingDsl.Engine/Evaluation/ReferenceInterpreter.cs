@@ -356,6 +356,8 @@ public sealed class ReferenceInterpreter : ITagEvaluator
                 case BuiltinFunction.Upper: return ((string)args[0]!).ToUpperInvariant();
                 case BuiltinFunction.Contains: return ((string)args[0]!).Contains((string)args[1]!, StringComparison.Ordinal);
                 case BuiltinFunction.StartsWith: return ((string)args[0]!).StartsWith((string)args[1]!, StringComparison.Ordinal);
+                case BuiltinFunction.ListContains: return ((IReadOnlyList<object?>)args[0]!).Any(item => item is not null && Compare(item, args[1]!) == 0);
+                case BuiltinFunction.Size: return (long)((IReadOnlyList<object?>)args[0]!).Count;
                 case BuiltinFunction.Round:
                     var x = args[0] is long l ? l : (decimal)args[0]!;
                     return Math.Round(x, (int)(long)args[1]!, MidpointRounding.AwayFromZero);
@@ -436,7 +438,10 @@ public sealed class ReferenceInterpreter : ITagEvaluator
             var table = TableOf(node.Event);
             List<int> rows = table is null ? [] : Qualifying(node, table, user);
             object? ValueAt(int i) => EventField(node.FieldOrdinal, new Row(user, table, i));
-            List<object> NonNullValues() => [.. rows.Select(ValueAt).OfType<object>()];
+            // Over a list field (sum, avg, min, max, distinct, top): every non-null item of every row's list.
+            List<object> NonNullValues() => node.OverItems
+                ? [.. rows.Select(ValueAt).OfType<IReadOnlyList<object?>>().SelectMany(list => list).OfType<object>()]
+                : [.. rows.Select(ValueAt).OfType<object>()];
 
             switch (node.Kind)
             {

@@ -59,7 +59,22 @@ public static class Runtime
     /// <summary>Code point order; null when either side is null.</summary>
     public static int? StringCompare(string? a, string? b) => a is null || b is null ? null : CodePointComparer.Instance.Compare(a, b);
 
-    public static bool ListEquals(object?[]? a, object?[]? b) => a is not null && b is not null && a.Length == b.Length && a.Zip(b).All(p => Equals(p.First, p.Second));
+    public static bool ListEquals(object?[]? a, object?[]? b) => a is not null && b is not null && a.Length == b.Length
+        && a.Zip(b).All(p => p.First is null ? p.Second is null : p.Second is not null && ItemEquals(p.First, p.Second));
+
+    /// <summary>Two non-null list items: numbers by exact value (a list&lt;int&gt; item equals a decimal of the same value), others by Equals.</summary>
+    public static bool ItemEquals(object a, object b) => (a, b) switch
+    {
+        (long x, decimal y) => x == y,
+        (decimal x, long y) => x == y,
+        _ => a.Equals(b),
+    };
+
+    /// <summary>`contains(list, x)`: some non-null item equals x; null when the list or x is null.</summary>
+    public static bool? ListContains(object?[]? list, object? value) => list is null || value is null ? null : InList(value, list);
+
+    /// <summary>`size(list)`: the number of items (null items count); null for a null list.</summary>
+    public static long? Size(object?[]? list) => list?.Length;
     public static bool ListNotEquals(object?[]? a, object?[]? b) => a is not null && b is not null && !ListEquals(a, b);
 
     /// <summary><see cref="InList"/> for a string against a constant list of strings (no virtual Equals per item).</summary>
@@ -74,7 +89,7 @@ public static class Runtime
     public static bool InList(object? value, object?[]? list)
     {
         if (value is null || list is null) return false;
-        foreach (var item in list) if (item is not null && item.Equals(value)) return true;
+        foreach (var item in list) if (item is not null && ItemEquals(item, value)) return true;
         return false;
     }
 

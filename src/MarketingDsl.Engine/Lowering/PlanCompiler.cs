@@ -256,6 +256,7 @@ internal sealed class PhaseLowering(SemanticModel model, int phase, int firstAgg
         TypeKind.Date => typeof(DateColumn),
         TypeKind.DateTime => typeof(DateTimeColumn),
         TypeKind.Duration => typeof(DurationColumn),
+        TypeKind.List => typeof(ListColumn),
         _ => typeof(StringColumn),
     };
 
@@ -278,7 +279,7 @@ internal sealed class PhaseLowering(SemanticModel model, int phase, int firstAgg
         var (values, nulls) = ColumnArrays(eventIndex, ordinal, type);
         var target = ClrTypes.Of(type);
         E raw = E.ArrayIndex(values, row);
-        if (type.Kind == TypeKind.String) return raw;
+        if (type.Kind is TypeKind.String or TypeKind.List) return raw;
         E value = type.Kind switch
         {
             TypeKind.Date => E.Call(typeof(DateOnly).GetMethod(nameof(DateOnly.FromDayNumber))!, raw),
@@ -320,6 +321,7 @@ internal sealed class PhaseLowering(SemanticModel model, int phase, int firstAgg
         {
             if (aggregate.LooksForward) throw new NotSupportedException("`next` windows are only evaluated when a model is trained.");
             var fieldType = aggregate.Field?.Type.NonNullable ?? DslType.Int;
+            var itemType = aggregate.OverItems ? fieldType.Element! : fieldType;
             var result = E.Variable(ClrTypes.Of(aggregate.Type), $"agg{NextAggregateIndex}");
             _perUserLocals.Add(result);
             _aggregateResults[aggregate] = result;
@@ -342,7 +344,7 @@ internal sealed class PhaseLowering(SemanticModel model, int phase, int firstAgg
 
             var acc = new Accumulator(aggregate, NextAggregateIndex++,
                 E.Variable(typeof(long), "count"), E.Variable(typeof(decimal), "sum"),
-                E.Variable(ClrTypes.Of(fieldType), "value"), E.Variable(typeof(bool), "found"), result);
+                E.Variable(ClrTypes.Of(itemType), "value"), E.Variable(typeof(bool), "found"), result);
             locals.AddRange([acc.Count, acc.Sum, acc.Value, acc.Found]);
             init.Add(E.Assign(acc.Count, E.Constant(0L)));
             init.Add(E.Assign(acc.Sum, E.Constant(0m)));
@@ -394,8 +396,9 @@ internal sealed class PhaseLowering(SemanticModel model, int phase, int firstAgg
         var a = acc.Aggregate;
         if (a.Kind is AggregateKind.Count or AggregateKind.Exists) return E.PreIncrementAssign(acc.Count);
         var value = FieldValue(eventIndex, a, fieldType, row);
-        var v = E.Variable(value.Type, "v");
-        var hasValue = value.Type == typeof(string) ? E.NotEqual(v, E.Constant(null, typeof(string))) : (E)E.Property(v, "HasValue");
+        var v = E.Variable(a.OverItems ? ClrTypes.Of(fieldType.Element!) : value.Type, "v");
+        if (a.OverItems) fieldType = fieldType.Element!;
+        var hasValue = v.Type == typeof(string) ? E.NotEqual(v, E.Constant(null, typeof(string))) : (E)E.Property(v, "HasValue");
         E body;
         switch (a.Kind)
         {
@@ -435,7 +438,18 @@ internal sealed class PhaseLowering(SemanticModel model, int phase, int firstAgg
                 body = E.Call(typeof(Runtime).GetMethod(nameof(Runtime.TopAdd), [typeof(TopCounter), typeof(object)])!, E.ArrayIndex(E.Property(_scratch, nameof(EvalScratch.Counts)), E.Constant(acc.Index)), E.Convert(v, typeof(object)));
                 break;
         }
-        return E.Block([v], E.Assign(v, value), body);
+        if (!a.OverItems) return E.Block([v], E.Assign(v, value), body);
+        // Over a list field: the same step for each item of the event's list (a null list has none).
+        var items = E.Variable(typeof(object?[]), "items");
+        var i = E.Variable(typeof(int), "item");
+        var done = E.Label("itemsDone");
+        return E.Block([items, i, v],
+            E.Assign(items, value),
+            E.IfThen(E.NotEqual(items, E.Constant(null, typeof(object?[]))), E.Block(
+                E.Assign(i, E.Constant(0)),
+                E.Loop(E.IfThenElse(E.LessThan(i, E.ArrayLength(items)),
+                    E.Block(E.Assign(v, E.Convert(E.ArrayIndex(items, i), v.Type)), body, E.PostIncrementAssign(i)),
+                    E.Break(done)), done))));
     }
 
     private E Finish(Accumulator acc)
@@ -515,8 +529,15 @@ internal sealed class PhaseLowering(SemanticModel model, int phase, int firstAgg
                     E.Convert(i.Negated ? E.AndAlso(E.NotEqual(text, E.Constant(null, typeof(string))), E.Not(found)) : found, typeof(bool?)));
             }
             case BoundIn i:
-                var inList = E.Call(typeof(Runtime).GetMethod(nameof(Runtime.InList))!, E.Convert(Lower(i.Value, scope), typeof(object)), Lower(i.List, scope));
-                return E.Convert(i.Negated ? E.AndAlso(E.NotEqual(E.Convert(Lower(i.Value, scope), typeof(object)), E.Constant(null)), E.Not(inList)) : inList, typeof(bool?));
+            {
+                // A null value or a null list (a list field without a value) makes both `in` and `not in` false.
+                var item = E.Variable(typeof(object), "inValue");
+                var list = E.Variable(typeof(object?[]), "inList");
+                var inList = E.Call(typeof(Runtime).GetMethod(nameof(Runtime.InList))!, item, list);
+                var known = E.AndAlso(E.NotEqual(item, E.Constant(null)), E.NotEqual(list, E.Constant(null, typeof(object?[]))));
+                return E.Block([item, list], E.Assign(item, E.Convert(Lower(i.Value, scope), typeof(object))), E.Assign(list, Lower(i.List, scope)),
+                    E.Convert(i.Negated ? E.AndAlso(known, E.Not(inList)) : inList, typeof(bool?)));
+            }
             case BoundBetween b:
                 var value = E.Variable(ClrTypes.Of(b.Value.Type), "between");
                 var inside = E.AndAlso(Compare(BoundBinaryOperator.GreaterOrEqual, value, Lower(b.Low, scope)), Compare(BoundBinaryOperator.LessOrEqual, value, Lower(b.High, scope)));
@@ -633,6 +654,8 @@ internal sealed class PhaseLowering(SemanticModel model, int phase, int firstAgg
             case BuiltinFunction.Upper: return E.Call(Method(nameof(Runtime.Upper), typeof(string)), args[0]);
             case BuiltinFunction.Contains: return E.Call(Method(nameof(Runtime.Contains), typeof(string), typeof(string)), args[0], args[1]);
             case BuiltinFunction.StartsWith: return E.Call(Method(nameof(Runtime.StartsWith), typeof(string), typeof(string)), args[0], args[1]);
+            case BuiltinFunction.ListContains: return E.Call(Method(nameof(Runtime.ListContains), typeof(object?[]), typeof(object)), args[0], E.Convert(args[1], typeof(object)));
+            case BuiltinFunction.Size: return E.Call(Method(nameof(Runtime.Size), typeof(object?[])), args[0]);
             case BuiltinFunction.Round:
                 return E.Call(Method(nameof(Runtime.Round), typeof(decimal?), typeof(long)), Convert(args[0], typeof(decimal?)), E.Constant((long)((BoundLiteral)call.Arguments[1]).Value!));
             case BuiltinFunction.Abs: return E.Call(Method(nameof(Runtime.Abs), args[0].Type), args[0]);

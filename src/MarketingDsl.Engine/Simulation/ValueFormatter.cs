@@ -22,7 +22,7 @@ public static class ValueFormatter
         DateOnly d => d.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture),
         DateTime t => FormatInstant(t),
         TimeSpan t => FormatDuration(t),
-        IEnumerable<object?> list => string.Join("|", list.Select(Format)),
+        IEnumerable<object?> list => Data.ListValues.Format(list, Format),
         _ => Convert.ToString(value, CultureInfo.InvariantCulture) ?? "",
     };
 

@@ -119,6 +119,13 @@ public sealed class Validation(SchemaModel schema)
         // Missing or null is a null value whatever the schema's `?` says, as in the batch import
         // (LANGUAGE.md §3, §18; Data README "One rule set"): only user_id, ts and the key are required.
         if (!e.TryGetProperty(field.Name, out var v) || v.ValueKind == JsonValueKind.Null) return true;
+        if (field.Type.IsList)
+        {
+            // The batch importer's list rules (ListValues), so a live item and an imported row mean the same.
+            if (ListValues.TryFromJson(v, field.Type.Element!, out var list, out var problem)) { value = list; return true; }
+            reason = $"field '{field.Name}': {problem}";
+            return false;
+        }
         var ok = field.Type.Kind switch
         {
             TypeKind.String => v.ValueKind == JsonValueKind.String && Set(v.GetString(), out value),
@@ -130,10 +137,7 @@ public sealed class Validation(SchemaModel schema)
             TypeKind.Duration => v.ValueKind == JsonValueKind.String && ValueParsers.TryParseDuration(v.GetString().AsSpan(), out var dur) && Set(dur, out value),
             _ => false,
         };
-        if (!ok)
-            reason = field.Type.IsList
-                ? $"field '{field.Name}': list fields are not accepted by the live runtime yet"
-                : $"field '{field.Name}': {v.GetRawText()} is not a valid {field.Type.NonNullable.DisplayName}";
+        if (!ok) reason = $"field '{field.Name}': {v.GetRawText()} is not a valid {field.Type.NonNullable.DisplayName}";
         return ok;
 
         static bool Set(object? x, out object? value) { value = x; return true; }

@@ -17,6 +17,7 @@ public sealed class EngineAgreementTests
     [Theory]
     [InlineData("retail-core", null)]
     [InlineData("retail-core-as-of", "2025-06-30T00:00:00Z")]
+    [InlineData("list-fields", null)]
     public void Engines_agree_on_conformance_cases(string name, string? asOf)
     {
         var dir = RepositoryPaths.Of("tests", "conformance", name);
@@ -76,6 +77,46 @@ public sealed class EngineAgreementTests
         Assert.Equal(false, s["not_in_list", "nulls"]);
         Assert.Equal(true, s["any_not_xy", "some"]);
         Assert.Null(s["spend", "some"]);   // overflowed
+    }
+
+    /// <summary>Random lists (null lists, empty lists, null items, repeated items) through the list-fields workspace.</summary>
+    [Theory]
+    [InlineData(1)]
+    [InlineData(2)]
+    [InlineData(3)]
+    public void Engines_agree_on_random_lists(int seed)
+    {
+        var compilation = Compilation.Create(Workspace.Load(RepositoryPaths.Of("tests", "conformance", "list-fields", "workspace")));
+        Assert.False(compilation.HasErrors);
+        var schema = compilation.Model.Schema;
+        var random = new Random(seed);
+        string[] words = ["tea", "coffee", "books", "stroller", "car_seat", "bottle", "kettle"];
+        object?[]? List(Func<object?> item) => random.Next(6) switch
+        {
+            0 => null,
+            1 => [],
+            _ => [.. Enumerable.Range(0, 1 + random.Next(5)).Select(_ => random.Next(8) == 0 ? null : item())],
+        };
+        var start = new DateTime(2025, 1, 1, 0, 0, 0, DateTimeKind.Utc);
+        var profiles = Enumerable.Range(0, 150).Select(u => new object?[]
+        {
+            $"u{u:D3}", List(() => words[random.Next(words.Length)]), List(() => (long)random.Next(10)),
+        }).ToList();
+        var order = schema.FindEvent("order")!;
+        var view = schema.FindEvent("view")!;
+        var events = new List<(Core.Semantics.EventTypeSymbol, object?[])>();
+        for (var n = 0; n < 900; n++)
+        {
+            var user = $"u{random.Next(150):D3}";
+            var ts = start.AddMinutes(random.Next(180 * 24 * 60));
+            events.Add(random.Next(4) == 0
+                ? (view, [user, ts, words[random.Next(words.Length)]])
+                : (order, [user, ts, $"o{n}", List(() => words[random.Next(words.Length)]),
+                    List(() => Math.Round((decimal)random.NextDouble() * 100, 2)), List(() => DateOnly.FromDateTime(ts).AddDays(-random.Next(3)))]));
+        }
+        var data = InMemoryData.Build(schema, profiles, events);
+        Assert.Empty(data.Report.Rejects);
+        AssertAgree(compilation, data, start.AddDays(150));
     }
 
     private static void AssertAgree(Compilation compilation, DataSet data, DateTime asOf)
