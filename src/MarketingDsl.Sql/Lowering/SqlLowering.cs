@@ -8,17 +8,17 @@ namespace MarketingDsl.Sql.Lowering;
 /// Lowers the checked model to one SQL query. The query has these CTEs, in order:
 /// <list type="number">
 /// <item><c>params</c>: the as-of instant T and the lower bound T − D of every `within:` window.</item>
-/// <item><c>ev$N</c> per event type read: rows with ts ≤ T, de-duplicated on the `unique` field
+/// <item><c>ev_N</c> per event type read: rows with ts ≤ T, de-duplicated on the `unique` field
 /// (first row by <c>event_seq</c>, a null id being one id) — LANGUAGE.md §18.</item>
-/// <item><c>agg$N</c> per event type: every count, sum, min, max, distinct and avg part in one
-/// GROUP BY user pass (conditional aggregation); <c>fl$N</c> per first/last (ranked by ts, then
-/// event_seq); <c>top$N</c> per top (ranked by count descending, then value).</item>
-/// <item><c>lvl$0</c>: every profile with its fields and finished aggregates (empty results
-/// filled in: 0, false, []), then <c>lvl$1…</c>: each level adds the outputs and population
+/// <item><c>agg_N</c> per event type: every count, sum, min, max, distinct and avg part in one
+/// GROUP BY user pass (conditional aggregation); <c>fl_N</c> per first/last (ranked by ts, then
+/// event_seq); <c>top_N</c> per top (ranked by count descending, then value).</item>
+/// <item><c>lvl_0</c>: every profile with its fields and finished aggregates (empty results
+/// filled in: 0, false, []), then <c>lvl_1…</c>: each level adds the outputs and population
 /// values whose inputs an earlier level holds (`quantile_score` ranks a column of a finished
 /// level over all profiles).</item>
 /// </list>
-/// Internal column names hold a <c>$</c>, which no DSL name has; the final SELECT names the
+/// Internal column names hold a <c>$</c>, which no DSL name has (CTE names use <c>_</c>: Spark reads no <c>$</c> in a bare name); the final SELECT names the
 /// outputs as tags.csv does and orders by user id (byte order of UTF-8, i.e. code point order).
 /// </summary>
 internal sealed class SqlLowering(SemanticModel model, SqlDialect dialect, IReadOnlySet<ComputedSymbol> outputs)
@@ -40,8 +40,8 @@ internal sealed class SqlLowering(SemanticModel model, SqlDialect dialect, IRead
     private sealed class EventPlan(EventTypeSymbol type, int index)
     {
         public EventTypeSymbol Type { get; } = type;
-        public string Cte { get; } = $"ev${index}";
-        public string AggregateCte { get; } = $"agg${index}";
+        public string Cte { get; } = $"ev_{index}";
+        public string AggregateCte { get; } = $"agg_{index}";
         public List<string> AggregateColumns { get; } = [];
         /// <summary>first/last groups by (condition, direction): one ranking per group.</summary>
         public Dictionary<(string Condition, bool Last), (string Cte, List<(int Ordinal, string Column)> Fields)> FirstLast { get; } = [];
@@ -79,13 +79,13 @@ internal sealed class SqlLowering(SemanticModel model, SqlDialect dialect, IRead
             }
             foreach (var symbol in ordered.Where(s => _levels[s] == level))
                 columns.Add($"{bodies[symbol]} AS {_d.Identifier($"o${symbol.OutputIndex}")}");
-            ctes.Add($"lvl${level} AS (SELECT {Row}.*{string.Concat(columns.Select(c => ",\n    " + c))}\n  FROM lvl${level - 1} AS {Row})");
+            ctes.Add($"lvl_{level} AS (SELECT {Row}.*{string.Concat(columns.Select(c => ",\n    " + c))}\n  FROM lvl_{level - 1} AS {Row})");
         }
         sql.Append(string.Join(",\n", ctes));
         sql.Append($"\nSELECT {Row}.{_d.Identifier("k$")} AS user_id");
         foreach (var symbol in model.Outputs.Where(outputs.Contains))
             sql.Append($",\n  {Row}.{_d.Identifier($"o${symbol.OutputIndex}")} AS {_d.Identifier(symbol.Name)}");
-        sql.Append($"\nFROM lvl${maxLevel} AS {Row}\nORDER BY {Row}.{_d.Identifier("k$")}");
+        sql.Append($"\nFROM lvl_{maxLevel} AS {Row}\nORDER BY {Row}.{_d.Identifier("k$")}");
         return sql.ToString();
     }
 
@@ -194,7 +194,7 @@ internal sealed class SqlLowering(SemanticModel model, SqlDialect dialect, IRead
             foreach (var (_, (cte, _)) in plan.FirstLast) joins.Append($"\n  LEFT JOIN {cte} ON {cte}.user_id = pr.{_d.Identifier(key)}");
             foreach (var (cte, _) in plan.Tops) joins.Append($"\n  LEFT JOIN {cte} ON {cte}.user_id = pr.{_d.Identifier(key)}");
         }
-        return $"lvl$0 AS (SELECT {string.Join(",\n    ", columns)}\n  FROM {_d.Identifier(ProfileTable)} AS pr CROSS JOIN params AS {Params}{joins})";
+        return $"lvl_0 AS (SELECT {string.Join(",\n    ", columns)}\n  FROM {_d.Identifier(ProfileTable)} AS pr CROSS JOIN params AS {Params}{joins})";
     }
 
     private EventPlan PlanOf(EventTypeSymbol type)
@@ -224,7 +224,7 @@ internal sealed class SqlLowering(SemanticModel model, SqlDialect dialect, IRead
         return string.Join(" AND ", parts);
     }
 
-    /// <summary>Plans the aggregate's columns; returns the lvl$0 column that holds its finished value.</summary>
+    /// <summary>Plans the aggregate's columns; returns the lvl_0 column that holds its finished value.</summary>
     private string Aggregate(BoundAggregate a)
     {
         if (_aggregateRefs.TryGetValue(a, out var known)) return known;
@@ -284,7 +284,7 @@ internal sealed class SqlLowering(SemanticModel model, SqlDialect dialect, IRead
             {
                 var key = (condition, a.Kind == AggregateKind.Last);
                 if (!plan.FirstLast.TryGetValue(key, out var group))
-                    plan.FirstLast[key] = group = ($"fl${_firstLastCount++}", []);
+                    plan.FirstLast[key] = group = ($"fl_{_firstLastCount++}", []);
                 var column = group.Fields.FirstOrDefault(f => f.Ordinal == a.FieldOrdinal).Column;
                 if (column is null) group.Fields.Add((a.FieldOrdinal, column = $"v${group.Fields.Count}"));
                 var name = $"a${_aggregateColumns.Count}";
@@ -293,7 +293,7 @@ internal sealed class SqlLowering(SemanticModel model, SqlDialect dialect, IRead
             }
             case AggregateKind.Top:
             {
-                var cte = $"top${_topCount++}";
+                var cte = $"top_{_topCount++}";
                 var notNull = $"{field} IS NOT NULL" + (condition.Length == 0 ? "" : $" AND {condition}");
                 var slots = Enumerable.Range(1, a.TopCount).Select(i => $"MAX(CASE WHEN c.rn = {i} THEN c.v END) AS {_d.Identifier($"s${i}")}");
                 plan.Tops.Add((cte, $"{cte} AS (SELECT c.user_id, {string.Join(", ", slots)} FROM (SELECT g.user_id, g.v, "
