@@ -13,7 +13,7 @@ namespace MarketingDsl.Sql;
 /// The front door of the SQL target: a checked <see cref="Compilation"/> lowered to one query
 /// that computes every tag, segment and segmentation as of a parameter instant from the input
 /// tables (<see cref="InputTablesDdl"/>). Stages: (1) find what SQL cannot compute (custom C#
-/// functions, model outputs, names differing only in case, a workspace time zone) and report each
+/// functions, model outputs, names differing only in case) and report each
 /// at its span — or, with <paramref name="excludeUnsupported"/>, leave out each output that needs
 /// it, with a warning naming it; (2) lower the rest (<see cref="SqlLowering"/>). Never throws on
 /// user input.
@@ -84,7 +84,6 @@ public sealed class SqlCompilation
     private static Dictionary<ComputedSymbol, List<Unsupported>> UnsupportedConstructs(SemanticModel model, SqlDialect dialect)
     {
         var result = new Dictionary<ComputedSymbol, List<Unsupported>>();
-        var zone = model.Schema.TimeZone is { } z && z != "UTC" && z != "Etc/UTC" ? z : null;
         foreach (var symbol in model.Outputs)
         {
             if (symbol.Location is not { } location) continue;
@@ -103,9 +102,6 @@ public sealed class SqlCompilation
                     BoundModelOutput m => ($"the model output {m.Model.Name}.{m.Output.ToString().ToLowerInvariant()}",
                         TargetErrors.ModelOutput($"{m.Model.Name}.{m.Output.ToString().ToLowerInvariant()}", dialect.DisplayName)),
                     BoundAggregate { LooksForward: true } => ("a forward window", TargetErrors.ForwardWindow(dialect.DisplayName)),
-                    BoundCall { Function: BuiltinFunction.Date or BuiltinFunction.Hour or BuiltinFunction.Weekday or BuiltinFunction.YearsBetween } c
-                        when zone is not null && c.Arguments.Any(a => a.Type.Kind == TypeKind.DateTime) =>
-                        ($"the workspace time zone {zone}", TargetErrors.TimeZone(zone, dialect.DisplayName)),
                     _ => null,
                 };
                 if (problem is not { } p) continue;

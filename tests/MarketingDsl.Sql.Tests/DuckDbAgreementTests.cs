@@ -58,6 +58,7 @@ public sealed class DuckDbAgreementTests
         { "retail", 23 },
         { "sql-functions", 5 },
         { "sql-functions", 17 },
+        { "sql-timezone", 9 },
     };
 
     /// <summary>
@@ -69,7 +70,7 @@ public sealed class DuckDbAgreementTests
     [MemberData(nameof(ExampleRuns))]
     public void DuckDb_agrees_with_the_engine_on_every_example_and_generated_history(string example, int seed)
     {
-        var workspace = example == "retail" ? SqlTestData.Example("retail") : RepoRoot.Combine("tests", "MarketingDsl.Sql.Tests", "Cases", example);
+        var workspace = SqlTestData.Workspace(example);
         var compilation = FunctionCompilation.Create(Workspace.Load(workspace));
         Assert.False(compilation.HasErrors, string.Join("\n", compilation.Diagnostics));
         var sql = SqlCompilation.Create(compilation, SqlTarget.DuckDb, excludeUnsupported: true);

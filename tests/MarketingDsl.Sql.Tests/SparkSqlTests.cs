@@ -37,7 +37,7 @@ public sealed partial class SparkSqlTests
     /// </summary>
     private static readonly HashSet<string> SparkFunctions = new(StringComparer.OrdinalIgnoreCase)
     {
-        "abs", "array", "array_compact", "array_contains", "cast", "coalesce", "contains", "count", "datediff", "day", "floor",
+        "abs", "array", "array_compact", "array_contains", "cast", "coalesce", "contains", "count", "datediff", "day", "floor", "from_utc_timestamp",
         "hour", "least", "lower", "max", "min", "month", "round", "rank", "row_number", "startswith", "sum", "timestamp_micros",
         "try_add", "try_multiply", "try_subtract", "unix_micros", "upper", "year",
     };
@@ -48,9 +48,10 @@ public sealed partial class SparkSqlTests
     [Theory]
     [InlineData("retail")]
     [InlineData("sql-functions")]
+    [InlineData("sql-timezone")]
     public void Spark_sql_calls_only_functions_spark_3_5_documents(string example)
     {
-        var workspace = example == "retail" ? SqlTestData.Example("retail") : RepoRoot.Combine("tests", "MarketingDsl.Sql.Tests", "Cases", example);
+        var workspace = SqlTestData.Workspace(example);
         var sql = SqlCompilation.Create(FunctionCompilation.Create(Workspace.Load(workspace)), SqlTarget.SparkSql, excludeUnsupported: true);
         // Names followed by "(" outside string literals and quoted identifiers, minus SQL keywords.
         var code = Regex.Replace(Regex.Replace(sql.Query!, @"'(?:[^'\\]|\\.)*'", "''"), "`[^`]*`", "x");
@@ -66,13 +67,16 @@ public sealed partial class SparkSqlTests
     /// SQL; run on the staged data it gives the engine's values. The few Spark functions sqlglot
     /// passes through by name are defined in DuckDB with their documented Spark meaning.
     /// </summary>
-    [Fact]
-    public void Sqlglot_transpiles_the_spark_sql_to_duckdb_with_the_engines_values()
+    [Theory]
+    [InlineData("retail")]
+    [InlineData("sql-functions")]
+    [InlineData("sql-timezone")]
+    public void Sqlglot_transpiles_the_spark_sql_to_duckdb_with_the_engines_values(string example)
     {
         var python = "/usr/bin/python3";
         Assert.True(File.Exists(python) && Run(python, "-c \"import sqlglot\"", "").Exit == 0,
             "Debian's python3-sqlglot is needed (apt-get install -y python3-sqlglot; .ci/run installs it)");
-        var compilation = FunctionCompilation.Create(Workspace.Load(SqlTestData.Example("retail")));
+        var compilation = FunctionCompilation.Create(Workspace.Load(SqlTestData.Workspace(example)));
         var spark = SqlCompilation.Create(compilation, SqlTarget.SparkSql, excludeUnsupported: true);
         var duck = SqlCompilation.Create(compilation, SqlTarget.DuckDb, excludeUnsupported: true);
         var dir = Path.Combine(Path.GetTempPath(), $"mdsl-sqlglot-{Guid.NewGuid():N}");
@@ -97,6 +101,7 @@ public sealed partial class SparkSqlTests
                 "CREATE MACRO timestamp_micros(m) AS make_timestamp(m)",
                 "CREATE MACRO array_compact(l) AS list_filter(l, x -> x IS NOT NULL)",
                 "CREATE MACRO startswith(s, p) AS starts_with(s, p)",
+                "CREATE MACRO from_utc_timestamp(t, zone) AS timezone(zone, CAST(t AS TIMESTAMPTZ))",
             ];
             var columns = DuckDbEngine.Run(connection, sparkFunctions, transpiled, spark.Outputs, data, asOf);
             Assert.Null(SqlTestData.FirstDifference(compilation, spark, data, asOf, columns));

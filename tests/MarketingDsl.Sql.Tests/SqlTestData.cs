@@ -31,4 +31,8 @@ internal static class SqlTestData
     }
 
     public static string Example(string name) => RepoRoot.Combine("examples", name);
+
+    /// <summary>An example (examples/NAME) or a case of this project (Cases/NAME).</summary>
+    public static string Workspace(string name) =>
+        Directory.Exists(Example(name)) ? Example(name) : RepoRoot.Combine("tests", "MarketingDsl.Sql.Tests", "Cases", name);
 }

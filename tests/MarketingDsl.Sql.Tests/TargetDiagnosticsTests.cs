@@ -42,15 +42,4 @@ public sealed class TargetDiagnosticsTests
         Assert.Equal("MD8003", error.Code);
         Assert.Null(sql.Query);
     }
-
-    [Fact]
-    public void A_workspace_time_zone_is_an_error_where_a_calendar_function_reads_it()
-    {
-        var compilation = Compilation.Create(
-            ("schema.mdsl", "schema { profile { user_id: string key registered_at: datetime } }\nsettings { timezone: \"Asia/Shanghai\" }"),
-            ("tags.mdsl", "tag registered_hour = hour(registered_at)\ntag tenure = days_since(registered_at)"));
-        Assert.False(compilation.HasErrors, string.Join("\n", compilation.Diagnostics));
-        var error = Assert.Single(SqlCompilation.Create(compilation, SqlTarget.SparkSql).Diagnostics);
-        Assert.Equal("MD8004", error.Code);
-    }
 }

@@ -13,8 +13,7 @@ public static class TargetErrors
     private static readonly DiagnosticDescriptor s_customFunction = new("MD8001", DiagnosticSeverity.Error, "Custom function in SQL");
     private static readonly DiagnosticDescriptor s_modelOutput = new("MD8002", DiagnosticSeverity.Error, "Model output in SQL");
     private static readonly DiagnosticDescriptor s_namesDifferInCase = new("MD8003", DiagnosticSeverity.Error, "Names differ only in case");
-    private static readonly DiagnosticDescriptor s_timeZone = new("MD8004", DiagnosticSeverity.Error, "Workspace time zone in SQL");
-    private static readonly DiagnosticDescriptor s_forwardWindow = new("MD8005", DiagnosticSeverity.Error, "Forward window in SQL");
+    private static readonly DiagnosticDescriptor s_forwardWindow = new("MD8004", DiagnosticSeverity.Error, "Forward window in SQL");
     private static readonly DiagnosticDescriptor s_leftOut = new("MD8010", DiagnosticSeverity.Warning, "Output left out of the SQL");
 
     public static DiagnosticMessage CustomFunction(string function, string target) => new(s_customFunction,
@@ -31,11 +30,6 @@ public static class TargetErrors
         $"'{name}' and '{other}' differ only in case: {target} compares column names without case, so both cannot be columns of one table.",
         $"'{name}' 与 '{other}' 只有大小写不同：{target} 比较列名时不区分大小写，两者不能同时作为一张表的列。",
         $"rename one of them");
-
-    public static DiagnosticMessage TimeZone(string zone, string target) => new(s_timeZone,
-        $"the workspace time zone '{zone}' is not supported by the {target} target yet: calendar functions would be computed in UTC.",
-        $"{target} 目标暂不支持工作区时区 '{zone}'：日历函数将按 UTC 计算。",
-        "compute with the in-process engine (mdsl simulate), or remove the timezone setting if UTC is meant");
 
     public static DiagnosticMessage ForwardWindow(string target) => new(s_forwardWindow,
         $"a forward window (within: next D) belongs to a model's predict:, which {target} does not train.",

@@ -77,6 +77,9 @@ public abstract class SqlDialect
 
     public abstract string StartsWith(string s, string prefix);
 
+    /// <summary>The wall-clock time in an IANA zone of a UTC instant, as a TIMESTAMP (for calendar functions).</summary>
+    public abstract string ToLocal(string timestamp, string zone);
+
     /// <summary>An interval of whole seconds, subtracted from an instant for `within:`.</summary>
     public abstract string Seconds(long seconds);
 
@@ -138,6 +141,7 @@ public sealed class DuckDbDialect : SqlDialect
     public override string AddMicros(string timestamp, string micros) => $"try({timestamp} + to_microseconds({micros}))";
     public override string DaysBetween(string start, string end) => $"date_diff('day', {start}, {end})";
     public override string StartsWith(string s, string prefix) => $"starts_with({s}, {prefix})";
+    public override string ToLocal(string timestamp, string zone) => $"timezone({StringLiteral(zone)}, CAST({timestamp} AS TIMESTAMPTZ))";
     public override string Seconds(long seconds) => $"INTERVAL {Invariant(seconds)} SECOND";
     // DuckDB divides decimals in DOUBLE; mdsl_divide divides the unscaled 128-bit integers instead:
     // q = |A|·10^12 div |B|, rounded half away from zero by the remainder, with the sign of A·B.
@@ -148,6 +152,8 @@ public sealed class DuckDbDialect : SqlDialect
 
     public override IReadOnlyList<string> Preamble =>
     [
+        // TIMESTAMP holds UTC instants; a zone conversion casts to TIMESTAMPTZ, which reads the session zone.
+        "SET TimeZone = 'UTC'",
         "CREATE OR REPLACE TEMP MACRO mdsl_divide(a, b) AS try(CASE WHEN b IS NULL OR CAST(b AS DECIMAL(38, 12)) = 0 THEN NULL ELSE "
         + $"CAST(sign({s_a}) * sign({s_b}) * (abs({s_a}) * 1000000000000 // abs({s_b}) + CASE WHEN 2 * (abs({s_a}) * 1000000000000 % abs({s_b})) >= abs({s_b}) "
         + "THEN 1 ELSE 0 END) AS DECIMAL(38, 0)) * CAST(0.000000000001 AS DECIMAL(38, 12)) END)",
@@ -193,6 +199,7 @@ public sealed class SparkSqlDialect : SqlDialect
     public override string AddMicros(string timestamp, string micros) => $"timestamp_micros(try_add(unix_micros({timestamp}), {micros}))";
     public override string DaysBetween(string start, string end) => $"datediff({end}, {start})";
     public override string StartsWith(string s, string prefix) => $"startswith({s}, {prefix})";
+    public override string ToLocal(string timestamp, string zone) => $"from_utc_timestamp({timestamp}, {StringLiteral(zone)})";
     public override string Seconds(long seconds) => $"INTERVAL {Invariant(seconds)} SECONDS";
     public override IReadOnlyList<string> Preamble => ["SET spark.sql.session.timeZone = UTC"];
 }

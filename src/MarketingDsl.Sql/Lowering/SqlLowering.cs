@@ -435,7 +435,7 @@ internal sealed class SqlLowering(SemanticModel model, SqlDialect dialect, IRead
         var args = call.Arguments.Select(a => Expression(a, inEvent).Sql).ToArray();
         var now = inEvent ? $"{Params}.as_of" : $"{Row}.{_d.Identifier("now$")}";
         string Instant(int i) => call.Arguments[i].Type.Kind == TypeKind.Date ? $"CAST({args[i]} AS TIMESTAMP)" : args[i];
-        string DateOf(int i) => call.Arguments[i].Type.Kind == TypeKind.Date ? args[i] : $"CAST({args[i]} AS DATE)";
+        string DateOf(int i) => call.Arguments[i].Type.Kind == TypeKind.Date ? args[i] : $"CAST({Local(args[i])} AS DATE)";
         switch (call.Function)
         {
             case BuiltinFunction.DaysSince:
@@ -447,7 +447,7 @@ internal sealed class SqlLowering(SemanticModel model, SqlDialect dialect, IRead
             case BuiltinFunction.Date:
                 return new(DateOf(0));
             case BuiltinFunction.Hour:
-                return new($"CAST(hour({args[0]}) AS BIGINT)");
+                return new($"CAST(hour({Local(args[0])}) AS BIGINT)");
             case BuiltinFunction.Weekday:
                 // ISO day of week from the days since Monday 1970-01-05, the same in every dialect.
                 return new($"CAST(((({_d.DaysBetween("DATE '1970-01-05'", DateOf(0))} % 7) + 7) % 7 + 1) AS BIGINT)");
@@ -469,6 +469,11 @@ internal sealed class SqlLowering(SemanticModel model, SqlDialect dialect, IRead
                 throw new InvalidOperationException($"unknown function {call.Function}");
         }
     }
+
+    /// <summary>An instant as the workspace time zone's wall clock (section 5): what date, hour, weekday and years_between read.</summary>
+    private string Local(string timestamp) => _zone is null ? timestamp : _d.ToLocal(timestamp, _zone);
+
+    private readonly string? _zone = model.Schema.TimeZone is { } zone && zone is not ("UTC" or "Etc/UTC") ? zone : null;
 
     /// <summary>floor(a / b) for b &gt; 0 in integers: subtract the non-negative remainder, then the division is exact.</summary>
     private static string FloorDiv(string a, long b)
