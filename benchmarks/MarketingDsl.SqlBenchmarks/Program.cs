@@ -15,7 +15,8 @@ using MarketingDsl.Testing;
 // child process of its own (so each peak working set is that engine's alone), end to end as
 // `mdsl simulate [--engine duckdb]` does, `--runs` times; the parent compares their tags.csv.
 //
-//   dotnet run -c Release --project benchmarks/MarketingDsl.SqlBenchmarks -- --users 200000 --days 180 --seed 1 --data-root /tmp/mdsl-sqlbench --runs 3
+//   dotnet run -c Release --project benchmarks/MarketingDsl.SqlBenchmarks -- \
+//       --users 200000 --days 180 --seed 1 --data-root /tmp/mdsl-sqlbench --runs 3
 var options = args.Select((a, i) => (a, i)).Where(p => p.a.StartsWith("--", StringComparison.Ordinal))
     .ToDictionary(p => p.a, p => p.i + 1 < args.Length ? args[p.i + 1] : "", StringComparer.Ordinal);
 string Option(string name, string fallback) => options.GetValueOrDefault(name, fallback);
@@ -45,23 +46,31 @@ foreach (var engine in new[] { "inprocess", "duckdb" })
     var outDir = Path.Combine(root, $"out-{engine}");
     var reportPath = Path.Combine(root, $"report-{engine}.json");
     var start = new ProcessStartInfo(Environment.ProcessPath!) { UseShellExecute = false };
-    if (!Environment.ProcessPath!.EndsWith("MarketingDsl.SqlBenchmarks", StringComparison.Ordinal)) start.ArgumentList.Add(typeof(Child).Assembly.Location);
-    foreach (var a in new[] { "--child", engine, "--workspace", workspace, "--data", data, "--out", outDir, "--runs", runs.ToString(CultureInfo.InvariantCulture), "--report", reportPath })
-        start.ArgumentList.Add(a);
+    // Under `dotnet X.dll` the process is dotnet: the child needs the dll as its first argument.
+    if (!Environment.ProcessPath!.EndsWith("MarketingDsl.SqlBenchmarks", StringComparison.Ordinal))
+        start.ArgumentList.Add(typeof(Child).Assembly.Location);
+    string[] childArguments = ["--child", engine, "--workspace", workspace, "--data", data, "--out", outDir,
+        "--runs", runs.ToString(CultureInfo.InvariantCulture), "--report", reportPath];
+    foreach (var a in childArguments) start.ArgumentList.Add(a);
     using (var process = Process.Start(start)!) process.WaitForExit();
     reports[engine] = JsonSerializer.Deserialize<Report>(File.ReadAllText(reportPath))!;
 }
-var same = File.ReadAllBytes(Path.Combine(root, "out-inprocess", "tags.csv")).AsSpan().SequenceEqual(File.ReadAllBytes(Path.Combine(root, "out-duckdb", "tags.csv")));
+var same = File.ReadAllBytes(Path.Combine(root, "out-inprocess", "tags.csv")).AsSpan()
+    .SequenceEqual(File.ReadAllBytes(Path.Combine(root, "out-duckdb", "tags.csv")));
+var (inProcess, duckDb) = (reports["inprocess"], reports["duckdb"]);
 var text = new StringBuilder();
-text.AppendLine(CultureInfo.InvariantCulture, $"{reports["inprocess"].Users:N0} users, {reports["inprocess"].Events:N0} events kept, workspace {Path.GetFileName(Path.GetDirectoryName(workspace))}, {runs} run(s), median s");
+text.AppendLine(CultureInfo.InvariantCulture, $"{inProcess.Users:N0} users, {inProcess.Events:N0} events kept, "
+    + $"workspace {Path.GetFileName(Path.GetDirectoryName(workspace))}, {runs} run(s), median s");
 text.AppendLine("| engine | end to end | 1st run | compile | load | evaluate | write | peak working set |");
 text.AppendLine("|---|---|---|---|---|---|---|---|");
 foreach (var (engine, r) in reports)
-    text.AppendLine(CultureInfo.InvariantCulture,
-        $"| {engine} | {Median(r.EndToEnd):F2} | {r.EndToEnd[0]:F2} | {Median(r.Compile):F2} | {Median(r.Load):F2} | {Median(r.Evaluate):F2} | {Median(r.Write):F2} | {r.PeakWorkingSet / 1048576.0:N0} MB |");
-text.AppendLine(CultureInfo.InvariantCulture, $"duckdb evaluate, once more on loaded data: staging the rows {reports["duckdb"].Stage:F2} s, the query {reports["duckdb"].Query:F2} s");
-text.AppendLine(CultureInfo.InvariantCulture, $"duckdb ÷ inprocess end to end: {Median(reports["duckdb"].EndToEnd) / Median(reports["inprocess"].EndToEnd):F2}; "
-    + $"evaluate: {Median(reports["duckdb"].Evaluate) / Median(reports["inprocess"].Evaluate):F2}; tags.csv {(same ? "byte-identical" : "DIFFERENT")}");
+    text.AppendLine(CultureInfo.InvariantCulture, $"| {engine} | {Median(r.EndToEnd):F2} | {r.EndToEnd[0]:F2} | {Median(r.Compile):F2} | "
+        + $"{Median(r.Load):F2} | "
+        + $"{Median(r.Evaluate):F2} | {Median(r.Write):F2} | {r.PeakWorkingSet / 1048576.0:N0} MB |");
+text.AppendLine(CultureInfo.InvariantCulture,
+    $"duckdb evaluate, once more on loaded data: staging the rows {duckDb.Stage:F2} s, the query {duckDb.Query:F2} s");
+text.AppendLine(CultureInfo.InvariantCulture, $"duckdb ÷ inprocess end to end: {Median(duckDb.EndToEnd) / Median(inProcess.EndToEnd):F2}; "
+    + $"evaluate: {Median(duckDb.Evaluate) / Median(inProcess.Evaluate):F2}; tags.csv {(same ? "byte-identical" : "DIFFERENT")}");
 Console.Write(text);
 File.WriteAllText(Path.Combine(root, "results.md"), text.ToString());
 return same ? 0 : 1;
@@ -73,14 +82,15 @@ static double Median(double[] values)
 }
 
 /// <summary>Seconds per run; evaluate is the engine's (DuckDB: staging the rows and the query).</summary>
-internal sealed record Report(long Users, long Events, double[] EndToEnd, double[] Compile, double[] Load, double[] Evaluate, double[] Write, long PeakWorkingSet,
+internal sealed record Report(long Users, long Events, double[] EndToEnd, double[] Compile, double[] Load, double[] Evaluate, double[] Write,
+    long PeakWorkingSet,
     double Stage = 0, double Query = 0);
 
 internal static class Child
 {
     public static Report Run(string engine, string workspace, string data, string outDir, int runs)
     {
-        var (endToEnd, compile, load, evaluate, write) = (new List<double>(), new List<double>(), new List<double>(), new List<double>(), new List<double>());
+        List<double> endToEnd = [], compile = [], load = [], evaluate = [], write = [];
         long users = 0, events = 0;
         SimulationRun? last = null;
         for (var i = 0; i < runs; i++)
@@ -104,7 +114,8 @@ internal static class Child
             last = run;
             users = run.Result.Data.UserCount;
             events = run.Result.Data.Report.EventsKept;
-            Console.Error.WriteLine($"  {engine} run {i + 1}/{runs}: {endToEnd[^1]:F2} s (load {load[^1]:F2}, evaluate {evaluate[^1]:F2}, write {write[^1]:F2})");
+            Console.Error.WriteLine($"  {engine} run {i + 1}/{runs}: {endToEnd[^1]:F2} s "
+                + $"(load {load[^1]:F2}, evaluate {evaluate[^1]:F2}, write {write[^1]:F2})");
         }
         var peak = PeakWorkingSet();
         // DuckDB's evaluate split once more on the last run's data: appending the rows, then the query alone.

@@ -36,7 +36,8 @@ public static class CompileCommand
         File.WriteAllText(Path.Combine(outDir, "tags.sql"), sql.Script, utf8);
         File.WriteAllText(Path.Combine(outDir, "inputs.sql"), sql.InputTablesDdl(), utf8);
         stdout.WriteLine($"wrote {Path.Combine(outDir, "tags.sql")} ({sql.Outputs.Length} output(s) of {compilation.Model.Outputs.Length}) and "
-            + $"{Path.Combine(outDir, "inputs.sql")} (the input tables) for {sql.Dialect.DisplayName}; the as-of instant is {sql.Dialect.AsOfParameter}");
+            + $"{Path.Combine(outDir, "inputs.sql")} (the input tables) for {sql.Dialect.DisplayName}; "
+            + $"the as-of instant is {sql.Dialect.AsOfParameter}");
         return CommandLine.Ok;
     }
 }

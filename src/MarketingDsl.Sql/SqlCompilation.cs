@@ -20,7 +20,8 @@ namespace MarketingDsl.Sql;
 /// </summary>
 public sealed class SqlCompilation
 {
-    private SqlCompilation(Compilation source, SqlDialect dialect, ImmutableArray<ComputedSymbol> outputs, ImmutableArray<Diagnostic> diagnostics, string? query)
+    private SqlCompilation(Compilation source, SqlDialect dialect, ImmutableArray<ComputedSymbol> outputs, ImmutableArray<Diagnostic> diagnostics,
+        string? query)
     {
         Source = source;
         Dialect = dialect;
@@ -131,7 +132,8 @@ public sealed class SqlCompilation
                 else seen.TryAdd(name, name);
             }
         }
-        var outputs = Check(new[] { ("user_id", (SymbolLocation?)null) }.Concat(model.Outputs.Where(included.Contains).Select(o => (o.Name, o.Location))));
+        var columns = model.Outputs.Where(included.Contains).Select(o => (o.Name, o.Location));
+        var outputs = Check(new[] { ("user_id", (SymbolLocation?)null) }.Concat(columns));
         var profile = Check(model.Schema.ProfileFields.Select(f => (f.Name, (SymbolLocation?)null)));
         var tables = Check(model.Schema.Events.Select(e => (SqlLowering.TableOf(e), (SymbolLocation?)null)));
         var fields = model.Schema.Events.SelectMany(e => Check(e.Fields.Select(f => (f.Name, (SymbolLocation?)null))));

@@ -26,8 +26,9 @@ public sealed class CompileCommandTests : IDisposable
     public void Simulate_with_engine_duckdb_writes_the_files_of_the_in_process_engine()
     {
         var dir = Conformance("retail-core");
-        var (inProcess, _, _) = Run("simulate", Path.Combine(dir, "workspace"), "--data", Path.Combine(dir, "data"), "--out", Path.Combine(_dir, "a"), "--quiet");
-        var (duck, _, err) = Run("simulate", Path.Combine(dir, "workspace"), "--data", Path.Combine(dir, "data"), "--out", Path.Combine(_dir, "b"), "--quiet", "--engine", "duckdb");
+        var (workspace, data) = (Path.Combine(dir, "workspace"), Path.Combine(dir, "data"));
+        var (inProcess, _, _) = Run("simulate", workspace, "--data", data, "--out", Path.Combine(_dir, "a"), "--quiet");
+        var (duck, _, err) = Run("simulate", workspace, "--data", data, "--out", Path.Combine(_dir, "b"), "--quiet", "--engine", "duckdb");
         Assert.Equal(0, inProcess);
         Assert.True(duck == 0, err);
         foreach (var file in new[] { "tags.csv", "summary.json", "rejects.jsonl" })
@@ -60,7 +61,8 @@ public sealed class CompileCommandTests : IDisposable
     [Fact]
     public void Simulate_with_engine_duckdb_refuses_a_model_output_and_an_unknown_engine()
     {
-        var (exit, _, err) = Run("simulate", Testing.RepoRoot.Combine("examples", "retail"), "--data", Path.Combine(Conformance("retail-core"), "data"),
+        var retail = Testing.RepoRoot.Combine("examples", "retail");
+        var (exit, _, err) = Run("simulate", retail, "--data", Path.Combine(Conformance("retail-core"), "data"),
             "--out", _dir, "--quiet", "--engine", "duckdb");
         Assert.Equal(1, exit);
         Assert.Contains("MD8002", err, StringComparison.Ordinal);

@@ -55,7 +55,10 @@ public sealed partial class SparkSqlTests
         var sql = SqlCompilation.Create(FunctionCompilation.Create(Workspace.Load(workspace)), SqlTarget.SparkSql, excludeUnsupported: true);
         // Names followed by "(" outside string literals and quoted identifiers, minus SQL keywords.
         var code = Regex.Replace(Regex.Replace(sql.Query!, @"'(?:[^'\\]|\\.)*'", "''"), "`[^`]*`", "x");
-        var keywords = new HashSet<string>(StringComparer.OrdinalIgnoreCase) { "AS", "IN", "OVER", "AND", "OR", "NOT", "THEN", "ELSE", "WHEN", "FROM", "ON", "JOIN", "WITH", "SELECT", "BY", "DECIMAL" };
+        var keywords = new HashSet<string>(StringComparer.OrdinalIgnoreCase)
+        {
+            "AS", "IN", "OVER", "AND", "OR", "NOT", "THEN", "ELSE", "WHEN", "FROM", "ON", "JOIN", "WITH", "SELECT", "BY", "DECIMAL",
+        };
         var unknown = CallPattern().Matches(code).Select(m => m.Groups[1].Value).Where(n => !keywords.Contains(n) && !SparkFunctions.Contains(n))
             .Distinct().ToList();
         Assert.True(unknown.Count == 0 || unknown.All(IsCteName), $"not in the Spark 3.5 allow-list: {string.Join(", ", unknown)}");
@@ -114,7 +117,10 @@ public sealed partial class SparkSqlTests
 
     private static (int Exit, string Output, string Errors) Run(string file, string arguments, string input)
     {
-        var start = new ProcessStartInfo(file, arguments) { RedirectStandardInput = true, RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        var start = new ProcessStartInfo(file, arguments)
+        {
+            RedirectStandardInput = true, RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false,
+        };
         using var process = Process.Start(start)!;
         process.StandardInput.Write(input);
         process.StandardInput.Close();

@@ -15,7 +15,8 @@ internal static class SqlTestData
         SimulationRunner.LoadData(compilation.Model.Schema, dataDir, rejectsPath: null);
 
     /// <summary>The first difference between the engine's written values and the SQL's, for every output the SQL computes; null when equal.</summary>
-    public static string? FirstDifference(Compilation compilation, SqlCompilation sql, DataSet data, DateTime asOf, ImmutableArray<ResultColumn> sqlColumns)
+    public static string? FirstDifference(Compilation compilation, SqlCompilation sql, DataSet data, DateTime asOf,
+        ImmutableArray<ResultColumn> sqlColumns)
     {
         var engine = CompiledEngine.Evaluate(CompiledEngine.PlanFor(compilation), data, asOf);
         for (var i = 0; i < sql.Outputs.Length; i++)

@@ -22,7 +22,8 @@ public sealed class TargetDiagnosticsTests
     [Fact]
     public void Excluding_unsupported_outputs_names_each_one_and_its_dependents()
     {
-        var sql = SqlCompilation.Create(FunctionCompilation.Create(Workspace.Load(SqlTestData.Example("retail"))), SqlTarget.DuckDb, excludeUnsupported: true);
+        var compilation = FunctionCompilation.Create(Workspace.Load(SqlTestData.Example("retail")));
+        var sql = SqlCompilation.Create(compilation, SqlTarget.DuckDb, excludeUnsupported: true);
         Assert.NotNull(sql.Query);
         var leftOut = sql.Diagnostics.Where(d => d.Code == "MD8010").Select(d => d.Message).ToList();
         Assert.Contains(leftOut, m => m.StartsWith("'last_order_line'", StringComparison.Ordinal));

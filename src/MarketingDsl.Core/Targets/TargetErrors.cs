@@ -19,7 +19,8 @@ public static class TargetErrors
     public static DiagnosticMessage CustomFunction(string function, string target) => new(s_customFunction,
         $"{function}() is a C# function: {target} cannot run it, so this value cannot be computed in SQL.",
         $"{function}() 是 C# 函数：{target} 无法运行它，因此无法在 SQL 中计算该值。",
-        "compute it with the in-process engine (mdsl simulate), or write it with built-in functions; mdsl compile --exclude-unsupported leaves such outputs out");
+        "compute it with the in-process engine (mdsl simulate), or write it with built-in functions; "
+        + "mdsl compile --exclude-unsupported leaves such outputs out");
 
     public static DiagnosticMessage ModelOutput(string member, string target) => new(s_modelOutput,
         $"{member} reads a trained model: {target} cannot score ML.NET models, so this value cannot be computed in SQL.",

@@ -88,7 +88,8 @@ public abstract class SqlDialect
 
     public static string Invariant(long value) => value.ToString(CultureInfo.InvariantCulture);
 
-    public string DecimalLiteral(decimal value) => value.ToString(CultureInfo.InvariantCulture) is var text && text.Contains('.') ? text : text + ".0";
+    public string DecimalLiteral(decimal value) =>
+        value.ToString(CultureInfo.InvariantCulture) is var text && text.Contains('.') ? text : text + ".0";
 
     public string Literal(object? value, DslType type)
     {
@@ -155,7 +156,8 @@ public sealed class DuckDbDialect : SqlDialect
         // TIMESTAMP holds UTC instants; a zone conversion casts to TIMESTAMPTZ, which reads the session zone.
         "SET TimeZone = 'UTC'",
         "CREATE OR REPLACE TEMP MACRO mdsl_divide(a, b) AS try(CASE WHEN b IS NULL OR CAST(b AS DECIMAL(38, 12)) = 0 THEN NULL ELSE "
-        + $"CAST(sign({s_a}) * sign({s_b}) * (abs({s_a}) * 1000000000000 // abs({s_b}) + CASE WHEN 2 * (abs({s_a}) * 1000000000000 % abs({s_b})) >= abs({s_b}) "
+        + $"CAST(sign({s_a}) * sign({s_b}) * (abs({s_a}) * 1000000000000 // abs({s_b}) "
+        + $"+ CASE WHEN 2 * (abs({s_a}) * 1000000000000 % abs({s_b})) >= abs({s_b}) "
         + "THEN 1 ELSE 0 END) AS DECIMAL(38, 0)) * CAST(0.000000000001 AS DECIMAL(38, 12)) END)",
     ];
 }

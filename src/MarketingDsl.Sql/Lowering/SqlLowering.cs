@@ -18,7 +18,8 @@ namespace MarketingDsl.Sql.Lowering;
 /// values whose inputs an earlier level holds (`quantile_score` ranks a column of a finished
 /// level over all profiles).</item>
 /// </list>
-/// Internal column names hold a <c>$</c>, which no DSL name has (CTE names use <c>_</c>: Spark reads no <c>$</c> in a bare name); the final SELECT names the
+/// Internal column names hold a <c>$</c>, which no DSL name has (CTE names use <c>_</c>: Spark
+/// reads no <c>$</c> in a bare name); the final SELECT names the
 /// outputs as tags.csv does and orders by user id (byte order of UTF-8, i.e. code point order).
 /// </summary>
 internal sealed class SqlLowering(SemanticModel model, SqlDialect dialect, IReadOnlySet<ComputedSymbol> outputs)
@@ -144,7 +145,8 @@ internal sealed class SqlLowering(SemanticModel model, SqlDialect dialect, IRead
     {
         TagSymbol t => CastTo(Scalar(t.Body), t.Type),
         SegmentSymbol s => Truth(Scalar(s.Condition)),
-        SegmentationSymbol s => "CASE" + string.Concat(s.Rules.Where(r => !r.IsElse).Select(r => $" WHEN {Scalar(r.Condition!).Sql} THEN {_d.StringLiteral(r.Name)}"))
+        SegmentationSymbol s => "CASE"
+            + string.Concat(s.Rules.Where(r => !r.IsElse).Select(r => $" WHEN {Scalar(r.Condition!).Sql} THEN {_d.StringLiteral(r.Name)}"))
             + $" ELSE {_d.StringLiteral(s.Rules.FirstOrDefault(r => r.IsElse)?.Name ?? "")} END",
         _ => throw new InvalidOperationException($"unknown computed symbol {symbol}"),
     };
@@ -162,19 +164,23 @@ internal sealed class SqlLowering(SemanticModel model, SqlDialect dialect, IRead
         var unique = plan.Type.UniqueField;
         var visible = unique is null
             ? $"SELECT {EventRow}.* FROM {table} AS {EventRow} CROSS JOIN params AS {Params} WHERE {EventRow}.ts <= {Params}.as_of"
-            : $"SELECT {EventRow}.* FROM (SELECT {EventRow}.*, ROW_NUMBER() OVER (PARTITION BY {EventRow}.{_d.Identifier(unique.Name)} ORDER BY {EventRow}.{SequenceColumn}) AS {_d.Identifier("rn$")} "
-              + $"FROM {table} AS {EventRow}) AS {EventRow} CROSS JOIN params AS {Params} WHERE {EventRow}.{_d.Identifier("rn$")} = 1 AND {EventRow}.ts <= {Params}.as_of";
+            : $"SELECT {EventRow}.* FROM (SELECT {EventRow}.*, ROW_NUMBER() OVER (PARTITION BY {EventRow}.{_d.Identifier(unique.Name)} "
+              + $"ORDER BY {EventRow}.{SequenceColumn}) AS {_d.Identifier("rn$")} FROM {table} AS {EventRow}) AS {EventRow} "
+              + $"CROSS JOIN params AS {Params} "
+              + $"WHERE {EventRow}.{_d.Identifier("rn$")} = 1 AND {EventRow}.ts <= {Params}.as_of";
         yield return $"{plan.Cte} AS ({visible})";
         var from = $"FROM {plan.Cte} AS {EventRow} CROSS JOIN params AS {Params}";
         if (plan.AggregateColumns.Count > 0)
-            yield return $"{plan.AggregateCte} AS (SELECT {EventRow}.user_id{string.Concat(plan.AggregateColumns.Select(c => ",\n    " + c))}\n  {from}\n  GROUP BY {EventRow}.user_id)";
+            yield return $"{plan.AggregateCte} AS (SELECT {EventRow}.user_id{string.Concat(plan.AggregateColumns.Select(c => ",\n    " + c))}"
+                + $"\n  {from}\n  GROUP BY {EventRow}.user_id)";
         foreach (var ((condition, last), (cte, fields)) in plan.FirstLast)
         {
             var direction = last ? " DESC" : "";
             var values = string.Concat(fields.Select(f => $", {EventFieldSql(plan.Type, f.Ordinal)} AS {_d.Identifier(f.Column)}"));
             var where = condition.Length == 0 ? "" : $" WHERE {condition}";
             yield return $"{cte} AS (SELECT * FROM (SELECT {EventRow}.user_id{values}, ROW_NUMBER() OVER (PARTITION BY {EventRow}.user_id "
-                + $"ORDER BY {EventRow}.ts{direction}, {EventRow}.{SequenceColumn}{direction}) AS {_d.Identifier("rn$")} {from}{where}) AS r WHERE r.{_d.Identifier("rn$")} = 1)";
+                + $"ORDER BY {EventRow}.ts{direction}, {EventRow}.{SequenceColumn}{direction}) AS {_d.Identifier("rn$")} {from}{where}) AS r "
+                + $"WHERE r.{_d.Identifier("rn$")} = 1)";
         }
         foreach (var (_, top) in plan.Tops) yield return top;
     }
@@ -194,7 +200,8 @@ internal sealed class SqlLowering(SemanticModel model, SqlDialect dialect, IRead
             foreach (var (_, (cte, _)) in plan.FirstLast) joins.Append($"\n  LEFT JOIN {cte} ON {cte}.user_id = pr.{_d.Identifier(key)}");
             foreach (var (cte, _) in plan.Tops) joins.Append($"\n  LEFT JOIN {cte} ON {cte}.user_id = pr.{_d.Identifier(key)}");
         }
-        return $"lvl_0 AS (SELECT {string.Join(",\n    ", columns)}\n  FROM {_d.Identifier(ProfileTable)} AS pr CROSS JOIN params AS {Params}{joins})";
+        return $"lvl_0 AS (SELECT {string.Join(",\n    ", columns)}\n  FROM {_d.Identifier(ProfileTable)} AS pr "
+            + $"CROSS JOIN params AS {Params}{joins})";
     }
 
     private EventPlan PlanOf(EventTypeSymbol type)
@@ -297,11 +304,13 @@ internal sealed class SqlLowering(SemanticModel model, SqlDialect dialect, IRead
                 var notNull = $"{field} IS NOT NULL" + (condition.Length == 0 ? "" : $" AND {condition}");
                 var slots = Enumerable.Range(1, a.TopCount).Select(i => $"MAX(CASE WHEN c.rn = {i} THEN c.v END) AS {_d.Identifier($"s${i}")}");
                 plan.Tops.Add((cte, $"{cte} AS (SELECT c.user_id, {string.Join(", ", slots)} FROM (SELECT g.user_id, g.v, "
-                    + $"ROW_NUMBER() OVER (PARTITION BY g.user_id ORDER BY g.n DESC, g.v) AS rn FROM (SELECT {EventRow}.user_id, {field} AS v, COUNT(*) AS n "
+                    + $"ROW_NUMBER() OVER (PARTITION BY g.user_id ORDER BY g.n DESC, g.v) AS rn "
+                    + $"FROM (SELECT {EventRow}.user_id, {field} AS v, COUNT(*) AS n "
                     + $"FROM {plan.Cte} AS {EventRow} CROSS JOIN params AS {Params} WHERE {notNull} GROUP BY {EventRow}.user_id, {field}) AS g) AS c "
                     + $"WHERE c.rn <= {a.TopCount} GROUP BY c.user_id)"));
                 var name = $"a${_aggregateColumns.Count}";
-                _aggregateColumns.Add((name, _d.CompactList(Enumerable.Range(1, a.TopCount).Select(i => $"{cte}.{_d.Identifier($"s${i}")}"), a.Type)));
+                var slotColumns = Enumerable.Range(1, a.TopCount).Select(i => $"{cte}.{_d.Identifier($"s${i}")}");
+                _aggregateColumns.Add((name, _d.CompactList(slotColumns, a.Type)));
                 break;
             }
             default:
@@ -370,7 +379,8 @@ internal sealed class SqlLowering(SemanticModel model, SqlDialect dialect, IRead
             case BoundCall call:
                 return Call(call, inEvent);
             case BoundAggregate a:
-                return new(Aggregate(a), a.Kind is AggregateKind.Count or AggregateKind.Exists or AggregateKind.Sum or AggregateKind.Distinct or AggregateKind.Top);
+                return new(Aggregate(a), a.Kind is AggregateKind.Count or AggregateKind.Exists or AggregateKind.Sum
+                    or AggregateKind.Distinct or AggregateKind.Top);
             case BoundQuantileScore q:
                 return new($"{Row}.{_d.Identifier($"q${q.Id}")}");
             default:
@@ -482,13 +492,17 @@ internal sealed class SqlLowering(SemanticModel model, SqlDialect dialect, IRead
         return $"CAST(ROUND(({a} - ((({a} % {divisor}) + {divisor}) % {divisor})) / {divisor}) AS BIGINT)";
     }
 
-    /// <summary>Whole years from a to b: the year difference, one less (more) when a's day of the year, clamped from Feb 29 to Feb 28 in b's year, is not yet reached.</summary>
+    /// <summary>
+    /// Whole years from a to b: the year difference, one less (more) when a's day of the year,
+    /// clamped from Feb 29 to Feb 28 in b's year, is not yet reached.
+    /// </summary>
     private static string YearsBetween(string a, string b)
     {
         var years = $"(year({b}) - year({a}))";
         var leap = $"((year({b}) % 4 = 0 AND year({b}) % 100 <> 0) OR year({b}) % 400 = 0)";
         var dayA = $"(CASE WHEN month({a}) = 2 AND day({a}) = 29 AND NOT {leap} THEN 228 ELSE month({a}) * 100 + day({a}) END)";
         var dayB = $"(month({b}) * 100 + day({b}))";
-        return $"CAST({years} - CASE WHEN {years} > 0 AND {dayA} > {dayB} THEN 1 ELSE 0 END + CASE WHEN {years} < 0 AND {dayA} < {dayB} THEN 1 ELSE 0 END AS BIGINT)";
+        return $"CAST({years} - CASE WHEN {years} > 0 AND {dayA} > {dayB} THEN 1 ELSE 0 END "
+            + $"+ CASE WHEN {years} < 0 AND {dayA} < {dayB} THEN 1 ELSE 0 END AS BIGINT)";
     }
 }
