@@ -287,6 +287,16 @@ internal sealed class SqlLowering(SemanticModel model, SqlDialect dialect, IRead
                 Finish($"COALESCE(CAST({count} AS BIGINT), 0)");
                 break;
             }
+            case AggregateKind.First or AggregateKind.Last when _d.Target == SqlTarget.DuckDb:
+            {
+                // arg_min_null/arg_max_null keep a null value of the chosen row (plain arg_min skips it); rows
+                // outside the condition have a null key and are skipped. One pass, no ranking.
+                var order = $"({EventRow}.ts, {EventRow}.{SequenceColumn})";
+                var function = a.Kind == AggregateKind.First ? "arg_min_null" : "arg_max_null";
+                var value = AddColumn(condition.Length == 0 ? $"{function}({field}, {order})" : $"{function}({When(field!)}, {When(order)})");
+                Finish(value);
+                break;
+            }
             case AggregateKind.First or AggregateKind.Last:
             {
                 var key = (condition, a.Kind == AggregateKind.Last);
