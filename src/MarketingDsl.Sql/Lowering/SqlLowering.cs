@@ -482,7 +482,9 @@ internal sealed class SqlLowering(SemanticModel model, SqlDialect dialect, IRead
             case BuiltinFunction.Round:
                 return new($"CAST(round(CAST({args[0]} AS {SqlDialect.DecimalType}), {args[1]}) AS {SqlDialect.DecimalType})");
             case BuiltinFunction.Abs:
-                return call.Type.Kind == TypeKind.Decimal ? new($"abs({args[0]})") : new(_d.CheckedInt('*', $"abs({args[0]})", "CAST(1 AS BIGINT)"));
+                // |−2^63| is no int: null, as the engine; Spark's abs would wrap it, DuckDB's would fail.
+                return call.Type.Kind == TypeKind.Decimal ? new($"abs({args[0]})")
+                    : new($"CASE WHEN {args[0]} = {_d.Literal(long.MinValue, DslType.Int)} THEN CAST(NULL AS BIGINT) ELSE abs({args[0]}) END");
             case BuiltinFunction.Coalesce:
                 return new($"COALESCE({string.Join(", ", args)})");
             default:
