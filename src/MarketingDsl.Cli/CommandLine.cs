@@ -13,7 +13,8 @@ public static class CommandLine
         usage:
           mdsl check WORKSPACE [--format text|json|sarif]
           mdsl fmt WORKSPACE [--check]
-          mdsl simulate WORKSPACE --data DIR [--as-of ISO] --out DIR [--from ISO --to ISO]
+          mdsl simulate WORKSPACE --data DIR [--as-of ISO] --out DIR [--from ISO --to ISO] [--engine inprocess|duckdb]
+          mdsl compile WORKSPACE --target duckdb|spark-sql --out DIR [--exclude-unsupported]
           mdsl train WORKSPACE --data DIR [--as-of ISO] [--report FILE]
                                  (trains every model and clusters into WORKSPACE/.mdsl/models.db)
           mdsl test WORKSPACE
@@ -47,6 +48,7 @@ public static class CommandLine
                 "fmt" => FormatCommand.Run(options, stdout, stderr),
                 "web" or "user" => await WebCommands.RunAsync(args[0], options, stdout, stderr),
                 "serve" => await ServeCommand.RunAsync(options, stdout, stderr),
+                "compile" => CompileCommand.Run(options, stdout, stderr),
                 _ => await RunEngineCommandAsync(args[0], options, stdout, stderr),
             };
         }
@@ -83,7 +85,7 @@ public sealed class Options
 
     public List<string> Positional { get; } = [];
 
-    private static readonly HashSet<string> Flags = ["--check", "--quiet", "--no-progress", "--password-stdin"];
+    private static readonly HashSet<string> Flags = ["--check", "--quiet", "--no-progress", "--password-stdin", "--exclude-unsupported"];
 
     public static Options Parse(string[] args)
     {

@@ -29,13 +29,18 @@ public static class EngineCommands
         var fromText = options.Get("--from");
         var toText = options.Get("--to");
         var quiet = options.Flag("--quiet");
+        var engine = options.Get("--engine") ?? "inprocess";
         var workspace = options.Workspace("simulate");
         options.RejectUnknown();
+        if (engine is not ("inprocess" or "duckdb")) throw new UsageException($"--engine must be inprocess or duckdb, not '{engine}'");
         var asOf = ParseInstant("--as-of", asOfText);
         var from = ParseInstant("--from", fromText);
         var to = ParseInstant("--to", toText);
         if ((from is null) != (to is null)) throw new UsageException("--from and --to go together: the journey replay window is from < ts ≤ to");
         if (from is { } f && to is { } t && t <= f) throw new UsageException("--to must be later than --from");
+        if (engine == "duckdb")
+            return from is null ? SimulateDuckDbCommand.Run(workspace, dataDir, outDir, asOf, quiet, stdout, stderr)
+                : throw new UsageException("--engine duckdb computes tags only; replay journeys (--from, --to) with the in-process engine");
         return RunSimulation(workspace, dataDir, outDir, asOf, quiet, stdout, stderr, from is null ? null : (from.Value, to!.Value));
     }
 
