@@ -413,8 +413,8 @@ internal sealed class PhaseLowering(SemanticModel model, int phase, int firstAgg
                 E better;
                 if (fieldType.Kind == TypeKind.String)
                 {
-                    var cmp = E.Call(typeof(CodePointComparer).GetProperty(nameof(CodePointComparer.Instance))!.GetValue(null) is { } comparer
-                        ? E.Constant(comparer) : throw new InvalidOperationException(), typeof(CodePointComparer).GetMethod(nameof(CodePointComparer.Compare), [typeof(string), typeof(string)])!, v, acc.Value);
+                    var cmp = E.Call(E.Constant(CodePointComparer.Instance),
+                        typeof(CodePointComparer).GetMethod(nameof(CodePointComparer.Compare), [typeof(string), typeof(string)])!, v, acc.Value);
                     better = a.Kind == AggregateKind.Min ? E.LessThan(cmp, E.Constant(0)) : E.GreaterThan(cmp, E.Constant(0));
                 }
                 else

@@ -79,6 +79,30 @@ public sealed class EngineAgreementTests
         Assert.Null(s["spend", "some"]);   // overflowed
     }
 
+    [Fact]
+    public void Engines_agree_on_min_and_max_of_a_string_field()
+    {
+        var s = new Scenario("""
+            tag first_category = min(order.category)
+            tag last_category = max(order.category)
+            """)
+            .Profile("none")
+            .Profile("nulls")
+            .Profile("some")
+            .Order("nulls", "2025-05-01T00:00:00Z")
+            .Order("some", "2025-05-01T00:00:00Z", 5, category: "tv")
+            .Order("some", "2025-05-02T00:00:00Z", 1, category: "Zoo")
+            .Order("some", "2025-05-03T00:00:00Z", 1, category: "é")
+            .Evaluate("2025-06-01T00:00:00Z");
+        var compiled = new CompiledEngine().Evaluate(s.Model, s.Data!, new DateTime(2025, 6, 1, 0, 0, 0, DateTimeKind.Utc));
+        foreach (var output in s.Model.Outputs)
+            foreach (var user in new[] { "none", "nulls", "some" })
+                Assert.Equal(s[output.Name, user], compiled.Column(output.Name).Get(s.Data!.IndexOfUser(user)));
+        Assert.Equal("Zoo", s["first_category", "some"]);   // code-point order: upper case before lower case
+        Assert.Equal("é", s["last_category", "some"]);
+        Assert.Null(s["first_category", "nulls"]);
+    }
+
     /// <summary>Random lists (null lists, empty lists, null items, repeated items) through the list-fields workspace.</summary>
     [Theory]
     [InlineData(1)]
