@@ -17,6 +17,7 @@ public static class CommandLine
           mdsl train WORKSPACE --data DIR [--as-of ISO] [--report FILE]
                                  (trains every model and clusters into WORKSPACE/.mdsl/models.db)
           mdsl test WORKSPACE
+          mdsl import WORKSPACE --data DIR --out SNAPSHOT   (parse once; --data SNAPSHOT then reads columns)
           mdsl generate-data --users N --days D --seed S --out DIR [--order time|user]
           mdsl demo [--users N] [--out DIR]
           mdsl web WORKSPACE [--urls http://127.0.0.1:5080] [--db PATH] [--data-root DIR]
@@ -46,6 +47,7 @@ public static class CommandLine
                 "fmt" => FormatCommand.Run(options, stdout, stderr),
                 "web" or "user" => await WebCommands.RunAsync(args[0], options, stdout, stderr),
                 "serve" => await ServeCommand.RunAsync(options, stdout, stderr),
+                "import" => ImportCommand.Run(options, stdout, stderr),
                 _ => await RunEngineCommandAsync(args[0], options, stdout, stderr),
             };
         }

@@ -225,6 +225,7 @@ internal sealed partial class Importer : IDisposable
     private void Reject(string file, int line, string reason, string raw)
     {
         _report.RejectedCount++;
+        if (FutureEvents.IsReason(reason)) _report.FutureRejects++;
         if (_report.Rejects.Count < _options.MaxRejectsInMemory) _report.Rejects.Add(new RejectedRow(file, line, reason));
         if (_rejects is null) return;
         var sb = new StringBuilder(raw.Length + reason.Length + 64);

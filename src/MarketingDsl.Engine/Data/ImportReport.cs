@@ -73,6 +73,15 @@ public sealed class ImportReport
     /// <summary>Files read, in order.</summary>
     public List<string> Files { get; } = [];
 
+    /// <summary>Rejects for a ts later than the import's limit (<see cref="ImportOptions.LatestEventTicks"/>): rows a later import may keep.</summary>
+    public long FutureRejects { get; internal set; }
+
+    /// <summary>The snapshot (given, or an entry of the import cache) the data was read from; null when the files were parsed.</summary>
+    public string? FromSnapshot { get; internal set; }
+
+    /// <summary>What was found about where the data was read from: a snapshot that could not be read or was out of date (then the files were parsed).</summary>
+    public List<MarketingDsl.Core.Diagnostics.Diagnostic> Warnings { get; } = [];
+
     /// <summary>Tests only: JSON Lines event rows parsed by the shaped path (the importer's predicted member sequence held).</summary>
     internal long ShapedJsonRows { get; set; }
 

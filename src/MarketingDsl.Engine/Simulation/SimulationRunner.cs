@@ -43,7 +43,7 @@ public static class SimulationRunner
         File.WriteAllText(Path.Combine(outDirectory, "summary.json"), SimulationOutput.SummaryJson(summary) + "\n", new UTF8Encoding(false));
         var write = clock.Elapsed;
 
-        return new SimulationRun(result, new SimulationTimings(compile, load, evaluate, write), [.. modelWarnings ?? [.. Warnings(model)], .. FailureWarnings(result.FunctionFailures)], summary);
+        return new SimulationRun(result, new SimulationTimings(compile, load, evaluate, write), [.. data.Report.Warnings.Select(w => $"{w.Code}: {w.Message}"), .. modelWarnings ?? [.. Warnings(model)], .. FailureWarnings(result.FunctionFailures)], summary);
     }
 
     /// <summary>
@@ -51,13 +51,21 @@ public static class SimulationRunner
     /// more than <see cref="FutureEvents.DefaultMaxSkew"/> after <paramref name="now"/> (default the
     /// wall clock) are rejected as the live runtime rejects them.
     /// </summary>
+    /// <remarks>
+    /// <paramref name="dataDirectory"/> may be an import snapshot (<c>mdsl import</c>); a data
+    /// directory is read through <paramref name="cache"/> (<see cref="SnapshotCache.Default"/> when
+    /// null is not asked for explicitly: pass <paramref name="useCache"/> false for none).
+    /// </remarks>
     public static DataSet LoadData(SchemaModel schema, string dataDirectory, string? rejectsPath, IProgress<ImportProgress>? importProgress = null,
-        DateTimeOffset? now = null) =>
-        DataImporter.Load(schema, dataDirectory, new ImportOptions
-        {
-            RejectsPath = rejectsPath,
-            LatestEventTicks = FutureEvents.Limit(now ?? DateTimeOffset.UtcNow, FutureEvents.DefaultMaxSkew),
-        }, importProgress);
+        DateTimeOffset? now = null, bool useCache = true, SnapshotCache? cache = null) =>
+        DataSource.Load(schema, dataDirectory, ImportOptionsAt(rejectsPath, now), importProgress, useCache ? cache ?? SnapshotCache.Default : null);
+
+    /// <summary>The import options of a command run at wall clock <paramref name="now"/> (default: the machine's).</summary>
+    public static ImportOptions ImportOptionsAt(string? rejectsPath, DateTimeOffset? now = null) => new()
+    {
+        RejectsPath = rejectsPath,
+        LatestEventTicks = FutureEvents.Limit(now ?? DateTimeOffset.UtcNow, FutureEvents.DefaultMaxSkew),
+    };
 
     /// <summary>The as-of instant: the one given, else the latest event kept (never a rejected future one, see <see cref="LoadData"/>).</summary>
     /// <exception cref="DataImportException">No instant is given and the data holds no events.</exception>
