@@ -13,6 +13,7 @@ public sealed class BenchmarkOptions
           --runs 5                      repetitions per measurement; tables show medians
           --order user,time             row orders of events.jsonl: as generated (grouped by user) and/or in time order
           --wait-quiet 120              before each measured process, wait up to this many seconds for other processes to go idle
+          --snapshot yes|no             also measure mdsl from an import snapshot vs DuckDB from its own database file (default yes)
           --workspace DIR               the tag set (default tests/conformance/retail-core/workspace)
           --validate                    only check DuckDB and the hand loop against mdsl on the conformance cases
         """;
@@ -27,6 +28,8 @@ public sealed class BenchmarkOptions
     public string Workspace { get; private init; } = RetailWorkspace.DefaultWorkspace;
     public int WaitQuietSeconds { get; private init; } = 120;
     public bool Validate { get; private init; }
+    /// <summary>Also measure runs without parsing: mdsl from an import snapshot, DuckDB from its database file.</summary>
+    public bool Snapshot { get; private init; } = true;
 
     // Internal: the parent starts itself with these to measure one engine in a clean process.
     public string? Child { get; private init; }
@@ -62,6 +65,8 @@ public sealed class BenchmarkOptions
             Workspace = Path.GetFullPath(Get("--workspace") ?? defaults.Workspace),
             WaitQuietSeconds = Get("--wait-quiet") is { } wait ? int.Parse(wait, NumberStyles.None, CultureInfo.InvariantCulture) : defaults.WaitQuietSeconds,
             Validate = validate,
+            Snapshot = Get("--snapshot") is not { } snapshot ? defaults.Snapshot : snapshot is "yes" ? true : snapshot is "no" ? false
+                : throw new ArgumentException($"--snapshot takes yes or no, not '{snapshot}'"),
             Child = Get("--child"),
             ChildData = Get("--data"),
             ChildOut = Get("--out"),
