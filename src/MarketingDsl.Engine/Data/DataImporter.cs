@@ -208,13 +208,7 @@ internal sealed partial class Importer : IDisposable
         void Line(ReadOnlySpan<byte> line)
         {
             lineNo++;
-            if (first)
-            {
-                first = false;
-                if (line.StartsWith("\uFEFF"u8)) line = line[3..];
-            }
-            if (line.Length > 0 && line[^1] == '\r') line = line[..^1];
-            if (line.Trim(" \t"u8).IsEmpty) return;
+            if (!TextLines.Content(ref line, ref first)) return;
             handler(line, file, lineNo);
             Tick(consumed);
         }
