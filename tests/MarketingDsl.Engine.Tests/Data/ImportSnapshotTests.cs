@@ -73,11 +73,7 @@ public sealed class ImportSnapshotTests
     public void Simulating_from_a_snapshot_writes_the_same_bytes_on_the_conformance_cases(string name)
     {
         var dir = RepositoryPaths.Of("tests", "conformance", name);
-        var asOf = File.Exists(Path.Combine(dir, "args"))
-            ? DateTimeOffset.Parse(File.ReadAllText(Path.Combine(dir, "args")).Split("--as-of ")[1].Split((char[]?)null, 2)[0],
-                System.Globalization.CultureInfo.InvariantCulture).UtcDateTime
-            : (DateTime?)null;
-        AssertSameOutputFromSnapshot(Path.Combine(dir, "workspace"), Path.Combine(dir, "data"), asOf);
+        AssertSameOutputFromSnapshot(Path.Combine(dir, "workspace"), Path.Combine(dir, "data"), ConformanceTests.AsOfArgument(dir));
     }
 
     [Fact]
