@@ -212,6 +212,7 @@ public static class DataSource
     {
         RejectsPath = rejects, MaxRejectsInMemory = o.MaxRejectsInMemory, Parallelism = o.Parallelism, BlockSize = o.BlockSize,
         ProgressInterval = o.ProgressInterval, LatestEventTicks = o.LatestEventTicks, GeneralJsonReaderOnly = o.GeneralJsonReaderOnly,
+        Spill = o.Spill, SpillDirectory = o.SpillDirectory,
     };
 
     /// <summary>The rejects file of a run from a snapshot is the one its import wrote (empty when it wrote none).</summary>

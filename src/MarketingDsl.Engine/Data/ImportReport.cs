@@ -34,6 +34,15 @@ public sealed class ImportOptions
     /// </summary>
     public long? LatestEventTicks { get; init; }
 
+    /// <summary>
+    /// Split the users into partitions and keep event rows in spill files while importing
+    /// (<see cref="DataImporter.LoadPartitioned"/>); null: everything in memory.
+    /// </summary>
+    public SpillPlan? Spill { get; init; }
+
+    /// <summary>Where spill files go (a new directory below it per import); default the system's temporary directory.</summary>
+    public string? SpillDirectory { get; init; }
+
     /// <summary>Tests only: every JSON Lines row through the general reader (no <see cref="JsonLineScanner"/> fast path), to compare the two.</summary>
     internal bool GeneralJsonReaderOnly { get; init; }
 }

@@ -251,21 +251,48 @@ public static class ImportSnapshot
 
     private static void WriteColumns(string path, int rows, IReadOnlyList<(string Name, DslType Type, Column? Column)> columns)
     {
-        var schema = new Schema.Builder();
-        foreach (var (name, type, _) in columns) schema.Field(new Field(name, ArrowType(type), nullable: true));
-        schema.Metadata("rows", rows.ToString(System.Globalization.CultureInfo.InvariantCulture));
-        var arrowSchema = schema.Build();
-        using var stream = new FileStream(path, FileMode.CreateNew, FileAccess.Write, FileShare.None, 1 << 20);
-        using var writer = new ArrowFileWriter(stream, arrowSchema);
-        writer.WriteStart();
-        for (var from = 0; from < rows || from == 0; from += BatchRows)
+        using var writer = new ColumnFileWriter(path, [.. columns.Select(c => (c.Name, c.Type))], rows);
+        Column?[] values = [.. columns.Select(c => c.Column)];
+        for (var from = 0; from < rows; from += BatchRows) writer.Write(values, from, Math.Min(BatchRows, rows - from));
+    }
+
+    /// <summary>An Arrow IPC file of typed columns written batch by batch (the snapshot's files and the spill files of a partitioned run).</summary>
+    internal sealed class ColumnFileWriter : IDisposable
+    {
+        private readonly FileStream _stream;
+        private readonly ArrowFileWriter _writer;
+        private readonly Schema _schema;
+        private readonly DslType[] _types;
+        private int _batches;
+
+        /// <param name="rows">Rows the file will hold, recorded in its metadata (-1: not known; the reader is told).</param>
+        public ColumnFileWriter(string path, IReadOnlyList<(string Name, DslType Type)> columns, int rows = -1)
         {
-            var n = Math.Min(BatchRows, rows - from);
-            var arrays = columns.Select(c => ToArrow(c.Type, c.Column, from, n)).ToList();
-            writer.WriteRecordBatch(new RecordBatch(arrowSchema, arrays, n));
-            if (rows == 0) break;
+            var schema = new Schema.Builder();
+            foreach (var (name, type) in columns) schema.Field(new Field(name, ArrowType(type), nullable: true));
+            if (rows >= 0) schema.Metadata("rows", rows.ToString(System.Globalization.CultureInfo.InvariantCulture));
+            _schema = schema.Build();
+            _types = [.. columns.Select(c => c.Type)];
+            _stream = new FileStream(path, FileMode.CreateNew, FileAccess.Write, FileShare.None, 1 << 20);
+            _writer = new ArrowFileWriter(_stream, _schema);
+            _writer.WriteStart();
         }
-        writer.WriteEnd();
+
+        /// <summary>Rows [from, from + n) of the columns (a null column: every value null) as one batch.</summary>
+        public void Write(IReadOnlyList<Column?> columns, int from, int n)
+        {
+            _writer.WriteRecordBatch(new RecordBatch(_schema, columns.Select((c, i) => ToArrow(_types[i], c, from, n)).ToList(), n));
+            _batches++;
+        }
+
+        public void Dispose()
+        {
+            // A file of no batch still has one (empty), so every column's type is readable.
+            if (_batches == 0) Write(new Column?[_types.Length], 0, 0);
+            _writer.WriteEnd();
+            _writer.Dispose();
+            _stream.Dispose();
+        }
     }
 
     private static IArrowType ArrowType(DslType type) => type.Kind switch
@@ -377,7 +404,7 @@ public static class ImportSnapshot
 
     /// <summary>Reads every batch of an Arrow file into columns of the expected names and types.</summary>
     /// <param name="rows">Rows expected, or -1 to take the file's.</param>
-    private static Column?[] ReadColumns(string path, int rows, IReadOnlyList<(string Name, DslType Type, bool Pooled)> expected, bool checkNames = true)
+    internal static Column?[] ReadColumns(string path, int rows, IReadOnlyList<(string Name, DslType Type, bool Pooled)> expected, bool checkNames = true)
     {
         var name = Path.GetFileName(path);
         if (!File.Exists(path)) throw new SnapshotException($"{name} is missing");
