@@ -13,7 +13,8 @@ public static class CommandLine
         usage:
           mdsl check WORKSPACE [--format text|json|sarif]
           mdsl fmt WORKSPACE [--check]
-          mdsl simulate WORKSPACE --data DIR [--as-of ISO] --out DIR [--from ISO --to ISO]
+          mdsl simulate WORKSPACE --data DIR [--as-of ISO] --out DIR [--from ISO --to ISO] [--memory-limit SIZE]
+                                 (SIZE e.g. 2g, 512m; default 3/4 of the memory; larger data runs in partitions)
           mdsl train WORKSPACE --data DIR [--as-of ISO] [--report FILE]
                                  (trains every model and clusters into WORKSPACE/.mdsl/models.db)
           mdsl test WORKSPACE

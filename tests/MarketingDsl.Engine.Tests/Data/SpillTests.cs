@@ -54,7 +54,9 @@ public sealed class SpillTests
         var schema = DataTestUtil.JsonPathSchema();
         var whole = DataImporter.Load(schema, data.Path, new ImportOptions());
         Assert.Single(whole.Report.IdentityMerges);
-        using var parts = DataImporter.LoadPartitioned(schema, data.Path, new ImportOptions { Spill = new SpillPlan(5, 7) });
+        using var spillRoot = new TempDir();
+        var parts = DataImporter.LoadPartitioned(schema, data.Path, new ImportOptions { Spill = new SpillPlan(5, 7), SpillDirectory = spillRoot.Path });
+        using var _ = parts;
         Assert.Equal(whole.UserIds, parts.Users.UserIds);
         Assert.Equal(whole.Report.EventsKept, parts.Users.Report.EventsKept);
         Assert.Equal(whole.Report.OrphanEvents, parts.Users.Report.OrphanEvents);
@@ -72,6 +74,9 @@ public sealed class SpillTests
                 Assert.Equal(e.Line[e.UserStart[lo + u]..e.UserStart[lo + u + 1]], t.Line[t.UserStart[u]..t.UserStart[u + 1]]);
             }
         }
+        Assert.NotEmpty(Directory.GetDirectories(spillRoot.Path));
+        parts.Dispose();
+        Assert.Empty(Directory.GetDirectories(spillRoot.Path));
     }
 
     [Fact]
