@@ -27,6 +27,7 @@ public static class BenchmarkSuite
         var interleaved = new List<(int Users, OrderReport Report, double OtherLoad)>();
         var skipped = new List<string>();
         var snapshots = new List<(int Users, SnapshotReport Mdsl, SnapshotReport DuckDb, SizeResult? Parse, string? CsvDifference)>();
+        var limited = new List<(int Users, SnapshotReport Limited, SizeResult? Unlimited, string? CsvDifference)>();
         foreach (var users in options.Users)
         {
             if (WhyNotFeasible(options, users, results) is { } reason)
@@ -59,6 +60,23 @@ public static class BenchmarkSuite
                 }
                 var difference = CsvComparison.Difference(Path.Combine(runDirectory, "mdsl", "tags.csv"), Path.Combine(runDirectory, "duckdb", "tags.csv"));
                 results.Add(new SizeResult(users, order, DataBytes(dataDirectory), mdsl.Report, duckDb.Report, difference, mdsl.OtherLoad, duckDb.OtherLoad));
+            }
+            if (options.MemoryLimit is not null)
+            {
+                var order = options.Orders[0];
+                var runDirectory = Path.Combine(options.DataRoot, "runs", $"users{users}-limited");
+                try
+                {
+                    Console.Error.WriteLine($"{users:N0} users: mdsl under --memory-limit {Gb(options.MemoryLimit.Value)} ({options.Runs} runs, child process)");
+                    var run = RunChild<SnapshotReport>(options, "mdsl-limited", users, options.DataDirectory(users, order), runDirectory);
+                    var difference = CsvComparison.Difference(Path.Combine(options.DataRoot, "runs", $"users{users}-{order}", "mdsl", "tags.csv"), Path.Combine(runDirectory, "tags.csv"));
+                    limited.Add((users, run.Report, results.FirstOrDefault(r => r.Users == users && r.Order == order), difference));
+                }
+                catch (ChildFailedException ex)
+                {
+                    skipped.Add($"{users:N0} users, run under the memory limit failed: {ex.Message}");
+                    Console.Error.WriteLine(skipped[^1]);
+                }
             }
             if (options.Snapshot)
             {
@@ -96,13 +114,13 @@ public static class BenchmarkSuite
             }
         }
 
-        var report = Report(options, results, interleaved, skipped) + SnapshotTable(snapshots);
+        var report = Report(options, results, interleaved, skipped) + SnapshotTable(snapshots) + LimitedTable(limited);
         Console.WriteLine(report);
         var reportPath = Path.Combine(options.DataRoot, "results.md");
         File.WriteAllText(reportPath, report);
         Console.Error.WriteLine($"(also written to {reportPath})");
         var allEqual = results.All(r => CsvComparison.IsEqualByValue(r.CsvDifference) && r.Mdsl.HandLoopDifference is null)
-            && snapshots.All(s => CsvComparison.IsEqualByValue(s.CsvDifference));
+            && snapshots.All(s => CsvComparison.IsEqualByValue(s.CsvDifference)) && limited.All(l => l.CsvDifference is null);
         return allEqual ? 0 : 1;
     }
 
@@ -238,6 +256,11 @@ public static class BenchmarkSuite
         foreach (var arg in new[] { "--child", engine, "--data", dataDirectory, "--out", outDirectory, "--report", reportPath,
                      "--runs", options.Runs.ToString(CultureInfo.InvariantCulture), "--workspace", options.Workspace, "--data-root", options.DataRoot })
             start.ArgumentList.Add(arg);
+        if (options.MemoryLimit is { } limit)
+        {
+            start.ArgumentList.Add("--memory-limit");
+            start.ArgumentList.Add(limit.ToString(CultureInfo.InvariantCulture));
+        }
         WaitForQuietMachine(options.WaitQuietSeconds);
         WarmPageCache(dataDirectory);
         if (engine == "mdsl-orders") WarmPageCache(options.DataDirectory(users, "time"));   // the child reads both orders
@@ -340,6 +363,26 @@ public static class BenchmarkSuite
         }
         text.AppendLine();
         text.AppendLine("mdsl from snapshot = Workspace.Load + Compilation.Create + SimulationRunner.Run with --data SNAPSHOT (Arrow IPC columns, no parsing). DuckDB tags from its tables = open the database file + the compute part of RetailTags.sql + COPY TO tags.csv (its tables hold only the columns the tags read).");
+        return text.ToString();
+    }
+
+    private static string LimitedTable(List<(int Users, SnapshotReport Limited, SizeResult? Unlimited, string? CsvDifference)> limited)
+    {
+        if (limited.Count == 0) return "";
+        var text = new StringBuilder();
+        text.AppendLine();
+        text.AppendLine("## Under a memory limit: simulate --memory-limit (users in partitions, event rows in spill files)");
+        text.AppendLine();
+        text.AppendLine("| users | limit | partitions | end to end | import | unlimited end to end | **limited ÷ unlimited** | peak limited | peak unlimited | tags.csv vs unlimited |");
+        text.AppendLine("|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|");
+        foreach (var (users, l, u, difference) in limited)
+        {
+            var ms = Median(l.EndToEnd);
+            text.AppendLine(CultureInfo.InvariantCulture,
+                $"| {users:N0} | {Gb(l.PreparedBytes)} | {l.PrepareOnce:F0} | {S(ms)} | {S(Median(l.Load))} | {(u is null ? "" : S(Median(u.Mdsl.EndToEnd)))} | " +
+                $"**{(u is null ? "" : (ms / Median(u.Mdsl.EndToEnd)).ToString("F2", CultureInfo.InvariantCulture))}** | {Gb(l.PeakWorkingSet)} | {(u is null ? "" : Gb(u.Mdsl.PeakWorkingSetAfterFirstRun))} | " +
+                $"{(difference is null ? "byte-identical" : "DIFFERENT: " + difference)} |");
+        }
         return text.ToString();
     }
 

@@ -26,6 +26,9 @@ switch (options.Child)
     case "mdsl-snapshot":
         Measurements.Write(options.ChildReport!, SnapshotMeasurement.RunMdsl(options.Workspace, options.ChildData!, options.ChildOut!, options.DataRoot, options.Runs));
         return 0;
+    case "mdsl-limited":
+        Measurements.Write(options.ChildReport!, SpillMeasurement.Run(options.Workspace, options.ChildData!, options.ChildOut!, options.MemoryLimit!.Value, options.Runs));
+        return 0;
     case "duckdb-native":
         Measurements.Write(options.ChildReport!, SnapshotMeasurement.RunDuckDb(options.ChildData!, options.ChildOut!, options.DataRoot, options.Runs));
         return 0;

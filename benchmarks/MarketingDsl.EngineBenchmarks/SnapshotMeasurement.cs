@@ -62,3 +62,27 @@ public static class SnapshotMeasurement
         return new SnapshotReport(prepare, new FileInfo(database).Length, total, new double[runs], Measurements.PeakWorkingSet(), Measurements.CpuSeconds());
     }
 }
+
+/// <summary>mdsl under a memory limit that splits the run into partitions (<c>simulate --memory-limit</c>), in a child process of its own.</summary>
+public static class SpillMeasurement
+{
+    public static SnapshotReport Run(string workspaceDirectory, string dataDirectory, string outDirectory, long memoryLimit, int runs)
+    {
+        var endToEnd = new double[runs];
+        var load = new double[runs];
+        SpillPlan? plan = null;
+        for (var i = 0; i < runs; i++)
+        {
+            GC.Collect();
+            var clock = Stopwatch.StartNew();
+            var compilation = RetailWorkspace.Compile(Workspace.Load(workspaceDirectory));
+            plan = SimulationRunner.SpillPlanFor(compilation.Model.Schema, dataDirectory, memoryLimit)
+                ?? throw new InvalidOperationException($"the data fits under {memoryLimit:N0} bytes: nothing to partition");
+            var run = SimulationRunner.Run(compilation, dataDirectory, outDirectory, null, spill: plan);
+            endToEnd[i] = clock.Elapsed.TotalSeconds;
+            load[i] = run.Timings.Load.TotalSeconds;
+            Console.Error.WriteLine($"  mdsl in {plan.Partitions} partitions run {i + 1}/{runs}: {endToEnd[i]:F2} s (import {load[i]:F2})");
+        }
+        return new SnapshotReport(plan!.Partitions, memoryLimit, endToEnd, load, Measurements.PeakWorkingSet(), Measurements.CpuSeconds());
+    }
+}
