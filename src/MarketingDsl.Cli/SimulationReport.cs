@@ -87,7 +87,7 @@ public sealed class ProgressLine : IDisposable
     private long _fileStartTicks, _fileStartBytes;
 
     /// <summary>"loading events.jsonl 1,200,000 rows 45% 210 MB/s 12 s left" (rate and time left once measurable).</summary>
-    internal string ImportText(ImportProgress p, long? nowTicks = null)
+    public string ImportText(ImportProgress p, long? nowTicks = null)
     {
         var now = nowTicks ?? System.Diagnostics.Stopwatch.GetTimestamp();
         if (p.File != _file)

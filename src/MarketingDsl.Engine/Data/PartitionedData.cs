@@ -25,14 +25,15 @@ public sealed record SpillPlan(int Partitions, int FlushRows)
     /// <summary>
     /// The plan for a data directory under a memory limit, or null when its import fits: the
     /// import's estimated memory (<see cref="BytesPerInputByte"/> per input byte) is split into
-    /// partitions of at most half the limit each (the other half: profiles, results, the builders
-    /// between flushes and the runtime); the builders of all types together hold at most a quarter.
+    /// partitions of at most a quarter of the limit each (building one reads its spill files and
+    /// gathers them, so it briefly holds about twice that; the rest: profiles, results, the sets
+    /// of unique ids, the runtime); the builders of all types together hold at most a quarter.
     /// </summary>
     public static SpillPlan? For(long memoryLimitBytes, long inputBytes, int eventTypes)
     {
         var estimate = (long)(inputBytes * BytesPerInputByte);
         if (estimate <= memoryLimitBytes) return null;
-        var partitions = (int)Math.Clamp((estimate + memoryLimitBytes / 2 - 1) / Math.Max(1, memoryLimitBytes / 2), 2, MaxPartitions);
+        var partitions = (int)Math.Clamp((estimate + memoryLimitBytes / 4 - 1) / Math.Max(1, memoryLimitBytes / 4), 2, MaxPartitions);
         var flushRows = (int)Math.Clamp(memoryLimitBytes / 4 / BuilderRowBytes / Math.Max(1, eventTypes), 1024, 1 << 24);
         return new SpillPlan(partitions, flushRows);
     }
@@ -121,10 +122,12 @@ public sealed class PartitionedData : IDisposable
                 EventTypeState.StableSortByTs(keys, order, len, keysTmp, orderTmp);
                 order.AsSpan(0, len).CopyTo(perm.AsSpan(from));
             }
+            // Each column read is dropped as soon as it is gathered: at most one column is held twice.
             var fields = new Column?[type.Fields.Length];
-            for (var f = 2; f < fields.Length; f++) fields[f] = ColumnSlice.Gather(columns[f + 1]!, perm);
-            tables[e] = new EventTable(type, start, ((DateTimeColumn)ColumnSlice.Gather(columns[1]!, perm)).Values,
-                ((IntColumn)ColumnSlice.Gather(columns[2]!, perm)).Values, fields);
+            for (var f = 2; f < fields.Length; f++) (fields[f], columns[f + 1]) = (ColumnSlice.Gather(columns[f + 1]!, perm), null);
+            var sortedTs = ((DateTimeColumn)ColumnSlice.Gather(columns[1]!, perm)).Values;
+            columns[1] = null;
+            tables[e] = new EventTable(type, start, sortedTs, ((IntColumn)ColumnSlice.Gather(columns[2]!, perm)).Values, fields);
         }
         return new DataSet(schema, Users.UserIds[lo..hi], new ColumnTable(profiles, n), tables, Users.Report, Users.MaxTimestampTicks, []);
     }

@@ -84,7 +84,7 @@ public sealed class SpillTests
     {
         Assert.Null(SpillPlan.For(2L << 30, 1L << 30, 5));
         var plan = SpillPlan.For(2L << 30, 20L << 30, 5)!;
-        Assert.Equal(12, plan.Partitions);   // 12 GB estimated, 1 GB per partition
+        Assert.Equal(24, plan.Partitions);   // 12 GB estimated, 512 MB per partition
         Assert.InRange(plan.FlushRows, 1024, 1 << 24);
         Assert.Equal(SpillPlan.MaxPartitions, SpillPlan.For(1000, 20L << 30, 5)!.Partitions);
     }
