@@ -5,39 +5,24 @@ using MarketingDsl.Testing;
 namespace MarketingDsl.Cli.Tests;
 
 /// <summary>`mdsl import` writes a snapshot; `simulate --data SNAPSHOT` writes the bytes `simulate --data DIR` writes (examples/retail, generated history).</summary>
-public sealed class ImportCommandTests : IDisposable
+public sealed class ImportCommandTests : CliRun
 {
-    private readonly string _dir = Path.Combine(Path.GetTempPath(), "mdsl-import-" + Guid.NewGuid().ToString("N"));
-
-    public void Dispose()
-    {
-        if (Directory.Exists(_dir)) Directory.Delete(_dir, recursive: true);
-    }
-
-    private static (int Exit, string Out, string Err) Run(params string[] args)
-    {
-        var stdout = new StringWriter();
-        var stderr = new StringWriter();
-        var exit = CommandLine.RunAsync(args, stdout, stderr).GetAwaiter().GetResult();
-        return (exit, stdout.ToString(), stderr.ToString());
-    }
-
     [Fact]
     public void Simulate_from_an_imported_snapshot_writes_the_bytes_of_simulating_the_files()
     {
         var workspace = RepoRoot.Combine("examples", "retail");
-        var data = Path.Combine(_dir, "data");
+        var data = Path.Combine(Dir, "data");
         RetailDataGenerator.Generate(data, users: 600, days: 120, seed: 4);
         EventFileOrder.SortByTime(Path.Combine(data, "events.jsonl"));
-        var snapshot = Path.Combine(_dir, "snapshot");
+        var snapshot = Path.Combine(Dir, "snapshot");
 
         var (exit, output, error) = Run("import", workspace, "--data", data, "--out", snapshot);
         Assert.True(exit == 0, output + error);
         Assert.Matches(@"wrote .*snapshot: 600 users, [\d,]+ events, 0 rejected", output);
         Assert.True(ImportSnapshot.IsSnapshot(snapshot));
 
-        var fromFiles = Path.Combine(_dir, "files");
-        var fromSnapshot = Path.Combine(_dir, "snap");
+        var fromFiles = Path.Combine(Dir, "files");
+        var fromSnapshot = Path.Combine(Dir, "snap");
         Assert.Equal(0, Run("simulate", workspace, "--data", data, "--out", fromFiles, "--quiet").Exit);
         (exit, _, error) = Run("simulate", workspace, "--data", snapshot, "--out", fromSnapshot, "--quiet");
         Assert.True(exit == 0, error);
@@ -56,10 +41,10 @@ public sealed class ImportCommandTests : IDisposable
     [Fact]
     public void Import_says_what_is_wrong_with_its_arguments()
     {
-        var (exit, _, error) = Run("import", RepoRoot.Combine("examples", "retail"), "--data", Path.Combine(_dir, "none"), "--out", Path.Combine(_dir, "s"));
+        var (exit, _, error) = Run("import", RepoRoot.Combine("examples", "retail"), "--data", Path.Combine(Dir, "none"), "--out", Path.Combine(Dir, "s"));
         Assert.Equal(2, exit);
         Assert.Contains("does not exist", error);
-        (exit, _, error) = Run("import", RepoRoot.Combine("examples", "retail"), "--out", Path.Combine(_dir, "s"));
+        (exit, _, error) = Run("import", RepoRoot.Combine("examples", "retail"), "--out", Path.Combine(Dir, "s"));
         Assert.Equal(2, exit);
         Assert.Contains("missing option --data", error);
     }

@@ -5,31 +5,16 @@ using MarketingDsl.Testing;
 namespace MarketingDsl.Cli.Tests;
 
 /// <summary>`simulate --memory-limit`: data larger than the limit runs in partitions and writes the bytes of the run in memory.</summary>
-public sealed class MemoryLimitTests : IDisposable
+public sealed class MemoryLimitTests : CliRun
 {
-    private readonly string _dir = Path.Combine(Path.GetTempPath(), "mdsl-memlimit-" + Guid.NewGuid().ToString("N"));
-
-    public void Dispose()
-    {
-        if (Directory.Exists(_dir)) Directory.Delete(_dir, recursive: true);
-    }
-
-    private static (int Exit, string Out, string Err) Run(params string[] args)
-    {
-        var stdout = new StringWriter();
-        var stderr = new StringWriter();
-        var exit = CommandLine.RunAsync(args, stdout, stderr).GetAwaiter().GetResult();
-        return (exit, stdout.ToString(), stderr.ToString());
-    }
-
     [Fact]
     public void Simulate_under_a_small_memory_limit_writes_the_bytes_of_the_run_in_memory()
     {
         var workspace = RepoRoot.Combine("examples", "retail");
-        var data = Path.Combine(_dir, "data");
+        var data = Path.Combine(Dir, "data");
         RetailDataGenerator.Generate(data, users: 400, days: 90, seed: 6);
-        var inMemory = Path.Combine(_dir, "memory");
-        var limited = Path.Combine(_dir, "limited");
+        var inMemory = Path.Combine(Dir, "memory");
+        var limited = Path.Combine(Dir, "limited");
         Assert.Equal(0, Run("simulate", workspace, "--data", data, "--out", inMemory, "--quiet").Exit);
         var (exit, _, error) = Run("simulate", workspace, "--data", data, "--out", limited, "--memory-limit", "1m");
         Assert.True(exit == 0, error);
@@ -44,7 +29,7 @@ public sealed class MemoryLimitTests : IDisposable
     [InlineData("0")]
     public void A_memory_limit_that_is_no_size_is_a_usage_error(string limit)
     {
-        var (exit, _, error) = Run("simulate", RepoRoot.Combine("examples", "retail"), "--data", _dir, "--out", Path.Combine(_dir, "o"), "--memory-limit", limit);
+        var (exit, _, error) = Run("simulate", RepoRoot.Combine("examples", "retail"), "--data", Dir, "--out", Path.Combine(Dir, "o"), "--memory-limit", limit);
         Assert.Equal(2, exit);
         Assert.Contains("--memory-limit takes a size such as 2g", error);
     }

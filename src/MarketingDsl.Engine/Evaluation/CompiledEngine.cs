@@ -135,12 +135,24 @@ public sealed class CompiledEngine : ITagEvaluator
                     for (var f = 0; f < modelFeatures[index].Length; f++) Array.Copy(context.ModelFeatures[index][f], 0, modelFeatures[index][f], lo, n);
                 failures.Add(context.FunctionFailures);
                 if (phase == plan.Phases.Length - 1) eventsAfter += part.CountEventsAfter(asOfUtc.Ticks);
+                ReleasePartition();
             }
             ScorePopulationsAndModels(plan, phase, users, populationInputs, populationScores, modelFeatures, modelOutputs, scorer);
         }
         if (plan.Phases.Length == 0)
             for (var p = 0; p < data.Partitions; p++) eventsAfter += data.Load(p).CountEventsAfter(asOfUtc.Ticks);
         return new EvaluationResult(model, all, asOfUtc, ResultColumns(model, results), failures) { EventsAfterAsOf = eventsAfter };
+    }
+
+    /// <summary>
+    /// A partition's arrays are garbage once its results are copied out: collected (large objects
+    /// compacted) before the next partition is built, so the heap holds one partition, not as many
+    /// as the collector would let pile up.
+    /// </summary>
+    internal static void ReleasePartition()
+    {
+        System.Runtime.GCSettings.LargeObjectHeapCompactionMode = System.Runtime.GCLargeObjectHeapCompactionMode.CompactOnce;
+        GC.Collect(2, GCCollectionMode.Forced, blocking: true, compacting: true);
     }
 
     private static Array Slice(Array a, int from, int n)

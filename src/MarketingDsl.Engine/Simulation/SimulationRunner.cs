@@ -38,6 +38,7 @@ public static class SimulationRunner
         {
             using var parts = DataImporter.LoadPartitioned(model.Schema, dataDirectory, ImportOptionsAt(rejects, spill: spill), importProgress);
             load = clock.Elapsed;
+            CompiledEngine.ReleasePartition();   // the import's builders and flush buffers
             var asOf = ResolveAsOf(parts.Users, asOfUtc, dataDirectory);
             clock.Restart();
             result = CompiledEngine.Evaluate(plan, parts, asOf, evalProgress, scorer);
