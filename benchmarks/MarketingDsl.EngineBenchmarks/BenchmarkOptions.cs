@@ -13,6 +13,8 @@ public sealed class BenchmarkOptions
           --runs 5                      repetitions per measurement; tables show medians
           --order user,time             row orders of events.jsonl: as generated (grouped by user) and/or in time order
           --wait-quiet 120              before each measured process, wait up to this many seconds for other processes to go idle
+          --snapshot yes|no             also measure mdsl from an import snapshot vs DuckDB from its own database file (default yes)
+          --memory-limit 256m           also measure mdsl under this limit (simulate --memory-limit: partitions) against the unlimited run
           --workspace DIR               the tag set (default tests/conformance/retail-core/workspace)
           --validate                    only check DuckDB and the hand loop against mdsl on the conformance cases
         """;
@@ -27,6 +29,10 @@ public sealed class BenchmarkOptions
     public string Workspace { get; private init; } = RetailWorkspace.DefaultWorkspace;
     public int WaitQuietSeconds { get; private init; } = 120;
     public bool Validate { get; private init; }
+    /// <summary>Also measure runs without parsing: mdsl from an import snapshot, DuckDB from its database file.</summary>
+    public bool Snapshot { get; private init; } = true;
+    /// <summary>Also measure mdsl under this memory limit (bytes), split into partitions.</summary>
+    public long? MemoryLimit { get; private init; }
 
     // Internal: the parent starts itself with these to measure one engine in a clean process.
     public string? Child { get; private init; }
@@ -62,6 +68,9 @@ public sealed class BenchmarkOptions
             Workspace = Path.GetFullPath(Get("--workspace") ?? defaults.Workspace),
             WaitQuietSeconds = Get("--wait-quiet") is { } wait ? int.Parse(wait, NumberStyles.None, CultureInfo.InvariantCulture) : defaults.WaitQuietSeconds,
             Validate = validate,
+            MemoryLimit = Get("--memory-limit") is { } limit ? Size(limit) : null,
+            Snapshot = Get("--snapshot") is not { } snapshot ? defaults.Snapshot : snapshot is "yes" ? true : snapshot is "no" ? false
+                : throw new ArgumentException($"--snapshot takes yes or no, not '{snapshot}'"),
             Child = Get("--child"),
             ChildData = Get("--data"),
             ChildOut = Get("--out"),
@@ -71,6 +80,12 @@ public sealed class BenchmarkOptions
         if (IsInside(options.DataRoot, RetailWorkspace.RepositoryRoot))
             throw new ArgumentException($"--data-root must be outside the repository (large data is never committed): {options.DataRoot}");
         return options;
+    }
+
+    private static long Size(string text)
+    {
+        var unit = char.ToLowerInvariant(text[^1]) switch { 'k' => 1L << 10, 'm' => 1L << 20, 'g' => 1L << 30, _ => 1L };
+        return long.Parse(unit > 1 ? text[..^1] : text, NumberStyles.None, CultureInfo.InvariantCulture) * unit;
     }
 
     public string DataDirectory(int users) => Path.Combine(DataRoot, $"users{users}-days{Days}-seed{Seed}");

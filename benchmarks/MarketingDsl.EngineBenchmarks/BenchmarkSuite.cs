@@ -26,6 +26,8 @@ public static class BenchmarkSuite
         var results = new List<SizeResult>();
         var interleaved = new List<(int Users, OrderReport Report, double OtherLoad)>();
         var skipped = new List<string>();
+        var snapshots = new List<(int Users, SnapshotReport Mdsl, SnapshotReport DuckDb, SizeResult? Parse, string? CsvDifference)>();
+        var limited = new List<(int Users, SnapshotReport Limited, SizeResult? Unlimited, string? CsvDifference)>();
         foreach (var users in options.Users)
         {
             if (WhyNotFeasible(options, users, results) is { } reason)
@@ -59,6 +61,43 @@ public static class BenchmarkSuite
                 var difference = CsvComparison.Difference(Path.Combine(runDirectory, "mdsl", "tags.csv"), Path.Combine(runDirectory, "duckdb", "tags.csv"));
                 results.Add(new SizeResult(users, order, DataBytes(dataDirectory), mdsl.Report, duckDb.Report, difference, mdsl.OtherLoad, duckDb.OtherLoad));
             }
+            if (options.MemoryLimit is not null)
+            {
+                var order = options.Orders[0];
+                var runDirectory = Path.Combine(options.DataRoot, "runs", $"users{users}-limited");
+                try
+                {
+                    Console.Error.WriteLine($"{users:N0} users: mdsl under --memory-limit {Gb(options.MemoryLimit.Value)} ({options.Runs} runs, child process)");
+                    var run = RunChild<SnapshotReport>(options, "mdsl-limited", users, options.DataDirectory(users, order), runDirectory);
+                    var difference = CsvComparison.Difference(Path.Combine(options.DataRoot, "runs", $"users{users}-{order}", "mdsl", "tags.csv"), Path.Combine(runDirectory, "tags.csv"));
+                    limited.Add((users, run.Report, results.FirstOrDefault(r => r.Users == users && r.Order == order), difference));
+                }
+                catch (ChildFailedException ex)
+                {
+                    skipped.Add($"{users:N0} users, run under the memory limit failed: {ex.Message}");
+                    Console.Error.WriteLine(skipped[^1]);
+                }
+            }
+            if (options.Snapshot)
+            {
+                // From a snapshot the row order no longer matters: measured on the first order's files.
+                var order = options.Orders[0];
+                var runDirectory = Path.Combine(options.DataRoot, "runs", $"users{users}-snapshot");
+                try
+                {
+                    Console.Error.WriteLine($"{users:N0} users: mdsl from an import snapshot ({options.Runs} runs, child process)");
+                    var mdsl = RunChild<SnapshotReport>(options, "mdsl-snapshot", users, options.DataDirectory(users, order), Path.Combine(runDirectory, "mdsl"));
+                    Console.Error.WriteLine($"{users:N0} users: DuckDB on its own tables ({options.Runs} runs, child process)");
+                    var duck = RunChild<SnapshotReport>(options, "duckdb-native", users, options.DataDirectory(users, order), Path.Combine(runDirectory, "duckdb"));
+                    var difference = CsvComparison.Difference(Path.Combine(runDirectory, "mdsl", "tags.csv"), Path.Combine(runDirectory, "duckdb", "tags.csv"));
+                    snapshots.Add((users, mdsl.Report, duck.Report, results.FirstOrDefault(r => r.Users == users && r.Order == order), difference));
+                }
+                catch (ChildFailedException ex)
+                {
+                    skipped.Add($"{users:N0} users, snapshot runs failed: {ex.Message}");
+                    Console.Error.WriteLine(skipped[^1]);
+                }
+            }
             if (options.Orders.Count == 2)
             {
                 Console.Error.WriteLine($"{users:N0} users: mdsl on both orders alternately ({options.Runs} runs each, child process)");
@@ -75,12 +114,13 @@ public static class BenchmarkSuite
             }
         }
 
-        var report = Report(options, results, interleaved, skipped);
+        var report = Report(options, results, interleaved, skipped) + SnapshotTable(snapshots) + LimitedTable(limited);
         Console.WriteLine(report);
         var reportPath = Path.Combine(options.DataRoot, "results.md");
         File.WriteAllText(reportPath, report);
         Console.Error.WriteLine($"(also written to {reportPath})");
-        var allEqual = results.All(r => CsvComparison.IsEqualByValue(r.CsvDifference) && r.Mdsl.HandLoopDifference is null);
+        var allEqual = results.All(r => CsvComparison.IsEqualByValue(r.CsvDifference) && r.Mdsl.HandLoopDifference is null)
+            && snapshots.All(s => CsvComparison.IsEqualByValue(s.CsvDifference)) && limited.All(l => l.CsvDifference is null);
         return allEqual ? 0 : 1;
     }
 
@@ -216,6 +256,11 @@ public static class BenchmarkSuite
         foreach (var arg in new[] { "--child", engine, "--data", dataDirectory, "--out", outDirectory, "--report", reportPath,
                      "--runs", options.Runs.ToString(CultureInfo.InvariantCulture), "--workspace", options.Workspace, "--data-root", options.DataRoot })
             start.ArgumentList.Add(arg);
+        if (options.MemoryLimit is { } limit)
+        {
+            start.ArgumentList.Add("--memory-limit");
+            start.ArgumentList.Add(limit.ToString(CultureInfo.InvariantCulture));
+        }
         WaitForQuietMachine(options.WaitQuietSeconds);
         WarmPageCache(dataDirectory);
         if (engine == "mdsl-orders") WarmPageCache(options.DataDirectory(users, "time"));   // the child reads both orders
@@ -229,7 +274,7 @@ public static class BenchmarkSuite
         var busy = MachineBusySeconds() - busyBefore;
         if (child.ExitCode != 0) throw new ChildFailedException($"the {engine} child process exited with code {child.ExitCode}{(child.ExitCode == 137 ? " (killed: out of memory?)" : "")}");
         var report = Read<T>(reportPath);
-        var childCpu = report switch { MdslReport m => m.CpuSeconds, DuckDbReport d => d.CpuSeconds, OrderReport o => o.CpuSeconds, _ => 0 };
+        var childCpu = report switch { MdslReport m => m.CpuSeconds, DuckDbReport d => d.CpuSeconds, OrderReport o => o.CpuSeconds, SnapshotReport n => n.CpuSeconds, _ => 0 };
         return new ChildRun<T>(report, busy is { } b ? Math.Max(0, b - childCpu) / wall : double.NaN);
     }
 
@@ -296,6 +341,48 @@ public static class BenchmarkSuite
             text.AppendLine(CultureInfo.InvariantCulture, $"\n{r.Users:N0} users, {r.Order} order: editor edit changed annual_spend for {r.Mdsl.EditorChangedUsers:N0} users; mdsl peak at the end of its child (after repeated runs, hand loop, editor) {Gb(r.Mdsl.PeakWorkingSetAtEnd)}.");
         }
         foreach (var s in skipped) text.AppendLine(CultureInfo.InvariantCulture, $"\n{s}");
+        return text.ToString();
+    }
+
+    private static string SnapshotTable(List<(int Users, SnapshotReport Mdsl, SnapshotReport DuckDb, SizeResult? Parse, string? CsvDifference)> snapshots)
+    {
+        if (snapshots.Count == 0) return "";
+        var text = new StringBuilder();
+        text.AppendLine();
+        text.AppendLine("## Without parsing: mdsl from an import snapshot, DuckDB from its own database file");
+        text.AppendLine();
+        text.AppendLine("| users | mdsl import (once) | snapshot size | mdsl from snapshot end to end | load from snapshot | DuckDB load into its file (once) | DuckDB file size | DuckDB tags from its tables | **mdsl snapshot ÷ DuckDB tables** (≤ 0.3) | mdsl snapshot ÷ DuckDB read_json end to end | mdsl snapshot ÷ mdsl parsing | peak mdsl / DuckDB | tags.csv |");
+        text.AppendLine("|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|");
+        foreach (var (users, m, d, parse, difference) in snapshots)
+        {
+            double ms = Median(m.EndToEnd), ds = Median(d.EndToEnd);
+            var csv = difference is null ? "byte-identical" : CsvComparison.IsEqualByValue(difference) ? "equal by value" : "DIFFERENT: " + difference;
+            text.AppendLine(CultureInfo.InvariantCulture,
+                $"| {users:N0} | {(m.PrepareOnce is { } p ? S(p) : "(kept)")} | {Gb(m.PreparedBytes)} | {S(ms)} | {S(Median(m.Load))} | {(d.PrepareOnce is { } q ? S(q) : "(kept)")} | {Gb(d.PreparedBytes)} | {S(ds)} | **{ms / ds:F2}** | " +
+                $"{(parse is null ? "" : (ms / Median(parse.DuckDb.Total)).ToString("F2", CultureInfo.InvariantCulture))} | {(parse is null ? "" : (ms / Median(parse.Mdsl.EndToEnd)).ToString("F2", CultureInfo.InvariantCulture))} | {Gb(m.PeakWorkingSet)} / {Gb(d.PeakWorkingSet)} | {csv} |");
+        }
+        text.AppendLine();
+        text.AppendLine("mdsl from snapshot = Workspace.Load + Compilation.Create + SimulationRunner.Run with --data SNAPSHOT (Arrow IPC columns, no parsing). DuckDB tags from its tables = open the database file + the compute part of RetailTags.sql + COPY TO tags.csv (its tables hold only the columns the tags read).");
+        return text.ToString();
+    }
+
+    private static string LimitedTable(List<(int Users, SnapshotReport Limited, SizeResult? Unlimited, string? CsvDifference)> limited)
+    {
+        if (limited.Count == 0) return "";
+        var text = new StringBuilder();
+        text.AppendLine();
+        text.AppendLine("## Under a memory limit: simulate --memory-limit (users in partitions, event rows in spill files)");
+        text.AppendLine();
+        text.AppendLine("| users | limit | partitions | end to end | import | unlimited end to end | **limited ÷ unlimited** | peak limited | peak unlimited | tags.csv vs unlimited |");
+        text.AppendLine("|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|");
+        foreach (var (users, l, u, difference) in limited)
+        {
+            var ms = Median(l.EndToEnd);
+            text.AppendLine(CultureInfo.InvariantCulture,
+                $"| {users:N0} | {Gb(l.PreparedBytes)} | {l.PrepareOnce:F0} | {S(ms)} | {S(Median(l.Load))} | {(u is null ? "" : S(Median(u.Mdsl.EndToEnd)))} | " +
+                $"**{(u is null ? "" : (ms / Median(u.Mdsl.EndToEnd)).ToString("F2", CultureInfo.InvariantCulture))}** | {Gb(l.PeakWorkingSet)} | {(u is null ? "" : Gb(u.Mdsl.PeakWorkingSetAfterFirstRun))} | " +
+                $"{(difference is null ? "byte-identical" : "DIFFERENT: " + difference)} |");
+        }
         return text.ToString();
     }
 

@@ -12,6 +12,9 @@ catch (ArgumentException ex)
     return 2;
 }
 
+// Parsing runs measure parsing: no import cache (children inherit this); snapshot runs name their snapshot.
+Environment.SetEnvironmentVariable(MarketingDsl.Engine.Data.SnapshotCache.DirectoryVariable, "off");
+
 switch (options.Child)
 {
     case "mdsl":
@@ -19,6 +22,15 @@ switch (options.Child)
         return 0;
     case "mdsl-orders":
         Measurements.Write(options.ChildReport!, OrderMeasurement.Run(options.Workspace, options.ChildData!, options.ChildOut!, options.Runs));
+        return 0;
+    case "mdsl-snapshot":
+        Measurements.Write(options.ChildReport!, SnapshotMeasurement.RunMdsl(options.Workspace, options.ChildData!, options.ChildOut!, options.DataRoot, options.Runs));
+        return 0;
+    case "mdsl-limited":
+        Measurements.Write(options.ChildReport!, SpillMeasurement.Run(options.Workspace, options.ChildData!, options.ChildOut!, options.MemoryLimit!.Value, options.Runs));
+        return 0;
+    case "duckdb-native":
+        Measurements.Write(options.ChildReport!, SnapshotMeasurement.RunDuckDb(options.ChildData!, options.ChildOut!, options.DataRoot, options.Runs));
         return 0;
     case "duckdb":
         Measurements.Write(options.ChildReport!, DuckDbMeasurement.Run(options.ChildData!, options.ChildOut!, options.DataRoot, options.Runs));

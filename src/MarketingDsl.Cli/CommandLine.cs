@@ -14,10 +14,12 @@ public static class CommandLine
           mdsl check WORKSPACE [--format text|json|sarif]
           mdsl fmt WORKSPACE [--check]
           mdsl simulate WORKSPACE --data DIR [--as-of ISO] --out DIR [--from ISO --to ISO] [--engine inprocess|duckdb]
+                                 [--memory-limit SIZE]  (SIZE e.g. 2g, 512m; default 3/4 of the memory; larger data runs in partitions)
           mdsl compile WORKSPACE --target duckdb|spark-sql --out DIR [--exclude-unsupported]
           mdsl train WORKSPACE --data DIR [--as-of ISO] [--report FILE]
                                  (trains every model and clusters into WORKSPACE/.mdsl/models.db)
           mdsl test WORKSPACE
+          mdsl import WORKSPACE --data DIR --out SNAPSHOT   (parse once; --data SNAPSHOT then reads columns)
           mdsl generate-data --users N --days D --seed S --out DIR [--order time|user] [--co-purchase P]
           mdsl demo [--users N] [--out DIR]
           mdsl web WORKSPACE [--urls http://127.0.0.1:5080] [--db PATH] [--data-root DIR]
@@ -49,6 +51,7 @@ public static class CommandLine
                 "web" or "user" => await WebCommands.RunAsync(args[0], options, stdout, stderr),
                 "serve" => await ServeCommand.RunAsync(options, stdout, stderr),
                 "compile" => CompileCommand.Run(options, stdout, stderr),
+                "import" => ImportCommand.Run(options, stdout, stderr),
                 _ => await RunEngineCommandAsync(args[0], options, stdout, stderr),
             };
         }

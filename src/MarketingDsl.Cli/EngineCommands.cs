@@ -30,6 +30,7 @@ public static class EngineCommands
         var toText = options.Get("--to");
         var quiet = options.Flag("--quiet");
         var engine = options.Get("--engine") ?? "inprocess";
+        var memoryLimit = options.Get("--memory-limit") is { } limit ? MemoryLimitOption.Parse(limit) : MemoryLimitOption.Default;
         var workspace = options.Workspace("simulate");
         options.RejectUnknown();
         if (engine is not ("inprocess" or "duckdb")) throw new UsageException($"--engine must be inprocess or duckdb, not '{engine}'");
@@ -41,7 +42,7 @@ public static class EngineCommands
         if (engine == "duckdb")
             return from is null ? SimulateDuckDbCommand.Run(workspace, dataDir, outDir, asOf, quiet, stdout, stderr)
                 : throw new UsageException("--engine duckdb computes tags only; replay journeys (--from, --to) with the in-process engine");
-        return RunSimulation(workspace, dataDir, outDir, asOf, quiet, stdout, stderr, from is null ? null : (from.Value, to!.Value));
+        return RunSimulation(workspace, dataDir, outDir, asOf, quiet, stdout, stderr, from is null ? null : (from.Value, to!.Value), memoryLimit: memoryLimit);
     }
 
     internal static DateTime? ParseInstant(string option, string? text)
@@ -53,7 +54,7 @@ public static class EngineCommands
     }
 
     private static int RunSimulation(string workspace, string dataDir, string outDir, DateTime? asOf, bool quiet, TextWriter stdout, TextWriter stderr,
-        (DateTime From, DateTime To)? replay = null, string? registryDirectory = null)
+        (DateTime From, DateTime To)? replay = null, string? registryDirectory = null, long? memoryLimit = null)
     {
         var compilation = FunctionCompilation.Create(Workspace.Load(workspace));
         if (compilation.HasErrors)
@@ -63,11 +64,16 @@ public static class EngineCommands
             return CommandLine.Problems;
         }
         SimulationRun run;
+        var spill = memoryLimit is { } limit ? SimulationRunner.SpillPlanFor(compilation.Model.Schema, dataDir, limit) : null;
+        if (spill is not null && replay is not null)
+            throw new UsageException("the journey replay (--from/--to) needs the whole history in memory, and this data does not fit under --memory-limit: raise the limit");
+        if (spill is not null && !quiet)
+            stderr.WriteLine($"the data does not fit under the memory limit: importing and evaluating in {spill.Partitions} partitions of users");
         try
         {
             using var progress = quiet ? null : new ProgressLine(stderr);
             var (scorer, modelWarnings) = TrainCommand.ScorerFor(compilation, registryDirectory ?? workspace);
-            run = SimulationRunner.Run(compilation, dataDir, outDir, asOf, progress?.Import, progress?.Evaluation, scorer, modelWarnings);
+            run = SimulationRunner.Run(compilation, dataDir, outDir, asOf, progress?.Import, progress?.Evaluation, scorer, modelWarnings, spill);
         }
         catch (DataImportException ex)
         {

@@ -75,11 +75,33 @@ public sealed class ProgressLine : IDisposable
     {
         _writer = writer;
         _enabled = !Console.IsErrorRedirected;
-        Import = new Progress<ImportProgress>(p => Draw($"loading {Path.GetFileName(p.File)} {p.RowsRead:N0} rows {(p.FileBytes > 0 ? 100 * p.FileBytesRead / p.FileBytes : 0)}%"));
+        Import = new Progress<ImportProgress>(p => { lock (_rate) Draw(ImportText(p)); });
         Evaluation = new SyncProgress(n => Draw($"evaluating {Interlocked.Add(ref _evaluated, n):N0} users"));
     }
 
     public IProgress<ImportProgress> Import { get; }
+
+    // Rate and time left of the file being read, measured from when its first progress arrived.
+    private readonly Lock _rate = new();
+    private string _file = "";
+    private long _fileStartTicks, _fileStartBytes;
+
+    /// <summary>"loading events.jsonl 1,200,000 rows 45% 210 MB/s 12 s left" (rate and time left once measurable).</summary>
+    public string ImportText(ImportProgress p, long? nowTicks = null)
+    {
+        var now = nowTicks ?? System.Diagnostics.Stopwatch.GetTimestamp();
+        if (p.File != _file)
+        {
+            (_file, _fileStartTicks, _fileStartBytes) = (p.File, now, p.FileBytesRead);
+        }
+        var text = $"loading {Path.GetFileName(p.File)} {p.RowsRead:N0} rows {(p.FileBytes > 0 ? 100 * p.FileBytesRead / p.FileBytes : 0)}%";
+        var seconds = (now - _fileStartTicks) / (double)System.Diagnostics.Stopwatch.Frequency;
+        var bytes = p.FileBytesRead - _fileStartBytes;
+        if (seconds < 0.5 || bytes <= 0) return text;
+        var rate = bytes / seconds;
+        var left = Math.Max(0, p.FileBytes - p.FileBytesRead) / rate;
+        return $"{text} {rate / 1e6:N0} MB/s {(left >= 90 ? $"{left / 60:N0} min" : $"{left:N0} s")} left";
+    }
     public IProgress<int> Evaluation { get; }
 
     private void Draw(string text)
@@ -88,12 +110,12 @@ public sealed class ProgressLine : IDisposable
         var now = Environment.TickCount64;
         if (now - Interlocked.Read(ref _lastDraw) < 100) return;
         Interlocked.Exchange(ref _lastDraw, now);
-        lock (_writer) _writer.Write("\r" + text.PadRight(60));
+        lock (_writer) _writer.Write("\r" + text.PadRight(80));
     }
 
     public void Dispose()
     {
-        if (_enabled) lock (_writer) _writer.Write("\r" + new string(' ', 60) + "\r");
+        if (_enabled) lock (_writer) _writer.Write("\r" + new string(' ', 80) + "\r");
     }
 
     private sealed class SyncProgress(Action<int> report) : IProgress<int>

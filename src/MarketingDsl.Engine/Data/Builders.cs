@@ -108,11 +108,25 @@ internal sealed class StringPool(int cap = 1 << 16)
         _table = table;
     }
 
-    // Values are short (categories, skus): 8 bytes at a time, multiply-xorshift mixing.
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static int Hash(ReadOnlySpan<byte> bytes)
     {
-        var h = 0x9E3779B97F4A7C15UL ^ (ulong)bytes.Length;
+        var h = ShortKeyHash.Mix(bytes, 0x9E3779B97F4A7C15UL);
+        return (int)h ^ (int)(h >> 32);
+    }
+}
+
+/// <summary>
+/// The hash of the importer's open-addressing tables (<see cref="StringPool"/> values,
+/// <see cref="UserIndex"/> ids): keys are short, so 8 bytes at a time with multiply-xorshift
+/// mixing, from a seed (a table that must resist chosen keys passes a random one).
+/// </summary>
+internal static class ShortKeyHash
+{
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public static ulong Mix(ReadOnlySpan<byte> bytes, ulong seed)
+    {
+        var h = seed ^ (ulong)bytes.Length;
         while (bytes.Length >= 8)
         {
             h = (h ^ System.Buffers.Binary.BinaryPrimitives.ReadUInt64LittleEndian(bytes)) * 0xBF58476D1CE4E5B9UL;
@@ -123,7 +137,7 @@ internal sealed class StringPool(int cap = 1 << 16)
         for (var i = 0; i < bytes.Length; i++) tail |= (ulong)bytes[i] << (8 * i);
         h = (h ^ tail) * 0x94D049BB133111EBUL;
         h ^= h >> 29;
-        return (int)h ^ (int)(h >> 32);
+        return h;
     }
 }
 

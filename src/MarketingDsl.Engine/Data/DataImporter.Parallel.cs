@@ -180,16 +180,10 @@ internal sealed partial class Importer
         while (!span.IsEmpty)
         {
             var idx = span.IndexOf((byte)'\n');
-            var line = idx < 0 ? span : span[..idx];
+            ReadOnlySpan<byte> line = idx < 0 ? span : span[..idx];
             span = idx < 0 ? [] : span[(idx + 1)..];
             phys++;
-            if (first)
-            {
-                first = false;
-                if (line.StartsWith("\uFEFF"u8)) line = line[3..];
-            }
-            if (line.Length > 0 && line[^1] == '\r') line = line[..^1];
-            if (line.Trim(" \t"u8).IsEmpty) continue;
+            if (!TextLines.Content(ref line, ref first)) continue;
             ordinal++;
             ParseEventLine(line, phys, ordinal, b, st);
         }

@@ -27,6 +27,34 @@ public static class DataImporter
     public static DataSet Load(SchemaModel schema, string directory, ImportOptions? options = null, IProgress<ImportProgress>? progress = null)
     {
         ArgumentNullException.ThrowIfNull(schema);
+        var (profileFiles, eventFiles) = FilesOf(directory);
+        using var import = new Importer(schema, options ?? new ImportOptions(), progress);
+        foreach (var f in profileFiles) import.ReadFile(Path.Combine(directory, f), f, isProfile: true);
+        import.FinishProfiles();
+        foreach (var f in eventFiles) import.ReadFile(Path.Combine(directory, f), f, isProfile: false);
+        return import.Finish();
+    }
+
+    /// <summary>
+    /// As <see cref="Load"/>, for data that does not fit in memory (<see cref="ImportOptions.Spill"/>
+    /// required): profiles are read and merged first, so every event row is resolved to its merged
+    /// user before it is written to that user's partition; de-duplication, rejects, counts and
+    /// lines are those of <see cref="Load"/>, since rows are read and committed exactly as there.
+    /// </summary>
+    public static PartitionedData LoadPartitioned(SchemaModel schema, string directory, ImportOptions options, IProgress<ImportProgress>? progress = null)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        if (options.Spill is null) throw new ArgumentException("LoadPartitioned needs ImportOptions.Spill", nameof(options));
+        var (profileFiles, eventFiles) = FilesOf(directory);
+        using var import = new Importer(schema, options, progress);
+        foreach (var f in profileFiles) import.ReadFile(Path.Combine(directory, f), f, isProfile: true);
+        import.FinishProfiles();
+        foreach (var f in eventFiles) import.ReadFile(Path.Combine(directory, f), f, isProfile: false);
+        return import.FinishPartitioned();
+    }
+
+    private static (List<string> Profiles, List<string> Events) FilesOf(string directory)
+    {
         if (!Directory.Exists(directory)) throw new DataImportException($"data directory '{directory}' does not exist");
         var files = Directory.GetFiles(directory).Select(Path.GetFileName).OfType<string>().Order(StringComparer.Ordinal).ToList();
         string[] profileNames = ["profiles.jsonl", "profiles.csv", "profiles.parquet"];
@@ -37,12 +65,7 @@ public static class DataImporter
         eventFiles.AddRange(files.Where(f => f.StartsWith("events", StringComparison.Ordinal) && f.EndsWith(".jsonl", StringComparison.Ordinal)));
         eventFiles.AddRange(files.Where(f => f.EndsWith(".csv", StringComparison.Ordinal) && f != "profiles.csv"));
         eventFiles.AddRange(files.Where(f => f.EndsWith(".parquet", StringComparison.Ordinal) && f != "profiles.parquet"));
-
-        using var import = new Importer(schema, options ?? new ImportOptions(), progress);
-        foreach (var f in profileFiles) import.ReadFile(Path.Combine(directory, f), f, isProfile: true);
-        import.FinishProfiles();
-        foreach (var f in eventFiles) import.ReadFile(Path.Combine(directory, f), f, isProfile: false);
-        return import.Finish();
+        return (profileFiles, eventFiles);
     }
 }
 
@@ -126,6 +149,9 @@ internal sealed partial class Importer : IDisposable
 
     public void Dispose()
     {
+        // An import that failed part way leaves no spill files behind.
+        if (_spillDirectory is not null && !_spillHandedOver)
+            try { Directory.Delete(_spillDirectory, recursive: true); } catch (IOException) { } catch (UnauthorizedAccessException) { }
         _rejects?.Dispose();
         foreach (var t in _types) t.Dispose();
         foreach (var c in _profileCols) c.Dispose();
@@ -208,13 +234,7 @@ internal sealed partial class Importer : IDisposable
         void Line(ReadOnlySpan<byte> line)
         {
             lineNo++;
-            if (first)
-            {
-                first = false;
-                if (line.StartsWith("\uFEFF"u8)) line = line[3..];
-            }
-            if (line.Length > 0 && line[^1] == '\r') line = line[..^1];
-            if (line.Trim(" \t"u8).IsEmpty) return;
+            if (!TextLines.Content(ref line, ref first)) return;
             handler(line, file, lineNo);
             Tick(consumed);
         }
@@ -225,6 +245,7 @@ internal sealed partial class Importer : IDisposable
     private void Reject(string file, int line, string reason, string raw)
     {
         _report.RejectedCount++;
+        if (FutureEvents.IsReason(reason)) _report.FutureRejects++;
         if (_report.Rejects.Count < _options.MaxRejectsInMemory) _report.Rejects.Add(new RejectedRow(file, line, reason));
         if (_rejects is null) return;
         var sb = new StringBuilder(raw.Length + reason.Length + 64);
@@ -400,6 +421,34 @@ internal sealed partial class Importer : IDisposable
         _profiles = new ColumnTable(columns, perm.Length);
         foreach (var c in _profileCols) c.Dispose();
         _profileIdentity.AsSpan().Clear();
+        if (_options.Spill is { } plan && _userIds.Length > 0)
+        {
+            _spillDirectory = Path.Combine(_options.SpillDirectory ?? Path.GetTempPath(), $"mdsl-spill-{Guid.NewGuid():N}");
+            Directory.CreateDirectory(_spillDirectory);
+            foreach (var t in _types) t.StartSpill(plan, _spillDirectory, _userIds.Length);
+        }
+    }
+
+    private string? _spillDirectory;
+    private bool _spillHandedOver;
+
+    /// <summary>The import as partitions of users with their event rows in spill files (after every file is read).</summary>
+    public PartitionedData FinishPartitioned()
+    {
+        var plan = _options.Spill!;
+        if (_spillDirectory is null)
+        {
+            // No users: nothing to partition, every kept event is an orphan or of an unknown type.
+            _spillDirectory = Path.Combine(_options.SpillDirectory ?? Path.GetTempPath(), $"mdsl-spill-{Guid.NewGuid():N}");
+            Directory.CreateDirectory(_spillDirectory);
+        }
+        var rows = new long[_types.Length][];
+        for (var i = 0; i < _types.Length; i++) rows[i] = _types[i].FinishSpill(plan.Partitions);
+        var loose = _looseTs.Items.AsSpan(0, _looseTs.Count).ToArray();
+        Array.Sort(loose);
+        _rejects?.Flush();
+        _spillHandedOver = true;
+        return new PartitionedData(_schema, plan, _spillDirectory, _userIds, _profiles!, _report, _report.EventsKept > 0 ? _maxTs : null, loose, rows);
     }
 
     public DataSet Finish()
@@ -574,6 +623,71 @@ internal sealed class EventTypeState : IDisposable
         _ts.Add(ts);
         _line.Add(CheckLine(line));
         for (var i = 2; i < _fields.Length; i++) _fields[i]!.Add(s, i);
+        if (_spill is not null && _ts.Count >= _spill.Plan.FlushRows) Flush();
+    }
+
+    private TypeSpill? _spill;
+
+    /// <summary>From now on rows go to spill files of their user's partition whenever <see cref="SpillPlan.FlushRows"/> are held.</summary>
+    public void StartSpill(SpillPlan plan, string directory, int users)
+    {
+        var columns = new List<(string, DslType)> { ("user", DslType.Int), ("ts", DslType.DateTime), ("line", DslType.Int) };
+        for (var f = 2; f < Symbol.Fields.Length; f++) columns.Add((Symbol.Fields[f].Name, Symbol.Fields[f].Type));
+        _spill = new TypeSpill(plan, directory, Index, users, [.. columns]);
+    }
+
+    /// <summary>Writes the rows held to the spill files (rows of a partition keep their line order) and empties the builders.</summary>
+    private void Flush()
+    {
+        var spill = _spill!;
+        var n = _ts.Count;
+        if (n == 0) return;
+        var (plan, users) = (spill.Plan, spill.Users);
+        var start = new int[plan.Partitions + 1];
+        for (var r = 0; r < n; r++) start[plan.PartitionOf(_user[r], users) + 1]++;
+        for (var p = 0; p < plan.Partitions; p++) start[p + 1] += start[p];
+        var next = (int[])start.Clone();
+        var perm = new int[n];
+        for (var r = 0; r < n; r++) perm[next[plan.PartitionOf(_user[r], users)]++] = r;
+        var order = RowOrder.Direct(perm);
+        var local = new long[n];
+        for (var i = 0; i < n; i++)
+        {
+            var u = _user[perm[i]];
+            local[i] = u - plan.FirstUser(plan.PartitionOf(u, users), users);
+        }
+        var ts = new long[n];
+        _ts.Gather(ts, order);
+        var line = new long[n];
+        _line.GatherWiden(line, order);
+        var columns = new Column?[3 + _fields.Length - 2];
+        columns[0] = new IntColumn(DslType.Int, local, null);
+        columns[1] = new DateTimeColumn(DslType.DateTime, ts, null);
+        columns[2] = new IntColumn(DslType.Int, line, null);
+        for (var f = 2; f < _fields.Length; f++) columns[f + 1] = _fields[f]!.Build(order);
+        for (var p = 0; p < plan.Partitions; p++)
+        {
+            var count = start[p + 1] - start[p];
+            if (count == 0) continue;
+            spill.Writer(p).Write(columns, start[p], count);
+            spill.Rows[p] += count;
+        }
+        _user.Clear();
+        _ts.Clear();
+        _line.Clear();
+        for (var f = 2; f < _fields.Length; f++) _fields[f]!.Clear();
+    }
+
+    /// <summary>Writes the last rows, closes the spill files and returns the rows per partition.</summary>
+    public long[] FinishSpill(int partitions)
+    {
+        if (_spill is null) return new long[partitions];
+        Flush();
+        _spill.Dispose();
+        _seenStrings = null;
+        _seenLongs = null;
+        _seenDecimals = null;
+        return _spill.Rows;
     }
 
     /// <summary>Appends rows [start, start + count) of a parsed block; their lines are lineBase + the block's ordinals.</summary>
@@ -586,6 +700,7 @@ internal sealed class EventTypeState : IDisposable
         CheckLine(lineBase + b.Ordinal[start + count - 1]);
         for (var i = 0; i < count; i++) _line.Add((int)(lineBase + b.Ordinal[start + i]));
         for (var f = 2; f < _fields.Length; f++) _fields[f]!.AddRange(b.Fields[f]!, start, count);
+        if (_spill is not null && _ts.Count >= _spill.Plan.FlushRows) Flush();
     }
 
     // Set by Sort, used by BuildColumn and Table.
@@ -792,6 +907,7 @@ internal sealed class EventTypeState : IDisposable
 
     public void Dispose()
     {
+        _spill?.Dispose();
         _user.Dispose();
         _ts.Dispose();
         _line.Dispose();

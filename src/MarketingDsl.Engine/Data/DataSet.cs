@@ -34,6 +34,9 @@ public sealed class DataSet
     /// <summary>The default as-of T: latest ts among all kept event rows (after de-duplication; all types, unknown types and orphans included); null without events.</summary>
     public long? MaxTimestampTicks { get; }
 
+    /// <summary>Ts of the kept rows in no table (unknown types, orphans), sorted.</summary>
+    internal long[] LooseTsSorted => _looseTsSorted;
+
     /// <summary>Index of a user id in <see cref="UserIds"/>, or a negative number.</summary>
     public int IndexOfUser(string userId) => Array.BinarySearch(UserIds, userId, CodePointComparer.Instance);
 

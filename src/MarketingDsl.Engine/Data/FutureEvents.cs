@@ -23,6 +23,9 @@ public static class FutureEvents
     public static string? Reason(long ts, long limit) => ts <= limit ? null
         : $"ts {Iso(ts)} is in the future: events later than {Iso(limit)} (the wall clock plus the allowed skew) are not accepted";
 
+    /// <summary>True when a reject reason is <see cref="Reason"/>'s (a row that may be accepted at a later wall clock).</summary>
+    public static bool IsReason(string reason) => reason.Contains(" is in the future: events later than ", StringComparison.Ordinal);
+
     private static string Iso(long ticks) =>
         new DateTime(ticks, DateTimeKind.Utc).ToString("yyyy-MM-dd'T'HH:mm:ss.FFFFFFF'Z'", System.Globalization.CultureInfo.InvariantCulture);
 }

@@ -34,6 +34,15 @@ public sealed class ImportOptions
     /// </summary>
     public long? LatestEventTicks { get; init; }
 
+    /// <summary>
+    /// Split the users into partitions and keep event rows in spill files while importing
+    /// (<see cref="DataImporter.LoadPartitioned"/>); null: everything in memory.
+    /// </summary>
+    public SpillPlan? Spill { get; init; }
+
+    /// <summary>Where spill files go (a new directory below it per import); default the system's temporary directory.</summary>
+    public string? SpillDirectory { get; init; }
+
     /// <summary>Tests only: every JSON Lines row through the general reader (no <see cref="JsonLineScanner"/> fast path), to compare the two.</summary>
     internal bool GeneralJsonReaderOnly { get; init; }
 }
@@ -72,6 +81,15 @@ public sealed class ImportReport
     public List<IdentityMerge> IdentityMerges { get; } = [];
     /// <summary>Files read, in order.</summary>
     public List<string> Files { get; } = [];
+
+    /// <summary>Rejects for a ts later than the import's limit (<see cref="ImportOptions.LatestEventTicks"/>): rows a later import may keep.</summary>
+    public long FutureRejects { get; internal set; }
+
+    /// <summary>The snapshot (given, or an entry of the import cache) the data was read from; null when the files were parsed.</summary>
+    public string? FromSnapshot { get; internal set; }
+
+    /// <summary>What was found about where the data was read from: a snapshot that could not be read or was out of date (then the files were parsed).</summary>
+    public List<MarketingDsl.Core.Diagnostics.Diagnostic> Warnings { get; } = [];
 
     /// <summary>Tests only: JSON Lines event rows parsed by the shaped path (the importer's predicted member sequence held).</summary>
     internal long ShapedJsonRows { get; set; }

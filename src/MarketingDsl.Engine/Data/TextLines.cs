@@ -10,6 +10,24 @@ namespace MarketingDsl.Engine.Data;
 /// </summary>
 internal static class TextLines
 {
+    /// <summary>
+    /// The content of one JSON Lines line as the readers take it: without the byte order mark of
+    /// the file's first line and without the CR of a CRLF end; false for a blank line (spaces and
+    /// tabs only), which is no row. Shared by the sequential and the parallel reader, so both count
+    /// and skip the same lines.
+    /// </summary>
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+    public static bool Content(ref ReadOnlySpan<byte> line, ref bool first)
+    {
+        if (first)
+        {
+            first = false;
+            if (line.StartsWith("\uFEFF"u8)) line = line[3..];
+        }
+        if (line.Length > 0 && line[^1] == '\r') line = line[..^1];
+        return !line.Trim(" \t"u8).IsEmpty;
+    }
+
     /// <summary>The file, read sequentially; a CR-only file reads as if its line ends were LF.</summary>
     public static Stream Open(string path)
     {

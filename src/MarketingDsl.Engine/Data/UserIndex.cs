@@ -72,23 +72,11 @@ internal sealed class UserIndex
         return false;
     }
 
-    // Ids are short: 8 bytes at a time, multiply-xorshift mixing from the per-index seed.
+    // The seed also multiplies the result: ids that collide in one import do not in the next.
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private int Hash(ReadOnlySpan<char> id)
     {
-        var bytes = MemoryMarshal.AsBytes(id);
-        var h = _seed ^ (ulong)bytes.Length;
-        while (bytes.Length >= 8)
-        {
-            h = (h ^ System.Buffers.Binary.BinaryPrimitives.ReadUInt64LittleEndian(bytes)) * 0xBF58476D1CE4E5B9UL;
-            h ^= h >> 31;
-            bytes = bytes[8..];
-        }
-        ulong tail = 0;
-        for (var i = 0; i < bytes.Length; i++) tail |= (ulong)bytes[i] << (8 * i);
-        h = (h ^ tail) * 0x94D049BB133111EBUL;
-        h ^= h >> 29;
-        h *= _seed;
+        var h = ShortKeyHash.Mix(MemoryMarshal.AsBytes(id), _seed) * _seed;
         return (int)(h >> 32) & int.MaxValue;
     }
 }

@@ -50,25 +50,116 @@ public sealed class CompiledEngine : ITagEvaluator
                 usersDone?.Report(to - from);
                 return scratch;
             }, _ => { });
-            // Populations are independent: one sort each, in parallel.
-            var populations = plan.Population.Where(q => q.InputPhase == phase).ToArray();
-            Parallel.ForEach(populations, q => context.PopulationScores[q.Id] = Runtime.QuantileScores(context.PopulationInputs[q.Id], q.Buckets, q.Descending));
-            // Models are independent too: each is scored (and its percentile ranked) on its own.
-            var scored = scorer is null ? [] : plan.ScoredModels.Where(m => m.FeaturePhase == phase).ToArray();
-            Parallel.ForEach(scored, entry =>
-            {
-                var (m, index, _) = entry;
-                var outputs = new ModelOutputColumns(users);
-                scorer!.Score(m, context.ModelFeatures[index], outputs);
-                // percentile ranks as quantile_score(x, 100) does: exact values, ties share a rank.
-                var ranked = m.IsClusters ? null : m.IsRegression ? outputs.Value : outputs.Probability;
-                if (ranked is not null) Array.Copy(Runtime.QuantileScores(ranked, 100, false), outputs.Percentile, users);
-                context.ModelOutputs[index] = outputs.ByOutput;
-            });
+            ScorePopulationsAndModels(plan, phase, users, context.PopulationInputs, context.PopulationScores, context.ModelFeatures, context.ModelOutputs, scorer);
         }
-        var columns = model.Outputs.Select((s, i) => (ResultColumn)Activator.CreateInstance(
-            typeof(TypedResultColumn<>).MakeGenericType(ClrTypes.Of(s.Type)), s, context.Results[i])!).ToList();
-        return new EvaluationResult(model, data, asOfUtc, [.. columns], context.FunctionFailures);
+        return new EvaluationResult(model, data, asOfUtc, ResultColumns(model, context.Results), context.FunctionFailures);
+    }
+
+    private static System.Collections.Immutable.ImmutableArray<ResultColumn> ResultColumns(SemanticModel model, Array[] results) =>
+        [.. model.Outputs.Select((s, i) => (ResultColumn)Activator.CreateInstance(typeof(TypedResultColumn<>).MakeGenericType(ClrTypes.Of(s.Type)), s, results[i])!)];
+
+    /// <summary>After a phase, over all users: the populations whose inputs it computed (exact ranks), and the models whose features it computed.</summary>
+    private static void ScorePopulationsAndModels(CompiledPlan plan, int phase, int users, decimal?[][] populationInputs, long?[][] populationScores,
+        float[][][] modelFeatures, Array[][] modelOutputs, IModelScorer? scorer)
+    {
+        // Populations are independent: one sort each, in parallel.
+        var populations = plan.Population.Where(q => q.InputPhase == phase).ToArray();
+        Parallel.ForEach(populations, q => populationScores[q.Id] = Runtime.QuantileScores(populationInputs[q.Id], q.Buckets, q.Descending));
+        // Models are independent too: each is scored (and its percentile ranked) on its own.
+        var scored = scorer is null ? [] : plan.ScoredModels.Where(m => m.FeaturePhase == phase).ToArray();
+        Parallel.ForEach(scored, entry =>
+        {
+            var (m, index, _) = entry;
+            var outputs = new ModelOutputColumns(users);
+            scorer!.Score(m, modelFeatures[index], outputs);
+            // percentile ranks as quantile_score(x, 100) does: exact values, ties share a rank.
+            var ranked = m.IsClusters ? null : m.IsRegression ? outputs.Value : outputs.Probability;
+            if (ranked is not null) Array.Copy(Runtime.QuantileScores(ranked, 100, false), outputs.Percentile, users);
+            modelOutputs[index] = outputs.ByOutput;
+        });
+    }
+
+    /// <summary>
+    /// As <see cref="Evaluate(CompiledPlan, DataSet, DateTime, IProgress{int}?, IModelScorer?)"/> for data
+    /// that does not fit in memory: each phase runs partition by partition (one partition's events
+    /// in memory at a time), each partition seeing the values of earlier phases for its users; between
+    /// phases, populations (quantile_score) and models are ranked over all users, exactly as in memory.
+    /// Results, population inputs and model features are kept for all users (a few values per user).
+    /// </summary>
+    public static EvaluationResult Evaluate(CompiledPlan plan, PartitionedData data, DateTime asOfUtc, IProgress<int>? usersDone = null, IModelScorer? scorer = null)
+    {
+        var model = plan.Model;
+        var all = data.Users;
+        var users = all.UserCount;
+        Array NewArray(DslType type, int n) => Array.CreateInstance(ClrTypes.Of(type), n);
+        var results = model.Outputs.Select(o => NewArray(o.Type, users)).ToArray();
+        var populationInputs = new decimal?[model.PopulationNodeCount][];
+        for (var i = 0; i < populationInputs.Length; i++) populationInputs[i] = new decimal?[users];
+        var populationScores = new long?[model.PopulationNodeCount][];
+        var modelFeatures = new float[model.Models.Length][][];
+        var modelOutputs = new Array[model.Models.Length][];
+        var emptyOutputs = new ModelOutputColumns(users).ByOutput;
+        for (var m = 0; m < model.Models.Length; m++) modelOutputs[m] = emptyOutputs;
+        foreach (var (m, index, _) in plan.ScoredModels) modelFeatures[index] = [.. m.Features.Select(_ => new float[users])];
+        var failures = new FunctionFailureLog();
+        var eventsAfter = data.CountLooseAfter(asOfUtc.Ticks);
+
+        for (var phase = 0; phase < plan.Phases.Length; phase++)
+        {
+            var program = plan.Phases[phase];
+            for (var p = 0; p < data.Partitions; p++)
+            {
+                int lo = data.FirstUser(p), n = data.FirstUser(p + 1) - lo;
+                if (n == 0) continue;
+                var part = data.Load(p);
+                var context = new EvalContext(model, part, asOfUtc, NewArray);
+                for (var i = 0; i < results.Length; i++) Array.Copy(results[i], lo, context.Results[i], 0, n);
+                for (var q = 0; q < populationScores.Length; q++)
+                    if (populationScores[q] is { } scores) context.PopulationScores[q] = scores[lo..(lo + n)];
+                for (var m = 0; m < modelOutputs.Length; m++) context.ModelOutputs[m] = [.. modelOutputs[m].Select(a => Slice(a, lo, n))];
+                foreach (var (m, index, _) in plan.ScoredModels) context.ModelFeatures[index] = [.. m.Features.Select(_ => new float[n])];
+
+                var partitions = Math.Max(1, Math.Min(Environment.ProcessorCount * 4, n / 2048));
+                Parallel.For(0, partitions, () => new EvalScratch(plan.AggregateCount), (k, _, scratch) =>
+                {
+                    var from = (int)((long)n * k / partitions);
+                    var to = (int)((long)n * (k + 1) / partitions);
+                    program(context, scratch, from, to);
+                    usersDone?.Report(to - from);
+                    return scratch;
+                }, _ => { });
+
+                for (var i = 0; i < results.Length; i++) Array.Copy(context.Results[i], 0, results[i], lo, n);
+                for (var q = 0; q < populationInputs.Length; q++) Array.Copy(context.PopulationInputs[q], 0, populationInputs[q], lo, n);
+                foreach (var (_, index, _) in plan.ScoredModels)
+                    for (var f = 0; f < modelFeatures[index].Length; f++) Array.Copy(context.ModelFeatures[index][f], 0, modelFeatures[index][f], lo, n);
+                failures.Add(context.FunctionFailures);
+                if (phase == plan.Phases.Length - 1) eventsAfter += part.CountEventsAfter(asOfUtc.Ticks);
+                ReleasePartition();
+            }
+            ScorePopulationsAndModels(plan, phase, users, populationInputs, populationScores, modelFeatures, modelOutputs, scorer);
+        }
+        if (plan.Phases.Length == 0)
+            for (var p = 0; p < data.Partitions; p++) eventsAfter += data.Load(p).CountEventsAfter(asOfUtc.Ticks);
+        return new EvaluationResult(model, all, asOfUtc, ResultColumns(model, results), failures) { EventsAfterAsOf = eventsAfter };
+    }
+
+    /// <summary>
+    /// A partition's arrays are garbage once its results are copied out: collected (large objects
+    /// compacted) before the next partition is built, so the heap holds one partition, not as many
+    /// as the collector would let pile up.
+    /// </summary>
+    internal static void ReleasePartition()
+    {
+        System.Runtime.GCSettings.LargeObjectHeapCompactionMode = System.Runtime.GCLargeObjectHeapCompactionMode.CompactOnce;
+        GC.Collect(2, GCCollectionMode.Forced, blocking: true, compacting: true);
+    }
+
+    private static Array Slice(Array a, int from, int n)
+    {
+        var slice = Array.CreateInstance(a.GetType().GetElementType()!, n);
+        Array.Copy(a, from, slice, 0, n);
+        return slice;
     }
 }
 

@@ -44,5 +44,8 @@ public sealed class EvaluationResult(SemanticModel model, DataSet data, DateTime
     /// <summary>Aligned with <see cref="SemanticModel.Outputs"/>.</summary>
     public ImmutableArray<ResultColumn> Columns { get; } = columns;
 
+    /// <summary>Kept event rows after the as-of instant, when counted during the evaluation (a partitioned one); else <see cref="DataSet.CountEventsAfter"/> of <see cref="Data"/>.</summary>
+    public long? EventsAfterAsOf { get; init; }
+
     public ResultColumn Column(string name) => Columns.First(c => c.Symbol.Name == name);
 }

@@ -25,6 +25,15 @@ public sealed class FunctionFailureLog
     /// <summary>The first failures (at most <see cref="KeptSamples"/>), with user and reason.</summary>
     public IReadOnlyList<CustomFunctionFailure> Samples => [.. _samples];
 
+    /// <summary>Adds the failures of another log (an evaluation done in parts).</summary>
+    public void Add(FunctionFailureLog other)
+    {
+        foreach (var (function, count) in other._counts) _counts.AddOrUpdate(function, count, (_, n) => n + count);
+        foreach (var sample in other._samples)
+            if (Interlocked.Increment(ref _total) <= KeptSamples) _samples.Enqueue(sample);
+        Interlocked.Add(ref _total, other.Count - other._samples.Count);
+    }
+
     public void Record(CustomFunctionException failure, string userId)
     {
         _counts.AddOrUpdate(failure.Function, 1, (_, n) => n + 1);

@@ -17,8 +17,12 @@ public static class SimulationRunner
 {
     /// <param name="scorer">Scores trained models (the CLI's registry); without one, model tags are empty.</param>
     /// <param name="modelWarnings">What the scorer says of untrained or stale models; without a scorer, every model is said to be untrained.</param>
+    /// <param name="spill">
+    /// Import and evaluate partition by partition (<see cref="SpillPlanFor"/>), for data that does
+    /// not fit in memory; the outputs are the bytes of the run in memory. Null: in memory.
+    /// </param>
     public static SimulationRun Run(Compilation compilation, string dataDirectory, string outDirectory, DateTime? asOfUtc, IProgress<ImportProgress>? importProgress = null,
-        IProgress<int>? evalProgress = null, IModelScorer? scorer = null, IReadOnlyList<string>? modelWarnings = null)
+        IProgress<int>? evalProgress = null, IModelScorer? scorer = null, IReadOnlyList<string>? modelWarnings = null, SpillPlan? spill = null)
     {
         var model = compilation.Model;
         var clock = Stopwatch.StartNew();
@@ -27,14 +31,29 @@ public static class SimulationRunner
 
         clock.Restart();
         Directory.CreateDirectory(outDirectory);
-        var data = LoadData(model.Schema, dataDirectory, Path.Combine(outDirectory, "rejects.jsonl"), importProgress);
-        var load = clock.Elapsed;
-
-        var asOf = ResolveAsOf(data, asOfUtc, dataDirectory);
-
-        clock.Restart();
-        var result = CompiledEngine.Evaluate(plan, data, asOf, evalProgress, scorer);
-        var evaluate = clock.Elapsed;
+        var rejects = Path.Combine(outDirectory, "rejects.jsonl");
+        EvaluationResult result;
+        TimeSpan load, evaluate;
+        if (spill is not null)
+        {
+            using var parts = DataImporter.LoadPartitioned(model.Schema, dataDirectory, ImportOptionsAt(rejects, spill: spill), importProgress);
+            load = clock.Elapsed;
+            CompiledEngine.ReleasePartition();   // the import's builders and flush buffers
+            var asOf = ResolveAsOf(parts.Users, asOfUtc, dataDirectory);
+            clock.Restart();
+            result = CompiledEngine.Evaluate(plan, parts, asOf, evalProgress, scorer);
+            evaluate = clock.Elapsed;
+        }
+        else
+        {
+            var data = LoadData(model.Schema, dataDirectory, rejects, importProgress);
+            load = clock.Elapsed;
+            var asOf = ResolveAsOf(data, asOfUtc, dataDirectory);
+            clock.Restart();
+            result = CompiledEngine.Evaluate(plan, data, asOf, evalProgress, scorer);
+            evaluate = clock.Elapsed;
+        }
+        var data0 = result.Data;
 
         clock.Restart();
         using (var writer = new StreamWriter(Path.Combine(outDirectory, "tags.csv"), false, new UTF8Encoding(false), 1 << 16))
@@ -43,7 +62,7 @@ public static class SimulationRunner
         File.WriteAllText(Path.Combine(outDirectory, "summary.json"), SimulationOutput.SummaryJson(summary) + "\n", new UTF8Encoding(false));
         var write = clock.Elapsed;
 
-        return new SimulationRun(result, new SimulationTimings(compile, load, evaluate, write), [.. modelWarnings ?? [.. Warnings(model)], .. FailureWarnings(result.FunctionFailures)], summary);
+        return new SimulationRun(result, new SimulationTimings(compile, load, evaluate, write), [.. data0.Report.Warnings.Select(w => $"{w.Code}: {w.Message}"), .. modelWarnings ?? [.. Warnings(model)], .. FailureWarnings(result.FunctionFailures)], summary);
     }
 
     /// <summary>
@@ -51,13 +70,33 @@ public static class SimulationRunner
     /// more than <see cref="FutureEvents.DefaultMaxSkew"/> after <paramref name="now"/> (default the
     /// wall clock) are rejected as the live runtime rejects them.
     /// </summary>
+    /// <remarks>
+    /// <paramref name="dataDirectory"/> may be an import snapshot (<c>mdsl import</c>); a data
+    /// directory is read through <paramref name="cache"/> (<see cref="SnapshotCache.Default"/> when
+    /// null is not asked for explicitly: pass <paramref name="useCache"/> false for none).
+    /// </remarks>
     public static DataSet LoadData(SchemaModel schema, string dataDirectory, string? rejectsPath, IProgress<ImportProgress>? importProgress = null,
-        DateTimeOffset? now = null) =>
-        DataImporter.Load(schema, dataDirectory, new ImportOptions
-        {
-            RejectsPath = rejectsPath,
-            LatestEventTicks = FutureEvents.Limit(now ?? DateTimeOffset.UtcNow, FutureEvents.DefaultMaxSkew),
-        }, importProgress);
+        DateTimeOffset? now = null, bool useCache = true, SnapshotCache? cache = null) =>
+        DataSource.Load(schema, dataDirectory, ImportOptionsAt(rejectsPath, now), importProgress, useCache ? cache ?? SnapshotCache.Default : null);
+
+    /// <summary>
+    /// How to split a data directory's import under a memory limit, or null when it fits (or is an
+    /// import snapshot, which is read whole): see <see cref="SpillPlan.For"/>.
+    /// </summary>
+    public static SpillPlan? SpillPlanFor(SchemaModel schema, string dataDirectory, long memoryLimitBytes)
+    {
+        if (!Directory.Exists(dataDirectory) || ImportSnapshot.IsSnapshot(dataDirectory)) return null;
+        var input = new DirectoryInfo(dataDirectory).EnumerateFiles().Sum(f => f.Length);
+        return SpillPlan.For(memoryLimitBytes, input, schema.Events.Length);
+    }
+
+    /// <summary>The import options of a command run at wall clock <paramref name="now"/> (default: the machine's).</summary>
+    public static ImportOptions ImportOptionsAt(string? rejectsPath, DateTimeOffset? now = null, SpillPlan? spill = null) => new()
+    {
+        RejectsPath = rejectsPath,
+        Spill = spill,
+        LatestEventTicks = FutureEvents.Limit(now ?? DateTimeOffset.UtcNow, FutureEvents.DefaultMaxSkew),
+    };
 
     /// <summary>The as-of instant: the one given, else the latest event kept (never a rejected future one, see <see cref="LoadData"/>).</summary>
     /// <exception cref="DataImportException">No instant is given and the data holds no events.</exception>

@@ -37,7 +37,7 @@ public sealed record SimulationSummary(
             RejectedRows: report.RejectedCount,
             RejectSamples: [.. report.Rejects.Take(10).Select(r => $"{r.File}:{r.Line}: {r.Reason}")],
             IdentityMerges: report.IdentityMerges.Count,
-            EventsAfterAsOf: data.CountEventsAfter(result.AsOfUtc.Ticks));
+            EventsAfterAsOf: result.EventsAfterAsOf ?? data.CountEventsAfter(result.AsOfUtc.Ticks));
         var outputs = result.Columns.Select(c => OutputStatistics.Compute(c, users)).ToList();
         var segments = new List<GroupCount>();
         var segmentations = new List<SegmentationCounts>();

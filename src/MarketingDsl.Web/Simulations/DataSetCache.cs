@@ -45,19 +45,9 @@ public sealed class DataSetCache(int capacity)
 
     private static string Key(SchemaModel schema, string folder)
     {
-        var key = new StringBuilder(folder).Append('\n');
-        key.Append("key=").Append(schema.KeyField).Append(";tz=").Append(schema.TimeZone).Append(";ids=").AppendJoin(',', schema.IdentityKeys).Append('\n');
-        foreach (var f in schema.ProfileFields) key.Append("p ").Append(Field(f)).Append('\n');
-        foreach (var e in schema.Events)
-        {
-            key.Append("e ").Append(e.Name);
-            foreach (var f in e.Fields) key.Append(' ').Append(Field(f));
-            key.Append('\n');
-        }
+        var key = new StringBuilder(folder).Append('\n').Append(DataFingerprint.SchemaShape(schema));
         foreach (var file in new DirectoryInfo(folder).EnumerateFiles().OrderBy(f => f.Name, StringComparer.Ordinal))
             key.Append("f ").Append(file.Name).Append(' ').Append(file.Length).Append(' ').Append(file.LastWriteTimeUtc.Ticks).Append('\n');
         return key.ToString();
     }
-
-    private static string Field(FieldSymbol f) => $"{f.Name}:{f.Type.DisplayName}{(f.IsKey ? ":key" : "")}{(f.IsUnique ? ":unique" : "")}";
 }

@@ -47,7 +47,7 @@ public sealed class ConformanceTests
         }
     }
 
-    private static DateTime? AsOfArgument(string dir)
+    internal static DateTime? AsOfArgument(string dir)
     {
         var argsFile = Path.Combine(dir, "args");
         if (!File.Exists(argsFile)) return null;

@@ -1,0 +1,523 @@
+using System.Buffers.Binary;
+using System.Runtime.InteropServices;
+using System.Text.Json;
+using Apache.Arrow;
+using Apache.Arrow.Arrays;
+using Apache.Arrow.Ipc;
+using Apache.Arrow.Types;
+using MarketingDsl.Core.Semantics;
+
+namespace MarketingDsl.Engine.Data;
+
+/// <summary>A snapshot directory that cannot be read as one (missing or damaged files, another format version).</summary>
+public sealed class SnapshotException(string message, Exception? inner = null) : Exception(message, inner);
+
+/// <summary>What <c>snapshot.json</c> records besides the columns.</summary>
+public sealed class SnapshotManifest
+{
+    public const string FormatName = "mdsl-import-snapshot";
+    public const int CurrentVersion = 1;
+
+    public string Format { get; set; } = FormatName;
+    public int Version { get; set; } = CurrentVersion;
+    /// <summary><see cref="DataFingerprint.Hash"/> of the schema's <see cref="DataFingerprint.SchemaShape"/>.</summary>
+    public string Schema { get; set; } = "";
+    /// <summary>The data directory imported (full path), and its files then.</summary>
+    public string Source { get; set; } = "";
+    public List<InputFile> Inputs { get; set; } = [];
+    /// <summary>Rows rejected for a ts later than the import's wall clock allowed (they may be valid later: such a snapshot is not reused as a cache).</summary>
+    public long FutureRejects { get; set; }
+    public long? MaxTimestampTicks { get; set; }
+    public int Users { get; set; }
+    public SnapshotReport Report { get; set; } = new();
+    /// <summary>Arrow files of the event types, aligned with the schema's events.</summary>
+    public List<string> EventFiles { get; set; } = [];
+}
+
+/// <summary>The <see cref="ImportReport"/> of the import, as stored.</summary>
+public sealed class SnapshotReport
+{
+    public long ProfilesRead { get; set; }
+    public long ProfilesKept { get; set; }
+    public long EventsRead { get; set; }
+    public long EventsKept { get; set; }
+    public Dictionary<string, long> DuplicatesDropped { get; set; } = [];
+    public long OrphanEvents { get; set; }
+    public long UnknownTypeEvents { get; set; }
+    public long RejectedCount { get; set; }
+    public long FutureRejects { get; set; }
+    public List<RejectedRow> Rejects { get; set; } = [];
+    public List<IdentityMerge> IdentityMerges { get; set; } = [];
+    public List<string> Files { get; set; } = [];
+}
+
+/// <summary>
+/// An imported <see cref="DataSet"/> stored as Apache Arrow IPC files, so that it is read again
+/// without parsing: <c>snapshot.json</c> (format, schema hash, the input files' fingerprints, the
+/// import report), <c>users.arrow</c> (user ids in data set order and each user's row count per
+/// event type), <c>profiles.arrow</c> (the merged profile columns), one <c>events-N-TYPE.arrow</c>
+/// per event type (ts, line, fields; rows as the data set orders them) and <c>loose.arrow</c> (ts of
+/// kept rows in no table), plus the import's <c>rejects.jsonl</c> when it wrote one. Column types:
+/// bool, int64, utf8, date32, timestamp[us, UTC] (ts and datetime), int64 ticks (duration),
+/// fixed-size binary 16 (decimal: its four 32-bit parts, little-endian, so scale is kept).
+/// Reading gives a data set equal to the one written, value for value.
+/// </summary>
+public static class ImportSnapshot
+{
+    public const string ManifestFile = "snapshot.json";
+    public const string RejectsFile = "rejects.jsonl";
+    private const string UsersFile = "users.arrow", ProfilesFile = "profiles.arrow", LooseFile = "loose.arrow";
+    private const int BatchRows = 1 << 20;
+    private static readonly long EpochTicks = DateTime.UnixEpoch.Ticks;
+    private static readonly int EpochDay = DateOnly.FromDateTime(DateTime.UnixEpoch).DayNumber;
+    private static readonly JsonSerializerOptions Json = new() { WriteIndented = true, PropertyNamingPolicy = JsonNamingPolicy.CamelCase };
+
+    /// <summary>True when the directory holds a snapshot manifest (it may still be damaged).</summary>
+    public static bool IsSnapshot(string directory) => File.Exists(Path.Combine(directory, ManifestFile));
+
+    /// <summary>
+    /// Writes the data set into <paramref name="directory"/> (created; written beside it first and
+    /// then moved into place, so a reader never sees half a snapshot). An existing snapshot there
+    /// is replaced; any other existing directory is refused.
+    /// </summary>
+    /// <param name="rejectsPath">The import's rejects file, copied into the snapshot when given.</param>
+    public static void Write(DataSet data, string directory, string source, IReadOnlyList<InputFile> inputs, string? rejectsPath)
+    {
+        var target = Path.GetFullPath(directory);
+        if (Directory.Exists(target) && !IsSnapshot(target) && Directory.EnumerateFileSystemEntries(target).Any())
+            throw new SnapshotException($"'{directory}' exists and is not an import snapshot: choose an empty or new directory");
+        var parent = Path.GetDirectoryName(target) ?? ".";
+        Directory.CreateDirectory(parent);
+        var staging = Path.Combine(parent, $".{Path.GetFileName(target)}.{Guid.NewGuid():N}.tmp");
+        Directory.CreateDirectory(staging);
+        try
+        {
+            var schema = data.Schema;
+            WriteUsers(data, Path.Combine(staging, UsersFile));
+            WriteColumns(Path.Combine(staging, ProfilesFile), data.UserCount,
+                [.. schema.ProfileFields.Select((f, i) => (f.Name, f.Type, (Column?)data.Profiles.Columns[i]))]);
+            var eventFiles = new List<string>();
+            for (var e = 0; e < schema.Events.Length; e++)
+            {
+                var type = schema.Events[e];
+                var table = data.Events[e];
+                var rows = table?.RowCount ?? 0;
+                var columns = new List<(string, DslType, Column?)>
+                {
+                    ("ts", DslType.DateTime, table is null ? null : new DateTimeColumn(DslType.DateTime, table.Ts, null)),
+                    ("line", DslType.Int, table is null ? null : new IntColumn(DslType.Int, table.Line, null)),
+                };
+                for (var f = 2; f < type.Fields.Length; f++) columns.Add((type.Fields[f].Name, type.Fields[f].Type, table?.Fields[f]));
+                var file = $"events-{e}-{type.Name}.arrow";
+                WriteColumns(Path.Combine(staging, file), rows, columns);
+                eventFiles.Add(file);
+            }
+            var loose = data.LooseTsSorted;
+            WriteColumns(Path.Combine(staging, LooseFile), loose.Length, [("ts", DslType.Int, new IntColumn(DslType.Int, loose, null))]);
+            if (rejectsPath is not null && File.Exists(rejectsPath)) File.Copy(rejectsPath, Path.Combine(staging, RejectsFile));
+            var report = data.Report;
+            var manifest = new SnapshotManifest
+            {
+                Schema = DataFingerprint.Hash(DataFingerprint.SchemaShape(schema)),
+                Source = source,
+                Inputs = [.. inputs],
+                FutureRejects = data.Report.FutureRejects,
+                MaxTimestampTicks = data.MaxTimestampTicks,
+                Users = data.UserCount,
+                EventFiles = eventFiles,
+                Report = new SnapshotReport
+                {
+                    ProfilesRead = report.ProfilesRead, ProfilesKept = report.ProfilesKept, EventsRead = report.EventsRead, EventsKept = report.EventsKept,
+                    DuplicatesDropped = new(report.DuplicatesDropped), OrphanEvents = report.OrphanEvents, UnknownTypeEvents = report.UnknownTypeEvents,
+                    RejectedCount = report.RejectedCount, FutureRejects = report.FutureRejects, Rejects = [.. report.Rejects], IdentityMerges = [.. report.IdentityMerges], Files = [.. report.Files],
+                },
+            };
+            // The manifest last: a directory without it is not a snapshot.
+            File.WriteAllText(Path.Combine(staging, ManifestFile), JsonSerializer.Serialize(manifest, Json));
+            if (Directory.Exists(target)) Directory.Delete(target, recursive: true);
+            Directory.Move(staging, target);
+        }
+        catch
+        {
+            try { Directory.Delete(staging, recursive: true); } catch (IOException) { } catch (UnauthorizedAccessException) { }
+            throw;
+        }
+    }
+
+    /// <summary>The manifest alone (to compare fingerprints before reading columns).</summary>
+    /// <exception cref="SnapshotException">Missing, unreadable or of another format version.</exception>
+    public static SnapshotManifest ReadManifest(string directory)
+    {
+        var path = Path.Combine(directory, ManifestFile);
+        SnapshotManifest? manifest;
+        try { manifest = JsonSerializer.Deserialize<SnapshotManifest>(File.ReadAllText(path), Json); }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or JsonException or NotSupportedException)
+        {
+            throw new SnapshotException($"{ManifestFile} cannot be read ({e.Message})", e);
+        }
+        if (manifest is null || manifest.Format != SnapshotManifest.FormatName) throw new SnapshotException($"{ManifestFile} is not an import snapshot manifest");
+        if (manifest.Version != SnapshotManifest.CurrentVersion)
+            throw new SnapshotException($"snapshot format version {manifest.Version}, this mdsl reads version {SnapshotManifest.CurrentVersion}");
+        if (manifest.Users < 0 || manifest.Inputs is null || manifest.EventFiles is null || manifest.Report is null)
+            throw new SnapshotException($"{ManifestFile} is incomplete");
+        return manifest;
+    }
+
+    /// <summary>The data directory a snapshot was imported from, read leniently (for a manifest of another version), or null.</summary>
+    public static string? SourceOf(string directory)
+    {
+        try
+        {
+            using var doc = JsonDocument.Parse(File.ReadAllText(Path.Combine(directory, ManifestFile)));
+            return doc.RootElement.ValueKind == JsonValueKind.Object && doc.RootElement.TryGetProperty("source", out var source)
+                && source.ValueKind == JsonValueKind.String ? source.GetString() : null;
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or JsonException) { return null; }
+    }
+
+    /// <summary>Reads a snapshot written for a schema of the same shape.</summary>
+    /// <exception cref="SnapshotException">Damaged or missing files, another format version, or another schema shape.</exception>
+    public static DataSet Read(SchemaModel schema, string directory)
+    {
+        var manifest = ReadManifest(directory);
+        if (manifest.Schema != DataFingerprint.Hash(DataFingerprint.SchemaShape(schema)))
+            throw new SnapshotException("it was imported for a schema of another shape (fields, types or event types changed)");
+        if (manifest.EventFiles.Count != schema.Events.Length) throw new SnapshotException($"{ManifestFile} lists {manifest.EventFiles.Count} event files, the schema has {schema.Events.Length} event types");
+        try
+        {
+            var users = manifest.Users;
+            var (userIds, counts) = ReadUsers(Path.Combine(directory, UsersFile), users, schema.Events.Length);
+            var profiles = ReadColumns(Path.Combine(directory, ProfilesFile), users, [.. schema.ProfileFields.Select(f => (f.Name, f.Type, Pooled(f)))]);
+            var tables = new EventTable?[schema.Events.Length];
+            for (var e = 0; e < tables.Length; e++)
+            {
+                var type = schema.Events[e];
+                var start = new int[users + 1];
+                for (var u = 0; u < users; u++)
+                {
+                    var total = (long)start[u] + counts[e][u];
+                    if (counts[e][u] < 0 || total > int.MaxValue) throw new SnapshotException($"{UsersFile}: row counts of '{type.Name}' out of range");
+                    start[u + 1] = (int)total;
+                }
+                var expected = new List<(string, DslType, bool)> { ("ts", DslType.DateTime, false), ("line", DslType.Int, false) };
+                for (var f = 2; f < type.Fields.Length; f++) expected.Add((type.Fields[f].Name, type.Fields[f].Type, Pooled(type.Fields[f])));
+                var file = manifest.EventFiles[e];
+                if (file.Contains('/') || file.Contains('\\') || file.Contains("..")) throw new SnapshotException($"{ManifestFile}: bad event file name '{file}'");
+                var columns = ReadColumns(Path.Combine(directory, file), start[users], expected);
+                var fields = new Column?[type.Fields.Length];
+                for (var f = 2; f < fields.Length; f++) fields[f] = columns[f];
+                tables[e] = new EventTable(type, start, ((DateTimeColumn)columns[0]!).Values, ((IntColumn)columns[1]!).Values, fields);
+            }
+            var loose = ((IntColumn)ReadColumns(Path.Combine(directory, LooseFile), -1, [("ts", DslType.Int, false)])[0]!).Values;
+            var r = manifest.Report;
+            var report = new ImportReport
+            {
+                ProfilesRead = r.ProfilesRead, ProfilesKept = r.ProfilesKept, EventsRead = r.EventsRead, EventsKept = r.EventsKept,
+                OrphanEvents = r.OrphanEvents, UnknownTypeEvents = r.UnknownTypeEvents, RejectedCount = r.RejectedCount, FutureRejects = r.FutureRejects,
+            };
+            foreach (var (k, v) in r.DuplicatesDropped ?? []) report.DuplicatesDropped[k] = v;
+            report.Rejects.AddRange(r.Rejects ?? []);
+            report.IdentityMerges.AddRange(r.IdentityMerges ?? []);
+            report.Files.AddRange(r.Files ?? []);
+            return new DataSet(schema, userIds, new ColumnTable([.. profiles], users), tables, report, manifest.MaxTimestampTicks, loose);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or InvalidDataException or ArgumentException
+            or InvalidOperationException or IndexOutOfRangeException or InvalidCastException or OverflowException or FormatException
+            or NotSupportedException or OutOfMemoryException)
+        {
+            throw new SnapshotException(e.Message, e);
+        }
+    }
+
+    // Strings repeat (categories, channels): interned per column as the importer does; ids and unique fields do not.
+    private static bool Pooled(FieldSymbol f) => f.Type.Kind == TypeKind.String && !f.IsKey && !f.IsUnique;
+
+    // ---------------------------------------------------------------- writing
+
+    private static void WriteUsers(DataSet data, string path)
+    {
+        var schema = data.Schema;
+        var n = data.UserCount;
+        var columns = new List<(string, DslType, Column?)> { ("user_id", DslType.String, new StringColumn(DslType.String, data.UserIds, null)) };
+        foreach (var (type, e) in schema.Events.Select((t, e) => (t, e)))
+        {
+            var counts = new long[n];
+            if (data.Events[e] is { } table)
+                for (var u = 0; u < n; u++) counts[u] = table.UserStart[u + 1] - table.UserStart[u];
+            columns.Add(($"rows:{type.Name}", DslType.Int, new IntColumn(DslType.Int, counts, null)));
+        }
+        WriteColumns(path, n, columns);
+    }
+
+    private static void WriteColumns(string path, int rows, IReadOnlyList<(string Name, DslType Type, Column? Column)> columns)
+    {
+        using var writer = new ColumnFileWriter(path, [.. columns.Select(c => (c.Name, c.Type))], rows);
+        Column?[] values = [.. columns.Select(c => c.Column)];
+        for (var from = 0; from < rows; from += BatchRows) writer.Write(values, from, Math.Min(BatchRows, rows - from));
+    }
+
+    /// <summary>An Arrow IPC file of typed columns written batch by batch (the snapshot's files and the spill files of a partitioned run).</summary>
+    internal sealed class ColumnFileWriter : IDisposable
+    {
+        private readonly FileStream _stream;
+        private readonly ArrowFileWriter _writer;
+        private readonly Schema _schema;
+        private readonly DslType[] _types;
+        private int _batches;
+
+        /// <param name="rows">Rows the file will hold, recorded in its metadata (-1: not known; the reader is told).</param>
+        public ColumnFileWriter(string path, IReadOnlyList<(string Name, DslType Type)> columns, int rows = -1)
+        {
+            var schema = new Schema.Builder();
+            foreach (var (name, type) in columns) schema.Field(new Field(name, ArrowType(type), nullable: true));
+            if (rows >= 0) schema.Metadata("rows", rows.ToString(System.Globalization.CultureInfo.InvariantCulture));
+            _schema = schema.Build();
+            _types = [.. columns.Select(c => c.Type)];
+            _stream = new FileStream(path, FileMode.CreateNew, FileAccess.Write, FileShare.None, 1 << 20);
+            _writer = new ArrowFileWriter(_stream, _schema);
+            _writer.WriteStart();
+        }
+
+        /// <summary>Rows [from, from + n) of the columns (a null column: every value null) as one batch.</summary>
+        public void Write(IReadOnlyList<Column?> columns, int from, int n)
+        {
+            _writer.WriteRecordBatch(new RecordBatch(_schema, columns.Select((c, i) => ToArrow(_types[i], c, from, n)).ToList(), n));
+            _batches++;
+        }
+
+        public void Dispose()
+        {
+            // A file of no batch still has one (empty), so every column's type is readable.
+            if (_batches == 0) Write(new Column?[_types.Length], 0, 0);
+            _writer.WriteEnd();
+            _writer.Dispose();
+            _stream.Dispose();
+        }
+    }
+
+    private static IArrowType ArrowType(DslType type) => type.Kind switch
+    {
+        TypeKind.Bool => BooleanType.Default,
+        TypeKind.Int or TypeKind.Duration => Int64Type.Default,
+        TypeKind.Decimal => new FixedSizeBinaryType(16),
+        TypeKind.Date => Date32Type.Default,
+        TypeKind.DateTime => new TimestampType(TimeUnit.Microsecond, "UTC"),
+        TypeKind.String => StringType.Default,
+        _ => throw new SnapshotException($"a column of type {type.DisplayName} cannot be stored"),
+    };
+
+    /// <summary>Rows [from, from + n) of a column (null: every value null) as an Arrow array.</summary>
+    private static IArrowArray ToArrow(DslType type, Column? column, int from, int n)
+    {
+        var (validity, nullCount) = Validity(column, from, n);
+        switch (type.Kind)
+        {
+            case TypeKind.Bool:
+            {
+                var bits = new byte[(n + 7) / 8];
+                if (column is BoolColumn b)
+                    for (var i = 0; i < n; i++) if (b.Values[from + i]) bits[i >> 3] |= (byte)(1 << (i & 7));
+                return new BooleanArray(new ArrowBuffer(bits), validity, n, nullCount, 0);
+            }
+            case TypeKind.Int or TypeKind.Duration:
+                return new Int64Array(Bytes(column switch { IntColumn c => c.Values, DurationColumn c => c.Values, _ => null }, from, n), validity, n, nullCount, 0);
+            case TypeKind.DateTime:
+            {
+                var micros = new long[n];
+                if (column is DateTimeColumn t)
+                    for (var i = 0; i < n; i++)
+                    {
+                        var ticks = t.Values[from + i] - EpochTicks;
+                        // Import truncates instants to whole microseconds; anything finer would not survive.
+                        if (ticks % 10 != 0) throw new SnapshotException("an instant finer than a microsecond cannot be stored");
+                        micros[i] = ticks / 10;
+                    }
+                return new TimestampArray(new TimestampType(TimeUnit.Microsecond, "UTC"), Bytes(micros, 0, n), validity, n, nullCount, 0);
+            }
+            case TypeKind.Date:
+            {
+                var days = new int[n];
+                if (column is DateColumn d)
+                    for (var i = 0; i < n; i++) days[i] = d.Values[from + i] - EpochDay;
+                return new Date32Array(new ArrowBuffer(MemoryMarshal.AsBytes(days.AsSpan()).ToArray()), validity, n, nullCount, 0);
+            }
+            case TypeKind.Decimal:
+            {
+                var bytes = new byte[16 * n];
+                if (column is DecimalColumn d)
+                {
+                    Span<int> parts = stackalloc int[4];
+                    for (var i = 0; i < n; i++)
+                    {
+                        decimal.GetBits(d.Values[from + i], parts);
+                        for (var k = 0; k < 4; k++) BinaryPrimitives.WriteInt32LittleEndian(bytes.AsSpan(16 * i + 4 * k), parts[k]);
+                    }
+                }
+                return new FixedSizeBinaryArray(new ArrayData(new FixedSizeBinaryType(16), n, nullCount, 0, [validity, new ArrowBuffer(bytes)]));
+            }
+            default:
+            {
+                var offsets = new int[n + 1];
+                var values = column is StringColumn s ? s.Values : null;
+                long total = 0;
+                for (var i = 0; i < n; i++)
+                {
+                    total += values?[from + i] is { } v ? System.Text.Encoding.UTF8.GetByteCount(v) : 0;
+                    if (total > int.MaxValue) throw new SnapshotException("more than 2 GB of text in one batch of a string column");
+                    offsets[i + 1] = (int)total;
+                }
+                var data = new byte[total];
+                for (var i = 0; i < n; i++)
+                    if (values?[from + i] is { } v) System.Text.Encoding.UTF8.GetBytes(v, data.AsSpan(offsets[i]));
+                return new StringArray(n, new ArrowBuffer(MemoryMarshal.AsBytes(offsets.AsSpan()).ToArray()), new ArrowBuffer(data), validity, nullCount, 0);
+            }
+        }
+    }
+
+    private static ArrowBuffer Bytes(long[]? values, int from, int n) =>
+        new(values is null ? new byte[8 * n] : MemoryMarshal.AsBytes(values.AsSpan(from, n)).ToArray());
+
+    private static (ArrowBuffer Validity, int NullCount) Validity(Column? column, int from, int n)
+    {
+        if (column is not null && column.Nulls is null) return (ArrowBuffer.Empty, 0);
+        var bits = new byte[(n + 7) / 8];
+        var nulls = 0;
+        for (var i = 0; i < n; i++)
+        {
+            if (column is null || column.Nulls![from + i]) nulls++;
+            else bits[i >> 3] |= (byte)(1 << (i & 7));
+        }
+        return nulls == 0 ? (ArrowBuffer.Empty, 0) : (new ArrowBuffer(bits), nulls);
+    }
+
+    // ---------------------------------------------------------------- reading
+
+    private static (string[] Ids, long[][] Counts) ReadUsers(string path, int users, int eventTypes)
+    {
+        var expected = new List<(string, DslType, bool)> { ("user_id", DslType.String, false) };
+        for (var e = 0; e < eventTypes; e++) expected.Add(("", DslType.Int, false));
+        var columns = ReadColumns(path, users, expected, checkNames: false);
+        var ids = ((StringColumn)columns[0]!).Values;
+        if (ids.Any(id => id is null)) throw new SnapshotException($"{UsersFile}: a user id is missing");
+        return (ids.Select(id => id!).ToArray(), [.. columns.Skip(1).Select(c => ((IntColumn)c!).Values)]);
+    }
+
+    /// <summary>Reads every batch of an Arrow file into columns of the expected names and types.</summary>
+    /// <param name="rows">Rows expected, or -1 to take the file's.</param>
+    internal static Column?[] ReadColumns(string path, int rows, IReadOnlyList<(string Name, DslType Type, bool Pooled)> expected, bool checkNames = true)
+    {
+        var name = Path.GetFileName(path);
+        if (!File.Exists(path)) throw new SnapshotException($"{name} is missing");
+        using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 20);
+        using var reader = new ArrowFileReader(stream);
+        var schema = reader.Schema;
+        if (schema.FieldsList.Count != expected.Count) throw new SnapshotException($"{name} has {schema.FieldsList.Count} columns, expected {expected.Count}");
+        for (var c = 0; c < expected.Count; c++)
+        {
+            var field = schema.FieldsList[c];
+            if (checkNames && field.Name != expected[c].Name) throw new SnapshotException($"{name}: column {c + 1} is '{field.Name}', expected '{expected[c].Name}'");
+            if (field.DataType.TypeId != ArrowType(expected[c].Type).TypeId) throw new SnapshotException($"{name}: column '{field.Name}' is {field.DataType.Name}, expected {ArrowType(expected[c].Type).Name}");
+        }
+        if (rows < 0)
+        {
+            if (schema.Metadata is null || !schema.Metadata.TryGetValue("rows", out var text) || !int.TryParse(text, out rows) || rows < 0)
+                throw new SnapshotException($"{name} does not say how many rows it holds");
+        }
+        var nulls = new bool[expected.Count][];
+        var anyNull = new bool[expected.Count];
+        var columns = new Column?[expected.Count];
+        var pools = expected.Select(e => e.Pooled ? new StringPool() : null).ToArray();
+        for (var c = 0; c < expected.Count; c++)
+        {
+            nulls[c] = new bool[rows];
+            columns[c] = Column.Allocate(expected[c].Type, nulls[c]);
+        }
+        var at = 0;
+        while (reader.ReadNextRecordBatch() is { } batch)
+        {
+            using (batch)
+            {
+                var n = batch.Length;
+                if (n < 0 || (long)at + n > rows) throw new SnapshotException($"{name} holds more rows than the {rows:N0} expected");
+                for (var c = 0; c < expected.Count; c++) anyNull[c] |= Fill(columns[c]!, nulls[c], batch.Column(c), at, n, pools[c]);
+                at += n;
+            }
+        }
+        if (at != rows) throw new SnapshotException($"{name} holds {at:N0} rows, expected {rows:N0}");
+        for (var c = 0; c < expected.Count; c++)
+            if (!anyNull[c]) columns[c] = WithoutNulls(columns[c]!);
+        return columns;
+    }
+
+    /// <summary>Copies one batch's array into rows [at, at + n); true when some value is null.</summary>
+    private static bool Fill(Column column, bool[] nulls, IArrowArray array, int at, int n, StringPool? pool)
+    {
+        if (array.Length != n) throw new SnapshotException("a column is shorter than its batch");
+        var anyNull = array.NullCount > 0;
+        if (anyNull)
+            for (var i = 0; i < n; i++) nulls[at + i] = array.IsNull(i);
+        switch (column)
+        {
+            case BoolColumn b:
+            {
+                var a = (BooleanArray)array;
+                for (var i = 0; i < n; i++) b.Values[at + i] = !nulls[at + i] && a.GetValue(i) == true;
+                break;
+            }
+            case IntColumn c: ((Int64Array)array).Values.CopyTo(c.Values.AsSpan(at, n)); break;
+            case DurationColumn c: ((Int64Array)array).Values.CopyTo(c.Values.AsSpan(at, n)); break;
+            case DateTimeColumn c:
+            {
+                var v = ((TimestampArray)array).Values;
+                for (var i = 0; i < n; i++) c.Values[at + i] = nulls[at + i] ? 0 : checked(v[i] * 10 + EpochTicks);
+                break;
+            }
+            case DateColumn c:
+            {
+                var v = ((Date32Array)array).Values;
+                for (var i = 0; i < n; i++) c.Values[at + i] = nulls[at + i] ? 0 : checked(v[i] + EpochDay);
+                break;
+            }
+            case DecimalColumn c:
+            {
+                var a = (FixedSizeBinaryArray)array;
+                var bytes = a.ValueBuffer.Span;
+                if (bytes.Length < 16 * (a.Offset + n)) throw new SnapshotException("a decimal column is truncated");
+                Span<int> parts = stackalloc int[4];
+                for (var i = 0; i < n; i++)
+                {
+                    if (nulls[at + i]) continue;
+                    var value = bytes.Slice(16 * (a.Offset + i), 16);
+                    for (var k = 0; k < 4; k++) parts[k] = BinaryPrimitives.ReadInt32LittleEndian(value[(4 * k)..]);
+                    c.Values[at + i] = new decimal(parts);   // throws ArgumentException on invalid bits
+                }
+                break;
+            }
+            case StringColumn s:
+            {
+                var a = (StringArray)array;
+                for (var i = 0; i < n; i++)
+                {
+                    if (nulls[at + i]) continue;
+                    var bytes = a.GetBytes(i);
+                    s.Values[at + i] = pool is not null ? pool.GetUtf8(bytes, nonAscii: true) ?? throw new SnapshotException("a string is not UTF-8")
+                        : System.Text.Encoding.UTF8.GetString(bytes);
+                }
+                break;
+            }
+        }
+        return anyNull;
+    }
+
+    private static Column WithoutNulls(Column c) => c switch
+    {
+        BoolColumn x => new BoolColumn(x.Type, x.Values, null),
+        IntColumn x => new IntColumn(x.Type, x.Values, null),
+        DecimalColumn x => new DecimalColumn(x.Type, x.Values, null),
+        DateColumn x => new DateColumn(x.Type, x.Values, null),
+        DateTimeColumn x => new DateTimeColumn(x.Type, x.Values, null),
+        DurationColumn x => new DurationColumn(x.Type, x.Values, null),
+        StringColumn x => new StringColumn(x.Type, x.Values, null),
+        _ => c,
+    };
+}

@@ -1,0 +1,205 @@
+using MarketingDsl.Core.Semantics;
+
+namespace MarketingDsl.Engine.Data;
+
+/// <summary>
+/// How a run that would not fit in memory is split: the users (merged, in code point order) into
+/// <see cref="Partitions"/> ranges of consecutive users, and how many rows of one event type the
+/// importer holds before it writes them to the partitions' spill files.
+/// </summary>
+public sealed record SpillPlan(int Partitions, int FlushRows)
+{
+    public int Partitions { get; } = Partitions is >= 1 and <= MaxPartitions ? Partitions
+        : throw new ArgumentOutOfRangeException(nameof(Partitions), $"1 to {MaxPartitions} partitions");
+    public int FlushRows { get; } = FlushRows >= 1 ? FlushRows : throw new ArgumentOutOfRangeException(nameof(FlushRows));
+
+    /// <summary>Memory an import takes per byte of JSON Lines input (data set and builders at the peak of the gather; generated retail data).</summary>
+    public const double BytesPerInputByte = 0.6;
+
+    /// <summary>Each partition keeps one open spill file per event type while importing.</summary>
+    public const int MaxPartitions = 256;
+
+    /// <summary>Row bytes of the importer's builders, per event row (ts, line, user and a few fields).</summary>
+    private const int BuilderRowBytes = 64;
+
+    /// <summary>
+    /// The plan for a data directory under a memory limit, or null when its import fits: the
+    /// import's estimated memory (<see cref="BytesPerInputByte"/> per input byte) is split into
+    /// partitions of at most a quarter of the limit each (building one reads its spill files and
+    /// gathers them, so it briefly holds about twice that; the rest: profiles, results, the sets
+    /// of unique ids, the runtime); the builders of all types together hold at most a quarter.
+    /// </summary>
+    public static SpillPlan? For(long memoryLimitBytes, long inputBytes, int eventTypes)
+    {
+        var estimate = (long)(inputBytes * BytesPerInputByte);
+        if (estimate <= memoryLimitBytes) return null;
+        var partitions = (int)Math.Clamp((estimate + memoryLimitBytes / 4 - 1) / Math.Max(1, memoryLimitBytes / 4), 2, MaxPartitions);
+        var flushRows = (int)Math.Clamp(memoryLimitBytes / 4 / BuilderRowBytes / Math.Max(1, eventTypes), 1024, 1 << 24);
+        return new SpillPlan(partitions, flushRows);
+    }
+
+    /// <summary>The first user of partition <paramref name="p"/> of <paramref name="users"/> (p = Partitions: the end).</summary>
+    public int FirstUser(int p, int users) => (int)(((long)p * users + Partitions - 1) / Partitions);
+
+    /// <summary>The partition of user <paramref name="user"/> of <paramref name="users"/>.</summary>
+    public int PartitionOf(int user, int users) => (int)((long)user * Partitions / users);
+}
+
+/// <summary>
+/// An import too large for memory: every user, profile and count as a <see cref="DataSet"/> has
+/// them, and the event rows in spill files (Arrow IPC, as snapshots store columns), one per event
+/// type and partition of users; <see cref="Load"/> builds one partition's data set at a time.
+/// Disposing deletes the spill files.
+/// </summary>
+public sealed class PartitionedData : IDisposable
+{
+    private readonly string _directory;
+    private readonly long[][] _rows;   // [type][partition]
+
+    internal PartitionedData(SchemaModel schema, SpillPlan plan, string directory, string[] userIds, ColumnTable profiles, ImportReport report,
+        long? maxTs, long[] looseTsSorted, long[][] rows)
+    {
+        Schema = schema;
+        Plan = plan;
+        _directory = directory;
+        _rows = rows;
+        // The whole population without its events: what outputs, summaries and populations index by.
+        var empty = new EventTable?[schema.Events.Length];
+        for (var e = 0; e < empty.Length; e++)
+            empty[e] = new EventTable(schema.Events[e], new int[userIds.Length + 1], [], [], new Column?[schema.Events[e].Fields.Length]);
+        Users = new DataSet(schema, userIds, profiles, empty, report, maxTs, looseTsSorted);
+    }
+
+    public SchemaModel Schema { get; }
+    public SpillPlan Plan { get; }
+    public int Partitions => Plan.Partitions;
+    /// <summary>Every user and profile, the import report and the default as-of instant; no event rows (see <see cref="Load"/>).</summary>
+    public DataSet Users { get; }
+
+    public int FirstUser(int p) => Plan.FirstUser(p, Users.UserCount);
+
+    internal static string FileOf(string directory, int type, int partition) => Path.Combine(directory, $"part-{partition}-events-{type}.arrow");
+
+    /// <summary>
+    /// The data set of partition <paramref name="p"/>: its users (user i is user FirstUser(p) + i of
+    /// <see cref="Users"/>), their profiles and events, rows of a user sorted by (ts, line) as the
+    /// importer sorts them. Rows of no table are counted in <see cref="Users"/> only.
+    /// </summary>
+    public DataSet Load(int p)
+    {
+        int lo = FirstUser(p), hi = FirstUser(p + 1), n = hi - lo;
+        var schema = Schema;
+        var profiles = new Column?[Users.Profiles.Columns.Length];
+        for (var c = 0; c < profiles.Length; c++) profiles[c] = Users.Profiles.Columns[c] is { } column ? ColumnSlice.Of(column, lo, n) : null;
+        var tables = new EventTable?[schema.Events.Length];
+        for (var e = 0; e < tables.Length; e++)
+        {
+            var type = schema.Events[e];
+            var rows = (int)_rows[e][p];
+            var expected = new List<(string, DslType, bool)> { ("user", DslType.Int, false), ("ts", DslType.DateTime, false), ("line", DslType.Int, false) };
+            for (var f = 2; f < type.Fields.Length; f++) expected.Add((type.Fields[f].Name, type.Fields[f].Type, type.Fields[f].Type.Kind == TypeKind.String && !type.Fields[f].IsUnique));
+            var file = FileOf(_directory, e, p);
+            Column?[] columns = rows == 0 && !File.Exists(file)
+                ? [.. expected.Select(x => (Column?)Column.Allocate(x.Item2, []))]
+                : ImportSnapshot.ReadColumns(file, rows, expected);
+            var user = ((IntColumn)columns[0]!).Values;
+            var ts = ((DateTimeColumn)columns[1]!).Values;
+            // Rows arrive in input (line) order: a stable counting sort by user, then a stable sort by ts per user.
+            var start = new int[n + 1];
+            foreach (var u in user) start[u + 1]++;
+            for (var u = 0; u < n; u++) start[u + 1] += start[u];
+            var next = (int[])start.Clone();
+            var perm = new int[rows];
+            for (var r = 0; r < rows; r++) perm[next[user[r]]++] = r;
+            long[] keys = [], keysTmp = [];
+            int[] order = [], orderTmp = [];
+            for (var u = 0; u < n; u++)
+            {
+                int from = start[u], len = start[u + 1] - from;
+                if (len < 2) continue;
+                if (keys.Length < len) (keys, keysTmp, order, orderTmp) = (new long[len], new long[len], new int[len], new int[len]);
+                for (var i = 0; i < len; i++) { order[i] = perm[from + i]; keys[i] = ts[order[i]]; }
+                EventTypeState.StableSortByTs(keys, order, len, keysTmp, orderTmp);
+                order.AsSpan(0, len).CopyTo(perm.AsSpan(from));
+            }
+            // Each column read is dropped as soon as it is gathered: at most one column is held twice.
+            var fields = new Column?[type.Fields.Length];
+            for (var f = 2; f < fields.Length; f++) (fields[f], columns[f + 1]) = (ColumnSlice.Gather(columns[f + 1]!, perm), null);
+            var sortedTs = ((DateTimeColumn)ColumnSlice.Gather(columns[1]!, perm)).Values;
+            columns[1] = null;
+            tables[e] = new EventTable(type, start, sortedTs, ((IntColumn)ColumnSlice.Gather(columns[2]!, perm)).Values, fields);
+        }
+        return new DataSet(schema, Users.UserIds[lo..hi], new ColumnTable(profiles, n), tables, Users.Report, Users.MaxTimestampTicks, []);
+    }
+
+    /// <summary>Kept rows after the instant: those of each partition's tables (counted as they are evaluated) plus the rows in no table.</summary>
+    public long CountLooseAfter(long asOfTicks)
+    {
+        var loose = Users.LooseTsSorted;
+        return loose.Length - DataSet.UpperBound(loose, 0, loose.Length, asOfTicks);
+    }
+
+    public void Dispose()
+    {
+        try { Directory.Delete(_directory, recursive: true); }
+        catch (IOException) { }
+        catch (UnauthorizedAccessException) { }
+    }
+}
+
+/// <summary>Typed copies of part of a column.</summary>
+internal static class ColumnSlice
+{
+    /// <summary>Rows [from, from + n).</summary>
+    public static Column Of(Column c, int from, int n)
+    {
+        var perm = new int[n];
+        for (var i = 0; i < n; i++) perm[i] = from + i;
+        return Gather(c, perm);
+    }
+
+    /// <summary>Row i of the result is row perm[i] of the column.</summary>
+    public static Column Gather(Column c, int[] perm)
+    {
+        var nulls = c.Nulls is { } source ? Pick(source, perm) : null;
+        return c switch
+        {
+            BoolColumn x => new BoolColumn(x.Type, Pick(x.Values, perm), nulls),
+            IntColumn x => new IntColumn(x.Type, Pick(x.Values, perm), nulls),
+            DecimalColumn x => new DecimalColumn(x.Type, Pick(x.Values, perm), nulls),
+            DateColumn x => new DateColumn(x.Type, Pick(x.Values, perm), nulls),
+            DateTimeColumn x => new DateTimeColumn(x.Type, Pick(x.Values, perm), nulls),
+            DurationColumn x => new DurationColumn(x.Type, Pick(x.Values, perm), nulls),
+            StringColumn x => new StringColumn(x.Type, Pick(x.Values, perm), nulls),
+            _ => throw new InvalidOperationException(c.GetType().Name),
+        };
+    }
+
+    private static T[] Pick<T>(T[] values, int[] perm)
+    {
+        var result = new T[perm.Length];
+        for (var i = 0; i < perm.Length; i++) result[i] = values[perm[i]];
+        return result;
+    }
+}
+
+/// <summary>The open spill files of one event type (one per partition, opened at its first row) and their row counts.</summary>
+internal sealed class TypeSpill(SpillPlan plan, string directory, int type, int users, (string Name, DslType Type)[] columns) : IDisposable
+{
+    private readonly ImportSnapshot.ColumnFileWriter?[] _writers = new ImportSnapshot.ColumnFileWriter?[plan.Partitions];
+
+    public SpillPlan Plan { get; } = plan;
+    public int Users { get; } = users;
+    public long[] Rows { get; } = new long[plan.Partitions];
+
+    public ImportSnapshot.ColumnFileWriter Writer(int p) => _writers[p] ??= new(PartitionedData.FileOf(directory, type, p), columns);
+
+    public void Dispose()
+    {
+        for (var p = 0; p < _writers.Length; p++)
+        {
+            _writers[p]?.Dispose();
+            _writers[p] = null;
+        }
+    }
+}

@@ -1,0 +1,36 @@
+using MarketingDsl.Engine.Data;
+
+using MarketingDsl.Testing;
+
+namespace MarketingDsl.Cli.Tests;
+
+/// <summary>`simulate --memory-limit`: data larger than the limit runs in partitions and writes the bytes of the run in memory.</summary>
+public sealed class MemoryLimitTests : CliRun
+{
+    [Fact]
+    public void Simulate_under_a_small_memory_limit_writes_the_bytes_of_the_run_in_memory()
+    {
+        var workspace = RepoRoot.Combine("examples", "retail");
+        var data = Path.Combine(Dir, "data");
+        RetailDataGenerator.Generate(data, users: 400, days: 90, seed: 6);
+        var inMemory = Path.Combine(Dir, "memory");
+        var limited = Path.Combine(Dir, "limited");
+        Assert.Equal(0, Run("simulate", workspace, "--data", data, "--out", inMemory, "--quiet").Exit);
+        var (exit, _, error) = Run("simulate", workspace, "--data", data, "--out", limited, "--memory-limit", "1m");
+        Assert.True(exit == 0, error);
+        Assert.Matches(@"importing and evaluating in \d+ partitions", error);
+        foreach (var file in new[] { "tags.csv", "summary.json", "rejects.jsonl" })
+            Assert.True(File.ReadAllBytes(Path.Combine(inMemory, file)).AsSpan().SequenceEqual(File.ReadAllBytes(Path.Combine(limited, file))), $"{file} differs");
+    }
+
+    [Theory]
+    [InlineData("lots")]
+    [InlineData("-1g")]
+    [InlineData("0")]
+    public void A_memory_limit_that_is_no_size_is_a_usage_error(string limit)
+    {
+        var (exit, _, error) = Run("simulate", RepoRoot.Combine("examples", "retail"), "--data", Dir, "--out", Path.Combine(Dir, "o"), "--memory-limit", limit);
+        Assert.Equal(2, exit);
+        Assert.Contains("--memory-limit takes a size such as 2g", error);
+    }
+}

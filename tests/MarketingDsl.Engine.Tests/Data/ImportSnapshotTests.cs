@@ -1,0 +1,327 @@
+using System.Text;
+using MarketingDsl.Core;
+using MarketingDsl.Core.Semantics;
+using MarketingDsl.Engine.Data;
+using MarketingDsl.Engine.Simulation;
+using MarketingDsl.Engine.Tests.Conformance;
+
+namespace MarketingDsl.Engine.Tests.Data;
+
+/// <summary>
+/// An import snapshot (Apache Arrow IPC) is the parsed data set, value for value: simulating from it
+/// writes the bytes simulating from the files writes (tags.csv, summary.json, rejects.jsonl). A
+/// changed input file invalidates it; a damaged one is reported and the files are parsed instead.
+/// </summary>
+public sealed class ImportSnapshotTests
+{
+    private static readonly DateTimeOffset Now = new(2030, 1, 1, 0, 0, 0, TimeSpan.Zero);
+
+    /// <summary>Rows of every column kind: nulls, decimals whose scale shows, identity merges, duplicates, rejects, orphans, unknown types.</summary>
+    private static TempDir EdgeData() => DataTestUtil.Dir(
+        ("profiles.jsonl", """
+            {"user_id":"u2","city":"Paris","member_id":"m1"}
+            {"user_id":"u1","city":null,"member_id":"m1"}
+            {"user_id":"é3"}
+            {"user_id":"u4","city":"Lyon"}
+            not json
+
+            """),
+        ("events.jsonl", """
+            {"type":"e","user_id":"u1","ts":"2025-01-02T03:04:05.123456Z","s":"a","n":-7,"d":10.50,"b":true,"day":"1969-12-31","at":"1901-01-01T00:00:00Z","dur":"1d 2h"}
+            {"type":"e","user_id":"u2","ts":"2025-01-02T03:04:05Z","s":null,"n":null,"d":null,"b":null,"day":null,"at":null,"dur":null}
+            {"type":"e","user_id":"é3","ts":"2025-01-01T00:00:00Z","s":"\u00e9\ud83d\ude00","d":-0.000,"b":false,"day":"2025-03-01","at":"2025-01-01T00:00:00.000001Z","dur":90}
+            {"type":"e","user_id":"u1","ts":"2024-12-31T23:59:59Z","s":"a","d":79228162514264337593543950335}
+            {"type":"ee","user_id":"u4","ts":"2025-02-01T00:00:00Z"}
+            {"type":"o","user_id":"u1","ts":"2025-01-03T00:00:00Z","oid":"o1","amount":1.0}
+            {"type":"o","user_id":"u2","ts":"2025-01-04T00:00:00Z","oid":"o1","amount":2}
+            {"type":"o","user_id":"nobody","ts":"2025-01-05T00:00:00Z","oid":"o2"}
+            {"type":"mystery","user_id":"u1","ts":"2025-01-06T00:00:00Z"}
+            {"type":"e","user_id":"u1","ts":"yesterday"}
+            {"type":"e","user_id":"u1","ts":"2025-01-02T00:00:00Z","n":"x"}
+
+            """));
+
+    [Fact]
+    public void A_snapshot_reads_back_the_data_set_it_was_written_from()
+    {
+        using var data = EdgeData();
+        using var snapshot = new TempDir();
+        var schema = DataTestUtil.JsonPathSchema();
+        var parsed = DataImporter.Load(schema, data.Path, new ImportOptions());
+        ImportSnapshot.Write(parsed, snapshot.Path, data.Path, DataFingerprint.Inputs(data.Path), rejectsPath: null);
+        var read = ImportSnapshot.Read(schema, snapshot.Path);
+        AssertSameData(parsed, read);
+        Assert.True(parsed.Report.IdentityMerges.Count > 0 && parsed.Report.RejectedCount > 0 && parsed.Report.OrphanEvents > 0);
+    }
+
+    [Fact]
+    public void An_empty_history_round_trips()
+    {
+        using var data = DataTestUtil.Dir(("profiles.jsonl", "{\"user_id\":\"a\"}\n"));
+        using var snapshot = new TempDir();
+        var schema = DataTestUtil.JsonPathSchema();
+        var parsed = DataImporter.Load(schema, data.Path, new ImportOptions());
+        ImportSnapshot.Write(parsed, snapshot.Path, data.Path, DataFingerprint.Inputs(data.Path), rejectsPath: null);
+        AssertSameData(parsed, ImportSnapshot.Read(schema, snapshot.Path));
+    }
+
+    public static TheoryData<string> ConformanceCases() => ConformanceTests.Cases();
+
+    /// <summary>tags.csv, summary.json and rejects.jsonl from a snapshot equal those from the files, on the conformance cases.</summary>
+    [Theory]
+    [MemberData(nameof(ConformanceCases))]
+    public void Simulating_from_a_snapshot_writes_the_same_bytes_on_the_conformance_cases(string name)
+    {
+        var dir = RepositoryPaths.Of("tests", "conformance", name);
+        AssertSameOutputFromSnapshot(Path.Combine(dir, "workspace"), Path.Combine(dir, "data"), ConformanceTests.AsOfArgument(dir));
+    }
+
+    [Fact]
+    public void Simulating_from_a_snapshot_writes_the_same_bytes_on_generated_data()
+    {
+        using var data = new TempDir();
+        RetailDataGenerator.Generate(data.Path, users: 400, days: 60, seed: 5);
+        EventFileOrder.SortByTime(Path.Combine(data.Path, "events.jsonl"));
+        AssertSameOutputFromSnapshot(RepositoryPaths.Of("tests", "conformance", "retail-core", "workspace"), data.Path, asOf: null);
+    }
+
+    private static void AssertSameOutputFromSnapshot(string workspace, string dataDir, DateTime? asOf)
+    {
+        var compilation = Compilation.Create(Workspace.Load(workspace));
+        Assert.False(compilation.HasErrors, string.Join("\n", compilation.Diagnostics));
+        using var snapshot = new TempDir();
+        using var fromFiles = new TempDir();
+        using var fromSnapshot = new TempDir();
+        DataSource.Import(compilation.Model.Schema, dataDir, snapshot.Path, new ImportOptions());
+        var parsed = SimulationRunner.Run(compilation, dataDir, fromFiles.Path, asOf);
+        var read = SimulationRunner.Run(compilation, snapshot.Path, fromSnapshot.Path, asOf);
+        Assert.Null(parsed.Result.Data.Report.FromSnapshot);
+        Assert.Equal(Path.GetFullPath(snapshot.Path), read.Result.Data.Report.FromSnapshot);
+        Assert.Empty(read.Result.Data.Report.Warnings);
+        foreach (var file in new[] { "tags.csv", "summary.json", "rejects.jsonl" })
+            Assert.True(File.ReadAllBytes(Path.Combine(fromFiles.Path, file)).AsSpan().SequenceEqual(File.ReadAllBytes(Path.Combine(fromSnapshot.Path, file))),
+                $"{file} differs from a snapshot");
+        AssertSameData(parsed.Result.Data, read.Result.Data);
+    }
+
+    [Fact]
+    public void The_cache_is_used_while_the_files_are_unchanged_and_a_changed_file_invalidates_it()
+    {
+        using var data = EdgeData();
+        using var cacheDir = new TempDir();
+        var cache = new SnapshotCache(cacheDir.Path, minInputBytes: 0);
+        var schema = DataTestUtil.JsonPathSchema();
+        var first = Load(schema, data.Path, cache);
+        Assert.Null(first.Report.FromSnapshot);
+        Assert.Single(Directory.GetDirectories(cacheDir.Path));
+
+        var second = Load(schema, data.Path, cache);
+        Assert.NotNull(second.Report.FromSnapshot);
+        AssertSameData(first, second);
+
+        // A rewrite: another size and write time.
+        File.AppendAllText(Path.Combine(data.Path, "events.jsonl"), "{\"type\":\"ee\",\"user_id\":\"u4\",\"ts\":\"2025-02-02T00:00:00Z\"}\n");
+        var third = Load(schema, data.Path, cache);
+        Assert.Null(third.Report.FromSnapshot);
+        Assert.Equal(first.Report.EventsKept + 1, third.Report.EventsKept);
+        Assert.NotNull(Load(schema, data.Path, cache).Report.FromSnapshot);
+
+        // A copy of other bytes that kept size and write time: the sampled content tells.
+        var events = Path.Combine(data.Path, "events.jsonl");
+        var written = File.GetLastWriteTimeUtc(events);
+        var text = File.ReadAllText(events).Replace("2025-02-02T00:00:00Z", "2025-02-03T00:00:00Z", StringComparison.Ordinal);
+        File.WriteAllText(events, text, new UTF8Encoding(false));
+        File.SetLastWriteTimeUtc(events, written);
+        var fourth = Load(schema, data.Path, cache);
+        Assert.Null(fourth.Report.FromSnapshot);
+        Assert.Equal(new DateTime(2025, 2, 3, 0, 0, 0, DateTimeKind.Utc).Ticks, fourth.MaxTimestampTicks);
+
+        // A schema of another shape is another entry.
+        var other = new SchemaModel(schema.ProfileFields, schema.IdentityKeys, schema.Events.Take(2));
+        Assert.Null(Load(other, data.Path, cache).Report.FromSnapshot);
+        Assert.NotNull(Load(other, data.Path, cache).Report.FromSnapshot);
+    }
+
+    [Fact]
+    public void Small_inputs_and_rows_rejected_for_the_wall_clock_are_not_cached()
+    {
+        using var data = EdgeData();
+        using var cacheDir = new TempDir();
+        var schema = DataTestUtil.JsonPathSchema();
+        Load(schema, data.Path, new SnapshotCache(cacheDir.Path, minInputBytes: 1 << 30));
+        Assert.Empty(Directory.GetDirectories(cacheDir.Path));
+
+        // Now is before the events: they are rejected as future rows, which a later run may keep.
+        var cache = new SnapshotCache(cacheDir.Path, minInputBytes: 0);
+        var options = SimulationRunner.ImportOptionsAt(null, new DateTimeOffset(2025, 1, 1, 0, 0, 0, TimeSpan.Zero));
+        var early = DataSource.Load(schema, data.Path, options, null, cache);
+        Assert.True(early.Report.FutureRejects > 0);
+        Assert.Empty(Directory.GetDirectories(cacheDir.Path));
+    }
+
+    [Fact]
+    public void A_damaged_cache_entry_is_reported_and_the_files_are_parsed_again()
+    {
+        using var data = EdgeData();
+        using var cacheDir = new TempDir();
+        var cache = new SnapshotCache(cacheDir.Path, minInputBytes: 0);
+        var schema = DataTestUtil.JsonPathSchema();
+        var parsed = Load(schema, data.Path, cache);
+        var entry = Directory.GetDirectories(cacheDir.Path).Single();
+        var arrow = Directory.GetFiles(entry, "events-0-*.arrow").Single();
+        var bytes = File.ReadAllBytes(arrow);
+        File.WriteAllBytes(arrow, bytes[..(bytes.Length / 2)]);
+
+        var again = Load(schema, data.Path, cache);
+        Assert.Null(again.Report.FromSnapshot);
+        var warning = Assert.Single(again.Report.Warnings);
+        Assert.Equal("MD6030", warning.Code);
+        Assert.Contains("cannot be read", warning.Message, StringComparison.Ordinal);
+        AssertSameData(parsed, again);
+        // The entry was written again and is read from now on.
+        Assert.NotNull(Load(schema, data.Path, cache).Report.FromSnapshot);
+    }
+
+    public static TheoryData<string> Damages() => ["manifest garbage", "manifest version", "profiles missing", "users truncated", "events bytes flipped", "loose empty"];
+
+    /// <summary>A snapshot given as --data that is damaged: its data files are parsed instead, with MD6030; without them (or without a readable manifest), a clear error.</summary>
+    [Theory]
+    [MemberData(nameof(Damages))]
+    public void A_damaged_snapshot_is_reported_and_its_files_are_parsed_instead(string damage)
+    {
+        using var data = EdgeData();
+        using var snapshot = new TempDir();
+        var schema = DataTestUtil.JsonPathSchema();
+        var parsed = DataSource.Import(schema, data.Path, snapshot.Path, new ImportOptions());
+        Damage(snapshot.Path, damage);
+        if (damage == "manifest garbage")
+        {
+            // Nothing says where the data came from.
+            var error = Assert.Throws<DataImportException>(() => DataSource.Load(schema, snapshot.Path, new ImportOptions()));
+            Assert.Contains("snapshot.json cannot be read", error.Message, StringComparison.Ordinal);
+            return;
+        }
+
+        var read = DataSource.Load(schema, snapshot.Path, new ImportOptions());
+        var warning = Assert.Single(read.Report.Warnings);
+        Assert.Equal("MD6030", warning.Code);
+        Assert.Contains("cannot be read", warning.Message, StringComparison.Ordinal);
+        Assert.Null(read.Report.FromSnapshot);
+        AssertSameData(parsed, read);
+
+        Directory.Delete(data.Path, recursive: true);
+        var e = Assert.Throws<DataImportException>(() => DataSource.Load(schema, snapshot.Path, new ImportOptions()));
+        Assert.Contains("cannot be read", e.Message, StringComparison.Ordinal);
+        Assert.Contains("import the data again", e.Message, StringComparison.Ordinal);
+    }
+
+    private static void Damage(string snapshot, string damage)
+    {
+        string F(string pattern) => Directory.GetFiles(snapshot, pattern).Single();
+        switch (damage)
+        {
+            case "manifest garbage": File.WriteAllText(F("snapshot.json"), "{ not json"); break;
+            case "manifest version": File.WriteAllText(F("snapshot.json"), File.ReadAllText(F("snapshot.json")).Replace("\"version\": 1", "\"version\": 99")); break;
+            case "profiles missing": File.Delete(F("profiles.arrow")); break;
+            case "users truncated":
+            {
+                var b = File.ReadAllBytes(F("users.arrow"));
+                File.WriteAllBytes(F("users.arrow"), b[..^40]);
+                break;
+            }
+            case "events bytes flipped":
+            {
+                var path = F("events-0-*.arrow");
+                var b = File.ReadAllBytes(path);
+                for (var i = 8; i < b.Length - 8; i += 3) b[i] ^= 0x5A;
+                File.WriteAllBytes(path, b);
+                break;
+            }
+            case "loose empty": File.WriteAllBytes(F("loose.arrow"), []); break;
+        }
+    }
+
+    [Fact]
+    public void A_snapshot_whose_files_changed_is_out_of_date_and_the_files_are_parsed()
+    {
+        using var data = EdgeData();
+        using var snapshot = new TempDir();
+        var schema = DataTestUtil.JsonPathSchema();
+        DataSource.Import(schema, data.Path, snapshot.Path, new ImportOptions());
+        File.AppendAllText(Path.Combine(data.Path, "events.jsonl"), "{\"type\":\"ee\",\"user_id\":\"u4\",\"ts\":\"2025-02-02T00:00:00Z\"}\n");
+        var read = DataSource.Load(schema, snapshot.Path, new ImportOptions());
+        var warning = Assert.Single(read.Report.Warnings);
+        Assert.Equal("MD6031", warning.Code);
+        Assert.Contains("'events.jsonl' changed", warning.Message, StringComparison.Ordinal);
+        Assert.Null(read.Report.FromSnapshot);
+        Assert.Equal(new DateTime(2025, 2, 2, 0, 0, 0, DateTimeKind.Utc).Ticks, read.MaxTimestampTicks);
+
+        // Moved elsewhere without its files, a snapshot stands on its own.
+        Directory.Delete(data.Path, recursive: true);
+        Assert.NotNull(DataSource.Load(schema, snapshot.Path, new ImportOptions()).Report.FromSnapshot);
+    }
+
+    [Fact]
+    public void A_snapshot_of_another_schema_shape_is_not_read_as_this_one()
+    {
+        using var data = EdgeData();
+        using var snapshot = new TempDir();
+        var schema = DataTestUtil.JsonPathSchema();
+        DataSource.Import(schema, data.Path, snapshot.Path, new ImportOptions());
+        var other = new SchemaModel(schema.ProfileFields, schema.IdentityKeys, schema.Events.Take(2));
+        var e = Assert.Throws<SnapshotException>(() => ImportSnapshot.Read(other, snapshot.Path));
+        Assert.Contains("schema of another shape", e.Message, StringComparison.Ordinal);
+        // Through the data source, the files are parsed for that schema.
+        var read = DataSource.Load(other, snapshot.Path, new ImportOptions());
+        Assert.Equal("MD6030", Assert.Single(read.Report.Warnings).Code);
+        Assert.Equal(2, read.Events.Length);
+    }
+
+    [Fact]
+    public void Import_refuses_to_replace_a_directory_that_is_not_a_snapshot()
+    {
+        using var data = EdgeData();
+        using var target = DataTestUtil.Dir(("keep.txt", "mine"));
+        var e = Assert.Throws<DataImportException>(() => DataSource.Import(DataTestUtil.JsonPathSchema(), data.Path, target.Path, new ImportOptions()));
+        Assert.Contains("not an import snapshot", e.Message, StringComparison.Ordinal);
+        Assert.True(File.Exists(Path.Combine(target.Path, "keep.txt")));
+    }
+
+    private static DataSet Load(SchemaModel schema, string dir, SnapshotCache cache) => DataSource.Load(schema, dir, new ImportOptions(), null, cache);
+
+    /// <summary>Every user, profile value, event row (ts, line, fields), count and the rows in no table.</summary>
+    internal static void AssertSameData(DataSet expected, DataSet actual)
+    {
+        Assert.Equal(expected.UserIds, actual.UserIds);
+        Assert.Equal(expected.MaxTimestampTicks, actual.MaxTimestampTicks);
+        Assert.Equal(expected.LooseTsSorted, actual.LooseTsSorted);
+        for (var c = 0; c < expected.Profiles.Columns.Length; c++)
+            for (var u = 0; u < expected.UserCount; u++)
+                Assert.Equal(Value(expected.Profiles.Columns[c], u), Value(actual.Profiles.Columns[c], u));
+        for (var e = 0; e < expected.Events.Length; e++)
+        {
+            var (x, y) = (expected.Events[e]!, actual.Events[e]!);
+            Assert.Equal(x.UserStart, y.UserStart);
+            Assert.Equal(x.Ts, y.Ts);
+            Assert.Equal(x.Line, y.Line);
+            for (var f = 2; f < x.Fields.Length; f++)
+                for (var r = 0; r < x.RowCount; r++)
+                    Assert.Equal(Value(x.Fields[f], r), Value(y.Fields[f], r));
+        }
+        var (a, b) = (expected.Report, actual.Report);
+        Assert.Equal((a.ProfilesRead, a.ProfilesKept, a.EventsRead, a.EventsKept, a.OrphanEvents, a.UnknownTypeEvents, a.RejectedCount),
+            (b.ProfilesRead, b.ProfilesKept, b.EventsRead, b.EventsKept, b.OrphanEvents, b.UnknownTypeEvents, b.RejectedCount));
+        Assert.Equal(a.DuplicatesDropped, b.DuplicatesDropped);
+        Assert.Equal(a.Rejects, b.Rejects);
+        Assert.Equal(a.IdentityMerges, b.IdentityMerges);
+        Assert.Equal(a.Files, b.Files);
+    }
+
+    /// <summary>The boxed value with its exact text (a decimal's scale shows: 10.50 is not 10.5).</summary>
+    private static string? Value(Column? c, int row) => c?.GetBoxed(row) switch
+    {
+        null => null,
+        decimal d => "decimal " + d.ToString(System.Globalization.CultureInfo.InvariantCulture),
+        var v => $"{v.GetType().Name} {Convert.ToString(v, System.Globalization.CultureInfo.InvariantCulture)}",
+    };
+}
