@@ -66,6 +66,8 @@ public sealed record WaitStartedAction(JourneySymbol Journey, UserRef User, long
 /// <summary>The first arrival at a `winner after` split: the host calls <see cref="JourneyMachine.OnWinnerDue"/> at <see cref="Due"/>.</summary>
 public sealed record WinnerDueAction(JourneySymbol Journey, long At, BoundSplit Split, long Due) : JourneyAction(Journey, At);
 public sealed record WinnerChosenAction(JourneySymbol Journey, long At, BoundSplit Split, int Branch) : JourneyAction(Journey, At);
+/// <summary>A `winner after` look that chose no winner (not significant, a sample ratio mismatch, no arrivals): the split goes on.</summary>
+public sealed record WinnerKeptSplitAction(JourneySymbol Journey, long At, BoundSplit Split, Measurement.WinnerDecision Decision) : JourneyAction(Journey, At);
 
 /// <summary>A journey's event input: its type, instant and a handle the condition service understands (a row in replay).</summary>
 public readonly record struct JourneyEvent(EventTypeSymbol Type, long Ts, int Row);
