@@ -129,13 +129,13 @@ public sealed class JourneyMachine
     /// D after the first arrival at a `winner after D` split, and every day after until a winner is
     /// chosen: the branch with the highest goal rate among the treated arrivals so far wins only
     /// when the sequential test separates it from every other branch and arrivals match the shares
-    /// (<see cref="SplitTests.DecideWinner"/>); otherwise the split goes on and the decision says why.
+    /// (<see cref="SplitSignificance.DecideWinner"/>); otherwise the split goes on and the decision says why.
     /// </summary>
     public void OnWinnerDue(BoundSplit split, long t, List<JourneyAction> actions)
     {
         var state = _splits[split.Name];
         if (state.Winner is not null) return;
-        var decision = SplitTests.DecideWinner([.. state.Entered.Select(n => (long)n)], [.. state.Converted.Select(n => (long)n)], _shares[split.Name]);
+        var decision = SplitSignificance.DecideWinner([.. state.Entered.Select(n => (long)n)], [.. state.Converted.Select(n => (long)n)], _shares[split.Name]);
         if (decision.Winner is not { } best)
         {
             actions.Add(new WinnerKeptSplitAction(Journey, t, split, decision));

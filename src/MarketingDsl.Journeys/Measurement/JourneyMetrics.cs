@@ -135,11 +135,11 @@ public static class JourneyMetrics
                     branches.Add(new BranchResult(b, shares[b], Replay.ReplayStatistics.Describe(split.Branches[b].Steps), entered[b], converted[b], revenue[b],
                         Intervals.Wilson(converted[b], entered[b]),
                         b == 0 ? null : Intervals.NewcombeDifference(converted[b], entered[b], converted[0], entered[0]),
-                        b == 0 || entered[b] == 0 || entered[0] == 0 ? null : SplitTests.SequentialPValue(converted[b], entered[b], converted[0], entered[0]),
+                        b == 0 || entered[b] == 0 || entered[0] == 0 ? null : SplitSignificance.SequentialPValue(converted[b], entered[b], converted[0], entered[0]),
                         sends[b]));
-                var srm = SplitTests.SampleRatioPValue(entered, shares);
-                r.Splits.Add(new SplitResult(split.Name, split.WinnerAfterTicks, branches, SplitTests.ChiSquared(entered, converted), srm,
-                    srm < SplitTests.SampleRatioAlpha, SplitTests.DecideWinner(entered, converted, shares)));
+                var srm = SplitSignificance.SampleRatioPValue(entered, shares);
+                r.Splits.Add(new SplitResult(split.Name, split.WinnerAfterTicks, branches, SplitSignificance.ChiSquared(entered, converted), srm,
+                    srm < SplitSignificance.SampleRatioAlpha, SplitSignificance.DecideWinner(entered, converted, shares)));
             }
         }
         return results;

@@ -11,7 +11,7 @@ public sealed record WinnerDecision(int? Winner, WinnerReason Reason, int Best, 
         WinnerReason.Significant => $"branch {Best + 1} has the highest goal rate and the sequential test rejects equal rates (p = {SequentialPValue:0.####})",
         WinnerReason.NoArrivals => "no treated arrivals at the split yet",
         WinnerReason.SampleRatioMismatch => $"arrivals per branch do not match the declared shares (sample ratio mismatch, p = {SampleRatioPValue:0.######}): the assignment is suspect",
-        _ => $"branch {Best + 1} leads but the difference is not significant yet (sequential p = {SequentialPValue:0.####} ≥ {SplitTests.Alpha})",
+        _ => $"branch {Best + 1} leads but the difference is not significant yet (sequential p = {SequentialPValue:0.####} ≥ {SplitSignificance.Alpha})",
     };
 }
 
@@ -22,7 +22,7 @@ public sealed record WinnerDecision(int? Winner, WinnerReason Reason, int Best, 
 /// engine uses, after Howard et al. 2021 and Waudby-Smith et al. 2023); and a sample-ratio-mismatch
 /// check of arrivals against the declared shares.
 /// </summary>
-public static class SplitTests
+public static class SplitSignificance
 {
     /// <summary>The error rate of every test here.</summary>
     public const double Alpha = 0.05;
@@ -123,11 +123,12 @@ public static class SplitTests
         return pa * (1 - pa) / na + pb * (1 - pb) / nb;
     }
 
+    /// <summary>The mixture's ρ², tuned once for the design <see cref="Alpha"/> (GrowthBook's choice), so sequences at other α nest.</summary>
     private static double Rho2(double alpha) => (-2 * Math.Log(alpha) + Math.Log(-2 * Math.Log(alpha) + 1)) / TuningSampleSize;
 
     private static double HalfWidth(double varianceOfDifference, double n, double alpha)
     {
-        var rho2 = Rho2(alpha);
+        var rho2 = Rho2(Alpha);
         var s2 = varianceOfDifference * n;
         return Math.Sqrt(s2) * Math.Sqrt(2 * (n * rho2 + 1) / (n * n * rho2) * Math.Log(Math.Sqrt(n * rho2 + 1) / alpha));
     }
