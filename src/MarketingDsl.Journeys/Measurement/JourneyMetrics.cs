@@ -72,8 +72,12 @@ public sealed class JourneyResults(JourneySymbol journey)
 /// </summary>
 public static class JourneyMetrics
 {
+    /// <summary>
+    /// Every journey's results from <paramref name="events"/> (in time order). Attribution runs over the same
+    /// events unless <paramref name="credit"/> is given (the live window adds sends from before it).
+    /// </summary>
     public static Dictionary<string, JourneyResults> Compute(IEnumerable<JourneySymbol> journeys, IReadOnlyList<MeasureEvent> events, TimeZoneInfo zone,
-        AttributionOptions? attribution = null)
+        AttributionOptions? attribution = null, Dictionary<AttributionModel, AttributionResult>? credit = null)
     {
         var results = new Dictionary<string, JourneyResults>(StringComparer.Ordinal);
         var paths = new Dictionary<string, StepPaths>(StringComparer.Ordinal);
@@ -121,7 +125,7 @@ public static class JourneyMetrics
                     }
         }
 
-        var credit = Attribution.Compute(events, attribution ?? AttributionOptions.Default);
+        credit ??= Attribution.Compute(events, attribution ?? AttributionOptions.Default);
         foreach (var r in results.Values)
         {
             r.Uplift = UpliftOf(r.Total);
