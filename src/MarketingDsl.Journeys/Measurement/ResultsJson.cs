@@ -106,7 +106,8 @@ public static class ResultsJson
             w.WriteNumber("revenue_held_out", Money(c.RevenueHeldOut));
         }
         w.WriteNumber("cost", Money(c.Cost));
-        Number(w, "roi", c.Roi);
+        // A channel's or step's slice holds no conversions (attribution credits those): no ROI of its own.
+        if (full || c.Entered > 0 || c.Converted > 0 || c.ConvertedHeldOut > 0) Number(w, "roi", c.Roi);
     }
 
     private static void WriteSplit(Utf8JsonWriter w, SplitResult s)
