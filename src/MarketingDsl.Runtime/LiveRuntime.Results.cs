@@ -65,7 +65,8 @@ public sealed partial class LiveRuntime
     }
 
     /// <summary>The zone of days in results: the workspace's (UTC without `settings`).</summary>
-    public static TimeZoneInfo Zone(SemanticModel model) => model.Schema.TimeZone is { } z ? TimeZoneInfo.FindSystemTimeZoneById(z) : TimeZoneInfo.Utc;
+    public static TimeZoneInfo Zone(SemanticModel model) => model.Schema.TimeZone is { } z ? TimeZoneInfo.FindSystemTimeZoneById(z)
+        : TimeZoneInfo.Utc;
 
     /// <summary>
     /// Channel feedback, one result per item: {"key", "status": delivered|failed|opened|clicked,
@@ -85,7 +86,8 @@ public sealed partial class LiveRuntime
                 var results = new List<IngestResult>(items.Count);
                 for (var i = 0; i < items.Count; i++)
                 {
-                    if (ParseFeedback(items[i], out var key, out var status, out var at) is { } problem) { results.Add(new IngestResult(i, IngestResult.Rejected, problem)); continue; }
+                    if (ParseFeedback(items[i], out var key, out var status, out var at) is { } problem) { results.Add(new IngestResult(i,
+                        IngestResult.Rejected, problem)); continue; }
                     results.Add(ApplyFeedback(i, key!, status!, at));
                 }
                 return (IReadOnlyList<IngestResult>)results;
@@ -127,7 +129,8 @@ public sealed partial class LiveRuntime
         switch (status)
         {
             case "failed":
-                if (f.DeliveredAt is not null) return new IngestResult(index, IngestResult.Rejected, $"the send was already {f.State}: a failure cannot follow");
+                if (f.DeliveredAt is not null) return new IngestResult(index, IngestResult.Rejected,
+                    $"the send was already {f.State}: a failure cannot follow");
                 if (f.FailedAt is not null) return new IngestResult(index, IngestResult.Duplicate);
                 next = f with { FailedAt = t };
                 break;

@@ -4,7 +4,8 @@ using Microsoft.Data.Sqlite;
 
 namespace MarketingDsl.Runtime;
 
-/// <summary>A send's channel feedback as stored: when it was delivered, failed, opened, clicked (UTC ticks; a later stage implies the earlier ones).</summary>
+/// <summary>A send's channel feedback as stored: when it was delivered, failed, opened, clicked (UTC ticks; a later stage implies the
+/// earlier ones).</summary>
 public sealed record SendFeedback(string Key, long SentAt, long? DeliveredAt, long? FailedAt, long? OpenedAt, long? ClickedAt)
 {
     /// <summary>The furthest stage reached: sent, delivered, opened, clicked (failed only while never delivered).</summary>
@@ -21,13 +22,15 @@ public sealed record SendFeedback(string Key, long SentAt, long? DeliveredAt, lo
 public sealed partial class LiveStore
 {
     private const string MeasureSchema = """
-        CREATE TABLE IF NOT EXISTS measures (seq INTEGER PRIMARY KEY, journey TEXT NOT NULL, user TEXT NOT NULL, at INTEGER NOT NULL, kind INTEGER NOT NULL,
+        CREATE TABLE IF NOT EXISTS measures (seq INTEGER PRIMARY KEY, journey TEXT NOT NULL, user TEXT NOT NULL, at INTEGER NOT NULL,
+            kind INTEGER NOT NULL,
             held_out INTEGER NOT NULL, entry INTEGER NOT NULL, channel TEXT, step TEXT, cost TEXT NOT NULL, split TEXT, branch INTEGER NOT NULL,
             reason TEXT, revenue TEXT NOT NULL, branches TEXT, key TEXT);
         CREATE INDEX IF NOT EXISTS measures_by_at ON measures (at);
         CREATE UNIQUE INDEX IF NOT EXISTS measures_by_key ON measures (key) WHERE key IS NOT NULL;
         CREATE INDEX IF NOT EXISTS measures_sent_by_step ON measures (user, journey, step, at) WHERE kind = 3; -- 3: MeasureKind.Sent
-        CREATE TABLE IF NOT EXISTS feedback (key TEXT PRIMARY KEY, delivered_at INTEGER, failed_at INTEGER, opened_at INTEGER, clicked_at INTEGER) WITHOUT ROWID;
+        CREATE TABLE IF NOT EXISTS feedback (key TEXT PRIMARY KEY, delivered_at INTEGER, failed_at INTEGER, opened_at INTEGER,
+            clicked_at INTEGER) WITHOUT ROWID;
         """;
 
     private void CreateMeasureSchema()
@@ -40,12 +43,18 @@ public sealed partial class LiveStore
         }
     }
 
-    /// <summary>Appends a measurement event (a send's with its dedupe key, which feedback names).</summary>
-    public void AddMeasure(MeasureEvent m, string? key) =>
+    /// <summary>
+    /// Appends a measurement event (a send's with its dedupe key, which feedback names). A second
+    /// send under a key already taken (the outbox keeps only the first) is still counted, without the key.
+    /// </summary>
+    public void AddMeasure(MeasureEvent m, string? key)
+    {
+        if (key is not null && Scalar("SELECT 1 FROM measures WHERE key = $0", key) is not null) key = null;
         Execute("INSERT INTO measures (journey, user, at, kind, held_out, entry, channel, step, cost, split, branch, reason, revenue, branches, key) " +
                 "VALUES ($0, $1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)",
             m.Journey, m.User, m.At, (int)m.Kind, m.HeldOut ? 1 : 0, m.EntryAt, m.Channel, m.Step, Text(m.Cost), m.Split, m.Branch, m.Reason,
             Text(m.Revenue), m.Branches, key);
+    }
 
     /// <summary>
     /// The measurement events with from &lt; at ≤ to in order, each send's feedback turned into
@@ -65,7 +74,8 @@ public sealed partial class LiveStore
             {
                 var m = new MeasureEvent(r.GetString(0), r.GetString(1), r.GetInt64(2), (MeasureKind)r.GetInt32(3))
                 {
-                    HeldOut = r.GetInt32(4) != 0, EntryAt = r.GetInt64(5), Channel = NullableString(r, 6), Step = NullableString(r, 7), Cost = ParseDecimal(r.GetString(8)),
+                    HeldOut = r.GetInt32(4) != 0, EntryAt = r.GetInt64(5), Channel = NullableString(r, 6), Step = NullableString(r, 7),
+                        Cost = ParseDecimal(r.GetString(8)),
                     Split = NullableString(r, 9), Branch = r.GetInt32(10), Reason = NullableString(r, 11), Revenue = ParseDecimal(r.GetString(12)),
                     Branches = NullableString(r, 13),
                 };
@@ -88,7 +98,8 @@ public sealed partial class LiveStore
         return [.. events.Concat(feedback).Select((e, i) => (e, i)).OrderBy(x => x.e.At).ThenBy(x => x.i).Select(x => x.e)];
     }
 
-    /// <summary>The feedback of the send under <paramref name="key"/> (no feedback yet: only its send instant); null when no send has that key.</summary>
+    /// <summary>The feedback of the send under <paramref name="key"/> (no feedback yet: only its send instant); null when no send has that
+    /// key.</summary>
     public SendFeedback? FeedbackOf(string key)
     {
         var rows = Rows("SELECT m.at, f.delivered_at, f.failed_at, f.opened_at, f.clicked_at FROM measures m LEFT JOIN feedback f ON f.key = m.key WHERE m.key = $0",
@@ -102,7 +113,8 @@ public sealed partial class LiveStore
                 "opened_at = excluded.opened_at, clicked_at = excluded.clicked_at",
             f.Key, f.DeliveredAt, f.FailedAt, f.OpenedAt, f.ClickedAt);
 
-    /// <summary>The key of the user's latest send at a journey step with at ≤ <paramref name="atTicks"/> (a schema event naming journey and step).</summary>
+    /// <summary>The key of the user's latest send at a journey step with at ≤ <paramref name="atTicks"/> (a schema event naming journey and
+    /// step).</summary>
     public string? LatestSendKey(string user, string journey, string step, long atTicks) =>
         Scalar("SELECT key FROM measures WHERE kind = 3 AND user = $0 AND journey = $1 AND step = $2 AND at <= $3 ORDER BY at DESC LIMIT 1",
             user, journey, step, atTicks) as string;

@@ -17,7 +17,8 @@ public static class RuntimeResultsEndpoints
 {
     public static IEndpointRouteBuilder MapLiveResults(this IEndpointRouteBuilder app, LiveOptions options)
     {
-        app.MapGet("/api/journeys/{name}/results", (string name, string? from, string? to, string? attribution_window, string? half_life, LiveRuntime runtime) =>
+        app.MapGet("/api/journeys/{name}/results", (string name, string? from, string? to, string? attribution_window, string? half_life,
+            LiveRuntime runtime) =>
         {
             long fromTicks = 0, toTicks = runtime.Clock is > 0 and var clock ? clock : runtime.WallClock.GetUtcNow().UtcTicks;
             if (from is not null && !ValueParsers.TryParseTimestamp(from.AsSpan(), out fromTicks))
@@ -28,7 +29,8 @@ public static class RuntimeResultsEndpoints
             var options = AttributionOptions.Default;
             if (attribution_window is not null)
             {
-                if (!DurationOf(attribution_window, out var window)) return Results.Json(new { error = $"invalid 'attribution_window' {attribution_window} (a duration such as 7d)" }, statusCode: 400);
+                if (!DurationOf(attribution_window,
+                    out var window)) return Results.Json(new { error = $"invalid 'attribution_window' {attribution_window} (a duration such as 7d)" }, statusCode: 400);
                 options = options with { Window = window };
             }
             if (half_life is not null)
@@ -50,7 +52,8 @@ public static class RuntimeResultsEndpoints
             catch (JsonException ex) { return Results.Json(new { error = "the body is not JSON: " + ex.Message }, statusCode: 400); }
             using (body)
             {
-                if (body.RootElement.ValueKind != JsonValueKind.Array) return Results.Json(new { error = "the body must be a JSON array" }, statusCode: 400);
+                if (body.RootElement.ValueKind != JsonValueKind.Array) return Results.Json(new { error = "the body must be a JSON array" },
+                    statusCode: 400);
                 var results = runtime.IngestFeedback(body.RootElement);
                 return Results.Json(new
                 {

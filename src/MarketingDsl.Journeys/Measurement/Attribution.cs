@@ -34,7 +34,8 @@ public sealed class Credit
     }
 }
 
-/// <summary>The credit of one model: per journey, per (journey, channel), per (journey, step); conversions with no send in the window stay unattributed.</summary>
+/// <summary>The credit of one model: per journey, per (journey, channel), per (journey, step); conversions with no send in the window stay
+/// unattributed.</summary>
 public sealed class AttributionResult(AttributionModel model)
 {
     public AttributionModel Model { get; } = model;
@@ -101,7 +102,8 @@ public static class Attribution
     }
 
     /// <summary>The shares of <paramref name="touches"/> (oldest first) under a model; they sum to 1.</summary>
-    public static void Weights(AttributionModel model, IReadOnlyList<MeasureEvent> touches, long conversionAt, AttributionOptions options, double[] weights)
+    public static void Weights(AttributionModel model, IReadOnlyList<MeasureEvent> touches, long conversionAt, AttributionOptions options,
+        double[] weights)
     {
         var n = touches.Count;
         Array.Clear(weights, 0, n);

@@ -5,7 +5,8 @@ namespace MarketingDsl.Journeys.Measurement;
 /// <summary>Counts of one slice of a journey's results (the whole journey, a day, a channel, a step, a branch).</summary>
 public sealed class FunnelCounts
 {
-    public long Entered, EnteredHeldOut, Assigned, Sent, Deferred, Capped, HeldOutSends, Delivered, Failed, Opened, Clicked, Converted, ConvertedHeldOut;
+    public long Entered, EnteredHeldOut, Assigned, Sent, Deferred, Capped, HeldOutSends, Delivered, Failed, Opened, Clicked, Converted,
+        ConvertedHeldOut;
     public decimal Revenue, RevenueHeldOut, Cost;
     public long EnteredTreated => Entered - EnteredHeldOut;
     public readonly SortedDictionary<string, long> Suppressed = new(StringComparer.Ordinal) { ["audience"] = 0, ["reentry"] = 0, ["already_in"] = 0 };
@@ -38,7 +39,8 @@ public sealed class FunnelCounts
     }
 }
 
-/// <summary>Treated against held out: the goal rates with Wilson intervals, their difference with Newcombe's, and incremental conversions and revenue.</summary>
+/// <summary>Treated against held out: the goal rates with Wilson intervals, their difference with Newcombe's, and incremental conversions
+/// and revenue.</summary>
 public sealed record Uplift(
     Interval? TreatedRate, Interval? HeldOutRate, Interval? Difference, double? RelativeLift,
     Interval? IncrementalConversions, Interval? RevenuePerEntryDifference, Interval? IncrementalRevenue);
@@ -76,7 +78,8 @@ public static class JourneyMetrics
     /// Every journey's results from <paramref name="events"/> (in time order). Attribution runs over the same
     /// events unless <paramref name="credit"/> is given (the live window adds sends from before it).
     /// </summary>
-    public static Dictionary<string, JourneyResults> Compute(IEnumerable<JourneySymbol> journeys, IReadOnlyList<MeasureEvent> events, TimeZoneInfo zone,
+    public static Dictionary<string, JourneyResults> Compute(IEnumerable<JourneySymbol> journeys, IReadOnlyList<MeasureEvent> events,
+        TimeZoneInfo zone,
         AttributionOptions? attribution = null, Dictionary<AttributionModel, AttributionResult>? credit = null)
     {
         var results = new Dictionary<string, JourneyResults>(StringComparer.Ordinal);
@@ -86,9 +89,11 @@ public static class JourneyMetrics
             results[journey.Name] = new JourneyResults(journey);
             var steps = paths[journey.Name] = new StepPaths(journey);
             foreach (var (path, send) in steps.Sends)
-                results[journey.Name].StepDescriptions[path] = $"send {send.Channel.Name} \"{send.Template}\"" + (send.Offer is null ? "" : $" offer \"{send.Offer}\"");
+                results[journey.Name].StepDescriptions[path] = $"send {send.Channel.Name} \"{send.Template}\"" + (send.Offer is null ? ""
+                    : $" offer \"{send.Offer}\"");
         }
-        var splitCounts = new Dictionary<(string Journey, string Split), (long[] Entered, long[] Converted, decimal[] Revenue, FunnelCounts[] Sends)>();
+        var splitCounts = new Dictionary<(string Journey, string Split), (long[] Entered, long[] Converted, decimal[] Revenue,
+            FunnelCounts[] Sends)>();
         foreach (var r in results.Values)
             foreach (var split in JourneyMachine.Splits(r.Journey.Steps).DistinctBy(s => s.Name))
                 splitCounts[(r.Journey.Name, split.Name)] = (new long[split.Branches.Length], new long[split.Branches.Length],
@@ -112,8 +117,10 @@ public static class JourneyMetrics
                 if (e.Split is { } sendSplit && splitCounts.TryGetValue((e.Journey, sendSplit), out var sc) && e.Branch < sc.Sends.Length)
                     sc.Sends[e.Branch].Add(e);
             }
-            if (e.Kind == MeasureKind.Assigned && !e.HeldOut && e.Reason == MeasureEvents.ByWinner) byWinner.Add((e.Journey, e.User, e.EntryAt, e.Split!));
-            else if (e.Kind == MeasureKind.Assigned && !e.HeldOut && splitCounts.TryGetValue((e.Journey, e.Split!), out var assigned) && e.Branch < assigned.Entered.Length)
+            if (e.Kind == MeasureKind.Assigned && !e.HeldOut && e.Reason == MeasureEvents.ByWinner) byWinner.Add((e.Journey, e.User, e.EntryAt,
+                e.Split!));
+            else if (e.Kind == MeasureKind.Assigned && !e.HeldOut && splitCounts.TryGetValue((e.Journey, e.Split!), out var assigned)
+                && e.Branch < assigned.Entered.Length)
                 assigned.Entered[e.Branch]++;
             if (e.Kind == MeasureKind.Converted && !e.HeldOut)
                 foreach (var (split, branch) in MeasureEvent.ParseBranches(e.Branches))
@@ -136,10 +143,12 @@ public static class JourneyMetrics
                 var shares = split.Branches.Select(b => b.Percent).ToArray();
                 var branches = new List<BranchResult>();
                 for (var b = 0; b < split.Branches.Length; b++)
-                    branches.Add(new BranchResult(b, shares[b], Replay.ReplayStatistics.Describe(split.Branches[b].Steps), entered[b], converted[b], revenue[b],
+                    branches.Add(new BranchResult(b, shares[b], Replay.ReplayStatistics.Describe(split.Branches[b].Steps), entered[b],
+                        converted[b], revenue[b],
                         Intervals.Wilson(converted[b], entered[b]),
                         b == 0 ? null : Intervals.NewcombeDifference(converted[b], entered[b], converted[0], entered[0]),
-                        b == 0 || entered[b] == 0 || entered[0] == 0 ? null : SplitSignificance.SequentialPValue(converted[b], entered[b], converted[0], entered[0]),
+                        b == 0 || entered[b] == 0 || entered[0] == 0 ? null : SplitSignificance.SequentialPValue(converted[b], entered[b],
+                            converted[0], entered[0]),
                         sends[b]));
                 var srm = SplitSignificance.SampleRatioPValue(entered, shares);
                 r.Splits.Add(new SplitResult(split.Name, split.WinnerAfterTicks, branches, SplitSignificance.ChiSquared(entered, converted), srm,
@@ -157,7 +166,8 @@ public static class JourneyMetrics
         double? relative = treated is { } a && heldOut is { Estimate: > 0 } b ? a.Estimate / b.Estimate - 1 : null;
         var n = t.EnteredTreated;
         Interval? incremental = difference is { } d ? new Interval(d.Estimate * n, d.Low * n, d.High * n) : null;
-        var perEntry = Intervals.MeanDifference(t.RevenueTreatedMoments.AddZeros(n - t.Converted), t.RevenueHeldOutMoments.AddZeros(t.EnteredHeldOut - t.ConvertedHeldOut));
+        var perEntry = Intervals.MeanDifference(t.RevenueTreatedMoments.AddZeros(n - t.Converted),
+            t.RevenueHeldOutMoments.AddZeros(t.EnteredHeldOut - t.ConvertedHeldOut));
         Interval? incrementalRevenue = perEntry is { } p ? new Interval(p.Estimate * n, p.Low * n, p.High * n) : null;
         return new Uplift(treated, heldOut, difference, relative, incremental, perEntry, incrementalRevenue);
     }

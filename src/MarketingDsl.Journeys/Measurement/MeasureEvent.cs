@@ -6,7 +6,8 @@ namespace MarketingDsl.Journeys.Measurement;
 public enum MeasureKind
 {
     Entered, Suppressed, Assigned,
-    /// <summary>A send handed to its channel (the machine's <see cref="SendOutcome.Delivered"/>: delivered to the channel, not yet to the person).</summary>
+    /// <summary>A send handed to its channel (the machine's <see cref="SendOutcome.Delivered"/>: delivered to the channel, not yet to the
+    /// person).</summary>
     Sent, Deferred, Capped, HeldOutSend,
     /// <summary>Channel receipts and engagement of a send (feedback), each at most once per send.</summary>
     Delivered, Failed, Opened, Clicked,
@@ -30,9 +31,11 @@ public sealed record MeasureEvent(string Journey, string User, long At, MeasureK
     /// <summary>A send inside a split branch, and <see cref="MeasureKind.Assigned"/>: the split's name and the branch (0-based).</summary>
     public string? Split { get; init; }
     public int Branch { get; init; }
-    /// <summary><see cref="MeasureKind.Suppressed"/>: the reason (audience, reentry, already_in); <see cref="MeasureKind.Assigned"/>: "winner" when the split's winner took the arrival (not the bucket).</summary>
+    /// <summary><see cref="MeasureKind.Suppressed"/>: the reason (audience, reentry, already_in); <see cref="MeasureKind.Assigned"/>:
+    /// "winner" when the split's winner took the arrival (not the bucket).</summary>
     public string? Reason { get; init; }
-    /// <summary><see cref="MeasureKind.Converted"/>: the goal's value (0 without `value`), and every split branch of the entry ("split=branch;…").</summary>
+    /// <summary><see cref="MeasureKind.Converted"/>: the goal's value (0 without `value`), and every split branch of the entry
+    /// ("split=branch;…").</summary>
     public decimal Revenue { get; init; }
     public string? Branches { get; init; }
 
@@ -45,7 +48,8 @@ public sealed record MeasureEvent(string Journey, string User, long At, MeasureK
 
     /// <summary>"split=branch;…" in ordinal split-name order: the stored form of an entry's branches.</summary>
     public static string FormatBranches(IReadOnlyDictionary<string, int> branches) =>
-        string.Join(';', branches.OrderBy(kv => kv.Key, StringComparer.Ordinal).Select(kv => kv.Key + "=" + kv.Value.ToString(System.Globalization.CultureInfo.InvariantCulture)));
+        string.Join(';', branches.OrderBy(kv => kv.Key, StringComparer.Ordinal).Select(kv
+            => kv.Key + "=" + kv.Value.ToString(System.Globalization.CultureInfo.InvariantCulture)));
 
     public static IEnumerable<(string Split, int Branch)> ParseBranches(string? text)
     {
@@ -53,7 +57,8 @@ public sealed record MeasureEvent(string Journey, string User, long At, MeasureK
         foreach (var part in text.Split(';'))
         {
             var eq = part.LastIndexOf('=');
-            if (eq > 0 && int.TryParse(part.AsSpan(eq + 1), System.Globalization.CultureInfo.InvariantCulture, out var b)) yield return (part[..eq], b);
+            if (eq > 0 && int.TryParse(part.AsSpan(eq + 1), System.Globalization.CultureInfo.InvariantCulture,
+                out var b)) yield return (part[..eq], b);
         }
     }
 }
@@ -78,7 +83,8 @@ public static class MeasureEvents
             case EnteredAction e:
                 return new MeasureEvent(journey, e.User.Id, e.At, MeasureKind.Entered) { HeldOut = e.HeldOut, EntryAt = e.At };
             case SuppressedAction s:
-                return new MeasureEvent(journey, s.User.Id, s.At, MeasureKind.Suppressed) { Reason = MeasureEvent.SuppressionName(s.Reason), EntryAt = entryAt };
+                return new MeasureEvent(journey, s.User.Id, s.At, MeasureKind.Suppressed) { Reason = MeasureEvent.SuppressionName(s.Reason),
+                    EntryAt = entryAt };
             case SplitAssignedAction a:
                 return new MeasureEvent(journey, a.User.Id, a.At, MeasureKind.Assigned)
                 {
@@ -100,7 +106,8 @@ public static class MeasureEvents
                 var branch = steps.BranchOf(send.Send);
                 return new MeasureEvent(journey, send.User.Id, send.At, kind)
                 {
-                    HeldOut = send.Outcome == SendOutcome.HeldOut, EntryAt = entryAt, Channel = send.Send.Channel.Name, Step = steps.PathOf(send.Send),
+                    HeldOut = send.Outcome == SendOutcome.HeldOut, EntryAt = entryAt, Channel = send.Send.Channel.Name,
+                        Step = steps.PathOf(send.Send),
                     Cost = kind == MeasureKind.Sent ? send.Send.Channel.Cost : 0, Split = branch?.Split, Branch = branch?.Branch ?? 0,
                 };
             default:

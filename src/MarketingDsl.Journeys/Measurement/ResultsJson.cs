@@ -32,7 +32,8 @@ public static class ResultsJson
         return Encoding.UTF8.GetString(stream.ToArray());
     }
 
-    /// <summary>The properties of a journey's results inside an open object: funnel, by_day, by_channel, by_step, split_tests, then uplift and attribution unless the caller writes them elsewhere.</summary>
+    /// <summary>The properties of a journey's results inside an open object: funnel, by_day, by_channel, by_step, split_tests, then uplift
+    /// and attribution unless the caller writes them elsewhere.</summary>
     public static void WriteBody(Utf8JsonWriter w, JourneyResults r, bool upliftAndAttribution = true)
     {
         w.WritePropertyName("funnel");
@@ -197,11 +198,13 @@ public static class ResultsJson
             w.WriteNumber("conversions", Round(own?.Conversions ?? 0));
             w.WriteNumber("revenue", Money(own?.Revenue ?? 0));
             w.WriteStartObject("by_channel");
-            foreach (var ((journey, channel), credit) in result.ByChannel.Where(kv => kv.Key.Journey == name).OrderBy(kv => kv.Key.Channel, StringComparer.Ordinal))
+            foreach (var ((journey, channel), credit) in result.ByChannel.Where(kv => kv.Key.Journey == name).OrderBy(kv => kv.Key.Channel,
+                StringComparer.Ordinal))
                 WriteCredit(w, channel, credit);
             w.WriteEndObject();
             w.WriteStartObject("by_step");
-            foreach (var ((journey, step), credit) in result.ByStep.Where(kv => kv.Key.Journey == name).OrderBy(kv => kv.Key.Step, StringComparer.Ordinal))
+            foreach (var ((journey, step), credit) in result.ByStep.Where(kv => kv.Key.Journey == name).OrderBy(kv => kv.Key.Step,
+                StringComparer.Ordinal))
                 WriteCredit(w, step, credit);
             w.WriteEndObject();
             w.WriteEndObject();

@@ -10,7 +10,8 @@ public sealed record WinnerDecision(int? Winner, WinnerReason Reason, int Best, 
     {
         WinnerReason.Significant => $"branch {Best + 1} has the highest goal rate and the sequential test rejects equal rates (p = {SequentialPValue:0.####})",
         WinnerReason.NoArrivals => "no treated arrivals at the split yet",
-        WinnerReason.SampleRatioMismatch => $"arrivals per branch do not match the declared shares (sample ratio mismatch, p = {SampleRatioPValue:0.######}): the assignment is suspect",
+        WinnerReason.SampleRatioMismatch
+            => $"arrivals per branch do not match the declared shares (sample ratio mismatch, p = {SampleRatioPValue:0.######}): the assignment is suspect",
         _ => $"branch {Best + 1} leads but the difference is not significant yet (sequential p = {SequentialPValue:0.####} ≥ {SplitSignificance.Alpha})",
     };
 }
@@ -48,7 +49,8 @@ public static class SplitSignificance
         return (statistic, used.Count - 1, Distributions.ChiSquaredSurvival(statistic, used.Count - 1));
     }
 
-    /// <summary>The chi-squared goodness-of-fit p-value of arrivals per branch against the declared shares (percentages); 1 when nothing arrived.</summary>
+    /// <summary>The chi-squared goodness-of-fit p-value of arrivals per branch against the declared shares (percentages); 1 when nothing
+    /// arrived.</summary>
     public static double SampleRatioPValue(IReadOnlyList<long> entered, IReadOnlyList<decimal> sharesPercent)
     {
         double n = entered.Sum();

@@ -98,7 +98,8 @@
         if ($('results-to').value.trim()) query.set('to', $('results-to').value.trim());
         state.results = await request(`/api/journeys/${encodeURIComponent(name)}/results?${query}`);
         state.updated++;
-        $('results-source').textContent = format(T('results.source.live'), POLL_SECONDS, new Date().toISOString().replace('T', ' ').slice(0, 19) + ' UTC');
+        $('results-source').textContent = format(T('results.source.live'), POLL_SECONDS, new Date().toISOString().replace('T', ' ').slice(0,
+            19) + ' UTC');
       }
       window.mdslPages.showError($('results-error'), null);
       render(state.results);
@@ -162,7 +163,8 @@
       chart.appendChild(svg('text', { x: width - right + 8, y: y + 4, class: 'chart-count' }, `${pct(i.estimate)} [${pct(i.low)}, ${pct(i.high)}]`));
     });
     box.appendChild(chart);
-    const verdict = html('p', u.significant ? 'verdict significant' : 'verdict', u.significant ? T('results.significant') : T('results.notsignificant'));
+    const verdict = html('p', u.significant ? 'verdict significant' : 'verdict', u.significant ? T('results.significant')
+        : T('results.notsignificant'));
     verdict.id = 'results-verdict';
     box.appendChild(verdict);
     const inc = u.incremental_conversions, rev = u.incremental_revenue;
@@ -193,7 +195,8 @@
 
   function channels(byChannel) {
     const box = section('results-channels', T('results.channels'));
-    const headers = [T('results.channel'), T('results.sent'), T('results.delivered'), T('results.failed'), T('results.opened'), T('results.clicked'), T('results.cost')];
+    const headers = [T('results.channel'), T('results.sent'), T('results.delivered'), T('results.failed'), T('results.opened'),
+        T('results.clicked'), T('results.cost')];
     box.appendChild(table(headers, Object.entries(byChannel || {}).map(([name, c]) => counts(name, c)), 'results-channel-table'));
   }
 
@@ -206,10 +209,12 @@
         b.goal_rate ? `${pct(b.goal_rate.estimate)} [${pct(b.goal_rate.low)}, ${pct(b.goal_rate.high)}]` : '–',
         b.sequential_p_against_branch_1 === null || b.sequential_p_against_branch_1 === undefined ? '–' : b.sequential_p_against_branch_1.toFixed(4),
       ]);
-      box.appendChild(table([T('results.branch'), T('results.entered'), T('results.converted'), T('results.revenue'), T('results.rate'), T('results.seqp')], rows));
+      box.appendChild(table([T('results.branch'), T('results.entered'), T('results.converted'), T('results.revenue'), T('results.rate'),
+          T('results.seqp')], rows));
       const d = s.decision;
       const text = d.winner ? format(T('results.winner'), d.winner) : T('results.reason.' + d.reason);
-      const p = html('p', 'verdict', `${T('results.decision')}: ${text}` + (s.chi_squared ? ' · ' + format(T('results.chisq'), s.chi_squared.p.toFixed(4)) : ''));
+      const p = html('p', 'verdict', `${T('results.decision')}: ${text}` + (s.chi_squared ? ' · ' + format(T('results.chisq'),
+          s.chi_squared.p.toFixed(4)) : ''));
       p.title = d.explanation;
       box.appendChild(p);
     }
@@ -221,7 +226,8 @@
     const models = ['first_touch', 'last_touch', 'linear', 'time_decay', 'position_based'].filter((m) => a && a[m]);
     const rows = models.map((m) => [T('results.model.' + m), a[m].conversions.toFixed(2), money.format(a[m].revenue),
       Object.entries(a[m].by_channel).map(([c, v]) => `${c} ${v.conversions.toFixed(1)}`).join(' · ')]);
-    box.appendChild(table([T('results.model'), T('results.conversions'), T('results.revenue'), T('results.channels')], rows, 'results-attribution-table'));
+    box.appendChild(table([T('results.model'), T('results.conversions'), T('results.revenue'), T('results.channels')], rows,
+        'results-attribution-table'));
   }
 
   // ------------------------------------------------------------------ CSV
@@ -237,7 +243,8 @@
     for (const [day, c] of Object.entries(r.by_day || {})) add('day', day, c);
     for (const [channel, c] of Object.entries(r.by_channel || {})) add('channel', channel, c);
     for (const [step, c] of Object.entries(r.by_step || {})) add('step', step + ' ' + c.step, c);
-    for (const [model, m] of Object.entries(r.attribution || {})) if (m && typeof m === 'object' && 'conversions' in m) add('attribution', model, { converted: m.conversions, revenue: m.revenue });
+    for (const [model, m] of Object.entries(r.attribution || {})) if (m && typeof m === 'object' && 'conversions' in m) add('attribution',
+        model, { converted: m.conversions, revenue: m.revenue });
     const blob = new Blob([lines.join('\n') + '\n'], { type: 'text/csv' });
     const link = html('a');
     link.href = URL.createObjectURL(blob);
