@@ -45,7 +45,7 @@ var journeys = compilation.Model.Journeys;
 var random = new Random(16);
 var start = new DateTime(2025, 6, 1, 0, 0, 0, DateTimeKind.Utc).Ticks;
 var events = new List<MeasureEvent>(sends * 2);
-var entries = sends / 2;
+var entries = (int)(sends / 1.8);   // two sends per treated entry, one in ten held out
 var users = new string[entries];
 for (var i = 0; i < entries; i++) users[i] = "u" + i.ToString("D7", CultureInfo.InvariantCulture);
 for (var i = 0; i < entries; i++)
