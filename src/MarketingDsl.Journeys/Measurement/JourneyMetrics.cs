@@ -54,8 +54,43 @@ public sealed record SplitResult(string Name, long? WinnerAfterTicks, IReadOnlyL
     (double Statistic, int Df, double P)? ChiSquared, double SampleRatioPValue, bool SampleRatioMismatch, WinnerDecision Decision);
 
 /// <summary>The results of one journey: totals, per day, channel, step and split branch, uplift, attribution.</summary>
+/// <summary>
+/// When the journey sends against when its users respond, by local hour (the workspace zone): sends,
+/// opens and conversions per hour, and per hour of the entry's last send before a conversion the
+/// conversions that followed it. Moving every send to the hour whose sends converted best would add
+/// about <see cref="ExpectedExtraConversions"/> — an observational estimate (hours differ in who is
+/// sent to), not an experiment: a split on send time measures it.
+/// </summary>
+public sealed class SendTimeDiagnosis
+{
+    /// <summary>An hour needs this many sends before its conversion rate is compared.</summary>
+    public const int MinimumSends = 30;
+    public long[] Sent { get; } = new long[24];
+    public long[] Opened { get; } = new long[24];
+    public long[] Converted { get; } = new long[24];
+    /// <summary>Conversions per hour of the entry's last send before them.</summary>
+    public long[] ConvertedAfterSend { get; } = new long[24];
+
+    public double? RateAfterSend(int hour) => Sent[hour] == 0 ? null : (double)ConvertedAfterSend[hour] / Sent[hour];
+    /// <summary>The hour most sends go at; null without sends.</summary>
+    public int? PeakSendHour => Sent.Max() == 0 ? null : Array.IndexOf(Sent, Sent.Max());
+    /// <summary>The hour with at least <see cref="MinimumSends"/> sends whose sends converted best.</summary>
+    public int? BestHour
+    {
+        get
+        {
+            int? best = null;
+            for (var h = 0; h < 24; h++)
+                if (Sent[h] >= MinimumSends && (best is not { } b || RateAfterSend(h) > RateAfterSend(b))) best = h;
+            return best;
+        }
+    }
+    public double? ExpectedExtraConversions => BestHour is { } best ? RateAfterSend(best)!.Value * Sent.Sum() - ConvertedAfterSend.Sum() : null;
+}
+
 public sealed class JourneyResults(JourneySymbol journey)
 {
+    public SendTimeDiagnosis SendTime { get; } = new();
     public JourneySymbol Journey { get; } = journey;
     public FunnelCounts Total { get; } = new();
     public SortedDictionary<DateOnly, FunnelCounts> ByDay { get; } = [];
@@ -101,10 +136,22 @@ public static class JourneyMetrics
 
         // Split tests compare the arrivals the bucket assigned: once a winner takes every arrival, those (and their conversions) would bias them.
         var byWinner = new HashSet<(string Journey, string User, long EntryAt, string Split)>();
+        var lastSendHour = new Dictionary<(string Journey, string User, long EntryAt), int>();
         foreach (var e in events)
         {
             if (!results.TryGetValue(e.Journey, out var r)) continue;
             r.Total.Add(e);
+            if (e.Kind is MeasureKind.Sent or MeasureKind.Opened || e.Kind == MeasureKind.Converted && !e.HeldOut)
+            {
+                var hour = LocalTime.HourOf(e.At, zone);
+                if (e.Kind == MeasureKind.Sent) { r.SendTime.Sent[hour]++; lastSendHour[(e.Journey, e.User, e.EntryAt)] = hour; }
+                else if (e.Kind == MeasureKind.Opened) r.SendTime.Opened[hour]++;
+                else
+                {
+                    r.SendTime.Converted[hour]++;
+                    if (lastSendHour.TryGetValue((e.Journey, e.User, e.EntryAt), out var sentAt)) r.SendTime.ConvertedAfterSend[sentAt]++;
+                }
+            }
             var day = LocalTime.DateOf(e.At, zone);
             if (!r.ByDay.TryGetValue(day, out var daily)) r.ByDay[day] = daily = new FunnelCounts();
             daily.Add(e);

@@ -65,6 +65,7 @@ public static class ResultsJson
         w.WriteStartObject("split_tests");
         foreach (var s in r.Splits) WriteSplit(w, s);
         w.WriteEndObject();
+        WriteSendTime(w, r.SendTime);
         if (!upliftAndAttribution) return;
         WriteUplift(w, r.Uplift);
         WriteAttribution(w, r);
@@ -152,6 +153,31 @@ public static class ResultsJson
         w.WriteString("explanation", s.Decision.ReasonText);
         w.WriteNumber("sequential_p", Round(s.Decision.SequentialPValue));
         w.WriteEndObject();
+        w.WriteEndObject();
+    }
+
+    private static void WriteSendTime(Utf8JsonWriter w, SendTimeDiagnosis d)
+    {
+        w.WriteStartObject("send_time");
+        w.WriteString("hours_in", "the workspace zone");
+        w.WriteStartArray("by_hour");
+        for (var h = 0; h < 24; h++)
+        {
+            if (d.Sent[h] == 0 && d.Opened[h] == 0 && d.Converted[h] == 0) continue;
+            w.WriteStartObject();
+            w.WriteNumber("hour", h);
+            w.WriteNumber("sent", d.Sent[h]);
+            w.WriteNumber("opened", d.Opened[h]);
+            w.WriteNumber("converted", d.Converted[h]);
+            w.WriteNumber("converted_after_send", d.ConvertedAfterSend[h]);
+            Number(w, "conversion_rate_after_send", d.RateAfterSend(h));
+            w.WriteEndObject();
+        }
+        w.WriteEndArray();
+        if (d.PeakSendHour is { } peak) w.WriteNumber("peak_send_hour", peak); else w.WriteNull("peak_send_hour");
+        if (d.BestHour is { } best) w.WriteNumber("best_hour", best); else w.WriteNull("best_hour");
+        if (d.ExpectedExtraConversions is { } extra) w.WriteNumber("expected_extra_conversions", Math.Round(extra, 1)); else w.WriteNull("expected_extra_conversions");
+        w.WriteString("caveat", $"observational: hours with at least {SendTimeDiagnosis.MinimumSends} sends compared; a split on send time measures it");
         w.WriteEndObject();
     }
 

@@ -121,6 +121,21 @@
     channels(r.by_channel);
     branches(r.split_tests);
     attribution(r.attribution);
+    sendTime(r.send_time);
+  }
+
+  // Sends per local hour, and the hour whose sends converted best with the expected gain of moving there.
+  function sendTime(s) {
+    const box = section('results-sendtime', T('results.sendtime'));
+    if (!s || !s.by_hour.length) { box.hidden = true; return; }
+    box.hidden = false;
+    const items = s.by_hour.map((h) => ({ name: String(h.hour).padStart(2, '0') + ':00', count: h.sent }));
+    box.appendChild(window.mdslCharts.columns(items, { column: 24, height: 80 }));
+    const text = s.best_hour === null ? T('results.sendtime.few')
+      : format(T('results.sendtime.advice'), s.peak_send_hour, s.best_hour, number.format(s.expected_extra_conversions));
+    const p = html('p', 'hint', text);
+    p.id = 'results-sendtime-advice';
+    box.appendChild(p);
   }
 
   function kpis(r) {
