@@ -71,6 +71,7 @@ PREDICT      : 'predict';
 FEATURES     : 'features';
 CAP          : 'cap';
 QUIET        : 'quiet';
+VALUE        : 'value';
 
 // ---- literals. Longest match decides: `2025-06-01` is a date, `30d` a duration, `22:00` a time.
 DATETIME : DIGIT4 '-' DIGIT2 '-' DIGIT2 'T' DIGIT2 ':' DIGIT2 (':' DIGIT2 ('.' DIGIT+)?)? ('Z' | [+-] DIGIT2 ':' DIGIT2)?;

@@ -73,7 +73,7 @@ journeyProperty
     : TRIGGER COLON trigger                              # triggerProperty
     | AUDIENCE COLON expression                          # audienceProperty
     | REENTRY COLON reentryRule                          # reentryProperty
-    | GOAL COLON eventName=identifier (WHERE expression)? WITHIN duration   # goalProperty
+    | GOAL COLON eventName=identifier (WHERE expression)? WITHIN duration (VALUE valueField=identifier)?   # goalProperty
     | HOLDOUT COLON PERCENT                              # holdoutProperty
     ;
 trigger
@@ -151,5 +151,5 @@ identifier
     | MODEL | CLUSTERS | CHANNEL | JOURNEY | TEST | TRIGGER | AUDIENCE | REENTRY | GOAL | HOLDOUT
     | STEPS | WAIT | UNTIL | SEND | OFFER | SPLIT | WINNER | AFTER | EXIT | EVERY | AT | ENTERS
     | LEAVES | ONCE | ALWAYS | PER | WITHIN | WHERE | GIVEN | AS | OF | EXPECT
-    | PREDICT | FEATURES | CAP | QUIET
+    | PREDICT | FEATURES | CAP | QUIET | VALUE
     ;

@@ -25,6 +25,7 @@ public static class JourneyReport
                 var state = j.Machine.SplitStates[split.Split.Name];
                 var winner = split.Split.WinnerAfterTicks is null ? ""
                     : state.Winner is { } w ? $" — winner branch {w + 1} at {ValueFormatter.FormatInstant(new DateTime(state.WinnerAt!.Value, DateTimeKind.Utc))}"
+                    : split.KeptBecause is { } kept ? $" — no winner yet: {kept.ReasonText}"
                     : " — no winner yet";
                 o.WriteLine($"  split \"{split.Split.Name}\"{winner}");
                 for (var b = 0; b < split.Split.Branches.Length; b++)

@@ -115,6 +115,10 @@ public static class LocalTime
         return TimeZoneInfo.ConvertTimeToUtc(local, zone).Ticks;
     }
 
+    /// <summary>The local hour of the day (0–23) of an instant.</summary>
+    public static int HourOf(long utcTicks, TimeZoneInfo zone) =>
+        TimeZoneInfo.ConvertTimeFromUtc(new DateTime(utcTicks, DateTimeKind.Utc), zone).Hour;
+
     /// <summary>The local calendar date of an instant.</summary>
     public static DateOnly DateOf(long utcTicks, TimeZoneInfo zone) =>
         DateOnly.FromDateTime(TimeZoneInfo.ConvertTimeFromUtc(new DateTime(utcTicks, DateTimeKind.Utc), zone));

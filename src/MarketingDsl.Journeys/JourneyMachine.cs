@@ -1,5 +1,6 @@
 using System.Collections.Immutable;
 using MarketingDsl.Core.Semantics;
+using MarketingDsl.Journeys.Measurement;
 
 namespace MarketingDsl.Journeys;
 
@@ -125,22 +126,29 @@ public sealed class JourneyMachine
         Run(s, user, t, env, actions);
     }
 
+    /// <summary>How long a `winner after` split that could not pick a winner waits before it looks again.</summary>
+    public static readonly long WinnerRecheckTicks = TimeSpan.TicksPerDay;
+
     /// <summary>
-    /// D after the first arrival at a `winner after D` split: the branch with the highest goal rate
-    /// among its treated arrivals so far wins (ties, and no arrivals: the earlier branch).
+    /// D after the first arrival at a `winner after D` split, and every day after until a winner is
+    /// chosen: the branch with the highest goal rate among the treated arrivals so far wins only
+    /// when the sequential test separates it from every other branch and arrivals match the shares
+    /// (<see cref="SplitSignificance.DecideWinner"/>); otherwise the split goes on and the decision says why.
     /// </summary>
     public void OnWinnerDue(BoundSplit split, long t, List<JourneyAction> actions)
     {
         var state = _splits[split.Name];
         if (state.Winner is not null) return;
-        var best = 0;
-        for (var b = 1; b < state.Entered.Length; b++)
-            if (Rate(state, b) > Rate(state, best)) best = b;
+        var decision = SplitSignificance.DecideWinner([.. state.Entered.Select(n => (long)n)], [.. state.Converted.Select(n => (long)n)], _shares[split.Name]);
+        if (decision.Winner is not { } best)
+        {
+            actions.Add(new WinnerKeptSplitAction(Journey, t, split, decision));
+            actions.Add(new WinnerDueAction(Journey, t, split, t + WinnerRecheckTicks));
+            return;
+        }
         state.Winner = best;
         state.WinnerAt = t;
         actions.Add(new WinnerChosenAction(Journey, t, split, best));
-
-        static decimal Rate(SplitState s, int b) => s.Entered[b] == 0 ? 0 : (decimal)s.Converted[b] / s.Entered[b];
     }
 
     /// <summary>A deferred send goes at the end of the quiet window: the cap is checked again (§15.5).</summary>

@@ -74,6 +74,8 @@ public sealed record StepReachedAction(JourneySymbol Journey, UserRef User, long
 public enum WaitEnd { Event, Timeout, Converted }
 /// <summary>A wait ended: its `until` event came, its time ran out, or the goal converted the user while waiting (only with <see cref="JourneyEnvironment.ReportSteps"/>).</summary>
 public sealed record WaitEndedAction(JourneySymbol Journey, UserRef User, long At, BoundWait Wait, WaitEnd End) : JourneyAction(Journey, At);
+/// <summary>A `winner after` look that chose no winner (not significant, a sample ratio mismatch, no arrivals): the split goes on.</summary>
+public sealed record WinnerKeptSplitAction(JourneySymbol Journey, long At, BoundSplit Split, Measurement.WinnerDecision Decision) : JourneyAction(Journey, At);
 
 /// <summary>A journey's event input: its type, instant and a handle the condition service understands (a row in replay).</summary>
 public readonly record struct JourneyEvent(EventTypeSymbol Type, long Ts, int Row);

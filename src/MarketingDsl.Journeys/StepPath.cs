@@ -12,17 +12,22 @@ namespace MarketingDsl.Journeys;
 /// </summary>
 public static class StepPath
 {
-    /// <summary>Every step of a step tree with its path, in source order (a step before the steps inside it).</summary>
-    public static IEnumerable<(string Path, BoundStep Step)> Walk(ImmutableArray<BoundStep> steps, string prefix = "")
+    /// <summary>
+    /// Every step of a step tree with its path and the innermost split branch it lies in, in source
+    /// order (a step before the steps inside it).
+    /// </summary>
+    public static IEnumerable<(string Path, BoundStep Step, (string Split, int Branch)? Branch)> Walk(
+        ImmutableArray<BoundStep> steps, string prefix = "", (string Split, int Branch)? branch = null)
     {
         for (var i = 0; i < steps.Length; i++)
         {
             var path = prefix + i.ToString(CultureInfo.InvariantCulture);
-            yield return (path, steps[i]);
+            yield return (path, steps[i], branch);
             var inner = steps[i] switch
             {
-                BoundIf x => Walk(x.Then, path + ".0.").Concat(Walk(x.Else, path + ".1.")),
-                BoundSplit s => s.Branches.SelectMany((b, n) => Walk(b.Steps, path + "." + n.ToString(CultureInfo.InvariantCulture) + ".")),
+                BoundIf x => Walk(x.Then, path + ".0.", branch).Concat(Walk(x.Else, path + ".1.", branch)),
+                BoundSplit s => s.Branches.SelectMany((b, n) =>
+                    Walk(b.Steps, path + "." + n.ToString(CultureInfo.InvariantCulture) + ".", (s.Name, n))),
                 _ => [],
             };
             foreach (var item in inner) yield return item;

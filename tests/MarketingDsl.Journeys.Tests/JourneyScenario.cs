@@ -102,6 +102,7 @@ public sealed class JourneyScenario
                 _ => "held_out",
             }),
             WinnerChosenAction w => $"{at} {w.Journey.Name} winner {w.Split.Name} → {w.Branch + 1}",
+            WinnerKeptSplitAction k => $"{at} {k.Journey.Name} no winner {k.Split.Name}: {MarketingDsl.Journeys.Measurement.ResultsJson.Reason(k.Decision.Reason)}",
             _ => null,
         };
     }

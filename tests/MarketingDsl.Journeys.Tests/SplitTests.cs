@@ -86,7 +86,7 @@ public sealed class SplitTests
     }
 
     [Fact]
-    public void Winner_after_sends_every_later_arrival_to_the_best_branch()
+    public void Winner_after_sends_every_later_arrival_to_the_best_branch_once_the_difference_is_significant()
     {
         var s = new JourneyScenario("""
             channel push { cost: 0 }
@@ -97,7 +97,8 @@ public sealed class SplitTests
               steps { split "t" winner after 2d { 50%: send push "a"  50%: send push "b" } }
             }
             """);
-        var users = Enumerable.Range(1, 12).Select(i => $"u{i}").ToArray();
+        // 40 users: all of branch 2 convert, none of branch 1 — significant under the sequential test.
+        var users = Enumerable.Range(1, 40).Select(i => $"u{i}").ToArray();
         s.Users(users);
         var branchOf = users.ToDictionary(u => u, u => Hashing.Bucket(u, "w", "t") < 0.5m ? 0 : 1);
         Assert.Contains(0, branchOf.Values);
@@ -112,14 +113,39 @@ public sealed class SplitTests
         var trace = s.Actions.Select(JourneyScenario.Describe).OfType<string>().ToList();
         Assert.Contains("2025-06-03 10:00 w winner t → 2", trace);
         var later = s.Actions.OfType<SplitAssignedAction>().Where(a => a.At > JourneyScenario.Instant("2025-06-03T10:00:00Z").Ticks).ToList();
-        Assert.Equal(12, later.Count);
+        Assert.Equal(40, later.Count);
         Assert.All(later, a => Assert.True(a.Branch == 1 && a.ByWinner));
         var split = stats.Journeys.Single().Machine.SplitStates["t"];
         Assert.Equal((1, JourneyScenario.Instant("2025-06-03T10:00:00Z").Ticks), (split.Winner!.Value, split.WinnerAt!.Value));
     }
 
     [Fact]
-    public void Winner_ties_go_to_the_earlier_branch()
+    public void Winner_is_not_declared_on_noise_the_split_goes_on_and_is_looked_at_daily()
+    {
+        var s = new JourneyScenario("""
+            channel push { cost: 0 }
+            journey w { trigger: cart_add  reentry: always  goal: order within 1d  steps { split "t" winner after 1h { 50%: send push "a"  50%: send push "b" } } }
+            """);
+        var users = Enumerable.Range(1, 12).Select(i => $"u{i}").ToArray();
+        s.Users(users);
+        var branchOf = users.ToDictionary(u => u, u => Hashing.Bucket(u, "w", "t") < 0.5m ? 0 : 1);
+        foreach (var u in users)
+        {
+            s.Event("cart_add", u, "2025-06-01T10:00:00Z", 1m);
+            if (branchOf[u] == 1) s.Event("order", u, "2025-06-01T10:30:00Z");  // 6 of 6 against 0 of 6: too few to tell
+            s.Event("cart_add", u, "2025-06-03T10:00:00Z", 1m);
+        }
+        var stats = s.Replay(From, To);
+        Assert.Empty(s.Actions.OfType<WinnerChosenAction>());
+        var looks = s.Actions.OfType<WinnerKeptSplitAction>().ToList();
+        Assert.Equal([JourneyScenario.Instant("2025-06-01T11:00:00Z").Ticks, JourneyScenario.Instant("2025-06-02T11:00:00Z").Ticks], looks.Take(2).Select(l => l.At));
+        Assert.All(looks, l => Assert.Equal(MarketingDsl.Journeys.Measurement.WinnerReason.NotSignificant, l.Decision.Reason));
+        Assert.All(s.Actions.OfType<SplitAssignedAction>(), a => Assert.False(a.ByWinner));
+        Assert.Contains("not significant", stats.Journeys.Single().Splits.Single().KeptBecause!.ReasonText);
+    }
+
+    [Fact]
+    public void Winner_ties_keep_the_split()
     {
         var s = new JourneyScenario("""
             channel push { cost: 0 }
@@ -128,7 +154,8 @@ public sealed class SplitTests
         s.Users("u1", "u2", "u3", "u4");
         foreach (var u in new[] { "u1", "u2", "u3", "u4" }) s.Event("cart_add", u, "2025-06-01T10:00:00Z", 1m);
         s.Replay(From, To);
-        Assert.Equal(0, s.Actions.OfType<WinnerChosenAction>().Single().Branch);
+        Assert.Empty(s.Actions.OfType<WinnerChosenAction>());
+        Assert.Equal(MarketingDsl.Journeys.Measurement.WinnerReason.NotSignificant, s.Actions.OfType<WinnerKeptSplitAction>().First().Decision.Reason);
     }
 
     [Fact]

@@ -55,13 +55,14 @@ public sealed class LiveEditorHost : IAsyncDisposable
 
     /// <param name="kestrel">Listen on a loopback port (for a browser) instead of the in-memory test server.</param>
     /// <param name="adminToken">The runtime's admin token (null: admin calls disabled).</param>
-    public static async Task<LiveEditorHost> StartAsync(bool kestrel = false, string? adminToken = null)
+    /// <param name="schema">The schema file (default <see cref="Schema"/>); <paramref name="main"/>: the main file (default <see cref="Main"/>).</param>
+    public static async Task<LiveEditorHost> StartAsync(bool kestrel = false, string? adminToken = null, string? schema = null, string? main = null)
     {
         var root = Path.Combine(Path.GetTempPath(), "mdsl-web-tests", Guid.NewGuid().ToString("N"));
         var workspace = Path.Combine(root, "ws");
         Directory.CreateDirectory(workspace);
-        File.WriteAllText(Path.Combine(workspace, "schema.mdsl"), Schema);
-        File.WriteAllText(Path.Combine(workspace, "main.mdsl"), Main);
+        File.WriteAllText(Path.Combine(workspace, "schema.mdsl"), schema ?? Schema);
+        File.WriteAllText(Path.Combine(workspace, "main.mdsl"), main ?? Main);
         var editorDb = Path.Combine(root, "editor.db");
         using (var store = new EditorStore(editorDb))
         {

@@ -191,6 +191,19 @@ internal sealed partial class Binder
         return models;
     }
 
+    /// <summary>`value FIELD` of a goal: a number field of the goal event (its revenue per conversion).</summary>
+    private FieldSymbol? BindGoalValue(EventTypeSymbol goalEvent, IdentifierSyntax field, SourceText file)
+    {
+        if (goalEvent.Find(field.Text) is not { } symbol)
+        {
+            Report(NameErrors.UnknownEventField(goalEvent.Name, field.Text, FieldList(goalEvent),
+                NameSuggestions.Closest(field.Text, goalEvent.Fields.Select(f => f.Name))), file, field.Span);
+            return null;
+        }
+        if (!symbol.Type.IsNumeric) { Report(TypeErrors.GoalValueNotNumber(goalEvent.Name, symbol.Name, symbol.Type), file, field.Span); return null; }
+        return symbol;
+    }
+
     private void BindChannel(ChannelSymbol channel)
     {
         var (file, declaration) = _declarations[channel];
@@ -258,7 +271,7 @@ internal sealed partial class Binder
                     {
                         var where = g.Where is null ? null : BindCondition(g.Where, scope with { Event = goalEvent }, ConditionPlace.GoalWhere);
                         if (g.Window.Ticks <= 0) Report(RuleErrors.GoalWindowNotPositive(), file, g.Window.Span);
-                        journey.Goal = new BoundGoal(goalEvent, where, g.Window.Ticks);
+                        journey.Goal = new BoundGoal(goalEvent, where, g.Window.Ticks, g.ValueField is { } v ? BindGoalValue(goalEvent, v, file) : null);
                     }
                     break;
                 case HoldoutPropertySyntax h:

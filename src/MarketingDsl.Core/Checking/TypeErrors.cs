@@ -53,6 +53,7 @@ public static class TypeErrors
     private static readonly DiagnosticDescriptor s_topCount = new("MD3040", DiagnosticSeverity.Error, "top() count must be written out");
     private static readonly DiagnosticDescriptor s_quantileBuckets = new("MD3041", DiagnosticSeverity.Error, "Score buckets must be written out");
     private static readonly DiagnosticDescriptor s_withinNotPositive = new("MD3042", DiagnosticSeverity.Error, "within: not longer than zero");
+    private static readonly DiagnosticDescriptor s_goalValueNotNumber = new("MD3050", DiagnosticSeverity.Error, "Goal value is not a number");
     private static readonly DiagnosticDescriptor s_aggregateArgumentCount = new("MD3043", DiagnosticSeverity.Error, "Wrong number of aggregate arguments");
     private static readonly DiagnosticDescriptor s_listContainsMismatch = new("MD3070", DiagnosticSeverity.Error, "contains() of an item of another type");
 
@@ -201,6 +202,10 @@ public static class TypeErrors
     public static DiagnosticMessage WithinNotDuration() => new(s_withinNotDuration,
         "within: takes a duration written out, such as 30d or 12h.",
         "within: 需要直接写出的时长，例如 30d 或 12h。");
+
+    public static DiagnosticMessage GoalValueNotNumber(string eventType, string field, DslType actual) => new(s_goalValueNotNumber,
+        $"The goal's value must be a number field of '{eventType}' (int or decimal), but '{field}' is {En(actual)}.",
+        $"目标的 value 必须是 '{eventType}' 的数值字段（int 或 decimal），但 '{field}' 是 {Zh(actual)}。");
 
     public static DiagnosticMessage WithinNotPositive() => new(s_withinNotPositive,
         "within: must be longer than zero.",

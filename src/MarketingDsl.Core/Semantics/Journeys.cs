@@ -12,7 +12,8 @@ public sealed record BoundSegmentTrigger(SegmentSymbol Segment, bool Enters) : B
 /// <summary>Re-entry: Always (when not in the journey), Once (ever), or once per window.</summary>
 public sealed record BoundReentry(bool Always, long? WindowTicks);
 
-public sealed record BoundGoal(EventTypeSymbol Event, BoundExpression? Where, long WindowTicks);
+/// <summary>A journey's goal; <see cref="ValueField"/> (a number field of the goal event, `value FIELD`) is a conversion's revenue.</summary>
+public sealed record BoundGoal(EventTypeSymbol Event, BoundExpression? Where, long WindowTicks, FieldSymbol? ValueField = null);
 
 public abstract record BoundStep(SymbolLocation Location);
 public sealed record BoundWait(long DurationTicks, EventTypeSymbol? Until, BoundExpression? UntilWhere, SymbolLocation Location) : BoundStep(Location);

@@ -135,7 +135,9 @@ public sealed record TriggerPropertySyntax(TriggerSyntax Trigger, TextSpan Span)
 public sealed record AudiencePropertySyntax(ExpressionSyntax Condition, TextSpan Span) : JourneyPropertySyntax(Span);
 /// <summary>`reentry: once`, `once per 7d` (Window set) or `always`.</summary>
 public sealed record ReentryPropertySyntax(bool Always, DurationSyntax? Window, TextSpan Span) : JourneyPropertySyntax(Span);
-public sealed record GoalPropertySyntax(IdentifierSyntax Event, ExpressionSyntax? Where, DurationSyntax Window, TextSpan Span) : JourneyPropertySyntax(Span);
+/// <summary>`goal: EVENT [where P] within D [value FIELD]`: FIELD, a number field of EVENT, is the revenue of a conversion.</summary>
+public sealed record GoalPropertySyntax(IdentifierSyntax Event, ExpressionSyntax? Where, DurationSyntax Window, TextSpan Span, IdentifierSyntax? ValueField = null)
+    : JourneyPropertySyntax(Span);
 public sealed record HoldoutPropertySyntax(decimal Percent, TextSpan Span) : JourneyPropertySyntax(Span);
 
 public abstract record StepSyntax(TextSpan Span) : SyntaxNode(Span);

@@ -193,7 +193,8 @@ internal sealed class SyntaxTreeBuilder(SourceText source, CommonTokenStream tok
                     P.AlwaysReentryContext => new ReentryPropertySyntax(true, null, Span(r)),
                     _ => null,
                 },
-                P.GoalPropertyContext g => new GoalPropertySyntax(Identifier(g.eventName), g.expression() is { } w ? Expression(w) : null, Duration(g.duration()), Span(g)),
+                P.GoalPropertyContext g => new GoalPropertySyntax(Identifier(g.eventName), g.expression() is { } w ? Expression(w) : null, Duration(g.duration()), Span(g),
+                    g.valueField is { } v ? Identifier(v) : null),
                 P.HoldoutPropertyContext h => new HoldoutPropertySyntax(Percent(h.PERCENT()), Span(h)),
                 _ => null,
             };

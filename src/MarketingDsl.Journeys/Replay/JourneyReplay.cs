@@ -1,6 +1,7 @@
 using MarketingDsl.Core.Semantics;
 using MarketingDsl.Engine.Data;
 using MarketingDsl.Engine.Evaluation;
+using MarketingDsl.Journeys.Measurement;
 
 namespace MarketingDsl.Journeys.Replay;
 
@@ -24,7 +25,7 @@ public sealed class JourneyReplay
     private enum TimerKind { Step = 0, Winner = 1, SegmentCheck = 2, Schedule = 3 }
     private abstract record Timer;
     private sealed record WaitTimer(int Journey, int User, int Token) : Timer;
-    private sealed record DeferredTimer(int Journey, int User, BoundSend Send) : Timer;
+    private sealed record DeferredTimer(int Journey, int User, BoundSend Send, long EntryAt) : Timer;
     private sealed record WinnerTimer(int Journey, BoundSplit Split) : Timer;
     private sealed record SegmentCheckTimer : Timer;
     private sealed record ScheduleTimer(int Journey) : Timer;
@@ -45,6 +46,10 @@ public sealed class JourneyReplay
     private readonly List<(SegmentSymbol Segment, BoundExpression Condition, bool[] Member)> _segments = [];
 
     private readonly Action<JourneyAction>? _observer;
+    private readonly StepPaths[] _paths;
+    /// <summary>The event being given to journeys (a conversion's revenue is read from it), and the entry of a deferred send that goes.</summary>
+    private JourneyEvent? _currentEvent;
+    private long? _deferredEntry;
 
     private JourneyReplay(SemanticModel model, DataSet data, DateTime fromUtc, DateTime toUtc, Action<JourneyAction>? observer)
     {
@@ -55,6 +60,7 @@ public sealed class JourneyReplay
         _to = toUtc.Ticks;
         _machines = [.. model.Journeys.Where(j => j.Trigger is not null).Select(j => new JourneyMachine(j))];
         _states = [.. _machines.Select(_ => new UserJourneyState?[data.UserCount])];
+        _paths = [.. _machines.Select(m => new StepPaths(m.Journey))];
         _zone = model.Schema.TimeZone is { } z ? TimeZoneInfo.FindSystemTimeZoneById(z) : TimeZoneInfo.Utc;
         _conditions = new DataSetConditions(new ConditionEvaluator(model, data));
         var quiet = new QuietZones(model.Schema, data);
@@ -92,7 +98,9 @@ public sealed class JourneyReplay
             if (next < events.Length && (!hasTimer || events[next].Ts <= key.At))
             {
                 var (ts, _, type, row, user) = events[next++];
-                OnEvent(new JourneyEvent(_model.Schema.Events[type], ts, row), user);
+                _currentEvent = new JourneyEvent(_model.Schema.Events[type], ts, row);
+                OnEvent(_currentEvent.Value, user);
+                _currentEvent = null;
             }
             else if (hasTimer)
             {
@@ -161,7 +169,9 @@ public sealed class JourneyReplay
                 break;
             case DeferredTimer d:
                 JourneyMachine.OnDeferredSend(_machines[d.Journey].Journey, d.Send, User(d.User), t, _env, _actions);
+                _deferredEntry = d.EntryAt;
                 Apply(d.Journey, d.User);
+                _deferredEntry = null;
                 break;
             case WinnerTimer w:
                 _machines[w.Journey].OnWinnerDue(w.Split, t, _actions);
@@ -186,9 +196,12 @@ public sealed class JourneyReplay
 
     private void Apply(int journey, int user)
     {
+        var state = user >= 0 ? _states[journey][user] : null;
         foreach (var action in _actions)
         {
             _stats.Record(action);
+            var revenue = action is ConvertedAction && _currentEvent is { } e ? GoalValue(_machines[journey].Journey.Goal, e, user) : 0;
+            if (MeasureEvents.From(action, _paths[journey], _deferredEntry ?? state?.EntryAt ?? 0, revenue) is { } measure) _stats.Measures.Add(measure);
             _observer?.Invoke(action);
             switch (action)
             {
@@ -196,7 +209,7 @@ public sealed class JourneyReplay
                     Schedule(new WaitTimer(journey, user, w.Token), w.Until, TimerKind.Step, 0);
                     break;
                 case SendAction { Outcome: SendOutcome.Deferred, DeferredUntil: { } until } send:
-                    Schedule(new DeferredTimer(journey, user, send.Send), until, TimerKind.Step, 0);
+                    Schedule(new DeferredTimer(journey, user, send.Send, state?.EntryAt ?? 0), until, TimerKind.Step, 0);
                     break;
                 case WinnerDueAction due:
                     Schedule(new WinnerTimer(journey, due.Split), due.Due, TimerKind.Winner, journey);
@@ -204,6 +217,15 @@ public sealed class JourneyReplay
             }
         }
         _actions.Clear();
+    }
+
+    /// <summary>The goal's `value` field of the goal event (a row of the user's events of that type), 0 when null or undeclared.</summary>
+    private decimal GoalValue(BoundGoal? goal, JourneyEvent e, int user)
+    {
+        if (goal?.ValueField is not { } field || e.Row < 0) return 0;
+        var ordinal = e.Type.OrdinalOf(field.Name);
+        var table = _data.Events[_model.Schema.Events.IndexOf(e.Type)];
+        return table?.Fields[ordinal] is { } column ? MeasureEvents.Revenue(goal, column.GetBoxed(e.Row)) : 0;
     }
 
     private void Schedule(Timer timer, long at, TimerKind kind, int sub)

@@ -4,6 +4,7 @@ using System.Text.Encodings.Web;
 using System.Text.Json;
 using MarketingDsl.Core.Semantics;
 using MarketingDsl.Engine.Simulation;
+using MarketingDsl.Journeys.Measurement;
 
 namespace MarketingDsl.Journeys.Replay;
 
@@ -45,6 +46,8 @@ public sealed class SplitStatistics(BoundSplit split)
     public int[] Converted { get; } = new int[split.Branches.Length];
     public int[] HeldOutEntered { get; } = new int[split.Branches.Length];
     public int[] HeldOutConverted { get; } = new int[split.Branches.Length];
+    /// <summary>The latest `winner after` look that kept the split, if no winner has been chosen since.</summary>
+    public Measurement.WinnerDecision? KeptBecause { get; internal set; }
 }
 
 /// <summary>
@@ -87,6 +90,17 @@ public sealed class ReplayStatistics
     public DateTime FromUtc { get; }
     public DateTime ToUtc { get; }
     public int Users { get; }
+    /// <summary>Every measurement event of the replay in order: the input of <see cref="Results"/> (and of the live runtime's agreement tests).</summary>
+    public List<MeasureEvent> Measures { get; } = [];
+
+    /// <summary>Per journey name: its results from the metrics engine (uplift, attribution, per day, channel, step and branch).</summary>
+    public IReadOnlyDictionary<string, JourneyResults> Results =>
+        _results ??= JourneyMetrics.Compute(Journeys.Select(j => j.Journey), Measures, Zone, Attribution);
+    private Dictionary<string, JourneyResults>? _results;
+
+    /// <summary>Attribution's window and half-life for <see cref="Results"/>.</summary>
+    public AttributionOptions Attribution { get; set; } = AttributionOptions.Default;
+
     /// <summary>Deferred sends whose quiet window ends after the replay window (never sent in it).</summary>
     public int PendingDeferred { get; internal set; }
 
@@ -123,6 +137,12 @@ public sealed class ReplayStatistics
                 if (c.HeldOut) j.ConvertedHeldOut++; else j.ConvertedTreated++;
                 foreach (var split in j.Splits)
                     if (c.Branches.TryGetValue(split.Split.Name, out var b)) (c.HeldOut ? split.HeldOutConverted : split.Converted)[b]++;
+                break;
+            case WinnerKeptSplitAction kept:
+                j.Splits.First(s => s.Split.Name == kept.Split.Name).KeptBecause = kept.Decision;
+                break;
+            case WinnerChosenAction chosen:
+                j.Splits.First(s => s.Split.Name == chosen.Split.Name).KeptBecause = null;
                 break;
             case ExitedAction x:
                 j.Exited[x.Reason]++;
@@ -236,6 +256,11 @@ public sealed class ReplayStatistics
                 w.WriteString("winner_after", ValueFormatter.FormatDuration(new TimeSpan(after)));
                 if (state.Winner is { } winner) w.WriteNumber("winner", winner + 1); else w.WriteNull("winner");
                 if (state.WinnerAt is { } at) w.WriteString("winner_at", ValueFormatter.FormatInstant(new DateTime(at, DateTimeKind.Utc))); else w.WriteNull("winner_at");
+                if (s.KeptBecause is { } kept)
+                {
+                    w.WriteString("no_winner_because", ResultsJson.Reason(kept.Reason));
+                    w.WriteString("no_winner_explanation", kept.ReasonText);
+                }
             }
             w.WriteStartArray("branches");
             for (var b = 0; b < s.Split.Branches.Length; b++)
@@ -277,6 +302,12 @@ public sealed class ReplayStatistics
         w.WriteEndObject();
         w.WriteNumber("cost", j.Cost);
         WriteSteps(w, j);
+        var results = Results[j.Journey.Name];
+        ResultsJson.WriteUplift(w, results.Uplift);
+        ResultsJson.WriteAttribution(w, results);
+        w.WriteStartObject("results");
+        ResultsJson.WriteBody(w, results, upliftAndAttribution: false);
+        w.WriteEndObject();
         w.WriteEndObject();
     }
 

@@ -93,6 +93,7 @@ public static class RuntimeApp
             return tags is null ? Results.Json(new { error = $"no profile '{id}'" }, statusCode: 404) : Results.Json(new { user_id = id, tags });
         });
         app.MapLiveAdmin(options);
+        app.MapLiveResults(options);
     }
 
     private static async Task<IResult> Ingest(HttpContext http, Func<JsonElement, Task<IReadOnlyList<IngestResult>>> ingest)

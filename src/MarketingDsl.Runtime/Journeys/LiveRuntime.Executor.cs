@@ -29,6 +29,7 @@ public sealed partial class LiveRuntime
         }
         var seq = _store.AddEvent(e.Type.Name, e.Id, e.User, e.Ts, json);
         if (e.Ts > _store.Counter("clock")) _store.SetCounter("clock", e.Ts);
+        FeedbackFromEvent(e);
         var live = User(e.User);
         // Events join the cached history only once it is loaded (a condition or tag needed it);
         // until then the store has them and loading reads them all, this one included.
@@ -126,6 +127,7 @@ public sealed partial class LiveRuntime
         var splitsChanged = false;
         foreach (var action in _actions)
         {
+            RecordMeasure(j, user, state, entryOverride, action);
             switch (action)
             {
                 case WaitStartedAction w:
@@ -137,7 +139,7 @@ public sealed partial class LiveRuntime
                 case SendAction { Outcome: SendOutcome.Delivered } s:
                     var entry = entryOverride ?? state?.EntryAt ?? 0;
                     var path = _paths[j].PathOf(s.Send);
-                    var key = string.Join('|', journey, user, Iso(entry), path);
+                    var key = SendKey(journey, user, entry, path);
                     var line = SendLine(key, s.Send.Channel.Name, journey, user, s.Send.Template, s.Send.Offer, Iso(s.At), Iso(entry), path, s.WasDeferred);
                     _store.AddOutbox(key, s.Send.Channel.Name, line);
                     break;

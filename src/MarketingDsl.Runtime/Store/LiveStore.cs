@@ -190,6 +190,7 @@ public sealed partial class LiveStore : IDisposable
             command.CommandText = Schema;
             command.ExecuteNonQuery();
         }
+        CreateMeasureSchema();
     }
 
     /// <summary>A file that is not SQLite's (the LiteDB files of formats 1 and 2) is refused before SQLite sees it: read as this layout it would lose events.</summary>

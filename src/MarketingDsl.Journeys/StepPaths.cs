@@ -1,27 +1,28 @@
 using System.Collections.Immutable;
 using MarketingDsl.Core.Semantics;
-using MarketingDsl.Journeys;
 
-namespace MarketingDsl.Runtime;
+namespace MarketingDsl.Journeys;
 
 /// <summary>
 /// Stable names for the steps of one journey, so stored data can point at steps: a send's path
 /// (`2`, `3.1.0`: step index, then selector and index per nested block) goes into outbox dedupe
-/// keys and deferred-send timers; a <see cref="UserJourneyState.Position"/> resolves back to its step.
+/// keys, deferred-send timers and results by step; a <see cref="UserJourneyState.Position"/> resolves back to its step.
 /// </summary>
 public sealed class StepPaths
 {
     private readonly Dictionary<BoundSend, string> _pathOf = new(ReferenceEqualityComparer.Instance);
     private readonly Dictionary<string, BoundSend> _sendAt = new(StringComparer.Ordinal);
+    private readonly Dictionary<BoundSend, (string Split, int Branch)> _branchOf = new(ReferenceEqualityComparer.Instance);
 
     public StepPaths(JourneySymbol journey)
     {
         Journey = journey;
-        foreach (var (path, step) in StepPath.Walk(journey.Steps))
+        foreach (var (path, step, branch) in StepPath.Walk(journey.Steps))
         {
             if (step is not BoundSend send) continue;
             _pathOf[send] = path;
             _sendAt[path] = send;
+            if (branch is { } inside) _branchOf[send] = inside;
         }
     }
 
@@ -29,6 +30,10 @@ public sealed class StepPaths
 
     public string PathOf(BoundSend send) => _pathOf[send];
     public BoundSend? SendAt(string path) => _sendAt.GetValueOrDefault(path);
+    /// <summary>The innermost split branch a send lies in, if any.</summary>
+    public (string Split, int Branch)? BranchOf(BoundSend send) => _branchOf.TryGetValue(send, out var b) ? b : null;
+    /// <summary>Every send with its path, in source order.</summary>
+    public IEnumerable<(string Path, BoundSend Send)> Sends => _sendAt.Select(kv => (kv.Key, kv.Value));
 
     /// <summary>The step a position points at (the last frame's step), or null when it points past a block.</summary>
     public BoundStep? StepAt(IReadOnlyList<StepFrame> position)

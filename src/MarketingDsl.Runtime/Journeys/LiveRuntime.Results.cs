@@ -1,0 +1,167 @@
+using System.Globalization;
+using System.Text.Json;
+using MarketingDsl.Core.Semantics;
+using MarketingDsl.Engine.Data;
+using MarketingDsl.Journeys;
+using MarketingDsl.Journeys.Measurement;
+
+namespace MarketingDsl.Runtime;
+
+/// <summary>
+/// Results of the live runtime: every journey action is logged as a <see cref="MeasureEvent"/>
+/// in the transaction that made it; channel feedback (POST /api/feedback, or schema events
+/// `message_delivered|failed|opened|clicked` naming a journey and step) moves a send's state
+/// sent → delivered → opened → clicked; <see cref="Results"/> runs <see cref="JourneyMetrics"/>
+/// over the log, as replay does over its actions.
+/// </summary>
+public sealed partial class LiveRuntime
+{
+    /// <summary>Feedback statuses, in the order a send moves through them (failed stands beside delivered).</summary>
+    public static readonly IReadOnlyList<string> FeedbackStatuses = ["delivered", "failed", "opened", "clicked"];
+    /// <summary>Schema event types that carry feedback: `message_` + a status, with string fields `journey` and `step` (or `send_key`).</summary>
+    public const string FeedbackEventPrefix = "message_";
+    public const int MaxFeedbackKeyLength = 1000;
+
+    /// <summary>A send's dedupe key: journey | user | entry instant | step path (outbox, feedback).</summary>
+    internal static string SendKey(string journey, string user, long entryAt, string path) => string.Join('|', journey, user, Iso(entryAt), path);
+
+    /// <summary>Logs the measurement event of one action (inside the transaction of <see cref="Apply"/>).</summary>
+    private void RecordMeasure(int j, string user, UserJourneyState? state, long? entryOverride, JourneyAction action)
+    {
+        var entry = entryOverride ?? state?.EntryAt ?? 0;
+        var revenue = 0m;
+        if (action is ConvertedAction && _machines[j].Journey.Goal is { ValueField: { } field } goal && _current.Values is { } values)
+        {
+            var ordinal = goal.Event.OrdinalOf(field.Name);
+            revenue = MeasureEvents.Revenue(goal, ordinal >= 0 && ordinal < values.Length ? values[ordinal] : null);
+        }
+        if (MeasureEvents.From(action, _paths[j], entry, revenue) is not { } measure) return;
+        var key = measure.Kind == MeasureKind.Sent ? SendKey(measure.Journey, user, entry, measure.Step!) : null;
+        _store.AddMeasure(measure, key);
+    }
+
+    /// <summary>
+    /// The results of a journey over from &lt; at ≤ to (null: unknown journey). Attribution looks
+    /// back one attribution window before <paramref name="fromUtc"/> for the sends that credit
+    /// conversions in the window.
+    /// </summary>
+    public JourneyResults? Results(string journey, DateTime fromUtc, DateTime toUtc, AttributionOptions? attribution = null)
+    {
+        attribution ??= AttributionOptions.Default;
+        SemanticModel model;
+        List<MeasureEvent> events;
+        lock (_gate)
+        {
+            model = _model;
+            if (!_journeyIndex.ContainsKey(journey)) return null;
+            var from = fromUtc.Ticks;
+            events = _store.Measures(Math.Max(0, from - attribution.Window.Ticks), toUtc.Ticks);
+            // Sends before the window only credit conversions in it: every other fact outside the window goes.
+            events.RemoveAll(e => e.At <= from && e.Kind != MeasureKind.Sent);
+            var credit = Attribution.Compute(events, attribution);
+            events.RemoveAll(e => e.At <= from);
+            return JourneyMetrics.Compute(model.Journeys.Where(j => j.Trigger is not null), events, Zone(model), attribution, credit)[journey];
+        }
+    }
+
+    /// <summary>The zone of days in results: the workspace's (UTC without `settings`).</summary>
+    public static TimeZoneInfo Zone(SemanticModel model) => model.Schema.TimeZone is { } z ? TimeZoneInfo.FindSystemTimeZoneById(z)
+        : TimeZoneInfo.Utc;
+
+    /// <summary>
+    /// Channel feedback, one result per item: {"key", "status": delivered|failed|opened|clicked,
+    /// "at"?: instant (default: the runtime's clock, at least the send's instant)}. Idempotent: the
+    /// same item again is a duplicate; a later stage implies the earlier ones (out-of-order receipts
+    /// keep the earliest instant of each stage); engagement after a failure receipt proves delivery;
+    /// a failure after delivery is refused. One transaction for the whole batch.
+    /// </summary>
+    public IReadOnlyList<IngestResult> IngestFeedback(JsonElement array)
+    {
+        if (array.ValueKind != JsonValueKind.Array) throw new FormatException("the body must be a JSON array");
+        var items = array.EnumerateArray().ToList();
+        lock (_gate)
+        {
+            return TransactionValue(() =>
+            {
+                var results = new List<IngestResult>(items.Count);
+                for (var i = 0; i < items.Count; i++)
+                {
+                    if (ParseFeedback(items[i], out var key, out var status, out var at) is { } problem) { results.Add(new IngestResult(i,
+                        IngestResult.Rejected, problem)); continue; }
+                    results.Add(ApplyFeedback(i, key!, status!, at));
+                }
+                return (IReadOnlyList<IngestResult>)results;
+            });
+        }
+    }
+
+    private static string? ParseFeedback(JsonElement item, out string? key, out string? status, out long? at)
+    {
+        key = status = null;
+        at = null;
+        if (item.ValueKind != JsonValueKind.Object) return "a feedback item must be a JSON object";
+        foreach (var p in item.EnumerateObject())
+            if (p.Name is not ("key" or "status" or "at")) return $"unknown field '{p.Name}' (expected key, status, at)";
+        if (!item.TryGetProperty("key", out var k) || k.ValueKind != JsonValueKind.String || k.GetString() is not { Length: > 0 } keyText)
+            return "missing 'key' (the send's dedupe key, a string)";
+        if (keyText.Length > MaxFeedbackKeyLength) return $"'key' is longer than {MaxFeedbackKeyLength} characters";
+        if (!item.TryGetProperty("status", out var s) || s.ValueKind != JsonValueKind.String || !FeedbackStatuses.Contains(s.GetString()))
+            return "'status' must be one of delivered, failed, opened, clicked";
+        if (item.TryGetProperty("at", out var a) && a.ValueKind != JsonValueKind.Null)
+        {
+            if (a.ValueKind != JsonValueKind.String || !ValueParsers.TryParseTimestamp(a.GetString().AsSpan(), out var ticks))
+                return "'at' must be an instant such as 2025-06-01T10:00:00Z";
+            at = ticks;
+        }
+        key = keyText;
+        status = s.GetString();
+        return null;
+    }
+
+    /// <summary>Moves one send's state by a receipt; inside the feedback or ingest transaction.</summary>
+    private IngestResult ApplyFeedback(int index, string key, string status, long? at)
+    {
+        if (_store.FeedbackOf(key) is not { } f) return new IngestResult(index, IngestResult.Rejected, $"no send with key '{key}'");
+        var t = at ?? Math.Max(f.SentAt, _store.Counter("clock"));
+        if (t < f.SentAt) return new IngestResult(index, IngestResult.Rejected, $"'at' is before the send ({Iso(f.SentAt)})");
+        string? note = null;
+        SendFeedback next;
+        switch (status)
+        {
+            case "failed":
+                if (f.DeliveredAt is not null) return new IngestResult(index, IngestResult.Rejected,
+                    $"the send was already {f.State}: a failure cannot follow");
+                if (f.FailedAt is not null) return new IngestResult(index, IngestResult.Duplicate);
+                next = f with { FailedAt = t };
+                break;
+            default:
+                var stage = Array.IndexOf<string>(["delivered", "opened", "clicked"], status);
+                long?[] times = [f.DeliveredAt, f.OpenedAt, f.ClickedAt];
+                if (times[stage] is { } known && known <= t) return new IngestResult(index, IngestResult.Duplicate);
+                if (times[stage] is not null) note = "earlier than the instant a later stage implied: kept";
+                // This stage and every earlier one happened no later than t.
+                for (var s = 0; s <= stage; s++) times[s] = times[s] is { } x ? Math.Min(x, t) : t;
+                if (f.FailedAt is not null) note = "engagement proves delivery: the earlier failure receipt no longer counts";
+                next = f with { DeliveredAt = times[0], OpenedAt = times[1], ClickedAt = times[2] };
+                break;
+        }
+        _store.SetFeedback(next);
+        return new IngestResult(index, IngestResult.Accepted, note);
+    }
+
+    /// <summary>
+    /// A schema event `message_STATUS` with string fields `journey` and `step` (the user's latest
+    /// send at that step) or `send_key`: feedback for that send at the event's ts. Events that name
+    /// no known send change nothing (they stay stored as events).
+    /// </summary>
+    private void FeedbackFromEvent(ParsedEvent e)
+    {
+        if (!e.Type.Name.StartsWith(FeedbackEventPrefix, StringComparison.Ordinal)) return;
+        var status = e.Type.Name[FeedbackEventPrefix.Length..];
+        if (!FeedbackStatuses.Contains(status)) return;
+        string? Field(string name) => e.Type.OrdinalOf(name) is >= 0 and var i && i < e.Values.Length ? e.Values[i] as string : null;
+        var key = Field("send_key");
+        if (key is null && Field("journey") is { } journey && Field("step") is { } step) key = _store.LatestSendKey(e.User, journey, step, e.Ts);
+        if (key is not null && key.Length <= MaxFeedbackKeyLength) ApplyFeedback(0, key, status, e.Ts);
+    }
+}

@@ -1,0 +1,125 @@
+using System.Globalization;
+using MarketingDsl.Journeys.Measurement;
+using Microsoft.Data.Sqlite;
+
+namespace MarketingDsl.Runtime;
+
+/// <summary>A send's channel feedback as stored: when it was delivered, failed, opened, clicked (UTC ticks; a later stage implies the
+/// earlier ones).</summary>
+public sealed record SendFeedback(string Key, long SentAt, long? DeliveredAt, long? FailedAt, long? OpenedAt, long? ClickedAt)
+{
+    /// <summary>The furthest stage reached: sent, delivered, opened, clicked (failed only while never delivered).</summary>
+    public string State => ClickedAt is not null ? "clicked" : OpenedAt is not null ? "opened" : DeliveredAt is not null ? "delivered"
+        : FailedAt is not null ? "failed" : "sent";
+}
+
+/// <summary>
+/// The measurement log of the live runtime: every <see cref="MeasureEvent"/> its journeys made
+/// (written in the same transaction as the state change that made it, so results never run
+/// ahead of or behind the journeys), and the channel feedback per send key. The results
+/// endpoint reads them back into <see cref="JourneyMetrics"/>, the engine replay uses.
+/// </summary>
+public sealed partial class LiveStore
+{
+    private const string MeasureSchema = """
+        CREATE TABLE IF NOT EXISTS measures (seq INTEGER PRIMARY KEY, journey TEXT NOT NULL, user TEXT NOT NULL, at INTEGER NOT NULL,
+            kind INTEGER NOT NULL,
+            held_out INTEGER NOT NULL, entry INTEGER NOT NULL, channel TEXT, step TEXT, cost TEXT NOT NULL, split TEXT, branch INTEGER NOT NULL,
+            reason TEXT, revenue TEXT NOT NULL, branches TEXT, key TEXT);
+        CREATE INDEX IF NOT EXISTS measures_by_at ON measures (at);
+        CREATE UNIQUE INDEX IF NOT EXISTS measures_by_key ON measures (key) WHERE key IS NOT NULL;
+        CREATE INDEX IF NOT EXISTS measures_sent_by_step ON measures (user, journey, step, at) WHERE kind = 3; -- 3: MeasureKind.Sent
+        CREATE TABLE IF NOT EXISTS feedback (key TEXT PRIMARY KEY, delivered_at INTEGER, failed_at INTEGER, opened_at INTEGER,
+            clicked_at INTEGER) WITHOUT ROWID;
+        """;
+
+    private void CreateMeasureSchema()
+    {
+        lock (_sql)
+        {
+            using var command = _connection.CreateCommand();
+            command.CommandText = MeasureSchema;
+            command.ExecuteNonQuery();
+        }
+    }
+
+    /// <summary>
+    /// Appends a measurement event (a send's with its dedupe key, which feedback names). A second
+    /// send under a key already taken (the outbox keeps only the first) is still counted, without the key.
+    /// </summary>
+    public void AddMeasure(MeasureEvent m, string? key)
+    {
+        if (key is not null && Scalar("SELECT 1 FROM measures WHERE key = $0", key) is not null) key = null;
+        Execute("INSERT INTO measures (journey, user, at, kind, held_out, entry, channel, step, cost, split, branch, reason, revenue, branches, key) " +
+                "VALUES ($0, $1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)",
+            m.Journey, m.User, m.At, (int)m.Kind, m.HeldOut ? 1 : 0, m.EntryAt, m.Channel, m.Step, Text(m.Cost), m.Split, m.Branch, m.Reason,
+            Text(m.Revenue), m.Branches, key);
+    }
+
+    /// <summary>
+    /// The measurement events with from &lt; at ≤ to in order, each send's feedback turned into
+    /// events at their own instants (when those lie in the window too).
+    /// </summary>
+    public List<MeasureEvent> Measures(long fromTicks, long toTicks)
+    {
+        var events = new List<MeasureEvent>();
+        const string Sql = "SELECT m.journey, m.user, m.at, m.kind, m.held_out, m.entry, m.channel, m.step, m.cost, m.split, m.branch, m.reason, m.revenue, " +
+                           "m.branches, f.delivered_at, f.failed_at, f.opened_at, f.clicked_at FROM measures m LEFT JOIN feedback f ON f.key = m.key " +
+                           "WHERE m.at > $0 AND m.at <= $1 ORDER BY m.seq";
+        var feedback = new List<MeasureEvent>();
+        lock (_sql)
+        {
+            using var r = Command(Sql, [fromTicks, toTicks]).ExecuteReader();
+            while (r.Read())
+            {
+                var m = new MeasureEvent(r.GetString(0), r.GetString(1), r.GetInt64(2), (MeasureKind)r.GetInt32(3))
+                {
+                    HeldOut = r.GetInt32(4) != 0, EntryAt = r.GetInt64(5), Channel = NullableString(r, 6), Step = NullableString(r, 7),
+                        Cost = ParseDecimal(r.GetString(8)),
+                    Split = NullableString(r, 9), Branch = r.GetInt32(10), Reason = NullableString(r, 11), Revenue = ParseDecimal(r.GetString(12)),
+                    Branches = NullableString(r, 13),
+                };
+                events.Add(m);
+                if (m.Kind != MeasureKind.Sent) continue;
+                long? delivered = NullableLong(r, 14), failed = NullableLong(r, 15), opened = NullableLong(r, 16), clicked = NullableLong(r, 17);
+                Feedback(MeasureKind.Delivered, delivered);
+                Feedback(MeasureKind.Failed, delivered is null ? failed : null);
+                Feedback(MeasureKind.Opened, opened);
+                Feedback(MeasureKind.Clicked, clicked);
+
+                void Feedback(MeasureKind kind, long? at)
+                {
+                    if (at is { } t && t > fromTicks && t <= toTicks)
+                        feedback.Add(m with { At = t, Kind = kind, Cost = 0 });
+                }
+            }
+        }
+        // Feedback goes after the events of its instant: a stable merge by time.
+        return [.. events.Concat(feedback).Select((e, i) => (e, i)).OrderBy(x => x.e.At).ThenBy(x => x.i).Select(x => x.e)];
+    }
+
+    /// <summary>The feedback of the send under <paramref name="key"/> (no feedback yet: only its send instant); null when no send has that
+    /// key.</summary>
+    public SendFeedback? FeedbackOf(string key)
+    {
+        var rows = Rows("SELECT m.at, f.delivered_at, f.failed_at, f.opened_at, f.clicked_at FROM measures m LEFT JOIN feedback f ON f.key = m.key WHERE m.key = $0",
+            r => new SendFeedback(key, r.GetInt64(0), NullableLong(r, 1), NullableLong(r, 2), NullableLong(r, 3), NullableLong(r, 4)), key);
+        return rows.Count == 0 ? null : rows[0];
+    }
+
+    public void SetFeedback(SendFeedback f) =>
+        Execute("INSERT INTO feedback (key, delivered_at, failed_at, opened_at, clicked_at) VALUES ($0, $1, $2, $3, $4) " +
+                "ON CONFLICT (key) DO UPDATE SET delivered_at = excluded.delivered_at, failed_at = excluded.failed_at, " +
+                "opened_at = excluded.opened_at, clicked_at = excluded.clicked_at",
+            f.Key, f.DeliveredAt, f.FailedAt, f.OpenedAt, f.ClickedAt);
+
+    /// <summary>The key of the user's latest send at a journey step with at ≤ <paramref name="atTicks"/> (a schema event naming journey and
+    /// step).</summary>
+    public string? LatestSendKey(string user, string journey, string step, long atTicks) =>
+        Scalar("SELECT key FROM measures WHERE kind = 3 AND user = $0 AND journey = $1 AND step = $2 AND at <= $3 ORDER BY at DESC LIMIT 1",
+            user, journey, step, atTicks) as string;
+
+    private static string Text(decimal d) => d.ToString(CultureInfo.InvariantCulture);
+    private static decimal ParseDecimal(string s) => decimal.Parse(s, NumberStyles.Number, CultureInfo.InvariantCulture);
+    private static long? NullableLong(SqliteDataReader r, int i) => r.IsDBNull(i) ? null : r.GetInt64(i);
+}

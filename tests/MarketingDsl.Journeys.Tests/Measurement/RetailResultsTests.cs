@@ -1,0 +1,31 @@
+using System.Text.Json;
+using MarketingDsl.Journeys.Replay;
+
+namespace MarketingDsl.Journeys.Tests.Measurement;
+
+/// <summary>examples/retail's journeys.json carries, per journey, the uplift with its intervals and attribution by model.</summary>
+public sealed class RetailResultsTests(RetailReplayTests.Retail retail) : IClassFixture<RetailReplayTests.Retail>
+{
+    [Fact]
+    public void Retail_journeys_json_has_uplift_intervals_and_attribution()
+    {
+        var stats = JourneyReplay.Run(retail.Compilation.Model, retail.Data,
+            new DateTime(2025, 6, 1, 0, 0, 0, DateTimeKind.Utc), new DateTime(2025, 7, 1, 0, 0, 0, DateTimeKind.Utc));
+        var json = JsonDocument.Parse(stats.ToJson()).RootElement.GetProperty("journeys");
+        var cart = json.GetProperty("cart_recovery");
+        var uplift = cart.GetProperty("uplift");
+        var difference = uplift.GetProperty("difference");
+        Assert.True(difference.GetProperty("low").GetDouble() <= difference.GetProperty("estimate").GetDouble());
+        Assert.True(difference.GetProperty("estimate").GetDouble() <= difference.GetProperty("high").GetDouble());
+        Assert.Equal(JsonValueKind.Object, uplift.GetProperty("incremental_revenue").ValueKind);
+        foreach (var model in new[] { "first_touch", "last_touch", "linear", "time_decay", "position_based" })
+            Assert.True(cart.GetProperty("attribution").GetProperty(model).GetProperty("conversions").GetDouble() >= 0);
+        // Every model credits the same conversions in all: their sums over journeys agree.
+        var sums = new[] { "first_touch", "linear", "position_based" }.Select(m => json.EnumerateObject()
+            .Sum(j => j.Value.GetProperty("attribution").GetProperty(m).GetProperty("conversions").GetDouble())).ToList();
+        Assert.All(sums, s => Assert.Equal(sums[0], s, 2));
+        var r = stats.Results["cart_recovery"];
+        Assert.True(r.Total.Revenue > 0);   // `value amount` on the goal
+        Assert.Equal(r.Total.Converted, json.GetProperty("cart_recovery").GetProperty("converted").GetProperty("treated").GetInt32());
+    }
+}
