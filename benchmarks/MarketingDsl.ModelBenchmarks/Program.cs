@@ -5,6 +5,7 @@ using MarketingDsl.Engine.Data;
 using MarketingDsl.Engine.Evaluation;
 using MarketingDsl.Engine.Lowering;
 using MarketingDsl.Engine.Scoring;
+using MarketingDsl.Engine.Simulation;
 using MarketingDsl.Models.Scoring;
 using MarketingDsl.Models.Training;
 
@@ -123,3 +124,20 @@ Console.WriteLine($"evaluation of {data.UserCount:N0} users, median of {runs}: w
                   $"with 5 models scored {a:0.000} s ({a * 1e6 / data.UserCount:0.0} µs/user): ratio {a / b:0.00}× (target ≤ 1.3×)");
 
 static string Root() => MarketingDsl.Testing.RepoRoot.FullPath;
+
+// The whole `mdsl simulate` (load, evaluate, write tags.csv and summary.json), with and without the
+// models, alternately: what a marketer waits for.
+var simulateWith = new List<double>();
+var simulateWithout = new List<double>();
+var outRoot = Path.Combine(dataRoot, "simulate-out");
+for (var run = 0; run < Math.Min(runs, 3); run++)
+{
+    clock.Restart();
+    SimulationRunner.Run(withoutModels, dataDir, Path.Combine(outRoot, "without"), asOf);
+    simulateWithout.Add(clock.Elapsed.TotalSeconds);
+    clock.Restart();
+    SimulationRunner.Run(withModels, dataDir, Path.Combine(outRoot, "with"), asOf, scorer: scorer, modelWarnings: scorer.Warnings.Select(d => d.Message).ToList());
+    simulateWith.Add(clock.Elapsed.TotalSeconds);
+}
+var (c, d) = (Median(simulateWith), Median(simulateWithout));
+Console.WriteLine($"whole simulate of {data.UserCount:N0} users, median of {simulateWith.Count}: without models {d:0.00} s, with 5 models {c:0.00} s: ratio {c / d:0.00}×");
