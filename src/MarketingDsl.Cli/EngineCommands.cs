@@ -58,10 +58,11 @@ public static class EngineCommands
             return CommandLine.Problems;
         }
         SimulationRun run;
+        Engine.Scoring.IModelScorer? scorer;
         try
         {
             using var progress = quiet ? null : new ProgressLine(stderr);
-            var (scorer, modelWarnings) = TrainCommand.ScorerFor(compilation, registryDirectory ?? workspace);
+            (scorer, var modelWarnings) = TrainCommand.ScorerFor(compilation, registryDirectory ?? workspace);
             run = SimulationRunner.Run(compilation, dataDir, outDir, asOf, progress?.Import, progress?.Evaluation, scorer, modelWarnings);
         }
         catch (DataImportException ex)
@@ -73,7 +74,7 @@ public static class EngineCommands
         if (replay is { } window)
         {
             var clock = System.Diagnostics.Stopwatch.StartNew();
-            var statistics = Journeys.Replay.JourneyReplay.Run(compilation.Model, run.Result.Data, window.From, window.To);
+            var statistics = Journeys.Replay.JourneyReplay.Run(compilation.Model, run.Result.Data, window.From, window.To, scorer: scorer);
             var path = Path.Combine(outDir, "journeys.json");
             File.WriteAllText(path, statistics.ToJson() + "\n", new System.Text.UTF8Encoding(false));
             if (!quiet) JourneyReport.Write(statistics, path, clock.Elapsed, stdout);
