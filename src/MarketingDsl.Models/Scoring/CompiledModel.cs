@@ -135,9 +135,10 @@ internal sealed class CompiledModel
     private void PredictRange(float[][] features, int start, int end, float[] result)
     {
         var width = 2 * _width;
-        var prepared = new float[Block * width];
+        var rows = Math.Min(Block, end - start); // one user, scored live, needs one row
+        var prepared = new float[rows * width];
         var bins = _trees is null ? [] : new int[Block * width];
-        var sums = new double[Block];
+        var sums = new double[rows];
         for (var first = start; first < end; first += Block)
         {
             var count = Math.Min(Block, end - first);
