@@ -436,8 +436,8 @@ internal sealed partial class Binder
 
     /// <summary>
     /// The first population node (a quantile_score or a model's percentile) an expression depends on,
-    /// through tags, segments and models' features, with the declaration that holds it (null: the
-    /// expression itself); null when it depends on none.
+    /// through tags, segments and models' features, with the declaration the expression names that
+    /// leads to it (null: the expression itself); null when it depends on none.
     /// </summary>
     private static (BoundExpression Node, ComputedSymbol? Via)? PopulationDependence(BoundExpression root)
     {
@@ -457,7 +457,7 @@ internal sealed partial class Binder
                         foreach (var feature in output.Model.Features) pending.Push((feature, via));
                         break;
                     case BoundSymbolReference reference when seen.Add(reference.Symbol):
-                        foreach (var r in RootsOf(reference.Symbol)) pending.Push((r, reference.Symbol));
+                        foreach (var r in RootsOf(reference.Symbol)) pending.Push((r, via ?? reference.Symbol));
                         break;
                 }
             }

@@ -161,12 +161,12 @@ public static class TypeErrors
         "它在某一时刻把每个用户与其他所有用户比较排名，因此旅程不能使用它；" +
         "请改用底层的值（例如用 annual_spend >= 5000 而不是 m_score >= 4）。");
 
-    /// <param name="via">The tag or segment through which the condition reads the percentile, or null when it reads it directly.</param>
+    /// <param name="via">The tag or segment the condition names that depends on the percentile, or null when it reads it directly.</param>
     public static DiagnosticMessage PercentileInJourney(ConditionPlace place, string model, string? via, string perUserMember) => new(s_percentileInJourney,
-        $"{place.English} is checked for one user whenever the journey reaches it, but {(via is null ? "it" : $"'{via}'")} reads {model}.percentile, " +
+        $"{place.English} is checked for one user whenever the journey reaches it, but {(via is null ? "it" : $"'{via}'")} depends on {model}.percentile, " +
         "which ranks the user's score against every other user as of one instant, so a journey cannot use it; " +
         $"the user's own score can be used: compare {model}.{perUserMember} instead.",
-        $"{place.Chinese}在旅程每次走到这里时针对单个用户检查，但{(via is null ? "它" : $" '{via}' ")}读取了 {model}.percentile，" +
+        $"{place.Chinese}在旅程每次走到这里时针对单个用户检查，但{(via is null ? "它" : $" '{via}' ")}依赖 {model}.percentile，" +
         "它在某一时刻把用户的得分与其他所有用户比较排名，因此旅程不能使用它；" +
         $"用户自己的得分可以使用：请改为比较 {model}.{perUserMember}。");
 
