@@ -69,10 +69,11 @@ public static class EngineCommands
             throw new UsageException("the journey replay (--from/--to) needs the whole history in memory, and this data does not fit under --memory-limit: raise the limit");
         if (spill is not null && !quiet)
             stderr.WriteLine($"the data does not fit under the memory limit: importing and evaluating in {spill.Partitions} partitions of users");
+        Engine.Scoring.IModelScorer? scorer;
         try
         {
             using var progress = quiet ? null : new ProgressLine(stderr);
-            var (scorer, modelWarnings) = TrainCommand.ScorerFor(compilation, registryDirectory ?? workspace);
+            (scorer, var modelWarnings) = TrainCommand.ScorerFor(compilation, registryDirectory ?? workspace);
             run = SimulationRunner.Run(compilation, dataDir, outDir, asOf, progress?.Import, progress?.Evaluation, scorer, modelWarnings, spill);
         }
         catch (DataImportException ex)
@@ -84,7 +85,7 @@ public static class EngineCommands
         if (replay is { } window)
         {
             var clock = System.Diagnostics.Stopwatch.StartNew();
-            var statistics = Journeys.Replay.JourneyReplay.Run(compilation.Model, run.Result.Data, window.From, window.To);
+            var statistics = Journeys.Replay.JourneyReplay.Run(compilation.Model, run.Result.Data, window.From, window.To, scorer: scorer);
             var path = Path.Combine(outDir, "journeys.json");
             File.WriteAllText(path, statistics.ToJson() + "\n", new System.Text.UTF8Encoding(false));
             if (!quiet) JourneyReport.Write(statistics, path, clock.Elapsed, stdout);

@@ -44,6 +44,26 @@ public sealed class TrainCommandTests : IDisposable
     }
 
     [Fact]
+    public void Demo_trains_the_retail_models_and_fills_their_tags()
+    {
+        var outDir = Path.Combine(_dir, "demo");
+        var (exit, output, error) = Run("demo", "--users", "2500", "--out", outDir, "--workspace", RepoRoot.Combine("examples", "retail"));
+        Assert.True(exit == 0, output + error);
+        // The report's headline figures, then the simulation with every model tag filled for most users.
+        Assert.Matches(@"churn_risk \(fasttree.* AUC 0\.\d{3}", output);
+        Assert.Matches(@"ltv_60d \(fasttree.* R² ", output);
+        Assert.DoesNotContain("is not trained", output + error);
+        var tags = Path.Combine(outDir, "simulation", "tags.csv");
+        foreach (var tag in new[] { "churn_prob", "ltv_60d_value", "value_cluster" }.Where(t => File.ReadLines(tags).First().Split(',').Contains(t)))
+        {
+            var values = Column(tags, tag);
+            Assert.True(values.Count(v => v.Length > 0) > values.Length / 2, $"{tag}: {values.Count(v => v.Length == 0)} of {values.Length} empty");
+        }
+        Assert.True(Column(tags, "churn_prob").Count(v => v.Length > 0) > 1000);
+        Assert.False(File.Exists(RepoRoot.Combine("examples", "retail", ".mdsl", "models.db")), "the demo trains into its own folder");
+    }
+
+    [Fact]
     public void Train_fills_the_registry_and_simulate_scores_until_a_declaration_changes()
     {
         var workspace = Path.Combine(_dir, "retail");

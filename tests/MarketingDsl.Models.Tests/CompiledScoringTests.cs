@@ -71,9 +71,9 @@ public sealed class CompiledScoringTests(RetailHistory history, ITestOutputHelpe
         scorer.Score(model, columns, outputs);
         for (var u = 0; u < users; u++)
         {
-            if (model.IsRegression) Assert.Equal(Math.Round((decimal)Math.Clamp(expected[u], entry.LabelMin, entry.LabelMax), 2), outputs.Value[u]);
-            else if (expected[u] == actual[u]) Assert.Equal(Math.Round((decimal)Math.Clamp(expected[u], 0f, 1f), 6), outputs.Probability[u]);
-            else Assert.InRange(outputs.Probability[u]!.Value - Math.Round((decimal)Math.Clamp(expected[u], 0f, 1f), 6), -0.000001m, 0.000001m);
+            if (model.IsRegression) Assert.Equal(OutputValues.Value(expected[u], entry.LabelMin, entry.LabelMax), outputs.Value[u]);
+            else if (expected[u] == actual[u]) Assert.Equal(OutputValues.Probability(expected[u]), outputs.Probability[u]);
+            else Assert.InRange(outputs.Probability[u]!.Value - OutputValues.Probability(expected[u])!.Value, -0.000001m, 0.000001m);
         }
     }
 

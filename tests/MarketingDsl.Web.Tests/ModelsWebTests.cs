@@ -145,6 +145,25 @@ public sealed class ModelsWebTests
         var churnProb = Tag(scoredRun, "churn_prob");
         Assert.Equal(JsonValueKind.Null, churnProb.TryGetProperty("notScoredModel", out var model) ? model.ValueKind : JsonValueKind.Null);
         Assert.True(churnProb.GetProperty("empty").GetInt64() < scoredRun.GetProperty("users").GetInt64(), churnProb.ToString());
+
+        // The registry is the one `mdsl simulate` and `mdsl serve` read: every model fresh for the saved workspace, trained by editor1.
+        var saved = MarketingDsl.Functions.Loading.FunctionCompilation.Create(MarketingDsl.Core.Workspace.Load(workspace));
+        using (var registry = MarketingDsl.Models.Registry.ModelRegistry.OpenExisting(workspace))
+        {
+            var scorer = new MarketingDsl.Models.Scoring.RegistryScorer(saved.Model, registry!.All());
+            Assert.All(saved.Model.Models, m => Assert.Equal(MarketingDsl.Models.Scoring.ModelState.Fresh, scorer.States[m.Name]));
+            Assert.All(registry.All(), e => Assert.Equal("editor1", e.TrainedBy));
+        }
+
+        // A changed declaration makes its model stale on the page, with the reason; the others stay trained.
+        var models = Path.Combine(workspace, "models.mdsl");
+        File.WriteAllText(models, File.ReadAllText(models).Replace("  seed: 42\n", "  seed: 43\n", StringComparison.Ordinal));
+        var edited = await Answer(await viewer.GetAsync("/api/models"), HttpStatusCode.OK);
+        var stale = edited.GetProperty("models").EnumerateArray().Single(m => m.GetProperty("name").GetString() == "churn_risk");
+        Assert.Equal("stale", stale.GetProperty("state").GetString());
+        Assert.Equal("declaration", stale.GetProperty("reason").GetString());
+        Assert.Equal("editor1", stale.GetProperty("trainedBy").GetString());
+        Assert.Equal("trained", edited.GetProperty("models").EnumerateArray().Single(m => m.GetProperty("name").GetString() == "ltv_60d").GetProperty("state").GetString());
     }
 
     [Fact]

@@ -425,17 +425,57 @@ internal sealed partial class Binder
 
     /// <summary>
     /// Journey conditions are evaluated for one user at one instant (LANGUAGE.md §15.7), but a
-    /// population tag (quantile_score, or a tag that depends on one: phase &gt; 0) ranks every user
-    /// as of one T. Runs after <see cref="EvaluationOrder"/>, which sets the phases.
+    /// population value (quantile_score, a model's percentile, or anything that depends on one)
+    /// ranks every user as of one T. A model's per-user outputs are fine: the user's features are
+    /// scored alone. Runs after <see cref="EvaluationOrder"/>, which sets the phases.
     /// </summary>
     private void CheckJourneyConditions()
     {
         foreach (var (_, condition, file, span, what) in _journeyConditions)
         {
             if (BoundTree.PhaseOf(condition) == 0) continue;
-            var culprit = BoundTree.Descendants(condition).OfType<BoundSymbolReference>().Select(r => r.Symbol).FirstOrDefault(s => s.Phase > 0);
-            Report(TypeErrors.PopulationInJourney(what, culprit?.Name), file, span);
+            switch (PopulationDependence(condition))
+            {
+                case (BoundModelOutput percentile, var via):
+                    Report(TypeErrors.PercentileInJourney(what, percentile.Model.Name, via?.Name,
+                        percentile.Model.IsRegression ? "value" : "probability"), file, span);
+                    break;
+                case (_, var via):
+                    Report(TypeErrors.PopulationInJourney(what, via?.Name), file, span);
+                    break;
+            }
         }
+    }
+
+    /// <summary>
+    /// The first population node (a quantile_score or a model's percentile) an expression depends on,
+    /// through tags, segments and models' features, with the declaration the expression names that
+    /// leads to it (null: the expression itself); null when it depends on none.
+    /// </summary>
+    private static (BoundExpression Node, ComputedSymbol? Via)? PopulationDependence(BoundExpression root)
+    {
+        var seen = new HashSet<object>(ReferenceEqualityComparer.Instance);
+        var pending = new Stack<(BoundExpression Expression, ComputedSymbol? Via)>([(root, null)]);
+        while (pending.Count > 0)
+        {
+            var (expression, via) = pending.Pop();
+            foreach (var node in BoundTree.Descendants(expression))
+            {
+                switch (node)
+                {
+                    case BoundQuantileScore:
+                    case BoundModelOutput { Output: ModelOutput.Percentile }:
+                        return (node, via);
+                    case BoundModelOutput output when seen.Add(output.Model):
+                        foreach (var feature in output.Model.Features) pending.Push((feature, via));
+                        break;
+                    case BoundSymbolReference reference when seen.Add(reference.Symbol):
+                        foreach (var r in RootsOf(reference.Symbol)) pending.Push((r, via ?? reference.Symbol));
+                        break;
+                }
+            }
+        }
+        return null;
     }
 
     // ------------------------------------------------------------------ tests

@@ -23,6 +23,7 @@ public static class TypeErrors
     private static readonly DiagnosticDescriptor s_notList = new("MD3010", DiagnosticSeverity.Error, "Not a list");
     private static readonly DiagnosticDescriptor s_nestedAggregate = new("MD3011", DiagnosticSeverity.Error, "Aggregate inside where:");
     private static readonly DiagnosticDescriptor s_populationInJourney = new("MD3012", DiagnosticSeverity.Error, "Population tag in a journey");
+    private static readonly DiagnosticDescriptor s_percentileInJourney = new("MD3080", DiagnosticSeverity.Error, "Model percentile in a journey");
     private static readonly DiagnosticDescriptor s_namedArgumentOrder = new("MD3013", DiagnosticSeverity.Error, "Positional argument after a named one");
     private static readonly DiagnosticDescriptor s_duplicateArgument = new("MD3014", DiagnosticSeverity.Error, "Argument given twice");
     private static readonly DiagnosticDescriptor s_tagAlwaysNull = new("MD3015", DiagnosticSeverity.Error, "Tag always empty");
@@ -161,6 +162,15 @@ public static class TypeErrors
         $"{place.Chinese}在旅程每次走到这里时针对单个用户检查，但{(culprit is null ? "一个人群标签" : $" '{culprit}' ")}依赖 quantile_score()，" +
         "它在某一时刻把每个用户与其他所有用户比较排名，因此旅程不能使用它；" +
         "请改用底层的值（例如用 annual_spend >= 5000 而不是 m_score >= 4）。");
+
+    /// <param name="via">The tag or segment the condition names that depends on the percentile, or null when it reads it directly.</param>
+    public static DiagnosticMessage PercentileInJourney(ConditionPlace place, string model, string? via, string perUserMember) => new(s_percentileInJourney,
+        $"{place.English} is checked for one user whenever the journey reaches it, but {(via is null ? "it" : $"'{via}'")} depends on {model}.percentile, " +
+        "which ranks the user's score against every other user as of one instant, so a journey cannot use it; " +
+        $"the user's own score can be used: compare {model}.{perUserMember} instead.",
+        $"{place.Chinese}在旅程每次走到这里时针对单个用户检查，但{(via is null ? "它" : $" '{via}' ")}依赖 {model}.percentile，" +
+        "它在某一时刻把用户的得分与其他所有用户比较排名，因此旅程不能使用它；" +
+        $"用户自己的得分可以使用：请改为比较 {model}.{perUserMember}。");
 
     public static DiagnosticMessage QuantileScoreMisplaced() => new(s_quantileMisplaced,
         "quantile_score() compares a user with every other user, so it only goes in tags, segments and segmentations; define a tag with it and use that tag here.",

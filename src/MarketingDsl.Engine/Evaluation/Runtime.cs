@@ -185,26 +185,31 @@ public static class Runtime
     /// <summary>
     /// quantile_score for every user: min(n, 1 + floor(n · L / N)), L = values strictly below
     /// (strictly above when descending). One sort of (value, user), then one sweep over runs of
-    /// equal values; integral values (counts, days) sort as longs, which order exactly like the decimals.
+    /// equal values.
     /// </summary>
     public static long?[] QuantileScores(decimal?[] values, int buckets, bool descending)
     {
         var n = 0;
-        var integral = true;
+        var scale = 0;
+        var largest = 0m;
         foreach (var v in values)
         {
             if (v is not { } x) continue;
             n++;
-            if (integral && !(decimal.IsInteger(x) && x >= long.MinValue && x <= long.MaxValue)) integral = false;
+            scale = Math.Max(scale, x.Scale);
+            largest = Math.Max(largest, Math.Abs(x));
         }
         var scores = new long?[values.Length];
         if (n == 0) return scores;
         var users = new int[n];
-        if (integral)
+        // Values with few decimals (counts, money, a model's six-decimal probabilities) sort as longs
+        // scaled by 10^scale, which order exactly like the decimals and sort many times faster.
+        if (scale <= 9 && largest < 9_000_000_000m)
         {
+            var unit = (decimal)Math.Pow(10, scale);
             var keys = new long[n];
             for (int u = 0, i = 0; u < values.Length; u++)
-                if (values[u] is { } x) { keys[i] = (long)x; users[i++] = u; }
+                if (values[u] is { } x) { keys[i] = decimal.ToInt64(x * unit); users[i++] = u; }
             Array.Sort(keys, users);
             Sweep(keys, users, scores, buckets, descending);
         }

@@ -2,6 +2,7 @@ using MarketingDsl.Core.Semantics;
 using MarketingDsl.Engine.Data;
 using MarketingDsl.Engine.Evaluation;
 using MarketingDsl.Journeys.Measurement;
+using MarketingDsl.Engine.Scoring;
 
 namespace MarketingDsl.Journeys.Replay;
 
@@ -51,7 +52,7 @@ public sealed class JourneyReplay
     private JourneyEvent? _currentEvent;
     private long? _deferredEntry;
 
-    private JourneyReplay(SemanticModel model, DataSet data, DateTime fromUtc, DateTime toUtc, Action<JourneyAction>? observer)
+    private JourneyReplay(SemanticModel model, DataSet data, DateTime fromUtc, DateTime toUtc, Action<JourneyAction>? observer, IModelScorer? scorer)
     {
         _observer = observer;
         _model = model;
@@ -62,7 +63,7 @@ public sealed class JourneyReplay
         _states = [.. _machines.Select(_ => new UserJourneyState?[data.UserCount])];
         _paths = [.. _machines.Select(m => new StepPaths(m.Journey))];
         _zone = model.Schema.TimeZone is { } z ? TimeZoneInfo.FindSystemTimeZoneById(z) : TimeZoneInfo.Utc;
-        _conditions = new DataSetConditions(new ConditionEvaluator(model, data));
+        _conditions = new DataSetConditions(new ConditionEvaluator(model, data, scorer));
         var quiet = new QuietZones(model.Schema, data);
         _env = new JourneyEnvironment(_conditions, new ChannelLedger(), quiet.ZoneOf, ReportSteps: true);
         _stats = new ReplayStatistics(_machines, _zone, fromUtc, toUtc, data.UserCount);
@@ -71,10 +72,12 @@ public sealed class JourneyReplay
     }
 
     /// <summary>Replays the journeys of <paramref name="model"/> on <paramref name="data"/> over (from, to]; <paramref name="observer"/> sees every action in order.</summary>
-    public static ReplayStatistics Run(SemanticModel model, DataSet data, DateTime fromUtc, DateTime toUtc, Action<JourneyAction>? observer = null)
+    /// <param name="scorer">Scores the models journey conditions read (the registry's, as for tags); without one their outputs are null.</param>
+    public static ReplayStatistics Run(SemanticModel model, DataSet data, DateTime fromUtc, DateTime toUtc, Action<JourneyAction>? observer = null,
+        IModelScorer? scorer = null)
     {
         if (toUtc < fromUtc) throw new ArgumentException("the replay window ends before it starts");
-        var replay = new JourneyReplay(model, data, fromUtc, toUtc, observer);
+        var replay = new JourneyReplay(model, data, fromUtc, toUtc, observer, scorer);
         replay.Execute();
         return replay._stats;
     }

@@ -20,7 +20,7 @@ namespace MarketingDsl.Models.Scoring;
 /// <see cref="Learners"/> step by step: missing values replaced by the training mean (read by
 /// transforming one all-missing row), the 0/1 "was missing" indicators concatenated after them,
 /// the mean-variance normalizer's scale (logistic only), then the learner — a tree ensemble
-/// (the sum of the trees' leaves, a feature ≤ threshold going left) or a linear model (bias + w·x) —
+/// (<see cref="CompiledTrees"/>: the sum of the trees' leaves) or a linear model (bias + w·x) —
 /// and the Platt calibrator for probabilities. Tests keep it equal to ML.NET's own predictions.
 /// </summary>
 internal sealed class CompiledModel
@@ -33,20 +33,13 @@ internal sealed class CompiledModel
     // Linear model.
     private readonly float[]? _weights;
     private readonly float _linearBias;
-    // Tree ensemble: every tree's nodes in one array, tree t's root at _roots[t]; a child < 0 is the leaf ~child of that tree.
-    private readonly int[] _roots = [];
-    private readonly int[] _leafStarts = [];
-    private readonly int[] _splitFeature = [];
-    private readonly float[] _threshold = [];
-    private readonly int[] _left = [];
-    private readonly int[] _right = [];
-    private readonly double[] _leafValue = [];
+    private readonly CompiledTrees? _trees;
 
     private static readonly ConcurrentDictionary<string, CompiledModel?> Cache = new(StringComparer.Ordinal);
     private const int CacheLimit = 64;
 
     private CompiledModel(int width, float[] fill, float[]? scale, float[]? offset, PlattCalibrator? calibrator,
-        float[]? weights, float linearBias, TreeEnsemble<RegressionTree>? ensemble)
+        float[]? weights, float linearBias, CompiledTrees? trees)
     {
         _width = width;
         _fill = fill;
@@ -55,39 +48,8 @@ internal sealed class CompiledModel
         _calibrator = calibrator;
         _weights = weights;
         _linearBias = linearBias;
-        if (ensemble is null) return;
-        var trees = ensemble.Trees;
-        _roots = new int[trees.Count];
-        _leafStarts = new int[trees.Count];
-        var features = new List<int>();
-        var thresholds = new List<float>();
-        var lefts = new List<int>();
-        var rights = new List<int>();
-        var leaves = new List<double>();
-        for (var t = 0; t < trees.Count; t++)
-        {
-            var tree = trees[t];
-            _roots[t] = features.Count;
-            _leafStarts[t] = leaves.Count;
-            var root = features.Count;
-            for (var n = 0; n < tree.NumberOfNodes; n++)
-            {
-                features.Add(tree.NumericalSplitFeatureIndexes[n]);
-                thresholds.Add(tree.NumericalSplitThresholds[n]);
-                // Children are stored relative to the flat array; leaves keep their complement.
-                lefts.Add(tree.LeftChild[n] >= 0 ? root + tree.LeftChild[n] : tree.LeftChild[n]);
-                rights.Add(tree.RightChild[n] >= 0 ? root + tree.RightChild[n] : tree.RightChild[n]);
-            }
-            leaves.AddRange(tree.LeafValues);
-        }
-        _splitFeature = [.. features];
-        _threshold = [.. thresholds];
-        _left = [.. lefts];
-        _right = [.. rights];
-        _leafValue = [.. leaves];
+        _trees = trees;
     }
-
-    public bool IsTreeEnsemble => _weights is null;
 
     /// <summary>
     /// The compiled form of a registry entry's model (cached by the zip's hash), or null when the model
@@ -146,9 +108,9 @@ internal sealed class CompiledModel
         // weights and bias are only compiled when they change nothing (weights 1, bias 0). A tree
         // without a split, or with a categorical split, is left to ML.NET too.
         CompiledModel? Trees(RegressionTreeEnsemble ensemble, PlattCalibrator? calibrator) =>
-            ensemble.Bias != 0 || ensemble.TreeWeights.Any(w => w != 1)
-                || ensemble.Trees.Any(t => t.NumberOfNodes == 0 || t.CategoricalSplitFlags.Any(f => f)) ? null
-                : new CompiledModel(width, fill, scale, offset, calibrator, null, 0, ensemble);
+            ensemble.Bias != 0 || ensemble.TreeWeights.Any(w => w != 1) || CompiledTrees.Compile(ensemble.Trees, 2 * width) is not { } trees
+                ? null
+                : new CompiledModel(width, fill, scale, offset, calibrator, null, 0, trees);
 
         CompiledModel? Linear(LinearBinaryModelParameters linear, PlattCalibrator calibrator) =>
             linear.Weights.Count != 2 * width ? null
@@ -172,18 +134,36 @@ internal sealed class CompiledModel
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private void PredictRange(float[][] features, int start, int end, float[] result)
     {
-        var prepared = new float[2 * _width];
-        for (var u = start; u < end; u++)
+        var width = 2 * _width;
+        var rows = Math.Min(Block, end - start); // one user, scored live, needs one row
+        var prepared = new float[rows * width];
+        var bins = _trees is null ? [] : new int[Block * width];
+        var sums = new double[rows];
+        for (var first = start; first < end; first += Block)
         {
-            Prepare(features, u, prepared);
-            var score = _weights is null ? (float)Ensemble(prepared) : Linear(prepared);
-            result[u] = _calibrator is null ? score : _calibrator.PredictProbability(score);
+            var count = Math.Min(Block, end - first);
+            for (var i = 0; i < count; i++) Prepare(features, first + i, prepared.AsSpan(i * width, width));
+            if (_trees is { } trees)
+            {
+                trees.Bin(prepared, count, bins);
+                trees.Sum(bins, count, sums);
+            }
+            else
+                for (var i = 0; i < count; i++) sums[i] = Linear(prepared.AsSpan(i * width, width));
+            for (var i = 0; i < count; i++)
+            {
+                var score = (float)sums[i];
+                result[first + i] = _calibrator is null ? score : _calibrator.PredictProbability(score);
+            }
         }
     }
 
+    /// <summary>Users scored together, tree by tree: enough to amortise a tree's loads, few enough for their rows to stay in cache.</summary>
+    private const int Block = CompiledTrees.Block;
+
     /// <summary>Filled features, then the missing indicators, then the normalizer, as the training pipeline lays them out.</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private void Prepare(float[][] features, int user, float[] prepared)
+    private void Prepare(float[][] features, int user, Span<float> prepared)
     {
         for (var f = 0; f < _width; f++)
         {
@@ -202,29 +182,11 @@ internal sealed class CompiledModel
     /// arrays' alignment, so the last bit of the score can differ (probabilities within 1e-6 relative).
     /// </remarks>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private float Linear(float[] x)
+    private float Linear(ReadOnlySpan<float> x)
     {
         var weights = _weights!;
         var sum = 0f;
         for (var i = 0; i < x.Length; i++) sum += weights[i] * x[i];
         return sum + _linearBias;
-    }
-
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private double Ensemble(float[] x)
-    {
-        // ML.NET sums the trees' leaf values in double, tree by tree (see Compile for weights and bias).
-        var sum = 0.0;
-        for (var t = 0; t < _roots.Length; t++)
-        {
-            var node = _roots[t];
-            while (true)
-            {
-                var next = x[_splitFeature[node]] <= _threshold[node] ? _left[node] : _right[node];
-                if (next < 0) { sum += _leafValue[_leafStarts[t] + ~next]; break; }
-                node = next;
-            }
-        }
-        return sum;
     }
 }

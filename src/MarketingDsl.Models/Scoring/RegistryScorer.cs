@@ -86,15 +86,14 @@ public sealed class RegistryScorer : IModelScorer
         var predicted = trained.Compiled is { } compiled
             ? compiled.Predict(features, users)
             : Learners.Predict(_ml, trained.Transformer, Rows(features, users), !model.IsRegression);
+        var (min, max) = (trained.Entry.LabelMin, trained.Entry.LabelMax);
         for (var u = 0; u < users; u++)
         {
             var value = predicted[u];
-            if (float.IsNaN(value) || float.IsInfinity(value)) continue;
-            if (model.IsRegression) outputs.Value[u] = Math.Round((decimal)Math.Clamp(value, trained.Entry.LabelMin, trained.Entry.LabelMax), 2);
-            else
+            if (float.IsInfinity(value)) continue;
+            if (model.IsRegression) outputs.Value[u] = OutputValues.Value(value, min, max);
+            else if (OutputValues.Probability(value) is { } probability)
             {
-                // Six decimals: a float's precision, and a stable text in tags.csv.
-                var probability = Math.Round((decimal)Math.Clamp(value, 0f, 1f), 6);
                 outputs.Probability[u] = probability;
                 outputs.Predicted[u] = probability >= 0.5m;
             }
@@ -130,7 +129,7 @@ public sealed class RegistryScorer : IModelScorer
                     var scaled = ClusterScoring.Scale(row, entry.Means, entry.Deviations);
                     var number = entry.ClusterNumbers[compiled.Label(scaled) - 1];
                     outputs.Cluster[u] = number;
-                    outputs.Distance[u] = Math.Round((decimal)ClusterScoring.Distance(scaled, entry.Centroids[number - 1]), 6);
+                    outputs.Distance[u] = OutputValues.Distance(ClusterScoring.Distance(scaled, entry.Centroids[number - 1]));
                 }
             });
             return;
@@ -151,7 +150,7 @@ public sealed class RegistryScorer : IModelScorer
         {
             var number = entry.ClusterNumbers[labels[i] - 1];
             outputs.Cluster[present[i]] = number;
-            outputs.Distance[present[i]] = Math.Round((decimal)ClusterScoring.Distance(rows[i], entry.Centroids[number - 1]), 6);
+            outputs.Distance[present[i]] = OutputValues.Distance(ClusterScoring.Distance(rows[i], entry.Centroids[number - 1]));
         }
     }
 }

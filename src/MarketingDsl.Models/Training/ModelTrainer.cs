@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using MarketingDsl.Core;
 using MarketingDsl.Core.Checking;
 using MarketingDsl.Core.Diagnostics;
@@ -7,6 +8,7 @@ using MarketingDsl.Engine.Evaluation;
 using MarketingDsl.Engine.Lowering;
 using MarketingDsl.Engine.Scoring;
 using MarketingDsl.Journeys;
+using MarketingDsl.Models.Scoring;
 using Microsoft.ML;
 
 namespace MarketingDsl.Models.Training;
@@ -182,8 +184,21 @@ public static class ModelTrainer
             return m.IsRegression ? Learners.FitRegression(_ml, m, data, rows.Length) : Learners.FitClassifier(_ml, m, data, rows.Length);
         }
 
-        private double[] Predict(ITransformer transformer, float[][] rows, double labelMin = double.NegativeInfinity, double labelMax = double.PositiveInfinity) =>
-            [.. Learners.Predict(_ml, transformer, rows, !m.IsRegression).Select(v => Math.Clamp(v, labelMin, labelMax))];
+        private readonly ConditionalWeakTable<ITransformer, StrongBox<CompiledModel?>> _compiled = new();
+
+        /// <summary>
+        /// Predictions for the report (validation, permutation importance, backtest) by the compiled
+        /// scorer that scores the registry's model (ML.NET's predictions, without its per-row
+        /// pipeline); ML.NET itself for a model the compiler does not know.
+        /// </summary>
+        private double[] Predict(ITransformer transformer, float[][] rows, double labelMin = double.NegativeInfinity, double labelMax = double.PositiveInfinity)
+        {
+            var compiled = _compiled.GetValue(transformer, t => new StrongBox<CompiledModel?>(CompiledModel.Compile(t, m.Features.Length))).Value;
+            var predicted = compiled is null
+                ? Learners.Predict(_ml, transformer, rows, !m.IsRegression)
+                : compiled.Predict([.. Enumerable.Range(0, m.Features.Length).Select(f => rows.Select(r => r[f]).ToArray())], rows.Length);
+            return [.. predicted.Select(v => Math.Clamp(v, labelMin, labelMax))];
+        }
 
         private double Score(double[] labels, double[] predicted) =>
             m.IsRegression ? Quality.RSquared(labels, predicted) : Quality.Auc([.. labels.Select(l => l > 0.5)], predicted);

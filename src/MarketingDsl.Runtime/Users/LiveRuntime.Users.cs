@@ -68,7 +68,7 @@ public sealed partial class LiveRuntime
         if (user.Evaluator is null || user.EvaluatorLayout != history.Layout)
         {
             var first = user.Evaluator is null;
-            user.Evaluator = new ConditionEvaluator(_model, history.Data);
+            user.Evaluator = new ConditionEvaluator(_model, history.Data, ScorerOf(_model));
             user.EvaluatorLayout = history.Layout;
             if (first) _users.Resized(user);
         }

@@ -38,11 +38,17 @@ public sealed class RuntimeAggregateTests
     public void Quantile_scores_follow_the_definition(int seed, bool descending)
     {
         var rnd = new Random(seed);
-        foreach (var integral in new[] { true, false })
+        // Integers, a few decimals (negative too, and equal values written with different scales), and 28-digit fractions.
+        foreach (var kind in new[] { "integral", "decimals", "fractions" })
         {
             var values = new decimal?[2000];
             for (var i = 0; i < values.Length; i++)
-                values[i] = rnd.Next(8) == 0 ? null : integral ? rnd.Next(30) : rnd.Next(300) / 7m;
+                values[i] = rnd.Next(8) == 0 ? null : kind switch
+                {
+                    "integral" => rnd.Next(30),
+                    "decimals" => rnd.Next(3) == 0 ? 1.50m : rnd.Next(-500, 500) / 100m,
+                    _ => rnd.Next(300) / 7m,
+                };
             var present = values.Where(v => v.HasValue).Select(v => v!.Value).ToArray();
             var scores = Runtime.QuantileScores(values, 5, descending);
             for (var u = 0; u < values.Length; u++)
