@@ -203,14 +203,11 @@ internal sealed partial class Binder
             return new BoundErrorExpression();
         }
         var fieldType = field?.Type.NonNullable ?? DslType.Error;
-        if (kind is AggregateKind.Sum or AggregateKind.Avg && !fieldType.IsNumeric)
+        if (field is not null && !Builtins.AggregateTakesField(name, fieldType))
         {
-            Report(TypeErrors.SumNotNumber(name, ev.Name, field!.Name, fieldType), scope.File, target.Span);
-            return new BoundErrorExpression();
-        }
-        if (kind is AggregateKind.Min or AggregateKind.Max && fieldType.Kind is TypeKind.Bool)
-        {
-            Report(TypeErrors.AggregateNotOrderable(name, ev.Name, field!.Name), scope.File, target.Span);
+            Report(kind is AggregateKind.Sum or AggregateKind.Avg
+                ? TypeErrors.SumNotNumber(name, ev.Name, field.Name, fieldType)
+                : TypeErrors.AggregateNotOrderable(name, ev.Name, field.Name), scope.File, target.Span);
             return new BoundErrorExpression();
         }
 
