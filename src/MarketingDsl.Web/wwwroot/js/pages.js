@@ -53,5 +53,23 @@
     location.href = url.pathname + url.search;
   });
 
-  window.mdslPages = { request, post, showError, cell, utc };
+  // The working copy: the editor keeps each unsaved buffer in this browser (localStorage, per user),
+  // so the simulation and audience pages run the rules as being edited, and a reload loses nothing.
+  const draftsKey = () => document.body.dataset.draftsKey || '';
+  function drafts() {
+    try { return JSON.parse(localStorage.getItem(draftsKey()) || '[]'); } catch { return []; }
+  }
+  /** True when kept (or nothing to keep); false when the browser refused (storage full or disabled). */
+  function saveDrafts(buffers) {
+    if (!draftsKey()) return false;
+    try {
+      if (buffers.length) localStorage.setItem(draftsKey(), JSON.stringify(buffers));
+      else localStorage.removeItem(draftsKey());
+      return true;
+    } catch {
+      return false;
+    }
+  }
+
+  window.mdslPages = { request, post, showError, cell, utc, drafts, saveDrafts };
 })();

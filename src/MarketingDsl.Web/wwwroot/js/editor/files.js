@@ -23,6 +23,16 @@ export async function modelFor(path) {
   return model;
 }
 
+/** The model of a file not yet saved (empty, never on disk). */
+export function newModel(path) {
+  let model = monaco.editor.getModel(uriOf(path));
+  if (model) return model;
+  model = monaco.editor.createModel('', languageOf(path), uriOf(path));
+  saved.set(path, null);
+  track(model);
+  return model;
+}
+
 /** Opens a file and puts the cursor on a line (links from the panels and the journey views). */
 export function openAt(path, line, column) {
   return openFile(path, new monaco.Range(line, column || 1, line, column || 1));
@@ -161,11 +171,7 @@ export function setUpNewFile() {
       return;
     }
     dialog.close();
-    if (!monaco.editor.getModel(uriOf(path))) {
-      const model = monaco.editor.createModel('', languageOf(path), uriOf(path));
-      saved.set(path, null);
-      track(model);
-    }
+    newModel(path);
     if (!state.files.includes(path)) state.files.push(path);
     state.files.sort();
     openFile(path);

@@ -1,10 +1,10 @@
 // The editor page: loads Monaco (its AMD loader is a classic script on the page), registers the
 // language, creates the editor and wires the toolbar, the panel and the file list.
-import { config, state, isDirty, setStatus, T } from './state.js';
+import { config, state, isDirty, setStatus, T, keepDrafts } from './state.js';
 import { get } from './api.js';
 import { registerFeatures } from './language.js';
 import { loadMonaco, registerSyntax } from './syntax.js';
-import { openFile, renderFiles, saveAll, setUpNewFile } from './files.js';
+import { openFile, renderFiles, saveAll, setUpNewFile, modelFor, newModel } from './files.js';
 import { showTab } from './panel.js';
 import { runTests } from './tests.js';
 import { previewPublish } from './publish.js';
@@ -31,16 +31,35 @@ async function start() {
   const saveButton = document.getElementById('save');
   if (saveButton) saveButton.addEventListener('click', () => saveAll());
   setUpNewFile();
+  // Unsaved buffers are kept in this browser and restored at the next load: leaving asks only when they could not be kept.
   window.addEventListener('beforeunload', (e) => {
-    if (monaco.editor.getModels().some(isDirty)) e.preventDefault();
+    if (!keepDrafts() && monaco.editor.getModels().some(isDirty)) e.preventDefault();
   });
 
   state.files = (await get('/api/files')).files;
+  await restoreDrafts();
   renderFiles();
   const start = config.file && state.files.includes(config.file) ? config.file : null;
   if (start) await openFile(start);
   refreshWorkspaceProblems();
   document.body.dataset.ready = 'true';
+}
+
+/** The unsaved buffers kept in this browser come back as unsaved changes (new files included). */
+async function restoreDrafts() {
+  const drafts = window.mdslPages.drafts().filter((d) => d && typeof d.path === 'string' && typeof d.text === 'string');
+  if (!drafts.length || !config.canEdit) return;
+  for (const draft of drafts) {
+    try {
+      const model = state.files.includes(draft.path) ? await modelFor(draft.path) : newModel(draft.path);
+      if (!state.files.includes(draft.path)) state.files.push(draft.path);
+      model.setValue(draft.text);
+    } catch (e) {
+      setStatus(draft.path + ': ' + e.message);
+    }
+  }
+  state.files.sort();
+  setStatus(T('editor.drafts') + ' ' + drafts.map((d) => d.path).join(', '));
 }
 
 start();

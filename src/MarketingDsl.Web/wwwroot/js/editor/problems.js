@@ -2,7 +2,7 @@
 // in the working copy (the workspace with the unsaved buffers in place), so deleting a tag that
 // another file uses shows the break at once. The file list shows each file's error and warning counts.
 import { post } from './api.js';
-import { state, T, el, toRange, unsavedBuffers } from './state.js';
+import { state, T, el, toRange, unsavedBuffers, keepDrafts } from './state.js';
 import { openAt, renderFiles } from './files.js';
 
 /** path → { errors, warnings } of the last workspace check. */
@@ -11,7 +11,7 @@ let workspaceFiles = [];
 let timer = null;
 let ticket = 0;
 
-const problemText = (m) => `${m.range.startLine}:${m.range.startColumn}  ${m.severity} ${m.code}: ${m.message}`;
+const problemText = (m) => `${m.range.startLine}:${m.range.startColumn}  ${T('editor.sev.' + m.severity)} ${m.code}: ${m.message}`;
 
 /** The open file's markers, as the last check of its buffer answered. */
 export function renderProblems(markers) {
@@ -46,6 +46,7 @@ export function scheduleWorkspaceProblems(delayMs) {
 
 export async function refreshWorkspaceProblems() {
   const mine = ++ticket;
+  keepDrafts();
   try {
     const result = await post('/api/problems', { buffers: unsavedBuffers() });
     if (mine !== ticket) return;

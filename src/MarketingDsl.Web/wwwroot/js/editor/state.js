@@ -36,6 +36,9 @@ export const el = (tag, className, text) => {
   return node;
 };
 
+/** Keeps the unsaved buffers in this browser (pages.js), for the other pages and the next load. */
+export const keepDrafts = () => window.mdslPages.saveDrafts(unsavedBuffers());
+
 /** The working copy the server compiles: every file with unsaved changes (new files included). */
 export function unsavedBuffers() {
   return monaco.editor.getModels()
