@@ -43,7 +43,9 @@ public sealed partial class LanguageService
 
     /// <summary>Every file's markers (files without any left out), in path order: the workspace-wide Problems panel.</summary>
     public ImmutableArray<FileMarkers> AllDiagnostics(string? language = null) =>
-        [.. Compilation.Diagnostics.Where(d => d.FilePath is not null).GroupBy(d => d.FilePath!, StringComparer.Ordinal).OrderBy(g => g.Key, StringComparer.Ordinal)
+        [.. Compilation.Diagnostics.Where(d => d.FilePath is not null)
+            .GroupBy(d => d.FilePath!, StringComparer.Ordinal)
+            .OrderBy(g => g.Key, StringComparer.Ordinal)
             .Select(g => new FileMarkers(g.Key, [.. g.Select(d => ToMarker(d, language))]))];
 
     private static EditorMarker ToMarker(Diagnostic d, string? language)

@@ -24,7 +24,8 @@ namespace MarketingDsl.Web;
 /// Builds the web editor. Configuration: `Editor:Workspace` (the folder of `.mdsl` files, required),
 /// `Editor:Db` (the LiteDB file; default `WORKSPACE/.mdsl/editor.db`), `Editor:MaxRequestBytes`
 /// (default 1 MiB), `Editor:DataRoot` (the folder whose subfolders the simulation page may read;
-/// default `WORKSPACE/../data`), `Editor:DataCacheSize` (loaded data sets kept in memory, default 2). The scripts and Monaco are embedded (<see cref="WebRoot"/>).
+/// default `WORKSPACE/../data`), `Editor:DataCacheSize` (loaded data sets kept in memory, default 2).
+/// The scripts and Monaco are embedded (<see cref="WebRoot"/>).
 /// </summary>
 public static class EditorApp
 {

@@ -27,7 +27,9 @@ public static class SyntaxErrors
     /// <param name="expected">What would have fitted, or null when too many things would.</param>
     public static DiagnosticMessage UnexpectedInput(TokenText found, TokenText? expected) => found == TokenDisplay.EndOfFile
         ? new(s_unexpectedInput,
-            expected is null ? "The file ends before this declaration is complete." : $"The file ends before this declaration is complete; expected {expected.English}.",
+            expected is null
+                ? "The file ends before this declaration is complete."
+                : $"The file ends before this declaration is complete; expected {expected.English}.",
             expected is null ? "文件在声明完成之前结束。" : $"文件在声明完成之前结束；应为{expected.Chinese}。")
         : new(s_unexpectedInput,
             expected is null ? $"Unexpected {found.English}." : $"Unexpected {found.English}; expected {expected.English}.",

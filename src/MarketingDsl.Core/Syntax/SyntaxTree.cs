@@ -188,7 +188,10 @@ public sealed class SyntaxTree
             {
                 var at = TextSpan.FromBounds(open.StartIndex, open.StopIndex + 1);
                 if (!diagnostics.Any(d => d.Span == at && d.FilePath == source.Path))
-                    diagnostics.Add(Diagnostic.Create(SyntaxErrors.UnclosedBracket(open.Text, open.Type == MarketingDslLexer.LPAREN ? ")" : "]", found, offendingSymbol.Line), source, at));
+                {
+                    var close = open.Type == MarketingDslLexer.LPAREN ? ")" : "]";
+                    diagnostics.Add(Diagnostic.Create(SyntaxErrors.UnclosedBracket(open.Text, close, found, offendingSymbol.Line), source, at));
+                }
                 return;
             }
             if (msg.StartsWith("missing ", StringComparison.Ordinal) && found != TokenDisplay.EndOfFile)
@@ -216,20 +219,25 @@ public sealed class SyntaxTree
             {
                 var t = tokens[i];
                 if (t.Channel != Lexer.DefaultTokenChannel) continue;
-                if (t.Type is MarketingDslLexer.LPAREN or MarketingDslLexer.LBRACK or MarketingDslLexer.LBRACE) open.Push(t);
-                else if (t.Type is MarketingDslLexer.RPAREN or MarketingDslLexer.RBRACK or MarketingDslLexer.RBRACE && open.Count > 0) open.Pop();
+                if (IsOpening(t.Type)) open.Push(t);
+                else if (IsClosing(t.Type) && open.Count > 0) open.Pop();
             }
-            if (open.Count == 0 || open.Peek() is not { Type: MarketingDslLexer.LPAREN or MarketingDslLexer.LBRACK } bracket || bracket.Line >= offending.Line) return null;
+            if (open.Count == 0 || open.Peek() is not { Type: MarketingDslLexer.LPAREN or MarketingDslLexer.LBRACK } bracket) return null;
+            if (bracket.Line >= offending.Line) return null;
             var depth = open.Count;
             for (var i = index; i < tokens.Count; i++)
             {
                 var t = tokens[i];
                 if (t.Channel != Lexer.DefaultTokenChannel) continue;
-                if (t.Type is MarketingDslLexer.LPAREN or MarketingDslLexer.LBRACK or MarketingDslLexer.LBRACE) depth++;
-                else if (t.Type is MarketingDslLexer.RPAREN or MarketingDslLexer.RBRACK or MarketingDslLexer.RBRACE && --depth < open.Count) return null;
+                if (IsOpening(t.Type)) depth++;
+                else if (IsClosing(t.Type) && --depth < open.Count) return null;
             }
             return bracket;
         }
+
+        private static bool IsOpening(int type) => type is MarketingDslLexer.LPAREN or MarketingDslLexer.LBRACK or MarketingDslLexer.LBRACE;
+
+        private static bool IsClosing(int type) => type is MarketingDslLexer.RPAREN or MarketingDslLexer.RBRACK or MarketingDslLexer.RBRACE;
 
         private static TokenText? DescribeExpected(Parser parser, RecognitionException? e)
         {

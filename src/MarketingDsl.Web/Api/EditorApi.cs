@@ -68,7 +68,8 @@ public static class EditorApi
         {
             var language = UiText.LanguageOf(ctx);
             var saving = (r.Buffers ?? []).Select(b => b.Path).ToHashSet(StringComparer.Ordinal);
-            var before = new LS(compiler.Compile()).AllDiagnostics(language).ToDictionary(f => f.Path, f => Errors(f.Markers).Count, StringComparer.Ordinal);
+            var before = new LS(compiler.Compile()).AllDiagnostics(language)
+                .ToDictionary(f => f.Path, f => Errors(f.Markers).Count, StringComparer.Ordinal);
             var broken = new LS(after).AllDiagnostics(language)
                 .Where(f => !saving.Contains(f.Path) && Errors(f.Markers).Count > before.GetValueOrDefault(f.Path))
                 .Select(f => new { path = f.Path, markers = Errors(f.Markers) });

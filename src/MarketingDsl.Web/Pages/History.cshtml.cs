@@ -3,7 +3,10 @@ using Microsoft.AspNetCore.Mvc.RazorPages;
 
 namespace MarketingDsl.Web.Pages;
 
-/// <summary>Saved versions (newest first) and, for a chosen one, its diff against the file's previous version (drawn by Monaco's diff editor).</summary>
+/// <summary>
+/// Saved versions (newest first) and, for a chosen one, its diff against the file's previous
+/// version (drawn by Monaco's diff editor).
+/// </summary>
 public sealed class HistoryModel(EditorStore store, WorkspaceFolder folder) : PageModel
 {
     public string? Path { get; private set; }

@@ -151,7 +151,10 @@ public static class ResultSummary
         })];
     }
 
-    /// <summary>Ranges [0, s), [s, 2s), [2s, 5s), [5s, 10s) … up to the largest value (non-negative numbers; s a power of ten); empty ones at the ends dropped.</summary>
+    /// <summary>
+    /// Ranges [0, s), [s, 2s), [2s, 5s), [5s, 10s) … up to the largest value (non-negative numbers;
+    /// s a power of ten); empty ones at the ends dropped.
+    /// </summary>
     private static List<ChartBar> StepRanges(decimal[] numbers, decimal max)
     {
         // From the power of ten at or below the smallest positive value.
@@ -171,7 +174,7 @@ public static class ResultSummary
         }
         var bars = counts.Select((c, i) => new ChartBar
         {
-            Name = i == 0 ? $"{Format(0)}–{Format(edges[1])}" : i == edges.Count - 1 ? $"≥ {Format(edges[i])}" : $"{Format(edges[i])}–{Format(edges[i + 1])}",
+            Name = i == edges.Count - 1 ? $"≥ {Format(edges[i])}" : $"{Format(edges[i])}–{Format(edges[i + 1])}",
             Count = c,
         }).ToList();
         var first = bars.FindIndex(b => b.Count > 0);

@@ -73,9 +73,10 @@
     const tags = $('diff-tags').tBodies[0];
     tags.replaceChildren();
     // Changed tags first, each group in declaration order.
-    const ordered = diff.tags.filter((t) => t.changed > 0 || t.presence !== 'both').concat(diff.tags.filter((t) => t.changed === 0 && t.presence === 'both'));
+    const unchangedTag = (t) => t.changed === 0 && t.presence === 'both';
+    const ordered = diff.tags.filter((t) => !unchangedTag(t)).concat(diff.tags.filter(unchangedTag));
     for (const t of ordered) {
-      if (!all && t.changed === 0 && t.presence === 'both') { hidden++; continue; }
+      if (!all && unchangedTag(t)) { hidden++; continue; }
       const row = tags.insertRow();
       row.dataset.name = t.name;
       cell(row, caption(t) + presence(t));

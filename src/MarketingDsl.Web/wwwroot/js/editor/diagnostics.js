@@ -93,7 +93,8 @@ function noteMarkers(model, version, request) {
     markersMs: request ? markersAt - request.answeredAt : null,
   };
   performance.measure('mdsl:keystroke-marker', { start: changeAt, end: markersAt, detail });
-  requestAnimationFrame(() => performance.measure('mdsl:keystroke-painted', { start: changeAt, end: performance.now(), detail: { file: detail.file, version } }));
+  requestAnimationFrame(() => performance.measure('mdsl:keystroke-painted',
+    { start: changeAt, end: performance.now(), detail: { file: detail.file, version } }));
 }
 
 const severities = () => ({ error: monaco.MarkerSeverity.Error, warning: monaco.MarkerSeverity.Warning, info: monaco.MarkerSeverity.Info });
