@@ -10,6 +10,9 @@ public sealed record EditorRange(int StartLine, int StartColumn, int EndLine, in
 /// <summary>A diagnostic as an editor marker: <see cref="Severity"/> is "error", "warning" or "info".</summary>
 public sealed record EditorMarker(EditorRange Range, string Severity, string Code, string Message, string? Suggestion);
 
+/// <summary>One file's markers, for the workspace-wide Problems panel.</summary>
+public sealed record FileMarkers(string Path, ImmutableArray<EditorMarker> Markers);
+
 public enum CompletionKind { Keyword, Tag, Segment, Segmentation, ProfileField, EventType, EventField, Model, ModelOutput, Channel, Function, NamedArgument, Type, Property }
 
 /// <summary>One completion; <see cref="IsSnippet"/> means <see cref="InsertText"/> uses Monaco snippet syntax (`$0`).</summary>

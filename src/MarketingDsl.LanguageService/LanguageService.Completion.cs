@@ -64,10 +64,14 @@ public sealed partial class LanguageService
         var prev2 = before.Count > 1 ? before[^2] : default;
         var hasPrev = before.Count > 0;
 
-        // `order.` → the fields of order; `churn_risk.` → the model's outputs.
+        // `order.` → the fields of order (in an aggregate's stream, those it takes: none for count,
+        // numbers for sum); `churn_risk.` → the model's outputs.
         if (hasPrev && prev.Type == L.DOT)
         {
-            if (schema.FindEvent(prev2.Text) is { } ev) return ev.Fields.Select(FieldItem(ev));
+            if (schema.FindEvent(prev2.Text) is { } ev)
+                return OpenCall(before) is { ArgumentIndex: 0, Current.Count: 2 } stream && Builtins.Find(stream.Function) is { IsAggregate: true }
+                    ? ev.Fields.Where(f => Builtins.AggregateTakesField(stream.Function, f.Type)).Select(FieldItem(ev))
+                    : ev.Fields.Select(FieldItem(ev));
             var model = Compilation.Model.Models.FirstOrDefault(m => m.Name == prev2.Text);
             if (model is not null)
                 return model.IsClusters

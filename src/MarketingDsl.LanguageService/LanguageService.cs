@@ -41,6 +41,13 @@ public sealed partial class LanguageService
     public ImmutableArray<EditorMarker> Diagnostics(string path, string? language = null) =>
         [.. Compilation.Diagnostics.Where(d => d.FilePath == path).Select(d => ToMarker(d, language))];
 
+    /// <summary>Every file's markers (files without any left out), in path order: the workspace-wide Problems panel.</summary>
+    public ImmutableArray<FileMarkers> AllDiagnostics(string? language = null) =>
+        [.. Compilation.Diagnostics.Where(d => d.FilePath is not null)
+            .GroupBy(d => d.FilePath!, StringComparer.Ordinal)
+            .OrderBy(g => g.Key, StringComparer.Ordinal)
+            .Select(g => new FileMarkers(g.Key, [.. g.Select(d => ToMarker(d, language))]))];
+
     internal static EditorMarker ToMarker(Diagnostic d, string? language)
     {
         var end = d.End;

@@ -11,6 +11,7 @@ using Microsoft.AspNetCore.DataProtection;
 using Microsoft.AspNetCore.DataProtection.KeyManagement;
 using Microsoft.AspNetCore.DataProtection.Repositories;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
+using Microsoft.Extensions.FileProviders;
 using Microsoft.Extensions.Options;
 using Microsoft.Extensions.WebEncoders;
 using System.Text.Encodings.Web;
@@ -23,8 +24,8 @@ namespace MarketingDsl.Web;
 /// Builds the web editor. Configuration: `Editor:Workspace` (the folder of `.mdsl` files, required),
 /// `Editor:Db` (the LiteDB file; default `WORKSPACE/.mdsl/editor.db`), `Editor:MaxRequestBytes`
 /// (default 1 MiB), `Editor:DataRoot` (the folder whose subfolders the simulation page may read;
-/// default `WORKSPACE/../data`), `Editor:DataCacheSize` (loaded data sets kept in memory, default 2), the environment variable MDSL_WEB_ROOT (the folder holding
-/// the scripts and Monaco; found next to the binaries or in the source tree otherwise).
+/// default `WORKSPACE/../data`), `Editor:DataCacheSize` (loaded data sets kept in memory, default 2).
+/// The scripts and Monaco are embedded (<see cref="WebRoot"/>).
 /// </summary>
 public static class EditorApp
 {
@@ -39,13 +40,12 @@ public static class EditorApp
         return app;
     }
 
-    /// <summary>A host builder that finds the editor's pages (in this assembly) and its scripts and Monaco (the web root).</summary>
+    /// <summary>A host builder that finds the editor's pages (in this assembly).</summary>
     public static WebApplicationBuilder CreateBuilder(string[] args) => WebApplication.CreateBuilder(new WebApplicationOptions
     {
         Args = args,
         // Razor pages and the API live in this assembly even when `mdsl web` or `mdsl serve` is the entry point.
         ApplicationName = typeof(EditorApp).Assembly.GetName().Name,
-        WebRootPath = ResolveWebRoot(),
     });
 
     /// <summary>The editor's services: settings from the `Editor` configuration section, stores, sign-in, anti-forgery, pages.</summary>
@@ -132,7 +132,7 @@ public static class EditorApp
         app.Services.GetRequiredService<EditorStore>().MarkUnfinishedSimulationsInterrupted(DateTime.UtcNow);
         app.Use(SecurityHeaders);
         app.Use(ServerTiming);
-        app.UseStaticFiles();
+        app.UseStaticFiles(new StaticFileOptions { FileProvider = WebRoot });
         app.UseRouting();
         app.UseRateLimiter();
         app.Use(EditorApi.LimitBody);
@@ -230,19 +230,8 @@ public static class EditorApp
         return next();
     }
 
-    /// <summary>The folder with css, js and lib/monaco: configured, next to the binaries, or `src/MarketingDsl.Web/wwwroot` above them.</summary>
-    public static string ResolveWebRoot()
-    {
-        if (Environment.GetEnvironmentVariable("MDSL_WEB_ROOT") is { Length: > 0 } configured) return Path.GetFullPath(configured);
-        var local = Path.Combine(AppContext.BaseDirectory, "wwwroot");
-        if (File.Exists(Path.Combine(local, "js", "editor.js"))) return local;
-        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
-        {
-            var candidate = Path.Combine(dir.FullName, "src", "MarketingDsl.Web", "wwwroot");
-            if (Directory.Exists(candidate)) return candidate;
-        }
-        return local;
-    }
+    /// <summary>css, js and lib/monaco, embedded in this assembly (wwwroot at build time), so the editor runs from any folder.</summary>
+    public static IFileProvider WebRoot { get; } = new ManifestEmbeddedFileProvider(typeof(EditorApp).Assembly, "wwwroot");
 }
 
 /// <summary>The `Editor` configuration section.</summary>

@@ -12,12 +12,15 @@ internal static partial class ServeProcess
 {
     /// <param name="arguments">The arguments after <c>serve</c>.</param>
     /// <param name="environment">Variables to set; a null value removes the variable (e.g. an inherited MDSL_ADMIN_TOKEN).</param>
+    /// <param name="cli">The CLI to run (default: the build next to the tests), e.g. a `dotnet publish` output.</param>
+    /// <param name="workingDirectory">The child's current folder (default: the tests').</param>
     public static async Task<(Process Process, Uri Url)> StartAsync(IEnumerable<string> arguments,
-        IReadOnlyDictionary<string, string?>? environment = null, TimeSpan? startTimeout = null)
+        IReadOnlyDictionary<string, string?>? environment = null, TimeSpan? startTimeout = null, string? cli = null, string? workingDirectory = null)
     {
-        var cli = Path.Combine(AppContext.BaseDirectory, "mdsl.dll");
+        cli ??= Path.Combine(AppContext.BaseDirectory, "mdsl.dll");
         if (!File.Exists(cli)) throw new InvalidOperationException($"the built CLI is not at {cli}");
         var info = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        if (workingDirectory is not null) info.WorkingDirectory = workingDirectory;
         foreach (var a in new[] { cli, "serve" }.Concat(arguments)) info.ArgumentList.Add(a);
         foreach (var (name, value) in environment ?? new Dictionary<string, string?>())
         {

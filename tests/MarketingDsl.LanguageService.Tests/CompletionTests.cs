@@ -45,10 +45,32 @@ public class CompletionTests
     }
 
     [Fact]
-    public void After_an_event_and_a_dot_offers_its_fields()
+    public void After_an_event_and_a_dot_offers_the_fields_the_aggregate_takes()
     {
-        var labels = Labels("tags/extra.mdsl", "tag a = sum(order.|");
-        Assert.Equal(["user_id", "ts", "order_id", "channel", "amount", "category", "sku", "coupon_used"], labels);
+        Assert.Equal(["amount"], Labels("tags/extra.mdsl", "tag a = sum(order.|"));
+        Assert.Empty(Labels("tags/extra.mdsl", "tag a = count(order.|"));
+        Assert.Empty(Labels("tags/extra.mdsl", "tag a = exists(login.|"));
+        Assert.Equal(["user_id", "ts", "order_id", "channel", "amount", "category", "sku"], Labels("tags/extra.mdsl", "tag a = max(order.|"));
+        Assert.Equal(["user_id", "ts", "order_id", "channel", "amount", "category", "sku", "coupon_used"], Labels("tags/extra.mdsl", "tag a = last(order.|"));
+    }
+
+    /// <summary>Oracle: every field offered after `F(event.` binds without error, and every field not offered is refused.</summary>
+    [Fact]
+    public void Every_offered_aggregate_field_binds_and_every_other_is_refused()
+    {
+        foreach (var function in new[] { "count", "exists", "sum", "avg", "min", "max", "first", "last", "distinct", "top" })
+        foreach (var ev in new[] { "order", "login" }) // every field type of the schema: string, datetime, decimal, bool
+        {
+            var offered = Labels("tags/extra.mdsl", $"tag a = {function}({ev}.|").ToHashSet();
+            var fields = Retail.With("tags/extra.mdsl", "").Compilation.Model.Schema.FindEvent(ev)!.Fields.Select(f => f.Name);
+            foreach (var field in fields)
+            {
+                var k = function == "top" ? ", 3" : "";
+                var (service, _, _) = Retail.WithCursor("tags/extra.mdsl", $"tag a = {function}({ev}.{field}{k})|");
+                var errors = service.Diagnostics("tags/extra.mdsl").Where(m => m.Severity == "error").Select(m => m.Code).ToList();
+                Assert.True(offered.Contains(field) == (errors.Count == 0), $"{function}({ev}.{field}): offered {offered.Contains(field)}, errors [{string.Join(", ", errors)}]");
+            }
+        }
     }
 
     [Fact]

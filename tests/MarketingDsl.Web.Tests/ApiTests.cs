@@ -70,6 +70,7 @@ public sealed class ApiTests(EditorFactory factory) : IClassFixture<EditorFactor
     {
         var client = await factory.SignedIn("viewer1");
         var body = new { path = "tags/extra.mdsl", text = "tag loyal = orders_30dd >= 2\n" };
+        await client.GetAsync("/History?lang=en"); // the language follows the user: another test may have chosen Chinese for viewer1
         var english = Assert.Single((await Ok(await client.PostAsync("/api/diagnostics", Json(body)))).GetProperty("markers").EnumerateArray());
         Assert.StartsWith("Unknown name 'orders_30dd'", english.GetProperty("message").GetString());
         await client.GetAsync("/History?lang=zh-CN"); // the page sets the language cookie the API reads
@@ -125,8 +126,13 @@ public sealed class ApiTests(EditorFactory factory) : IClassFixture<EditorFactor
         // A second save shows in the history page with a diff.
         await Ok(await client.PostAsync("/api/files/save", Json(new { path = "tags/saved.mdsl", text = "tag loyal = orders_30d >= 3\n" })));
         var history = await client.GetStringAsync("/History?path=tags%2Fsaved.mdsl");
-        Assert.True(history.Contains("<span class=\"del\">- tag loyal = orders_30d &gt;= 2", StringComparison.Ordinal), history[history.IndexOf("diff-lines", StringComparison.Ordinal)..]);
-        Assert.True(history.Contains("<span class=\"add\">+ tag loyal = orders_30d &gt;= 3", StringComparison.Ordinal), history[history.IndexOf("diff-lines", StringComparison.Ordinal)..]);
+        // The diff editor's texts: the previous version on the left, the selected one on the right.
+        var start = history.IndexOf("<script type=\"application/json\" id=\"history-config\">", StringComparison.Ordinal);
+        Assert.True(start >= 0, history);
+        var json = history[(history.IndexOf('>', start) + 1)..history.IndexOf("</script>", start, StringComparison.Ordinal)];
+        using var config = JsonDocument.Parse(json);
+        Assert.Equal("tag loyal = orders_30d >= 2\n", config.RootElement.GetProperty("original").GetString());
+        Assert.Equal("tag loyal = orders_30d >= 3\n", config.RootElement.GetProperty("modified").GetString());
         var api = await Ok(await client.GetAsync("/api/history?path=tags/saved.mdsl"));
         Assert.Equal(2, api.GetArrayLength());
     }

@@ -28,11 +28,11 @@ public sealed class BrowserPublishTests
         await browser.SignInAsync("publisher1", "password-publisher1");
         await page.WaitForSelectorAsync("body[data-ready=true]");
         await page.ClickAsync("a[data-path='main.mdsl']");
-        await page.WaitForFunctionAsync("() => window.mdsl.path === 'main.mdsl'");
+        await page.WaitForFunctionAsync("() => document.getElementById('editor').dataset.file === 'main.mdsl'");
 
         // Remove `cart` in the buffer: unsaved, so publishing is refused.
         await page.EvaluateAsync("""
-            () => { const m = window.mdsl.editor.getModel(); m.setValue(m.getValue().slice(0, m.getValue().indexOf('journey cart'))); }
+            () => { const m = monaco.editor.getEditors()[0].getModel(); m.setValue(m.getValue().slice(0, m.getValue().indexOf('journey cart'))); }
             """);
         await page.ClickAsync("#publish");
         await page.WaitForSelectorAsync("#publish-body .error");

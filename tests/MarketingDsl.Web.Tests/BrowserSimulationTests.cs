@@ -77,6 +77,7 @@ public sealed class BrowserSimulationTests(ITestOutputHelper output)
         // The audience diff against the saved version: vip_repeat loses the users with exactly one order.
         await page.ClickAsync("nav a[href='/Audience']");
         await page.WaitForSelectorAsync("body[data-ready=true]");
+        await page.CheckAsync("#diff-mode-version");
         await page.SelectOptionAsync("#diff-version", version.ToString(System.Globalization.CultureInfo.InvariantCulture));
         await page.ClickAsync("#diff-run");
         await page.WaitForSelectorAsync("body[data-diff=done]");
@@ -90,6 +91,74 @@ public sealed class BrowserSimulationTests(ITestOutputHelper output)
         Assert.Empty(browser.ConsoleErrors);
         Assert.DoesNotContain(browser.FailedRequests, r => !r.EndsWith("/favicon.ico", StringComparison.Ordinal));
         await app.StopAsync();
+    }
+
+    /// <summary>
+    /// What-if on the working copy: an unsaved edit in the editor (vip_repeat needs 3 orders, not
+    /// 2) is what the audience diff compares with the last saved files by default, listing only
+    /// what changed, and what a simulation runs; back in the editor, the edit is still there.
+    /// </summary>
+    [Theory]
+    [InlineData("en")]
+    [InlineData("zh-CN")]
+    public async Task The_audience_diff_and_the_simulation_run_the_unsaved_working_copy(string lang)
+    {
+        var workspace = TestPaths.CopyRetail();
+        var (app, baseUrl) = await KestrelEditor.StartAsync(workspace, [("marketer", Roles.Editor)], "--Editor:DataRoot", SimulationData.Root);
+        await using var _ = app;
+        await using var browser = await BrowserSession.OpenAsync(1400, 1000);
+        var page = browser.Page;
+        page.Dialog += (_, d) => Assert.Fail("asked: " + d.Message);
+        await page.GotoAsync($"{baseUrl}/?file=segments.mdsl&lang={lang}");
+        await browser.SignInAsync("marketer", "password-marketer");
+        await page.WaitForFunctionAsync("() => document.getElementById('editor').dataset.file === 'segments.mdsl'");
+        await page.EvaluateAsync("""
+            () => {
+              const model = monaco.editor.getEditors()[0].getModel();
+              model.setValue(model.getValue().replace('high_value and orders_365d >= 2', 'high_value and orders_365d >= 3'));
+            }
+            """);
+        await page.WaitForSelectorAsync("#dirty:not([hidden])");
+
+        // The diff: last saved → working copy by default; only vip_repeat (and what depends on it) is listed.
+        await page.ClickAsync("nav a[href='/Audience']");
+        await page.WaitForSelectorAsync("body[data-ready=true]");
+        Assert.True(await page.IsCheckedAsync("#diff-mode-saved"));
+        Assert.Contains("segments.mdsl", await page.InnerTextAsync("#diff-working"));
+        await page.SelectOptionAsync("#diff-folder", SimulationData.Folder);
+        await page.ClickAsync("#diff-run");
+        await page.WaitForSelectorAsync("body[data-diff=done]");
+        var names = await page.EvaluateAsync<string[]>("() => [...document.querySelectorAll('#diff-segments tbody tr')].map(r => r.dataset.name)");
+        Assert.Contains("vip_repeat", names);
+        Assert.DoesNotContain("wake_up", names);
+        var cells = await page.Locator("#diff-segments tr[data-name=vip_repeat] td").AllInnerTextsAsync();
+        Assert.Equal("0", cells[3]);
+        Assert.StartsWith("−", cells[4], StringComparison.Ordinal);
+        Assert.Equal(0, await page.Locator("#diff-tags tbody tr").CountAsync());
+        Assert.NotEqual("", await page.InnerTextAsync("#diff-hidden"));
+        Directory.CreateDirectory(ArtifactsDir);
+        await page.ScreenshotAsync(new PageScreenshotOptions { Path = Path.Combine(ArtifactsDir, $"audience-working-copy.{lang}.png") });
+        await page.CheckAsync("#diff-show-unchanged");
+        Assert.Contains("wake_up", await page.EvaluateAsync<string[]>("() => [...document.querySelectorAll('#diff-segments tbody tr')].map(r => r.dataset.name)"));
+
+        // The simulation runs the same working copy, and says so.
+        await page.ClickAsync("nav a[href='/Simulation']");
+        await page.WaitForSelectorAsync("body[data-ready=true]");
+        Assert.Contains("segments.mdsl", await page.InnerTextAsync("#sim-working"));
+        await page.SelectOptionAsync("#sim-folder", SimulationData.Folder);
+        await page.ClickAsync("#sim-run");
+        await page.WaitForSelectorAsync("body[data-simulation=done]");
+        Assert.Equal(["segments.mdsl"], await page.EvaluateAsync<string[]>("async () => (await (await fetch('/api/simulations')).json()).runs[0].buffers"));
+
+        // Back in the editor: the unsaved edit is still there, still unsaved.
+        await page.ClickAsync("nav a[href='/']");
+        await page.WaitForSelectorAsync("body[data-ready=true]");
+        await page.ClickAsync("a[data-path='segments.mdsl']");
+        await page.WaitForFunctionAsync("() => document.getElementById('editor').dataset.file === 'segments.mdsl'");
+        Assert.Contains("orders_365d >= 3", await page.EvaluateAsync<string>("() => monaco.editor.getEditors()[0].getModel().getValue()"));
+        Assert.True(await page.IsVisibleAsync("#dirty"));
+        Assert.DoesNotContain("orders_365d >= 3", File.ReadAllText(Path.Combine(workspace, "segments.mdsl")));
+        Assert.Empty(browser.ConsoleErrors);
     }
 
     private static string ArtifactsDir => Path.Combine(TestPaths.Root, "tests", "MarketingDsl.Web.Tests", "artifacts");

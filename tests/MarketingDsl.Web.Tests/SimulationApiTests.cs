@@ -350,7 +350,11 @@ public sealed class SimulationApiTests(EditorFactory factory) : IClassFixture<Ed
             Assert.Equal(withTag.GetProperty("users").GetInt64(), band.GetProperty("changed").GetInt64());
 
             Assert.Equal(HttpStatusCode.NotFound, (await client.PostAsync("/api/audience/diff", Json(new { folder = SimulationData.Folder, versionId = 999999 }))).StatusCode);
-            Assert.Equal(HttpStatusCode.BadRequest, (await client.PostAsync("/api/audience/diff", Json(new { folder = SimulationData.Folder }))).StatusCode);
+            // Neither a version nor a revision: the last saved files against the working copy (the buffers).
+            var fromSaved = await Answer(await client.PostAsync("/api/audience/diff", Json(new { folder = SimulationData.Folder, buffers = new[] { buffer } })), HttpStatusCode.OK);
+            Assert.Equal("last saved", fromSaved.GetProperty("before").GetString());
+            Assert.Equal("after", fromSaved.GetProperty("tags").EnumerateArray().Single(t => t.GetProperty("name").GetString() == "spend_band").GetProperty("presence").GetString());
+            Assert.All(fromSaved.GetProperty("segments").EnumerateArray(), s => Assert.Equal(0, s.GetProperty("added").GetInt64() + s.GetProperty("removed").GetInt64()));
             Assert.Equal(HttpStatusCode.BadRequest, (await client.PostAsync("/api/audience/diff", Json(new { folder = SimulationData.Folder, versionId = version, gitFrom = "main" }))).StatusCode);
             var badAsOf = await Answer(await client.PostAsync("/api/audience/diff", Json(new { folder = SimulationData.Folder, versionId = version, asOf = "soon" })), HttpStatusCode.BadRequest);
             Assert.Contains("ISO-8601", badAsOf.GetProperty("error").GetString());

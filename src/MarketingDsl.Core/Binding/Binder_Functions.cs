@@ -215,18 +215,15 @@ internal sealed partial class Binder
             return new BoundErrorExpression();
         }
         var fieldType = field?.Type.NonNullable ?? DslType.Error;
+        if (field is not null && !Builtins.AggregateTakesField(name, fieldType))
+        {
+            Report(kind is AggregateKind.Sum or AggregateKind.Avg
+                ? TypeErrors.SumNotNumber(name, ev.Name, field.Name, fieldType)
+                : TypeErrors.AggregateNotOrderable(name, ev.Name, field.Name), scope.File, target.Span);
+            return new BoundErrorExpression();
+        }
         // Over a list field, sum/avg/min/max/distinct/top read its items (BoundAggregate.OverItems).
         if (fieldType.IsList && kind is not (AggregateKind.First or AggregateKind.Last)) fieldType = fieldType.Element ?? DslType.Error;
-        if (kind is AggregateKind.Sum or AggregateKind.Avg && !fieldType.IsNumeric)
-        {
-            Report(TypeErrors.SumNotNumber(name, ev.Name, field!.Name, fieldType), scope.File, target.Span);
-            return new BoundErrorExpression();
-        }
-        if (kind is AggregateKind.Min or AggregateKind.Max && fieldType.Kind is TypeKind.Bool)
-        {
-            Report(TypeErrors.AggregateNotOrderable(name, ev.Name, field!.Name), scope.File, target.Span);
-            return new BoundErrorExpression();
-        }
 
         var topCount = 0;
         if (kind == AggregateKind.Top)

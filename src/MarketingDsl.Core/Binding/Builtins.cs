@@ -36,4 +36,23 @@ public static class Builtins
     ];
 
     public static FunctionInfo? Find(string name) => All.FirstOrDefault(f => f.Name == name);
+
+    /// <summary>
+    /// Whether an aggregate takes an event field of this type (`sum(order.amount)`): none for
+    /// count and exists (they take the event), a number for sum and avg, any type but bool for
+    /// min and max, any for the others. The binder checks and completion offers by this one rule.
+    /// </summary>
+    public static bool AggregateTakesField(string function, Semantics.DslType type)
+    {
+        // Over a list field every aggregate but first/last reads the items.
+        var taken = type.NonNullable;
+        if (taken.IsList && function is not ("first" or "last")) taken = taken.Element?.NonNullable ?? taken;
+        return function switch
+        {
+            "count" or "exists" => false,
+            "sum" or "avg" => taken.IsNumeric,
+            "min" or "max" => taken.Kind is not Semantics.TypeKind.Bool,
+            _ => Find(function) is { IsAggregate: true },
+        };
+    }
 }

@@ -21,12 +21,24 @@ public static class SyntaxErrors
     private static readonly DiagnosticDescriptor s_elseWithoutBlock = new("MD1012", DiagnosticSeverity.Error, "else without a block or if");
     private static readonly DiagnosticDescriptor s_decimalOutOfRange = new("MD1013", DiagnosticSeverity.Error, "Decimal number out of range");
     private static readonly DiagnosticDescriptor s_badDateTime = new("MD1014", DiagnosticSeverity.Error, "Not a valid date and time");
+    private static readonly DiagnosticDescriptor s_unclosedBracket = new("MD1050", DiagnosticSeverity.Error, "Bracket never closed");
 
     /// <param name="found">What the parser met, from <see cref="TokenDisplay"/> (in both languages).</param>
     /// <param name="expected">What would have fitted, or null when too many things would.</param>
-    public static DiagnosticMessage UnexpectedInput(TokenText found, TokenText? expected) => new(s_unexpectedInput,
-        expected is null ? $"Unexpected {found.English}." : $"Unexpected {found.English}; expected {expected.English}.",
-        expected is null ? $"这里不应出现{found.Chinese}。" : $"这里不应出现{found.Chinese}；应为{expected.Chinese}。");
+    public static DiagnosticMessage UnexpectedInput(TokenText found, TokenText? expected) => found == TokenDisplay.EndOfFile
+        ? new(s_unexpectedInput,
+            expected is null
+                ? "The file ends before this declaration is complete."
+                : $"The file ends before this declaration is complete; expected {expected.English}.",
+            expected is null ? "文件在声明完成之前结束。" : $"文件在声明完成之前结束；应为{expected.Chinese}。")
+        : new(s_unexpectedInput,
+            expected is null ? $"Unexpected {found.English}." : $"Unexpected {found.English}; expected {expected.English}.",
+            expected is null ? $"这里不应出现{found.Chinese}。" : $"这里不应出现{found.Chinese}；应为{expected.Chinese}。");
+
+    /// <summary>A bracket left open on an earlier line: reported at the bracket, not where the parser gave up.</summary>
+    public static DiagnosticMessage UnclosedBracket(string open, string close, TokenText found, int foundLine) => new(s_unclosedBracket,
+        $"This '{open}' is never closed: expected '{close}' before {found.English} on line {foundLine}.",
+        $"这个 '{open}' 没有闭合：在第 {foundLine} 行的{found.Chinese}之前应有 '{close}'。");
 
     public static DiagnosticMessage MissingToken(TokenText found, TokenText? expected) => new(s_missingToken,
         $"Expected {expected?.English ?? "something else"} before {found.English}.",

@@ -169,7 +169,7 @@ public sealed class SyntaxTree
         return parser.workspaceFile();
     }
 
-    /// <summary>Turns ANTLR's reports into MD1000/MD1010 diagnostics a marketer can read.</summary>
+    /// <summary>Turns ANTLR's reports into MD1000/MD1010/MD1050 diagnostics a marketer can read.</summary>
     private sealed class SyntaxErrorListener(SourceText source, HashSet<int> badTokens, List<Diagnostic> diagnostics) : BaseErrorListener
     {
         public override void SyntaxError(TextWriter output, IRecognizer recognizer, IToken offendingSymbol, int line, int charPositionInLine, string msg, RecognitionException e)
@@ -183,7 +183,18 @@ public sealed class SyntaxTree
                 ? TokenDisplay.EndOfFile
                 : new TokenText($"'{Shorten(offendingSymbol.Text)}'", $" '{Shorten(offendingSymbol.Text)}' ");
             var expected = DescribeExpected(parser, e);
-            if (msg.StartsWith("missing ", StringComparison.Ordinal))
+            // A bracket left open on an earlier line (and never closed) is where the mistake is, not the next line.
+            if (offendingSymbol is not null && UnclosedBracket(parser, offendingSymbol) is { } open)
+            {
+                var at = TextSpan.FromBounds(open.StartIndex, open.StopIndex + 1);
+                if (!diagnostics.Any(d => d.Span == at && d.FilePath == source.Path))
+                {
+                    var close = open.Type == MarketingDslLexer.LPAREN ? ")" : "]";
+                    diagnostics.Add(Diagnostic.Create(SyntaxErrors.UnclosedBracket(open.Text, close, found, offendingSymbol.Line), source, at));
+                }
+                return;
+            }
+            if (msg.StartsWith("missing ", StringComparison.Ordinal) && found != TokenDisplay.EndOfFile)
             {
                 diagnostics.Add(Diagnostic.Create(SyntaxErrors.MissingToken(found, expected), source, span));
                 return;
@@ -192,6 +203,41 @@ public sealed class SyntaxTree
             if (diagnostics.Any(d => d.Span == span && d.FilePath == source.Path)) return;
             diagnostics.Add(Diagnostic.Create(SyntaxErrors.UnexpectedInput(found, expected), source, span));
         }
+
+        /// <summary>
+        /// The innermost '(' or '[' open before the offending token, when it was opened on an earlier
+        /// line and no later bracket closes it: an expression left open, whose next line the parser
+        /// then reads as more of it.
+        /// </summary>
+        private static IToken? UnclosedBracket(Parser parser, IToken offending)
+        {
+            if (parser.TokenStream is not BufferedTokenStream stream) return null;
+            var tokens = stream.GetTokens();
+            var open = new Stack<IToken>();
+            var index = Math.Min(offending.TokenIndex, tokens.Count);
+            for (var i = 0; i < index; i++)
+            {
+                var t = tokens[i];
+                if (t.Channel != Lexer.DefaultTokenChannel) continue;
+                if (IsOpening(t.Type)) open.Push(t);
+                else if (IsClosing(t.Type) && open.Count > 0) open.Pop();
+            }
+            if (open.Count == 0 || open.Peek() is not { Type: MarketingDslLexer.LPAREN or MarketingDslLexer.LBRACK } bracket) return null;
+            if (bracket.Line >= offending.Line) return null;
+            var depth = open.Count;
+            for (var i = index; i < tokens.Count; i++)
+            {
+                var t = tokens[i];
+                if (t.Channel != Lexer.DefaultTokenChannel) continue;
+                if (IsOpening(t.Type)) depth++;
+                else if (IsClosing(t.Type) && --depth < open.Count) return null;
+            }
+            return bracket;
+        }
+
+        private static bool IsOpening(int type) => type is MarketingDslLexer.LPAREN or MarketingDslLexer.LBRACK or MarketingDslLexer.LBRACE;
+
+        private static bool IsClosing(int type) => type is MarketingDslLexer.RPAREN or MarketingDslLexer.RBRACK or MarketingDslLexer.RBRACE;
 
         private static TokenText? DescribeExpected(Parser parser, RecognitionException? e)
         {

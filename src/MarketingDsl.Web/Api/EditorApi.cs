@@ -52,7 +52,29 @@ public static class EditorApi
             return Results.Ok(store.History(path).Select(v => new { v.Id, v.Path, v.Author, v.SavedUtc }));
         }));
 
+        // The new-file dialog asks before creating a buffer: the same rules as saving.
+        api.MapGet("/files/check-path", (string? path, WorkspaceFolder folder) => Guard(() =>
+        {
+            folder.Resolve(path);
+            return folder.Exists(path!) ? Results.Conflict(new { error = $"The file '{path}' already exists." }) : Results.Ok(new { path });
+        }));
+
         var writes = api.MapGroup("").AddEndpointFilter(RequireAntiforgery);
+        // Every file's diagnostics in the working copy: the Problems panel and the counts in the file list.
+        writes.MapPost("/problems", (WorkspaceRequest r, WorkspaceCompiler compiler, HttpContext ctx) => WithWorkspace(r, compiler, c =>
+            Results.Ok(new { files = new LS(c).AllDiagnostics(UiText.LanguageOf(ctx)) })));
+        // Before a save: the files not being saved that it would give new errors (asked before the save completes).
+        writes.MapPost("/files/save-impact", (WorkspaceRequest r, WorkspaceCompiler compiler, HttpContext ctx) => WithWorkspace(r, compiler, after =>
+        {
+            var language = UiText.LanguageOf(ctx);
+            var saving = (r.Buffers ?? []).Select(b => b.Path).ToHashSet(StringComparer.Ordinal);
+            var before = new LS(compiler.Compile()).AllDiagnostics(language)
+                .ToDictionary(f => f.Path, f => Errors(f.Markers).Count, StringComparer.Ordinal);
+            var broken = new LS(after).AllDiagnostics(language)
+                .Where(f => !saving.Contains(f.Path) && Errors(f.Markers).Count > before.GetValueOrDefault(f.Path))
+                .Select(f => new { path = f.Path, markers = Errors(f.Markers) });
+            return Results.Ok(new { broken });
+        })).RequireAuthorization(Policies.Edit);
         writes.MapPost("/files/save", (SaveRequest request, WorkspaceFolder folder, WorkspaceCompiler compiler, EditorStore store, TimeProvider time, HttpContext ctx) => Guard(() =>
         {
             var path = request.Path;
@@ -106,6 +128,8 @@ public static class EditorApi
         writes.MapPost("/format", (BufferRequest r, WorkspaceCompiler compiler) => WithService(r, compiler, (s, path, _) => Results.Ok(s.Format(path))));
         writes.MapPost("/fixes", (BufferRequest r, WorkspaceCompiler compiler) => WithService(r, compiler, (s, path, _) => Results.Ok(new { fixes = s.QuickFixes(path, r.StartLine, r.EndLine) })));
     }
+
+    private static List<EditorMarker> Errors(IEnumerable<EditorMarker> markers) => [.. markers.Where(m => m.Severity == "error")];
 
     private static bool CanEdit(ClaimsPrincipal user) => user.IsInRole(Roles.Editor) || user.IsInRole(Roles.Publisher) || user.IsInRole(Roles.Admin);
 

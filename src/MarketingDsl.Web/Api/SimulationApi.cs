@@ -73,9 +73,17 @@ public static class SimulationApi
             {
                 folderPath = folders.Resolve(request.Folder);
                 asOf = AsOfInstant.Parse(request.AsOf);
-                if ((request.VersionId is null) == string.IsNullOrWhiteSpace(request.GitFrom))
-                    return Results.BadRequest(new { error = "Compare with either a saved version (versionId) or a Git revision (gitFrom), not both or neither." });
-                if (request.VersionId is { } id)
+                if (request.VersionId is not null && !string.IsNullOrWhiteSpace(request.GitFrom))
+                    return Results.BadRequest(new { error = "Compare with a saved version (versionId) or a Git revision (gitFrom), not both." });
+                if (request.VersionId is null && string.IsNullOrWhiteSpace(request.GitFrom))
+                {
+                    // The default: what the unsaved buffers change against the saved files.
+                    before = WorkspaceSources.Compile(workspace.Load(), "The saved workspace");
+                    beforeName = "last saved";
+                    after = WorkspaceSources.Compile(WorkspaceSources.WorkingCopy(workspace, request.Buffers, out _), "The working copy");
+                    afterName = "working copy";
+                }
+                else if (request.VersionId is { } id)
                 {
                     var version = store.FindVersion(id);
                     if (version is null) return Results.NotFound(new { error = $"There is no saved version #{id}." });

@@ -225,6 +225,24 @@ public sealed class UiText
         ["editor.files"] = ("Files", "文件"),
         ["editor.new"] = ("New file", "新建文件"),
         ["editor.newprompt"] = ("Path of the new file (e.g. tags/new.mdsl)", "新文件路径（例如 tags/new.mdsl）"),
+        ["editor.newtitle"] = ("New file", "新建文件"),
+        ["editor.newhint"] = (
+            "A .mdsl file anywhere in the workspace, or a custom function in functions/NAME.csx; .mdsl is added when no extension is given.",
+            "工作区内任意位置的 .mdsl 文件，或 functions/名称.csx 自定义函数；未写扩展名时自动添加 .mdsl。"),
+        ["editor.newexists"] = ("A file with this path already exists.", "该路径的文件已存在。"),
+        ["editor.create"] = ("Create", "创建"),
+        ["editor.cancel"] = ("Cancel", "取消"),
+        ["editor.savebreaks"] = ("Saving would add errors to other files", "保存会给其他文件带来错误"),
+        ["editor.saveanyway"] = ("Save anyway", "仍然保存"),
+        ["editor.savecancelled"] = ("Not saved.", "未保存。"),
+        ["editor.otherfiles"] = ("Other files", "其他文件"),
+        ["editor.otherfilesnone"] = ("No problems in other files.", "其他文件没有问题。"),
+        ["editor.errors"] = ("errors", "个错误"),
+        ["editor.sev.error"] = ("error", "错误"),
+        ["editor.sev.warning"] = ("warning", "警告"),
+        ["editor.sev.info"] = ("info", "提示"),
+        ["editor.drafts"] = ("Unsaved changes restored from this browser:", "已从本浏览器恢复未保存的更改："),
+        ["editor.warnings"] = ("warnings", "个警告"),
         ["editor.save"] = ("Save", "保存"),
         ["editor.format"] = ("Format", "格式化"),
         ["editor.problems"] = ("Problems", "问题"),
@@ -300,6 +318,14 @@ public sealed class UiText
         ["sim.tags"] = ("Tag distributions", "标签分布"),
         ["sim.empty"] = ("empty", "空值"),
         ["sim.other"] = ("other values", "其他值"),
+        ["sim.true"] = ("true", "是"),
+        ["sim.false"] = ("false", "否"),
+        ["sim.workingcopy"] = ("Runs the working copy: saved files with your unsaved changes in",
+            "运行工作副本：已保存的文件加上您未保存的更改，涉及"),
+        ["diff.mode.saved"] = ("Last saved → the working copy (your unsaved changes)", "最近保存 → 工作副本（您未保存的更改）"),
+        ["diff.showunchanged"] = ("Show unchanged", "显示未变化的"),
+        ["diff.unchanged"] = ("unchanged, hidden", "项未变化，已隐藏"),
+        ["diff.nochanges"] = ("Nothing changed.", "没有变化。"),
         ["sim.notscored.untrained"] = ("not trained: model {0} (train it on the Models page)", "未训练：模型 {0}（请在“模型”页训练）"),
         ["sim.notscored.stale"] = ("not scored: model {0} is stale (train it again)", "未评分：模型 {0} 已过期（请重新训练）"),
         ["sim.sample"] = ("Sample of matching users", "匹配用户示例"),
@@ -402,15 +428,22 @@ public sealed class UiText
     /// <summary>The UI language of a request (the cookie set by a page's `?lang=`), for API answers such as editor markers.</summary>
     public static string LanguageOf(HttpContext context) => context.Request.Cookies[CookieName] == Chinese ? Chinese : English;
 
-    /// <summary>Reads `?lang=` (remembering it in a cookie) or the cookie.</summary>
+    /// <summary>Reads `?lang=` (remembering it in a cookie and on the signed-in user) or the cookie.</summary>
     public static UiText For(HttpContext context)
     {
         var query = context.Request.Query["lang"].ToString();
         if (query is English or Chinese)
         {
-            context.Response.Cookies.Append(CookieName, query, new CookieOptions { HttpOnly = true, SameSite = SameSiteMode.Lax, MaxAge = TimeSpan.FromDays(365), IsEssential = true });
+            Remember(context, query);
+            if (context.User.Identity is { IsAuthenticated: true, Name: { } name })
+                context.RequestServices.GetRequiredService<Storage.EditorStore>().SetLanguage(name, query);
             return new UiText(query);
         }
         return new UiText(context.Request.Cookies[CookieName] ?? English);
     }
+
+    /// <summary>Sets the language cookie (at a switch, and at sign-in to the user's own language).</summary>
+    public static void Remember(HttpContext context, string language) =>
+        context.Response.Cookies.Append(CookieName, language == Chinese ? Chinese : English,
+            new CookieOptions { HttpOnly = true, SameSite = SameSiteMode.Lax, MaxAge = TimeSpan.FromDays(365), IsEssential = true });
 }

@@ -120,8 +120,12 @@ public static class ResultSummary
         return histogram;
     }
 
-    /// <summary>Equal-width ranges from the smallest to the largest value; small integer ranges get one bar per value.</summary>
-    private static List<ChartBar> Ranges(decimal[] numbers, bool integral)
+    /// <summary>
+    /// Equal-width ranges from the smallest to the largest value; small integer ranges get one bar
+    /// per value. Skewed values (money: most users in the first equal-width range) get ranges that
+    /// grow by 1-2-5 steps instead, so the bulk of users is spread over several bars.
+    /// </summary>
+    internal static List<ChartBar> Ranges(decimal[] numbers, bool integral)
     {
         if (numbers.Length == 0) return [];
         var min = numbers.Min();
@@ -138,12 +142,44 @@ public static class ResultSummary
         var bucketCount = integral ? (int)Math.Ceiling((max - min + 1) / width) : NumericBuckets;
         var buckets = new long[bucketCount];
         foreach (var n in numbers) buckets[Math.Min(bucketCount - 1, (int)((n - min) / width))]++;
+        if (min >= 0 && buckets.Max() > numbers.Length / 2 && StepRanges(numbers, max) is { Count: > 2 } stepped) return stepped;
         return [.. buckets.Select((c, i) =>
         {
             var from = min + i * width;
             var name = integral ? $"{Format(from)}–{Format(Math.Min(max, from + width - 1))}" : $"{Format(from)}–{Format(i == bucketCount - 1 ? max : from + width)}";
             return new ChartBar { Name = name, Count = c };
         })];
+    }
+
+    /// <summary>
+    /// Ranges [0, s), [s, 2s), [2s, 5s), [5s, 10s) … up to the largest value (non-negative numbers;
+    /// s a power of ten); empty ones at the ends dropped.
+    /// </summary>
+    private static List<ChartBar> StepRanges(decimal[] numbers, decimal max)
+    {
+        // From the power of ten at or below the smallest positive value.
+        var smallest = numbers.Where(n => n > 0).DefaultIfEmpty(1m).Min();
+        var start = 1m;
+        while (start > smallest && start > 0.0001m) start /= 10;
+        while (start * 10 <= smallest) start *= 10;
+        var edges = new List<decimal> { 0m };
+        for (var power = start; edges[^1] <= max && power < 1e15m; power *= 10)
+            foreach (var step in new[] { 1m, 2m, 5m })
+                if (step * power > edges[^1]) edges.Add(step * power);
+        var counts = new long[edges.Count];
+        foreach (var n in numbers)
+        {
+            var i = edges.BinarySearch(n);
+            counts[i >= 0 ? i : ~i - 1]++;
+        }
+        var bars = counts.Select((c, i) => new ChartBar
+        {
+            Name = i == edges.Count - 1 ? $"≥ {Format(edges[i])}" : $"{Format(edges[i])}–{Format(edges[i + 1])}",
+            Count = c,
+        }).ToList();
+        var first = bars.FindIndex(b => b.Count > 0);
+        var last = bars.FindLastIndex(b => b.Count > 0);
+        return bars[first..(last + 1)];
     }
 
     private static string Format(decimal d) => OutputStatistics.FormatNumber(d);

@@ -9,6 +9,8 @@ public sealed class EditorUser
     public string Name { get; set; } = "";
     public string PasswordHash { get; set; } = "";
     public string Role { get; set; } = Roles.Viewer;
+    /// <summary>The UI language the user last chose (`en` or `zh-CN`); null until they choose.</summary>
+    public string? Language { get; set; }
     public DateTime CreatedUtc { get; set; }
 }
 
@@ -66,6 +68,14 @@ public sealed partial class EditorStore : IDisposable
         existing.Role = role;
         Users.Update(existing);
         return false;
+    }
+
+    /// <summary>Remembers the user's UI language, so it follows them to another browser.</summary>
+    public void SetLanguage(string name, string language)
+    {
+        if (FindUser(name) is not { } user || user.Language == language) return;
+        user.Language = language;
+        Users.Update(user);
     }
 
     public void UpdatePasswordHash(EditorUser user, string passwordHash)

@@ -45,6 +45,8 @@ public sealed class LoginModel(Accounts accounts, SignInThrottle throttle) : Pag
         }
         throttle.Succeeded(name!);
         await HttpContext.SignInAsync(CookieAuthenticationDefaults.AuthenticationScheme, EditorApp.CreatePrincipal(user.Name, user.Role));
+        // The language follows the user: the one they last chose, in whatever browser.
+        if (user.Language is { } language) Localization.UiText.Remember(HttpContext, language);
         return LocalRedirect(Url.IsLocalUrl(returnUrl) ? returnUrl! : "/");
     }
 }

@@ -1,4 +1,5 @@
-// The audience diff page: compare the working copy with a saved version, or two Git revisions,
+// The audience diff page: compare the working copy (the editor's unsaved buffers in the saved files)
+// with the last saved files, a saved version, or a Git revision; or two Git revisions,
 // on one data folder as of one instant (POST /api/audience/diff) and show who was added to and
 // removed from each segment and segmentation group, and how many users' tag values changed.
 (function () {
@@ -41,41 +42,58 @@
     cell(row, item.removedSample.join(', '), 'ids');
   }
 
+  // Only what changed is listed; the rest is counted, and shown on request.
+  const changedGroup = (x) => x.presence !== 'both' || x.added > 0 || x.removed > 0;
+  let lastDiff = null;
+
   function render(diff) {
+    lastDiff = diff;
+    const all = $('diff-show-unchanged').checked;
+    let hidden = 0;
     $('diff-result').hidden = false;
     $('diff-result-title').textContent = `${diff.before} → ${diff.after} · ${diff.folder} · ${utc(diff.asOfUtc)} UTC · ${number.format(diff.users)} ${T('diff.users')}`;
     const segments = $('diff-segments').tBodies[0];
     segments.replaceChildren();
-    for (const s of diff.segments) changeRow(segments, s, false);
+    for (const s of diff.segments) {
+      if (all || changedGroup(s)) changeRow(segments, s, false); else hidden++;
+    }
     const groups = $('diff-segmentations').tBodies[0];
     groups.replaceChildren();
     for (const s of diff.segmentations) {
+      const changed = s.groups.filter(changedGroup);
+      if (!all && s.presence === 'both' && changed.length === 0) { hidden += 1; continue; }
       const head = groups.insertRow();
       head.className = 'segmentation';
       const th = cell(head, caption(s) + presence(s));
       th.colSpan = 7;
-      for (const g of s.groups) changeRow(groups, g, true);
+      for (const g of s.groups) {
+        if (all || changedGroup(g)) changeRow(groups, g, true); else hidden++;
+      }
     }
     const tags = $('diff-tags').tBodies[0];
     tags.replaceChildren();
     // Changed tags first, each group in declaration order.
-    const ordered = diff.tags.filter((t) => t.changed > 0).concat(diff.tags.filter((t) => t.changed === 0));
+    const unchangedTag = (t) => t.changed === 0 && t.presence === 'both';
+    const ordered = diff.tags.filter((t) => !unchangedTag(t)).concat(diff.tags.filter(unchangedTag));
     for (const t of ordered) {
+      if (!all && unchangedTag(t)) { hidden++; continue; }
       const row = tags.insertRow();
       row.dataset.name = t.name;
       cell(row, caption(t) + presence(t));
       cell(row, number.format(t.changed), 'num' + (t.changed ? ' changed' : ''));
     }
+    const shown = segments.rows.length + groups.rows.length + tags.rows.length;
+    $('diff-hidden').textContent = (shown === 0 ? T('diff.nochanges') + ' ' : '') + (hidden ? `${number.format(hidden)} ${T('diff.unchanged')}` : '');
     document.body.dataset.diff = 'done';
   }
 
   async function compare(event) {
     event.preventDefault();
     showError(null);
-    const git = $('diff-mode-git').checked;
-    const body = { folder: $('diff-folder').value, asOf: $('diff-asof').value };
-    if (git) { body.gitFrom = $('diff-git-from').value; body.gitTo = $('diff-git-to').value; }
-    else body.versionId = $('diff-version').value ? Number($('diff-version').value) : null;
+    // Every mode's "after" side is the working copy (unless a second Git revision is named).
+    const body = { folder: $('diff-folder').value, asOf: $('diff-asof').value, buffers: window.mdslPages.drafts() };
+    if ($('diff-mode-git').checked) { body.gitFrom = $('diff-git-from').value; body.gitTo = $('diff-git-to').value; }
+    else if ($('diff-mode-version').checked) body.versionId = $('diff-version').value ? Number($('diff-version').value) : null;
     $('diff-run').disabled = true;
     $('diff-status').textContent = T('diff.running');
     try {
@@ -90,6 +108,9 @@
 
   async function start() {
     $('diff-form').addEventListener('submit', config.canRun ? compare : (e) => e.preventDefault());
+    $('diff-show-unchanged').addEventListener('change', () => { if (lastDiff) render(lastDiff); });
+    const paths = window.mdslPages.drafts().map((d) => d.path);
+    $('diff-working').textContent = paths.length ? '(' + paths.join(', ') + ')' : '';
     try { await load(); } catch (error) { showError(error); }
     document.body.dataset.ready = 'true';
   }

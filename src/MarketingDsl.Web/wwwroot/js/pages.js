@@ -1,6 +1,6 @@
-// What the simulation and audience-diff pages share: JSON requests that send a signed-out user to
-// the sign-in page, errors shown with their diagnostics linked to the editor, table cells, and
-// instants written in UTC.
+// What every page's script shares (the editor's modules included): the one JSON request helper,
+// which sends a signed-out user to the sign-in page and carries the anti-forgery header on POSTs;
+// errors shown with their diagnostics linked to the editor, table cells, and instants in UTC.
 (function () {
   'use strict';
 
@@ -8,7 +8,10 @@
     const response = await fetch(url, Object.assign({ credentials: 'same-origin' }, options || {}));
     if (response.status === 401) { location.href = '/Account/Login?returnUrl=' + encodeURIComponent(location.pathname + location.search); throw new Error('signed out'); }
     const json = await response.json().catch(() => ({}));
-    if (!response.ok) { const error = new Error(json.error || ('HTTP ' + response.status)); error.details = json; throw error; }
+    if (!response.ok) { const error = new Error(json.error || ('HTTP ' + response.status)); error.status = response.status; error.details = json; throw error; }
+    // The time inside the server (Server-Timing), so the editor can tell it from the network and browser part.
+    const inServer = /app;dur=([\d.]+)/.exec(response.headers.get('Server-Timing') || '');
+    if (inServer && json && typeof json === 'object') Object.defineProperty(json, 'pipelineMs', { value: parseFloat(inServer[1]), enumerable: false });
     return json;
   }
 
@@ -41,5 +44,32 @@
   // Instants as UTC `yyyy-mm-dd hh:mm:ss`, whatever offset the server wrote.
   const utc = (iso) => iso ? new Date(iso).toISOString().replace('T', ' ').replace(/\.\d+Z$/, '') : '';
 
-  window.mdslPages = { request, post, showError, cell, utc };
+  // The language link keeps the page's current query, which scripts may have changed (the editor writes the open file into it).
+  const languageLink = document.getElementById('lang-switch');
+  if (languageLink) languageLink.addEventListener('click', (e) => {
+    const url = new URL(location.href);
+    url.searchParams.set('lang', languageLink.dataset.lang);
+    e.preventDefault();
+    location.href = url.pathname + url.search;
+  });
+
+  // The working copy: the editor keeps each unsaved buffer in this browser (localStorage, per user),
+  // so the simulation and audience pages run the rules as being edited, and a reload loses nothing.
+  const draftsKey = () => document.body.dataset.draftsKey || '';
+  function drafts() {
+    try { return JSON.parse(localStorage.getItem(draftsKey()) || '[]'); } catch { return []; }
+  }
+  /** True when kept (or nothing to keep); false when the browser refused (storage full or disabled). */
+  function saveDrafts(buffers) {
+    if (!draftsKey()) return false;
+    try {
+      if (buffers.length) localStorage.setItem(draftsKey(), JSON.stringify(buffers));
+      else localStorage.removeItem(draftsKey());
+      return true;
+    } catch {
+      return false;
+    }
+  }
+
+  window.mdslPages = { request, post, showError, cell, utc, drafts, saveDrafts };
 })();

@@ -1,4 +1,4 @@
-// The simulation page: run the working copy on a data folder (POST /api/simulations), poll its
+// The simulation page: run the working copy (the saved files with the editor's unsaved buffers) on a data folder (POST /api/simulations), poll its
 // progress, draw the stored result (segment and group sizes, tag distributions as SVG, data
 // quality, sample users) and list earlier runs, any of which can be reopened.
 (function () {
@@ -118,7 +118,8 @@
   }
 
   function tagFigure(tag) {
-    const items = tag.buckets.map((b) => ({ name: b.name, count: b.count }));
+    // true/false in the UI language.
+    const items = tag.buckets.map((b) => ({ name: tag.type.startsWith('bool') && (b.name === 'true' || b.name === 'false') ? T('sim.' + b.name) : b.name, count: b.count }));
     if (tag.otherValues > 0) items.push({ name: T('sim.other'), count: tag.otherValues, muted: true });
     if (tag.empty > 0) items.push({ name: T('sim.empty'), count: tag.empty, muted: true });
     const chart = tag.kind === 'values'
@@ -165,7 +166,7 @@
     const button = $('sim-run');
     button.disabled = true;
     try {
-      const started = await post('/api/simulations', { folder: $('sim-folder').value, asOf: $('sim-asof').value });
+      const started = await post('/api/simulations', { folder: $('sim-folder').value, asOf: $('sim-asof').value, buffers: window.mdslPages.drafts() });
       await loadRuns();
       await follow(started.id);
     } catch (error) {
@@ -175,7 +176,15 @@
     }
   }
 
+  // The unsaved changes a run includes, named so a result is never mistaken for the saved rules'.
+  function showWorkingCopy() {
+    const paths = window.mdslPages.drafts().map((d) => d.path);
+    $('sim-working').hidden = paths.length === 0;
+    $('sim-working').textContent = paths.length ? `${T('sim.workingcopy')} ${paths.join(', ')}` : '';
+  }
+
   async function start() {
+    showWorkingCopy();
     if (config.canRun) $('sim-form').addEventListener('submit', run);
     else $('sim-form').addEventListener('submit', (e) => e.preventDefault());
     try {

@@ -1,0 +1,47 @@
+// What the editor's modules share: the page's configuration and texts, the Monaco editor, the open
+// file, the workspace's file list and the text each file had when last loaded or saved.
+
+export const config = JSON.parse(document.getElementById('editor-config').textContent);
+export const T = (key) => (config.texts && config.texts[key]) || key;
+
+import { LANGUAGE } from './syntax.js';
+
+export { LANGUAGE };
+// Custom function files (functions/*.csx) are C#: Monaco's own C# colouring; markers still come from /api.
+export const languageOf = (path) => (path.endsWith('.csx') ? 'csharp' : LANGUAGE);
+
+/** The editor, the path of the open file and the workspace's files. */
+export const state = { editor: null, current: null, files: [] };
+
+/** path → text last loaded or saved (null for a new file never saved). */
+export const saved = new Map();
+
+export const uriOf = (path) => monaco.Uri.parse('mdsl:/' + path);
+export const pathOf = (model) => model.uri.path.replace(/^\//, '');
+export const toRange = (r) => new monaco.Range(r.startLine, r.startColumn, r.endLine, r.endColumn);
+export const isDirty = (model) => saved.get(pathOf(model)) !== model.getValue();
+
+/** The request body of the language features: the file, its text and the cursor. */
+export const buffer = (model, position, extra) => Object.assign({
+  path: pathOf(model), text: model.getValue(),
+  line: position ? position.lineNumber : 1, column: position ? position.column : 1,
+}, extra || {});
+
+export function setStatus(text) { document.getElementById('status').textContent = text; }
+
+export const el = (tag, className, text) => {
+  const node = document.createElement(tag);
+  if (className) node.className = className;
+  if (text !== undefined) node.textContent = text;
+  return node;
+};
+
+/** Keeps the unsaved buffers in this browser (pages.js), for the other pages and the next load. */
+export const keepDrafts = () => window.mdslPages.saveDrafts(unsavedBuffers());
+
+/** The working copy the server compiles: every file with unsaved changes (new files included). */
+export function unsavedBuffers() {
+  return monaco.editor.getModels()
+    .filter((m) => m.getLanguageId() === LANGUAGE && isDirty(m))
+    .map((m) => ({ path: pathOf(m), text: m.getValue() }));
+}
