@@ -64,7 +64,16 @@ public static class EngineCommands
             return CommandLine.Problems;
         }
         SimulationRun run;
-        var spill = memoryLimit is { } limit ? SimulationRunner.SpillPlanFor(compilation.Model.Schema, dataDir, limit) : null;
+        SpillPlan? spill;
+        try
+        {
+            spill = memoryLimit is { } limit ? SimulationRunner.SpillPlanFor(compilation.Model.Schema, dataDir, limit) : null;
+        }
+        catch (DataImportException ex)
+        {
+            stderr.WriteLine($"mdsl: {ex.Message}");
+            return CommandLine.Usage;
+        }
         if (spill is not null && replay is not null)
             throw new UsageException("the journey replay (--from/--to) needs the whole history in memory, and this data does not fit under --memory-limit: raise the limit");
         if (spill is not null && !quiet)

@@ -23,6 +23,16 @@ public sealed class MemoryLimitTests : CliRun
             Assert.True(File.ReadAllBytes(Path.Combine(inMemory, file)).AsSpan().SequenceEqual(File.ReadAllBytes(Path.Combine(limited, file))), $"{file} differs");
     }
 
+    [Fact]
+    public void Data_with_list_fields_that_would_spill_is_refused_with_a_reason_not_a_crash()
+    {
+        var case_ = RepoRoot.Combine("tests", "conformance", "list-fields");
+        var (exit, _, error) = Run("simulate", Path.Combine(case_, "workspace"), "--data", Path.Combine(case_, "data"),
+            "--out", Path.Combine(Dir, "o"), "--memory-limit", "1k");
+        Assert.Equal(2, exit);
+        Assert.Contains("cannot be spilled to partitions yet: raise --memory-limit", error);
+    }
+
     [Theory]
     [InlineData("lots")]
     [InlineData("-1g")]

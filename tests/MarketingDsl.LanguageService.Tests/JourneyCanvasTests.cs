@@ -90,7 +90,7 @@ public class JourneyCanvasTests
             new("create_journey", Properties: P(("name", j), ("label", "加购未支付提醒"), ("trigger", "cart_add"))),
             new("set_properties", Node: "holdout", Properties: P(("percent", "10%"))),
             new("set_properties", Node: "audience", Properties: P(("condition", "not churned"))),
-            new("set_properties", Node: "goal", Properties: P(("event", "order"), ("within", "2d"))),
+            new("set_properties", Node: "goal", Properties: P(("event", "order"), ("within", "2d"), ("value", "amount"))),
             new("set_properties", Node: "reentry", Properties: P(("rule", "once per 7d"))),
             new("add_step", Block: "", Index: 0, Kind: "wait", Properties: P(("duration", "30m"), ("until", "order"))),
             new("add_step", Block: "", Index: 1, Kind: "if", Properties: P(("condition", "high_value"))),

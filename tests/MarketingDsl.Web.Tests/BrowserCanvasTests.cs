@@ -94,7 +94,7 @@ public sealed class BrowserCanvasTests
 
         await AddHeader(page, "audience", ("condition", "not churned"));
         await AddHeader(page, "reentry", ("rule", "once per 7d"));
-        await AddHeader(page, "goal", ("event", "order"), ("within", "2d"));
+        await AddHeader(page, "goal", ("event", "order"), ("within", "2d"), ("value", "amount"));
         await AddHeader(page, "holdout", ("percent", "10%"));
 
         await AddStep(page, "wait", ".drop-zone[data-block=''][data-index='0']", "#node-0", ("duration", "30m"), ("until", "order"));

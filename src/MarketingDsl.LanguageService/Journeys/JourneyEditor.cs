@@ -195,7 +195,8 @@ public static class JourneyEditor
             "audience" => Value(p, "condition", optional: true) is { Length: > 0 } c ? "audience: " + c : null,
             "reentry" => "reentry: " + Value(p, "rule"),
             "goal" => "goal: " + Fragment(Value(p, "event")) + (Value(p, "where", optional: true) is { Length: > 0 } w ? " where " + w : "")
-                + " within " + Fragment(Value(p, "within")),
+                + " within " + Fragment(Value(p, "within"))
+                + (Value(p, "value", optional: true) is { Length: > 0 } v ? " value " + Fragment(v) : ""),
             _ => Value(p, "percent", optional: true) is { Length: > 0 } h ? "holdout: " + Percent(h) : null,
         };
         if (text is null) return existing is null ? [] : RemoveProperty(source, node);

@@ -102,7 +102,7 @@ public static class JourneyGraphBuilder
         if (goal is not null)
         {
             Add(Node("goal", "goal", Written(goal), ("event", goal.Event.Text), ("where", goal.Where is null ? "" : Written(goal.Where)),
-                ("within", goal.Window.Text)), goal.Span, ("where", goal.Where));
+                ("within", goal.Window.Text), ("value", goal.ValueField?.Text ?? "")), goal.Span, ("where", goal.Where));
             Add(Node("converted", "converted", "converted"), default);
             edges.Add(new("goal", "converted", "goal", goal.Event.Text));
         }

@@ -67,6 +67,7 @@ public sealed class UiText
         ["canvas.p.event"] = ("Event", "事件"),
         ["canvas.p.where"] = ("Where", "筛选条件"),
         ["canvas.p.within"] = ("Within", "时间窗口"),
+        ["canvas.p.value"] = ("Revenue field (optional)", "收入字段（可选）"),
         ["canvas.p.percent"] = ("Percent", "百分比"),
         ["canvas.p.duration"] = ("Duration", "时长"),
         ["canvas.p.until"] = ("Until event", "直到事件"),

@@ -65,7 +65,19 @@ public sealed class ImportSnapshotTests
         AssertSameData(parsed, ImportSnapshot.Read(schema, snapshot.Path));
     }
 
-    public static TheoryData<string> ConformanceCases() => ConformanceTests.Cases();
+    // Arrow columns of the snapshot do not hold list fields yet: that case is refused (below).
+    public static TheoryData<string> ConformanceCases() => [.. ConformanceTests.Cases().Select(c => (string)c[0]).Where(c => c != "list-fields")];
+
+    [Fact]
+    public void A_snapshot_of_list_fields_is_refused_with_a_reason()
+    {
+        var dir = RepositoryPaths.Of("tests", "conformance", "list-fields");
+        var compilation = Compilation.Create(Workspace.Load(Path.Combine(dir, "workspace")));
+        using var snapshot = new TempDir();
+        var error = Assert.Throws<SnapshotException>(() =>
+            DataSource.Import(compilation.Model.Schema, Path.Combine(dir, "data"), Path.Combine(snapshot.Path, "s"), new ImportOptions()));
+        Assert.Contains("cannot be stored", error.Message);
+    }
 
     /// <summary>tags.csv, summary.json and rejects.jsonl from a snapshot equal those from the files, on the conformance cases.</summary>
     [Theory]

@@ -16,7 +16,8 @@ public sealed class SpillTests
 {
     private static readonly SpillPlan[] Plans = [new(3, 500), new(7, 37)];
 
-    public static TheoryData<string> ConformanceCases() => ConformanceTests.Cases();
+    // Spill files are snapshots, whose Arrow columns do not hold list fields yet (simulate refuses to spill them).
+    public static TheoryData<string> ConformanceCases() => [.. ConformanceTests.Cases().Select(c => (string)c[0]).Where(c => c != "list-fields")];
 
     [Theory]
     [MemberData(nameof(ConformanceCases))]

@@ -395,7 +395,7 @@ function renderHeaderAdd() {
 
 const FIELDS = {
   trigger: [['trigger', 'expr']], audience: [['condition', 'expr']], reentry: [['rule', 'text']],
-  goal: [['event', 'text'], ['where', 'expr'], ['within', 'text']], holdout: [['percent', 'text']],
+  goal: [['event', 'text'], ['where', 'expr'], ['within', 'text'], ['value', 'text']], holdout: [['percent', 'text']],
   wait: [['duration', 'text'], ['until', 'text'], ['where', 'expr']], send: [['channel', 'text'], ['template', 'text'], ['offer', 'text']],
   if: [['condition', 'expr']], split: [['name', 'text'], ['winner_after', 'text'], ['shares', 'text']], exit: [],
 };
