@@ -32,6 +32,7 @@ public sealed partial class LiveOptions
 /// (<see cref="SegmentInputs.NextChange"/>: a window edge, a late event entering the view) has
 /// come. Replay evaluates everything at the same instants; a segment whose inputs did not change
 /// has the same value, so both see the same changes at the same instants.
+/// A batch of profiles evaluates its new users' first memberships together (<see cref="RunFirstChecks"/>).
 /// Timer work is done in slices of <see cref="LiveOptions.TimerSlice"/> per transaction.
 /// </summary>
 public sealed partial class LiveRuntime
