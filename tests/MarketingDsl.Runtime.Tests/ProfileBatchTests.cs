@@ -91,7 +91,8 @@ public sealed class ProfileBatchTests
         // later order enters buyer while n1, a buyer from its profile on, gets nothing.
         var sends = batch.Where(l => l.StartsWith("send ", StringComparison.Ordinal)).ToList();
         Assert.Equal(7, sends.Count);
-        foreach (var (user, message) in new[] { ("a", "buyer"), ("a", "vip"), ("b", "bye"), ("n3", "bye"), ("c", "vip"), ("n5", "vip"), ("n2", "buyer") })
+        var expected = new[] { ("a", "buyer"), ("a", "vip"), ("b", "bye"), ("n3", "bye"), ("c", "vip"), ("n5", "vip"), ("n2", "buyer") };
+        foreach (var (user, message) in expected)
             Assert.Single(sends, l => l.Contains($"\"{user}\"", StringComparison.Ordinal) && l.Contains($"\"{message}\"", StringComparison.Ordinal));
         Assert.Contains("members n1 vip=True buyer=True", batch);
         Assert.Contains("members n2 vip=False buyer=False", batch);

@@ -152,7 +152,8 @@ public sealed class UserHistory
     /// within each user), so one evaluator serves them all: the live runtime evaluates a batch of
     /// new profiles together rather than building a data set and an evaluator per profile.
     /// </summary>
-    /// <param name="users">Ids and profile rows (aligned with <see cref="SchemaModel.ProfileFields"/>), sorted by <see cref="CodePointComparer"/>.</param>
+    /// <param name="users">Ids and profile rows (aligned with <see cref="SchemaModel.ProfileFields"/>),
+    /// sorted by <see cref="CodePointComparer"/>.</param>
     /// <param name="events">Per event: its user (an index into <paramref name="users"/>), type, values (as for
     /// <see cref="Add"/>) and line (arrival order: ties of ts go by line).</param>
     public static DataSet Combine(SchemaModel schema, IReadOnlyList<(string Id, object?[] Profile)> users,
@@ -170,7 +171,8 @@ public sealed class UserHistory
             for (var u = 0; u < n; u++)
             {
                 if (users[u].Profile.Length != profileColumns.Length)
-                    throw new ArgumentException($"a profile row needs {profileColumns.Length} values (one per profile field), got {users[u].Profile.Length}");
+                    throw new ArgumentException(
+                        $"a profile row needs {profileColumns.Length} values (one per profile field), got {users[u].Profile.Length}");
                 Set(column, u, users[u].Profile[i], schema.ProfileFields[i]);
             }
         }
