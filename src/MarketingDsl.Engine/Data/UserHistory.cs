@@ -108,12 +108,7 @@ public sealed class UserHistory
         if (ordinal < 0) throw new ArgumentException($"'{type.Name}' is not an event type of this schema");
         if (values.Length != type.Fields.Length)
             throw new ArgumentException($"an event row of '{type.Name}' needs {type.Fields.Length} values, got {values.Length}");
-        var ts = values[1] switch
-        {
-            DateTime t => Truncate(t),
-            DateOnly d => d.ToDateTime(TimeOnly.MinValue, DateTimeKind.Utc).Ticks,
-            _ => throw new ArgumentException($"invalid ts {values[1]}"),
-        };
+        var ts = TsOf(values[1]);
         var table = _tables[ordinal];
         var n = table.UserStart[1];
         if (n == table.Ts.Length)
@@ -161,6 +156,72 @@ public sealed class UserHistory
             if (table.Line[row] == line) return row;
         return -1;
     }
+
+    /// <summary>
+    /// Several users' profiles and events as one multi-user <see cref="DataSet"/> in the layout a
+    /// <see cref="UserHistory"/> gives each of them alone (per type a CSR table sorted by (ts, line)
+    /// within each user), so one evaluator serves them all: the live runtime evaluates a batch of
+    /// new profiles together rather than building a data set and an evaluator per profile.
+    /// </summary>
+    /// <param name="users">Ids and profile rows (aligned with <see cref="SchemaModel.ProfileFields"/>),
+    /// sorted by <see cref="CodePointComparer"/>.</param>
+    /// <param name="events">Per event: its user (an index into <paramref name="users"/>), type, values (as for
+    /// <see cref="Add"/>) and line (arrival order: ties of ts go by line).</param>
+    public static DataSet Combine(SchemaModel schema, IReadOnlyList<(string Id, object?[] Profile)> users,
+        IReadOnlyList<(int User, EventTypeSymbol Type, object?[] Values, long Line)> events)
+    {
+        ArgumentNullException.ThrowIfNull(schema);
+        var n = users.Count;
+        for (var u = 1; u < n; u++)
+            if (CodePointComparer.Instance.Compare(users[u - 1].Id, users[u].Id) >= 0)
+                throw new ArgumentException("the users must be distinct and sorted by code point order", nameof(users));
+        var profileColumns = new Column?[schema.ProfileFields.Length];
+        for (var i = 0; i < profileColumns.Length; i++)
+        {
+            var column = profileColumns[i] = NewColumn(schema.ProfileFields[i].Type, n);
+            for (var u = 0; u < n; u++)
+            {
+                if (users[u].Profile.Length != profileColumns.Length)
+                    throw new ArgumentException(
+                        $"a profile row needs {profileColumns.Length} values (one per profile field), got {users[u].Profile.Length}");
+                Set(column, u, users[u].Profile[i], schema.ProfileFields[i]);
+            }
+        }
+        var tables = new EventTable?[schema.Events.Length];
+        var byType = events.GroupBy(e => schema.Events.IndexOf(e.Type)).ToDictionary(g => g.Key, g => g.ToList());
+        for (var e = 0; e < tables.Length; e++)
+        {
+            var type = schema.Events[e];
+            var rows = byType.TryGetValue(e, out var list) ? list : [];
+            foreach (var r in rows)
+            {
+                if ((uint)r.User >= (uint)n) throw new ArgumentException($"event user index {r.User} is not one of the {n} users");
+                if (r.Values.Length != type.Fields.Length)
+                    throw new ArgumentException($"an event row of '{type.Name}' needs {type.Fields.Length} values, got {r.Values.Length}");
+            }
+            var sorted = rows.Select(r => (r.User, Ts: TsOf(r.Values[1]), r.Line, r.Values))
+                .OrderBy(r => r.User).ThenBy(r => r.Ts).ThenBy(r => r.Line).ToList();
+            var table = NewTable(type, sorted.Count);
+            var starts = new int[n + 1];
+            foreach (var r in sorted) starts[r.User + 1]++;
+            for (var u = 0; u < n; u++) starts[u + 1] += starts[u];
+            for (var row = 0; row < sorted.Count; row++)
+            {
+                table.Ts[row] = sorted[row].Ts;
+                table.Line[row] = sorted[row].Line;
+                for (var f = 2; f < type.Fields.Length; f++) Set(table.Fields[f]!, row, sorted[row].Values[f], type.Fields[f]);
+            }
+            tables[e] = new EventTable(type, starts, table.Ts, table.Line, table.Fields);
+        }
+        return new DataSet(schema, [.. users.Select(u => u.Id)], new ColumnTable(profileColumns, n), tables, new ImportReport(), null, []);
+    }
+
+    private static long TsOf(object? ts) => ts switch
+    {
+        DateTime t => Truncate(t),
+        DateOnly d => d.ToDateTime(TimeOnly.MinValue, DateTimeKind.Utc).Ticks,
+        _ => throw new ArgumentException($"invalid ts {ts}"),
+    };
 
     private DataSet NewData() => new(_schema, [UserId], _profile, [.. _tables], new ImportReport(), null, []);
 

@@ -15,6 +15,7 @@ public sealed partial class LiveRuntime
         {
             Transaction(() =>
             {
+                _firstChecks = [];
                 for (var i = 0; i < items.Count; i++)
                 {
                     var values = _validation.ParseProfile(items[i], out var key, out var reason);
@@ -28,6 +29,7 @@ public sealed partial class LiveRuntime
                         continue;
                     }
                     var identities = _validation.IdentityValues(items[i], out _)!;
+                    RunFirstCheck(key!);
                     _store.SetProfile(key!, json);
                     var survivor = LinkIdentities(key!, identities, out var merged);
                     _users.Remove(key!);
@@ -36,6 +38,7 @@ public sealed partial class LiveRuntime
                     OnProfileStored(survivor);
                     results[i] = new IngestResult(i, IngestResult.Accepted, merged);
                 }
+                RunFirstChecks();
             });
         }
         return results;
@@ -65,6 +68,8 @@ public sealed partial class LiveRuntime
             else if (owner != user && links.All(l => l.Owner != owner)) links.Add((owner, keys[k], value));
         }
         if (links.Count == 0) return user;
+        // The merge changes the other users' data: their deferred first evaluations see them as they were.
+        foreach (var link in links) RunFirstCheck(link.Owner);
         var group = links.Select(l => l.Owner).Append(user).ToList();
         var survivor = group.Min(CodePointComparer.Instance)!;
         var at = _store.Counter("clock");

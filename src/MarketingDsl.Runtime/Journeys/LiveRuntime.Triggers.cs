@@ -32,6 +32,7 @@ public sealed partial class LiveOptions
 /// (<see cref="SegmentInputs.NextChange"/>: a window edge, a late event entering the view) has
 /// come. Replay evaluates everything at the same instants; a segment whose inputs did not change
 /// has the same value, so both see the same changes at the same instants.
+/// A batch of profiles evaluates its new users' first memberships together (<see cref="RunFirstChecks"/>).
 /// Timer work is done in slices of <see cref="LiveOptions.TimerSlice"/> per transaction.
 /// </summary>
 public sealed partial class LiveRuntime
@@ -248,16 +249,16 @@ public sealed partial class LiveRuntime
     }
 
     /// <summary>The earliest instant after <paramref name="t"/> at which one of the user's tracked segments can change by time alone.</summary>
-    private long NextSegmentChange(LiveUser live, long t)
+    /// <remarks>The user's data is <paramref name="data"/>'s user <paramref name="index"/> when given, else its own history.</remarks>
+    private long NextSegmentChange(LiveUser live, long t, DataSet? data = null, int index = 0)
     {
         var next = long.MaxValue;
-        DataSet? data = null;
         foreach (var segment in Tracked)
         {
             if (segment.ReadsClock) return t + 1;
             if (segment.Events.Count == 0) continue;
             data ??= EnsureEvents(live).Data;
-            next = Math.Min(next, segment.NextChange(data, 0, t));
+            next = Math.Min(next, segment.NextChange(data, index, t));
         }
         return next;
     }
@@ -349,7 +350,79 @@ public sealed partial class LiveRuntime
     private void OnProfileStored(string user)
     {
         _profileIds = null;
+        var tracked = Tracked;
+        if (tracked.Length == 0) return;
+        var live = User(user);
+        // A user's first evaluation fires nothing: within a batch of profiles it waits and runs
+        // with the batch's other first evaluations (RunFirstChecks).
+        if (_firstChecks is not null && live.Profile is not null && MembersOf(live).All(m => m is null))
+        {
+            _firstChecks[user] = ArmInstant();
+            return;
+        }
         CheckSegments(user, ArmInstant(), cause: null, all: true);
+    }
+
+    /// <summary>
+    /// The users of the profile batch being ingested whose first segment evaluation waits, with
+    /// its instant (null: no batch). Such an evaluation only writes the user's own memberships
+    /// and due, which nothing else in the batch reads, so it can run at the batch's end — unless
+    /// the batch changes the user again (another profile, a merge): then it runs just before.
+    /// </summary>
+    private Dictionary<string, long>? _firstChecks;
+
+    /// <summary>Runs <paramref name="user"/>'s waiting first evaluation now (the batch is about to change its data).</summary>
+    private void RunFirstCheck(string user)
+    {
+        if (_firstChecks is null || !_firstChecks.Remove(user, out var t)) return;
+        CheckSegments(user, t, cause: null, all: true);
+    }
+
+    /// <summary>
+    /// The batch's waiting first evaluations, together: one data set of their users' profiles and
+    /// events and one evaluator (the engine evaluates many users over columnar data, as `simulate`
+    /// does), with the memberships and dues <see cref="CheckSegments"/> would give each alone.
+    /// </summary>
+    private void RunFirstChecks()
+    {
+        var waiting = _firstChecks;
+        _firstChecks = null;
+        if (waiting is null || waiting.Count == 0) return;
+        var tracked = Tracked;
+        var ids = waiting.Keys.Order(CodePointComparer.Instance).ToList();
+        var users = new List<(string Id, object?[] Profile)>(ids.Count);
+        var events = new List<(int User, EventTypeSymbol Type, object?[] Values, long Line)>();
+        var lives = new LiveUser[ids.Count];
+        for (var u = 0; u < ids.Count; u++)
+        {
+            var live = lives[u] = User(ids[u]);
+            users.Add((live.Id, live.Profile!));
+            foreach (var (seq, json) in _store.EventsOf(live.Id))
+            {
+                using var doc = System.Text.Json.JsonDocument.Parse(json);
+                if (_validation.ParseEvent(doc.RootElement, out _) is not { } e) continue;   // the schema changed since
+                events.Add((u, e.Type, e.Values, seq));
+            }
+        }
+        var data = UserHistory.Combine(_model.Schema, users, events);
+        var evaluator = NewEvaluator(data);
+        for (var u = 0; u < ids.Count; u++)
+        {
+            var live = lives[u];
+            var t = waiting[live.Id];
+            // The cache may have let the user go meanwhile: MembersOf reads the (still empty) memberships again.
+            var members = MembersOf(live);
+            var at = live.MembersAt!;
+            for (var s = 0; s < tracked.Length; s++)
+            {
+                _segmentEvaluations++;
+                var now = evaluator.Evaluate(tracked[s].Condition, u, t);
+                at[s] = t;
+                _store.SetMembership(tracked[s].Segment.Name, live.Id, now);
+                members[s] = now;
+            }
+            SetDue(live.Id, NextSegmentChange(live, t, data, u));
+        }
     }
 
     /// <summary>A failed transaction: what this file keeps in memory is read from the store again.</summary>
@@ -357,6 +430,7 @@ public sealed partial class LiveRuntime
     {
         _dueOf = null;
         _profileIds = null;
+        _firstChecks = null;
         _timerBacklog = false;
     }
 }

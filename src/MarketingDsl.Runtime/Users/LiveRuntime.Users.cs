@@ -68,12 +68,15 @@ public sealed partial class LiveRuntime
         if (user.Evaluator is null || user.EvaluatorLayout != history.Layout)
         {
             var first = user.Evaluator is null;
-            user.Evaluator = new ConditionEvaluator(_model, history.Data, ScorerOf(_model));
+            user.Evaluator = NewEvaluator(history.Data);
             user.EvaluatorLayout = history.Layout;
             if (first) _users.Resized(user);
         }
         return user.Evaluator;
     }
+
+    /// <summary>An evaluator of journey conditions over <paramref name="data"/> (one user's history, or a batch of users).</summary>
+    private ConditionEvaluator NewEvaluator(DataSet data) => new(_model, data, ScorerOf(_model));
 
     /// <summary>The user's state in journey <paramref name="j"/> (read from the store once, then cached), or null.</summary>
     private UserJourneyState? StateOf(LiveUser user, int j)
@@ -155,7 +158,7 @@ public sealed partial class LiveRuntime
             {
                 var alone = new UserHistory(runtime._model.Schema, live.Id, live.Profile);
                 var aloneRow = alone.Add(e.Type, values, runtime._current.Seq);
-                return new ConditionEvaluator(runtime._model, alone.Data).Matches(e.Type, where, 0, aloneRow, e.Ts);
+                return runtime.NewEvaluator(alone.Data).Matches(e.Type, where, 0, aloneRow, e.Ts);
             }
             var evaluator = runtime.EvaluatorOf(live);
             // The event being handled got no row when the user's events were not loaded yet: find it now.
