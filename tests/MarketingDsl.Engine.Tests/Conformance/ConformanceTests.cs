@@ -11,11 +11,14 @@ namespace MarketingDsl.Engine.Tests.Conformance;
 /// </summary>
 public sealed class ConformanceTests
 {
-    public static TheoryData<string> Cases()
+    public static TheoryData<string> Cases() => CasesExcept();
+
+    /// <summary>The cases but those named (a feature some path does not have yet, with its own test of the refusal).</summary>
+    public static TheoryData<string> CasesExcept(params string[] left)
     {
         var data = new TheoryData<string>();
         foreach (var dir in Directory.GetDirectories(RepositoryPaths.Of("tests", "conformance")).Order(StringComparer.Ordinal))
-            data.Add(Path.GetFileName(dir));
+            if (!left.Contains(Path.GetFileName(dir))) data.Add(Path.GetFileName(dir));
         return data;
     }
 

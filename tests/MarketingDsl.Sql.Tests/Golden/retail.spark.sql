@@ -7,7 +7,7 @@ agg_0 AS (SELECT e.user_id,
     SUM(CASE WHEN e.ts > p.`w$0` THEN 1 ELSE 0 END) AS `a$0`,
     SUM(CASE WHEN e.ts > p.`w$1` THEN 1 ELSE 0 END) AS `a$1`,
     SUM(CASE WHEN e.ts > p.`w$0` THEN 1 ELSE 0 END) AS `a$7`,
-    SUM(CASE WHEN e.ts > p.`w$0` AND COALESCE(e.`platform` = 'app', FALSE) THEN 1 ELSE 0 END) AS `a$20`
+    SUM(CASE WHEN e.ts > p.`w$0` AND COALESCE(e.`platform` IN ('ios', 'android'), FALSE) THEN 1 ELSE 0 END) AS `a$20`
   FROM ev_0 AS e CROSS JOIN params AS p
   GROUP BY e.user_id),
 fl_1 AS (SELECT * FROM (SELECT e.user_id, e.ts AS `v$0`, ROW_NUMBER() OVER (PARTITION BY e.user_id ORDER BY e.ts DESC, e.event_seq DESC) AS `rn$` FROM ev_0 AS e CROSS JOIN params AS p) AS r WHERE r.`rn$` = 1),
