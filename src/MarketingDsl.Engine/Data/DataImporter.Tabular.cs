@@ -268,9 +268,9 @@ internal sealed class ParquetRows : ITabularRows
         switch (kind)
         {
             case TypeKind.Bool when v is bool b: s.L[slot] = b ? 1 : 0; break;
-            case TypeKind.Int when TryInteger(v, out var l): s.L[slot] = l; break;
+            case TypeKind.Int when ListValues.TryInteger(v, out var l): s.L[slot] = l; break;
             case TypeKind.Decimal when v is decimal d: s.D[slot] = d; break;
-            case TypeKind.Decimal when TryInteger(v, out var l): s.D[slot] = l; break;
+            case TypeKind.Decimal when ListValues.TryInteger(v, out var l): s.D[slot] = l; break;
             case TypeKind.Decimal when v is double or float:
                 ok = decimal.TryParse(Convert.ToDouble(v, CultureInfo.InvariantCulture).ToString("R", CultureInfo.InvariantCulture),
                     NumberStyles.Float, CultureInfo.InvariantCulture, out s.D[slot]);
@@ -283,7 +283,7 @@ internal sealed class ParquetRows : ITabularRows
             case TypeKind.DateTime when v is DateTimeOffset dto: s.L[slot] = ValueParsers.TruncateToMicroseconds(dto.UtcTicks); break;
             case TypeKind.Duration when v is TimeSpan ts: s.L[slot] = ts.Ticks; break;
             case TypeKind.String when slot == layout.UserSlot || layout.IsIdentityOnly[slot]:
-                if (TryInteger(v, out var id)) return importer.SetText(layout, slot, id.ToString(CultureInfo.InvariantCulture), emptyIsNull: false, out reason);
+                if (ListValues.TryInteger(v, out var id)) return importer.SetText(layout, slot, id.ToString(CultureInfo.InvariantCulture), emptyIsNull: false, out reason);
                 ok = false;
                 break;
             default: ok = false; break;
@@ -295,22 +295,6 @@ internal sealed class ParquetRows : ITabularRows
         }
         s.State[slot] = RowScratch.Value;
         return true;
-    }
-
-    private static bool TryInteger(object v, out long value)
-    {
-        switch (v)
-        {
-            case long l: value = l; return true;
-            case int i: value = i; return true;
-            case short sh: value = sh; return true;
-            case sbyte sb: value = sb; return true;
-            case byte by: value = by; return true;
-            case ushort us: value = us; return true;
-            case uint ui: value = ui; return true;
-            case ulong ul when ul <= long.MaxValue: value = (long)ul; return true;
-            default: value = 0; return false;
-        }
     }
 
     public void Dispose() { }

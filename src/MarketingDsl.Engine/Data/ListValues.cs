@@ -236,7 +236,8 @@ public static class ListValues
 
     private static DateTime Instant(long ticks) => new(ticks - ticks % 10, DateTimeKind.Utc);
 
-    private static bool TryInteger(object v, out long value)
+    /// <summary>A boxed integer of any CLR width (Parquet and boxed rows), as a long; false for anything else.</summary>
+    internal static bool TryInteger(object v, out long value)
     {
         switch (v)
         {

@@ -28,12 +28,7 @@
     return node;
   }
 
-  function html(tag, className, text) {
-    const node = document.createElement(tag);
-    if (className) node.className = className;
-    if (text !== undefined) node.textContent = text;
-    return node;
-  }
+  const html = window.mdslPages.element;
 
   function figure(title, content, className) {
     const box = html('figure', 'chart' + (className ? ' ' + className : ''));
@@ -84,18 +79,7 @@
     return svg;
   }
 
-  function table(headers, rows, id) {
-    const t = html('table', 'versions');
-    if (id) t.id = id;
-    const head = t.createTHead().insertRow();
-    for (const h of headers) head.appendChild(html('th', '', h));
-    const body = t.createTBody();
-    for (const r of rows) {
-      const row = body.insertRow();
-      r.forEach((v, i) => cell(row, v, i > 0 ? 'num' : ''));
-    }
-    return t;
-  }
+  const table = (headers, rows, id) => window.mdslPages.table(headers, rows, 'versions', id);
 
   function metrics(pairs) {
     const list = html('dl', 'model-metrics');

@@ -71,5 +71,26 @@
     }
   }
 
-  window.mdslPages = { request, post, showError, cell, utc, drafts, saveDrafts };
+  function element(tag, className, text) {
+    const node = document.createElement(tag);
+    if (className) node.className = className;
+    if (text !== undefined) node.textContent = text;
+    return node;
+  }
+
+  /** A table of a header row and rows; every cell after a row's first is a number (right-aligned). */
+  function table(headers, rows, className, id) {
+    const t = element('table', className);
+    if (id) t.id = id;
+    const head = t.createTHead().insertRow();
+    for (const h of headers) head.appendChild(element('th', '', h));
+    const body = t.createTBody();
+    for (const r of rows) {
+      const row = body.insertRow();
+      r.forEach((value, i) => cell(row, value, i > 0 ? 'num' : ''));
+    }
+    return t;
+  }
+
+  window.mdslPages = { request, post, showError, cell, utc, drafts, saveDrafts, element, table };
 })();

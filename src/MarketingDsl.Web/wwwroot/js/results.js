@@ -20,12 +20,7 @@
   // The page's state, also read by the browser test.
   const state = window.mdslResults = { ready: false, source: live ? 'live' : 'none', journey: null, results: null, replay: null, updated: 0 };
 
-  function html(tag, className, text) {
-    const node = document.createElement(tag);
-    if (className) node.className = className;
-    if (text !== undefined) node.textContent = text;
-    return node;
-  }
+  const html = window.mdslPages.element;
 
   function svg(name, attributes, text) {
     const node = document.createElementNS(SVG, name);
@@ -40,18 +35,7 @@
     return box;
   }
 
-  function table(headers, rows, id) {
-    const t = html('table', 'sim-table');
-    if (id) t.id = id;
-    const head = t.createTHead().insertRow();
-    for (const h of headers) head.appendChild(html('th', '', h));
-    const body = t.createTBody();
-    for (const r of rows) {
-      const row = body.insertRow();
-      r.forEach((value, i) => cell(row, value, i > 0 ? 'num' : ''));
-    }
-    return t;
-  }
+  const table = (headers, rows, id) => window.mdslPages.table(headers, rows, 'sim-table', id);
 
   // ------------------------------------------------------------------ sources
 
