@@ -12,6 +12,16 @@ namespace MarketingDsl.Engine.Simulation;
 /// <summary>Writes tags.csv and summary.json in the format of the conformance suite.</summary>
 public static class SimulationOutput
 {
+    /// <summary>Writes `tags.csv` and `summary.json` of a result into <paramref name="outDirectory"/>; returns the summary.</summary>
+    public static SimulationSummary WriteFiles(EvaluationResult result, string outDirectory)
+    {
+        using (var writer = new StreamWriter(Path.Combine(outDirectory, "tags.csv"), false, new UTF8Encoding(false), 1 << 16))
+            WriteTagsCsv(result, writer);
+        var summary = SimulationSummary.Compute(result);
+        File.WriteAllText(Path.Combine(outDirectory, "summary.json"), SummaryJson(summary) + "\n", new UTF8Encoding(false));
+        return summary;
+    }
+
     public static void WriteTagsCsv(EvaluationResult result, TextWriter writer)
     {
         var outputs = result.Model.Outputs;

@@ -56,10 +56,7 @@ public static class SimulationRunner
         var data0 = result.Data;
 
         clock.Restart();
-        using (var writer = new StreamWriter(Path.Combine(outDirectory, "tags.csv"), false, new UTF8Encoding(false), 1 << 16))
-            SimulationOutput.WriteTagsCsv(result, writer);
-        var summary = SimulationSummary.Compute(result);
-        File.WriteAllText(Path.Combine(outDirectory, "summary.json"), SimulationOutput.SummaryJson(summary) + "\n", new UTF8Encoding(false));
+        var summary = SimulationOutput.WriteFiles(result, outDirectory);
         var write = clock.Elapsed;
 
         return new SimulationRun(result, new SimulationTimings(compile, load, evaluate, write), [.. data0.Report.Warnings.Select(w => $"{w.Code}: {w.Message}"), .. modelWarnings ?? [.. Warnings(model)], .. FailureWarnings(result.FunctionFailures)], summary);

@@ -33,10 +33,7 @@ public static class DuckDbSimulation
         var evaluate = clock.Elapsed;
 
         clock.Restart();
-        using (var writer = new StreamWriter(Path.Combine(outDirectory, "tags.csv"), false, new UTF8Encoding(false), 1 << 16))
-            SimulationOutput.WriteTagsCsv(result, writer);
-        var summary = SimulationSummary.Compute(result);
-        File.WriteAllText(Path.Combine(outDirectory, "summary.json"), SimulationOutput.SummaryJson(summary) + "\n", new UTF8Encoding(false));
+        var summary = SimulationOutput.WriteFiles(result, outDirectory);
         var write = clock.Elapsed;
         return (new SimulationRun(result, new SimulationTimings(compile, load, evaluate, write), [], summary), sql);
     }

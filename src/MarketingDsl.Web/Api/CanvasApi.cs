@@ -36,14 +36,14 @@ public static class CanvasApi
                 => new { path = f.Path, journey = j })));
         });
         api.MapGet("/graph", (string? path, string? journey, WorkspaceCompiler compiler, HttpContext ctx) =>
-            Guard(() => Graph(compiler, path, null, journey, UiText.LanguageOf(ctx))));
+            EditorApi.Guard(() => Graph(compiler, path, null, journey, UiText.LanguageOf(ctx))));
         api.MapGet("/replays", (DataFolders folders) => Results.Ok(new { replays = Replays(folders) }));
-        api.MapGet("/counts", (string? replay, string? journey, DataFolders folders) => Guard(() => Counts(folders, replay, journey)));
+        api.MapGet("/counts", (string? replay, string? journey, DataFolders folders) => EditorApi.Guard(() => Counts(folders, replay, journey)));
 
         var writes = api.MapGroup("").AddEndpointFilter(EditorApi.RequireAntiforgery);
         writes.MapPost("/graph", (CanvasRequest r, WorkspaceCompiler compiler, HttpContext ctx) =>
-            Guard(() => Graph(compiler, r.Path, r.Text, r.Journey, UiText.LanguageOf(ctx))));
-        writes.MapPost("/edit", (CanvasEditRequest r, WorkspaceCompiler compiler, HttpContext ctx) => Guard(() =>
+            EditorApi.Guard(() => Graph(compiler, r.Path, r.Text, r.Journey, UiText.LanguageOf(ctx))));
+        writes.MapPost("/edit", (CanvasEditRequest r, WorkspaceCompiler compiler, HttpContext ctx) => EditorApi.Guard(() =>
         {
             compiler.Folder.Resolve(r.Path);
             if (r.Edit is null || r.Journey is null
@@ -199,20 +199,4 @@ public static class CanvasApi
 
     private static string? Text(JsonElement e, string name) => e.TryGetProperty(name, out var v) && v.ValueKind == JsonValueKind.String
         ? v.GetString() : null;
-
-    private static IResult Guard(Func<IResult> action)
-    {
-        try
-        {
-            return action();
-        }
-        catch (UnsafePathException ex)
-        {
-            return Results.BadRequest(new { error = ex.Message });
-        }
-        catch (FileNotFoundException ex)
-        {
-            return Results.NotFound(new { error = ex.Message });
-        }
-    }
 }

@@ -155,7 +155,8 @@ public static class EditorApi
         return answer(compiler.Compile(buffers, out _));
     });
 
-    private static IResult Guard(Func<IResult> action)
+    /// <summary>Runs an endpoint's action, answering a path outside the workspace 400 and a missing file 404.</summary>
+    internal static IResult Guard(Func<IResult> action)
     {
         try
         {
