@@ -27,7 +27,9 @@ internal sealed class BrowserSession : IAsyncDisposable
         Page = page;
         page.Console += (_, m) => { if (m.Type == "error" && !m.Text.StartsWith("Failed to load resource", StringComparison.Ordinal)) ConsoleErrors.Add(m.Text); };
         page.Response += (_, r) => { if (r.Status >= 400) FailedRequests.Add($"{r.Status} {r.Url}"); };
-        page.SetDefaultTimeout(30_000);
+        // CI runs the test projects side by side on 2 cores: a first page load (cold JIT, a
+        // training job beside it) can take longer than Playwright's 30 s there.
+        page.SetDefaultTimeout(90_000);
     }
 
     public static async Task<BrowserSession> OpenAsync(int width = 1280, int height = 800)
