@@ -5,15 +5,33 @@ using MarketingDsl.Journeys;
 
 namespace MarketingDsl.Runtime;
 
-/// <summary>What installing a workspace version (at start or by reload) did to the journeys in flight.</summary>
-public sealed record ReloadReport(int Journeys, int Continued, IReadOnlyList<JourneyEnd> Ended);
+/// <summary>
+/// What installing a workspace version (at start or by reload) did to the journeys in flight;
+/// <see cref="Moved"/> of the <see cref="Continued"/> users continue at the equivalent wait at another step path.
+/// </summary>
+public sealed record ReloadReport(int Journeys, int Continued, IReadOnlyList<JourneyEnd> Ended, int Moved = 0);
+
+/// <summary>
+/// What a reload does with the users in flight of one journey: <see cref="Continue"/> (the
+/// default) at the same or the equivalent step, ending only those whose step has no equivalent
+/// (`step_changed`); <see cref="End"/> ends every one of them, and drops its deferred sends
+/// (`ended_on_publish`), whether the journey changed or not.
+/// </summary>
+public enum InFlightPolicy { Continue, End }
 
 /// <summary>
 /// What a reload would do (<see cref="LiveRuntime.Preview"/>): the same counts and ends as its
 /// <see cref="ReloadReport"/>, and the journeys (with triggers) added, removed and with changed waits or sends.
 /// </summary>
 public sealed record ReloadPreview(int Journeys, int Continued, IReadOnlyList<JourneyEnd> Ended,
-    IReadOnlyList<string> Added, IReadOnlyList<string> Removed, IReadOnlyList<string> StepsChanged);
+    IReadOnlyList<string> Added, IReadOnlyList<string> Removed, IReadOnlyList<string> StepsChanged)
+{
+    /// <summary>Of <see cref="Continued"/>, the users who continue at the equivalent wait at another step path.</summary>
+    public int Moved { get; init; }
+
+    /// <summary>Users in flight (active states) per journey of the running version, before the reload.</summary>
+    public IReadOnlyDictionary<string, int> InFlight { get; init; } = new Dictionary<string, int>();
+}
 
 /// <summary>
 /// What a journey's stored positions mean in one workspace version: per wait position (frames as
@@ -61,6 +79,30 @@ public sealed class JourneyShape
 
     public static string Key(IEnumerable<StepFrame> frames) => string.Join('/', frames.Select(f => $"{f.Selector}:{f.Index}"));
 
+    /// <summary>The frames of a <see cref="Key"/>.</summary>
+    public static List<int[]> Frames(string key) =>
+        key.Length == 0 ? [] : [.. key.Split('/').Select(f => f.Split(':').Select(n => int.Parse(n, CultureInfo.InvariantCulture)).ToArray())];
+
+    /// <summary>
+    /// The wait keys of this shape with the given description, in step order (depth first, `then`
+    /// before `else`, split branches in order): the rank of a wait among equal waits.
+    /// </summary>
+    public List<string> WaitsLike(string description) =>
+        [.. Waits.Where(w => w.Value == description).Select(w => w.Key).Order(StepOrder.Instance)];
+
+    private sealed class StepOrder : IComparer<string>
+    {
+        public static readonly StepOrder Instance = new();
+
+        public int Compare(string? x, string? y)
+        {
+            var a = Frames(x ?? "").SelectMany(f => f).ToArray();
+            var b = Frames(y ?? "").SelectMany(f => f).ToArray();
+            for (var i = 0; i < Math.Min(a.Length, b.Length); i++) if (a[i] != b[i]) return a[i].CompareTo(b[i]);
+            return a.Length.CompareTo(b.Length);
+        }
+    }
+
     public static string SendSignature(BoundSend send) => $"{send.Channel.Name} \"{send.Template}\"{(send.Offer is { } o ? $" offer \"{o}\"" : "")}";
 
     public bool SameAs(JourneyShape other) =>
@@ -79,23 +121,32 @@ public sealed class JourneyShape
 /// (`deferred_send_changed`). Each end is recorded with the instant (the clock) and the step; goal
 /// watches of users who finished the steps go on under the new goal. Schedules and segment
 /// tracking are re-armed (<see cref="ArmTriggers"/>).
+/// A user whose wait changed path (steps added or removed before it) continues at the equivalent
+/// wait: the one with the same entry (enclosing kinds and wait) and the same rank among the waits
+/// with that entry, when both versions have equally many such waits; the wait, its deadline and
+/// timer are unchanged, only the stored position moves. The publisher may instead choose
+/// <see cref="InFlightPolicy.End"/> for a journey: all its users in flight end (`ended_on_publish`).
 /// </summary>
 public sealed partial class LiveRuntime
 {
     public const string EndJourneyRemoved = "journey_removed";
     public const string EndStepChanged = "step_changed";
     public const string EndDeferredSendChanged = "deferred_send_changed";
+    public const string EndedOnPublish = "ended_on_publish";
 
     /// <summary>What installing the version the runtime started with did (states of a changed workspace ended at start).</summary>
     public ReloadReport? StartReport { get; private set; }
 
-    /// <summary>Installs <paramref name="model"/> (already compiled without errors) in place of the running version.</summary>
-    public ReloadReport Reload(SemanticModel model)
+    /// <summary>
+    /// Installs <paramref name="model"/> (already compiled without errors) in place of the running
+    /// version; the journeys named in <paramref name="endInFlight"/> end their users in flight.
+    /// </summary>
+    public ReloadReport Reload(SemanticModel model, IReadOnlyCollection<string>? endInFlight = null)
     {
         lock (_gate)
         {
             var old = (_model, _validation, _machines, _paths, _journeyIndex);
-            try { return TransactionValue(() => Install(model)); }
+            try { return TransactionValue(() => Install(model, endInFlight ?? [])); }
             catch
             {
                 (_model, _validation, _machines, _paths, _journeyIndex) = old;
@@ -107,7 +158,7 @@ public sealed partial class LiveRuntime
         }
     }
 
-    private ReloadReport Install(SemanticModel model)
+    private ReloadReport Install(SemanticModel model, IReadOnlyCollection<string> endInFlight)
     {
         _model = model;
         _validation = new Validation(model.Schema);
@@ -118,13 +169,15 @@ public sealed partial class LiveRuntime
         // The user cache holds rows of the old schema and states per old journey index.
         _users.Clear();
         LoadSplits();
-        return Reconcile();
+        return Reconcile(endInFlight);
     }
 
     /// <summary>Ends what no longer means the same in the installed version (see the class), stores its shapes, re-arms triggers.</summary>
-    private ReloadReport Reconcile()
+    private ReloadReport Reconcile() => Reconcile([]);
+
+    private ReloadReport Reconcile(IReadOnlyCollection<string> endInFlight)
     {
-        var plan = PlanReconcile(_machines.Select(m => m.Journey));
+        var plan = PlanReconcile(_machines.Select(m => m.Journey), endInFlight);
         foreach (var (journey, user, state) in plan.EndedStates)
         {
             var removed = !plan.Current.ContainsKey(journey);
@@ -136,12 +189,18 @@ public sealed partial class LiveRuntime
             _store.SetState(journey, user, state);
             _users.Remove(user);   // written past the cache: its copy of the user's states is stale
         }
+        foreach (var (journey, user, state, position) in plan.MovedStates)
+        {
+            state.Position = position;
+            _store.SetState(journey, user, state);
+            _users.Remove(user);
+        }
         foreach (var id in plan.DroppedTimers) _store.DeleteTimer(id);
         foreach (var end in plan.Ended) _store.AddEnd(end);
         foreach (var name in plan.Stored.Keys.Where(n => !plan.Current.ContainsKey(n))) _store.DeleteJourneyShape(name);
         foreach (var (name, shape) in plan.Current) if (!plan.Stored.TryGetValue(name, out var was) || !was.SameAs(shape)) _store.SetJourneyShape(name, shape);
         ArmTriggers();
-        return new ReloadReport(_machines.Length, plan.Inspected ? plan.Continued : _store.ActiveStates(), plan.Ended);
+        return new ReloadReport(_machines.Length, plan.Inspected ? plan.Continued : _store.ActiveStates(), plan.Ended, plan.MovedStates.Count);
     }
 
     /// <summary>
@@ -150,12 +209,12 @@ public sealed partial class LiveRuntime
     /// which journeys are added, removed (or lost their trigger) and have changed waits or sends.
     /// Events ingested between the preview and the reload can change the outcome.
     /// </summary>
-    public ReloadPreview Preview(SemanticModel model)
+    public ReloadPreview Preview(SemanticModel model, IReadOnlyCollection<string>? endInFlight = null)
     {
         lock (_gate)
         {
             var journeys = model.Journeys.Where(j => j.Trigger is not null).ToList();
-            var plan = PlanReconcile(journeys);
+            var plan = PlanReconcile(journeys, endInFlight ?? []);
             var running = _machines.Select(m => m.Journey.Name).ToList();
             var next = journeys.Select(j => j.Name).ToList();
             var runningShapes = _machines.ToDictionary(m => m.Journey.Name, m => JourneyShape.Of(m.Journey), StringComparer.Ordinal);
@@ -165,49 +224,83 @@ public sealed partial class LiveRuntime
                 plan.Ended,
                 [.. next.Where(n => !runningShapes.ContainsKey(n))],
                 [.. running.Where(n => !plan.Current.ContainsKey(n))],
-                [.. next.Where(n => runningShapes.TryGetValue(n, out var was) && !was.SameAs(plan.Current[n]))]);
+                [.. next.Where(n => runningShapes.TryGetValue(n, out var was) && !was.SameAs(plan.Current[n]))])
+            {
+                Moved = plan.MovedStates.Count,
+                InFlight = _store.AllStates().Where(s => s.State.Active).GroupBy(s => s.Journey, StringComparer.Ordinal)
+                    .ToDictionary(g => g.Key, g => g.Count(), StringComparer.Ordinal),
+            };
         }
     }
 
     private sealed record ReconcilePlan(
         bool Inspected, int Continued, List<JourneyEnd> Ended, List<(string Journey, string User, StoredJourneyState State)> EndedStates,
+        List<(string Journey, string User, StoredJourneyState State, List<int[]> Position)> MovedStates,
         List<long> DroppedTimers, Dictionary<string, JourneyShape> Stored, Dictionary<string, JourneyShape> Current);
 
     /// <summary>The decisions of <see cref="Reconcile"/> for a version with these (triggered) journeys, read from the store, nothing written.</summary>
-    private ReconcilePlan PlanReconcile(IEnumerable<JourneySymbol> journeys)
+    private ReconcilePlan PlanReconcile(IEnumerable<JourneySymbol> journeys, IReadOnlyCollection<string> endInFlight)
     {
         var stored = _store.JourneyShapes();
         var current = journeys.ToDictionary(j => j.Name, JourneyShape.Of, StringComparer.Ordinal);
+        var ending = new HashSet<string>(endInFlight, StringComparer.Ordinal);
         // A store written before shapes were kept: treat its journeys as changed (every state is checked against the current version).
         var legacy = stored.Count == 0;
         var changed = new HashSet<string>(stored.Keys.Where(name => !current.TryGetValue(name, out var now) || !now.SameAs(stored[name])), StringComparer.Ordinal);
         var at = _store.Counter("clock");
         var ended = new List<JourneyEnd>();
         var endedStates = new List<(string, string, StoredJourneyState)>();
+        var moved = new List<(string, string, StoredJourneyState, List<int[]>)>();
         var dropped = new List<long>();
         var continued = 0;
-        if (!legacy && changed.Count == 0) return new ReconcilePlan(false, 0, ended, endedStates, dropped, stored, current);
+        if (!legacy && changed.Count == 0 && ending.Count == 0) return new ReconcilePlan(false, 0, ended, endedStates, moved, dropped, stored, current);
         foreach (var (journey, user, state) in _store.AllStates())
         {
             if (!state.Active) continue;
-            if (!legacy && !changed.Contains(journey)) { continued++; continue; }
             var key = JourneyShape.Key(state.Position.Select(f => new StepFrame(f[0], f[1])));
             var now = current.GetValueOrDefault(journey)?.Waits.GetValueOrDefault(key);
             var before = stored.TryGetValue(journey, out var was) ? was.Waits.GetValueOrDefault(key) : now;
+            if (ending.Contains(journey) && current.ContainsKey(journey))
+            {
+                ended.Add(new JourneyEnd(journey, user, at, EndedOnPublish, $"waiting at {key}: {before ?? "?"}; the publication ended the journey's users in flight"));
+                endedStates.Add((journey, user, state));
+                continue;
+            }
+            if (!legacy && !changed.Contains(journey)) { continued++; continue; }
             var reason = !current.ContainsKey(journey) ? EndJourneyRemoved : before is null || before != now ? EndStepChanged : null;
+            if (reason == EndStepChanged && was is not null && before is not null && Equivalent(was, current[journey], key, before) is { } equivalent)
+            {
+                moved.Add((journey, user, state, JourneyShape.Frames(equivalent)));
+                reason = null;
+            }
             if (reason is null) { continued++; continue; }
             ended.Add(new JourneyEnd(journey, user, at, reason, $"waiting at {key}: {before ?? "?"}"));
             endedStates.Add((journey, user, state));
         }
-        foreach (var timer in _store.AllTimers().Where(t => t.Kind == LiveStore.DeferredTimer && (legacy || changed.Contains(t.Journey))))
+        foreach (var timer in _store.AllTimers().Where(t => t.Kind == LiveStore.DeferredTimer
+                     && (legacy || changed.Contains(t.Journey) || (ending.Contains(t.Journey) && current.ContainsKey(t.Journey)))))
         {
             var now = current.GetValueOrDefault(timer.Journey)?.Sends.GetValueOrDefault(timer.Path);
             var before = stored.TryGetValue(timer.Journey, out var was) ? was.Sends.GetValueOrDefault(timer.Path) : now;
-            if (now is not null && before == now) continue;
+            var endedByChoice = ending.Contains(timer.Journey);
+            if (!endedByChoice && now is not null && before == now) continue;
             dropped.Add(timer.Id);
-            ended.Add(new JourneyEnd(timer.Journey, timer.User, at, EndDeferredSendChanged,
+            ended.Add(new JourneyEnd(timer.Journey, timer.User, at, endedByChoice ? EndedOnPublish : EndDeferredSendChanged,
                 $"deferred send at step {timer.Path} due {new DateTime(timer.Due, DateTimeKind.Utc).ToString("O", CultureInfo.InvariantCulture)}: {before ?? "?"}"));
         }
-        return new ReconcilePlan(true, continued, ended, endedStates, dropped, stored, current);
+        return new ReconcilePlan(true, continued, ended, endedStates, moved, dropped, stored, current);
+    }
+
+    /// <summary>
+    /// The key of the wait in <paramref name="next"/> equivalent to the one at <paramref name="key"/>
+    /// in <paramref name="previous"/> (described <paramref name="description"/>): the same rank among
+    /// the waits with that description, when both versions have equally many; else null.
+    /// </summary>
+    private static string? Equivalent(JourneyShape previous, JourneyShape next, string key, string description)
+    {
+        var before = previous.WaitsLike(description);
+        var after = next.WaitsLike(description);
+        var rank = before.IndexOf(key);
+        return rank >= 0 && before.Count == after.Count ? after[rank] : null;
     }
 }

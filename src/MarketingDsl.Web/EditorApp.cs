@@ -24,7 +24,8 @@ namespace MarketingDsl.Web;
 /// Builds the web editor. Configuration: `Editor:Workspace` (the folder of `.mdsl` files, required),
 /// `Editor:Db` (the LiteDB file; default `WORKSPACE/.mdsl/editor.db`), `Editor:MaxRequestBytes`
 /// (default 1 MiB), `Editor:DataRoot` (the folder whose subfolders the simulation page may read;
-/// default `WORKSPACE/../data`), `Editor:DataCacheSize` (loaded data sets kept in memory, default 2).
+/// default `WORKSPACE/../data`), `Editor:DataCacheSize` (loaded data sets kept in memory, default 2),
+/// `Editor:PublishConfirmEnds` (a publication that would end more users in flight asks twice; default 100).
 /// The scripts and Monaco are embedded (<see cref="WebRoot"/>).
 /// </summary>
 public static class EditorApp
@@ -243,6 +244,9 @@ public sealed class EditorSettings
 
     public string? DataRoot { get; set; }
     public int DataCacheSize { get; set; } = 2;
+
+    /// <summary>A publication (or rollback) that would end more users in flight than this asks for a second confirmation.</summary>
+    public int PublishConfirmEnds { get; set; } = 100;
 
     public string DataRootPath(WorkspaceFolder folder) => string.IsNullOrWhiteSpace(DataRoot) ? Path.Combine(folder.Root, "..", "data") : DataRoot;
 

@@ -56,7 +56,9 @@ public sealed class LiveEditorHost : IAsyncDisposable
     /// <param name="kestrel">Listen on a loopback port (for a browser) instead of the in-memory test server.</param>
     /// <param name="adminToken">The runtime's admin token (null: admin calls disabled).</param>
     /// <param name="schema">The schema file (default <see cref="Schema"/>); <paramref name="main"/>: the main file (default <see cref="Main"/>).</param>
-    public static async Task<LiveEditorHost> StartAsync(bool kestrel = false, string? adminToken = null, string? schema = null, string? main = null)
+    /// <param name="settings">More configuration for the editor (`--Editor:Name`, value).</param>
+    public static async Task<LiveEditorHost> StartAsync(bool kestrel = false, string? adminToken = null, string? schema = null, string? main = null,
+        params string[] settings)
     {
         var root = Path.Combine(Path.GetTempPath(), "mdsl-web-tests", Guid.NewGuid().ToString("N"));
         var workspace = Path.Combine(root, "ws");
@@ -79,7 +81,7 @@ public sealed class LiveEditorHost : IAsyncDisposable
             AdminToken = adminToken,   // the pinned wall clock is long before the tests' events
         };
         // As ServeCommand composes them: the editor's builder, services and middleware, then the runtime's.
-        var builder = EditorApp.CreateBuilder(["--Editor:Workspace", workspace, "--Editor:Db", editorDb]);
+        var builder = EditorApp.CreateBuilder(["--Editor:Workspace", workspace, "--Editor:Db", editorDb, .. settings]);
         if (kestrel) builder.WebHost.UseUrls("http://127.0.0.1:0");
         else builder.WebHost.UseTestServer();
         builder.Logging.SetMinimumLevel(LogLevel.Warning);

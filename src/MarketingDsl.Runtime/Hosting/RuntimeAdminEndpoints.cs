@@ -15,7 +15,8 @@ namespace MarketingDsl.Runtime;
 /// POST /api/outbox/{key}/retry (requeue a parked action); GET /api/journey-ends?limit=N (journey
 /// states ended by a new workspace version, latest last); POST /api/workspace/reload (compile the
 /// workspace folder again and install it; an invalid workspace answers 422 with its diagnostics and
-/// the running version stays; `?dry_run=true` answers what it would do and changes nothing). The GETs show member data:
+/// the running version stays; `?dry_run=true` answers what it would do and changes nothing; `?end=A,B` ends the users in
+/// flight of journeys A and B instead of continuing them, <see cref="InFlightPolicy"/>). The GETs show member data:
 /// the admin token or a signed-in user in a member-data role (<see cref="RuntimeSecurity.MemberDataDenied"/>). The two POSTs are admin calls:
 /// `Authorization: Bearer TOKEN` always (<see cref="RuntimeSecurity.AdminDenied"/>); every reload that is not a dry run is
 /// recorded in the <see cref="IReloadJournal"/> when the host has one (the editor's Publications page).
@@ -52,9 +53,10 @@ public static class RuntimeAdminEndpoints
                     .Select(e => new { journey = e.Journey, user_id = e.User, at = Iso(e.At), reason = e.Reason, detail = e.Detail }),
             });
         });
-        app.MapPost("/api/workspace/reload", (bool? dry_run, HttpContext http, LiveRuntime runtime) =>
+        app.MapPost("/api/workspace/reload", (bool? dry_run, string? end, HttpContext http, LiveRuntime runtime) =>
         {
             if (RuntimeSecurity.AdminDenied(http, options) is { } denied) return denied;
+            var endInFlight = (end ?? "").Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
             if (options.Workspace is not { } folder) return Results.Json(new { error = "this runtime was started without a workspace folder" }, statusCode: 409);
             Compilation compilation;
             var journal = dry_run == true ? null : http.RequestServices.GetService(typeof(IReloadJournal)) as IReloadJournal;
@@ -77,28 +79,34 @@ public static class RuntimeAdminEndpoints
                     diagnostics = JsonDocument.Parse(DiagnosticWriter.ToJson(errors)).RootElement,
                 }, statusCode: 422);
             }
+            var known = runtime.Model.Journeys.Concat(compilation.Model.Journeys).Select(j => j.Name).ToHashSet(StringComparer.Ordinal);
+            if (endInFlight.FirstOrDefault(name => !known.Contains(name)) is { } unknown)
+                return Results.Json(new { error = $"end: there is no journey '{unknown}' in the running or the new version" }, statusCode: 400);
             if (dry_run == true)
             {
-                var preview = runtime.Preview(compilation.Model);
+                var preview = runtime.Preview(compilation.Model, endInFlight);
                 return Results.Json(new
                 {
                     dry_run = true,
                     journeys = preview.Journeys,
                     continued = preview.Continued,
+                    moved = preview.Moved,
+                    in_flight = preview.InFlight,
                     added = preview.Added,
                     removed = preview.Removed,
                     steps_changed = preview.StepsChanged,
                     ended = preview.Ended.Select(e => new { journey = e.Journey, user_id = e.User, at = Iso(e.At), reason = e.Reason, detail = e.Detail }),
                 });
             }
-            var changes = journal is null ? null : runtime.Preview(compilation.Model);
-            var report = runtime.Reload(compilation.Model);
-            journal?.Record(new ReloadRecord(RuntimeSecurity.TokenAuthor, now, compilation.Workspace, "published", report, changes));
+            var changes = journal is null ? null : runtime.Preview(compilation.Model, endInFlight);
+            var report = runtime.Reload(compilation.Model, endInFlight);
+            journal?.Record(new ReloadRecord(RuntimeSecurity.TokenAuthor, now, compilation.Workspace, "published", report, changes, endInFlight));
             return Results.Json(new
             {
                 reloaded = true,
                 journeys = report.Journeys,
                 continued = report.Continued,
+                moved = report.Moved,
                 ended = report.Ended.Select(e => new { journey = e.Journey, user_id = e.User, at = Iso(e.At), reason = e.Reason, detail = e.Detail }),
             });
         });

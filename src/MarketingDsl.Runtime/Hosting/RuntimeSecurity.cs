@@ -25,7 +25,9 @@ public sealed partial class LiveOptions
 
 /// <summary>One reload of the workspace through the admin API: who, when, what was compiled, and what happened.</summary>
 /// <param name="Result">`published`, or why not (`refused: …`).</param>
-public sealed record ReloadRecord(string Who, DateTime AtUtc, Workspace Workspace, string Result, ReloadReport? Report, ReloadPreview? Preview);
+/// <param name="EndInFlight">The journeys whose users in flight the reload ended by choice (`?end=`).</param>
+public sealed record ReloadRecord(string Who, DateTime AtUtc, Workspace Workspace, string Result, ReloadReport? Report, ReloadPreview? Preview,
+    IReadOnlyList<string>? EndInFlight = null);
 
 /// <summary>Where reloads are recorded (the web editor's Publications page, when `mdsl serve` hosts it).</summary>
 public interface IReloadJournal

@@ -9,16 +9,26 @@ using MarketingDsl.Web.Storage;
 
 namespace MarketingDsl.Web.Api;
 
-/// <summary>The publication the publisher confirms: the hash of the saved workspace the preview showed.</summary>
-public sealed record PublishRequest(string? Hash);
+/// <summary>
+/// The publication the publisher confirms: the hash of the workspace the preview showed, the
+/// journeys whose users in flight end (the others continue at the equivalent step), the number of
+/// ends confirmed a second time (needed above the threshold), and for a rollback the earlier publication.
+/// </summary>
+public sealed record PublishRequest(string? Hash, List<string>? End, int? ConfirmEnds, int? RollbackTo);
+
+/// <summary>What to preview: the saved workspace (or publication <see cref="RollbackTo"/>) with these journeys' users in flight ended.</summary>
+public sealed record PublishPreviewRequest(List<string>? End, int? RollbackTo);
 
 /// <summary>
 /// Publishing from the editor (publisher and admin): `GET /api/publish` (whether this process
-/// hosts a live runtime, and the publications), `POST /api/publish/preview` (compile the saved
-/// workspace; its errors with locations, or what the reload would do and the workspace's hash),
-/// `POST /api/publish` with that hash (reload the runtime and record the publication; a workspace
-/// saved since the preview is refused, so what is installed is what was previewed). The POSTs need
-/// the anti-forgery header like every editor write.
+/// hosts a live runtime, the publications, which can be rolled back to, and the threshold of ends
+/// that asks twice), `POST /api/publish/preview` (compile the saved workspace, or an earlier
+/// publication's files; its errors with locations, or what the reload would do per journey — users
+/// in flight, ends when they continue at the equivalent step or with `end` — and the workspace's
+/// hash), `POST /api/publish` with that hash (reload the runtime and record the publication; a
+/// workspace saved since the preview is refused, so what is installed is what was previewed; more
+/// ends than the threshold without `confirmEnds` answer 409 with `needsConfirmation`). The POSTs
+/// need the anti-forgery header like every editor write.
 /// </summary>
 public static class PublishApi
 {
@@ -29,30 +39,56 @@ public static class PublishApi
     {
         var api = app.MapGroup("/api/publish").RequireAuthorization(Policies.Read).WithMetadata(EditorApiEndpoint.Instance);
 
-        api.MapGet("", (Publisher publisher, EditorStore store, HttpContext ctx) => Results.Ok(new
+        api.MapGet("", (Publisher publisher, EditorStore store, HttpContext ctx) =>
         {
-            runtime = publisher.Runtime is not null,
-            canPublish = CanPublish(ctx.User),
-            message = publisher.Runtime is null ? Publisher.NoRuntimeMessage : null,
-            publications = store.PublicationHistory(),
-        }));
+            var kept = store.KeptWorkspaceHashes();
+            var publications = store.PublicationHistory();
+            return Results.Ok(new
+            {
+                runtime = publisher.Runtime is not null,
+                canPublish = CanPublish(ctx.User),
+                message = publisher.Runtime is null ? Publisher.NoRuntimeMessage : null,
+                confirmEndsAbove = publisher.ConfirmEndsAbove,
+                publications,
+                // The publications whose files are kept, which a rollback can install again.
+                canRollBack = publications.Where(p => p.Installed && kept.Contains(p.Hash)).Select(p => p.Id),
+            });
+        });
 
         var writes = api.MapGroup("").AddEndpointFilter(EditorApi.RequireAntiforgery).RequireAuthorization(Policies.Publish);
-        writes.MapPost("/preview", (Publisher publisher) =>
+        writes.MapPost("/preview", (PublishPreviewRequest? request, Publisher publisher) =>
         {
             if (publisher.Runtime is not { } runtime) return NoRuntime();
-            if (Compile(publisher, out var saved) is { } refused) return refused;
-            var preview = runtime.Preview(saved!.Compilation.Model);
+            if (Compile(publisher, request?.RollbackTo, out var compiled) is { } refused) return refused;
+            var saved = compiled!;
+            var end = request?.End ?? [];
+            if (UnknownJourney(runtime, saved, end) is { } unknown) return unknown;
+            var preview = runtime.Preview(saved.Compilation.Model, end);
+            var continuing = end.Count == 0 ? preview : runtime.Preview(saved.Compilation.Model);
+            var journeyNames = preview.InFlight.Keys.Concat(saved.Compilation.Model.Journeys.Where(j => j.Trigger is not null).Select(j => j.Name))
+                .Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal);
             return Results.Ok(new
             {
                 hash = saved.Hash,
                 files = saved.Files,
+                rollbackTo = request?.RollbackTo,
                 journeys = preview.Journeys,
                 continued = preview.Continued,
+                moved = preview.Moved,
                 added = preview.Added,
                 removed = preview.Removed,
                 stepsChanged = preview.StepsChanged,
                 endedCount = preview.Ended.Count,
+                confirmEndsAbove = publisher.ConfirmEndsAbove,
+                // Per journey: users in flight, and the ends if they continue at the equivalent step (the choice `end` ends them all).
+                inFlight = journeyNames.Select(name => new
+                {
+                    journey = name,
+                    users = preview.InFlight.GetValueOrDefault(name),
+                    endIfContinue = continuing.Ended.Count(e => e.Journey == name),
+                    removed = !saved.Compilation.Model.Journeys.Any(j => j.Name == name && j.Trigger is not null),
+                    end = end.Contains(name),
+                }),
                 ends = Publisher.Summarise(preview.Ended),
                 ended = Ends(preview.Ended),
             });
@@ -62,38 +98,64 @@ public static class PublishApi
             if (publisher.Runtime is not { } runtime) return NoRuntime();
             if (string.IsNullOrWhiteSpace(request.Hash))
                 return Results.BadRequest(new { error = "Send the hash of the preview you confirm: {\"hash\": \"…\"} from POST /api/publish/preview." });
-            if (Compile(publisher, out _) is { } refused) return refused;
-            (Publication Publication, ReloadReport Report)? published;
-            try { published = publisher.Publish(runtime, request.Hash, ctx.User.Identity?.Name ?? "?"); }
+            if (Compile(publisher, request.RollbackTo, out var saved) is { } refused) return refused;
+            if (UnknownJourney(runtime, saved!, request.End ?? []) is { } unknown) return unknown;
+            PublishOutcome outcome;
+            try { outcome = publisher.Publish(runtime, new PublishChoice(request.Hash, request.End ?? [], request.ConfirmEnds, request.RollbackTo), ctx.User.Identity?.Name ?? "?"); }
+            catch (RollbackException ex) { return Results.BadRequest(new { error = ex.Message }); }
             catch (Exception ex) when (ex is not OutOfMemoryException)
             {
                 // The reload is one transaction: when it fails, the runtime keeps the version it ran.
                 logs.CreateLogger(typeof(PublishApi)).LogError(ex, "Publishing failed");
                 return Results.Json(new { error = $"Publishing failed ({ex.GetType().Name}: {ex.Message}); the live runtime keeps its version and nothing was recorded." }, statusCode: StatusCodes.Status500InternalServerError);
             }
-            if (published is not { } done)
-                return Results.Json(new { error = "The saved workspace changed since the preview; preview again before publishing." }, statusCode: StatusCodes.Status409Conflict);
-            return Results.Ok(new
+            return outcome switch
             {
-                publication = done.Publication,
-                journeys = done.Report.Journeys,
-                continued = done.Report.Continued,
-                endedCount = done.Report.Ended.Count,
-                ends = done.Publication.Ends,
-                ended = Ends(done.Report.Ended),
-            });
+                PublishOutcome.Changed => Results.Json(new { error = request.RollbackTo is null
+                    ? "The saved workspace changed since the preview; preview again before publishing."
+                    : "The preview was of other files; preview the rollback again." }, statusCode: StatusCodes.Status409Conflict),
+                PublishOutcome.NeedsConfirmation c => Results.Json(new
+                {
+                    error = $"This would end {c.Ends} users in flight, more than {c.Threshold}: confirm that number (confirmEnds) to publish.",
+                    needsConfirmation = true, endedCount = c.Ends, confirmEndsAbove = c.Threshold,
+                }, statusCode: StatusCodes.Status409Conflict),
+                PublishOutcome.Done done => Results.Ok(new
+                {
+                    publication = done.Publication,
+                    journeys = done.Report.Journeys,
+                    continued = done.Report.Continued,
+                    moved = done.Report.Moved,
+                    endedCount = done.Report.Ended.Count,
+                    ends = done.Publication.Ends,
+                    ended = Ends(done.Report.Ended),
+                }),
+                _ => throw new InvalidOperationException("unknown publish outcome"),
+            };
         });
+    }
+
+    /// <summary>A journey in `end` that neither the running nor the new version has: refused, so a typo never goes unnoticed.</summary>
+    private static IResult? UnknownJourney(LiveRuntime runtime, SavedWorkspace saved, List<string> end)
+    {
+        var known = runtime.Model.Journeys.Concat(saved.Compilation.Model.Journeys).Select(j => j.Name).ToHashSet(StringComparer.Ordinal);
+        return end.FirstOrDefault(name => !known.Contains(name)) is { } unknown
+            ? Results.BadRequest(new { error = $"end: there is no journey '{unknown}' in the running or the new version." })
+            : null;
     }
 
     private static bool CanPublish(ClaimsPrincipal user) => user.IsInRole(Roles.Publisher) || user.IsInRole(Roles.Admin);
 
     private static IResult NoRuntime() => Results.Json(new { error = Publisher.NoRuntimeMessage }, statusCode: StatusCodes.Status409Conflict);
 
-    /// <summary>Compiles the saved workspace; a refusal (422) when it cannot be read or has errors, with each error's file, line and column.</summary>
-    private static IResult? Compile(Publisher publisher, out SavedWorkspace? saved)
+    /// <summary>
+    /// Compiles the saved workspace (or the files of publication <paramref name="rollbackTo"/>); a refusal (422) when it cannot be
+    /// read or has errors, with each error's file, line and column; 400 when there is nothing to roll back to.
+    /// </summary>
+    private static IResult? Compile(Publisher publisher, int? rollbackTo, out SavedWorkspace? saved)
     {
         saved = null;
-        try { saved = publisher.CompileSaved(); }
+        try { saved = publisher.Compile(rollbackTo); }
+        catch (RollbackException ex) { return Results.BadRequest(new { error = ex.Message }); }
         catch (Exception ex) when (ex is WorkspaceException or IOException or UnauthorizedAccessException)
         {
             return Results.Json(new { error = "The workspace cannot be read: " + ex.Message }, statusCode: StatusCodes.Status422UnprocessableEntity);

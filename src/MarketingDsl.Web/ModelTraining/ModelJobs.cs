@@ -192,6 +192,7 @@ public sealed class ModelJobs(ModelRegistryAccess registry, SimulationJobs simul
             run.Diagnostics.AddRange(result.Diagnostics.Select(d => new RunDiagnostic
             {
                 Path = d.FilePath, Line = d.Start.Line, Column = d.Start.Column, Code = d.Code, Message = d.Message,
+                MessageZh = d.MessageIn(Localization.UiText.Chinese),
             }));
             run.FinishedUtc = time.GetUtcNow().UtcDateTime;
             run.Finish(RunStatus.Done);

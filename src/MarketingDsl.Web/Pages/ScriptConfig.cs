@@ -7,7 +7,11 @@ namespace MarketingDsl.Web.Pages;
 /// <summary>The JSON block a page hands its script (no inline script: the CSP allows only scripts from this site).</summary>
 public static class ScriptConfig
 {
-    public static string For(HttpContext context, IAntiforgery antiforgery, UiText text, string textPrefix, bool canRun, object? extra = null)
+    public static string For(HttpContext context, IAntiforgery antiforgery, UiText text, string textPrefix, bool canRun, object? extra = null) =>
+        For(context, antiforgery, text, [textPrefix], canRun, extra);
+
+    /// <summary>The config with the texts of several prefixes (a page that shows another page's parts, such as the publish preview).</summary>
+    public static string For(HttpContext context, IAntiforgery antiforgery, UiText text, string[] textPrefixes, bool canRun, object? extra = null)
     {
         var tokens = antiforgery.GetAndStoreTokens(context);
         var config = new Dictionary<string, object?>
@@ -16,7 +20,7 @@ public static class ScriptConfig
             ["header"] = EditorApp.AntiforgeryHeader,
             ["canRun"] = canRun,
             ["language"] = text.Language,
-            ["texts"] = text.ForScript(textPrefix),
+            ["texts"] = textPrefixes.SelectMany(p => text.ForScript(p)).DistinctBy(t => t.Key).ToDictionary(t => t.Key, t => t.Value),
             ["extra"] = extra,
         };
         // Escape '<' so the JSON cannot close the script element.

@@ -13,11 +13,13 @@ public sealed class PublicationJournal(EditorStore store) : IReloadJournal
 {
     public void Record(ReloadRecord record)
     {
+        var hash = record.Workspace.Files.Count == 0 ? "" : Compilation.ContentHashOf(record.Workspace);
+        if (record.Report is not null) store.KeepPublishedWorkspace(hash, record.Workspace.AllFiles.Select(f => (f.Path, f.Text)));
         store.AddPublication(new Publication
         {
             Author = record.Who,
             PublishedUtc = record.AtUtc,
-            Hash = record.Workspace.Files.Count == 0 ? "" : Compilation.ContentHashOf(record.Workspace),
+            Hash = hash,
             Files = record.Workspace.Files.Count,
             Result = record.Result,
             Journeys = record.Report?.Journeys ?? 0,
@@ -27,6 +29,7 @@ public sealed class PublicationJournal(EditorStore store) : IReloadJournal
             Removed = [.. record.Preview?.Removed ?? []],
             StepsChanged = [.. record.Preview?.StepsChanged ?? []],
             Ends = record.Report is null ? [] : Publisher.Summarise(record.Report.Ended),
+            EndedJourneys = [.. record.EndInFlight ?? []],
         });
     }
 }

@@ -91,12 +91,16 @@ public static class ResultSummary
     public static TagHistogram Histogram(OutputStatistics tag)
     {
         var symbol = tag.Symbol;
-        var histogram = new TagHistogram { Name = symbol.Name, Label = symbol.Label, Type = symbol.Type.DisplayName, Empty = tag.Empty };
+        var histogram = new TagHistogram
+        {
+            Name = symbol.Name, Label = symbol.Label, Type = symbol.Type.DisplayName, Empty = tag.Empty, File = symbol.Location?.File.Path ?? "",
+        };
         switch (symbol.Type.Kind)
         {
             case TypeKind.Int or TypeKind.Decimal:
                 histogram.Kind = "numeric";
-                histogram.Buckets = Ranges(tag.Numbers, symbol.Type.Kind == TypeKind.Int);
+                histogram.Buckets = Ranges(tag.Numbers, symbol.Type.Kind == TypeKind.Int, out var scale);
+                histogram.Scale = scale;
                 break;
             case TypeKind.Bool:
                 histogram.Kind = "values";
@@ -120,13 +124,18 @@ public static class ResultSummary
         return histogram;
     }
 
+    internal static List<ChartBar> Ranges(decimal[] numbers, bool integral) => Ranges(numbers, integral, out _);
+
     /// <summary>
     /// Equal-width ranges from the smallest to the largest value; small integer ranges get one bar
-    /// per value. Skewed values (money: most users in the first equal-width range) get ranges that
-    /// grow by 1-2-5 steps instead, so the bulk of users is spread over several bars.
+    /// per value. Skewed values (most users in the first or last equal-width range) get ranges that
+    /// grow by 1-2-5 steps when they are not negative (money, counts: <paramref name="scale"/>
+    /// `log`), else ranges that hold about a tenth of the users each (`quantile`), so the bulk of
+    /// users is spread over several bars; `linear` otherwise.
     /// </summary>
-    internal static List<ChartBar> Ranges(decimal[] numbers, bool integral)
+    internal static List<ChartBar> Ranges(decimal[] numbers, bool integral, out string scale)
     {
+        scale = ScaleLinear;
         if (numbers.Length == 0) return [];
         var min = numbers.Min();
         var max = numbers.Max();
@@ -142,13 +151,74 @@ public static class ResultSummary
         var bucketCount = integral ? (int)Math.Ceiling((max - min + 1) / width) : NumericBuckets;
         var buckets = new long[bucketCount];
         foreach (var n in numbers) buckets[Math.Min(bucketCount - 1, (int)((n - min) / width))]++;
-        if (min >= 0 && buckets.Max() > numbers.Length / 2 && StepRanges(numbers, max) is { Count: > 2 } stepped) return stepped;
+        if (buckets.Max() > numbers.Length / 2)
+        {
+            if (min >= 0 && StepRanges(numbers, max) is { Count: > 2 } stepped)
+            {
+                scale = ScaleLog;
+                return stepped;
+            }
+            if (QuantileRanges(numbers, integral) is { Count: > 2 } quantiles)
+            {
+                scale = ScaleQuantile;
+                return quantiles;
+            }
+        }
         return [.. buckets.Select((c, i) =>
         {
             var from = min + i * width;
             var name = integral ? $"{Format(from)}–{Format(Math.Min(max, from + width - 1))}" : $"{Format(from)}–{Format(i == bucketCount - 1 ? max : from + width)}";
             return new ChartBar { Name = name, Count = c };
         })];
+    }
+
+    public const string ScaleLinear = "linear";
+    public const string ScaleLog = "log";
+    public const string ScaleQuantile = "quantile";
+
+    /// <summary>
+    /// Ranges between the deciles of the values ([q0, q1), [q1, q2) … [q9, max]); deciles that fall
+    /// on the same value are one edge, and a value that a tenth of the users or more hold is a bar
+    /// of its own.
+    /// </summary>
+    internal static List<ChartBar> QuantileRanges(decimal[] numbers, bool integral)
+    {
+        var sorted = (decimal[])numbers.Clone();
+        Array.Sort(sorted);
+        var edges = new SortedSet<decimal>();
+        for (var q = 0; q < NumericBuckets; q++) edges.Add(sorted[(int)((long)q * sorted.Length / NumericBuckets)]);
+        foreach (var edge in edges.ToList())
+        {
+            var after = LowerBound(sorted, edge, inclusive: false);
+            if (after - LowerBound(sorted, edge, inclusive: true) >= sorted.Length / NumericBuckets && after < sorted.Length) edges.Add(sorted[after]);
+        }
+        var list = edges.ToList();
+        var bars = new List<ChartBar>();
+        for (var i = 0; i < list.Count; i++)
+        {
+            var last = i == list.Count - 1;
+            // The values in [edge i, edge i+1), the last range closed at the largest value.
+            var from = LowerBound(sorted, list[i], inclusive: true);
+            var to = last ? sorted.Length : LowerBound(sorted, list[i + 1], inclusive: true);
+            var upper = last ? sorted[^1] : list[i + 1];
+            var name = sorted[from] == sorted[to - 1] ? Format(sorted[from])
+                : integral && !last ? $"{Format(list[i])}–{Format(upper - 1)}"
+                : $"{Format(list[i])}–{Format(upper)}";
+            bars.Add(new ChartBar { Name = name, Count = to - from });
+        }
+        return bars;
+    }
+
+    /// <summary>The first index whose value is at least (<paramref name="inclusive"/>) or above <paramref name="value"/>.</summary>
+    private static int LowerBound(decimal[] sorted, decimal value, bool inclusive)
+    {
+        int lo = 0, hi = sorted.Length;
+        while (lo < hi)
+        {
+            var mid = (lo + hi) >>> 1;
+            if (inclusive ? sorted[mid] < value : sorted[mid] <= value) lo = mid + 1; else hi = mid;
+        }
+        return lo;
     }
 
     /// <summary>

@@ -118,11 +118,13 @@ public sealed class SimulationJobs(EditorStore store, DataSetCache cache, ModelT
             var clock = Stopwatch.StartNew();
             ResultSummary.Fill(record, result);
             record.SummariseMs = clock.Elapsed.TotalMilliseconds;
-            MarkNotScored(record, compilation, scorer);
+            DescribeModels(record, compilation, scorer, models.Summaries(compilation.Model));
             record.DataFromCache = fromCache;
             record.LoadMs = load.TotalMilliseconds;
             record.EvaluateMs = evaluate.TotalMilliseconds;
-            record.Warnings = [.. scorer?.Warnings.Select(d => $"{d.Code} {d.Message}") ?? [], .. SimulationRunner.FailureWarnings(result.FunctionFailures)];
+            var failures = SimulationRunner.FailureWarnings(result.FunctionFailures).ToList();
+            record.Warnings = [.. scorer?.Warnings.Select(d => $"{d.Code} {d.Message}") ?? [], .. failures];
+            record.WarningsZh = [.. scorer?.Warnings.Select(d => $"{d.Code} {d.MessageIn(Localization.UiText.Chinese)}") ?? [], .. failures];
             record.Status = RunStatus.Done;
         }
         catch (DataImportException ex)
@@ -163,20 +165,40 @@ public sealed class SimulationJobs(EditorStore store, DataSetCache cache, ModelT
         }
     }
 
-    /// <summary>A tag that reads an untrained or stale model is empty for everyone: the chart says why instead of showing 100% empty.</summary>
-    private static void MarkNotScored(SimulationRecord record, Compilation compilation, MarketingDsl.Models.Scoring.RegistryScorer? scorer)
+    /// <summary>
+    /// Each tag that reads models gets their registry report (AUC or R², when trained), so the
+    /// chart shows the model's quality beside its scores; a tag that reads an untrained or stale
+    /// model is empty for everyone, and says why instead of showing 100% empty.
+    /// </summary>
+    private static void DescribeModels(SimulationRecord record, Compilation compilation, MarketingDsl.Models.Scoring.RegistryScorer? scorer,
+        IReadOnlyDictionary<string, MarketingDsl.LanguageService.TrainedModelSummary> summaries)
     {
         if (scorer is null) return;
         var tags = compilation.Model.Tags.ToDictionary(t => t.Name, StringComparer.Ordinal);
         foreach (var histogram in record.Tags)
         {
             if (!tags.TryGetValue(histogram.Name, out var tag)) continue;
-            var unscored = BoundTree.Descendants(tag.Body).OfType<BoundModelOutput>()
-                .Select(o => o.Model.Name)
-                .FirstOrDefault(name => scorer.States.GetValueOrDefault(name) != MarketingDsl.Models.Scoring.ModelState.Fresh);
+            var read = BoundTree.Descendants(tag.Body).OfType<BoundModelOutput>().Select(o => o.Model.Name).Distinct(StringComparer.Ordinal).ToList();
+            foreach (var name in read)
+            {
+                var state = scorer.States.GetValueOrDefault(name) switch
+                {
+                    MarketingDsl.Models.Scoring.ModelState.Fresh => "trained",
+                    MarketingDsl.Models.Scoring.ModelState.Stale => "stale",
+                    _ => "untrained",
+                };
+                var summary = summaries.GetValueOrDefault(name);
+                histogram.Models.Add(new TagModel
+                {
+                    Name = name, State = state, Metric = summary?.Metric ?? "",
+                    Value = summary?.Value is { } v && double.IsFinite(v) ? v : null,
+                    TrainedAtUtc = summary?.TrainedAtUtc, TrainedBy = summary?.TrainedBy,
+                });
+            }
+            var unscored = histogram.Models.FirstOrDefault(m => m.State != "trained");
             if (unscored is null) continue;
-            histogram.NotScoredModel = unscored;
-            histogram.NotScoredState = scorer.States[unscored] == MarketingDsl.Models.Scoring.ModelState.Stale ? "stale" : "untrained";
+            histogram.NotScoredModel = unscored.Name;
+            histogram.NotScoredState = unscored.State;
         }
     }
 

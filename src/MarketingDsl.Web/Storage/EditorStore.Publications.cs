@@ -31,6 +31,24 @@ public sealed class Publication
     /// <summary>What happened: empty or `published` when the version was installed; else why not (`refused: …`), for an API reload that failed.</summary>
     public string Result { get; set; } = "";
     public bool Installed => Result is "" or "published";
+    /// <summary>The journeys whose users in flight the publisher chose to end (the others continued at the equivalent step).</summary>
+    public List<string> EndedJourneys { get; set; } = [];
+    /// <summary>The earlier publication this one installed again (a rollback), or null.</summary>
+    public int? RolledBackTo { get; set; }
+}
+
+/// <summary>One file of a published workspace, as installed.</summary>
+public sealed class PublishedFile
+{
+    public string Path { get; set; } = "";
+    public string Text { get; set; } = "";
+}
+
+/// <summary>The files of a published workspace, by its content hash: what a rollback installs again.</summary>
+public sealed class PublishedWorkspace
+{
+    public string Id { get; set; } = "";
+    public List<PublishedFile> Files { get; set; } = [];
 }
 
 public sealed partial class EditorStore
@@ -42,6 +60,33 @@ public sealed partial class EditorStore
         Publications.Insert(publication);
         return publication;
     }
+
+    private LiteDB.ILiteCollection<PublishedWorkspace> PublishedWorkspaces => _db.GetCollection<PublishedWorkspace>("published_workspaces");
+
+    public Publication? FindPublication(int id) => Publications.FindById(id);
+
+    /// <summary>
+    /// Keeps the files of an installed workspace under its hash (once per content). False when it
+    /// cannot be kept (over LiteDB's document limit): that publication cannot be rolled back to.
+    /// </summary>
+    public bool KeepPublishedWorkspace(string hash, IEnumerable<(string Path, string Text)> files)
+    {
+        if (hash.Length == 0 || PublishedWorkspaces.FindById(hash) is not null) return hash.Length > 0;
+        try
+        {
+            PublishedWorkspaces.Insert(new PublishedWorkspace { Id = hash, Files = [.. files.Select(f => new PublishedFile { Path = f.Path, Text = f.Text })] });
+            return true;
+        }
+        catch (LiteDB.LiteException)
+        {
+            return false;
+        }
+    }
+
+    public PublishedWorkspace? FindPublishedWorkspace(string hash) => hash.Length == 0 ? null : PublishedWorkspaces.FindById(hash);
+
+    /// <summary>The hashes whose files are kept (the publications that can be rolled back to).</summary>
+    public HashSet<string> KeptWorkspaceHashes() => [.. PublishedWorkspaces.Query().Select(w => w.Id).ToEnumerable()];
 
     /// <summary>Publications newest first.</summary>
     public IReadOnlyList<Publication> PublicationHistory(int limit = 200) =>

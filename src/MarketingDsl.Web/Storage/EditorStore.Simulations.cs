@@ -37,6 +37,25 @@ public sealed class TagHistogram
     public string? NotScoredModel { get; set; }
     /// <summary>untrained or stale, with <see cref="NotScoredModel"/>.</summary>
     public string? NotScoredState { get; set; }
+    /// <summary>The workspace file that declares the tag (the page groups tags by file).</summary>
+    public string File { get; set; } = "";
+    /// <summary>How numeric ranges were cut: linear (equal widths), log (1-2-5 steps) or quantile (about a tenth of the users each).</summary>
+    public string Scale { get; set; } = "";
+    /// <summary>The models the tag reads, with their registry report (quality, training instant) at the time of the run.</summary>
+    public List<TagModel> Models { get; set; } = [];
+}
+
+/// <summary>A model a tag reads, as the registry described it when the run scored it.</summary>
+public sealed class TagModel
+{
+    public string Name { get; set; } = "";
+    /// <summary>trained, stale or untrained.</summary>
+    public string State { get; set; } = "";
+    /// <summary>AUC, R² or silhouette (with <see cref="Value"/>); empty when never trained.</summary>
+    public string Metric { get; set; } = "";
+    public double? Value { get; set; }
+    public DateTime? TrainedAtUtc { get; set; }
+    public string? TrainedBy { get; set; }
 }
 
 /// <summary>Some users of one segment (or segmentation group), with every tag's value as tags.csv writes it.</summary>
@@ -71,6 +90,8 @@ public sealed class RunDiagnostic
     public int Column { get; set; }
     public string Code { get; set; } = "";
     public string Message { get; set; } = "";
+    /// <summary>The message in 简体中文 (the diagnostic catalogue's), for the Chinese UI.</summary>
+    public string? MessageZh { get; set; }
 }
 
 public static class RunStatus
@@ -107,6 +128,8 @@ public sealed class SimulationRecord
     public List<string> TagNames { get; set; } = [];
     public List<UserSample> Samples { get; set; } = [];
     public List<string> Warnings { get; set; } = [];
+    /// <summary><see cref="Warnings"/> in 简体中文, one for one (the catalogue's messages; a message without a Chinese text stays English).</summary>
+    public List<string> WarningsZh { get; set; } = [];
     public bool DataFromCache { get; set; }
     public double LoadMs { get; set; }
     public double EvaluateMs { get; set; }

@@ -92,9 +92,15 @@
     return list;
   }
 
+  const NOTES = {
+    'backtest skipped: the history is shorter than two horizons plus the longest feature window': 'models.note.shorthistory',
+    'backtest skipped: too few labelled users one horizon earlier': 'models.note.fewlabelled',
+  };
+
   function renderModel(m) {
     const section = html('section', 'model-card');
     section.dataset.model = m.name;
+    section.id = 'model-' + m.name;
     section.dataset.state = m.state;
     const title = html('h2', '', (m.label ? m.label + ' · ' : '') + m.name);
     const state = html('span', 'model-state state-' + m.state, T('models.st.' + m.state));
@@ -145,7 +151,8 @@
     }
     if (r.notes && r.notes.length) {
       const list = html('ul', 'sim-warnings');
-      for (const note of r.notes) list.appendChild(html('li', '', note));
+      // The trainer's notes are fixed English sentences; the UI says the known ones in its language.
+      for (const note of r.notes) list.appendChild(html('li', '', NOTES[note] ? T(NOTES[note]) : note));
       section.append(html('h3', '', T('models.notes')), list);
     }
     return section;
@@ -184,7 +191,7 @@
       box.appendChild(html('p', '', T('models.diagnostics')));
       const list = html('ul', 'sim-warnings');
       list.id = 'models-run-diagnostics';
-      for (const d of run.diagnostics) list.appendChild(html('li', '', `${d.path}:${d.line}:${d.column} ${d.code}: ${d.message}`));
+      for (const d of run.diagnostics) list.appendChild(html('li', '', `${d.path}:${d.line}:${d.column} ${d.code}: ${(config.language === 'zh-CN' && d.messageZh) || d.message}`));
       box.appendChild(list);
     }
   }

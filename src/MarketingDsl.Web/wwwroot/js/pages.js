@@ -33,7 +33,7 @@
         const link = document.createElement('a');
         link.href = '/?file=' + encodeURIComponent(d.path);
         link.textContent = `${d.path}:${d.line}:${d.column}`;
-        item.append(link, ` ${d.code}: ${d.message}`);
+        item.append(link, ` ${d.code}: ${(document.documentElement.lang === 'zh-CN' && d.messageZh) || d.message}`);
         list.appendChild(item);
       }
       box.appendChild(list);

@@ -89,17 +89,16 @@
       `${T('sim.load')} ${Math.round(run.loadMs)} ms${run.dataFromCache ? ' (' + T('sim.cache') + ')' : ''}`, `${T('sim.evaluate')} ${Math.round(run.evaluateMs)} ms`, `${T('sim.summarise')} ${Math.round(run.summariseMs)} ms`];
     if (run.buffers && run.buffers.length) meta.push(T('sim.buffers') + ' ' + run.buffers.join(', '));
     $('sim-result-meta').textContent = meta.join(' · ');
-    $('sim-warnings').replaceChildren(...run.warnings.map((w) => Object.assign(document.createElement('li'), { textContent: w })));
+    // The catalogue's messages in the UI language (runs stored before they were kept in Chinese show English).
+    const warnings = config.language === 'zh-CN' && run.warningsZh && run.warningsZh.length === run.warnings.length ? run.warningsZh : run.warnings;
+    $('sim-warnings').replaceChildren(...warnings.map((w) => Object.assign(document.createElement('li'), { textContent: w })));
 
     const quality = $('sim-quality').tBodies[0];
     quality.replaceChildren();
     for (const q of run.quality) { const row = quality.insertRow(); row.dataset.name = q.name; cell(row, T('sim.q.' + q.name)); cell(row, number.format(q.value), 'num'); }
     $('sim-rejects').replaceChildren(...run.rejectSamples.map((r) => Object.assign(document.createElement('li'), { textContent: r })));
 
-    $('sim-segments').replaceChildren(window.mdslCharts.bars(run.segments, { total: run.users, className: 'chart-bars segments-chart' }));
-    $('sim-segmentations').replaceChildren(...run.segmentations.map((s) => figure(s.label ? `${s.label} · ${s.name}` : s.name,
-      window.mdslCharts.bars(s.groups, { total: run.users }))));
-    $('sim-tags').replaceChildren(...run.tags.map(tagFigure));
+    renderCharts(run);
 
     const select = $('sim-sample-key');
     select.replaceChildren(...run.samples.map((s) => new Option((s.label ? s.label + ' · ' : '') + s.key + ` (${number.format(s.total)})`, s.key)));
@@ -117,6 +116,72 @@
     return box;
   }
 
+  // ------------------------------------------------------------------ charts: filter and groups
+
+  const matches = (query, ...names) => !query || names.some((n) => n && n.toLowerCase().includes(query));
+
+  // A tag's family: its name up to the first underscore (orders_365d, orders_90d → orders).
+  const family = (name) => { const i = name.indexOf('_'); return i > 0 ? name.slice(0, i) : name; };
+
+  // Segments, groups and tags whose name or label contains the filter text; tags in sections by file or family.
+  function renderCharts(run) {
+    const query = $('sim-filter').value.trim().toLowerCase();
+    const segments = run.segments.filter((s) => matches(query, s.name, s.label));
+    $('sim-segments').replaceChildren(window.mdslCharts.bars(segments, { total: run.users, className: 'chart-bars segments-chart' }));
+    $('sim-segmentations').replaceChildren(...run.segmentations
+      .filter((s) => matches(query, s.name, s.label) || s.groups.some((g) => matches(query, g.name, g.label)))
+      .map((s) => figure(s.label ? `${s.label} · ${s.name}` : s.name, window.mdslCharts.bars(s.groups, { total: run.users }))));
+    const tags = run.tags.filter((t) => matches(query, t.name, t.label, t.file));
+    const by = $('sim-group').value;
+    const box = $('sim-tags');
+    box.replaceChildren();
+    if (by === 'none') {
+      const grid = Object.assign(document.createElement('div'), { className: 'tag-grid' });
+      grid.append(...tags.map(tagFigure));
+      box.appendChild(grid);
+    } else {
+      const groups = new Map();
+      for (const tag of tags) {
+        const key = by === 'file' ? (tag.file || '?') : family(tag.name);
+        if (!groups.has(key)) groups.set(key, []);
+        groups.get(key).push(tag);
+      }
+      for (const [key, members] of [...groups.entries()].sort((a, b) => a[0].localeCompare(b[0]))) {
+        const section = document.createElement('details');
+        section.open = true;
+        section.className = 'tag-group';
+        section.dataset.group = key;
+        section.appendChild(Object.assign(document.createElement('summary'), { textContent: `${key} (${members.length})` }));
+        const grid = Object.assign(document.createElement('div'), { className: 'tag-grid' });
+        grid.append(...members.map(tagFigure));
+        section.appendChild(grid);
+        box.appendChild(section);
+      }
+    }
+    $('sim-filter-count').textContent = query ? `${tags.length} / ${run.tags.length} ${T('sim.filter.tags')}` : '';
+  }
+
+  // The models a tag reads, each with its quality and training instant, linked to its report on the Models page.
+  function modelLines(tag) {
+    const list = document.createElement('ul');
+    list.className = 'tag-models';
+    for (const m of tag.models || []) {
+      const item = document.createElement('li');
+      item.dataset.model = m.name;
+      item.dataset.state = m.state;
+      const parts = [`${T('sim.model')} ${m.name}`, T('sim.model.st.' + m.state)];
+      if (m.value !== null && m.value !== undefined) parts.push(`${m.metric} ${m.value.toFixed(3)}`);
+      if (m.trainedAtUtc) parts.push(`${T('sim.model.trainedat')} ${utc(m.trainedAtUtc)} UTC`);
+      item.appendChild(document.createTextNode(parts.join(' · ') + ' · '));
+      const link = document.createElement('a');
+      link.href = '/Models#model-' + encodeURIComponent(m.name);
+      link.textContent = T('sim.model.report');
+      item.appendChild(link);
+      list.appendChild(item);
+    }
+    return list;
+  }
+
   function tagFigure(tag) {
     // true/false in the UI language.
     const items = tag.buckets.map((b) => ({ name: tag.type.startsWith('bool') && (b.name === 'true' || b.name === 'false') ? T('sim.' + b.name) : b.name, count: b.count }));
@@ -126,18 +191,23 @@
       ? window.mdslCharts.bars(items, { labelWidth: 130, barWidth: 140, row: 18 })
       : window.mdslCharts.columns(items, {});
     const title = (tag.label ? `${tag.label} · ` : '') + `${tag.name}: ${tag.type}`;
+    let box;
     // A tag that reads an untrained or stale model is empty because of the model, not the data.
     if (tag.notScoredModel) {
       const note = document.createElement('p');
       note.className = 'tag-note';
       note.textContent = T('sim.notscored.' + tag.notScoredState).replace('{0}', tag.notScoredModel);
-      const box = figure(title, note);
-      box.dataset.tag = tag.name;
+      box = figure(title, note);
       box.dataset.notScored = tag.notScoredModel;
-      return box;
+    } else {
+      box = figure(title, chart);
+      // Ranges that are not of equal width say how they were cut.
+      if (tag.scale === 'log' || tag.scale === 'quantile') box.appendChild(Object.assign(document.createElement('p'),
+        { className: 'tag-scale hint', textContent: T('sim.scale.' + tag.scale) }));
     }
-    const box = figure(title, chart);
+    if (tag.models && tag.models.length) box.appendChild(modelLines(tag));
     box.dataset.tag = tag.name;
+    if (tag.scale) box.dataset.scale = tag.scale;
     return box;
   }
 
@@ -185,6 +255,8 @@
 
   async function start() {
     showWorkingCopy();
+    $('sim-filter').addEventListener('input', () => { if (shown && shown.status === 'done') renderCharts(shown); });
+    $('sim-group').addEventListener('change', () => { if (shown && shown.status === 'done') renderCharts(shown); });
     if (config.canRun) $('sim-form').addEventListener('submit', run);
     else $('sim-form').addEventListener('submit', (e) => e.preventDefault());
     try {
