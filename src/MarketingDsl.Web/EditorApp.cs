@@ -73,6 +73,7 @@ public static class EditorApp
         services.AddSingleton(sp => new DataFolders(Settings(sp).DataRootPath(sp.GetRequiredService<WorkspaceFolder>())));
         services.AddSingleton(sp => new DataSetCache(Settings(sp).DataCacheSize));
         services.AddSingleton<SimulationJobs>();
+        services.AddSingleton<ReplayJobs>();
         services.AddSingleton<ModelTraining.ModelRegistryAccess>();
         services.AddSingleton<ModelTraining.ModelJobs>();
         // The live runtime is resolved when asked for: `mdsl serve` adds it after the editor, `mdsl web` has none.

@@ -73,30 +73,43 @@ public sealed class JourneyReplay
 
     /// <summary>Replays the journeys of <paramref name="model"/> on <paramref name="data"/> over (from, to]; <paramref name="observer"/> sees every action in order.</summary>
     /// <param name="scorer">Scores the models journey conditions read (the registry's, as for tags); without one their outputs are null.</param>
+    /// <param name="progress">The share of the window's events replayed so far (a host's progress bar).</param>
+    /// <param name="cancel">Stops the replay between events (<see cref="OperationCanceledException"/>).</param>
     public static ReplayStatistics Run(SemanticModel model, DataSet data, DateTime fromUtc, DateTime toUtc, Action<JourneyAction>? observer = null,
-        IModelScorer? scorer = null)
+        IModelScorer? scorer = null, IProgress<double>? progress = null, CancellationToken cancel = default)
     {
         if (toUtc < fromUtc) throw new ArgumentException("the replay window ends before it starts");
         var replay = new JourneyReplay(model, data, fromUtc, toUtc, observer, scorer);
-        replay.Execute();
+        replay.Execute(progress, cancel);
         return replay._stats;
     }
 
     private UserRef User(int index) => new(index, _data.UserIds[index]);
 
-    private void Execute()
+    private const int CheckEvery = 4096;
+
+    private void Execute(IProgress<double>? progress, CancellationToken cancel)
     {
         // The first evaluation of the run establishes segment membership without firing (§15.2).
         foreach (var (_, condition, member) in _segments)
-            for (var u = 0; u < _data.UserCount; u++) member[u] = _conditions.Evaluate(condition, User(u), _from);
+            for (var u = 0; u < _data.UserCount; u++)
+            {
+                if (u % CheckEvery == 0) cancel.ThrowIfCancellationRequested();
+                member[u] = _conditions.Evaluate(condition, User(u), _from);
+            }
         if (_segments.Count > 0) Schedule(new SegmentCheckTimer(), Schedules.NextMidnight(_from, _zone), TimerKind.SegmentCheck, 0);
         for (var j = 0; j < _machines.Length; j++)
             if (Schedules.Next(_machines[j].Journey.Trigger!, _from, _zone) is { } first) Schedule(new ScheduleTimer(j), first, TimerKind.Schedule, j);
 
         var events = EventsInWindow();
         var next = 0;
-        while (true)
+        for (var step = 0L; ; step++)
         {
+            if (step % CheckEvery == 0)
+            {
+                cancel.ThrowIfCancellationRequested();
+                progress?.Report(events.Length == 0 ? 1 : (double)next / events.Length);
+            }
             var hasTimer = _timers.TryPeek(out _, out var key) && key.At <= _to;
             if (next < events.Length && (!hasTimer || events[next].Ts <= key.At))
             {

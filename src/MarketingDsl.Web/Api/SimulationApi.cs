@@ -7,6 +7,9 @@ namespace MarketingDsl.Web.Api;
 
 public sealed record SimulateRequest(string? Folder, string? AsOf, List<BufferText>? Buffers);
 
+/// <summary>Replay the working copy's journeys on a data folder over (From, To], as `mdsl simulate --from --to`.</summary>
+public sealed record ReplayRequest(string? Folder, string? From, string? To, List<BufferText>? Buffers);
+
 /// <summary>Compare the working copy (with optional buffers) against a saved version, or two Git revisions (GitTo empty = the working copy).</summary>
 public sealed record AudienceDiffRequest(string? Folder, string? AsOf, int? VersionId, string? GitFrom, string? GitTo, List<BufferText>? Buffers);
 
@@ -42,6 +45,12 @@ public static class SimulationApi
             });
         });
 
+        api.MapGet("/replays", (ReplayJobs replays) => Results.Ok(new { runs = replays.Recent().Select(r => r.Snapshot(withResult: false)) }));
+
+        api.MapGet("/replays/{id:int}", (int id, ReplayJobs replays) => replays.Find(id) is { } run
+            ? Results.Ok(run.Snapshot(withResult: true))
+            : Results.NotFound(new { error = $"There is no journey replay #{id} (replays are kept in memory until the editor restarts)." }));
+
         api.MapGet("/audience/sources", (EditorStore store, GitRevisions git) =>
         {
             var isRepository = git.IsRepository();
@@ -63,6 +72,25 @@ public static class SimulationApi
             var id = jobs.Start(compilation, request.Folder!, folderPath, asOf, request.AsOf, ctx.User.Identity?.Name ?? "?", buffers);
             return Results.Accepted($"/api/simulations/{id}", new { id, status = RunStatus.Queued });
         }));
+
+        writes.MapPost("/replays", (ReplayRequest request, WorkspaceFolder workspace, DataFolders folders, ReplayJobs replays, HttpContext ctx) => Guard(() =>
+        {
+            var folderPath = folders.Resolve(request.Folder);
+            var from = Instant(request.From, "from");
+            var to = Instant(request.To, "to");
+            if (to <= from) return Results.BadRequest(new { error = "The replay window is from < ts ≤ to: 'to' must be later than 'from'." });
+            var source = WorkspaceSources.WorkingCopy(workspace, request.Buffers, out var buffers);
+            var compilation = WorkspaceSources.Compile(source, "The working copy");
+            var run = replays.Start(compilation, request.Folder!, folderPath, from, to, ctx.User.Identity?.Name ?? "?", buffers);
+            return Results.Accepted($"/api/replays/{run.Id}", new { id = run.Id, status = run.Status });
+        }));
+
+        writes.MapPost("/replays/{id:int}/cancel", (int id, ReplayJobs replays) =>
+        {
+            if (replays.Find(id) is not { } run) return Results.NotFound(new { error = $"There is no journey replay #{id}." });
+            run.Cancel.Cancel();
+            return Results.Ok(new { id, cancelling = true });
+        });
 
         writes.MapPost("/audience/diff", async (AudienceDiffRequest request, WorkspaceFolder workspace, DataFolders folders, EditorStore store, GitRevisions git, SimulationJobs jobs) =>
         {
@@ -123,6 +151,17 @@ public static class SimulationApi
                 return Results.BadRequest(new { error = ex.Message });
             }
         });
+    }
+
+    /// <summary>A replay bound: required, ISO-8601 as `--from`/`--to` take it.</summary>
+    private static DateTime Instant(string? text, string name) =>
+        string.IsNullOrWhiteSpace(text) ? throw new FormatException($"'{name}' is required: an ISO-8601 instant such as 2025-06-01T00:00:00Z.")
+        : Parsed(text, name);
+
+    private static DateTime Parsed(string text, string name)
+    {
+        try { return AsOfInstant.Parse(text)!.Value; }
+        catch (FormatException) { throw new FormatException($"'{name}' must be an ISO-8601 instant, such as 2025-06-01T00:00:00Z, not '{text}'."); }
     }
 
     private static bool CanRun(HttpContext ctx) => ctx.User.IsInRole(Roles.Editor) || ctx.User.IsInRole(Roles.Publisher) || ctx.User.IsInRole(Roles.Admin);

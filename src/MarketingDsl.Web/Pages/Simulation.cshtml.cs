@@ -13,6 +13,6 @@ public sealed class SimulationModel(IAntiforgery antiforgery, UiText text) : Pag
     public void OnGet(int? run)
     {
         CanRun = ScriptConfig.CanRun(User);
-        ConfigJson = ScriptConfig.For(HttpContext, antiforgery, text, "sim.", CanRun, new { run });
+        ConfigJson = ScriptConfig.For(HttpContext, antiforgery, text, ["sim.", "results."], CanRun, new { run });
     }
 }

@@ -253,10 +253,84 @@
     $('sim-working').textContent = paths.length ? `${T('sim.workingcopy')} ${paths.join(', ')}` : '';
   }
 
+  // ------------------------------------------------------------------ journey replay
+
+  const replay = window.mdslSimulation.replay = { id: null, status: null, json: null };
+
+  async function runReplay(event) {
+    event.preventDefault();
+    const error = $('replay-error');
+    window.mdslPages.showError(error, null, 'replay-diagnostics');
+    $('replay-result').hidden = true;
+    const button = $('replay-run');
+    button.disabled = true;
+    try {
+      const started = await post('/api/replays', { folder: $('sim-folder').value, from: $('replay-from').value, to: $('replay-to').value,
+        buffers: window.mdslPages.drafts() });
+      await followReplay(started.id);
+    } catch (e) {
+      window.mdslPages.showError(error, e, 'replay-diagnostics');
+      document.body.dataset.replay = replay.status === 'cancelled' ? 'cancelled' : 'failed';
+    } finally {
+      button.disabled = false;
+    }
+  }
+
+  async function followReplay(id) {
+    replay.id = id;
+    replay.status = 'queued';
+    document.body.dataset.replay = 'running';
+    $('replay-progress').hidden = false;
+    $('replay-cancel').hidden = false;
+    let run;
+    for (;;) {
+      run = await request('/api/replays/' + id);
+      replay.status = run.status;
+      if (run.status !== 'queued' && run.status !== 'running') break;
+      $('replay-progress-bar').value = run.fraction;
+      $('replay-progress-text').textContent = `#${id} ${T('sim.replay.' + run.phase)} ${Math.round(100 * run.fraction)}%`;
+      await new Promise((resolve) => setTimeout(resolve, POLL_MS));
+    }
+    $('replay-progress').hidden = true;
+    $('replay-cancel').hidden = true;
+    if (run.status === 'cancelled') throw new Error(T('sim.replay.cancelled'));
+    if (run.status !== 'done') throw new Error(T('sim.replay.failed') + ' ' + (run.error || run.status));
+    showReplay(run);
+  }
+
+  // Each journey of the replay in the Results page's view, one at a time.
+  function showReplay(run) {
+    replay.json = run.journeys;
+    const names = Object.keys(run.journeys.journeys || {});
+    if (names.length === 0) throw new Error(T('sim.replay.nojourneys'));
+    $('replay-result').hidden = false;
+    $('replay-meta').textContent = T('sim.replay.meta').replace('{0}', run.id).replace('{1}', run.folder).replace('{2}', utc(run.fromUtc))
+      .replace('{3}', utc(run.toUtc)).replace('{4}', names.length);
+    const select = $('replay-journey');
+    select.replaceChildren(...names.map((name) => {
+      const label = run.journeys.journeys[name].label;
+      return new Option(label ? `${label} · ${name}` : name, name);
+    }));
+    select.onchange = () => drawJourney(select.value);
+    drawJourney(names[0]);
+    document.body.dataset.replay = 'done';
+  }
+
+  function drawJourney(name) {
+    window.mdslResultsView.render(window.mdslResultsView.fromReplay(replay.json, name), { T, language: config.language });
+    replay.journey = name;
+  }
+
   async function start() {
     showWorkingCopy();
     $('sim-filter').addEventListener('input', () => { if (shown && shown.status === 'done') renderCharts(shown); });
     $('sim-group').addEventListener('change', () => { if (shown && shown.status === 'done') renderCharts(shown); });
+    if (config.canRun) {
+      $('replay-form').addEventListener('submit', runReplay);
+      $('replay-cancel').addEventListener('click', () => post('/api/replays/' + replay.id + '/cancel', {}).catch(() => {}));
+    } else {
+      $('replay-form').addEventListener('submit', (e) => e.preventDefault());
+    }
     if (config.canRun) $('sim-form').addEventListener('submit', run);
     else $('sim-form').addEventListener('submit', (e) => e.preventDefault());
     try {
