@@ -253,7 +253,8 @@ public sealed partial class LiveRuntime
         var moved = new List<(string, string, StoredJourneyState, List<int[]>)>();
         var dropped = new List<long>();
         var continued = 0;
-        if (!legacy && changed.Count == 0 && ending.Count == 0) return new ReconcilePlan(false, 0, ended, endedStates, moved, dropped, stored, current);
+        if (!legacy && changed.Count == 0 && ending.Count == 0)
+            return new ReconcilePlan(false, 0, ended, endedStates, moved, dropped, stored, current);
         foreach (var (journey, user, state) in _store.AllStates())
         {
             if (!state.Active) continue;
@@ -262,7 +263,8 @@ public sealed partial class LiveRuntime
             var before = stored.TryGetValue(journey, out var was) ? was.Waits.GetValueOrDefault(key) : now;
             if (ending.Contains(journey) && current.ContainsKey(journey))
             {
-                ended.Add(new JourneyEnd(journey, user, at, EndedOnPublish, $"waiting at {key}: {before ?? "?"}; the publication ended the journey's users in flight"));
+                ended.Add(new JourneyEnd(journey, user, at, EndedOnPublish,
+                    $"waiting at {key}: {before ?? "?"}; the publication ended the journey's users in flight"));
                 endedStates.Add((journey, user, state));
                 continue;
             }

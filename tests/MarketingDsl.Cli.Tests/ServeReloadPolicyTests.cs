@@ -43,7 +43,8 @@ public sealed class ServeReloadPolicyTests : IDisposable
     public async Task Users_continue_at_the_equivalent_wait_or_end_as_the_publisher_chose()
     {
         var (process, url) = await ServeProcess.StartAsync(
-            [Path.Combine(_root, "ws"), "--urls", "http://127.0.0.1:0", "--db", Path.Combine(_root, "live.db"), "--outbox-dir", Path.Combine(_root, "outbox")],
+            [Path.Combine(_root, "ws"), "--urls", "http://127.0.0.1:0", "--db", Path.Combine(_root, "live.db"),
+                "--outbox-dir", Path.Combine(_root, "outbox")],
             new Dictionary<string, string?> { ["MDSL_ADMIN_TOKEN"] = Token });
         _processes.Add(process);
         using var http = new HttpClient { BaseAddress = url };
@@ -56,7 +57,8 @@ public sealed class ServeReloadPolicyTests : IDisposable
             """);
 
         // v2: an acknowledgement before cart's wait, so the wait is now step 1; welcome is unchanged.
-        File.WriteAllText(Path.Combine(_root, "ws", "main.mdsl"), Version1.Replace("steps { wait 1d", "steps { send push \"ack\"  wait 1d", StringComparison.Ordinal));
+        var version2 = Version1.Replace("steps { wait 1d", "steps { send push \"ack\"  wait 1d", StringComparison.Ordinal);
+        File.WriteAllText(Path.Combine(_root, "ws", "main.mdsl"), version2);
         var unknown = await http.PostAsync("/api/workspace/reload?end=nope", Json("{}"));
         Assert.Equal(HttpStatusCode.BadRequest, unknown.StatusCode);
         Assert.Contains("'nope'", await unknown.Content.ReadAsStringAsync());
@@ -78,8 +80,8 @@ public sealed class ServeReloadPolicyTests : IDisposable
         await Post(http, "/api/events", """[{"type":"login","user_id":"u3","ts":"2025-03-03T13:00:00Z"}]""");
         var outbox = await Get(http, "/api/outbox?limit=100");
         var sends = outbox.GetProperty("items").EnumerateArray()
-            .Select(i => $"{i.GetProperty("action").GetProperty("journey").GetString()} {i.GetProperty("action").GetProperty("user_id").GetString()} " +
-                         i.GetProperty("action").GetProperty("template").GetString())
+            .Select(i => i.GetProperty("action"))
+            .Select(a => $"{a.GetProperty("journey").GetString()} {a.GetProperty("user_id").GetString()} {a.GetProperty("template").GetString()}")
             .Order(StringComparer.Ordinal).ToList();
         Assert.Equal(["cart u1 remind", "cart u2 remind"], sends);
     }

@@ -17,8 +17,8 @@ namespace MarketingDsl.Web.Tests;
 public sealed class BrowserPublishSafetyTests
 {
     /// <summary>`cart` with an acknowledgement before its wait: the wait moves from step 0 to step 1.</summary>
-    private static readonly string WithAck = LiveEditorHost.Main.Replace("steps {\n    wait 1h until order", "steps {\n    send push \"ack\"\n    wait 1h until order",
-        StringComparison.Ordinal);
+    private static readonly string WithAck = LiveEditorHost.Main.Replace(
+        "steps {\n    wait 1h until order", "steps {\n    send push \"ack\"\n    wait 1h until order", StringComparison.Ordinal);
 
     private static StringContent Json(string body) => new(body, System.Text.Encoding.UTF8, "application/json");
 
@@ -86,7 +86,8 @@ public sealed class BrowserPublishSafetyTests
         await page.ClickAsync("#rollback-panel #publish-confirm");
         await page.WaitForSelectorAsync("#publications tr[data-id='3']");
         Assert.Contains("#1", await page.TextContentAsync("#publications tr[data-id='3'] .rolled-back"));
-        Assert.DoesNotContain(host.Runtime.Model.Journeys.Single(j => j.Name == "cart").Steps, s => s is Core.Semantics.BoundSend { Template: "ack" });
+        var cartSteps = host.Runtime.Model.Journeys.Single(j => j.Name == "cart").Steps;
+        Assert.DoesNotContain(cartSteps, s => s is Core.Semantics.BoundSend { Template: "ack" });
         // The workspace is the rolled-back files again (so a restart installs the same), the change kept in History.
         Assert.Equal(LiveEditorHost.Main, File.ReadAllText(Path.Combine(host.Workspace, "main.mdsl")));
         Assert.Equal(LiveEditorHost.Main, host.Store.History("main.mdsl")[0].Text);
@@ -104,20 +105,24 @@ public sealed class BrowserPublishSafetyTests
         var preview = await Answer(await publisher.PostAsync("/api/publish/preview", Json("""{"end":["cart"]}""")), HttpStatusCode.OK);
         Assert.Equal(2, preview.GetProperty("endedCount").GetInt32());
         var cart = preview.GetProperty("inFlight").EnumerateArray().Single(j => j.GetProperty("journey").GetString() == "cart");
-        Assert.Equal((2, 0, true), (cart.GetProperty("users").GetInt32(), cart.GetProperty("endIfContinue").GetInt32(), cart.GetProperty("end").GetBoolean()));
+        Assert.Equal((2, 0, true),
+            (cart.GetProperty("users").GetInt32(), cart.GetProperty("endIfContinue").GetInt32(), cart.GetProperty("end").GetBoolean()));
         var hash = preview.GetProperty("hash").GetString();
 
-        var refused = await Answer(await publisher.PostAsync("/api/publish", Json($$"""{"hash":"{{hash}}","end":["cart"]}""")), HttpStatusCode.Conflict);
+        var refused = await Answer(await publisher.PostAsync("/api/publish", Json($$"""{"hash":"{{hash}}","end":["cart"]}""")),
+            HttpStatusCode.Conflict);
         Assert.True(refused.GetProperty("needsConfirmation").GetBoolean());
         Assert.Equal(2, refused.GetProperty("endedCount").GetInt32());
         // Confirming fewer ends than there are is no confirmation.
-        await Answer(await publisher.PostAsync("/api/publish", Json($$"""{"hash":"{{hash}}","end":["cart"],"confirmEnds":1}""")), HttpStatusCode.Conflict);
+        await Answer(await publisher.PostAsync("/api/publish", Json($$"""{"hash":"{{hash}}","end":["cart"],"confirmEnds":1}""")),
+            HttpStatusCode.Conflict);
         await Answer(await publisher.PostAsync("/api/publish", Json($$"""{"hash":"{{hash}}","end":["nope"]}""")), HttpStatusCode.BadRequest);
         await Answer(await publisher.PostAsync("/api/publish/preview", Json("""{"rollbackTo":99}""")), HttpStatusCode.BadRequest);
         Assert.Empty(host.Store.PublicationHistory());
         Assert.True(host.Runtime.Store.State("cart", "u1")!.Active);
 
-        var published = await Answer(await publisher.PostAsync("/api/publish", Json($$"""{"hash":"{{hash}}","end":["cart"],"confirmEnds":2}""")), HttpStatusCode.OK);
+        var published = await Answer(await publisher.PostAsync("/api/publish", Json($$"""{"hash":"{{hash}}","end":["cart"],"confirmEnds":2}""")),
+            HttpStatusCode.OK);
         Assert.Equal(2, published.GetProperty("endedCount").GetInt32());
         Assert.Equal(["cart"], host.Store.PublicationHistory()[0].EndedJourneys);
     }

@@ -77,7 +77,8 @@ public sealed class BrowserReplayTests
         await page.ClickAsync("#replay-run");
         await page.WaitForSelectorAsync("#replay-cancel:not([hidden])");
         await page.ClickAsync("#replay-cancel");
-        await page.WaitForFunctionAsync("() => fetch('/api/replays/' + window.mdslSimulation.replay.id).then(r => r.json()).then(r => r.status === 'queued')");
+        await page.WaitForFunctionAsync(
+            "() => fetch('/api/replays/' + window.mdslSimulation.replay.id).then(r => r.json()).then(r => r.status === 'queued')");
         release.Set();
         await busy;
         await page.WaitForSelectorAsync("body[data-replay=cancelled]");

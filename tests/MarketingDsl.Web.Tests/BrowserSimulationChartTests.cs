@@ -22,7 +22,8 @@ public sealed class BrowserSimulationChartTests
         // churn_risk was trained on an earlier declaration: stale, with the report of that training.
         using (var registry = new ModelRegistry(ModelRegistry.PathFor(workspace)))
         {
-            var report = new ModelReport("churn_risk", "classifier", "fast_tree", new DateTime(2025, 5, 1, 0, 0, 0, DateTimeKind.Utc), null, 500, 100, 50, 450,
+            var asOf = new DateTime(2025, 5, 1, 0, 0, 0, DateTimeKind.Utc);
+            var report = new ModelReport("churn_risk", "classifier", "fast_tree", asOf, null, 500, 100, 50, 450,
                 new ClassifierQuality(0.712, 0.8, 0.5, 0.4, 0.3, []), null, null, null, [], []);
             registry.Save(new TrainedModel
             {

@@ -57,7 +57,8 @@ public sealed class HistogramRangeTests
     [Fact]
     public void Skewed_money_is_marked_log_and_even_values_linear()
     {
-        var skewed = Enumerable.Range(0, 990).Select(i => (decimal)(i % 500) + 0.5m).Concat(Enumerable.Range(1, 10).Select(i => i * 20_000m)).ToArray();
+        var skewed = Enumerable.Range(0, 990).Select(i => (decimal)(i % 500) + 0.5m)
+            .Concat(Enumerable.Range(1, 10).Select(i => i * 20_000m)).ToArray();
         ResultSummary.Ranges(skewed, integral: false, out var scale);
         Assert.Equal(ResultSummary.ScaleLog, scale);
         ResultSummary.Ranges([.. Enumerable.Range(0, 1000).Select(i => (decimal)i)], integral: true, out scale);

@@ -101,7 +101,8 @@ public static class PublishApi
             if (Compile(publisher, request.RollbackTo, out var saved) is { } refused) return refused;
             if (UnknownJourney(runtime, saved!, request.End ?? []) is { } unknown) return unknown;
             PublishOutcome outcome;
-            try { outcome = publisher.Publish(runtime, new PublishChoice(request.Hash, request.End ?? [], request.ConfirmEnds, request.RollbackTo), ctx.User.Identity?.Name ?? "?"); }
+            var choice = new PublishChoice(request.Hash, request.End ?? [], request.ConfirmEnds, request.RollbackTo);
+            try { outcome = publisher.Publish(runtime, choice, ctx.User.Identity?.Name ?? "?"); }
             catch (RollbackException ex) { return Results.BadRequest(new { error = ex.Message }); }
             catch (Exception ex) when (ex is not OutOfMemoryException)
             {

@@ -73,17 +73,18 @@ public static class SimulationApi
             return Results.Accepted($"/api/simulations/{id}", new { id, status = RunStatus.Queued });
         }));
 
-        writes.MapPost("/replays", (ReplayRequest request, WorkspaceFolder workspace, DataFolders folders, ReplayJobs replays, HttpContext ctx) => Guard(() =>
-        {
-            var folderPath = folders.Resolve(request.Folder);
-            var from = Instant(request.From, "from");
-            var to = Instant(request.To, "to");
-            if (to <= from) return Results.BadRequest(new { error = "The replay window is from < ts ≤ to: 'to' must be later than 'from'." });
-            var source = WorkspaceSources.WorkingCopy(workspace, request.Buffers, out var buffers);
-            var compilation = WorkspaceSources.Compile(source, "The working copy");
-            var run = replays.Start(compilation, request.Folder!, folderPath, from, to, ctx.User.Identity?.Name ?? "?", buffers);
-            return Results.Accepted($"/api/replays/{run.Id}", new { id = run.Id, status = run.Status });
-        }));
+        writes.MapPost("/replays", (ReplayRequest request, WorkspaceFolder workspace, DataFolders folders, ReplayJobs replays, HttpContext ctx) =>
+            Guard(() =>
+            {
+                var folderPath = folders.Resolve(request.Folder);
+                var from = Instant(request.From, "from");
+                var to = Instant(request.To, "to");
+                if (to <= from) return Results.BadRequest(new { error = "The replay window is from < ts ≤ to: 'to' must be later than 'from'." });
+                var source = WorkspaceSources.WorkingCopy(workspace, request.Buffers, out var buffers);
+                var compilation = WorkspaceSources.Compile(source, "The working copy");
+                var run = replays.Start(compilation, request.Folder!, folderPath, from, to, ctx.User.Identity?.Name ?? "?", buffers);
+                return Results.Accepted($"/api/replays/{run.Id}", new { id = run.Id, status = run.Status });
+            }));
 
         writes.MapPost("/replays/{id:int}/cancel", (int id, ReplayJobs replays) =>
         {

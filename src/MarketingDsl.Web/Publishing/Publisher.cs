@@ -10,10 +10,16 @@ namespace MarketingDsl.Web.Publishing;
 /// <summary>The workspace as compiled for publishing, with the hash that names its content (the saved files, or an earlier publication's).</summary>
 public sealed record SavedWorkspace(Compilation Compilation, string Hash, int Files);
 
-/// <summary>What a publisher asks for: the previewed hash, the journeys whose users in flight end, the ends they confirmed, and a rollback's publication.</summary>
+/// <summary>
+/// What a publisher asks for: the previewed hash, the journeys whose users in flight end, the ends
+/// they confirmed, and a rollback's publication.
+/// </summary>
 public sealed record PublishChoice(string Hash, IReadOnlyList<string> EndInFlight, int? ConfirmedEnds, int? RollbackTo);
 
-/// <summary>The outcome of <see cref="Publisher.Publish"/>: installed, or why not (the preview is out of date, or the ends need a second confirmation).</summary>
+/// <summary>
+/// The outcome of <see cref="Publisher.Publish"/>: installed, or why not (the preview is out of
+/// date, or the ends need a second confirmation).
+/// </summary>
 public abstract record PublishOutcome
 {
     public sealed record Done(Publication Publication, ReloadReport Report) : PublishOutcome;
@@ -36,7 +42,8 @@ public sealed class RollbackException(string message) : Exception(message);
 /// version), so what runs live is what is saved, and a restart of `mdsl serve` installs the same.
 /// Under `mdsl web` there is no runtime (<see cref="Runtime"/> is null) and nothing can be published.
 /// </summary>
-public sealed class Publisher(WorkspaceFolder folder, EditorStore store, TimeProvider time, IServiceProvider services, IOptions<EditorSettings> settings)
+public sealed class Publisher(
+    WorkspaceFolder folder, EditorStore store, TimeProvider time, IServiceProvider services, IOptions<EditorSettings> settings)
 {
     public const string NoRuntimeMessage = "There is no live runtime in this process (mdsl web); use mdsl serve to publish.";
 
@@ -64,7 +71,8 @@ public sealed class Publisher(WorkspaceFolder folder, EditorStore store, TimePro
         var publication = store.FindPublication(id) ?? throw new RollbackException($"There is no publication #{id}.");
         if (!publication.Installed) throw new RollbackException($"Publication #{id} was refused, so there is nothing to roll back to.");
         var kept = store.FindPublishedWorkspace(publication.Hash)
-            ?? throw new RollbackException($"The files of publication #{id} were not kept (published before rollbacks were possible), so it cannot be installed again.");
+            ?? throw new RollbackException(
+                $"The files of publication #{id} were not kept (published before rollbacks were possible), so it cannot be installed again.");
         var compilation = FunctionCompilation.Create(new Workspace(kept.Files.Select(f => new SourceText(f.Path, f.Text))));
         return new SavedWorkspace(compilation, compilation.ContentHash, compilation.Workspace.Files.Count);
     }

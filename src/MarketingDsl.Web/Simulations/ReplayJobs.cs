@@ -5,7 +5,10 @@ using MarketingDsl.Journeys.Replay;
 
 namespace MarketingDsl.Web.Simulations;
 
-/// <summary>One journey replay of the working copy: its window, state, progress, and when done the `journeys.json` of `mdsl simulate --from --to`.</summary>
+/// <summary>
+/// One journey replay of the working copy: its window, state, progress, and when done the
+/// `journeys.json` of `mdsl simulate --from --to`.
+/// </summary>
 public sealed class ReplayRun
 {
     private readonly Lock _lock = new();
@@ -43,7 +46,8 @@ public sealed class ReplayRun
             return new
             {
                 Id, Folder, FromUtc, ToUtc, Author, StartedUtc, FinishedUtc, Buffers, Status, Phase, Fraction, Error,
-                journeys = withResult && JourneysJson is { } json ? System.Text.Json.JsonDocument.Parse(json).RootElement : (System.Text.Json.JsonElement?)null,
+                journeys = withResult && JourneysJson is { } json
+                    ? System.Text.Json.JsonDocument.Parse(json).RootElement : (System.Text.Json.JsonElement?)null,
             };
     }
 }
@@ -76,7 +80,8 @@ public sealed class ReplayJobs(SimulationJobs simulations, ModelTraining.ModelRe
 
     public IEnumerable<ReplayRun> Recent() => _runs.Values.OrderByDescending(r => r.Id);
 
-    public ReplayRun Start(Compilation compilation, string folderName, string folderPath, DateTime from, DateTime to, string author, List<string> buffers)
+    public ReplayRun Start(Compilation compilation, string folderName, string folderPath, DateTime from, DateTime to, string author,
+        List<string> buffers)
     {
         var run = new ReplayRun
         {
@@ -98,7 +103,8 @@ public sealed class ReplayJobs(SimulationJobs simulations, ModelTraining.ModelRe
             var scorer = models.ScorerFor(compilation);
             var (data, _) = simulations.Cache.Get(compilation.Model.Schema, folderPath, new Loading(run));
             run.Set("replaying", 0);
-            var statistics = JourneyReplay.Run(compilation.Model, data, run.FromUtc, run.ToUtc, scorer: scorer, progress: new Replaying(run), cancel: run.Cancel.Token);
+            var statistics = JourneyReplay.Run(compilation.Model, data, run.FromUtc, run.ToUtc, scorer: scorer, progress: new Replaying(run),
+                cancel: run.Cancel.Token);
             run.Finish(RunStatusNames.Done, time.GetUtcNow().UtcDateTime, json: statistics.ToJson());
         }
         catch (OperationCanceledException)

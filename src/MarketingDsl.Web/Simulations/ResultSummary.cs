@@ -190,7 +190,8 @@ public static class ResultSummary
         foreach (var edge in edges.ToList())
         {
             var after = LowerBound(sorted, edge, inclusive: false);
-            if (after - LowerBound(sorted, edge, inclusive: true) >= sorted.Length / NumericBuckets && after < sorted.Length) edges.Add(sorted[after]);
+            var holders = after - LowerBound(sorted, edge, inclusive: true);
+            if (holders >= sorted.Length / NumericBuckets && after < sorted.Length) edges.Add(sorted[after]);
         }
         var list = edges.ToList();
         var bars = new List<ChartBar>();

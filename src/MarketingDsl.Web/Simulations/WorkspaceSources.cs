@@ -48,7 +48,8 @@ public static class WorkspaceSources
         if (!compilation.HasErrors) return compilation;
         var errors = compilation.Diagnostics.Where(d => d.IsError).Take(50).Select(d => new RunDiagnostic
         {
-            Path = d.FilePath, Line = d.Start.Line, Column = d.Start.Column, Code = d.Code, Message = d.Message, MessageZh = d.MessageIn(Localization.UiText.Chinese),
+            Path = d.FilePath, Line = d.Start.Line, Column = d.Start.Column, Code = d.Code, Message = d.Message,
+            MessageZh = d.MessageIn(Localization.UiText.Chinese),
         }).ToList();
         var first = errors[0];
         throw new CompileFailedException(

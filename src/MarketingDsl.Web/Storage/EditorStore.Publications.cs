@@ -74,7 +74,8 @@ public sealed partial class EditorStore
         if (hash.Length == 0 || PublishedWorkspaces.FindById(hash) is not null) return hash.Length > 0;
         try
         {
-            PublishedWorkspaces.Insert(new PublishedWorkspace { Id = hash, Files = [.. files.Select(f => new PublishedFile { Path = f.Path, Text = f.Text })] });
+            var kept = files.Select(f => new PublishedFile { Path = f.Path, Text = f.Text });
+            PublishedWorkspaces.Insert(new PublishedWorkspace { Id = hash, Files = [.. kept] });
             return true;
         }
         catch (LiteDB.LiteException)

@@ -191,7 +191,10 @@
       box.appendChild(html('p', '', T('models.diagnostics')));
       const list = html('ul', 'sim-warnings');
       list.id = 'models-run-diagnostics';
-      for (const d of run.diagnostics) list.appendChild(html('li', '', `${d.path}:${d.line}:${d.column} ${d.code}: ${(config.language === 'zh-CN' && d.messageZh) || d.message}`));
+      for (const d of run.diagnostics) {
+        const message = (config.language === 'zh-CN' && d.messageZh) || d.message;
+        list.appendChild(html('li', '', `${d.path}:${d.line}:${d.column} ${d.code}: ${message}`));
+      }
       box.appendChild(list);
     }
   }

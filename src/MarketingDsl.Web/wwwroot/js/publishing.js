@@ -44,7 +44,8 @@ function renderChoices(body, p, o, end) {
   const table = el('table', 'publish-inflight');
   table.id = 'publish-inflight';
   const head = el('tr');
-  for (const key of ['editor.publishjourney', 'editor.publishusers', 'editor.publishendifcontinue', 'editor.publishchoice']) head.append(el('th', null, o.T(key)));
+  const headers = ['editor.publishjourney', 'editor.publishusers', 'editor.publishendifcontinue', 'editor.publishchoice'];
+  for (const key of headers) head.append(el('th', null, o.T(key)));
   table.append(head);
   for (const j of rows) {
     const row = el('tr');
@@ -79,14 +80,16 @@ export async function preview(body, o, end = []) {
   if (!answer.ok) { o.onRefusal(body, answer); return; }
   const p = answer.json;
   body.append(el('h3', null, p.rollbackTo ? format(T('editor.publishrollback'), p.rollbackTo) : T('editor.publishpreview')));
-  body.append(el('p', null, p.files + ' ' + T('editor.publishfiles') + ' ' + p.hash.slice(0, 12) + ' · ' + p.journeys + ' ' + T('editor.publishjourneys')));
+  body.append(el('p', null, p.files + ' ' + T('editor.publishfiles') + ' ' + p.hash.slice(0, 12) + ' · ' + p.journeys + ' '
+    + T('editor.publishjourneys')));
   const changes = el('ul', 'publish-changes');
   renderNames(changes, T('editor.publishadded'), p.added, T);
   renderNames(changes, T('editor.publishremoved'), p.removed, T);
   renderNames(changes, T('editor.publishchanged'), p.stepsChanged, T);
   body.append(changes);
   renderChoices(body, p, o, end);
-  const counts = el('p', 'publish-counts', p.continued + ' ' + T('editor.publishcontinued') + (p.moved ? ' (' + p.moved + ' ' + T('editor.publishmoved') + ')' : '')
+  const moved = p.moved ? ' (' + p.moved + ' ' + T('editor.publishmoved') + ')' : '';
+  const counts = el('p', 'publish-counts', p.continued + ' ' + T('editor.publishcontinued') + moved
     + ' · ' + p.endedCount + ' ' + T('editor.publishended'));
   counts.id = 'publish-counts';
   counts.dataset.ended = String(p.endedCount);
