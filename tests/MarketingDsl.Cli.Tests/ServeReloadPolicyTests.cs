@@ -9,7 +9,7 @@ namespace MarketingDsl.Cli.Tests;
 /// <summary>
 /// What a reload of a real `mdsl serve` does with the users in flight (LANGUAGE.md §15.7): a wait
 /// that moved to another step path (a step added before it) is the equivalent step, where its
-/// users continue (the wait's timer fires there and the next step sends); `?end=JOURNEY` ends a
+/// users continue (its `until` event resumes them there and the next step sends); `?end=JOURNEY` ends a
 /// journey's users in flight instead (`ended_on_publish`), as the dry run said; an unknown journey
 /// in `end` is refused.
 /// </summary>
@@ -19,7 +19,7 @@ public sealed class ServeReloadPolicyTests : IDisposable
     private const string Schema = "schema {\n  profile { user_id: string key }\n  event login { }\n  event cart_add { }\n}\n";
     private const string Version1 = """
         channel push { cost: 0 }
-        journey cart { trigger: cart_add  steps { wait 1d  send push "remind" } }
+        journey cart { trigger: cart_add  steps { wait 1d until login  send push "remind" } }
         journey welcome { trigger: login  steps { wait 2d  send push "hi" } }
 
         """;
@@ -50,14 +50,17 @@ public sealed class ServeReloadPolicyTests : IDisposable
         using var http = new HttpClient { BaseAddress = url };
         http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", Token);
         await Post(http, "/api/profiles", """[{"user_id":"u1"},{"user_id":"u2"},{"user_id":"u3"}]""");
-        await Post(http, "/api/events", """
-            [{"type":"cart_add","user_id":"u1","ts":"2025-03-01T10:00:00Z"},
-             {"type":"cart_add","user_id":"u2","ts":"2025-03-01T11:00:00Z"},
-             {"type":"login","user_id":"u1","ts":"2025-03-01T12:00:00Z"}]
+        // Instants just before the wall clock: the runtime also fires due waits by wall clock, and these are a day away.
+        var now = DateTime.UtcNow;
+        string At(int minutesAgo) => now.AddMinutes(-minutesAgo).ToString("yyyy-MM-dd'T'HH:mm:ss'Z'", System.Globalization.CultureInfo.InvariantCulture);
+        await Post(http, "/api/events", $$"""
+            [{"type":"login","user_id":"u1","ts":"{{At(12)}}"},
+             {"type":"cart_add","user_id":"u1","ts":"{{At(11)}}"},
+             {"type":"cart_add","user_id":"u2","ts":"{{At(10)}}"}]
             """);
 
         // v2: an acknowledgement before cart's wait, so the wait is now step 1; welcome is unchanged.
-        var version2 = Version1.Replace("steps { wait 1d", "steps { send push \"ack\"  wait 1d", StringComparison.Ordinal);
+        var version2 = Version1.Replace("steps { wait 1d until", "steps { send push \"ack\"  wait 1d until", StringComparison.Ordinal);
         File.WriteAllText(Path.Combine(_root, "ws", "main.mdsl"), version2);
         var unknown = await http.PostAsync("/api/workspace/reload?end=nope", Json("{}"));
         Assert.Equal(HttpStatusCode.BadRequest, unknown.StatusCode);
@@ -76,8 +79,10 @@ public sealed class ServeReloadPolicyTests : IDisposable
         var ends = await Get(http, "/api/journey-ends");
         Assert.Equal("welcome u1 ended_on_publish", string.Join("|", Ends(ends, "ends")));
 
-        // Two days later (event time): cart's users waited at the equivalent wait and now get the step after it; welcome sends nothing.
-        await Post(http, "/api/events", """[{"type":"login","user_id":"u3","ts":"2025-03-03T13:00:00Z"}]""");
+        // Their logins resume cart's users at the equivalent wait, and the step after it sends; welcome sends nothing.
+        await Post(http, "/api/events", $$"""
+            [{"type":"login","user_id":"u1","ts":"{{At(2)}}"}, {"type":"login","user_id":"u2","ts":"{{At(1)}}"}]
+            """);
         var outbox = await Get(http, "/api/outbox?limit=100");
         var sends = outbox.GetProperty("items").EnumerateArray()
             .Select(i => i.GetProperty("action"))

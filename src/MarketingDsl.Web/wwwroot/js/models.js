@@ -234,6 +234,8 @@
     try {
       await loadFolders();
       const data = await load();
+      // A link from the simulation page (/Models#model-NAME) lands on that model's report, drawn only now.
+      if (location.hash) document.getElementById(decodeURIComponent(location.hash.slice(1)))?.scrollIntoView();
       const running = (data.runs || []).find((r) => r.status === 'queued' || r.status === 'running');
       if (running) await follow(running.id);
     } catch (error) {
