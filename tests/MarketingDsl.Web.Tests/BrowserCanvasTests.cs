@@ -141,7 +141,7 @@ public sealed class BrowserCanvasTests
         {
             var page = await OpenCanvas(browser, baseUrl, "marketer", Cart, "cart_recovery", language);
             await page.SelectOptionAsync("#canvas-replay", "replay-june");
-            await page.WaitForSelectorAsync("#node-1 .node-counts .count-delivered");
+            await page.WaitForSelectorAsync("#node-1 .node-counts .count-sent");
             Assert.Contains(reached, await page.InnerTextAsync("#node-0 .node-counts"));
             Assert.Contains("加购未支付提醒", await page.InnerTextAsync("#canvas-journey") + await page.TitleAsync() + await Text(page));
             Assert.NotNull(await page.QuerySelectorAsync("#node-0 .count-left_share"));
