@@ -26,7 +26,8 @@ public sealed record JourneyEditResult(string? Text, string? Error)
 
 /// <summary>
 /// Applies canvas edits as text edits of the journey's source: the smallest change that says it
-/// (a step's lines cut and pasted with their comments, a property's value replaced), then the whole
+/// (a step's lines cut and pasted with their comments, only the tokens of a property that change
+/// replaced, so every comment stays; removing a thing removes its own comments), then the whole
 /// file through <see cref="SyntaxFormatter"/>. Every fragment a user typed is parsed on its own first
 /// and must be exactly one thing of its kind, so no value can reach outside its place in the text.
 /// </summary>
