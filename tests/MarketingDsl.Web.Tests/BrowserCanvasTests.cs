@@ -270,7 +270,8 @@ public sealed class BrowserCanvasTests
         var reachedBefore = await page.InnerTextAsync("#node-0 .count-reached b");
         Assert.Null(await page.QuerySelectorAsync("#node-1 .count-opened"));
         host.Runtime.IngestEvents(Json("""[{"type":"cart_add","user_id":"u01","ts":"2025-06-03T10:00:00Z","price":900}]"""));
-        var receipts = users.Select((u, i) => $$"""{"key":"cart|{{u}}|{{At(new DateTime(2025, 6, 1, 10, i, 0, DateTimeKind.Utc))}}|1","status":"opened"}""");
+        var receipts = users.Select((u, i) =>
+            $$"""{"key":"cart|{{u}}|{{At(new DateTime(2025, 6, 1, 10, i, 0, DateTimeKind.Utc))}}|1","status":"opened"}""");
         Assert.Contains(host.Runtime.IngestFeedback(Json("[" + string.Join(",", receipts) + "]")), r => r.Status == "accepted");
         await page.WaitForFunctionAsync("n => document.querySelector('#node-0 .count-reached b').textContent === String(n)",
             int.Parse(reachedBefore, System.Globalization.CultureInfo.InvariantCulture) + 1);

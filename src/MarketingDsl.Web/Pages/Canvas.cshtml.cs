@@ -18,6 +18,7 @@ public sealed class CanvasModel(IAntiforgery antiforgery, UiText text, IServiceP
     public void OnGet(string? file, string? journey)
     {
         CanEdit = ScriptConfig.CanRun(User);
-        ConfigJson = ScriptConfig.For(HttpContext, antiforgery, text, "canvas.", CanEdit, new { file, journey, live = services.GetService(typeof(LiveRuntime)) is not null });
+        var live = services.GetService(typeof(LiveRuntime)) is not null;
+        ConfigJson = ScriptConfig.For(HttpContext, antiforgery, text, "canvas.", CanEdit, new { file, journey, live });
     }
 }

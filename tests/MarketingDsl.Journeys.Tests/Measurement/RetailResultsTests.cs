@@ -52,7 +52,8 @@ public sealed class RetailResultsTests(RetailReplayTests.Retail retail) : IClass
                 {
                     // A replay's "delivered" is a send handed to its channel: the results' "sent"; its "held_out" the held-out sends.
                     var key = p.Name switch { "delivered" => "sent", "held_out" => "held_out_sends", _ => p.Name };
-                    Assert.True(Flat(p.Value) == Flat(m.GetProperty(key)), $"{journey.Name} step {step.Name} {p.Name}: {p.Value} vs {m.GetProperty(key)}");
+                    Assert.True(Flat(p.Value) == Flat(m.GetProperty(key)),
+                        $"{journey.Name} step {step.Name} {p.Name}: {p.Value} vs {m.GetProperty(key)}");
                     compared++;
                 }
             }
