@@ -92,6 +92,6 @@ public interface IJourneyConditions
 /// <summary>
 /// The services a transition reads: conditions, the channel ledger, the user's quiet-hours zone.
 /// <see cref="ReportSteps"/> adds <see cref="StepReachedAction"/>s and <see cref="WaitEndedAction"/>s
-/// for hosts that count per step (replay); they change no state.
+/// for per-step counts (replay and live); they change no state.
 /// </summary>
 public sealed record JourneyEnvironment(IJourneyConditions Conditions, IChannelLedger Ledger, Func<UserRef, TimeZoneInfo> QuietZone, bool ReportSteps = false);

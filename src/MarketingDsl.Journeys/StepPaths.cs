@@ -13,12 +13,14 @@ public sealed class StepPaths
     private readonly Dictionary<BoundSend, string> _pathOf = new(ReferenceEqualityComparer.Instance);
     private readonly Dictionary<string, BoundSend> _sendAt = new(StringComparer.Ordinal);
     private readonly Dictionary<BoundSend, (string Split, int Branch)> _branchOf = new(ReferenceEqualityComparer.Instance);
+    private readonly Dictionary<BoundStep, string> _stepPath = new(ReferenceEqualityComparer.Instance);
 
     public StepPaths(JourneySymbol journey)
     {
         Journey = journey;
         foreach (var (path, step, branch) in StepPath.Walk(journey.Steps))
         {
+            _stepPath[step] = path;
             if (step is not BoundSend send) continue;
             _pathOf[send] = path;
             _sendAt[path] = send;
@@ -29,6 +31,8 @@ public sealed class StepPaths
     public JourneySymbol Journey { get; }
 
     public string PathOf(BoundSend send) => _pathOf[send];
+    /// <summary>The path of any step of the journey.</summary>
+    public string PathOf(BoundStep step) => _stepPath[step];
     public BoundSend? SendAt(string path) => _sendAt.GetValueOrDefault(path);
     /// <summary>The innermost split branch a send lies in, if any.</summary>
     public (string Split, int Branch)? BranchOf(BoundSend send) => _branchOf.TryGetValue(send, out var b) ? b : null;

@@ -52,7 +52,7 @@ public sealed partial class LiveRuntime : IDisposable
         _machines = [.. model.Journeys.Where(j => j.Trigger is not null).Select(j => new JourneyMachine(j))];
         _paths = [.. _machines.Select(m => new StepPaths(m.Journey))];
         for (var j = 0; j < _machines.Length; j++) _journeyIndex[_machines[j].Journey.Name] = j;
-        _env = new JourneyEnvironment(new LiveConditions(this), new LiveLedger(_store), ZoneOf);
+        _env = new JourneyEnvironment(new LiveConditions(this), new LiveLedger(_store), ZoneOf, ReportSteps: true);
         _dispatcher = new OutboxDispatcher(this, options);
         _users = new UserCache(Math.Max(1, options.CachedUsers), Math.Max(0, options.CachedEvents), Math.Max(0, options.CacheBytes));
         LoadSplits();

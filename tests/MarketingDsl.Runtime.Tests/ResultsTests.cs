@@ -96,6 +96,10 @@ public sealed class ResultsTests : IDisposable
         Assert.True(cart.Total.Converted > 0 && cart.Total.ConvertedHeldOut > 0 && cart.Total.Revenue > 0, $"{cart.Total.Converted} {cart.Total.ConvertedHeldOut}");
         Assert.True(cart.Splits.Single().Branches.All(b => b.Entered > 0));
         Assert.True(cart.Total.Deferred > 0);
+        // Per-step counts (the canvas's): arrivals, how the first wait ended (its event is the goal's: converted, else timed out), exits.
+        var wait = cart.Steps.Steps[0].WaitEnds;
+        Assert.True(cart.Steps.Steps[0].Reached > 0 && wait[1] > 0 && wait[2] > 0, string.Join(",", wait));
+        Assert.True(cart.Steps.Exited["end_of_steps"] > 0 && cart.Steps.Exited["converted"] > 0);
         Assert.True(cart.Attribution[AttributionModel.Linear].ByJourney["cart"].Conversions > 0);
 
         static object?[] Row((string Type, string User, DateTime Ts, decimal Value, string Id) e) => e.Type switch

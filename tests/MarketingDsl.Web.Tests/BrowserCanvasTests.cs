@@ -120,6 +120,7 @@ public sealed class BrowserCanvasTests
         var built = await Text(page);
         Assert.Equal(WithoutComments(example), built);
         Assert.Empty(await page.QuerySelectorAllAsync(".node.has-error"));
+        Assert.Equal(0, await page.EvaluateAsync<int>("() => window.mdslCanvas.graph.diagnostics.filter(d => d.severity === 'error').length"));
         await page.ClickAsync("#canvas-save");
         await page.WaitForFunctionAsync("() => document.querySelector('#canvas-save').disabled");
         Assert.Equal(built, File.ReadAllText(Path.Combine(workspace, Cart)));
@@ -141,7 +142,7 @@ public sealed class BrowserCanvasTests
         {
             var page = await OpenCanvas(browser, baseUrl, "marketer", Cart, "cart_recovery", language);
             await page.SelectOptionAsync("#canvas-replay", "replay-june");
-            await page.WaitForSelectorAsync("#node-1 .node-counts .count-delivered");
+            await page.WaitForSelectorAsync("#node-1 .node-counts .count-sent");
             Assert.Contains(reached, await page.InnerTextAsync("#node-0 .node-counts"));
             Assert.Contains("加购未支付提醒", await page.InnerTextAsync("#canvas-journey") + await page.TitleAsync() + await Text(page));
             Assert.NotNull(await page.QuerySelectorAsync("#node-0 .count-left_share"));
@@ -163,6 +164,152 @@ public sealed class BrowserCanvasTests
         Assert.Empty(browser.ConsoleErrors);
         Assert.Empty(viewer.ConsoleErrors);
     }
+
+    /// <summary>
+    /// Text → canvas → text in the browser: in every example journey, a node of each kind applied from its
+    /// side panel as shown leaves the text byte-identical to the file, and a step dragged away and undone too.
+    /// </summary>
+    [Fact]
+    public async Task Every_example_journey_round_trips_through_the_canvas_byte_identical()
+    {
+        var workspace = TestPaths.CopyRetail();
+        var (app, baseUrl) = await KestrelEditor.StartAsync(workspace, [("marketer", Roles.Editor)]);
+        await using var _ = app;
+        await using var browser = await BrowserSession.OpenAsync(1400, 1400);
+        var journeys = Directory.GetFiles(Path.Combine(workspace, "journeys"), "*.mdsl").Order(StringComparer.Ordinal)
+            .SelectMany(f => Core.Syntax.SyntaxTree.Parse(f, File.ReadAllText(f)).Root.Declarations.OfType<Core.Syntax.JourneyDeclarationSyntax>()
+                .Select(j => (File: "journeys/" + Path.GetFileName(f), Journey: j.Name.Text)))
+            .ToList();
+        Assert.True(journeys.Count >= 5);
+        var applied = 0;
+        var page = await OpenCanvas(browser, baseUrl, "marketer", journeys[0].File, journeys[0].Journey);
+        foreach (var (file, journey) in journeys)
+        {
+            var original = File.ReadAllText(Path.Combine(workspace, file));
+            // Another journey through the page's own pickers (no reload).
+            if (await page.InputValueAsync("#canvas-file") != file)
+            {
+                await page.SelectOptionAsync("#canvas-file", file);
+                await page.WaitForFunctionAsync("t => window.mdslCanvas.busy === 0 && window.mdslCanvas.text === t", original);
+            }
+            await page.SelectOptionAsync("#canvas-journey", journey);
+            await page.WaitForFunctionAsync("j => window.mdslCanvas.busy === 0 && window.mdslCanvas.graph?.journey === j", journey);
+            // One node of each kind, applied from the side panel as shown.
+            var nodes = await page.EvaluateAsync<string[]>("""
+                () => [...new Map(window.mdslCanvas.graph.nodes.filter(n => !['end', 'converted', 'exit'].includes(n.kind))
+                    .map(n => [n.kind, n.id]).reverse()).values()]
+                """);
+            foreach (var node in nodes)
+            {
+                await page.ClickAsync("#node-" + node.Replace('.', '-'));
+                await page.ClickAsync("#canvas-inspector button.apply");
+                await page.WaitForFunctionAsync("() => window.mdslCanvas.busy === 0 && !document.querySelector('#canvas-undo').disabled");
+                Assert.True(original == await Text(page), $"{journey}: applying node {node} as shown changed the text:\n{await Text(page)}");
+                applied++;
+            }
+            Assert.Equal("", await page.InnerTextAsync("#canvas-diff"));
+            Assert.False(await page.Locator("#canvas-status.error").IsVisibleAsync(), await page.InnerTextAsync("#canvas-status"));
+            // The first step dragged after the second, and back by undo.
+            const string AfterSecond = ".drop-zone[data-block=''][data-index='2'] >> nth=0";
+            if (await page.Locator(AfterSecond).CountAsync() > 0)
+            {
+                await page.Locator(AfterSecond).ScrollIntoViewIfNeededAsync();
+                await DragAsync(page, "#node-0", AfterSecond);
+                await page.WaitForFunctionAsync("t => window.mdslCanvas.busy === 0 && window.mdslCanvas.text !== t", original);
+                await page.ClickAsync("#canvas-undo");
+                await page.WaitForFunctionAsync("t => window.mdslCanvas.text === t", original);
+            }
+            Assert.True(await page.IsDisabledAsync("#canvas-save"));
+            Assert.Equal(original, File.ReadAllText(Path.Combine(workspace, file)));
+        }
+        Assert.True(applied > 20, applied.ToString(System.Globalization.CultureInfo.InvariantCulture));
+        Assert.Empty(browser.ConsoleErrors);
+    }
+
+    /// <summary>
+    /// Under `mdsl serve` (the editor and the runtime in one process) the canvas shows the running
+    /// journeys' counts, says they are live, and follows new events at the next poll; screenshots in
+    /// English and 简体中文.
+    /// </summary>
+    [Fact]
+    public async Task Under_serve_the_canvas_shows_live_counts_that_follow_new_events_in_both_languages()
+    {
+        await using var host = await LiveEditorHost.StartAsync(kestrel: true, schema: LiveSchema, main: LiveMain);
+        var events = new List<string>();
+        var users = Enumerable.Range(0, 40).Select(i => "u" + i.ToString("00", System.Globalization.CultureInfo.InvariantCulture)).ToList();
+        for (var i = 0; i < users.Count; i++)
+        {
+            var at = new DateTime(2025, 6, 1, 10, 0, 0, DateTimeKind.Utc).AddMinutes(i);
+            events.Add($$"""{"type":"cart_add","user_id":"{{users[i]}}","ts":"{{At(at)}}","price":{{100 + 10 * i}}}""");
+            if (i % 4 == 0)
+                events.Add($$"""{"type":"order","user_id":"{{users[i]}}","ts":"{{At(at.AddMinutes(20))}}","order_id":"o{{i}}","amount":90}""");
+        }
+        events.Add($$"""{"type":"cart_add","user_id":"u00","ts":"{{At(new DateTime(2025, 6, 2, 10, 0, 0, DateTimeKind.Utc))}}","price":1}""");
+        host.Runtime.IngestProfiles(Json("[" + string.Join(",", users.Select(u => $$"""{"user_id":"{{u}}"}""")) + "]"));
+        host.Runtime.IngestEvents(Json("[" + string.Join(",", events) + "]"));
+
+        await using var browser = await BrowserSession.OpenAsync(1500, 1300);
+        Directory.CreateDirectory(ArtifactsDir);
+        IPage page = null!;
+        foreach (var (language, reached) in new[] { ("en", "reached"), ("zh-CN", "到达") })
+        {
+            page = await OpenCanvas(browser, host.Url, "viewer1", "main.mdsl", "cart", language);
+            await page.WaitForSelectorAsync("#node-1 .node-counts .count-sent");
+            Assert.Equal("live", await page.GetAttributeAsync("#canvas-counts-source", "data-source"));
+            Assert.Contains(language == "en" ? "Live" : "实时", await page.InnerTextAsync("#canvas-counts-source"));
+            Assert.Contains(reached, await page.InnerTextAsync("#node-0 .node-counts"));
+            Assert.NotNull(await page.QuerySelectorAsync("#node-0 .count-left_share"));
+            Assert.NotNull(await page.QuerySelectorAsync("#node-2 .count-branches"));
+            Assert.NotNull(await page.QuerySelectorAsync("#node-goal .count-goal_rate"));
+            await page.ClickAsync("#node-1");
+            var shot = Path.Combine(ArtifactsDir, $"canvas-live-{language}.png");
+            await page.ScreenshotAsync(new PageScreenshotOptions { Path = shot, FullPage = true });
+        }
+
+        // A new arrival and channel receipts show at the next poll, without reloading the page; the side panel stays as it is.
+        var reachedBefore = await page.InnerTextAsync("#node-0 .count-reached b");
+        Assert.Null(await page.QuerySelectorAsync("#node-1 .count-opened"));
+        host.Runtime.IngestEvents(Json("""[{"type":"cart_add","user_id":"u01","ts":"2025-06-03T10:00:00Z","price":900}]"""));
+        var receipts = users.Select((u, i) =>
+            $$"""{"key":"cart|{{u}}|{{At(new DateTime(2025, 6, 1, 10, i, 0, DateTimeKind.Utc))}}|1","status":"opened"}""");
+        Assert.Contains(host.Runtime.IngestFeedback(Json("[" + string.Join(",", receipts) + "]")), r => r.Status == "accepted");
+        await page.WaitForFunctionAsync("n => document.querySelector('#node-0 .count-reached b').textContent === String(n)",
+            int.Parse(reachedBefore, System.Globalization.CultureInfo.InvariantCulture) + 1);
+        Assert.NotNull(await page.QuerySelectorAsync("#node-1 .count-opened"));
+        Assert.NotNull(await page.QuerySelectorAsync("#node-1 .count-delivered"));
+        Assert.NotNull(await page.QuerySelectorAsync("#canvas-inspector .node-counts .count-sent"));
+        Assert.Empty(browser.ConsoleErrors);
+    }
+
+    private const string LiveSchema = """
+        schema {
+          profile { user_id: string key }
+          event cart_add { price: decimal? }
+          event order { order_id: string unique, amount: decimal }
+        }
+        """;
+
+    private const string LiveMain = """
+        channel push { cost: 0.02 }
+        channel sms { cost: 0.05 }
+        journey cart "购物车挽回" {
+          trigger: cart_add where price > 100
+          goal: order within 2d value amount
+          holdout: 20%
+          steps {
+            wait 1h until order
+            send push "reminder"
+            split "copy" {
+              50%: send sms "a"
+              50%: send push "b"
+            }
+          }
+        }
+        """;
+
+    private static string At(DateTime t) => t.ToString("yyyy-MM-ddTHH:mm:ssZ", System.Globalization.CultureInfo.InvariantCulture);
+
+    private static System.Text.Json.JsonElement Json(string json) => System.Text.Json.JsonDocument.Parse(json).RootElement.Clone();
 
     // ------------------------------------------------------------------ helpers
 

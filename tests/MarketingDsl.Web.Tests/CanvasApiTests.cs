@@ -73,6 +73,10 @@ public sealed class CanvasApiTests(EditorFactory factory) : IClassFixture<Editor
         var broken = await client.GetAsync("/api/canvas/counts?replay=broken-replay&journey=cart_recovery");
         Assert.Equal(HttpStatusCode.BadRequest, broken.StatusCode);
         Assert.Contains("not valid JSON", await broken.Content.ReadAsStringAsync());
+        // `mdsl web` has no runtime: live counts say where they come from.
+        var live = await client.GetAsync("/api/canvas/counts/live?journey=cart_recovery");
+        Assert.Equal(HttpStatusCode.NotFound, live.StatusCode);
+        Assert.Contains("mdsl serve", await live.Content.ReadAsStringAsync());
         var replays = await Ok(await client.GetAsync("/api/canvas/replays"));
         Assert.Contains(replays.GetProperty("replays").EnumerateArray(), r => r.GetProperty("folder").GetString() == "broken-replay");
     }

@@ -97,6 +97,8 @@ public sealed class JourneyResults(JourneySymbol journey)
     public SortedDictionary<string, FunnelCounts> ByChannel { get; } = new(StringComparer.Ordinal);
     public SortedDictionary<string, FunnelCounts> ByStep { get; } = new(StringComparer.Ordinal);
     public Dictionary<string, string> StepDescriptions { get; } = new(StringComparer.Ordinal);
+    /// <summary>Every step's arrivals, branches and wait ends, and the journey's exits (the canvas's counts).</summary>
+    public StepTable Steps { get; } = new(journey);
     public List<SplitResult> Splits { get; } = [];
     public Uplift Uplift { get; internal set; } = null!;
     public Dictionary<AttributionModel, AttributionResult> Attribution { get; internal set; } = [];
@@ -140,6 +142,8 @@ public static class JourneyMetrics
         foreach (var e in events)
         {
             if (!results.TryGetValue(e.Journey, out var r)) continue;
+            r.Steps.Add(e);
+            if (e.Kind is MeasureKind.Reached or MeasureKind.WaitEnded or MeasureKind.Exited) continue;
             r.Total.Add(e);
             if (e.Kind is MeasureKind.Sent or MeasureKind.Opened || e.Kind == MeasureKind.Converted && !e.HeldOut)
             {

@@ -12,6 +12,10 @@ public enum MeasureKind
     /// <summary>Channel receipts and engagement of a send (feedback), each at most once per send.</summary>
     Delivered, Failed, Opened, Clicked,
     Converted,
+    /// <summary>A user reached a step (<see cref="MeasureEvent.Step"/>; an `if`'s or split's block taken in <see cref="MeasureEvent.Branch"/>,
+    /// -1 for an `if` that took neither), a wait ended (<see cref="MeasureEvent.Reason"/>: event, timeout, converted), a user left the
+    /// journey (reason: converted, end_of_steps, exit_step): the per-step counts of <see cref="StepTable"/>.</summary>
+    Reached, WaitEnded, Exited,
 }
 
 /// <summary>
@@ -71,7 +75,7 @@ public static class MeasureEvents
 
     /// <summary>
     /// The measurement event of <paramref name="action"/> (null for actions that measure nothing:
-    /// waits, exits, winner timers). <paramref name="entryAt"/> is the entry the action belongs to
+    /// wait and winner timers). <paramref name="entryAt"/> is the entry the action belongs to
     /// (a deferred send's entry comes from its timer); <paramref name="revenue"/> is a conversion's
     /// goal value, which the host reads from the goal event.
     /// </summary>
@@ -95,6 +99,18 @@ public static class MeasureEvents
                 {
                     HeldOut = c.HeldOut, EntryAt = c.EntryAt, Revenue = revenue, Branches = MeasureEvent.FormatBranches(c.Branches),
                 };
+            case StepReachedAction r:
+                return new MeasureEvent(journey, r.User.Id, r.At, MeasureKind.Reached)
+                {
+                    HeldOut = r.HeldOut, EntryAt = entryAt, Step = steps.PathOf(r.Step), Branch = r.Branch,
+                };
+            case WaitEndedAction w:
+                return new MeasureEvent(journey, w.User.Id, w.At, MeasureKind.WaitEnded)
+                {
+                    EntryAt = entryAt, Step = steps.PathOf(w.Wait), Reason = StepCounts.WaitEndName(w.End),
+                };
+            case ExitedAction x:
+                return new MeasureEvent(journey, x.User.Id, x.At, MeasureKind.Exited) { EntryAt = entryAt, Reason = StepCounts.ExitName(x.Reason) };
             case SendAction send:
                 var kind = send.Outcome switch
                 {

@@ -62,6 +62,7 @@ public static class ResultsJson
             w.WriteEndObject();
         }
         w.WriteEndObject();
+        WriteSteps(w, r);
         w.WriteStartObject("split_tests");
         foreach (var s in r.Splits) WriteSplit(w, s);
         w.WriteEndObject();
@@ -69,6 +70,58 @@ public static class ResultsJson
         if (!upliftAndAttribution) return;
         WriteUplift(w, r.Uplift);
         WriteAttribution(w, r);
+    }
+
+    /// <summary>
+    /// `steps` (per step path: reached, the `if`'s or split's blocks, how waits ended, a send's outcomes by status,
+    /// the treated entries that converted after reaching it) and `exited` (by reason): the counts a canvas draws.
+    /// </summary>
+    private static void WriteSteps(Utf8JsonWriter w, JourneyResults r)
+    {
+        w.WriteStartObject("steps");
+        foreach (var s in r.Steps.Steps)
+        {
+            w.WriteStartObject(s.Path);
+            w.WriteString("step", Replay.ReplayStatistics.Describe([s.Step]));
+            w.WriteNumber("reached", s.Reached);
+            w.WriteNumber("reached_held_out", s.ReachedHeldOut);
+            switch (s.Step)
+            {
+                case Core.Semantics.BoundSend:
+                    var sends = r.ByStep.GetValueOrDefault(s.Path) ?? new FunnelCounts();
+                    w.WriteNumber("sent", sends.Sent);
+                    w.WriteNumber("deferred", sends.Deferred);
+                    w.WriteNumber("capped", sends.Capped);
+                    w.WriteNumber("held_out_sends", sends.HeldOutSends);
+                    w.WriteNumber("delivered", sends.Delivered);
+                    w.WriteNumber("failed", sends.Failed);
+                    w.WriteNumber("opened", sends.Opened);
+                    w.WriteNumber("clicked", sends.Clicked);
+                    break;
+                case Core.Semantics.BoundWait:
+                    w.WriteNumber("resumed_by_event", s.WaitEnds[0]);
+                    w.WriteNumber("timed_out", s.WaitEnds[1]);
+                    w.WriteNumber("converted", s.WaitEnds[2]);
+                    w.WriteNumber("waiting", s.Waiting);
+                    break;
+                case Core.Semantics.BoundIf:
+                    w.WriteNumber("then", s.Branches[0]);
+                    w.WriteNumber("else", s.Branches[1]);
+                    w.WriteNumber("neither", s.Branches[2]);
+                    break;
+                case Core.Semantics.BoundSplit:
+                    w.WriteStartArray("branches");
+                    foreach (var n in s.Branches) w.WriteNumberValue(n);
+                    w.WriteEndArray();
+                    break;
+            }
+            w.WriteNumber("converted_after", s.ConvertedAfter);
+            w.WriteEndObject();
+        }
+        w.WriteEndObject();
+        w.WriteStartObject("exited");
+        foreach (var (reason, n) in r.Steps.Exited) w.WriteNumber(reason, n);
+        w.WriteEndObject();
     }
 
     private static void WriteCounts(Utf8JsonWriter w, FunnelCounts c, bool full)

@@ -26,7 +26,8 @@ public sealed record JourneyEditResult(string? Text, string? Error)
 
 /// <summary>
 /// Applies canvas edits as text edits of the journey's source: the smallest change that says it
-/// (a step's lines cut and pasted with their comments, a property's value replaced), then the whole
+/// (a step's lines cut and pasted with their comments, only the tokens of a property that change
+/// replaced, so every comment stays; removing a thing removes its own comments), then the whole
 /// file through <see cref="SyntaxFormatter"/>. Every fragment a user typed is parsed on its own first
 /// and must be exactly one thing of its kind, so no value can reach outside its place in the text.
 /// </summary>
@@ -157,14 +158,15 @@ public static class JourneyEditor
         {
             case WaitStepSyntax or SendStepSyntax:
                 var kind = step is WaitStepSyntax ? "wait" : "send";
-                return [new Change(step.Span.Start, step.Span.Length, StepText(kind, Merge(Current(source, node), p)))];
+                var written = StepText(kind, Merge(Current(source, node), p));
+                return Keeping(source, step.Span.Start, new Change(step.Span.Start, step.Span.Length, written));
             case IfStepSyntax i:
-                return [new Change(i.Condition.Span.Start, i.Condition.Span.Length, Condition(Value(p, "condition")))];
+                return Keeping(source, i.Span.Start, new Change(i.Condition.Span.Start, i.Condition.Span.Length, Condition(Value(p, "condition"))));
             case SplitStepSyntax s:
                 var changes = new List<Change>();
                 var merged = Merge(Current(source, node), p);
                 var header = JourneyGraphBuilder.SplitHeader(source, s);
-                changes.Add(new Change(s.Span.Start, header.Length, SplitHeaderText(merged)));
+                changes.Add(new Change(header.Start, header.Length, SplitHeaderText(merged)));
                 if (p.TryGetValue("shares", out var shares) && shares is not null)
                 {
                     var parts = shares.Split([',', ' '], StringSplitOptions.RemoveEmptyEntries);
@@ -173,7 +175,7 @@ public static class JourneyEditor
                     for (var b = 0; b < parts.Length; b++)
                         changes.Add(new Change(s.Branches[b].PercentSpan.Start, s.Branches[b].PercentSpan.Length, Percent(parts[b])));
                 }
-                return changes;
+                return Keeping(source, s.Span.Start, [.. changes]);
             default:
                 throw new EditRefused("An exit has no properties.");
         }
@@ -201,10 +203,7 @@ public static class JourneyEditor
         };
         if (text is null) return existing is null ? [] : RemoveProperty(source, node);
         ValidateProperty(text, node);
-        // The value is replaced and the property's own comments stay; a trigger keeps `trigger:`.
-        if (existing is TriggerPropertySyntax t) return [new Change(t.Trigger.Span.Start, t.Trigger.Span.Length, text["trigger: ".Length..])];
-        if (existing is AudiencePropertySyntax a) return [new Change(a.Condition.Span.Start, a.Condition.Span.Length, text["audience: ".Length..])];
-        if (existing is not null) return [new Change(existing.Span.Start, existing.Span.Length, text)];
+        if (existing is not null) return Keeping(source, existing.Span.Start, new Change(existing.Span.Start, existing.Span.Length, text));
 
         // A new property goes before the next one in canonical order, else before `steps`.
         var after = HeaderOrder.SkipWhile(h => h != node).Skip(1).Select(h => PropertyNode(source, h)).FirstOrDefault(n => n is not null);
@@ -242,11 +241,10 @@ public static class JourneyEditor
     private static Dictionary<string, string?> Current(JourneySource source, string node)
     {
         var (step, _, _) = StepOf(source, node);
-        string W(SyntaxNode n) => source.Text.Substring(n.Span.Start, n.Span.Length);
         return step switch
         {
             WaitStepSyntax w => new() { ["duration"] = w.Duration.Text, ["until"] = w.UntilEvent?.Text, ["where"] = w.Where is null ? null
-                : W(w.Where) },
+                : source.WrittenWithoutComments(w.Where) },
             SendStepSyntax s => new() { ["channel"] = s.Channel.Text, ["template"] = s.Template.Text, ["offer"] = s.Offer?.Text },
             SplitStepSyntax s => new() { ["name"] = s.Name?.Text, ["winner_after"] = s.WinnerAfter?.Text },
             _ => [],
@@ -415,6 +413,42 @@ public static class JourneyEditor
             : throw new EditRefused($"There is no step '{node}' in the journey.");
 
     private static string Replace(string text, TextSpan span, string with) => text[..span.Start] + with + text[span.End..];
+
+    /// <summary>
+    /// Replacements cut down to the tokens that differ, so the comments between unchanged tokens stay
+    /// where they are; a comment inside a part that changes moves onto its own line above the line of
+    /// <paramref name="anchor"/> (the step or property). Nothing changes when only comments and spaces would.
+    /// </summary>
+    private static List<Change> Keeping(JourneySource source, int anchor, params Change[] replacements)
+    {
+        var result = new List<Change>();
+        var rescued = new StringBuilder();
+        foreach (var change in replacements)
+        {
+            var old = source.Tree.Tokens.Where(t => !t.IsComment && t.Span.Start >= change.Start && t.Span.End <= change.Start + change.Length)
+                .ToList();
+            var typed = SyntaxTree.Parse("canvas.mdsl", change.Text).Tokens.Where(t => !t.IsComment).ToList();
+            var prefix = 0;
+            while (prefix < old.Count && prefix < typed.Count && old[prefix].Text == typed[prefix].Text) prefix++;
+            var suffix = 0;
+            while (suffix < old.Count - prefix && suffix < typed.Count - prefix && old[^(suffix + 1)].Text == typed[^(suffix + 1)].Text) suffix++;
+            if (prefix == old.Count && prefix == typed.Count) continue;
+            var oldMiddle = old.GetRange(prefix, old.Count - prefix - suffix);
+            var newMiddle = typed.GetRange(prefix, typed.Count - prefix - suffix);
+            var inserted = newMiddle.Count == 0 ? "" : change.Text[newMiddle[0].Span.Start..newMiddle[^1].Span.End];
+            if (oldMiddle.Count > 0)
+            {
+                var span = TextSpan.FromBounds(oldMiddle[0].Span.Start, oldMiddle[^1].Span.End);
+                foreach (var comment in source.Tree.Tokens.Where(t => t.IsComment && span.Contains(t.Span.Start)))
+                    rescued.Append(comment.Text).Append('\n');
+                result.Add(new Change(span.Start, span.Length, inserted));
+            }
+            else if (prefix > 0) result.Add(new Change(old[prefix - 1].Span.End, 0, " " + inserted));
+            else result.Add(new Change(old.Count > 0 ? old[0].Span.Start : change.Start, 0, inserted + " "));
+        }
+        if (rescued.Length > 0) result.Add(new Change(source.LineStart(anchor), 0, rescued.ToString()));
+        return result;
+    }
 
     private static string ApplyChanges(string text, List<Change> changes)
     {

@@ -65,7 +65,7 @@ public static class JourneyGraphBuilder
         var nodes = new List<(JourneyGraphNode Node, TextSpan Span)>();
         var edges = new List<JourneyGraphEdge>();
         var text = source.Tree.Text;
-        string Written(SyntaxNode n) => text.ToString(n.Span);
+        string Written(SyntaxNode n) => source.WrittenWithoutComments(n);
         void Add(JourneyGraphNode node, TextSpan span, params (string Key, SyntaxNode? Syntax)[] ranges) => nodes.Add((node with
         {
             Range = RangeOf(text, span),
@@ -88,7 +88,7 @@ public static class JourneyGraphBuilder
         }
         if (source.Property<ReentryPropertySyntax>() is { } reentry)
         {
-            var rule = text.ToString(TextSpan.FromBounds(AfterColon(source, reentry.Span), reentry.Span.End)).Trim();
+            var rule = source.WrittenWithoutComments(TextSpan.FromBounds(AfterColon(source, reentry.Span), reentry.Span.End));
             Add(Node("reentry", "reentry", "reentry: " + rule, ("rule", rule)), reentry.Span);
             chain.Add("reentry");
         }
@@ -121,8 +121,8 @@ public static class JourneyGraphBuilder
                 SendStepSyntax s => Node(stepPath, "send", Written(s), ("channel", s.Channel.Text), ("template", s.Template.Text),
                     ("offer", s.Offer?.Text ?? "")),
                 IfStepSyntax i => Node(stepPath, "if", "if " + Written(i.Condition), ("condition", Written(i.Condition))),
-                SplitStepSyntax s => Node(stepPath, "split", SplitHeader(source, s), ("name", s.Name?.Text ?? ""), ("winner_after",
-                    s.WinnerAfter?.Text ?? ""),
+                SplitStepSyntax s => Node(stepPath, "split", source.WrittenWithoutComments(SplitHeader(source, s)), ("name", s.Name?.Text ?? ""),
+                    ("winner_after", s.WinnerAfter?.Text ?? ""),
                     ("shares", string.Join(", ", s.Branches.Select(b => b.Percent.ToString(CultureInfo.InvariantCulture) + "%")))),
                 _ => Node(stepPath, "exit", "exit"),
             };
@@ -201,10 +201,12 @@ public static class JourneyGraphBuilder
         _ => block.Id,
     };
 
-    internal static string SplitHeader(JourneySource source, SplitStepSyntax split)
+    /// <summary>A split's header, `split "name" winner after D`, up to its opening brace.</summary>
+    internal static TextSpan SplitHeader(JourneySource source, SplitStepSyntax split)
     {
         var brace = source.Tree.Tokens.First(t => t.Span.Start >= split.Span.Start && t.Text == "{");
-        return source.Text[split.Span.Start..brace.Span.Start].Trim();
+        var last = source.Tree.Tokens.Last(t => !t.IsComment && t.Span.End <= brace.Span.Start);
+        return TextSpan.FromBounds(split.Span.Start, last.Span.End);
     }
 
     internal static int AfterColon(JourneySource source, TextSpan property) =>

@@ -87,6 +87,29 @@ internal sealed class JourneySource
 
     private bool IsBraced(TextSpan span) => span.Start < Text.Length && Text[span.Start] == '{';
 
+    /// <summary>
+    /// Text as the side panel shows and takes it: the tokens as written, without the comments between
+    /// them (a typed value never holds one); a gap that held a comment or a line break becomes one space.
+    /// </summary>
+    public string WrittenWithoutComments(TextSpan span)
+    {
+        var result = new System.Text.StringBuilder(span.Length);
+        var previous = -1;
+        foreach (var token in Tree.Tokens.Where(t => !t.IsComment && t.Span.Start >= span.Start && t.Span.End <= span.End))
+        {
+            if (previous >= 0)
+            {
+                var gap = Text.AsSpan(previous, token.Span.Start - previous);
+                if (gap.ContainsAny('\n', '/')) result.Append(' '); else result.Append(gap);
+            }
+            result.Append(token.Text);
+            previous = token.Span.End;
+        }
+        return result.ToString();
+    }
+
+    public string WrittenWithoutComments(SyntaxNode node) => WrittenWithoutComments(node.Span);
+
     // ------------------------------------------------------------------ text extents
 
     public int LineStart(int offset)

@@ -1,5 +1,7 @@
 using System.Text.Json;
+using MarketingDsl.Journeys.Measurement;
 using MarketingDsl.LanguageService.Journeys;
+using MarketingDsl.Runtime;
 using MarketingDsl.Web.Compiling;
 using MarketingDsl.Web.Localization;
 using MarketingDsl.Web.Simulations;
@@ -17,8 +19,9 @@ public sealed record CanvasEditRequest(string? Path, string? Text, string? Journ
 /// The journey canvas's API: the graph of a journey (from the text, with the compiler's diagnostics
 /// on its nodes), edits applied as text edits through the formatter (answered with the new text and
 /// its diff; nothing is saved — the page saves through /api/files/save like the editor), and the
-/// per-step counts of a replay (`journeys.json` written by `mdsl simulate --from --to` into a folder of
-/// the data root). Reads need the viewer role, edits the editor role.
+/// per-node counts of a replay (`journeys.json` written by `mdsl simulate --from --to` into a folder of
+/// the data root) or, under `mdsl serve`, of the live runtime (its results up to its clock, the JSON of
+/// GET /api/journeys/NAME/results). Reads need the viewer role, edits the editor role.
 /// </summary>
 public static class CanvasApi
 {
@@ -39,6 +42,7 @@ public static class CanvasApi
             EditorApi.Guard(() => Graph(compiler, path, null, journey, UiText.LanguageOf(ctx))));
         api.MapGet("/replays", (DataFolders folders) => Results.Ok(new { replays = Replays(folders) }));
         api.MapGet("/counts", (string? replay, string? journey, DataFolders folders) => EditorApi.Guard(() => Counts(folders, replay, journey)));
+        api.MapGet("/counts/live", (string? journey, IServiceProvider services) => LiveCounts(services.GetService<LiveRuntime>(), journey));
 
         var writes = api.MapGroup("").AddEndpointFilter(EditorApi.RequireAntiforgery);
         writes.MapPost("/graph", (CanvasRequest r, WorkspaceCompiler compiler, HttpContext ctx) =>
@@ -134,44 +138,66 @@ public static class CanvasApi
                 return Results.BadRequest(new { error = $"journeys.json in '{replay}' has no \"journeys\" object." });
             if (journey is null || !journeys.TryGetProperty(journey, out var j) || j.ValueKind != JsonValueKind.Object)
                 return Results.NotFound(new { error = $"The replay in '{replay}' has no journey '{journey}'." });
+            var results = j.TryGetProperty("results", out var r) && r.ValueKind == JsonValueKind.Object ? r : j;
             return Results.Ok(new
             {
+                source = "replay",
                 replay,
                 from = Text(root, "from"),
                 to = Text(root, "to"),
-                nodes = NodeCounts(j),
+                nodes = NodeCounts(results, j),
             });
         }
     }
 
-    /// <summary>
-    /// What each node shows: the entry chain its share of the firings, each step what `steps` says
-    /// (a wait also the share of its arrivals that left the journey there, converted), the exits their users.
-    /// </summary>
-    internal static Dictionary<string, Dictionary<string, object?>> NodeCounts(JsonElement j)
+    /// <summary>The live runtime's counts of a journey: its results over everything up to the runtime's clock.</summary>
+    private static IResult LiveCounts(LiveRuntime? runtime, string? journey)
     {
-        long N(JsonElement e, params string[] path)
+        if (runtime is null) return Results.NotFound(new { error = "No live runtime runs here: live counts need `mdsl serve`." });
+        var to = new DateTime(runtime.Clock is > 0 and var clock ? clock : runtime.WallClock.GetUtcNow().UtcTicks, DateTimeKind.Utc);
+        var from = new DateTime(0, DateTimeKind.Utc);
+        if (journey is null || runtime.Results(journey, from, to) is not { } results)
+            return Results.NotFound(new { error = $"The running workspace has no journey '{journey}' (publish it first)." });
+        using var document = JsonDocument.Parse(ResultsJson.Document(results, from, to, LiveRuntime.Zone(runtime.Model)));
+        return Results.Ok(new { source = "live", to = Text(document.RootElement, "to"), nodes = NodeCounts(document.RootElement, null) });
+    }
+
+    /// <summary>
+    /// What each node shows, from a journey's results (the metrics engine's JSON, live or in a replay's
+    /// `results`): the entry chain its share of the firings, each step its `steps` entry (users who reached
+    /// it, a send's outcomes by status, the entries that converted after it, a wait's ends and the share of
+    /// its arrivals that left the journey there, converted), the exits their users. A replay written before
+    /// results had `steps` gives its own <paramref name="replayJourney"/>'s.
+    /// </summary>
+    internal static Dictionary<string, Dictionary<string, object?>> NodeCounts(JsonElement results, JsonElement? replayJourney)
+    {
+        static long N(JsonElement e, params string[] path)
         {
             foreach (var p in path)
                 if (e.ValueKind != JsonValueKind.Object || !e.TryGetProperty(p, out e)) return 0;
             return e.ValueKind == JsonValueKind.Number && e.TryGetInt64(out var n) ? n : 0;
         }
-        var entered = N(j, "entered");
-        var audience = N(j, "suppressed", "audience");
-        var reentry = N(j, "suppressed", "reentry");
-        var alreadyIn = N(j, "suppressed", "already_in");
+        JsonElement Part(string name) => results.TryGetProperty(name, out var part) && part.ValueKind == JsonValueKind.Object ? part
+            : replayJourney is { } j && j.TryGetProperty(name, out var old) && old.ValueKind == JsonValueKind.Object ? old : default;
+        var funnel = results.TryGetProperty("funnel", out var f) ? f : default;
+        var entered = N(funnel, "entered");
+        var treated = N(funnel, "entered_treated");
+        var audience = N(funnel, "suppressed", "audience");
+        var reentry = N(funnel, "suppressed", "reentry");
+        var alreadyIn = N(funnel, "suppressed", "already_in");
+        var exited = Part("exited");
         var nodes = new Dictionary<string, Dictionary<string, object?>>(StringComparer.Ordinal)
         {
             ["trigger"] = new() { ["fired"] = entered + audience + reentry + alreadyIn, ["entered"] = entered },
             ["audience"] = new() { ["suppressed"] = audience },
             ["reentry"] = new() { ["suppressed"] = reentry, ["already_in"] = alreadyIn },
-            ["holdout"] = new() { ["held_out"] = N(j, "held_out"), ["entered_treated"] = N(j, "entered_treated") },
-            ["goal"] = new() { ["converted"] = N(j, "converted", "treated"), ["converted_held_out"] = N(j, "converted", "held_out"),
-                ["goal_rate"] = Rate(j, "treated") },
-            ["converted"] = new() { ["users"] = N(j, "exited", "converted") },
-            ["end"] = new() { ["users"] = N(j, "exited", "end_of_steps") },
+            ["holdout"] = new() { ["held_out"] = N(funnel, "held_out"), ["entered_treated"] = treated },
+            ["goal"] = new() { ["converted"] = N(funnel, "converted"), ["converted_held_out"] = N(funnel, "converted_held_out"),
+                ["goal_rate"] = treated == 0 ? null : Math.Round((decimal)N(funnel, "converted") / treated, 4, MidpointRounding.AwayFromZero) },
+            ["converted"] = new() { ["users"] = N(exited, "converted") },
+            ["end"] = new() { ["users"] = N(exited, "end_of_steps") },
         };
-        if (j.TryGetProperty("steps", out var steps) && steps.ValueKind == JsonValueKind.Object)
+        if (Part("steps") is { ValueKind: JsonValueKind.Object } steps)
         {
             foreach (var step in steps.EnumerateObject())
             {
@@ -192,10 +218,6 @@ public static class CanvasApi
         }
         return nodes;
     }
-
-    private static decimal? Rate(JsonElement j, string which) =>
-        j.TryGetProperty("goal_rate", out var r) && r.ValueKind == JsonValueKind.Object && r.TryGetProperty(which, out var v)
-            && v.ValueKind == JsonValueKind.Number ? v.GetDecimal() : null;
 
     private static string? Text(JsonElement e, string name) => e.TryGetProperty(name, out var v) && v.ValueKind == JsonValueKind.String
         ? v.GetString() : null;

@@ -1,3 +1,4 @@
+using MarketingDsl.Runtime;
 using MarketingDsl.Web.Localization;
 using Microsoft.AspNetCore.Antiforgery;
 using Microsoft.AspNetCore.Mvc.RazorPages;
@@ -7,8 +8,9 @@ namespace MarketingDsl.Web.Pages;
 /// <summary>
 /// The journey canvas: a journey drawn as a graph (canvas.js, laid out by dagre) next to its text;
 /// editors change either and the other follows (/api/canvas), viewers read. `?file=` and `?journey=` open one.
+/// Under `mdsl serve` the counts on the nodes are the live runtime's by default (polled).
 /// </summary>
-public sealed class CanvasModel(IAntiforgery antiforgery, UiText text) : PageModel
+public sealed class CanvasModel(IAntiforgery antiforgery, UiText text, IServiceProvider services) : PageModel
 {
     public bool CanEdit { get; private set; }
     public string ConfigJson { get; private set; } = "{}";
@@ -16,6 +18,7 @@ public sealed class CanvasModel(IAntiforgery antiforgery, UiText text) : PageMod
     public void OnGet(string? file, string? journey)
     {
         CanEdit = ScriptConfig.CanRun(User);
-        ConfigJson = ScriptConfig.For(HttpContext, antiforgery, text, "canvas.", CanEdit, new { file, journey });
+        var live = services.GetService(typeof(LiveRuntime)) is not null;
+        ConfigJson = ScriptConfig.For(HttpContext, antiforgery, text, "canvas.", CanEdit, new { file, journey, live });
     }
 }

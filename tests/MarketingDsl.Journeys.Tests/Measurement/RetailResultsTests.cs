@@ -28,4 +28,43 @@ public sealed class RetailResultsTests(RetailReplayTests.Retail retail) : IClass
         Assert.True(r.Total.Revenue > 0);   // `value amount` on the goal
         Assert.Equal(r.Total.Converted, json.GetProperty("cart_recovery").GetProperty("converted").GetProperty("treated").GetInt32());
     }
+
+    /// <summary>
+    /// The metrics engine's per-step counts (`results.steps`, what live results give the canvas) equal
+    /// the replay's own step statistics (`steps`), for every step of every retail journey.
+    /// </summary>
+    [Fact]
+    public void Results_steps_of_the_metrics_engine_equal_the_replays_step_counts()
+    {
+        var stats = JourneyReplay.Run(retail.Compilation.Model, retail.Data,
+            new DateTime(2025, 6, 1, 0, 0, 0, DateTimeKind.Utc), new DateTime(2025, 7, 1, 0, 0, 0, DateTimeKind.Utc));
+        var json = JsonDocument.Parse(stats.ToJson()).RootElement.GetProperty("journeys");
+        var compared = 0;
+        foreach (var journey in json.EnumerateObject())
+        {
+            var replayed = journey.Value.GetProperty("steps");
+            var measured = journey.Value.GetProperty("results").GetProperty("steps");
+            Assert.Equal(replayed.EnumerateObject().Select(p => p.Name), measured.EnumerateObject().Select(p => p.Name));
+            foreach (var step in replayed.EnumerateObject())
+            {
+                var m = measured.GetProperty(step.Name);
+                foreach (var p in step.Value.EnumerateObject())
+                {
+                    // A replay's "delivered" is a send handed to its channel: the results' "sent"; its "held_out" the held-out sends.
+                    var key = p.Name switch { "delivered" => "sent", "held_out" => "held_out_sends", _ => p.Name };
+                    Assert.True(Flat(p.Value) == Flat(m.GetProperty(key)),
+                        $"{journey.Name} step {step.Name} {p.Name}: {p.Value} vs {m.GetProperty(key)}");
+                    compared++;
+                }
+            }
+            foreach (var p in journey.Value.GetProperty("exited").EnumerateObject())
+                Assert.Equal(p.Value.GetInt64(), journey.Value.GetProperty("results").GetProperty("exited").GetProperty(p.Name).GetInt64());
+        }
+        Assert.True(compared > 50);
+        var cart = json.GetProperty("cart_recovery").GetProperty("results").GetProperty("steps");
+        Assert.True(cart.GetProperty("0").GetProperty("reached").GetInt64() > 0);
+        Assert.True(cart.GetProperty("1").GetProperty("converted_after").GetInt64() > 0);
+    }
+
+    private static string Flat(JsonElement e) => e.ValueKind == JsonValueKind.Array ? string.Join(",", e.EnumerateArray()) : e.ToString();
 }

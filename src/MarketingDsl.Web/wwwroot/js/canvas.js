@@ -67,10 +67,12 @@ async function loadFiles() {
   if (wanted && ![...select.options].some((o) => o.value === wanted)) select.append(new Option(wanted, wanted));
   select.value = wanted || '';
   const replay = $('canvas-replay');
+  if (config.extra?.live) replay.append(new Option(T('canvas.live'), LIVE));
   for (const r of replays) replay.append(new Option(r.folder, r.folder));
+  if (config.extra?.live) replay.value = LIVE;
   select.addEventListener('change', () => openFile(select.value, null));
   $('canvas-journey').addEventListener('change', () => { state.journey = $('canvas-journey').value; state.selected = null; redraw(); loadCounts(); });
-  replay.addEventListener('change', loadCounts);
+  replay.addEventListener('change', () => loadCounts());
   if (wanted) await openFile(wanted, config.extra?.journey || null);
 }
 
@@ -87,16 +89,40 @@ async function openFile(path, journey) {
   await loadCounts();
 }
 
-async function loadCounts() {
+// Under `mdsl serve` the counts come from the live runtime, polled; otherwise from a replay's journeys.json.
+const LIVE = '@live';
+const POLL_SECONDS = 5;
+let pollTimer = null;
+let countsTicket = 0;
+
+async function loadCounts(poll = false) {
   const replay = $('canvas-replay').value;
-  state.counts = null;
+  const ticket = ++countsTicket;
+  clearTimeout(pollTimer);
+  const before = JSON.stringify(state.counts?.nodes ?? null);
+  if (!poll) { state.counts = null; $('canvas-counts-source').textContent = ''; }
   if (replay && state.journey) {
+    const journey = encodeURIComponent(state.journey);
     try {
-      state.counts = await call(`/api/canvas/counts?replay=${encodeURIComponent(replay)}&journey=${encodeURIComponent(state.journey)}`);
-    } catch (e) { status(e.message, true); }
+      const counts = replay === LIVE ? await call(`/api/canvas/counts/live?journey=${journey}`)
+        : await call(`/api/canvas/counts?replay=${encodeURIComponent(replay)}&journey=${journey}`);
+      if (ticket !== countsTicket) return;
+      state.counts = counts;
+      $('canvas-counts-source').textContent = replay === LIVE
+        ? format(T('canvas.source.live'), new Date().toLocaleTimeString(config.language === 'zh-CN' ? 'zh-CN' : 'en-GB'), POLL_SECONDS)
+        : format(T('canvas.source.replay'), counts.replay, counts.from || '?', counts.to || '?');
+    } catch (e) {
+      if (ticket !== countsTicket) return;
+      $('canvas-counts-source').textContent = e.message;
+    }
+    if (replay === LIVE) pollTimer = setTimeout(() => { if (ticket === countsTicket) loadCounts(true); }, POLL_SECONDS * 1000);
   }
-  render();
+  $('canvas-counts-source').dataset.source = replay === LIVE ? 'live' : replay ? 'replay' : '';
+  if (!poll) render();
+  else if (JSON.stringify(state.counts?.nodes ?? null) !== before) render(true);
 }
+
+const format = (text, ...args) => text.replace(/\{(\d)\}/g, (_, i) => String(args[Number(i)]));
 
 // ------------------------------------------------------------------ text
 
@@ -205,7 +231,8 @@ const NODE_WIDTH = 230;
 
 function kindLabel(kind) { return T('canvas.k.' + kind); }
 
-function render() {
+/** Draws the graph; `countsOnly` (a live poll) keeps the side panel as it is, with only its counts new. */
+function render(countsOnly = false) {
   const surface = $('canvas-surface');
   surface.replaceChildren();
   renderHeaderAdd();
@@ -269,7 +296,11 @@ function render() {
     const place = insertPlace(e, branch);
     if (canEdit && place && !state.syntaxErrors) surface.append(dropZone(place, laid.points, e));
   });
-  renderInspector();
+  if (!countsOnly) { renderInspector(); return; }
+  const node = graph.nodes.find((n) => n.id === state.selected);
+  const shown = document.querySelector('#canvas-inspector > .node-counts');
+  const counts = node && countsOf(node);
+  if (shown && counts) shown.replaceWith(counts);
 }
 
 function drawNode(node) {
@@ -292,18 +323,22 @@ function drawNode(node) {
   return box;
 }
 
-/** The counts a node shows from the chosen replay (see CanvasApi.NodeCounts). */
+// Outcomes that only matter when they happened (a replay has no channel receipts; most sends are never capped).
+const OPTIONAL_COUNTS = new Set(['delivered', 'failed', 'opened', 'clicked', 'deferred', 'capped', 'held_out_sends', 'already_in']);
+
+/** The counts a node shows from the live runtime or the chosen replay (see CanvasApi.NodeCounts). */
 function countsOf(node) {
   const c = state.counts?.nodes?.[node.id];
   if (!c) return null;
   const wrap = el('div', 'node-counts');
   if (c.kind && c.kind !== node.kind) { wrap.append(el('span', 'stale', T('canvas.stale'))); return wrap; }
-  const order = ['fired', 'entered', 'reached', 'suppressed', 'already_in', 'held_out', 'entered_treated', 'users', 'delivered', 'deferred', 'capped',
-    'resumed_by_event', 'timed_out', 'converted', 'converted_held_out', 'goal_rate', 'waiting', 'left_share', 'then', 'else', 'neither'];
+  const order = ['fired', 'entered', 'reached', 'suppressed', 'already_in', 'held_out', 'entered_treated', 'users', 'sent', 'delivered', 'failed',
+    'opened', 'clicked', 'deferred', 'capped', 'held_out_sends', 'resumed_by_event', 'timed_out', 'converted', 'converted_held_out', 'goal_rate',
+    'waiting', 'left_share', 'then', 'else', 'neither', 'converted_after'];
   for (const key of order) {
     if (!(key in c)) continue;
     let value = c[key];
-    if (value === null) continue;
+    if (value === null || (value === 0 && OPTIONAL_COUNTS.has(key))) continue;
     if (key === 'goal_rate' || key === 'left_share') value = (100 * value).toFixed(1) + '%';
     const item = el('span', 'count count-' + key);
     item.append(el('b', null, String(value)), ' ' + T('canvas.c.' + key));
