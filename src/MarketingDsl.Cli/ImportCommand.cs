@@ -13,13 +13,33 @@ namespace MarketingDsl.Cli;
 /// </summary>
 public static class ImportCommand
 {
+    public sealed class Syntax : System.CommandLine.Command
+    {
+        public readonly System.CommandLine.Argument<string> Workspace = OptionValues.Workspace();
+        public readonly System.CommandLine.Option<string> Data = OptionValues.Required("--data", "DIR",
+            "the data folder (profiles and events as JSON lines, CSV or Parquet)");
+        public readonly System.CommandLine.Option<string> Out = OptionValues.Required("--out", "SNAPSHOT",
+            "the snapshot folder to write: Arrow IPC columns, snapshot.json and rejects.jsonl");
+        public readonly System.CommandLine.Option<bool> Quiet = OptionValues.Flag("--quiet", "print no progress and no summary");
+
+        public Syntax() : base("import",
+            "parses the data once under the workspace's schema into a snapshot that simulate, train and the editor read as --data")
+        {
+            Add(Workspace);
+            Add(Data);
+            Add(Out);
+            Add(Quiet);
+            this.SetRun(Run);
+        }
+    }
+
     public static int Run(Options options, TextWriter stdout, TextWriter stderr)
     {
-        var dataDir = options.Require("--data");
-        var outDir = options.Require("--out");
-        var quiet = options.Flag("--quiet");
-        var workspace = options.Workspace("import");
-        options.RejectUnknown();
+        var syntax = options.Bind<Syntax>();
+        var dataDir = options.Value(syntax.Data);
+        var outDir = options.Value(syntax.Out);
+        var quiet = options.Value(syntax.Quiet);
+        var workspace = options.Value(syntax.Workspace);
 
         var compilation = FunctionCompilation.Create(Workspace.Load(workspace));
         if (compilation.HasErrors)
