@@ -38,8 +38,10 @@ public static class CheckCommand
                 stdout.Write(DiagnosticWriter.ToText(diagnostics, [.. compilation.Workspace.AllFiles]));
                 var errors = diagnostics.Count(d => d.IsError);
                 var warnings = diagnostics.Count(d => d.Severity == DiagnosticSeverity.Warning);
-                stdout.WriteLine($"{compilation.Workspace.Files.Count} file(s), {FunctionsText(compilation)}{compilation.Model.Tags.Length} tag(s), {compilation.Model.Segments.Length} segment(s), " +
-                                 $"{compilation.Model.Segmentations.Length} segmentation(s), {compilation.Model.Journeys.Length} journey(s): {errors} error(s), {warnings} warning(s)");
+                stdout.WriteLine($"{compilation.Workspace.Files.Count} file(s), " +
+                    $"{FunctionsText(compilation)}{compilation.Model.Tags.Length} tag(s), {compilation.Model.Segments.Length} segment(s), " +
+                                 $"{compilation.Model.Segmentations.Length} segmentation(s), {compilation.Model.Journeys.Length} " +
+                                     $"journey(s): {errors} error(s), {warnings} warning(s)");
                 break;
         }
         return compilation.HasErrors ? CommandLine.Problems : CommandLine.Ok;

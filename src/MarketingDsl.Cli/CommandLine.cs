@@ -8,6 +8,12 @@ namespace MarketingDsl.Cli;
 /// `mdsl COMMAND …` on System.CommandLine: each command declares its syntax (arguments and typed options with their
 /// help) in its own file; this class lists them, prints a usage mistake as one plain line with exit code 2, and maps
 /// the environment's failures (a missing folder, a disk that is full) to exit code 2 as well.
+/// <para>
+/// A new option is one change in its command's file: a field of the command's <c>Syntax</c> built by
+/// <see cref="OptionValues"/> (name, help text, the one parser of its kind of value), added in the
+/// <c>Syntax</c> constructor, and read where the command runs with <c>options.Value(syntax.Field)</c>. Help, the
+/// overview, completions and the unknown-option check follow from the declaration.
+/// </para>
 /// </summary>
 public static class CommandLine
 {

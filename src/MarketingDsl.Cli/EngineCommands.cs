@@ -115,10 +115,12 @@ public static class EngineCommands
         if (engine == "duckdb")
             return from is null ? SimulateDuckDbCommand.Run(workspace, dataDir, outDir, asOf, quiet, stdout, stderr)
                 : throw new UsageException("--engine duckdb computes tags only; replay journeys (--from, --to) with the in-process engine");
-        return RunSimulation(workspace, dataDir, outDir, asOf, quiet, stdout, stderr, from is null ? null : (from.Value, to!.Value), memoryLimit: memoryLimit);
+        return RunSimulation(workspace, dataDir, outDir, asOf, quiet, stdout, stderr, from is null ? null : (from.Value, to!.Value),
+            memoryLimit: memoryLimit);
     }
 
-    private static int RunSimulation(string workspace, string dataDir, string outDir, DateTime? asOf, bool quiet, TextWriter stdout, TextWriter stderr,
+    private static int RunSimulation(string workspace, string dataDir, string outDir, DateTime? asOf, bool quiet, TextWriter stdout,
+        TextWriter stderr,
         (DateTime From, DateTime To)? replay = null, string? registryDirectory = null, long? memoryLimit = null)
     {
         var compilation = FunctionCompilation.Create(Workspace.Load(workspace));
@@ -140,7 +142,8 @@ public static class EngineCommands
             return CommandLine.Usage;
         }
         if (spill is not null && replay is not null)
-            throw new UsageException("the journey replay (--from/--to) needs the whole history in memory, and this data does not fit under --memory-limit: raise the limit");
+            throw new UsageException("the journey replay (--from/--to) needs the whole history in memory, and this data does not fit " +
+                "under --memory-limit: raise the limit");
         if (spill is not null && !quiet)
             stderr.WriteLine($"the data does not fit under the memory limit: importing and evaluating in {spill.Partitions} partitions of users");
         Engine.Scoring.IModelScorer? scorer;

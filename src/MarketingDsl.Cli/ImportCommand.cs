@@ -66,7 +66,8 @@ public static class ImportCommand
             stdout.WriteLine($"wrote {outDir}: {data.UserCount:N0} users, {report.EventsKept:N0} events, {report.RejectedCount:N0} rejected, " +
                 $"{bytes / 1e6:N1} MB in {clock.Elapsed.TotalSeconds:N1} s");
         if (report.FutureRejects > 0)
-            stderr.WriteLine($"warning: {report.FutureRejects:N0} row(s) were rejected for a ts in the future; they stay rejected in this snapshot until it is imported again.");
+            stderr.WriteLine($"warning: {report.FutureRejects:N0} row(s) were rejected for a ts in the future; they stay rejected in " +
+                $"this snapshot until it is imported again.");
         return CommandLine.Ok;
     }
 }

@@ -91,7 +91,8 @@ public static class OptionValues
     /// <summary>The instant of an ISO-8601 text, as every instant option reads it.</summary>
     public static DateTime ParseInstant(string option, string text)
     {
-        if (!DateTimeOffset.TryParse(text, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal | DateTimeStyles.AdjustToUniversal, out var parsed))
+        if (!DateTimeOffset.TryParse(text, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal | DateTimeStyles.AdjustToUniversal,
+            out var parsed))
             throw new UsageException($"{option} must be an ISO-8601 instant such as 2025-06-30T00:00:00Z, not '{text}'");
         return new DateTime(parsed.UtcTicks - parsed.UtcTicks % 10, DateTimeKind.Utc);
     }
@@ -102,7 +103,8 @@ public static class OptionValues
 
     /// <summary>Comma-separated names (blanks trimmed, empty entries dropped); empty when not given.</summary>
     public static Option<string[]> List(string name, string helpName, string description) =>
-        WithDefault(Parsed(name, helpName, description, text => text.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)), []);
+        WithDefault(Parsed(name, helpName, description, text =>
+            text.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)), []);
 
     /// <summary>A value read by <paramref name="parse"/>, which throws <see cref="UsageException"/> on a bad value.</summary>
     public static Option<T> Parsed<T>(string name, string helpName, string description, Func<string, T> parse, bool required = false)

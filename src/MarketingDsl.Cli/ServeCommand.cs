@@ -115,16 +115,19 @@ public static class ServeCommand
         var url = app.Urls.First().TrimEnd('/');
         stdout.WriteLine($"mdsl serve: {workspace} at {string.Join(", ", app.Urls)} (Ctrl+C to stop)");
         stdout.WriteLine($"  editor   {url}/ (sign in; accounts: mdsl user add NAME --role admin --workspace {workspace})");
-        stdout.WriteLine($"  live API {url}/api/health, /api/events, /api/profiles, /api/users/ID/tags; store {live.DbPath}; outbox {live.OutboxDir}");
+        stdout.WriteLine($"  live API {url}/api/health, /api/events, /api/profiles, /api/users/ID/tags; store {live.DbPath}; outbox " +
+            $"{live.OutboxDir}");
         if (app.Services.GetService(typeof(LiveRuntime)) is LiveRuntime runtime && runtime.StartReport is { Ended.Count: > 0 } report)
             foreach (var group in report.Ended.GroupBy(e => (e.Journey, e.Reason)))
-                stderr.WriteLine($"mdsl serve: the workspace changed since the store was last used: {group.Count()} state(s) of journey '{group.Key.Journey}' ended ({group.Key.Reason})");
+                stderr.WriteLine($"mdsl serve: the workspace changed since the store was last used: {group.Count()} state(s) of journey " +
+                    $"'{group.Key.Journey}' ended ({group.Key.Reason})");
         stdout.WriteLine(adminToken is null
             ? $"mdsl serve: admin calls (reload, outbox retry) are disabled: set {AdminTokenVariable} or --admin-token-file to enable them; "
                 + "member data (outbox, tags, journey ends, merges) needs a publisher or admin signed in to the editor"
             : "mdsl serve: admin calls and member data (outbox, tags, journey ends, merges) need 'Authorization: Bearer' with the admin token "
                 + "(member data also a publisher or admin signed in to the editor)");
-        foreach (var (channel, hook) in live.Webhooks) stdout.WriteLine($"mdsl serve: webhook {(channel == "*" ? "(every other channel)" : channel)} -> {hook}");
+        foreach (var (channel, hook) in live.Webhooks) stdout.WriteLine($"mdsl serve: webhook " +
+            $"{(channel == "*" ? "(every other channel)" : channel)} -> {hook}");
         await app.WaitForShutdownAsync(stop);
         return CommandLine.Ok;
     }
@@ -159,7 +162,8 @@ public static class ServeCommand
     /// <summary>The environment variable that holds the admin token (reload, outbox retry).</summary>
     public const string AdminTokenVariable = "MDSL_ADMIN_TOKEN";
 
-    /// <summary>The admin token: from the file given (its first line), else from <see cref="AdminTokenVariable"/>; null: admin calls are disabled.</summary>
+    /// <summary>The admin token: from the file given (its first line), else from <see cref="AdminTokenVariable"/>;
+    /// null: admin calls are disabled.</summary>
     public static string? AdminToken(string? file)
     {
         string? token;
