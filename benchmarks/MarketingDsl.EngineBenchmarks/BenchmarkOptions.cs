@@ -66,7 +66,8 @@ public sealed class BenchmarkOptions
             Orders = Get("--order") is { } orders ? [.. orders.Split(',').Select(o => o.Trim() is "user" or "time" ? o.Trim()
                 : throw new ArgumentException($"--order takes user and/or time, not '{o}'"))] : defaults.Orders,
             Workspace = Path.GetFullPath(Get("--workspace") ?? defaults.Workspace),
-            WaitQuietSeconds = Get("--wait-quiet") is { } wait ? int.Parse(wait, NumberStyles.None, CultureInfo.InvariantCulture) : defaults.WaitQuietSeconds,
+            WaitQuietSeconds = Get("--wait-quiet") is { } wait ? int.Parse(wait, NumberStyles.None, CultureInfo.InvariantCulture)
+                : defaults.WaitQuietSeconds,
             Validate = validate,
             MemoryLimit = Get("--memory-limit") is { } limit ? Size(limit) : null,
             Snapshot = Get("--snapshot") is not { } snapshot ? defaults.Snapshot : snapshot is "yes" ? true : snapshot is "no" ? false

@@ -15,7 +15,8 @@ public static class BenchmarkSuite
     /// <summary>Generated JSON per user for 180 days (4.6 GB for 200,000 users), until a generated size tells better.</summary>
     private const double DefaultBytesPerUserDay = 4.6e9 / 200_000 / 180;
 
-    private sealed record SizeResult(int Users, string Order, long DataBytes, MdslReport Mdsl, DuckDbReport DuckDb, string? CsvDifference, double MdslOtherLoad, double DuckDbOtherLoad);
+    private sealed record SizeResult(int Users, string Order, long DataBytes, MdslReport Mdsl, DuckDbReport DuckDb, string? CsvDifference,
+        double MdslOtherLoad, double DuckDbOtherLoad);
 
     /// <summary>A child's report and the CPU other processes used meanwhile, in cores (the noise).</summary>
     private sealed record ChildRun<T>(T Report, double OtherLoad);
@@ -58,8 +59,10 @@ public static class BenchmarkSuite
                     Console.Error.WriteLine(skipped[^1]);
                     continue;
                 }
-                var difference = CsvComparison.Difference(Path.Combine(runDirectory, "mdsl", "tags.csv"), Path.Combine(runDirectory, "duckdb", "tags.csv"));
-                results.Add(new SizeResult(users, order, DataBytes(dataDirectory), mdsl.Report, duckDb.Report, difference, mdsl.OtherLoad, duckDb.OtherLoad));
+                var difference = CsvComparison.Difference(Path.Combine(runDirectory, "mdsl", "tags.csv"), Path.Combine(runDirectory,
+                    "duckdb", "tags.csv"));
+                results.Add(new SizeResult(users, order, DataBytes(dataDirectory), mdsl.Report, duckDb.Report, difference, mdsl.OtherLoad,
+                    duckDb.OtherLoad));
             }
             if (options.MemoryLimit is not null)
             {
@@ -67,9 +70,11 @@ public static class BenchmarkSuite
                 var runDirectory = Path.Combine(options.DataRoot, "runs", $"users{users}-limited");
                 try
                 {
-                    Console.Error.WriteLine($"{users:N0} users: mdsl under --memory-limit {Gb(options.MemoryLimit.Value)} ({options.Runs} runs, child process)");
+                    Console.Error.WriteLine($"{users:N0} users: mdsl under --memory-limit {Gb(options.MemoryLimit.Value)} " +
+                        $"({options.Runs} runs, child process)");
                     var run = RunChild<SnapshotReport>(options, "mdsl-limited", users, options.DataDirectory(users, order), runDirectory);
-                    var difference = CsvComparison.Difference(Path.Combine(options.DataRoot, "runs", $"users{users}-{order}", "mdsl", "tags.csv"), Path.Combine(runDirectory, "tags.csv"));
+                    var difference = CsvComparison.Difference(Path.Combine(options.DataRoot, "runs", $"users{users}-{order}", "mdsl",
+                        "tags.csv"), Path.Combine(runDirectory, "tags.csv"));
                     limited.Add((users, run.Report, results.FirstOrDefault(r => r.Users == users && r.Order == order), difference));
                 }
                 catch (ChildFailedException ex)
@@ -86,10 +91,13 @@ public static class BenchmarkSuite
                 try
                 {
                     Console.Error.WriteLine($"{users:N0} users: mdsl from an import snapshot ({options.Runs} runs, child process)");
-                    var mdsl = RunChild<SnapshotReport>(options, "mdsl-snapshot", users, options.DataDirectory(users, order), Path.Combine(runDirectory, "mdsl"));
+                    var mdsl = RunChild<SnapshotReport>(options, "mdsl-snapshot", users, options.DataDirectory(users, order),
+                        Path.Combine(runDirectory, "mdsl"));
                     Console.Error.WriteLine($"{users:N0} users: DuckDB on its own tables ({options.Runs} runs, child process)");
-                    var duck = RunChild<SnapshotReport>(options, "duckdb-native", users, options.DataDirectory(users, order), Path.Combine(runDirectory, "duckdb"));
-                    var difference = CsvComparison.Difference(Path.Combine(runDirectory, "mdsl", "tags.csv"), Path.Combine(runDirectory, "duckdb", "tags.csv"));
+                    var duck = RunChild<SnapshotReport>(options, "duckdb-native", users, options.DataDirectory(users, order),
+                        Path.Combine(runDirectory, "duckdb"));
+                    var difference = CsvComparison.Difference(Path.Combine(runDirectory, "mdsl", "tags.csv"), Path.Combine(runDirectory,
+                        "duckdb", "tags.csv"));
                     snapshots.Add((users, mdsl.Report, duck.Report, results.FirstOrDefault(r => r.Users == users && r.Order == order), difference));
                 }
                 catch (ChildFailedException ex)
@@ -103,7 +111,8 @@ public static class BenchmarkSuite
                 Console.Error.WriteLine($"{users:N0} users: mdsl on both orders alternately ({options.Runs} runs each, child process)");
                 try
                 {
-                    var both = RunChild<OrderReport>(options, "mdsl-orders", users, groupedDirectory, Path.Combine(options.DataRoot, "runs", $"users{users}-orders"));
+                    var both = RunChild<OrderReport>(options, "mdsl-orders", users, groupedDirectory, Path.Combine(options.DataRoot,
+                        "runs", $"users{users}-orders"));
                     interleaved.Add((users, both.Report, both.OtherLoad));
                 }
                 catch (ChildFailedException ex)
@@ -141,9 +150,11 @@ public static class BenchmarkSuite
             var projected = (long)(bytesPerUser * users);
             var memory = GC.GetGCMemoryInfo().TotalAvailableMemoryBytes;
             // Above ~3/4 of RAM the page cache of the JSON and the OS are squeezed and the run risks the OOM killer.
-            if (projected > memory * 0.75) return $"projected peak memory {Gb(projected)} (the measured peak per user × users) exceeds 75% of the machine's {Gb(memory)}";
+            if (projected > memory * 0.75)
+                return $"projected peak memory {Gb(projected)} (the measured peak per user × users) exceeds 75% of the machine's {Gb(memory)}";
             // Other processes (e.g. a concurrent benchmark) may hold memory too.
-            if (MemoryAvailableNow() is { } available && projected > available * 0.9) return $"projected peak memory {Gb(projected)} exceeds 90% of the {Gb(available)} available now";
+            if (MemoryAvailableNow() is { } available
+                && projected > available * 0.9) return $"projected peak memory {Gb(projected)} exceeds 90% of the {Gb(available)} available now";
         }
         return null;
     }
@@ -245,16 +256,19 @@ public static class BenchmarkSuite
     private static long DataBytes(string directory) => Directory.EnumerateFiles(directory, "*.jsonl").Sum(f => new FileInfo(f).Length);
 
     /// <summary>Starts this harness again with <c>--child</c> and reads the JSON report it writes.</summary>
-    private static ChildRun<T> RunChild<T>(BenchmarkOptions options, string engine, int users, string dataDirectory, string outDirectory) where T : class
+    private static ChildRun<T> RunChild<T>(BenchmarkOptions options, string engine, int users, string dataDirectory,
+        string outDirectory) where T : class
     {
         Directory.CreateDirectory(outDirectory);
         var reportPath = Path.Combine(outDirectory, "report.json");
         File.Delete(reportPath);
-        var start = new ProcessStartInfo(Environment.ProcessPath ?? throw new InvalidOperationException("no process path")) { UseShellExecute = false };
+        var start = new ProcessStartInfo(Environment.ProcessPath
+            ?? throw new InvalidOperationException("no process path")) { UseShellExecute = false };
         // Under `dotnet Foo.dll` the process is the host: pass the assembly again.
         if (Path.GetFileNameWithoutExtension(start.FileName) == "dotnet") start.ArgumentList.Add(typeof(BenchmarkSuite).Assembly.Location);
         foreach (var arg in new[] { "--child", engine, "--data", dataDirectory, "--out", outDirectory, "--report", reportPath,
-                     "--runs", options.Runs.ToString(CultureInfo.InvariantCulture), "--workspace", options.Workspace, "--data-root", options.DataRoot })
+                     "--runs", options.Runs.ToString(CultureInfo.InvariantCulture), "--workspace", options.Workspace, "--data-root",
+                         options.DataRoot })
             start.ArgumentList.Add(arg);
         if (options.MemoryLimit is { } limit)
         {
@@ -265,104 +279,146 @@ public static class BenchmarkSuite
         WarmPageCache(dataDirectory);
         if (engine == "mdsl-orders") WarmPageCache(options.DataDirectory(users, "time"));   // the child reads both orders
         var touched = TouchMemory((long)PreTouchBytesPerUser * users);
-        Console.Error.WriteLine($"  {engine}: input read into the page cache, {Gb(touched.Bytes)} of memory touched in {touched.Seconds:F2} s just before");
+        Console.Error.WriteLine($"  {engine}: input read into the page cache, {Gb(touched.Bytes)} of memory touched in " +
+            $"{touched.Seconds:F2} s just before");
         var busyBefore = MachineBusySeconds();
         var clock = Stopwatch.StartNew();
         using var child = Process.Start(start) ?? throw new InvalidOperationException("cannot start the child process");
         child.WaitForExit();
         var wall = clock.Elapsed.TotalSeconds;
         var busy = MachineBusySeconds() - busyBefore;
-        if (child.ExitCode != 0) throw new ChildFailedException($"the {engine} child process exited with code {child.ExitCode}{(child.ExitCode == 137 ? " (killed: out of memory?)" : "")}");
+        if (child.ExitCode != 0) throw new ChildFailedException($"the {engine} child process exited with code " +
+            $"{child.ExitCode}{(child.ExitCode == 137 ? " (killed: out of memory?)" : "")}");
         var report = Read<T>(reportPath);
-        var childCpu = report switch { MdslReport m => m.CpuSeconds, DuckDbReport d => d.CpuSeconds, OrderReport o => o.CpuSeconds, SnapshotReport n => n.CpuSeconds, _ => 0 };
+        var childCpu = report switch { MdslReport m => m.CpuSeconds, DuckDbReport d => d.CpuSeconds, OrderReport o => o.CpuSeconds,
+            SnapshotReport n => n.CpuSeconds, _ => 0 };
         return new ChildRun<T>(report, busy is { } b ? Math.Max(0, b - childCpu) / wall : double.NaN);
     }
 
     // ------------------------------------------------------------------ report
 
-    private static string Report(BenchmarkOptions options, List<SizeResult> results, List<(int Users, OrderReport Report, double OtherLoad)> interleaved, List<string> skipped)
+    private static string Report(BenchmarkOptions options, List<SizeResult> results, List<(int Users, OrderReport Report,
+        double OtherLoad)> interleaved, List<string> skipped)
     {
         var text = new StringBuilder();
-        text.AppendLine(CultureInfo.InvariantCulture, $"## End-to-end tags ({options.Workspace.Replace(RetailWorkspace.RepositoryRoot + "/", "")}), {options.Days} days, seed {options.Seed}, medians of {options.Runs} runs, {Environment.ProcessorCount} cores");
+        text.AppendLine(CultureInfo.InvariantCulture, $"## End-to-end tags " +
+            $"({options.Workspace.Replace(RetailWorkspace.RepositoryRoot + "/", "")}), {options.Days} days, seed {options.Seed}, medians " +
+            $"of {options.Runs} runs, {Environment.ProcessorCount} cores");
         text.AppendLine();
-        text.AppendLine("| users | order | events | JSON | mdsl end to end | mdsl load | mdsl evaluate | mdsl write | mdsl 1st run (fresh process) | DuckDB end to end | DuckDB load | DuckDB compute + COPY | **mdsl ÷ DuckDB** (≤ 0.7) | mdsl ns/event | DuckDB ns/event | other load during mdsl / DuckDB |");
+        text.AppendLine("| users | order | events | JSON | mdsl end to end | mdsl load | mdsl evaluate | mdsl write | mdsl 1st run " +
+            "(fresh process) | DuckDB end to end | DuckDB load | DuckDB compute + COPY | **mdsl ÷ DuckDB** (≤ 0.7) | mdsl ns/event | " +
+            "DuckDB ns/event | other load during mdsl / DuckDB |");
         text.AppendLine("|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
         foreach (var r in results)
         {
             var mdsl = Median(r.Mdsl.EndToEnd);
             var duck = Median(r.DuckDb.Total);
             text.AppendLine(CultureInfo.InvariantCulture,
-                $"| {r.Users:N0} | {r.Order} | {r.Mdsl.EventsKept:N0} | {Gb(r.DataBytes)} | {S(mdsl)} | {S(Median(r.Mdsl.Load))} | {S(Median(r.Mdsl.Evaluate))} | {S(Median(r.Mdsl.Write))} | {S(r.Mdsl.EndToEnd[0])} | {S(duck)} | {S(Median(r.DuckDb.Load))} | {S(Median(r.DuckDb.Compute))} | **{mdsl / duck:F2}** | {mdsl * 1e9 / r.Mdsl.EventsKept:F0} | {duck * 1e9 / r.Mdsl.EventsKept:F0} | {r.MdslOtherLoad:F2} / {r.DuckDbOtherLoad:F2} cores |");
+                $"| {r.Users:N0} | {r.Order} | {r.Mdsl.EventsKept:N0} | {Gb(r.DataBytes)} | {S(mdsl)} | {S(Median(r.Mdsl.Load))} | " +
+                    $"{S(Median(r.Mdsl.Evaluate))} | {S(Median(r.Mdsl.Write))} | {S(r.Mdsl.EndToEnd[0])} | {S(duck)} | " +
+                    $"{S(Median(r.DuckDb.Load))} | {S(Median(r.DuckDb.Compute))} | **{mdsl / duck:F2}** | " +
+                    $"{mdsl * 1e9 / r.Mdsl.EventsKept:F0} | {duck * 1e9 / r.Mdsl.EventsKept:F0} | {r.MdslOtherLoad:F2} / " +
+                    $"{r.DuckDbOtherLoad:F2} cores |");
         }
         text.AppendLine();
-        text.AppendLine("| users | order | engine evaluate, warm | hand-written loop | **engine ÷ hand loop** (≤ 1.5) | editor: check | editor: plan + evaluate | **editor total** (< 1 s) | peak mdsl (alone) | peak DuckDB (alone) | tags.csv mdsl vs DuckDB | hand loop vs engine |");
+        text.AppendLine("| users | order | engine evaluate, warm | hand-written loop | **engine ÷ hand loop** (≤ 1.5) | editor: check | " +
+            "editor: plan + evaluate | **editor total** (< 1 s) | peak mdsl (alone) | peak DuckDB (alone) | tags.csv mdsl vs DuckDB | " +
+            "hand loop vs engine |");
         text.AppendLine("|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---|---|");
         foreach (var r in results)
         {
             var engine = Median(r.Mdsl.WarmEvaluate);
             var hand = Median(r.Mdsl.HandLoop);
-            var csv = r.CsvDifference is null ? "byte-identical" : CsvComparison.IsEqualByValue(r.CsvDifference) ? "equal by value" : "DIFFERENT (see below)";
+            var csv = r.CsvDifference is null ? "byte-identical" : CsvComparison.IsEqualByValue(r.CsvDifference) ? "equal by value"
+                : "DIFFERENT (see below)";
             text.AppendLine(CultureInfo.InvariantCulture,
-                $"| {r.Users:N0} | {r.Order} | {S(engine)} | {S(hand)} | **{engine / hand:F2}** | {S(Median(r.Mdsl.EditorRecompile))} | {S(Median(r.Mdsl.EditorEvaluate))} | **{S(Median(r.Mdsl.EditorTotal))}** | {Gb(r.Mdsl.PeakWorkingSetAfterFirstRun)} | {Gb(r.DuckDb.PeakWorkingSet)} | {csv} | {(r.Mdsl.HandLoopDifference is null ? "same values" : "DIFFERENT")} |");
+                $"| {r.Users:N0} | {r.Order} | {S(engine)} | {S(hand)} | **{engine / hand:F2}** | {S(Median(r.Mdsl.EditorRecompile))} | " +
+                    $"{S(Median(r.Mdsl.EditorEvaluate))} | **{S(Median(r.Mdsl.EditorTotal))}** | " +
+                    $"{Gb(r.Mdsl.PeakWorkingSetAfterFirstRun)} | {Gb(r.DuckDb.PeakWorkingSet)} | {csv} | " +
+                    $"{(r.Mdsl.HandLoopDifference is null ? "same values" : "DIFFERENT")} |");
         }
         var pairs = results.Where(r => r.Order == "time")
-            .Select(t => (Time: t, User: results.FirstOrDefault(u => u.Users == t.Users && u.Order == "user"))).Where(p => p.User is not null).ToList();
+            .Select(t => (Time: t, User: results.FirstOrDefault(u => u.Users == t.Users && u.Order == "user"))).Where(p =>
+                p.User is not null).ToList();
         if (pairs.Count > 0)
         {
             text.AppendLine();
-            text.AppendLine("| users | **mdsl time ÷ user order** end to end (≤ 1.2) | mdsl load time ÷ user | DuckDB time ÷ user | **mdsl ÷ DuckDB, time order** (≤ 0.6) | mdsl ÷ DuckDB, user order |");
+            text.AppendLine("| users | **mdsl time ÷ user order** end to end (≤ 1.2) | mdsl load time ÷ user | DuckDB time ÷ user | " +
+                "**mdsl ÷ DuckDB, time order** (≤ 0.6) | mdsl ÷ DuckDB, user order |");
             text.AppendLine("|---:|---:|---:|---:|---:|---:|");
             foreach (var (t, u) in pairs)
             {
                 double mt = Median(t.Mdsl.EndToEnd), mu = Median(u!.Mdsl.EndToEnd), dt = Median(t.DuckDb.Total), du = Median(u.DuckDb.Total);
                 text.AppendLine(CultureInfo.InvariantCulture,
-                    $"| {t.Users:N0} | **{mt / mu:F2}** | {Median(t.Mdsl.Load) / Median(u.Mdsl.Load):F2} | {dt / du:F2} | **{mt / dt:F2}** | {mu / du:F2} |");
+                    $"| {t.Users:N0} | **{mt / mu:F2}** | {Median(t.Mdsl.Load) / Median(u.Mdsl.Load):F2} | {dt / du:F2} | " +
+                        $"**{mt / dt:F2}** | {mu / du:F2} |");
             }
         }
         if (interleaved.Count > 0)
         {
             text.AppendLine();
-            text.AppendLine("| users | mdsl user order, alternating | mdsl time order, alternating | **time ÷ user** end to end (≤ 1.2) | load time ÷ user | other load |");
+            text.AppendLine("| users | mdsl user order, alternating | mdsl time order, alternating | **time ÷ user** end to end (≤ 1.2) " +
+                "| load time ÷ user | other load |");
             text.AppendLine("|---:|---:|---:|---:|---:|---:|");
             foreach (var (users, r, other) in interleaved)
                 text.AppendLine(CultureInfo.InvariantCulture,
-                    $"| {users:N0} | {S(Median(r.UserEndToEnd))} | {S(Median(r.TimeEndToEnd))} | **{Median(r.TimeEndToEnd) / Median(r.UserEndToEnd):F2}** | {Median(r.TimeLoad) / Median(r.UserLoad):F2} | {other:F2} cores |");
+                    $"| {users:N0} | {S(Median(r.UserEndToEnd))} | {S(Median(r.TimeEndToEnd))} | " +
+                        $"**{Median(r.TimeEndToEnd) / Median(r.UserEndToEnd):F2}** | {Median(r.TimeLoad) / Median(r.UserLoad):F2} | " +
+                        $"{other:F2} cores |");
         }
         text.AppendLine();
-        text.AppendLine("Order: user = as generated (each user's rows together); time = the same rows stably sorted by ts, as exports write history.");
-        text.AppendLine("mdsl end to end = Workspace.Load + Compilation.Create + SimulationRunner.Run (lowering, import, evaluate, write tags.csv/summary.json), in a fresh process.");
-        text.AppendLine("DuckDB end to end = read_json into tables + tags query + COPY TO tags.csv, fresh in-memory database. Peaks: PeakWorkingSet64 of each child process (mdsl's after its first run).");
-        text.AppendLine("Other load = CPU used by other processes during a child process (machine busy time from /proc/stat minus the child's own CPU time) ÷ wall time: above ~0.1 the timings are disturbed.");
-        text.AppendLine("Editor = data loaded; annual_spend edited from `within: 365d` to `within: 90d`; Compilation.Create of the edited workspace + CompiledEngine.Evaluate (lowering included).");
+        text.AppendLine("Order: user = as generated (each user's rows together); time = the same rows stably sorted by ts, as exports " +
+            "write history.");
+        text.AppendLine("mdsl end to end = Workspace.Load + Compilation.Create + SimulationRunner.Run (lowering, import, evaluate, write " +
+            "tags.csv/summary.json), in a fresh process.");
+        text.AppendLine("DuckDB end to end = read_json into tables + tags query + COPY TO tags.csv, fresh in-memory database. Peaks: " +
+            "PeakWorkingSet64 of each child process (mdsl's after its first run).");
+        text.AppendLine("Other load = CPU used by other processes during a child process (machine busy time from /proc/stat minus the " +
+            "child's own CPU time) ÷ wall time: above ~0.1 the timings are disturbed.");
+        text.AppendLine("Editor = data loaded; annual_spend edited from `within: 365d` to `within: 90d`; Compilation.Create of the " +
+            "edited workspace + CompiledEngine.Evaluate (lowering included).");
         foreach (var r in results)
         {
-            if (r.CsvDifference is not null) text.AppendLine(CultureInfo.InvariantCulture, $"\n{r.Users:N0} users, {r.Order} order, tags.csv mdsl vs DuckDB: {r.CsvDifference}");
-            if (r.Mdsl.HandLoopDifference is not null) text.AppendLine(CultureInfo.InvariantCulture, $"\n{r.Users:N0} users, {r.Order} order, hand loop vs engine: {r.Mdsl.HandLoopDifference}");
-            text.AppendLine(CultureInfo.InvariantCulture, $"\n{r.Users:N0} users, {r.Order} order: editor edit changed annual_spend for {r.Mdsl.EditorChangedUsers:N0} users; mdsl peak at the end of its child (after repeated runs, hand loop, editor) {Gb(r.Mdsl.PeakWorkingSetAtEnd)}.");
+            if (r.CsvDifference is not null) text.AppendLine(CultureInfo.InvariantCulture,
+                $"\n{r.Users:N0} users, {r.Order} order, tags.csv mdsl vs DuckDB: {r.CsvDifference}");
+            if (r.Mdsl.HandLoopDifference is not null) text.AppendLine(CultureInfo.InvariantCulture,
+                $"\n{r.Users:N0} users, {r.Order} order, hand loop vs engine: {r.Mdsl.HandLoopDifference}");
+            text.AppendLine(CultureInfo.InvariantCulture, $"\n{r.Users:N0} users, {r.Order} order: editor edit changed annual_spend for " +
+                $"{r.Mdsl.EditorChangedUsers:N0} users; mdsl peak at the end of its child (after repeated runs, hand loop, editor) " +
+                $"{Gb(r.Mdsl.PeakWorkingSetAtEnd)}.");
         }
         foreach (var s in skipped) text.AppendLine(CultureInfo.InvariantCulture, $"\n{s}");
         return text.ToString();
     }
 
-    private static string SnapshotTable(List<(int Users, SnapshotReport Mdsl, SnapshotReport DuckDb, SizeResult? Parse, string? CsvDifference)> snapshots)
+    private static string SnapshotTable(List<(int Users, SnapshotReport Mdsl, SnapshotReport DuckDb, SizeResult? Parse,
+        string? CsvDifference)> snapshots)
     {
         if (snapshots.Count == 0) return "";
         var text = new StringBuilder();
         text.AppendLine();
         text.AppendLine("## Without parsing: mdsl from an import snapshot, DuckDB from its own database file");
         text.AppendLine();
-        text.AppendLine("| users | mdsl import (once) | snapshot size | mdsl from snapshot end to end | load from snapshot | DuckDB load into its file (once) | DuckDB file size | DuckDB tags from its tables | **mdsl snapshot ÷ DuckDB tables** (≤ 0.3) | mdsl snapshot ÷ DuckDB read_json end to end | mdsl snapshot ÷ mdsl parsing | peak mdsl / DuckDB | tags.csv |");
+        text.AppendLine("| users | mdsl import (once) | snapshot size | mdsl from snapshot end to end | load from snapshot | DuckDB load " +
+            "into its file (once) | DuckDB file size | DuckDB tags from its tables | **mdsl snapshot ÷ DuckDB tables** (≤ 0.3) | mdsl " +
+            "snapshot ÷ DuckDB read_json end to end | mdsl snapshot ÷ mdsl parsing | peak mdsl / DuckDB | tags.csv |");
         text.AppendLine("|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|");
         foreach (var (users, m, d, parse, difference) in snapshots)
         {
             double ms = Median(m.EndToEnd), ds = Median(d.EndToEnd);
-            var csv = difference is null ? "byte-identical" : CsvComparison.IsEqualByValue(difference) ? "equal by value" : "DIFFERENT: " + difference;
+            var csv = difference is null ? "byte-identical" : CsvComparison.IsEqualByValue(difference) ? "equal by value" : "DIFFERENT: "
+                + difference;
             text.AppendLine(CultureInfo.InvariantCulture,
-                $"| {users:N0} | {(m.PrepareOnce is { } p ? S(p) : "(kept)")} | {Gb(m.PreparedBytes)} | {S(ms)} | {S(Median(m.Load))} | {(d.PrepareOnce is { } q ? S(q) : "(kept)")} | {Gb(d.PreparedBytes)} | {S(ds)} | **{ms / ds:F2}** | " +
-                $"{(parse is null ? "" : (ms / Median(parse.DuckDb.Total)).ToString("F2", CultureInfo.InvariantCulture))} | {(parse is null ? "" : (ms / Median(parse.Mdsl.EndToEnd)).ToString("F2", CultureInfo.InvariantCulture))} | {Gb(m.PeakWorkingSet)} / {Gb(d.PeakWorkingSet)} | {csv} |");
+                $"| {users:N0} | {(m.PrepareOnce is { } p ? S(p) : "(kept)")} | {Gb(m.PreparedBytes)} | {S(ms)} | {S(Median(m.Load))} | " +
+                    $"{(d.PrepareOnce is { } q ? S(q) : "(kept)")} | {Gb(d.PreparedBytes)} | {S(ds)} | **{ms / ds:F2}** | " +
+                $"{(parse is null ? "" : (ms / Median(parse.DuckDb.Total)).ToString("F2", CultureInfo.InvariantCulture))} | " +
+                    $"{(parse is null ? "" : (ms / Median(parse.Mdsl.EndToEnd)).ToString("F2", CultureInfo.InvariantCulture))} | " +
+                    $"{Gb(m.PeakWorkingSet)} / {Gb(d.PeakWorkingSet)} | {csv} |");
         }
         text.AppendLine();
-        text.AppendLine("mdsl from snapshot = Workspace.Load + Compilation.Create + SimulationRunner.Run with --data SNAPSHOT (Arrow IPC columns, no parsing). DuckDB tags from its tables = open the database file + the compute part of RetailTags.sql + COPY TO tags.csv (its tables hold only the columns the tags read).");
+        text.AppendLine("mdsl from snapshot = Workspace.Load + Compilation.Create + SimulationRunner.Run with --data SNAPSHOT (Arrow IPC " +
+            "columns, no parsing). DuckDB tags from its tables = open the database file + the compute part of RetailTags.sql + COPY TO " +
+            "tags.csv (its tables hold only the columns the tags read).");
         return text.ToString();
     }
 
@@ -373,14 +429,17 @@ public static class BenchmarkSuite
         text.AppendLine();
         text.AppendLine("## Under a memory limit: simulate --memory-limit (users in partitions, event rows in spill files)");
         text.AppendLine();
-        text.AppendLine("| users | limit | partitions | end to end | import | unlimited end to end | **limited ÷ unlimited** | peak limited | peak unlimited | tags.csv vs unlimited |");
+        text.AppendLine("| users | limit | partitions | end to end | import | unlimited end to end | **limited ÷ unlimited** | peak " +
+            "limited | peak unlimited | tags.csv vs unlimited |");
         text.AppendLine("|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|");
         foreach (var (users, l, u, difference) in limited)
         {
             var ms = Median(l.EndToEnd);
             text.AppendLine(CultureInfo.InvariantCulture,
-                $"| {users:N0} | {Gb(l.PreparedBytes)} | {l.PrepareOnce:F0} | {S(ms)} | {S(Median(l.Load))} | {(u is null ? "" : S(Median(u.Mdsl.EndToEnd)))} | " +
-                $"**{(u is null ? "" : (ms / Median(u.Mdsl.EndToEnd)).ToString("F2", CultureInfo.InvariantCulture))}** | {Gb(l.PeakWorkingSet)} | {(u is null ? "" : Gb(u.Mdsl.PeakWorkingSetAfterFirstRun))} | " +
+                $"| {users:N0} | {Gb(l.PreparedBytes)} | {l.PrepareOnce:F0} | {S(ms)} | {S(Median(l.Load))} | " +
+                    $"{(u is null ? "" : S(Median(u.Mdsl.EndToEnd)))} | " +
+                $"**{(u is null ? "" : (ms / Median(u.Mdsl.EndToEnd)).ToString("F2", CultureInfo.InvariantCulture))}** | " +
+                    $"{Gb(l.PeakWorkingSet)} | {(u is null ? "" : Gb(u.Mdsl.PeakWorkingSetAfterFirstRun))} | " +
                 $"{(difference is null ? "byte-identical" : "DIFFERENT: " + difference)} |");
         }
         return text.ToString();

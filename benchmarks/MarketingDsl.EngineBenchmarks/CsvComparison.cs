@@ -40,11 +40,13 @@ public static class CsvComparison
                 differing[columns[i]] = (d.Count + 1, example);
             }
         }
-        if (differing.Count == 0) return $"not byte-identical, but equal after parsing numbers ({sameByValue:N0} fields differ only in how a number is written)";
+        if (differing.Count == 0)
+            return $"not byte-identical, but equal after parsing numbers ({sameByValue:N0} fields differ only in how a number is written)";
         return string.Join("\n", differing.Select(p => $"  {p.Key}: {p.Value.Count:N0} rows differ, first {p.Value.Example}"));
     }
 
-    public static bool IsEqualByValue(string? difference) => difference is null || difference.StartsWith("not byte-identical, but equal", StringComparison.Ordinal);
+    public static bool IsEqualByValue(string? difference) => difference is null || difference.StartsWith("not byte-identical, but equal",
+        StringComparison.Ordinal);
 
     private static bool FilesEqual(string a, string b)
     {

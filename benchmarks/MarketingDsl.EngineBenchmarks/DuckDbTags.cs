@@ -33,7 +33,8 @@ public static class DuckDbTags
             .Replace("{profiles}", Literal(Path.Combine(dataDirectory, "profiles.jsonl")))
             .Replace("{events}", Literal(Path.Combine(dataDirectory, "events.jsonl")))
             .Replace("{out}", Literal(outCsv))
-            .Replace("{as_of_us}", asOfUtc is { } t ? ((t.Ticks - DateTime.UnixEpoch.Ticks) / 10).ToString(CultureInfo.InvariantCulture) + "::BIGINT" : "NULL::BIGINT");
+            .Replace("{as_of_us}", asOfUtc is { } t ? ((t.Ticks - DateTime.UnixEpoch.Ticks) / 10).ToString(CultureInfo.InvariantCulture)
+                + "::BIGINT" : "NULL::BIGINT");
         var split = script.IndexOf(ComputeMarker, StringComparison.Ordinal);
         if (split < 0) throw new InvalidOperationException("RetailTags.sql has no '-- @compute' line");
 

@@ -36,7 +36,8 @@ public static class MdslMeasurement
             evaluate.Add(last.Timings.Evaluate.TotalSeconds);
             write.Add(last.Timings.Write.TotalSeconds);
             if (i == 0) peakAfterFirstRun = Measurements.PeakWorkingSet();
-            Console.Error.WriteLine($"  mdsl run {i + 1}/{runs}: {endToEnd[^1]:F2} s (load {load[^1]:F2}, evaluate {evaluate[^1]:F2}, write {write[^1]:F2})");
+            Console.Error.WriteLine($"  mdsl run {i + 1}/{runs}: {endToEnd[^1]:F2} s (load {load[^1]:F2}, evaluate {evaluate[^1]:F2}, " +
+                $"write {write[^1]:F2})");
         }
 
         var result = last!.Result;
@@ -46,14 +47,18 @@ public static class MdslMeasurement
 
         var difference = HandWrittenTags.Compute(data, asOf).FirstDifference(result);
         // Interleaved (engine, hand, engine, hand, …): on a shared machine both see the same load.
-        var (warmEvaluate, handLoop) = RepeatInterleaved(runs, () => CompiledEngine.Evaluate(plan, data, asOf), () => HandWrittenTags.Compute(data, asOf));
-        Console.Error.WriteLine($"  engine (warm) {Measurements.Median(warmEvaluate):F3} s, hand loop {Measurements.Median(handLoop):F3} s, {difference ?? "same values"}");
+        var (warmEvaluate, handLoop) = RepeatInterleaved(runs, () => CompiledEngine.Evaluate(plan, data, asOf), () =>
+            HandWrittenTags.Compute(data, asOf));
+        Console.Error.WriteLine($"  engine (warm) {Measurements.Median(warmEvaluate):F3} s, hand loop {Measurements.Median(handLoop):F3} " +
+            $"s, {difference ?? "same values"}");
 
         var (recompile, editorEvaluate, editorTotal, changed) = EditorCase(Workspace.Load(workspaceDirectory), result, asOf, runs);
-        Console.Error.WriteLine($"  editor: check {Measurements.Median(recompile):F3} s + plan and evaluate {Measurements.Median(editorEvaluate):F3} s; annual_spend changed for {changed:N0} users");
+        Console.Error.WriteLine($"  editor: check {Measurements.Median(recompile):F3} s + plan and evaluate " +
+            $"{Measurements.Median(editorEvaluate):F3} s; annual_spend changed for {changed:N0} users");
 
         return new MdslReport(data.UserCount, data.Report.EventsKept, [.. endToEnd], [.. compile], [.. load], [.. evaluate], [.. write],
-            peakAfterFirstRun, warmEvaluate, handLoop, difference, recompile, editorEvaluate, editorTotal, changed, Measurements.PeakWorkingSet(), Measurements.CpuSeconds());
+            peakAfterFirstRun, warmEvaluate, handLoop, difference, recompile, editorEvaluate, editorTotal, changed,
+                Measurements.PeakWorkingSet(), Measurements.CpuSeconds());
     }
 
     /// <summary>
@@ -61,7 +66,8 @@ public static class MdslMeasurement
     /// values: <c>Compilation.Create</c> of the edited workspace, then <c>CompiledEngine.Evaluate</c>
     /// (which lowers the new model to expression trees first).
     /// </summary>
-    private static (double[] Recompile, double[] Evaluate, double[] Total, long ChangedUsers) EditorCase(Workspace workspace, EvaluationResult original, DateTime asOf, int runs)
+    private static (double[] Recompile, double[] Evaluate, double[] Total, long ChangedUsers) EditorCase(Workspace workspace,
+        EvaluationResult original, DateTime asOf, int runs)
     {
         var data = original.Data;
         var editedWorkspace = RetailWorkspace.WithEditedAnnualSpend(workspace);

@@ -9,7 +9,8 @@ public sealed record OrderReport(double[] UserEndToEnd, double[] TimeEndToEnd, d
 
 public static class OrderMeasurement
 {
-    /// <param name="userDirectory">The rows as generated; the time-ordered copy is next to it (<see cref="BenchmarkOptions.DataDirectory(int, string)"/>).</param>
+    /// <param name="userDirectory">The rows as generated; the time-ordered copy is next to it (<see
+    /// cref="BenchmarkOptions.DataDirectory(int, string)"/>).</param>
     public static OrderReport Run(string workspaceDirectory, string userDirectory, string outDirectory, int runs)
     {
         var endToEnd = new[] { new List<double>(), new List<double>() };
@@ -24,7 +25,8 @@ public static class OrderMeasurement
                 var run = SimulationRunner.Run(compilation, directories[o], Path.Combine(outDirectory, o == 0 ? "user" : "time"), null);
                 endToEnd[o].Add(clock.Elapsed.TotalSeconds);
                 load[o].Add(run.Timings.Load.TotalSeconds);
-                Console.Error.WriteLine($"  mdsl {(o == 0 ? "user" : "time")} order, run {i + 1}/{runs}: {endToEnd[o][^1]:F2} s (load {load[o][^1]:F2})");
+                Console.Error.WriteLine($"  mdsl {(o == 0 ? "user" : "time")} order, run {i + 1}/{runs}: {endToEnd[o][^1]:F2} s (load " +
+                    $"{load[o][^1]:F2})");
             }
         return new OrderReport([.. endToEnd[0]], [.. endToEnd[1]], [.. load[0]], [.. load[1]], Measurements.CpuSeconds());
     }

@@ -24,13 +24,16 @@ switch (options.Child)
         Measurements.Write(options.ChildReport!, OrderMeasurement.Run(options.Workspace, options.ChildData!, options.ChildOut!, options.Runs));
         return 0;
     case "mdsl-snapshot":
-        Measurements.Write(options.ChildReport!, SnapshotMeasurement.RunMdsl(options.Workspace, options.ChildData!, options.ChildOut!, options.DataRoot, options.Runs));
+        Measurements.Write(options.ChildReport!, SnapshotMeasurement.RunMdsl(options.Workspace, options.ChildData!, options.ChildOut!,
+            options.DataRoot, options.Runs));
         return 0;
     case "mdsl-limited":
-        Measurements.Write(options.ChildReport!, SpillMeasurement.Run(options.Workspace, options.ChildData!, options.ChildOut!, options.MemoryLimit!.Value, options.Runs));
+        Measurements.Write(options.ChildReport!, SpillMeasurement.Run(options.Workspace, options.ChildData!, options.ChildOut!,
+            options.MemoryLimit!.Value, options.Runs));
         return 0;
     case "duckdb-native":
-        Measurements.Write(options.ChildReport!, SnapshotMeasurement.RunDuckDb(options.ChildData!, options.ChildOut!, options.DataRoot, options.Runs));
+        Measurements.Write(options.ChildReport!, SnapshotMeasurement.RunDuckDb(options.ChildData!, options.ChildOut!, options.DataRoot,
+            options.Runs));
         return 0;
     case "duckdb":
         Measurements.Write(options.ChildReport!, DuckDbMeasurement.Run(options.ChildData!, options.ChildOut!, options.DataRoot, options.Runs));

@@ -22,7 +22,8 @@ public static class RetailWorkspace
     {
         var compilation = Compilation.Create(workspace);
         if (compilation.HasErrors)
-            throw new InvalidOperationException("the benchmark workspace has errors: " + string.Join("; ", compilation.Diagnostics.Where(d => d.IsError)));
+            throw new InvalidOperationException("the benchmark workspace has errors: "
+                + string.Join("; ", compilation.Diagnostics.Where(d => d.IsError)));
         return compilation;
     }
 

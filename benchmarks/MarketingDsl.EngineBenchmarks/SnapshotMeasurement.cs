@@ -6,7 +6,8 @@ using MarketingDsl.Engine.Simulation;
 namespace MarketingDsl.EngineBenchmarks;
 
 /// <summary>What the snapshot children measured: mdsl from an import snapshot, DuckDB from its own database file.</summary>
-public sealed record SnapshotReport(double? PrepareOnce, long PreparedBytes, double[] EndToEnd, double[] Load, long PeakWorkingSet, double CpuSeconds);
+public sealed record SnapshotReport(double? PrepareOnce, long PreparedBytes, double[] EndToEnd, double[] Load, long PeakWorkingSet,
+    double CpuSeconds);
 
 /// <summary>
 /// Repeated simulations without parsing, each in a child process of its own: mdsl reads an import
@@ -54,12 +55,15 @@ public static class SnapshotMeasurement
         var total = new double[runs];
         for (var i = 0; i < runs; i++)
         {
-            var (loadOnce, compute) = DuckDbTags.RunNative(dataDirectory, database, Path.Combine(outDirectory, "tags.csv"), Path.Combine(dataRoot, "duckdb-spill"));
+            var (loadOnce, compute) = DuckDbTags.RunNative(dataDirectory, database, Path.Combine(outDirectory, "tags.csv"),
+                Path.Combine(dataRoot, "duckdb-spill"));
             if (loadOnce is { } l) prepare = l.TotalSeconds;
             total[i] = compute.TotalSeconds;
-            Console.Error.WriteLine($"  DuckDB on its tables run {i + 1}/{runs}: {total[i]:F2} s{(loadOnce is null ? "" : $" (loaded the file once: {prepare:F2} s)")}");
+            Console.Error.WriteLine($"  DuckDB on its tables run {i + 1}/{runs}: {total[i]:F2} " +
+                $"s{(loadOnce is null ? "" : $" (loaded the file once: {prepare:F2} s)")}");
         }
-        return new SnapshotReport(prepare, new FileInfo(database).Length, total, new double[runs], Measurements.PeakWorkingSet(), Measurements.CpuSeconds());
+        return new SnapshotReport(prepare, new FileInfo(database).Length, total, new double[runs], Measurements.PeakWorkingSet(),
+            Measurements.CpuSeconds());
     }
 }
 

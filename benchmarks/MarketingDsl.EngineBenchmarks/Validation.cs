@@ -27,14 +27,16 @@ public static class Validation
             var compilation = RetailWorkspace.Compile(Workspace.Load(Path.Combine(caseDir, "workspace")));
             var mdsl = SimulationRunner.Run(compilation, Path.Combine(caseDir, "data"), Path.Combine(outDir, "mdsl"), asOf);
             var mdslCsv = Path.Combine(outDir, "mdsl", "tags.csv");
-            failures += Check("mdsl tags.csv = expected/tags.csv, byte for byte", CsvComparison.Difference(Path.Combine(caseDir, "expected", "tags.csv"), mdslCsv), acceptEqualByValue: false);
+            failures += Check("mdsl tags.csv = expected/tags.csv, byte for byte",
+                CsvComparison.Difference(Path.Combine(caseDir, "expected", "tags.csv"), mdslCsv), acceptEqualByValue: false);
 
             var duckCsv = Path.Combine(outDir, "duckdb-tags.csv");
             DuckDbTags.Run(Path.Combine(caseDir, "data"), duckCsv, asOf, Path.Combine(scratchRoot, "duckdb-spill"));
             failures += Check("DuckDB tags.csv = mdsl tags.csv", CsvComparison.Difference(mdslCsv, duckCsv), acceptEqualByValue: true);
 
             var hand = HandWrittenTags.Compute(mdsl.Result.Data, mdsl.Result.AsOfUtc);
-            failures += Check("hand-written loop = engine, every value of every column", hand.FirstDifference(mdsl.Result), acceptEqualByValue: false);
+            failures += Check("hand-written loop = engine, every value of every column", hand.FirstDifference(mdsl.Result),
+                acceptEqualByValue: false);
         }
         Console.WriteLine(failures == 0 ? "validation passed" : $"validation FAILED ({failures} checks)");
         return failures == 0 ? 0 : 1;

@@ -22,7 +22,8 @@ var asOf = new DateTime(2025, 6, 1, 0, 0, 0, DateTimeKind.Utc);
 
 Compilation Compile(string tags, FunctionLoader loader)
 {
-    var compilation = FunctionCompilation.Create(Workspace.FromFiles(("schema.mdsl", Schema), ("tags.mdsl", tags), ("functions/f.csx", Functions)), loader: loader);
+    var compilation = FunctionCompilation.Create(Workspace.FromFiles(("schema.mdsl", Schema), ("tags.mdsl", tags),
+        ("functions/f.csx", Functions)), loader: loader);
     if (compilation.HasErrors) throw new InvalidOperationException(string.Join("\n", compilation.Diagnostics));
     return compilation;
 }

@@ -17,11 +17,13 @@ public static class IngestLoad
     public static async Task RunAsync(LoadOptions options, Report report)
     {
         report.Line("");
-        report.Line($"## (a) max sustained ingest ({options.Clients} clients, {options.Users:N0} users, {options.Seconds} s per run after 2 s warm-up; events 80% views, 20% orders)");
+        report.Line($"## (a) max sustained ingest ({options.Clients} clients, {options.Users:N0} users, {options.Seconds} s per run " +
+            $"after 2 s warm-up; events 80% views, 20% orders)");
         report.Line("");
         report.Line("CPU µs/event: this process's CPU time (server and client) ÷ events, less sensitive to other processes than events/s.");
         report.Line("");
-        report.Line("| batch | with journeys ev/s (CPU µs/ev) | sends/s | no journeys (baseline) ev/s (CPU µs/ev) | store alone ev/s (CPU µs/ev) | journeys ÷ no journeys | journeys ÷ store alone | other load (cores) |");
+        report.Line("| batch | with journeys ev/s (CPU µs/ev) | sends/s | no journeys (baseline) ev/s (CPU µs/ev) | store alone ev/s " +
+            "(CPU µs/ev) | journeys ÷ no journeys | journeys ÷ store alone | other load (cores) |");
         report.Line("|---:|---:|---:|---:|---:|---:|---:|---:|");
         foreach (var batch in options.BatchSizes)
         {
@@ -29,7 +31,8 @@ public static class IngestLoad
             var (withJourneys, sends, cpuWith) = await MeasureServerAsync(options, batch, withJourneys: true);
             var (withoutJourneys, _, cpuWithout) = await MeasureServerAsync(options, batch, withJourneys: false);
             var (storeAlone, cpuStore) = MeasureStore(options, batch);
-            report.Line($"| {batch} | {withJourneys:N0} ({cpuWith:0}) | {sends:N0} | {withoutJourneys:N0} ({cpuWithout:0}) | {storeAlone:N0} ({cpuStore:0}) | " +
+            report.Line($"| {batch} | {withJourneys:N0} ({cpuWith:0}) | {sends:N0} | {withoutJourneys:N0} ({cpuWithout:0}) | " +
+                $"{storeAlone:N0} ({cpuStore:0}) | " +
                         $"{withJourneys / withoutJourneys:0.00} | {withJourneys / storeAlone:0.00} | {other:0.00} |");
         }
         report.Line("");
@@ -44,7 +47,8 @@ public static class IngestLoad
 
     public static TimeSpan Cpu() => System.Diagnostics.Process.GetCurrentProcess().TotalProcessorTime;
 
-    private static async Task<(double EventsPerSecond, double SendsPerSecond, double CpuMicrosPerEvent)> MeasureServerAsync(LoadOptions options, int batch, bool withJourneys)
+    private static async Task<(double EventsPerSecond, double SendsPerSecond,
+        double CpuMicrosPerEvent)> MeasureServerAsync(LoadOptions options, int batch, bool withJourneys)
     {
         await using var server = await LiveServer.StartAsync(withJourneys);
         await server.LoadProfilesAsync(options.Users);

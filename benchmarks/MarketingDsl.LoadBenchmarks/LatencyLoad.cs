@@ -21,7 +21,8 @@ public static class LatencyLoad
     private static async Task RunAsync(LoadOptions options, int rate, Report report)
     {
         report.Line("");
-        report.Line($"## (b) latency at {rate:N0} events/s offered (open loop, 1 order event per request, {options.LatencySeconds} s measured after {options.LatencyWarmUpSeconds} s warm-up)");
+        report.Line($"## (b) latency at {rate:N0} events/s offered (open loop, 1 order event per request, {options.LatencySeconds} s " +
+            $"measured after {options.LatencyWarmUpSeconds} s warm-up)");
         report.Line("");
         report.Line("| run | measured | p50 ms | p90 ms | p99 ms | max ms | achieved events/s | errors | other load (cores) |");
         report.Line("|---|---:|---:|---:|---:|---:|---:|---:|---:|");
@@ -33,14 +34,16 @@ public static class LatencyLoad
         var baseline = await MeasureAsync(options, rate, withJourneys: false);
         Row(report, "event → HTTP answer, no journeys (baseline)", baseline.Answer, baseline, other);
         report.Line("");
-        report.Line($"p99 event → action with journeys ÷ p99 event → answer without: {Percentile(live.Action, 0.99) / Percentile(baseline.Answer, 0.99):0.00}; " +
+        report.Line($"p99 event → action with journeys ÷ p99 event → answer without: " +
+            $"{Percentile(live.Action, 0.99) / Percentile(baseline.Answer, 0.99):0.00}; " +
                      $"sends missing after the run: {live.Missing}");
         report.Line("");
         report.Line($"committer with journeys (measured part): {live.Committer}");
     }
 
     private static void Row(Report report, string name, double[] ms, Result r, double other) =>
-        report.Line($"| {name} | {ms.Length:N0} | {Percentile(ms, 0.5):0.0} | {Percentile(ms, 0.9):0.0} | {Percentile(ms, 0.99):0.0} | {(ms.Length == 0 ? double.NaN : ms.Max()):0.0} | {r.Achieved:N0} | {r.Errors} | {other:0.00} |");
+        report.Line($"| {name} | {ms.Length:N0} | {Percentile(ms, 0.5):0.0} | {Percentile(ms, 0.9):0.0} | {Percentile(ms, 0.99):0.0} | " +
+            $"{(ms.Length == 0 ? double.NaN : ms.Max()):0.0} | {r.Achieved:N0} | {r.Errors} | {other:0.00} |");
 
     public static double Percentile(double[] sorted, double p) =>
         sorted.Length == 0 ? double.NaN : sorted[Math.Min(sorted.Length - 1, (int)Math.Ceiling(p * sorted.Length) - 1)];
@@ -70,7 +73,8 @@ public static class LatencyLoad
         var errors = 0;
         string? firstError = null;
         var tailing = true;
-        var tail = new Thread(() => Tail(Path.Combine(server.OutboxDir, "push.jsonl"), index, delivered, () => Volatile.Read(ref tailing))) { IsBackground = true, Name = "tail" };
+        var tail = new Thread(() => Tail(Path.Combine(server.OutboxDir, "push.jsonl"), index, delivered, () =>
+            Volatile.Read(ref tailing))) { IsBackground = true, Name = "tail" };
         tail.Start();
 
         var requests = new List<Task>(total);
@@ -103,7 +107,8 @@ public static class LatencyLoad
 
         static double Ms(long from, long to) => (to - from) * 1000.0 / Stopwatch.Frequency;
         var action = withJourneys
-            ? Enumerable.Range(measuredFrom, total - measuredFrom).Where(i => delivered[i] != 0).Select(i => Ms(sent[i], delivered[i])).Order().ToArray()
+            ? Enumerable.Range(measuredFrom, total - measuredFrom).Where(i => delivered[i] != 0).Select(i =>
+                Ms(sent[i], delivered[i])).Order().ToArray()
             : [];
         var answer = Enumerable.Range(measuredFrom, total - measuredFrom).Select(i => Ms(sent[i], answered[i])).Order().ToArray();
         var missing = withJourneys ? Enumerable.Range(0, total).Count(i => delivered[i] == 0) : 0;

@@ -87,13 +87,15 @@ public sealed class LiveServer : IAsyncDisposable
         content.Headers.ContentType = new("application/json");
         using var response = await Client.PostAsync(path, content);
         var text = await response.Content.ReadAsStringAsync();
-        if (response.StatusCode != HttpStatusCode.OK) throw new InvalidOperationException($"{path}: HTTP {(int)response.StatusCode}: {text[..Math.Min(300, text.Length)]}");
+        if (response.StatusCode != HttpStatusCode.OK) throw new InvalidOperationException($"{path}: HTTP {(int)response.StatusCode}: " +
+            $"{text[..Math.Min(300, text.Length)]}");
         return (CountOf(text, "\"accepted\""), CountOf(text, "\"duplicate\""), CountOf(text, "\"rejected\""));
     }
 
     public async Task LoadProfilesAsync(int users)
     {
-        foreach (var batch in LoadWorkspace.ProfileBatches(users)) await PostAsync("/api/profiles", batch, CountOf(System.Text.Encoding.UTF8.GetString(batch), "\"user_id\""));
+        foreach (var batch in LoadWorkspace.ProfileBatches(users)) await PostAsync("/api/profiles", batch,
+            CountOf(System.Text.Encoding.UTF8.GetString(batch), "\"user_id\""));
     }
 
     private static int CountOf(string text, string what)

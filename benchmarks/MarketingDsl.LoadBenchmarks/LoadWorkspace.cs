@@ -73,7 +73,8 @@ public static class LoadWorkspace
 
     public static string Iso(DateTime t) => t.ToString("yyyy-MM-dd'T'HH:mm:ss.fff'Z'", CultureInfo.InvariantCulture);
 
-    /// <summary>The dedupe key of the `thanks` send an order at <paramref name="ts"/> by <paramref name="user"/> causes (LiveRuntime's outbox key).</summary>
+    /// <summary>The dedupe key of the `thanks` send an order at <paramref name="ts"/> by <paramref name="user"/> causes
+    /// (LiveRuntime's outbox key).</summary>
     public static string ThanksKey(string user, DateTime ts) =>
         "thanks|" + user + "|" + ts.ToString("yyyy-MM-dd'T'HH:mm:ss.FFFFFFF'Z'", CultureInfo.InvariantCulture) + "|0";
 

@@ -8,7 +8,8 @@ namespace MarketingDsl.LoadBenchmarks;
 /// of 10, views and orders over <c>--memory-users</c> users: more than the runtime's user cache,
 /// so the cache evicts) for <c>--minutes</c>; every 10 s the process working set (server and
 /// client: one process), the GC heap after the last collection, the live heap, the SQLite file
-/// and its write-ahead log, the user cache and the outbox actions pending in memory are sampled. Flat means: the slope of a least-squares line over the samples after the first
+/// and its write-ahead log, the user cache and the outbox actions pending in memory are sampled. Flat means: the slope
+/// of a least-squares line over the samples after the first
 /// minute is small against the level (the client keeps no per-event state).
 /// </summary>
 public static class MemoryRun
@@ -18,8 +19,10 @@ public static class MemoryRun
     public static async Task RunAsync(LoadOptions options, Report report)
     {
         report.Line("");
-        report.Line($"## (c) memory: {options.Minutes:0.#} min at {options.MemoryRate:N0} events/s offered (batches of {Batch}), {options.MemoryUsers:N0} users");
-        await using var server = await LiveServer.StartAsync(withJourneys: true, options.MemoryCacheUsers, options.MemoryCacheEvents, options.MemoryCacheMegabytes);
+        report.Line($"## (c) memory: {options.Minutes:0.#} min at {options.MemoryRate:N0} events/s offered (batches of {Batch}), " +
+            $"{options.MemoryUsers:N0} users");
+        await using var server = await LiveServer.StartAsync(withJourneys: true, options.MemoryCacheUsers, options.MemoryCacheEvents,
+            options.MemoryCacheMegabytes);
         await server.LoadProfilesAsync(options.MemoryUsers);
         long next = 0, done = 0;
         if (options.MemoryWarmUpEvents > 0) next = await WarmUpAsync(server, options, report);
@@ -57,7 +60,8 @@ public static class MemoryRun
         });
 
         report.Line("");
-        report.Line("| minute | events done | working set MB | GC heap MB | live heap MB | SQLite file MB | write-ahead log MB | cached users / loaded / events | cache MB (estimate) | outbox pending in memory |");
+        report.Line("| minute | events done | working set MB | GC heap MB | live heap MB | SQLite file MB | write-ahead log MB | cached " +
+            "users / loaded / events | cache MB (estimate) | outbox pending in memory |");
         report.Line("|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
         var samples = new List<(double Minute, double WorkingSet, double Heap, double Live)>();
         var run = Stopwatch.StartNew();
@@ -76,7 +80,9 @@ public static class MemoryRun
             var db = (new FileInfo(server.DbPath) is { Exists: true } file ? file.Length : 0) / 1048576.0;
             var log = runtime.Store.LogBytes / 1048576.0;
             samples.Add((minute, ws, heap, live));
-            report.Line($"| {minute:0.0} | {Interlocked.Read(ref done):N0} | {ws:0} | {heap:0} | {live:0} | {db:0} | {log:0.0} | {cache.Users:N0} / {cache.Loaded:N0} / {cache.Events:N0} | {cache.Bytes / 1048576.0:0.0} | {runtime.Store.OutboxPendingInMemory:N0} |");
+            report.Line($"| {minute:0.0} | {Interlocked.Read(ref done):N0} | {ws:0} | {heap:0} | {live:0} | {db:0} | {log:0.0} | " +
+                $"{cache.Users:N0} / {cache.Loaded:N0} / {cache.Events:N0} | {cache.Bytes / 1048576.0:0.0} | " +
+                $"{runtime.Store.OutboxPendingInMemory:N0} |");
             if (run.Elapsed >= total) break;
             await Task.Delay(TimeSpan.FromSeconds(Math.Min(10, Math.Max(0.1, (total - run.Elapsed).TotalSeconds))));
         }
@@ -91,8 +97,10 @@ public static class MemoryRun
         report.Line($"achieved {Interlocked.Read(ref done) / run.Elapsed.TotalSeconds:N0} events/s, {errors} failed requests; " +
                     $"working set start {samples[0].WorkingSet:0} MB → end {samples[^1].WorkingSet:0} MB (max {samples.Max(s => s.WorkingSet):0}), " +
                     $"slope after minute 1: {Slope(steady.Select(s => (s.Minute, s.WorkingSet))):+0.0;-0.0} MB/min; " +
-                    $"GC heap start {samples[0].Heap:0} MB → end {samples[^1].Heap:0} MB (max {samples.Max(s => s.Heap):0}), slope after minute 1: {Slope(steady.Select(s => (s.Minute, s.Heap))):+0.0;-0.0} MB/min; " +
-                    $"live heap start {samples[0].Live:0} MB → end {samples[^1].Live:0} MB (max {samples.Max(s => s.Live):0}), slope after minute 1: {Slope(steady.Select(s => (s.Minute, s.Live))):+0.00;-0.00} MB/min");
+                    $"GC heap start {samples[0].Heap:0} MB → end {samples[^1].Heap:0} MB (max {samples.Max(s => s.Heap):0}), slope after " +
+                        $"minute 1: {Slope(steady.Select(s => (s.Minute, s.Heap))):+0.0;-0.0} MB/min; " +
+                    $"live heap start {samples[0].Live:0} MB → end {samples[^1].Live:0} MB (max {samples.Max(s => s.Live):0}), slope " +
+                        $"after minute 1: {Slope(steady.Select(s => (s.Minute, s.Live))):+0.00;-0.00} MB/min");
     }
 
     /// <summary>
@@ -128,7 +136,8 @@ public static class MemoryRun
         }
         await Task.WhenAll(Enumerable.Range(0, 4).Select(_ => Task.Run(Client)));
         var cache = server.Runtime.CacheSize;
-        report.Line($"warm-up: {next:N0} events in {clock.Elapsed.TotalSeconds:0} s; cached users {cache.Users:N0} ({cache.Loaded:N0} with their events), cached events {cache.Events:N0}, cache {cache.Bytes / 1048576.0:0.0} MB by its estimate");
+        report.Line($"warm-up: {next:N0} events in {clock.Elapsed.TotalSeconds:0} s; cached users {cache.Users:N0} ({cache.Loaded:N0} " +
+            $"with their events), cached events {cache.Events:N0}, cache {cache.Bytes / 1048576.0:0.0} MB by its estimate");
         return next;
     }
 

@@ -59,7 +59,8 @@ const string Models = """
     """;
 var withModels = Compilation.Create(("schema.mdsl", schema), ("features.mdsl", Features), ("models.mdsl", Models));
 var withoutModels = Compilation.Create(("schema.mdsl", schema), ("features.mdsl", Features));
-if (withModels.HasErrors || withoutModels.HasErrors) throw new InvalidOperationException(string.Join("\n", withModels.Diagnostics.Concat(withoutModels.Diagnostics)));
+if (withModels.HasErrors || withoutModels.HasErrors) throw new InvalidOperationException(string.Join("\n",
+    withModels.Diagnostics.Concat(withoutModels.Diagnostics)));
 
 var clock = Stopwatch.StartNew();
 var data = DataImporter.Load(withModels.Model.Schema, dataDir);
@@ -120,7 +121,8 @@ foreach (var model in withModels.Model.Models)
     Console.WriteLine($"  scoring {model.Name,-16} {Median(times) * 1000,8:0.0} ms ({Median(times) * 1e9 / data.UserCount,6:0} ns/user)");
 }
 Console.WriteLine($"  the five models' scoring together {scorerSeconds * 1000:0.0} ms");
-Console.WriteLine($"evaluation of {data.UserCount:N0} users, median of {runs}: without models {b:0.000} s ({b * 1e6 / data.UserCount:0.0} µs/user), " +
+Console.WriteLine($"evaluation of {data.UserCount:N0} users, median of {runs}: without models {b:0.000} s " +
+    $"({b * 1e6 / data.UserCount:0.0} µs/user), " +
                   $"with 5 models scored {a:0.000} s ({a * 1e6 / data.UserCount:0.0} µs/user): ratio {a / b:0.00}× (target ≤ 1.3×)");
 
 static string Root() => MarketingDsl.Testing.RepoRoot.FullPath;
@@ -136,8 +138,10 @@ for (var run = 0; run < Math.Min(runs, 3); run++)
     SimulationRunner.Run(withoutModels, dataDir, Path.Combine(outRoot, "without"), asOf);
     simulateWithout.Add(clock.Elapsed.TotalSeconds);
     clock.Restart();
-    SimulationRunner.Run(withModels, dataDir, Path.Combine(outRoot, "with"), asOf, scorer: scorer, modelWarnings: scorer.Warnings.Select(d => d.Message).ToList());
+    SimulationRunner.Run(withModels, dataDir, Path.Combine(outRoot, "with"), asOf, scorer: scorer,
+        modelWarnings: scorer.Warnings.Select(d => d.Message).ToList());
     simulateWith.Add(clock.Elapsed.TotalSeconds);
 }
 var (c, d) = (Median(simulateWith), Median(simulateWithout));
-Console.WriteLine($"whole simulate of {data.UserCount:N0} users, median of {simulateWith.Count}: without models {d:0.00} s, with 5 models {c:0.00} s: ratio {c / d:0.00}×");
+Console.WriteLine($"whole simulate of {data.UserCount:N0} users, median of {simulateWith.Count}: without models {d:0.00} s, with 5 " +
+    $"models {c:0.00} s: ratio {c / d:0.00}×");

@@ -39,7 +39,8 @@ var data = DataImporter.Load(tags.Model.Schema, dir);
 Console.WriteLine($"loaded {data.UserCount:N0} users, {data.Events.Sum(e => e?.RowCount ?? 0):N0} events in {load.Elapsed.TotalSeconds:0.0} s; " +
                   $"working set {Environment.WorkingSet / 1e6:N0} MB");
 
-var settings = new RecommenderSettings([new("view", 1), new("cart_add", 3), new("order", 5)], "sku", "order", "category", TimeSpan.FromDays(180).Ticks, K: 10);
+var settings = new RecommenderSettings([new("view", 1), new("cart_add", 3), new("order", 5)], "sku", "order", "category",
+    TimeSpan.FromDays(180).Ticks, K: 10);
 var asOf = data.MaxTimestampTicks!.Value;
 GC.Collect();
 var before = Process.GetCurrentProcess().PeakWorkingSet64;
@@ -49,8 +50,10 @@ var built = train.Elapsed;
 var model = ItemToItemModel.Train(interactions, settings, threads);
 train.Stop();
 var peak = Process.GetCurrentProcess().PeakWorkingSet64;
-Console.WriteLine($"training: {train.Elapsed.TotalSeconds:0.00} s (interactions {built.TotalSeconds:0.00} s, similarity {(train.Elapsed - built).TotalSeconds:0.00} s on {threads} threads), " +
-                  $"{interactions.ItemCount:N0} items, {model.Neighbours.Length:N0} neighbour links; peak working set {peak / 1e6:N0} MB (before training {before / 1e6:N0} MB)");
+Console.WriteLine($"training: {train.Elapsed.TotalSeconds:0.00} s (interactions {built.TotalSeconds:0.00} s, similarity " +
+    $"{(train.Elapsed - built).TotalSeconds:0.00} s on {threads} threads), " +
+                  $"{interactions.ItemCount:N0} items, {model.Neighbours.Length:N0} neighbour links; peak working set {peak / 1e6:N0} MB " +
+                      $"(before training {before / 1e6:N0} MB)");
 
 foreach (var line in RecommenderEvaluation.Run(data, settings, asOf, TimeSpan.FromDays(30).Ticks, "picks", threads)) Console.WriteLine(line.Line);
 
@@ -62,7 +65,8 @@ double EvaluateAndRecommend()
 {
     var w = Stopwatch.StartNew();
     CompiledEngine.Evaluate(plan, data, asOfUtc);
-    for (var u = 0; u < interactions.UserCount; u++) model.Recommend(interactions.ItemsOf(u), interactions.WeightsOf(u), interactions.BoughtBy(u), settings.K, scratch);
+    for (var u = 0; u < interactions.UserCount; u++) model.Recommend(interactions.ItemsOf(u), interactions.WeightsOf(u),
+        interactions.BoughtBy(u), settings.K, scratch);
     return w.Elapsed.TotalSeconds;
 }
 Evaluate();

@@ -1,59 +1,91 @@
+using System.CommandLine;
+using System.CommandLine.Help;
+using System.CommandLine.Invocation;
+
 namespace MarketingDsl.Cli;
 
-/// <summary>Dispatches `mdsl COMMAND …` to the command classes; parses options by hand so every mistake gets a plain message and exit code 2.</summary>
+/// <summary>
+/// `mdsl COMMAND …` on System.CommandLine: each command declares its syntax (arguments and typed options with their
+/// help) in its own file; this class lists them, prints a usage mistake as one plain line with exit code 2, and maps
+/// the environment's failures (a missing folder, a disk that is full) to exit code 2 as well.
+/// <para>
+/// A new option is one change in its command's file: a field of the command's <c>Syntax</c> built by
+/// <see cref="OptionValues"/> (name, help text, the one parser of its kind of value), added in the
+/// <c>Syntax</c> constructor, and read where the command runs with <c>options.Value(syntax.Field)</c>. Help, the
+/// overview, completions and the unknown-option check follow from the declaration.
+/// </para>
+/// </summary>
 public static class CommandLine
 {
     public const int Ok = 0;
     public const int Problems = 1;
     public const int Usage = 2;
 
-    public const string Help = """
-        mdsl — MarketingDsl command line
+    /// <summary>Every command, in the order `mdsl --help` lists them; a new command adds its syntax here.</summary>
+    private static Command[] Commands() =>
+    [
+        new CheckCommand.Syntax(),
+        new FormatCommand.Syntax(),
+        new EngineCommands.SimulateSyntax(),
+        new CompileCommand.Syntax(),
+        new TrainCommand.Syntax(),
+        new TestCommand.Syntax(),
+        new ImportCommand.Syntax(),
+        new EngineCommands.GenerateDataSyntax(),
+        new EngineCommands.DemoSyntax(),
+        new WebCommands.WebSyntax(),
+        new ServeCommand.Syntax(),
+        new WebCommands.UserSyntax(),
+    ];
 
-        usage:
-          mdsl check WORKSPACE [--format text|json|sarif]
-          mdsl fmt WORKSPACE [--check]
-          mdsl simulate WORKSPACE --data DIR [--as-of ISO] --out DIR [--from ISO --to ISO] [--engine inprocess|duckdb]
-                                 [--memory-limit SIZE]  (SIZE e.g. 2g, 512m; default 3/4 of the memory; larger data runs in partitions)
-          mdsl compile WORKSPACE --target duckdb|spark-sql --out DIR [--exclude-unsupported]
-          mdsl train WORKSPACE --data DIR [--as-of ISO] [--report FILE]
-                                 (trains every model and clusters into WORKSPACE/.mdsl/models.db)
-          mdsl test WORKSPACE
-          mdsl import WORKSPACE --data DIR --out SNAPSHOT   (parse once; --data SNAPSHOT then reads columns)
-          mdsl generate-data --users N --days D --seed S --out DIR [--order time|user] [--co-purchase P]
-          mdsl demo [--users N] [--out DIR]
-          mdsl web WORKSPACE [--urls http://127.0.0.1:5080] [--db PATH] [--data-root DIR]
-          mdsl serve WORKSPACE [--urls http://127.0.0.1:5090] [--db PATH] [--outbox-dir DIR] [--grace D]
-                     [--webhook [CHANNEL=]URL,...] [--webhook-attempts N] [--webhook-timeout D] [--admin-token-file PATH]
-                     [--max-future-skew D] [--allowed-hosts NAME,...]
-                     [--editor-db PATH] [--data-root DIR] [--cache-users N] [--cache-events N] [--cache-mb N]
-                                 (the live runtime's API and the web editor in one process)
-          mdsl user add NAME --role admin|publisher|editor|viewer [--password-stdin] [--workspace DIR | --db PATH]
-                                 (the password: $MDSL_USER_PASSWORD, else the first line of stdin)
+    private const string ExitCodes = "exit codes: 0 ok (warnings allowed), 1 errors or failed tests, 2 usage or IO problems";
 
-        exit codes: 0 ok (warnings allowed), 1 errors or failed tests, 2 usage or IO problems
-        """;
+    /// <summary>The width help text is wrapped to, whatever the terminal.</summary>
+    private const int HelpWidth = 110;
+
+    /// <summary>`mdsl --help`: one synopsis per command, generated from the commands' syntax.</summary>
+    public static string Help => Overview(Root());
+
+    /// <summary>The command line: every command, `--help` on each (generated), `--version`, and the `[suggest]` directive for completions.</summary>
+    public static RootCommand Root()
+    {
+        var root = new RootCommand("mdsl — MarketingDsl command line") { HelpName = "mdsl" };
+        foreach (var command in Commands()) root.Add(command);
+        var help = root.Options.OfType<HelpOption>().Single();
+        if (help.Action is HelpAction generated)
+        {
+            generated.MaxWidth = HelpWidth;
+            help.Action = new OverviewOrGeneratedHelp(generated);
+        }
+        return root;
+    }
 
     public static async Task<int> RunAsync(string[] args, TextWriter stdout, TextWriter stderr)
     {
-        if (args.Length == 0 || args[0] is "-h" or "--help" or "help")
+        if (args.Length == 0)
         {
             stdout.WriteLine(Help);
-            return args.Length == 0 ? Usage : Ok;
+            return Usage;
+        }
+        if (args[0] == "help") args = [.. args[1..], "--help"];
+        var parsed = Root().Parse(args);
+        if (parsed.Action is ParseErrorAction)
+        {
+            var command = parsed.CommandResult.Command;
+            stderr.WriteLine(command is RootCommand && parsed.UnmatchedTokens.Count > 0
+                ? $"mdsl: unknown command '{parsed.UnmatchedTokens[0]}'"
+                : $"mdsl: {FirstError(parsed)}");
+            stderr.WriteLine($"run '{string.Join(" ", Path(command))} --help' for usage");
+            return Usage;
         }
         try
         {
-            var options = Options.Parse(args.Skip(1).ToArray());
-            return args[0] switch
+            // No handler of ours for Ctrl+C: `serve` and `web` stop through their host's.
+            var invocation = new InvocationConfiguration
             {
-                "check" => CheckCommand.Run(options, stdout, stderr),
-                "fmt" => FormatCommand.Run(options, stdout, stderr),
-                "web" or "user" => await WebCommands.RunAsync(args[0], options, stdout, stderr),
-                "serve" => await ServeCommand.RunAsync(options, stdout, stderr),
-                "compile" => CompileCommand.Run(options, stdout, stderr),
-                "import" => ImportCommand.Run(options, stdout, stderr),
-                _ => await RunEngineCommandAsync(args[0], options, stdout, stderr),
+                Output = stdout, Error = stderr, EnableDefaultExceptionHandler = false, ProcessTerminationTimeout = null,
             };
+            return await parsed.InvokeAsync(invocation);
         }
         catch (UsageException ex)
         {
@@ -74,65 +106,85 @@ public static class CommandLine
         }
     }
 
-    private static Task<int> RunEngineCommandAsync(string command, Options options, TextWriter stdout, TextWriter stderr) =>
-        EngineCommands.TryRun(command, options, stdout, stderr) ?? throw new UsageException($"unknown command '{command}'");
-}
+    /// <summary>A value's own error first (`option --urls needs a value`), then the words it left unmatched.</summary>
+    private static string FirstError(ParseResult parsed) =>
+        (parsed.Errors.FirstOrDefault(e => e.SymbolResult is not System.CommandLine.Parsing.CommandResult) ?? parsed.Errors[0]).Message;
 
-public sealed class UsageException(string message) : Exception(message);
-
-/// <summary>Positional arguments and `--name value` / `--flag` options.</summary>
-public sealed class Options
-{
-    private readonly Dictionary<string, string?> _named = new(StringComparer.Ordinal);
-    private readonly HashSet<string> _read = new(StringComparer.Ordinal);
-
-    public List<string> Positional { get; } = [];
-
-    private static readonly HashSet<string> Flags = ["--check", "--quiet", "--no-progress", "--password-stdin", "--exclude-unsupported"];
-
-    public static Options Parse(string[] args)
+    /// <summary>Runs a command's <c>Run(Options, stdout, stderr)</c> as its action.</summary>
+    internal static void SetRun(this Command command, Func<Options, TextWriter, TextWriter, int> run)
     {
-        var options = new Options();
-        for (var i = 0; i < args.Length; i++)
+        OptionValues.RequireGiven(command);
+        command.SetAction(parsed => run(new Options(parsed), parsed.InvocationConfiguration.Output, parsed.InvocationConfiguration.Error));
+    }
+
+    /// <summary>Runs a command's <c>RunAsync(Options, stdout, stderr, stop)</c> as its action.</summary>
+    internal static void SetRun(this Command command, Func<Options, TextWriter, TextWriter, CancellationToken, Task<int>> run)
+    {
+        OptionValues.RequireGiven(command);
+        command.SetAction((parsed, stop) =>
+            run(new Options(parsed), parsed.InvocationConfiguration.Output, parsed.InvocationConfiguration.Error, stop));
+    }
+
+    private static string Overview(RootCommand root)
+    {
+        var text = new System.Text.StringBuilder();
+        text.AppendLine(root.Description).AppendLine().AppendLine("usage:");
+        foreach (var command in Descendants(root).Where(c => c.Subcommands.Count == 0 && c is not RootCommand))
         {
-            var a = args[i];
-            if (a.StartsWith("--", StringComparison.Ordinal))
-            {
-                if (options._named.ContainsKey(a)) throw new UsageException($"option {a} is given twice");
-                if (Flags.Contains(a)) { options._named[a] = null; continue; }
-                if (i + 1 >= args.Length || args[i + 1].StartsWith("--", StringComparison.Ordinal)) throw new UsageException($"option {a} needs a value");
-                options._named[a] = args[++i];
-            }
-            else options.Positional.Add(a);
+            var words = new List<string> { string.Join(" ", Path(command)) };
+            words.AddRange(command.Arguments.Select(a => a.HelpName ?? a.Name));
+            words.AddRange(command.Options.Where(o => !o.Hidden).Select(Synopsis));
+            Wrap(text, words, "  ", new string(' ', 2 + words[0].Length + 1));
+            if (command.Description is { Length: > 0 } description)
+                Wrap(text, [.. description.Split(' ')], "      ", "      ");
         }
-        return options;
+        text.AppendLine()
+            .AppendLine("run 'mdsl COMMAND --help' for what each option means; 'mdsl [suggest] TEXT' lists completions")
+            .Append(ExitCodes);
+        return text.ToString();
     }
 
-    public bool Flag(string name) { _read.Add(name); return _named.ContainsKey(name); }
+    private static string Synopsis(Option option) => option.ValueType == typeof(bool)
+        ? $"[{option.Name}]"
+        : OptionValues.IsRequired(option) ? $"{option.Name} {option.HelpName}" : $"[{option.Name} {option.HelpName}]";
 
-    public string? Get(string name) { _read.Add(name); return _named.TryGetValue(name, out var v) ? v : null; }
-
-    public string Require(string name) => Get(name) ?? throw new UsageException($"missing option {name}");
-
-    public int RequireInt(string name, int min, int max)
+    private static void Wrap(System.Text.StringBuilder text, List<string> words, string indent, string continuation)
     {
-        var text = Require(name);
-        if (!int.TryParse(text, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var value) || value < min || value > max)
-            throw new UsageException($"{name} must be a whole number from {min} to {max}, not '{text}'");
-        return value;
+        var line = indent + words[0];
+        foreach (var word in words.Skip(1))
+        {
+            if (line.Length + 1 + word.Length > HelpWidth)
+            {
+                text.AppendLine(line);
+                line = continuation + word;
+            }
+            else line += " " + word;
+        }
+        text.AppendLine(line);
     }
 
-    public string Workspace(string command)
+    /// <summary>`mdsl user add` for the command `add` under `user`.</summary>
+    private static IEnumerable<string> Path(Command command)
     {
-        if (Positional.Count == 0) throw new UsageException($"'{command}' needs a WORKSPACE folder");
-        if (Positional.Count > 1) throw new UsageException($"'{command}' takes one WORKSPACE, got '{string.Join(" ", Positional)}'");
-        return Positional[0];
+        var names = new List<string>();
+        for (Symbol? s = command; s is Command c; s = c.Parents.FirstOrDefault())
+            names.Insert(0, c is RootCommand ? "mdsl" : c.Name);
+        return names;
     }
 
-    /// <summary>Call after reading every option a command knows: any other option is a mistake.</summary>
-    public void RejectUnknown()
+    private static IEnumerable<Command> Descendants(Command command) =>
+        command.Subcommands.SelectMany(Descendants).Prepend(command);
+
+    /// <summary>`mdsl --help` prints the overview of every command; `mdsl COMMAND --help` the command's generated help.</summary>
+    private sealed class OverviewOrGeneratedHelp(HelpAction generated) : SynchronousCommandLineAction
     {
-        var unknown = _named.Keys.Where(k => !_read.Contains(k)).ToList();
-        if (unknown.Count > 0) throw new UsageException($"unknown option {unknown[0]}");
+        public override bool ClearsParseErrors => true;
+
+        public override int Invoke(ParseResult parseResult)
+        {
+            if (parseResult.CommandResult.Command is not RootCommand root) return generated.Invoke(parseResult);
+            parseResult.InvocationConfiguration.Output.WriteLine(Overview(root));
+            return Ok;
+        }
     }
 }

@@ -10,19 +10,33 @@ namespace MarketingDsl.Cli;
 /// <summary>`mdsl compile WORKSPACE --target duckdb|spark-sql --out DIR [--exclude-unsupported]`: the workspace as SQL.</summary>
 public static class CompileCommand
 {
+    public sealed class Syntax : System.CommandLine.Command
+    {
+        public readonly System.CommandLine.Argument<string> Workspace = OptionValues.Workspace();
+        public readonly System.CommandLine.Option<string> Target = OptionValues.Choice("--target",
+            "the SQL dialect: DuckDB or Spark SQL 3.5", null, "duckdb", "spark-sql");
+        public readonly System.CommandLine.Option<string> Out = OptionValues.Required("--out", "DIR",
+            "the folder for tags.sql (one query: every tag, segment and segmentation as of a parameter instant) and inputs.sql");
+        public readonly System.CommandLine.Option<bool> ExcludeUnsupported = OptionValues.Flag("--exclude-unsupported",
+            "leave out what SQL cannot compute (C# functions, models) with a warning naming each output, instead of an error");
+
+        public Syntax() : base("compile", "writes the workspace as SQL for DuckDB or Spark SQL (LANGUAGE.md §20)")
+        {
+            Add(Workspace);
+            Add(Target);
+            Add(Out);
+            Add(ExcludeUnsupported);
+            this.SetRun(Run);
+        }
+    }
+
     public static int Run(Options options, TextWriter stdout, TextWriter stderr)
     {
-        var targetText = options.Require("--target");
-        var outDir = options.Require("--out");
-        var exclude = options.Flag("--exclude-unsupported");
-        var workspace = options.Workspace("compile");
-        options.RejectUnknown();
-        var target = targetText switch
-        {
-            "duckdb" => SqlTarget.DuckDb,
-            "spark-sql" => SqlTarget.SparkSql,
-            _ => throw new UsageException($"--target must be duckdb or spark-sql, not '{targetText}'"),
-        };
+        var syntax = options.Bind<Syntax>();
+        var outDir = options.Value(syntax.Out);
+        var exclude = options.Value(syntax.ExcludeUnsupported);
+        var workspace = options.Value(syntax.Workspace);
+        var target = options.Value(syntax.Target) == "duckdb" ? SqlTarget.DuckDb : SqlTarget.SparkSql;
         var compilation = FunctionCompilation.Create(Workspace.Load(workspace));
         var sql = SqlCompilation.Create(compilation, target, exclude);
         if (sql.Diagnostics.Length > 0) stderr.Write(DiagnosticWriter.ToText(sql.Diagnostics, [.. compilation.Workspace.AllFiles]));

@@ -1,3 +1,4 @@
+using System.CommandLine;
 using System.Globalization;
 using MarketingDsl.Core;
 using MarketingDsl.Core.Diagnostics;
@@ -8,52 +9,118 @@ using MarketingDsl.Functions.Loading;
 
 namespace MarketingDsl.Cli;
 
-/// <summary>Commands that run the engine: simulate, test, generate-data, demo.</summary>
+/// <summary>Commands that run the engine: simulate, generate-data, demo.</summary>
 public static class EngineCommands
 {
-    public static Task<int>? TryRun(string command, Options options, TextWriter stdout, TextWriter stderr) => command switch
+    public sealed class SimulateSyntax : Command
     {
-        "simulate" => Task.FromResult(Simulate(options, stdout, stderr)),
-        "test" => Task.FromResult(TestCommand.Run(options, stdout, stderr)),
-        "generate-data" => Task.FromResult(GenerateData(options, stdout)),
-        "demo" => Task.FromResult(Demo(options, stdout, stderr)),
-        "train" => Task.FromResult(TrainCommand.Run(options, stdout, stderr)),
-        _ => null,
-    };
+        public readonly Argument<string> Workspace = OptionValues.Workspace();
+        public readonly Option<string> Data = OptionValues.Required("--data", "DIR",
+            "the history: a data folder (profiles and events) or an import snapshot");
+        public readonly Option<string> Out = OptionValues.Required("--out", "DIR",
+            "the folder for tags.csv, summary.json, rejects.jsonl (and journeys.json with --from/--to)");
+        public readonly Option<DateTime?> AsOf = OptionValues.Instant("--as-of",
+            "evaluate as of this instant (default: the latest event; events more than 5 minutes after the wall clock are rejected)");
+        public readonly Option<DateTime?> From = OptionValues.Instant("--from",
+            "with --to: also replay every journey on the events with from < ts ≤ to and write journeys.json (LANGUAGE.md §15.7)");
+        public readonly Option<DateTime?> To = OptionValues.Instant("--to", "the end of the journey replay window (with --from)");
+        public readonly Option<string> Engine = OptionValues.Choice("--engine",
+            "inprocess: the compiled engine; duckdb: the workspace compiled to SQL and run in embedded DuckDB (tags only)",
+            "inprocess", "inprocess", "duckdb");
+        public readonly Option<long?> MemoryLimit = OptionValues.Size("--memory-limit",
+            "SIZE such as 2g or 512m (default three quarters of the machine's or container's memory): a history that would not fit "
+            + "is imported and evaluated in partitions of users, with the same outputs (not with --from/--to)");
+        public readonly Option<bool> Quiet = OptionValues.Flag("--quiet", "print no progress and no report");
+
+        public SimulateSyntax() : base("simulate",
+            "evaluates every tag, segment and segmentation as of an instant and writes tags.csv and summary.json")
+        {
+            Add(Workspace);
+            Add(Data);
+            Add(Out);
+            Add(AsOf);
+            Add(From);
+            Add(To);
+            Add(Engine);
+            Add(MemoryLimit);
+            Add(Quiet);
+            this.SetRun(Simulate);
+        }
+    }
+
+    public sealed class GenerateDataSyntax : Command
+    {
+        public readonly Option<int> Users = OptionValues.WholeNumber("--users", "N", "how many users", 1, 50_000_000);
+        public readonly Option<int> Days = OptionValues.WholeNumber("--days", "D", "how many days of history", 1, 3650);
+        public readonly Option<int> Seed = OptionValues.WholeNumber("--seed", "S", "the random seed: the same seed, the same files",
+            0, int.MaxValue);
+        public readonly Option<string> Out = OptionValues.Required("--out", "DIR", "the folder for profiles.jsonl and events.jsonl");
+        public readonly Option<string> Order = OptionValues.Choice("--order",
+            "time: events sorted by ts as real exports are (ties in generation order, by an external merge sort); "
+            + "user: each user's events together", "time", "time", "user");
+        public readonly Option<double> CoPurchase = OptionValues.Parsed("--co-purchase", "P",
+            "how often an order also brings its planted partner sku, from 0 to 1 (for recommenders; default 0)", ParseProbability);
+
+        public GenerateDataSyntax() : base("generate-data", "writes a deterministic synthetic retail history")
+        {
+            Add(Users);
+            Add(Days);
+            Add(Seed);
+            Add(Out);
+            Add(Order);
+            Add(CoPurchase);
+            this.SetRun((options, stdout, _) => GenerateData(options, stdout));
+        }
+
+        private static double ParseProbability(string text) =>
+            double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out var p) && p is >= 0 and <= 1
+                ? p
+                : throw new UsageException(
+                    $"--co-purchase must be a probability from 0 to 1 (how often an order brings its planted partner sku), not '{text}'");
+    }
+
+    public sealed class DemoSyntax : Command
+    {
+        public readonly Option<int> Users = OptionValues.WholeNumber("--users", "N", "users in the generated history", 1, 50_000_000,
+            20_000);
+        public readonly Option<string> Workspace = OptionValues.Text("--workspace", "DIR", "the workspace to train and simulate",
+            "examples/retail");
+        public readonly Option<string> Out = OptionValues.Text("--out", "DIR",
+            "the folder for the data (kept for the next run), .mdsl/models.db and simulation/", "out/demo");
+
+        public DemoSyntax() : base("demo",
+            "the main job: generates a retail history of 180 days (once), trains the workspace's models and simulates it")
+        {
+            Add(Users);
+            Add(Workspace);
+            Add(Out);
+            this.SetRun(Demo);
+        }
+    }
 
     private static int Simulate(Options options, TextWriter stdout, TextWriter stderr)
     {
-        var dataDir = options.Require("--data");
-        var outDir = options.Require("--out");
-        var asOfText = options.Get("--as-of");
-        var fromText = options.Get("--from");
-        var toText = options.Get("--to");
-        var quiet = options.Flag("--quiet");
-        var engine = options.Get("--engine") ?? "inprocess";
-        var memoryLimit = options.Get("--memory-limit") is { } limit ? MemoryLimitOption.Parse(limit) : MemoryLimitOption.Default;
-        var workspace = options.Workspace("simulate");
-        options.RejectUnknown();
-        if (engine is not ("inprocess" or "duckdb")) throw new UsageException($"--engine must be inprocess or duckdb, not '{engine}'");
-        var asOf = ParseInstant("--as-of", asOfText);
-        var from = ParseInstant("--from", fromText);
-        var to = ParseInstant("--to", toText);
+        var syntax = options.Bind<SimulateSyntax>();
+        var dataDir = options.Value(syntax.Data);
+        var outDir = options.Value(syntax.Out);
+        var quiet = options.Value(syntax.Quiet);
+        var engine = options.Value(syntax.Engine);
+        var memoryLimit = options.Value(syntax.MemoryLimit) ?? MemoryLimitOption.Default;
+        var workspace = options.Value(syntax.Workspace);
+        var asOf = options.Value(syntax.AsOf);
+        var from = options.Value(syntax.From);
+        var to = options.Value(syntax.To);
         if ((from is null) != (to is null)) throw new UsageException("--from and --to go together: the journey replay window is from < ts ≤ to");
         if (from is { } f && to is { } t && t <= f) throw new UsageException("--to must be later than --from");
         if (engine == "duckdb")
             return from is null ? SimulateDuckDbCommand.Run(workspace, dataDir, outDir, asOf, quiet, stdout, stderr)
                 : throw new UsageException("--engine duckdb computes tags only; replay journeys (--from, --to) with the in-process engine");
-        return RunSimulation(workspace, dataDir, outDir, asOf, quiet, stdout, stderr, from is null ? null : (from.Value, to!.Value), memoryLimit: memoryLimit);
+        return RunSimulation(workspace, dataDir, outDir, asOf, quiet, stdout, stderr, from is null ? null : (from.Value, to!.Value),
+            memoryLimit: memoryLimit);
     }
 
-    internal static DateTime? ParseInstant(string option, string? text)
-    {
-        if (text is null) return null;
-        if (!DateTimeOffset.TryParse(text, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal | DateTimeStyles.AdjustToUniversal, out var parsed))
-            throw new UsageException($"{option} must be an ISO-8601 instant such as 2025-06-30T00:00:00Z, not '{text}'");
-        return new DateTime(parsed.UtcTicks - parsed.UtcTicks % 10, DateTimeKind.Utc);
-    }
-
-    private static int RunSimulation(string workspace, string dataDir, string outDir, DateTime? asOf, bool quiet, TextWriter stdout, TextWriter stderr,
+    private static int RunSimulation(string workspace, string dataDir, string outDir, DateTime? asOf, bool quiet, TextWriter stdout,
+        TextWriter stderr,
         (DateTime From, DateTime To)? replay = null, string? registryDirectory = null, long? memoryLimit = null)
     {
         var compilation = FunctionCompilation.Create(Workspace.Load(workspace));
@@ -75,7 +142,8 @@ public static class EngineCommands
             return CommandLine.Usage;
         }
         if (spill is not null && replay is not null)
-            throw new UsageException("the journey replay (--from/--to) needs the whole history in memory, and this data does not fit under --memory-limit: raise the limit");
+            throw new UsageException("the journey replay (--from/--to) needs the whole history in memory, and this data does not fit " +
+                "under --memory-limit: raise the limit");
         if (spill is not null && !quiet)
             stderr.WriteLine($"the data does not fit under the memory limit: importing and evaluating in {spill.Partitions} partitions of users");
         Engine.Scoring.IModelScorer? scorer;
@@ -105,18 +173,13 @@ public static class EngineCommands
 
     private static int GenerateData(Options options, TextWriter stdout)
     {
-        var users = options.RequireInt("--users", 1, 50_000_000);
-        var days = options.RequireInt("--days", 1, 3650);
-        var seed = options.RequireInt("--seed", 0, int.MaxValue);
-        var outDir = options.Require("--out");
-        var order = options.Get("--order") ?? "time";
-        var coPurchaseText = options.Get("--co-purchase");
-        options.RejectUnknown();
-        var coPurchase = 0.0;
-        if (coPurchaseText is not null && (!double.TryParse(coPurchaseText, System.Globalization.NumberStyles.Float, System.Globalization.CultureInfo.InvariantCulture, out coPurchase)
-                                           || coPurchase is < 0 or > 1))
-            throw new UsageException($"--co-purchase must be a probability from 0 to 1 (how often an order brings its planted partner sku), not '{coPurchaseText}'");
-        if (order is not ("time" or "user")) throw new UsageException($"--order must be time (events in ts order, as real exports) or user (each user's events together), not '{order}'");
+        var syntax = options.Bind<GenerateDataSyntax>();
+        var users = options.Value(syntax.Users);
+        var days = options.Value(syntax.Days);
+        var seed = options.Value(syntax.Seed);
+        var outDir = options.Value(syntax.Out);
+        var order = options.Value(syntax.Order);
+        var coPurchase = options.Value(syntax.CoPurchase);
         var result = RetailDataGenerator.Generate(outDir, users, days, seed, coPurchase: coPurchase);
         if (order == "time") EventFileOrder.SortByTime(result.EventsPath);
         stdout.WriteLine($"wrote {result.Profiles:N0} profiles and {result.Events:N0} events ({order} order) to {outDir}");
@@ -126,11 +189,10 @@ public static class EngineCommands
     /// <summary>The README's main job: generate a retail history (once) and simulate examples/retail on it.</summary>
     private static int Demo(Options options, TextWriter stdout, TextWriter stderr)
     {
-        var users = options.Get("--users") is null ? 20_000 : options.RequireInt("--users", 1, 50_000_000);
-        var workspace = options.Get("--workspace") ?? "examples/retail";
-        var outDir = options.Get("--out") ?? "out/demo";
-        options.RejectUnknown();
-        if (options.Positional.Count > 0) throw new UsageException("'demo' takes no positional arguments");
+        var syntax = options.Bind<DemoSyntax>();
+        var users = options.Value(syntax.Users);
+        var workspace = options.Value(syntax.Workspace);
+        var outDir = options.Value(syntax.Out);
         var dataDir = Path.Combine(outDir, $"data-{users}");
         if (!File.Exists(Path.Combine(dataDir, "events.jsonl")))
         {

@@ -12,11 +12,25 @@ namespace MarketingDsl.Cli;
 /// </summary>
 public static class FormatCommand
 {
+    public sealed class Syntax : System.CommandLine.Command
+    {
+        public readonly System.CommandLine.Argument<string> Workspace = OptionValues.Workspace();
+        public readonly System.CommandLine.Option<bool> Check =
+            OptionValues.Flag("--check", "write nothing: list the files that would change and exit 1 if there are any");
+
+        public Syntax() : base("fmt", "rewrites files in the canonical layout (comments kept) and lists them")
+        {
+            Add(Workspace);
+            Add(Check);
+            this.SetRun(Run);
+        }
+    }
+
     public static int Run(Options options, TextWriter stdout, TextWriter stderr)
     {
-        var check = options.Flag("--check");
-        var path = options.Workspace("fmt");
-        options.RejectUnknown();
+        var syntax = options.Bind<Syntax>();
+        var check = options.Value(syntax.Check);
+        var path = options.Value(syntax.Workspace);
 
         var workspace = Workspace.Load(path);
         var singleFile = File.Exists(path);

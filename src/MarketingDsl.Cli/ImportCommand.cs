@@ -13,13 +13,33 @@ namespace MarketingDsl.Cli;
 /// </summary>
 public static class ImportCommand
 {
+    public sealed class Syntax : System.CommandLine.Command
+    {
+        public readonly System.CommandLine.Argument<string> Workspace = OptionValues.Workspace();
+        public readonly System.CommandLine.Option<string> Data = OptionValues.Required("--data", "DIR",
+            "the data folder (profiles and events as JSON lines, CSV or Parquet)");
+        public readonly System.CommandLine.Option<string> Out = OptionValues.Required("--out", "SNAPSHOT",
+            "the snapshot folder to write: Arrow IPC columns, snapshot.json and rejects.jsonl");
+        public readonly System.CommandLine.Option<bool> Quiet = OptionValues.Flag("--quiet", "print no progress and no summary");
+
+        public Syntax() : base("import",
+            "parses the data once under the workspace's schema into a snapshot that simulate, train and the editor read as --data")
+        {
+            Add(Workspace);
+            Add(Data);
+            Add(Out);
+            Add(Quiet);
+            this.SetRun(Run);
+        }
+    }
+
     public static int Run(Options options, TextWriter stdout, TextWriter stderr)
     {
-        var dataDir = options.Require("--data");
-        var outDir = options.Require("--out");
-        var quiet = options.Flag("--quiet");
-        var workspace = options.Workspace("import");
-        options.RejectUnknown();
+        var syntax = options.Bind<Syntax>();
+        var dataDir = options.Value(syntax.Data);
+        var outDir = options.Value(syntax.Out);
+        var quiet = options.Value(syntax.Quiet);
+        var workspace = options.Value(syntax.Workspace);
 
         var compilation = FunctionCompilation.Create(Workspace.Load(workspace));
         if (compilation.HasErrors)
@@ -46,7 +66,8 @@ public static class ImportCommand
             stdout.WriteLine($"wrote {outDir}: {data.UserCount:N0} users, {report.EventsKept:N0} events, {report.RejectedCount:N0} rejected, " +
                 $"{bytes / 1e6:N1} MB in {clock.Elapsed.TotalSeconds:N1} s");
         if (report.FutureRejects > 0)
-            stderr.WriteLine($"warning: {report.FutureRejects:N0} row(s) were rejected for a ts in the future; they stay rejected in this snapshot until it is imported again.");
+            stderr.WriteLine($"warning: {report.FutureRejects:N0} row(s) were rejected for a ts in the future; they stay rejected in " +
+                $"this snapshot until it is imported again.");
         return CommandLine.Ok;
     }
 }

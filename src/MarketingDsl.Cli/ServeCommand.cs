@@ -1,3 +1,4 @@
+using System.CommandLine;
 using MarketingDsl.Runtime;
 using MarketingDsl.Web;
 using Microsoft.AspNetCore.Builder;
@@ -7,53 +8,82 @@ using Microsoft.Extensions.Logging;
 namespace MarketingDsl.Cli;
 
 /// <summary>
-/// `mdsl serve WORKSPACE [--urls http://127.0.0.1:5090] [--db PATH] [--outbox-dir DIR] [--grace D]
-/// [--webhook [CHANNEL=]URL,...] [--webhook-attempts N] [--webhook-timeout D] [--admin-token-file PATH] [--max-future-skew D]
-/// [--allowed-hosts NAME,...] [--editor-db PATH] [--data-root DIR] [--cache-users N] [--cache-events N] [--cache-mb N]`: one process serving the live runtime over a workspace (store in
+/// `mdsl serve WORKSPACE [options]`: one process serving the live runtime over a workspace (store in
 /// `WORKSPACE/.mdsl/live.db`, channel files in `WORKSPACE/.mdsl/outbox` unless given; timers fire by wall
 /// clock at due + grace, default 0) and the web editor on the same folder (`/`, accounts in
-/// `WORKSPACE/.mdsl/editor.db` unless given). `--webhook` sends a channel's actions to a URL
-/// (`sms=https://…`), a bare URL serves every other channel; channels without a webhook go to the channel files.
-/// The runtime's per-user cache holds at most `--cache-users` users, `--cache-events` loaded events
-/// and `--cache-mb` megabytes (estimated per user).
+/// `WORKSPACE/.mdsl/editor.db` unless given). Channels without a webhook go to the channel files.
 /// </summary>
 public static class ServeCommand
 {
+    public sealed class Syntax : Command
+    {
+        public readonly Argument<string> Workspace = OptionValues.Workspace("the workspace folder; the runtime runs it as compiled at start");
+        public readonly Option<string> Urls = OptionValues.Text("--urls", "URLS", "the addresses to listen on", "http://127.0.0.1:5090");
+        public readonly Option<string?> Db = OptionValues.Text("--db", "PATH", "the live store (default WORKSPACE/.mdsl/live.db)");
+        public readonly Option<string?> OutboxDir = OptionValues.Text("--outbox-dir", "DIR",
+            "the channel files DIR/CHANNEL.jsonl for channels without a webhook (default WORKSPACE/.mdsl/outbox)");
+        public readonly OptionValues.DurationOption Grace = OptionValues.Duration("--grace",
+            "timers fire by wall clock at due + D, room for late events; durations as the language writes them (30s, 5m, 2w)",
+            TimeSpan.Zero, "30s, 5m, 1h or 2w");
+        public readonly Option<Dictionary<string, Uri>?> Webhook = OptionValues.Parsed<Dictionary<string, Uri>?>("--webhook", "[CHANNEL=]URL,...",
+            "send a channel's actions to a URL (sms=https://…); a bare URL serves every other channel; retried with backoff, "
+            + "then parked as failed", ParseWebhooks);
+        public readonly Option<int> WebhookAttempts = OptionValues.WholeNumber("--webhook-attempts", "N",
+            "attempts per send before it is parked as failed", 1, 1000, new DeliveryPolicy().MaxAttempts);
+        public readonly OptionValues.DurationOption WebhookTimeout = OptionValues.Duration("--webhook-timeout", "how long one attempt may take",
+            new DeliveryPolicy().Timeout, "5s or 1m", positive: true);
+        public readonly Option<string?> AdminTokenFile = OptionValues.Text("--admin-token-file", "PATH",
+            $"a file whose first line is the admin token (at least 16 characters; else ${AdminTokenVariable}); the reload and "
+            + "outbox-retry POSTs and the GETs of member data (tags, outbox, journey ends, merges) need 'Authorization: Bearer "
+            + "TOKEN' (member data also a publisher or admin signed in); without a token admin calls are disabled");
+        public readonly Option<string?> AdminToken = OptionValues.Refused("--admin-token",
+            "--admin-token is refused: a token on the command line is visible to every user of the machine (ps). "
+            + $"Set the environment variable {AdminTokenVariable} or pass --admin-token-file PATH (a file only you can read).");
+        public readonly OptionValues.DurationOption MaxFutureSkew = OptionValues.Duration("--max-future-skew",
+            "an event whose ts is more than D after the server's wall clock is rejected per item and never moves the clock",
+            Engine.Data.FutureEvents.DefaultMaxSkew, "30s, 5m or 1h");
+        public readonly Option<string[]> AllowedHosts = OptionValues.List("--allowed-hosts", "NAME,...",
+            "host names besides IP addresses and localhost that requests may use (README, Security)");
+        public readonly Option<string?> EditorDb = OptionValues.Text("--editor-db", "PATH",
+            "the editor's store of accounts and versions (default WORKSPACE/.mdsl/editor.db)");
+        public readonly Option<string?> DataRoot = OptionValues.Text("--data-root", "DIR",
+            "the folder whose subfolders the editor's simulation and models pages read (default WORKSPACE/../data)");
+        public readonly Option<int> CacheUsers = OptionValues.WholeNumber("--cache-users", "N",
+            "users the runtime keeps in memory; least recently used leave first", 1, 100_000_000, LiveOptions.DefaultCachedUsers);
+        public readonly Option<int> CacheEvents = OptionValues.WholeNumber("--cache-events", "N",
+            "events the runtime keeps loaded in memory", 0, 1_000_000_000, LiveOptions.DefaultCachedEvents);
+        public readonly Option<int> CacheMb = OptionValues.WholeNumber("--cache-mb", "N",
+            "megabytes of the runtime's user cache, by an estimate per user", 1, 1_000_000, LiveOptions.DefaultCacheMegabytes);
+
+        public Syntax() : base("serve", "the live runtime's API and the web editor in one process")
+        {
+            Add(Workspace);
+            Add(Urls);
+            Add(Db);
+            Add(OutboxDir);
+            Add(Grace);
+            Add(Webhook);
+            Add(WebhookAttempts);
+            Add(WebhookTimeout);
+            Add(AdminTokenFile);
+            Add(AdminToken);
+            Add(MaxFutureSkew);
+            Add(AllowedHosts);
+            Add(EditorDb);
+            Add(DataRoot);
+            Add(CacheUsers);
+            Add(CacheEvents);
+            Add(CacheMb);
+            this.SetRun(RunAsync);
+        }
+    }
+
     /// <param name="stop">Stops the server like Ctrl+C does (tests).</param>
     public static async Task<int> RunAsync(Options options, TextWriter stdout, TextWriter stderr, CancellationToken stop = default)
     {
-        var urls = options.Get("--urls") ?? "http://127.0.0.1:5090";
-        var db = options.Get("--db");
-        var outbox = options.Get("--outbox-dir");
-        var editorDb = options.Get("--editor-db");
-        var dataRoot = options.Get("--data-root");
-        var graceText = options.Get("--grace");
-        var grace = 0L;
-        if (graceText is not null && !Core.Text.DurationText.TryParse(graceText.AsSpan(), out grace))
-            throw new UsageException($"--grace takes a duration such as 30s, 5m, 1h or 2w, got '{graceText}'");
-        var webhooks = ParseWebhooks(options.Get("--webhook"));
-        var attemptsText = options.Get("--webhook-attempts");
-        var attempts = 8;
-        if (attemptsText is not null && (!int.TryParse(attemptsText, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out attempts) || attempts < 1 || attempts > 1000))
-            throw new UsageException($"--webhook-attempts must be a whole number from 1 to 1000, not '{attemptsText}'");
-        var timeoutText = options.Get("--webhook-timeout");
-        var timeout = TimeSpan.FromSeconds(10).Ticks;
-        if (timeoutText is not null && (!Core.Text.DurationText.TryParse(timeoutText.AsSpan(), out timeout) || timeout <= 0))
-            throw new UsageException($"--webhook-timeout takes a duration such as 5s or 1m, got '{timeoutText}'");
-        if (options.Get("--admin-token") is not null)
-            throw new UsageException("--admin-token is refused: a token on the command line is visible to every user of the machine (ps). " +
-                $"Set the environment variable {AdminTokenVariable} or pass --admin-token-file PATH (a file only you can read).");
-        var adminToken = AdminToken(options.Get("--admin-token-file"));
-        var skewText = options.Get("--max-future-skew");
-        var skew = Engine.Data.FutureEvents.DefaultMaxSkew.Ticks;
-        if (skewText is not null && (!Engine.Data.ValueParsers.TryParseDuration(skewText.AsSpan(), out skew) || skew < 0))
-            throw new UsageException($"--max-future-skew takes a duration such as 30s, 5m or 1h, got '{skewText}'");
-        var allowedHosts = (options.Get("--allowed-hosts") ?? "").Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
-        var cachedUsers = options.Get("--cache-users") is null ? LiveOptions.DefaultCachedUsers : options.RequireInt("--cache-users", 1, 100_000_000);
-        var cachedEvents = options.Get("--cache-events") is null ? LiveOptions.DefaultCachedEvents : options.RequireInt("--cache-events", 0, 1_000_000_000);
-        var cacheMegabytes = options.Get("--cache-mb") is null ? LiveOptions.DefaultCacheMegabytes : options.RequireInt("--cache-mb", 1, 1_000_000);
-        var workspace = options.Workspace("serve");
-        options.RejectUnknown();
+        var syntax = options.Bind<Syntax>();
+        var adminToken = AdminToken(options.Value(syntax.AdminTokenFile));
+        var workspace = options.Value(syntax.Workspace);
         if (!Directory.Exists(workspace)) throw new Core.WorkspaceException($"The workspace folder '{workspace}' does not exist.");
         workspace = Path.GetFullPath(workspace);
         Core.Compilation compilation;
@@ -66,25 +96,10 @@ public static class ServeCommand
             // The live runtime runs only a checked workspace; the editor alone can be used to fix it.
             throw new Core.WorkspaceException($"{ex.Message}\n(`mdsl web {workspace}` starts the editor alone, to fix them)");
         }
-        var live = new LiveOptions
-        {
-            DbPath = Path.GetFullPath(db ?? RuntimeApp.DefaultDbPath(workspace)),
-            OutboxDir = Path.GetFullPath(outbox ?? Path.Combine(workspace, ".mdsl", "outbox")),
-            Grace = TimeSpan.FromTicks(grace),
-            Webhooks = webhooks,
-            Delivery = new DeliveryPolicy { MaxAttempts = attempts, Timeout = TimeSpan.FromTicks(timeout) },
-            Workspace = workspace,
-            AdminToken = adminToken,
-            MaxFutureSkew = TimeSpan.FromTicks(skew),
-            AllowedHosts = allowedHosts,
-            // The editor's accounts that operate the live runtime may read its member data when signed in.
-            MemberDataRoles = [Web.Roles.Publisher, Web.Roles.Admin],
-            CachedUsers = cachedUsers,
-            CachedEvents = cachedEvents,
-            CacheBytes = (long)cacheMegabytes << 20,
-            ModelScorer = model => TrainCommand.ScorerFor(model, workspace, stderr),
-        };
-        var args = new List<string> { "--urls", urls, "--Editor:Workspace", workspace };
+        var live = LiveOptionsOf(options, workspace, adminToken, stderr);
+        var editorDb = options.Value(syntax.EditorDb);
+        var dataRoot = options.Value(syntax.DataRoot);
+        var args = new List<string> { "--urls", options.Value(syntax.Urls), "--Editor:Workspace", workspace };
         if (editorDb is not null) args.AddRange(["--Editor:Db", Path.GetFullPath(editorDb)]);
         if (dataRoot is not null) args.AddRange(["--Editor:DataRoot", Path.GetFullPath(dataRoot)]);
         var builder = EditorApp.CreateBuilder([.. args]);
@@ -100,24 +115,55 @@ public static class ServeCommand
         var url = app.Urls.First().TrimEnd('/');
         stdout.WriteLine($"mdsl serve: {workspace} at {string.Join(", ", app.Urls)} (Ctrl+C to stop)");
         stdout.WriteLine($"  editor   {url}/ (sign in; accounts: mdsl user add NAME --role admin --workspace {workspace})");
-        stdout.WriteLine($"  live API {url}/api/health, /api/events, /api/profiles, /api/users/ID/tags; store {live.DbPath}; outbox {live.OutboxDir}");
+        stdout.WriteLine($"  live API {url}/api/health, /api/events, /api/profiles, /api/users/ID/tags; store {live.DbPath}; outbox " +
+            $"{live.OutboxDir}");
         if (app.Services.GetService(typeof(LiveRuntime)) is LiveRuntime runtime && runtime.StartReport is { Ended.Count: > 0 } report)
             foreach (var group in report.Ended.GroupBy(e => (e.Journey, e.Reason)))
-                stderr.WriteLine($"mdsl serve: the workspace changed since the store was last used: {group.Count()} state(s) of journey '{group.Key.Journey}' ended ({group.Key.Reason})");
+                stderr.WriteLine($"mdsl serve: the workspace changed since the store was last used: {group.Count()} state(s) of journey " +
+                    $"'{group.Key.Journey}' ended ({group.Key.Reason})");
         stdout.WriteLine(adminToken is null
             ? $"mdsl serve: admin calls (reload, outbox retry) are disabled: set {AdminTokenVariable} or --admin-token-file to enable them; "
                 + "member data (outbox, tags, journey ends, merges) needs a publisher or admin signed in to the editor"
             : "mdsl serve: admin calls and member data (outbox, tags, journey ends, merges) need 'Authorization: Bearer' with the admin token "
                 + "(member data also a publisher or admin signed in to the editor)");
-        foreach (var (channel, hook) in webhooks) stdout.WriteLine($"mdsl serve: webhook {(channel == "*" ? "(every other channel)" : channel)} -> {hook}");
+        foreach (var (channel, hook) in live.Webhooks) stdout.WriteLine($"mdsl serve: webhook " +
+            $"{(channel == "*" ? "(every other channel)" : channel)} -> {hook}");
         await app.WaitForShutdownAsync(stop);
         return CommandLine.Ok;
+    }
+
+    /// <summary>The live runtime's options from serve's command line (<paramref name="workspace"/>: its full path).</summary>
+    public static LiveOptions LiveOptionsOf(Options options, string workspace, string? adminToken, TextWriter stderr)
+    {
+        var syntax = options.Bind<Syntax>();
+        return new LiveOptions
+        {
+            DbPath = Path.GetFullPath(options.Value(syntax.Db) ?? RuntimeApp.DefaultDbPath(workspace)),
+            OutboxDir = Path.GetFullPath(options.Value(syntax.OutboxDir) ?? Path.Combine(workspace, ".mdsl", "outbox")),
+            Grace = options.Value(syntax.Grace),
+            Webhooks = options.Value(syntax.Webhook) ?? new(StringComparer.Ordinal),
+            Delivery = new DeliveryPolicy
+            {
+                MaxAttempts = options.Value(syntax.WebhookAttempts), Timeout = options.Value(syntax.WebhookTimeout),
+            },
+            Workspace = workspace,
+            AdminToken = adminToken,
+            MaxFutureSkew = options.Value(syntax.MaxFutureSkew),
+            AllowedHosts = options.Value(syntax.AllowedHosts),
+            // The editor's accounts that operate the live runtime may read its member data when signed in.
+            MemberDataRoles = [Web.Roles.Publisher, Web.Roles.Admin],
+            CachedUsers = options.Value(syntax.CacheUsers),
+            CachedEvents = options.Value(syntax.CacheEvents),
+            CacheBytes = (long)options.Value(syntax.CacheMb) << 20,
+            ModelScorer = model => TrainCommand.ScorerFor(model, workspace, stderr),
+        };
     }
 
     /// <summary>The environment variable that holds the admin token (reload, outbox retry).</summary>
     public const string AdminTokenVariable = "MDSL_ADMIN_TOKEN";
 
-    /// <summary>The admin token: from the file given (its first line), else from <see cref="AdminTokenVariable"/>; null: admin calls are disabled.</summary>
+    /// <summary>The admin token: from the file given (its first line), else from <see cref="AdminTokenVariable"/>;
+    /// null: admin calls are disabled.</summary>
     public static string? AdminToken(string? file)
     {
         string? token;
@@ -136,10 +182,9 @@ public static class ServeCommand
     }
 
     /// <summary>`[CHANNEL=]URL` entries separated by commas; a bare URL is the default (`*`).</summary>
-    public static Dictionary<string, Uri> ParseWebhooks(string? text)
+    public static Dictionary<string, Uri> ParseWebhooks(string text)
     {
         var result = new Dictionary<string, Uri>(StringComparer.Ordinal);
-        if (text is null) return result;
         foreach (var entry in text.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
         {
             var eq = entry.IndexOf('=', StringComparison.Ordinal);

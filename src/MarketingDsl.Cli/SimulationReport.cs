@@ -4,7 +4,8 @@ using MarketingDsl.Engine.Simulation;
 
 namespace MarketingDsl.Cli;
 
-/// <summary>The readable summary `mdsl simulate` prints (data quality, segment sizes with labels, tag distributions, timings), from the run's <see cref="SimulationSummary"/>.</summary>
+/// <summary>The readable summary `mdsl simulate` prints (data quality, segment sizes with labels, tag distributions,
+/// timings), from the run's <see cref="SimulationSummary"/>.</summary>
 public static class SimulationReport
 {
     public static void Write(SimulationRun run, string outDir, TextWriter o)
@@ -33,7 +34,8 @@ public static class SimulationReport
         foreach (var tag in summary.Tags) o.WriteLine($"  {tag.Symbol.Name,-28} {Distribution(tag)}");
         var t = run.Timings;
         o.WriteLine();
-        o.WriteLine($"wrote {Path.Combine(outDir, "tags.csv")} and summary.json — compile {t.Compile.TotalMilliseconds:N0} ms, load {t.Load.TotalMilliseconds:N0} ms, " +
+        o.WriteLine($"wrote {Path.Combine(outDir, "tags.csv")} and summary.json — compile {t.Compile.TotalMilliseconds:N0} ms, load " +
+            $"{t.Load.TotalMilliseconds:N0} ms, " +
                     $"evaluate {t.Evaluate.TotalMilliseconds:N0} ms, write {t.Write.TotalMilliseconds:N0} ms");
     }
 
@@ -52,13 +54,16 @@ public static class SimulationReport
         {
             case TypeKind.Int or TypeKind.Decimal:
                 return tag.Median is null ? $"empty {tag.Empty:N0}"
-                    : $"min {fmt(tag.Min!.Value)}, median {fmt(tag.Median.Value)}, p90 {fmt(tag.P90!.Value)}, max {fmt(tag.Max!.Value)}, empty {tag.Empty:N0}";
+                    : $"min {fmt(tag.Min!.Value)}, median {fmt(tag.Median.Value)}, p90 {fmt(tag.P90!.Value)}, max {fmt(tag.Max!.Value)}, " +
+                        $"empty {tag.Empty:N0}";
             case TypeKind.Bool:
                 return $"true {tag.True:N0}, false {tag.False:N0}, empty {tag.Empty:N0}";
             case TypeKind.List:
-                return $"most common: {string.Join(", ", tag.Values.OrderByDescending(v => v.Count).Take(3).Select(v => $"{v.Text} ({v.Count:N0})"))}";
+                var mostCommon = tag.Values.OrderByDescending(v => v.Count).Take(3);
+                return $"most common: {string.Join(", ", mostCommon.Select(v => $"{v.Text} ({v.Count:N0})"))}";
             default:
-                return $"{string.Join(", ", tag.Values.OrderByDescending(v => v.Count).Take(3).Select(v => $"{v.Text} {v.Count:N0}"))}, empty {tag.Empty:N0}";
+                var top = tag.Values.OrderByDescending(v => v.Count).Take(3);
+                return $"{string.Join(", ", top.Select(v => $"{v.Text} {v.Count:N0}"))}, empty {tag.Empty:N0}";
         }
     }
 }

@@ -8,10 +8,20 @@ namespace MarketingDsl.Cli;
 /// <summary>`mdsl test WORKSPACE`: runs every `test` block; exit 1 on a workspace error or a failed test.</summary>
 public static class TestCommand
 {
+    public sealed class Syntax : System.CommandLine.Command
+    {
+        public readonly System.CommandLine.Argument<string> Workspace = OptionValues.Workspace();
+
+        public Syntax() : base("test", "runs the `test` blocks of the workspace (exit 1 on a failure)")
+        {
+            Add(Workspace);
+            this.SetRun(Run);
+        }
+    }
+
     public static int Run(Options options, TextWriter stdout, TextWriter stderr)
     {
-        var path = options.Workspace("test");
-        options.RejectUnknown();
+        var path = options.Value(options.Bind<Syntax>().Workspace);
 
         var compilation = FunctionCompilation.Create(Workspace.Load(path));
         if (compilation.HasErrors)

@@ -13,14 +13,33 @@ namespace MarketingDsl.Cli;
 /// <summary>`mdsl train WORKSPACE --data DIR [--as-of ISO] [--report FILE]`: trains every model into the workspace's registry.</summary>
 public static class TrainCommand
 {
+    public sealed class Syntax : System.CommandLine.Command
+    {
+        public readonly System.CommandLine.Argument<string> Workspace = OptionValues.Workspace();
+        public readonly System.CommandLine.Option<string> Data = OptionValues.Required("--data", "DIR",
+            "the history to train on: a data folder or an import snapshot");
+        public readonly System.CommandLine.Option<DateTime?> AsOf = OptionValues.Instant("--as-of",
+            "the training instant (default: the latest event); the time split of LANGUAGE.md §13 is taken before it");
+        public readonly System.CommandLine.Option<string?> Report = OptionValues.Text("--report", "FILE",
+            "also write the models' reports as JSON to FILE");
+
+        public Syntax() : base("train", "trains every model and clusters into WORKSPACE/.mdsl/models.db and prints each one's quality")
+        {
+            Add(Workspace);
+            Add(Data);
+            Add(AsOf);
+            Add(Report);
+            this.SetRun(Run);
+        }
+    }
+
     public static int Run(Options options, TextWriter stdout, TextWriter stderr)
     {
-        var dataDir = options.Require("--data");
-        var asOfText = options.Get("--as-of");
-        var reportPath = options.Get("--report");
-        var workspace = options.Workspace("train");
-        options.RejectUnknown();
-        var asOf = EngineCommands.ParseInstant("--as-of", asOfText);
+        var syntax = options.Bind<Syntax>();
+        var dataDir = options.Value(syntax.Data);
+        var reportPath = options.Value(syntax.Report);
+        var workspace = options.Value(syntax.Workspace);
+        var asOf = options.Value(syntax.AsOf);
         var compilation = FunctionCompilation.Create(Workspace.Load(workspace));
         if (compilation.HasErrors)
         {

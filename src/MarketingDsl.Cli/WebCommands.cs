@@ -1,3 +1,4 @@
+using System.CommandLine;
 using MarketingDsl.Web;
 using MarketingDsl.Web.Security;
 using MarketingDsl.Web.Storage;
@@ -15,16 +16,66 @@ namespace MarketingDsl.Cli;
 /// </summary>
 public static class WebCommands
 {
-    public static async Task<int> RunAsync(string command, Options options, TextWriter stdout, TextWriter stderr) =>
-        command == "web" ? await RunWebAsync(options, stdout, stderr) : RunUser(options, Console.In, stdout, stderr);
+    public sealed class WebSyntax : Command
+    {
+        public readonly Argument<string> Workspace = OptionValues.Workspace();
+        public readonly Option<string> Urls = OptionValues.Text("--urls", "URLS", "the addresses to listen on", "http://127.0.0.1:5080");
+        public readonly Option<string?> Db = OptionValues.Text("--db", "PATH",
+            "the editor's store of accounts and versions (default WORKSPACE/.mdsl/editor.db)");
+        public readonly Option<string?> DataRoot = OptionValues.Text("--data-root", "DIR",
+            "the folder whose subfolders the simulation and models pages read (default WORKSPACE/../data)");
+
+        public WebSyntax() : base("web", "the web editor over the workspace folder (sign-in needed; accounts: mdsl user add)")
+        {
+            Add(Workspace);
+            Add(Urls);
+            Add(Db);
+            Add(DataRoot);
+            this.SetRun((options, stdout, stderr, _) => RunWebAsync(options, stdout, stderr));
+        }
+    }
+
+    public sealed class UserSyntax : Command
+    {
+        public UserSyntax() : base("user", "local accounts of the web editor") => Add(new UserAddSyntax());
+    }
+
+    public sealed class UserAddSyntax : Command
+    {
+        public readonly Argument<string> AccountName = new("NAME") { Description = "the account's name" };
+        public readonly Option<string> Role = OptionValues.Required("--role", "admin|publisher|editor|viewer",
+            "viewer reads; editor saves; publisher publishes to the live runtime; admin all of it");
+        public readonly Option<bool> PasswordStdin = OptionValues.Flag("--password-stdin",
+            $"read the password from the first line of standard input even when ${PasswordVariable} is set");
+        public readonly Option<string?> Workspace = OptionValues.Text("--workspace", "DIR",
+            "the workspace whose .mdsl/editor.db holds the accounts (default: the current folder)");
+        public readonly Option<string?> Db = OptionValues.Text("--db", "PATH", "the editor's store, instead of --workspace");
+        public readonly Option<string?> Password = OptionValues.Refused("--password",
+            "--password is refused: a password on the command line is visible to every user of the machine (ps). "
+            + $"Give it on standard input (--password-stdin) or in the environment variable {PasswordVariable}.");
+
+        public UserAddSyntax() : base("add",
+            $"adds an account of the web editor, or resets its password and role; the password: ${PasswordVariable}, "
+            + "else the first line of stdin")
+        {
+            Add(AccountName);
+            Add(Role);
+            Add(PasswordStdin);
+            Add(Workspace);
+            Add(Db);
+            Add(Password);
+            Role.CompletionSources.Add([.. Roles.All]);
+            this.SetRun((options, stdout, stderr) => RunUser(options, Console.In, stdout, stderr));
+        }
+    }
 
     public static async Task<int> RunWebAsync(Options options, TextWriter stdout, TextWriter stderr)
     {
-        var urls = options.Get("--urls") ?? "http://127.0.0.1:5080";
-        var db = options.Get("--db");
-        var dataRoot = options.Get("--data-root");
-        var workspace = options.Workspace("web");
-        options.RejectUnknown();
+        var syntax = options.Bind<WebSyntax>();
+        var urls = options.Value(syntax.Urls);
+        var db = options.Value(syntax.Db);
+        var dataRoot = options.Value(syntax.DataRoot);
+        var workspace = options.Value(syntax.Workspace);
         if (!Directory.Exists(workspace)) throw new Core.WorkspaceException($"The workspace folder '{workspace}' does not exist.");
         var args = new List<string> { "--urls", urls, "--Editor:Workspace", Path.GetFullPath(workspace) };
         if (db is not null) args.AddRange(["--Editor:Db", Path.GetFullPath(db)]);
@@ -41,18 +92,13 @@ public static class WebCommands
 
     public static int RunUser(Options options, TextReader stdin, TextWriter stdout, TextWriter stderr)
     {
-        if (options.Positional.Count != 2 || options.Positional[0] != "add")
-            throw new UsageException("usage: mdsl user add NAME --role admin|publisher|editor|viewer [--password-stdin] [--workspace DIR | --db PATH]");
-        var name = options.Positional[1];
-        var role = options.Require("--role");
-        if (options.Get("--password") is not null)
-            throw new UsageException("--password is refused: a password on the command line is visible to every user of the machine (ps). " +
-                $"Give it on standard input (--password-stdin) or in the environment variable {PasswordVariable}.");
-        var fromStdin = options.Flag("--password-stdin");
+        var syntax = options.Bind<UserAddSyntax>();
+        var name = options.Value(syntax.AccountName);
+        var role = options.Value(syntax.Role);
+        var fromStdin = options.Value(syntax.PasswordStdin);
         var password = (fromStdin ? null : Environment.GetEnvironmentVariable(PasswordVariable)) ?? stdin.ReadLine() ?? "";
-        var db = options.Get("--db");
-        var workspace = options.Get("--workspace");
-        options.RejectUnknown();
+        var db = options.Value(syntax.Db);
+        var workspace = options.Value(syntax.Workspace);
         if (db is not null && workspace is not null) throw new UsageException("give --workspace or --db, not both");
         if (db is null && !Directory.Exists(workspace ?? ".")) throw new UsageException($"the workspace folder '{workspace}' does not exist");
         var path = db ?? EditorStore.DefaultPath(Path.GetFullPath(workspace ?? "."));

@@ -19,7 +19,8 @@ namespace MarketingDsl.Core;
 /// </summary>
 public sealed class Compilation
 {
-    private Compilation(Workspace workspace, ImmutableArray<SyntaxTree> trees, SemanticModel model, ImmutableArray<Diagnostic> diagnostics, CustomFunctionSet functions)
+    private Compilation(Workspace workspace, ImmutableArray<SyntaxTree> trees, SemanticModel model, ImmutableArray<Diagnostic> diagnostics,
+        CustomFunctionSet functions)
     {
         Workspace = workspace;
         Functions = functions;
@@ -70,7 +71,8 @@ public sealed class Compilation
             foreach (var i in toParse) trees[i] = SyntaxTree.Parse(workspace.Files[i]);
 
         var (model, bindDiagnostics) = new Binder(trees, functions).Bind();
-        var diagnostics = DiagnosticOrder.Sort(trees.SelectMany(t => t.Diagnostics).Concat(functions.Diagnostics).Concat(bindDiagnostics)).ToImmutableArray();
+        var diagnostics = DiagnosticOrder.Sort(trees.SelectMany(t =>
+            t.Diagnostics).Concat(functions.Diagnostics).Concat(bindDiagnostics)).ToImmutableArray();
         return new Compilation(workspace, [.. trees], model, diagnostics, functions);
     }
 

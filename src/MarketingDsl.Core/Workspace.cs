@@ -74,13 +74,15 @@ public sealed class Workspace
             FileSystemInfo info = Directory.Exists(current) && part != relative.Split('/')[^1] ? new DirectoryInfo(current) : new FileInfo(current);
             if (info.LinkTarget is null) continue;
             if (!IsUnder(RealPath(current), realRoot))
-                throw new WorkspaceException($"'{Path.GetRelativePath(root, current).Replace('\\', '/')}' is a symbolic link that leads outside the workspace; " +
+                throw new WorkspaceException($"'{Path.GetRelativePath(root, current).Replace('\\', '/')}' is a symbolic link that leads " +
+                    $"outside the workspace; " +
                     "workspace files must be inside the workspace folder (copy the file in instead)");
         }
     }
 
     private static bool IsUnder(string path, string root) =>
-        path.Equals(root, StringComparison.Ordinal) || path.StartsWith(root.TrimEnd(Path.DirectorySeparatorChar) + Path.DirectorySeparatorChar, StringComparison.Ordinal);
+        path.Equals(root, StringComparison.Ordinal) || path.StartsWith(root.TrimEnd(Path.DirectorySeparatorChar)
+            + Path.DirectorySeparatorChar, StringComparison.Ordinal);
 
     /// <summary>
     /// The path with every symbolic link on it resolved, part by part from the file system's root (the

@@ -26,7 +26,8 @@ public static class StableBucket
     /// <summary>The bucket in [0, 1) (exact to decimal precision).</summary>
     public static decimal Of(string userId, string journey, string split) => Raw(userId, journey, split) / TwoTo64;
 
-    /// <summary>bucket &lt; percent / 100, compared exactly: u · 100 &lt; percent · 2^64 (percent to 6 decimals, which a written percentage never exceeds).</summary>
+    /// <summary>bucket &lt; percent / 100, compared exactly: u · 100 &lt; percent · 2^64 (percent to 6 decimals, which
+    /// a written percentage never exceeds).</summary>
     public static bool Below(ulong raw, decimal percent) =>
         (System.Numerics.BigInteger)raw * 100_000_000 < ToBig(percent * 1_000_000m) << 64;
 

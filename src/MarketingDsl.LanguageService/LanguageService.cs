@@ -53,7 +53,8 @@ public sealed partial class LanguageService
         var end = d.End;
         // A zero-width marker is invisible in Monaco: show at least one character.
         if (d.Start == d.End) end = d.End with { Column = d.End.Column + 1 };
-        return new EditorMarker(new EditorRange(d.Start.Line, d.Start.Column, end.Line, end.Column), d.SeverityText, d.Code, d.MessageIn(language), d.Suggestion);
+        return new EditorMarker(new EditorRange(d.Start.Line, d.Start.Column, end.Line, end.Column), d.SeverityText, d.Code,
+            d.MessageIn(language), d.Suggestion);
     }
 
     // ------------------------------------------------------------------ quick fixes
@@ -72,7 +73,8 @@ public sealed partial class LanguageService
             var written = tree.Text.ToString(d.Span);
             if (written.Length == 0 || !IsIdentifier(written)) continue;
             var range = RangeOf(tree.Text, d.Span);
-            fixes.Add(new CodeFix($"Change '{written}' to '{d.Suggestion}'", d.Code, ToMarker(d, null).Range, new TextEdit(path, range, d.Suggestion!)));
+            fixes.Add(new CodeFix($"Change '{written}' to '{d.Suggestion}'", d.Code, ToMarker(d, null).Range, new TextEdit(path, range,
+                d.Suggestion!)));
         }
         return fixes.ToImmutable();
     }
@@ -90,18 +92,21 @@ public sealed partial class LanguageService
 
     // ------------------------------------------------------------------ hover
 
-    /// <param name="trained">The registry's summary of each trained model by name (a model absent from it is said to be not trained); null: not known.</param>
+    /// <param name="trained">The registry's summary of each trained model by name (a model absent from it is said to be
+    /// not trained); null: not known.</param>
     public HoverInfo? Hover(string path, int line, int column, IReadOnlyDictionary<string, TrainedModelSummary>? trained = null)
     {
         if (WordAt(path, line, column) is not { } word) return null;
         var (tree, token) = word;
         var range = RangeOf(tree.Text, token.Span);
         if (SymbolAt(tree, token) is { } symbol)
-            return new HoverInfo(range, symbol is ModelSymbol m && trained is not null ? Describe(symbol) + "\n\n" + DescribeTraining(m, trained) : Describe(symbol));
+            return new HoverInfo(range, symbol is ModelSymbol m && trained is not null ? Describe(symbol) + "\n\n"
+                + DescribeTraining(m, trained) : Describe(symbol));
         var index = IndexOf(tree);
         foreach (var id in index.IdentifiersAt(token.Span.Start, token.Span.End))
         {
-            if (EventFieldOf(index, id) is { } f) return new HoverInfo(range, $"```\n(event field) {f.Event.Name}.{f.Field.Name}: {f.Field.Type.DisplayName}\n```");
+            if (EventFieldOf(index, id) is { } f) return new HoverInfo(range,
+                $"```\n(event field) {f.Event.Name}.{f.Field.Name}: {f.Field.Type.DisplayName}\n```");
             if (index.Parent(id) is CallExpressionSyntax call && call.Function == id && Builtins.Find(id.Text) is { } fn)
                 return new HoverInfo(range, DescribeFunction(fn));
         }
@@ -111,7 +116,8 @@ public sealed partial class LanguageService
     private static string DescribeTraining(ModelSymbol model, IReadOnlyDictionary<string, TrainedModelSummary> trained)
     {
         if (!trained.TryGetValue(model.Name, out var t)) return "Not trained yet (`mdsl train`, or Train on the Models page): its outputs are null.";
-        var quality = t.Value is { } v && double.IsFinite(v) ? $"{t.Metric} {v.ToString("0.000", System.Globalization.CultureInfo.InvariantCulture)}" : $"{t.Metric} –";
+        var quality = t.Value is { } v && double.IsFinite(v) ? $"{t.Metric} " +
+            $"{v.ToString("0.000", System.Globalization.CultureInfo.InvariantCulture)}" : $"{t.Metric} –";
         var when = $"trained {t.TrainedAtUtc:yyyy-MM-dd HH:mm} UTC" + (t.TrainedBy.Length > 0 ? $" by {t.TrainedBy}" : "");
         return t.State == "stale"
             ? $"**Stale** ({quality}, {when}): the declaration or its features changed since; its outputs are null until it is trained again."
@@ -261,8 +267,10 @@ public sealed partial class LanguageService
     public RenameResult Rename(string path, int line, int column, string newName)
     {
         if (WordAt(path, line, column) is not { } word || SymbolAt(word.Tree, word.Token) is not { } symbol)
-            return new RenameResult([], "There is nothing to rename here; put the cursor on the name of a tag, segment, segmentation, model, channel or journey.");
-        if (symbol.Kind is not (SymbolKind.Tag or SymbolKind.Segment or SymbolKind.Segmentation or SymbolKind.Model or SymbolKind.Clusters or SymbolKind.Channel or SymbolKind.Journey))
+            return new RenameResult([], "There is nothing to rename here; put the cursor on the name of a tag, segment, segmentation, " +
+                "model, channel or journey.");
+        if (symbol.Kind is not (SymbolKind.Tag or SymbolKind.Segment or SymbolKind.Segmentation or SymbolKind.Model or SymbolKind.Clusters
+            or SymbolKind.Channel or SymbolKind.Journey))
             return new RenameResult([], $"A {KindName(symbol.Kind)} cannot be renamed here: it names a column of the imported data.");
         if (!IsIdentifier(newName))
             return new RenameResult([], $"'{newName}' is not a valid name: use letters, digits and _, not starting with a digit.");
@@ -341,7 +349,8 @@ public sealed partial class LanguageService
         {
             var eventName = ancestor switch
             {
-                ArgumentSyntax { Name.Text: "where" } arg when arg.Value == child && index.Parent(arg) is CallExpressionSyntax call => AggregateEvent(call),
+                ArgumentSyntax { Name.Text: "where" } arg when arg.Value == child && index.Parent(arg) is CallExpressionSyntax call =>
+                    AggregateEvent(call),
                 EventTriggerSyntax t when t.Where == child => t.Event.Text,
                 GoalPropertySyntax g when g.Where == child => g.Event.Text,
                 WaitStepSyntax w when w.Where == child => w.UntilEvent?.Text,

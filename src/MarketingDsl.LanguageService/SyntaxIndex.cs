@@ -68,7 +68,8 @@ internal sealed class SyntaxIndex
             {
                 getters.Add(o => property.GetValue(o) is SyntaxNode child ? [child] : []);
             }
-            else if (t.IsGenericType && t.GetGenericTypeDefinition() == typeof(ImmutableArray<>) && typeof(SyntaxNode).IsAssignableFrom(t.GetGenericArguments()[0]))
+            else if (t.IsGenericType && t.GetGenericTypeDefinition() == typeof(ImmutableArray<>)
+                && typeof(SyntaxNode).IsAssignableFrom(t.GetGenericArguments()[0]))
             {
                 var isDefault = t.GetProperty(nameof(ImmutableArray<int>.IsDefault))!;
                 getters.Add(o =>

@@ -119,7 +119,8 @@ public sealed class CommandLineTests : IDisposable
         var byUser = Path.Combine(_dir, "user");
         Assert.Equal(0, Run("generate-data", "--users", "30", "--days", "10", "--seed", "5", "--out", byTime).Exit);
         Assert.Equal(0, Run("generate-data", "--users", "30", "--days", "10", "--seed", "5", "--out", byUser, "--order", "user").Exit);
-        static bool InTimeOrder(string[] lines) => lines.Select(Ts).Zip(lines.Select(Ts).Skip(1)).All(p => string.CompareOrdinal(p.First, p.Second) <= 0);
+        static bool InTimeOrder(string[] lines) => lines.Select(Ts).Zip(lines.Select(Ts).Skip(1)).All(p => string.CompareOrdinal(p.First,
+            p.Second) <= 0);
         var time = File.ReadAllLines(Path.Combine(byTime, "events.jsonl"));
         var user = File.ReadAllLines(Path.Combine(byUser, "events.jsonl"));
         Assert.Equal(user.Order(StringComparer.Ordinal), time.Order(StringComparer.Ordinal));
@@ -193,7 +194,8 @@ public sealed class CommandLineTests : IDisposable
 
             """);
         var outDir = Path.Combine(_dir, "out");
-        var (exit, output, error) = Run("simulate", ws, "--data", data, "--out", outDir, "--from", "2025-09-20T00:00:00Z", "--to", "2025-10-01T00:00:00Z");
+        var (exit, output, error) = Run("simulate", ws, "--data", data, "--out", outDir, "--from", "2025-09-20T00:00:00Z", "--to",
+            "2025-10-01T00:00:00Z");
         Assert.True(exit == 0, error);
         Assert.True(File.Exists(Path.Combine(outDir, "tags.csv")));
         var journeys = JsonDocument.Parse(File.ReadAllText(Path.Combine(outDir, "journeys.json"))).RootElement;

@@ -4,7 +4,8 @@ using MarketingDsl.Testing;
 
 namespace MarketingDsl.Cli.Tests;
 
-/// <summary>`mdsl import` writes a snapshot; `simulate --data SNAPSHOT` writes the bytes `simulate --data DIR` writes (examples/retail, generated history).</summary>
+/// <summary>`mdsl import` writes a snapshot; `simulate --data SNAPSHOT` writes the bytes `simulate --data DIR` writes
+/// (examples/retail, generated history).</summary>
 public sealed class ImportCommandTests : CliRun
 {
     [Fact]
@@ -28,7 +29,8 @@ public sealed class ImportCommandTests : CliRun
         Assert.True(exit == 0, error);
         Assert.DoesNotContain("MD603", error);
         foreach (var file in new[] { "tags.csv", "summary.json", "rejects.jsonl" })
-            Assert.True(File.ReadAllBytes(Path.Combine(fromFiles, file)).AsSpan().SequenceEqual(File.ReadAllBytes(Path.Combine(fromSnapshot, file))), $"{file} differs");
+            Assert.True(File.ReadAllBytes(Path.Combine(fromFiles,
+                file)).AsSpan().SequenceEqual(File.ReadAllBytes(Path.Combine(fromSnapshot, file))), $"{file} differs");
 
         // A changed file: the snapshot is out of date, the files are parsed, and the run says so.
         File.AppendAllText(Path.Combine(data, "events.jsonl"), "not json\n");
@@ -41,7 +43,8 @@ public sealed class ImportCommandTests : CliRun
     [Fact]
     public void Import_says_what_is_wrong_with_its_arguments()
     {
-        var (exit, _, error) = Run("import", RepoRoot.Combine("examples", "retail"), "--data", Path.Combine(Dir, "none"), "--out", Path.Combine(Dir, "s"));
+        var (exit, _, error) = Run("import", RepoRoot.Combine("examples", "retail"), "--data", Path.Combine(Dir, "none"), "--out",
+            Path.Combine(Dir, "s"));
         Assert.Equal(2, exit);
         Assert.Contains("does not exist", error);
         (exit, _, error) = Run("import", RepoRoot.Combine("examples", "retail"), "--out", Path.Combine(Dir, "s"));

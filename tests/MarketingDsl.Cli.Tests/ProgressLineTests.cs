@@ -16,9 +16,11 @@ public sealed class ProgressLineTests
         Assert.Equal("loading events.jsonl 100,000 rows 33% 100 MB/s 2 s left",
             line.ImportText(new ImportProgress("/d/events.jsonl", 100_000, 100 * Mb, 300 * Mb), t0 + Stopwatch.Frequency));
         Assert.Equal("loading events.jsonl 900,000 rows 3% 1 MB/s 49 min left",
-            line.ImportText(new ImportProgress("/d/events.jsonl", 900_000, 1 * Mb + 100 * Mb, 3_000 * Mb + 100 * Mb), t0 + 100 * Stopwatch.Frequency));
+            line.ImportText(new ImportProgress("/d/events.jsonl", 900_000, 1 * Mb + 100 * Mb, 3_000 * Mb + 100 * Mb), t0
+                + 100 * Stopwatch.Frequency));
         // Another file: measured from its own start.
-        Assert.Equal("loading more.jsonl 1,000,000 rows 0%", line.ImportText(new ImportProgress("/d/more.jsonl", 1_000_000, 0, 50 * Mb), t0 + 101 * Stopwatch.Frequency));
+        Assert.Equal("loading more.jsonl 1,000,000 rows 0%", line.ImportText(new ImportProgress("/d/more.jsonl", 1_000_000, 0, 50 * Mb), t0
+            + 101 * Stopwatch.Frequency));
     }
 
     [Fact]

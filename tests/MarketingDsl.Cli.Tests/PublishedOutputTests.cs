@@ -23,16 +23,19 @@ public sealed class PublishedOutputTests : IDisposable
 
         var workspace = Path.Combine(_root, "ws");
         Directory.CreateDirectory(workspace);
-        File.WriteAllText(Path.Combine(workspace, "main.mdsl"), "schema {\n  profile {\n    user_id: string key\n  }\n  event order { amount: decimal }\n}\ntag buyer = exists(order)\n");
+        File.WriteAllText(Path.Combine(workspace, "main.mdsl"), "schema {\n  profile {\n    user_id: string key\n  }\n  event order { " +
+            "amount: decimal }\n}\ntag buyer = exists(order)\n");
         (_serve, var url) = await ServeProcess.StartAsync(
-            [workspace, "--urls", "http://127.0.0.1:0", "--db", Path.Combine(_root, "live.db"), "--editor-db", Path.Combine(_root, "editor.db"), "--outbox-dir", Path.Combine(_root, "outbox")],
+            [workspace, "--urls", "http://127.0.0.1:0", "--db", Path.Combine(_root, "live.db"), "--editor-db",
+                Path.Combine(_root, "editor.db"), "--outbox-dir", Path.Combine(_root, "outbox")],
             cli: Path.Combine(app, "mdsl.dll"), workingDirectory: _root);
 
         using var http = new HttpClient { BaseAddress = url };
         foreach (var (path, type) in new[]
                  {
                      ("/js/editor/main.js", "text/javascript"), ("/js/pages.js", "text/javascript"), ("/js/history.js", "text/javascript"),
-                     ("/css/site.css", "text/css"), ("/lib/monaco/vs/loader.js", "text/javascript"), ("/lib/monaco/vs/editor/editor.main.js", "text/javascript"),
+                     ("/css/site.css", "text/css"), ("/lib/monaco/vs/loader.js", "text/javascript"),
+                         ("/lib/monaco/vs/editor/editor.main.js", "text/javascript"),
                      ("/lib/marketingdsl.monarch.json", "application/json"), ("/Account/Login", "text/html"),
                  })
         {
@@ -45,9 +48,11 @@ public sealed class PublishedOutputTests : IDisposable
 
     private static async Task Publish(string app)
     {
-        var configuration = AppContext.BaseDirectory.Contains($"{Path.DirectorySeparatorChar}Release{Path.DirectorySeparatorChar}", StringComparison.Ordinal) ? "Release" : "Debug";
+        var configuration = AppContext.BaseDirectory.Contains($"{Path.DirectorySeparatorChar}Release{Path.DirectorySeparatorChar}",
+            StringComparison.Ordinal) ? "Release" : "Debug";
         var project = Path.Combine(MarketingDsl.Testing.RepoRoot.FullPath, "src", "MarketingDsl.Cli", "MarketingDsl.Cli.csproj");
-        var publish = Process.Start(new ProcessStartInfo("dotnet", ["publish", project, "-c", configuration, "--no-build", "--nologo", "-v", "quiet", "-o", app])
+        var publish = Process.Start(new ProcessStartInfo("dotnet", ["publish", project, "-c", configuration, "--no-build", "--nologo",
+            "-v", "quiet", "-o", app])
         {
             RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false,
         })!;

@@ -132,7 +132,8 @@ public sealed partial class ServeCrashTests(Xunit.Abstractions.ITestOutputHelper
         var logins = Enumerable.Range(0, Events).Except(carts).ToList();
         using (var store = new LiveStore(db))
         {
-            foreach (var i in Enumerable.Range(0, Events)) Assert.True(store.HasEvent(i / Users % 2 == 0 ? "cart_add" : "login", "e" + i), $"e{i} is not in the store");
+            foreach (var i in Enumerable.Range(0, Events)) Assert.True(store.HasEvent(i / Users % 2 == 0 ? "cart_add" : "login", "e" + i),
+                $"e{i} is not in the store");
             foreach (var i in carts) Assert.False(store.State("cart", "u" + (i % Users))!.Active);
             var counts = store.OutboxCounts();
             Assert.Equal((Events + 1, 0, 0), (counts[LiveStore.DeliveredStatus], counts[LiveStore.Pending], counts[LiveStore.Failed]));
@@ -141,7 +142,8 @@ public sealed partial class ServeCrashTests(Xunit.Abstractions.ITestOutputHelper
         var expectedHellos = logins.Select(i => $"welcome|u{i % Users}|{Iso(Start.AddMinutes(10 * i))}|0").Append("welcome|u0|2025-04-01T00:00:00Z|0").Order(StringComparer.Ordinal).ToList();
 
         // The file adapter: each key exactly once (it skips keys already in the file after a crash).
-        var fileKeys = File.ReadAllLines(Path.Combine(outbox, "push.jsonl")).Select(l => JsonDocument.Parse(l).RootElement.GetProperty("key").GetString()!).ToList();
+        var fileKeys = File.ReadAllLines(Path.Combine(outbox, "push.jsonl")).Select(l =>
+            JsonDocument.Parse(l).RootElement.GetProperty("key").GetString()!).ToList();
         Assert.Equal(expectedHellos, fileKeys.Order(StringComparer.Ordinal));
 
         // The webhook: each key took effect once at the receiver, which drops repeats by Idempotency-Key. A repeat
@@ -149,7 +151,8 @@ public sealed partial class ServeCrashTests(Xunit.Abstractions.ITestOutputHelper
         // at most one per delivery in flight (OutboxDispatcher.Parallelism), with the same body.
         Assert.Equal(expectedReminders, receiver.Effects.Keys.Order(StringComparer.Ordinal));
         var repeats = receiver.Requests.GroupBy(r => r.Key).Where(g => g.Count() > 1).ToList();
-        output.WriteLine($"webhook: {receiver.Requests.Count} requests, {receiver.Effects.Count} keys, {repeats.Count} repeated; {clock.Elapsed.TotalSeconds:0.0} s");
+        output.WriteLine($"webhook: {receiver.Requests.Count} requests, {receiver.Effects.Count} keys, {repeats.Count} repeated; " +
+            $"{clock.Elapsed.TotalSeconds:0.0} s");
         Assert.True(repeats.Sum(g => g.Count() - 1) <= OutboxDispatcher.Parallelism, $"{repeats.Count} keys repeated");
         Assert.All(repeats, g => Assert.Single(g.Select(r => r.Body).Distinct()));
     }

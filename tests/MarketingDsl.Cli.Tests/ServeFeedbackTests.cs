@@ -60,7 +60,8 @@ public sealed class ServeFeedbackTests : IDisposable
 
         // Admin only, JSON only.
         Assert.Equal(401, (int)(await Send(http, "/api/feedback", $$"""[{"key":"{{K1}}","status":"delivered"}]""", token: false)).StatusCode);
-        var form = new HttpRequestMessage(HttpMethod.Post, "/api/feedback") { Content = new StringContent("key=x", Encoding.UTF8, "application/x-www-form-urlencoded") };
+        var form = new HttpRequestMessage(HttpMethod.Post, "/api/feedback") { Content = new StringContent("key=x", Encoding.UTF8,
+            "application/x-www-form-urlencoded") };
         form.Headers.Authorization = new AuthenticationHeaderValue("Bearer", AdminToken);
         Assert.Equal(415, (int)(await http.SendAsync(form)).StatusCode);
         Assert.Equal(400, (int)(await Send(http, "/api/feedback", """{"key":"x"}""", token: true)).StatusCode);
@@ -83,7 +84,8 @@ public sealed class ServeFeedbackTests : IDisposable
         Assert.Contains("unknown field 'extra'", first[7].Reason);
         // The same batch again changes nothing: duplicates (and the same rejections).
         var again = await Results(http, batch);
-        Assert.Equal(["duplicate", "duplicate", "duplicate", "duplicate", "rejected", "rejected", "rejected", "rejected"], again.Select(r => r.Status));
+        Assert.Equal(["duplicate", "duplicate", "duplicate", "duplicate", "rejected", "rejected", "rejected", "rejected"],
+            again.Select(r => r.Status));
         // A failure after delivery is refused; engagement after a failure receipt proves delivery.
         Assert.Equal("rejected", (await Results(http, $$"""[{"key":"{{K1}}","status":"failed"}]"""))[0].Status);
         await Post(http, "/api/events", """[{"type":"message_clicked","user_id":"u2","ts":"2025-06-01T13:00:00Z","journey":"welcome","step":"0"}]""", token: true);

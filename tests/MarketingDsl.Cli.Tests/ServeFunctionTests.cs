@@ -64,7 +64,8 @@ public sealed partial class ServeFunctionTests : IDisposable
         Assert.True((await http.GetAsync("/api/health")).IsSuccessStatusCode);
 
         // A reload with a file the sandbox refuses is refused, and the running version keeps answering.
-        File.WriteAllText(Path.Combine(workspace, "functions", "f.csx"), Functions + "\npublic static long Bye() { System.Environment.Exit(9); return 0; }");
+        File.WriteAllText(Path.Combine(workspace, "functions", "f.csx"), Functions
+            + "\npublic static long Bye() { System.Environment.Exit(9); return 0; }");
         var refused = await http.PostAsync("/api/workspace/reload", JsonContent.Create(new { }));
         Assert.Equal(422, (int)refused.StatusCode);
         Assert.Contains("MD7002", await refused.Content.ReadAsStringAsync());

@@ -23,7 +23,8 @@ public sealed partial class ServeSecurityTests : IDisposable
     {
         Directory.CreateDirectory(Path.Combine(_root, "ws"));
         File.WriteAllText(Path.Combine(_root, "ws", "schema.mdsl"), "schema {\n  profile { user_id: string key }\n  event login { }\n}\n");
-        File.WriteAllText(Path.Combine(_root, "ws", "main.mdsl"), "channel push { cost: 0 }\njourney welcome { trigger: login  steps { send push \"hello\" } }\n");
+        File.WriteAllText(Path.Combine(_root, "ws", "main.mdsl"), "channel push { cost: 0 }\njourney welcome { trigger: login  steps { " +
+            "send push \"hello\" } }\n");
     }
 
     public void Dispose()
@@ -65,11 +66,15 @@ public sealed partial class ServeSecurityTests : IDisposable
         Assert.Equal(HttpStatusCode.Unauthorized, (await http.PostAsync("/api/workspace/reload", Json("{}"))).StatusCode);
         http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", Token);
         // A cross-site form cannot declare JSON: text/plain, form posts and a body without a type are refused.
-        Assert.Equal(HttpStatusCode.UnsupportedMediaType, (await http.PostAsync("/api/workspace/reload", new StringContent("{}", Encoding.UTF8, "text/plain"))).StatusCode);
-        Assert.Equal(HttpStatusCode.UnsupportedMediaType, (await http.PostAsync("/api/workspace/reload", new FormUrlEncodedContent([new("a", "b")]))).StatusCode);
+        Assert.Equal(HttpStatusCode.UnsupportedMediaType,
+            (await http.PostAsync("/api/workspace/reload", new StringContent("{}", Encoding.UTF8, "text/plain"))).StatusCode);
+        Assert.Equal(HttpStatusCode.UnsupportedMediaType,
+            (await http.PostAsync("/api/workspace/reload", new FormUrlEncodedContent([new("a", "b")]))).StatusCode);
         Assert.Equal(HttpStatusCode.UnsupportedMediaType, (await http.PostAsync("/api/workspace/reload", null)).StatusCode);
-        Assert.Equal(HttpStatusCode.UnsupportedMediaType, (await http.PostAsync("/api/events", new StringContent("[]", Encoding.UTF8, "text/plain"))).StatusCode);
-        Assert.Equal(HttpStatusCode.UnsupportedMediaType, (await http.PostAsync("/api/profiles", new StringContent("[]", Encoding.UTF8, "text/plain"))).StatusCode);
+        Assert.Equal(HttpStatusCode.UnsupportedMediaType, (await http.PostAsync("/api/events", new StringContent("[]", Encoding.UTF8,
+            "text/plain"))).StatusCode);
+        Assert.Equal(HttpStatusCode.UnsupportedMediaType, (await http.PostAsync("/api/profiles", new StringContent("[]", Encoding.UTF8,
+            "text/plain"))).StatusCode);
         Assert.Equal(HttpStatusCode.OK, (await http.PostAsync("/api/profiles", Json("""[{"user_id":"u1"}]"""))).StatusCode);
 
         // DNS rebinding: a name this server was not given; a page of another origin.

@@ -84,7 +84,8 @@ public sealed partial class ServeCrashTests
         {
             Assert.Equal(200, (int)(await http.PostAsync("/api/profiles", Profiles())).StatusCode);
             for (var i = 0; i < Small; i += 10)
-                Assert.All(await Statuses(await http.PostAsync("/api/events", Json(Batch(Enumerable.Range(i, 10))))), s => Assert.Equal("accepted", s));
+                Assert.All(await Statuses(await http.PostAsync("/api/events", Json(Batch(Enumerable.Range(i, 10))))), s =>
+                    Assert.Equal("accepted", s));
             var inFlight = http.PostAsync("/api/events", Json(large));
             await Task.Delay(150);
             server.Kill();
@@ -129,7 +130,8 @@ public sealed partial class ServeCrashTests
         server.Kill();
         await server.WaitForExitAsync();
         Assert.Equal(Small + Large, CheckStored(db, Small + Large).Count);
-        var fileKeys = File.ReadAllLines(Path.Combine(outbox, "push.jsonl")).Select(l => JsonDocument.Parse(l).RootElement.GetProperty("key").GetString()!).ToList();
+        var fileKeys = File.ReadAllLines(Path.Combine(outbox, "push.jsonl")).Select(l =>
+            JsonDocument.Parse(l).RootElement.GetProperty("key").GetString()!).ToList();
         Assert.Equal(Enumerable.Range(0, Small + Large).Select(HelloKey).Order(StringComparer.Ordinal), fileKeys.Order(StringComparer.Ordinal));
     }
 
@@ -173,7 +175,8 @@ public sealed partial class ServeCrashTests
         Assert.False(store.HasEvent("login", "L30000"));
     }
 
-    /// <summary>Resending 10,000 events (each check re-read a commit record: more than 120 s before) answers every one as a duplicate, and /api/health answers meanwhile.</summary>
+    /// <summary>Resending 10,000 events (each check re-read a commit record: more than 120 s before) answers every one
+    /// as a duplicate, and /api/health answers meanwhile.</summary>
     [Fact]
     public async Task A_resent_batch_of_ten_thousand_events_is_answered_as_duplicates_while_health_answers()
     {

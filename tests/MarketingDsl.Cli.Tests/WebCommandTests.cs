@@ -111,7 +111,8 @@ public class WebCommandTests
         Assert.StartsWith("mdsl:", error);
     }
 
-    /// <summary>`--grace` and `--webhook-timeout` read durations by the language's grammar: past them, serve fails only on the missing folder.</summary>
+    /// <summary>`--grace` and `--webhook-timeout` read durations by the language's grammar: past them, serve fails only
+    /// on the missing folder.</summary>
     [Fact]
     public async Task Serve_duration_options_take_the_languages_durations()
     {
@@ -130,7 +131,8 @@ public class ServeCommandTests
     {
         var workspace = Path.Combine(Path.GetTempPath(), "mdsl-cli-tests", Guid.NewGuid().ToString("N"), "retail");
         var source = Path.Combine(FindRoot(), "examples", "retail");
-        foreach (var file in Directory.EnumerateFiles(source, "*", SearchOption.AllDirectories).Where(f => f.EndsWith(".mdsl", StringComparison.Ordinal) || f.EndsWith(".csx", StringComparison.Ordinal)))
+        foreach (var file in Directory.EnumerateFiles(source, "*", SearchOption.AllDirectories).Where(f =>
+            f.EndsWith(".mdsl", StringComparison.Ordinal) || f.EndsWith(".csx", StringComparison.Ordinal)))
         {
             var to = Path.Combine(workspace, Path.GetRelativePath(source, file));
             Directory.CreateDirectory(Path.GetDirectoryName(to)!);
@@ -168,7 +170,8 @@ public class ServeCommandTests
             var health = await http.GetAsync("/api/health");
             Assert.Equal(System.Net.HttpStatusCode.OK, health.StatusCode);
             Assert.Contains("\"status\":\"ok\"", await health.Content.ReadAsStringAsync());
-            var profiles = await http.PostAsync("/api/profiles", new StringContent($"[{Profile("u1")}]", System.Text.Encoding.UTF8, "application/json"));
+            var profiles = await http.PostAsync("/api/profiles", new StringContent($"[{Profile("u1")}]", System.Text.Encoding.UTF8,
+                "application/json"));
             Assert.Equal(System.Net.HttpStatusCode.OK, profiles.StatusCode);
             var accepted = await profiles.Content.ReadAsStringAsync();
             Assert.True(accepted.Contains("\"status\":\"accepted\"", StringComparison.Ordinal), accepted);

@@ -1,6 +1,7 @@
 namespace MarketingDsl.Cli.Tests;
 
-/// <summary>Symbolic links in a workspace that lead outside it are refused by `check` (and by `serve` and a reload, which load the workspace alike).</summary>
+/// <summary>Symbolic links in a workspace that lead outside it are refused by `check` (and by `serve` and a reload,
+/// which load the workspace alike).</summary>
 public sealed class WorkspaceLinkTests : IDisposable
 {
     private readonly string _dir = Path.Combine(Path.GetTempPath(), "mdsl-link-tests", Guid.NewGuid().ToString("N"));

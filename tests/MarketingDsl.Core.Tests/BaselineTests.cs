@@ -59,7 +59,8 @@ public sealed class BaselineTests
             var actualExpect = $"{first.Code} {first.Start}-{first.End}";
             if (first.FilePath != "main.mdsl") actualExpect = $"{first.FilePath}:{actualExpect}";
             var expectPath = Path.Combine(folder, "expect.txt");
-            Assert.True(File.Exists(expectPath), $"{name}: an Invalid case needs expect.txt with e.g. `MD3001 1:12-1:30` (first error here: {actualExpect}).");
+            Assert.True(File.Exists(expectPath), $"{name}: an Invalid case needs expect.txt with e.g. `MD3001 1:12-1:30` (first error " +
+                $"here: {actualExpect}).");
             var expected = File.ReadAllText(expectPath).Trim();
             if (expected != actualExpect)
                 failures.Append($"expect.txt: expected first diagnostic `{expected}`, got `{actualExpect}` ({first.Message})\n");
@@ -97,7 +98,8 @@ public sealed class BaselineTests
             File.WriteAllText(path, text[..afterMarker] + "\n" + table + rest[Math.Min(existingLength, rest.Length)..]);
             return;
         }
-        Assert.Fail($"LANGUAGE.md: the table after {DiagnosticCatalog.TableMarker} is not DiagnosticCatalog.DiagnosticTable() (regenerate with MDSL_UPDATE_BASELINES=1):\n{Diff(existing, table)}");
+        Assert.Fail($"LANGUAGE.md: the table after {DiagnosticCatalog.TableMarker} is not DiagnosticCatalog.DiagnosticTable() " +
+            $"(regenerate with MDSL_UPDATE_BASELINES=1):\n{Diff(existing, table)}");
     }
 
     internal static string FormatDiagnostics(IEnumerable<Diagnostic> diagnostics)

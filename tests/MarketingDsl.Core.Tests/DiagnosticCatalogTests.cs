@@ -69,7 +69,8 @@ public sealed class DiagnosticCatalogTests
             _ when t == typeof((string, string)) => ("an English text", "中文文本"),
             _ when t.IsAssignableFrom(typeof(string[])) => new[] { "a", "b" },
             _ when t.IsAssignableFrom(typeof(DslType[])) => new[] { DslType.Int, DslType.Date },
-            _ => throw new InvalidOperationException($"{factory.DeclaringType!.Name}.{factory.Name}: no sample for a parameter of type {t}; add one here"),
+            _ => throw new InvalidOperationException($"{factory.DeclaringType!.Name}.{factory.Name}: no sample for a parameter of type " +
+                $"{t}; add one here"),
         };
         var parameters = factory.GetParameters();
         foreach (var flag in new[] { true, false })
@@ -98,13 +99,15 @@ public sealed class DiagnosticCatalogTests
                 var message = (DiagnosticMessage)factory.Invoke(null, arguments)!;
                 Assert.False(string.IsNullOrWhiteSpace(message.English), $"{name}: no English text");
                 Assert.False(string.IsNullOrWhiteSpace(message.Chinese), $"{name}: no Chinese text");
-                Assert.True(message.Chinese.Any(c => c is >= '\u4e00' and <= '\u9fff'), $"{name}: the Chinese text has no Chinese: {message.Chinese}");
+                Assert.True(message.Chinese.Any(c => c is >= '\u4e00' and <= '\u9fff'),
+                    $"{name}: the Chinese text has no Chinese: {message.Chinese}");
                 Assert.DoesNotContain("{", message.English.Replace("{ ", "").Replace("{{", ""));
                 Assert.True(codesByFactory.TryAdd(name, message.Code) || codesByFactory[name] == message.Code, $"{name} yields two codes");
             }
         }
         // One factory per code: two factories with one code would be two problems under one code.
-        var shared = codesByFactory.GroupBy(e => e.Value).Where(g => g.Count() > 1).Select(g => $"{g.Key}: {string.Join(", ", g.Select(e => e.Key))}").ToList();
+        var shared = codesByFactory.GroupBy(e => e.Value).Where(g => g.Count() > 1).Select(g =>
+            $"{g.Key}: {string.Join(", ", g.Select(e => e.Key))}").ToList();
         Assert.True(shared.Count == 0, "codes with more than one factory: " + string.Join("; ", shared));
     }
 

@@ -31,7 +31,8 @@ public sealed class ModelDeclarationTests
         var model = Assert.Single(compilation.Model.Models);
         Assert.True(model.IsRegression);
         // A tag that reads a model is evaluated after the phase of the model's features.
-        Assert.True(compilation.Model.Tags.Single(t => t.Name == "ltv_value").Phase > compilation.Model.Tags.Single(t => t.Name == "orders_90d").Phase);
+        Assert.True(compilation.Model.Tags.Single(t => t.Name == "ltv_value").Phase > compilation.Model.Tags.Single(t =>
+            t.Name == "orders_90d").Phase);
     }
 
     [Theory]
@@ -67,7 +68,8 @@ public sealed class ModelDeclarationTests
     [Fact]
     public void Factories_give_english_and_chinese()
     {
-        var diagnostic = Compile("clusters c { features: orders_90d  k: 3  scale: minmax }\ntag x = c.cluster").Diagnostics.Single(d => d.Code == "MD4066");
+        var diagnostic = Compile("clusters c { features: orders_90d  k: 3  scale: minmax }\ntag x = c.cluster").Diagnostics.Single(d =>
+            d.Code == "MD4066");
         Assert.Contains("standard", diagnostic.Message);
         Assert.Contains("按训练人群计算 z 分数", diagnostic.ChineseMessage);
     }

@@ -34,10 +34,12 @@ public sealed class RobustnessTests
         }
         catch (Exception ex)
         {
-            throw new Xunit.Sdk.XunitException($"{what}: Compilation.Create threw {ex.GetType().Name}: {ex.Message}\nInput ({text.Length} chars):\n{Shorten(text)}\n{ex}");
+            throw new Xunit.Sdk.XunitException($"{what}: Compilation.Create threw {ex.GetType().Name}: {ex.Message}\nInput " +
+                $"({text.Length} chars):\n{Shorten(text)}\n{ex}");
         }
         watch.Stop();
-        Assert.True(watch.Elapsed < limit, $"{what}: took {watch.ElapsedMilliseconds} ms (limit {limit.TotalMilliseconds} ms).\nInput:\n{Shorten(text)}");
+        Assert.True(watch.Elapsed < limit, $"{what}: took {watch.ElapsedMilliseconds} ms (limit {limit.TotalMilliseconds} " +
+            $"ms).\nInput:\n{Shorten(text)}");
         return compilation;
     }
 
@@ -128,7 +130,8 @@ public sealed class RobustnessTests
     [Fact]
     public void MutatedAndRandomInputs()
     {
-        var seeds = new List<string> { Input("schema.mdsl") + Input("tags.mdsl") + Input("segments.mdsl"), Input("tags.mdsl"), Input("segments.mdsl") };
+        var seeds = new List<string> { Input("schema.mdsl") + Input("tags.mdsl") + Input("segments.mdsl"), Input("tags.mdsl"),
+            Input("segments.mdsl") };
         foreach (var dir in Directory.GetDirectories(TestPaths.Baselines).Order(StringComparer.Ordinal))
             seeds.Add(File.ReadAllText(Path.Combine(dir, "main.mdsl")));
 
@@ -249,7 +252,8 @@ public sealed class DepthLimitTests
         var text = File.ReadAllText(Path.Combine(AppContext.BaseDirectory, "Inputs", "schema.mdsl"))
                    + "tag x = member_level" + string.Concat(Enumerable.Repeat(" + member_level", 990)) + "\n"
                    + "tag y = " + string.Concat(Enumerable.Repeat("not ", 60)) + "true\n"
-                   + "tag z = " + string.Concat(Enumerable.Repeat("case when true then ", 60)) + "1" + string.Concat(Enumerable.Repeat(" end", 60)) + "\n";
+                   + "tag z = " + string.Concat(Enumerable.Repeat("case when true then ", 60)) + "1"
+                       + string.Concat(Enumerable.Repeat(" end", 60)) + "\n";
         var compilation = Compilation.Create(("main.mdsl", text));
         Assert.Empty(compilation.Diagnostics);
         Assert.NotEmpty(Syntax.SyntaxPrinter.Print(compilation.SyntaxTrees[0]));

@@ -58,12 +58,15 @@ public sealed class BenignFunctionTests
 
     // The same code, compiled into the test: what a C# program gives.
     private static long Collatz(long n) { long steps = 0; while (n != 1) { n = n % 2 == 0 ? n / 2 : 3 * n + 1; steps++; } return steps; }
-    private static decimal Gross(decimal net) { var (amount, rate) = (net, 0.13m); return Math.Round(amount * (1 + rate), 2, MidpointRounding.AwayFromZero); }
-    private static string Initials(string name) => string.Join("", name.Split(' ', StringSplitOptions.RemoveEmptyEntries).Select(w => char.ToUpperInvariant(w[0])));
+    private static decimal Gross(decimal net) { var (amount, rate) = (net, 0.13m); return Math.Round(amount * (1 + rate), 2,
+        MidpointRounding.AwayFromZero); }
+    private static string Initials(string name) => string.Join("", name.Split(' ', StringSplitOptions.RemoveEmptyEntries).Select(w =>
+        char.ToUpperInvariant(w[0])));
     private static long Fib(long n) => n < 2 ? n : Fib(n - 1) + Fib(n - 2);
     private sealed record Pair(string Key, long Count);
     private static string Histogram(string text) =>
-        string.Join(",", text.GroupBy(c => c).Select(g => new Pair(g.Key.ToString(), g.LongCount())).OrderByDescending(p => p.Count).ThenBy(p => p.Key, StringComparer.Ordinal).Select(p => $"{p.Key}{p.Count}"));
+        string.Join(",", text.GroupBy(c => c).Select(g => new Pair(g.Key.ToString(), g.LongCount())).OrderByDescending(p =>
+            p.Count).ThenBy(p => p.Key, StringComparer.Ordinal).Select(p => $"{p.Key}{p.Count}"));
 
     private const string Tags = """
         tag collatz = Collatz(level ?? 27)
@@ -119,7 +122,8 @@ public sealed class BenignFunctionTests
                 Assert.Equal(Expected(tag)[u], reference.Column(tag).Get(u));
             }
         Assert.Equal(["fan-1", "tv-55x"], ((IEnumerable<object?>)compiled.Column("skus").Get(0)!).Cast<string>().ToArray());
-        Assert.Equal(((IEnumerable<object?>)compiled.Column("skus").Get(0)!).ToArray(), ((IEnumerable<object?>)reference.Column("skus").Get(0)!).ToArray());
+        Assert.Equal(((IEnumerable<object?>)compiled.Column("skus").Get(0)!).ToArray(),
+            ((IEnumerable<object?>)reference.Column("skus").Get(0)!).ToArray());
         Assert.Equal(0, compiled.FunctionFailures.Count);
         Assert.Equal(0, reference.FunctionFailures.Count);
     }
@@ -155,7 +159,8 @@ public sealed class BenignFunctionTests
         Assert.False(compilation.HasErrors, string.Join("\n", compilation.Diagnostics));
         var data = InMemoryData.Build(compilation.Model.Schema, [["u1", null, 2L], ["u2", null, 9L], ["u3", null, 3L], ["u4", null, null]], []);
         var asOf = new DateTime(2025, 1, 1, 0, 0, 0, DateTimeKind.Utc);
-        foreach (var result in new[] { CompiledEngine.Evaluate(CompiledEngine.PlanFor(compilation), data, asOf), new ReferenceInterpreter().Evaluate(compilation.Model, data, asOf) })
+        foreach (var result in new[] { CompiledEngine.Evaluate(CompiledEngine.PlanFor(compilation), data, asOf),
+            new ReferenceInterpreter().Evaluate(compilation.Model, data, asOf) })
         {
             Assert.Equal(new object?[] { 4L, null, 6L, null }, Enumerable.Range(0, 4).Select(u => result.Column("doubled").Get(u)).ToArray());
             Assert.Equal(1, result.FunctionFailures.Count); // u4's null level skips the call: not a failure

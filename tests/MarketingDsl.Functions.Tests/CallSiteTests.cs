@@ -60,7 +60,8 @@ public sealed class CallSiteTests
     [Fact]
     public void Nullable_parameters_receive_null_and_others_skip_the_call()
     {
-        var compilation = FunctionWorkspace.Compile("public static string Show(string? s) => s ?? \"none\";\npublic static string Keep(string s) => s + \"!\";", "tag t = 1");
+        var compilation = FunctionWorkspace.Compile("public static string Show(string? s) => s ?? \"none\";\npublic static string " +
+            "Keep(string s) => s + \"!\";", "tag t = 1");
         Assert.Equal("none", FunctionWorkspace.Call(compilation, "Show", [null]));
         Assert.Null(FunctionWorkspace.Call(compilation, "Keep", [null]));
         Assert.Equal("a!", FunctionWorkspace.Call(compilation, "Keep", "a"));

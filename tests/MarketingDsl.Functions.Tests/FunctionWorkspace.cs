@@ -20,7 +20,8 @@ internal static class FunctionWorkspace
     /// <summary>Calls a function of a file directly through its invoker (engine representation in and out).</summary>
     public static object? Call(Compilation compilation, string name, params object?[] args)
     {
-        var function = compilation.Functions.Find(name) ?? throw new InvalidOperationException($"no function {name}: {string.Join("; ", compilation.Diagnostics)}");
+        var function = compilation.Functions.Find(name) ?? throw new InvalidOperationException($"no function {name}: " +
+            $"{string.Join("; ", compilation.Diagnostics)}");
         try
         {
             return function.Invoker.DynamicInvoke(args);

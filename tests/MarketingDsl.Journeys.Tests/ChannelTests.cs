@@ -108,7 +108,8 @@ public sealed class ChannelTests
         Assert.Equal((40, heldOut.Count), (stats.Entered, stats.EnteredHeldOut));
         Assert.Equal((40 - heldOut.Count, heldOut.Count), (stats.ConvertedTreated, stats.ConvertedHeldOut));
         foreach (var send in s.Actions.OfType<SendAction>())
-            Assert.Equal(heldOut.Contains(send.User.Id) ? SendOutcome.HeldOut : send.Send.Template == "x" ? SendOutcome.Delivered : SendOutcome.Capped, send.Outcome);
+            Assert.Equal(heldOut.Contains(send.User.Id) ? SendOutcome.HeldOut : send.Send.Template == "x" ? SendOutcome.Delivered
+                : SendOutcome.Capped, send.Outcome);
         Assert.Equal(40 - heldOut.Count, stats.Cost); // only "x" to treated users; "y" is capped
         Assert.All(s.Actions.OfType<EnteredAction>(), e => Assert.Equal(heldOut.Contains(e.User.Id), e.HeldOut));
     }

@@ -89,7 +89,8 @@ public sealed class JourneyScenario
         return a switch
         {
             EnteredAction e => Line(e.User, e.HeldOut ? "entered held-out" : "entered"),
-            SuppressedAction s => Line(s.User, "suppressed " + s.Reason switch { SuppressionReason.AlreadyIn => "already_in", SuppressionReason.Reentry => "reentry", _ => "audience" }),
+            SuppressedAction s => Line(s.User, "suppressed " + s.Reason switch { SuppressionReason.AlreadyIn => "already_in",
+                SuppressionReason.Reentry => "reentry", _ => "audience" }),
             ConvertedAction c => Line(c.User, "converted"),
             ExitedAction { Reason: ExitReason.Converted } => null,
             ExitedAction x => Line(x.User, x.Reason == ExitReason.EndOfSteps ? "done" : "exit"),
@@ -97,12 +98,14 @@ public sealed class JourneyScenario
             SendAction s => Line(s.User, $"send {s.Send.Channel.Name} {s.Send.Template} " + s.Outcome switch
             {
                 SendOutcome.Delivered => "delivered",
-                SendOutcome.Deferred => "deferred until " + new DateTime(s.DeferredUntil!.Value, DateTimeKind.Utc).ToString("yyyy-MM-dd HH:mm", CultureInfo.InvariantCulture),
+                SendOutcome.Deferred => "deferred until " + new DateTime(s.DeferredUntil!.Value,
+                    DateTimeKind.Utc).ToString("yyyy-MM-dd HH:mm", CultureInfo.InvariantCulture),
                 SendOutcome.Capped => "capped",
                 _ => "held_out",
             }),
             WinnerChosenAction w => $"{at} {w.Journey.Name} winner {w.Split.Name} → {w.Branch + 1}",
-            WinnerKeptSplitAction k => $"{at} {k.Journey.Name} no winner {k.Split.Name}: {MarketingDsl.Journeys.Measurement.ResultsJson.Reason(k.Decision.Reason)}",
+            WinnerKeptSplitAction k => $"{at} {k.Journey.Name} no winner {k.Split.Name}: " +
+                $"{MarketingDsl.Journeys.Measurement.ResultsJson.Reason(k.Decision.Reason)}",
             _ => null,
         };
     }

@@ -109,14 +109,16 @@ public sealed class RetailReplayTests : IClassFixture<RetailReplayTests.Retail>
             var entered = v.GetProperty("entered").GetInt32();
             totalEntered += entered;
             Assert.Equal(entered, v.GetProperty("entered_treated").GetInt32() + v.GetProperty("held_out").GetInt32());
-            foreach (var key in new[] { "audience", "reentry", "already_in" }) Assert.True(v.GetProperty("suppressed").GetProperty(key).GetInt32() >= 0);
+            foreach (var key in new[] { "audience", "reentry",
+                "already_in" }) Assert.True(v.GetProperty("suppressed").GetProperty(key).GetInt32() >= 0);
             Assert.True(v.GetProperty("converted").GetProperty("treated").GetInt32() <= v.GetProperty("entered_treated").GetInt32());
             Assert.True(v.GetProperty("goal_rate").TryGetProperty("held_out", out _));
             foreach (var channel in v.GetProperty("sends").EnumerateObject())
             {
                 var total = channel.Value.GetProperty("total");
                 foreach (var column in new[] { "delivered", "deferred", "capped", "held_out" })
-                    Assert.Equal(total.GetProperty(column).GetInt32(), channel.Value.GetProperty("by_day").EnumerateObject().Sum(d => d.Value.GetProperty(column).GetInt32()));
+                    Assert.Equal(total.GetProperty(column).GetInt32(), channel.Value.GetProperty("by_day").EnumerateObject().Sum(d =>
+                        d.Value.GetProperty(column).GetInt32()));
             }
             Assert.True(v.GetProperty("cost").GetDecimal() >= 0);
         }
@@ -134,7 +136,8 @@ public sealed class RetailReplayTests : IClassFixture<RetailReplayTests.Retail>
     public void Per_step_counts_agree_with_the_journey_counts_and_with_each_other()
     {
         var model = _retail.Compilation.Model;
-        var statistics = JourneyReplay.Run(model, _retail.Data, new DateTime(2025, 6, 1, 0, 0, 0, DateTimeKind.Utc), new DateTime(2025, 7, 1, 0, 0, 0, DateTimeKind.Utc));
+        var statistics = JourneyReplay.Run(model, _retail.Data, new DateTime(2025, 6, 1, 0, 0, 0, DateTimeKind.Utc),
+            new DateTime(2025, 7, 1, 0, 0, 0, DateTimeKind.Utc));
         using var doc = JsonDocument.Parse(statistics.ToJson());
         var reachedSomewhere = 0;
         foreach (var j in statistics.Journeys)

@@ -138,7 +138,8 @@ public sealed class SplitTests
         var stats = s.Replay(From, To);
         Assert.Empty(s.Actions.OfType<WinnerChosenAction>());
         var looks = s.Actions.OfType<WinnerKeptSplitAction>().ToList();
-        Assert.Equal([JourneyScenario.Instant("2025-06-01T11:00:00Z").Ticks, JourneyScenario.Instant("2025-06-02T11:00:00Z").Ticks], looks.Take(2).Select(l => l.At));
+        Assert.Equal([JourneyScenario.Instant("2025-06-01T11:00:00Z").Ticks, JourneyScenario.Instant("2025-06-02T11:00:00Z").Ticks],
+            looks.Take(2).Select(l => l.At));
         Assert.All(looks, l => Assert.Equal(MarketingDsl.Journeys.Measurement.WinnerReason.NotSignificant, l.Decision.Reason));
         Assert.All(s.Actions.OfType<SplitAssignedAction>(), a => Assert.False(a.ByWinner));
         Assert.Contains("not significant", stats.Journeys.Single().Splits.Single().KeptBecause!.ReasonText);
@@ -155,7 +156,8 @@ public sealed class SplitTests
         foreach (var u in new[] { "u1", "u2", "u3", "u4" }) s.Event("cart_add", u, "2025-06-01T10:00:00Z", 1m);
         s.Replay(From, To);
         Assert.Empty(s.Actions.OfType<WinnerChosenAction>());
-        Assert.Equal(MarketingDsl.Journeys.Measurement.WinnerReason.NotSignificant, s.Actions.OfType<WinnerKeptSplitAction>().First().Decision.Reason);
+        Assert.Equal(MarketingDsl.Journeys.Measurement.WinnerReason.NotSignificant,
+            s.Actions.OfType<WinnerKeptSplitAction>().First().Decision.Reason);
     }
 
     [Fact]

@@ -23,7 +23,8 @@ public sealed class StepTests
             }
             """);
         s.Profile("u1", level: 5).Profile("u2", level: 1).Profile("u3");
-        s.Event("cart_add", "u1", "2025-06-01T10:00:00Z", 10m).Event("cart_add", "u2", "2025-06-01T10:10:00Z", 10m).Event("cart_add", "u3", "2025-06-01T10:20:00Z", 10m);
+        s.Event("cart_add", "u1", "2025-06-01T10:00:00Z", 10m).Event("cart_add", "u2", "2025-06-01T10:10:00Z", 10m).Event("cart_add", "u3",
+            "2025-06-01T10:20:00Z", 10m);
         Assert.Equal(
         [
             "2025-06-01 10:00 u1 j entered",

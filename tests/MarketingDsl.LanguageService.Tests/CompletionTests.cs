@@ -51,7 +51,8 @@ public class CompletionTests
         Assert.Empty(Labels("tags/extra.mdsl", "tag a = count(order.|"));
         Assert.Empty(Labels("tags/extra.mdsl", "tag a = exists(login.|"));
         Assert.Equal(["user_id", "ts", "order_id", "channel", "amount", "category", "sku"], Labels("tags/extra.mdsl", "tag a = max(order.|"));
-        Assert.Equal(["user_id", "ts", "order_id", "channel", "amount", "category", "sku", "coupon_used"], Labels("tags/extra.mdsl", "tag a = last(order.|"));
+        Assert.Equal(["user_id", "ts", "order_id", "channel", "amount", "category", "sku", "coupon_used"], Labels("tags/extra.mdsl",
+            "tag a = last(order.|"));
     }
 
     /// <summary>Oracle: every field offered after `F(event.` binds without error, and every field not offered is refused.</summary>
@@ -68,7 +69,8 @@ public class CompletionTests
                 var k = function == "top" ? ", 3" : "";
                 var (service, _, _) = Retail.WithCursor("tags/extra.mdsl", $"tag a = {function}({ev}.{field}{k})|");
                 var errors = service.Diagnostics("tags/extra.mdsl").Where(m => m.Severity == "error").Select(m => m.Code).ToList();
-                Assert.True(offered.Contains(field) == (errors.Count == 0), $"{function}({ev}.{field}): offered {offered.Contains(field)}, errors [{string.Join(", ", errors)}]");
+                Assert.True(offered.Contains(field) == (errors.Count == 0),
+                    $"{function}({ev}.{field}): offered {offered.Contains(field)}, errors [{string.Join(", ", errors)}]");
             }
         }
     }

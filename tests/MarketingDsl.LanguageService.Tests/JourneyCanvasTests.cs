@@ -67,7 +67,8 @@ public class JourneyCanvasTests
     {
         var graph = Graph(CartPath, Retail.Text(CartPath), "cart_recovery");
         Assert.Equal("加购未支付提醒", graph.Label);
-        Assert.Equal(["trigger", "audience", "reentry", "holdout", "goal", "converted", "0", "1", "2", "3", "3.0.0", "3.1.0", "3.1.0.0.0", "3.1.0.1.0", "end"],
+        Assert.Equal(["trigger", "audience", "reentry", "holdout", "goal", "converted", "0", "1", "2", "3", "3.0.0", "3.1.0", "3.1.0.0.0",
+            "3.1.0.1.0", "end"],
             graph.Nodes.Select(n => n.Id));
         Assert.Contains(new JourneyGraphEdge("0", "converted", "until", "order"), graph.Edges);
         Assert.Contains(new JourneyGraphEdge("0", "1", "timeout", "30m"), graph.Edges);
@@ -77,7 +78,8 @@ public class JourneyCanvasTests
         Assert.Contains(new JourneyGraphEdge("3.1.0.1.0", "end", "next", null), graph.Edges);
         Assert.Contains(new JourneyGraphEdge("holdout", "0", "entry", null), graph.Edges);
         var send = graph.Nodes.Single(n => n.Id == "1");
-        Assert.Equal(("app_push", "cart_reminder", "coupon_5_off"), (send.Properties["channel"], send.Properties["template"], send.Properties["offer"]));
+        Assert.Equal(("app_push", "cart_reminder", "coupon_5_off"), (send.Properties["channel"], send.Properties["template"],
+            send.Properties["offer"]));
     }
 
     [Fact]
@@ -94,7 +96,8 @@ public class JourneyCanvasTests
             new("set_properties", Node: "reentry", Properties: P(("rule", "once per 7d"))),
             new("add_step", Block: "", Index: 0, Kind: "wait", Properties: P(("duration", "30m"), ("until", "order"))),
             new("add_step", Block: "", Index: 1, Kind: "if", Properties: P(("condition", "high_value"))),
-            new("add_step", Block: "", Index: 1, Kind: "send", Properties: P(("channel", "app_push"), ("template", "cart_reminder"), ("offer", "coupon_5_off"))),
+            new("add_step", Block: "", Index: 1, Kind: "send", Properties: P(("channel", "app_push"), ("template", "cart_reminder"),
+                ("offer", "coupon_5_off"))),
             new("add_step", Block: "", Index: 2, Kind: "wait", Properties: P(("duration", "1d"), ("until", "order"))),
             new("add_step", Block: "3.0", Kind: "send", Properties: P(("channel", "sms"), ("template", "vip_cart_reminder"))),
             new("add_branch", Node: "3"),
@@ -140,11 +143,13 @@ public class JourneyCanvasTests
     {
         var text = Retail.Text(CartPath);
         var moved = Edit(CartPath, text, "cart_recovery", new JourneyEdit("move_step", Node: "0", Block: "3.0", Index: 1));
-        Assert.Contains("      send sms \"vip_cart_reminder\"\n      wait 30m until order  // an order ends the wait and the journey (goal met)\n", moved);
+        Assert.Contains("      send sms \"vip_cart_reminder\"\n      wait 30m until order  // an order ends the wait and the journey " +
+            "(goal met)\n", moved);
         Assert.StartsWith("    send app_push", moved.Split("steps {\n")[1]);
         // Into an arm without braces: the arm gets them.
         var intoArm = Edit(CartPath, text, "cart_recovery", new JourneyEdit("move_step", Node: "1", Block: "3.1.0.0", Index: 1));
-        Assert.Contains("50%: {\n          send wechat \"reminder_a\"\n          send app_push \"cart_reminder\" offer \"coupon_5_off\"\n        }", intoArm);
+        Assert.Contains("50%: {\n          send wechat \"reminder_a\"\n          send app_push \"cart_reminder\" offer " +
+            "\"coupon_5_off\"\n        }", intoArm);
         // And out of it: an empty arm stays an arm.
         var outOfArm = Edit(CartPath, text, "cart_recovery", new JourneyEdit("remove_step", Node: "3.1.0.1.0"));
         Assert.Contains("50%: {}\n", outOfArm);
@@ -168,9 +173,11 @@ public class JourneyCanvasTests
     {
         var text = Retail.Text(CartPath);
         Assert.Contains("no step '9'", JourneyEditor.Apply(CartPath, text, "cart_recovery", new JourneyEdit("remove_step", Node: "9")).Error);
-        Assert.Contains("inside itself", JourneyEditor.Apply(CartPath, text, "cart_recovery", new JourneyEdit("move_step", Node: "3", Block: "3.0", Index: 0)).Error);
+        Assert.Contains("inside itself", JourneyEditor.Apply(CartPath, text, "cart_recovery", new JourneyEdit("move_step", Node: "3",
+            Block: "3.0", Index: 0)).Error);
         Assert.Contains("no journey", JourneyEditor.Apply(CartPath, text, "nope", new JourneyEdit("remove_step", Node: "0")).Error);
-        Assert.Contains("syntax errors", JourneyEditor.Apply(CartPath, text + "journey {", "cart_recovery", new JourneyEdit("remove_step", Node: "0")).Error);
+        Assert.Contains("syntax errors", JourneyEditor.Apply(CartPath, text + "journey {", "cart_recovery", new JourneyEdit("remove_step",
+            Node: "0")).Error);
         Assert.Contains("between 0% and 100%", JourneyEditor.Apply(CartPath, text, "cart_recovery",
             new JourneyEdit("set_properties", Node: "holdout", Properties: new Dictionary<string, string?> { ["percent"] = "120%" })).Error);
         var quoted = Edit(CartPath, text, "cart_recovery",

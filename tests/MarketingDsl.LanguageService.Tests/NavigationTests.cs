@@ -39,8 +39,10 @@ public class NavigationTests
         var text = "tag a = sum(order.amount, where: coupon_used, within: 30d)";
         var s2 = Retail.With("tags/extra.mdsl", text);
         Assert.Contains("(event) order {", s2.Hover("tags/extra.mdsl", 1, text.IndexOf("order", StringComparison.Ordinal) + 2)!.Markdown);
-        Assert.Contains("(event field) order.amount: decimal", s2.Hover("tags/extra.mdsl", 1, text.IndexOf("amount", StringComparison.Ordinal) + 2)!.Markdown);
-        Assert.Contains("(event field) order.coupon_used: bool", s2.Hover("tags/extra.mdsl", 1, text.IndexOf("coupon_used", StringComparison.Ordinal) + 2)!.Markdown);
+        Assert.Contains("(event field) order.amount: decimal", s2.Hover("tags/extra.mdsl", 1,
+            text.IndexOf("amount", StringComparison.Ordinal) + 2)!.Markdown);
+        Assert.Contains("(event field) order.coupon_used: bool", s2.Hover("tags/extra.mdsl", 1, text.IndexOf("coupon_used",
+            StringComparison.Ordinal) + 2)!.Markdown);
         var sum = s2.Hover("tags/extra.mdsl", 1, 10)!.Markdown;
         Assert.Contains("(function) sum(event.field, where: predicate, within: duration): decimal", sum);
         Assert.Contains("Sum of the non-null values", sum);

@@ -22,7 +22,8 @@ internal static class Retail
         return (LanguageService.ForBuffer(Workspace, path, clean, FunctionLoader.Shared.Load(Workspace)), line, column);
     }
 
-    public static LanguageService With(string path, string text) => LanguageService.ForBuffer(Workspace, path, text, FunctionLoader.Shared.Load(Workspace));
+    public static LanguageService With(string path, string text) => LanguageService.ForBuffer(Workspace, path, text,
+        FunctionLoader.Shared.Load(Workspace));
 
     public static string Text(string path) => Workspace.Files.Single(f => f.Path == path).Text;
 }

@@ -64,7 +64,8 @@ public sealed class CompiledScoringTests(RetailHistory history, ITestOutputHelpe
             Assert.True(algorithm == "logistic" && (relative <= 1e-6 || Math.Abs(expected[u] - actual[u]) <= 1e-9),
                 $"user {u}: ML.NET {expected[u]:R}, compiled {actual[u]:R}");
         }
-        output.WriteLine($"{algorithm} {(model.IsRegression ? "regression" : "classifier")}: {exact}/{users} bit-identical, worst relative difference {worst:E2}");
+        output.WriteLine($"{algorithm} {(model.IsRegression ? "regression" : "classifier")}: {exact}/{users} bit-identical, worst " +
+            $"relative difference {worst:E2}");
 
         // Through the engine, the tags are ML.NET's predictions rounded as before.
         var outputs = new ModelOutputColumns(users);

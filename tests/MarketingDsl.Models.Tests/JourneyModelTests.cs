@@ -50,7 +50,8 @@ public sealed class JourneyModelTests(RetailHistory history)
         }, new RegistryScorer(compilation.Model, trained));
         // The model decides: some orders are kept out by the audience, and both branches send.
         var journey = statistics.Journeys.Single();
-        Assert.True(journey.Suppressed[SuppressionReason.Audience] > 0 && journey.Entered > 0, $"entered {journey.Entered}, kept out {journey.Suppressed[SuppressionReason.Audience]}");
+        Assert.True(journey.Suppressed[SuppressionReason.Audience] > 0 && journey.Entered > 0,
+            $"entered {journey.Entered}, kept out {journey.Suppressed[SuppressionReason.Audience]}");
         Assert.Contains(replay, r => r.StartsWith("cluster_one_or_far ", StringComparison.Ordinal));
         Assert.Contains(replay, r => r.StartsWith("others ", StringComparison.Ordinal));
 
@@ -69,7 +70,8 @@ public sealed class JourneyModelTests(RetailHistory history)
                 ModelScorer = m => new RegistryScorer(m, trained),
             }))
             {
-                using (var profiles = JsonDocument.Parse("[" + string.Join(",", File.ReadLines(Path.Combine(history.Directory, "profiles.jsonl")).Where(Mine)) + "]"))
+                using (var profiles = JsonDocument.Parse("["
+                    + string.Join(",", File.ReadLines(Path.Combine(history.Directory, "profiles.jsonl")).Where(Mine)) + "]"))
                     Assert.All(live.IngestProfiles(profiles.RootElement), r => Assert.Equal("accepted", r.Status));
                 // In time order, as replay sees them (the generator's file is not: a late event is judged by what arrived before it).
                 var lines = File.ReadLines(Path.Combine(history.Directory, "events.jsonl")).Where(Mine)
@@ -81,7 +83,8 @@ public sealed class JourneyModelTests(RetailHistory history)
             var sent = Directory.GetFiles(Path.Combine(root, "outbox"), "*.jsonl").SelectMany(File.ReadLines).Where(l => l.Length > 0).Select(l =>
             {
                 using var line = JsonDocument.Parse(l);
-                var at = DateTime.Parse(line.RootElement.GetProperty("at").GetString()!, CultureInfo.InvariantCulture, DateTimeStyles.AdjustToUniversal);
+                var at = DateTime.Parse(line.RootElement.GetProperty("at").GetString()!, CultureInfo.InvariantCulture,
+                    DateTimeStyles.AdjustToUniversal);
                 return $"{line.RootElement.GetProperty("template").GetString()} {at:O} {line.RootElement.GetProperty("user_id").GetString()}";
             });
             Assert.NotEmpty(replay);

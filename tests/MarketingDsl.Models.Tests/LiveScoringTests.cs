@@ -30,7 +30,8 @@ public sealed class LiveScoringTests(RetailHistory history)
             """);
         var trained = ModelTrainer.Train(compilation, history.Data, history.AsOf).Models;
         Assert.Equal(3, trained.Count);
-        var batch = CompiledEngine.Evaluate(PlanCompiler.Compile(compilation.Model), history.Data, history.AsOf, null, new RegistryScorer(compilation.Model, trained));
+        var batch = CompiledEngine.Evaluate(PlanCompiler.Compile(compilation.Model), history.Data, history.AsOf, null,
+            new RegistryScorer(compilation.Model, trained));
 
         var users = Enumerable.Range(1, 12).Select(i => "u" + i.ToString("D7", System.Globalization.CultureInfo.InvariantCulture)).ToHashSet();
         bool Mine(string line) => users.Any(u => line.Contains($"\"user_id\":\"{u}\"", StringComparison.Ordinal));
@@ -38,7 +39,8 @@ public sealed class LiveScoringTests(RetailHistory history)
         try
         {
             using var live = new LiveRuntime(compilation.Model, new LiveOptions { DbPath = db, ModelScorer = m => new RegistryScorer(m, trained) });
-            using (var profiles = JsonDocument.Parse("[" + string.Join(",", File.ReadLines(Path.Combine(history.Directory, "profiles.jsonl")).Where(Mine)) + "]"))
+            using (var profiles = JsonDocument.Parse("["
+                + string.Join(",", File.ReadLines(Path.Combine(history.Directory, "profiles.jsonl")).Where(Mine)) + "]"))
                 Assert.All(live.IngestProfiles(profiles.RootElement), r => Assert.Equal("accepted", r.Status));
             foreach (var chunk in File.ReadLines(Path.Combine(history.Directory, "events.jsonl")).Where(Mine).Chunk(2000))
                 using (var events = JsonDocument.Parse("[" + string.Join(",", chunk) + "]"))

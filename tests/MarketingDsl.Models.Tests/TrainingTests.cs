@@ -118,7 +118,8 @@ public sealed class TrainingTests(RetailHistory history)
     [Fact]
     public void A_native_library_that_does_not_load_is_a_diagnostic_naming_the_algorithm()
     {
-        Learners.BeforeFit = algorithm => { if (algorithm == ModelAlgorithm.LightGbm) throw new DllNotFoundException("lib_lightgbm.so: cannot open shared object file"); };
+        Learners.BeforeFit = algorithm =>
+            { if (algorithm == ModelAlgorithm.LightGbm) throw new DllNotFoundException("lib_lightgbm.so: cannot open shared object file"); };
         try
         {
             var result = Train(history.Compile(Churn.Replace("horizon: 60d", "horizon: 60d\n  algorithm: lightgbm")));
@@ -191,7 +192,8 @@ public sealed class TrainingTests(RetailHistory history)
     {
         var compilation = history.Compile("clusters c { features: logins_90d, orders_90d  k: 50 }\ntag cl = c.cluster");
         var few = InMemoryData.Build(compilation.Model.Schema,
-            Enumerable.Range(0, 10).Select(i => new object?[] { $"u{i}", "F", null, "上海", 1L, new DateTime(2025, 1, 1, 0, 0, 0, DateTimeKind.Utc), null }), []);
+            Enumerable.Range(0, 10).Select(i => new object?[] { $"u{i}", "F", null, "上海", 1L, new DateTime(2025, 1, 1, 0, 0, 0,
+                DateTimeKind.Utc), null }), []);
         var result = ModelTrainer.Train(compilation, few, history.AsOf);
         Assert.Equal("MD6004", Assert.Single(result.Diagnostics).Code);
     }

@@ -1,6 +1,7 @@
 namespace MarketingDsl.Runtime.Tests;
 
-/// <summary>SQLite's checkpoint of the write-ahead log under the runtime's control (LiveStore.CheckpointIfDue): when it runs, that it empties the log, that nothing is lost.</summary>
+/// <summary>SQLite's checkpoint of the write-ahead log under the runtime's control (LiveStore.CheckpointIfDue): when it
+/// runs, that it empties the log, that nothing is lost.</summary>
 public sealed class CheckpointTests : IDisposable
 {
     private readonly string _root = Path.Combine(Path.GetTempPath(), "mdsl-live-tests", "checkpoint-" + Guid.NewGuid().ToString("N"));

@@ -192,7 +192,8 @@ public sealed class DeliveryTests : IDisposable
     public void The_file_adapter_after_a_crash_skips_keys_already_written_and_cuts_a_torn_line()
     {
         // Actions committed to the outbox with no adapter (as if the process died before delivering).
-        using (var live = new LiveRuntime(_f.Compilation.Model, new LiveOptions { DbPath = _f.Db, Clock = _f.WallClock, MaxFutureSkew = TimeSpan.MaxValue }))
+        using (var live = new LiveRuntime(_f.Compilation.Model, new LiveOptions { DbPath = _f.Db, Clock = _f.WallClock,
+            MaxFutureSkew = TimeSpan.MaxValue }))
         {
             Login(live);
             live.IngestEvents(LiveFixture.Json("""[{"type":"login","user_id":"u1","ts":"2025-03-01T11:00:00Z","id":"L2"}]"""));

@@ -154,7 +154,8 @@ public sealed class EventLogTests : IDisposable
         }
         using (var store = Open())
         {
-            Assert.Equal(new Dictionary<string, int> { [LiveStore.Pending] = 1, [LiveStore.DeliveredStatus] = 1, [LiveStore.Failed] = 1 }, store.OutboxCounts());
+            Assert.Equal(new Dictionary<string, int> { [LiveStore.Pending] = 1, [LiveStore.DeliveredStatus] = 1, [LiveStore.Failed] = 1 },
+                store.OutboxCounts());
             Assert.Equal(["K1"], store.DueForDelivery(long.MaxValue, 10, _ => true).Select(e => e.Key));
             Assert.Equal(("refused", 3), (store.OutboxEntryOf("k2")!.LastError, store.OutboxEntryOf("k2")!.Attempts));
             Assert.True(store.Requeue("k2", 5));
@@ -279,8 +280,10 @@ public sealed class EventLogTests : IDisposable
         }
         using (var store = Open())
         {
-            Assert.Equal(new Dictionary<string, int> { [LiveStore.Pending] = 1, [LiveStore.DeliveredStatus] = 1, [LiveStore.Failed] = 1 }, store.OutboxCounts());
-            Assert.Equal((LiveStore.Failed, 8, "refused"), (store.OutboxEntryOf("r2")!.Status, store.OutboxEntryOf("r2")!.Attempts, store.OutboxEntryOf("r2")!.LastError));
+            Assert.Equal(new Dictionary<string, int> { [LiveStore.Pending] = 1, [LiveStore.DeliveredStatus] = 1, [LiveStore.Failed] = 1 },
+                store.OutboxCounts());
+            Assert.Equal((LiveStore.Failed, 8, "refused"), (store.OutboxEntryOf("r2")!.Status, store.OutboxEntryOf("r2")!.Attempts,
+                store.OutboxEntryOf("r2")!.LastError));
             Assert.Equal(LiveStore.DeliveredStatus, store.OutboxEntryOf("r1")!.Status);
             Assert.Equal(["r1", "r2", "d1"], store.OutboxEntries(null, 10).Select(e => e.Key));
             Assert.Equal(["d1"], store.DueForDelivery(long.MaxValue, 10, _ => true).Select(e => e.Key));

@@ -18,7 +18,8 @@ public sealed class FileBatchDeliveryTests : IDisposable
     public void A_round_appends_every_pending_action_of_a_channel_in_outbox_order_and_marks_them_all()
     {
         // Committed with no adapter: every action of both batches waits for one round.
-        using (var live = new LiveRuntime(_f.Compilation.Model, new LiveOptions { DbPath = _f.Db, Clock = _f.WallClock, MaxFutureSkew = TimeSpan.MaxValue }))
+        using (var live = new LiveRuntime(_f.Compilation.Model, new LiveOptions { DbPath = _f.Db, Clock = _f.WallClock,
+            MaxFutureSkew = TimeSpan.MaxValue }))
         {
             live.IngestProfiles(LiveFixture.Json("""[{"user_id":"u0"},{"user_id":"u1"},{"user_id":"u2"}]"""));
             live.IngestEvents(LiveFixture.Json(Logins(0, 5)));
@@ -133,7 +134,8 @@ public sealed class FileBatchDeliveryTests : IDisposable
         var half = FileChannelAdapter.RecentKeys / 2;
         var sends = half + 200;
         // Committed with no adapter: the sends wait in the outbox.
-        using (var live = new LiveRuntime(_f.Compilation.Model, new LiveOptions { DbPath = _f.Db, Clock = _f.WallClock, MaxFutureSkew = TimeSpan.MaxValue }))
+        using (var live = new LiveRuntime(_f.Compilation.Model, new LiveOptions { DbPath = _f.Db, Clock = _f.WallClock,
+            MaxFutureSkew = TimeSpan.MaxValue }))
         {
             live.IngestProfiles(LiveFixture.Json("""[{"user_id":"u0"}]"""));
             var start = new DateTime(2025, 3, 1, 0, 0, 0, DateTimeKind.Utc);

@@ -14,7 +14,8 @@ public sealed class HttpApiTests : IDisposable
     [Fact]
     public async Task Events_profiles_health_and_tags_over_http()
     {
-        var app = RuntimeApp.Build(_f.Compilation, new LiveOptions { DbPath = _f.Db, OutboxDir = _f.Outbox, Clock = _f.WallClock, MaxFutureSkew = TimeSpan.MaxValue,
+        var app = RuntimeApp.Build(_f.Compilation, new LiveOptions { DbPath = _f.Db, OutboxDir = _f.Outbox, Clock = _f.WallClock,
+            MaxFutureSkew = TimeSpan.MaxValue,
             AdminToken = LiveFixture.AdminToken }, ["--urls", "http://127.0.0.1:0"]);
         await app.StartAsync();
         try

@@ -88,7 +88,8 @@ public sealed class HttpSafetyTests : IDisposable
         Assert.Contains("property name is not valid Unicode", items[3].GetProperty("reason").GetString());
 
         var profiles = await Post(http, "/api/profiles", """[{"user_id":"\udc00"},{"user_id":"u3"}]""");
-        Assert.Equal(["rejected", "accepted"], profiles.RootElement.GetProperty("results").EnumerateArray().Select(i => i.GetProperty("status").GetString()));
+        Assert.Equal(["rejected", "accepted"], profiles.RootElement.GetProperty("results").EnumerateArray().Select(i =>
+            i.GetProperty("status").GetString()));
     }
 
     [Fact]

@@ -7,7 +7,8 @@ using MarketingDsl.Engine.Evaluation;
 
 namespace MarketingDsl.Runtime.Tests;
 
-/// <summary>Identity keys live: events attributed by a known identity value as the batch importer does, the index kept across restarts, links of two users refused (no live merge yet).</summary>
+/// <summary>Identity keys live: events attributed by a known identity value as the batch importer does, the index kept
+/// across restarts, links of two users refused (no live merge yet).</summary>
 public sealed class IdentityTests : IDisposable
 {
     private const string Schema = """
@@ -159,7 +160,8 @@ public sealed class IdentityTests : IDisposable
             Assert.Equal("attributed to user 'u2b': 'u5' was merged into it", after[0].Reason);
             Assert.Equal("attributed to user 'u2b' by identity key 'phone'", after[1].Reason);
             var merge = Assert.Single(live.Store.IdentityMerges());
-            Assert.Equal(("u2b", "u5", "phone", "555-5", 2, 1), (merge.Survivor, merge.Merged, merge.Key, merge.Value, merge.EventsMoved, merge.JourneysEnded));
+            Assert.Equal(("u2b", "u5", "phone", "555-5", 2, 1), (merge.Survivor, merge.Merged, merge.Key, merge.Value, merge.EventsMoved,
+                merge.JourneysEnded));
             var end = Assert.Single(live.Store.JourneyEnds());
             Assert.Equal(("watch", "u5", "merged"), (end.Journey, end.User, end.Reason));
             Assert.False(live.Store.State("watch", "u5")!.Active);
@@ -184,7 +186,8 @@ public sealed class IdentityTests : IDisposable
     [Fact]
     public async Task Merges_are_listed_over_http_and_counted_in_health()
     {
-        var app = RuntimeApp.Build(_f.Compilation, new LiveOptions { DbPath = _f.Db, OutboxDir = _f.Outbox, Clock = _f.WallClock, MaxFutureSkew = TimeSpan.MaxValue,
+        var app = RuntimeApp.Build(_f.Compilation, new LiveOptions { DbPath = _f.Db, OutboxDir = _f.Outbox, Clock = _f.WallClock,
+            MaxFutureSkew = TimeSpan.MaxValue,
             AdminToken = LiveFixture.AdminToken }, ["--urls", "http://127.0.0.1:0"]);
         await app.StartAsync();
         try

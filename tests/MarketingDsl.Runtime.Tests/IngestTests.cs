@@ -27,7 +27,8 @@ public sealed class IngestTests : IDisposable
             ]
             """));
         Assert.Equal(Enumerable.Range(0, 12), results.Select(r => r.Index));
-        Assert.Equal("accepted,rejected,rejected,rejected,rejected,rejected,accepted,duplicate,accepted,rejected,rejected,rejected", LiveFixture.Statuses(results));
+        Assert.Equal("accepted,rejected,rejected,rejected,rejected,rejected,accepted,duplicate,accepted,rejected,rejected,rejected",
+            LiveFixture.Statuses(results));
         Assert.Equal("user_id must be a string", results[10].Reason);
         Assert.StartsWith("invalid ts 1740823200", results[11].Reason);
         Assert.Equal("unknown event type 'refund'", results[1].Reason);

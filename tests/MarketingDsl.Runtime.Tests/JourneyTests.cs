@@ -124,7 +124,8 @@ public sealed class JourneyTests : IDisposable
         {
             ("cart_add", "u1", At(1, 9), 150m), ("login", "u2", At(1, 9), null), ("cart_add", "u2", At(1, 10), 500m),
             ("order", "u2", At(1, 10, 20), "o1"), ("cart_add", "u1", At(1, 12), 150m), ("cart_add", "u3", At(2, 8), 90m),
-            ("login", "u3", At(2, 9), null), ("cart_add", "u3", At(2, 9, 30), 101m), ("cart_add", "u2", At(2, 15), 5m), ("order", "u1", At(3, 1), "o2"),
+            ("login", "u3", At(2, 9), null), ("cart_add", "u3", At(2, 9, 30), 101m), ("cart_add", "u2", At(2, 15), 5m),
+                ("order", "u1", At(3, 1), "o2"),
             ("login", "u1", At(6, 0), null),
         };
         var users = new[] { "u1", "u2", "u3" };
@@ -148,7 +149,8 @@ public sealed class JourneyTests : IDisposable
                 Assert.Equal("accepted", r[0].Status);
             }
         }
-        var liveSends = _f.OutboxLines().Select(l => $"{l.Channel} {l.Line.GetProperty("template").GetString()} {l.Line.GetProperty("at").GetString()} {l.Line.GetProperty("user_id").GetString()}");
+        var liveSends = _f.OutboxLines().Select(l => $"{l.Channel} {l.Line.GetProperty("template").GetString()} " +
+            $"{l.Line.GetProperty("at").GetString()} {l.Line.GetProperty("user_id").GetString()}");
         Assert.Equal(replay.Order(StringComparer.Ordinal), liveSends.Order(StringComparer.Ordinal));
         Assert.Contains("night good_morning 2025-03-03T00:00:00Z u2", replay);   // a deferred send, too
 

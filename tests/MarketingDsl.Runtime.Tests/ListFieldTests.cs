@@ -61,7 +61,8 @@ public sealed class ListFieldTests
             runtime = f.Open();   // the stored events are read back
 
             using var dir = new TempFolder();
-            File.WriteAllText(Path.Combine(dir.Path, "profiles.jsonl"), string.Join("\n", LiveFixture.Json(Profiles).EnumerateArray().Select(p => p.GetRawText())) + "\n");
+            File.WriteAllText(Path.Combine(dir.Path, "profiles.jsonl"),
+                string.Join("\n", LiveFixture.Json(Profiles).EnumerateArray().Select(p => p.GetRawText())) + "\n");
             File.WriteAllText(Path.Combine(dir.Path, "events.jsonl"), string.Join("\n", Orders) + "\n");
             var data = DataImporter.Load(f.Compilation.Model.Schema, dir.Path);
             Assert.Empty(data.Report.Rejects);
@@ -77,7 +78,9 @@ public sealed class ListFieldTests
                     foreach (var column in batch.Columns)
                     {
                         var expected = ValueFormatter.Format(column.Get(data.IndexOfUser(user)));
-                        Assert.True(expected == ValueFormatter.Format(tags[column.Symbol.Name]), $"{column.Symbol.Name} of {user} as of {asOf}: batch '{expected}', live '{ValueFormatter.Format(tags[column.Symbol.Name])}'");
+                        Assert.True(expected == ValueFormatter.Format(tags[column.Symbol.Name]),
+                            $"{column.Symbol.Name} of {user} as of {asOf}: batch '{expected}', live " +
+                            $"'{ValueFormatter.Format(tags[column.Symbol.Name])}'");
                         compared++;
                     }
                 }

@@ -109,7 +109,8 @@ public sealed class LiveEvaluationPropertyTests
                     foreach (var column in batch.Columns)
                     {
                         Assert.True(Format(column.Get(index)) == Format(tags[column.Symbol.Name]),
-                            $"seed {seed}: {column.Symbol.Name} of {user} as of {asOf:O}: batch {Format(column.Get(index))}, live {Format(tags[column.Symbol.Name])}");
+                            $"seed {seed}: {column.Symbol.Name} of {user} as of {asOf:O}: batch {Format(column.Get(index))}, live " +
+                                $"{Format(tags[column.Symbol.Name])}");
                         compared++;
                     }
                 }
@@ -122,7 +123,8 @@ public sealed class LiveEvaluationPropertyTests
         }
     }
 
-    /// <summary>Events over 20 days: mostly in time order, some late; ts on whole hours so ties happen; a small order-id pool so duplicates happen.</summary>
+    /// <summary>Events over 20 days: mostly in time order, some late; ts on whole hours so ties happen; a small
+    /// order-id pool so duplicates happen.</summary>
     private static List<GeneratedEvent> Generate(Random random, int count)
     {
         var events = new List<GeneratedEvent>();

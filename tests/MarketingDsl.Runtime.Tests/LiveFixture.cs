@@ -73,7 +73,8 @@ public sealed class LiveFixture : IDisposable
     public FixedClock WallClock { get; } = new(new DateTimeOffset(2000, 1, 1, 0, 0, 0, TimeSpan.Zero));
 
     /// <summary>Opens a runtime on the fixture's store.</summary>
-    public LiveRuntime Open(TimeSpan? grace = null, int cachedUsers = LiveOptions.DefaultCachedUsers, int cachedEvents = LiveOptions.DefaultCachedEvents,
+    public LiveRuntime Open(TimeSpan? grace = null, int cachedUsers = LiveOptions.DefaultCachedUsers,
+        int cachedEvents = LiveOptions.DefaultCachedEvents,
         long cacheBytes = (long)LiveOptions.DefaultCacheMegabytes << 20, int timerSlice = LiveOptions.DefaultTimerSlice) =>
         new(Compilation.Model, new LiveOptions
         {

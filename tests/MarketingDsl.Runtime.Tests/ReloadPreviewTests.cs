@@ -21,7 +21,8 @@ public sealed class ReloadPreviewTests : IDisposable
         string.Join("; ", ends.Select(e => $"{e.Journey} {e.User} {e.At} {e.Reason} {e.Detail}").Order(StringComparer.Ordinal));
 
     private static string States(LiveRuntime live) =>
-        string.Join("; ", live.Store.AllStates().Select(s => $"{s.Journey} {s.User} {JsonSerializer.Serialize(s.State)}").Order(StringComparer.Ordinal))
+        string.Join("; ", live.Store.AllStates().Select(s =>
+            $"{s.Journey} {s.User} {JsonSerializer.Serialize(s.State)}").Order(StringComparer.Ordinal))
         + " | " + string.Join("; ", live.Store.AllTimers().Select(t => t.ToString()));
 
     [Fact]
@@ -40,7 +41,8 @@ public sealed class ReloadPreviewTests : IDisposable
 
         // v2: `wait 1d` becomes 2d (u1 ends, u2 continues), `late` is removed (u3's deferred send is dropped), `promo` is new.
         var v2 = Version(m => m.Replace("wait 1d", "wait 2d")
-            .Replace("journey late { trigger: cart_add where price < 10  steps { send night \"good_morning\" } }", "journey promo { trigger: login  steps { send push \"promo\" } }"));
+            .Replace("journey late { trigger: cart_add where price < 10  steps { send night \"good_morning\" } }",
+                "journey promo { trigger: login  steps { send push \"promo\" } }"));
         var preview = live.Preview(v2);
         Assert.Equal(["promo"], preview.Added);
         Assert.Equal(["late"], preview.Removed);
@@ -82,7 +84,8 @@ public sealed class ReloadPreviewTests : IDisposable
     [Fact]
     public async Task Reload_over_http_with_dry_run_answers_the_preview_and_keeps_the_running_version()
     {
-        var options = new LiveOptions { DbPath = _f.Db, OutboxDir = _f.Outbox, Clock = _f.WallClock, MaxFutureSkew = TimeSpan.MaxValue, Workspace = _f.Workspace,
+        var options = new LiveOptions { DbPath = _f.Db, OutboxDir = _f.Outbox, Clock = _f.WallClock, MaxFutureSkew = TimeSpan.MaxValue,
+            Workspace = _f.Workspace,
             AdminToken = "an-admin-token-long-enough" };
         var app = RuntimeApp.Build(_f.Compilation, options, ["--urls", "http://127.0.0.1:0"]);
         await app.StartAsync();
@@ -102,7 +105,8 @@ public sealed class ReloadPreviewTests : IDisposable
             Assert.True(body.GetProperty("dry_run").GetBoolean());
             Assert.Equal("cart", body.GetProperty("removed")[0].GetString());
             var end = Assert.Single(body.GetProperty("ended").EnumerateArray());
-            Assert.Equal(("cart", "u1", "journey_removed"), (end.GetProperty("journey").GetString(), end.GetProperty("user_id").GetString(), end.GetProperty("reason").GetString()));
+            Assert.Equal(("cart", "u1", "journey_removed"), (end.GetProperty("journey").GetString(),
+                end.GetProperty("user_id").GetString(), end.GetProperty("reason").GetString()));
             Assert.True(live.Store.State("cart", "u1")!.Active);
             Assert.Contains(live.Model.Journeys, j => j.Name == "cart");
 

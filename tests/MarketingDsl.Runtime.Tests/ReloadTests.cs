@@ -20,7 +20,8 @@ public sealed class ReloadTests : IDisposable
     }
 
     private List<string> Sends() =>
-        [.. _f.OutboxLines().Select(l => $"{l.Line.GetProperty("at").GetString()} {l.Line.GetProperty("user_id").GetString()} {l.Line.GetProperty("template").GetString()}").Order(StringComparer.Ordinal)];
+        [.. _f.OutboxLines().Select(l => $"{l.Line.GetProperty("at").GetString()} {l.Line.GetProperty("user_id").GetString()} " +
+            $"{l.Line.GetProperty("template").GetString()}").Order(StringComparer.Ordinal)];
 
     [Fact]
     public void Users_waiting_at_an_unchanged_step_continue_and_a_changed_step_or_journey_ends_them_with_a_reason()
@@ -112,7 +113,8 @@ public sealed class ReloadTests : IDisposable
     [Fact]
     public async Task Reload_over_http_rejects_an_invalid_workspace_with_diagnostics_and_needs_the_admin_token()
     {
-        var options = new LiveOptions { DbPath = _f.Db, OutboxDir = _f.Outbox, Clock = _f.WallClock, MaxFutureSkew = TimeSpan.MaxValue, Workspace = _f.Workspace, AdminToken = "s3cret-token" };
+        var options = new LiveOptions { DbPath = _f.Db, OutboxDir = _f.Outbox, Clock = _f.WallClock, MaxFutureSkew = TimeSpan.MaxValue,
+            Workspace = _f.Workspace, AdminToken = "s3cret-token" };
         var app = RuntimeApp.Build(_f.Compilation, options, ["--urls", "http://127.0.0.1:0"]);
         await app.StartAsync();
         try

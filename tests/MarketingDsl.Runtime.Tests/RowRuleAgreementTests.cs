@@ -69,11 +69,13 @@ public sealed class RowRuleAgreementTests : IDisposable
         File.WriteAllText(Path.Combine(_dir, "events.jsonl"), string.Join("\n", rows) + "\n", new UTF8Encoding(false));
         foreach (var parallelism in new[] { 1, 2 })
         {
-            var data = DataImporter.Load(schema, _dir, new ImportOptions { Parallelism = parallelism, BlockSize = 4096, MaxRejectsInMemory = 10_000 });
+            var data = DataImporter.Load(schema, _dir, new ImportOptions { Parallelism = parallelism, BlockSize = 4096,
+                MaxRejectsInMemory = 10_000 });
             var rejected = data.Report.Rejects.Where(r => r.File == "events.jsonl").Select(r => r.Line).ToHashSet();
             for (var i = 0; i < rows.Count; i++)
                 Assert.True(live[i] == !rejected.Contains(i + 1),
-                    $"row {i + 1} (parallelism {parallelism}): live {(live[i] ? "accepts" : "rejects")}, import {(rejected.Contains(i + 1) ? "rejects" : "keeps")}: {rows[i]}");
+                    $"row {i + 1} (parallelism {parallelism}): live {(live[i] ? "accepts" : "rejects")}, import " +
+                        $"{(rejected.Contains(i + 1) ? "rejects" : "keeps")}: {rows[i]}");
             Assert.Contains(false, live);
             Assert.Contains(true, live);
         }

@@ -97,7 +97,8 @@ public sealed class SegmentTriggerPropertyTests
             runtime.Dispose();
         }
         var live = f.OutboxLines().Select(l => Line(l.Line.GetProperty("template").GetString()!,
-            DateTime.Parse(l.Line.GetProperty("at").GetString()!, null, DateTimeStyles.AdjustToUniversal).Ticks, l.Line.GetProperty("user_id").GetString()!));
+            DateTime.Parse(l.Line.GetProperty("at").GetString()!, null, DateTimeStyles.AdjustToUniversal).Ticks,
+                l.Line.GetProperty("user_id").GetString()!));
         Assert.Equal(replay.Order(StringComparer.Ordinal), live.Order(StringComparer.Ordinal));
 
         // The stream flipped memberships both ways, by events and by time alone (at a 00:00).

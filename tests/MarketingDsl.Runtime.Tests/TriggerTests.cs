@@ -55,7 +55,8 @@ public sealed class TriggerTests : IDisposable
         var from = At(1, 0);
         var to = At(7, 0);
         var data = InMemoryData.Build(model.Schema, users.Select(u => new object?[] { u, null, null }),
-            events.Select(e => (model.Schema.FindEvent(e.Type)!, e.Type == "order" ? new object?[] { e.User, e.Ts, e.Id, 1m, null } : [e.User, e.Ts, null])));
+            events.Select(e => (model.Schema.FindEvent(e.Type)!, e.Type == "order" ? new object?[] { e.User, e.Ts, e.Id, 1m, null }
+                : [e.User, e.Ts, null])));
         var replay = new List<string>();
         JourneyReplay.Run(model, data, from, to, a =>
         {
@@ -80,7 +81,8 @@ public sealed class TriggerTests : IDisposable
             live.FireDueTimers();
         }
         var liveSends = _f.OutboxLines().Select(l => Line(l.Channel, l.Line.GetProperty("template").GetString()!,
-            DateTime.Parse(l.Line.GetProperty("at").GetString()!, null, System.Globalization.DateTimeStyles.AdjustToUniversal).Ticks, l.Line.GetProperty("user_id").GetString()!));
+            DateTime.Parse(l.Line.GetProperty("at").GetString()!, null, System.Globalization.DateTimeStyles.AdjustToUniversal).Ticks,
+                l.Line.GetProperty("user_id").GetString()!));
         Assert.Equal(replay.Order(StringComparer.Ordinal), liveSends.Order(StringComparer.Ordinal));
 
         // Every trigger kind did something, and the segment's expiry by time alone fired `lapsed` at a midnight.
@@ -109,7 +111,8 @@ public sealed class TriggerTests : IDisposable
             live.FireDueTimers();
             Assert.False(live.Store.Membership("active_buyer", "u1"));
         }
-        var sends = _f.OutboxLines().Select(l => $"{l.Line.GetProperty("at").GetString()} {l.Line.GetProperty("template").GetString()}").Order(StringComparer.Ordinal);
+        var sends = _f.OutboxLines().Select(l =>
+            $"{l.Line.GetProperty("at").GetString()} {l.Line.GetProperty("template").GetString()}").Order(StringComparer.Ordinal);
         // The order's 1-day window ends at 03-02 09:00; the 00:00 check of 03-03 sees it (as replay would).
         Assert.Equal(["2025-03-01T09:00:00Z thanks", "2025-03-01T10:00:00Z daily_pick", "2025-03-01T11:00:00Z more_for_you",
             "2025-03-02T10:00:00Z daily_pick", "2025-03-03T00:00:00Z come_back"], sends);
@@ -139,7 +142,8 @@ public sealed class TriggerTests : IDisposable
         Assert.False(live.Store.Membership("repeat_buyer", "u2"));
 
         live.IngestEvents(LiveFixture.Json($$"""[{"type":"order","user_id":"u1","ts":"{{LiveFixture.Ts(At(1, 13))}}","order_id":"o2"}]"""));
-        var sends = _f.OutboxLines().Select(l => $"{l.Line.GetProperty("at").GetString()} {l.Line.GetProperty("template").GetString()}").Order(StringComparer.Ordinal);
+        var sends = _f.OutboxLines().Select(l =>
+            $"{l.Line.GetProperty("at").GetString()} {l.Line.GetProperty("template").GetString()}").Order(StringComparer.Ordinal);
         // welcome_buyer's wait went on across the reload (same step).
         Assert.Equal(["2025-03-01T09:00:00Z thanks", "2025-03-01T11:00:00Z more_for_you", "2025-03-01T12:00:00Z daily_pick",
             "2025-03-01T13:00:00Z repeat_thanks"], sends);

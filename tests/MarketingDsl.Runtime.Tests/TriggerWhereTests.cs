@@ -26,7 +26,8 @@ public sealed class TriggerWhereTests : IDisposable
         using (var live = _f.Open())
         {
             live.IngestProfiles(LiveFixture.Json("""[{"user_id":"u1"},{"user_id":"u2"}]"""));
-            Assert.Equal("accepted,accepted", LiveFixture.Statuses(live.IngestEvents(LiveFixture.Json($"[{Cart("u1", 1, 50)},{Cart("u1", 2, 60)}]"))));
+            Assert.Equal("accepted,accepted",
+                LiveFixture.Statuses(live.IngestEvents(LiveFixture.Json($"[{Cart("u1", 1, 50)},{Cart("u1", 2, 60)}]"))));
         }
         Assert.Empty(_f.OutboxLines());
         // After a restart no history is in memory: u1's match needs its two stored events for the audience.

@@ -43,6 +43,7 @@ public sealed class UserCacheMemoryTests : IDisposable
         live.DropUserCache();
         var empty = GC.GetTotalMemory(forceFullCollection: true);
         var ratio = estimate / (double)(full - empty);
-        Assert.True(ratio is > 0.75 and < 1.33, $"estimated {estimate:N0} bytes for {cached} users ({loaded} with {events} events); dropping them freed {full - empty:N0} bytes (ratio {ratio:F2})");
+        Assert.True(ratio is > 0.75 and < 1.33, $"estimated {estimate:N0} bytes for {cached} users ({loaded} with {events} events); " +
+            $"dropping them freed {full - empty:N0} bytes (ratio {ratio:F2})");
     }
 }

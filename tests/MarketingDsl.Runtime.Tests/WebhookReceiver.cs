@@ -5,7 +5,8 @@ using Microsoft.Extensions.Logging;
 
 namespace MarketingDsl.Runtime.Tests;
 
-/// <summary>A webhook receiver on a loopback Kestrel port; <see cref="Respond"/> decides each answer (status code), after any delay it likes.</summary>
+/// <summary>A webhook receiver on a loopback Kestrel port; <see cref="Respond"/> decides each answer (status code),
+/// after any delay it likes.</summary>
 public sealed class WebhookReceiver : IAsyncDisposable
 {
     private readonly WebApplication _app;

@@ -32,9 +32,12 @@ public sealed class ApiTests(EditorFactory factory) : IClassFixture<EditorFactor
         var client = factory.Anonymous();
         var login = await client.GetStringAsync("/Account/Login");
         var token = EditorFactory.FormToken().Match(login).Groups[1].Value;
-        var wrong = await client.PostAsync("/Account/Login", new FormUrlEncodedContent(new Dictionary<string, string> { ["name"] = "editor1", ["password"] = "nope-nope", ["__RequestVerificationToken"] = token }));
+        var wrong = await client.PostAsync("/Account/Login",
+            new FormUrlEncodedContent(new Dictionary<string, string> { ["name"] = "editor1", ["password"] = "nope-nope",
+            ["__RequestVerificationToken"] = token }));
         Assert.Equal(HttpStatusCode.Unauthorized, wrong.StatusCode);
-        var noToken = await factory.Anonymous().PostAsync("/Account/Login", new FormUrlEncodedContent(new Dictionary<string, string> { ["name"] = "editor1", ["password"] = "password-editor1" }));
+        var noToken = await factory.Anonymous().PostAsync("/Account/Login",
+            new FormUrlEncodedContent(new Dictionary<string, string> { ["name"] = "editor1", ["password"] = "password-editor1" }));
         Assert.Equal(HttpStatusCode.BadRequest, noToken.StatusCode);
     }
 
@@ -56,7 +59,8 @@ public sealed class ApiTests(EditorFactory factory) : IClassFixture<EditorFactor
     public async Task Diagnostics_are_the_compilers_markers()
     {
         var client = await factory.SignedIn("viewer1");
-        var result = await Ok(await client.PostAsync("/api/diagnostics", Json(new { path = "tags/extra.mdsl", text = "tag loyal = orders_30dd >= 2\n" })));
+        var result = await Ok(await client.PostAsync("/api/diagnostics",
+            Json(new { path = "tags/extra.mdsl", text = "tag loyal = orders_30dd >= 2\n" })));
         var marker = Assert.Single(result.GetProperty("markers").EnumerateArray());
         Assert.Equal("MD2001", marker.GetProperty("code").GetString());
         Assert.Equal("error", marker.GetProperty("severity").GetString());
@@ -84,23 +88,30 @@ public sealed class ApiTests(EditorFactory factory) : IClassFixture<EditorFactor
     public async Task Completion_hover_signature_definition_references_rename_format_and_fixes()
     {
         var client = await factory.SignedIn("viewer1");
-        var completion = await Ok(await client.PostAsync("/api/completion", Json(new { path = "tags/extra.mdsl", text = "tag a = count(order, ", line = 1, column = 22 })));
-        Assert.Equal(["where:", "within:"], completion.GetProperty("items").EnumerateArray().Select(i => i.GetProperty("label").GetString()!).ToArray());
+        var completion = await Ok(await client.PostAsync("/api/completion",
+            Json(new { path = "tags/extra.mdsl", text = "tag a = count(order, ", line = 1, column = 22 })));
+        Assert.Equal(["where:", "within:"], completion.GetProperty("items").EnumerateArray().Select(i =>
+            i.GetProperty("label").GetString()!).ToArray());
         Assert.Equal("NamedArgument", completion.GetProperty("items")[0].GetProperty("kind").GetString());
 
-        var hover = await Ok(await client.PostAsync("/api/hover", Json(new { path = "tags/extra.mdsl", text = "tag a = churned", line = 1, column = 10 })));
+        var hover = await Ok(await client.PostAsync("/api/hover", Json(new { path = "tags/extra.mdsl", text = "tag a = churned", line = 1,
+            column = 10 })));
         Assert.Contains("(tag) churned \"流失用户\": bool", hover.GetProperty("hover").GetProperty("markdown").GetString());
 
-        var signature = await Ok(await client.PostAsync("/api/signature", Json(new { path = "tags/extra.mdsl", text = "tag a = round(1.5, ", line = 1, column = 20 })));
+        var signature = await Ok(await client.PostAsync("/api/signature",
+            Json(new { path = "tags/extra.mdsl", text = "tag a = round(1.5, ", line = 1, column = 20 })));
         Assert.Equal(1, signature.GetProperty("signature").GetProperty("activeParameter").GetInt32());
 
-        var definition = await Ok(await client.PostAsync("/api/definition", Json(new { path = "tags/extra.mdsl", text = "tag a = churned", line = 1, column = 10 })));
+        var definition = await Ok(await client.PostAsync("/api/definition", Json(new { path = "tags/extra.mdsl", text = "tag a = churned",
+            line = 1, column = 10 })));
         Assert.Equal("tags/behaviour.mdsl", definition.GetProperty("locations")[0].GetProperty("path").GetString());
 
-        var references = await Ok(await client.PostAsync("/api/references", Json(new { path = "tags/extra.mdsl", text = "tag a = churned", line = 1, column = 10 })));
+        var references = await Ok(await client.PostAsync("/api/references", Json(new { path = "tags/extra.mdsl", text = "tag a = churned",
+            line = 1, column = 10 })));
         Assert.True(references.GetProperty("locations").GetArrayLength() > 3);
 
-        var rename = await Ok(await client.PostAsync("/api/rename", Json(new { path = "tags/extra.mdsl", text = "tag a = churned", line = 1, column = 10, newName = "and" })));
+        var rename = await Ok(await client.PostAsync("/api/rename", Json(new { path = "tags/extra.mdsl", text = "tag a = churned",
+            line = 1, column = 10, newName = "and" })));
         Assert.Contains("keyword", rename.GetProperty("error").GetString());
 
         var format = await Ok(await client.PostAsync("/api/format", Json(new { path = "tags/extra.mdsl", text = "tag   a=churned" })));
@@ -182,7 +193,8 @@ public sealed class ApiTests(EditorFactory factory) : IClassFixture<EditorFactor
         var token = other.DefaultRequestHeaders.GetValues("X-CSRF-TOKEN").Single();
         client.DefaultRequestHeaders.Remove("X-CSRF-TOKEN");
         client.DefaultRequestHeaders.Add("X-CSRF-TOKEN", token);
-        Assert.Equal(HttpStatusCode.BadRequest, (await client.PostAsync("/api/files/save", Json(new { path = "tags/csrf.mdsl", text = "tag a = 1\n" }))).StatusCode);
+        Assert.Equal(HttpStatusCode.BadRequest,
+            (await client.PostAsync("/api/files/save", Json(new { path = "tags/csrf.mdsl", text = "tag a = 1\n" }))).StatusCode);
     }
 
     [Theory]
@@ -223,12 +235,15 @@ public sealed class ApiTests(EditorFactory factory) : IClassFixture<EditorFactor
             var client = await factory.SignedIn("admin1");
             Assert.Equal(HttpStatusCode.BadRequest, (await client.GetAsync("/api/files/read?path=linked/secret.mdsl")).StatusCode);
             Assert.Equal(HttpStatusCode.BadRequest, (await client.GetAsync("/api/files/read?path=alias.mdsl")).StatusCode);
-            Assert.Equal(HttpStatusCode.BadRequest, (await client.PostAsync("/api/files/save", Json(new { path = "linked/new.mdsl", text = "tag a = 1\n" }))).StatusCode);
-            Assert.Equal(HttpStatusCode.BadRequest, (await client.PostAsync("/api/files/save", Json(new { path = "alias.mdsl", text = "tag a = 1\n" }))).StatusCode);
+            Assert.Equal(HttpStatusCode.BadRequest,
+                (await client.PostAsync("/api/files/save", Json(new { path = "linked/new.mdsl", text = "tag a = 1\n" }))).StatusCode);
+            Assert.Equal(HttpStatusCode.BadRequest,
+                (await client.PostAsync("/api/files/save", Json(new { path = "alias.mdsl", text = "tag a = 1\n" }))).StatusCode);
             Assert.Equal("tag secret = 1\n", File.ReadAllText(Path.Combine(outside, "secret.mdsl")));
             Assert.False(File.Exists(Path.Combine(outside, "new.mdsl")));
             var files = await Ok(await client.GetAsync("/api/files"));
-            Assert.DoesNotContain(files.GetProperty("files").EnumerateArray(), f => f.GetString()!.Contains("secret") || f.GetString() == "alias.mdsl");
+            Assert.DoesNotContain(files.GetProperty("files").EnumerateArray(), f => f.GetString()!.Contains("secret")
+                || f.GetString() == "alias.mdsl");
         }
         finally
         {

@@ -26,7 +26,8 @@ public sealed class BrowserEditorDefectTests
         foreach (var path in new[] { "/", "/History" })
         {
             await page.GotoAsync(url + path);
-            var answer = await page.RunAndWaitForResponseAsync(() => page.ClickAsync("header form button"), r => r.Url.EndsWith("/Account/Logout", StringComparison.Ordinal));
+            var answer = await page.RunAndWaitForResponseAsync(() => page.ClickAsync("header form button"), r =>
+                r.Url.EndsWith("/Account/Logout", StringComparison.Ordinal));
             Assert.Equal(302, answer.Status);
             await page.WaitForSelectorAsync("#sign-in");
             await page.GotoAsync(url + "/");

@@ -34,7 +34,8 @@ public sealed class BrowserEditorTests(ITestOutputHelper output)
             await page.GotoAsync(baseUrl + "/?lang=" + language);
             await page.WaitForSelectorAsync("body[data-ready=true]");
             await page.ClickAsync("a[data-path='tags/behaviour.mdsl']");
-            await page.WaitForFunctionAsync("() => document.getElementById('editor').dataset.file === 'tags/behaviour.mdsl' && document.getElementById('editor').dataset.markersVersion > 0");
+            await page.WaitForFunctionAsync("() => document.getElementById('editor').dataset.file === 'tags/behaviour.mdsl' && " +
+                "document.getElementById('editor').dataset.markersVersion > 0");
             await page.ClickAsync(".monaco-editor .view-lines");
             await page.Keyboard.PressAsync("Control+End");
             await page.Keyboard.TypeAsync("\ntag typo = 2 <= orders_30dd");
@@ -68,7 +69,8 @@ public sealed class BrowserEditorTests(ITestOutputHelper output)
 
         // Open a file.
         await page.ClickAsync("a[data-path='tags/behaviour.mdsl']");
-        await page.WaitForFunctionAsync("() => document.getElementById('editor').dataset.file === 'tags/behaviour.mdsl' && document.getElementById('editor').dataset.markersVersion > 0");
+        await page.WaitForFunctionAsync("() => document.getElementById('editor').dataset.file === 'tags/behaviour.mdsl' && " +
+            "document.getElementById('editor').dataset.markersVersion > 0");
         await page.WaitForSelectorAsync(".monaco-editor .view-lines");
 
         // Keystroke → marker latency: on a new last line `tag typo = 2 <= orders_30d`, each
@@ -82,7 +84,8 @@ public sealed class BrowserEditorTests(ITestOutputHelper output)
         Assert.Empty(await ErrorMarkers(page));
         var (appear, clear) = await MeasureKeystrokes(page, line);
         var report = LatencyReport("adaptive pause", appear, clear) +
-            string.Create(System.Globalization.CultureInfo.InvariantCulture, $"target: median ≤ 100 ms (error appears: {Median(appear.Select(x => x.RoundTripMs)):F0} ms)\n");
+            string.Create(System.Globalization.CultureInfo.InvariantCulture,
+                $"target: median ≤ 100 ms (error appears: {Median(appear.Select(x => x.RoundTripMs)):F0} ms)\n");
         output.WriteLine(report);
         Console.WriteLine(report);
         Directory.CreateDirectory(ArtifactsDir);
@@ -99,7 +102,8 @@ public sealed class BrowserEditorTests(ITestOutputHelper output)
         await page.Keyboard.PressAsync("End");
         await page.Keyboard.TypeAsync("\ntag busy = count(ord");
         await page.WaitForSelectorAsync(".monaco-editor .suggest-widget.visible .monaco-list-row");
-        await page.WaitForFunctionAsync("() => document.querySelector('.monaco-editor .suggest-widget.visible .monaco-list-row.focused')?.textContent.includes('order')");
+        await page.WaitForFunctionAsync("() => document.querySelector('.monaco-editor .suggest-widget.visible " +
+            ".monaco-list-row.focused')?.textContent.includes('order')");
         await page.Keyboard.PressAsync("Enter");
         await page.Keyboard.TypeAsync(", within: 7d)");
         Assert.Contains("tag busy = count(order, within: 7d)", await ModelText(page));
@@ -150,8 +154,10 @@ public sealed class BrowserEditorTests(ITestOutputHelper output)
         Assert.Contains("child_age == 5", failureText);
         Assert.Contains("child_age is 0", failureText);
         await failure.ClickAsync();
-        await page.WaitForFunctionAsync($"() => document.getElementById('editor').dataset.file === 'tests/scenario.mdsl' && monaco.editor.getEditors()[0].getPosition().lineNumber === {expectLine}");
-        var testMarkerLines = await page.EvaluateAsync<int[]>("() => monaco.editor.getModelMarkers({ owner: 'mdsl-tests' }).map(m => m.startLineNumber)");
+        await page.WaitForFunctionAsync($"() => document.getElementById('editor').dataset.file === 'tests/scenario.mdsl' && " +
+            $"monaco.editor.getEditors()[0].getPosition().lineNumber === {expectLine}");
+        var testMarkerLines = await page.EvaluateAsync<int[]>("() => monaco.editor.getModelMarkers({ owner: 'mdsl-tests' }).map(m => " +
+            "m.startLineNumber)");
         Assert.Equal([expectLine], testMarkerLines);
         await page.ScreenshotAsync(new PageScreenshotOptions { Path = Path.Combine(ArtifactsDir, "tests-failure.png") });
 
@@ -160,11 +166,13 @@ public sealed class BrowserEditorTests(ITestOutputHelper output)
         await page.WaitForSelectorAsync(".journey[data-journey='cart_recovery'] .step.send");
         Assert.Equal(6, await page.Locator(".journey").CountAsync());
         var cart = page.Locator(".journey[data-journey='cart_recovery']");
-        Assert.Equal(["◷wait 30m until order", "✉app_pushcart_reminderoffer coupon_5_off", "◷wait 1d until order", "◇high_value", "✉smsvip_cart_reminder", "⋔split \"copy_test\"", "✉wechatreminder_a", "✉wechatreminder_b"],
+        Assert.Equal(["◷wait 30m until order", "✉app_pushcart_reminderoffer coupon_5_off", "◷wait 1d until order", "◇high_value",
+            "✉smsvip_cart_reminder", "⋔split \"copy_test\"", "✉wechatreminder_a", "✉wechatreminder_b"],
             (await cart.Locator(".node").AllInnerTextsAsync()).Select(t => t.Replace("\n", "", StringComparison.Ordinal)).ToArray());
         Assert.Contains("once per 7d", await cart.Locator(".clauses").InnerTextAsync());
         await cart.Locator(".step.send .node", new LocatorLocatorOptions { HasText = "vip_cart_reminder" }).ClickAsync();
-        await page.WaitForFunctionAsync("() => document.getElementById('editor').dataset.file === 'journeys/cart_recovery.mdsl' && monaco.editor.getEditors()[0].getPosition().lineNumber === 13");
+        await page.WaitForFunctionAsync("() => document.getElementById('editor').dataset.file === 'journeys/cart_recovery.mdsl' && " +
+            "monaco.editor.getEditors()[0].getPosition().lineNumber === 13");
         await cart.Locator(".journey-head").ScrollIntoViewIfNeededAsync();
         await page.ScreenshotAsync(new PageScreenshotOptions { Path = Path.Combine(ArtifactsDir, "journeys.png") });
 
@@ -206,9 +214,11 @@ public sealed class BrowserEditorTests(ITestOutputHelper output)
     private static readonly string[] Artifacts = ["editor-error.png", "editor.png", "tests-failure.png", "journeys.png", "latency.txt"];
 
     /// <summary>One keystroke's round trip as the page measured it (milliseconds; see js/editor/diagnostics.js).</summary>
-    private sealed record LatencySample(double RoundTripMs, double? PaintedMs, double? DebounceMs, double? RequestMs, double? ServerMs, double? MarkersMs, double DebounceSetting, double? PipelineMs);
+    private sealed record LatencySample(double RoundTripMs, double? PaintedMs, double? DebounceMs, double? RequestMs, double? ServerMs,
+        double? MarkersMs, double DebounceSetting, double? PipelineMs);
 
-    /// <summary>Waits until the open file's markers are those of its current text; returns that keystroke's timing (the page's User Timing measures).</summary>
+    /// <summary>Waits until the open file's markers are those of its current text; returns that keystroke's timing (the
+    /// page's User Timing measures).</summary>
     private static async Task<LatencySample> WaitForOwnMarkers(IPage page)
     {
         const string Own = """
@@ -234,24 +244,35 @@ public sealed class BrowserEditorTests(ITestOutputHelper output)
 
     /// <summary>The open file's error markers from the compiler: (code, start line, start column, end line, end column).</summary>
     private static async Task<(string, int, int, int, int)[]> ErrorMarkers(IPage page) =>
-        [.. (await page.EvaluateAsync<string[]>("() => monaco.editor.getModelMarkers({ owner: 'mdsl', resource: monaco.editor.getEditors()[0].getModel().uri }).filter(m => m.severity === monaco.MarkerSeverity.Error).map(m => [m.code, m.startLineNumber, m.startColumn, m.endLineNumber, m.endColumn].join(' '))"))
-            .Select(m => m.Split(' ')).Select(p => (p[0], int.Parse(p[1], System.Globalization.CultureInfo.InvariantCulture), int.Parse(p[2], System.Globalization.CultureInfo.InvariantCulture), int.Parse(p[3], System.Globalization.CultureInfo.InvariantCulture), int.Parse(p[4], System.Globalization.CultureInfo.InvariantCulture)))];
+        [.. (await page.EvaluateAsync<string[]>("() => monaco.editor.getModelMarkers({ owner: 'mdsl', resource: " +
+            "monaco.editor.getEditors()[0].getModel().uri }).filter(m => m.severity === monaco.MarkerSeverity.Error).map(m => [m.code, " +
+            "m.startLineNumber, m.startColumn, m.endLineNumber, m.endColumn].join(' '))"))
+            .Select(m => m.Split(' ')).Select(p => (p[0], int.Parse(p[1], System.Globalization.CultureInfo.InvariantCulture),
+                int.Parse(p[2], System.Globalization.CultureInfo.InvariantCulture),
+                int.Parse(p[3], System.Globalization.CultureInfo.InvariantCulture),
+                int.Parse(p[4], System.Globalization.CultureInfo.InvariantCulture)))];
 
     private static double Median(IEnumerable<double> values)
     {
         var sorted = values.Order().ToArray();
-        return sorted.Length == 0 ? double.NaN : sorted.Length % 2 == 1 ? sorted[sorted.Length / 2] : (sorted[sorted.Length / 2 - 1] + sorted[sorted.Length / 2]) / 2;
+        return sorted.Length == 0 ? double.NaN : sorted.Length % 2 == 1 ? sorted[sorted.Length / 2]
+            : (sorted[sorted.Length / 2 - 1] + sorted[sorted.Length / 2]) / 2;
     }
 
     private static string LatencyReport(string title, List<LatencySample> appear, List<LatencySample> clear)
     {
         static string Line(string what, IReadOnlyList<LatencySample> s) =>
             string.Create(System.Globalization.CultureInfo.InvariantCulture,
-                $"  {what}: marker set median {Median(s.Select(x => x.RoundTripMs)):F0} ms, max {s.Max(x => x.RoundTripMs):F0} ms; painted median {Median(s.Select(x => x.PaintedMs ?? double.NaN)):F0} ms, max {s.Max(x => x.PaintedMs ?? double.NaN):F0} ms " +
-                $"(medians: debounce wait {Median(s.Select(x => x.DebounceMs ?? double.NaN)):F0} ms [setting {Median(s.Select(x => x.DebounceSetting)):F0}], request {Median(s.Select(x => x.RequestMs ?? double.NaN)):F1} ms of which in the server {Median(s.Select(x => x.PipelineMs ?? double.NaN)):F1} ms and compiling + markers {Median(s.Select(x => x.ServerMs ?? double.NaN)):F1} ms, marker set {Median(s.Select(x => x.MarkersMs ?? double.NaN)):F1} ms)");
+                $"  {what}: marker set median {Median(s.Select(x => x.RoundTripMs)):F0} ms, max {s.Max(x => x.RoundTripMs):F0} ms; " +
+                    $"painted median {Median(s.Select(x => x.PaintedMs ?? double.NaN)):F0} ms, max {s.Max(x => x.PaintedMs ?? double.NaN):F0} ms " +
+                $"(medians: debounce wait {Median(s.Select(x => x.DebounceMs ?? double.NaN)):F0} ms [setting " +
+                    $"{Median(s.Select(x => x.DebounceSetting)):F0}], request {Median(s.Select(x => x.RequestMs ?? double.NaN)):F1} ms " +
+                    $"of which in the server {Median(s.Select(x => x.PipelineMs ?? double.NaN)):F1} ms and compiling + markers " +
+                    $"{Median(s.Select(x => x.ServerMs ?? double.NaN)):F1} ms, marker set {Median(s.Select(x => x.MarkersMs ?? double.NaN)):F1} ms)");
         return $"keystroke → marker, {title}, {appear.Count} + {clear.Count} keystrokes after one warm-up round (examples/retail, tags/behaviour.mdsl):\n" +
                Line("error appears", appear) + "\n" + Line("error clears ", clear) + "\n" +
-               "  each (appears): " + string.Join(" ", appear.Select(x => x.RoundTripMs.ToString("F0", System.Globalization.CultureInfo.InvariantCulture))) + "\n";
+               "  each (appears): "
+                   + string.Join(" ", appear.Select(x => x.RoundTripMs.ToString("F0", System.Globalization.CultureInfo.InvariantCulture))) + "\n";
     }
 
     private static Task<string> ModelText(IPage page) => page.EvaluateAsync<string>("() => monaco.editor.getEditors()[0].getModel().getValue()");

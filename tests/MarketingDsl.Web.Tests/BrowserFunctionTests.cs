@@ -34,25 +34,32 @@ public sealed class BrowserFunctionTests
             await page.WaitForSelectorAsync("body[data-ready=true]");
             Assert.Equal(language, await page.EvaluateAsync<string>("() => document.documentElement.lang"));
             await page.ClickAsync("a[data-path='functions/secret.csx']");
-            await page.WaitForFunctionAsync("() => document.getElementById('editor').dataset.file === 'functions/secret.csx' && document.getElementById('editor').dataset.markersVersion > 0");
+            await page.WaitForFunctionAsync("() => document.getElementById('editor').dataset.file === 'functions/secret.csx' && " +
+                "document.getElementById('editor').dataset.markersVersion > 0");
             await page.WaitForSelectorAsync(".monaco-editor .view-lines");
             Assert.Equal("csharp", await page.EvaluateAsync<string>("() => monaco.editor.getEditors()[0].getModel().getLanguageId()"));
             var marker = Assert.Single(await ErrorMarkers(page));
             Assert.Equal(("MD7002", 2), (marker.Code, marker.Line));
             Assert.Equal(Hostile.Split('\n')[1].IndexOf("System.IO", StringComparison.Ordinal) + 1, marker.Column);
             Directory.CreateDirectory(ArtifactsDir);
-            await page.ScreenshotAsync(new PageScreenshotOptions { Path = Path.Combine(ArtifactsDir, language == "en" ? "function-marker.png" : "function-marker-zh.png") });
+            await page.ScreenshotAsync(new PageScreenshotOptions { Path = Path.Combine(ArtifactsDir, language == "en"
+                ? "function-marker.png" : "function-marker-zh.png") });
         }
 
         // Fix the file in the browser: the marker goes.
-        await page.EvaluateAsync("() => monaco.editor.getEditors()[0].getModel().setValue('public static string Secret(string path) => path.ToUpperInvariant();\\n')");
-        await page.WaitForFunctionAsync("() => document.getElementById('editor').dataset.markersVersion == monaco.editor.getEditors()[0].getModel().getVersionId()");
+        await page.EvaluateAsync("() => monaco.editor.getEditors()[0].getModel().setValue('public static string Secret(string path) => " +
+            "path.ToUpperInvariant();\\n')");
+        await page.WaitForFunctionAsync("() => document.getElementById('editor').dataset.markersVersion == " +
+            "monaco.editor.getEditors()[0].getModel().getVersionId()");
         Assert.Empty(await ErrorMarkers(page));
     }
 
     private static async Task<(string Code, int Line, int Column)[]> ErrorMarkers(IPage page) =>
-        [.. (await page.EvaluateAsync<string[]>("() => monaco.editor.getModelMarkers({ owner: 'mdsl', resource: monaco.editor.getEditors()[0].getModel().uri }).filter(m => m.severity === monaco.MarkerSeverity.Error).map(m => [m.code, m.startLineNumber, m.startColumn].join(' '))"))
-            .Select(m => m.Split(' ')).Select(p => (p[0], int.Parse(p[1], System.Globalization.CultureInfo.InvariantCulture), int.Parse(p[2], System.Globalization.CultureInfo.InvariantCulture)))];
+        [.. (await page.EvaluateAsync<string[]>("() => monaco.editor.getModelMarkers({ owner: 'mdsl', resource: " +
+            "monaco.editor.getEditors()[0].getModel().uri }).filter(m => m.severity === monaco.MarkerSeverity.Error).map(m => [m.code, " +
+            "m.startLineNumber, m.startColumn].join(' '))"))
+            .Select(m => m.Split(' ')).Select(p => (p[0], int.Parse(p[1], System.Globalization.CultureInfo.InvariantCulture),
+                int.Parse(p[2], System.Globalization.CultureInfo.InvariantCulture)))];
 
     private static string ArtifactsDir => Path.Combine(TestPaths.Root, "tests", "MarketingDsl.Web.Tests", "artifacts");
 }

@@ -49,7 +49,8 @@ public sealed class BrowserPublishTests
         Assert.Contains("1 in-flight states end", preview);
         Assert.Equal(["cart", "journey_removed", "1"], await page.Locator(".publish-ends tr:nth-child(2) td").AllTextContentsAsync());
         Assert.True(host.Runtime.Store.State("cart", "u1")!.Active);
-        await page.ScreenshotAsync(new PageScreenshotOptions { Path = Path.Combine(TestPaths.Root, "tests", "MarketingDsl.Web.Tests", "artifacts", "publish.png") });
+        await page.ScreenshotAsync(new PageScreenshotOptions { Path = Path.Combine(TestPaths.Root, "tests", "MarketingDsl.Web.Tests",
+            "artifacts", "publish.png") });
 
         await page.ClickAsync("#publish-confirm");
         await page.WaitForSelectorAsync("#publish-body .published");

@@ -79,8 +79,10 @@ public sealed class BrowserResultsTests
         // A replay's journeys.json: the same view.
         var model = RuntimeModel(host);
         var data = InMemoryData.Build(model.Schema, users.Select(u => new object?[] { u }),
-            events.Select(e => (model.Schema.FindEvent(e.Type)!, e.Type == "cart_add" ? new object?[] { e.User, e.Ts, e.Value } : [e.User, e.Ts, e.Id, e.Value])));
-        var replay = JourneyReplay.Run(model, data, new DateTime(2025, 6, 1, 0, 0, 0, DateTimeKind.Utc), new DateTime(2025, 6, 15, 0, 0, 0, DateTimeKind.Utc));
+            events.Select(e => (model.Schema.FindEvent(e.Type)!, e.Type == "cart_add" ? new object?[] { e.User, e.Ts, e.Value }
+                : [e.User, e.Ts, e.Id, e.Value])));
+        var replay = JourneyReplay.Run(model, data, new DateTime(2025, 6, 1, 0, 0, 0, DateTimeKind.Utc), new DateTime(2025, 6, 15, 0, 0, 0,
+            DateTimeKind.Utc));
         var file = Path.Combine(host.Root, "journeys.json");
         File.WriteAllText(file, replay.ToJson());
         await page.SetInputFilesAsync("#results-file", file);
@@ -104,7 +106,8 @@ public sealed class BrowserResultsTests
             var user = "u" + i.ToString("000", CultureInfo.InvariantCulture);
             var at = start.AddMinutes(random.Next(13 * 24 * 60));
             list.Add(("cart_add", user, at, 150 + random.Next(300), ""));
-            if (random.NextDouble() < 0.35) list.Add(("order", user, at.AddHours(1 + random.Next(30)), 50 + random.Next(500), "o" + i.ToString(CultureInfo.InvariantCulture)));
+            if (random.NextDouble() < 0.35) list.Add(("order", user, at.AddHours(1 + random.Next(30)), 50 + random.Next(500), "o"
+                + i.ToString(CultureInfo.InvariantCulture)));
         }
         return [.. list.OrderBy(e => e.Item3)];
     }

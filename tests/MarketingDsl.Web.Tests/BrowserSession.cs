@@ -25,7 +25,8 @@ internal sealed class BrowserSession : IAsyncDisposable
         _context = context;
         _profile = profile;
         Page = page;
-        page.Console += (_, m) => { if (m.Type == "error" && !m.Text.StartsWith("Failed to load resource", StringComparison.Ordinal)) ConsoleErrors.Add(m.Text); };
+        page.Console += (_, m) =>
+            { if (m.Type == "error" && !m.Text.StartsWith("Failed to load resource", StringComparison.Ordinal)) ConsoleErrors.Add(m.Text); };
         page.Response += (_, r) => { if (r.Status >= 400) FailedRequests.Add($"{r.Status} {r.Url}"); };
         // CI runs the test projects side by side on 2 cores: a first page load (cold JIT, a
         // training job beside it) can take longer than Playwright's 30 s there.
@@ -35,14 +36,16 @@ internal sealed class BrowserSession : IAsyncDisposable
     public static async Task<BrowserSession> OpenAsync(int width = 1280, int height = 800)
     {
         if (!File.Exists(Chromium))
-            Assert.Fail($"Chromium is not installed at {Chromium}; the browser tests need it: run `apt-get update && apt-get install -y chromium` (.ci/run does).");
+            Assert.Fail($"Chromium is not installed at {Chromium}; the browser tests need it: run `apt-get update && apt-get install -y " +
+                $"chromium` (.ci/run does).");
         var playwright = await Playwright.CreateAsync();
         var profile = Directory.CreateTempSubdirectory("mdsl-chromium-");
         var context = await playwright.Chromium.LaunchPersistentContextAsync(profile.FullName, new BrowserTypeLaunchPersistentContextOptions
         {
             ExecutablePath = Chromium,
             Headless = true,
-            Args = ["--no-sandbox", "--disable-background-networking", "--disable-gpu", "--disable-component-update", "--disable-sync", "--no-first-run"],
+            Args = ["--no-sandbox", "--disable-background-networking", "--disable-gpu", "--disable-component-update", "--disable-sync",
+                "--no-first-run"],
             ViewportSize = new ViewportSize { Width = width, Height = height },
         });
         var page = context.Pages.Count > 0 ? context.Pages[0] : await context.NewPageAsync();

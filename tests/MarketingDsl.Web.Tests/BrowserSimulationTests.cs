@@ -26,11 +26,13 @@ public sealed class BrowserSimulationTests(ITestOutputHelper output)
             Assert.Null(new Accounts(store, TimeProvider.System).AddOrUpdate("marketer", "password-marketer", Roles.Editor, out _));
             // A saved version of segments.mdsl with a lower threshold, so the working copy differs from it.
             var segments = File.ReadAllText(Path.Combine(workspace, "segments.mdsl"));
-            var older = segments.Replace("segment vip_repeat \"高价值复购\" = high_value and orders_365d >= 2", "segment vip_repeat \"高价值复购\" = high_value and orders_365d >= 1", StringComparison.Ordinal);
+            var older = segments.Replace("segment vip_repeat \"高价值复购\" = high_value and orders_365d >= 2",
+                "segment vip_repeat \"高价值复购\" = high_value and orders_365d >= 1", StringComparison.Ordinal);
             Assert.NotEqual(segments, older);
             version = store.AddVersion("segments.mdsl", older, "marketer", DateTime.UtcNow).Id;
         }
-        await using var app = EditorApp.Build(["--urls", "http://127.0.0.1:0", "--Editor:Workspace", workspace, "--Editor:Db", db, "--Editor:DataRoot", SimulationData.Root, "--Logging:LogLevel:Default", "Warning"]);
+        await using var app = EditorApp.Build(["--urls", "http://127.0.0.1:0", "--Editor:Workspace", workspace, "--Editor:Db", db,
+            "--Editor:DataRoot", SimulationData.Root, "--Logging:LogLevel:Default", "Warning"]);
         await app.StartAsync();
         var baseUrl = app.Urls.Single();
 
@@ -61,7 +63,8 @@ public sealed class BrowserSimulationTests(ITestOutputHelper output)
         Assert.Contains("八大核心客群", await page.InnerTextAsync("#sim-segmentations"));
         Assert.True(await page.Locator("#sim-tags figure svg rect.sim-bar").CountAsync() > 20);
         Assert.True(await page.Locator("#sim-sample tbody tr").CountAsync() > 0);
-        Assert.Contains("event_rows", await page.EvaluateAsync<string>("() => [...document.querySelectorAll('#sim-quality tr')].map(r => r.dataset.name).join(',')"));
+        Assert.Contains("event_rows", await page.EvaluateAsync<string>("() => [...document.querySelectorAll('#sim-quality tr')].map(r => " +
+            "r.dataset.name).join(',')"));
         Assert.True(await page.IsHiddenAsync("#sim-progress"));
         Directory.CreateDirectory(ArtifactsDir);
         // The page scrolls inside <main>: a tall window shows the charts in one picture.
@@ -139,7 +142,8 @@ public sealed class BrowserSimulationTests(ITestOutputHelper output)
         Directory.CreateDirectory(ArtifactsDir);
         await page.ScreenshotAsync(new PageScreenshotOptions { Path = Path.Combine(ArtifactsDir, $"audience-working-copy.{lang}.png") });
         await page.CheckAsync("#diff-show-unchanged");
-        Assert.Contains("wake_up", await page.EvaluateAsync<string[]>("() => [...document.querySelectorAll('#diff-segments tbody tr')].map(r => r.dataset.name)"));
+        Assert.Contains("wake_up", await page.EvaluateAsync<string[]>("() => [...document.querySelectorAll('#diff-segments tbody " +
+            "tr')].map(r => r.dataset.name)"));
 
         // The simulation runs the same working copy, and says so.
         await page.ClickAsync("nav a[href='/Simulation']");
@@ -148,7 +152,8 @@ public sealed class BrowserSimulationTests(ITestOutputHelper output)
         await page.SelectOptionAsync("#sim-folder", SimulationData.Folder);
         await page.ClickAsync("#sim-run");
         await page.WaitForSelectorAsync("body[data-simulation=done]");
-        Assert.Equal(["segments.mdsl"], await page.EvaluateAsync<string[]>("async () => (await (await fetch('/api/simulations')).json()).runs[0].buffers"));
+        Assert.Equal(["segments.mdsl"], await page.EvaluateAsync<string[]>("async () => (await (await " +
+            "fetch('/api/simulations')).json()).runs[0].buffers"));
 
         // Back in the editor: the unsaved edit is still there, still unsaved.
         await page.ClickAsync("nav a[href='/']");

@@ -24,11 +24,13 @@ public sealed class CanvasApiTests(EditorFactory factory) : IClassFixture<Editor
         var answer = await Ok(await client.GetAsync("/api/canvas/graph?path=" + Uri.EscapeDataString(Cart) + "&journey=cart_recovery"));
         var graph = answer.GetProperty("graph");
         Assert.Equal("加购未支付提醒", graph.GetProperty("label").GetString());
-        Assert.Contains(graph.GetProperty("nodes").EnumerateArray(), n => n.GetProperty("id").GetString() == "3.1.0" && n.GetProperty("kind").GetString() == "split");
+        Assert.Contains(graph.GetProperty("nodes").EnumerateArray(), n => n.GetProperty("id").GetString() == "3.1.0"
+            && n.GetProperty("kind").GetString() == "split");
         var journeys = await Ok(await client.GetAsync("/api/canvas/journeys"));
         Assert.Contains(journeys.EnumerateArray(), j => j.GetProperty("journey").GetString() == "win_back_gift");
 
-        var edit = await client.PostAsync("/api/canvas/edit", Json(new { path = Cart, journey = "cart_recovery", edit = new { op = "remove_step", node = "0" } }));
+        var edit = await client.PostAsync("/api/canvas/edit", Json(new { path = Cart, journey = "cart_recovery",
+            edit = new { op = "remove_step", node = "0" } }));
         Assert.Equal(HttpStatusCode.Forbidden, edit.StatusCode);
     }
 
@@ -43,7 +45,8 @@ public sealed class CanvasApiTests(EditorFactory factory) : IClassFixture<Editor
             edit = new { op = "set_properties", node = "holdout", properties = new Dictionary<string, string> { ["percent"] = "20%" } },
         })));
         Assert.Contains("holdout: 20%  // control group", answer.GetProperty("text").GetString());
-        var changed = answer.GetProperty("diff").EnumerateArray().Where(d => d.GetProperty("kind").GetString() != "Same").Select(d => d.GetProperty("text").GetString()).ToList();
+        var changed = answer.GetProperty("diff").EnumerateArray().Where(d => d.GetProperty("kind").GetString() != "Same").Select(d =>
+            d.GetProperty("text").GetString()).ToList();
         Assert.Equal(["  holdout: 10%  // control group, deterministic by user", "  holdout: 20%  // control group, deterministic by user"], changed);
         Assert.Equal(before, File.ReadAllText(Path.Combine(factory.Workspace, Cart)));
     }
@@ -52,7 +55,8 @@ public sealed class CanvasApiTests(EditorFactory factory) : IClassFixture<Editor
     [InlineData("{\"path\":\"../outside.mdsl\",\"journey\":\"x\",\"edit\":{\"op\":\"remove_step\",\"node\":\"0\"}}", HttpStatusCode.BadRequest, "")]
     [InlineData("{\"path\":\"journeys/cart_recovery.mdsl\",\"journey\":\"cart_recovery\"}", HttpStatusCode.BadRequest, "edit")]
     [InlineData("{\"path\":\"journeys/cart_recovery.mdsl\",\"journey\":\"cart_recovery\",\"edit\":{\"op\":\"set_properties\",\"node\":\"3\",\"properties\":{\"condition\":\"high_value } steps { exit\"}}}", (HttpStatusCode)422, "not valid")]
-    [InlineData("{\"path\":\"journeys/cart_recovery.mdsl\",\"journey\":\"cart_recovery\",\"edit\":{\"op\":\"explode\"}}", (HttpStatusCode)422, "Unknown edit")]
+    [InlineData("{\"path\":\"journeys/cart_recovery.mdsl\",\"journey\":\"cart_recovery\",\"edit\":{\"op\":\"explode\"}}",
+        (HttpStatusCode)422, "Unknown edit")]
     public async Task Bad_edits_are_refused_with_a_reason(string body, HttpStatusCode status, string reason)
     {
         var client = await factory.SignedIn("editor1");

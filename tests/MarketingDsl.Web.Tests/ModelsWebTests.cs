@@ -80,7 +80,8 @@ public sealed class ModelsWebTests
         return run;
     }
 
-    private static JsonElement Tag(JsonElement run, string name) => run.GetProperty("tags").EnumerateArray().Single(t => t.GetProperty("name").GetString() == name);
+    private static JsonElement Tag(JsonElement run, string name) => run.GetProperty("tags").EnumerateArray().Single(t =>
+        t.GetProperty("name").GetString() == name);
 
     [Fact]
     public async Task A_viewer_cannot_train_an_editor_trains_into_the_registry_and_simulations_then_score_model_tags()
@@ -116,7 +117,8 @@ public sealed class ModelsWebTests
         });
         Assert.True(run.GetProperty("status").GetString() == "done", run.ToString());
         Assert.Equal(4, run.GetProperty("done").GetInt32());
-        Assert.Equal(["churn_risk", "ltv_60d", "repurchase_30d", "value_clusters"], run.GetProperty("trained").EnumerateArray().Select(t => t.GetString()!).Order(StringComparer.Ordinal));
+        Assert.Equal(["churn_risk", "ltv_60d", "repurchase_30d", "value_clusters"], run.GetProperty("trained").EnumerateArray().Select(t =>
+            t.GetString()!).Order(StringComparer.Ordinal));
         Assert.All(seen, s => Assert.Contains(s, names));
         Assert.True(File.Exists(Path.Combine(workspace, ".mdsl", "models.db")));
 
@@ -134,7 +136,8 @@ public sealed class ModelsWebTests
         Assert.True(ltv.GetProperty("report").GetProperty("regression").TryGetProperty("r_squared", out _));
 
         // A hover on a model member says its AUC and when it was trained.
-        var hover = await Answer(await editor.PostAsync("/api/hover", Json(new { path = "tags/extra.mdsl", text = "tag a = churn_risk.probability", line = 1, column = 12 })),
+        var hover = await Answer(await editor.PostAsync("/api/hover",
+            Json(new { path = "tags/extra.mdsl", text = "tag a = churn_risk.probability", line = 1, column = 12 })),
             HttpStatusCode.OK);
         var markdown = hover.GetProperty("hover").GetProperty("markdown").GetString()!;
         Assert.Contains($"AUC {classifier.GetProperty("auc").GetDouble().ToString("0.000", System.Globalization.CultureInfo.InvariantCulture)}", markdown);
@@ -163,7 +166,8 @@ public sealed class ModelsWebTests
         Assert.Equal("stale", stale.GetProperty("state").GetString());
         Assert.Equal("declaration", stale.GetProperty("reason").GetString());
         Assert.Equal("editor1", stale.GetProperty("trainedBy").GetString());
-        Assert.Equal("trained", edited.GetProperty("models").EnumerateArray().Single(m => m.GetProperty("name").GetString() == "ltv_60d").GetProperty("state").GetString());
+        Assert.Equal("trained", edited.GetProperty("models").EnumerateArray().Single(m =>
+            m.GetProperty("name").GetString() == "ltv_60d").GetProperty("state").GetString());
     }
 
     [Fact]

@@ -25,7 +25,8 @@ public sealed class PublishApiTests : IAsyncLifetime
     private async Task Ingest(string path, string json)
     {
         using var client = _host.Anonymous();
-        var answer = await Answer(await client.PostAsync(path, new StringContent(json, System.Text.Encoding.UTF8, "application/json")), HttpStatusCode.OK);
+        var answer = await Answer(await client.PostAsync(path, new StringContent(json, System.Text.Encoding.UTF8, "application/json")),
+            HttpStatusCode.OK);
         Assert.All(answer.GetProperty("results").EnumerateArray(), r => Assert.Equal("accepted", r.GetProperty("status").GetString()));
     }
 
@@ -49,13 +50,15 @@ public sealed class PublishApiTests : IAsyncLifetime
         Assert.Equal(0, preview.GetProperty("added").GetArrayLength());
         Assert.Equal(1, preview.GetProperty("endedCount").GetInt32());
         var ends = Assert.Single(preview.GetProperty("ends").EnumerateArray());
-        Assert.Equal(("cart", LiveRuntime.EndJourneyRemoved, 1), (ends.GetProperty("journey").GetString(), ends.GetProperty("reason").GetString(), ends.GetProperty("count").GetInt32()));
+        Assert.Equal(("cart", LiveRuntime.EndJourneyRemoved, 1), (ends.GetProperty("journey").GetString(),
+            ends.GetProperty("reason").GetString(), ends.GetProperty("count").GetInt32()));
         // The preview changed nothing: u1 still waits in `cart`, which still runs.
         Assert.True(_host.Runtime.Store.State("cart", "u1")!.Active);
         Assert.Contains(_host.Runtime.Model.Journeys, j => j.Name == "cart");
         Assert.Empty(_host.Runtime.Store.JourneyEnds());
 
-        var published = await Answer(await publisher.PostAsync("/api/publish", Json(new { hash = preview.GetProperty("hash").GetString() })), HttpStatusCode.OK);
+        var published = await Answer(await publisher.PostAsync("/api/publish",
+            Json(new { hash = preview.GetProperty("hash").GetString() })), HttpStatusCode.OK);
         // The reload did what the preview said, end for end.
         Assert.Equal(preview.GetProperty("ended").GetRawText(), published.GetProperty("ended").GetRawText());
         Assert.Equal(preview.GetProperty("ends").GetRawText(), published.GetProperty("ends").GetRawText());
@@ -77,7 +80,8 @@ public sealed class PublishApiTests : IAsyncLifetime
         Assert.Equal(MarketingDsl.Core.Compilation.Create(MarketingDsl.Core.Workspace.Load(_host.Workspace)).ContentHash, publication.Hash);
         Assert.Equal(["cart"], publication.Removed);
         Assert.Equal(1, publication.Ended);
-        Assert.Equal(("cart", LiveRuntime.EndJourneyRemoved, 1), (publication.Ends[0].Journey, publication.Ends[0].Reason, publication.Ends[0].Count));
+        Assert.Equal(("cart", LiveRuntime.EndJourneyRemoved, 1), (publication.Ends[0].Journey, publication.Ends[0].Reason,
+            publication.Ends[0].Count));
         var listed = await Answer(await publisher.GetAsync("/api/publish"), HttpStatusCode.OK);
         Assert.True(listed.GetProperty("runtime").GetBoolean());
         Assert.Equal(publication.Id, listed.GetProperty("publications")[0].GetProperty("id").GetInt32());
@@ -127,7 +131,8 @@ public sealed class PublishApiTests : IAsyncLifetime
         var error = refused.GetProperty("diagnostics").EnumerateArray().First();
         Assert.Equal("main.mdsl", error.GetProperty("file").GetString());
         // Saving formatted the file: the error is on the line of the typo as saved.
-        var line = File.ReadAllLines(Path.Combine(_host.Workspace, "main.mdsl")).ToList().FindIndex(l => l.Contains("pricee", StringComparison.Ordinal)) + 1;
+        var line = File.ReadAllLines(Path.Combine(_host.Workspace, "main.mdsl")).ToList().FindIndex(l =>
+            l.Contains("pricee", StringComparison.Ordinal)) + 1;
         Assert.True(line > 0);
         Assert.Equal(line, error.GetProperty("start").GetProperty("line").GetInt32());
         Assert.Contains("pricee", error.GetProperty("message").GetString());
@@ -149,7 +154,8 @@ public sealed class PublishApiTests : IAsyncLifetime
         var preview = await Answer(await publisher.PostAsync("/api/publish/preview", Json(new { })), HttpStatusCode.OK);
         await Answer(await publisher.PostAsync("/api/publish", Json(new { })), HttpStatusCode.BadRequest);
         await Save(publisher, "main.mdsl", LiveEditorHost.Main);
-        var stale = await Answer(await publisher.PostAsync("/api/publish", Json(new { hash = preview.GetProperty("hash").GetString() })), HttpStatusCode.Conflict);
+        var stale = await Answer(await publisher.PostAsync("/api/publish", Json(new { hash = preview.GetProperty("hash").GetString() })),
+            HttpStatusCode.Conflict);
         Assert.Contains("preview again", stale.GetProperty("error").GetString());
         Assert.Contains(_host.Runtime.Model.Journeys, j => j.Name == "cart");
         Assert.Empty(_host.Store.PublicationHistory());
@@ -174,7 +180,8 @@ public sealed class PublishWithoutRuntimeTests(EditorFactory factory) : IClassFi
         }
         // The button is shown to a publisher but disabled, with the reason.
         var page = await client.GetStringAsync("/");
-        Assert.Matches("<button type=\"button\" id=\"publish\" disabled=\"disabled\" title=\"No live runtime in this process \\(mdsl web\\); use mdsl serve to publish.\">", page);
+        Assert.Matches("<button type=\"button\" id=\"publish\" disabled=\"disabled\" title=\"No live runtime in this process \\(mdsl " +
+            "web\\); use mdsl serve to publish.\">", page);
         Assert.Contains("No live runtime in this process (mdsl web): publishing needs mdsl serve.", await client.GetStringAsync("/Publications"));
     }
 }

@@ -35,7 +35,8 @@ public sealed class SimulationApiTests(EditorFactory factory) : IClassFixture<Ed
             var answer = await Answer(await client.GetAsync($"/api/simulations/{id}"), HttpStatusCode.OK);
             var run = answer.GetProperty("run");
             var status = run.GetProperty("status").GetString()!;
-            seen.Add(answer.GetProperty("progress").ValueKind == JsonValueKind.Object ? answer.GetProperty("progress").GetProperty("phase").GetString()! : status);
+            seen.Add(answer.GetProperty("progress").ValueKind == JsonValueKind.Object
+                ? answer.GetProperty("progress").GetProperty("phase").GetString()! : status);
             if (status is not ("queued" or "running")) return (run, seen);
             await Task.Delay(20);
         }
@@ -66,7 +67,8 @@ public sealed class SimulationApiTests(EditorFactory factory) : IClassFixture<Ed
         var segments = run.GetProperty("segments");
         foreach (var segment in expected.Model.Segments)
             Assert.Equal(SimulationData.Members(expected, segment.Name).Count, Bars(segments)[segment.Name]);
-        Assert.Contains(segments.EnumerateArray(), s => s.GetProperty("name").GetString() == "vip_repeat" && s.GetProperty("label").GetString() == "高价值复购");
+        Assert.Contains(segments.EnumerateArray(), s => s.GetProperty("name").GetString() == "vip_repeat"
+            && s.GetProperty("label").GetString() == "高价值复购");
         Assert.Contains(Bars(segments).Values, n => n > 0);
         var core = run.GetProperty("segmentations").EnumerateArray().Single(s => s.GetProperty("name").GetString() == "core_groups");
         Assert.Equal("八大核心客群", core.GetProperty("label").GetString());
@@ -92,7 +94,8 @@ public sealed class SimulationApiTests(EditorFactory factory) : IClassFixture<Ed
         Assert.True(annualSpend.GetProperty("buckets").GetArrayLength() > 1);
 
         // Data quality from the importer's report.
-        var quality = run.GetProperty("quality").EnumerateArray().ToDictionary(q => q.GetProperty("name").GetString()!, q => q.GetProperty("value").GetInt64());
+        var quality = run.GetProperty("quality").EnumerateArray().ToDictionary(q => q.GetProperty("name").GetString()!, q =>
+            q.GetProperty("value").GetInt64());
         var report = expected.Data.Report;
         Assert.Equal(report.EventsBeforeDeduplication, quality["event_rows"]);
         Assert.Equal(report.DuplicatesDropped.Values.Sum(), quality["duplicates_dropped"]);
@@ -152,7 +155,8 @@ public sealed class SimulationApiTests(EditorFactory factory) : IClassFixture<Ed
         Assert.False(list.GetProperty("canRun").GetBoolean());
         var ids = list.GetProperty("runs").EnumerateArray().Select(r => r.GetProperty("id").GetInt32()).ToList();
         Assert.Contains(first.GetProperty("id").GetInt32(), ids);
-        var reopened = (await Answer(await viewer.GetAsync($"/api/simulations/{first.GetProperty("id").GetInt32()}"), HttpStatusCode.OK)).GetProperty("run");
+        var reopened = (await Answer(await viewer.GetAsync($"/api/simulations/{first.GetProperty("id").GetInt32()}"),
+            HttpStatusCode.OK)).GetProperty("run");
         Assert.Equal(first.GetProperty("segments").ToString(), reopened.GetProperty("segments").ToString());
         Assert.Equal(first.GetProperty("tags").ToString(), reopened.GetProperty("tags").ToString());
         // Straight from LiteDB as well.
@@ -169,10 +173,12 @@ public sealed class SimulationApiTests(EditorFactory factory) : IClassFixture<Ed
         var client = await first.SignedIn("editor1");
         var (run, _) = await RunToEnd(client, new { folder = SimulationData.Folder });
         var id = run.GetProperty("id").GetInt32();
-        var stuck = first.Store.AddSimulation(new SimulationRecord { Folder = SimulationData.Folder, Status = RunStatus.Running, StartedUtc = DateTime.UtcNow }).Id;
+        var stuck = first.Store.AddSimulation(new SimulationRecord { Folder = SimulationData.Folder, Status = RunStatus.Running,
+            StartedUtc = DateTime.UtcNow }).Id;
         first.Dispose();
 
-        await using var restarted = EditorApp.Build(["--Editor:Workspace", first.Workspace, "--Editor:Db", first.Db, "--Editor:DataRoot", SimulationData.Root, "--Logging:LogLevel:Default", "Warning"]);
+        await using var restarted = EditorApp.Build(["--Editor:Workspace", first.Workspace, "--Editor:Db", first.Db, "--Editor:DataRoot",
+            SimulationData.Root, "--Logging:LogLevel:Default", "Warning"]);
         var store = restarted.Services.GetRequiredService<EditorStore>();
         var reopened = store.FindSimulation(id)!;
         Assert.Equal(RunStatus.Done, reopened.Status);
@@ -188,12 +194,15 @@ public sealed class SimulationApiTests(EditorFactory factory) : IClassFixture<Ed
     public async Task Unsaved_buffers_are_simulated_and_compile_errors_come_back_with_their_locations()
     {
         var client = await factory.SignedIn("editor1");
-        var (run, _) = await RunToEnd(client, new { folder = SimulationData.Folder, buffers = new[] { new { path = "extra.mdsl", text = "segment everyone \"所有人\" = true\n" } } });
+        var (run, _) = await RunToEnd(client, new { folder = SimulationData.Folder,
+            buffers = new[] { new { path = "extra.mdsl", text = "segment everyone \"所有人\" = true\n" } } });
         Assert.Equal("done", run.GetProperty("status").GetString());
         Assert.Equal(run.GetProperty("users").GetInt64(), Bars(run.GetProperty("segments"))["everyone"]);
         Assert.Equal(["extra.mdsl"], run.GetProperty("buffers").EnumerateArray().Select(b => b.GetString()!).ToArray());
 
-        var broken = await Answer(await client.PostAsync("/api/simulations", Json(new { folder = SimulationData.Folder, buffers = new[] { new { path = "extra.mdsl", text = "segment x = orders_30dd >= 2\n" } } })), HttpStatusCode.UnprocessableEntity);
+        var broken = await Answer(await client.PostAsync("/api/simulations",
+            Json(new { folder = SimulationData.Folder,
+            buffers = new[] { new { path = "extra.mdsl", text = "segment x = orders_30dd >= 2\n" } } })), HttpStatusCode.UnprocessableEntity);
         Assert.Contains("extra.mdsl:1:13: MD2001", broken.GetProperty("error").GetString());
         var diagnostic = broken.GetProperty("diagnostics")[0];
         Assert.Equal("extra.mdsl", diagnostic.GetProperty("path").GetString());
@@ -201,7 +210,8 @@ public sealed class SimulationApiTests(EditorFactory factory) : IClassFixture<Ed
         Assert.Equal(13, diagnostic.GetProperty("column").GetInt32());
         Assert.Equal("MD2001", diagnostic.GetProperty("code").GetString());
 
-        var badPath = await Answer(await client.PostAsync("/api/simulations", Json(new { folder = SimulationData.Folder, buffers = new[] { new { path = "../x.mdsl", text = "" } } })), HttpStatusCode.BadRequest);
+        var badPath = await Answer(await client.PostAsync("/api/simulations",
+            Json(new { folder = SimulationData.Folder, buffers = new[] { new { path = "../x.mdsl", text = "" } } })), HttpStatusCode.BadRequest);
         Assert.Contains("'..'", badPath.GetProperty("error").GetString());
     }
 
@@ -210,7 +220,8 @@ public sealed class SimulationApiTests(EditorFactory factory) : IClassFixture<Ed
     {
         var viewer = await factory.SignedIn("viewer1");
         Assert.Equal(HttpStatusCode.Forbidden, (await viewer.PostAsync("/api/simulations", Json(new { folder = SimulationData.Folder }))).StatusCode);
-        Assert.Equal(HttpStatusCode.Forbidden, (await viewer.PostAsync("/api/audience/diff", Json(new { folder = SimulationData.Folder, gitFrom = "main" }))).StatusCode);
+        Assert.Equal(HttpStatusCode.Forbidden,
+            (await viewer.PostAsync("/api/audience/diff", Json(new { folder = SimulationData.Folder, gitFrom = "main" }))).StatusCode);
         Assert.Equal(HttpStatusCode.OK, (await viewer.GetAsync("/api/data-folders")).StatusCode);
         Assert.Equal(HttpStatusCode.OK, (await viewer.GetAsync("/Simulation")).StatusCode);
         Assert.Equal(HttpStatusCode.OK, (await viewer.GetAsync("/Audience")).StatusCode);
@@ -220,7 +231,8 @@ public sealed class SimulationApiTests(EditorFactory factory) : IClassFixture<Ed
         Assert.DoesNotContain("id=\"sim-run\"", chinese);
 
         var noToken = await factory.SignedIn("editor1", withAntiforgery: false);
-        var refused = await Answer(await noToken.PostAsync("/api/simulations", Json(new { folder = SimulationData.Folder })), HttpStatusCode.BadRequest);
+        var refused = await Answer(await noToken.PostAsync("/api/simulations", Json(new { folder = SimulationData.Folder })),
+            HttpStatusCode.BadRequest);
         Assert.Contains("anti-forgery", refused.GetProperty("error").GetString());
         Assert.Equal(HttpStatusCode.Unauthorized, (await factory.Anonymous().GetAsync("/api/simulations")).StatusCode);
         Assert.Equal(HttpStatusCode.Redirect, (await factory.Anonymous().GetAsync("/Simulation")).StatusCode);
@@ -270,7 +282,8 @@ public sealed class SimulationApiTests(EditorFactory factory) : IClassFixture<Ed
     public async Task A_bad_as_of_instant_is_refused(string asOf)
     {
         var client = await factory.SignedIn("editor1");
-        var answer = await Answer(await client.PostAsync("/api/simulations", Json(new { folder = SimulationData.Folder, asOf })), HttpStatusCode.BadRequest);
+        var answer = await Answer(await client.PostAsync("/api/simulations", Json(new { folder = SimulationData.Folder, asOf })),
+            HttpStatusCode.BadRequest);
         Assert.Contains("ISO-8601", answer.GetProperty("error").GetString());
         Assert.Contains(asOf, answer.GetProperty("error").GetString());
     }
@@ -280,9 +293,12 @@ public sealed class SimulationApiTests(EditorFactory factory) : IClassFixture<Ed
     /// <summary>Two edits: vip_repeat needs a third order (users leave), wake_up starts at 20 days (users join).</summary>
     private static string Edit(string segments)
     {
-        var edited = segments.Replace("segment vip_repeat \"高价值复购\" = high_value and orders_365d >= 2", "segment vip_repeat \"高价值复购\" = high_value and orders_365d >= 3", StringComparison.Ordinal)
-            .Replace("segment wake_up \"待唤醒\" = last_login_days between 30 and 89", "segment wake_up \"待唤醒\" = last_login_days between 20 and 89", StringComparison.Ordinal)
-            .Replace("about_to_churn \"即将流失用户\" when last_login_days between 30 and 89", "about_to_churn \"即将流失用户\" when last_login_days between 20 and 89", StringComparison.Ordinal);
+        var edited = segments.Replace("segment vip_repeat \"高价值复购\" = high_value and orders_365d >= 2",
+            "segment vip_repeat \"高价值复购\" = high_value and orders_365d >= 3", StringComparison.Ordinal)
+            .Replace("segment wake_up \"待唤醒\" = last_login_days between 30 and 89",
+                "segment wake_up \"待唤醒\" = last_login_days between 20 and 89", StringComparison.Ordinal)
+            .Replace("about_to_churn \"即将流失用户\" when last_login_days between 30 and 89",
+                "about_to_churn \"即将流失用户\" when last_login_days between 20 and 89", StringComparison.Ordinal);
         Assert.NotEqual(segments, edited);
         return edited;
     }
@@ -336,7 +352,8 @@ public sealed class SimulationApiTests(EditorFactory factory) : IClassFixture<Ed
             File.WriteAllText(Path.Combine(factory.Workspace, SegmentsPath), Edit(savedText));
             var after = Workspace.Load(factory.Workspace);
             var asOf = new DateTime(2025, 6, 1, 0, 0, 0, DateTimeKind.Utc);
-            var diff = await Answer(await client.PostAsync("/api/audience/diff", Json(new { folder = SimulationData.Folder, asOf = "2025-06-01T00:00:00Z", versionId = version })), HttpStatusCode.OK);
+            var diff = await Answer(await client.PostAsync("/api/audience/diff",
+                Json(new { folder = SimulationData.Folder, asOf = "2025-06-01T00:00:00Z", versionId = version })), HttpStatusCode.OK);
             Assert.Equal(asOf, diff.GetProperty("asOfUtc").GetDateTime().ToUniversalTime());
             Assert.Equal($"version #{version} of {SegmentsPath}", diff.GetProperty("before").GetString());
             Assert.Equal("working copy", diff.GetProperty("after").GetString());
@@ -344,19 +361,27 @@ public sealed class SimulationApiTests(EditorFactory factory) : IClassFixture<Ed
 
             // A tag edit is counted per user.
             var buffer = new { path = "tags/extra.mdsl", text = "tag spend_band = annual_spend > 3000\n" };
-            var withTag = await Answer(await client.PostAsync("/api/audience/diff", Json(new { folder = SimulationData.Folder, versionId = version, buffers = new[] { buffer } })), HttpStatusCode.OK);
+            var withTag = await Answer(await client.PostAsync("/api/audience/diff",
+                Json(new { folder = SimulationData.Folder, versionId = version, buffers = new[] { buffer } })), HttpStatusCode.OK);
             var band = withTag.GetProperty("tags").EnumerateArray().Single(t => t.GetProperty("name").GetString() == "spend_band");
             Assert.Equal("after", band.GetProperty("presence").GetString());
             Assert.Equal(withTag.GetProperty("users").GetInt64(), band.GetProperty("changed").GetInt64());
 
-            Assert.Equal(HttpStatusCode.NotFound, (await client.PostAsync("/api/audience/diff", Json(new { folder = SimulationData.Folder, versionId = 999999 }))).StatusCode);
+            Assert.Equal(HttpStatusCode.NotFound,
+                (await client.PostAsync("/api/audience/diff", Json(new { folder = SimulationData.Folder, versionId = 999999 }))).StatusCode);
             // Neither a version nor a revision: the last saved files against the working copy (the buffers).
-            var fromSaved = await Answer(await client.PostAsync("/api/audience/diff", Json(new { folder = SimulationData.Folder, buffers = new[] { buffer } })), HttpStatusCode.OK);
+            var fromSaved = await Answer(await client.PostAsync("/api/audience/diff",
+                Json(new { folder = SimulationData.Folder, buffers = new[] { buffer } })), HttpStatusCode.OK);
             Assert.Equal("last saved", fromSaved.GetProperty("before").GetString());
-            Assert.Equal("after", fromSaved.GetProperty("tags").EnumerateArray().Single(t => t.GetProperty("name").GetString() == "spend_band").GetProperty("presence").GetString());
-            Assert.All(fromSaved.GetProperty("segments").EnumerateArray(), s => Assert.Equal(0, s.GetProperty("added").GetInt64() + s.GetProperty("removed").GetInt64()));
-            Assert.Equal(HttpStatusCode.BadRequest, (await client.PostAsync("/api/audience/diff", Json(new { folder = SimulationData.Folder, versionId = version, gitFrom = "main" }))).StatusCode);
-            var badAsOf = await Answer(await client.PostAsync("/api/audience/diff", Json(new { folder = SimulationData.Folder, versionId = version, asOf = "soon" })), HttpStatusCode.BadRequest);
+            Assert.Equal("after", fromSaved.GetProperty("tags").EnumerateArray().Single(t =>
+                t.GetProperty("name").GetString() == "spend_band").GetProperty("presence").GetString());
+            Assert.All(fromSaved.GetProperty("segments").EnumerateArray(), s => Assert.Equal(0, s.GetProperty("added").GetInt64()
+                + s.GetProperty("removed").GetInt64()));
+            Assert.Equal(HttpStatusCode.BadRequest,
+                (await client.PostAsync("/api/audience/diff", Json(new { folder = SimulationData.Folder, versionId = version,
+                gitFrom = "main" }))).StatusCode);
+            var badAsOf = await Answer(await client.PostAsync("/api/audience/diff",
+                Json(new { folder = SimulationData.Folder, versionId = version, asOf = "soon" })), HttpStatusCode.BadRequest);
             Assert.Contains("ISO-8601", badAsOf.GetProperty("error").GetString());
         }
         finally
@@ -371,7 +396,8 @@ public sealed class SimulationApiTests(EditorFactory factory) : IClassFixture<Ed
         // A workspace of its own (the fixture's is shared with the other tests of this class).
         using var git = new EditorFactory();
         var client = await git.SignedIn("editor1");
-        var notRepository = await Answer(await client.PostAsync("/api/audience/diff", Json(new { folder = SimulationData.Folder, gitFrom = "main" })), HttpStatusCode.BadRequest);
+        var notRepository = await Answer(await client.PostAsync("/api/audience/diff",
+            Json(new { folder = SimulationData.Folder, gitFrom = "main" })), HttpStatusCode.BadRequest);
         Assert.Contains("not in a Git repository", notRepository.GetProperty("error").GetString());
         var sources = await Answer(await client.GetAsync("/api/audience/sources"), HttpStatusCode.OK);
         Assert.False(sources.GetProperty("git").GetProperty("isRepository").GetBoolean());
@@ -387,11 +413,13 @@ public sealed class SimulationApiTests(EditorFactory factory) : IClassFixture<Ed
         var after = Workspace.Load(git.Workspace);
         var expected = new EvaluationResultPair(SimulationData.Expected(before), SimulationData.Expected(after));
 
-        var diff = await Answer(await client.PostAsync("/api/audience/diff", Json(new { folder = SimulationData.Folder, gitFrom = first, gitTo = "main" })), HttpStatusCode.OK);
+        var diff = await Answer(await client.PostAsync("/api/audience/diff", Json(new { folder = SimulationData.Folder, gitFrom = first,
+            gitTo = "main" })), HttpStatusCode.OK);
         Assert.Equal($"git {first}", diff.GetProperty("before").GetString());
         AssertDiff(diff, expected);
         // The working copy (now equal to main) against the first commit, by a short hash.
-        var toWorking = await Answer(await client.PostAsync("/api/audience/diff", Json(new { folder = SimulationData.Folder, gitFrom = first[..10] })), HttpStatusCode.OK);
+        var toWorking = await Answer(await client.PostAsync("/api/audience/diff",
+            Json(new { folder = SimulationData.Folder, gitFrom = first[..10] })), HttpStatusCode.OK);
         Assert.Equal("working copy", toWorking.GetProperty("after").GetString());
         AssertDiff(toWorking, expected);
 
@@ -400,17 +428,20 @@ public sealed class SimulationApiTests(EditorFactory factory) : IClassFixture<Ed
 
         foreach (var bad in new[] { "HEAD~1", "main^", "--output=/tmp/x", "main..HEAD", "main@{1}", "a b", "main:segments.mdsl", "-n1" })
         {
-            var refused = await Answer(await client.PostAsync("/api/audience/diff", Json(new { folder = SimulationData.Folder, gitFrom = bad })), HttpStatusCode.BadRequest);
+            var refused = await Answer(await client.PostAsync("/api/audience/diff",
+                Json(new { folder = SimulationData.Folder, gitFrom = bad })), HttpStatusCode.BadRequest);
             Assert.Contains("not a plain Git ref name", refused.GetProperty("error").GetString());
         }
-        var unknown = await Answer(await client.PostAsync("/api/audience/diff", Json(new { folder = SimulationData.Folder, gitFrom = "no-such-branch" })), HttpStatusCode.BadRequest);
+        var unknown = await Answer(await client.PostAsync("/api/audience/diff",
+            Json(new { folder = SimulationData.Folder, gitFrom = "no-such-branch" })), HttpStatusCode.BadRequest);
         Assert.Contains("does not know the revision 'no-such-branch'", unknown.GetProperty("error").GetString());
     }
 
     internal static string Git(string directory, params string[] arguments)
     {
         var start = new ProcessStartInfo("git") { RedirectStandardOutput = true, RedirectStandardError = true };
-        foreach (var a in new[] { "-C", directory, "-c", "user.name=test", "-c", "user.email=test@example.com", "-c", "commit.gpgsign=false" }.Concat(arguments)) start.ArgumentList.Add(a);
+        foreach (var a in new[] { "-C", directory, "-c", "user.name=test", "-c", "user.email=test@example.com", "-c",
+            "commit.gpgsign=false" }.Concat(arguments)) start.ArgumentList.Add(a);
         using var process = Process.Start(start)!;
         var output = process.StandardOutput.ReadToEnd();
         var error = process.StandardError.ReadToEnd();

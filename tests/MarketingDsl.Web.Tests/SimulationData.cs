@@ -46,6 +46,7 @@ internal static class SimulationData
     public static HashSet<string> InGroup(EvaluationResult result, string segmentation, string group)
     {
         var column = result.Column(segmentation);
-        return [.. Enumerable.Range(0, result.Data.UserCount).Where(u => column.Get(u) is string g && g == group).Select(u => result.Data.UserIds[u])];
+        return [.. Enumerable.Range(0, result.Data.UserCount).Where(u => column.Get(u) is string g && g == group).Select(u =>
+            result.Data.UserIds[u])];
     }
 }

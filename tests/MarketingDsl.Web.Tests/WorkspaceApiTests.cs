@@ -16,7 +16,8 @@ public sealed class WorkspaceApiTests(EditorFactory factory) : IClassFixture<Edi
         return JsonDocument.Parse(text).RootElement;
     }
 
-    private static string Place(JsonElement place) => $"{place.GetProperty("path").GetString()}:{place.GetProperty("line").GetInt32()}:{place.GetProperty("column").GetInt32()}";
+    private static string Place(JsonElement place) =>
+        $"{place.GetProperty("path").GetString()}:{place.GetProperty("line").GetInt32()}:{place.GetProperty("column").GetInt32()}";
 
     // ------------------------------------------------------------------ tests
 
@@ -53,7 +54,8 @@ public sealed class WorkspaceApiTests(EditorFactory factory) : IClassFixture<Edi
             }
 
             """;
-        var run = await Ok(await client.PostAsync("/api/tests", Json(new { buffers = new[] { new { path = "tests/unsaved.mdsl", text = failing } } })));
+        var run = await Ok(await client.PostAsync("/api/tests",
+            Json(new { buffers = new[] { new { path = "tests/unsaved.mdsl", text = failing } } })));
         Assert.Equal("failed", run.GetProperty("status").GetString());
         Assert.Equal(1, run.GetProperty("failed").GetInt32());
         var test = Assert.Single(run.GetProperty("tests").EnumerateArray(), t => !t.GetProperty("passed").GetBoolean());
@@ -70,7 +72,8 @@ public sealed class WorkspaceApiTests(EditorFactory factory) : IClassFixture<Edi
     public async Task A_workspace_with_errors_runs_no_test_and_lists_the_errors()
     {
         var client = await factory.SignedIn("editor1");
-        var run = await Ok(await client.PostAsync("/api/tests", Json(new { buffers = new[] { new { path = "tags/broken.mdsl", text = "tag typo = orders_30dd >= 2\n" } } })));
+        var run = await Ok(await client.PostAsync("/api/tests",
+            Json(new { buffers = new[] { new { path = "tags/broken.mdsl", text = "tag typo = orders_30dd >= 2\n" } } })));
         Assert.Equal("errors", run.GetProperty("status").GetString());
         Assert.Equal("1 error(s): fix them before running tests", run.GetProperty("message").GetString());
         Assert.Equal(0, run.GetProperty("tests").GetArrayLength());
@@ -82,7 +85,8 @@ public sealed class WorkspaceApiTests(EditorFactory factory) : IClassFixture<Edi
     [Fact]
     public async Task Running_tests_needs_a_signed_in_user_and_the_antiforgery_header()
     {
-        Assert.Equal(HttpStatusCode.Unauthorized, (await factory.Anonymous().PostAsync("/api/tests", Json(new { buffers = Array.Empty<object>() }))).StatusCode);
+        Assert.Equal(HttpStatusCode.Unauthorized, (await factory.Anonymous().PostAsync("/api/tests",
+            Json(new { buffers = Array.Empty<object>() }))).StatusCode);
         var noToken = await factory.SignedIn("editor1", withAntiforgery: false);
         Assert.Equal(HttpStatusCode.BadRequest, (await noToken.PostAsync("/api/tests", Json(new { buffers = Array.Empty<object>() }))).StatusCode);
         // Any signed-in role may run the tests: running changes nothing.
@@ -109,8 +113,10 @@ public sealed class WorkspaceApiTests(EditorFactory factory) : IClassFixture<Edi
     public async Task Malformed_bodies_get_a_400_not_a_crash()
     {
         var client = await factory.SignedIn("editor1");
-        Assert.Equal(HttpStatusCode.BadRequest, (await client.PostAsync("/api/tests", new StringContent("{\"buffers\": 3}", Encoding.UTF8, "application/json"))).StatusCode);
-        Assert.Equal(HttpStatusCode.BadRequest, (await client.PostAsync("/api/tests", new StringContent("not json", Encoding.UTF8, "application/json"))).StatusCode);
+        Assert.Equal(HttpStatusCode.BadRequest, (await client.PostAsync("/api/tests", new StringContent("{\"buffers\": 3}", Encoding.UTF8,
+            "application/json"))).StatusCode);
+        Assert.Equal(HttpStatusCode.BadRequest, (await client.PostAsync("/api/tests", new StringContent("not json", Encoding.UTF8,
+            "application/json"))).StatusCode);
         Assert.Equal(HttpStatusCode.BadRequest, (await client.PostAsync("/api/tests", Json(new { buffers = new object?[] { null } }))).StatusCode);
         var twice = new[] { new { path = "tags/a.mdsl", text = "" }, new { path = "tags/a.mdsl", text = "" } };
         Assert.Equal(HttpStatusCode.BadRequest, (await client.PostAsync("/api/journeys", Json(new { buffers = twice }))).StatusCode);
@@ -121,8 +127,10 @@ public sealed class WorkspaceApiTests(EditorFactory factory) : IClassFixture<Edi
     {
         var client = await factory.SignedIn("editor1");
         var big = new string(' ', 300 * 1024);
-        Assert.Equal(HttpStatusCode.RequestEntityTooLarge, (await client.PostAsync("/api/tests", new StringContent("{\"buffers\": []" + big + "}", Encoding.UTF8, "application/json"))).StatusCode);
-        Assert.Equal(HttpStatusCode.RequestEntityTooLarge, (await client.PostAsync("/Account/Login", new StringContent("name=a&password=" + big, Encoding.UTF8, "application/x-www-form-urlencoded"))).StatusCode);
+        Assert.Equal(HttpStatusCode.RequestEntityTooLarge, (await client.PostAsync("/api/tests", new StringContent("{\"buffers\": []" + big
+            + "}", Encoding.UTF8, "application/json"))).StatusCode);
+        Assert.Equal(HttpStatusCode.RequestEntityTooLarge, (await client.PostAsync("/Account/Login", new StringContent("name=a&password="
+            + big, Encoding.UTF8, "application/x-www-form-urlencoded"))).StatusCode);
     }
 
     [Fact]
@@ -168,7 +176,8 @@ public sealed class WorkspaceApiTests(EditorFactory factory) : IClassFixture<Edi
     {
         foreach (var step in steps.EnumerateArray())
         {
-            lines.Add($"{indent}{step.GetProperty("place").GetProperty("line").GetInt32()} {step.GetProperty("kind").GetString()}: {step.GetProperty("text").GetString()}");
+            lines.Add($"{indent}{step.GetProperty("place").GetProperty("line").GetInt32()} {step.GetProperty("kind").GetString()}: " +
+                $"{step.GetProperty("text").GetString()}");
             if (step.GetProperty("kind").GetString() == "if")
             {
                 lines.Add(indent + "  then:");
@@ -198,7 +207,8 @@ public sealed class WorkspaceApiTests(EditorFactory factory) : IClassFixture<Edi
     private static string Clause(JsonElement journey, string name)
     {
         var clause = journey.GetProperty(name);
-        return clause.ValueKind == JsonValueKind.Null ? "-" : $"{clause.GetProperty("text").GetString()} @{clause.GetProperty("place").GetProperty("line").GetInt32()}";
+        return clause.ValueKind == JsonValueKind.Null ? "-" : $"{clause.GetProperty("text").GetString()} " +
+            $"@{clause.GetProperty("place").GetProperty("line").GetInt32()}";
     }
 
     [Fact]
@@ -208,7 +218,8 @@ public sealed class WorkspaceApiTests(EditorFactory factory) : IClassFixture<Edi
         var result = await Ok(await client.PostAsync("/api/journeys", Json(new { buffers = Array.Empty<object>() })));
         Assert.Equal(0, result.GetProperty("errors").GetInt32());
         var journeys = result.GetProperty("journeys").EnumerateArray().ToDictionary(j => j.GetProperty("name").GetString()!);
-        Assert.Equal(["cart_recovery", "new_member_weekly", "summer_cooling", "vip_downgrade_save", "vip_exclusive", "win_back_gift"], journeys.Keys.Order(StringComparer.Ordinal).ToArray());
+        Assert.Equal(["cart_recovery", "new_member_weekly", "summer_cooling", "vip_downgrade_save", "vip_exclusive", "win_back_gift"],
+            journeys.Keys.Order(StringComparer.Ordinal).ToArray());
 
         var cart = journeys["cart_recovery"];
         Assert.Equal("加购未支付提醒", cart.GetProperty("label").GetString());
@@ -291,7 +302,8 @@ public sealed class WorkspaceApiTests(EditorFactory factory) : IClassFixture<Edi
         var client = await factory.SignedIn("viewer1");
         var text = File.ReadAllText(Path.Combine(factory.Workspace, "journeys", "cart_recovery.mdsl"))
             .Replace("    wait 30m until order", "    wait 45m until order\n    send sms \"cart_early\"", StringComparison.Ordinal);
-        var result = await Ok(await client.PostAsync("/api/journeys", Json(new { buffers = new[] { new { path = "journeys/cart_recovery.mdsl", text } } })));
+        var result = await Ok(await client.PostAsync("/api/journeys",
+            Json(new { buffers = new[] { new { path = "journeys/cart_recovery.mdsl", text } } })));
         var cart = result.GetProperty("journeys").EnumerateArray().Single(j => j.GetProperty("name").GetString() == "cart_recovery");
         Assert.StartsWith("9 wait_until: wait 45m until order\n10 send: send sms \"cart_early\"\n11 send: send app_push", Outline(cart));
     }

@@ -25,7 +25,8 @@ internal sealed partial class Binder
                 Builtins.Find(function.Name) is not null || Aggregates.ContainsKey(function.Name) || LanguageWords.Contains(function.Name)
                     ? ("a built-in function or word of the language", "内置函数或语言关键字")
                 : _values.TryGetValue(function.Name, out var value)
-                    ? ($"the {(value is ProfileFieldSymbol ? "profile field" : "declaration")} '{function.Name}'", $"{(value is ProfileFieldSymbol ? "档案字段" : "声明")} '{function.Name}'")
+                    ? ($"the {(value is ProfileFieldSymbol ? "profile field" : "declaration")} '{function.Name}'",
+                        $"{(value is ProfileFieldSymbol ? "档案字段" : "声明")} '{function.Name}'")
                 : _callableFunctions.TryGetValue(function.Name, out var first)
                     ? ($"also a function in {first.File.Path} (overloads are not supported)", $"{first.File.Path} 中的另一个函数（不支持重载）")
                 : null;
@@ -34,7 +35,8 @@ internal sealed partial class Binder
         }
     }
 
-    private BoundExpression BindCustomCall(CallExpressionSyntax syntax, CustomFunctionSymbol function, List<ExpressionSyntax> positional, Dictionary<string, ArgumentSyntax> named, Scope scope)
+    private BoundExpression BindCustomCall(CallExpressionSyntax syntax, CustomFunctionSymbol function, List<ExpressionSyntax> positional,
+        Dictionary<string, ArgumentSyntax> named, Scope scope)
     {
         if (named.Count > 0)
         {

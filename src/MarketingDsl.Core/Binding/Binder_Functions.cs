@@ -40,7 +40,8 @@ internal sealed partial class Binder
         }
 
         if (Aggregates.TryGetValue(name, out var kind)) return BindAggregate(syntax, kind, positional, named, scope);
-        if (Builtins.Find(name) is null && _callableFunctions.TryGetValue(name, out var custom)) return BindCustomCall(syntax, custom, positional, named, scope);
+        if (Builtins.Find(name) is null && _callableFunctions.TryGetValue(name, out var custom)) return BindCustomCall(syntax, custom,
+            positional, named, scope);
         if (Builtins.Find(name) is null && _functions.WithErrors.Contains(name)) return new BoundErrorExpression();
         if (name == "quantile_score") return BindQuantileScore(syntax, positional, named, scope);
         if (named.Count > 0)
@@ -70,7 +71,8 @@ internal sealed partial class Binder
                 return CheckArity(syntax, args.Count, 0, 0, scope) ? new BoundNow() : new BoundErrorExpression();
             case "days_since": return Fixed(BuiltinFunction.DaysSince, DslType.Int, [TypeKind.DateTime, TypeKind.Date]);
             case "hours_since": return Fixed(BuiltinFunction.HoursSince, DslType.Int, [TypeKind.DateTime, TypeKind.Date]);
-            case "years_between": return Fixed(BuiltinFunction.YearsBetween, DslType.Int, [TypeKind.DateTime, TypeKind.Date], [TypeKind.DateTime, TypeKind.Date]);
+            case "years_between": return Fixed(BuiltinFunction.YearsBetween, DslType.Int, [TypeKind.DateTime, TypeKind.Date],
+                [TypeKind.DateTime, TypeKind.Date]);
             case "date": return Fixed(BuiltinFunction.Date, DslType.Date, [TypeKind.DateTime, TypeKind.Date]);
             case "hour": return Fixed(BuiltinFunction.Hour, DslType.Int, [TypeKind.DateTime]);
             case "weekday": return Fixed(BuiltinFunction.Weekday, DslType.Int, [TypeKind.DateTime, TypeKind.Date]);
@@ -79,24 +81,28 @@ internal sealed partial class Binder
             case "contains" when args.Count == 2 && args[0].Type.IsList:
             {
                 var element = args[0].Type.Element ?? DslType.Error;
-                if (element.IsError || args[1].Type.Kind == TypeKind.Null) return new BoundCall(BuiltinFunction.ListContains, [.. args], DslType.Bool);
+                if (element.IsError || args[1].Type.Kind == TypeKind.Null) return new BoundCall(BuiltinFunction.ListContains, [.. args],
+                    DslType.Bool);
                 if (Unify(element, args[1].Type) is not { } itemType || itemType.IsList)
                 {
                     Report(TypeErrors.ListContainsMismatch(args[1].Type, element), scope.File, positional[1].Span);
                     return new BoundErrorExpression();
                 }
-                return new BoundCall(BuiltinFunction.ListContains, [Convert(args[0], DslType.ListOf(itemType)), Convert(args[1], itemType)], DslType.Bool);
+                return new BoundCall(BuiltinFunction.ListContains, [Convert(args[0], DslType.ListOf(itemType)),
+                    Convert(args[1], itemType)], DslType.Bool);
             }
             case "contains": return Fixed(BuiltinFunction.Contains, DslType.Bool, [TypeKind.String], [TypeKind.String]);
             case "size": return Fixed(BuiltinFunction.Size, DslType.Int, [TypeKind.List]);
             case "starts_with": return Fixed(BuiltinFunction.StartsWith, DslType.Bool, [TypeKind.String], [TypeKind.String]);
             case "abs":
                 if (!CheckArity(syntax, args.Count, 1, 1, scope)) return new BoundErrorExpression();
-                if (!args[0].Type.IsNumeric && args[0].Type.Kind != TypeKind.Null) { ReportArgumentType(syntax, 0, args[0].Type, [TypeKind.Int, TypeKind.Decimal], scope); return new BoundErrorExpression(); }
+                if (!args[0].Type.IsNumeric && args[0].Type.Kind != TypeKind.Null) { ReportArgumentType(syntax, 0, args[0].Type,
+                    [TypeKind.Int, TypeKind.Decimal], scope); return new BoundErrorExpression(); }
                 return new BoundCall(BuiltinFunction.Abs, [.. args], args[0].Type.Kind == TypeKind.Int ? DslType.Int : DslType.Decimal);
             case "round":
                 if (!CheckArity(syntax, args.Count, 1, 2, scope)) return new BoundErrorExpression();
-                if (!args[0].Type.IsNumeric && args[0].Type.Kind != TypeKind.Null) { ReportArgumentType(syntax, 0, args[0].Type, [TypeKind.Int, TypeKind.Decimal], scope); return new BoundErrorExpression(); }
+                if (!args[0].Type.IsNumeric && args[0].Type.Kind != TypeKind.Null) { ReportArgumentType(syntax, 0, args[0].Type,
+                    [TypeKind.Int, TypeKind.Decimal], scope); return new BoundErrorExpression(); }
                 var places = args.Count == 2 ? args[1] : new BoundLiteral(0L, DslType.Int);
                 if (places is not BoundLiteral { Value: long p } || p is < 0 or > 28)
                 {
@@ -116,7 +122,8 @@ internal sealed partial class Binder
                     }
                     common = u;
                 }
-                return new BoundCall(BuiltinFunction.Coalesce, [.. args.Select(a => Convert(a, common))], common.WithNullable(args[^1].Type.IsNullable || args[^1].Type.Kind == TypeKind.Null));
+                return new BoundCall(BuiltinFunction.Coalesce, [.. args.Select(a => Convert(a, common))],
+                    common.WithNullable(args[^1].Type.IsNullable || args[^1].Type.Kind == TypeKind.Null));
             default:
                 return ReportUnknownFunction(syntax, scope);
         }
@@ -126,14 +133,16 @@ internal sealed partial class Binder
     {
         var name = syntax.Function.Text;
         bool? isProfileField = _values.TryGetValue(name, out var value) ? value is ProfileFieldSymbol : null;
-        Report(NameErrors.UnknownFunction(name, isProfileField, NameSuggestions.Closest(name, Builtins.All.Select(f => f.Name).Concat(_callableFunctions.Keys))), scope.File, syntax.Function.Span);
+        Report(NameErrors.UnknownFunction(name, isProfileField, NameSuggestions.Closest(name,
+            Builtins.All.Select(f => f.Name).Concat(_callableFunctions.Keys))), scope.File, syntax.Function.Span);
         return new BoundErrorExpression();
     }
 
     private bool CheckArity(CallExpressionSyntax syntax, int count, int min, int max, Scope scope)
     {
         if (count >= min && count <= max) return true;
-        var signature = Builtins.Find(syntax.Function.Text)?.Signature ?? _callableFunctions.GetValueOrDefault(syntax.Function.Text)?.Signature ?? syntax.Function.Text;
+        var signature = Builtins.Find(syntax.Function.Text)?.Signature
+            ?? _callableFunctions.GetValueOrDefault(syntax.Function.Text)?.Signature ?? syntax.Function.Text;
         Report(TypeErrors.ArgumentCount(syntax.Function.Text, min, max, count, signature), scope.File, syntax.Span);
         return false;
     }
@@ -144,7 +153,8 @@ internal sealed partial class Binder
         Report(TypeErrors.ArgumentType(syntax.Function.Text, index, [.. accepted.Select(k => new DslType(k))], actual), scope.File, span);
     }
 
-    private BoundExpression BindAggregate(CallExpressionSyntax syntax, AggregateKind kind, List<ExpressionSyntax> positional, Dictionary<string, ArgumentSyntax> named, Scope scope)
+    private BoundExpression BindAggregate(CallExpressionSyntax syntax, AggregateKind kind, List<ExpressionSyntax> positional,
+        Dictionary<string, ArgumentSyntax> named, Scope scope)
     {
         var name = syntax.Function.Text;
         var needsField = kind is not (AggregateKind.Count or AggregateKind.Exists);
@@ -163,7 +173,8 @@ internal sealed partial class Binder
         foreach (var (argName, argument) in named)
         {
             if (argName is "where" or "within") continue;
-            Report(NameErrors.UnknownAggregateArgument(name, argName, NameSuggestions.Closest(argName, ["where", "within"])), scope.File, argument.Name!.Span);
+            Report(NameErrors.UnknownAggregateArgument(name, argName, NameSuggestions.Closest(argName, ["where", "within"])), scope.File,
+                argument.Name!.Span);
             return new BoundErrorExpression();
         }
 
@@ -183,14 +194,16 @@ internal sealed partial class Binder
                 field = e.Find(m.Member.Text);
                 if (field is null)
                 {
-                    Report(NameErrors.UnknownEventField(e.Name, m.Member.Text, FieldList(e), NameSuggestions.Closest(m.Member.Text, e.Fields.Select(f => f.Name))), scope.File, m.Member.Span);
+                    Report(NameErrors.UnknownEventField(e.Name, m.Member.Text, FieldList(e), NameSuggestions.Closest(m.Member.Text,
+                        e.Fields.Select(f => f.Name))), scope.File, m.Member.Span);
                     return new BoundErrorExpression();
                 }
                 break;
         }
         if (ev is null)
         {
-            var targetName = target switch { NameExpressionSyntax n => n.Name.Text, MemberAccessExpressionSyntax { Target: NameExpressionSyntax n } => n.Name.Text, _ => null };
+            var targetName = target switch { NameExpressionSyntax n => n.Name.Text,
+                MemberAccessExpressionSyntax { Target: NameExpressionSyntax n } => n.Name.Text, _ => null };
             var suggestion = targetName is null ? null : NameSuggestions.Closest(targetName, _schema.Events.Select(e => e.Name));
             Report(targetName is not null && !_values.ContainsKey(targetName)
                 ? NameErrors.UnknownEvent(targetName, _schema.Events.Select(e => e.Name), suggestion)
@@ -240,7 +253,8 @@ internal sealed partial class Binder
         BoundExpression? where = null;
         if (named.TryGetValue("where", out var whereArg))
         {
-            where = BindCondition(whereArg.Value, scope with { Event = ev, InAggregate = true, Dependencies = scope.Dependencies }, ConditionPlace.AggregateWhere);
+            where = BindCondition(whereArg.Value, scope with { Event = ev, InAggregate = true, Dependencies = scope.Dependencies },
+                ConditionPlace.AggregateWhere);
             if (where.Type.IsError) return new BoundErrorExpression();
         }
         long? window = null;
@@ -285,7 +299,8 @@ internal sealed partial class Binder
         return new BoundAggregate(kind, ev, field, field is null ? -1 : ev.OrdinalOf(field.Name), where, window, forward, topCount, type);
     }
 
-    private BoundExpression BindQuantileScore(CallExpressionSyntax syntax, List<ExpressionSyntax> positional, Dictionary<string, ArgumentSyntax> named, Scope scope)
+    private BoundExpression BindQuantileScore(CallExpressionSyntax syntax, List<ExpressionSyntax> positional,
+        Dictionary<string, ArgumentSyntax> named, Scope scope)
     {
         if (named.Count > 0)
         {
@@ -318,7 +333,8 @@ internal sealed partial class Binder
             if (positional[2] is NameExpressionSyntax { Name.Text: "descending" or "ascending" } order) descending = order.Name.Text == "descending";
             else
             {
-                Report(TypeErrors.QuantileScoreDirection(NameSuggestions.Closest((positional[2] as NameExpressionSyntax)?.Name.Text ?? "", ["descending", "ascending"])), scope.File, positional[2].Span);
+                Report(TypeErrors.QuantileScoreDirection(NameSuggestions.Closest((positional[2] as NameExpressionSyntax)?.Name.Text ?? "",
+                    ["descending", "ascending"])), scope.File, positional[2].Span);
                 return new BoundErrorExpression();
             }
         }

@@ -35,13 +35,15 @@ public static class NameErrors
     private static readonly DiagnosticDescriptor s_duplicateChannel = new("MD2020", DiagnosticSeverity.Error, "Channel declared twice");
     private static readonly DiagnosticDescriptor s_duplicateJourney = new("MD2021", DiagnosticSeverity.Error, "Journey declared twice");
     private static readonly DiagnosticDescriptor s_listWithoutElement = new("MD2022", DiagnosticSeverity.Error, "List without an element type");
-    private static readonly DiagnosticDescriptor s_scalarWithElement = new("MD2023", DiagnosticSeverity.Error, "Element type on a type that takes none");
+    private static readonly DiagnosticDescriptor s_scalarWithElement = new("MD2023", DiagnosticSeverity.Error,
+        "Element type on a type that takes none");
     private static readonly DiagnosticDescriptor s_unknownSchemaSetting = new("MD2024", DiagnosticSeverity.Error, "Unknown schema setting");
     private static readonly DiagnosticDescriptor s_unknownChannelProperty = new("MD2025", DiagnosticSeverity.Error, "Unknown channel property");
     private static readonly DiagnosticDescriptor s_noMember = new("MD2026", DiagnosticSeverity.Error, "Value has no parts");
     private static readonly DiagnosticDescriptor s_unknownGivenField = new("MD2027", DiagnosticSeverity.Error, "Unknown field in given");
     private static readonly DiagnosticDescriptor s_noNamedArguments = new("MD2028", DiagnosticSeverity.Error, "Function takes no named arguments");
-    private static readonly DiagnosticDescriptor s_unknownGivenKind = new("MD2029", DiagnosticSeverity.Error, "given of neither profile nor an event");
+    private static readonly DiagnosticDescriptor s_unknownGivenKind = new("MD2029", DiagnosticSeverity.Error,
+        "given of neither profile nor an event");
 
     private static string En(string? suggestion) => suggestion is null ? "" : $" Did you mean '{suggestion}'?";
     private static string Zh(string? suggestion) => suggestion is null ? "" : $"你是不是想写 '{suggestion}'？";
@@ -53,7 +55,8 @@ public static class NameErrors
     /// <param name="existingKind">What the name already is, from <see cref="DeclarationKind"/>.</param>
     /// <param name="where">Where it was declared (<c>file:line</c>), or null.</param>
     public static DiagnosticMessage DuplicateName(string name, DeclarationKind existingKind, string? where) => new(s_duplicateName,
-        $"'{name}' is already {existingKind.English}{(where is null ? "" : $" ({where})")}; tags, segments, segmentations, models and profile fields share one set of names.",
+        $"'{name}' is already {existingKind.English}{(where is null ? "" : $" ({where})")}; tags, segments, segmentations, models and " +
+            $"profile fields share one set of names.",
         $"'{name}' 已经是{existingKind.Chinese}{(where is null ? "" : $"（{where}）")}；标签、分群、分群方案、模型和用户画像字段共用一套名称。");
 
     public static DiagnosticMessage DuplicateEventType(string name) => new(s_duplicateEventType,
@@ -131,7 +134,8 @@ public static class NameErrors
         return new(s_cycle, $"{en}; a tag cannot depend on its own value.", $"{zh}；标签不能依赖它自己的值。");
     }
 
-    public static DiagnosticMessage UnknownModelOutput(string model, string member, IReadOnlyList<string> outputs, string? suggestion) => new(s_unknownModelOutput,
+    public static DiagnosticMessage UnknownModelOutput(string model, string member, IReadOnlyList<string> outputs, string? suggestion) =>
+        new(s_unknownModelOutput,
         $"'{model}' has no output '{member}'; it has {string.Join(", ", outputs)}.{En(suggestion)}",
         $"'{model}' 没有输出 '{member}'；它的输出有 {string.Join("、", outputs)}。{Zh(suggestion)}", suggestion);
 
@@ -139,7 +143,8 @@ public static class NameErrors
         $"{TypeText.English(type)} has no part '{member}'; '.' follows an event name (order.amount) or a model (churn_risk.probability).",
         $"{TypeText.Chinese(type)}没有 '{member}' 部分；'.' 只能跟在事件名（order.amount）或模型（churn_risk.probability）后面。");
 
-    /// <param name="isProfileField">When the name is a profile field or tag written with ( ): true for a profile field, false for a tag; null otherwise.</param>
+    /// <param name="isProfileField">When the name is a profile field or tag written with ( ): true for a profile field,
+    /// false for a tag; null otherwise.</param>
     public static DiagnosticMessage UnknownFunction(string name, bool? isProfileField, string? suggestion)
     {
         var en = isProfileField is null ? "" : $" '{name}' is a {(isProfileField.Value ? "profile field" : "tag")}; use it without ( ).";
@@ -168,8 +173,10 @@ public static class NameErrors
         $"'{name}' 不是分群。{Zh(suggestion)}", suggestion);
 
     public static DiagnosticMessage UnknownChannel(string name, IReadOnlyCollection<string> channels, string? suggestion) => new(s_unknownChannel,
-        $"There is no channel '{name}'; declare it with `channel {name} {{ cost: … }}`{(channels.Count > 0 ? " or use one of " + string.Join(", ", channels) : "")}.{En(suggestion)}",
-        $"没有渠道 '{name}'；请用 `channel {name} {{ cost: … }}` 声明它{(channels.Count > 0 ? "，或使用 " + string.Join("、", channels) + " 之一" : "")}。{Zh(suggestion)}", suggestion);
+        $"There is no channel '{name}'; declare it with `channel {name} {{ cost: … " +
+            $"}}`{(channels.Count > 0 ? " or use one of " + string.Join(", ", channels) : "")}.{En(suggestion)}",
+        $"没有渠道 '{name}'；请用 `channel {name} {{ cost: … }}` " +
+            $"声明它{(channels.Count > 0 ? "，或使用 " + string.Join("、", channels) + " 之一" : "")}。{Zh(suggestion)}", suggestion);
 }
 
 /// <summary>What a declared name is, as a duplicate-name message says it ("already a tag").</summary>

@@ -16,7 +16,8 @@ public static class ModelErrors
         $"'{written}' is not an algorithm; use fasttree, lightgbm or logistic.",
         $"'{written}' 不是算法；请使用 fasttree、lightgbm 或 logistic。", suggestion);
 
-    private static readonly DiagnosticDescriptor s_algorithmForRegression = new("MD4062", DiagnosticSeverity.Error, "Algorithm cannot predict a number");
+    private static readonly DiagnosticDescriptor s_algorithmForRegression = new("MD4062", DiagnosticSeverity.Error,
+        "Algorithm cannot predict a number");
     public static DiagnosticMessage AlgorithmForRegression(string model) => new(s_algorithmForRegression,
         $"'{model}' predicts a number, and logistic regression predicts yes/no; use fasttree or lightgbm.",
         $"'{model}' 预测一个数值，而 logistic 只能预测是/否；请使用 fasttree 或 lightgbm。");
@@ -52,7 +53,8 @@ public static class ModelErrors
         $"特征 '{feature}' 依赖于 '{model}' 本身；模型不能从自己的输出中学习。");
 
     private static readonly DiagnosticDescriptor s_outputOfOtherKind = new("MD4069", DiagnosticSeverity.Error, "Output of the other kind of model");
-    public static DiagnosticMessage OutputOfOtherKind(string model, bool regression, string member, IReadOnlyList<string> outputs, string? suggestion) =>
+    public static DiagnosticMessage OutputOfOtherKind(string model, bool regression, string member, IReadOnlyList<string> outputs,
+        string? suggestion) =>
         new(s_outputOfOtherKind,
             $"'{model}' {(regression ? "predicts a number" : "predicts yes/no")} and has no output '{member}'; it has {string.Join(", ", outputs)}.",
             $"'{model}' {(regression ? "预测一个数值" : "预测是/否")}，没有输出 '{member}'；它的输出有 {string.Join("、", outputs)}。", suggestion);
@@ -68,9 +70,11 @@ public static class TrainingErrors
         "(more history or users, a longer horizon, or min_labels: lower).",
         $"'{model}' 有 {positives:N0} 个标签为真的用户和 {negatives:N0} 个标签为假的用户；每类至少需要 {minimum:N0} 个（增加历史或用户、延长 horizon，或调低 min_labels:）。");
 
-    private static readonly DiagnosticDescriptor s_shortHistory = new("MD6002", DiagnosticSeverity.Error, "History shorter than horizon plus feature window");
+    private static readonly DiagnosticDescriptor s_shortHistory = new("MD6002", DiagnosticSeverity.Error,
+        "History shorter than horizon plus feature window");
     public static DiagnosticMessage ShortHistory(string model, double historyDays, double neededDays) => new(s_shortHistory,
-        $"'{model}' needs {neededDays:0.#} days of history (its horizon plus its longest feature window), and the data covers {historyDays:0.#} days.",
+        $"'{model}' needs {neededDays:0.#} days of history (its horizon plus its longest feature window), and the data covers " +
+            $"{historyDays:0.#} days.",
         $"'{model}' 需要 {neededDays:0.#} 天的历史（horizon 加上最长的特征窗口），而数据只覆盖 {historyDays:0.#} 天。");
 
     private static readonly DiagnosticDescriptor s_constantFeature = new("MD6003", DiagnosticSeverity.Warning, "Feature is null or constant");
@@ -88,7 +92,8 @@ public static class TrainingErrors
         $"The label of '{model}' is {value} for every training user, so there is nothing to learn; check predict: and the data's dates.",
         $"'{model}' 的标签对所有训练用户都是 {value}，没有可学习的内容；请检查 predict: 和数据的日期。");
 
-    private static readonly DiagnosticDescriptor s_algorithmUnavailable = new("MD6006", DiagnosticSeverity.Error, "Algorithm cannot run on this machine");
+    private static readonly DiagnosticDescriptor s_algorithmUnavailable = new("MD6006", DiagnosticSeverity.Error,
+        "Algorithm cannot run on this machine");
     public static DiagnosticMessage AlgorithmUnavailable(string model, string algorithm, string reason) => new(s_algorithmUnavailable,
         $"'{model}' uses {algorithm}, whose native library cannot be loaded on this machine ({reason}); use algorithm: fasttree.",
         $"'{model}' 使用 {algorithm}，其本地库无法在此机器上加载（{reason}）；请使用 algorithm: fasttree。");

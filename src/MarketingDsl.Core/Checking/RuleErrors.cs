@@ -2,7 +2,8 @@ using MarketingDsl.Core.Diagnostics;
 
 namespace MarketingDsl.Core.Checking;
 
-/// <summary>MD4xxx: declarations that are well typed but break a rule of their kind. One factory per code; see <see cref="DiagnosticMessage"/>.</summary>
+/// <summary>MD4xxx: declarations that are well typed but break a rule of their kind. One factory per code; see <see
+/// cref="DiagnosticMessage"/>.</summary>
 [DiagnosticCatalogue("rules")]
 public static class RuleErrors
 {
@@ -24,10 +25,13 @@ public static class RuleErrors
     private static readonly DiagnosticDescriptor s_emptyBlock = new("MD4013", DiagnosticSeverity.Warning, "Nothing happens here");
     public static readonly DiagnosticDescriptor LabelWithoutForward = new("MD4014", DiagnosticSeverity.Error, "Model label does not look forward");
     private static readonly DiagnosticDescriptor s_horizonNotDuration = new("MD4015", DiagnosticSeverity.Error, "Horizon is not a duration");
-    private static readonly DiagnosticDescriptor s_duplicateRuleCondition = new("MD4016", DiagnosticSeverity.Warning, "Rule repeats an earlier condition");
-    private static readonly DiagnosticDescriptor s_splitTooFewBranches = new("MD4017", DiagnosticSeverity.Error, "Split with fewer than two branches");
+    private static readonly DiagnosticDescriptor s_duplicateRuleCondition = new("MD4016", DiagnosticSeverity.Warning,
+        "Rule repeats an earlier condition");
+    private static readonly DiagnosticDescriptor s_splitTooFewBranches = new("MD4017", DiagnosticSeverity.Error,
+        "Split with fewer than two branches");
     private static readonly DiagnosticDescriptor s_journeyWithoutTrigger = new("MD4018", DiagnosticSeverity.Error, "Journey without a trigger");
-    private static readonly DiagnosticDescriptor s_splitWinnerWithoutGoal = new("MD4019", DiagnosticSeverity.Error, "Split winner without a journey goal");
+    private static readonly DiagnosticDescriptor s_splitWinnerWithoutGoal = new("MD4019", DiagnosticSeverity.Error,
+        "Split winner without a journey goal");
     private static readonly DiagnosticDescriptor s_duplicateGivenField = new("MD4020", DiagnosticSeverity.Error, "Test field given twice");
     private static readonly DiagnosticDescriptor s_unknownTimeZone = new("MD4021", DiagnosticSeverity.Error, "Unknown time zone");
     private static readonly DiagnosticDescriptor s_capCountTooSmall = new("MD4022", DiagnosticSeverity.Error, "Cap allows no message");
@@ -35,14 +39,18 @@ public static class RuleErrors
     private static readonly DiagnosticDescriptor s_quietHoursEmpty = new("MD4024", DiagnosticSeverity.Error, "Quiet hours start and end together");
     private static readonly DiagnosticDescriptor s_costNotNumber = new("MD4025", DiagnosticSeverity.Error, "Cost is not a number");
     private static readonly DiagnosticDescriptor s_costNegative = new("MD4026", DiagnosticSeverity.Error, "Negative cost");
-    private static readonly DiagnosticDescriptor s_reentryWindowNotPositive = new("MD4027", DiagnosticSeverity.Error, "Re-entry window not longer than zero");
-    private static readonly DiagnosticDescriptor s_goalWindowNotPositive = new("MD4028", DiagnosticSeverity.Error, "Goal window not longer than zero");
+    private static readonly DiagnosticDescriptor s_reentryWindowNotPositive = new("MD4027", DiagnosticSeverity.Error,
+        "Re-entry window not longer than zero");
+    private static readonly DiagnosticDescriptor s_goalWindowNotPositive = new("MD4028", DiagnosticSeverity.Error,
+        "Goal window not longer than zero");
     private static readonly DiagnosticDescriptor s_holdoutTooLarge = new("MD4029", DiagnosticSeverity.Error, "Holdout of 100%");
     private static readonly DiagnosticDescriptor s_unknownSchedulePeriod = new("MD4030", DiagnosticSeverity.Error, "Unknown schedule period");
-    private static readonly DiagnosticDescriptor s_scheduleTooFrequent = new("MD4031", DiagnosticSeverity.Error, "Schedule more often than once a minute");
+    private static readonly DiagnosticDescriptor s_scheduleTooFrequent = new("MD4031", DiagnosticSeverity.Error,
+        "Schedule more often than once a minute");
     private static readonly DiagnosticDescriptor s_waitNotPositive = new("MD4032", DiagnosticSeverity.Error, "Wait not longer than zero");
     private static readonly DiagnosticDescriptor s_templateEmpty = new("MD4033", DiagnosticSeverity.Error, "Empty template name");
-    private static readonly DiagnosticDescriptor s_winnerPeriodNotPositive = new("MD4034", DiagnosticSeverity.Error, "Winner period not longer than zero");
+    private static readonly DiagnosticDescriptor s_winnerPeriodNotPositive = new("MD4034", DiagnosticSeverity.Error,
+        "Winner period not longer than zero");
     private static readonly DiagnosticDescriptor s_profileTwice = new("MD4035", DiagnosticSeverity.Error, "Profile declared twice");
     private static readonly DiagnosticDescriptor s_noSchema = new("MD4036", DiagnosticSeverity.Error, "Workspace without a schema");
     private static readonly DiagnosticDescriptor s_noProfileKey = new("MD4037", DiagnosticSeverity.Error, "Profile without a key field");
@@ -53,7 +61,8 @@ public static class RuleErrors
     private static readonly DiagnosticDescriptor s_keyNotString = new("MD4042", DiagnosticSeverity.Error, "Key field is not a string");
     private static readonly DiagnosticDescriptor s_severalUnique = new("MD4043", DiagnosticSeverity.Error, "Event with several unique fields");
     private static readonly DiagnosticDescriptor s_severalAsOf = new("MD4044", DiagnosticSeverity.Error, "Test with several as of");
-    private static readonly DiagnosticDescriptor s_expectWithoutGiven = new("MD4045", DiagnosticSeverity.Error, "Expectation without a given profile");
+    private static readonly DiagnosticDescriptor s_expectWithoutGiven = new("MD4045", DiagnosticSeverity.Error,
+        "Expectation without a given profile");
     private static readonly DiagnosticDescriptor s_expectUsesModel = new("MD4046", DiagnosticSeverity.Error, "Expectation depends on a model");
     private static readonly DiagnosticDescriptor s_testWithoutExpect = new("MD4047", DiagnosticSeverity.Error, "Test expects nothing");
     private static readonly DiagnosticDescriptor s_givenMissingField = new("MD4048", DiagnosticSeverity.Error, "given without a required field");
@@ -153,7 +162,8 @@ public static class RuleErrors
         "100% 的对照组将不会发送任何消息；请使用小于 100% 的比例。");
 
     public static DiagnosticMessage UnknownSchedulePeriod(string period, string? suggestion) => new(s_unknownSchedulePeriod,
-        $"'every {period}' is not a schedule; write every day, every monday … every sunday, or every 1h.{(suggestion is null ? "" : $" Did you mean '{suggestion}'?")}",
+        $"'every {period}' is not a schedule; write every day, every monday … every sunday, or every " +
+            $"1h.{(suggestion is null ? "" : $" Did you mean '{suggestion}'?")}",
         $"'every {period}' 不是有效的定时；请写 every day、every monday … every sunday 或 every 1h。{(suggestion is null ? "" : $"你是不是想写 '{suggestion}'？")}",
         suggestion);
 

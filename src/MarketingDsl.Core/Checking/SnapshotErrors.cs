@@ -2,7 +2,8 @@ using MarketingDsl.Core.Diagnostics;
 
 namespace MarketingDsl.Core.Checking;
 
-/// <summary>MD6030–MD6039: reading imported data from a snapshot or the import cache (the engine's data layer), reported at the snapshot's directory.</summary>
+/// <summary>MD6030–MD6039: reading imported data from a snapshot or the import cache (the engine's data layer),
+/// reported at the snapshot's directory.</summary>
 [DiagnosticCatalogue("engine")]
 public static class SnapshotErrors
 {
@@ -10,7 +11,8 @@ public static class SnapshotErrors
     /// <param name="fallback">The data directory parsed instead, or null when there is none (then the snapshot's data cannot be read at all).</param>
     public static DiagnosticMessage Unreadable(string snapshot, string reason, string? fallback) => new(s_unreadable,
         fallback is null
-            ? $"The import snapshot '{snapshot}' cannot be read ({reason}), and the data it was imported from is not there: import the data again (mdsl import DATA --out SNAPSHOT)."
+            ? $"The import snapshot '{snapshot}' cannot be read ({reason}), and the data it was imported from is not there: " +
+                "import the data again (mdsl import DATA --out SNAPSHOT)."
             : $"The import snapshot '{snapshot}' cannot be read ({reason}): the data files in '{fallback}' were parsed instead.",
         fallback is null
             ? $"导入快照 '{snapshot}' 无法读取（{reason}），且其来源数据已不存在：请重新导入（mdsl import DATA --out SNAPSHOT）。"
@@ -18,7 +20,8 @@ public static class SnapshotErrors
 
     private static readonly DiagnosticDescriptor s_outOfDate = new("MD6031", DiagnosticSeverity.Warning, "Import snapshot is out of date");
     public static DiagnosticMessage OutOfDate(string snapshot, string source, string change) => new(s_outOfDate,
-        $"The import snapshot '{snapshot}' is older than its data ({change} in '{source}'): the data files were parsed instead; run mdsl import again to refresh it.",
+        $"The import snapshot '{snapshot}' is older than its data ({change} in '{source}'): the data files were parsed instead; run mdsl " +
+            $"import again to refresh it.",
         $"导入快照 '{snapshot}' 比其数据旧（'{source}' 中{change}）：已改为解析数据文件；请重新运行 mdsl import 以刷新快照。");
 
     private static readonly DiagnosticDescriptor s_cacheNotWritten = new("MD6032", DiagnosticSeverity.Warning, "Import cache cannot be written");

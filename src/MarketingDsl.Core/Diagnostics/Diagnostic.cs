@@ -28,13 +28,15 @@ public sealed record Diagnostic(
 
     /// <summary>The message in a UI language (<c>zh</c>/<c>zh-CN</c> → Chinese where there is one, otherwise English).</summary>
     public string MessageIn(string? language) =>
-        language is not null && language.StartsWith("zh", StringComparison.OrdinalIgnoreCase) && ChineseMessage is not null ? ChineseMessage : Message;
+        language is not null && language.StartsWith("zh", StringComparison.OrdinalIgnoreCase) && ChineseMessage is not null
+            ? ChineseMessage : Message;
 
     public static Diagnostic Create(DiagnosticMessage message, SourceText source, TextSpan span) =>
         new(message.Descriptor.Code, message.Descriptor.Severity, source.Path, span, source.GetPosition(span.Start), source.GetPosition(span.End),
             message.English, message.Suggestion) { ChineseMessage = message.Chinese };
 
-    /// <summary>A diagnostic about a file as a whole or at a line and column of a file that is not a <see cref="SourceText"/> (a <c>.csx</c> file, data).</summary>
+    /// <summary>A diagnostic about a file as a whole or at a line and column of a file that is not a <see
+    /// cref="SourceText"/> (a <c>.csx</c> file, data).</summary>
     public static Diagnostic AtFile(DiagnosticMessage message, string filePath, int line = 1, int column = 1, int endLine = 0, int endColumn = 0) =>
         new(message.Descriptor.Code, message.Descriptor.Severity, filePath, new TextSpan(0, 0), new LinePosition(line, column),
             new LinePosition(endLine > 0 ? endLine : line, endLine > 0 ? endColumn : column), message.English, message.Suggestion)
@@ -43,7 +45,8 @@ public sealed record Diagnostic(
     // Text written at the call site: internal so no host writes a message outside a catalogue; only the binder's model
     // section still uses it, until its codes have factories.
     internal static Diagnostic Create(DiagnosticDescriptor descriptor, SourceText source, TextSpan span, string message, string? suggestion = null) =>
-        new(descriptor.Code, descriptor.Severity, source.Path, span, source.GetPosition(span.Start), source.GetPosition(span.End), message, suggestion);
+        new(descriptor.Code, descriptor.Severity, source.Path, span, source.GetPosition(span.Start), source.GetPosition(span.End), message,
+            suggestion);
 
 
     public string SeverityText => Severity switch

@@ -37,7 +37,8 @@ public static class DiagnosticCatalog
     /// <summary>The first digit every code of a stage starts with (MD<b>1</b>xxx for syntax …).</summary>
     public static readonly IReadOnlyDictionary<string, char> StageDigits = new Dictionary<string, char>(StringComparer.Ordinal)
     {
-        ["syntax"] = '1', ["names"] = '2', ["types"] = '3', ["rules"] = '4', ["usage"] = '5', ["engine"] = '6', ["functions"] = '7', ["targets"] = '8',
+        ["syntax"] = '1', ["names"] = '2', ["types"] = '3', ["rules"] = '4', ["usage"] = '5', ["engine"] = '6', ["functions"] = '7',
+            ["targets"] = '8',
     };
 
     /// <summary>Marks where <c>LANGUAGE.md</c> holds the generated table of diagnostics.</summary>

@@ -55,7 +55,8 @@ public static class DiagnosticWriter
                         driver = new
                         {
                             name = "mdsl",
-                            rules = DiagnosticCatalog.All.Where(r => list.Any(d => d.Code == r.Code)).Select(r => new { id = r.Code, shortDescription = new { text = r.Title } }),
+                            rules = DiagnosticCatalog.All.Where(r => list.Any(d => d.Code == r.Code)).Select(r =>
+                                new { id = r.Code, shortDescription = new { text = r.Title } }),
                         },
                     },
                     results = list.Select(d => new
@@ -70,7 +71,8 @@ public static class DiagnosticWriter
                                 physicalLocation = new
                                 {
                                     artifactLocation = new { uri = d.FilePath },
-                                    region = new { startLine = d.Start.Line, startColumn = d.Start.Column, endLine = d.End.Line, endColumn = d.End.Column },
+                                    region = new { startLine = d.Start.Line, startColumn = d.Start.Column, endLine = d.End.Line,
+                                        endColumn = d.End.Column },
                                 },
                             },
                         },

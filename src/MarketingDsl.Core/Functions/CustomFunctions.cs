@@ -11,7 +11,8 @@ namespace MarketingDsl.Core.Functions;
 // calls the symbol's Invoker, a typed delegate built once by the loader.
 
 /// <summary>One parameter of a custom function, in DSL terms.</summary>
-/// <param name="AcceptsNull">The C# parameter is nullable: a null argument is passed in; otherwise a null argument makes the result null without a call.</param>
+/// <param name="AcceptsNull">The C# parameter is nullable: a null argument is passed in; otherwise a null argument
+/// makes the result null without a call.</param>
 public sealed record CustomFunctionParameter(string Name, DslType Type, bool AcceptsNull);
 
 /// <summary>
@@ -21,7 +22,8 @@ public sealed record CustomFunctionParameter(string Name, DslType Type, bool Acc
 /// (UTC), <c>TimeSpan?</c>, <c>object?[]</c>); it charges the sandbox budget, skips the call on a
 /// null for a non-nullable parameter, and turns every failure into a <see cref="CustomFunctionException"/>.
 /// </summary>
-public sealed class CustomFunctionSymbol(string name, ImmutableArray<CustomFunctionParameter> parameters, DslType returns, SourceText file, TextSpan span, Delegate invoker)
+public sealed class CustomFunctionSymbol(string name, ImmutableArray<CustomFunctionParameter> parameters, DslType returns, SourceText file,
+    TextSpan span, Delegate invoker)
 {
     public string Name { get; } = name;
     public ImmutableArray<CustomFunctionParameter> Parameters { get; } = parameters;
@@ -48,7 +50,8 @@ public sealed class CustomFunctionSymbol(string name, ImmutableArray<CustomFunct
 /// What a loader made of a workspace's function files: the callable functions (by name) and the
 /// diagnostics in the `.csx` files (compile errors, sandbox violations, unsupported types).
 /// </summary>
-public sealed class CustomFunctionSet(ImmutableArray<CustomFunctionSymbol> functions, ImmutableArray<Diagnostic> diagnostics, ImmutableArray<string> withErrors = default)
+public sealed class CustomFunctionSet(ImmutableArray<CustomFunctionSymbol> functions, ImmutableArray<Diagnostic> diagnostics,
+    ImmutableArray<string> withErrors = default)
 {
     public static readonly CustomFunctionSet Empty = new([], []);
 

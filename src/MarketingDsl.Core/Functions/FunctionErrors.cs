@@ -10,8 +10,10 @@ public static class FunctionErrors
     private static readonly DiagnosticDescriptor s_notAllowed = new("MD7002", DiagnosticSeverity.Error, "Not allowed in a custom function");
     private static readonly DiagnosticDescriptor s_unsupportedType = new("MD7003", DiagnosticSeverity.Error, "Type not usable from the language");
     private static readonly DiagnosticDescriptor s_nameTaken = new("MD7004", DiagnosticSeverity.Error, "Function name already taken");
-    private static readonly DiagnosticDescriptor s_notOnTarget = new("MD7005", DiagnosticSeverity.Error, "Custom function not available on this target");
-    private static readonly DiagnosticDescriptor s_noFunctions = new("MD7006", DiagnosticSeverity.Warning, "Function file without a callable function");
+    private static readonly DiagnosticDescriptor s_notOnTarget = new("MD7005", DiagnosticSeverity.Error,
+        "Custom function not available on this target");
+    private static readonly DiagnosticDescriptor s_noFunctions = new("MD7006", DiagnosticSeverity.Warning,
+        "Function file without a callable function");
     private static readonly DiagnosticDescriptor s_misplaced = new("MD7007", DiagnosticSeverity.Error, "Function file outside functions/");
     private static readonly DiagnosticDescriptor s_tooLarge = new("MD7008", DiagnosticSeverity.Error, "Function file too large");
 
@@ -27,8 +29,10 @@ public static class FunctionErrors
         $"自定义函数中不允许使用 {what}：{why.Chinese}。");
 
     public static DiagnosticMessage UnsupportedType(string function, string where, string csharpType) => new(s_unsupportedType,
-        $"The {where} of {function}() is {csharpType}, which no language type maps to; use bool, long, decimal, string, DateOnly, DateTimeOffset, TimeSpan or IReadOnlyList<T> of those.",
-        $"{function}() 的{(where == "result" ? "返回值" : where)}类型是 {csharpType}，语言中没有对应的类型；请使用 bool、long、decimal、string、DateOnly、DateTimeOffset、TimeSpan 或它们的 IReadOnlyList<T>。");
+        $"The {where} of {function}() is {csharpType}, which no language type maps to; use bool, long, decimal, string, DateOnly, " +
+            $"DateTimeOffset, TimeSpan or IReadOnlyList<T> of those.",
+        $"{function}() 的{(where == "result" ? "返回值" : where)}类型是 {csharpType}，语言中没有对应的类型；请使用 " +
+            $"bool、long、decimal、string、DateOnly、DateTimeOffset、TimeSpan 或它们的 IReadOnlyList<T>。");
 
     /// <param name="takenBy">What already has the name: "a built-in function", "the tag …", "another function in …".</param>
     public static DiagnosticMessage NameTaken(string function, (string English, string Chinese) takenBy) => new(s_nameTaken,

@@ -46,7 +46,8 @@ public sealed class SchemaModel
     private readonly Dictionary<string, FieldSymbol> _profile;
     private readonly Dictionary<string, EventTypeSymbol> _events;
 
-    public SchemaModel(IEnumerable<FieldSymbol> profileFields, IEnumerable<string> identityKeys, IEnumerable<EventTypeSymbol> events, string? timeZone = null)
+    public SchemaModel(IEnumerable<FieldSymbol> profileFields, IEnumerable<string> identityKeys, IEnumerable<EventTypeSymbol> events,
+        string? timeZone = null)
     {
         ProfileFields = [.. profileFields];
         IdentityKeys = [.. identityKeys];

@@ -56,7 +56,8 @@ public static class SyntaxPrinter
                 case IEnumerable list and not string:
                     var items = list.Cast<object>().ToList();
                     if (items.All(i => i is IdentifierSyntax))
-                        sb.Append(' ').Append(property.Name).Append("=[").Append(string.Join(", ", items.Select(i => Inline(text, (SyntaxNode)i)))).Append(']');
+                        sb.Append(' ').Append(property.Name).Append("=[").Append(string.Join(", ",
+                            items.Select(i => Inline(text, (SyntaxNode)i)))).Append(']');
                     else
                         children.Add((property.Name, items));
                     break;

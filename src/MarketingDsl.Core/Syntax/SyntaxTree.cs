@@ -52,7 +52,8 @@ public sealed class SyntaxTree
         var diagnostics = new List<Diagnostic>();
         if (source.Text.Length > MaxFileLength)
         {
-            diagnostics.Add(Diagnostic.Create(SyntaxErrors.FileTooLarge(source.Text.Length / (1024 * 1024), MaxFileLength / (1024 * 1024)), source, new TextSpan(0, 0)));
+            diagnostics.Add(Diagnostic.Create(SyntaxErrors.FileTooLarge(source.Text.Length / (1024 * 1024), MaxFileLength / (1024 * 1024)),
+                source, new TextSpan(0, 0)));
             return new SyntaxTree(source, new WorkspaceFileSyntax([], new TextSpan(0, 0)), [.. diagnostics], []);
         }
 
@@ -146,7 +147,8 @@ public sealed class SyntaxTree
         return run;
     }
 
-    private static MarketingDslParser.WorkspaceFileContext ParseTokens(CommonTokenStream tokenStream, SourceText source, HashSet<int> badTokens, List<Diagnostic> diagnostics)
+    private static MarketingDslParser.WorkspaceFileContext ParseTokens(CommonTokenStream tokenStream, SourceText source,
+        HashSet<int> badTokens, List<Diagnostic> diagnostics)
     {
         // Fast path: SLL prediction with bail-out; almost every real file parses this way.
         // Only a file with a syntax error (or a rare SLL conflict) pays for full LL with recovery.
@@ -172,12 +174,14 @@ public sealed class SyntaxTree
     /// <summary>Turns ANTLR's reports into MD1000/MD1010/MD1050 diagnostics a marketer can read.</summary>
     private sealed class SyntaxErrorListener(SourceText source, HashSet<int> badTokens, List<Diagnostic> diagnostics) : BaseErrorListener
     {
-        public override void SyntaxError(TextWriter output, IRecognizer recognizer, IToken offendingSymbol, int line, int charPositionInLine, string msg, RecognitionException e)
+        public override void SyntaxError(TextWriter output, IRecognizer recognizer, IToken offendingSymbol, int line,
+            int charPositionInLine, string msg, RecognitionException e)
         {
             if (offendingSymbol is not null && badTokens.Contains(offendingSymbol.TokenIndex)) return; // already reported by the lexer scan
             var parser = (Parser)recognizer;
             var start = Math.Clamp(offendingSymbol?.StartIndex ?? source.Text.Length, 0, source.Text.Length);
-            var end = offendingSymbol is null || offendingSymbol.Type == TokenConstants.EOF ? start : Math.Clamp(offendingSymbol.StopIndex + 1, start, source.Text.Length);
+            var end = offendingSymbol is null || offendingSymbol.Type == TokenConstants.EOF ? start : Math.Clamp(offendingSymbol.StopIndex
+                + 1, start, source.Text.Length);
             var span = TextSpan.FromBounds(start, end);
             var found = offendingSymbol is null || offendingSymbol.Type == TokenConstants.EOF
                 ? TokenDisplay.EndOfFile

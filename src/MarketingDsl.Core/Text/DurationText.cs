@@ -30,7 +30,8 @@ public static class DurationText
         if (part.Length < 2) return false;
         var unit = UnitTicks(part[^1]);
         var digits = part[..^1];
-        if (unit == 0 || !IsDigits(digits) || !long.TryParse(digits, NumberStyles.None, CultureInfo.InvariantCulture, out var n) || n > long.MaxValue / unit)
+        if (unit == 0 || !IsDigits(digits) || !long.TryParse(digits, NumberStyles.None, CultureInfo.InvariantCulture, out var n)
+            || n > long.MaxValue / unit)
             return false;
         ticks = n * unit;
         return true;
@@ -67,7 +68,8 @@ public static class DurationText
         return true;
     }
 
-    /// <summary>A duration as the language writes it: <c>1d 2h 30m</c>, <c>0s</c>, <c>-5m</c>; days are not folded into weeks, fractions of a second are kept (<c>0.5s</c>).</summary>
+    /// <summary>A duration as the language writes it: <c>1d 2h 30m</c>, <c>0s</c>, <c>-5m</c>; days are not folded into
+    /// weeks, fractions of a second are kept (<c>0.5s</c>).</summary>
     public static string Format(long ticks)
     {
         if (ticks == 0) return "0s";

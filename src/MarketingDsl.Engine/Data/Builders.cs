@@ -163,7 +163,8 @@ internal sealed class RowScratch
     /// <summary>Event user id as characters (no string allocated for the hot path).</summary>
     public char[] UserChars = new char[64];
     public int UserLength;
-    /// <summary>The UTF-8 bytes <see cref="UserChars"/> were decoded from by the JSON fast paths (length -1: none), and their character count.</summary>
+    /// <summary>The UTF-8 bytes <see cref="UserChars"/> were decoded from by the JSON fast paths (length -1: none), and
+    /// their character count.</summary>
     public byte[] Utf8User = new byte[64];
     public int Utf8UserLength = -1, Utf8UserChars;
 
@@ -505,7 +506,8 @@ internal sealed class ColumnBuilder : IDisposable
             case TypeKind.Date: _ints = new(small); break;
             case TypeKind.Int or TypeKind.DateTime or TypeKind.Duration: _longs = new(small); break;
             case TypeKind.List when type.Element is { IsList: false, IsError: false }: _lists = []; break;
-            default: throw new DataImportException($"a data column of type {type.DisplayName} is not supported (only bool, int, decimal, string, date, datetime, duration and lists of them)");
+            default: throw new DataImportException($"a data column of type {type.DisplayName} is not supported (only bool, int, decimal, " +
+                $"string, date, datetime, duration and lists of them)");
         }
     }
 
@@ -654,7 +656,8 @@ internal sealed class ColumnBuilder : IDisposable
         }
     }
 
-    /// <summary>Copies input row <paramref name="src"/> into output row <paramref name="dst"/> of a column built by <see cref="Build"/> (fills a null).</summary>
+    /// <summary>Copies input row <paramref name="src"/> into output row <paramref name="dst"/> of a column built by
+    /// <see cref="Build"/> (fills a null).</summary>
     public void CopyInto(Column column, int dst, int src)
     {
         switch (column)

@@ -29,7 +29,8 @@ public static class DataFingerprint
     {
         ArgumentNullException.ThrowIfNull(schema);
         var key = new StringBuilder();
-        key.Append("key=").Append(schema.KeyField).Append(";tz=").Append(schema.TimeZone).Append(";ids=").AppendJoin(',', schema.IdentityKeys).Append('\n');
+        key.Append("key=").Append(schema.KeyField).Append(";tz=").Append(schema.TimeZone).Append(";ids=").AppendJoin(',',
+            schema.IdentityKeys).Append('\n');
         foreach (var f in schema.ProfileFields) key.Append("p ").Append(Field(f)).Append('\n');
         foreach (var e in schema.Events)
         {

@@ -476,7 +476,8 @@ internal sealed partial class Importer
         return st.Chars.AsSpan(0, n);
     }
 
-    private static bool ReadJsonValue(ref Utf8JsonReader r, RowLayout l, int slot, RowScratch s, StringPool?[] pools, ParseState st, out string? reason)
+    private static bool ReadJsonValue(ref Utf8JsonReader r, RowLayout l, int slot, RowScratch s, StringPool?[] pools, ParseState st,
+        out string? reason)
     {
         reason = null;
         var tok = r.TokenType;
@@ -517,7 +518,8 @@ internal sealed partial class Importer
                     break;
                 case TypeKind.Decimal:
                     if (tok != JsonTokenType.Number) { ok = false; break; }
-                    if (!r.TryGetDecimal(out s.D[slot])) { reason = $"field '{l.Names[slot]}': {Encoding.UTF8.GetString(r.ValueSpan)} is out of decimal range"; return false; }
+                    if (!r.TryGetDecimal(out s.D[slot])) { reason = $"field '{l.Names[slot]}': {Encoding.UTF8.GetString(r.ValueSpan)} is " +
+                        $"out of decimal range"; return false; }
                     break;
                 case TypeKind.Bool:
                     if (tok == JsonTokenType.True) s.L[slot] = 1;
@@ -531,15 +533,18 @@ internal sealed partial class Importer
                     bool parsed;
                     if (t.Kind == TypeKind.Date)
                     {
-                        parsed = r.ValueIsEscaped ? ValueParsers.TryParseDate(CopyChars(ref r, st), out var day) : ValueParsers.TryParseDate(r.ValueSpan, out day);
+                        parsed = r.ValueIsEscaped ? ValueParsers.TryParseDate(CopyChars(ref r, st), out var day)
+                            : ValueParsers.TryParseDate(r.ValueSpan, out day);
                         s.L[slot] = day;
                     }
                     else
-                        parsed = r.ValueIsEscaped ? ValueParsers.TryParseTimestamp(CopyChars(ref r, st), out s.L[slot]) : ValueParsers.TryParseTimestamp(r.ValueSpan, out s.L[slot]);
+                        parsed = r.ValueIsEscaped ? ValueParsers.TryParseTimestamp(CopyChars(ref r, st), out s.L[slot])
+                            : ValueParsers.TryParseTimestamp(r.ValueSpan, out s.L[slot]);
                     if (!parsed)
                     {
                         var text = Clip(r.GetString() ?? "");
-                        reason = slot == l.TsSlot ? $"invalid ts '{text}'" : $"field '{l.Names[slot]}': '{text}' is not a valid {t.NonNullable.DisplayName}";
+                        reason = slot == l.TsSlot ? $"invalid ts '{text}'"
+                            : $"field '{l.Names[slot]}': '{text}' is not a valid {t.NonNullable.DisplayName}";
                         return false;
                     }
                     break;

@@ -242,7 +242,14 @@ internal sealed class ParquetRows : ITabularRows
     private object? Cell(int column) => _rows[_index].TryGetValue(Header[column], out var v) ? (object?)v : null;
 
     public string RawText() =>
-        "{" + string.Join(", ", Header.Select((h, c) => $"{h}: {Cell(c) switch { null => "null", IFormattable f => f.ToString(null, CultureInfo.InvariantCulture), var o => o.ToString() }}")) + "}";
+        "{" + string.Join(", ", Header.Select((h, c) => $"{h}: {CellText(Cell(c))}")) + "}";
+
+    private static string? CellText(object? cell) => cell switch
+    {
+        null => "null",
+        IFormattable f => f.ToString(null, CultureInfo.InvariantCulture),
+        var o => o.ToString(),
+    };
 
     public string? Text(int column) => Cell(column)?.ToString();
 
@@ -283,14 +290,16 @@ internal sealed class ParquetRows : ITabularRows
             case TypeKind.DateTime when v is DateTimeOffset dto: s.L[slot] = ValueParsers.TruncateToMicroseconds(dto.UtcTicks); break;
             case TypeKind.Duration when v is TimeSpan ts: s.L[slot] = ts.Ticks; break;
             case TypeKind.String when slot == layout.UserSlot || layout.IsIdentityOnly[slot]:
-                if (ListValues.TryInteger(v, out var id)) return importer.SetText(layout, slot, id.ToString(CultureInfo.InvariantCulture), emptyIsNull: false, out reason);
+                if (ListValues.TryInteger(v, out var id)) return importer.SetText(layout, slot, id.ToString(CultureInfo.InvariantCulture),
+                    emptyIsNull: false, out reason);
                 ok = false;
                 break;
             default: ok = false; break;
         }
         if (!ok)
         {
-            reason = $"field '{layout.Names[slot]}': expected {(kind == TypeKind.String ? "string" : layout.Types[slot].NonNullable.DisplayName)}, got {v.GetType().Name}";
+            reason = $"field '{layout.Names[slot]}': expected " +
+                $"{(kind == TypeKind.String ? "string" : layout.Types[slot].NonNullable.DisplayName)}, got {v.GetType().Name}";
             return false;
         }
         s.State[slot] = RowScratch.Value;

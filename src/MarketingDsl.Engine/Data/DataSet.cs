@@ -10,7 +10,8 @@ public sealed class DataSet
 {
     private readonly long[] _looseTsSorted;
 
-    internal DataSet(SchemaModel schema, string[] userIds, ColumnTable profiles, EventTable?[] events, ImportReport report, long? maxTs, long[] looseTsSorted)
+    internal DataSet(SchemaModel schema, string[] userIds, ColumnTable profiles, EventTable?[] events, ImportReport report, long? maxTs,
+        long[] looseTsSorted)
     {
         Schema = schema;
         UserIds = userIds;
@@ -31,7 +32,8 @@ public sealed class DataSet
     public EventTable?[] Events { get; }
     public ImportReport Report { get; }
 
-    /// <summary>The default as-of T: latest ts among all kept event rows (after de-duplication; all types, unknown types and orphans included); null without events.</summary>
+    /// <summary>The default as-of T: latest ts among all kept event rows (after de-duplication; all types, unknown
+    /// types and orphans included); null without events.</summary>
     public long? MaxTimestampTicks { get; }
 
     /// <summary>Ts of the kept rows in no table (unknown types, orphans), sorted.</summary>

@@ -44,11 +44,13 @@ public sealed class SnapshotCache(string directory, long minInputBytes = Snapsho
     internal string EntryFor(string source, string schemaShape, IReadOnlyList<InputFile> inputs)
     {
         var key = new System.Text.StringBuilder(source).Append('\n').Append(schemaShape);
-        foreach (var f in inputs) key.Append(f.File).Append(' ').Append(f.Size).Append(' ').Append(f.LastWriteTicks).Append(' ').Append(f.Sample).Append('\n');
+        foreach (var f in inputs)
+            key.Append(f.File).Append(' ').Append(f.Size).Append(' ').Append(f.LastWriteTicks).Append(' ').Append(f.Sample).Append('\n');
         return Path.Combine(Directory, DataFingerprint.Hash(key.ToString())[..32]);
     }
 
-    /// <summary>Removes the least recently used entries beyond <see cref="MaxEntries"/> (best effort: another process may be using the cache).</summary>
+    /// <summary>Removes the least recently used entries beyond <see cref="MaxEntries"/> (best effort: another process
+    /// may be using the cache).</summary>
     internal void Evict()
     {
         try
@@ -71,7 +73,8 @@ public sealed class SnapshotCache(string directory, long minInputBytes = Snapsho
 /// </summary>
 public static class DataSource
 {
-    public static DataSet Load(SchemaModel schema, string path, ImportOptions options, IProgress<ImportProgress>? progress = null, SnapshotCache? cache = null)
+    public static DataSet Load(SchemaModel schema, string path, ImportOptions options, IProgress<ImportProgress>? progress = null,
+        SnapshotCache? cache = null)
     {
         ArgumentNullException.ThrowIfNull(schema);
         ArgumentNullException.ThrowIfNull(options);
@@ -162,7 +165,8 @@ public static class DataSource
     }
 
     /// <summary>A snapshot that cannot be read: its data directory parsed instead (MD6030), or an error without one.</summary>
-    private static DataSet Reparse(SchemaModel schema, string path, string? source, SnapshotException e, ImportOptions options, IProgress<ImportProgress>? progress)
+    private static DataSet Reparse(SchemaModel schema, string path, string? source, SnapshotException e, ImportOptions options,
+        IProgress<ImportProgress>? progress)
     {
         if (string.IsNullOrEmpty(source) || !Directory.Exists(source) || ImportSnapshot.IsSnapshot(source))
             throw new DataImportException(SnapshotErrors.Unreadable(path, e.Message, null).English, e);
@@ -184,7 +188,8 @@ public static class DataSource
     }
 
     /// <summary>Imports a data directory and writes its snapshot (<c>mdsl import</c>).</summary>
-    public static DataSet Import(SchemaModel schema, string dataDirectory, string snapshotDirectory, ImportOptions options, IProgress<ImportProgress>? progress = null)
+    public static DataSet Import(SchemaModel schema, string dataDirectory, string snapshotDirectory, ImportOptions options,
+        IProgress<ImportProgress>? progress = null)
     {
         if (!Directory.Exists(dataDirectory)) throw new DataImportException($"data directory '{dataDirectory}' does not exist");
         if (ImportSnapshot.IsSnapshot(dataDirectory)) throw new DataImportException($"'{dataDirectory}' is an import snapshot, not a data directory");

@@ -85,8 +85,10 @@ public static class EventFileOrder
         try
         {
             using var doc = JsonDocument.Parse(line);
-            if (doc.RootElement.ValueKind == JsonValueKind.Object && doc.RootElement.TryGetProperty("ts", out var ts) && ts.ValueKind == JsonValueKind.String
-                && DateTimeOffset.TryParse(ts.GetString(), CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal | DateTimeStyles.AdjustToUniversal, out var t))
+            if (doc.RootElement.ValueKind == JsonValueKind.Object && doc.RootElement.TryGetProperty("ts", out var ts)
+                && ts.ValueKind == JsonValueKind.String
+                && DateTimeOffset.TryParse(ts.GetString(), CultureInfo.InvariantCulture,
+                    DateTimeStyles.AssumeUniversal | DateTimeStyles.AdjustToUniversal, out var t))
                 return t.UtcTicks;
         }
         catch (JsonException) { }

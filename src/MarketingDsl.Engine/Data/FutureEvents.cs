@@ -12,7 +12,8 @@ public static class FutureEvents
     /// <summary>How far ahead of the wall clock an event may be (clock drift between client and server).</summary>
     public static readonly TimeSpan DefaultMaxSkew = TimeSpan.FromMinutes(5);
 
-    /// <summary>The latest acceptable event instant (UTC ticks) at wall clock <paramref name="now"/>; a skew past the calendar's end means no limit.</summary>
+    /// <summary>The latest acceptable event instant (UTC ticks) at wall clock <paramref name="now"/>; a skew past the
+    /// calendar's end means no limit.</summary>
     public static long Limit(DateTimeOffset now, TimeSpan maxSkew)
     {
         var nowTicks = now.UtcTicks;

@@ -3,7 +3,8 @@ namespace MarketingDsl.Engine.Data;
 /// <summary>One rejected input row: file (path as found in the data directory), 1-based line and reason.</summary>
 public sealed record RejectedRow(string File, int Line, string Reason);
 
-/// <summary>Two profiles that share an identity value became one user: <paramref name="MergedUserId"/> was folded into <paramref name="KeptUserId"/>.</summary>
+/// <summary>Two profiles that share an identity value became one user: <paramref name="MergedUserId"/> was folded into
+/// <paramref name="KeptUserId"/>.</summary>
 public sealed record IdentityMerge(string KeptUserId, string MergedUserId, string Key, string Value);
 
 /// <summary>Options for <see cref="DataImporter.Load"/>.</summary>
@@ -43,7 +44,8 @@ public sealed class ImportOptions
     /// <summary>Where spill files go (a new directory below it per import); default the system's temporary directory.</summary>
     public string? SpillDirectory { get; init; }
 
-    /// <summary>Tests only: every JSON Lines row through the general reader (no <see cref="JsonLineScanner"/> fast path), to compare the two.</summary>
+    /// <summary>Tests only: every JSON Lines row through the general reader (no <see cref="JsonLineScanner"/> fast
+    /// path), to compare the two.</summary>
     internal bool GeneralJsonReaderOnly { get; init; }
 }
 
@@ -82,13 +84,15 @@ public sealed class ImportReport
     /// <summary>Files read, in order.</summary>
     public List<string> Files { get; } = [];
 
-    /// <summary>Rejects for a ts later than the import's limit (<see cref="ImportOptions.LatestEventTicks"/>): rows a later import may keep.</summary>
+    /// <summary>Rejects for a ts later than the import's limit (<see cref="ImportOptions.LatestEventTicks"/>): rows a
+    /// later import may keep.</summary>
     public long FutureRejects { get; internal set; }
 
     /// <summary>The snapshot (given, or an entry of the import cache) the data was read from; null when the files were parsed.</summary>
     public string? FromSnapshot { get; internal set; }
 
-    /// <summary>What was found about where the data was read from: a snapshot that could not be read or was out of date (then the files were parsed).</summary>
+    /// <summary>What was found about where the data was read from: a snapshot that could not be read or was out of date
+    /// (then the files were parsed).</summary>
     public List<MarketingDsl.Core.Diagnostics.Diagnostic> Warnings { get; } = [];
 
     /// <summary>Tests only: JSON Lines event rows parsed by the shaped path (the importer's predicted member sequence held).</summary>

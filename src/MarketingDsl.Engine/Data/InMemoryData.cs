@@ -63,7 +63,8 @@ internal sealed partial class Importer
         var l = state?.Layout ?? _unknownLayout;
         var count = state is null ? 2 : type.Fields.Length;
         if (values.Length != type.Fields.Length)
-            throw new ArgumentException($"an event row of '{type.Name}' needs {type.Fields.Length} values (user_id, ts, then its fields), got {values.Length}");
+            throw new ArgumentException($"an event row of '{type.Name}' needs {type.Fields.Length} values (user_id, ts, then its " +
+                $"fields), got {values.Length}");
         l.Scratch.Reset();
         string? reason = null;
         for (var i = 0; i < count && reason is null; i++) reason = SetBoxed(l, i, values[i]);
@@ -108,7 +109,8 @@ internal sealed partial class Importer
             default: ok = false; break;
         }
         if (!ok)
-            return slot == l.TsSlot ? $"invalid ts {value}" : $"field '{l.Names[slot]}': {value} ({value.GetType().Name}) is not a valid {type.NonNullable.DisplayName}";
+            return slot == l.TsSlot ? $"invalid ts {value}" : $"field '{l.Names[slot]}': {value} ({value.GetType().Name}) is not a valid " +
+                $"{type.NonNullable.DisplayName}";
         s.State[slot] = RowScratch.Value;
         return null;
     }

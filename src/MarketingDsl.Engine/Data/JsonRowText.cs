@@ -32,7 +32,10 @@ public static class JsonRowText
                 {
                     string name;
                     try { name = property.Name; }
-                    catch (InvalidOperationException) { return $"{Where(path)}a property name is not valid Unicode (an invalid UTF-8 byte or a lone surrogate escape)"; }
+                    catch (InvalidOperationException)
+                    {
+                        return $"{Where(path)}a property name is not valid Unicode (an invalid UTF-8 byte or a lone surrogate escape)";
+                    }
                     if (!(seen ??= new HashSet<string>(StringComparer.Ordinal)).Add(name))
                         return $"{Where(path)}the property '{name}' appears twice";
                     if (Problem(property.Value, path.Length == 0 ? name : $"{path}.{name}") is { } p) return p;

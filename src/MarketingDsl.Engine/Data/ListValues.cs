@@ -76,7 +76,8 @@ public static class ListValues
             case TypeKind.DateTime when v is DateOnly d: item = Instant(d.ToDateTime(TimeOnly.MinValue, DateTimeKind.Utc).Ticks); return true;
             case TypeKind.Duration when v is TimeSpan t: item = t; return true;
             case TypeKind.Duration when v is long ticks: item = new TimeSpan(ticks); return true;
-            case TypeKind.String or TypeKind.Int or TypeKind.Decimal or TypeKind.Bool or TypeKind.Date or TypeKind.DateTime or TypeKind.Duration when v is string text:
+            case TypeKind.String or TypeKind.Int or TypeKind.Decimal or TypeKind.Bool or TypeKind.Date or TypeKind.DateTime
+                or TypeKind.Duration when v is string text:
                 // Parquet and callers may hold any item as text: the CSV rules read it.
                 return TryParseItem(element, text, out item);
             default: return false;
@@ -121,7 +122,8 @@ public static class ListValues
             case JsonValueKind.True or JsonValueKind.False when element.Kind == TypeKind.Bool: item = v.GetBoolean(); return true;
             case JsonValueKind.Number when element.Kind == TypeKind.Int:
                 if (v.TryGetInt64(out var l)) { item = l; return true; }
-                if (v.TryGetDecimal(out var whole) && whole == decimal.Truncate(whole) && whole >= long.MinValue && whole <= long.MaxValue) { item = (long)whole; return true; }
+                if (v.TryGetDecimal(out var whole) && whole == decimal.Truncate(whole) && whole >= long.MinValue
+                    && whole <= long.MaxValue) { item = (long)whole; return true; }
                 return false;
             case JsonValueKind.Number when element.Kind == TypeKind.Decimal:
                 if (!v.TryGetDecimal(out var d)) return false;
@@ -189,7 +191,8 @@ public static class ListValues
                 item = l;
                 return true;
             case TypeKind.Decimal:
-                if (!decimal.TryParse(text, NumberStyles.AllowLeadingSign | NumberStyles.AllowDecimalPoint | NumberStyles.AllowExponent, CultureInfo.InvariantCulture, out var d)) return false;
+                if (!decimal.TryParse(text, NumberStyles.AllowLeadingSign | NumberStyles.AllowDecimalPoint | NumberStyles.AllowExponent,
+                    CultureInfo.InvariantCulture, out var d)) return false;
                 item = d;
                 return true;
             case TypeKind.Bool:
@@ -262,7 +265,8 @@ public static class ListValues
         _ => k.ToString().ToLowerInvariant(),
     };
 
-    private static string Describe(object v) => v is string s ? $"'{Clip(s)}'" : $"{Clip(Convert.ToString(v, CultureInfo.InvariantCulture) ?? "")} ({v.GetType().Name})";
+    private static string Describe(object v) => v is string s ? $"'{Clip(s)}'"
+        : $"{Clip(Convert.ToString(v, CultureInfo.InvariantCulture) ?? "")} ({v.GetType().Name})";
 
     private static string Clip(string s) => s.Length <= 60 ? s : s[..60] + "…";
 }

@@ -4,10 +4,11 @@ using System.Text;
 namespace MarketingDsl.Engine.Data;
 
 /// <summary>What <see cref="RetailDataGenerator.Generate"/> wrote.</summary>
-public sealed record GenerationResult(string ProfilesPath, string EventsPath, long Profiles, long Events, long OrphanEvents, long DuplicateOrders, DateTime StartUtc, DateTime EndUtc);
+public sealed record GenerationResult(string ProfilesPath, string EventsPath, long Profiles, long Events, long OrphanEvents,
+    long DuplicateOrders, DateTime StartUtc, DateTime EndUtc);
 
 /// <summary>
-/// Writes a synthetic retail history for the sketch's retail schema: <c>profiles.jsonl</c> and
+/// Writes a synthetic retail history for the retail schema of examples/retail: <c>profiles.jsonl</c> and
 /// <c>events.jsonl</c> (types order, view, cart_add, login, message_opened). Deterministic for a
 /// seed (own PRNG, independent of <see cref="Random"/>), streamed (constant memory per user).
 /// Realism: log-normal spend with a few whales, churners who stop at some day, summer cooling views,
@@ -23,7 +24,8 @@ public static class RetailDataGenerator
 {
     private static readonly string[] Cities = ["上海", "北京", "广州", "深圳", "杭州", "成都", "南京", "武汉", "重庆", "西安", "苏州", "天津", "长沙", "郑州", "青岛", "厦门"];
     private static readonly double[] CityWeights = [14, 12, 10, 10, 8, 7, 6, 6, 5, 5, 4, 4, 3, 3, 2, 1];
-    private static readonly string[] Categories = ["appliance", "apparel", "beverages", "fresh", "formula", "diapers", "phone", "air_conditioner", "fan", "tv", "beauty"];
+    private static readonly string[] Categories = ["appliance", "apparel", "beverages", "fresh", "formula", "diapers", "phone",
+        "air_conditioner", "fan", "tv", "beauty"];
     private static readonly double[] CategoryMu = [6.2, 5.0, 3.6, 4.0, 5.4, 4.6, 7.6, 8.0, 5.3, 8.0, 5.2];   // log of a typical price
     private static readonly string[] Channels = ["pos", "app", "miniapp", "tmall", "jd"];
     private static readonly string[] Platforms = ["ios", "android", "miniapp", "web"];
@@ -87,10 +89,12 @@ public static class RetailDataGenerator
 
             var p = new StringBuilder(256);
             p.Append("{\"user_id\":\"").Append(uid).Append("\",\"gender\":\"").Append(female ? 'F' : 'M').Append('"');
-            p.Append(",\"birthday\":").Append(rng.NextDouble() < 0.05 ? "null" : "\"" + birthday.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture) + "\"");
+            p.Append(",\"birthday\":").Append(rng.NextDouble() < 0.05 ? "null" : "\"" + birthday.ToString("yyyy-MM-dd",
+                CultureInfo.InvariantCulture) + "\"");
             p.Append(",\"city\":\"").Append(city).Append("\",\"member_level\":").Append(level);
             p.Append(",\"registered_at\":\"").Append(registered.ToString("yyyy-MM-dd'T'HH:mm:ss'Z'", CultureInfo.InvariantCulture)).Append('"');
-            p.Append(",\"child_birthday\":").Append(child is { } c ? "\"" + c.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture) + "\"" : "null").Append('}');
+            p.Append(",\"child_birthday\":").Append(child is { } c ? "\"" + c.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture) + "\""
+                : "null").Append('}');
             pw.WriteLine(p.ToString());
 
             // Activity profile.
@@ -141,12 +145,14 @@ public static class RetailDataGenerator
                         if (rng.NextDouble() < 0.4)
                         {
                             if (rng.NextDouble() > 0.1) t = t.AddSeconds(30 + rng.Next(1800));   // else identical timestamp
-                            if (t < end) dupOrders += Order(w, ref rng, uid, t, ++orderSeq, Channels[1 + rng.Next(Channels.Length - 1)], price, category, sku, priceSensitive);
+                            if (t < end) dupOrders += Order(w, ref rng, uid, t, ++orderSeq, Channels[1 + rng.Next(Channels.Length - 1)],
+                                price, category, sku, priceSensitive);
                             if (t < end && coPurchase > 0) PlantPartner(w, ref plant, coPurchase, uid, t, activeTo, ++plantedSeq, sku);
                         }
                     }
                     if (rng.NextDouble() < 0.12)
-                        w.MessageOpened(uid, day.AddSeconds(rng.DaySecond()) is var mt && mt < end ? mt : t, Journeys[rng.Next(Journeys.Length)], MessageChannels[rng.Next(MessageChannels.Length)]);
+                        w.MessageOpened(uid, day.AddSeconds(rng.DaySecond()) is var mt && mt < end ? mt : t,
+                            Journeys[rng.Next(Journeys.Length)], MessageChannels[rng.Next(MessageChannels.Length)]);
                 }
                 // Offline purchases in stores.
                 if (rng.NextDouble() < 0.025 * activity * tierOrders * fade)
@@ -168,21 +174,24 @@ public static class RetailDataGenerator
             if (i % 997 == 500)
             {
                 var t = start.AddSeconds(rng.NextDouble() * days * 86400.0);
-                w.Login("ghost" + i.ToString(CultureInfo.InvariantCulture), new DateTime(t.Ticks - t.Ticks % TimeSpan.TicksPerSecond, DateTimeKind.Utc), "web");
+                w.Login("ghost" + i.ToString(CultureInfo.InvariantCulture), new DateTime(t.Ticks - t.Ticks % TimeSpan.TicksPerSecond,
+                    DateTimeKind.Utc), "web");
                 orphans++;
             }
         }
         return new GenerationResult(profilesPath, eventsPath, users, w.Count, orphans, dupOrders, start, end);
     }
 
-    private static void PlantPartner(EventWriter w, ref Pcg plant, double probability, string uid, DateTime t, DateTime activeTo, long seq, string sku)
+    private static void PlantPartner(EventWriter w, ref Pcg plant, double probability, string uid, DateTime t, DateTime activeTo, long seq,
+        string sku)
     {
         if (plant.NextDouble() >= probability) return;
         var at = t.AddSeconds(86_400 + plant.Next(9 * 86_400));
         if (at >= w.End || at >= activeTo) return;
         var partner = CoPurchasePartner(sku);
         var category = CategoryOfSku(partner);
-        var price = Math.Round((decimal)Math.Exp(CategoryMu[Array.IndexOf(Categories, category)] + 0.6 * plant.NextGaussian()), 2, MidpointRounding.AwayFromZero);
+        var price = Math.Round((decimal)Math.Exp(CategoryMu[Array.IndexOf(Categories, category)] + 0.6 * plant.NextGaussian()), 2,
+            MidpointRounding.AwayFromZero);
         w.Order(uid, at, "p" + seq.ToString("D9", CultureInfo.InvariantCulture), "app", price, category, partner, false);
     }
 
@@ -197,7 +206,8 @@ public static class RetailDataGenerator
         return c;
     }
 
-    private static string Sku(ref Pcg rng, int category) => "sku_" + Categories[category] + "_" + rng.Next(40).ToString("D3", CultureInfo.InvariantCulture);
+    private static string Sku(ref Pcg rng, int category) => "sku_" + Categories[category] + "_" + rng.Next(40).ToString("D3",
+        CultureInfo.InvariantCulture);
 
     private static decimal Price(ref Pcg rng, int category, bool whale, double tierSpend)
     {
@@ -206,14 +216,16 @@ public static class RetailDataGenerator
     }
 
     /// <summary>Writes one order (occasionally repeated with the same order id); returns the duplicates written.</summary>
-    private static int Order(EventWriter w, ref Pcg rng, string uid, DateTime t, long seq, string channel, decimal amount, int category, string sku, bool priceSensitive)
+    private static int Order(EventWriter w, ref Pcg rng, string uid, DateTime t, long seq, string channel, decimal amount, int category,
+        string sku, bool priceSensitive)
     {
         var id = "o" + seq.ToString("D9", CultureInfo.InvariantCulture);
         var coupon = rng.NextDouble() < (priceSensitive ? 0.7 : 0.12);
         var cat = rng.NextDouble() < 0.004 ? null : Categories[category];
         w.Order(uid, t, id, channel, amount, cat, sku, coupon);
         if (rng.NextDouble() >= 0.002) return 0;
-        w.Order(uid, t.AddSeconds(rng.Next(600)) is var t2 && t2 < w.End ? t2 : t, id, channel, amount, cat, sku, coupon);   // re-sent by a POS/ETL retry
+        // Re-sent by a POS/ETL retry.
+        w.Order(uid, t.AddSeconds(rng.Next(600)) is var t2 && t2 < w.End ? t2 : t, id, channel, amount, cat, sku, coupon);
         return 1;
     }
 

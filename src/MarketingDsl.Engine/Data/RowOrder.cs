@@ -38,7 +38,8 @@ internal sealed class RowOrder
     /// <summary>Output row i from input row perm[i], gathered directly (perm need not cover every input row).</summary>
     public static RowOrder Direct(int[] perm) => new(perm, null, null, 0);
 
-    /// <summary>The order of a permutation of every input row, with the two-pass plan when it pays (<paramref name="parallelism"/> threads compute it).</summary>
+    /// <summary>The order of a permutation of every input row, with the two-pass plan when it pays (<paramref
+    /// name="parallelism"/> threads compute it).</summary>
     public static RowOrder Of(int[] perm, int parallelism = 1)
     {
         var n = perm.Length;

@@ -296,7 +296,8 @@ public sealed class UserHistory
             case (DurationColumn c, TimeSpan v): c.Values[row] = v.Ticks; break;
             default: ok = false; break;
         }
-        if (!ok) throw new ArgumentException($"field '{field.Name}': {value} ({value.GetType().Name}) is not a valid {field.Type.NonNullable.DisplayName}");
+        if (!ok) throw new ArgumentException($"field '{field.Name}': {value} ({value.GetType().Name}) is not a valid " +
+            $"{field.Type.NonNullable.DisplayName}");
     }
 
     private static long Truncate(DateTime t)

@@ -70,7 +70,8 @@ public static class ValueParsers
             else return false;
         }
         if (i != s.Length) return false;
-        var ticks = dayNumber * TimeSpan.TicksPerDay + hh * TimeSpan.TicksPerHour + mi * TimeSpan.TicksPerMinute + ss * TimeSpan.TicksPerSecond + frac;
+        var ticks = dayNumber * TimeSpan.TicksPerDay + hh * TimeSpan.TicksPerHour + mi * TimeSpan.TicksPerMinute
+            + ss * TimeSpan.TicksPerSecond + frac;
         ticks -= offsetTicks;
         if (ticks < 0 || ticks > DateTime.MaxValue.Ticks) return false;
         utcTicks = TruncateToMicroseconds(ticks);
@@ -101,7 +102,8 @@ public static class ValueParsers
         return ToAscii(s, b) && TryDate(b, out dayNumber);
     }
 
-    /// <summary>A data cell's duration: the language's own grammar (<see cref="MarketingDsl.Core.Text.DurationText"/>: <c>30d 12h</c>, <c>2w</c>) or <c>[-][d.]hh:mm:ss[.f]</c>.</summary>
+    /// <summary>A data cell's duration: the language's own grammar (<see cref="MarketingDsl.Core.Text.DurationText"/>:
+    /// <c>30d 12h</c>, <c>2w</c>) or <c>[-][d.]hh:mm:ss[.f]</c>.</summary>
     public static bool TryParseDuration(ReadOnlySpan<char> s, out long ticks) => MarketingDsl.Core.Text.DurationText.TryParse(s, out ticks);
 
     private static bool ToAscii(ReadOnlySpan<char> s, Span<byte> b)

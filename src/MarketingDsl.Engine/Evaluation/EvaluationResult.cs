@@ -32,7 +32,8 @@ public sealed class BoxedResultColumn(ComputedSymbol symbol, object?[] values) :
     public override object? Get(int user) => values[user];
 }
 
-public sealed class EvaluationResult(SemanticModel model, DataSet data, DateTime asOfUtc, ImmutableArray<ResultColumn> columns, FunctionFailureLog? functionFailures = null)
+public sealed class EvaluationResult(SemanticModel model, DataSet data, DateTime asOfUtc, ImmutableArray<ResultColumn> columns,
+    FunctionFailureLog? functionFailures = null)
 {
     /// <summary>Custom function calls that failed (each value null); empty when every call returned.</summary>
     public FunctionFailureLog FunctionFailures { get; } = functionFailures ?? new FunctionFailureLog();
@@ -44,7 +45,8 @@ public sealed class EvaluationResult(SemanticModel model, DataSet data, DateTime
     /// <summary>Aligned with <see cref="SemanticModel.Outputs"/>.</summary>
     public ImmutableArray<ResultColumn> Columns { get; } = columns;
 
-    /// <summary>Kept event rows after the as-of instant, when counted during the evaluation (a partitioned one); else <see cref="DataSet.CountEventsAfter"/> of <see cref="Data"/>.</summary>
+    /// <summary>Kept event rows after the as-of instant, when counted during the evaluation (a partitioned one); else
+    /// <see cref="DataSet.CountEventsAfter"/> of <see cref="Data"/>.</summary>
     public long? EventsAfterAsOf { get; init; }
 
     public ResultColumn Column(string name) => Columns.First(c => c.Symbol.Name == name);

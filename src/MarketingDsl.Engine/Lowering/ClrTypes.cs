@@ -4,7 +4,7 @@ namespace MarketingDsl.Engine.Lowering;
 
 /// <summary>
 /// The CLR type a DSL value has in compiled code. Every value may be null, so value types are
-/// Nullable&lt;T&gt;: lifted operators then give the sketch's null propagation for free.
+/// Nullable&lt;T&gt;: lifted operators then give null propagation (LANGUAGE.md §12) for free.
 /// Lists are arrays of boxed elements (they are small: top-k results and literals).
 /// </summary>
 public static class ClrTypes

@@ -59,7 +59,8 @@ public static class ConditionCompiler
                     foreach (var feature in m.Features) pending.Push(feature);
             }
         }
-        if (needed.Any(s => PlanCompiler.RootsOf(s).SelectMany(BoundTree.Descendants).Any(n => n is BoundQuantileScore or BoundModelOutput { Output: ModelOutput.Percentile })))
+        if (needed.Any(s => PlanCompiler.RootsOf(s).SelectMany(BoundTree.Descendants).Any(n =>
+            n is BoundQuantileScore or BoundModelOutput { Output: ModelOutput.Percentile })))
             throw new NotSupportedException("a journey condition cannot depend on a population value; the binder reports MD3012 or MD3080");
         var scored = model.Models.Select((m, i) => (Model: m, Index: i, FeaturePhase: BoundTree.FeaturePhase(m)))
             .Where(m => models.Contains(m.Model) && !m.Model.Features.IsEmpty && m.Model.Features.All(f => !f.Type.IsError)).ToImmutableArray();

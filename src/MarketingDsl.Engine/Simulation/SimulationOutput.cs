@@ -88,7 +88,8 @@ public static class SimulationOutput
             json["functions"] = new JsonObject
             {
                 ["failed_calls"] = functions.FailedCalls,
-                ["failed_calls_by_function"] = new JsonObject(functions.FailedByFunction.Select(f => KeyValuePair.Create(f.Name, (JsonNode?)f.Count))),
+                ["failed_calls_by_function"] = new JsonObject(functions.FailedByFunction.Select(f => KeyValuePair.Create(f.Name,
+                    (JsonNode?)f.Count))),
             };
         return json;
     }
@@ -100,7 +101,8 @@ public static class SimulationOutput
         var stats = new JsonObject { ["non_null"] = output.NonNull };
         if (type.Kind == TypeKind.Bool) stats["true"] = output.True;
         else if (type.Kind == TypeKind.Int) stats["sum"] = (long)output.Sum;
-        else if (type.Kind == TypeKind.Decimal) stats["sum"] = JsonValue.Create(decimal.Parse(output.Sum.ToString("0.0000", CultureInfo.InvariantCulture), CultureInfo.InvariantCulture));
+        else if (type.Kind == TypeKind.Decimal) stats["sum"] = JsonValue.Create(decimal.Parse(output.Sum.ToString("0.0000",
+            CultureInfo.InvariantCulture), CultureInfo.InvariantCulture));
         return stats;
     }
 

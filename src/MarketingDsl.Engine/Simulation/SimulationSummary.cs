@@ -30,7 +30,8 @@ public sealed record SimulationSummary(
         var quality = new DataQuality(
             ProfileRows: report.ProfilesRead,
             EventRows: report.EventsBeforeDeduplication,
-            DuplicatesDropped: report.DuplicatesDropped.OrderBy(p => p.Key, StringComparer.Ordinal).Select(p => new GroupCount(p.Key, null, p.Value)).ToList(),
+            DuplicatesDropped: report.DuplicatesDropped.OrderBy(p => p.Key, StringComparer.Ordinal).Select(p => new GroupCount(p.Key, null,
+                p.Value)).ToList(),
             OrderDuplicatesDropped: report.OrderDuplicatesDropped,
             OrphanEvents: report.OrphanEvents,
             UnknownTypeEvents: report.UnknownTypeEvents,
@@ -51,7 +52,8 @@ public sealed record SimulationSummary(
                 case SegmentationSymbol segmentation:
                     var counts = output.Values.ToDictionary(v => v.Text, v => v.Count, StringComparer.Ordinal);
                     segmentations.Add(new SegmentationCounts(segmentation.Name, segmentation.Label,
-                        [.. segmentation.Rules.Select(r => new GroupCount(r.Name, r.Label, counts.GetValueOrDefault(ValueFormatter.Format(r.Name))))]));
+                        [.. segmentation.Rules.Select(r => new GroupCount(r.Name, r.Label,
+                            counts.GetValueOrDefault(ValueFormatter.Format(r.Name))))]));
                     break;
             }
         }

@@ -7,16 +7,19 @@ using MarketingDsl.Engine.Evaluation;
 namespace MarketingDsl.Engine.Testing;
 
 /// <summary>An expectation that did not hold: where it is, what it says, and the values of the tags it mentions.</summary>
-public sealed record ExpectFailure(string File, int Line, int Column, string Expectation, ImmutableArray<(string Name, object? Value)> Actual, string? Error = null)
+public sealed record ExpectFailure(string File, int Line, int Column, string Expectation, ImmutableArray<(string Name,
+    object? Value)> Actual, string? Error = null)
 {
     public string Location => $"{File}:{Line}:{Column}";
 
     /// <summary>e.g. <c>core_groups is "others"</c>, or the error that stopped the evaluation.</summary>
-    public string Explanation => Error ?? (Actual.IsEmpty ? "it is false" : string.Join(", ", Actual.Select(a => $"{a.Name} is {TestRunner.Format(a.Value)}")));
+    public string Explanation => Error ?? (Actual.IsEmpty ? "it is false"
+        : string.Join(", ", Actual.Select(a => $"{a.Name} is {TestRunner.Format(a.Value)}")));
 }
 
 /// <summary>The outcome of one `test` block.</summary>
-public sealed record TestResult(string Name, SymbolLocation? Location, DateTime AsOfUtc, int ExpectCount, ImmutableArray<ExpectFailure> Failures, ImmutableArray<string> Notes, string? Error = null)
+public sealed record TestResult(string Name, SymbolLocation? Location, DateTime AsOfUtc, int ExpectCount,
+    ImmutableArray<ExpectFailure> Failures, ImmutableArray<string> Notes, string? Error = null)
 {
     public bool Passed => Error is null && Failures.IsEmpty;
 }
@@ -84,7 +87,8 @@ public sealed class TestRunner(ITagEvaluator? evaluator = null)
             var user = userId is null ? -1 : data.IndexOfUser(userId);
             if (user < 0)
             {
-                failures.Add(new ExpectFailure(file, position.Line, position.Column, expect.Text, [], $"the given profile '{userId}' is not in the data"));
+                failures.Add(new ExpectFailure(file, position.Line, position.Column, expect.Text, [],
+                    $"the given profile '{userId}' is not in the data"));
                 continue;
             }
             try
@@ -107,7 +111,8 @@ public sealed class TestRunner(ITagEvaluator? evaluator = null)
             .Select(s => (s.Name, result.Columns.First(c => c.Symbol == s).Get(user))),
     ];
 
-    /// <summary>A value as a DSL literal: <c>"text"</c>, <c>12</c>, <c>3.5</c>, <c>true</c>, <c>null</c>, <c>2025-06-01</c>, <c>["a", "b"]</c>.</summary>
+    /// <summary>A value as a DSL literal: <c>"text"</c>, <c>12</c>, <c>3.5</c>, <c>true</c>, <c>null</c>,
+    /// <c>2025-06-01</c>, <c>["a", "b"]</c>.</summary>
     public static string Format(object? value) => value switch
     {
         null => "null",
@@ -116,7 +121,8 @@ public sealed class TestRunner(ITagEvaluator? evaluator = null)
         long l => l.ToString(CultureInfo.InvariantCulture),
         decimal d => d.ToString(CultureInfo.InvariantCulture),
         DateOnly d => d.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture),
-        DateTime t => t.ToString(t.Ticks % TimeSpan.TicksPerSecond == 0 ? "yyyy-MM-dd'T'HH:mm:ss'Z'" : "yyyy-MM-dd'T'HH:mm:ss.ffffff'Z'", CultureInfo.InvariantCulture),
+        DateTime t => t.ToString(t.Ticks % TimeSpan.TicksPerSecond == 0 ? "yyyy-MM-dd'T'HH:mm:ss'Z'" : "yyyy-MM-dd'T'HH:mm:ss.ffffff'Z'",
+            CultureInfo.InvariantCulture),
         TimeSpan span => Core.Text.DurationText.Format(span.Ticks),
         IEnumerable<object?> list => "[" + string.Join(", ", list.Select(Format)) + "]",
         _ => Convert.ToString(value, CultureInfo.InvariantCulture) ?? "",

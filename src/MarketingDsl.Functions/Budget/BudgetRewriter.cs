@@ -52,18 +52,44 @@ internal sealed class BudgetRewriter(SemanticModel model) : CSharpSyntaxRewriter
         InvocationExpressionSyntax or BaseObjectCreationExpressionSyntax or ArrayCreationExpressionSyntax or ImplicitArrayCreationExpressionSyntax
             or CollectionExpressionSyntax or InterpolatedStringExpressionSyntax or WithExpressionSyntax or AnonymousObjectCreationExpressionSyntax
             or RangeExpressionSyntax or AnonymousFunctionExpressionSyntax or QueryExpressionSyntax or ElementAccessExpressionSyntax => true,
-        BinaryExpressionSyntax { RawKind: (int)SyntaxKind.AddExpression } or AssignmentExpressionSyntax { RawKind: (int)SyntaxKind.AddAssignmentExpression }
-            => model.GetTypeInfo(n is AssignmentExpressionSyntax a ? a.Left : n).Type?.SpecialType is not (SpecialType.System_Int32 or SpecialType.System_Int64
-                or SpecialType.System_Decimal or SpecialType.System_Double or SpecialType.System_Single or SpecialType.System_Int16 or SpecialType.System_Byte
-                or SpecialType.System_Char or SpecialType.System_UInt32 or SpecialType.System_UInt64),
+        BinaryExpressionSyntax { RawKind: (int)SyntaxKind.AddExpression }
+            or AssignmentExpressionSyntax { RawKind: (int)SyntaxKind.AddAssignmentExpression }
+            => model.GetTypeInfo(n is AssignmentExpressionSyntax a ? a.Left : n).Type?.SpecialType
+                is not (SpecialType.System_Int32 or SpecialType.System_Int64 or SpecialType.System_Decimal or SpecialType.System_Double
+                    or SpecialType.System_Single or SpecialType.System_Int16 or SpecialType.System_Byte or SpecialType.System_Char
+                    or SpecialType.System_UInt32 or SpecialType.System_UInt64),
         _ => false,
     });
 
-    public override SyntaxNode? VisitForStatement(ForStatementSyntax node) { var n = (ForStatementSyntax)base.VisitForStatement(node)!; return n.WithStatement(Charged(n.Statement, node)); }
-    public override SyntaxNode? VisitWhileStatement(WhileStatementSyntax node) { var n = (WhileStatementSyntax)base.VisitWhileStatement(node)!; return n.WithStatement(Charged(n.Statement, node)); }
-    public override SyntaxNode? VisitDoStatement(DoStatementSyntax node) { var n = (DoStatementSyntax)base.VisitDoStatement(node)!; return n.WithStatement(Charged(n.Statement, node)); }
-    public override SyntaxNode? VisitForEachStatement(ForEachStatementSyntax node) { var n = (ForEachStatementSyntax)base.VisitForEachStatement(node)!; return n.WithStatement(Charged(n.Statement, node)); }
-    public override SyntaxNode? VisitForEachVariableStatement(ForEachVariableStatementSyntax node) { var n = (ForEachVariableStatementSyntax)base.VisitForEachVariableStatement(node)!; return n.WithStatement(Charged(n.Statement, node)); }
+    public override SyntaxNode? VisitForStatement(ForStatementSyntax node)
+    {
+        var n = (ForStatementSyntax)base.VisitForStatement(node)!;
+        return n.WithStatement(Charged(n.Statement, node));
+    }
+
+    public override SyntaxNode? VisitWhileStatement(WhileStatementSyntax node)
+    {
+        var n = (WhileStatementSyntax)base.VisitWhileStatement(node)!;
+        return n.WithStatement(Charged(n.Statement, node));
+    }
+
+    public override SyntaxNode? VisitDoStatement(DoStatementSyntax node)
+    {
+        var n = (DoStatementSyntax)base.VisitDoStatement(node)!;
+        return n.WithStatement(Charged(n.Statement, node));
+    }
+
+    public override SyntaxNode? VisitForEachStatement(ForEachStatementSyntax node)
+    {
+        var n = (ForEachStatementSyntax)base.VisitForEachStatement(node)!;
+        return n.WithStatement(Charged(n.Statement, node));
+    }
+
+    public override SyntaxNode? VisitForEachVariableStatement(ForEachVariableStatementSyntax node)
+    {
+        var n = (ForEachVariableStatementSyntax)base.VisitForEachVariableStatement(node)!;
+        return n.WithStatement(Charged(n.Statement, node));
+    }
 
     // ------------------------------------------------------------------ entries (depth)
 
@@ -160,7 +186,8 @@ internal sealed class BudgetRewriter(SemanticModel model) : CSharpSyntaxRewriter
     {
         var n = (CatchClauseSyntax)base.VisitCatchClause(node)!;
         var mayCatch = ParseExpression($"{Local}.MayCatch()");
-        var condition = n.Filter is null ? mayCatch : BinaryExpression(SyntaxKind.LogicalAndExpression, mayCatch, ParenthesizedExpression(n.Filter.FilterExpression));
+        var condition = n.Filter is null ? mayCatch : BinaryExpression(SyntaxKind.LogicalAndExpression, mayCatch,
+            ParenthesizedExpression(n.Filter.FilterExpression));
         return n.WithFilter(CatchFilterClause(condition));
     }
 
@@ -196,7 +223,8 @@ internal sealed class BudgetRewriter(SemanticModel model) : CSharpSyntaxRewriter
 
     private static ExpressionSyntax Reserve(ExpressionSyntax size, int bytes) =>
         InvocationExpression(ParseExpression($"{Budget}.Reserve"),
-            ArgumentList(SeparatedList([Argument(ParenthesizedExpression(size)), Argument(LiteralExpression(SyntaxKind.NumericLiteralExpression, Literal(bytes)))])));
+            ArgumentList(SeparatedList([Argument(ParenthesizedExpression(size)),
+                Argument(LiteralExpression(SyntaxKind.NumericLiteralExpression, Literal(bytes)))])));
 
     private static int SizeOf(ITypeSymbol? type) => type?.SpecialType switch
     {

@@ -37,7 +37,8 @@ public static class SandboxBudget
         internal long MaxSteps;
         internal string? Spent;
 
-        /// <summary>One iteration of a loop that cannot allocate more than a fixed amount per turn (no call, creation or string concatenation in it): a step.</summary>
+        /// <summary>One iteration of a loop that cannot allocate more than a fixed amount per turn (no call, creation
+        /// or string concatenation in it): a step.</summary>
         public void Tick()
         {
             if (--Steps < 0) SpendSteps(this);
@@ -106,7 +107,8 @@ public static class SandboxBudget
     {
         var state = t_state ?? throw new SandboxBudgetException("it ran outside a call");
         if (count > 0 && (count > state.Bytes || GC.GetAllocatedBytesForCurrentThread() + count * bytesEach > state.AllocatedLimit))
-            Spend(state, $"it asked for {Math.Min(count, long.MaxValue / bytesEach) * bytesEach / (1024 * 1024):N0} MB at once, over its budget of {state.Bytes / (1024 * 1024):N0} MB");
+            Spend(state, $"it asked for {Math.Min(count, long.MaxValue / bytesEach) * bytesEach / (1024 * 1024):N0} MB at once, over its " +
+                $"budget of {state.Bytes / (1024 * 1024):N0} MB");
         return count;
     }
 

@@ -19,7 +19,8 @@ using E = System.Linq.Expressions.Expression;
 namespace MarketingDsl.Functions.Loading;
 
 /// <summary>One compiled function file: its diagnostics, its functions, and the load context holding its code (null when it has errors).</summary>
-internal sealed record LoadedFunctionFile(ImmutableArray<Diagnostic> Diagnostics, ImmutableArray<CustomFunctionSymbol> Functions, AssemblyLoadContext? Context,
+internal sealed record LoadedFunctionFile(ImmutableArray<Diagnostic> Diagnostics, ImmutableArray<CustomFunctionSymbol> Functions,
+    AssemblyLoadContext? Context,
     ImmutableArray<string> WithErrors = default);
 
 /// <summary>
@@ -33,7 +34,8 @@ internal sealed record LoadedFunctionFile(ImmutableArray<Diagnostic> Diagnostics
 /// </summary>
 internal static class FunctionFileCompiler
 {
-    private static readonly CSharpParseOptions ParseOptions = CSharpParseOptions.Default.WithKind(SourceCodeKind.Script).WithLanguageVersion(LanguageVersion.Latest);
+    private static readonly CSharpParseOptions ParseOptions =
+        CSharpParseOptions.Default.WithKind(SourceCodeKind.Script).WithLanguageVersion(LanguageVersion.Latest);
 
     private static readonly string[] Usings = ["System", "System.Linq", "System.Collections.Generic", "System.Collections.Immutable"];
 
@@ -58,11 +60,13 @@ internal static class FunctionFileCompiler
         var tree = CSharpSyntaxTree.ParseText(file.Text, ParseOptions, file.Path);
         var name = $"mdsl_functions_{Interlocked.Increment(ref s_counter)}";
         var options = new CSharpCompilationOptions(OutputKind.DynamicallyLinkedLibrary, usings: Usings, optimizationLevel: OptimizationLevel.Release,
-            nullableContextOptions: NullableContextOptions.Enable, allowUnsafe: false, metadataReferenceResolver: null, sourceReferenceResolver: null);
+            nullableContextOptions: NullableContextOptions.Enable, allowUnsafe: false, metadataReferenceResolver: null,
+                sourceReferenceResolver: null);
         var compilation = CSharpCompilation.CreateScriptCompilation(name, tree, References.Value, options);
 
         foreach (var error in compilation.GetDiagnostics().Where(d => d.Severity == DiagnosticSeverity.Error))
-            Report(FunctionErrors.CompileError(error.Id, error.GetMessage(System.Globalization.CultureInfo.InvariantCulture)), error.Location.SourceSpan);
+            Report(FunctionErrors.CompileError(error.Id, error.GetMessage(System.Globalization.CultureInfo.InvariantCulture)),
+                error.Location.SourceSpan);
         var model = compilation.GetSemanticModel(tree);
         foreach (var violation in SandboxWalker.Check(tree, model, compilation.Assembly))
             Report(FunctionErrors.NotAllowed(violation.What, violation.Why), violation.Span);
@@ -72,16 +76,19 @@ internal static class FunctionFileCompiler
             .Select(m => (Syntax: m, Symbol: model.GetDeclaredSymbol(m)))
             .Where(m => m.Symbol is not null)
             .ToList();
-        var signatures = new List<(MethodDeclarationSyntax Syntax, IMethodSymbol Symbol, ImmutableArray<CustomFunctionParameter> Parameters, DslType Returns)>();
+        var signatures = new List<(MethodDeclarationSyntax Syntax, IMethodSymbol Symbol,
+            ImmutableArray<CustomFunctionParameter> Parameters, DslType Returns)>();
         foreach (var (syntax, symbol) in exported)
         {
             var returns = LanguageType(symbol!.ReturnType);
-            if (returns is null) { Report(FunctionErrors.UnsupportedType(symbol.Name, "result", symbol.ReturnType.ToDisplayString()), syntax.ReturnType.Span); continue; }
+            if (returns is null) { Report(FunctionErrors.UnsupportedType(symbol.Name, "result", symbol.ReturnType.ToDisplayString()),
+                syntax.ReturnType.Span); continue; }
             var parameters = ImmutableArray.CreateBuilder<CustomFunctionParameter>();
             foreach (var (parameter, parameterSyntax) in symbol.Parameters.Zip(syntax.ParameterList.Parameters))
             {
                 var type = parameter.RefKind == RefKind.None && !parameter.IsParams && !symbol.IsGenericMethod ? LanguageType(parameter.Type) : null;
-                if (type is null) { Report(FunctionErrors.UnsupportedType(symbol.Name, $"parameter '{parameter.Name}'", parameter.ToDisplayString()), parameterSyntax.Span); continue; }
+                if (type is null) { Report(FunctionErrors.UnsupportedType(symbol.Name, $"parameter '{parameter.Name}'",
+                    parameter.ToDisplayString()), parameterSyntax.Span); continue; }
                 parameters.Add(new CustomFunctionParameter(parameter.Name, type, AcceptsNull(parameter.Type, parameter.NullableAnnotation)));
             }
             if (parameters.Count == symbol.Parameters.Length) signatures.Add((syntax, symbol, parameters.ToImmutable(), returns));
@@ -98,7 +105,8 @@ internal static class FunctionFileCompiler
         if (!emitted.Success)
         {
             var first = emitted.Diagnostics.First(d => d.Severity == DiagnosticSeverity.Error);
-            diagnostics.Add(Diagnostic.AtFile(FunctionErrors.CompileError(first.Id, "the sandbox could not instrument this file: " + first.GetMessage(System.Globalization.CultureInfo.InvariantCulture)), file.Path));
+            diagnostics.Add(Diagnostic.AtFile(FunctionErrors.CompileError(first.Id, "the sandbox could not instrument this file: "
+                + first.GetMessage(System.Globalization.CultureInfo.InvariantCulture)), file.Path));
             return new LoadedFunctionFile(diagnostics.ToImmutable(), [], null, names);
         }
         image.Position = 0;
@@ -108,10 +116,12 @@ internal static class FunctionFileCompiler
         var functions = ImmutableArray.CreateBuilder<CustomFunctionSymbol>();
         foreach (var (syntax, symbol, parameters, returns) in signatures)
         {
-            var method = scriptType.GetMethod(symbol.Name, BindingFlags.Public | BindingFlags.Static, [.. symbol.Parameters.Select(p => ClrParameterType(p.Type, scriptType))])
+            var method = scriptType.GetMethod(symbol.Name, BindingFlags.Public | BindingFlags.Static,
+                [.. symbol.Parameters.Select(p => ClrParameterType(p.Type, scriptType))])
                 ?? throw new InvalidOperationException($"compiled function {symbol.Name} not found");
             var invoker = Invoker(method, symbol.Name, parameters, returns, limits);
-            functions.Add(new CustomFunctionSymbol(symbol.Name, parameters, returns, file, new CoreText.TextSpan(syntax.Identifier.SpanStart, syntax.Identifier.Span.Length), invoker));
+            functions.Add(new CustomFunctionSymbol(symbol.Name, parameters, returns, file,
+                new CoreText.TextSpan(syntax.Identifier.SpanStart, syntax.Identifier.Span.Length), invoker));
         }
         return new LoadedFunctionFile(diagnostics.ToImmutable(), functions.ToImmutable(), context);
     }
@@ -135,7 +145,8 @@ internal static class FunctionFileCompiler
             "System.DateOnly" => DslType.Date,
             "System.DateTimeOffset" => DslType.DateTime,
             "System.TimeSpan" => DslType.Duration,
-            "System.Collections.Generic.IReadOnlyList`1" when LanguageType(named.TypeArguments[0]) is { Kind: not Core.Semantics.TypeKind.List } element => DslType.ListOf(element),
+            "System.Collections.Generic.IReadOnlyList`1"
+                when LanguageType(named.TypeArguments[0]) is { Kind: not Core.Semantics.TypeKind.List } element => DslType.ListOf(element),
             _ => null,
         };
     }
@@ -172,7 +183,8 @@ internal static class FunctionFileCompiler
     /// arguments are converted, the method runs, the result is converted back, and any exception
     /// becomes a <see cref="CustomFunctionException"/> naming the function.
     /// </summary>
-    private static Delegate Invoker(MethodInfo method, string name, ImmutableArray<CustomFunctionParameter> parameters, DslType returns, FunctionLimits limits)
+    private static Delegate Invoker(MethodInfo method, string name, ImmutableArray<CustomFunctionParameter> parameters, DslType returns,
+        FunctionLimits limits)
     {
         var engineParameters = parameters.Select(p => E.Parameter(ClrTypes.Of(p.Type), p.Name)).ToArray();
         var resultType = ClrTypes.Of(returns);
@@ -186,11 +198,13 @@ internal static class FunctionFileCompiler
             E.TryCatchFinally(
                 call,
                 E.Call(typeof(SandboxBudget).GetMethod(nameof(SandboxBudget.End))!),
-                E.Catch(failure, E.Throw(E.Call(typeof(FunctionFileCompiler).GetMethod(nameof(Failure), BindingFlags.NonPublic | BindingFlags.Static)!,
+                E.Catch(failure, E.Throw(E.Call(typeof(FunctionFileCompiler).GetMethod(nameof(Failure),
+                    BindingFlags.NonPublic | BindingFlags.Static)!,
                     E.Constant(name), failure), resultType))));
 
         E body = guarded;
-        var skip = parameters.Select((p, i) => (p, i)).Where(x => !x.p.AcceptsNull && engineParameters[x.i].Type is var t && (!t.IsValueType || Nullable.GetUnderlyingType(t) is not null))
+        var skip = parameters.Select((p, i) => (p, i)).Where(x => !x.p.AcceptsNull && engineParameters[x.i].Type is var t
+            && (!t.IsValueType || Nullable.GetUnderlyingType(t) is not null))
             .Select(x => (E)E.Equal(engineParameters[x.i], E.Constant(null, engineParameters[x.i].Type)))
             .Aggregate((E?)null, (acc, test) => acc is null ? test : E.OrElse(acc, test));
         if (skip is not null) body = E.Condition(skip, E.Constant(null, resultType), guarded);
@@ -204,7 +218,8 @@ internal static class FunctionFileCompiler
         if (target == typeof(DateTimeOffset) || target == typeof(DateTimeOffset?))
         {
             var offset = E.Call(ValueMarshal.Method(nameof(ValueMarshal.ToOffset)), E.Property(value, "Value"));
-            return target == typeof(DateTimeOffset) ? offset : E.Condition(E.Property(value, "HasValue"), E.Convert(offset, target), E.Constant(null, target));
+            return target == typeof(DateTimeOffset) ? offset : E.Condition(E.Property(value, "HasValue"), E.Convert(offset, target),
+                E.Constant(null, target));
         }
         if (target.IsGenericType && target.GetGenericTypeDefinition() == typeof(IReadOnlyList<>))
         {
@@ -223,7 +238,8 @@ internal static class FunctionFileCompiler
         {
             var temp = E.Variable(value.Type, "offset");
             return E.Block(target, [temp], E.Assign(temp, value),
-                E.Condition(E.Property(temp, "HasValue"), E.Convert(E.Call(ValueMarshal.Method(nameof(ValueMarshal.FromOffset)), E.Property(temp, "Value")), target), E.Constant(null, target)));
+                E.Condition(E.Property(temp, "HasValue"), E.Convert(E.Call(ValueMarshal.Method(nameof(ValueMarshal.FromOffset)),
+                    E.Property(temp, "Value")), target), E.Constant(null, target)));
         }
         if (value.Type.IsGenericType && value.Type.GetGenericTypeDefinition() == typeof(IReadOnlyList<>))
             return E.Call(ValueMarshal.Method(nameof(ValueMarshal.FromList)).MakeGenericMethod(value.Type.GetGenericArguments()[0]), value);

@@ -27,7 +27,8 @@ internal static class ValueMarshal
 
     private static object? ToElement(object? item, Type type) => item switch
     {
-        null when type.IsValueType && Nullable.GetUnderlyingType(type) is null => throw new ArgumentException("the list argument holds a null, and its element type cannot hold one"),
+        null when type.IsValueType && Nullable.GetUnderlyingType(type) is null =>
+            throw new ArgumentException("the list argument holds a null, and its element type cannot hold one"),
         DateTime d => ToOffset(d),
         long ticks when type == typeof(TimeSpan) || type == typeof(TimeSpan?) => new TimeSpan(ticks),
         _ => item,

@@ -44,7 +44,8 @@ internal sealed class SandboxWalker(SemanticModel model, IAssemblySymbol ownAsse
         foreach (var directive in root.GetReferenceDirectives()) Refuse(directive, "#r", Reasons.Directive);
         foreach (var directive in root.GetLoadDirectives()) Refuse(directive, "#load", Reasons.Directive);
         foreach (var member in root.Members)
-            if (member is GlobalStatementSyntax or FieldDeclarationSyntax or EventFieldDeclarationSyntax or PropertyDeclarationSyntax or EventDeclarationSyntax)
+            if (member is GlobalStatementSyntax or FieldDeclarationSyntax or EventFieldDeclarationSyntax or PropertyDeclarationSyntax
+                or EventDeclarationSyntax)
                 Refuse(member, "code at the top of the file", Reasons.TopLevel);
         foreach (var node in root.DescendantNodesAndTokens(descendIntoTrivia: false))
         {
@@ -71,7 +72,8 @@ internal sealed class SandboxWalker(SemanticModel model, IAssemblySymbol ownAsse
         {
             case AttributeListSyntax: Refuse(node, "an attribute", Reasons.Attribute); return;
             case DestructorDeclarationSyntax d: Refuse(d.Identifier, "a finalizer", Reasons.Finalizer); return;
-            case StackAllocArrayCreationExpressionSyntax or ImplicitStackAllocArrayCreationExpressionSyntax: Refuse(node, "stackalloc", Reasons.Stackalloc); return;
+            case StackAllocArrayCreationExpressionSyntax or ImplicitStackAllocArrayCreationExpressionSyntax: Refuse(node, "stackalloc",
+                Reasons.Stackalloc); return;
             case PointerTypeSyntax or FunctionPointerTypeSyntax or FixedStatementSyntax: Refuse(node, "a pointer", Reasons.Unsafe); return;
             case GotoStatementSyntax or LabeledStatementSyntax: Refuse(node, "goto", Reasons.Goto); return;
             case YieldStatementSyntax: Refuse(node, "yield", Reasons.Iterator); return;
@@ -88,7 +90,8 @@ internal sealed class SandboxWalker(SemanticModel model, IAssemblySymbol ownAsse
         }
 
         // Declarations: the types of what is declared (parameters, locals, return types, fields).
-        if (node is VariableDeclaratorSyntax or ParameterSyntax or SingleVariableDesignationSyntax or MethodDeclarationSyntax or LocalFunctionStatementSyntax
+        if (node is VariableDeclaratorSyntax or ParameterSyntax or SingleVariableDesignationSyntax or MethodDeclarationSyntax
+            or LocalFunctionStatementSyntax
             && model.GetDeclaredSymbol(node) is { } declared)
         {
             var type = declared switch
@@ -118,7 +121,8 @@ internal sealed class SandboxWalker(SemanticModel model, IAssemblySymbol ownAsse
             var typeInfo = model.GetTypeInfo(expression);
             foreach (var type in new[] { typeInfo.Type, typeInfo.ConvertedType })
                 if (type is not null && Refusal(type) is { } r) { Refuse(node, r.What, r.Why); return; }
-            if (model.GetConversion(expression).MethodSymbol is { } conversion && Refusal(conversion) is { } c) { Refuse(node, c.What, c.Why); return; }
+            if (model.GetConversion(expression).MethodSymbol is { } conversion && Refusal(conversion) is { } c) { Refuse(node, c.What,
+                c.Why); return; }
         }
     }
 
@@ -160,7 +164,8 @@ internal sealed class SandboxWalker(SemanticModel model, IAssemblySymbol ownAsse
                     return null;
                 }
                 var definition = named.OriginalDefinition;
-                if (AllowList.MetadataName(definition).StartsWith("MarketingDsl.", StringComparison.Ordinal)) return (named.ToDisplayString(), Reasons.Budget);
+                if (AllowList.MetadataName(definition).StartsWith("MarketingDsl.",
+                    StringComparison.Ordinal)) return (named.ToDisplayString(), Reasons.Budget);
                 if (!AllowList.IsAllowedType(definition)) return (named.ToDisplayString(), WhyNotListed(definition));
                 foreach (var argument in named.TypeArguments) if (Refusal(argument) is { } r2) return r2;
                 return null;
@@ -173,12 +178,14 @@ internal sealed class SandboxWalker(SemanticModel model, IAssemblySymbol ownAsse
     {
         var ns = definition.ContainingNamespace?.ToDisplayString() ?? "";
         var name = AllowList.MetadataName(definition);
-        if (ns.StartsWith("System.Reflection", StringComparison.Ordinal) || name is "System.Type" or "System.Activator" or "System.AppDomain") return Reasons.Reflection;
+        if (ns.StartsWith("System.Reflection", StringComparison.Ordinal)
+            || name is "System.Type" or "System.Activator" or "System.AppDomain") return Reasons.Reflection;
         if (ns.StartsWith("System.Threading", StringComparison.Ordinal) ) return Reasons.Concurrency;
         if (ns.StartsWith("System.Runtime.InteropServices", StringComparison.Ordinal)) return Reasons.Extern;
         if (name is "System.Environment" or "System.GC") return Reasons.Global;
         return Reasons.NotListed;
     }
 
-    private static string Describe(ISymbol symbol) => symbol.ContainingType is { } type ? $"{type.ToDisplayString()}.{symbol.Name}" : symbol.ToDisplayString();
+    private static string Describe(ISymbol symbol) => symbol.ContainingType is { } type ? $"{type.ToDisplayString()}.{symbol.Name}"
+        : symbol.ToDisplayString();
 }

@@ -42,7 +42,8 @@ public static class Distributions
         {
             var q = p - 0.5;
             var r = q * q;
-            x = (((((a[0] * r + a[1]) * r + a[2]) * r + a[3]) * r + a[4]) * r + a[5]) * q / (((((b[0] * r + b[1]) * r + b[2]) * r + b[3]) * r + b[4]) * r + 1);
+            x = (((((a[0] * r + a[1]) * r + a[2]) * r + a[3]) * r + a[4]) * r + a[5]) * q / (((((b[0] * r + b[1]) * r + b[2]) * r
+                + b[3]) * r + b[4]) * r + 1);
         }
         else
         {

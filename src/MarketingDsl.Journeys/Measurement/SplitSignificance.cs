@@ -8,11 +8,14 @@ public sealed record WinnerDecision(int? Winner, WinnerReason Reason, int Best, 
 {
     public string ReasonText => Reason switch
     {
-        WinnerReason.Significant => $"branch {Best + 1} has the highest goal rate and the sequential test rejects equal rates (p = {SequentialPValue:0.####})",
+        WinnerReason.Significant => $"branch {Best + 1} has the highest goal rate and the sequential test rejects equal rates (p = " +
+            $"{SequentialPValue:0.####})",
         WinnerReason.NoArrivals => "no treated arrivals at the split yet",
         WinnerReason.SampleRatioMismatch
-            => $"arrivals per branch do not match the declared shares (sample ratio mismatch, p = {SampleRatioPValue:0.######}): the assignment is suspect",
-        _ => $"branch {Best + 1} leads but the difference is not significant yet (sequential p = {SequentialPValue:0.####} ≥ {SplitSignificance.Alpha})",
+            => $"arrivals per branch do not match the declared shares (sample ratio mismatch, p = {SampleRatioPValue:0.######}): the " +
+                $"assignment is suspect",
+        _ => $"branch {Best + 1} leads but the difference is not significant yet (sequential p = {SequentialPValue:0.####} ≥ " +
+            $"{SplitSignificance.Alpha})",
     };
 }
 

@@ -31,7 +31,8 @@ public sealed record RecommenderSettings(
 /// </summary>
 public sealed class Interactions
 {
-    private Interactions(string[] items, int[] userStart, int[] userItems, float[] userWeights, int[] boughtStart, int[] bought, string?[] categories, int[] buyers)
+    private Interactions(string[] items, int[] userStart, int[] userItems, float[] userWeights, int[] boughtStart, int[] bought,
+        string?[] categories, int[] buyers)
     {
         Items = items;
         UserStart = userStart;
@@ -45,7 +46,8 @@ public sealed class Interactions
 
     /// <summary>Item names by item number (code point order).</summary>
     public string[] Items { get; }
-    /// <summary>Items of user u (a <see cref="DataSet"/> user index): <c>[UserStart[u], UserStart[u + 1])</c> of <see cref="UserItems"/>, ascending.</summary>
+    /// <summary>Items of user u (a <see cref="DataSet"/> user index): <c>[UserStart[u], UserStart[u + 1])</c> of <see
+    /// cref="UserItems"/>, ascending.</summary>
     public int[] UserStart { get; }
     public int[] UserItems { get; }
     /// <summary>Summed signal weights, aligned with <see cref="UserItems"/>.</summary>
@@ -121,10 +123,12 @@ public sealed class Interactions
                 for (var r = table.UserStart[u]; r < table.UserStart[u + 1]; r++)
                 {
                     var ts = table.Ts[r];
-                    if (ts <= fromExclusive || ts > toInclusive || items.Values[r] is not { } name || !number.TryGetValue(name, out var item)) continue;
+                    if (ts <= fromExclusive || ts > toInclusive || items.Values[r] is not { } name || !number.TryGetValue(name,
+                        out var item)) continue;
                     if (weight > 0) weights[item] = weights.GetValueOrDefault(item) + weight;
                     if (isPurchase) boughtSet.Add(item);
-                    if (categories?.Values[r] is { } category) categoryCounts[(item, category)] = categoryCounts.GetValueOrDefault((item, category)) + 1;
+                    if (categories?.Values[r] is { } category) categoryCounts[(item, category)] = categoryCounts.GetValueOrDefault((item,
+                        category)) + 1;
                 }
             // Ascending item numbers: the spans are searched by binary search.
             order.Clear();

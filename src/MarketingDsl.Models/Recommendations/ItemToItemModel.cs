@@ -15,7 +15,8 @@ namespace MarketingDsl.Models.Recommendations;
 /// </summary>
 public sealed class ItemToItemModel
 {
-    private ItemToItemModel(RecommenderSettings settings, Interactions training, int[] neighbourStart, int[] neighbours, float[] similarities, int[] popular)
+    private ItemToItemModel(RecommenderSettings settings, Interactions training, int[] neighbourStart, int[] neighbours,
+        float[] similarities, int[] popular)
     {
         Settings = settings;
         Training = training;
@@ -103,7 +104,8 @@ public sealed class ItemToItemModel
     /// <see cref="Training"/>), best first; <paramref name="scores"/> is a scratch of
     /// <see cref="Interactions.ItemCount"/> zeros, left zeroed.
     /// </summary>
-    public int[] Recommend(ReadOnlySpan<int> items, ReadOnlySpan<float> weights, ReadOnlySpan<int> bought, int k, float[] scores, Dictionary<string, double>? categoryScores = null)
+    public int[] Recommend(ReadOnlySpan<int> items, ReadOnlySpan<float> weights, ReadOnlySpan<int> bought, int k, float[] scores,
+        Dictionary<string, double>? categoryScores = null)
     {
         var touched = new List<int>();
         for (var x = 0; x < items.Length; x++)
@@ -124,7 +126,8 @@ public sealed class ItemToItemModel
             if (excluded.BinarySearch(j) < 0)
             {
                 ranked.Add((j, scores[j]));
-                if (categoryScores is not null && Training.Categories[j] is { } c) categoryScores[c] = categoryScores.GetValueOrDefault(c) + scores[j];
+                if (categoryScores is not null && Training.Categories[j] is { } c) categoryScores[c] = categoryScores.GetValueOrDefault(c)
+                    + scores[j];
             }
             scores[j] = 0;
         }
@@ -149,14 +152,18 @@ public sealed class ItemToItemModel
     public IReadOnlyList<string> Recommend(int user, int? k = null)
     {
         var scores = new float[Training.ItemCount];
-        return [.. Recommend(Training.ItemsOf(user), Training.WeightsOf(user), Training.BoughtBy(user), k ?? Settings.K, scores).Select(i => Training.Items[i])];
+        return [.. Recommend(Training.ItemsOf(user), Training.WeightsOf(user), Training.BoughtBy(user), k ?? Settings.K,
+            scores).Select(i => Training.Items[i])];
     }
 
-    /// <summary>A user's top categories by the same scores (the summed scores of every candidate in a category); their bought categories when nothing scores.</summary>
+    /// <summary>A user's top categories by the same scores (the summed scores of every candidate in a category); their
+    /// bought categories when nothing scores.</summary>
     public IReadOnlyList<string> TopCategories(int user, int count)
     {
         var categoryScores = new Dictionary<string, double>(StringComparer.Ordinal);
-        Recommend(Training.ItemsOf(user), Training.WeightsOf(user), Training.BoughtBy(user), Settings.K, new float[Training.ItemCount], categoryScores);
-        return [.. categoryScores.OrderByDescending(c => c.Value).ThenBy(c => c.Key, Engine.Data.CodePointComparer.Instance).Take(count).Select(c => c.Key)];
+        Recommend(Training.ItemsOf(user), Training.WeightsOf(user), Training.BoughtBy(user), Settings.K, new float[Training.ItemCount],
+            categoryScores);
+        return [.. categoryScores.OrderByDescending(c => c.Value).ThenBy(c => c.Key,
+            Engine.Data.CodePointComparer.Instance).Take(count).Select(c => c.Key)];
     }
 }

@@ -4,11 +4,13 @@ using MarketingDsl.Engine.Data;
 namespace MarketingDsl.Models.Recommendations;
 
 /// <summary>Quality of one way of recommending on the test users of a time split.</summary>
-public sealed record RecommendationQuality(string Name, int K, int Users, double HitRate, double Precision, double Recall, double Ndcg, double Coverage)
+public sealed record RecommendationQuality(string Name, int K, int Users, double HitRate, double Precision, double Recall, double Ndcg,
+    double Coverage)
 {
     /// <summary>The report line: <c>picks hit_rate@10 0.312 precision@10 … recall@10 … ndcg@10 … coverage … (N users)</c>.</summary>
     public string Line => string.Create(CultureInfo.InvariantCulture,
-        $"{Name} hit_rate@{K} {HitRate:0.000} precision@{K} {Precision:0.000} recall@{K} {Recall:0.000} ndcg@{K} {Ndcg:0.000} coverage {Coverage:0.000} ({Users:N0} users)");
+        $"{Name} hit_rate@{K} {HitRate:0.000} precision@{K} {Precision:0.000} recall@{K} {Recall:0.000} ndcg@{K} {Ndcg:0.000} coverage " +
+            $"{Coverage:0.000} ({Users:N0} users)");
 }
 
 /// <summary>
@@ -25,11 +27,13 @@ public sealed record RecommendationQuality(string Name, int K, int Users, double
 /// </summary>
 public static class RecommenderEvaluation
 {
-    public static IReadOnlyList<RecommendationQuality> Run(DataSet data, RecommenderSettings settings, long asOfTicks, long horizonTicks, string name, int parallelism = 1)
+    public static IReadOnlyList<RecommendationQuality> Run(DataSet data, RecommenderSettings settings, long asOfTicks, long horizonTicks,
+        string name, int parallelism = 1)
     {
         var cutoff = asOfTicks - horizonTicks;
         var training = Interactions.Build(data, settings, cutoff - settings.WindowTicks, cutoff);
-        var test = Interactions.Build(data, settings with { Signals = [new RecommenderSignal(settings.PurchaseEvent, 1)] }, cutoff, asOfTicks, training.Items);
+        var test = Interactions.Build(data, settings with { Signals = [new RecommenderSignal(settings.PurchaseEvent, 1)] }, cutoff,
+            asOfTicks, training.Items);
         var model = ItemToItemModel.Train(training, settings, parallelism);
         var k = settings.K;
 
@@ -100,7 +104,8 @@ public static class RecommenderEvaluation
         return set;
     }
 
-    /// <summary><paramref name="picked"/> then items of <paramref name="source"/> in order, skipping bought (unless repeat) and picked ones, up to k.</summary>
+    /// <summary><paramref name="picked"/> then items of <paramref name="source"/> in order, skipping bought (unless
+    /// repeat) and picked ones, up to k.</summary>
     private static int[] Fill(IReadOnlyList<int> picked, IReadOnlyList<int> source, ReadOnlySpan<int> bought, bool repeat, int k)
     {
         var result = new List<int>(picked);

@@ -87,7 +87,8 @@ internal sealed class CompiledModel
         if (normalizers.Count > 1) return null;
         if (normalizers.Count == 1)
         {
-            if (normalizers[0].GetNormalizerModelParameters(0) is not NormalizingTransformer.AffineNormalizerModelParameters<ImmutableArray<float>> affine)
+            if (normalizers[0].GetNormalizerModelParameters(0)
+                is not NormalizingTransformer.AffineNormalizerModelParameters<ImmutableArray<float>> affine)
                 return null;
             scale = [.. affine.Scale];
             offset = affine.Offset.IsDefaultOrEmpty ? null : [.. affine.Offset];

@@ -50,7 +50,8 @@ internal sealed class CompiledTrees
         _width = width;
         _treeCount = trees.Count;
         _thresholds = [.. Enumerable.Range(0, width).Select(f => trees
-            .SelectMany(t => Enumerable.Range(0, t.NumberOfNodes).Where(n => t.NumericalSplitFeatureIndexes[n] == f).Select(n => t.NumericalSplitThresholds[n]))
+            .SelectMany(t => Enumerable.Range(0, t.NumberOfNodes).Where(n => t.NumericalSplitFeatureIndexes[n] == f).Select(n =>
+                t.NumericalSplitThresholds[n]))
             .Distinct().Order().ToArray())];
         _padded = [.. _thresholds.Select(t => t.Concat(Enumerable.Repeat(float.PositiveInfinity,
             (Vector<float>.Count - t.Length % Vector<float>.Count) % Vector<float>.Count)).ToArray())];
@@ -205,7 +206,8 @@ internal sealed class CompiledTrees
 
     public int Width => _width;
 
-    /// <summary>The ensemble's score of <paramref name="users"/> users (at most <see cref="Block"/>) from their <see cref="Bin"/>s, into <paramref name="sums"/>.</summary>
+    /// <summary>The ensemble's score of <paramref name="users"/> users (at most <see cref="Block"/>) from their <see
+    /// cref="Bin"/>s, into <paramref name="sums"/>.</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public void Sum(int[] bins, int users, double[] sums)
     {

@@ -134,7 +134,8 @@ internal static class Learners
             BeforeFit?.Invoke(algorithm);
             return pipeline.Fit(data);
         }
-        catch (Exception ex) when (ex is DllNotFoundException or TypeInitializationException or EntryPointNotFoundException or BadImageFormatException)
+        catch (Exception ex) when (ex is DllNotFoundException or TypeInitializationException or EntryPointNotFoundException
+            or BadImageFormatException)
         {
             throw new AlgorithmUnavailableException(AlgorithmName(algorithm), ex);
         }

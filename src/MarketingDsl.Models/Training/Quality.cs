@@ -5,7 +5,8 @@ public sealed record DecileRow(int Decile, int Users, double MeanPredicted, doub
 public sealed record FeatureImportance(string Feature, double Drop);
 
 /// <summary>Held-out quality of a classifier (validation users).</summary>
-public sealed record ClassifierQuality(double Auc, double Accuracy, double F1, double LogLoss, double LiftQuality, IReadOnlyList<CalibrationBin> Calibration);
+public sealed record ClassifierQuality(double Auc, double Accuracy, double F1, double LogLoss, double LiftQuality,
+    IReadOnlyList<CalibrationBin> Calibration);
 
 /// <summary>Held-out quality of a regression (validation users).</summary>
 public sealed record RegressionQuality(double Rmse, double Mae, double RSquared, IReadOnlyList<DecileRow> Deciles);
@@ -56,7 +57,8 @@ public static class Quality
         var f1 = tp == 0 ? 0 : 2.0 * tp / (2.0 * tp + fp + fn);
         var calibration = Deciles(probabilities, i => labels[i] ? 1.0 : 0.0)
             .Select(d => new CalibrationBin(d.Decile, d.Users, d.MeanPredicted, d.MeanActual)).ToList();
-        return new ClassifierQuality(Auc(labels, probabilities), correct / (double)n, f1, logLoss / n, LiftQuality(labels, probabilities), calibration);
+        return new ClassifierQuality(Auc(labels, probabilities), correct / (double)n, f1, logLoss / n, LiftQuality(labels, probabilities),
+            calibration);
     }
 
     /// <summary>

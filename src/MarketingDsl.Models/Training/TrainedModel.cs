@@ -33,7 +33,8 @@ public sealed class TrainedModel
     /// <summary>Clusters: ClusterNumbers[ML.NET label − 1] is the documented cluster number.</summary>
     public int[] ClusterNumbers { get; set; } = [];
     public string ReportJson { get; set; } = "";
-    /// <summary>Regression: the smallest and largest label trained on; predictions are kept inside (boosted trees can overshoot, e.g. below zero spend).</summary>
+    /// <summary>Regression: the smallest and largest label trained on; predictions are kept inside (boosted trees can
+    /// overshoot, e.g. below zero spend).</summary>
     public double LabelMin { get; set; }
     public double LabelMax { get; set; }
 

@@ -118,7 +118,8 @@ public sealed class FileChannelAdapter(string directory) : IChannelAdapter
                 try
                 {
                     using var doc = JsonDocument.Parse(line);
-                    if (doc.RootElement.ValueKind == JsonValueKind.Object && doc.RootElement.TryGetProperty("key", out var k) && k.ValueKind == JsonValueKind.String)
+                    if (doc.RootElement.ValueKind == JsonValueKind.Object && doc.RootElement.TryGetProperty("key", out var k)
+                        && k.ValueKind == JsonValueKind.String)
                         keys.Add(k.GetString()!);
                 }
                 catch (JsonException) { }   // a line written by someone else: not ours to judge

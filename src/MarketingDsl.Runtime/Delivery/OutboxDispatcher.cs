@@ -10,7 +10,8 @@ namespace MarketingDsl.Runtime;
 public sealed class OutboxDispatcher : IDisposable
 {
     public const int Parallelism = 8;
-    /// <summary>Actions per round (4,096): a quarter of the file adapter's window of keys, so a round always fits under the half the dispatcher allows to wait for marks.</summary>
+    /// <summary>Actions per round (4,096): a quarter of the file adapter's window of keys, so a round always fits under
+    /// the half the dispatcher allows to wait for marks.</summary>
     private const int RoundSize = FileChannelAdapter.RecentKeys / 4;
 
     private readonly LiveRuntime _runtime;

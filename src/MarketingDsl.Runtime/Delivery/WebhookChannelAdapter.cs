@@ -24,7 +24,8 @@ public sealed class WebhookChannelAdapter(Uri url, TimeSpan timeout, HttpMessage
 
     public async Task<DeliveryOutcome> DeliverAsync(OutboxEntry item, int attempt, CancellationToken cancellation)
     {
-        using var request = new HttpRequestMessage(HttpMethod.Post, Url) { Content = new StringContent(item.Line, Encoding.UTF8, "application/json") };
+        using var request = new HttpRequestMessage(HttpMethod.Post, Url) { Content = new StringContent(item.Line, Encoding.UTF8,
+            "application/json") };
         request.Headers.Add("Idempotency-Key", item.Key);
         request.Headers.Add("X-Mdsl-Attempt", attempt.ToString(System.Globalization.CultureInfo.InvariantCulture));
         request.Headers.Accept.Add(new MediaTypeWithQualityHeaderValue("application/json"));

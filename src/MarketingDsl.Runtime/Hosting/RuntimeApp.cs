@@ -17,7 +17,8 @@ namespace MarketingDsl.Runtime;
 /// POST /api/events and POST /api/profiles take a JSON array and answer
 /// `{"results":[{"index","status","reason"?}]}` (status accepted | duplicate | rejected; valid
 /// items are accepted even when others are rejected); GET /api/health (counts only); GET
-/// /api/users/{id}/tags?at=ISO (member data: <see cref="RuntimeSecurity.MemberDataDenied"/>) (every tag as of the instant, default the runtime's clock, or
+/// /api/users/{id}/tags?at=ISO (member data: <see cref="RuntimeSecurity.MemberDataDenied"/>) (every tag as of the
+/// instant, default the runtime's clock, or
 /// the wall clock before any event); the
 /// outbox and reload endpoints of <see cref="RuntimeAdminEndpoints"/>.
 /// A background loop fires due timers by wall clock every <see cref="TimerLoop.Period"/>; another
@@ -57,7 +58,8 @@ public static class RuntimeApp
         return services;
     }
 
-    /// <summary>The HTTP API: /api/health, /api/events, /api/profiles (no sign-in), /api/users/{id}/tags (member data) and the admin endpoints (outbox, reload, journey ends).</summary>
+    /// <summary>The HTTP API: /api/health, /api/events, /api/profiles (no sign-in), /api/users/{id}/tags (member data)
+    /// and the admin endpoints (outbox, reload, journey ends).</summary>
     public static void MapLiveRuntime(this IEndpointRouteBuilder endpoints)
     {
         var options = endpoints.ServiceProvider.GetRequiredService<LiveOptions>();
@@ -103,7 +105,8 @@ public static class RuntimeApp
         catch (JsonException ex) { return Results.Json(new { error = "the body is not JSON: " + ex.Message }, statusCode: 400); }
         using (body)
         {
-            if (body.RootElement.ValueKind != JsonValueKind.Array) return Results.Json(new { error = "the body must be a JSON array" }, statusCode: 400);
+            if (body.RootElement.ValueKind != JsonValueKind.Array) return Results.Json(new { error = "the body must be a JSON array" },
+                statusCode: 400);
             var results = await ingest(body.RootElement);
             return Results.Json(new
             {

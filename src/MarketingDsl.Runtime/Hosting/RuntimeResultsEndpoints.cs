@@ -29,13 +29,16 @@ public static class RuntimeResultsEndpoints
             var options = AttributionOptions.Default;
             if (attribution_window is not null)
             {
-                if (!DurationOf(attribution_window,
-                    out var window)) return Results.Json(new { error = $"invalid 'attribution_window' {attribution_window} (a duration such as 7d)" }, statusCode: 400);
+                if (!DurationOf(attribution_window, out var window))
+                    return Results.Json(new { error = $"invalid 'attribution_window' {attribution_window} (a duration such as 7d)" },
+                        statusCode: 400);
                 options = options with { Window = window };
             }
             if (half_life is not null)
             {
-                if (!DurationOf(half_life, out var halfLife)) return Results.Json(new { error = $"invalid 'half_life' {half_life} (a duration such as 7d)" }, statusCode: 400);
+                if (!DurationOf(half_life,
+                    out var halfLife)) return Results.Json(new { error = $"invalid 'half_life' {half_life} (a duration such as 7d)" },
+                    statusCode: 400);
                 options = options with { HalfLife = halfLife };
             }
             var fromUtc = new DateTime(fromTicks, DateTimeKind.Utc);

@@ -63,12 +63,15 @@ public sealed class CommitTimings
                 var sorted = values.Order().ToArray();
                 if (sorted.Length == 0) return "-";
                 double At(double p) => sorted[Math.Min(sorted.Length - 1, (int)Math.Ceiling(p * sorted.Length) - 1)];
-                return $"{At(0.5).ToString(format, System.Globalization.CultureInfo.InvariantCulture)} / {At(0.99).ToString(format, System.Globalization.CultureInfo.InvariantCulture)} / {sorted[^1].ToString(format, System.Globalization.CultureInfo.InvariantCulture)}";
+                var invariant = System.Globalization.CultureInfo.InvariantCulture;
+                return $"{At(0.5).ToString(format, invariant)} / {At(0.99).ToString(format, invariant)} / {sorted[^1].ToString(format, invariant)}";
             }
             return $"{groups.Length:N0} groups; events per group p50 / p99 / max {P(groups.Select(g => (double)g.Size), "0")}; " +
-                   $"processing ms {P(groups.Select(g => Ms(g.Process)), "0.00")}; commit (with fsync) ms {P(groups.Select(g => Ms(g.Commit)), "0.00")}; " +
+                   $"processing ms {P(groups.Select(g => Ms(g.Process)), "0.00")}; commit (with fsync) ms " +
+                       $"{P(groups.Select(g => Ms(g.Commit)), "0.00")}; " +
                    $"committer CPU ms per group {P(groups.Where(g => g.CpuNanos >= 0).Select(g => g.CpuNanos / 1e6), "0.00")} " +
-                   $"({groups.Where(g => g.CpuNanos >= 0).Sum(g => g.CpuNanos / 1e6) / Math.Max(1e-9, groups.Sum(g => Ms(g.Process + g.Commit))):P0} of its processing + commit wall time); " +
+                   $"({groups.Where(g => g.CpuNanos >= 0).Sum(g => g.CpuNanos / 1e6)
+                        / Math.Max(1e-9, groups.Sum(g => Ms(g.Process + g.Commit))):P0} of its processing + commit wall time); " +
                    $"checkpoints {_checkpoints} taking {Ms(_checkpointTicks):0} ms in all";
         }
     }

@@ -51,7 +51,8 @@ public sealed partial class LiveRuntime
             if (parsed is null) { request.Results[i] = request.Rejected[i]!; continue; }
             if (System.Text.Encoding.UTF8.GetByteCount(json) > LiveStore.MaxEventBytes)
             {
-                request.Results[i] = new IngestResult(i, IngestResult.Rejected, $"the event is larger than {LiveStore.MaxEventBytes:N0} bytes, the largest one event may be");
+                request.Results[i] = new IngestResult(i, IngestResult.Rejected,
+                    $"the event is larger than {LiveStore.MaxEventBytes:N0} bytes, the largest one event may be");
                 continue;
             }
             if (parsed.Id is { } id && (!seenInBatch.Add(parsed.Type.Name + "\u001F" + id) || _store.HasEvent(parsed.Type.Name, id)))

@@ -77,7 +77,8 @@ public sealed partial class LiveRuntime
         var profile = System.Text.Json.Nodes.JsonNode.Parse(_store.Profile(survivor)!)!.AsObject();
         foreach (var other in group.Where(g => g != survivor).OrderBy(_store.ProfileSeq).ToList())
         {
-            var (key, value) = links.FirstOrDefault(l => l.Owner == other) is { Owner: not null } l ? (l.Key, l.Value) : (links[0].Key, links[0].Value);
+            var (key, value) = links.FirstOrDefault(l => l.Owner == other) is { Owner: not null } l ? (l.Key, l.Value)
+                : (links[0].Key, links[0].Value);
             var otherProfile = System.Text.Json.Nodes.JsonNode.Parse(_store.Profile(other)!)!.AsObject();
             foreach (var field in _model.Schema.ProfileFields)
             {

@@ -37,13 +37,18 @@ public sealed class Validation(SchemaModel schema)
         var type = Schema.FindEvent(typeElement.GetString()!);
         if (type is null) { reason = $"unknown event type '{typeElement.GetString()}'"; return null; }
         var values = new object?[type.Fields.Length];
-        if (!e.TryGetProperty("user_id", out var user) || user.ValueKind == JsonValueKind.Null || user.ValueKind == JsonValueKind.String && user.GetString() is { Length: 0 })
+        if (!e.TryGetProperty("user_id", out var user) || user.ValueKind == JsonValueKind.Null || user.ValueKind == JsonValueKind.String
+            && user.GetString() is { Length: 0 })
         { reason = "missing user_id"; return null; }
         if (user.ValueKind != JsonValueKind.String) { reason = "user_id must be a string"; return null; }
         var userId = user.GetString()!;
         if (!e.TryGetProperty("ts", out var tsElement) || tsElement.ValueKind == JsonValueKind.Null)
         { reason = "missing ts"; return null; }
-        if (tsElement.ValueKind != JsonValueKind.String) { reason = $"invalid ts {tsElement.GetRawText()}: an ISO 8601 string is expected"; return null; }
+        if (tsElement.ValueKind != JsonValueKind.String)
+        {
+            reason = $"invalid ts {tsElement.GetRawText()}: an ISO 8601 string is expected";
+            return null;
+        }
         if (!ValueParsers.TryParseTimestamp(tsElement.GetString().AsSpan(), out var ts))
         { reason = $"invalid ts '{tsElement.GetString()}'"; return null; }
         ts = ValueParsers.TruncateToMicroseconds(ts);
@@ -81,8 +86,10 @@ public sealed class Validation(SchemaModel schema)
         if (e.ValueKind != JsonValueKind.Object) { reason = "a profile must be a JSON object"; return null; }
         if (JsonRowText.Problem(e) is { } text) { reason = text; return null; }
         foreach (var p in e.EnumerateObject())
-            if (Schema.FindProfileField(p.Name) is null && !Schema.IdentityKeys.Contains(p.Name)) { reason = $"unknown profile field '{p.Name}'"; return null; }
-        if (!e.TryGetProperty(Schema.KeyField, out var keyElement) || keyElement.ValueKind != JsonValueKind.String || keyElement.GetString() is not { Length: > 0 })
+            if (Schema.FindProfileField(p.Name) is null && !Schema.IdentityKeys.Contains(p.Name)) { reason = $"unknown profile field " +
+                $"'{p.Name}'"; return null; }
+        if (!e.TryGetProperty(Schema.KeyField, out var keyElement) || keyElement.ValueKind != JsonValueKind.String
+            || keyElement.GetString() is not { Length: > 0 })
         { reason = $"missing {Schema.KeyField}"; return null; }
         var values = new object?[Schema.ProfileFields.Length];
         for (var i = 0; i < values.Length; i++)
@@ -132,9 +139,12 @@ public sealed class Validation(SchemaModel schema)
             TypeKind.Int => v.ValueKind == JsonValueKind.Number && v.TryGetInt64(out var l) && Set(l, out value),
             TypeKind.Decimal => v.ValueKind == JsonValueKind.Number && v.TryGetDecimal(out var d) && Set(d, out value),
             TypeKind.Bool => v.ValueKind is JsonValueKind.True or JsonValueKind.False && Set(v.GetBoolean(), out value),
-            TypeKind.Date => v.ValueKind == JsonValueKind.String && ValueParsers.TryParseDate(v.GetString().AsSpan(), out var day) && Set(DateOnly.FromDayNumber(day), out value),
-            TypeKind.DateTime => v.ValueKind == JsonValueKind.String && ValueParsers.TryParseTimestamp(v.GetString().AsSpan(), out var t) && Set(new DateTime(t, DateTimeKind.Utc), out value),
-            TypeKind.Duration => v.ValueKind == JsonValueKind.String && ValueParsers.TryParseDuration(v.GetString().AsSpan(), out var dur) && Set(dur, out value),
+            TypeKind.Date => v.ValueKind == JsonValueKind.String && ValueParsers.TryParseDate(v.GetString().AsSpan(), out var day)
+                && Set(DateOnly.FromDayNumber(day), out value),
+            TypeKind.DateTime => v.ValueKind == JsonValueKind.String && ValueParsers.TryParseTimestamp(v.GetString().AsSpan(), out var t)
+                && Set(new DateTime(t, DateTimeKind.Utc), out value),
+            TypeKind.Duration => v.ValueKind == JsonValueKind.String && ValueParsers.TryParseDuration(v.GetString().AsSpan(), out var dur)
+                && Set(dur, out value),
             _ => false,
         };
         if (!ok) reason = $"field '{field.Name}': {v.GetRawText()} is not a valid {field.Type.NonNullable.DisplayName}";

@@ -18,7 +18,8 @@ public sealed partial class LiveStore
     public void SetStateJson(string journey, string user, string json)
     {
         lock (_memo)
-            if (_transactionThread != Environment.CurrentManagedThreadId) throw new InvalidOperationException("journey states are set inside a transaction");
+            if (_transactionThread != Environment.CurrentManagedThreadId)
+                throw new InvalidOperationException("journey states are set inside a transaction");
         Execute("INSERT INTO journey_states (journey, user, json) VALUES ($0, $1, $2) ON CONFLICT (journey, user) DO UPDATE SET json = excluded.json",
             journey, user, json);
     }

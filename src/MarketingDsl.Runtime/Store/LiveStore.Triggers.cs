@@ -16,7 +16,8 @@ public sealed partial class LiveStore
         Scalar("SELECT member FROM segment_members WHERE segment = $0 AND user = $1", segment, user) is long member ? member != 0 : null;
 
     public void SetMembership(string segment, string user, bool member) =>
-        Execute("INSERT INTO segment_members (segment, user, member) VALUES ($0, $1, $2) ON CONFLICT (segment, user) DO UPDATE SET member = excluded.member",
+        Execute("INSERT INTO segment_members (segment, user, member) VALUES ($0, $1, $2) ON CONFLICT (segment, user) DO UPDATE SET " +
+            "member = excluded.member",
             segment, user, member ? 1 : 0);
 
     /// <summary>Segments whose membership is tracked (some journey triggers on entering or leaving them).</summary>
@@ -43,7 +44,8 @@ public sealed partial class LiveStore
     public void DeleteJourneyShape(string journey) => Execute("DELETE FROM journey_shapes WHERE journey = $0", journey);
 
     public void AddEnd(JourneyEnd end) =>
-        Execute("INSERT INTO journey_ends (journey, user, at, reason, detail) VALUES ($0, $1, $2, $3, $4)", end.Journey, end.User, end.At, end.Reason, end.Detail);
+        Execute("INSERT INTO journey_ends (journey, user, at, reason, detail) VALUES ($0, $1, $2, $3, $4)", end.Journey, end.User, end.At,
+            end.Reason, end.Detail);
 
     public List<JourneyEnd> JourneyEnds() =>
         Rows("SELECT journey, user, at, reason, detail FROM journey_ends ORDER BY seq",

@@ -58,7 +58,8 @@ public sealed class WorkspaceCompiler(WorkspaceFolder folder)
         var known = workspace.Files.Select(_trees.Get).OfType<SyntaxTree>().ToList();
         var compilation = FunctionCompilation.Create(workspace, known);
         foreach (var tree in compilation.SyntaxTrees) _trees.Set(tree);
-        timing = new CompileTiming(Math.Round(loadMs, 2), Math.Round(watch.Elapsed.TotalMilliseconds - loadMs, 2), workspace.Files.Count, workspace.Files.Count - known.Count);
+        timing = new CompileTiming(Math.Round(loadMs, 2), Math.Round(watch.Elapsed.TotalMilliseconds - loadMs, 2), workspace.Files.Count,
+            workspace.Files.Count - known.Count);
         return compilation;
     }
 

@@ -4,7 +4,8 @@ using Microsoft.AspNetCore.Mvc.RazorPages;
 
 namespace MarketingDsl.Web.Pages;
 
-/// <summary>The audience diff: users added to and removed from each segment and group between two versions of the rules. Drawn by audience.js from /api.</summary>
+/// <summary>The audience diff: users added to and removed from each segment and group between two versions of the
+/// rules. Drawn by audience.js from /api.</summary>
 public sealed class AudienceModel(IAntiforgery antiforgery, UiText text) : PageModel
 {
     public bool CanRun { get; private set; }

@@ -1,6 +1,7 @@
 namespace MarketingDsl.Web;
 
-/// <summary>Roles, each including the rights of the ones before it: viewer (read), editor (save), publisher (publish the saved workspace to the live runtime of `mdsl serve`), admin.</summary>
+/// <summary>Roles, each including the rights of the ones before it: viewer (read), editor (save), publisher (publish
+/// the saved workspace to the live runtime of `mdsl serve`), admin.</summary>
 public static class Roles
 {
     public const string Viewer = "viewer";

@@ -6,7 +6,8 @@ using MarketingDsl.Engine.Simulation;
 namespace MarketingDsl.Web.Simulations;
 
 /// <summary>Users who joined and left one segment or one segmentation group between two workspaces.</summary>
-public sealed record AudienceChange(string Name, string? Label, long Before, long After, long Added, long Removed, IReadOnlyList<string> AddedSample, IReadOnlyList<string> RemovedSample, string Presence);
+public sealed record AudienceChange(string Name, string? Label, long Before, long After, long Added, long Removed,
+    IReadOnlyList<string> AddedSample, IReadOnlyList<string> RemovedSample, string Presence);
 
 public sealed record SegmentationChange(string Name, string? Label, string Presence, IReadOnlyList<AudienceChange> Groups);
 
@@ -73,7 +74,8 @@ public static class AudienceDiff
         return inBefore && inAfter ? "both" : inAfter ? "after" : "before";
     }
 
-    private static AudienceChange Change(string name, string? label, string presence, List<(string Id, int Before, int After)> pairs, string[] ids, Func<int, bool> inBefore, Func<int, bool> inAfter)
+    private static AudienceChange Change(string name, string? label, string presence, List<(string Id, int Before, int After)> pairs,
+        string[] ids, Func<int, bool> inBefore, Func<int, bool> inAfter)
     {
         long countBefore = 0, countAfter = 0, added = 0, removed = 0;
         var addedSample = new List<string>();
@@ -108,7 +110,8 @@ public static class AudienceDiff
     }
 
     /// <summary>A name that changed kind (a tag that became a segment) is compared only on the side of that kind.</summary>
-    private static (ResultColumn? Before, ResultColumn? After, ComputedSymbol Symbol, string Presence) Columns<T>(EvaluationResult before, EvaluationResult after, string name) where T : ComputedSymbol
+    private static (ResultColumn? Before, ResultColumn? After, ComputedSymbol Symbol, string Presence) Columns<T>(EvaluationResult before,
+        EvaluationResult after, string name) where T : ComputedSymbol
     {
         var b = before.Columns.FirstOrDefault(c => c.Symbol.Name == name && c.Symbol is T);
         var a = after.Columns.FirstOrDefault(c => c.Symbol.Name == name && c.Symbol is T);

@@ -62,7 +62,8 @@ public sealed class DataFolders(string root)
             throw new UnsafePathException($"Name a data folder relative to the data root, with / between folders (not '{relative}').");
         foreach (var segment in relative.Split('/'))
         {
-            if (segment is "" or "." or "..") throw new UnsafePathException($"The data folder '{relative}' may not contain empty, '.' or '..' parts: only folders inside the data root can be read.");
+            if (segment is "" or "." or "..") throw new UnsafePathException($"The data folder '{relative}' may not contain empty, '.' or " +
+                $"'..' parts: only folders inside the data root can be read.");
             if (segment.StartsWith('.')) throw new UnsafePathException("Hidden folders are not data folders.");
             if (segment.Any(char.IsControl)) throw new UnsafePathException("The data folder name contains control characters.");
         }

@@ -25,9 +25,11 @@ public sealed partial class GitRevisions(string workspaceRoot)
     public static string CheckRevision(string? revision)
     {
         if (string.IsNullOrWhiteSpace(revision)) throw new GitException("A Git revision is required (a branch, tag or commit hash).");
-        if (revision.Length > 200 || !PlainRef().IsMatch(revision) || revision.Contains("..", StringComparison.Ordinal) || revision.Contains("//", StringComparison.Ordinal)
+        if (revision.Length > 200 || !PlainRef().IsMatch(revision) || revision.Contains("..", StringComparison.Ordinal)
+            || revision.Contains("//", StringComparison.Ordinal)
             || revision.EndsWith('/') || revision.EndsWith('.') || revision.EndsWith(".lock", StringComparison.Ordinal))
-            throw new GitException($"'{Shorten(revision)}' is not a plain Git ref name or commit hash (letters, digits, '.', '_', '-', '/' only; no revision expressions).");
+            throw new GitException($"'{Shorten(revision)}' is not a plain Git ref name or commit hash (letters, digits, '.', '_', '-', " +
+                $"'/' only; no revision expressions).");
         return revision;
     }
 
@@ -46,7 +48,8 @@ public sealed partial class GitRevisions(string workspaceRoot)
         var (code, output, error) = Run("rev-parse", "--is-inside-work-tree");
         if (code == 0 && output.Trim() == "true") return;
         var reason = error.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).FirstOrDefault();
-        throw new GitException($"The workspace folder '{workspaceRoot}' is not in a Git repository, so there are no revisions to compare{(reason is null ? "" : $" (git: {reason})")}.");
+        throw new GitException($"The workspace folder '{workspaceRoot}' is not in a Git repository, so there are no revisions to " +
+            $"compare{(reason is null ? "" : $" (git: {reason})")}.");
     }
 
     /// <summary>Recent commits that touched the workspace folder, newest first.</summary>
@@ -55,10 +58,12 @@ public sealed partial class GitRevisions(string workspaceRoot)
         var (code, output, _) = Run("log", $"-n{count}", "--format=%H%x1f%s%x1f%an%x1f%cI", "--", ".");
         if (code != 0) return [];
         return [.. output.Split('\n', StringSplitOptions.RemoveEmptyEntries).Select(line => line.Split('\u001f')).Where(p => p.Length == 4)
-            .Select(p => new GitCommit(p[0], p[1], p[2], DateTimeOffset.TryParse(p[3], System.Globalization.CultureInfo.InvariantCulture, System.Globalization.DateTimeStyles.None, out var d) ? d.UtcDateTime : default))];
+            .Select(p => new GitCommit(p[0], p[1], p[2], DateTimeOffset.TryParse(p[3], System.Globalization.CultureInfo.InvariantCulture,
+                System.Globalization.DateTimeStyles.None, out var d) ? d.UtcDateTime : default))];
     }
 
-    /// <summary>The `.mdsl` and `functions/*.csx` files of the workspace folder at a revision (the same files <see cref="Workspace.Load"/> reads).</summary>
+    /// <summary>The `.mdsl` and `functions/*.csx` files of the workspace folder at a revision (the same files <see
+    /// cref="Workspace.Load"/> reads).</summary>
     /// <exception cref="GitException"/>
     public Workspace Load(string revision)
     {

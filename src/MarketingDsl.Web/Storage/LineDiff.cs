@@ -4,7 +4,8 @@ public enum DiffKind { Same, Added, Removed }
 
 public sealed record DiffLine(DiffKind Kind, int? OldLine, int? NewLine, string Text);
 
-/// <summary>A line diff by longest common subsequence, for the canvas's edit preview (files are small, hand-written text; the common head and tail are cut first).</summary>
+/// <summary>A line diff by longest common subsequence, for the canvas's edit preview (files are small, hand-written
+/// text; the common head and tail are cut first).</summary>
 public static class LineDiff
 {
     /// <summary>Beyond this many line pairs, lines outside the common head and tail are shown as removed then added.</summary>

@@ -3,7 +3,8 @@ using MarketingDsl.Core.Text;
 
 namespace MarketingDsl.Web.Storage;
 
-/// <summary>A path the editor may not touch: outside the workspace, hidden, not `.mdsl` (or `functions/*.csx`), or through a link that leaves it.</summary>
+/// <summary>A path the editor may not touch: outside the workspace, hidden, not `.mdsl` (or `functions/*.csx`), or
+/// through a link that leaves it.</summary>
 public sealed class UnsafePathException(string message) : Exception(message);
 
 /// <summary>
@@ -67,10 +68,12 @@ public sealed class WorkspaceFolder
     public IReadOnlyList<string> ListFiles()
     {
         var result = new List<string>();
-        var options = new EnumerationOptions { RecurseSubdirectories = true, AttributesToSkip = FileAttributes.Hidden | FileAttributes.System, IgnoreInaccessible = true };
+        var options = new EnumerationOptions { RecurseSubdirectories = true,
+            AttributesToSkip = FileAttributes.Hidden | FileAttributes.System, IgnoreInaccessible = true };
         var functions = Path.Combine(Root, "functions");
         var functionFiles = Directory.Exists(functions)
-            ? Directory.EnumerateFiles(functions, "*.csx", new EnumerationOptions { AttributesToSkip = FileAttributes.Hidden | FileAttributes.System, IgnoreInaccessible = true })
+            ? Directory.EnumerateFiles(functions, "*.csx",
+                new EnumerationOptions { AttributesToSkip = FileAttributes.Hidden | FileAttributes.System, IgnoreInaccessible = true })
             : [];
         foreach (var path in Directory.EnumerateFiles(Root, "*.mdsl", options).Concat(functionFiles))
         {

@@ -8,7 +8,8 @@ namespace MarketingDsl.Web.Testing;
 
 public sealed record ExpectFailureView(SourcePlace Place, string Expectation, string Explanation);
 
-public sealed record TestView(string Name, bool Passed, SourcePlace? Place, string AsOf, int ExpectCount, string? Error, IReadOnlyList<string> Notes, IReadOnlyList<ExpectFailureView> Failures);
+public sealed record TestView(string Name, bool Passed, SourcePlace? Place, string AsOf, int ExpectCount, string? Error,
+    IReadOnlyList<string> Notes, IReadOnlyList<ExpectFailureView> Failures);
 
 public sealed record CompileErrorView(SourcePlace Place, string Code, string Message);
 
@@ -16,7 +17,8 @@ public sealed record CompileErrorView(SourcePlace Place, string Code, string Mes
 /// The answer of POST /api/tests. Status `passed` or `failed` with every test; `errors` when the
 /// workspace does not compile (no test runs, as with `mdsl test`), with the errors to fix.
 /// </summary>
-public sealed record TestRunView(string Status, string Message, int Passed, int Failed, IReadOnlyList<TestView> Tests, int ErrorCount, IReadOnlyList<CompileErrorView> Errors, double ElapsedMs);
+public sealed record TestRunView(string Status, string Message, int Passed, int Failed, IReadOnlyList<TestView> Tests, int ErrorCount,
+    IReadOnlyList<CompileErrorView> Errors, double ElapsedMs);
 
 /// <summary>
 /// Runs the `test` blocks of a compiled workspace exactly as `mdsl test` does: the engine's
@@ -34,7 +36,8 @@ public static class WorkspaceTestRun
         {
             var errors = compilation.Diagnostics.Where(d => d.IsError).ToList();
             return new TestRunView("errors", $"{errors.Count} error(s): fix them before running tests", 0, 0, [], errors.Count,
-                [.. errors.Take(MaxErrorsListed).Select(d => new CompileErrorView(new SourcePlace(d.FilePath, d.Start.Line, d.Start.Column), d.Code, d.Message))],
+                [.. errors.Take(MaxErrorsListed).Select(d => new CompileErrorView(new SourcePlace(d.FilePath, d.Start.Line,
+                    d.Start.Column), d.Code, d.Message))],
                 Elapsed(watch));
         }
         var results = new TestRunner(new CompiledEngine()).RunAll(compilation.Model);

@@ -12,7 +12,8 @@ public sealed class MonarchDefinitionTests
     public void Keywords_equal_the_lexer_keywords()
     {
         var lexer = File.ReadAllText(Path.Combine(TestPaths.Root, "grammar", "MarketingDslLexer.g4"));
-        var fromGrammar = Regex.Matches(lexer, @"^[A-Z_]+\s*:\s*'([a-z_]+)'\s*;", RegexOptions.Multiline).Select(m => m.Groups[1].Value).Order().ToList();
+        var fromGrammar = Regex.Matches(lexer, @"^[A-Z_]+\s*:\s*'([a-z_]+)'\s*;", RegexOptions.Multiline).Select(m =>
+            m.Groups[1].Value).Order().ToList();
         using var json = JsonDocument.Parse(File.ReadAllText(Path.Combine(TestPaths.Root, "editor", "marketingdsl.monarch.json")));
         var fromEditor = json.RootElement.GetProperty("reservedKeywords").EnumerateArray()
             .Concat(json.RootElement.GetProperty("softKeywords").EnumerateArray()).Select(e => e.GetString()!).Order().ToList();

@@ -11,7 +11,8 @@ public sealed class ExampleWorkspaceTests
     public static TheoryData<string> Workspaces()
     {
         var data = new TheoryData<string>();
-        foreach (var dir in Directory.GetDirectories(Path.Combine(TestPaths.Root, "examples")).Order(StringComparer.Ordinal)) data.Add(Path.GetFileName(dir));
+        foreach (var dir in Directory.GetDirectories(Path.Combine(TestPaths.Root,
+            "examples")).Order(StringComparer.Ordinal)) data.Add(Path.GetFileName(dir));
         return data;
     }
 
@@ -32,7 +33,8 @@ public sealed class ExampleWorkspaceTests
         foreach (var tree in compilation.SyntaxTrees)
         {
             Assert.True(SyntaxFormatter.TryFormat(tree, out var formatted), tree.Text.Path);
-            Assert.True(formatted == tree.Text.Text.ReplaceLineEndings("\n"), $"{tree.Text.Path} is not in canonical layout: run `mdsl fmt examples/{name}`");
+            Assert.True(formatted == tree.Text.Text.ReplaceLineEndings("\n"),
+                $"{tree.Text.Path} is not in canonical layout: run `mdsl fmt examples/{name}`");
         }
     }
 

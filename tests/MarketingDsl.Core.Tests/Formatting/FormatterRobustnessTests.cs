@@ -63,7 +63,8 @@ public class FormatterRobustnessTests
         var sb = new StringBuilder();
         for (var i = 0; i < tokens.Length; i++)
         {
-            if (i > 0) sb.Append(tokens[i - 1].Type is MarketingDslLexer.LINE_COMMENT or MarketingDslLexer.DOC_COMMENT ? "\n" : new string(' ', 1 + seed % 2));
+            if (i > 0) sb.Append(tokens[i - 1].Type is MarketingDslLexer.LINE_COMMENT or MarketingDslLexer.DOC_COMMENT ? "\n"
+                : new string(' ', 1 + seed % 2));
             sb.Append(tokens[i].Text);
         }
         var input = sb.ToString();

@@ -25,11 +25,13 @@ internal static class FormatterTestKit
         var compilation = Compilation.Create(files);
         var model = compilation.Model;
         var sb = new StringBuilder();
-        sb.Append($"profile {string.Join(",", model.Schema.ProfileFields)} identity {string.Join(",", model.Schema.IdentityKeys)} tz {model.Schema.TimeZone}\n");
+        sb.Append($"profile {string.Join(",", model.Schema.ProfileFields)} identity {string.Join(",", model.Schema.IdentityKeys)} tz " +
+            $"{model.Schema.TimeZone}\n");
         foreach (var e in model.Schema.Events)
             sb.Append($"event {e.Name}: {string.Join(",", e.Fields)}\n");
         foreach (var s in model.Outputs)
-            sb.Append($"{s.Kind} {s.Name} [{s.Label}] <{s.Documentation}> : {s.Type} phase {s.Phase} deps {string.Join(",", s.Dependencies.Select(d => d.Name))}\n");
+            sb.Append($"{s.Kind} {s.Name} [{s.Label}] <{s.Documentation}> : {s.Type} phase {s.Phase} deps " +
+                $"{string.Join(",", s.Dependencies.Select(d => d.Name))}\n");
         foreach (var s in model.Segmentations)
             sb.Append($"rules {s.Name}: {string.Join(",", s.Rules.Select(r => $"{r.Name} [{r.Label}] else {r.IsElse}"))}\n");
         foreach (var m in model.Models)
@@ -37,7 +39,8 @@ internal static class FormatterTestKit
         foreach (var c in model.Channels)
             sb.Append($"channel {c.Name} cost {c.Cost} cap {c.CapCount}/{c.CapWindowTicks} quiet {c.Quiet}\n");
         foreach (var j in model.Journeys)
-            sb.Append($"journey {j.Name} [{j.Label}] holdout {j.HoldoutPercent} steps {j.Steps.Length} trigger {j.Trigger?.GetType().Name} reentry {j.Reentry}\n");
+            sb.Append($"journey {j.Name} [{j.Label}] holdout {j.HoldoutPercent} steps {j.Steps.Length} trigger " +
+                $"{j.Trigger?.GetType().Name} reentry {j.Reentry}\n");
         foreach (var t in model.Tests)
             sb.Append($"test {t.Name} statements {t.Statements.Length}\n");
         foreach (var d in compilation.Diagnostics)

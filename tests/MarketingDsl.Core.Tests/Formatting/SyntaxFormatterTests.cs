@@ -73,7 +73,8 @@ public class SyntaxFormatterTests
         Assert.Contains(declarations, d => d is ModelDeclarationSyntax { IsClusters: true });
         Assert.Contains(declarations, d => d is ModelDeclarationSyntax { IsClusters: false });
         var steps = declarations.OfType<JourneyDeclarationSyntax>().SelectMany(j => AllSteps(j.Steps)).ToList();
-        foreach (var kind in new[] { typeof(WaitStepSyntax), typeof(SendStepSyntax), typeof(IfStepSyntax), typeof(SplitStepSyntax), typeof(ExitStepSyntax) })
+        foreach (var kind in new[] { typeof(WaitStepSyntax), typeof(SendStepSyntax), typeof(IfStepSyntax), typeof(SplitStepSyntax),
+            typeof(ExitStepSyntax) })
             Assert.Contains(steps, s => s.GetType() == kind);
         Assert.Contains(steps, s => s is IfStepSyntax { ElseIf: not null });
         Assert.Contains(steps, s => s is IfStepSyntax { Else: not null });
@@ -87,7 +88,8 @@ public class SyntaxFormatterTests
             yield return step;
             var nested = step switch
             {
-                IfStepSyntax i => AllSteps(i.Then).Concat(AllSteps(i.Else)).Concat(i.ElseIf is null ? [] : AllSteps(new StepBlockSyntax([i.ElseIf], i.ElseIf.Span))),
+                IfStepSyntax i => AllSteps(i.Then).Concat(AllSteps(i.Else)).Concat(i.ElseIf is null ? []
+                    : AllSteps(new StepBlockSyntax([i.ElseIf], i.ElseIf.Span))),
                 SplitStepSyntax s => s.Branches.SelectMany(b => AllSteps(b.Body)),
                 _ => [],
             };

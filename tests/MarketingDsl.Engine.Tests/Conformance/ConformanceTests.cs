@@ -38,7 +38,8 @@ public sealed class ConformanceTests
             var expectedCsv = File.ReadAllBytes(Path.Combine(dir, "expected", "tags.csv"));
             var actualCsv = File.ReadAllBytes(Path.Combine(outDir, "tags.csv"));
             if (!expectedCsv.AsSpan().SequenceEqual(actualCsv))
-                Assert.Fail(FirstDifference(File.ReadAllLines(Path.Combine(dir, "expected", "tags.csv")), File.ReadAllLines(Path.Combine(outDir, "tags.csv"))));
+                Assert.Fail(FirstDifference(File.ReadAllLines(Path.Combine(dir, "expected", "tags.csv")),
+                    File.ReadAllLines(Path.Combine(outDir, "tags.csv"))));
 
             var expected = JsonNode.Parse(File.ReadAllText(Path.Combine(dir, "expected", "summary.json")))!;
             var actual = JsonNode.Parse(File.ReadAllText(Path.Combine(outDir, "summary.json")))!;
@@ -69,10 +70,12 @@ public sealed class ConformanceTests
                 foreach (var (key, value) in o) AssertContains(value!, actual![key], path + "." + key);
                 break;
             case JsonValue v when path == ".as_of":
-                Assert.Equal(DateTimeOffset.Parse(v.GetValue<string>(), CultureInfo.InvariantCulture), DateTimeOffset.Parse(actual!.GetValue<string>(), CultureInfo.InvariantCulture));
+                Assert.Equal(DateTimeOffset.Parse(v.GetValue<string>(), CultureInfo.InvariantCulture),
+                    DateTimeOffset.Parse(actual!.GetValue<string>(), CultureInfo.InvariantCulture));
                 break;
             case JsonValue v when v.TryGetValue<decimal>(out var number):
-                Assert.True(actual!.AsValue().TryGetValue<decimal>(out var actualNumber) && actualNumber == number, $"{path}: expected {number}, got {actual.ToJsonString()}");
+                Assert.True(actual!.AsValue().TryGetValue<decimal>(out var actualNumber) && actualNumber == number,
+                    $"{path}: expected {number}, got {actual.ToJsonString()}");
                 break;
             default:
                 Assert.Equal(expected.ToJsonString(), actual!.ToJsonString());

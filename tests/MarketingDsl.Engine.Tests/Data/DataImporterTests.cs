@@ -249,7 +249,8 @@ public class DataImporterTests
     public void Csv_files_per_event_type_round_trip()
     {
         using var d = Dir(
-            ("profiles.csv", "user_id,gender,city,member_level,registered_at,birthday\r\nu1,F,\"上海, 浦东\",1,2024-01-01T00:00:00Z,\r\nu2,M,北京,x,2024-01-01T00:00:00Z,1990-01-01\r\n"),
+            ("profiles.csv", "user_id,gender,city,member_level,registered_at,birthday\r\nu1,F,\"上海, " +
+                "浦东\",1,2024-01-01T00:00:00Z,\r\nu2,M,北京,x,2024-01-01T00:00:00Z,1990-01-01\r\n"),
             ("order.csv", "user_id,ts,order_id,amount,category,coupon_used\nu1,2025-01-01T10:00:00Z,o1,12.30,\"multi\nline\",true\nu1,2025-01-01T09:00:00Z,o2,7,,FALSE\nu1,bad,o3,1,x,true\nu1,2025-01-01T09:00:00Z,o1,1,x,true\nu1,2025-01-01T09:00:00Z\n"),
             ("unknown_stuff.csv", "user_id,ts\nu1,2025-02-01T00:00:00Z\n"));
         var ds = Load(d);
@@ -305,7 +306,8 @@ public class DataImporterTests
         await Parquet.Serialization.ParquetSerializer.SerializeAsync(
             new[]
             {
-                new PqOrder { user_id = "u1", ts = new DateTime(2025, 1, 2, 3, 4, 5, DateTimeKind.Utc).AddTicks(1234567), order_id = "o1", amount = 99.99m, coupon_used = true },
+                new PqOrder { user_id = "u1", ts = new DateTime(2025, 1, 2, 3, 4, 5, DateTimeKind.Utc).AddTicks(1234567), order_id = "o1",
+                    amount = 99.99m, coupon_used = true },
                 new PqOrder { user_id = "u2", ts = new DateTime(2025, 1, 1, 0, 0, 0, DateTimeKind.Utc), order_id = "o1", amount = 1m },
                 new PqOrder { user_id = "u2", ts = new DateTime(2025, 1, 1, 0, 0, 0, DateTimeKind.Utc), order_id = "o2", amount = null },
             }, Path.Combine(d.Path, "order.parquet"));
@@ -349,7 +351,8 @@ public class DataImporterTests
     [Fact]
     public void Progress_is_reported()
     {
-        using var d = Dir(("profiles.jsonl", Profiles), ("events.jsonl", string.Concat(Enumerable.Repeat("{\"type\":\"login\",\"user_id\":\"u1\",\"ts\":\"2025-01-01T00:00:00Z\"}\n", 10))));
+        using var d = Dir(("profiles.jsonl", Profiles),
+            ("events.jsonl", string.Concat(Enumerable.Repeat("{\"type\":\"login\",\"user_id\":\"u1\",\"ts\":\"2025-01-01T00:00:00Z\"}\n", 10))));
         var seen = new List<ImportProgress>();
         DataImporter.Load(RetailSchema(), d.Path, new ImportOptions { ProgressInterval = 4 }, new SyncProgress(seen.Add));
         Assert.Contains(seen, p => p.RowsRead == 4);

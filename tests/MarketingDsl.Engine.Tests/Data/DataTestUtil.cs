@@ -26,8 +26,10 @@ public static class DataTestUtil
                 new FieldSymbol("sku", DslType.String),
                 new FieldSymbol("coupon_used", DslType.Bool),
             ]),
-            new EventTypeSymbol("view", [new FieldSymbol("sku", DslType.String), new FieldSymbol("category", DslType.String), new FieldSymbol("duration_s", DslType.Int)]),
-            new EventTypeSymbol("cart_add", [new FieldSymbol("sku", DslType.String), new FieldSymbol("category", DslType.String), new FieldSymbol("price", DslType.Decimal)]),
+            new EventTypeSymbol("view", [new FieldSymbol("sku", DslType.String), new FieldSymbol("category", DslType.String),
+                new FieldSymbol("duration_s", DslType.Int)]),
+            new EventTypeSymbol("cart_add", [new FieldSymbol("sku", DslType.String), new FieldSymbol("category", DslType.String),
+                new FieldSymbol("price", DslType.Decimal)]),
             new EventTypeSymbol("login", [new FieldSymbol("platform", DslType.String)]),
             new EventTypeSymbol("message_opened", [new FieldSymbol("journey", DslType.String), new FieldSymbol("channel", DslType.String)]),
         ]);
@@ -39,7 +41,8 @@ public static class DataTestUtil
         return d;
     }
 
-    public static long Ticks(string iso) => DateTime.Parse(iso, null, System.Globalization.DateTimeStyles.AdjustToUniversal | System.Globalization.DateTimeStyles.AssumeUniversal).Ticks;
+    public static long Ticks(string iso) => DateTime.Parse(iso, null,
+        System.Globalization.DateTimeStyles.AdjustToUniversal | System.Globalization.DateTimeStyles.AssumeUniversal).Ticks;
 
     /// <summary>
     /// The schema of the JSON path tests (FastJsonPathTests, ShapedJsonPathTests): one event type
@@ -60,7 +63,8 @@ public static class DataTestUtil
                 new FieldSymbol("dur", DslType.Duration.WithNullable(true)),
             ]),
             new EventTypeSymbol("ee", [new FieldSymbol("s", DslType.String.WithNullable(true))]),
-            new EventTypeSymbol("o", [new FieldSymbol("oid", DslType.String, IsUnique: true), new FieldSymbol("amount", DslType.Decimal.WithNullable(true))]),
+            new EventTypeSymbol("o", [new FieldSymbol("oid", DslType.String, IsUnique: true), new FieldSymbol("amount",
+                DslType.Decimal.WithNullable(true))]),
         ]);
 
     /// <summary>
@@ -101,7 +105,8 @@ public static class DataTestUtil
     public static (DataSet Data, string Rejects) LoadWithRejects(SchemaModel schema, string dir, int parallelism, int blockSize, bool generalOnly)
     {
         var rejects = Path.Combine(dir, "out", $"rejects-{parallelism}-{blockSize}-{generalOnly}.jsonl");
-        var ds = DataImporter.Load(schema, dir, new ImportOptions { Parallelism = parallelism, BlockSize = blockSize, RejectsPath = rejects, GeneralJsonReaderOnly = generalOnly });
+        var ds = DataImporter.Load(schema, dir, new ImportOptions { Parallelism = parallelism, BlockSize = blockSize,
+            RejectsPath = rejects, GeneralJsonReaderOnly = generalOnly });
         return (ds, File.ReadAllText(rejects));
     }
 }

@@ -131,7 +131,8 @@ public class FastJsonPathTests
     {
         using var d = new TempDir();
         RetailDataGenerator.Generate(d.Path, 60, 30, 7);
-        var general = DataImporter.Load(RetailSchema(), d.Path, new ImportOptions { Parallelism = 2, BlockSize = 4096, GeneralJsonReaderOnly = true });
+        var general = DataImporter.Load(RetailSchema(), d.Path, new ImportOptions { Parallelism = 2, BlockSize = 4096,
+            GeneralJsonReaderOnly = true });
         var fast = DataImporter.Load(RetailSchema(), d.Path, new ImportOptions { Parallelism = 2, BlockSize = 4096 });
         Assert.True(fast.Report.EventsKept > 1000);
         ParallelImportTests.AssertSame(general, fast);
@@ -183,12 +184,14 @@ public class FastJsonPathTests
     {
         var schema = new SchemaModel(
             [new FieldSymbol("user_id", DslType.String, IsKey: true)], [],
-            [new EventTypeSymbol("t", [new FieldSymbol("type", DslType.String.WithNullable(true)), new FieldSymbol("s", DslType.String.WithNullable(true))])]);
+            [new EventTypeSymbol("t", [new FieldSymbol("type", DslType.String.WithNullable(true)),
+                new FieldSymbol("s", DslType.String.WithNullable(true))])]);
         using var d = Dir(("profiles.jsonl", Profiles), ("events.jsonl", """
             {"type":"t","user_id":"u1","ts":"2025-01-02T03:04:05Z","s":"x"}
             {"user_id":"u1","ts":"2025-01-02T03:04:06Z","type":"t"}
             """ + "\n"));
-        DataSet LoadWith(bool generalOnly) => DataImporter.Load(schema, d.Path, new ImportOptions { Parallelism = 2, BlockSize = 64, GeneralJsonReaderOnly = generalOnly });
+        DataSet LoadWith(bool generalOnly) => DataImporter.Load(schema, d.Path, new ImportOptions { Parallelism = 2, BlockSize = 64,
+            GeneralJsonReaderOnly = generalOnly });
         var fast = LoadWith(false);
         ParallelImportTests.AssertSame(LoadWith(true), fast);
         Assert.Equal("t,t", string.Join(",", ((StringColumn)fast.Events[0]!.Fields[2]!).Values));

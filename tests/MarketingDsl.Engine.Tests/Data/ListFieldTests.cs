@@ -63,7 +63,8 @@ public sealed class ListFieldTests
             var pq = Load(d.Path);
             Assert.Empty(pq.Report.Rejects);
             // Known limit (Data README): Parquet.Net's untyped reader gives an empty list of strings as null.
-            var emptyStringListsAsNull = expected.Select(s => s switch { "u2 [] null" => "u2 null null", "order 1 [] [] []" => "order 1 null [] []", _ => s });
+            var emptyStringListsAsNull = expected.Select(s => s switch { "u2 [] null" => "u2 null null", "order 1 [] [] []" =>
+                "order 1 null [] []", _ => s });
             Assert.Equal([.. emptyStringListsAsNull], Snapshot(pq));
         }
         // The parallel JSON path (blocks parsed on several threads) keeps the same lists.
@@ -152,7 +153,8 @@ public sealed class ListFieldTests
     private static string Cell(System.Collections.IEnumerable? items) =>
         items is null ? "" : ValueFormatter.CsvField(ValueFormatter.Format(items.Cast<object?>().ToArray()));
 
-    private static string ProfilesCsv() => "user_id,interests,lucky\n" + string.Concat(Profiles.Select(p => $"{p.User},{Cell(p.Interests)},{Cell(p.Lucky)}\n"));
+    private static string ProfilesCsv() => "user_id,interests,lucky\n"
+        + string.Concat(Profiles.Select(p => $"{p.User},{Cell(p.Interests)},{Cell(p.Lucky)}\n"));
 
     private static string OrdersCsv() => "user_id,ts,order_id,skus,prices,days\n" + string.Concat(Orders.Select(o =>
         $"{o.User},{o.Ts},{o.Id},{Cell(o.Skus)},{Cell(o.Prices?.Select(p => (object)p))},{Cell(o.Days)}\n"));

@@ -108,7 +108,8 @@ public class ProfileJsonPathTests
     public void Randomly_damaged_rows_end_as_on_the_general_reader()
     {
         var random = new Random(5);
-        string[] values = ["\"x\"", "1", "-2.5", "1e3", "true", "null", "\"1990-02-03\"", "\"2025-01-01T00:00:00Z\"", "\"a\\u0062\"", "\"é\"", "{}", "[1]", "\"\""];
+        string[] values = ["\"x\"", "1", "-2.5", "1e3", "true", "null", "\"1990-02-03\"", "\"2025-01-01T00:00:00Z\"", "\"a\\u0062\"",
+            "\"é\"", "{}", "[1]", "\"\""];
         string[] keys = ["user_id", "city", "level", "credit", "vip", "birthday", "registered_at", "tenure", "member_id", "phone", "zz"];
         var sb = new StringBuilder();
         for (var i = 0; i < 4000; i++)
@@ -120,7 +121,8 @@ public class ProfileJsonPathTests
         using var d = Dir(("profiles.jsonl", sb.ToString()), ("events.jsonl", ""));
         var (general, generalRejects) = LoadWithRejects(Schema(), d.Path, 1, 1 << 20, generalOnly: true);
         var (fast, fastRejects) = LoadWithRejects(Schema(), d.Path, 1, 1 << 20, generalOnly: false);
-        Assert.True(fast.Report.RejectedCount > 100 && fast.Report.ProfilesKept > 2500, $"{fast.Report.RejectedCount} rejected, {fast.Report.ProfilesKept} kept");
+        Assert.True(fast.Report.RejectedCount > 100 && fast.Report.ProfilesKept > 2500,
+            $"{fast.Report.RejectedCount} rejected, {fast.Report.ProfilesKept} kept");
         Assert.True(fast.Report.ScannedJsonProfiles > 2000, $"{fast.Report.ScannedJsonProfiles} scanned rows");
         ParallelImportTests.AssertSame(general, fast);
         Assert.Equal(generalRejects, fastRejects);

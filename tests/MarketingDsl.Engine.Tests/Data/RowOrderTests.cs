@@ -52,7 +52,8 @@ public sealed class RowOrderTests
         Assert.Equal(sb, sa);
     }
 
-    /// <summary>Generated history (grouped by user, as the generator writes it) against the same rows in time order and randomly interleaved.</summary>
+    /// <summary>Generated history (grouped by user, as the generator writes it) against the same rows in time order and
+    /// randomly interleaved.</summary>
     [Fact]
     public void Generated_history_in_every_row_order_gives_the_same_output()
     {
@@ -86,7 +87,8 @@ public sealed class RowOrderTests
     }
 
     /// <summary>Runs the workspace on the rows as given, in time order and interleaved at random; asserts one output and returns it.</summary>
-    private static (string Tags, string Summary) AssertSameOutputInEveryOrder(string workspace, string dataDir, string[] lines, DateTime? asOf, bool timeOrder)
+    private static (string Tags, string Summary) AssertSameOutputInEveryOrder(string workspace, string dataDir, string[] lines,
+        DateTime? asOf, bool timeOrder)
     {
         var compilation = Compilation.Create(Workspace.Load(workspace));
         Assert.False(compilation.HasErrors, string.Join("\n", compilation.Diagnostics));
@@ -119,7 +121,8 @@ public sealed class RowOrderTests
 
     /// <summary>The rows sorted by their ts text, stably (as an export in time order writes them; generated ts are all alike in form).</summary>
     private static IEnumerable<string> TimeOrder(string[] lines) =>
-        lines.Select((line, i) => (Ts: TsText(line), Line: line, I: i)).OrderBy(r => r.Ts, StringComparer.Ordinal).ThenBy(r => r.I).Select(r => r.Line);
+        lines.Select((line, i) => (Ts: TsText(line), Line: line, I: i)).OrderBy(r => r.Ts, StringComparer.Ordinal).ThenBy(r =>
+            r.I).Select(r => r.Line);
 
     /// <summary>A random interleaving of the users' row sequences (each user's rows keep their order).</summary>
     private static IEnumerable<string> Interleave(string[] lines, Random rnd)

@@ -127,7 +127,8 @@ public class ShapedJsonPathTests
     {
         var random = new Random(11);
         var sb = new StringBuilder();
-        string[] values = ["\"x\"", "1", "-2.5", "1e3", "true", "false", "null", "\"2024-05-06\"", "\"2025-01-01T00:00:00Z\"", "\"a\\u0062\"", "\"é\"", "{}", "[1]", "\"\""];
+        string[] values = ["\"x\"", "1", "-2.5", "1e3", "true", "false", "null", "\"2024-05-06\"", "\"2025-01-01T00:00:00Z\"",
+            "\"a\\u0062\"", "\"é\"", "{}", "[1]", "\"\""];
         string[] keys = ["s", "n", "d", "b", "day", "at", "dur", "user_id", "ts", "type", "member_id", "zz"];
         for (var i = 0; i < 6000; i++)
         {
@@ -148,7 +149,8 @@ public class ShapedJsonPathTests
         using var d = Dir(("profiles.jsonl", Profiles), ("events.jsonl", sb.ToString()));
         var (general, generalRejects) = LoadWithRejects(JsonPathSchema(), d.Path, parallelism, 2048, generalOnly: true);
         var (fast, fastRejects) = LoadWithRejects(JsonPathSchema(), d.Path, parallelism, 2048, generalOnly: false);
-        Assert.True(fast.Report.RejectedCount > 100 && fast.Report.EventsKept > 4000, $"{fast.Report.RejectedCount} rejected, {fast.Report.EventsKept} kept");
+        Assert.True(fast.Report.RejectedCount > 100 && fast.Report.EventsKept > 4000,
+            $"{fast.Report.RejectedCount} rejected, {fast.Report.EventsKept} kept");
         Assert.True(fast.Report.ShapedJsonRows > 3000, $"{fast.Report.ShapedJsonRows} shaped rows");
         ParallelImportTests.AssertSame(general, fast);
         Assert.Equal(generalRejects, fastRejects);
@@ -192,7 +194,8 @@ public class ShapedJsonPathTests
     {
         using var d = new TempDir();
         RetailDataGenerator.Generate(d.Path, 60, 30, 7);
-        var general = DataImporter.Load(RetailSchema(), d.Path, new ImportOptions { Parallelism = 2, BlockSize = 4096, GeneralJsonReaderOnly = true });
+        var general = DataImporter.Load(RetailSchema(), d.Path, new ImportOptions { Parallelism = 2, BlockSize = 4096,
+            GeneralJsonReaderOnly = true });
         var fast = DataImporter.Load(RetailSchema(), d.Path, new ImportOptions { Parallelism = 2, BlockSize = 4096 });
         ParallelImportTests.AssertSame(general, fast);
         Assert.True(fast.Report.ShapedJsonRows > fast.Report.EventsRead * 9 / 10, $"{fast.Report.ShapedJsonRows} of {fast.Report.EventsRead} shaped");

@@ -23,7 +23,8 @@ public sealed class EngineAgreementTests
         var dir = RepositoryPaths.Of("tests", "conformance", name);
         var compilation = Compilation.Create(Workspace.Load(Path.Combine(dir, "workspace")));
         var data = DataImporter.Load(compilation.Model.Schema, Path.Combine(dir, "data"));
-        var instant = asOf is null ? new DateTime(data.MaxTimestampTicks!.Value, DateTimeKind.Utc) : DateTime.Parse(asOf, null, System.Globalization.DateTimeStyles.AdjustToUniversal);
+        var instant = asOf is null ? new DateTime(data.MaxTimestampTicks!.Value, DateTimeKind.Utc) : DateTime.Parse(asOf, null,
+            System.Globalization.DateTimeStyles.AdjustToUniversal);
         AssertAgree(compilation, data, instant);
     }
 
@@ -172,7 +173,8 @@ public sealed class EngineAgreementTests
         {
             var s = pending.Pop();
             if (!seen.Add(s)) continue;
-            if (s is Core.Semantics.TagSymbol t && Core.Semantics.BoundTree.Descendants(t.Body).Any(n => n is Core.Semantics.BoundModelOutput)) return true;
+            if (s is Core.Semantics.TagSymbol t && Core.Semantics.BoundTree.Descendants(t.Body).Any(n =>
+                n is Core.Semantics.BoundModelOutput)) return true;
             foreach (var d in s.Dependencies) pending.Push(d);
         }
         return false;

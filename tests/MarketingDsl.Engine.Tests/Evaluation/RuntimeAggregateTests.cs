@@ -65,7 +65,8 @@ public sealed class RuntimeAggregateTests
     public void Sum_overflows_exactly_like_checked_decimal_addition()
     {
         var rnd = new Random(5);
-        decimal[] big = [decimal.MaxValue, decimal.MinValue, decimal.MaxValue / 2, (decimal)Math.Pow(2, 94), -(decimal)Math.Pow(2, 94) + 1, 1e28m, 0.5m, -3m, 1.0000000000000000000000000001m];
+        decimal[] big = [decimal.MaxValue, decimal.MinValue, decimal.MaxValue / 2, (decimal)Math.Pow(2, 94), -(decimal)Math.Pow(2, 94) + 1,
+            1e28m, 0.5m, -3m, 1.0000000000000000000000000001m];
         for (var trial = 0; trial < 2000; trial++)
         {
             decimal sum = 0, expected = 0;

@@ -19,7 +19,7 @@ public class TestRunnerTests
 
         """;
 
-    // The language sketch §8 example, verbatim: its second expectation fails (only one order).
+    // A test block with two expectations (LANGUAGE.md §16): its second fails (only one order).
     private const string SketchTest = """
         test "big spender is high value" {
           given profile { user_id: "u1", birthday: 1990-01-01 }
@@ -33,7 +33,8 @@ public class TestRunnerTests
 
     private static SemanticModel Compile(string tests)
     {
-        var c = Compilation.Create(("schema.mdsl", Scenario.Schema.Replace("event login", "event login_unused")), ("tags.mdsl", Tags), ("tests.mdsl", tests));
+        var c = Compilation.Create(("schema.mdsl", Scenario.Schema.Replace("event login", "event login_unused")), ("tags.mdsl", Tags),
+            ("tests.mdsl", tests));
         Assert.False(c.HasErrors, string.Join("\n", c.Diagnostics.Where(d => d.IsError).Select(d => d.ToString())));
         return c.Model;
     }
@@ -134,7 +135,8 @@ public class TestRunnerTests
             Calls++;
             var reference = new ReferenceInterpreter().Evaluate(model, data, asOfUtc);
             return new EvaluationResult(model, data, asOfUtc,
-                [.. reference.Columns.Select(c => c.Symbol == symbol ? new BoxedResultColumn(symbol, [.. Enumerable.Repeat(value, data.UserCount)]) : c)]);
+                [.. reference.Columns.Select(c => c.Symbol == symbol ? new BoxedResultColumn(symbol,
+                    [.. Enumerable.Repeat(value, data.UserCount)]) : c)]);
         }
     }
 }

@@ -72,7 +72,8 @@ public sealed class AttributionTests
         Assert.Equal((0.1, 10m), Of(r.ByStep[("b", "2")]));
         Assert.Equal((0.4, 40m), Of(r.ByStep[("a", "3")]));
         var weights = new double[2];
-        Attribution.Weights(AttributionModel.PositionBased, [Send("a", "u", 0, "push", "0"), Send("a", "u", 1, "push", "1")], Days(2), AttributionOptions.Default, weights);
+        Attribution.Weights(AttributionModel.PositionBased, [Send("a", "u", 0, "push", "0"), Send("a", "u", 1, "push", "1")], Days(2),
+            AttributionOptions.Default, weights);
         Assert.Equal([0.5, 0.5], weights);
     }
 

@@ -21,7 +21,8 @@ public sealed class SendTimeTests
             {
                 var at = day + hour * TimeSpan.TicksPerHour;
                 events.Add(new MeasureEvent("j", prefix + i, at, MeasureKind.Sent) { EntryAt = at, Channel = "push", Step = "0" });
-                if (i < converting) events.Add(new MeasureEvent("j", prefix + i, at + 3 * TimeSpan.TicksPerHour, MeasureKind.Converted) { EntryAt = at });
+                if (i < converting) events.Add(new MeasureEvent("j", prefix + i, at + 3 * TimeSpan.TicksPerHour,
+                    MeasureKind.Converted) { EntryAt = at });
             }
         }
         Sends(10, 50, 5, "m");
