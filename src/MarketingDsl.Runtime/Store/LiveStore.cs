@@ -115,6 +115,8 @@ public sealed partial class LiveStore : IDisposable
             // One `mdsl serve` per file: its counters and pending outbox live in its memory, so a
             // second writer would corrupt them. locking_mode=EXCLUSIVE keeps the lock the first
             // write takes until the connection closes (the kernel drops it when the process dies).
+            // Statements run on the native handle (LiveStore.Sql.cs) wait for another process's lock as SqliteCommand does.
+            Execute($"PRAGMA busy_timeout={_connection.DefaultTimeout * 1000}");
             Execute($"PRAGMA page_size={PageBytes}");   // of a new file; an existing one keeps its own
             Execute("PRAGMA locking_mode=EXCLUSIVE");
             try
@@ -230,6 +232,7 @@ public sealed partial class LiveStore : IDisposable
     /// </summary>
     public void Commit()
     {
+        FlushMeasures();
         WriteQueuedMarks();
         if (_dirtyCounters.Count > 0) SetCounter("commit_seq", Counter("commit_seq") + 1);
         foreach (var (name, value) in _dirtyCounters)
@@ -263,6 +266,7 @@ public sealed partial class LiveStore : IDisposable
             _transaction = null;
         }
         ForgetPendingOutbox();
+        ForgetPendingMeasures();
         lock (_memo)
         {
             _dirtyCounters.Clear();
@@ -482,6 +486,7 @@ public sealed partial class LiveStore : IDisposable
     {
         foreach (var command in _commands.Values) command.Dispose();
         _commands.Clear();
+        DisposeStatements();
         _transaction?.Dispose();
         _connection.Dispose();
     }
