@@ -120,33 +120,29 @@ public sealed partial class LiveStore
                            "WHERE m.at > $0 AND m.at <= $1 ORDER BY m.seq";
         var feedback = new List<MeasureEvent>();
         FlushMeasures();
-        lock (_sql)
+        ForEachRow(Sql, r =>
         {
-            using var r = Command(Sql, [fromTicks, toTicks]).ExecuteReader();
-            while (r.Read())
+            var m = new MeasureEvent(r.GetString(0), r.GetString(1), r.GetInt64(2), (MeasureKind)r.GetInt32(3))
             {
-                var m = new MeasureEvent(r.GetString(0), r.GetString(1), r.GetInt64(2), (MeasureKind)r.GetInt32(3))
-                {
-                    HeldOut = r.GetInt32(4) != 0, EntryAt = r.GetInt64(5), Channel = NullableString(r, 6), Step = NullableString(r, 7),
-                        Cost = ParseDecimal(r.GetString(8)),
-                    Split = NullableString(r, 9), Branch = r.GetInt32(10), Reason = NullableString(r, 11), Revenue = ParseDecimal(r.GetString(12)),
-                    Branches = NullableString(r, 13),
-                };
-                events.Add(m);
-                if (m.Kind != MeasureKind.Sent) continue;
-                long? delivered = NullableLong(r, 14), failed = NullableLong(r, 15), opened = NullableLong(r, 16), clicked = NullableLong(r, 17);
-                Feedback(MeasureKind.Delivered, delivered);
-                Feedback(MeasureKind.Failed, delivered is null ? failed : null);
-                Feedback(MeasureKind.Opened, opened);
-                Feedback(MeasureKind.Clicked, clicked);
+                HeldOut = r.GetInt32(4) != 0, EntryAt = r.GetInt64(5), Channel = NullableString(r, 6), Step = NullableString(r, 7),
+                    Cost = ParseDecimal(r.GetString(8)),
+                Split = NullableString(r, 9), Branch = r.GetInt32(10), Reason = NullableString(r, 11), Revenue = ParseDecimal(r.GetString(12)),
+                Branches = NullableString(r, 13),
+            };
+            events.Add(m);
+            if (m.Kind != MeasureKind.Sent) return;
+            long? delivered = NullableLong(r, 14), failed = NullableLong(r, 15), opened = NullableLong(r, 16), clicked = NullableLong(r, 17);
+            Feedback(MeasureKind.Delivered, delivered);
+            Feedback(MeasureKind.Failed, delivered is null ? failed : null);
+            Feedback(MeasureKind.Opened, opened);
+            Feedback(MeasureKind.Clicked, clicked);
 
-                void Feedback(MeasureKind kind, long? at)
-                {
-                    if (at is { } t && t > fromTicks && t <= toTicks)
-                        feedback.Add(m with { At = t, Kind = kind, Cost = 0 });
-                }
+            void Feedback(MeasureKind kind, long? at)
+            {
+                if (at is { } t && t > fromTicks && t <= toTicks)
+                    feedback.Add(m with { At = t, Kind = kind, Cost = 0 });
             }
-        }
+        }, fromTicks, toTicks);
         // Feedback goes after the events of its instant: a stable merge by time.
         return [.. events.Concat(feedback).Select((e, i) => (e, i)).OrderBy(x => x.e.At).ThenBy(x => x.i).Select(x => x.e)];
     }
@@ -178,5 +174,5 @@ public sealed partial class LiveStore
 
     private static string Text(decimal d) => d.ToString(CultureInfo.InvariantCulture);
     private static decimal ParseDecimal(string s) => decimal.Parse(s, NumberStyles.Number, CultureInfo.InvariantCulture);
-    private static long? NullableLong(SqliteDataReader r, int i) => r.IsDBNull(i) ? null : r.GetInt64(i);
+    private static long? NullableLong(StoreRow r, int i) => r.IsDBNull(i) ? null : r.GetInt64(i);
 }

@@ -4,15 +4,15 @@ using SQLitePCL;
 namespace MarketingDsl.Runtime;
 
 /// <summary>
-/// The SQL plumbing of the live store: one connection, its open transaction, and one prepared
-/// statement per statement text (parsed and planned once, reused with new parameter values).
-/// Writes and single values go through SQLite's own statement API on the connection's
-/// <see cref="SqliteConnection.Handle"/> (SQLitePCL.raw, which Microsoft.Data.Sqlite is built on,
-/// the documented way to native calls): parameters are bound by position, resolved once per
-/// statement. <see cref="SqliteCommand"/> looks every parameter up by name on every execution
-/// (a UTF-8 copy of the name and a scan of the statement's names each), which cost more than
-/// SQLite's own work for the short statements a commit runs thousands of. Rows are read through
-/// <see cref="SqliteDataReader"/>. Both run on the one connection, so both see the open transaction.
+/// The SQL plumbing of the live store: one connection, its open transaction (begun and committed
+/// through <see cref="SqliteTransaction"/>), and one prepared statement per statement text (parsed
+/// and planned once, reused with new parameter values). Statements run through SQLite's own
+/// statement API on the connection's <see cref="SqliteConnection.Handle"/> (SQLitePCL.raw, which
+/// Microsoft.Data.Sqlite is built on and documents for native calls), with parameters bound by
+/// position, each resolved once per statement: <see cref="SqliteCommand"/> looks every parameter up
+/// by name on every execution (a UTF-8 copy of the name and a scan of the statement's names), which
+/// cost more than SQLite's own work for the short statements a commit runs thousands of. On the
+/// one connection they are part of its open transaction.
 /// </summary>
 public sealed partial class LiveStore
 {
@@ -20,7 +20,6 @@ public sealed partial class LiveStore
     private SqliteTransaction? _transaction;
     /// <summary>Guards the connection and the statement caches: memory-only readers never take it, callers under the runtime's lock do.</summary>
     private readonly Lock _sql = new();
-    private readonly Dictionary<string, SqliteCommand> _commands = new(StringComparer.Ordinal);
     private readonly Dictionary<string, PreparedStatement> _statements = new(StringComparer.Ordinal);
 
     /// <summary>A native prepared statement and the position of each parameter $0, $1, … in it (0: not used by the text).</summary>
@@ -28,20 +27,6 @@ public sealed partial class LiveStore
     {
         public sqlite3_stmt Handle { get; } = handle;
         public int[] Positions { get; } = positions;
-    }
-
-    private SqliteCommand Command(string sql, object?[] args)
-    {
-        if (!_commands.TryGetValue(sql, out var command))
-        {
-            command = _connection.CreateCommand();
-            command.CommandText = sql;
-            for (var i = 0; i < args.Length; i++) command.Parameters.Add(new SqliteParameter("$" + i, null));
-            _commands[sql] = command;
-        }
-        command.Transaction = _transaction;
-        for (var i = 0; i < args.Length; i++) command.Parameters[i].Value = args[i] ?? DBNull.Value;
-        return command;
     }
 
     /// <summary>The statement of <paramref name="sql"/> (one statement) with <paramref name="args"/> bound; the caller steps and resets it.</summary>
@@ -130,14 +115,56 @@ public sealed partial class LiveStore
         }
     }
 
-    private List<T> Rows<T>(string sql, Func<SqliteDataReader, T> row, params object?[] args)
+    private List<T> Rows<T>(string sql, Func<StoreRow, T> row, params object?[] args)
+    {
+        var rows = new List<T>();
+        ForEachRow(sql, r => rows.Add(row(r)), args);
+        return rows;
+    }
+
+    /// <summary>Runs a query, handing each row to <paramref name="row"/> (valid only during the call).</summary>
+    private void ForEachRow(string sql, Action<StoreRow> row, params object?[] args)
     {
         lock (_sql)
         {
-            using var reader = Command(sql, args).ExecuteReader();
-            var rows = new List<T>();
-            while (reader.Read()) rows.Add(row(reader));
-            return rows;
+            var stmt = Bound(sql, args);
+            try
+            {
+                var current = new StoreRow(stmt);
+                while (Step(stmt) == raw.SQLITE_ROW) row(current);
+            }
+            finally { raw.sqlite3_reset(stmt); }
+        }
+    }
+
+    /// <summary>The current row of a query the store is stepping through.</summary>
+    private sealed class StoreRow(sqlite3_stmt stmt)
+    {
+        public bool IsDBNull(int column) => raw.sqlite3_column_type(stmt, column) == raw.SQLITE_NULL;
+        public long GetInt64(int column) => raw.sqlite3_column_int64(stmt, column);
+        public int GetInt32(int column) => checked((int)raw.sqlite3_column_int64(stmt, column));
+        public string GetString(int column) => raw.sqlite3_column_text(stmt, column).utf8_to_string()
+            ?? throw new InvalidOperationException($"column {column} is NULL");
+    }
+
+    /// <summary>
+    /// SQLite's plan (EXPLAIN QUERY PLAN, its detail lines) of every query, update and delete the
+    /// store has prepared so far, by statement text: tests hold the statements a request runs to
+    /// index lookups, whose cost does not grow with the users and events stored.
+    /// </summary>
+    internal Dictionary<string, List<string>> QueryPlans()
+    {
+        lock (_sql)
+        {
+            var plans = new Dictionary<string, List<string>>(StringComparer.Ordinal);
+            foreach (var (sql, statement) in _statements.ToList())
+            {
+                if (sql.StartsWith("EXPLAIN", StringComparison.Ordinal)
+                    || !(sql.StartsWith("SELECT", StringComparison.Ordinal) || sql.StartsWith("UPDATE", StringComparison.Ordinal)
+                         || sql.StartsWith("DELETE", StringComparison.Ordinal))) continue;
+                plans[sql] = Rows("EXPLAIN QUERY PLAN " + sql, r => r.GetString(3), new object?[statement.Positions.Length]);
+            }
+            return plans;
         }
     }
 
@@ -148,5 +175,5 @@ public sealed partial class LiveStore
         _statements.Clear();
     }
 
-    private static string? NullableString(SqliteDataReader r, int i) => r.IsDBNull(i) ? null : r.GetString(i);
+    private static string? NullableString(StoreRow r, int i) => r.IsDBNull(i) ? null : r.GetString(i);
 }

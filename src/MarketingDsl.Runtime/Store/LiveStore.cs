@@ -443,7 +443,7 @@ public sealed partial class LiveStore : IDisposable
 
     public List<StoredTimer> TimersOfKind(string kind) => Rows($"SELECT {TimerColumns} FROM timers WHERE kind = $0 ORDER BY id", ToTimer, kind);
 
-    private static StoredTimer ToTimer(SqliteDataReader r) => new(r.GetInt64(0), r.GetInt64(1), r.GetString(2), r.GetString(3),
+    private static StoredTimer ToTimer(StoreRow r) => new(r.GetInt64(0), r.GetInt64(1), r.GetString(2), r.GetString(3),
         r.GetString(4), r.GetInt32(5), r.GetString(6), r.GetInt64(7), r.GetString(8));
 
     // ------------------------------------------------------------------ channel ledger
@@ -484,8 +484,6 @@ public sealed partial class LiveStore : IDisposable
 
     private void DisposeConnection()
     {
-        foreach (var command in _commands.Values) command.Dispose();
-        _commands.Clear();
         DisposeStatements();
         _transaction?.Dispose();
         _connection.Dispose();
