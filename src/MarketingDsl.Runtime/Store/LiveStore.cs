@@ -340,7 +340,13 @@ public sealed partial class LiveStore : IDisposable
     public int IdentityCount() => Convert.ToInt32(Scalar("SELECT count(*) FROM identities"), System.Globalization.CultureInfo.InvariantCulture);
 
     /// <summary>The survivor a merged-away user id now belongs to, or null.</summary>
-    public string? MergedInto(string user) => Scalar("SELECT survivor FROM identity_aliases WHERE merged = $0", user) as string;
+    public string? MergedInto(string user) => AnyMerge ? Scalar("SELECT survivor FROM identity_aliases WHERE merged = $0", user) as string : null;
+
+    /// <summary>
+    /// Whether this store has recorded an identity merge (every merge takes a `merge_seq`): until
+    /// the first, no id is an alias, and the look-ups every event and history load would make are skipped.
+    /// </summary>
+    private bool AnyMerge => Counter("merge_seq") > 0;
 
     /// <summary>Records a merge: the alias, the identity entries of the merged-away user re-pointed, the merge itself.</summary>
     public void RecordMerge(IdentityMergeRecord merge)
