@@ -59,6 +59,8 @@ namespace MarketingDsl.LoadBenchmarks
               --retail-rate 5000       offered events/s of its latency and memory parts
               --retail-seconds 20      seconds of its latency part (one event per request)
               --retail-minutes 10      minutes of its memory part (batches of 10; ends early when the history does)
+              --retail-parts profiles,ingest,latency,memory   parts of the retail phase to run (default all; profiles always load)
+              --retail-baseline yes    also run the retail phase without journeys (no: only with them, e.g. under a profiler)
               --out FILE               also write the report to FILE
             """;
 
@@ -87,6 +89,11 @@ namespace MarketingDsl.LoadBenchmarks
         public int RetailRate { get; private set; } = 5000;
         public int RetailSeconds { get; private set; } = 20;
         public double RetailMinutes { get; private set; } = 10;
+        private readonly HashSet<string> _retailParts = ["profiles", "ingest", "latency", "memory"];
+        public bool RetailBaseline { get; private set; } = true;
+
+        /// <summary>Whether the retail phase runs its part <paramref name="part"/> (profiles, ingest, latency, memory).</summary>
+        public bool RetailRuns(string part) => _retailParts.Contains(part);
 
         public bool Runs(string phase) => _phases.Contains(phase);
 
@@ -143,6 +150,14 @@ namespace MarketingDsl.LoadBenchmarks
                         o.RetailMinutes = double.TryParse(value, NumberStyles.Float, CultureInfo.InvariantCulture, out var rm) && rm > 0
                             ? rm : throw new ArgumentException($"--retail-minutes takes a positive number, not '{value}'");
                         break;
+                    case "--retail-parts":
+                        var parts = value.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries);
+                        if (parts.FirstOrDefault(p => !o._retailParts.Contains(p)) is { } badPart) throw new ArgumentException($"unknown retail part '{badPart}'\n{Usage}");
+                        o._retailParts.IntersectWith(parts);
+                        break;
+                    case "--retail-baseline":
+                        o.RetailBaseline = value is "yes" ? true : value is "no" ? false : throw new ArgumentException($"--retail-baseline takes yes or no, not '{value}'");
+                        break;
                     case "--out": o.Out = Path.GetFullPath(value); break;
                     default: throw new ArgumentException($"unknown option '{name}'\n{Usage}");
                 }
@@ -153,7 +168,8 @@ namespace MarketingDsl.LoadBenchmarks
         public override string ToString() =>
             $"phases {string.Join(",", _phases)}; users {Users}; clients {Clients}; batch sizes {string.Join(",", BatchSizes)}; {Seconds} s per ingest run; " +
             $"latency {string.Join(",", Rates)}/s for {LatencySeconds} s after {LatencyWarmUpSeconds} s; memory {Minutes} min at {MemoryRate}/s over {MemoryUsers} users (cache {MemoryCacheUsers?.ToString(CultureInfo.InvariantCulture) ?? "default"} users, {MemoryCacheEvents?.ToString(CultureInfo.InvariantCulture) ?? "default"} events, {MemoryCacheMegabytes?.ToString(CultureInfo.InvariantCulture) ?? "default"} MB, warm-up {MemoryWarmUpEvents} events); " +
-            $"retail {RetailUsers} users, {RetailDays} days, ingest share {RetailIngestShare}, {RetailRate}/s for {RetailSeconds} s, memory {RetailMinutes} min";
+            $"retail {RetailUsers} users, {RetailDays} days, ingest share {RetailIngestShare}, {RetailRate}/s for {RetailSeconds} s, memory {RetailMinutes} min, " +
+            $"parts {string.Join(",", _retailParts)}, baseline {(RetailBaseline ? "yes" : "no")}";
     }
 
     /// <summary>Lines printed as they come and kept for --out.</summary>

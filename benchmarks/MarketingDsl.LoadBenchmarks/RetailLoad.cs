@@ -25,12 +25,16 @@ public static class RetailLoad
     public static async Task RunAsync(LoadOptions options, Report report)
     {
         var data = Prepare(options, report);
-        var events = File.ReadAllLines(Path.Combine(data, "events.jsonl"));
+        var eventsPath = Path.Combine(data, "events.jsonl");
+        // Profiles alone need only the history's first instant (the pinned clock).
+        var events = options.RetailRuns("ingest") || options.RetailRuns("latency") || options.RetailRuns("memory")
+            ? File.ReadAllLines(eventsPath) : [File.ReadLines(eventsPath).First()];
         var start = StartOf(events);
         report.Line("");
         report.Line($"## (e) examples/retail: {options.RetailUsers:N0} users, {options.RetailDays} days, {events.Length:N0} events in time order; " +
                     $"ingest {options.RetailIngestShare:P0} of them, latency at {options.RetailRate:N0}/s for {options.RetailSeconds} s, memory {options.RetailMinutes:0.#} min");
         var withJourneys = await MeasureAsync(options, data, events, start, journeys: true, report);
+        if (!options.RetailBaseline) return;
         var baseline = await MeasureAsync(options, data, events, start, journeys: false, report);
         report.Line("");
         report.Line("| measure | examples/retail | without journeys | ratio | target |");
@@ -108,15 +112,30 @@ public static class RetailLoad
         var profiles = File.ReadAllLines(Path.Combine(data, "profiles.jsonl"));
         var clock = Stopwatch.StartNew();
         var cpu = Process.GetCurrentProcess().TotalProcessorTime;
+        // Profiles/s per tenth of the population: flat when nothing scales with the users already stored.
+        var tenths = new List<double>();
+        var tenth = Math.Max(ProfileBatch, profiles.Length / 10 / ProfileBatch * ProfileBatch);
+        var tenthClock = Stopwatch.StartNew();
         for (var i = 0; i < profiles.Length; i += ProfileBatch)
+        {
             await server.PostCountingAsync("/api/profiles", Body(profiles, i, Math.Min(profiles.Length, i + ProfileBatch)));
+            var done = Math.Min(profiles.Length, i + ProfileBatch);
+            if (done % tenth != 0 && done != profiles.Length) continue;
+            tenths.Add((done - (done - 1) / tenth * tenth) / tenthClock.Elapsed.TotalSeconds);
+            tenthClock.Restart();
+        }
         var profilesPerSecond = profiles.Length / clock.Elapsed.TotalSeconds;
         // CPU time per item (server and client: one process) is steadier than items/s on a shared machine.
         var cpuPerProfile = (Process.GetCurrentProcess().TotalProcessorTime - cpu).TotalMicroseconds / profiles.Length;
-        report.Line($"{name}: {profiles.Length:N0} profiles in {clock.Elapsed.TotalSeconds:0.0} s");
+        report.Line($"{name}: {profiles.Length:N0} profiles in {clock.Elapsed.TotalSeconds:0.0} s; profiles/s per tenth of them: " +
+                    string.Join(" ", tenths.Select(r => r.ToString("0", CultureInfo.InvariantCulture))));
+        var none = new Result(profilesPerSecond, double.NaN, cpuPerProfile, double.NaN, double.NaN, double.NaN, double.NaN, double.NaN, 0,
+            server.Runtime.TimerWorkDone, server.Runtime.SegmentEvaluations, statuses.ToString());
+        if (!options.RetailRuns("ingest") && !options.RetailRuns("latency") && !options.RetailRuns("memory")) return none;
 
         // Ingest: the first share of the history as fast as the clients go (each takes the next batch in time order).
-        var ingestEnd = (int)(events.Length * options.RetailIngestShare);
+        // A part not run sends nothing: the next part starts where it would have started.
+        var ingestEnd = options.RetailRuns("ingest") ? (int)(events.Length * options.RetailIngestShare) : 0;
         var cursor = 0;
         clock.Restart();
         cpu = Process.GetCurrentProcess().TotalProcessorTime;
@@ -130,15 +149,15 @@ public static class RetailLoad
                 statuses.Add(await server.PostCountingAsync("/api/events", Body(events, from, Math.Min(ingestEnd, from + IngestBatch))));
             }
         })));
-        var ingestPerSecond = ingestEnd / clock.Elapsed.TotalSeconds;
-        var cpuPerEvent = (Process.GetCurrentProcess().TotalProcessorTime - cpu).TotalMicroseconds / ingestEnd;
-        report.Line($"{name}: ingested {ingestEnd:N0} events in {clock.Elapsed.TotalSeconds:0.0} s; committer: {server.Runtime.Timings.Summary()}");
+        var ingestPerSecond = ingestEnd == 0 ? double.NaN : ingestEnd / clock.Elapsed.TotalSeconds;
+        var cpuPerEvent = ingestEnd == 0 ? double.NaN : (Process.GetCurrentProcess().TotalProcessorTime - cpu).TotalMicroseconds / ingestEnd;
+        if (ingestEnd > 0) report.Line($"{name}: ingested {ingestEnd:N0} events in {clock.Elapsed.TotalSeconds:0.0} s; committer: {server.Runtime.Timings.Summary()}");
 
         // Latency: the next events one per request, open loop at the offered rate.
-        var latencyEnd = Math.Min(events.Length, ingestEnd + options.RetailRate * options.RetailSeconds);
+        var latencyEnd = options.RetailRuns("latency") ? Math.Min(events.Length, ingestEnd + options.RetailRate * options.RetailSeconds) : ingestEnd;
         var (latencies, achieved) = await OpenLoopAsync(server, events, ingestEnd, latencyEnd, options.RetailRate, 1, statuses);
         var p99 = LatencyLoad.Percentile(latencies, 0.99);
-        report.Line($"{name}: p50 {LatencyLoad.Percentile(latencies, 0.5):0.0} ms, p99 {p99:0.0} ms, max {(latencies.Length == 0 ? double.NaN : latencies[^1]):0.0} ms at {achieved:N0}/s achieved");
+        if (latencyEnd > ingestEnd) report.Line($"{name}: p50 {LatencyLoad.Percentile(latencies, 0.5):0.0} ms, p99 {p99:0.0} ms, max {(latencies.Length == 0 ? double.NaN : latencies[^1]):0.0} ms at {achieved:N0}/s achieved");
 
         // Memory: the rest at the same rate in batches of 10, the working set every 10 s.
         var rss = new List<double>();
@@ -151,7 +170,7 @@ public static class RetailLoad
                 await Task.Delay(10_000);
             }
         });
-        var memoryEnd = Math.Min(events.Length, latencyEnd + (int)(options.RetailRate * options.RetailMinutes * 60));
+        var memoryEnd = options.RetailRuns("memory") ? Math.Min(events.Length, latencyEnd + (int)(options.RetailRate * options.RetailMinutes * 60)) : latencyEnd;
         await OpenLoopAsync(server, events, latencyEnd, memoryEnd, options.RetailRate, 10, statuses);
         Volatile.Write(ref sampling, false);
         await sampler;

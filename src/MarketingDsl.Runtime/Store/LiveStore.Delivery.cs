@@ -35,7 +35,7 @@ public sealed partial class LiveStore
 
     private const string OutboxColumns = "key, channel, line, status, attempts, next_at, error, seq";
 
-    private static OutboxEntry ToEntry(SqliteDataReader r) => new(
+    private static OutboxEntry ToEntry(StoreRow r) => new(
         r.GetString(0), r.GetString(1), r.GetString(2), r.GetString(3), r.GetInt32(4), r.GetInt64(5), NullableString(r, 6), r.GetInt64(7));
 
     private void OpenOutbox()

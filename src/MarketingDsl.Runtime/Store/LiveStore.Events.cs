@@ -28,7 +28,7 @@ public sealed partial class LiveStore
     private List<string> Owners(string user)
     {
         var owners = new List<string> { user };
-        owners.AddRange(Rows("SELECT merged FROM identity_aliases WHERE survivor = $0", r => r.GetString(0), user));
+        if (AnyMerge) owners.AddRange(Rows("SELECT merged FROM identity_aliases WHERE survivor = $0", r => r.GetString(0), user));
         return owners;
     }
 

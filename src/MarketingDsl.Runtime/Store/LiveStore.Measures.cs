@@ -43,18 +43,70 @@ public sealed partial class LiveStore
         }
     }
 
+    /// <summary>The open transaction's measurement events, written by <see cref="FlushMeasures"/> before anything reads them and at commit.</summary>
+    private readonly List<(MeasureEvent Event, string? Key)> _pendingMeasures = [];
+    /// <summary>The dedupe keys among <see cref="_pendingMeasures"/>.</summary>
+    private readonly HashSet<string> _pendingMeasureKeys = new(StringComparer.Ordinal);
+
+    /// <summary>The most rows per INSERT of <see cref="FlushMeasures"/> (a power of 4; 15 parameters each, far below SQLite's limit of 32,766).</summary>
+    private const int MeasureRowsPerInsert = 64;
+    private const string MeasureColumns = "journey, user, at, kind, held_out, entry, channel, step, cost, split, branch, reason, revenue, branches, key";
+    private const int MeasureColumnCount = 15;
+
     /// <summary>
-    /// Appends a measurement event (a send's with its dedupe key, which feedback names). A second
-    /// send under a key already taken (the outbox keeps only the first) is still counted, without the key.
+    /// Appends a measurement event (a send's with its dedupe key, which feedback names) to the open
+    /// transaction. A second send under a key already taken (the outbox keeps only the first) is
+    /// still counted, without the key.
     /// </summary>
+    /// <remarks>
+    /// The rows stay in memory until the transaction commits (or something reads the log): one
+    /// multi-row INSERT per <see cref="MeasureRowsPerInsert"/> rows instead of a statement per
+    /// journey action, which a schedule's fan-out makes thousands of in one group. They are still
+    /// written inside the transaction whose state changes made them, not after it: a group is
+    /// acknowledged only once its journeys' facts are durable with it, so after a crash the
+    /// results agree with the journey states (a send acknowledged has its row).
+    /// </remarks>
     public void AddMeasure(MeasureEvent m, string? key)
     {
-        if (key is not null && Scalar("SELECT 1 FROM measures WHERE key = $0", key) is not null) key = null;
-        Execute("INSERT INTO measures (journey, user, at, kind, held_out, entry, channel, step, cost, split, branch, reason, revenue, branches, key) " +
-                "VALUES ($0, $1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)",
-            m.Journey, m.User, m.At, (int)m.Kind, m.HeldOut ? 1 : 0, m.EntryAt, m.Channel, m.Step, Text(m.Cost), m.Split, m.Branch, m.Reason,
-            Text(m.Revenue), m.Branches, key);
+        if (key is not null && (!_pendingMeasureKeys.Add(key) || Scalar("SELECT 1 FROM measures WHERE key = $0", key) is not null)) key = null;
+        _pendingMeasures.Add((m, key));
     }
+
+    /// <summary>Writes the open transaction's pending measurement events (in order: their sequence numbers keep the log's order).</summary>
+    private void FlushMeasures()
+    {
+        var rows = _pendingMeasures;
+        for (var from = 0; from < rows.Count;)
+        {
+            // Statements of 64, 16, 4 and 1 rows: few texts to prepare (each resolves its parameters once), few statements to run.
+            var count = MeasureRowsPerInsert;
+            while (count > rows.Count - from) count /= 4;
+            var args = new object?[count * MeasureColumnCount];
+            for (var r = 0; r < count; r++)
+            {
+                var (m, key) = rows[from + r];
+                object?[] row = [m.Journey, m.User, m.At, (int)m.Kind, m.HeldOut ? 1 : 0, m.EntryAt, m.Channel, m.Step, Text(m.Cost), m.Split, m.Branch,
+                    m.Reason, Text(m.Revenue), m.Branches, key];
+                row.CopyTo(args, r * MeasureColumnCount);
+            }
+            Execute(MeasureInsert(count), args);
+            from += count;
+        }
+        ForgetPendingMeasures();
+    }
+
+    private void ForgetPendingMeasures()
+    {
+        _pendingMeasures.Clear();
+        _pendingMeasureKeys.Clear();
+    }
+
+    private static readonly string?[] MeasureInserts = new string?[MeasureRowsPerInsert + 1];
+
+    /// <summary>INSERT of <paramref name="rows"/> measurement rows with parameters $0 … (one text per row count: one prepared statement each).</summary>
+    private static string MeasureInsert(int rows) => MeasureInserts[rows] ??= $"INSERT INTO measures ({MeasureColumns}) VALUES " +
+        string.Join(", ", Enumerable.Range(0, rows).Select(r =>
+            "(" + string.Join(", ", Enumerable.Range(r * MeasureColumnCount, MeasureColumnCount).Select(i => "$" + i.ToString(CultureInfo.InvariantCulture))) + ")"));
 
     /// <summary>
     /// The measurement events with from &lt; at ≤ to in order, each send's feedback turned into
@@ -67,33 +119,30 @@ public sealed partial class LiveStore
                            "m.branches, f.delivered_at, f.failed_at, f.opened_at, f.clicked_at FROM measures m LEFT JOIN feedback f ON f.key = m.key " +
                            "WHERE m.at > $0 AND m.at <= $1 ORDER BY m.seq";
         var feedback = new List<MeasureEvent>();
-        lock (_sql)
+        FlushMeasures();
+        ForEachRow(Sql, r =>
         {
-            using var r = Command(Sql, [fromTicks, toTicks]).ExecuteReader();
-            while (r.Read())
+            var m = new MeasureEvent(r.GetString(0), r.GetString(1), r.GetInt64(2), (MeasureKind)r.GetInt32(3))
             {
-                var m = new MeasureEvent(r.GetString(0), r.GetString(1), r.GetInt64(2), (MeasureKind)r.GetInt32(3))
-                {
-                    HeldOut = r.GetInt32(4) != 0, EntryAt = r.GetInt64(5), Channel = NullableString(r, 6), Step = NullableString(r, 7),
-                        Cost = ParseDecimal(r.GetString(8)),
-                    Split = NullableString(r, 9), Branch = r.GetInt32(10), Reason = NullableString(r, 11), Revenue = ParseDecimal(r.GetString(12)),
-                    Branches = NullableString(r, 13),
-                };
-                events.Add(m);
-                if (m.Kind != MeasureKind.Sent) continue;
-                long? delivered = NullableLong(r, 14), failed = NullableLong(r, 15), opened = NullableLong(r, 16), clicked = NullableLong(r, 17);
-                Feedback(MeasureKind.Delivered, delivered);
-                Feedback(MeasureKind.Failed, delivered is null ? failed : null);
-                Feedback(MeasureKind.Opened, opened);
-                Feedback(MeasureKind.Clicked, clicked);
+                HeldOut = r.GetInt32(4) != 0, EntryAt = r.GetInt64(5), Channel = NullableString(r, 6), Step = NullableString(r, 7),
+                    Cost = ParseDecimal(r.GetString(8)),
+                Split = NullableString(r, 9), Branch = r.GetInt32(10), Reason = NullableString(r, 11), Revenue = ParseDecimal(r.GetString(12)),
+                Branches = NullableString(r, 13),
+            };
+            events.Add(m);
+            if (m.Kind != MeasureKind.Sent) return;
+            long? delivered = NullableLong(r, 14), failed = NullableLong(r, 15), opened = NullableLong(r, 16), clicked = NullableLong(r, 17);
+            Feedback(MeasureKind.Delivered, delivered);
+            Feedback(MeasureKind.Failed, delivered is null ? failed : null);
+            Feedback(MeasureKind.Opened, opened);
+            Feedback(MeasureKind.Clicked, clicked);
 
-                void Feedback(MeasureKind kind, long? at)
-                {
-                    if (at is { } t && t > fromTicks && t <= toTicks)
-                        feedback.Add(m with { At = t, Kind = kind, Cost = 0 });
-                }
+            void Feedback(MeasureKind kind, long? at)
+            {
+                if (at is { } t && t > fromTicks && t <= toTicks)
+                    feedback.Add(m with { At = t, Kind = kind, Cost = 0 });
             }
-        }
+        }, fromTicks, toTicks);
         // Feedback goes after the events of its instant: a stable merge by time.
         return [.. events.Concat(feedback).Select((e, i) => (e, i)).OrderBy(x => x.e.At).ThenBy(x => x.i).Select(x => x.e)];
     }
@@ -102,6 +151,7 @@ public sealed partial class LiveStore
     /// key.</summary>
     public SendFeedback? FeedbackOf(string key)
     {
+        FlushMeasures();
         var rows = Rows("SELECT m.at, f.delivered_at, f.failed_at, f.opened_at, f.clicked_at FROM measures m LEFT JOIN feedback f ON f.key = m.key WHERE m.key = $0",
             r => new SendFeedback(key, r.GetInt64(0), NullableLong(r, 1), NullableLong(r, 2), NullableLong(r, 3), NullableLong(r, 4)), key);
         return rows.Count == 0 ? null : rows[0];
@@ -115,11 +165,14 @@ public sealed partial class LiveStore
 
     /// <summary>The key of the user's latest send at a journey step with at ≤ <paramref name="atTicks"/> (a schema event naming journey and
     /// step).</summary>
-    public string? LatestSendKey(string user, string journey, string step, long atTicks) =>
-        Scalar("SELECT key FROM measures WHERE kind = 3 AND user = $0 AND journey = $1 AND step = $2 AND at <= $3 ORDER BY at DESC LIMIT 1",
+    public string? LatestSendKey(string user, string journey, string step, long atTicks)
+    {
+        FlushMeasures();
+        return Scalar("SELECT key FROM measures WHERE kind = 3 AND user = $0 AND journey = $1 AND step = $2 AND at <= $3 ORDER BY at DESC LIMIT 1",
             user, journey, step, atTicks) as string;
+    }
 
     private static string Text(decimal d) => d.ToString(CultureInfo.InvariantCulture);
     private static decimal ParseDecimal(string s) => decimal.Parse(s, NumberStyles.Number, CultureInfo.InvariantCulture);
-    private static long? NullableLong(SqliteDataReader r, int i) => r.IsDBNull(i) ? null : r.GetInt64(i);
+    private static long? NullableLong(StoreRow r, int i) => r.IsDBNull(i) ? null : r.GetInt64(i);
 }

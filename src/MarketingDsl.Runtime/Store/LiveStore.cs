@@ -115,6 +115,8 @@ public sealed partial class LiveStore : IDisposable
             // One `mdsl serve` per file: its counters and pending outbox live in its memory, so a
             // second writer would corrupt them. locking_mode=EXCLUSIVE keeps the lock the first
             // write takes until the connection closes (the kernel drops it when the process dies).
+            // Statements run on the native handle (LiveStore.Sql.cs) wait for another process's lock as SqliteCommand does.
+            Execute($"PRAGMA busy_timeout={_connection.DefaultTimeout * 1000}");
             Execute($"PRAGMA page_size={PageBytes}");   // of a new file; an existing one keeps its own
             Execute("PRAGMA locking_mode=EXCLUSIVE");
             try
@@ -230,6 +232,7 @@ public sealed partial class LiveStore : IDisposable
     /// </summary>
     public void Commit()
     {
+        FlushMeasures();
         WriteQueuedMarks();
         if (_dirtyCounters.Count > 0) SetCounter("commit_seq", Counter("commit_seq") + 1);
         foreach (var (name, value) in _dirtyCounters)
@@ -263,6 +266,7 @@ public sealed partial class LiveStore : IDisposable
             _transaction = null;
         }
         ForgetPendingOutbox();
+        ForgetPendingMeasures();
         lock (_memo)
         {
             _dirtyCounters.Clear();
@@ -336,7 +340,13 @@ public sealed partial class LiveStore : IDisposable
     public int IdentityCount() => Convert.ToInt32(Scalar("SELECT count(*) FROM identities"), System.Globalization.CultureInfo.InvariantCulture);
 
     /// <summary>The survivor a merged-away user id now belongs to, or null.</summary>
-    public string? MergedInto(string user) => Scalar("SELECT survivor FROM identity_aliases WHERE merged = $0", user) as string;
+    public string? MergedInto(string user) => AnyMerge ? Scalar("SELECT survivor FROM identity_aliases WHERE merged = $0", user) as string : null;
+
+    /// <summary>
+    /// Whether this store has recorded an identity merge (every merge takes a `merge_seq`): until
+    /// the first, no id is an alias, and the look-ups every event and history load would make are skipped.
+    /// </summary>
+    private bool AnyMerge => Counter("merge_seq") > 0;
 
     /// <summary>Records a merge: the alias, the identity entries of the merged-away user re-pointed, the merge itself.</summary>
     public void RecordMerge(IdentityMergeRecord merge)
@@ -439,7 +449,7 @@ public sealed partial class LiveStore : IDisposable
 
     public List<StoredTimer> TimersOfKind(string kind) => Rows($"SELECT {TimerColumns} FROM timers WHERE kind = $0 ORDER BY id", ToTimer, kind);
 
-    private static StoredTimer ToTimer(SqliteDataReader r) => new(r.GetInt64(0), r.GetInt64(1), r.GetString(2), r.GetString(3),
+    private static StoredTimer ToTimer(StoreRow r) => new(r.GetInt64(0), r.GetInt64(1), r.GetString(2), r.GetString(3),
         r.GetString(4), r.GetInt32(5), r.GetString(6), r.GetInt64(7), r.GetString(8));
 
     // ------------------------------------------------------------------ channel ledger
@@ -480,8 +490,7 @@ public sealed partial class LiveStore : IDisposable
 
     private void DisposeConnection()
     {
-        foreach (var command in _commands.Values) command.Dispose();
-        _commands.Clear();
+        DisposeStatements();
         _transaction?.Dispose();
         _connection.Dispose();
     }

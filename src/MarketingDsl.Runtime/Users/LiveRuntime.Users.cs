@@ -96,6 +96,10 @@ public sealed partial class LiveRuntime
     /// <summary>Writes the state when it changed (an event that changes nothing costs no write).</summary>
     private void SetState(LiveUser user, int j, StoredJourneyState state)
     {
+        // Most transitions a schedule's fan-out or an event makes leave the state as it was (a
+        // suppressed trigger, an event no wait is for): compared with the cached state, they cost
+        // no serialisation either.
+        if (user.StateLoaded[j] && user.StateJson[j] is not null && user.StateParsed[j] is { } cached && SameState(cached, state)) return;
         var json = JsonSerializer.Serialize(state, StoredStateJson.Default.StoredJourneyState);
         if (user.StateLoaded[j] && user.StateJson[j] == json) return;
         _store.SetStateJson(_machines[j].Journey.Name, user.Id, json);
@@ -103,6 +107,22 @@ public sealed partial class LiveRuntime
         user.StateParsed[j] = state;
         user.StateLoaded[j] = true;
         _users.Resized(user);
+    }
+
+    /// <summary>Whether two stored states would serialise to the same JSON.</summary>
+    private static bool SameState(StoredJourneyState a, StoredJourneyState b)
+    {
+        if (a.Active != b.Active || a.Entries != b.Entries || a.EntryAt != b.EntryAt || a.HeldOut != b.HeldOut || a.GoalUntil != b.GoalUntil
+            || a.WaitStart != b.WaitStart || a.WaitUntil != b.WaitUntil || a.WaitToken != b.WaitToken || a.Token != b.Token
+            || a.Position.Count != b.Position.Count || a.Branches.Count != b.Branches.Count) return false;
+        for (var i = 0; i < a.Position.Count; i++)
+            if (!a.Position[i].AsSpan().SequenceEqual(b.Position[i])) return false;
+        // Serialised in insertion order: equal JSON needs the same pairs in the same order.
+        using var x = a.Branches.GetEnumerator();
+        using var y = b.Branches.GetEnumerator();
+        while (x.MoveNext() && y.MoveNext())
+            if (x.Current.Key != y.Current.Key || x.Current.Value != y.Current.Value) return false;
+        return true;
     }
 
     /// <summary>The user's one-user data set, made on first need (most cached users only need their profile and states).</summary>
