@@ -97,7 +97,7 @@ public sealed class PartitionedData : IDisposable
             var type = schema.Events[e];
             var rows = (int)_rows[e][p];
             var expected = new List<(string, DslType, bool)> { ("user", DslType.Int, false), ("ts", DslType.DateTime, false), ("line", DslType.Int, false) };
-            for (var f = 2; f < type.Fields.Length; f++) expected.Add((type.Fields[f].Name, type.Fields[f].Type, type.Fields[f].Type.Kind == TypeKind.String && !type.Fields[f].IsUnique));
+            for (var f = 2; f < type.Fields.Length; f++) expected.Add((type.Fields[f].Name, type.Fields[f].Type, (type.Fields[f].Type.Kind == TypeKind.String || type.Fields[f].Type.Element?.Kind == TypeKind.String) && !type.Fields[f].IsUnique));
             var file = FileOf(_directory, e, p);
             Column?[] columns = rows == 0 && !File.Exists(file)
                 ? [.. expected.Select(x => (Column?)Column.Allocate(x.Item2, []))]
@@ -171,6 +171,7 @@ internal static class ColumnSlice
             DateTimeColumn x => new DateTimeColumn(x.Type, Pick(x.Values, perm), nulls),
             DurationColumn x => new DurationColumn(x.Type, Pick(x.Values, perm), nulls),
             StringColumn x => new StringColumn(x.Type, Pick(x.Values, perm), nulls),
+            ListColumn x => new ListColumn(x.Type, Pick(x.Values, perm), nulls),   // lists are never changed after import: rows may share them
             _ => throw new InvalidOperationException(c.GetType().Name),
         };
     }
