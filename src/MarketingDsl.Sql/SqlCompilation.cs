@@ -95,7 +95,6 @@ public sealed class SqlCompilation
                 SegmentationSymbol s => s.Rules.Where(r => r.Condition is not null).Select(r => r.Condition!),
                 _ => Enumerable.Empty<BoundExpression>(),
             };
-            (string, DiagnosticMessage) ListField(Core.Semantics.FieldSymbol f) => ($"the list field {f.Name}", TargetErrors.ListField(f.Name, dialect.DisplayName));
             foreach (var node in bodies.SelectMany(BoundTree.Descendants))
             {
                 (string Construct, DiagnosticMessage Message)? problem = node switch
@@ -104,9 +103,6 @@ public sealed class SqlCompilation
                     BoundModelOutput m => ($"the model output {m.Model.Name}.{m.Output.ToString().ToLowerInvariant()}",
                         TargetErrors.ModelOutput($"{m.Model.Name}.{m.Output.ToString().ToLowerInvariant()}", dialect.DisplayName)),
                     BoundAggregate { LooksForward: true } => ("a forward window", TargetErrors.ForwardWindow(dialect.DisplayName)),
-                    BoundProfileField { Field: { Type.IsList: true } f } => ListField(f),
-                    BoundEventField { Field: { Type.IsList: true } f } => ListField(f),
-                    BoundAggregate { Field: { Type.IsList: true } f } => ListField(f),
                     _ => null,
                 };
                 if (problem is not { } p) continue;

@@ -24,13 +24,19 @@ public sealed class MemoryLimitTests : CliRun
     }
 
     [Fact]
-    public void Data_with_list_fields_that_would_spill_is_refused_with_a_reason_not_a_crash()
+    public void List_fields_spill_to_partitions_and_write_the_bytes_of_the_run_in_memory()
     {
         var case_ = RepoRoot.Combine("tests", "conformance", "list-fields");
-        var (exit, _, error) = Run("simulate", Path.Combine(case_, "workspace"), "--data", Path.Combine(case_, "data"),
-            "--out", Path.Combine(Dir, "o"), "--memory-limit", "200");   // bytes: the case's files are about 1.5 KB
-        Assert.Equal(2, exit);
-        Assert.Contains("cannot be spilled to partitions yet: raise --memory-limit", error);
+        var workspace = Path.Combine(case_, "workspace");
+        var data = Path.Combine(case_, "data");
+        var inMemory = Path.Combine(Dir, "memory");
+        var limited = Path.Combine(Dir, "limited");
+        Assert.Equal(0, Run("simulate", workspace, "--data", data, "--out", inMemory, "--quiet").Exit);
+        var (exit, _, error) = Run("simulate", workspace, "--data", data, "--out", limited, "--memory-limit", "200");   // bytes: the files are ~1.5 KB
+        Assert.True(exit == 0, error);
+        Assert.Matches(@"importing and evaluating in \d+ partitions", error);
+        foreach (var file in new[] { "tags.csv", "summary.json", "rejects.jsonl" })
+            Assert.True(File.ReadAllBytes(Path.Combine(inMemory, file)).AsSpan().SequenceEqual(File.ReadAllBytes(Path.Combine(limited, file))), $"{file} differs");
     }
 
     [Theory]

@@ -37,8 +37,8 @@ public sealed partial class SparkSqlTests
     /// </summary>
     private static readonly HashSet<string> SparkFunctions = new(StringComparer.OrdinalIgnoreCase)
     {
-        "abs", "array", "array_compact", "array_contains", "cast", "coalesce", "contains", "count", "datediff", "day", "floor", "from_utc_timestamp",
-        "hour", "least", "lower", "max", "min", "month", "round", "rank", "row_number", "startswith", "sum", "timestamp_micros",
+        "abs", "array", "array_compact", "array_contains", "cast", "coalesce", "contains", "count", "datediff", "day", "explode", "floor",
+        "from_utc_timestamp", "hour", "least", "lower", "max", "min", "month", "round", "rank", "row_number", "size", "startswith", "sum", "timestamp_micros",
         "try_add", "try_multiply", "try_subtract", "unix_micros", "upper", "year",
     };
 
@@ -49,6 +49,7 @@ public sealed partial class SparkSqlTests
     [InlineData("retail")]
     [InlineData("sql-functions")]
     [InlineData("sql-timezone")]
+    [InlineData("sql-lists")]
     public void Spark_sql_calls_only_functions_spark_3_5_documents(string example)
     {
         var workspace = SqlTestData.Workspace(example);
@@ -76,9 +77,6 @@ public sealed partial class SparkSqlTests
     [InlineData("sql-timezone")]
     public void Sqlglot_transpiles_the_spark_sql_to_duckdb_with_the_engines_values(string example)
     {
-        var python = "/usr/bin/python3";
-        Assert.True(File.Exists(python) && Run(python, "-c \"import sqlglot\"", "").Exit == 0,
-            "Debian's python3-sqlglot is needed (apt-get install -y python3-sqlglot; .ci/run installs it)");
         var compilation = FunctionCompilation.Create(Workspace.Load(SqlTestData.Workspace(example)));
         var spark = SqlCompilation.Create(compilation, SqlTarget.SparkSql, excludeUnsupported: true);
         var duck = SqlCompilation.Create(compilation, SqlTarget.DuckDb, excludeUnsupported: true);
@@ -88,31 +86,41 @@ public sealed partial class SparkSqlTests
             RetailDataGenerator.Generate(dir, 200, 200, 7);
             var data = SqlTestData.Load(compilation, dir);
             var asOf = new DateTime(data.MaxTimestampTicks!.Value, DateTimeKind.Utc) - TimeSpan.FromDays(3);
-            // spark-sql substitutes ${as_of}; the session time zone is UTC (the preamble), as in DuckDB.
-            var query = spark.Query!.Replace("${as_of}", SqlDialect.TimestampText(asOf), StringComparison.Ordinal);
-            var script = "import sqlglot, sys\nprint(sqlglot.transpile(sys.stdin.read(), read='spark', write='duckdb')[0])\n";
-            var (exit, transpiled, errors) = Run(python, "-c \"" + script.Replace("\"", "\\\"") + "\"", query);
-            Assert.True(exit == 0, errors);
-            using var connection = DuckDbEngine.Open();
-            DuckDbEngine.Stage(connection, duck, data);
-            string[] sparkFunctions =
-            [
-                "CREATE MACRO try_add(a, b) AS try(a + b)",
-                "CREATE MACRO try_subtract(a, b) AS try(a - b)",
-                "CREATE MACRO try_multiply(a, b) AS try(a * b)",
-                "CREATE MACRO unix_micros(t) AS epoch_us(t)",
-                "CREATE MACRO timestamp_micros(m) AS make_timestamp(m)",
-                "CREATE MACRO array_compact(l) AS list_filter(l, x -> x IS NOT NULL)",
-                "CREATE MACRO startswith(s, p) AS starts_with(s, p)",
-                "CREATE MACRO from_utc_timestamp(t, zone) AS timezone(zone, CAST(t AS TIMESTAMPTZ))",
-            ];
-            var columns = DuckDbEngine.Run(connection, sparkFunctions, transpiled, spark.Outputs, data, asOf);
+            var columns = TranspiledToDuckDb(spark, duck, data, asOf);
             Assert.Null(SqlTestData.FirstDifference(compilation, spark, data, asOf, columns));
         }
         finally
         {
             if (Directory.Exists(dir)) Directory.Delete(dir, recursive: true);
         }
+    }
+
+    /// <summary>The Spark SQL transpiled to DuckDB by sqlglot, run on the data set staged for the DuckDB compilation.</summary>
+    internal static System.Collections.Immutable.ImmutableArray<Engine.Evaluation.ResultColumn> TranspiledToDuckDb(SqlCompilation spark,
+        SqlCompilation duck, DataSet data, DateTime asOf)
+    {
+        var python = "/usr/bin/python3";
+        Assert.True(File.Exists(python) && Run(python, "-c \"import sqlglot\"", "").Exit == 0,
+            "Debian's python3-sqlglot is needed (apt-get install -y python3-sqlglot; .ci/run installs it)");
+        // spark-sql substitutes ${as_of}; the session time zone is UTC (the preamble), as in DuckDB.
+        var query = spark.Query!.Replace("${as_of}", SqlDialect.TimestampText(asOf), StringComparison.Ordinal);
+        var script = "import sqlglot, sys\nprint(sqlglot.transpile(sys.stdin.read(), read='spark', write='duckdb')[0])\n";
+        var (exit, transpiled, errors) = Run(python, "-c \"" + script.Replace("\"", "\\\"") + "\"", query);
+        Assert.True(exit == 0, errors);
+        using var connection = DuckDbEngine.Open();
+        DuckDbEngine.Stage(connection, duck, data);
+        string[] sparkFunctions =
+        [
+            "CREATE MACRO try_add(a, b) AS try(a + b)",
+            "CREATE MACRO try_subtract(a, b) AS try(a - b)",
+            "CREATE MACRO try_multiply(a, b) AS try(a * b)",
+            "CREATE MACRO unix_micros(t) AS epoch_us(t)",
+            "CREATE MACRO timestamp_micros(m) AS make_timestamp(m)",
+            "CREATE MACRO array_compact(l) AS list_filter(l, x -> x IS NOT NULL)",
+            "CREATE MACRO startswith(s, p) AS starts_with(s, p)",
+            "CREATE MACRO from_utc_timestamp(t, zone) AS timezone(zone, CAST(t AS TIMESTAMPTZ))",
+        ];
+        return DuckDbEngine.Run(connection, sparkFunctions, transpiled, spark.Outputs, data, asOf);
     }
 
     private static (int Exit, string Output, string Errors) Run(string file, string arguments, string input)

@@ -14,7 +14,7 @@ public static class TargetErrors
     private static readonly DiagnosticDescriptor s_modelOutput = new("MD8002", DiagnosticSeverity.Error, "Model output in SQL");
     private static readonly DiagnosticDescriptor s_namesDifferInCase = new("MD8003", DiagnosticSeverity.Error, "Names differ only in case");
     private static readonly DiagnosticDescriptor s_forwardWindow = new("MD8004", DiagnosticSeverity.Error, "Forward window in SQL");
-    private static readonly DiagnosticDescriptor s_listField = new("MD8005", DiagnosticSeverity.Error, "List field in SQL");
+    // MD8005 (List field in SQL) retired: list fields are lowered to DuckDB lists and Spark arrays.
     private static readonly DiagnosticDescriptor s_leftOut = new("MD8010", DiagnosticSeverity.Warning, "Output left out of the SQL");
 
     public static DiagnosticMessage CustomFunction(string function, string target) => new(s_customFunction,
@@ -36,11 +36,6 @@ public static class TargetErrors
     public static DiagnosticMessage ForwardWindow(string target) => new(s_forwardWindow,
         $"a forward window (within: next D) belongs to a model's predict:, which {target} does not train.",
         $"向前窗口（within: next D）只属于模型的 predict:，{target} 不训练模型。");
-
-    public static DiagnosticMessage ListField(string field, string target) => new(s_listField,
-        $"'{field}' is a list field: the {target} target does not compute list fields yet, so this value cannot be computed in SQL.",
-        $"'{field}' 是列表字段：{target} 目标暂不支持列表字段，因此无法在 SQL 中计算该值。",
-        "compute it with the in-process engine (mdsl simulate); mdsl compile --exclude-unsupported leaves such outputs out");
 
     public static DiagnosticMessage LeftOut(string output, string reason) => new(s_leftOut,
         $"'{output}' is left out of the SQL: {reason}.",

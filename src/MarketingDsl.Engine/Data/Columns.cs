@@ -105,6 +105,31 @@ public sealed class ListColumn(DslType type, object?[]?[] values, bool[]? nulls)
     public override object? GetBoxed(int row) => IsNull(row) ? null : Values[row];
 }
 
+/// <summary>The items of lists laid out as one column of their item type (how snapshots and spill files store a list column).</summary>
+internal static class ListItemColumn
+{
+    /// <summary>Sets row <paramref name="row"/> of a column allocated with a nulls array to an item in the engine's representation (<see cref="ListValues"/>).</summary>
+    public static void Set(Column items, int row, object? item)
+    {
+        if (item is null)
+        {
+            items.Nulls![row] = true;
+            return;
+        }
+        switch (items)
+        {
+            case BoolColumn c: c.Values[row] = (bool)item; break;
+            case IntColumn c: c.Values[row] = (long)item; break;
+            case DecimalColumn c: c.Values[row] = (decimal)item; break;
+            case DateColumn c: c.Values[row] = ((DateOnly)item).DayNumber; break;
+            case DateTimeColumn c: c.Values[row] = ((DateTime)item).Ticks; break;
+            case DurationColumn c: c.Values[row] = ((TimeSpan)item).Ticks; break;
+            case StringColumn c: c.Values[row] = (string)item; break;
+            default: throw new InvalidOperationException($"a list of {items.Type.DisplayName} items");
+        }
+    }
+}
+
 /// <summary>Columns of one table, each aligned with a schema field list (same index).</summary>
 public sealed class ColumnTable(Column?[] columns, int rowCount)
 {

@@ -676,6 +676,7 @@ internal sealed class EventTypeState : IDisposable
         _ts.Clear();
         _line.Clear();
         for (var f = 2; f < _fields.Length; f++) _fields[f]!.Clear();
+        HeapGuard.CollectIfGrown(plan.HeapHeadroom);
     }
 
     /// <summary>Writes the last rows, closes the spill files and returns the rows per partition.</summary>

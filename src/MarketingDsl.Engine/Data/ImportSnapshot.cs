@@ -59,7 +59,8 @@ public sealed class SnapshotReport
 /// per event type (ts, line, fields; rows as the data set orders them) and <c>loose.arrow</c> (ts of
 /// kept rows in no table), plus the import's <c>rejects.jsonl</c> when it wrote one. Column types:
 /// bool, int64, utf8, date32, timestamp[us, UTC] (ts and datetime), int64 ticks (duration),
-/// fixed-size binary 16 (decimal: its four 32-bit parts, little-endian, so scale is kept).
+/// fixed-size binary 16 (decimal: its four 32-bit parts, little-endian, so scale is kept), and
+/// list&lt;T&gt; fields as Arrow lists of those item types.
 /// Reading gives a data set equal to the one written, value for value.
 /// </summary>
 public static class ImportSnapshot
@@ -230,7 +231,7 @@ public static class ImportSnapshot
     }
 
     // Strings repeat (categories, channels): interned per column as the importer does; ids and unique fields do not.
-    private static bool Pooled(FieldSymbol f) => f.Type.Kind == TypeKind.String && !f.IsKey && !f.IsUnique;
+    private static bool Pooled(FieldSymbol f) => (f.Type.Kind == TypeKind.String || f.Type.Element?.Kind == TypeKind.String) && !f.IsKey && !f.IsUnique;
 
     // ---------------------------------------------------------------- writing
 
@@ -303,6 +304,7 @@ public static class ImportSnapshot
         TypeKind.Date => Date32Type.Default,
         TypeKind.DateTime => new TimestampType(TimeUnit.Microsecond, "UTC"),
         TypeKind.String => StringType.Default,
+        TypeKind.List when type.Element is { IsList: false } element => new ListType(ArrowType(element)),
         _ => throw new SnapshotException($"a column of type {type.DisplayName} cannot be stored"),
     };
 
@@ -355,6 +357,26 @@ public static class ImportSnapshot
                 }
                 return new FixedSizeBinaryArray(new ArrayData(new FixedSizeBinaryType(16), n, nullCount, 0, [validity, new ArrowBuffer(bytes)]));
             }
+            case TypeKind.List:
+            {
+                // The items of the batch's lists, in row order, as one column of the item type (an Arrow ListArray's child).
+                var lists = (column as ListColumn)?.Values;
+                var offsets = new int[n + 1];
+                long total = 0;
+                for (var i = 0; i < n; i++)
+                {
+                    total += lists?[from + i]?.Length ?? 0;
+                    if (total > int.MaxValue) throw new SnapshotException("more than 2^31 list items in one batch of a list column");
+                    offsets[i + 1] = (int)total;
+                }
+                var element = type.Element!;
+                var items = Column.Allocate(element, new bool[total]);
+                var k = 0;
+                for (var i = 0; i < n; i++)
+                    foreach (var item in lists?[from + i] ?? []) ListItemColumn.Set(items, k++, item);
+                return new ListArray(ArrowType(type), n, new ArrowBuffer(MemoryMarshal.AsBytes(offsets.AsSpan()).ToArray()),
+                    ToArrow(element, items, 0, k), validity, nullCount, 0);
+            }
             default:
             {
                 var offsets = new int[n + 1];
@@ -379,12 +401,12 @@ public static class ImportSnapshot
 
     private static (ArrowBuffer Validity, int NullCount) Validity(Column? column, int from, int n)
     {
-        if (column is not null && column.Nulls is null) return (ArrowBuffer.Empty, 0);
+        if (column is not null && column.Nulls is null && column is not ListColumn) return (ArrowBuffer.Empty, 0);
         var bits = new byte[(n + 7) / 8];
         var nulls = 0;
         for (var i = 0; i < n; i++)
         {
-            if (column is null || column.Nulls![from + i]) nulls++;
+            if (column is null || column.IsNull(from + i) || column is ListColumn l && l.Values[from + i] is null) nulls++;
             else bits[i >> 3] |= (byte)(1 << (i & 7));
         }
         return nulls == 0 ? (ArrowBuffer.Empty, 0) : (new ArrowBuffer(bits), nulls);
@@ -416,7 +438,7 @@ public static class ImportSnapshot
         {
             var field = schema.FieldsList[c];
             if (checkNames && field.Name != expected[c].Name) throw new SnapshotException($"{name}: column {c + 1} is '{field.Name}', expected '{expected[c].Name}'");
-            if (field.DataType.TypeId != ArrowType(expected[c].Type).TypeId) throw new SnapshotException($"{name}: column '{field.Name}' is {field.DataType.Name}, expected {ArrowType(expected[c].Type).Name}");
+            if (!SameType(field.DataType, ArrowType(expected[c].Type))) throw new SnapshotException($"{name}: column '{field.Name}' is {field.DataType.Name}, expected {ArrowType(expected[c].Type).Name}");
         }
         if (rows < 0)
         {
@@ -449,45 +471,52 @@ public static class ImportSnapshot
         return columns;
     }
 
-    /// <summary>Copies one batch's array into rows [at, at + n); true when some value is null.</summary>
-    private static bool Fill(Column column, bool[] nulls, IArrowArray array, int at, int n, StringPool? pool)
+    private static bool SameType(IArrowType actual, IArrowType expected) =>
+        actual.TypeId == expected.TypeId
+        && (actual is not ListType list || SameType(list.ValueDataType, ((ListType)expected).ValueDataType));
+
+    /// <summary>Copies values [src, src + n) of one batch's array into rows [at, at + n); true when some value is null.</summary>
+    private static bool Fill(Column column, bool[] nulls, IArrowArray array, int at, int n, StringPool? pool, int src = 0)
     {
-        if (array.Length != n) throw new SnapshotException("a column is shorter than its batch");
-        var anyNull = array.NullCount > 0;
+        if (src < 0 || (long)src + n > array.Length || (src == 0 && array.Length != n)) throw new SnapshotException("a column is shorter than its batch");
+        var anyNull = array.NullCount != 0;
         if (anyNull)
-            for (var i = 0; i < n; i++) nulls[at + i] = array.IsNull(i);
+        {
+            anyNull = false;
+            for (var i = 0; i < n; i++) anyNull |= nulls[at + i] = array.IsNull(src + i);
+        }
         switch (column)
         {
             case BoolColumn b:
             {
                 var a = (BooleanArray)array;
-                for (var i = 0; i < n; i++) b.Values[at + i] = !nulls[at + i] && a.GetValue(i) == true;
+                for (var i = 0; i < n; i++) b.Values[at + i] = !nulls[at + i] && a.GetValue(src + i) == true;
                 break;
             }
-            case IntColumn c: ((Int64Array)array).Values.CopyTo(c.Values.AsSpan(at, n)); break;
-            case DurationColumn c: ((Int64Array)array).Values.CopyTo(c.Values.AsSpan(at, n)); break;
+            case IntColumn c: ((Int64Array)array).Values.Slice(src, n).CopyTo(c.Values.AsSpan(at, n)); break;
+            case DurationColumn c: ((Int64Array)array).Values.Slice(src, n).CopyTo(c.Values.AsSpan(at, n)); break;
             case DateTimeColumn c:
             {
                 var v = ((TimestampArray)array).Values;
-                for (var i = 0; i < n; i++) c.Values[at + i] = nulls[at + i] ? 0 : checked(v[i] * 10 + EpochTicks);
+                for (var i = 0; i < n; i++) c.Values[at + i] = nulls[at + i] ? 0 : checked(v[src + i] * 10 + EpochTicks);
                 break;
             }
             case DateColumn c:
             {
                 var v = ((Date32Array)array).Values;
-                for (var i = 0; i < n; i++) c.Values[at + i] = nulls[at + i] ? 0 : checked(v[i] + EpochDay);
+                for (var i = 0; i < n; i++) c.Values[at + i] = nulls[at + i] ? 0 : checked(v[src + i] + EpochDay);
                 break;
             }
             case DecimalColumn c:
             {
                 var a = (FixedSizeBinaryArray)array;
                 var bytes = a.ValueBuffer.Span;
-                if (bytes.Length < 16 * (a.Offset + n)) throw new SnapshotException("a decimal column is truncated");
+                if (bytes.Length < 16L * (a.Offset + src + n)) throw new SnapshotException("a decimal column is truncated");
                 Span<int> parts = stackalloc int[4];
                 for (var i = 0; i < n; i++)
                 {
                     if (nulls[at + i]) continue;
-                    var value = bytes.Slice(16 * (a.Offset + i), 16);
+                    var value = bytes.Slice(16 * (a.Offset + src + i), 16);
                     for (var k = 0; k < 4; k++) parts[k] = BinaryPrimitives.ReadInt32LittleEndian(value[(4 * k)..]);
                     c.Values[at + i] = new decimal(parts);   // throws ArgumentException on invalid bits
                 }
@@ -499,9 +528,31 @@ public static class ImportSnapshot
                 for (var i = 0; i < n; i++)
                 {
                     if (nulls[at + i]) continue;
-                    var bytes = a.GetBytes(i);
+                    var bytes = a.GetBytes(src + i);
                     s.Values[at + i] = pool is not null ? pool.GetUtf8(bytes, nonAscii: true) ?? throw new SnapshotException("a string is not UTF-8")
                         : System.Text.Encoding.UTF8.GetString(bytes);
+                }
+                break;
+            }
+            case ListColumn l:
+            {
+                var a = (ListArray)array;
+                var offsets = a.ValueOffsets;
+                if (offsets.Length < src + n + 1) throw new SnapshotException("a list column is truncated");
+                int first = offsets[src], count = offsets[src + n] - first;
+                if (first < 0 || count < 0) throw new SnapshotException("a list column has offsets out of order");
+                var itemNulls = new bool[count];
+                var items = Column.Allocate(l.Type.Element!, itemNulls);
+                Fill(items, itemNulls, a.Values, 0, count, pool, first);
+                for (var i = 0; i < n; i++)
+                {
+                    if (nulls[at + i]) continue;
+                    int lo = offsets[src + i] - first, hi = offsets[src + i + 1] - first;
+                    if (lo < 0 || hi < lo || hi > count) throw new SnapshotException("a list column has offsets out of order");
+                    if (hi - lo > ListValues.MaxItems) throw new SnapshotException($"a list holds more than {ListValues.MaxItems:N0} items");
+                    var list = new object?[hi - lo];
+                    for (var k = lo; k < hi; k++) list[k - lo] = items.GetBoxed(k);
+                    l.Values[at + i] = list;
                 }
                 break;
             }
@@ -518,6 +569,7 @@ public static class ImportSnapshot
         DateTimeColumn x => new DateTimeColumn(x.Type, x.Values, null),
         DurationColumn x => new DurationColumn(x.Type, x.Values, null),
         StringColumn x => new StringColumn(x.Type, x.Values, null),
+        ListColumn x => new ListColumn(x.Type, x.Values, null),
         _ => c,
     };
 }

@@ -4,14 +4,17 @@ namespace MarketingDsl.Engine.Data;
 
 /// <summary>
 /// How a run that would not fit in memory is split: the users (merged, in code point order) into
-/// <see cref="Partitions"/> ranges of consecutive users, and how many rows of one event type the
-/// importer holds before it writes them to the partitions' spill files.
+/// <see cref="Partitions"/> ranges of consecutive users, how many rows of one event type the
+/// importer holds before it writes them to the partitions' spill files, and how far the managed
+/// heap may grow past what was live at the last collection before a collection is forced
+/// (<see cref="HeapGuard"/>).
 /// </summary>
-public sealed record SpillPlan(int Partitions, int FlushRows)
+public sealed record SpillPlan(int Partitions, int FlushRows, long HeapHeadroom = long.MaxValue)
 {
     public int Partitions { get; } = Partitions is >= 1 and <= MaxPartitions ? Partitions
         : throw new ArgumentOutOfRangeException(nameof(Partitions), $"1 to {MaxPartitions} partitions");
     public int FlushRows { get; } = FlushRows >= 1 ? FlushRows : throw new ArgumentOutOfRangeException(nameof(FlushRows));
+    public long HeapHeadroom { get; } = HeapHeadroom >= 1 ? HeapHeadroom : throw new ArgumentOutOfRangeException(nameof(HeapHeadroom));
 
     /// <summary>Memory an import takes per byte of JSON Lines input (data set and builders at the peak of the gather; generated retail data).</summary>
     public const double BytesPerInputByte = 0.6;
@@ -27,7 +30,9 @@ public sealed record SpillPlan(int Partitions, int FlushRows)
     /// import's estimated memory (<see cref="BytesPerInputByte"/> per input byte) is split into
     /// partitions of at most a quarter of the limit each (building one reads its spill files and
     /// gathers them, so it briefly holds about twice that; the rest: profiles, results, the sets
-    /// of unique ids, the runtime); the builders of all types together hold at most a quarter.
+    /// of unique ids); the builders of all types together hold at most a quarter, and garbage
+    /// (spill buffers, a built partition's arrays) an eighth before a collection is forced. The
+    /// runtime itself (code, JIT, native libraries: the fixed overhead in the Data README) is not counted.
     /// </summary>
     public static SpillPlan? For(long memoryLimitBytes, long inputBytes, int eventTypes)
     {
@@ -35,7 +40,7 @@ public sealed record SpillPlan(int Partitions, int FlushRows)
         if (estimate <= memoryLimitBytes) return null;
         var partitions = (int)Math.Clamp((estimate + memoryLimitBytes / 4 - 1) / Math.Max(1, memoryLimitBytes / 4), 2, MaxPartitions);
         var flushRows = (int)Math.Clamp(memoryLimitBytes / 4 / BuilderRowBytes / Math.Max(1, eventTypes), 1024, 1 << 24);
-        return new SpillPlan(partitions, flushRows);
+        return new SpillPlan(partitions, flushRows, Math.Max(1, memoryLimitBytes / 8));
     }
 
     /// <summary>The first user of partition <paramref name="p"/> of <paramref name="users"/> (p = Partitions: the end).</summary>
@@ -97,7 +102,7 @@ public sealed class PartitionedData : IDisposable
             var type = schema.Events[e];
             var rows = (int)_rows[e][p];
             var expected = new List<(string, DslType, bool)> { ("user", DslType.Int, false), ("ts", DslType.DateTime, false), ("line", DslType.Int, false) };
-            for (var f = 2; f < type.Fields.Length; f++) expected.Add((type.Fields[f].Name, type.Fields[f].Type, type.Fields[f].Type.Kind == TypeKind.String && !type.Fields[f].IsUnique));
+            for (var f = 2; f < type.Fields.Length; f++) expected.Add((type.Fields[f].Name, type.Fields[f].Type, (type.Fields[f].Type.Kind == TypeKind.String || type.Fields[f].Type.Element?.Kind == TypeKind.String) && !type.Fields[f].IsUnique));
             var file = FileOf(_directory, e, p);
             Column?[] columns = rows == 0 && !File.Exists(file)
                 ? [.. expected.Select(x => (Column?)Column.Allocate(x.Item2, []))]
@@ -147,6 +152,33 @@ public sealed class PartitionedData : IDisposable
     }
 }
 
+/// <summary>
+/// Keeps the managed heap of a partitioned run near what is live. The collector sizes its budgets
+/// by the machine, not by a memory limit: spill buffers and built partitions are large objects,
+/// collected only in full collections, and left alone they pile up to several times the live data
+/// (and stay committed after a collection). Both steps of a partitioned run call this after work that
+/// leaves garbage: when the heap has grown by more than the plan's headroom since the last forced
+/// collection, a full compacting collection runs that also returns the freed memory to the system.
+/// </summary>
+internal static class HeapGuard
+{
+    private static long s_liveAfterCollection;
+
+    /// <summary>Collects when the heap grew by more than <paramref name="headroom"/> bytes since the last collection forced here.</summary>
+    public static void CollectIfGrown(long headroom)
+    {
+        if (GC.GetTotalMemory(forceFullCollection: false) - Volatile.Read(ref s_liveAfterCollection) > headroom) Collect();
+    }
+
+    /// <summary>A full blocking collection that compacts large objects and decommits the memory it frees.</summary>
+    public static void Collect()
+    {
+        System.Runtime.GCSettings.LargeObjectHeapCompactionMode = System.Runtime.GCLargeObjectHeapCompactionMode.CompactOnce;
+        GC.Collect(GC.MaxGeneration, GCCollectionMode.Aggressive, blocking: true, compacting: true);
+        Volatile.Write(ref s_liveAfterCollection, GC.GetTotalMemory(forceFullCollection: false));
+    }
+}
+
 /// <summary>Typed copies of part of a column.</summary>
 internal static class ColumnSlice
 {
@@ -171,6 +203,7 @@ internal static class ColumnSlice
             DateTimeColumn x => new DateTimeColumn(x.Type, Pick(x.Values, perm), nulls),
             DurationColumn x => new DurationColumn(x.Type, Pick(x.Values, perm), nulls),
             StringColumn x => new StringColumn(x.Type, Pick(x.Values, perm), nulls),
+            ListColumn x => new ListColumn(x.Type, Pick(x.Values, perm), nulls),   // lists are never changed after import: rows may share them
             _ => throw new InvalidOperationException(c.GetType().Name),
         };
     }

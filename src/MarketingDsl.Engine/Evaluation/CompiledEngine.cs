@@ -146,14 +146,10 @@ public sealed class CompiledEngine : ITagEvaluator
 
     /// <summary>
     /// A partition's arrays are garbage once its results are copied out: collected (large objects
-    /// compacted) before the next partition is built, so the heap holds one partition, not as many
-    /// as the collector would let pile up.
+    /// compacted, freed memory returned) before the next partition is built, so the heap holds one
+    /// partition, not as many as the collector would let pile up.
     /// </summary>
-    internal static void ReleasePartition()
-    {
-        System.Runtime.GCSettings.LargeObjectHeapCompactionMode = System.Runtime.GCLargeObjectHeapCompactionMode.CompactOnce;
-        GC.Collect(2, GCCollectionMode.Forced, blocking: true, compacting: true);
-    }
+    internal static void ReleasePartition() => HeapGuard.Collect();
 
     private static Array Slice(Array a, int from, int n)
     {

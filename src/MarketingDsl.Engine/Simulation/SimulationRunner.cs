@@ -84,12 +84,7 @@ public static class SimulationRunner
     {
         if (!Directory.Exists(dataDirectory) || ImportSnapshot.IsSnapshot(dataDirectory)) return null;
         var input = new DirectoryInfo(dataDirectory).EnumerateFiles().Sum(f => f.Length);
-        var plan = SpillPlan.For(memoryLimitBytes, input, schema.Events.Length);
-        // Spill files are import snapshots, whose Arrow columns do not hold lists yet.
-        if (plan is not null && schema.ProfileFields.Concat(schema.Events.SelectMany(e => e.Fields)).FirstOrDefault(f => f.Type.IsList) is { } list)
-            throw new DataImportException($"the data does not fit under the memory limit, and the list field '{list.Name}' cannot be spilled "
-                + "to partitions yet: raise --memory-limit to run in memory");
-        return plan;
+        return SpillPlan.For(memoryLimitBytes, input, schema.Events.Length);
     }
 
     /// <summary>The import options of a command run at wall clock <paramref name="now"/> (default: the machine's).</summary>

@@ -57,6 +57,15 @@ public abstract class SqlDialect
 
     public abstract string ListContains(string list, string value);
 
+    /// <summary>Number of items of a list, null items included, as BIGINT; null for a null list.</summary>
+    public abstract string ListSize(string list);
+
+    /// <summary>Two lists: true when both are non-null, of one length, and equal item by item (two null items are equal); else false.</summary>
+    public abstract string ListEquals(string left, string right);
+
+    /// <summary>In a SELECT list: one row per item of the list (none for a null or empty list).</summary>
+    public abstract string Unnest(string list);
+
     /// <summary>64-bit integer arithmetic that is null where the result leaves the range (like the engine), never an error.</summary>
     public abstract string CheckedInt(char op, string left, string right);
 
@@ -133,6 +142,10 @@ public sealed class DuckDbDialect : SqlDialect
     public override string CompactList(IEnumerable<string> slots, DslType listType) =>
         $"CAST(list_filter([{string.Join(", ", slots)}], x -> x IS NOT NULL) AS {TypeName(listType)})";
     public override string ListContains(string list, string value) => $"list_contains({list}, {value})";
+    public override string ListSize(string list) => $"CAST(len({list}) AS BIGINT)";
+    // DuckDB compares the items of nested values with null items equal to each other (not SQL's three-valued =).
+    public override string ListEquals(string left, string right) => $"COALESCE({left} = {right}, FALSE)";
+    public override string Unnest(string list) => $"UNNEST({list})";
     public override string CheckedInt(char op, string left, string right) => $"try({left} {op} {right})";
     public override string CheckedDecimal(string expression) => $"try({expression})";
 
@@ -186,6 +199,11 @@ public sealed class SparkSqlDialect : SqlDialect
     public override string CompactList(IEnumerable<string> slots, DslType listType) =>
         $"CAST(array_compact(array({string.Join(", ", slots)})) AS {TypeName(listType)})";
     public override string ListContains(string list, string value) => $"array_contains({list}, {value})";
+    // size(NULL) is -1 unless spark.sql.legacy.sizeOfNull is off: a null list stays null explicitly.
+    public override string ListSize(string list) => $"CASE WHEN {list} IS NULL THEN CAST(NULL AS BIGINT) ELSE CAST(size({list}) AS BIGINT) END";
+    // Spark orders arrays item by item with null items equal to each other, and = on arrays follows that ordering.
+    public override string ListEquals(string left, string right) => $"COALESCE({left} = {right}, FALSE)";
+    public override string Unnest(string list) => $"explode({list})";
     public override string CheckedInt(char op, string left, string right) =>
         $"{(op switch { '+' => "try_add", '-' => "try_subtract", _ => "try_multiply" })}({left}, {right})";
 

@@ -101,8 +101,27 @@ public static class DuckDbEngine
         DateTimeColumn c => (row, i) => row.AppendValue(c.IsNull(i) ? null : new DateTime(c.Values[i], DateTimeKind.Utc)),
         // A duration is BIGINT microseconds in SQL.
         DurationColumn c => (row, i) => row.AppendValue(c.IsNull(i) ? null : c.Values[i] / 10),
+        ListColumn c => AppendList(c),
         _ => throw new InvalidOperationException($"cannot stage a {column.GetType().Name}"),
     };
+
+    /// <summary>A list column as DuckDB lists of its item type (items as their SQL values: a duration in microseconds).</summary>
+    private static Func<IDuckDBAppenderRow, int, IDuckDBAppenderRow> AppendList(ListColumn c)
+    {
+        Func<IDuckDBAppenderRow, int, IDuckDBAppenderRow> Items<T>(Func<object, T> item) => (row, i) =>
+            c.Values[i] is { } list && !c.IsNull(i) ? row.AppendValue(list.Select(v => v is null ? default : item(v)).ToList()) : row.AppendNullValue();
+        return c.Type.Element?.Kind switch
+        {
+            TypeKind.String => Items<string?>(v => (string)v),
+            TypeKind.Bool => Items<bool?>(v => (bool)v),
+            TypeKind.Int => Items<long?>(v => (long)v),
+            TypeKind.Decimal => Items<decimal?>(v => (decimal)v),
+            TypeKind.Date => Items<DateOnly?>(v => (DateOnly)v),
+            TypeKind.DateTime => Items<DateTime?>(v => DateTime.SpecifyKind((DateTime)v, DateTimeKind.Utc)),
+            TypeKind.Duration => Items<long?>(v => ((TimeSpan)v).Ticks / 10),
+            _ => throw new InvalidOperationException($"cannot stage a {c.Type}"),
+        };
+    }
 
     /// <summary>Runs the preamble and the query with the as-of parameter; reads one value per user and output.</summary>
     public static ImmutableArray<ResultColumn> Run(DuckDBConnection connection, IEnumerable<string> preamble, string query,
@@ -135,10 +154,29 @@ public static class DuckDbEngine
             var user = row < data.UserCount && data.UserIds[row] == userId ? row : data.IndexOfUser(userId);
             if (user < 0) throw new InvalidOperationException($"the query returned the unknown user '{userId}'");
             for (var i = 0; i < outputs.Length; i++)
-                values[i][user] = reader.IsDBNull(i + 1) ? null : FromSql(reader.GetValue(i + 1), outputs[i].Type);
+                values[i][user] = reader.IsDBNull(i + 1) ? null
+                    : outputs[i].Type.IsList ? ListFromSql(reader, i + 1, outputs[i].Type.Element ?? DslType.String)
+                    : FromSql(reader.GetValue(i + 1), outputs[i].Type);
             row++;
         }
         if (row != data.UserCount) throw new InvalidOperationException($"the query returned {row} rows for {data.UserCount} profiles");
+    }
+
+    /// <summary>A list column's value with its null items (read typed: the untyped reader refuses a list holding a null).</summary>
+    private static object?[] ListFromSql(DbDataReader reader, int ordinal, DslType element)
+    {
+        System.Collections.IList items = element.Kind switch
+        {
+            TypeKind.Bool => reader.GetFieldValue<List<bool?>>(ordinal),
+            TypeKind.Int or TypeKind.Duration => reader.GetFieldValue<List<long?>>(ordinal),
+            TypeKind.Decimal => reader.GetFieldValue<List<decimal?>>(ordinal),
+            TypeKind.Date => reader.GetFieldValue<List<DateOnly?>>(ordinal),
+            TypeKind.DateTime => reader.GetFieldValue<List<DateTime?>>(ordinal),
+            _ => reader.GetFieldValue<List<string?>>(ordinal),
+        };
+        var list = new object?[items.Count];
+        for (var k = 0; k < list.Length; k++) list[k] = FromSql(items[k], element);
+        return list;
     }
 
     /// <summary>A value as DuckDB returns it, in the engine's boxed representation of its DSL type.</summary>

@@ -12,7 +12,10 @@ namespace MarketingDsl.Sql.Lowering;
 /// (first row by <c>event_seq</c>, a null id being one id) — LANGUAGE.md §18.</item>
 /// <item><c>agg_N</c> per event type: every count, sum, min, max, distinct and avg part in one
 /// GROUP BY user pass (conditional aggregation); <c>fl_N</c> per first/last (ranked by ts, then
-/// event_seq); <c>top_N</c> per top (ranked by count descending, then value).</item>
+/// event_seq); <c>top_N</c> per top (ranked by count descending, then value). An aggregate that
+/// reads the items of a list field (LANGUAGE.md §11.1) reads <c>it_N</c>, the visible rows with
+/// one row per item (UNNEST in DuckDB, explode in Spark: a null or empty list has none), and has
+/// its own <c>agg_N</c> and <c>top_N</c> over those rows.</item>
 /// <item><c>lvl_0</c>: every profile with its fields and finished aggregates (empty results
 /// filled in: 0, false, []), then <c>lvl_1…</c>: each level adds the outputs and population
 /// values whose inputs an earlier level holds (`quantile_score` ranks a column of a finished
@@ -38,10 +41,13 @@ internal sealed class SqlLowering(SemanticModel model, SqlDialect dialect, IRead
     private int _firstLastCount;
     private int _topCount;
 
-    private sealed class EventPlan(EventTypeSymbol type, int index)
+    private sealed class EventPlan(EventTypeSymbol type, int index, EventPlan? rows = null, int itemsOf = -1)
     {
         public EventTypeSymbol Type { get; } = type;
-        public string Cte { get; } = $"ev_{index}";
+        /// <summary>For a plan over the items of a list field: the plan of the event rows, and the field's ordinal.</summary>
+        public EventPlan? Rows { get; } = rows;
+        public int ItemsOf { get; } = itemsOf;
+        public string Cte { get; } = rows is null ? $"ev_{index}" : $"it_{index}";
         public string AggregateCte { get; } = $"agg_{index}";
         public List<string> AggregateColumns { get; } = [];
         /// <summary>first/last groups by (condition, direction): one ranking per group.</summary>
@@ -52,6 +58,7 @@ internal sealed class SqlLowering(SemanticModel model, SqlDialect dialect, IRead
     public static string TableOf(EventTypeSymbol type) => "events_" + type.Name;
     public const string ProfileTable = "profiles";
     public const string SequenceColumn = "event_seq";
+    private const string ItemColumn = "v$";
 
     public string Lower()
     {
@@ -162,7 +169,9 @@ internal sealed class SqlLowering(SemanticModel model, SqlDialect dialect, IRead
     {
         var table = _d.Identifier(TableOf(plan.Type));
         var unique = plan.Type.UniqueField;
-        var visible = unique is null
+        var visible = plan.Rows is { } rows
+            ? $"SELECT {EventRow}.*, {_d.Unnest(EventFieldSql(plan.Type, plan.ItemsOf))} AS {_d.Identifier(ItemColumn)} FROM {rows.Cte} AS {EventRow}"
+            : unique is null
             ? $"SELECT {EventRow}.* FROM {table} AS {EventRow} CROSS JOIN params AS {Params} WHERE {EventRow}.ts <= {Params}.as_of"
             : $"SELECT {EventRow}.* FROM (SELECT {EventRow}.*, ROW_NUMBER() OVER (PARTITION BY {EventRow}.{_d.Identifier(unique.Name)} "
               + $"ORDER BY {EventRow}.{SequenceColumn}) AS {_d.Identifier("rn$")} FROM {table} AS {EventRow}) AS {EventRow} "
@@ -206,10 +215,23 @@ internal sealed class SqlLowering(SemanticModel model, SqlDialect dialect, IRead
 
     private EventPlan PlanOf(EventTypeSymbol type)
     {
-        var plan = _events.FirstOrDefault(p => p.Type.Name == type.Name);
+        var plan = _events.FirstOrDefault(p => p.Type.Name == type.Name && p.Rows is null);
         if (plan is null) _events.Add(plan = new EventPlan(type, _events.Count));
         return plan;
     }
+
+    /// <summary>The plan over the items of list field <paramref name="ordinal"/> (after the plan of its rows, whose CTE it reads).</summary>
+    private EventPlan ItemPlanOf(EventTypeSymbol type, int ordinal)
+    {
+        var rows = PlanOf(type);
+        var plan = _events.FirstOrDefault(p => p.Rows == rows && p.ItemsOf == ordinal);
+        if (plan is null) _events.Add(plan = new EventPlan(type, _events.Count, rows, ordinal));
+        return plan;
+    }
+
+    /// <summary>sum, avg, min, max, distinct and top of a list field read its items; first and last take whole lists.</summary>
+    private static bool ReadsItems(BoundAggregate a) => a.Field is { Type.IsList: true }
+        && a.Kind is AggregateKind.Sum or AggregateKind.Avg or AggregateKind.Min or AggregateKind.Max or AggregateKind.Distinct or AggregateKind.Top;
 
     private string EventFieldSql(EventTypeSymbol type, int ordinal) => ordinal switch
     {
@@ -235,7 +257,8 @@ internal sealed class SqlLowering(SemanticModel model, SqlDialect dialect, IRead
     private string Aggregate(BoundAggregate a)
     {
         if (_aggregateRefs.TryGetValue(a, out var known)) return known;
-        var plan = PlanOf(a.Event);
+        var items = ReadsItems(a);
+        var plan = items ? ItemPlanOf(a.Event, a.FieldOrdinal) : PlanOf(a.Event);
         var condition = Condition(a);
         string When(string value) => condition.Length == 0 ? value : $"CASE WHEN {condition} THEN {value} END";
         string AddColumn(string aggregate)
@@ -250,7 +273,7 @@ internal sealed class SqlLowering(SemanticModel model, SqlDialect dialect, IRead
             var i = _aggregateColumns.Count - 1;
             _aggregateColumns[i] = (_aggregateColumns[i].Name, finish);
         }
-        var field = a.Field is null ? null : EventFieldSql(a.Event, a.FieldOrdinal);
+        var field = a.Field is null ? null : items ? $"{EventRow}.{_d.Identifier(ItemColumn)}" : EventFieldSql(a.Event, a.FieldOrdinal);
         var decimalField = field is null ? null : $"CAST({field} AS {SqlDialect.DecimalType})";
         switch (a.Kind)
         {
@@ -419,6 +442,13 @@ internal sealed class SqlLowering(SemanticModel model, SqlDialect dialect, IRead
             _ => null,
         };
         var (left, right) = (X(b.Left).Sql, X(b.Right).Sql);
+        if (comparison is not null && b.Left.Type.IsList && b.Right.Type.IsList)
+        {
+            // Lists: equal length and items equal in order, two null items being equal (as the engine); numbers by value.
+            (left, right) = (NumericList(left, b.Left.Type, b.Right.Type), NumericList(right, b.Right.Type, b.Left.Type));
+            var equal = _d.ListEquals(left, right);
+            return new(b.Operator == BoundBinaryOperator.Equal ? equal : $"({left} IS NOT NULL AND {right} IS NOT NULL AND NOT {equal})", true);
+        }
         if (comparison is not null) return new($"COALESCE({left} {comparison} {right}, FALSE)", true);
         var (lt, rt) = (b.Left.Type.Kind, b.Right.Type.Kind);
         if (b.Operator == BoundBinaryOperator.Divide) return new(_d.Divide(left, right));
@@ -435,6 +465,19 @@ internal sealed class SqlLowering(SemanticModel model, SqlDialect dialect, IRead
         return new(_d.CheckedInt(op, $"CAST({left} AS BIGINT)", $"CAST({right} AS BIGINT)"));
     }
 
+    /// <summary>A list&lt;int&gt; compared with decimals is read as a list&lt;decimal&gt; (items equal by value, as the engine).</summary>
+    private string NumericList(string list, DslType type, DslType other) =>
+        type.Element?.Kind == TypeKind.Int && other.Element?.Kind == TypeKind.Decimal ? $"CAST({list} AS {_d.TypeName(DslType.ListOf(DslType.Decimal))})" : list;
+
+    /// <summary>`x in L` / contains(L, x) of a list value: list and item of one SQL type (an int and a decimal side compare as decimals).</summary>
+    private (string List, string Item) ListAndItem(BoundExpression list, BoundExpression item, bool inEvent)
+    {
+        var (l, x) = (Expression(list, inEvent).Sql, Expression(item, inEvent).Sql);
+        if (list.Type.Element is { } element && element.IsNumeric && item.Type.IsNumeric && element.Kind != item.Type.Kind)
+            (l, x) = ($"CAST({l} AS {_d.TypeName(DslType.ListOf(DslType.Decimal))})", $"CAST({x} AS {SqlDialect.DecimalType})");
+        return (l, x);
+    }
+
     private SqlValue In(BoundIn i, bool inEvent)
     {
         var x = Expression(i.Value, inEvent).Sql;
@@ -446,7 +489,13 @@ internal sealed class SqlLowering(SemanticModel model, SqlDialect dialect, IRead
             if (items.Count == 0) return new(i.Negated ? $"({x} IS NOT NULL)" : "FALSE", true);
             found = $"COALESCE({x} IN ({string.Join(", ", items)}), FALSE)";
         }
-        else found = $"COALESCE({_d.ListContains(Expression(i.List, inEvent).Sql, x)}, FALSE)";
+        else
+        {
+            var (l, item) = ListAndItem(i.List, i.Value, inEvent);
+            found = $"COALESCE({_d.ListContains(l, item)}, FALSE)";
+            // `not in` a null list is false, as `in` is (a list field without a value).
+            if (i.Negated && i.List is not BoundList) return new($"(CASE WHEN {x} IS NULL OR {l} IS NULL THEN FALSE ELSE NOT {found} END)", true);
+        }
         return i.Negated ? new($"(CASE WHEN {x} IS NULL THEN FALSE ELSE NOT {found} END)", true) : new(found, true);
     }
 
@@ -487,6 +536,14 @@ internal sealed class SqlLowering(SemanticModel model, SqlDialect dialect, IRead
                     : new($"CASE WHEN {args[0]} = {_d.Literal(long.MinValue, DslType.Int)} THEN CAST(NULL AS BIGINT) ELSE abs({args[0]}) END");
             case BuiltinFunction.Coalesce:
                 return new($"COALESCE({string.Join(", ", args)})");
+            case BuiltinFunction.ListContains:
+            {
+                // Null when the list or the item is null (unlike `in`); a null item of the list never matches.
+                var (l, item) = ListAndItem(call.Arguments[0], call.Arguments[1], inEvent);
+                return new($"CASE WHEN {l} IS NULL OR {item} IS NULL THEN CAST(NULL AS BOOLEAN) ELSE COALESCE({_d.ListContains(l, item)}, FALSE) END");
+            }
+            case BuiltinFunction.Size:
+                return new(_d.ListSize(args[0]));
             default:
                 throw new InvalidOperationException($"unknown function {call.Function}");
         }

@@ -65,18 +65,47 @@ public sealed class ImportSnapshotTests
         AssertSameData(parsed, ImportSnapshot.Read(schema, snapshot.Path));
     }
 
-    // Arrow columns of the snapshot do not hold list fields yet: that case is refused (below).
-    public static TheoryData<string> ConformanceCases() => ConformanceTests.CasesExcept("list-fields");
+    public static TheoryData<string> ConformanceCases() => ConformanceTests.Cases();
 
+    /// <summary>Lists of every item type (Arrow list columns): null and empty lists, null items, decimals whose scale shows, in profiles and events.</summary>
     [Fact]
-    public void A_snapshot_of_list_fields_is_refused_with_a_reason()
+    public void List_fields_of_every_item_type_read_back_item_for_item()
     {
-        var dir = RepositoryPaths.Of("tests", "conformance", "list-fields");
-        var compilation = Compilation.Create(Workspace.Load(Path.Combine(dir, "workspace")));
+        var schema = new SchemaModel(
+            [new FieldSymbol("user_id", DslType.String, IsKey: true), new FieldSymbol("tags", DslType.ListOf(DslType.String))],
+            [],
+            [
+                new EventTypeSymbol("e", [
+                    new FieldSymbol("ints", DslType.ListOf(DslType.Int)),
+                    new FieldSymbol("decs", DslType.ListOf(DslType.Decimal)),
+                    new FieldSymbol("flags", DslType.ListOf(DslType.Bool)),
+                    new FieldSymbol("days", DslType.ListOf(DslType.Date)),
+                    new FieldSymbol("ats", DslType.ListOf(DslType.DateTime)),
+                    new FieldSymbol("durs", DslType.ListOf(DslType.Duration)),
+                ]),
+            ]);
+        using var data = DataTestUtil.Dir(
+            ("profiles.jsonl", """
+                {"user_id":"u1","tags":["a",null,"","上海","a|b"]}
+                {"user_id":"u2","tags":[]}
+                {"user_id":"u3"}
+
+                """),
+            ("events.jsonl", """
+                {"type":"e","user_id":"u1","ts":"2025-01-02T00:00:00Z","ints":[1,null,-9223372036854775808],"decs":[10.50,-0.000,null],"flags":[true,false,null],"days":["1969-12-31",null],"ats":["2025-01-01T00:00:00.000001Z",null],"durs":["1d 2h",90,null]}
+                {"type":"e","user_id":"u1","ts":"2025-01-01T00:00:00Z","ints":[],"decs":[],"flags":[],"days":[],"ats":[],"durs":[]}
+                {"type":"e","user_id":"u2","ts":"2025-01-03T00:00:00Z"}
+
+                """));
         using var snapshot = new TempDir();
-        var error = Assert.Throws<DataImportException>(() =>
-            DataSource.Import(compilation.Model.Schema, Path.Combine(dir, "data"), Path.Combine(snapshot.Path, "s"), new ImportOptions()));
-        Assert.Contains("cannot be stored", error.Message);
+        var parsed = DataImporter.Load(schema, data.Path, new ImportOptions());
+        Assert.Equal(0, parsed.Report.RejectedCount);
+        ImportSnapshot.Write(parsed, snapshot.Path, data.Path, DataFingerprint.Inputs(data.Path), rejectsPath: null);
+        var read = ImportSnapshot.Read(schema, snapshot.Path);
+        AssertSameData(parsed, read);
+        Assert.Equal("list [string a, null, string , string 上海, string a|b]", Value(read.Profiles.Columns[1], 0));
+        Assert.Equal("list [decimal 10.50, decimal 0.000, null]", Value(read.Events[0]!.Fields[3], 1));
+        Assert.Null(Value(read.Profiles.Columns[1], 2));
     }
 
     /// <summary>tags.csv, summary.json and rejects.jsonl from a snapshot equal those from the files, on the conformance cases.</summary>
@@ -329,11 +358,14 @@ public sealed class ImportSnapshotTests
         Assert.Equal(a.Files, b.Files);
     }
 
-    /// <summary>The boxed value with its exact text (a decimal's scale shows: 10.50 is not 10.5).</summary>
-    private static string? Value(Column? c, int row) => c?.GetBoxed(row) switch
+    /// <summary>The boxed value with its exact text (a decimal's scale shows: 10.50 is not 10.5; a list shows its items).</summary>
+    private static string? Value(Column? c, int row) => Text(c?.GetBoxed(row));
+
+    private static string? Text(object? value) => value switch
     {
         null => null,
+        object?[] list => "list [" + string.Join(", ", list.Select(item => Text(item) ?? "null")) + "]",
         decimal d => "decimal " + d.ToString(System.Globalization.CultureInfo.InvariantCulture),
-        var v => $"{v.GetType().Name} {Convert.ToString(v, System.Globalization.CultureInfo.InvariantCulture)}",
+        var v => $"{v.GetType().Name.ToLowerInvariant()} {Convert.ToString(v, System.Globalization.CultureInfo.InvariantCulture)}",
     };
 }

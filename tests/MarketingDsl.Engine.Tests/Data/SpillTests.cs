@@ -16,8 +16,7 @@ public sealed class SpillTests
 {
     private static readonly SpillPlan[] Plans = [new(3, 500), new(7, 37)];
 
-    // Spill files are snapshots, whose Arrow columns do not hold list fields yet (simulate refuses to spill them).
-    public static TheoryData<string> ConformanceCases() => ConformanceTests.CasesExcept("list-fields");
+    public static TheoryData<string> ConformanceCases() => ConformanceTests.Cases();
 
     [Theory]
     [MemberData(nameof(ConformanceCases))]
