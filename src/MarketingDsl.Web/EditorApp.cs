@@ -72,6 +72,8 @@ public static class EditorApp
         services.AddSingleton(sp => new DataFolders(Settings(sp).DataRootPath(sp.GetRequiredService<WorkspaceFolder>())));
         services.AddSingleton(sp => new DataSetCache(Settings(sp).DataCacheSize));
         services.AddSingleton<SimulationJobs>();
+        services.AddSingleton<DataAware.EditorDataSets>();
+        services.AddSingleton<DataAware.UserPages>();
         services.AddSingleton<ModelTraining.ModelRegistryAccess>();
         services.AddSingleton<ModelTraining.ModelJobs>();
         // The live runtime is resolved when asked for: `mdsl serve` adds it after the editor, `mdsl web` has none.
@@ -144,6 +146,8 @@ public static class EditorApp
         app.MapModelsApi();
         app.MapPublishApi();
         app.MapCanvasApi();
+        app.MapDataAwareApi();
+        app.MapUserApi();
         app.Lifetime.ApplicationStarted.Register(() => _ = Task.Run(() => WarmUp(app.Services)));
     }
 

@@ -171,6 +171,7 @@ internal static class ColumnSlice
             DateTimeColumn x => new DateTimeColumn(x.Type, Pick(x.Values, perm), nulls),
             DurationColumn x => new DurationColumn(x.Type, Pick(x.Values, perm), nulls),
             StringColumn x => new StringColumn(x.Type, Pick(x.Values, perm), nulls),
+            ListColumn x => new ListColumn(x.Type, Pick(x.Values, perm), nulls),
             _ => throw new InvalidOperationException(c.GetType().Name),
         };
     }
