@@ -42,6 +42,8 @@ public sealed partial class LanguageService
                 BoundBinary { Operator: BoundBinaryOperator.Equal or BoundBinaryOperator.NotEqual } b when StringLiteral(b.Right) is { } r => (b.Left, [r]),
                 BoundBinary { Operator: BoundBinaryOperator.Equal or BoundBinaryOperator.NotEqual } b when StringLiteral(b.Left) is { } l => (b.Right, [l]),
                 BoundIn i when i.List is BoundList list => (i.Value, list.Items.Select(StringLiteral).OfType<(string, TextSpan)>().ToList()),
+                // `"tv" in fav_categories`: a literal looked up in a list of a field's values.
+                BoundIn i when StringLiteral(i.Value) is { } item => (i.List, [item]),
                 _ => ((BoundExpression?)null, new List<(string Value, TextSpan Span)>()),
             };
             if (field is null || literals.Count == 0 || FieldValuesOf(field, values) is not { All: { } all } known) continue;
