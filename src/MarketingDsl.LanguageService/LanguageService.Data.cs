@@ -49,7 +49,8 @@ public sealed partial class LanguageService
             if (field is null || literals.Count == 0 || FieldValuesOf(field, values) is not { All: { } all } known) continue;
             foreach (var (value, span) in literals)
             {
-                if (all.Contains(value)) continue;
+                // An empty literal is a value being typed (the quotes close as they open), not a claim about the data.
+                if (value.Length == 0 || all.Contains(value)) continue;
                 var common = known.Top.Take(5).Select(v => v.Value).ToList();
                 var closest = NameSuggestions.Closest(value, all) ?? all.FirstOrDefault(v => string.Equals(v, value, StringComparison.OrdinalIgnoreCase));
                 yield return Diagnostic.Create(DataWarnings.ValueNeverOccurs(value, known.DisplayName, values.Name, common, closest), file, span);

@@ -15,7 +15,8 @@ let hints = { sizes: [], versions: new Map(), source: null };
 let timer = null;
 let ticket = 0;
 let readyFolder = null;
-const changed = new monaco.Emitter();
+// Made once Monaco is loaded (this module is evaluated before).
+let changed = null;
 
 const number = (n) => n.toLocaleString(state.language === 'zh-CN' ? 'zh-CN' : 'en-US');
 const percent = (share) => (share * 100).toFixed(share >= 0.1 || share === 0 ? 0 : 1) + '%';
@@ -25,6 +26,7 @@ const instant = (iso) => new Date(iso).toISOString().replace('T', ' ').replace(/
 export async function setUpData() {
   const select = document.getElementById('data-set');
   if (!select) return;
+  changed = new monaco.Emitter();
   monaco.languages.registerInlayHintsProvider(LANGUAGE, {
     onDidChangeInlayHints: changed.event,
     provideInlayHints(model) {
@@ -103,7 +105,7 @@ async function loadSizes() {
 
 function show(sizes, versions, source) {
   hints = { sizes, versions, source };
-  changed.fire();
+  if (changed) changed.fire();
   const box = document.getElementById('editor');
   box.dataset.sizes = String(sizes.length);
   box.dataset.sizesVersion = String(versions.get(state.current) ?? '');
