@@ -55,7 +55,7 @@ public static class DataAwareApi
             try
             {
                 var watch = System.Diagnostics.Stopwatch.StartNew();
-                var scorer = models.ScorerFor(compilation);
+                var scorer = Scorer(compilation, models);
                 var sizes = await Task.Run(() => AudienceSizes.Evaluate(compilation, data, scorer, scorer?.States));
                 return Results.Ok(new { status = EditorDataState.Ready, source, sizes, evaluateMs = Math.Round(watch.Elapsed.TotalMilliseconds, 1) });
             }
@@ -64,6 +64,31 @@ public static class DataAwareApi
                 s_sizesGate.Release();
             }
         });
+    }
+
+    private static readonly Lock s_scorerLock = new();
+    private static (string Key, Models.Scoring.RegistryScorer Scorer)? s_scorer;
+
+    /// <summary>
+    /// The registry's scorer for a refresh: built again (models loaded from their zips) only when the
+    /// registry file or a model's state (fresh, stale, not trained) changed, not at every pause in typing.
+    /// </summary>
+    private static Models.Scoring.RegistryScorer? Scorer(Core.Compilation compilation, ModelTraining.ModelRegistryAccess models)
+    {
+        if (compilation.Model.Models.IsEmpty) return null;
+        var file = new FileInfo(models.Path);
+        IReadOnlyList<Models.Training.TrainedModel> entries;
+        try { entries = models.Entries(); }
+        catch (IOException) { return models.ScorerFor(compilation); } // says why, and scores nothing
+        var key = $"{file.Exists}:{(file.Exists ? file.LastWriteTimeUtc.Ticks : 0)}:{(file.Exists ? file.Length : 0)}:" + string.Join(";", compilation.Model.Models.Select(m =>
+            m.Name + "=" + Models.Scoring.RegistryScorer.StateOf(m, entries.FirstOrDefault(e => e.Name == m.Name), out _)));
+        lock (s_scorerLock)
+        {
+            if (s_scorer is { } cached && cached.Key == key) return cached.Scorer;
+        }
+        var scorer = new Models.Scoring.RegistryScorer(compilation.Model, entries);
+        lock (s_scorerLock) s_scorer = (key, scorer);
+        return scorer;
     }
 
     /// <summary>

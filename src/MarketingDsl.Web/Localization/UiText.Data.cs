@@ -31,6 +31,7 @@ public sealed partial class UiText
         ["user.value"] = ("Value", "值"),
         ["user.tags"] = ("Tags", "标签"),
         ["user.tag"] = ("Tag", "标签"),
+        ["user.name"] = ("Name", "名称"),
         ["user.definition"] = ("Definition", "定义"),
         ["user.segments"] = ("Segments", "人群"),
         ["user.in"] = ("in", "属于"),

@@ -37,7 +37,7 @@
     let body = head($('user-profile'), [T('user.field'), T('user.value')]);
     for (const f of u.profile) { const row = body.insertRow(); cell(row, f.name); cell(row, value(f)); }
 
-    body = head($('user-segments'), [T('user.tag'), T('user.state'), T('user.definition')]);
+    body = head($('user-segments'), [T('user.name'), T('user.state'), T('user.definition')]);
     for (const s of u.segments) {
       const row = body.insertRow();
       row.dataset.name = s.name;
@@ -47,7 +47,7 @@
       definition(cell(row, ''), s.definition);
     }
 
-    body = head($('user-groups'), [T('user.tag'), T('user.state'), T('user.definition')]);
+    body = head($('user-groups'), [T('user.name'), T('user.state'), T('user.definition')]);
     for (const g of u.groups) {
       const row = body.insertRow();
       row.dataset.name = g.name;
