@@ -42,11 +42,14 @@ public sealed record EditorDataState(string Status, EditorData? Data, string? Er
 /// </summary>
 public sealed class EditorDataSets(DataFolders folders, DataSetCache cache, ILogger<EditorDataSets> log)
 {
-    /// <summary>Data sets with more users than this are sampled for audience sizes (LANGUAGE.md and README say so).</summary>
-    public const int SampleAbove = 50_000;
+    /// <summary>
+    /// Data sets with more users than this are sampled for audience sizes (README says so): evaluating
+    /// the retail workspace takes time in proportion to the users, and a refresh must follow typing.
+    /// </summary>
+    public const int SampleAbove = 5_000;
 
-    /// <summary>The users of the sample: a stable hash sample (<see cref="DataSetSubset.Sample"/>).</summary>
-    public const int SampleUsers = 20_000;
+    /// <summary>The users of the sample: a stable hash sample (<see cref="DataSetSubset.Sample"/>); a share's standard error is at most 0.7 points.</summary>
+    public const int SampleUsers = 5_000;
 
     /// <summary>Loads remembered (done or under way); more are forgotten oldest first (the imports stay in the cache).</summary>
     private const int MaxLoads = 4;
