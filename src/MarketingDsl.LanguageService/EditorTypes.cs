@@ -13,7 +13,7 @@ public sealed record EditorMarker(EditorRange Range, string Severity, string Cod
 /// <summary>One file's markers, for the workspace-wide Problems panel.</summary>
 public sealed record FileMarkers(string Path, ImmutableArray<EditorMarker> Markers);
 
-public enum CompletionKind { Keyword, Tag, Segment, Segmentation, ProfileField, EventType, EventField, Model, ModelOutput, Channel, Function, NamedArgument, Type, Property }
+public enum CompletionKind { Keyword, Tag, Segment, Segmentation, ProfileField, EventType, EventField, Model, ModelOutput, Channel, Function, NamedArgument, Type, Property, Value }
 
 /// <summary>One completion; <see cref="IsSnippet"/> means <see cref="InsertText"/> uses Monaco snippet syntax (`$0`).</summary>
 public sealed record CompletionItem(string Label, CompletionKind Kind, string InsertText, string? Detail = null, string? Documentation = null, bool IsSnippet = false);

@@ -27,7 +27,8 @@ public sealed partial class LanguageService
     private static readonly string[] OperatorKeywords = ["and", "or", "in", "not", "between", "is", "when", "then", "else", "end"];
     private static readonly int[] OperandEnd = [L.IDENTIFIER, L.INT, L.DECIMAL, L.STRING, L.RPAREN, L.RBRACK, L.TRUE, L.FALSE, L.NULL, L.DURATION, L.DATE, L.DATETIME, L.PERCENT, L.END];
 
-    public CompletionList Complete(string path, int line, int column)
+    /// <param name="values">A loaded data set's values: inside a string literal compared with a field, they are offered (LanguageService.Data.cs).</param>
+    public CompletionList Complete(string path, int line, int column, DataAware.DataValueIndex? values = null)
     {
         var tree = TreeOf(path);
         if (tree is null) return new CompletionList(new EditorRange(line, column, line, column), []);
@@ -38,11 +39,14 @@ public sealed partial class LanguageService
             if (token.Span.Start >= offset) break;
             if (token.Span.End > offset || (token.IsComment && token.Span.End == offset && token.Type != L.BLOCK_COMMENT))
             {
-                // Inside a comment or a text in quotes: nothing to complete.
+                // Inside a comment: nothing to complete; inside a text in quotes: the data's values, if any.
+                if (token.Type is L.STRING or L.UNTERMINATED_STRING && values is not null && ValueCompletions(tree, before, token, offset, values) is { } inString)
+                    return inString;
                 if (token.IsComment || token.Type is L.STRING or L.UNTERMINATED_STRING) return new CompletionList(new EditorRange(line, column, line, column), []);
                 break;
             }
-            if (token.Type == L.UNTERMINATED_STRING && token.Span.End == offset) return new CompletionList(new EditorRange(line, column, line, column), []);
+            if (token.Type == L.UNTERMINATED_STRING && token.Span.End == offset)
+                return values is not null && ValueCompletions(tree, before, token, offset, values) is { } open ? open : new CompletionList(new EditorRange(line, column, line, column), []);
             if (!token.IsComment) before.Add(token);
         }
         var range = new EditorRange(line, column, line, column);

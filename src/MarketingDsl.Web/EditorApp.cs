@@ -74,6 +74,8 @@ public static class EditorApp
         services.AddSingleton(sp => new DataSetCache(Settings(sp).DataCacheSize));
         services.AddSingleton<SimulationJobs>();
         services.AddSingleton<ReplayJobs>();
+        services.AddSingleton<DataAware.EditorDataSets>();
+        services.AddSingleton<DataAware.UserPages>();
         services.AddSingleton<ModelTraining.ModelRegistryAccess>();
         services.AddSingleton<ModelTraining.ModelJobs>();
         // The live runtime is resolved when asked for: `mdsl serve` adds it after the editor, `mdsl web` has none.
@@ -146,6 +148,8 @@ public static class EditorApp
         app.MapModelsApi();
         app.MapPublishApi();
         app.MapCanvasApi();
+        app.MapDataAwareApi();
+        app.MapUserApi();
         app.Lifetime.ApplicationStarted.Register(() => _ = Task.Run(() => WarmUp(app.Services)));
     }
 

@@ -14,8 +14,9 @@ namespace MarketingDsl.Web.Api;
 /// <summary>The largest request body the API reads.</summary>
 public sealed record ApiLimits(long MaxRequestBytes);
 
-/// <summary>A request about an editor buffer: the file's path, its current (unsaved) text and a cursor.</summary>
-public sealed record BufferRequest(string? Path, string? Text, int Line = 1, int Column = 1, string? NewName = null, int? StartLine = null, int? EndLine = null);
+/// <summary>A request about an editor buffer: the file's path, its current (unsaved) text and a cursor; <see cref="DataFolder"/> the data set chosen for data-aware editing.</summary>
+public sealed record BufferRequest(string? Path, string? Text, int Line = 1, int Column = 1, string? NewName = null, int? StartLine = null, int? EndLine = null,
+    string? DataFolder = null);
 
 public sealed record SaveRequest(string? Path, string? Text);
 
@@ -92,10 +93,12 @@ public static class EditorApi
             return Results.Ok(new { path, text = saved, formatted = formatted is not null, version = version.Id, markers });
         })).RequireAuthorization(Policies.Edit);
 
-        writes.MapPost("/diagnostics", (BufferRequest r, WorkspaceCompiler compiler, HttpContext ctx) => WithService(r, compiler, (s, path, timing) =>
+        writes.MapPost("/diagnostics", (BufferRequest r, WorkspaceCompiler compiler, DataAware.EditorDataSets data, HttpContext ctx) => WithService(r, compiler, (s, path, timing) =>
         {
             var watch = Stopwatch.StartNew();
             var markers = s.Diagnostics(path, UiText.LanguageOf(ctx));
+            // With a data set chosen and loaded: literals that never occur in their field (MD5050).
+            if (DataAwareApi.ValuesFor(data, r.DataFolder, s.Compilation.Model.Schema) is { } values) markers = markers.AddRange(s.DataDiagnostics(path, values, UiText.LanguageOf(ctx)));
             var markersMs = Math.Round(watch.Elapsed.TotalMilliseconds, 2);
             return Results.Ok(new { markers, serverMs = Math.Round(timing.LoadMs + timing.CompileMs + markersMs, 2), timing = new { timing.LoadMs, timing.CompileMs, markersMs, timing.Files, timing.Reparsed } });
         }));
@@ -117,7 +120,8 @@ public static class EditorApi
             journeys = JourneyFlow.Build(c),
             errors = c.Diagnostics.Count(d => d.IsError),
         })));
-        writes.MapPost("/completion", (BufferRequest r, WorkspaceCompiler compiler) => WithService(r, compiler, (s, path, _) => Results.Ok(s.Complete(path, r.Line, r.Column))));
+        writes.MapPost("/completion", (BufferRequest r, WorkspaceCompiler compiler, DataAware.EditorDataSets data) => WithService(r, compiler, (s, path, _) =>
+            Results.Ok(s.Complete(path, r.Line, r.Column, DataAwareApi.ValuesFor(data, r.DataFolder, s.Compilation.Model.Schema)))));
         // Hovers on a model show what the registry says of it (AUC or R², training date).
         writes.MapPost("/hover", (BufferRequest r, WorkspaceCompiler compiler, ModelTraining.ModelRegistryAccess models) => WithService(r, compiler,
             (s, path, _) => Results.Ok(new { hover = s.Hover(path, r.Line, r.Column, models.Summaries(s.Compilation.Model)) })));

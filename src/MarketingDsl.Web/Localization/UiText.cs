@@ -5,7 +5,7 @@ namespace MarketingDsl.Web.Localization;
 /// remembered in a cookie) or that cookie; English otherwise. Compiler messages come from the
 /// diagnostic catalogues, which say each one in both languages (<see cref="LanguageOf"/>).
 /// </summary>
-public sealed class UiText
+public sealed partial class UiText
 {
     public const string CookieName = "mdsl-lang";
     public const string English = "en";

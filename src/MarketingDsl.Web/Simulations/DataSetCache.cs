@@ -43,7 +43,7 @@ public sealed class DataSetCache(int capacity)
         get { lock (_lock) return _entries.Count; }
     }
 
-    private static string Key(SchemaModel schema, string folder)
+    internal static string Key(SchemaModel schema, string folder)
     {
         var key = new StringBuilder(folder).Append('\n').Append(DataFingerprint.SchemaShape(schema));
         foreach (var file in new DirectoryInfo(folder).EnumerateFiles().OrderBy(f => f.Name, StringComparer.Ordinal))

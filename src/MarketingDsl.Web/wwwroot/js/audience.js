@@ -38,8 +38,9 @@
     cell(row, number.format(item.after), 'num');
     cell(row, item.added ? '+' + number.format(item.added) : '0', 'num' + (item.added ? ' add' : ''));
     cell(row, item.removed ? '−' + number.format(item.removed) : '0', 'num' + (item.removed ? ' del' : ''));
-    cell(row, item.addedSample.join(', '), 'ids');
-    cell(row, item.removedSample.join(', '), 'ids');
+    // Each id opens the user page on the diff's data as of its instant.
+    window.mdslPages.userLinks(cell(row, '', 'ids'), item.addedSample, lastDiff.folder, lastDiff.asOfUtc);
+    window.mdslPages.userLinks(cell(row, '', 'ids'), item.removedSample, lastDiff.folder, lastDiff.asOfUtc);
   }
 
   // Only what changed is listed; the rest is counted, and shown on request.

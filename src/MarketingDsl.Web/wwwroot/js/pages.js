@@ -92,5 +92,20 @@
     return t;
   }
 
-  window.mdslPages = { request, post, showError, cell, utc, drafts, saveDrafts, element, table };
+  /** A link to the user page of one user of a data folder, as of an instant (the simulation's and the audience diff's ids). */
+  function userLink(id, folder, asOf) {
+    const link = element('a', 'user-link', id);
+    const query = new URLSearchParams({ id, folder: folder || '' });
+    if (asOf) query.set('asOf', asOf);
+    link.href = '/User?' + query.toString();
+    return link;
+  }
+
+  /** Fills a cell with user links separated by commas. */
+  function userLinks(td, ids, folder, asOf) {
+    ids.forEach((id, i) => { if (i) td.append(', '); td.append(userLink(id, folder, asOf)); });
+    return td;
+  }
+
+  window.mdslPages = { request, post, showError, cell, utc, drafts, saveDrafts, element, table, userLink, userLinks };
 })();

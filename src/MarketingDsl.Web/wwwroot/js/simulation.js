@@ -224,7 +224,7 @@
     if (!sample) return;
     for (const user of sample.users) {
       const row = body.insertRow();
-      cell(row, user.id);
+      cell(row, '').append(window.mdslPages.userLink(user.id, run.folder, run.asOfUtc));
       for (const value of user.values) cell(row, value);
     }
     $('sim-sample-count').textContent = `${sample.users.length} ${T('sim.sample.of')} ${number.format(sample.total)}`;

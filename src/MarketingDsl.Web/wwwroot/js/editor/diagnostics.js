@@ -59,7 +59,7 @@ export async function validate(model, force) {
   const sentAt = performance.now();
   setStatus(T('editor.checking'));
   try {
-    const result = await post('/api/diagnostics', { path: pathOf(model), text });
+    const result = await post('/api/diagnostics', { path: pathOf(model), text, dataFolder: state.dataFolder });
     const answeredAt = performance.now();
     adaptDebounce(answeredAt - sentAt);
     if (model.isDisposed()) return;
@@ -96,6 +96,9 @@ function noteMarkers(model, version, request) {
   requestAnimationFrame(() => performance.measure('mdsl:keystroke-painted',
     { start: changeAt, end: performance.now(), detail: { file: detail.file, version } }));
 }
+
+// A data set chosen or loaded: the open file's literals are checked against its values (MD5050).
+document.addEventListener('mdsl:data-ready', () => { if (state.editor && state.editor.getModel()) validate(state.editor.getModel(), true); });
 
 const severities = () => ({ error: monaco.MarkerSeverity.Error, warning: monaco.MarkerSeverity.Warning, info: monaco.MarkerSeverity.Info });
 

@@ -13,7 +13,7 @@ export function registerFeatures() {
     Function: kinds.Function, NamedArgument: kinds.Property, Type: kinds.TypeParameter, Property: kinds.Property,
   };
   monaco.languages.registerCompletionItemProvider(LANGUAGE, {
-    triggerCharacters: ['.', '(', ',', ':', ' '],
+    triggerCharacters: ['.', '(', ',', ':', ' ', '"'],
     async provideCompletionItems(model, position) {
       const list = await post('/api/completion', buffer(model, position));
       const range = toRange(list.range);

@@ -9,6 +9,7 @@ import { showTab } from './panel.js';
 import { runTests } from './tests.js';
 import { previewPublish } from './publish.js';
 import { refreshWorkspaceProblems } from './problems.js';
+import { setUpData } from './data.js';
 
 async function start() {
   await loadMonaco();
@@ -42,6 +43,7 @@ async function start() {
   const start = config.file && state.files.includes(config.file) ? config.file : null;
   if (start) await openFile(start);
   refreshWorkspaceProblems();
+  await setUpData();
   document.body.dataset.ready = 'true';
 }
 

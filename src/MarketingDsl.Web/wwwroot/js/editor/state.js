@@ -11,7 +11,7 @@ export { LANGUAGE };
 export const languageOf = (path) => (path.endsWith('.csx') ? 'csharp' : LANGUAGE);
 
 /** The editor, the path of the open file and the workspace's files. */
-export const state = { editor: null, current: null, files: [] };
+export const state = { editor: null, current: null, files: [], dataFolder: null, language: config.language };
 
 /** path → text last loaded or saved (null for a new file never saved). */
 export const saved = new Map();
@@ -21,9 +21,9 @@ export const pathOf = (model) => model.uri.path.replace(/^\//, '');
 export const toRange = (r) => new monaco.Range(r.startLine, r.startColumn, r.endLine, r.endColumn);
 export const isDirty = (model) => saved.get(pathOf(model)) !== model.getValue();
 
-/** The request body of the language features: the file, its text and the cursor. */
+/** The request body of the language features: the file, its text, the cursor and the data set chosen (data.js). */
 export const buffer = (model, position, extra) => Object.assign({
-  path: pathOf(model), text: model.getValue(),
+  path: pathOf(model), text: model.getValue(), dataFolder: state.dataFolder,
   line: position ? position.lineNumber : 1, column: position ? position.column : 1,
 }, extra || {});
 
