@@ -146,7 +146,8 @@ public sealed class MetricsGoldenTests
             }
             if (random.Next(3) == 0)
             {
-                var converted = t + Minutes(random.Next(1, 5 * 24 * 60));
+                // At the instant of the last send now and then: a send at the conversion's instant is a touch.
+                var converted = t + (random.Next(8) == 0 ? 0 : Minutes(random.Next(1, 5 * 24 * 60)));
                 var revenue = random.Next(3) == 0 ? 0m : random.Next(100, 90000) / 100m;
                 events.Add(new MeasureEvent(S(journey), user, converted, MeasureKind.Converted)
                     { HeldOut = heldOut, EntryAt = at, Revenue = revenue, Branches = MeasureEvent.FormatBranches(branches) });
