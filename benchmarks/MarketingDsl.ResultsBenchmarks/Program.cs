@@ -101,23 +101,7 @@ double Engine()
     GC.KeepAlive(text);
     return clock.Elapsed.TotalMilliseconds;
 }
-double AttributionOnly()
-{
-    var clock = Stopwatch.StartNew();
-    GC.KeepAlive(Attribution.Compute(events, AttributionOptions.Default));
-    return clock.Elapsed.TotalMilliseconds;
-}
-double ZoneOnly()
-{
-    var clock = Stopwatch.StartNew();
-    long sum = 0;
-    foreach (var e in events) sum += MarketingDsl.Journeys.LocalTime.DateOf(e.At, TimeZoneInfo.Utc).DayNumber;
-    GC.KeepAlive(sum);
-    return clock.Elapsed.TotalMilliseconds;
-}
 Baseline(); Engine();   // warm up
-if (Environment.GetEnvironmentVariable("MDSL_RESULTS_SECTIONS") == "1")
-    Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"  sections: attribution {AttributionOnly():F0} ms, one DateOf pass {ZoneOnly():F0} ms"));
 var baselineMs = Median(Enumerable.Range(0, rounds).Select(_ => Baseline()));
 var engineMs = Median(Enumerable.Range(0, rounds).Select(_ => Engine()));
 Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
