@@ -97,6 +97,8 @@ public sealed class JourneyResults(JourneySymbol journey)
     public SortedDictionary<DateOnly, FunnelCounts> ByDay { get; } = [];
     public SortedDictionary<string, FunnelCounts> ByChannel { get; } = new(StringComparer.Ordinal);
     public SortedDictionary<string, FunnelCounts> ByStep { get; } = new(StringComparer.Ordinal);
+    /// <summary>Sends per channel and day (replay's `sends.<channel>.by_day`).</summary>
+    public Dictionary<(string Channel, DateOnly Day), FunnelCounts> ByChannelDay { get; } = [];
     public Dictionary<string, string> StepDescriptions { get; } = new(StringComparer.Ordinal);
     public List<SplitResult> Splits { get; } = [];
     public Uplift Uplift { get; internal set; } = null!;
@@ -152,10 +154,12 @@ public static class JourneyMetrics
                 else if (e.Kind == MeasureKind.Opened) r.SendTime.Opened[hour]++;
                 else { r.SendTime.Converted[hour]++; treatedConversions.Add((tally, i, input.Conversions.Count - 1)); }
             }
-            tally.Day(LocalClock.DayNumberOfLocal(local)).Add(e);
+            var day = LocalClock.DayNumberOfLocal(local);
+            tally.Day(day).Add(e);
             if (e.Channel is { } channel)
             {
                 tally.Channel(channel).Add(e);
+                tally.ChannelDay(channel, day).Add(e);
                 tally.Step(e.Step!).Add(e);
                 if (e.Split is { } sendSplit && tally.Split(sendSplit) is { } sc && e.Branch < sc.Sends.Length) sc.Sends[e.Branch].Add(e);
             }
@@ -241,7 +245,9 @@ public static class JourneyMetrics
         private readonly Dictionary<string, FunnelCounts> _channels = new(StringComparer.Ordinal);
         private readonly Dictionary<string, FunnelCounts> _steps = new(StringComparer.Ordinal);
         private (int Day, FunnelCounts? Counts) _lastDay = (int.MinValue, null);
+        private readonly Dictionary<(string, int), FunnelCounts> _channelDays = [];
         private (string? Key, FunnelCounts? Counts) _lastChannel, _lastStep;
+        private (string? Channel, int Day, FunnelCounts? Counts) _lastChannelDay;
 
         public FunnelCounts Day(int dayNumber)
         {
@@ -252,6 +258,14 @@ public static class JourneyMetrics
         }
 
         public FunnelCounts Channel(string channel) => Slice(_channels, ref _lastChannel, channel);
+
+        public FunnelCounts ChannelDay(string channel, int dayNumber)
+        {
+            if (_lastChannelDay.Day == dayNumber && ReferenceEquals(_lastChannelDay.Channel, channel)) return _lastChannelDay.Counts!;
+            ref var counts = ref CollectionsMarshal.GetValueRefOrAddDefault(_channelDays, (channel, dayNumber), out _);
+            _lastChannelDay = (channel, dayNumber, counts ??= new FunnelCounts());
+            return counts;
+        }
         public FunnelCounts Step(string step) => Slice(_steps, ref _lastStep, step);
 
         private static FunnelCounts Slice(Dictionary<string, FunnelCounts> slices, ref (string? Key, FunnelCounts? Counts) last, string key)
@@ -274,6 +288,7 @@ public static class JourneyMetrics
             foreach (var (day, counts) in _days) Results.ByDay[DateOnly.FromDayNumber(day)] = counts;
             foreach (var (channel, counts) in _channels) Results.ByChannel[channel] = counts;
             foreach (var (step, counts) in _steps) Results.ByStep[step] = counts;
+            foreach (var ((channel, day), counts) in _channelDays) Results.ByChannelDay[(channel, DateOnly.FromDayNumber(day))] = counts;
         }
     }
 
