@@ -145,7 +145,10 @@ public static class Attribution
         var order = new List<(int User, long At, decimal Revenue)>();
         var conversions = sends.Input.Conversions;
         for (var c = 0; c < conversions.Count; c++)
-            if (seen.Add((sends.ConversionUser[c], conversions[c].At))) order.Add((sends.ConversionUser[c], conversions[c].At, conversions[c].Revenue));
+        {
+            var user = sends.ConversionUser[c];
+            if (seen.Add((user, conversions[c].At))) order.Add((user, conversions[c].At, conversions[c].Revenue));
+        }
         order.Sort((a, b) => a.At != b.At ? a.At.CompareTo(b.At) : string.CompareOrdinal(sends.UserName(a.User), sends.UserName(b.User)));
 
         var results = Models.ToDictionary(m => m, m => new AttributionResult(m));

@@ -97,7 +97,8 @@ public sealed class ReplayStatistics
     public DateTime FromUtc { get; }
     public DateTime ToUtc { get; }
     public int Users { get; }
-    /// <summary>Every measurement event of the replay in order: the input of <see cref="Results"/> (and of the live runtime's agreement tests).</summary>
+    /// <summary>Every measurement event of the replay in order, with the channel feedback of the history's `message_*` events: the input of
+    /// <see cref="Results"/>.</summary>
     public List<MeasureEvent> Measures { get; } = [];
 
     /// <summary>Per journey name: its results from the metrics engine (uplift, attribution, per day, channel, step and branch).</summary>
