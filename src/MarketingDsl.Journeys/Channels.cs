@@ -123,3 +123,41 @@ public static class LocalTime
     public static DateOnly DateOf(long utcTicks, TimeZoneInfo zone) =>
         DateOnly.FromDateTime(TimeZoneInfo.ConvertTimeFromUtc(new DateTime(utcTicks, DateTimeKind.Utc), zone));
 }
+
+/// <summary>
+/// Local hours and dates of many instants in one zone, as <see cref="LocalTime.HourOf"/> and
+/// <see cref="LocalTime.DateOf"/> give them, without converting each: the zone's offset is looked
+/// up once per UTC hour and reused while that hour has one offset (its first and last tick agree;
+/// no zone changes its offset twice within an hour), so instants in time order cost an addition.
+/// </summary>
+public sealed class LocalClock(TimeZoneInfo zone)
+{
+    private const long NoOffset = long.MinValue;
+    private long _hour = long.MinValue;
+    private long _offset = NoOffset;
+
+    /// <summary>The local wall-clock ticks of a UTC instant.</summary>
+    public long LocalTicks(long utcTicks)
+    {
+        var hour = utcTicks - utcTicks % TimeSpan.TicksPerHour;
+        if (hour != _hour)
+        {
+            _hour = hour;
+            var first = Offset(hour);
+            _offset = hour + TimeSpan.TicksPerHour - 1 <= DateTime.MaxValue.Ticks && first == Offset(hour + TimeSpan.TicksPerHour - 1)
+                ? first : NoOffset;
+        }
+        var local = _offset == NoOffset ? long.MinValue : utcTicks + _offset;
+        return local >= 0 && local <= DateTime.MaxValue.Ticks
+            ? local
+            : TimeZoneInfo.ConvertTimeFromUtc(new DateTime(utcTicks, DateTimeKind.Utc), zone).Ticks;
+    }
+
+    public int HourOf(long utcTicks) => HourOfLocal(LocalTicks(utcTicks));
+    public DateOnly DateOf(long utcTicks) => DateOnly.FromDayNumber(DayNumberOfLocal(LocalTicks(utcTicks)));
+    public static int HourOfLocal(long localTicks) => (int)(localTicks / TimeSpan.TicksPerHour % 24);
+    /// <summary>The <see cref="DateOnly.DayNumber"/> of local ticks.</summary>
+    public static int DayNumberOfLocal(long localTicks) => (int)(localTicks / TimeSpan.TicksPerDay);
+
+    private long Offset(long utcTicks) => zone.GetUtcOffset(new DateTime(utcTicks, DateTimeKind.Utc)).Ticks;
+}

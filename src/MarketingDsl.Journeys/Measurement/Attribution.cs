@@ -1,3 +1,5 @@
+using System.Runtime.InteropServices;
+
 namespace MarketingDsl.Journeys.Measurement;
 
 public enum AttributionModel { FirstTouch, LastTouch, Linear, TimeDecay, PositionBased }
@@ -27,10 +29,13 @@ public sealed class Credit
 {
     public double Conversions { get; private set; }
     public decimal Revenue { get; private set; }
-    internal void Add(double share, decimal revenue)
+    internal void Add(double share, decimal revenue) => AddShare(share, revenue * (decimal)share);
+
+    /// <summary>Adds a share whose revenue part (revenue × share) the caller computed once for every slice it credits.</summary>
+    internal void AddShare(double share, decimal revenueShare)
     {
         Conversions += share;
-        Revenue += revenue * (decimal)share;
+        Revenue += revenueShare;
     }
 }
 
@@ -46,6 +51,65 @@ public sealed class AttributionResult(AttributionModel model)
     public long Conversions { get; internal set; }
 }
 
+/// <summary>The sends and conversions of a stream as attribution reads them, gathered in one pass over the events (the caller's).</summary>
+internal sealed class AttributionInput
+{
+    public List<(string User, long At, int Index)> Sends { get; } = [];
+    public List<(string User, long At, decimal Revenue)> Conversions { get; } = [];
+
+    public void Add(MeasureEvent e, int index)
+    {
+        if (e.Kind == MeasureKind.Sent) Sends.Add((e.User, e.At, index));
+        else if (e.Kind == MeasureKind.Converted) Conversions.Add((e.User, e.At, e.Revenue));
+    }
+}
+
+/// <summary>
+/// The sends of every converting user, grouped per user and ordered by (time, position in the
+/// stream) once — a stable sort by time — for attribution and the send-time diagnosis. Users are
+/// numbered in the order of their first conversion.
+/// </summary>
+internal sealed class SendsByUser
+{
+    private readonly Dictionary<string, int> _ids = new(StringComparer.Ordinal);
+    private readonly List<string> _names = [];
+    private readonly int[] _start;
+
+    public SendsByUser(AttributionInput input)
+    {
+        Input = input;
+        ConversionUser = new int[input.Conversions.Count];
+        for (var c = 0; c < input.Conversions.Count; c++)
+        {
+            ref var id = ref CollectionsMarshal.GetValueRefOrAddDefault(_ids, input.Conversions[c].User, out var known);
+            if (!known) { id = _names.Count; _names.Add(input.Conversions[c].User); }
+            ConversionUser[c] = id;
+        }
+        var sendUser = new int[input.Sends.Count];
+        _start = new int[_names.Count + 1];
+        for (var k = 0; k < input.Sends.Count; k++)
+        {
+            sendUser[k] = _ids.TryGetValue(input.Sends[k].User, out var id) ? id : -1;
+            if (sendUser[k] >= 0) _start[id + 1]++;
+        }
+        for (var u = 0; u < _names.Count; u++) _start[u + 1] += _start[u];
+        var next = _start[..^1];
+        Sends = new (long At, int Index)[_start[^1]];
+        for (var k = 0; k < input.Sends.Count; k++)
+            if (sendUser[k] >= 0) Sends[next[sendUser[k]]++] = (input.Sends[k].At, input.Sends[k].Index);
+        for (var u = 0; u < _names.Count; u++) Array.Sort(Sends, _start[u], _start[u + 1] - _start[u]);
+    }
+
+    public AttributionInput Input { get; }
+    /// <summary>Per conversion of <see cref="Input"/>, its user's number.</summary>
+    public int[] ConversionUser { get; }
+    /// <summary>Every converting user's sends, user after user: (instant, position in the stream).</summary>
+    public (long At, int Index)[] Sends { get; }
+    public string UserName(int user) => _names[user];
+    /// <summary>The range of <see cref="Sends"/> that holds a user's sends.</summary>
+    public (int From, int To) Of(int user) => (_start[user], _start[user + 1]);
+}
+
 /// <summary>
 /// Multi-touch attribution of conversions to the sends that reached the user before them. A
 /// conversion is a user's goal event, counted once even when it is the goal of several journeys
@@ -58,47 +122,127 @@ public static class Attribution
 {
     public static IReadOnlyList<AttributionModel> Models { get; } = Enum.GetValues<AttributionModel>();
 
+    /// <summary>Credits every conversion of <paramref name="events"/> (any order) to the sends before it.</summary>
     public static Dictionary<AttributionModel, AttributionResult> Compute(IEnumerable<MeasureEvent> events, AttributionOptions options)
     {
-        var sends = new Dictionary<string, List<MeasureEvent>>(StringComparer.Ordinal);
-        var conversions = new Dictionary<(string User, long At), decimal>();
-        foreach (var e in events)
+        var list = events as IReadOnlyList<MeasureEvent> ?? [.. events];
+        var input = new AttributionInput();
+        for (var i = 0; i < list.Count; i++) input.Add(list[i], i);
+        return Compute(list, new SendsByUser(input), options);
+    }
+
+    /// <summary>
+    /// Attribution over sends and conversions gathered beforehand (<see cref="AttributionInput"/>,
+    /// in the caller's pass over the events): each conversion takes its touches from the user's
+    /// sends by binary search and applies the five weightings to the same touches, crediting slices
+    /// numbered once per touch.
+    /// </summary>
+    internal static Dictionary<AttributionModel, AttributionResult> Compute(IReadOnlyList<MeasureEvent> events, SendsByUser sends,
+        AttributionOptions options)
+    {
+        // A user's goal event counts once (user, instant), with the first revenue seen.
+        var seen = new HashSet<(int User, long At)>();
+        var order = new List<(int User, long At, decimal Revenue)>();
+        var conversions = sends.Input.Conversions;
+        for (var c = 0; c < conversions.Count; c++)
         {
-            if (e.Kind == MeasureKind.Sent)
-            {
-                if (!sends.TryGetValue(e.User, out var list)) sends[e.User] = list = [];
-                list.Add(e);
-            }
-            else if (e.Kind == MeasureKind.Converted) conversions.TryAdd((e.User, e.At), e.Revenue);
+            var user = sends.ConversionUser[c];
+            if (seen.Add((user, conversions[c].At))) order.Add((user, conversions[c].At, conversions[c].Revenue));
         }
-        foreach (var list in sends.Values) list.Sort((a, b) => a.At.CompareTo(b.At));   // stable: ties keep their order
+        order.Sort((a, b) => a.At != b.At ? a.At.CompareTo(b.At) : string.CompareOrdinal(sends.UserName(a.User), sends.UserName(b.User)));
+
         var results = Models.ToDictionary(m => m, m => new AttributionResult(m));
+        var slices = new CreditSlices(Models.Count);
         var touches = new List<MeasureEvent>();
+        var touchSlices = new List<(int Journey, int Channel, int Step)>();
         var weights = new double[16];
-        foreach (var ((user, at), revenue) in conversions.OrderBy(c => c.Key.At).ThenBy(c => c.Key.User, StringComparer.Ordinal))
+        foreach (var (user, at, revenue) in order)
         {
             touches.Clear();
-            if (sends.TryGetValue(user, out var list))
-                foreach (var s in list)
-                    if (s.At <= at && s.At >= at - options.Window.Ticks) touches.Add(s);
-            if (weights.Length < touches.Count) weights = new double[touches.Count * 2];
-            foreach (var model in Models)
+            touchSlices.Clear();
+            var (lo, hi) = sends.Of(user);
+            for (var k = LowerBound(sends.Sends, lo, hi, at - options.Window.Ticks); k < hi && sends.Sends[k].At <= at; k++)
             {
-                var result = results[model];
+                var t = events[sends.Sends[k].Index];
+                touches.Add(t);
+                touchSlices.Add(slices.Of(t));
+            }
+            if (weights.Length < touches.Count) weights = new double[touches.Count * 2];
+            for (var m = 0; m < Models.Count; m++)
+            {
+                var result = results[Models[m]];
                 result.Conversions++;
                 if (touches.Count == 0) { result.Unattributed.Add(1, revenue); continue; }
-                Weights(model, touches, at, options, weights);
+                Weights(Models[m], touches, at, options, weights);
                 for (var i = 0; i < touches.Count; i++)
                 {
                     if (weights[i] == 0) continue;
-                    var t = touches[i];
-                    Get(result.ByJourney, t.Journey).Add(weights[i], revenue);
-                    Get(result.ByChannel, (t.Journey, t.Channel!)).Add(weights[i], revenue);
-                    Get(result.ByStep, (t.Journey, t.Step!)).Add(weights[i], revenue);
+                    var revenueShare = revenue * (decimal)weights[i];
+                    var (journey, channel, step) = touchSlices[i];
+                    slices.Credit(m, CreditSlices.Journey, journey).AddShare(weights[i], revenueShare);
+                    slices.Credit(m, CreditSlices.Channel, channel).AddShare(weights[i], revenueShare);
+                    slices.Credit(m, CreditSlices.Step, step).AddShare(weights[i], revenueShare);
                 }
             }
         }
+        for (var m = 0; m < Models.Count; m++) slices.CopyTo(m, results[Models[m]]);
         return results;
+    }
+
+    /// <summary>The first position in [lo, hi) of <paramref name="sends"/> (sorted by time) at or after <paramref name="ticks"/>.</summary>
+    private static int LowerBound((long At, int Index)[] sends, int lo, int hi, long ticks)
+    {
+        while (lo < hi)
+        {
+            var mid = (lo + hi) >>> 1;
+            if (sends[mid].At < ticks) lo = mid + 1; else hi = mid;
+        }
+        return lo;
+    }
+
+    /// <summary>The slices credit goes to — journeys, (journey, channel), (journey, step) — numbered once, with one credit per model.</summary>
+    private sealed class CreditSlices(int models)
+    {
+        public const int Journey = 0, Channel = 1, Step = 2;
+        private readonly Dictionary<string, int> _journeys = new(StringComparer.Ordinal);
+        private readonly Dictionary<(string, string), int> _channels = [];
+        private readonly Dictionary<(string, string), int> _steps = [];
+        private readonly List<Credit?>[,] _credit = New(models);
+
+        private static List<Credit?>[,] New(int models)
+        {
+            var credit = new List<Credit?>[models, 3];
+            for (var m = 0; m < models; m++)
+                for (var kind = 0; kind < 3; kind++) credit[m, kind] = [];
+            return credit;
+        }
+
+        public (int Journey, int Channel, int Step) Of(MeasureEvent send) =>
+            (Number(_journeys, send.Journey), Number(_channels, (send.Journey, send.Channel!)), Number(_steps, (send.Journey, send.Step!)));
+
+        private static int Number<TKey>(Dictionary<TKey, int> numbers, TKey key) where TKey : notnull
+        {
+            ref var n = ref CollectionsMarshal.GetValueRefOrAddDefault(numbers, key, out var known);
+            if (!known) n = numbers.Count - 1;
+            return n;
+        }
+
+        public Credit Credit(int model, int kind, int slice)
+        {
+            var list = _credit[model, kind];
+            while (list.Count <= slice) list.Add(null);
+            return list[slice] ??= new Credit();
+        }
+
+        /// <summary>Fills a model's maps with the slices it credited (a slice no weight reached stays out).</summary>
+        public void CopyTo(int model, AttributionResult result)
+        {
+            foreach (var (name, n) in _journeys) if (Find(model, Journey, n) is { } c) result.ByJourney[name] = c;
+            foreach (var (key, n) in _channels) if (Find(model, Channel, n) is { } c) result.ByChannel[key] = c;
+            foreach (var (key, n) in _steps) if (Find(model, Step, n) is { } c) result.ByStep[key] = c;
+        }
+
+        private Credit? Find(int model, int kind, int slice) => slice < _credit[model, kind].Count ? _credit[model, kind][slice] : null;
     }
 
     /// <summary>The shares of <paramref name="touches"/> (oldest first) under a model; they sum to 1.</summary>
@@ -130,11 +274,4 @@ public static class Attribution
                 }
                 break;
         }
-    }
-
-    private static Credit Get<TKey>(Dictionary<TKey, Credit> map, TKey key) where TKey : notnull
-    {
-        if (!map.TryGetValue(key, out var credit)) map[key] = credit = new Credit();
-        return credit;
-    }
-}
+    }}

@@ -1,3 +1,4 @@
+using System.Runtime.InteropServices;
 using MarketingDsl.Core.Semantics;
 
 namespace MarketingDsl.Journeys.Measurement;
@@ -96,6 +97,8 @@ public sealed class JourneyResults(JourneySymbol journey)
     public SortedDictionary<DateOnly, FunnelCounts> ByDay { get; } = [];
     public SortedDictionary<string, FunnelCounts> ByChannel { get; } = new(StringComparer.Ordinal);
     public SortedDictionary<string, FunnelCounts> ByStep { get; } = new(StringComparer.Ordinal);
+    /// <summary>Sends per channel and day (replay's `sends.<channel>.by_day`).</summary>
+    public Dictionary<(string Channel, DateOnly Day), FunnelCounts> ByChannelDay { get; } = [];
     public Dictionary<string, string> StepDescriptions { get; } = new(StringComparer.Ordinal);
     /// <summary>Every step's arrivals, branches and wait ends, and the journey's exits (the canvas's counts).</summary>
     public StepTable Steps { get; } = new(journey);
@@ -120,77 +123,91 @@ public static class JourneyMetrics
         AttributionOptions? attribution = null, Dictionary<AttributionModel, AttributionResult>? credit = null)
     {
         var results = new Dictionary<string, JourneyResults>(StringComparer.Ordinal);
-        var paths = new Dictionary<string, StepPaths>(StringComparer.Ordinal);
+        var tallies = new Dictionary<string, JourneyTally>(StringComparer.Ordinal);
         foreach (var journey in journeys)
         {
-            results[journey.Name] = new JourneyResults(journey);
-            var steps = paths[journey.Name] = new StepPaths(journey);
-            foreach (var (path, send) in steps.Sends)
-                results[journey.Name].StepDescriptions[path] = $"send {send.Channel.Name} \"{send.Template}\"" + (send.Offer is null ? ""
-                    : $" offer \"{send.Offer}\"");
+            var r = results[journey.Name] = new JourneyResults(journey);
+            tallies[journey.Name] = new JourneyTally(r);
+            foreach (var (path, send) in new StepPaths(journey).Sends)
+                r.StepDescriptions[path] = $"send {send.Channel.Name} \"{send.Template}\"" + (send.Offer is null ? "" : $" offer \"{send.Offer}\"");
         }
-        var splitCounts = new Dictionary<(string Journey, string Split), (long[] Entered, long[] Converted, decimal[] Revenue,
-            FunnelCounts[] Sends)>();
-        foreach (var r in results.Values)
-            foreach (var split in JourneyMachine.Splits(r.Journey.Steps).DistinctBy(s => s.Name))
-                splitCounts[(r.Journey.Name, split.Name)] = (new long[split.Branches.Length], new long[split.Branches.Length],
-                    new decimal[split.Branches.Length], [.. split.Branches.Select(_ => new FunnelCounts())]);
-
+        // One pass over the events reads each once; what attribution and the send-time diagnosis need later is gathered on the way.
+        var input = new AttributionInput();
+        var sendHour = new byte[events.Count];   // local hour + 1 of a send of a declared journey
+        var treatedConversions = new List<(JourneyTally Tally, int Index, int Conversion)>();
         // Split tests compare the arrivals the bucket assigned: once a winner takes every arrival, those (and their conversions) would bias them.
         var byWinner = new HashSet<(string Journey, string User, long EntryAt, string Split)>();
-        var lastSendHour = new Dictionary<(string Journey, string User, long EntryAt), int>();
-        foreach (var e in events)
+        var branchLists = new Dictionary<string, (string Split, int Branch)[]>(StringComparer.Ordinal);
+        var clock = new LocalClock(zone);
+        JourneyTally? tally = null;
+        for (var i = 0; i < events.Count; i++)
         {
-            if (!results.TryGetValue(e.Journey, out var r)) continue;
+            var e = events[i];
+            input.Add(e, i);
+            if (tally is null || !ReferenceEquals(tally.Name, e.Journey) && tally.Name != e.Journey)
+                if (!tallies.TryGetValue(e.Journey, out tally)) continue;
+            var r = tally.Results;
             r.Steps.Add(e);
             if (e.Kind is MeasureKind.Reached or MeasureKind.WaitEnded or MeasureKind.Exited) continue;
             r.Total.Add(e);
+            var local = clock.LocalTicks(e.At);
             if (e.Kind is MeasureKind.Sent or MeasureKind.Opened || e.Kind == MeasureKind.Converted && !e.HeldOut)
             {
-                var hour = LocalTime.HourOf(e.At, zone);
-                if (e.Kind == MeasureKind.Sent) { r.SendTime.Sent[hour]++; lastSendHour[(e.Journey, e.User, e.EntryAt)] = hour; }
+                var hour = LocalClock.HourOfLocal(local);
+                if (e.Kind == MeasureKind.Sent) { r.SendTime.Sent[hour]++; sendHour[i] = (byte)(hour + 1); }
                 else if (e.Kind == MeasureKind.Opened) r.SendTime.Opened[hour]++;
-                else
-                {
-                    r.SendTime.Converted[hour]++;
-                    if (lastSendHour.TryGetValue((e.Journey, e.User, e.EntryAt), out var sentAt)) r.SendTime.ConvertedAfterSend[sentAt]++;
-                }
+                else { r.SendTime.Converted[hour]++; treatedConversions.Add((tally, i, input.Conversions.Count - 1)); }
             }
-            var day = LocalTime.DateOf(e.At, zone);
-            if (!r.ByDay.TryGetValue(day, out var daily)) r.ByDay[day] = daily = new FunnelCounts();
-            daily.Add(e);
+            var day = LocalClock.DayNumberOfLocal(local);
+            tally.Day(day).Add(e);
             if (e.Channel is { } channel)
             {
-                if (!r.ByChannel.TryGetValue(channel, out var c)) r.ByChannel[channel] = c = new FunnelCounts();
-                c.Add(e);
-                if (!r.ByStep.TryGetValue(e.Step!, out var s)) r.ByStep[e.Step!] = s = new FunnelCounts();
-                s.Add(e);
-                if (e.Split is { } sendSplit && splitCounts.TryGetValue((e.Journey, sendSplit), out var sc) && e.Branch < sc.Sends.Length)
-                    sc.Sends[e.Branch].Add(e);
+                tally.Channel(channel).Add(e);
+                tally.ChannelDay(channel, day).Add(e);
+                tally.Step(e.Step!).Add(e);
+                if (e.Split is { } sendSplit && tally.Split(sendSplit) is { } sc && e.Branch < sc.Sends.Length) sc.Sends[e.Branch].Add(e);
             }
-            if (e.Kind == MeasureKind.Assigned && !e.HeldOut && e.Reason == MeasureEvents.ByWinner) byWinner.Add((e.Journey, e.User, e.EntryAt,
-                e.Split!));
-            else if (e.Kind == MeasureKind.Assigned && !e.HeldOut && splitCounts.TryGetValue((e.Journey, e.Split!), out var assigned)
-                && e.Branch < assigned.Entered.Length)
-                assigned.Entered[e.Branch]++;
-            if (e.Kind == MeasureKind.Converted && !e.HeldOut)
-                foreach (var (split, branch) in MeasureEvent.ParseBranches(e.Branches))
-                    if (!byWinner.Contains((e.Journey, e.User, e.EntryAt, split))
-                        && splitCounts.TryGetValue((e.Journey, split), out var converted) && branch < converted.Converted.Length)
+            if (e.Kind == MeasureKind.Assigned && !e.HeldOut)
+            {
+                if (e.Reason == MeasureEvents.ByWinner) byWinner.Add((e.Journey, e.User, e.EntryAt, e.Split!));
+                else if (tally.Split(e.Split!) is { } assigned && e.Branch < assigned.Entered.Length) assigned.Entered[e.Branch]++;
+            }
+            if (e.Kind == MeasureKind.Converted && !e.HeldOut && e.Branches is { Length: > 0 } text)
+            {
+                ref var parsed = ref CollectionsMarshal.GetValueRefOrAddDefault(branchLists, text, out var known);
+                if (!known) parsed = [.. MeasureEvent.ParseBranches(text)];
+                foreach (var (split, branch) in parsed!)
+                    if ((byWinner.Count == 0 || !byWinner.Contains((e.Journey, e.User, e.EntryAt, split)))
+                        && tally.Split(split) is { } converted && branch < converted.Converted.Length)
                     {
                         converted.Converted[branch]++;
                         converted.Revenue[branch] += e.Revenue;
                     }
+            }
         }
-
-        credit ??= Attribution.Compute(events, attribution ?? AttributionOptions.Default);
-        foreach (var r in results.Values)
+        var sendsByUser = new SendsByUser(input);
+        // A treated conversion follows the hour of its entry's latest send before it in the stream.
+        foreach (var (t, index, conversion) in treatedConversions)
         {
+            var e = events[index];
+            var latest = -1;
+            var (from, to) = sendsByUser.Of(sendsByUser.ConversionUser[conversion]);
+            for (var k = from; k < to; k++)
+            {
+                var s = sendsByUser.Sends[k].Index;
+                if (s < index && s > latest && sendHour[s] > 0 && events[s].EntryAt == e.EntryAt && events[s].Journey == e.Journey) latest = s;
+            }
+            if (latest >= 0) t.Results.SendTime.ConvertedAfterSend[sendHour[latest] - 1]++;
+        }
+        credit ??= Attribution.Compute(events, sendsByUser, attribution ?? AttributionOptions.Default);
+        foreach (var t in tallies.Values)
+        {
+            var r = t.Results;
+            t.CopySlices();
             r.Uplift = UpliftOf(r.Total);
             r.Attribution = credit;
-            foreach (var split in JourneyMachine.Splits(r.Journey.Steps).DistinctBy(s => s.Name))
+            foreach (var (split, (entered, converted, revenue, sends)) in t.Splits)
             {
-                var (entered, converted, revenue, sends) = splitCounts[(r.Journey.Name, split.Name)];
                 var shares = split.Branches.Select(b => b.Percent).ToArray();
                 var branches = new List<BranchResult>();
                 for (var b = 0; b < split.Branches.Length; b++)
@@ -208,6 +225,78 @@ public static class JourneyMetrics
         }
         return results;
     }
+
+    /// <summary>
+    /// One journey's counts while the events pass: slices found by hash once per new key and by
+    /// reference while consecutive events share their key strings (replay's do), copied into the
+    /// sorted maps of <see cref="JourneyResults"/> at the end.
+    /// </summary>
+    private sealed class JourneyTally
+    {
+        public JourneyTally(JourneyResults results)
+        {
+            Results = results;
+            Name = results.Journey.Name;
+            Splits = [.. JourneyMachine.Splits(results.Journey.Steps).DistinctBy(s => s.Name).Select(s => (s,
+                new SplitCounts(new long[s.Branches.Length], new long[s.Branches.Length], new decimal[s.Branches.Length],
+                    [.. s.Branches.Select(_ => new FunnelCounts())])))];
+        }
+
+        public JourneyResults Results { get; }
+        public string Name { get; }
+        public List<(BoundSplit Split, SplitCounts Counts)> Splits { get; }
+        private readonly Dictionary<int, FunnelCounts> _days = [];
+        private readonly Dictionary<string, FunnelCounts> _channels = new(StringComparer.Ordinal);
+        private readonly Dictionary<string, FunnelCounts> _steps = new(StringComparer.Ordinal);
+        private (int Day, FunnelCounts? Counts) _lastDay = (int.MinValue, null);
+        private readonly Dictionary<(string, int), FunnelCounts> _channelDays = [];
+        private (string? Key, FunnelCounts? Counts) _lastChannel, _lastStep;
+        private (string? Channel, int Day, FunnelCounts? Counts) _lastChannelDay;
+
+        public FunnelCounts Day(int dayNumber)
+        {
+            if (_lastDay.Day == dayNumber) return _lastDay.Counts!;
+            ref var counts = ref CollectionsMarshal.GetValueRefOrAddDefault(_days, dayNumber, out _);
+            _lastDay = (dayNumber, counts ??= new FunnelCounts());
+            return counts;
+        }
+
+        public FunnelCounts Channel(string channel) => Slice(_channels, ref _lastChannel, channel);
+
+        public FunnelCounts ChannelDay(string channel, int dayNumber)
+        {
+            if (_lastChannelDay.Day == dayNumber && ReferenceEquals(_lastChannelDay.Channel, channel)) return _lastChannelDay.Counts!;
+            ref var counts = ref CollectionsMarshal.GetValueRefOrAddDefault(_channelDays, (channel, dayNumber), out _);
+            _lastChannelDay = (channel, dayNumber, counts ??= new FunnelCounts());
+            return counts;
+        }
+        public FunnelCounts Step(string step) => Slice(_steps, ref _lastStep, step);
+
+        private static FunnelCounts Slice(Dictionary<string, FunnelCounts> slices, ref (string? Key, FunnelCounts? Counts) last, string key)
+        {
+            if (ReferenceEquals(last.Key, key)) return last.Counts!;
+            ref var counts = ref CollectionsMarshal.GetValueRefOrAddDefault(slices, key, out _);
+            last = (key, counts ??= new FunnelCounts());
+            return counts;
+        }
+
+        public SplitCounts? Split(string name)
+        {
+            foreach (var (split, counts) in Splits)
+                if (ReferenceEquals(split.Name, name) || split.Name == name) return counts;
+            return null;
+        }
+
+        public void CopySlices()
+        {
+            foreach (var (day, counts) in _days) Results.ByDay[DateOnly.FromDayNumber(day)] = counts;
+            foreach (var (channel, counts) in _channels) Results.ByChannel[channel] = counts;
+            foreach (var (step, counts) in _steps) Results.ByStep[step] = counts;
+            foreach (var ((channel, day), counts) in _channelDays) Results.ByChannelDay[(channel, DateOnly.FromDayNumber(day))] = counts;
+        }
+    }
+
+    private sealed record SplitCounts(long[] Entered, long[] Converted, decimal[] Revenue, FunnelCounts[] Sends);
 
     public static Uplift UpliftOf(FunnelCounts t)
     {

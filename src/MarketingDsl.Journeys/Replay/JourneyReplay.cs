@@ -51,6 +51,8 @@ public sealed class JourneyReplay
     /// <summary>The event being given to journeys (a conversion's revenue is read from it), and the entry of a deferred send that goes.</summary>
     private JourneyEvent? _currentEvent;
     private long? _deferredEntry;
+    /// <summary>Channel feedback from the history's `message_*` events, by the live runtime's rule.</summary>
+    private readonly FeedbackLedger _feedback = new();
 
     private JourneyReplay(SemanticModel model, DataSet data, DateTime fromUtc, DateTime toUtc, Action<JourneyAction>? observer, IModelScorer? scorer)
     {
@@ -125,6 +127,9 @@ public sealed class JourneyReplay
             }
             else break;
         }
+        var measures = Feedback.Merge(_stats.Measures, _feedback.Events(_from, _to));
+        _stats.Measures.Clear();
+        _stats.Measures.AddRange(measures);
     }
 
     private (long Ts, long Line, int Type, int Row, int User)[] EventsInWindow()
@@ -148,6 +153,9 @@ public sealed class JourneyReplay
     private void OnEvent(JourneyEvent e, int userIndex)
     {
         var user = User(userIndex);
+        // Feedback before journeys, as live: a send this very event makes is not the one it reports on.
+        if (Feedback.StatusOf(e.Type) is not null && _data.Events[_model.Schema.Events.IndexOf(e.Type)] is { } table)
+            _feedback.OnEvent(e.Type, user.Id, e.Ts, ordinal => table.Fields[ordinal]?.GetBoxed(e.Row));
         for (var j = 0; j < _machines.Length; j++)
         {
             var machine = _machines[j];
@@ -217,7 +225,11 @@ public sealed class JourneyReplay
         {
             _stats.Record(action);
             var revenue = action is ConvertedAction && _currentEvent is { } e ? GoalValue(_machines[journey].Journey.Goal, e, user) : 0;
-            if (MeasureEvents.From(action, _paths[journey], _deferredEntry ?? state?.EntryAt ?? 0, revenue) is { } measure) _stats.Measures.Add(measure);
+            if (MeasureEvents.From(action, _paths[journey], _deferredEntry ?? state?.EntryAt ?? 0, revenue) is { } measure)
+            {
+                _stats.Measures.Add(measure);
+                if (measure.Kind == MeasureKind.Sent) _feedback.OnSent(measure);
+            }
             _observer?.Invoke(action);
             switch (action)
             {

@@ -8,26 +8,33 @@ using MarketingDsl.Journeys.Measurement;
 
 namespace MarketingDsl.Journeys.Replay;
 
-/// <summary>Counts of one journey in a replay.</summary>
-public sealed class JourneyStatistics(JourneyMachine machine)
+/// <summary>
+/// Counts of one journey in a replay: entries, suppressions, conversions, sends and cost read from
+/// the metrics engine's results (the one count of each); exits, splits' arrivals per branch (held
+/// out and winner-taken included) and per-step counts, which the engine does not measure, kept here.
+/// </summary>
+public sealed class JourneyStatistics(JourneyMachine machine, ReplayStatistics replay)
 {
     public JourneyMachine Machine { get; } = machine;
     public JourneySymbol Journey => Machine.Journey;
-    public int Entered { get; internal set; }
-    public int EnteredHeldOut { get; internal set; }
+    private FunnelCounts Funnel => replay.Results[Journey.Name].Total;
+    public int Entered => (int)Funnel.Entered;
+    public int EnteredHeldOut => (int)Funnel.EnteredHeldOut;
     public int EnteredTreated => Entered - EnteredHeldOut;
-    public Dictionary<SuppressionReason, int> Suppressed { get; } = Enum.GetValues<SuppressionReason>().ToDictionary(r => r, _ => 0);
-    public int ConvertedTreated { get; internal set; }
-    public int ConvertedHeldOut { get; internal set; }
+    public IReadOnlyDictionary<SuppressionReason, int> Suppressed => Enum.GetValues<SuppressionReason>()
+        .ToDictionary(r => r, r => (int)Funnel.Suppressed.GetValueOrDefault(MeasureEvent.SuppressionName(r)));
+    public int ConvertedTreated => (int)Funnel.Converted;
+    public int ConvertedHeldOut => (int)Funnel.ConvertedHeldOut;
     public Dictionary<ExitReason, int> Exited { get; } = Enum.GetValues<ExitReason>().ToDictionary(r => r, _ => 0);
     /// <summary>Per split (source order): arrivals and conversions per branch, treated and held out.</summary>
     public List<SplitStatistics> Splits { get; } = [.. JourneyMachine.Splits(machine.Journey.Steps).DistinctBy(s => s.Name).Select(s => new SplitStatistics(s))];
     /// <summary>Per (channel, day in the workspace zone): [delivered, deferred, capped, held out].</summary>
-    public SortedDictionary<(string Channel, DateOnly Day), int[]> Sends { get; } = [];
+    public SortedDictionary<(string Channel, DateOnly Day), int[]> Sends => new(replay.Results[Journey.Name].ByChannelDay.ToDictionary(kv => kv.Key,
+        kv => new[] { (int)kv.Value.Sent, (int)kv.Value.Deferred, (int)kv.Value.Capped, (int)kv.Value.HeldOutSends }));
 
     /// <summary>Per step (by path, in source order): who reached it and what happened there.</summary>
     public IReadOnlyList<StepStatistics> Steps { get; } = [.. StepPath.Walk(machine.Journey.Steps).Select(p => new StepStatistics(p.Path, p.Step))];
-    public decimal Cost { get; internal set; }
+    public decimal Cost => Funnel.Cost;
 
     public decimal? GoalRateTreated => Rate(ConvertedTreated, EnteredTreated);
     public decimal? GoalRateHeldOut => Rate(ConvertedHeldOut, EnteredHeldOut);
@@ -77,7 +84,7 @@ public sealed class ReplayStatistics
 
     internal ReplayStatistics(IEnumerable<JourneyMachine> machines, TimeZoneInfo zone, DateTime fromUtc, DateTime toUtc, int users)
     {
-        Journeys = [.. machines.Select(m => new JourneyStatistics(m))];
+        Journeys = [.. machines.Select(m => new JourneyStatistics(m, this))];
         _byJourney = Journeys.ToDictionary(j => j.Journey);
         Zone = zone;
         FromUtc = fromUtc;
@@ -90,7 +97,8 @@ public sealed class ReplayStatistics
     public DateTime FromUtc { get; }
     public DateTime ToUtc { get; }
     public int Users { get; }
-    /// <summary>Every measurement event of the replay in order: the input of <see cref="Results"/> (and of the live runtime's agreement tests).</summary>
+    /// <summary>Every measurement event of the replay in order, with the channel feedback of the history's `message_*` events: the input of
+    /// <see cref="Results"/>.</summary>
     public List<MeasureEvent> Measures { get; } = [];
 
     /// <summary>Per journey name: its results from the metrics engine (uplift, attribution, per day, channel, step and branch).</summary>
@@ -126,15 +134,7 @@ public sealed class ReplayStatistics
             case WaitEndedAction w:
                 j.StepOf(w.Wait).WaitEnds[(int)w.End]++;
                 break;
-            case EnteredAction e:
-                j.Entered++;
-                if (e.HeldOut) j.EnteredHeldOut++;
-                break;
-            case SuppressedAction s:
-                j.Suppressed[s.Reason]++;
-                break;
             case ConvertedAction c:
-                if (c.HeldOut) j.ConvertedHeldOut++; else j.ConvertedTreated++;
                 foreach (var split in j.Splits)
                     if (c.Branches.TryGetValue(split.Split.Name, out var b)) (c.HeldOut ? split.HeldOutConverted : split.Converted)[b]++;
                 break;
@@ -152,23 +152,18 @@ public sealed class ReplayStatistics
                 (a.HeldOut ? stats.HeldOutEntered : stats.Entered)[a.Branch]++;
                 break;
             case SendAction send:
-                var day = DayOf(send.At);
-                var key = (send.Send.Channel.Name, day);
-                if (!j.Sends.TryGetValue(key, out var counts)) j.Sends[key] = counts = new int[4];
-                var column = (int)(send.Outcome switch
+                j.StepOf(send.Send).Sends[(int)(send.Outcome switch
                 {
                     SendOutcome.Delivered => SendColumn.Delivered,
                     SendOutcome.Deferred => SendColumn.Deferred,
                     SendOutcome.Capped => SendColumn.Capped,
                     _ => SendColumn.HeldOut,
-                });
-                counts[column]++;
-                j.StepOf(send.Send).Sends[column]++;
+                })]++;
                 if (send.Outcome == SendOutcome.Delivered)
                 {
-                    j.Cost += send.Send.Channel.Cost;
                     _userIds[send.User.Index] = send.User.Id;
-                    if (!_reached.TryGetValue((send.User.Index, day), out var set)) _reached[(send.User.Index, day)] = set = new SortedSet<string>(StringComparer.Ordinal);
+                    var key = (send.User.Index, DayOf(send.At));
+                    if (!_reached.TryGetValue(key, out var set)) _reached[key] = set = new SortedSet<string>(StringComparer.Ordinal);
                     set.Add(j.Journey.Name);
                 }
                 break;

@@ -3,6 +3,7 @@ using System.Text.Json;
 using MarketingDsl.Core.Semantics;
 using MarketingDsl.Engine.Data;
 using MarketingDsl.Journeys;
+using MarketingDsl.Journeys.Measurement;
 
 namespace MarketingDsl.Runtime;
 
@@ -139,7 +140,7 @@ public sealed partial class LiveRuntime
                 case SendAction { Outcome: SendOutcome.Delivered } s:
                     var entry = entryOverride ?? state?.EntryAt ?? 0;
                     var path = _paths[j].PathOf(s.Send);
-                    var key = SendKey(journey, user, entry, path);
+                    var key = Feedback.SendKey(journey, user, entry, path);
                     var line = SendLine(key, s.Send.Channel.Name, journey, user, s.Send.Template, s.Send.Offer, Iso(s.At), Iso(entry), path, s.WasDeferred);
                     _store.AddOutbox(key, s.Send.Channel.Name, line);
                     break;

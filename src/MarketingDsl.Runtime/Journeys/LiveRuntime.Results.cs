@@ -16,14 +16,6 @@ namespace MarketingDsl.Runtime;
 /// </summary>
 public sealed partial class LiveRuntime
 {
-    /// <summary>Feedback statuses, in the order a send moves through them (failed stands beside delivered).</summary>
-    public static readonly IReadOnlyList<string> FeedbackStatuses = ["delivered", "failed", "opened", "clicked"];
-    /// <summary>Schema event types that carry feedback: `message_` + a status, with string fields `journey` and `step` (or `send_key`).</summary>
-    public const string FeedbackEventPrefix = "message_";
-    public const int MaxFeedbackKeyLength = 1000;
-
-    /// <summary>A send's dedupe key: journey | user | entry instant | step path (outbox, feedback).</summary>
-    internal static string SendKey(string journey, string user, long entryAt, string path) => string.Join('|', journey, user, Iso(entryAt), path);
 
     /// <summary>Logs the measurement event of one action (inside the transaction of <see cref="Apply"/>).</summary>
     private void RecordMeasure(int j, string user, UserJourneyState? state, long? entryOverride, JourneyAction action)
@@ -36,7 +28,7 @@ public sealed partial class LiveRuntime
             revenue = MeasureEvents.Revenue(goal, ordinal >= 0 && ordinal < values.Length ? values[ordinal] : null);
         }
         if (MeasureEvents.From(action, _paths[j], entry, revenue) is not { } measure) return;
-        var key = measure.Kind == MeasureKind.Sent ? SendKey(measure.Journey, user, entry, measure.Step!) : null;
+        var key = measure.Kind == MeasureKind.Sent ? Feedback.SendKey(measure.Journey, user, entry, measure.Step!) : null;
         _store.AddMeasure(measure, key);
     }
 
@@ -104,8 +96,8 @@ public sealed partial class LiveRuntime
             if (p.Name is not ("key" or "status" or "at")) return $"unknown field '{p.Name}' (expected key, status, at)";
         if (!item.TryGetProperty("key", out var k) || k.ValueKind != JsonValueKind.String || k.GetString() is not { Length: > 0 } keyText)
             return "missing 'key' (the send's dedupe key, a string)";
-        if (keyText.Length > MaxFeedbackKeyLength) return $"'key' is longer than {MaxFeedbackKeyLength} characters";
-        if (!item.TryGetProperty("status", out var s) || s.ValueKind != JsonValueKind.String || !FeedbackStatuses.Contains(s.GetString()))
+        if (keyText.Length > Feedback.MaxKeyLength) return $"'key' is longer than {Feedback.MaxKeyLength} characters";
+        if (!item.TryGetProperty("status", out var s) || s.ValueKind != JsonValueKind.String || !Feedback.Statuses.Contains(s.GetString()))
             return "'status' must be one of delivered, failed, opened, clicked";
         if (item.TryGetProperty("at", out var a) && a.ValueKind != JsonValueKind.Null)
         {
@@ -118,35 +110,19 @@ public sealed partial class LiveRuntime
         return null;
     }
 
-    /// <summary>Moves one send's state by a receipt; inside the feedback or ingest transaction.</summary>
+    /// <summary>Moves one send's state by a receipt (<see cref="Feedback.Apply"/>); inside the feedback or ingest transaction.</summary>
     private IngestResult ApplyFeedback(int index, string key, string status, long? at)
     {
         if (_store.FeedbackOf(key) is not { } f) return new IngestResult(index, IngestResult.Rejected, $"no send with key '{key}'");
-        var t = at ?? Math.Max(f.SentAt, _store.Counter("clock"));
-        if (t < f.SentAt) return new IngestResult(index, IngestResult.Rejected, $"'at' is before the send ({Iso(f.SentAt)})");
-        string? note = null;
-        SendFeedback next;
-        switch (status)
+        var (outcome, next, note) = Feedback.Apply(f, status, at ?? Math.Max(f.SentAt, _store.Counter("clock")));
+        switch (outcome)
         {
-            case "failed":
-                if (f.DeliveredAt is not null) return new IngestResult(index, IngestResult.Rejected,
-                    $"the send was already {f.State}: a failure cannot follow");
-                if (f.FailedAt is not null) return new IngestResult(index, IngestResult.Duplicate);
-                next = f with { FailedAt = t };
-                break;
+            case FeedbackOutcome.Rejected: return new IngestResult(index, IngestResult.Rejected, note);
+            case FeedbackOutcome.Duplicate: return new IngestResult(index, IngestResult.Duplicate);
             default:
-                var stage = Array.IndexOf<string>(["delivered", "opened", "clicked"], status);
-                long?[] times = [f.DeliveredAt, f.OpenedAt, f.ClickedAt];
-                if (times[stage] is { } known && known <= t) return new IngestResult(index, IngestResult.Duplicate);
-                if (times[stage] is not null) note = "earlier than the instant a later stage implied: kept";
-                // This stage and every earlier one happened no later than t.
-                for (var s = 0; s <= stage; s++) times[s] = times[s] is { } x ? Math.Min(x, t) : t;
-                if (f.FailedAt is not null) note = "engagement proves delivery: the earlier failure receipt no longer counts";
-                next = f with { DeliveredAt = times[0], OpenedAt = times[1], ClickedAt = times[2] };
-                break;
+                _store.SetFeedback(next);
+                return new IngestResult(index, IngestResult.Accepted, note);
         }
-        _store.SetFeedback(next);
-        return new IngestResult(index, IngestResult.Accepted, note);
     }
 
     /// <summary>
@@ -156,12 +132,9 @@ public sealed partial class LiveRuntime
     /// </summary>
     private void FeedbackFromEvent(ParsedEvent e)
     {
-        if (!e.Type.Name.StartsWith(FeedbackEventPrefix, StringComparison.Ordinal)) return;
-        var status = e.Type.Name[FeedbackEventPrefix.Length..];
-        if (!FeedbackStatuses.Contains(status)) return;
-        string? Field(string name) => e.Type.OrdinalOf(name) is >= 0 and var i && i < e.Values.Length ? e.Values[i] as string : null;
-        var key = Field("send_key");
-        if (key is null && Field("journey") is { } journey && Field("step") is { } step) key = _store.LatestSendKey(e.User, journey, step, e.Ts);
-        if (key is not null && key.Length <= MaxFeedbackKeyLength) ApplyFeedback(0, key, status, e.Ts);
+        if (Feedback.StatusOf(e.Type) is not { } status) return;
+        var (key, journey, step) = Feedback.SendOf(e.Type, i => i < e.Values.Length ? e.Values[i] : null);
+        if (key is null && journey is not null && step is not null) key = _store.LatestSendKey(e.User, journey, step, e.Ts);
+        if (key is not null && key.Length <= Feedback.MaxKeyLength) ApplyFeedback(0, key, status, e.Ts);
     }
 }

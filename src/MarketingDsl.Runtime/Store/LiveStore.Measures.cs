@@ -4,15 +4,6 @@ using Microsoft.Data.Sqlite;
 
 namespace MarketingDsl.Runtime;
 
-/// <summary>A send's channel feedback as stored: when it was delivered, failed, opened, clicked (UTC ticks; a later stage implies the
-/// earlier ones).</summary>
-public sealed record SendFeedback(string Key, long SentAt, long? DeliveredAt, long? FailedAt, long? OpenedAt, long? ClickedAt)
-{
-    /// <summary>The furthest stage reached: sent, delivered, opened, clicked (failed only while never delivered).</summary>
-    public string State => ClickedAt is not null ? "clicked" : OpenedAt is not null ? "opened" : DeliveredAt is not null ? "delivered"
-        : FailedAt is not null ? "failed" : "sent";
-}
-
 /// <summary>
 /// The measurement log of the live runtime: every <see cref="MeasureEvent"/> its journeys made
 /// (written in the same transaction as the state change that made it, so results never run
@@ -131,20 +122,10 @@ public sealed partial class LiveStore
             };
             events.Add(m);
             if (m.Kind != MeasureKind.Sent) return;
-            long? delivered = NullableLong(r, 14), failed = NullableLong(r, 15), opened = NullableLong(r, 16), clicked = NullableLong(r, 17);
-            Feedback(MeasureKind.Delivered, delivered);
-            Feedback(MeasureKind.Failed, delivered is null ? failed : null);
-            Feedback(MeasureKind.Opened, opened);
-            Feedback(MeasureKind.Clicked, clicked);
-
-            void Feedback(MeasureKind kind, long? at)
-            {
-                if (at is { } t && t > fromTicks && t <= toTicks)
-                    feedback.Add(m with { At = t, Kind = kind, Cost = 0 });
-            }
+            Feedback.AddEvents(m, new SendFeedback("", m.At, NullableLong(r, 14), NullableLong(r, 15), NullableLong(r, 16), NullableLong(r, 17)),
+                fromTicks, toTicks, feedback);
         }, fromTicks, toTicks);
-        // Feedback goes after the events of its instant: a stable merge by time.
-        return [.. events.Concat(feedback).Select((e, i) => (e, i)).OrderBy(x => x.e.At).ThenBy(x => x.i).Select(x => x.e)];
+        return Feedback.Merge(events, feedback);
     }
 
     /// <summary>The feedback of the send under <paramref name="key"/> (no feedback yet: only its send instant); null when no send has that

@@ -3,36 +3,63 @@ using MarketingDsl.Journeys.Measurement;
 namespace MarketingDsl.Journeys.Tests.Measurement;
 
 /// <summary>
-/// Intervals against published values: Newcombe 1998a ("Two-sided confidence intervals for the
-/// single proportion", Statistics in Medicine 17:857–872, Table I, method 3: Wilson without
-/// continuity correction) and Newcombe 1998b ("Interval estimation for the difference between
-/// independent proportions", Statistics in Medicine 17:873–890, Table II, method 10, examples (a)–(h)).
+/// Intervals against published values, each quoted by a public test suite of an independent
+/// implementation (the suite named at each row):
+/// Newcombe 1998a, "Two-sided confidence intervals for the single proportion: comparison of seven
+/// methods", Statistics in Medicine 17:857–872, Table I, method 3 (Wilson, no continuity
+/// correction); Newcombe 1998b, "Interval estimation for the difference between independent
+/// proportions: comparison of eleven methods", Statistics in Medicine 17:873–890, Table II,
+/// method 10 (hybrid score, no continuity correction); Fagerland, Lydersen and Laake 2015,
+/// "Recommended confidence intervals for two independent binomial proportions", Statistical
+/// Methods in Medical Research 24:224–254 (Newcombe hybrid score, three decimals).
 /// </summary>
 public sealed class IntervalTests
 {
-    public static TheoryData<long, long, long, long, double, double> Newcombe1998Method10 => new()
+    public static TheoryData<long, long, long, long, double, double, int> PublishedDifferences => new()
     {
-        { 56, 70, 48, 80, 0.0524, 0.3339 },
-        { 9, 10, 3, 10, 0.1705, 0.8090 },
-        { 6, 7, 2, 7, 0.0582, 0.8062 },
-        { 5, 56, 0, 29, -0.0381, 0.1926 },
-        { 0, 10, 0, 20, -0.1611, 0.2775 },
-        { 0, 10, 0, 10, -0.2775, 0.2775 },
-        { 10, 10, 0, 20, 0.6791, 1.0000 },
-        { 10, 10, 0, 10, 0.6075, 1.0000 },
+        // Newcombe 1998b Table II (a) and (b): github.com/m-Py/propint tests/testthat/test_Two_Independent_Props_CI.R
+        { 56, 70, 48, 80, 0.0524, 0.3339, 4 },
+        { 9, 10, 3, 10, 0.1705, 0.8090, 4 },
+        // Newcombe 1998b Table II (d): github.com/petelaud/ratesci tests/testthat/test3.R ("Newcombe/'Score'/Square&add")
+        { 5, 56, 0, 29, -0.0381, 0.1926, 4 },
+        // Fagerland et al. 2015 (7/34 against 1/34): github.com/statsmodels/statsmodels statsmodels/stats/tests/test_proportion.py,
+        // test_confint_2indep ("Newcombe hybrid score 0.019 0.34")
+        { 7, 34, 1, 34, 0.019, 0.340, 3 },
     };
 
     [Theory]
-    [MemberData(nameof(Newcombe1998Method10))]
-    public void Newcombe_hybrid_score_interval_matches_the_published_examples(long k1, long n1, long k2, long n2, double low, double high)
+    [MemberData(nameof(PublishedDifferences))]
+    public void Newcombe_hybrid_score_interval_matches_the_published_examples(long k1, long n1, long k2, long n2, double low, double high,
+        int digits)
     {
         var i = Intervals.NewcombeDifference(k1, n1, k2, n2)!.Value;
         Assert.Equal((double)k1 / n1 - (double)k2 / n2, i.Estimate, 12);
-        Assert.Equal(low, Math.Round(i.Low, 4));
-        Assert.Equal(high, Math.Round(i.High, 4));
+        Assert.Equal(low, Math.Round(i.Low, digits, MidpointRounding.AwayFromZero));
+        Assert.Equal(high, Math.Round(i.High, digits, MidpointRounding.AwayFromZero));
+    }
+
+    /// <summary>
+    /// At the edges (no successes, or all) the interval is the Wilson limits themselves: with k1 = k2 = 0 it is [−u2, u1], and a group
+    /// with k = n contributes no width above 1; 0/20's Wilson upper limit 0.1611 is published (Newcombe 1998a Table I).
+    /// </summary>
+    [Fact]
+    public void Newcombe_interval_at_zero_and_full_counts_is_made_of_the_wilson_limits()
+    {
+        var none = Intervals.NewcombeDifference(0, 10, 0, 20)!.Value;
+        Assert.Equal((0.0, -Intervals.Wilson(0, 20)!.Value.High, Intervals.Wilson(0, 10)!.Value.High), (none.Estimate, none.Low, none.High));
+        Assert.Equal(-0.1611, Math.Round(none.Low, 4));
+        var all = Intervals.NewcombeDifference(10, 10, 0, 20)!.Value;
+        Assert.Equal(1.0, all.High);
+        var (l1, u2) = (Intervals.Wilson(10, 10)!.Value.Low, Intervals.Wilson(0, 20)!.Value.High);
+        Assert.Equal(1 - Math.Sqrt((1 - l1) * (1 - l1) + u2 * u2), all.Low, 12);
+        // Symmetry: swapping the groups mirrors the interval.
+        var mirrored = Intervals.NewcombeDifference(0, 20, 10, 10)!.Value;
+        Assert.Equal((-all.High, -all.Low), (mirrored.Low, mirrored.High));
     }
 
     [Theory]
+    // Newcombe 1998a Table I: 81/263 and 15/148 quoted by github.com/m-Py/propint tests/testthat/test_Single_Proportion_CI.R;
+    // 0/20 and 1/29 by github.com/petelaud/ratesci tests/testthat/test3.R ("Single proportion, examples from Newcombe 1998").
     [InlineData(81, 263, 0.2553, 0.3662)]
     [InlineData(15, 148, 0.0624, 0.1605)]
     [InlineData(0, 20, 0.0000, 0.1611)]
