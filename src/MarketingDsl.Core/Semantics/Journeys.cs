@@ -17,7 +17,8 @@ public sealed record BoundGoal(EventTypeSymbol Event, BoundExpression? Where, lo
 
 public abstract record BoundStep(SymbolLocation Location);
 public sealed record BoundWait(long DurationTicks, EventTypeSymbol? Until, BoundExpression? UntilWhere, SymbolLocation Location) : BoundStep(Location);
-public sealed record BoundSend(ChannelSymbol Channel, string Template, string? Offer, SymbolLocation Location) : BoundStep(Location);
+/// <summary>A send; <see cref="Items"/> (`items: picks.items`, a list) is evaluated for the user when the message goes and travels with it.</summary>
+public sealed record BoundSend(ChannelSymbol Channel, string Template, string? Offer, SymbolLocation Location, BoundExpression? Items = null) : BoundStep(Location);
 public sealed record BoundIf(BoundExpression Condition, ImmutableArray<BoundStep> Then, ImmutableArray<BoundStep> Else, SymbolLocation Location) : BoundStep(Location);
 public sealed record BoundSplitBranch(decimal Percent, ImmutableArray<BoundStep> Steps);
 public sealed record BoundSplit(string Name, long? WinnerAfterTicks, ImmutableArray<BoundSplitBranch> Branches, SymbolLocation Location) : BoundStep(Location);

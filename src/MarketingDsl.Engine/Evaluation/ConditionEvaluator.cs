@@ -26,7 +26,7 @@ public sealed class ConditionEvaluator
         _model = model;
         Data = data;
         _scorer = scorer;
-        _context = new EvalContext(model, data, DateTime.UnixEpoch, ClrTypes.NewArray) { ConditionResults = _result };
+        _context = new EvalContext(model, data, DateTime.UnixEpoch, ClrTypes.NewArray) { ConditionResults = _result, Recommenders = scorer as IRecommenderScorer };
     }
 
     public DataSet Data { get; }
