@@ -61,7 +61,7 @@ public sealed class JourneyShape
 
     public static string Key(IEnumerable<StepFrame> frames) => string.Join('/', frames.Select(f => $"{f.Selector}:{f.Index}"));
 
-    public static string SendSignature(BoundSend send) => $"{send.Channel.Name} \"{send.Template}\"{(send.Offer is { } o ? $" offer \"{o}\"" : "")}";
+    public static string SendSignature(BoundSend send) => send.Text["send ".Length..];
 
     public bool SameAs(JourneyShape other) =>
         Waits.Count == other.Waits.Count && Sends.Count == other.Sends.Count

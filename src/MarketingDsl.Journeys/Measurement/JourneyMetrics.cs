@@ -124,8 +124,7 @@ public static class JourneyMetrics
             results[journey.Name] = new JourneyResults(journey);
             var steps = paths[journey.Name] = new StepPaths(journey);
             foreach (var (path, send) in steps.Sends)
-                results[journey.Name].StepDescriptions[path] = $"send {send.Channel.Name} \"{send.Template}\"" + (send.Offer is null ? ""
-                    : $" offer \"{send.Offer}\"");
+                results[journey.Name].StepDescriptions[path] = send.Text;
         }
         var splitCounts = new Dictionary<(string Journey, string Split), (long[] Entered, long[] Converted, decimal[] Revenue,
             FunnelCounts[] Sends)>();
