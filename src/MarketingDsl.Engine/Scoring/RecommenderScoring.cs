@@ -73,9 +73,11 @@ public sealed class TrainedRecommender
 
         void Read(EventTypeSymbol type, float weight, bool purchase)
         {
-            var at = schema.Events.IndexOf(type);
-            if (at < 0 || at >= data.Events.Length || data.Events[at] is not { } table) return;
-            if (table.Fields[type.OrdinalOf(d.ItemField)] is not StringColumn column) return;
+            // By name: the data may have been imported under another compilation of the same schema.
+            if (schema.FindEvent(type.Name) is not { } own) return;
+            var at = schema.Events.IndexOf(own);
+            var ordinal = own.OrdinalOf(d.ItemField);
+            if (at >= data.Events.Length || data.Events[at] is not { } table || ordinal < 2 || table.Fields[ordinal] is not StringColumn column) return;
             for (var r = table.UserStart[user]; r < table.UserStart[user + 1]; r++)
             {
                 var ts = table.Ts[r];
