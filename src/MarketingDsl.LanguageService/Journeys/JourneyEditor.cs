@@ -247,7 +247,8 @@ public static class JourneyEditor
         {
             WaitStepSyntax w => new() { ["duration"] = w.Duration.Text, ["until"] = w.UntilEvent?.Text, ["where"] = w.Where is null ? null
                 : W(w.Where) },
-            SendStepSyntax s => new() { ["channel"] = s.Channel.Text, ["template"] = s.Template.Text, ["offer"] = s.Offer?.Text },
+            SendStepSyntax s => new() { ["channel"] = s.Channel.Text, ["template"] = s.Template.Text, ["offer"] = s.Offer?.Text,
+                ["items"] = s.Items is null ? null : W(s.Items) },
             SplitStepSyntax s => new() { ["name"] = s.Name?.Text, ["winner_after"] = s.WinnerAfter?.Text },
             _ => [],
         };
@@ -327,7 +328,8 @@ public static class JourneyEditor
                     ? " until " + Fragment(until) + (Value(p, "where", optional: true) is { Length: > 0 } w ? " where " + w : "")
                     : ""),
             "send" => "send " + Fragment(Value(p, "channel")) + " " + Quote(Value(p, "template"))
-                + (Value(p, "offer", optional: true) is { Length: > 0 } offer ? " offer " + Quote(offer) : ""),
+                + (Value(p, "offer", optional: true) is { Length: > 0 } offer ? " offer " + Quote(offer) : "")
+                + (Value(p, "items", optional: true) is { Length: > 0 } items ? " items: " + items : ""),
             "if" => "if " + Condition(Value(p, "condition")) + " {\n}",
             "split" => SplitHeaderText(p) + " {\n}",
             "exit" => "exit",
