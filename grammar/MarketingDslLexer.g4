@@ -37,6 +37,7 @@ SEGMENT      : 'segment';
 SEGMENTATION : 'segmentation';
 MODEL        : 'model';
 CLUSTERS     : 'clusters';
+RECOMMENDER  : 'recommender';
 CHANNEL      : 'channel';
 JOURNEY      : 'journey';
 TEST         : 'test';
@@ -72,6 +73,7 @@ FEATURES     : 'features';
 CAP          : 'cap';
 QUIET        : 'quiet';
 VALUE        : 'value';
+ITEMS        : 'items';
 
 // ---- literals. Longest match decides: `2025-06-01` is a date, `30d` a duration, `22:00` a time.
 DATETIME : DIGIT4 '-' DIGIT2 '-' DIGIT2 'T' DIGIT2 ':' DIGIT2 (':' DIGIT2 ('.' DIGIT+)?)? ('Z' | [+-] DIGIT2 ':' DIGIT2)?;

@@ -15,6 +15,7 @@ declaration
     | segmentationDecl
     | modelDecl
     | clustersDecl
+    | recommenderDecl
     | channelDecl
     | journeyDecl
     | testDecl
@@ -58,6 +59,12 @@ modelProperty
     | FEATURES COLON expression (COMMA expression)*      # featuresProperty
     | name=identifier COLON optionValue                  # optionProperty
     ;
+// `recommender picks { items: order.sku  signals: view 1, cart_add 3, order 5  within: 180d  k: 10 }`:
+// each property is a comma-separated list of values, a value an expression with an optional
+// weight after it (`view 1`); the binder gives each property its meaning and its diagnostics.
+recommenderDecl     : RECOMMENDER name=identifier label? LBRACE recommenderProperty* RBRACE ;
+recommenderProperty : name=identifier COLON recommenderValue (COMMA recommenderValue)* ;
+recommenderValue    : expression weight=(INT | DECIMAL)? ;
 
 // ---------------------------------------------------------------- channels
 channelDecl    : CHANNEL name=identifier label? LBRACE channelProperty* RBRACE ;
@@ -90,7 +97,7 @@ stepsBlock     : STEPS stepBlock ;
 stepBlock      : LBRACE step* RBRACE ;
 step
     : WAIT duration (UNTIL eventName=identifier (WHERE expression)?)?      # waitStep
-    | SEND channel=identifier template=STRING (OFFER offer=STRING)?   # sendStep
+    | SEND channel=identifier template=STRING (OFFER offer=STRING)? (ITEMS COLON items=expression)?   # sendStep
     | IF expression stepBlock (ELSE (ifElse=step | elseBlock=stepBlock))?   # ifStep
     | SPLIT name=STRING? (WINNER AFTER duration)? LBRACE splitBranch* RBRACE # splitStep
     | EXIT                                               # exitStep
@@ -126,7 +133,9 @@ coalesceExpr   : additiveExpr (COALESCE additiveExpr)* ;
 additiveExpr   : multiplicativeExpr (op+=(PLUS | MINUS) multiplicativeExpr)* ;
 multiplicativeExpr : unaryExpr (op+=(STAR | SLASH) unaryExpr)* ;
 unaryExpr      : MINUS unaryExpr | postfixExpr ;
-postfixExpr    : primary (DOT identifier)* ;
+postfixExpr    : primary postfixPart* ;
+// `picks.items`, and a member call such as `picks.related(sku, 3)`.
+postfixPart    : DOT identifier (LPAREN argumentList? RPAREN)? ;
 primary
     : literal                                            # literalPrimary
     | NEXT duration                                      # nextWindowPrimary
@@ -151,5 +160,5 @@ identifier
     | MODEL | CLUSTERS | CHANNEL | JOURNEY | TEST | TRIGGER | AUDIENCE | REENTRY | GOAL | HOLDOUT
     | STEPS | WAIT | UNTIL | SEND | OFFER | SPLIT | WINNER | AFTER | EXIT | EVERY | AT | ENTERS
     | LEAVES | ONCE | ALWAYS | PER | WITHIN | WHERE | GIVEN | AS | OF | EXPECT
-    | PREDICT | FEATURES | CAP | QUIET | VALUE
+    | PREDICT | FEATURES | CAP | QUIET | VALUE | RECOMMENDER | ITEMS
     ;

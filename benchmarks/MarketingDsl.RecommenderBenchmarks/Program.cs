@@ -12,7 +12,10 @@ using MarketingDsl.Models.Recommendations;
 //  2. the offline evaluation lines (recommender against the two baselines);
 //  3. scoring every user's top-k beside a warm evaluation of a few tags on the same data, as a
 //     ratio to the evaluation alone (medians of alternating runs, so it holds on a busy machine
-//     better than either time does).
+//     better than either time does);
+//  4. the same inside `simulate`'s engine: the tags above plus `tag for_you = picks.items` of a trained
+//     `recommender` declaration (scored per user from the user's events, as simulate, replay and the
+//     live runtime do), as a ratio to the same tags without it (medians of alternating runs).
 //
 //   dotnet run -c Release --project benchmarks/MarketingDsl.RecommenderBenchmarks -- --users 200000 --items 5000 --runs 5
 var options = args.Select((a, i) => (a, i)).Where(p => p.a.StartsWith("--", StringComparison.Ordinal))
@@ -78,6 +81,31 @@ double Median(List<double> xs) { xs.Sort(); return xs[xs.Count / 2]; }
 var (a, b) = (Median(alone), Median(with));
 Console.WriteLine($"evaluation alone {a:0.000} s, with top-{settings.K} for every user {b:0.000} s: ratio {b / a:0.00}× " +
                   $"({(b - a) / data.UserCount * 1e6:0.0} µs per user, single thread)");
+
+// 4. picks.items inside the engine, against the run without the recommender.
+var withRecommender = Compilation.Create(("schema.mdsl", schema), ("tags.mdsl", """
+    tag orders_90d = count(order, within: 90d)
+    tag views_30d = count(view, within: 30d)
+    tag spend_90d = sum(order.amount, within: 90d)
+    tag fav = top(order.category, 3, within: 180d)
+    recommender picks { items: order.sku  signals: view 1, cart_add 3, order 5  category: order.category  within: 180d  k: 10 }
+    tag for_you = picks.items
+    """));
+if (withRecommender.HasErrors) throw new InvalidOperationException(string.Join("\n", withRecommender.Diagnostics));
+var trainedPicks = MarketingDsl.Models.Recommendations.RecommenderTraining.Train(withRecommender.Model.Models.Single(), data, asOfUtc, threads).Model;
+var scorer = new MarketingDsl.Models.Scoring.RegistryScorer(withRecommender.Model, [trainedPicks]);
+var planWith = CompiledEngine.PlanFor(withRecommender.Model);
+double EvaluateWithPicks() { var w = Stopwatch.StartNew(); CompiledEngine.Evaluate(planWith, data, asOfUtc, null, scorer); return w.Elapsed.TotalSeconds; }
+var check = CompiledEngine.Evaluate(planWith, data, asOfUtc, null, scorer);
+if (check.Columns.Single(c => c.Symbol.Name == "for_you").Get(0) is not IReadOnlyList<object?> { Count: > 0 })
+    throw new InvalidOperationException("picks.items is empty: the recommender did not score");
+EvaluateWithPicks();
+var plain = new List<double>();
+var picked = new List<double>();
+for (var r = 0; r < runs; r++) { plain.Add(Evaluate()); picked.Add(EvaluateWithPicks()); }
+var (p0, p1) = (Median(plain), Median(picked));
+Console.WriteLine($"simulate engine: 4 tags {p0:0.000} s, with picks.items {p1:0.000} s: ratio {p1 / p0:0.00}× " +
+                  $"({(p1 - p0) / data.UserCount * 1e6:0.0} µs per user on {Environment.ProcessorCount} threads)");
 
 static string Root()
 {

@@ -1,4 +1,5 @@
 using System.Globalization;
+using MarketingDsl.Core.Semantics;
 using MarketingDsl.Engine.Simulation;
 using MarketingDsl.Journeys;
 using MarketingDsl.Journeys.Replay;
@@ -37,6 +38,8 @@ public static class JourneyReport
                 foreach (var (key, counts) in j.Sends) if (key.Channel == channel) for (var i = 0; i < 4; i++) t[i] += counts[i];
                 o.WriteLine($"  {channel,-10} delivered {t[0],7:N0}  deferred {t[1],6:N0}  capped {t[2],6:N0}  held out {t[3],6:N0}");
             }
+            foreach (var step in j.Steps.Where(st => st.Step is BoundSend { Items: not null } && st.ItemsSent.Count > 0))
+                o.WriteLine($"  {((BoundSend)step.Step).Template} items most sent: {string.Join(", ", step.TopItems(5).Select(t => $"{t.Item} ({t.Sends:N0})"))}");
             o.WriteLine($"  cost {j.Cost.ToString("0.####", CultureInfo.InvariantCulture)}");
         }
         var overlaps = s.Overlaps;

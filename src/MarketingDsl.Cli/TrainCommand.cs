@@ -84,6 +84,8 @@ public static class TrainCommand
         stdout.WriteLine($"  {report.Headline}");
         if (report.Importance.Count > 0)
             stdout.WriteLine($"    importance: {string.Join(", ", report.Importance.Take(5).Select(i => $"{i.Feature} {i.Drop:+0.000;-0.000;0.000}"))}");
+        if (report.Recommendations is { } recommendations)
+            foreach (var quality in recommendations) stdout.WriteLine($"    {quality.Line}");
         if (report.Classifier is { } c)
             stdout.WriteLine($"    calibration (predicted → observed by decile): {string.Join("  ", c.Calibration.Select(b => $"{b.MeanPredicted:0.00}→{b.ObservedRate:0.00}"))}");
         if (report.Regression is { } r)

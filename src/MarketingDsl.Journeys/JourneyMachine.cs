@@ -156,7 +156,7 @@ public sealed class JourneyMachine
     {
         if (CapReached(send.Channel, user, t, env)) { actions.Add(new SendAction(journey, user, t, send, SendOutcome.Capped, WasDeferred: true)); return; }
         env.Ledger.RecordDelivered(user, send.Channel, t);
-        actions.Add(new SendAction(journey, user, t, send, SendOutcome.Delivered, WasDeferred: true));
+        actions.Add(new SendAction(journey, user, t, send, SendOutcome.Delivered, WasDeferred: true, Items: ItemsOf(send, user, t, env)));
     }
 
     // ------------------------------------------------------------------ running steps
@@ -244,8 +244,12 @@ public sealed class JourneyMachine
             return;
         }
         env.Ledger.RecordDelivered(user, send.Channel, t);
-        actions.Add(new SendAction(Journey, user, t, send, SendOutcome.Delivered));
+        actions.Add(new SendAction(Journey, user, t, send, SendOutcome.Delivered, Items: ItemsOf(send, user, t, env)));
     }
+
+    /// <summary>A send's `items:` as of the instant it goes (a deferred send: when its quiet window ends).</summary>
+    private static IReadOnlyList<object?>? ItemsOf(BoundSend send, UserRef user, long t, JourneyEnvironment env) =>
+        send.Items is { } items ? env.Conditions.List(items, user, t) : null;
 
     private static bool CapReached(ChannelSymbol channel, UserRef user, long t, JourneyEnvironment env) =>
         channel.CapCount is { } n && channel.CapWindowTicks is { } window && env.Ledger.DeliveredBetween(user, channel, t - window, t) >= n;

@@ -59,8 +59,10 @@ public sealed record SuppressedAction(JourneySymbol Journey, UserRef User, long 
 public sealed record ConvertedAction(JourneySymbol Journey, UserRef User, long At, bool HeldOut, long EntryAt, IReadOnlyDictionary<string, int> Branches) : JourneyAction(Journey, At);
 public sealed record ExitedAction(JourneySymbol Journey, UserRef User, long At, ExitReason Reason) : JourneyAction(Journey, At);
 public sealed record SplitAssignedAction(JourneySymbol Journey, UserRef User, long At, BoundSplit Split, int Branch, bool HeldOut, bool ByWinner) : JourneyAction(Journey, At);
-/// <summary>A send; <see cref="DeferredUntil"/> is set for <see cref="SendOutcome.Deferred"/>, <see cref="WasDeferred"/> when a deferred send went (delivered or capped).</summary>
-public sealed record SendAction(JourneySymbol Journey, UserRef User, long At, BoundSend Send, SendOutcome Outcome, long? DeferredUntil = null, bool WasDeferred = false) : JourneyAction(Journey, At);
+/// <summary>A send; <see cref="DeferredUntil"/> is set for <see cref="SendOutcome.Deferred"/>, <see cref="WasDeferred"/> when a deferred send went (delivered or capped).
+/// <see cref="Items"/>: a delivered send's `items:`, evaluated for the user at the instant it went (null without `items:`, or when the list is null).</summary>
+public sealed record SendAction(JourneySymbol Journey, UserRef User, long At, BoundSend Send, SendOutcome Outcome, long? DeferredUntil = null, bool WasDeferred = false,
+    IReadOnlyList<object?>? Items = null) : JourneyAction(Journey, At);
 /// <summary>A wait began: the host calls <see cref="JourneyMachine.OnWaitTimeout"/> at <see cref="Until"/> with <see cref="Token"/>.</summary>
 public sealed record WaitStartedAction(JourneySymbol Journey, UserRef User, long At, long Until, int Token) : JourneyAction(Journey, At);
 /// <summary>The first arrival at a `winner after` split: the host calls <see cref="JourneyMachine.OnWinnerDue"/> at <see cref="Due"/>.</summary>
@@ -87,6 +89,8 @@ public interface IJourneyConditions
     bool Evaluate(BoundExpression condition, UserRef user, long atTicks);
     /// <summary>A `where:` predicate over the event.</summary>
     bool Matches(BoundExpression where, UserRef user, JourneyEvent e);
+    /// <summary>A list (a send's `items:`) for the user as of the instant; null when it is null or the host cannot evaluate lists.</summary>
+    IReadOnlyList<object?>? List(BoundExpression list, UserRef user, long atTicks) => null;
 }
 
 /// <summary>

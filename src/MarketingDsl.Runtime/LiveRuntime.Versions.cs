@@ -103,7 +103,7 @@ public sealed class JourneyShape
         }
     }
 
-    public static string SendSignature(BoundSend send) => $"{send.Channel.Name} \"{send.Template}\"{(send.Offer is { } o ? $" offer \"{o}\"" : "")}";
+    public static string SendSignature(BoundSend send) => send.Text["send ".Length..];
 
     public bool SameAs(JourneyShape other) =>
         Waits.Count == other.Waits.Count && Sends.Count == other.Sends.Count

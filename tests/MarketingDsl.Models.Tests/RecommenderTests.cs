@@ -10,7 +10,7 @@ namespace MarketingDsl.Models.Tests;
 /// (RetailDataGenerator, coPurchase): the planted partners are recovered by Related, and on a time
 /// split the recommender beats global popularity by at least 1.5× in hit rate@10.
 /// </summary>
-public sealed class RecommenderTests(ITestOutputHelper output, RecommenderTests.History history) : IClassFixture<RecommenderTests.History>
+public sealed partial class RecommenderTests(ITestOutputHelper output, RecommenderTests.History history) : IClassFixture<RecommenderTests.History>
 {
     public sealed class History : IDisposable
     {

@@ -43,7 +43,7 @@ internal sealed partial class Binder
     /// <summary>References that close a cycle, with the cycle as a marketer reads it ("a → b → a").</summary>
     private readonly Dictionary<NameExpressionSyntax, string> _cycleEdges = new(ReferenceEqualityComparer.Instance);
 
-    private static readonly HashSet<string> DeclarationKeywords = ["schema", "settings", "tag", "segment", "segmentation", "model", "clusters", "channel", "journey", "test"];
+    private static readonly HashSet<string> DeclarationKeywords = ["schema", "settings", "tag", "segment", "segmentation", "model", "clusters", "recommender", "channel", "journey", "test"];
     private readonly HashSet<SourceText> _filesWithSyntaxErrors;
 
     private readonly CustomFunctionSet _functions;
@@ -316,6 +316,12 @@ internal sealed partial class Binder
                         _models.Add(model);
                         declared = model;
                         break;
+                    case RecommenderDeclarationSyntax:
+                        var recommender = new ModelSymbol(name, SymbolKind.Recommender, location) { Label = label, Documentation = named.Documentation, Syntax = named };
+                        if (!DeclareValue(file, named, recommender)) continue;
+                        _models.Add(recommender);
+                        declared = recommender;
+                        break;
                     case ChannelDeclarationSyntax:
                         if (_channels.ContainsKey(name))
                         {
@@ -555,7 +561,7 @@ internal sealed partial class Binder
             var (file, syntax) = _declarations[channel];
             Report(UsageWarnings.UnusedChannel(channel.Name), file, ((NamedDeclarationSyntax)syntax).Name.Span);
         }
-        foreach (var model in _models.Where(m => !_used.Contains(m)))
+        foreach (var model in _models.Where(m => !_used.Contains(m) && !m.IsRecommender))
         {
             var (file, syntax) = _declarations[model];
             Report(UsageWarnings.UnusedModel(model.Name, model.IsClusters), file, ((NamedDeclarationSyntax)syntax).Name.Span);

@@ -15,6 +15,7 @@ internal sealed partial class Binder
 
     private void BindModel(ModelSymbol model)
     {
+        if (model.IsRecommender) { BindRecommender(model); return; }
         var (file, declaration) = _declarations[model];
         var syntax = (ModelDeclarationSyntax)declaration;
         var seen = new HashSet<string>(StringComparer.Ordinal);
@@ -161,7 +162,7 @@ internal sealed partial class Binder
             var member = file.ToString(span);
             Report(ModelErrors.OutputOfOtherKind(model.Name, model.IsRegression, member, members, NameSuggestions.Closest(member, members)), file, span);
         }
-        foreach (var model in _models)
+        foreach (var model in _models.Where(m => !m.IsRecommender))
         {
             var (file, _) = _declarations[model];
             var syntax = (ModelDeclarationSyntax)_declarations[model].Syntax;
@@ -379,7 +380,7 @@ internal sealed partial class Binder
                     _used.Add(channel);
                     _references[s.Channel] = channel;
                     if (s.Template.Text.Length == 0) Report(RuleErrors.TemplateEmpty(), scope.File, s.Template.Span);
-                    steps.Add(new BoundSend(channel, s.Template.Text, s.Offer?.Text, location));
+                    steps.Add(new BoundSend(channel, s.Template.Text, s.Offer?.Text, location, BindSendItems(s, scope, journey)));
                     break;
                 case IfStepSyntax i:
                     steps.Add(BindIf(i, scope, journey));

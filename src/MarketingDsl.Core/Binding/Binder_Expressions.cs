@@ -38,6 +38,7 @@ internal sealed partial class Binder
             LiteralExpressionSyntax l => BindLiteral(l),
             NameExpressionSyntax n => BindName(n, scope),
             MemberAccessExpressionSyntax m => BindMemberAccess(m, scope),
+            MemberCallExpressionSyntax c => BindMemberCall(c, scope),
             CallExpressionSyntax c => BindCall(c, scope),
             UnaryExpressionSyntax u => BindUnary(u, scope),
             BinaryExpressionSyntax b => BindBinary(b, scope),
@@ -92,6 +93,10 @@ internal sealed partial class Binder
                     return new BoundProfileField(p.Field, _schema.ProfileOrdinalOf(p.Field.Name));
                 case ComputedSymbol c:
                     return Reference(c, syntax, scope);
+                case ModelSymbol { IsRecommender: true } r:
+                    Report(RecommenderNameErrors.NotValue(name), scope.File, syntax.Span);
+                    _used.Add(r);
+                    return new BoundErrorExpression();
                 case ModelSymbol m:
                     Report(NameErrors.ModelNotValue(name, m.IsClusters), scope.File, syntax.Span);
                     _used.Add(m);
@@ -133,6 +138,7 @@ internal sealed partial class Binder
 
     private BoundExpression BindMemberAccess(MemberAccessExpressionSyntax syntax, Scope scope)
     {
+        if (TryBindRecommenderMember(syntax, scope, out var recommendation)) return recommendation;
         if (syntax.Target is NameExpressionSyntax target && scope.Event is null && _values.TryGetValue(target.Name.Text, out var symbol) && symbol is ModelSymbol model)
         {
             _references[target.Name] = model;

@@ -281,6 +281,7 @@ public sealed record ConditionPlace(string English, string Chinese)
     public static readonly ConditionPlace TriggerWhere = new("The trigger's where:", "触发器的 where:");
     public static readonly ConditionPlace WaitWhere = new("The wait's where:", "等待的 where:");
     public static readonly ConditionPlace IfCondition = new("An if condition", "if 条件");
+    public static readonly ConditionPlace SendItems = new("The items: of a send", "发送的 items:");
     public static readonly ConditionPlace Expectation = new("An expectation", "测试期望");
     public static readonly ConditionPlace CaseWhen = new("A `when` of case", "case 的 `when`");
     public static readonly ConditionPlace AggregateWhere = new("where:", "where:");

@@ -164,6 +164,14 @@ internal sealed class LayoutPlan
                     }
                 }
                 break;
+            case RecommenderDeclarationSyntax recommender:
+                Block(First(d.Span, MarketingDslLexer.LBRACE), Last(d.Span), 0);
+                foreach (var property in recommender.Properties)
+                {
+                    Force(At(property.Span.Start), 1);
+                    foreach (var value in property.Values) Expression(value.Value);
+                }
+                break;
             case ChannelDeclarationSyntax channel:
                 Block(First(d.Span, MarketingDslLexer.LBRACE), Last(d.Span), 0);
                 foreach (var property in channel.Properties)
@@ -321,6 +329,9 @@ internal sealed class LayoutPlan
             case WaitStepSyntax { Where: { } where }:
                 Expression(where);
                 break;
+            case SendStepSyntax { Items: { } items }:
+                Expression(items);
+                break;
             case IfStepSyntax ifStep:
                 Expression(ifStep.Condition);
                 StepBlock(ifStep.Then, indent);
@@ -351,6 +362,12 @@ internal sealed class LayoutPlan
                 return;
             case MemberAccessExpressionSyntax m:
                 Expression(m.Target);
+                break;
+            case MemberCallExpressionSyntax memberCall:
+                Expression(memberCall.Target);
+                var open = NextCode(At(memberCall.Member.Span.Start));
+                if (Is(open, MarketingDslLexer.LPAREN)) NoSpaceBefore.Add(open);
+                foreach (var argument in memberCall.Arguments) Expression(argument.Value);
                 break;
             case CallExpressionSyntax call:
                 var paren = NextCode(At(call.Function.Span.Start));

@@ -95,5 +95,13 @@ public sealed record BoundAggregate(
 public sealed record BoundQuantileScore(int Id, BoundExpression Value, int Buckets, bool Descending) : BoundExpression(DslType.Int);
 
 /// <summary>What a tag reads of a trained model; <see cref="Percentile"/> ranks the probability or value in the population.</summary>
-public enum ModelOutput { Probability, Predicted, Percentile, Value, Cluster, Distance }
-public sealed record BoundModelOutput(ModelSymbol Model, ModelOutput Output, DslType Type) : BoundExpression(Type);
+/// <remarks>A recommender's members (<see cref="Items"/>, <see cref="Categories"/>, <see cref="Related"/>) are computed per user
+/// from the user's events as of T and the trained item neighbourhoods, in the phase of the expression that reads them.</remarks>
+public enum ModelOutput { Probability, Predicted, Percentile, Value, Cluster, Distance, Items, Categories, Related }
+public sealed record BoundModelOutput(ModelSymbol Model, ModelOutput Output, DslType Type) : BoundExpression(Type)
+{
+    /// <summary>`r.related(item, n)`: the item (a string) and how many (an int).</summary>
+    public BoundExpression? Item { get; init; }
+    public BoundExpression? Count { get; init; }
+    public bool IsRecommendation => Output is ModelOutput.Items or ModelOutput.Categories or ModelOutput.Related;
+}

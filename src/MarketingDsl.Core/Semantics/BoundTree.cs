@@ -22,6 +22,7 @@ public static class BoundTree
             case BoundCustomCall c: foreach (var a in c.Arguments) yield return a; break;
             case BoundAggregate a: if (a.Where is not null) yield return a.Where; break;
             case BoundQuantileScore q: yield return q.Value; break;
+            case BoundModelOutput { Item: { } item, Count: { } count }: yield return item; yield return count; break;
         }
     }
 
@@ -61,7 +62,8 @@ public static class BoundTree
         {
             if (node is BoundSymbolReference r) phase = Math.Max(phase, r.Symbol.Phase);
             if (node is BoundQuantileScore q && !ReferenceEquals(q, e)) phase = Math.Max(phase, 1 + PhaseOf(q.Value));
-            if (node is BoundModelOutput m) phase = Math.Max(phase, 1 + FeaturePhase(m.Model));
+            // A recommendation is computed from the user's events in the reading phase; no scoring pass first.
+            if (node is BoundModelOutput { IsRecommendation: false } m) phase = Math.Max(phase, 1 + FeaturePhase(m.Model));
         }
         return phase;
     }

@@ -10,7 +10,7 @@ public sealed record SymbolLocation(SourceText File, TextSpan Span)
     public LinePosition Start => File.GetPosition(Span.Start);
 }
 
-public enum SymbolKind { ProfileField, EventType, Tag, Segment, Segmentation, Model, Clusters, Channel, Journey, Test }
+public enum SymbolKind { ProfileField, EventType, Tag, Segment, Segmentation, Model, Clusters, Channel, Journey, Test, Recommender }
 
 public abstract class Symbol(string name, SymbolKind kind, SymbolLocation? location)
 {
@@ -75,6 +75,9 @@ public sealed class ModelSymbol(string name, SymbolKind kind, SymbolLocation? lo
     /// <summary>Training needs at least this many users of each label (of a regression: with a value).</summary>
     public int MinimumLabels { get; internal set; } = 100;
     public bool IsClusters => Kind == SymbolKind.Clusters;
+    /// <summary>An item-to-item recommender (`recommender`): no features; <see cref="Recommender"/> says what it learns from.</summary>
+    public bool IsRecommender => Kind == SymbolKind.Recommender;
+    public RecommenderDefinition? Recommender { get; internal set; }
     internal Syntax.NamedDeclarationSyntax? Syntax { get; set; }
 
     /// <summary>The declaration's source text: a trained model is stale when it changes.</summary>
@@ -103,6 +106,18 @@ public sealed class ModelSymbol(string name, SymbolKind kind, SymbolLocation? lo
     /// <summary>A model whose `predict:` is a number learns a regression (`m.value`); a yes/no one a classifier.</summary>
     public bool IsRegression => !IsClusters && PredictLabel is { Type.IsNumeric: true };
 }
+
+/// <summary>One implicit-feedback signal of a recommender: events of a type, each worth <see cref="Weight"/> for the item it names.</summary>
+public sealed record RecommenderSignalDefinition(EventTypeSymbol Event, double Weight);
+
+/// <summary>
+/// What a `recommender` declaration says (LANGUAGE.md §13): the event and string field that name
+/// the item bought (<see cref="ItemEvent"/> is the purchase event; the same field names the item on
+/// every signal), an optional category field, the weighted signals, the window of history, k, and
+/// whether bought items may be recommended again.
+/// </summary>
+public sealed record RecommenderDefinition(EventTypeSymbol ItemEvent, string ItemField, string? CategoryField,
+    ImmutableArray<RecommenderSignalDefinition> Signals, long WindowTicks, int K, bool Repeat);
 
 public sealed class ChannelSymbol(string name, SymbolLocation? location) : Symbol(name, SymbolKind.Channel, location)
 {

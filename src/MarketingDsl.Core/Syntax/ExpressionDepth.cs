@@ -12,6 +12,10 @@ public static class ExpressionDepth
         {
             case MemberAccessExpressionSyntax m: yield return m.Target; break;
             case CallExpressionSyntax c: foreach (var a in c.Arguments) yield return a.Value; break;
+            case MemberCallExpressionSyntax c:
+                yield return c.Target;
+                foreach (var a in c.Arguments) yield return a.Value;
+                break;
             case UnaryExpressionSyntax u: yield return u.Operand; break;
             case BinaryExpressionSyntax b: yield return b.Left; yield return b.Right; break;
             case InExpressionSyntax i: yield return i.Value; yield return i.Collection; break;

@@ -29,6 +29,9 @@ public sealed record NameExpressionSyntax(IdentifierSyntax Name) : ExpressionSyn
 
 public sealed record MemberAccessExpressionSyntax(ExpressionSyntax Target, IdentifierSyntax Member, TextSpan Span) : ExpressionSyntax(Span);
 
+/// <summary>A member call such as `picks.related(sku, 3)`: only a recommender has callable members.</summary>
+public sealed record MemberCallExpressionSyntax(ExpressionSyntax Target, IdentifierSyntax Member, ImmutableArray<ArgumentSyntax> Arguments, TextSpan Span) : ExpressionSyntax(Span);
+
 public sealed record ArgumentSyntax(IdentifierSyntax? Name, ExpressionSyntax Value, TextSpan Span) : SyntaxNode(Span);
 
 public sealed record CallExpressionSyntax(IdentifierSyntax Function, ImmutableArray<ArgumentSyntax> Arguments, TextSpan Span) : ExpressionSyntax(Span);
@@ -115,6 +118,14 @@ public sealed record ModelOptionSyntax(IdentifierSyntax Name, ExpressionSyntax V
 /// <summary>`model` (a classifier) or `clusters` (k-means++).</summary>
 public sealed record ModelDeclarationSyntax(bool IsClusters, IdentifierSyntax Name, LabelSyntax? Label, ImmutableArray<ModelPropertySyntax> Properties, TextSpan Span) : NamedDeclarationSyntax(Name, Label, Span);
 
+/// <summary>One value of a recommender property: an expression and, for `signals:`, the weight written after it (`view 1`).</summary>
+public sealed record RecommenderValueSyntax(ExpressionSyntax Value, LiteralExpressionSyntax? Weight, TextSpan Span) : SyntaxNode(Span);
+public sealed record RecommenderPropertySyntax(IdentifierSyntax Name, ImmutableArray<RecommenderValueSyntax> Values, TextSpan Span) : SyntaxNode(Span);
+
+/// <summary>`recommender NAME { items: order.sku  signals: view 1, order 5  within: 180d  k: 10 }` (LANGUAGE.md §13).</summary>
+public sealed record RecommenderDeclarationSyntax(IdentifierSyntax Name, LabelSyntax? Label, ImmutableArray<RecommenderPropertySyntax> Properties, TextSpan Span)
+    : NamedDeclarationSyntax(Name, Label, Span);
+
 public abstract record ChannelPropertySyntax(TextSpan Span) : SyntaxNode(Span);
 public sealed record CapPropertySyntax(long Count, TextSpan CountSpan, DurationSyntax Window, TextSpan Span) : ChannelPropertySyntax(Span);
 /// <summary>`quiet: 22:00-08:00`; minutes after midnight; the window may wrap past midnight.</summary>
@@ -143,7 +154,8 @@ public sealed record HoldoutPropertySyntax(decimal Percent, TextSpan Span) : Jou
 public abstract record StepSyntax(TextSpan Span) : SyntaxNode(Span);
 public sealed record StepBlockSyntax(ImmutableArray<StepSyntax> Steps, TextSpan Span) : SyntaxNode(Span);
 public sealed record WaitStepSyntax(DurationSyntax Duration, IdentifierSyntax? UntilEvent, ExpressionSyntax? Where, TextSpan Span) : StepSyntax(Span);
-public sealed record SendStepSyntax(IdentifierSyntax Channel, LabelSyntax Template, LabelSyntax? Offer, TextSpan Span) : StepSyntax(Span);
+/// <summary>`send CH "template" [offer "o"] [items: LIST]`: the items expression is evaluated when the message goes.</summary>
+public sealed record SendStepSyntax(IdentifierSyntax Channel, LabelSyntax Template, LabelSyntax? Offer, TextSpan Span, ExpressionSyntax? Items = null) : StepSyntax(Span);
 /// <summary>`if C { … } else …`: the else part is a block, or another if step for `else if`.</summary>
 public sealed record IfStepSyntax(ExpressionSyntax Condition, StepBlockSyntax Then, StepBlockSyntax? Else, IfStepSyntax? ElseIf, TextSpan Span) : StepSyntax(Span);
 public sealed record SplitBranchSyntax(decimal Percent, TextSpan PercentSpan, StepBlockSyntax Body, bool IsBraced, TextSpan Span) : SyntaxNode(Span);

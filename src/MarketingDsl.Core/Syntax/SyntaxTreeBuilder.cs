@@ -91,6 +91,7 @@ internal sealed class SyntaxTreeBuilder(SourceText source, CommonTokenStream tok
         if (d.segmentationDecl() is { } segmentation) return Segmentation(segmentation);
         if (d.modelDecl() is { } model) return new ModelDeclarationSyntax(false, Identifier(model.name), Label(model.label()), [.. model.modelProperty().Select(ModelProperty).OfType<ModelPropertySyntax>()], Span(model));
         if (d.clustersDecl() is { } clusters) return new ModelDeclarationSyntax(true, Identifier(clusters.name), Label(clusters.label()), [.. clusters.modelProperty().Select(ModelProperty).OfType<ModelPropertySyntax>()], Span(clusters));
+        if (d.recommenderDecl() is { } recommender) return Recommender(recommender);
         if (d.channelDecl() is { } channel) return Channel(channel);
         if (d.journeyDecl() is { } journey) return Journey(journey);
         if (d.testDecl() is { } test) return Test(test);
@@ -157,6 +158,12 @@ internal sealed class SyntaxTreeBuilder(SourceText source, CommonTokenStream tok
         _ => null,
     };
 
+    private RecommenderDeclarationSyntax Recommender(P.RecommenderDeclContext ctx) => new(Identifier(ctx.name), Label(ctx.label()),
+        [.. ctx.recommenderProperty().Select(p => new RecommenderPropertySyntax(Identifier(p.name),
+            [.. p.recommenderValue().Select(v => new RecommenderValueSyntax(Expression(v.expression()), v.weight is { } w && !IsMissing(w) ? LiteralToken(w) : null, Span(v)))],
+            Span(p)))],
+        Span(ctx));
+
     private ChannelDeclarationSyntax Channel(P.ChannelDeclContext ctx)
     {
         var properties = ImmutableArray.CreateBuilder<ChannelPropertySyntax>();
@@ -219,7 +226,8 @@ internal sealed class SyntaxTreeBuilder(SourceText source, CommonTokenStream tok
     private StepSyntax? Step(P.StepContext ctx) => ctx switch
     {
         P.WaitStepContext w => new WaitStepSyntax(Duration(w.duration()), w.eventName is null ? null : Identifier(w.eventName), w.expression() is { } e ? Expression(e) : null, Span(w)),
-        P.SendStepContext s => new SendStepSyntax(Identifier(s.channel), StringLabel(s.template), s.offer is null ? null : StringLabel(s.offer), Span(s)),
+        P.SendStepContext s => new SendStepSyntax(Identifier(s.channel), StringLabel(s.template), s.offer is null ? null : StringLabel(s.offer), Span(s),
+            s.items is null ? null : Expression(s.items)),
         P.IfStepContext i => IfStep(i),
         P.SplitStepContext s => new SplitStepSyntax(
             s.name is null ? null : StringLabel(s.name),
@@ -388,13 +396,19 @@ internal sealed class SyntaxTreeBuilder(SourceText source, CommonTokenStream tok
     private ExpressionSyntax Postfix(P.PostfixExprContext ctx)
     {
         ExpressionSyntax result = ctx.primary() is { } p ? Primary(p) : new ErrorExpressionSyntax(Span(ctx));
-        foreach (var member in ctx.identifier())
+        foreach (var part in ctx.postfixPart())
         {
-            var name = Identifier(member);
-            result = new MemberAccessExpressionSyntax(result, name, TextSpan.FromBounds(result.Span.Start, Math.Max(result.Span.End, name.Span.End)));
+            var name = Identifier(part.identifier());
+            var end = Math.Max(result.Span.End, Math.Max(name.Span.End, Span(part).End));
+            result = part.LPAREN() is null
+                ? new MemberAccessExpressionSyntax(result, name, TextSpan.FromBounds(result.Span.Start, Math.Max(result.Span.End, name.Span.End)))
+                : new MemberCallExpressionSyntax(result, name, Arguments(part.argumentList()), TextSpan.FromBounds(result.Span.Start, end));
         }
         return result;
     }
+
+    private ImmutableArray<ArgumentSyntax> Arguments(P.ArgumentListContext? list) =>
+        [.. (list?.argument() ?? []).Select(a => new ArgumentSyntax(a.name is null ? null : Identifier(a.name), Expression(a.expression()), Span(a)))];
 
     private ExpressionSyntax Primary(P.PrimaryContext ctx)
     {
@@ -406,9 +420,7 @@ internal sealed class SyntaxTreeBuilder(SourceText source, CommonTokenStream tok
             case P.NextWindowPrimaryContext n:
                 return new NextWindowExpressionSyntax(Duration(n.duration()), span);
             case P.CallPrimaryContext c:
-                var arguments = c.argumentList()?.argument() ?? [];
-                return new CallExpressionSyntax(Identifier(c.name),
-                    [.. arguments.Select(a => new ArgumentSyntax(a.name is null ? null : Identifier(a.name), Expression(a.expression()), Span(a)))], span);
+                return new CallExpressionSyntax(Identifier(c.name), Arguments(c.argumentList()), span);
             case P.NamePrimaryContext n:
                 var name = Identifier(n.identifier());
                 return name.IsMissing ? new ErrorExpressionSyntax(span) : new NameExpressionSyntax(name);

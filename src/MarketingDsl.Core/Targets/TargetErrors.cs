@@ -28,6 +28,12 @@ public static class TargetErrors
         $"{member} 读取已训练的模型：{target} 无法运行 ML.NET 模型评分，因此无法在 SQL 中计算该值。",
         "score it with the in-process engine (mdsl simulate); mdsl compile --exclude-unsupported leaves such outputs out");
 
+    private static readonly DiagnosticDescriptor s_recommenderMember = new("MD8011", DiagnosticSeverity.Error, "Recommender member in SQL");
+    public static DiagnosticMessage RecommenderMember(string member, string target) => new(s_recommenderMember,
+        $"{member} reads a trained recommender: {target} cannot rank its item neighbourhoods, so this value cannot be computed in SQL.",
+        $"{member} 读取已训练的推荐器：{target} 无法按商品近邻排序，因此无法在 SQL 中计算该值。",
+        "compute it with the in-process engine (mdsl simulate); mdsl compile --exclude-unsupported leaves such outputs out");
+
     public static DiagnosticMessage NamesDifferInCase(string name, string other, string target) => new(s_namesDifferInCase,
         $"'{name}' and '{other}' differ only in case: {target} compares column names without case, so both cannot be columns of one table.",
         $"'{name}' 与 '{other}' 只有大小写不同：{target} 比较列名时不区分大小写，两者不能同时作为一张表的列。",

@@ -32,7 +32,7 @@ public sealed class CompiledEngine : ITagEvaluator
     public static EvaluationResult Evaluate(CompiledPlan plan, DataSet data, DateTime asOfUtc, IProgress<int>? usersDone = null, IModelScorer? scorer = null)
     {
         var model = plan.Model;
-        var context = new EvalContext(model, data, asOfUtc, ClrTypes.NewArray);
+        var context = new EvalContext(model, data, asOfUtc, ClrTypes.NewArray) { Recommenders = scorer as IRecommenderScorer };
         var users = data.UserCount;
         var emptyOutputs = new ModelOutputColumns(users).ByOutput;
         for (var m = 0; m < model.Models.Length; m++) context.ModelOutputs[m] = emptyOutputs;
@@ -112,7 +112,7 @@ public sealed class CompiledEngine : ITagEvaluator
                 int lo = data.FirstUser(p), n = data.FirstUser(p + 1) - lo;
                 if (n == 0) continue;
                 var part = data.Load(p);
-                var context = new EvalContext(model, part, asOfUtc, NewArray);
+                var context = new EvalContext(model, part, asOfUtc, NewArray) { Recommenders = scorer as IRecommenderScorer };
                 for (var i = 0; i < results.Length; i++) Array.Copy(results[i], lo, context.Results[i], 0, n);
                 for (var q = 0; q < populationScores.Length; q++)
                     if (populationScores[q] is { } scores) context.PopulationScores[q] = scores[lo..(lo + n)];

@@ -26,7 +26,7 @@ public sealed class ConditionEvaluator
         _model = model;
         Data = data;
         _scorer = scorer;
-        _context = new EvalContext(model, data, DateTime.UnixEpoch, ClrTypes.NewArray) { ConditionResults = _result };
+        _context = new EvalContext(model, data, DateTime.UnixEpoch, ClrTypes.NewArray) { ConditionResults = _result, Recommenders = scorer as IRecommenderScorer };
     }
 
     public DataSet Data { get; }
@@ -52,6 +52,17 @@ public sealed class ConditionEvaluator
                 if (featurePhase == phase) ScoreOne(m, index, user);
         }
         return _result[0];
+    }
+
+    /// <summary>
+    /// A list (a send's `items:`) for one user as of an instant, by the reference interpreter over
+    /// the same data and recommenders: sends are few, and the interpreter is the definition the
+    /// compiled engine is checked against. Null for a null list.
+    /// </summary>
+    public IReadOnlyList<object?>? List(BoundExpression list, int user, long atTicks)
+    {
+        var interpreter = new ReferenceInterpreter { Recommenders = _scorer as IRecommenderScorer };
+        return interpreter.EvaluateExpression(_model, Data, new DateTime(atTicks, DateTimeKind.Utc), user, list) as IReadOnlyList<object?>;
     }
 
     /// <summary>The user's outputs of one model, from the features the phase just computed (null without a scorer).</summary>

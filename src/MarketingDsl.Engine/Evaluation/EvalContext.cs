@@ -48,6 +48,8 @@ public sealed class EvalContext
     /// <summary>Where a condition program (ConditionCompiler) writes its results.</summary>
     public bool[] ConditionResults { get; set; } = [];
     public TimeZoneInfo? Zone { get; }
+    /// <summary>Answers recommenders' members (null: they are null).</summary>
+    public Scoring.IRecommenderScorer? Recommenders { get; set; }
     public Array[] Results { get; }
     public decimal?[][] PopulationInputs { get; }
     /// <summary>[model][feature][user]: a scored model's feature values (FeatureValue), allocated by the engine for the models of the plan.</summary>

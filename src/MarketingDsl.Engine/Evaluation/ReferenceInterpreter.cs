@@ -20,11 +20,14 @@ namespace MarketingDsl.Engine.Evaluation;
 /// </summary>
 public sealed class ReferenceInterpreter : ITagEvaluator
 {
+    /// <summary>The trained recommenders whose members are computed here (by this walk, from their neighbour lists); null: the members are null.</summary>
+    public Scoring.IRecommenderScorer? Recommenders { get; init; }
+
     public EvaluationResult Evaluate(SemanticModel model, DataSet data, DateTime asOfUtc)
     {
         ArgumentNullException.ThrowIfNull(model);
         ArgumentNullException.ThrowIfNull(data);
-        var run = new Run(model, data, asOfUtc, null);
+        var run = new Run(model, data, asOfUtc, null, Recommenders);
         // Phase by phase, so a population function finds the values it ranks already computed.
         foreach (var symbol in model.EvaluationOrder)
             for (var user = 0; user < data.UserCount; user++) run.ValueOf(symbol, user);
@@ -45,7 +48,7 @@ public sealed class ReferenceInterpreter : ITagEvaluator
     {
         ArgumentNullException.ThrowIfNull(model);
         ArgumentNullException.ThrowIfNull(data);
-        var run = new Run(model, data, asOfUtc, null);
+        var run = new Run(model, data, asOfUtc, null, Recommenders);
         return ToPublic(run.Eval(expression, new Row(user)), expression.Type);
     }
 
@@ -57,7 +60,7 @@ public sealed class ReferenceInterpreter : ITagEvaluator
     public object? EvaluateExpression(EvaluationResult computed, int user, BoundExpression expression)
     {
         ArgumentNullException.ThrowIfNull(computed);
-        var run = new Run(computed.Model, computed.Data, computed.AsOfUtc, computed);
+        var run = new Run(computed.Model, computed.Data, computed.AsOfUtc, computed, Recommenders);
         return ToPublic(run.Eval(expression, new Row(user)), expression.Type);
     }
 
@@ -126,8 +129,11 @@ public sealed class ReferenceInterpreter : ITagEvaluator
         private readonly Dictionary<BoundQuantileScore, object[]> _populations = new(ReferenceEqualityComparer.Instance);
         private readonly HashSet<(ComputedSymbol, int)> _inProgress = [];
 
-        public Run(SemanticModel model, DataSet data, DateTime asOf, EvaluationResult? computed)
+        private readonly Scoring.IRecommenderScorer? _recommenders;
+
+        public Run(SemanticModel model, DataSet data, DateTime asOf, EvaluationResult? computed, Scoring.IRecommenderScorer? recommenders)
         {
+            _recommenders = recommenders;
             _model = model;
             _data = data;
             _asOf = DateTime.SpecifyKind(asOf.Kind == DateTimeKind.Local ? asOf.ToUniversalTime() : asOf, DateTimeKind.Utc);
@@ -235,6 +241,8 @@ public sealed class ReferenceInterpreter : ITagEvaluator
                     return Aggregate(aggregate, row.User);
                 case BoundQuantileScore quantile:
                     return QuantileScore(quantile, row.User);
+                case BoundModelOutput { IsRecommendation: true } recommendation:
+                    return Recommendation(recommendation, row);
                 case BoundModelOutput:
                     // Models are not trained by the engine yet; like the compiled engine, their
                     // outputs are empty. (Tests may not depend on models: the binder says so.)
@@ -402,6 +410,68 @@ public sealed class ReferenceInterpreter : ITagEvaluator
             if (years > 0 && a.AddYears(years) > b) years--;
             else if (years < 0 && a.AddYears(years) < b) years++;
             return years;
+        }
+
+        // -------------------------------------------------------------- recommenders
+
+        /// <summary>
+        /// A recommender's member by the definition in LANGUAGE.md §13, walked plainly: the user's
+        /// signal weights per item in (T − within, T], candidates scored Σ log(1 + w(i)) · sim(i, j)
+        /// over the trained neighbour lists, bought items left out unless repeat, ranked by score
+        /// then name, filled with the most popular items.
+        /// </summary>
+        private object? Recommendation(BoundModelOutput node, Row row)
+        {
+            if (_recommenders?.Find(node.Model) is not { } trained) return null;
+            if (node.Output == ModelOutput.Related)
+            {
+                if (Eval(node.Item!, row) is not string item || Eval(node.Count!, row) is not long n) return null;
+                var at = trained.IndexOf(item);
+                if (at < 0) return ImmutableArray<object?>.Empty;
+                var neighbours = new List<object?>();
+                for (var y = trained.NeighbourStart[at]; y < trained.NeighbourStart[at + 1] && neighbours.Count < n; y++)
+                    neighbours.Add(trained.Items[trained.Neighbours[y]]);
+                return neighbours.ToImmutableArray();
+            }
+            var d = trained.Definition;
+            var weights = new SortedDictionary<string, float>(CodePointComparer.Instance);
+            var bought = new HashSet<string>(StringComparer.Ordinal);
+            var signals = d.Signals.Select(s => (s.Event, Weight: (float)s.Weight)).ToList();
+            if (!signals.Any(s => s.Event == d.ItemEvent)) signals.Add((d.ItemEvent, 0f));
+            foreach (var (type, weight) in signals)
+            {
+                if (TableOf(type) is not { } table) continue;
+                for (var i = table.UserStart[row.User]; i < table.UserStart[row.User + 1]; i++)
+                {
+                    if (table.Ts[i] <= _t - d.WindowTicks || table.Ts[i] > _t) continue;
+                    if (EventField(type.OrdinalOf(d.ItemField), new Row(row.User, table, i)) is not string item || trained.IndexOf(item) < 0) continue;
+                    if (weight > 0) weights[item] = weights.GetValueOrDefault(item) + weight;
+                    if (type == d.ItemEvent) bought.Add(item);
+                }
+            }
+            var scores = new Dictionary<string, float>(StringComparer.Ordinal);
+            foreach (var (item, weight) in weights)
+            {
+                var i = trained.IndexOf(item);
+                for (var y = trained.NeighbourStart[i]; y < trained.NeighbourStart[i + 1]; y++)
+                {
+                    var candidate = trained.Items[trained.Neighbours[y]];
+                    scores[candidate] = scores.GetValueOrDefault(candidate) + (float)Math.Log(1 + weight) * trained.Similarities[y];
+                }
+            }
+            bool Excluded(string item) => !d.Repeat && bought.Contains(item);
+            var ranked = scores.Where(s => !Excluded(s.Key)).OrderByDescending(s => s.Value).ThenBy(s => s.Key, CodePointComparer.Instance).ToList();
+            var list = ranked.Select(s => s.Key).Take(d.K).ToList();
+            foreach (var popular in trained.Popular.Select(i => trained.Items[i]))
+                if (list.Count < d.K && !Excluded(popular) && !list.Contains(popular)) list.Add(popular);
+            if (node.Output == ModelOutput.Items) return list.Select(i => (object?)i).ToImmutableArray();
+            var categories = ranked.Where(s => trained.Categories[trained.IndexOf(s.Key)] is not null)
+                .GroupBy(s => trained.Categories[trained.IndexOf(s.Key)]!)
+                .Select(g => (Category: g.Key, Score: g.Aggregate(0.0, (sum, s) => sum + s.Value)))
+                .OrderByDescending(c => c.Score).ThenBy(c => c.Category, CodePointComparer.Instance).Select(c => c.Category).Take(Scoring.TrainedRecommender.CategoryCount).ToList();
+            foreach (var item in list)
+                if (categories.Count < Scoring.TrainedRecommender.CategoryCount && trained.Categories[trained.IndexOf(item)] is { } c && !categories.Contains(c)) categories.Add(c);
+            return categories.Select(c => (object?)c).ToImmutableArray();
         }
 
         // -------------------------------------------------------------- aggregates

@@ -1,4 +1,5 @@
 using System.Globalization;
+using MarketingDsl.Core.Semantics;
 using MarketingDsl.Engine.Data;
 
 namespace MarketingDsl.Engine.Evaluation;
@@ -10,6 +11,18 @@ namespace MarketingDsl.Engine.Evaluation;
 /// </summary>
 public static class Runtime
 {
+    /// <summary>A recommender's member for one user as of the context's T; null without a trained, fresh recommender.</summary>
+    public static object?[]? Recommendation(EvalContext context, ModelSymbol recommender, int output, int user, string? item, long? count)
+    {
+        if (context.Recommenders?.Find(recommender) is not { } trained) return null;
+        return (ModelOutput)output switch
+        {
+            ModelOutput.Items => trained.ItemsFor(context.Data, user, context.AsOf),
+            ModelOutput.Categories => trained.CategoriesFor(context.Data, user, context.AsOf),
+            _ => item is null || count is null ? null : trained.RelatedTo(item, count.Value),
+        };
+    }
+
     // Arithmetic that leaves the range of its type has no value (null), like x / 0: a tag never
     // crashes a simulation. Checked operations throw rarely, so the happy path stays cheap.
     public static decimal? Divide(decimal? a, decimal? b)

@@ -559,6 +559,11 @@ internal sealed class PhaseLowering(SemanticModel model, int phase, int firstAgg
                 return LowerCall(call, scope);
             case BoundCustomCall call:
                 return LowerCustomCall(call, scope);
+            case BoundModelOutput { IsRecommendation: true } r:
+                // Scored per user from the user's events (no pass over the population first).
+                return E.Call(typeof(Runtime).GetMethod(nameof(Runtime.Recommendation))!, _context, E.Constant(r.Model), E.Constant((int)r.Output), _user,
+                    r.Item is null ? E.Constant(null, typeof(string)) : E.Convert(Lower(r.Item, scope), typeof(string)),
+                    r.Count is null ? E.Constant(null, typeof(long?)) : E.Convert(Lower(r.Count, scope), typeof(long?)));
             case BoundModelOutput o:
                 // Filled by the scorer between phases (CompiledEngine); null where no trained model scored.
                 var outputs = E.ArrayIndex(E.Property(_context, nameof(EvalContext.ModelOutputs)), E.Constant(model.Models.IndexOf(o.Model)));

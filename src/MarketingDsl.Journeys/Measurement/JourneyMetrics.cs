@@ -129,7 +129,7 @@ public static class JourneyMetrics
             var r = results[journey.Name] = new JourneyResults(journey);
             tallies[journey.Name] = new JourneyTally(r);
             foreach (var (path, send) in new StepPaths(journey).Sends)
-                r.StepDescriptions[path] = $"send {send.Channel.Name} \"{send.Template}\"" + (send.Offer is null ? "" : $" offer \"{send.Offer}\"");
+                r.StepDescriptions[path] = send.Text;
         }
         // One pass over the events reads each once; what attribution and the send-time diagnosis need later is gathered on the way.
         var input = new AttributionInput();

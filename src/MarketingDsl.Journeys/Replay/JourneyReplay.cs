@@ -11,6 +11,7 @@ public sealed class DataSetConditions(ConditionEvaluator evaluator) : IJourneyCo
 {
     public bool Evaluate(BoundExpression condition, UserRef user, long atTicks) => evaluator.Evaluate(condition, user.Index, atTicks);
     public bool Matches(BoundExpression where, UserRef user, JourneyEvent e) => evaluator.Matches(e.Type, where, user.Index, e.Row, e.Ts);
+    public IReadOnlyList<object?>? List(BoundExpression list, UserRef user, long atTicks) => evaluator.List(list, user.Index, atTicks);
 }
 
 /// <summary>

@@ -71,6 +71,12 @@ public sealed class StepStatistics(string path, BoundStep step)
     public int[] Branches { get; } = new int[step switch { BoundIf => 3, BoundSplit s => s.Branches.Length, _ => 0 }];
     public int[] Sends { get; } = new int[step is BoundSend ? 4 : 0];
     public int[] WaitEnds { get; } = new int[step is BoundWait ? 3 : 0];
+    /// <summary>A send with `items:`: how many delivered sends carried each item (its text).</summary>
+    public Dictionary<string, int> ItemsSent { get; } = new(StringComparer.Ordinal);
+
+    /// <summary>The items delivered most often, most first (ties by text in code point order).</summary>
+    public IReadOnlyList<(string Item, int Sends)> TopItems(int count) =>
+        [.. ItemsSent.OrderByDescending(kv => kv.Value).ThenBy(kv => kv.Key, Engine.Data.CodePointComparer.Instance).Take(count).Select(kv => (kv.Key, kv.Value))];
 }
 
 public enum SendColumn { Delivered = 0, Deferred = 1, Capped = 2, HeldOut = 3 }
@@ -159,6 +165,13 @@ public sealed class ReplayStatistics
                     SendOutcome.Capped => SendColumn.Capped,
                     _ => SendColumn.HeldOut,
                 })]++;
+                if (send.Items is { } sentItems)
+                {
+                    var itemCounts = j.StepOf(send.Send).ItemsSent;
+                    foreach (var item in sentItems)
+                        if (item is not null && System.Convert.ToString(item, System.Globalization.CultureInfo.InvariantCulture) is { } text)
+                            itemCounts[text] = itemCounts.GetValueOrDefault(text) + 1;
+                }
                 if (send.Outcome == SendOutcome.Delivered)
                 {
                     _userIds[send.User.Index] = send.User.Id;
@@ -317,8 +330,21 @@ public sealed class ReplayStatistics
             w.WriteNumber("reached_held_out", s.ReachedHeldOut);
             switch (s.Step)
             {
-                case BoundSend:
+                case BoundSend send:
                     WriteCounts(w, s.Sends);
+                    if (send.Items is not null)
+                    {
+                        // The items the delivered sends carried: the 20 most sent, with how many sends carried each.
+                        w.WriteStartArray("top_items");
+                        foreach (var (item, sends) in s.TopItems(20))
+                        {
+                            w.WriteStartObject();
+                            w.WriteString("item", item);
+                            w.WriteNumber("sends", sends);
+                            w.WriteEndObject();
+                        }
+                        w.WriteEndArray();
+                    }
                     break;
                 case BoundWait:
                     w.WriteNumber("resumed_by_event", s.WaitEnds[(int)WaitEnd.Event]);
@@ -353,7 +379,7 @@ public sealed class ReplayStatistics
     /// <summary>A short description of a branch: its first step.</summary>
     public static string Describe(IReadOnlyList<BoundStep> steps) => steps.Count == 0 ? "(nothing)" : steps[0] switch
     {
-        BoundSend s => $"send {s.Channel.Name} \"{s.Template}\"" + (s.Offer is null ? "" : $" offer \"{s.Offer}\""),
+        BoundSend s => s.Text,
         BoundWait w => $"wait {ValueFormatter.FormatDuration(new TimeSpan(w.DurationTicks))}" + (w.Until is null ? "" : $" until {w.Until.Name}"),
         BoundIf => "if …",
         BoundSplit s => $"split \"{s.Name}\"",

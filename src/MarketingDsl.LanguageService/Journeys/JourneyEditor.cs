@@ -245,7 +245,8 @@ public static class JourneyEditor
         {
             WaitStepSyntax w => new() { ["duration"] = w.Duration.Text, ["until"] = w.UntilEvent?.Text, ["where"] = w.Where is null ? null
                 : source.WrittenWithoutComments(w.Where) },
-            SendStepSyntax s => new() { ["channel"] = s.Channel.Text, ["template"] = s.Template.Text, ["offer"] = s.Offer?.Text },
+            SendStepSyntax s => new() { ["channel"] = s.Channel.Text, ["template"] = s.Template.Text, ["offer"] = s.Offer?.Text,
+                ["items"] = s.Items is null ? null : source.WrittenWithoutComments(s.Items) },
             SplitStepSyntax s => new() { ["name"] = s.Name?.Text, ["winner_after"] = s.WinnerAfter?.Text },
             _ => [],
         };
@@ -325,7 +326,8 @@ public static class JourneyEditor
                     ? " until " + Fragment(until) + (Value(p, "where", optional: true) is { Length: > 0 } w ? " where " + w : "")
                     : ""),
             "send" => "send " + Fragment(Value(p, "channel")) + " " + Quote(Value(p, "template"))
-                + (Value(p, "offer", optional: true) is { Length: > 0 } offer ? " offer " + Quote(offer) : ""),
+                + (Value(p, "offer", optional: true) is { Length: > 0 } offer ? " offer " + Quote(offer) : "")
+                + (Value(p, "items", optional: true) is { Length: > 0 } items ? " items: " + items : ""),
             "if" => "if " + Condition(Value(p, "condition")) + " {\n}",
             "split" => SplitHeaderText(p) + " {\n}",
             "exit" => "exit",

@@ -119,7 +119,7 @@ public static class JourneyGraphBuilder
                 WaitStepSyntax w => Node(stepPath, "wait", Written(w), ("duration", w.Duration.Text), ("until", w.UntilEvent?.Text ?? ""),
                     ("where", w.Where is null ? "" : Written(w.Where))),
                 SendStepSyntax s => Node(stepPath, "send", Written(s), ("channel", s.Channel.Text), ("template", s.Template.Text),
-                    ("offer", s.Offer?.Text ?? "")),
+                    ("offer", s.Offer?.Text ?? ""), ("items", s.Items is null ? "" : Written(s.Items))),
                 IfStepSyntax i => Node(stepPath, "if", "if " + Written(i.Condition), ("condition", Written(i.Condition))),
                 SplitStepSyntax s => Node(stepPath, "split", source.WrittenWithoutComments(SplitHeader(source, s)), ("name", s.Name?.Text ?? ""),
                     ("winner_after", s.WinnerAfter?.Text ?? ""),

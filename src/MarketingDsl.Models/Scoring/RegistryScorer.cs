@@ -17,7 +17,7 @@ public enum ModelState { Fresh, Stale, NotTrained }
 /// <see cref="CompiledClusters"/>) and scored over the feature columns in a tight loop; ML.NET's own
 /// pipeline scores only a model with a part the compilers do not know.
 /// </summary>
-public sealed class RegistryScorer : IModelScorer
+public sealed class RegistryScorer : IModelScorer, IRecommenderScorer
 {
     private readonly Dictionary<string, Loaded> _fresh = new(StringComparer.Ordinal);
     private readonly MLContext _ml = new(0);
@@ -41,6 +41,11 @@ public sealed class RegistryScorer : IModelScorer
                 try
                 {
                     var entry = byName[m.Name];
+                    if (m.IsRecommender)
+                    {
+                        if (m.Recommender is { } definition) _recommenders[m.Name] = Recommendations.RecommenderFile.Read(entry.Zip, definition);
+                        continue;
+                    }
                     var transformer = Learners.Load(_ml, entry.Zip);
                     _fresh[m.Name] = m.IsClusters
                         ? new Loaded(entry, transformer, null, CompiledClusters.Compile(transformer, m.Features.Length))
@@ -58,6 +63,10 @@ public sealed class RegistryScorer : IModelScorer
         }
         Warnings = warnings;
     }
+
+    private readonly Dictionary<string, TrainedRecommender> _recommenders = new(StringComparer.Ordinal);
+
+    public TrainedRecommender? Find(ModelSymbol recommender) => _recommenders.GetValueOrDefault(recommender.Name);
 
     private sealed record Loaded(TrainedModel Entry, ITransformer Transformer, CompiledModel? Compiled, CompiledClusters? Clusters);
 

@@ -72,6 +72,16 @@ public static class ModelTrainer
                 diagnostics.Add(job.At(TrainingErrors.AlgorithmUnavailable(m.Name, ex.Algorithm, ex.InnerException?.GetType().Name ?? "unknown")));
             }
         }
+        foreach (var r in model.Models.Where(m => m.Recommender is not null))
+        {
+            progress?.Report($"training {r.Name} …");
+            var (entry, report) = Recommendations.RecommenderTraining.Train(r, data, asOfUtc, Environment.ProcessorCount);
+            entry.DataFingerprint = fingerprint;
+            entry.TrainedBy = trainedBy;
+            entry.ReportJson = report.ToJson();
+            trained.Add(entry);
+            reports.Add(report);
+        }
         return new TrainingResult(trained, reports, diagnostics);
     }
 

@@ -141,7 +141,7 @@ public sealed partial class LiveRuntime
                     var entry = entryOverride ?? state?.EntryAt ?? 0;
                     var path = _paths[j].PathOf(s.Send);
                     var key = Feedback.SendKey(journey, user, entry, path);
-                    var line = SendLine(key, s.Send.Channel.Name, journey, user, s.Send.Template, s.Send.Offer, Iso(s.At), Iso(entry), path, s.WasDeferred);
+                    var line = SendLine(key, s.Send.Channel.Name, journey, user, s.Send.Template, s.Send.Offer, Iso(s.At), Iso(entry), path, s.WasDeferred, s.Items);
                     _store.AddOutbox(key, s.Send.Channel.Name, line);
                     break;
                 case WinnerDueAction due:
@@ -160,11 +160,12 @@ public sealed partial class LiveRuntime
 
     /// <summary>
     /// A send's outbox line: {"key", "channel", "journey", "user_id", "template", "offer", "at",
-    /// "entry_at", "step", "was_deferred"}, written straight to UTF-8 (the line is made inside the
+    /// "entry_at", "step", "was_deferred"} and, for a send with `items:`, "items" (the list as of the send, null
+    /// when null), written straight to UTF-8 (the line is made inside the
     /// commit for every send: a dictionary through the serialiser cost several µs more each).
     /// </summary>
     private static string SendLine(string key, string channel, string journey, string user, string template, string? offer,
-        string at, string entryAt, string step, bool wasDeferred)
+        string at, string entryAt, string step, bool wasDeferred, IReadOnlyList<object?>? items)
     {
         var buffer = new System.Buffers.ArrayBufferWriter<byte>(256);
         using (var w = new Utf8JsonWriter(buffer))
@@ -180,6 +181,24 @@ public sealed partial class LiveRuntime
             w.WriteString("entry_at", entryAt);
             w.WriteString("step", step);
             w.WriteBoolean("was_deferred", wasDeferred);
+            if (items is not null)
+            {
+                w.WriteStartArray("items");
+                foreach (var item in items)
+                    switch (item)
+                    {
+                        case null: w.WriteNullValue(); break;
+                        case string text: w.WriteStringValue(text); break;
+                        case long l: w.WriteNumberValue(l); break;
+                        case decimal d: w.WriteNumberValue(d); break;
+                        case bool b: w.WriteBooleanValue(b); break;
+                        case DateTime dt: w.WriteStringValue(Iso(dt.Ticks)); break;
+                        case DateOnly day: w.WriteStringValue(day.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture)); break;
+                        case TimeSpan span: w.WriteStringValue(Core.Text.DurationText.Format(span.Ticks)); break;
+                        default: w.WriteStringValue(Convert.ToString(item, CultureInfo.InvariantCulture)); break;
+                    }
+                w.WriteEndArray();
+            }
             w.WriteEndObject();
         }
         return System.Text.Encoding.UTF8.GetString(buffer.WrittenSpan);

@@ -160,6 +160,12 @@ public sealed partial class LiveRuntime
 
     private sealed class LiveConditions(LiveRuntime runtime) : IJourneyConditions
     {
+        public IReadOnlyList<object?>? List(BoundExpression list, UserRef user, long atTicks)
+        {
+            var live = runtime.User(user.Id);
+            return live.Profile is null ? null : runtime.EvaluatorOf(live).List(list, 0, atTicks);
+        }
+
         public bool Evaluate(BoundExpression condition, UserRef user, long atTicks)
         {
             var live = runtime.User(user.Id);

@@ -35,7 +35,7 @@ public static class ModelsApi
                 {
                     name = m.Name,
                     label = m.Label,
-                    kind = m.IsClusters ? "clusters" : m.IsRegression ? "regression" : "classifier",
+                    kind = m.IsRecommender ? "recommender" : m.IsClusters ? "clusters" : m.IsRegression ? "regression" : "classifier",
                     features = m.FeatureNames,
                     state = StateName(state),
                     reason = state == ModelState.Stale ? reason : null,

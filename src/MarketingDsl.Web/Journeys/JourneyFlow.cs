@@ -23,6 +23,8 @@ public sealed record FlowStep(string Kind, string Text, SourcePlace Place)
     public string? Channel { get; init; }
     public string? Template { get; init; }
     public string? Offer { get; init; }
+    /// <summary>A send's `items:` as written (what list travels with each message).</summary>
+    public string? Items { get; init; }
     public string? Condition { get; init; }
     public IReadOnlyList<FlowStep>? Then { get; init; }
     public IReadOnlyList<FlowStep>? Else { get; init; }
@@ -93,8 +95,7 @@ public static class JourneyFlow
                 return new FlowStep("wait_until", $"wait {Duration(w.DurationTicks)} until {until.Name}{Where(w.UntilWhere, file)}", place)
                     { Duration = Duration(w.DurationTicks), Until = until.Name, Where = where };
             case BoundSend s:
-                return new FlowStep("send", $"send {s.Channel.Name} \"{s.Template}\"{(s.Offer is null ? "" : $" offer \"{s.Offer}\"")}", place)
-                    { Channel = s.Channel.Name, Template = s.Template, Offer = s.Offer };
+                return new FlowStep("send", s.Text, place) { Channel = s.Channel.Name, Template = s.Template, Offer = s.Offer, Items = s.ItemsText };
             case BoundIf i:
                 return new FlowStep("if", "if " + Written(i.Condition, file), place) { Condition = Written(i.Condition, file), Then = Steps(i.Then, file), Else = Steps(i.Else, file) };
             case BoundSplit s:

@@ -140,6 +140,14 @@
       const rows = k.sizes.map((size, i) => [String(i + 1), String(size), ...(k.centroids[i] || []).map((v) => fixed(v, 2))]);
       section.appendChild(figure(T('models.clusters'), table([T('models.cluster'), T('models.size'), ...m.features], rows), 'model-clusters'));
     }
+    if (r.recommendations) {
+      // The recommender and the two baselines on the same time split (LANGUAGE.md §13.1).
+      const rows = r.recommendations.map((q) => [q.name, fixed(q.hit_rate, 3), fixed(q.precision, 3), fixed(q.recall, 3), fixed(q.ndcg, 3),
+        fixed(q.coverage, 3), String(q.users)]);
+      const k = r.recommendations.length ? r.recommendations[0].k : 10;
+      section.appendChild(figure(T('models.recommendations'), table([T('models.method'), `hit rate@${k}`, `precision@${k}`, `recall@${k}`,
+        `NDCG@${k}`, T('models.coverage'), T('models.size')], rows), 'model-recommendations'));
+    }
     if (r.backtest) {
       const b = r.backtest;
       const figures = [[b.auc !== undefined && b.auc !== null ? 'auc' : 'r2', fixed(b.auc ?? b.r_squared, 3)], ['btusers', String(b.users)]];
