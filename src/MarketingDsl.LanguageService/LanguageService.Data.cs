@@ -39,8 +39,10 @@ public sealed partial class LanguageService
         {
             var (field, literals) = node switch
             {
-                BoundBinary { Operator: BoundBinaryOperator.Equal or BoundBinaryOperator.NotEqual } b when StringLiteral(b.Right) is { } r => (b.Left, [r]),
-                BoundBinary { Operator: BoundBinaryOperator.Equal or BoundBinaryOperator.NotEqual } b when StringLiteral(b.Left) is { } l => (b.Right, [l]),
+                BoundBinary { Operator: BoundBinaryOperator.Equal or BoundBinaryOperator.NotEqual } b
+                    when StringLiteral(b.Right) is { } r => (b.Left, [r]),
+                BoundBinary { Operator: BoundBinaryOperator.Equal or BoundBinaryOperator.NotEqual } b
+                    when StringLiteral(b.Left) is { } l => (b.Right, [l]),
                 BoundIn i when i.List is BoundList list => (i.Value, list.Items.Select(StringLiteral).OfType<(string, TextSpan)>().ToList()),
                 // `"tv" in fav_categories`: a literal looked up in a list of a field's values.
                 BoundIn i when StringLiteral(i.Value) is { } item => (i.List, [item]),
@@ -52,7 +54,8 @@ public sealed partial class LanguageService
                 // An empty literal is a value being typed (the quotes close as they open), not a claim about the data.
                 if (value.Length == 0 || all.Contains(value)) continue;
                 var common = known.Top.Take(5).Select(v => v.Value).ToList();
-                var closest = NameSuggestions.Closest(value, all) ?? all.FirstOrDefault(v => string.Equals(v, value, StringComparison.OrdinalIgnoreCase));
+                var closest = NameSuggestions.Closest(value, all) ??
+                    all.FirstOrDefault(v => string.Equals(v, value, StringComparison.OrdinalIgnoreCase));
                 yield return Diagnostic.Create(DataWarnings.ValueNeverOccurs(value, known.DisplayName, values.Name, common, closest), file, span);
             }
         }

@@ -52,7 +52,8 @@ public sealed class ServeReloadPolicyTests : IDisposable
         await Post(http, "/api/profiles", """[{"user_id":"u1"},{"user_id":"u2"},{"user_id":"u3"}]""");
         // Instants just before the wall clock: the runtime also fires due waits by wall clock, and these are a day away.
         var now = DateTime.UtcNow;
-        string At(int minutesAgo) => now.AddMinutes(-minutesAgo).ToString("yyyy-MM-dd'T'HH:mm:ss'Z'", System.Globalization.CultureInfo.InvariantCulture);
+        string At(int minutesAgo) => now.AddMinutes(-minutesAgo).ToString("yyyy-MM-dd'T'HH:mm:ss'Z'",
+            System.Globalization.CultureInfo.InvariantCulture);
         await Post(http, "/api/events", $$"""
             [{"type":"login","user_id":"u1","ts":"{{At(12)}}"},
              {"type":"cart_add","user_id":"u1","ts":"{{At(11)}}"},

@@ -3,7 +3,8 @@ using MarketingDsl.Core.Semantics;
 
 namespace MarketingDsl.Core.Tests;
 
-/// <summary>The `recommender` declaration (LANGUAGE.md §13): what it binds to, each mistake's own code (MD2060–MD2068, MD3060–MD3065, MD4070–MD4077), its members' types.</summary>
+/// <summary>The `recommender` declaration (LANGUAGE.md §13): what it binds to, each mistake's own code (MD2060–MD2068, MD3060–MD3065, MD4070–MD4077),
+/// its members' types.</summary>
 public sealed class RecommenderDeclarationTests
 {
     private const string Schema = """
@@ -18,7 +19,8 @@ public sealed class RecommenderDeclarationTests
         channel app_push { cost: 0 }
         """;
 
-    private const string Picks = "recommender picks { items: order.sku  signals: view 1, cart_add 3, order 5  category: order.category  within: 180d  k: 10 }";
+    private const string Picks = "recommender picks { items: order.sku  signals: view 1, cart_add 3, order 5  " +
+        "category: order.category  within: 180d  k: 10 }";
 
     private static Compilation Compile(string declarations) => Compilation.Create(("main.mdsl", Schema + "\n" + declarations));
 
@@ -44,7 +46,8 @@ public sealed class RecommenderDeclarationTests
         var picks = Assert.Single(compilation.Model.Models);
         Assert.True(picks.IsRecommender);
         var definition = picks.Recommender!;
-        Assert.Equal(("order", "sku", "category", 10, false), (definition.ItemEvent.Name, definition.ItemField, definition.CategoryField, definition.K, definition.Repeat));
+        Assert.Equal(("order", "sku", "category", 10, false),
+            (definition.ItemEvent.Name, definition.ItemField, definition.CategoryField, definition.K, definition.Repeat));
         Assert.Equal(["view 1", "cart_add 3", "order 5"], definition.Signals.Select(s => $"{s.Event.Name} {s.Weight}"));
         Assert.Equal(TimeSpan.FromDays(180).Ticks, definition.WindowTicks);
         foreach (var name in new[] { "for_you", "for_you_categories", "after_cart" })
@@ -63,7 +66,8 @@ public sealed class RecommenderDeclarationTests
         var compilation = Compile("recommender r { items: order.sku  signals: order 1  repeat: true }\ntag x = r.items");
         Assert.False(compilation.HasErrors, string.Join("\n", compilation.Diagnostics));
         var definition = compilation.Model.Models.Single().Recommender!;
-        Assert.Equal((TimeSpan.FromDays(180).Ticks, 10, true, null), (definition.WindowTicks, definition.K, definition.Repeat, definition.CategoryField));
+        Assert.Equal((TimeSpan.FromDays(180).Ticks, 10, true, null),
+            (definition.WindowTicks, definition.K, definition.Repeat, definition.CategoryField));
     }
 
     [Theory]
@@ -143,7 +147,8 @@ public sealed class RecommenderDeclarationTests
         var tree = Syntax.SyntaxTree.Parse("main.mdsl", text);
         Assert.False(tree.HasErrors, string.Join("\n", tree.Diagnostics));
         Assert.Equal(text, SyntaxFormatter.Format(tree));
-        var messy = Syntax.SyntaxTree.Parse("main.mdsl", "recommender picks { items: order.sku  signals: view 1,cart_add 3\n k: 10 }\ntag t = picks.related (\"a\" , 3)\n");
+        var messy = Syntax.SyntaxTree.Parse("main.mdsl",
+            "recommender picks { items: order.sku  signals: view 1,cart_add 3\n k: 10 }\ntag t = picks.related (\"a\" , 3)\n");
         Assert.Equal("""
             recommender picks {
               items: order.sku

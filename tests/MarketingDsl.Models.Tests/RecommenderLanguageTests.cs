@@ -66,7 +66,8 @@ public sealed partial class RecommenderTests
         Assert.StartsWith("popularity hit_rate@10 ", popularity.Line, StringComparison.Ordinal);
         using var json = JsonDocument.Parse(report.ToJson());
         var first = json.RootElement.GetProperty("recommendations")[0];
-        foreach (var metric in new[] { "hit_rate", "precision", "recall", "ndcg", "coverage" }) Assert.True(first.GetProperty(metric).GetDouble() > 0, metric);
+        foreach (var metric in new[] { "hit_rate", "precision", "recall", "ndcg", "coverage" })
+            Assert.True(first.GetProperty(metric).GetDouble() > 0, metric);
 
         // The registry keeps it: a scorer over the saved entry is fresh and gives lists.
         var path = Path.Combine(Path.GetTempPath(), "mdsl-reco-registry-" + Guid.NewGuid().ToString("N") + ".db");
@@ -96,7 +97,8 @@ public sealed partial class RecommenderTests
             var other = interpreted.Columns.Single(c => c.Symbol == column.Symbol);
             for (var u = 0; u < _history.Data.UserCount; u++)
             {
-                Assert.True(Same(column.Get(u), other.Get(u)), $"{column.Symbol.Name} of {_history.Data.UserIds[u]}: compiled {Show(column.Get(u))}, interpreted {Show(other.Get(u))}");
+                Assert.True(Same(column.Get(u), other.Get(u)),
+                    $"{column.Symbol.Name} of {_history.Data.UserIds[u]}: compiled {Show(column.Get(u))}, interpreted {Show(other.Get(u))}");
                 compared++;
             }
         }
@@ -104,12 +106,14 @@ public sealed partial class RecommenderTests
         // Lists are full for everyone (a cold user gets the most popular items), and a segment reads a list tag.
         var forYou = compiled.Columns.Single(c => c.Symbol.Name == "for_you");
         Assert.All(Enumerable.Range(0, _history.Data.UserCount), u => Assert.Equal(10, ((IReadOnlyList<object?>)forYou.Get(u)!).Count));
-        Assert.All(Enumerable.Range(0, _history.Data.UserCount), u => Assert.Equal(true, compiled.Columns.Single(c => c.Symbol.Name == "has_picks").Get(u)));
+        Assert.All(Enumerable.Range(0, _history.Data.UserCount),
+            u => Assert.Equal(true, compiled.Columns.Single(c => c.Symbol.Name == "has_picks").Get(u)));
         var likesFans = compiled.Columns.Single(c => c.Symbol.Name == "likes_fans");
         var fans = Enumerable.Range(0, _history.Data.UserCount).Count(u => likesFans.Get(u) is true);
         Assert.InRange(fans, 1, _history.Data.UserCount - 1);
         // Without the registry the members are null, not empty lists.
-        var untrained = CompiledEngine.Evaluate(PlanCompiler.Compile(compilation.Model), _history.Data, AsOf, null, new RegistryScorer(compilation.Model, []));
+        var untrained = CompiledEngine.Evaluate(PlanCompiler.Compile(compilation.Model), _history.Data, AsOf, null,
+            new RegistryScorer(compilation.Model, []));
         Assert.Null(untrained.Columns.Single(c => c.Symbol.Name == "for_you").Get(0));
         Assert.Equal(false, untrained.Columns.Single(c => c.Symbol.Name == "has_picks").Get(0));
     }
@@ -139,7 +143,8 @@ public sealed partial class RecommenderTests
     {
         var compilation = CompileWorkspace();
         var trained = ModelTrainer.Train(compilation, _history.Data, AsOf).Models;
-        var batch = CompiledEngine.Evaluate(PlanCompiler.Compile(compilation.Model), _history.Data, AsOf, null, new RegistryScorer(compilation.Model, trained));
+        var batch = CompiledEngine.Evaluate(PlanCompiler.Compile(compilation.Model), _history.Data, AsOf, null,
+            new RegistryScorer(compilation.Model, trained));
         var users = Enumerable.Range(1, 25).Select(i => "u" + i.ToString("D7", CultureInfo.InvariantCulture)).ToHashSet();
         var from = AsOf.AddDays(-60);
         var replay = new List<string>();
@@ -161,7 +166,8 @@ public sealed partial class RecommenderTests
                 TimerSliceTime = Timeout.InfiniteTimeSpan, ModelScorer = m => new RegistryScorer(m, trained),
             }))
             {
-                using (var profiles = JsonDocument.Parse("[" + string.Join(",", File.ReadLines(Path.Combine(_history.Directory, "profiles.jsonl")).Where(Mine)) + "]"))
+                using (var profiles = JsonDocument.Parse(
+                    "[" + string.Join(",", File.ReadLines(Path.Combine(_history.Directory, "profiles.jsonl")).Where(Mine)) + "]"))
                     Assert.All(live.IngestProfiles(profiles.RootElement), r => Assert.Equal("accepted", r.Status));
                 var lines = File.ReadLines(Path.Combine(_history.Directory, "events.jsonl")).Where(Mine)
                     .OrderBy(l => JsonDocument.Parse(l).RootElement.GetProperty("ts").GetString(), StringComparer.Ordinal).ToList();
@@ -183,7 +189,8 @@ public sealed partial class RecommenderTests
             var sent = Directory.GetFiles(Path.Combine(root, "outbox"), "*.jsonl").SelectMany(File.ReadLines).Where(l => l.Length > 0).Select(l =>
             {
                 using var line = JsonDocument.Parse(l);
-                var at = DateTime.Parse(line.RootElement.GetProperty("at").GetString()!, CultureInfo.InvariantCulture, DateTimeStyles.AdjustToUniversal);
+                var at = DateTime.Parse(line.RootElement.GetProperty("at").GetString()!,
+                    CultureInfo.InvariantCulture, DateTimeStyles.AdjustToUniversal);
                 var items = line.RootElement.GetProperty("items").EnumerateArray().Select(i => i.GetString());
                 return (At: at, Text: $"{line.RootElement.GetProperty("user_id").GetString()} {at:O} {string.Join("|", items)}");
             }).Where(s => s.At > from).Select(s => s.Text);
@@ -224,5 +231,6 @@ public sealed partial class RecommenderTests
         _ => Equals(a, b),
     };
 
-    private static string Show(object? value) => value is IReadOnlyList<object?> list ? "[" + string.Join(", ", list) + "]" : value?.ToString() ?? "null";
+    private static string Show(object? value) => value is IReadOnlyList<object?> list ?
+        "[" + string.Join(", ", list) + "]" : value?.ToString() ?? "null";
 }

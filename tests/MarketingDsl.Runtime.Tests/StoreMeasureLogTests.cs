@@ -17,7 +17,8 @@ public sealed class StoreMeasureLogTests : IDisposable
         try { Directory.Delete(_root, recursive: true); } catch (IOException) { }
     }
 
-    private static MeasureEvent Sent(int i) => new("j", "u" + (i % 7), 1000 + i, MeasureKind.Sent) { Channel = "push", Step = "0", EntryAt = i, Cost = 0.5m };
+    private static MeasureEvent Sent(int i) => new("j", "u" + (i % 7), 1000 + i, MeasureKind.Sent)
+        { Channel = "push", Step = "0", EntryAt = i, Cost = 0.5m };
     private static MeasureEvent Suppressed(int i) => new("j", "u" + (i % 7), 1000 + i, MeasureKind.Suppressed) { Reason = "audience", EntryAt = i };
 
     [Theory]

@@ -38,7 +38,8 @@ public sealed partial class SparkSqlTests
     private static readonly HashSet<string> SparkFunctions = new(StringComparer.OrdinalIgnoreCase)
     {
         "abs", "array", "array_compact", "array_contains", "cast", "coalesce", "contains", "count", "datediff", "day", "explode", "floor",
-        "from_utc_timestamp", "hour", "least", "lower", "max", "min", "month", "round", "rank", "row_number", "size", "startswith", "sum", "timestamp_micros",
+        "from_utc_timestamp", "hour", "least", "lower", "max", "min", "month", "round", "rank", "row_number",
+        "size", "startswith", "sum", "timestamp_micros",
         "try_add", "try_multiply", "try_subtract", "unix_micros", "upper", "year",
     };
 

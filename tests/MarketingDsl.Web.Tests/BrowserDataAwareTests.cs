@@ -59,7 +59,8 @@ public sealed class BrowserDataAwareTests
 
         // An unsaved edit: the size follows a moment after typing stops.
         var line = segments.Split('\n').ToList().FindIndex(l => l.StartsWith(Old, StringComparison.Ordinal)) + 1;
-        await page.EvaluateAsync("([line, column]) => { const e = monaco.editor.getEditors()[0]; e.setPosition({ lineNumber: line, column }); e.focus(); }",
+        await page.EvaluateAsync(
+            "([line, column]) => { const e = monaco.editor.getEditors()[0]; e.setPosition({ lineNumber: line, column }); e.focus(); }",
             new[] { line, Old.Length + 1 });
         await page.Keyboard.PressAsync("Backspace");
         await page.Keyboard.TypeAsync("1");
@@ -76,7 +77,8 @@ public sealed class BrowserDataAwareTests
 
         // A value that never occurs: MD5050, listed in Problems.
         await page.Keyboard.TypeAsync("app");
-        await page.WaitForFunctionAsync("() => document.getElementById('problem-list').textContent.includes('\"app\" never occurs in login.platform')");
+        await page.WaitForFunctionAsync(
+            "() => document.getElementById('problem-list').textContent.includes('\"app\" never occurs in login.platform')");
         Assert.Contains("MD5050", await page.InnerTextAsync("#problem-list"));
         await page.WaitForSelectorAsync(".monaco-editor .squiggly-warning");
 
@@ -111,12 +113,15 @@ public sealed class BrowserDataAwareTests
     {
         try
         {
-            await page.WaitForFunctionAsync(expected is { } n ? $"(name) => ({SizeOf})(name) === {n}" : SizeOf, segment, new PageWaitForFunctionOptions { Timeout = 60_000 });
+            await page.WaitForFunctionAsync(expected is { } n ? $"(name) => ({SizeOf})(name) === {n}" : SizeOf,
+                segment, new PageWaitForFunctionOptions { Timeout = 60_000 });
         }
         catch (TimeoutException)
         {
-            var shown = await page.EvaluateAsync<string>("() => document.getElementById('data-status').textContent + ' | sizes ' + document.getElementById('editor').dataset.sizes"
-                + " + ' | ' + [...document.querySelectorAll('.monaco-editor .view-line')].map((l) => l.textContent.replace(/\u00a0/g, ' ')).filter((t) => t.includes('segment ')).join(' / ')");
+            var shown = await page.EvaluateAsync<string>("() => document.getElementById('data-status').textContent + ' | sizes ' "
+                + "+ document.getElementById('editor').dataset.sizes"
+                + " + ' | ' + [...document.querySelectorAll('.monaco-editor .view-line')]"
+                + ".map((l) => l.textContent.replace(/\u00a0/g, ' ')).filter((t) => t.includes('segment ')).join(' / ')");
             Assert.Fail($"no size {expected} beside {segment}: {shown}");
         }
     }

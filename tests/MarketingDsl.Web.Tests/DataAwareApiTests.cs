@@ -97,7 +97,8 @@ public sealed class DataAwareApiTests(EditorFactory factory) : IClassFixture<Edi
         var platform = await Complete(client, text, 1, Inside(1), SimulationData.Folder);
         var labels = platform.GetProperty("items").EnumerateArray().Select(i => i.GetProperty("label").GetString()!).ToList();
         Assert.Equal(["android", "ios", "miniapp", "web"], labels.Order().ToArray());
-        Assert.All(platform.GetProperty("items").EnumerateArray(), i => Assert.Matches(@"^\d+(\.\d)?% of login\.platform · retail$", i.GetProperty("detail").GetString()));
+        Assert.All(platform.GetProperty("items").EnumerateArray(),
+            i => Assert.Matches(@"^\d+(\.\d)?% of login\.platform · retail$", i.GetProperty("detail").GetString()));
         // The range is the text between the quotes.
         var range = platform.GetProperty("range");
         Assert.Equal(Inside(1), range.GetProperty("startColumn").GetInt32());
@@ -139,7 +140,8 @@ public sealed class DataAwareApiTests(EditorFactory factory) : IClassFixture<Edi
 
         // Without a data set: no MD5050 (it is an editor diagnostic, never a `check` one).
         Assert.DoesNotContain(await Markers(client, text, null), m => m.GetProperty("code").GetString() == "MD5050");
-        var check = FunctionCompilation.Create(new Workspace(Workspace.Load(factory.Workspace).AllFiles.Append(new Core.Text.SourceText("tags/new.mdsl", text))));
+        var check = FunctionCompilation.Create(new Workspace(Workspace.Load(factory.Workspace).AllFiles
+            .Append(new Core.Text.SourceText("tags/new.mdsl", text))));
         Assert.DoesNotContain(check.Diagnostics, d => d.Code == "MD5050");
 
         // In 简体中文 for a user whose UI language is Chinese.
@@ -172,7 +174,8 @@ public sealed class DataAwareApiTests(EditorFactory factory) : IClassFixture<Edi
         var population = compilation.Model.Outputs.Where(o => o.Phase > 0).Select(o => o.Name).ToHashSet();
         foreach (var column in whole.Columns.Where(c => !population.Contains(c.Symbol.Name)))
         for (var i = 0; i < picked.Length; i++)
-            Assert.True(Equals(Engine.Simulation.ValueFormatter.Format(column.Get(picked[i])), Engine.Simulation.ValueFormatter.Format(part.Column(column.Symbol.Name).Get(i))),
+            Assert.True(Equals(Engine.Simulation.ValueFormatter.Format(column.Get(picked[i])),
+                Engine.Simulation.ValueFormatter.Format(part.Column(column.Symbol.Name).Get(i))),
                 $"{column.Symbol.Name} of {data.UserIds[picked[i]]}");
         Assert.Equal([.. picked.Select(u => data.UserIds[u])], sample.UserIds);
     }

@@ -38,7 +38,8 @@ public sealed class UserPageApiTests(EditorFactory factory) : IClassFixture<Edit
         Assert.Equal(member, page.GetProperty("userId").GetString());
         Assert.Equal(expected.AsOfUtc, page.GetProperty("asOfUtc").GetDateTime().ToUniversalTime());
 
-        var profile = page.GetProperty("profile").EnumerateArray().ToDictionary(f => f.GetProperty("name").GetString()!, f => f.GetProperty("value").GetString());
+        var profile = page.GetProperty("profile").EnumerateArray().ToDictionary(f => f.GetProperty("name").GetString()!,
+            f => f.GetProperty("value").GetString());
         for (var f = 0; f < expected.Model.Schema.ProfileFields.Length; f++)
             Assert.Equal(ValueFormatter.Format(expected.Data.Profiles.Columns[f]?.GetBoxed(u)), profile[expected.Model.Schema.ProfileFields[f].Name]);
 
@@ -47,10 +48,12 @@ public sealed class UserPageApiTests(EditorFactory factory) : IClassFixture<Edit
             Assert.True(ValueFormatter.Format(expected.Column(tag.Name).Get(u)) == values[tag.Name].GetProperty("value").GetString(), tag.Name);
         var added = values["logins_ever"].GetProperty("definition");
         Assert.Equal("tags/behaviour.mdsl", added.GetProperty("path").GetString());
-        Assert.Equal(tags.Split('\n').ToList().FindIndex(l => l.StartsWith("tag logins_ever", StringComparison.Ordinal)) + 1, added.GetProperty("line").GetInt32());
+        Assert.Equal(tags.Split('\n').ToList().FindIndex(l => l.StartsWith("tag logins_ever", StringComparison.Ordinal)) + 1,
+            added.GetProperty("line").GetInt32());
         Assert.Equal("tag logins_ever = count(login)", added.GetProperty("text").GetString());
 
-        var segments = page.GetProperty("segments").EnumerateArray().ToDictionary(s => s.GetProperty("name").GetString()!, s => s.GetProperty("value").GetString());
+        var segments = page.GetProperty("segments").EnumerateArray().ToDictionary(s => s.GetProperty("name").GetString()!,
+            s => s.GetProperty("value").GetString());
         foreach (var segment in expected.Model.Segments)
             Assert.Equal(SimulationData.Members(expected, segment.Name).Contains(member) ? "true" : "false", segments[segment.Name]);
         var group = page.GetProperty("groups").EnumerateArray().Single(g => g.GetProperty("name").GetString() == "core_groups");
@@ -72,9 +75,11 @@ public sealed class UserPageApiTests(EditorFactory factory) : IClassFixture<Edit
     public async Task The_user_page_needs_the_editor_role_a_known_user_and_a_data_folder_of_the_root()
     {
         var viewer = await factory.SignedIn("viewer1");
-        Assert.Equal(HttpStatusCode.Forbidden, (await viewer.PostAsync("/api/user-page", Json(new { id = "u0000001", folder = SimulationData.Folder }))).StatusCode);
+        Assert.Equal(HttpStatusCode.Forbidden,
+            (await viewer.PostAsync("/api/user-page", Json(new { id = "u0000001", folder = SimulationData.Folder }))).StatusCode);
         var editor = await factory.SignedIn("editor1");
-        var missing = await Answer(await editor.PostAsync("/api/user-page", Json(new { id = "nobody", folder = SimulationData.Folder })), HttpStatusCode.NotFound);
+        var missing = await Answer(await editor.PostAsync("/api/user-page", Json(new { id = "nobody", folder = SimulationData.Folder })),
+            HttpStatusCode.NotFound);
         Assert.Contains("There is no user 'nobody'", missing.GetProperty("error").GetString());
         await Answer(await editor.PostAsync("/api/user-page", Json(new { id = "u0000001", folder = "../etc" })), HttpStatusCode.BadRequest);
         await Answer(await editor.PostAsync("/api/user-page", Json(new { id = "", folder = SimulationData.Folder })), HttpStatusCode.BadRequest);
@@ -87,10 +92,12 @@ public sealed class UserPageApiTests(EditorFactory factory) : IClassFixture<Edit
         var data = Path.Combine(host.Root, "data", "live");
         Directory.CreateDirectory(data);
         File.WriteAllText(Path.Combine(data, "profiles.jsonl"), "{\"user_id\":\"u1\"}\n{\"user_id\":\"u2\"}\n");
-        File.WriteAllText(Path.Combine(data, "events.jsonl"), "{\"type\":\"cart_add\",\"user_id\":\"u1\",\"ts\":\"2025-06-01T10:00:00Z\",\"price\":150}\n");
+        File.WriteAllText(Path.Combine(data, "events.jsonl"),
+            "{\"type\":\"cart_add\",\"user_id\":\"u1\",\"ts\":\"2025-06-01T10:00:00Z\",\"price\":150}\n");
         var ingest = host.Anonymous();
         await Answer(await ingest.PostAsync("/api/profiles", Json(new[] { new { user_id = "u1" } })));
-        await Answer(await ingest.PostAsync("/api/events", Json(new[] { new { type = "cart_add", user_id = "u1", ts = "2025-06-01T10:00:00Z", price = 150 } })));
+        await Answer(await ingest.PostAsync("/api/events",
+            Json(new[] { new { type = "cart_add", user_id = "u1", ts = "2025-06-01T10:00:00Z", price = 150 } })));
 
         var publisher = await host.SignedIn("publisher1");
         var live = await Answer(await publisher.PostAsync("/api/user-page", Json(new { id = "u1", folder = "live" })));

@@ -108,7 +108,8 @@ internal sealed partial class Binder
                     else window = ticks;
                     break;
                 case "k":
-                    if (value is LiteralExpressionSyntax { Kind: LiteralKind.Int, Value: long count } && count is >= 1 and <= MaxRecommendations) k = (int)count;
+                    if (value is LiteralExpressionSyntax { Kind: LiteralKind.Int, Value: long count } &&
+                        count is >= 1 and <= MaxRecommendations) k = (int)count;
                     else
                     {
                         Report(RecommenderErrors.K(file.ToString(value.Span)), file, value.Span);
@@ -138,7 +139,11 @@ internal sealed partial class Binder
         if (items is { } itemField)
             foreach (var (ev, _, span) in signals)
             {
-                if (ev.Find(itemField.Field.Name) is not { } field) { Report(RecommenderNameErrors.SignalWithoutItem(ev.Name, itemField.Field.Name), file, span); ok = false; }
+                if (ev.Find(itemField.Field.Name) is not { } field)
+                {
+                    Report(RecommenderNameErrors.SignalWithoutItem(ev.Name, itemField.Field.Name), file, span);
+                    ok = false;
+                }
                 else if (field.Type.Kind != TypeKind.String)
                 {
                     Report(RecommenderTypeErrors.FieldNotString("signals", ev.Name, field.Name, Describe(field.Type)), file, span);
@@ -161,7 +166,8 @@ internal sealed partial class Binder
         if (LookupRecommenderEvent(eventName.Name, property, file) is not { } ev) return null;
         if (ev.Find(member.Member.Text) is not { } field)
         {
-            Report(RecommenderNameErrors.UnknownField(ev.Name, member.Member.Text, property, NameSuggestions.Closest(member.Member.Text, ev.Fields.Select(f => f.Name))),
+            Report(RecommenderNameErrors.UnknownField(ev.Name, member.Member.Text, property,
+                NameSuggestions.Closest(member.Member.Text, ev.Fields.Select(f => f.Name))),
                 file, member.Member.Span);
             return null;
         }
@@ -176,7 +182,8 @@ internal sealed partial class Binder
     private EventTypeSymbol? LookupRecommenderEvent(IdentifierSyntax name, string property, SourceText file)
     {
         if (_schema.FindEvent(name.Text) is { } ev) return ev;
-        Report(RecommenderNameErrors.UnknownEvent(name.Text, property, NameSuggestions.Closest(name.Text, _schema.Events.Select(e => e.Name))), file, name.Span);
+        Report(RecommenderNameErrors.UnknownEvent(name.Text, property, NameSuggestions.Closest(name.Text, _schema.Events.Select(e => e.Name))),
+            file, name.Span);
         return null;
     }
 
@@ -207,7 +214,8 @@ internal sealed partial class Binder
                 return true;
             default:
                 if (!syntax.Member.IsMissing)
-                    Report(RecommenderNameErrors.UnknownMember(recommender.Name, member, NameSuggestions.Closest(member, RecommenderMembers)), scope.File, syntax.Member.Span);
+                    Report(RecommenderNameErrors.UnknownMember(recommender.Name, member, NameSuggestions.Closest(member, RecommenderMembers)),
+                        scope.File, syntax.Member.Span);
                 return true;
         }
     }
@@ -218,9 +226,12 @@ internal sealed partial class Binder
         if (RecommenderTarget(syntax.Target, scope) is not { } recommender || syntax.Member.Text != "related")
         {
             if (RecommenderTarget(syntax.Target, scope) is { } r && !RecommenderMembers.Contains(syntax.Member.Text))
-                Report(RecommenderNameErrors.UnknownMember(r.Name, syntax.Member.Text, NameSuggestions.Closest(syntax.Member.Text, RecommenderMembers)), scope.File, syntax.Member.Span);
+                Report(RecommenderNameErrors.UnknownMember(r.Name, syntax.Member.Text,
+                    NameSuggestions.Closest(syntax.Member.Text, RecommenderMembers)),
+                    scope.File, syntax.Member.Span);
             else
-                Report(RecommenderNameErrors.NotCallable(scope.File.ToString(TextSpan.FromBounds(syntax.Target.Span.Start, syntax.Member.Span.End))), scope.File, syntax.Span);
+                Report(RecommenderNameErrors.NotCallable(scope.File.ToString(TextSpan.FromBounds(syntax.Target.Span.Start, syntax.Member.Span.End))),
+                    scope.File, syntax.Span);
             foreach (var argument in syntax.Arguments) BindExpression(argument.Value, scope);
             return new BoundErrorExpression();
         }
@@ -235,12 +246,14 @@ internal sealed partial class Binder
         if (item.Type.IsError) return new BoundErrorExpression();
         if (item.Type.Kind is not (TypeKind.String or TypeKind.Null))
         {
-            Report(RecommenderTypeErrors.RelatedArguments(recommender.Name, $"the item is {Describe(item.Type)}"), scope.File, syntax.Arguments[0].Span);
+            Report(RecommenderTypeErrors.RelatedArguments(recommender.Name, $"the item is {Describe(item.Type)}"),
+                scope.File, syntax.Arguments[0].Span);
             return new BoundErrorExpression();
         }
         if (countSyntax is not LiteralExpressionSyntax { Kind: LiteralKind.Int, Value: long count } || count is < 1 or > MaxRecommendations)
         {
-            Report(RecommenderTypeErrors.RelatedArguments(recommender.Name, $"n is {scope.File.ToString(countSyntax.Span)}"), scope.File, countSyntax.Span);
+            Report(RecommenderTypeErrors.RelatedArguments(recommender.Name, $"n is {scope.File.ToString(countSyntax.Span)}"),
+                scope.File, countSyntax.Span);
             return new BoundErrorExpression();
         }
         return new BoundModelOutput(recommender, ModelOutput.Related, DslType.ListOf(DslType.String))

@@ -71,7 +71,8 @@ public static class RecommenderTypeErrors
         $"signals: is a list of events with a positive weight, such as `view 1, cart_add 3, order 5`; '{written}' is not.",
         $"signals: 是带正权重的事件列表，例如 `view 1, cart_add 3, order 5`；'{written}' 不符合。");
 
-    private static readonly DiagnosticDescriptor s_withinNotDuration = new("MD3063", DiagnosticSeverity.Error, "Recommender window is not a duration");
+    private static readonly DiagnosticDescriptor s_withinNotDuration = new("MD3063", DiagnosticSeverity.Error,
+        "Recommender window is not a duration");
     public static DiagnosticMessage WithinNotDuration(string written) => new(s_withinNotDuration,
         $"within: takes a duration such as 180d, not {written}.",
         $"within: 需要一个时长，例如 180d，而不是 {written}。");

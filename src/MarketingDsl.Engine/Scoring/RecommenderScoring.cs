@@ -77,7 +77,8 @@ public sealed class TrainedRecommender
             if (schema.FindEvent(type.Name) is not { } own) return;
             var at = schema.Events.IndexOf(own);
             var ordinal = own.OrdinalOf(d.ItemField);
-            if (at >= data.Events.Length || data.Events[at] is not { } table || ordinal < 2 || table.Fields[ordinal] is not StringColumn column) return;
+            if (at >= data.Events.Length || data.Events[at] is not { } table ||
+                ordinal < 2 || table.Fields[ordinal] is not StringColumn column) return;
             for (var r = table.UserStart[user]; r < table.UserStart[user + 1]; r++)
             {
                 var ts = table.Ts[r];
@@ -155,7 +156,8 @@ public sealed class TrainedRecommender
         var (items, weights, bought) = Interactions(data, user, asOfTicks);
         var byCategory = new Dictionary<string, double>(StringComparer.Ordinal);
         var list = Recommend(items, weights, bought, Definition.K, Scratch(), byCategory);
-        var result = byCategory.OrderByDescending(c => c.Value).ThenBy(c => c.Key, CodePointComparer.Instance).Select(c => c.Key).Take(CategoryCount).ToList();
+        var result = byCategory.OrderByDescending(c => c.Value).ThenBy(c => c.Key, CodePointComparer.Instance)
+            .Select(c => c.Key).Take(CategoryCount).ToList();
         foreach (var i in list)
             if (result.Count < CategoryCount && Categories[i] is { } c && !result.Contains(c)) result.Add(c);
         return [.. result];

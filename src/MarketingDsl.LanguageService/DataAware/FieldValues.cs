@@ -38,7 +38,8 @@ public sealed class DataValueIndex(string name, DateTime? asOfUtc, IEnumerable<F
     public string Name { get; } = name;
     public DateTime? AsOfUtc { get; } = asOfUtc;
 
-    /// <summary>A profile field's values (<paramref name="eventType"/> null) or an event field's; null when the field is not a string field of the data.</summary>
+    /// <summary>A profile field's values (<paramref name="eventType"/> null) or an event field's; null when the field is not a string field of the
+    /// data.</summary>
     public FieldValues? Find(string? eventType, string field) => _fields.GetValueOrDefault((eventType, field));
 
     public IEnumerable<FieldValues> Fields => _fields.Values;

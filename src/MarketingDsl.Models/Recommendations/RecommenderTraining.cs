@@ -18,7 +18,8 @@ public static class RecommenderTraining
     public static readonly TimeSpan EvaluationHorizon = TimeSpan.FromDays(30);
 
     public static RecommenderSettings SettingsOf(RecommenderDefinition d) => new(
-        [.. d.Signals.Select(s => new RecommenderSignal(s.Event.Name, s.Weight))], d.ItemField, d.ItemEvent.Name, d.CategoryField, d.WindowTicks, d.K, d.Repeat);
+        [.. d.Signals.Select(s => new RecommenderSignal(s.Event.Name, s.Weight))], d.ItemField, d.ItemEvent.Name,
+        d.CategoryField, d.WindowTicks, d.K, d.Repeat);
 
     public static (TrainedModel Model, ModelReport Report) Train(ModelSymbol recommender, DataSet data, DateTime asOfUtc, int parallelism)
     {
@@ -30,9 +31,12 @@ public static class RecommenderTraining
         var users = 0;
         for (var u = 0; u < interactions.UserCount; u++) if (interactions.ItemsOf(u).Length > 0 || interactions.BoughtBy(u).Length > 0) users++;
         var notes = new List<string>();
-        if (model.Popular.Length == 0) notes.Add($"no '{definition.ItemEvent.Name}' with a {definition.ItemField} in the window: every list is empty");
-        if (quality[0].Users == 0) notes.Add($"no user bought a new item in the last {EvaluationHorizon.TotalDays:0} days: the evaluation has no test users");
-        var report = new ModelReport(recommender.Name, "recommender", "item-to-item cosine", asOfUtc, asOfUtc - EvaluationHorizon, users, quality[0].Users,
+        if (model.Popular.Length == 0)
+            notes.Add($"no '{definition.ItemEvent.Name}' with a {definition.ItemField} in the window: every list is empty");
+        if (quality[0].Users == 0)
+            notes.Add($"no user bought a new item in the last {EvaluationHorizon.TotalDays:0} days: the evaluation has no test users");
+        var report = new ModelReport(recommender.Name, "recommender", "item-to-item cosine", asOfUtc, asOfUtc - EvaluationHorizon,
+            users, quality[0].Users,
             null, null, null, null, null, null, [], notes)
         {
             Recommendations = quality,

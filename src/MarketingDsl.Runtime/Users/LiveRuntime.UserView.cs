@@ -8,8 +8,10 @@ namespace MarketingDsl.Runtime;
 public sealed record LiveJourneyView(JourneySymbol Journey, bool Active, int Entries, DateTime? EntryAtUtc, bool HeldOut, DateTime? GoalUntilUtc,
     DateTime? WaitUntilUtc, BoundStep? Step, IReadOnlyDictionary<string, int> Branches);
 
-/// <summary>A user as the live runtime holds them: whether a profile is stored, every journey state, and the latest events (newest first, raw JSON).</summary>
-public sealed record LiveUserView(string UserId, bool HasProfile, IReadOnlyList<LiveJourneyView> Journeys, IReadOnlyList<string> RecentEvents, int EventCount);
+/// <summary>A user as the live runtime holds them: whether a profile is stored, every journey state, and the latest events (newest first, raw
+/// JSON).</summary>
+public sealed record LiveUserView(string UserId, bool HasProfile, IReadOnlyList<LiveJourneyView> Journeys,
+    IReadOnlyList<string> RecentEvents, int EventCount);
 
 public sealed partial class LiveRuntime
 {

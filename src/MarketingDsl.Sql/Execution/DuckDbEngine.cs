@@ -109,7 +109,8 @@ public static class DuckDbEngine
     private static Func<IDuckDBAppenderRow, int, IDuckDBAppenderRow> AppendList(ListColumn c)
     {
         Func<IDuckDBAppenderRow, int, IDuckDBAppenderRow> Items<T>(Func<object, T> item) => (row, i) =>
-            c.Values[i] is { } list && !c.IsNull(i) ? row.AppendValue(list.Select(v => v is null ? default : item(v)).ToList()) : row.AppendNullValue();
+            c.Values[i] is { } list && !c.IsNull(i) ? row.AppendValue(list.Select(v => v is null ? default : item(v)).ToList())
+                : row.AppendNullValue();
         return c.Type.Element?.Kind switch
         {
             TypeKind.String => Items<string?>(v => (string)v),

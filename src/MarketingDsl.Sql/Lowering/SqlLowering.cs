@@ -467,7 +467,9 @@ internal sealed class SqlLowering(SemanticModel model, SqlDialect dialect, IRead
 
     /// <summary>A list&lt;int&gt; compared with decimals is read as a list&lt;decimal&gt; (items equal by value, as the engine).</summary>
     private string NumericList(string list, DslType type, DslType other) =>
-        type.Element?.Kind == TypeKind.Int && other.Element?.Kind == TypeKind.Decimal ? $"CAST({list} AS {_d.TypeName(DslType.ListOf(DslType.Decimal))})" : list;
+        type.Element?.Kind == TypeKind.Int && other.Element?.Kind == TypeKind.Decimal
+            ? $"CAST({list} AS {_d.TypeName(DslType.ListOf(DslType.Decimal))})"
+            : list;
 
     /// <summary>`x in L` / contains(L, x) of a list value: list and item of one SQL type (an int and a decimal side compare as decimals).</summary>
     private (string List, string Item) ListAndItem(BoundExpression list, BoundExpression item, bool inEvent)
@@ -540,7 +542,8 @@ internal sealed class SqlLowering(SemanticModel model, SqlDialect dialect, IRead
             {
                 // Null when the list or the item is null (unlike `in`); a null item of the list never matches.
                 var (l, item) = ListAndItem(call.Arguments[0], call.Arguments[1], inEvent);
-                return new($"CASE WHEN {l} IS NULL OR {item} IS NULL THEN CAST(NULL AS BOOLEAN) ELSE COALESCE({_d.ListContains(l, item)}, FALSE) END");
+                return new($"CASE WHEN {l} IS NULL OR {item} IS NULL THEN CAST(NULL AS BOOLEAN) "
+                    + $"ELSE COALESCE({_d.ListContains(l, item)}, FALSE) END");
             }
             case BuiltinFunction.Size:
                 return new(_d.ListSize(args[0]));

@@ -26,12 +26,15 @@ public static class DataAwareApi
         var api = app.MapGroup("/api/editor-data").RequireAuthorization(Policies.Read).WithMetadata(EditorApiEndpoint.Instance)
             .AddEndpointFilter(EditorApi.RequireAntiforgery);
 
-        api.MapPost("/sizes", async (AudienceSizesRequest request, WorkspaceCompiler compiler, EditorDataSets sets, ModelTraining.ModelRegistryAccess models) =>
+        api.MapPost("/sizes", async (AudienceSizesRequest request, WorkspaceCompiler compiler, EditorDataSets sets,
+            ModelTraining.ModelRegistryAccess models) =>
         {
             var buffers = request.Buffers ?? [];
-            if (buffers.Count > EditorApi.MaxBuffers) return Results.BadRequest(new { error = $"At most {EditorApi.MaxBuffers} unsaved files can be sent at once." });
+            if (buffers.Count > EditorApi.MaxBuffers)
+                return Results.BadRequest(new { error = $"At most {EditorApi.MaxBuffers} unsaved files can be sent at once." });
             if (buffers.Any(b => b is null)) return Results.BadRequest(new { error = "A buffer is null; send {\"path\", \"text\"} objects." });
-            if (buffers.Any(b => (b.Text?.Length ?? 0) > WorkspaceFolder.MaxFileChars)) return Results.StatusCode(StatusCodes.Status413PayloadTooLarge);
+            if (buffers.Any(b => (b.Text?.Length ?? 0) > WorkspaceFolder.MaxFileChars))
+                return Results.StatusCode(StatusCodes.Status413PayloadTooLarge);
             Core.Compilation compilation;
             EditorDataState state;
             try
@@ -80,7 +83,8 @@ public static class DataAwareApi
         IReadOnlyList<Models.Training.TrainedModel> entries;
         try { entries = models.Entries(); }
         catch (IOException) { return models.ScorerFor(compilation); } // says why, and scores nothing
-        var key = $"{file.Exists}:{(file.Exists ? file.LastWriteTimeUtc.Ticks : 0)}:{(file.Exists ? file.Length : 0)}:" + string.Join(";", compilation.Model.Models.Select(m =>
+        var key = $"{file.Exists}:{(file.Exists ? file.LastWriteTimeUtc.Ticks : 0)}:{(file.Exists ? file.Length : 0)}:" +
+            string.Join(";", compilation.Model.Models.Select(m =>
             m.Name + "=" + Models.Scoring.RegistryScorer.StateOf(m, entries.FirstOrDefault(e => e.Name == m.Name), out _)));
         lock (s_scorerLock)
         {

@@ -5,7 +5,8 @@ using MarketingDsl.Web.Storage;
 
 namespace MarketingDsl.Web.Api;
 
-/// <summary>One user of a data folder, seen by the working copy (the page's unsaved buffers in place), as of an instant (empty: the latest event).</summary>
+/// <summary>One user of a data folder, seen by the working copy (the page's unsaved buffers in place), as of an instant (empty: the latest
+/// event).</summary>
 public sealed record UserPageRequest(string? Id, string? Folder, string? AsOf, List<BufferText>? Buffers);
 
 /// <summary>
@@ -57,5 +58,6 @@ public static class UserApi
         }).RequireAuthorization(Policies.Edit).WithMetadata(EditorApiEndpoint.Instance).AddEndpointFilter(EditorApi.RequireAntiforgery);
     }
 
-    private static string FolderOf(string? folder) => string.IsNullOrWhiteSpace(folder) ? throw new UnsafePathException("Choose a data folder.") : folder;
+    private static string FolderOf(string? folder) =>
+        string.IsNullOrWhiteSpace(folder) ? throw new UnsafePathException("Choose a data folder.") : folder;
 }

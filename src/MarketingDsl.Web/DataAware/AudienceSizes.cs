@@ -23,7 +23,8 @@ public sealed record AudienceSizeSource(string Name, DateTime AsOfUtc, int Users
 /// </summary>
 public static class AudienceSizes
 {
-    public static IReadOnlyList<AudienceSize> Evaluate(Compilation compilation, EditorData data, IModelScorer? scorer, IReadOnlyDictionary<string, ModelState>? states)
+    public static IReadOnlyList<AudienceSize> Evaluate(Compilation compilation, EditorData data, IModelScorer? scorer,
+        IReadOnlyDictionary<string, ModelState>? states)
     {
         var result = CompiledEngine.Evaluate(CompiledEngine.PlanFor(compilation), data.Sample, data.AsOfUtc, null, scorer);
         var users = data.Sample.UserCount;
@@ -43,7 +44,8 @@ public static class AudienceSizes
                         if (column.Get(u) is string group) counts[group] = counts.GetValueOrDefault(group) + 1;
                     var notScored = NotScored(symbol, states);
                     foreach (var rule in segmentation.Rules)
-                        sizes.Add(Size(rule.Location, "group", $"{segmentation.Name}.{rule.Name}", counts.GetValueOrDefault(rule.Name), users, notScored));
+                        sizes.Add(Size(rule.Location, "group", $"{segmentation.Name}.{rule.Name}",
+                            counts.GetValueOrDefault(rule.Name), users, notScored));
                     break;
             }
         }

@@ -18,7 +18,8 @@ public sealed class EditorData(string name, DataSet data, DataSet sample, DateTi
     /// <summary>The data folder, relative to the data root (what the page shows).</summary>
     public string Name { get; } = name;
     public DataSet Data { get; } = data;
-    /// <summary>The users the audience sizes count: every user, or a stable sample when there are more than <see cref="EditorDataSets.SampleAbove"/>.</summary>
+    /// <summary>The users the audience sizes count: every user, or a stable sample when there are more than
+    /// <see cref="EditorDataSets.SampleAbove"/>.</summary>
     public DataSet Sample { get; } = sample;
     public bool Sampled => Sample.UserCount < Data.UserCount;
     public DateTime AsOfUtc { get; } = asOfUtc;
@@ -48,7 +49,8 @@ public sealed class EditorDataSets(DataFolders folders, DataSetCache cache, ILog
     /// </summary>
     public const int SampleAbove = 5_000;
 
-    /// <summary>The users of the sample: a stable hash sample (<see cref="DataSetSubset.Sample"/>); a share's standard error is at most 0.7 points.</summary>
+    /// <summary>The users of the sample: a stable hash sample (<see cref="DataSetSubset.Sample"/>); a share's standard error is at most 0.7
+    /// points.</summary>
     public const int SampleUsers = 5_000;
 
     /// <summary>Loads remembered (done or under way); more are forgotten oldest first (the imports stay in the cache).</summary>
@@ -85,7 +87,8 @@ public sealed class EditorDataSets(DataFolders folders, DataSetCache cache, ILog
             for (var node = _loads.First; node is not null; node = node.Next)
                 if (node.Value.Key == key) { _loads.Remove(node); break; }
         }
-        return new EditorDataState(EditorDataState.Failed, null, error is DataImportException ? error.Message : $"The data set could not be loaded: {error?.Message}");
+        return new EditorDataState(EditorDataState.Failed, null,
+            error is DataImportException ? error.Message : $"The data set could not be loaded: {error?.Message}");
     }
 
     /// <summary>Waits for a load (tests and benchmarks; the API never waits).</summary>
@@ -109,7 +112,8 @@ public sealed class EditorDataSets(DataFolders folders, DataSetCache cache, ILog
             var asOf = SimulationRunner.ResolveAsOf(d, null, name);
             var sample = d.UserCount > SampleAbove ? DataSetSubset.Of(d, DataSetSubset.Sample(d, SampleUsers)) : d;
             var values = new DataValueIndex(name, asOf, FieldValueCounts.Of(d));
-            log.LogInformation("Data set {Name} ready for the editor: {Users} users, sample {Sample}, values in {Ms} ms", name, d.UserCount, sample.UserCount,
+            log.LogInformation("Data set {Name} ready for the editor: {Users} users, sample {Sample}, values in {Ms} ms",
+                name, d.UserCount, sample.UserCount,
                 clock.ElapsedMilliseconds);
             return new EditorData(name, d, sample, asOf, values);
         });

@@ -61,7 +61,8 @@ public sealed class UserPages
         }
     }
 
-    public static UserPageResult Build(Compilation compilation, EditorData data, EvaluationResult result, int user, LiveUserView? live, IModelScorer? scorer)
+    public static UserPageResult Build(Compilation compilation, EditorData data, EvaluationResult result, int user,
+        LiveUserView? live, IModelScorer? scorer)
     {
         var model = compilation.Model;
         var set = data.Data;
@@ -78,10 +79,12 @@ public sealed class UserPages
             switch (symbol)
             {
                 case TagSymbol:
-                    tags.Add(new UserOutput(symbol.Name, symbol.Label, symbol.Type.DisplayName, ValueFormatter.Format(value), value is null, null, null, definition));
+                    tags.Add(new UserOutput(symbol.Name, symbol.Label, symbol.Type.DisplayName, ValueFormatter.Format(value),
+                        value is null, null, null, definition));
                     break;
                 case SegmentSymbol:
-                    segments.Add(new UserOutput(symbol.Name, symbol.Label, "bool", ValueFormatter.Format(value), value is null, null, null, definition));
+                    segments.Add(new UserOutput(symbol.Name, symbol.Label, "bool", ValueFormatter.Format(value),
+                        value is null, null, null, definition));
                     break;
                 case SegmentationSymbol segmentation:
                     var group = value as string;
@@ -92,13 +95,16 @@ public sealed class UserPages
         }
         var events = Events(set, user, result.AsOfUtc);
         var journeys = live is not null
-            ? live.Journeys.Select(j => Journey(j.Journey, j.Active, j.HeldOut, j.EntryAtUtc, j.WaitUntilUtc, j.Step, j.Active ? null : "ended")).ToList()
+            ? live.Journeys.Select(j => Journey(j.Journey, j.Active, j.HeldOut, j.EntryAtUtc, j.WaitUntilUtc, j.Step,
+                j.Active ? null : "ended")).ToList()
             : Replay(model, set, user, result.AsOfUtc, scorer);
-        return new UserPageResult(set.UserIds[user], data.Name, result.AsOfUtc, profile, tags, segments, groups, live is not null ? "live" : "replay", journeys,
+        return new UserPageResult(set.UserIds[user], data.Name, result.AsOfUtc, profile, tags, segments, groups,
+            live is not null ? "live" : "replay", journeys,
             events.Take(RecentEvents).ToList(), events.Count);
     }
 
-    private static UserField Field(string name, DslType type, object? value) => new(name, type.DisplayName, ValueFormatter.Format(value), value is null);
+    private static UserField Field(string name, DslType type, object? value) =>
+        new(name, type.DisplayName, ValueFormatter.Format(value), value is null);
 
     /// <summary>The user's events with ts ≤ as-of, newest first (at equal ts, the later input line first).</summary>
     private static List<UserEvent> Events(DataSet data, int user, DateTime asOfUtc)
@@ -110,7 +116,8 @@ public sealed class UserPages
             for (var r = table.UserStart[user]; r < table.UserStart[user + 1]; r++)
                 if (table.Ts[r] <= asOfUtc.Ticks) rows.Add((table.Ts[r], table.Line[r], table, r));
         }
-        return [.. rows.OrderByDescending(r => r.Ts).ThenByDescending(r => r.Line).Select(r => new UserEvent(r.Table.Type.Name, new DateTime(r.Ts, DateTimeKind.Utc),
+        return [.. rows.OrderByDescending(r => r.Ts).ThenByDescending(r => r.Line)
+            .Select(r => new UserEvent(r.Table.Type.Name, new DateTime(r.Ts, DateTimeKind.Utc),
             [.. r.Table.Type.Fields.Select((f, i) => (f, i)).Where(x => r.Table.Fields[x.i] is not null)
                 .Select(x => Field(x.f.Name, x.f.Type, r.Table.Fields[x.i]!.GetBoxed(r.Row)))]))];
     }
@@ -137,7 +144,8 @@ public sealed class UserPages
             Utc(j.Value.WaitUntil), j.Value.Step, j.Value.Outcome))];
     }
 
-    private static UserJourney Journey(JourneySymbol journey, bool inFlight, bool heldOut, DateTime? entered, DateTime? waitUntil, BoundStep? step, string? outcome)
+    private static UserJourney Journey(JourneySymbol journey, bool inFlight, bool heldOut, DateTime? entered,
+        DateTime? waitUntil, BoundStep? step, string? outcome)
     {
         string? text = null, path = null;
         int? line = null;

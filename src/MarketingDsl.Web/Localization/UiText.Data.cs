@@ -7,7 +7,8 @@ public sealed partial class UiText
     {
         ["editor.data"] = ("Data:", "数据："),
         ["editor.data.none"] = ("none", "无"),
-        ["editor.data.hint"] = ("A data set of the data root: audience sizes beside segments, groups and yes/no tags, value completion in quotes, and warnings for values that never occur.",
+        ["editor.data.hint"] = ("A data set of the data root: audience sizes beside segments, groups and yes/no tags, "
+                + "value completion in quotes, and warnings for values that never occur.",
             "数据根目录中的数据集：在人群、分组和是/否标签旁显示人数，在引号内补全数据中的值，并警告从未出现的值。"),
         ["editor.data.loading"] = ("loading {0}…", "正在加载 {0}…"),
         ["editor.data.asof"] = ("as of", "截至"),
@@ -18,7 +19,8 @@ public sealed partial class UiText
         ["editor.data.notscored"] = ("(model {0} not scored)", "（模型 {0} 未评分）"),
         ["nav.user"] = ("User", "用户"),
         ["user.title"] = ("User", "用户"),
-        ["user.intro"] = ("One user of a data set as the working copy sees them: profile, every tag with its definition, segments, groups, journeys and recent events.",
+        ["user.intro"] = ("One user of a data set as the working copy sees them: profile, every tag with its definition, "
+                + "segments, groups, journeys and recent events.",
             "工作副本眼中的某个用户：档案、每个标签的值及其定义、所属人群和分组、旅程和最近事件。"),
         ["user.id"] = ("User id", "用户 ID"),
         ["user.folder"] = ("Data folder", "数据目录"),
@@ -39,7 +41,8 @@ public sealed partial class UiText
         ["user.groups"] = ("Segmentation groups", "分群分组"),
         ["user.journeys"] = ("Journeys", "旅程"),
         ["user.journeys.live"] = ("From the live runtime of this process (mdsl serve).", "来自本进程的实时运行时（mdsl serve）。"),
-        ["user.journeys.replay"] = ("Replayed on the data set for this user alone over the {0} days before the as-of instant (journey-wide split winners are not known here).",
+        ["user.journeys.replay"] = ("Replayed on the data set for this user alone over the {0} days before the as-of instant "
+                + "(journey-wide split winners are not known here).",
             "在数据集上仅为该用户回放截至时间之前 {0} 天（无法得知整个旅程的分流胜出结果）。"),
         ["user.journeys.live.denied"] = ("The live runtime's states need the publisher role.", "查看实时运行时的状态需要发布者角色。"),
         ["user.journey"] = ("Journey", "旅程"),

@@ -4,7 +4,8 @@ using Microsoft.AspNetCore.Mvc.RazorPages;
 
 namespace MarketingDsl.Web.Pages;
 
-/// <summary>One user of a data folder as the working copy sees them (`/User?id=…&amp;folder=…&amp;asOf=…`). Drawn by user.js from /api/user-page.</summary>
+/// <summary>One user of a data folder as the working copy sees them (`/User?id=…&amp;folder=…&amp;asOf=…`). Drawn by user.js from
+/// /api/user-page.</summary>
 public sealed class UserModel(IAntiforgery antiforgery, UiText text) : PageModel
 {
     public bool CanRun { get; private set; }

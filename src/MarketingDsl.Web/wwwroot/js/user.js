@@ -65,7 +65,8 @@
       const row = body.insertRow();
       row.dataset.name = j.journey;
       cell(row, j.label ? `${j.label} (${j.journey})` : j.journey);
-      cell(row, (j.inFlight ? T('user.inflight') : T('user.ended') + (j.outcome ? ` (${j.outcome})` : '')) + (j.heldOut ? ' · ' + T('user.heldout') : ''),
+      cell(row, (j.inFlight ? T('user.inflight') : T('user.ended') + (j.outcome ? ` (${j.outcome})` : '')) +
+          (j.heldOut ? ' · ' + T('user.heldout') : ''),
         j.inFlight ? 'member' : '');
       cell(row, j.enteredUtc ? utc(j.enteredUtc) : '');
       const step = cell(row, '');

@@ -127,7 +127,10 @@ function hintOf(size) {
     label: ` ${users} · ${percent(size.share)}${notScored}`,
     kind: monaco.languages.InlayHintKind.Type,
     paddingLeft: true,
-    tooltip: { value: `**${size.name}**: ${number(size.count)} ${T('editor.data.of')} ${number(source.evaluated)} (${percent(size.share)})\n\n${sourceText(source)}` },
+    tooltip: {
+      value: `**${size.name}**: ${number(size.count)} ${T('editor.data.of')} ${number(source.evaluated)} (${percent(size.share)})` +
+        `\n\n${sourceText(source)}`,
+    },
   };
 }
 
