@@ -2,7 +2,6 @@ using System.Diagnostics;
 using System.Net;
 using System.Text;
 using System.Text.Json;
-using System.Text.RegularExpressions;
 using MarketingDsl.Web.Storage;
 
 namespace MarketingDsl.Cli.Tests;
@@ -79,7 +78,7 @@ public sealed partial class ServeCanvasCountsTests : IDisposable
         await Post(anonymous, "/api/profiles", "[" + string.Join(",", profiles) + "]");
         await Post(anonymous, "/api/events", events.ToString());
 
-        using var viewer = await SignedIn(url, "view", "password-of-view");
+        using var viewer = await EditorSignIn.Client(url, "view", "password-of-view");
         Assert.Contains("\"live\":true", await viewer.GetStringAsync("/Canvas?file=main.mdsl&journey=cart"));
         var counts = await Nodes(viewer);
         Assert.Equal(11, counts.GetProperty("trigger").GetProperty("entered").GetInt64());
@@ -124,19 +123,4 @@ public sealed partial class ServeCanvasCountsTests : IDisposable
         Assert.DoesNotContain("rejected", body);
     }
 
-    /// <summary>A client signed in to the editor of that server through its login form (cookies kept).</summary>
-    private static async Task<HttpClient> SignedIn(Uri url, string name, string password)
-    {
-        var http = new HttpClient(new HttpClientHandler { AllowAutoRedirect = false }) { BaseAddress = url };
-        var form = FormToken().Match(await http.GetStringAsync("/Account/Login")).Groups[1].Value;
-        var response = await http.PostAsync("/Account/Login", new FormUrlEncodedContent(new Dictionary<string, string>
-        {
-            ["name"] = name, ["password"] = password, ["__RequestVerificationToken"] = form,
-        }));
-        Assert.Equal(HttpStatusCode.Redirect, response.StatusCode);
-        return http;
-    }
-
-    [GeneratedRegex("name=\"__RequestVerificationToken\" type=\"hidden\" value=\"([^\"]+)\"")]
-    private static partial Regex FormToken();
 }

@@ -2,7 +2,6 @@ using System.Diagnostics;
 using System.Net;
 using System.Net.Http.Headers;
 using System.Text;
-using System.Text.RegularExpressions;
 using MarketingDsl.Web.Storage;
 
 namespace MarketingDsl.Cli.Tests;
@@ -155,9 +154,9 @@ public sealed partial class ServeSecurityTests : IDisposable
         Assert.Contains("\"user_id\":\"u1\"", await admin.GetStringAsync("/api/outbox"));
 
         // The editor's cookie: a viewer is refused, a publisher reads without the token.
-        using var viewer = await SignedIn(url, "view", "password-of-view");
+        using var viewer = await EditorSignIn.Client(url, "view", "password-of-view");
         foreach (var path in MemberDataReads) Assert.Equal(HttpStatusCode.Unauthorized, (await viewer.GetAsync(path)).StatusCode);
-        using var publisher = await SignedIn(url, "pub", "password-of-pub");
+        using var publisher = await EditorSignIn.Client(url, "pub", "password-of-pub");
         foreach (var path in MemberDataReads) Assert.Equal(HttpStatusCode.OK, (await publisher.GetAsync(path)).StatusCode);
     }
 
@@ -174,21 +173,6 @@ public sealed partial class ServeSecurityTests : IDisposable
         }
     }
 
-    /// <summary>A client signed in to the editor of that server through its login form (cookies kept).</summary>
-    private static async Task<HttpClient> SignedIn(Uri url, string name, string password)
-    {
-        var http = new HttpClient(new HttpClientHandler { AllowAutoRedirect = false }) { BaseAddress = url };
-        var form = FormToken().Match(await http.GetStringAsync("/Account/Login")).Groups[1].Value;
-        var response = await http.PostAsync("/Account/Login", new FormUrlEncodedContent(new Dictionary<string, string>
-        {
-            ["name"] = name, ["password"] = password, ["__RequestVerificationToken"] = form,
-        }));
-        Assert.Equal(HttpStatusCode.Redirect, response.StatusCode);
-        return http;
-    }
-
-    [GeneratedRegex("name=\"__RequestVerificationToken\" type=\"hidden\" value=\"([^\"]+)\"")]
-    private static partial Regex FormToken();
 
     private void StopAll()
     {

@@ -96,6 +96,16 @@ public sealed class TrainedRecommender
     /// each ranked candidate's score is also added to its category.
     /// </summary>
     public int[] Recommend(ReadOnlySpan<int> items, ReadOnlySpan<float> weights, ReadOnlySpan<int> bought, int k, float[] scores,
+        Dictionary<string, double>? categoryScores = null) =>
+        Rank(NeighbourStart, Neighbours, Similarities, Categories, Popular, Definition.Repeat, items, weights, bought, k, scores, categoryScores);
+
+    /// <summary>
+    /// The one ranking rule of item-to-item recommendations, for training's evaluation and for scoring:
+    /// neighbours as CSR arrays (<paramref name="neighbourStart"/> indexes <paramref name="neighbours"/> and
+    /// <paramref name="similarities"/>); <paramref name="scores"/> is a scratch of zeros, left zeroed.
+    /// </summary>
+    public static int[] Rank(int[] neighbourStart, int[] neighbours, float[] similarities, string?[] categories, int[] popular, bool repeat,
+        ReadOnlySpan<int> items, ReadOnlySpan<float> weights, ReadOnlySpan<int> bought, int k, float[] scores,
         Dictionary<string, double>? categoryScores = null)
     {
         var touched = new List<int>();
@@ -103,21 +113,21 @@ public sealed class TrainedRecommender
         {
             var i = items[x];
             var w = (float)Math.Log(1 + weights[x]);
-            for (var y = NeighbourStart[i]; y < NeighbourStart[i + 1]; y++)
+            for (var y = neighbourStart[i]; y < neighbourStart[i + 1]; y++)
             {
-                var j = Neighbours[y];
+                var j = neighbours[y];
                 if (scores[j] == 0) touched.Add(j);
-                scores[j] += w * Similarities[y];
+                scores[j] += w * similarities[y];
             }
         }
-        ReadOnlySpan<int> excluded = Definition.Repeat ? default : bought;
+        ReadOnlySpan<int> excluded = repeat ? default : bought;
         var ranked = new List<(int Item, float Score)>(touched.Count);
         foreach (var j in touched)
         {
             if (excluded.BinarySearch(j) < 0)
             {
                 ranked.Add((j, scores[j]));
-                if (categoryScores is not null && Categories[j] is { } c) categoryScores[c] = categoryScores.GetValueOrDefault(c) + scores[j];
+                if (categoryScores is not null && categories[j] is { } c) categoryScores[c] = categoryScores.GetValueOrDefault(c) + scores[j];
             }
             scores[j] = 0;
         }
@@ -128,7 +138,7 @@ public sealed class TrainedRecommender
             if (result.Count == k) break;
             result.Add(item);
         }
-        foreach (var item in Popular)
+        foreach (var item in popular)
         {
             if (result.Count == k) break;
             if (excluded.BinarySearch(item) >= 0 || result.Contains(item)) continue;

@@ -105,48 +105,9 @@ public sealed class ItemToItemModel
     /// <see cref="Interactions.ItemCount"/> zeros, left zeroed.
     /// </summary>
     public int[] Recommend(ReadOnlySpan<int> items, ReadOnlySpan<float> weights, ReadOnlySpan<int> bought, int k, float[] scores,
-        Dictionary<string, double>? categoryScores = null)
-    {
-        var touched = new List<int>();
-        for (var x = 0; x < items.Length; x++)
-        {
-            var i = items[x];
-            var w = (float)Math.Log(1 + weights[x]);
-            for (var y = NeighbourStart[i]; y < NeighbourStart[i + 1]; y++)
-            {
-                var j = Neighbours[y];
-                if (scores[j] == 0) touched.Add(j);
-                scores[j] += w * Similarities[y];
-            }
-        }
-        ReadOnlySpan<int> excluded = Settings.Repeat ? default : bought;
-        var ranked = new List<(int Item, float Score)>(touched.Count);
-        foreach (var j in touched)
-        {
-            if (excluded.BinarySearch(j) < 0)
-            {
-                ranked.Add((j, scores[j]));
-                if (categoryScores is not null && Training.Categories[j] is { } c) categoryScores[c] = categoryScores.GetValueOrDefault(c)
-                    + scores[j];
-            }
-            scores[j] = 0;
-        }
-        ranked.Sort((a, b) => a.Score != b.Score ? b.Score.CompareTo(a.Score) : a.Item.CompareTo(b.Item));
-        var result = new List<int>(k);
-        foreach (var (item, _) in ranked)
-        {
-            if (result.Count == k) break;
-            result.Add(item);
-        }
-        // Popularity fallback: a cold user, or too few neighbours.
-        foreach (var item in Popular)
-        {
-            if (result.Count == k) break;
-            if (excluded.BinarySearch(item) >= 0 || result.Contains(item)) continue;
-            result.Add(item);
-        }
-        return [.. result];
-    }
+        Dictionary<string, double>? categoryScores = null) =>
+        Engine.Scoring.TrainedRecommender.Rank(NeighbourStart, Neighbours, Similarities, Training.Categories, Popular, Settings.Repeat,
+            items, weights, bought, k, scores, categoryScores);
 
     /// <summary>A user of <see cref="Training"/>'s data: top-k item names.</summary>
     public IReadOnlyList<string> Recommend(int user, int? k = null)
