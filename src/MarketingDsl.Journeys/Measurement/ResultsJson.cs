@@ -88,15 +88,7 @@ public static class ResultsJson
             switch (s.Step)
             {
                 case Core.Semantics.BoundSend:
-                    var sends = r.ByStep.GetValueOrDefault(s.Path) ?? new FunnelCounts();
-                    w.WriteNumber("sent", sends.Sent);
-                    w.WriteNumber("deferred", sends.Deferred);
-                    w.WriteNumber("capped", sends.Capped);
-                    w.WriteNumber("held_out_sends", sends.HeldOutSends);
-                    w.WriteNumber("delivered", sends.Delivered);
-                    w.WriteNumber("failed", sends.Failed);
-                    w.WriteNumber("opened", sends.Opened);
-                    w.WriteNumber("clicked", sends.Clicked);
+                    WriteSendCounts(w, r.ByStep.GetValueOrDefault(s.Path) ?? new FunnelCounts());
                     break;
                 case Core.Semantics.BoundWait:
                     w.WriteNumber("resumed_by_event", s.WaitEnds[0]);
@@ -131,6 +123,19 @@ public static class ResultsJson
         w.WriteEndObject();
     }
 
+    /// <summary>A send's way through the channel: the one list of send statuses a journey, step and channel report.</summary>
+    private static void WriteSendCounts(Utf8JsonWriter w, FunnelCounts c)
+    {
+        w.WriteNumber("sent", c.Sent);
+        w.WriteNumber("deferred", c.Deferred);
+        w.WriteNumber("capped", c.Capped);
+        w.WriteNumber("held_out_sends", c.HeldOutSends);
+        w.WriteNumber("delivered", c.Delivered);
+        w.WriteNumber("failed", c.Failed);
+        w.WriteNumber("opened", c.Opened);
+        w.WriteNumber("clicked", c.Clicked);
+    }
+
     private static void WriteCountProperties(Utf8JsonWriter w, FunnelCounts c, bool full)
     {
         if (full || c.Entered > 0 || c.Converted > 0 || c.ConvertedHeldOut > 0)
@@ -145,14 +150,7 @@ public static class ResultsJson
             foreach (var (reason, n) in c.Suppressed) w.WriteNumber(reason, n);
             w.WriteEndObject();
         }
-        w.WriteNumber("sent", c.Sent);
-        w.WriteNumber("deferred", c.Deferred);
-        w.WriteNumber("capped", c.Capped);
-        w.WriteNumber("held_out_sends", c.HeldOutSends);
-        w.WriteNumber("delivered", c.Delivered);
-        w.WriteNumber("failed", c.Failed);
-        w.WriteNumber("opened", c.Opened);
-        w.WriteNumber("clicked", c.Clicked);
+        WriteSendCounts(w, c);
         if (full || c.Entered > 0 || c.Converted > 0 || c.ConvertedHeldOut > 0)
         {
             w.WriteNumber("converted", c.Converted);
