@@ -10,7 +10,7 @@
 // `mdsl:keystroke-painted` at the next frame, when squiggles show), whose detail splits it into
 // debounce (last change → request sent), request (sent → answer), and markers (answer → set).
 import { post } from './api.js';
-import { state, T, pathOf, setStatus } from './state.js';
+import { state, T, pathOf, setStatus, statusSerialNow } from './state.js';
 import { updateDirty } from './files.js';
 import { renderProblems, scheduleWorkspaceProblems } from './problems.js';
 
@@ -58,6 +58,7 @@ export async function validate(model, force) {
   check.inFlight = true;
   const sentAt = performance.now();
   setStatus(T('editor.checking'));
+  const statusAsked = statusSerialNow();
   try {
     const result = await post('/api/diagnostics', { path: pathOf(model), text, dataFolder: state.dataFolder });
     const answeredAt = performance.now();
@@ -68,9 +69,9 @@ export async function validate(model, force) {
       check.shownText = text;
       noteMarkers(model, version, { sentAt, answeredAt, server: result.timing, serverMs: result.serverMs, pipelineMs: result.pipelineMs });
     }
-    setStatus('✓ ' + result.serverMs + ' ms');
+    if (statusSerialNow() === statusAsked) setStatus('✓ ' + result.serverMs + ' ms');
   } catch (e) {
-    setStatus(e.message);
+    if (statusSerialNow() === statusAsked) setStatus(e.message);
   } finally {
     check.inFlight = false;
     if (check.again && !model.isDisposed()) { check.again = false; validate(model); }

@@ -27,7 +27,10 @@ export const buffer = (model, position, extra) => Object.assign({
   line: position ? position.lineNumber : 1, column: position ? position.column : 1,
 }, extra || {});
 
-export function setStatus(text) { document.getElementById('status').textContent = text; }
+let statusSerial = 0;
+export function setStatus(text) { statusSerial++; document.getElementById('status').textContent = text; }
+/** Counts status changes, so a slow answer can tell whether something newer (a save's "#N") was said since it asked. */
+export function statusSerialNow() { return statusSerial; }
 
 export const el = (tag, className, text) => {
   const node = document.createElement(tag);
