@@ -16,7 +16,8 @@ public sealed class SnapshotException(string message, Exception? inner = null) :
 public sealed class SnapshotManifest
 {
     public const string FormatName = "mdsl-import-snapshot";
-    public const int CurrentVersion = 1;
+    /// <summary>2: Arrow IPC streams in parts, repeated strings as dictionaries (1: one Arrow IPC file per table).</summary>
+    public const int CurrentVersion = 2;
 
     public string Format { get; set; } = FormatName;
     public int Version { get; set; } = CurrentVersion;
@@ -30,8 +31,15 @@ public sealed class SnapshotManifest
     public long? MaxTimestampTicks { get; set; }
     public int Users { get; set; }
     public SnapshotReport Report { get; set; } = new();
-    /// <summary>Arrow files of the event types, aligned with the schema's events.</summary>
-    public List<string> EventFiles { get; set; } = [];
+    /// <summary>The tables (<c>users</c>, <c>profiles</c>, <c>loose</c>, <c>events-N-TYPE</c> per event type of the schema): rows and part files.</summary>
+    public Dictionary<string, SnapshotTableFiles> Tables { get; set; } = [];
+}
+
+/// <summary>One table of a snapshot: its rows and the Arrow IPC stream files holding them, in row order.</summary>
+public sealed class SnapshotTableFiles
+{
+    public long Rows { get; set; }
+    public List<string> Files { get; set; } = [];
 }
 
 /// <summary>The <see cref="ImportReport"/> of the import, as stored.</summary>
@@ -52,23 +60,23 @@ public sealed class SnapshotReport
 }
 
 /// <summary>
-/// An imported <see cref="DataSet"/> stored as Apache Arrow IPC files, so that it is read again
+/// An imported <see cref="DataSet"/> stored as Apache Arrow IPC streams, so that it is read again
 /// without parsing: <c>snapshot.json</c> (format, schema hash, the input files' fingerprints, the
-/// import report), <c>users.arrow</c> (user ids in data set order and each user's row count per
-/// event type), <c>profiles.arrow</c> (the merged profile columns), one <c>events-N-TYPE.arrow</c>
-/// per event type (ts, line, fields; rows as the data set orders them) and <c>loose.arrow</c> (ts of
-/// kept rows in no table), plus the import's <c>rejects.jsonl</c> when it wrote one. Column types:
-/// bool, int64, utf8, date32, timestamp[us, UTC] (ts and datetime), int64 ticks (duration),
-/// fixed-size binary 16 (decimal: its four 32-bit parts, little-endian, so scale is kept), and
-/// list&lt;T&gt; fields as Arrow lists of those item types.
-/// Reading gives a data set equal to the one written, value for value.
+/// import report, the tables' files and rows) and the tables (<see cref="SnapshotTables"/>):
+/// <c>users</c> (user ids in data set order and each user's row count per event type),
+/// <c>profiles</c> (the merged profile columns), one <c>events-N-TYPE</c> per event type (ts, line,
+/// fields; rows as the data set orders them, grouped by user, so nothing is sorted on reading) and
+/// <c>loose</c> (ts of kept rows in no table), plus the import's <c>rejects.jsonl</c> when it wrote
+/// one. Column types: bool, int64, utf8 (dictionary-encoded for repeated strings), date32,
+/// timestamp[us, UTC] (ts and datetime), int64 ticks (duration), fixed-size binary 16 (decimal: its
+/// four 32-bit parts, little-endian, so scale is kept), and list&lt;T&gt; fields as Arrow lists of
+/// those item types. Reading gives a data set equal to the one written, value for value.
 /// </summary>
 public static class ImportSnapshot
 {
     public const string ManifestFile = "snapshot.json";
     public const string RejectsFile = "rejects.jsonl";
-    private const string UsersFile = "users.arrow", ProfilesFile = "profiles.arrow", LooseFile = "loose.arrow";
-    private const int BatchRows = 1 << 20;
+    private const string UsersTable = "users", ProfilesTable = "profiles", LooseTable = "loose";
     private static readonly long EpochTicks = DateTime.UnixEpoch.Ticks;
     private static readonly int EpochDay = DateOnly.FromDateTime(DateTime.UnixEpoch).DayNumber;
     private static readonly JsonSerializerOptions Json = new() { WriteIndented = true, PropertyNamingPolicy = JsonNamingPolicy.CamelCase };
@@ -82,7 +90,13 @@ public static class ImportSnapshot
     /// is replaced; any other existing directory is refused.
     /// </summary>
     /// <param name="rejectsPath">The import's rejects file, copied into the snapshot when given.</param>
-    public static void Write(DataSet data, string directory, string source, IReadOnlyList<InputFile> inputs, string? rejectsPath)
+    public static void Write(DataSet data, string directory, string source, IReadOnlyList<InputFile> inputs, string? rejectsPath) =>
+        Write(data, directory, source, inputs, rejectsPath, SnapshotTables.BatchRows, SnapshotTables.PartBytes);
+
+    /// <param name="batchRows">Rows per Arrow batch.</param>
+    /// <param name="partBytes">Bytes after which a table's file ends and the next part begins (tests make both small).</param>
+    internal static void Write(DataSet data, string directory, string source, IReadOnlyList<InputFile> inputs, string? rejectsPath, int batchRows,
+        long partBytes)
     {
         var target = Path.GetFullPath(directory);
         if (Directory.Exists(target) && !IsSnapshot(target) && Directory.EnumerateFileSystemEntries(target).Any())
@@ -94,27 +108,34 @@ public static class ImportSnapshot
         try
         {
             var schema = data.Schema;
-            WriteUsers(data, Path.Combine(staging, UsersFile));
-            WriteColumns(Path.Combine(staging, ProfilesFile), data.UserCount,
-                [.. schema.ProfileFields.Select((f, i) => (f.Name, f.Type, (Column?)data.Profiles.Columns[i]))]);
-            var eventFiles = new List<string>();
+            var tables = new Dictionary<string, SnapshotTableFiles>();
+            void Table(string name, int rows, IReadOnlyList<SnapshotColumn> columns, IReadOnlyList<Column?> values) =>
+                tables[name] = new SnapshotTableFiles { Rows = rows, Files = SnapshotTables.Write(staging, name, rows, columns, values, batchRows, partBytes) };
+
+            var users = UserColumns(schema);
+            var counts = new List<Column?> { new StringColumn(DslType.String, data.UserIds, null) };
             for (var e = 0; e < schema.Events.Length; e++)
             {
-                var type = schema.Events[e];
+                var rowCounts = new long[data.UserCount];
+                if (data.Events[e] is { } table)
+                    for (var u = 0; u < rowCounts.Length; u++) rowCounts[u] = table.UserStart[u + 1] - table.UserStart[u];
+                counts.Add(new IntColumn(DslType.Int, rowCounts, null));
+            }
+            Table(UsersTable, data.UserCount, users, counts);
+            Table(ProfilesTable, data.UserCount, ProfileColumns(schema), data.Profiles.Columns);
+            for (var e = 0; e < schema.Events.Length; e++)
+            {
                 var table = data.Events[e];
-                var rows = table?.RowCount ?? 0;
-                var columns = new List<(string, DslType, Column?)>
+                var values = new List<Column?>
                 {
-                    ("ts", DslType.DateTime, table is null ? null : new DateTimeColumn(DslType.DateTime, table.Ts, null)),
-                    ("line", DslType.Int, table is null ? null : new IntColumn(DslType.Int, table.Line, null)),
+                    table is null ? null : new DateTimeColumn(DslType.DateTime, table.Ts, null),
+                    table is null ? null : new IntColumn(DslType.Int, table.Line, null),
                 };
-                for (var f = 2; f < type.Fields.Length; f++) columns.Add((type.Fields[f].Name, type.Fields[f].Type, table?.Fields[f]));
-                var file = $"events-{e}-{type.Name}.arrow";
-                WriteColumns(Path.Combine(staging, file), rows, columns);
-                eventFiles.Add(file);
+                for (var f = 2; f < schema.Events[e].Fields.Length; f++) values.Add(table?.Fields[f]);
+                Table(EventTableName(schema, e), table?.RowCount ?? 0, EventColumns(schema.Events[e]), values);
             }
             var loose = data.LooseTsSorted;
-            WriteColumns(Path.Combine(staging, LooseFile), loose.Length, [("ts", DslType.Int, new IntColumn(DslType.Int, loose, null))]);
+            Table(LooseTable, loose.Length, [new("ts", DslType.Int)], [new IntColumn(DslType.Int, loose, null)]);
             if (rejectsPath is not null && File.Exists(rejectsPath)) File.Copy(rejectsPath, Path.Combine(staging, RejectsFile));
             var report = data.Report;
             var manifest = new SnapshotManifest
@@ -125,12 +146,13 @@ public static class ImportSnapshot
                 FutureRejects = data.Report.FutureRejects,
                 MaxTimestampTicks = data.MaxTimestampTicks,
                 Users = data.UserCount,
-                EventFiles = eventFiles,
+                Tables = tables,
                 Report = new SnapshotReport
                 {
                     ProfilesRead = report.ProfilesRead, ProfilesKept = report.ProfilesKept, EventsRead = report.EventsRead, EventsKept = report.EventsKept,
                     DuplicatesDropped = new(report.DuplicatesDropped), OrphanEvents = report.OrphanEvents, UnknownTypeEvents = report.UnknownTypeEvents,
-                    RejectedCount = report.RejectedCount, FutureRejects = report.FutureRejects, Rejects = [.. report.Rejects], IdentityMerges = [.. report.IdentityMerges], Files = [.. report.Files],
+                    RejectedCount = report.RejectedCount, FutureRejects = report.FutureRejects, Rejects = [.. report.Rejects],
+                    IdentityMerges = [.. report.IdentityMerges], Files = [.. report.Files],
                 },
             };
             // The manifest last: a directory without it is not a snapshot.
@@ -145,21 +167,45 @@ public static class ImportSnapshot
         }
     }
 
+    private static string EventTableName(SchemaModel schema, int e) => $"events-{e}-{schema.Events[e].Name}";
+
+    private static List<SnapshotColumn> UserColumns(SchemaModel schema) =>
+        [new("user_id", DslType.String), .. schema.Events.Select(t => new SnapshotColumn($"rows:{t.Name}", DslType.Int))];
+
+    private static List<SnapshotColumn> ProfileColumns(SchemaModel schema) => [.. schema.ProfileFields.Select(f => new SnapshotColumn(f.Name, f.Type, Pooled(f)))];
+
+    private static List<SnapshotColumn> EventColumns(EventTypeSymbol type) =>
+        [new("ts", DslType.DateTime), new("line", DslType.Int), .. type.Fields.Skip(2).Select(f => new SnapshotColumn(f.Name, f.Type, Pooled(f)))];
+
     /// <summary>The manifest alone (to compare fingerprints before reading columns).</summary>
     /// <exception cref="SnapshotException">Missing, unreadable or of another format version.</exception>
     public static SnapshotManifest ReadManifest(string directory)
     {
         var path = Path.Combine(directory, ManifestFile);
         SnapshotManifest? manifest;
-        try { manifest = JsonSerializer.Deserialize<SnapshotManifest>(File.ReadAllText(path), Json); }
+        try
+        {
+            var text = File.ReadAllText(path);
+            // The version first: another version's manifest may not even deserialize as this one.
+            using (var doc = JsonDocument.Parse(text))
+            {
+                var root = doc.RootElement;
+                if (root.ValueKind != JsonValueKind.Object || !root.TryGetProperty("format", out var format) || format.ValueKind != JsonValueKind.String
+                    || format.GetString() != SnapshotManifest.FormatName)
+                    throw new SnapshotException($"{ManifestFile} is not an import snapshot manifest");
+                if (!root.TryGetProperty("version", out var version) || !version.TryGetInt32(out var v) || v != SnapshotManifest.CurrentVersion)
+                    throw new SnapshotException($"snapshot format version {(root.TryGetProperty("version", out var raw) ? raw.ToString() : "(none)")}, " +
+                        $"this mdsl reads version {SnapshotManifest.CurrentVersion}: run mdsl import again");
+            }
+            manifest = JsonSerializer.Deserialize<SnapshotManifest>(text, Json);
+        }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException or JsonException or NotSupportedException)
         {
             throw new SnapshotException($"{ManifestFile} cannot be read ({e.Message})", e);
         }
         if (manifest is null || manifest.Format != SnapshotManifest.FormatName) throw new SnapshotException($"{ManifestFile} is not an import snapshot manifest");
-        if (manifest.Version != SnapshotManifest.CurrentVersion)
-            throw new SnapshotException($"snapshot format version {manifest.Version}, this mdsl reads version {SnapshotManifest.CurrentVersion}");
-        if (manifest.Users < 0 || manifest.Inputs is null || manifest.EventFiles is null || manifest.Report is null)
+        if (manifest.Users < 0 || manifest.Inputs is null || manifest.Tables is null || manifest.Report is null
+            || manifest.Tables.Values.Any(t => t is null || t.Files is null || t.Rows < 0 || t.Rows > int.MaxValue))
             throw new SnapshotException($"{ManifestFile} is incomplete");
         return manifest;
     }
@@ -177,39 +223,61 @@ public static class ImportSnapshot
     }
 
     /// <summary>Reads a snapshot written for a schema of the same shape.</summary>
+    /// <param name="parallelism">Threads converting columns (default: the processor count).</param>
     /// <exception cref="SnapshotException">Damaged or missing files, another format version, or another schema shape.</exception>
-    public static DataSet Read(SchemaModel schema, string directory)
+    public static DataSet Read(SchemaModel schema, string directory, int parallelism = 0)
     {
         var manifest = ReadManifest(directory);
         if (manifest.Schema != DataFingerprint.Hash(DataFingerprint.SchemaShape(schema)))
             throw new SnapshotException("it was imported for a schema of another shape (fields, types or event types changed)");
-        if (manifest.EventFiles.Count != schema.Events.Length) throw new SnapshotException($"{ManifestFile} lists {manifest.EventFiles.Count} event files, the schema has {schema.Events.Length} event types");
+        if (parallelism <= 0) parallelism = Environment.ProcessorCount;
+        List<string> FilesOf(string name) =>
+            manifest.Tables.TryGetValue(name, out var t) ? t.Files : throw new SnapshotException($"{ManifestFile} lists no table '{name}'");
+        SnapshotTables.TableRead Table(string name, IReadOnlyList<SnapshotColumn> columns, long rows) => new(directory, name, FilesOf(name), columns, rows);
         try
         {
             var users = manifest.Users;
-            var (userIds, counts) = ReadUsers(Path.Combine(directory, UsersFile), users, schema.Events.Length);
-            var profiles = ReadColumns(Path.Combine(directory, ProfilesFile), users, [.. schema.ProfileFields.Select(f => (f.Name, f.Type, Pooled(f)))]);
-            var tables = new EventTable?[schema.Events.Length];
-            for (var e = 0; e < tables.Length; e++)
+            // The users first: their row counts say how many rows each event table must hold.
+            var usersTable = Table(UsersTable, UserColumns(schema), users);
+            SnapshotTables.Read([usersTable], parallelism);
+            var ids = ((StringColumn)usersTable.Columns[0]!).Values;
+            if (ids.Any(id => id is null)) throw new SnapshotException($"{string.Join(", ", usersTable.Files)}: a user id is missing");
+            // Users are looked up by binary search: ids out of order would be a damaged file read as wrong answers.
+            for (var u = 1; u < ids.Length; u++)
+                if (CodePointComparer.Instance.Compare(ids[u - 1], ids[u]) >= 0)
+                    throw new SnapshotException($"{string.Join(", ", usersTable.Files)}: user ids out of order");
+            var starts = new int[schema.Events.Length][];
+            var tables = new List<SnapshotTables.TableRead> { Table(ProfilesTable, ProfileColumns(schema), users) };
+            for (var e = 0; e < schema.Events.Length; e++)
             {
-                var type = schema.Events[e];
-                var start = new int[users + 1];
+                var counts = ((IntColumn)usersTable.Columns[1 + e]!).Values;
+                var start = starts[e] = new int[users + 1];
                 for (var u = 0; u < users; u++)
                 {
-                    var total = (long)start[u] + counts[e][u];
-                    if (counts[e][u] < 0 || total > int.MaxValue) throw new SnapshotException($"{UsersFile}: row counts of '{type.Name}' out of range");
+                    var total = (long)start[u] + counts[u];
+                    if (counts[u] < 0 || total > int.MaxValue)
+                        throw new SnapshotException($"{string.Join(", ", usersTable.Files)}: row counts of '{schema.Events[e].Name}' out of range");
                     start[u + 1] = (int)total;
                 }
-                var expected = new List<(string, DslType, bool)> { ("ts", DslType.DateTime, false), ("line", DslType.Int, false) };
-                for (var f = 2; f < type.Fields.Length; f++) expected.Add((type.Fields[f].Name, type.Fields[f].Type, Pooled(type.Fields[f])));
-                var file = manifest.EventFiles[e];
-                if (file.Contains('/') || file.Contains('\\') || file.Contains("..")) throw new SnapshotException($"{ManifestFile}: bad event file name '{file}'");
-                var columns = ReadColumns(Path.Combine(directory, file), start[users], expected);
-                var fields = new Column?[type.Fields.Length];
-                for (var f = 2; f < fields.Length; f++) fields[f] = columns[f];
-                tables[e] = new EventTable(type, start, ((DateTimeColumn)columns[0]!).Values, ((IntColumn)columns[1]!).Values, fields);
+                tables.Add(new SnapshotTables.TableRead(directory, EventTableName(schema, e), FilesOf(EventTableName(schema, e)), EventColumns(schema.Events[e]),
+                    start[users]) { RowsFrom = string.Join(", ", usersTable.Files) });
             }
-            var loose = ((IntColumn)ReadColumns(Path.Combine(directory, LooseFile), -1, [("ts", DslType.Int, false)])[0]!).Values;
+            var looseRows = manifest.Tables.TryGetValue(LooseTable, out var looseFiles) ? looseFiles.Rows : 0;
+            tables.Add(Table(LooseTable, [new("ts", DslType.Int)], looseRows));
+            SnapshotTables.Read(tables, parallelism);
+
+            var events = new EventTable?[schema.Events.Length];
+            for (var e = 0; e < events.Length; e++)
+            {
+                var columns = tables[1 + e].Columns;
+                if (columns[0]!.Nulls is not null || columns[1]!.Nulls is not null)
+                    throw new SnapshotException($"{string.Join(", ", tables[1 + e].Files)}: a ts or line is missing");
+                var fields = new Column?[schema.Events[e].Fields.Length];
+                for (var f = 2; f < fields.Length; f++) fields[f] = columns[f];
+                events[e] = new EventTable(schema.Events[e], starts[e], ((DateTimeColumn)columns[0]!).Values, ((IntColumn)columns[1]!).Values, fields);
+            }
+            var loose = (IntColumn)tables[^1].Columns[0]!;
+            if (loose.Nulls is not null) throw new SnapshotException($"{string.Join(", ", tables[^1].Files)}: a ts is missing");
             var r = manifest.Report;
             var report = new ImportReport
             {
@@ -220,44 +288,21 @@ public static class ImportSnapshot
             report.Rejects.AddRange(r.Rejects ?? []);
             report.IdentityMerges.AddRange(r.IdentityMerges ?? []);
             report.Files.AddRange(r.Files ?? []);
-            return new DataSet(schema, userIds, new ColumnTable([.. profiles], users), tables, report, manifest.MaxTimestampTicks, loose);
+            return new DataSet(schema, [.. ids.Select(id => id!)], new ColumnTable(tables[0].Columns, users), events, report, manifest.MaxTimestampTicks,
+                loose.Values);
         }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException or InvalidDataException or ArgumentException
-            or InvalidOperationException or IndexOutOfRangeException or InvalidCastException or OverflowException or FormatException
-            or NotSupportedException or OutOfMemoryException)
+        catch (Exception e) when (e is not SnapshotException && SnapshotTables.IsDamage(e))
         {
             throw new SnapshotException(e.Message, e);
         }
     }
 
-    // Strings repeat (categories, channels): interned per column as the importer does; ids and unique fields do not.
-    private static bool Pooled(FieldSymbol f) => (f.Type.Kind == TypeKind.String || f.Type.Element?.Kind == TypeKind.String) && !f.IsKey && !f.IsUnique;
+    // Strings repeat (categories, channels): stored as dictionaries; ids and unique fields do not.
+    private static bool Pooled(FieldSymbol f) => f.Type.Kind == TypeKind.String && !f.IsKey && !f.IsUnique;
 
-    // ---------------------------------------------------------------- writing
+    // ---------------------------------------------------------------- the column codec of spill files (PartitionedData)
 
-    private static void WriteUsers(DataSet data, string path)
-    {
-        var schema = data.Schema;
-        var n = data.UserCount;
-        var columns = new List<(string, DslType, Column?)> { ("user_id", DslType.String, new StringColumn(DslType.String, data.UserIds, null)) };
-        foreach (var (type, e) in schema.Events.Select((t, e) => (t, e)))
-        {
-            var counts = new long[n];
-            if (data.Events[e] is { } table)
-                for (var u = 0; u < n; u++) counts[u] = table.UserStart[u + 1] - table.UserStart[u];
-            columns.Add(($"rows:{type.Name}", DslType.Int, new IntColumn(DslType.Int, counts, null)));
-        }
-        WriteColumns(path, n, columns);
-    }
-
-    private static void WriteColumns(string path, int rows, IReadOnlyList<(string Name, DslType Type, Column? Column)> columns)
-    {
-        using var writer = new ColumnFileWriter(path, [.. columns.Select(c => (c.Name, c.Type))], rows);
-        Column?[] values = [.. columns.Select(c => c.Column)];
-        for (var from = 0; from < rows; from += BatchRows) writer.Write(values, from, Math.Min(BatchRows, rows - from));
-    }
-
-    /// <summary>An Arrow IPC file of typed columns written batch by batch (the snapshot's files and the spill files of a partitioned run).</summary>
+    /// <summary>An Arrow IPC file of typed columns written batch by batch (the spill files of a partitioned run).</summary>
     internal sealed class ColumnFileWriter : IDisposable
     {
         private readonly FileStream _stream;
@@ -296,7 +341,7 @@ public static class ImportSnapshot
         }
     }
 
-    private static IArrowType ArrowType(DslType type) => type.Kind switch
+    internal static IArrowType ArrowType(DslType type) => type.Kind switch
     {
         TypeKind.Bool => BooleanType.Default,
         TypeKind.Int or TypeKind.Duration => Int64Type.Default,
@@ -309,7 +354,7 @@ public static class ImportSnapshot
     };
 
     /// <summary>Rows [from, from + n) of a column (null: every value null) as an Arrow array.</summary>
-    private static IArrowArray ToArrow(DslType type, Column? column, int from, int n)
+    internal static IArrowArray ToArrow(DslType type, Column? column, int from, int n)
     {
         var (validity, nullCount) = Validity(column, from, n);
         switch (type.Kind)
@@ -413,16 +458,6 @@ public static class ImportSnapshot
     }
 
     // ---------------------------------------------------------------- reading
-
-    private static (string[] Ids, long[][] Counts) ReadUsers(string path, int users, int eventTypes)
-    {
-        var expected = new List<(string, DslType, bool)> { ("user_id", DslType.String, false) };
-        for (var e = 0; e < eventTypes; e++) expected.Add(("", DslType.Int, false));
-        var columns = ReadColumns(path, users, expected, checkNames: false);
-        var ids = ((StringColumn)columns[0]!).Values;
-        if (ids.Any(id => id is null)) throw new SnapshotException($"{UsersFile}: a user id is missing");
-        return (ids.Select(id => id!).ToArray(), [.. columns.Skip(1).Select(c => ((IntColumn)c!).Values)]);
-    }
 
     /// <summary>Reads every batch of an Arrow file into columns of the expected names and types.</summary>
     /// <param name="rows">Rows expected, or -1 to take the file's.</param>
