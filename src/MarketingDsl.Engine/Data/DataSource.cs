@@ -86,6 +86,8 @@ public static class DataSource
         if (inputs.Sum(f => f.Size) < cache.MinInputBytes) return DataImporter.Load(schema, path, options, progress);
         var entry = cache.EntryFor(source, DataFingerprint.SchemaShape(schema), inputs);
         var warnings = new List<Diagnostic>();
+        // An entry an earlier mdsl wrote in another format is simply rebuilt: nothing is wrong with it or the data.
+        if (ImportSnapshot.IsSnapshot(entry) && ImportSnapshot.IsOtherVersion(entry)) TryDelete(entry);
         if (ImportSnapshot.IsSnapshot(entry))
         {
             try

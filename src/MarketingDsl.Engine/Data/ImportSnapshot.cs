@@ -210,6 +210,18 @@ public static class ImportSnapshot
         return manifest;
     }
 
+    /// <summary>True when the manifest is readable and names another format version (an unreadable one is damage, not this).</summary>
+    internal static bool IsOtherVersion(string directory)
+    {
+        try
+        {
+            using var doc = JsonDocument.Parse(File.ReadAllText(Path.Combine(directory, ManifestFile)));
+            return doc.RootElement.ValueKind == JsonValueKind.Object && doc.RootElement.TryGetProperty("version", out var version)
+                && version.TryGetInt32(out var v) && v != SnapshotManifest.CurrentVersion;
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or JsonException) { return false; }
+    }
+
     /// <summary>The data directory a snapshot was imported from, read leniently (for a manifest of another version), or null.</summary>
     public static string? SourceOf(string directory)
     {

@@ -168,7 +168,17 @@ internal static class SnapshotTables
                 }
             // Largest first, so that no long item starts last.
             work.Sort((x, y) => y.Table.Batches[y.Batch].Batch.Length.CompareTo(x.Table.Batches[x.Batch].Batch.Length));
+            // Each dictionary decoded once, before the parallel part (batches of a part share theirs).
             var dictionaries = new Dictionary<IArrowArray, string?[]>(ReferenceEqualityComparer.Instance);
+            foreach (var (table, c, b) in work)
+                if (table.Batches[b].Batch.Column(c) is DictionaryArray d && !dictionaries.ContainsKey(d.Dictionary))
+                {
+                    try { dictionaries.Add(d.Dictionary, Strings((StringArray)d.Dictionary)); }
+                    catch (Exception e) when (e is not SnapshotException)
+                    {
+                        throw new SnapshotException($"{table.Batches[b].File}: column '{table.Expected[c].Name}': {e.Message}", e);
+                    }
+                }
             try
             {
                 Parallel.For(0, work.Count, new ParallelOptions { MaxDegreeOfParallelism = Math.Max(1, parallelism) }, i =>
@@ -284,7 +294,7 @@ internal static class SnapshotTables
     }
 
     /// <summary>Rows [0, n) of one batch's array into rows [at, at + n) of a column.</summary>
-    private static void FillColumn(Column column, IArrowArray array, int at, int n, Dictionary<IArrowArray, string?[]> dictionaries)
+    private static void FillColumn(Column column, IArrowArray array, int at, int n, IReadOnlyDictionary<IArrowArray, string?[]> dictionaries)
     {
         if (array.Length != n) throw new SnapshotException("a column is shorter than its batch");
         var nulls = column.Nulls;
@@ -298,10 +308,7 @@ internal static class SnapshotTables
         {
             case StringColumn s when array is DictionaryArray d:
             {
-                string?[] values;
-                lock (dictionaries)
-                    if (!dictionaries.TryGetValue(d.Dictionary, out values!))
-                        dictionaries.Add(d.Dictionary, values = Strings((StringArray)d.Dictionary));
+                var values = dictionaries[d.Dictionary];
                 var codes = ((Int32Array)d.Indices).Values;
                 if (codes.Length < n) throw new SnapshotException("dictionary indexes are truncated");
                 var target = s.Values.AsSpan(at, n);

@@ -314,6 +314,26 @@ public sealed class ImportSnapshotTests
         Assert.NotNull(Load(schema, data.Path, cache).Report.FromSnapshot);
     }
 
+    /// <summary>A cache entry an earlier mdsl wrote (another format version) is rebuilt silently: nothing is wrong with the data.</summary>
+    [Fact]
+    public void A_cache_entry_of_another_format_version_is_rebuilt_without_a_warning()
+    {
+        using var data = EdgeData();
+        using var cacheDir = new TempDir();
+        var cache = new SnapshotCache(cacheDir.Path, minInputBytes: 0);
+        var schema = DataTestUtil.JsonPathSchema();
+        var parsed = Load(schema, data.Path, cache);
+        var entry = Directory.GetDirectories(cacheDir.Path).Single();
+        var manifest = Path.Combine(entry, "snapshot.json");
+        File.WriteAllText(manifest, File.ReadAllText(manifest).Replace("\"version\": 2", "\"version\": 1", StringComparison.Ordinal));
+
+        var again = Load(schema, data.Path, cache);
+        Assert.Null(again.Report.FromSnapshot);
+        Assert.Empty(again.Report.Warnings);
+        AssertSameData(parsed, again);
+        Assert.NotNull(Load(schema, data.Path, cache).Report.FromSnapshot);
+    }
+
     public static TheoryData<string> Damages() => ["manifest garbage", "manifest version", "profiles missing", "users truncated", "events bytes flipped", "loose empty"];
 
     /// <summary>A snapshot given as --data that is damaged: its data files are parsed instead, with MD6030; without them (or without a readable manifest), a clear error.</summary>
