@@ -30,7 +30,8 @@ public static class SimulationOutput
         foreach (var s in outputs) line.Append(',').Append(ValueFormatter.CsvField(s.Name));
         writer.Write(line.Append('\n'));
         // Rows are formatted in blocks of users on every core and written in user order (the same
-        // text as one loop): formatting boxed values, not writing, is the cost.
+        // text as one loop): formatting values, not writing, is the cost.
+        var cells = result.Columns.Select(ValueFormatter.CsvCellWriter).ToArray();
         var users = result.Data.UserIds.Length;
         var blocks = (users + CsvBlockRows - 1) / CsvBlockRows;
         var window = Math.Max(1, Environment.ProcessorCount) * 2;
@@ -38,21 +39,21 @@ public static class SimulationOutput
         for (var first = 0; first < blocks; first += window)
         {
             var count = Math.Min(window, blocks - first);
-            Parallel.For(0, count, i => texts[i] = FormatRows(result, (first + i) * CsvBlockRows, Math.Min(users, (first + i + 1) * CsvBlockRows)));
+            Parallel.For(0, count, i => texts[i] = FormatRows(result, cells, (first + i) * CsvBlockRows, Math.Min(users, (first + i + 1) * CsvBlockRows)));
             for (var i = 0; i < count; i++) writer.Write(texts[i]);
         }
     }
 
     private const int CsvBlockRows = 2048;
 
-    private static string FormatRows(EvaluationResult result, int from, int to)
+    private static string FormatRows(EvaluationResult result, Action<StringBuilder, int>[] cells, int from, int to)
     {
         var users = result.Data.UserIds;
         var text = new StringBuilder((to - from) * 64);
         for (var u = from; u < to; u++)
         {
             text.Append(ValueFormatter.CsvField(users[u]));
-            foreach (var column in result.Columns) text.Append(',').Append(ValueFormatter.CsvField(ValueFormatter.Format(column.Get(u))));
+            foreach (var cell in cells) cell(text.Append(','), u);
             text.Append('\n');
         }
         return text.ToString();

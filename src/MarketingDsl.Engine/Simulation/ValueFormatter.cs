@@ -1,4 +1,5 @@
 using System.Globalization;
+using System.Text;
 
 namespace MarketingDsl.Engine.Simulation;
 
@@ -17,13 +18,29 @@ public static class ValueFormatter
         null => "",
         bool b => b ? "true" : "false",
         long l => l.ToString(CultureInfo.InvariantCulture),
-        decimal d => RoundForOutput(d).ToString("0.0000", CultureInfo.InvariantCulture),
+        decimal d => FormatDecimal(d),
         string s => s,
         DateOnly d => d.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture),
         DateTime t => FormatInstant(t),
         TimeSpan t => FormatDuration(t),
         IEnumerable<object?> list => Data.ListValues.Format(list, Format),
         _ => Convert.ToString(value, CultureInfo.InvariantCulture) ?? "",
+    };
+
+    /// <summary>Rounded (<see cref="RoundForOutput"/>) and written with exactly 4 places.</summary>
+    public static string FormatDecimal(decimal d) => RoundForOutput(d).ToString("0.0000", CultureInfo.InvariantCulture);
+
+    /// <summary>
+    /// Appends the tags.csv cell of each user of a result column (<see cref="Format"/>, quoted by
+    /// <see cref="CsvField"/>): the common typed columns are written without boxing their values.
+    /// </summary>
+    public static Action<StringBuilder, int> CsvCellWriter(Evaluation.ResultColumn column) => column switch
+    {
+        Evaluation.TypedResultColumn<long?> c => (text, u) => { if (c.Values[u] is { } v) text.Append(CultureInfo.InvariantCulture, $"{v}"); },
+        Evaluation.TypedResultColumn<bool?> c => (text, u) => { if (c.Values[u] is { } v) text.Append(v ? "true" : "false"); },
+        Evaluation.TypedResultColumn<decimal?> c => (text, u) => { if (c.Values[u] is { } v) text.Append(FormatDecimal(v)); },
+        Evaluation.TypedResultColumn<string> c => (text, u) => { if (c.Values[u] is { } v) text.Append(CsvField(v)); },
+        _ => (text, u) => text.Append(CsvField(Format(column.Get(u)))),
     };
 
     /// <summary>ISO-8601 UTC; fractions only when present, as microseconds.</summary>
