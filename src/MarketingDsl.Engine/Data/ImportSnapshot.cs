@@ -31,7 +31,7 @@ public sealed class SnapshotManifest
     public long? MaxTimestampTicks { get; set; }
     public int Users { get; set; }
     public SnapshotReport Report { get; set; } = new();
-    /// <summary>The tables (<c>users</c>, <c>profiles</c>, <c>loose</c>, <c>events-N-TYPE</c> per event type of the schema): rows and part files.</summary>
+    /// <summary>The tables (<c>users</c>, <c>profiles</c>, <c>loose</c>, <c>events-N-TYPE</c> per event type): rows and part files.</summary>
     public Dictionary<string, SnapshotTableFiles> Tables { get; set; } = [];
 }
 
@@ -110,7 +110,10 @@ public static class ImportSnapshot
             var schema = data.Schema;
             var tables = new Dictionary<string, SnapshotTableFiles>();
             void Table(string name, int rows, IReadOnlyList<SnapshotColumn> columns, IReadOnlyList<Column?> values) =>
-                tables[name] = new SnapshotTableFiles { Rows = rows, Files = SnapshotTables.Write(staging, name, rows, columns, values, batchRows, partBytes) };
+                tables[name] = new SnapshotTableFiles
+                {
+                    Rows = rows, Files = SnapshotTables.Write(staging, name, rows, columns, values, batchRows, partBytes),
+                };
 
             var users = UserColumns(schema);
             var counts = new List<Column?> { new StringColumn(DslType.String, data.UserIds, null) };
@@ -172,7 +175,8 @@ public static class ImportSnapshot
     private static List<SnapshotColumn> UserColumns(SchemaModel schema) =>
         [new("user_id", DslType.String), .. schema.Events.Select(t => new SnapshotColumn($"rows:{t.Name}", DslType.Int))];
 
-    private static List<SnapshotColumn> ProfileColumns(SchemaModel schema) => [.. schema.ProfileFields.Select(f => new SnapshotColumn(f.Name, f.Type, Pooled(f)))];
+    private static List<SnapshotColumn> ProfileColumns(SchemaModel schema) =>
+        [.. schema.ProfileFields.Select(f => new SnapshotColumn(f.Name, f.Type, Pooled(f)))];
 
     private static List<SnapshotColumn> EventColumns(EventTypeSymbol type) =>
         [new("ts", DslType.DateTime), new("line", DslType.Int), .. type.Fields.Skip(2).Select(f => new SnapshotColumn(f.Name, f.Type, Pooled(f)))];
@@ -190,12 +194,15 @@ public static class ImportSnapshot
             using (var doc = JsonDocument.Parse(text))
             {
                 var root = doc.RootElement;
-                if (root.ValueKind != JsonValueKind.Object || !root.TryGetProperty("format", out var format) || format.ValueKind != JsonValueKind.String
-                    || format.GetString() != SnapshotManifest.FormatName)
+                if (root.ValueKind != JsonValueKind.Object || !root.TryGetProperty("format", out var format)
+                    || format.ValueKind != JsonValueKind.String || format.GetString() != SnapshotManifest.FormatName)
                     throw new SnapshotException($"{ManifestFile} is not an import snapshot manifest");
                 if (!root.TryGetProperty("version", out var version) || !version.TryGetInt32(out var v) || v != SnapshotManifest.CurrentVersion)
-                    throw new SnapshotException($"snapshot format version {(root.TryGetProperty("version", out var raw) ? raw.ToString() : "(none)")}, " +
-                        $"this mdsl reads version {SnapshotManifest.CurrentVersion}: run mdsl import again");
+                {
+                    var written = root.TryGetProperty("version", out var raw) ? raw.ToString() : "(none)";
+                    throw new SnapshotException($"snapshot format version {written}, this mdsl reads version {SnapshotManifest.CurrentVersion}: " +
+                        "run mdsl import again");
+                }
             }
             manifest = JsonSerializer.Deserialize<SnapshotManifest>(text, Json);
         }
@@ -203,7 +210,8 @@ public static class ImportSnapshot
         {
             throw new SnapshotException($"{ManifestFile} cannot be read ({e.Message})", e);
         }
-        if (manifest is null || manifest.Format != SnapshotManifest.FormatName) throw new SnapshotException($"{ManifestFile} is not an import snapshot manifest");
+        if (manifest is null || manifest.Format != SnapshotManifest.FormatName)
+            throw new SnapshotException($"{ManifestFile} is not an import snapshot manifest");
         if (manifest.Users < 0 || manifest.Inputs is null || manifest.Tables is null || manifest.Report is null
             || manifest.Tables.Values.Any(t => t is null || t.Files is null || t.Rows < 0 || t.Rows > int.MaxValue))
             throw new SnapshotException($"{ManifestFile} is incomplete");
@@ -245,7 +253,8 @@ public static class ImportSnapshot
         if (parallelism <= 0) parallelism = Environment.ProcessorCount;
         List<string> FilesOf(string name) =>
             manifest.Tables.TryGetValue(name, out var t) ? t.Files : throw new SnapshotException($"{ManifestFile} lists no table '{name}'");
-        SnapshotTables.TableRead Table(string name, IReadOnlyList<SnapshotColumn> columns, long rows) => new(directory, name, FilesOf(name), columns, rows);
+        SnapshotTables.TableRead Table(string name, IReadOnlyList<SnapshotColumn> columns, long rows) =>
+            new(directory, name, FilesOf(name), columns, rows);
         try
         {
             var users = manifest.Users;
@@ -271,8 +280,11 @@ public static class ImportSnapshot
                         throw new SnapshotException($"{string.Join(", ", usersTable.Files)}: row counts of '{schema.Events[e].Name}' out of range");
                     start[u + 1] = (int)total;
                 }
-                tables.Add(new SnapshotTables.TableRead(directory, EventTableName(schema, e), FilesOf(EventTableName(schema, e)), EventColumns(schema.Events[e]),
-                    start[users]) { RowsFrom = string.Join(", ", usersTable.Files) });
+                var name = EventTableName(schema, e);
+                tables.Add(new SnapshotTables.TableRead(directory, name, FilesOf(name), EventColumns(schema.Events[e]), start[users])
+                {
+                    RowsFrom = string.Join(", ", usersTable.Files),
+                });
             }
             var looseRows = manifest.Tables.TryGetValue(LooseTable, out var looseFiles) ? looseFiles.Rows : 0;
             tables.Add(Table(LooseTable, [new("ts", DslType.Int)], looseRows));
@@ -286,7 +298,8 @@ public static class ImportSnapshot
                     throw new SnapshotException($"{string.Join(", ", tables[1 + e].Files)}: a ts or line is missing");
                 var fields = new Column?[schema.Events[e].Fields.Length];
                 for (var f = 2; f < fields.Length; f++) fields[f] = columns[f];
-                events[e] = new EventTable(schema.Events[e], starts[e], ((DateTimeColumn)columns[0]!).Values, ((IntColumn)columns[1]!).Values, fields);
+                events[e] = new EventTable(schema.Events[e], starts[e], ((DateTimeColumn)columns[0]!).Values, ((IntColumn)columns[1]!).Values,
+                    fields);
             }
             var loose = (IntColumn)tables[^1].Columns[0]!;
             if (loose.Nulls is not null) throw new SnapshotException($"{string.Join(", ", tables[^1].Files)}: a ts is missing");
@@ -300,8 +313,8 @@ public static class ImportSnapshot
             report.Rejects.AddRange(r.Rejects ?? []);
             report.IdentityMerges.AddRange(r.IdentityMerges ?? []);
             report.Files.AddRange(r.Files ?? []);
-            return new DataSet(schema, [.. ids.Select(id => id!)], new ColumnTable(tables[0].Columns, users), events, report, manifest.MaxTimestampTicks,
-                loose.Values);
+            return new DataSet(schema, [.. ids.Select(id => id!)], new ColumnTable(tables[0].Columns, users), events, report,
+                manifest.MaxTimestampTicks, loose.Values);
         }
         catch (Exception e) when (e is not SnapshotException && SnapshotTables.IsDamage(e))
         {

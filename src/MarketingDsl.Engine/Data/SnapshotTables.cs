@@ -43,7 +43,8 @@ internal static class SnapshotTables
         int batchRows = BatchRows, long partBytes = PartBytes)
     {
         var fields = new Schema.Builder();
-        foreach (var c in columns) fields.Field(new Field(c.Name, c.Dictionary ? StringDictionary : ImportSnapshot.ArrowType(c.Type), nullable: true));
+        foreach (var c in columns)
+            fields.Field(new Field(c.Name, c.Dictionary ? StringDictionary : ImportSnapshot.ArrowType(c.Type), nullable: true));
         var schema = fields.Build();
         var dictionaries = columns.Select((c, i) => c.Dictionary ? Encode(values[i] as StringColumn, rows) : default).ToArray();
         var files = new List<string>();
@@ -62,22 +63,18 @@ internal static class SnapshotTables
                 var n = Math.Min(batchRows, rows - from);
                 var arrays = new IArrowArray[columns.Count];
                 for (var c = 0; c < arrays.Length; c++)
-                    arrays[c] = columns[c].Dictionary ? DictionaryBatch(dictionaries[c], from, n) : ImportSnapshot.ToArrow(columns[c].Type, values[c], from, n);
+                    arrays[c] = columns[c].Dictionary ? DictionaryBatch(dictionaries[c], from, n)
+                        : ImportSnapshot.ToArrow(columns[c].Type, values[c], from, n);
                 writer.WriteRecordBatch(new RecordBatch(schema, arrays, n));
-                if (stream!.Position > int.MaxValue) throw new SnapshotException($"{files[^1]}: a batch of {n:N0} rows holds more than 1 GB");
-                if (stream.Position >= partBytes)
+                if (stream!.Position > int.MaxValue)
+                    throw new SnapshotException($"{files[^1]} would hold more than 2 GB: its rows are too wide for batches of {n:N0}");
+                if (stream.Position >= partBytes || from + n >= rows)
                 {
                     writer.WriteEnd();
                     writer.Dispose();
                     stream.Dispose();
-                    writer = null;
+                    (writer, stream) = (null, null);
                 }
-            }
-            if (writer is not null)
-            {
-                writer.WriteEnd();
-                writer.Dispose();
-                stream!.Dispose();
             }
             return files;
         }
@@ -240,7 +237,8 @@ internal static class SnapshotTables
                 while (reader.ReadNextRecordBatch() is { } batch)
                 {
                     table.Batches.Add((file, batch, (int)Math.Min(at, int.MaxValue)));
-                    if (batch.Length < 0 || batch.ColumnCount != table.Expected.Count) throw new SnapshotException($"{file}: a batch of another shape");
+                    if (batch.Length < 0 || batch.ColumnCount != table.Expected.Count)
+                        throw new SnapshotException($"{file}: a batch of another shape");
                     at += batch.Length;
                     if (at > table.Rows) throw new SnapshotException($"{file} holds more rows than the {table.Rows:N0} {table.RowsFrom} says");
                 }
@@ -252,18 +250,22 @@ internal static class SnapshotTables
             }
         }
         if (at != table.Rows)
-            throw new SnapshotException($"{string.Join(", ", table.Files)}: table '{table.Name}' holds {at:N0} rows, {table.RowsFrom} says {table.Rows:N0}");
+            throw new SnapshotException(
+                $"{string.Join(", ", table.Files)}: table '{table.Name}' holds {at:N0} rows, {table.RowsFrom} says {table.Rows:N0}");
     }
 
     private static void CheckSchema(string file, Schema schema, IReadOnlyList<SnapshotColumn> expected)
     {
-        if (schema.FieldsList.Count != expected.Count) throw new SnapshotException($"{file} has {schema.FieldsList.Count} columns, expected {expected.Count}");
+        if (schema.FieldsList.Count != expected.Count)
+            throw new SnapshotException($"{file} has {schema.FieldsList.Count} columns, expected {expected.Count}");
         for (var c = 0; c < expected.Count; c++)
         {
             var field = schema.FieldsList[c];
-            if (field.Name != expected[c].Name) throw new SnapshotException($"{file}: column {c + 1} is '{field.Name}', expected '{expected[c].Name}'");
+            if (field.Name != expected[c].Name)
+                throw new SnapshotException($"{file}: column {c + 1} is '{field.Name}', expected '{expected[c].Name}'");
             var type = expected[c].Dictionary ? StringDictionary : ImportSnapshot.ArrowType(expected[c].Type);
-            if (!SameType(field.DataType, type)) throw new SnapshotException($"{file}: column '{field.Name}' is {field.DataType.Name}, expected {type.Name}");
+            if (!SameType(field.DataType, type))
+                throw new SnapshotException($"{file}: column '{field.Name}' is {field.DataType.Name}, expected {type.Name}");
         }
     }
 
@@ -276,7 +278,7 @@ internal static class SnapshotTables
         _ => true,
     };
 
-    /// <summary>A column of the type's storage; value arrays are not cleared (every row is written), null flags only when some row is null.</summary>
+    /// <summary>A column of the type's storage: value arrays not cleared (every row is written), null flags only when some row is null.</summary>
     private static Column Allocate(DslType type, int rows, bool anyNull)
     {
         var nulls = anyNull ? new bool[rows] : null;
@@ -415,7 +417,8 @@ internal static class SnapshotTables
         var offsets = array.ValueOffsets;
         if (offsets.Length < n + 1) throw new SnapshotException("a list column is truncated");
         int first = offsets[0], count = offsets[n] - first;
-        if (first < 0 || count < 0 || (long)first + count > array.Values.Length) throw new SnapshotException("a list column has offsets out of range");
+        if (first < 0 || count < 0 || (long)first + count > array.Values.Length)
+            throw new SnapshotException("a list column has offsets out of range");
         var itemNulls = new bool[count];
         if (array.Values.NullCount != 0) ReadValidity(array.Values, first, count, itemNulls);
         var items = Column.Allocate(column.Type.Element!, itemNulls);

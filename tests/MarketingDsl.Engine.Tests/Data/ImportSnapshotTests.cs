@@ -89,7 +89,7 @@ public sealed class ImportSnapshotTests
         AssertSameData(edgeParsed, ImportSnapshot.Read(edgeSchema, edgeSnapshot.Path));
     }
 
-    /// <summary>A snapshot written by an earlier format (version 1: one Arrow file per table) is refused with a clear reason, never misread.</summary>
+    /// <summary>A snapshot of an earlier format (version 1: one Arrow file per table) is refused with a clear reason, never misread.</summary>
     [Fact]
     public void A_snapshot_of_the_first_format_is_refused_and_its_files_are_parsed()
     {
@@ -99,7 +99,8 @@ public sealed class ImportSnapshotTests
         var parsed = DataSource.Import(schema, data.Path, snapshot.Path, new ImportOptions());
         var source = System.Text.Json.JsonSerializer.Serialize(data.Path);
         File.WriteAllText(Path.Combine(snapshot.Path, "snapshot.json"), $$"""
-            {"format": "mdsl-import-snapshot", "version": 1, "source": {{source}}, "eventFiles": ["events-0-e.arrow"]}
+            {"format": "mdsl-import-snapshot", "version": 1, "source": {{source}},
+             "eventFiles": ["events-0-e.arrow"]}
             """);
         var e = Assert.Throws<SnapshotException>(() => ImportSnapshot.ReadManifest(snapshot.Path));
         Assert.Contains("version 1", e.Message, StringComparison.Ordinal);
