@@ -39,7 +39,8 @@ public static class SimulationOutput
         for (var first = 0; first < blocks; first += window)
         {
             var count = Math.Min(window, blocks - first);
-            Parallel.For(0, count, i => texts[i] = FormatRows(result, cells, (first + i) * CsvBlockRows, Math.Min(users, (first + i + 1) * CsvBlockRows)));
+            Parallel.For(0, count, i =>
+                texts[i] = FormatRows(result, cells, (first + i) * CsvBlockRows, Math.Min(users, (first + i + 1) * CsvBlockRows)));
             for (var i = 0; i < count; i++) writer.Write(texts[i]);
         }
     }
