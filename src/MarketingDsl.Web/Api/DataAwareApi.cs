@@ -59,8 +59,13 @@ public static class DataAwareApi
             {
                 var watch = System.Diagnostics.Stopwatch.StartNew();
                 var scorer = Scorer(compilation, models);
-                var sizes = await Task.Run(() => AudienceSizes.Evaluate(compilation, data, scorer, scorer?.States));
-                return Results.Ok(new { status = EditorDataState.Ready, source, sizes, evaluateMs = Math.Round(watch.Elapsed.TotalMilliseconds, 1) });
+                var (sizes, evaluated) = await Task.Run(() =>
+                    (AudienceSizes.Evaluate(compilation, data, scorer, scorer?.States, out var evaluated), evaluated));
+                return Results.Ok(new
+                {
+                    status = EditorDataState.Ready, source, sizes, evaluateMs = Math.Round(watch.Elapsed.TotalMilliseconds, 1),
+                    computed = evaluated.Computed, reused = evaluated.Reused,
+                });
             }
             finally
             {

@@ -2,6 +2,7 @@ using System.Collections.Frozen;
 using System.Runtime.CompilerServices;
 using MarketingDsl.Core.Semantics;
 using MarketingDsl.Engine.Data;
+using MarketingDsl.Engine.Evaluation;
 using MarketingDsl.Engine.Simulation;
 using MarketingDsl.LanguageService.DataAware;
 using MarketingDsl.Web.Simulations;
@@ -24,6 +25,9 @@ public sealed class EditorData(string name, DataSet data, DataSet sample, DateTi
     public bool Sampled => Sample.UserCount < Data.UserCount;
     public DateTime AsOfUtc { get; } = asOfUtc;
     public DataValueIndex Values { get; } = values;
+
+    /// <summary>Evaluates the audience sizes on the sample, keeping the columns of declarations an edit did not touch.</summary>
+    public IncrementalEvaluator Sizes { get; } = new(sample, asOfUtc);
 }
 
 /// <summary>Where a data set is: loading in the background, failed (with the reason), or ready.</summary>
