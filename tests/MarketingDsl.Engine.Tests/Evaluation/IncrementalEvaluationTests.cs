@@ -39,9 +39,10 @@ public sealed partial class IncrementalEvaluationTests
             var tight = new IncrementalEvaluator(data, asOf, maxBytes: 40 * 300 * 8);
             var random = new Random(seed);
             var files = original.Files.ToDictionary(f => f.Path, f => f.Text, StringComparer.Ordinal);
-            var editable = files.Keys.Where(p => p.StartsWith("tags/", StringComparison.Ordinal) || p == "segments.mdsl").Order().ToList();
+            // Tags are read by segments and groups: their edits must reach what reads them, so they are edited most.
+            var editable = files.Keys.Where(p => p.StartsWith("tags/", StringComparison.Ordinal)).Order().Append("segments.mdsl").ToList();
             var (checkedSteps, reused) = (0, 0);
-            for (var step = 0; step < 8; step++)
+            for (var step = 0; step < 12; step++)
             {
                 var path = editable[random.Next(editable.Count)];
                 if (step > 0 && random.NextDouble() < 0.25)
@@ -52,7 +53,7 @@ public sealed partial class IncrementalEvaluationTests
                 {
                     var numbers = Number().Matches(files[path]).Where(m => IsInDeclarationBody(files[path], m.Index)).ToList();
                     var number = numbers[random.Next(numbers.Count)];
-                    var value = Math.Max(0, long.Parse(number.Value, System.Globalization.CultureInfo.InvariantCulture) + random.Next(-1, 3));
+                    var value = Math.Max(0, long.Parse(number.Value, System.Globalization.CultureInfo.InvariantCulture) + random.Next(-3, 6));
                     files[path] = files[path][..number.Index] + value + files[path][(number.Index + number.Length)..];
                 }
                 var compilation = FunctionCompilation.Create(new Workspace(
