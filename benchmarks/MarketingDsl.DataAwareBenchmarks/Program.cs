@@ -98,7 +98,8 @@ var markers = Measure("markers with a data set (check + MD5050)", () =>
     var service = new LS(compiler.Compile(Edit()));
     return service.Diagnostics(Path_).Length + service.DataDiagnostics(Path_, data.Values).Length;
 });
-Console.WriteLine($"ratios to the baseline: sizes {sizes / baseline:F1}× (from scratch {scratch / baseline:F1}×), completion {completion / baseline:F2}×, markers {markers / baseline:F2}×");
+Console.WriteLine($"ratios to the baseline: sizes {sizes / baseline:F1}× (from scratch {scratch / baseline:F1}×), "
+    + $"completion {completion / baseline:F2}×, markers {markers / baseline:F2}×");
 Console.WriteLine($"targets: sizes ≤ 300 ms: {Verdict(sizes, 300)}; completion ≤ 50 ms: {Verdict(completion, 50)}; "
     + $"markers (server part) ≤ 100 ms: {Verdict(markers, 100)}");
 

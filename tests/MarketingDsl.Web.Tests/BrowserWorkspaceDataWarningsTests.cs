@@ -7,7 +7,8 @@ namespace MarketingDsl.Web.Tests;
 /// The workspace-wide Problems panel with a data set chosen, in a real browser (Debian's chromium):
 /// another file's data-aware warning (MD5050, a value that never occurs in its field) is listed under
 /// that file and counted in the file list while a different file is open, in English and 简体中文.
-/// Leaves problems-data-en.png and problems-data-zh.png in tests/MarketingDsl.Web.Tests/artifacts/.
+/// Leaves problems-data-en.png, problems-data-zh.png and latency-data.txt (keystroke → marker with a data
+/// set chosen) in tests/MarketingDsl.Web.Tests/artifacts/.
 /// </summary>
 public sealed class BrowserWorkspaceDataWarningsTests
 {
@@ -44,6 +45,8 @@ public sealed class BrowserWorkspaceDataWarningsTests
         Directory.CreateDirectory(ArtifactsDir);
         await page.ScreenshotAsync(new PageScreenshotOptions { Path = Path.Combine(ArtifactsDir, "problems-data-en.png") });
 
+        await MeasureKeystrokesWithData(page);
+
         // Clicking the warning opens the other file at it.
         await page.ClickAsync($"{OtherSection} li.warning");
         await page.WaitForFunctionAsync($"() => document.getElementById('editor').dataset.file === '{Other}'");
@@ -60,6 +63,49 @@ public sealed class BrowserWorkspaceDataWarningsTests
         await page.WaitForFunctionAsync($"() => document.querySelector(\"{OtherSection}\") === null");
         Assert.Empty(browser.ConsoleErrors);
         Assert.Empty(browser.FailedRequests);
+    }
+
+    /// <summary>
+    /// Keystroke → marker with a data set chosen (markers with MD5050, the workspace problems with every
+    /// file's data warnings and the audience sizes all follow each pause): rounds of "d" after
+    /// `orders_365d` (MD2001) and Backspace, each waiting for the markers of its own text. A figure
+    /// written to artifacts/latency-data.txt (BrowserEditorTests' latency.txt is the same without data), never asserted.
+    /// </summary>
+    private static async Task MeasureKeystrokesWithData(IPage page)
+    {
+        const string Line = "segment vip_repeat \"高价值复购\" = high_value and orders_365d >= 2";
+        var lines = await page.EvaluateAsync<string>("() => monaco.editor.getEditors()[0].getModel().getValue()");
+        var line = lines.Split('\n').ToList().FindIndex(l => l.StartsWith(Line, StringComparison.Ordinal)) + 1;
+        Assert.True(line > 0);
+        await page.EvaluateAsync(
+            "([line, column]) => { const e = monaco.editor.getEditors()[0]; e.setPosition({ lineNumber: line, column }); e.focus(); }",
+            new[] { line, Line.IndexOf("orders_365d", StringComparison.Ordinal) + "orders_365d".Length + 1 });
+        const string OwnMarkers = """
+            () => {
+              const box = document.getElementById('editor');
+              const version = monaco.editor.getEditors()[0].getModel().getVersionId();
+              const all = performance.getEntriesByName('mdsl:keystroke-marker');
+              const last = all[all.length - 1];
+              return box.dataset.markersVersion == version && last && last.detail.version === version ? last.duration : null;
+            }
+            """;
+        var times = new List<double>();
+        for (var round = 0; round <= 6; round++)
+        {
+            foreach (var key in new[] { "d", "Backspace" })
+            {
+                await page.Keyboard.PressAsync(key);
+                var ms = await (await page.WaitForFunctionAsync(OwnMarkers)).JsonValueAsync<double>();
+                if (round > 0) times.Add(ms);
+            }
+        }
+        times.Sort();
+        var median = (times[times.Count / 2 - 1] + times[times.Count / 2]) / 2;
+        var report = string.Create(System.Globalization.CultureInfo.InvariantCulture,
+            $"keystroke → marker with a data set chosen ({SimulationData.Folder}), {times.Count} keystrokes after one warm-up round " +
+            $"(examples/retail, segments.mdsl): median {median:F0} ms, max {times[^1]:F0} ms\n");
+        Console.WriteLine(report);
+        File.WriteAllText(Path.Combine(ArtifactsDir, "latency-data.txt"), report);
     }
 
     private static string ArtifactsDir => Path.Combine(TestPaths.Root, "tests", "MarketingDsl.Web.Tests", "artifacts");

@@ -73,7 +73,10 @@ public sealed class IncrementalEvaluator(DataSet data, DateTime asOfUtc, long ma
                 }
             }
             if (dirty.Count == 0)
-                return new IncrementalEvaluation(new EvaluationResult(model, Data, AsOfUtc, CompiledEngine.ResultColumns(model, known!)), 0, outputs.Length);
+            {
+                var kept = new EvaluationResult(model, Data, AsOfUtc, CompiledEngine.ResultColumns(model, known!));
+                return new IncrementalEvaluation(kept, 0, outputs.Length);
+            }
 
             // Nothing kept (the first request): the whole plan, shared by content hash with other hosts of the same text.
             var plan = dirty.Count == outputs.Length ? CompiledEngine.PlanFor(compilation) : PlanCompiler.Compile(model, dirty);

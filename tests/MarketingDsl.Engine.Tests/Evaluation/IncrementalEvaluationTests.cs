@@ -118,7 +118,8 @@ public sealed partial class IncrementalEvaluationTests
             for (var u = 0; u < expected.Data.UserCount; u++)
             {
                 var (e, a) = (ValueFormatter.Format(expected.Columns[c].Get(u)), ValueFormatter.Format(actual.Columns[c].Get(u)));
-                if (e != a) Assert.Fail($"{where}: {expected.Columns[c].Symbol.Name} for {expected.Data.UserIds[u]}: from scratch '{e}', incremental '{a}'");
+                if (e != a)
+                    Assert.Fail($"{where}: {expected.Columns[c].Symbol.Name} for {expected.Data.UserIds[u]}: from scratch '{e}', incremental '{a}'");
             }
     }
 }
