@@ -26,7 +26,10 @@ public static class BoundTree
         }
     }
 
-    /// <summary>The bound expressions a computed symbol's values come from: a tag's body, a segment's condition, a segmentation's rule conditions.</summary>
+    /// <summary>
+    /// The bound expressions a computed symbol's values come from: a tag's body, a segment's
+    /// condition, a segmentation's rule conditions.
+    /// </summary>
     public static IEnumerable<BoundExpression> RootsOf(ComputedSymbol symbol) => symbol switch
     {
         TagSymbol t => [t.Body],
