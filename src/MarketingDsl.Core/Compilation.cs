@@ -1,6 +1,4 @@
 using System.Collections.Immutable;
-using System.Security.Cryptography;
-using System.Text;
 using MarketingDsl.Core.Binding;
 using MarketingDsl.Core.Diagnostics;
 using MarketingDsl.Core.Functions;
@@ -81,18 +79,17 @@ public sealed class Compilation
     /// <summary>The <see cref="ContentHash"/> of a workspace that is not compiled (a refused reload, say).</summary>
     public static string ContentHashOf(Workspace workspace)
     {
-        using var sha = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
-        Span<byte> length = stackalloc byte[8];
-        foreach (var file in workspace.AllFiles)
-        {
-            foreach (var part in new[] { file.Path, file.Text })
-            {
-                var bytes = Encoding.UTF8.GetBytes(part);
-                BitConverter.TryWriteBytes(length, (long)bytes.Length);
-                sha.AppendData(length);
-                sha.AppendData(bytes);
-            }
-        }
-        return Convert.ToHexStringLower(sha.GetHashAndReset());
+        using var hasher = new ContentHasher();
+        foreach (var file in workspace.AllFiles) hasher.Add(file.Path).Add(file.Text);
+        return hasher.Finish();
     }
+
+    /// <summary>
+    /// Each tag's, segment's and segmentation's key: a hash of what its values depend on (its text,
+    /// the schema and settings, what it reads), the same in every compilation where that did not
+    /// change. Engines keep evaluated columns by it (<see cref="DeclarationKeys"/>).
+    /// </summary>
+    public DeclarationKeys DeclarationKeys => _declarationKeys ??= DeclarationKeys.Of(SyntaxTrees, Model);
+
+    private DeclarationKeys? _declarationKeys;
 }

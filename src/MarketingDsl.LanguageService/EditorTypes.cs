@@ -11,7 +11,13 @@ public sealed record EditorRange(int StartLine, int StartColumn, int EndLine, in
 public sealed record EditorMarker(EditorRange Range, string Severity, string Code, string Message, string? Suggestion);
 
 /// <summary>One file's markers, for the workspace-wide Problems panel.</summary>
-public sealed record FileMarkers(string Path, ImmutableArray<EditorMarker> Markers);
+public sealed record FileMarkers(string Path, ImmutableArray<EditorMarker> Markers)
+{
+    /// <summary>Two lists of files' markers as one (the compiler's and the data-aware warnings), in path order, each file's in position order.</summary>
+    public static ImmutableArray<FileMarkers> Merge(ImmutableArray<FileMarkers> first, ImmutableArray<FileMarkers> second) =>
+        second.IsEmpty ? first : [.. first.Concat(second).GroupBy(f => f.Path, StringComparer.Ordinal).OrderBy(g => g.Key, StringComparer.Ordinal)
+            .Select(g => new FileMarkers(g.Key, [.. g.SelectMany(f => f.Markers).OrderBy(m => m.Range.StartLine).ThenBy(m => m.Range.StartColumn)]))];
+}
 
 public enum CompletionKind { Keyword, Tag, Segment, Segmentation, ProfileField, EventType, EventField, Model, ModelOutput, Channel, Function, NamedArgument, Type, Property, Value }
 

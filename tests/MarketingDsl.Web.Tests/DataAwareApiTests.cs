@@ -41,6 +41,45 @@ public sealed class DataAwareApiTests(EditorFactory factory) : IClassFixture<Edi
     private string Read(string path) => File.ReadAllText(Path.Combine(factory.Workspace, path));
 
     [Fact]
+    public async Task After_an_edit_only_what_it_changed_is_evaluated_again_and_the_sizes_are_the_reference_interpreters()
+    {
+        var client = await factory.SignedIn("viewer1");
+        const string Old = "segment vip_repeat \"高价值复购\" = high_value and orders_365d >= 2";
+        var segments = Read("segments.mdsl");
+        Assert.Contains(Old, segments);
+        await Sizes(client, [new { path = "segments.mdsl", text = segments }]);
+        var edited = segments.Replace(Old, Old[..^1] + "7", StringComparison.Ordinal);
+        var answer = await Sizes(client, [new { path = "segments.mdsl", text = edited }]);
+        Assert.Equal("ready", answer.GetProperty("status").GetString());
+        // vip_repeat and what reads it; every other declaration's column is kept from the request before.
+        Assert.InRange(answer.GetProperty("computed").GetInt32(), 1, 3);
+        Assert.True(answer.GetProperty("reused").GetInt32() > 50);
+
+        var expected = SimulationData.Expected(new Workspace(Workspace.Load(factory.Workspace).AllFiles.Where(f => f.Path != "segments.mdsl")
+            .Append(new Core.Text.SourceText("segments.mdsl", edited))));
+        var sizes = answer.GetProperty("sizes").EnumerateArray().ToDictionary(s => s.GetProperty("name").GetString()!);
+        foreach (var segment in expected.Model.Segments)
+            Assert.Equal(SimulationData.Members(expected, segment.Name).Count, sizes[segment.Name].GetProperty("count").GetInt64());
+    }
+
+    [Fact]
+    public async Task Workspace_problems_list_every_files_data_warnings_with_a_data_set_only()
+    {
+        var client = await factory.SignedIn("viewer1");
+        await Sizes(client, []); // loads the data set
+        object[] buffers = [new { path = "promo.mdsl", text = "segment tablet_fans = exists(login, where: platform == \"tablet\")\n" }];
+        async Task<string[]> Warnings(string? dataFolder) =>
+            [.. (await Answer(await client.PostAsync("/api/problems", Json(new { buffers, dataFolder })))).GetProperty("files").EnumerateArray()
+                .Where(f => f.GetProperty("path").GetString() == "promo.mdsl")
+                .SelectMany(f => f.GetProperty("markers").EnumerateArray())
+                .Select(m => m.GetProperty("code").GetString() + " " + m.GetProperty("message").GetString())];
+        Assert.Empty(await Warnings(null));
+        var warning = Assert.Single(await Warnings(SimulationData.Folder));
+        Assert.StartsWith("MD5050 ", warning);
+        Assert.Contains("\"tablet\" never occurs in login.platform", warning);
+    }
+
+    [Fact]
     public async Task Audience_sizes_of_the_unsaved_working_copy_are_the_reference_interpreters_counts_beside_each_name()
     {
         var client = await factory.SignedIn("viewer1");

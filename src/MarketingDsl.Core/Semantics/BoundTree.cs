@@ -26,6 +26,18 @@ public static class BoundTree
         }
     }
 
+    /// <summary>
+    /// The bound expressions a computed symbol's values come from: a tag's body, a segment's
+    /// condition, a segmentation's rule conditions.
+    /// </summary>
+    public static IEnumerable<BoundExpression> RootsOf(ComputedSymbol symbol) => symbol switch
+    {
+        TagSymbol t => [t.Body],
+        SegmentSymbol s => [s.Condition],
+        SegmentationSymbol s => s.Rules.Where(r => r.Condition is not null).Select(r => r.Condition!),
+        _ => [],
+    };
+
     /// <summary>The node and everything below it, parents before children.</summary>
     public static IEnumerable<BoundExpression> Descendants(BoundExpression root)
     {

@@ -29,10 +29,19 @@ public sealed class CompiledEngine : ITagEvaluator
     public EvaluationResult Evaluate(SemanticModel model, DataSet data, DateTime asOfUtc) => Evaluate(PlanFor(model), data, asOfUtc);
 
     /// <param name="scorer">Scores the models the plan reads; without one, model outputs are null.</param>
-    public static EvaluationResult Evaluate(CompiledPlan plan, DataSet data, DateTime asOfUtc, IProgress<int>? usersDone = null, IModelScorer? scorer = null)
+    public static EvaluationResult Evaluate(CompiledPlan plan, DataSet data, DateTime asOfUtc, IProgress<int>? usersDone = null, IModelScorer? scorer = null) =>
+        Evaluate(plan, data, asOfUtc, usersDone, scorer, known: null);
+
+    /// <param name="known">Aligned with the model's outputs: the values of symbols the plan does not compute
+    /// (a partial plan, <see cref="PlanCompiler.Compile(SemanticModel, IReadOnlySet{ComputedSymbol})"/>), read and never written.</param>
+    internal static EvaluationResult Evaluate(CompiledPlan plan, DataSet data, DateTime asOfUtc, IProgress<int>? usersDone, IModelScorer? scorer,
+        IReadOnlyList<Array?>? known)
     {
         var model = plan.Model;
         var context = new EvalContext(model, data, asOfUtc, ClrTypes.NewArray) { Recommenders = scorer as IRecommenderScorer };
+        if (known is not null)
+            for (var i = 0; i < known.Count; i++)
+                if (known[i] is { } values) context.Results[i] = values;
         var users = data.UserCount;
         var emptyOutputs = new ModelOutputColumns(users).ByOutput;
         for (var m = 0; m < model.Models.Length; m++) context.ModelOutputs[m] = emptyOutputs;
@@ -55,7 +64,7 @@ public sealed class CompiledEngine : ITagEvaluator
         return new EvaluationResult(model, data, asOfUtc, ResultColumns(model, context.Results), context.FunctionFailures);
     }
 
-    private static System.Collections.Immutable.ImmutableArray<ResultColumn> ResultColumns(SemanticModel model, Array[] results) =>
+    internal static System.Collections.Immutable.ImmutableArray<ResultColumn> ResultColumns(SemanticModel model, Array[] results) =>
         [.. model.Outputs.Select((s, i) => (ResultColumn)Activator.CreateInstance(typeof(TypedResultColumn<>).MakeGenericType(ClrTypes.Of(s.Type)), s, results[i])!)];
 
     /// <summary>After a phase, over all users: the populations whose inputs it computed (exact ranks), and the models whose features it computed.</summary>

@@ -80,6 +80,7 @@ public sealed class EvalScratch(int aggregates)
 public sealed class TypedResultColumn<T>(ComputedSymbol symbol, T[] values) : ResultColumn(symbol)
 {
     public T[] Values { get; } = values;
+    internal override Array Typed => Values;
     public override object? Get(int user) => Values[user] switch
     {
         object?[] list => list,

@@ -24,6 +24,9 @@ public abstract class ResultColumn(ComputedSymbol symbol)
 {
     public ComputedSymbol Symbol { get; } = symbol;
     public abstract object? Get(int user);
+
+    /// <summary>The typed array behind the column (compiled engine), or null (boxed values).</summary>
+    internal virtual Array? Typed => null;
 }
 
 /// <summary>A result column of already boxed values (the reference interpreter's).</summary>

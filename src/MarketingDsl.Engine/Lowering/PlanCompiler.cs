@@ -47,16 +47,28 @@ public static class PlanCompiler
     /// <param name="everyModel">Compute the features of every declared model (training), not only of the models tags read.</param>
     public static CompiledPlan Compile(SemanticModel model) => Compile(model, everyModel: false);
 
-    public static CompiledPlan Compile(SemanticModel model, bool everyModel)
+    public static CompiledPlan Compile(SemanticModel model, bool everyModel) => Compile(model, everyModel, null);
+
+    /// <summary>
+    /// A plan that computes only <paramref name="only"/> (with the populations and models they read);
+    /// every other symbol is read from its result array, which the caller fills with values it kept
+    /// (<see cref="Evaluation.IncrementalEvaluator"/>). The symbols' own code is lowered exactly as in a
+    /// whole plan, so their values are the same.
+    /// </summary>
+    public static CompiledPlan Compile(SemanticModel model, IReadOnlySet<ComputedSymbol> only) => Compile(model, everyModel: false, only);
+
+    private static CompiledPlan Compile(SemanticModel model, bool everyModel, IReadOnlySet<ComputedSymbol>? only)
     {
-        var maxPhase = model.EvaluationOrder.Select(s => s.Phase).DefaultIfEmpty(0).Max();
+        var computed = only is null ? model.Outputs : [.. model.Outputs.Where(only.Contains)];
+        var order = only is null ? model.EvaluationOrder : [.. model.EvaluationOrder.Where(only.Contains)];
+        var maxPhase = order.Select(s => s.Phase).DefaultIfEmpty(0).Max();
         var population = new List<(int, int, int, bool)>();
-        var populationNodes = model.Outputs.SelectMany(RootsOf).SelectMany(BoundTree.Descendants).OfType<BoundQuantileScore>()
+        var populationNodes = computed.SelectMany(RootsOf).SelectMany(BoundTree.Descendants).OfType<BoundQuantileScore>()
             .GroupBy(q => q.Id).Select(g => g.First()).ToList();
         foreach (var q in populationNodes) population.Add((q.Id, BoundTree.PhaseOf(q.Value), q.Buckets, q.Descending));
         maxPhase = Math.Max(maxPhase, population.Select(p => p.Item2).DefaultIfEmpty(0).Max());
 
-        var read = model.Outputs.SelectMany(RootsOf).SelectMany(BoundTree.Descendants).OfType<BoundModelOutput>().Select(o => o.Model).ToHashSet();
+        var read = computed.SelectMany(RootsOf).SelectMany(BoundTree.Descendants).OfType<BoundModelOutput>().Select(o => o.Model).ToHashSet();
         var scored = model.Models.Select((m, i) => (Model: m, Index: i, FeaturePhase: BoundTree.FeaturePhase(m)))
             .Where(m => (everyModel || read.Contains(m.Model)) && !m.Model.Features.IsEmpty && m.Model.Features.All(f => !f.Type.IsError)).ToImmutableArray();
         maxPhase = Math.Max(maxPhase, scored.Select(m => m.FeaturePhase).DefaultIfEmpty(0).Max());
@@ -65,22 +77,23 @@ public static class PlanCompiler
         var aggregateCount = 0;
         for (var phase = 0; phase <= maxPhase; phase++)
         {
-            var symbols = model.EvaluationOrder.Where(s => s.Phase == phase).ToList();
+            var symbols = order.Where(s => s.Phase == phase).ToList();
             var inputs = populationNodes.Where(q => BoundTree.PhaseOf(q.Value) == phase).ToList();
+            var modelInputs = scored.Where(m => m.FeaturePhase == phase).Select(m => (m.Model, m.Index)).ToList();
+            if (only is not null && symbols.Count == 0 && inputs.Count == 0 && modelInputs.Count == 0)
+            {
+                // A phase with nothing to compute in a partial plan: no expression tree to compile.
+                phases.Add(static (_, _, _, _) => { });
+                continue;
+            }
             var lowering = new PhaseLowering(model, phase, aggregateCount);
-            phases.Add(lowering.Compile(symbols, inputs, modelInputs: [.. scored.Where(m => m.FeaturePhase == phase).Select(m => (m.Model, m.Index))]));
+            phases.Add(lowering.Compile(symbols, inputs, modelInputs: modelInputs));
             aggregateCount = lowering.NextAggregateIndex;
         }
         return new CompiledPlan(model, phases.ToImmutable(), [.. population], aggregateCount, scored);
     }
 
-    internal static IEnumerable<BoundExpression> RootsOf(ComputedSymbol symbol) => symbol switch
-    {
-        TagSymbol t => [t.Body],
-        SegmentSymbol s => [s.Condition],
-        SegmentationSymbol s => s.Rules.Where(r => r.Condition is not null).Select(r => r.Condition!),
-        _ => [],
-    };
+    internal static IEnumerable<BoundExpression> RootsOf(ComputedSymbol symbol) => BoundTree.RootsOf(symbol);
 }
 
 /// <summary>Builds the delegate of one phase.</summary>

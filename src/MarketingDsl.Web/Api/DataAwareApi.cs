@@ -59,8 +59,13 @@ public static class DataAwareApi
             {
                 var watch = System.Diagnostics.Stopwatch.StartNew();
                 var scorer = Scorer(compilation, models);
-                var sizes = await Task.Run(() => AudienceSizes.Evaluate(compilation, data, scorer, scorer?.States));
-                return Results.Ok(new { status = EditorDataState.Ready, source, sizes, evaluateMs = Math.Round(watch.Elapsed.TotalMilliseconds, 1) });
+                var (sizes, evaluated) = await Task.Run(() =>
+                    (AudienceSizes.Evaluate(compilation, data, scorer, scorer?.States, out var evaluated), evaluated));
+                return Results.Ok(new
+                {
+                    status = EditorDataState.Ready, source, sizes, evaluateMs = Math.Round(watch.Elapsed.TotalMilliseconds, 1),
+                    computed = evaluated.Computed, reused = evaluated.Reused,
+                });
             }
             finally
             {
@@ -99,12 +104,15 @@ public static class DataAwareApi
     /// The values of the data folder the page chose, when it is loaded (a load is started otherwise,
     /// and this answers null until it is done); null without a folder or for one the root does not hold.
     /// </summary>
-    public static DataValueIndex? ValuesFor(EditorDataSets sets, string? folder, SchemaModel schema)
+    public static DataValueIndex? ValuesFor(EditorDataSets sets, string? folder, SchemaModel schema) => DataFor(sets, folder, schema)?.Values;
+
+    /// <summary>The data set of the folder the page chose, when it is loaded (as <see cref="ValuesFor"/>).</summary>
+    public static EditorData? DataFor(EditorDataSets sets, string? folder, SchemaModel schema)
     {
         if (string.IsNullOrWhiteSpace(folder)) return null;
         try
         {
-            return sets.Get(folder, schema).Data?.Values;
+            return sets.Get(folder, schema).Data;
         }
         catch (Exception ex) when (ex is UnsafePathException or DataImportException or IOException)
         {

@@ -20,8 +20,9 @@ public sealed record BufferRequest(string? Path, string? Text, int Line = 1, int
 
 public sealed record SaveRequest(string? Path, string? Text);
 
-/// <summary>A request about the whole working copy: the workspace on disk with the page's unsaved buffers in place.</summary>
-public sealed record WorkspaceRequest(IReadOnlyList<EditorBuffer>? Buffers);
+/// <summary>A request about the whole working copy: the workspace on disk with the page's unsaved buffers in place;
+/// <see cref="DataFolder"/> the data set chosen for data-aware editing (the Problems panel then lists every file's MD5050).</summary>
+public sealed record WorkspaceRequest(IReadOnlyList<EditorBuffer>? Buffers, string? DataFolder = null);
 
 /// <summary>
 /// The JSON API the editor page calls. Every language answer comes from <see cref="LS"/>
@@ -61,9 +62,18 @@ public static class EditorApi
         }));
 
         var writes = api.MapGroup("").AddEndpointFilter(RequireAntiforgery);
-        // Every file's diagnostics in the working copy: the Problems panel and the counts in the file list.
-        writes.MapPost("/problems", (WorkspaceRequest r, WorkspaceCompiler compiler, HttpContext ctx) => WithWorkspace(r, compiler, c =>
-            Results.Ok(new { files = new LS(c).AllDiagnostics(UiText.LanguageOf(ctx)) })));
+        // Every file's diagnostics in the working copy: the Problems panel and the counts in the file list; with a data set
+        // chosen and loaded, every file's data-aware warnings too (MD5050), as the open file's markers have them.
+        writes.MapPost("/problems", (WorkspaceRequest r, WorkspaceCompiler compiler, DataAware.EditorDataSets data, HttpContext ctx) =>
+            WithWorkspace(r, compiler, c =>
+            {
+                var language = UiText.LanguageOf(ctx);
+                var service = new LS(c);
+                var files = service.AllDiagnostics(language);
+                if (DataAwareApi.DataFor(data, r.DataFolder, c.Model.Schema) is { } loaded)
+                    files = FileMarkers.Merge(files, loaded.WarningsOf(service, language));
+                return Results.Ok(new { files });
+            }));
         // Before a save: the files not being saved that it would give new errors (asked before the save completes).
         writes.MapPost("/files/save-impact", (WorkspaceRequest r, WorkspaceCompiler compiler, HttpContext ctx) => WithWorkspace(r, compiler, after =>
         {

@@ -19,14 +19,20 @@ public sealed record AudienceSizeSource(string Name, DateTime AsOfUtc, int Users
 /// <summary>
 /// Audience sizes of a compiled working copy (the unsaved buffers in place) on a loaded data set:
 /// the compiled engine over the data set's sample (every user when it is small), as of its latest
-/// event, model tags scored from the registry as the simulation does.
+/// event, model tags scored from the registry as the simulation does. Only the declarations an edit
+/// changed, and what reads them, are lowered and evaluated again (<see cref="EditorData.Sizes"/>).
 /// </summary>
 public static class AudienceSizes
 {
     public static IReadOnlyList<AudienceSize> Evaluate(Compilation compilation, EditorData data, IModelScorer? scorer,
-        IReadOnlyDictionary<string, ModelState>? states)
+        IReadOnlyDictionary<string, ModelState>? states) => Evaluate(compilation, data, scorer, states, out _);
+
+    /// <param name="evaluated">How many declarations were computed and how many reused.</param>
+    public static IReadOnlyList<AudienceSize> Evaluate(Compilation compilation, EditorData data, IModelScorer? scorer,
+        IReadOnlyDictionary<string, ModelState>? states, out IncrementalEvaluation evaluated)
     {
-        var result = CompiledEngine.Evaluate(CompiledEngine.PlanFor(compilation), data.Sample, data.AsOfUtc, null, scorer);
+        evaluated = data.Sizes.Evaluate(compilation, scorer);
+        var result = evaluated.Result;
         var users = data.Sample.UserCount;
         var sizes = new List<AudienceSize>();
         foreach (var column in result.Columns)
@@ -75,14 +81,7 @@ public static class AudienceSizes
         {
             var s = stack.Pop();
             if (!seen.Add(s)) continue;
-            IEnumerable<BoundExpression> bodies = s switch
-            {
-                TagSymbol t => [t.Body],
-                SegmentSymbol g => [g.Condition],
-                SegmentationSymbol g => g.Rules.Select(r => r.Condition).OfType<BoundExpression>(),
-                _ => [],
-            };
-            foreach (var node in bodies.SelectMany(BoundTree.Descendants))
+            foreach (var node in BoundTree.RootsOf(s).SelectMany(BoundTree.Descendants))
             {
                 if (node is BoundModelOutput o && states.GetValueOrDefault(o.Model.Name) != ModelState.Fresh) return o.Model.Name;
                 if (node is BoundSymbolReference r) stack.Push(r.Symbol);

@@ -1,8 +1,11 @@
 using System.Collections.Frozen;
+using System.Collections.Immutable;
 using System.Runtime.CompilerServices;
 using MarketingDsl.Core.Semantics;
 using MarketingDsl.Engine.Data;
+using MarketingDsl.Engine.Evaluation;
 using MarketingDsl.Engine.Simulation;
+using MarketingDsl.LanguageService;
 using MarketingDsl.LanguageService.DataAware;
 using MarketingDsl.Web.Simulations;
 
@@ -24,6 +27,41 @@ public sealed class EditorData(string name, DataSet data, DataSet sample, DateTi
     public bool Sampled => Sample.UserCount < Data.UserCount;
     public DateTime AsOfUtc { get; } = asOfUtc;
     public DataValueIndex Values { get; } = values;
+
+    /// <summary>Evaluates the audience sizes on the sample, keeping the columns of declarations an edit did not touch.</summary>
+    public IncrementalEvaluator Sizes { get; } = new(sample, asOfUtc);
+
+    private readonly Lock _warningsLock = new();
+    private readonly LinkedList<(string Key, ImmutableArray<FileMarkers> Files)> _warnings = new();
+
+    /// <summary>Working copies whose data warnings are kept (the Problems panel asks after every pause, often for the same text).</summary>
+    private const int KeptWarnings = 8;
+
+    /// <summary>
+    /// The data-aware warnings (MD5050) of every file of a working copy against this data set, in a UI
+    /// language: computed once per workspace version (its content hash) and language, then kept.
+    /// </summary>
+    public ImmutableArray<FileMarkers> WarningsOf(LanguageService.LanguageService service, string? language)
+    {
+        var key = service.Compilation.ContentHash + "\n" + language;
+        lock (_warningsLock)
+        {
+            for (var node = _warnings.First; node is not null; node = node.Next)
+                if (node.Value.Key == key)
+                {
+                    _warnings.Remove(node);
+                    _warnings.AddFirst(node);
+                    return node.Value.Files;
+                }
+        }
+        var files = service.AllDataDiagnostics(Values, language);
+        lock (_warningsLock)
+        {
+            _warnings.AddFirst((key, files));
+            while (_warnings.Count > KeptWarnings) _warnings.RemoveLast();
+        }
+        return files;
+    }
 }
 
 /// <summary>Where a data set is: loading in the background, failed (with the reason), or ready.</summary>

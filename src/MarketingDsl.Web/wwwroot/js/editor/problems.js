@@ -1,6 +1,7 @@
 // The Problems panel: the open file's markers (live, as typed), then every other file's diagnostics
 // in the working copy (the workspace with the unsaved buffers in place), so deleting a tag that
-// another file uses shows the break at once. The file list shows each file's error and warning counts.
+// another file uses shows the break at once; with a data set chosen, every file's data-aware warnings
+// (MD5050) too. The file list shows each file's error and warning counts.
 import { post } from './api.js';
 import { state, T, el, toRange, unsavedBuffers, keepDrafts } from './state.js';
 import { openAt, renderFiles } from './files.js';
@@ -48,7 +49,7 @@ export async function refreshWorkspaceProblems() {
   const mine = ++ticket;
   keepDrafts();
   try {
-    const result = await post('/api/problems', { buffers: unsavedBuffers() });
+    const result = await post('/api/problems', { buffers: unsavedBuffers(), dataFolder: state.dataFolder });
     if (mine !== ticket) return;
     workspaceFiles = result.files;
     counts.clear();
@@ -82,3 +83,6 @@ function renderOtherFiles() {
   }
   box.replaceChildren(...parts);
 }
+
+// A data set chosen (or none any more) or loaded: every file's data-aware warnings change.
+document.addEventListener('mdsl:data-ready', () => scheduleWorkspaceProblems(0));
