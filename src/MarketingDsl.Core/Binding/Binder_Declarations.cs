@@ -34,7 +34,7 @@ internal sealed partial class Binder
                 ModelOptionSyntax o => o.Name.Text,
                 _ => "",
             };
-            if (!seen.Add(key)) { Report(RuleErrors.DuplicateProperty, file, property.Span, $"'{key}:' is given twice."); continue; }
+            if (!seen.Add(key)) { Report(RuleErrors.PropertyGivenTwice(key), file, property.Span); continue; }
             switch (property)
             {
                 case PredictPropertySyntax predict when model.IsClusters:
@@ -52,8 +52,7 @@ internal sealed partial class Binder
                     var windows = BoundTree.Descendants(model.PredictLabel).OfType<BoundAggregate>()
                         .Where(a => a.LooksForward).Select(a => a.WindowTicks ?? 0).ToList();
                     if (windows.Count == 0 && !model.PredictLabel.Type.IsError)
-                        Report(RuleErrors.LabelWithoutForward, file, predict.Label.Span,
-                            "The label must look forward from the training cutoff, e.g. exists(order, within: next 30d).");
+                        Report(RuleErrors.LabelWithoutForward(), file, predict.Label.Span);
                     else if (windows.Count > 0) model.HorizonTicks = windows.Max();
                     break;
                 case FeaturesPropertySyntax features:
@@ -63,8 +62,7 @@ internal sealed partial class Binder
                     {
                         var f = BindExpression(feature, scope);
                         if (!f.Type.IsError && !f.Type.IsNumeric && f.Type.Kind != TypeKind.Bool)
-                            Report(RuleErrors.FeatureType, file, feature.Span,
-                                $"A model learns from numbers and yes/no values; '{file.ToString(feature.Span)}' is {Describe(f.Type)}.");
+                            Report(RuleErrors.FeatureNotNumber(file.ToString(feature.Span), f.Type), file, feature.Span);
                         bound.Add(f);
                         names.Add(file.ToString(feature.Span));
                     }
@@ -78,12 +76,11 @@ internal sealed partial class Binder
             }
         }
         if (!model.IsClusters && model.PredictLabel is null)
-            Report(RuleErrors.MissingProperty, file, syntax.Name.Span,
-                $"The model '{model.Name}' needs predict: (what it learns, e.g. not exists(login, within: next 90d)).");
+            Report(RuleErrors.MissingModelProperty(model.Name, "predict"), file, syntax.Name.Span);
         if (model.Features.IsEmpty)
-            Report(RuleErrors.MissingProperty, file, syntax.Name.Span, $"'{model.Name}' needs features: (the tags it learns from).");
+            Report(RuleErrors.MissingModelProperty(model.Name, "features"), file, syntax.Name.Span);
         if (model.IsClusters && model.ClusterCount == 0)
-            Report(RuleErrors.MissingProperty, file, syntax.Name.Span, $"The clusters '{model.Name}' need k: (how many clusters, e.g. k: 8).");
+            Report(RuleErrors.MissingModelProperty(model.Name, "k"), file, syntax.Name.Span);
         if (horizon is { } h) model.HorizonTicks = Math.Max(model.HorizonTicks, h);
         if (model.IsRegression && model.Algorithm == ModelAlgorithm.Logistic && algorithmSpan is { } span)
             Report(ModelErrors.AlgorithmForRegression(model.Name), file, span);
@@ -95,10 +92,9 @@ internal sealed partial class Binder
         var allowed = model.IsClusters ? ClusterOptions : ModelOptions;
         if (!allowed.Contains(name))
         {
-            var properties = (model.IsClusters ? new[] { "features" } : ["predict", "features"]).Concat(allowed);
-            Report(NameErrors.UnknownSetting, file, option.Name.Span,
-                $"{(model.IsClusters ? "Clusters have" : "A model has")} no property '{name}'; the properties are {string.Join(", ", properties)}.",
-                NameSuggestions.Closest(name, allowed.Concat(model.IsClusters ? ["features"] : ["predict", "features"])));
+            var properties = (model.IsClusters ? new[] { "features" } : ["predict", "features"]).Concat(allowed).ToList();
+            var suggestion = NameSuggestions.Closest(name, allowed.Concat(model.IsClusters ? ["features"] : ["predict", "features"]));
+            Report(NameErrors.UnknownModelProperty(model.IsClusters, name, properties, suggestion), file, option.Name.Span);
             return;
         }
         var value = option.Value;
