@@ -60,14 +60,16 @@ public static class TrainCommand
     public static string RegistryDirectory(string workspace) =>
         File.Exists(workspace) ? Path.GetDirectoryName(Path.GetFullPath(workspace))! : workspace;
 
-    internal static int Train(Compilation compilation, DataSet data, DateTime asOf, string registryDirectory, string? reportPath, TextWriter stdout, TextWriter stderr)
+    internal static int Train(Compilation compilation, DataSet data, DateTime asOf, string registryDirectory, string? reportPath,
+        TextWriter stdout, TextWriter stderr)
     {
         var clock = System.Diagnostics.Stopwatch.StartNew();
         // Opened first: a damaged registry is said before minutes of training, not after.
         using var registry = new ModelRegistry(ModelRegistry.PathFor(registryDirectory));
         var result = ModelTrainer.Train(compilation, data, asOf, Environment.UserName);
         foreach (var model in result.Models) registry.Save(model);
-        stdout.WriteLine($"trained {result.Models.Count} of {compilation.Model.Models.Length} models as of {asOf:yyyy-MM-dd'T'HH:mm:ss'Z'} in {clock.Elapsed.TotalSeconds:0.0} s " +
+        stdout.WriteLine($"trained {result.Models.Count} of {compilation.Model.Models.Length} models as of {asOf:yyyy-MM-dd'T'HH:mm:ss'Z'} " +
+                         $"in {clock.Elapsed.TotalSeconds:0.0} s " +
                          $"→ {Path.Combine(registryDirectory, ".mdsl", "models.db")}");
         foreach (var report in result.Reports) WriteReport(report, stdout);
         if (result.Diagnostics.Count > 0) stderr.Write(DiagnosticWriter.ToText(result.Diagnostics, compilation.Workspace.Files));
@@ -83,13 +85,16 @@ public static class TrainCommand
     {
         stdout.WriteLine($"  {report.Headline}");
         if (report.Importance.Count > 0)
-            stdout.WriteLine($"    importance: {string.Join(", ", report.Importance.Take(5).Select(i => $"{i.Feature} {i.Drop:+0.000;-0.000;0.000}"))}");
+            stdout.WriteLine("    importance: " +
+                string.Join(", ", report.Importance.Take(5).Select(i => $"{i.Feature} {i.Drop:+0.000;-0.000;0.000}")));
         if (report.Recommendations is { } recommendations)
             foreach (var quality in recommendations) stdout.WriteLine($"    {quality.Line}");
         if (report.Classifier is { } c)
-            stdout.WriteLine($"    calibration (predicted → observed by decile): {string.Join("  ", c.Calibration.Select(b => $"{b.MeanPredicted:0.00}→{b.ObservedRate:0.00}"))}");
+            stdout.WriteLine("    calibration (predicted → observed by decile): " +
+                string.Join("  ", c.Calibration.Select(b => $"{b.MeanPredicted:0.00}→{b.ObservedRate:0.00}")));
         if (report.Regression is { } r)
-            stdout.WriteLine($"    deciles (predicted → actual): {string.Join("  ", r.Deciles.Select(d => $"{d.MeanPredicted:0}→{d.MeanActual:0}"))}");
+            stdout.WriteLine("    deciles (predicted → actual): " +
+                string.Join("  ", r.Deciles.Select(d => $"{d.MeanPredicted:0}→{d.MeanActual:0}")));
         if (report.Clusters is { } k)
             for (var i = 0; i < k.Centroids.Count; i++)
             {

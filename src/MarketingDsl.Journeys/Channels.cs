@@ -73,7 +73,8 @@ public sealed class QuietZones
         if (System.Text.RegularExpressions.Regex.IsMatch(id, @"^[A-Za-z0-9_+\-]+(/[A-Za-z0-9_+\-]+)*$"))
         {
             try { zone = TimeZoneInfo.FindSystemTimeZoneById(id); }
-            catch (Exception ex) when (ex is TimeZoneNotFoundException or InvalidTimeZoneException or IOException or UnauthorizedAccessException or ArgumentException) { }
+            catch (Exception ex) when (ex is TimeZoneNotFoundException or InvalidTimeZoneException or IOException
+                or UnauthorizedAccessException or ArgumentException) { }
         }
         return _zones[id] = zone;
     }

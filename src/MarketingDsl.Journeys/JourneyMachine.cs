@@ -92,7 +92,8 @@ public sealed class JourneyMachine
             if (e.Ts > until) s.GoalUntil = null;
             else if (e.Ts > s.EntryAt && (goal.Where is null || env.Conditions.Matches(goal.Where, user, e)))
             {
-                actions.Add(new ConvertedAction(Journey, user, e.Ts, s.HeldOut, s.EntryAt!.Value, new Dictionary<string, int>(s.Branches, StringComparer.Ordinal)));
+                var branches = new Dictionary<string, int>(s.Branches, StringComparer.Ordinal);
+                actions.Add(new ConvertedAction(Journey, user, e.Ts, s.HeldOut, s.EntryAt!.Value, branches));
                 if (!s.HeldOut)
                     foreach (var (name, branch) in s.Branches) _splits[name].Converted[branch]++;
                 s.GoalUntil = null;
@@ -139,7 +140,8 @@ public sealed class JourneyMachine
     {
         var state = _splits[split.Name];
         if (state.Winner is not null) return;
-        var decision = SplitSignificance.DecideWinner([.. state.Entered.Select(n => (long)n)], [.. state.Converted.Select(n => (long)n)], _shares[split.Name]);
+        var decision = SplitSignificance.DecideWinner(
+            [.. state.Entered.Select(n => (long)n)], [.. state.Converted.Select(n => (long)n)], _shares[split.Name]);
         if (decision.Winner is not { } best)
         {
             actions.Add(new WinnerKeptSplitAction(Journey, t, split, decision));
@@ -152,9 +154,14 @@ public sealed class JourneyMachine
     }
 
     /// <summary>A deferred send goes at the end of the quiet window: the cap is checked again (§15.5).</summary>
-    public static void OnDeferredSend(JourneySymbol journey, BoundSend send, UserRef user, long t, JourneyEnvironment env, List<JourneyAction> actions)
+    public static void OnDeferredSend(
+        JourneySymbol journey, BoundSend send, UserRef user, long t, JourneyEnvironment env, List<JourneyAction> actions)
     {
-        if (CapReached(send.Channel, user, t, env)) { actions.Add(new SendAction(journey, user, t, send, SendOutcome.Capped, WasDeferred: true)); return; }
+        if (CapReached(send.Channel, user, t, env))
+        {
+            actions.Add(new SendAction(journey, user, t, send, SendOutcome.Capped, WasDeferred: true));
+            return;
+        }
         env.Ledger.RecordDelivered(user, send.Channel, t);
         actions.Add(new SendAction(journey, user, t, send, SendOutcome.Delivered, WasDeferred: true, Items: ItemsOf(send, user, t, env)));
     }

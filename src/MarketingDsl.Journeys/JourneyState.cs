@@ -9,7 +9,10 @@ namespace MarketingDsl.Journeys;
 /// </summary>
 public record struct StepFrame(int Selector, int Index);
 
-/// <summary>A pending `wait`: resumes at <see cref="Until"/>, or earlier at the first <see cref="Event"/> (matching <see cref="Where"/>) with Start &lt; ts ≤ Until.</summary>
+/// <summary>
+/// A pending `wait`: resumes at <see cref="Until"/>, or earlier at the first
+/// <see cref="Event"/> (matching <see cref="Where"/>) with Start &lt; ts ≤ Until.
+/// </summary>
 public sealed record PendingWait(long Start, long Until, EventTypeSymbol? Event, BoundExpression? Where, int Token);
 
 /// <summary>
@@ -56,13 +59,31 @@ public enum SendOutcome { Delivered, Deferred, Capped, HeldOut }
 public abstract record JourneyAction(JourneySymbol Journey, long At);
 public sealed record EnteredAction(JourneySymbol Journey, UserRef User, long At, bool HeldOut) : JourneyAction(Journey, At);
 public sealed record SuppressedAction(JourneySymbol Journey, UserRef User, long At, SuppressionReason Reason) : JourneyAction(Journey, At);
-public sealed record ConvertedAction(JourneySymbol Journey, UserRef User, long At, bool HeldOut, long EntryAt, IReadOnlyDictionary<string, int> Branches) : JourneyAction(Journey, At);
+public sealed record ConvertedAction(
+    JourneySymbol Journey,
+    UserRef User,
+    long At,
+    bool HeldOut,
+    long EntryAt,
+    IReadOnlyDictionary<string, int> Branches)
+    : JourneyAction(Journey, At);
 public sealed record ExitedAction(JourneySymbol Journey, UserRef User, long At, ExitReason Reason) : JourneyAction(Journey, At);
-public sealed record SplitAssignedAction(JourneySymbol Journey, UserRef User, long At, BoundSplit Split, int Branch, bool HeldOut, bool ByWinner) : JourneyAction(Journey, At);
-/// <summary>A send; <see cref="DeferredUntil"/> is set for <see cref="SendOutcome.Deferred"/>, <see cref="WasDeferred"/> when a deferred send went (delivered or capped).
-/// <see cref="Items"/>: a delivered send's `items:`, evaluated for the user at the instant it went (null without `items:`, or when the list is null).</summary>
-public sealed record SendAction(JourneySymbol Journey, UserRef User, long At, BoundSend Send, SendOutcome Outcome, long? DeferredUntil = null, bool WasDeferred = false,
-    IReadOnlyList<object?>? Items = null) : JourneyAction(Journey, At);
+public sealed record SplitAssignedAction(JourneySymbol Journey, UserRef User, long At, BoundSplit Split, int Branch, bool HeldOut, bool ByWinner)
+    : JourneyAction(Journey, At);
+/// <summary>A send; <see cref="DeferredUntil"/> is set for <see cref="SendOutcome.Deferred"/>,
+/// <see cref="WasDeferred"/> when a deferred send went (delivered or capped).
+/// <see cref="Items"/>: a delivered send's `items:`, evaluated for the user at the
+/// instant it went (null without `items:`, or when the list is null).</summary>
+public sealed record SendAction(
+    JourneySymbol Journey,
+    UserRef User,
+    long At,
+    BoundSend Send,
+    SendOutcome Outcome,
+    long? DeferredUntil = null,
+    bool WasDeferred = false,
+    IReadOnlyList<object?>? Items = null)
+    : JourneyAction(Journey, At);
 /// <summary>A wait began: the host calls <see cref="JourneyMachine.OnWaitTimeout"/> at <see cref="Until"/> with <see cref="Token"/>.</summary>
 public sealed record WaitStartedAction(JourneySymbol Journey, UserRef User, long At, long Until, int Token) : JourneyAction(Journey, At);
 /// <summary>The first arrival at a `winner after` split: the host calls <see cref="JourneyMachine.OnWinnerDue"/> at <see cref="Due"/>.</summary>
@@ -72,12 +93,17 @@ public sealed record WinnerChosenAction(JourneySymbol Journey, long At, BoundSpl
 /// A user reached a step (only with <see cref="JourneyEnvironment.ReportSteps"/>, for per-step counts).
 /// <see cref="Branch"/>: an `if`'s block taken (0 then, 1 else, -1 neither), a split's branch, else -1.
 /// </summary>
-public sealed record StepReachedAction(JourneySymbol Journey, UserRef User, long At, BoundStep Step, bool HeldOut, int Branch = -1) : JourneyAction(Journey, At);
+public sealed record StepReachedAction(JourneySymbol Journey, UserRef User, long At, BoundStep Step, bool HeldOut, int Branch = -1)
+    : JourneyAction(Journey, At);
 public enum WaitEnd { Event, Timeout, Converted }
-/// <summary>A wait ended: its `until` event came, its time ran out, or the goal converted the user while waiting (only with <see cref="JourneyEnvironment.ReportSteps"/>).</summary>
+/// <summary>
+/// A wait ended: its `until` event came, its time ran out, or the goal converted
+/// the user while waiting (only with <see cref="JourneyEnvironment.ReportSteps"/>).
+/// </summary>
 public sealed record WaitEndedAction(JourneySymbol Journey, UserRef User, long At, BoundWait Wait, WaitEnd End) : JourneyAction(Journey, At);
 /// <summary>A `winner after` look that chose no winner (not significant, a sample ratio mismatch, no arrivals): the split goes on.</summary>
-public sealed record WinnerKeptSplitAction(JourneySymbol Journey, long At, BoundSplit Split, Measurement.WinnerDecision Decision) : JourneyAction(Journey, At);
+public sealed record WinnerKeptSplitAction(JourneySymbol Journey, long At, BoundSplit Split, Measurement.WinnerDecision Decision)
+    : JourneyAction(Journey, At);
 
 /// <summary>A journey's event input: its type, instant and a handle the condition service understands (a row in replay).</summary>
 public readonly record struct JourneyEvent(EventTypeSymbol Type, long Ts, int Row);
@@ -98,4 +124,8 @@ public interface IJourneyConditions
 /// <see cref="ReportSteps"/> adds <see cref="StepReachedAction"/>s and <see cref="WaitEndedAction"/>s
 /// for per-step counts (replay and live); they change no state.
 /// </summary>
-public sealed record JourneyEnvironment(IJourneyConditions Conditions, IChannelLedger Ledger, Func<UserRef, TimeZoneInfo> QuietZone, bool ReportSteps = false);
+public sealed record JourneyEnvironment(
+    IJourneyConditions Conditions,
+    IChannelLedger Ledger,
+    Func<UserRef, TimeZoneInfo> QuietZone,
+    bool ReportSteps = false);

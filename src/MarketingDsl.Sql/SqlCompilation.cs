@@ -100,7 +100,8 @@ public sealed class SqlCompilation
                 (string Construct, DiagnosticMessage Message)? problem = node switch
                 {
                     BoundCustomCall c => ($"the C# function {c.Function.Name}()", TargetErrors.CustomFunction(c.Function.Name, dialect.DisplayName)),
-                    BoundModelOutput { IsRecommendation: true } r => ($"the recommender member {r.Model.Name}.{r.Output.ToString().ToLowerInvariant()}",
+                    BoundModelOutput { IsRecommendation: true } r => (
+                        $"the recommender member {r.Model.Name}.{r.Output.ToString().ToLowerInvariant()}",
                         TargetErrors.RecommenderMember($"{r.Model.Name}.{r.Output.ToString().ToLowerInvariant()}", dialect.DisplayName)),
                     BoundModelOutput m => ($"the model output {m.Model.Name}.{m.Output.ToString().ToLowerInvariant()}",
                         TargetErrors.ModelOutput($"{m.Model.Name}.{m.Output.ToString().ToLowerInvariant()}", dialect.DisplayName)),

@@ -139,7 +139,8 @@ public sealed partial class ServeCrashTests(Xunit.Abstractions.ITestOutputHelper
             Assert.Equal((Events + 1, 0, 0), (counts[LiveStore.DeliveredStatus], counts[LiveStore.Pending], counts[LiveStore.Failed]));
         }
         var expectedReminders = carts.Select(i => $"cart|u{i % Users}|{Iso(Start.AddMinutes(10 * i))}|1").Order(StringComparer.Ordinal).ToList();
-        var expectedHellos = logins.Select(i => $"welcome|u{i % Users}|{Iso(Start.AddMinutes(10 * i))}|0").Append("welcome|u0|2025-04-01T00:00:00Z|0").Order(StringComparer.Ordinal).ToList();
+        var expectedHellos = logins.Select(i => $"welcome|u{i % Users}|{Iso(Start.AddMinutes(10 * i))}|0")
+            .Append("welcome|u0|2025-04-01T00:00:00Z|0").Order(StringComparer.Ordinal).ToList();
 
         // The file adapter: each key exactly once (it skips keys already in the file after a crash).
         var fileKeys = File.ReadAllLines(Path.Combine(outbox, "push.jsonl")).Select(l =>

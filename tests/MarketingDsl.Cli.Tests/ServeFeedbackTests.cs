@@ -88,7 +88,8 @@ public sealed class ServeFeedbackTests : IDisposable
             again.Select(r => r.Status));
         // A failure after delivery is refused; engagement after a failure receipt proves delivery.
         Assert.Equal("rejected", (await Results(http, $$"""[{"key":"{{K1}}","status":"failed"}]"""))[0].Status);
-        await Post(http, "/api/events", """[{"type":"message_clicked","user_id":"u2","ts":"2025-06-01T13:00:00Z","journey":"welcome","step":"0"}]""", token: true);
+        await Post(http, "/api/events",
+            """[{"type":"message_clicked","user_id":"u2","ts":"2025-06-01T13:00:00Z","journey":"welcome","step":"0"}]""", token: true);
 
         var response = await http.GetAsync("/api/journeys/welcome/results?from=2025-06-01T00:00:00Z&to=2025-06-02T00:00:00Z");
         var body = await response.Content.ReadAsStringAsync();
@@ -99,7 +100,8 @@ public sealed class ServeFeedbackTests : IDisposable
             funnel.GetProperty("clicked").GetInt32(), funnel.GetProperty("converted").GetInt32()));
         Assert.Equal(80m, funnel.GetProperty("revenue").GetDecimal());
         Assert.Equal(1.5m, funnel.GetProperty("cost").GetDecimal());
-        Assert.Equal(1, JsonDocument.Parse(body).RootElement.GetProperty("attribution").GetProperty("last_touch").GetProperty("conversions").GetDouble());
+        var lastTouch = JsonDocument.Parse(body).RootElement.GetProperty("attribution").GetProperty("last_touch");
+        Assert.Equal(1, lastTouch.GetProperty("conversions").GetDouble());
 
         Assert.Equal(404, (int)(await http.GetAsync("/api/journeys/nope/results")).StatusCode);
         Assert.Equal(400, (int)(await http.GetAsync("/api/journeys/welcome/results?from=yesterday")).StatusCode);

@@ -137,7 +137,8 @@ public sealed partial class ServeSecurityTests : IDisposable
         var url = await StartServe(Token);
         using var anonymous = new HttpClient { BaseAddress = url };
         Assert.Equal(HttpStatusCode.OK, (await anonymous.PostAsync("/api/profiles", Json("""[{"user_id":"u1"}]"""))).StatusCode);
-        Assert.Equal(HttpStatusCode.OK, (await anonymous.PostAsync("/api/events", Json("""[{"type":"login","user_id":"u1","ts":"2025-03-01T10:00:00Z"}]"""))).StatusCode);
+        var login = Json("""[{"type":"login","user_id":"u1","ts":"2025-03-01T10:00:00Z"}]""");
+        Assert.Equal(HttpStatusCode.OK, (await anonymous.PostAsync("/api/events", login)).StatusCode);
         Assert.Equal(HttpStatusCode.OK, (await anonymous.GetAsync("/api/health")).StatusCode);
         foreach (var path in MemberDataReads)
         {

@@ -30,8 +30,11 @@ public sealed partial class ServeCrashTests
     }
 
     /// <summary>Login i: user u(i mod 10), one second after login i-1, id L{i}; each enters `welcome` and sends one push.</summary>
-    private static string Login(int i, string note = "") =>
-        $$"""{"type":"login","user_id":"u{{i % Users}}","ts":"{{Iso(Start.AddSeconds(i))}}","id":"L{{i}}"{{(note.Length > 0 ? ",\"note\":\"" + note + "\"" : "")}}}""";
+    private static string Login(int i, string note = "")
+    {
+        var noteField = note.Length > 0 ? ",\"note\":\"" + note + "\"" : "";
+        return $$"""{"type":"login","user_id":"u{{i % Users}}","ts":"{{Iso(Start.AddSeconds(i))}}","id":"L{{i}}"{{noteField}}}""";
+    }
 
     private static string Batch(IEnumerable<int> events, string note = "") => "[" + string.Join(",", events.Select(i => Login(i, note))) + "]";
 

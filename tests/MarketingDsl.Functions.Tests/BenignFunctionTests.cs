@@ -53,7 +53,8 @@ public sealed class BenignFunctionTests
         record Pair(string Key, long Count);
 
         public static string Histogram(string text) =>
-            string.Join(",", text.GroupBy(c => c).Select(g => new Pair(g.Key.ToString(), g.LongCount())).OrderByDescending(p => p.Count).ThenBy(p => p.Key, StringComparer.Ordinal).Select(p => $"{p.Key}{p.Count}"));
+            string.Join(",", text.GroupBy(c => c).Select(g => new Pair(g.Key.ToString(), g.LongCount()))
+                .OrderByDescending(p => p.Count).ThenBy(p => p.Key, StringComparer.Ordinal).Select(p => $"{p.Key}{p.Count}"));
         """;
 
     // The same code, compiled into the test: what a C# program gives.

@@ -15,9 +15,11 @@ public sealed class HostileFunctionTests
         { "file write", """public static long F() { System.IO.File.WriteAllText("/tmp/mdsl-hostile", "x"); return 1; }""" },
         { "file read", """public static long F() => System.IO.File.ReadAllText("/etc/passwd").Length;""" },
         { "directory listing", """public static long F() => System.IO.Directory.GetFiles("/").Length;""" },
-        { "file stream", """public static long F() { using var s = new System.IO.FileStream("/etc/passwd", System.IO.FileMode.Open); return s.Length; }""" },
+        { "file stream", """public static long F() { using var s = new System.IO.FileStream("/etc/passwd", System.IO.FileMode.Open); """ +
+            """return s.Length; }""" },
         { "process start", """public static long F() { System.Diagnostics.Process.Start("sh"); return 1; }""" },
-        { "socket", """public static long F() { var s = new System.Net.Sockets.Socket(System.Net.Sockets.SocketType.Stream, System.Net.Sockets.ProtocolType.Tcp); return 1; }""" },
+        { "socket", """public static long F() { """ +
+            """var s = new System.Net.Sockets.Socket(System.Net.Sockets.SocketType.Stream, System.Net.Sockets.ProtocolType.Tcp); return 1; }""" },
         { "http client", """public static long F() { var c = new System.Net.Http.HttpClient(); return 1; }""" },
         { "reflection", """public static long F() => typeof(string).GetMethods().Length;""" },
         { "GetType", """public static long F() => "x".GetType().Name.Length;""" },
@@ -54,12 +56,15 @@ public sealed class HostileFunctionTests
         { "global::", """public static long F() => global::System.IO.File.Exists("/etc/passwd") ? 1 : 0;""" },
         { "using static", "using static System.IO.File;\npublic static long F() => Exists(\"/etc/passwd\") ? 1 : 0;" },
         { "using static Environment", "using static System.Environment;\npublic static long F() { Exit(4); return 0; }" },
-        { "typeof game", """public static long F() { typeof(System.IO.File).GetMethod("Delete")!.Invoke(null, new object[] { "/tmp/x" }); return 1; }""" },
+        { "typeof game", """public static long F() { typeof(System.IO.File).GetMethod("Delete")!.Invoke(null, new object[] { "/tmp/x" }); """ +
+            """return 1; }""" },
         { "nameof game", """public static long F() => nameof(System.IO.File.Delete).Length;""" },
-        { "lambda doing IO", """public static long F() { Func<string> read = () => System.IO.File.ReadAllText("/etc/passwd"); return read().Length; }""" },
+        { "lambda doing IO", """public static long F() { Func<string> read = () => System.IO.File.ReadAllText("/etc/passwd"); """ +
+            """return read().Length; }""" },
         { "local function doing IO", """public static long F() { long Count() => System.IO.Directory.GetFiles("/").Length; return Count(); }""" },
         { "local function exiting", """public static long F() { void Bye() => System.Environment.Exit(5); Bye(); return 0; }""" },
-        { "expression tree compiled at run time", """public static long F() => System.Linq.Expressions.Expression.Lambda<Func<long>>(System.Linq.Expressions.Expression.Constant(1L)).Compile()();""" },
+        { "expression tree compiled at run time", """public static long F() => """ +
+            """System.Linq.Expressions.Expression.Lambda<Func<long>>(System.Linq.Expressions.Expression.Constant(1L)).Compile()();""" },
         { "clock", """public static long F() => DateTime.Now.Ticks;""" },
         { "random", """public static long F() => new Random().Next();""" },
         { "console", """public static long F() { System.Console.WriteLine("hello"); return 0; }""" },
@@ -75,7 +80,8 @@ public sealed class HostileFunctionTests
         { "exception reflection", """public static long F() => new Exception().TargetSite is null ? 0 : 1;""" },
         { "makeref", """public static long F() { long x = 1; var r = __makeref(x); return 1; }""" },
         { "volatile", "class C { volatile int x; }\npublic static long F() => 1;" },
-        { "object creation of a forbidden type via target-typed new", """public static long F() { System.IO.FileInfo f = new("/etc/passwd"); return f.Length; }""" },
+        { "object creation of a forbidden type via target-typed new", """public static long F() { System.IO.FileInfo f = new("/etc/passwd"); """ +
+            """return f.Length; }""" },
         { "unsupported parameter type", """public static long F(int x) => x;""" },
         { "unsupported return type", """public static DateTime F() => new DateTime(2025, 1, 1);""" },
     };
@@ -98,23 +104,29 @@ public sealed class HostileFunctionTests
         { "endless while", """public static long F() { while (true) { } }""", "steps" },
         { "endless for", """public static long F() { for (;;) ; }""", "steps" },
         { "endless do", """public static long F() { long i = 0; do { i++; } while (i > 0 || true); return i; }""", "steps" },
-        { "endless foreach over a huge range", """public static long F() { long n = 0; foreach (var i in Enumerable.Range(0, 100_000_000)) n += i; return n; }""", "MB" },
+        { "endless foreach over a huge range", """public static long F() { long n = 0; """ +
+            """foreach (var i in Enumerable.Range(0, 100_000_000)) n += i; return n; }""", "MB" },
         { "endless recursion", "static long G(long n) => G(n + 1) + 1;\npublic static long F() => G(0);", "deeper" },
-        { "endless recursion of a lambda", """public static long F() { Func<long, long>? f = null; f = n => f!(n + 1) + 1; return f(0); }""", "deeper" },
+        { "endless recursion of a lambda", """public static long F() { Func<long, long>? f = null; """ +
+            """f = n => f!(n + 1) + 1; return f(0); }""", "deeper" },
         { "endless recursion of a local function", """public static long F() { long G(long n) => G(n + 1) + 1; return G(0); }""", "deeper" },
         { "mutual recursion", "static long A(long n) => B(n) + 1;\nstatic long B(long n) => A(n) + 1;\npublic static long F() => A(0);", "deeper" },
         { "string doubling", """public static long F() { var s = "x"; while (true) s += s; }""", "MB" },
-        { "string.Concat doubling", """public static long F() { var s = "ab"; for (var i = 0; i < 40; i++) s = string.Concat(s, s); return s.Length; }""", "MB" },
+        { "string.Concat doubling", """public static long F() { var s = "ab"; for (var i = 0; i < 40; i++) s = string.Concat(s, s); """ +
+            """return s.Length; }""", "MB" },
         { "1 GB array", """public static long F() { var a = new byte[1_000_000_000]; return a.Length; }""", "MB" },
         { "1 GB string", """public static long F() => new string('x', 1_000_000_000).Length;""", "MB" },
         { "PadLeft bomb", """public static long F() => "x".PadLeft(int.MaxValue).Length;""", "MB" },
         { "Repeat bomb", """public static long F() => Enumerable.Repeat(1L, 500_000_000).ToArray().Length;""", "MB" },
         { "List doubling", """public static long F() { var l = new List<long> { 1 }; while (true) l.AddRange(l); }""", "MB" },
-        { "ImmutableArray doubling", """public static long F() { var a = ImmutableArray.Create(1L); for (var i = 0; i < 60; i++) a = a.AddRange(a); return a.Length; }""", "MB" },
+        { "ImmutableArray doubling", """public static long F() { var a = ImmutableArray.Create(1L); """ +
+            """for (var i = 0; i < 60; i++) a = a.AddRange(a); return a.Length; }""", "MB" },
         { "catch swallowing the end", """public static long F() { while (true) { try { while (true) { } } catch { } } }""", "steps" },
-        { "catch with a filter", """public static long F() { try { while (true) { } } catch (Exception e) when (e.Message.Length > 0) { return 1; } }""", "steps" },
+        { "catch with a filter", """public static long F() { try { while (true) { } } catch (Exception e) when (e.Message.Length > 0) { """ +
+            """return 1; } }""", "steps" },
         { "finally looping", """public static long F() { try { while (true) { } } finally { while (true) { } } }""", "steps" },
-        { "LINQ lambda looping", """public static long F() => Enumerable.Range(0, 10).Select(i => { while (i >= 0) { } return (long)i; }).Sum();""", "steps" },
+        { "LINQ lambda looping", """public static long F() => """ +
+            """Enumerable.Range(0, 10).Select(i => { while (i >= 0) { } return (long)i; }).Sum();""", "steps" },
         { "user exception", """public static long F() => throw new InvalidOperationException("boom");""", "boom" },
         { "division by zero", """public static long F() { long zero = 0; return 1 / zero; }""", "DivideByZeroException" },
         { "index out of range", """public static long F() => (new long[1])[5];""", "IndexOutOfRangeException" },

@@ -42,12 +42,13 @@ public sealed class ChannelTests
             journey b { trigger: login  steps { send sms "b" } }
             """);
         s.Profile("u1").Profile("u2").Profile("u3", timezone: "UTC").Profile("u4", timezone: "Not/AZone").Profile("u5");
-        s.Event("cart_add", "u1", "2025-06-01T15:00:00Z", 1m)                                            // 23:00 local: deferred, then delivered
-         .Event("cart_add", "u2", "2025-06-01T15:00:00Z", 1m).Event("login", "u2", "2025-06-01T16:00:00Z", "ios") // both deferred; the second is capped when it goes
-         .Event("cart_add", "u3", "2025-06-01T15:00:00Z", 1m)                                            // 15:00 in UTC: not quiet
-         .Event("cart_add", "u4", "2025-06-01T15:00:00Z", 1m)                                            // unknown zone: the default
-         .Event("cart_add", "u5", "2025-06-02T00:00:00Z", 1m)                                            // 08:00 local: the end is exclusive
-         .Event("login", "u5", "2025-06-03T14:00:00Z", "ios");                                           // 22:00 local: inside; the cap window no longer holds 06-02 00:00
+        s.Event("cart_add", "u1", "2025-06-01T15:00:00Z", 1m)          // 23:00 local: deferred, then delivered
+         .Event("cart_add", "u2", "2025-06-01T15:00:00Z", 1m)          // both deferred; the second is capped when it goes
+         .Event("login", "u2", "2025-06-01T16:00:00Z", "ios")
+         .Event("cart_add", "u3", "2025-06-01T15:00:00Z", 1m)          // 15:00 in UTC: not quiet
+         .Event("cart_add", "u4", "2025-06-01T15:00:00Z", 1m)          // unknown zone: the default
+         .Event("cart_add", "u5", "2025-06-02T00:00:00Z", 1m)          // 08:00 local: the end is exclusive
+         .Event("login", "u5", "2025-06-03T14:00:00Z", "ios");         // 22:00 local: inside; the cap window no longer holds 06-02 00:00
         Assert.Equal(
         [
             "2025-06-01 15:00 u1 a send sms a deferred until 2025-06-02 00:00",

@@ -124,7 +124,10 @@ public sealed class SplitTests
     {
         var s = new JourneyScenario("""
             channel push { cost: 0 }
-            journey w { trigger: cart_add  reentry: always  goal: order within 1d  steps { split "t" winner after 1h { 50%: send push "a"  50%: send push "b" } } }
+            journey w {
+              trigger: cart_add  reentry: always  goal: order within 1d
+              steps { split "t" winner after 1h { 50%: send push "a"  50%: send push "b" } }
+            }
             """);
         var users = Enumerable.Range(1, 12).Select(i => $"u{i}").ToArray();
         s.Users(users);

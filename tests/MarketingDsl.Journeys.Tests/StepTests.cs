@@ -161,7 +161,8 @@ public sealed class StepTests
         string Row(string name)
         {
             var j = stats.Journeys.Single(x => x.Journey.Name == name);
-            return $"{j.Entered} {j.Suppressed[SuppressionReason.AlreadyIn]} {j.Suppressed[SuppressionReason.Reentry]} {j.Suppressed[SuppressionReason.Audience]}";
+            return $"{j.Entered} {j.Suppressed[SuppressionReason.AlreadyIn]} {j.Suppressed[SuppressionReason.Reentry]} " +
+                   $"{j.Suppressed[SuppressionReason.Audience]}";
         }
         Assert.Equal("3 1 0 0", Row("a"));
         Assert.Equal("1 1 2 0", Row("o"));

@@ -18,7 +18,8 @@ public sealed partial class RecommenderTests(ITestOutputHelper output, Recommend
         {
             Directory = Path.Combine(Path.GetTempPath(), "mdsl-reco-" + Guid.NewGuid().ToString("N"));
             RetailDataGenerator.Generate(Directory, users: 2500, days: 240, seed: 19, endUtc: RetailHistory.End, coPurchase: 0.6);
-            var schema = Compilation.Create(("schema.mdsl", File.ReadAllText(RetailHistory.RepositoryRoot("examples", "retail", "schema.mdsl")))).Model.Schema;
+            var schemaText = File.ReadAllText(RetailHistory.RepositoryRoot("examples", "retail", "schema.mdsl"));
+            var schema = Compilation.Create(("schema.mdsl", schemaText)).Model.Schema;
             Data = DataImporter.Load(schema, Directory);
         }
 
@@ -43,7 +44,8 @@ public sealed partial class RecommenderTests(ITestOutputHelper output, Recommend
         Assert.True(bought.Count > 100, $"only {bought.Count} skus with 20 buyers");
         var recovered = bought.Count(sku => model.Related(sku, 3).Contains(RetailDataGenerator.CoPurchasePartner(sku)));
         output.WriteLine($"partner among the 3 most related of {recovered} / {bought.Count} skus");
-        foreach (var sku in bought.Take(3)) output.WriteLine($"{sku} → {RetailDataGenerator.CoPurchasePartner(sku)}: {string.Join(", ", model.Related(sku, 8))}");
+        foreach (var sku in bought.Take(3))
+            output.WriteLine($"{sku} → {RetailDataGenerator.CoPurchasePartner(sku)}: {string.Join(", ", model.Related(sku, 8))}");
         Assert.True(recovered >= 0.9 * bought.Count, $"partner among the 3 most related of only {recovered} / {bought.Count} skus");
         Assert.Empty(model.Related("no_such_sku", 3));
     }

@@ -18,7 +18,8 @@ internal sealed partial class Binder
 {
     private readonly IReadOnlyList<SyntaxTree> _trees;
     private readonly List<Diagnostic> _diagnostics = [];
-    private readonly Dictionary<string, Symbol> _values = new(StringComparer.Ordinal);          // tags, segments, segmentations, models, profile fields
+    // Tags, segments, segmentations, models and profile fields share one namespace.
+    private readonly Dictionary<string, Symbol> _values = new(StringComparer.Ordinal);
     private readonly Dictionary<string, ChannelSymbol> _channels = new(StringComparer.Ordinal);
     private readonly Dictionary<string, JourneySymbol> _journeys = new(StringComparer.Ordinal);
     private readonly Dictionary<ComputedSymbol, BindState> _state = [];
@@ -35,7 +36,8 @@ internal sealed partial class Binder
     private SchemaModel _schema = new([], [], []);
     private int _populationNodes;
     private int _splitCount;
-    private readonly List<(JourneySymbol? Journey, BoundExpression Condition, SourceText File, TextSpan Span, ConditionPlace What)> _journeyConditions = [];
+    private readonly List<(JourneySymbol? Journey, BoundExpression Condition, SourceText File, TextSpan Span, ConditionPlace What)>
+        _journeyConditions = [];
 
     private enum BindState { InProgress, Done }
     private List<ComputedSymbol> _bindingOrder = [];
@@ -43,7 +45,10 @@ internal sealed partial class Binder
     /// <summary>References that close a cycle, with the cycle as a marketer reads it ("a → b → a").</summary>
     private readonly Dictionary<NameExpressionSyntax, string> _cycleEdges = new(ReferenceEqualityComparer.Instance);
 
-    private static readonly HashSet<string> DeclarationKeywords = ["schema", "settings", "tag", "segment", "segmentation", "model", "clusters", "recommender", "channel", "journey", "test"];
+    private static readonly HashSet<string> DeclarationKeywords =
+    [
+        "schema", "settings", "tag", "segment", "segmentation", "model", "clusters", "recommender", "channel", "journey", "test",
+    ];
     private readonly HashSet<SourceText> _filesWithSyntaxErrors;
 
     private readonly CustomFunctionSet _functions;
@@ -82,10 +87,6 @@ internal sealed partial class Binder
 
     // ------------------------------------------------------------------ reporting helpers
 
-    // Only the model section (Binder_Declarations.BindModel) still writes its text here; every other site passes a catalogue's factory.
-    private void Report(DiagnosticDescriptor descriptor, SourceText file, TextSpan span, string message, string? suggestion = null) =>
-        _diagnostics.Add(Diagnostic.Create(descriptor, file, span, message + NameSuggestions.Suffix(suggestion), suggestion));
-
     private void Report(DiagnosticMessage message, SourceText file, TextSpan span) =>
         _diagnostics.Add(Diagnostic.Create(message, file, span));
 
@@ -118,7 +119,8 @@ internal sealed partial class Binder
                     }
                     else if (!setting.Name.IsMissing)
                     {
-                        Report(NameErrors.UnknownSchemaSetting(setting.Name.Text, NameSuggestions.Closest(setting.Name.Text, ["timezone"])), file, setting.Name.Span);
+                        Report(NameErrors.UnknownSchemaSetting(setting.Name.Text, NameSuggestions.Closest(setting.Name.Text, ["timezone"])),
+                            file, setting.Name.Span);
                     }
                 }
                 continue;
@@ -154,7 +156,8 @@ internal sealed partial class Binder
             }
         }
 
-        if (!sawSchema && _trees.Any(t => t.Root.Declarations.Any(d => d is TagDeclarationSyntax or SegmentDeclarationSyntax or SegmentationDeclarationSyntax)))
+        if (!sawSchema && _trees.Any(t => t.Root.Declarations.Any(d =>
+                d is TagDeclarationSyntax or SegmentDeclarationSyntax or SegmentationDeclarationSyntax)))
         {
             var first = _trees.First(t => t.Root.Declarations.Count() > 0);
             Report(RuleErrors.NoSchema(), first.Text, new TextSpan(0, 0));
@@ -165,7 +168,8 @@ internal sealed partial class Binder
             if (keys.Count == 0 && !profile.Any(f => f.Name == "user_id"))
             {
                 var tree = _trees.First(t => t.Root.Declarations.OfType<SchemaDeclarationSyntax>().Any());
-                var p = tree.Root.Declarations.OfType<SchemaDeclarationSyntax>().SelectMany(s => s.Members).OfType<ProfileSchemaSyntax>().FirstOrDefault();
+                var p = tree.Root.Declarations.OfType<SchemaDeclarationSyntax>()
+                    .SelectMany(s => s.Members).OfType<ProfileSchemaSyntax>().FirstOrDefault();
                 Report(RuleErrors.NoProfileKey(), tree.Text, p?.Span ?? new TextSpan(0, 0));
             }
         }
@@ -260,7 +264,8 @@ internal sealed partial class Binder
         }
         else
         {
-            Report(NameErrors.UnknownType(type.Name.Text, NameSuggestions.Closest(type.Name.Text, DslType.ScalarTypeNames.Append("list"))), file, type.Name.Span);
+            Report(NameErrors.UnknownType(type.Name.Text, NameSuggestions.Closest(type.Name.Text, DslType.ScalarTypeNames.Append("list"))),
+                file, type.Name.Span);
             return DslType.Error;
         }
         return result.WithNullable(type.Nullable);
@@ -305,19 +310,28 @@ internal sealed partial class Binder
                         declared = segment;
                         break;
                     case SegmentationDeclarationSyntax:
-                        var segmentation = new SegmentationSymbol(name, location) { Label = label, Documentation = named.Documentation, Syntax = named };
+                        var segmentation = new SegmentationSymbol(name, location)
+                        {
+                            Label = label, Documentation = named.Documentation, Syntax = named,
+                        };
                         if (!DeclareValue(file, named, segmentation)) continue;
                         _segmentations.Add(segmentation);
                         declared = segmentation;
                         break;
                     case ModelDeclarationSyntax m:
-                        var model = new ModelSymbol(name, m.IsClusters ? SymbolKind.Clusters : SymbolKind.Model, location) { Label = label, Documentation = named.Documentation, Syntax = named };
+                        var model = new ModelSymbol(name, m.IsClusters ? SymbolKind.Clusters : SymbolKind.Model, location)
+                        {
+                            Label = label, Documentation = named.Documentation, Syntax = named,
+                        };
                         if (!DeclareValue(file, named, model)) continue;
                         _models.Add(model);
                         declared = model;
                         break;
                     case RecommenderDeclarationSyntax:
-                        var recommender = new ModelSymbol(name, SymbolKind.Recommender, location) { Label = label, Documentation = named.Documentation, Syntax = named };
+                        var recommender = new ModelSymbol(name, SymbolKind.Recommender, location)
+                        {
+                            Label = label, Documentation = named.Documentation, Syntax = named,
+                        };
                         if (!DeclareValue(file, named, recommender)) continue;
                         _models.Add(recommender);
                         declared = recommender;

@@ -27,8 +27,14 @@ internal sealed partial class Binder
 
         foreach (var property in syntax.Properties)
         {
-            var key = property switch { PredictPropertySyntax => "predict", FeaturesPropertySyntax => "features", ModelOptionSyntax o => o.Name.Text, _ => "" };
-            if (!seen.Add(key)) { Report(RuleErrors.DuplicateProperty, file, property.Span, $"'{key}:' is given twice."); continue; }
+            var key = property switch
+            {
+                PredictPropertySyntax => "predict",
+                FeaturesPropertySyntax => "features",
+                ModelOptionSyntax o => o.Name.Text,
+                _ => "",
+            };
+            if (!seen.Add(key)) { Report(RuleErrors.PropertyGivenTwice(key), file, property.Span); continue; }
             switch (property)
             {
                 case PredictPropertySyntax predict when model.IsClusters:
@@ -43,9 +49,10 @@ internal sealed partial class Binder
                         label = new BoundErrorExpression();
                     }
                     model.PredictLabel = label;
-                    var windows = BoundTree.Descendants(model.PredictLabel).OfType<BoundAggregate>().Where(a => a.LooksForward).Select(a => a.WindowTicks ?? 0).ToList();
+                    var windows = BoundTree.Descendants(model.PredictLabel).OfType<BoundAggregate>()
+                        .Where(a => a.LooksForward).Select(a => a.WindowTicks ?? 0).ToList();
                     if (windows.Count == 0 && !model.PredictLabel.Type.IsError)
-                        Report(RuleErrors.LabelWithoutForward, file, predict.Label.Span, "The label must look forward from the training cutoff, e.g. exists(order, within: next 30d).");
+                        Report(RuleErrors.LabelWithoutForward(), file, predict.Label.Span);
                     else if (windows.Count > 0) model.HorizonTicks = windows.Max();
                     break;
                 case FeaturesPropertySyntax features:
@@ -55,7 +62,7 @@ internal sealed partial class Binder
                     {
                         var f = BindExpression(feature, scope);
                         if (!f.Type.IsError && !f.Type.IsNumeric && f.Type.Kind != TypeKind.Bool)
-                            Report(RuleErrors.FeatureType, file, feature.Span, $"A model learns from numbers and yes/no values; '{file.ToString(feature.Span)}' is {Describe(f.Type)}.");
+                            Report(RuleErrors.FeatureNotNumber(file.ToString(feature.Span), f.Type), file, feature.Span);
                         bound.Add(f);
                         names.Add(file.ToString(feature.Span));
                     }
@@ -69,11 +76,11 @@ internal sealed partial class Binder
             }
         }
         if (!model.IsClusters && model.PredictLabel is null)
-            Report(RuleErrors.MissingProperty, file, syntax.Name.Span, $"The model '{model.Name}' needs predict: (what it learns, e.g. not exists(login, within: next 90d)).");
+            Report(RuleErrors.MissingModelProperty(model.Name, "predict"), file, syntax.Name.Span);
         if (model.Features.IsEmpty)
-            Report(RuleErrors.MissingProperty, file, syntax.Name.Span, $"'{model.Name}' needs features: (the tags it learns from).");
+            Report(RuleErrors.MissingModelProperty(model.Name, "features"), file, syntax.Name.Span);
         if (model.IsClusters && model.ClusterCount == 0)
-            Report(RuleErrors.MissingProperty, file, syntax.Name.Span, $"The clusters '{model.Name}' need k: (how many clusters, e.g. k: 8).");
+            Report(RuleErrors.MissingModelProperty(model.Name, "k"), file, syntax.Name.Span);
         if (horizon is { } h) model.HorizonTicks = Math.Max(model.HorizonTicks, h);
         if (model.IsRegression && model.Algorithm == ModelAlgorithm.Logistic && algorithmSpan is { } span)
             Report(ModelErrors.AlgorithmForRegression(model.Name), file, span);
@@ -85,16 +92,16 @@ internal sealed partial class Binder
         var allowed = model.IsClusters ? ClusterOptions : ModelOptions;
         if (!allowed.Contains(name))
         {
-            Report(NameErrors.UnknownSetting, file, option.Name.Span,
-                $"{(model.IsClusters ? "Clusters have" : "A model has")} no property '{name}'; the properties are {string.Join(", ", (model.IsClusters ? new[] { "features" } : ["predict", "features"]).Concat(allowed))}.",
-                NameSuggestions.Closest(name, allowed.Concat(model.IsClusters ? ["features"] : ["predict", "features"])));
+            var properties = (model.IsClusters ? new[] { "features" } : ["predict", "features"]).Concat(allowed).ToList();
+            var suggestion = NameSuggestions.Closest(name, allowed.Concat(model.IsClusters ? ["features"] : ["predict", "features"]));
+            Report(NameErrors.UnknownModelProperty(model.IsClusters, name, properties, suggestion), file, option.Name.Span);
             return;
         }
         var value = option.Value;
         switch (name)
         {
             case "algorithm":
-                var algorithmName = value switch { NameExpressionSyntax n => n.Name.Text, LiteralExpressionSyntax { Value: string s } => s, _ => file.ToString(value.Span) };
+                var algorithmName = BareWord(value);
                 model.Algorithm = algorithmName switch
                 {
                     "fasttree" => ModelAlgorithm.FastTree,
@@ -121,7 +128,8 @@ internal sealed partial class Binder
             case "seed":
                 Report(ModelErrors.Seed(file.ToString(value.Span)), file, value.Span);
                 break;
-            case "min_labels" when value is LiteralExpressionSyntax { Kind: LiteralKind.Int, Value: long minimum } && minimum is >= 1 and <= int.MaxValue:
+            case "min_labels"
+                when value is LiteralExpressionSyntax { Kind: LiteralKind.Int, Value: long minimum } && minimum is >= 1 and <= int.MaxValue:
                 model.MinimumLabels = (int)minimum;
                 break;
             case "min_labels":
@@ -143,7 +151,12 @@ internal sealed partial class Binder
             return ModelAlgorithm.FastTree;
         }
 
-        string BareWord(ExpressionSyntax v) => v switch { NameExpressionSyntax n => n.Name.Text, LiteralExpressionSyntax { Value: string s } => s, _ => file.ToString(v.Span) };
+        string BareWord(ExpressionSyntax v) => v switch
+        {
+            NameExpressionSyntax n => n.Name.Text,
+            LiteralExpressionSyntax { Value: string s } => s,
+            _ => file.ToString(v.Span),
+        };
     }
 
     /// <summary>
@@ -156,11 +169,13 @@ internal sealed partial class Binder
         foreach (var (file, span, model, output) in _modelOutputUses)
         {
             if (model.IsClusters || model.PredictLabel is null or { Type.IsError: true }) continue;
-            var fits = output is ModelOutput.Percentile || (model.IsRegression ? output is ModelOutput.Value : output is ModelOutput.Probability or ModelOutput.Predicted);
+            var fits = output is ModelOutput.Percentile
+                || (model.IsRegression ? output is ModelOutput.Value : output is ModelOutput.Probability or ModelOutput.Predicted);
             if (fits) continue;
             string[] members = model.IsRegression ? ["value", "percentile"] : ["probability", "predicted", "percentile"];
             var member = file.ToString(span);
-            Report(ModelErrors.OutputOfOtherKind(model.Name, model.IsRegression, member, members, NameSuggestions.Closest(member, members)), file, span);
+            Report(ModelErrors.OutputOfOtherKind(model.Name, model.IsRegression, member, members, NameSuggestions.Closest(member, members)),
+                file, span);
         }
         foreach (var model in _models.Where(m => !m.IsRecommender))
         {
@@ -201,7 +216,11 @@ internal sealed partial class Binder
                 NameSuggestions.Closest(field.Text, goalEvent.Fields.Select(f => f.Name))), file, field.Span);
             return null;
         }
-        if (!symbol.Type.IsNumeric) { Report(TypeErrors.GoalValueNotNumber(goalEvent.Name, symbol.Name, symbol.Type), file, field.Span); return null; }
+        if (!symbol.Type.IsNumeric)
+        {
+            Report(TypeErrors.GoalValueNotNumber(goalEvent.Name, symbol.Name, symbol.Type), file, field.Span);
+            return null;
+        }
         return symbol;
     }
 
@@ -233,7 +252,8 @@ internal sealed partial class Binder
                     if (channel.Cost < 0) Report(RuleErrors.CostNegative(), file, cost.Value.Span);
                     break;
                 case ChannelOptionSyntax option:
-                    Report(NameErrors.UnknownChannelProperty(option.Name.Text, NameSuggestions.Closest(option.Name.Text, ["cost", "cap", "quiet"])), file, option.Name.Span);
+                    Report(NameErrors.UnknownChannelProperty(option.Name.Text, NameSuggestions.Closest(option.Name.Text, ["cost", "cap", "quiet"])),
+                        file, option.Name.Span);
                     break;
             }
         }
@@ -272,7 +292,8 @@ internal sealed partial class Binder
                     {
                         var where = g.Where is null ? null : BindCondition(g.Where, scope with { Event = goalEvent }, ConditionPlace.GoalWhere);
                         if (g.Window.Ticks <= 0) Report(RuleErrors.GoalWindowNotPositive(), file, g.Window.Span);
-                        journey.Goal = new BoundGoal(goalEvent, where, g.Window.Ticks, g.ValueField is { } v ? BindGoalValue(goalEvent, v, file) : null);
+                        var goalValue = g.ValueField is { } v ? BindGoalValue(goalEvent, v, file) : null;
+                        journey.Goal = new BoundGoal(goalEvent, where, g.Window.Ticks, goalValue);
                     }
                     break;
                 case HoldoutPropertySyntax h:
@@ -297,8 +318,8 @@ internal sealed partial class Binder
             _references[name] = new EventTypeRef(ev, null);
             return ev;
         }
-        Report(NameErrors.UnknownEvent(name.Text, _schema.Events.Select(e => e.Name), NameSuggestions.Closest(name.Text, _schema.Events.Select(e => e.Name))),
-            scope.File, name.Span);
+        var eventNames = _schema.Events.Select(e => e.Name);
+        Report(NameErrors.UnknownEvent(name.Text, eventNames, NameSuggestions.Closest(name.Text, eventNames)), scope.File, name.Span);
         return null;
     }
 
@@ -318,7 +339,8 @@ internal sealed partial class Binder
                     var index = Array.IndexOf(Weekdays, c.Period.Text);
                     if (index < 0)
                     {
-                        Report(RuleErrors.UnknownSchedulePeriod(c.Period.Text, NameSuggestions.Closest(c.Period.Text, Weekdays.Append("day"))), scope.File, c.Period.Span);
+                        Report(RuleErrors.UnknownSchedulePeriod(c.Period.Text, NameSuggestions.Closest(c.Period.Text, Weekdays.Append("day"))),
+                            scope.File, c.Period.Span);
                         return null;
                     }
                     weekday = index + 1;
@@ -336,10 +358,12 @@ internal sealed partial class Binder
                 if (_values.TryGetValue(s.Segment.Text, out var symbol) && symbol is SegmentSymbol segment)
                 {
                     _references[s.Segment] = segment;
-                    _journeyConditions.Add((null, new BoundSymbolReference(segment), scope.File, s.Segment.Span, s.Enters ? ConditionPlace.EntersSegment : ConditionPlace.LeavesSegment));
+                    var place = s.Enters ? ConditionPlace.EntersSegment : ConditionPlace.LeavesSegment;
+                    _journeyConditions.Add((null, new BoundSymbolReference(segment), scope.File, s.Segment.Span, place));
                     return new BoundSegmentTrigger(segment, s.Enters);
                 }
-                Report(NameErrors.UnknownSegment(s.Segment.Text, NameSuggestions.Closest(s.Segment.Text, _segments.Select(g => g.Name))), scope.File, s.Segment.Span);
+                Report(NameErrors.UnknownSegment(s.Segment.Text, NameSuggestions.Closest(s.Segment.Text, _segments.Select(g => g.Name))),
+                    scope.File, s.Segment.Span);
                 return null;
         }
         return null;
@@ -367,14 +391,17 @@ internal sealed partial class Binder
                 case WaitStepSyntax w:
                     if (w.Duration.Ticks <= 0) Report(RuleErrors.WaitNotPositive(), scope.File, w.Duration.Span);
                     EventTypeSymbol? until = w.UntilEvent is null ? null : LookupEvent(w.UntilEvent, scope);
-                    var untilWhere = until is not null && w.Where is not null ? BindCondition(w.Where, scope with { Event = until }, ConditionPlace.WaitWhere) : null;
+                    var untilWhere = until is not null && w.Where is not null
+                        ? BindCondition(w.Where, scope with { Event = until }, ConditionPlace.WaitWhere)
+                        : null;
                     steps.Add(new BoundWait(w.Duration.Ticks, until, untilWhere, location));
                     break;
                 case SendStepSyntax s:
                     if (s.Channel.IsMissing) break;
                     if (!_channels.TryGetValue(s.Channel.Text, out var channel))
                     {
-                        Report(NameErrors.UnknownChannel(s.Channel.Text, _channels.Keys, NameSuggestions.Closest(s.Channel.Text, _channels.Keys)), scope.File, s.Channel.Span);
+                        Report(NameErrors.UnknownChannel(s.Channel.Text, _channels.Keys, NameSuggestions.Closest(s.Channel.Text, _channels.Keys)),
+                            scope.File, s.Channel.Span);
                         break;
                     }
                     _used.Add(channel);
@@ -562,8 +589,8 @@ internal sealed partial class Binder
         else if (_schema.FindEvent(given.Kind.Text) is { } e) { ev = e; fields = e.Fields; }
         else
         {
-            Report(NameErrors.UnknownGivenKind(given.Kind.Text, NameSuggestions.Closest(given.Kind.Text, _schema.Events.Select(x => x.Name).Append("profile"))),
-                file, given.Kind.Span);
+            var kinds = _schema.Events.Select(x => x.Name).Append("profile");
+            Report(NameErrors.UnknownGivenKind(given.Kind.Text, NameSuggestions.Closest(given.Kind.Text, kinds)), file, given.Kind.Span);
             return null;
         }
         var values = new object?[fields.Count];
@@ -574,7 +601,8 @@ internal sealed partial class Binder
             for (var i = 0; i < fields.Count; i++) if (fields[i].Name == field.Name.Text) index = i;
             if (index < 0)
             {
-                Report(NameErrors.UnknownGivenField(given.Kind.Text, field.Name.Text, NameSuggestions.Closest(field.Name.Text, fields.Select(f => f.Name))), file, field.Name.Span);
+                var suggestion = NameSuggestions.Closest(field.Name.Text, fields.Select(f => f.Name));
+                Report(NameErrors.UnknownGivenField(given.Kind.Text, field.Name.Text, suggestion), file, field.Name.Span);
                 continue;
             }
             if (!set.Add(field.Name.Text)) { Report(RuleErrors.DuplicateGivenField(field.Name.Text), file, field.Span); continue; }

@@ -10,7 +10,13 @@ namespace MarketingDsl.Core.Binding;
 /// What an expression may see. At the top level: tags, segments, profile fields, and events
 /// inside aggregates. Inside `where:` (Event set): only that event's fields.
 /// </summary>
-internal sealed record Scope(SourceText File, ComputedSymbol? Owner = null, EventTypeSymbol? Event = null, bool AllowNext = false, bool AllowPopulation = true, bool InAggregate = false)
+internal sealed record Scope(
+    SourceText File,
+    ComputedSymbol? Owner = null,
+    EventTypeSymbol? Event = null,
+    bool AllowNext = false,
+    bool AllowPopulation = true,
+    bool InAggregate = false)
 {
     public HashSet<ComputedSymbol> Dependencies { get; init; } = [];
     public bool SawNextWindow { get; set; }
@@ -20,7 +26,8 @@ internal sealed record Scope(SourceText File, ComputedSymbol? Owner = null, Even
 
 internal sealed partial class Binder
 {
-    private BoundExpression BindCondition(ExpressionSyntax syntax, Scope scope, string what) => BindCondition(syntax, scope, ConditionPlace.Named(what));
+    private BoundExpression BindCondition(ExpressionSyntax syntax, Scope scope, string what) =>
+        BindCondition(syntax, scope, ConditionPlace.Named(what));
 
     private BoundExpression BindCondition(ExpressionSyntax syntax, Scope scope, ConditionPlace what)
     {
@@ -139,7 +146,8 @@ internal sealed partial class Binder
     private BoundExpression BindMemberAccess(MemberAccessExpressionSyntax syntax, Scope scope)
     {
         if (TryBindRecommenderMember(syntax, scope, out var recommendation)) return recommendation;
-        if (syntax.Target is NameExpressionSyntax target && scope.Event is null && _values.TryGetValue(target.Name.Text, out var symbol) && symbol is ModelSymbol model)
+        if (syntax.Target is NameExpressionSyntax target && scope.Event is null
+            && _values.TryGetValue(target.Name.Text, out var symbol) && symbol is ModelSymbol model)
         {
             _references[target.Name] = model;
             _used.Add(model);
@@ -159,7 +167,8 @@ internal sealed partial class Binder
             if (output is null)
             {
                 string[] members = model.IsClusters ? ["cluster", "distance"] : ["probability", "predicted", "value", "percentile"];
-                Report(NameErrors.UnknownModelOutput(model.Name, member, members, NameSuggestions.Closest(member, members)), scope.File, syntax.Member.Span);
+                Report(NameErrors.UnknownModelOutput(model.Name, member, members, NameSuggestions.Closest(member, members)),
+                    scope.File, syntax.Member.Span);
                 return new BoundErrorExpression();
             }
             _modelOutputUses.Add((scope.File, syntax.Member.Span, model, output.Value.Output));
@@ -200,7 +209,8 @@ internal sealed partial class Binder
             Report(TypeErrors.NotOperandNotBool(operand.Type), scope.File, syntax.Operand.Span);
             return new BoundErrorExpression();
         }
-        if (operand.Type.IsNumeric || operand.Type.Kind is TypeKind.Duration) return new BoundUnary(BoundUnaryOperator.Negate, operand, operand.Type.NonNullable);
+        if (operand.Type.IsNumeric || operand.Type.Kind is TypeKind.Duration)
+            return new BoundUnary(BoundUnaryOperator.Negate, operand, operand.Type.NonNullable);
         if (operand.Type.Kind == TypeKind.Null) return operand;
         Report(TypeErrors.NegateNotNumber(operand.Type), scope.File, syntax.Operand.Span);
         return new BoundErrorExpression();
@@ -218,28 +228,35 @@ internal sealed partial class Binder
                 foreach (var (side, sideSyntax) in new[] { (left, syntax.Left), (right, syntax.Right) })
                 {
                     if (side.Type.Kind is TypeKind.Bool or TypeKind.Null) continue;
-                    Report(TypeErrors.LogicalOperandNotBool(syntax.Operator == BinaryOperator.And ? "and" : "or", side.Type), scope.File, sideSyntax.Span);
+                    Report(TypeErrors.LogicalOperandNotBool(syntax.Operator == BinaryOperator.And ? "and" : "or", side.Type),
+                        scope.File, sideSyntax.Span);
                     ok = false;
                 }
-                return ok ? new BoundBinary(syntax.Operator == BinaryOperator.And ? BoundBinaryOperator.And : BoundBinaryOperator.Or, AsBool(left), AsBool(right), DslType.Bool) : new BoundErrorExpression();
+                if (!ok) return new BoundErrorExpression();
+                var logical = syntax.Operator == BinaryOperator.And ? BoundBinaryOperator.And : BoundBinaryOperator.Or;
+                return new BoundBinary(logical, AsBool(left), AsBool(right), DslType.Bool);
 
-            case BinaryOperator.Equal or BinaryOperator.NotEqual or BinaryOperator.Less or BinaryOperator.LessOrEqual or BinaryOperator.Greater or BinaryOperator.GreaterOrEqual:
+            case BinaryOperator.Equal or BinaryOperator.NotEqual or BinaryOperator.Less or BinaryOperator.LessOrEqual
+                or BinaryOperator.Greater or BinaryOperator.GreaterOrEqual:
                 return BindComparison(syntax, left, right, scope);
 
             case BinaryOperator.Coalesce:
                 if (Unify(left.Type, right.Type) is not { } common)
                 {
-                    Report(TypeErrors.CoalesceOperatorMismatch(Quote(scope, syntax.Left), left.Type, Quote(scope, syntax.Right), right.Type), scope.File, syntax.Span);
+                    Report(TypeErrors.CoalesceOperatorMismatch(Quote(scope, syntax.Left), left.Type, Quote(scope, syntax.Right), right.Type),
+                        scope.File, syntax.Span);
                     return new BoundErrorExpression();
                 }
-                return new BoundBinary(BoundBinaryOperator.Coalesce, Convert(left, common), Convert(right, common), common.WithNullable(right.Type.IsNullable));
+                return new BoundBinary(BoundBinaryOperator.Coalesce, Convert(left, common), Convert(right, common),
+                    common.WithNullable(right.Type.IsNullable));
 
             default:
                 return BindArithmetic(syntax, left, right, scope);
         }
     }
 
-    private static BoundExpression AsBool(BoundExpression e) => e.Type.Kind == TypeKind.Null ? new BoundLiteral(null, DslType.Bool) { Syntax = e.Syntax } : e;
+    private static BoundExpression AsBool(BoundExpression e) =>
+        e.Type.Kind == TypeKind.Null ? new BoundLiteral(null, DslType.Bool) { Syntax = e.Syntax } : e;
 
     private BoundExpression BindArithmetic(BinaryExpressionSyntax syntax, BoundExpression left, BoundExpression right, Scope scope)
     {
@@ -255,7 +272,9 @@ internal sealed partial class Binder
         if (l == TypeKind.Null || r == TypeKind.Null)
         {
             var other = l == TypeKind.Null ? right.Type : left.Type;
-            var resultType = other.Kind == TypeKind.Int && op == BoundBinaryOperator.Divide ? DslType.Decimal : other.Kind == TypeKind.Null ? DslType.Null : other.NonNullable;
+            var resultType = other.Kind == TypeKind.Int && op == BoundBinaryOperator.Divide ? DslType.Decimal
+                : other.Kind == TypeKind.Null ? DslType.Null
+                : other.NonNullable;
             return new BoundLiteral(null, resultType);
         }
         if (left.Type.IsNumeric && right.Type.IsNumeric)

@@ -25,8 +25,8 @@ public static class NameErrors
     private static readonly DiagnosticDescriptor s_eventNotValue = new("MD2011", DiagnosticSeverity.Error, "Event type used as a value");
     private static readonly DiagnosticDescriptor s_unknownModelOutput = new("MD2012", DiagnosticSeverity.Error, "Unknown model output");
     private static readonly DiagnosticDescriptor s_cycle = new("MD2013", DiagnosticSeverity.Error, "Definitions refer to each other in a circle");
-    // MD2014 is the model's unknown property until the model section has its factory (its schema and channel uses have MD2024, MD2025).
-    public static readonly DiagnosticDescriptor UnknownSetting = new("MD2014", DiagnosticSeverity.Error, "Unknown setting or property");
+    // MD2014 is a model's or clusters' unknown property (the schema's and a channel's have MD2024, MD2025).
+    private static readonly DiagnosticDescriptor s_unknownSetting = new("MD2014", DiagnosticSeverity.Error, "Unknown setting or property");
     private static readonly DiagnosticDescriptor s_reservedName = new("MD2015", DiagnosticSeverity.Error, "Reserved field name");
     private static readonly DiagnosticDescriptor s_modelNotValue = new("MD2016", DiagnosticSeverity.Error, "Model used without an output");
     private static readonly DiagnosticDescriptor s_duplicateEventType = new("MD2017", DiagnosticSeverity.Error, "Event type declared twice");
@@ -47,6 +47,13 @@ public static class NameErrors
 
     private static string En(string? suggestion) => suggestion is null ? "" : $" Did you mean '{suggestion}'?";
     private static string Zh(string? suggestion) => suggestion is null ? "" : $"你是不是想写 '{suggestion}'？";
+
+    /// <param name="properties">Every property the declaration takes, in the order to list them.</param>
+    public static DiagnosticMessage UnknownModelProperty(bool clusters, string name, IReadOnlyList<string> properties, string? suggestion) =>
+        new(s_unknownSetting,
+            $"{(clusters ? "Clusters have" : "A model has")} no property '{name}'; " +
+            $"the properties are {string.Join(", ", properties)}.{En(suggestion)}",
+            $"{(clusters ? "聚类" : "模型")}没有属性 '{name}'；可用的属性是 {string.Join("、", properties)}。{Zh(suggestion)}", suggestion);
 
     public static DiagnosticMessage UnknownName(string name, string? suggestion) => new(s_unknownName,
         $"Unknown name '{name}': it is not a tag, segment or profile field.{En(suggestion)}",

@@ -16,7 +16,8 @@ public static class TypeErrors
     private static readonly DiagnosticDescriptor s_arithmetic = new("MD3003", DiagnosticSeverity.Error, "Cannot calculate with these values");
     private static readonly DiagnosticDescriptor s_argumentCount = new("MD3004", DiagnosticSeverity.Error, "Wrong number of arguments");
     private static readonly DiagnosticDescriptor s_argumentType = new("MD3005", DiagnosticSeverity.Error, "Argument of the wrong type");
-    private static readonly DiagnosticDescriptor s_aggregateTarget = new("MD3006", DiagnosticSeverity.Error, "Aggregate needs an event or event field");
+    private static readonly DiagnosticDescriptor s_aggregateTarget =
+        new("MD3006", DiagnosticSeverity.Error, "Aggregate needs an event or event field");
     private static readonly DiagnosticDescriptor s_nextOutsideModel = new("MD3007", DiagnosticSeverity.Error, "`next` window outside a model label");
     private static readonly DiagnosticDescriptor s_roundDigits = new("MD3008", DiagnosticSeverity.Error, "Decimal places must be written out");
     private static readonly DiagnosticDescriptor s_boolNotOrderable = new("MD3009", DiagnosticSeverity.Error, "Yes/no values cannot be ordered");
@@ -24,39 +25,52 @@ public static class TypeErrors
     private static readonly DiagnosticDescriptor s_nestedAggregate = new("MD3011", DiagnosticSeverity.Error, "Aggregate inside where:");
     private static readonly DiagnosticDescriptor s_populationInJourney = new("MD3012", DiagnosticSeverity.Error, "Population tag in a journey");
     private static readonly DiagnosticDescriptor s_percentileInJourney = new("MD3080", DiagnosticSeverity.Error, "Model percentile in a journey");
-    private static readonly DiagnosticDescriptor s_namedArgumentOrder = new("MD3013", DiagnosticSeverity.Error, "Positional argument after a named one");
+    private static readonly DiagnosticDescriptor s_namedArgumentOrder =
+        new("MD3013", DiagnosticSeverity.Error, "Positional argument after a named one");
     private static readonly DiagnosticDescriptor s_duplicateArgument = new("MD3014", DiagnosticSeverity.Error, "Argument given twice");
     private static readonly DiagnosticDescriptor s_tagAlwaysNull = new("MD3015", DiagnosticSeverity.Error, "Tag always empty");
     private static readonly DiagnosticDescriptor s_nullComparison = new("MD3016", DiagnosticSeverity.Error, "Comparison with null");
     private static readonly DiagnosticDescriptor s_notOperand = new("MD3017", DiagnosticSeverity.Error, "`not` of something that is not yes/no");
-    private static readonly DiagnosticDescriptor s_logicalOperand = new("MD3018", DiagnosticSeverity.Error, "`and`/`or` of something that is not yes/no");
+    private static readonly DiagnosticDescriptor s_logicalOperand =
+        new("MD3018", DiagnosticSeverity.Error, "`and`/`or` of something that is not yes/no");
     private static readonly DiagnosticDescriptor s_nextOutsideWithin = new("MD3019", DiagnosticSeverity.Error, "`next` window outside within:");
-    private static readonly DiagnosticDescriptor s_directionOutsideQuantile = new("MD3020", DiagnosticSeverity.Error, "Sort direction outside quantile_score");
+    private static readonly DiagnosticDescriptor s_directionOutsideQuantile =
+        new("MD3020", DiagnosticSeverity.Error, "Sort direction outside quantile_score");
     private static readonly DiagnosticDescriptor s_withinNotDuration = new("MD3021", DiagnosticSeverity.Error, "within: is not a written duration");
-    private static readonly DiagnosticDescriptor s_quantileValueType = new("MD3022", DiagnosticSeverity.Error, "quantile_score of a value that cannot be ranked");
+    private static readonly DiagnosticDescriptor s_quantileValueType =
+        new("MD3022", DiagnosticSeverity.Error, "quantile_score of a value that cannot be ranked");
     private static readonly DiagnosticDescriptor s_quantileDirection = new("MD3023", DiagnosticSeverity.Error, "Unknown quantile_score direction");
-    private static readonly DiagnosticDescriptor s_eventFieldOutsideAggregate = new("MD3024", DiagnosticSeverity.Error, "Event field outside an aggregate");
+    private static readonly DiagnosticDescriptor s_eventFieldOutsideAggregate =
+        new("MD3024", DiagnosticSeverity.Error, "Event field outside an aggregate");
     private static readonly DiagnosticDescriptor s_aggregateNeedsField = new("MD3025", DiagnosticSeverity.Error, "Aggregate needs an event field");
-    private static readonly DiagnosticDescriptor s_countTakesEvent = new("MD3026", DiagnosticSeverity.Error, "Counting aggregate takes an event type");
+    private static readonly DiagnosticDescriptor s_countTakesEvent =
+        new("MD3026", DiagnosticSeverity.Error, "Counting aggregate takes an event type");
     private static readonly DiagnosticDescriptor s_negateNotNumber = new("MD3027", DiagnosticSeverity.Error, "`-` of something that is not a number");
-    private static readonly DiagnosticDescriptor s_sumNotNumber = new("MD3028", DiagnosticSeverity.Error, "Sum or average of a field that is not a number");
-    private static readonly DiagnosticDescriptor s_coalesceOperatorMismatch = new("MD3029", DiagnosticSeverity.Error, "`??` of values of different types");
+    private static readonly DiagnosticDescriptor s_sumNotNumber =
+        new("MD3028", DiagnosticSeverity.Error, "Sum or average of a field that is not a number");
+    private static readonly DiagnosticDescriptor s_coalesceOperatorMismatch =
+        new("MD3029", DiagnosticSeverity.Error, "`??` of values of different types");
     private static readonly DiagnosticDescriptor s_inElementMismatch = new("MD3030", DiagnosticSeverity.Error, "`in` a list of another type");
-    private static readonly DiagnosticDescriptor s_betweenMismatch = new("MD3031", DiagnosticSeverity.Error, "`between` of values of different types");
+    private static readonly DiagnosticDescriptor s_betweenMismatch =
+        new("MD3031", DiagnosticSeverity.Error, "`between` of values of different types");
     private static readonly DiagnosticDescriptor s_nestedList = new("MD3032", DiagnosticSeverity.Error, "List inside a list");
     private static readonly DiagnosticDescriptor s_listItemMismatch = new("MD3033", DiagnosticSeverity.Error, "List items of different types");
     private static readonly DiagnosticDescriptor s_caseBranchMismatch = new("MD3034", DiagnosticSeverity.Error, "Case branches of different types");
     private static readonly DiagnosticDescriptor s_caseElseMismatch = new("MD3035", DiagnosticSeverity.Error, "Case else of another type");
-    private static readonly DiagnosticDescriptor s_coalesceArgumentMismatch = new("MD3036", DiagnosticSeverity.Error, "coalesce() of values of different types");
+    private static readonly DiagnosticDescriptor s_coalesceArgumentMismatch =
+        new("MD3036", DiagnosticSeverity.Error, "coalesce() of values of different types");
     private static readonly DiagnosticDescriptor s_givenValueMismatch = new("MD3037", DiagnosticSeverity.Error, "Test value of the wrong type");
     private static readonly DiagnosticDescriptor s_aggregateNotOrderable = new("MD3038", DiagnosticSeverity.Error, "min/max of a yes/no field");
-    private static readonly DiagnosticDescriptor s_quantileMisplaced = new("MD3039", DiagnosticSeverity.Error, "Population function not allowed here");
+    private static readonly DiagnosticDescriptor s_quantileMisplaced =
+        new("MD3039", DiagnosticSeverity.Error, "Population function not allowed here");
     private static readonly DiagnosticDescriptor s_topCount = new("MD3040", DiagnosticSeverity.Error, "top() count must be written out");
     private static readonly DiagnosticDescriptor s_quantileBuckets = new("MD3041", DiagnosticSeverity.Error, "Score buckets must be written out");
     private static readonly DiagnosticDescriptor s_withinNotPositive = new("MD3042", DiagnosticSeverity.Error, "within: not longer than zero");
     private static readonly DiagnosticDescriptor s_goalValueNotNumber = new("MD3050", DiagnosticSeverity.Error, "Goal value is not a number");
-    private static readonly DiagnosticDescriptor s_aggregateArgumentCount = new("MD3043", DiagnosticSeverity.Error, "Wrong number of aggregate arguments");
-    private static readonly DiagnosticDescriptor s_listContainsMismatch = new("MD3070", DiagnosticSeverity.Error, "contains() of an item of another type");
+    private static readonly DiagnosticDescriptor s_aggregateArgumentCount =
+        new("MD3043", DiagnosticSeverity.Error, "Wrong number of aggregate arguments");
+    private static readonly DiagnosticDescriptor s_listContainsMismatch =
+        new("MD3070", DiagnosticSeverity.Error, "contains() of an item of another type");
 
     private static string En(DslType t) => TypeText.English(t);
     private static string Zh(DslType t) => TypeText.Chinese(t);
@@ -80,15 +94,18 @@ public static class TypeErrors
     /// <param name="max">The most arguments taken; <see cref="int.MaxValue"/> for any number.</param>
     public static DiagnosticMessage ArgumentCount(string function, int min, int max, int count, string signature)
     {
-        var (en, zh) = min == max ? ($"{min}", $"{min} 个") : max == int.MaxValue ? ($"at least {min}", $"至少 {min} 个") : ($"{min} or {max}", $"{min} 或 {max} 个");
+        var (en, zh) = min == max ? ($"{min}", $"{min} 个")
+            : max == int.MaxValue ? ($"at least {min}", $"至少 {min} 个")
+            : ($"{min} or {max}", $"{min} 或 {max} 个");
         return new(s_argumentCount,
             $"{function}() takes {en} argument{(max == 1 && min == 1 ? "" : "s")}, not {count}: {signature}.",
             $"{function}() 接受 {zh}参数，而不是 {count} 个：{signature}。");
     }
 
-    public static DiagnosticMessage AggregateArgumentCount(string function, int expected, int count, string signature) => new(s_aggregateArgumentCount,
-        $"{function}() takes {expected} argument{(expected == 1 ? "" : "s")} before where:/within:, not {count}: {signature}.",
-        $"{function}() 在 where:/within: 之前接受 {expected} 个参数，而不是 {count} 个：{signature}。");
+    public static DiagnosticMessage AggregateArgumentCount(string function, int expected, int count, string signature) =>
+        new(s_aggregateArgumentCount,
+            $"{function}() takes {expected} argument{(expected == 1 ? "" : "s")} before where:/within:, not {count}: {signature}.",
+            $"{function}() 在 where:/within: 之前接受 {expected} 个参数，而不是 {count} 个：{signature}。");
 
     /// <param name="index">The argument's position, from 0.</param>
     public static DiagnosticMessage ArgumentType(string function, int index, IReadOnlyList<DslType> accepted, DslType actual) => new(s_argumentType,
@@ -96,11 +113,14 @@ public static class TypeErrors
         $"{function}() 的第 {index + 1} 个参数必须是{TypeText.Chinese(accepted)}，但这里是{Zh(actual)}。");
 
     public static DiagnosticMessage AggregateTargetNotEvent(string function, bool needsField) => new(s_aggregateTarget,
-        needsField ? $"{function}() needs an event field such as {function}(order.amount)." : $"{function}() needs an event type such as {function}(order).",
+        needsField
+            ? $"{function}() needs an event field such as {function}(order.amount)."
+            : $"{function}() needs an event type such as {function}(order).",
         needsField ? $"{function}() 需要一个事件字段，例如 {function}(order.amount)。" : $"{function}() 需要一个事件类型，例如 {function}(order)。");
 
     public static DiagnosticMessage EventFieldOutsideAggregate(string eventType, string field) => new(s_eventFieldOutsideAggregate,
-        $"'{eventType}.{field}' is one value per event; wrap it in an aggregate such as last({eventType}.{field}) or sum({eventType}.{field}, within: 30d).",
+        $"'{eventType}.{field}' is one value per event; wrap it in an aggregate such as last({eventType}.{field}) " +
+        $"or sum({eventType}.{field}, within: 30d).",
         $"'{eventType}.{field}' 是每个事件的一个值；请把它放进聚合中，例如 last({eventType}.{field}) 或 sum({eventType}.{field}, within: 30d)。");
 
     /// <param name="example">A field of the event that would fit, or null when the event has none.</param>
@@ -156,7 +176,8 @@ public static class TypeErrors
 
     /// <param name="culprit">The population tag the condition depends on, or null when it is not known by name.</param>
     public static DiagnosticMessage PopulationInJourney(ConditionPlace place, string? culprit) => new(s_populationInJourney,
-        $"{place.English} is checked for one user whenever the journey reaches it, but {(culprit is null ? "a population tag" : $"'{culprit}'")} depends on quantile_score(), " +
+        $"{place.English} is checked for one user whenever the journey reaches it, " +
+        $"but {(culprit is null ? "a population tag" : $"'{culprit}'")} depends on quantile_score(), " +
         "which ranks every user against the others as of one instant, so a journey cannot use it; " +
         "use the underlying value instead (e.g. annual_spend >= 5000 rather than m_score >= 4).",
         $"{place.Chinese}在旅程每次走到这里时针对单个用户检查，但{(culprit is null ? "一个人群标签" : $" '{culprit}' ")}依赖 quantile_score()，" +
@@ -164,16 +185,19 @@ public static class TypeErrors
         "请改用底层的值（例如用 annual_spend >= 5000 而不是 m_score >= 4）。");
 
     /// <param name="via">The tag or segment the condition names that depends on the percentile, or null when it reads it directly.</param>
-    public static DiagnosticMessage PercentileInJourney(ConditionPlace place, string model, string? via, string perUserMember) => new(s_percentileInJourney,
-        $"{place.English} is checked for one user whenever the journey reaches it, but {(via is null ? "it" : $"'{via}'")} depends on {model}.percentile, " +
-        "which ranks the user's score against every other user as of one instant, so a journey cannot use it; " +
-        $"the user's own score can be used: compare {model}.{perUserMember} instead.",
-        $"{place.Chinese}在旅程每次走到这里时针对单个用户检查，但{(via is null ? "它" : $" '{via}' ")}依赖 {model}.percentile，" +
-        "它在某一时刻把用户的得分与其他所有用户比较排名，因此旅程不能使用它；" +
-        $"用户自己的得分可以使用：请改为比较 {model}.{perUserMember}。");
+    public static DiagnosticMessage PercentileInJourney(ConditionPlace place, string model, string? via, string perUserMember) =>
+        new(s_percentileInJourney,
+            $"{place.English} is checked for one user whenever the journey reaches it, " +
+            $"but {(via is null ? "it" : $"'{via}'")} depends on {model}.percentile, " +
+            "which ranks the user's score against every other user as of one instant, so a journey cannot use it; " +
+            $"the user's own score can be used: compare {model}.{perUserMember} instead.",
+            $"{place.Chinese}在旅程每次走到这里时针对单个用户检查，但{(via is null ? "它" : $" '{via}' ")}依赖 {model}.percentile，" +
+            "它在某一时刻把用户的得分与其他所有用户比较排名，因此旅程不能使用它；" +
+            $"用户自己的得分可以使用：请改为比较 {model}.{perUserMember}。");
 
     public static DiagnosticMessage QuantileScoreMisplaced() => new(s_quantileMisplaced,
-        "quantile_score() compares a user with every other user, so it only goes in tags, segments and segmentations; define a tag with it and use that tag here.",
+        "quantile_score() compares a user with every other user, so it only goes in tags, segments and segmentations; " +
+        "define a tag with it and use that tag here.",
         "quantile_score() 会把一个用户与其他所有用户比较，所以只能用在标签、分群和分群方案中；请用它定义一个标签，再在这里使用该标签。");
 
     public static DiagnosticMessage NamedArgumentOrder() => new(s_namedArgumentOrder,
@@ -226,12 +250,14 @@ public static class TypeErrors
         $"quantile_score() 只能对数字、日期或时长排名，但这里是{Zh(type)}。");
 
     public static DiagnosticMessage QuantileScoreDirection(string? suggestion) => new(s_quantileDirection,
-        $"The third argument of quantile_score() is the word descending (or ascending).{(suggestion is null ? "" : $" Did you mean '{suggestion}'?")}",
+        "The third argument of quantile_score() is the word descending (or ascending)." +
+        (suggestion is null ? "" : $" Did you mean '{suggestion}'?"),
         $"quantile_score() 的第三个参数是单词 descending（或 ascending）。{(suggestion is null ? "" : $"你是不是想写 '{suggestion}'？")}", suggestion);
 
-    public static DiagnosticMessage CoalesceOperatorMismatch(string left, DslType leftType, string right, DslType rightType) => new(s_coalesceOperatorMismatch,
-        $"`??` replaces an empty value by another of the same kind, but {left} is {En(leftType)} and {right} is {En(rightType)}.",
-        $"`??` 用同一种值替换空值，但 {left} 是{Zh(leftType)}，{right} 是{Zh(rightType)}。");
+    public static DiagnosticMessage CoalesceOperatorMismatch(string left, DslType leftType, string right, DslType rightType) =>
+        new(s_coalesceOperatorMismatch,
+            $"`??` replaces an empty value by another of the same kind, but {left} is {En(leftType)} and {right} is {En(rightType)}.",
+            $"`??` 用同一种值替换空值，但 {left} 是{Zh(leftType)}，{right} 是{Zh(rightType)}。");
 
     public static DiagnosticMessage InElementMismatch(string value, DslType valueType, DslType elementType) => new(s_inElementMismatch,
         $"{value} is {En(valueType)} but the list holds {En(elementType)}.",

@@ -198,7 +198,8 @@ internal sealed class LayoutPlan
                     switch (statement)
                     {
                         case GivenStatementSyntax given:
-                            List(First(given.Span, MarketingDslLexer.LBRACE), Last(given.Span), [.. given.Fields.Select(f => f.Span)], 1, commasOptional: false);
+                            List(First(given.Span, MarketingDslLexer.LBRACE), Last(given.Span), [.. given.Fields.Select(f => f.Span)], 1,
+                                commasOptional: false);
                             foreach (var field in given.Fields) Expression(field.Value);
                             break;
                         case ExpectStatementSyntax expect: Expression(expect.Condition); break;

@@ -16,7 +16,10 @@ public abstract record BoundExpression(DslType Type)
 /// <summary>Stands where binding failed; a diagnostic was reported.</summary>
 public sealed record BoundErrorExpression() : BoundExpression(DslType.Error);
 
-/// <summary>A constant: null, bool, long, decimal, string, DateOnly, DateTime (UTC), long ticks (duration), or an ImmutableArray&lt;object?&gt; (list).</summary>
+/// <summary>
+/// A constant: null, bool, long, decimal, string, DateOnly, DateTime (UTC), long ticks (duration), or an
+/// ImmutableArray&lt;object?&gt; (list).
+/// </summary>
 public sealed record BoundLiteral(object? Value, DslType Type) : BoundExpression(Type);
 
 public sealed record BoundProfileField(FieldSymbol Field, int Ordinal) : BoundExpression(Field.Type);
@@ -44,7 +47,8 @@ public sealed record BoundIn(BoundExpression Value, BoundExpression List, bool N
 public sealed record BoundBetween(BoundExpression Value, BoundExpression Low, BoundExpression High, bool Negated) : BoundExpression(DslType.Bool);
 public sealed record BoundIsNull(BoundExpression Operand, bool Negated) : BoundExpression(DslType.Bool);
 public sealed record BoundList(ImmutableArray<BoundExpression> Items, DslType Type) : BoundExpression(Type);
-public sealed record BoundCase(ImmutableArray<(BoundExpression Condition, BoundExpression Result)> Whens, BoundExpression? Else, DslType Type) : BoundExpression(Type);
+public sealed record BoundCase(ImmutableArray<(BoundExpression Condition, BoundExpression Result)> Whens, BoundExpression? Else, DslType Type)
+    : BoundExpression(Type);
 
 public enum BuiltinFunction
 {
@@ -59,7 +63,8 @@ public enum BuiltinFunction
 public sealed record BoundCall(BuiltinFunction Function, ImmutableArray<BoundExpression> Arguments, DslType Type) : BoundExpression(Type);
 
 /// <summary>A call of a custom C# function (LANGUAGE.md §17); arguments are already converted to its parameter types.</summary>
-public sealed record BoundCustomCall(Functions.CustomFunctionSymbol Function, ImmutableArray<BoundExpression> Arguments) : BoundExpression(Function.Returns);
+public sealed record BoundCustomCall(Functions.CustomFunctionSymbol Function, ImmutableArray<BoundExpression> Arguments)
+    : BoundExpression(Function.Returns);
 
 public enum AggregateKind { Count, Exists, Sum, Avg, Min, Max, First, Last, Distinct, Top }
 

@@ -30,11 +30,17 @@ public sealed record NameExpressionSyntax(IdentifierSyntax Name) : ExpressionSyn
 public sealed record MemberAccessExpressionSyntax(ExpressionSyntax Target, IdentifierSyntax Member, TextSpan Span) : ExpressionSyntax(Span);
 
 /// <summary>A member call such as `picks.related(sku, 3)`: only a recommender has callable members.</summary>
-public sealed record MemberCallExpressionSyntax(ExpressionSyntax Target, IdentifierSyntax Member, ImmutableArray<ArgumentSyntax> Arguments, TextSpan Span) : ExpressionSyntax(Span);
+public sealed record MemberCallExpressionSyntax(
+    ExpressionSyntax Target,
+    IdentifierSyntax Member,
+    ImmutableArray<ArgumentSyntax> Arguments,
+    TextSpan Span)
+    : ExpressionSyntax(Span);
 
 public sealed record ArgumentSyntax(IdentifierSyntax? Name, ExpressionSyntax Value, TextSpan Span) : SyntaxNode(Span);
 
-public sealed record CallExpressionSyntax(IdentifierSyntax Function, ImmutableArray<ArgumentSyntax> Arguments, TextSpan Span) : ExpressionSyntax(Span);
+public sealed record CallExpressionSyntax(IdentifierSyntax Function, ImmutableArray<ArgumentSyntax> Arguments, TextSpan Span)
+    : ExpressionSyntax(Span);
 
 public enum UnaryOperator { Negate, Not }
 
@@ -42,11 +48,18 @@ public sealed record UnaryExpressionSyntax(UnaryOperator Operator, ExpressionSyn
 
 public enum BinaryOperator { Or, And, Equal, NotEqual, Less, LessOrEqual, Greater, GreaterOrEqual, Coalesce, Add, Subtract, Multiply, Divide }
 
-public sealed record BinaryExpressionSyntax(BinaryOperator Operator, ExpressionSyntax Left, ExpressionSyntax Right, TextSpan OperatorSpan, TextSpan Span) : ExpressionSyntax(Span);
+public sealed record BinaryExpressionSyntax(
+    BinaryOperator Operator,
+    ExpressionSyntax Left,
+    ExpressionSyntax Right,
+    TextSpan OperatorSpan,
+    TextSpan Span)
+    : ExpressionSyntax(Span);
 
 public sealed record InExpressionSyntax(ExpressionSyntax Value, ExpressionSyntax Collection, bool Negated, TextSpan Span) : ExpressionSyntax(Span);
 
-public sealed record BetweenExpressionSyntax(ExpressionSyntax Value, ExpressionSyntax Low, ExpressionSyntax High, bool Negated, TextSpan Span) : ExpressionSyntax(Span);
+public sealed record BetweenExpressionSyntax(ExpressionSyntax Value, ExpressionSyntax Low, ExpressionSyntax High, bool Negated, TextSpan Span)
+    : ExpressionSyntax(Span);
 
 public sealed record IsNullExpressionSyntax(ExpressionSyntax Operand, bool Negated, TextSpan Span) : ExpressionSyntax(Span);
 
@@ -81,7 +94,12 @@ public sealed record LabelSyntax(string Text, TextSpan Span) : SyntaxNode(Span);
 
 public sealed record TypeReferenceSyntax(IdentifierSyntax Name, TypeReferenceSyntax? Argument, bool Nullable, TextSpan Span) : SyntaxNode(Span);
 
-public sealed record FieldDeclarationSyntax(IdentifierSyntax Name, TypeReferenceSyntax Type, ImmutableArray<IdentifierSyntax> Modifiers, TextSpan Span) : SyntaxNode(Span)
+public sealed record FieldDeclarationSyntax(
+    IdentifierSyntax Name,
+    TypeReferenceSyntax Type,
+    ImmutableArray<IdentifierSyntax> Modifiers,
+    TextSpan Span)
+    : SyntaxNode(Span)
 {
     public bool IsKey => Modifiers.Any(m => m.Text == "key");
     public bool IsUnique => Modifiers.Any(m => m.Text == "unique");
@@ -90,7 +108,8 @@ public sealed record FieldDeclarationSyntax(IdentifierSyntax Name, TypeReference
 public abstract record SchemaMemberSyntax(TextSpan Span) : SyntaxNode(Span);
 public sealed record ProfileSchemaSyntax(ImmutableArray<FieldDeclarationSyntax> Fields, TextSpan Span) : SchemaMemberSyntax(Span);
 public sealed record IdentitySchemaSyntax(ImmutableArray<IdentifierSyntax> Keys, TextSpan Span) : SchemaMemberSyntax(Span);
-public sealed record EventSchemaSyntax(IdentifierSyntax Name, ImmutableArray<FieldDeclarationSyntax> Fields, TextSpan Span) : SchemaMemberSyntax(Span);
+public sealed record EventSchemaSyntax(IdentifierSyntax Name, ImmutableArray<FieldDeclarationSyntax> Fields, TextSpan Span)
+    : SchemaMemberSyntax(Span);
 
 public sealed record SchemaDeclarationSyntax(ImmutableArray<SchemaMemberSyntax> Members, TextSpan Span) : DeclarationSyntax(Span);
 
@@ -98,9 +117,11 @@ public sealed record SchemaDeclarationSyntax(ImmutableArray<SchemaMemberSyntax> 
 public sealed record SettingSyntax(IdentifierSyntax Name, ExpressionSyntax Value, TextSpan Span) : SyntaxNode(Span);
 public sealed record SettingsDeclarationSyntax(ImmutableArray<SettingSyntax> Settings, TextSpan Span) : DeclarationSyntax(Span);
 
-public sealed record TagDeclarationSyntax(IdentifierSyntax Name, LabelSyntax? Label, ExpressionSyntax Expression, TextSpan Span) : NamedDeclarationSyntax(Name, Label, Span);
+public sealed record TagDeclarationSyntax(IdentifierSyntax Name, LabelSyntax? Label, ExpressionSyntax Expression, TextSpan Span)
+    : NamedDeclarationSyntax(Name, Label, Span);
 
-public sealed record SegmentDeclarationSyntax(IdentifierSyntax Name, LabelSyntax? Label, ExpressionSyntax Expression, TextSpan Span) : NamedDeclarationSyntax(Name, Label, Span);
+public sealed record SegmentDeclarationSyntax(IdentifierSyntax Name, LabelSyntax? Label, ExpressionSyntax Expression, TextSpan Span)
+    : NamedDeclarationSyntax(Name, Label, Span);
 
 /// <summary>One rule of a segmentation; <see cref="Condition"/> is null for the `else` rule.</summary>
 public sealed record SegmentationRuleSyntax(IdentifierSyntax Name, LabelSyntax? Label, ExpressionSyntax? Condition, TextSpan Span) : SyntaxNode(Span)
@@ -108,7 +129,12 @@ public sealed record SegmentationRuleSyntax(IdentifierSyntax Name, LabelSyntax? 
     public bool IsElse => Condition is null;
 }
 
-public sealed record SegmentationDeclarationSyntax(IdentifierSyntax Name, LabelSyntax? Label, ImmutableArray<SegmentationRuleSyntax> Rules, TextSpan Span) : NamedDeclarationSyntax(Name, Label, Span);
+public sealed record SegmentationDeclarationSyntax(
+    IdentifierSyntax Name,
+    LabelSyntax? Label,
+    ImmutableArray<SegmentationRuleSyntax> Rules,
+    TextSpan Span)
+    : NamedDeclarationSyntax(Name, Label, Span);
 
 public abstract record ModelPropertySyntax(TextSpan Span) : SyntaxNode(Span);
 public sealed record PredictPropertySyntax(ExpressionSyntax Label, TextSpan Span) : ModelPropertySyntax(Span);
@@ -116,14 +142,25 @@ public sealed record FeaturesPropertySyntax(ImmutableArray<ExpressionSyntax> Fea
 public sealed record ModelOptionSyntax(IdentifierSyntax Name, ExpressionSyntax Value, TextSpan Span) : ModelPropertySyntax(Span);
 
 /// <summary>`model` (a classifier) or `clusters` (k-means++).</summary>
-public sealed record ModelDeclarationSyntax(bool IsClusters, IdentifierSyntax Name, LabelSyntax? Label, ImmutableArray<ModelPropertySyntax> Properties, TextSpan Span) : NamedDeclarationSyntax(Name, Label, Span);
+public sealed record ModelDeclarationSyntax(
+    bool IsClusters,
+    IdentifierSyntax Name,
+    LabelSyntax? Label,
+    ImmutableArray<ModelPropertySyntax> Properties,
+    TextSpan Span)
+    : NamedDeclarationSyntax(Name, Label, Span);
 
 /// <summary>One value of a recommender property: an expression and, for `signals:`, the weight written after it (`view 1`).</summary>
 public sealed record RecommenderValueSyntax(ExpressionSyntax Value, LiteralExpressionSyntax? Weight, TextSpan Span) : SyntaxNode(Span);
-public sealed record RecommenderPropertySyntax(IdentifierSyntax Name, ImmutableArray<RecommenderValueSyntax> Values, TextSpan Span) : SyntaxNode(Span);
+public sealed record RecommenderPropertySyntax(IdentifierSyntax Name, ImmutableArray<RecommenderValueSyntax> Values, TextSpan Span)
+    : SyntaxNode(Span);
 
 /// <summary>`recommender NAME { items: order.sku  signals: view 1, order 5  within: 180d  k: 10 }` (LANGUAGE.md §13).</summary>
-public sealed record RecommenderDeclarationSyntax(IdentifierSyntax Name, LabelSyntax? Label, ImmutableArray<RecommenderPropertySyntax> Properties, TextSpan Span)
+public sealed record RecommenderDeclarationSyntax(
+    IdentifierSyntax Name,
+    LabelSyntax? Label,
+    ImmutableArray<RecommenderPropertySyntax> Properties,
+    TextSpan Span)
     : NamedDeclarationSyntax(Name, Label, Span);
 
 public abstract record ChannelPropertySyntax(TextSpan Span) : SyntaxNode(Span);
@@ -132,7 +169,12 @@ public sealed record CapPropertySyntax(long Count, TextSpan CountSpan, DurationS
 public sealed record QuietPropertySyntax(int FromMinute, int ToMinute, string FromText, string ToText, TextSpan Span) : ChannelPropertySyntax(Span);
 public sealed record ChannelOptionSyntax(IdentifierSyntax Name, ExpressionSyntax Value, TextSpan Span) : ChannelPropertySyntax(Span);
 
-public sealed record ChannelDeclarationSyntax(IdentifierSyntax Name, LabelSyntax? Label, ImmutableArray<ChannelPropertySyntax> Properties, TextSpan Span) : NamedDeclarationSyntax(Name, Label, Span);
+public sealed record ChannelDeclarationSyntax(
+    IdentifierSyntax Name,
+    LabelSyntax? Label,
+    ImmutableArray<ChannelPropertySyntax> Properties,
+    TextSpan Span)
+    : NamedDeclarationSyntax(Name, Label, Span);
 
 public abstract record TriggerSyntax(TextSpan Span) : SyntaxNode(Span);
 public sealed record EventTriggerSyntax(IdentifierSyntax Event, ExpressionSyntax? Where, TextSpan Span) : TriggerSyntax(Span);
@@ -147,7 +189,12 @@ public sealed record AudiencePropertySyntax(ExpressionSyntax Condition, TextSpan
 /// <summary>`reentry: once`, `once per 7d` (Window set) or `always`.</summary>
 public sealed record ReentryPropertySyntax(bool Always, DurationSyntax? Window, TextSpan Span) : JourneyPropertySyntax(Span);
 /// <summary>`goal: EVENT [where P] within D [value FIELD]`: FIELD, a number field of EVENT, is the revenue of a conversion.</summary>
-public sealed record GoalPropertySyntax(IdentifierSyntax Event, ExpressionSyntax? Where, DurationSyntax Window, TextSpan Span, IdentifierSyntax? ValueField = null)
+public sealed record GoalPropertySyntax(
+    IdentifierSyntax Event,
+    ExpressionSyntax? Where,
+    DurationSyntax Window,
+    TextSpan Span,
+    IdentifierSyntax? ValueField = null)
     : JourneyPropertySyntax(Span);
 public sealed record HoldoutPropertySyntax(decimal Percent, TextSpan Span) : JourneyPropertySyntax(Span);
 
@@ -155,14 +202,23 @@ public abstract record StepSyntax(TextSpan Span) : SyntaxNode(Span);
 public sealed record StepBlockSyntax(ImmutableArray<StepSyntax> Steps, TextSpan Span) : SyntaxNode(Span);
 public sealed record WaitStepSyntax(DurationSyntax Duration, IdentifierSyntax? UntilEvent, ExpressionSyntax? Where, TextSpan Span) : StepSyntax(Span);
 /// <summary>`send CH "template" [offer "o"] [items: LIST]`: the items expression is evaluated when the message goes.</summary>
-public sealed record SendStepSyntax(IdentifierSyntax Channel, LabelSyntax Template, LabelSyntax? Offer, TextSpan Span, ExpressionSyntax? Items = null) : StepSyntax(Span);
+public sealed record SendStepSyntax(IdentifierSyntax Channel, LabelSyntax Template, LabelSyntax? Offer, TextSpan Span, ExpressionSyntax? Items = null)
+    : StepSyntax(Span);
 /// <summary>`if C { … } else …`: the else part is a block, or another if step for `else if`.</summary>
-public sealed record IfStepSyntax(ExpressionSyntax Condition, StepBlockSyntax Then, StepBlockSyntax? Else, IfStepSyntax? ElseIf, TextSpan Span) : StepSyntax(Span);
+public sealed record IfStepSyntax(ExpressionSyntax Condition, StepBlockSyntax Then, StepBlockSyntax? Else, IfStepSyntax? ElseIf, TextSpan Span)
+    : StepSyntax(Span);
 public sealed record SplitBranchSyntax(decimal Percent, TextSpan PercentSpan, StepBlockSyntax Body, bool IsBraced, TextSpan Span) : SyntaxNode(Span);
-public sealed record SplitStepSyntax(LabelSyntax? Name, DurationSyntax? WinnerAfter, ImmutableArray<SplitBranchSyntax> Branches, TextSpan Span) : StepSyntax(Span);
+public sealed record SplitStepSyntax(LabelSyntax? Name, DurationSyntax? WinnerAfter, ImmutableArray<SplitBranchSyntax> Branches, TextSpan Span)
+    : StepSyntax(Span);
 public sealed record ExitStepSyntax(TextSpan Span) : StepSyntax(Span);
 
-public sealed record JourneyDeclarationSyntax(IdentifierSyntax Name, LabelSyntax? Label, ImmutableArray<JourneyPropertySyntax> Properties, StepBlockSyntax? Steps, TextSpan Span) : NamedDeclarationSyntax(Name, Label, Span);
+public sealed record JourneyDeclarationSyntax(
+    IdentifierSyntax Name,
+    LabelSyntax? Label,
+    ImmutableArray<JourneyPropertySyntax> Properties,
+    StepBlockSyntax? Steps,
+    TextSpan Span)
+    : NamedDeclarationSyntax(Name, Label, Span);
 
 public abstract record TestStatementSyntax(TextSpan Span) : SyntaxNode(Span);
 public sealed record ObjectFieldSyntax(IdentifierSyntax Name, ExpressionSyntax Value, TextSpan Span) : SyntaxNode(Span);

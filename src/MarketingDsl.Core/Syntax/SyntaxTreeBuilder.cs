@@ -52,7 +52,8 @@ internal sealed class SyntaxTreeBuilder(SourceText source, CommonTokenStream tok
 
     private IdentifierSyntax Identifier(P.IdentifierContext? ctx)
     {
-        if (ctx is null || ctx.exception is not null || ctx.Start is null || ctx.Stop is null || IsMissing(ctx.Start) || ctx.ChildCount == 0 || ctx.GetChild(0) is IErrorNode)
+        if (ctx is null || ctx.exception is not null || ctx.Start is null || ctx.Stop is null || IsMissing(ctx.Start)
+            || ctx.ChildCount == 0 || ctx.GetChild(0) is IErrorNode)
             return new IdentifierSyntax("", ctx is null ? new TextSpan(source.Text.Length, 0) : new TextSpan(Span(ctx).Start, 0));
         return new IdentifierSyntax(ctx.GetText(), Span(ctx));
     }
@@ -86,11 +87,17 @@ internal sealed class SyntaxTreeBuilder(SourceText source, CommonTokenStream tok
     {
         if (d.schemaDecl() is { } schema) return Schema(schema);
         if (d.settingsDecl() is { } settings) return Settings(settings);
-        if (d.tagDecl() is { } tag) return new TagDeclarationSyntax(Identifier(tag.name), Label(tag.label()), Expression(tag.expression()), Span(tag));
-        if (d.segmentDecl() is { } segment) return new SegmentDeclarationSyntax(Identifier(segment.name), Label(segment.label()), Expression(segment.expression()), Span(segment));
+        if (d.tagDecl() is { } tag)
+            return new TagDeclarationSyntax(Identifier(tag.name), Label(tag.label()), Expression(tag.expression()), Span(tag));
+        if (d.segmentDecl() is { } segment)
+            return new SegmentDeclarationSyntax(Identifier(segment.name), Label(segment.label()), Expression(segment.expression()), Span(segment));
         if (d.segmentationDecl() is { } segmentation) return Segmentation(segmentation);
-        if (d.modelDecl() is { } model) return new ModelDeclarationSyntax(false, Identifier(model.name), Label(model.label()), [.. model.modelProperty().Select(ModelProperty).OfType<ModelPropertySyntax>()], Span(model));
-        if (d.clustersDecl() is { } clusters) return new ModelDeclarationSyntax(true, Identifier(clusters.name), Label(clusters.label()), [.. clusters.modelProperty().Select(ModelProperty).OfType<ModelPropertySyntax>()], Span(clusters));
+        if (d.modelDecl() is { } model)
+            return new ModelDeclarationSyntax(false, Identifier(model.name), Label(model.label()), ModelProperties(model.modelProperty()),
+                Span(model));
+        if (d.clustersDecl() is { } clusters)
+            return new ModelDeclarationSyntax(true, Identifier(clusters.name), Label(clusters.label()), ModelProperties(clusters.modelProperty()),
+                Span(clusters));
         if (d.recommenderDecl() is { } recommender) return Recommender(recommender);
         if (d.channelDecl() is { } channel) return Channel(channel);
         if (d.journeyDecl() is { } journey) return Journey(journey);
@@ -109,7 +116,8 @@ internal sealed class SyntaxTreeBuilder(SourceText source, CommonTokenStream tok
                     members.Add(new ProfileSchemaSyntax(Fields(profile.fieldList()), Span(profile)));
                     break;
                 case P.IdentityMemberContext identity:
-                    members.Add(new IdentitySchemaSyntax(identity.identifierList() is { } list ? [.. list.identifier().Select(Identifier)] : [], Span(identity)));
+                    ImmutableArray<IdentifierSyntax> keys = identity.identifierList() is { } list ? [.. list.identifier().Select(Identifier)] : [];
+                    members.Add(new IdentitySchemaSyntax(keys, Span(identity)));
                     break;
                 case P.EventMemberContext ev:
                     members.Add(new EventSchemaSyntax(Identifier(ev.name), Fields(ev.fieldList()), Span(ev)));
@@ -127,7 +135,8 @@ internal sealed class SyntaxTreeBuilder(SourceText source, CommonTokenStream tok
     private TypeReferenceSyntax TypeReference(P.TypeRefContext? ctx) =>
         ctx is null
             ? new TypeReferenceSyntax(new IdentifierSyntax("", new TextSpan(source.Text.Length, 0)), null, false, new TextSpan(source.Text.Length, 0))
-            : new TypeReferenceSyntax(Identifier(ctx.name), ctx.typeRef() is { } arg ? TypeReference(arg) : null, ctx.QUESTION() is not null, Span(ctx));
+            : new TypeReferenceSyntax(Identifier(ctx.name), ctx.typeRef() is { } arg ? TypeReference(arg) : null, ctx.QUESTION() is not null,
+                Span(ctx));
 
     private SettingsDeclarationSyntax Settings(P.SettingsDeclContext ctx) =>
         new([.. ctx.settingEntry().Select(e => new SettingSyntax(Identifier(e.name), OptionValue(e.optionValue()), Span(e)))], Span(ctx));
@@ -140,7 +149,8 @@ internal sealed class SyntaxTreeBuilder(SourceText source, CommonTokenStream tok
             switch (r)
             {
                 case P.WhenRuleContext whenRule:
-                    rules.Add(new SegmentationRuleSyntax(Identifier(whenRule.name), Label(whenRule.label()), Expression(whenRule.expression()), Span(whenRule)));
+                    rules.Add(new SegmentationRuleSyntax(Identifier(whenRule.name), Label(whenRule.label()), Expression(whenRule.expression()),
+                        Span(whenRule)));
                     break;
                 case P.ElseRuleContext @else:
                     rules.Add(new SegmentationRuleSyntax(Identifier(@else.name), Label(@else.label()), null, Span(@else)));
@@ -149,6 +159,9 @@ internal sealed class SyntaxTreeBuilder(SourceText source, CommonTokenStream tok
         }
         return new SegmentationDeclarationSyntax(Identifier(ctx.name), Label(ctx.label()), rules.ToImmutable(), Span(ctx));
     }
+
+    private ImmutableArray<ModelPropertySyntax> ModelProperties(IEnumerable<P.ModelPropertyContext> properties) =>
+        [.. properties.Select(ModelProperty).OfType<ModelPropertySyntax>()];
 
     private ModelPropertySyntax? ModelProperty(P.ModelPropertyContext ctx) => ctx switch
     {
@@ -160,7 +173,8 @@ internal sealed class SyntaxTreeBuilder(SourceText source, CommonTokenStream tok
 
     private RecommenderDeclarationSyntax Recommender(P.RecommenderDeclContext ctx) => new(Identifier(ctx.name), Label(ctx.label()),
         [.. ctx.recommenderProperty().Select(p => new RecommenderPropertySyntax(Identifier(p.name),
-            [.. p.recommenderValue().Select(v => new RecommenderValueSyntax(Expression(v.expression()), v.weight is { } w && !IsMissing(w) ? LiteralToken(w) : null, Span(v)))],
+            [.. p.recommenderValue().Select(v => new RecommenderValueSyntax(Expression(v.expression()),
+                v.weight is { } w && !IsMissing(w) ? LiteralToken(w) : null, Span(v)))],
             Span(p)))],
         Span(ctx));
 
@@ -175,7 +189,8 @@ internal sealed class SyntaxTreeBuilder(SourceText source, CommonTokenStream tok
                     properties.Add(new CapPropertySyntax(WholeNumber(cap.INT()), Span(cap.INT()), Duration(cap.duration()), Span(cap)));
                     break;
                 case P.QuietPropertyContext quiet:
-                    properties.Add(new QuietPropertySyntax(TimeOfDay(quiet.fromTime), TimeOfDay(quiet.toTime), quiet.fromTime?.Text ?? "", quiet.toTime?.Text ?? "", Span(quiet)));
+                    properties.Add(new QuietPropertySyntax(TimeOfDay(quiet.fromTime), TimeOfDay(quiet.toTime),
+                        quiet.fromTime?.Text ?? "", quiet.toTime?.Text ?? "", Span(quiet)));
                     break;
                 case P.ChannelOptionContext option:
                     properties.Add(new ChannelOptionSyntax(Identifier(option.name), OptionValue(option.optionValue()), Span(option)));
@@ -200,8 +215,8 @@ internal sealed class SyntaxTreeBuilder(SourceText source, CommonTokenStream tok
                     P.AlwaysReentryContext => new ReentryPropertySyntax(true, null, Span(r)),
                     _ => null,
                 },
-                P.GoalPropertyContext g => new GoalPropertySyntax(Identifier(g.eventName), g.expression() is { } w ? Expression(w) : null, Duration(g.duration()), Span(g),
-                    g.valueField is { } v ? Identifier(v) : null),
+                P.GoalPropertyContext g => new GoalPropertySyntax(Identifier(g.eventName), g.expression() is { } w ? Expression(w) : null,
+                    Duration(g.duration()), Span(g), g.valueField is { } v ? Identifier(v) : null),
                 P.HoldoutPropertyContext h => new HoldoutPropertySyntax(Percent(h.PERCENT()), Span(h)),
                 _ => null,
             };
@@ -214,7 +229,8 @@ internal sealed class SyntaxTreeBuilder(SourceText source, CommonTokenStream tok
     private TriggerSyntax Trigger(P.TriggerContext ctx) => ctx switch
     {
         P.EventTriggerContext e => new EventTriggerSyntax(Identifier(e.eventName), e.expression() is { } w ? Expression(w) : null, Span(e)),
-        P.CalendarTriggerContext c => new CalendarTriggerSyntax(Identifier(c.period), c.TIME() is { } t ? TimeOfDay(t.Symbol) : null, c.TIME()?.GetText(), Span(c)),
+        P.CalendarTriggerContext c => new CalendarTriggerSyntax(Identifier(c.period), c.TIME() is { } t ? TimeOfDay(t.Symbol) : null,
+            c.TIME()?.GetText(), Span(c)),
         P.IntervalTriggerContext i => new IntervalTriggerSyntax(Duration(i.duration()), Span(i)),
         P.SegmentTriggerContext s => new SegmentTriggerSyntax(s.direction?.Type == MarketingDslLexer.ENTERS, Identifier(s.segment), Span(s)),
         _ => new EventTriggerSyntax(new IdentifierSyntax("", Span(ctx)), null, Span(ctx)),
@@ -225,9 +241,10 @@ internal sealed class SyntaxTreeBuilder(SourceText source, CommonTokenStream tok
 
     private StepSyntax? Step(P.StepContext ctx) => ctx switch
     {
-        P.WaitStepContext w => new WaitStepSyntax(Duration(w.duration()), w.eventName is null ? null : Identifier(w.eventName), w.expression() is { } e ? Expression(e) : null, Span(w)),
-        P.SendStepContext s => new SendStepSyntax(Identifier(s.channel), StringLabel(s.template), s.offer is null ? null : StringLabel(s.offer), Span(s),
-            s.items is null ? null : Expression(s.items)),
+        P.WaitStepContext w => new WaitStepSyntax(Duration(w.duration()), w.eventName is null ? null : Identifier(w.eventName),
+            w.expression() is { } e ? Expression(e) : null, Span(w)),
+        P.SendStepContext s => new SendStepSyntax(Identifier(s.channel), StringLabel(s.template), s.offer is null ? null : StringLabel(s.offer),
+            Span(s), s.items is null ? null : Expression(s.items)),
         P.IfStepContext i => IfStep(i),
         P.SplitStepContext s => new SplitStepSyntax(
             s.name is null ? null : StringLabel(s.name),
@@ -284,7 +301,8 @@ internal sealed class SyntaxTreeBuilder(SourceText source, CommonTokenStream tok
                     break;
                 case P.AsOfStatementContext asOf:
                     var token = asOf.DATETIME()?.Symbol ?? asOf.DATE()?.Symbol;
-                    statements.Add(new AsOfStatementSyntax(token is null ? new LiteralExpressionSyntax(LiteralKind.Null, "", null, Span(asOf)) : LiteralToken(token), Span(asOf)));
+                    var instant = token is null ? new LiteralExpressionSyntax(LiteralKind.Null, "", null, Span(asOf)) : LiteralToken(token);
+                    statements.Add(new AsOfStatementSyntax(instant, Span(asOf)));
                     break;
                 case P.ExpectStatementContext expect:
                     statements.Add(new ExpectStatementSyntax(Expression(expect.expression()), Span(expect)));
@@ -321,7 +339,8 @@ internal sealed class SyntaxTreeBuilder(SourceText source, CommonTokenStream tok
         for (var i = 1; i < operands.Count; i++)
         {
             var (op, opSpan) = i - 1 < operators.Count ? operators[i - 1] : (BinaryOperator.And, operands[i].Span);
-            result = new BinaryExpressionSyntax(op, result, operands[i], opSpan, TextSpan.FromBounds(result.Span.Start, Math.Max(result.Span.End, operands[i].Span.End)));
+            var span = TextSpan.FromBounds(result.Span.Start, Math.Max(result.Span.End, operands[i].Span.End));
+            result = new BinaryExpressionSyntax(op, result, operands[i], opSpan, span);
         }
         return result;
     }
@@ -408,7 +427,8 @@ internal sealed class SyntaxTreeBuilder(SourceText source, CommonTokenStream tok
     }
 
     private ImmutableArray<ArgumentSyntax> Arguments(P.ArgumentListContext? list) =>
-        [.. (list?.argument() ?? []).Select(a => new ArgumentSyntax(a.name is null ? null : Identifier(a.name), Expression(a.expression()), Span(a)))];
+        [.. (list?.argument() ?? []).Select(a =>
+            new ArgumentSyntax(a.name is null ? null : Identifier(a.name), Expression(a.expression()), Span(a)))];
 
     private ExpressionSyntax Primary(P.PrimaryContext ctx)
     {
@@ -563,7 +583,8 @@ internal sealed class SyntaxTreeBuilder(SourceText source, CommonTokenStream tok
     {
         if (token is null || IsMissing(token)) return 0;
         var parts = token.Text.Split(':');
-        if (parts.Length == 2 && int.TryParse(parts[0], CultureInfo.InvariantCulture, out var h) && int.TryParse(parts[1], CultureInfo.InvariantCulture, out var m)
+        if (parts.Length == 2
+            && int.TryParse(parts[0], CultureInfo.InvariantCulture, out var h) && int.TryParse(parts[1], CultureInfo.InvariantCulture, out var m)
             && h is >= 0 and <= 24 && m is >= 0 and <= 59 && (h < 24 || m == 0))
             return h * 60 + m;
         Report(SyntaxErrors.BadTimeOfDay(token.Text), Span(token));
@@ -589,7 +610,8 @@ internal sealed class SyntaxTreeBuilder(SourceText source, CommonTokenStream tok
                 case 'n': sb.Append('\n'); break;
                 case 't': sb.Append('\t'); break;
                 case 'r': sb.Append('\r'); break;
-                case 'u' when i + 4 < body.Length && int.TryParse(body.Slice(i + 1, 4), NumberStyles.HexNumber, CultureInfo.InvariantCulture, out var code):
+                case 'u' when i + 4 < body.Length
+                    && int.TryParse(body.Slice(i + 1, 4), NumberStyles.HexNumber, CultureInfo.InvariantCulture, out var code):
                     sb.Append((char)code);
                     i += 4;
                     break;

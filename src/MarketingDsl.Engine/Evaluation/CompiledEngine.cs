@@ -29,7 +29,8 @@ public sealed class CompiledEngine : ITagEvaluator
     public EvaluationResult Evaluate(SemanticModel model, DataSet data, DateTime asOfUtc) => Evaluate(PlanFor(model), data, asOfUtc);
 
     /// <param name="scorer">Scores the models the plan reads; without one, model outputs are null.</param>
-    public static EvaluationResult Evaluate(CompiledPlan plan, DataSet data, DateTime asOfUtc, IProgress<int>? usersDone = null, IModelScorer? scorer = null) =>
+    public static EvaluationResult Evaluate(
+        CompiledPlan plan, DataSet data, DateTime asOfUtc, IProgress<int>? usersDone = null, IModelScorer? scorer = null) =>
         Evaluate(plan, data, asOfUtc, usersDone, scorer, known: null);
 
     /// <param name="known">Aligned with the model's outputs: the values of symbols the plan does not compute
@@ -59,15 +60,20 @@ public sealed class CompiledEngine : ITagEvaluator
                 usersDone?.Report(to - from);
                 return scratch;
             }, _ => { });
-            ScorePopulationsAndModels(plan, phase, users, context.PopulationInputs, context.PopulationScores, context.ModelFeatures, context.ModelOutputs, scorer);
+            ScorePopulationsAndModels(plan, phase, users, context.PopulationInputs, context.PopulationScores, context.ModelFeatures,
+                context.ModelOutputs, scorer);
         }
         return new EvaluationResult(model, data, asOfUtc, ResultColumns(model, context.Results), context.FunctionFailures);
     }
 
     internal static System.Collections.Immutable.ImmutableArray<ResultColumn> ResultColumns(SemanticModel model, Array[] results) =>
-        [.. model.Outputs.Select((s, i) => (ResultColumn)Activator.CreateInstance(typeof(TypedResultColumn<>).MakeGenericType(ClrTypes.Of(s.Type)), s, results[i])!)];
+        [.. model.Outputs.Select((s, i) =>
+            (ResultColumn)Activator.CreateInstance(typeof(TypedResultColumn<>).MakeGenericType(ClrTypes.Of(s.Type)), s, results[i])!)];
 
-    /// <summary>After a phase, over all users: the populations whose inputs it computed (exact ranks), and the models whose features it computed.</summary>
+    /// <summary>
+    /// After a phase, over all users: the populations whose inputs it
+    /// computed (exact ranks), and the models whose features it computed.
+    /// </summary>
     private static void ScorePopulationsAndModels(CompiledPlan plan, int phase, int users, decimal?[][] populationInputs, long?[][] populationScores,
         float[][][] modelFeatures, Array[][] modelOutputs, IModelScorer? scorer)
     {
@@ -95,7 +101,8 @@ public sealed class CompiledEngine : ITagEvaluator
     /// phases, populations (quantile_score) and models are ranked over all users, exactly as in memory.
     /// Results, population inputs and model features are kept for all users (a few values per user).
     /// </summary>
-    public static EvaluationResult Evaluate(CompiledPlan plan, PartitionedData data, DateTime asOfUtc, IProgress<int>? usersDone = null, IModelScorer? scorer = null)
+    public static EvaluationResult Evaluate(
+        CompiledPlan plan, PartitionedData data, DateTime asOfUtc, IProgress<int>? usersDone = null, IModelScorer? scorer = null)
     {
         var model = plan.Model;
         var all = data.Users;
@@ -141,7 +148,8 @@ public sealed class CompiledEngine : ITagEvaluator
                 for (var i = 0; i < results.Length; i++) Array.Copy(context.Results[i], 0, results[i], lo, n);
                 for (var q = 0; q < populationInputs.Length; q++) Array.Copy(context.PopulationInputs[q], 0, populationInputs[q], lo, n);
                 foreach (var (_, index, _) in plan.ScoredModels)
-                    for (var f = 0; f < modelFeatures[index].Length; f++) Array.Copy(context.ModelFeatures[index][f], 0, modelFeatures[index][f], lo, n);
+                    for (var f = 0; f < modelFeatures[index].Length; f++)
+                        Array.Copy(context.ModelFeatures[index][f], 0, modelFeatures[index][f], lo, n);
                 failures.Add(context.FunctionFailures);
                 if (phase == plan.Phases.Length - 1) eventsAfter += part.CountEventsAfter(asOfUtc.Ticks);
                 ReleasePartition();

@@ -16,7 +16,8 @@ public sealed class ConditionEvaluator
 {
     private readonly SemanticModel _model;
     private readonly EvalContext _context;
-    private readonly Dictionary<BoundExpression, (CompiledCondition Compiled, EvalScratch Scratch)> _conditions = new(ReferenceEqualityComparer.Instance);
+    private readonly Dictionary<BoundExpression, (CompiledCondition Compiled, EvalScratch Scratch)> _conditions =
+        new(ReferenceEqualityComparer.Instance);
     private readonly bool[] _result = new bool[1];
 
     private readonly IModelScorer? _scorer;
@@ -26,12 +27,19 @@ public sealed class ConditionEvaluator
         _model = model;
         Data = data;
         _scorer = scorer;
-        _context = new EvalContext(model, data, DateTime.UnixEpoch, ClrTypes.NewArray) { ConditionResults = _result, Recommenders = scorer as IRecommenderScorer };
+        _context = new EvalContext(model, data, DateTime.UnixEpoch, ClrTypes.NewArray)
+        {
+            ConditionResults = _result,
+            Recommenders = scorer as IRecommenderScorer,
+        };
     }
 
     public DataSet Data { get; }
 
-    /// <summary>The condition (null counts as false) for user <paramref name="user"/> (an index into <see cref="DataSet.UserIds"/>) as of <paramref name="atTicks"/> (UTC).</summary>
+    /// <summary>
+    /// The condition (null counts as false) for user <paramref name="user"/> (an index
+    /// into <see cref="DataSet.UserIds"/>) as of <paramref name="atTicks"/> (UTC).
+    /// </summary>
     public bool Evaluate(BoundExpression condition, int user, long atTicks)
     {
         if (!_conditions.TryGetValue(condition, out var entry))
@@ -40,7 +48,8 @@ public sealed class ConditionEvaluator
             _conditions[condition] = entry = (compiled, new EvalScratch(compiled.AggregateCount));
             // Model outputs and features per user, allocated for the models conditions read; written as users are scored one at a time.
             foreach (var m in compiled.ModelsRead) _context.ModelOutputs[m] ??= new ModelOutputColumns(Data.UserCount).ByOutput;
-            foreach (var (m, index, _) in compiled.ScoredModels) _context.ModelFeatures[index] ??= [.. m.Features.Select(_ => new float[Data.UserCount])];
+            foreach (var (m, index, _) in compiled.ScoredModels)
+                _context.ModelFeatures[index] ??= [.. m.Features.Select(_ => new float[Data.UserCount])];
         }
         _context.AsOf = atTicks;
         _context.ConditionResults = _result;

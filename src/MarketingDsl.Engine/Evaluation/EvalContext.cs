@@ -24,7 +24,8 @@ public sealed class EvalContext
 
         ProfileColumns = new Column[model.Schema.ProfileFields.Length];
         for (var i = 0; i < ProfileColumns.Length; i++)
-            ProfileColumns[i] = (i < data.Profiles.Columns.Length ? data.Profiles.Columns[i] : null) ?? EmptyColumn(model.Schema.ProfileFields[i].Type, data.UserCount);
+            ProfileColumns[i] = (i < data.Profiles.Columns.Length ? data.Profiles.Columns[i] : null)
+                ?? EmptyColumn(model.Schema.ProfileFields[i].Type, data.UserCount);
 
         Events = new EventTable[model.Schema.Events.Length];
         for (var e = 0; e < Events.Length; e++)
@@ -64,7 +65,8 @@ public sealed class EvalContext
     public FunctionFailureLog FunctionFailures { get; } = new();
 
     /// <summary>Called by compiled code where a custom function call failed (the value becomes null).</summary>
-    public void RecordFunctionFailure(Core.Functions.CustomFunctionException failure, int user) => FunctionFailures.Record(failure, Data.UserIds[user]);
+    public void RecordFunctionFailure(Core.Functions.CustomFunctionException failure, int user) =>
+        FunctionFailures.Record(failure, Data.UserIds[user]);
 
     private static Column EmptyColumn(DslType type, int rows) => Column.Allocate(type, Enumerable.Repeat(true, rows).ToArray());
 }

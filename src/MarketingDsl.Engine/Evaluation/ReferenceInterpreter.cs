@@ -7,7 +7,7 @@ namespace MarketingDsl.Engine.Evaluation;
 /// <summary>
 /// The oracle: a plain walk of the bound model, one user at a time, that the compiled engine is
 /// checked against. Clarity beats speed (every aggregate scans the user's events of its type).
-/// <para>Semantics (language sketch §4 and the conformance README):</para>
+/// <para>Semantics (LANGUAGE.md §12 and tests/conformance/README.md):</para>
 /// <list type="bullet">
 /// <item>Only events with ts ≤ T exist; <c>within: D</c> keeps T − D &lt; ts ≤ T.</item>
 /// <item>Null propagates through arithmetic and functions; a comparison with null, <c>in</c> and
@@ -20,7 +20,10 @@ namespace MarketingDsl.Engine.Evaluation;
 /// </summary>
 public sealed class ReferenceInterpreter : ITagEvaluator
 {
-    /// <summary>The trained recommenders whose members are computed here (by this walk, from their neighbour lists); null: the members are null.</summary>
+    /// <summary>
+    /// The trained recommenders whose members are computed here (by this
+    /// walk, from their neighbour lists); null: the members are null.
+    /// </summary>
     public Scoring.IRecommenderScorer? Recommenders { get; init; }
 
     public EvaluationResult Evaluate(SemanticModel model, DataSet data, DateTime asOfUtc)
@@ -364,7 +367,8 @@ public sealed class ReferenceInterpreter : ITagEvaluator
                 case BuiltinFunction.Upper: return ((string)args[0]!).ToUpperInvariant();
                 case BuiltinFunction.Contains: return ((string)args[0]!).Contains((string)args[1]!, StringComparison.Ordinal);
                 case BuiltinFunction.StartsWith: return ((string)args[0]!).StartsWith((string)args[1]!, StringComparison.Ordinal);
-                case BuiltinFunction.ListContains: return ((IReadOnlyList<object?>)args[0]!).Any(item => item is not null && Compare(item, args[1]!) == 0);
+                case BuiltinFunction.ListContains:
+                    return ((IReadOnlyList<object?>)args[0]!).Any(item => item is not null && Compare(item, args[1]!) == 0);
                 case BuiltinFunction.Size: return (long)((IReadOnlyList<object?>)args[0]!).Count;
                 case BuiltinFunction.Round:
                     var x = args[0] is long l ? l : (decimal)args[0]!;
@@ -444,7 +448,8 @@ public sealed class ReferenceInterpreter : ITagEvaluator
                 for (var i = table.UserStart[row.User]; i < table.UserStart[row.User + 1]; i++)
                 {
                     if (table.Ts[i] <= _t - d.WindowTicks || table.Ts[i] > _t) continue;
-                    if (EventField(type.OrdinalOf(d.ItemField), new Row(row.User, table, i)) is not string item || trained.IndexOf(item) < 0) continue;
+                    if (EventField(type.OrdinalOf(d.ItemField), new Row(row.User, table, i)) is not string item || trained.IndexOf(item) < 0)
+                        continue;
                     if (weight > 0) weights[item] = weights.GetValueOrDefault(item) + weight;
                     if (type == d.ItemEvent) bought.Add(item);
                 }
@@ -468,9 +473,12 @@ public sealed class ReferenceInterpreter : ITagEvaluator
             var categories = ranked.Where(s => trained.Categories[trained.IndexOf(s.Key)] is not null)
                 .GroupBy(s => trained.Categories[trained.IndexOf(s.Key)]!)
                 .Select(g => (Category: g.Key, Score: g.Aggregate(0.0, (sum, s) => sum + s.Value)))
-                .OrderByDescending(c => c.Score).ThenBy(c => c.Category, CodePointComparer.Instance).Select(c => c.Category).Take(Scoring.TrainedRecommender.CategoryCount).ToList();
+                .OrderByDescending(c => c.Score).ThenBy(c => c.Category, CodePointComparer.Instance)
+                .Select(c => c.Category).Take(Scoring.TrainedRecommender.CategoryCount).ToList();
             foreach (var item in list)
-                if (categories.Count < Scoring.TrainedRecommender.CategoryCount && trained.Categories[trained.IndexOf(item)] is { } c && !categories.Contains(c)) categories.Add(c);
+                if (categories.Count < Scoring.TrainedRecommender.CategoryCount
+                    && trained.Categories[trained.IndexOf(item)] is { } c && !categories.Contains(c))
+                    categories.Add(c);
             return categories.Select(c => (object?)c).ToImmutableArray();
         }
 
@@ -611,7 +619,10 @@ public sealed class ReferenceInterpreter : ITagEvaluator
             return Math.Min(n, 1 + n * l / total);
         }
 
-        /// <summary>The first index of an ascending array where <paramref name="reached"/> holds (it holds from there on); the length when nowhere.</summary>
+        /// <summary>
+        /// The first index of an ascending array where <paramref name="reached"/>
+        /// holds (it holds from there on); the length when nowhere.
+        /// </summary>
         private static int FirstIndex(object[] sorted, Func<object, bool> reached)
         {
             int lo = 0, hi = sorted.Length;

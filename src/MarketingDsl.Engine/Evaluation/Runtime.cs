@@ -7,7 +7,7 @@ namespace MarketingDsl.Engine.Evaluation;
 /// <summary>
 /// Helpers called from compiled expression trees (and usable by the interpreter): the parts of
 /// the semantics that are easier to state once in C# than to build as expression nodes.
-/// Every helper takes and returns nullable values and propagates null (sketch §4).
+/// Every helper takes and returns nullable values and propagates null (LANGUAGE.md §12, point 4).
 /// </summary>
 public static class Runtime
 {
@@ -31,18 +31,68 @@ public static class Runtime
         try { return a.Value / b.Value; } catch (OverflowException) { return null; }
     }
 
-    public static long? Add(long? a, long? b) { if (a is null || b is null) return null; try { return checked(a.Value + b.Value); } catch (OverflowException) { return null; } }
-    public static long? Subtract(long? a, long? b) { if (a is null || b is null) return null; try { return checked(a.Value - b.Value); } catch (OverflowException) { return null; } }
-    public static long? Multiply(long? a, long? b) { if (a is null || b is null) return null; try { return checked(a.Value * b.Value); } catch (OverflowException) { return null; } }
-    public static decimal? Add(decimal? a, decimal? b) { if (a is null || b is null) return null; try { return a.Value + b.Value; } catch (OverflowException) { return null; } }
-    public static decimal? Subtract(decimal? a, decimal? b) { if (a is null || b is null) return null; try { return a.Value - b.Value; } catch (OverflowException) { return null; } }
-    public static decimal? Multiply(decimal? a, decimal? b) { if (a is null || b is null) return null; try { return a.Value * b.Value; } catch (OverflowException) { return null; } }
+    public static long? Add(long? a, long? b)
+    {
+        if (a is null || b is null) return null;
+        try { return checked(a.Value + b.Value); } catch (OverflowException) { return null; }
+    }
+
+    public static long? Subtract(long? a, long? b)
+    {
+        if (a is null || b is null) return null;
+        try { return checked(a.Value - b.Value); } catch (OverflowException) { return null; }
+    }
+
+    public static long? Multiply(long? a, long? b)
+    {
+        if (a is null || b is null) return null;
+        try { return checked(a.Value * b.Value); } catch (OverflowException) { return null; }
+    }
+
+    public static decimal? Add(decimal? a, decimal? b)
+    {
+        if (a is null || b is null) return null;
+        try { return a.Value + b.Value; } catch (OverflowException) { return null; }
+    }
+
+    public static decimal? Subtract(decimal? a, decimal? b)
+    {
+        if (a is null || b is null) return null;
+        try { return a.Value - b.Value; } catch (OverflowException) { return null; }
+    }
+
+    public static decimal? Multiply(decimal? a, decimal? b)
+    {
+        if (a is null || b is null) return null;
+        try { return a.Value * b.Value; } catch (OverflowException) { return null; }
+    }
+
     public static long? Negate(long? a) { if (a is null) return null; try { return checked(-a.Value); } catch (OverflowException) { return null; } }
     public static decimal? Negate(decimal? a) => a is null ? null : -a.Value;
-    public static TimeSpan? Add(TimeSpan? a, TimeSpan? b) { if (a is null || b is null) return null; try { return a.Value + b.Value; } catch (OverflowException) { return null; } }
-    public static TimeSpan? Subtract(TimeSpan? a, TimeSpan? b) { if (a is null || b is null) return null; try { return a.Value - b.Value; } catch (OverflowException) { return null; } }
-    public static DateTime? Add(DateTime? a, TimeSpan? b) { if (a is null || b is null) return null; try { return a.Value + b.Value; } catch (ArgumentOutOfRangeException) { return null; } }
-    public static DateTime? Subtract(DateTime? a, TimeSpan? b) { if (a is null || b is null) return null; try { return a.Value - b.Value; } catch (ArgumentOutOfRangeException) { return null; } }
+    public static TimeSpan? Add(TimeSpan? a, TimeSpan? b)
+    {
+        if (a is null || b is null) return null;
+        try { return a.Value + b.Value; } catch (OverflowException) { return null; }
+    }
+
+    public static TimeSpan? Subtract(TimeSpan? a, TimeSpan? b)
+    {
+        if (a is null || b is null) return null;
+        try { return a.Value - b.Value; } catch (OverflowException) { return null; }
+    }
+
+    public static DateTime? Add(DateTime? a, TimeSpan? b)
+    {
+        if (a is null || b is null) return null;
+        try { return a.Value + b.Value; } catch (ArgumentOutOfRangeException) { return null; }
+    }
+
+    public static DateTime? Subtract(DateTime? a, TimeSpan? b)
+    {
+        if (a is null || b is null) return null;
+        try { return a.Value - b.Value; } catch (ArgumentOutOfRangeException) { return null; }
+    }
+
     public static TimeSpan? Subtract(DateTime? a, DateTime? b) => a is null || b is null ? null : a.Value - b.Value;
 
     /// <summary>One step of `sum`/`avg`: once the running sum overflows, the aggregate has no value.</summary>
@@ -62,7 +112,8 @@ public static class Runtime
     }
 
     /// <summary>The top 32 bits of a decimal's 96-bit mantissa (the runtime's layout: flags, hi32, lo64).</summary>
-    private static uint MantissaHigh(decimal d) => System.Runtime.CompilerServices.Unsafe.Add(ref System.Runtime.CompilerServices.Unsafe.As<decimal, uint>(ref d), 1);
+    private static uint MantissaHigh(decimal d) =>
+        System.Runtime.CompilerServices.Unsafe.Add(ref System.Runtime.CompilerServices.Unsafe.As<decimal, uint>(ref d), 1);
 
     public static bool ValueEquals<T>(T? a, T? b) where T : struct => a.HasValue && b.HasValue && a.Value.Equals(b.Value);
     public static bool ValueNotEquals<T>(T? a, T? b) where T : struct => a.HasValue && b.HasValue && !a.Value.Equals(b.Value);
@@ -75,7 +126,10 @@ public static class Runtime
     public static bool ListEquals(object?[]? a, object?[]? b) => a is not null && b is not null && a.Length == b.Length
         && a.Zip(b).All(p => p.First is null ? p.Second is null : p.Second is not null && ItemEquals(p.First, p.Second));
 
-    /// <summary>Two non-null list items: numbers by exact value (a list&lt;int&gt; item equals a decimal of the same value), others by Equals.</summary>
+    /// <summary>
+    /// Two non-null list items: numbers by exact value (a list&lt;int&gt;
+    /// item equals a decimal of the same value), others by Equals.
+    /// </summary>
     public static bool ItemEquals(object a, object b) => (a, b) switch
     {
         (long x, decimal y) => x == y,
@@ -175,7 +229,9 @@ public static class Runtime
         {
             var byCount = y.Value.CompareTo(x.Value);
             if (byCount != 0) return byCount;
-            return x.Key is string sx && y.Key is string sy ? CodePointComparer.Instance.Compare(sx, sy) : Comparer<object>.Default.Compare(x.Key, y.Key);
+            return x.Key is string sx && y.Key is string sy
+                ? CodePointComparer.Instance.Compare(sx, sy)
+                : Comparer<object>.Default.Compare(x.Key, y.Key);
         });
         var n = Math.Min(k, items.Length);
         var result = new object?[n];

@@ -22,7 +22,8 @@ public delegate bool EventPredicateProgram(EvalContext context, int user, int ro
 /// </summary>
 public sealed class CompiledPlan
 {
-    internal CompiledPlan(SemanticModel model, ImmutableArray<PhaseProgram> phases, ImmutableArray<(int Id, int InputPhase, int Buckets, bool Descending)> population,
+    internal CompiledPlan(SemanticModel model, ImmutableArray<PhaseProgram> phases,
+        ImmutableArray<(int Id, int InputPhase, int Buckets, bool Descending)> population,
         int aggregateCount, ImmutableArray<(ModelSymbol Model, int Index, int FeaturePhase)> scoredModels)
     {
         Model = model;
@@ -70,7 +71,8 @@ public static class PlanCompiler
 
         var read = computed.SelectMany(RootsOf).SelectMany(BoundTree.Descendants).OfType<BoundModelOutput>().Select(o => o.Model).ToHashSet();
         var scored = model.Models.Select((m, i) => (Model: m, Index: i, FeaturePhase: BoundTree.FeaturePhase(m)))
-            .Where(m => (everyModel || read.Contains(m.Model)) && !m.Model.Features.IsEmpty && m.Model.Features.All(f => !f.Type.IsError)).ToImmutableArray();
+            .Where(m => (everyModel || read.Contains(m.Model)) && !m.Model.Features.IsEmpty && m.Model.Features.All(f => !f.Type.IsError))
+            .ToImmutableArray();
         maxPhase = Math.Max(maxPhase, scored.Select(m => m.FeaturePhase).DefaultIfEmpty(0).Max());
 
         var phases = ImmutableArray.CreateBuilder<PhaseProgram>();
@@ -125,8 +127,8 @@ internal sealed class PhaseLowering(SemanticModel model, int phase, int firstAgg
     /// symbols, condition i is written, null as false, to <see cref="EvalContext.ConditionResults"/>[i].</param>
     /// <param name="modelInputs">Models whose features are known in this phase: feature f of model i is written to
     /// <see cref="EvalContext.ModelFeatures"/>[i][f] for the scorer (FeatureValue: null as NaN).</param>
-    public PhaseProgram Compile(List<ComputedSymbol> symbols, List<BoundQuantileScore> populationInputs, IReadOnlyList<BoundExpression>? conditions = null,
-        IReadOnlyList<(ModelSymbol Model, int Index)>? modelInputs = null)
+    public PhaseProgram Compile(List<ComputedSymbol> symbols, List<BoundQuantileScore> populationInputs,
+        IReadOnlyList<BoundExpression>? conditions = null, IReadOnlyList<(ModelSymbol Model, int Index)>? modelInputs = null)
     {
         var perUser = new List<E>();
         conditions ??= [];
@@ -236,7 +238,8 @@ internal sealed class PhaseLowering(SemanticModel model, int phase, int firstAgg
         var type = ClrTypes.Of(symbol.Type).MakeArrayType();
         local = E.Variable(type, $"result_{symbol.Name}");
         _hoisted.Add(local);
-        _hoistInit.Add(E.Assign(local, E.Convert(E.ArrayIndex(E.Property(_context, nameof(EvalContext.Results)), E.Constant(symbol.OutputIndex)), type)));
+        var result = E.ArrayIndex(E.Property(_context, nameof(EvalContext.Results)), E.Constant(symbol.OutputIndex));
+        _hoistInit.Add(E.Assign(local, E.Convert(result, type)));
         return _results[symbol.OutputIndex] = local;
     }
 
@@ -250,7 +253,9 @@ internal sealed class PhaseLowering(SemanticModel model, int phase, int firstAgg
         var nulls = E.Variable(typeof(bool[]), $"nulls_{eventIndex}_{ordinal}");
         E column = eventIndex < 0
             ? E.ArrayIndex(E.Property(_context, nameof(EvalContext.ProfileColumns)), E.Constant(ordinal))
-            : E.ArrayIndex(E.Property(E.ArrayIndex(E.Property(_context, nameof(EvalContext.Events)), E.Constant(eventIndex)), nameof(EventTable.Fields)), E.Constant(ordinal));
+            : E.ArrayIndex(
+                E.Property(E.ArrayIndex(E.Property(_context, nameof(EvalContext.Events)), E.Constant(eventIndex)), nameof(EventTable.Fields)),
+                E.Constant(ordinal));
         var typed = E.Variable(columnType, "column");
         _hoisted.Add(values);
         _hoisted.Add(nulls);
@@ -306,7 +311,14 @@ internal sealed class PhaseLowering(SemanticModel model, int phase, int firstAgg
 
     // ------------------------------------------------------------------ fused aggregate loop
 
-    private sealed record Accumulator(BoundAggregate Aggregate, int Index, ParameterExpression Count, ParameterExpression Sum, ParameterExpression Value, ParameterExpression Found, ParameterExpression Result);
+    private sealed record Accumulator(
+        BoundAggregate Aggregate,
+        int Index,
+        ParameterExpression Count,
+        ParameterExpression Sum,
+        ParameterExpression Value,
+        ParameterExpression Found,
+        ParameterExpression Result);
 
     private E FusedLoop(int eventIndex, List<BoundAggregate> aggregates)
     {
@@ -348,8 +360,10 @@ internal sealed class PhaseLowering(SemanticModel model, int phase, int firstAgg
                 {
                     AggregateKind.Count => E.Convert(E.Convert(E.Subtract(end, lo), typeof(long)), typeof(long?)),
                     AggregateKind.Exists => E.Convert(E.GreaterThan(end, lo), typeof(bool?)),
-                    AggregateKind.First => E.Condition(E.GreaterThan(end, lo), Convert(FieldValue(eventIndex, aggregate, fieldType, lo), result.Type), E.Constant(null, result.Type)),
-                    _ => E.Condition(E.GreaterThan(end, lo), Convert(FieldValue(eventIndex, aggregate, fieldType, E.Decrement(end)), result.Type), E.Constant(null, result.Type)),
+                    AggregateKind.First => E.Condition(E.GreaterThan(end, lo),
+                        Convert(FieldValue(eventIndex, aggregate, fieldType, lo), result.Type), E.Constant(null, result.Type)),
+                    _ => E.Condition(E.GreaterThan(end, lo),
+                        Convert(FieldValue(eventIndex, aggregate, fieldType, E.Decrement(end)), result.Type), E.Constant(null, result.Type)),
                 };
                 body.Add(E.Block([lo], E.Assign(lo, WindowStart(aggregate.WindowTicks)), E.Assign(result, value)));
                 continue;
@@ -363,8 +377,8 @@ internal sealed class PhaseLowering(SemanticModel model, int phase, int firstAgg
             init.Add(E.Assign(acc.Sum, E.Constant(0m)));
             init.Add(E.Assign(acc.Value, E.Default(acc.Value.Type)));
             init.Add(E.Assign(acc.Found, E.Constant(false)));
-            if (aggregate.Kind == AggregateKind.Distinct) init.Add(E.Call(E.ArrayIndex(E.Property(_scratch, nameof(EvalScratch.Sets)), E.Constant(acc.Index)), typeof(HashSet<object>).GetMethod("Clear")!));
-            if (aggregate.Kind == AggregateKind.Top) init.Add(E.Call(E.ArrayIndex(E.Property(_scratch, nameof(EvalScratch.Counts)), E.Constant(acc.Index)), typeof(TopCounter).GetMethod(nameof(TopCounter.Clear))!));
+            if (aggregate.Kind == AggregateKind.Distinct) init.Add(E.Call(DistinctSet(acc), typeof(HashSet<object>).GetMethod("Clear")!));
+            if (aggregate.Kind == AggregateKind.Top) init.Add(E.Call(TopCounts(acc), typeof(TopCounter).GetMethod(nameof(TopCounter.Clear))!));
 
             E update = Update(acc, eventIndex, row, fieldType);
             if (aggregate.Where is not null)
@@ -381,7 +395,9 @@ internal sealed class PhaseLowering(SemanticModel model, int phase, int firstAgg
         {
             // The walk starts at the widest window when every walked aggregate has one:
             // older events cannot matter to any of them.
-            var walked = aggregates.Where(a => !(a.Where is null && a.Kind is AggregateKind.Count or AggregateKind.Exists or AggregateKind.First or AggregateKind.Last)).ToList();
+            var walked = aggregates
+                .Where(a => !(a.Where is null && a.Kind is AggregateKind.Count or AggregateKind.Exists or AggregateKind.First or AggregateKind.Last))
+                .ToList();
             var firstRow = walked.All(a => a.WindowTicks is not null) ? WindowStart(walked.Max(a => a.WindowTicks!.Value)) : userStart;
             var breakLabel = E.Label("endEvents");
             body.AddRange(init);
@@ -400,7 +416,7 @@ internal sealed class PhaseLowering(SemanticModel model, int phase, int firstAgg
     private E FieldValue(int eventIndex, BoundAggregate a, DslType fieldType, E row) => a.FieldOrdinal switch
     {
         0 => E.ArrayIndex(E.Property(E.Property(_context, nameof(EvalContext.Data)), nameof(DataSet.UserIds)), _user),
-        1 => E.Convert(E.New(typeof(DateTime).GetConstructor([typeof(long), typeof(DateTimeKind)])!, E.ArrayIndex(Table(eventIndex).Ts, row), E.Constant(DateTimeKind.Utc)), typeof(DateTime?)),
+        1 => UtcInstant(E.ArrayIndex(Table(eventIndex).Ts, row)),
         _ => ReadColumn(eventIndex, a.FieldOrdinal, fieldType, row),
     };
 
@@ -420,7 +436,9 @@ internal sealed class PhaseLowering(SemanticModel model, int phase, int firstAgg
                 body = E.IfThen(hasValue, E.Call(Accumulate, acc.Sum, acc.Found, E.Convert(E.Property(v, "Value"), typeof(decimal))));
                 break;
             case AggregateKind.Avg:
-                body = E.IfThen(hasValue, E.Block(E.Call(Accumulate, acc.Sum, acc.Found, E.Convert(E.Property(v, "Value"), typeof(decimal))), E.PreIncrementAssign(acc.Count)));
+                body = E.IfThen(hasValue, E.Block(
+                    E.Call(Accumulate, acc.Sum, acc.Found, E.Convert(E.Property(v, "Value"), typeof(decimal))),
+                    E.PreIncrementAssign(acc.Count)));
                 break;
             case AggregateKind.Min or AggregateKind.Max:
                 E better;
@@ -436,7 +454,8 @@ internal sealed class PhaseLowering(SemanticModel model, int phase, int firstAgg
                     var right = E.Property(acc.Value, "Value");
                     better = a.Kind == AggregateKind.Min ? E.LessThan(left, right) : E.GreaterThan(left, right);
                 }
-                body = E.IfThen(hasValue, E.IfThen(E.OrElse(E.Not(acc.Found), better), E.Block(E.Assign(acc.Value, v), E.Assign(acc.Found, E.Constant(true)))));
+                body = E.IfThen(hasValue, E.IfThen(E.OrElse(E.Not(acc.Found), better),
+                    E.Block(E.Assign(acc.Value, v), E.Assign(acc.Found, E.Constant(true)))));
                 break;
             case AggregateKind.First:
                 body = E.IfThen(E.Not(acc.Found), E.Block(E.Assign(acc.Value, v), E.Assign(acc.Found, E.Constant(true))));
@@ -445,10 +464,11 @@ internal sealed class PhaseLowering(SemanticModel model, int phase, int firstAgg
                 body = E.Block(E.Assign(acc.Value, v), E.Assign(acc.Found, E.Constant(true)));
                 break;
             case AggregateKind.Distinct:
-                body = E.Call(typeof(Runtime).GetMethod(nameof(Runtime.DistinctAdd))!, E.ArrayIndex(E.Property(_scratch, nameof(EvalScratch.Sets)), E.Constant(acc.Index)), E.Convert(v, typeof(object)));
+                body = E.Call(typeof(Runtime).GetMethod(nameof(Runtime.DistinctAdd))!, DistinctSet(acc), E.Convert(v, typeof(object)));
                 break;
             default: // Top
-                body = E.Call(typeof(Runtime).GetMethod(nameof(Runtime.TopAdd), [typeof(TopCounter), typeof(object)])!, E.ArrayIndex(E.Property(_scratch, nameof(EvalScratch.Counts)), E.Constant(acc.Index)), E.Convert(v, typeof(object)));
+                body = E.Call(typeof(Runtime).GetMethod(nameof(Runtime.TopAdd), [typeof(TopCounter), typeof(object)])!, TopCounts(acc),
+                    E.Convert(v, typeof(object)));
                 break;
         }
         if (!a.OverItems) return E.Block([v], E.Assign(v, value), body);
@@ -473,9 +493,12 @@ internal sealed class PhaseLowering(SemanticModel model, int phase, int firstAgg
             AggregateKind.Count => E.Convert(acc.Count, typeof(long?)),
             AggregateKind.Exists => E.Convert(E.GreaterThan(acc.Count, E.Constant(0L)), typeof(bool?)),
             AggregateKind.Sum => E.Condition(acc.Found, E.Constant(null, typeof(decimal?)), E.Convert(acc.Sum, typeof(decimal?))),
-            AggregateKind.Avg => E.Condition(E.OrElse(acc.Found, E.Equal(acc.Count, E.Constant(0L))), E.Constant(null, typeof(decimal?)), E.Convert(E.Divide(acc.Sum, E.Convert(acc.Count, typeof(decimal))), typeof(decimal?))),
-            AggregateKind.Distinct => E.Convert(E.Property(E.ArrayIndex(E.Property(_scratch, nameof(EvalScratch.Sets)), E.Constant(acc.Index)), "Count"), typeof(long?)),
-            AggregateKind.Top => E.Call(typeof(Runtime).GetMethod(nameof(Runtime.TopK), [typeof(TopCounter), typeof(int)])!, E.ArrayIndex(E.Property(_scratch, nameof(EvalScratch.Counts)), E.Constant(acc.Index)), E.Constant(a.TopCount)),
+            AggregateKind.Avg => E.Condition(E.OrElse(acc.Found, E.Equal(acc.Count, E.Constant(0L))),
+                E.Constant(null, typeof(decimal?)),
+                E.Convert(E.Divide(acc.Sum, E.Convert(acc.Count, typeof(decimal))), typeof(decimal?))),
+            AggregateKind.Distinct => E.Convert(E.Property(DistinctSet(acc), "Count"), typeof(long?)),
+            AggregateKind.Top => E.Call(typeof(Runtime).GetMethod(nameof(Runtime.TopK), [typeof(TopCounter), typeof(int)])!, TopCounts(acc),
+                E.Constant(a.TopCount)),
             _ => acc.Value.Type == ClrTypes.Of(a.Type) ? acc.Value : E.Convert(acc.Value, ClrTypes.Of(a.Type)),
         };
     }
@@ -489,7 +512,9 @@ internal sealed class PhaseLowering(SemanticModel model, int phase, int firstAgg
         TagSymbol t => Convert(Lower(t.Body, null), ClrTypes.Of(t.Type)),
         SegmentSymbol s => E.Convert(AsBool(Lower(s.Condition, null)), typeof(bool?)),
         SegmentationSymbol s => s.Rules.Reverse().Aggregate((E)E.Constant(null, typeof(string)), (otherwise, rule) =>
-            rule.Condition is null ? E.Constant(rule.Name, typeof(string)) : E.Condition(AsBool(Lower(rule.Condition, null)), E.Constant(rule.Name, typeof(string)), otherwise)),
+            rule.Condition is null
+                ? E.Constant(rule.Name, typeof(string))
+                : E.Condition(AsBool(Lower(rule.Condition, null)), E.Constant(rule.Name, typeof(string)), otherwise)),
         _ => throw new InvalidOperationException(),
     };
 
@@ -497,6 +522,18 @@ internal sealed class PhaseLowering(SemanticModel model, int phase, int firstAgg
     private static E AsBool(E e) => e.Type == typeof(bool) ? e : E.Coalesce(e, E.Constant(false));
 
     private static E Convert(E e, Type target) => e.Type == target ? e : E.Convert(e, target);
+
+    /// <summary>A <see cref="DateTime"/>? in UTC from ticks.</summary>
+    private static E UtcInstant(E ticks) =>
+        E.Convert(
+            E.New(typeof(DateTime).GetConstructor([typeof(long), typeof(DateTimeKind)])!, ticks, E.Constant(DateTimeKind.Utc)),
+            typeof(DateTime?));
+
+    /// <summary>The scratch set of a `distinct` aggregate.</summary>
+    private E DistinctSet(Accumulator acc) => E.ArrayIndex(E.Property(_scratch, nameof(EvalScratch.Sets)), E.Constant(acc.Index));
+
+    /// <summary>The scratch counter of a `top` aggregate.</summary>
+    private E TopCounts(Accumulator acc) => E.ArrayIndex(E.Property(_scratch, nameof(EvalScratch.Counts)), E.Constant(acc.Index));
 
     private E Lower(BoundExpression e, EventScope? scope)
     {
@@ -512,7 +549,7 @@ internal sealed class PhaseLowering(SemanticModel model, int phase, int firstAgg
                 return f.Ordinal switch
                 {
                     0 => E.ArrayIndex(E.Property(E.Property(_context, nameof(EvalContext.Data)), nameof(DataSet.UserIds)), _user),
-                    1 => E.Convert(E.New(typeof(DateTime).GetConstructor([typeof(long), typeof(DateTimeKind)])!, E.ArrayIndex(Table(scope.EventIndex).Ts, scope.Row), E.Constant(DateTimeKind.Utc)), typeof(DateTime?)),
+                    1 => UtcInstant(E.ArrayIndex(Table(scope.EventIndex).Ts, scope.Row)),
                     _ => ReadColumn(scope.EventIndex, f.Ordinal, f.Field.Type.NonNullable, scope.Row),
                 };
             case BoundSymbolReference r:
@@ -522,7 +559,7 @@ internal sealed class PhaseLowering(SemanticModel model, int phase, int firstAgg
             case BoundQuantileScore q:
                 return E.ArrayIndex(E.ArrayIndex(E.Property(_context, nameof(EvalContext.PopulationScores)), E.Constant(q.Id)), _user);
             case BoundNow:
-                return E.Convert(E.New(typeof(DateTime).GetConstructor([typeof(long), typeof(DateTimeKind)])!, _asOf, E.Constant(DateTimeKind.Utc)), typeof(DateTime?));
+                return UtcInstant(_asOf);
             case BoundConversion c:
                 return E.Convert(Lower(c.Operand, scope), target);
             case BoundUnary { Operator: BoundUnaryOperator.Not } u:
@@ -532,7 +569,8 @@ internal sealed class PhaseLowering(SemanticModel model, int phase, int firstAgg
                 return E.Call(typeof(Runtime).GetMethod(nameof(Runtime.Negate), [operand.Type])!, operand);
             case BoundBinary b:
                 return LowerBinary(b, scope);
-            case BoundIn i when i.Value.Type.Kind == TypeKind.String && i.List is BoundList sl && sl.Items.All(item => item is BoundLiteral { Value: string }):
+            case BoundIn i when i.Value.Type.Kind == TypeKind.String
+                && i.List is BoundList sl && sl.Items.All(item => item is BoundLiteral { Value: string }):
             {
                 // `category in ["a", "b"]`: an ordinal string compare per item.
                 var strings = sl.Items.Select(item => (string)((BoundLiteral)item).Value!).ToArray();
@@ -553,7 +591,9 @@ internal sealed class PhaseLowering(SemanticModel model, int phase, int firstAgg
             }
             case BoundBetween b:
                 var value = E.Variable(ClrTypes.Of(b.Value.Type), "between");
-                var inside = E.AndAlso(Compare(BoundBinaryOperator.GreaterOrEqual, value, Lower(b.Low, scope)), Compare(BoundBinaryOperator.LessOrEqual, value, Lower(b.High, scope)));
+                var inside = E.AndAlso(
+                    Compare(BoundBinaryOperator.GreaterOrEqual, value, Lower(b.Low, scope)),
+                    Compare(BoundBinaryOperator.LessOrEqual, value, Lower(b.High, scope)));
                 var notNull = IsNotNull(value);
                 var between = b.Negated ? E.AndAlso(notNull, E.Not(inside)) : inside;
                 return E.Block([value], E.Assign(value, Lower(b.Value, scope)), E.Convert(between, typeof(bool?)));
@@ -574,7 +614,8 @@ internal sealed class PhaseLowering(SemanticModel model, int phase, int firstAgg
                 return LowerCustomCall(call, scope);
             case BoundModelOutput { IsRecommendation: true } r:
                 // Scored per user from the user's events (no pass over the population first).
-                return E.Call(typeof(Runtime).GetMethod(nameof(Runtime.Recommendation))!, _context, E.Constant(r.Model), E.Constant((int)r.Output), _user,
+                return E.Call(typeof(Runtime).GetMethod(nameof(Runtime.Recommendation))!,
+                    _context, E.Constant(r.Model), E.Constant((int)r.Output), _user,
                     r.Item is null ? E.Constant(null, typeof(string)) : E.Convert(Lower(r.Item, scope), typeof(string)),
                     r.Count is null ? E.Constant(null, typeof(long?)) : E.Convert(Lower(r.Count, scope), typeof(long?)));
             case BoundModelOutput o:
@@ -616,13 +657,15 @@ internal sealed class PhaseLowering(SemanticModel model, int phase, int firstAgg
                     BoundBinaryOperator.Subtract => nameof(Runtime.Subtract),
                     _ => nameof(Runtime.Multiply),
                 };
-                return E.Call(typeof(Runtime).GetMethod(name, [left.Type, right.Type]) ?? throw new InvalidOperationException($"{name}({left.Type}, {right.Type})"), left, right);
+                var arithmetic = typeof(Runtime).GetMethod(name, [left.Type, right.Type])
+                    ?? throw new InvalidOperationException($"{name}({left.Type}, {right.Type})");
+                return E.Call(arithmetic, left, right);
             default:
                 return E.Convert(Compare(b.Operator, left, right), typeof(bool?));
         }
     }
 
-    /// <summary>A comparison that is false when either side is null (sketch §4), strings in code point order.</summary>
+    /// <summary>A comparison that is false when either side is null (LANGUAGE.md §10.3), strings in code point order.</summary>
     private static E Compare(BoundBinaryOperator op, E left, E right)
     {
         if (left.Type == typeof(string))
@@ -633,11 +676,15 @@ internal sealed class PhaseLowering(SemanticModel model, int phase, int firstAgg
             return OrderOp(op, cmp, E.Constant(0, typeof(int?)));
         }
         if (left.Type == typeof(object?[]))
-            return E.Call(typeof(Runtime).GetMethod(op == BoundBinaryOperator.Equal ? nameof(Runtime.ListEquals) : nameof(Runtime.ListNotEquals))!, left, right);
+            return E.Call(
+                typeof(Runtime).GetMethod(op == BoundBinaryOperator.Equal ? nameof(Runtime.ListEquals) : nameof(Runtime.ListNotEquals))!,
+                left, right);
         if (op is BoundBinaryOperator.Equal or BoundBinaryOperator.NotEqual)
         {
             var underlying = Nullable.GetUnderlyingType(left.Type)!;
-            var method = typeof(Runtime).GetMethod(op == BoundBinaryOperator.Equal ? nameof(Runtime.ValueEquals) : nameof(Runtime.ValueNotEquals))!.MakeGenericMethod(underlying);
+            var method = typeof(Runtime)
+                .GetMethod(op == BoundBinaryOperator.Equal ? nameof(Runtime.ValueEquals) : nameof(Runtime.ValueNotEquals))!
+                .MakeGenericMethod(underlying);
             return E.Call(method, left, Convert(right, left.Type));
         }
         return OrderOp(op, left, Convert(right, left.Type));
@@ -672,10 +719,12 @@ internal sealed class PhaseLowering(SemanticModel model, int phase, int firstAgg
             case BuiltinFunction.Upper: return E.Call(Method(nameof(Runtime.Upper), typeof(string)), args[0]);
             case BuiltinFunction.Contains: return E.Call(Method(nameof(Runtime.Contains), typeof(string), typeof(string)), args[0], args[1]);
             case BuiltinFunction.StartsWith: return E.Call(Method(nameof(Runtime.StartsWith), typeof(string), typeof(string)), args[0], args[1]);
-            case BuiltinFunction.ListContains: return E.Call(Method(nameof(Runtime.ListContains), typeof(object?[]), typeof(object)), args[0], E.Convert(args[1], typeof(object)));
+            case BuiltinFunction.ListContains:
+                return E.Call(Method(nameof(Runtime.ListContains), typeof(object?[]), typeof(object)), args[0], E.Convert(args[1], typeof(object)));
             case BuiltinFunction.Size: return E.Call(Method(nameof(Runtime.Size), typeof(object?[])), args[0]);
             case BuiltinFunction.Round:
-                return E.Call(Method(nameof(Runtime.Round), typeof(decimal?), typeof(long)), Convert(args[0], typeof(decimal?)), E.Constant((long)((BoundLiteral)call.Arguments[1]).Value!));
+                return E.Call(Method(nameof(Runtime.Round), typeof(decimal?), typeof(long)), Convert(args[0], typeof(decimal?)),
+                    E.Constant((long)((BoundLiteral)call.Arguments[1]).Value!));
             case BuiltinFunction.Abs: return E.Call(Method(nameof(Runtime.Abs), args[0].Type), args[0]);
             case BuiltinFunction.Coalesce:
                 var target = ClrTypes.Of(call.Type);

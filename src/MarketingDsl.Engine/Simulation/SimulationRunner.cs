@@ -21,8 +21,9 @@ public static class SimulationRunner
     /// Import and evaluate partition by partition (<see cref="SpillPlanFor"/>), for data that does
     /// not fit in memory; the outputs are the bytes of the run in memory. Null: in memory.
     /// </param>
-    public static SimulationRun Run(Compilation compilation, string dataDirectory, string outDirectory, DateTime? asOfUtc, IProgress<ImportProgress>? importProgress = null,
-        IProgress<int>? evalProgress = null, IModelScorer? scorer = null, IReadOnlyList<string>? modelWarnings = null, SpillPlan? spill = null)
+    public static SimulationRun Run(Compilation compilation, string dataDirectory, string outDirectory, DateTime? asOfUtc,
+        IProgress<ImportProgress>? importProgress = null, IProgress<int>? evalProgress = null, IModelScorer? scorer = null,
+        IReadOnlyList<string>? modelWarnings = null, SpillPlan? spill = null)
     {
         var model = compilation.Model;
         var clock = Stopwatch.StartNew();
@@ -59,7 +60,13 @@ public static class SimulationRunner
         var summary = SimulationOutput.WriteFiles(result, outDirectory);
         var write = clock.Elapsed;
 
-        return new SimulationRun(result, new SimulationTimings(compile, load, evaluate, write), [.. data0.Report.Warnings.Select(w => $"{w.Code}: {w.Message}"), .. modelWarnings ?? [.. Warnings(model)], .. FailureWarnings(result.FunctionFailures)], summary);
+        string[] warnings =
+        [
+            .. data0.Report.Warnings.Select(w => $"{w.Code}: {w.Message}"),
+            .. modelWarnings ?? [.. Warnings(model)],
+            .. FailureWarnings(result.FunctionFailures),
+        ];
+        return new SimulationRun(result, new SimulationTimings(compile, load, evaluate, write), warnings, summary);
     }
 
     /// <summary>

@@ -33,8 +33,18 @@ public sealed class FunnelCounts
             case MeasureKind.Opened: Opened++; break;
             case MeasureKind.Clicked: Clicked++; break;
             case MeasureKind.Converted:
-                if (e.HeldOut) { ConvertedHeldOut++; RevenueHeldOut += e.Revenue; RevenueHeldOutMoments = RevenueHeldOutMoments.Add((double)e.Revenue); }
-                else { Converted++; Revenue += e.Revenue; RevenueTreatedMoments = RevenueTreatedMoments.Add((double)e.Revenue); }
+                if (e.HeldOut)
+                {
+                    ConvertedHeldOut++;
+                    RevenueHeldOut += e.Revenue;
+                    RevenueHeldOutMoments = RevenueHeldOutMoments.Add((double)e.Revenue);
+                }
+                else
+                {
+                    Converted++;
+                    Revenue += e.Revenue;
+                    RevenueTreatedMoments = RevenueTreatedMoments.Add((double)e.Revenue);
+                }
                 break;
         }
     }

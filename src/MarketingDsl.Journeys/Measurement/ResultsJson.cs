@@ -227,8 +227,10 @@ public static class ResultsJson
         w.WriteEndArray();
         if (d.PeakSendHour is { } peak) w.WriteNumber("peak_send_hour", peak); else w.WriteNull("peak_send_hour");
         if (d.BestHour is { } best) w.WriteNumber("best_hour", best); else w.WriteNull("best_hour");
-        if (d.ExpectedExtraConversions is { } extra) w.WriteNumber("expected_extra_conversions", Math.Round(extra, 1)); else w.WriteNull("expected_extra_conversions");
-        w.WriteString("caveat", $"observational: hours with at least {SendTimeDiagnosis.MinimumSends} sends compared; a split on send time measures it");
+        if (d.ExpectedExtraConversions is { } extra) w.WriteNumber("expected_extra_conversions", Math.Round(extra, 1));
+        else w.WriteNull("expected_extra_conversions");
+        w.WriteString("caveat",
+            $"observational: hours with at least {SendTimeDiagnosis.MinimumSends} sends compared; a split on send time measures it");
         w.WriteEndObject();
     }
 
@@ -244,7 +246,8 @@ public static class ResultsJson
     public static void WriteUplift(Utf8JsonWriter w, Uplift u)
     {
         w.WriteStartObject("uplift");
-        w.WriteString("method", "Wilson score intervals per group; Newcombe hybrid score interval of the difference; Welch interval of revenue per entry");
+        w.WriteString("method",
+            "Wilson score intervals per group; Newcombe hybrid score interval of the difference; Welch interval of revenue per entry");
         w.WriteNumber("confidence", 0.95);
         WriteInterval(w, "treated_rate", u.TreatedRate);
         WriteInterval(w, "held_out_rate", u.HeldOutRate);

@@ -74,7 +74,10 @@ public sealed class JourneyReplay
             _segments.Add((segment, new BoundSymbolReference(segment), new bool[data.UserCount]));
     }
 
-    /// <summary>Replays the journeys of <paramref name="model"/> on <paramref name="data"/> over (from, to]; <paramref name="observer"/> sees every action in order.</summary>
+    /// <summary>
+    /// Replays the journeys of <paramref name="model"/> on <paramref name="data"/>
+    /// over (from, to]; <paramref name="observer"/> sees every action in order.
+    /// </summary>
     /// <param name="scorer">Scores the models journey conditions read (the registry's, as for tags); without one their outputs are null.</param>
     /// <param name="progress">The share of the window's events replayed so far (a host's progress bar).</param>
     /// <param name="cancel">Stops the replay between events (<see cref="OperationCanceledException"/>).</param>
@@ -102,7 +105,8 @@ public sealed class JourneyReplay
             }
         if (_segments.Count > 0) Schedule(new SegmentCheckTimer(), Schedules.NextMidnight(_from, _zone), TimerKind.SegmentCheck, 0);
         for (var j = 0; j < _machines.Length; j++)
-            if (Schedules.Next(_machines[j].Journey.Trigger!, _from, _zone) is { } first) Schedule(new ScheduleTimer(j), first, TimerKind.Schedule, j);
+            if (Schedules.Next(_machines[j].Journey.Trigger!, _from, _zone) is { } first)
+                Schedule(new ScheduleTimer(j), first, TimerKind.Schedule, j);
 
         var events = EventsInWindow();
         var next = 0;
@@ -178,7 +182,8 @@ public sealed class JourneyReplay
         segment.Member[userIndex] = now;
         for (var j = 0; j < _machines.Length; j++)
         {
-            if (_machines[j].Journey.Trigger is not BoundSegmentTrigger trigger || !ReferenceEquals(trigger.Segment, segment.Segment) || trigger.Enters != now) continue;
+            if (_machines[j].Journey.Trigger is not BoundSegmentTrigger trigger
+                || !ReferenceEquals(trigger.Segment, segment.Segment) || trigger.Enters != now) continue;
             _machines[j].OnTrigger(_states[j][userIndex] ??= new UserJourneyState(), user, t, _env, _actions);
             Apply(j, userIndex);
         }

@@ -27,7 +27,8 @@ public sealed class JourneyStatistics(JourneyMachine machine, ReplayStatistics r
     public int ConvertedHeldOut => (int)Funnel.ConvertedHeldOut;
     public Dictionary<ExitReason, int> Exited { get; } = Enum.GetValues<ExitReason>().ToDictionary(r => r, _ => 0);
     /// <summary>Per split (source order): arrivals and conversions per branch, treated and held out.</summary>
-    public List<SplitStatistics> Splits { get; } = [.. JourneyMachine.Splits(machine.Journey.Steps).DistinctBy(s => s.Name).Select(s => new SplitStatistics(s))];
+    public List<SplitStatistics> Splits { get; } =
+        [.. JourneyMachine.Splits(machine.Journey.Steps).DistinctBy(s => s.Name).Select(s => new SplitStatistics(s))];
     /// <summary>Per (channel, day in the workspace zone): [delivered, deferred, capped, held out].</summary>
     public SortedDictionary<(string Channel, DateOnly Day), int[]> Sends => new(replay.Results[Journey.Name].ByChannelDay.ToDictionary(kv => kv.Key,
         kv => new[] { (int)kv.Value.Sent, (int)kv.Value.Deferred, (int)kv.Value.Capped, (int)kv.Value.HeldOutSends }));
@@ -43,7 +44,8 @@ public sealed class JourneyStatistics(JourneyMachine machine, ReplayStatistics r
     internal StepStatistics StepOf(BoundStep step) =>
         (_stepOf ??= Steps.ToDictionary(s => s.Step, ReferenceEqualityComparer.Instance as IEqualityComparer<BoundStep>))[step];
 
-    public static decimal? Rate(int converted, int entered) => entered == 0 ? null : Math.Round((decimal)converted / entered, 4, MidpointRounding.AwayFromZero);
+    public static decimal? Rate(int converted, int entered) =>
+        entered == 0 ? null : Math.Round((decimal)converted / entered, 4, MidpointRounding.AwayFromZero);
 }
 
 public sealed class SplitStatistics(BoundSplit split)
@@ -76,7 +78,8 @@ public sealed class StepStatistics(string path, BoundStep step)
 
     /// <summary>The items delivered most often, most first (ties by text in code point order).</summary>
     public IReadOnlyList<(string Item, int Sends)> TopItems(int count) =>
-        [.. ItemsSent.OrderByDescending(kv => kv.Value).ThenBy(kv => kv.Key, Engine.Data.CodePointComparer.Instance).Take(count).Select(kv => (kv.Key, kv.Value))];
+        [.. ItemsSent.OrderByDescending(kv => kv.Value).ThenBy(kv => kv.Key, Engine.Data.CodePointComparer.Instance)
+            .Take(count).Select(kv => (kv.Key, kv.Value))];
 }
 
 public enum SendColumn { Delivered = 0, Deferred = 1, Capped = 2, HeldOut = 3 }
@@ -118,7 +121,10 @@ public sealed class ReplayStatistics
     /// <summary>Deferred sends whose quiet window ends after the replay window (never sent in it).</summary>
     public int PendingDeferred { get; internal set; }
 
-    /// <summary>Users with delivered sends from two or more journeys on one day (workspace zone): (user, day, journeys), by day then user id.</summary>
+    /// <summary>
+    /// Users with delivered sends from two or more journeys on one day
+    /// (workspace zone): (user, day, journeys), by day then user id.
+    /// </summary>
     public IReadOnlyList<(string UserId, DateOnly Day, IReadOnlyList<string> Journeys)> Overlaps =>
         [.. _reached.Where(kv => kv.Value.Count > 1)
             .Select(kv => (_userIds[kv.Key.User], kv.Key.Day, (IReadOnlyList<string>)[.. kv.Value]))
@@ -263,7 +269,8 @@ public sealed class ReplayStatistics
             {
                 w.WriteString("winner_after", ValueFormatter.FormatDuration(new TimeSpan(after)));
                 if (state.Winner is { } winner) w.WriteNumber("winner", winner + 1); else w.WriteNull("winner");
-                if (state.WinnerAt is { } at) w.WriteString("winner_at", ValueFormatter.FormatInstant(new DateTime(at, DateTimeKind.Utc))); else w.WriteNull("winner_at");
+                if (state.WinnerAt is { } at) w.WriteString("winner_at", ValueFormatter.FormatInstant(new DateTime(at, DateTimeKind.Utc)));
+                else w.WriteNull("winner_at");
                 if (s.KeptBecause is { } kept)
                 {
                     w.WriteString("no_winner_because", ResultsJson.Reason(kept.Reason));

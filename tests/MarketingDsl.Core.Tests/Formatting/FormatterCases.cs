@@ -422,7 +422,7 @@ public static class FormatterCases
         """
         // only a comment
         """ + "\n"),
-        ("sketch",
+        ("retail_workspace",
         """
         schema {
           profile {

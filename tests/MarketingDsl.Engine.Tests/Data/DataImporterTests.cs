@@ -251,7 +251,12 @@ public class DataImporterTests
         using var d = Dir(
             ("profiles.csv", "user_id,gender,city,member_level,registered_at,birthday\r\nu1,F,\"上海, " +
                 "浦东\",1,2024-01-01T00:00:00Z,\r\nu2,M,北京,x,2024-01-01T00:00:00Z,1990-01-01\r\n"),
-            ("order.csv", "user_id,ts,order_id,amount,category,coupon_used\nu1,2025-01-01T10:00:00Z,o1,12.30,\"multi\nline\",true\nu1,2025-01-01T09:00:00Z,o2,7,,FALSE\nu1,bad,o3,1,x,true\nu1,2025-01-01T09:00:00Z,o1,1,x,true\nu1,2025-01-01T09:00:00Z\n"),
+            ("order.csv", "user_id,ts,order_id,amount,category,coupon_used\n" +
+                "u1,2025-01-01T10:00:00Z,o1,12.30,\"multi\nline\",true\n" +
+                "u1,2025-01-01T09:00:00Z,o2,7,,FALSE\n" +
+                "u1,bad,o3,1,x,true\n" +
+                "u1,2025-01-01T09:00:00Z,o1,1,x,true\n" +
+                "u1,2025-01-01T09:00:00Z\n"),
             ("unknown_stuff.csv", "user_id,ts\nu1,2025-02-01T00:00:00Z\n"));
         var ds = Load(d);
         var r = ds.Report;

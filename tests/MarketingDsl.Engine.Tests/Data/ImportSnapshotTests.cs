@@ -159,7 +159,10 @@ public sealed class ImportSnapshotTests
 
     public static TheoryData<string> ConformanceCases() => ConformanceTests.Cases();
 
-    /// <summary>Lists of every item type (Arrow list columns): null and empty lists, null items, decimals whose scale shows, in profiles and events.</summary>
+    /// <summary>
+    /// Lists of every item type (Arrow list columns): null and empty lists,
+    /// null items, decimals whose scale shows, in profiles and events.
+    /// </summary>
     [Fact]
     public void List_fields_of_every_item_type_read_back_item_for_item()
     {
@@ -232,8 +235,11 @@ public sealed class ImportSnapshotTests
         Assert.Equal(Path.GetFullPath(snapshot.Path), read.Result.Data.Report.FromSnapshot);
         Assert.Empty(read.Result.Data.Report.Warnings);
         foreach (var file in new[] { "tags.csv", "summary.json", "rejects.jsonl" })
-            Assert.True(File.ReadAllBytes(Path.Combine(fromFiles.Path, file)).AsSpan().SequenceEqual(File.ReadAllBytes(Path.Combine(fromSnapshot.Path, file))),
+        {
+            var fromFilesBytes = File.ReadAllBytes(Path.Combine(fromFiles.Path, file));
+            Assert.True(fromFilesBytes.AsSpan().SequenceEqual(File.ReadAllBytes(Path.Combine(fromSnapshot.Path, file))),
                 $"{file} differs from a snapshot");
+        }
         AssertSameData(parsed.Result.Data, read.Result.Data);
     }
 
@@ -335,9 +341,13 @@ public sealed class ImportSnapshotTests
         Assert.NotNull(Load(schema, data.Path, cache).Report.FromSnapshot);
     }
 
-    public static TheoryData<string> Damages() => ["manifest garbage", "manifest version", "profiles missing", "users truncated", "events bytes flipped", "loose empty"];
+    public static TheoryData<string> Damages() =>
+        ["manifest garbage", "manifest version", "profiles missing", "users truncated", "events bytes flipped", "loose empty"];
 
-    /// <summary>A snapshot given as --data that is damaged: its data files are parsed instead, with MD6030; without them (or without a readable manifest), a clear error.</summary>
+    /// <summary>
+    /// A snapshot given as --data that is damaged: its data files are parsed instead,
+    /// with MD6030; without them (or without a readable manifest), a clear error.
+    /// </summary>
     [Theory]
     [MemberData(nameof(Damages))]
     public void A_damaged_snapshot_is_reported_and_its_files_are_parsed_instead(string damage)
@@ -374,7 +384,9 @@ public sealed class ImportSnapshotTests
         switch (damage)
         {
             case "manifest garbage": File.WriteAllText(F("snapshot.json"), "{ not json"); break;
-            case "manifest version": File.WriteAllText(F("snapshot.json"), File.ReadAllText(F("snapshot.json")).Replace("\"version\": 2", "\"version\": 99")); break;
+            case "manifest version":
+                File.WriteAllText(F("snapshot.json"), File.ReadAllText(F("snapshot.json")).Replace("\"version\": 2", "\"version\": 99"));
+                break;
             case "profiles missing": File.Delete(F("profiles.0.arrows")); break;
             case "users truncated":
             {
@@ -435,12 +447,14 @@ public sealed class ImportSnapshotTests
     {
         using var data = EdgeData();
         using var target = DataTestUtil.Dir(("keep.txt", "mine"));
-        var e = Assert.Throws<DataImportException>(() => DataSource.Import(DataTestUtil.JsonPathSchema(), data.Path, target.Path, new ImportOptions()));
+        var e = Assert.Throws<DataImportException>(() =>
+            DataSource.Import(DataTestUtil.JsonPathSchema(), data.Path, target.Path, new ImportOptions()));
         Assert.Contains("not an import snapshot", e.Message, StringComparison.Ordinal);
         Assert.True(File.Exists(Path.Combine(target.Path, "keep.txt")));
     }
 
-    private static DataSet Load(SchemaModel schema, string dir, SnapshotCache cache) => DataSource.Load(schema, dir, new ImportOptions(), null, cache);
+    private static DataSet Load(SchemaModel schema, string dir, SnapshotCache cache) =>
+        DataSource.Load(schema, dir, new ImportOptions(), null, cache);
 
     /// <summary>Every user, profile value, event row (ts, line, fields), count and the rows in no table.</summary>
     internal static void AssertSameData(DataSet expected, DataSet actual)

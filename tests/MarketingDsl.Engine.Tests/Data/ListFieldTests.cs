@@ -148,7 +148,8 @@ public sealed class ListFieldTests
         $"{{\"user_id\":{Json(p.User)},\"interests\":{Json(p.Interests)},\"lucky\":{Json(p.Lucky)}}}\n"));
 
     private static string OrdersJson() => string.Concat(Orders.Select(o =>
-        $"{{\"type\":\"order\",\"user_id\":{Json(o.User)},\"ts\":{Json(o.Ts)},\"order_id\":{Json(o.Id)},\"skus\":{Json(o.Skus)},\"prices\":{Json(o.Prices)},\"days\":{Json(o.Days)}}}\n"));
+        $"{{\"type\":\"order\",\"user_id\":{Json(o.User)},\"ts\":{Json(o.Ts)},\"order_id\":{Json(o.Id)}," +
+        $"\"skus\":{Json(o.Skus)},\"prices\":{Json(o.Prices)},\"days\":{Json(o.Days)}}}\n"));
 
     private static string Cell(System.Collections.IEnumerable? items) =>
         items is null ? "" : ValueFormatter.CsvField(ValueFormatter.Format(items.Cast<object?>().ToArray()));

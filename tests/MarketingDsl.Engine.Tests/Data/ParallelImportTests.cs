@@ -13,14 +13,16 @@ public class ParallelImportTests
         var rnd = new Random(seed);
         var p = new StringBuilder();
         for (var u = 1; u <= 40; u++)
-            p.Append($$"""{"user_id":"u{{u}}","gender":"F","city":"c","member_level":{{u % 3}},"registered_at":"2024-01-01T00:00:00Z","member_id":"m{{u % 35}}"}""").Append('\n');
+            p.Append($$"""{"user_id":"u{{u}}","gender":"F","city":"c","member_level":{{u % 3}},"registered_at":"2024-01-01T""")
+                .Append($$"""00:00:00Z","member_id":"m{{u % 35}}"}""").Append('\n');
         string Row()
         {
             var user = rnd.Next(10) == 0 ? $"ghost{rnd.Next(5)}" : $"u{rnd.Next(1, 46)}";   // u41..u45 and ghosts are orphans
             var ts = $"2025-01-{rnd.Next(1, 4):00}T00:00:0{rnd.Next(3)}Z";                     // many equal timestamps
             return rnd.Next(16) switch
             {
-                0 => $$"""{"type":"order","user_id":"{{user}}","ts":"{{ts}}","order_id":"o{{rnd.Next(30)}}","amount":{{rnd.Next(100)}}.5,"coupon_used":{{(rnd.Next(2) == 0 ? "true" : "false")}}}""",
+                0 => $$"""{"type":"order","user_id":"{{user}}","ts":"{{ts}}","order_id":"o{{rnd.Next(30)}}","amount":""" +
+                     $$"""{{rnd.Next(100)}}.5,"coupon_used":{{(rnd.Next(2) == 0 ? "true" : "false")}}}""",
                 1 => $$"""{"type":"order","user_id":"{{user}}","ts":"{{ts}}","order_id":null,"amount":1}""",
                 2 => $$"""{"type":"order","user_id":"{{user}}","ts":"{{ts}}","amount":"bad"}""",              // reject
                 3 => $$"""{"type":"mystery","user_id":"{{user}}","ts":"{{ts}}"}""",                           // unknown type
@@ -30,7 +32,8 @@ public class ParallelImportTests
                 7 => $$"""{"type":"login","user_id":"x","ts":"{{ts}}","member_id":"m{{rnd.Next(40)}}","platform":"ios"}""",  // identity
                 8 => $$"""{"type":"login","user_id":"{{user}}","ts":"{{ts}}","platform":"and\u00e9"}""" + "\r",
                 9 => $$"""{"type":"cart_add","user_id":"{{user}}","ts":"{{ts}}","sku":"s{{rnd.Next(9)}}","price":{{rnd.Next(50)}}}""",
-                _ => $$"""{"type":"view","user_id":"{{user}}","ts":"{{ts}}","sku":"s{{rnd.Next(9)}}","category":null,"duration_s":{{rnd.Next(300)}}}""",
+                _ => $$"""{"type":"view","user_id":"{{user}}","ts":"{{ts}}","sku":"s{{rnd.Next(9)}}","category":null,"duration_s":""" +
+                     $$"""{{rnd.Next(300)}}}""",
             };
         }
         var e = new StringBuilder("\uFEFF");
@@ -77,13 +80,18 @@ public class ParallelImportTests
         {
             var rnd = new Random(7);
             for (var i = 0; i < rows; i++)
-                e.Append($$"""{"type":"view","user_id":"u{{rnd.Next(1, 50)}}","ts":"{{t0.AddSeconds(rnd.Next(1000)):yyyy-MM-ddTHH:mm:ssZ}}","duration_s":{{i}}}""").Append('\n');
+            {
+                var user = rnd.Next(1, 50);
+                var ts = t0.AddSeconds(rnd.Next(1000));
+                e.Append($$"""{"type":"view","user_id":"u{{user}}","ts":"{{ts:yyyy-MM-ddTHH:mm:ssZ}}","duration_s":{{i}}}""").Append('\n');
+            }
         }
         else
             for (var i = 0; i < rows; i++)
             {
                 var second = i == swapAt - 1 ? swapAt : i == swapAt ? swapAt - 1 : i;   // one pair out of ts order
-                e.Append($$"""{"type":"view","user_id":"u{{1 + i * 3 / rows}}","ts":"{{t0.AddSeconds(second):yyyy-MM-ddTHH:mm:ssZ}}","duration_s":{{i}}}""").Append('\n');
+                e.Append($$"""{"type":"view","user_id":"u{{1 + i * 3 / rows}}","ts":"{{t0.AddSeconds(second):yyyy-MM-ddTHH:mm:ssZ}}","duration_s":""")
+                    .Append($$"""{{i}}}""").Append('\n');
             }
         var profiles = "{\"user_id\":\"u1\"}\n{\"user_id\":\"u2\"}\n{\"user_id\":\"u3\"}\n" +
             string.Concat(Enumerable.Range(4, 46).Select(u => $$"""{"user_id":"u{{u}}"}""" + "\n"));

@@ -27,7 +27,9 @@ public class ProfileJsonPathTests
         [new EventTypeSymbol("e", [])]);
 
     private static string Row(int i, string? user = null) =>
-        $$"""{"user_id":"{{user ?? $"u{i:D5}"}}","city":"c{{i % 5}}","level":{{i % 4}},"credit":{{i}}.5,"vip":{{(i % 3 == 0 ? "true" : "false")}},"birthday":"1990-01-{{1 + i % 28:00}}","registered_at":"2024-05-06T07:08:{{i % 60:00}}+08:00","tenure":{{i}}}""";
+        $$"""{"user_id":"{{user ?? $"u{i:D5}"}}","city":"c{{i % 5}}","level":{{i % 4}},"credit":{{i}}.5,"vip":""" +
+        $$"""{{(i % 3 == 0 ? "true" : "false")}},"birthday":"1990-01-{{1 + i % 28:00}}","registered_at":"2024-05-06T07:08:""" +
+        $$"""{{i % 60:00}}+08:00","tenure":{{i}}}""";
 
     private static readonly string[] Cases =
     [

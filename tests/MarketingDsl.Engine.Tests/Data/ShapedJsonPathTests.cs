@@ -16,24 +16,37 @@ public class ShapedJsonPathTests
 
     /// <summary>A compact row as one producer writes it (the shape every case below departs from).</summary>
     private static string Row(int i, string user = "u1") =>
-        $$"""{"type":"e","user_id":"{{user}}","ts":"2025-01-02T03:04:{{i % 60:00}}Z","s":"v{{i % 7}}","n":{{i}},"d":{{i}}.25,"b":{{(i % 2 == 0 ? "true" : "false")}},"day":"2024-02-{{1 + i % 28:00}}","at":"2025-01-01T00:00:00.5+01:00","dur":{{i}}.5}""";
+        $$"""{"type":"e","user_id":"{{user}}","ts":"2025-01-02T03:04:{{i % 60:00}}Z","s":"v{{i % 7}}","n":{{i}},"d":{{i}}.25,"b":""" +
+        $$"""{{(i % 2 == 0 ? "true" : "false")}},"day":"2024-02-{{1 + i % 28:00}}","at":"2025-01-01T00:00:00.5+01:00","dur":{{i}}.5}""";
 
     private const string Ts = "\"ts\":\"2025-01-02T03:04:05Z\"";
 
     /// <summary>Each case follows a few rows of the usual shape (so a shape is predicted when it comes) and is followed by them.</summary>
     private static readonly string[] Cases =
     [
-        """{"type":"e","user_id":"u1",""" + Ts + ""","n":1,"s":"swapped","d":1,"b":true,"day":"2024-01-01","at":"2025-01-01T00:00:00Z","dur":1}""",   // reordered
-        """{"type":"e","user_id":"u1",""" + Ts + ""","s":"no d","n":1,"b":true,"day":"2024-01-01","at":"2025-01-01T00:00:00Z","dur":1}""",           // missing member
-        """{"type":"e","user_id":"u1",""" + Ts + ""","s":"x","n":1,"d":1,"b":true,"day":"2024-01-01","at":"2025-01-01T00:00:00Z","dur":1,"extra":"y"}""",   // extra member at the end
-        """{"type":"e","user_id":"u1",""" + Ts + ""","extra":"é","s":"x","n":1,"d":1,"b":true,"day":"2024-01-01","at":"2025-01-01T00:00:00Z","dur":1}""",   // extra member inside
-        """{"type":"e","user_id":"u1",""" + Ts + ""","s":"esc\"aped\\","n":1,"d":1,"b":true,"day":"2024-01-01","at":"2025-01-01T00:00:00Z","dur":1}""",   // escapes
-        """{"type":"e","user_id":"u\u0031",""" + Ts + ""","s":"x","n":1,"d":1,"b":true,"day":"2024-01-01","at":"2025-01-01T00:00:00Z","dur":1}""",   // escaped user
-        """{"type":"e","user_id":"u1",""" + Ts + ""","s":"x","n":1,"d":1,"b":true,"day":"2024-01-01","at":"2025-01-01T00:00:00Z","dur":1} """,   // trailing space
-        """{"type":"e","user_id":"u1",""" + Ts + """, "s":"x","n":1,"d":1,"b":true,"day":"2024-01-01","at":"2025-01-01T00:00:00Z","dur":1}""",   // whitespace
+        // reordered
+        """{"type":"e","user_id":"u1",""" + Ts + ""","n":1,"s":"swapped","d":1,"b":true,"day":"2024-01-01","at":"2025-01-01T00:00:00Z","dur":1}""",
+        // missing member
+        """{"type":"e","user_id":"u1",""" + Ts + ""","s":"no d","n":1,"b":true,"day":"2024-01-01","at":"2025-01-01T00:00:00Z","dur":1}""",
+        // extra member at the end
+        """{"type":"e","user_id":"u1",""" + Ts +
+            ""","s":"x","n":1,"d":1,"b":true,"day":"2024-01-01","at":"2025-01-01T00:00:00Z","dur":1,"extra":"y"}""",
+        // extra member inside
+        """{"type":"e","user_id":"u1",""" + Ts +
+            ""","extra":"é","s":"x","n":1,"d":1,"b":true,"day":"2024-01-01","at":"2025-01-01T00:00:00Z","dur":1}""",
+        // escapes
+        """{"type":"e","user_id":"u1",""" + Ts +
+            ""","s":"esc\"aped\\","n":1,"d":1,"b":true,"day":"2024-01-01","at":"2025-01-01T00:00:00Z","dur":1}""",
+        // escaped user
+        """{"type":"e","user_id":"u\u0031",""" + Ts + ""","s":"x","n":1,"d":1,"b":true,"day":"2024-01-01","at":"2025-01-01T00:00:00Z","dur":1}""",
+        // trailing space
+        """{"type":"e","user_id":"u1",""" + Ts + ""","s":"x","n":1,"d":1,"b":true,"day":"2024-01-01","at":"2025-01-01T00:00:00Z","dur":1} """,
+        // whitespace
+        """{"type":"e","user_id":"u1",""" + Ts + """, "s":"x","n":1,"d":1,"b":true,"day":"2024-01-01","at":"2025-01-01T00:00:00Z","dur":1}""",
         """{"type": "e","user_id":"u1",""" + Ts + ""","s":"x","n":1,"d":1,"b":true,"day":"2024-01-01","at":"2025-01-01T00:00:00Z","dur":1}""",
         """ {"type":"e","user_id":"u1",""" + Ts + ""","s":"x","n":1,"d":1,"b":true,"day":"2024-01-01","at":"2025-01-01T00:00:00Z","dur":1}""",
-        """{"type":"e","user_id":"u1",""" + Ts + ""","s":"x","n":"1","d":1,"b":true,"day":"2024-01-01","at":"2025-01-01T00:00:00Z","dur":1}""",   // wrong value types
+        // wrong value types
+        """{"type":"e","user_id":"u1",""" + Ts + ""","s":"x","n":"1","d":1,"b":true,"day":"2024-01-01","at":"2025-01-01T00:00:00Z","dur":1}""",
         """{"type":"e","user_id":"u1",""" + Ts + ""","s":5,"n":1,"d":1,"b":true,"day":"2024-01-01","at":"2025-01-01T00:00:00Z","dur":1}""",
         """{"type":"e","user_id":"u1",""" + Ts + ""","s":"x","n":1.5,"d":1,"b":true,"day":"2024-01-01","at":"2025-01-01T00:00:00Z","dur":1}""",
         """{"type":"e","user_id":"u1",""" + Ts + ""","s":"x","n":1e2,"d":1E-1,"b":"true","day":"2024-01-01","at":"2025-01-01T00:00:00Z","dur":1}""",
@@ -42,22 +55,33 @@ public class ShapedJsonPathTests
         """{"type":"e","user_id":7,""" + Ts + ""","s":"x","n":1,"d":1,"b":true,"day":"2024-01-01","at":"2025-01-01T00:00:00Z","dur":1}""",
         """{"type":"e","user_id":"",""" + Ts + ""","s":"x","n":1,"d":1,"b":true,"day":"2024-01-01","at":"2025-01-01T00:00:00Z","dur":1}""",
         """{"type":"e","user_id":"u1","ts":"no time","s":"x","n":1,"d":1,"b":true,"day":"2024-01-01","at":"2025-01-01T00:00:00Z","dur":1}""",
-        """{"type":"e","user_id":"u1",""" + Ts + ""","s":null,"n":null,"d":null,"b":null,"day":null,"at":null,"dur":null}""",   // nulls in the shape
-        """{"type":"e","user_id":"u1",""" + Ts + ""","s":{"a":1},"n":1,"d":1,"b":true,"day":"2024-01-01","at":"2025-01-01T00:00:00Z","dur":1}""",   // nested
-        """{"type":"e","user_id":"u1",""" + Ts + ""","s":"x","n":01,"d":1,"b":true,"day":"2024-01-01","at":"2025-01-01T00:00:00Z","dur":1}""",   // malformed
+        // nulls in the shape
+        """{"type":"e","user_id":"u1",""" + Ts + ""","s":null,"n":null,"d":null,"b":null,"day":null,"at":null,"dur":null}""",
+        // nested
+        """{"type":"e","user_id":"u1",""" + Ts + ""","s":{"a":1},"n":1,"d":1,"b":true,"day":"2024-01-01","at":"2025-01-01T00:00:00Z","dur":1}""",
+        // malformed
+        """{"type":"e","user_id":"u1",""" + Ts + ""","s":"x","n":01,"d":1,"b":true,"day":"2024-01-01","at":"2025-01-01T00:00:00Z","dur":1}""",
         """{"type":"e","user_id":"u1",""" + Ts + ""","s":"x","n":1x,"d":1,"b":true,"day":"2024-01-01","at":"2025-01-01T00:00:00Z","dur":1}""",
         """{"type":"e","user_id":"u1",""" + Ts + ""","s":"x","n":1,"d":1,"b":truex,"day":"2024-01-01","at":"2025-01-01T00:00:00Z","dur":1}""",
-        """{"type":"e","user_id":"u1",""" + Ts + ""","s":"x","n":1,"d":1,"b":true,"day":"2024-01-01","at":"2025-01-01T00:00:00Z","dur":1""",    // no closing brace
+        // no closing brace
+        """{"type":"e","user_id":"u1",""" + Ts + ""","s":"x","n":1,"d":1,"b":true,"day":"2024-01-01","at":"2025-01-01T00:00:00Z","dur":1""",
         """{"type":"e","user_id":"u1",""" + Ts + ""","s":"x","n":1,"d":1,"b":true,"day":"2024-01-01","at":"2025-01-01T00:00:00Z","dur":1}}""",
         """{"type":"e","user_id":"u1",""" + Ts + ""","s":"x","n":1,"d":1,"b":true,"day":"2024-01-01","at":"2025-01-01T00:00:00Z","dur":1,}""",
         """{"type":"e","user_id":"u1",""" + Ts + ""","s":"x","n":1,"d":1,"b":true,"day":"2024-01-01","at":"2025-01-01T00:00:00Z","dur":""",
-        """{"type":"e","user_id":"u1",""" + Ts + ""","s":"a","s":"b","n":1,"d":1,"b":true,"day":"2024-01-01","at":"2025-01-01T00:00:00Z","dur":1}""",   // duplicate members
-        """{"type":"e","user_id":"u1",""" + Ts + ""","s":"x","n":1,"d":1,"b":true,"day":"2024-01-01","at":"2025-01-01T00:00:00Z","dur":1,"s":"again"}""",
-        """{"type":"e","user_id":"u1",""" + Ts + ""","s":"x","n":1,"d":1,"b":true,"day":"2024-01-01","at":"2025-01-01T00:00:00Z","dur":1,"type":"o"}""",
-        """{"type":"e","user_id":"u1",""" + Ts + ""","ss":"x","n":1,"d":1,"b":true,"day":"2024-01-01","at":"2025-01-01T00:00:00Z","dur":1}""",   // a longer key
-        """{"type":"nope","user_id":"u1",""" + Ts + ""","s":"x","n":1,"d":1,"b":true,"day":"2024-01-01","at":"2025-01-01T00:00:00Z","dur":1}""",   // unknown type
-        """{"type":"ee","user_id":"u1",""" + Ts + ""","s":"x","n":1,"d":1,"b":true,"day":"2024-01-01","at":"2025-01-01T00:00:00Z","dur":1}""",   // another type, same members
-        """{"type":"\u0065","user_id":"u1",""" + Ts + ""","s":"x","n":1,"d":1,"b":true,"day":"2024-01-01","at":"2025-01-01T00:00:00Z","dur":1}""",   // escaped type
+        // duplicate members
+        """{"type":"e","user_id":"u1",""" + Ts + ""","s":"a","s":"b","n":1,"d":1,"b":true,"day":"2024-01-01","at":"2025-01-01T00:00:00Z","dur":1}""",
+        """{"type":"e","user_id":"u1",""" + Ts +
+            ""","s":"x","n":1,"d":1,"b":true,"day":"2024-01-01","at":"2025-01-01T00:00:00Z","dur":1,"s":"again"}""",
+        """{"type":"e","user_id":"u1",""" + Ts +
+            ""","s":"x","n":1,"d":1,"b":true,"day":"2024-01-01","at":"2025-01-01T00:00:00Z","dur":1,"type":"o"}""",
+        // a longer key
+        """{"type":"e","user_id":"u1",""" + Ts + ""","ss":"x","n":1,"d":1,"b":true,"day":"2024-01-01","at":"2025-01-01T00:00:00Z","dur":1}""",
+        // unknown type
+        """{"type":"nope","user_id":"u1",""" + Ts + ""","s":"x","n":1,"d":1,"b":true,"day":"2024-01-01","at":"2025-01-01T00:00:00Z","dur":1}""",
+        // another type, same members
+        """{"type":"ee","user_id":"u1",""" + Ts + ""","s":"x","n":1,"d":1,"b":true,"day":"2024-01-01","at":"2025-01-01T00:00:00Z","dur":1}""",
+        // escaped type
+        """{"type":"\u0065","user_id":"u1",""" + Ts + ""","s":"x","n":1,"d":1,"b":true,"day":"2024-01-01","at":"2025-01-01T00:00:00Z","dur":1}""",
         """{"type":null,"user_id":"u1",""" + Ts + ""","s":"x","n":1,"d":1,"b":true,"day":"2024-01-01","at":"2025-01-01T00:00:00Z","dur":1}""",
         """{"type":"e","user_id":"ghost",""" + Ts + ""","member_id":"m1","s":"x"}""",   // identity value (then the shape of rows without it)
         """{"type":"e","user_id":"ghost",""" + Ts + ""","member_id":77,"s":"x"}""",
@@ -65,7 +89,8 @@ public class ShapedJsonPathTests
         """{"type":"e","user_id":"u1"}""",
         """{"type":"e",""" + Ts + "}",                                                    // missing user
         """{"type":"e"}""",
-        """{"type":"e","user_id":"u1",""" + Ts + ""","s":"ctl""" + "\u0001" + """x","n":1,"d":1,"b":true,"day":"2024-01-01","at":"2025-01-01T00:00:00Z","dur":1}""",
+        """{"type":"e","user_id":"u1",""" + Ts +
+            ""","s":"ctl""" + "\u0001" + """x","n":1,"d":1,"b":true,"day":"2024-01-01","at":"2025-01-01T00:00:00Z","dur":1}""",
         """{"type":"o","user_id":"u1",""" + Ts + ""","oid":"a","amount":1.5}""",
         """{"type":"o","user_id":"u1",""" + Ts + ""","oid":"a","amount":2.5}""",          // duplicate unique id, shaped
         """{"type":"o","user_id":"u1",""" + Ts + ""","oid":"\u0061","amount":3.5}""",     // same id, escaped

@@ -49,13 +49,15 @@ public sealed class SpillTests
             ("profiles.jsonl", string.Join("\n", Enumerable.Range(0, 40).Select(i => $"{{\"user_id\":\"u{i:00}\"}}")) +
                 "\n{\"user_id\":\"z9\",\"member_id\":\"M\"}\n{\"user_id\":\"a1\",\"member_id\":\"M\"}\n"),
             ("events.jsonl", string.Join("\n", Enumerable.Range(0, 200).Select(i =>
-                $"{{\"type\":\"e\",\"user_id\":\"{(i % 3 == 0 ? "z9" : i % 5 == 0 ? "ghost" : $"u{i % 40:00}")}\",\"ts\":\"2025-01-{1 + i % 28:00}T00:00:00Z\",\"n\":{i}" +
+                $"{{\"type\":\"e\",\"user_id\":\"{(i % 3 == 0 ? "z9" : i % 5 == 0 ? "ghost" : $"u{i % 40:00}")}\"," +
+                $"\"ts\":\"2025-01-{1 + i % 28:00}T00:00:00Z\",\"n\":{i}" +
                 (i % 5 == 0 ? ",\"member_id\":\"M\"" : "") + "}")) + "\n"));
         var schema = DataTestUtil.JsonPathSchema();
         var whole = DataImporter.Load(schema, data.Path, new ImportOptions());
         Assert.Single(whole.Report.IdentityMerges);
         using var spillRoot = new TempDir();
-        var parts = DataImporter.LoadPartitioned(schema, data.Path, new ImportOptions { Spill = new SpillPlan(5, 7), SpillDirectory = spillRoot.Path });
+        var parts = DataImporter.LoadPartitioned(schema, data.Path,
+            new ImportOptions { Spill = new SpillPlan(5, 7), SpillDirectory = spillRoot.Path });
         using var _ = parts;
         Assert.Equal(whole.UserIds, parts.Users.UserIds);
         Assert.Equal(whole.Report.EventsKept, parts.Users.Report.EventsKept);

@@ -67,7 +67,8 @@ public class TextFileTests
     [InlineData("\r", 2)]
     public void Json_lines_and_csv_files_with_lf_crlf_or_cr_line_ends_are_read_alike(string end, int parallelism)
     {
-        var jsonl = string.Concat(Enumerable.Range(0, 50).Select(i => $$"""{"type":"login","user_id":"u1","ts":"2025-01-02T00:00:{{i:00}}Z"}""" + end))
+        var jsonl = string.Concat(Enumerable.Range(0, 50)
+                .Select(i => $$"""{"type":"login","user_id":"u1","ts":"2025-01-02T00:00:{{i:00}}Z"}""" + end))
             + """{"type":"login","user_id":"u1","ts":"nope"}""" + end;
         var csv = "user_id,ts,platform" + end + LoginRows(0, 20, end) + "u1,nope,x" + end;
         using var d = Files(("events.jsonl", Utf8(jsonl)), ("login.csv", Utf8(csv)));

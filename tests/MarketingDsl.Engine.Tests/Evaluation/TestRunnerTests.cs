@@ -20,7 +20,7 @@ public class TestRunnerTests
         """;
 
     // A test block with two expectations (LANGUAGE.md §16): its second fails (only one order).
-    private const string SketchTest = """
+    private const string BigSpenderTest = """
         test "big spender is high value" {
           given profile { user_id: "u1", birthday: 1990-01-01 }
           given order { user_id: "u1", ts: 2025-05-01T10:00:00Z, amount: 6000, category: "tv" }
@@ -40,9 +40,9 @@ public class TestRunnerTests
     }
 
     [Fact]
-    public void The_sketch_example_fails_on_its_second_expect_with_location_and_values()
+    public void A_two_expect_test_fails_on_its_second_expect_with_location_and_values()
     {
-        var result = Assert.Single(new TestRunner().RunAll(Compile(SketchTest)));
+        var result = Assert.Single(new TestRunner().RunAll(Compile(BigSpenderTest)));
         Assert.Equal("big spender is high value", result.Name);
         Assert.False(result.Passed);
         Assert.Equal(2, result.ExpectCount);
@@ -118,7 +118,7 @@ public class TestRunnerTests
     [Fact]
     public void The_evaluator_passed_in_computes_the_tags()
     {
-        var model = Compile(SketchTest);
+        var model = Compile(BigSpenderTest);
         var stub = new ConstantEvaluator(model.FindComputed("core_groups")!, "high_value_repeat");
         var result = Assert.Single(new TestRunner(stub).RunAll(model));
         Assert.True(result.Passed);

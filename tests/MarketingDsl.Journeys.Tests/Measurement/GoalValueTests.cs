@@ -5,7 +5,8 @@ namespace MarketingDsl.Journeys.Tests.Measurement;
 /// <summary>`goal: … value FIELD`: bound to a number field of the goal event; conversions carry its value as revenue.</summary>
 public sealed class GoalValueTests
 {
-    private static MarketingDsl.Core.Compilation Compile(string goal) => MarketingDsl.Core.Compilation.Create(("schema.mdsl", JourneyScenario.Schema), ("main.mdsl", $$"""
+    private static MarketingDsl.Core.Compilation Compile(string goal) => MarketingDsl.Core.Compilation.Create(
+        ("schema.mdsl", JourneyScenario.Schema), ("main.mdsl", $$"""
         channel push { cost: 0.5 }
         journey j { trigger: cart_add  goal: {{goal}}  steps { send push "a" } }
         """));
@@ -35,7 +36,8 @@ public sealed class GoalValueTests
             """);
         s.Users("u1", "u2");
         s.Event("cart_add", "u1", "2025-06-01T10:00:00Z", 1m).Event("order", "u1", "2025-06-01T12:00:00Z", "o1", 120.5m, "tv");
-        s.Event("cart_add", "u2", "2025-06-01T10:00:00Z", 1m).Event("order", "u2", "2025-06-05T12:00:00Z", "o2", 99m, "tv");   // after the goal window
+        // u2's order comes after the goal window.
+        s.Event("cart_add", "u2", "2025-06-01T10:00:00Z", 1m).Event("order", "u2", "2025-06-05T12:00:00Z", "o2", 99m, "tv");
         var stats = s.Replay("2025-06-01T00:00:00Z", "2025-06-10T00:00:00Z");
         var r = stats.Results["j"];
         Assert.Equal((1L, 120.5m, 1.0m), (r.Total.Converted, r.Total.Revenue, r.Total.Cost));
