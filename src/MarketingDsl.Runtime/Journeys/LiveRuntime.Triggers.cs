@@ -400,8 +400,7 @@ public sealed partial class LiveRuntime
             users.Add((live.Id, live.Profile!));
             foreach (var (seq, json) in _store.EventsOf(live.Id))
             {
-                using var doc = System.Text.Json.JsonDocument.Parse(json);
-                if (_validation.ParseEvent(doc.RootElement, out _) is not { } e) continue;   // the schema changed since
+                if (_validation.ParseEvent(json, out _) is not { } e) continue;   // the schema changed since
                 events.Add((u, e.Type, e.Values, seq));
             }
         }

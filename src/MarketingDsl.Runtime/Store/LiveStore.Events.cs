@@ -17,7 +17,12 @@ public sealed partial class LiveStore
     public bool HasEvent(string type, string id) => Scalar("SELECT 1 FROM events WHERE type = $0 AND id = $1", type, id) is not null;
 
     /// <summary>Stores an event in the open transaction; returns its sequence number (the order of arrival).</summary>
-    public long AddEvent(string type, string? id, string user, long ts, string json)
+    public long AddEvent(string type, string? id, string user, long ts, string json) => AddEvent(type, id, user, ts, (object)json);
+
+    /// <summary>Stores an event given as the UTF-8 bytes it came as (bound as text, never copied through a string).</summary>
+    public long AddEvent(string type, string? id, string user, long ts, ReadOnlyMemory<byte> json) => AddEvent(type, id, user, ts, (object)json);
+
+    private long AddEvent(string type, string? id, string user, long ts, object json)
     {
         var seq = Next("event_seq");
         Execute("INSERT INTO events (seq, user, type, id, ts, json) VALUES ($0, $1, $2, $3, $4, $5)", seq, user, type, id, ts, json);

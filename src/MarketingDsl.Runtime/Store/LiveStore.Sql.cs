@@ -55,6 +55,8 @@ public sealed partial class LiveStore
             {
                 null or DBNull => raw.sqlite3_bind_null(stmt, at),
                 string s => raw.sqlite3_bind_text(stmt, at, s),
+                // UTF-8 text as it came (an event's JSON): bound with its length, SQLite copies it.
+                ReadOnlyMemory<byte> utf8 => raw.sqlite3_bind_text(stmt, at, utf8.Span),
                 long l => raw.sqlite3_bind_int64(stmt, at, l),
                 int n => raw.sqlite3_bind_int64(stmt, at, n),
                 bool b => raw.sqlite3_bind_int64(stmt, at, b ? 1 : 0),
