@@ -113,7 +113,9 @@ public static class RuntimeApp
             return Results.Json(new { error }, statusCode: 400);
         var results = await ingest(items);
         var answer = new System.Buffers.ArrayBufferWriter<byte>(32 + 48 * results.Count);
-        using (var w = new Utf8JsonWriter(answer))
+        // The host's JSON settings (its encoder: which characters are escaped), as Results.Json writes.
+        var json = http.RequestServices.GetRequiredService<Microsoft.Extensions.Options.IOptions<Microsoft.AspNetCore.Http.Json.JsonOptions>>().Value;
+        using (var w = new Utf8JsonWriter(answer, new JsonWriterOptions { Encoder = json.SerializerOptions.Encoder }))
         {
             w.WriteStartObject();
             w.WriteStartArray("results");
