@@ -23,7 +23,8 @@ public sealed partial class LiveRuntime
                     var values = _validation.ParseProfile(items[i].Span, out var key, out var reason, out var identities);
                     if (values is null) { results[i] = new IngestResult(i, IngestResult.Rejected, reason); continue; }
                     var json = System.Text.Encoding.UTF8.GetString(items[i].Span);
-                    if (_store.Profile(key!) == json) { results[i] = new IngestResult(i, IngestResult.Duplicate); continue; }
+                    var stored = _store.Profile(key!);
+                    if (stored == json) { results[i] = new IngestResult(i, IngestResult.Duplicate); continue; }
                     if (_store.MergedInto(key!) is { } into)
                     {
                         results[i] = new IngestResult(i, IngestResult.Rejected,
@@ -31,7 +32,7 @@ public sealed partial class LiveRuntime
                         continue;
                     }
                     RunFirstCheck(key!);
-                    _store.SetProfile(key!, json);
+                    _store.SetProfile(key!, json, isNew: stored is null);
                     var survivor = LinkIdentities(key!, identities!, out var merged);
                     _users.Remove(key!);
                     // Unmerged, the stored profile is the row just parsed: cache it rather than read it back.
