@@ -36,7 +36,7 @@ public sealed partial class LiveRuntime
                     var survivor = LinkIdentities(key!, identities!, out var merged);
                     _users.Remove(key!);
                     // Unmerged, the stored profile is the row just parsed: cache it rather than read it back.
-                    if (merged is null) _users.Add(new LiveUser(key!, values, _machines.Length));
+                    if (merged is null) _users.Add(NewUser(key!, values, hadProfile: stored is not null));
                     OnProfileStored(survivor);
                     results[i] = new IngestResult(i, IngestResult.Accepted, merged);
                 }
@@ -44,6 +44,21 @@ public sealed partial class LiveRuntime
             });
         }
         return results;
+    }
+
+    /// <summary>
+    /// The cached entry of a user whose profile was just stored. Memberships are stored only for
+    /// users with a profile (and a merged-away id never gets one again), so a user without a
+    /// profile before this one has none: its memberships start as "not evaluated" without a look-up.
+    /// </summary>
+    private LiveUser NewUser(string id, object?[] profile, bool hadProfile)
+    {
+        var live = new LiveUser(id, profile, _machines.Length);
+        if (hadProfile) return live;
+        live.Members = new bool?[Tracked.Length];
+        live.MembersAt = new long[Tracked.Length];
+        Array.Fill(live.MembersAt, long.MinValue);
+        return live;
     }
 
     /// <summary>The reason of a journey state ended because its user was merged into another.</summary>
