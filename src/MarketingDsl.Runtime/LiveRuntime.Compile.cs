@@ -26,7 +26,8 @@ public sealed partial class LiveRuntime
         {
             var journey = machine.Journey;
             if (journey.Audience is { } audience) conditions.Add(audience);
-            if (journey.Trigger is BoundEventTrigger { Where: { } where } trigger) Try(() => ConditionCompiler.CompilePredicate(model, trigger.Event, where));
+            if (journey.Trigger is BoundEventTrigger { Where: { } where } trigger)
+                Try(() => ConditionCompiler.CompilePredicate(model, trigger.Event, where));
             if (journey.Goal is { Where: { } goalWhere } goal) Try(() => ConditionCompiler.CompilePredicate(model, goal.Event, goalWhere));
             Steps(journey.Steps);
         }

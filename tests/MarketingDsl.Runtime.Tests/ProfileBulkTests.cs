@@ -39,7 +39,8 @@ public sealed class ProfileBulkTests
         var orders = new List<string>();
         for (var i = 0; i < UserCount; i++)
             for (var k = 0; k < i % 4; k++)
-                orders.Add($$"""{"type":"order","user_id":"{{U(i)}}","ts":"2025-03-0{{k + 1}}T10:00:00Z","order_id":"o{{i}}-{{k}}","amount":{{k + 1}}}""");
+                orders.Add($$"""{"type":"order","user_id":"{{U(i)}}","ts":"2025-03-0{{k + 1}}T10:00:00Z",""" +
+                           $"\"order_id\":\"o{i}-{k}\",\"amount\":{k + 1}}}");
         Assert.All(live.IngestEvents(LiveFixture.Json("[" + string.Join(",", orders) + "]")), r => Assert.Equal(IngestResult.Accepted, r.Status));
         var profiles = Enumerable.Range(0, UserCount).Select(i => $$"""{"user_id":"{{U(i)}}","level":{{i % 3}}}""").ToList();
         var statuses = oneByOne

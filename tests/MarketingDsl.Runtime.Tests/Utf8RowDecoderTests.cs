@@ -1,4 +1,5 @@
 using System.Text;
+using System.Runtime.InteropServices;
 using System.Text.Json;
 using CsCheck;
 using MarketingDsl.Core;
@@ -60,7 +61,7 @@ public sealed class Utf8RowDecoderTests
             .Select(members => "{" + string.Join(",", members.Select(m => $"\"{m.Item1}\":{m.Item2}")) + "}")),
         (1, Gen.Int[1, 70].Select(depth => new string('[', depth) + "1" + new string(']', depth))));
 
-    /// <summary>A row: mostly the shape of a real event or profile (so most get past the first checks), with extra, repeated or broken members.</summary>
+    /// <summary>A row: mostly the shape of a real event (so most get past the first checks), with extra, repeated or broken members.</summary>
     private static readonly Gen<string> Row = Gen.Frequency(
         (8, Gen.Select(Gen.OneOf("order", "view", "click"), Gen.Select(Gen.OneOf(Names), Value).Array[0, 8], Gen.Bool)
             .Select((type, extra, tsFirst) =>
@@ -185,10 +186,16 @@ public sealed class Utf8RowDecoderTests
             using (document)
             {
                 if (document is null) { Assert.Null(items); Assert.StartsWith("the body is not JSON: ", error); return; }
-                if (document.RootElement.ValueKind != JsonValueKind.Array) { Assert.Null(items); Assert.Equal("the body must be a JSON array", error); return; }
+                if (document.RootElement.ValueKind != JsonValueKind.Array)
+                {
+                    Assert.Null(items);
+                    Assert.Equal("the body must be a JSON array", error);
+                    return;
+                }
                 Assert.NotNull(items);
                 // Bytes, not text: an item may hold invalid UTF-8 (its own rejection, later).
-                Assert.Equal(document.RootElement.EnumerateArray().Select(e => Convert.ToHexString(System.Runtime.InteropServices.JsonMarshal.GetRawUtf8Value(e))),
+                Assert.Equal(
+                    document.RootElement.EnumerateArray().Select(e => Convert.ToHexString(JsonMarshal.GetRawUtf8Value(e))),
                     items!.Select(i => Convert.ToHexString(i.Span)));
             }
         }, iter: 5_000);

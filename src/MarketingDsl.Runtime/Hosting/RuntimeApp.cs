@@ -83,7 +83,8 @@ public static class RuntimeApp
                 events_moved = m.EventsMoved, journeys_ended = m.JourneysEnded,
             })));
         app.MapPost("/api/events", (HttpContext http, LiveRuntime runtime) => Ingest(http, runtime.IngestEventsAsync));
-        app.MapPost("/api/profiles", (HttpContext http, LiveRuntime runtime) => Ingest(http, items => Task.FromResult(runtime.IngestProfiles(items))));
+        app.MapPost("/api/profiles", (HttpContext http, LiveRuntime runtime) =>
+            Ingest(http, items => Task.FromResult(runtime.IngestProfiles(items))));
         app.MapGet("/api/users/{id}/tags", (string id, string? at, HttpContext http, LiveRuntime runtime) =>
         {
             if (RuntimeSecurity.MemberDataDenied(http, options) is { } denied) return denied;
