@@ -169,6 +169,7 @@ public sealed partial class LiveRuntime
         // The user cache holds rows of the old schema and states per old journey index.
         _users.Clear();
         LoadSplits();
+        CompileConditions();
         return Reconcile(endInFlight);
     }
 

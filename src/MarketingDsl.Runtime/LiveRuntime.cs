@@ -56,6 +56,7 @@ public sealed partial class LiveRuntime : IDisposable
         _dispatcher = new OutboxDispatcher(this, options);
         _users = new UserCache(Math.Max(1, options.CachedUsers), Math.Max(0, options.CachedEvents), Math.Max(0, options.CacheBytes));
         LoadSplits();
+        CompileConditions();
         lock (_gate) StartReport = TransactionValue(Reconcile);
         StartCommitter();
     }

@@ -7,8 +7,9 @@ namespace MarketingDsl.Engine.Data;
 /// property name and string is valid Unicode (no invalid UTF-8 byte, no lone surrogate escape such
 /// as <c>\ud800</c>: System.Text.Json parses both and throws only when the text is read), and no
 /// object names a property twice (last-wins would let a row change its user silently). The live
-/// runtime checks each item of a batch with it before anything else, so one bad item is one
-/// rejection; the batch import's JSON reader applies the same rules per line (DataImporter.Json.cs).
+/// runtime checks each item of a batch by these rules before anything else (its UTF-8 row reader
+/// proves most items clean and asks this class for the reason of the others), so one bad item is
+/// one rejection; the batch import's JSON reader applies the same rules per line (DataImporter.Json.cs).
 /// </summary>
 public static class JsonRowText
 {

@@ -83,7 +83,8 @@ public static class RuntimeApp
                 events_moved = m.EventsMoved, journeys_ended = m.JourneysEnded,
             })));
         app.MapPost("/api/events", (HttpContext http, LiveRuntime runtime) => Ingest(http, runtime.IngestEventsAsync));
-        app.MapPost("/api/profiles", (HttpContext http, LiveRuntime runtime) => Ingest(http, body => Task.FromResult(runtime.IngestProfiles(body))));
+        app.MapPost("/api/profiles", (HttpContext http, LiveRuntime runtime) =>
+            Ingest(http, items => Task.FromResult(runtime.IngestProfiles(items))));
         app.MapGet("/api/users/{id}/tags", (string id, string? at, HttpContext http, LiveRuntime runtime) =>
         {
             if (RuntimeSecurity.MemberDataDenied(http, options) is { } denied) return denied;
@@ -98,23 +99,39 @@ public static class RuntimeApp
         app.MapLiveResults(options);
     }
 
-    private static async Task<IResult> Ingest(HttpContext http, Func<JsonElement, Task<IReadOnlyList<IngestResult>>> ingest)
+    /// <summary>
+    /// An ingest POST: the body's bytes are split into items (<see cref="RequestItems"/>: a body
+    /// that is not a JSON array is refused whole, 400) and each item is validated and stored from
+    /// its bytes; the answer, a result per item, is written straight to UTF-8 as the serialiser
+    /// would write it.
+    /// </summary>
+    private static async Task<IResult> Ingest(HttpContext http, Func<IReadOnlyList<ReadOnlyMemory<byte>>, Task<IReadOnlyList<IngestResult>>> ingest)
     {
-        JsonDocument body;
-        try { body = await JsonDocument.ParseAsync(http.Request.Body); }
-        catch (JsonException ex) { return Results.Json(new { error = "the body is not JSON: " + ex.Message }, statusCode: 400); }
-        using (body)
+        var length = http.Request.ContentLength is > 0 and < 1 << 24 and var known ? (int)known : 0;
+        using var body = new MemoryStream(length);
+        await http.Request.Body.CopyToAsync(body);
+        if (RequestItems.Split(body.GetBuffer().AsMemory(0, (int)body.Length), out var error) is not { } items)
+            return Results.Json(new { error }, statusCode: 400);
+        var results = await ingest(items);
+        var answer = new System.Buffers.ArrayBufferWriter<byte>(32 + 48 * results.Count);
+        // The host's JSON settings (its encoder: which characters are escaped), as Results.Json writes.
+        var json = http.RequestServices.GetRequiredService<Microsoft.Extensions.Options.IOptions<Microsoft.AspNetCore.Http.Json.JsonOptions>>().Value;
+        using (var w = new Utf8JsonWriter(answer, new JsonWriterOptions { Encoder = json.SerializerOptions.Encoder }))
         {
-            if (body.RootElement.ValueKind != JsonValueKind.Array) return Results.Json(new { error = "the body must be a JSON array" },
-                statusCode: 400);
-            var results = await ingest(body.RootElement);
-            return Results.Json(new
+            w.WriteStartObject();
+            w.WriteStartArray("results");
+            foreach (var r in results)
             {
-                results = results.Select(r => r.Reason is null
-                    ? (object)new { index = r.Index, status = r.Status }
-                    : new { index = r.Index, status = r.Status, reason = r.Reason }),
-            });
+                w.WriteStartObject();
+                w.WriteNumber("index", r.Index);
+                w.WriteString("status", r.Status);
+                if (r.Reason is not null) w.WriteString("reason", r.Reason);
+                w.WriteEndObject();
+            }
+            w.WriteEndArray();
+            w.WriteEndObject();
         }
+        return Results.Bytes(answer.WrittenMemory, "application/json; charset=utf-8");
     }
 }
 

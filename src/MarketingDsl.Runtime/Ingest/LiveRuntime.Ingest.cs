@@ -19,9 +19,14 @@ public sealed partial class LiveRuntime
     /// holding a thread meanwhile (the HTTP path); delivery of the sends they caused follows in the
     /// background. Requests that queue while a transaction runs share the next one (group commit).
     /// </summary>
-    public Task<IReadOnlyList<IngestResult>> IngestEventsAsync(JsonElement array)
+    public Task<IReadOnlyList<IngestResult>> IngestEventsAsync(JsonElement array) => IngestEventsAsync(RequestItems.Of(array));
+
+    /// <summary>
+    /// Ingests events given as the UTF-8 bytes of each item (<see cref="RequestItems"/>): each is
+    /// validated from its bytes and stored as those bytes. The memory must stay unchanged until the task completes.
+    /// </summary>
+    public Task<IReadOnlyList<IngestResult>> IngestEventsAsync(IReadOnlyList<ReadOnlyMemory<byte>> items)
     {
-        var items = Items(array);
         // Validation needs only the schema: it runs before the queue, in parallel with other requests.
         var request = new IngestRequest(items);
         request.Validate(_validation, LatestEventTicks());
@@ -49,7 +54,7 @@ public sealed partial class LiveRuntime
         {
             var (parsed, json) = request.Events[i];
             if (parsed is null) { request.Results[i] = request.Rejected[i]!; continue; }
-            if (System.Text.Encoding.UTF8.GetByteCount(json) > LiveStore.MaxEventBytes)
+            if (json.Length > LiveStore.MaxEventBytes)
             {
                 request.Results[i] = new IngestResult(i, IngestResult.Rejected,
                     $"the event is larger than {LiveStore.MaxEventBytes:N0} bytes, the largest one event may be");
@@ -62,10 +67,10 @@ public sealed partial class LiveRuntime
     }
 
     /// <summary>One POST of events waiting for (or done with) its group's transaction.</summary>
-    private sealed class IngestRequest(List<JsonElement> items)
+    private sealed class IngestRequest(IReadOnlyList<ReadOnlyMemory<byte>> items)
     {
         public readonly IngestResult?[] Rejected = new IngestResult?[items.Count];
-        public readonly (ParsedEvent? Event, string Json)[] Events = new (ParsedEvent?, string)[items.Count];
+        public readonly (ParsedEvent? Event, ReadOnlyMemory<byte> Json)[] Events = new (ParsedEvent?, ReadOnlyMemory<byte>)[items.Count];
         public readonly IngestResult[] Results = new IngestResult[items.Count];
         public readonly TaskCompletionSource<IReadOnlyList<IngestResult>> Completion = new(TaskCreationOptions.RunContinuationsAsynchronously);
         public Exception? Error;
@@ -75,18 +80,12 @@ public sealed partial class LiveRuntime
         {
             for (var i = 0; i < items.Count; i++)
             {
-                var parsed = validation.ParseEvent(items[i], out var reason);
+                var parsed = validation.ParseEvent(items[i].Span, out var reason);
                 if (parsed is not null && FutureEvents.Reason(parsed.Ts, latestTs) is { } future) { parsed = null; reason = future; }
                 Rejected[i] = parsed is null ? new IngestResult(i, IngestResult.Rejected, reason) : null;
-                Events[i] = (parsed, parsed is null ? "" : items[i].GetRawText());
+                Events[i] = (parsed, parsed is null ? default : items[i]);
             }
             ValidatedBy = validation;
         }
-    }
-
-    private static List<JsonElement> Items(JsonElement array)
-    {
-        if (array.ValueKind != JsonValueKind.Array) throw new FormatException("the body must be a JSON array");
-        return [.. array.EnumerateArray()];
     }
 }

@@ -7,9 +7,11 @@ namespace MarketingDsl.Runtime;
 /// <summary>Ingest of profiles and the identity merges they cause (as the batch importer merges).</summary>
 public sealed partial class LiveRuntime
 {
-    public IReadOnlyList<IngestResult> IngestProfiles(JsonElement array)
+    public IReadOnlyList<IngestResult> IngestProfiles(JsonElement array) => IngestProfiles(RequestItems.Of(array));
+
+    /// <summary>Ingests profiles given as the UTF-8 bytes of each item (<see cref="RequestItems"/>), in one transaction.</summary>
+    public IReadOnlyList<IngestResult> IngestProfiles(IReadOnlyList<ReadOnlyMemory<byte>> items)
     {
-        var items = Items(array);
         var results = new IngestResult[items.Count];
         lock (_gate)
         {
@@ -18,23 +20,23 @@ public sealed partial class LiveRuntime
                 _firstChecks = [];
                 for (var i = 0; i < items.Count; i++)
                 {
-                    var values = _validation.ParseProfile(items[i], out var key, out var reason);
+                    var values = _validation.ParseProfile(items[i].Span, out var key, out var reason, out var identities);
                     if (values is null) { results[i] = new IngestResult(i, IngestResult.Rejected, reason); continue; }
-                    var json = items[i].GetRawText();
-                    if (_store.Profile(key!) == json) { results[i] = new IngestResult(i, IngestResult.Duplicate); continue; }
+                    var json = System.Text.Encoding.UTF8.GetString(items[i].Span);
+                    var stored = _store.Profile(key!);
+                    if (stored == json) { results[i] = new IngestResult(i, IngestResult.Duplicate); continue; }
                     if (_store.MergedInto(key!) is { } into)
                     {
                         results[i] = new IngestResult(i, IngestResult.Rejected,
                             $"user '{key}' was merged into '{into}' by an identity value: send the profile of '{into}'");
                         continue;
                     }
-                    var identities = _validation.IdentityValues(items[i], out _)!;
                     RunFirstCheck(key!);
-                    _store.SetProfile(key!, json);
-                    var survivor = LinkIdentities(key!, identities, out var merged);
+                    _store.SetProfile(key!, json, isNew: stored is null);
+                    var survivor = LinkIdentities(key!, identities!, out var merged);
                     _users.Remove(key!);
                     // Unmerged, the stored profile is the row just parsed: cache it rather than read it back.
-                    if (merged is null) _users.Add(new LiveUser(key!, values, _machines.Length));
+                    if (merged is null) _users.Add(NewUser(key!, values, hadProfile: stored is not null));
                     OnProfileStored(survivor);
                     results[i] = new IngestResult(i, IngestResult.Accepted, merged);
                 }
@@ -42,6 +44,21 @@ public sealed partial class LiveRuntime
             });
         }
         return results;
+    }
+
+    /// <summary>
+    /// The cached entry of a user whose profile was just stored. Memberships are stored only for
+    /// users with a profile (and a merged-away id never gets one again), so a user without a
+    /// profile before this one has none: its memberships start as "not evaluated" without a look-up.
+    /// </summary>
+    private LiveUser NewUser(string id, object?[] profile, bool hadProfile)
+    {
+        var live = new LiveUser(id, profile, _machines.Length);
+        if (hadProfile) return live;
+        live.Members = new bool?[Tracked.Length];
+        live.MembersAt = new long[Tracked.Length];
+        Array.Fill(live.MembersAt, long.MinValue);
+        return live;
     }
 
     /// <summary>The reason of a journey state ended because its user was merged into another.</summary>

@@ -15,7 +15,9 @@ public sealed record ParsedEvent(EventTypeSymbol Type, string User, long Ts, str
 /// <summary>
 /// Checks incoming JSON objects against the workspace schema and turns them into boxed rows
 /// (the representation <see cref="InMemoryData.Build"/> takes). Every problem is a reason
-/// string for the caller's per-item result; nothing throws on bad input.
+/// string for the caller's per-item result; nothing throws on bad input. Rows are read from
+/// their UTF-8 bytes (<see cref="Utf8JsonRow"/>: no document tree); a JsonElement or a stored
+/// string is read through the same bytes, so there is one reading of a row.
 /// </summary>
 public sealed class Validation(SchemaModel schema)
 {
@@ -27,76 +29,124 @@ public sealed class Validation(SchemaModel schema)
 
     public SchemaModel Schema { get; } = schema;
 
-    public ParsedEvent? ParseEvent(JsonElement e, out string? reason)
+    private static readonly byte[] TypeUtf8 = "type"u8.ToArray(), UserUtf8 = "user_id"u8.ToArray(), TsUtf8 = "ts"u8.ToArray(),
+        IdUtf8 = "id"u8.ToArray();
+
+    /// <summary>Names as UTF-8, made once per name: rows are matched against them byte by byte.</summary>
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, byte[]> _utf8Names = new(StringComparer.Ordinal);
+
+    private byte[] Utf8Name(string name) => _utf8Names.GetOrAdd(name, n => System.Text.Encoding.UTF8.GetBytes(n));
+
+    private int Find(in Utf8JsonRow row, string name) => row.Find(name, Utf8Name(name));
+
+    public ParsedEvent? ParseEvent(JsonElement e, out string? reason) =>
+        ParseEvent(System.Runtime.InteropServices.JsonMarshal.GetRawUtf8Value(e), out reason);
+
+    /// <summary>A stored event's JSON (the store keeps the text the event came with).</summary>
+    public ParsedEvent? ParseEvent(string json, out string? reason)
+    {
+        var buffer = System.Buffers.ArrayPool<byte>.Shared.Rent(System.Text.Encoding.UTF8.GetMaxByteCount(json.Length));
+        try { return ParseEvent(buffer.AsSpan(0, System.Text.Encoding.UTF8.GetBytes(json, buffer)), out reason); }
+        finally { System.Buffers.ArrayPool<byte>.Shared.Return(buffer); }
+    }
+
+    public ParsedEvent? ParseEvent(ReadOnlySpan<byte> utf8, out string? reason)
     {
         reason = null;
-        if (e.ValueKind != JsonValueKind.Object) { reason = "an event must be a JSON object"; return null; }
-        if (JsonRowText.Problem(e) is { } text) { reason = text; return null; }
-        if (!e.TryGetProperty(TypeProperty, out var typeElement) || typeElement.ValueKind != JsonValueKind.String)
-        { reason = "missing 'type'"; return null; }
-        var type = Schema.FindEvent(typeElement.GetString()!);
-        if (type is null) { reason = $"unknown event type '{typeElement.GetString()}'"; return null; }
+        var e = new Utf8JsonRow(utf8);
+        if (e.Root != JsonTokenType.StartObject) { reason = "an event must be a JSON object"; return null; }
+        if (e.TextProblem() is { } text) { reason = text; return null; }
+        var typeAt = e.Find(TypeProperty, TypeUtf8);
+        if (typeAt < 0 || e.Kind(typeAt) != JsonTokenType.String) { reason = "missing 'type'"; return null; }
+        var typeName = e.String(typeAt);
+        var type = Schema.FindEvent(typeName);
+        if (type is null) { reason = $"unknown event type '{typeName}'"; return null; }
         var values = new object?[type.Fields.Length];
-        if (!e.TryGetProperty("user_id", out var user) || user.ValueKind == JsonValueKind.Null || user.ValueKind == JsonValueKind.String
-            && user.GetString() is { Length: 0 })
+        var userAt = e.Find("user_id", UserUtf8);
+        if (userAt < 0 || e.Kind(userAt) == JsonTokenType.Null || e.Kind(userAt) == JsonTokenType.String && e.Raw(userAt).Length == 2)
         { reason = "missing user_id"; return null; }
-        if (user.ValueKind != JsonValueKind.String) { reason = "user_id must be a string"; return null; }
-        var userId = user.GetString()!;
-        if (!e.TryGetProperty("ts", out var tsElement) || tsElement.ValueKind == JsonValueKind.Null)
-        { reason = "missing ts"; return null; }
-        if (tsElement.ValueKind != JsonValueKind.String)
+        if (e.Kind(userAt) != JsonTokenType.String) { reason = "user_id must be a string"; return null; }
+        var userId = e.String(userAt);
+        if (userId.Length == 0) { reason = "missing user_id"; return null; }
+        var tsAt = e.Find("ts", TsUtf8);
+        if (tsAt < 0 || e.Kind(tsAt) == JsonTokenType.Null) { reason = "missing ts"; return null; }
+        if (e.Kind(tsAt) != JsonTokenType.String)
         {
-            reason = $"invalid ts {tsElement.GetRawText()}: an ISO 8601 string is expected";
+            reason = $"invalid ts {e.RawText(tsAt)}: an ISO 8601 string is expected";
             return null;
         }
-        if (!ValueParsers.TryParseTimestamp(tsElement.GetString().AsSpan(), out var ts))
-        { reason = $"invalid ts '{tsElement.GetString()}'"; return null; }
+        if (!TryTimestamp(e, tsAt, out var ts)) { reason = $"invalid ts '{e.String(tsAt)}'"; return null; }
         ts = ValueParsers.TruncateToMicroseconds(ts);
         values[0] = userId;
         values[1] = new DateTime(ts, DateTimeKind.Utc);
-        foreach (var p in e.EnumerateObject())
+        var hasIdField = type.Find(IdProperty) is not null;
+        for (var p = 0; p < e.Count; p++)
         {
-            if (p.Name is TypeProperty or "user_id" or "ts" || (p.Name == IdProperty && type.Find(IdProperty) is null)) continue;
-            if (Schema.IdentityKeys.Contains(p.Name)) continue;
-            if (type.Find(p.Name) is null) { reason = $"unknown field '{p.Name}' for event '{type.Name}'"; return null; }
+            var name = e.NameOf(p);
+            if (name is TypeProperty or "user_id" or "ts" || (name == IdProperty && !hasIdField)) continue;
+            if (Schema.IdentityKeys.Contains(name)) continue;
+            if (type.Find(name) is null) { reason = $"unknown field '{name}' for event '{type.Name}'"; return null; }
         }
         for (var i = 2; i < type.Fields.Length; i++)
         {
             var field = type.Fields[i];
-            if (!Box(e, field, out values[i], out reason)) return null;
+            if (!Box(e, Find(e, field.Name), field, out values[i], out reason)) return null;
         }
         if (IdentityValues(e, out reason) is not { } identities) return null;
         string? id = null;
         if (type.UniqueField is { } unique)
             id = values[type.OrdinalOf(unique.Name)] is { } v ? Convert.ToString(v, CultureInfo.InvariantCulture) : NullUniqueId;
-        else if (e.TryGetProperty(IdProperty, out var idElement))
+        else if (e.Find(IdProperty, IdUtf8) is >= 0 and var idAt)
         {
-            if (idElement.ValueKind is JsonValueKind.String) id = idElement.GetString();
-            else if (idElement.ValueKind is JsonValueKind.Number) id = idElement.GetRawText();
-            else if (idElement.ValueKind is not JsonValueKind.Null) { reason = "'id' must be a string or a number"; return null; }
+            if (e.Kind(idAt) is JsonTokenType.String) id = e.String(idAt);
+            else if (e.Kind(idAt) is JsonTokenType.Number) id = e.RawText(idAt);
+            else if (e.Kind(idAt) is not JsonTokenType.Null) { reason = "'id' must be a string or a number"; return null; }
         }
         return new ParsedEvent(type, userId, ts, id, values, identities);
     }
 
     /// <summary>A profile row aligned with <see cref="SchemaModel.ProfileFields"/>, and its key.</summary>
-    public object?[]? ParseProfile(JsonElement e, out string? key, out string? reason)
+    public object?[]? ParseProfile(JsonElement e, out string? key, out string? reason) =>
+        ParseProfile(System.Runtime.InteropServices.JsonMarshal.GetRawUtf8Value(e), out key, out reason);
+
+    /// <summary>A stored profile's JSON.</summary>
+    public object?[]? ParseProfile(string json, out string? key, out string? reason)
+    {
+        var buffer = System.Buffers.ArrayPool<byte>.Shared.Rent(System.Text.Encoding.UTF8.GetMaxByteCount(json.Length));
+        try { return ParseProfile(buffer.AsSpan(0, System.Text.Encoding.UTF8.GetBytes(json, buffer)), out key, out reason); }
+        finally { System.Buffers.ArrayPool<byte>.Shared.Return(buffer); }
+    }
+
+    /// <summary>A profile row and its key, and its identity values (aligned with <see cref="SchemaModel.IdentityKeys"/>).</summary>
+    public object?[]? ParseProfile(ReadOnlySpan<byte> utf8, out string? key, out string? reason) =>
+        ParseProfile(utf8, out key, out reason, out _);
+
+    public object?[]? ParseProfile(ReadOnlySpan<byte> utf8, out string? key, out string? reason, out string?[]? identities)
     {
         key = null;
         reason = null;
-        if (e.ValueKind != JsonValueKind.Object) { reason = "a profile must be a JSON object"; return null; }
-        if (JsonRowText.Problem(e) is { } text) { reason = text; return null; }
-        foreach (var p in e.EnumerateObject())
-            if (Schema.FindProfileField(p.Name) is null && !Schema.IdentityKeys.Contains(p.Name)) { reason = $"unknown profile field " +
-                $"'{p.Name}'"; return null; }
-        if (!e.TryGetProperty(Schema.KeyField, out var keyElement) || keyElement.ValueKind != JsonValueKind.String
-            || keyElement.GetString() is not { Length: > 0 })
+        identities = null;
+        var e = new Utf8JsonRow(utf8);
+        if (e.Root != JsonTokenType.StartObject) { reason = "a profile must be a JSON object"; return null; }
+        if (e.TextProblem() is { } text) { reason = text; return null; }
+        for (var p = 0; p < e.Count; p++)
+        {
+            var name = e.NameOf(p);
+            if (Schema.FindProfileField(name) is null && !Schema.IdentityKeys.Contains(name)) { reason = $"unknown profile field " +
+                $"'{name}'"; return null; }
+        }
+        var keyAt = Find(e, Schema.KeyField);
+        if (keyAt < 0 || e.Kind(keyAt) != JsonTokenType.String || e.String(keyAt) is not { Length: > 0 })
         { reason = $"missing {Schema.KeyField}"; return null; }
         var values = new object?[Schema.ProfileFields.Length];
         for (var i = 0; i < values.Length; i++)
-            if (!Box(e, Schema.ProfileFields[i], out values[i], out reason)) return null;
+        {
+            var field = Schema.ProfileFields[i];
+            if (!Box(e, Find(e, field.Name), field, out values[i], out reason)) return null;
+        }
         var keyOrdinal = Schema.ProfileOrdinalOf(Schema.KeyField);
         if (values[keyOrdinal] is not string { Length: > 0 } k) { reason = $"missing {Schema.KeyField}"; return null; }
-        if (IdentityValues(e, out reason) is null) return null;
+        if ((identities = IdentityValues(e, out reason)) is null) return null;
         key = k;
         return values;
     }
@@ -107,47 +157,64 @@ public sealed class Validation(SchemaModel schema)
     /// </summary>
     public string?[]? IdentityValues(JsonElement e, out string? reason)
     {
+        var row = new Utf8JsonRow(System.Runtime.InteropServices.JsonMarshal.GetRawUtf8Value(e));
+        return IdentityValues(row, out reason);
+    }
+
+    private string?[]? IdentityValues(in Utf8JsonRow e, out string? reason)
+    {
         reason = null;
         var keys = Schema.IdentityKeys;
         var values = new string?[keys.Length];
         for (var k = 0; k < keys.Length; k++)
         {
-            if (!e.TryGetProperty(keys[k], out var v) || v.ValueKind == JsonValueKind.Null) continue;
-            if (v.ValueKind != JsonValueKind.String) { reason = $"identity key '{keys[k]}': {v.GetRawText()} is not a valid string"; return null; }
-            values[k] = v.GetString() is { Length: > 0 } s ? s : null;
+            var at = Find(e, keys[k]);
+            if (at < 0 || e.Kind(at) == JsonTokenType.Null) continue;
+            if (e.Kind(at) != JsonTokenType.String) { reason = $"identity key '{keys[k]}': {e.RawText(at)} is not a valid string"; return null; }
+            values[k] = e.String(at) is { Length: > 0 } s ? s : null;
         }
         return values;
     }
 
-    private static bool Box(JsonElement e, FieldSymbol field, out object? value, out string? reason)
+    /// <summary>An ISO 8601 string value: from its bytes when they are short plain ASCII (what the text parser reads), else from its text.</summary>
+    private static bool TryTimestamp(in Utf8JsonRow e, int at, out long ticks)
+    {
+        if (e.TryUnescapedUtf8(at, out var bytes) && bytes.Length <= 64 && System.Text.Ascii.IsValid(bytes))
+            return ValueParsers.TryParseTimestamp(bytes, out ticks);
+        return ValueParsers.TryParseTimestamp(e.String(at).AsSpan(), out ticks);
+    }
+
+    private static bool Box(in Utf8JsonRow e, int at, FieldSymbol field, out object? value, out string? reason)
     {
         value = null;
         reason = null;
         // Missing or null is a null value whatever the schema's `?` says, as in the batch import
         // (LANGUAGE.md §3, §18; Data README "One rule set"): only user_id, ts and the key are required.
-        if (!e.TryGetProperty(field.Name, out var v) || v.ValueKind == JsonValueKind.Null) return true;
+        if (at < 0 || e.Kind(at) == JsonTokenType.Null) return true;
+        var kind = e.Kind(at);
         if (field.Type.IsList)
         {
             // The batch importer's list rules (ListValues), so a live item and an imported row mean the same.
-            if (ListValues.TryFromJson(v, field.Type.Element!, out var list, out var problem)) { value = list; return true; }
+            using var array = JsonDocument.Parse(e.Raw(at).ToArray());
+            if (ListValues.TryFromJson(array.RootElement, field.Type.Element!, out var list, out var problem)) { value = list; return true; }
             reason = $"field '{field.Name}': {problem}";
             return false;
         }
         var ok = field.Type.Kind switch
         {
-            TypeKind.String => v.ValueKind == JsonValueKind.String && Set(v.GetString(), out value),
-            TypeKind.Int => v.ValueKind == JsonValueKind.Number && v.TryGetInt64(out var l) && Set(l, out value),
-            TypeKind.Decimal => v.ValueKind == JsonValueKind.Number && v.TryGetDecimal(out var d) && Set(d, out value),
-            TypeKind.Bool => v.ValueKind is JsonValueKind.True or JsonValueKind.False && Set(v.GetBoolean(), out value),
-            TypeKind.Date => v.ValueKind == JsonValueKind.String && ValueParsers.TryParseDate(v.GetString().AsSpan(), out var day)
+            TypeKind.String => kind == JsonTokenType.String && Set(e.String(at), out value),
+            TypeKind.Int => kind == JsonTokenType.Number && e.TryGetInt64(at, out var l) && Set(l, out value),
+            TypeKind.Decimal => kind == JsonTokenType.Number && e.TryGetDecimal(at, out var d) && Set(d, out value),
+            TypeKind.Bool => kind is JsonTokenType.True or JsonTokenType.False && Set(kind == JsonTokenType.True, out value),
+            TypeKind.Date => kind == JsonTokenType.String && ValueParsers.TryParseDate(e.String(at).AsSpan(), out var day)
                 && Set(DateOnly.FromDayNumber(day), out value),
-            TypeKind.DateTime => v.ValueKind == JsonValueKind.String && ValueParsers.TryParseTimestamp(v.GetString().AsSpan(), out var t)
+            TypeKind.DateTime => kind == JsonTokenType.String && TryTimestamp(e, at, out var t)
                 && Set(new DateTime(t, DateTimeKind.Utc), out value),
-            TypeKind.Duration => v.ValueKind == JsonValueKind.String && ValueParsers.TryParseDuration(v.GetString().AsSpan(), out var dur)
+            TypeKind.Duration => kind == JsonTokenType.String && ValueParsers.TryParseDuration(e.String(at).AsSpan(), out var dur)
                 && Set(dur, out value),
             _ => false,
         };
-        if (!ok) reason = $"field '{field.Name}': {v.GetRawText()} is not a valid {field.Type.NonNullable.DisplayName}";
+        if (!ok) reason = $"field '{field.Name}': {e.RawText(at)} is not a valid {field.Type.NonNullable.DisplayName}";
         return ok;
 
         static bool Set(object? x, out object? value) { value = x; return true; }

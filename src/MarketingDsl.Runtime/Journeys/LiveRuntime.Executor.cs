@@ -15,7 +15,7 @@ public sealed partial class LiveRuntime
     /// stores the event, then gives it to every journey in declaration order: first as an event of
     /// the journey the user is in (goal, `wait … until`), then to the trigger.
     /// </summary>
-    private IngestResult Accept(ParsedEvent e, string json, int index)
+    private IngestResult Accept(ParsedEvent e, ReadOnlyMemory<byte> json, int index)
     {
         FireTimers(e.Ts - 1);
         string? attributed = null;

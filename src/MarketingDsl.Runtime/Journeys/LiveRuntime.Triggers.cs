@@ -394,14 +394,14 @@ public sealed partial class LiveRuntime
         var users = new List<(string Id, object?[] Profile)>(ids.Count);
         var events = new List<(int User, EventTypeSymbol Type, object?[] Values, long Line)>();
         var lives = new LiveUser[ids.Count];
+        var stored = _store.EventsOf(ids);
         for (var u = 0; u < ids.Count; u++)
         {
             var live = lives[u] = User(ids[u]);
             users.Add((live.Id, live.Profile!));
-            foreach (var (seq, json) in _store.EventsOf(live.Id))
+            foreach (var (seq, json) in stored[live.Id])
             {
-                using var doc = System.Text.Json.JsonDocument.Parse(json);
-                if (_validation.ParseEvent(doc.RootElement, out _) is not { } e) continue;   // the schema changed since
+                if (_validation.ParseEvent(json, out _) is not { } e) continue;   // the schema changed since
                 events.Add((u, e.Type, e.Values, seq));
             }
         }

@@ -17,7 +17,12 @@ public sealed partial class LiveStore
     public bool HasEvent(string type, string id) => Scalar("SELECT 1 FROM events WHERE type = $0 AND id = $1", type, id) is not null;
 
     /// <summary>Stores an event in the open transaction; returns its sequence number (the order of arrival).</summary>
-    public long AddEvent(string type, string? id, string user, long ts, string json)
+    public long AddEvent(string type, string? id, string user, long ts, string json) => AddEvent(type, id, user, ts, (object)json);
+
+    /// <summary>Stores an event given as the UTF-8 bytes it came as (bound as text, never copied through a string).</summary>
+    public long AddEvent(string type, string? id, string user, long ts, ReadOnlyMemory<byte> json) => AddEvent(type, id, user, ts, (object)json);
+
+    private long AddEvent(string type, string? id, string user, long ts, object json)
     {
         var seq = Next("event_seq");
         Execute("INSERT INTO events (seq, user, type, id, ts, json) VALUES ($0, $1, $2, $3, $4, $5)", seq, user, type, id, ts, json);
@@ -41,6 +46,38 @@ public sealed partial class LiveStore
         events.Sort((a, b) => a.Seq.CompareTo(b.Seq));
         return events;
     }
+
+    /// <summary>
+    /// The events of several users at once, each user's in arrival order (<see cref="EventsOf(string)"/> of each): one
+    /// statement for a batch of users (a batch of profiles' first evaluations) instead of one per user.
+    /// </summary>
+    public Dictionary<string, List<(long Seq, string Json)>> EventsOf(IReadOnlyCollection<string> users)
+    {
+        var events = new Dictionary<string, List<(long Seq, string Json)>>(StringComparer.Ordinal);
+        foreach (var user in users) events[user] = [];
+        // Merged users' events are recorded under their own ids: their owners are looked up one by one.
+        if (AnyMerge || users.Count < 2)
+        {
+            foreach (var user in users) events[user] = EventsOf(user);
+            return events;
+        }
+        // Statements of 64, 16, 4 and 1 users (`user IN (…)`: an index lookup per user), as the measurement log's inserts.
+        var ids = users.ToArray();
+        for (var from = 0; from < ids.Length;)
+        {
+            var count = 64;
+            while (count > ids.Length - from) count /= 4;
+            ForEachRow(EventsOfUsers(count), r => events[r.GetString(0)].Add((r.GetInt64(1), r.GetString(2))), [.. ids.AsSpan(from, count)]);
+            from += count;
+        }
+        foreach (var list in events.Values) list.Sort((a, b) => a.Seq.CompareTo(b.Seq));
+        return events;
+    }
+
+    private static readonly string?[] EventsOfUsersSql = new string?[65];
+
+    private static string EventsOfUsers(int count) => EventsOfUsersSql[count] ??=
+        "SELECT user, seq, json FROM events WHERE user IN (" + string.Join(", ", Enumerable.Range(0, count).Select(i => "$" + i)) + ")";
 
     /// <summary>How many stored events <paramref name="user"/> has, those of users merged into it included; a merge reports it.</summary>
     public int EventCount(string user) =>

@@ -54,7 +54,9 @@ public sealed partial class LiveStore
             var rc = args[i] switch
             {
                 null or DBNull => raw.sqlite3_bind_null(stmt, at),
-                string s => raw.sqlite3_bind_text(stmt, at, s),
+                string s => BindText(stmt, at, s),
+                // UTF-8 text as it came (an event's JSON): bound with its length, SQLite copies it.
+                ReadOnlyMemory<byte> utf8 => raw.sqlite3_bind_text(stmt, at, utf8.Span),
                 long l => raw.sqlite3_bind_int64(stmt, at, l),
                 int n => raw.sqlite3_bind_int64(stmt, at, n),
                 bool b => raw.sqlite3_bind_int64(stmt, at, b ? 1 : 0),
@@ -65,6 +67,26 @@ public sealed partial class LiveStore
             SqliteException.ThrowExceptionForRC(rc, db);
         }
         return stmt;
+    }
+
+    /// <summary>
+    /// Binds a string as UTF-8 encoded into a stack or pooled buffer and bound with its length
+    /// (SQLite copies it: SQLITE_TRANSIENT), where the string overload of SQLitePCL makes a new
+    /// NUL-terminated array per call — a commit binds thousands of ids, names and JSON texts.
+    /// The empty string goes through that overload: an empty span would be bound as NULL.
+    /// </summary>
+    private static int BindText(sqlite3_stmt stmt, int at, string text)
+    {
+        if (text.Length == 0) return raw.sqlite3_bind_text(stmt, at, text);
+        var max = System.Text.Encoding.UTF8.GetMaxByteCount(text.Length);
+        if (max <= 1024)
+        {
+            Span<byte> buffer = stackalloc byte[1024];
+            return raw.sqlite3_bind_text(stmt, at, buffer[..System.Text.Encoding.UTF8.GetBytes(text, buffer)]);
+        }
+        var rented = System.Buffers.ArrayPool<byte>.Shared.Rent(max);
+        try { return raw.sqlite3_bind_text(stmt, at, rented.AsSpan(0, System.Text.Encoding.UTF8.GetBytes(text, rented))); }
+        finally { System.Buffers.ArrayPool<byte>.Shared.Return(rented); }
     }
 
     /// <summary>Steps the bound statement; SQLITE_ROW or SQLITE_DONE, else the statement is reset and the error thrown.</summary>

@@ -317,9 +317,10 @@ public sealed partial class LiveStore : IDisposable
     public string? Profile(string user) => Scalar("SELECT json FROM profiles WHERE user = $0", user) as string;
 
     /// <summary>Stores a profile; a new one gets the next profile sequence number (its place in "file order" for identity merges).</summary>
-    public void SetProfile(string user, string json)
+    /// <param name="isNew">True when the caller knows the user has no stored profile (it just read it): no look-up of the sequence number.</param>
+    public void SetProfile(string user, string json, bool isNew = false)
     {
-        var seq = Scalar("SELECT seq FROM profiles WHERE user = $0", user) as long? ?? Next("profile_seq");
+        var seq = isNew ? Next("profile_seq") : Scalar("SELECT seq FROM profiles WHERE user = $0", user) as long? ?? Next("profile_seq");
         Execute("INSERT INTO profiles (user, json, seq) VALUES ($0, $1, $2) ON CONFLICT (user) DO UPDATE SET json = excluded.json", user, json, seq);
     }
 

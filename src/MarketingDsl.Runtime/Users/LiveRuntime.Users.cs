@@ -19,11 +19,7 @@ public sealed partial class LiveRuntime
     {
         if (_users.Get(id, promote: !_fanOut) is { } cached) return cached;
         object?[]? profile = null;
-        if (_store.Profile(id) is { } profileJson)
-        {
-            using var profileDoc = JsonDocument.Parse(profileJson);
-            profile = _validation.ParseProfile(profileDoc.RootElement, out _, out _);
-        }
+        if (_store.Profile(id) is { } profileJson) profile = _validation.ParseProfile(profileJson, out _, out _);
         var user = new LiveUser(id, profile, _machines.Length);
         _users.Add(user, cold: _fanOut);
         return user;
@@ -53,8 +49,7 @@ public sealed partial class LiveRuntime
         if (user.EventsLoaded) return history;
         foreach (var (seq, json) in _store.EventsOf(user.Id))
         {
-            using var doc = JsonDocument.Parse(json);
-            if (_validation.ParseEvent(doc.RootElement, out _) is not { } e) continue;   // the schema changed since
+            if (_validation.ParseEvent(json, out _) is not { } e) continue;   // the schema changed since
             history.Add(e.Type, e.Values, seq);
         }
         user.EventsLoaded = true;

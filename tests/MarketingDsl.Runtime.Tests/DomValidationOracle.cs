@@ -1,0 +1,148 @@
+using System.Globalization;
+using System.Text.Json;
+using MarketingDsl.Core.Semantics;
+using MarketingDsl.Engine.Data;
+
+namespace MarketingDsl.Runtime.Tests;
+
+/// <summary>
+/// The live runtime's row validation as it was written over a parsed document (JsonElement), kept
+/// as the oracle of <see cref="Utf8RowDecoderTests"/>: the reader of UTF-8 rows must give the same
+/// rows and the same reasons.
+/// </summary>
+internal sealed class DomValidationOracle(SchemaModel schema)
+{
+    /// <summary>The property that names the event type, and the optional id used when the type has no `unique` field.</summary>
+    private const string TypeProperty = "type";
+    private const string IdProperty = "id";
+    /// <summary>The id of an event whose `unique` field is null: a null id is one id, as in the batch import (the first such event wins).</summary>
+    private const string NullUniqueId = "\u0000null";
+
+    public SchemaModel Schema { get; } = schema;
+
+    public ParsedEvent? ParseEvent(JsonElement e, out string? reason)
+    {
+        reason = null;
+        if (e.ValueKind != JsonValueKind.Object) { reason = "an event must be a JSON object"; return null; }
+        if (JsonRowText.Problem(e) is { } text) { reason = text; return null; }
+        if (!e.TryGetProperty(TypeProperty, out var typeElement) || typeElement.ValueKind != JsonValueKind.String)
+        { reason = "missing 'type'"; return null; }
+        var type = Schema.FindEvent(typeElement.GetString()!);
+        if (type is null) { reason = $"unknown event type '{typeElement.GetString()}'"; return null; }
+        var values = new object?[type.Fields.Length];
+        if (!e.TryGetProperty("user_id", out var user) || user.ValueKind == JsonValueKind.Null || user.ValueKind == JsonValueKind.String
+            && user.GetString() is { Length: 0 })
+        { reason = "missing user_id"; return null; }
+        if (user.ValueKind != JsonValueKind.String) { reason = "user_id must be a string"; return null; }
+        var userId = user.GetString()!;
+        if (!e.TryGetProperty("ts", out var tsElement) || tsElement.ValueKind == JsonValueKind.Null)
+        { reason = "missing ts"; return null; }
+        if (tsElement.ValueKind != JsonValueKind.String)
+        {
+            reason = $"invalid ts {tsElement.GetRawText()}: an ISO 8601 string is expected";
+            return null;
+        }
+        if (!ValueParsers.TryParseTimestamp(tsElement.GetString().AsSpan(), out var ts))
+        { reason = $"invalid ts '{tsElement.GetString()}'"; return null; }
+        ts = ValueParsers.TruncateToMicroseconds(ts);
+        values[0] = userId;
+        values[1] = new DateTime(ts, DateTimeKind.Utc);
+        foreach (var p in e.EnumerateObject())
+        {
+            if (p.Name is TypeProperty or "user_id" or "ts" || (p.Name == IdProperty && type.Find(IdProperty) is null)) continue;
+            if (Schema.IdentityKeys.Contains(p.Name)) continue;
+            if (type.Find(p.Name) is null) { reason = $"unknown field '{p.Name}' for event '{type.Name}'"; return null; }
+        }
+        for (var i = 2; i < type.Fields.Length; i++)
+        {
+            var field = type.Fields[i];
+            if (!Box(e, field, out values[i], out reason)) return null;
+        }
+        if (IdentityValues(e, out reason) is not { } identities) return null;
+        string? id = null;
+        if (type.UniqueField is { } unique)
+            id = values[type.OrdinalOf(unique.Name)] is { } v ? Convert.ToString(v, CultureInfo.InvariantCulture) : NullUniqueId;
+        else if (e.TryGetProperty(IdProperty, out var idElement))
+        {
+            if (idElement.ValueKind is JsonValueKind.String) id = idElement.GetString();
+            else if (idElement.ValueKind is JsonValueKind.Number) id = idElement.GetRawText();
+            else if (idElement.ValueKind is not JsonValueKind.Null) { reason = "'id' must be a string or a number"; return null; }
+        }
+        return new ParsedEvent(type, userId, ts, id, values, identities);
+    }
+
+    /// <summary>A profile row aligned with <see cref="SchemaModel.ProfileFields"/>, and its key.</summary>
+    public object?[]? ParseProfile(JsonElement e, out string? key, out string? reason)
+    {
+        key = null;
+        reason = null;
+        if (e.ValueKind != JsonValueKind.Object) { reason = "a profile must be a JSON object"; return null; }
+        if (JsonRowText.Problem(e) is { } text) { reason = text; return null; }
+        foreach (var p in e.EnumerateObject())
+            if (Schema.FindProfileField(p.Name) is null && !Schema.IdentityKeys.Contains(p.Name)) { reason = $"unknown profile field " +
+                $"'{p.Name}'"; return null; }
+        if (!e.TryGetProperty(Schema.KeyField, out var keyElement) || keyElement.ValueKind != JsonValueKind.String
+            || keyElement.GetString() is not { Length: > 0 })
+        { reason = $"missing {Schema.KeyField}"; return null; }
+        var values = new object?[Schema.ProfileFields.Length];
+        for (var i = 0; i < values.Length; i++)
+            if (!Box(e, Schema.ProfileFields[i], out values[i], out reason)) return null;
+        var keyOrdinal = Schema.ProfileOrdinalOf(Schema.KeyField);
+        if (values[keyOrdinal] is not string { Length: > 0 } k) { reason = $"missing {Schema.KeyField}"; return null; }
+        if (IdentityValues(e, out reason) is null) return null;
+        key = k;
+        return values;
+    }
+
+    /// <summary>
+    /// The row's identity values aligned with <see cref="SchemaModel.IdentityKeys"/>, as the batch
+    /// importer reads them: a string (empty = null), null or absent = null, anything else a reject.
+    /// </summary>
+    public string?[]? IdentityValues(JsonElement e, out string? reason)
+    {
+        reason = null;
+        var keys = Schema.IdentityKeys;
+        var values = new string?[keys.Length];
+        for (var k = 0; k < keys.Length; k++)
+        {
+            if (!e.TryGetProperty(keys[k], out var v) || v.ValueKind == JsonValueKind.Null) continue;
+            if (v.ValueKind != JsonValueKind.String) { reason = $"identity key '{keys[k]}': {v.GetRawText()} is not a valid string"; return null; }
+            values[k] = v.GetString() is { Length: > 0 } s ? s : null;
+        }
+        return values;
+    }
+
+    private static bool Box(JsonElement e, FieldSymbol field, out object? value, out string? reason)
+    {
+        value = null;
+        reason = null;
+        // Missing or null is a null value whatever the schema's `?` says, as in the batch import
+        // (LANGUAGE.md §3, §18; Data README "One rule set"): only user_id, ts and the key are required.
+        if (!e.TryGetProperty(field.Name, out var v) || v.ValueKind == JsonValueKind.Null) return true;
+        if (field.Type.IsList)
+        {
+            // The batch importer's list rules (ListValues), so a live item and an imported row mean the same.
+            if (ListValues.TryFromJson(v, field.Type.Element!, out var list, out var problem)) { value = list; return true; }
+            reason = $"field '{field.Name}': {problem}";
+            return false;
+        }
+        var ok = field.Type.Kind switch
+        {
+            TypeKind.String => v.ValueKind == JsonValueKind.String && Set(v.GetString(), out value),
+            TypeKind.Int => v.ValueKind == JsonValueKind.Number && v.TryGetInt64(out var l) && Set(l, out value),
+            TypeKind.Decimal => v.ValueKind == JsonValueKind.Number && v.TryGetDecimal(out var d) && Set(d, out value),
+            TypeKind.Bool => v.ValueKind is JsonValueKind.True or JsonValueKind.False && Set(v.GetBoolean(), out value),
+            TypeKind.Date => v.ValueKind == JsonValueKind.String && ValueParsers.TryParseDate(v.GetString().AsSpan(), out var day)
+                && Set(DateOnly.FromDayNumber(day), out value),
+            TypeKind.DateTime => v.ValueKind == JsonValueKind.String && ValueParsers.TryParseTimestamp(v.GetString().AsSpan(), out var t)
+                && Set(new DateTime(t, DateTimeKind.Utc), out value),
+            TypeKind.Duration => v.ValueKind == JsonValueKind.String && ValueParsers.TryParseDuration(v.GetString().AsSpan(), out var dur)
+                && Set(dur, out value),
+            _ => false,
+        };
+        if (!ok) reason = $"field '{field.Name}': {v.GetRawText()} is not a valid {field.Type.NonNullable.DisplayName}";
+        return ok;
+
+        static bool Set(object? x, out object? value) { value = x; return true; }
+    }
+}
