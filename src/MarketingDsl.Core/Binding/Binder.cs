@@ -82,10 +82,6 @@ internal sealed partial class Binder
 
     // ------------------------------------------------------------------ reporting helpers
 
-    // Only the model section (Binder_Declarations.BindModel) still writes its text here; every other site passes a catalogue's factory.
-    private void Report(DiagnosticDescriptor descriptor, SourceText file, TextSpan span, string message, string? suggestion = null) =>
-        _diagnostics.Add(Diagnostic.Create(descriptor, file, span, message + NameSuggestions.Suffix(suggestion), suggestion));
-
     private void Report(DiagnosticMessage message, SourceText file, TextSpan span) =>
         _diagnostics.Add(Diagnostic.Create(message, file, span));
 

@@ -28,7 +28,7 @@ internal sealed partial class Binder
         foreach (var property in syntax.Properties)
         {
             var key = property switch { PredictPropertySyntax => "predict", FeaturesPropertySyntax => "features", ModelOptionSyntax o => o.Name.Text, _ => "" };
-            if (!seen.Add(key)) { Report(RuleErrors.DuplicateProperty, file, property.Span, $"'{key}:' is given twice."); continue; }
+            if (!seen.Add(key)) { Report(RuleErrors.PropertyGivenTwice(key), file, property.Span); continue; }
             switch (property)
             {
                 case PredictPropertySyntax predict when model.IsClusters:
@@ -39,13 +39,13 @@ internal sealed partial class Binder
                     var label = BindExpression(predict.Label, labelScope);
                     if (!label.Type.IsError && label.Type.Kind != TypeKind.Bool && !label.Type.IsNumeric)
                     {
-                        Report(ModelErrors.LabelType(file.ToString(predict.Label.Span), Describe(label.Type)), file, predict.Label.Span);
+                        Report(ModelErrors.LabelType(file.ToString(predict.Label.Span), label.Type), file, predict.Label.Span);
                         label = new BoundErrorExpression();
                     }
                     model.PredictLabel = label;
                     var windows = BoundTree.Descendants(model.PredictLabel).OfType<BoundAggregate>().Where(a => a.LooksForward).Select(a => a.WindowTicks ?? 0).ToList();
                     if (windows.Count == 0 && !model.PredictLabel.Type.IsError)
-                        Report(RuleErrors.LabelWithoutForward, file, predict.Label.Span, "The label must look forward from the training cutoff, e.g. exists(order, within: next 30d).");
+                        Report(RuleErrors.LabelWithoutForward(), file, predict.Label.Span);
                     else if (windows.Count > 0) model.HorizonTicks = windows.Max();
                     break;
                 case FeaturesPropertySyntax features:
@@ -55,7 +55,7 @@ internal sealed partial class Binder
                     {
                         var f = BindExpression(feature, scope);
                         if (!f.Type.IsError && !f.Type.IsNumeric && f.Type.Kind != TypeKind.Bool)
-                            Report(RuleErrors.FeatureType, file, feature.Span, $"A model learns from numbers and yes/no values; '{file.ToString(feature.Span)}' is {Describe(f.Type)}.");
+                            Report(RuleErrors.FeatureType(file.ToString(feature.Span), f.Type), file, feature.Span);
                         bound.Add(f);
                         names.Add(file.ToString(feature.Span));
                     }
@@ -69,11 +69,11 @@ internal sealed partial class Binder
             }
         }
         if (!model.IsClusters && model.PredictLabel is null)
-            Report(RuleErrors.MissingProperty, file, syntax.Name.Span, $"The model '{model.Name}' needs predict: (what it learns, e.g. not exists(login, within: next 90d)).");
+            Report(RuleErrors.MissingProperty(model.Name, model.IsClusters, "predict"), file, syntax.Name.Span);
         if (model.Features.IsEmpty)
-            Report(RuleErrors.MissingProperty, file, syntax.Name.Span, $"'{model.Name}' needs features: (the tags it learns from).");
+            Report(RuleErrors.MissingProperty(model.Name, model.IsClusters, "features"), file, syntax.Name.Span);
         if (model.IsClusters && model.ClusterCount == 0)
-            Report(RuleErrors.MissingProperty, file, syntax.Name.Span, $"The clusters '{model.Name}' need k: (how many clusters, e.g. k: 8).");
+            Report(RuleErrors.MissingProperty(model.Name, model.IsClusters, "k"), file, syntax.Name.Span);
         if (horizon is { } h) model.HorizonTicks = Math.Max(model.HorizonTicks, h);
         if (model.IsRegression && model.Algorithm == ModelAlgorithm.Logistic && algorithmSpan is { } span)
             Report(ModelErrors.AlgorithmForRegression(model.Name), file, span);
@@ -85,9 +85,10 @@ internal sealed partial class Binder
         var allowed = model.IsClusters ? ClusterOptions : ModelOptions;
         if (!allowed.Contains(name))
         {
-            Report(NameErrors.UnknownSetting, file, option.Name.Span,
-                $"{(model.IsClusters ? "Clusters have" : "A model has")} no property '{name}'; the properties are {string.Join(", ", (model.IsClusters ? new[] { "features" } : ["predict", "features"]).Concat(allowed))}.",
-                NameSuggestions.Closest(name, allowed.Concat(model.IsClusters ? ["features"] : ["predict", "features"])));
+            string[] properties = [.. (model.IsClusters ? new[] { "features" } : ["predict", "features"]).Concat(allowed)];
+            Report(NameErrors.UnknownModelProperty(name, model.IsClusters, properties,
+                NameSuggestions.Closest(name, allowed.Concat(model.IsClusters ? ["features"] : ["predict", "features"]))), file,
+                option.Name.Span);
             return;
         }
         var value = option.Value;

@@ -25,8 +25,7 @@ public static class NameErrors
     private static readonly DiagnosticDescriptor s_eventNotValue = new("MD2011", DiagnosticSeverity.Error, "Event type used as a value");
     private static readonly DiagnosticDescriptor s_unknownModelOutput = new("MD2012", DiagnosticSeverity.Error, "Unknown model output");
     private static readonly DiagnosticDescriptor s_cycle = new("MD2013", DiagnosticSeverity.Error, "Definitions refer to each other in a circle");
-    // MD2014 is the model's unknown property until the model section has its factory (its schema and channel uses have MD2024, MD2025).
-    public static readonly DiagnosticDescriptor UnknownSetting = new("MD2014", DiagnosticSeverity.Error, "Unknown setting or property");
+    private static readonly DiagnosticDescriptor s_unknownModelProperty = new("MD2014", DiagnosticSeverity.Error, "Unknown model property");
     private static readonly DiagnosticDescriptor s_reservedName = new("MD2015", DiagnosticSeverity.Error, "Reserved field name");
     private static readonly DiagnosticDescriptor s_modelNotValue = new("MD2016", DiagnosticSeverity.Error, "Model used without an output");
     private static readonly DiagnosticDescriptor s_duplicateEventType = new("MD2017", DiagnosticSeverity.Error, "Event type declared twice");
@@ -98,6 +97,13 @@ public static class NameErrors
     public static DiagnosticMessage UnknownSchemaSetting(string name, string? suggestion) => new(s_unknownSchemaSetting,
         $"There is no setting '{name}'; the only setting is 'timezone'.{En(suggestion)}",
         $"没有设置项 '{name}'；唯一的设置项是 'timezone'。{Zh(suggestion)}", suggestion);
+
+    /// <param name="properties">The properties a model (or clusters) has, in the order to list them.</param>
+    public static DiagnosticMessage UnknownModelProperty(string name, bool clusters, IReadOnlyList<string> properties, string? suggestion) =>
+        new(s_unknownModelProperty,
+            $"{(clusters ? "Clusters have" : "A model has")} no property '{name}'; the properties are {string.Join(", ", properties)}." +
+                En(suggestion),
+            $"{(clusters ? "聚类" : "模型")}没有属性 '{name}'；可用的属性有 {string.Join("、", properties)}。{Zh(suggestion)}", suggestion);
 
     public static DiagnosticMessage UnknownChannelProperty(string name, string? suggestion) => new(s_unknownChannelProperty,
         $"A channel has no property '{name}'; the properties are cost, cap and quiet.{En(suggestion)}",

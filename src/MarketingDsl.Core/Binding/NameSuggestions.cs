@@ -39,6 +39,4 @@ public static class NameSuggestions
         }
         return d[a.Length, b.Length];
     }
-
-    public static string Suffix(string? suggestion) => suggestion is null ? "" : $" Did you mean '{suggestion}'?";
 }

@@ -1,4 +1,5 @@
 using MarketingDsl.Core.Diagnostics;
+using MarketingDsl.Core.Semantics;
 
 namespace MarketingDsl.Core.Checking;
 
@@ -14,16 +15,14 @@ public static class RuleErrors
     private static readonly DiagnosticDescriptor s_splitShares = new("MD4005", DiagnosticSeverity.Error, "Split shares do not add up to 100%");
     private static readonly DiagnosticDescriptor s_unreachableStep = new("MD4006", DiagnosticSeverity.Warning, "Step can never run");
 
-    // The model section of the binder still writes MD4007, MD4008 (its factory is PropertyGivenTwice), MD4009, MD4010 and
-    // MD4014 at the call site; they get factories with that section. MD4010 stays only for the model's options.
-    public static readonly DiagnosticDescriptor MissingProperty = new("MD4007", DiagnosticSeverity.Error, "Required property missing");
-    public static readonly DiagnosticDescriptor DuplicateProperty = new("MD4008", DiagnosticSeverity.Error, "Property given twice");
-    public static readonly DiagnosticDescriptor FeatureType = new("MD4009", DiagnosticSeverity.Error, "Model feature is not a number or yes/no");
-    public static readonly DiagnosticDescriptor BadOption = new("MD4010", DiagnosticSeverity.Error, "Invalid model option");
+    private static readonly DiagnosticDescriptor s_missingProperty = new("MD4007", DiagnosticSeverity.Error, "Required property missing");
+    private static readonly DiagnosticDescriptor s_duplicateProperty = new("MD4008", DiagnosticSeverity.Error, "Property given twice");
+    private static readonly DiagnosticDescriptor s_featureType = new("MD4009", DiagnosticSeverity.Error, "Model feature is not a number or yes/no");
+    // MD4010 (Invalid model option) retired: split into MD4015 and MD4061–MD4067 (ModelErrors).
     // MD4011 (Invalid schema) retired: split into MD4035–MD4043.
     // MD4012 (Invalid test) retired: split into MD4044–MD4048.
     private static readonly DiagnosticDescriptor s_emptyBlock = new("MD4013", DiagnosticSeverity.Warning, "Nothing happens here");
-    public static readonly DiagnosticDescriptor LabelWithoutForward = new("MD4014", DiagnosticSeverity.Error, "Model label does not look forward");
+    private static readonly DiagnosticDescriptor s_labelWithoutForward = new("MD4014", DiagnosticSeverity.Error, "Model label does not look forward");
     private static readonly DiagnosticDescriptor s_horizonNotDuration = new("MD4015", DiagnosticSeverity.Error, "Horizon is not a duration");
     private static readonly DiagnosticDescriptor s_duplicateRuleCondition = new("MD4016", DiagnosticSeverity.Warning,
         "Rule repeats an earlier condition");
@@ -105,7 +104,33 @@ public static class RuleErrors
         "This step comes after `exit`, so it never runs.",
         "这个步骤写在 `exit` 之后，永远不会执行。");
 
-    public static DiagnosticMessage PropertyGivenTwice(string key) => new(DuplicateProperty,
+    /// <param name="model">The model or clusters declaration.</param>
+    /// <param name="property">The property it lacks: <c>predict</c>, <c>features</c> or <c>k</c>.</param>
+    public static DiagnosticMessage MissingProperty(string model, bool clusters, string property) => new(s_missingProperty,
+        property switch
+        {
+            "predict" => $"The model '{model}' needs predict: (what it learns, e.g. not exists(login, within: next 90d)).",
+            "features" => $"'{model}' needs features: (the tags it learns from).",
+            "k" => $"The clusters '{model}' need k: (how many clusters, e.g. k: 8).",
+            _ => $"{(clusters ? "The clusters" : "The model")} '{model}' needs {property}:.",
+        },
+        property switch
+        {
+            "predict" => $"模型 '{model}' 需要 predict:（它要学习的结果，例如 not exists(login, within: next 90d)）。",
+            "features" => $"'{model}' 需要 features:（它用来学习的标签）。",
+            "k" => $"聚类 '{model}' 需要 k:（聚类的个数，例如 k: 8）。",
+            _ => $"{(clusters ? "聚类" : "模型")} '{model}' 需要 {property}:。",
+        });
+
+    public static DiagnosticMessage FeatureType(string feature, DslType type) => new(s_featureType,
+        $"A model learns from numbers and yes/no values; '{feature}' is {TypeText.English(type)}.",
+        $"模型只能从数值和是/否值中学习；'{feature}' 是{TypeText.Chinese(type)}。");
+
+    public static DiagnosticMessage LabelWithoutForward() => new(s_labelWithoutForward,
+        "The label must look forward from the training cutoff, e.g. exists(order, within: next 30d).",
+        "标签必须从训练截止时刻向后看，例如 exists(order, within: next 30d)。");
+
+    public static DiagnosticMessage PropertyGivenTwice(string key) => new(s_duplicateProperty,
         $"'{key}:' is given twice.",
         $"'{key}:' 写了两次。");
 

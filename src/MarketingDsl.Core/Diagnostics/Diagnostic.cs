@@ -42,12 +42,6 @@ public sealed record Diagnostic(
             new LinePosition(endLine > 0 ? endLine : line, endLine > 0 ? endColumn : column), message.English, message.Suggestion)
         { ChineseMessage = message.Chinese };
 
-    // Text written at the call site: internal so no host writes a message outside a catalogue; only the binder's model
-    // section still uses it, until its codes have factories.
-    internal static Diagnostic Create(DiagnosticDescriptor descriptor, SourceText source, TextSpan span, string message, string? suggestion = null) =>
-        new(descriptor.Code, descriptor.Severity, source.Path, span, source.GetPosition(span.Start), source.GetPosition(span.End), message,
-            suggestion);
-
 
     public string SeverityText => Severity switch
     {
