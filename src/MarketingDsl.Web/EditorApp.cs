@@ -155,8 +155,8 @@ public static class EditorApp
 
     /// <summary>
     /// Compiles the workspace once in the background at start-up, so the first keystroke's
-    /// markers do not pay for loading and JIT-compiling the parser, binder and language service
-    /// (42–112 ms on the first request otherwise) and every file's syntax tree is already cached.
+    /// markers do not pay for loading and JIT-compiling the parser, binder and language service,
+    /// and every file's syntax tree is already cached.
     /// </summary>
     private static void WarmUp(IServiceProvider services)
     {

@@ -174,6 +174,63 @@ public sealed partial class ServeSecurityTests : IDisposable
         }
     }
 
+    /// <summary>A workspace link that leads outside: `serve` refuses to start, naming the link, and shows nothing of the file.</summary>
+    [Fact]
+    public async Task Serve_refuses_a_workspace_link_leading_outside_at_start_naming_the_link_without_the_files_content()
+    {
+        var secret = WriteSecret();
+        File.CreateSymbolicLink(Path.Combine(_root, "ws", "stolen.mdsl"), secret);
+        var info = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        foreach (var a in new[] { Path.Combine(AppContext.BaseDirectory, "mdsl.dll"), "serve", Path.Combine(_root, "ws"), "--urls",
+            "http://127.0.0.1:0", "--db", Path.Combine(_root, "live.db"), "--editor-db", Path.Combine(_root, "editor.db") })
+            info.ArgumentList.Add(a);
+        info.Environment["MDSL_ADMIN_TOKEN"] = Token;
+        using var process = Process.Start(info)!;
+        _processes.Add(process);
+        var stdout = process.StandardOutput.ReadToEndAsync();
+        var stderr = process.StandardError.ReadToEndAsync();
+        using (var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(60))) await process.WaitForExitAsync(timeout.Token);
+        var said = await stderr + await stdout;
+        Assert.True(process.ExitCode == 2, $"exit {process.ExitCode}: {said}");
+        Assert.Contains("'stolen.mdsl' is a symbolic link that leads outside the workspace", said);
+        Assert.DoesNotContain(SecretText, said);
+        Assert.DoesNotContain("http://127.0.0.1", said);
+    }
+
+    /// <summary>A link added to a running server's workspace: an authenticated reload (and its dry run) is refused with an error
+    /// naming the link, never the file's content, and the running version stays.</summary>
+    [Fact]
+    public async Task A_reload_refuses_a_workspace_link_leading_outside_naming_the_link_without_the_files_content()
+    {
+        var url = await StartServe(Token);
+        using var http = new HttpClient { BaseAddress = url };
+        http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", Token);
+        File.CreateSymbolicLink(Path.Combine(_root, "ws", "stolen.mdsl"), WriteSecret());
+        foreach (var path in new[] { "/api/workspace/reload?dry_run=true", "/api/workspace/reload" })
+        {
+            var refused = await http.PostAsync(path, Json("{}"));
+            var body = await refused.Content.ReadAsStringAsync();
+            Assert.True(refused.StatusCode == HttpStatusCode.UnprocessableEntity, $"{path}: {(int)refused.StatusCode} {body}");
+            Assert.Contains("'stolen.mdsl' is a symbolic link that leads outside the workspace", body);
+            Assert.DoesNotContain(SecretText, body);
+        }
+        // The running version is unchanged and still answers.
+        Assert.Equal(HttpStatusCode.OK, (await http.GetAsync("/api/health")).StatusCode);
+        var login = Json("""[{"type":"login","user_id":"u1","ts":"2025-03-01T10:00:00Z"}]""");
+        Assert.Equal(HttpStatusCode.OK, (await http.PostAsync("/api/events", login)).StatusCode);
+    }
+
+    private const string SecretText = "the secret text of another folder";
+
+    /// <summary>A DSL file outside the workspace (a declaration, so a reader that followed the link would parse and show it).</summary>
+    private string WriteSecret()
+    {
+        var outside = Path.Combine(_root, "outside");
+        Directory.CreateDirectory(outside);
+        var path = Path.Combine(outside, "private.mdsl");
+        File.WriteAllText(path, $"tag leaked = \"{SecretText}\"\n");
+        return path;
+    }
 
     private void StopAll()
     {

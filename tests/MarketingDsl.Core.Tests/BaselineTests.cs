@@ -48,6 +48,9 @@ public sealed class BaselineTests
         var actualDiagnostics = FormatDiagnostics(compilation.Diagnostics);
 
         var failures = new StringBuilder();
+        // Every emitted diagnostic speaks both UI languages: a message only in English means its code has no factory.
+        foreach (var d in compilation.Diagnostics.Where(d => d.ChineseMessage?.Any(c => c is >= '\u4e00' and <= '\u9fff') != true))
+            failures.Append($"{d.Code} at {d.Start} has no 简体中文 text: {d.Message}\n");
         Compare(folder, "main.syntax", actualSyntax, failures);
         Compare(folder, "main.diagnostics", actualDiagnostics, failures);
 

@@ -111,17 +111,42 @@ public sealed class DiagnosticCatalogTests
         Assert.True(shared.Count == 0, "codes with more than one factory: " + string.Join("; ", shared));
     }
 
+    /// <summary>
+    /// A public descriptor would let a call site write its own (English-only) text; so every descriptor is private to its
+    /// catalogue, every code has its factory, and no descriptor lives outside a catalogue.
+    /// </summary>
     [Fact]
-    public void EveryPrivateDescriptor_HasAFactory()
+    public void EveryDescriptor_IsPrivate_AndHasAFactory()
     {
         var withFactory = Factories().Select(f => ((DiagnosticMessage)f.Invoke(null, SampleArguments(f).First())!).Code).ToHashSet();
-        var privateCodes = typeof(DiagnosticCatalog).Assembly.GetTypes()
-            .Where(t => t.GetCustomAttribute<DiagnosticCatalogueAttribute>() is not null)
-            .SelectMany(t => t.GetFields(BindingFlags.NonPublic | BindingFlags.Static))
-            .Where(f => f.FieldType == typeof(DiagnosticDescriptor))
-            .Select(f => ((DiagnosticDescriptor)f.GetValue(null)!).Code);
-        var missing = privateCodes.Where(c => !withFactory.Contains(c)).ToList();
-        Assert.True(missing.Count == 0, "private descriptors without a factory: " + string.Join(", ", missing));
+        var fields = typeof(DiagnosticCatalog).Assembly.GetTypes()
+            .SelectMany(t => t.GetFields(BindingFlags.Public | BindingFlags.NonPublic | BindingFlags.Static)
+                .Select(f => (Type: t, Field: f)))
+            .Where(e => e.Field.FieldType == typeof(DiagnosticDescriptor))
+            .ToList();
+        var outside = fields.Where(e => e.Type.GetCustomAttribute<DiagnosticCatalogueAttribute>() is null)
+            .Select(e => $"{e.Type.Name}.{e.Field.Name}").ToList();
+        Assert.True(outside.Count == 0, "descriptors outside a [DiagnosticCatalogue] class: " + string.Join(", ", outside));
+        var notPrivate = fields.Where(e => !e.Field.IsPrivate).Select(e => $"{e.Type.Name}.{e.Field.Name}").ToList();
+        Assert.True(notPrivate.Count == 0, "descriptors that are not private: " + string.Join(", ", notPrivate));
+        var missing = DiagnosticCatalog.All.Select(d => d.Code).Where(c => !withFactory.Contains(c)).ToList();
+        Assert.True(missing.Count == 0, "descriptors without a factory: " + string.Join(", ", missing));
+    }
+
+    [Theory]
+    [InlineData("model m {\n  features: age\n}\n", "MD4007", "模型 'm' 需要 predict:")]
+    [InlineData("model m {\n  predict: exists(order, within: next 30d)\n  features: age\n  features: age\n}\n", "MD4008", "'features:' 写了两次")]
+    [InlineData("model m {\n  predict: exists(order, within: next 30d)\n  features: city\n}\n", "MD4009", "'city' 是文本（string）")]
+    [InlineData("model m {\n  predict: exists(order)\n  features: age\n}\n", "MD4014", "标签必须从训练截止时刻向后看")]
+    [InlineData("model m {\n  predict: exists(order, within: next 30d)\n  features: age\n  seeed: 1\n}\n", "MD2014",
+        "模型没有属性 'seeed'")]
+    public void ModelDeclarationDiagnostics_SpeakChinese(string model, string code, string chinese)
+    {
+        const string schema = "schema {\n  profile { user_id: string key\n age: int\n city: string }\n  event order { amount: decimal }\n}\n";
+        var compilation = Compilation.Create(("schema.mdsl", schema), ("main.mdsl", model));
+        var diagnostic = Assert.Single(compilation.Diagnostics, d => d.Code == code);
+        Assert.Contains(chinese, diagnostic.MessageIn("zh-CN"));
+        Assert.NotEqual(diagnostic.Message, diagnostic.MessageIn("zh-CN"));
     }
 
     [Fact]

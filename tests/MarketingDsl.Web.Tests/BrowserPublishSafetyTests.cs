@@ -104,7 +104,7 @@ public sealed class BrowserPublishSafetyTests
         var publisher = await host.SignedIn("publisher1");
         var preview = await Answer(await publisher.PostAsync("/api/publish/preview", Json("""{"end":["cart"]}""")), HttpStatusCode.OK);
         Assert.Equal(2, preview.GetProperty("endedCount").GetInt32());
-        var cart = preview.GetProperty("inFlight").EnumerateArray().Single(j => j.GetProperty("journey").GetString() == "cart");
+        var cart = preview.GetProperty("choices").EnumerateArray().Single(j => j.GetProperty("journey").GetString() == "cart");
         Assert.Equal((2, 0, true),
             (cart.GetProperty("users").GetInt32(), cart.GetProperty("endIfContinue").GetInt32(), cart.GetProperty("end").GetBoolean()));
         var hash = preview.GetProperty("hash").GetString();

@@ -145,6 +145,16 @@ public sealed class BrowserSimulationTests(ITestOutputHelper output)
         Assert.Contains("wake_up", await page.EvaluateAsync<string[]>("() => [...document.querySelectorAll('#diff-segments tbody " +
             "tr')].map(r => r.dataset.name)"));
 
+        // An id in the diff opens that user's page: a user the working copy takes out of vip_repeat is not in it there.
+        var removed = page.Locator("#diff-segments tr[data-name=vip_repeat] td.ids").Nth(1).Locator("a.user-link").First;
+        var removedId = await removed.InnerTextAsync();
+        await removed.ClickAsync();
+        await page.WaitForSelectorAsync($"body[data-shown='{removedId}']");
+        Assert.EndsWith("/User", new Uri(page.Url).AbsolutePath, StringComparison.Ordinal);
+        Assert.Equal(removedId, await page.InnerTextAsync("#user-title-id"));
+        Assert.Equal("false", await page.GetAttributeAsync("#user-segments tr[data-name='vip_repeat']", "data-member"));
+        await page.ScreenshotAsync(new PageScreenshotOptions { Path = Path.Combine(ArtifactsDir, $"user-from-diff.{lang}.png"), FullPage = true });
+
         // The simulation runs the same working copy, and says so.
         await page.ClickAsync("nav a[href='/Simulation']");
         await page.WaitForSelectorAsync("body[data-ready=true]");

@@ -36,6 +36,39 @@ public sealed class PublishApiTests : IAsyncLifetime
     /// <summary>The main file without the `cart` journey.</summary>
     private static string WithoutCart() => LiveEditorHost.Main[..LiveEditorHost.Main.IndexOf("journey cart", StringComparison.Ordinal)];
 
+    /// <summary>The editor's preview and the runtime's dry run are one answer written once, each in its API's names.</summary>
+    [Fact]
+    public async Task The_editors_preview_and_the_runtimes_dry_run_give_the_same_answer_in_their_own_names()
+    {
+        const string token = "a-long-admin-token-for-tests";
+        await using var host = await LiveEditorHost.StartAsync(adminToken: token);
+        using (var client = host.Anonymous())
+        {
+            foreach (var (path, json) in new[] { ("/api/profiles", """[{"user_id":"u1"},{"user_id":"u2"}]"""),
+                ("/api/events", """[{"type":"cart_add","user_id":"u1","ts":"2025-03-01T10:00:00Z","price":200}]""") })
+                await Answer(await client.PostAsync(path, new StringContent(json, System.Text.Encoding.UTF8, "application/json")), HttpStatusCode.OK);
+        }
+        var publisher = await host.SignedIn("publisher1");
+        await Save(publisher, "main.mdsl", WithoutCart());
+        var editor = await Answer(await publisher.PostAsync("/api/publish/preview", Json(new { })), HttpStatusCode.OK);
+        using var admin = host.Anonymous();
+        admin.DefaultRequestHeaders.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", token);
+        var runtime = await Answer(await admin.PostAsync("/api/workspace/reload?dry_run=true", Json(new { })), HttpStatusCode.OK);
+
+        Assert.True(runtime.GetProperty("dry_run").GetBoolean());
+        foreach (var (camel, snake) in new[] { ("journeys", "journeys"), ("continued", "continued"), ("moved", "moved"), ("added", "added"),
+            ("removed", "removed"), ("stepsChanged", "steps_changed"), ("inFlight", "in_flight") })
+            Assert.True(editor.GetProperty(camel).GetRawText() == runtime.GetProperty(snake).GetRawText(),
+                $"{camel}: {editor.GetProperty(camel)} in the editor, {snake}: {runtime.GetProperty(snake)} in the runtime");
+        Assert.Equal(1, runtime.GetProperty("in_flight").GetProperty("cart").GetInt32());
+        var ended = Assert.Single(editor.GetProperty("ended").EnumerateArray());
+        var endedLive = Assert.Single(runtime.GetProperty("ended").EnumerateArray());
+        Assert.Equal("u1", ended.GetProperty("userId").GetString());
+        foreach (var (camel, snake) in new[]
+            { ("journey", "journey"), ("userId", "user_id"), ("at", "at"), ("reason", "reason"), ("detail", "detail") })
+            Assert.Equal(ended.GetProperty(camel).GetRawText(), endedLive.GetProperty(snake).GetRawText());
+    }
+
     [Fact]
     public async Task A_publish_that_removes_a_journey_ends_its_users_as_previewed_and_is_recorded()
     {

@@ -171,7 +171,7 @@ public static class DataSource
         IProgress<ImportProgress>? progress)
     {
         if (string.IsNullOrEmpty(source) || !Directory.Exists(source) || ImportSnapshot.IsSnapshot(source))
-            throw new DataImportException(SnapshotErrors.Unreadable(path, e.Message, null).English, e);
+            throw new DataImportException(SnapshotErrors.Unreadable(path, e.Message, null), e);
         var data = DataImporter.Load(schema, source, options, progress);
         data.Report.Warnings.Add(Diagnostic.AtFile(SnapshotErrors.Unreadable(path, e.Message, source), path));
         return data;

@@ -53,7 +53,15 @@ public sealed class ImportOptions
 public readonly record struct ImportProgress(string File, long RowsRead, long FileBytesRead, long FileBytes);
 
 /// <summary>The data directory itself is unusable (missing, no profiles file, unsupported schema type).</summary>
-public sealed class DataImportException(string message, Exception? inner = null) : Exception(message, inner);
+public sealed class DataImportException(string message, Exception? inner = null) : Exception(message, inner)
+{
+    /// <summary>An error that has a diagnostic code (a damaged snapshot, MD6030) carries its message, so a host can show it in the
+    /// UI's language.</summary>
+    public DataImportException(MarketingDsl.Core.Diagnostics.DiagnosticMessage diagnostic, Exception? inner = null)
+        : this(diagnostic.English, inner) => Diagnostic = diagnostic;
+
+    public MarketingDsl.Core.Diagnostics.DiagnosticMessage? Diagnostic { get; }
+}
 
 /// <summary>Counts and problems of one import.</summary>
 public sealed class ImportReport

@@ -71,16 +71,26 @@ internal static class Learners
         return normalize ? prep.Append(ml.Transforms.NormalizeMeanVariance("Prepared")) : prep;
     }
 
+    /// <summary>
+    /// The trees of FastTree and LightGBM, for classifiers and regressions alike: fewer leaves, each holding more users, on
+    /// fewer training rows, so a small history is not learnt by heart.
+    /// </summary>
+    private readonly record struct TreeShape(int Trees, int Leaves, int MinimumPerLeaf, double LearningRate)
+    {
+        public static TreeShape For(int trainingRows) =>
+            new(Trees: 100, Leaves: Math.Clamp(trainingRows / 200, 4, 31), MinimumPerLeaf: Math.Clamp(trainingRows / 500, 5, 50), LearningRate: 0.1);
+    }
+
     public static ITransformer FitClassifier(MLContext ml, ModelSymbol model, IDataView data, int trainingRows)
     {
-        var leaves = Math.Clamp(trainingRows / 200, 4, 31);
-        var minLeaf = Math.Clamp(trainingRows / 500, 5, 50);
+        var tree = TreeShape.For(trainingRows);
         IEstimator<ITransformer> trainer = model.Algorithm switch
         {
             ModelAlgorithm.LightGbm => ml.BinaryClassification.Trainers.LightGbm(new LightGbmBinaryTrainer.Options
             {
                 LabelColumnName = "Label", FeatureColumnName = "Prepared", NumberOfThreads = 1, Seed = model.Seed,
-                NumberOfIterations = 100, NumberOfLeaves = leaves, MinimumExampleCountPerLeaf = minLeaf, LearningRate = 0.1,
+                NumberOfIterations = tree.Trees, NumberOfLeaves = tree.Leaves, MinimumExampleCountPerLeaf = tree.MinimumPerLeaf,
+                LearningRate = tree.LearningRate,
             }),
             ModelAlgorithm.Logistic => ml.BinaryClassification.Trainers.LbfgsLogisticRegression(new LbfgsLogisticRegressionBinaryTrainer.Options
             {
@@ -89,7 +99,8 @@ internal static class Learners
             _ => ml.BinaryClassification.Trainers.FastTree(new FastTreeBinaryTrainer.Options
             {
                 LabelColumnName = "Label", FeatureColumnName = "Prepared", NumberOfThreads = 1,
-                NumberOfTrees = 100, NumberOfLeaves = leaves, MinimumExampleCountPerLeaf = minLeaf, LearningRate = 0.1,
+                NumberOfTrees = tree.Trees, NumberOfLeaves = tree.Leaves, MinimumExampleCountPerLeaf = tree.MinimumPerLeaf,
+                LearningRate = tree.LearningRate,
             }),
         };
         return Fit(model.Algorithm, Prepare(ml, model.Algorithm == ModelAlgorithm.Logistic).Append(trainer), data);
@@ -97,19 +108,20 @@ internal static class Learners
 
     public static ITransformer FitRegression(MLContext ml, ModelSymbol model, IDataView data, int trainingRows)
     {
-        var leaves = Math.Clamp(trainingRows / 200, 4, 31);
-        var minLeaf = Math.Clamp(trainingRows / 500, 5, 50);
+        var tree = TreeShape.For(trainingRows);
         IEstimator<ITransformer> trainer = model.Algorithm switch
         {
             ModelAlgorithm.LightGbm => ml.Regression.Trainers.LightGbm(new LightGbmRegressionTrainer.Options
             {
                 LabelColumnName = "Target", FeatureColumnName = "Prepared", NumberOfThreads = 1, Seed = model.Seed,
-                NumberOfIterations = 100, NumberOfLeaves = leaves, MinimumExampleCountPerLeaf = minLeaf, LearningRate = 0.1,
+                NumberOfIterations = tree.Trees, NumberOfLeaves = tree.Leaves, MinimumExampleCountPerLeaf = tree.MinimumPerLeaf,
+                LearningRate = tree.LearningRate,
             }),
             _ => ml.Regression.Trainers.FastTree(new FastTreeRegressionTrainer.Options
             {
                 LabelColumnName = "Target", FeatureColumnName = "Prepared", NumberOfThreads = 1,
-                NumberOfTrees = 100, NumberOfLeaves = leaves, MinimumExampleCountPerLeaf = minLeaf, LearningRate = 0.1,
+                NumberOfTrees = tree.Trees, NumberOfLeaves = tree.Leaves, MinimumExampleCountPerLeaf = tree.MinimumPerLeaf,
+                LearningRate = tree.LearningRate,
             }),
         };
         return Fit(model.Algorithm, Prepare(ml, false).Append(trainer), data);

@@ -14,7 +14,7 @@ public sealed class DeliveryLoop(LiveRuntime runtime, ILogger<DeliveryLoop> logg
     /// <summary>
     /// Rounds come at most this often: each commit wakes the loop, so a round already takes what
     /// the commits since the last one queued; the bound only limits the appends and fsyncs when
-    /// commits are tiny. (At 5 ms it added up to 5 ms to every send's latency.)
+    /// commits are tiny, and is kept short because a send waits for the next round.
     /// </summary>
     public static readonly TimeSpan MinRoundInterval = TimeSpan.FromMilliseconds(1);
     private readonly SemaphoreSlim _wake = new(0, 1);

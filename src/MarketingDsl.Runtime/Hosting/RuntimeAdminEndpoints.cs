@@ -46,12 +46,8 @@ public static class RuntimeAdminEndpoints
         {
             if (RuntimeSecurity.MemberDataDenied(http, options) is { } denied) return denied;
             var ends = runtime.Locked(s => s.JourneyEnds());
-            return Results.Json(new
-            {
-                count = ends.Count,
-                ends = ends.TakeLast(Math.Clamp(limit ?? 100, 1, 10_000))
-                    .Select(e => new { journey = e.Journey, user_id = e.User, at = Iso(e.At), reason = e.Reason, detail = e.Detail }),
-            });
+            return Results.Json(new { count = ends.Count, ends = JourneyEndAnswer.List(ends.TakeLast(Math.Clamp(limit ?? 100, 1, 10_000))) },
+                ReloadAnswer.SnakeCase);
         });
         app.MapPost("/api/workspace/reload", (bool? dry_run, string? end, HttpContext http, LiveRuntime runtime) =>
         {
@@ -84,31 +80,13 @@ public static class RuntimeAdminEndpoints
                 return Results.Json(new { error = $"end: there is no journey '{unknown}' in the running or the new version" }, statusCode: 400);
             if (dry_run == true)
             {
-                var preview = runtime.Preview(compilation.Model, endInFlight);
-                return Results.Json(new
-                {
-                    dry_run = true,
-                    journeys = preview.Journeys,
-                    continued = preview.Continued,
-                    moved = preview.Moved,
-                    in_flight = preview.InFlight,
-                    added = preview.Added,
-                    removed = preview.Removed,
-                    steps_changed = preview.StepsChanged,
-                    ended = preview.Ended.Select(e => new { journey = e.Journey, user_id = e.User, at = Iso(e.At), reason = e.Reason, detail = e.Detail }),
-                });
+                var preview = ReloadPreviewAnswer.From(runtime.Preview(compilation.Model, endInFlight)) with { DryRun = true };
+                return Results.Json(preview, ReloadAnswer.SnakeCase);
             }
             var changes = journal is null ? null : runtime.Preview(compilation.Model, endInFlight);
             var report = runtime.Reload(compilation.Model, endInFlight);
             journal?.Record(new ReloadRecord(RuntimeSecurity.TokenAuthor, now, compilation.Workspace, "published", report, changes, endInFlight));
-            return Results.Json(new
-            {
-                reloaded = true,
-                journeys = report.Journeys,
-                continued = report.Continued,
-                moved = report.Moved,
-                ended = report.Ended.Select(e => new { journey = e.Journey, user_id = e.User, at = Iso(e.At), reason = e.Reason, detail = e.Detail }),
-            });
+            return Results.Json(ReloadAnswer.From(report) with { Reloaded = true }, ReloadAnswer.SnakeCase);
         });
         return app;
     }

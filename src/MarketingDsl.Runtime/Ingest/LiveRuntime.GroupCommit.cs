@@ -4,9 +4,8 @@ namespace MarketingDsl.Runtime;
 public sealed partial class LiveRuntime
 {
     // The committer is a thread of its own, not a thread-pool work item: a commit blocks (SQLite's
-    // writes, the fsync), and under thousands of single-event requests per second a blocked pool
-    // thread starved the requests' continuations until the pool added threads (p99 ≈ 200 ms at
-    // 3,000 requests/s against 27 ms with enough threads, measured).
+    // writes, the fsync), and a blocked pool thread would starve the requests' continuations until
+    // the pool added threads.
     private readonly SemaphoreSlim _commitWake = new(0, 1);
     private Thread? _committer;
     private volatile bool _stopCommitter;

@@ -161,8 +161,8 @@ public sealed partial class LiveRuntime
     /// <summary>
     /// A send's outbox line: {"key", "channel", "journey", "user_id", "template", "offer", "at",
     /// "entry_at", "step", "was_deferred"} and, for a send with `items:`, "items" (the list as of the send, null
-    /// when null), written straight to UTF-8 (the line is made inside the
-    /// commit for every send: a dictionary through the serialiser cost several µs more each).
+    /// when null), written straight to UTF-8: the line is made inside the commit for every send,
+    /// where a dictionary through the serialiser would cost more per send.
     /// </summary>
     private static string SendLine(string key, string channel, string journey, string user, string template, string? offer,
         string at, string entryAt, string step, bool wasDeferred, IReadOnlyList<object?>? items)

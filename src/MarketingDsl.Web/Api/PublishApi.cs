@@ -67,30 +67,17 @@ public static class PublishApi
             var continuing = end.Count == 0 ? preview : runtime.Preview(saved.Compilation.Model);
             var journeyNames = preview.InFlight.Keys.Concat(saved.Compilation.Model.Journeys.Where(j => j.Trigger is not null).Select(j => j.Name))
                 .Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal);
-            return Results.Ok(new
+            return Results.Ok(new PublishPreviewAnswer(ReloadPreviewAnswer.From(preview, MaxListedEnds))
             {
-                hash = saved.Hash,
-                files = saved.Files,
-                rollbackTo = request?.RollbackTo,
-                journeys = preview.Journeys,
-                continued = preview.Continued,
-                moved = preview.Moved,
-                added = preview.Added,
-                removed = preview.Removed,
-                stepsChanged = preview.StepsChanged,
-                endedCount = preview.Ended.Count,
-                confirmEndsAbove = publisher.ConfirmEndsAbove,
-                // Per journey: users in flight, and the ends if they continue at the equivalent step (the choice `end` ends them all).
-                inFlight = journeyNames.Select(name => new
-                {
-                    journey = name,
-                    users = preview.InFlight.GetValueOrDefault(name),
-                    endIfContinue = continuing.Ended.Count(e => e.Journey == name),
-                    removed = !saved.Compilation.Model.Journeys.Any(j => j.Name == name && j.Trigger is not null),
-                    end = end.Contains(name),
-                }),
-                ends = Publisher.Summarise(preview.Ended),
-                ended = Ends(preview.Ended),
+                Hash = saved.Hash,
+                Files = saved.Files,
+                RollbackTo = request?.RollbackTo,
+                EndedCount = preview.Ended.Count,
+                ConfirmEndsAbove = publisher.ConfirmEndsAbove,
+                Choices = [.. journeyNames.Select(name => new JourneyChoice(name, preview.InFlight.GetValueOrDefault(name),
+                    continuing.Ended.Count(e => e.Journey == name),
+                    !saved.Compilation.Model.Journeys.Any(j => j.Name == name && j.Trigger is not null), end.Contains(name)))],
+                Ends = Publisher.Summarise(preview.Ended),
             });
         });
         writes.MapPost("", (PublishRequest request, Publisher publisher, HttpContext ctx, ILoggerFactory logs) =>
@@ -120,15 +107,9 @@ public static class PublishApi
                     error = $"This would end {c.Ends} users in flight, more than {c.Threshold}: confirm that number (confirmEnds) to publish.",
                     needsConfirmation = true, endedCount = c.Ends, confirmEndsAbove = c.Threshold,
                 }, statusCode: StatusCodes.Status409Conflict),
-                PublishOutcome.Done done => Results.Ok(new
+                PublishOutcome.Done done => Results.Ok(new PublishedAnswer(ReloadAnswer.From(done.Report, MaxListedEnds))
                 {
-                    publication = done.Publication,
-                    journeys = done.Report.Journeys,
-                    continued = done.Report.Continued,
-                    moved = done.Report.Moved,
-                    endedCount = done.Report.Ended.Count,
-                    ends = done.Publication.Ends,
-                    ended = Ends(done.Report.Ended),
+                    Publication = done.Publication, EndedCount = done.Report.Ended.Count, Ends = done.Publication.Ends,
                 }),
                 _ => throw new InvalidOperationException("unknown publish outcome"),
             };
@@ -171,10 +152,33 @@ public static class PublishApi
         }, statusCode: StatusCodes.Status422UnprocessableEntity);
     }
 
-    private static IEnumerable<object> Ends(IReadOnlyList<JourneyEnd> ends) =>
-        ends.Take(MaxListedEnds).Select(e => new
-        {
-            journey = e.Journey, userId = e.User, reason = e.Reason, detail = e.Detail,
-            at = e.At == 0 ? null : new DateTime(e.At, DateTimeKind.Utc).ToString("O", CultureInfo.InvariantCulture),
-        });
+}
+
+/// <summary>The publish preview: the runtime's dry run (<see cref="ReloadPreviewAnswer"/>, in the editor's camelCase) with
+/// what the publisher confirms.</summary>
+internal sealed record PublishPreviewAnswer : ReloadPreviewAnswer
+{
+    public PublishPreviewAnswer(ReloadPreviewAnswer preview) : base(preview) { }
+
+    public string Hash { get; init; } = "";
+    public int Files { get; init; }
+    public int? RollbackTo { get; init; }
+    /// <summary>All the ends (<see cref="ReloadAnswer.Ended"/> lists the first <see cref="PublishApi.MaxListedEnds"/>).</summary>
+    public int EndedCount { get; init; }
+    public int ConfirmEndsAbove { get; init; }
+    /// <summary>Per journey: users in flight, and the ends if they continue at the equivalent step (the choice `end` ends them all).</summary>
+    public IReadOnlyList<JourneyChoice> Choices { get; init; } = [];
+    public IReadOnlyList<PublicationEnds> Ends { get; init; } = [];
+}
+
+internal sealed record JourneyChoice(string Journey, int Users, int EndIfContinue, bool Removed, bool End);
+
+/// <summary>A publication done: the reload's answer with the publication recorded.</summary>
+internal sealed record PublishedAnswer : ReloadAnswer
+{
+    public PublishedAnswer(ReloadAnswer report) : base(report) { }
+
+    public Publication? Publication { get; init; }
+    public int EndedCount { get; init; }
+    public IReadOnlyList<PublicationEnds> Ends { get; init; } = [];
 }

@@ -123,14 +123,17 @@ public sealed class SimulationJobs(EditorStore store, DataSetCache cache, ModelT
             record.LoadMs = load.TotalMilliseconds;
             record.EvaluateMs = evaluate.TotalMilliseconds;
             var failures = SimulationRunner.FailureWarnings(result.FunctionFailures).ToList();
-            record.Warnings = [.. scorer?.Warnings.Select(d => $"{d.Code} {d.Message}") ?? [], .. failures];
-            record.WarningsZh = [.. scorer?.Warnings.Select(d => $"{d.Code} {d.MessageIn(Localization.UiText.Chinese)}") ?? [], .. failures];
+            // What was found about the data's source (a damaged or out-of-date snapshot) and the models, in both UI languages.
+            var diagnostics = result.Data.Report.Warnings.Concat(scorer?.Warnings ?? []).ToList();
+            record.Warnings = [.. diagnostics.Select(d => $"{d.Code} {d.Message}"), .. failures];
+            record.WarningsZh = [.. diagnostics.Select(d => $"{d.Code} {d.MessageIn(Localization.UiText.Chinese)}"), .. failures];
             record.Status = RunStatus.Done;
         }
         catch (DataImportException ex)
         {
             record.Status = RunStatus.Failed;
             record.Error = ex.Message;
+            record.ErrorZh = ex.Diagnostic?.Chinese;
         }
         catch (Exception ex) when (ex is not OutOfMemoryException)
         {

@@ -130,6 +130,8 @@ public sealed class SimulationRecord
     public List<string> Warnings { get; set; } = [];
     /// <summary><see cref="Warnings"/> in 简体中文, one for one (the catalogue's messages; a message without a Chinese text stays English).</summary>
     public List<string> WarningsZh { get; set; } = [];
+    /// <summary>The error in 简体中文 when it has a diagnostic code (a damaged snapshot); null when it has none.</summary>
+    public string? ErrorZh { get; set; }
     public bool DataFromCache { get; set; }
     public double LoadMs { get; set; }
     public double EvaluateMs { get; set; }

@@ -362,6 +362,10 @@ public sealed class ImportSnapshotTests
             // Nothing says where the data came from.
             var error = Assert.Throws<DataImportException>(() => DataSource.Load(schema, snapshot.Path, new ImportOptions()));
             Assert.Contains("snapshot.json cannot be read", error.Message, StringComparison.Ordinal);
+            // The error keeps its code's message, so the web editor says it in 简体中文 too.
+            Assert.Equal("MD6030", error.Diagnostic?.Code);
+            Assert.Contains("snapshot.json", error.Diagnostic!.Chinese, StringComparison.Ordinal);
+            Assert.NotEqual(error.Diagnostic.English, error.Diagnostic.Chinese);
             return;
         }
 

@@ -4,11 +4,11 @@
 // edit redraws the graph. Layout by dagre (editor/package.json, served from /lib/dagre). Nothing
 // here knows the language: graphs, markers and completions come from the server's compiler.
 import dagre from '/lib/dagre/dagre.esm.js';
+import { LANGUAGE, loadMonaco, registerSyntax } from './editor/syntax.js';
 
 const config = JSON.parse(document.getElementById('canvas-config').textContent);
 const T = (key) => (config.texts && config.texts[key]) || key;
 const canEdit = !!config.canRun;
-const LANGUAGE = 'marketingdsl';
 const $ = (id) => document.getElementById(id);
 
 const state = {
@@ -27,18 +27,12 @@ window.mdslCanvas = {
 
 // ------------------------------------------------------------------ http
 
+// Requests go through the pages' one JSON helper (pages.js); the count of those in flight is the page's busy state.
+const pages = window.mdslPages;
 async function call(url, body) {
   state.busy++;
   try {
-    const init = body === undefined ? { credentials: 'same-origin' } : {
-      method: 'POST', credentials: 'same-origin',
-      headers: { 'Content-Type': 'application/json', [config.header]: config.antiforgeryToken }, body: JSON.stringify(body),
-    };
-    const response = await fetch(url, init);
-    if (response.status === 401) { location.href = '/Account/Login?returnUrl=' + encodeURIComponent(location.pathname + location.search); throw new Error('signed out'); }
-    const json = await response.json().catch(() => ({}));
-    if (!response.ok) throw new Error(json.error || ('HTTP ' + response.status));
-    return json;
+    return await (body === undefined ? pages.request(url) : pages.post(config, url, body));
   } finally {
     state.busy--;
   }
@@ -655,9 +649,9 @@ async function validateMini(model) {
   } catch { /* markers are advisory; the edit itself is checked by the server */ }
 }
 
-function registerLanguage(monarch) {
-  if (!monaco.languages.getLanguages().some((l) => l.id === LANGUAGE)) monaco.languages.register({ id: LANGUAGE, extensions: ['.mdsl'] });
-  monaco.languages.setMonarchTokensProvider(LANGUAGE, monarch);
+// The syntax (colouring, brackets, comments) is the editor's own (editor/syntax.js); the canvas adds completion for its
+// text and its side panel's condition editors.
+function registerCompletion() {
   const kinds = monaco.languages.CompletionItemKind;
   monaco.languages.registerCompletionItemProvider(LANGUAGE, {
     triggerCharacters: ['.', '(', ',', ' '],
@@ -681,10 +675,9 @@ function registerLanguage(monarch) {
 
 // ------------------------------------------------------------------ start
 
-window.require.config({ paths: { vs: '/lib/monaco/vs' } });
-window.require(['vs/editor/editor.main'], async () => {
-  const monarch = await (await fetch('/lib/marketingdsl.monarch.json', { credentials: 'same-origin' })).json();
-  registerLanguage(monarch);
+loadMonaco().then(async () => {
+  await registerSyntax();
+  registerCompletion();
   textEditor = monaco.editor.create($('canvas-text'), {
     value: '', language: LANGUAGE, readOnly: !canEdit, minimap: { enabled: false }, automaticLayout: true, fontSize: 13, scrollBeyondLastLine: false,
   });

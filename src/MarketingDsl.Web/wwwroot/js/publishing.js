@@ -38,7 +38,7 @@ export function renderEnds(body, ends, T) {
 
 // Users in flight per journey, with the publisher's choice for them; a change previews again.
 function renderChoices(body, p, o, end) {
-  const rows = p.inFlight.filter((j) => j.users > 0 || j.endIfContinue > 0);
+  const rows = p.choices.filter((j) => j.users > 0 || j.endIfContinue > 0);
   if (!rows.length) return;
   body.append(el('h4', null, o.T('editor.publishinflight')));
   const table = el('table', 'publish-inflight');

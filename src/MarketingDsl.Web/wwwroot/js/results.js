@@ -12,8 +12,7 @@
   const format = (text, ...args) => args.reduce((t, a, i) => t.replace('{' + i + '}', a), text);
   const live = !!(config.extra && config.extra.live);
 
-  // The page's state, also read by the browser test.
-  const state = window.mdslResults = { ready: false, source: live ? 'live' : 'none', journey: null, results: null, replay: null, updated: 0 };
+  const state = { source: live ? 'live' : 'none', journey: null, results: null, replay: null };
 
   const html = window.mdslPages.element;
 
@@ -44,7 +43,6 @@
     if (!name) {
       $('results-view').hidden = true;
       $('results-source').textContent = live ? T('results.none') : T('results.source.none');
-      state.ready = true;
       document.body.dataset.resultsReady = 'true';
       return;
     }
@@ -57,7 +55,6 @@
         if ($('results-from').value.trim()) query.set('from', $('results-from').value.trim());
         if ($('results-to').value.trim()) query.set('to', $('results-to').value.trim());
         state.results = await request(`/api/journeys/${encodeURIComponent(name)}/results?${query}`);
-        state.updated++;
         $('results-source').textContent = format(T('results.source.live'), POLL_SECONDS, new Date().toISOString().replace('T', ' ').slice(0,
             19) + ' UTC');
       }
@@ -66,7 +63,6 @@
     } catch (error) {
       window.mdslPages.showError($('results-error'), error);
     }
-    state.ready = true;
     document.body.dataset.resultsReady = 'true';
   }
 
@@ -92,7 +88,6 @@
     document.body.appendChild(link);
     link.click();
     link.remove();
-    state.csv = lines.join('\n');
   }
 
   // ------------------------------------------------------------------ wiring

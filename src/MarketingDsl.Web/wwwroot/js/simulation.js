@@ -80,7 +80,7 @@
     result.hidden = false;
     $('sim-result-title').textContent = `${T('sim.result')} #${run.id} · ${run.folder} · ${utc(run.asOfUtc)} UTC`;
     if (run.status !== 'done') {
-      showError(new Error(T('sim.failed') + ' ' + (run.error || run.status)));
+      showError(new Error(T('sim.failed') + ' ' + ((config.language === 'zh-CN' && run.errorZh) || run.error || run.status)));
       result.hidden = true;
       document.body.dataset.simulation = run.status;
       return;
