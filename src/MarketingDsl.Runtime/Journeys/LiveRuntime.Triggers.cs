@@ -114,7 +114,10 @@ public sealed partial class LiveRuntime
             lock (_gate)
             {
                 if (!_timerBacklog) return;
+                var start = System.Diagnostics.Stopwatch.GetTimestamp();
+                var cpu = CommitTimings.ThreadCpuNanos();
                 Transaction(() => FireTimers(_store.Counter("clock") - 1));
+                Timings.Slice(System.Diagnostics.Stopwatch.GetTimestamp() - start, cpu < 0 ? -1 : CommitTimings.ThreadCpuNanos() - cpu);
             }
         }
         // The transaction rolled back (caches rebuilt, backlog flag cleared); whatever failed, the
