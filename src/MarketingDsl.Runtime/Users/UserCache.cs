@@ -23,6 +23,11 @@ internal sealed class LiveUser(string id, object?[]? profile, int journeys)
     public string?[] StateJson { get; } = new string?[journeys];
     /// <summary>Per journey: the stored state parsed from <see cref="StateJson"/>, once needed.</summary>
     public StoredJourneyState?[] StateParsed { get; } = new StoredJourneyState?[journeys];
+    /// <summary>
+    /// Per journey: the state the machines change in place, made from <see cref="StateParsed"/> once
+    /// needed; after each transition it is compared with the stored state and written when it differs.
+    /// </summary>
+    public UserJourneyState?[] StateLive { get; } = new UserJourneyState?[journeys];
     public bool[] StateLoaded { get; } = new bool[journeys];
     public LinkedListNode<LiveUser>? Node { get; set; }
     /// <summary>The events the cache counts for this user.</summary>
