@@ -93,21 +93,23 @@ public sealed class TimerSliceTests : IDisposable
         Assert.Equal(10 * Users, runtime.TimerWorkDone);
     }
 
-    [Fact]
-    public async Task Timer_work_alone_stops_when_a_request_arrives_and_the_request_goes_next()
+    [Theory]
+    [InlineData(300, 300)]   // queued deep in a slice of timer work alone: it ends there
+    [InlineData(7, 10)]      // queued 2 units into it: it first does the 5 units a transaction with requests may do
+    public async Task Timer_work_alone_yields_to_a_request_and_the_request_goes_next(int queuedAt, int yieldedAt)
     {
         using var runtime = OpenWithProfiles(slice: 1_000, sliceWithRequests: 5);
         Task<IReadOnlyList<IngestResult>>? second = null;
-        // Unit 300 is done by a transaction of timer work alone (the first request's own took units 1–5):
-        // a request queued then ends that slice after it, and its own transaction does 5 more units first.
-        runtime.TimerUnitTaken = done => { if (done == 300) second = runtime.IngestEventsAsync(Login("u198", 10.6)); };
+        // The first request's transaction takes units 1–5; from unit 6 the committer does timer work
+        // alone. A request queued there ends that slice, and its own transaction does 5 more units first.
+        runtime.TimerUnitTaken = done => { if (done == queuedAt) second = runtime.IngestEventsAsync(Login("u198", 10.6)); };
         Assert.Equal(IngestResult.Accepted, runtime.IngestEvents(Login("u199", 10.5))[0].Status);
         SpinWait.SpinUntil(() => second is not null && !runtime.TimerBacklog, TimeSpan.FromMinutes(2));
         Assert.NotNull(second);
         Assert.Equal(IngestResult.Accepted, (await second)[0].Status);
         runtime.Deliver();
         Assert.Equal(5, TicksBeforePong(0));
-        Assert.Equal(300 + 5, TicksBeforePong(1));
+        Assert.Equal(yieldedAt + 5, TicksBeforePong(1));
         Assert.Equal(10 * Users, Templates().Count(t => t == "tick"));
     }
 }

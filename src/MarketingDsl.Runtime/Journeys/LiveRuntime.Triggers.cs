@@ -105,8 +105,9 @@ public sealed partial class LiveRuntime
     }
 
     /// <summary>
-    /// The transaction does timer work alone: it ends as soon as an ingest request is queued (after
-    /// at least one unit, so the backlog always moves), and the request's group goes first.
+    /// The transaction does timer work alone: once an ingest request is queued, it ends as soon as it
+    /// has done what a transaction with requests may do before them (so its commit is worth its cost),
+    /// and the request's group goes next.
     /// </summary>
     private void YieldTimerSliceToRequests() => _yieldToRequests = true;
 
@@ -124,7 +125,11 @@ public sealed partial class LiveRuntime
         // The clock is read every 16 units: a unit costs microseconds, reading the clock a good part of one.
         if (_timerWork > 0 && (_timerWork & 15) == 0 && _sliceTime != Timeout.InfiniteTimeSpan
             && System.Diagnostics.Stopwatch.GetElapsedTime(_sliceStarted) > _sliceTime) _timerWork = 0;
-        if (_yieldToRequests && _timerWorkTaken > 0 && Volatile.Read(ref _queuedRequests) > 0) _timerWork = 0;
+        // Timer work alone yields to a queued request once it has done as much as a transaction with
+        // requests may do before them: every transaction's commit pays for a useful share of work.
+        if (_yieldToRequests && Volatile.Read(ref _queuedRequests) > 0
+            && (_timerWorkTaken >= Math.Max(1, _options.TimerSliceWithRequests) || _sliceTime != Timeout.InfiniteTimeSpan
+                && System.Diagnostics.Stopwatch.GetElapsedTime(_sliceStarted) > _sliceTime / 10)) _timerWork = 0;
         if (_timerWork <= 0) { _timerBacklog = true; return false; }
         _timerWork--;
         _timerWorkTaken++;
