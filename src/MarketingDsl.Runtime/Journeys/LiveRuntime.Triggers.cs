@@ -243,7 +243,11 @@ public sealed partial class LiveRuntime
     /// used-up slice leaves the timer at the same instant with the last user reached (its `user`),
     /// and the next slice continues after it. Once every user is reached, the next instant is set.
     /// </summary>
-    private void FireSchedule(int j, long t, string after) => FanOut(() => FireScheduleSlice(j, t, after));
+    private void FireSchedule(int j, long t, string after) => FanOut(() =>
+    {
+        try { FireScheduleSlice(j, t, after); }
+        finally { _fanOutBatch = null; }
+    });
 
     private void FireScheduleSlice(int j, long t, string after)
     {
@@ -256,6 +260,7 @@ public sealed partial class LiveRuntime
             // The timer's own unit paid for the first user: a firing always makes progress.
             if (!first && !TakeTimerWork()) break;
             var user = ids[i];
+            if (NeedsFanOutBatch(j, user)) MakeFanOutBatch(ids, i, j, t);
             if (User(user) is not { Profile: not null } live) continue;
             var stored = StateOf(live, j);
             var state = stored ?? new UserJourneyState();
@@ -478,6 +483,7 @@ public sealed partial class LiveRuntime
         _dueOf = null;
         _profileIds = null;
         _firstChecks = null;
+        _fanOutBatch = null;
         _timerBacklog = false;
     }
 }

@@ -18,6 +18,7 @@ public sealed partial class LiveRuntime
     private LiveUser User(string id)
     {
         if (_users.Get(id, promote: !_fanOut) is { } cached) return cached;
+        if (_fanOutBatch is { } batch && batch.Users.TryGetValue(id, out var batched)) return batched;
         object?[]? profile = null;
         if (_store.Profile(id) is { } profileJson)
         {
@@ -175,13 +176,15 @@ public sealed partial class LiveRuntime
         public IReadOnlyList<object?>? List(BoundExpression list, UserRef user, long atTicks)
         {
             var live = runtime.User(user.Id);
-            return live.Profile is null ? null : runtime.EvaluatorOf(live).List(list, 0, atTicks);
+            if (live.Profile is null) return null;
+            return runtime.BatchRowOf(live) is var (batch, row) ? batch.List(list, row, atTicks) : runtime.EvaluatorOf(live).List(list, 0, atTicks);
         }
 
         public bool Evaluate(BoundExpression condition, UserRef user, long atTicks)
         {
             var live = runtime.User(user.Id);
-            return live.Profile is not null && runtime.EvaluatorOf(live).Evaluate(condition, 0, atTicks);
+            if (live.Profile is null) return false;
+            return runtime.BatchRowOf(live) is var (batch, row) ? batch.Evaluate(condition, row, atTicks) : runtime.EvaluatorOf(live).Evaluate(condition, 0, atTicks);
         }
 
         public bool Matches(BoundExpression where, UserRef user, JourneyEvent e)

@@ -79,6 +79,12 @@ internal sealed class UserCache(int capacity, int eventCapacity, long byteCapaci
     public long Bytes => _bytes;
     public int Loaded => _byId.Values.Count(u => u.EventsLoaded);
 
+    /// <summary>Whether a bound is reached: a user added now pushes another one out.</summary>
+    public bool IsFull => _byId.Count >= capacity || _events >= eventCapacity || _bytes >= byteCapacity;
+
+    /// <summary>The cached user, if any, leaving the order of use as it is.</summary>
+    public LiveUser? Peek(string id) => _byId.GetValueOrDefault(id);
+
     /// <summary>Accounts for the user's loaded events and memory after they changed.</summary>
     public void Resized(LiveUser user)
     {
