@@ -45,19 +45,22 @@ public sealed class FanOutBatchTests : IDisposable
                 var user = "u" + u.ToString("00", CultureInfo.InvariantCulture);
                 events.Add((ts, random.Next(3) == 0
                     ? $$"""{"type":"login","user_id":"{{user}}","ts":"{{LiveFixture.Ts(ts)}}"}"""
-                    : $$"""{"type":"order","user_id":"{{user}}","order_id":"o{{events.Count}}","amount":12.5,"ts":"{{LiveFixture.Ts(ts)}}"}"""));
+                    : $$"""{"type":"order","user_id":"{{user}}","order_id":"o{{events.Count}}","amount":12.5,"ts":"{{LiveFixture.Ts(ts)}}"}"""
+                ));
             }
         var sorted = events.OrderBy(e => e.Ts).Select(e => e.Json).ToList();
         return [.. sorted.Chunk(25).Select(chunk => "[" + string.Join(",", chunk) + "]")];
     }
 
-    private static (List<string> Sends, List<string> States, List<string> Measures, long BatchUsers) Run(LiveFixture f, int cachedUsers, int batchSize)
+    private static (List<string> Sends, List<string> States, List<string> Measures, long BatchUsers) Run(LiveFixture f, int cachedUsers,
+        int batchSize)
     {
         f.WallClock.Now = new DateTimeOffset(Start);
         // Slices larger than any instant's work: no backlog, so the order of work is replay's and does not depend on timing.
         using var runtime = f.Open(cachedUsers: cachedUsers, timerSlice: 1_000_000, timerSliceWithRequests: 1_000_000);
         runtime.FanOutBatchSize = batchSize;
-        runtime.IngestProfiles(LiveFixture.Json("[" + string.Join(",", Enumerable.Range(0, Users).Select(u => $$"""{"user_id":"u{{u:00}}"}""")) + "]"));
+        var profiles = Enumerable.Range(0, Users).Select(u => $$"""{"user_id":"u{{u:00}}"}""");
+        runtime.IngestProfiles(LiveFixture.Json("[" + string.Join(",", profiles) + "]"));
         foreach (var request in Requests())
             Assert.All(runtime.IngestEvents(LiveFixture.Json(request)), r => Assert.Equal(IngestResult.Accepted, r.Status));
         // The timers left (waits, the last instants) fire by the wall clock, past the history's end.

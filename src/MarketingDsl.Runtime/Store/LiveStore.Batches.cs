@@ -1,3 +1,5 @@
+using System.Globalization;
+
 namespace MarketingDsl.Runtime;
 
 /// <summary>
@@ -11,7 +13,7 @@ public sealed partial class LiveStore
     public const int UsersPerRead = 64;
 
     private static string UsersIn(int first) =>
-        "(" + string.Join(", ", Enumerable.Range(first, UsersPerRead).Select(i => "$" + i.ToString(System.Globalization.CultureInfo.InvariantCulture))) + ")";
+        "(" + string.Join(", ", Enumerable.Range(first, UsersPerRead).Select(i => "$" + i.ToString(CultureInfo.InvariantCulture))) + ")";
 
     private static readonly string ProfilesOfUsersSql = "SELECT user, json FROM profiles WHERE user IN " + UsersIn(0);
     private static readonly string StatesOfUsersSql = "SELECT user, json FROM journey_states WHERE journey = $0 AND user IN " + UsersIn(1);

@@ -99,7 +99,9 @@ public sealed partial class LiveRuntime
         _fanOutBatch.Covered.UnionWith(pass);
     }
 
-    /// <summary>The evaluator and row of <paramref name="live"/> in the current fan-out batch, when it is there and its own events are not loaded.</summary>
+    /// <summary>The evaluator and row of <paramref name="live"/> in the current fan-out batch, when it is there and its own events are not
+    /// loaded.</summary>
     private (ConditionEvaluator Evaluator, int Row)? BatchRowOf(LiveUser live) =>
-        !live.EventsLoaded && _fanOutBatch is { Evaluator: { } evaluator } batch && batch.Rows.TryGetValue(live.Id, out var row) ? (evaluator, row) : null;
+        !live.EventsLoaded && _fanOutBatch is { Evaluator: { } evaluator } batch && batch.Rows.TryGetValue(live.Id, out var row)
+            ? (evaluator, row) : null;
 }
