@@ -140,6 +140,7 @@ public static class RetailLoad
         clock.Restart();
         cpu = Process.GetCurrentProcess().TotalProcessorTime;
         server.Runtime.Timings.Reset();
+        var ingestGc = GcFigures.Now();
         await Task.WhenAll(Enumerable.Range(0, options.Clients).Select(_ => Task.Run(async () =>
         {
             while (true)
@@ -151,13 +152,24 @@ public static class RetailLoad
         })));
         var ingestPerSecond = ingestEnd == 0 ? double.NaN : ingestEnd / clock.Elapsed.TotalSeconds;
         var cpuPerEvent = ingestEnd == 0 ? double.NaN : (Process.GetCurrentProcess().TotalProcessorTime - cpu).TotalMicroseconds / ingestEnd;
-        if (ingestEnd > 0) report.Line($"{name}: ingested {ingestEnd:N0} events in {clock.Elapsed.TotalSeconds:0.0} s; committer: {server.Runtime.Timings.Summary()}");
+        if (ingestEnd > 0) report.Line($"{name}: ingested {ingestEnd:N0} events in {clock.Elapsed.TotalSeconds:0.0} s; committer: {server.Runtime.Timings.Summary()}; " +
+                                     GcFigures.Now().Since(ingestGc, ingestEnd));
 
         // Latency: the next events one per request, open loop at the offered rate.
         var latencyEnd = options.RetailRuns("latency") ? Math.Min(events.Length, ingestEnd + options.RetailRate * options.RetailSeconds) : ingestEnd;
+        server.Runtime.Timings.Reset();
+        var gc = GcFigures.Now();
+        cpu = Process.GetCurrentProcess().TotalProcessorTime;
         var (latencies, achieved) = await OpenLoopAsync(server, events, ingestEnd, latencyEnd, options.RetailRate, 1, statuses);
         var p99 = LatencyLoad.Percentile(latencies, 0.99);
-        if (latencyEnd > ingestEnd) report.Line($"{name}: p50 {LatencyLoad.Percentile(latencies, 0.5):0.0} ms, p99 {p99:0.0} ms, max {(latencies.Length == 0 ? double.NaN : latencies[^1]):0.0} ms at {achieved:N0}/s achieved");
+        if (latencyEnd > ingestEnd)
+        {
+            // CPU per event and the committer's own CPU per event are steadier than latency on a shared machine.
+            var cpuPerLatencyEvent = (Process.GetCurrentProcess().TotalProcessorTime - cpu).TotalMicroseconds / (latencyEnd - ingestEnd);
+            report.Line($"{name}: p50 {LatencyLoad.Percentile(latencies, 0.5):0.0} ms, p99 {p99:0.0} ms, max {(latencies.Length == 0 ? double.NaN : latencies[^1]):0.0} ms " +
+                        $"at {achieved:N0}/s achieved; process CPU µs per event {cpuPerLatencyEvent:0.0}; {GcFigures.Now().Since(gc, latencyEnd - ingestEnd)}");
+            report.Line($"{name}: latency part's committer: {server.Runtime.Timings.Summary()}");
+        }
 
         // Memory: the rest at the same rate in batches of 10, the working set every 10 s.
         var rss = new List<double>();
@@ -216,6 +228,17 @@ public static class RetailLoad
         var json = new StringBuilder("[");
         for (var i = from; i < to; i++) json.Append(i > from ? "," : "").Append(lines[i]);
         return Encoding.UTF8.GetBytes(json.Append(']').ToString());
+    }
+
+    /// <summary>The process's garbage collections, their pauses and allocations (a pause stops the committer too).</summary>
+    private sealed record GcFigures(int Gen0, int Gen1, int Gen2, TimeSpan Paused, long Allocated)
+    {
+        public static GcFigures Now() => new(GC.CollectionCount(0), GC.CollectionCount(1), GC.CollectionCount(2), GC.GetTotalPauseDuration(),
+            GC.GetTotalAllocatedBytes());
+
+        public string Since(GcFigures start, int events) =>
+            $"GC {Gen0 - start.Gen0}/{Gen1 - start.Gen1}/{Gen2 - start.Gen2} collections (gen 0/1/2), paused {(Paused - start.Paused).TotalMilliseconds:0} ms, " +
+            $"allocated {(Allocated - start.Allocated) / (double)Math.Max(1, events) / 1024:0.0} KB per event";
     }
 
     private sealed class PinnedClock(DateTimeOffset now) : TimeProvider

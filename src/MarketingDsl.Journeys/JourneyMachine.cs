@@ -59,9 +59,7 @@ public sealed class JourneyMachine
     public void OnTrigger(UserJourneyState s, UserRef user, long t, JourneyEnvironment env, List<JourneyAction> actions)
     {
         if (s.Active) { actions.Add(new SuppressedAction(Journey, user, t, SuppressionReason.AlreadyIn)); return; }
-        var reentry = Journey.Reentry;
-        var allowed = reentry.Always || (reentry.WindowTicks is { } window ? s.EntryAt is not { } last || last <= t - window : s.Entries == 0);
-        if (!allowed) { actions.Add(new SuppressedAction(Journey, user, t, SuppressionReason.Reentry)); return; }
+        if (!ReentryAllows(s, t)) { actions.Add(new SuppressedAction(Journey, user, t, SuppressionReason.Reentry)); return; }
         if (Journey.Audience is { } audience && !env.Conditions.Evaluate(audience, user, t))
         {
             actions.Add(new SuppressedAction(Journey, user, t, SuppressionReason.Audience));
@@ -78,6 +76,18 @@ public sealed class JourneyMachine
         s.Position.Add(new StepFrame(-1, 0));
         actions.Add(new EnteredAction(Journey, user, t, s.HeldOut));
         Run(s, user, t, env, actions);
+    }
+
+    /// <summary>
+    /// Whether a firing at <paramref name="t"/> would evaluate the audience (§15.3: the user is not
+    /// in the journey and re-entry allows it): a host reads the user's data only then.
+    /// </summary>
+    public bool ReachesAudience(UserJourneyState s, long t) => !s.Active && ReentryAllows(s, t);
+
+    private bool ReentryAllows(UserJourneyState s, long t)
+    {
+        var reentry = Journey.Reentry;
+        return reentry.Always || (reentry.WindowTicks is { } window ? s.EntryAt is not { } last || last <= t - window : s.Entries == 0);
     }
 
     /// <summary>

@@ -75,11 +75,13 @@ public sealed class LiveFixture : IDisposable
     /// <summary>Opens a runtime on the fixture's store.</summary>
     public LiveRuntime Open(TimeSpan? grace = null, int cachedUsers = LiveOptions.DefaultCachedUsers,
         int cachedEvents = LiveOptions.DefaultCachedEvents,
-        long cacheBytes = (long)LiveOptions.DefaultCacheMegabytes << 20, int timerSlice = LiveOptions.DefaultTimerSlice) =>
+        long cacheBytes = (long)LiveOptions.DefaultCacheMegabytes << 20, int timerSlice = LiveOptions.DefaultTimerSlice,
+        int timerSliceWithRequests = LiveOptions.DefaultTimerSliceWithRequests) =>
         new(Compilation.Model, new LiveOptions
         {
             DbPath = Db, OutboxDir = Outbox, Clock = WallClock, MaxFutureSkew = TimeSpan.MaxValue, Grace = grace ?? TimeSpan.Zero,
             CachedUsers = cachedUsers, CachedEvents = cachedEvents, CacheBytes = cacheBytes, TimerSlice = timerSlice,
+            TimerSliceWithRequests = timerSliceWithRequests,
             // Slices by count only: live = replay tests must not depend on how fast the machine is.
             TimerSliceTime = Timeout.InfiniteTimeSpan,
         });

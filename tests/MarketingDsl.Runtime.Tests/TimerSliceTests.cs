@@ -20,10 +20,10 @@ public sealed class TimerSliceTests : IDisposable
     private readonly LiveFixture _f = new(Main);
     public void Dispose() => _f.Dispose();
 
-    private LiveRuntime OpenWithProfiles()
+    private LiveRuntime OpenWithProfiles(int slice = Slice, int sliceWithRequests = Slice)
     {
         _f.WallClock.Now = new DateTimeOffset(Start);   // schedules start here; the wall clock stays (only events move time)
-        var runtime = _f.Open(timerSlice: Slice);
+        var runtime = _f.Open(timerSlice: slice, timerSliceWithRequests: sliceWithRequests);
         runtime.IngestProfiles(LiveFixture.Json("[" + string.Join(",", Enumerable.Range(0, Users).Select(i => $$"""{"user_id":"u{{i:000}}"}""")) + "]"));
         return runtime;
     }
@@ -72,5 +72,44 @@ public sealed class TimerSliceTests : IDisposable
         {
             runtime.Dispose();   // the committer stops after its current slice
         }
+    }
+
+    private static System.Text.Json.JsonElement Login(string user, double hours) =>
+        LiveFixture.Json($$"""[{"type":"login","user_id":"{{user}}","ts":"{{LiveFixture.Ts(Start.AddHours(hours))}}"}]""");
+
+    /// <summary>How many `tick` sends the outbox holds before the <paramref name="nth"/> `pong` (0-based).</summary>
+    private int TicksBeforePong(int nth) => Templates().Select((t, i) => (t, i)).Where(p => p.t == "pong").ElementAt(nth).i - nth;
+
+    [Fact]
+    public void A_request_behind_a_large_fan_out_waits_only_for_the_small_slice_before_requests()
+    {
+        using var runtime = OpenWithProfiles(slice: 1_000, sliceWithRequests: 5);
+        Assert.Equal(IngestResult.Accepted, runtime.IngestEvents(Login("u199", 10.5))[0].Status);
+        SpinWait.SpinUntil(() => !runtime.TimerBacklog, TimeSpan.FromMinutes(2));
+        runtime.Deliver();
+        // 2,000 units were due before the event; its transaction did 5 of them first, the rest followed.
+        Assert.Equal(5, TicksBeforePong(0));
+        Assert.Equal(10 * Users, Templates().Count(t => t == "tick"));
+        Assert.Equal(10 * Users, runtime.TimerWorkDone);
+    }
+
+    [Theory]
+    [InlineData(300, 300)]   // queued deep in a slice of timer work alone: it ends there
+    [InlineData(7, 10)]      // queued 2 units into it: it first does the 5 units a transaction with requests may do
+    public async Task Timer_work_alone_yields_to_a_request_and_the_request_goes_next(int queuedAt, int yieldedAt)
+    {
+        using var runtime = OpenWithProfiles(slice: 1_000, sliceWithRequests: 5);
+        Task<IReadOnlyList<IngestResult>>? second = null;
+        // The first request's transaction takes units 1–5; from unit 6 the committer does timer work
+        // alone. A request queued there ends that slice, and its own transaction does 5 more units first.
+        runtime.TimerUnitTaken = done => { if (done == queuedAt) second = runtime.IngestEventsAsync(Login("u198", 10.6)); };
+        Assert.Equal(IngestResult.Accepted, runtime.IngestEvents(Login("u199", 10.5))[0].Status);
+        SpinWait.SpinUntil(() => second is not null && !runtime.TimerBacklog, TimeSpan.FromMinutes(2));
+        Assert.NotNull(second);
+        Assert.Equal(IngestResult.Accepted, (await second)[0].Status);
+        runtime.Deliver();
+        Assert.Equal(5, TicksBeforePong(0));
+        Assert.Equal(yieldedAt + 5, TicksBeforePong(1));
+        Assert.Equal(10 * Users, Templates().Count(t => t == "tick"));
     }
 }

@@ -13,11 +13,22 @@ public sealed class CommitTimings
     public const int Capacity = 1 << 16;
     private readonly Lock _gate = new();
     private readonly (int Size, long Process, long Commit, long CpuNanos)[] _groups = new (int, long, long, long)[Capacity];
-    private long _groupCount, _checkpoints, _checkpointTicks;
+    private long _groupCount, _checkpoints, _checkpointTicks, _events, _groupCpuNanos, _slices, _sliceCpuNanos, _sliceTicks;
 
     internal void Group(int size, long processTicks, long commitTicks, long cpuNanos)
     {
-        lock (_gate) _groups[_groupCount++ % Capacity] = (size, processTicks, commitTicks, cpuNanos);
+        lock (_gate)
+        {
+            _groups[_groupCount++ % Capacity] = (size, processTicks, commitTicks, cpuNanos);
+            _events += size;
+            _groupCpuNanos += Math.Max(0, cpuNanos);
+        }
+    }
+
+    /// <summary>A transaction of timer work alone (no request waited for it): its wall time and the committer's CPU.</summary>
+    internal void Slice(long ticks, long cpuNanos)
+    {
+        lock (_gate) { _slices++; _sliceTicks += ticks; _sliceCpuNanos += Math.Max(0, cpuNanos); }
     }
 
     [System.Runtime.InteropServices.StructLayout(System.Runtime.InteropServices.LayoutKind.Sequential)]
@@ -48,7 +59,7 @@ public sealed class CommitTimings
     /// <summary>Forgets every sample (a benchmark's warm-up).</summary>
     public void Reset()
     {
-        lock (_gate) _groupCount = _checkpoints = _checkpointTicks = 0;
+        lock (_gate) _groupCount = _checkpoints = _checkpointTicks = _events = _groupCpuNanos = _slices = _sliceCpuNanos = _sliceTicks = 0;
     }
 
     /// <summary>A line of percentiles (p50 / p99 / max) of the kept groups.</summary>
@@ -72,7 +83,9 @@ public sealed class CommitTimings
                    $"committer CPU ms per group {P(groups.Where(g => g.CpuNanos >= 0).Select(g => g.CpuNanos / 1e6), "0.00")} " +
                    $"({groups.Where(g => g.CpuNanos >= 0).Sum(g => g.CpuNanos / 1e6)
                         / Math.Max(1e-9, groups.Sum(g => Ms(g.Process + g.Commit))):P0} of its processing + commit wall time); " +
-                   $"checkpoints {_checkpoints} taking {Ms(_checkpointTicks):0} ms in all";
+                   $"checkpoints {_checkpoints} taking {Ms(_checkpointTicks):0} ms in all; " +
+                   $"timer-only transactions {_slices:N0} taking {Ms(_sliceTicks):0} ms ({_sliceCpuNanos / 1e6:0} ms CPU); " +
+                   $"committer CPU µs per event {(_groupCpuNanos + _sliceCpuNanos) / 1e3 / Math.Max(1, _events):0.0}";
         }
     }
 }

@@ -7,6 +7,8 @@ public sealed partial class LiveRuntime
     // writes, the fsync), and a blocked pool thread would starve the requests' continuations until
     // the pool added threads.
     private readonly SemaphoreSlim _commitWake = new(0, 1);
+    /// <summary>How many ingest requests wait for the committer (read without the queue's lock: timer work alone yields to them).</summary>
+    private int _queuedRequests;
     private Thread? _committer;
     private volatile bool _stopCommitter;
 
@@ -51,6 +53,7 @@ public sealed partial class LiveRuntime
                 {
                     group = [.. _queue];
                     _queue.Clear();
+                    Volatile.Write(ref _queuedRequests, 0);
                 }
             }
             // No request waits but due timer work is left: one slice of it, then look at the queue again.
@@ -131,7 +134,11 @@ public sealed partial class LiveRuntime
         {
             var start = System.Diagnostics.Stopwatch.GetTimestamp();
             var cpu = CommitTimings.ThreadCpuNanos();
-            Transaction(() => { foreach (var request in group) Process(request); });
+            Transaction(() =>
+            {
+                LimitTimerSliceBeforeRequests();
+                foreach (var request in group) Process(request);
+            });
             Timings.Group(group.Sum(r => r.Results.Length), _bodyEnded - start, System.Diagnostics.Stopwatch.GetTimestamp() - _bodyEnded,
                 cpu < 0 ? -1 : CommitTimings.ThreadCpuNanos() - cpu);
         }
@@ -139,7 +146,14 @@ public sealed partial class LiveRuntime
         {
             foreach (var request in group)
             {
-                try { Transaction(() => Process(request)); }
+                try
+                {
+                    Transaction(() =>
+                    {
+                        LimitTimerSliceBeforeRequests();
+                        Process(request);
+                    });
+                }
                 catch (Exception ex) { request.Error = ex; }
             }
         }

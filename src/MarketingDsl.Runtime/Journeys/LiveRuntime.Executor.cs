@@ -154,7 +154,7 @@ public sealed partial class LiveRuntime
             }
         }
         _actions.Clear();
-        if (state is not null) SetState(User(user), j, Save(state));
+        if (state is not null) SetState(User(user), j, state);
         if (splitsChanged) SaveSplits(j);
     }
 

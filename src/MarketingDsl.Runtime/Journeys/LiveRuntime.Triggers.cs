@@ -17,6 +17,14 @@ public sealed partial class LiveOptions
     /// <summary>A slice also ends after this much time (units differ in cost: a user read from the store costs more than a cached one).</summary>
     public TimeSpan TimerSliceTime { get; init; } = TimeSpan.FromMilliseconds(DefaultTimerSliceMilliseconds);
     public const int DefaultTimerSliceMilliseconds = 25;
+    /// <summary>
+    /// How much timer work a transaction that commits ingest requests does at most before them
+    /// (never more than <see cref="TimerSlice"/>; in time, a tenth of <see cref="TimerSliceTime"/>):
+    /// the requests' answers wait for it, so a backlog goes on in small steps between groups and,
+    /// while no request waits, in whole slices of its own.
+    /// </summary>
+    public int TimerSliceWithRequests { get; init; } = DefaultTimerSliceWithRequests;
+    public const int DefaultTimerSliceWithRequests = 200;
 }
 
 /// <summary>
@@ -83,10 +91,30 @@ public sealed partial class LiveRuntime
     private void StartTimerSlice()
     {
         _timerWork = Math.Max(1, _options.TimerSlice);
+        _sliceTime = _options.TimerSliceTime;
+        _timerWorkTaken = 0;
+        _yieldToRequests = false;
         _sliceStarted = System.Diagnostics.Stopwatch.GetTimestamp();
     }
 
+    /// <summary>The transaction commits ingest requests: its slice shrinks to <see cref="LiveOptions.TimerSliceWithRequests"/>.</summary>
+    private void LimitTimerSliceBeforeRequests()
+    {
+        _timerWork = Math.Min(_timerWork, Math.Max(1, _options.TimerSliceWithRequests));
+        if (_sliceTime != Timeout.InfiniteTimeSpan) _sliceTime /= 10;
+    }
+
+    /// <summary>
+    /// The transaction does timer work alone: once an ingest request is queued, it ends as soon as it
+    /// has done what a transaction with requests may do before them (so its commit is worth its cost),
+    /// and the request's group goes next.
+    /// </summary>
+    private void YieldTimerSliceToRequests() => _yieldToRequests = true;
+
     private long _sliceStarted;
+    private TimeSpan _sliceTime;
+    private int _timerWorkTaken;
+    private bool _yieldToRequests;
 
     /// <summary>Whether the transaction that just ended used up its slice (more may be due).</summary>
     private bool SliceUsedUp => _timerWork <= 0;
@@ -95,17 +123,28 @@ public sealed partial class LiveRuntime
     private bool TakeTimerWork()
     {
         // The clock is read every 16 units: a unit costs microseconds, reading the clock a good part of one.
-        if (_timerWork > 0 && (_timerWork & 15) == 0 && _options.TimerSliceTime != Timeout.InfiniteTimeSpan
-            && System.Diagnostics.Stopwatch.GetElapsedTime(_sliceStarted) > _options.TimerSliceTime) _timerWork = 0;
+        if (_timerWork > 0 && (_timerWork & 15) == 0 && _sliceTime != Timeout.InfiniteTimeSpan
+            && System.Diagnostics.Stopwatch.GetElapsedTime(_sliceStarted) > _sliceTime) _timerWork = 0;
+        // Timer work alone yields to a queued request once it has done as much as a transaction with
+        // requests may do before them: every transaction's commit pays for a useful share of work.
+        if (_yieldToRequests && Volatile.Read(ref _queuedRequests) > 0
+            && (_timerWorkTaken >= Math.Max(1, _options.TimerSliceWithRequests) || _sliceTime != Timeout.InfiniteTimeSpan
+                && System.Diagnostics.Stopwatch.GetElapsedTime(_sliceStarted) > _sliceTime / 10)) _timerWork = 0;
         if (_timerWork <= 0) { _timerBacklog = true; return false; }
         _timerWork--;
+        _timerWorkTaken++;
         _timerWorkDone++;
+        TimerUnitTaken?.Invoke(_timerWorkDone);
         return true;
     }
 
+    /// <summary>Tests: called with <see cref="TimerWorkDone"/> as each unit of timer work is taken (on the committer's thread, under the lock).</summary>
+    internal Action<long>? TimerUnitTaken { get; set; }
+
     /// <summary>
     /// One slice of the due timer work a used-up slice left (timers due before the latest event),
-    /// in a transaction of its own: the committer runs it when no request is waiting.
+    /// in a transaction of its own: the committer runs it when no request is waiting, and it ends
+    /// early when one arrives.
     /// </summary>
     private void FireBacklogSlice()
     {
@@ -114,7 +153,14 @@ public sealed partial class LiveRuntime
             lock (_gate)
             {
                 if (!_timerBacklog) return;
-                Transaction(() => FireTimers(_store.Counter("clock") - 1));
+                var start = System.Diagnostics.Stopwatch.GetTimestamp();
+                var cpu = CommitTimings.ThreadCpuNanos();
+                Transaction(() =>
+                {
+                    YieldTimerSliceToRequests();
+                    FireTimers(_store.Counter("clock") - 1);
+                });
+                Timings.Slice(System.Diagnostics.Stopwatch.GetTimestamp() - start, cpu < 0 ? -1 : CommitTimings.ThreadCpuNanos() - cpu);
             }
         }
         // The transaction rolled back (caches rebuilt, backlog flag cleared); whatever failed, the
@@ -197,7 +243,11 @@ public sealed partial class LiveRuntime
     /// used-up slice leaves the timer at the same instant with the last user reached (its `user`),
     /// and the next slice continues after it. Once every user is reached, the next instant is set.
     /// </summary>
-    private void FireSchedule(int j, long t, string after) => FanOut(() => FireScheduleSlice(j, t, after));
+    private void FireSchedule(int j, long t, string after) => FanOut(() =>
+    {
+        try { FireScheduleSlice(j, t, after); }
+        finally { _fanOutBatch = null; }
+    });
 
     private void FireScheduleSlice(int j, long t, string after)
     {
@@ -210,6 +260,7 @@ public sealed partial class LiveRuntime
             // The timer's own unit paid for the first user: a firing always makes progress.
             if (!first && !TakeTimerWork()) break;
             var user = ids[i];
+            if (NeedsFanOutBatch(j, user)) MakeFanOutBatch(ids, i, j, t);
             if (User(user) is not { Profile: not null } live) continue;
             var stored = StateOf(live, j);
             var state = stored ?? new UserJourneyState();
@@ -432,6 +483,7 @@ public sealed partial class LiveRuntime
         _dueOf = null;
         _profileIds = null;
         _firstChecks = null;
+        _fanOutBatch = null;
         _timerBacklog = false;
     }
 }

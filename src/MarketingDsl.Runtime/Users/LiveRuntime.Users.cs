@@ -18,6 +18,7 @@ public sealed partial class LiveRuntime
     private LiveUser User(string id)
     {
         if (_users.Get(id, promote: !_fanOut) is { } cached) return cached;
+        if (_fanOutBatch is { } batch && batch.Users.TryGetValue(id, out var batched)) return batched;
         object?[]? profile = null;
         if (_store.Profile(id) is { } profileJson) profile = _validation.ParseProfile(profileJson, out _, out _);
         var user = new LiveUser(id, profile, _machines.Length);
@@ -73,7 +74,11 @@ public sealed partial class LiveRuntime
     /// <summary>An evaluator of journey conditions over <paramref name="data"/> (one user's history, or a batch of users).</summary>
     private ConditionEvaluator NewEvaluator(DataSet data) => new(_model, data, ScorerOf(_model));
 
-    /// <summary>The user's state in journey <paramref name="j"/> (read from the store once, then cached), or null.</summary>
+    /// <summary>
+    /// The user's state in journey <paramref name="j"/> (read from the store once, then cached), or
+    /// null. The machines change it in place: every change goes through <see cref="SetState"/>
+    /// (Apply) in the same transaction, and a failed transaction empties the cache.
+    /// </summary>
     private UserJourneyState? StateOf(LiveUser user, int j)
     {
         if (!user.StateLoaded[j])
@@ -82,39 +87,47 @@ public sealed partial class LiveRuntime
             user.StateLoaded[j] = true;
             _users.Resized(user);
         }
+        if (user.StateLive[j] is { } live) return live;
         if (user.StateJson[j] is not { } json) return null;
-        // Parsed once per cached state (Restore copies it: the machine never changes the cached one).
         var stored = user.StateParsed[j] ??= JsonSerializer.Deserialize(json, StoredStateJson.Default.StoredJourneyState);
-        return stored is null ? null : Restore(j, stored);
+        return stored is null ? null : user.StateLive[j] = Restore(j, stored);
     }
 
-    /// <summary>Writes the state when it changed (an event that changes nothing costs no write).</summary>
-    private void SetState(LiveUser user, int j, StoredJourneyState state)
+    /// <summary>Writes the state when it differs from the stored one (an event that changes nothing costs no write).</summary>
+    private void SetState(LiveUser user, int j, UserJourneyState state)
     {
         // Most transitions a schedule's fan-out or an event makes leave the state as it was (a
-        // suppressed trigger, an event no wait is for): compared with the cached state, they cost
-        // no serialisation either.
-        if (user.StateLoaded[j] && user.StateJson[j] is not null && user.StateParsed[j] is { } cached && SameState(cached, state)) return;
-        var json = JsonSerializer.Serialize(state, StoredStateJson.Default.StoredJourneyState);
-        if (user.StateLoaded[j] && user.StateJson[j] == json) return;
-        _store.SetStateJson(_machines[j].Journey.Name, user.Id, json);
+        // suppressed trigger, an event no wait is for): compared with the stored state field by
+        // field, they cost no copy and no serialisation either.
+        if (user.StateLoaded[j] && user.StateJson[j] is { } storedJson
+            && (user.StateParsed[j] ??= JsonSerializer.Deserialize(storedJson, StoredStateJson.Default.StoredJourneyState)) is { } cached
+            && SameState(cached, state))
+        {
+            user.StateLive[j] = state;
+            return;
+        }
+        var saved = Save(state);
+        var json = JsonSerializer.Serialize(saved, StoredStateJson.Default.StoredJourneyState);
+        if (!user.StateLoaded[j] || user.StateJson[j] != json) _store.SetStateJson(_machines[j].Journey.Name, user.Id, json);
         user.StateJson[j] = json;
-        user.StateParsed[j] = state;
+        user.StateParsed[j] = saved;
+        user.StateLive[j] = state;
         user.StateLoaded[j] = true;
         _users.Resized(user);
     }
 
-    /// <summary>Whether two stored states would serialise to the same JSON.</summary>
-    private static bool SameState(StoredJourneyState a, StoredJourneyState b)
+    /// <summary>Whether <paramref name="state"/> would be stored as <paramref name="stored"/> (<see cref="Save"/> would give equal JSON).</summary>
+    private static bool SameState(StoredJourneyState stored, UserJourneyState state)
     {
-        if (a.Active != b.Active || a.Entries != b.Entries || a.EntryAt != b.EntryAt || a.HeldOut != b.HeldOut || a.GoalUntil != b.GoalUntil
-            || a.WaitStart != b.WaitStart || a.WaitUntil != b.WaitUntil || a.WaitToken != b.WaitToken || a.Token != b.Token
-            || a.Position.Count != b.Position.Count || a.Branches.Count != b.Branches.Count) return false;
-        for (var i = 0; i < a.Position.Count; i++)
-            if (!a.Position[i].AsSpan().SequenceEqual(b.Position[i])) return false;
+        if (stored.Active != state.Active || stored.Entries != state.Entries || stored.EntryAt != state.EntryAt || stored.HeldOut != state.HeldOut
+            || stored.GoalUntil != state.GoalUntil || stored.Token != state.Token || stored.WaitStart != state.Wait?.Start
+            || stored.WaitUntil != state.Wait?.Until || stored.WaitToken != state.Wait?.Token
+            || stored.Position.Count != state.Position.Count || stored.Branches.Count != state.Branches.Count) return false;
+        for (var i = 0; i < stored.Position.Count; i++)
+            if (stored.Position[i] is not [var selector, var index] || selector != state.Position[i].Selector || index != state.Position[i].Index) return false;
         // Serialised in insertion order: equal JSON needs the same pairs in the same order.
-        using var x = a.Branches.GetEnumerator();
-        using var y = b.Branches.GetEnumerator();
+        using var x = stored.Branches.GetEnumerator();
+        using var y = state.Branches.GetEnumerator();
         while (x.MoveNext() && y.MoveNext())
             if (x.Current.Key != y.Current.Key || x.Current.Value != y.Current.Value) return false;
         return true;
@@ -158,13 +171,15 @@ public sealed partial class LiveRuntime
         public IReadOnlyList<object?>? List(BoundExpression list, UserRef user, long atTicks)
         {
             var live = runtime.User(user.Id);
-            return live.Profile is null ? null : runtime.EvaluatorOf(live).List(list, 0, atTicks);
+            if (live.Profile is null) return null;
+            return runtime.BatchRowOf(live) is var (batch, row) ? batch.List(list, row, atTicks) : runtime.EvaluatorOf(live).List(list, 0, atTicks);
         }
 
         public bool Evaluate(BoundExpression condition, UserRef user, long atTicks)
         {
             var live = runtime.User(user.Id);
-            return live.Profile is not null && runtime.EvaluatorOf(live).Evaluate(condition, 0, atTicks);
+            if (live.Profile is null) return false;
+            return runtime.BatchRowOf(live) is var (batch, row) ? batch.Evaluate(condition, row, atTicks) : runtime.EvaluatorOf(live).Evaluate(condition, 0, atTicks);
         }
 
         public bool Matches(BoundExpression where, UserRef user, JourneyEvent e)

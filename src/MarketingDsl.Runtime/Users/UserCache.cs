@@ -23,6 +23,11 @@ internal sealed class LiveUser(string id, object?[]? profile, int journeys)
     public string?[] StateJson { get; } = new string?[journeys];
     /// <summary>Per journey: the stored state parsed from <see cref="StateJson"/>, once needed.</summary>
     public StoredJourneyState?[] StateParsed { get; } = new StoredJourneyState?[journeys];
+    /// <summary>
+    /// Per journey: the state the machines change in place, made from <see cref="StateParsed"/> once
+    /// needed; after each transition it is compared with the stored state and written when it differs.
+    /// </summary>
+    public UserJourneyState?[] StateLive { get; } = new UserJourneyState?[journeys];
     public bool[] StateLoaded { get; } = new bool[journeys];
     public LinkedListNode<LiveUser>? Node { get; set; }
     /// <summary>The events the cache counts for this user.</summary>
@@ -73,6 +78,12 @@ internal sealed class UserCache(int capacity, int eventCapacity, long byteCapaci
     public long Events => _events;
     public long Bytes => _bytes;
     public int Loaded => _byId.Values.Count(u => u.EventsLoaded);
+
+    /// <summary>Whether a bound is reached: a user added now pushes another one out.</summary>
+    public bool IsFull => _byId.Count >= capacity || _events >= eventCapacity || _bytes >= byteCapacity;
+
+    /// <summary>The cached user, if any, leaving the order of use as it is.</summary>
+    public LiveUser? Peek(string id) => _byId.GetValueOrDefault(id);
 
     /// <summary>Accounts for the user's loaded events and memory after they changed.</summary>
     public void Resized(LiveUser user)

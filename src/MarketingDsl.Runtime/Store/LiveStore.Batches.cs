@@ -1,0 +1,74 @@
+using System.Globalization;
+
+namespace MarketingDsl.Runtime;
+
+/// <summary>
+/// Reads for many users at once (a schedule's fan-out over users the cache has no room for): one
+/// statement per <see cref="UsersPerRead"/> users through the indexes on user, instead of one
+/// statement per user and table. Each gives what the one-user read gives each user alone.
+/// </summary>
+public sealed partial class LiveStore
+{
+    /// <summary>Users per statement (unused parameters are NULL, which no row matches).</summary>
+    public const int UsersPerRead = 64;
+
+    private static string UsersIn(int first) =>
+        "(" + string.Join(", ", Enumerable.Range(first, UsersPerRead).Select(i => "$" + i.ToString(CultureInfo.InvariantCulture))) + ")";
+
+    private static readonly string ProfilesOfUsersSql = "SELECT user, json FROM profiles WHERE user IN " + UsersIn(0);
+    private static readonly string StatesOfUsersSql = "SELECT user, json FROM journey_states WHERE journey = $0 AND user IN " + UsersIn(1);
+    private static readonly string EventsOfUsersSql = "SELECT user, seq, json FROM events WHERE user IN " + UsersIn(0);
+
+    /// <summary>Runs <paramref name="sql"/> once per chunk of <paramref name="users"/>, after <paramref name="leading"/> parameters.</summary>
+    private void ForEachRowOfUsers(string sql, IReadOnlyList<string> users, Action<StoreRow> row, params object?[] leading)
+    {
+        for (var from = 0; from < users.Count; from += UsersPerRead)
+        {
+            var args = new object?[leading.Length + UsersPerRead];
+            leading.CopyTo(args, 0);
+            for (var k = 0; k < UsersPerRead && from + k < users.Count; k++) args[leading.Length + k] = users[from + k];
+            ForEachRow(sql, row, args);
+        }
+    }
+
+    /// <summary>The stored profile (JSON) of each of <paramref name="users"/> that has one (<see cref="Profile"/>).</summary>
+    public Dictionary<string, string> ProfilesOf(IReadOnlyList<string> users)
+    {
+        var profiles = new Dictionary<string, string>(StringComparer.Ordinal);
+        ForEachRowOfUsers(ProfilesOfUsersSql, users, r => profiles[r.GetString(0)] = r.GetString(1));
+        return profiles;
+    }
+
+    /// <summary>The state (JSON) in <paramref name="journey"/> of each of <paramref name="users"/> that has one (<see cref="StateJson"/>).</summary>
+    public Dictionary<string, string> StatesOf(string journey, IReadOnlyList<string> users)
+    {
+        var states = new Dictionary<string, string>(StringComparer.Ordinal);
+        ForEachRowOfUsers(StatesOfUsersSql, users, r => states[r.GetString(0)] = r.GetString(1), journey);
+        return states;
+    }
+
+    /// <summary>Each user's events in arrival order with those of the users merged into it (<see cref="EventsOf(string)"/>).</summary>
+    public Dictionary<string, List<(long Seq, string Json)>> EventsOf(IReadOnlyList<string> users)
+    {
+        var events = new Dictionary<string, List<(long Seq, string Json)>>(StringComparer.Ordinal);
+        // Whose events a stored user id's rows are: itself, and the survivor it was merged into.
+        var readers = new Dictionary<string, List<string>>(StringComparer.Ordinal);
+        foreach (var user in users)
+        {
+            events[user] = [];
+            foreach (var owner in Owners(user))
+            {
+                if (!readers.TryGetValue(owner, out var of)) readers[owner] = of = [];
+                of.Add(user);
+            }
+        }
+        ForEachRowOfUsers(EventsOfUsersSql, [.. readers.Keys], r =>
+        {
+            var seq = r.GetInt64(1);
+            var json = r.GetString(2);
+            foreach (var user in readers[r.GetString(0)]) events[user].Add((seq, json));
+        });
+        foreach (var list in events.Values) list.Sort((a, b) => a.Seq.CompareTo(b.Seq));
+        return events;
+    }
+}

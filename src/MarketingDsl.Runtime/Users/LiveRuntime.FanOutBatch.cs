@@ -1,0 +1,107 @@
+using System.Text.Json;
+using MarketingDsl.Engine.Data;
+using MarketingDsl.Engine.Evaluation;
+using MarketingDsl.Journeys;
+
+namespace MarketingDsl.Runtime;
+
+/// <summary>
+/// A schedule's fan-out over users the cache has no room for: rather than reading each user's
+/// profile, state and events with statements of their own, building a history and an evaluator
+/// per user and pushing them through the cache (where the next user of the pass evicts them), the
+/// next users of the pass are read together (LiveStore.Batches.cs) and the audience is evaluated
+/// over one data set of them all with one evaluator (<see cref="UserHistory.Combine"/>, as a batch
+/// of new profiles is). The data set holds each user's stored events as their own history would,
+/// so every condition has the value it has for the user alone. The batch lives for one slice of
+/// the fan-out, which changes no event: its users stay out of the cache.
+/// </summary>
+public sealed partial class LiveRuntime
+{
+    private sealed class FanOutBatch(Dictionary<string, LiveUser> users, Dictionary<string, int> rows, ConditionEvaluator? evaluator)
+    {
+        /// <summary>The batch's users not in the cache (a cached user stays the cache's, so its state has one copy).</summary>
+        public Dictionary<string, LiveUser> Users { get; } = users;
+        /// <summary>Users whose audience the batch evaluates, by their row in the data set.</summary>
+        public Dictionary<string, int> Rows { get; } = rows;
+        public ConditionEvaluator? Evaluator { get; } = evaluator;
+        /// <summary>The users of the pass the batch was made for (the next batch starts after the last).</summary>
+        public HashSet<string> Covered { get; } = new(StringComparer.Ordinal);
+    }
+
+    private FanOutBatch? _fanOutBatch;
+
+    /// <summary>Tests: users of a fan-out per batch (0: every user alone, through the cache).</summary>
+    internal int FanOutBatchSize { get; set; } = LiveStore.UsersPerRead;
+
+    /// <summary>Tests and the load benchmark: users whose audience a fan-out evaluated in a batch.</summary>
+    internal long FanOutBatchUsers { get; private set; }
+
+    /// <summary>Whether the fan-out of journey <paramref name="j"/> reads <paramref name="user"/> in a batch: the audience needs their
+    /// events, which are not loaded, and the cache is full.</summary>
+    private bool NeedsFanOutBatch(int j, string user) =>
+        FanOutBatchSize > 0 && _machines[j].Journey.Audience is not null && _fanOutBatch?.Covered.Contains(user) != true && _users.IsFull
+        && _users.Peek(user) is not { EventsLoaded: true };
+
+    /// <summary>
+    /// Makes the batch of <paramref name="ids"/>[<paramref name="from"/>…] (at most
+    /// <see cref="FanOutBatchSize"/> users, no more than the slice has room for) for a firing of
+    /// journey <paramref name="j"/> at <paramref name="t"/>: profiles and states of the users not
+    /// cached, then events of those the firing will evaluate the audience of.
+    /// </summary>
+    private void MakeFanOutBatch(List<string> ids, int from, int j, long t)
+    {
+        _fanOutBatch = null;
+        var count = Math.Min(Math.Min(FanOutBatchSize, ids.Count - from), Math.Max(1, _timerWork + 1));
+        var pass = ids.GetRange(from, count);
+        var users = new Dictionary<string, LiveUser>(StringComparer.Ordinal);
+        var uncached = pass.Where(id => _users.Peek(id) is null).ToList();
+        var profiles = _store.ProfilesOf(uncached);
+        var states = _store.StatesOf(_machines[j].Journey.Name, uncached);
+        foreach (var id in uncached)
+        {
+            object?[]? profile = null;
+            if (profiles.TryGetValue(id, out var profileJson))
+            {
+                using var profileDoc = JsonDocument.Parse(profileJson);
+                profile = _validation.ParseProfile(profileDoc.RootElement, out _, out _);
+            }
+            var live = users[id] = new LiveUser(id, profile, _machines.Length);
+            live.StateJson[j] = states.GetValueOrDefault(id);
+            live.StateLoaded[j] = true;
+        }
+        _fanOutBatch = new FanOutBatch(users, new Dictionary<string, int>(StringComparer.Ordinal), null);
+        // Only users the firing will evaluate: not in the journey, and re-entry allows them.
+        var evaluated = pass.Where(id => User(id) is { Profile: not null, EventsLoaded: false } live
+                && _machines[j].ReachesAudience(StateOf(live, j) ?? new UserJourneyState(), t))
+            .Order(CodePointComparer.Instance).ToList();
+        var rows = new Dictionary<string, int>(StringComparer.Ordinal);
+        ConditionEvaluator? evaluator = null;
+        if (evaluated.Count > 0)
+        {
+            var stored = _store.EventsOf(evaluated);
+            var profilesOf = new List<(string Id, object?[] Profile)>(evaluated.Count);
+            var events = new List<(int User, Core.Semantics.EventTypeSymbol Type, object?[] Values, long Line)>();
+            for (var u = 0; u < evaluated.Count; u++)
+            {
+                rows[evaluated[u]] = u;
+                profilesOf.Add((evaluated[u], User(evaluated[u]).Profile!));
+                foreach (var (seq, json) in stored[evaluated[u]])
+                {
+                    using var doc = JsonDocument.Parse(json);
+                    if (_validation.ParseEvent(doc.RootElement, out _) is not { } e) continue;   // the schema changed since
+                    events.Add((u, e.Type, e.Values, seq));
+                }
+            }
+            evaluator = NewEvaluator(UserHistory.Combine(_model.Schema, profilesOf, events));
+            FanOutBatchUsers += evaluated.Count;
+        }
+        _fanOutBatch = new FanOutBatch(users, rows, evaluator);
+        _fanOutBatch.Covered.UnionWith(pass);
+    }
+
+    /// <summary>The evaluator and row of <paramref name="live"/> in the current fan-out batch, when it is there and its own events are not
+    /// loaded.</summary>
+    private (ConditionEvaluator Evaluator, int Row)? BatchRowOf(LiveUser live) =>
+        !live.EventsLoaded && _fanOutBatch is { Evaluator: { } evaluator } batch && batch.Rows.TryGetValue(live.Id, out var row)
+            ? (evaluator, row) : null;
+}

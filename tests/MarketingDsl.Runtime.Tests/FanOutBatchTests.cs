@@ -1,0 +1,90 @@
+using System.Globalization;
+using System.Text.Json;
+
+namespace MarketingDsl.Runtime.Tests;
+
+/// <summary>
+/// A schedule's fan-out over users the cache has no room for reads them in batches and evaluates
+/// their conditions over one data set (LiveRuntime.FanOutBatch.cs): the same sends, states and
+/// measurements as reading every user alone through the cache.
+/// </summary>
+public sealed class FanOutBatchTests : IDisposable
+{
+    private const string Main = TriggerTests.Main + """
+
+        journey weekly_spender {
+          trigger: every monday at 09:00
+          audience: orders_30d >= 1
+          reentry: once
+          steps {
+            if orders_1d >= 1 { send push "hot" } else { send push "cold" }
+          }
+        }
+        """;
+
+    private const int Users = 90;
+    private static readonly DateTime Start = new(2025, 3, 1, 0, 0, 0, DateTimeKind.Utc);
+    private readonly LiveFixture _alone = new(Main);
+    private readonly LiveFixture _batched = new(Main);
+
+    public void Dispose()
+    {
+        _alone.Dispose();
+        _batched.Dispose();
+    }
+
+    /// <summary>Orders and logins of every user over 16 days, in time order, in requests of 25 events.</summary>
+    private static List<string> Requests()
+    {
+        var random = new Random(20);
+        var events = new List<(DateTime Ts, string Json)>();
+        for (var u = 0; u < Users; u++)
+            for (var k = random.Next(0, 9); k > 0; k--)
+            {
+                var ts = Start.AddMinutes(random.Next(0, 16 * 24 * 60));
+                var user = "u" + u.ToString("00", CultureInfo.InvariantCulture);
+                events.Add((ts, random.Next(3) == 0
+                    ? $$"""{"type":"login","user_id":"{{user}}","ts":"{{LiveFixture.Ts(ts)}}"}"""
+                    : $$"""{"type":"order","user_id":"{{user}}","order_id":"o{{events.Count}}","amount":12.5,"ts":"{{LiveFixture.Ts(ts)}}"}"""
+                ));
+            }
+        var sorted = events.OrderBy(e => e.Ts).Select(e => e.Json).ToList();
+        return [.. sorted.Chunk(25).Select(chunk => "[" + string.Join(",", chunk) + "]")];
+    }
+
+    private static (List<string> Sends, List<string> States, List<string> Measures, long BatchUsers) Run(LiveFixture f, int cachedUsers,
+        int batchSize)
+    {
+        f.WallClock.Now = new DateTimeOffset(Start);
+        // Slices larger than any instant's work: no backlog, so the order of work is replay's and does not depend on timing.
+        using var runtime = f.Open(cachedUsers: cachedUsers, timerSlice: 1_000_000, timerSliceWithRequests: 1_000_000);
+        runtime.FanOutBatchSize = batchSize;
+        var profiles = Enumerable.Range(0, Users).Select(u => $$"""{"user_id":"u{{u:00}}"}""");
+        runtime.IngestProfiles(LiveFixture.Json("[" + string.Join(",", profiles) + "]"));
+        foreach (var request in Requests())
+            Assert.All(runtime.IngestEvents(LiveFixture.Json(request)), r => Assert.Equal(IngestResult.Accepted, r.Status));
+        // The timers left (waits, the last instants) fire by the wall clock, past the history's end.
+        f.WallClock.Now = new DateTimeOffset(Start.AddDays(18));
+        runtime.FireDueTimers();
+        var sends = f.OutboxLines().Select(l => l.Channel + " " + l.Line.GetRawText()).Order(StringComparer.Ordinal).ToList();
+        var states = runtime.Store.AllStates().Select(s => $"{s.Journey} {s.User} {JsonSerializer.Serialize(s.State)}").ToList();
+        var measures = runtime.Store.Measures(0, DateTime.MaxValue.Ticks).Select(m => m.ToString()).ToList();
+        return (sends, states, measures, runtime.FanOutBatchUsers);
+    }
+
+    [Fact]
+    public void Sends_and_states_of_batched_fan_outs_equal_those_of_every_user_read_alone()
+    {
+        var alone = Run(_alone, cachedUsers: LiveOptions.DefaultCachedUsers, batchSize: 0);
+        // A cache of 5 users is always full: every fan-out reads its users in batches (of 16, several per instant).
+        var batched = Run(_batched, cachedUsers: 5, batchSize: 16);
+        Assert.Equal(0, alone.BatchUsers);
+        Assert.True(batched.BatchUsers > Users, $"{batched.BatchUsers} users evaluated in batches");
+        Assert.True(alone.Sends.Count > 100, $"{alone.Sends.Count} sends");
+        Assert.Contains(alone.Sends, s => s.Contains("\"hot\"", StringComparison.Ordinal));
+        Assert.Contains(alone.Sends, s => s.Contains("\"cold\"", StringComparison.Ordinal));
+        Assert.Equal(alone.Sends, batched.Sends);
+        Assert.Equal(alone.States, batched.States);
+        Assert.Equal(alone.Measures, batched.Measures);   // suppressions by reason included
+    }
+}
