@@ -68,16 +68,16 @@ public sealed record SpillPlan(int Partitions, int FlushRows, long HeapHeadroom 
     /// partitions, builders and garbage share what is left, so many users make more, smaller
     /// partitions instead of a run over its limit.
     /// </summary>
-    /// <exception cref="DataImportException">MD8016: what is kept for the users leaves less than a quarter of
+    /// <exception cref="DataImportException">MD8016: what is kept for the users leaves less than an eighth of
     /// the limit; MD8015: the room left needs more than <see cref="MaxPartitions"/> partitions.</exception>
     public SpillPlan ForUsers(int users, int profileBytesPerUser, string source = "the data")
     {
         if (MemoryLimitBytes is not { } limit || users == 0) return this;
         var kept = (long)users * (KeptBytesPerUser + profileBytesPerUser);
         if (kept <= KeptWithinOverhead) return this;
-        if (limit - kept < limit / 4)
+        if (limit - kept < limit / 8)
             throw new DataImportException(Say(MemoryLimitErrors.UsersOverLimit(source, users, SizeText(kept), LimitText(limit),
-                LimitText(kept * 4 / 3 + (1L << 20)))));
+                LimitText(kept * 8 / 7 + (1L << 20)))));
         return Sized(limit, limit - kept, EstimateBytes, EventTypes, source, kept) with { KeptBytesPerUser = KeptBytesPerUser };
     }
 

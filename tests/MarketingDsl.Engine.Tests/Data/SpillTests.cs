@@ -128,7 +128,7 @@ public sealed class SpillTests
         var e = Assert.Throws<DataImportException>(() => plan.ForUsers(1_200_000, 208, "/data/history"));
         Assert.StartsWith("MD8016: '/data/history' has 1,200,000 users", e.Message);
         Assert.Contains("under a memory limit of 2g", e.Message);
-        Assert.Contains("raise --memory-limit to at least 2.5g", e.Message);
+        Assert.Contains("raise --memory-limit to at least 2.1g", e.Message);
     }
 
     [Fact]
