@@ -135,7 +135,7 @@ public sealed class SpillTests
     public void Spill_files_that_would_not_fit_the_disk_are_refused_before_the_import()
     {
         var e = Assert.Throws<DataImportException>(() => SpillPlan.CheckDisk("/data/history", 18L << 30, "/scratch", freeBytes: 4L << 30));
-        Assert.Equal("MD8017: the spill files of '/data/history' under the memory limit need about 10.8 GB in '/scratch', which has 4.0 GB " +
+        Assert.Equal("MD8017: the spill files of '/data/history' under the memory limit need about 9.0 GB in '/scratch', which has 4.0 GB " +
             "free. (free disk space there, point TMPDIR at a larger disk, or raise --memory-limit so that the data fits in memory)", e.Message);
         SpillPlan.CheckDisk("/data/history", 1L << 30, "/scratch", freeBytes: 4L << 30);
     }
