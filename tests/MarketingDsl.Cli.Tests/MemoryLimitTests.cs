@@ -38,6 +38,38 @@ public sealed class MemoryLimitTests : CliRun
         AssertSameOutputs(inMemory, limited);
     }
 
+    [Fact]
+    public void A_limit_too_small_for_the_users_fails_before_the_import_naming_the_data_and_the_limit()
+    {
+        // 2,000 users of examples/retail keep about 3.3 MB (results of 71 outputs, ids, profiles) whatever the partitions.
+        var data = Path.Combine(Dir, "data");
+        RetailDataGenerator.Generate(data, users: 2000, days: 30, seed: 6);
+        var limited = Path.Combine(Dir, "limited");
+        var (exit, _, error) = Run("simulate", RepoRoot.Combine("examples", "retail"), "--data", data, "--out", limited, "--memory-limit", "4m");
+        Assert.Equal(2, exit);
+        Assert.Contains($"MD8016: '{data}' has 2,000 users", error);
+        Assert.Contains("under a memory limit of 4m", error);
+        Assert.Matches(@"raise --memory-limit to at least \d+m", error);
+        Assert.False(File.Exists(Path.Combine(limited, "tags.csv")));
+    }
+
+    [Fact]
+    public void A_limit_too_small_for_the_data_is_refused_with_the_smallest_limit_that_fits()
+    {
+        var data = Path.Combine(Dir, "data");
+        RetailDataGenerator.Generate(data, users: 100, days: 60, seed: 6);
+        var (exit, _, error) = Run("simulate", RepoRoot.Combine("examples", "retail"), "--data", data, "--out", Path.Combine(Dir, "o"),
+            "--memory-limit", "1k");
+        Assert.Equal(2, exit);
+        Assert.Contains($"MD8015: '{data}' holds", error);
+        var smallest = System.Text.RegularExpressions.Regex.Match(error, @"raise --memory-limit to at least (\d+k)").Groups[1].Value;
+        Assert.NotEmpty(smallest);
+        var (fits, _, fitsError) = Run("simulate", RepoRoot.Combine("examples", "retail"), "--data", data, "--out", Path.Combine(Dir, "fits"),
+            "--memory-limit", smallest);
+        Assert.True(fits == 0, fitsError);
+        Assert.Matches(@"importing and evaluating in \d+ partitions", fitsError);
+    }
+
     [Theory]
     [InlineData("lots")]
     [InlineData("-1g")]

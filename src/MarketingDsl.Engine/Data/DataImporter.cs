@@ -46,7 +46,7 @@ public static class DataImporter
         ArgumentNullException.ThrowIfNull(options);
         if (options.Spill is null) throw new ArgumentException("LoadPartitioned needs ImportOptions.Spill", nameof(options));
         var (profileFiles, eventFiles) = FilesOf(directory);
-        using var import = new Importer(schema, options, progress);
+        using var import = new Importer(schema, options, progress) { Source = directory };
         foreach (var f in profileFiles) import.ReadFile(Path.Combine(directory, f), f, isProfile: true);
         import.FinishProfiles();
         foreach (var f in eventFiles) import.ReadFile(Path.Combine(directory, f), f, isProfile: false);
@@ -421,21 +421,30 @@ internal sealed partial class Importer : IDisposable
         _profiles = new ColumnTable(columns, perm.Length);
         foreach (var c in _profileCols) c.Dispose();
         _profileIdentity.AsSpan().Clear();
-        if (_options.Spill is { } plan && _userIds.Length > 0)
+        if (_options.Spill is { } given && _userIds.Length > 0)
         {
+            // Ids and profiles stay in memory for every user, beside what the evaluation keeps: off the limit before any row is spilled.
+            var plan = _spillPlan = given.ForUsers(_userIds.Length, ProfileBytesPerUser, Source);
             _spillDirectory = Path.Combine(_options.SpillDirectory ?? Path.GetTempPath(), $"mdsl-spill-{Guid.NewGuid():N}");
             Directory.CreateDirectory(_spillDirectory);
             foreach (var t in _types) t.StartSpill(plan, _spillDirectory, _userIds.Length);
         }
     }
 
+    /// <summary>The data directory, as errors name it.</summary>
+    public string Source { get; init; } = "the data";
+
+    /// <summary>A user's id (a short string and its index entry) and a value per profile column, as kept between partitions.</summary>
+    private int ProfileBytesPerUser => 96 + 16 * _profileCols.Length;
+
+    private SpillPlan? _spillPlan;
     private string? _spillDirectory;
     private bool _spillHandedOver;
 
     /// <summary>The import as partitions of users with their event rows in spill files (after every file is read).</summary>
     public PartitionedData FinishPartitioned()
     {
-        var plan = _options.Spill!;
+        var plan = _spillPlan ?? _options.Spill!;
         if (_spillDirectory is null)
         {
             // No users: nothing to partition, every kept event is an orphan or of an unknown type.

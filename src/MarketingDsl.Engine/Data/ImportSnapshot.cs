@@ -337,14 +337,15 @@ public static class ImportSnapshot
         private int _batches;
 
         /// <param name="rows">Rows the file will hold, recorded in its metadata (-1: not known; the reader is told).</param>
-        public ColumnFileWriter(string path, IReadOnlyList<(string Name, DslType Type)> columns, int rows = -1)
+        /// <param name="bufferBytes">The file's write buffer (a spill holds hundreds of files open at once).</param>
+        public ColumnFileWriter(string path, IReadOnlyList<(string Name, DslType Type)> columns, int rows = -1, int bufferBytes = 1 << 20)
         {
             var schema = new Schema.Builder();
             foreach (var (name, type) in columns) schema.Field(new Field(name, ArrowType(type), nullable: true));
             if (rows >= 0) schema.Metadata("rows", rows.ToString(System.Globalization.CultureInfo.InvariantCulture));
             _schema = schema.Build();
             _types = [.. columns.Select(c => c.Type)];
-            _stream = new FileStream(path, FileMode.CreateNew, FileAccess.Write, FileShare.None, 1 << 20);
+            _stream = new FileStream(path, FileMode.CreateNew, FileAccess.Write, FileShare.None, bufferBytes);
             _writer = new ArrowFileWriter(_stream, _schema);
             _writer.WriteStart();
         }

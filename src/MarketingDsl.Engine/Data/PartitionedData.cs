@@ -1,4 +1,6 @@
+using System.Globalization;
 using MarketingDsl.Core.Semantics;
+using MarketingDsl.Core.Targets;
 
 namespace MarketingDsl.Engine.Data;
 
@@ -15,6 +17,22 @@ public sealed record SpillPlan(int Partitions, int FlushRows, long HeapHeadroom 
         : throw new ArgumentOutOfRangeException(nameof(Partitions), $"1 to {MaxPartitions} partitions");
     public int FlushRows { get; } = FlushRows >= 1 ? FlushRows : throw new ArgumentOutOfRangeException(nameof(FlushRows));
     public long HeapHeadroom { get; } = HeapHeadroom >= 1 ? HeapHeadroom : throw new ArgumentOutOfRangeException(nameof(HeapHeadroom));
+
+    /// <summary>The limit the plan was made for (<see cref="For"/>); null for a plan given directly, which <see cref="ForUsers"/> keeps.</summary>
+    public long? MemoryLimitBytes { get; init; }
+
+    /// <summary>The import's estimated memory (<see cref="BytesPerInputByte"/> per input byte).</summary>
+    public long EstimateBytes { get; init; }
+
+    /// <summary>Event types of the schema (the builders' share is split between them).</summary>
+    public int EventTypes { get; init; } = 1;
+
+    /// <summary>
+    /// What a partitioned evaluation keeps for every user besides the user's events: a result per
+    /// output, population inputs and scores, model features (the engine's estimate for the
+    /// compiled plan, <c>CompiledEngine.KeptBytesPerUser</c>). Ids and profiles are added by <see cref="ForUsers"/>.
+    /// </summary>
+    public int KeptBytesPerUser { get; init; }
 
     /// <summary>Memory an import takes per byte of JSON Lines input (data set and builders at the peak of the gather; generated retail data).</summary>
     public const double BytesPerInputByte = 0.6;
@@ -34,14 +52,95 @@ public sealed record SpillPlan(int Partitions, int FlushRows, long HeapHeadroom 
     /// (spill buffers, a built partition's arrays) an eighth before a collection is forced. The
     /// runtime itself (code, JIT, native libraries: the fixed overhead in the Data README) is not counted.
     /// </summary>
-    public static SpillPlan? For(long memoryLimitBytes, long inputBytes, int eventTypes)
+    /// <exception cref="DataImportException">MD8015: more than <see cref="MaxPartitions"/> partitions would be needed
+    /// (a plan capped there would hold partitions over their share of the limit).</exception>
+    public static SpillPlan? For(long memoryLimitBytes, long inputBytes, int eventTypes, string source = "the data")
     {
         var estimate = (long)(inputBytes * BytesPerInputByte);
         if (estimate <= memoryLimitBytes) return null;
-        var partitions = (int)Math.Clamp((estimate + memoryLimitBytes / 4 - 1) / Math.Max(1, memoryLimitBytes / 4), 2, MaxPartitions);
-        var flushRows = (int)Math.Clamp(memoryLimitBytes / 4 / BuilderRowBytes / Math.Max(1, eventTypes), 1024, 1 << 24);
-        return new SpillPlan(partitions, flushRows, Math.Max(1, memoryLimitBytes / 8));
+        return Sized(memoryLimitBytes, memoryLimitBytes, estimate, eventTypes, source, kept: 0);
     }
+
+    /// <summary>
+    /// The plan once the users are known (after the profiles are read and merged, before any event
+    /// row): what is kept for every user (<see cref="KeptBytesPerUser"/> plus
+    /// <paramref name="profileBytesPerUser"/> for the id and profile) comes off the limit first, and
+    /// partitions, builders and garbage share what is left, so many users make more, smaller
+    /// partitions instead of a run over its limit.
+    /// </summary>
+    /// <exception cref="DataImportException">MD8016: what is kept for the users leaves less than an eighth of
+    /// the limit; MD8015: the room left needs more than <see cref="MaxPartitions"/> partitions.</exception>
+    public SpillPlan ForUsers(int users, int profileBytesPerUser, string source = "the data")
+    {
+        if (MemoryLimitBytes is not { } limit || users == 0) return this;
+        var kept = (long)users * (KeptBytesPerUser + profileBytesPerUser);
+        if (kept <= KeptWithinOverhead) return this;
+        if (limit - kept < limit / 8)
+            throw new DataImportException(Say(MemoryLimitErrors.UsersOverLimit(source, users, SizeText(kept), LimitText(limit),
+                LimitText(kept * 8 / 7 + (1L << 20)))));
+        return Sized(limit, limit - kept, EstimateBytes, EventTypes, source, kept) with { KeptBytesPerUser = KeptBytesPerUser };
+    }
+
+    /// <summary>What is kept for a few thousand users at most: lost in the runtime's fixed overhead, not taken off the limit.</summary>
+    private const long KeptWithinOverhead = 1 << 20;
+
+    /// <summary>A plan whose partitions (a quarter of <paramref name="room"/> each), builders and garbage fit in the room left.</summary>
+    private static SpillPlan Sized(long limit, long room, long estimate, int eventTypes, string source, long kept)
+    {
+        var share = Math.Max(1, room / 4);
+        var partitions = Math.Max(2, (estimate + share - 1) / share);
+        if (partitions > MaxPartitions)
+            throw new DataImportException(Say(MemoryLimitErrors.TooManyPartitions(source, SizeText((long)(estimate / BytesPerInputByte)),
+                LimitText(limit), partitions, MaxPartitions, LimitText(kept + SmallestRoom(estimate)))));
+        var flushRows = (int)Math.Clamp(share / BuilderRowBytes / Math.Max(1, eventTypes), 1024, 1 << 24);
+        return new SpillPlan((int)partitions, flushRows, Math.Max(1, room / 8))
+        {
+            MemoryLimitBytes = limit, EstimateBytes = estimate, EventTypes = eventTypes,
+        };
+    }
+
+    /// <summary>Bytes of spill files per byte of JSON Lines input (Arrow columns with the user, ts and line; generated retail data
+    /// spills about 0.45, this leaves a margin).</summary>
+    public const double SpillBytesPerInputByte = 0.5;
+
+    /// <summary>
+    /// MD8017 before any row is read when the spill files (<see cref="SpillBytesPerInputByte"/> per input
+    /// byte) would not fit the free space of <paramref name="spillDirectory"/>'s disk: a full disk found
+    /// an hour into an import helps nobody. A disk that cannot be asked is not checked.
+    /// </summary>
+    public static void CheckDisk(string source, long inputBytes, string spillDirectory, long? freeBytes = null)
+    {
+        var needed = (long)(inputBytes * SpillBytesPerInputByte);
+        long free;
+        try { free = freeBytes ?? new DriveInfo(Path.GetFullPath(spillDirectory)).AvailableFreeSpace; }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or ArgumentException) { return; }
+        if (needed > free)
+            throw new DataImportException(Say(MemoryLimitErrors.SpillDiskFull(source, spillDirectory, SizeText(needed), SizeText(free))));
+    }
+
+    /// <summary>The smallest room whose partitions (a quarter of it each) cover the estimate in <see cref="MaxPartitions"/>.</summary>
+    private static long SmallestRoom(long estimate) => (estimate * 4 + MaxPartitions - 1) / MaxPartitions;
+
+    /// <summary>A diagnostic of a refused plan as the import's error text (code first, as the CLI prints it).</summary>
+    internal static string Say(Core.Diagnostics.DiagnosticMessage message) =>
+        $"{message.Code}: {message.English}" + (message.Suggestion is { } hint ? $" ({hint})" : "");
+
+    /// <summary>Bytes as people read them: <c>18.1 GB</c>, <c>512 MB</c> (powers of 1024, as <c>--memory-limit</c> counts).</summary>
+    public static string SizeText(long bytes) => bytes switch
+    {
+        >= 1L << 30 => string.Create(CultureInfo.InvariantCulture, $"{bytes / (double)(1L << 30):0.0} GB"),
+        >= 1L << 20 => string.Create(CultureInfo.InvariantCulture, $"{bytes / (double)(1L << 20):0} MB"),
+        >= 1L << 10 => string.Create(CultureInfo.InvariantCulture, $"{bytes / (double)(1L << 10):0} KB"),
+        _ => string.Create(CultureInfo.InvariantCulture, $"{bytes} bytes"),
+    };
+
+    /// <summary>A limit as <c>--memory-limit</c> takes it, rounded up: <c>2g</c>, <c>1.3g</c>, <c>280m</c>, <c>64k</c>.</summary>
+    public static string LimitText(long bytes) => bytes switch
+    {
+        >= 1L << 30 => string.Create(CultureInfo.InvariantCulture, $"{Math.Ceiling(bytes * 10.0 / (1L << 30)) / 10:0.#}g"),
+        >= 1L << 20 => string.Create(CultureInfo.InvariantCulture, $"{(bytes + (1L << 20) - 1) >> 20}m"),
+        _ => string.Create(CultureInfo.InvariantCulture, $"{(bytes + (1L << 10) - 1) >> 10}k"),
+    };
 
     /// <summary>The first user of partition <paramref name="p"/> of <paramref name="users"/> (p = Partitions: the end).</summary>
     public int FirstUser(int p, int users) => (int)(((long)p * users + Partitions - 1) / Partitions);
@@ -225,7 +324,8 @@ internal sealed class TypeSpill(SpillPlan plan, string directory, int type, int 
     public int Users { get; } = users;
     public long[] Rows { get; } = new long[plan.Partitions];
 
-    public ImportSnapshot.ColumnFileWriter Writer(int p) => _writers[p] ??= new(PartitionedData.FileOf(directory, type, p), columns);
+    // A small buffer per file: partitions × types files are open at once, and a flush writes each batch's columns in large pieces anyway.
+    public ImportSnapshot.ColumnFileWriter Writer(int p) => _writers[p] ??= new(PartitionedData.FileOf(directory, type, p), columns, bufferBytes: 1 << 16);
 
     public void Dispose()
     {

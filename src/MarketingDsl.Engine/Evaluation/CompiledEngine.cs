@@ -162,6 +162,36 @@ public sealed class CompiledEngine : ITagEvaluator
     }
 
     /// <summary>
+    /// Bytes the partitioned <see cref="Evaluate(CompiledPlan, PartitionedData, DateTime, IProgress{int}?, IModelScorer?)"/>
+    /// keeps for every user whatever the partition: a result per output (nullable values; strings
+    /// and lists with a small object of their own), population inputs and scores, model outputs
+    /// (one shared empty set, one per scored model) and features. The memory limit's plan takes it
+    /// off the limit before sizing partitions (<see cref="SpillPlan.ForUsers"/>).
+    /// </summary>
+    public static int KeptBytesPerUser(CompiledPlan plan)
+    {
+        var model = plan.Model;
+        var bytes = model.Outputs.Sum(o => ResultBytes(o.Type)) + model.PopulationNodeCount * (24 + 16);
+        bytes += ModelOutputBytes * (1 + plan.ScoredModels.Length);
+        foreach (var (m, _, _) in plan.ScoredModels) bytes += sizeof(float) * m.Features.Length;
+        return bytes;
+    }
+
+    // ModelOutputColumns: probability, value, distance (decimal?), percentile, cluster (long?), predicted (bool?).
+    private const int ModelOutputBytes = 3 * 24 + 2 * 16 + 2;
+
+    private static int ResultBytes(DslType type) => type.Kind switch
+    {
+        TypeKind.Bool => 2,
+        TypeKind.Date => 8,
+        TypeKind.Int or TypeKind.DateTime or TypeKind.Duration => 16,
+        TypeKind.Decimal => 24,
+        TypeKind.String => 8 + 40,
+        TypeKind.List => 8 + 64,
+        _ => 8,
+    };
+
+    /// <summary>
     /// A partition's arrays are garbage once its results are copied out: collected (large objects
     /// compacted, freed memory returned) before the next partition is built, so the heap holds one
     /// partition, not as many as the collector would let pile up.

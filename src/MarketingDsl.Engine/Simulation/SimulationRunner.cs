@@ -37,6 +37,7 @@ public static class SimulationRunner
         TimeSpan load, evaluate;
         if (spill is not null)
         {
+            spill = spill with { KeptBytesPerUser = CompiledEngine.KeptBytesPerUser(plan) };
             using var parts = DataImporter.LoadPartitioned(model.Schema, dataDirectory, ImportOptionsAt(rejects, spill: spill), importProgress);
             load = clock.Elapsed;
             CompiledEngine.ReleasePartition();   // the import's builders and flush buffers
@@ -87,11 +88,15 @@ public static class SimulationRunner
     /// How to split a data directory's import under a memory limit, or null when it fits (or is an
     /// import snapshot, which is read whole): see <see cref="SpillPlan.For"/>.
     /// </summary>
-    public static SpillPlan? SpillPlanFor(SchemaModel schema, string dataDirectory, long memoryLimitBytes)
+    /// <exception cref="DataImportException">The limit is too small for the data (MD8015), or the spill
+    /// files would not fit the free disk of <paramref name="spillDirectory"/> (default: the temp folder, MD8017).</exception>
+    public static SpillPlan? SpillPlanFor(SchemaModel schema, string dataDirectory, long memoryLimitBytes, string? spillDirectory = null)
     {
         if (!Directory.Exists(dataDirectory) || ImportSnapshot.IsSnapshot(dataDirectory)) return null;
         var input = new DirectoryInfo(dataDirectory).EnumerateFiles().Sum(f => f.Length);
-        return SpillPlan.For(memoryLimitBytes, input, schema.Events.Length);
+        var plan = SpillPlan.For(memoryLimitBytes, input, schema.Events.Length, dataDirectory);
+        if (plan is not null) SpillPlan.CheckDisk(dataDirectory, input, spillDirectory ?? Path.GetTempPath());
+        return plan;
     }
 
     /// <summary>The import options of a command run at wall clock <paramref name="now"/> (default: the machine's).</summary>

@@ -1,5 +1,6 @@
 using MarketingDsl.Core;
 using MarketingDsl.Engine.Data;
+using MarketingDsl.Engine.Evaluation;
 using MarketingDsl.Engine.Simulation;
 using MarketingDsl.Engine.Tests.Conformance;
 using MarketingDsl.Functions.Loading;
@@ -88,7 +89,77 @@ public sealed class SpillTests
         var plan = SpillPlan.For(2L << 30, 20L << 30, 5)!;
         Assert.Equal(24, plan.Partitions);   // 12 GB estimated, 512 MB per partition
         Assert.InRange(plan.FlushRows, 1024, 1 << 24);
-        Assert.Equal(SpillPlan.MaxPartitions, SpillPlan.For(1000, 20L << 30, 5)!.Partitions);
+    }
+
+    [Fact]
+    public void A_limit_that_would_need_more_partitions_than_can_be_kept_open_is_refused_with_the_smallest_limit_that_fits()
+    {
+        // 20 GB of input under 64 MB: 12 GB in partitions of 16 MB would be 768 partitions (a plan capped at 256 held 48 MB each).
+        var e = Assert.Throws<DataImportException>(() => SpillPlan.For(64L << 20, 20L << 30, 5, "/data/history"));
+        Assert.StartsWith("MD8015: '/data/history' holds 20.0 GB of input: under a memory limit of 64m", e.Message);
+        var smallest = System.Text.RegularExpressions.Regex.Match(e.Message, @"raise --memory-limit to at least (\d+)m").Groups[1].Value;
+        Assert.Equal("192", smallest);
+        Assert.Equal(SpillPlan.MaxPartitions, SpillPlan.For(192L << 20, 20L << 30, 5)!.Partitions);
+        Assert.Throws<DataImportException>(() => SpillPlan.For(191L << 20, 20L << 30, 5));
+    }
+
+    [Fact]
+    public void What_is_kept_for_every_user_comes_off_the_limit_before_partitions_are_sized()
+    {
+        // 800,000 users of examples/retail under 2g: about 1.3 GB of results, ids and profiles stay for the whole run.
+        var plan = SpillPlan.For(2L << 30, 18L << 30, 5)! with { KeptBytesPerUser = 1432 };
+        Assert.Equal(22, plan.Partitions);
+        var sized = plan.ForUsers(800_000, profileBytesPerUser: 208);
+        var kept = 800_000L * (1432 + 208);
+        var room = (2L << 30) - kept;
+        Assert.True(sized.Partitions * (room / 4) >= plan.EstimateBytes, "the partitions cover the estimate");
+        Assert.True((long)(sized.Partitions - 1) * (room / 4) < plan.EstimateBytes, "and are no more than needed");
+        Assert.True(sized.Partitions > plan.Partitions);
+        Assert.Equal(room / 8, sized.HeapHeadroom);
+        Assert.True(sized.FlushRows < plan.FlushRows);
+        Assert.Equal(1432, sized.KeptBytesPerUser);
+        // A plan given directly (tests) and a few users (kept within the runtime's overhead) are left as they are.
+        Assert.Same(Plans[1], Plans[1].ForUsers(800_000, 208));
+        Assert.Same(plan, plan.ForUsers(500, 208));
+    }
+
+    [Fact]
+    public void Users_whose_results_leave_no_room_under_the_limit_are_refused_naming_the_data_and_the_limit()
+    {
+        var plan = SpillPlan.For(2L << 30, 18L << 30, 5, "/data/history")! with { KeptBytesPerUser = 1432 };
+        var e = Assert.Throws<DataImportException>(() => plan.ForUsers(1_200_000, 208, "/data/history"));
+        Assert.StartsWith("MD8016: '/data/history' has 1,200,000 users", e.Message);
+        Assert.Contains("under a memory limit of 2g", e.Message);
+        Assert.Contains("raise --memory-limit to at least 2.1g", e.Message);
+    }
+
+    [Fact]
+    public void Spill_files_that_would_not_fit_the_disk_are_refused_before_the_import()
+    {
+        var e = Assert.Throws<DataImportException>(() => SpillPlan.CheckDisk("/data/history", 18L << 30, "/scratch", freeBytes: 4L << 30));
+        Assert.Equal("MD8017: the spill files of '/data/history' under the memory limit need about 9.0 GB in '/scratch', which has 4.0 GB " +
+            "free. (free disk space there, point TMPDIR at a larger disk, or raise --memory-limit so that the data fits in memory)", e.Message);
+        SpillPlan.CheckDisk("/data/history", 1L << 30, "/scratch", freeBytes: 4L << 30);
+    }
+
+    [Fact]
+    public void A_run_whose_users_take_part_of_the_limit_still_writes_the_bytes_of_the_run_in_memory()
+    {
+        var compilation = FunctionCompilation.Create(Workspace.Load(RepositoryPaths.Of("examples", "retail")));
+        using var data = new TempDir();
+        RetailDataGenerator.Generate(data.Path, users: 1500, days: 60, seed: 9);
+        EventFileOrder.SortByTime(Path.Combine(data.Path, "events.jsonl"));
+        var input = new DirectoryInfo(data.Path).EnumerateFiles().Sum(f => f.Length);
+        var limit = input / 2;   // the import (0.6 of the input) does not fit; 1,500 users keep about 3 MB of it
+        var plan = SimulationRunner.SpillPlanFor(compilation.Model.Schema, data.Path, limit)!;
+        var kept = CompiledEngine.KeptBytesPerUser(CompiledEngine.PlanFor(compilation));
+        Assert.True((plan with { KeptBytesPerUser = kept }).ForUsers(1500, 208).Partitions > plan.Partitions, $"{kept} bytes per user");
+        using var memory = new TempDir();
+        using var spilled = new TempDir();
+        SimulationRunner.Run(compilation, data.Path, memory.Path, asOfUtc: null);
+        SimulationRunner.Run(compilation, data.Path, spilled.Path, asOfUtc: null, spill: plan);
+        foreach (var file in new[] { "tags.csv", "summary.json", "rejects.jsonl" })
+            Assert.True(File.ReadAllText(Path.Combine(memory.Path, file)) == File.ReadAllText(Path.Combine(spilled.Path, file)), $"{file} differs");
     }
 
     /// <summary>Runs in memory and under each plan; asserts the same bytes.</summary>
