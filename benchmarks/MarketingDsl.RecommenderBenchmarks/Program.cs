@@ -62,7 +62,7 @@ foreach (var line in RecommenderEvaluation.Run(data, settings, asOf, TimeSpan.Fr
 
 var plan = CompiledEngine.PlanFor(tags.Model);
 var asOfUtc = new DateTime(asOf, DateTimeKind.Utc);
-var scratch = new float[interactions.ItemCount];
+var scratch = new MarketingDsl.Engine.Scoring.RankBuffers();
 double Evaluate() { var w = Stopwatch.StartNew(); CompiledEngine.Evaluate(plan, data, asOfUtc); return w.Elapsed.TotalSeconds; }
 double EvaluateAndRecommend()
 {
