@@ -15,7 +15,8 @@ using MarketingDsl.Models.Recommendations;
 //     better than either time does);
 //  4. the same inside `simulate`'s engine: the tags above plus `tag for_you = picks.items` of a trained
 //     `recommender` declaration (scored per user from the user's events, as simulate, replay and the
-//     live runtime do), as a ratio to the same tags without it (medians of alternating runs).
+//     live runtime do), as a ratio to the same tags without it (medians of alternating runs);
+//  5. the whole `simulate` (import, evaluation, output files) with and without the recommender, as a ratio.
 //
 //   dotnet run -c Release --project benchmarks/MarketingDsl.RecommenderBenchmarks -- --users 200000 --items 5000 --runs 5
 var options = args.Select((a, i) => (a, i)).Where(p => p.a.StartsWith("--", StringComparison.Ordinal))
@@ -100,12 +101,45 @@ var check = CompiledEngine.Evaluate(planWith, data, asOfUtc, null, scorer);
 if (check.Columns.Single(c => c.Symbol.Name == "for_you").Get(0) is not IReadOnlyList<object?> { Count: > 0 })
     throw new InvalidOperationException("picks.items is empty: the recommender did not score");
 EvaluateWithPicks();
+// Scoring alone: every user's picks.items through the trained recommender, on one thread.
+var trainedForYou = scorer.Find(withRecommender.Model.Models.Single())!;
+var scoringAlone = new List<double>();
+for (var r = 0; r < runs; r++)
+{
+    var w = Stopwatch.StartNew();
+    for (var u = 0; u < data.UserCount; u++) trainedForYou.ItemsFor(data, u, asOf);
+    scoringAlone.Add(w.Elapsed.TotalSeconds);
+}
+Console.WriteLine($"scoring alone: picks.items of every user {Median(scoringAlone):0.000} s ({Median(scoringAlone) / data.UserCount * 1e6:0.00} µs " +
+    "per user, single thread)");
 var plain = new List<double>();
 var picked = new List<double>();
 for (var r = 0; r < runs; r++) { plain.Add(Evaluate()); picked.Add(EvaluateWithPicks()); }
 var (p0, p1) = (Median(plain), Median(picked));
 Console.WriteLine($"simulate engine: 4 tags {p0:0.000} s, with picks.items {p1:0.000} s: ratio {p1 / p0:0.00}× " +
                   $"({(p1 - p0) / data.UserCount * 1e6:0.0} µs per user on {Environment.ProcessorCount} threads)");
+
+// 5. The whole `simulate` (import, evaluation, tags.csv and summary.json), with and without the recommender.
+var simulateOut = Path.Combine(Path.GetTempPath(), $"mdsl-reco-bench-out-{Environment.ProcessId}");
+var steps = new Dictionary<bool, List<MarketingDsl.Engine.Simulation.SimulationTimings>> { [false] = [], [true] = [] };
+double Simulate(Compilation c, MarketingDsl.Engine.Scoring.IModelScorer? s)
+{
+    var w = Stopwatch.StartNew();
+    var run = MarketingDsl.Engine.Simulation.SimulationRunner.Run(c, dir, simulateOut, asOfUtc, scorer: s);
+    steps[s is not null].Add(run.Timings);
+    return w.Elapsed.TotalSeconds;
+}
+Simulate(tags, null);
+Simulate(withRecommender, scorer);
+var whole = new List<double>();
+var wholeWith = new List<double>();
+for (var r = 0; r < Math.Max(1, runs / 2); r++) { whole.Add(Simulate(tags, null)); wholeWith.Add(Simulate(withRecommender, scorer)); }
+var (s0, s1) = (Median(whole), Median(wholeWith));
+Console.WriteLine($"whole simulate: 4 tags {s0:0.000} s, with picks.items {s1:0.000} s: ratio {s1 / s0:0.00}×");
+foreach (var (recommended, list) in steps)
+    Console.WriteLine($"  {(recommended ? "with picks.items" : "4 tags")}: load {Median([.. list.Select(t => t.Load.TotalSeconds)]):0.000} s, " +
+        $"evaluate {Median([.. list.Select(t => t.Evaluate.TotalSeconds)]):0.000} s, write {Median([.. list.Select(t => t.Write.TotalSeconds)]):0.000} s");
+Directory.Delete(simulateOut, recursive: true);
 
 static string Root()
 {
