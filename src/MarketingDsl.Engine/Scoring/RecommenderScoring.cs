@@ -295,9 +295,17 @@ public sealed class TrainedRecommender
                 table.Fields[s.Field] is not StringColumn column) continue;
             var ts = table.Ts;
             var values = column.Values;
-            for (var r = table.UserStart[user]; r < table.UserStart[user + 1]; r++)
+            // A user's rows are in ts order: the window starts at the first row after `from` and ends at the first after T.
+            int r = table.UserStart[user], end = table.UserStart[user + 1];
+            for (var high = end; r < high;)
             {
-                if (ts[r] <= from || ts[r] > asOfTicks || values[r] is not { } name || !_number.TryGetValue(name, out var item)) continue;
+                var middle = (r + high) >>> 1;
+                if (ts[middle] <= from) r = middle + 1;
+                else high = middle;
+            }
+            for (; r < end && ts[r] <= asOfTicks; r++)
+            {
+                if (values[r] is not { } name || !_number.TryGetValue(name, out var item)) continue;
                 if (s.Weight > 0)
                 {
                     if (b.WeightOf[item] == 0) b.Items[itemCount++] = item;
