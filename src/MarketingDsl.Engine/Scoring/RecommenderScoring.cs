@@ -282,7 +282,8 @@ public sealed class TrainedRecommender
         foreach (var s in sources)
             if (s.Event < data.Events.Length && data.Events[s.Event] is { } table)
                 rows = rows * 1_000_003 + table.UserStart[user + 1] - table.UserStart[user];
-        if (ReferenceEquals(b.Recommender, this) && b.User == user && b.Data is { } seen && seen.TryGetTarget(out var last) && ReferenceEquals(last, data) && b.User == user && b.AsOf == asOfTicks && b.Rows == rows)
+        if (ReferenceEquals(b.Recommender, this) && b.User == user && b.AsOf == asOfTicks && b.Rows == rows && b.Data is { } seen &&
+            seen.TryGetTarget(out var last) && ReferenceEquals(last, data))
             return b;
 
         b.Fit(Items.Length);
