@@ -111,6 +111,7 @@ public sealed class TrainedRecommender
     /// (<see cref="TopCategories"/> reads them). The list is a view of <paramref name="buffers"/>, valid until
     /// their next use.
     /// </summary>
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     public static ReadOnlySpan<int> Rank(int[] neighbourStart, int[] neighbours, float[] similarities, int[] popular, bool repeat,
         ReadOnlySpan<int> items, ReadOnlySpan<float> weights, ReadOnlySpan<int> bought, int k, RankBuffers buffers, int[]? categoryOf = null,
         int categoryCount = 0)
@@ -272,6 +273,8 @@ public sealed class TrainedRecommender
     /// weights summed per item in dense per-thread arrays (items outside the catalogue ignored), bought
     /// items marked; then the ranking rule. Both members are computed, so a workspace reading both pays once.
     /// </summary>
+    // Called once per user in a batch: optimised from the first call rather than after tiering has watched it.
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     private UserBuffers Score(DataSet data, int user, long asOfTicks)
     {
         var b = t_buffers ??= new UserBuffers();
