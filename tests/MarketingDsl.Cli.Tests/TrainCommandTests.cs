@@ -98,6 +98,9 @@ public sealed class TrainCommandTests : IDisposable
         Assert.All(Column(tags, "churn_prob"), v => Assert.NotEqual("", v));
         Assert.All(Column(tags, "churn_percentile"), v => Assert.InRange(int.Parse(v), 1, 100));
         Assert.All(Column(tags, "ltv_60d_value"), v => Assert.True(decimal.Parse(v, System.Globalization.CultureInfo.InvariantCulture) >= 0));
+        // The recommender's segment splits the users once `picks` is trained (neither nobody nor everybody).
+        var fans = Column(tags, "fan_prospects");
+        Assert.InRange(fans.Count(v => v == "true"), 1, fans.Length - 1);
 
         // A changed declaration makes the model stale: empty tags and a warning naming it.
         var models = Path.Combine(workspace, "models.mdsl");
