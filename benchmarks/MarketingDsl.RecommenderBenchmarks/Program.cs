@@ -15,7 +15,8 @@ using MarketingDsl.Models.Recommendations;
 //     better than either time does);
 //  4. the same inside `simulate`'s engine: the tags above plus `tag for_you = picks.items` of a trained
 //     `recommender` declaration (scored per user from the user's events, as simulate, replay and the
-//     live runtime do), as a ratio to the same tags without it (medians of alternating runs).
+//     live runtime do), as a ratio to the same tags without it (medians of alternating runs);
+//  5. the whole `simulate` (import, evaluation, output files) with and without the recommender, as a ratio.
 //
 //   dotnet run -c Release --project benchmarks/MarketingDsl.RecommenderBenchmarks -- --users 200000 --items 5000 --runs 5
 var options = args.Select((a, i) => (a, i)).Where(p => p.a.StartsWith("--", StringComparison.Ordinal))
@@ -62,7 +63,7 @@ foreach (var line in RecommenderEvaluation.Run(data, settings, asOf, TimeSpan.Fr
 
 var plan = CompiledEngine.PlanFor(tags.Model);
 var asOfUtc = new DateTime(asOf, DateTimeKind.Utc);
-var scratch = new float[interactions.ItemCount];
+var scratch = new MarketingDsl.Engine.Scoring.RankBuffers();
 double Evaluate() { var w = Stopwatch.StartNew(); CompiledEngine.Evaluate(plan, data, asOfUtc); return w.Elapsed.TotalSeconds; }
 double EvaluateAndRecommend()
 {
@@ -78,6 +79,8 @@ var alone = new List<double>();
 var with = new List<double>();
 for (var r = 0; r < runs; r++) { alone.Add(Evaluate()); with.Add(EvaluateAndRecommend()); }
 double Median(List<double> xs) { xs.Sort(); return xs[xs.Count / 2]; }
+// Processor time of the whole process: on a machine shared with other work it says what a run costs better than wall time.
+double Cpu() => Process.GetCurrentProcess().TotalProcessorTime.TotalSeconds;
 var (a, b) = (Median(alone), Median(with));
 Console.WriteLine($"evaluation alone {a:0.000} s, with top-{settings.K} for every user {b:0.000} s: ratio {b / a:0.00}× " +
                   $"({(b - a) / data.UserCount * 1e6:0.0} µs per user, single thread)");
@@ -96,16 +99,79 @@ var trainedPicks = MarketingDsl.Models.Recommendations.RecommenderTraining.Train
 var scorer = new MarketingDsl.Models.Scoring.RegistryScorer(withRecommender.Model, [trainedPicks]);
 var planWith = CompiledEngine.PlanFor(withRecommender.Model);
 double EvaluateWithPicks() { var w = Stopwatch.StartNew(); CompiledEngine.Evaluate(planWith, data, asOfUtc, null, scorer); return w.Elapsed.TotalSeconds; }
+var cpuTimes = new Dictionary<string, List<double>>();
+double Timed(string name, Func<double> run)
+{
+    var cpu = Cpu();
+    var wall = run();
+    (cpuTimes.TryGetValue(name, out var list) ? list : cpuTimes[name] = []).Add(Cpu() - cpu);
+    return wall;
+}
 var check = CompiledEngine.Evaluate(planWith, data, asOfUtc, null, scorer);
 if (check.Columns.Single(c => c.Symbol.Name == "for_you").Get(0) is not IReadOnlyList<object?> { Count: > 0 })
     throw new InvalidOperationException("picks.items is empty: the recommender did not score");
 EvaluateWithPicks();
+// Scoring alone: every user's picks.items through the trained recommender, on one thread.
+var trainedForYou = scorer.Find(withRecommender.Model.Models.Single())!;
+var scoringAlone = new List<double>();
+var scoringCpu = new List<double>();
+for (var r = 0; r < runs; r++)
+{
+    var (w, cpu) = (Stopwatch.StartNew(), Cpu());
+    for (var u = 0; u < data.UserCount; u++) trainedForYou.ItemsFor(data, u, asOf);
+    scoringAlone.Add(w.Elapsed.TotalSeconds);
+    scoringCpu.Add(Cpu() - cpu);
+}
+Console.WriteLine($"scoring alone: picks.items of every user {Median(scoringAlone):0.000} s ({Median(scoringAlone) / data.UserCount * 1e6:0.00} µs " +
+    $"per user, single thread; processor time {Median(scoringCpu) / data.UserCount * 1e6:0.00} µs per user)");
 var plain = new List<double>();
 var picked = new List<double>();
-for (var r = 0; r < runs; r++) { plain.Add(Evaluate()); picked.Add(EvaluateWithPicks()); }
+for (var r = 0; r < runs; r++) { plain.Add(Timed("plain", Evaluate)); picked.Add(Timed("picked", EvaluateWithPicks)); }
 var (p0, p1) = (Median(plain), Median(picked));
 Console.WriteLine($"simulate engine: 4 tags {p0:0.000} s, with picks.items {p1:0.000} s: ratio {p1 / p0:0.00}× " +
-                  $"({(p1 - p0) / data.UserCount * 1e6:0.0} µs per user on {Environment.ProcessorCount} threads)");
+                  $"({(p1 - p0) / data.UserCount * 1e6:0.0} µs per user on {Environment.ProcessorCount} threads); processor time ratio " +
+                  $"{Median(cpuTimes["picked"]) / Median(cpuTimes["plain"]):0.00}×");
+
+// 5. The whole `simulate` (import, evaluation, tags.csv and summary.json), with and without the recommender.
+var simulateOut = Path.Combine(Path.GetTempPath(), $"mdsl-reco-bench-out-{Environment.ProcessId}");
+var steps = new Dictionary<bool, List<MarketingDsl.Engine.Simulation.SimulationTimings>> { [false] = [], [true] = [] };
+double Simulate(Compilation c, MarketingDsl.Engine.Scoring.IModelScorer? s)
+{
+    var w = Stopwatch.StartNew();
+    var run = MarketingDsl.Engine.Simulation.SimulationRunner.Run(c, dir, simulateOut, asOfUtc, scorer: s);
+    steps[s is not null].Add(run.Timings);
+    return w.Elapsed.TotalSeconds;
+}
+Simulate(tags, null);
+Simulate(withRecommender, scorer);
+var whole = new List<double>();
+var wholeWith = new List<double>();
+for (var r = 0; r < Math.Max(1, runs / 2); r++)
+{
+    whole.Add(Timed("whole", () => Simulate(tags, null)));
+    wholeWith.Add(Timed("wholeWith", () => Simulate(withRecommender, scorer)));
+}
+var (s0, s1) = (Median(whole), Median(wholeWith));
+Console.WriteLine($"whole simulate: 4 tags {s0:0.000} s, with picks.items {s1:0.000} s: ratio {s1 / s0:0.00}×; processor time ratio " +
+                  $"{Median(cpuTimes["wholeWith"]) / Median(cpuTimes["whole"]):0.00}×");
+foreach (var (recommended, list) in steps)
+    Console.WriteLine($"  {(recommended ? "with picks.items" : "4 tags")}: load {Median([.. list.Select(t => t.Load.TotalSeconds)]):0.000} s, " +
+        $"evaluate {Median([.. list.Select(t => t.Evaluate.TotalSeconds)]):0.000} s, write {Median([.. list.Select(t => t.Write.TotalSeconds)]):0.000} s");
+// The write step's two parts for the run with the recommender: tags.csv and the summary.
+var written = CompiledEngine.Evaluate(planWith, data, asOfUtc, null, scorer);
+var csvTimes = new List<double>();
+var summaryTimes = new List<double>();
+for (var r = 0; r < runs; r++)
+{
+    var w = Stopwatch.StartNew();
+    MarketingDsl.Engine.Simulation.SimulationOutput.WriteTagsCsv(written, TextWriter.Null);
+    csvTimes.Add(w.Elapsed.TotalSeconds);
+    w.Restart();
+    MarketingDsl.Engine.Simulation.SimulationSummary.Compute(written);
+    summaryTimes.Add(w.Elapsed.TotalSeconds);
+}
+Console.WriteLine($"  with picks.items, write: tags.csv {Median(csvTimes):0.000} s, summary {Median(summaryTimes):0.000} s");
+Directory.Delete(simulateOut, recursive: true);
 
 static string Root()
 {

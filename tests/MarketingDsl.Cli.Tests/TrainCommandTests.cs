@@ -52,6 +52,10 @@ public sealed class TrainCommandTests : IDisposable
         // The report's headline figures, then the simulation with every model tag filled for most users.
         Assert.Matches(@"churn_risk \(fasttree.* AUC 0\.\d{3}", output);
         Assert.Matches(@"ltv_60d \(fasttree.* R² ", output);
+        // The recommender's report lines: itself and both baselines on the same time split.
+        Assert.Matches(@"picks hit_rate@10 0\.\d{3} precision@10 0\.\d{3} recall@10 0\.\d{3} ndcg@10 0\.\d{3} coverage", output);
+        Assert.Matches(@"popularity hit_rate@10 0\.\d{3}", output);
+        Assert.Matches(@"category_bestsellers hit_rate@10 0\.\d{3}", output);
         Assert.DoesNotContain("is not trained", output + error);
         var tags = Path.Combine(outDir, "simulation", "tags.csv");
         foreach (var tag in new[] { "churn_prob", "ltv_60d_value", "value_cluster" }.Where(t => File.ReadLines(tags).First().Split(',').Contains(t)))
@@ -80,7 +84,7 @@ public sealed class TrainCommandTests : IDisposable
         Assert.True(File.Exists(Path.Combine(workspace, ".mdsl", "models.db")));
         using (var report = JsonDocument.Parse(File.ReadAllText(reportPath)))
         {
-            Assert.Equal(4, report.RootElement.GetArrayLength());
+            Assert.Equal(5, report.RootElement.GetArrayLength());
             var churn = report.RootElement.EnumerateArray().Single(r => r.GetProperty("name").GetString() == "churn_risk");
             Assert.InRange(churn.GetProperty("classifier").GetProperty("auc").GetDouble(), 0.8, 1.0);
             Assert.Equal(10, churn.GetProperty("classifier").GetProperty("calibration").GetArrayLength());
@@ -94,6 +98,9 @@ public sealed class TrainCommandTests : IDisposable
         Assert.All(Column(tags, "churn_prob"), v => Assert.NotEqual("", v));
         Assert.All(Column(tags, "churn_percentile"), v => Assert.InRange(int.Parse(v), 1, 100));
         Assert.All(Column(tags, "ltv_60d_value"), v => Assert.True(decimal.Parse(v, System.Globalization.CultureInfo.InvariantCulture) >= 0));
+        // The recommender's segment splits the users once `picks` is trained (neither nobody nor everybody).
+        var fans = Column(tags, "fan_prospects");
+        Assert.InRange(fans.Count(v => v == "true"), 1, fans.Length - 1);
 
         // A changed declaration makes the model stale: empty tags and a warning naming it.
         var models = Path.Combine(workspace, "models.mdsl");

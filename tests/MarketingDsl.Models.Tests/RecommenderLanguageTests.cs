@@ -225,6 +225,43 @@ public sealed partial class RecommenderTests
         Assert.Throws<InvalidDataException>(() => RecommenderFile.Read(flipped, definition));
     }
 
+    [Fact]
+    public void Scoring_one_user_at_two_instants_in_any_order_gives_each_instants_own_lists()
+    {
+        // Scoring keeps per-thread buffers and the last user's lists (so `items` and `categories` share one pass):
+        // interleaving users, instants and members must never return another call's answer.
+        var compilation = CompileWorkspace();
+        var trained = ModelTrainer.Train(compilation, _history.Data, AsOf).Models;
+        var picks = new RegistryScorer(compilation.Model, trained).Find(compilation.Model.Models.Single())!;
+        long[] instants = [AsOf.Ticks, AsOf.AddDays(-45).Ticks];
+        var users = Enumerable.Range(0, 60).Select(i => i * 7 % _history.Data.UserCount).Distinct().ToArray();
+        var flush = _history.Data.UserCount - 1;
+        var expected = new Dictionary<(int, long, bool), string>();
+        foreach (var u in users)
+            foreach (var t in instants)
+            {
+                picks.ItemsFor(_history.Data, flush, AsOf.Ticks);
+                expected[(u, t, false)] = Show(picks.ItemsFor(_history.Data, u, t));
+                picks.ItemsFor(_history.Data, flush, AsOf.Ticks);
+                expected[(u, t, true)] = Show(picks.CategoriesFor(_history.Data, u, t));
+            }
+        Assert.Contains(users, u => expected[(u, instants[0], false)] != expected[(u, instants[1], false)]);
+        Assert.Contains(users, u => expected[(u, instants[0], true)] != expected[(u, instants[1], true)]);
+        foreach (var u in users)
+        {
+            Assert.Equal(expected[(u, instants[0], false)], Show(picks.ItemsFor(_history.Data, u, instants[0])));
+            Assert.Equal(expected[(u, instants[1], true)], Show(picks.CategoriesFor(_history.Data, u, instants[1])));
+            Assert.Equal(expected[(u, instants[0], true)], Show(picks.CategoriesFor(_history.Data, u, instants[0])));
+            Assert.Equal(expected[(u, instants[1], false)], Show(picks.ItemsFor(_history.Data, u, instants[1])));
+        }
+        // Threads each keep their own buffers: scoring every user on many threads gives the one-thread lists.
+        var parallel = new string[users.Length];
+        Parallel.For(0, users.Length, new ParallelOptions { MaxDegreeOfParallelism = 4 },
+            i => parallel[i] = Show(picks.ItemsFor(_history.Data, users[i], instants[0])) +
+                Show(picks.CategoriesFor(_history.Data, users[i], instants[0])));
+        Assert.Equal(users.Select(u => expected[(u, instants[0], false)] + expected[(u, instants[0], true)]), parallel);
+    }
+
     private static bool Same(object? a, object? b) => (a, b) switch
     {
         (IReadOnlyList<object?> x, IReadOnlyList<object?> y) => x.SequenceEqual(y),

@@ -85,7 +85,7 @@ public sealed partial class RecommenderTests(ITestOutputHelper output, Recommend
         }
         Assert.True(checkedUsers > 300);
         // A cold user (no history) gets the most popular items.
-        var cold = one.Recommend([], [], [], 5, new float[training.ItemCount]);
+        var cold = one.Recommend([], [], [], 5, new MarketingDsl.Engine.Scoring.RankBuffers());
         Assert.Equal(one.Popular.Take(5), cold);
         var withRepeat = ItemToItemModel.Train(training, Settings with { Repeat = true });
         Assert.Contains(Enumerable.Range(0, training.UserCount).Where(u => training.BoughtBy(u).Length > 0).Take(200),

@@ -164,7 +164,7 @@ public sealed class BrowserEditorTests(ITestOutputHelper output)
         // The journey views: cart_recovery's flow; a step links back to its line.
         await page.ClickAsync("#tab-journeys");
         await page.WaitForSelectorAsync(".journey[data-journey='cart_recovery'] .step.send");
-        Assert.Equal(6, await page.Locator(".journey").CountAsync());
+        Assert.Equal(7, await page.Locator(".journey").CountAsync());
         var cart = page.Locator(".journey[data-journey='cart_recovery']");
         Assert.Equal(["◷wait 30m until order", "✉app_pushcart_reminderoffer coupon_5_off", "◷wait 1d until order", "◇high_value",
             "✉smsvip_cart_reminder", "⋔split \"copy_test\"", "✉wechatreminder_a", "✉wechatreminder_b"],

@@ -95,7 +95,7 @@ public sealed class ModelsWebTests
         var before = await Answer(await viewer.GetAsync("/api/models"), HttpStatusCode.OK);
         Assert.False(before.GetProperty("canRun").GetBoolean());
         var names = before.GetProperty("models").EnumerateArray().Select(m => m.GetProperty("name").GetString()!).ToArray();
-        Assert.Equal(["churn_risk", "repurchase_30d", "ltv_60d", "value_clusters"], names);
+        Assert.Equal(["churn_risk", "repurchase_30d", "ltv_60d", "value_clusters", "picks"], names);
         Assert.All(before.GetProperty("models").EnumerateArray(), m => Assert.Equal("untrained", m.GetProperty("state").GetString()));
         var untrainedRun = await Simulate(editor);
         Assert.Equal("churn_risk", Tag(untrainedRun, "churn_prob").GetProperty("notScoredModel").GetString());
@@ -108,7 +108,7 @@ public sealed class ModelsWebTests
 
         // An editor trains: progress counts models, the run ends with every model trained.
         var started = await Answer(await editor.PostAsync("/api/models/train", Json(new { folder = Folder })), HttpStatusCode.Accepted);
-        Assert.Equal(4, started.GetProperty("total").GetInt32());
+        Assert.Equal(5, started.GetProperty("total").GetInt32());
         var seen = new HashSet<string>();
         var run = await Poll(editor, $"/api/models/train/{started.GetProperty("id").GetInt32()}", r =>
         {
@@ -116,8 +116,8 @@ public sealed class ModelsWebTests
             return r.GetProperty("status").GetString() is not ("queued" or "running");
         });
         Assert.True(run.GetProperty("status").GetString() == "done", run.ToString());
-        Assert.Equal(4, run.GetProperty("done").GetInt32());
-        Assert.Equal(["churn_risk", "ltv_60d", "repurchase_30d", "value_clusters"], run.GetProperty("trained").EnumerateArray().Select(t =>
+        Assert.Equal(5, run.GetProperty("done").GetInt32());
+        Assert.Equal(["churn_risk", "ltv_60d", "picks", "repurchase_30d", "value_clusters"], run.GetProperty("trained").EnumerateArray().Select(t =>
             t.GetString()!).Order(StringComparer.Ordinal));
         Assert.All(seen, s => Assert.Contains(s, names));
         Assert.True(File.Exists(Path.Combine(workspace, ".mdsl", "models.db")));
@@ -192,14 +192,40 @@ public sealed class ModelsWebTests
         Assert.True(await page.Locator("section[data-model=churn_risk] svg.chart-importance rect.sim-bar").CountAsync() >= 3);
         Assert.Contains("editor1", await page.InnerTextAsync("section[data-model=churn_risk] .model-meta"));
         Assert.Equal(4, await page.Locator("section[data-model=value_clusters] table tbody tr").CountAsync());
-        Assert.Contains("4", await page.InnerTextAsync("#models-outcome"));
+        Assert.Contains("5", await page.InnerTextAsync("#models-outcome"));
 
+        // The recommender's report: itself and both baselines on the same split, one row each with its hit rate.
+        var methods = page.Locator("section[data-model=picks] .model-recommendations tbody tr");
+        Assert.Equal(3, await methods.CountAsync());
+        Assert.Equal(["picks", "popularity", "category_bestsellers"], await page.Locator(
+            "section[data-model=picks] .model-recommendations tbody tr td:first-child").AllInnerTextsAsync());
+        Assert.All(await page.Locator("section[data-model=picks] .model-recommendations tbody tr td:nth-child(2)").AllInnerTextsAsync(),
+            hitRate => Assert.Matches(@"^[01]\.\d{3}$", hitRate));
+        Assert.Contains("hit rate@10", await page.InnerTextAsync("section[data-model=picks] .model-recommendations thead"));
         Directory.CreateDirectory(ArtifactsDir);
         await page.ScreenshotAsync(new PageScreenshotOptions { Path = Path.Combine(ArtifactsDir, "models-en.png"), FullPage = true });
+        await page.Locator("section[data-model=picks]").ScreenshotAsync(new LocatorScreenshotOptions {
+            Path = Path.Combine(ArtifactsDir, "models-recommender-en.png") });
         await page.GotoAsync(baseUrl + "/Models?lang=zh-CN");
         await page.WaitForSelectorAsync("body[data-ready=true]");
         Assert.Contains("已训练", await page.InnerTextAsync("section[data-model=churn_risk] .model-state"));
         Assert.Contains("按十分位校准", await page.InnerTextAsync("section[data-model=churn_risk]"));
         await page.ScreenshotAsync(new PageScreenshotOptions { Path = Path.Combine(ArtifactsDir, "models-zh.png"), FullPage = true });
+        Assert.Equal(3, await page.Locator("section[data-model=picks] .model-recommendations tbody tr").CountAsync());
+        Assert.Contains("推荐效果与基线对比", await page.InnerTextAsync("section[data-model=picks]"));
+        await page.Locator("section[data-model=picks]").ScreenshotAsync(new LocatorScreenshotOptions {
+            Path = Path.Combine(ArtifactsDir, "models-recommender-zh.png") });
+
+        // The send that carries the recommender's items, as the editor's journey view shows it, in both languages.
+        foreach (var (lang, name) in new[] { ("en", "journey-send-items-en.png"), ("zh-CN", "journey-send-items-zh.png") })
+        {
+            await page.GotoAsync(baseUrl + $"/?lang={lang}&panel=journeys");
+            var send = page.Locator(".journey[data-journey='related_items'] .step.send .node");
+            await send.Locator(".items").WaitForAsync();
+            Assert.Equal("items: picks.related(last(cart_add.sku), 3)", await send.Locator(".items").InnerTextAsync());
+            Assert.Contains("related_items", await send.Locator(".template").InnerTextAsync());
+            await page.Locator(".journey[data-journey='related_items']").ScreenshotAsync(new LocatorScreenshotOptions {
+                Path = Path.Combine(ArtifactsDir, name) });
+        }
     }
 }

@@ -11,10 +11,11 @@ namespace MarketingDsl.Web.Tests;
 public sealed class RetailExampleDataTests
 {
     /// <summary>
-    /// Constant for a known reason: the first two read models, untrained here; the generator makes
+    /// Constant for a known reason: the first three read models or the recommender, untrained here (`fan_prospects`
+    /// splits the users once `picks` is trained: TrainCommandTests); the generator makes
     /// no pet categories and no child of school age (a gap of the generator, not of the rules).
     /// </summary>
-    private static readonly HashSet<string> Explained = ["likely_repurchase", "churn_risk_top20", "pet_owner", "back_to_school"];
+    private static readonly HashSet<string> Explained = ["likely_repurchase", "churn_risk_top20", "fan_prospects", "pet_owner", "back_to_school"];
 
     [Fact]
     public void Every_boolean_tag_and_segment_of_the_example_splits_its_generated_users()

@@ -218,7 +218,8 @@ public sealed class WorkspaceApiTests(EditorFactory factory) : IClassFixture<Edi
         var result = await Ok(await client.PostAsync("/api/journeys", Json(new { buffers = Array.Empty<object>() })));
         Assert.Equal(0, result.GetProperty("errors").GetInt32());
         var journeys = result.GetProperty("journeys").EnumerateArray().ToDictionary(j => j.GetProperty("name").GetString()!);
-        Assert.Equal(["cart_recovery", "new_member_weekly", "summer_cooling", "vip_downgrade_save", "vip_exclusive", "win_back_gift"],
+        Assert.Equal(["cart_recovery", "new_member_weekly", "related_items", "summer_cooling", "vip_downgrade_save", "vip_exclusive",
+            "win_back_gift"],
             journeys.Keys.Order(StringComparer.Ordinal).ToArray());
 
         var cart = journeys["cart_recovery"];

@@ -228,7 +228,9 @@ public static class ListValues
         {
             if (!first) text.Append(Delimiter);
             first = false;
-            foreach (var c in formatItem(item))
+            var written = formatItem(item);
+            if (written.AsSpan().IndexOfAny(Delimiter, Escape) < 0) { text.Append(written); continue; }
+            foreach (var c in written)
             {
                 if (c is Delimiter or Escape) text.Append(Escape);
                 text.Append(c);

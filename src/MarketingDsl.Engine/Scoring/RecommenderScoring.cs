@@ -15,6 +15,29 @@ public interface IRecommenderScorer
 }
 
 /// <summary>
+/// One thread's buffers for ranking: grown to the catalogue once, then reused for every user, so
+/// ranking allocates nothing per user. <see cref="Scores"/> and <see cref="CategoryScores"/> are
+/// zeros between calls.
+/// </summary>
+public sealed class RankBuffers
+{
+    internal float[] Scores = [];
+    internal int[] Touched = [];
+    internal int[] Result = [];
+    internal float[] ResultScores = [];
+    internal double[] CategoryScores = [];
+    internal int[] TouchedCategories = [];
+    internal int TouchedCategoryCount;
+
+    internal void Fit(int items, int categories, int k)
+    {
+        if (Scores.Length < items) { Scores = new float[items]; Touched = new int[items]; }
+        if (CategoryScores.Length < categories) { CategoryScores = new double[categories]; TouchedCategories = new int[categories]; }
+        if (Result.Length < k) { Result = new int[k]; ResultScores = new float[k]; }
+    }
+}
+
+/// <summary>
 /// What a trained item-to-item recommender knows: its catalogue (item names in code point order)
 /// with each item's category, each item's most similar items (most similar first), and the items
 /// by popularity (the cold-start fallback). Scoring a user reads only the user's events, so one
@@ -23,6 +46,8 @@ public interface IRecommenderScorer
 public sealed class TrainedRecommender
 {
     private readonly Dictionary<string, int> _number;
+    private readonly object?[][] _relatedNames;
+    private (SchemaModel Schema, Source[] Sources)? _sources;
 
     public TrainedRecommender(RecommenderDefinition definition, string[] items, string?[] categories, int[] neighbourStart, int[] neighbours,
         float[] similarities, int[] popular)
@@ -36,6 +61,15 @@ public sealed class TrainedRecommender
         Popular = popular;
         _number = new Dictionary<string, int>(items.Length, StringComparer.Ordinal);
         for (var i = 0; i < items.Length; i++) _number[items[i]] = i;
+        (CategoryOf, CategoryNames) = NumberCategories(categories);
+        // Each item's neighbour names once: `related(x, n)` copies a prefix instead of looking names up per user.
+        _relatedNames = new object?[items.Length][];
+        for (var i = 0; i < items.Length; i++)
+        {
+            var names = new object?[neighbourStart[i + 1] - neighbourStart[i]];
+            for (var y = 0; y < names.Length; y++) names[y] = items[neighbours[neighbourStart[i] + y]];
+            _relatedNames[i] = names;
+        }
     }
 
     /// <summary>How many categories `r.categories` lists at most.</summary>
@@ -44,6 +78,10 @@ public sealed class TrainedRecommender
     public RecommenderDefinition Definition { get; }
     public string[] Items { get; }
     public string?[] Categories { get; }
+    /// <summary>Per item, the number of its category in <see cref="CategoryNames"/>, or −1.</summary>
+    public int[] CategoryOf { get; }
+    /// <summary>The distinct categories in code point order, so ties broken by number are broken by name.</summary>
+    public string[] CategoryNames { get; }
     /// <summary>Neighbours of item i: <c>[NeighbourStart[i], NeighbourStart[i + 1])</c> of <see cref="Neighbours"/>, most similar first.</summary>
     public int[] NeighbourStart { get; }
     public int[] Neighbours { get; }
@@ -53,62 +91,35 @@ public sealed class TrainedRecommender
 
     public int IndexOf(string item) => _number.TryGetValue(item, out var i) ? i : -1;
 
-    /// <summary>The user's signal weights per item and bought items in (asOf − within, asOf], item numbers ascending.</summary>
-    public (int[] Items, float[] Weights, int[] Bought) Interactions(DataSet data, int user, long asOfTicks)
+    /// <summary>Numbers the categories of a catalogue: per item its category's number (−1 without one), and the names by number.</summary>
+    public static (int[] CategoryOf, string[] Names) NumberCategories(string?[] categories)
     {
-        var d = Definition;
-        var schema = data.Schema;
-        var weights = new Dictionary<int, float>();
-        var bought = new HashSet<int>();
-        var from = asOfTicks - d.WindowTicks;
-        var purchaseSeen = false;
-        foreach (var signal in d.Signals)
-        {
-            purchaseSeen |= signal.Event == d.ItemEvent;
-            Read(signal.Event, (float)signal.Weight, signal.Event == d.ItemEvent);
-        }
-        if (!purchaseSeen) Read(d.ItemEvent, 0f, true);
-        var itemsOut = weights.Keys.Order().ToArray();
-        return (itemsOut, [.. itemsOut.Select(i => weights[i])], [.. bought.Order()]);
-
-        void Read(EventTypeSymbol type, float weight, bool purchase)
-        {
-            // By name: the data may have been imported under another compilation of the same schema.
-            if (schema.FindEvent(type.Name) is not { } own) return;
-            var at = schema.Events.IndexOf(own);
-            var ordinal = own.OrdinalOf(d.ItemField);
-            if (at >= data.Events.Length || data.Events[at] is not { } table ||
-                ordinal < 2 || table.Fields[ordinal] is not StringColumn column) return;
-            for (var r = table.UserStart[user]; r < table.UserStart[user + 1]; r++)
-            {
-                var ts = table.Ts[r];
-                if (ts <= from || ts > asOfTicks || column.Values[r] is not { } name || !_number.TryGetValue(name, out var item)) continue;
-                if (weight > 0) weights[item] = weights.GetValueOrDefault(item) + weight;
-                if (purchase) bought.Add(item);
-            }
-        }
+        var names = categories.OfType<string>().Distinct(StringComparer.Ordinal).Order(CodePointComparer.Instance).ToArray();
+        var number = new Dictionary<string, int>(names.Length, StringComparer.Ordinal);
+        for (var c = 0; c < names.Length; c++) number[names[c]] = c;
+        return ([.. categories.Select(c => c is null ? -1 : number[c])], names);
     }
 
     /// <summary>
-    /// The top-<paramref name="k"/> items: a candidate j scores Σ over the user's items i of
-    /// <c>log(1 + weight(i)) · sim(i, j)</c>; bought items are left out unless `repeat`; a short list
-    /// is filled with the most popular items; ties by item name. With <paramref name="categoryScores"/>,
-    /// each ranked candidate's score is also added to its category.
-    /// </summary>
-    public int[] Recommend(ReadOnlySpan<int> items, ReadOnlySpan<float> weights, ReadOnlySpan<int> bought, int k, float[] scores,
-        Dictionary<string, double>? categoryScores = null) =>
-        Rank(NeighbourStart, Neighbours, Similarities, Categories, Popular, Definition.Repeat, items, weights, bought, k, scores, categoryScores);
-
-    /// <summary>
     /// The one ranking rule of item-to-item recommendations, for training's evaluation and for scoring:
-    /// neighbours as CSR arrays (<paramref name="neighbourStart"/> indexes <paramref name="neighbours"/> and
-    /// <paramref name="similarities"/>); <paramref name="scores"/> is a scratch of zeros, left zeroed.
+    /// a candidate j scores Σ over the user's items i (ascending) of <c>log(1 + weight(i)) · sim(i, j)</c>;
+    /// bought items (<paramref name="bought"/>, ascending) are left out unless <paramref name="repeat"/>; the
+    /// k best by score (ties by item number, which is name order), then — a cold user or a short list — the
+    /// most popular items not listed or bought. Neighbours are CSR arrays (<paramref name="neighbourStart"/>
+    /// indexes <paramref name="neighbours"/> and <paramref name="similarities"/>). With
+    /// <paramref name="categoryOf"/>, every ranked candidate's score is also summed into its category
+    /// (<see cref="TopCategories"/> reads them). The list is a view of <paramref name="buffers"/>, valid until
+    /// their next use.
     /// </summary>
-    public static int[] Rank(int[] neighbourStart, int[] neighbours, float[] similarities, string?[] categories, int[] popular, bool repeat,
-        ReadOnlySpan<int> items, ReadOnlySpan<float> weights, ReadOnlySpan<int> bought, int k, float[] scores,
-        Dictionary<string, double>? categoryScores = null)
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+    public static ReadOnlySpan<int> Rank(int[] neighbourStart, int[] neighbours, float[] similarities, int[] popular, bool repeat,
+        ReadOnlySpan<int> items, ReadOnlySpan<float> weights, ReadOnlySpan<int> bought, int k, RankBuffers buffers, int[]? categoryOf = null,
+        int categoryCount = 0)
     {
-        var touched = new List<int>();
+        buffers.Fit(neighbourStart.Length - 1, categoryOf is null ? 0 : categoryCount, k);
+        var scores = buffers.Scores;
+        var touched = buffers.Touched;
+        var touchedCount = 0;
         for (var x = 0; x < items.Length; x++)
         {
             var i = items[x];
@@ -116,61 +127,219 @@ public sealed class TrainedRecommender
             for (var y = neighbourStart[i]; y < neighbourStart[i + 1]; y++)
             {
                 var j = neighbours[y];
-                if (scores[j] == 0) touched.Add(j);
+                if (scores[j] == 0) touched[touchedCount++] = j;
                 scores[j] += w * similarities[y];
             }
         }
         ReadOnlySpan<int> excluded = repeat ? default : bought;
-        var ranked = new List<(int Item, float Score)>(touched.Count);
-        foreach (var j in touched)
+        // The k best kept sorted (score descending, then item ascending): one insertion per better candidate, no sort of all.
+        var result = buffers.Result;
+        var resultScores = buffers.ResultScores;
+        var count = 0;
+        buffers.TouchedCategoryCount = 0;
+        for (var t = 0; t < touchedCount; t++)
         {
-            if (excluded.BinarySearch(j) < 0)
-            {
-                ranked.Add((j, scores[j]));
-                if (categoryScores is not null && categories[j] is { } c) categoryScores[c] = categoryScores.GetValueOrDefault(c) + scores[j];
-            }
+            var j = touched[t];
+            var score = scores[j];
             scores[j] = 0;
-        }
-        ranked.Sort((a, b) => a.Score != b.Score ? b.Score.CompareTo(a.Score) : a.Item.CompareTo(b.Item));
-        var result = new List<int>(k);
-        foreach (var (item, _) in ranked)
-        {
-            if (result.Count == k) break;
-            result.Add(item);
+            if (!excluded.IsEmpty && excluded.BinarySearch(j) >= 0) continue;
+            if (categoryOf is not null && categoryOf[j] is var c and >= 0)
+            {
+                if (buffers.CategoryScores[c] == 0) buffers.TouchedCategories[buffers.TouchedCategoryCount++] = c;
+                buffers.CategoryScores[c] += score;
+            }
+            if (count == k && !Better(score, j, resultScores[k - 1], result[k - 1])) continue;
+            var at = count == k ? k - 1 : count++;
+            while (at > 0 && Better(score, j, resultScores[at - 1], result[at - 1]))
+            {
+                result[at] = result[at - 1];
+                resultScores[at] = resultScores[at - 1];
+                at--;
+            }
+            result[at] = j;
+            resultScores[at] = score;
         }
         foreach (var item in popular)
         {
-            if (result.Count == k) break;
-            if (excluded.BinarySearch(item) >= 0 || result.Contains(item)) continue;
-            result.Add(item);
+            if (count == k) break;
+            if (!excluded.IsEmpty && excluded.BinarySearch(item) >= 0 || result.AsSpan(0, count).Contains(item)) continue;
+            result[count++] = item;
         }
-        return [.. result];
+        return result.AsSpan(0, count);
+
+        static bool Better(float score, int item, float thanScore, int thanItem) => score > thanScore || score == thanScore && item < thanItem;
     }
 
-    [ThreadStatic] private static float[]? t_scores;
+    /// <summary>
+    /// After <see cref="Rank"/> with categories: the categories of the ranked candidates by summed score
+    /// (ties by name), then those of <paramref name="list"/> in order, at most <paramref name="count"/>
+    /// category numbers into <paramref name="into"/>; clears the sums.
+    /// </summary>
+    public static int TopCategories(RankBuffers buffers, int[] categoryOf, ReadOnlySpan<int> list, int count, Span<int> into)
+    {
+        var touched = buffers.TouchedCategories.AsSpan(0, buffers.TouchedCategoryCount);
+        var sums = buffers.CategoryScores;
+        var n = 0;
+        // Few categories per user: a selection of the best `count` by sum, then number.
+        for (; n < count; n++)
+        {
+            var best = -1;
+            foreach (var c in touched)
+                if (!into[..n].Contains(c) && (best < 0 || sums[c] > sums[best] || sums[c] == sums[best] && c < best)) best = c;
+            if (best < 0) break;
+            into[n] = best;
+        }
+        foreach (var c in touched) sums[c] = 0;
+        buffers.TouchedCategoryCount = 0;
+        foreach (var item in list)
+            if (n < count && categoryOf[item] is var c and >= 0 && !into[..n].Contains(c)) into[n++] = c;
+        return n;
+    }
+
+    /// <summary>A signal (or the purchase event) resolved against a data set's schema.</summary>
+    private readonly record struct Source(int Event, int Field, float Weight, bool Purchase);
+
+    /// <summary>The signal events and the purchase event as table and field positions of <paramref name="schema"/>, once per schema.</summary>
+    private Source[] SourcesFor(SchemaModel schema)
+    {
+        if (_sources is { } known && ReferenceEquals(known.Schema, schema)) return known.Sources;
+        var d = Definition;
+        var sources = new List<Source>();
+        var purchaseSeen = false;
+        foreach (var signal in d.Signals)
+        {
+            purchaseSeen |= signal.Event == d.ItemEvent;
+            Add(signal.Event, (float)signal.Weight, signal.Event == d.ItemEvent);
+        }
+        if (!purchaseSeen) Add(d.ItemEvent, 0f, true);
+        var resolved = sources.ToArray();
+        _sources = (schema, resolved);
+        return resolved;
+
+        void Add(EventTypeSymbol type, float weight, bool purchase)
+        {
+            // By name: the data may have been imported under another compilation of the same schema.
+            if (schema.FindEvent(type.Name) is not { } own) return;
+            var ordinal = own.OrdinalOf(d.ItemField);
+            if (ordinal >= 2) sources.Add(new Source(schema.Events.IndexOf(own), ordinal, weight, purchase));
+        }
+    }
+
+    /// <summary>One thread's buffers for scoring users, reused from user to user.</summary>
+    private sealed class UserBuffers
+    {
+        public float[] WeightOf = [];   // per item, zeros between users
+        public int[] Seen = [];         // per item: the stamp of the last user who bought it
+        public int Stamp;
+        public int[] Items = [];
+        public float[] Weights = [];
+        public int[] Bought = [];
+        public readonly RankBuffers Rank = new();
+        public int[] TopCategories = new int[CategoryCount];
+        // The last user scored, so `items` and `categories` of one user share one pass.
+        public TrainedRecommender? Recommender;
+        public WeakReference<DataSet>? Data; // weak: a partition of a larger-than-memory run must be freed after it
+        public int User = -1;
+        public long AsOf;
+        public long Rows;
+        public object?[] ItemsResult = [];
+        public object?[] CategoriesResult = [];
+
+        public void Fit(int items)
+        {
+            if (WeightOf.Length >= items) return;
+            WeightOf = new float[items];
+            Seen = new int[items];
+            Items = new int[items];
+            Weights = new float[items];
+            Bought = new int[items];
+            Stamp = 0;
+        }
+    }
+
+    [ThreadStatic] private static UserBuffers? t_buffers;
 
     /// <summary>`r.items` of one user as of T: item names, best first.</summary>
-    public object?[] ItemsFor(DataSet data, int user, long asOfTicks)
-    {
-        var (items, weights, bought) = Interactions(data, user, asOfTicks);
-        var list = Recommend(items, weights, bought, Definition.K, Scratch());
-        return [.. list.Select(i => (object?)Items[i])];
-    }
+    public object?[] ItemsFor(DataSet data, int user, long asOfTicks) => Score(data, user, asOfTicks).ItemsResult;
 
     /// <summary>
     /// `r.categories` of one user as of T: the categories of the user's ranked candidates by summed
     /// score (ties by name), then those of the items of `r.items` in order, at most <see cref="CategoryCount"/>.
     /// </summary>
-    public object?[] CategoriesFor(DataSet data, int user, long asOfTicks)
+    public object?[] CategoriesFor(DataSet data, int user, long asOfTicks) => Score(data, user, asOfTicks).CategoriesResult;
+
+    /// <summary>
+    /// One pass over the user's signal events in (asOf − within, asOf] in the data set's own columns:
+    /// weights summed per item in dense per-thread arrays (items outside the catalogue ignored), bought
+    /// items marked; then the ranking rule. Both members are computed, so a workspace reading both pays once.
+    /// </summary>
+    // Called once per user in a batch: optimised from the first call rather than after tiering has watched it.
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+    private UserBuffers Score(DataSet data, int user, long asOfTicks)
     {
-        var (items, weights, bought) = Interactions(data, user, asOfTicks);
-        var byCategory = new Dictionary<string, double>(StringComparer.Ordinal);
-        var list = Recommend(items, weights, bought, Definition.K, Scratch(), byCategory);
-        var result = byCategory.OrderByDescending(c => c.Value).ThenBy(c => c.Key, CodePointComparer.Instance)
-            .Select(c => c.Key).Take(CategoryCount).ToList();
-        foreach (var i in list)
-            if (result.Count < CategoryCount && Categories[i] is { } c && !result.Contains(c)) result.Add(c);
-        return [.. result];
+        var b = t_buffers ??= new UserBuffers();
+        var sources = SourcesFor(data.Schema);
+        // The user's rows of every source: with the instance, user and instant they identify what was read
+        // (a growing live data set adds rows).
+        long rows = 0;
+        foreach (var s in sources)
+            if (s.Event < data.Events.Length && data.Events[s.Event] is { } table)
+                rows = rows * 1_000_003 + table.UserStart[user + 1] - table.UserStart[user];
+        if (ReferenceEquals(b.Recommender, this) && b.User == user && b.AsOf == asOfTicks && b.Rows == rows && b.Data is { } seen &&
+            seen.TryGetTarget(out var last) && ReferenceEquals(last, data))
+            return b;
+
+        b.Fit(Items.Length);
+        if (++b.Stamp == int.MaxValue) { Array.Clear(b.Seen); b.Stamp = 1; }
+        var from = asOfTicks - Definition.WindowTicks;
+        int itemCount = 0, boughtCount = 0;
+        foreach (var s in sources)
+        {
+            if (s.Event >= data.Events.Length || data.Events[s.Event] is not { } table || s.Field >= table.Fields.Length ||
+                table.Fields[s.Field] is not StringColumn column) continue;
+            var ts = table.Ts;
+            var values = column.Values;
+            // A user's rows are in ts order: the window starts at the first row after `from` and ends at the first after T.
+            int r = table.UserStart[user], end = table.UserStart[user + 1];
+            for (var high = end; r < high;)
+            {
+                var middle = (r + high) >>> 1;
+                if (ts[middle] <= from) r = middle + 1;
+                else high = middle;
+            }
+            for (; r < end && ts[r] <= asOfTicks; r++)
+            {
+                if (values[r] is not { } name || !_number.TryGetValue(name, out var item)) continue;
+                if (s.Weight > 0)
+                {
+                    if (b.WeightOf[item] == 0) b.Items[itemCount++] = item;
+                    b.WeightOf[item] += s.Weight;
+                }
+                if (s.Purchase && b.Seen[item] != b.Stamp)
+                {
+                    b.Seen[item] = b.Stamp;
+                    b.Bought[boughtCount++] = item;
+                }
+            }
+        }
+        // Ascending item numbers: the order training's evaluation sums in, and the bought list is searched by halves.
+        Array.Sort(b.Items, 0, itemCount);
+        Array.Sort(b.Bought, 0, boughtCount);
+        for (var x = 0; x < itemCount; x++)
+        {
+            b.Weights[x] = b.WeightOf[b.Items[x]];
+            b.WeightOf[b.Items[x]] = 0;
+        }
+        var list = Rank(NeighbourStart, Neighbours, Similarities, Popular, Definition.Repeat, b.Items.AsSpan(0, itemCount),
+            b.Weights.AsSpan(0, itemCount), b.Bought.AsSpan(0, boughtCount), Definition.K, b.Rank, CategoryOf, CategoryNames.Length);
+        var names = new object?[list.Length];
+        for (var x = 0; x < list.Length; x++) names[x] = Items[list[x]];
+        var top = TopCategories(b.Rank, CategoryOf, list, CategoryCount, b.TopCategories);
+        var categories = new object?[top];
+        for (var x = 0; x < top; x++) categories[x] = CategoryNames[b.TopCategories[x]];
+        if (b.Data is null || !b.Data.TryGetTarget(out var previous) || !ReferenceEquals(previous, data)) b.Data = new WeakReference<DataSet>(data);
+        (b.Recommender, b.User, b.AsOf, b.Rows, b.ItemsResult, b.CategoriesResult) = (this, user, asOfTicks, rows, names, categories);
+        return b;
     }
 
     /// <summary>`r.related(item, n)`: the n items most similar to the item (empty for an item the recommender does not know).</summary>
@@ -178,15 +347,8 @@ public sealed class TrainedRecommender
     {
         var i = IndexOf(item);
         if (i < 0) return [];
-        var n = (int)Math.Clamp(count, 0, NeighbourStart[i + 1] - NeighbourStart[i]);
-        var result = new object?[n];
-        for (var y = 0; y < n; y++) result[y] = Items[Neighbours[NeighbourStart[i] + y]];
-        return result;
-    }
-
-    private float[] Scratch()
-    {
-        if (t_scores is null || t_scores.Length < Items.Length) t_scores = new float[Items.Length];
-        return t_scores;
+        var names = _relatedNames[i];
+        if (count >= names.Length) return names.Length == 0 ? [] : (object?[])names.Clone();
+        return count <= 0 ? [] : names[..(int)count];
     }
 }

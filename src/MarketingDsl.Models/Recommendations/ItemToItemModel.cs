@@ -101,30 +101,28 @@ public sealed class ItemToItemModel
 
     /// <summary>
     /// Top-k items for a user given their items and weights and what they bought (item numbers of
-    /// <see cref="Training"/>), best first; <paramref name="scores"/> is a scratch of
-    /// <see cref="Interactions.ItemCount"/> zeros, left zeroed.
+    /// <see cref="Training"/>, ascending), best first, by the one ranking rule (<see cref="Engine.Scoring.TrainedRecommender.Rank"/>).
     /// </summary>
-    public int[] Recommend(ReadOnlySpan<int> items, ReadOnlySpan<float> weights, ReadOnlySpan<int> bought, int k, float[] scores,
-        Dictionary<string, double>? categoryScores = null) =>
-        Engine.Scoring.TrainedRecommender.Rank(NeighbourStart, Neighbours, Similarities, Training.Categories, Popular, Settings.Repeat,
-            items, weights, bought, k, scores, categoryScores);
+    public int[] Recommend(ReadOnlySpan<int> items, ReadOnlySpan<float> weights, ReadOnlySpan<int> bought, int k,
+        Engine.Scoring.RankBuffers buffers) =>
+        Engine.Scoring.TrainedRecommender.Rank(NeighbourStart, Neighbours, Similarities, Popular, Settings.Repeat, items, weights, bought, k,
+            buffers).ToArray();
 
     /// <summary>A user of <see cref="Training"/>'s data: top-k item names.</summary>
-    public IReadOnlyList<string> Recommend(int user, int? k = null)
-    {
-        var scores = new float[Training.ItemCount];
-        return [.. Recommend(Training.ItemsOf(user), Training.WeightsOf(user), Training.BoughtBy(user), k ?? Settings.K,
-            scores).Select(i => Training.Items[i])];
-    }
+    public IReadOnlyList<string> Recommend(int user, int? k = null) =>
+        [.. Recommend(Training.ItemsOf(user), Training.WeightsOf(user), Training.BoughtBy(user), k ?? Settings.K, new Engine.Scoring.RankBuffers())
+            .Select(i => Training.Items[i])];
 
-    /// <summary>A user's top categories by the same scores (the summed scores of every candidate in a category); their
-    /// bought categories when nothing scores.</summary>
+    /// <summary>A user's top categories by the same scores (the summed scores of every ranked candidate in a category), as
+    /// `r.categories` ranks them before filling from the list.</summary>
     public IReadOnlyList<string> TopCategories(int user, int count)
     {
-        var categoryScores = new Dictionary<string, double>(StringComparer.Ordinal);
-        Recommend(Training.ItemsOf(user), Training.WeightsOf(user), Training.BoughtBy(user), Settings.K, new float[Training.ItemCount],
-            categoryScores);
-        return [.. categoryScores.OrderByDescending(c => c.Value).ThenBy(c => c.Key,
-            Engine.Data.CodePointComparer.Instance).Take(count).Select(c => c.Key)];
+        var (categoryOf, names) = Engine.Scoring.TrainedRecommender.NumberCategories(Training.Categories);
+        var buffers = new Engine.Scoring.RankBuffers();
+        Engine.Scoring.TrainedRecommender.Rank(NeighbourStart, Neighbours, Similarities, Popular, Settings.Repeat, Training.ItemsOf(user),
+            Training.WeightsOf(user), Training.BoughtBy(user), Settings.K, buffers, categoryOf, names.Length);
+        var top = new int[count];
+        var n = Engine.Scoring.TrainedRecommender.TopCategories(buffers, categoryOf, [], count, top);
+        return [.. top.Take(n).Select(c => names[c])];
     }
 }

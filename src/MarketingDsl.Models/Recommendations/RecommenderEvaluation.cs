@@ -43,7 +43,7 @@ public static class RecommenderEvaluation
             if (training.Categories[item] is { } c)
                 (byCategory.TryGetValue(c, out var list) ? list : byCategory[c] = []).Add(item);
 
-        var methods = new (string Name, Func<int, float[], int[]> Recommend)[]
+        var methods = new (string Name, Func<int, Engine.Scoring.RankBuffers, int[]> Recommend)[]
         {
             (name, (u, scratch) => model.Recommend(training.ItemsOf(u), training.WeightsOf(u), training.BoughtBy(u), k, scratch)),
             ("popularity", (u, _) => Fill([], model.Popular, training.BoughtBy(u), settings.Repeat, k)),
@@ -67,7 +67,7 @@ public static class RecommenderEvaluation
             double hits = 0, precision = 0, recall = 0, ndcg = 0;
             var users = 0;
             var covered = new bool[training.ItemCount];
-            var scratch = new float[training.ItemCount];
+            var scratch = new Engine.Scoring.RankBuffers();
             for (var u = 0; u < data.UserCount; u++)
             {
                 var relevant = Relevant(test.BoughtBy(u), training.BoughtBy(u), settings.Repeat);

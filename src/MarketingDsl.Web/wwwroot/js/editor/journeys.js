@@ -59,6 +59,8 @@ function renderSteps(steps) {
     if (step.kind === 'send') {
       node.append(el('span', 'channel', step.channel), el('span', 'template', step.template));
       if (step.offer) node.append(el('span', 'offer', 'offer ' + step.offer));
+      // What the message carries (a send's `items:`, e.g. a recommender's list), evaluated per user when it goes.
+      if (step.items) node.append(el('span', 'items', 'items: ' + step.items));
     } else if (step.kind === 'if') {
       node.append(el('span', 'text', step.condition));
     } else {
