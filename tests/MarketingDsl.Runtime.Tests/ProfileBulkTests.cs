@@ -27,7 +27,7 @@ public sealed class ProfileBulkTests
         journey enter_vip { trigger: enters segment vip  steps { send push "vip" } }
         """;
 
-    private const int UserCount = 87;   // 64 + 16 + 4 + 3: every statement size
+    private const int UserCount = 87;   // one full statement of LiveStore.UsersPerRead and one part-filled
 
     private static string U(int i) => "u" + i.ToString("000", CultureInfo.InvariantCulture);
 

@@ -47,38 +47,6 @@ public sealed partial class LiveStore
         return events;
     }
 
-    /// <summary>
-    /// The events of several users at once, each user's in arrival order (<see cref="EventsOf(string)"/> of each): one
-    /// statement for a batch of users (a batch of profiles' first evaluations) instead of one per user.
-    /// </summary>
-    public Dictionary<string, List<(long Seq, string Json)>> EventsOf(IReadOnlyCollection<string> users)
-    {
-        var events = new Dictionary<string, List<(long Seq, string Json)>>(StringComparer.Ordinal);
-        foreach (var user in users) events[user] = [];
-        // Merged users' events are recorded under their own ids: their owners are looked up one by one.
-        if (AnyMerge || users.Count < 2)
-        {
-            foreach (var user in users) events[user] = EventsOf(user);
-            return events;
-        }
-        // Statements of 64, 16, 4 and 1 users (`user IN (…)`: an index lookup per user), as the measurement log's inserts.
-        var ids = users.ToArray();
-        for (var from = 0; from < ids.Length;)
-        {
-            var count = 64;
-            while (count > ids.Length - from) count /= 4;
-            ForEachRow(EventsOfUsers(count), r => events[r.GetString(0)].Add((r.GetInt64(1), r.GetString(2))), [.. ids.AsSpan(from, count)]);
-            from += count;
-        }
-        foreach (var list in events.Values) list.Sort((a, b) => a.Seq.CompareTo(b.Seq));
-        return events;
-    }
-
-    private static readonly string?[] EventsOfUsersSql = new string?[65];
-
-    private static string EventsOfUsers(int count) => EventsOfUsersSql[count] ??=
-        "SELECT user, seq, json FROM events WHERE user IN (" + string.Join(", ", Enumerable.Range(0, count).Select(i => "$" + i)) + ")";
-
     /// <summary>How many stored events <paramref name="user"/> has, those of users merged into it included; a merge reports it.</summary>
     public int EventCount(string user) =>
         Owners(user).Sum(owner => Convert.ToInt32(Scalar("SELECT count(*) FROM events WHERE user = $0", owner), System.Globalization.CultureInfo.InvariantCulture));
