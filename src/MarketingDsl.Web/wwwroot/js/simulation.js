@@ -102,6 +102,9 @@
 
     const select = $('sim-sample-key');
     select.replaceChildren(...run.samples.map((s) => new Option((s.label ? s.label + ' · ' : '') + s.key + ` (${number.format(s.total)})`, s.key)));
+    // Open on a sample that has users: an empty segment (an untrained model's) says nothing.
+    const first = run.samples.find((s) => s.users.length > 0);
+    if (first) select.value = first.key;
     select.onchange = () => renderSample(run);
     renderSample(run);
     document.body.dataset.simulation = 'done';
