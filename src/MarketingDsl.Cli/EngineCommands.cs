@@ -187,6 +187,9 @@ public static class EngineCommands
         return CommandLine.Ok;
     }
 
+    /// <summary>How often a demo order brings its planted partner sku.</summary>
+    private const double DemoCoPurchase = 0.3;
+
     /// <summary>The README's main job: generate a retail history (once) and simulate examples/retail on it.</summary>
     private static int Demo(Options options, TextWriter stdout, TextWriter stderr)
     {
@@ -194,11 +197,12 @@ public static class EngineCommands
         var users = options.Value(syntax.Users);
         var workspace = options.Value(syntax.Workspace);
         var outDir = options.Value(syntax.Out);
-        var dataDir = Path.Combine(outDir, $"data-{users}");
+        var dataDir = Path.Combine(outDir, $"data-{users}-co");
         if (!File.Exists(Path.Combine(dataDir, "events.jsonl")))
         {
             stdout.WriteLine($"generating a retail history of {users:N0} users × 180 days into {dataDir} …");
-            var generated = RetailDataGenerator.Generate(dataDir, users, 180, seed: 7);
+            // Planted co-purchase (Data README), so the recommender's report shows what it finds beyond the baselines.
+            var generated = RetailDataGenerator.Generate(dataDir, users, 180, seed: 7, coPurchase: DemoCoPurchase);
             stdout.WriteLine($"  {generated.Profiles:N0} profiles, {generated.Events:N0} events");
         }
         var compilation = FunctionCompilation.Create(Workspace.Load(workspace));
