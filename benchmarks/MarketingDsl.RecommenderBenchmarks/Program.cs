@@ -30,7 +30,7 @@ var dir = Path.Combine(Path.GetTempPath(), $"mdsl-reco-bench-{users}-{items}");
 var end = new DateTime(2025, 10, 1, 0, 0, 0, DateTimeKind.Utc);
 if (!File.Exists(Path.Combine(dir, "events.jsonl"))) Write(dir, users, items, end);
 
-var root = Root();
+var root = MarketingDsl.Testing.RepoRoot.FullPath;
 var schema = File.ReadAllText(Path.Combine(root, "examples", "retail", "schema.mdsl"));
 var tags = Compilation.Create(("schema.mdsl", schema), ("tags.mdsl", """
     tag orders_90d = count(order, within: 90d)
@@ -172,13 +172,6 @@ for (var r = 0; r < runs; r++)
 }
 Console.WriteLine($"  with picks.items, write: tags.csv {Median(csvTimes):0.000} s, summary {Median(summaryTimes):0.000} s");
 Directory.Delete(simulateOut, recursive: true);
-
-static string Root()
-{
-    var d = new DirectoryInfo(AppContext.BaseDirectory);
-    while (d is not null && !File.Exists(Path.Combine(d.FullName, "MarketingDsl.sln"))) d = d.Parent;
-    return d?.FullName ?? throw new InvalidOperationException("run from inside the repository");
-}
 
 // Each user: 1–3 favourite categories of 50; per day a small chance of a session viewing items of
 // a favourite category (Zipf inside it), sometimes adding to the cart and ordering; an order of item
