@@ -2,6 +2,7 @@ using System.Collections.Immutable;
 using MarketingDsl.Core;
 using MarketingDsl.Engine.Data;
 using MarketingDsl.Engine.Evaluation;
+using MarketingDsl.Engine.Simulation;
 using MarketingDsl.Engine.Testing;
 
 namespace MarketingDsl.Functions.Tests;
@@ -169,6 +170,11 @@ public sealed class BenignFunctionTests
             Assert.Equal("u2", failure.UserId);
             Assert.Contains("Slow() failed for user u2", failure.Message);
             Assert.Contains("steps", failure.Message);
+            // The run's warning (CLI and web): a catalogue code, in English and 简体中文.
+            var warning = Assert.Single(SimulationRunner.FailureMessages(result.FunctionFailures));
+            Assert.Equal("MD7009", warning.Code);
+            Assert.StartsWith("Slow() failed for 1 user(s), whose value is null; first: user u2: ", warning.English);
+            Assert.StartsWith("Slow() 对 1 个用户执行失败，其值为空；第一个：用户 u2：", warning.Chinese);
         }
     }
 }

@@ -16,6 +16,8 @@ public static class FunctionErrors
         "Function file without a callable function");
     private static readonly DiagnosticDescriptor s_misplaced = new("MD7007", DiagnosticSeverity.Error, "Function file outside functions/");
     private static readonly DiagnosticDescriptor s_tooLarge = new("MD7008", DiagnosticSeverity.Error, "Function file too large");
+    private static readonly DiagnosticDescriptor s_failedForUsers = new("MD7009", DiagnosticSeverity.Warning,
+        "Custom function failed for some users");
 
     /// <param name="compilerMessage">The C# compiler's own message (English; it names C# things).</param>
     public static DiagnosticMessage CompileError(string compilerId, string compilerMessage) => new(s_compileError,
@@ -51,6 +53,12 @@ public static class FunctionErrors
     public static DiagnosticMessage Misplaced() => new(s_misplaced,
         "A custom function file belongs directly in the folder functions/ at the top of the workspace; this one is not loaded.",
         "自定义函数文件必须直接放在工作区顶层的 functions/ 文件夹中；此文件不会被加载。");
+
+    /// <summary>After an evaluation: calls that did not return (a spent budget or an exception) left those users' values null.</summary>
+    /// <param name="reason">The first failure's reason, as the sandbox or the C# exception says it (English).</param>
+    public static DiagnosticMessage FailedForUsers(string function, int users, string firstUser, string reason) => new(s_failedForUsers,
+        $"{function}() failed for {users:N0} user(s), whose value is null; first: user {firstUser}: {reason}.",
+        $"{function}() 对 {users:N0} 个用户执行失败，其值为空；第一个：用户 {firstUser}：{reason}。");
 
     public static DiagnosticMessage TooLarge(int characters, int limit) => new(s_tooLarge,
         $"This function file has {characters:N0} characters; a function file may have at most {limit:N0}.",

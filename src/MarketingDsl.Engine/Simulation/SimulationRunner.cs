@@ -1,6 +1,8 @@
 using System.Diagnostics;
 using System.Text;
 using MarketingDsl.Core;
+using MarketingDsl.Core.Diagnostics;
+using MarketingDsl.Core.Functions;
 using MarketingDsl.Core.Semantics;
 using MarketingDsl.Engine.Data;
 using MarketingDsl.Engine.Evaluation;
@@ -114,9 +116,16 @@ public static class SimulationRunner
             : throw new DataImportException($"'{dataDirectory}' holds no events, so there is no default as-of instant; pass --as-of."));
 
     /// <summary>One line per custom function that failed (how often, and the first failure with its user and reason).</summary>
+    public static IEnumerable<DiagnosticMessage> FailureMessages(FunctionFailureLog failures) =>
+        failures.ByFunction.Select(f =>
+        {
+            var first = failures.Samples.First(s => s.Function == f.Key);
+            return FunctionErrors.FailedForUsers(f.Key, f.Value, first.UserId, first.Reason);
+        });
+
+    /// <summary><see cref="FailureMessages"/> as the CLI prints warnings: code and English text.</summary>
     public static IEnumerable<string> FailureWarnings(FunctionFailureLog failures) =>
-        failures.ByFunction.Select(f => $"{f.Key}() failed for {f.Value:N0} user(s), whose value is null; first: " +
-            failures.Samples.First(s => s.Function == f.Key).Message);
+        FailureMessages(failures).Select(m => $"{m.Code}: {m.English}");
 
     /// <summary>What a run without trained models cannot do, said to the user alongside its results.</summary>
     public static IEnumerable<string> Warnings(SemanticModel model) =>
