@@ -442,21 +442,8 @@ public sealed partial class LiveRuntime
         if (waiting is null || waiting.Count == 0) return;
         var tracked = Tracked;
         var ids = waiting.Keys.Order(CodePointComparer.Instance).ToList();
-        var users = new List<(string Id, object?[] Profile)>(ids.Count);
-        var events = new List<(int User, EventTypeSymbol Type, object?[] Values, long Line)>();
-        var lives = new LiveUser[ids.Count];
-        var stored = _store.EventsOf(ids);
-        for (var u = 0; u < ids.Count; u++)
-        {
-            var live = lives[u] = User(ids[u]);
-            users.Add((live.Id, live.Profile!));
-            foreach (var (seq, json) in stored[live.Id])
-            {
-                if (_validation.ParseEvent(json, out _) is not { } e) continue;   // the schema changed since
-                events.Add((u, e.Type, e.Values, seq));
-            }
-        }
-        var data = UserHistory.Combine(_model.Schema, users, events);
+        var lives = ids.Select(User).ToArray();
+        var data = StoredHistories([.. lives.Select(l => (l.Id, l.Profile!))]);
         var evaluator = NewEvaluator(data);
         for (var u = 0; u < ids.Count; u++)
         {

@@ -1,4 +1,3 @@
-using System.Text.Json;
 using MarketingDsl.Engine.Data;
 using MarketingDsl.Engine.Evaluation;
 using MarketingDsl.Journeys;
@@ -60,11 +59,7 @@ public sealed partial class LiveRuntime
         foreach (var id in uncached)
         {
             object?[]? profile = null;
-            if (profiles.TryGetValue(id, out var profileJson))
-            {
-                using var profileDoc = JsonDocument.Parse(profileJson);
-                profile = _validation.ParseProfile(profileDoc.RootElement, out _, out _);
-            }
+            if (profiles.TryGetValue(id, out var profileJson)) profile = _validation.ParseProfile(profileJson, out _, out _);
             var live = users[id] = new LiveUser(id, profile, _machines.Length);
             live.StateJson[j] = states.GetValueOrDefault(id);
             live.StateLoaded[j] = true;
@@ -78,21 +73,8 @@ public sealed partial class LiveRuntime
         ConditionEvaluator? evaluator = null;
         if (evaluated.Count > 0)
         {
-            var stored = _store.EventsOf(evaluated);
-            var profilesOf = new List<(string Id, object?[] Profile)>(evaluated.Count);
-            var events = new List<(int User, Core.Semantics.EventTypeSymbol Type, object?[] Values, long Line)>();
-            for (var u = 0; u < evaluated.Count; u++)
-            {
-                rows[evaluated[u]] = u;
-                profilesOf.Add((evaluated[u], User(evaluated[u]).Profile!));
-                foreach (var (seq, json) in stored[evaluated[u]])
-                {
-                    using var doc = JsonDocument.Parse(json);
-                    if (_validation.ParseEvent(doc.RootElement, out _) is not { } e) continue;   // the schema changed since
-                    events.Add((u, e.Type, e.Values, seq));
-                }
-            }
-            evaluator = NewEvaluator(UserHistory.Combine(_model.Schema, profilesOf, events));
+            for (var u = 0; u < evaluated.Count; u++) rows[evaluated[u]] = u;
+            evaluator = NewEvaluator(StoredHistories([.. evaluated.Select(id => (id, User(id).Profile!))]));
             FanOutBatchUsers += evaluated.Count;
         }
         _fanOutBatch = new FanOutBatch(users, rows, evaluator);

@@ -75,6 +75,23 @@ public sealed partial class LiveRuntime
     private ConditionEvaluator NewEvaluator(DataSet data) => new(_model, data, ScorerOf(_model));
 
     /// <summary>
+    /// The stored histories of <paramref name="users"/> as one data set, row u for users[u], read
+    /// with one statement per chunk of users: a batch evaluates many users over columns, as `simulate` does.
+    /// </summary>
+    private DataSet StoredHistories(IReadOnlyList<(string Id, object?[] Profile)> users)
+    {
+        var stored = _store.EventsOf([.. users.Select(u => u.Id)]);
+        var events = new List<(int User, EventTypeSymbol Type, object?[] Values, long Line)>();
+        for (var u = 0; u < users.Count; u++)
+            foreach (var (seq, json) in stored[users[u].Id])
+            {
+                if (_validation.ParseEvent(json, out _) is not { } e) continue;   // the schema changed since
+                events.Add((u, e.Type, e.Values, seq));
+            }
+        return UserHistory.Combine(_model.Schema, users, events);
+    }
+
+    /// <summary>
     /// The user's state in journey <paramref name="j"/> (read from the store once, then cached), or
     /// null. The machines change it in place: every change goes through <see cref="SetState"/>
     /// (Apply) in the same transaction, and a failed transaction empties the cache.
