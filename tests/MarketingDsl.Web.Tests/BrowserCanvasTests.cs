@@ -192,6 +192,17 @@ public sealed class BrowserCanvasTests
                 await page.SelectOptionAsync("#canvas-file", file);
                 await page.WaitForFunctionAsync("t => window.mdslCanvas.busy === 0 && window.mdslCanvas.text === t", original);
             }
+            try
+            {
+                await page.WaitForFunctionAsync("j => [...document.querySelectorAll('#canvas-journey option')].some(o => o.value === j)", journey,
+                    new PageWaitForFunctionOptions { Timeout = 60_000 });
+            }
+            catch (TimeoutException)
+            {
+                // Say what the page showed: the picker stayed without the journey (seen once under the whole suite's load).
+                Assert.Fail($"{file}: no '{journey}' in the journey picker; status '{await page.InnerTextAsync("#canvas-status")}', " +
+                    $"failed requests: {string.Join(", ", browser.FailedRequests)}; console: {string.Join(" / ", browser.ConsoleErrors)}");
+            }
             await page.SelectOptionAsync("#canvas-journey", journey);
             await page.WaitForFunctionAsync("j => window.mdslCanvas.busy === 0 && window.mdslCanvas.graph?.journey === j", journey);
             // One node of each kind, applied from the side panel as shown.
