@@ -110,7 +110,7 @@ public static class TrainCommand
         if (model.Models.IsEmpty) return null;
         using var registry = ModelRegistry.OpenExisting(RegistryDirectory(workspace));
         var scorer = new RegistryScorer(model, registry?.All() ?? []);
-        foreach (var warning in scorer.Warnings) stderr.WriteLine($"warning: {warning.Code} {warning.Message}");
+        foreach (var warning in scorer.Warnings) stderr.WriteLine($"warning: {warning.Code}: {warning.Message}");
         return scorer;
     }
 
@@ -120,6 +120,6 @@ public static class TrainCommand
         if (compilation.Model.Models.IsEmpty) return (null, null);
         using var registry = ModelRegistry.OpenExisting(RegistryDirectory(workspace));
         var scorer = new RegistryScorer(compilation.Model, registry?.All() ?? []);
-        return (scorer, [.. scorer.Warnings.Select(d => $"{d.Code} {d.Message}")]);
+        return (scorer, [.. scorer.Warnings.Select(d => $"{d.Code}: {d.Message}")]);
     }
 }

@@ -33,14 +33,6 @@ public sealed class CustomFunctionSymbol(string name, ImmutableArray<CustomFunct
     public TextSpan Span { get; } = span;
     public Delegate Invoker { get; } = invoker;
 
-    /// <summary>
-    /// Capability flag for compilation targets: a custom function runs only in this process (the
-    /// compiled engine, the reference interpreter, the live runtime). A target that translates
-    /// expressions elsewhere (the planned DuckDB/Spark SQL targets) must refuse a call to it with
-    /// <see cref="FunctionErrors.NotOnTarget"/>.
-    /// </summary>
-    public bool RunsInProcessOnly => true;
-
     public string Signature => $"{Name}({string.Join(", ", Parameters.Select(p => $"{p.Name}: {p.Type}{(p.AcceptsNull ? "?" : "")}"))}) → {Returns}";
 
     public override string ToString() => Signature;

@@ -10,8 +10,7 @@ public static class FunctionErrors
     private static readonly DiagnosticDescriptor s_notAllowed = new("MD7002", DiagnosticSeverity.Error, "Not allowed in a custom function");
     private static readonly DiagnosticDescriptor s_unsupportedType = new("MD7003", DiagnosticSeverity.Error, "Type not usable from the language");
     private static readonly DiagnosticDescriptor s_nameTaken = new("MD7004", DiagnosticSeverity.Error, "Function name already taken");
-    private static readonly DiagnosticDescriptor s_notOnTarget = new("MD7005", DiagnosticSeverity.Error,
-        "Custom function not available on this target");
+    // MD7005 (Custom function not available on this target) retired: the SQL targets refuse a call with MD8001.
     private static readonly DiagnosticDescriptor s_noFunctions = new("MD7006", DiagnosticSeverity.Warning,
         "Function file without a callable function");
     private static readonly DiagnosticDescriptor s_misplaced = new("MD7007", DiagnosticSeverity.Error, "Function file outside functions/");
@@ -40,11 +39,6 @@ public static class FunctionErrors
     public static DiagnosticMessage NameTaken(string function, (string English, string Chinese) takenBy) => new(s_nameTaken,
         $"The custom function {function}() cannot be called from the language: the name is {takenBy.English}. Rename the method.",
         $"自定义函数 {function}() 无法在语言中调用：该名称已被{takenBy.Chinese}占用。请重命名该方法。");
-
-    /// <summary>For targets that translate expressions out of this process (the planned SQL targets).</summary>
-    public static DiagnosticMessage NotOnTarget(string function, string target) => new(s_notOnTarget,
-        $"{function}() is a custom C# function; the {target} target cannot run it. Compute the value with built-ins, or use the compiled engine.",
-        $"{function}() 是自定义 C# 函数，{target} 目标无法运行它。请改用内置函数计算，或使用编译引擎。");
 
     public static DiagnosticMessage NoFunctions() => new(s_noFunctions,
         "This file declares no public static method, so it adds no function to the language.",

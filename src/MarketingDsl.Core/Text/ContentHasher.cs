@@ -26,4 +26,7 @@ public sealed class ContentHasher : IDisposable
     public string Finish() => Convert.ToHexStringLower(_sha.GetHashAndReset());
 
     public void Dispose() => _sha.Dispose();
+
+    /// <summary>SHA-256 of one text's UTF-8 bytes, lower-case hex: the key of a cache entry or a stored model's inputs.</summary>
+    public static string OfText(string text) => Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(text)));
 }

@@ -1,6 +1,7 @@
 using System.Security.Cryptography;
 using System.Text;
 using MarketingDsl.Core.Semantics;
+using MarketingDsl.Core.Text;
 
 namespace MarketingDsl.Engine.Data;
 
@@ -43,8 +44,8 @@ public static class DataFingerprint
 
     private static string Field(FieldSymbol f) => $"{f.Name}:{f.Type.DisplayName}{(f.IsKey ? ":key" : "")}{(f.IsUnique ? ":unique" : "")}";
 
-    /// <summary>SHA-256 (hex) of a text such as <see cref="SchemaShape"/>.</summary>
-    public static string Hash(string text) => Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(text)));
+    /// <summary><see cref="ContentHasher.OfText"/> of a text such as <see cref="SchemaShape"/>.</summary>
+    public static string Hash(string text) => ContentHasher.OfText(text);
 
     /// <summary>
     /// The files of a data directory the importer reads (every file, in ordinal name order: which

@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Text;
 using MarketingDsl.Core;
+using MarketingDsl.Core.Checking;
 using MarketingDsl.Core.Diagnostics;
 using MarketingDsl.Core.Functions;
 using MarketingDsl.Core.Semantics;
@@ -129,5 +130,5 @@ public static class SimulationRunner
 
     /// <summary>What a run without trained models cannot do, said to the user alongside its results.</summary>
     public static IEnumerable<string> Warnings(SemanticModel model) =>
-        model.Models.Select(m => $"model '{m.Name}' is not trained (run mdsl train): tags that read it are empty.");
+        model.Models.Select(m => TrainingErrors.NotTrained(m.Name)).Select(m => $"{m.Code}: {m.English}");
 }

@@ -7,8 +7,8 @@ namespace MarketingDsl.Models.Recommendations;
 public sealed record RecommenderSignal(string Event, double Weight);
 
 /// <summary>
-/// What an item-to-item recommender learns from (issue 19's `recommender` declaration, not yet in
-/// the language): the signal events and their weights, the field that names the item on each of
+/// What an item-to-item recommender learns from (a `recommender` declaration, LANGUAGE.md §13.1):
+/// the signal events and their weights, the field that names the item on each of
 /// them (and optionally its category), the event that counts as a purchase (bought items are not
 /// recommended again unless <see cref="Repeat"/>), the window of history read, and k.
 /// </summary>

@@ -1,6 +1,5 @@
-using System.Security.Cryptography;
-using System.Text;
 using MarketingDsl.Core.Semantics;
+using MarketingDsl.Core.Text;
 using MarketingDsl.Engine.Data;
 
 namespace MarketingDsl.Models.Training;
@@ -38,10 +37,9 @@ public sealed class TrainedModel
     public double LabelMin { get; set; }
     public double LabelMax { get; set; }
 
-    public static string Hash(string text) => Convert.ToHexString(SHA256.HashData(Encoding.UTF8.GetBytes(text))).ToLowerInvariant();
-
-    public static string DeclarationHashOf(ModelSymbol model) => Hash(model.DeclarationText);
-    public static string FeatureHashOf(ModelSymbol model) => Hash(string.Join("\n", model.FeatureNames) + "\n" + model.FeatureDefinitionsText());
+    public static string DeclarationHashOf(ModelSymbol model) => ContentHasher.OfText(model.DeclarationText);
+    public static string FeatureHashOf(ModelSymbol model) =>
+        ContentHasher.OfText(string.Join("\n", model.FeatureNames) + "\n" + model.FeatureDefinitionsText());
 
     /// <summary>Users, events and their time range: enough to tell two histories apart in a report.</summary>
     public static string FingerprintOf(DataSet data)
@@ -53,6 +51,6 @@ public sealed class TrainedModel
             events += table.Ts.Length;
             for (var i = 0; i < table.Ts.Length; i += 97) checksum = unchecked(checksum * 31 + table.Ts[i]);
         }
-        return Hash($"{data.UserCount}|{events}|{data.MaxTimestampTicks}|{checksum}|{string.Join(",", data.UserIds.Take(5))}")[..16];
+        return ContentHasher.OfText($"{data.UserCount}|{events}|{data.MaxTimestampTicks}|{checksum}|{string.Join(",", data.UserIds.Take(5))}")[..16];
     }
 }

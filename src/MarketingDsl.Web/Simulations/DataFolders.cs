@@ -1,10 +1,12 @@
+using MarketingDsl.Engine.Data;
 using MarketingDsl.Web.Storage;
 
 namespace MarketingDsl.Web.Simulations;
 
 /// <summary>
 /// The data folders a simulation may read: folders below the configured data root
-/// (`Editor:DataRoot`, default `WORKSPACE/../data`) that hold a profiles file. A request names
+/// (`Editor:DataRoot`, default `WORKSPACE/../data`) that hold a profiles file or are an import
+/// snapshot (`mdsl import`, read as `simulate --data SNAPSHOT` reads it). A request names
 /// a folder relative to the root with `/` between parts; anything that leaves the root (`..`,
 /// an absolute path, a link pointing outside) is refused with <see cref="UnsafePathException"/>.
 /// </summary>
@@ -17,7 +19,7 @@ public sealed class DataFolders(string root)
 
     public bool RootExists => Directory.Exists(Root);
 
-    /// <summary>Folders (one or two levels deep) that hold a profiles file, relative to the root.</summary>
+    /// <summary>Folders (one or two levels deep) that hold a profiles file or a snapshot, relative to the root.</summary>
     public IReadOnlyList<string> List()
     {
         if (!RootExists) return [];
@@ -33,7 +35,8 @@ public sealed class DataFolders(string root)
 
         bool Add(string dir)
         {
-            if (!ProfileFiles.Any(f => File.Exists(Path.Combine(dir, f))) || !Inside(dir)) return false;
+            var isData = ProfileFiles.Any(f => File.Exists(Path.Combine(dir, f))) || ImportSnapshot.IsSnapshot(dir);
+            if (!isData || !Inside(dir)) return false;
             result.Add(Path.GetRelativePath(Root, dir).Replace('\\', '/'));
             return true;
         }

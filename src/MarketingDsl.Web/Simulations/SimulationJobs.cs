@@ -125,9 +125,9 @@ public sealed class SimulationJobs(EditorStore store, DataSetCache cache, ModelT
             var failures = SimulationRunner.FailureMessages(result.FunctionFailures).ToList();
             // What was found about the data's source (a damaged or out-of-date snapshot) and the models, in both UI languages.
             var diagnostics = result.Data.Report.Warnings.Concat(scorer?.Warnings ?? []).ToList();
-            record.Warnings = [.. diagnostics.Select(d => $"{d.Code} {d.Message}"), .. failures.Select(m => $"{m.Code} {m.English}")];
-            record.WarningsZh = [.. diagnostics.Select(d => $"{d.Code} {d.MessageIn(Localization.UiText.Chinese)}"),
-                .. failures.Select(m => $"{m.Code} {m.Chinese}")];
+            record.Warnings = [.. diagnostics.Select(d => $"{d.Code}: {d.Message}"), .. failures.Select(m => $"{m.Code}: {m.English}")];
+            record.WarningsZh = [.. diagnostics.Select(d => $"{d.Code}: {d.MessageIn(Localization.UiText.Chinese)}"),
+                .. failures.Select(m => $"{m.Code}: {m.Chinese}")];
             record.Status = RunStatus.Done;
         }
         catch (DataImportException ex)
