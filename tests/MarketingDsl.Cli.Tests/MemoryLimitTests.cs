@@ -23,6 +23,41 @@ public sealed class MemoryLimitTests : CliRun
     }
 
     [Fact]
+    public void Identity_merges_across_partitions_write_the_bytes_of_the_run_in_memory()
+    {
+        var workspace = RepoRoot.Combine("examples", "retail");
+        var data = Path.Combine(Dir, "data");
+        RetailDataGenerator.Generate(data, users: 400, days: 90, seed: 7);
+        // Every 20th user gains a phone number; a second profile `w…` shares it (merged into the `u…` user, which sorts first),
+        // with orders of its own, and an event under an unknown id carries the same phone. The ids hash to different partitions.
+        var profiles = Path.Combine(data, "profiles.jsonl");
+        var lines = File.ReadAllLines(profiles);
+        var extraProfiles = new List<string>();
+        var extraEvents = new List<string>();
+        for (var i = 0; i < lines.Length; i += 20)
+        {
+            var phone = $"1380000{i:D4}";
+            lines[i] = lines[i].TrimEnd('}') + $",\"phone\":\"{phone}\"}}";
+            extraProfiles.Add($"{{\"user_id\":\"w{i:D4}\",\"gender\":\"F\",\"birthday\":null,\"city\":\"上海\",\"member_level\":3," +
+                $"\"registered_at\":\"2020-01-01T00:00:00Z\",\"child_birthday\":null,\"phone\":\"{phone}\"}}");
+            extraEvents.Add($"{{\"type\":\"order\",\"user_id\":\"w{i:D4}\",\"ts\":\"2025-01-{1 + i % 28:D2}T10:00:00Z\",\"order_id\":\"wo{i}\"," +
+                $"\"channel\":\"app\",\"amount\":{1000 + i}.50,\"category\":\"diapers\",\"sku\":\"sku_diapers_001\",\"coupon_used\":false}}");
+            extraEvents.Add($"{{\"type\":\"login\",\"user_id\":\"ghost{i}\",\"ts\":\"2025-01-02T10:00:00Z\",\"platform\":\"ios\",\"phone\":\"{phone}\"}}");
+        }
+        File.WriteAllLines(profiles, [.. lines, .. extraProfiles]);
+        File.AppendAllLines(Path.Combine(data, "events.jsonl"), extraEvents);
+
+        var inMemory = Path.Combine(Dir, "memory");
+        var limited = Path.Combine(Dir, "limited");
+        Assert.Equal(0, Run("simulate", workspace, "--data", data, "--out", inMemory, "--quiet").Exit);
+        Assert.Contains("\"users\": 400,", File.ReadAllText(Path.Combine(inMemory, "summary.json")));   // the `w…` profiles merged away
+        var (exit, _, error) = Run("simulate", workspace, "--data", data, "--out", limited, "--memory-limit", "1m");
+        Assert.True(exit == 0, error);
+        Assert.Matches(@"importing and evaluating in \d+ partitions", error);
+        AssertSameOutputs(inMemory, limited);
+    }
+
+    [Fact]
     public void List_fields_spill_to_partitions_and_write_the_bytes_of_the_run_in_memory()
     {
         var case_ = RepoRoot.Combine("tests", "conformance", "list-fields");

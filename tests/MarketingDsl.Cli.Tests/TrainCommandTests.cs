@@ -108,12 +108,22 @@ public sealed class TrainCommandTests : IDisposable
         var fans = Column(tags, "fan_prospects");
         Assert.InRange(fans.Count(v => v == "true"), 1, fans.Length - 1);
 
+        // Under a memory limit the model tags are scored per partition and `percentile` ranks over every user:
+        // the same bytes as the run in memory.
+        var limited = Path.Combine(_dir, "limited");
+        (exit, _, error) = Run("simulate", workspace, "--data", data, "--out", limited, "--memory-limit", "32m");
+        Assert.True(exit == 0, error);
+        Assert.Matches(@"importing and evaluating in \d+ partitions", error);
+        foreach (var file in new[] { "tags.csv", "summary.json" })
+            Assert.True(File.ReadAllBytes(Path.Combine(outDir, file)).AsSpan().SequenceEqual(File.ReadAllBytes(Path.Combine(limited, file))),
+                $"{file} differs under --memory-limit");
+
         // A changed declaration makes the model stale: empty tags and a warning naming it.
         var models = Path.Combine(workspace, "models.mdsl");
         File.WriteAllText(models, File.ReadAllText(models).Replace("seed: 42", "seed: 43"));
         (exit, _, error) = Run("simulate", workspace, "--data", data, "--out", outDir, "--quiet");
         Assert.Equal(0, exit);
-        Assert.Contains("MD6008 'churn_risk'", error);
+        Assert.Contains("MD6008: 'churn_risk'", error);
         Assert.All(Column(tags, "churn_prob"), v => Assert.Equal("", v));
         Assert.DoesNotContain("", Column(tags, "ltv_60d_value"));
 
