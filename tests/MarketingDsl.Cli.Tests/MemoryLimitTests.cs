@@ -42,7 +42,8 @@ public sealed class MemoryLimitTests : CliRun
                 $"\"registered_at\":\"2020-01-01T00:00:00Z\",\"child_birthday\":null,\"phone\":\"{phone}\"}}");
             extraEvents.Add($"{{\"type\":\"order\",\"user_id\":\"w{i:D4}\",\"ts\":\"2025-01-{1 + i % 28:D2}T10:00:00Z\",\"order_id\":\"wo{i}\"," +
                 $"\"channel\":\"app\",\"amount\":{1000 + i}.50,\"category\":\"diapers\",\"sku\":\"sku_diapers_001\",\"coupon_used\":false}}");
-            extraEvents.Add($"{{\"type\":\"login\",\"user_id\":\"ghost{i}\",\"ts\":\"2025-01-02T10:00:00Z\",\"platform\":\"ios\",\"phone\":\"{phone}\"}}");
+            extraEvents.Add($"{{\"type\":\"login\",\"user_id\":\"ghost{i}\",\"ts\":\"2025-01-02T10:00:00Z\",\"platform\":\"ios\"," +
+                $"\"phone\":\"{phone}\"}}");
         }
         File.WriteAllLines(profiles, [.. lines, .. extraProfiles]);
         File.AppendAllLines(Path.Combine(data, "events.jsonl"), extraEvents);
