@@ -2,6 +2,7 @@ using System.Collections.Concurrent;
 using MarketingDsl.Core;
 using MarketingDsl.Engine.Data;
 using MarketingDsl.Journeys.Replay;
+using MarketingDsl.Web.Storage;
 
 namespace MarketingDsl.Web.Simulations;
 
@@ -22,8 +23,8 @@ public sealed class ReplayRun
     public List<string> Buffers { get; init; } = [];
     public CancellationTokenSource Cancel { get; } = new();
 
-    public string Status { get; private set; } = RunStatusNames.Queued;
-    public string Phase { get; private set; } = RunStatusNames.Queued;
+    public string Status { get; private set; } = RunStatus.Queued;
+    public string Phase { get; private set; } = RunStatus.Queued;
     public double Fraction { get; private set; }
     public string? Error { get; private set; }
     public DateTime? FinishedUtc { get; private set; }
@@ -32,12 +33,12 @@ public sealed class ReplayRun
 
     public void Set(string phase, double fraction)
     {
-        lock (_lock) (Status, Phase, Fraction) = (RunStatusNames.Running, phase, Math.Clamp(fraction, 0, 1));
+        lock (_lock) (Status, Phase, Fraction) = (RunStatus.Running, phase, Math.Clamp(fraction, 0, 1));
     }
 
     public void Finish(string status, DateTime now, string? error = null, string? json = null)
     {
-        lock (_lock) (Status, Error, JourneysJson, FinishedUtc, Fraction) = (status, error, json, now, status == RunStatusNames.Done ? 1 : Fraction);
+        lock (_lock) (Status, Error, JourneysJson, FinishedUtc, Fraction) = (status, error, json, now, status == RunStatus.Done ? 1 : Fraction);
     }
 
     public object Snapshot(bool withResult)
@@ -50,16 +51,6 @@ public sealed class ReplayRun
                     ? System.Text.Json.JsonDocument.Parse(json).RootElement : (System.Text.Json.JsonElement?)null,
             };
     }
-}
-
-/// <summary>The states of a replay run.</summary>
-public static class RunStatusNames
-{
-    public const string Queued = "queued";
-    public const string Running = "running";
-    public const string Done = "done";
-    public const string Failed = "failed";
-    public const string Cancelled = "cancelled";
 }
 
 /// <summary>
@@ -105,21 +96,21 @@ public sealed class ReplayJobs(SimulationJobs simulations, ModelTraining.ModelRe
             run.Set("replaying", 0);
             var statistics = JourneyReplay.Run(compilation.Model, data, run.FromUtc, run.ToUtc, scorer: scorer, progress: new Replaying(run),
                 cancel: run.Cancel.Token);
-            run.Finish(RunStatusNames.Done, time.GetUtcNow().UtcDateTime, json: statistics.ToJson());
+            run.Finish(RunStatus.Done, time.GetUtcNow().UtcDateTime, json: statistics.ToJson());
         }
         catch (OperationCanceledException)
         {
-            run.Finish(RunStatusNames.Cancelled, time.GetUtcNow().UtcDateTime, "Cancelled.");
+            run.Finish(RunStatus.Cancelled, time.GetUtcNow().UtcDateTime, "Cancelled.");
         }
         catch (DataImportException ex)
         {
-            run.Finish(RunStatusNames.Failed, time.GetUtcNow().UtcDateTime, ex.Message);
+            run.Finish(RunStatus.Failed, time.GetUtcNow().UtcDateTime, ex.Message);
         }
         catch (Exception ex) when (ex is not OutOfMemoryException)
         {
             // Anything else is a bug; the run says so instead of staying "running" for ever.
             log.LogError(ex, "Replay {Id} failed", run.Id);
-            run.Finish(RunStatusNames.Failed, time.GetUtcNow().UtcDateTime, $"The replay failed unexpectedly: {ex.Message}");
+            run.Finish(RunStatus.Failed, time.GetUtcNow().UtcDateTime, $"The replay failed unexpectedly: {ex.Message}");
         }
         return true;
     }

@@ -94,6 +94,7 @@ public sealed class RunDiagnostic
     public string? MessageZh { get; set; }
 }
 
+/// <summary>The states of a background run: a simulation (stored) or a journey replay (in memory).</summary>
 public static class RunStatus
 {
     public const string Queued = "queued";
@@ -102,6 +103,8 @@ public static class RunStatus
     public const string Failed = "failed";
     /// <summary>The server stopped while the run was queued or running.</summary>
     public const string Interrupted = "interrupted";
+    /// <summary>A replay stopped at the user's request.</summary>
+    public const string Cancelled = "cancelled";
 }
 
 /// <summary>A simulation run of the working copy, as shown on the simulation page and kept for reopening.</summary>
