@@ -152,7 +152,8 @@ public static class EngineCommands
         {
             using var progress = quiet ? null : new ProgressLine(stderr);
             (scorer, var modelWarnings) = TrainCommand.ScorerFor(compilation, registryDirectory ?? workspace);
-            run = SimulationRunner.Run(compilation, dataDir, outDir, asOf, progress?.Import, progress?.Evaluation, scorer, modelWarnings, spill);
+            run = SimulationRunner.Run(compilation, dataDir, outDir, asOf, progress?.Import, progress?.Evaluation, scorer, modelWarnings, spill,
+                everyColumn: replay is not null);
         }
         catch (DataImportException ex)
         {

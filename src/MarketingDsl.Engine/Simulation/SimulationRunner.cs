@@ -23,9 +23,11 @@ public static class SimulationRunner
     /// Import and evaluate partition by partition (<see cref="SpillPlanFor"/>), for data that does
     /// not fit in memory; the outputs are the bytes of the run in memory. Null: in memory.
     /// </param>
+    /// <param name="everyColumn">Read every column of a snapshot, not only those the plan reads (<see cref="CompiledPlan.Columns"/>):
+    /// for a caller that reads the run's data set itself (the journey replay).</param>
     public static SimulationRun Run(Compilation compilation, string dataDirectory, string outDirectory, DateTime? asOfUtc,
         IProgress<ImportProgress>? importProgress = null, IProgress<int>? evalProgress = null, IModelScorer? scorer = null,
-        IReadOnlyList<string>? modelWarnings = null, SpillPlan? spill = null)
+        IReadOnlyList<string>? modelWarnings = null, SpillPlan? spill = null, bool everyColumn = false)
     {
         var model = compilation.Model;
         var clock = Stopwatch.StartNew();
@@ -50,7 +52,9 @@ public static class SimulationRunner
         }
         else
         {
-            var data = LoadData(model.Schema, dataDirectory, rejects, importProgress);
+            // Counting the events after an instant given reads the ts of every table; the default one is the latest.
+            var columns = everyColumn ? null : asOfUtc is null ? plan.Columns : plan.Columns.WithEveryTable(model.Schema);
+            var data = LoadData(model.Schema, dataDirectory, rejects, importProgress, columns: columns);
             load = clock.Elapsed;
             var asOf = ResolveAsOf(data, asOfUtc, dataDirectory);
             clock.Restart();
@@ -82,9 +86,11 @@ public static class SimulationRunner
     /// directory is read through <paramref name="cache"/> (<see cref="SnapshotCache.Default"/> when
     /// null is not asked for explicitly: pass <paramref name="useCache"/> false for none).
     /// </remarks>
+    /// <param name="columns">The columns the caller reads (null: every column), see <see cref="DataSource.Load"/>.</param>
     public static DataSet LoadData(SchemaModel schema, string dataDirectory, string? rejectsPath, IProgress<ImportProgress>? importProgress = null,
-        DateTimeOffset? now = null, bool useCache = true, SnapshotCache? cache = null) =>
-        DataSource.Load(schema, dataDirectory, ImportOptionsAt(rejectsPath, now), importProgress, useCache ? cache ?? SnapshotCache.Default : null);
+        DateTimeOffset? now = null, bool useCache = true, SnapshotCache? cache = null, DataColumns? columns = null) =>
+        DataSource.Load(schema, dataDirectory, ImportOptionsAt(rejectsPath, now), importProgress, useCache ? cache ?? SnapshotCache.Default : null,
+            columns);
 
     /// <summary>
     /// How to split a data directory's import under a memory limit, or null when it fits (or is an
