@@ -134,7 +134,7 @@ public static class EngineCommands
         SpillPlan? spill;
         try
         {
-            spill = memoryLimit is { } limit ? SimulationRunner.SpillPlanFor(compilation.Model.Schema, dataDir, limit) : null;
+            spill = memoryLimit is { } limit ? SimulationRunner.SpillPlanFor(compilation, dataDir, limit) : null;
         }
         catch (DataImportException ex)
         {

@@ -348,6 +348,46 @@ public static class ImportSnapshot
         }
     }
 
+    /// <summary>
+    /// About how many bytes <see cref="Read(SchemaModel, string, int, DataColumns?)"/> of these columns holds in memory: per row of
+    /// every column read its value (a reference for strings and lists, plus a string of its own where values are not shared), per
+    /// user the id and the starts of the tables read. Mapped pages are the page cache's, not counted.
+    /// </summary>
+    /// <exception cref="SnapshotException">The manifest cannot be read.</exception>
+    public static long EstimateBytes(SchemaModel schema, string directory, DataColumns? columns)
+    {
+        var manifest = ReadManifest(directory);
+        long users = manifest.Users;
+        long RowsOf(string table) => manifest.Tables.TryGetValue(table, out var t) ? t.Rows : 0;
+        var bytes = users * (UserIdBytes + 8) + 8 * RowsOf(LooseTable);
+        for (var p = 0; p < schema.ProfileFields.Length; p++)
+            if (columns is null || columns.ReadsProfile(p)) bytes += users * ValueBytes(schema.ProfileFields[p]);
+        for (var e = 0; e < schema.Events.Length; e++)
+        {
+            if (columns is not null && !columns.ReadsTable(e)) continue;
+            var type = schema.Events[e];
+            var rows = RowsOf(EventTableName(schema, e));
+            bytes += 4 * users + rows * (columns is null ? 16 : 8);   // starts; ts (and line)
+            for (var f = 2; f < type.Fields.Length; f++)
+                if (columns is null || columns.ReadsField(e, f)) bytes += rows * ValueBytes(type.Fields[f]);
+        }
+        return bytes;
+    }
+
+    // A user id or unshared string: the reference, the object header and length, and a short text.
+    private const int UserIdBytes = 8 + 24 + 2 * 12;
+
+    private static long ValueBytes(FieldSymbol f) => f.Type.Kind switch
+    {
+        TypeKind.Bool => 1,
+        TypeKind.Date => 4,
+        TypeKind.Int or TypeKind.DateTime or TypeKind.Duration => 8,
+        TypeKind.Decimal => 16,
+        TypeKind.String => Pooled(f) ? 8 : UserIdBytes,
+        TypeKind.List => 8 + 64,
+        _ => 8,
+    };
+
     // Strings repeat (categories, channels): stored as dictionaries; ids and unique fields do not.
     private static bool Pooled(FieldSymbol f) => f.Type.Kind == TypeKind.String && !f.IsKey && !f.IsUnique;
 

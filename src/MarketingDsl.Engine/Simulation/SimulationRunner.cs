@@ -4,6 +4,7 @@ using MarketingDsl.Core;
 using MarketingDsl.Core.Diagnostics;
 using MarketingDsl.Core.Functions;
 using MarketingDsl.Core.Semantics;
+using MarketingDsl.Core.Targets;
 using MarketingDsl.Engine.Data;
 using MarketingDsl.Engine.Evaluation;
 using MarketingDsl.Engine.Scoring;
@@ -105,6 +106,34 @@ public static class SimulationRunner
         var plan = SpillPlan.For(memoryLimitBytes, input, schema.Events.Length, dataDirectory);
         if (plan is not null) SpillPlan.CheckDisk(dataDirectory, input, spillDirectory ?? Path.GetTempPath());
         return plan;
+    }
+
+    /// <summary>
+    /// As <see cref="SpillPlanFor(SchemaModel, string, long, string?)"/>, and for an import snapshot, which is read whole: null when
+    /// the columns the plan reads (<see cref="ImportSnapshot.EstimateBytes"/>) and what is kept for every user fit the limit.
+    /// </summary>
+    /// <exception cref="DataImportException">MD8015–MD8017 as the other overload; MD8050: a snapshot's columns do not fit the limit.</exception>
+    public static SpillPlan? SpillPlanFor(Compilation compilation, string dataDirectory, long memoryLimitBytes, string? spillDirectory = null)
+    {
+        var schema = compilation.Model.Schema;
+        if (!Directory.Exists(dataDirectory) || !ImportSnapshot.IsSnapshot(dataDirectory))
+            return SpillPlanFor(schema, dataDirectory, memoryLimitBytes, spillDirectory);
+        var plan = CompiledEngine.PlanFor(compilation);
+        long needed;
+        SnapshotManifest manifest;
+        try
+        {
+            manifest = ImportSnapshot.ReadManifest(dataDirectory);
+            needed = ImportSnapshot.EstimateBytes(schema, dataDirectory, plan.Columns) + (long)manifest.Users * CompiledEngine.KeptBytesPerUser(plan);
+        }
+        catch (SnapshotException)
+        {
+            return null;   // a damaged snapshot is said when it is read (MD6030)
+        }
+        if (needed <= memoryLimitBytes) return null;
+        var source = manifest.Source.Length > 0 && Directory.Exists(manifest.Source) ? manifest.Source : null;
+        throw new DataImportException(SpillPlan.Say(MemoryLimitErrors.SnapshotOverLimit(dataDirectory, SpillPlan.SizeText(needed),
+            SpillPlan.LimitText(memoryLimitBytes), source, SpillPlan.LimitText(needed))));
     }
 
     /// <summary>The import options of a command run at wall clock <paramref name="now"/> (default: the machine's).</summary>
