@@ -164,7 +164,7 @@ var summaryTimes = new List<double>();
 for (var r = 0; r < runs; r++)
 {
     var w = Stopwatch.StartNew();
-    MarketingDsl.Engine.Simulation.SimulationOutput.WriteTagsCsv(written, TextWriter.Null);
+    MarketingDsl.Engine.Simulation.SimulationOutput.WriteTagsCsv(written, Stream.Null);
     csvTimes.Add(w.Elapsed.TotalSeconds);
     w.Restart();
     MarketingDsl.Engine.Simulation.SimulationSummary.Compute(written);

@@ -134,7 +134,7 @@ public static class EngineCommands
         SpillPlan? spill;
         try
         {
-            spill = memoryLimit is { } limit ? SimulationRunner.SpillPlanFor(compilation.Model.Schema, dataDir, limit) : null;
+            spill = memoryLimit is { } limit ? SimulationRunner.SpillPlanFor(compilation, dataDir, limit) : null;
         }
         catch (DataImportException ex)
         {
@@ -152,7 +152,8 @@ public static class EngineCommands
         {
             using var progress = quiet ? null : new ProgressLine(stderr);
             (scorer, var modelWarnings) = TrainCommand.ScorerFor(compilation, registryDirectory ?? workspace);
-            run = SimulationRunner.Run(compilation, dataDir, outDir, asOf, progress?.Import, progress?.Evaluation, scorer, modelWarnings, spill);
+            run = SimulationRunner.Run(compilation, dataDir, outDir, asOf, progress?.Import, progress?.Evaluation, scorer, modelWarnings, spill,
+                everyColumn: replay is not null);
         }
         catch (DataImportException ex)
         {

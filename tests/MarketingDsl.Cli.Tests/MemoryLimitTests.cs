@@ -106,6 +106,31 @@ public sealed class MemoryLimitTests : CliRun
         Assert.Matches(@"importing and evaluating in \d+ partitions", fitsError);
     }
 
+    /// <summary>A snapshot is read whole: one too large for the limit is refused before it is read, naming its data directory.</summary>
+    [Fact]
+    public void A_snapshot_too_large_for_the_limit_is_refused_and_runs_under_the_limit_it_names()
+    {
+        var workspace = RepoRoot.Combine("examples", "retail");
+        var data = Path.Combine(Dir, "data");
+        RetailDataGenerator.Generate(data, users: 300, days: 30, seed: 6);
+        var snapshot = Path.Combine(Dir, "snapshot");
+        Assert.Equal(0, Run("import", workspace, "--data", data, "--out", snapshot, "--quiet").Exit);
+        var parsed = Path.Combine(Dir, "parsed");
+        Assert.Equal(0, Run("simulate", workspace, "--data", data, "--out", parsed, "--quiet").Exit);
+
+        var limited = Path.Combine(Dir, "limited");
+        var (exit, _, error) = Run("simulate", workspace, "--data", snapshot, "--out", limited, "--memory-limit", "64k");
+        Assert.Equal(2, exit);
+        Assert.Contains($"MD8050: the columns of import snapshot '{snapshot}'", error);
+        Assert.Contains($"simulate from its data directory '{Path.GetFullPath(data)}'", error);
+        Assert.False(File.Exists(Path.Combine(limited, "tags.csv")));
+        var smallest = System.Text.RegularExpressions.Regex.Match(error, @"raise --memory-limit to at least (\d+[km])").Groups[1].Value;
+        Assert.NotEmpty(smallest);
+        var (fits, _, fitsError) = Run("simulate", workspace, "--data", snapshot, "--out", limited, "--memory-limit", smallest, "--quiet");
+        Assert.True(fits == 0, fitsError);
+        AssertSameOutputs(parsed, limited);
+    }
+
     [Theory]
     [InlineData("lots")]
     [InlineData("-1g")]

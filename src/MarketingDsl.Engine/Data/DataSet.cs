@@ -32,6 +32,9 @@ public sealed class DataSet
     public EventTable?[] Events { get; }
     public ImportReport Report { get; }
 
+    /// <summary>The columns read (null: every column); the others are null, see <see cref="DataColumns"/>.</summary>
+    public DataColumns? Columns { get; init; }
+
     /// <summary>The default as-of T: latest ts among all kept event rows (after de-duplication; all types, unknown
     /// types and orphans included); null without events.</summary>
     public long? MaxTimestampTicks { get; }

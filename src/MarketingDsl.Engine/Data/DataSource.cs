@@ -73,12 +73,14 @@ public sealed class SnapshotCache(string directory, long minInputBytes = Snapsho
 /// </summary>
 public static class DataSource
 {
+    /// <param name="columns">The columns the caller reads (null: every column): a snapshot skips the others; parsed files
+    /// give every column.</param>
     public static DataSet Load(SchemaModel schema, string path, ImportOptions options, IProgress<ImportProgress>? progress = null,
-        SnapshotCache? cache = null)
+        SnapshotCache? cache = null, DataColumns? columns = null)
     {
         ArgumentNullException.ThrowIfNull(schema);
         ArgumentNullException.ThrowIfNull(options);
-        if (Directory.Exists(path) && ImportSnapshot.IsSnapshot(path)) return FromSnapshot(schema, path, options, progress);
+        if (Directory.Exists(path) && ImportSnapshot.IsSnapshot(path)) return FromSnapshot(schema, path, options, progress, columns);
         if (cache is null || !Directory.Exists(path)) return DataImporter.Load(schema, path, options, progress);
 
         var source = Path.GetFullPath(path);
@@ -92,7 +94,7 @@ public static class DataSource
         {
             try
             {
-                var data = ImportSnapshot.Read(schema, entry);
+                var data = ImportSnapshot.Read(schema, entry, columns: columns);
                 data.Report.FromSnapshot = entry;
                 Directory.SetLastWriteTimeUtc(entry, DateTime.UtcNow);   // most recently used
                 CopyRejects(entry, options.RejectsPath);
@@ -138,7 +140,8 @@ public static class DataSource
         }
     }
 
-    private static DataSet FromSnapshot(SchemaModel schema, string path, ImportOptions options, IProgress<ImportProgress>? progress)
+    private static DataSet FromSnapshot(SchemaModel schema, string path, ImportOptions options, IProgress<ImportProgress>? progress,
+        DataColumns? columns)
     {
         SnapshotManifest? manifest = null;
         try { manifest = ImportSnapshot.ReadManifest(path); }
@@ -155,7 +158,7 @@ public static class DataSource
         }
         try
         {
-            var data = ImportSnapshot.Read(schema, path);
+            var data = ImportSnapshot.Read(schema, path, columns: columns);
             data.Report.FromSnapshot = Path.GetFullPath(path);
             CopyRejects(path, options.RejectsPath);
             return data;

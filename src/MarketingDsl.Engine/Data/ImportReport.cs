@@ -99,6 +99,10 @@ public sealed class ImportReport
     /// <summary>The snapshot (given, or an entry of the import cache) the data was read from; null when the files were parsed.</summary>
     public string? FromSnapshot { get; internal set; }
 
+    /// <summary>Of a data set read from a snapshot: the columns converted, and those skipped because the reader's
+    /// <see cref="DataColumns"/> does not read them (whole tables included).</summary>
+    public (int Read, int Skipped) SnapshotColumns { get; internal set; }
+
     /// <summary>What was found about where the data was read from: a snapshot that could not be read or was out of date
     /// (then the files were parsed).</summary>
     public List<MarketingDsl.Core.Diagnostics.Diagnostic> Warnings { get; } = [];

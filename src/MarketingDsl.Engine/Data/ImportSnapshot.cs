@@ -244,8 +244,10 @@ public static class ImportSnapshot
 
     /// <summary>Reads a snapshot written for a schema of the same shape.</summary>
     /// <param name="parallelism">Threads converting columns (default: the processor count).</param>
+    /// <param name="columns">The columns to read (null: every column): the files of tables not read are not even opened, and
+    /// other columns are only checked for their name and type (<see cref="DataColumns"/> says what the data set then holds).</param>
     /// <exception cref="SnapshotException">Damaged or missing files, another format version, or another schema shape.</exception>
-    public static DataSet Read(SchemaModel schema, string directory, int parallelism = 0)
+    public static DataSet Read(SchemaModel schema, string directory, int parallelism = 0, DataColumns? columns = null)
     {
         var manifest = ReadManifest(directory);
         if (manifest.Schema != DataFingerprint.Hash(DataFingerprint.SchemaShape(schema)))
@@ -259,7 +261,11 @@ public static class ImportSnapshot
         {
             var users = manifest.Users;
             // The users first: their row counts say how many rows each event table must hold.
-            var usersTable = Table(UsersTable, UserColumns(schema), users);
+            bool ReadsTable(int e) => columns is null || columns.ReadsTable(e);
+            var usersTable = new SnapshotTables.TableRead(directory, UsersTable, FilesOf(UsersTable), UserColumns(schema), users)
+            {
+                Wanted = [true, .. schema.Events.Select((_, e) => ReadsTable(e))],
+            };
             SnapshotTables.Read([usersTable], parallelism);
             var ids = ((StringColumn)usersTable.Columns[0]!).Values;
             if (ids.Any(id => id is null)) throw new SnapshotException($"{string.Join(", ", usersTable.Files)}: a user id is missing");
@@ -268,9 +274,20 @@ public static class ImportSnapshot
                 if (CodePointComparer.Instance.Compare(ids[u - 1], ids[u]) >= 0)
                     throw new SnapshotException($"{string.Join(", ", usersTable.Files)}: user ids out of order");
             var starts = new int[schema.Events.Length][];
-            var tables = new List<SnapshotTables.TableRead> { Table(ProfilesTable, ProfileColumns(schema), users) };
+            var profiles = new SnapshotTables.TableRead(directory, ProfilesTable, FilesOf(ProfilesTable), ProfileColumns(schema), users)
+            {
+                Wanted = columns is null ? null : [.. schema.ProfileFields.Select((_, p) => columns.ReadsProfile(p))],
+            };
+            var tables = new List<SnapshotTables.TableRead> { profiles };
+            var eventTables = new SnapshotTables.TableRead?[schema.Events.Length];
+            var skipped = 0;
             for (var e = 0; e < schema.Events.Length; e++)
             {
+                if (!ReadsTable(e))
+                {
+                    skipped += EventColumns(schema.Events[e]).Count;   // (its row counts are skipped in the users table)
+                    continue;
+                }
                 var counts = ((IntColumn)usersTable.Columns[1 + e]!).Values;
                 var start = starts[e] = new int[users + 1];
                 for (var u = 0; u < users; u++)
@@ -281,9 +298,12 @@ public static class ImportSnapshot
                     start[u + 1] = (int)total;
                 }
                 var name = EventTableName(schema, e);
-                tables.Add(new SnapshotTables.TableRead(directory, name, FilesOf(name), EventColumns(schema.Events[e]), start[users])
+                var type = schema.Events[e];
+                tables.Add(eventTables[e] = new SnapshotTables.TableRead(directory, name, FilesOf(name), EventColumns(type), start[users])
                 {
                     RowsFrom = string.Join(", ", usersTable.Files),
+                    // ts always, line only for a whole data set (evaluation never reads it), fields as asked.
+                    Wanted = columns is null ? null : [true, false, .. type.Fields.Skip(2).Select((_, f) => columns.ReadsField(e, f + 2))],
                 });
             }
             var looseRows = manifest.Tables.TryGetValue(LooseTable, out var looseFiles) ? looseFiles.Rows : 0;
@@ -293,12 +313,13 @@ public static class ImportSnapshot
             var events = new EventTable?[schema.Events.Length];
             for (var e = 0; e < events.Length; e++)
             {
-                var columns = tables[1 + e].Columns;
-                if (columns[0]!.Nulls is not null || columns[1]!.Nulls is not null)
-                    throw new SnapshotException($"{string.Join(", ", tables[1 + e].Files)}: a ts or line is missing");
+                if (eventTables[e] is not { } table) continue;
+                var read = table.Columns;
+                if (read[0]!.Nulls is not null || read[1] is { Nulls: not null })
+                    throw new SnapshotException($"{string.Join(", ", table.Files)}: a ts or line is missing");
                 var fields = new Column?[schema.Events[e].Fields.Length];
-                for (var f = 2; f < fields.Length; f++) fields[f] = columns[f];
-                events[e] = new EventTable(schema.Events[e], starts[e], ((DateTimeColumn)columns[0]!).Values, ((IntColumn)columns[1]!).Values,
+                for (var f = 2; f < fields.Length; f++) fields[f] = read[f];
+                events[e] = new EventTable(schema.Events[e], starts[e], ((DateTimeColumn)read[0]!).Values, (read[1] as IntColumn)?.Values ?? [],
                     fields);
             }
             var loose = (IntColumn)tables[^1].Columns[0]!;
@@ -313,14 +334,59 @@ public static class ImportSnapshot
             report.Rejects.AddRange(r.Rejects ?? []);
             report.IdentityMerges.AddRange(r.IdentityMerges ?? []);
             report.Files.AddRange(r.Files ?? []);
+            foreach (var table in tables.Append(usersTable))
+                for (var c = 0; c < table.Expected.Count; c++)
+                    if (table.Reads(c)) report.SnapshotColumns = (report.SnapshotColumns.Read + 1, report.SnapshotColumns.Skipped);
+                    else skipped++;
+            report.SnapshotColumns = (report.SnapshotColumns.Read, skipped);
             return new DataSet(schema, [.. ids.Select(id => id!)], new ColumnTable(tables[0].Columns, users), events, report,
-                manifest.MaxTimestampTicks, loose.Values);
+                manifest.MaxTimestampTicks, loose.Values) { Columns = columns };
         }
         catch (Exception e) when (e is not SnapshotException && SnapshotTables.IsDamage(e))
         {
             throw new SnapshotException(e.Message, e);
         }
     }
+
+    /// <summary>
+    /// About how many bytes <see cref="Read(SchemaModel, string, int, DataColumns?)"/> of these columns holds in memory: per row of
+    /// every column read its value (a reference for strings and lists, plus a string of its own where values are not shared), per
+    /// user the id and the starts of the tables read. Mapped pages are the page cache's, not counted.
+    /// </summary>
+    /// <exception cref="SnapshotException">The manifest cannot be read.</exception>
+    public static long EstimateBytes(SchemaModel schema, string directory, DataColumns? columns)
+    {
+        var manifest = ReadManifest(directory);
+        long users = manifest.Users;
+        long RowsOf(string table) => manifest.Tables.TryGetValue(table, out var t) ? t.Rows : 0;
+        var bytes = users * (UserIdBytes + 8) + 8 * RowsOf(LooseTable);
+        for (var p = 0; p < schema.ProfileFields.Length; p++)
+            if (columns is null || columns.ReadsProfile(p)) bytes += users * ValueBytes(schema.ProfileFields[p]);
+        for (var e = 0; e < schema.Events.Length; e++)
+        {
+            if (columns is not null && !columns.ReadsTable(e)) continue;
+            var type = schema.Events[e];
+            var rows = RowsOf(EventTableName(schema, e));
+            bytes += 4 * users + rows * (columns is null ? 16 : 8);   // starts; ts (and line)
+            for (var f = 2; f < type.Fields.Length; f++)
+                if (columns is null || columns.ReadsField(e, f)) bytes += rows * ValueBytes(type.Fields[f]);
+        }
+        return bytes;
+    }
+
+    // A user id or unshared string: the reference, the object header and length, and a short text.
+    private const int UserIdBytes = 8 + 24 + 2 * 12;
+
+    private static long ValueBytes(FieldSymbol f) => f.Type.Kind switch
+    {
+        TypeKind.Bool => 1,
+        TypeKind.Date => 4,
+        TypeKind.Int or TypeKind.DateTime or TypeKind.Duration => 8,
+        TypeKind.Decimal => 16,
+        TypeKind.String => Pooled(f) ? 8 : UserIdBytes,
+        TypeKind.List => 8 + 64,
+        _ => 8,
+    };
 
     // Strings repeat (categories, channels): stored as dictionaries; ids and unique fields do not.
     private static bool Pooled(FieldSymbol f) => f.Type.Kind == TypeKind.String && !f.IsKey && !f.IsUnique;

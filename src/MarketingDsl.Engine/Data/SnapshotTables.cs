@@ -139,14 +139,18 @@ internal static class SnapshotTables
         public long Rows { get; } = rows;
         /// <summary>Where <see cref="Rows"/> comes from, for the message when the files hold another count.</summary>
         public string RowsFrom { get; init; } = ImportSnapshot.ManifestFile;
-        /// <summary>The columns read, aligned with <see cref="Expected"/> (after <see cref="Read"/>).</summary>
+        /// <summary>Which of <see cref="Expected"/> to convert (null: all); the others stay null in <see cref="Columns"/>.</summary>
+        public IReadOnlyList<bool>? Wanted { get; init; }
+        public bool Reads(int column) => Wanted is null || Wanted[column];
+        /// <summary>The columns read, aligned with <see cref="Expected"/> (after <see cref="Read"/>; null where not <see cref="Reads"/>).</summary>
         public Column?[] Columns { get; } = new Column?[columns.Count];
         internal List<(string File, RecordBatch Batch, int At)> Batches { get; } = [];
     }
 
     /// <summary>
-    /// Reads tables: each part mapped and its batches located (one thread), every column allocated
-    /// once, then every (column, batch) converted into the engine's columns in parallel.
+    /// Reads tables: each part mapped and its batches located (one thread), every column read
+    /// allocated once, then every (column, batch) converted into the engine's columns in parallel.
+    /// Columns not read are only checked for their name and type: their buffers are never touched.
     /// </summary>
     /// <exception cref="SnapshotException">A file is missing, damaged, or holds other columns or another row count.</exception>
     public static void Read(IReadOnlyList<TableRead> tables, int parallelism)
@@ -159,6 +163,7 @@ internal static class SnapshotTables
             foreach (var table in tables)
                 for (var c = 0; c < table.Expected.Count; c++)
                 {
+                    if (!table.Reads(c)) continue;
                     var anyNull = table.Batches.Any(b => b.Batch.Column(c).NullCount != 0);
                     table.Columns[c] = Allocate(table.Expected[c].Type, (int)table.Rows, anyNull);
                     for (var b = 0; b < table.Batches.Count; b++) work.Add((table, c, b));

@@ -24,9 +24,10 @@ public sealed class CompiledPlan
 {
     internal CompiledPlan(SemanticModel model, ImmutableArray<PhaseProgram> phases,
         ImmutableArray<(int Id, int InputPhase, int Buckets, bool Descending)> population,
-        int aggregateCount, ImmutableArray<(ModelSymbol Model, int Index, int FeaturePhase)> scoredModels)
+        int aggregateCount, ImmutableArray<(ModelSymbol Model, int Index, int FeaturePhase)> scoredModels, DataColumns columns)
     {
         Model = model;
+        Columns = columns;
         Phases = phases;
         Population = population;
         AggregateCount = aggregateCount;
@@ -40,6 +41,9 @@ public sealed class CompiledPlan
     public ImmutableArray<PhaseProgram> Phases { get; }
     public ImmutableArray<(int Id, int InputPhase, int Buckets, bool Descending)> Population { get; }
     public int AggregateCount { get; }
+
+    /// <summary>The columns of a data set this plan reads (its phases' code and the recommenders it scores): a reader may skip the others.</summary>
+    public DataColumns Columns { get; }
 }
 
 /// <summary>Lowers a checked <see cref="SemanticModel"/> to a <see cref="CompiledPlan"/>.</summary>
@@ -76,6 +80,7 @@ public static class PlanCompiler
         maxPhase = Math.Max(maxPhase, scored.Select(m => m.FeaturePhase).DefaultIfEmpty(0).Max());
 
         var phases = ImmutableArray.CreateBuilder<PhaseProgram>();
+        var columns = new DataColumns.Builder();
         var aggregateCount = 0;
         for (var phase = 0; phase <= maxPhase; phase++)
         {
@@ -88,18 +93,19 @@ public static class PlanCompiler
                 phases.Add(static (_, _, _, _) => { });
                 continue;
             }
-            var lowering = new PhaseLowering(model, phase, aggregateCount);
+            var lowering = new PhaseLowering(model, phase, aggregateCount, columns);
             phases.Add(lowering.Compile(symbols, inputs, modelInputs: modelInputs));
             aggregateCount = lowering.NextAggregateIndex;
         }
-        return new CompiledPlan(model, phases.ToImmutable(), [.. population], aggregateCount, scored);
+        return new CompiledPlan(model, phases.ToImmutable(), [.. population], aggregateCount, scored, columns.Build());
     }
 
     internal static IEnumerable<BoundExpression> RootsOf(ComputedSymbol symbol) => BoundTree.RootsOf(symbol);
 }
 
 /// <summary>Builds the delegate of one phase.</summary>
-internal sealed class PhaseLowering(SemanticModel model, int phase, int firstAggregateIndex)
+/// <param name="columns">Where the columns the code reads are recorded (null: not recorded).</param>
+internal sealed class PhaseLowering(SemanticModel model, int phase, int firstAggregateIndex, DataColumns.Builder? columns = null)
 {
     private static readonly MethodInfo UpperBound = typeof(DataSet).GetMethod(nameof(DataSet.UpperBound))!;
     private static readonly MethodInfo Accumulate = typeof(Runtime).GetMethod(nameof(Runtime.Accumulate))!;
@@ -247,6 +253,8 @@ internal sealed class PhaseLowering(SemanticModel model, int phase, int firstAgg
     {
         var key = (eventIndex < 0 ? "profile" : "event", eventIndex, ordinal);
         if (_columns.TryGetValue(key, out var arrays)) return arrays;
+        if (eventIndex < 0) columns?.Profile(ordinal);
+        else columns?.Field(eventIndex, ordinal);
         var columnType = ColumnType(type);
         var valuesType = columnType.GetProperty("Values")!.PropertyType;
         var values = E.Variable(valuesType, $"values_{eventIndex}_{ordinal}");
@@ -281,6 +289,7 @@ internal sealed class PhaseLowering(SemanticModel model, int phase, int firstAgg
     private (ParameterExpression Starts, ParameterExpression Ts) Table(int eventIndex)
     {
         if (_tables.TryGetValue(eventIndex, out var t)) return t;
+        columns?.Table(eventIndex);
         var starts = E.Variable(typeof(int[]), $"starts_{eventIndex}");
         var ts = E.Variable(typeof(long[]), $"ts_{eventIndex}");
         var table = E.ArrayIndex(E.Property(_context, nameof(EvalContext.Events)), E.Constant(eventIndex));
@@ -614,6 +623,8 @@ internal sealed class PhaseLowering(SemanticModel model, int phase, int firstAgg
                 return LowerCustomCall(call, scope);
             case BoundModelOutput { IsRecommendation: true } r:
                 // Scored per user from the user's events (no pass over the population first).
+                if (columns is not null && r.Model.Recommender is { } recommender)
+                    foreach (var (table, field) in TrainedRecommender.SourceColumns(recommender, model.Schema)) columns.Field(table, field);
                 return E.Call(typeof(Runtime).GetMethod(nameof(Runtime.Recommendation))!,
                     _context, E.Constant(r.Model), E.Constant((int)r.Output), _user,
                     r.Item is null ? E.Constant(null, typeof(string)) : E.Convert(Lower(r.Item, scope), typeof(string)),

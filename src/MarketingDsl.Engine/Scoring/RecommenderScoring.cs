@@ -203,8 +203,19 @@ public sealed class TrainedRecommender
     private Source[] SourcesFor(SchemaModel schema)
     {
         if (_sources is { } known && ReferenceEquals(known.Schema, schema)) return known.Sources;
-        var d = Definition;
-        var sources = new List<Source>();
+        var resolved = Sources(Definition, schema).Select(s => new Source(s.Event, s.Field, s.Weight, s.Purchase)).ToArray();
+        _sources = (schema, resolved);
+        return resolved;
+    }
+
+    /// <summary>The (event table, field) positions in <paramref name="schema"/> a recommender reads when it scores a user.</summary>
+    public static IEnumerable<(int Event, int Field)> SourceColumns(RecommenderDefinition definition, SchemaModel schema) =>
+        Sources(definition, schema).Select(s => (s.Event, s.Field));
+
+    /// <summary>The signal events (weighted), then the purchase event when no signal is one, resolved against a schema.</summary>
+    private static List<(int Event, int Field, float Weight, bool Purchase)> Sources(RecommenderDefinition d, SchemaModel schema)
+    {
+        var sources = new List<(int, int, float, bool)>();
         var purchaseSeen = false;
         foreach (var signal in d.Signals)
         {
@@ -212,16 +223,14 @@ public sealed class TrainedRecommender
             Add(signal.Event, (float)signal.Weight, signal.Event == d.ItemEvent);
         }
         if (!purchaseSeen) Add(d.ItemEvent, 0f, true);
-        var resolved = sources.ToArray();
-        _sources = (schema, resolved);
-        return resolved;
+        return sources;
 
         void Add(EventTypeSymbol type, float weight, bool purchase)
         {
             // By name: the data may have been imported under another compilation of the same schema.
             if (schema.FindEvent(type.Name) is not { } own) return;
             var ordinal = own.OrdinalOf(d.ItemField);
-            if (ordinal >= 2) sources.Add(new Source(schema.Events.IndexOf(own), ordinal, weight, purchase));
+            if (ordinal >= 2) sources.Add((schema.Events.IndexOf(own), ordinal, weight, purchase));
         }
     }
 

@@ -15,49 +15,59 @@ public static class SimulationOutput
     /// <summary>Writes `tags.csv` and `summary.json` of a result into <paramref name="outDirectory"/>; returns the summary.</summary>
     public static SimulationSummary WriteFiles(EvaluationResult result, string outDirectory)
     {
-        using (var writer = new StreamWriter(Path.Combine(outDirectory, "tags.csv"), false, new UTF8Encoding(false), 1 << 16))
-            WriteTagsCsv(result, writer);
+        using (var file = new FileStream(Path.Combine(outDirectory, "tags.csv"), FileMode.Create, FileAccess.Write, FileShare.None, 1 << 16))
+            WriteTagsCsv(result, file);
         var summary = SimulationSummary.Compute(result);
         File.WriteAllText(Path.Combine(outDirectory, "summary.json"), SummaryJson(summary) + "\n", new UTF8Encoding(false));
         return summary;
     }
 
-    public static void WriteTagsCsv(EvaluationResult result, TextWriter writer)
+    /// <summary>Writes tags.csv (UTF-8, no byte order mark): a header, then one row per user in user order.</summary>
+    public static void WriteTagsCsv(EvaluationResult result, Stream stream)
     {
         var outputs = result.Model.Outputs;
-        var line = new StringBuilder();
-        line.Append("user_id");
-        foreach (var s in outputs) line.Append(',').Append(ValueFormatter.CsvField(s.Name));
-        writer.Write(line.Append('\n'));
-        // Rows are formatted in blocks of users on every core and written in user order (the same
-        // text as one loop): formatting values, not writing, is the cost.
+        using (var header = new Utf8Text(256))
+        {
+            header.Append("user_id"u8);
+            foreach (var s in outputs) header.Append((byte)',').Append(ValueFormatter.CsvField(s.Name));
+            stream.Write(header.Append((byte)'\n').Written);
+        }
+        // Rows are formatted in blocks of users on every core, straight into UTF-8, and written in
+        // user order (the bytes of one loop): formatting values, not writing, is the cost.
         var cells = result.Columns.Select(ValueFormatter.CsvCellWriter).ToArray();
         var users = result.Data.UserIds.Length;
         var blocks = (users + CsvBlockRows - 1) / CsvBlockRows;
         var window = Math.Max(1, Environment.ProcessorCount) * 2;
-        var texts = new string[window];
-        for (var first = 0; first < blocks; first += window)
+        var texts = new Utf8Text[Math.Min(window, Math.Max(blocks, 1))];
+        try
         {
-            var count = Math.Min(window, blocks - first);
-            Parallel.For(0, count, i =>
-                texts[i] = FormatRows(result, cells, (first + i) * CsvBlockRows, Math.Min(users, (first + i + 1) * CsvBlockRows)));
-            for (var i = 0; i < count; i++) writer.Write(texts[i]);
+            for (var i = 0; i < texts.Length; i++) texts[i] = new Utf8Text(CsvBlockRows * (16 + 8 * cells.Length));
+            for (var first = 0; first < blocks; first += window)
+            {
+                var count = Math.Min(window, blocks - first);
+                Parallel.For(0, count, i =>
+                    FormatRows(result, cells, texts[i], (first + i) * CsvBlockRows, Math.Min(users, (first + i + 1) * CsvBlockRows)));
+                for (var i = 0; i < count; i++) stream.Write(texts[i].Written);
+            }
+        }
+        finally
+        {
+            foreach (var text in texts) text?.Dispose();
         }
     }
 
     private const int CsvBlockRows = 2048;
 
-    private static string FormatRows(EvaluationResult result, Action<StringBuilder, int>[] cells, int from, int to)
+    private static void FormatRows(EvaluationResult result, Action<Utf8Text, int>[] cells, Utf8Text text, int from, int to)
     {
         var users = result.Data.UserIds;
-        var text = new StringBuilder((to - from) * 64);
+        text.Clear();
         for (var u = from; u < to; u++)
         {
             text.Append(ValueFormatter.CsvField(users[u]));
-            foreach (var cell in cells) cell(text.Append(','), u);
-            text.Append('\n');
+            foreach (var cell in cells) cell(text.Append((byte)','), u);
+            text.Append((byte)'\n');
         }
-        return text.ToString();
     }
 
     public static JsonObject Summary(EvaluationResult result) => Summary(SimulationSummary.Compute(result));

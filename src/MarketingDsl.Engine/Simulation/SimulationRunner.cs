@@ -5,6 +5,7 @@ using MarketingDsl.Core.Checking;
 using MarketingDsl.Core.Diagnostics;
 using MarketingDsl.Core.Functions;
 using MarketingDsl.Core.Semantics;
+using MarketingDsl.Core.Targets;
 using MarketingDsl.Engine.Data;
 using MarketingDsl.Engine.Evaluation;
 using MarketingDsl.Engine.Scoring;
@@ -24,9 +25,11 @@ public static class SimulationRunner
     /// Import and evaluate partition by partition (<see cref="SpillPlanFor"/>), for data that does
     /// not fit in memory; the outputs are the bytes of the run in memory. Null: in memory.
     /// </param>
+    /// <param name="everyColumn">Read every column of a snapshot, not only those the plan reads (<see cref="CompiledPlan.Columns"/>):
+    /// for a caller that reads the run's data set itself (the journey replay).</param>
     public static SimulationRun Run(Compilation compilation, string dataDirectory, string outDirectory, DateTime? asOfUtc,
         IProgress<ImportProgress>? importProgress = null, IProgress<int>? evalProgress = null, IModelScorer? scorer = null,
-        IReadOnlyList<string>? modelWarnings = null, SpillPlan? spill = null)
+        IReadOnlyList<string>? modelWarnings = null, SpillPlan? spill = null, bool everyColumn = false)
     {
         var model = compilation.Model;
         var clock = Stopwatch.StartNew();
@@ -51,7 +54,9 @@ public static class SimulationRunner
         }
         else
         {
-            var data = LoadData(model.Schema, dataDirectory, rejects, importProgress);
+            // Counting the events after an instant given reads the ts of every table; the default one is the latest.
+            var columns = everyColumn ? null : asOfUtc is null ? plan.Columns : plan.Columns.WithEveryTable(model.Schema);
+            var data = LoadData(model.Schema, dataDirectory, rejects, importProgress, columns: columns);
             load = clock.Elapsed;
             var asOf = ResolveAsOf(data, asOfUtc, dataDirectory);
             clock.Restart();
@@ -83,9 +88,11 @@ public static class SimulationRunner
     /// directory is read through <paramref name="cache"/> (<see cref="SnapshotCache.Default"/> when
     /// null is not asked for explicitly: pass <paramref name="useCache"/> false for none).
     /// </remarks>
+    /// <param name="columns">The columns the caller reads (null: every column), see <see cref="DataSource.Load"/>.</param>
     public static DataSet LoadData(SchemaModel schema, string dataDirectory, string? rejectsPath, IProgress<ImportProgress>? importProgress = null,
-        DateTimeOffset? now = null, bool useCache = true, SnapshotCache? cache = null) =>
-        DataSource.Load(schema, dataDirectory, ImportOptionsAt(rejectsPath, now), importProgress, useCache ? cache ?? SnapshotCache.Default : null);
+        DateTimeOffset? now = null, bool useCache = true, SnapshotCache? cache = null, DataColumns? columns = null) =>
+        DataSource.Load(schema, dataDirectory, ImportOptionsAt(rejectsPath, now), importProgress, useCache ? cache ?? SnapshotCache.Default : null,
+            columns);
 
     /// <summary>
     /// How to split a data directory's import under a memory limit, or null when it fits (or is an
@@ -100,6 +107,34 @@ public static class SimulationRunner
         var plan = SpillPlan.For(memoryLimitBytes, input, schema.Events.Length, dataDirectory);
         if (plan is not null) SpillPlan.CheckDisk(dataDirectory, input, spillDirectory ?? Path.GetTempPath());
         return plan;
+    }
+
+    /// <summary>
+    /// As <see cref="SpillPlanFor(SchemaModel, string, long, string?)"/>, and for an import snapshot, which is read whole: null when
+    /// the columns the plan reads (<see cref="ImportSnapshot.EstimateBytes"/>) and what is kept for every user fit the limit.
+    /// </summary>
+    /// <exception cref="DataImportException">MD8015–MD8017 as the other overload; MD8050: a snapshot's columns do not fit the limit.</exception>
+    public static SpillPlan? SpillPlanFor(Compilation compilation, string dataDirectory, long memoryLimitBytes, string? spillDirectory = null)
+    {
+        var schema = compilation.Model.Schema;
+        if (!Directory.Exists(dataDirectory) || !ImportSnapshot.IsSnapshot(dataDirectory))
+            return SpillPlanFor(schema, dataDirectory, memoryLimitBytes, spillDirectory);
+        var plan = CompiledEngine.PlanFor(compilation);
+        long needed;
+        SnapshotManifest manifest;
+        try
+        {
+            manifest = ImportSnapshot.ReadManifest(dataDirectory);
+            needed = ImportSnapshot.EstimateBytes(schema, dataDirectory, plan.Columns) + (long)manifest.Users * CompiledEngine.KeptBytesPerUser(plan);
+        }
+        catch (SnapshotException)
+        {
+            return null;   // a damaged snapshot is said when it is read (MD6030)
+        }
+        if (needed <= memoryLimitBytes) return null;
+        var source = manifest.Source.Length > 0 && Directory.Exists(manifest.Source) ? manifest.Source : null;
+        throw new DataImportException(SpillPlan.Say(MemoryLimitErrors.SnapshotOverLimit(dataDirectory, SpillPlan.SizeText(needed),
+            SpillPlan.LimitText(memoryLimitBytes), source, SpillPlan.LimitText(needed))));
     }
 
     /// <summary>The import options of a command run at wall clock <paramref name="now"/> (default: the machine's).</summary>

@@ -39,7 +39,9 @@ public sealed record SimulationSummary(
             RejectSamples: [.. report.Rejects.Take(10).Select(r => $"{r.File}:{r.Line}: {r.Reason}")],
             IdentityMerges: report.IdentityMerges.Count,
             EventsAfterAsOf: result.EventsAfterAsOf ?? data.CountEventsAfter(result.AsOfUtc.Ticks));
-        var outputs = result.Columns.Select(c => OutputStatistics.Compute(c, users)).ToList();
+        // Columns are independent: each counted on its own core.
+        var outputs = new OutputStatistics[result.Columns.Length];
+        Parallel.For(0, outputs.Length, i => outputs[i] = OutputStatistics.Compute(result.Columns[i], users));
         var segments = new List<GroupCount>();
         var segmentations = new List<SegmentationCounts>();
         foreach (var output in outputs)
@@ -157,6 +159,40 @@ public sealed class OutputStatistics
         }
         var numbers = kind is TypeKind.Int or TypeKind.Decimal ? new List<decimal>() : null;
         decimal sum = 0;
+        // The compiled engine's typed columns are read without boxing; the same rules as the loop below.
+        switch (column.Typed)
+        {
+            case bool?[] flags:
+                for (var u = 0; u < users; u++)
+                    if (flags[u] is not { } b) stats.Empty++;
+                    else if (b) stats.True++;
+                    else stats.False++;
+                stats.NonNull = users - stats.Empty;
+                return stats;
+            case long?[] integers when numbers is not null:
+            {
+                Int128 total = 0;
+                for (var u = 0; u < users; u++)
+                    if (integers[u] is not { } l) stats.Empty++;
+                    else
+                    {
+                        total += l;
+                        numbers.Add(l);
+                    }
+                stats.NonNull = users - stats.Empty;
+                return WithNumbers(stats, (decimal)total, numbers);
+            }
+            case decimal?[] decimals when numbers is not null:
+                for (var u = 0; u < users; u++)
+                    if (decimals[u] is not { } d) stats.Empty++;
+                    else
+                    {
+                        sum += ValueFormatter.RoundForOutput(d);
+                        numbers.Add(d);
+                    }
+                stats.NonNull = users - stats.Empty;
+                return WithNumbers(stats, sum, numbers);
+        }
         for (var u = 0; u < users; u++)
         {
             var value = column.Get(u);
@@ -170,8 +206,13 @@ public sealed class OutputStatistics
                 default: perValue[value] = perValue.GetValueOrDefault(value) + 1; break;
             }
         }
-        stats.Sum = sum;
         stats.Values = ByText(perValue, 0);
+        return WithNumbers(stats, sum, numbers);
+    }
+
+    private static OutputStatistics WithNumbers(OutputStatistics stats, decimal sum, List<decimal>? numbers)
+    {
+        stats.Sum = sum;
         if (numbers is { Count: > 0 })
         {
             stats.Numbers = [.. numbers];

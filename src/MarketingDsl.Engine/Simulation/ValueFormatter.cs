@@ -28,17 +28,19 @@ public static class ValueFormatter
     };
 
     /// <summary>Rounded (<see cref="RoundForOutput"/>) and written with exactly 4 places.</summary>
-    public static string FormatDecimal(decimal d) => RoundForOutput(d).ToString("0.0000", CultureInfo.InvariantCulture);
+    public static string FormatDecimal(decimal d) => RoundForOutput(d).ToString(DecimalFormat, CultureInfo.InvariantCulture);
+
+    private const string DecimalFormat = "0.0000";
 
     /// <summary>
-    /// Appends the tags.csv cell of each user of a result column (<see cref="Format"/>, quoted by
-    /// <see cref="CsvField"/>): the common typed columns are written without boxing their values.
+    /// Appends the tags.csv cell of each user of a result column as UTF-8 (<see cref="Format"/>, quoted by
+    /// <see cref="CsvField"/>): the common typed columns are formatted without boxing their values or a string per cell.
     /// </summary>
-    public static Action<StringBuilder, int> CsvCellWriter(Evaluation.ResultColumn column) => column switch
+    internal static Action<Utf8Text, int> CsvCellWriter(Evaluation.ResultColumn column) => column switch
     {
-        Evaluation.TypedResultColumn<long?> c => (text, u) => { if (c.Values[u] is { } v) text.Append(CultureInfo.InvariantCulture, $"{v}"); },
-        Evaluation.TypedResultColumn<bool?> c => (text, u) => { if (c.Values[u] is { } v) text.Append(v ? "true" : "false"); },
-        Evaluation.TypedResultColumn<decimal?> c => (text, u) => { if (c.Values[u] is { } v) text.Append(FormatDecimal(v)); },
+        Evaluation.TypedResultColumn<long?> c => (text, u) => { if (c.Values[u] is { } v) text.Append(v); },
+        Evaluation.TypedResultColumn<bool?> c => (text, u) => { if (c.Values[u] is { } v) text.Append(v ? "true"u8 : "false"u8); },
+        Evaluation.TypedResultColumn<decimal?> c => (text, u) => { if (c.Values[u] is { } v) text.Append(RoundForOutput(v), DecimalFormat); },
         Evaluation.TypedResultColumn<string> c => (text, u) => { if (c.Values[u] is { } v) text.Append(CsvField(v)); },
         _ => (text, u) => text.Append(CsvField(Format(column.Get(u)))),
     };

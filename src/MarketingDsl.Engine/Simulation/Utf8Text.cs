@@ -1,0 +1,72 @@
+using System.Buffers;
+using System.Globalization;
+using System.Text;
+
+namespace MarketingDsl.Engine.Simulation;
+
+/// <summary>
+/// A growable UTF-8 buffer rented from the shared array pool: rows of tags.csv are formatted
+/// straight into bytes (numbers by their UTF-8 formatters), never into a string per cell.
+/// </summary>
+internal sealed class Utf8Text(int capacity) : IDisposable
+{
+    private byte[] _bytes = ArrayPool<byte>.Shared.Rent(Math.Max(capacity, 256));
+
+    public int Length { get; private set; }
+
+    public ReadOnlySpan<byte> Written => _bytes.AsSpan(0, Length);
+
+    public void Clear() => Length = 0;
+
+    public Utf8Text Append(byte b)
+    {
+        Free(1)[0] = b;
+        Length++;
+        return this;
+    }
+
+    public Utf8Text Append(ReadOnlySpan<byte> utf8)
+    {
+        utf8.CopyTo(Free(utf8.Length));
+        Length += utf8.Length;
+        return this;
+    }
+
+    /// <summary>Appends text as UTF-8.</summary>
+    public Utf8Text Append(string text)
+    {
+        Length += Encoding.UTF8.GetBytes(text, Free(Encoding.UTF8.GetMaxByteCount(text.Length)));
+        return this;
+    }
+
+    /// <summary>Appends a value as its invariant-culture text in <paramref name="format"/>.</summary>
+    public Utf8Text Append<T>(T value, string? format = null) where T : IUtf8SpanFormattable
+    {
+        for (var room = 32; ; room *= 2)
+            if (value.TryFormat(Free(room), out var written, format, CultureInfo.InvariantCulture))
+            {
+                Length += written;
+                return this;
+            }
+    }
+
+    /// <summary>At least <paramref name="bytes"/> free bytes after <see cref="Length"/>.</summary>
+    private Span<byte> Free(int bytes)
+    {
+        if (_bytes.Length - Length < bytes)
+        {
+            var larger = ArrayPool<byte>.Shared.Rent(Math.Max(_bytes.Length * 2, Length + bytes));
+            _bytes.AsSpan(0, Length).CopyTo(larger);
+            ArrayPool<byte>.Shared.Return(_bytes);
+            _bytes = larger;
+        }
+        return _bytes.AsSpan(Length);
+    }
+
+    public void Dispose()
+    {
+        ArrayPool<byte>.Shared.Return(_bytes);
+        _bytes = [];
+        Length = 0;
+    }
+}
