@@ -112,8 +112,9 @@ public static class SimulationOutput
         if (type.IsList) return new JsonObject { ["non_empty"] = output.NonEmptyLists };
         var stats = new JsonObject { ["non_null"] = output.NonNull };
         if (type.Kind == TypeKind.Bool) stats["true"] = output.True;
-        else if (type.Kind == TypeKind.Int) stats["sum"] = (long)output.Sum;
-        else if (type.Kind == TypeKind.Decimal) stats["sum"] = JsonValue.Create(decimal.Parse(output.Sum.ToString("0.0000",
+        else if (output.Sum is not { } sum) stats["sum"] = null;   // the total overflows the type
+        else if (type.Kind == TypeKind.Int) stats["sum"] = (long)sum;
+        else if (type.Kind == TypeKind.Decimal) stats["sum"] = JsonValue.Create(decimal.Parse(sum.ToString("0.0000",
             CultureInfo.InvariantCulture), CultureInfo.InvariantCulture));
         return stats;
     }

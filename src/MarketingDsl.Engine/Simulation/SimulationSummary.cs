@@ -121,8 +121,11 @@ public sealed class OutputStatistics
     public long NonEmptyLists { get; private set; }
     public long True { get; private set; }
     public long False { get; private set; }
-    /// <summary>The sum of an int column, or of a decimal column rounded as output (4 places per value).</summary>
-    public decimal Sum { get; private set; }
+    /// <summary>
+    /// The sum of an int column, or of a decimal column rounded as output (4 places per value); null for other kinds and
+    /// when the total does not fit the column's type (a 64-bit integer, a decimal), as a language `sum` that overflows is null.
+    /// </summary>
+    public decimal? Sum { get; private set; }
     /// <summary>The numbers of an int or decimal column, in user order (empty for other kinds).</summary>
     public decimal[] Numbers { get; private set; } = [];
     public decimal? Min { get; private set; }
@@ -158,7 +161,7 @@ public sealed class OutputStatistics
             return stats;
         }
         var numbers = kind is TypeKind.Int or TypeKind.Decimal ? new List<decimal>() : null;
-        decimal sum = 0;
+        decimal? sum = 0;
         // The compiled engine's typed columns are read without boxing; the same rules as the loop below.
         switch (column.Typed)
         {
@@ -180,14 +183,14 @@ public sealed class OutputStatistics
                         numbers.Add(l);
                     }
                 stats.NonNull = users - stats.Empty;
-                return WithNumbers(stats, (decimal)total, numbers);
+                return WithNumbers(stats, total >= long.MinValue && total <= long.MaxValue ? (decimal)total : null, numbers);
             }
             case decimal?[] decimals when numbers is not null:
                 for (var u = 0; u < users; u++)
                     if (decimals[u] is not { } d) stats.Empty++;
                     else
                     {
-                        sum += ValueFormatter.RoundForOutput(d);
+                        sum = Add(sum, ValueFormatter.RoundForOutput(d));
                         numbers.Add(d);
                     }
                 stats.NonNull = users - stats.Empty;
@@ -201,18 +204,27 @@ public sealed class OutputStatistics
             switch (value)
             {
                 case bool b: if (b) stats.True++; else stats.False++; break;
-                case long l: sum += l; numbers?.Add(l); break;
-                case decimal d: sum += ValueFormatter.RoundForOutput(d); numbers?.Add(d); break;
+                case long l: sum = Add(sum, l); numbers?.Add(l); break;
+                case decimal d: sum = Add(sum, ValueFormatter.RoundForOutput(d)); numbers?.Add(d); break;
                 default: perValue[value] = perValue.GetValueOrDefault(value) + 1; break;
             }
         }
         stats.Values = ByText(perValue, 0);
-        return WithNumbers(stats, sum, numbers);
+        return WithNumbers(stats, kind == TypeKind.Int && sum is < long.MinValue or > long.MaxValue ? null : sum, numbers);
     }
 
-    private static OutputStatistics WithNumbers(OutputStatistics stats, decimal sum, List<decimal>? numbers)
+    /// <summary>A running total that stays null once it has overflowed the decimal range.</summary>
+    private static decimal? Add(decimal? sum, decimal value)
     {
-        stats.Sum = sum;
+        if (sum is not { } s) return null;
+        // Only a sum and a value of the same sign can leave the range; the headroom of that sign cannot overflow.
+        var overflows = value >= 0 ? s > 0 && value > decimal.MaxValue - s : s < 0 && value < decimal.MinValue - s;
+        return overflows ? null : s + value;
+    }
+
+    private static OutputStatistics WithNumbers(OutputStatistics stats, decimal? sum, List<decimal>? numbers)
+    {
+        stats.Sum = numbers is null ? null : sum;   // only numbers have a sum
         if (numbers is { Count: > 0 })
         {
             stats.Numbers = [.. numbers];

@@ -100,4 +100,30 @@ public sealed class SimulationOutputTests
             Assert.Equal(plain.Values, typed.Values);
         }
     }
+
+    [Fact]
+    public void A_sum_that_overflows_its_type_is_null_in_the_summary_not_an_exception()
+    {
+        var model = Typed.Model;
+        var data = InMemoryData.Build(model.Schema, new[] { "a", "b", "c" }.Select(id => new object?[] { id, null }), []);
+        ComputedSymbol Tag(string name) => model.Outputs.Single(o => o.Name == name);
+        var columns = model.Outputs.Select(o => (ResultColumn)(o.Name switch
+        {
+            "n" => new TypedResultColumn<long?>(Tag("n"), [long.MaxValue, long.MaxValue, null]),
+            "d" => new TypedResultColumn<decimal?>(Tag("d"), [decimal.MaxValue, 1m, null]),
+            "b" => new TypedResultColumn<bool?>(Tag("b"), [true, null, false]),
+            "s" => new TypedResultColumn<string?>(Tag("s"), ["x", null, "y"]),
+            _ => new TypedResultColumn<object?[]?>(Tag("l"), [null, null, null]),
+        })).ToArray();
+        var result = new EvaluationResult(model, data, DateTime.UnixEpoch, [.. columns]);
+        foreach (var column in columns.Take(2))
+        {
+            var boxed = new BoxedResultColumn(column.Symbol, [.. Enumerable.Range(0, 3).Select(column.Get)]);
+            Assert.Null(OutputStatistics.Compute(column, 3).Sum);
+            Assert.Null(OutputStatistics.Compute(boxed, 3).Sum);
+        }
+        var json = SimulationOutput.SummaryJson(result);
+        Assert.Contains("\"n\": {\n      \"non_null\": 2,\n      \"sum\": null", json.ReplaceLineEndings("\n"));
+        Assert.Contains("\"d\": {\n      \"non_null\": 2,\n      \"sum\": null", json.ReplaceLineEndings("\n"));
+    }
 }
