@@ -105,7 +105,7 @@ public static class RetailLoad
     {
         var name = journeys ? "examples/retail" : "without journeys";
         await using var server = await LiveServer.StartAsync(journeys, writeWorkspace: ws => WriteWorkspace(ws, journeys),
-            clock: new PinnedClock(new DateTimeOffset(start)));
+            clock: new PinnedClock(new DateTimeOffset(start)), timerRideWait: options.TimerRideWait);
         var statuses = new Statuses();
 
         // Profiles, in batches of 1,000.
