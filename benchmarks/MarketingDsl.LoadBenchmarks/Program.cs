@@ -18,6 +18,11 @@ var report = new Report();
 report.Line($"# mdsl serve load benchmark, {DateTime.UtcNow:yyyy-MM-dd HH:mm} UTC, {Environment.ProcessorCount} cores, .NET {Environment.Version}");
 report.Line($"options: {options}");
 report.Line($"other load at start: {Machine.OtherLoad():0.00} cores busy (of {Environment.ProcessorCount}) outside this process");
+var gcVariables = Environment.GetEnvironmentVariables().Keys.Cast<string>()
+    .Where(k => k.StartsWith("DOTNET_GC", StringComparison.OrdinalIgnoreCase) || k.Equals("DOTNET_gcServer", StringComparison.OrdinalIgnoreCase));
+report.Line($"collector: {(System.Runtime.GCSettings.IsServerGC ? "server" : "workstation")}, " +
+            $"latency mode {System.Runtime.GCSettings.LatencyMode}; " +
+            $"from the environment: {string.Join(" ", gcVariables.Order().Select(k => k + "=" + Environment.GetEnvironmentVariable(k)))}");
 
 if (options.Runs("eval")) EvaluationBaseline.Run(options, report);
 if (options.Runs("ingest")) await IngestLoad.RunAsync(options, report);
@@ -61,6 +66,7 @@ namespace MarketingDsl.LoadBenchmarks
               --retail-minutes 10      minutes of its memory part (batches of 10; ends early when the history does)
               --retail-parts profiles,ingest,latency,memory   parts of the retail phase to run (default all; profiles always load)
               --retail-baseline yes    also run the retail phase without journeys (no: only with them, e.g. under a profiler)
+              --gc-latency-mode MODE   GCSettings.LatencyMode for the run (batch, interactive, sustained-low-latency; default the runtime's)
               --timer-ride-wait 5      ms the committer waits for a request to carry left-over timer work (0: it commits alone at once)
               --out FILE               also write the report to FILE
             """;
@@ -159,6 +165,15 @@ namespace MarketingDsl.LoadBenchmarks
                         break;
                     case "--retail-baseline":
                         o.RetailBaseline = value is "yes" ? true : value is "no" ? false : throw new ArgumentException($"--retail-baseline takes yes or no, not '{value}'");
+                        break;
+                    case "--gc-latency-mode":
+                        System.Runtime.GCSettings.LatencyMode = value switch
+                        {
+                            "batch" => System.Runtime.GCLatencyMode.Batch,
+                            "interactive" => System.Runtime.GCLatencyMode.Interactive,
+                            "sustained-low-latency" => System.Runtime.GCLatencyMode.SustainedLowLatency,
+                            _ => throw new ArgumentException($"--gc-latency-mode takes batch, interactive or sustained-low-latency, not '{value}'"),
+                        };
                         break;
                     case "--timer-ride-wait": o.TimerRideWait = TimeSpan.FromMilliseconds(value == "0" ? 0 : Int()); break;
                     case "--out": o.Out = Path.GetFullPath(value); break;

@@ -31,7 +31,8 @@ public sealed class TimerRideTests : IDisposable
             TimerSlice = 1_000, TimerSliceWithRequests = SliceWithRequests, TimerSliceTime = Timeout.InfiniteTimeSpan,
             TimerRideWait = rideWait, TimerLateAfter = lateAfter,
         });
-        runtime.IngestProfiles(LiveFixture.Json("[" + string.Join(",", Enumerable.Range(0, Users).Select(i => $$"""{"user_id":"u{{i:000}}"}""")) + "]"));
+        var profiles = Enumerable.Range(0, Users).Select(i => $$"""{"user_id":"u{{i:000}}"}""");
+        runtime.IngestProfiles(LiveFixture.Json("[" + string.Join(",", profiles) + "]"));
         runtime.Timings.Reset();
         return runtime;
     }

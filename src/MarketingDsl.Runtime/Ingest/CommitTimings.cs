@@ -28,7 +28,7 @@ public sealed class CommitTimings
         }
     }
 
-    /// <summary>A transaction of timer work alone (no request waited for it): its wall time, the committer's CPU and the units of timer work it did.</summary>
+    /// <summary>A transaction of timer work alone (no request waited for it): its wall time, the committer's CPU, its units of timer work.</summary>
     internal void Slice(long ticks, long cpuNanos, int timerUnits)
     {
         lock (_gate) { _slices++; _sliceTicks += ticks; _sliceCpuNanos += Math.Max(0, cpuNanos); _sliceTimerUnits += timerUnits; }
