@@ -14,7 +14,7 @@ public sealed class CommitTimings
     private readonly Lock _gate = new();
     private readonly (int Size, long Process, long Commit, long CpuNanos)[] _groups = new (int, long, long, long)[Capacity];
     private long _groupCount, _checkpoints, _checkpointTicks, _events, _groupCpuNanos, _slices, _sliceCpuNanos, _sliceTicks;
-    private long _groupTimerUnits, _sliceTimerUnits, _groupsWithTimerWork, _since = Stopwatch.GetTimestamp();
+    private long _groupTimerUnits, _sliceTimerUnits, _groupsWithTimerWork, _lateSlices, _since = Stopwatch.GetTimestamp();
 
     internal void Group(int size, long processTicks, long commitTicks, long cpuNanos, int timerUnits)
     {
@@ -32,6 +32,12 @@ public sealed class CommitTimings
     internal void Slice(long ticks, long cpuNanos, int timerUnits)
     {
         lock (_gate) { _slices++; _sliceTicks += ticks; _sliceCpuNanos += Math.Max(0, cpuNanos); _sliceTimerUnits += timerUnits; }
+    }
+
+    /// <summary>A timer-only transaction follows a group because the left-over work was late (not because ingest was idle).</summary>
+    internal void LateSlice()
+    {
+        lock (_gate) _lateSlices++;
     }
 
     /// <summary>Commits of ingest groups since the start or the last <see cref="Reset"/>.</summary>
@@ -74,7 +80,7 @@ public sealed class CommitTimings
         lock (_gate)
         {
             _groupCount = _checkpoints = _checkpointTicks = _events = _groupCpuNanos = _slices = _sliceCpuNanos = _sliceTicks = 0;
-            _groupTimerUnits = _sliceTimerUnits = _groupsWithTimerWork = 0;
+            _groupTimerUnits = _sliceTimerUnits = _groupsWithTimerWork = _lateSlices = 0;
             _since = Stopwatch.GetTimestamp();
         }
     }
@@ -102,7 +108,8 @@ public sealed class CommitTimings
                    $"({groups.Where(g => g.CpuNanos >= 0).Sum(g => g.CpuNanos / 1e6)
                         / Math.Max(1e-9, groups.Sum(g => Ms(g.Process + g.Commit))):P0} of its processing + commit wall time); " +
                    $"checkpoints {_checkpoints} taking {Ms(_checkpointTicks):0} ms in all; " +
-                   $"timer-only transactions {_slices:N0} taking {Ms(_sliceTicks):0} ms ({_sliceCpuNanos / 1e6:0} ms CPU); " +
+                   $"timer-only transactions {_slices:N0} ({_lateSlices:N0} right after a group, the work being late) taking {Ms(_sliceTicks):0} ms " +
+                   $"({_sliceCpuNanos / 1e6:0} ms CPU); " +
                    $"commits (each one fsync) per second: groups {_groupCount / seconds:0.0}, timer-only {_slices / seconds:0.0}, " +
                    $"checkpoints {_checkpoints / seconds:0.0}; timer units {_groupTimerUnits:N0} riding in {_groupsWithTimerWork:N0} groups, " +
                    $"{_sliceTimerUnits:N0} in timer-only commits; " +

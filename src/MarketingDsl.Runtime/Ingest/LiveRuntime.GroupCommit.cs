@@ -55,9 +55,10 @@ public sealed partial class LiveRuntime
         while (true)
         {
             List<IngestRequest> group;
+            var late = false;
             lock (_queue)
             {
-                if (_queue.Count == 0 && requestsFlowing && _timerBacklog && !_disposed && !TimerBacklogLate())
+                if (_queue.Count == 0 && requestsFlowing && _timerBacklog && !_disposed && !(late = TimerBacklogLate()))
                 {
                     _committerWaitsForRequest = true;
                     Monitor.Wait(_queue, _options.TimerRideWait);
@@ -75,9 +76,16 @@ public sealed partial class LiveRuntime
                     Volatile.Write(ref _queuedRequests, 0);
                 }
             }
-            requestsFlowing = group.Count > 0;
             // No request came: one slice of the due timer work alone, then look at the queue again.
-            if (group.Count == 0) { FireBacklogSlice(); NoteTimerBacklog(); continue; }
+            if (group.Count == 0)
+            {
+                if (late) Timings.LateSlice();
+                requestsFlowing = false;
+                FireBacklogSlice();
+                NoteTimerBacklog();
+                continue;
+            }
+            requestsFlowing = true;
             lock (_gate) CommitGroup(group);
             NoteTimerBacklog();
             // The group is committed and on disk: the answering thread completes its requests
