@@ -173,7 +173,7 @@ public static class RetailLoad
         // Memory: the rest at the same rate in batches of 10, the working set every 10 s.
         var rss = new List<double>();
         var anon = new List<double>();
-        var heap = new List<(double Heap, double Fragmented)>();
+        var heap = new List<(double Heap, double Fragmented, double Committed)>();
         var sampling = true;
         var sampler = Task.Run(async () =>
         {
@@ -182,7 +182,7 @@ public static class RetailLoad
                 rss.Add(Process.GetCurrentProcess().WorkingSet64 / 1048576.0);
                 anon.Add(ProcessMemory.AnonymousMb());
                 var info = GC.GetGCMemoryInfo();
-                heap.Add((info.HeapSizeBytes / 1048576.0, info.FragmentedBytes / 1048576.0));
+                heap.Add((info.HeapSizeBytes / 1048576.0, info.FragmentedBytes / 1048576.0, info.TotalCommittedBytes / 1048576.0));
                 await Task.Delay(10_000);
             }
         });
@@ -192,8 +192,8 @@ public static class RetailLoad
         await sampler;
         report.Line($"{name}: working set MB every 10 s over {memoryEnd - latencyEnd:N0} events: {string.Join(" ", rss.Select(m => m.ToString("0", CultureInfo.InvariantCulture)))}");
         report.Line($"{name}: anonymous memory MB (the history is mapped, not in it) every 10 s: {string.Join(" ", anon.Select(m => m.ToString("0", CultureInfo.InvariantCulture)))}");
-        report.Line($"{name}: GC heap MB (of it fragmented) after the last collection, every 10 s: " +
-                    string.Join(" ", heap.Select(h => string.Create(CultureInfo.InvariantCulture, $"{h.Heap:0} ({h.Fragmented:0})"))));
+        report.Line($"{name}: GC heap MB after the last collection (of it fragmented; committed by the collector), every 10 s: " +
+                    string.Join(" ", heap.Select(h => string.Create(CultureInfo.InvariantCulture, $"{h.Heap:0} ({h.Fragmented:0}; {h.Committed:0})"))));
 
         var cache = server.Runtime.CacheSize;
         report.Line($"{name}: user cache at the end: {cache.Users:N0} users, {cache.Loaded:N0} with events loaded, {cache.Events:N0} events, {cache.Bytes / 1048576.0:0.0} MB estimated");
