@@ -108,8 +108,8 @@ public sealed class CommitTimings
                    $"({groups.Where(g => g.CpuNanos >= 0).Sum(g => g.CpuNanos / 1e6)
                         / Math.Max(1e-9, groups.Sum(g => Ms(g.Process + g.Commit))):P0} of its processing + commit wall time); " +
                    $"checkpoints {_checkpoints} taking {Ms(_checkpointTicks):0} ms in all; " +
-                   $"timer-only transactions {_slices:N0} ({_lateSlices:N0} right after a group, the work being late) taking {Ms(_sliceTicks):0} ms " +
-                   $"({_sliceCpuNanos / 1e6:0} ms CPU); " +
+                   $"timer-only transactions {_slices:N0} ({_lateSlices:N0} right after a group, the work being late) " +
+                   $"taking {Ms(_sliceTicks):0} ms ({_sliceCpuNanos / 1e6:0} ms CPU); " +
                    $"commits (each one fsync) per second: groups {_groupCount / seconds:0.0}, timer-only {_slices / seconds:0.0}, " +
                    $"checkpoints {_checkpoints / seconds:0.0}; timer units {_groupTimerUnits:N0} riding in {_groupsWithTimerWork:N0} groups, " +
                    $"{_sliceTimerUnits:N0} in timer-only commits; " +
