@@ -18,6 +18,11 @@ var report = new Report();
 report.Line($"# mdsl serve load benchmark, {DateTime.UtcNow:yyyy-MM-dd HH:mm} UTC, {Environment.ProcessorCount} cores, .NET {Environment.Version}");
 report.Line($"options: {options}");
 report.Line($"other load at start: {Machine.OtherLoad():0.00} cores busy (of {Environment.ProcessorCount}) outside this process");
+var gcVariables = Environment.GetEnvironmentVariables().Keys.Cast<string>()
+    .Where(k => k.StartsWith("DOTNET_GC", StringComparison.OrdinalIgnoreCase) || k.Equals("DOTNET_gcServer", StringComparison.OrdinalIgnoreCase));
+report.Line($"collector: {(System.Runtime.GCSettings.IsServerGC ? "server" : "workstation")}, " +
+            $"latency mode {System.Runtime.GCSettings.LatencyMode}; " +
+            $"from the environment: {string.Join(" ", gcVariables.Order().Select(k => k + "=" + Environment.GetEnvironmentVariable(k)))}");
 
 if (options.Runs("eval")) EvaluationBaseline.Run(options, report);
 if (options.Runs("ingest")) await IngestLoad.RunAsync(options, report);
@@ -61,6 +66,8 @@ namespace MarketingDsl.LoadBenchmarks
               --retail-minutes 10      minutes of its memory part (batches of 10; ends early when the history does)
               --retail-parts profiles,ingest,latency,memory   parts of the retail phase to run (default all; profiles always load)
               --retail-baseline yes    also run the retail phase without journeys (no: only with them, e.g. under a profiler)
+              --gc-latency-mode MODE   GCSettings.LatencyMode for the run (batch, interactive, sustained-low-latency; default the runtime's)
+              --timer-ride-wait 5      ms the committer waits for a request to carry left-over timer work (0: it commits alone at once)
               --out FILE               also write the report to FILE
             """;
 
@@ -91,6 +98,7 @@ namespace MarketingDsl.LoadBenchmarks
         public double RetailMinutes { get; private set; } = 10;
         private readonly HashSet<string> _retailParts = ["profiles", "ingest", "latency", "memory"];
         public bool RetailBaseline { get; private set; } = true;
+        public TimeSpan TimerRideWait { get; private set; } = TimeSpan.FromMilliseconds(Runtime.LiveOptions.DefaultTimerRideWaitMilliseconds);
 
         /// <summary>Whether the retail phase runs its part <paramref name="part"/> (profiles, ingest, latency, memory).</summary>
         public bool RetailRuns(string part) => _retailParts.Contains(part);
@@ -158,6 +166,16 @@ namespace MarketingDsl.LoadBenchmarks
                     case "--retail-baseline":
                         o.RetailBaseline = value is "yes" ? true : value is "no" ? false : throw new ArgumentException($"--retail-baseline takes yes or no, not '{value}'");
                         break;
+                    case "--gc-latency-mode":
+                        System.Runtime.GCSettings.LatencyMode = value switch
+                        {
+                            "batch" => System.Runtime.GCLatencyMode.Batch,
+                            "interactive" => System.Runtime.GCLatencyMode.Interactive,
+                            "sustained-low-latency" => System.Runtime.GCLatencyMode.SustainedLowLatency,
+                            _ => throw new ArgumentException($"--gc-latency-mode takes batch, interactive or sustained-low-latency, not '{value}'"),
+                        };
+                        break;
+                    case "--timer-ride-wait": o.TimerRideWait = TimeSpan.FromMilliseconds(value == "0" ? 0 : Int()); break;
                     case "--out": o.Out = Path.GetFullPath(value); break;
                     default: throw new ArgumentException($"unknown option '{name}'\n{Usage}");
                 }
@@ -169,7 +187,7 @@ namespace MarketingDsl.LoadBenchmarks
             $"phases {string.Join(",", _phases)}; users {Users}; clients {Clients}; batch sizes {string.Join(",", BatchSizes)}; {Seconds} s per ingest run; " +
             $"latency {string.Join(",", Rates)}/s for {LatencySeconds} s after {LatencyWarmUpSeconds} s; memory {Minutes} min at {MemoryRate}/s over {MemoryUsers} users (cache {MemoryCacheUsers?.ToString(CultureInfo.InvariantCulture) ?? "default"} users, {MemoryCacheEvents?.ToString(CultureInfo.InvariantCulture) ?? "default"} events, {MemoryCacheMegabytes?.ToString(CultureInfo.InvariantCulture) ?? "default"} MB, warm-up {MemoryWarmUpEvents} events); " +
             $"retail {RetailUsers} users, {RetailDays} days, ingest share {RetailIngestShare}, {RetailRate}/s for {RetailSeconds} s, memory {RetailMinutes} min, " +
-            $"parts {string.Join(",", _retailParts)}, baseline {(RetailBaseline ? "yes" : "no")}";
+            $"parts {string.Join(",", _retailParts)}, baseline {(RetailBaseline ? "yes" : "no")}; timer ride wait {TimerRideWait.TotalMilliseconds} ms";
     }
 
     /// <summary>Lines printed as they come and kept for --out.</summary>

@@ -1,6 +1,5 @@
 using System.Diagnostics;
 using System.Globalization;
-using System.Text;
 using MarketingDsl.Engine.Data;
 
 namespace MarketingDsl.LoadBenchmarks;
@@ -26,12 +25,10 @@ public static class RetailLoad
     {
         var data = Prepare(options, report);
         var eventsPath = Path.Combine(data, "events.jsonl");
-        // Profiles alone need only the history's first instant (the pinned clock).
-        var events = options.RetailRuns("ingest") || options.RetailRuns("latency") || options.RetailRuns("memory")
-            ? File.ReadAllLines(eventsPath) : [File.ReadLines(eventsPath).First()];
+        using var events = new JsonLines(eventsPath);
         var start = StartOf(events);
         report.Line("");
-        report.Line($"## (e) examples/retail: {options.RetailUsers:N0} users, {options.RetailDays} days, {events.Length:N0} events in time order; " +
+        report.Line($"## (e) examples/retail: {options.RetailUsers:N0} users, {options.RetailDays} days, {events.Count:N0} events in time order; " +
                     $"ingest {options.RetailIngestShare:P0} of them, latency at {options.RetailRate:N0}/s for {options.RetailSeconds} s, memory {options.RetailMinutes:0.#} min");
         var withJourneys = await MeasureAsync(options, data, events, start, journeys: true, report);
         if (!options.RetailBaseline) return;
@@ -47,6 +44,8 @@ public static class RetailLoad
         Ratio(report, $"achieved events/s at {options.RetailRate:N0}/s offered", withJourneys.Achieved, baseline.Achieved, "= offered");
         Ratio(report, "working set MB at the start of the memory run", withJourneys.RssStartMb, baseline.RssStartMb, "");
         Ratio(report, "working set MB at its end", withJourneys.RssEndMb, baseline.RssEndMb, "flat");
+        Ratio(report, "anonymous memory MB at the start of the memory run", withJourneys.AnonStartMb, baseline.AnonStartMb, "");
+        Ratio(report, "anonymous memory MB at its end", withJourneys.AnonEndMb, baseline.AnonEndMb, "flat");
         report.Line("");
         report.Line($"with journeys: {withJourneys.Sends:N0} sends in the outbox; timer work {withJourneys.TimerWork:N0} units, " +
                     $"{withJourneys.SegmentEvaluations:N0} segment evaluations; statuses {withJourneys.Statuses}");
@@ -69,9 +68,9 @@ public static class RetailLoad
         return dir;
     }
 
-    private static DateTime StartOf(string[] events)
+    private static DateTime StartOf(JsonLines events)
     {
-        using var doc = System.Text.Json.JsonDocument.Parse(events[0]);
+        using var doc = System.Text.Json.JsonDocument.Parse(events.Line(0));
         return DateTime.Parse(doc.RootElement.GetProperty("ts").GetString()!, CultureInfo.InvariantCulture, DateTimeStyles.AdjustToUniversal).AddSeconds(-1);
     }
 
@@ -92,7 +91,7 @@ public static class RetailLoad
 
 
     private sealed record Result(double ProfilesPerSecond, double IngestPerSecond, double CpuPerProfile, double CpuPerEvent, double P99, double Achieved, double RssStartMb, double RssEndMb,
-        long Sends, long TimerWork, long SegmentEvaluations, string Statuses);
+        double AnonStartMb, double AnonEndMb, long Sends, long TimerWork, long SegmentEvaluations, string Statuses);
 
     private sealed class Statuses
     {
@@ -101,41 +100,41 @@ public static class RetailLoad
         public override string ToString() => $"{Accepted:N0} accepted, {Duplicate:N0} duplicate, {Rejected:N0} rejected";
     }
 
-    private static async Task<Result> MeasureAsync(LoadOptions options, string data, string[] events, DateTime start, bool journeys, Report report)
+    private static async Task<Result> MeasureAsync(LoadOptions options, string data, JsonLines events, DateTime start, bool journeys, Report report)
     {
         var name = journeys ? "examples/retail" : "without journeys";
         await using var server = await LiveServer.StartAsync(journeys, writeWorkspace: ws => WriteWorkspace(ws, journeys),
-            clock: new PinnedClock(new DateTimeOffset(start)));
+            clock: new PinnedClock(new DateTimeOffset(start)), timerRideWait: options.TimerRideWait);
         var statuses = new Statuses();
 
         // Profiles, in batches of 1,000.
-        var profiles = File.ReadAllLines(Path.Combine(data, "profiles.jsonl"));
+        using var profiles = new JsonLines(Path.Combine(data, "profiles.jsonl"));
         var clock = Stopwatch.StartNew();
         var cpu = Process.GetCurrentProcess().TotalProcessorTime;
         // Profiles/s per tenth of the population: flat when nothing scales with the users already stored.
         var tenths = new List<double>();
-        var tenth = Math.Max(ProfileBatch, profiles.Length / 10 / ProfileBatch * ProfileBatch);
+        var tenth = Math.Max(ProfileBatch, profiles.Count / 10 / ProfileBatch * ProfileBatch);
         var tenthClock = Stopwatch.StartNew();
-        for (var i = 0; i < profiles.Length; i += ProfileBatch)
+        for (var i = 0; i < profiles.Count; i += ProfileBatch)
         {
-            await server.PostCountingAsync("/api/profiles", Body(profiles, i, Math.Min(profiles.Length, i + ProfileBatch)));
-            var done = Math.Min(profiles.Length, i + ProfileBatch);
-            if (done % tenth != 0 && done != profiles.Length) continue;
+            await server.PostCountingAsync("/api/profiles", profiles.Array(i, Math.Min(profiles.Count, i + ProfileBatch)));
+            var done = Math.Min(profiles.Count, i + ProfileBatch);
+            if (done % tenth != 0 && done != profiles.Count) continue;
             tenths.Add((done - (done - 1) / tenth * tenth) / tenthClock.Elapsed.TotalSeconds);
             tenthClock.Restart();
         }
-        var profilesPerSecond = profiles.Length / clock.Elapsed.TotalSeconds;
+        var profilesPerSecond = profiles.Count / clock.Elapsed.TotalSeconds;
         // CPU time per item (server and client: one process) is steadier than items/s on a shared machine.
-        var cpuPerProfile = (Process.GetCurrentProcess().TotalProcessorTime - cpu).TotalMicroseconds / profiles.Length;
-        report.Line($"{name}: {profiles.Length:N0} profiles in {clock.Elapsed.TotalSeconds:0.0} s; profiles/s per tenth of them: " +
+        var cpuPerProfile = (Process.GetCurrentProcess().TotalProcessorTime - cpu).TotalMicroseconds / profiles.Count;
+        report.Line($"{name}: {profiles.Count:N0} profiles in {clock.Elapsed.TotalSeconds:0.0} s; profiles/s per tenth of them: " +
                     string.Join(" ", tenths.Select(r => r.ToString("0", CultureInfo.InvariantCulture))));
-        var none = new Result(profilesPerSecond, double.NaN, cpuPerProfile, double.NaN, double.NaN, double.NaN, double.NaN, double.NaN, 0,
+        var none = new Result(profilesPerSecond, double.NaN, cpuPerProfile, double.NaN, double.NaN, double.NaN, double.NaN, double.NaN, double.NaN, double.NaN, 0,
             server.Runtime.TimerWorkDone, server.Runtime.SegmentEvaluations, statuses.ToString());
         if (!options.RetailRuns("ingest") && !options.RetailRuns("latency") && !options.RetailRuns("memory")) return none;
 
         // Ingest: the first share of the history as fast as the clients go (each takes the next batch in time order).
         // A part not run sends nothing: the next part starts where it would have started.
-        var ingestEnd = options.RetailRuns("ingest") ? (int)(events.Length * options.RetailIngestShare) : 0;
+        var ingestEnd = options.RetailRuns("ingest") ? (int)(events.Count * options.RetailIngestShare) : 0;
         var cursor = 0;
         clock.Restart();
         cpu = Process.GetCurrentProcess().TotalProcessorTime;
@@ -147,7 +146,7 @@ public static class RetailLoad
             {
                 var from = Interlocked.Add(ref cursor, IngestBatch) - IngestBatch;
                 if (from >= ingestEnd) return;
-                statuses.Add(await server.PostCountingAsync("/api/events", Body(events, from, Math.Min(ingestEnd, from + IngestBatch))));
+                statuses.Add(await server.PostCountingAsync("/api/events", events.Array(from, Math.Min(ingestEnd, from + IngestBatch))));
             }
         })));
         var ingestPerSecond = ingestEnd == 0 ? double.NaN : ingestEnd / clock.Elapsed.TotalSeconds;
@@ -156,7 +155,7 @@ public static class RetailLoad
                                      GcFigures.Now().Since(ingestGc, ingestEnd));
 
         // Latency: the next events one per request, open loop at the offered rate.
-        var latencyEnd = options.RetailRuns("latency") ? Math.Min(events.Length, ingestEnd + options.RetailRate * options.RetailSeconds) : ingestEnd;
+        var latencyEnd = options.RetailRuns("latency") ? Math.Min(events.Count, ingestEnd + options.RetailRate * options.RetailSeconds) : ingestEnd;
         server.Runtime.Timings.Reset();
         var gc = GcFigures.Now();
         cpu = Process.GetCurrentProcess().TotalProcessorTime;
@@ -173,32 +172,40 @@ public static class RetailLoad
 
         // Memory: the rest at the same rate in batches of 10, the working set every 10 s.
         var rss = new List<double>();
+        var anon = new List<double>();
+        var heap = new List<(double Heap, double Fragmented, double Committed)>();
         var sampling = true;
         var sampler = Task.Run(async () =>
         {
             while (Volatile.Read(ref sampling))
             {
                 rss.Add(Process.GetCurrentProcess().WorkingSet64 / 1048576.0);
+                anon.Add(ProcessMemory.AnonymousMb());
+                var info = GC.GetGCMemoryInfo();
+                heap.Add((info.HeapSizeBytes / 1048576.0, info.FragmentedBytes / 1048576.0, info.TotalCommittedBytes / 1048576.0));
                 await Task.Delay(10_000);
             }
         });
-        var memoryEnd = options.RetailRuns("memory") ? Math.Min(events.Length, latencyEnd + (int)(options.RetailRate * options.RetailMinutes * 60)) : latencyEnd;
+        var memoryEnd = options.RetailRuns("memory") ? Math.Min(events.Count, latencyEnd + (int)(options.RetailRate * options.RetailMinutes * 60)) : latencyEnd;
         await OpenLoopAsync(server, events, latencyEnd, memoryEnd, options.RetailRate, 10, statuses);
         Volatile.Write(ref sampling, false);
         await sampler;
         report.Line($"{name}: working set MB every 10 s over {memoryEnd - latencyEnd:N0} events: {string.Join(" ", rss.Select(m => m.ToString("0", CultureInfo.InvariantCulture)))}");
+        report.Line($"{name}: anonymous memory MB (the history is mapped, not in it) every 10 s: {string.Join(" ", anon.Select(m => m.ToString("0", CultureInfo.InvariantCulture)))}");
+        report.Line($"{name}: GC heap MB after the last collection (of it fragmented; committed by the collector), every 10 s: " +
+                    string.Join(" ", heap.Select(h => string.Create(CultureInfo.InvariantCulture, $"{h.Heap:0} ({h.Fragmented:0}; {h.Committed:0})"))));
 
         var cache = server.Runtime.CacheSize;
         report.Line($"{name}: user cache at the end: {cache.Users:N0} users, {cache.Loaded:N0} with events loaded, {cache.Events:N0} events, {cache.Bytes / 1048576.0:0.0} MB estimated");
         server.Runtime.Deliver();
         var sends = Directory.Exists(server.OutboxDir)
             ? Directory.GetFiles(server.OutboxDir, "*.jsonl").Sum(f => File.ReadLines(f).LongCount()) : 0;
-        return new Result(profilesPerSecond, ingestPerSecond, cpuPerProfile, cpuPerEvent, p99, achieved, rss.FirstOrDefault(), rss.LastOrDefault(), sends,
+        return new Result(profilesPerSecond, ingestPerSecond, cpuPerProfile, cpuPerEvent, p99, achieved, rss.FirstOrDefault(), rss.LastOrDefault(), anon.FirstOrDefault(), anon.LastOrDefault(), sends,
             server.Runtime.TimerWorkDone, server.Runtime.SegmentEvaluations, statuses.ToString());
     }
 
     /// <summary>Requests of <paramref name="batch"/> events started every batch/rate s whatever the answers do; the sorted answer latencies (ms) and the achieved rate.</summary>
-    private static async Task<(double[] Ms, double Achieved)> OpenLoopAsync(LiveServer server, string[] events, int from, int to, int rate, int batch, Statuses statuses)
+    private static async Task<(double[] Ms, double Achieved)> OpenLoopAsync(LiveServer server, JsonLines events, int from, int to, int rate, int batch, Statuses statuses)
     {
         var requests = new List<Task<double>>();
         var clock = Stopwatch.StartNew();
@@ -208,7 +215,7 @@ public static class RetailLoad
             var due = (int)Math.Min(to, from + (long)(clock.Elapsed.TotalSeconds * rate));
             for (; next < due; next += batch)
             {
-                var body = Body(events, next, Math.Min(to, next + batch));
+                var body = events.Array(next, Math.Min(to, next + batch));
                 requests.Add(Task.Run(async () =>
                 {
                     var sent = Stopwatch.GetTimestamp();
@@ -221,13 +228,6 @@ public static class RetailLoad
         var ms = await Task.WhenAll(requests);
         Array.Sort(ms);
         return (ms, (to - from) / clock.Elapsed.TotalSeconds);
-    }
-
-    private static byte[] Body(string[] lines, int from, int to)
-    {
-        var json = new StringBuilder("[");
-        for (var i = from; i < to; i++) json.Append(i > from ? "," : "").Append(lines[i]);
-        return Encoding.UTF8.GetBytes(json.Append(']').ToString());
     }
 
     /// <summary>The process's garbage collections, their pauses and allocations (a pause stops the committer too).</summary>

@@ -30,4 +30,15 @@ public sealed partial class LiveOptions
     /// </summary>
     public long CacheBytes { get; init; } = (long)DefaultCacheMegabytes << 20;
     public const int DefaultCacheMegabytes = 128;
+
+    /// <summary>
+    /// How long the committer, with due timer work left over after a group of requests, waits for
+    /// the next request so that the work rides in its commit instead of paying an fsync of its own
+    /// (zero: it commits alone at once). Only timer work waits, never a request.
+    /// </summary>
+    public TimeSpan TimerRideWait { get; init; } = TimeSpan.FromMilliseconds(DefaultTimerRideWaitMilliseconds);
+    public const int DefaultTimerRideWaitMilliseconds = 5;
+    /// <summary>Timer work left over for longer than this commits alone between groups even while requests flow, so it is never starved.</summary>
+    public TimeSpan TimerLateAfter { get; init; } = TimeSpan.FromMilliseconds(DefaultTimerLateAfterMilliseconds);
+    public const int DefaultTimerLateAfterMilliseconds = 1_000;
 }

@@ -109,7 +109,11 @@ public sealed partial class LiveRuntime : IDisposable
 
     public void Dispose()
     {
-        lock (_queue) _disposed = true;
+        lock (_queue)
+        {
+            _disposed = true;
+            Monitor.PulseAll(_queue);   // a committer waiting for a request to carry timer work stops waiting
+        }
         // Requests already queued are committed first; then nothing touches the store.
         SpinWait.SpinUntil(() => { lock (_queue) return !_committing; }, TimeSpan.FromSeconds(30));
         _stopCommitter = true;

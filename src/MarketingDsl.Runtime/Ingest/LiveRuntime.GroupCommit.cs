@@ -36,14 +36,34 @@ public sealed partial class LiveRuntime
         _answerer.Start();
     }
 
-    /// <summary>One committer at a time: commits the queued requests group by group until the queue is empty.</summary>
+    /// <summary>
+    /// One committer at a time: commits the queued requests group by group until the queue is empty
+    /// and no due timer work is left.
+    /// </summary>
+    /// <remarks>
+    /// Timer work a transaction left over (<see cref="LiveOptions.TimerSliceWithRequests"/> per group)
+    /// rides in the next group's commit while requests flow: a commit of timer work alone costs an
+    /// fsync that every request arriving meanwhile waits for. The committer waits up to
+    /// <see cref="LiveOptions.TimerRideWait"/> for that next request; timer work commits alone
+    /// when none comes (ingest is idle) or when the left-over work has been waiting longer than
+    /// <see cref="LiveOptions.TimerLateAfter"/> (it then alternates with the groups, each timer-only
+    /// transaction yielding to a queued request), so it is never starved.
+    /// </remarks>
     private void CommitLoop()
     {
+        var requestsFlowing = false;
         while (true)
         {
             List<IngestRequest> group;
+            var late = false;
             lock (_queue)
             {
+                if (_queue.Count == 0 && requestsFlowing && _timerBacklog && !_disposed && !(late = TimerBacklogLate()))
+                {
+                    _committerWaitsForRequest = true;
+                    Monitor.Wait(_queue, _options.TimerRideWait);
+                    _committerWaitsForRequest = false;
+                }
                 if (_queue.Count == 0)
                 {
                     if (!_timerBacklog || _disposed) { _committing = false; return; }
@@ -56,15 +76,38 @@ public sealed partial class LiveRuntime
                     Volatile.Write(ref _queuedRequests, 0);
                 }
             }
-            // No request waits but due timer work is left: one slice of it, then look at the queue again.
-            if (group.Count == 0) { FireBacklogSlice(); continue; }
+            // No request came: one slice of the due timer work alone, then look at the queue again.
+            if (group.Count == 0)
+            {
+                if (late) Timings.LateSlice();
+                requestsFlowing = false;
+                FireBacklogSlice();
+                NoteTimerBacklog();
+                continue;
+            }
+            requestsFlowing = true;
             lock (_gate) CommitGroup(group);
+            NoteTimerBacklog();
             // The group is committed and on disk: the answering thread completes its requests
             // while this thread already takes the next group.
             _answerQueue.Add(group);
             Checkpoint(idle: false);
         }
     }
+
+    /// <summary>The committer waits (on the queue's monitor) for a request to carry left-over timer work; ingest pulses it.</summary>
+    private bool _committerWaitsForRequest;
+    /// <summary>Since when (a Stopwatch timestamp) due timer work has been left over without a pause; 0: none is.</summary>
+    private long _timerBacklogSince;
+
+    private void NoteTimerBacklog()
+    {
+        if (!_timerBacklog) _timerBacklogSince = 0;
+        else if (_timerBacklogSince == 0) _timerBacklogSince = System.Diagnostics.Stopwatch.GetTimestamp();
+    }
+
+    private bool TimerBacklogLate() =>
+        _timerBacklogSince != 0 && System.Diagnostics.Stopwatch.GetElapsedTime(_timerBacklogSince) > _options.TimerLateAfter;
 
     private readonly System.Collections.Concurrent.BlockingCollection<List<IngestRequest>> _answerQueue = [];
     private Thread? _answerer;
@@ -137,10 +180,11 @@ public sealed partial class LiveRuntime
             Transaction(() =>
             {
                 LimitTimerSliceBeforeRequests();
+                FireLeftOverTimers();
                 foreach (var request in group) Process(request);
             });
             Timings.Group(group.Sum(r => r.Results.Length), _bodyEnded - start, System.Diagnostics.Stopwatch.GetTimestamp() - _bodyEnded,
-                cpu < 0 ? -1 : CommitTimings.ThreadCpuNanos() - cpu);
+                cpu < 0 ? -1 : CommitTimings.ThreadCpuNanos() - cpu, _timerWorkTaken);
         }
         catch (Exception) when (group.Count > 1)
         {
@@ -151,6 +195,7 @@ public sealed partial class LiveRuntime
                     Transaction(() =>
                     {
                         LimitTimerSliceBeforeRequests();
+                        FireLeftOverTimers();
                         Process(request);
                     });
                 }
@@ -161,5 +206,15 @@ public sealed partial class LiveRuntime
         {
             group[0].Error = ex;
         }
+    }
+
+    /// <summary>
+    /// A group's transaction first takes its share of the timer work left over (due before the
+    /// latest event, so before this group's events in time), whatever its events are: duplicates,
+    /// rejected or late events fire no timers of their own, and riding work must still move.
+    /// </summary>
+    private void FireLeftOverTimers()
+    {
+        if (_timerBacklog) FireTimers(_store.Counter("clock") - 1);
     }
 }

@@ -35,6 +35,7 @@ public sealed partial class LiveRuntime
             ObjectDisposedException.ThrowIf(_disposed, this);
             _queue.Add(request);
             Volatile.Write(ref _queuedRequests, _queue.Count);
+            if (_committerWaitsForRequest) Monitor.Pulse(_queue);
             if (_committing) return request.Completion.Task;
             _committing = true;
         }

@@ -160,7 +160,7 @@ public sealed partial class LiveRuntime
                     YieldTimerSliceToRequests();
                     FireTimers(_store.Counter("clock") - 1);
                 });
-                Timings.Slice(System.Diagnostics.Stopwatch.GetTimestamp() - start, cpu < 0 ? -1 : CommitTimings.ThreadCpuNanos() - cpu);
+                Timings.Slice(System.Diagnostics.Stopwatch.GetTimestamp() - start, cpu < 0 ? -1 : CommitTimings.ThreadCpuNanos() - cpu, _timerWorkTaken);
             }
         }
         // The transaction rolled back (caches rebuilt, backlog flag cleared); whatever failed, the
