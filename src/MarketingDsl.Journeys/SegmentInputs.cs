@@ -16,7 +16,8 @@ namespace MarketingDsl.Journeys;
 public sealed class SegmentInputs
 {
     private readonly HashSet<EventTypeSymbol> _events = [];
-    private readonly Dictionary<EventTypeSymbol, SortedSet<long>> _windows = [];
+    // Lists, not sets: NextChange runs after every event, and a SortedSet's enumerator allocates.
+    private readonly Dictionary<EventTypeSymbol, List<long>> _windows = [];
 
     private SegmentInputs(SegmentSymbol segment)
     {
@@ -58,8 +59,8 @@ public sealed class SegmentInputs
                         if (a.LooksForward) inputs.ReadsClock = true;
                         else if (a.WindowTicks is { } w)
                         {
-                            if (!inputs._windows.TryGetValue(a.Event, out var set)) inputs._windows[a.Event] = set = [];
-                            set.Add(w);
+                            if (!inputs._windows.TryGetValue(a.Event, out var windows)) inputs._windows[a.Event] = windows = [];
+                            if (!windows.Contains(w)) windows.Add(w);
                         }
                         break;
                     case BoundNow or BoundQuantileScore or BoundModelOutput or BoundErrorExpression:

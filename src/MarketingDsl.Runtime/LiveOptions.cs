@@ -25,7 +25,7 @@ public sealed partial class LiveOptions
     public const int DefaultCachedEvents = 1_000_000;
     /// <summary>
     /// How much memory the cached users may hold in all, by an estimate per user (profile, journey
-    /// states, loaded events at their arrays' capacity, evaluator): the bound that keeps the
+    /// states, loaded events at their arrays' capacity): the bound that keeps the
     /// process's memory flat whatever mix of users the traffic brings.
     /// </summary>
     public long CacheBytes { get; init; } = (long)DefaultCacheMegabytes << 20;

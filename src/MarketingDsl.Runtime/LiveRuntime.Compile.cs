@@ -36,7 +36,7 @@ public sealed partial class LiveRuntime
         {
             var profile = new object?[model.Schema.ProfileFields.Length];
             profile[Math.Max(0, model.Schema.ProfileOrdinalOf(model.Schema.KeyField))] = "";
-            return evaluator = NewEvaluator(new UserHistory(model.Schema, "", profile).Data);
+            return evaluator = OneUserEvaluator(new UserHistory(model.Schema, "", profile).Data);
         });
         var at = _options.Clock.GetUtcNow().UtcTicks;
         foreach (var condition in conditions)

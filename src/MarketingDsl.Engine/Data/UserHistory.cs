@@ -33,9 +33,9 @@ public sealed class UserHistory
             Set(columns[i]!, 0, profile[i], schema.ProfileFields[i]);
         }
         _profile = new ColumnTable(columns, 1);
-        _tables = new EventTable[schema.Events.Length];
-        for (var e = 0; e < _tables.Length; e++) _tables[e] = NewTable(schema.Events[e], 0);
+        _tables = [.. EmptyTables.GetValue(schema, s => [.. s.Events.Select(type => NewTable(type, 0))])];
         UserId = userId;
+        _userIds = [userId];
         Data = NewData();
         _fixedBytes = ObjectBytes + ProfileBytes(profile) + schema.Events.Sum(t => TableObjectBytes + ColumnObjectBytes * t.Fields.Length);
     }
@@ -223,7 +223,17 @@ public sealed class UserHistory
         _ => throw new ArgumentException($"invalid ts {ts}"),
     };
 
-    private DataSet NewData() => new(_schema, [UserId], _profile, [.. _tables], new ImportReport(), null, []);
+    private DataSet NewData() => new(_schema, _userIds, _profile, [.. _tables], _report, null, []);
+
+    private readonly string[] _userIds;
+    private readonly ImportReport _report = new();
+
+    /// <summary>
+    /// Per schema, a table of no rows and no capacity per event type, shared by every history until
+    /// its first event of the type (<see cref="Add"/> replaces a full table before writing, so these
+    /// are never written): a history is made per cached user, most of them with few types.
+    /// </summary>
+    private static readonly System.Runtime.CompilerServices.ConditionalWeakTable<SchemaModel, EventTable[]> EmptyTables = new();
 
     private static EventTable NewTable(EventTypeSymbol type, int capacity)
     {

@@ -34,7 +34,19 @@ public sealed class ConditionEvaluator
         };
     }
 
-    public DataSet Data { get; }
+    public DataSet Data { get; private set; }
+
+    /// <summary>
+    /// Evaluates over <paramref name="data"/> from now on, a data set of as many users: the context,
+    /// the compiled conditions and their scratch are kept (the live runtime's one-user histories
+    /// share one evaluator, and a history that grew needs no new one).
+    /// </summary>
+    public void Rebind(DataSet data)
+    {
+        if (ReferenceEquals(data, Data)) return;
+        _context.Rebind(data);
+        Data = data;
+    }
 
     /// <summary>
     /// The condition (null counts as false) for user <paramref name="user"/> (an index

@@ -23,15 +23,44 @@ public sealed class EvalContext
         ModelOutputs = new Array[model.Models.Length][];
 
         ProfileColumns = new Column[model.Schema.ProfileFields.Length];
+        Events = new EventTable[model.Schema.Events.Length];
+        _schema = model.Schema;
+        Bind(data);
+    }
+
+    private readonly SchemaModel _schema;
+
+    /// <summary>
+    /// Points the context at another data set of as many users (the arrays sized by users are
+    /// kept): one context serves one user's growing history, or many one-user histories in turn,
+    /// without the arrays and dictionaries a new context costs. What results hold is overwritten
+    /// by the next evaluation.
+    /// </summary>
+    public void Rebind(DataSet data)
+    {
+        ArgumentNullException.ThrowIfNull(data);
+        if (data.UserCount != Data.UserCount)
+            throw new ArgumentException($"a context of {Data.UserCount} users cannot read a data set of {data.UserCount}", nameof(data));
+        Bind(data);
+    }
+
+    private void Bind(DataSet data)
+    {
+        Data = data;
         for (var i = 0; i < ProfileColumns.Length; i++)
             ProfileColumns[i] = (i < data.Profiles.Columns.Length ? data.Profiles.Columns[i] : null)
-                ?? EmptyColumn(model.Schema.ProfileFields[i].Type, data.UserCount);
+                ?? EmptyColumn(_schema.ProfileFields[i].Type, data.UserCount);
 
-        Events = new EventTable[model.Schema.Events.Length];
         for (var e = 0; e < Events.Length; e++)
         {
-            var type = model.Schema.Events[e];
+            var type = _schema.Events[e];
             var table = e < data.Events.Length ? data.Events[e] : null;
+            // A table with every field (a live user's history always has them) is read as it is.
+            if (table is not null && ReferenceEquals(table.Type, type) && HasEveryField(table))
+            {
+                Events[e] = table;
+                continue;
+            }
             if (table is null)
             {
                 table = new EventTable(type, new int[data.UserCount + 1], [], [], new Column?[type.Fields.Length]);
@@ -43,7 +72,15 @@ public sealed class EvalContext
         }
     }
 
-    public DataSet Data { get; }
+    private static bool HasEveryField(EventTable table)
+    {
+        if (table.Fields.Length != table.Type.Fields.Length) return false;
+        for (var f = 2; f < table.Fields.Length; f++)
+            if (table.Fields[f] is null) return false;
+        return true;
+    }
+
+    public DataSet Data { get; private set; }
     /// <summary>The instant T (UTC ticks). Settable so one context serves journey conditions at many instants (ConditionEvaluator).</summary>
     public long AsOf { get; set; }
     /// <summary>Where a condition program (ConditionCompiler) writes its results.</summary>

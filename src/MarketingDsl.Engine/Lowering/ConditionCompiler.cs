@@ -37,9 +37,13 @@ public static class ConditionCompiler
     public static CompiledCondition Compile(SemanticModel model, BoundExpression condition) =>
         Caches.GetValue(model, _ => new Cache()).Conditions.GetOrAdd(condition, c => CompileUncached(model, c));
 
-    public static EventPredicateProgram CompilePredicate(SemanticModel model, EventTypeSymbol type, BoundExpression where) =>
-        Caches.GetValue(model, _ => new Cache()).Predicates.GetOrAdd(where, w =>
+    public static EventPredicateProgram CompilePredicate(SemanticModel model, EventTypeSymbol type, BoundExpression where)
+    {
+        // Looked up before compiling: the live runtime asks once per event, and the factory's closure would cost an object each time.
+        var predicates = Caches.GetValue(model, _ => new Cache()).Predicates;
+        return predicates.TryGetValue(where, out var compiled) ? compiled : predicates.GetOrAdd(where, w =>
             new PhaseLowering(model, 0, 0).CompilePredicate(model.Schema.Events.IndexOf(type), w));
+    }
 
     private static CompiledCondition CompileUncached(SemanticModel model, BoundExpression condition)
     {

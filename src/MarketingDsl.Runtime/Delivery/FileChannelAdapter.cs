@@ -44,6 +44,9 @@ public sealed class FileChannelAdapter(string directory) : IChannelAdapter
 
     private readonly Dictionary<string, RecentLines> _written = new(StringComparer.Ordinal);
     private readonly Lock _gate = new();
+    /// <summary>The UTF-8 of the batch being appended (under the lock), kept for the next batch up to <see cref="MaxKeptBuffer"/>.</summary>
+    private System.Buffers.ArrayBufferWriter<byte> _text = new();
+    private const int MaxKeptBuffer = 1 << 20;
 
     public string Directory { get; } = Path.GetFullPath(directory);
 
@@ -80,27 +83,36 @@ public sealed class FileChannelAdapter(string directory) : IChannelAdapter
         lock (_gate)
         {
             var keys = KeysOf(channel);
-            var text = new StringBuilder();
             var added = new List<string>();
             var inBatch = new HashSet<string>(StringComparer.Ordinal);
+            // The batch is encoded once, straight into the buffer it is written from.
+            var text = _text;
+            text.ResetWrittenCount();
             foreach (var (key, line) in items)
             {
                 if (keys.Contains(key) || !inBatch.Add(key)) continue;
                 added.Add(key);
-                text.Append(line).Append('\n');
+                text.Advance(Encoding.UTF8.GetBytes(line, text.GetSpan(Encoding.UTF8.GetMaxByteCount(line.Length) + 1)));
+                text.GetSpan(1)[0] = (byte)'\n';
+                text.Advance(1);
             }
             if (added.Count == 0) return 0;
             try
             {
                 System.IO.Directory.CreateDirectory(Directory);
                 using var stream = new FileStream(FileOf(channel), FileMode.Append, FileAccess.Write, FileShare.Read);
-                stream.Write(Encoding.UTF8.GetBytes(text.ToString()));
+                stream.Write(text.WrittenSpan);
                 stream.Flush(flushToDisk: true);
             }
             catch
             {
                 _written.Remove(channel);
                 throw;
+            }
+            finally
+            {
+                // A large batch's buffer is not kept.
+                if (text.Capacity > MaxKeptBuffer) _text = new System.Buffers.ArrayBufferWriter<byte>();
             }
             foreach (var key in added) keys.Add(key);
             return added.Count;

@@ -161,6 +161,15 @@ internal ref struct Utf8JsonRow
         return -1;
     }
 
+    /// <summary>Whether property <paramref name="i"/>'s unescaped name is one of <paramref name="names"/> (each with its UTF-8 bytes).</summary>
+    public readonly bool HasName(int i, (string Name, byte[] Utf8)[] names)
+    {
+        ref readonly var p = ref _properties[i];
+        foreach (var (name, utf8) in names)
+            if (p.NameEscaped ? p.Unescaped == name : Name(i).SequenceEqual(utf8)) return true;
+        return false;
+    }
+
     /// <summary>The name of property <paramref name="i"/> as text.</summary>
     public readonly string NameOf(int i) =>
         _properties[i].NameEscaped ? _properties[i].Unescaped ?? "" : Encoding.UTF8.GetString(Name(i));

@@ -39,6 +39,23 @@ public sealed class Validation(SchemaModel schema)
 
     private int Find(in Utf8JsonRow row, string name) => row.Find(name, Utf8Name(name));
 
+    /// <summary>Per event type, the names an event of it may have besides type, user_id, ts and id: its fields and the identity keys.</summary>
+    private readonly Dictionary<EventTypeSymbol, (string Name, byte[] Utf8)[]> _fieldNames = schema.Events.ToDictionary(t => t,
+        t => t.Fields.Select(f => f.Name).Concat(schema.IdentityKeys).Distinct(StringComparer.Ordinal)
+            .Select(n => (n, System.Text.Encoding.UTF8.GetBytes(n))).ToArray());
+
+    private readonly Dictionary<string, EventTypeSymbol>.AlternateLookup<ReadOnlySpan<char>> _eventsByName =
+        schema.Events.ToDictionary(t => t.Name, StringComparer.Ordinal).GetAlternateLookup<ReadOnlySpan<char>>();
+
+    /// <summary>The event type a short unescaped `type` string names, read without making a string; null: look it up by its text.</summary>
+    private EventTypeSymbol? KnownEventType(in Utf8JsonRow e, int at)
+    {
+        if (!e.TryUnescapedUtf8(at, out var utf8) || utf8.Length > 128) return null;
+        Span<char> name = stackalloc char[128];
+        return System.Text.Encoding.UTF8.TryGetChars(utf8, name, out var length) && _eventsByName.TryGetValue(name[..length], out var type)
+            ? type : null;
+    }
+
     public ParsedEvent? ParseEvent(JsonElement e, out string? reason) =>
         ParseEvent(System.Runtime.InteropServices.JsonMarshal.GetRawUtf8Value(e), out reason);
 
@@ -58,9 +75,13 @@ public sealed class Validation(SchemaModel schema)
         if (e.TextProblem() is { } text) { reason = text; return null; }
         var typeAt = e.Find(TypeProperty, TypeUtf8);
         if (typeAt < 0 || e.Kind(typeAt) != JsonTokenType.String) { reason = "missing 'type'"; return null; }
-        var typeName = e.String(typeAt);
-        var type = Schema.FindEvent(typeName);
-        if (type is null) { reason = $"unknown event type '{typeName}'"; return null; }
+        var type = KnownEventType(e, typeAt);
+        if (type is null)
+        {
+            var typeName = e.String(typeAt);
+            type = Schema.FindEvent(typeName);
+            if (type is null) { reason = $"unknown event type '{typeName}'"; return null; }
+        }
         var values = new object?[type.Fields.Length];
         var userAt = e.Find("user_id", UserUtf8);
         if (userAt < 0 || e.Kind(userAt) == JsonTokenType.Null || e.Kind(userAt) == JsonTokenType.String && e.Raw(userAt).Length == 2)
@@ -80,8 +101,11 @@ public sealed class Validation(SchemaModel schema)
         values[0] = userId;
         values[1] = new DateTime(ts, DateTimeKind.Utc);
         var hasIdField = type.Find(IdProperty) is not null;
+        var fieldNames = _fieldNames[type];
         for (var p = 0; p < e.Count; p++)
         {
+            // A field of the type or an identity key, found by its bytes (most rows): nothing to check, no name to make.
+            if (e.HasName(p, fieldNames)) continue;
             var name = e.NameOf(p);
             if (name is TypeProperty or "user_id" or "ts" || (name == IdProperty && !hasIdField)) continue;
             if (Schema.IdentityKeys.Contains(name)) continue;

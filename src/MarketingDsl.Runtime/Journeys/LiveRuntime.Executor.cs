@@ -141,7 +141,7 @@ public sealed partial class LiveRuntime
                     var entry = entryOverride ?? state?.EntryAt ?? 0;
                     var path = _paths[j].PathOf(s.Send);
                     var key = Feedback.SendKey(journey, user, entry, path);
-                    var line = SendLine(key, s.Send.Channel.Name, journey, user, s.Send.Template, s.Send.Offer, Iso(s.At), Iso(entry), path, s.WasDeferred, s.Items);
+                    var line = SendLine(key, s.Send.Channel.Name, journey, user, s.Send.Template, s.Send.Offer, s.At, entry, path, s.WasDeferred, s.Items);
                     _store.AddOutbox(key, s.Send.Channel.Name, line);
                     break;
                 case WinnerDueAction due:
@@ -162,49 +162,73 @@ public sealed partial class LiveRuntime
     /// A send's outbox line: {"key", "channel", "journey", "user_id", "template", "offer", "at",
     /// "entry_at", "step", "was_deferred"} and, for a send with `items:`, "items" (the list as of the send, null
     /// when null), written straight to UTF-8: the line is made inside the commit for every send,
-    /// where a dictionary through the serialiser would cost more per send.
+    /// where a dictionary through the serialiser would cost more per send. One buffer and writer
+    /// serve every line (sends are made under the runtime's lock, one at a time).
     /// </summary>
-    private static string SendLine(string key, string channel, string journey, string user, string template, string? offer,
-        string at, string entryAt, string step, bool wasDeferred, IReadOnlyList<object?>? items)
+    private string SendLine(string key, string channel, string journey, string user, string template, string? offer,
+        long at, long entryAt, string step, bool wasDeferred, IReadOnlyList<object?>? items)
     {
-        var buffer = new System.Buffers.ArrayBufferWriter<byte>(256);
-        using (var w = new Utf8JsonWriter(buffer))
+        var buffer = _sendLineBuffer;
+        buffer.ResetWrittenCount();
+        var w = _sendLineWriter ??= new Utf8JsonWriter(buffer);
+        w.Reset(buffer);
+        w.WriteStartObject();
+        w.WriteString(SendLineNames.Key, key);
+        w.WriteString(SendLineNames.Channel, channel);
+        w.WriteString(SendLineNames.Journey, journey);
+        w.WriteString(SendLineNames.UserId, user);
+        w.WriteString(SendLineNames.Template, template);
+        w.WriteString(SendLineNames.Offer, offer);
+        WriteIso(w, SendLineNames.At, at);
+        WriteIso(w, SendLineNames.EntryAt, entryAt);
+        w.WriteString(SendLineNames.Step, step);
+        w.WriteBoolean(SendLineNames.WasDeferred, wasDeferred);
+        if (items is not null)
         {
-            w.WriteStartObject();
-            w.WriteString("key", key);
-            w.WriteString("channel", channel);
-            w.WriteString("journey", journey);
-            w.WriteString("user_id", user);
-            w.WriteString("template", template);
-            w.WriteString("offer", offer);
-            w.WriteString("at", at);
-            w.WriteString("entry_at", entryAt);
-            w.WriteString("step", step);
-            w.WriteBoolean("was_deferred", wasDeferred);
-            if (items is not null)
-            {
-                w.WriteStartArray("items");
-                foreach (var item in items)
-                    switch (item)
-                    {
-                        case null: w.WriteNullValue(); break;
-                        case string text: w.WriteStringValue(text); break;
-                        case long l: w.WriteNumberValue(l); break;
-                        case decimal d: w.WriteNumberValue(d); break;
-                        case bool b: w.WriteBooleanValue(b); break;
-                        case DateTime dt: w.WriteStringValue(Iso(dt.Ticks)); break;
-                        case DateOnly day: w.WriteStringValue(day.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture)); break;
-                        case TimeSpan span: w.WriteStringValue(Core.Text.DurationText.Format(span.Ticks)); break;
-                        default: w.WriteStringValue(Convert.ToString(item, CultureInfo.InvariantCulture)); break;
-                    }
-                w.WriteEndArray();
-            }
-            w.WriteEndObject();
+            w.WriteStartArray(SendLineNames.Items);
+            foreach (var item in items)
+                switch (item)
+                {
+                    case null: w.WriteNullValue(); break;
+                    case string text: w.WriteStringValue(text); break;
+                    case long l: w.WriteNumberValue(l); break;
+                    case decimal d: w.WriteNumberValue(d); break;
+                    case bool b: w.WriteBooleanValue(b); break;
+                    case DateTime dt: w.WriteStringValue(Iso(dt.Ticks)); break;
+                    case DateOnly day: w.WriteStringValue(day.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture)); break;
+                    case TimeSpan span: w.WriteStringValue(Core.Text.DurationText.Format(span.Ticks)); break;
+                    default: w.WriteStringValue(Convert.ToString(item, CultureInfo.InvariantCulture)); break;
+                }
+            w.WriteEndArray();
         }
+        w.WriteEndObject();
+        w.Flush();
         return System.Text.Encoding.UTF8.GetString(buffer.WrittenSpan);
     }
 
-    private static string Iso(long ticks) => new DateTime(ticks, DateTimeKind.Utc).ToString("yyyy-MM-dd'T'HH:mm:ss.FFFFFFF'Z'", CultureInfo.InvariantCulture);
+    private readonly System.Buffers.ArrayBufferWriter<byte> _sendLineBuffer = new(512);
+    private Utf8JsonWriter? _sendLineWriter;
+
+    private static class SendLineNames
+    {
+        public static readonly JsonEncodedText Key = JsonEncodedText.Encode("key"), Channel = JsonEncodedText.Encode("channel"),
+            Journey = JsonEncodedText.Encode("journey"), UserId = JsonEncodedText.Encode("user_id"), Template = JsonEncodedText.Encode("template"),
+            Offer = JsonEncodedText.Encode("offer"), At = JsonEncodedText.Encode("at"), EntryAt = JsonEncodedText.Encode("entry_at"),
+            Step = JsonEncodedText.Encode("step"), WasDeferred = JsonEncodedText.Encode("was_deferred"), Items = JsonEncodedText.Encode("items");
+    }
+
+    private const string IsoFormat = "yyyy-MM-dd'T'HH:mm:ss.FFFFFFF'Z'";
+
+    /// <summary>An instant as <see cref="Iso"/> writes it, formatted on the stack.</summary>
+    private static void WriteIso(Utf8JsonWriter w, JsonEncodedText name, long ticks)
+    {
+        Span<char> text = stackalloc char[40];
+        if (!new DateTime(ticks, DateTimeKind.Utc).TryFormat(text, out var length, IsoFormat, CultureInfo.InvariantCulture))
+            throw new InvalidOperationException("an instant longer than its format allows");
+        w.WriteString(name, text[..length]);
+    }
+
+    private static string Iso(long ticks) => new DateTime(ticks, DateTimeKind.Utc).ToString(IsoFormat, CultureInfo.InvariantCulture);
 
     private UserJourneyState Restore(int j, StoredJourneyState stored)
     {

@@ -132,7 +132,12 @@ public sealed partial class LiveRuntime
     /// </summary>
     private void FeedbackFromEvent(ParsedEvent e)
     {
-        if (Feedback.StatusOf(e.Type) is not { } status) return;
+        // Apart, so that the field reader's closure is made only for the feedback events, not for every event.
+        if (Feedback.StatusOf(e.Type) is { } status) FeedbackFromEvent(e, status);
+    }
+
+    private void FeedbackFromEvent(ParsedEvent e, string status)
+    {
         var (key, journey, step) = Feedback.SendOf(e.Type, i => i < e.Values.Length ? e.Values[i] : null);
         if (key is null && journey is not null && step is not null) key = _store.LatestSendKey(e.User, journey, step, e.Ts);
         if (key is not null && key.Length <= Feedback.MaxKeyLength) ApplyFeedback(0, key, status, e.Ts);

@@ -235,6 +235,9 @@ public sealed partial class LiveRuntime
 
     private List<string>? _profileIds;
 
+    /// <summary>The state a schedule's firing gives a user without one (never changed by a firing that lets nobody in).</summary>
+    private UserJourneyState? _blankState;
+
     /// <summary>Every user with a stored profile, in ordinal order (kept in memory until a profile is stored or a transaction fails).</summary>
     private List<string> ProfileIds() => _profileIds ??= _store.ProfileIds();
 
@@ -263,10 +266,14 @@ public sealed partial class LiveRuntime
             if (NeedsFanOutBatch(j, user)) MakeFanOutBatch(ids, i, j, t);
             if (User(user) is not { Profile: not null } live) continue;
             var stored = StateOf(live, j);
-            var state = stored ?? new UserJourneyState();
+            // Most users a schedule reaches were never in the journey and are not let in: they share
+            // one blank state, which a suppressed trigger leaves as it was; a user who enters keeps it.
+            var state = stored ?? (_blankState ??= new UserJourneyState());
             machine.OnTrigger(state, new UserRef(0, user), t, _env, _actions);
             // A firing that entered nobody new leaves no state behind for users never in the journey.
-            Apply(j, user, stored is null && state.Entries == 0 ? null : state, null);
+            var entered = stored is null && state.Entries > 0;
+            if (entered) _blankState = null;
+            Apply(j, user, stored is null && !entered ? null : state, null);
             after = user;
         }
         var signature = machine.Journey.Trigger!.ToString();
@@ -472,5 +479,6 @@ public sealed partial class LiveRuntime
         _firstChecks = null;
         _fanOutBatch = null;
         _timerBacklog = false;
+        _blankState = null;   // a firing that failed half way may have changed it
     }
 }

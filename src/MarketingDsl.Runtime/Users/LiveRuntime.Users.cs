@@ -58,17 +58,26 @@ public sealed partial class LiveRuntime
         return history;
     }
 
-    private ConditionEvaluator EvaluatorOf(LiveUser user)
+    /// <summary>The one-user evaluator, pointed at <paramref name="user"/>'s history (its events loaded).</summary>
+    private ConditionEvaluator EvaluatorOf(LiveUser user) => OneUserEvaluator(EnsureEvents(user).Data);
+
+    private ConditionEvaluator? _oneUser;
+    private SemanticModel? _oneUserFor;
+
+    /// <summary>
+    /// The evaluator of every one-user data set (users' histories), pointed at <paramref name="data"/>:
+    /// an evaluator's context holds an array per computed symbol of the workspace and its compiled
+    /// conditions' scratch, too much to make per user or per history that grew.
+    /// </summary>
+    private ConditionEvaluator OneUserEvaluator(DataSet data)
     {
-        var history = EnsureEvents(user);
-        if (user.Evaluator is null || user.EvaluatorLayout != history.Layout)
+        if (_oneUser is null || !ReferenceEquals(_oneUserFor, _model))
         {
-            var first = user.Evaluator is null;
-            user.Evaluator = NewEvaluator(history.Data);
-            user.EvaluatorLayout = history.Layout;
-            if (first) _users.Resized(user);
+            _oneUser = NewEvaluator(data);
+            _oneUserFor = _model;
         }
-        return user.Evaluator;
+        else _oneUser.Rebind(data);
+        return _oneUser;
     }
 
     /// <summary>An evaluator of journey conditions over <paramref name="data"/> (one user's history, or a batch of users).</summary>
@@ -211,7 +220,7 @@ public sealed partial class LiveRuntime
             {
                 var alone = new UserHistory(runtime._model.Schema, live.Id, live.Profile);
                 var aloneRow = alone.Add(e.Type, values, runtime._current.Seq);
-                return runtime.NewEvaluator(alone.Data).Matches(e.Type, where, 0, aloneRow, e.Ts);
+                return runtime.OneUserEvaluator(alone.Data).Matches(e.Type, where, 0, aloneRow, e.Ts);
             }
             var evaluator = runtime.EvaluatorOf(live);
             // The event being handled got no row when the user's events were not loaded yet: find it now.

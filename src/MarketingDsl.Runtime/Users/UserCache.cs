@@ -1,10 +1,9 @@
 using MarketingDsl.Engine.Data;
-using MarketingDsl.Engine.Evaluation;
 using MarketingDsl.Journeys;
 
 namespace MarketingDsl.Runtime;
 
-/// <summary>A cached user of the live runtime: profile row, loaded events, evaluator, journey states, segment memberships.</summary>
+/// <summary>A cached user of the live runtime: profile row, loaded events, journey states, segment memberships.</summary>
 internal sealed class LiveUser(string id, object?[]? profile, int journeys)
 {
     public string Id { get; } = id;
@@ -12,8 +11,6 @@ internal sealed class LiveUser(string id, object?[]? profile, int journeys)
     /// <summary>Made on first need (never without a profile); its events are there once <see cref="EventsLoaded"/>.</summary>
     public UserHistory? History { get; set; }
     public bool EventsLoaded { get; set; }
-    public ConditionEvaluator? Evaluator { get; set; }
-    public int EvaluatorLayout { get; set; }
     public QuietZones? Zones { get; set; }
     /// <summary>Per tracked segment, the last evaluated membership (LiveRuntime.Triggers.cs), once loaded.</summary>
     public bool?[]? Members { get; set; }
@@ -36,10 +33,8 @@ internal sealed class LiveUser(string id, object?[]? profile, int journeys)
     public long CountedBytes { get; set; }
 
     // An estimate (64-bit runtime, rounded up): this object, its dictionary entry, list node
-    // and per-journey arrays; a condition evaluator (its context and the compiled conditions'
-    // scratch); quiet-hour zones. Strings and the history are counted by their size.
+    // and per-journey arrays; quiet-hour zones. Strings and the history are counted by their size.
     private const int UserBytes = 320;
-    private const int EvaluatorBytes = 2048;
     private const int ZonesBytes = 256;
 
     /// <summary>What this user holds in memory, estimated: the live runtime's cache bound counts it.</summary>
@@ -54,7 +49,6 @@ internal sealed class LiveUser(string id, object?[]? profile, int journeys)
         // A state's JSON, and about as much again once parsed.
         foreach (var json in StateJson) if (json is not null) bytes += 2 * UserHistory.StringBytes(json);
         if (History is not null) bytes += History.EstimatedBytes;
-        if (Evaluator is not null) bytes += EvaluatorBytes;
         if (Zones is not null) bytes += ZonesBytes;
         return bytes;
     }
