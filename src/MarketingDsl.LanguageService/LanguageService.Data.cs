@@ -25,16 +25,25 @@ public sealed partial class LanguageService
 
     /// <summary>MD5050 warnings of one file against the data set's values, their messages in the UI language.</summary>
     public ImmutableArray<EditorMarker> DataDiagnostics(string path, DataValueIndex values, string? language = null) =>
-        [.. DataWarningsOf(values).Where(d => d.FilePath == path).Select(d => ToMarker(d, language))];
+        [.. DataWarningsOf(values, path).Select(d => ToMarker(d, language))];
 
     /// <summary>MD5050 warnings of every file (files without any left out), for the Problems panel.</summary>
     public ImmutableArray<FileMarkers> AllDataDiagnostics(DataValueIndex values, string? language = null) =>
         [.. DataWarningsOf(values).GroupBy(d => d.FilePath!, StringComparer.Ordinal).OrderBy(g => g.Key, StringComparer.Ordinal)
             .Select(g => new FileMarkers(g.Key, [.. g.Select(d => ToMarker(d, language))]))];
 
-    private IEnumerable<Diagnostic> DataWarningsOf(DataValueIndex values)
+    /// <param name="path">Only this file's warnings (the markers after each keystroke walk no other file's trees), or every file's.</param>
+    private IEnumerable<Diagnostic> DataWarningsOf(DataValueIndex values, string? path = null)
     {
         foreach (var (file, root) in CheckedExpressions())
+        {
+            if (path is not null && !string.Equals(file.Path, path, StringComparison.Ordinal)) continue;
+            foreach (var warning in DataWarningsIn(file, root, values)) yield return warning;
+        }
+    }
+
+    private static IEnumerable<Diagnostic> DataWarningsIn(SourceText file, BoundExpression root, DataValueIndex values)
+    {
         foreach (var node in BoundTree.Descendants(root))
         {
             var (field, literals) = node switch

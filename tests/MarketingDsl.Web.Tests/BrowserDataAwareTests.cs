@@ -39,7 +39,7 @@ public sealed class BrowserDataAwareTests
         var expected = SimulationData.Expected(Workspace.Load(workspace));
         var vipBefore = SimulationData.Members(expected, "vip_repeat").Count;
         const string Old = "segment vip_repeat \"高价值复购\" = high_value and orders_365d >= 2";
-        var edited = segments.Replace(Old, Old[..^1] + "1", StringComparison.Ordinal);
+        var edited = segments.Replace(Old, Old[..^1] + "3", StringComparison.Ordinal);
         var expectedAfter = SimulationData.Expected(new Workspace(Workspace.Load(workspace).AllFiles.Where(f => f.Path != "segments.mdsl")
             .Append(new Core.Text.SourceText("segments.mdsl", edited))));
         var vipAfter = SimulationData.Members(expectedAfter, "vip_repeat").Count;
@@ -63,7 +63,7 @@ public sealed class BrowserDataAwareTests
             "([line, column]) => { const e = monaco.editor.getEditors()[0]; e.setPosition({ lineNumber: line, column }); e.focus(); }",
             new[] { line, Old.Length + 1 });
         await page.Keyboard.PressAsync("Backspace");
-        await page.Keyboard.TypeAsync("1");
+        await page.Keyboard.TypeAsync("3");
         await WaitForSize(page, "vip_repeat", vipAfter);
 
         // Value completion in quotes, from the data: the platforms with their shares.
@@ -99,7 +99,7 @@ public sealed class BrowserDataAwareTests
             // The unsaved edit kept in this browser is part of the working copy the page evaluates.
             Assert.Equal(inSegment, await page.InnerTextAsync("#user-segments tr[data-name='vip_repeat'] td:nth-child(2)"));
             Assert.Contains("segments.mdsl:", await page.InnerTextAsync("#user-segments tr[data-name='vip_repeat'] td:nth-child(3)"));
-            Assert.Contains("orders_365d >= 1", await page.InnerTextAsync("#user-segments tr[data-name='vip_repeat'] pre"));
+            Assert.Contains("orders_365d >= 3", await page.InnerTextAsync("#user-segments tr[data-name='vip_repeat'] pre"));
             Assert.True(await page.Locator("#user-tags tr[data-name='annual_spend']").CountAsync() == 1);
             Assert.True(await page.Locator("#user-events tbody tr").CountAsync() > 0);
             await page.ScreenshotAsync(new PageScreenshotOptions { Path = Path.Combine(ArtifactsDir, shot), FullPage = true });

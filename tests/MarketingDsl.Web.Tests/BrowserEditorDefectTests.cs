@@ -7,7 +7,8 @@ namespace MarketingDsl.Web.Tests;
 /// The defects a new user met in the editor (issue 17), each as a marketer hits it in Debian's
 /// chromium: sign-out, colouring, the viewer's editor, the language switch, the new-file dialog,
 /// workspace-wide problems and the save that breaks another file, the History diff. Screenshots in
-/// both UI languages: artifacts/problems-workspace.*.png, new-file.*.png, save-breaks.*.png, history-diff.*.png.
+/// both UI languages: artifacts/problems-workspace.*.png, new-file.*.png, save-breaks.*.png, history-diff.*.png,
+/// signed-out.*.png, keywords.*.png, viewer-read-only.*.png, language-switch.*.png.
 /// </summary>
 public sealed class BrowserEditorDefectTests
 {
@@ -23,13 +24,15 @@ public sealed class BrowserEditorDefectTests
         var page = browser.Page;
         await page.GotoAsync(url + "/");
         await browser.SignInAsync("marketer", "password-marketer");
-        foreach (var path in new[] { "/", "/History" })
+        foreach (var (path, lang) in new[] { ("/?lang=en", "en"), ("/History?lang=zh-CN", "zh-CN") })
         {
             await page.GotoAsync(url + path);
             var answer = await page.RunAndWaitForResponseAsync(() => page.ClickAsync("header form button"), r =>
                 r.Url.EndsWith("/Account/Logout", StringComparison.Ordinal));
             Assert.Equal(302, answer.Status);
             await page.WaitForSelectorAsync("#sign-in");
+            Assert.Equal(lang, await page.EvaluateAsync<string>("() => document.documentElement.lang"));
+            await page.ScreenshotAsync(new PageScreenshotOptions { Path = Artifact($"signed-out.{lang}.png") });
             await page.GotoAsync(url + "/");
             Assert.Contains("/Account/Login", page.Url, StringComparison.Ordinal);
             await browser.SignInAsync("marketer", "password-marketer");
@@ -69,6 +72,12 @@ public sealed class BrowserEditorDefectTests
         var keyword = colours.First(c => c.StartsWith("tag|", StringComparison.Ordinal)).Split('|')[1];
         var name = colours.First(c => c.StartsWith("orders_30d", StringComparison.Ordinal)).Split('|')[1];
         Assert.NotEqual(name, keyword);
+        await page.ScreenshotAsync(new PageScreenshotOptions { Path = Artifact("keywords.en.png") });
+        await page.GotoAsync(url + "/?file=tags/behaviour.mdsl&lang=zh-CN");
+        await page.WaitForSelectorAsync("body[data-ready=true]");
+        await page.WaitForFunctionAsync($"() => {OpenFile} === 'tags/behaviour.mdsl'");
+        await page.WaitForSelectorAsync(".monaco-editor .view-lines");
+        await page.ScreenshotAsync(new PageScreenshotOptions { Path = Artifact("keywords.zh-CN.png") });
     }
 
     [Fact]
@@ -83,11 +92,21 @@ public sealed class BrowserEditorDefectTests
         await page.WaitForSelectorAsync("body[data-ready=true]");
         await page.WaitForFunctionAsync($"() => {OpenFile} === 'tags/behaviour.mdsl'");
         var before = await page.EvaluateAsync<string>($"() => {Editor}.getModel().getValue()");
-        await page.ClickAsync(".monaco-editor .view-lines");
-        await page.Keyboard.TypeAsync("typed by a viewer");
-        Assert.Equal(before, await page.EvaluateAsync<string>($"() => {Editor}.getModel().getValue()"));
-        Assert.True(await page.IsHiddenAsync("#dirty"));
-        Assert.True(await page.IsDisabledAsync("#format"));
+        foreach (var lang in new[] { "en", "zh-CN" })
+        {
+            if (lang != "en")
+            {
+                await page.GotoAsync(url + "/?file=tags/behaviour.mdsl&lang=" + lang);
+                await page.WaitForSelectorAsync("body[data-ready=true]");
+                await page.WaitForFunctionAsync($"() => {OpenFile} === 'tags/behaviour.mdsl'");
+            }
+            await page.ClickAsync(".monaco-editor .view-lines");
+            await page.Keyboard.TypeAsync("typed by a viewer");
+            Assert.Equal(before, await page.EvaluateAsync<string>($"() => {Editor}.getModel().getValue()"));
+            Assert.True(await page.IsHiddenAsync("#dirty"));
+            Assert.True(await page.IsDisabledAsync("#format"));
+            await page.ScreenshotAsync(new PageScreenshotOptions { Path = Artifact($"viewer-read-only.{lang}.png") });
+        }
         // Nothing unsaved: leaving the page asks nothing (a dialog would fail the navigation here).
         page.Dialog += (_, d) => Assert.Fail("asked: " + d.Message);
         await page.GotoAsync(url + "/History");
@@ -107,10 +126,12 @@ public sealed class BrowserEditorDefectTests
             await page.WaitForSelectorAsync("body[data-ready=true]");
             await page.ClickAsync("a[data-path='segments.mdsl']");
             await page.WaitForFunctionAsync($"() => {OpenFile} === 'segments.mdsl'");
+            await page.ScreenshotAsync(new PageScreenshotOptions { Path = Artifact("language-switch.en.png") });
             await page.ClickAsync("#lang-switch");
             await page.WaitForFunctionAsync("() => document.documentElement.lang === 'zh-CN' && document.body.dataset.ready === 'true'");
             await page.WaitForFunctionAsync($"() => {OpenFile} === 'segments.mdsl'");
             Assert.Equal("保存", (await page.InnerTextAsync("#save")).Trim());
+            await page.ScreenshotAsync(new PageScreenshotOptions { Path = Artifact("language-switch.zh-CN.png") });
         }
         // Another browser (no language cookie): signing in brings the user's language back.
         await using (var other = await BrowserSession.OpenAsync())

@@ -7,8 +7,8 @@ namespace MarketingDsl.Web.Tests;
 /// The workspace-wide Problems panel with a data set chosen, in a real browser (Debian's chromium):
 /// another file's data-aware warning (MD5050, a value that never occurs in its field) is listed under
 /// that file and counted in the file list while a different file is open, in English and 简体中文.
-/// Leaves problems-data-en.png, problems-data-zh.png and latency-data.txt (keystroke → marker with a data
-/// set chosen) in tests/MarketingDsl.Web.Tests/artifacts/.
+/// Leaves problems-data-en.png, problems-data-zh.png and latency-data.txt (keystroke → marker with a data set chosen and
+/// without one, in the same run) in tests/MarketingDsl.Web.Tests/artifacts/.
 /// </summary>
 public sealed class BrowserWorkspaceDataWarningsTests
 {
@@ -33,6 +33,8 @@ public sealed class BrowserWorkspaceDataWarningsTests
         // Without a data set the other file checks clean (MD5050 needs data).
         await page.WaitForSelectorAsync("#workspace-problems h4");
         Assert.Equal(0, await page.Locator(OtherSection).CountAsync());
+        // The same keystrokes without a data set first: the baseline of the figure below, measured in the same run.
+        var withoutData = await MeasureKeystrokes(page);
 
         await page.SelectOptionAsync("#data-set", SimulationData.Folder);
         await page.WaitForFunctionAsync($"() => document.querySelector(\"{OtherSection}\")?.textContent.includes('MD5050')",
@@ -45,7 +47,13 @@ public sealed class BrowserWorkspaceDataWarningsTests
         Directory.CreateDirectory(ArtifactsDir);
         await page.ScreenshotAsync(new PageScreenshotOptions { Path = Path.Combine(ArtifactsDir, "problems-data-en.png") });
 
-        await MeasureKeystrokesWithData(page);
+        var withData = await MeasureKeystrokes(page);
+        var report = LatencyReport("without a data set", withoutData) +
+            LatencyReport($"with a data set chosen ({SimulationData.Folder})", withData) +
+            string.Create(System.Globalization.CultureInfo.InvariantCulture,
+                $"with ÷ without (medians): {Median(withData, 0) / Median(withoutData, 0):F2}; target: median with a data set ≤ 100 ms\n");
+        Console.WriteLine(report);
+        File.WriteAllText(Path.Combine(ArtifactsDir, "latency-data.txt"), report);
 
         // Clicking the warning opens the other file at it.
         await page.ClickAsync($"{OtherSection} li.warning");
@@ -66,12 +74,13 @@ public sealed class BrowserWorkspaceDataWarningsTests
     }
 
     /// <summary>
-    /// Keystroke → marker with a data set chosen (markers with MD5050, the workspace problems with every
+    /// Keystroke → marker (with a data set chosen: markers with MD5050, the workspace problems with every
     /// file's data warnings and the audience sizes all follow each pause): rounds of "d" after
-    /// `orders_365d` (MD2001) and Backspace, each waiting for the markers of its own text. A figure
-    /// written to artifacts/latency-data.txt (BrowserEditorTests' latency.txt is the same without data), never asserted.
+    /// `orders_365d` (MD2001) and Backspace, each waiting for the markers of its own text; per keystroke
+    /// the round trip and its parts (pause before sending, request, of which server, setting the markers).
+    /// Figures written to artifacts/latency-data.txt (BrowserEditorTests' latency.txt is another file's edit), never asserted.
     /// </summary>
-    private static async Task MeasureKeystrokesWithData(IPage page)
+    private static async Task<List<double[]>> MeasureKeystrokes(IPage page)
     {
         const string Line = "segment vip_repeat \"高价值复购\" = high_value and orders_365d >= 2";
         var lines = await page.EvaluateAsync<string>("() => monaco.editor.getEditors()[0].getModel().getValue()");
@@ -86,27 +95,34 @@ public sealed class BrowserWorkspaceDataWarningsTests
               const version = monaco.editor.getEditors()[0].getModel().getVersionId();
               const all = performance.getEntriesByName('mdsl:keystroke-marker');
               const last = all[all.length - 1];
-              return box.dataset.markersVersion == version && last && last.detail.version === version ? last.duration : null;
+              const d = last && last.detail;
+              return box.dataset.markersVersion == version && d && d.version === version
+                ? [last.duration, d.debounceMs ?? 0, d.requestMs ?? 0, d.serverMs ?? 0, d.markersMs ?? 0] : null;
             }
             """;
-        var times = new List<double>();
+        var parts = new List<double[]>();
         for (var round = 0; round <= 6; round++)
         {
             foreach (var key in new[] { "d", "Backspace" })
             {
                 await page.Keyboard.PressAsync(key);
-                var ms = await (await page.WaitForFunctionAsync(OwnMarkers)).JsonValueAsync<double>();
-                if (round > 0) times.Add(ms);
+                var split = await (await page.WaitForFunctionAsync(OwnMarkers)).JsonValueAsync<double[]>();
+                if (round > 0) parts.Add(split);
             }
         }
-        times.Sort();
-        var median = (times[times.Count / 2 - 1] + times[times.Count / 2]) / 2;
-        var report = string.Create(System.Globalization.CultureInfo.InvariantCulture,
-            $"keystroke → marker with a data set chosen ({SimulationData.Folder}), {times.Count} keystrokes after one warm-up round " +
-            $"(examples/retail, segments.mdsl): median {median:F0} ms, max {times[^1]:F0} ms\n");
-        Console.WriteLine(report);
-        File.WriteAllText(Path.Combine(ArtifactsDir, "latency-data.txt"), report);
+        return parts;
     }
+
+    private static double Median(List<double[]> parts, int part)
+    {
+        var sorted = parts.Select(p => p[part]).Order().ToList();
+        return (sorted[sorted.Count / 2 - 1] + sorted[sorted.Count / 2]) / 2;
+    }
+
+    private static string LatencyReport(string what, List<double[]> parts) => string.Create(System.Globalization.CultureInfo.InvariantCulture,
+        $"keystroke → marker {what}, {parts.Count} keystrokes after one warm-up round (examples/retail, segments.mdsl): " +
+        $"median {Median(parts, 0):F0} ms, max {parts.Max(p => p[0]):F0} ms; medians of its parts: pause {Median(parts, 1):F0} ms, " +
+        $"request {Median(parts, 2):F0} ms (server {Median(parts, 3):F1} ms), markers set {Median(parts, 4):F1} ms\n");
 
     private static string ArtifactsDir => Path.Combine(TestPaths.Root, "tests", "MarketingDsl.Web.Tests", "artifacts");
 }

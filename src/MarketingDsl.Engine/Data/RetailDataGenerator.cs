@@ -12,7 +12,8 @@ public sealed record GenerationResult(string ProfilesPath, string EventsPath, lo
 /// <c>events.jsonl</c> (types order, view, cart_add, login, message_opened). Deterministic for a
 /// seed (own PRNG, independent of <see cref="Random"/>), streamed (constant memory per user).
 /// Realism: log-normal spend with a few whales, churners who stop at some day, summer cooling views,
-/// mothers buying formula/diapers, skewed activity. Edge cases: duplicate order ids, orphan events,
+/// mothers buying formula/diapers, skewed activity; pet owners, school shopping before a term and large appliances
+/// replaced, from a stream of their own (RetailDataGenerator.Interests.cs). Edge cases: duplicate order ids, orphan events,
 /// null categories, users without events, identical timestamps.
 /// <para>Planted signals for models (Data README): 22% of active users churn on a random day, their
 /// visits (logins, views, orders) fading over the 60 days before, so churn follows falling login
@@ -20,7 +21,7 @@ public sealed record GenerationResult(string ProfilesPath, string EventsPath, lo
 /// level raises order frequency (1 + 0.4 · level) and prices (1 + 0.15 · level), so future spend
 /// follows past spend and tier.</para>
 /// </summary>
-public static class RetailDataGenerator
+public static partial class RetailDataGenerator
 {
     private static readonly string[] Cities = ["上海", "北京", "广州", "深圳", "杭州", "成都", "南京", "武汉", "重庆", "西安", "苏州", "天津", "长沙", "郑州", "青岛", "厦门"];
     private static readonly double[] CityWeights = [14, 12, 10, 10, 8, 7, 6, 6, 5, 5, 4, 4, 3, 3, 2, 1];
@@ -68,18 +69,21 @@ public static class RetailDataGenerator
         using var ew = new StreamWriter(eventsPath, false, utf8, 1 << 20) { NewLine = "\n" };
         var w = new EventWriter(ew) { End = end };
         long orphans = 0, dupOrders = 0;
-        long orderSeq = 0, plantedSeq = 0;
+        long orderSeq = 0, plantedSeq = 0, interestSeq = 0;
 
         for (var i = 0; i < users; i++)
         {
             var rng = new Pcg(seed, i);
             var plant = new Pcg(unchecked(seed + 0x3C6EF372), i);
+            var interest = InterestStream(seed, i);
             var uid = "u" + (i + 1).ToString("D7", CultureInfo.InvariantCulture);
             var female = rng.NextDouble() < 0.56;
             var age = 18 + (int)(rng.NextDouble() * 47);
             var birthday = DateOnly.FromDateTime(end).AddYears(-age).AddDays(-(int)(rng.NextDouble() * 365));
             var mother = female && age is >= 22 and <= 42 && rng.NextDouble() < 0.3;
             DateOnly? child = mother ? DateOnly.FromDateTime(end).AddDays(-(int)(rng.NextDouble() * 365 * 4.5) + 60) : null;   // some unborn
+            var schoolChild = SchoolChild(ref interest, end, age, child is not null);
+            child ??= schoolChild;
             var city = Cities[rng.Pick(CityWeights)];
             var level = (int)Math.Min(5, Math.Floor(-Math.Log(1 - rng.NextDouble()) * 1.2));
             var newUser = rng.NextDouble() < 0.12;
@@ -169,6 +173,9 @@ public static class RetailDataGenerator
                     }
                 }
             }
+
+            PlantInterests(w, ref interest, new InterestUser(uid, start, end, activeFrom, activeTo, churner, activity, schoolChild is not null),
+                ref interestSeq);
 
             // Orphans: events for users that have no profile.
             if (i % 997 == 500)
