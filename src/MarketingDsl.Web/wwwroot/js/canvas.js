@@ -16,26 +16,27 @@ const state = {
   saved: '', history: [], counts: null, selected: null, armed: null, busy: 0,
 };
 let textEditor = null;     // the file's text (Monaco)
+let diffEditor = null;     // the last change (Monaco's diff editor)
 let settingText = false;   // true while the page itself replaces the text (no redraw loop)
 const miniEditors = [];    // the side panel's condition editors
-let ready;
-const readyPromise = new Promise((resolve) => { ready = resolve; });
-window.mdslCanvas = {
-  ready: readyPromise, get text() { return textEditor ? textEditor.getValue() : ''; }, get graph() { return state.graph; },
-  get busy() { return state.busy; },
-};
 
 // ------------------------------------------------------------------ http
 
-// Requests go through the pages' one JSON helper (pages.js); the count of those in flight is the page's busy state.
+// Requests go through the pages' one JSON helper (pages.js); while any is in flight the canvas is
+// aria-busy, which assistive technology (and the browser tests) read as "not settled yet".
 const pages = window.mdslPages;
 async function call(url, body) {
-  state.busy++;
+  setBusy(+1);
   try {
     return await (body === undefined ? pages.request(url) : pages.post(config, url, body));
   } finally {
-    state.busy--;
+    setBusy(-1);
   }
+}
+
+function setBusy(delta) {
+  state.busy += delta;
+  $('canvas-surface').setAttribute('aria-busy', String(state.busy > 0));
 }
 
 function status(message, isError) {
@@ -70,14 +71,22 @@ async function loadFiles() {
   if (wanted) await openFile(wanted, config.extra?.journey || null);
 }
 
+// A file switch makes every answer still on its way for the file before stale: a later read, graph
+// or edit answer of another file must never land in this one (nor its journey become this file's).
+let fileTicket = 0;
+
 async function openFile(path, journey) {
+  const ticket = ++fileTicket;
+  dropPendingRedraws();
   state.path = path;
   state.journey = journey;
   state.selected = null;
   state.history = [];
   let text = '';
   try { text = (await call('/api/files/read?path=' + encodeURIComponent(path))).text; } catch { text = ''; }
+  if (ticket !== fileTicket) return;
   state.saved = text;
+  showDiff('', '');
   setText(text);
   await redraw();
   await loadCounts();
@@ -135,16 +144,28 @@ function updateButtons() {
   status(currentText() === state.saved ? '' : '● ' + T('canvas.unsaved'));
 }
 
+// Only the newest graph request's answer is drawn: a text edit, an edit on the canvas or a file
+// switch made after a request was sent makes its answer stale.
 let redrawTimer = null;
 let redrawTicket = 0;
+
+function dropPendingRedraws() {
+  clearTimeout(redrawTimer);
+  redrawTicket++;
+}
+
 async function redraw() {
+  clearTimeout(redrawTimer);
   const ticket = ++redrawTicket;
   try {
     const answer = await call('/api/canvas/graph', { path: state.path, text: currentText(), journey: state.journey });
     if (ticket !== redrawTicket) return;
     applyGraphAnswer(answer);
   } catch (e) {
-    if (ticket === redrawTicket) status(e.message, true);
+    if (ticket !== redrawTicket) return;
+    // A journey no longer in the text (renamed, deleted): the picker offers the ones there are.
+    if (e.details?.journeys) applyGraphAnswer({ journeys: e.details.journeys, graph: null, syntaxErrors: false });
+    status(e.message, true);
   }
 }
 
@@ -176,14 +197,17 @@ const toMonacoMarker = (m) => ({
 async function applyEdit(edit) {
   if (!canEdit) return false;
   const before = currentText();
+  const path = state.path;
   try {
     const journey = edit.op === 'create_journey' ? edit.properties.name : state.journey;
-    const answer = await call('/api/canvas/edit', { path: state.path, text: before, journey, edit });
-    // Undo goes back to the text before, and shows this diff reversed.
-    state.history.push({ text: before, diff: answer.diff });
+    const answer = await call('/api/canvas/edit', { path, text: before, journey, edit });
+    if (path !== state.path || before !== currentText()) return false; // the page moved on while the edit was answered
+    dropPendingRedraws(); // the edit's graph is newer than any graph still on its way
+    // Undo goes back to the text before, and shows this change reversed.
+    state.history.push({ text: before, after: answer.text });
     state.journey = journey;
     setText(answer.text);
-    showDiff(answer.diff);
+    showDiff(before, answer.text);
     applyGraphAnswer(answer.graph);
     return true;
   } catch (e) {
@@ -192,20 +216,20 @@ async function applyEdit(edit) {
   }
 }
 
-function showDiff(diff) {
-  const pre = $('canvas-diff');
-  pre.replaceChildren();
-  for (const line of diff.filter((d) => d.kind !== 'Same')) {
-    const mark = line.kind === 'Added' ? '+ ' : '- ';
-    pre.append(el('span', line.kind === 'Added' ? 'added' : 'removed', mark + line.text + '\n'));
-  }
+/** The last change in Monaco's diff editor, unchanged lines folded away; `data-changes` counts its changed regions. */
+function showDiff(before, after) {
+  const box = $('canvas-diff');
+  delete box.dataset.changes;
+  const { original, modified } = diffEditor.getModel();
+  original.setValue(before);
+  modified.setValue(after);
 }
 
 async function undo() {
   const previous = state.history.pop();
   if (previous === undefined) return;
   setText(previous.text);
-  showDiff(previous.diff.map((d) => ({ ...d, kind: d.kind === 'Added' ? 'Removed' : d.kind === 'Removed' ? 'Added' : d.kind })));
+  showDiff(previous.after, previous.text);
   await redraw();
 }
 
@@ -231,6 +255,7 @@ function render(countsOnly = false) {
   surface.replaceChildren();
   renderHeaderAdd();
   const graph = state.graph;
+  surface.dataset.journey = graph?.journey ?? '';
   if (!graph) {
     surface.append(el('p', 'hint', state.syntaxErrors ? T('canvas.syntaxerrors') : T('canvas.nojourney')));
     renderInspector();
@@ -300,6 +325,7 @@ function render(countsOnly = false) {
 function drawNode(node) {
   const box = el('div', 'node kind-' + node.kind);
   box.dataset.id = node.id;
+  box.dataset.kind = node.kind;
   box.id = 'node-' + node.id.replaceAll('.', '-');
   if (node.id === state.selected) box.classList.add('selected');
   if (node.diagnostics.some((d) => d.severity === 'error')) box.classList.add('has-error');
@@ -681,6 +707,12 @@ loadMonaco().then(async () => {
   textEditor = monaco.editor.create($('canvas-text'), {
     value: '', language: LANGUAGE, readOnly: !canEdit, minimap: { enabled: false }, automaticLayout: true, fontSize: 13, scrollBeyondLastLine: false,
   });
+  diffEditor = monaco.editor.createDiffEditor($('canvas-diff'), {
+    readOnly: true, originalEditable: false, automaticLayout: true, minimap: { enabled: false }, fontSize: 12, renderSideBySide: false,
+    scrollBeyondLastLine: false, lineNumbers: 'off', renderOverviewRuler: false, hideUnchangedRegions: { enabled: true },
+  });
+  diffEditor.setModel({ original: monaco.editor.createModel('', LANGUAGE), modified: monaco.editor.createModel('', LANGUAGE) });
+  diffEditor.onDidUpdateDiff(() => { $('canvas-diff').dataset.changes = String((diffEditor.getLineChanges() || []).length); });
   textEditor.getModel().onDidChangeContent(() => {
     if (settingText) return;
     updateButtons();
@@ -700,5 +732,5 @@ loadMonaco().then(async () => {
   try {
     await loadFiles();
   } catch (e) { status(e.message, true); }
-  ready();
+  document.body.dataset.ready = 'true';
 });

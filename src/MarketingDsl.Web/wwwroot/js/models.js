@@ -19,8 +19,6 @@
   const fixed = (value, digits) => typeof value === 'number' && isFinite(value) ? value.toFixed(digits) : '–';
   const percent = (value) => typeof value === 'number' && isFinite(value) ? (100 * value).toFixed(0) + '%' : '–';
 
-  window.mdslModels = { ready: false, models: null };
-
   function el(name, attributes, text) {
     const node = document.createElementNS(SVG, name);
     for (const [key, value] of Object.entries(attributes || {})) node.setAttribute(key, String(value));
@@ -173,7 +171,6 @@
     if (data.errors > 0) list.appendChild(html('p', 'error', `${data.errors} ${T('models.errors')}`));
     if (data.models.length === 0) list.appendChild(html('p', 'hint', T('models.none')));
     for (const m of data.models) list.appendChild(renderModel(m));
-    window.mdslModels.models = data.models;
     return data;
   }
 
@@ -250,7 +247,6 @@
       showError(error);
     }
     if (config.canRun && $('models-train')) $('models-form').addEventListener('submit', train);
-    window.mdslModels.ready = true;
     document.body.dataset.ready = 'true';
   }
 

@@ -11,7 +11,6 @@
   const POLL_MS = 300;
   let shown = null;   // the run on screen
 
-  window.mdslSimulation = { get shown() { return shown; } };
 
   const { request, cell, utc } = window.mdslPages;
   const post = (url, body) => window.mdslPages.post(config, url, body);
@@ -258,7 +257,7 @@
 
   // ------------------------------------------------------------------ journey replay
 
-  const replay = window.mdslSimulation.replay = { id: null, status: null, json: null };
+  const replay = { id: null, status: null, json: null };
 
   async function runReplay(event) {
     event.preventDefault();
@@ -283,6 +282,7 @@
     replay.id = id;
     replay.status = 'queued';
     document.body.dataset.replay = 'running';
+    $('replay').dataset.run = String(id);
     $('replay-progress').hidden = false;
     $('replay-cancel').hidden = false;
     let run;
@@ -321,7 +321,7 @@
 
   function drawJourney(name) {
     window.mdslResultsView.render(window.mdslResultsView.fromReplay(replay.json, name), { T, language: config.language });
-    replay.journey = name;
+    $('replay-result').dataset.journey = name;
   }
 
   async function start() {
