@@ -73,7 +73,8 @@ public sealed class BrowserCanvasTests
         // Typing in the text redraws the canvas: a new step appears as a node.
         var text = await Text(browser.Page);
         var edited = text.Replace("    wait 1d until order\n", "    wait 1d until order\n    exit\n", StringComparison.Ordinal);
-        await browser.Page.EvaluateAsync("t => monaco.editor.getModels().find(m => m.getValue().startsWith('journey cart_recovery')).setValue(t)", edited);
+        await browser.Page.EvaluateAsync("t => monaco.editor.getModels().find(m => m.getValue().startsWith('journey cart_recovery')).setValue(t)",
+            edited);
         await browser.Page.WaitForSelectorAsync("#node-3.kind-exit");
         Assert.Empty(browser.ConsoleErrors);
     }
@@ -105,7 +106,8 @@ public sealed class BrowserCanvasTests
             ("channel", "app_push"), ("template", "cart_reminder"), ("offer", "coupon_5_off"));
         await AddStep(page, "wait", ".drop-zone[data-from='1']", "#node-2", ("duration", "1d"), ("until", "order"));
         await AddStep(page, "if", ".drop-zone[data-from='2'][data-kind='timeout']", "#node-3", ("condition", "high_value"));
-        await AddStep(page, "send", ".drop-zone[data-from='3'][data-kind='then']", "#node-3-0-0", ("channel", "sms"), ("template", "vip_cart_reminder"));
+        await AddStep(page, "send", ".drop-zone[data-from='3'][data-kind='then']", "#node-3-0-0", ("channel", "sms"),
+            ("template", "vip_cart_reminder"));
         await page.ClickAsync("#node-3");
         await page.ClickAsync("#canvas-inspector .branch-actions button.add-branch");
         await page.WaitForSelectorAsync(".drop-zone[data-block='3.1']");
@@ -116,7 +118,8 @@ public sealed class BrowserCanvasTests
             await page.FillAsync("#canvas-inspector input[name=arm-percent]", "50%");
             var arms = await page.Locator(".drop-zone[data-from='3.1.0'][data-kind='branch']").CountAsync();
             await page.ClickAsync("#canvas-inspector .branch-actions button.add-branch");
-            await page.WaitForFunctionAsync("n => document.querySelectorAll(\".drop-zone[data-from='3.1.0'][data-kind='branch']\").length === n", arms + 1);
+            await page.WaitForFunctionAsync("n => document.querySelectorAll(\".drop-zone[data-from='3.1.0'][data-kind='branch']\").length === n",
+                arms + 1);
             await AddStep(page, "send", $".drop-zone[data-block='3.1.0.{arms}']", node, ("channel", "wechat"), ("template", template));
         }
 
@@ -141,7 +144,8 @@ public sealed class BrowserCanvasTests
         var workspace = TestPaths.CopyRetail();
         var dataRoot = Path.Combine(Path.GetDirectoryName(workspace)!, "data");
         WriteReplay(workspace, Path.Combine(dataRoot, "replay-june"));
-        var (app, baseUrl) = await KestrelEditor.StartAsync(workspace, [("marketer", Roles.Editor), ("viewer", Roles.Viewer)], "--Editor:DataRoot", dataRoot);
+        var (app, baseUrl) = await KestrelEditor.StartAsync(workspace, [("marketer", Roles.Editor), ("viewer", Roles.Viewer)], "--Editor:DataRoot",
+            dataRoot);
         await using var _ = app;
         await using var browser = await BrowserSession.OpenAsync(1500, 1750);
         foreach (var (language, reached) in new[] { ("en", "reached"), ("zh-CN", "到达") })
@@ -156,7 +160,8 @@ public sealed class BrowserCanvasTests
             Assert.NotNull(await page.QuerySelectorAsync("#node-trigger .count-fired"));
             await page.ClickAsync("#node-0");
             Directory.CreateDirectory(ArtifactsDir);
-            await page.ScreenshotAsync(new PageScreenshotOptions { Path = Path.Combine(ArtifactsDir, $"canvas-counts-{language}.png"), FullPage = true });
+            await page.ScreenshotAsync(new PageScreenshotOptions { Path = Path.Combine(ArtifactsDir, $"canvas-counts-{language}.png"),
+                FullPage = true });
         }
 
         await using var viewer = await BrowserSession.OpenAsync(1400, 1000);
@@ -400,7 +405,8 @@ public sealed class BrowserCanvasTests
 
     // ------------------------------------------------------------------ helpers
 
-    private static async Task<IPage> OpenCanvas(BrowserSession browser, string baseUrl, string user, string file, string? journey, string language = "en")
+    private static async Task<IPage> OpenCanvas(BrowserSession browser, string baseUrl, string user, string file, string? journey,
+        string language = "en")
     {
         var page = browser.Page;
         var url = $"{baseUrl}/Canvas?lang={language}&file={Uri.EscapeDataString(file)}" + (journey is null ? "" : "&journey=" + journey);
@@ -481,7 +487,8 @@ public sealed class BrowserCanvasTests
     {
         foreach (var (field, value) in values)
         {
-            if (await page.QuerySelectorAsync($"#canvas-inspector .mini-editor[data-field={field}]") is not null) await TypeInMini(page, field, value);
+            if (await page.QuerySelectorAsync($"#canvas-inspector .mini-editor[data-field={field}]") is not null) await TypeInMini(page, field,
+                value);
             else await page.FillAsync($"#canvas-inspector input[name={field}]", value);
         }
     }

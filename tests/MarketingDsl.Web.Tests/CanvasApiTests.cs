@@ -53,7 +53,8 @@ public sealed class CanvasApiTests(EditorFactory factory) : IClassFixture<Editor
     [Theory]
     [InlineData("{\"path\":\"../outside.mdsl\",\"journey\":\"x\",\"edit\":{\"op\":\"remove_step\",\"node\":\"0\"}}", HttpStatusCode.BadRequest, "")]
     [InlineData("{\"path\":\"journeys/cart_recovery.mdsl\",\"journey\":\"cart_recovery\"}", HttpStatusCode.BadRequest, "edit")]
-    [InlineData("{\"path\":\"journeys/cart_recovery.mdsl\",\"journey\":\"cart_recovery\",\"edit\":{\"op\":\"set_properties\",\"node\":\"3\",\"properties\":{\"condition\":\"high_value } steps { exit\"}}}", (HttpStatusCode)422, "not valid")]
+    [InlineData("{\"path\":\"journeys/cart_recovery.mdsl\",\"journey\":\"cart_recovery\",\"edit\":{\"op\":\"set_properties\",\"node\":\"3\"," +
+        "\"properties\":{\"condition\":\"high_value } steps { exit\"}}}", (HttpStatusCode)422, "not valid")]
     [InlineData("{\"path\":\"journeys/cart_recovery.mdsl\",\"journey\":\"cart_recovery\",\"edit\":{\"op\":\"explode\"}}",
         (HttpStatusCode)422, "Unknown edit")]
     public async Task Bad_edits_are_refused_with_a_reason(string body, HttpStatusCode status, string reason)

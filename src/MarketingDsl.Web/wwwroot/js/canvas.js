@@ -189,7 +189,9 @@ function applyGraphAnswer(answer) {
 
 const toMonacoMarker = (m) => ({
   startLineNumber: m.range.startLine, startColumn: m.range.startColumn, endLineNumber: m.range.endLine, endColumn: m.range.endColumn,
-  message: m.message, code: m.code, severity: m.severity === 'error' ? monaco.MarkerSeverity.Error : m.severity === 'warning' ? monaco.MarkerSeverity.Warning : monaco.MarkerSeverity.Info,
+  message: m.message, code: m.code,
+  severity: m.severity === 'error' ? monaco.MarkerSeverity.Error
+    : m.severity === 'warning' ? monaco.MarkerSeverity.Warning : monaco.MarkerSeverity.Info,
 });
 
 // ------------------------------------------------------------------ edits
@@ -274,7 +276,8 @@ function render(countsOnly = false) {
   g.setGraph({ rankdir: 'TB', nodesep: 36, ranksep: 46, marginx: 20, marginy: 20 });
   g.setDefaultEdgeLabel(() => ({}));
   for (const node of graph.nodes) g.setNode(node.id, { width: NODE_WIDTH, height: boxes.get(node.id).offsetHeight });
-  graph.edges.forEach((e, i) => g.setEdge(e.from, e.to, { label: e.label || '', width: e.label ? 8 * e.label.length + 10 : 0, height: e.label ? 18 : 0, kind: e.kind }, 'e' + i));
+  graph.edges.forEach((e, i) => g.setEdge(e.from, e.to, { label: e.label || '', width: e.label ? 8 * e.label.length + 10 : 0,
+      height: e.label ? 18 : 0, kind: e.kind }, 'e' + i));
   dagre.layout(g);
 
   for (const node of graph.nodes) {
@@ -291,7 +294,8 @@ function render(countsOnly = false) {
   svg.setAttribute('class', 'edges');
   svg.setAttribute('width', Math.ceil(size.width));
   svg.setAttribute('height', Math.ceil(size.height));
-  svg.innerHTML = '<defs><marker id="arrow" viewBox="0 0 10 10" refX="9" refY="5" markerWidth="7" markerHeight="7" orient="auto-start-reverse"><path d="M0,0 L10,5 L0,10 z"/></marker></defs>';
+  svg.innerHTML = '<defs><marker id="arrow" viewBox="0 0 10 10" refX="9" refY="5" markerWidth="7" markerHeight="7" orient="auto-start-reverse">'
+    + '<path d="M0,0 L10,5 L0,10 z"/></marker></defs>';
   surface.prepend(svg);
   const branchIndex = new Map();
   graph.edges.forEach((e, i) => {
@@ -377,7 +381,8 @@ function insertPlace(edge, branch) {
   const graph = state.graph;
   const from = graph.nodes.find((n) => n.id === edge.from);
   if (!from) return null;
-  if (edge.kind === 'entry') return graph.nodes.some((n) => n.id === edge.to && (n.block !== null && n.block !== undefined || n.kind === 'end')) ? { block: '', index: 0 } : null;
+  if (edge.kind === 'entry') return graph.nodes.some((n) => n.id === edge.to
+      && (n.block !== null && n.block !== undefined || n.kind === 'end')) ? { block: '', index: 0 } : null;
   if (from.block === null || from.block === undefined) return null;
   switch (edge.kind) {
     case 'next': case 'timeout': return { block: from.block, index: from.index + 1 };
@@ -404,7 +409,11 @@ function dropZone(place, points, edge) {
   zone.style.top = (a.y + (b.y - a.y) * 0.35) + 'px';
   zone.addEventListener('dragover', (ev) => { ev.preventDefault(); zone.classList.add('over'); });
   zone.addEventListener('dragleave', () => zone.classList.remove('over'));
-  zone.addEventListener('drop', (ev) => { ev.preventDefault(); zone.classList.remove('over'); dropped(ev.dataTransfer.getData('text/plain'), place); });
+  zone.addEventListener('drop', (ev) => {
+    ev.preventDefault();
+    zone.classList.remove('over');
+    dropped(ev.dataTransfer.getData('text/plain'), place);
+  });
   zone.addEventListener('click', (ev) => {
     ev.stopPropagation();
     if (state.armed) { const kind = state.armed; arm(null); dropped('new:' + kind, place); }
@@ -515,9 +524,17 @@ function renderForm(panel, kind, values, node, adding) {
   const read = () => Object.fromEntries(Object.entries(inputs).map(([k, f]) => [k, f()]));
   if (readonly) return;
   const actions = el('div', 'actions');
-  const button = (text, cls, onClick) => { const b = el('button', cls, text); b.type = 'button'; b.addEventListener('click', onClick); actions.append(b); return b; };
+  const button = (text, cls, onClick) => {
+    const b = el('button', cls, text);
+    b.type = 'button';
+    b.addEventListener('click', onClick);
+    actions.append(b);
+    return b;
+  };
   if (adding?.header) {
-    button(T('canvas.add'), 'primary apply', async () => { if (await applyEdit({ op: 'set_properties', node: adding.header, properties: read() })) { state.newStep = null; select(adding.header); } });
+    button(T('canvas.add'), 'primary apply', async () => {
+      if (await applyEdit({ op: 'set_properties', node: adding.header, properties: read() })) { state.newStep = null; select(adding.header); }
+    });
     button(T('canvas.cancel'), 'cancel', () => { state.newStep = null; renderInspector(); });
   } else if (adding) {
     button(T('canvas.add'), 'primary apply', async () => {
@@ -528,9 +545,12 @@ function renderForm(panel, kind, values, node, adding) {
     });
     button(T('canvas.cancel'), 'cancel', () => { state.newStep = null; renderInspector(); });
   } else {
-    if ((FIELDS[kind] || []).length) button(T('canvas.apply'), 'primary apply', () => applyEdit({ op: 'set_properties', node: node.id, properties: read() }));
-    if (node.block !== undefined && node.block !== null) button(T('canvas.delete'), 'danger delete', () => { state.selected = null; applyEdit({ op: 'remove_step', node: node.id }); });
-    else if (['audience', 'reentry', 'goal', 'holdout'].includes(kind)) button(T('canvas.delete'), 'danger delete', () => { state.selected = null; applyEdit({ op: 'remove_property', node: kind }); });
+    if ((FIELDS[kind] || []).length) button(T('canvas.apply'), 'primary apply',
+        () => applyEdit({ op: 'set_properties', node: node.id, properties: read() }));
+    if (node.block !== undefined && node.block !== null) button(T('canvas.delete'), 'danger delete',
+        () => { state.selected = null; applyEdit({ op: 'remove_step', node: node.id }); });
+    else if (['audience', 'reentry', 'goal', 'holdout'].includes(kind)) button(T('canvas.delete'), 'danger delete',
+        () => { state.selected = null; applyEdit({ op: 'remove_property', node: kind }); });
   }
   panel.append(actions);
   if (!node) return;
@@ -541,7 +561,12 @@ function renderForm(panel, kind, values, node, adding) {
 function branchActionsForIf(panel, node) {
   const box = el('div', 'branch-actions');
   const hasElse = state.graph.blocks.some((b) => b.id === node.id + '.1');
-  const add = (text, properties) => { const b = el('button', 'add-branch', text); b.type = 'button'; b.addEventListener('click', () => applyEdit({ op: 'add_branch', node: node.id, properties: properties() })); box.append(b); };
+  const add = (text, properties) => {
+    const b = el('button', 'add-branch', text);
+    b.type = 'button';
+    b.addEventListener('click', () => applyEdit({ op: 'add_branch', node: node.id, properties: properties() }));
+    box.append(b);
+  };
   if (!hasElse) add(T('canvas.addelse'), () => ({}));
   else {
     const host = el('div', 'mini-editor');
@@ -617,7 +642,8 @@ const miniContexts = new Map();
 function miniEditor(host, value, range, readonly, isTrigger) {
   const editor = monaco.editor.create(host, {
     value, language: LANGUAGE, readOnly: readonly, minimap: { enabled: false }, lineNumbers: 'off', glyphMargin: false, folding: false,
-    scrollBeyondLastLine: false, wordWrap: 'on', overviewRulerLanes: 0, renderLineHighlight: 'none', fixedOverflowWidgets: true, automaticLayout: true,
+    scrollBeyondLastLine: false, wordWrap: 'on', overviewRulerLanes: 0, renderLineHighlight: 'none', fixedOverflowWidgets: true,
+    automaticLayout: true,
     scrollbar: { vertical: 'hidden', horizontal: 'hidden' }, fontSize: 13,
   });
   const model = editor.getModel();
@@ -626,7 +652,10 @@ function miniEditor(host, value, range, readonly, isTrigger) {
   const check = () => { clearTimeout(timer); timer = setTimeout(() => validateMini(model), 200); };
   model.onDidChangeContent(check);
   check();
-  miniEditors.push({ getValue: () => editor.getValue(), dispose: () => { miniContexts.delete(model.uri.toString()); editor.dispose(); model.dispose(); } });
+  miniEditors.push({
+    getValue: () => editor.getValue(),
+    dispose: () => { miniContexts.delete(model.uri.toString()); editor.dispose(); model.dispose(); },
+  });
   return editor;
 }
 
@@ -665,10 +694,13 @@ async function validateMini(model) {
   try {
     const { markers } = await call('/api/diagnostics', { path: state.path, text: embedded.text, line: 1, column: 1 });
     if (model.isDisposed()) return;
-    const inside = markers.filter((m) => (m.range.startLine > embedded.line || (m.range.startLine === embedded.line && m.range.startColumn >= embedded.column))
+    const inside = markers.filter((m) =>
+      (m.range.startLine > embedded.line || (m.range.startLine === embedded.line && m.range.startColumn >= embedded.column))
       && (m.range.startLine < last.line || (m.range.startLine === last.line && m.range.startColumn <= last.column)));
     monaco.editor.setModelMarkers(model, 'canvas', inside.map((m) => {
-      const back = (line, column) => line === embedded.line ? { lineNumber: 1, column: column - embedded.column + 1 } : { lineNumber: line - embedded.line + 1, column };
+      const back = (line, column) => line === embedded.line
+        ? { lineNumber: 1, column: column - embedded.column + 1 }
+        : { lineNumber: line - embedded.line + 1, column };
       const s = back(m.range.startLine, m.range.startColumn), e = back(m.range.endLine, m.range.endColumn);
       return toMonacoMarker({ ...m, range: { startLine: s.lineNumber, startColumn: s.column, endLine: e.lineNumber, endColumn: e.column } });
     }));
@@ -688,10 +720,13 @@ function registerCompletion() {
       const at = isText ? { line: position.lineNumber, column: position.column } : toFile(embedded, position);
       const list = await call('/api/completion', { path: state.path, text: embedded.text, line: at.line, column: at.column });
       const word = model.getWordUntilPosition(position);
-      const range = { startLineNumber: position.lineNumber, startColumn: word.startColumn, endLineNumber: position.lineNumber, endColumn: position.column };
+      const range = {
+        startLineNumber: position.lineNumber, startColumn: word.startColumn, endLineNumber: position.lineNumber, endColumn: position.column,
+      };
       return {
         suggestions: list.items.map((item, i) => ({
-          label: item.label, kind: kinds.Variable, insertText: item.insertText, detail: item.detail || undefined, range, sortText: String(i).padStart(4, '0'),
+          label: item.label, kind: kinds.Variable, insertText: item.insertText, detail: item.detail || undefined, range,
+          sortText: String(i).padStart(4, '0'),
           insertTextRules: item.isSnippet ? monaco.languages.CompletionItemInsertTextRule.InsertAsSnippet : undefined,
         })),
       };
@@ -724,7 +759,10 @@ loadMonaco().then(async () => {
     $('canvas-save').addEventListener('click', save);
     $('canvas-new').addEventListener('click', () => { state.selected = null; state.newStep = { create: true }; renderInspector(); });
     for (const item of document.querySelectorAll('.palette-item')) {
-      item.addEventListener('dragstart', (ev) => { ev.dataTransfer.setData('text/plain', 'new:' + item.dataset.kind); ev.dataTransfer.effectAllowed = 'copy'; });
+      item.addEventListener('dragstart', (ev) => {
+        ev.dataTransfer.setData('text/plain', 'new:' + item.dataset.kind);
+        ev.dataTransfer.effectAllowed = 'copy';
+      });
       item.addEventListener('click', () => arm(state.armed === item.dataset.kind ? null : item.dataset.kind));
     }
   }

@@ -85,7 +85,8 @@
       return;
     }
     const meta = [`${number.format(run.users)} ${T('sim.users')}`, `${run.author}`,
-      `${T('sim.load')} ${Math.round(run.loadMs)} ms${run.dataFromCache ? ' (' + T('sim.cache') + ')' : ''}`, `${T('sim.evaluate')} ${Math.round(run.evaluateMs)} ms`, `${T('sim.summarise')} ${Math.round(run.summariseMs)} ms`];
+      `${T('sim.load')} ${Math.round(run.loadMs)} ms${run.dataFromCache ? ' (' + T('sim.cache') + ')' : ''}`,
+      `${T('sim.evaluate')} ${Math.round(run.evaluateMs)} ms`, `${T('sim.summarise')} ${Math.round(run.summariseMs)} ms`];
     if (run.buffers && run.buffers.length) meta.push(T('sim.buffers') + ' ' + run.buffers.join(', '));
     $('sim-result-meta').textContent = meta.join(' · ');
     // The catalogue's messages in the UI language (runs stored before they were kept in Chinese show English).
@@ -94,7 +95,12 @@
 
     const quality = $('sim-quality').tBodies[0];
     quality.replaceChildren();
-    for (const q of run.quality) { const row = quality.insertRow(); row.dataset.name = q.name; cell(row, T('sim.q.' + q.name)); cell(row, number.format(q.value), 'num'); }
+    for (const q of run.quality) {
+      const row = quality.insertRow();
+      row.dataset.name = q.name;
+      cell(row, T('sim.q.' + q.name));
+      cell(row, number.format(q.value), 'num');
+    }
     $('sim-rejects').replaceChildren(...run.rejectSamples.map((r) => Object.assign(document.createElement('li'), { textContent: r })));
 
     renderCharts(run);
@@ -186,7 +192,8 @@
 
   function tagFigure(tag) {
     // true/false in the UI language.
-    const items = tag.buckets.map((b) => ({ name: tag.type.startsWith('bool') && (b.name === 'true' || b.name === 'false') ? T('sim.' + b.name) : b.name, count: b.count }));
+    const label = (b) => tag.type.startsWith('bool') && (b.name === 'true' || b.name === 'false') ? T('sim.' + b.name) : b.name;
+    const items = tag.buckets.map((b) => ({ name: label(b), count: b.count }));
     if (tag.otherValues > 0) items.push({ name: T('sim.other'), count: tag.otherValues, muted: true });
     if (tag.empty > 0) items.push({ name: T('sim.empty'), count: tag.empty, muted: true });
     const chart = tag.kind === 'values'
@@ -238,7 +245,8 @@
     const button = $('sim-run');
     button.disabled = true;
     try {
-      const started = await post('/api/simulations', { folder: $('sim-folder').value, asOf: $('sim-asof').value, buffers: window.mdslPages.drafts() });
+      const started = await post('/api/simulations', { folder: $('sim-folder').value, asOf: $('sim-asof').value,
+          buffers: window.mdslPages.drafts() });
       await loadRuns();
       await follow(started.id);
     } catch (error) {
