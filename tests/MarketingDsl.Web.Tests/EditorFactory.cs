@@ -36,14 +36,6 @@ public sealed partial class EditorFactory : WebApplicationFactory<Program>
 
     public EditorStore Store => Services.GetRequiredService<EditorStore>();
 
-    protected override void Dispose(bool disposing)
-    {
-        base.Dispose(disposing);
-        if (!disposing) return;
-        TestFolders.Delete(Path.GetDirectoryName(Workspace)!);
-        TestFolders.Delete(Path.GetDirectoryName(Db)!);
-    }
-
     public HttpClient Anonymous() => CreateClient(new WebApplicationFactoryClientOptions { AllowAutoRedirect = false, HandleCookies = true });
 
     /// <summary>A client signed in through the login form, with the API's anti-forgery header set.</summary>

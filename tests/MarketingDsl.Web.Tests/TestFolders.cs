@@ -4,9 +4,10 @@ namespace MarketingDsl.Web.Tests;
 
 /// <summary>
 /// Every folder the web tests write (workspace copies, stores, generated data) lives under one folder
-/// of this test run, `mdsl-web-tests/run-PID-ID` in the temporary folder. A test that owns a disposable
-/// host deletes its folder in Dispose; what is left (shared generated data, tests without a host) goes
-/// when the test process exits, and a run that died (its process gone) is swept by the next run. Runs
+/// of this test run, `mdsl-web-tests/run-PID-ID` in the temporary folder. A host whose folder no test
+/// reopens deletes it in Dispose (LiveEditorHost); the rest (shared generated data, workspaces a test
+/// restarts an editor on) goes when the test process exits normally, and the folder of a run whose
+/// process is gone (the test runner often stops its host without an exit) is swept by the next run. Runs
 /// of other processes at the same time are never touched. Screenshots go to the tests' artifacts folder,
 /// not here.
 /// </summary>
