@@ -44,9 +44,12 @@ const string Features = """
     tag high_value = spend_90d >= 5000
     """;
 const string Models = """
-    model churn_fasttree { predict: not exists(login, within: next 60d)  features: last_login_days, logins_30d, logins_90d, recency_days, orders_90d, member_level  algorithm: fasttree }
-    model churn_lightgbm { predict: not exists(login, within: next 60d)  features: last_login_days, logins_30d, logins_90d, recency_days, orders_90d, member_level  algorithm: lightgbm }
-    model churn_logistic { predict: not exists(login, within: next 60d)  features: last_login_days, logins_30d, logins_90d, recency_days, orders_90d, member_level  algorithm: logistic }
+    model churn_fasttree { predict: not exists(login, within: next 60d)
+      features: last_login_days, logins_30d, logins_90d, recency_days, orders_90d, member_level  algorithm: fasttree }
+    model churn_lightgbm { predict: not exists(login, within: next 60d)
+      features: last_login_days, logins_30d, logins_90d, recency_days, orders_90d, member_level  algorithm: lightgbm }
+    model churn_logistic { predict: not exists(login, within: next 60d)
+      features: last_login_days, logins_30d, logins_90d, recency_days, orders_90d, member_level  algorithm: logistic }
     model ltv_fasttree { predict: sum(order.amount, within: next 60d)  features: spend_90d, orders_90d, member_level, recency_days, logins_30d }
     clusters value_kmeans { features: last_login_days, orders_90d, spend_90d  k: 4  scale: standard }
     tag churn_a = churn_fasttree.probability

@@ -98,7 +98,8 @@ if (withRecommender.HasErrors) throw new InvalidOperationException(string.Join("
 var trainedPicks = MarketingDsl.Models.Recommendations.RecommenderTraining.Train(withRecommender.Model.Models.Single(), data, asOfUtc, threads).Model;
 var scorer = new MarketingDsl.Models.Scoring.RegistryScorer(withRecommender.Model, [trainedPicks]);
 var planWith = CompiledEngine.PlanFor(withRecommender.Model);
-double EvaluateWithPicks() { var w = Stopwatch.StartNew(); CompiledEngine.Evaluate(planWith, data, asOfUtc, null, scorer); return w.Elapsed.TotalSeconds; }
+double EvaluateWithPicks() { var w = Stopwatch.StartNew(); CompiledEngine.Evaluate(planWith, data, asOfUtc, null, scorer);
+    return w.Elapsed.TotalSeconds; }
 var cpuTimes = new Dictionary<string, List<double>>();
 double Timed(string name, Func<double> run)
 {
@@ -156,7 +157,8 @@ Console.WriteLine($"whole simulate: 4 tags {s0:0.000} s, with picks.items {s1:0.
                   $"{Median(cpuTimes["wholeWith"]) / Median(cpuTimes["whole"]):0.00}×");
 foreach (var (recommended, list) in steps)
     Console.WriteLine($"  {(recommended ? "with picks.items" : "4 tags")}: load {Median([.. list.Select(t => t.Load.TotalSeconds)]):0.000} s, " +
-        $"evaluate {Median([.. list.Select(t => t.Evaluate.TotalSeconds)]):0.000} s, write {Median([.. list.Select(t => t.Write.TotalSeconds)]):0.000} s");
+        $"evaluate {Median([.. list.Select(t => t.Evaluate.TotalSeconds)]):0.000} s, " +
+        $"write {Median([.. list.Select(t => t.Write.TotalSeconds)]):0.000} s");
 // The write step's two parts for the run with the recommender: tags.csv and the summary.
 var written = CompiledEngine.Evaluate(planWith, data, asOfUtc, null, scorer);
 var csvTimes = new List<double>();
@@ -205,16 +207,20 @@ static void Write(string dir, int users, int items, DateTime end)
             string Sku(int i) => "sku" + i.ToString("D5", CultureInfo.InvariantCulture);
             string Ts(DateTime x) => x.ToString("yyyy-MM-dd'T'HH:mm:ss'Z'", CultureInfo.InvariantCulture);
             for (var v = 0; v < 1 + random.Next(4); v++)
-                events.Write($"{{\"type\":\"view\",\"user_id\":\"{id}\",\"ts\":\"{Ts(t.AddSeconds(v))}\",\"sku\":\"{Sku(item)}\",\"category\":\"c{c}\",\"duration_s\":30}}\n");
+                events.Write($"{{\"type\":\"view\",\"user_id\":\"{id}\",\"ts\":\"{Ts(t.AddSeconds(v))}\",\"sku\":\"{Sku(item)}\"," +
+                    $"\"category\":\"c{c}\",\"duration_s\":30}}\n");
             if (random.NextDouble() < 0.4)
-                events.Write($"{{\"type\":\"cart_add\",\"user_id\":\"{id}\",\"ts\":\"{Ts(t.AddSeconds(60))}\",\"sku\":\"{Sku(item)}\",\"category\":\"c{c}\",\"price\":10}}\n");
+                events.Write($"{{\"type\":\"cart_add\",\"user_id\":\"{id}\",\"ts\":\"{Ts(t.AddSeconds(60))}\",\"sku\":\"{Sku(item)}\"," +
+                    $"\"category\":\"c{c}\",\"price\":10}}\n");
             if (random.NextDouble() < 0.25)
             {
-                events.Write($"{{\"type\":\"order\",\"user_id\":\"{id}\",\"ts\":\"{Ts(t.AddSeconds(120))}\",\"order_id\":\"o{++order}\",\"channel\":\"app\",\"amount\":10,\"category\":\"c{c}\",\"sku\":\"{Sku(item)}\",\"coupon_used\":false}}\n");
+                events.Write($"{{\"type\":\"order\",\"user_id\":\"{id}\",\"ts\":\"{Ts(t.AddSeconds(120))}\",\"order_id\":\"o{++order}\"," +
+                    $"\"channel\":\"app\",\"amount\":10,\"category\":\"c{c}\",\"sku\":\"{Sku(item)}\",\"coupon_used\":false}}\n");
                 var partner = c * perCategory + (item - c * perCategory + 1) % perCategory;
                 var later = t.AddDays(1 + random.Next(10));
                 if (random.NextDouble() < 0.5 && later < end)
-                    events.Write($"{{\"type\":\"order\",\"user_id\":\"{id}\",\"ts\":\"{Ts(later)}\",\"order_id\":\"o{++order}\",\"channel\":\"app\",\"amount\":10,\"category\":\"c{c}\",\"sku\":\"{Sku(partner)}\",\"coupon_used\":false}}\n");
+                    events.Write($"{{\"type\":\"order\",\"user_id\":\"{id}\",\"ts\":\"{Ts(later)}\",\"order_id\":\"o{++order}\"," +
+                        $"\"channel\":\"app\",\"amount\":10,\"category\":\"c{c}\",\"sku\":\"{Sku(partner)}\",\"coupon_used\":false}}\n");
             }
         }
     }

@@ -63,7 +63,8 @@ for (var i = 0; i < entries; i++)
     events.Add(new MeasureEvent("cart", users[i], at, MeasureKind.Sent) { EntryAt = at, Channel = "push", Step = "0", Cost = 0.01m });
     events.Add(new MeasureEvent("cart", users[i], at, MeasureKind.Sent)
     {
-        EntryAt = at, Channel = branch == 0 ? "sms" : "push", Step = branch == 0 ? "1.0.0" : "1.1.0", Cost = branch == 0 ? 0.05m : 0.01m, Split = "copy", Branch = branch,
+        EntryAt = at, Channel = branch == 0 ? "sms" : "push", Step = branch == 0 ? "1.0.0" : "1.1.0", Cost = branch == 0 ? 0.05m : 0.01m,
+            Split = "copy", Branch = branch,
     });
 }
 for (var c = 0; c < conversions; c++)
@@ -72,7 +73,8 @@ for (var c = 0; c < conversions; c++)
     var entry = start + (long)(random.NextDouble() * 30 * TimeSpan.TicksPerDay);
     events.Add(new MeasureEvent("cart", users[i], entry + TimeSpan.TicksPerHour * random.Next(1, 100), MeasureKind.Converted)
     {
-        HeldOut = i % 10 == 0, EntryAt = entry, Revenue = random.Next(20, 500), Branches = "copy=" + random.Next(2).ToString(CultureInfo.InvariantCulture),
+        HeldOut = i % 10 == 0, EntryAt = entry, Revenue = random.Next(20, 500),
+            Branches = "copy=" + random.Next(2).ToString(CultureInfo.InvariantCulture),
     });
 }
 events.Sort((a, b) => a.At.CompareTo(b.At));
@@ -97,7 +99,8 @@ double Engine()
 {
     var clock = Stopwatch.StartNew();
     var results = JourneyMetrics.Compute(journeys, events, TimeZoneInfo.Utc);
-    var text = ResultsJson.Document(results["cart"], new DateTime(start, DateTimeKind.Utc), new DateTime(start, DateTimeKind.Utc).AddDays(40), TimeZoneInfo.Utc);
+    var text = ResultsJson.Document(results["cart"], new DateTime(start, DateTimeKind.Utc), new DateTime(start, DateTimeKind.Utc).AddDays(40),
+        TimeZoneInfo.Utc);
     GC.KeepAlive(text);
     return clock.Elapsed.TotalMilliseconds;
 }
@@ -106,14 +109,16 @@ var baselineMs = Median(Enumerable.Range(0, rounds).Select(_ => Baseline()));
 var engineMs = Median(Enumerable.Range(0, rounds).Select(_ => Engine()));
 Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
     $"  results (funnel, days, channels, steps, split tests, uplift, 5 attribution models, JSON): {engineMs:F0} ms (target < 1000 ms)"));
-Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"  baseline (one counting pass): {baselineMs:F0} ms; ratio {engineMs / baselineMs:F1}×"));
+Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+    $"  baseline (one counting pass): {baselineMs:F0} ms; ratio {engineMs / baselineMs:F1}×"));
 
 // ---------------------------------------------------------------- feedback ingest
 var root = Path.Combine(Path.GetTempPath(), "mdsl-results-bench-" + Guid.NewGuid().ToString("N"));
 Directory.CreateDirectory(root);
 try
 {
-    using var live = new LiveRuntime(compilation.Model, new LiveOptions { DbPath = Path.Combine(root, "live.db"), MaxFutureSkew = TimeSpan.MaxValue });
+    using var live = new LiveRuntime(compilation.Model, new LiveOptions { DbPath = Path.Combine(root, "live.db"),
+        MaxFutureSkew = TimeSpan.MaxValue });
     var n = feedback;
     const int Batch = 500;
     JsonElement Json(string text) => JsonDocument.Parse(text).RootElement.Clone();
@@ -137,10 +142,13 @@ try
     var resultsClock = Stopwatch.StartNew();
     var welcome = live.Results("welcome", new DateTime(2025, 5, 1, 0, 0, 0, DateTimeKind.Utc), new DateTime(2025, 7, 1, 0, 0, 0, DateTimeKind.Utc))!;
     var liveResultsMs = resultsClock.Elapsed.TotalMilliseconds;
-    Console.WriteLine($"feedback ingest: {n:N0} sends × 3 receipts in batches of {Batch} ({accepted:N0} accepted; funnel {welcome.Total.Sent:N0} sent → {welcome.Total.Clicked:N0} clicked)");
+    Console.WriteLine($"feedback ingest: {n:N0} sends × 3 receipts in batches of {Batch} ({accepted:N0} accepted; " +
+        $"funnel {welcome.Total.Sent:N0} sent → {welcome.Total.Clicked:N0} clicked)");
     Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-        $"  feedback: {feedbackPerSecond:N0} receipts/s; baseline event ingest (one send each): {eventsPerSecond:N0} events/s; ratio {feedbackPerSecond / eventsPerSecond:F2}"));
-    Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"  live results query over the store ({n:N0} sends with feedback): {liveResultsMs:F0} ms"));
+        $"  feedback: {feedbackPerSecond:N0} receipts/s; baseline event ingest (one send each): {eventsPerSecond:N0} events/s; " +
+        $"ratio {feedbackPerSecond / eventsPerSecond:F2}"));
+    Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+        $"  live results query over the store ({n:N0} sends with feedback): {liveResultsMs:F0} ms"));
 }
 finally
 {

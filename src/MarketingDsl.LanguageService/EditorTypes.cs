@@ -13,16 +13,19 @@ public sealed record EditorMarker(EditorRange Range, string Severity, string Cod
 /// <summary>One file's markers, for the workspace-wide Problems panel.</summary>
 public sealed record FileMarkers(string Path, ImmutableArray<EditorMarker> Markers)
 {
-    /// <summary>Two lists of files' markers as one (the compiler's and the data-aware warnings), in path order, each file's in position order.</summary>
+    /// <summary>Two lists of files' markers as one (the compiler's and the data-aware warnings), in path order, each file's in position
+    /// order.</summary>
     public static ImmutableArray<FileMarkers> Merge(ImmutableArray<FileMarkers> first, ImmutableArray<FileMarkers> second) =>
         second.IsEmpty ? first : [.. first.Concat(second).GroupBy(f => f.Path, StringComparer.Ordinal).OrderBy(g => g.Key, StringComparer.Ordinal)
             .Select(g => new FileMarkers(g.Key, [.. g.SelectMany(f => f.Markers).OrderBy(m => m.Range.StartLine).ThenBy(m => m.Range.StartColumn)]))];
 }
 
-public enum CompletionKind { Keyword, Tag, Segment, Segmentation, ProfileField, EventType, EventField, Model, ModelOutput, Channel, Function, NamedArgument, Type, Property, Value }
+public enum CompletionKind { Keyword, Tag, Segment, Segmentation, ProfileField, EventType, EventField, Model, ModelOutput, Channel, Function,
+    NamedArgument, Type, Property, Value }
 
 /// <summary>One completion; <see cref="IsSnippet"/> means <see cref="InsertText"/> uses Monaco snippet syntax (`$0`).</summary>
-public sealed record CompletionItem(string Label, CompletionKind Kind, string InsertText, string? Detail = null, string? Documentation = null, bool IsSnippet = false);
+public sealed record CompletionItem(string Label, CompletionKind Kind, string InsertText, string? Detail = null, string? Documentation = null,
+    bool IsSnippet = false);
 
 /// <summary>Completions for a position; <see cref="Range"/> is the word being typed (empty at the cursor when none).</summary>
 public sealed record CompletionList(EditorRange Range, ImmutableArray<CompletionItem> Items);

@@ -22,12 +22,15 @@ public sealed partial class LanguageService
         .Select(n => n!)
         .ToImmutableHashSet(StringComparer.Ordinal);
 
-    private static readonly string[] DeclarationKeywords = ["tag", "segment", "segmentation", "model", "clusters", "channel", "journey", "test", "schema", "settings"];
+    private static readonly string[] DeclarationKeywords = ["tag", "segment", "segmentation", "model", "clusters", "channel", "journey", "test",
+        "schema", "settings"];
     private static readonly string[] OperandKeywords = ["not", "case", "true", "false", "null"];
     private static readonly string[] OperatorKeywords = ["and", "or", "in", "not", "between", "is", "when", "then", "else", "end"];
-    private static readonly int[] OperandEnd = [L.IDENTIFIER, L.INT, L.DECIMAL, L.STRING, L.RPAREN, L.RBRACK, L.TRUE, L.FALSE, L.NULL, L.DURATION, L.DATE, L.DATETIME, L.PERCENT, L.END];
+    private static readonly int[] OperandEnd = [L.IDENTIFIER, L.INT, L.DECIMAL, L.STRING, L.RPAREN, L.RBRACK, L.TRUE, L.FALSE, L.NULL, L.DURATION,
+        L.DATE, L.DATETIME, L.PERCENT, L.END];
 
-    /// <param name="values">A loaded data set's values: inside a string literal compared with a field, they are offered (LanguageService.Data.cs).</param>
+    /// <param name="values">A loaded data set's values: inside a string literal compared with a field, they are offered
+    /// (LanguageService.Data.cs).</param>
     public CompletionList Complete(string path, int line, int column, DataAware.DataValueIndex? values = null)
     {
         var tree = TreeOf(path);
@@ -40,13 +43,16 @@ public sealed partial class LanguageService
             if (token.Span.End > offset || (token.IsComment && token.Span.End == offset && token.Type != L.BLOCK_COMMENT))
             {
                 // Inside a comment: nothing to complete; inside a text in quotes: the data's values, if any.
-                if (token.Type is L.STRING or L.UNTERMINATED_STRING && values is not null && ValueCompletions(tree, before, token, offset, values) is { } inString)
+                if (token.Type is L.STRING or L.UNTERMINATED_STRING && values is not null
+                    && ValueCompletions(tree, before, token, offset, values) is { } inString)
                     return inString;
-                if (token.IsComment || token.Type is L.STRING or L.UNTERMINATED_STRING) return new CompletionList(new EditorRange(line, column, line, column), []);
+                if (token.IsComment || token.Type is L.STRING or L.UNTERMINATED_STRING) return new CompletionList(new EditorRange(line, column, line,
+                    column), []);
                 break;
             }
             if (token.Type == L.UNTERMINATED_STRING && token.Span.End == offset)
-                return values is not null && ValueCompletions(tree, before, token, offset, values) is { } open ? open : new CompletionList(new EditorRange(line, column, line, column), []);
+                return values is not null && ValueCompletions(tree, before, token, offset,
+                    values) is { } open ? open : new CompletionList(new EditorRange(line, column, line, column), []);
             if (!token.IsComment) before.Add(token);
         }
         var range = new EditorRange(line, column, line, column);
@@ -79,10 +85,13 @@ public sealed partial class LanguageService
             var model = Compilation.Model.Models.FirstOrDefault(m => m.Name == prev2.Text);
             if (model is not null)
                 return model.IsClusters
-                    ? [new CompletionItem("cluster", CompletionKind.ModelOutput, "cluster", "int"), new CompletionItem("distance", CompletionKind.ModelOutput, "distance", "decimal")]
+                    ? [new CompletionItem("cluster", CompletionKind.ModelOutput, "cluster", "int"),
+                        new CompletionItem("distance", CompletionKind.ModelOutput, "distance", "decimal")]
                     : model.IsRegression
-                    ? [new CompletionItem("value", CompletionKind.ModelOutput, "value", "decimal"), new CompletionItem("percentile", CompletionKind.ModelOutput, "percentile", "int")]
-                    : [new CompletionItem("probability", CompletionKind.ModelOutput, "probability", "decimal"), new CompletionItem("predicted", CompletionKind.ModelOutput, "predicted", "bool"),
+                    ? [new CompletionItem("value", CompletionKind.ModelOutput, "value", "decimal"),
+                        new CompletionItem("percentile", CompletionKind.ModelOutput, "percentile", "int")]
+                    : [new CompletionItem("probability", CompletionKind.ModelOutput, "probability", "decimal"),
+                        new CompletionItem("predicted", CompletionKind.ModelOutput, "predicted", "bool"),
                        new CompletionItem("percentile", CompletionKind.ModelOutput, "percentile", "int")];
             return [];
         }
@@ -93,7 +102,8 @@ public sealed partial class LanguageService
         if (hasPrev && prev.Type == L.COLON && prev2.Type == L.GOAL) return Events();
         if (hasPrev && prev.Type == L.SEGMENT && prev2.Type is L.ENTERS or L.LEAVES) return Segments();
         if (hasPrev && prev.Type == L.COLON && prev2.Type == L.REENTRY) return [Keyword("once"), Keyword("once per", "once per "), Keyword("always")];
-        if (hasPrev && prev.Type == L.EVERY) return [Keyword("day"), .. new[] { "monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday" }.Select(d => Keyword(d))];
+        if (hasPrev && prev.Type == L.EVERY) return [Keyword("day"),
+            .. new[] { "monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday" }.Select(d => Keyword(d))];
 
         // Inside a call's parentheses.
         if (OpenCall(before) is { } call)
@@ -130,12 +140,17 @@ public sealed partial class LanguageService
             switch (block)
             {
                 case null: return DeclarationKeywords.Select(k => Keyword(k, k + " "));
-                case L.JOURNEY: return new[] { "trigger", "audience", "reentry", "goal", "holdout" }.Select(p => Keyword(p + ":", p + ": ")).Append(Keyword("steps", "steps {\n\t$0\n}", snippet: true));
+                case L.JOURNEY: return new[] { "trigger", "audience", "reentry", "goal",
+                    "holdout" }.Select(p => Keyword(p + ":", p + ": ")).Append(Keyword("steps", "steps {\n\t$0\n}", snippet: true));
                 case L.STEPS or L.IF or L.ELSE or L.PERCENT: return StepKeywords();
                 case L.SPLIT: return [Keyword("50%: ", "50%: ")];
-                case L.TEST: return [Keyword("given profile", "given profile { $0 }", snippet: true), .. schema.Events.Select(e => Keyword($"given {e.Name}", $"given {e.Name} {{ $0 }}", snippet: true)), Keyword("as of", "as of "), Keyword("expect", "expect ")];
-                case L.SCHEMA: return [Keyword("profile", "profile {\n\t$0\n}", snippet: true), Keyword("identity", "identity { $0 }", snippet: true), Keyword("event", "event ")];
-                case L.MODEL or L.CLUSTERS: return [Keyword("predict:", "predict: "), Keyword("features:", "features: "), Keyword("algorithm:", "algorithm: "), Keyword("k:", "k: "), Keyword("seed:", "seed: "),
+                case L.TEST: return [Keyword("given profile", "given profile { $0 }", snippet: true),
+                    .. schema.Events.Select(e => Keyword($"given {e.Name}", $"given {e.Name} {{ $0 }}", snippet: true)), Keyword("as of", "as of "),
+                    Keyword("expect", "expect ")];
+                case L.SCHEMA: return [Keyword("profile", "profile {\n\t$0\n}", snippet: true), Keyword("identity", "identity { $0 }", snippet: true),
+                    Keyword("event", "event ")];
+                case L.MODEL or L.CLUSTERS: return [Keyword("predict:", "predict: "), Keyword("features:", "features: "),
+                    Keyword("algorithm:", "algorithm: "), Keyword("k:", "k: "), Keyword("seed:", "seed: "),
                     Keyword("horizon:", "horizon: "), Keyword("scale:", "scale: standard"), Keyword("min_labels:", "min_labels: ")];
                 case L.CHANNEL: return [Keyword("cost:", "cost: "), Keyword("cap:", "cap: "), Keyword("quiet:", "quiet: ")];
                 case L.SETTINGS: return [Keyword("timezone:", "timezone: ")];
@@ -172,8 +187,10 @@ public sealed partial class LanguageService
         items.AddRange(model.Tags.Select(s => SymbolItem(s, CompletionKind.Tag)));
         items.AddRange(model.Segments.Select(s => SymbolItem(s, CompletionKind.Segment)));
         items.AddRange(model.Segmentations.Select(s => SymbolItem(s, CompletionKind.Segmentation)));
-        items.AddRange(model.Schema.ProfileFields.Select(f => new CompletionItem(f.Name, CompletionKind.ProfileField, f.Name, $"profile field: {f.Type.DisplayName}")));
-        items.AddRange(model.Models.Select(m => new CompletionItem(m.Name, CompletionKind.Model, m.Name, m.IsClusters ? "clusters" : "model", m.Documentation)));
+        items.AddRange(model.Schema.ProfileFields.Select(f => new CompletionItem(f.Name, CompletionKind.ProfileField, f.Name,
+            $"profile field: {f.Type.DisplayName}")));
+        items.AddRange(model.Models.Select(m => new CompletionItem(m.Name, CompletionKind.Model, m.Name, m.IsClusters ? "clusters" : "model",
+            m.Documentation)));
         items.AddRange(Builtins.All.Select(FunctionItem));
         items.AddRange(OperandKeywords.Select(k => Keyword(k)));
         return items;
@@ -186,19 +203,24 @@ public sealed partial class LanguageService
         f => new CompletionItem(f.Name, CompletionKind.EventField, f.Name, $"{ev.Name}.{f.Name}: {f.Type.DisplayName}");
 
     private static CompletionItem FunctionItem(Builtins.FunctionInfo f) =>
-        new(f.Name, CompletionKind.Function, f.Name == "now" ? "now()" : f.Name + "($0)", $"{f.Signature}: {f.Returns}", f.Summary, IsSnippet: f.Name != "now");
+        new(f.Name, CompletionKind.Function, f.Name == "now" ? "now()" : f.Name + "($0)", $"{f.Signature}: {f.Returns}", f.Summary,
+            IsSnippet: f.Name != "now");
 
     private static IEnumerable<CompletionItem> NamedArguments() =>
     [
-        new("where:", CompletionKind.NamedArgument, "where: ", "where: predicate", "Only the events for which the condition holds; inside it, the event's own fields."),
-        new("within:", CompletionKind.NamedArgument, "within: ", "within: duration", "Only the events of the last duration before T, e.g. within: 30d."),
+        new("where:", CompletionKind.NamedArgument, "where: ", "where: predicate",
+            "Only the events for which the condition holds; inside it, the event's own fields."),
+        new("within:", CompletionKind.NamedArgument, "within: ", "within: duration",
+            "Only the events of the last duration before T, e.g. within: 30d."),
     ];
 
     private IEnumerable<CompletionItem> Events() =>
-        Compilation.Model.Schema.Events.Select(e => new CompletionItem(e.Name, CompletionKind.EventType, e.Name, $"event {{ {string.Join(", ", e.Fields.Skip(2).Select(f => f.Name))} }}"));
+        Compilation.Model.Schema.Events.Select(e => new CompletionItem(e.Name, CompletionKind.EventType, e.Name,
+            $"event {{ {string.Join(", ", e.Fields.Skip(2).Select(f => f.Name))} }}"));
 
     private IEnumerable<CompletionItem> Channels() =>
-        Compilation.Model.Channels.Select(c => new CompletionItem(c.Name, CompletionKind.Channel, c.Name, $"channel{(c.Label is null ? "" : $" \"{c.Label}\"")}: cost {c.Cost}", c.Documentation));
+        Compilation.Model.Channels.Select(c => new CompletionItem(c.Name, CompletionKind.Channel, c.Name,
+            $"channel{(c.Label is null ? "" : $" \"{c.Label}\"")}: cost {c.Cost}", c.Documentation));
 
     private IEnumerable<CompletionItem> Segments() =>
         Compilation.Model.Segments.Select(s => SymbolItem(s, CompletionKind.Segment));
@@ -211,7 +233,9 @@ public sealed partial class LanguageService
 
     /// <summary>Whether a statement can end after this token (so a new line starts a new one, not a continuation).</summary>
     private static bool EndsStatement(SyntaxToken token) =>
-        OperandEnd.Contains(token.Type) || token.Type is L.RBRACE or L.EXIT || (IsIdentifier(token.Text) && token.Type is not (L.AND or L.OR or L.NOT or L.IN or L.IS or L.BETWEEN or L.WHERE or L.WHEN or L.THEN or L.ELSE or L.CASE or L.SEND or L.UNTIL or L.EVERY));
+        OperandEnd.Contains(token.Type) || token.Type is L.RBRACE or L.EXIT
+        || (IsIdentifier(token.Text) && token.Type is not (L.AND or L.OR or L.NOT or L.IN or L.IS or L.BETWEEN or L.WHERE or L.WHEN
+            or L.THEN or L.ELSE or L.CASE or L.SEND or L.UNTIL or L.EVERY));
 
     /// <summary>The token type naming the innermost open `{ … }` block (JOURNEY, STEPS, IF, TEST …), or null at top level.</summary>
     private static int? EnclosingBlock(List<SyntaxToken> before)
@@ -281,8 +305,10 @@ public sealed partial class LanguageService
         {
             var t = before[i];
             if (t.Type == L.WHERE)
-                return before[i - 1].Type != L.COLON && IsIdentifier(before[i - 1].Text) && i > 1 && before[i - 2].Type is L.COLON or L.UNTIL ? i : null;
-            if (t.Type is L.LBRACE or L.RBRACE or L.TRIGGER or L.AUDIENCE or L.REENTRY or L.GOAL or L.HOLDOUT or L.STEPS or L.SEND or L.WAIT or L.IF or L.SPLIT or L.EXIT)
+                return before[i - 1].Type != L.COLON && IsIdentifier(before[i - 1].Text) && i > 1
+                    && before[i - 2].Type is L.COLON or L.UNTIL ? i : null;
+            if (t.Type is L.LBRACE or L.RBRACE or L.TRIGGER or L.AUDIENCE or L.REENTRY or L.GOAL or L.HOLDOUT or L.STEPS or L.SEND
+                or L.WAIT or L.IF or L.SPLIT or L.EXIT)
             {
                 // `wait 1d until order where …` reads WAIT before WHERE only when the where is behind us.
                 return null;
@@ -309,7 +335,8 @@ public sealed partial class LanguageService
         }
         else if (info.IsAggregate)
         {
-            var positional = parameters.Count(p => !p.StartsWith("where:", StringComparison.Ordinal) && !p.StartsWith("within:", StringComparison.Ordinal));
+            var positional = parameters.Count(p => !p.StartsWith("where:", StringComparison.Ordinal)
+                && !p.StartsWith("within:", StringComparison.Ordinal));
             if (active >= positional) active = -1;
         }
         if (active >= parameters.Count && parameters.Count > 0 && parameters[^1].Contains('…')) active = parameters.Count - 1;

@@ -87,7 +87,8 @@ public static class EditorApp
         services.AddSingleton<IConfigureOptions<KeyManagementOptions>>(sp => new ConfigureOptions<KeyManagementOptions>(o =>
         {
             var dbPath = sp.GetRequiredService<EditorStore>().Path;
-            o.XmlRepository = new FileSystemXmlRepository(new DirectoryInfo(Path.Combine(Path.GetDirectoryName(dbPath)!, "keys")), sp.GetRequiredService<ILoggerFactory>());
+            o.XmlRepository = new FileSystemXmlRepository(new DirectoryInfo(Path.Combine(Path.GetDirectoryName(dbPath)!, "keys")),
+                sp.GetRequiredService<ILoggerFactory>());
         }));
         services.AddHttpContextAccessor();
         // Chinese labels and UI text are written as characters, not as &#x…; escapes.
@@ -169,11 +170,13 @@ public static class EditorApp
             var service = new MarketingDsl.LanguageService.LanguageService(compilation);
             _ = System.Text.Json.JsonSerializer.Serialize(service.Diagnostics(path));
             // The typical edit: one buffer changed, the rest reused.
-            _ = new MarketingDsl.LanguageService.LanguageService(compiler.Compile(new Compiling.EditorBuffer(path, compilation.Workspace.Files[0].Text + "\n"))).Diagnostics(path);
+            _ = new MarketingDsl.LanguageService.LanguageService(compiler.Compile(new Compiling.EditorBuffer(path,
+                compilation.Workspace.Files[0].Text + "\n"))).Diagnostics(path);
         }
         catch (Exception ex)
         {
-            services.GetRequiredService<ILoggerFactory>().CreateLogger(typeof(EditorApp)).LogWarning(ex, "Warming up the compiler failed; the first request compiles cold.");
+            services.GetRequiredService<ILoggerFactory>().CreateLogger(typeof(EditorApp)).LogWarning(ex,
+                "Warming up the compiler failed; the first request compiles cold.");
         }
     }
 
@@ -206,7 +209,8 @@ public static class EditorApp
     }
 
     public static ClaimsPrincipal CreatePrincipal(string name, string role) =>
-        new(new ClaimsIdentity([new Claim(ClaimTypes.Name, name), new Claim(ClaimTypes.Role, role)], CookieAuthenticationDefaults.AuthenticationScheme));
+        new(new ClaimsIdentity([new Claim(ClaimTypes.Name, name), new Claim(ClaimTypes.Role, role)],
+            CookieAuthenticationDefaults.AuthenticationScheme));
 
     /// <summary>
     /// `Server-Timing: app;dur=MS` on API answers: the time inside the server (sign-in, anti-forgery,
@@ -232,7 +236,8 @@ public static class EditorApp
         headers.XFrameOptions = "DENY";
         headers["Referrer-Policy"] = "same-origin";
         // No inline script: the pages pass data to scripts as JSON blocks. Monaco injects styles and may start workers from blobs.
-        headers.ContentSecurityPolicy = "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; font-src 'self' data:; worker-src 'self' blob:; connect-src 'self'; frame-ancestors 'none'; base-uri 'self'; form-action 'self'";
+        headers.ContentSecurityPolicy = "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; "
+            + "font-src 'self' data:; worker-src 'self' blob:; connect-src 'self'; frame-ancestors 'none'; base-uri 'self'; form-action 'self'";
         return next();
     }
 

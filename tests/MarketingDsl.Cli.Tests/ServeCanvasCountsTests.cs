@@ -37,28 +37,23 @@ public sealed partial class ServeCanvasCountsTests : IDisposable
         }
         """;
 
-    private readonly string _root = Path.Combine(Path.GetTempPath(), "mdsl-serve-canvas-tests", Guid.NewGuid().ToString("N"));
-    private Process? _process;
+    private readonly ServeSandbox _serve = new("mdsl-serve-canvas-tests");
+    private string Root => _serve.Root;
 
-    public void Dispose()
-    {
-        if (_process is { HasExited: false }) { _process.Kill(); _process.WaitForExit(); }
-        _process?.Dispose();
-        try { Directory.Delete(_root, recursive: true); } catch (IOException) { } catch (UnauthorizedAccessException) { }
-    }
+    public void Dispose() => _serve.Dispose();
 
     [Fact]
     public async Task A_viewer_sees_the_live_counts_of_each_node_and_they_follow_new_events()
     {
-        var workspace = Path.Combine(_root, "ws");
+        var workspace = Path.Combine(Root, "ws");
         Directory.CreateDirectory(workspace);
         File.WriteAllText(Path.Combine(workspace, "schema.mdsl"), Schema);
         File.WriteAllText(Path.Combine(workspace, "main.mdsl"), Main);
-        using (var store = new EditorStore(Path.Combine(_root, "editor.db")))
+        using (var store = new EditorStore(Path.Combine(Root, "editor.db")))
             Assert.Null(new Web.Security.Accounts(store, TimeProvider.System).AddOrUpdate("view", "password-of-view", "viewer", out _));
-        (_process, var url) = await ServeProcess.StartAsync(
-            [workspace, "--urls", "http://127.0.0.1:0", "--db", Path.Combine(_root, "live.db"), "--editor-db", Path.Combine(_root, "editor.db"),
-                "--outbox-dir", Path.Combine(_root, "outbox")],
+        var (_, url) = await _serve.StartAsync(
+            [workspace, "--urls", "http://127.0.0.1:0", "--db", Path.Combine(Root, "live.db"), "--editor-db", Path.Combine(Root, "editor.db"),
+                "--outbox-dir", Path.Combine(Root, "outbox")],
             new Dictionary<string, string?> { ["MDSL_ADMIN_TOKEN"] = null });
         using var anonymous = new HttpClient { BaseAddress = url, Timeout = TimeSpan.FromSeconds(30) };
         var events = new StringBuilder("[");

@@ -38,14 +38,10 @@ public sealed partial class ServeCrashTests(Xunit.Abstractions.ITestOutputHelper
     private const int Events = 160;
     private static readonly DateTime Start = new(2025, 3, 1, 0, 0, 0, DateTimeKind.Utc);
 
-    private readonly string _root = Path.Combine(Path.GetTempPath(), "mdsl-crash-tests", Guid.NewGuid().ToString("N"));
-    private readonly List<Process> _processes = [];
+    private readonly ServeSandbox _serve = new("mdsl-crash-tests");
+    private string Root => _serve.Root;
 
-    public void Dispose()
-    {
-        foreach (var p in _processes) { try { if (!p.HasExited) p.Kill(); } catch (InvalidOperationException) { } p.Dispose(); }
-        try { Directory.Delete(_root, recursive: true); } catch (IOException) { } catch (UnauthorizedAccessException) { }
-    }
+    public void Dispose() => _serve.Dispose();
 
     /// <summary>
     /// Event i: user u(i mod 10) at Start + 10·i minutes, a cart_add in even rounds of ten, a login
@@ -63,12 +59,12 @@ public sealed partial class ServeCrashTests(Xunit.Abstractions.ITestOutputHelper
     public async Task After_a_sigkill_mid_stream_no_acknowledged_event_or_journey_is_lost_and_no_key_is_delivered_twice()
     {
         var clock = Stopwatch.StartNew();
-        var workspace = Path.Combine(_root, "ws");
+        var workspace = Path.Combine(Root, "ws");
         Directory.CreateDirectory(workspace);
         File.WriteAllText(Path.Combine(workspace, "schema.mdsl"), Schema);
         File.WriteAllText(Path.Combine(workspace, "main.mdsl"), Main);
-        var db = Path.Combine(_root, "live.db");
-        var outbox = Path.Combine(_root, "outbox");
+        var db = Path.Combine(Root, "live.db");
+        var outbox = Path.Combine(Root, "outbox");
         await using var receiver = await DedupingReceiver.StartAsync();
 
         // 1. Stream events one request at a time; kill the server hard once 60 are acknowledged, with requests still going.
@@ -167,12 +163,12 @@ public sealed partial class ServeCrashTests(Xunit.Abstractions.ITestOutputHelper
     [Fact]
     public async Task A_webhook_action_in_flight_at_a_sigkill_is_repeated_with_its_key_and_the_receiver_drops_the_repeat()
     {
-        var workspace = Path.Combine(_root, "ws");
+        var workspace = Path.Combine(Root, "ws");
         Directory.CreateDirectory(workspace);
         File.WriteAllText(Path.Combine(workspace, "schema.mdsl"), Schema);
         File.WriteAllText(Path.Combine(workspace, "main.mdsl"), Main);
-        var db = Path.Combine(_root, "live.db");
-        var outbox = Path.Combine(_root, "outbox");
+        var db = Path.Combine(Root, "live.db");
+        var outbox = Path.Combine(Root, "outbox");
         await using var receiver = await DedupingReceiver.StartAsync();
         receiver.HoldFirst = new TaskCompletionSource();
 
@@ -213,13 +209,9 @@ public sealed partial class ServeCrashTests(Xunit.Abstractions.ITestOutputHelper
     private static StringContent Json(string json) => new(json, Encoding.UTF8, "application/json");
 
     /// <summary>Starts the built CLI (`dotnet mdsl.dll serve …`) and waits for the address it prints.</summary>
-    private async Task<(Process Process, Uri Url)> StartServe(string workspace, string db, string outbox, Uri webhook)
-    {
-        var started = await ServeProcess.StartAsync([workspace, "--urls", "http://127.0.0.1:0", "--db", db, "--outbox-dir", outbox,
+    private Task<(Process Process, Uri Url)> StartServe(string workspace, string db, string outbox, Uri webhook) =>
+        _serve.StartAsync([workspace, "--urls", "http://127.0.0.1:0", "--db", db, "--outbox-dir", outbox,
             "--grace", "3650d", "--webhook", "email=" + webhook, "--webhook-timeout", "5s"], startTimeout: TimeSpan.FromSeconds(20));
-        _processes.Add(started.Process);
-        return started;
-    }
 
     /// <summary>A webhook receiver that applies each Idempotency-Key once and records every request.</summary>
     private sealed class DedupingReceiver : IAsyncDisposable

@@ -27,25 +27,20 @@ public sealed class ServeFeedbackTests : IDisposable
         """;
 
     private const string AdminToken = "a-test-admin-token-for-feedback";
-    private readonly string _root = Path.Combine(Path.GetTempPath(), "mdsl-serve-feedback-tests", Guid.NewGuid().ToString("N"));
-    private Process? _process;
+    private readonly ServeSandbox _serve = new("mdsl-serve-feedback-tests");
+    private string Root => _serve.Root;
 
-    public void Dispose()
-    {
-        if (_process is { HasExited: false }) _process.Kill();
-        _process?.Dispose();
-        try { Directory.Delete(_root, recursive: true); } catch (IOException) { } catch (UnauthorizedAccessException) { }
-    }
+    public void Dispose() => _serve.Dispose();
 
     [Fact]
     public async Task Feedback_moves_sends_through_their_states_once_whatever_the_order()
     {
-        var workspace = Path.Combine(_root, "ws");
+        var workspace = Path.Combine(Root, "ws");
         Directory.CreateDirectory(workspace);
         File.WriteAllText(Path.Combine(workspace, "schema.mdsl"), Schema);
         File.WriteAllText(Path.Combine(workspace, "main.mdsl"), Main);
-        (_process, var url) = await ServeProcess.StartAsync(
-            [workspace, "--urls", "http://127.0.0.1:0", "--db", Path.Combine(_root, "live.db"), "--outbox-dir", Path.Combine(_root, "outbox")],
+        var (_, url) = await _serve.StartAsync(
+            [workspace, "--urls", "http://127.0.0.1:0", "--db", Path.Combine(Root, "live.db"), "--outbox-dir", Path.Combine(Root, "outbox")],
             new Dictionary<string, string?> { ["MDSL_ADMIN_TOKEN"] = AdminToken });
         using var http = new HttpClient { BaseAddress = url, Timeout = TimeSpan.FromSeconds(30) };
 
@@ -105,7 +100,7 @@ public sealed class ServeFeedbackTests : IDisposable
 
         Assert.Equal(404, (int)(await http.GetAsync("/api/journeys/nope/results")).StatusCode);
         Assert.Equal(400, (int)(await http.GetAsync("/api/journeys/welcome/results?from=yesterday")).StatusCode);
-        Assert.False(_process.HasExited);
+        Assert.False(_serve.Started!.HasExited);
     }
 
     private static async Task<HttpResponseMessage> Send(HttpClient http, string path, string json, bool token)

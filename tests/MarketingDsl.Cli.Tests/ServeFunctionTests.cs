@@ -34,20 +34,15 @@ public sealed partial class ServeFunctionTests : IDisposable
         public static long Hog(long x) { var s = "x"; while (x > 0) s += s; return s.Length; }
         """;
 
-    private readonly string _root = Path.Combine(Path.GetTempPath(), "mdsl-serve-function-tests", Guid.NewGuid().ToString("N"));
-    private Process? _process;
+    private readonly ServeSandbox _serve = new("mdsl-serve-function-tests");
+    private string Root => _serve.Root;
 
-    public void Dispose()
-    {
-        if (_process is { HasExited: false }) _process.Kill();
-        _process?.Dispose();
-        try { Directory.Delete(_root, recursive: true); } catch (IOException) { } catch (UnauthorizedAccessException) { }
-    }
+    public void Dispose() => _serve.Dispose();
 
     [Fact]
     public async Task Hostile_functions_do_not_stop_the_process_from_answering_the_next_request()
     {
-        var workspace = Path.Combine(_root, "ws");
+        var workspace = Path.Combine(Root, "ws");
         Directory.CreateDirectory(Path.Combine(workspace, "functions"));
         File.WriteAllText(Path.Combine(workspace, "schema.mdsl"), Schema);
         File.WriteAllText(Path.Combine(workspace, "tags.mdsl"), Tags);
@@ -79,7 +74,7 @@ public sealed partial class ServeFunctionTests : IDisposable
         Assert.Equal("tv", tags.GetProperty("line").GetString());
         Assert.Equal(JsonValueKind.Null, tags.GetProperty("spin").ValueKind);
         Assert.True((await http.GetAsync("/api/health")).IsSuccessStatusCode);
-        Assert.False(_process!.HasExited);
+        Assert.False(_serve.Started!.HasExited);
     }
 
     private static async Task<JsonElement> TagsOf(HttpClient http)
@@ -94,8 +89,8 @@ public sealed partial class ServeFunctionTests : IDisposable
 
     private async Task<Uri> StartServe(string workspace)
     {
-        (_process, var url) = await ServeProcess.StartAsync(
-            [workspace, "--urls", "http://127.0.0.1:0", "--db", Path.Combine(_root, "live.db"), "--outbox-dir", Path.Combine(_root, "outbox")],
+        var (_, url) = await _serve.StartAsync(
+            [workspace, "--urls", "http://127.0.0.1:0", "--db", Path.Combine(Root, "live.db"), "--outbox-dir", Path.Combine(Root, "outbox")],
             new Dictionary<string, string?> { ["MDSL_ADMIN_TOKEN"] = AdminToken });
         return url;
     }

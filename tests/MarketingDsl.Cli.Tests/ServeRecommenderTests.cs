@@ -17,20 +17,15 @@ namespace MarketingDsl.Cli.Tests;
 public sealed class ServeRecommenderTests : IDisposable
 {
     private const string AdminToken = "a-test-admin-token-of-enough-length";
-    private readonly string _root = Path.Combine(Path.GetTempPath(), "mdsl-serve-reco-" + Guid.NewGuid().ToString("N"));
-    private Process? _process;
+    private readonly ServeSandbox _serve = new("mdsl-serve-reco");
+    private string Root => _serve.Root;
 
-    public void Dispose()
-    {
-        if (_process is { HasExited: false }) _process.Kill();
-        _process?.Dispose();
-        try { Directory.Delete(_root, recursive: true); } catch (IOException) { } catch (UnauthorizedAccessException) { }
-    }
+    public void Dispose() => _serve.Dispose();
 
     [Fact]
     public async Task A_posted_cart_add_sends_the_related_items_that_batch_replay_sends()
     {
-        var workspace = Path.Combine(_root, "retail");
+        var workspace = Path.Combine(Root, "retail");
         foreach (var file in Directory.EnumerateFiles(RepoRoot.Combine("examples", "retail"), "*.*", SearchOption.AllDirectories)
                      .Where(f => f.EndsWith(".mdsl", StringComparison.Ordinal) || f.EndsWith(".csx", StringComparison.Ordinal)))
         {
@@ -38,7 +33,7 @@ public sealed class ServeRecommenderTests : IDisposable
             Directory.CreateDirectory(Path.GetDirectoryName(target)!);
             File.Copy(file, target);
         }
-        var history = Path.Combine(_root, "history");
+        var history = Path.Combine(Root, "history");
         RetailDataGenerator.Generate(history, users: 1500, days: 200, seed: 19, coPurchase: 0.6);
         var (exit, output, error) = await Cli("train", workspace, "--data", history);
         Assert.True(exit == 0, output + error);
@@ -54,11 +49,11 @@ public sealed class ServeRecommenderTests : IDisposable
         var cartAdd = $$"""{"type":"cart_add","user_id":"{{user}}","ts":"2026-01-05T10:00:00Z","sku":"{{item}}","category":"x","price":10}""";
 
         // Batch: the same profile and event replayed over the day.
-        var tiny = Path.Combine(_root, "tiny");
+        var tiny = Path.Combine(Root, "tiny");
         Directory.CreateDirectory(tiny);
         File.WriteAllText(Path.Combine(tiny, "profiles.jsonl"), profile + "\n");
         File.WriteAllText(Path.Combine(tiny, "events.jsonl"), cartAdd + "\n");
-        var replayOut = Path.Combine(_root, "replay");
+        var replayOut = Path.Combine(Root, "replay");
         (exit, output, error) = await Cli("simulate", workspace, "--data", tiny, "--out", replayOut, "--quiet",
             "--from", "2026-01-05T00:00:00Z", "--to", "2026-01-06T00:00:00Z");
         Assert.True(exit == 0, output + error);
@@ -74,9 +69,9 @@ public sealed class ServeRecommenderTests : IDisposable
         Assert.Equal(3, replayed.Length);
 
         // Live: the same profile and event posted to a real `mdsl serve`; the wait's timer fires by the wall clock.
-        var outbox = Path.Combine(_root, "outbox");
-        (_process, var url) = await ServeProcess.StartAsync(
-            [workspace, "--urls", "http://127.0.0.1:0", "--db", Path.Combine(_root, "live.db"), "--outbox-dir", outbox],
+        var outbox = Path.Combine(Root, "outbox");
+        var (_, url) = await _serve.StartAsync(
+            [workspace, "--urls", "http://127.0.0.1:0", "--db", Path.Combine(Root, "live.db"), "--outbox-dir", outbox],
             new Dictionary<string, string?> { ["MDSL_ADMIN_TOKEN"] = AdminToken }, startTimeout: TimeSpan.FromMinutes(2));
         using var http = new HttpClient { BaseAddress = url, Timeout = TimeSpan.FromSeconds(60) };
         http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", AdminToken);
@@ -102,7 +97,7 @@ public sealed class ServeRecommenderTests : IDisposable
         Assert.True(sent is not null, "no related_items send reached the outbox within a minute");
         Assert.Equal(replayed.Order(StringComparer.Ordinal), sent.Order(StringComparer.Ordinal));
         Assert.Equal(picks.RelatedTo(item, 3).Cast<string>(), sent);
-        Assert.False(_process.HasExited);
+        Assert.False(_serve.Started!.HasExited);
     }
 
     private static async Task<(int Exit, string Out, string Err)> Cli(params string[] args)

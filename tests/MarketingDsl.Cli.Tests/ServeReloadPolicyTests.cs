@@ -23,30 +23,25 @@ public sealed class ServeReloadPolicyTests : IDisposable
         journey welcome { trigger: login  steps { wait 2d  send push "hi" } }
 
         """;
-    private readonly string _root = Path.Combine(Path.GetTempPath(), "mdsl-reload-policy-tests", Guid.NewGuid().ToString("N"));
-    private readonly List<Process> _processes = [];
+    private readonly ServeSandbox _serve = new("mdsl-reload-policy-tests");
+    private string Root => _serve.Root;
 
     public ServeReloadPolicyTests()
     {
-        Directory.CreateDirectory(Path.Combine(_root, "ws"));
-        File.WriteAllText(Path.Combine(_root, "ws", "schema.mdsl"), Schema);
-        File.WriteAllText(Path.Combine(_root, "ws", "main.mdsl"), Version1);
+        Directory.CreateDirectory(Path.Combine(Root, "ws"));
+        File.WriteAllText(Path.Combine(Root, "ws", "schema.mdsl"), Schema);
+        File.WriteAllText(Path.Combine(Root, "ws", "main.mdsl"), Version1);
     }
 
-    public void Dispose()
-    {
-        foreach (var p in _processes) { try { if (!p.HasExited) p.Kill(); } catch (InvalidOperationException) { } p.Dispose(); }
-        try { Directory.Delete(_root, recursive: true); } catch (IOException) { } catch (UnauthorizedAccessException) { }
-    }
+    public void Dispose() => _serve.Dispose();
 
     [Fact]
     public async Task Users_continue_at_the_equivalent_wait_or_end_as_the_publisher_chose()
     {
-        var (process, url) = await ServeProcess.StartAsync(
-            [Path.Combine(_root, "ws"), "--urls", "http://127.0.0.1:0", "--db", Path.Combine(_root, "live.db"),
-                "--outbox-dir", Path.Combine(_root, "outbox")],
+        var (_, url) = await _serve.StartAsync(
+            [Path.Combine(Root, "ws"), "--urls", "http://127.0.0.1:0", "--db", Path.Combine(Root, "live.db"),
+                "--outbox-dir", Path.Combine(Root, "outbox")],
             new Dictionary<string, string?> { ["MDSL_ADMIN_TOKEN"] = Token });
-        _processes.Add(process);
         using var http = new HttpClient { BaseAddress = url };
         http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", Token);
         await Post(http, "/api/profiles", """[{"user_id":"u1"},{"user_id":"u2"},{"user_id":"u3"}]""");
@@ -62,7 +57,7 @@ public sealed class ServeReloadPolicyTests : IDisposable
 
         // v2: an acknowledgement before cart's wait, so the wait is now step 1; welcome is unchanged.
         var version2 = Version1.Replace("steps { wait 1d until", "steps { send push \"ack\"  wait 1d until", StringComparison.Ordinal);
-        File.WriteAllText(Path.Combine(_root, "ws", "main.mdsl"), version2);
+        File.WriteAllText(Path.Combine(Root, "ws", "main.mdsl"), version2);
         var unknown = await http.PostAsync("/api/workspace/reload?end=nope", Json("{}"));
         Assert.Equal(HttpStatusCode.BadRequest, unknown.StatusCode);
         Assert.Contains("'nope'", await unknown.Content.ReadAsStringAsync());

@@ -15,29 +15,25 @@ namespace MarketingDsl.Cli.Tests;
 public sealed partial class ServeSecurityTests : IDisposable
 {
     private const string Token = "a-long-admin-token-for-tests";
-    private readonly string _root = Path.Combine(Path.GetTempPath(), "mdsl-security-tests", Guid.NewGuid().ToString("N"));
-    private readonly List<Process> _processes = [];
+    private readonly ServeSandbox _serve = new("mdsl-security-tests");
+    private string Root => _serve.Root;
 
     public ServeSecurityTests()
     {
-        Directory.CreateDirectory(Path.Combine(_root, "ws"));
-        File.WriteAllText(Path.Combine(_root, "ws", "schema.mdsl"), "schema {\n  profile { user_id: string key }\n  event login { }\n}\n");
-        File.WriteAllText(Path.Combine(_root, "ws", "main.mdsl"), "channel push { cost: 0 }\njourney welcome { trigger: login  steps { " +
+        Directory.CreateDirectory(Path.Combine(Root, "ws"));
+        File.WriteAllText(Path.Combine(Root, "ws", "schema.mdsl"), "schema {\n  profile { user_id: string key }\n  event login { }\n}\n");
+        File.WriteAllText(Path.Combine(Root, "ws", "main.mdsl"), "channel push { cost: 0 }\njourney welcome { trigger: login  steps { " +
             "send push \"hello\" } }\n");
     }
 
-    public void Dispose()
-    {
-        foreach (var p in _processes) { try { if (!p.HasExited) p.Kill(); } catch (InvalidOperationException) { } p.Dispose(); }
-        try { Directory.Delete(_root, recursive: true); } catch (IOException) { } catch (UnauthorizedAccessException) { }
-    }
+    public void Dispose() => _serve.Dispose();
 
     [Fact]
     public async Task A_token_on_the_command_line_is_refused_with_the_alternatives()
     {
         var stdout = new StringWriter();
         var stderr = new StringWriter();
-        var exit = await CommandLine.RunAsync(["serve", Path.Combine(_root, "ws"), "--admin-token", Token], stdout, stderr);
+        var exit = await CommandLine.RunAsync(["serve", Path.Combine(Root, "ws"), "--admin-token", Token], stdout, stderr);
         Assert.Equal(2, exit);
         Assert.Contains("--admin-token is refused", stderr.ToString());
         Assert.Contains("MDSL_ADMIN_TOKEN", stderr.ToString());
@@ -57,7 +53,7 @@ public sealed partial class ServeSecurityTests : IDisposable
     [Fact]
     public async Task Admin_calls_need_the_token_json_bodies_and_this_servers_host_and_origin_and_reloads_are_recorded()
     {
-        var tokenFile = Path.Combine(_root, "token.txt");
+        var tokenFile = Path.Combine(Root, "token.txt");
         File.WriteAllText(tokenFile, Token + "\n");
         var url = await StartServe(token: null, "--admin-token-file", tokenFile);
         using var http = new HttpClient { BaseAddress = url };
@@ -104,15 +100,15 @@ public sealed partial class ServeSecurityTests : IDisposable
         }
 
         // A refused reload and a good one, both recorded.
-        var main = Path.Combine(_root, "ws", "main.mdsl");
+        var main = Path.Combine(Root, "ws", "main.mdsl");
         File.WriteAllText(main, "channel push { cost: 0 }\njourney welcome { trigger: login  steps { send pushh \"hello\" } }\n");
         Assert.Equal(HttpStatusCode.UnprocessableEntity, (await http.PostAsync("/api/workspace/reload", Json("{}"))).StatusCode);
         File.WriteAllText(main, "channel push { cost: 0 }\njourney welcome { trigger: login  steps { send push \"hi\" } }\n");
         Assert.Equal(HttpStatusCode.OK, (await http.PostAsync("/api/workspace/reload", Json("{}"))).StatusCode);
         Assert.Equal(HttpStatusCode.OK, (await http.PostAsync("/api/workspace/reload?dry_run=true", Json("{}"))).StatusCode);
 
-        StopAll();
-        using var store = new EditorStore(Path.Combine(_root, "editor.db"));
+        _serve.StopAll();
+        using var store = new EditorStore(Path.Combine(Root, "editor.db"));
         var history = store.PublicationHistory();
         Assert.Equal(2, history.Count);
         Assert.All(history, p => Assert.Equal("api token", p.Author));
@@ -128,7 +124,7 @@ public sealed partial class ServeSecurityTests : IDisposable
     [Fact]
     public async Task Member_data_needs_the_token_or_a_signed_in_publisher_and_health_stays_open()
     {
-        using (var store = new EditorStore(Path.Combine(_root, "editor.db")))
+        using (var store = new EditorStore(Path.Combine(Root, "editor.db")))
         {
             var accounts = new MarketingDsl.Web.Security.Accounts(store, TimeProvider.System);
             Assert.Null(accounts.AddOrUpdate("pub", "password-of-pub", "publisher", out _));
@@ -179,14 +175,14 @@ public sealed partial class ServeSecurityTests : IDisposable
     public async Task Serve_refuses_a_workspace_link_leading_outside_at_start_naming_the_link_without_the_files_content()
     {
         var secret = WriteSecret();
-        File.CreateSymbolicLink(Path.Combine(_root, "ws", "stolen.mdsl"), secret);
+        File.CreateSymbolicLink(Path.Combine(Root, "ws", "stolen.mdsl"), secret);
         var info = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-        foreach (var a in new[] { Path.Combine(AppContext.BaseDirectory, "mdsl.dll"), "serve", Path.Combine(_root, "ws"), "--urls",
-            "http://127.0.0.1:0", "--db", Path.Combine(_root, "live.db"), "--editor-db", Path.Combine(_root, "editor.db") })
+        foreach (var a in new[] { Path.Combine(AppContext.BaseDirectory, "mdsl.dll"), "serve", Path.Combine(Root, "ws"), "--urls",
+            "http://127.0.0.1:0", "--db", Path.Combine(Root, "live.db"), "--editor-db", Path.Combine(Root, "editor.db") })
             info.ArgumentList.Add(a);
         info.Environment["MDSL_ADMIN_TOKEN"] = Token;
         using var process = Process.Start(info)!;
-        _processes.Add(process);
+        _serve.Track(process);
         var stdout = process.StandardOutput.ReadToEndAsync();
         var stderr = process.StandardError.ReadToEndAsync();
         using (var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(60))) await process.WaitForExitAsync(timeout.Token);
@@ -205,7 +201,7 @@ public sealed partial class ServeSecurityTests : IDisposable
         var url = await StartServe(Token);
         using var http = new HttpClient { BaseAddress = url };
         http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", Token);
-        File.CreateSymbolicLink(Path.Combine(_root, "ws", "stolen.mdsl"), WriteSecret());
+        File.CreateSymbolicLink(Path.Combine(Root, "ws", "stolen.mdsl"), WriteSecret());
         foreach (var path in new[] { "/api/workspace/reload?dry_run=true", "/api/workspace/reload" })
         {
             var refused = await http.PostAsync(path, Json("{}"));
@@ -225,27 +221,21 @@ public sealed partial class ServeSecurityTests : IDisposable
     /// <summary>A DSL file outside the workspace (a declaration, so a reader that followed the link would parse and show it).</summary>
     private string WriteSecret()
     {
-        var outside = Path.Combine(_root, "outside");
+        var outside = Path.Combine(Root, "outside");
         Directory.CreateDirectory(outside);
         var path = Path.Combine(outside, "private.mdsl");
         File.WriteAllText(path, $"tag leaked = \"{SecretText}\"\n");
         return path;
     }
 
-    private void StopAll()
-    {
-        foreach (var p in _processes) { if (!p.HasExited) { p.Kill(); p.WaitForExit(); } }
-    }
-
     private static StringContent Json(string json) => new(json, Encoding.UTF8, "application/json");
 
     private async Task<Uri> StartServe(string? token, params string[] extra)
     {
-        var (process, url) = await ServeProcess.StartAsync(
-            new[] { Path.Combine(_root, "ws"), "--urls", "http://127.0.0.1:0", "--db", Path.Combine(_root, "live.db"),
-                "--editor-db", Path.Combine(_root, "editor.db"), "--outbox-dir", Path.Combine(_root, "outbox") }.Concat(extra),
+        var (_, url) = await _serve.StartAsync(
+            new[] { Path.Combine(Root, "ws"), "--urls", "http://127.0.0.1:0", "--db", Path.Combine(Root, "live.db"),
+                "--editor-db", Path.Combine(Root, "editor.db"), "--outbox-dir", Path.Combine(Root, "outbox") }.Concat(extra),
             new Dictionary<string, string?> { ["MDSL_ADMIN_TOKEN"] = token });
-        _processes.Add(process);
         return url;
     }
 }

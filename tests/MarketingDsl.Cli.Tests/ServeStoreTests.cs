@@ -22,11 +22,11 @@ public sealed partial class ServeCrashTests
 
     private async Task<(string Workspace, string Db, string Outbox)> NoteWorkspace()
     {
-        var workspace = Path.Combine(_root, "ws");
+        var workspace = Path.Combine(Root, "ws");
         Directory.CreateDirectory(workspace);
         await File.WriteAllTextAsync(Path.Combine(workspace, "schema.mdsl"), NoteSchema);
         await File.WriteAllTextAsync(Path.Combine(workspace, "main.mdsl"), Main);
-        return (workspace, Path.Combine(_root, "live.db"), Path.Combine(_root, "outbox"));
+        return (workspace, Path.Combine(Root, "live.db"), Path.Combine(Root, "outbox"));
     }
 
     /// <summary>Login i: user u(i mod 10), one second after login i-1, id L{i}; each enters `welcome` and sends one push.</summary>

@@ -29,19 +29,22 @@ public sealed class BrowserCanvasTests
 
         // The push (step 1) goes after the SMS in the if's then block.
         await DragAsync(page, "#node-1", ".drop-zone[data-block='3.0'][data-index='1']");
-        await page.WaitForFunctionAsync("() => window.mdslCanvas.text.includes('send sms \"vip_cart_reminder\"\\n      send app_push')");
+        await page.WaitForFunctionAsync($"() => {CanvasText}.includes('send sms \"vip_cart_reminder\"\\n      send app_push')");
         var moved = await Text(page);
         Assert.DoesNotContain("    send app_push \"cart_reminder\" offer \"coupon_5_off\"\n    wait 1d", moved);
-        Assert.Contains("+       send app_push \"cart_reminder\" offer \"coupon_5_off\"", await page.InnerTextAsync("#canvas-diff"));
+        // The preview (Monaco's diff editor, unchanged lines folded) shows the push taken out and put in.
+        Assert.True(await DiffChanges(page) > 0);
+        Assert.Contains("send app_push \"cart_reminder\" offer \"coupon_5_off\"", await DiffText(page));
         // The push left the top level, so the if is step 2 now and the push its then block's second step.
         await page.WaitForSelectorAsync("#node-2-0-1.kind-send");
         Assert.False(await page.IsDisabledAsync("#canvas-save"));
 
         await page.ClickAsync("#canvas-undo");
-        await page.WaitForFunctionAsync("t => window.mdslCanvas.text === t", original);
+        await page.WaitForFunctionAsync($"t => {CanvasText} === t", original);
         await page.WaitForSelectorAsync("#node-3-0-0");
         Assert.Null(await page.QuerySelectorAsync("#node-2-0-1"));
-        Assert.Contains("-       send app_push \"cart_reminder\" offer \"coupon_5_off\"", await page.InnerTextAsync("#canvas-diff"));
+        Assert.True(await DiffChanges(page) > 0);
+        Assert.Contains("send app_push \"cart_reminder\" offer \"coupon_5_off\"", await DiffText(page));
         Assert.Empty(browser.ConsoleErrors);
     }
 
@@ -70,7 +73,8 @@ public sealed class BrowserCanvasTests
         // Typing in the text redraws the canvas: a new step appears as a node.
         var text = await Text(browser.Page);
         var edited = text.Replace("    wait 1d until order\n", "    wait 1d until order\n    exit\n", StringComparison.Ordinal);
-        await browser.Page.EvaluateAsync("t => monaco.editor.getModels().find(m => m.getValue().startsWith('journey cart_recovery')).setValue(t)", edited);
+        await browser.Page.EvaluateAsync("t => monaco.editor.getModels().find(m => m.getValue().startsWith('journey cart_recovery')).setValue(t)",
+            edited);
         await browser.Page.WaitForSelectorAsync("#node-3.kind-exit");
         Assert.Empty(browser.ConsoleErrors);
     }
@@ -102,7 +106,8 @@ public sealed class BrowserCanvasTests
             ("channel", "app_push"), ("template", "cart_reminder"), ("offer", "coupon_5_off"));
         await AddStep(page, "wait", ".drop-zone[data-from='1']", "#node-2", ("duration", "1d"), ("until", "order"));
         await AddStep(page, "if", ".drop-zone[data-from='2'][data-kind='timeout']", "#node-3", ("condition", "high_value"));
-        await AddStep(page, "send", ".drop-zone[data-from='3'][data-kind='then']", "#node-3-0-0", ("channel", "sms"), ("template", "vip_cart_reminder"));
+        await AddStep(page, "send", ".drop-zone[data-from='3'][data-kind='then']", "#node-3-0-0", ("channel", "sms"),
+            ("template", "vip_cart_reminder"));
         await page.ClickAsync("#node-3");
         await page.ClickAsync("#canvas-inspector .branch-actions button.add-branch");
         await page.WaitForSelectorAsync(".drop-zone[data-block='3.1']");
@@ -113,14 +118,18 @@ public sealed class BrowserCanvasTests
             await page.FillAsync("#canvas-inspector input[name=arm-percent]", "50%");
             var arms = await page.Locator(".drop-zone[data-from='3.1.0'][data-kind='branch']").CountAsync();
             await page.ClickAsync("#canvas-inspector .branch-actions button.add-branch");
-            await page.WaitForFunctionAsync("n => document.querySelectorAll(\".drop-zone[data-from='3.1.0'][data-kind='branch']\").length === n", arms + 1);
+            await page.WaitForFunctionAsync("n => document.querySelectorAll(\".drop-zone[data-from='3.1.0'][data-kind='branch']\").length === n",
+                arms + 1);
             await AddStep(page, "send", $".drop-zone[data-block='3.1.0.{arms}']", node, ("channel", "wechat"), ("template", template));
         }
 
         var built = await Text(page);
         Assert.Equal(WithoutComments(example), built);
         Assert.Empty(await page.QuerySelectorAllAsync(".node.has-error"));
-        Assert.Equal(0, await page.EvaluateAsync<int>("() => window.mdslCanvas.graph.diagnostics.filter(d => d.severity === 'error').length"));
+        // With no node chosen the side panel lists what the compiler says of the journey as a whole: no error.
+        await page.Locator("#canvas-scroll").ClickAsync(new LocatorClickOptions { Position = new Position { X = 4, Y = 4 } });
+        await page.WaitForSelectorAsync("#canvas-inspector > p.hint");
+        Assert.Empty(await page.QuerySelectorAllAsync("#canvas-inspector .node-diagnostic.error"));
         await page.ClickAsync("#canvas-save");
         await page.WaitForFunctionAsync("() => document.querySelector('#canvas-save').disabled");
         Assert.Equal(built, File.ReadAllText(Path.Combine(workspace, Cart)));
@@ -135,7 +144,8 @@ public sealed class BrowserCanvasTests
         var workspace = TestPaths.CopyRetail();
         var dataRoot = Path.Combine(Path.GetDirectoryName(workspace)!, "data");
         WriteReplay(workspace, Path.Combine(dataRoot, "replay-june"));
-        var (app, baseUrl) = await KestrelEditor.StartAsync(workspace, [("marketer", Roles.Editor), ("viewer", Roles.Viewer)], "--Editor:DataRoot", dataRoot);
+        var (app, baseUrl) = await KestrelEditor.StartAsync(workspace, [("marketer", Roles.Editor), ("viewer", Roles.Viewer)], "--Editor:DataRoot",
+            dataRoot);
         await using var _ = app;
         await using var browser = await BrowserSession.OpenAsync(1500, 1750);
         foreach (var (language, reached) in new[] { ("en", "reached"), ("zh-CN", "到达") })
@@ -150,7 +160,8 @@ public sealed class BrowserCanvasTests
             Assert.NotNull(await page.QuerySelectorAsync("#node-trigger .count-fired"));
             await page.ClickAsync("#node-0");
             Directory.CreateDirectory(ArtifactsDir);
-            await page.ScreenshotAsync(new PageScreenshotOptions { Path = Path.Combine(ArtifactsDir, $"canvas-counts-{language}.png"), FullPage = true });
+            await page.ScreenshotAsync(new PageScreenshotOptions { Path = Path.Combine(ArtifactsDir, $"canvas-counts-{language}.png"),
+                FullPage = true });
         }
 
         await using var viewer = await BrowserSession.OpenAsync(1400, 1000);
@@ -190,7 +201,7 @@ public sealed class BrowserCanvasTests
             if (await page.InputValueAsync("#canvas-file") != file)
             {
                 await page.SelectOptionAsync("#canvas-file", file);
-                await page.WaitForFunctionAsync("t => window.mdslCanvas.busy === 0 && window.mdslCanvas.text === t", original);
+                await page.WaitForFunctionAsync($"t => {Settled} && {CanvasText} === t", original);
             }
             try
             {
@@ -204,21 +215,22 @@ public sealed class BrowserCanvasTests
                     $"failed requests: {string.Join(", ", browser.FailedRequests)}; console: {string.Join(" / ", browser.ConsoleErrors)}");
             }
             await page.SelectOptionAsync("#canvas-journey", journey);
-            await page.WaitForFunctionAsync("j => window.mdslCanvas.busy === 0 && window.mdslCanvas.graph?.journey === j", journey);
+            await page.WaitForSelectorAsync($"#canvas-surface[aria-busy=false][data-journey='{journey}']");
             // One node of each kind, applied from the side panel as shown.
             var nodes = await page.EvaluateAsync<string[]>("""
-                () => [...new Map(window.mdslCanvas.graph.nodes.filter(n => !['end', 'converted', 'exit'].includes(n.kind))
-                    .map(n => [n.kind, n.id]).reverse()).values()]
+                () => [...new Map([...document.querySelectorAll('#canvas-surface .node')]
+                    .filter(n => !['end', 'converted', 'exit'].includes(n.dataset.kind))
+                    .map(n => [n.dataset.kind, n.dataset.id]).reverse()).values()]
                 """);
             foreach (var node in nodes)
             {
                 await page.ClickAsync("#node-" + node.Replace('.', '-'));
                 await page.ClickAsync("#canvas-inspector button.apply");
-                await page.WaitForFunctionAsync("() => window.mdslCanvas.busy === 0 && !document.querySelector('#canvas-undo').disabled");
+                await page.WaitForFunctionAsync($"() => {Settled} && !document.querySelector('#canvas-undo').disabled");
                 Assert.True(original == await Text(page), $"{journey}: applying node {node} as shown changed the text:\n{await Text(page)}");
                 applied++;
             }
-            Assert.Equal("", await page.InnerTextAsync("#canvas-diff"));
+            Assert.Equal(0, await DiffChanges(page));
             Assert.False(await page.Locator("#canvas-status.error").IsVisibleAsync(), await page.InnerTextAsync("#canvas-status"));
             // The first step dragged after the second, and back by undo.
             const string AfterSecond = ".drop-zone[data-block=''][data-index='2'] >> nth=0";
@@ -226,15 +238,84 @@ public sealed class BrowserCanvasTests
             {
                 await page.Locator(AfterSecond).ScrollIntoViewIfNeededAsync();
                 await DragAsync(page, "#node-0", AfterSecond);
-                await page.WaitForFunctionAsync("t => window.mdslCanvas.busy === 0 && window.mdslCanvas.text !== t", original);
+                await page.WaitForFunctionAsync($"t => {Settled} && {CanvasText} !== t", original);
                 await page.ClickAsync("#canvas-undo");
-                await page.WaitForFunctionAsync("t => window.mdslCanvas.text === t", original);
+                await page.WaitForFunctionAsync($"t => {CanvasText} === t", original);
             }
             Assert.True(await page.IsDisabledAsync("#canvas-save"));
             Assert.Equal(original, File.ReadAllText(Path.Combine(workspace, file)));
         }
         Assert.True(applied > 20, applied.ToString(System.Globalization.CultureInfo.InvariantCulture));
         Assert.Empty(browser.ConsoleErrors);
+    }
+
+    /// <summary>
+    /// A file switch while answers for the file before are still on their way: the late graph of the old
+    /// text must not make the old journey the new file's (the page then asked the new file for the old
+    /// journey and kept the old file's journeys in the picker), and of two quick switches the last wins
+    /// whatever order the reads are answered in. The server's answers are delayed by routes in the browser.
+    /// </summary>
+    [Fact]
+    public async Task A_file_switch_while_answers_for_the_file_before_are_on_their_way_shows_the_new_file()
+    {
+        const string Vip = "journeys/vip.mdsl", WinBack = "journeys/win_back.mdsl";
+        var workspace = TestPaths.CopyRetail();
+        var (app, baseUrl) = await KestrelEditor.StartAsync(workspace, [("marketer", Roles.Editor)]);
+        await using var _ = app;
+        await using var browser = await BrowserSession.OpenAsync(1400, 1000);
+        var page = await OpenCanvas(browser, baseUrl, "marketer", Cart, "cart_recovery");
+        await page.RouteAsync("**/api/canvas/graph", async route =>
+        {
+            if (route.Request.PostData?.Contains("cart_recovery", StringComparison.Ordinal) == true) await Task.Delay(1500);
+            await route.ContinueAsync();
+        });
+        await page.RouteAsync("**/api/files/read?*", async route =>
+        {
+            if (route.Request.Url.Contains("vip.mdsl", StringComparison.Ordinal)) await Task.Delay(3000);
+            await route.ContinueAsync();
+        });
+
+        // A keystroke in cart_recovery's text asks for its graph (answered late); then vip.mdsl is chosen.
+        await page.RunAndWaitForRequestAsync(async () =>
+        {
+            await page.ClickAsync("#canvas-text .view-line >> nth=0");
+            await page.Keyboard.PressAsync("End");
+            await page.Keyboard.TypeAsync(" ");
+        }, "**/api/canvas/graph");
+        await page.SelectOptionAsync("#canvas-file", Vip);
+        await ExpectFile(page, workspace, Vip, "vip_exclusive", ["vip_exclusive", "vip_downgrade_save", "new_member_weekly"]);
+
+        // vip.mdsl chosen (its read answered late), then at once win_back.mdsl: win_back stays.
+        await page.SelectOptionAsync("#canvas-file", Cart);
+        await ExpectFile(page, workspace, Cart, "cart_recovery", ["cart_recovery"]);
+        var lateRead = page.WaitForResponseAsync(r => r.Url.Contains("vip.mdsl", StringComparison.Ordinal));
+        var order = new List<string>();
+        page.Response += (_, r) => { if (r.Url.Contains("/api/files/read", StringComparison.Ordinal)) lock (order) order.Add(r.Url); };
+        await page.SelectOptionAsync("#canvas-file", Vip);
+        await page.SelectOptionAsync("#canvas-file", WinBack);
+        await lateRead;
+        lock (order) Assert.Contains("win_back", order[0], StringComparison.Ordinal); // the race happened: the later read came first
+        await ExpectFile(page, workspace, WinBack, "win_back_gift", ["win_back_gift"]);
+        Assert.Equal(WinBack, await page.InputValueAsync("#canvas-file"));
+        Assert.Empty(browser.ConsoleErrors);
+    }
+
+    /// <summary>The canvas settled on a file: its text, its journeys in the picker, one drawn, no error.</summary>
+    private static async Task ExpectFile(IPage page, string workspace, string file, string drawn, string[] journeys)
+    {
+        try
+        {
+            await page.WaitForFunctionAsync($"j => {Settled} && document.getElementById('canvas-surface').dataset.journey === j", drawn,
+                new PageWaitForFunctionOptions { Timeout = 20_000 });
+        }
+        catch (TimeoutException)
+        {
+            Assert.Fail($"{file}: '{drawn}' never drawn; status '{await page.InnerTextAsync("#canvas-status")}', drawn " +
+                $"'{await page.GetAttributeAsync("#canvas-surface", "data-journey")}'");
+        }
+        Assert.Equal(File.ReadAllText(Path.Combine(workspace, file)), await Text(page));
+        Assert.Equal(journeys, await page.Locator("#canvas-journey option").EvaluateAllAsync<string[]>("os => os.map(o => o.value)"));
+        Assert.False(await page.Locator("#canvas-status.error").IsVisibleAsync(), await page.InnerTextAsync("#canvas-status"));
     }
 
     /// <summary>
@@ -324,7 +405,8 @@ public sealed class BrowserCanvasTests
 
     // ------------------------------------------------------------------ helpers
 
-    private static async Task<IPage> OpenCanvas(BrowserSession browser, string baseUrl, string user, string file, string? journey, string language = "en")
+    private static async Task<IPage> OpenCanvas(BrowserSession browser, string baseUrl, string user, string file, string? journey,
+        string language = "en")
     {
         var page = browser.Page;
         var url = $"{baseUrl}/Canvas?lang={language}&file={Uri.EscapeDataString(file)}" + (journey is null ? "" : "&journey=" + journey);
@@ -334,8 +416,7 @@ public sealed class BrowserCanvasTests
             await browser.SignInAsync(user, "password-" + user);
             await page.GotoAsync(url);
         }
-        await page.WaitForFunctionAsync("() => window.mdslCanvas && window.mdslCanvas.ready");
-        await page.EvaluateAsync("() => window.mdslCanvas.ready");
+        await page.WaitForSelectorAsync("body[data-ready=true]", new PageWaitForSelectorOptions { State = WaitForSelectorState.Attached });
         if (journey is not null) await page.WaitForSelectorAsync("#node-trigger");
         return page;
     }
@@ -352,7 +433,24 @@ public sealed class BrowserCanvasTests
         await page.Mouse.UpAsync();
     }
 
-    private static Task<string> Text(IPage page) => page.EvaluateAsync<string>("() => window.mdslCanvas.text");
+    /// <summary>The whole text in the page's text editor (Monaco draws only the lines in view).</summary>
+    private const string CanvasText =
+        "monaco.editor.getEditors().find(e => document.getElementById('canvas-text').contains(e.getContainerDomNode())).getValue()";
+
+    /// <summary>No request of the canvas in flight (the surface is aria-busy while one is).</summary>
+    private const string Settled = "document.getElementById('canvas-surface').getAttribute('aria-busy') === 'false'";
+
+    private static Task<string> Text(IPage page) => page.EvaluateAsync<string>($"() => {CanvasText}");
+
+    /// <summary>The changed regions the last-change preview shows, once its diff is computed.</summary>
+    private static async Task<int> DiffChanges(IPage page)
+    {
+        await page.WaitForSelectorAsync("#canvas-diff[data-changes]", new PageWaitForSelectorOptions { State = WaitForSelectorState.Attached });
+        return int.Parse((await page.GetAttributeAsync("#canvas-diff", "data-changes"))!, System.Globalization.CultureInfo.InvariantCulture);
+    }
+
+    /// <summary>The preview's text as drawn (Monaco draws spaces as no-break spaces).</summary>
+    private static async Task<string> DiffText(IPage page) => (await page.InnerTextAsync("#canvas-diff")).Replace('\u00a0', ' ');
 
     private static async Task TypeInMini(IPage page, string field, string text)
     {
@@ -365,7 +463,7 @@ public sealed class BrowserCanvasTests
     {
         await page.ClickAsync("#canvas-inspector button.apply");
         await page.WaitForSelectorAsync(expectNode);
-        await page.WaitForFunctionAsync("() => window.mdslCanvas.busy === 0");
+        await page.WaitForFunctionAsync($"() => {Settled}");
     }
 
     private static async Task AddHeader(IPage page, string kind, params (string Field, string Value)[] values)
@@ -389,7 +487,8 @@ public sealed class BrowserCanvasTests
     {
         foreach (var (field, value) in values)
         {
-            if (await page.QuerySelectorAsync($"#canvas-inspector .mini-editor[data-field={field}]") is not null) await TypeInMini(page, field, value);
+            if (await page.QuerySelectorAsync($"#canvas-inspector .mini-editor[data-field={field}]") is not null) await TypeInMini(page, field,
+                value);
             else await page.FillAsync($"#canvas-inspector input[name={field}]", value);
         }
     }

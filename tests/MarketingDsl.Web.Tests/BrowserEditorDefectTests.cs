@@ -67,7 +67,8 @@ public sealed class BrowserEditorDefectTests
         // On screen: the keyword `tag` is drawn in a colour of its own, not as plain text.
         var colours = await page.EvaluateAsync<string[]>("""
             () => [...document.querySelectorAll('.monaco-editor .view-line span span')]
-              .filter(s => s.textContent === 'tag' || s.textContent.includes('orders_30d')).map(s => s.textContent.trim() + '|' + getComputedStyle(s).color)
+              .filter(s => s.textContent === 'tag' || s.textContent.includes('orders_30d'))
+              .map(s => s.textContent.trim() + '|' + getComputedStyle(s).color)
             """);
         var keyword = colours.First(c => c.StartsWith("tag|", StringComparison.Ordinal)).Split('|')[1];
         var name = colours.First(c => c.StartsWith("orders_30d", StringComparison.Ordinal)).Split('|')[1];

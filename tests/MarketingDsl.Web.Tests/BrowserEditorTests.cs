@@ -227,7 +227,8 @@ public sealed class BrowserEditorTests(ITestOutputHelper output)
               const version = monaco.editor.getEditors()[0].getModel().getVersionId();
               const all = performance.getEntriesByName(name);
               const last = all[all.length - 1];
-              return box.dataset.markersVersion == version && last && last.detail.file === box.dataset.file && last.detail.version === version ? last : null;
+              return box.dataset.markersVersion == version && last && last.detail.file === box.dataset.file
+                && last.detail.version === version ? last : null;
             }
             """;
         await page.WaitForFunctionAsync($"() => ({Own})('mdsl:keystroke-painted') !== null");
@@ -235,7 +236,8 @@ public sealed class BrowserEditorTests(ITestOutputHelper output)
             () => {
               const own = {{Own}};
               const m = own('mdsl:keystroke-marker'), p = own('mdsl:keystroke-painted'), d = m.detail;
-              return [m.duration, p.duration, d.debounceMs, d.requestMs, d.serverMs, d.markersMs, d.debounceSetting, d.pipelineMs].map(x => x === null ? -1 : x);
+              return [m.duration, p.duration, d.debounceMs, d.requestMs, d.serverMs, d.markersMs, d.debounceSetting, d.pipelineMs]
+                .map(x => x === null ? -1 : x);
             }
             """);
         double? N(double x) => x < 0 ? null : x;
@@ -269,7 +271,8 @@ public sealed class BrowserEditorTests(ITestOutputHelper output)
                     $"{Median(s.Select(x => x.DebounceSetting)):F0}], request {Median(s.Select(x => x.RequestMs ?? double.NaN)):F1} ms " +
                     $"of which in the server {Median(s.Select(x => x.PipelineMs ?? double.NaN)):F1} ms and compiling + markers " +
                     $"{Median(s.Select(x => x.ServerMs ?? double.NaN)):F1} ms, marker set {Median(s.Select(x => x.MarkersMs ?? double.NaN)):F1} ms)");
-        return $"keystroke → marker, {title}, {appear.Count} + {clear.Count} keystrokes after one warm-up round (examples/retail, tags/behaviour.mdsl):\n" +
+        return $"keystroke → marker, {title}, {appear.Count} + {clear.Count} keystrokes after one warm-up round " +
+               "(examples/retail, tags/behaviour.mdsl):\n" +
                Line("error appears", appear) + "\n" + Line("error clears ", clear) + "\n" +
                "  each (appears): "
                    + string.Join(" ", appear.Select(x => x.RoundTripMs.ToString("F0", System.Globalization.CultureInfo.InvariantCulture))) + "\n";

@@ -16,8 +16,11 @@ public sealed class BrowserPublishTests
         await using var host = await LiveEditorHost.StartAsync(kestrel: true);
         using (var ingest = host.Anonymous())
         {
-            (await ingest.PostAsync("/api/profiles", new StringContent("""[{"user_id":"u1"}]""", System.Text.Encoding.UTF8, "application/json"))).EnsureSuccessStatusCode();
-            (await ingest.PostAsync("/api/events", new StringContent("""[{"type":"cart_add","user_id":"u1","ts":"2025-03-01T10:00:00Z","price":200}]""", System.Text.Encoding.UTF8, "application/json"))).EnsureSuccessStatusCode();
+            const string Profiles = """[{"user_id":"u1"}]""";
+            const string Events = """[{"type":"cart_add","user_id":"u1","ts":"2025-03-01T10:00:00Z","price":200}]""";
+            var json = new System.Net.Http.Headers.MediaTypeHeaderValue("application/json");
+            (await ingest.PostAsync("/api/profiles", new StringContent(Profiles, json))).EnsureSuccessStatusCode();
+            (await ingest.PostAsync("/api/events", new StringContent(Events, json))).EnsureSuccessStatusCode();
         }
         Assert.True(host.Runtime.Store.State("cart", "u1")!.Active);
 

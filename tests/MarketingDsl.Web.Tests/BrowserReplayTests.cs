@@ -53,7 +53,8 @@ public sealed class BrowserReplayTests
         // The answer is the journeys.json of the engine's replay on the same data and window.
         var compilation = FunctionCompilation.Create(MarketingDsl.Core.Workspace.Load(workspace));
         var expected = JourneyReplay.Run(compilation.Model, DataImporter.Load(compilation.Model.Schema, SimulationData.RetailFolder), From, To);
-        var shown = await page.EvaluateAsync<string>("() => fetch('/api/replays/' + window.mdslSimulation.replay.id).then(r => r.text())");
+        var run = await page.GetAttributeAsync("#replay", "data-run");
+        var shown = await page.EvaluateAsync<string>("id => fetch('/api/replays/' + id).then(r => r.text())", run);
         var journeys = JsonNode.Parse(shown)!["journeys"];
         Assert.True(JsonNode.DeepEquals(JsonNode.Parse(expected.ToJson()), journeys), "the replay differs from JourneyReplay.Run's journeys.json");
 
@@ -61,7 +62,7 @@ public sealed class BrowserReplayTests
         Assert.Equal(journeys!["journeys"]!.AsObject().Count, await page.Locator("#replay-journey option").CountAsync());
         var busiest = expected.Results.MaxBy(r => r.Value.Total.Entered).Key;
         await page.SelectOptionAsync("#replay-journey", busiest);
-        await page.WaitForFunctionAsync($"() => window.mdslSimulation.replay.journey === '{busiest}'");
+        await page.WaitForSelectorAsync($"#replay-result[data-journey='{busiest}']");
         Assert.Equal(6, await page.Locator("#results-kpis .kpi").CountAsync());
         Assert.Contains(expected.Results[busiest].Total.Entered.ToString("N0", System.Globalization.CultureInfo.InvariantCulture),
             await page.InnerTextAsync("#results-kpis"));
@@ -78,7 +79,8 @@ public sealed class BrowserReplayTests
         await page.WaitForSelectorAsync("#replay-cancel:not([hidden])");
         await page.ClickAsync("#replay-cancel");
         await page.WaitForFunctionAsync(
-            "() => fetch('/api/replays/' + window.mdslSimulation.replay.id).then(r => r.json()).then(r => r.status === 'queued')");
+            "() => fetch('/api/replays/' + document.getElementById('replay').dataset.run).then(r => r.json())" +
+            ".then(r => r.status === 'queued')");
         release.Set();
         await busy;
         await page.WaitForSelectorAsync("body[data-replay=cancelled]");

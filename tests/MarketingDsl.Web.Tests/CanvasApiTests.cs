@@ -35,7 +35,7 @@ public sealed class CanvasApiTests(EditorFactory factory) : IClassFixture<Editor
     }
 
     [Fact]
-    public async Task An_edit_answers_the_new_text_and_its_diff_and_saves_nothing()
+    public async Task An_edit_answers_the_new_text_and_saves_nothing()
     {
         var client = await factory.SignedIn("editor1");
         var before = File.ReadAllText(Path.Combine(factory.Workspace, Cart));
@@ -45,16 +45,16 @@ public sealed class CanvasApiTests(EditorFactory factory) : IClassFixture<Editor
             edit = new { op = "set_properties", node = "holdout", properties = new Dictionary<string, string> { ["percent"] = "20%" } },
         })));
         Assert.Contains("holdout: 20%  // control group", answer.GetProperty("text").GetString());
-        var changed = answer.GetProperty("diff").EnumerateArray().Where(d => d.GetProperty("kind").GetString() != "Same").Select(d =>
-            d.GetProperty("text").GetString()).ToList();
-        Assert.Equal(["  holdout: 10%  // control group, deterministic by user", "  holdout: 20%  // control group, deterministic by user"], changed);
+        var after = answer.GetProperty("text").GetString()!;
+        Assert.Equal(before.Replace("  holdout: 10%  // control group", "  holdout: 20%  // control group", StringComparison.Ordinal), after);
         Assert.Equal(before, File.ReadAllText(Path.Combine(factory.Workspace, Cart)));
     }
 
     [Theory]
     [InlineData("{\"path\":\"../outside.mdsl\",\"journey\":\"x\",\"edit\":{\"op\":\"remove_step\",\"node\":\"0\"}}", HttpStatusCode.BadRequest, "")]
     [InlineData("{\"path\":\"journeys/cart_recovery.mdsl\",\"journey\":\"cart_recovery\"}", HttpStatusCode.BadRequest, "edit")]
-    [InlineData("{\"path\":\"journeys/cart_recovery.mdsl\",\"journey\":\"cart_recovery\",\"edit\":{\"op\":\"set_properties\",\"node\":\"3\",\"properties\":{\"condition\":\"high_value } steps { exit\"}}}", (HttpStatusCode)422, "not valid")]
+    [InlineData("{\"path\":\"journeys/cart_recovery.mdsl\",\"journey\":\"cart_recovery\",\"edit\":{\"op\":\"set_properties\",\"node\":\"3\"," +
+        "\"properties\":{\"condition\":\"high_value } steps { exit\"}}}", (HttpStatusCode)422, "not valid")]
     [InlineData("{\"path\":\"journeys/cart_recovery.mdsl\",\"journey\":\"cart_recovery\",\"edit\":{\"op\":\"explode\"}}",
         (HttpStatusCode)422, "Unknown edit")]
     public async Task Bad_edits_are_refused_with_a_reason(string body, HttpStatusCode status, string reason)

@@ -8,7 +8,7 @@ public sealed class DataSetCacheTests
     [Fact]
     public void Data_sets_are_kept_per_folder_files_and_schema_shape_least_recently_used_first_out()
     {
-        var folder = Path.Combine(Path.GetTempPath(), "mdsl-web-tests", Guid.NewGuid().ToString("N"), "retail");
+        var folder = Path.Combine(TestFolders.New(), "retail");
         Directory.CreateDirectory(folder);
         foreach (var file in Directory.EnumerateFiles(SimulationData.RetailFolder)) File.Copy(file, Path.Combine(folder, Path.GetFileName(file)));
         var workspace = Path.Combine(TestPaths.Root, "examples", "retail");

@@ -16,7 +16,7 @@ public sealed partial class EditorFactory : WebApplicationFactory<Program>
     public EditorFactory()
     {
         Workspace = TestPaths.CopyRetail();
-        Db = Path.Combine(Path.GetTempPath(), "mdsl-web-tests", Guid.NewGuid().ToString("N"), "editor.db");
+        Db = Path.Combine(TestFolders.New(), "editor.db");
         using var store = new EditorStore(Db);
         var accounts = new Accounts(store, TimeProvider.System);
         foreach (var role in Roles.All)
@@ -72,7 +72,7 @@ internal static class TestPaths
 
     public static string CopyRetail()
     {
-        var target = Path.Combine(Path.GetTempPath(), "mdsl-web-tests", Guid.NewGuid().ToString("N"), "retail");
+        var target = Path.Combine(TestFolders.New(), "retail");
         var source = Path.Combine(Root, "examples", "retail");
         foreach (var file in Directory.EnumerateFiles(source, "*", SearchOption.AllDirectories))
         {

@@ -9,7 +9,8 @@ public sealed class HistogramRangeTests
     public void Skewed_money_gets_growing_ranges_instead_of_one_bar_with_nearly_everyone()
     {
         // 990 users spend 0–500, ten spend up to 200,000 (the shape of order amounts over a year).
-        var numbers = Enumerable.Range(0, 990).Select(i => (decimal)(i % 500) + 0.5m).Concat(Enumerable.Range(1, 10).Select(i => i * 20_000m)).ToArray();
+        var numbers = Enumerable.Range(0, 990).Select(i => (decimal)(i % 500) +
+            0.5m).Concat(Enumerable.Range(1, 10).Select(i => i * 20_000m)).ToArray();
         var bars = ResultSummary.Ranges(numbers, integral: false);
         Assert.Equal(numbers.Length, bars.Sum(b => b.Count));
         // Equal widths put 99% of users in the first of ten bars.

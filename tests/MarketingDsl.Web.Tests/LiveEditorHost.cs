@@ -55,12 +55,13 @@ public sealed class LiveEditorHost : IAsyncDisposable
 
     /// <param name="kestrel">Listen on a loopback port (for a browser) instead of the in-memory test server.</param>
     /// <param name="adminToken">The runtime's admin token (null: admin calls disabled).</param>
-    /// <param name="schema">The schema file (default <see cref="Schema"/>); <paramref name="main"/>: the main file (default <see cref="Main"/>).</param>
+    /// <param name="schema">The schema file (default <see cref="Schema"/>); <paramref name="main"/>: the main file (default <see
+    /// cref="Main"/>).</param>
     /// <param name="settings">More configuration for the editor (`--Editor:Name`, value).</param>
     public static async Task<LiveEditorHost> StartAsync(bool kestrel = false, string? adminToken = null, string? schema = null, string? main = null,
         params string[] settings)
     {
-        var root = Path.Combine(Path.GetTempPath(), "mdsl-web-tests", Guid.NewGuid().ToString("N"));
+        var root = TestFolders.New();
         var workspace = Path.Combine(root, "ws");
         Directory.CreateDirectory(workspace);
         File.WriteAllText(Path.Combine(workspace, "schema.mdsl"), schema ?? Schema);
@@ -108,7 +109,7 @@ public sealed class LiveEditorHost : IAsyncDisposable
     {
         await _app.StopAsync();
         await _app.DisposeAsync();
-        try { Directory.Delete(Root, recursive: true); } catch (IOException) { } catch (UnauthorizedAccessException) { }
+        TestFolders.Delete(Root);
     }
 
     private sealed class PinnedClock(DateTimeOffset now) : TimeProvider

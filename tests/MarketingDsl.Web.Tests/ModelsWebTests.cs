@@ -24,7 +24,7 @@ public sealed class ModelsWebTests
 
     private static readonly Lazy<string> LazyRoot = new(() =>
     {
-        var root = Path.Combine(Path.GetTempPath(), "mdsl-web-tests", Guid.NewGuid().ToString("N"), "data");
+        var root = Path.Combine(TestFolders.New(), "data");
         RetailDataGenerator.Generate(Path.Combine(root, Folder), users: 3000, days: 240, seed: 5, endUtc: SimulationData.End);
         return root;
     });
@@ -140,7 +140,8 @@ public sealed class ModelsWebTests
             Json(new { path = "tags/extra.mdsl", text = "tag a = churn_risk.probability", line = 1, column = 12 })),
             HttpStatusCode.OK);
         var markdown = hover.GetProperty("hover").GetProperty("markdown").GetString()!;
-        Assert.Contains($"AUC {classifier.GetProperty("auc").GetDouble().ToString("0.000", System.Globalization.CultureInfo.InvariantCulture)}", markdown);
+        Assert.Contains($"AUC {classifier.GetProperty("auc").GetDouble().ToString("0.000", System.Globalization.CultureInfo.InvariantCulture)}",
+            markdown);
         Assert.Contains("by editor1", markdown);
 
         // The simulation now scores the model tags from the registry.

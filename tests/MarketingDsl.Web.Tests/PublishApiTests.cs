@@ -102,7 +102,10 @@ public sealed class PublishApiTests : IAsyncLifetime
         Assert.DoesNotContain(_host.Runtime.Model.Journeys, j => j.Name == "cart");
 
         // A big cart no longer enters anyone; a login still says hello.
-        await Ingest("/api/events", """[{"type":"cart_add","user_id":"u2","ts":"2025-03-01T11:00:00Z","price":500},{"type":"login","user_id":"u2","ts":"2025-03-01T11:00:00Z"}]""");
+        await Ingest("/api/events", """
+            [{"type":"cart_add","user_id":"u2","ts":"2025-03-01T11:00:00Z","price":500},
+             {"type":"login","user_id":"u2","ts":"2025-03-01T11:00:00Z"}]
+            """);
         Assert.Null(_host.Runtime.Store.State("cart", "u2"));
         Assert.Equal(1, _host.Runtime.Store.State("welcome", "u2")!.Entries);
 

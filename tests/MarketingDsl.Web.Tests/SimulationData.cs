@@ -18,7 +18,7 @@ internal static class SimulationData
 
     private static readonly Lazy<string> LazyRoot = new(() =>
     {
-        var root = Path.Combine(Path.GetTempPath(), "mdsl-web-tests", Guid.NewGuid().ToString("N"), "data");
+        var root = Path.Combine(TestFolders.New(), "data");
         RetailDataGenerator.Generate(Path.Combine(root, Folder), users: 600, days: 365, seed: 11, endUtc: End);
         Directory.CreateDirectory(Path.Combine(root, "not-data"));
         return root;

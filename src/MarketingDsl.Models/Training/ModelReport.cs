@@ -40,14 +40,19 @@ public sealed record ModelReport(
     /// <summary>The one line a marketer reads first: `NAME … AUC 0.xxx`, `NAME … R² 0.xxx`, `NAME … k clusters`.</summary>
     public string Headline => Kind switch
     {
-        "classifier" => $"{Name} ({Algorithm}, {TrainingUsers:N0} users, {Positives:N0} positive) AUC {Classifier!.Auc:0.000}, accuracy {Classifier.Accuracy:0.000}, " +
-                        $"F1 {Classifier.F1:0.000}, log-loss {Classifier.LogLoss:0.000}, lift quality {Classifier.LiftQuality:P0}" +
+        "classifier" => $"{Name} ({Algorithm}, {TrainingUsers:N0} users, {Positives:N0} positive) AUC {Classifier!.Auc:0.000}, " +
+                        $"accuracy {Classifier.Accuracy:0.000}, F1 {Classifier.F1:0.000}, log-loss {Classifier.LogLoss:0.000}, " +
+                        $"lift quality {Classifier.LiftQuality:P0}" +
                         (Backtest?.Auc is { } b ? $"; backtest AUC {b:0.000}" : ""),
-        "regression" => $"{Name} ({Algorithm}, {TrainingUsers:N0} users) R² {Regression!.RSquared:0.000}, RMSE {Regression.Rmse:0.##}, MAE {Regression.Mae:0.##}" +
+        "regression" => $"{Name} ({Algorithm}, {TrainingUsers:N0} users) R² {Regression!.RSquared:0.000}, " +
+                        $"RMSE {Regression.Rmse:0.##}, MAE {Regression.Mae:0.##}" +
                         (Backtest?.RSquared is { } r ? $"; backtest R² {r:0.000}" : ""),
-        "recommender" => $"{Name} (item-to-item, {TrainingUsers:N0} users, {Items:N0} items) hit_rate@{Recommendations![0].K} {Recommendations[0].HitRate:0.000}, " +
-                         $"popularity {Recommendations[1].HitRate:0.000}, category bestsellers {Recommendations[2].HitRate:0.000} ({ValidationUsers:N0} test users)",
-        _ => $"{Name} (k-means++, {TrainingUsers:N0} users) {Clusters!.Sizes.Count} clusters of {string.Join(" / ", Clusters.Sizes.Select(s => s.ToString("N0")))}, " +
+        "recommender" => $"{Name} (item-to-item, {TrainingUsers:N0} users, {Items:N0} items) " +
+                         $"hit_rate@{Recommendations![0].K} {Recommendations[0].HitRate:0.000}, " +
+                         $"popularity {Recommendations[1].HitRate:0.000}, category bestsellers {Recommendations[2].HitRate:0.000} " +
+                         $"({ValidationUsers:N0} test users)",
+        _ => $"{Name} (k-means++, {TrainingUsers:N0} users) {Clusters!.Sizes.Count} clusters of " +
+             $"{string.Join(" / ", Clusters.Sizes.Select(s => s.ToString("N0")))}, " +
              $"mean silhouette {Clusters.Silhouette:0.000}",
     };
 }

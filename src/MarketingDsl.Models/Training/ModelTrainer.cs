@@ -28,11 +28,13 @@ public static class ModelTrainer
 {
     public const decimal ValidationPercent = 20m;
 
-    /// <summary>A seam for tests: when set, the labels are shuffled among users with this seed before training (a model must then score at chance).</summary>
+    /// <summary>A seam for tests: when set, the labels are shuffled among users with this seed before training (a model must then score at
+    /// chance).</summary>
     internal static int? ShuffleLabelsSeed;
     private const int SilhouetteSample = 1000;
 
-    public static TrainingResult Train(Compilation compilation, DataSet data, DateTime asOfUtc, string trainedBy = "", IProgress<string>? progress = null)
+    public static TrainingResult Train(Compilation compilation, DataSet data, DateTime asOfUtc, string trainedBy = "",
+        IProgress<string>? progress = null)
     {
         var model = compilation.Model;
         var plan = PlanCompiler.Compile(model, everyModel: true);
@@ -52,7 +54,8 @@ public static class ModelTrainer
         var earliest = EarliestTicks(data);
         foreach (var m in model.Models)
         {
-            if (m.Features.IsEmpty || m.Features.Any(f => f.Type.IsError) || (!m.IsClusters && m.PredictLabel is null or { Type.IsError: true })) continue;
+            if (m.Features.IsEmpty || m.Features.Any(f => f.Type.IsError)
+                || (!m.IsClusters && m.PredictLabel is null or { Type.IsError: true })) continue;
             progress?.Report($"training {m.Name} …");
             var job = new Job(m, data, asOfUtc, earliest, At, diagnostics);
             try
@@ -91,7 +94,8 @@ public static class ModelTrainer
         foreach (var table in data.Events)
             if (table is not null)
                 for (var u = 0; u < table.UserStart.Length - 1; u++)
-                    if (table.UserStart[u] < table.UserStart[u + 1] && (min is null || table.Ts[table.UserStart[u]] < min)) min = table.Ts[table.UserStart[u]];
+                    if (table.UserStart[u] < table.UserStart[u + 1] && (min is null
+                        || table.Ts[table.UserStart[u]] < min)) min = table.Ts[table.UserStart[u]];
         return min;
     }
 
@@ -150,24 +154,28 @@ public static class ModelTrainer
         }
 
         private bool IsValidation(int user) =>
-            StableBucket.Below(StableBucket.Raw(data.UserIds[user], m.Name, m.Seed.ToString(System.Globalization.CultureInfo.InvariantCulture)), ValidationPercent);
+            StableBucket.Below(StableBucket.Raw(data.UserIds[user], m.Name, m.Seed.ToString(System.Globalization.CultureInfo.InvariantCulture)),
+                ValidationPercent);
 
         /// <summary>The guard rails on a labelled extraction; false when training cannot go on.</summary>
         private bool Guard(Labelled set, bool warnFeatures)
         {
             if (m.IsRegression)
             {
-                if (set.Labels.Length < m.MinimumLabels) { diagnostics.Add(At(TrainingErrors.FewTargets(m.Name, set.Labels.Length, m.MinimumLabels))); return false; }
+                if (set.Labels.Length < m.MinimumLabels) { diagnostics.Add(At(TrainingErrors.FewTargets(m.Name, set.Labels.Length, m.MinimumLabels)));
+                    return false; }
                 if (set.Labels.Distinct().Count() == 1)
                 {
-                    diagnostics.Add(At(TrainingErrors.ConstantLabel(m.Name, set.Labels[0].ToString("0.##", System.Globalization.CultureInfo.InvariantCulture))));
+                    diagnostics.Add(At(TrainingErrors.ConstantLabel(m.Name, set.Labels[0].ToString("0.##",
+                        System.Globalization.CultureInfo.InvariantCulture))));
                     return false;
                 }
             }
             else
             {
                 long positives = set.Labels.Count(l => l > 0.5), negatives = set.Labels.Length - positives;
-                if (positives == 0 || negatives == 0) { diagnostics.Add(At(TrainingErrors.ConstantLabel(m.Name, positives == 0 ? "false" : "true"))); return false; }
+                if (positives == 0 || negatives == 0) { diagnostics.Add(At(TrainingErrors.ConstantLabel(m.Name, positives == 0 ? "false" : "true")));
+                    return false; }
                 if (positives < m.MinimumLabels || negatives < m.MinimumLabels)
                 {
                     diagnostics.Add(At(TrainingErrors.FewLabels(m.Name, positives, negatives, m.MinimumLabels)));
@@ -184,13 +192,15 @@ public static class ModelTrainer
             {
                 var values = rows.Select(r => r[f]).Where(v => !float.IsNaN(v)).Distinct().Take(2).ToList();
                 if (values.Count == 0) diagnostics.Add(At(TrainingErrors.ConstantFeature(m.Name, m.FeatureNames[f], "null")));
-                else if (values.Count == 1 && rows.All(r => !float.IsNaN(r[f]))) diagnostics.Add(At(TrainingErrors.ConstantFeature(m.Name, m.FeatureNames[f], "constant")));
+                else if (values.Count == 1 && rows.All(r => !float.IsNaN(r[f]))) diagnostics.Add(At(TrainingErrors.ConstantFeature(m.Name,
+                    m.FeatureNames[f], "constant")));
             }
         }
 
         private ITransformer Fit(float[][] rows, double[] labels)
         {
-            var data = Learners.Labelled(_ml, rows.Select((r, i) => new Learners.LabelledRow { Features = r, Label = labels[i] > 0.5, Target = (float)labels[i] }), m.Features.Length);
+            var data = Learners.Labelled(_ml, rows.Select((r, i) => new Learners.LabelledRow { Features = r, Label = labels[i] > 0.5,
+                Target = (float)labels[i] }), m.Features.Length);
             return m.IsRegression ? Learners.FitRegression(_ml, m, data, rows.Length) : Learners.FitClassifier(_ml, m, data, rows.Length);
         }
 
@@ -201,7 +211,8 @@ public static class ModelTrainer
         /// scorer that scores the registry's model (ML.NET's predictions, without its per-row
         /// pipeline); ML.NET itself for a model the compiler does not know.
         /// </summary>
-        private double[] Predict(ITransformer transformer, float[][] rows, double labelMin = double.NegativeInfinity, double labelMax = double.PositiveInfinity)
+        private double[] Predict(ITransformer transformer, float[][] rows, double labelMin = double.NegativeInfinity,
+            double labelMax = double.PositiveInfinity)
         {
             var compiled = _compiled.GetValue(transformer, t => new StrongBox<CompiledModel?>(CompiledModel.Compile(t, m.Features.Length))).Value;
             var predicted = compiled is null
@@ -221,7 +232,8 @@ public static class ModelTrainer
             var history = earliest is { } e ? asOf.Ticks - e : 0;
             if (history < m.HorizonTicks + window)
             {
-                diagnostics.Add(At(TrainingErrors.ShortHistory(m.Name, history / (double)TimeSpan.TicksPerDay, (m.HorizonTicks + window) / (double)TimeSpan.TicksPerDay)));
+                diagnostics.Add(At(TrainingErrors.ShortHistory(m.Name, history / (double)TimeSpan.TicksPerDay,
+                    (m.HorizonTicks + window) / (double)TimeSpan.TicksPerDay)));
                 return null;
             }
             var set = Extract(cutoff);
@@ -316,7 +328,8 @@ public static class ModelTrainer
             }
             if (rows.Count < m.ClusterCount)
             {
-                diagnostics.Add(At(rows.Count == 0 ? TrainingErrors.NoUsers(m.Name) : TrainingErrors.TooFewUsers(m.Name, m.ClusterCount, rows.Count)));
+                diagnostics.Add(At(rows.Count == 0 ? TrainingErrors.NoUsers(m.Name) : TrainingErrors.TooFewUsers(m.Name, m.ClusterCount,
+                    rows.Count)));
                 return null;
             }
             WarnConstantFeatures([.. rows]);

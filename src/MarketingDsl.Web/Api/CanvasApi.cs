@@ -17,8 +17,8 @@ public sealed record CanvasEditRequest(string? Path, string? Text, string? Journ
 
 /// <summary>
 /// The journey canvas's API: the graph of a journey (from the text, with the compiler's diagnostics
-/// on its nodes), edits applied as text edits through the formatter (answered with the new text and
-/// its diff; nothing is saved — the page saves through /api/files/save like the editor), and the
+/// on its nodes), edits applied as text edits through the formatter (answered with the new text, which
+/// the page shows against the old in Monaco's diff editor; nothing is saved — the page saves through /api/files/save like the editor), and the
 /// per-node counts of a replay (`journeys.json` written by `mdsl simulate --from --to` into a folder of
 /// the data root) or, under `mdsl serve`, of the live runtime (its results up to its clock, the JSON of
 /// GET /api/journeys/NAME/results). Reads need the viewer role, edits the editor role.
@@ -59,7 +59,7 @@ public static class CanvasApi
             if (!result.Succeeded) return Results.UnprocessableEntity(new { error = result.Error });
             if (result.Text!.Length > WorkspaceFolder.MaxFileChars) return Results.StatusCode(StatusCodes.Status413PayloadTooLarge);
             var graph = Graph(compiler, r.Path, result.Text, journey, UiText.LanguageOf(ctx));
-            return Results.Ok(new { text = result.Text, diff = LineDiff.Compute(before, result.Text), graph = (graph as IValueHttpResult)?.Value });
+            return Results.Ok(new { text = result.Text, graph = (graph as IValueHttpResult)?.Value });
         })).RequireAuthorization(Policies.Edit);
     }
 

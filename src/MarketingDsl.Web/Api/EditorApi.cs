@@ -14,8 +14,10 @@ namespace MarketingDsl.Web.Api;
 /// <summary>The largest request body the API reads.</summary>
 public sealed record ApiLimits(long MaxRequestBytes);
 
-/// <summary>A request about an editor buffer: the file's path, its current (unsaved) text and a cursor; <see cref="DataFolder"/> the data set chosen for data-aware editing.</summary>
-public sealed record BufferRequest(string? Path, string? Text, int Line = 1, int Column = 1, string? NewName = null, int? StartLine = null, int? EndLine = null,
+/// <summary>A request about an editor buffer: the file's path, its current (unsaved) text and a cursor; <see cref="DataFolder"/> the data set chosen
+/// for data-aware editing.</summary>
+public sealed record BufferRequest(string? Path, string? Text, int Line = 1, int Column = 1, string? NewName = null, int? StartLine = null,
+    int? EndLine = null,
     string? DataFolder = null);
 
 public sealed record SaveRequest(string? Path, string? Text);
@@ -40,9 +42,11 @@ public static class EditorApi
         {
             var tokens = antiforgery.GetAndStoreTokens(ctx);
             var role = ctx.User.FindFirstValue(ClaimTypes.Role) ?? "";
-            return Results.Ok(new { user = ctx.User.Identity?.Name, role, canEdit = CanEdit(ctx.User), antiforgeryToken = tokens.RequestToken, header = EditorApp.AntiforgeryHeader });
+            return Results.Ok(new { user = ctx.User.Identity?.Name, role, canEdit = CanEdit(ctx.User), antiforgeryToken = tokens.RequestToken,
+                header = EditorApp.AntiforgeryHeader });
         });
-        api.MapGet("/files", (WorkspaceFolder folder, HttpContext ctx) => Results.Ok(new { files = folder.ListFiles(), canEdit = CanEdit(ctx.User) }));
+        api.MapGet("/files", (WorkspaceFolder folder, HttpContext ctx) =>
+            Results.Ok(new { files = folder.ListFiles(), canEdit = CanEdit(ctx.User) }));
         api.MapGet("/files/read", (string? path, WorkspaceFolder folder) => Guard(() =>
         {
             if (!folder.Exists(path!)) return Results.NotFound(new { error = $"There is no file '{path}'." });
@@ -86,7 +90,8 @@ public static class EditorApi
                 .Select(f => new { path = f.Path, markers = Errors(f.Markers) });
             return Results.Ok(new { broken });
         })).RequireAuthorization(Policies.Edit);
-        writes.MapPost("/files/save", (SaveRequest request, WorkspaceFolder folder, WorkspaceCompiler compiler, EditorStore store, TimeProvider time, HttpContext ctx) => Guard(() =>
+        writes.MapPost("/files/save", (SaveRequest request, WorkspaceFolder folder, WorkspaceCompiler compiler, EditorStore store, TimeProvider time,
+            HttpContext ctx) => Guard(() =>
         {
             var path = request.Path;
             folder.Resolve(path);
@@ -103,14 +108,17 @@ public static class EditorApi
             return Results.Ok(new { path, text = saved, formatted = formatted is not null, version = version.Id, markers });
         })).RequireAuthorization(Policies.Edit);
 
-        writes.MapPost("/diagnostics", (BufferRequest r, WorkspaceCompiler compiler, DataAware.EditorDataSets data, HttpContext ctx) => WithService(r, compiler, (s, path, timing) =>
+        writes.MapPost("/diagnostics", (BufferRequest r, WorkspaceCompiler compiler, DataAware.EditorDataSets data, HttpContext ctx) =>
+            WithService(r, compiler, (s, path, timing) =>
         {
             var watch = Stopwatch.StartNew();
             var markers = s.Diagnostics(path, UiText.LanguageOf(ctx));
             // With a data set chosen and loaded: literals that never occur in their field (MD5050).
-            if (DataAwareApi.ValuesFor(data, r.DataFolder, s.Compilation.Model.Schema) is { } values) markers = markers.AddRange(s.DataDiagnostics(path, values, UiText.LanguageOf(ctx)));
+            if (DataAwareApi.ValuesFor(data, r.DataFolder, s.Compilation.Model.Schema) is { } values)
+                markers = markers.AddRange(s.DataDiagnostics(path, values, UiText.LanguageOf(ctx)));
             var markersMs = Math.Round(watch.Elapsed.TotalMilliseconds, 2);
-            return Results.Ok(new { markers, serverMs = Math.Round(timing.LoadMs + timing.CompileMs + markersMs, 2), timing = new { timing.LoadMs, timing.CompileMs, markersMs, timing.Files, timing.Reparsed } });
+            return Results.Ok(new { markers, serverMs = Math.Round(timing.LoadMs + timing.CompileMs + markersMs, 2),
+                timing = new { timing.LoadMs, timing.CompileMs, markersMs, timing.Files, timing.Reparsed } });
         }));
         writes.MapPost("/tests", (WorkspaceRequest r, WorkspaceCompiler compiler, ILoggerFactory logs) => WithWorkspace(r, compiler, c =>
         {
@@ -122,7 +130,8 @@ public static class EditorApi
             {
                 // A bug in the engine must not look like a broken page: say so, keep the editor running.
                 logs.CreateLogger(typeof(EditorApi)).LogError(ex, "Running the tests failed");
-                return Results.Json(new { error = $"Running the tests failed inside the engine ({ex.GetType().Name}: {ex.Message}); this is a bug, please report it." }, statusCode: StatusCodes.Status500InternalServerError);
+                var error = $"Running the tests failed inside the engine ({ex.GetType().Name}: {ex.Message}); this is a bug, please report it.";
+                return Results.Json(new { error }, statusCode: StatusCodes.Status500InternalServerError);
             }
         }));
         writes.MapPost("/journeys", (WorkspaceRequest r, WorkspaceCompiler compiler) => WithWorkspace(r, compiler, c => Results.Ok(new
@@ -130,24 +139,32 @@ public static class EditorApi
             journeys = JourneyFlow.Build(c),
             errors = c.Diagnostics.Count(d => d.IsError),
         })));
-        writes.MapPost("/completion", (BufferRequest r, WorkspaceCompiler compiler, DataAware.EditorDataSets data) => WithService(r, compiler, (s, path, _) =>
+        writes.MapPost("/completion", (BufferRequest r, WorkspaceCompiler compiler, DataAware.EditorDataSets data) =>
+            WithService(r, compiler, (s, path, _) =>
             Results.Ok(s.Complete(path, r.Line, r.Column, DataAwareApi.ValuesFor(data, r.DataFolder, s.Compilation.Model.Schema)))));
         // Hovers on a model show what the registry says of it (AUC or R², training date).
         writes.MapPost("/hover", (BufferRequest r, WorkspaceCompiler compiler, ModelTraining.ModelRegistryAccess models) => WithService(r, compiler,
             (s, path, _) => Results.Ok(new { hover = s.Hover(path, r.Line, r.Column, models.Summaries(s.Compilation.Model)) })));
-        writes.MapPost("/signature", (BufferRequest r, WorkspaceCompiler compiler) => WithService(r, compiler, (s, path, _) => Results.Ok(new { signature = s.Signature(path, r.Line, r.Column) })));
-        writes.MapPost("/definition", (BufferRequest r, WorkspaceCompiler compiler) => WithService(r, compiler, (s, path, _) => Results.Ok(new { locations = s.Definition(path, r.Line, r.Column) })));
-        writes.MapPost("/references", (BufferRequest r, WorkspaceCompiler compiler) => WithService(r, compiler, (s, path, _) => Results.Ok(new { locations = s.References(path, r.Line, r.Column) })));
-        writes.MapPost("/rename", (BufferRequest r, WorkspaceCompiler compiler) => WithService(r, compiler, (s, path, _) => Results.Ok(s.Rename(path, r.Line, r.Column, r.NewName ?? ""))));
-        writes.MapPost("/format", (BufferRequest r, WorkspaceCompiler compiler) => WithService(r, compiler, (s, path, _) => Results.Ok(s.Format(path))));
-        writes.MapPost("/fixes", (BufferRequest r, WorkspaceCompiler compiler) => WithService(r, compiler, (s, path, _) => Results.Ok(new { fixes = s.QuickFixes(path, r.StartLine, r.EndLine) })));
+        writes.MapPost("/signature", (BufferRequest r, WorkspaceCompiler compiler) =>
+            WithService(r, compiler, (s, path, _) => Results.Ok(new { signature = s.Signature(path, r.Line, r.Column) })));
+        writes.MapPost("/definition", (BufferRequest r, WorkspaceCompiler compiler) =>
+            WithService(r, compiler, (s, path, _) => Results.Ok(new { locations = s.Definition(path, r.Line, r.Column) })));
+        writes.MapPost("/references", (BufferRequest r, WorkspaceCompiler compiler) =>
+            WithService(r, compiler, (s, path, _) => Results.Ok(new { locations = s.References(path, r.Line, r.Column) })));
+        writes.MapPost("/rename", (BufferRequest r, WorkspaceCompiler compiler) =>
+            WithService(r, compiler, (s, path, _) => Results.Ok(s.Rename(path, r.Line, r.Column, r.NewName ?? ""))));
+        writes.MapPost("/format", (BufferRequest r, WorkspaceCompiler compiler) =>
+            WithService(r, compiler, (s, path, _) => Results.Ok(s.Format(path))));
+        writes.MapPost("/fixes", (BufferRequest r, WorkspaceCompiler compiler) =>
+            WithService(r, compiler, (s, path, _) => Results.Ok(new { fixes = s.QuickFixes(path, r.StartLine, r.EndLine) })));
     }
 
     private static List<EditorMarker> Errors(IEnumerable<EditorMarker> markers) => [.. markers.Where(m => m.Severity == "error")];
 
     private static bool CanEdit(ClaimsPrincipal user) => user.IsInRole(Roles.Editor) || user.IsInRole(Roles.Publisher) || user.IsInRole(Roles.Admin);
 
-    private static IResult WithService(BufferRequest request, WorkspaceCompiler compiler, Func<LS, string, CompileTiming, IResult> answer) => Guard(() =>
+    private static IResult WithService(BufferRequest request, WorkspaceCompiler compiler, Func<LS, string, CompileTiming, IResult> answer) =>
+        Guard(() =>
     {
         compiler.Folder.Resolve(request.Path);
         var text = request.Text ?? "";
@@ -165,7 +182,8 @@ public static class EditorApi
         if (buffers.Count > MaxBuffers) return Results.BadRequest(new { error = $"At most {MaxBuffers} unsaved files can be sent at once." });
         if (buffers.Any(b => b is null)) return Results.BadRequest(new { error = "A buffer is null; send {\"path\", \"text\"} objects." });
         if (buffers.Any(b => (b.Text?.Length ?? 0) > WorkspaceFolder.MaxFileChars)) return Results.StatusCode(StatusCodes.Status413PayloadTooLarge);
-        if (buffers.GroupBy(b => b.Path).FirstOrDefault(g => g.Count() > 1) is { } twice) return Results.BadRequest(new { error = $"The file '{twice.Key}' is sent twice." });
+        if (buffers.GroupBy(b => b.Path).FirstOrDefault(g => g.Count() > 1) is { } twice)
+            return Results.BadRequest(new { error = $"The file '{twice.Key}' is sent twice." });
         return answer(compiler.Compile(buffers, out _));
     });
 
@@ -190,7 +208,8 @@ public static class EditorApi
     {
         var antiforgery = context.HttpContext.RequestServices.GetRequiredService<IAntiforgery>();
         if (!await antiforgery.IsRequestValidAsync(context.HttpContext))
-            return Results.Json(new { error = "The anti-forgery token is missing or invalid; reload the page." }, statusCode: StatusCodes.Status400BadRequest);
+            return Results.Json(new { error = "The anti-forgery token is missing or invalid; reload the page." },
+                statusCode: StatusCodes.Status400BadRequest);
         return await next(context);
     }
 

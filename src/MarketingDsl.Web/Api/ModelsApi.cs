@@ -69,7 +69,8 @@ public static class ModelsApi
                 var folderPath = folders.Resolve(request.Folder);
                 var asOf = AsOfInstant.Parse(request.AsOf);
                 var compilation = WorkspaceSources.Compile(workspace.Load(), "The workspace");
-                if (compilation.Model.Models.IsEmpty) return Results.BadRequest(new { error = "The workspace declares no model or clusters to train." });
+                if (compilation.Model.Models.IsEmpty)
+                    return Results.BadRequest(new { error = "The workspace declares no model or clusters to train." });
                 var run = jobs.Start(compilation, request.Folder!, folderPath, asOf, request.AsOf, ctx.User.Identity?.Name ?? "?");
                 return Results.Accepted($"/api/models/train/{run.Id}", run.Snapshot());
             }

@@ -84,7 +84,10 @@ public static class PublishApi
         {
             if (publisher.Runtime is not { } runtime) return NoRuntime();
             if (string.IsNullOrWhiteSpace(request.Hash))
-                return Results.BadRequest(new { error = "Send the hash of the preview you confirm: {\"hash\": \"…\"} from POST /api/publish/preview." });
+            {
+                const string NoHash = "Send the hash of the preview you confirm: {\"hash\": \"…\"} from POST /api/publish/preview.";
+                return Results.BadRequest(new { error = NoHash });
+            }
             if (Compile(publisher, request.RollbackTo, out var saved) is { } refused) return refused;
             if (UnknownJourney(runtime, saved!, request.End ?? []) is { } unknown) return unknown;
             PublishOutcome outcome;
@@ -95,7 +98,8 @@ public static class PublishApi
             {
                 // The reload is one transaction: when it fails, the runtime keeps the version it ran.
                 logs.CreateLogger(typeof(PublishApi)).LogError(ex, "Publishing failed");
-                return Results.Json(new { error = $"Publishing failed ({ex.GetType().Name}: {ex.Message}); the live runtime keeps its version and nothing was recorded." }, statusCode: StatusCodes.Status500InternalServerError);
+                var error = $"Publishing failed ({ex.GetType().Name}: {ex.Message}); the live runtime keeps its version and nothing was recorded.";
+                return Results.Json(new { error }, statusCode: StatusCodes.Status500InternalServerError);
             }
             return outcome switch
             {

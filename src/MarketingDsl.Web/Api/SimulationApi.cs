@@ -10,7 +10,8 @@ public sealed record SimulateRequest(string? Folder, string? AsOf, List<BufferTe
 /// <summary>Replay the working copy's journeys on a data folder over (From, To], as `mdsl simulate --from --to`.</summary>
 public sealed record ReplayRequest(string? Folder, string? From, string? To, List<BufferText>? Buffers);
 
-/// <summary>Compare the working copy (with optional buffers) against a saved version, or two Git revisions (GitTo empty = the working copy).</summary>
+/// <summary>Compare the working copy (with optional buffers) against a saved version, or two Git revisions (GitTo empty = the working
+/// copy).</summary>
 public sealed record AudienceDiffRequest(string? Folder, string? AsOf, int? VersionId, string? GitFrom, string? GitTo, List<BufferText>? Buffers);
 
 /// <summary>
@@ -30,7 +31,8 @@ public static class SimulationApi
         api.MapGet("/simulations", (EditorStore store, HttpContext ctx) => Results.Ok(new
         {
             canRun = CanRun(ctx),
-            runs = store.RecentSimulations().Select(r => new { r.Id, r.Folder, r.AsOfUtc, r.Status, r.Author, r.StartedUtc, r.FinishedUtc, r.Users, r.Buffers, r.Error }),
+            runs = store.RecentSimulations().Select(r => new { r.Id, r.Folder, r.AsOfUtc, r.Status, r.Author, r.StartedUtc, r.FinishedUtc, r.Users,
+                r.Buffers, r.Error }),
         }));
 
         api.MapGet("/simulations/{id:int}", (int id, EditorStore store, SimulationJobs jobs) =>
@@ -63,7 +65,8 @@ public static class SimulationApi
 
         var writes = api.MapGroup("").AddEndpointFilter(EditorApi.RequireAntiforgery).RequireAuthorization(Policies.Edit);
 
-        writes.MapPost("/simulations", (SimulateRequest request, WorkspaceFolder workspace, DataFolders folders, SimulationJobs jobs, HttpContext ctx) => Guard(() =>
+        writes.MapPost("/simulations", (SimulateRequest request, WorkspaceFolder workspace, DataFolders folders, SimulationJobs jobs,
+            HttpContext ctx) => Guard(() =>
         {
             var folderPath = folders.Resolve(request.Folder);
             var asOf = AsOfInstant.Parse(request.AsOf);
@@ -93,7 +96,8 @@ public static class SimulationApi
             return Results.Ok(new { id, cancelling = true });
         });
 
-        writes.MapPost("/audience/diff", async (AudienceDiffRequest request, WorkspaceFolder workspace, DataFolders folders, EditorStore store, GitRevisions git, SimulationJobs jobs) =>
+        writes.MapPost("/audience/diff", async (AudienceDiffRequest request, WorkspaceFolder workspace, DataFolders folders, EditorStore store,
+            GitRevisions git, SimulationJobs jobs) =>
         {
             Compilation before, after;
             string beforeName, afterName, folderPath;
@@ -118,7 +122,8 @@ public static class SimulationApi
                     if (version is null) return Results.NotFound(new { error = $"There is no saved version #{id}." });
                     var working = WorkspaceSources.WorkingCopy(workspace, request.Buffers, out _);
                     // The saved files with the version in place of its file; unsaved buffers belong to the working copy only.
-                    before = WorkspaceSources.Compile(WorkspaceSources.WithFile(workspace.Load(), version.Path, version.Text), $"The workspace with version #{id} of {version.Path}");
+                    before = WorkspaceSources.Compile(WorkspaceSources.WithFile(workspace.Load(), version.Path, version.Text),
+                        $"The workspace with version #{id} of {version.Path}");
                     beforeName = $"version #{id} of {version.Path}";
                     after = WorkspaceSources.Compile(working, "The working copy");
                     afterName = "working copy";
@@ -129,7 +134,8 @@ public static class SimulationApi
                     var to = string.IsNullOrWhiteSpace(request.GitTo) ? null : GitRevisions.CheckRevision(request.GitTo);
                     before = WorkspaceSources.Compile(git.Load(from), $"Git revision '{from}'");
                     beforeName = $"git {from}";
-                    after = to is null ? WorkspaceSources.Compile(WorkspaceSources.WorkingCopy(workspace, request.Buffers, out _), "The working copy") : WorkspaceSources.Compile(git.Load(to), $"Git revision '{to}'");
+                    after = to is null ? WorkspaceSources.Compile(WorkspaceSources.WorkingCopy(workspace, request.Buffers, out _),
+                        "The working copy") : WorkspaceSources.Compile(git.Load(to), $"Git revision '{to}'");
                     afterName = to is null ? "working copy" : $"git {to}";
                 }
             }
@@ -165,7 +171,8 @@ public static class SimulationApi
         catch (FormatException) { throw new FormatException($"'{name}' must be an ISO-8601 instant, such as 2025-06-01T00:00:00Z, not '{text}'."); }
     }
 
-    private static bool CanRun(HttpContext ctx) => ctx.User.IsInRole(Roles.Editor) || ctx.User.IsInRole(Roles.Publisher) || ctx.User.IsInRole(Roles.Admin);
+    private static bool CanRun(HttpContext ctx) => ctx.User.IsInRole(Roles.Editor) || ctx.User.IsInRole(Roles.Publisher)
+        || ctx.User.IsInRole(Roles.Admin);
 
     private static IResult Guard(Func<IResult> action)
     {

@@ -59,7 +59,7 @@ public static class JourneyFlow
         var (triggerKind, triggerText) = journey.Trigger switch
         {
             BoundEventTrigger e => ("event", e.Event.Name + Where(e.Where, file)),
-            BoundCalendarTrigger c => ("schedule", $"every {(c.Weekday is { } d ? CultureInfo.InvariantCulture.DateTimeFormat.GetDayName((DayOfWeek)(d % 7)).ToLowerInvariant() : "day")} at {c.AtMinute / 60:00}:{c.AtMinute % 60:00}"),
+            BoundCalendarTrigger c => ("schedule", $"every {(c.Weekday is { } d ? DayName(d) : "day")} at {c.AtMinute / 60:00}:{c.AtMinute % 60:00}"),
             BoundIntervalTrigger i => ("schedule", "every " + Duration(i.IntervalTicks)),
             BoundSegmentTrigger s => ("segment", $"{(s.Enters ? "enters" : "leaves")} segment {s.Segment.Name}"),
             _ => ("none", "(no trigger)"),
@@ -76,7 +76,8 @@ public static class JourneyFlow
             triggerKind, new FlowClause(triggerText, PlaceOf<TriggerPropertySyntax>()),
             journey.Audience is { } a ? new FlowClause(Written(a, file), PlaceOf<AudiencePropertySyntax>()) : null,
             new FlowClause(reentry, PlaceOf<ReentryPropertySyntax>()),
-            journey.Goal is { } g ? new FlowClause($"{g.Event.Name}{Where(g.Where, file)} within {Duration(g.WindowTicks)}", PlaceOf<GoalPropertySyntax>()) : null,
+            journey.Goal is { } g ? new FlowClause($"{g.Event.Name}{Where(g.Where, file)} within {Duration(g.WindowTicks)}",
+                PlaceOf<GoalPropertySyntax>()) : null,
             journey.HoldoutPercent > 0 ? new FlowClause(Percent(journey.HoldoutPercent), PlaceOf<HoldoutPropertySyntax>()) : null,
             Steps(journey.Steps, file));
     }
@@ -97,7 +98,8 @@ public static class JourneyFlow
             case BoundSend s:
                 return new FlowStep("send", s.Text, place) { Channel = s.Channel.Name, Template = s.Template, Offer = s.Offer, Items = s.ItemsText };
             case BoundIf i:
-                return new FlowStep("if", "if " + Written(i.Condition, file), place) { Condition = Written(i.Condition, file), Then = Steps(i.Then, file), Else = Steps(i.Else, file) };
+                return new FlowStep("if", "if " + Written(i.Condition, file), place) { Condition = Written(i.Condition, file),
+                    Then = Steps(i.Then, file), Else = Steps(i.Else, file) };
             case BoundSplit s:
                 var winner = s.WinnerAfterTicks is { } t ? Duration(t) : null;
                 return new FlowStep("split", $"split \"{s.Name}\"{(winner is null ? "" : " winner after " + winner)}", place)
@@ -126,6 +128,8 @@ public static class JourneyFlow
     private static string Where(BoundExpression? where, SourceText file) => where is null ? "" : " where " + Written(where, file);
 
     private static string Duration(long ticks) => ValueFormatter.FormatDuration(TimeSpan.FromTicks(ticks));
+
+    private static string DayName(int weekday) => CultureInfo.InvariantCulture.DateTimeFormat.GetDayName((DayOfWeek)(weekday % 7)).ToLowerInvariant();
 
     private static string Percent(decimal percent) => percent.ToString("0.##", CultureInfo.InvariantCulture) + "%";
 

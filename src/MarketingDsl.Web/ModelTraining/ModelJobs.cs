@@ -53,7 +53,8 @@ public sealed class TrainingRun
     public object Snapshot()
     {
         lock (_lock)
-            return new { Id, Folder, AsOfRequested, AsOfUtc, Author, StartedUtc, FinishedUtc, Status, Phase, Done, Total, Current, Trained, Diagnostics, Error };
+            return new { Id, Folder, AsOfRequested, AsOfUtc, Author, StartedUtc, FinishedUtc, Status, Phase, Done, Total, Current, Trained,
+                Diagnostics, Error };
     }
 }
 

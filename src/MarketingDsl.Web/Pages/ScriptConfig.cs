@@ -27,5 +27,6 @@ public static class ScriptConfig
         return JsonSerializer.Serialize(config).Replace("<", "\\u003c", StringComparison.Ordinal);
     }
 
-    public static bool CanRun(System.Security.Claims.ClaimsPrincipal user) => user.IsInRole(Roles.Editor) || user.IsInRole(Roles.Publisher) || user.IsInRole(Roles.Admin);
+    public static bool CanRun(System.Security.Claims.ClaimsPrincipal user) => user.IsInRole(Roles.Editor) || user.IsInRole(Roles.Publisher)
+        || user.IsInRole(Roles.Admin);
 }

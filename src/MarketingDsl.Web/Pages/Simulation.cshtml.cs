@@ -4,7 +4,8 @@ using Microsoft.AspNetCore.Mvc.RazorPages;
 
 namespace MarketingDsl.Web.Pages;
 
-/// <summary>Simulation of the working copy: choose a data folder and an as-of instant, run, see charts; stored runs can be reopened. Drawn by simulation.js from /api.</summary>
+/// <summary>Simulation of the working copy: choose a data folder and an as-of instant, run, see charts; stored runs can be reopened. Drawn by
+/// simulation.js from /api.</summary>
 public sealed class SimulationModel(IAntiforgery antiforgery, UiText text) : PageModel
 {
     public bool CanRun { get; private set; }

@@ -55,7 +55,8 @@ public sealed class Publisher(
     /// <summary>More ends than this need a second confirmation.</summary>
     public int ConfirmEndsAbove => Math.Max(0, settings.Value.PublishConfirmEnds);
 
-    /// <summary>Loads and compiles the workspace files on disk (throws <see cref="WorkspaceException"/> or an I/O exception when they cannot be read).</summary>
+    /// <summary>Loads and compiles the workspace files on disk (throws <see cref="WorkspaceException"/> or an I/O exception when they cannot be
+    /// read).</summary>
     public SavedWorkspace CompileSaved()
     {
         var compilation = FunctionCompilation.Create(Workspace.Load(folder.Root));

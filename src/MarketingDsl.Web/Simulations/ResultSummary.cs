@@ -55,7 +55,8 @@ public static class ResultSummary
             switch (column.Symbol)
             {
                 case SegmentSymbol segment:
-                    record.Samples.Add(Sample(segment.Name, segment.Label, Members(users, u => column.Get(u) is true), tags, data.UserIds, usersPerSample));
+                    record.Samples.Add(Sample(segment.Name, segment.Label, Members(users, u => column.Get(u) is true), tags, data.UserIds,
+                        usersPerSample));
                     break;
                 case SegmentationSymbol segmentation:
                     foreach (var rule in segmentation.Rules)
@@ -82,7 +83,8 @@ public static class ResultSummary
         Key = key,
         Label = label,
         Total = members.Count,
-        Users = [.. members.Take(users).Select(u => new SampleUser { Id = ids[u], Values = [.. tags.Select(t => Shorten(ValueFormatter.Format(t.Get(u))))] })],
+        Users = [.. members.Take(users).Select(u => new SampleUser { Id = ids[u],
+            Values = [.. tags.Select(t => Shorten(ValueFormatter.Format(t.Get(u))))] })],
     };
 
     /// <summary>Long values (lists, free text) are cut for display; the full value is in tags.csv of `mdsl simulate`.</summary>
@@ -167,7 +169,9 @@ public static class ResultSummary
         return [.. buckets.Select((c, i) =>
         {
             var from = min + i * width;
-            var name = integral ? $"{Format(from)}–{Format(Math.Min(max, from + width - 1))}" : $"{Format(from)}–{Format(i == bucketCount - 1 ? max : from + width)}";
+            var name = integral
+                ? $"{Format(from)}–{Format(Math.Min(max, from + width - 1))}"
+                : $"{Format(from)}–{Format(i == bucketCount - 1 ? max : from + width)}";
             return new ChartBar { Name = name, Count = c };
         })];
     }

@@ -35,7 +35,8 @@ public sealed class RunProgress
 /// evaluate with the compiled engine as `mdsl simulate` does, summarise, store in LiteDB.
 /// Progress lives in memory while a run is under way; the stored record is the result.
 /// </summary>
-public sealed class SimulationJobs(EditorStore store, DataSetCache cache, ModelTraining.ModelRegistryAccess models, TimeProvider time, ILogger<SimulationJobs> log)
+public sealed class SimulationJobs(EditorStore store, DataSetCache cache, ModelTraining.ModelRegistryAccess models, TimeProvider time,
+    ILogger<SimulationJobs> log)
 {
     private readonly SemaphoreSlim _gate = new(1, 1);
     private readonly ConcurrentDictionary<int, RunProgress> _progress = new();
@@ -43,7 +44,8 @@ public sealed class SimulationJobs(EditorStore store, DataSetCache cache, ModelT
     public DataSetCache Cache => cache;
 
     /// <summary>Stores a queued record and starts the run; returns its id at once (the record itself belongs to the run from here on).</summary>
-    public int Start(Compilation compilation, string folderName, string folderPath, DateTime? asOf, string? asOfText, string author, List<string> buffers)
+    public int Start(Compilation compilation, string folderName, string folderPath, DateTime? asOf, string? asOfText, string author,
+        List<string> buffers)
     {
         var record = store.AddSimulation(new SimulationRecord
         {
@@ -83,8 +85,10 @@ public sealed class SimulationJobs(EditorStore store, DataSetCache cache, ModelT
         }
     }
 
-    /// <summary>Evaluates a compiled workspace on a data folder as of an instant (the same steps as `mdsl simulate`, the data set possibly cached).</summary>
-    public EvaluationResult Evaluate(Compilation compilation, string folderPath, DateTime? asOf, RunProgress? progress, out bool fromCache, out TimeSpan load, out TimeSpan evaluate) =>
+    /// <summary>Evaluates a compiled workspace on a data folder as of an instant (the same steps as `mdsl simulate`, the data set possibly
+    /// cached).</summary>
+    public EvaluationResult Evaluate(Compilation compilation, string folderPath, DateTime? asOf, RunProgress? progress, out bool fromCache,
+        out TimeSpan load, out TimeSpan evaluate) =>
         Evaluate(compilation, folderPath, asOf, progress, out fromCache, out load, out evaluate, out _);
 
     /// <param name="scorer">The registry's scorer of the models (null: the workspace has none); its warnings name untrained and stale models.</param>

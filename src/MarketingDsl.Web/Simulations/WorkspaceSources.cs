@@ -14,7 +14,8 @@ public sealed class CompileFailedException(string message, IReadOnlyList<RunDiag
     public IReadOnlyList<RunDiagnostic> Diagnostics { get; } = diagnostics;
 }
 
-/// <summary>The workspaces a run or a diff compiles: the working copy (saved files, optionally with unsaved buffers) or it with one file's saved version.</summary>
+/// <summary>The workspaces a run or a diff compiles: the working copy (saved files, optionally with unsaved buffers) or it with one file's saved
+/// version.</summary>
 public static class WorkspaceSources
 {
     public const int MaxBuffers = 200;
@@ -53,7 +54,8 @@ public static class WorkspaceSources
         }).ToList();
         var first = errors[0];
         throw new CompileFailedException(
-            $"{what} has {compilation.Diagnostics.Count(d => d.IsError)} error(s), so it cannot be simulated; the first: {first.Path}:{first.Line}:{first.Column}: {first.Code}: {first.Message}",
+            $"{what} has {compilation.Diagnostics.Count(d => d.IsError)} error(s), so it cannot be simulated; " +
+            $"the first: {first.Path}:{first.Line}:{first.Column}: {first.Code}: {first.Message}",
             errors);
     }
 }

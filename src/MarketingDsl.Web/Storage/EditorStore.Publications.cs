@@ -28,7 +28,8 @@ public sealed class Publication
     public List<string> Removed { get; set; } = [];
     public List<string> StepsChanged { get; set; } = [];
     public List<PublicationEnds> Ends { get; set; } = [];
-    /// <summary>What happened: empty or `published` when the version was installed; else why not (`refused: …`), for an API reload that failed.</summary>
+    /// <summary>What happened: empty or `published` when the version was installed; else why not (`refused: …`), for an API reload that
+    /// failed.</summary>
     public string Result { get; set; } = "";
     public bool Installed => Result is "" or "published";
     /// <summary>The journeys whose users in flight the publisher chose to end (the others continued at the equivalent step).</summary>

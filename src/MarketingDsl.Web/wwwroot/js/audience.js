@@ -23,7 +23,8 @@
     versions.replaceChildren(...sources.versions.map((v) => new Option(`#${v.id} ${v.path} · ${v.author} · ${utc(v.savedUtc)}`, v.id)));
     if (sources.versions.length === 0) versions.appendChild(new Option(T('diff.noversions'), ''));
     const commits = $('diff-commits');
-    commits.replaceChildren(...sources.git.commits.map((c) => { const o = document.createElement('option'); o.value = c.hash; o.label = `${c.hash.slice(0, 8)} ${c.subject}`; return o; }));
+    commits.replaceChildren(...sources.git.commits.map((c) => { const o = document.createElement('option'); o.value = c.hash;
+        o.label = `${c.hash.slice(0, 8)} ${c.subject}`; return o; }));
     if (!sources.git.isRepository) {
       $('diff-git-note').textContent = T('diff.nogit');
       $('diff-mode-git').disabled = true;
@@ -52,7 +53,8 @@
     const all = $('diff-show-unchanged').checked;
     let hidden = 0;
     $('diff-result').hidden = false;
-    $('diff-result-title').textContent = `${diff.before} → ${diff.after} · ${diff.folder} · ${utc(diff.asOfUtc)} UTC · ${number.format(diff.users)} ${T('diff.users')}`;
+    $('diff-result-title').textContent =
+      `${diff.before} → ${diff.after} · ${diff.folder} · ${utc(diff.asOfUtc)} UTC · ${number.format(diff.users)} ${T('diff.users')}`;
     const segments = $('diff-segments').tBodies[0];
     segments.replaceChildren();
     for (const s of diff.segments) {

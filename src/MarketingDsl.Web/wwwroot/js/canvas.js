@@ -16,26 +16,27 @@ const state = {
   saved: '', history: [], counts: null, selected: null, armed: null, busy: 0,
 };
 let textEditor = null;     // the file's text (Monaco)
+let diffEditor = null;     // the last change (Monaco's diff editor)
 let settingText = false;   // true while the page itself replaces the text (no redraw loop)
 const miniEditors = [];    // the side panel's condition editors
-let ready;
-const readyPromise = new Promise((resolve) => { ready = resolve; });
-window.mdslCanvas = {
-  ready: readyPromise, get text() { return textEditor ? textEditor.getValue() : ''; }, get graph() { return state.graph; },
-  get busy() { return state.busy; },
-};
 
 // ------------------------------------------------------------------ http
 
-// Requests go through the pages' one JSON helper (pages.js); the count of those in flight is the page's busy state.
+// Requests go through the pages' one JSON helper (pages.js); while any is in flight the canvas is
+// aria-busy, which assistive technology (and the browser tests) read as "not settled yet".
 const pages = window.mdslPages;
 async function call(url, body) {
-  state.busy++;
+  setBusy(+1);
   try {
     return await (body === undefined ? pages.request(url) : pages.post(config, url, body));
   } finally {
-    state.busy--;
+    setBusy(-1);
   }
+}
+
+function setBusy(delta) {
+  state.busy += delta;
+  $('canvas-surface').setAttribute('aria-busy', String(state.busy > 0));
 }
 
 function status(message, isError) {
@@ -70,14 +71,22 @@ async function loadFiles() {
   if (wanted) await openFile(wanted, config.extra?.journey || null);
 }
 
+// A file switch makes every answer still on its way for the file before stale: a later read, graph
+// or edit answer of another file must never land in this one (nor its journey become this file's).
+let fileTicket = 0;
+
 async function openFile(path, journey) {
+  const ticket = ++fileTicket;
+  dropPendingRedraws();
   state.path = path;
   state.journey = journey;
   state.selected = null;
   state.history = [];
   let text = '';
   try { text = (await call('/api/files/read?path=' + encodeURIComponent(path))).text; } catch { text = ''; }
+  if (ticket !== fileTicket) return;
   state.saved = text;
+  showDiff('', '');
   setText(text);
   await redraw();
   await loadCounts();
@@ -135,16 +144,28 @@ function updateButtons() {
   status(currentText() === state.saved ? '' : '● ' + T('canvas.unsaved'));
 }
 
+// Only the newest graph request's answer is drawn: a text edit, an edit on the canvas or a file
+// switch made after a request was sent makes its answer stale.
 let redrawTimer = null;
 let redrawTicket = 0;
+
+function dropPendingRedraws() {
+  clearTimeout(redrawTimer);
+  redrawTicket++;
+}
+
 async function redraw() {
+  clearTimeout(redrawTimer);
   const ticket = ++redrawTicket;
   try {
     const answer = await call('/api/canvas/graph', { path: state.path, text: currentText(), journey: state.journey });
     if (ticket !== redrawTicket) return;
     applyGraphAnswer(answer);
   } catch (e) {
-    if (ticket === redrawTicket) status(e.message, true);
+    if (ticket !== redrawTicket) return;
+    // A journey no longer in the text (renamed, deleted): the picker offers the ones there are.
+    if (e.details?.journeys) applyGraphAnswer({ journeys: e.details.journeys, graph: null, syntaxErrors: false });
+    status(e.message, true);
   }
 }
 
@@ -168,7 +189,9 @@ function applyGraphAnswer(answer) {
 
 const toMonacoMarker = (m) => ({
   startLineNumber: m.range.startLine, startColumn: m.range.startColumn, endLineNumber: m.range.endLine, endColumn: m.range.endColumn,
-  message: m.message, code: m.code, severity: m.severity === 'error' ? monaco.MarkerSeverity.Error : m.severity === 'warning' ? monaco.MarkerSeverity.Warning : monaco.MarkerSeverity.Info,
+  message: m.message, code: m.code,
+  severity: m.severity === 'error' ? monaco.MarkerSeverity.Error
+    : m.severity === 'warning' ? monaco.MarkerSeverity.Warning : monaco.MarkerSeverity.Info,
 });
 
 // ------------------------------------------------------------------ edits
@@ -176,14 +199,17 @@ const toMonacoMarker = (m) => ({
 async function applyEdit(edit) {
   if (!canEdit) return false;
   const before = currentText();
+  const path = state.path;
   try {
     const journey = edit.op === 'create_journey' ? edit.properties.name : state.journey;
-    const answer = await call('/api/canvas/edit', { path: state.path, text: before, journey, edit });
-    // Undo goes back to the text before, and shows this diff reversed.
-    state.history.push({ text: before, diff: answer.diff });
+    const answer = await call('/api/canvas/edit', { path, text: before, journey, edit });
+    if (path !== state.path || before !== currentText()) return false; // the page moved on while the edit was answered
+    dropPendingRedraws(); // the edit's graph is newer than any graph still on its way
+    // Undo goes back to the text before, and shows this change reversed.
+    state.history.push({ text: before, after: answer.text });
     state.journey = journey;
     setText(answer.text);
-    showDiff(answer.diff);
+    showDiff(before, answer.text);
     applyGraphAnswer(answer.graph);
     return true;
   } catch (e) {
@@ -192,20 +218,20 @@ async function applyEdit(edit) {
   }
 }
 
-function showDiff(diff) {
-  const pre = $('canvas-diff');
-  pre.replaceChildren();
-  for (const line of diff.filter((d) => d.kind !== 'Same')) {
-    const mark = line.kind === 'Added' ? '+ ' : '- ';
-    pre.append(el('span', line.kind === 'Added' ? 'added' : 'removed', mark + line.text + '\n'));
-  }
+/** The last change in Monaco's diff editor, unchanged lines folded away; `data-changes` counts its changed regions. */
+function showDiff(before, after) {
+  const box = $('canvas-diff');
+  delete box.dataset.changes;
+  const { original, modified } = diffEditor.getModel();
+  original.setValue(before);
+  modified.setValue(after);
 }
 
 async function undo() {
   const previous = state.history.pop();
   if (previous === undefined) return;
   setText(previous.text);
-  showDiff(previous.diff.map((d) => ({ ...d, kind: d.kind === 'Added' ? 'Removed' : d.kind === 'Removed' ? 'Added' : d.kind })));
+  showDiff(previous.after, previous.text);
   await redraw();
 }
 
@@ -231,6 +257,7 @@ function render(countsOnly = false) {
   surface.replaceChildren();
   renderHeaderAdd();
   const graph = state.graph;
+  surface.dataset.journey = graph?.journey ?? '';
   if (!graph) {
     surface.append(el('p', 'hint', state.syntaxErrors ? T('canvas.syntaxerrors') : T('canvas.nojourney')));
     renderInspector();
@@ -249,7 +276,8 @@ function render(countsOnly = false) {
   g.setGraph({ rankdir: 'TB', nodesep: 36, ranksep: 46, marginx: 20, marginy: 20 });
   g.setDefaultEdgeLabel(() => ({}));
   for (const node of graph.nodes) g.setNode(node.id, { width: NODE_WIDTH, height: boxes.get(node.id).offsetHeight });
-  graph.edges.forEach((e, i) => g.setEdge(e.from, e.to, { label: e.label || '', width: e.label ? 8 * e.label.length + 10 : 0, height: e.label ? 18 : 0, kind: e.kind }, 'e' + i));
+  graph.edges.forEach((e, i) => g.setEdge(e.from, e.to, { label: e.label || '', width: e.label ? 8 * e.label.length + 10 : 0,
+      height: e.label ? 18 : 0, kind: e.kind }, 'e' + i));
   dagre.layout(g);
 
   for (const node of graph.nodes) {
@@ -266,7 +294,8 @@ function render(countsOnly = false) {
   svg.setAttribute('class', 'edges');
   svg.setAttribute('width', Math.ceil(size.width));
   svg.setAttribute('height', Math.ceil(size.height));
-  svg.innerHTML = '<defs><marker id="arrow" viewBox="0 0 10 10" refX="9" refY="5" markerWidth="7" markerHeight="7" orient="auto-start-reverse"><path d="M0,0 L10,5 L0,10 z"/></marker></defs>';
+  svg.innerHTML = '<defs><marker id="arrow" viewBox="0 0 10 10" refX="9" refY="5" markerWidth="7" markerHeight="7" orient="auto-start-reverse">'
+    + '<path d="M0,0 L10,5 L0,10 z"/></marker></defs>';
   surface.prepend(svg);
   const branchIndex = new Map();
   graph.edges.forEach((e, i) => {
@@ -300,6 +329,7 @@ function render(countsOnly = false) {
 function drawNode(node) {
   const box = el('div', 'node kind-' + node.kind);
   box.dataset.id = node.id;
+  box.dataset.kind = node.kind;
   box.id = 'node-' + node.id.replaceAll('.', '-');
   if (node.id === state.selected) box.classList.add('selected');
   if (node.diagnostics.some((d) => d.severity === 'error')) box.classList.add('has-error');
@@ -351,7 +381,8 @@ function insertPlace(edge, branch) {
   const graph = state.graph;
   const from = graph.nodes.find((n) => n.id === edge.from);
   if (!from) return null;
-  if (edge.kind === 'entry') return graph.nodes.some((n) => n.id === edge.to && (n.block !== null && n.block !== undefined || n.kind === 'end')) ? { block: '', index: 0 } : null;
+  if (edge.kind === 'entry') return graph.nodes.some((n) => n.id === edge.to
+      && (n.block !== null && n.block !== undefined || n.kind === 'end')) ? { block: '', index: 0 } : null;
   if (from.block === null || from.block === undefined) return null;
   switch (edge.kind) {
     case 'next': case 'timeout': return { block: from.block, index: from.index + 1 };
@@ -378,7 +409,11 @@ function dropZone(place, points, edge) {
   zone.style.top = (a.y + (b.y - a.y) * 0.35) + 'px';
   zone.addEventListener('dragover', (ev) => { ev.preventDefault(); zone.classList.add('over'); });
   zone.addEventListener('dragleave', () => zone.classList.remove('over'));
-  zone.addEventListener('drop', (ev) => { ev.preventDefault(); zone.classList.remove('over'); dropped(ev.dataTransfer.getData('text/plain'), place); });
+  zone.addEventListener('drop', (ev) => {
+    ev.preventDefault();
+    zone.classList.remove('over');
+    dropped(ev.dataTransfer.getData('text/plain'), place);
+  });
   zone.addEventListener('click', (ev) => {
     ev.stopPropagation();
     if (state.armed) { const kind = state.armed; arm(null); dropped('new:' + kind, place); }
@@ -489,9 +524,17 @@ function renderForm(panel, kind, values, node, adding) {
   const read = () => Object.fromEntries(Object.entries(inputs).map(([k, f]) => [k, f()]));
   if (readonly) return;
   const actions = el('div', 'actions');
-  const button = (text, cls, onClick) => { const b = el('button', cls, text); b.type = 'button'; b.addEventListener('click', onClick); actions.append(b); return b; };
+  const button = (text, cls, onClick) => {
+    const b = el('button', cls, text);
+    b.type = 'button';
+    b.addEventListener('click', onClick);
+    actions.append(b);
+    return b;
+  };
   if (adding?.header) {
-    button(T('canvas.add'), 'primary apply', async () => { if (await applyEdit({ op: 'set_properties', node: adding.header, properties: read() })) { state.newStep = null; select(adding.header); } });
+    button(T('canvas.add'), 'primary apply', async () => {
+      if (await applyEdit({ op: 'set_properties', node: adding.header, properties: read() })) { state.newStep = null; select(adding.header); }
+    });
     button(T('canvas.cancel'), 'cancel', () => { state.newStep = null; renderInspector(); });
   } else if (adding) {
     button(T('canvas.add'), 'primary apply', async () => {
@@ -502,9 +545,12 @@ function renderForm(panel, kind, values, node, adding) {
     });
     button(T('canvas.cancel'), 'cancel', () => { state.newStep = null; renderInspector(); });
   } else {
-    if ((FIELDS[kind] || []).length) button(T('canvas.apply'), 'primary apply', () => applyEdit({ op: 'set_properties', node: node.id, properties: read() }));
-    if (node.block !== undefined && node.block !== null) button(T('canvas.delete'), 'danger delete', () => { state.selected = null; applyEdit({ op: 'remove_step', node: node.id }); });
-    else if (['audience', 'reentry', 'goal', 'holdout'].includes(kind)) button(T('canvas.delete'), 'danger delete', () => { state.selected = null; applyEdit({ op: 'remove_property', node: kind }); });
+    if ((FIELDS[kind] || []).length) button(T('canvas.apply'), 'primary apply',
+        () => applyEdit({ op: 'set_properties', node: node.id, properties: read() }));
+    if (node.block !== undefined && node.block !== null) button(T('canvas.delete'), 'danger delete',
+        () => { state.selected = null; applyEdit({ op: 'remove_step', node: node.id }); });
+    else if (['audience', 'reentry', 'goal', 'holdout'].includes(kind)) button(T('canvas.delete'), 'danger delete',
+        () => { state.selected = null; applyEdit({ op: 'remove_property', node: kind }); });
   }
   panel.append(actions);
   if (!node) return;
@@ -515,7 +561,12 @@ function renderForm(panel, kind, values, node, adding) {
 function branchActionsForIf(panel, node) {
   const box = el('div', 'branch-actions');
   const hasElse = state.graph.blocks.some((b) => b.id === node.id + '.1');
-  const add = (text, properties) => { const b = el('button', 'add-branch', text); b.type = 'button'; b.addEventListener('click', () => applyEdit({ op: 'add_branch', node: node.id, properties: properties() })); box.append(b); };
+  const add = (text, properties) => {
+    const b = el('button', 'add-branch', text);
+    b.type = 'button';
+    b.addEventListener('click', () => applyEdit({ op: 'add_branch', node: node.id, properties: properties() }));
+    box.append(b);
+  };
   if (!hasElse) add(T('canvas.addelse'), () => ({}));
   else {
     const host = el('div', 'mini-editor');
@@ -591,7 +642,8 @@ const miniContexts = new Map();
 function miniEditor(host, value, range, readonly, isTrigger) {
   const editor = monaco.editor.create(host, {
     value, language: LANGUAGE, readOnly: readonly, minimap: { enabled: false }, lineNumbers: 'off', glyphMargin: false, folding: false,
-    scrollBeyondLastLine: false, wordWrap: 'on', overviewRulerLanes: 0, renderLineHighlight: 'none', fixedOverflowWidgets: true, automaticLayout: true,
+    scrollBeyondLastLine: false, wordWrap: 'on', overviewRulerLanes: 0, renderLineHighlight: 'none', fixedOverflowWidgets: true,
+    automaticLayout: true,
     scrollbar: { vertical: 'hidden', horizontal: 'hidden' }, fontSize: 13,
   });
   const model = editor.getModel();
@@ -600,7 +652,10 @@ function miniEditor(host, value, range, readonly, isTrigger) {
   const check = () => { clearTimeout(timer); timer = setTimeout(() => validateMini(model), 200); };
   model.onDidChangeContent(check);
   check();
-  miniEditors.push({ getValue: () => editor.getValue(), dispose: () => { miniContexts.delete(model.uri.toString()); editor.dispose(); model.dispose(); } });
+  miniEditors.push({
+    getValue: () => editor.getValue(),
+    dispose: () => { miniContexts.delete(model.uri.toString()); editor.dispose(); model.dispose(); },
+  });
   return editor;
 }
 
@@ -639,10 +694,13 @@ async function validateMini(model) {
   try {
     const { markers } = await call('/api/diagnostics', { path: state.path, text: embedded.text, line: 1, column: 1 });
     if (model.isDisposed()) return;
-    const inside = markers.filter((m) => (m.range.startLine > embedded.line || (m.range.startLine === embedded.line && m.range.startColumn >= embedded.column))
+    const inside = markers.filter((m) =>
+      (m.range.startLine > embedded.line || (m.range.startLine === embedded.line && m.range.startColumn >= embedded.column))
       && (m.range.startLine < last.line || (m.range.startLine === last.line && m.range.startColumn <= last.column)));
     monaco.editor.setModelMarkers(model, 'canvas', inside.map((m) => {
-      const back = (line, column) => line === embedded.line ? { lineNumber: 1, column: column - embedded.column + 1 } : { lineNumber: line - embedded.line + 1, column };
+      const back = (line, column) => line === embedded.line
+        ? { lineNumber: 1, column: column - embedded.column + 1 }
+        : { lineNumber: line - embedded.line + 1, column };
       const s = back(m.range.startLine, m.range.startColumn), e = back(m.range.endLine, m.range.endColumn);
       return toMonacoMarker({ ...m, range: { startLine: s.lineNumber, startColumn: s.column, endLine: e.lineNumber, endColumn: e.column } });
     }));
@@ -662,10 +720,13 @@ function registerCompletion() {
       const at = isText ? { line: position.lineNumber, column: position.column } : toFile(embedded, position);
       const list = await call('/api/completion', { path: state.path, text: embedded.text, line: at.line, column: at.column });
       const word = model.getWordUntilPosition(position);
-      const range = { startLineNumber: position.lineNumber, startColumn: word.startColumn, endLineNumber: position.lineNumber, endColumn: position.column };
+      const range = {
+        startLineNumber: position.lineNumber, startColumn: word.startColumn, endLineNumber: position.lineNumber, endColumn: position.column,
+      };
       return {
         suggestions: list.items.map((item, i) => ({
-          label: item.label, kind: kinds.Variable, insertText: item.insertText, detail: item.detail || undefined, range, sortText: String(i).padStart(4, '0'),
+          label: item.label, kind: kinds.Variable, insertText: item.insertText, detail: item.detail || undefined, range,
+          sortText: String(i).padStart(4, '0'),
           insertTextRules: item.isSnippet ? monaco.languages.CompletionItemInsertTextRule.InsertAsSnippet : undefined,
         })),
       };
@@ -681,6 +742,12 @@ loadMonaco().then(async () => {
   textEditor = monaco.editor.create($('canvas-text'), {
     value: '', language: LANGUAGE, readOnly: !canEdit, minimap: { enabled: false }, automaticLayout: true, fontSize: 13, scrollBeyondLastLine: false,
   });
+  diffEditor = monaco.editor.createDiffEditor($('canvas-diff'), {
+    readOnly: true, originalEditable: false, automaticLayout: true, minimap: { enabled: false }, fontSize: 12, renderSideBySide: false,
+    scrollBeyondLastLine: false, lineNumbers: 'off', renderOverviewRuler: false, hideUnchangedRegions: { enabled: true },
+  });
+  diffEditor.setModel({ original: monaco.editor.createModel('', LANGUAGE), modified: monaco.editor.createModel('', LANGUAGE) });
+  diffEditor.onDidUpdateDiff(() => { $('canvas-diff').dataset.changes = String((diffEditor.getLineChanges() || []).length); });
   textEditor.getModel().onDidChangeContent(() => {
     if (settingText) return;
     updateButtons();
@@ -692,7 +759,10 @@ loadMonaco().then(async () => {
     $('canvas-save').addEventListener('click', save);
     $('canvas-new').addEventListener('click', () => { state.selected = null; state.newStep = { create: true }; renderInspector(); });
     for (const item of document.querySelectorAll('.palette-item')) {
-      item.addEventListener('dragstart', (ev) => { ev.dataTransfer.setData('text/plain', 'new:' + item.dataset.kind); ev.dataTransfer.effectAllowed = 'copy'; });
+      item.addEventListener('dragstart', (ev) => {
+        ev.dataTransfer.setData('text/plain', 'new:' + item.dataset.kind);
+        ev.dataTransfer.effectAllowed = 'copy';
+      });
       item.addEventListener('click', () => arm(state.armed === item.dataset.kind ? null : item.dataset.kind));
     }
   }
@@ -700,5 +770,5 @@ loadMonaco().then(async () => {
   try {
     await loadFiles();
   } catch (e) { status(e.message, true); }
-  ready();
+  document.body.dataset.ready = 'true';
 });

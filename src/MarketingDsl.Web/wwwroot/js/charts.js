@@ -31,10 +31,12 @@
       text.appendChild(el('title', {}, caption(item)));
       svg.appendChild(text);
       const w = Math.max(item.count > 0 ? 1 : 0, Math.round(o.barWidth * item.count / max));
-      const rect = el('rect', { x: o.labelWidth, y: y + 3, width: w, height: o.row - 6, rx: 2, class: 'sim-bar' + (item.muted ? ' muted' : ''), 'data-name': item.name });
+      const rect = el('rect', { x: o.labelWidth, y: y + 3, width: w, height: o.row - 6, rx: 2, class: 'sim-bar' + (item.muted ? ' muted' : ''),
+          'data-name': item.name });
       rect.appendChild(el('title', {}, caption(item) + ': ' + number.format(item.count) + share(item.count, o.total)));
       svg.appendChild(rect);
-      svg.appendChild(el('text', { x: o.labelWidth + w + 6, y: y + o.row * 0.68, class: 'chart-count' }, number.format(item.count) + share(item.count, o.total)));
+      svg.appendChild(el('text', { x: o.labelWidth + w + 6, y: y + o.row * 0.68, class: 'chart-count' },
+          number.format(item.count) + share(item.count, o.total)));
     });
     return svg;
   }
@@ -50,7 +52,8 @@
     items.forEach((item, index) => {
       const x = 36 + index * o.column;
       const h = Math.max(item.count > 0 ? 1 : 0, Math.round(o.height * item.count / max));
-      const rect = el('rect', { x, y: 14 + o.height - h, width: o.column - 4, height: h, rx: 2, class: 'sim-bar' + (item.muted ? ' muted' : ''), 'data-name': item.name });
+      const rect = el('rect', { x, y: 14 + o.height - h, width: o.column - 4, height: h, rx: 2, class: 'sim-bar' + (item.muted ? ' muted' : ''),
+          'data-name': item.name });
       rect.appendChild(el('title', {}, caption(item) + ': ' + number.format(item.count)));
       svg.appendChild(rect);
       const lx = x + (o.column - 4) / 2;

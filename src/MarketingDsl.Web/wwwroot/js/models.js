@@ -19,8 +19,6 @@
   const fixed = (value, digits) => typeof value === 'number' && isFinite(value) ? value.toFixed(digits) : '–';
   const percent = (value) => typeof value === 'number' && isFinite(value) ? (100 * value).toFixed(0) + '%' : '–';
 
-  window.mdslModels = { ready: false, models: null };
-
   function el(name, attributes, text) {
     const node = document.createElementNS(SVG, name);
     for (const [key, value] of Object.entries(attributes || {})) node.setAttribute(key, String(value));
@@ -40,7 +38,8 @@
   // Predicted (x) against observed (y) rate per decile, with the diagonal of a perfect calibration.
   function calibrationChart(bins) {
     const size = 220, pad = 34;
-    const svg = el('svg', { class: 'chart-calibration', width: size + pad + 10, height: size + pad + 10, viewBox: `0 0 ${size + pad + 10} ${size + pad + 10}`, role: 'img' });
+    const svg = el('svg', { class: 'chart-calibration', width: size + pad + 10, height: size + pad + 10,
+        viewBox: `0 0 ${size + pad + 10} ${size + pad + 10}`, role: 'img' });
     const x = (v) => pad + v * size, y = (v) => 10 + size - v * size;
     svg.appendChild(el('rect', { x: pad, y: 10, width: size, height: size, class: 'chart-frame' }));
     svg.appendChild(el('line', { x1: x(0), y1: y(0), x2: x(1), y2: y(1), class: 'chart-diagonal' }));
@@ -49,7 +48,8 @@
       svg.appendChild(el('text', { x: pad - 4, y: y(t) + 4, 'text-anchor': 'end', class: 'chart-tick' }, t.toFixed(1)));
     }
     svg.appendChild(el('text', { x: pad + size / 2, y: size + pad + 6, 'text-anchor': 'middle', class: 'chart-count' }, T('models.predicted')));
-    svg.appendChild(el('text', { x: 10, y: 10 + size / 2, transform: `rotate(-90 10 ${10 + size / 2})`, 'text-anchor': 'middle', class: 'chart-count' }, T('models.observed')));
+    svg.appendChild(el('text', { x: 10, y: 10 + size / 2, transform: `rotate(-90 10 ${10 + size / 2})`, 'text-anchor': 'middle',
+        class: 'chart-count' }, T('models.observed')));
     const points = bins.filter((b) => isFinite(b.mean_predicted) && isFinite(b.observed_rate));
     svg.appendChild(el('polyline', { points: points.map((b) => `${x(b.mean_predicted)},${y(b.observed_rate)}`).join(' '), class: 'chart-line' }));
     for (const b of points) {
@@ -173,7 +173,6 @@
     if (data.errors > 0) list.appendChild(html('p', 'error', `${data.errors} ${T('models.errors')}`));
     if (data.models.length === 0) list.appendChild(html('p', 'hint', T('models.none')));
     for (const m of data.models) list.appendChild(renderModel(m));
-    window.mdslModels.models = data.models;
     return data;
   }
 
@@ -250,7 +249,6 @@
       showError(error);
     }
     if (config.canRun && $('models-train')) $('models-form').addEventListener('submit', train);
-    window.mdslModels.ready = true;
     document.body.dataset.ready = 'true';
   }
 

@@ -6,17 +6,29 @@
 
   async function request(url, options) {
     const response = await fetch(url, Object.assign({ credentials: 'same-origin' }, options || {}));
-    if (response.status === 401) { location.href = '/Account/Login?returnUrl=' + encodeURIComponent(location.pathname + location.search); throw new Error('signed out'); }
+    if (response.status === 401) {
+      location.href = '/Account/Login?returnUrl=' + encodeURIComponent(location.pathname + location.search);
+      throw new Error('signed out');
+    }
     const json = await response.json().catch(() => ({}));
-    if (!response.ok) { const error = new Error(json.error || ('HTTP ' + response.status)); error.status = response.status; error.details = json; throw error; }
+    if (!response.ok) {
+      const error = new Error(json.error || ('HTTP ' + response.status));
+      error.status = response.status;
+      error.details = json;
+      throw error;
+    }
     // The time inside the server (Server-Timing), so the editor can tell it from the network and browser part.
     const inServer = /app;dur=([\d.]+)/.exec(response.headers.get('Server-Timing') || '');
-    if (inServer && json && typeof json === 'object') Object.defineProperty(json, 'pipelineMs', { value: parseFloat(inServer[1]), enumerable: false });
+    if (inServer && json && typeof json === 'object') {
+      Object.defineProperty(json, 'pipelineMs', { value: parseFloat(inServer[1]), enumerable: false });
+    }
     return json;
   }
 
   // A POST with the anti-forgery header the page's config names.
-  const post = (config, url, body) => request(url, { method: 'POST', headers: { 'Content-Type': 'application/json', [config.header]: config.antiforgeryToken }, body: JSON.stringify(body) });
+  const post = (config, url, body) => request(url, {
+    method: 'POST', headers: { 'Content-Type': 'application/json', [config.header]: config.antiforgeryToken }, body: JSON.stringify(body),
+  });
 
   // Shows an error (or hides the box for null); compile errors list each diagnostic as a link to its file.
   function showError(box, error, listId) {
@@ -40,7 +52,13 @@
     }
   }
 
-  const cell = (row, text, className) => { const td = document.createElement('td'); td.textContent = text; if (className) td.className = className; row.appendChild(td); return td; };
+  const cell = (row, text, className) => {
+    const td = document.createElement('td');
+    td.textContent = text;
+    if (className) td.className = className;
+    row.appendChild(td);
+    return td;
+  };
   // Instants as UTC `yyyy-mm-dd hh:mm:ss`, whatever offset the server wrote.
   const utc = (iso) => iso ? new Date(iso).toISOString().replace('T', ' ').replace(/\.\d+Z$/, '') : '';
 

@@ -11,7 +11,6 @@
   const POLL_MS = 300;
   let shown = null;   // the run on screen
 
-  window.mdslSimulation = { get shown() { return shown; } };
 
   const { request, cell, utc } = window.mdslPages;
   const post = (url, body) => window.mdslPages.post(config, url, body);
@@ -86,7 +85,8 @@
       return;
     }
     const meta = [`${number.format(run.users)} ${T('sim.users')}`, `${run.author}`,
-      `${T('sim.load')} ${Math.round(run.loadMs)} ms${run.dataFromCache ? ' (' + T('sim.cache') + ')' : ''}`, `${T('sim.evaluate')} ${Math.round(run.evaluateMs)} ms`, `${T('sim.summarise')} ${Math.round(run.summariseMs)} ms`];
+      `${T('sim.load')} ${Math.round(run.loadMs)} ms${run.dataFromCache ? ' (' + T('sim.cache') + ')' : ''}`,
+      `${T('sim.evaluate')} ${Math.round(run.evaluateMs)} ms`, `${T('sim.summarise')} ${Math.round(run.summariseMs)} ms`];
     if (run.buffers && run.buffers.length) meta.push(T('sim.buffers') + ' ' + run.buffers.join(', '));
     $('sim-result-meta').textContent = meta.join(' · ');
     // The catalogue's messages in the UI language (runs stored before they were kept in Chinese show English).
@@ -95,7 +95,12 @@
 
     const quality = $('sim-quality').tBodies[0];
     quality.replaceChildren();
-    for (const q of run.quality) { const row = quality.insertRow(); row.dataset.name = q.name; cell(row, T('sim.q.' + q.name)); cell(row, number.format(q.value), 'num'); }
+    for (const q of run.quality) {
+      const row = quality.insertRow();
+      row.dataset.name = q.name;
+      cell(row, T('sim.q.' + q.name));
+      cell(row, number.format(q.value), 'num');
+    }
     $('sim-rejects').replaceChildren(...run.rejectSamples.map((r) => Object.assign(document.createElement('li'), { textContent: r })));
 
     renderCharts(run);
@@ -187,7 +192,8 @@
 
   function tagFigure(tag) {
     // true/false in the UI language.
-    const items = tag.buckets.map((b) => ({ name: tag.type.startsWith('bool') && (b.name === 'true' || b.name === 'false') ? T('sim.' + b.name) : b.name, count: b.count }));
+    const label = (b) => tag.type.startsWith('bool') && (b.name === 'true' || b.name === 'false') ? T('sim.' + b.name) : b.name;
+    const items = tag.buckets.map((b) => ({ name: label(b), count: b.count }));
     if (tag.otherValues > 0) items.push({ name: T('sim.other'), count: tag.otherValues, muted: true });
     if (tag.empty > 0) items.push({ name: T('sim.empty'), count: tag.empty, muted: true });
     const chart = tag.kind === 'values'
@@ -239,7 +245,8 @@
     const button = $('sim-run');
     button.disabled = true;
     try {
-      const started = await post('/api/simulations', { folder: $('sim-folder').value, asOf: $('sim-asof').value, buffers: window.mdslPages.drafts() });
+      const started = await post('/api/simulations', { folder: $('sim-folder').value, asOf: $('sim-asof').value,
+          buffers: window.mdslPages.drafts() });
       await loadRuns();
       await follow(started.id);
     } catch (error) {
@@ -258,7 +265,7 @@
 
   // ------------------------------------------------------------------ journey replay
 
-  const replay = window.mdslSimulation.replay = { id: null, status: null, json: null };
+  const replay = { id: null, status: null, json: null };
 
   async function runReplay(event) {
     event.preventDefault();
@@ -283,6 +290,7 @@
     replay.id = id;
     replay.status = 'queued';
     document.body.dataset.replay = 'running';
+    $('replay').dataset.run = String(id);
     $('replay-progress').hidden = false;
     $('replay-cancel').hidden = false;
     let run;
@@ -321,7 +329,7 @@
 
   function drawJourney(name) {
     window.mdslResultsView.render(window.mdslResultsView.fromReplay(replay.json, name), { T, language: config.language });
-    replay.journey = name;
+    $('replay-result').dataset.journey = name;
   }
 
   async function start() {

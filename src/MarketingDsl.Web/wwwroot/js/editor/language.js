@@ -40,7 +40,8 @@ export function registerFeatures() {
       if (!signature) return null;
       return {
         value: {
-          signatures: [{ label: signature.label, documentation: signature.documentation, parameters: signature.parameters.map((p) => ({ label: p })) }],
+          signatures: [{ label: signature.label, documentation: signature.documentation,
+              parameters: signature.parameters.map((p) => ({ label: p })) }],
           activeSignature: 0, activeParameter: Math.max(signature.activeParameter, 0),
         },
         dispose() {},
@@ -62,7 +63,8 @@ export function registerFeatures() {
       const result = await post('/api/rename', buffer(model, position, { newName }));
       if (result.error) return { edits: [], rejectReason: result.error };
       await Promise.all(result.edits.map((e) => modelFor(e.path)));
-      return { edits: result.edits.map((e) => ({ resource: uriOf(e.path), textEdit: { range: toRange(e.range), text: e.newText }, versionId: undefined })) };
+      return { edits: result.edits.map((e) => ({ resource: uriOf(e.path), textEdit: { range: toRange(e.range), text: e.newText },
+          versionId: undefined })) };
     },
   });
   monaco.languages.registerDocumentFormattingEditProvider(LANGUAGE, {
@@ -77,8 +79,10 @@ export function registerFeatures() {
       const { fixes } = await post('/api/fixes', buffer(model, null, { startLine: range.startLineNumber, endLine: range.endLineNumber }));
       const actions = fixes.map((fix) => ({
         title: fix.title, kind: 'quickfix', isPreferred: true,
-        diagnostics: context.markers.filter((m) => m.code === fix.diagnosticCode && m.startLineNumber === fix.diagnosticRange.startLine && m.startColumn === fix.diagnosticRange.startColumn),
-        edit: { edits: [{ resource: model.uri, textEdit: { range: toRange(fix.edit.range), text: fix.edit.newText }, versionId: model.getVersionId() }] },
+        diagnostics: context.markers.filter((m) => m.code === fix.diagnosticCode && m.startLineNumber === fix.diagnosticRange.startLine
+            && m.startColumn === fix.diagnosticRange.startColumn),
+        edit: { edits: [{ resource: model.uri, textEdit: { range: toRange(fix.edit.range), text: fix.edit.newText },
+            versionId: model.getVersionId() }] },
       }));
       return { actions, dispose() {} };
     },
@@ -90,7 +94,8 @@ export function registerFeatures() {
       const path = resource.path.replace(/^\//, '');
       let selection = null;
       if (selectionOrPosition && 'startLineNumber' in selectionOrPosition) selection = selectionOrPosition;
-      else if (selectionOrPosition) selection = new monaco.Range(selectionOrPosition.lineNumber, selectionOrPosition.column, selectionOrPosition.lineNumber, selectionOrPosition.column);
+      else if (selectionOrPosition) selection = new monaco.Range(selectionOrPosition.lineNumber, selectionOrPosition.column,
+          selectionOrPosition.lineNumber, selectionOrPosition.column);
       await openFile(path, selection);
       return true;
     },

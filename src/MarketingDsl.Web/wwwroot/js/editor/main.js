@@ -28,7 +28,8 @@ async function start() {
   for (const tab of document.querySelectorAll('.tabs .tab')) tab.addEventListener('click', () => showTab(tab.dataset.tab));
   showTab(config.panel || 'problems');
   const publishButton = document.getElementById('publish');
-  if (publishButton && config.canPublish) publishButton.addEventListener('click', () => previewPublish().catch((e) => setStatus(T('editor.publishfailed') + ' ' + e.message)));
+  if (publishButton && config.canPublish) publishButton.addEventListener('click',
+      () => previewPublish().catch((e) => setStatus(T('editor.publishfailed') + ' ' + e.message)));
   const saveButton = document.getElementById('save');
   if (saveButton) saveButton.addEventListener('click', () => saveAll());
   setUpNewFile();

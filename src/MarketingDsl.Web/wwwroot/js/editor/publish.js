@@ -7,7 +7,8 @@ import { showTab, sourceLink } from './panel.js';
 import { preview, renderPublished } from '../publishing.js';
 
 function renderRefusal(body, answer) {
-  body.append(el('p', 'error', answer.status === 422 && answer.json.diagnostics ? T('editor.publisherrors') : T('editor.publishfailed') + ' ' + (answer.json.error || ('HTTP ' + answer.status))));
+  body.append(el('p', 'error', answer.status === 422 && answer.json.diagnostics ? T('editor.publisherrors') : T('editor.publishfailed') + ' ' +
+      (answer.json.error || ('HTTP ' + answer.status))));
   if (!answer.json.diagnostics) return;
   const list = el('ul', 'publish-diagnostics');
   for (const d of answer.json.diagnostics) {

@@ -16,7 +16,8 @@ export async function registerSyntax() {
   monaco.languages.setLanguageConfiguration(LANGUAGE, {
     comments: { lineComment: '//', blockComment: ['/*', '*/'] },
     brackets: [['{', '}'], ['(', ')'], ['[', ']']],
-    autoClosingPairs: [{ open: '{', close: '}' }, { open: '(', close: ')' }, { open: '[', close: ']' }, { open: '"', close: '"', notIn: ['string', 'comment'] }],
+    autoClosingPairs: [{ open: '{', close: '}' }, { open: '(', close: ')' }, { open: '[', close: ']' },
+        { open: '"', close: '"', notIn: ['string', 'comment'] }],
     wordPattern: /[\p{L}_][\p{L}\p{N}_]*/u,
   });
   monaco.languages.setMonarchTokensProvider(LANGUAGE, monarch);

@@ -58,11 +58,13 @@ function renderTests(run) {
       for (const note of t.notes) li.append(el('div', 'test-note', note));
       for (const f of t.failures) {
         const row = sourceLink(el('div', 'failure'), f.place);
-        row.append(el('span', 'where', `${f.place.path}:${f.place.line}`), el('span', 'expect', `${T('editor.expect')} ${f.expectation}`), el('span', 'but', `${T('editor.but')}: ${f.explanation}`));
+        row.append(el('span', 'where', `${f.place.path}:${f.place.line}`), el('span', 'expect', `${T('editor.expect')} ${f.expectation}`),
+            el('span', 'but', `${T('editor.but')}: ${f.explanation}`));
         li.append(row);
         const markers = testMarkers.get(f.place.path) || [];
         markers.push({
-          startLineNumber: f.place.line, startColumn: f.place.column, endLineNumber: f.place.line, endColumn: f.place.column + 6 + f.expectation.length + 1,
+          startLineNumber: f.place.line, startColumn: f.place.column, endLineNumber: f.place.line,
+              endColumn: f.place.column + 6 + f.expectation.length + 1,
           severity: monaco.MarkerSeverity.Error, message: `test "${t.name}": expect ${f.expectation}, but ${f.explanation}`, source: 'mdsl test',
         });
         testMarkers.set(f.place.path, markers);
