@@ -121,8 +121,15 @@ public sealed class OutputStatistics
     public long False { get; private set; }
     /// <summary>The sum of an int column, or of a decimal column rounded as output (4 places per value).</summary>
     public decimal Sum { get; private set; }
-    /// <summary>The numbers of an int or decimal column, in user order (empty for other kinds).</summary>
-    public decimal[] Numbers { get; private set; } = [];
+    /// <summary>
+    /// The numbers of an int or decimal column, in user order (empty for other kinds). Read again
+    /// from the column when asked (charts ask, files do not): kept for every numeric output, they
+    /// would hold 16 bytes per user each beside the results for the whole run.
+    /// </summary>
+    public decimal[] Numbers => _numbersOf is { } column ? NumbersOf(column, _users, (int)NonNull) : [];
+
+    private ResultColumn? _numbersOf;
+    private int _users;
     public decimal? Min { get; private set; }
     public decimal? Max { get; private set; }
     /// <summary>The value at rank ⌊n/2⌋ (0-based) of the n numbers.</summary>
@@ -155,7 +162,6 @@ public sealed class OutputStatistics
             stats.Values = ByText(perValue, nulls);
             return stats;
         }
-        var numbers = kind is TypeKind.Int or TypeKind.Decimal ? new List<decimal>() : null;
         decimal sum = 0;
         for (var u = 0; u < users; u++)
         {
@@ -165,23 +171,48 @@ public sealed class OutputStatistics
             switch (value)
             {
                 case bool b: if (b) stats.True++; else stats.False++; break;
-                case long l: sum += l; numbers?.Add(l); break;
-                case decimal d: sum += ValueFormatter.RoundForOutput(d); numbers?.Add(d); break;
+                case long l: sum += l; break;
+                case decimal d: sum += ValueFormatter.RoundForOutput(d); break;
                 default: perValue[value] = perValue.GetValueOrDefault(value) + 1; break;
             }
         }
         stats.Sum = sum;
         stats.Values = ByText(perValue, 0);
-        if (numbers is { Count: > 0 })
+        if (kind is TypeKind.Int or TypeKind.Decimal && stats.NonNull > 0)
         {
-            stats.Numbers = [.. numbers];
-            var sorted = stats.Numbers.ToArray();
+            (stats._numbersOf, stats._users) = (column, users);
+            var sorted = NumbersOf(column, users, (int)stats.NonNull);
             stats.Min = sorted.Min();
             stats.Max = sorted.Max();
             stats.Median = Select(sorted, (int)Math.Min(sorted.Length - 1, Math.Floor(0.5 * sorted.Length)));
             stats.P90 = Select(sorted, (int)Math.Min(sorted.Length - 1, Math.Floor(0.9 * sorted.Length)));
         }
         return stats;
+    }
+
+    /// <summary>The <paramref name="count"/> non-null numbers of an int or decimal column, in user order.</summary>
+    private static decimal[] NumbersOf(ResultColumn column, int users, int count)
+    {
+        var numbers = new decimal[count];
+        var n = 0;
+        switch (column.Typed)
+        {
+            case long?[] longs:
+                for (var u = 0; u < users; u++) if (longs[u] is { } l) numbers[n++] = l;
+                break;
+            case decimal?[] decimals:
+                for (var u = 0; u < users; u++) if (decimals[u] is { } d) numbers[n++] = d;
+                break;
+            default:
+                for (var u = 0; u < users; u++)
+                    switch (column.Get(u))
+                    {
+                        case long l: numbers[n++] = l; break;
+                        case decimal d: numbers[n++] = d; break;
+                    }
+                break;
+        }
+        return numbers;
     }
 
     /// <summary>Counts per value merged by their printed text (two values may print alike), in first-seen order.</summary>
