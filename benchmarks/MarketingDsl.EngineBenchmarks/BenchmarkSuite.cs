@@ -358,13 +358,13 @@ public static class BenchmarkSuite
         {
             text.AppendLine();
             text.AppendLine("| users | mdsl user order, alternating | mdsl time order, alternating | **time ÷ user** end to end (≤ 1.2) " +
-                "| load time ÷ user | other load |");
-            text.AppendLine("|---:|---:|---:|---:|---:|---:|");
+                "| load time ÷ user | CPU s user / time order | **CPU time ÷ user** | other load |");
+            text.AppendLine("|---:|---:|---:|---:|---:|---:|---:|---:|");
             foreach (var (users, r, other) in interleaved)
                 text.AppendLine(CultureInfo.InvariantCulture,
                     $"| {users:N0} | {S(Median(r.UserEndToEnd))} | {S(Median(r.TimeEndToEnd))} | " +
                         $"**{Median(r.TimeEndToEnd) / Median(r.UserEndToEnd):F2}** | {Median(r.TimeLoad) / Median(r.UserLoad):F2} | " +
-                        $"{other:F2} cores |");
+                        $"{Median(r.UserCpu):F2} / {Median(r.TimeCpu):F2} | **{Median(r.TimeCpu) / Median(r.UserCpu):F2}** | {other:F2} cores |");
         }
         text.AppendLine();
         text.AppendLine("Order: user = as generated (each user's rows together); time = the same rows stably sorted by ts, as exports " +

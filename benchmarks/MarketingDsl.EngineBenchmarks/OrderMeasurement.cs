@@ -4,8 +4,12 @@ using MarketingDsl.Engine.Simulation;
 
 namespace MarketingDsl.EngineBenchmarks;
 
-/// <summary>mdsl end to end on the rows grouped by user and in time order, alternately in one process (both orders see the same load).</summary>
-public sealed record OrderReport(double[] UserEndToEnd, double[] TimeEndToEnd, double[] UserLoad, double[] TimeLoad, double CpuSeconds);
+/// <summary>
+/// mdsl end to end on the rows grouped by user and in time order, alternately in one process (both orders see the same load);
+/// beside wall times, the process's CPU seconds per run, which other load disturbs far less.
+/// </summary>
+public sealed record OrderReport(double[] UserEndToEnd, double[] TimeEndToEnd, double[] UserLoad, double[] TimeLoad, double CpuSeconds,
+    double[] UserCpu, double[] TimeCpu);
 
 public static class OrderMeasurement
 {
@@ -15,19 +19,22 @@ public static class OrderMeasurement
     {
         var endToEnd = new[] { new List<double>(), new List<double>() };
         var load = new[] { new List<double>(), new List<double>() };
+        var cpu = new[] { new List<double>(), new List<double>() };
         string[] directories = [userDirectory, userDirectory + "-time"];
         for (var i = 0; i < runs; i++)
             for (var o = 0; o < 2; o++)
             {
                 GC.Collect();
+                var cpuBefore = Measurements.CpuSeconds();
                 var clock = Stopwatch.StartNew();
                 var compilation = RetailWorkspace.Compile(Workspace.Load(workspaceDirectory));
                 var run = SimulationRunner.Run(compilation, directories[o], Path.Combine(outDirectory, o == 0 ? "user" : "time"), null);
                 endToEnd[o].Add(clock.Elapsed.TotalSeconds);
+                cpu[o].Add(Measurements.CpuSeconds() - cpuBefore);
                 load[o].Add(run.Timings.Load.TotalSeconds);
                 Console.Error.WriteLine($"  mdsl {(o == 0 ? "user" : "time")} order, run {i + 1}/{runs}: {endToEnd[o][^1]:F2} s (load " +
-                    $"{load[o][^1]:F2})");
+                    $"{load[o][^1]:F2}, CPU {cpu[o][^1]:F2} s)");
             }
-        return new OrderReport([.. endToEnd[0]], [.. endToEnd[1]], [.. load[0]], [.. load[1]], Measurements.CpuSeconds());
+        return new OrderReport([.. endToEnd[0]], [.. endToEnd[1]], [.. load[0]], [.. load[1]], Measurements.CpuSeconds(), [.. cpu[0]], [.. cpu[1]]);
     }
 }

@@ -4,18 +4,37 @@ using System.Runtime.InteropServices;
 namespace MarketingDsl.Engine.Data;
 
 /// <summary>
-/// User id → user index, read by every event row. An open-addressing table of its own (ids in one
-/// character arena, each slot the id's hash and entry): history exported in time order looks a
-/// different user up on almost every row, over a table too large for the caches, and a
-/// <see cref="Dictionary{TKey, TValue}"/> pays a bucket, an entry and a string object per probe
-/// where this pays one slot and the id's characters. The hash is seeded per index, so a hostile
-/// file cannot choose ids that all collide. Read-only after construction (safe across threads).
+/// User id → user index, read by every event row. An open-addressing table of its own: history
+/// exported in time order looks a different user up on almost every row, over a table too large
+/// for the caches, so a probe must touch as little memory as it can. Each slot holds the id's hash,
+/// length, user and first <see cref="HeadChars"/> characters: an id that short (generated and most
+/// exported ids) is found by reading one slot; only the characters past them live in a shared
+/// arena. A <see cref="Dictionary{TKey, TValue}"/> would pay a bucket, an entry and a string object
+/// per probe. The hash is seeded per index, so a hostile file cannot choose ids that all collide.
+/// Read-only after construction (safe across threads).
 /// </summary>
 internal sealed class UserIndex
 {
-    private readonly long[] _slots;          // (hash << 32) | (entry + 1); 0 = empty
-    private readonly int[] _starts, _lengths, _users;
-    private readonly char[] _arena;
+    /// <summary>Characters of an id kept in its slot.</summary>
+    internal const int HeadChars = 8;
+
+    [InlineArray(HeadChars)]
+    private struct Head
+    {
+        private char _first;
+    }
+
+    [StructLayout(LayoutKind.Sequential)]
+    private struct Slot
+    {
+        public int Tag;      // hash | int.MinValue; 0 = empty
+        public int User;
+        public int TailStart, Length;
+        public Head Head;
+    }
+
+    private readonly Slot[] _slots;
+    private readonly char[] _tails;
     private readonly ulong _seed;
     private readonly int _mask;
 
@@ -24,26 +43,25 @@ internal sealed class UserIndex
         _seed = (ulong)Random.Shared.NextInt64() | 1;
         var capacity = 16;
         while (capacity < ids.Count * 2) capacity *= 2;   // at most half full: short probe runs
-        _slots = new long[capacity];
+        _slots = new Slot[capacity];
         _mask = capacity - 1;
-        _starts = new int[ids.Count];
-        _lengths = new int[ids.Count];
-        _users = new int[ids.Count];
-        _arena = new char[ids.Sum(p => (long)p.Key.Length) is var total && total <= Array.MaxLength
+        _tails = new char[ids.Sum(p => (long)Math.Max(0, p.Key.Length - HeadChars)) is var total && total <= Array.MaxLength
             ? (int)total : throw new DataImportException("user ids too long in total")];
-        int e = 0, used = 0;
+        var used = 0;
         foreach (var (id, user) in ids)
         {
-            id.CopyTo(_arena.AsSpan(used));
-            _starts[e] = used;
-            _lengths[e] = id.Length;
-            _users[e] = user;
-            used += id.Length;
             var hash = Hash(id);
             var at = hash & _mask;
-            while (_slots[at] != 0) at = (at + 1) & _mask;
-            _slots[at] = ((long)hash << 32) | (uint)(e + 1);
-            e++;
+            while (_slots[at].Tag != 0) at = (at + 1) & _mask;
+            ref var slot = ref _slots[at];
+            slot.Tag = hash | int.MinValue;
+            slot.User = user;
+            slot.Length = id.Length;
+            slot.TailStart = used;
+            var head = Math.Min(id.Length, HeadChars);
+            id.AsSpan(0, head).CopyTo(slot.Head);
+            id.AsSpan(head).CopyTo(_tails.AsSpan(used));
+            used += id.Length - head;
         }
     }
 
@@ -52,19 +70,20 @@ internal sealed class UserIndex
     public bool TryGetValue(ReadOnlySpan<char> id, out int user)
     {
         var hash = Hash(id);
+        var tag = hash | int.MinValue;
         var at = hash & _mask;
+        var head = Math.Min(id.Length, HeadChars);
+        var slots = _slots;
         while (true)
         {
-            var slot = _slots[at];
-            if (slot == 0) break;
-            if ((int)(slot >> 32) == hash)
+            ref var slot = ref slots[at];
+            if (slot.Tag == 0) break;
+            if (slot.Tag == tag && slot.Length == id.Length
+                && id[..head].SequenceEqual(((ReadOnlySpan<char>)slot.Head)[..head])
+                && (id.Length == head || id[head..].SequenceEqual(_tails.AsSpan(slot.TailStart, id.Length - head))))
             {
-                var e = (int)(uint)slot - 1;
-                if (_lengths[e] == id.Length && id.SequenceEqual(_arena.AsSpan(_starts[e], id.Length)))
-                {
-                    user = _users[e];
-                    return true;
-                }
+                user = slot.User;
+                return true;
             }
             at = (at + 1) & _mask;
         }

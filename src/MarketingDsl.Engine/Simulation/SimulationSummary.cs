@@ -126,8 +126,15 @@ public sealed class OutputStatistics
     /// when the total does not fit the column's type (a 64-bit integer, a decimal), as a language `sum` that overflows is null.
     /// </summary>
     public decimal? Sum { get; private set; }
-    /// <summary>The numbers of an int or decimal column, in user order (empty for other kinds).</summary>
-    public decimal[] Numbers { get; private set; } = [];
+    /// <summary>
+    /// The numbers of an int or decimal column, in user order (empty for other kinds). Read again
+    /// from the column when asked (charts ask, files do not): kept for every numeric output, they
+    /// would hold 16 bytes per user each beside the results for the whole run.
+    /// </summary>
+    public decimal[] Numbers => _numbersOf is { } column ? NumbersOf(column, _users, (int)NonNull) : [];
+
+    private ResultColumn? _numbersOf;
+    private int _users;
     public decimal? Min { get; private set; }
     public decimal? Max { get; private set; }
     /// <summary>The value at rank ⌊n/2⌋ (0-based) of the n numbers.</summary>
@@ -160,7 +167,7 @@ public sealed class OutputStatistics
             stats.Values = ByText(perValue, nulls);
             return stats;
         }
-        var numbers = kind is TypeKind.Int or TypeKind.Decimal ? new List<decimal>() : null;
+        var numeric = kind is TypeKind.Int or TypeKind.Decimal;
         decimal? sum = 0;
         // The compiled engine's typed columns are read without boxing; the same rules as the loop below.
         switch (column.Typed)
@@ -172,29 +179,21 @@ public sealed class OutputStatistics
                     else stats.False++;
                 stats.NonNull = users - stats.Empty;
                 return stats;
-            case long?[] integers when numbers is not null:
+            case long?[] integers when numeric:
             {
                 Int128 total = 0;
                 for (var u = 0; u < users; u++)
                     if (integers[u] is not { } l) stats.Empty++;
-                    else
-                    {
-                        total += l;
-                        numbers.Add(l);
-                    }
+                    else total += l;
                 stats.NonNull = users - stats.Empty;
-                return WithNumbers(stats, total >= long.MinValue && total <= long.MaxValue ? (decimal)total : null, numbers);
+                return WithNumbers(stats, column, users, total >= long.MinValue && total <= long.MaxValue ? (decimal)total : null);
             }
-            case decimal?[] decimals when numbers is not null:
+            case decimal?[] decimals when numeric:
                 for (var u = 0; u < users; u++)
                     if (decimals[u] is not { } d) stats.Empty++;
-                    else
-                    {
-                        sum = Add(sum, ValueFormatter.RoundForOutput(d));
-                        numbers.Add(d);
-                    }
+                    else sum = Add(sum, ValueFormatter.RoundForOutput(d));
                 stats.NonNull = users - stats.Empty;
-                return WithNumbers(stats, sum, numbers);
+                return WithNumbers(stats, column, users, sum);
         }
         for (var u = 0; u < users; u++)
         {
@@ -204,13 +203,13 @@ public sealed class OutputStatistics
             switch (value)
             {
                 case bool b: if (b) stats.True++; else stats.False++; break;
-                case long l: sum = Add(sum, l); numbers?.Add(l); break;
-                case decimal d: sum = Add(sum, ValueFormatter.RoundForOutput(d)); numbers?.Add(d); break;
+                case long l: sum = Add(sum, l); break;
+                case decimal d: sum = Add(sum, ValueFormatter.RoundForOutput(d)); break;
                 default: perValue[value] = perValue.GetValueOrDefault(value) + 1; break;
             }
         }
         stats.Values = ByText(perValue, 0);
-        return WithNumbers(stats, kind == TypeKind.Int && sum is < long.MinValue or > long.MaxValue ? null : sum, numbers);
+        return WithNumbers(stats, column, users, kind == TypeKind.Int && sum is < long.MinValue or > long.MaxValue ? null : sum);
     }
 
     /// <summary>A running total that stays null once it has overflowed the decimal range.</summary>
@@ -222,19 +221,46 @@ public sealed class OutputStatistics
         return overflows ? null : s + value;
     }
 
-    private static OutputStatistics WithNumbers(OutputStatistics stats, decimal? sum, List<decimal>? numbers)
+    /// <summary>The sum, range, median and p90 of a numeric column (only numbers have them).</summary>
+    private static OutputStatistics WithNumbers(OutputStatistics stats, ResultColumn column, int users, decimal? sum)
     {
-        stats.Sum = numbers is null ? null : sum;   // only numbers have a sum
-        if (numbers is { Count: > 0 })
+        var kind = column.Symbol.Type.Kind;
+        stats.Sum = kind is TypeKind.Int or TypeKind.Decimal ? sum : null;
+        if (kind is TypeKind.Int or TypeKind.Decimal && stats.NonNull > 0)
         {
-            stats.Numbers = [.. numbers];
-            var sorted = stats.Numbers.ToArray();
+            (stats._numbersOf, stats._users) = (column, users);
+            var sorted = NumbersOf(column, users, (int)stats.NonNull);
             stats.Min = sorted.Min();
             stats.Max = sorted.Max();
             stats.Median = Select(sorted, (int)Math.Min(sorted.Length - 1, Math.Floor(0.5 * sorted.Length)));
             stats.P90 = Select(sorted, (int)Math.Min(sorted.Length - 1, Math.Floor(0.9 * sorted.Length)));
         }
         return stats;
+    }
+
+    /// <summary>The <paramref name="count"/> non-null numbers of an int or decimal column, in user order.</summary>
+    private static decimal[] NumbersOf(ResultColumn column, int users, int count)
+    {
+        var numbers = new decimal[count];
+        var n = 0;
+        switch (column.Typed)
+        {
+            case long?[] longs:
+                for (var u = 0; u < users; u++) if (longs[u] is { } l) numbers[n++] = l;
+                break;
+            case decimal?[] decimals:
+                for (var u = 0; u < users; u++) if (decimals[u] is { } d) numbers[n++] = d;
+                break;
+            default:
+                for (var u = 0; u < users; u++)
+                    switch (column.Get(u))
+                    {
+                        case long l: numbers[n++] = l; break;
+                        case decimal d: numbers[n++] = d; break;
+                    }
+                break;
+        }
+        return numbers;
     }
 
     /// <summary>Counts per value merged by their printed text (two values may print alike), in first-seen order.</summary>

@@ -31,6 +31,20 @@ public sealed class SimulationSummaryTests
         Assert.Equal([5m, 1m, 9m, 3m, 7m, 2m, 8m, 4m, 6m, 10m], stats.Numbers); // user order, for charts
     }
 
+    /// <summary>The compiled engine's typed columns give the numbers a boxed column gives, read again on each ask.</summary>
+    [Fact]
+    public void Numbers_of_typed_columns_equal_those_of_boxed_ones()
+    {
+        var ints = OutputStatistics.Compute(new TypedResultColumn<long?>(Typed.Model.Tags.Single(t => t.Name == "n"), [5, null, 1, 9]), 4);
+        Assert.Equal([5m, 1m, 9m], ints.Numbers);
+        Assert.Equal((1m, 9m, 5m), (ints.Min, ints.Max, ints.Median));
+        var decimals = OutputStatistics.Compute(new TypedResultColumn<decimal?>(Typed.Model.Tags.Single(t => t.Name == "d"), [null, 2.5m, 0.5m]), 3);
+        Assert.Equal([2.5m, 0.5m], decimals.Numbers);
+        Assert.Equal(decimals.Numbers, decimals.Numbers);
+        Assert.Equal((0.5m, 2.5m, 3.0m), (decimals.Min, decimals.Max, decimals.Sum));
+        Assert.Empty(OutputStatistics.Compute(new TypedResultColumn<long?>(Typed.Model.Tags.Single(t => t.Name == "n"), [null, null]), 2).Numbers);
+    }
+
     [Fact]
     public void Decimals_sum_as_output_rounds_them()
     {
