@@ -1,8 +1,8 @@
 using System.Collections.Immutable;
 using System.Globalization;
 using MarketingDsl.Core.Binding;
-using MarketingDsl.Core.Checking;
 using MarketingDsl.Core.Diagnostics;
+using MarketingDsl.Core.Diagnostics.Catalogues;
 using MarketingDsl.Core.Semantics;
 using MarketingDsl.Core.Syntax;
 using MarketingDsl.Core.Text;

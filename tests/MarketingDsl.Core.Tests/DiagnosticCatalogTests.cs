@@ -1,8 +1,8 @@
 using System.Reflection;
 using System.Text.RegularExpressions;
 using MarketingDsl.Core.Binding;
-using MarketingDsl.Core.Checking;
 using MarketingDsl.Core.Diagnostics;
+using MarketingDsl.Core.Diagnostics.Catalogues;
 using MarketingDsl.Core.Semantics;
 using MarketingDsl.Core.Syntax;
 

@@ -1,6 +1,6 @@
 using System.Collections.Immutable;
-using MarketingDsl.Core.Checking;
 using MarketingDsl.Core.Diagnostics;
+using MarketingDsl.Core.Diagnostics.Catalogues;
 using MarketingDsl.Core.Functions;
 using MarketingDsl.Core.Semantics;
 using MarketingDsl.Core.Syntax;

@@ -1,5 +1,5 @@
 using System.Collections.Immutable;
-using MarketingDsl.Core.Checking;
+using MarketingDsl.Core.Diagnostics.Catalogues;
 using MarketingDsl.Core.Semantics;
 using MarketingDsl.Core.Syntax;
 using MarketingDsl.Core.Text;

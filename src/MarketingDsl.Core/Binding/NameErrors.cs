@@ -1,5 +1,5 @@
-using MarketingDsl.Core.Checking;
 using MarketingDsl.Core.Diagnostics;
+using MarketingDsl.Core.Diagnostics.Catalogues;
 using MarketingDsl.Core.Semantics;
 
 namespace MarketingDsl.Core.Binding;

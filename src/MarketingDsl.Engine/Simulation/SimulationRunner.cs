@@ -1,8 +1,8 @@
 using System.Diagnostics;
 using System.Text;
 using MarketingDsl.Core;
-using MarketingDsl.Core.Checking;
 using MarketingDsl.Core.Diagnostics;
+using MarketingDsl.Core.Diagnostics.Catalogues;
 using MarketingDsl.Core.Functions;
 using MarketingDsl.Core.Semantics;
 using MarketingDsl.Core.Targets;

@@ -1,7 +1,7 @@
 using MarketingDsl.Core.Diagnostics;
 using MarketingDsl.Core.Semantics;
 
-namespace MarketingDsl.Core.Checking;
+namespace MarketingDsl.Core.Diagnostics.Catalogues;
 
 /// <summary>MD4xxx: declarations that are well typed but break a rule of their kind. One factory per code; see <see
 /// cref="DiagnosticMessage"/>.</summary>

@@ -1,7 +1,7 @@
 using MarketingDsl.Core.Diagnostics;
 using MarketingDsl.Core.Semantics;
 
-namespace MarketingDsl.Core.Checking;
+namespace MarketingDsl.Core.Diagnostics.Catalogues;
 
 /// <summary>
 /// MD3xxx: values of the wrong type, wrong arguments, misplaced windows. One factory per code

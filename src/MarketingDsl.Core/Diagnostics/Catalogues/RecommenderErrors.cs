@@ -1,6 +1,6 @@
 using MarketingDsl.Core.Diagnostics;
 
-namespace MarketingDsl.Core.Checking;
+namespace MarketingDsl.Core.Diagnostics.Catalogues;
 
 /// <summary>MD2060–MD2069: names in and around a `recommender` declaration (LANGUAGE.md §13).</summary>
 [DiagnosticCatalogue("names")]

@@ -1,6 +1,6 @@
 using MarketingDsl.Core.Semantics;
 
-namespace MarketingDsl.Core.Checking;
+namespace MarketingDsl.Core.Diagnostics.Catalogues;
 
 /// <summary>A type as a marketer reads it in a message ("a number (decimal)"), in each UI language.</summary>
 public static class TypeText

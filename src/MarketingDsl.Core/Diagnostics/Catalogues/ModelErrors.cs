@@ -1,6 +1,6 @@
 using MarketingDsl.Core.Diagnostics;
 
-namespace MarketingDsl.Core.Checking;
+namespace MarketingDsl.Core.Diagnostics.Catalogues;
 
 /// <summary>MD4060–MD4089: the rules of `model` and `clusters` declarations, found when checking.</summary>
 [DiagnosticCatalogue("rules")]

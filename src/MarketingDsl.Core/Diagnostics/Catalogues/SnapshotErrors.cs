@@ -1,6 +1,6 @@
 using MarketingDsl.Core.Diagnostics;
 
-namespace MarketingDsl.Core.Checking;
+namespace MarketingDsl.Core.Diagnostics.Catalogues;
 
 /// <summary>MD6030–MD6039: reading imported data from a snapshot or the import cache (the engine's data layer),
 /// reported at the snapshot's directory.</summary>

@@ -1,6 +1,6 @@
 using MarketingDsl.Core.Diagnostics;
 
-namespace MarketingDsl.Core.Checking;
+namespace MarketingDsl.Core.Diagnostics.Catalogues;
 
 /// <summary>
 /// MD5050–MD5059: warnings that need a data set, so only the editor gives them (with a data set
