@@ -75,19 +75,7 @@ public static class RetailLoad
     }
 
     /// <summary>examples/retail as it is, or without its journeys (the baseline: the same schema, tags, segments and channels).</summary>
-    private static void WriteWorkspace(string target, bool journeys)
-    {
-        var source = MarketingDsl.Testing.RepoRoot.Combine("examples", "retail");
-        // The language files and the custom functions they call (functions/*.csx).
-        foreach (var file in Directory.GetFiles(source, "*.*", SearchOption.AllDirectories).Where(f => f.EndsWith(".mdsl") || f.EndsWith(".csx")))
-        {
-            var relative = Path.GetRelativePath(source, file);
-            if (!journeys && relative.StartsWith("journeys", StringComparison.Ordinal)) continue;
-            var to = Path.Combine(target, relative);
-            Directory.CreateDirectory(Path.GetDirectoryName(to)!);
-            File.Copy(file, to);
-        }
-    }
+    private static void WriteWorkspace(string target, bool journeys) => MarketingDsl.Testing.RepoRoot.CopyRetailExample(target, journeys);
 
 
     private sealed record Result(double ProfilesPerSecond, double IngestPerSecond, double CpuPerProfile, double CpuPerEvent, double P99, double Achieved, double RssStartMb, double RssEndMb,

@@ -63,7 +63,7 @@ public sealed class LiveAllocationTests(ITestOutputHelper output) : IDisposable
     {
         var root = Path.Combine(_root, name);
         var workspace = Path.Combine(root, "ws");
-        CopyRetail(workspace, journeys);
+        RepoRoot.CopyRetailExample(workspace, journeys);
         var compilation = RuntimeApp.CompileWorkspace(workspace);
         // The clock stays at the history's start: timers fire by the events' time, as in the load benchmark.
         var start = DateTime.Parse(System.Text.Json.JsonDocument.Parse(events[0]).RootElement.GetProperty("ts").GetString()!,
@@ -106,17 +106,4 @@ public sealed class LiveAllocationTests(ITestOutputHelper output) : IDisposable
         return RequestItems.Split(Encoding.UTF8.GetBytes(json.Append(']').ToString()), out _)!;
     }
 
-    /// <summary>examples/retail's language files and custom functions, without <c>journeys/</c> for the baseline.</summary>
-    private static void CopyRetail(string target, bool journeys)
-    {
-        var source = RepoRoot.Combine("examples", "retail");
-        foreach (var file in Directory.GetFiles(source, "*.*", SearchOption.AllDirectories).Where(f => f.EndsWith(".mdsl") || f.EndsWith(".csx")))
-        {
-            var relative = Path.GetRelativePath(source, file);
-            if (!journeys && relative.StartsWith("journeys", StringComparison.Ordinal)) continue;
-            var to = Path.Combine(target, relative);
-            Directory.CreateDirectory(Path.GetDirectoryName(to)!);
-            File.Copy(file, to);
-        }
-    }
 }

@@ -44,7 +44,7 @@ public sealed class BrowserFunctionFailureTests
         await page.ClickAsync("#sim-run");
         await page.WaitForSelectorAsync("body[data-simulation=done]", new PageWaitForSelectorOptions { Timeout = 120_000 });
         var english = Assert.Single(await Warnings(page), w => w.StartsWith("MD7009", StringComparison.Ordinal));
-        Assert.StartsWith($"MD7009 CityCode() failed for {users} user(s), whose value is null; first: user u", english);
+        Assert.StartsWith($"MD7009: CityCode() failed for {users} user(s), whose value is null; first: user u", english);
         Assert.Contains("no store code for Shanghai", english);
         Directory.CreateDirectory(ArtifactsDir);
         await page.Locator("#sim-warnings").ScrollIntoViewIfNeededAsync();
@@ -57,7 +57,7 @@ public sealed class BrowserFunctionFailureTests
         await page.WaitForSelectorAsync("body[data-simulation=done]");
         Assert.Equal("zh-CN", await page.EvaluateAsync<string>("() => document.documentElement.lang"));
         var chinese = Assert.Single(await Warnings(page), w => w.StartsWith("MD7009", StringComparison.Ordinal));
-        Assert.StartsWith($"MD7009 CityCode() 对 {users} 个用户执行失败，其值为空；第一个：用户 u", chinese);
+        Assert.StartsWith($"MD7009: CityCode() 对 {users} 个用户执行失败，其值为空；第一个：用户 u", chinese);
         Assert.DoesNotContain("failed for", chinese);
         await page.Locator("#sim-warnings").ScrollIntoViewIfNeededAsync();
         await page.ScreenshotAsync(new PageScreenshotOptions { Path = Path.Combine(ArtifactsDir, "simulation-function-failure.zh-CN.png") });

@@ -19,4 +19,21 @@ internal static class RepoRoot
 
     /// <summary>A path inside the repository, e.g. <c>Combine("examples", "retail")</c>.</summary>
     public static string Combine(params string[] parts) => Path.Combine([FullPath, .. parts]);
+
+    /// <summary>
+    /// Copies examples/retail's language files and the custom functions they call (functions/*.csx) into
+    /// <paramref name="target"/>; without <c>journeys/</c> for a baseline with the same schema, tags, segments and channels.
+    /// </summary>
+    public static void CopyRetailExample(string target, bool journeys)
+    {
+        var source = Combine("examples", "retail");
+        foreach (var file in Directory.GetFiles(source, "*.*", SearchOption.AllDirectories).Where(f => f.EndsWith(".mdsl") || f.EndsWith(".csx")))
+        {
+            var relative = Path.GetRelativePath(source, file);
+            if (!journeys && relative.StartsWith("journeys", StringComparison.Ordinal)) continue;
+            var to = Path.Combine(target, relative);
+            Directory.CreateDirectory(Path.GetDirectoryName(to)!);
+            File.Copy(file, to);
+        }
+    }
 }
