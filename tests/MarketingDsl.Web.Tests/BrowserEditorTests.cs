@@ -25,10 +25,10 @@ public sealed class BrowserEditorTests(ITestOutputHelper output)
         var page = browser.Page;
         await page.GotoAsync(baseUrl + "/");
         await browser.SignInAsync("marketer", "password-marketer");
-        foreach (var (language, expected, screenshot) in new[]
+        foreach (var (language, expected) in new[]
                  {
-                     ("en", "Unknown name 'orders_30dd'", "editor-error-en.png"),
-                     ("zh-CN", "未知的名称 'orders_30dd'", "editor-error-zh.png"),
+                     (Screenshots.English, "Unknown name 'orders_30dd'"),
+                     (Screenshots.Chinese, "未知的名称 'orders_30dd'"),
                  })
         {
             await page.GotoAsync(baseUrl + "/?lang=" + language);
@@ -44,8 +44,7 @@ public sealed class BrowserEditorTests(ITestOutputHelper output)
             var problems = await page.InnerTextAsync("#problem-list");
             Assert.Contains("MD2001", problems);
             Assert.Contains(expected, problems);
-            Directory.CreateDirectory(ArtifactsDir);
-            await page.ScreenshotAsync(new PageScreenshotOptions { Path = Path.Combine(ArtifactsDir, screenshot) });
+            await Screenshots.ShootAsync(page, "editor-error", language, expected);
         }
     }
 
@@ -91,12 +90,12 @@ public sealed class BrowserEditorTests(ITestOutputHelper output)
         Directory.CreateDirectory(ArtifactsDir);
         File.WriteAllText(Path.Combine(ArtifactsDir, "latency.txt"), report);
 
-        // Leave the error in place for the screenshot: its squiggle and the problem list.
+        // Leave the error in place (its squiggle and the problem list; Markers_and_problems_speak_the_ui_language
+        // shoots this state in both languages).
         await page.Keyboard.PressAsync("d");
         await WaitForOwnMarkers(page);
         await page.WaitForSelectorAsync(".monaco-editor .squiggly-error");
         Assert.Contains("MD2001", await page.InnerTextAsync("#problem-list"));
-        await page.ScreenshotAsync(new PageScreenshotOptions { Path = Path.Combine(ArtifactsDir, "editor-error.png") });
 
         // Accept a completion: typing a prefix opens the suggestions; Enter takes the first.
         await page.Keyboard.PressAsync("End");
@@ -126,7 +125,9 @@ public sealed class BrowserEditorTests(ITestOutputHelper output)
         Assert.Contains("tag typo = 2 <= orders_30d\n", onDisk);
         Assert.Contains("tag busy = count(order, within: 7d)\n", onDisk);
         Assert.True(await page.IsHiddenAsync("#dirty"));
-        await page.ScreenshotAsync(new PageScreenshotOptions { Path = Path.Combine(ArtifactsDir, "editor.png") });
+        // The language switch keeps the open file: the saved state is shot in both languages.
+        await Screenshots.BothLanguagesAsync(page, "editor", () => page.WaitForFunctionAsync("() => document.body.dataset.ready === " +
+            "'true' && document.getElementById('editor').dataset.file === 'tags/behaviour.mdsl'"), "保存");
 
         // The test panel: break an expectation in an unsaved buffer, run, see the failure, click it.
         await page.ClickAsync("a[data-path='tests/scenario.mdsl']");
@@ -159,7 +160,7 @@ public sealed class BrowserEditorTests(ITestOutputHelper output)
         var testMarkerLines = await page.EvaluateAsync<int[]>("() => monaco.editor.getModelMarkers({ owner: 'mdsl-tests' }).map(m => " +
             "m.startLineNumber)");
         Assert.Equal([expectLine], testMarkerLines);
-        await page.ScreenshotAsync(new PageScreenshotOptions { Path = Path.Combine(ArtifactsDir, "tests-failure.png") });
+        await Screenshots.ShootAsync(page, "tests-failure", Screenshots.English);
 
         // The journey views: cart_recovery's flow; a step links back to its line.
         await page.ClickAsync("#tab-journeys");
@@ -174,7 +175,25 @@ public sealed class BrowserEditorTests(ITestOutputHelper output)
         await page.WaitForFunctionAsync("() => document.getElementById('editor').dataset.file === 'journeys/cart_recovery.mdsl' && " +
             "monaco.editor.getEditors()[0].getPosition().lineNumber === 13");
         await cart.Locator(".journey-head").ScrollIntoViewIfNeededAsync();
-        await page.ScreenshotAsync(new PageScreenshotOptions { Path = Path.Combine(ArtifactsDir, "journeys.png") });
+        await Screenshots.ShootAsync(page, "journeys", Screenshots.English);
+
+        // The same two states in 简体中文: the switch keeps the unsaved test buffer; the test run and the journey view are
+        // the page's, so they are done again.
+        await Screenshots.SwitchLanguageAsync(page, Screenshots.Chinese);
+        await page.WaitForSelectorAsync("body[data-ready=true]");
+        await page.ClickAsync("#run-tests");
+        await page.WaitForSelectorAsync("#test-list li.test.fail");
+        await page.ClickAsync("#test-list li.test.fail .failure");
+        await page.WaitForFunctionAsync($"() => document.getElementById('editor').dataset.file === 'tests/scenario.mdsl' && " +
+            $"monaco.editor.getEditors()[0].getPosition().lineNumber === {expectLine}");
+        await Screenshots.ShootAsync(page, "tests-failure", Screenshots.Chinese, "失败");
+        await page.ClickAsync("#tab-journeys");
+        await page.Locator(".journey[data-journey='cart_recovery'] .step.send .node", new PageLocatorOptions { HasText = "vip_cart_reminder" })
+            .ClickAsync();
+        await page.WaitForFunctionAsync("() => document.getElementById('editor').dataset.file === 'journeys/cart_recovery.mdsl' && " +
+            "monaco.editor.getEditors()[0].getPosition().lineNumber === 13");
+        await cart.Locator(".journey-head").ScrollIntoViewIfNeededAsync();
+        await Screenshots.ShootAsync(page, "journeys", Screenshots.Chinese, "旅程");
 
         Assert.Empty(browser.ConsoleErrors);
         Assert.DoesNotContain(browser.FailedRequests, r => !r.EndsWith("/favicon.ico", StringComparison.Ordinal));
@@ -211,7 +230,8 @@ public sealed class BrowserEditorTests(ITestOutputHelper output)
     /// <summary>Keystrokes measured after the warm-up round (each: one that breaks, one that fixes).</summary>
     private const int LatencyRounds = 8;
 
-    private static readonly string[] Artifacts = ["editor-error.png", "editor.png", "tests-failure.png", "journeys.png", "latency.txt"];
+    private static readonly string[] Artifacts = ["editor.en.png", "editor.zh-CN.png", "tests-failure.en.png", "tests-failure.zh-CN.png",
+        "journeys.en.png", "journeys.zh-CN.png", "latency.txt"];
 
     /// <summary>One keystroke's round trip as the page measured it (milliseconds; see js/editor/diagnostics.js).</summary>
     private sealed record LatencySample(double RoundTripMs, double? PaintedMs, double? DebounceMs, double? RequestMs, double? ServerMs,
@@ -280,5 +300,5 @@ public sealed class BrowserEditorTests(ITestOutputHelper output)
 
     private static Task<string> ModelText(IPage page) => page.EvaluateAsync<string>("() => monaco.editor.getEditors()[0].getModel().getValue()");
 
-    private static string ArtifactsDir => Path.Combine(TestPaths.Root, "tests", "MarketingDsl.Web.Tests", "artifacts");
+    private static string ArtifactsDir => Screenshots.Dir;
 }
