@@ -66,8 +66,7 @@ public sealed class BrowserCanvasTests
             Assert.Contains("MD4005", diagnostic);
             Assert.Contains(expected, diagnostic);
             Assert.Contains("60%: send wechat \"reminder_a\"", await Text(page));
-            Directory.CreateDirectory(ArtifactsDir);
-            await page.ScreenshotAsync(new PageScreenshotOptions { Path = Path.Combine(ArtifactsDir, $"canvas-split-error-{language}.png") });
+            await Screenshots.ShootAsync(page, "canvas-split-error", language);
         }
 
         // Typing in the text redraws the canvas: a new step appears as a node.
@@ -133,8 +132,13 @@ public sealed class BrowserCanvasTests
         await page.ClickAsync("#canvas-save");
         await page.WaitForFunctionAsync("() => document.querySelector('#canvas-save').disabled");
         Assert.Equal(built, File.ReadAllText(Path.Combine(workspace, Cart)));
-        Directory.CreateDirectory(ArtifactsDir);
-        await page.ScreenshotAsync(new PageScreenshotOptions { Path = Path.Combine(ArtifactsDir, "canvas-built.png") });
+        await Screenshots.ShootAsync(page, "canvas-built", Screenshots.English);
+        // The built journey is saved: the canvas reopened in 简体中文 draws it as it was.
+        page = await OpenCanvas(browser, baseUrl, "marketer", Cart, "cart_recovery", Screenshots.Chinese);
+        await page.Locator("#canvas-scroll").ClickAsync(new LocatorClickOptions { Position = new Position { X = 4, Y = 4 } });
+        await page.WaitForSelectorAsync("#canvas-inspector > p.hint");
+        Assert.Equal(built, await Text(page));
+        await Screenshots.ShootAsync(page, "canvas-built", Screenshots.Chinese);
         Assert.Empty(browser.ConsoleErrors);
     }
 
@@ -159,9 +163,7 @@ public sealed class BrowserCanvasTests
             Assert.NotNull(await page.QuerySelectorAsync("#node-3-1-0 .count-branches"));
             Assert.NotNull(await page.QuerySelectorAsync("#node-trigger .count-fired"));
             await page.ClickAsync("#node-0");
-            Directory.CreateDirectory(ArtifactsDir);
-            await page.ScreenshotAsync(new PageScreenshotOptions { Path = Path.Combine(ArtifactsDir, $"canvas-counts-{language}.png"),
-                FullPage = true });
+            await Screenshots.ShootAsync(page, "canvas-counts", language, fullPage: true);
         }
 
         await using var viewer = await BrowserSession.OpenAsync(1400, 1000);
@@ -341,7 +343,6 @@ public sealed class BrowserCanvasTests
         host.Runtime.IngestEvents(Json("[" + string.Join(",", events) + "]"));
 
         await using var browser = await BrowserSession.OpenAsync(1500, 1300);
-        Directory.CreateDirectory(ArtifactsDir);
         IPage page = null!;
         foreach (var (language, reached) in new[] { ("en", "reached"), ("zh-CN", "到达") })
         {
@@ -354,8 +355,7 @@ public sealed class BrowserCanvasTests
             Assert.NotNull(await page.QuerySelectorAsync("#node-2 .count-branches"));
             Assert.NotNull(await page.QuerySelectorAsync("#node-goal .count-goal_rate"));
             await page.ClickAsync("#node-1");
-            var shot = Path.Combine(ArtifactsDir, $"canvas-live-{language}.png");
-            await page.ScreenshotAsync(new PageScreenshotOptions { Path = shot, FullPage = true });
+            await Screenshots.ShootAsync(page, "canvas-live", language, fullPage: true);
         }
 
         // A new arrival and channel receipts show at the next poll, without reloading the page; the side panel stays as it is.
@@ -521,6 +521,4 @@ public sealed class BrowserCanvasTests
         result.Append(text, at, text.Length - at);
         return Core.Formatting.SyntaxFormatter.Format(Core.Syntax.SyntaxTree.Parse("x.mdsl", result.ToString()));
     }
-
-    private static string ArtifactsDir => Path.Combine(TestPaths.Root, "tests", "MarketingDsl.Web.Tests", "artifacts");
 }

@@ -8,7 +8,7 @@ namespace MarketingDsl.Web.Tests;
 /// Data-aware editing and the user page in a real browser (Debian's chromium through Playwright):
 /// choose a data set, see the audience sizes beside the segments follow an unsaved edit, complete a
 /// quoted value from the data, see MD5050 on a value that never occurs, open a user's page. Leaves
-/// editor-sizes-en.png, editor-sizes-zh.png, user-page-en.png and user-page-zh.png in
+/// editor-sizes.{en,zh-CN}.png and user-page.{en,zh-CN}.png in
 /// tests/MarketingDsl.Web.Tests/artifacts/.
 /// </summary>
 public sealed class BrowserDataAwareTests
@@ -54,8 +54,7 @@ public sealed class BrowserDataAwareTests
         var status = await page.InnerTextAsync("#data-status");
         Assert.Contains(SimulationData.Folder + " · as of 2025-06-", status);
         Assert.Contains(expected.Data.UserCount + " users", status);
-        Directory.CreateDirectory(ArtifactsDir);
-        await page.ScreenshotAsync(new PageScreenshotOptions { Path = Path.Combine(ArtifactsDir, "editor-sizes-en.png") });
+        await Screenshots.ShootAsync(page, "editor-sizes", Screenshots.English);
 
         // An unsaved edit: the size follows a moment after typing stops.
         var line = segments.Split('\n').ToList().FindIndex(l => l.StartsWith(Old, StringComparison.Ordinal)) + 1;
@@ -88,11 +87,11 @@ public sealed class BrowserDataAwareTests
         await WaitForSize(page, "vip_repeat", null);
         Assert.Contains("截至", await page.InnerTextAsync("#data-status"));
         await page.WaitForFunctionAsync("() => document.getElementById('problem-list').textContent.includes('从未出现值 \"app\"')");
-        await page.ScreenshotAsync(new PageScreenshotOptions { Path = Path.Combine(ArtifactsDir, "editor-sizes-zh.png") });
+        await Screenshots.ShootAsync(page, "editor-sizes", Screenshots.Chinese, "截至");
 
         // A user's page (as the ids of the simulation and the audience diff link it), in both languages.
         var member = SimulationData.Members(expectedAfter, "vip_repeat").Order(StringComparer.Ordinal).First();
-        foreach (var (language, inSegment, shot) in new[] { ("en", "in", "user-page-en.png"), ("zh-CN", "属于", "user-page-zh.png") })
+        foreach (var (language, inSegment) in new[] { (Screenshots.English, "in"), (Screenshots.Chinese, "属于") })
         {
             await page.GotoAsync($"{baseUrl}/User?id={member}&folder={SimulationData.Folder}&lang={language}");
             await page.WaitForSelectorAsync($"body[data-shown='{member}']");
@@ -102,7 +101,7 @@ public sealed class BrowserDataAwareTests
             Assert.Contains("orders_365d >= 3", await page.InnerTextAsync("#user-segments tr[data-name='vip_repeat'] pre"));
             Assert.True(await page.Locator("#user-tags tr[data-name='annual_spend']").CountAsync() == 1);
             Assert.True(await page.Locator("#user-events tbody tr").CountAsync() > 0);
-            await page.ScreenshotAsync(new PageScreenshotOptions { Path = Path.Combine(ArtifactsDir, shot), FullPage = true });
+            await Screenshots.ShootAsync(page, "user-page", language, inSegment, fullPage: true);
         }
         Assert.Empty(browser.ConsoleErrors);
         Assert.Empty(browser.FailedRequests);
@@ -125,6 +124,4 @@ public sealed class BrowserDataAwareTests
             Assert.Fail($"no size {expected} beside {segment}: {shown}");
         }
     }
-
-    private static string ArtifactsDir => Path.Combine(TestPaths.Root, "tests", "MarketingDsl.Web.Tests", "artifacts");
 }

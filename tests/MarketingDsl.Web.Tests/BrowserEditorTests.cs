@@ -186,7 +186,7 @@ public sealed class BrowserEditorTests(ITestOutputHelper output)
         await page.ClickAsync("#test-list li.test.fail .failure");
         await page.WaitForFunctionAsync($"() => document.getElementById('editor').dataset.file === 'tests/scenario.mdsl' && " +
             $"monaco.editor.getEditors()[0].getPosition().lineNumber === {expectLine}");
-        await Screenshots.ShootAsync(page, "tests-failure", Screenshots.Chinese, "失败");
+        await Screenshots.ShootAsync(page, "tests-failure", Screenshots.Chinese, "实际");
         await page.ClickAsync("#tab-journeys");
         await page.Locator(".journey[data-journey='cart_recovery'] .step.send .node", new PageLocatorOptions { HasText = "vip_cart_reminder" })
             .ClickAsync();

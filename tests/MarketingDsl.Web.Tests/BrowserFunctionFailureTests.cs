@@ -68,5 +68,5 @@ public sealed class BrowserFunctionFailureTests
 
     private static Task<IReadOnlyList<string>> Warnings(IPage page) => page.Locator("#sim-warnings li").AllInnerTextsAsync();
 
-    private static string ArtifactsDir => Path.Combine(TestPaths.Root, "tests", "MarketingDsl.Web.Tests", "artifacts");
+    private static string ArtifactsDir => Screenshots.Dir;
 }

@@ -28,7 +28,7 @@ public sealed class BrowserFunctionTests
         await page.GotoAsync(baseUrl + "/");
         await browser.SignInAsync("engineer", "password-engineer");
 
-        foreach (var language in new[] { "en", "zh-CN" })
+        foreach (var language in Screenshots.Languages)
         {
             await page.GotoAsync(baseUrl + "/?lang=" + language);
             await page.WaitForSelectorAsync("body[data-ready=true]");
@@ -41,9 +41,7 @@ public sealed class BrowserFunctionTests
             var marker = Assert.Single(await ErrorMarkers(page));
             Assert.Equal(("MD7002", 2), (marker.Code, marker.Line));
             Assert.Equal(Hostile.Split('\n')[1].IndexOf("System.IO", StringComparison.Ordinal) + 1, marker.Column);
-            Directory.CreateDirectory(ArtifactsDir);
-            await page.ScreenshotAsync(new PageScreenshotOptions { Path = Path.Combine(ArtifactsDir, language == "en"
-                ? "function-marker.png" : "function-marker-zh.png") });
+            await Screenshots.ShootAsync(page, "function-marker", language);
         }
 
         // Fix the file in the browser: the marker goes.
@@ -60,6 +58,4 @@ public sealed class BrowserFunctionTests
             "m.startLineNumber, m.startColumn].join(' '))"))
             .Select(m => m.Split(' ')).Select(p => (p[0], int.Parse(p[1], System.Globalization.CultureInfo.InvariantCulture),
                 int.Parse(p[2], System.Globalization.CultureInfo.InvariantCulture)))];
-
-    private static string ArtifactsDir => Path.Combine(TestPaths.Root, "tests", "MarketingDsl.Web.Tests", "artifacts");
 }

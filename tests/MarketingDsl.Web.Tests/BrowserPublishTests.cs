@@ -6,7 +6,7 @@ namespace MarketingDsl.Web.Tests;
 /// Publishing in a real browser (Debian's chromium through Playwright), editor and runtime in one
 /// process as under `mdsl serve`: unsaved changes are refused, the preview names the removed journey
 /// and the user it ends, the confirmation publishes, the Publications page lists it. Screenshot:
-/// artifacts/publish.png.
+/// artifacts/publish.{en,zh-CN}.png.
 /// </summary>
 public sealed class BrowserPublishTests
 {
@@ -52,8 +52,15 @@ public sealed class BrowserPublishTests
         Assert.Contains("1 in-flight states end", preview);
         Assert.Equal(["cart", "journey_removed", "1"], await page.Locator(".publish-ends tr:nth-child(2) td").AllTextContentsAsync());
         Assert.True(host.Runtime.Store.State("cart", "u1")!.Active);
-        await page.ScreenshotAsync(new PageScreenshotOptions { Path = Path.Combine(TestPaths.Root, "tests", "MarketingDsl.Web.Tests",
-            "artifacts", "publish.png") });
+        // The preview is a dialog of the page: after each language switch it is opened again.
+        await Screenshots.BothLanguagesAsync(page, "publish", async () =>
+        {
+            await page.WaitForFunctionAsync("() => document.body.dataset.ready === 'true' && " +
+                "document.getElementById('editor').dataset.file === 'main.mdsl'");
+            await page.ClickAsync("#publish");
+            await page.WaitForSelectorAsync("#publish-confirm");
+        }, "个进行中的状态将结束");
+        Assert.Contains("1 in-flight states end", await page.TextContentAsync("#publish-body"));
 
         await page.ClickAsync("#publish-confirm");
         await page.WaitForSelectorAsync("#publish-body .published");

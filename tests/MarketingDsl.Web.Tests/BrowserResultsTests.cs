@@ -51,8 +51,7 @@ public sealed class BrowserResultsTests
         var page = browser.Page;
         await page.GotoAsync(host.Url + "/Results");
         await browser.SignInAsync("viewer1", "password-viewer1");
-        Directory.CreateDirectory(ArtifactsDir);
-        foreach (var (language, funnel, shot) in new[] { ("en", "Converted", "results-en.png"), ("zh-CN", "已转化", "results-zh.png") })
+        foreach (var (language, funnel) in new[] { (Screenshots.English, "Converted"), (Screenshots.Chinese, "已转化") })
         {
             await page.GotoAsync(host.Url + "/Results?lang=" + language);
             await page.WaitForSelectorAsync("body[data-results-ready=true]");
@@ -60,7 +59,7 @@ public sealed class BrowserResultsTests
             Assert.Contains(funnel, await page.InnerTextAsync("#results-funnel"));
             Assert.Contains("copy", await page.InnerTextAsync("#results-branches"));
             Assert.Equal(5, await page.Locator("#results-attribution-table tbody tr").CountAsync());
-            await page.ScreenshotAsync(new PageScreenshotOptions { Path = Path.Combine(ArtifactsDir, shot), FullPage = true });
+            await Screenshots.ShootAsync(page, "results", language, funnel, fullPage: true);
         }
 
         // Live: new events show up at the next poll, without reloading the page.
@@ -83,11 +82,20 @@ public sealed class BrowserResultsTests
             DateTimeKind.Utc));
         var file = Path.Combine(host.Root, "journeys.json");
         File.WriteAllText(file, replay.ToJson());
-        await page.SetInputFilesAsync("#results-file", file);
-        await page.WaitForFunctionAsync("() => document.getElementById('results-source').textContent.includes('journeys.json')");
-        Assert.Equal(replay.Results["cart"].Total.Entered, await EnteredShown(page));
-        await page.WaitForSelectorAsync("#results-uplift svg circle");
-        await page.ScreenshotAsync(new PageScreenshotOptions { Path = Path.Combine(ArtifactsDir, "results-replay-zh.png"), FullPage = true });
+        // The page is in 简体中文 here; a file opened from disk does not survive a reload, so English opens it again.
+        foreach (var language in new[] { Screenshots.Chinese, Screenshots.English })
+        {
+            if (language == Screenshots.English)
+            {
+                await page.GotoAsync(host.Url + "/Results?lang=" + language);
+                await page.WaitForSelectorAsync("body[data-results-ready=true]");
+            }
+            await page.SetInputFilesAsync("#results-file", file);
+            await page.WaitForFunctionAsync("() => document.getElementById('results-source').textContent.includes('journeys.json')");
+            Assert.Equal(replay.Results["cart"].Total.Entered, await EnteredShown(page));
+            await page.WaitForSelectorAsync("#results-uplift svg circle");
+            await Screenshots.ShootAsync(page, "results-replay", language, "已转化", fullPage: true);
+        }
     }
 
     /// <summary>The "entered" figure the page shows (its first key figure), as a number.</summary>
@@ -120,6 +128,4 @@ public sealed class BrowserResultsTests
             : $$"""{"type":"order","user_id":"{{e.User}}","ts":"{{e.Ts:yyyy-MM-dd'T'HH:mm:ss'Z'}}","order_id":"{{e.Id}}","amount":{{e.Value}}}""";
 
     private static System.Text.Json.JsonElement Json(string text) => System.Text.Json.JsonDocument.Parse(text).RootElement.Clone();
-
-    private static string ArtifactsDir => Path.Combine(TestPaths.Root, "tests", "MarketingDsl.Web.Tests", "artifacts");
 }

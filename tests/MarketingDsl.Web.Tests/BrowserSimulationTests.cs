@@ -10,7 +10,7 @@ namespace MarketingDsl.Web.Tests;
 /// The simulation and audience-diff pages in a real browser (Debian's chromium through
 /// Playwright): run a simulation, see the segment bar chart with its labels, reopen nothing but
 /// what was drawn from the stored result, compare with a saved version. Leaves
-/// simulation.png and audience.png in tests/MarketingDsl.Web.Tests/artifacts/.
+/// simulation.{en,zh-CN}.png and audience.{en,zh-CN}.png in tests/MarketingDsl.Web.Tests/artifacts/.
 /// </summary>
 public sealed class BrowserSimulationTests(ITestOutputHelper output)
 {
@@ -66,10 +66,9 @@ public sealed class BrowserSimulationTests(ITestOutputHelper output)
         Assert.Contains("event_rows", await page.EvaluateAsync<string>("() => [...document.querySelectorAll('#sim-quality tr')].map(r => " +
             "r.dataset.name).join(',')"));
         Assert.True(await page.IsHiddenAsync("#sim-progress"));
-        Directory.CreateDirectory(ArtifactsDir);
-        // The page scrolls inside <main>: a tall window shows the charts in one picture.
+        // The page scrolls inside <main>: a tall window shows the charts in one picture. The language switch keeps ?run=.
         await page.SetViewportSizeAsync(1400, 2600);
-        await page.ScreenshotAsync(new PageScreenshotOptions { Path = Path.Combine(ArtifactsDir, "simulation.png") });
+        await Screenshots.BothLanguagesAsync(page, "simulation", () => page.WaitForSelectorAsync("body[data-simulation=done]"), "标签分布");
         await page.SetViewportSizeAsync(1400, 1000);
 
         // Reopen the stored result from a fresh load of the page.
@@ -80,16 +79,19 @@ public sealed class BrowserSimulationTests(ITestOutputHelper output)
         // The audience diff against the saved version: vip_repeat loses the users who are not of high value.
         await page.ClickAsync("nav a[href='/Audience']");
         await page.WaitForSelectorAsync("body[data-ready=true]");
-        await page.CheckAsync("#diff-mode-version");
-        await page.SelectOptionAsync("#diff-version", version.ToString(System.Globalization.CultureInfo.InvariantCulture));
-        await page.ClickAsync("#diff-run");
-        await page.WaitForSelectorAsync("body[data-diff=done]");
+        await CompareWithVersion(page, version);
         var row = page.Locator("#diff-segments tr[data-name=vip_repeat]");
         var cells = await row.Locator("td").AllInnerTextsAsync();
         output.WriteLine("vip_repeat: " + string.Join(" | ", cells));
         Assert.Equal("0", cells[3]);
         Assert.StartsWith("−", cells[4], StringComparison.Ordinal);
-        await page.ScreenshotAsync(new PageScreenshotOptions { Path = Path.Combine(ArtifactsDir, "audience.png") });
+        await Screenshots.ShootAsync(page, "audience", Screenshots.English);
+        // The diff is the page's, not the address's: in 简体中文 it is run again.
+        await Screenshots.SwitchLanguageAsync(page, Screenshots.Chinese);
+        await page.WaitForSelectorAsync("body[data-ready=true]");
+        await CompareWithVersion(page, version);
+        Assert.Equal("0", (await row.Locator("td").AllInnerTextsAsync())[3]);
+        await Screenshots.ShootAsync(page, "audience", Screenshots.Chinese, "人群对比");
 
         Assert.Empty(browser.ConsoleErrors);
         Assert.DoesNotContain(browser.FailedRequests, r => !r.EndsWith("/favicon.ico", StringComparison.Ordinal));
@@ -139,8 +141,7 @@ public sealed class BrowserSimulationTests(ITestOutputHelper output)
         Assert.StartsWith("−", cells[4], StringComparison.Ordinal);
         Assert.Equal(0, await page.Locator("#diff-tags tbody tr").CountAsync());
         Assert.NotEqual("", await page.InnerTextAsync("#diff-hidden"));
-        Directory.CreateDirectory(ArtifactsDir);
-        await page.ScreenshotAsync(new PageScreenshotOptions { Path = Path.Combine(ArtifactsDir, $"audience-working-copy.{lang}.png") });
+        await Screenshots.ShootAsync(page, "audience-working-copy", lang);
         await page.CheckAsync("#diff-show-unchanged");
         Assert.Contains("wake_up", await page.EvaluateAsync<string[]>("() => [...document.querySelectorAll('#diff-segments tbody " +
             "tr')].map(r => r.dataset.name)"));
@@ -153,7 +154,7 @@ public sealed class BrowserSimulationTests(ITestOutputHelper output)
         Assert.EndsWith("/User", new Uri(page.Url).AbsolutePath, StringComparison.Ordinal);
         Assert.Equal(removedId, await page.InnerTextAsync("#user-title-id"));
         Assert.Equal("false", await page.GetAttributeAsync("#user-segments tr[data-name='vip_repeat']", "data-member"));
-        await page.ScreenshotAsync(new PageScreenshotOptions { Path = Path.Combine(ArtifactsDir, $"user-from-diff.{lang}.png"), FullPage = true });
+        await Screenshots.ShootAsync(page, "user-from-diff", lang, fullPage: true);
 
         // The simulation runs the same working copy, and says so.
         await page.ClickAsync("nav a[href='/Simulation']");
@@ -176,5 +177,12 @@ public sealed class BrowserSimulationTests(ITestOutputHelper output)
         Assert.Empty(browser.ConsoleErrors);
     }
 
-    private static string ArtifactsDir => Path.Combine(TestPaths.Root, "tests", "MarketingDsl.Web.Tests", "artifacts");
+    /// <summary>Runs the audience diff of the working copy against a saved version.</summary>
+    private static async Task CompareWithVersion(IPage page, int version)
+    {
+        await page.CheckAsync("#diff-mode-version");
+        await page.SelectOptionAsync("#diff-version", version.ToString(System.Globalization.CultureInfo.InvariantCulture));
+        await page.ClickAsync("#diff-run");
+        await page.WaitForSelectorAsync("body[data-diff=done]");
+    }
 }

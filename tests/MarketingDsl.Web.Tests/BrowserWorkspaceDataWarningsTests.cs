@@ -7,7 +7,7 @@ namespace MarketingDsl.Web.Tests;
 /// The workspace-wide Problems panel with a data set chosen, in a real browser (Debian's chromium):
 /// another file's data-aware warning (MD5050, a value that never occurs in its field) is listed under
 /// that file and counted in the file list while a different file is open, in English and 简体中文.
-/// Leaves problems-data-en.png, problems-data-zh.png and latency-data.txt (keystroke → marker with a data set chosen and
+/// Leaves problems-data.{en,zh-CN}.png and latency-data.txt (keystroke → marker with a data set chosen and
 /// without one, in the same run) in tests/MarketingDsl.Web.Tests/artifacts/.
 /// </summary>
 public sealed class BrowserWorkspaceDataWarningsTests
@@ -44,8 +44,7 @@ public sealed class BrowserWorkspaceDataWarningsTests
         Assert.Contains("2:", listed); // its line in promo.mdsl
         Assert.Equal("⚠1", await page.InnerTextAsync($"a[data-path='{Other}'] .counts .warnings"));
         Assert.Equal("segments.mdsl", await page.EvaluateAsync<string>("() => document.getElementById('editor').dataset.file"));
-        Directory.CreateDirectory(ArtifactsDir);
-        await page.ScreenshotAsync(new PageScreenshotOptions { Path = Path.Combine(ArtifactsDir, "problems-data-en.png") });
+        await Screenshots.ShootAsync(page, "problems-data", Screenshots.English);
 
         var withData = await MeasureKeystrokes(page);
         var report = LatencyReport("without a data set", withoutData) +
@@ -64,7 +63,7 @@ public sealed class BrowserWorkspaceDataWarningsTests
         await page.WaitForSelectorAsync("body[data-ready=true]");
         await page.WaitForFunctionAsync($"() => document.querySelector(\"{OtherSection}\")?.textContent.includes('从未出现值 \"tablet\"')",
             null, new PageWaitForFunctionOptions { Timeout = 60_000 });
-        await page.ScreenshotAsync(new PageScreenshotOptions { Path = Path.Combine(ArtifactsDir, "problems-data-zh.png") });
+        await Screenshots.ShootAsync(page, "problems-data", Screenshots.Chinese, "从未出现值");
 
         // No data set any more: the warning goes.
         await page.SelectOptionAsync("#data-set", "");
@@ -124,5 +123,5 @@ public sealed class BrowserWorkspaceDataWarningsTests
         $"median {Median(parts, 0):F0} ms, max {parts.Max(p => p[0]):F0} ms; medians of its parts: pause {Median(parts, 1):F0} ms, " +
         $"request {Median(parts, 2):F0} ms (server {Median(parts, 3):F1} ms), markers set {Median(parts, 4):F1} ms\n");
 
-    private static string ArtifactsDir => Path.Combine(TestPaths.Root, "tests", "MarketingDsl.Web.Tests", "artifacts");
+    private static string ArtifactsDir => Screenshots.Dir;
 }

@@ -14,13 +14,12 @@ namespace MarketingDsl.Web.Tests;
 /// planted signals (a few thousand users, so training stays quick): a viewer cannot train, an
 /// editor's run trains the models into the workspace's registry with its name as author, the
 /// reports come back, and the simulation page then scores model tags from the registry instead
-/// of showing them as empty. The browser test trains from the page and leaves models-en.png and
-/// models-zh.png in tests/MarketingDsl.Web.Tests/artifacts/.
+/// of showing them as empty. The browser test trains from the page and leaves models.{en,zh-CN}.png,
+/// models-recommender.{en,zh-CN}.png and journey-send-items.{en,zh-CN}.png in tests/MarketingDsl.Web.Tests/artifacts/.
 /// </summary>
 public sealed class ModelsWebTests
 {
     private const string Folder = "history";
-    private static string ArtifactsDir => Path.Combine(TestPaths.Root, "tests", "MarketingDsl.Web.Tests", "artifacts");
 
     private static readonly Lazy<string> LazyRoot = new(() =>
     {
@@ -203,30 +202,26 @@ public sealed class ModelsWebTests
         Assert.All(await page.Locator("section[data-model=picks] .model-recommendations tbody tr td:nth-child(2)").AllInnerTextsAsync(),
             hitRate => Assert.Matches(@"^[01]\.\d{3}$", hitRate));
         Assert.Contains("hit rate@10", await page.InnerTextAsync("section[data-model=picks] .model-recommendations thead"));
-        Directory.CreateDirectory(ArtifactsDir);
-        await page.ScreenshotAsync(new PageScreenshotOptions { Path = Path.Combine(ArtifactsDir, "models-en.png"), FullPage = true });
-        await page.Locator("section[data-model=picks]").ScreenshotAsync(new LocatorScreenshotOptions {
-            Path = Path.Combine(ArtifactsDir, "models-recommender-en.png") });
+        await Screenshots.ShootAsync(page, "models", Screenshots.English, fullPage: true);
+        await Screenshots.ShootAsync(page.Locator("section[data-model=picks]"), "models-recommender", Screenshots.English);
         await page.GotoAsync(baseUrl + "/Models?lang=zh-CN");
         await page.WaitForSelectorAsync("body[data-ready=true]");
         Assert.Contains("已训练", await page.InnerTextAsync("section[data-model=churn_risk] .model-state"));
         Assert.Contains("按十分位校准", await page.InnerTextAsync("section[data-model=churn_risk]"));
-        await page.ScreenshotAsync(new PageScreenshotOptions { Path = Path.Combine(ArtifactsDir, "models-zh.png"), FullPage = true });
+        await Screenshots.ShootAsync(page, "models", Screenshots.Chinese, "按十分位校准", fullPage: true);
         Assert.Equal(3, await page.Locator("section[data-model=picks] .model-recommendations tbody tr").CountAsync());
         Assert.Contains("推荐效果与基线对比", await page.InnerTextAsync("section[data-model=picks]"));
-        await page.Locator("section[data-model=picks]").ScreenshotAsync(new LocatorScreenshotOptions {
-            Path = Path.Combine(ArtifactsDir, "models-recommender-zh.png") });
+        await Screenshots.ShootAsync(page.Locator("section[data-model=picks]"), "models-recommender", Screenshots.Chinese, "推荐效果与基线对比");
 
         // The send that carries the recommender's items, as the editor's journey view shows it, in both languages.
-        foreach (var (lang, name) in new[] { ("en", "journey-send-items-en.png"), ("zh-CN", "journey-send-items-zh.png") })
+        foreach (var lang in Screenshots.Languages)
         {
             await page.GotoAsync(baseUrl + $"/?lang={lang}&panel=journeys");
             var send = page.Locator(".journey[data-journey='related_items'] .step.send .node");
             await send.Locator(".items").WaitForAsync();
             Assert.Equal("items: picks.related(last(cart_add.sku), 3)", await send.Locator(".items").InnerTextAsync());
             Assert.Contains("related_items", await send.Locator(".template").InnerTextAsync());
-            await page.Locator(".journey[data-journey='related_items']").ScreenshotAsync(new LocatorScreenshotOptions {
-                Path = Path.Combine(ArtifactsDir, name) });
+            await Screenshots.ShootAsync(page.Locator(".journey[data-journey='related_items']"), "journey-send-items", lang);
         }
     }
 }

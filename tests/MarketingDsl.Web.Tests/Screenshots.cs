@@ -31,6 +31,14 @@ internal static class Screenshots
         await page.ScreenshotAsync(new PageScreenshotOptions { Path = PathOf(name, lang), FullPage = fullPage });
     }
 
+    /// <summary>Shoots one element of the page as NAME.LANG.png, in Chinese once the page is proven Chinese.</summary>
+    public static async Task ShootAsync(ILocator element, string name, string lang, string? chinese = null)
+    {
+        Directory.CreateDirectory(Dir);
+        if (lang == Chinese) await ExpectChineseAsync(element.Page, chinese);
+        await element.ScreenshotAsync(new LocatorScreenshotOptions { Path = PathOf(name, lang) });
+    }
+
     /// <summary>Waits until <paramref name="chinese"/> (or the Chinese navigation) is visible on a page in 简体中文.</summary>
     public static async Task ExpectChineseAsync(IPage page, string? chinese = null)
     {
