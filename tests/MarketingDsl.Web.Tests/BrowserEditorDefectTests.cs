@@ -32,7 +32,7 @@ public sealed class BrowserEditorDefectTests
             Assert.Equal(302, answer.Status);
             await page.WaitForSelectorAsync("#sign-in");
             Assert.Equal(lang, await page.EvaluateAsync<string>("() => document.documentElement.lang"));
-            await page.ScreenshotAsync(new PageScreenshotOptions { Path = Artifact($"signed-out.{lang}.png") });
+            await Screenshots.ShootAsync(page, "signed-out", lang, "登录");
             await page.GotoAsync(url + "/");
             Assert.Contains("/Account/Login", page.Url, StringComparison.Ordinal);
             await browser.SignInAsync("marketer", "password-marketer");
@@ -73,12 +73,12 @@ public sealed class BrowserEditorDefectTests
         var keyword = colours.First(c => c.StartsWith("tag|", StringComparison.Ordinal)).Split('|')[1];
         var name = colours.First(c => c.StartsWith("orders_30d", StringComparison.Ordinal)).Split('|')[1];
         Assert.NotEqual(name, keyword);
-        await page.ScreenshotAsync(new PageScreenshotOptions { Path = Artifact("keywords.en.png") });
+        await Screenshots.ShootAsync(page, "keywords", Screenshots.English);
         await page.GotoAsync(url + "/?file=tags/behaviour.mdsl&lang=zh-CN");
         await page.WaitForSelectorAsync("body[data-ready=true]");
         await page.WaitForFunctionAsync($"() => {OpenFile} === 'tags/behaviour.mdsl'");
         await page.WaitForSelectorAsync(".monaco-editor .view-lines");
-        await page.ScreenshotAsync(new PageScreenshotOptions { Path = Artifact("keywords.zh-CN.png") });
+        await Screenshots.ShootAsync(page, "keywords", Screenshots.Chinese);
     }
 
     [Fact]
@@ -106,7 +106,7 @@ public sealed class BrowserEditorDefectTests
             Assert.Equal(before, await page.EvaluateAsync<string>($"() => {Editor}.getModel().getValue()"));
             Assert.True(await page.IsHiddenAsync("#dirty"));
             Assert.True(await page.IsDisabledAsync("#format"));
-            await page.ScreenshotAsync(new PageScreenshotOptions { Path = Artifact($"viewer-read-only.{lang}.png") });
+            await Screenshots.ShootAsync(page, "viewer-read-only", lang);
         }
         // Nothing unsaved: leaving the page asks nothing (a dialog would fail the navigation here).
         page.Dialog += (_, d) => Assert.Fail("asked: " + d.Message);
@@ -127,12 +127,12 @@ public sealed class BrowserEditorDefectTests
             await page.WaitForSelectorAsync("body[data-ready=true]");
             await page.ClickAsync("a[data-path='segments.mdsl']");
             await page.WaitForFunctionAsync($"() => {OpenFile} === 'segments.mdsl'");
-            await page.ScreenshotAsync(new PageScreenshotOptions { Path = Artifact("language-switch.en.png") });
+            await Screenshots.ShootAsync(page, "language-switch", Screenshots.English);
             await page.ClickAsync("#lang-switch");
             await page.WaitForFunctionAsync("() => document.documentElement.lang === 'zh-CN' && document.body.dataset.ready === 'true'");
             await page.WaitForFunctionAsync($"() => {OpenFile} === 'segments.mdsl'");
             Assert.Equal("保存", (await page.InnerTextAsync("#save")).Trim());
-            await page.ScreenshotAsync(new PageScreenshotOptions { Path = Artifact("language-switch.zh-CN.png") });
+            await Screenshots.ShootAsync(page, "language-switch", Screenshots.Chinese);
         }
         // Another browser (no language cookie): signing in brings the user's language back.
         await using (var other = await BrowserSession.OpenAsync())
@@ -167,7 +167,7 @@ public sealed class BrowserEditorDefectTests
         await page.FillAsync("#new-file-path", "segments");
         await page.ClickAsync("#new-file-create");
         await page.WaitForFunctionAsync("() => document.getElementById('new-file-error').textContent.length > 0");
-        await page.ScreenshotAsync(new PageScreenshotOptions { Path = Artifact($"new-file.{lang}.png") });
+        await Screenshots.ShootAsync(page, "new-file", lang);
         await page.FillAsync("#new-file-path", "tags/extra");
         await page.ClickAsync("#new-file-create");
         await page.WaitForFunctionAsync($"() => {OpenFile} === 'tags/extra.mdsl'");
@@ -205,7 +205,7 @@ public sealed class BrowserEditorDefectTests
         Assert.Contains(unknown, await models.InnerTextAsync());
         Assert.Contains("MD2001", await models.InnerTextAsync());
         await page.WaitForSelectorAsync("a[data-path='models.mdsl'] .counts .errors");
-        await page.ScreenshotAsync(new PageScreenshotOptions { Path = Artifact($"problems-workspace.{lang}.png") });
+        await Screenshots.ShootAsync(page, "problems-workspace", lang);
 
         // Save: the dialog names the broken file before anything is written; cancel keeps the disk as it was.
         var onDisk = File.ReadAllText(Path.Combine(workspace, "tags", "behaviour.mdsl"));
@@ -214,7 +214,7 @@ public sealed class BrowserEditorDefectTests
         Assert.Contains(breaks, await page.InnerTextAsync("#save-dialog"));
         Assert.Contains("models.mdsl", await page.InnerTextAsync("#save-broken"));
         Assert.Contains(unknown, await page.InnerTextAsync("#save-broken"));
-        await page.ScreenshotAsync(new PageScreenshotOptions { Path = Artifact($"save-breaks.{lang}.png") });
+        await Screenshots.ShootAsync(page, "save-breaks", lang);
         await page.ClickAsync("#save-cancel");
         Assert.Equal(onDisk, File.ReadAllText(Path.Combine(workspace, "tags", "behaviour.mdsl")));
         Assert.False(await page.IsHiddenAsync("#dirty"));
@@ -264,14 +264,7 @@ public sealed class BrowserEditorDefectTests
             """);
         Assert.Equal("0", change[0]); // an insertion: nothing on the left
         Assert.Contains("tag history_two = 2", change);
-        await page.ScreenshotAsync(new PageScreenshotOptions { Path = Artifact($"history-diff.{lang}.png") });
+        await Screenshots.ShootAsync(page, "history-diff", lang);
         Assert.Empty(browser.ConsoleErrors);
-    }
-
-    private static string Artifact(string name)
-    {
-        var dir = Path.Combine(TestPaths.Root, "tests", "MarketingDsl.Web.Tests", "artifacts");
-        Directory.CreateDirectory(dir);
-        return Path.Combine(dir, name);
     }
 }

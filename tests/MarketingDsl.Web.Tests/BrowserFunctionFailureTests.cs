@@ -46,9 +46,8 @@ public sealed class BrowserFunctionFailureTests
         var english = Assert.Single(await Warnings(page), w => w.StartsWith("MD7009", StringComparison.Ordinal));
         Assert.StartsWith($"MD7009: CityCode() failed for {users} user(s), whose value is null; first: user u", english);
         Assert.Contains("no store code for Shanghai", english);
-        Directory.CreateDirectory(ArtifactsDir);
         await page.Locator("#sim-warnings").ScrollIntoViewIfNeededAsync();
-        await page.ScreenshotAsync(new PageScreenshotOptions { Path = Path.Combine(ArtifactsDir, "simulation-function-failure.en.png") });
+        await Screenshots.ShootAsync(page, "simulation-function-failure", Screenshots.English);
 
         // The stored run reopened in 简体中文: the same warning from the catalogue's Chinese text.
         var run = new Uri(page.Url).Query;
@@ -60,13 +59,11 @@ public sealed class BrowserFunctionFailureTests
         Assert.StartsWith($"MD7009: CityCode() 对 {users} 个用户执行失败，其值为空；第一个：用户 u", chinese);
         Assert.DoesNotContain("failed for", chinese);
         await page.Locator("#sim-warnings").ScrollIntoViewIfNeededAsync();
-        await page.ScreenshotAsync(new PageScreenshotOptions { Path = Path.Combine(ArtifactsDir, "simulation-function-failure.zh-CN.png") });
+        await Screenshots.ShootAsync(page, "simulation-function-failure", Screenshots.Chinese);
 
         Assert.Empty(browser.ConsoleErrors);
         Assert.DoesNotContain(browser.FailedRequests, r => !r.EndsWith("/favicon.ico", StringComparison.Ordinal));
     }
 
     private static Task<IReadOnlyList<string>> Warnings(IPage page) => page.Locator("#sim-warnings li").AllInnerTextsAsync();
-
-    private static string ArtifactsDir => Screenshots.Dir;
 }

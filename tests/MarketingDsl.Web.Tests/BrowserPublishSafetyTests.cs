@@ -67,7 +67,7 @@ public sealed class BrowserPublishSafetyTests
         await page.WaitForSelectorAsync("#publish-confirm-again");
         Assert.Contains("2", await page.TextContentAsync(".publish-again .error"));
         Assert.True(host.Runtime.Store.State("cart", "u1")!.Active);   // nothing happened yet
-        await page.ScreenshotAsync(new PageScreenshotOptions { Path = Artifact($"publish-confirm.{lang}.png") });
+        await Screenshots.ShootAsync(page, "publish-confirm", lang);
         await page.ClickAsync("#publish-confirm-again");
         await page.WaitForSelectorAsync("#publish-body .published");
         Assert.False(host.Runtime.Store.State("cart", "u1")!.Active);
@@ -82,7 +82,7 @@ public sealed class BrowserPublishSafetyTests
         Assert.Equal(0, await page.Locator("#publications tr[data-id='2'] button.rollback").CountAsync());   // #2 runs now
         await page.ClickAsync("#publications tr[data-id='1'] button.rollback");
         await page.WaitForSelectorAsync("#rollback-panel #publish-confirm");
-        await page.ScreenshotAsync(new PageScreenshotOptions { Path = Artifact($"publish-rollback.{lang}.png") });
+        await Screenshots.ShootAsync(page, "publish-rollback", lang);
         await page.ClickAsync("#rollback-panel #publish-confirm");
         await page.WaitForSelectorAsync("#publications tr[data-id='3']");
         Assert.Contains("#1", await page.TextContentAsync("#publications tr[data-id='3'] .rolled-back"));
@@ -132,12 +132,5 @@ public sealed class BrowserPublishSafetyTests
         var text = await response.Content.ReadAsStringAsync();
         Assert.True(response.StatusCode == expected, $"expected {(int)expected}, got {(int)response.StatusCode}: {text}");
         return JsonDocument.Parse(text).RootElement.Clone();
-    }
-
-    private static string Artifact(string name)
-    {
-        var dir = Path.Combine(TestPaths.Root, "tests", "MarketingDsl.Web.Tests", "artifacts");
-        Directory.CreateDirectory(dir);
-        return Path.Combine(dir, name);
     }
 }

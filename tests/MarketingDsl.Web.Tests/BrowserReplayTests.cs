@@ -69,7 +69,7 @@ public sealed class BrowserReplayTests
         Assert.Equal(1, await page.Locator("#results-funnel svg").CountAsync());
         Assert.Contains(lang == "en" ? "Converted" : "已转化", await page.InnerTextAsync("#results-funnel"));
         await page.Locator("#replay").ScrollIntoViewIfNeededAsync();
-        await page.ScreenshotAsync(new PageScreenshotOptions { Path = Artifact($"simulation-replay.{lang}.png"), FullPage = true });
+        await Screenshots.ShootAsync(page, "simulation-replay", lang, fullPage: true);
 
         // A replay queued behind other engine work, cancelled before it starts: it says so.
         var jobs = app.Services.GetRequiredService<SimulationJobs>();
@@ -87,12 +87,5 @@ public sealed class BrowserReplayTests
         Assert.Contains(lang == "en" ? "cancelled" : "已取消", await page.InnerTextAsync("#replay-error"));
         Assert.Empty(browser.ConsoleErrors);
         await app.StopAsync();
-    }
-
-    private static string Artifact(string name)
-    {
-        var dir = Path.Combine(TestPaths.Root, "tests", "MarketingDsl.Web.Tests", "artifacts");
-        Directory.CreateDirectory(dir);
-        return Path.Combine(dir, name);
     }
 }

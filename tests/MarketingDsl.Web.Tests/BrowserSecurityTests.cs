@@ -30,7 +30,6 @@ public sealed class BrowserSecurityTests
 
         await using var browser = await BrowserSession.OpenAsync(1280, 800);
         var page = browser.Page;
-        var artifacts = Path.Combine(TestPaths.Root, "tests", "MarketingDsl.Web.Tests", "artifacts");
         await page.GotoAsync($"{host.Url}/Account/Login?lang={lang}");
         for (var i = 0; i < Security.SignInThrottle.FreeFailures; i++)
         {
@@ -40,7 +39,7 @@ public sealed class BrowserSecurityTests
         await browser.SignInAsync("viewer1", "password-viewer1");
         await page.WaitForSelectorAsync("#login-locked");
         Assert.Contains(lang == "en" ? "locked for" : "已锁定", await page.TextContentAsync("#login-locked"));
-        await page.ScreenshotAsync(new PageScreenshotOptions { Path = Path.Combine(artifacts, $"login-locked.{lang}.png") });
+        await Screenshots.ShootAsync(page, "login-locked", lang, "已锁定");
 
         await browser.SignInAsync("publisher1", "password-publisher1");
         await page.GotoAsync($"{host.Url}/Publications?lang={lang}");
@@ -50,7 +49,7 @@ public sealed class BrowserSecurityTests
         Assert.Contains("api token", rows[0]);
         Assert.Contains(lang == "en" ? "published" : "已发布", rows[0]);
         Assert.Contains("refused: 1 error(s)", rows[1]);
-        await page.ScreenshotAsync(new PageScreenshotOptions { Path = Path.Combine(artifacts, $"publications-api.{lang}.png") });
+        await Screenshots.ShootAsync(page, "publications-api", lang, "已发布");
         Assert.Empty(browser.ConsoleErrors);
     }
 

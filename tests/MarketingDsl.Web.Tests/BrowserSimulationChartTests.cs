@@ -71,22 +71,12 @@ public sealed class BrowserSimulationChartTests
         Assert.DoesNotContain("orders_30d", shown);
         Assert.Contains("/", await page.InnerTextAsync("#sim-filter-count"));
         await page.SetViewportSizeAsync(1400, 1800);
-        await page.ScreenshotAsync(new PageScreenshotOptions { Path = Path.Combine(ArtifactsDir, $"simulation-charts.{lang}.png") });
+        await Screenshots.ShootAsync(page, "simulation-charts", lang);
         await page.FillAsync("#sim-filter", "");
         await page.SelectOptionAsync("#sim-group", "file");
         Assert.True(await page.Locator("#sim-tags figure").CountAsync() > 40);
 
         Assert.Empty(browser.ConsoleErrors);
         await app.StopAsync();
-    }
-
-    private static string ArtifactsDir
-    {
-        get
-        {
-            var dir = Path.Combine(TestPaths.Root, "tests", "MarketingDsl.Web.Tests", "artifacts");
-            Directory.CreateDirectory(dir);
-            return dir;
-        }
     }
 }
