@@ -71,11 +71,13 @@ public sealed class RetailCacheMemoryTests(ITestOutputHelper output) : IDisposab
         live.DropUserCache();
         var empty = GC.GetTotalMemory(forceFullCollection: true);
         var ratio = estimate / (double)(full - empty);
-        var summary = $"journeys {journeys}, --cache-mb {cacheMb}: estimated {estimate:N0} bytes for {cached} users ({loaded} with {cachedEvents} events of {events.Length}); " +
-            $"dropping them freed {full - empty:N0} bytes (ratio {ratio:F2}, {(full - empty) / (double)cached:N0} bytes per user); outside the cache {empty - before:N0}";
+        var summary = $"journeys {journeys}, --cache-mb {cacheMb}: estimated {estimate:N0} bytes for {cached} users " +
+            $"({loaded} with {cachedEvents} events of {events.Length}); dropping them freed {full - empty:N0} bytes " +
+            $"(ratio {ratio:F2}, {(full - empty) / (double)cached:N0} bytes per user); the runtime holds {empty - before:N0} bytes besides";
         output.WriteLine(summary);
         var bounded = cacheMb < LiveOptions.DefaultCacheMegabytes;
-        Assert.True(bounded ? cached < Users / 2 : cached >= Users && (loaded > 0 || !journeys), $"{cached} users cached, {loaded} with their events");
+        Assert.True(bounded ? cached < Users / 2 : cached >= Users && (loaded > 0 || !journeys),
+            $"{cached} users cached, {loaded} with their events");
         Assert.True(ratio is >= MinRatio and <= MaxRatio, summary);
         // What --cache-mb says: the cached users hold about that much, not a multiple of it.
         if (bounded) Assert.True(full - empty <= MaxRatio * ((long)cacheMb << 20), summary);

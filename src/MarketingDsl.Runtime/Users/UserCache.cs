@@ -77,12 +77,18 @@ internal sealed class LiveUser(string id, object?[]? profile, int journeys)
 
     private static long Round(long bytes) => (bytes + 7) & ~7L;
 
-    /// <summary>A parsed stored state: the object (four long?, an int?, two ints, two bools, two references), its frames (int[2] each) and branches.</summary>
+    /// <summary>
+    /// A parsed stored state: the object (four long?, an int?, two ints, two bools, two references),
+    /// its frames (int[2] each) and branches.
+    /// </summary>
     private static long StoredStateBytes(StoredJourneyState state) =>
         120 + ListBytes + ArrayBytes + 8L * Math.Max(4, state.Position.Count) + (ArrayBytes + 8L) * state.Position.Count
         + BranchesBytes(state.Branches, keysOwned: true);
 
-    /// <summary>The state the machines change in place: the object (two long?, three references, ints, bools), its frames and branches, its wait.</summary>
+    /// <summary>
+    /// The state the machines change in place: the object (two long?, three references, ints, bools),
+    /// its frames and branches, its wait.
+    /// </summary>
     private static long LiveStateBytes(UserJourneyState state) =>
         88 + ListBytes + ArrayBytes + 8L * Math.Max(4, state.Position.Count) + BranchesBytes(state.Branches, keysOwned: false)
         + (state.Wait is null ? 0 : 56);
