@@ -19,11 +19,7 @@ public sealed class RetailCacheMemoryTests(ITestOutputHelper output) : IDisposab
     private const int Days = 30;
     private const int Batch = 50;
 
-    /// <summary>
-    /// How far the estimate may be from the heap the cached users hold (estimate / measured):
-    /// counting the per-journey states twice as their JSON, leaving out the profile's one-row
-    /// columns or counting the schema's shared empty tables per user would leave it.
-    /// </summary>
+    /// <summary>How far the estimate may be from the heap the cached users hold (estimate / measured).</summary>
     private const double MinRatio = 0.8, MaxRatio = 1.25;
 
     private readonly string _root = Path.Combine(Path.GetTempPath(), "mdsl-retail-cache-tests", Guid.NewGuid().ToString("N"));
