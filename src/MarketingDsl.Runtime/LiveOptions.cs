@@ -24,9 +24,12 @@ public sealed partial class LiveOptions
     public int CachedEvents { get; init; } = DefaultCachedEvents;
     public const int DefaultCachedEvents = 1_000_000;
     /// <summary>
-    /// How much memory the cached users may hold in all, by an estimate per user (profile, journey
-    /// states, loaded events at their arrays' capacity): the bound that keeps the
-    /// process's memory flat whatever mix of users the traffic brings.
+    /// How much memory the cached users may hold in all, by an estimate per user computed from the
+    /// sizes of what it holds (profile row, journey states as JSON, parsed and live, segment
+    /// memberships, loaded events at their arrays' capacity): the bound that keeps the
+    /// process's memory flat whatever mix of users the traffic brings. It bounds what the cached
+    /// users keep reachable; the GC heap is larger by the rest of the process and by garbage (users
+    /// the cache let go) until the collector's next full collection.
     /// </summary>
     public long CacheBytes { get; init; } = (long)DefaultCacheMegabytes << 20;
     public const int DefaultCacheMegabytes = 128;

@@ -37,7 +37,8 @@ public sealed class UserHistory
         UserId = userId;
         _userIds = [userId];
         Data = NewData();
-        _fixedBytes = ObjectBytes + ProfileBytes(profile) + schema.Events.Sum(t => TableObjectBytes + ColumnObjectBytes * t.Fields.Length);
+        // The empty tables are shared by every history of the schema: a table counts once it has rows of its own (Add).
+        _fixedBytes = ObjectBytes + ProfileBytes(schema, profile) + 8L * schema.Events.Length;
     }
 
     // What EstimatedBytes counts, in bytes: objects and array headers as the 64-bit runtime lays
@@ -58,12 +59,19 @@ public sealed class UserHistory
     /// <summary>Bytes of a string object of this length (header, length, UTF-16 characters).</summary>
     public static long StringBytes(string s) => 24 + 2L * s.Length;
 
-    private static long ProfileBytes(object?[] profile)
+    /// <summary>
+    /// The profile's one-row table: the table object and its columns array, then per field a column
+    /// (object and array headers), its value and its null flag, each array padded to 8 bytes; strings and lists at their size.
+    /// </summary>
+    private static long ProfileBytes(SchemaModel schema, object?[] profile)
     {
-        long bytes = 24 + 9L * profile.Length;   // the values and the nulls, one row of each column
-        foreach (var v in profile)
-            if (v is string s) bytes += StringBytes(s);
-            else if (v is System.Collections.IEnumerable items) bytes += ListBytes(items);
+        long bytes = 32 + 24 + 8L * profile.Length;
+        for (var i = 0; i < profile.Length; i++)
+        {
+            bytes += ColumnObjectBytes + 8 + (schema.ProfileFields[i].Type.Kind == TypeKind.Decimal ? 16 : 8);
+            if (profile[i] is string s) bytes += StringBytes(s);
+            else if (profile[i] is System.Collections.IEnumerable items) bytes += ListBytes(items);
+        }
         return bytes;
     }
 
@@ -114,7 +122,7 @@ public sealed class UserHistory
         if (n == table.Ts.Length)
         {
             var capacity = Math.Max(4, n * 2);
-            _tableBytes += (capacity - n) * RowBytes(type);
+            _tableBytes += (capacity - n) * RowBytes(type) + (n == 0 ? TableObjectBytes + ColumnObjectBytes * type.Fields.Length : 0);
             table = _tables[ordinal] = Grow(table, capacity, n);
             Data = NewData();
             Layout++;

@@ -32,24 +32,76 @@ internal sealed class LiveUser(string id, object?[]? profile, int journeys)
     /// <summary>The bytes the cache counts for this user (<see cref="EstimatedBytes"/> when last counted).</summary>
     public long CountedBytes { get; set; }
 
-    // An estimate (64-bit runtime, rounded up): this object, its dictionary entry, list node
-    // and per-journey arrays; quiet-hour zones. Strings and the history are counted by their size.
-    private const int UserBytes = 320;
-    private const int ZonesBytes = 256;
+    // Sizes as the 64-bit runtime lays objects out (16-byte header, fields padded to 8, arrays with
+    // a 24-byte header), rounded up: an estimate for the cache's bound, not an accounting.
+    private const int UserObjectBytes = 120;       // this object: 11 references, a long, an int, a bool
+    private const int ListNodeBytes = 48;          // its LinkedListNode in the order of use
+    private const int DictionaryEntryBytes = 48;   // its entry and bucket in the cache's dictionary, with the spare capacity of doubling
+    private const int ArrayBytes = 24;
+    private const int ZonesBytes = 256;            // QuietZones: the object and its empty dictionary
+    private const int ListBytes = 32;              // a List<T> object (its array counted apart)
+    private const int EmptyDictionaryBytes = 80;   // a Dictionary<,> object before its first entry
+    private const int BoxBytes = 24;
 
     /// <summary>What this user holds in memory, estimated: the live runtime's cache bound counts it.</summary>
     public long EstimatedBytes()
     {
-        long bytes = UserBytes + UserHistory.StringBytes(Id) + 9L * StateJson.Length;
+        var journeys = StateJson.Length;
+        // The object, its node and entry, and the per-journey arrays (three of references, one of flags).
+        long bytes = UserObjectBytes + ListNodeBytes + DictionaryEntryBytes + 3 * (ArrayBytes + 8L * journeys) + Round(ArrayBytes + journeys)
+            + UserHistory.StringBytes(Id);
         if (Profile is not null)
         {
-            bytes += 24 + 8L * Profile.Length;
-            foreach (var v in Profile) bytes += v is string s ? UserHistory.StringBytes(s) : v is null ? 0 : 24;
+            bytes += ArrayBytes + 8L * Profile.Length;
+            foreach (var v in Profile)
+                bytes += v switch
+                {
+                    null => 0,
+                    string s => UserHistory.StringBytes(s),
+                    System.Collections.IEnumerable items => UserHistory.ListBytes(items),
+                    _ => BoxBytes,
+                };
         }
-        // A state's JSON, and about as much again once parsed.
-        foreach (var json in StateJson) if (json is not null) bytes += 2 * UserHistory.StringBytes(json);
+        if (Members is not null) bytes += Round(ArrayBytes + 2L * Members.Length);
+        if (MembersAt is not null) bytes += ArrayBytes + 8L * MembersAt.Length;
+        for (var j = 0; j < journeys; j++)
+        {
+            if (StateJson[j] is { } json) bytes += UserHistory.StringBytes(json);
+            if (StateParsed[j] is { } parsed) bytes += StoredStateBytes(parsed);
+            if (StateLive[j] is { } live) bytes += LiveStateBytes(live);
+        }
         if (History is not null) bytes += History.EstimatedBytes;
         if (Zones is not null) bytes += ZonesBytes;
+        return bytes;
+    }
+
+    private static long Round(long bytes) => (bytes + 7) & ~7L;
+
+    /// <summary>
+    /// A parsed stored state: the object (four long?, an int?, two ints, two bools, two references),
+    /// its frames (int[2] each) and branches.
+    /// </summary>
+    private static long StoredStateBytes(StoredJourneyState state) =>
+        120 + ListBytes + ArrayBytes + 8L * Math.Max(4, state.Position.Count) + (ArrayBytes + 8L) * state.Position.Count
+        + BranchesBytes(state.Branches, keysOwned: true);
+
+    /// <summary>
+    /// The state the machines change in place: the object (two long?, three references, ints, bools),
+    /// its frames and branches, its wait.
+    /// </summary>
+    private static long LiveStateBytes(UserJourneyState state) =>
+        88 + ListBytes + ArrayBytes + 8L * Math.Max(4, state.Position.Count) + BranchesBytes(state.Branches, keysOwned: false)
+        + (state.Wait is null ? 0 : 56);
+
+    /// <summary>
+    /// A Dictionary&lt;string, int&gt;: the object, then per entry its slot (hash, next, key, value) and
+    /// bucket, and its key when parsed from JSON (the machines' keys are the journey's split names, shared).
+    /// </summary>
+    private static long BranchesBytes(Dictionary<string, int> branches, bool keysOwned)
+    {
+        if (branches.Count == 0) return EmptyDictionaryBytes;
+        long bytes = EmptyDictionaryBytes + 2 * ArrayBytes + 28L * Math.Max(3, branches.Count);
+        if (keysOwned) foreach (var key in branches.Keys) bytes += UserHistory.StringBytes(key);
         return bytes;
     }
 }
