@@ -1,5 +1,4 @@
 using System.Globalization;
-using System.Text;
 using MarketingDsl.Engine.Data;
 using MarketingDsl.Testing;
 using Xunit.Abstractions;
@@ -75,13 +74,13 @@ public sealed class LiveAllocationTests(ITestOutputHelper output) : IDisposable
             // Slices by count only, so the same timer work is done whatever the machine's speed.
             TimerSliceTime = Timeout.InfiniteTimeSpan,
         });
-        live.IngestProfiles(Items(profiles, 0, profiles.Length));
+        live.IngestProfiles(RequestBodies.Items(profiles, 0, profiles.Length));
 
         void Ingest(int from, int to)
         {
             for (var i = from; i < to; i += Batch)
             {
-                live.IngestEventsAsync(Items(events, i, Math.Min(to, i + Batch))).GetAwaiter().GetResult();
+                live.IngestEventsAsync(RequestBodies.Items(events, i, Math.Min(to, i + Batch))).GetAwaiter().GetResult();
                 live.Deliver();
             }
             // Timer work a batch left runs between requests: wait for it, so both runs count all of it.
@@ -96,14 +95,6 @@ public sealed class LiveAllocationTests(ITestOutputHelper output) : IDisposable
         var outbox = Path.Combine(root, "outbox");
         var sends = Directory.Exists(outbox) ? Directory.GetFiles(outbox, "*.jsonl").Sum(f => File.ReadLines(f).LongCount()) : 0;
         return new Run(bytes / (double)MeasuredEvents, sends, live.TimerWorkDone - timerWork);
-    }
-
-    /// <summary>The request body's items, as the HTTP endpoint hands them to the runtime.</summary>
-    private static List<ReadOnlyMemory<byte>> Items(string[] lines, int from, int to)
-    {
-        var json = new StringBuilder("[");
-        for (var i = from; i < to; i++) json.Append(i > from ? "," : "").Append(lines[i]);
-        return RequestItems.Split(Encoding.UTF8.GetBytes(json.Append(']').ToString()), out _)!;
     }
 
 }

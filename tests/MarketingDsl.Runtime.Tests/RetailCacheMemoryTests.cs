@@ -1,5 +1,4 @@
 using System.Globalization;
-using System.Text;
 using MarketingDsl.Engine.Data;
 using MarketingDsl.Testing;
 using Xunit.Abstractions;
@@ -54,10 +53,10 @@ public sealed class RetailCacheMemoryTests(ITestOutputHelper output) : IDisposab
             MaxFutureSkew = TimeSpan.MaxValue, TimerSliceTime = Timeout.InfiniteTimeSpan,
             CacheBytes = (long)cacheMb << 20,
         });
-        live.IngestProfiles(Items(profiles, 0, profiles.Length));
+        live.IngestProfiles(RequestBodies.Items(profiles, 0, profiles.Length));
         for (var i = 0; i < events.Length; i += Batch)
         {
-            await live.IngestEventsAsync(Items(events, i, Math.Min(events.Length, i + Batch)));
+            await live.IngestEventsAsync(RequestBodies.Items(events, i, Math.Min(events.Length, i + Batch)));
             live.Deliver();
         }
         while (live.TimerBacklog) await Task.Delay(1);
@@ -77,12 +76,5 @@ public sealed class RetailCacheMemoryTests(ITestOutputHelper output) : IDisposab
         Assert.True(ratio is >= MinRatio and <= MaxRatio, summary);
         // What --cache-mb says: the cached users hold about that much, not a multiple of it.
         if (bounded) Assert.True(full - empty <= MaxRatio * ((long)cacheMb << 20), summary);
-    }
-
-    private static List<ReadOnlyMemory<byte>> Items(string[] lines, int from, int to)
-    {
-        var json = new StringBuilder("[");
-        for (var i = from; i < to; i++) json.Append(i > from ? "," : "").Append(lines[i]);
-        return RequestItems.Split(Encoding.UTF8.GetBytes(json.Append(']').ToString()), out _)!;
     }
 }
