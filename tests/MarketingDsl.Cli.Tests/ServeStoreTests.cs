@@ -73,15 +73,21 @@ public sealed partial class ServeCrashTests
         return stored;
     }
 
+    /// <summary>
+    /// Each kill lands inside a request: after the server has the request's whole body and before
+    /// it answers (asserted). The resend that is killed holds events already acknowledged (the
+    /// duplicate path) beside new ones; the new ones are stored all or none, the acknowledged ones
+    /// once, each with its journey entry and outbox key.
+    /// </summary>
     [Fact]
     public async Task A_sigkill_during_a_large_batch_and_during_its_resend_leaves_each_acknowledged_event_once_with_its_state_and_outbox_key()
     {
-        const int Small = 40, Large = 12_000;
+        const int Small = 40, Large = 12_000, Half = Large / 2;
         var (workspace, db, outbox) = await NoteWorkspace();
         await using var receiver = await DedupingReceiver.StartAsync();
         var large = Batch(Enumerable.Range(Small, Large));
 
-        // 1. Small batches, each acknowledged; then the large one, killed while it runs.
+        // 1. Small batches, each acknowledged; then the large one, killed inside the request.
         var (server, url) = await StartServe(workspace, db, outbox, receiver.Url);
         using (var http = new HttpClient { BaseAddress = url, Timeout = TimeSpan.FromSeconds(60) })
         {
@@ -89,31 +95,26 @@ public sealed partial class ServeCrashTests
             for (var i = 0; i < Small; i += 10)
                 Assert.All(await Statuses(await http.PostAsync("/api/events", Json(Batch(Enumerable.Range(i, 10))))), s =>
                     Assert.Equal("accepted", s));
-            var inFlight = http.PostAsync("/api/events", Json(large));
-            await Task.Delay(150);
-            server.Kill();
-            await server.WaitForExitAsync();
-            var answered = await Task.WhenAny(inFlight, Task.Delay(TimeSpan.FromSeconds(5))) == inFlight && inFlight.IsCompletedSuccessfully;
-            output.WriteLine($"large batch answered before the kill: {answered}");
+            await KillInsideRequest(server, http, large, "the large batch");
         }
         var stored = CheckStored(db, Small + Large);
         Assert.True(Enumerable.Range(0, Small).All(stored.Contains), "an acknowledged event was lost");
         var largeStored = Enumerable.Range(Small, Large).Count(stored.Contains);
         Assert.True(largeStored is 0 or Large, $"{largeStored} of the large batch's {Large} events are stored: half a request");
 
-        // 2. Resend the large batch, killed while it runs.
+        // 2. The batch's first half acknowledged; then the whole batch resent (that half duplicates), killed inside the request.
         (server, url) = await StartServe(workspace, db, outbox, receiver.Url);
         using (var http = new HttpClient { BaseAddress = url, Timeout = TimeSpan.FromSeconds(60) })
         {
-            var inFlight = http.PostAsync("/api/events", Json(large));
-            await Task.Delay(150);
-            server.Kill();
-            await server.WaitForExitAsync();
-            _ = await Task.WhenAny(inFlight, Task.Delay(TimeSpan.FromSeconds(5)));
+            var firstHalf = await Statuses(await http.PostAsync("/api/events", Json(Batch(Enumerable.Range(Small, Half)))));
+            Assert.All(firstHalf, s => Assert.Equal(largeStored == Large ? "duplicate" : "accepted", s));
+            await KillInsideRequest(server, http, large, "the resend");
         }
         stored = CheckStored(db, Small + Large);
-        largeStored = Enumerable.Range(Small, Large).Count(stored.Contains);
-        Assert.True(largeStored is 0 or Large, $"{largeStored} of the large batch's {Large} events are stored after the resend's kill");
+        Assert.True(Enumerable.Range(Small, Half).All(stored.Contains), "an acknowledged event of the first half was lost");
+        var secondStored = Enumerable.Range(Small + Half, Large - Half).Count(stored.Contains);
+        Assert.True(secondStored is 0 || secondStored == Large - Half,
+            $"{secondStored} of the resend's {Large - Half} new events are stored after its kill: half a request");
 
         // 3. Resend everything to completion: each event once, its push written to the channel file once.
         (server, url) = await StartServe(workspace, db, outbox, receiver.Url);
@@ -122,7 +123,8 @@ public sealed partial class ServeCrashTests
             var small = await Statuses(await http.PostAsync("/api/events", Json(Batch(Enumerable.Range(0, Small)))));
             Assert.All(small, s => Assert.Equal("duplicate", s));
             var again = await Statuses(await http.PostAsync("/api/events", Json(large)));
-            Assert.All(again, s => Assert.Equal(largeStored == Large ? "duplicate" : "accepted", s));
+            Assert.All(again.Take(Half), s => Assert.Equal("duplicate", s));
+            Assert.All(again.Skip(Half), s => Assert.Equal(secondStored == 0 ? "accepted" : "duplicate", s));
             for (var tries = 0; tries < 600; tries++)
             {
                 using var health = JsonDocument.Parse(await http.GetStringAsync("/api/health"));
@@ -136,6 +138,52 @@ public sealed partial class ServeCrashTests
         var fileKeys = File.ReadAllLines(Path.Combine(outbox, "push.jsonl")).Select(l =>
             JsonDocument.Parse(l).RootElement.GetProperty("key").GetString()!).ToList();
         Assert.Equal(Enumerable.Range(0, Small + Large).Select(HelloKey).Order(StringComparer.Ordinal), fileKeys.Order(StringComparer.Ordinal));
+    }
+
+    /// <summary>
+    /// Posts <paramref name="events"/> and kills the server once the request's body has been sent
+    /// and a moment more (it is parsing or committing), then asserts the request was not answered
+    /// first: a kill after the answer would make the test a plain resend.
+    /// </summary>
+    private async Task KillInsideRequest(System.Diagnostics.Process server, HttpClient http, string events, string what)
+    {
+        var bodySent = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var inFlight = http.PostAsync("/api/events", new BodySentContent(events, bodySent));
+        await bodySent.Task.WaitAsync(TimeSpan.FromSeconds(60));
+        await Task.Delay(50);
+        var answeredFirst = inFlight.IsCompleted;
+        server.Kill();
+        await server.WaitForExitAsync();
+        _ = await Task.WhenAny(inFlight, Task.Delay(TimeSpan.FromSeconds(5)));
+        output.WriteLine($"{what}: killed {(answeredFirst ? "after" : "before")} its answer");
+        Assert.False(answeredFirst, $"{what} was answered before the kill: the kill did not land inside the request");
+    }
+
+    /// <summary>A JSON body that signals once it has been written to the connection.</summary>
+    private sealed class BodySentContent : HttpContent
+    {
+        private readonly byte[] _bytes;
+        private readonly TaskCompletionSource _sent;
+
+        public BodySentContent(string json, TaskCompletionSource sent)
+        {
+            _bytes = Encoding.UTF8.GetBytes(json);
+            _sent = sent;
+            Headers.ContentType = new System.Net.Http.Headers.MediaTypeHeaderValue("application/json") { CharSet = "utf-8" };
+        }
+
+        protected override async Task SerializeToStreamAsync(Stream stream, System.Net.TransportContext? context)
+        {
+            await stream.WriteAsync(_bytes);
+            await stream.FlushAsync();
+            _sent.TrySetResult();
+        }
+
+        protected override bool TryComputeLength(out long length)
+        {
+            length = _bytes.Length;
+            return true;
+        }
     }
 
     /// <summary>
