@@ -54,7 +54,7 @@ public sealed class JourneyMachine
     /// <summary>
     /// The trigger fired for the user at <paramref name="t"/> (an event trigger whose where: held,
     /// a schedule, a segment change). Enters when not in the journey, re-entry allows and the
-    /// audience holds as of t (§15.3); otherwise records why not.
+    /// audience holds as of t (LANGUAGE.md §15.3); otherwise records why not.
     /// </summary>
     public void OnTrigger(UserJourneyState s, UserRef user, long t, JourneyEnvironment env, List<JourneyAction> actions)
     {
@@ -79,7 +79,7 @@ public sealed class JourneyMachine
     }
 
     /// <summary>
-    /// Whether a firing at <paramref name="t"/> would evaluate the audience (§15.3: the user is not
+    /// Whether a firing at <paramref name="t"/> would evaluate the audience (LANGUAGE.md §15.3: the user is not
     /// in the journey and re-entry allows it): a host reads the user's data only then.
     /// </summary>
     public bool ReachesAudience(UserJourneyState s, long t) => !s.Active && ReentryAllows(s, t);
@@ -163,7 +163,7 @@ public sealed class JourneyMachine
         actions.Add(new WinnerChosenAction(Journey, t, split, best));
     }
 
-    /// <summary>A deferred send goes at the end of the quiet window: the cap is checked again (§15.5).</summary>
+    /// <summary>A deferred send goes at the end of the quiet window: the cap is checked again (LANGUAGE.md §15.5).</summary>
     public static void OnDeferredSend(
         JourneySymbol journey, BoundSend send, UserRef user, long t, JourneyEnvironment env, List<JourneyAction> actions)
     {

@@ -126,7 +126,7 @@ internal static class FunctionFileCompiler
         return new LoadedFunctionFile(diagnostics.ToImmutable(), functions.ToImmutable(), context);
     }
 
-    // ------------------------------------------------------------------ the type map of §17
+    // ------------------------------------------------------------------ the type map of LANGUAGE.md §17
 
     private static DslType? LanguageType(ITypeSymbol type)
     {

@@ -4,7 +4,7 @@ namespace MarketingDsl.Functions.Loading;
 
 /// <summary>
 /// Conversions between the engine's representation of a value (ClrTypes: <c>DateTime?</c> UTC,
-/// <c>object?[]</c> lists) and the C# types of §17 (<c>DateTimeOffset</c>, <c>IReadOnlyList&lt;T&gt;</c>),
+/// <c>object?[]</c> lists) and the C# types of LANGUAGE.md §17 (<c>DateTimeOffset</c>, <c>IReadOnlyList&lt;T&gt;</c>),
 /// called by the typed invokers (bound once; no reflection per call).
 /// </summary>
 internal static class ValueMarshal

@@ -96,7 +96,7 @@ public sealed class JourneyReplay
 
     private void Execute(IProgress<double>? progress, CancellationToken cancel)
     {
-        // The first evaluation of the run establishes segment membership without firing (§15.2).
+        // The first evaluation of the run establishes segment membership without firing (LANGUAGE.md §15.2).
         foreach (var (_, condition, member) in _segments)
             for (var u = 0; u < _data.UserCount; u++)
             {
@@ -170,7 +170,7 @@ public sealed class JourneyReplay
                 machine.OnTrigger(_states[j][userIndex] ??= new UserJourneyState(), user, e.Ts, _env, _actions);
             Apply(j, userIndex);
         }
-        // Segment membership is re-evaluated after each event of the user (§15.2).
+        // Segment membership is re-evaluated after each event of the user (LANGUAGE.md §15.2).
         foreach (var segment in _segments) CheckSegment(segment, userIndex, e.Ts);
     }
 

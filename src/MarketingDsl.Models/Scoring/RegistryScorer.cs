@@ -134,7 +134,7 @@ public sealed class RegistryScorer : IModelScorer, IRecommenderScorer
                 {
                     var missing = false;
                     for (var f = 0; f < row.Length; f++) missing |= float.IsNaN(row[f] = features[f][u]);
-                    if (missing) continue; // §13: null when any feature is null
+                    if (missing) continue; // LANGUAGE.md §13: null when any feature is null
                     var scaled = ClusterScoring.Scale(row, entry.Means, entry.Deviations);
                     var number = entry.ClusterNumbers[compiled.Label(scaled) - 1];
                     outputs.Cluster[u] = number;
@@ -149,7 +149,7 @@ public sealed class RegistryScorer : IModelScorer, IRecommenderScorer
         {
             var row = new float[features.Length];
             for (var f = 0; f < row.Length; f++) row[f] = features[f][u];
-            if (row.Any(float.IsNaN)) continue; // §13: null when any feature is null
+            if (row.Any(float.IsNaN)) continue; // LANGUAGE.md §13: null when any feature is null
             present.Add(u);
             rows.Add(ClusterScoring.Scale(row, entry.Means, entry.Deviations));
         }
