@@ -41,8 +41,8 @@ public sealed record StoredTimer(long Id, long Due, string Kind, string Journey,
 public sealed record IdentityMergeRecord(string Survivor, string Merged, string Key, string Value, long At, int EventsMoved, int JourneysEnded);
 
 /// <summary>
-/// The live runtime's durable state in one SQLite database in WAL mode (locked exclusively: one
-/// `mdsl serve` per file): events (raw JSON, for evaluating tags as of an instant;
+/// The live runtime's durable state in one SQLite database in WAL mode (one `mdsl serve` per
+/// file: NAME.lock): events (raw JSON, for evaluating tags as of an instant;
 /// LiveStore.Events.cs), profiles, identities and merges, journey states, split states, pending
 /// timers, the channel ledger, the outbox (LiveStore.Delivery.cs), segment memberships, the
 /// segment due index (LiveStore.SegmentDue.cs) and counters. Every write of one request group or
@@ -99,26 +99,19 @@ public sealed partial class LiveStore : IDisposable
         Directory.CreateDirectory(System.IO.Path.GetDirectoryName(Path)!);
         var isNew = !File.Exists(Path) || new FileInfo(Path).Length == 0;
         if (!isNew) RefuseOlderFormat();
+        _openerLock = LockOpener(Path);
         // No pooling: Dispose closes the file (a restart, a test, a copy see a closed database).
-        _connection = new SqliteConnection(new SqliteConnectionStringBuilder
-        {
-            DataSource = Path, Pooling = false, Mode = SqliteOpenMode.ReadWriteCreate,
-            // Seconds a statement retries a lock another process holds: with the exclusive lock below, only a second opener waits.
-            DefaultTimeout = 3,
-        }.ToString());
+        _connection = new SqliteConnection(ConnectionString(Path, SqliteOpenMode.ReadWriteCreate));
         try
         {
             _connection.Open();
             // journal_mode and synchronous: see the class comment. The write-ahead log is copied
-            // into the database between groups (CheckpointIfDue); SQLite's own automatic
-            // checkpoint, which runs inside the COMMIT that passes it, stays as a backstop far above.
-            // One `mdsl serve` per file: its counters and pending outbox live in its memory, so a
-            // second writer would corrupt them. locking_mode=EXCLUSIVE keeps the lock the first
-            // write takes until the connection closes (the kernel drops it when the process dies).
-            // Statements run on the native handle (LiveStore.Sql.cs) wait for another process's lock as SqliteCommand does.
+            // into the database beside the writer, by a second connection (LiveStore.Checkpoints.cs);
+            // SQLite's own automatic checkpoint, which runs inside the COMMIT that passes it, stays
+            // as a backstop far above. Statements run on the native handle (LiveStore.Sql.cs) wait
+            // for another process's lock as SqliteCommand does.
             Execute($"PRAGMA busy_timeout={_connection.DefaultTimeout * 1000}");
             Execute($"PRAGMA page_size={PageBytes}");   // of a new file; an existing one keeps its own
-            Execute("PRAGMA locking_mode=EXCLUSIVE");
             try
             {
                 Execute("BEGIN IMMEDIATE");
@@ -148,6 +141,36 @@ public sealed partial class LiveStore : IDisposable
         {
             DisposeConnection();
             throw;
+        }
+    }
+
+    /// <summary>The settings of every connection to the store's file; no pooling: Dispose closes the file.</summary>
+    private static string ConnectionString(string path, SqliteOpenMode mode) => new SqliteConnectionStringBuilder
+    {
+        DataSource = path, Pooling = false, Mode = mode,
+        // Seconds a statement retries a lock another connection holds (the checkpointing one's, briefly).
+        DefaultTimeout = 3,
+    }.ToString();
+
+    /// <summary>Held from open to Dispose: refuses a second opener of the store, in this process or another.</summary>
+    private readonly FileStream _openerLock;
+
+    /// <summary>
+    /// One `mdsl serve` per file: its counters and pending outbox live in its memory, so a second
+    /// writer would corrupt them. SQLite's exclusive locking mode would refuse it, but also the
+    /// second connection that checkpoints beside the writer; the store holds an exclusive lock
+    /// on NAME.lock instead (FileShare.None: an advisory lock on Unix, which the kernel drops when
+    /// the process dies).
+    /// </summary>
+    private static FileStream LockOpener(string path)
+    {
+        try
+        {
+            return new FileStream(path + ".lock", FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None);
+        }
+        catch (IOException ex) when (ex is not FileNotFoundException and not DirectoryNotFoundException)
+        {
+            throw new IOException($"{path}: another process has this live store open (one `mdsl serve` per store file)", ex);
         }
     }
 
@@ -243,6 +266,7 @@ public sealed partial class LiveStore : IDisposable
             _transaction.Dispose();
             _transaction = null;
         }
+        _background?.Wake();   // the checkpoint thread copies this commit's pages beside the next ones (when started)
         OutboxCommitted();
         lock (_memo)
         {
@@ -462,38 +486,14 @@ public sealed partial class LiveStore : IDisposable
     public void RecordDelivered(string user, string channel, long at) =>
         Execute("INSERT INTO ledger (user, channel, at) VALUES ($0, $1, $2)", user, channel, at);
 
-    // ------------------------------------------------------------------ checkpoints
-
-    /// <summary>SQLite's own automatic checkpoint (pages of the write-ahead log): only reached when nothing calls <see cref="CheckpointIfDue"/> (e.g. profiles alone).</summary>
-    public const int BackstopCheckpointPages = 8_000;
-    /// <summary>Log size from which a checkpoint runs once ingest has paused.</summary>
-    public const long IdleCheckpointBytes = 1L << 20;
-    /// <summary>Log size from which a checkpoint runs between two groups even when requests wait.</summary>
-    public const long BusyCheckpointBytes = 8L << 20;
-
-    /// <summary>The size of the write-ahead log (NAME-wal, sqlite.org/wal.html), what a checkpoint copies; 0 when empty.</summary>
-    public long LogBytes => new FileInfo(Path + "-wal") is { Exists: true } wal ? wal.Length : 0;
-
-    /// <summary>
-    /// Outside any transaction: copies the write-ahead log into the database and truncates it
-    /// when it has reached <see cref="IdleCheckpointBytes"/> and ingest has paused
-    /// (<paramref name="idle"/>), or <see cref="BusyCheckpointBytes"/> in any case. A checkpoint
-    /// costs about its log's size in copying plus an fsync of the database, so small ones in the
-    /// gaps between groups keep it out of the commits requests wait for. Returns whether it ran.
-    /// </summary>
-    public bool CheckpointIfDue(bool idle)
-    {
-        if (LogBytes < (idle ? IdleCheckpointBytes : BusyCheckpointBytes)) return false;
-        // Columns: busy (1 when a reader or writer blocked it), log frames, frames checkpointed.
-        var busy = Rows("PRAGMA wal_checkpoint(TRUNCATE)", r => r.GetInt64(0)).FirstOrDefault();
-        return busy == 0;
-    }
-
     private void DisposeConnection()
     {
+        // The checkpointing connection first: the last connection to close checkpoints and removes the log.
+        _background?.Dispose();
         DisposeStatements();
         _transaction?.Dispose();
         _connection.Dispose();
+        _openerLock.Dispose();
     }
 
     public void Dispose()
