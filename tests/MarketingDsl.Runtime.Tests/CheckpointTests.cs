@@ -19,7 +19,8 @@ public sealed class CheckpointTests : IDisposable
         {
             store.Begin();
             for (var i = 0; i < 10; i++, next++)
-                store.AddEvent("view", "v" + next, "u" + (next % 7), next, $$"""{"type":"view","user_id":"u{{next % 7}}","id":"v{{next}}","pad":"{{padding}}"}""");
+                store.AddEvent("view", "v" + next, "u" + (next % 7), next,
+                    $$"""{"type":"view","user_id":"u{{next % 7}}","id":"v{{next}}","pad":"{{padding}}"}""");
             store.Commit();
         }
     }

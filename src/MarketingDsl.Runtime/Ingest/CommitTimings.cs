@@ -20,7 +20,8 @@ public sealed class CommitTimings
     private long _maxLogFrames, _events, _groupCpuNanos, _slices, _sliceCpuNanos, _sliceTicks;
     private long _groupTimerUnits, _sliceTimerUnits, _groupsWithTimerWork, _lateSlices, _since = Stopwatch.GetTimestamp();
 
-    /// <summary>A committed group: its events, processing and commit (Stopwatch ticks), the committer's CPU, its timer work, the collector's pause meanwhile (TimeSpan ticks).</summary>
+    /// <summary>A committed group: its events, processing and commit (Stopwatch ticks), the committer's CPU, its timer work, the collector's pause
+    /// meanwhile (TimeSpan ticks).</summary>
     internal void Group(int size, long processTicks, long commitTicks, long cpuNanos, int timerUnits, long gcPauseTicks)
     {
         lock (_gate)
@@ -85,7 +86,8 @@ public sealed class CommitTimings
                 _requests[_requestCount++ % Capacity] = (groupStart - enqueued, committed - groupStart, answered - committed);
     }
 
-    /// <summary>A checkpoint of the write-ahead log beside the committer (its own connection): its wall time, the log's frames when it began.</summary>
+    /// <summary>A checkpoint of the write-ahead log beside the committer (its own connection): its wall time, the log's frames when it
+    /// began.</summary>
     internal void Checkpoint(long ticks, long logFrames)
     {
         lock (_gate)
@@ -160,17 +162,21 @@ public sealed class CommitTimings
             string Mean(Func<(long Queued, long InGroup, long Answer), long> part) =>
                 tail.Length == 0 ? "-" : tail.Average(r => Ms(part(r))).ToString("0.0", invariant);
             return $"{groups.Length:N0} groups; events per group p50 / p99 / max {P(groups.Select(g => (double)g.Size), "0")}; " +
-                   $"processing ms {P(groups.Select(g => Ms(g.Process)), "0.00")}; commit (with fsync) ms {P(groups.Select(g => Ms(g.Commit)), "0.00")}; " +
+                   $"processing ms {P(groups.Select(g => Ms(g.Process)), "0.00")}; commit (with fsync) ms " +
+                   $"{P(groups.Select(g => Ms(g.Commit)), "0.00")}; " +
                    $"committer CPU ms per group {P(groups.Where(g => g.CpuNanos >= 0).Select(g => g.CpuNanos / 1e6), "0.00")} " +
                    $"({cpuShare:P0} of its processing + commit wall time); " +
                    $"collector paused inside {paused.Length:N0} groups, {paused.Sum(g => GcMs(g.GcPause)):0} ms in all, at most " +
-                   $"{(paused.Length == 0 ? 0 : paused.Max(g => GcMs(g.GcPause))):0.0} ms; of the {slow.Length:N0} groups at or over the p99 wall time " +
-                   $"({(walls.Length == 0 ? 0 : slowWall):0.0} ms), {slow.Count(g => g.GcPause > 0):N0} with a pause ({slow.Sum(g => GcMs(g.GcPause)):0} ms); " +
+                   $"{(paused.Length == 0 ? 0 : paused.Max(g => GcMs(g.GcPause))):0.0} ms; of the {slow.Length:N0} groups at or over the p99 wall " +
+                   $"time ({(walls.Length == 0 ? 0 : slowWall):0.0} ms), {slow.Count(g => g.GcPause > 0):N0} with a pause " +
+                   $"({slow.Sum(g => GcMs(g.GcPause)):0} ms); " +
                    $"requests {requests.Length:N0}: queued ms {P(requests.Select(r => Ms(r.Queued)), "0.0")}, in their group ms " +
                    $"{P(requests.Select(r => Ms(r.InGroup)), "0.0")}, commit → answered ms {P(requests.Select(r => Ms(r.Answer)), "0.0")}; " +
-                   $"the {tail.Length:N0} at or over the p99 server time ({(totals.Length == 0 ? 0 : tailFrom):0.0} ms) averaged queued {Mean(r => r.Queued)} + " +
+                   $"the {tail.Length:N0} at or over the p99 server time ({(totals.Length == 0 ? 0 : tailFrom):0.0} ms) averaged queued " +
+                   $"{Mean(r => r.Queued)} + " +
                    $"in group {Mean(r => r.InGroup)} + answer {Mean(r => r.Answer)} ms; " +
-                   $"checkpoints beside the committer {_checkpoints} taking {Ms(_checkpointTicks):0} ms in all (at most {Ms(_maxCheckpointTicks):0.0} ms), " +
+                   $"checkpoints beside the committer {_checkpoints} taking {Ms(_checkpointTicks):0} ms in all (at most " +
+                   $"{Ms(_maxCheckpointTicks):0.0} ms), " +
                    $"the log at most {_maxLogFrames * 4096 / 1048576.0:0.0} MB when one began; after a pause {_idleCheckpoints} taking " +
                    $"{Ms(_idleCheckpointTicks):0} ms; " +
                    $"timer-only transactions {_slices:N0} ({_lateSlices:N0} right after a group, the work being late) " +

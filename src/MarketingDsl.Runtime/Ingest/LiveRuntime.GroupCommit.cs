@@ -1,6 +1,7 @@
 namespace MarketingDsl.Runtime;
 
-/// <summary>Group commit: one committer thread commits the queued requests group by group; one answering thread completes them once durable.</summary>
+/// <summary>Group commit: one committer thread commits the queued requests group by group; one answering thread completes them once
+/// durable.</summary>
 public sealed partial class LiveRuntime
 {
     // The committer is a thread of its own, not a thread-pool work item: a commit blocks (SQLite's
@@ -160,7 +161,8 @@ public sealed partial class LiveRuntime
                 if (request.Error is { } error) request.Completion.TrySetException(error);
                 else request.Completion.TrySetResult(request.Results);
             }
-            Timings.Requests(groups.SelectMany(g => g).Select(r => (r.Enqueued, r.GroupStart, r.Committed)), System.Diagnostics.Stopwatch.GetTimestamp());
+            Timings.Requests(groups.SelectMany(g => g).Select(r => (r.Enqueued, r.GroupStart, r.Committed)),
+                System.Diagnostics.Stopwatch.GetTimestamp());
             groups.Clear();
             // Delivery runs outside ingest: wake the delivery loop (the sync IngestEvents delivers itself).
             _wakeDelivery?.Invoke();

@@ -20,7 +20,8 @@ public sealed class StoredJourneyState
     public int Token { get; set; }
 }
 
-/// <summary>Source-generated JSON of <see cref="StoredJourneyState"/>: the same text as the reflection serialiser, with less work per state (once or twice per event and journey).</summary>
+/// <summary>Source-generated JSON of <see cref="StoredJourneyState"/>: the same text as the reflection serialiser, with less work per state (once or
+/// twice per event and journey).</summary>
 [System.Text.Json.Serialization.JsonSerializable(typeof(StoredJourneyState))]
 internal sealed partial class StoredStateJson : System.Text.Json.Serialization.JsonSerializerContext;
 
@@ -37,7 +38,8 @@ public sealed class StoredSplitState
 /// <summary>A pending timer: the end of a wait, a deferred send, a `winner after` decision.</summary>
 public sealed record StoredTimer(long Id, long Due, string Kind, string Journey, string User, int Token, string Path, long EntryAt, string Split);
 
-/// <summary>Two live users made one by a profile sharing an identity value: the survivor, the merged-away id, the linking (key, value), the clock at the merge, what moved and ended.</summary>
+/// <summary>Two live users made one by a profile sharing an identity value: the survivor, the merged-away id, the linking (key, value), the clock at
+/// the merge, what moved and ended.</summary>
 public sealed record IdentityMergeRecord(string Survivor, string Merged, string Key, string Value, long At, int EventsMoved, int JourneysEnded);
 
 /// <summary>
@@ -89,7 +91,8 @@ public sealed partial class LiveStore : IDisposable
     /// <summary>The layout of the file this version writes (format 3: SQLite; 1 and 2 were LiteDB files).</summary>
     public const int Format = 3;
 
-    /// <summary>Pages SQLite's page cache may hold (of <see cref="PageBytes"/> each): index pages of events, states and outbox keys stay hot.</summary>
+    /// <summary>Pages SQLite's page cache may hold (of <see cref="PageBytes"/> each): index pages of events, states and outbox keys stay
+    /// hot.</summary>
     public const int CachePages = 16_384;
     public const int PageBytes = 4096;
 
@@ -180,19 +183,23 @@ public sealed partial class LiveStore : IDisposable
     {
         const string Schema = """
             CREATE TABLE IF NOT EXISTS meta (name TEXT PRIMARY KEY, value INTEGER NOT NULL) WITHOUT ROWID;
-            CREATE TABLE IF NOT EXISTS events (seq INTEGER PRIMARY KEY, user TEXT NOT NULL, type TEXT NOT NULL, id TEXT, ts INTEGER NOT NULL, json TEXT NOT NULL);
+            CREATE TABLE IF NOT EXISTS events (seq INTEGER PRIMARY KEY, user TEXT NOT NULL, type TEXT NOT NULL, id TEXT, ts INTEGER NOT NULL,
+                json TEXT NOT NULL);
             CREATE UNIQUE INDEX IF NOT EXISTS events_by_id ON events (type, id) WHERE id IS NOT NULL;
             CREATE INDEX IF NOT EXISTS events_by_user ON events (user);
             CREATE TABLE IF NOT EXISTS profiles (user TEXT PRIMARY KEY, json TEXT NOT NULL, seq INTEGER NOT NULL) WITHOUT ROWID;
-            CREATE TABLE IF NOT EXISTS identities (key TEXT NOT NULL, value TEXT NOT NULL, user TEXT NOT NULL, PRIMARY KEY (key, value)) WITHOUT ROWID;
+            CREATE TABLE IF NOT EXISTS identities (key TEXT NOT NULL, value TEXT NOT NULL, user TEXT NOT NULL, PRIMARY KEY (key, value))
+                WITHOUT ROWID;
             CREATE INDEX IF NOT EXISTS identities_by_user ON identities (user);
             CREATE TABLE IF NOT EXISTS identity_aliases (merged TEXT PRIMARY KEY, survivor TEXT NOT NULL) WITHOUT ROWID;
             CREATE INDEX IF NOT EXISTS identity_aliases_by_survivor ON identity_aliases (survivor);
             CREATE TABLE IF NOT EXISTS identity_merges (seq INTEGER PRIMARY KEY, survivor TEXT NOT NULL, merged TEXT NOT NULL, key TEXT NOT NULL,
                 value TEXT NOT NULL, at INTEGER NOT NULL, events INTEGER NOT NULL, journeys_ended INTEGER NOT NULL);
-            CREATE TABLE IF NOT EXISTS journey_states (journey TEXT NOT NULL, user TEXT NOT NULL, json TEXT NOT NULL, PRIMARY KEY (journey, user)) WITHOUT ROWID;
+            CREATE TABLE IF NOT EXISTS journey_states (journey TEXT NOT NULL, user TEXT NOT NULL, json TEXT NOT NULL, PRIMARY KEY (journey, user))
+                WITHOUT ROWID;
             CREATE TABLE IF NOT EXISTS split_states (journey TEXT PRIMARY KEY, json TEXT NOT NULL) WITHOUT ROWID;
-            CREATE TABLE IF NOT EXISTS timers (id INTEGER PRIMARY KEY, due INTEGER NOT NULL, kind TEXT NOT NULL, journey TEXT NOT NULL, user TEXT NOT NULL,
+            CREATE TABLE IF NOT EXISTS timers (id INTEGER PRIMARY KEY, due INTEGER NOT NULL, kind TEXT NOT NULL, journey TEXT NOT NULL,
+                user TEXT NOT NULL,
                 token INTEGER NOT NULL, path TEXT NOT NULL, entry INTEGER NOT NULL, split TEXT NOT NULL);
             CREATE INDEX IF NOT EXISTS timers_by_due ON timers (due);
             CREATE INDEX IF NOT EXISTS timers_by_kind ON timers (kind);
@@ -201,7 +208,8 @@ public sealed partial class LiveStore : IDisposable
             CREATE INDEX IF NOT EXISTS ledger_by_user ON ledger (user, channel, at);
             CREATE TABLE IF NOT EXISTS outbox (seq INTEGER PRIMARY KEY, key TEXT NOT NULL UNIQUE, channel TEXT NOT NULL, line TEXT NOT NULL,
                 status TEXT NOT NULL, attempts INTEGER NOT NULL, next_at INTEGER NOT NULL, error TEXT);
-            CREATE TABLE IF NOT EXISTS segment_members (segment TEXT NOT NULL, user TEXT NOT NULL, member INTEGER NOT NULL, PRIMARY KEY (segment, user)) WITHOUT ROWID;
+            CREATE TABLE IF NOT EXISTS segment_members (segment TEXT NOT NULL, user TEXT NOT NULL, member INTEGER NOT NULL,
+                PRIMARY KEY (segment, user)) WITHOUT ROWID;
             CREATE TABLE IF NOT EXISTS segment_due (user TEXT PRIMARY KEY, due INTEGER NOT NULL) WITHOUT ROWID;
             CREATE INDEX IF NOT EXISTS segment_due_by_due ON segment_due (due);
             CREATE TABLE IF NOT EXISTS segments_armed (segment TEXT PRIMARY KEY) WITHOUT ROWID;
@@ -218,7 +226,8 @@ public sealed partial class LiveStore : IDisposable
         CreateMeasureSchema();
     }
 
-    /// <summary>A file that is not SQLite's (the LiteDB files of formats 1 and 2) is refused before SQLite sees it: read as this layout it would lose events.</summary>
+    /// <summary>A file that is not SQLite's (the LiteDB files of formats 1 and 2) is refused before SQLite sees it: read as this layout it would lose
+    /// events.</summary>
     private void RefuseOlderFormat()
     {
         Span<byte> header = stackalloc byte[16];
@@ -324,7 +333,8 @@ public sealed partial class LiveStore : IDisposable
     {
         lock (_memo)
         {
-            if (_transactionThread != Environment.CurrentManagedThreadId) throw new InvalidOperationException("counters are set inside a transaction");
+            if (_transactionThread != Environment.CurrentManagedThreadId) throw new InvalidOperationException("counters are set inside a " +
+                "transaction");
             _dirtyCounters[name] = value;
         }
     }
@@ -356,11 +366,13 @@ public sealed partial class LiveStore : IDisposable
     // ------------------------------------------------------------------ identity index
 
     /// <summary>The user whose profile carried <paramref name="value"/> for identity key <paramref name="key"/>, or null.</summary>
-    public string? IdentityOwner(string key, string value) => Scalar("SELECT user FROM identities WHERE key = $0 AND value = $1", key, value) as string;
+    public string? IdentityOwner(string key, string value) => Scalar("SELECT user FROM identities WHERE key = $0 AND value = $1", key,
+        value) as string;
 
     /// <summary>Records that <paramref name="user"/>'s profile carries the identity value (in the caller's transaction).</summary>
     public void SetIdentityOwner(string key, string value, string user) =>
-        Execute("INSERT INTO identities (key, value, user) VALUES ($0, $1, $2) ON CONFLICT (key, value) DO UPDATE SET user = excluded.user", key, value, user);
+        Execute("INSERT INTO identities (key, value, user) VALUES ($0, $1, $2) ON CONFLICT (key, value) DO UPDATE SET user = excluded.user", key,
+            value, user);
 
     public int IdentityCount() => Convert.ToInt32(Scalar("SELECT count(*) FROM identities"), System.Globalization.CultureInfo.InvariantCulture);
 
@@ -387,7 +399,8 @@ public sealed partial class LiveStore : IDisposable
 
     public List<IdentityMergeRecord> IdentityMerges() =>
         Rows("SELECT survivor, merged, key, value, at, events, journeys_ended FROM identity_merges ORDER BY seq",
-            r => new IdentityMergeRecord(r.GetString(0), r.GetString(1), r.GetString(2), r.GetString(3), r.GetInt64(4), r.GetInt32(5), r.GetInt32(6)));
+            r => new IdentityMergeRecord(r.GetString(0), r.GetString(1), r.GetString(2), r.GetString(3), r.GetInt64(4), r.GetInt32(5),
+                r.GetInt32(6)));
 
     // ------------------------------------------------------------------ split states
 
@@ -404,7 +417,8 @@ public sealed partial class LiveStore : IDisposable
 
     private const string TimerColumns = "id, due, kind, journey, user, token, path, entry, split";
 
-    public void AddTimer(long due, string kind, string journey, string user = "", int token = 0, string path = "", long entryAt = 0, string split = "")
+    public void AddTimer(long due, string kind, string journey, string user = "", int token = 0, string path = "", long entryAt = 0,
+        string split = "")
     {
         Execute($"INSERT INTO timers ({TimerColumns}) VALUES ($0, $1, $2, $3, $4, $5, $6, $7, $8)",
             Next("timer_seq"), due, kind, journey, user, token, path, entryAt, split);
@@ -480,7 +494,8 @@ public sealed partial class LiveStore : IDisposable
     // ------------------------------------------------------------------ channel ledger
 
     public int DeliveredBetween(string user, string channel, long fromExclusive, long toInclusive) =>
-        Convert.ToInt32(Scalar("SELECT count(*) FROM ledger WHERE user = $0 AND channel = $1 AND at > $2 AND at <= $3", user, channel, fromExclusive, toInclusive),
+        Convert.ToInt32(Scalar("SELECT count(*) FROM ledger WHERE user = $0 AND channel = $1 AND at > $2 AND at <= $3", user, channel,
+            fromExclusive, toInclusive),
             System.Globalization.CultureInfo.InvariantCulture);
 
     public void RecordDelivered(string user, string channel, long at) =>
