@@ -102,6 +102,9 @@ public sealed class CheckpointTests : IDisposable
                     $$"""{"type":"login","user_id":"u{{n % 3}}","ts":"2025-03-01T10:00:00Z","id":"L{{r}}-{{n}}","platform":"{{padding}}"}"""));
                 Assert.All(live.IngestEvents(LiveFixture.Json($"[{batch}]")), x => Assert.Equal(IngestResult.Accepted, x.Status));
             }
+            // The checkpoint thread runs beside: on a loaded machine give it time to be scheduled (polled generously).
+            var wait = System.Diagnostics.Stopwatch.StartNew();
+            while (live.Timings.BackgroundCheckpoints == 0 && wait.Elapsed < TimeSpan.FromSeconds(30)) Thread.Sleep(20);
             Assert.True(live.Timings.BackgroundCheckpoints > 0, live.Timings.Summary());
         }
         using (var store = new LiveStore(fixture.Db))

@@ -201,7 +201,8 @@ public sealed partial class LiveRuntime
     /// (<see cref="CommitTimings"/> shows both per group), so the overlap would gain little, while
     /// N+1 would have to read N's writes before they are committed — on one SQLite connection
     /// that means a second connection reading uncommitted data or a copy of every write in memory.
-    /// Group sizes adapt instead: a slow group lets more requests queue for the next.
+    /// Group sizes adapt instead: a slow group lets more requests queue for the next, up to
+    /// <see cref="LiveOptions.MaxGroupEvents"/> (<see cref="TakeGroup"/>).
     /// </remarks>
     private void CommitGroup(List<IngestRequest> group)
     {
