@@ -24,7 +24,7 @@ public sealed partial class LiveStore
     /// <summary>A log of this many frames (pages) or more after a background checkpoint: the next one runs at once.</summary>
     public const int ChaseCheckpointFrames = 1_000;
     /// <summary>Background checkpoints run back to back at most this many times before waiting for the interval again.</summary>
-    private const int ChaseRounds = 4;
+    private const int ChaseRounds = 3;
     /// <summary>Log file size from which the writer empties it once ingest has paused.</summary>
     public const long IdleCheckpointBytes = 1L << 20;
     /// <summary>How often, at most, the background checkpoint runs while commits come: each copies what they added since.</summary>
@@ -140,12 +140,15 @@ public sealed partial class LiveStore
                 last = Stopwatch.GetTimestamp();
                 try
                 {
-                    // A long log that did not start over: chase it, while each checkpoint still had commits after it.
+                    // A long log that did not start over: chase it while commits land during each checkpoint
+                    // (the log grew meanwhile); one that copied the whole log with none after it lets the next transaction start over.
+                    var before = -1L;
                     for (var round = 0; round < ChaseRounds && !_stop; round++)
                     {
                         var checkpoint = Passive(_connection);
                         _done?.Invoke(checkpoint);
-                        if (checkpoint.LogFrames < ChaseCheckpointFrames) break;
+                        if (checkpoint.LogFrames < ChaseCheckpointFrames || checkpoint.LogFrames == before) break;
+                        before = checkpoint.LogFrames;
                     }
                 }
                 // A failed checkpoint loses nothing (the log still holds every commit); the next commit wakes it again.
