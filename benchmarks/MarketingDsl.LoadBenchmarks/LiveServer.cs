@@ -43,7 +43,7 @@ public sealed class LiveServer : IAsyncDisposable
     /// <param name="writeWorkspace">Writes another workspace into the folder it is given (default: <see cref="LoadWorkspace"/>).</param>
     /// <param name="clock">The runtime's wall clock (default: the system's).</param>
     public static async Task<LiveServer> StartAsync(bool withJourneys, int? cachedUsers = null, int? cachedEvents = null, int? cacheMegabytes = null,
-        Action<string>? writeWorkspace = null, TimeProvider? clock = null, TimeSpan? timerRideWait = null)
+        Action<string>? writeWorkspace = null, TimeProvider? clock = null, TimeSpan? timerRideWait = null, int? maxGroupEvents = null)
     {
         var root = Path.Combine(Path.GetTempPath(), "mdsl-load", Guid.NewGuid().ToString("N"));
         var workspace = Path.Combine(root, "ws");
@@ -61,6 +61,7 @@ public sealed class LiveServer : IAsyncDisposable
             // A pinned clock replays a history from its start: its events are "ahead" of that clock by design.
             MaxFutureSkew = clock is null ? FutureEvents.DefaultMaxSkew : TimeSpan.MaxValue,
             TimerRideWait = timerRideWait ?? TimeSpan.FromMilliseconds(LiveOptions.DefaultTimerRideWaitMilliseconds),
+            MaxGroupEvents = maxGroupEvents ?? LiveOptions.DefaultMaxGroupEvents,
         };
         var app = RuntimeApp.Build(compilation, options, ["--urls", "http://127.0.0.1:0"]);
         await app.StartAsync();

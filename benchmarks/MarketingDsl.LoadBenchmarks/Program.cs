@@ -68,6 +68,7 @@ namespace MarketingDsl.LoadBenchmarks
               --retail-baseline yes    also run the retail phase without journeys (no: only with them, e.g. under a profiler)
               --gc-latency-mode MODE   GCSettings.LatencyMode for the run (batch, interactive, sustained-low-latency; default the runtime's)
               --timer-ride-wait 5      ms the committer waits for a request to carry left-over timer work (0: it commits alone at once)
+              --max-group-events 128   events one group commit takes at most (LiveOptions.MaxGroupEvents)
               --out FILE               also write the report to FILE
             """;
 
@@ -99,6 +100,8 @@ namespace MarketingDsl.LoadBenchmarks
         private readonly HashSet<string> _retailParts = ["profiles", "ingest", "latency", "memory"];
         public bool RetailBaseline { get; private set; } = true;
         public TimeSpan TimerRideWait { get; private set; } = TimeSpan.FromMilliseconds(Runtime.LiveOptions.DefaultTimerRideWaitMilliseconds);
+        /// <summary>The runtime's cap on events per group commit (LiveOptions.MaxGroupEvents).</summary>
+        public int MaxGroupEvents { get; private set; } = Runtime.LiveOptions.DefaultMaxGroupEvents;
 
         /// <summary>Whether the retail phase runs its part <paramref name="part"/> (profiles, ingest, latency, memory).</summary>
         public bool RetailRuns(string part) => _retailParts.Contains(part);
@@ -120,18 +123,21 @@ namespace MarketingDsl.LoadBenchmarks
                 {
                     case "--only":
                         var phases = value.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries);
-                        if (phases.FirstOrDefault(p => !o._phases.Contains(p)) is { } bad) throw new ArgumentException($"unknown phase '{bad}'\n{Usage}");
+                        if (phases.FirstOrDefault(p => !o._phases.Contains(p)) is { } bad)
+                            throw new ArgumentException($"unknown phase '{bad}'\n{Usage}");
                         o._phases.IntersectWith(phases);
                         break;
                     case "--users": o.Users = Int(); break;
                     case "--clients": o.Clients = Int(); break;
                     case "--batch-sizes":
-                        o.BatchSizes = [.. value.Split(',').Select(v => int.TryParse(v.Trim(), NumberStyles.None, CultureInfo.InvariantCulture, out var n) && n > 0
+                        o.BatchSizes = [.. value.Split(',').Select(v => int.TryParse(v.Trim(), NumberStyles.None, CultureInfo.InvariantCulture,
+                            out var n) && n > 0
                             ? n : throw new ArgumentException($"--batch-sizes takes positive integers, not '{v}'"))];
                         break;
                     case "--seconds": o.Seconds = Int(); break;
                     case "--rate":
-                        o.Rates = [.. value.Split(',').Select(v => int.TryParse(v.Trim(), NumberStyles.None, CultureInfo.InvariantCulture, out var n) && n > 0
+                        o.Rates = [.. value.Split(',').Select(v => int.TryParse(v.Trim(), NumberStyles.None, CultureInfo.InvariantCulture,
+                            out var n) && n > 0
                             ? n : throw new ArgumentException($"--rate takes positive integers, not '{v}'"))];
                         break;
                     case "--latency-seconds": o.LatencySeconds = Int(); break;
@@ -149,7 +155,8 @@ namespace MarketingDsl.LoadBenchmarks
                     case "--retail-users": o.RetailUsers = Int(); break;
                     case "--retail-days": o.RetailDays = Int(); break;
                     case "--retail-ingest":
-                        o.RetailIngestShare = double.TryParse(value, NumberStyles.Float, CultureInfo.InvariantCulture, out var share) && share is > 0 and < 1
+                        o.RetailIngestShare = double.TryParse(value, NumberStyles.Float, CultureInfo.InvariantCulture, out var share)
+                            && share is > 0 and < 1
                             ? share : throw new ArgumentException($"--retail-ingest takes a share between 0 and 1, not '{value}'");
                         break;
                     case "--retail-rate": o.RetailRate = Int(); break;
@@ -160,11 +167,13 @@ namespace MarketingDsl.LoadBenchmarks
                         break;
                     case "--retail-parts":
                         var parts = value.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries);
-                        if (parts.FirstOrDefault(p => !o._retailParts.Contains(p)) is { } badPart) throw new ArgumentException($"unknown retail part '{badPart}'\n{Usage}");
+                        if (parts.FirstOrDefault(p => !o._retailParts.Contains(p)) is { } badPart)
+                            throw new ArgumentException($"unknown retail part '{badPart}'\n{Usage}");
                         o._retailParts.IntersectWith(parts);
                         break;
                     case "--retail-baseline":
-                        o.RetailBaseline = value is "yes" ? true : value is "no" ? false : throw new ArgumentException($"--retail-baseline takes yes or no, not '{value}'");
+                        o.RetailBaseline = value is "yes" ? true : value is "no" ? false
+                            : throw new ArgumentException($"--retail-baseline takes yes or no, not '{value}'");
                         break;
                     case "--gc-latency-mode":
                         System.Runtime.GCSettings.LatencyMode = value switch
@@ -176,6 +185,7 @@ namespace MarketingDsl.LoadBenchmarks
                         };
                         break;
                     case "--timer-ride-wait": o.TimerRideWait = TimeSpan.FromMilliseconds(value == "0" ? 0 : Int()); break;
+                    case "--max-group-events": o.MaxGroupEvents = Int(); break;
                     case "--out": o.Out = Path.GetFullPath(value); break;
                     default: throw new ArgumentException($"unknown option '{name}'\n{Usage}");
                 }
@@ -184,10 +194,17 @@ namespace MarketingDsl.LoadBenchmarks
         }
 
         public override string ToString() =>
-            $"phases {string.Join(",", _phases)}; users {Users}; clients {Clients}; batch sizes {string.Join(",", BatchSizes)}; {Seconds} s per ingest run; " +
-            $"latency {string.Join(",", Rates)}/s for {LatencySeconds} s after {LatencyWarmUpSeconds} s; memory {Minutes} min at {MemoryRate}/s over {MemoryUsers} users (cache {MemoryCacheUsers?.ToString(CultureInfo.InvariantCulture) ?? "default"} users, {MemoryCacheEvents?.ToString(CultureInfo.InvariantCulture) ?? "default"} events, {MemoryCacheMegabytes?.ToString(CultureInfo.InvariantCulture) ?? "default"} MB, warm-up {MemoryWarmUpEvents} events); " +
-            $"retail {RetailUsers} users, {RetailDays} days, ingest share {RetailIngestShare}, {RetailRate}/s for {RetailSeconds} s, memory {RetailMinutes} min, " +
-            $"parts {string.Join(",", _retailParts)}, baseline {(RetailBaseline ? "yes" : "no")}; timer ride wait {TimerRideWait.TotalMilliseconds} ms";
+            $"phases {string.Join(",", _phases)}; users {Users}; clients {Clients}; batch sizes {string.Join(",", BatchSizes)}; {Seconds} s per " +
+            $"ingest run; " +
+            $"latency {string.Join(",", Rates)}/s for {LatencySeconds} s after {LatencyWarmUpSeconds} s; memory {Minutes} min at {MemoryRate}/s " +
+            $"over {MemoryUsers} users (cache {MemoryCacheUsers?.ToString(CultureInfo.InvariantCulture) ?? "default"} users, " +
+            $"{MemoryCacheEvents?.ToString(CultureInfo.InvariantCulture) ?? "default"} events, " +
+            $"{MemoryCacheMegabytes?.ToString(CultureInfo.InvariantCulture) ?? "default"} MB, warm-up {MemoryWarmUpEvents} events); " +
+            $"retail {RetailUsers} users, {RetailDays} days, ingest share {RetailIngestShare}, {RetailRate}/s for {RetailSeconds} s, memory " +
+            $"{RetailMinutes} min, " +
+            $"parts {string.Join(",", _retailParts)}, baseline {(RetailBaseline ? "yes" : "no")}; timer ride wait " +
+            $"{TimerRideWait.TotalMilliseconds} ms; " +
+            $"at most {MaxGroupEvents} events per group";
     }
 
     /// <summary>Lines printed as they come and kept for --out.</summary>

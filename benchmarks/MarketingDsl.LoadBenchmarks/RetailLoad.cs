@@ -29,7 +29,8 @@ public static class RetailLoad
         var start = StartOf(events);
         report.Line("");
         report.Line($"## (e) examples/retail: {options.RetailUsers:N0} users, {options.RetailDays} days, {events.Count:N0} events in time order; " +
-                    $"ingest {options.RetailIngestShare:P0} of them, latency at {options.RetailRate:N0}/s for {options.RetailSeconds} s, memory {options.RetailMinutes:0.#} min");
+                    $"ingest {options.RetailIngestShare:P0} of them, latency at {options.RetailRate:N0}/s for {options.RetailSeconds} s, memory " +
+                    $"{options.RetailMinutes:0.#} min");
         var withJourneys = await MeasureAsync(options, data, events, start, journeys: true, report);
         if (!options.RetailBaseline) return;
         var baseline = await MeasureAsync(options, data, events, start, journeys: false, report);
@@ -54,7 +55,8 @@ public static class RetailLoad
 
     // A part left out by --retail-parts has no figure (NaN): its row says so rather than print NaN.
     private static void Ratio(Report report, string name, double live, double baseline, string target) =>
-        report.Line($"| {name} | {Figure(live)} | {Figure(baseline)} | {(double.IsNaN(live / baseline) ? "not run" : $"{live / baseline:0.00}")} | {target} |");
+        report.Line($"| {name} | {Figure(live)} | {Figure(baseline)} | {(double.IsNaN(live / baseline) ? "not run" : $"{live / baseline:0.00}")} " +
+            $"| {target} |");
 
     private static string Figure(double value) => double.IsNaN(value) ? "not run" : $"{value:N1}";
 
@@ -74,20 +76,27 @@ public static class RetailLoad
     private static DateTime StartOf(JsonLines events)
     {
         using var doc = System.Text.Json.JsonDocument.Parse(events.Line(0));
-        return DateTime.Parse(doc.RootElement.GetProperty("ts").GetString()!, CultureInfo.InvariantCulture, DateTimeStyles.AdjustToUniversal).AddSeconds(-1);
+        return DateTime.Parse(doc.RootElement.GetProperty("ts").GetString()!, CultureInfo.InvariantCulture,
+            DateTimeStyles.AdjustToUniversal).AddSeconds(-1);
     }
 
     /// <summary>examples/retail as it is, or without its journeys (the baseline: the same schema, tags, segments and channels).</summary>
     private static void WriteWorkspace(string target, bool journeys) => MarketingDsl.Testing.RepoRoot.CopyRetailExample(target, journeys);
 
 
-    private sealed record Result(double ProfilesPerSecond, double IngestPerSecond, double CpuPerProfile, double CpuPerEvent, double P99, double Achieved, double RssStartMb, double RssEndMb,
+    private sealed record Result(double ProfilesPerSecond, double IngestPerSecond, double CpuPerProfile, double CpuPerEvent, double P99,
+        double Achieved, double RssStartMb, double RssEndMb,
         double AnonStartMb, double AnonEndMb, long Sends, long TimerWork, long SegmentEvaluations, string Statuses);
 
     private sealed class Statuses
     {
         public long Accepted, Duplicate, Rejected;
-        public void Add((int A, int D, int R) s) { Interlocked.Add(ref Accepted, s.A); Interlocked.Add(ref Duplicate, s.D); Interlocked.Add(ref Rejected, s.R); }
+        public void Add((int A, int D, int R) s)
+        {
+            Interlocked.Add(ref Accepted, s.A);
+            Interlocked.Add(ref Duplicate, s.D);
+            Interlocked.Add(ref Rejected, s.R);
+        }
         public override string ToString() => $"{Accepted:N0} accepted, {Duplicate:N0} duplicate, {Rejected:N0} rejected";
     }
 
@@ -95,7 +104,7 @@ public static class RetailLoad
     {
         var name = journeys ? "examples/retail" : "without journeys";
         await using var server = await LiveServer.StartAsync(journeys, writeWorkspace: ws => WriteWorkspace(ws, journeys),
-            clock: new PinnedClock(new DateTimeOffset(start)), timerRideWait: options.TimerRideWait);
+            clock: new PinnedClock(new DateTimeOffset(start)), timerRideWait: options.TimerRideWait, maxGroupEvents: options.MaxGroupEvents);
         var statuses = new Statuses();
 
         // Profiles, in batches of 1,000.
@@ -119,7 +128,8 @@ public static class RetailLoad
         var cpuPerProfile = (Process.GetCurrentProcess().TotalProcessorTime - cpu).TotalMicroseconds / profiles.Count;
         report.Line($"{name}: {profiles.Count:N0} profiles in {clock.Elapsed.TotalSeconds:0.0} s; profiles/s per tenth of them: " +
                     string.Join(" ", tenths.Select(r => r.ToString("0", CultureInfo.InvariantCulture))));
-        var none = new Result(profilesPerSecond, double.NaN, cpuPerProfile, double.NaN, double.NaN, double.NaN, double.NaN, double.NaN, double.NaN, double.NaN, 0,
+        var none = new Result(profilesPerSecond, double.NaN, cpuPerProfile, double.NaN, double.NaN, double.NaN, double.NaN, double.NaN, double.NaN,
+            double.NaN, 0,
             server.Runtime.TimerWorkDone, server.Runtime.SegmentEvaluations, statuses.ToString());
         if (!options.RetailRuns("ingest") && !options.RetailRuns("latency") && !options.RetailRuns("memory")) return none;
 
@@ -142,7 +152,8 @@ public static class RetailLoad
         })));
         var ingestPerSecond = ingestEnd == 0 ? double.NaN : ingestEnd / clock.Elapsed.TotalSeconds;
         var cpuPerEvent = ingestEnd == 0 ? double.NaN : (Process.GetCurrentProcess().TotalProcessorTime - cpu).TotalMicroseconds / ingestEnd;
-        if (ingestEnd > 0) report.Line($"{name}: ingested {ingestEnd:N0} events in {clock.Elapsed.TotalSeconds:0.0} s; committer: {server.Runtime.Timings.Summary()}; " +
+        if (ingestEnd > 0) report.Line($"{name}: ingested {ingestEnd:N0} events in {clock.Elapsed.TotalSeconds:0.0} s; committer: " +
+            $"{server.Runtime.Timings.Summary()}; " +
                                      GcFigures.Now().Since(ingestGc, ingestEnd));
 
         // Latency: the next events one per request, open loop at the offered rate.
@@ -156,8 +167,10 @@ public static class RetailLoad
         {
             // CPU per event and the committer's own CPU per event are steadier than latency on a shared machine.
             var cpuPerLatencyEvent = (Process.GetCurrentProcess().TotalProcessorTime - cpu).TotalMicroseconds / (latencyEnd - ingestEnd);
-            report.Line($"{name}: p50 {LatencyLoad.Percentile(latencies, 0.5):0.0} ms, p99 {p99:0.0} ms, max {(latencies.Length == 0 ? double.NaN : latencies[^1]):0.0} ms " +
-                        $"at {achieved:N0}/s achieved; process CPU µs per event {cpuPerLatencyEvent:0.0}; {GcFigures.Now().Since(gc, latencyEnd - ingestEnd)}");
+            report.Line($"{name}: p50 {LatencyLoad.Percentile(latencies, 0.5):0.0} ms, p99 {p99:0.0} ms, max " +
+                $"{(latencies.Length == 0 ? double.NaN : latencies[^1]):0.0} ms " +
+                        $"at {achieved:N0}/s achieved; process CPU µs per event {cpuPerLatencyEvent:0.0}; " +
+                        $"{GcFigures.Now().Since(gc, latencyEnd - ingestEnd)}");
             report.Line($"{name}: latency part's committer: {server.Runtime.Timings.Summary()}");
         }
 
@@ -177,14 +190,18 @@ public static class RetailLoad
                 await Task.Delay(10_000);
             }
         });
-        var memoryEnd = options.RetailRuns("memory") ? Math.Min(events.Count, latencyEnd + (int)(options.RetailRate * options.RetailMinutes * 60)) : latencyEnd;
+        var memoryEnd = options.RetailRuns("memory") ? Math.Min(events.Count, latencyEnd + (int)(options.RetailRate * options.RetailMinutes * 60))
+            : latencyEnd;
         await OpenLoopAsync(server, events, latencyEnd, memoryEnd, options.RetailRate, 10, statuses);
         Volatile.Write(ref sampling, false);
         await sampler;
-        report.Line($"{name}: working set MB every 10 s over {memoryEnd - latencyEnd:N0} events: {string.Join(" ", rss.Select(m => m.ToString("0", CultureInfo.InvariantCulture)))}");
-        report.Line($"{name}: anonymous memory MB (the history is mapped, not in it) every 10 s: {string.Join(" ", anon.Select(m => m.ToString("0", CultureInfo.InvariantCulture)))}");
+        report.Line($"{name}: working set MB every 10 s over {memoryEnd - latencyEnd:N0} events: " +
+            $"{string.Join(" ", rss.Select(m => m.ToString("0", CultureInfo.InvariantCulture)))}");
+        report.Line($"{name}: anonymous memory MB (the history is mapped, not in it) every 10 s: " +
+            $"{string.Join(" ", anon.Select(m => m.ToString("0", CultureInfo.InvariantCulture)))}");
         report.Line($"{name}: GC heap MB after the last collection (of it fragmented; committed by the collector), every 10 s: " +
-                    string.Join(" ", heap.Select(h => string.Create(CultureInfo.InvariantCulture, $"{h.Heap:0} ({h.Fragmented:0}; {h.Committed:0})"))));
+                    string.Join(" ", heap.Select(h => string.Create(CultureInfo.InvariantCulture,
+                        $"{h.Heap:0} ({h.Fragmented:0}; {h.Committed:0})"))));
 
         var cache = server.Runtime.CacheSize;
         // The GC heap above also holds garbage no gen-2 collection has reclaimed yet (users the cache
@@ -199,12 +216,15 @@ public static class RetailLoad
         double First(List<double> samples) => memoryEnd > latencyEnd && samples.Count > 0 ? samples[0] : double.NaN;
         double Last(List<double> samples) => memoryEnd > latencyEnd && samples.Count > 0 ? samples[^1] : double.NaN;
         if (latencyEnd == ingestEnd) (p99, achieved) = (double.NaN, double.NaN);
-        return new Result(profilesPerSecond, ingestPerSecond, cpuPerProfile, cpuPerEvent, p99, achieved, First(rss), Last(rss), First(anon), Last(anon), sends,
+        return new Result(profilesPerSecond, ingestPerSecond, cpuPerProfile, cpuPerEvent, p99, achieved, First(rss), Last(rss), First(anon),
+            Last(anon), sends,
             server.Runtime.TimerWorkDone, server.Runtime.SegmentEvaluations, statuses.ToString());
     }
 
-    /// <summary>Requests of <paramref name="batch"/> events started every batch/rate s whatever the answers do; the sorted answer latencies (ms) and the achieved rate.</summary>
-    private static async Task<(double[] Ms, double Achieved)> OpenLoopAsync(LiveServer server, JsonLines events, int from, int to, int rate, int batch, Statuses statuses)
+    /// <summary>Requests of <paramref name="batch"/> events started every batch/rate s whatever the answers do; the sorted answer latencies (ms) and
+    /// the achieved rate.</summary>
+    private static async Task<(double[] Ms, double Achieved)> OpenLoopAsync(LiveServer server, JsonLines events, int from, int to, int rate,
+        int batch, Statuses statuses)
     {
         var requests = new List<Task<double>>();
         var clock = Stopwatch.StartNew();
@@ -236,7 +256,8 @@ public static class RetailLoad
             GC.GetTotalAllocatedBytes());
 
         public string Since(GcFigures start, int events) =>
-            $"GC {Gen0 - start.Gen0}/{Gen1 - start.Gen1}/{Gen2 - start.Gen2} collections (gen 0/1/2), paused {(Paused - start.Paused).TotalMilliseconds:0} ms, " +
+            $"GC {Gen0 - start.Gen0}/{Gen1 - start.Gen1}/{Gen2 - start.Gen2} collections (gen 0/1/2), paused " +
+            $"{(Paused - start.Paused).TotalMilliseconds:0} ms, " +
             $"allocated {(Allocated - start.Allocated) / (double)Math.Max(1, events) / 1024:0.0} KB per event";
     }
 

@@ -44,4 +44,11 @@ public sealed partial class LiveOptions
     /// <summary>Timer work left over for longer than this commits alone between groups even while requests flow, so it is never starved.</summary>
     public TimeSpan TimerLateAfter { get; init; } = TimeSpan.FromMilliseconds(DefaultTimerLateAfterMilliseconds);
     public const int DefaultTimerLateAfterMilliseconds = 1_000;
+    /// <summary>
+    /// How many events one group commit takes at most: a backlog (after a stall) drains in groups
+    /// of about this size, each answered as soon as it is durable, instead of one group every
+    /// queued request waits for. A request is never split: one larger than this is a group alone.
+    /// </summary>
+    public int MaxGroupEvents { get; init; } = DefaultMaxGroupEvents;
+    public const int DefaultMaxGroupEvents = 128;
 }

@@ -24,7 +24,8 @@ public sealed class TimerSliceTests : IDisposable
     {
         _f.WallClock.Now = new DateTimeOffset(Start);   // schedules start here; the wall clock stays (only events move time)
         var runtime = _f.Open(timerSlice: slice, timerSliceWithRequests: sliceWithRequests);
-        runtime.IngestProfiles(LiveFixture.Json("[" + string.Join(",", Enumerable.Range(0, Users).Select(i => $$"""{"user_id":"u{{i:000}}"}""")) + "]"));
+        var profiles = Enumerable.Range(0, Users).Select(i => $$"""{"user_id":"u{{i:000}}"}""");
+        runtime.IngestProfiles(LiveFixture.Json("[" + string.Join(",", profiles) + "]"));
         return runtime;
     }
 

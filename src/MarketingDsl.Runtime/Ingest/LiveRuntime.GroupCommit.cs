@@ -1,6 +1,7 @@
 namespace MarketingDsl.Runtime;
 
-/// <summary>Group commit: one committer thread commits the queued requests group by group; one answering thread completes them once durable.</summary>
+/// <summary>Group commit: one committer thread commits the queued requests group by group; one answering thread completes them once
+/// durable.</summary>
 public sealed partial class LiveRuntime
 {
     // The committer is a thread of its own, not a thread-pool work item: a commit blocks (SQLite's
@@ -14,6 +15,7 @@ public sealed partial class LiveRuntime
 
     private void StartCommitter()
     {
+        _store.StartBackgroundCheckpoints(c => Timings.Checkpoint((long)(c.Took.TotalSeconds * System.Diagnostics.Stopwatch.Frequency), c.LogFrames));
         _committer = new Thread(() =>
         {
             while (true)
@@ -24,7 +26,7 @@ public sealed partial class LiveRuntime
                 if (!_commitWake.Wait(IdleCheckpointAfter))
                 {
                     if (_stopCommitter) return;
-                    Checkpoint(idle: true);
+                    TruncateLogWhileIdle();
                     _commitWake.Wait();
                 }
                 if (_stopCommitter) return;
@@ -69,12 +71,7 @@ public sealed partial class LiveRuntime
                     if (!_timerBacklog || _disposed) { _committing = false; return; }
                     group = [];
                 }
-                else
-                {
-                    group = [.. _queue];
-                    _queue.Clear();
-                    Volatile.Write(ref _queuedRequests, 0);
-                }
+                else group = TakeGroup();
             }
             // No request came: one slice of the due timer work alone, then look at the queue again.
             if (group.Count == 0)
@@ -89,10 +86,45 @@ public sealed partial class LiveRuntime
             lock (_gate) CommitGroup(group);
             NoteTimerBacklog();
             // The group is committed and on disk: the answering thread completes its requests
-            // while this thread already takes the next group.
+            // while this thread already takes the next group (the store's checkpoint thread copies
+            // the log beside it).
             _answerQueue.Add(group);
-            Checkpoint(idle: false);
         }
+    }
+
+    /// <summary>
+    /// Under the queue's lock: the queued requests in arrival order, as many as fit in
+    /// <see cref="LiveOptions.MaxGroupEvents"/> events (at least one); the rest wait for the next
+    /// group, first in line. Every request of a group waits for the whole group, so a bound on
+    /// its events is a bound on that wait, whatever backlog a stall left.
+    /// </summary>
+    private List<IngestRequest> TakeGroup()
+    {
+        var count = 0;
+        for (var events = 0; count < _queue.Count; count++)
+        {
+            events += _queue[count].Results.Length;
+            if (count > 0 && events > _options.MaxGroupEvents) break;
+        }
+        var group = _queue.GetRange(0, count);
+        _queue.RemoveRange(0, count);
+        Volatile.Write(ref _queuedRequests, _queue.Count);
+        return group;
+    }
+
+    /// <summary>
+    /// Tests: keeps the committer out of its next transaction (as a long group or a stall would)
+    /// until the scope ends, on the calling thread; requests queue meanwhile.
+    /// </summary>
+    internal IDisposable HoldCommits()
+    {
+        Monitor.Enter(_gate);
+        return new CommitHold(_gate);
+    }
+
+    private sealed class CommitHold(object gate) : IDisposable
+    {
+        public void Dispose() => Monitor.Exit(gate);
     }
 
     /// <summary>The committer waits (on the queue's monitor) for a request to carry left-over timer work; ingest pulses it.</summary>
@@ -129,33 +161,33 @@ public sealed partial class LiveRuntime
                 if (request.Error is { } error) request.Completion.TrySetException(error);
                 else request.Completion.TrySetResult(request.Results);
             }
+            Timings.Requests(groups.SelectMany(g => g).Select(r => (r.Enqueued, r.GroupStart, r.Committed)),
+                System.Diagnostics.Stopwatch.GetTimestamp());
             groups.Clear();
             // Delivery runs outside ingest: wake the delivery loop (the sync IngestEvents delivers itself).
             _wakeDelivery?.Invoke();
         }
     }
 
-    /// <summary>How long the committer has had no group before it checkpoints a small write-ahead log.</summary>
+    /// <summary>How long the committer has had no group before it empties the write-ahead log's file.</summary>
     public static readonly TimeSpan IdleCheckpointAfter = TimeSpan.FromMilliseconds(100);
 
     /// <summary>
-    /// Between two groups (<paramref name="idle"/> false: only a large log) or after ingest has
-    /// paused (true): SQLite's checkpoint runs when due (LiveStore.CheckpointIfDue), here rather
-    /// than inside a commit that a group waits for. Requests arriving meanwhile queue for the next
-    /// group as during a commit.
+    /// After ingest has paused: the log's file is emptied (LiveStore.TruncateLogIfDue) on the
+    /// writer's connection; a request arriving meanwhile queues for the next group as during a commit.
     /// </summary>
-    private void Checkpoint(bool idle)
+    private void TruncateLogWhileIdle()
     {
         try
         {
             lock (_gate)
             {
                 var start = System.Diagnostics.Stopwatch.GetTimestamp();
-                if (_store.CheckpointIfDue(idle)) Timings.Checkpoint(System.Diagnostics.Stopwatch.GetTimestamp() - start);
+                if (_store.TruncateLogIfDue()) Timings.IdleCheckpoint(System.Diagnostics.Stopwatch.GetTimestamp() - start);
             }
         }
         // A failed checkpoint loses nothing (the log still holds every commit; it is tried again
-        // after the next group); it must not stop the committer.
+        // at the next pause); it must not stop the committer.
         catch (Exception ex) when (ex is IOException or Microsoft.Data.Sqlite.SqliteException) { }
     }
 
@@ -169,7 +201,8 @@ public sealed partial class LiveRuntime
     /// (<see cref="CommitTimings"/> shows both per group), so the overlap would gain little, while
     /// N+1 would have to read N's writes before they are committed — on one SQLite connection
     /// that means a second connection reading uncommitted data or a copy of every write in memory.
-    /// Group sizes adapt instead: a slow group lets more requests queue for the next.
+    /// Group sizes adapt instead: a slow group lets more requests queue for the next, up to
+    /// <see cref="LiveOptions.MaxGroupEvents"/> (<see cref="TakeGroup"/>).
     /// </remarks>
     private void CommitGroup(List<IngestRequest> group)
     {
@@ -177,14 +210,18 @@ public sealed partial class LiveRuntime
         {
             var start = System.Diagnostics.Stopwatch.GetTimestamp();
             var cpu = CommitTimings.ThreadCpuNanos();
+            var gcPaused = GC.GetTotalPauseDuration();
+            foreach (var request in group) request.GroupStart = start;
             Transaction(() =>
             {
                 LimitTimerSliceBeforeRequests();
                 FireLeftOverTimers();
                 foreach (var request in group) Process(request);
             });
-            Timings.Group(group.Sum(r => r.Results.Length), _bodyEnded - start, System.Diagnostics.Stopwatch.GetTimestamp() - _bodyEnded,
-                cpu < 0 ? -1 : CommitTimings.ThreadCpuNanos() - cpu, _timerWorkTaken);
+            var committed = System.Diagnostics.Stopwatch.GetTimestamp();
+            foreach (var request in group) request.Committed = committed;
+            Timings.Group(group.Sum(r => r.Results.Length), _bodyEnded - start, committed - _bodyEnded,
+                cpu < 0 ? -1 : CommitTimings.ThreadCpuNanos() - cpu, _timerWorkTaken, (GC.GetTotalPauseDuration() - gcPaused).Ticks);
         }
         catch (Exception) when (group.Count > 1)
         {
@@ -200,6 +237,7 @@ public sealed partial class LiveRuntime
                     });
                 }
                 catch (Exception ex) { request.Error = ex; }
+                request.Committed = System.Diagnostics.Stopwatch.GetTimestamp();
             }
         }
         catch (Exception ex)

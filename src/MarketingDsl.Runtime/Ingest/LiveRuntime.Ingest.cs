@@ -33,6 +33,7 @@ public sealed partial class LiveRuntime
         lock (_queue)
         {
             ObjectDisposedException.ThrowIf(_disposed, this);
+            request.Enqueued = System.Diagnostics.Stopwatch.GetTimestamp();
             _queue.Add(request);
             Volatile.Write(ref _queuedRequests, _queue.Count);
             if (_committerWaitsForRequest) Monitor.Pulse(_queue);
@@ -77,6 +78,8 @@ public sealed partial class LiveRuntime
         public readonly TaskCompletionSource<IReadOnlyList<IngestResult>> Completion = new(TaskCreationOptions.RunContinuationsAsynchronously);
         public Exception? Error;
         public Validation? ValidatedBy;
+        /// <summary>Stopwatch timestamps: queued, its group's transaction began, that transaction returned (CommitTimings).</summary>
+        public long Enqueued, GroupStart, Committed;
 
         public void Validate(Validation validation, long latestTs)
         {

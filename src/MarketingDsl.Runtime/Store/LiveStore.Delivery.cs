@@ -3,7 +3,8 @@ using Microsoft.Data.Sqlite;
 namespace MarketingDsl.Runtime;
 
 /// <summary>An outbox action as the delivery loop sees it: its delivery status, attempts so far and when it may be tried next.</summary>
-public sealed record OutboxEntry(string Key, string Channel, string Line, string Status, int Attempts, long NextAttemptAt, string? LastError, long Seq);
+public sealed record OutboxEntry(string Key, string Channel, string Line, string Status, int Attempts, long NextAttemptAt, string? LastError,
+    long Seq);
 
 /// <summary>
 /// The outbox: every action under its dedupe key, with its delivery status (channel adapters,
@@ -49,7 +50,8 @@ public sealed partial class LiveStore
     private OutboxEntry? StoredEntry(string key) => Rows($"SELECT {OutboxColumns} FROM outbox WHERE key = $0", ToEntry, key).FirstOrDefault();
 
     private void WriteEntry(OutboxEntry e) =>
-        Execute("UPDATE outbox SET status = $1, attempts = $2, next_at = $3, error = $4 WHERE seq = $0", e.Seq, e.Status, e.Attempts, e.NextAttemptAt, e.LastError);
+        Execute("UPDATE outbox SET status = $1, attempts = $2, next_at = $3, error = $4 WHERE seq = $0", e.Seq, e.Status, e.Attempts,
+            e.NextAttemptAt, e.LastError);
 
     /// <summary>Applies <paramref name="change"/> to the in-memory outbox now, or when the open transaction of this thread commits.</summary>
     private void AfterCommit(Action change)
@@ -117,7 +119,8 @@ public sealed partial class LiveStore
         return true;
     }
 
-    /// <summary>Pending actions whose next attempt is due at <paramref name="nowTicks"/> (wall clock), oldest first (memory only: safe without the runtime's lock).</summary>
+    /// <summary>Pending actions whose next attempt is due at <paramref name="nowTicks"/> (wall clock), oldest first (memory only: safe without the
+    /// runtime's lock).</summary>
     public List<OutboxEntry> DueForDelivery(long nowTicks, int max, Func<string, bool> routed)
     {
         lock (_outboxGate)
@@ -131,7 +134,8 @@ public sealed partial class LiveStore
             return _outboxPending.Values.Where(e => routed(e.Channel)).Select(e => (long?)e.NextAttemptAt).Min();
     }
 
-    /// <summary>Rewrites the action's row with <paramref name="change"/> applied; false when there is no such action (or the change refuses it).</summary>
+    /// <summary>Rewrites the action's row with <paramref name="change"/> applied; false when there is no such action (or the change refuses
+    /// it).</summary>
     private bool Change(string key, Func<OutboxEntry, OutboxEntry?> change)
     {
         if (StoredEntry(key) is not { } before) return false;   // a delivered row is final: no change below turns it back
@@ -150,7 +154,8 @@ public sealed partial class LiveStore
 
     /// <summary>Records a failed attempt: pending again at <paramref name="nextAttemptAt"/>, or parked as failed.</summary>
     public void RecordFailedAttempt(string key, int attempts, long nextAttemptAt, string error, bool park) =>
-        Change(key, e => e.Status == DeliveredStatus ? null : e with { Attempts = attempts, NextAttemptAt = nextAttemptAt, LastError = error, Status = park ? Failed : Pending });
+        Change(key, e => e.Status == DeliveredStatus ? null : e with { Attempts = attempts, NextAttemptAt = nextAttemptAt, LastError = error,
+            Status = park ? Failed : Pending });
 
     /// <summary>Marks an action delivered after <paramref name="attempts"/> attempts.</summary>
     public void MarkDelivered(string key, int attempts) =>

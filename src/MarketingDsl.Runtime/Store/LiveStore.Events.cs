@@ -29,7 +29,8 @@ public sealed partial class LiveStore
         return seq;
     }
 
-    /// <summary>The user itself and every user merged into it by an identity value (their events stay recorded under their own ids: a merge moves nothing).</summary>
+    /// <summary>The user itself and every user merged into it by an identity value (their events stay recorded under their own ids: a merge moves
+    /// nothing).</summary>
     private List<string> Owners(string user)
     {
         var owners = new List<string> { user };
@@ -49,5 +50,6 @@ public sealed partial class LiveStore
 
     /// <summary>How many stored events <paramref name="user"/> has, those of users merged into it included; a merge reports it.</summary>
     public int EventCount(string user) =>
-        Owners(user).Sum(owner => Convert.ToInt32(Scalar("SELECT count(*) FROM events WHERE user = $0", owner), System.Globalization.CultureInfo.InvariantCulture));
+        Owners(user).Sum(owner => Convert.ToInt32(Scalar("SELECT count(*) FROM events WHERE user = $0", owner),
+            System.Globalization.CultureInfo.InvariantCulture));
 }

@@ -39,9 +39,11 @@ public sealed partial class LiveStore
     /// <summary>The dedupe keys among <see cref="_pendingMeasures"/>.</summary>
     private readonly HashSet<string> _pendingMeasureKeys = new(StringComparer.Ordinal);
 
-    /// <summary>The most rows per INSERT of <see cref="FlushMeasures"/> (a power of 4; 15 parameters each, far below SQLite's limit of 32,766).</summary>
+    /// <summary>The most rows per INSERT of <see cref="FlushMeasures"/> (a power of 4; 15 parameters each, far below SQLite's limit of
+    /// 32,766).</summary>
     private const int MeasureRowsPerInsert = 64;
-    private const string MeasureColumns = "journey, user, at, kind, held_out, entry, channel, step, cost, split, branch, reason, revenue, branches, key";
+    private const string MeasureColumns = "journey, user, at, kind, held_out, entry, channel, step, cost, split, branch, reason, revenue, " +
+        "branches, key";
     private const int MeasureColumnCount = 15;
 
     /// <summary>
@@ -76,7 +78,8 @@ public sealed partial class LiveStore
             for (var r = 0; r < count; r++)
             {
                 var (m, key) = rows[from + r];
-                object?[] row = [m.Journey, m.User, m.At, (int)m.Kind, m.HeldOut ? 1 : 0, m.EntryAt, m.Channel, m.Step, Text(m.Cost), m.Split, m.Branch,
+                object?[] row = [m.Journey, m.User, m.At, (int)m.Kind, m.HeldOut ? 1 : 0, m.EntryAt, m.Channel, m.Step, Text(m.Cost), m.Split,
+                    m.Branch,
                     m.Reason, Text(m.Revenue), m.Branches, key];
                 row.CopyTo(args, r * MeasureColumnCount);
             }
@@ -94,10 +97,12 @@ public sealed partial class LiveStore
 
     private static readonly string?[] MeasureInserts = new string?[MeasureRowsPerInsert + 1];
 
-    /// <summary>INSERT of <paramref name="rows"/> measurement rows with parameters $0 … (one text per row count: one prepared statement each).</summary>
+    /// <summary>INSERT of <paramref name="rows"/> measurement rows with parameters $0 … (one text per row count: one prepared statement
+    /// each).</summary>
     private static string MeasureInsert(int rows) => MeasureInserts[rows] ??= $"INSERT INTO measures ({MeasureColumns}) VALUES " +
         string.Join(", ", Enumerable.Range(0, rows).Select(r =>
-            "(" + string.Join(", ", Enumerable.Range(r * MeasureColumnCount, MeasureColumnCount).Select(i => "$" + i.ToString(CultureInfo.InvariantCulture))) + ")"));
+            "(" + string.Join(", ", Enumerable.Range(r * MeasureColumnCount, MeasureColumnCount)
+                .Select(i => "$" + i.ToString(CultureInfo.InvariantCulture))) + ")"));
 
     /// <summary>
     /// The measurement events with from &lt; at ≤ to in order, each send's feedback turned into
@@ -106,8 +111,10 @@ public sealed partial class LiveStore
     public List<MeasureEvent> Measures(long fromTicks, long toTicks)
     {
         var events = new List<MeasureEvent>();
-        const string Sql = "SELECT m.journey, m.user, m.at, m.kind, m.held_out, m.entry, m.channel, m.step, m.cost, m.split, m.branch, m.reason, m.revenue, " +
-                           "m.branches, f.delivered_at, f.failed_at, f.opened_at, f.clicked_at FROM measures m LEFT JOIN feedback f ON f.key = m.key " +
+        const string Sql = "SELECT m.journey, m.user, m.at, m.kind, m.held_out, m.entry, m.channel, m.step, m.cost, m.split, m.branch, m.reason, " +
+            "m.revenue, " +
+                           "m.branches, f.delivered_at, f.failed_at, f.opened_at, f.clicked_at FROM measures m LEFT JOIN feedback f ON f.key = " +
+                           "m.key " +
                            "WHERE m.at > $0 AND m.at <= $1 ORDER BY m.seq";
         var feedback = new List<MeasureEvent>();
         FlushMeasures();
@@ -133,7 +140,8 @@ public sealed partial class LiveStore
     public SendFeedback? FeedbackOf(string key)
     {
         FlushMeasures();
-        var rows = Rows("SELECT m.at, f.delivered_at, f.failed_at, f.opened_at, f.clicked_at FROM measures m LEFT JOIN feedback f ON f.key = m.key WHERE m.key = $0",
+        var rows = Rows("SELECT m.at, f.delivered_at, f.failed_at, f.opened_at, f.clicked_at FROM measures m LEFT JOIN feedback f ON f.key = " +
+            "m.key WHERE m.key = $0",
             r => new SendFeedback(key, r.GetInt64(0), NullableLong(r, 1), NullableLong(r, 2), NullableLong(r, 3), NullableLong(r, 4)), key);
         return rows.Count == 0 ? null : rows[0];
     }

@@ -20,7 +20,8 @@ public sealed class StoredJourneyState
     public int Token { get; set; }
 }
 
-/// <summary>Source-generated JSON of <see cref="StoredJourneyState"/>: the same text as the reflection serialiser, with less work per state (once or twice per event and journey).</summary>
+/// <summary>Source-generated JSON of <see cref="StoredJourneyState"/>: the same text as the reflection serialiser, with less work per state (once or
+/// twice per event and journey).</summary>
 [System.Text.Json.Serialization.JsonSerializable(typeof(StoredJourneyState))]
 internal sealed partial class StoredStateJson : System.Text.Json.Serialization.JsonSerializerContext;
 
@@ -37,12 +38,13 @@ public sealed class StoredSplitState
 /// <summary>A pending timer: the end of a wait, a deferred send, a `winner after` decision.</summary>
 public sealed record StoredTimer(long Id, long Due, string Kind, string Journey, string User, int Token, string Path, long EntryAt, string Split);
 
-/// <summary>Two live users made one by a profile sharing an identity value: the survivor, the merged-away id, the linking (key, value), the clock at the merge, what moved and ended.</summary>
+/// <summary>Two live users made one by a profile sharing an identity value: the survivor, the merged-away id, the linking (key, value), the clock at
+/// the merge, what moved and ended.</summary>
 public sealed record IdentityMergeRecord(string Survivor, string Merged, string Key, string Value, long At, int EventsMoved, int JourneysEnded);
 
 /// <summary>
-/// The live runtime's durable state in one SQLite database in WAL mode (locked exclusively: one
-/// `mdsl serve` per file): events (raw JSON, for evaluating tags as of an instant;
+/// The live runtime's durable state in one SQLite database in WAL mode (one `mdsl serve` per
+/// file: NAME.lock): events (raw JSON, for evaluating tags as of an instant;
 /// LiveStore.Events.cs), profiles, identities and merges, journey states, split states, pending
 /// timers, the channel ledger, the outbox (LiveStore.Delivery.cs), segment memberships, the
 /// segment due index (LiveStore.SegmentDue.cs) and counters. Every write of one request group or
@@ -89,7 +91,8 @@ public sealed partial class LiveStore : IDisposable
     /// <summary>The layout of the file this version writes (format 3: SQLite; 1 and 2 were LiteDB files).</summary>
     public const int Format = 3;
 
-    /// <summary>Pages SQLite's page cache may hold (of <see cref="PageBytes"/> each): index pages of events, states and outbox keys stay hot.</summary>
+    /// <summary>Pages SQLite's page cache may hold (of <see cref="PageBytes"/> each): index pages of events, states and outbox keys stay
+    /// hot.</summary>
     public const int CachePages = 16_384;
     public const int PageBytes = 4096;
 
@@ -99,26 +102,19 @@ public sealed partial class LiveStore : IDisposable
         Directory.CreateDirectory(System.IO.Path.GetDirectoryName(Path)!);
         var isNew = !File.Exists(Path) || new FileInfo(Path).Length == 0;
         if (!isNew) RefuseOlderFormat();
+        _openerLock = LockOpener(Path);
         // No pooling: Dispose closes the file (a restart, a test, a copy see a closed database).
-        _connection = new SqliteConnection(new SqliteConnectionStringBuilder
-        {
-            DataSource = Path, Pooling = false, Mode = SqliteOpenMode.ReadWriteCreate,
-            // Seconds a statement retries a lock another process holds: with the exclusive lock below, only a second opener waits.
-            DefaultTimeout = 3,
-        }.ToString());
+        _connection = new SqliteConnection(ConnectionString(Path, SqliteOpenMode.ReadWriteCreate));
         try
         {
             _connection.Open();
             // journal_mode and synchronous: see the class comment. The write-ahead log is copied
-            // into the database between groups (CheckpointIfDue); SQLite's own automatic
-            // checkpoint, which runs inside the COMMIT that passes it, stays as a backstop far above.
-            // One `mdsl serve` per file: its counters and pending outbox live in its memory, so a
-            // second writer would corrupt them. locking_mode=EXCLUSIVE keeps the lock the first
-            // write takes until the connection closes (the kernel drops it when the process dies).
-            // Statements run on the native handle (LiveStore.Sql.cs) wait for another process's lock as SqliteCommand does.
+            // into the database beside the writer, by a second connection (LiveStore.Checkpoints.cs);
+            // SQLite's own automatic checkpoint, which runs inside the COMMIT that passes it, stays
+            // as a backstop far above. Statements run on the native handle (LiveStore.Sql.cs) wait
+            // for another process's lock as SqliteCommand does.
             Execute($"PRAGMA busy_timeout={_connection.DefaultTimeout * 1000}");
             Execute($"PRAGMA page_size={PageBytes}");   // of a new file; an existing one keeps its own
-            Execute("PRAGMA locking_mode=EXCLUSIVE");
             try
             {
                 Execute("BEGIN IMMEDIATE");
@@ -151,25 +147,59 @@ public sealed partial class LiveStore : IDisposable
         }
     }
 
+    /// <summary>The settings of every connection to the store's file; no pooling: Dispose closes the file.</summary>
+    private static string ConnectionString(string path, SqliteOpenMode mode) => new SqliteConnectionStringBuilder
+    {
+        DataSource = path, Pooling = false, Mode = mode,
+        // Seconds a statement retries a lock another connection holds (the checkpointing one's, briefly).
+        DefaultTimeout = 3,
+    }.ToString();
+
+    /// <summary>Held from open to Dispose: refuses a second opener of the store, in this process or another.</summary>
+    private readonly FileStream _openerLock;
+
+    /// <summary>
+    /// One `mdsl serve` per file: its counters and pending outbox live in its memory, so a second
+    /// writer would corrupt them. SQLite's exclusive locking mode would refuse it, but also the
+    /// second connection that checkpoints beside the writer; the store holds an exclusive lock
+    /// on NAME.lock instead (FileShare.None: an advisory lock on Unix, which the kernel drops when
+    /// the process dies).
+    /// </summary>
+    private static FileStream LockOpener(string path)
+    {
+        try
+        {
+            return new FileStream(path + ".lock", FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None);
+        }
+        catch (IOException ex) when (ex is not FileNotFoundException and not DirectoryNotFoundException)
+        {
+            throw new IOException($"{path}: another process has this live store open (one `mdsl serve` per store file)", ex);
+        }
+    }
+
     public string Path { get; }
 
     private void CreateSchema()
     {
         const string Schema = """
             CREATE TABLE IF NOT EXISTS meta (name TEXT PRIMARY KEY, value INTEGER NOT NULL) WITHOUT ROWID;
-            CREATE TABLE IF NOT EXISTS events (seq INTEGER PRIMARY KEY, user TEXT NOT NULL, type TEXT NOT NULL, id TEXT, ts INTEGER NOT NULL, json TEXT NOT NULL);
+            CREATE TABLE IF NOT EXISTS events (seq INTEGER PRIMARY KEY, user TEXT NOT NULL, type TEXT NOT NULL, id TEXT, ts INTEGER NOT NULL,
+                json TEXT NOT NULL);
             CREATE UNIQUE INDEX IF NOT EXISTS events_by_id ON events (type, id) WHERE id IS NOT NULL;
             CREATE INDEX IF NOT EXISTS events_by_user ON events (user);
             CREATE TABLE IF NOT EXISTS profiles (user TEXT PRIMARY KEY, json TEXT NOT NULL, seq INTEGER NOT NULL) WITHOUT ROWID;
-            CREATE TABLE IF NOT EXISTS identities (key TEXT NOT NULL, value TEXT NOT NULL, user TEXT NOT NULL, PRIMARY KEY (key, value)) WITHOUT ROWID;
+            CREATE TABLE IF NOT EXISTS identities (key TEXT NOT NULL, value TEXT NOT NULL, user TEXT NOT NULL, PRIMARY KEY (key, value))
+                WITHOUT ROWID;
             CREATE INDEX IF NOT EXISTS identities_by_user ON identities (user);
             CREATE TABLE IF NOT EXISTS identity_aliases (merged TEXT PRIMARY KEY, survivor TEXT NOT NULL) WITHOUT ROWID;
             CREATE INDEX IF NOT EXISTS identity_aliases_by_survivor ON identity_aliases (survivor);
             CREATE TABLE IF NOT EXISTS identity_merges (seq INTEGER PRIMARY KEY, survivor TEXT NOT NULL, merged TEXT NOT NULL, key TEXT NOT NULL,
                 value TEXT NOT NULL, at INTEGER NOT NULL, events INTEGER NOT NULL, journeys_ended INTEGER NOT NULL);
-            CREATE TABLE IF NOT EXISTS journey_states (journey TEXT NOT NULL, user TEXT NOT NULL, json TEXT NOT NULL, PRIMARY KEY (journey, user)) WITHOUT ROWID;
+            CREATE TABLE IF NOT EXISTS journey_states (journey TEXT NOT NULL, user TEXT NOT NULL, json TEXT NOT NULL, PRIMARY KEY (journey, user))
+                WITHOUT ROWID;
             CREATE TABLE IF NOT EXISTS split_states (journey TEXT PRIMARY KEY, json TEXT NOT NULL) WITHOUT ROWID;
-            CREATE TABLE IF NOT EXISTS timers (id INTEGER PRIMARY KEY, due INTEGER NOT NULL, kind TEXT NOT NULL, journey TEXT NOT NULL, user TEXT NOT NULL,
+            CREATE TABLE IF NOT EXISTS timers (id INTEGER PRIMARY KEY, due INTEGER NOT NULL, kind TEXT NOT NULL, journey TEXT NOT NULL,
+                user TEXT NOT NULL,
                 token INTEGER NOT NULL, path TEXT NOT NULL, entry INTEGER NOT NULL, split TEXT NOT NULL);
             CREATE INDEX IF NOT EXISTS timers_by_due ON timers (due);
             CREATE INDEX IF NOT EXISTS timers_by_kind ON timers (kind);
@@ -178,7 +208,8 @@ public sealed partial class LiveStore : IDisposable
             CREATE INDEX IF NOT EXISTS ledger_by_user ON ledger (user, channel, at);
             CREATE TABLE IF NOT EXISTS outbox (seq INTEGER PRIMARY KEY, key TEXT NOT NULL UNIQUE, channel TEXT NOT NULL, line TEXT NOT NULL,
                 status TEXT NOT NULL, attempts INTEGER NOT NULL, next_at INTEGER NOT NULL, error TEXT);
-            CREATE TABLE IF NOT EXISTS segment_members (segment TEXT NOT NULL, user TEXT NOT NULL, member INTEGER NOT NULL, PRIMARY KEY (segment, user)) WITHOUT ROWID;
+            CREATE TABLE IF NOT EXISTS segment_members (segment TEXT NOT NULL, user TEXT NOT NULL, member INTEGER NOT NULL,
+                PRIMARY KEY (segment, user)) WITHOUT ROWID;
             CREATE TABLE IF NOT EXISTS segment_due (user TEXT PRIMARY KEY, due INTEGER NOT NULL) WITHOUT ROWID;
             CREATE INDEX IF NOT EXISTS segment_due_by_due ON segment_due (due);
             CREATE TABLE IF NOT EXISTS segments_armed (segment TEXT PRIMARY KEY) WITHOUT ROWID;
@@ -195,7 +226,8 @@ public sealed partial class LiveStore : IDisposable
         CreateMeasureSchema();
     }
 
-    /// <summary>A file that is not SQLite's (the LiteDB files of formats 1 and 2) is refused before SQLite sees it: read as this layout it would lose events.</summary>
+    /// <summary>A file that is not SQLite's (the LiteDB files of formats 1 and 2) is refused before SQLite sees it: read as this layout it would lose
+    /// events.</summary>
     private void RefuseOlderFormat()
     {
         Span<byte> header = stackalloc byte[16];
@@ -243,6 +275,7 @@ public sealed partial class LiveStore : IDisposable
             _transaction.Dispose();
             _transaction = null;
         }
+        _background?.Wake();   // the checkpoint thread copies this commit's pages beside the next ones (when started)
         OutboxCommitted();
         lock (_memo)
         {
@@ -300,7 +333,8 @@ public sealed partial class LiveStore : IDisposable
     {
         lock (_memo)
         {
-            if (_transactionThread != Environment.CurrentManagedThreadId) throw new InvalidOperationException("counters are set inside a transaction");
+            if (_transactionThread != Environment.CurrentManagedThreadId) throw new InvalidOperationException("counters are set inside a " +
+                "transaction");
             _dirtyCounters[name] = value;
         }
     }
@@ -332,11 +366,13 @@ public sealed partial class LiveStore : IDisposable
     // ------------------------------------------------------------------ identity index
 
     /// <summary>The user whose profile carried <paramref name="value"/> for identity key <paramref name="key"/>, or null.</summary>
-    public string? IdentityOwner(string key, string value) => Scalar("SELECT user FROM identities WHERE key = $0 AND value = $1", key, value) as string;
+    public string? IdentityOwner(string key, string value) => Scalar("SELECT user FROM identities WHERE key = $0 AND value = $1", key,
+        value) as string;
 
     /// <summary>Records that <paramref name="user"/>'s profile carries the identity value (in the caller's transaction).</summary>
     public void SetIdentityOwner(string key, string value, string user) =>
-        Execute("INSERT INTO identities (key, value, user) VALUES ($0, $1, $2) ON CONFLICT (key, value) DO UPDATE SET user = excluded.user", key, value, user);
+        Execute("INSERT INTO identities (key, value, user) VALUES ($0, $1, $2) ON CONFLICT (key, value) DO UPDATE SET user = excluded.user", key,
+            value, user);
 
     public int IdentityCount() => Convert.ToInt32(Scalar("SELECT count(*) FROM identities"), System.Globalization.CultureInfo.InvariantCulture);
 
@@ -363,7 +399,8 @@ public sealed partial class LiveStore : IDisposable
 
     public List<IdentityMergeRecord> IdentityMerges() =>
         Rows("SELECT survivor, merged, key, value, at, events, journeys_ended FROM identity_merges ORDER BY seq",
-            r => new IdentityMergeRecord(r.GetString(0), r.GetString(1), r.GetString(2), r.GetString(3), r.GetInt64(4), r.GetInt32(5), r.GetInt32(6)));
+            r => new IdentityMergeRecord(r.GetString(0), r.GetString(1), r.GetString(2), r.GetString(3), r.GetInt64(4), r.GetInt32(5),
+                r.GetInt32(6)));
 
     // ------------------------------------------------------------------ split states
 
@@ -380,7 +417,8 @@ public sealed partial class LiveStore : IDisposable
 
     private const string TimerColumns = "id, due, kind, journey, user, token, path, entry, split";
 
-    public void AddTimer(long due, string kind, string journey, string user = "", int token = 0, string path = "", long entryAt = 0, string split = "")
+    public void AddTimer(long due, string kind, string journey, string user = "", int token = 0, string path = "", long entryAt = 0,
+        string split = "")
     {
         Execute($"INSERT INTO timers ({TimerColumns}) VALUES ($0, $1, $2, $3, $4, $5, $6, $7, $8)",
             Next("timer_seq"), due, kind, journey, user, token, path, entryAt, split);
@@ -456,44 +494,21 @@ public sealed partial class LiveStore : IDisposable
     // ------------------------------------------------------------------ channel ledger
 
     public int DeliveredBetween(string user, string channel, long fromExclusive, long toInclusive) =>
-        Convert.ToInt32(Scalar("SELECT count(*) FROM ledger WHERE user = $0 AND channel = $1 AND at > $2 AND at <= $3", user, channel, fromExclusive, toInclusive),
+        Convert.ToInt32(Scalar("SELECT count(*) FROM ledger WHERE user = $0 AND channel = $1 AND at > $2 AND at <= $3", user, channel,
+            fromExclusive, toInclusive),
             System.Globalization.CultureInfo.InvariantCulture);
 
     public void RecordDelivered(string user, string channel, long at) =>
         Execute("INSERT INTO ledger (user, channel, at) VALUES ($0, $1, $2)", user, channel, at);
 
-    // ------------------------------------------------------------------ checkpoints
-
-    /// <summary>SQLite's own automatic checkpoint (pages of the write-ahead log): only reached when nothing calls <see cref="CheckpointIfDue"/> (e.g. profiles alone).</summary>
-    public const int BackstopCheckpointPages = 8_000;
-    /// <summary>Log size from which a checkpoint runs once ingest has paused.</summary>
-    public const long IdleCheckpointBytes = 1L << 20;
-    /// <summary>Log size from which a checkpoint runs between two groups even when requests wait.</summary>
-    public const long BusyCheckpointBytes = 8L << 20;
-
-    /// <summary>The size of the write-ahead log (NAME-wal, sqlite.org/wal.html), what a checkpoint copies; 0 when empty.</summary>
-    public long LogBytes => new FileInfo(Path + "-wal") is { Exists: true } wal ? wal.Length : 0;
-
-    /// <summary>
-    /// Outside any transaction: copies the write-ahead log into the database and truncates it
-    /// when it has reached <see cref="IdleCheckpointBytes"/> and ingest has paused
-    /// (<paramref name="idle"/>), or <see cref="BusyCheckpointBytes"/> in any case. A checkpoint
-    /// costs about its log's size in copying plus an fsync of the database, so small ones in the
-    /// gaps between groups keep it out of the commits requests wait for. Returns whether it ran.
-    /// </summary>
-    public bool CheckpointIfDue(bool idle)
-    {
-        if (LogBytes < (idle ? IdleCheckpointBytes : BusyCheckpointBytes)) return false;
-        // Columns: busy (1 when a reader or writer blocked it), log frames, frames checkpointed.
-        var busy = Rows("PRAGMA wal_checkpoint(TRUNCATE)", r => r.GetInt64(0)).FirstOrDefault();
-        return busy == 0;
-    }
-
     private void DisposeConnection()
     {
+        // The checkpointing connection first: the last connection to close checkpoints and removes the log.
+        _background?.Dispose();
         DisposeStatements();
         _transaction?.Dispose();
         _connection.Dispose();
+        _openerLock.Dispose();
     }
 
     public void Dispose()
