@@ -38,7 +38,8 @@ public static class RuntimeAdminEndpoints
         {
             if (RuntimeSecurity.AdminDenied(http, options) is { } denied) return denied;
             var now = options.Clock.GetUtcNow().UtcTicks;
-            if (!runtime.Locked(s => s.Requeue(key, now))) return Results.Json(new { error = $"no parked (failed) action with key '{key}'" }, statusCode: 404);
+            if (!runtime.Locked(s => s.Requeue(key, now)))
+                return Results.Json(new { error = $"no parked (failed) action with key '{key}'" }, statusCode: 404);
             runtime.Deliver();
             return Results.Json(new { requeued = key });
         });
@@ -53,14 +54,16 @@ public static class RuntimeAdminEndpoints
         {
             if (RuntimeSecurity.AdminDenied(http, options) is { } denied) return denied;
             var endInFlight = (end ?? "").Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
-            if (options.Workspace is not { } folder) return Results.Json(new { error = "this runtime was started without a workspace folder" }, statusCode: 409);
+            if (options.Workspace is not { } folder)
+                return Results.Json(new { error = "this runtime was started without a workspace folder" }, statusCode: 409);
             Compilation compilation;
             var journal = dry_run == true ? null : http.RequestServices.GetService(typeof(IReloadJournal)) as IReloadJournal;
             var now = options.Clock.GetUtcNow().UtcDateTime;
             try { compilation = FunctionCompilation.Create(Workspace.Load(folder)); }
             catch (Exception ex) when (ex is WorkspaceException or IOException or UnauthorizedAccessException)
             {
-                journal?.Record(new ReloadRecord(RuntimeSecurity.TokenAuthor, now, new Workspace([]), "refused: the workspace cannot be read", null, null));
+                journal?.Record(new ReloadRecord(RuntimeSecurity.TokenAuthor, now, new Workspace([]), "refused: the workspace cannot be read",
+                    null, null));
                 return Results.Json(new { error = "the workspace cannot be read: " + ex.Message }, statusCode: 422);
             }
             if (compilation.HasErrors)
