@@ -17,14 +17,15 @@ namespace MarketingDsl.Runtime;
 /// commit): an event is acknowledged only when it and every consequence (journey states, timers,
 /// ledger, outbox) are committed. Calls are serialised by one lock.
 /// This class is the ingest and group-commit core, which owns the lock, the transactions and the
-/// installed version, and composes the parts (README.md, "The live runtime's parts"):
+/// installed version, and composes the parts (src/MarketingDsl.Runtime/README.md):
 /// <see cref="WorkspaceVersion"/> (the published version, replaced whole by
 /// <see cref="Reload"/>, LiveRuntime.Versions.cs); <see cref="UserStates"/> (Users/: the per-user
 /// cache and condition evaluation); <see cref="JourneyExecutor"/> (Journeys/: events and due timers
 /// through the machines, schedule and segment triggers, what they did persisted); the
 /// <see cref="OutboxDispatcher"/> (Delivery/). Its own partials: Ingest/ (validation,
 /// de-duplication, the size bound; the committer and answering threads; timer slices; profiles and
-/// identity merges), results and feedback, the user view. The store is Store/, the HTTP host Hosting/.
+/// identity merges), results and feedback, the user view, the operators' reads. The store is
+/// Store/, the HTTP host Hosting/ (which uses only this class's public members).
 /// </summary>
 public sealed partial class LiveRuntime : IDisposable
 {

@@ -31,14 +31,14 @@ public static class RuntimeAdminEndpoints
             if (status is not (null or LiveStore.Pending or LiveStore.DeliveredStatus or LiveStore.Failed))
                 return Results.Json(new { error = $"status must be pending, delivered or failed, not '{status}'" }, statusCode: 400);
             var max = Math.Clamp(limit ?? 100, 1, 10_000);
-            var (counts, items) = runtime.Locked(s => (s.OutboxCounts(), s.OutboxEntries(status, max)));
+            var (counts, items) = runtime.Outbox(status, max);
             return Results.Json(new { counts, items = items.Select(Describe) });
         });
         app.MapPost("/api/outbox/{key}/retry", (string key, HttpContext http, LiveRuntime runtime) =>
         {
             if (RuntimeSecurity.AdminDenied(http, options) is { } denied) return denied;
             var now = options.Clock.GetUtcNow().UtcTicks;
-            if (!runtime.Locked(s => s.Requeue(key, now)))
+            if (!runtime.RequeueOutbox(key, now))
                 return Results.Json(new { error = $"no parked (failed) action with key '{key}'" }, statusCode: 404);
             runtime.Deliver();
             return Results.Json(new { requeued = key });
@@ -46,7 +46,7 @@ public static class RuntimeAdminEndpoints
         app.MapGet("/api/journey-ends", (int? limit, HttpContext http, LiveRuntime runtime) =>
         {
             if (RuntimeSecurity.MemberDataDenied(http, options) is { } denied) return denied;
-            var ends = runtime.Locked(s => s.JourneyEnds());
+            var ends = runtime.JourneyEnds();
             return Results.Json(new { count = ends.Count, ends = JourneyEndAnswer.List(ends.TakeLast(Math.Clamp(limit ?? 100, 1, 10_000))) },
                 ReloadAnswer.SnakeCase);
         });
@@ -95,7 +95,7 @@ public static class RuntimeAdminEndpoints
     }
 
     /// <summary>The outbox part of /api/health.</summary>
-    public static object OutboxHealth(LiveRuntime runtime) => runtime.Locked(s => s.OutboxCounts());
+    public static object OutboxHealth(LiveRuntime runtime) => runtime.OutboxCounts();
 
     private static object Describe(OutboxEntry e)
     {
