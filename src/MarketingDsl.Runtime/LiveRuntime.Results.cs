@@ -40,7 +40,7 @@ public sealed partial class LiveRuntime
         }
     }
 
-    /// <summary>The zone of days in results: the workspace's (UTC without `settings`).</summary>
+    /// <summary>The workspace zone (days in results, schedules, the daily segment check): the settings' zone, UTC without `settings`.</summary>
     public static TimeZoneInfo Zone(SemanticModel model) => model.Schema.TimeZone is { } z ? TimeZoneInfo.FindSystemTimeZoneById(z)
         : TimeZoneInfo.Utc;
 

@@ -42,7 +42,7 @@ internal sealed class WorkspaceVersion
         JourneyIndex = index;
         Tracked = [.. Machines.Select(m => m.Journey.Trigger).OfType<BoundSegmentTrigger>().Select(t => t.Segment).Distinct()
             .Select(SegmentInputs.Of)];
-        Zone = model.Schema.TimeZone is { } z ? TimeZoneInfo.FindSystemTimeZoneById(z) : TimeZoneInfo.Utc;
+        Zone = LiveRuntime.Zone(model);
     }
 
     public SemanticModel Model { get; }
