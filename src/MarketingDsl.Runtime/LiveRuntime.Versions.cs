@@ -59,7 +59,8 @@ public sealed class JourneyShape
                 switch (steps[i])
                 {
                     case BoundWait w:
-                        shape.Waits[Key(frames)] = enclosing + $"wait {w.DurationTicks}{(w.Until is { } e ? " until " + e.Name + (w.UntilWhere is null ? "" : " where") : "")}";
+                        var until = w.Until is { } e ? " until " + e.Name + (w.UntilWhere is null ? "" : " where") : "";
+                        shape.Waits[Key(frames)] = enclosing + $"wait {w.DurationTicks}{until}";
                         break;
                     case BoundSend send:
                         shape.Sends[path] = SendSignature(send);
@@ -70,7 +71,8 @@ public sealed class JourneyShape
                         break;
                     case BoundSplit split:
                         for (var b = 0; b < split.Branches.Length; b++)
-                            Walk(split.Branches[b].Steps, frames, enclosing + $"split {split.Name}/{split.Branches.Length} > ", b, path + "." + b.ToString(CultureInfo.InvariantCulture) + ".");
+                            Walk(split.Branches[b].Steps, frames, enclosing + $"split {split.Name}/{split.Branches.Length} > ", b,
+                                path + "." + b.ToString(CultureInfo.InvariantCulture) + ".");
                         break;
                 }
             }
@@ -120,7 +122,7 @@ public sealed class JourneyShape
 /// (`journey_removed`). A deferred send whose step is gone or now another send is dropped
 /// (`deferred_send_changed`). Each end is recorded with the instant (the clock) and the step; goal
 /// watches of users who finished the steps go on under the new goal. Schedules and segment
-/// tracking are re-armed (<see cref="ArmTriggers"/>).
+/// tracking are re-armed (<see cref="JourneyExecutor.ArmTriggers"/>).
 /// A user whose wait changed path (steps added or removed before it) continues at the equivalent
 /// wait: the one with the same entry (enclosing kinds and wait) and the same rank among the waits
 /// with that entry, when both versions have equally many such waits; the wait, its deadline and
@@ -145,14 +147,12 @@ public sealed partial class LiveRuntime
     {
         lock (_gate)
         {
-            var old = (_model, _validation, _machines, _paths, _journeyIndex);
+            var old = _version;
             try { return TransactionValue(() => Install(model, endInFlight ?? [])); }
             catch
             {
-                (_model, _validation, _machines, _paths, _journeyIndex) = old;
-                // Cached users were shaped by the new version (schema, journey count): drop them.
-                _users.Clear();
-                LoadSplits();
+                // Cached users were shaped by the new version (schema, journey count): UseVersion drops them.
+                UseVersion(old);
                 throw;
             }
         }
@@ -160,16 +160,9 @@ public sealed partial class LiveRuntime
 
     private ReloadReport Install(SemanticModel model, IReadOnlyCollection<string> endInFlight)
     {
-        _model = model;
-        _validation = new Validation(model.Schema);
-        _machines = [.. model.Journeys.Where(j => j.Trigger is not null).Select(j => new JourneyMachine(j))];
-        _paths = [.. _machines.Select(m => new StepPaths(m.Journey))];
-        _journeyIndex = new Dictionary<string, int>(StringComparer.Ordinal);
-        for (var j = 0; j < _machines.Length; j++) _journeyIndex[_machines[j].Journey.Name] = j;
-        // The user cache holds rows of the old schema and states per old journey index.
-        _users.Clear();
-        LoadSplits();
-        CompileConditions();
+        var version = new WorkspaceVersion(model, ScorerOf);
+        UseVersion(version);
+        version.CompileConditions(_options.Clock.GetUtcNow().UtcTicks);
         return Reconcile(endInFlight);
     }
 
@@ -178,7 +171,7 @@ public sealed partial class LiveRuntime
 
     private ReloadReport Reconcile(IReadOnlyCollection<string> endInFlight)
     {
-        var plan = PlanReconcile(_machines.Select(m => m.Journey), endInFlight);
+        var plan = PlanReconcile(_version.Machines.Select(m => m.Journey), endInFlight);
         foreach (var (journey, user, state) in plan.EndedStates)
         {
             var removed = !plan.Current.ContainsKey(journey);
@@ -199,9 +192,11 @@ public sealed partial class LiveRuntime
         foreach (var id in plan.DroppedTimers) _store.DeleteTimer(id);
         foreach (var end in plan.Ended) _store.AddEnd(end);
         foreach (var name in plan.Stored.Keys.Where(n => !plan.Current.ContainsKey(n))) _store.DeleteJourneyShape(name);
-        foreach (var (name, shape) in plan.Current) if (!plan.Stored.TryGetValue(name, out var was) || !was.SameAs(shape)) _store.SetJourneyShape(name, shape);
-        ArmTriggers();
-        return new ReloadReport(_machines.Length, plan.Inspected ? plan.Continued : _store.ActiveStates(), plan.Ended, plan.MovedStates.Count);
+        foreach (var (name, shape) in plan.Current)
+            if (!plan.Stored.TryGetValue(name, out var was) || !was.SameAs(shape)) _store.SetJourneyShape(name, shape);
+        _executor.ArmTriggers();
+        return new ReloadReport(_version.Machines.Length, plan.Inspected ? plan.Continued : _store.ActiveStates(), plan.Ended,
+            plan.MovedStates.Count);
     }
 
     /// <summary>
@@ -216,9 +211,9 @@ public sealed partial class LiveRuntime
         {
             var journeys = model.Journeys.Where(j => j.Trigger is not null).ToList();
             var plan = PlanReconcile(journeys, endInFlight ?? []);
-            var running = _machines.Select(m => m.Journey.Name).ToList();
+            var running = _version.Machines.Select(m => m.Journey.Name).ToList();
             var next = journeys.Select(j => j.Name).ToList();
-            var runningShapes = _machines.ToDictionary(m => m.Journey.Name, m => JourneyShape.Of(m.Journey), StringComparer.Ordinal);
+            var runningShapes = _version.Machines.ToDictionary(m => m.Journey.Name, m => JourneyShape.Of(m.Journey), StringComparer.Ordinal);
             return new ReloadPreview(
                 journeys.Count,
                 plan.Inspected ? plan.Continued : _store.ActiveStates(),
@@ -239,7 +234,10 @@ public sealed partial class LiveRuntime
         List<(string Journey, string User, StoredJourneyState State, List<int[]> Position)> MovedStates,
         List<long> DroppedTimers, Dictionary<string, JourneyShape> Stored, Dictionary<string, JourneyShape> Current);
 
-    /// <summary>The decisions of <see cref="Reconcile"/> for a version with these (triggered) journeys, read from the store, nothing written.</summary>
+    /// <summary>
+    /// The decisions of <see cref="Reconcile"/> for a version with these (triggered) journeys, read
+    /// from the store, nothing written.
+    /// </summary>
     private ReconcilePlan PlanReconcile(IEnumerable<JourneySymbol> journeys, IReadOnlyCollection<string> endInFlight)
     {
         var stored = _store.JourneyShapes();
@@ -247,7 +245,8 @@ public sealed partial class LiveRuntime
         var ending = new HashSet<string>(endInFlight, StringComparer.Ordinal);
         // A store written before shapes were kept: treat its journeys as changed (every state is checked against the current version).
         var legacy = stored.Count == 0;
-        var changed = new HashSet<string>(stored.Keys.Where(name => !current.TryGetValue(name, out var now) || !now.SameAs(stored[name])), StringComparer.Ordinal);
+        var changed = new HashSet<string>(
+            stored.Keys.Where(name => !current.TryGetValue(name, out var now) || !now.SameAs(stored[name])), StringComparer.Ordinal);
         var at = _store.Counter("clock");
         var ended = new List<JourneyEnd>();
         var endedStates = new List<(string, string, StoredJourneyState)>();
@@ -289,7 +288,8 @@ public sealed partial class LiveRuntime
             if (!endedByChoice && now is not null && before == now) continue;
             dropped.Add(timer.Id);
             ended.Add(new JourneyEnd(timer.Journey, timer.User, at, endedByChoice ? EndedOnPublish : EndDeferredSendChanged,
-                $"deferred send at step {timer.Path} due {new DateTime(timer.Due, DateTimeKind.Utc).ToString("O", CultureInfo.InvariantCulture)}: {before ?? "?"}"));
+                $"deferred send at step {timer.Path} due {new DateTime(timer.Due, DateTimeKind.Utc).ToString("O", CultureInfo.InvariantCulture)}: "
+                + (before ?? "?")));
         }
         return new ReconcilePlan(true, continued, ended, endedStates, moved, dropped, stored, current);
     }

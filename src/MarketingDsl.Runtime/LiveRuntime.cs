@@ -1,5 +1,7 @@
+using System.Runtime.CompilerServices;
 using MarketingDsl.Core.Semantics;
 using MarketingDsl.Engine.Data;
+using MarketingDsl.Engine.Scoring;
 using MarketingDsl.Journeys;
 
 namespace MarketingDsl.Runtime;
@@ -14,61 +16,73 @@ namespace MarketingDsl.Runtime;
 /// Requests that arrive while a transaction runs are committed together in the next one (group
 /// commit): an event is acknowledged only when it and every consequence (journey states, timers,
 /// ledger, outbox) are committed. Calls are serialised by one lock.
-/// The class is one partial per part, in the folder of its stage:
-/// Ingest/ (LiveRuntime.Ingest.cs: validation, de-duplication, the size bound; LiveRuntime.GroupCommit.cs:
-/// the committer and answering threads; LiveRuntime.Profiles.cs: profiles and identity merges);
-/// Users/ (LiveRuntime.Users.cs and UserCache.cs: the per-user cache and condition evaluation);
-/// Journeys/ (LiveRuntime.Executor.cs: an event and due timers through the machines, persisting
-/// what they did; LiveRuntime.Triggers.cs: schedule and segment triggers); Delivery/ (the outbox
-/// to channel adapters); LiveRuntime.Versions.cs (a new workspace version); this file: the state
-/// every part shares, transactions and shutdown. The store is Store/, the HTTP host Hosting/.
+/// This class is the ingest and group-commit core, which owns the lock, the transactions and the
+/// installed version, and composes the parts (src/MarketingDsl.Runtime/README.md):
+/// <see cref="WorkspaceVersion"/> (the published version, replaced whole by
+/// <see cref="Reload"/>, LiveRuntime.Versions.cs); <see cref="UserStates"/> (Users/: the per-user
+/// cache and condition evaluation); <see cref="JourneyExecutor"/> (Journeys/: events and due timers
+/// through the machines, schedule and segment triggers, what they did persisted); the
+/// <see cref="OutboxDispatcher"/> (Delivery/). Its own partials: Ingest/ (validation,
+/// de-duplication, the size bound; the committer and answering threads; timer slices; profiles and
+/// identity merges), results and feedback, the user view, the operators' reads. The store is
+/// Store/, the HTTP host Hosting/ (which uses only this class's public members).
 /// </summary>
 public sealed partial class LiveRuntime : IDisposable
 {
     private readonly object _gate = new();
-    // The workspace version: replaced as a whole by Reload (LiveRuntime.Versions.cs).
-    private SemanticModel _model;
+    // The workspace version: replaced as a whole by Reload (LiveRuntime.Versions.cs), with the parts' copies (UseVersion).
+    private WorkspaceVersion _version;
     private readonly LiveOptions _options;
     private readonly LiveStore _store;
-    private Validation _validation;
-    private JourneyMachine[] _machines;
-    private StepPaths[] _paths;
-    private Dictionary<string, int> _journeyIndex = new(StringComparer.Ordinal);
-    private readonly UserCache _users;
+    private readonly UserStates _users;
+    private readonly JourneyExecutor _executor;
+    private readonly ConditionalWeakTable<SemanticModel, StrongBox<IModelScorer?>> _scorers = new();
     private readonly List<IngestRequest> _queue = [];
     private bool _committing;
     private bool _disposed;
-    /// <summary>The user, sequence number and values of the event being handed to journeys (for its row, loaded on demand).</summary>
-    private (LiveUser? User, long Seq, object?[]? Values) _current;
-    private readonly JourneyEnvironment _env;
-    private readonly List<JourneyAction> _actions = [];
 
     public LiveRuntime(SemanticModel model, LiveOptions options)
     {
-        _model = model;
         _options = options;
         _store = new LiveStore(options.DbPath);
-        _validation = new Validation(model.Schema);
-        _machines = [.. model.Journeys.Where(j => j.Trigger is not null).Select(j => new JourneyMachine(j))];
-        _paths = [.. _machines.Select(m => new StepPaths(m.Journey))];
-        for (var j = 0; j < _machines.Length; j++) _journeyIndex[_machines[j].Journey.Name] = j;
-        _env = new JourneyEnvironment(new LiveConditions(this), new LiveLedger(_store), ZoneOf, ReportSteps: true);
+        _version = new WorkspaceVersion(model, ScorerOf);
+        _users = new UserStates(_store, _version, options.CachedUsers, options.CachedEvents, options.CacheBytes);
+        _executor = new JourneyExecutor(_store, _users, _version, options, this);
         _dispatcher = new OutboxDispatcher(this, options);
-        _users = new UserCache(Math.Max(1, options.CachedUsers), Math.Max(0, options.CachedEvents), Math.Max(0, options.CacheBytes));
-        LoadSplits();
-        CompileConditions();
+        _version.CompileConditions(_options.Clock.GetUtcNow().UtcTicks);
         lock (_gate) StartReport = TransactionValue(Reconcile);
         StartCommitter();
     }
 
-    public SemanticModel Model => _model;
+    /// <summary>The scorer of <paramref name="model"/>'s trained models, asked of <see cref="LiveOptions.ModelScorer"/> once per model.</summary>
+    private IModelScorer? ScorerOf(SemanticModel model) =>
+        _options.ModelScorer is { } factory ? _scorers.GetValue(model, m => new StrongBox<IModelScorer?>(factory(m))).Value : null;
+
+    /// <summary>Runs <paramref name="version"/> from now on, in every part (their caches of the previous one dropped).</summary>
+    private void UseVersion(WorkspaceVersion version)
+    {
+        _version = version;
+        _users.Install(version);
+        _executor.Install(version);
+    }
+
+    public SemanticModel Model => _version.Model;
     public LiveStore Store => _store;
 
-    /// <summary>How many users the per-user cache holds, how many of them with their events loaded, how many events, and their estimated bytes (the load benchmark's memory run reports them).</summary>
-    public (int Users, int Loaded, long Events, long Bytes) CacheSize { get { lock (_gate) return (_users.Count, _users.Loaded, _users.Events, _users.Bytes); } }
+    /// <summary>
+    /// How many users the per-user cache holds, how many of them with their events loaded, how many
+    /// events, and their estimated bytes (the load benchmark's memory run reports them).
+    /// </summary>
+    public (int Users, int Loaded, long Events, long Bytes) CacheSize { get { lock (_gate) return _users.CacheSize; } }
 
     /// <summary>Tests: empties the per-user cache (the store keeps everything).</summary>
     internal void DropUserCache() { lock (_gate) _users.Clear(); }
+
+    /// <summary>Tests: users of a fan-out per batch (0: every user alone, through the cache).</summary>
+    internal int FanOutBatchSize { get => _users.FanOutBatchSize; set => _users.FanOutBatchSize = value; }
+
+    /// <summary>Tests and the load benchmark: users whose audience a fan-out evaluated in a batch.</summary>
+    internal long FanOutBatchUsers => _users.FanOutBatchUsers;
 
     /// <summary>The virtual clock: the latest event time seen (UTC ticks), 0 before any event.</summary>
     public long Clock { get { lock (_gate) return _store.Counter("clock"); } }
@@ -100,9 +114,8 @@ public sealed partial class LiveRuntime : IDisposable
             _store.Rollback();
             // In-memory caches may hold uncommitted changes: rebuild them from the store.
             _users.Clear();
-            _actions.Clear();
-            ForgetTriggerCaches();
-            LoadSplits();
+            _executor.Forget();
+            _timerBacklog = false;
             throw;
         }
     }

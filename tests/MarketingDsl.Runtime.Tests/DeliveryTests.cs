@@ -158,11 +158,13 @@ public sealed class DeliveryTests : IDisposable
         {
             using var http = new HttpClient { BaseAddress = new Uri(app.Urls.First()), Timeout = TimeSpan.FromSeconds(20) };
             await http.PostAsync("/api/profiles", new StringContent("""[{"user_id":"u1"}]""", Encoding.UTF8, "application/json"));
-            var first = await http.PostAsync("/api/events", new StringContent("""[{"type":"login","user_id":"u1","ts":"2025-03-01T10:00:00Z"}]""", Encoding.UTF8, "application/json"));
+            var first = await http.PostAsync("/api/events",
+                new StringContent("""[{"type":"login","user_id":"u1","ts":"2025-03-01T10:00:00Z"}]""", Encoding.UTF8, "application/json"));
             Assert.Equal(HttpStatusCode.OK, first.StatusCode);
             await arrived.Task.WaitAsync(TimeSpan.FromSeconds(15));
             // The receiver holds the first delivery; ingest still answers.
-            var second = await http.PostAsync("/api/events", new StringContent("""[{"type":"login","user_id":"u1","ts":"2025-03-01T11:00:00Z"}]""", Encoding.UTF8, "application/json"));
+            var second = await http.PostAsync("/api/events",
+                new StringContent("""[{"type":"login","user_id":"u1","ts":"2025-03-01T11:00:00Z"}]""", Encoding.UTF8, "application/json"));
             Assert.Equal("""{"results":[{"index":0,"status":"accepted"}]}""", await second.Content.ReadAsStringAsync());
             Assert.False(release.Task.IsCompleted);
             http.DefaultRequestHeaders.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", LiveFixture.AdminToken);

@@ -5,7 +5,7 @@ namespace MarketingDsl.Runtime.Tests;
 
 /// <summary>
 /// A schedule's fan-out over users the cache has no room for reads them in batches and evaluates
-/// their conditions over one data set (LiveRuntime.FanOutBatch.cs): the same sends, states and
+/// their conditions over one data set (UserStates.FanOutBatch.cs): the same sends, states and
 /// measurements as reading every user alone through the cache.
 /// </summary>
 public sealed class FanOutBatchTests : IDisposable

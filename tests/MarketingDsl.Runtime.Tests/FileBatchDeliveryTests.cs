@@ -83,7 +83,8 @@ public sealed class FileBatchDeliveryTests : IDisposable
     {
         var adapter = new FileChannelAdapter(_f.Outbox);
         Assert.True(adapter.Append("push", "a", """{"key":"a"}"""));
-        Assert.Equal(2, adapter.AppendAll("push", [("a", """{"key":"a"}"""), ("b", """{"key":"b"}"""), ("b", """{"key":"b"}"""), ("c", """{"key":"c"}""")]));
+        Assert.Equal(2, adapter.AppendAll("push",
+            [("a", """{"key":"a"}"""), ("b", """{"key":"b"}"""), ("b", """{"key":"b"}"""), ("c", """{"key":"c"}""")]));
         // A new adapter (a restart) reads the keys back from the file.
         Assert.Equal(1, new FileChannelAdapter(_f.Outbox).AppendAll("push", [("c", """{"key":"c"}"""), ("d", """{"key":"d"}""")]));
         Assert.Equal(["a", "b", "c", "d"], _f.OutboxLines().Select(l => l.Line.GetProperty("key").GetString()));

@@ -75,7 +75,8 @@ public sealed class IdentityTests : IDisposable
         using (var live = _f.Open()) live.IngestProfiles(LiveFixture.Json(Profiles));
         using (var live = _f.Open())
         {
-            var r = live.IngestEvents(LiveFixture.Json("""[{"type":"login","user_id":"x","ts":"2025-03-01T10:00:00Z","phone":"555-1","platform":"ios"}]"""));
+            var r = live.IngestEvents(
+                LiveFixture.Json("""[{"type":"login","user_id":"x","ts":"2025-03-01T10:00:00Z","phone":"555-1","platform":"ios"}]"""));
             Assert.Equal("attributed to user 'u1' by identity key 'phone'", r[0].Reason);
             Assert.Equal("ios", live.Tags("u1", new DateTime(2025, 3, 2, 0, 0, 0, DateTimeKind.Utc))!["last_platform"]);
         }
@@ -121,7 +122,8 @@ public sealed class IdentityTests : IDisposable
                  {"type":"order","user_id":"u3","ts":"2025-03-01T11:00:01Z","order_id":"x2"},
                  {"type":"order","user_id":"u3","ts":"2025-03-01T11:00:02Z","order_id":"x3"}]
                 """));
-            Assert.Equal("merged user 'u5' into 'u2b' by identity key 'phone'", live.IngestProfiles(LiveFixture.Json("""[{"user_id":"u2b","phone":"555-5"}]"""))[0].Reason);
+            Assert.Equal("merged user 'u5' into 'u2b' by identity key 'phone'",
+                live.IngestProfiles(LiveFixture.Json("""[{"user_id":"u2b","phone":"555-5"}]"""))[0].Reason);
             Assert.Equal("duplicate,duplicate,duplicate,duplicate", LiveFixture.Statuses(live.IngestEvents(LiveFixture.Json(events))));
             Assert.Equal("duplicate,duplicate", LiveFixture.Statuses(live.IngestEvents(LiveFixture.Json(otherUsers))));
         }
@@ -242,7 +244,8 @@ public sealed class IdentityTests : IDisposable
                 _ => "",
             };
             eventLines.Add(random.Next(2) == 0
-                ? $$"""{"type":"order","user_id":"{{user}}","ts":"{{ts}}","order_id":"o{{random.Next(90)}}","amount":{{random.Next(1, 50)}}{{identity}}}"""
+                ? $$"""{"type":"order","user_id":"{{user}}","ts":"{{ts}}","order_id":"o{{random.Next(90)}}","""
+                    + $"\"amount\":{random.Next(1, 50)}{identity}}}"
                 : $$"""{"type":"login","user_id":"{{user}}","ts":"{{ts}}","platform":"p{{random.Next(3)}}"{{identity}}}""");
         }
 

@@ -145,7 +145,8 @@ public sealed class JourneyTests : IDisposable
             foreach (var e in events.Skip(i).Take(3))
             {
                 var field = e.Type switch { "cart_add" => $",\"price\":{e.Field}", "order" => $",\"order_id\":\"{e.Field}\",\"amount\":1", _ => "" };
-                var r = live.IngestEvents(LiveFixture.Json($$"""[{"type":"{{e.Type}}","user_id":"{{e.User}}","ts":"{{LiveFixture.Ts(e.Ts)}}"{{field}}}]"""));
+                var r = live.IngestEvents(
+                    LiveFixture.Json($$"""[{"type":"{{e.Type}}","user_id":"{{e.User}}","ts":"{{LiveFixture.Ts(e.Ts)}}"{{field}}}]"""));
                 Assert.Equal("accepted", r[0].Status);
             }
         }
@@ -174,7 +175,8 @@ public sealed class JourneyTests : IDisposable
             ("a", At(1, 10), "o1", 10m), ("a", At(5, 10), "o2", 20.5m), ("b", At(3, 0), "o3", 7m), ("a", At(20, 0), "o4", 1m),
         };
         foreach (var e in events)
-            live.IngestEvents(LiveFixture.Json($$"""[{"type":"order","user_id":"{{e.User}}","ts":"{{LiveFixture.Ts(e.Ts)}}","order_id":"{{e.Id}}","amount":{{e.Amount}}}]"""));
+            live.IngestEvents(LiveFixture.Json(
+                $$"""[{"type":"order","user_id":"{{e.User}}","ts":"{{LiveFixture.Ts(e.Ts)}}","order_id":"{{e.Id}}","amount":{{e.Amount}}}]"""));
         live.IngestEvents(LiveFixture.Json($$"""[{"type":"cart_add","user_id":"c","ts":"{{LiveFixture.Ts(At(4, 0))}}","price":120}]"""));
         var data = InMemoryData.Build(model.Schema, [["a", 1L, null], ["b", 2L, null], ["c", null, null]],
             [.. events.Select(e => (model.Schema.FindEvent("order")!, new object?[] { e.User, e.Ts, e.Id, e.Amount, null })),

@@ -61,7 +61,8 @@ public sealed class ResultsTests : IDisposable
         var model = _f.Compilation.Model;
         var events = History();
         var users = events.Select(e => e.User).Distinct().Order(StringComparer.Ordinal).ToArray();
-        var data = InMemoryData.Build(model.Schema, users.Select(u => new object?[] { u, null, null }), events.Select(e => (model.Schema.FindEvent(e.Type)!, Row(e))));
+        var data = InMemoryData.Build(model.Schema, users.Select(u => new object?[] { u, null, null }),
+            events.Select(e => (model.Schema.FindEvent(e.Type)!, Row(e))));
         var replay = JourneyReplay.Run(model, data, From, To);
 
         for (var start = 0; start < events.Count; start += 150)
@@ -76,7 +77,8 @@ public sealed class ResultsTests : IDisposable
                     "order" => $",\"order_id\":\"{e.Id}\",\"amount\":{e.Value}",
                     _ => $",\"id\":\"{e.Id}\"",
                 };
-                var r = live.IngestEvents(LiveFixture.Json($$"""[{"type":"{{e.Type}}","user_id":"{{e.User}}","ts":"{{LiveFixture.Ts(e.Ts)}}"{{fields}}}]"""));
+                var r = live.IngestEvents(
+                    LiveFixture.Json($$"""[{"type":"{{e.Type}}","user_id":"{{e.User}}","ts":"{{LiveFixture.Ts(e.Ts)}}"{{fields}}}]"""));
                 Assert.Equal("accepted", r[0].Status);
             }
         }
@@ -93,7 +95,8 @@ public sealed class ResultsTests : IDisposable
         }
         var cart = replay.Results["cart"];
         // The history is rich enough to test something: conversions with revenue on both sides of the holdout, both branches, deferred sends.
-        Assert.True(cart.Total.Converted > 0 && cart.Total.ConvertedHeldOut > 0 && cart.Total.Revenue > 0, $"{cart.Total.Converted} {cart.Total.ConvertedHeldOut}");
+        Assert.True(cart.Total.Converted > 0 && cart.Total.ConvertedHeldOut > 0 && cart.Total.Revenue > 0,
+            $"{cart.Total.Converted} {cart.Total.ConvertedHeldOut}");
         Assert.True(cart.Splits.Single().Branches.All(b => b.Entered > 0));
         Assert.True(cart.Total.Deferred > 0);
         // Per-step counts (the canvas's): arrivals, how the first wait ended (its event is the goal's: converted, else timed out), exits.

@@ -6,7 +6,7 @@ using MarketingDsl.Journeys.Replay;
 namespace MarketingDsl.Runtime.Tests;
 
 /// <summary>
-/// Property on generated data for the incremental segment path (LiveRuntime.Triggers.cs): random
+/// Property on generated data for the incremental segment path (JourneyExecutor.Triggers.cs): random
 /// event streams in time order over about ten days, where memberships flip by events (an order, a
 /// login, a second cart), by time alone (1-, 2- and 3-day windows expiring, an idle clock), by a
 /// profile field together with a window, and through a segment read by another; ingested in

@@ -71,7 +71,8 @@ public sealed class TriggerTests : IDisposable
             foreach (var e in events.Skip(i).Take(4))
             {
                 var fields = e.Type == "order" ? $",\"order_id\":\"{e.Id}\",\"amount\":1" : "";
-                var r = live.IngestEvents(LiveFixture.Json($$"""[{"type":"{{e.Type}}","user_id":"{{e.User}}","ts":"{{LiveFixture.Ts(e.Ts)}}"{{fields}}}]"""));
+                var r = live.IngestEvents(
+                    LiveFixture.Json($$"""[{"type":"{{e.Type}}","user_id":"{{e.User}}","ts":"{{LiveFixture.Ts(e.Ts)}}"{{fields}}}]"""));
                 Assert.Equal("accepted", r[0].Status);
             }
         }

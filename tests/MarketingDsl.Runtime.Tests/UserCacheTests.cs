@@ -60,7 +60,8 @@ public sealed class UserCacheTests : IDisposable
         var loaded = live.CacheSize.Bytes;
         Assert.True(loaded > withState, $"{withState:N0} → {loaded:N0} bytes with the events loaded");
         var orders = "[" + string.Join(",", Enumerable.Range(0, 40).Select(i =>
-            $$"""{"type":"order","user_id":"a","ts":"2025-03-01T11:{{i:00}}:00Z","order_id":"o{{i}}","amount":10,"category":"category-{{i}}"}""")) + "]";
+            $$"""{"type":"order","user_id":"a","ts":"2025-03-01T11:{{i:00}}:00Z","order_id":"o{{i}}","amount":10,"""
+            + $"\"category\":\"category-{i}\"}}")) + "]";
         live.IngestEvents(LiveFixture.Json(orders));
         var (_, _, events, more) = live.CacheSize;
         Assert.Equal(41, events);

@@ -31,21 +31,22 @@ public static class RuntimeAdminEndpoints
             if (status is not (null or LiveStore.Pending or LiveStore.DeliveredStatus or LiveStore.Failed))
                 return Results.Json(new { error = $"status must be pending, delivered or failed, not '{status}'" }, statusCode: 400);
             var max = Math.Clamp(limit ?? 100, 1, 10_000);
-            var (counts, items) = runtime.Locked(s => (s.OutboxCounts(), s.OutboxEntries(status, max)));
+            var (counts, items) = runtime.Outbox(status, max);
             return Results.Json(new { counts, items = items.Select(Describe) });
         });
         app.MapPost("/api/outbox/{key}/retry", (string key, HttpContext http, LiveRuntime runtime) =>
         {
             if (RuntimeSecurity.AdminDenied(http, options) is { } denied) return denied;
             var now = options.Clock.GetUtcNow().UtcTicks;
-            if (!runtime.Locked(s => s.Requeue(key, now))) return Results.Json(new { error = $"no parked (failed) action with key '{key}'" }, statusCode: 404);
+            if (!runtime.RequeueOutbox(key, now))
+                return Results.Json(new { error = $"no parked (failed) action with key '{key}'" }, statusCode: 404);
             runtime.Deliver();
             return Results.Json(new { requeued = key });
         });
         app.MapGet("/api/journey-ends", (int? limit, HttpContext http, LiveRuntime runtime) =>
         {
             if (RuntimeSecurity.MemberDataDenied(http, options) is { } denied) return denied;
-            var ends = runtime.Locked(s => s.JourneyEnds());
+            var ends = runtime.JourneyEnds();
             return Results.Json(new { count = ends.Count, ends = JourneyEndAnswer.List(ends.TakeLast(Math.Clamp(limit ?? 100, 1, 10_000))) },
                 ReloadAnswer.SnakeCase);
         });
@@ -53,14 +54,16 @@ public static class RuntimeAdminEndpoints
         {
             if (RuntimeSecurity.AdminDenied(http, options) is { } denied) return denied;
             var endInFlight = (end ?? "").Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
-            if (options.Workspace is not { } folder) return Results.Json(new { error = "this runtime was started without a workspace folder" }, statusCode: 409);
+            if (options.Workspace is not { } folder)
+                return Results.Json(new { error = "this runtime was started without a workspace folder" }, statusCode: 409);
             Compilation compilation;
             var journal = dry_run == true ? null : http.RequestServices.GetService(typeof(IReloadJournal)) as IReloadJournal;
             var now = options.Clock.GetUtcNow().UtcDateTime;
             try { compilation = FunctionCompilation.Create(Workspace.Load(folder)); }
             catch (Exception ex) when (ex is WorkspaceException or IOException or UnauthorizedAccessException)
             {
-                journal?.Record(new ReloadRecord(RuntimeSecurity.TokenAuthor, now, new Workspace([]), "refused: the workspace cannot be read", null, null));
+                journal?.Record(new ReloadRecord(RuntimeSecurity.TokenAuthor, now, new Workspace([]), "refused: the workspace cannot be read",
+                    null, null));
                 return Results.Json(new { error = "the workspace cannot be read: " + ex.Message }, statusCode: 422);
             }
             if (compilation.HasErrors)
@@ -92,7 +95,7 @@ public static class RuntimeAdminEndpoints
     }
 
     /// <summary>The outbox part of /api/health.</summary>
-    public static object OutboxHealth(LiveRuntime runtime) => runtime.Locked(s => s.OutboxCounts());
+    public static object OutboxHealth(LiveRuntime runtime) => runtime.OutboxCounts();
 
     private static object Describe(OutboxEntry e)
     {

@@ -67,16 +67,21 @@ public static class RuntimeApp
         var app = endpoints.MapGroup("");
         app.AddEndpointFilter((context, next) =>
             RuntimeSecurity.Refused(context.HttpContext, options) is { } refused ? ValueTask.FromResult<object?>(refused) : next(context));
-        app.MapGet("/api/health", (LiveRuntime runtime) => Results.Json(new
+        app.MapGet("/api/health", (LiveRuntime runtime) =>
         {
-            status = "ok",
-            clock = runtime.Clock == 0 ? null : new DateTime(runtime.Clock, DateTimeKind.Utc).ToString("O", CultureInfo.InvariantCulture),
-            pending_timers = runtime.Store.TimerCount(),
-            outbox = RuntimeAdminEndpoints.OutboxHealth(runtime),
-            identity = runtime.Locked(s => new { values = s.IdentityCount(), merges = s.IdentityMerges().Count }),
-        }));
+            var clock = runtime.Clock;
+            var (values, merges) = runtime.IdentityCounts();
+            return Results.Json(new
+            {
+                status = "ok",
+                clock = clock == 0 ? null : new DateTime(clock, DateTimeKind.Utc).ToString("O", CultureInfo.InvariantCulture),
+                pending_timers = runtime.PendingTimers,
+                outbox = RuntimeAdminEndpoints.OutboxHealth(runtime),
+                identity = new { values, merges },
+            });
+        });
         app.MapGet("/api/identity-merges", (HttpContext http, LiveRuntime runtime) =>
-            RuntimeSecurity.MemberDataDenied(http, options) ?? Results.Json(runtime.Locked(s => s.IdentityMerges()).Select(m => new
+            RuntimeSecurity.MemberDataDenied(http, options) ?? Results.Json(runtime.IdentityMerges().Select(m => new
             {
                 survivor = m.Survivor, merged = m.Merged, key = m.Key, value = m.Value,
                 at = m.At == 0 ? null : new DateTime(m.At, DateTimeKind.Utc).ToString("O", CultureInfo.InvariantCulture),

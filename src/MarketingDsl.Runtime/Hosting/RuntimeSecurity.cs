@@ -53,8 +53,10 @@ public static class RuntimeSecurity
     {
         var request = http.Request;
         if (!HostAllowed(request.Host.Host, options))
-            return Results.Json(new { error = $"the Host '{request.Host.Host}' is not a name of this server (allowed: IP addresses, localhost{Names(options)})" },
-                statusCode: StatusCodes.Status421MisdirectedRequest);
+        {
+            var error = $"the Host '{request.Host.Host}' is not a name of this server (allowed: IP addresses, localhost{Names(options)})";
+            return Results.Json(new { error }, statusCode: StatusCodes.Status421MisdirectedRequest);
+        }
         if (request.Headers.Origin.ToString() is { Length: > 0 } origin && !OriginAllowed(origin, request, options))
             return Results.Json(new { error = $"requests from the origin '{origin}' are not accepted" }, statusCode: StatusCodes.Status403Forbidden);
         if (HttpMethods.IsPost(request.Method) && !IsJson(request.ContentType))
@@ -67,12 +69,17 @@ public static class RuntimeSecurity
     public static IResult? AdminDenied(HttpContext http, LiveOptions options)
     {
         if (options.AdminToken is not { Length: > 0 } token)
-            return Results.Json(new { error = "admin calls are disabled: start mdsl serve with the environment variable MDSL_ADMIN_TOKEN or --admin-token-file PATH" },
-                statusCode: StatusCodes.Status403Forbidden);
+        {
+            const string error = "admin calls are disabled: start mdsl serve with the environment variable MDSL_ADMIN_TOKEN"
+                + " or --admin-token-file PATH";
+            return Results.Json(new { error }, statusCode: StatusCodes.Status403Forbidden);
+        }
         var header = http.Request.Headers.Authorization.ToString();
         var given = header.StartsWith("Bearer ", StringComparison.Ordinal) ? header["Bearer ".Length..] : "";
         return CryptographicOperations.FixedTimeEquals(SHA256.HashData(Encoding.UTF8.GetBytes(given)), SHA256.HashData(Encoding.UTF8.GetBytes(token)))
-            ? null : Results.Json(new { error = "this admin call needs 'Authorization: Bearer TOKEN' (the admin token of mdsl serve)" }, statusCode: StatusCodes.Status401Unauthorized);
+            ? null
+            : Results.Json(new { error = "this admin call needs 'Authorization: Bearer TOKEN' (the admin token of mdsl serve)" },
+                statusCode: StatusCodes.Status401Unauthorized);
     }
 
     /// <summary>

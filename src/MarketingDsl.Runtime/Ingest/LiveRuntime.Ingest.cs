@@ -29,7 +29,7 @@ public sealed partial class LiveRuntime
     {
         // Validation needs only the schema: it runs before the queue, in parallel with other requests.
         var request = new IngestRequest(items);
-        request.Validate(_validation, LatestEventTicks());
+        request.Validate(_version.Validation, LatestEventTicks());
         lock (_queue)
         {
             ObjectDisposedException.ThrowIf(_disposed, this);
@@ -51,7 +51,7 @@ public sealed partial class LiveRuntime
     private void Process(IngestRequest request)
     {
         // Validated against a version a reload has replaced since: validate again (event types are the new version's symbols).
-        if (!ReferenceEquals(request.ValidatedBy, _validation)) request.Validate(_validation, LatestEventTicks());
+        if (!ReferenceEquals(request.ValidatedBy, _version.Validation)) request.Validate(_version.Validation, LatestEventTicks());
         var seenInBatch = new HashSet<string>(StringComparer.Ordinal);
         for (var i = 0; i < request.Results.Length; i++)
         {
@@ -67,6 +67,32 @@ public sealed partial class LiveRuntime
             { request.Results[i] = new IngestResult(i, IngestResult.Duplicate); continue; }
             request.Results[i] = Accept(parsed, json, i);
         }
+    }
+
+    /// <summary>
+    /// Fires the timers due before the event (due &lt; ts: at one instant events go first, §15.7),
+    /// stores the event (attributed to the user it belongs to) and its channel feedback, then hands
+    /// it to the journeys (<see cref="JourneyExecutor.OnEvent"/>).
+    /// </summary>
+    private IngestResult Accept(ParsedEvent e, ReadOnlyMemory<byte> json, int index)
+    {
+        FireTimers(e.Ts - 1);
+        string? attributed = null;
+        if (ResolveUser(e) is (var owner, { } by))
+        {
+            var values = (object?[])e.Values.Clone();
+            values[0] = owner;
+            attributed = by == "merged"
+                ? $"attributed to user '{owner}': '{e.User}' was merged into it"
+                : $"attributed to user '{owner}' by identity key '{by}'";
+            e = e with { User = owner, Values = values };
+        }
+        var seq = _store.AddEvent(e.Type.Name, e.Id, e.User, e.Ts, json);
+        if (e.Ts > _store.Counter("clock")) _store.SetCounter("clock", e.Ts);
+        FeedbackFromEvent(e);
+        if (!_executor.OnEvent(e, seq))
+            return new IngestResult(index, IngestResult.Accepted, "no profile for this user yet: stored, not given to journeys");
+        return new IngestResult(index, IngestResult.Accepted, attributed);
     }
 
     /// <summary>One POST of events waiting for (or done with) its group's transaction.</summary>

@@ -17,10 +17,10 @@ public sealed partial class LiveRuntime
         {
             Transaction(() =>
             {
-                _firstChecks = [];
+                _executor.BeginProfileBatch();
                 for (var i = 0; i < items.Count; i++)
                 {
-                    var values = _validation.ParseProfile(items[i].Span, out var key, out var reason, out var identities);
+                    var values = _version.Validation.ParseProfile(items[i].Span, out var key, out var reason, out var identities);
                     if (values is null) { results[i] = new IngestResult(i, IngestResult.Rejected, reason); continue; }
                     var json = System.Text.Encoding.UTF8.GetString(items[i].Span);
                     var stored = _store.Profile(key!);
@@ -31,34 +31,19 @@ public sealed partial class LiveRuntime
                             $"user '{key}' was merged into '{into}' by an identity value: send the profile of '{into}'");
                         continue;
                     }
-                    RunFirstCheck(key!);
+                    _executor.RunFirstCheck(key!);
                     _store.SetProfile(key!, json, isNew: stored is null);
                     var survivor = LinkIdentities(key!, identities!, out var merged);
                     _users.Remove(key!);
                     // Unmerged, the stored profile is the row just parsed: cache it rather than read it back.
-                    if (merged is null) _users.Add(NewUser(key!, values, hadProfile: stored is not null));
-                    OnProfileStored(survivor);
+                    if (merged is null) _users.AddStored(key!, values, hadProfile: stored is not null);
+                    _executor.OnProfileStored(survivor);
                     results[i] = new IngestResult(i, IngestResult.Accepted, merged);
                 }
-                RunFirstChecks();
+                _executor.RunFirstChecks();
             });
         }
         return results;
-    }
-
-    /// <summary>
-    /// The cached entry of a user whose profile was just stored. Memberships are stored only for
-    /// users with a profile (and a merged-away id never gets one again), so a user without a
-    /// profile before this one has none: its memberships start as "not evaluated" without a look-up.
-    /// </summary>
-    private LiveUser NewUser(string id, object?[] profile, bool hadProfile)
-    {
-        var live = new LiveUser(id, profile, _machines.Length);
-        if (hadProfile) return live;
-        live.Members = new bool?[Tracked.Length];
-        live.MembersAt = new long[Tracked.Length];
-        Array.Fill(live.MembersAt, long.MinValue);
-        return live;
     }
 
     /// <summary>The reason of a journey state ended because its user was merged into another.</summary>
@@ -75,7 +60,7 @@ public sealed partial class LiveRuntime
     private string LinkIdentities(string user, string?[] identities, out string? merged)
     {
         merged = null;
-        var keys = _model.Schema.IdentityKeys;
+        var keys = _version.Model.Schema.IdentityKeys;
         var links = new List<(string Owner, string Key, string Value)>();
         for (var k = 0; k < identities.Length; k++)
         {
@@ -86,7 +71,7 @@ public sealed partial class LiveRuntime
         }
         if (links.Count == 0) return user;
         // The merge changes the other users' data: their deferred first evaluations see them as they were.
-        foreach (var link in links) RunFirstCheck(link.Owner);
+        foreach (var link in links) _executor.RunFirstCheck(link.Owner);
         var group = links.Select(l => l.Owner).Append(user).ToList();
         var survivor = group.Min(CodePointComparer.Instance)!;
         var at = _store.Counter("clock");
@@ -97,14 +82,14 @@ public sealed partial class LiveRuntime
             var (key, value) = links.FirstOrDefault(l => l.Owner == other) is { Owner: not null } l ? (l.Key, l.Value)
                 : (links[0].Key, links[0].Value);
             var otherProfile = System.Text.Json.Nodes.JsonNode.Parse(_store.Profile(other)!)!.AsObject();
-            foreach (var field in _model.Schema.ProfileFields)
+            foreach (var field in _version.Model.Schema.ProfileFields)
             {
-                if (field.Name == _model.Schema.KeyField) continue;
+                if (field.Name == _version.Model.Schema.KeyField) continue;
                 if (profile[field.Name] is null && otherProfile[field.Name] is { } filler) profile[field.Name] = filler.DeepClone();
             }
             var events = _store.EventCount(other);
             var ended = 0;
-            foreach (var machine in _machines)
+            foreach (var machine in _version.Machines)
             {
                 if (_store.State(machine.Journey.Name, other) is not { Active: true } state) continue;
                 state.Active = false;
@@ -136,11 +121,11 @@ public sealed partial class LiveRuntime
     /// </summary>
     private (string User, string? By) ResolveUser(ParsedEvent e)
     {
-        if (User(e.User).Profile is not null) return (e.User, null);
+        if (_users.User(e.User).Profile is not null) return (e.User, null);
         if (_store.MergedInto(e.User) is { } survivor) return (survivor, "merged");
         for (var k = 0; k < e.Identities.Length; k++)
-            if (e.Identities[k] is { } value && _store.IdentityOwner(_model.Schema.IdentityKeys[k], value) is { } owner)
-                return (owner, _model.Schema.IdentityKeys[k]);
+            if (e.Identities[k] is { } value && _store.IdentityOwner(_version.Model.Schema.IdentityKeys[k], value) is { } owner)
+                return (owner, _version.Model.Schema.IdentityKeys[k]);
         return (e.User, null);
     }
 }

@@ -1,7 +1,7 @@
 namespace MarketingDsl.Runtime;
 
 /// <summary>
-/// The due index of segment re-checks (LiveRuntime.Triggers.cs): per user, the earliest instant
+/// The due index of segment re-checks (JourneyExecutor.Triggers.cs): per user, the earliest instant
 /// at which a tracked segment can change by time alone. Users whose segments cannot change
 /// without an event have no row. Written in the same transaction as the memberships it was
 /// computed from; the 00:00 check reads the users whose due has come through the index on `due`.

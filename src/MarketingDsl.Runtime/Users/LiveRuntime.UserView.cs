@@ -26,19 +26,29 @@ public sealed partial class LiveRuntime
         {
             var hasProfile = _store.Profile(user) is not null;
             var journeys = new List<LiveJourneyView>();
-            for (var j = 0; j < _machines.Length; j++)
+            var machines = _version.Machines;
+            for (var j = 0; j < machines.Length; j++)
             {
-                var json = _store.StateJson(_machines[j].Journey.Name, user);
+                var json = _store.StateJson(machines[j].Journey.Name, user);
                 if (json is null || JsonSerializer.Deserialize(json, StoredStateJson.Default.StoredJourneyState) is not { } s) continue;
                 var position = s.Position.Select(f => new StepFrame(f[0], f[1])).ToList();
-                journeys.Add(new LiveJourneyView(_machines[j].Journey, s.Active, s.Entries, Utc(s.EntryAt), s.HeldOut, Utc(s.GoalUntil),
-                    Utc(s.WaitUntil), s.Active ? _paths[j].StepAt(position) : null, s.Branches));
+                journeys.Add(new LiveJourneyView(machines[j].Journey, s.Active, s.Entries, Utc(s.EntryAt), s.HeldOut, Utc(s.GoalUntil),
+                    Utc(s.WaitUntil), s.Active ? _version.Paths[j].StepAt(position) : null, s.Branches));
             }
             var events = _store.EventsOf(user);
             if (!hasProfile && journeys.Count == 0 && events.Count == 0) return null;
             var recent = events.AsEnumerable().Reverse().Take(Math.Max(0, recentEvents)).Select(e => e.Json).ToList();
             return new LiveUserView(user, hasProfile, journeys, recent, events.Count);
         }
+    }
+
+    /// <summary>
+    /// Every tag, segment and segmentation of the user as of <paramref name="asOfUtc"/>, by the
+    /// compiled engine over the user's stored events; null for an unknown user.
+    /// </summary>
+    public IReadOnlyDictionary<string, object?>? Tags(string user, DateTime asOfUtc)
+    {
+        lock (_gate) return _users.Tags(user, asOfUtc);
     }
 
     private static DateTime? Utc(long? ticks) => ticks is { } t ? new DateTime(t, DateTimeKind.Utc) : null;

@@ -12,7 +12,7 @@ internal sealed class LiveUser(string id, object?[]? profile, int journeys)
     public UserHistory? History { get; set; }
     public bool EventsLoaded { get; set; }
     public QuietZones? Zones { get; set; }
-    /// <summary>Per tracked segment, the last evaluated membership (LiveRuntime.Triggers.cs), once loaded.</summary>
+    /// <summary>Per tracked segment, the last evaluated membership (JourneyExecutor.Triggers.cs), once loaded.</summary>
     public bool?[]? Members { get; set; }
     /// <summary>Per tracked segment, the instant it was last evaluated at (long.MinValue: not since the user was cached).</summary>
     public long[]? MembersAt { get; set; }

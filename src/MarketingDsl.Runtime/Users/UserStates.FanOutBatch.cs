@@ -14,7 +14,7 @@ namespace MarketingDsl.Runtime;
 /// so every condition has the value it has for the user alone. The batch lives for one slice of
 /// the fan-out, which changes no event: its users stay out of the cache.
 /// </summary>
-public sealed partial class LiveRuntime
+internal sealed partial class UserStates
 {
     private sealed class FanOutBatch(Dictionary<string, LiveUser> users, Dictionary<string, int> rows, ConditionEvaluator? evaluator)
     {
@@ -30,59 +30,63 @@ public sealed partial class LiveRuntime
     private FanOutBatch? _fanOutBatch;
 
     /// <summary>Tests: users of a fan-out per batch (0: every user alone, through the cache).</summary>
-    internal int FanOutBatchSize { get; set; } = LiveStore.UsersPerRead;
+    public int FanOutBatchSize { get; set; } = LiveStore.UsersPerRead;
 
     /// <summary>Tests and the load benchmark: users whose audience a fan-out evaluated in a batch.</summary>
-    internal long FanOutBatchUsers { get; private set; }
+    public long FanOutBatchUsers { get; private set; }
 
     /// <summary>Whether the fan-out of journey <paramref name="j"/> reads <paramref name="user"/> in a batch: the audience needs their
     /// events, which are not loaded, and the cache is full.</summary>
-    private bool NeedsFanOutBatch(int j, string user) =>
-        FanOutBatchSize > 0 && _machines[j].Journey.Audience is not null && _fanOutBatch?.Covered.Contains(user) != true && _users.IsFull
-        && _users.Peek(user) is not { EventsLoaded: true };
+    public bool NeedsFanOutBatch(int j, string user) =>
+        FanOutBatchSize > 0 && _version.Machines[j].Journey.Audience is not null && _fanOutBatch?.Covered.Contains(user) != true
+        && _cache.IsFull && _cache.Peek(user) is not { EventsLoaded: true };
 
     /// <summary>
     /// Makes the batch of <paramref name="ids"/>[<paramref name="from"/>…] (at most
-    /// <see cref="FanOutBatchSize"/> users, no more than the slice has room for) for a firing of
-    /// journey <paramref name="j"/> at <paramref name="t"/>: profiles and states of the users not
-    /// cached, then events of those the firing will evaluate the audience of.
+    /// <see cref="FanOutBatchSize"/> users, no more than <paramref name="room"/>, what the slice has
+    /// room for) for a firing of journey <paramref name="j"/> at <paramref name="t"/>: profiles and
+    /// states of the users not cached, then events of those the firing will evaluate the audience of.
     /// </summary>
-    private void MakeFanOutBatch(List<string> ids, int from, int j, long t)
+    public void MakeFanOutBatch(List<string> ids, int from, int j, long t, int room)
     {
         _fanOutBatch = null;
-        var count = Math.Min(Math.Min(FanOutBatchSize, ids.Count - from), Math.Max(1, _timerWork + 1));
+        var machine = _version.Machines[j];
+        var count = Math.Min(Math.Min(FanOutBatchSize, ids.Count - from), Math.Max(1, room));
         var pass = ids.GetRange(from, count);
         var users = new Dictionary<string, LiveUser>(StringComparer.Ordinal);
-        var uncached = pass.Where(id => _users.Peek(id) is null).ToList();
+        var uncached = pass.Where(id => _cache.Peek(id) is null).ToList();
         var profiles = _store.ProfilesOf(uncached);
-        var states = _store.StatesOf(_machines[j].Journey.Name, uncached);
+        var states = _store.StatesOf(machine.Journey.Name, uncached);
         foreach (var id in uncached)
         {
             object?[]? profile = null;
-            if (profiles.TryGetValue(id, out var profileJson)) profile = _validation.ParseProfile(profileJson, out _, out _);
-            var live = users[id] = new LiveUser(id, profile, _machines.Length);
+            if (profiles.TryGetValue(id, out var profileJson)) profile = _version.Validation.ParseProfile(profileJson, out _, out _);
+            var live = users[id] = new LiveUser(id, profile, _version.Machines.Length);
             live.StateJson[j] = states.GetValueOrDefault(id);
             live.StateLoaded[j] = true;
         }
         _fanOutBatch = new FanOutBatch(users, new Dictionary<string, int>(StringComparer.Ordinal), null);
         // Only users the firing will evaluate: not in the journey, and re-entry allows them.
         var evaluated = pass.Where(id => User(id) is { Profile: not null, EventsLoaded: false } live
-                && _machines[j].ReachesAudience(StateOf(live, j) ?? new UserJourneyState(), t))
+                && machine.ReachesAudience(StateOf(live, j) ?? new UserJourneyState(), t))
             .Order(CodePointComparer.Instance).ToList();
         var rows = new Dictionary<string, int>(StringComparer.Ordinal);
         ConditionEvaluator? evaluator = null;
         if (evaluated.Count > 0)
         {
             for (var u = 0; u < evaluated.Count; u++) rows[evaluated[u]] = u;
-            evaluator = NewEvaluator(StoredHistories([.. evaluated.Select(id => (id, User(id).Profile!))]));
+            evaluator = _version.NewEvaluator(StoredHistories([.. evaluated.Select(id => (id, User(id).Profile!))]));
             FanOutBatchUsers += evaluated.Count;
         }
         _fanOutBatch = new FanOutBatch(users, rows, evaluator);
         _fanOutBatch.Covered.UnionWith(pass);
     }
 
-    /// <summary>The evaluator and row of <paramref name="live"/> in the current fan-out batch, when it is there and its own events are not
-    /// loaded.</summary>
+    /// <summary>The fan-out the batch was made for has ended (its slice): its users are read through the cache again.</summary>
+    public void EndFanOutBatch() => _fanOutBatch = null;
+
+    /// <summary>The evaluator and row of <paramref name="live"/> in the current fan-out batch, when it is there and its own events are
+    /// not loaded.</summary>
     private (ConditionEvaluator Evaluator, int Row)? BatchRowOf(LiveUser live) =>
         !live.EventsLoaded && _fanOutBatch is { Evaluator: { } evaluator } batch && batch.Rows.TryGetValue(live.Id, out var row)
             ? (evaluator, row) : null;

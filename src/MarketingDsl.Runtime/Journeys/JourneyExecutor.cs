@@ -7,104 +7,129 @@ using MarketingDsl.Journeys.Measurement;
 
 namespace MarketingDsl.Runtime;
 
-/// <summary>The journey executor: an accepted event and due timers through every journey's <see cref="JourneyMachine"/>, and what the transitions did, persisted.</summary>
-public sealed partial class LiveRuntime
+/// <summary>
+/// The share of timer work the current transaction may still do: the runtime's slice
+/// (LiveRuntime.TimerSlices.cs), which the executor's timers and fan-outs take unit by unit.
+/// </summary>
+internal interface ITimerBudget
 {
-    /// <summary>
-    /// Fires the timers due before the event (due &lt; ts: at one instant events go first, §15.7),
-    /// stores the event, then gives it to every journey in declaration order: first as an event of
-    /// the journey the user is in (goal, `wait … until`), then to the trigger.
-    /// </summary>
-    private IngestResult Accept(ParsedEvent e, ReadOnlyMemory<byte> json, int index)
+    /// <summary>Takes one unit; false once the slice is used up (the caller leaves the rest for later).</summary>
+    bool Take();
+
+    /// <summary>The units left in the slice.</summary>
+    int Left { get; }
+
+    /// <summary>Every timer due before the latest event has fired: no work is left over.</summary>
+    void CaughtUp();
+}
+
+/// <summary>
+/// The journey executor: an accepted event and due timers through every journey's
+/// <see cref="JourneyMachine"/> (the same machines as replay, on event time), and what the
+/// transitions did, persisted in the caller's transaction: states (through <see cref="UserStates"/>),
+/// timers, outbox lines, the measurement log, split states. Schedule and segment triggers are its
+/// other half (JourneyExecutor.Triggers.cs). Depends on the store, the users' states, the installed
+/// <see cref="WorkspaceVersion"/> and the <see cref="ITimerBudget"/> of the transaction; it opens no
+/// transaction and takes no lock: the runtime calls it inside its own.
+/// </summary>
+internal sealed partial class JourneyExecutor
+{
+    private readonly LiveStore _store;
+    private readonly UserStates _users;
+    private readonly LiveOptions _options;
+    private readonly ITimerBudget _budget;
+    private readonly JourneyEnvironment _env;
+    private readonly List<JourneyAction> _actions = [];
+    private WorkspaceVersion _version;
+
+    public JourneyExecutor(LiveStore store, UserStates users, WorkspaceVersion version, LiveOptions options, ITimerBudget budget)
     {
-        FireTimers(e.Ts - 1);
-        string? attributed = null;
-        if (ResolveUser(e) is (var owner, { } by))
-        {
-            var values = (object?[])e.Values.Clone();
-            values[0] = owner;
-            attributed = by == "merged"
-                ? $"attributed to user '{owner}': '{e.User}' was merged into it"
-                : $"attributed to user '{owner}' by identity key '{by}'";
-            e = e with { User = owner, Values = values };
-        }
-        var seq = _store.AddEvent(e.Type.Name, e.Id, e.User, e.Ts, json);
-        if (e.Ts > _store.Counter("clock")) _store.SetCounter("clock", e.Ts);
-        FeedbackFromEvent(e);
-        var live = User(e.User);
+        _store = store;
+        _users = users;
+        _version = version;
+        _options = options;
+        _budget = budget;
+        _env = new JourneyEnvironment(users.Conditions, new LiveLedger(store), users.ZoneOf, ReportSteps: true);
+        LoadSplits();
+    }
+
+    /// <summary>Runs <paramref name="version"/>'s journeys from now on, their split states read from the store.</summary>
+    public void Install(WorkspaceVersion version)
+    {
+        _version = version;
+        LoadSplits();
+    }
+
+    /// <summary>A failed transaction: what the executor keeps in memory is read from the store again.</summary>
+    public void Forget()
+    {
+        _actions.Clear();
+        _dueOf = null;
+        _profileIds = null;
+        _firstChecks = null;
+        _blankState = null;   // a firing that failed half way may have changed it
+        LoadSplits();
+    }
+
+    /// <summary>
+    /// Gives an event just stored (sequence number <paramref name="seq"/>, its user resolved) to
+    /// every journey in declaration order: first as an event of the journey the user is in (goal,
+    /// `wait … until`), then to the trigger; then the segments it may change. False when the user
+    /// has no profile yet (the event is only stored).
+    /// </summary>
+    public bool OnEvent(ParsedEvent e, long seq)
+    {
+        var live = _users.User(e.User);
         // Events join the cached history only once it is loaded (a condition or tag needed it);
         // until then the store has them and loading reads them all, this one included.
-        var row = -1;
-        if (live.EventsLoaded)
-        {
-            row = live.History!.Add(e.Type, e.Values, seq);
-            _users.Resized(live);
-        }
-        if (live.Profile is null)
-            return new IngestResult(index, IngestResult.Accepted, "no profile for this user yet: stored, not given to journeys");
-        _current = (live, seq, e.Values);
+        var row = _users.AddEvent(live, e, seq);
+        if (live.Profile is null) return false;
+        _users.Current = (live, seq, e.Values);
         var user = new UserRef(0, e.User);
         var journeyEvent = new JourneyEvent(e.Type, e.Ts, row);
-        for (var j = 0; j < _machines.Length; j++)
+        var machines = _version.Machines;
+        for (var j = 0; j < machines.Length; j++)
         {
-            var machine = _machines[j];
-            var state = StateOf(live, j);
+            var machine = machines[j];
+            var state = _users.StateOf(live, j);
             if (state is not null) machine.OnEvent(state, user, journeyEvent, _env, _actions);
             if (machine.Journey.Trigger is BoundEventTrigger trigger && ReferenceEquals(trigger.Event, e.Type)
                 && (trigger.Where is null || _env.Conditions.Matches(trigger.Where, user, journeyEvent)))
                 machine.OnTrigger(state ??= new UserJourneyState(), user, e.Ts, _env, _actions);
             Apply(j, e.User, state, entryOverride: null);
         }
-        _current = default;
+        _users.Current = default;
         CheckSegments(e.User, e.Ts, e.Type);
-        return new IngestResult(index, IngestResult.Accepted, attributed);
+        return true;
     }
 
-    /// <summary>The timer loop's round: fires every timer with now ≥ due + grace, in due order. Returns how many fired.</summary>
-    public int FireDueTimers()
-    {
-        var limit = _options.Clock.GetUtcNow().UtcTicks - _options.Grace.Ticks;
-        var fired = 0;
-        while (true)
-        {
-            bool more;
-            lock (_gate)
-            {
-                fired += TransactionValue(() => FireTimers(limit));
-                more = SliceUsedUp && !_disposed;
-            }
-            if (!more) break;
-            Thread.Yield();   // between slices, requests waiting for the lock go first
-        }
-        Deliver();
-        return fired;
-    }
-
-    private int FireTimers(long maxDue)
+    /// <summary>Fires the stored timers due at or before <paramref name="maxDue"/>, in due order, while the slice lasts. Returns how
+    /// many fired.</summary>
+    public int FireTimers(long maxDue)
     {
         var fired = 0;
         while (true)
         {
             if (_store.FirstTimer(maxDue) is not { } timer)
             {
-                if (maxDue >= _store.Counter("clock") - 1) _timerBacklog = false;
+                if (maxDue >= _store.Counter("clock") - 1) _budget.CaughtUp();
                 break;
             }
-            if (!TakeTimerWork()) break;
+            if (!_budget.Take()) break;
             _store.DeleteTimer(timer.Id);
             fired++;
             if (timer.Kind == LiveStore.SegmentCheckTimer) { FireSegmentCheck(timer.Due); continue; }
-            if (!_journeyIndex.TryGetValue(timer.Journey, out var j)) continue;   // the workspace changed: the journey is gone
-            var machine = _machines[j];
+            if (!_version.JourneyIndex.TryGetValue(timer.Journey, out var j)) continue;   // the workspace changed: the journey is gone
+            var machine = _version.Machines[j];
             switch (timer.Kind)
             {
                 case LiveStore.WaitTimer:
-                    if (StateOf(User(timer.User), j) is not { } state) break;
+                    if (_users.StateOf(_users.User(timer.User), j) is not { } state) break;
                     machine.OnWaitTimeout(state, new UserRef(0, timer.User), timer.Due, timer.Token, _env, _actions);
                     Apply(j, timer.User, state, null);
                     break;
                 case LiveStore.DeferredTimer:
-                    if (_paths[j].SendAt(timer.Path) is not { } send) break;
+                    if (_version.Paths[j].SendAt(timer.Path) is not { } send) break;
                     JourneyMachine.OnDeferredSend(machine.Journey, send, new UserRef(0, timer.User), timer.Due, _env, _actions);
                     Apply(j, timer.User, null, timer.EntryAt);
                     break;
@@ -124,7 +149,7 @@ public sealed partial class LiveRuntime
     /// <summary>Persists what a transition did: the user's state, new timers, deliveries into the outbox, split states.</summary>
     private void Apply(int j, string user, UserJourneyState? state, long? entryOverride)
     {
-        var journey = _machines[j].Journey.Name;
+        var journey = _version.Machines[j].Journey.Name;
         var splitsChanged = false;
         foreach (var action in _actions)
         {
@@ -135,13 +160,15 @@ public sealed partial class LiveRuntime
                     _store.AddTimer(w.Until, LiveStore.WaitTimer, journey, user, token: w.Token);
                     break;
                 case SendAction { Outcome: SendOutcome.Deferred, DeferredUntil: { } until } d:
-                    _store.AddTimer(until, LiveStore.DeferredTimer, journey, user, path: _paths[j].PathOf(d.Send), entryAt: state?.EntryAt ?? 0);
+                    _store.AddTimer(until, LiveStore.DeferredTimer, journey, user, path: _version.Paths[j].PathOf(d.Send),
+                        entryAt: state?.EntryAt ?? 0);
                     break;
                 case SendAction { Outcome: SendOutcome.Delivered } s:
                     var entry = entryOverride ?? state?.EntryAt ?? 0;
-                    var path = _paths[j].PathOf(s.Send);
+                    var path = _version.Paths[j].PathOf(s.Send);
                     var key = Feedback.SendKey(journey, user, entry, path);
-                    var line = SendLine(key, s.Send.Channel.Name, journey, user, s.Send.Template, s.Send.Offer, s.At, entry, path, s.WasDeferred, s.Items);
+                    var line = SendLine(key, s.Send.Channel.Name, journey, user, s.Send.Template, s.Send.Offer, s.At, entry, path,
+                        s.WasDeferred, s.Items);
                     _store.AddOutbox(key, s.Send.Channel.Name, line);
                     break;
                 case WinnerDueAction due:
@@ -154,7 +181,7 @@ public sealed partial class LiveRuntime
             }
         }
         _actions.Clear();
-        if (state is not null) SetState(User(user), j, state);
+        if (state is not null) _users.SetState(_users.User(user), j, state);
         if (splitsChanged) SaveSplits(j);
     }
 
@@ -230,35 +257,24 @@ public sealed partial class LiveRuntime
 
     private static string Iso(long ticks) => new DateTime(ticks, DateTimeKind.Utc).ToString(IsoFormat, CultureInfo.InvariantCulture);
 
-    private UserJourneyState Restore(int j, StoredJourneyState stored)
+    /// <summary>Logs the measurement event of one action (inside the transaction of <see cref="Apply"/>).</summary>
+    private void RecordMeasure(int j, string user, UserJourneyState? state, long? entryOverride, JourneyAction action)
     {
-        var s = new UserJourneyState
+        var entry = entryOverride ?? state?.EntryAt ?? 0;
+        var revenue = 0m;
+        if (action is ConvertedAction && _version.Machines[j].Journey.Goal is { ValueField: { } field } goal && _users.Current.Values is { } values)
         {
-            Active = stored.Active, Entries = stored.Entries, EntryAt = stored.EntryAt, HeldOut = stored.HeldOut,
-            GoalUntil = stored.GoalUntil, Token = stored.Token,
-        };
-        foreach (var frame in stored.Position) s.Position.Add(new StepFrame(frame[0], frame[1]));
-        foreach (var (name, branch) in stored.Branches) s.Branches[name] = branch;
-        if (stored.WaitStart is { } start && stored.WaitUntil is { } until && stored.WaitToken is { } token)
-        {
-            var wait = _paths[j].StepAt(s.Position) as BoundWait
-                ?? throw new InvalidOperationException($"stored state of journey '{_machines[j].Journey.Name}' waits at a step that is not a wait (the workspace changed?)");
-            s.Wait = new PendingWait(start, until, wait.Until, wait.UntilWhere, token);
+            var ordinal = goal.Event.OrdinalOf(field.Name);
+            revenue = MeasureEvents.Revenue(goal, ordinal >= 0 && ordinal < values.Length ? values[ordinal] : null);
         }
-        return s;
+        if (MeasureEvents.From(action, _version.Paths[j], entry, revenue) is not { } measure) return;
+        var key = measure.Kind == MeasureKind.Sent ? Feedback.SendKey(measure.Journey, user, entry, measure.Step!) : null;
+        _store.AddMeasure(measure, key);
     }
-
-    private static StoredJourneyState Save(UserJourneyState s) => new()
-    {
-        Active = s.Active, Entries = s.Entries, EntryAt = s.EntryAt, HeldOut = s.HeldOut, GoalUntil = s.GoalUntil, Token = s.Token,
-        Position = [.. s.Position.Select(f => new[] { f.Selector, f.Index })],
-        WaitStart = s.Wait?.Start, WaitUntil = s.Wait?.Until, WaitToken = s.Wait?.Token,
-        Branches = new Dictionary<string, int>(s.Branches, StringComparer.Ordinal),
-    };
 
     private void LoadSplits()
     {
-        foreach (var machine in _machines)
+        foreach (var machine in _version.Machines)
         {
             var stored = _store.SplitStates(machine.Journey.Name);
             foreach (var (name, state) in machine.SplitStates)
@@ -277,7 +293,7 @@ public sealed partial class LiveRuntime
     }
 
     private void SaveSplits(int j) =>
-        _store.SetSplitStates(_machines[j].Journey.Name, _machines[j].SplitStates.ToDictionary(p => p.Key, p => new StoredSplitState
+        _store.SetSplitStates(_version.Machines[j].Journey.Name, _version.Machines[j].SplitStates.ToDictionary(p => p.Key, p => new StoredSplitState
         {
             FirstArrival = p.Value.FirstArrival, Winner = p.Value.Winner, WinnerAt = p.Value.WinnerAt,
             Entered = [.. p.Value.Entered], Converted = [.. p.Value.Converted],

@@ -16,22 +16,6 @@ namespace MarketingDsl.Runtime;
 /// </summary>
 public sealed partial class LiveRuntime
 {
-
-    /// <summary>Logs the measurement event of one action (inside the transaction of <see cref="Apply"/>).</summary>
-    private void RecordMeasure(int j, string user, UserJourneyState? state, long? entryOverride, JourneyAction action)
-    {
-        var entry = entryOverride ?? state?.EntryAt ?? 0;
-        var revenue = 0m;
-        if (action is ConvertedAction && _machines[j].Journey.Goal is { ValueField: { } field } goal && _current.Values is { } values)
-        {
-            var ordinal = goal.Event.OrdinalOf(field.Name);
-            revenue = MeasureEvents.Revenue(goal, ordinal >= 0 && ordinal < values.Length ? values[ordinal] : null);
-        }
-        if (MeasureEvents.From(action, _paths[j], entry, revenue) is not { } measure) return;
-        var key = measure.Kind == MeasureKind.Sent ? Feedback.SendKey(measure.Journey, user, entry, measure.Step!) : null;
-        _store.AddMeasure(measure, key);
-    }
-
     /// <summary>
     /// The results of a journey over from &lt; at ≤ to (null: unknown journey). Attribution looks
     /// back one attribution window before <paramref name="fromUtc"/> for the sends that credit
@@ -44,8 +28,8 @@ public sealed partial class LiveRuntime
         List<MeasureEvent> events;
         lock (_gate)
         {
-            model = _model;
-            if (!_journeyIndex.ContainsKey(journey)) return null;
+            model = _version.Model;
+            if (!_version.JourneyIndex.ContainsKey(journey)) return null;
             var from = fromUtc.Ticks;
             events = _store.Measures(Math.Max(0, from - attribution.Window.Ticks), toUtc.Ticks);
             // Sends before the window only credit conversions in it: every other fact outside the window goes.
@@ -56,7 +40,7 @@ public sealed partial class LiveRuntime
         }
     }
 
-    /// <summary>The zone of days in results: the workspace's (UTC without `settings`).</summary>
+    /// <summary>The workspace zone (days in results, schedules, the daily segment check): the settings' zone, UTC without `settings`.</summary>
     public static TimeZoneInfo Zone(SemanticModel model) => model.Schema.TimeZone is { } z ? TimeZoneInfo.FindSystemTimeZoneById(z)
         : TimeZoneInfo.Utc;
 

@@ -4,29 +4,6 @@ using MarketingDsl.Journeys;
 
 namespace MarketingDsl.Runtime;
 
-public sealed partial class LiveOptions
-{
-    /// <summary>
-    /// How much timer work one transaction does at most: timers fired, and users reached by a
-    /// schedule's or the daily segment check's fan-out. What is due beyond it continues in the
-    /// next transactions (the committer runs them between requests' groups), so no burst of due
-    /// work, whatever the clock does, holds the lock that every request needs for longer than one slice.
-    /// </summary>
-    public int TimerSlice { get; init; } = DefaultTimerSlice;
-    public const int DefaultTimerSlice = 2_000;
-    /// <summary>A slice also ends after this much time (units differ in cost: a user read from the store costs more than a cached one).</summary>
-    public TimeSpan TimerSliceTime { get; init; } = TimeSpan.FromMilliseconds(DefaultTimerSliceMilliseconds);
-    public const int DefaultTimerSliceMilliseconds = 25;
-    /// <summary>
-    /// How much timer work a transaction that commits ingest requests does at most before them
-    /// (never more than <see cref="TimerSlice"/>; in time, a tenth of <see cref="TimerSliceTime"/>):
-    /// the requests' answers wait for it, so a backlog goes on in small steps between groups and,
-    /// while no request waits, in whole slices of its own.
-    /// </summary>
-    public int TimerSliceWithRequests { get; init; } = DefaultTimerSliceWithRequests;
-    public const int DefaultTimerSliceWithRequests = 200;
-}
-
 /// <summary>
 /// Schedule and `enters`/`leaves segment` triggers live (LANGUAGE.md §15.7), with replay's
 /// outcome: a schedule fires for every user with a profile at each of its instants; a segment's
@@ -43,10 +20,8 @@ public sealed partial class LiveOptions
 /// A batch of profiles evaluates its new users' first memberships together (<see cref="RunFirstChecks"/>).
 /// Timer work is done in slices of <see cref="LiveOptions.TimerSlice"/> per transaction.
 /// </summary>
-public sealed partial class LiveRuntime
+internal sealed partial class JourneyExecutor
 {
-    private TimeZoneInfo WorkspaceZone => _model.Schema.TimeZone is { } z ? TimeZoneInfo.FindSystemTimeZoneById(z) : TimeZoneInfo.Utc;
-
     /// <summary>
     /// The instant from which newly added triggers run (replay's start F): the clock (the latest
     /// event) once there is one; in a store without events yet, the wall clock. Not the wall clock
@@ -54,120 +29,12 @@ public sealed partial class LiveRuntime
     /// </summary>
     private long ArmInstant() => _store.Counter("clock") is > 0 and var clock ? clock : _options.Clock.GetUtcNow().UtcTicks;
 
-    private JourneyMachine[]? _trackedFor;
-    private SegmentInputs[] _tracked = [];
-
-    /// <summary>Segments some journey triggers on, distinct, in journey declaration order (as replay), with what they read.</summary>
-    private SegmentInputs[] Tracked
-    {
-        get
-        {
-            if (ReferenceEquals(_trackedFor, _machines)) return _tracked;
-            _tracked = [.. _machines.Select(m => m.Journey.Trigger).OfType<BoundSegmentTrigger>().Select(t => t.Segment).Distinct().Select(SegmentInputs.Of)];
-            _trackedFor = _machines;
-            return _tracked;
-        }
-    }
-
-    // ------------------------------------------------------------------ timer work in slices
-
-    private int _timerWork;
-    // Read by the committer outside the lock to decide whether to run another slice.
-    private volatile bool _timerBacklog;
-    private long _timerWorkDone;
-
-    /// <summary>Whether the last transaction left due timer work for the next ones (its slice was used up).</summary>
-    public bool TimerBacklog { get { lock (_gate) return _timerBacklog; } }
-
-    /// <summary>Timer work done since the start: timers fired and users reached by fan-outs (tests and the load benchmark read it).</summary>
-    public long TimerWorkDone { get { lock (_gate) return _timerWorkDone; } }
+    private SegmentInputs[] Tracked => _version.Tracked;
 
     private long _segmentEvaluations;
 
     /// <summary>How many segment memberships were evaluated since the start (tests show the incremental path by it).</summary>
-    public long SegmentEvaluations { get { lock (_gate) return _segmentEvaluations; } }
-
-    /// <summary>A transaction begins: a fresh slice of timer work.</summary>
-    private void StartTimerSlice()
-    {
-        _timerWork = Math.Max(1, _options.TimerSlice);
-        _sliceTime = _options.TimerSliceTime;
-        _timerWorkTaken = 0;
-        _yieldToRequests = false;
-        _sliceStarted = System.Diagnostics.Stopwatch.GetTimestamp();
-    }
-
-    /// <summary>The transaction commits ingest requests: its slice shrinks to <see cref="LiveOptions.TimerSliceWithRequests"/>.</summary>
-    private void LimitTimerSliceBeforeRequests()
-    {
-        _timerWork = Math.Min(_timerWork, Math.Max(1, _options.TimerSliceWithRequests));
-        if (_sliceTime != Timeout.InfiniteTimeSpan) _sliceTime /= 10;
-    }
-
-    /// <summary>
-    /// The transaction does timer work alone: once an ingest request is queued, it ends as soon as it
-    /// has done what a transaction with requests may do before them (so its commit is worth its cost),
-    /// and the request's group goes next.
-    /// </summary>
-    private void YieldTimerSliceToRequests() => _yieldToRequests = true;
-
-    private long _sliceStarted;
-    private TimeSpan _sliceTime;
-    private int _timerWorkTaken;
-    private bool _yieldToRequests;
-
-    /// <summary>Whether the transaction that just ended used up its slice (more may be due).</summary>
-    private bool SliceUsedUp => _timerWork <= 0;
-
-    /// <summary>Takes one unit of the slice; false once it is used up (the caller leaves the rest for later).</summary>
-    private bool TakeTimerWork()
-    {
-        // The clock is read every 16 units: a unit costs microseconds, reading the clock a good part of one.
-        if (_timerWork > 0 && (_timerWork & 15) == 0 && _sliceTime != Timeout.InfiniteTimeSpan
-            && System.Diagnostics.Stopwatch.GetElapsedTime(_sliceStarted) > _sliceTime) _timerWork = 0;
-        // Timer work alone yields to a queued request once it has done as much as a transaction with
-        // requests may do before them: every transaction's commit pays for a useful share of work.
-        if (_yieldToRequests && Volatile.Read(ref _queuedRequests) > 0
-            && (_timerWorkTaken >= Math.Max(1, _options.TimerSliceWithRequests) || _sliceTime != Timeout.InfiniteTimeSpan
-                && System.Diagnostics.Stopwatch.GetElapsedTime(_sliceStarted) > _sliceTime / 10)) _timerWork = 0;
-        if (_timerWork <= 0) { _timerBacklog = true; return false; }
-        _timerWork--;
-        _timerWorkTaken++;
-        _timerWorkDone++;
-        TimerUnitTaken?.Invoke(_timerWorkDone);
-        return true;
-    }
-
-    /// <summary>Tests: called with <see cref="TimerWorkDone"/> as each unit of timer work is taken (on the committer's thread, under the lock).</summary>
-    internal Action<long>? TimerUnitTaken { get; set; }
-
-    /// <summary>
-    /// One slice of the due timer work a used-up slice left (timers due before the latest event),
-    /// in a transaction of its own: the committer runs it when no request is waiting, and it ends
-    /// early when one arrives.
-    /// </summary>
-    private void FireBacklogSlice()
-    {
-        try
-        {
-            lock (_gate)
-            {
-                if (!_timerBacklog) return;
-                var start = System.Diagnostics.Stopwatch.GetTimestamp();
-                var cpu = CommitTimings.ThreadCpuNanos();
-                Transaction(() =>
-                {
-                    YieldTimerSliceToRequests();
-                    FireTimers(_store.Counter("clock") - 1);
-                });
-                Timings.Slice(System.Diagnostics.Stopwatch.GetTimestamp() - start, cpu < 0 ? -1 : CommitTimings.ThreadCpuNanos() - cpu, _timerWorkTaken);
-            }
-        }
-        // The transaction rolled back (caches rebuilt, backlog flag cleared); whatever failed, the
-        // committer thread must go on serving requests: the next event tries the due work again.
-        catch (Exception) { }
-        _wakeDelivery?.Invoke();
-    }
+    public long SegmentEvaluations => _segmentEvaluations;
 
     // ------------------------------------------------------------------ arming
 
@@ -179,20 +46,22 @@ public sealed partial class LiveRuntime
     /// user as of that instant without firing (replay: as of F), and so is every user's next due
     /// re-check; a segment no longer tracked is forgotten.
     /// </summary>
-    private void ArmTriggers()
+    public void ArmTriggers()
     {
         var start = ArmInstant();
-        var zone = WorkspaceZone;
+        var zone = _version.Zone;
         var pending = _store.TimersOfKind(LiveStore.ScheduleTimer).ToDictionary(t => t.Journey, StringComparer.Ordinal);
-        for (var j = 0; j < _machines.Length; j++)
+        for (var j = 0; j < _version.Machines.Length; j++)
         {
-            var trigger = _machines[j].Journey.Trigger!;
+            var trigger = _version.Machines[j].Journey.Trigger!;
             if (trigger is not (BoundCalendarTrigger or BoundIntervalTrigger)) continue;
             var signature = trigger.ToString();
-            var same = pending.Remove(_machines[j].Journey.Name, out var kept) && kept.Path == signature;
+            var same = pending.Remove(_version.Machines[j].Journey.Name, out var kept) && kept.Path == signature;
             var due = same ? kept!.Due : Schedules.Next(trigger, start, zone);
             if (kept is not null) _store.DeleteTimer(kept.Id);
-            if (due is { } d) _store.AddTimer(d, LiveStore.ScheduleTimer, _machines[j].Journey.Name, user: same ? kept!.User : "", token: j, path: signature);
+            if (due is { } d)
+                _store.AddTimer(d, LiveStore.ScheduleTimer, _version.Machines[j].Journey.Name, user: same ? kept!.User : "", token: j,
+                    path: signature);
         }
         foreach (var stale in pending.Values) _store.DeleteTimer(stale.Id);
 
@@ -206,11 +75,11 @@ public sealed partial class LiveRuntime
         if (rebuild)
         {
             _store.ClearSegmentDues();
-            FanOut(() =>
+            _users.FanOut(() =>
             {
                 foreach (var user in ProfileIds())
                 {
-                    var live = User(user);
+                    var live = _users.User(user);
                     if (live.Profile is null) continue;
                     foreach (var segment in fresh)
                         _store.SetMembership(segment.Segment.Name, user, _env.Conditions.Evaluate(segment.Condition, new UserRef(0, user), start));
@@ -246,26 +115,26 @@ public sealed partial class LiveRuntime
     /// used-up slice leaves the timer at the same instant with the last user reached (its `user`),
     /// and the next slice continues after it. Once every user is reached, the next instant is set.
     /// </summary>
-    private void FireSchedule(int j, long t, string after) => FanOut(() =>
+    private void FireSchedule(int j, long t, string after) => _users.FanOut(() =>
     {
         try { FireScheduleSlice(j, t, after); }
-        finally { _fanOutBatch = null; }
+        finally { _users.EndFanOutBatch(); }
     });
 
     private void FireScheduleSlice(int j, long t, string after)
     {
-        var machine = _machines[j];
+        var machine = _version.Machines[j];
         var ids = ProfileIds();
         var i = 0;
         if (after.Length > 0) i = ids.BinarySearch(after, StringComparer.Ordinal) is var k && k >= 0 ? k + 1 : ~k;
         for (var first = true; i < ids.Count; i++, first = false)
         {
             // The timer's own unit paid for the first user: a firing always makes progress.
-            if (!first && !TakeTimerWork()) break;
+            if (!first && !_budget.Take()) break;
             var user = ids[i];
-            if (NeedsFanOutBatch(j, user)) MakeFanOutBatch(ids, i, j, t);
-            if (User(user) is not { Profile: not null } live) continue;
-            var stored = StateOf(live, j);
+            if (_users.NeedsFanOutBatch(j, user)) _users.MakeFanOutBatch(ids, i, j, t, room: _budget.Left + 1);
+            if (_users.User(user) is not { Profile: not null } live) continue;
+            var stored = _users.StateOf(live, j);
             // Most users a schedule reaches were never in the journey and are not let in: they share
             // one blank state, which a suppressed trigger leaves as it was; a user who enters keeps it.
             var state = stored ?? (_blankState ??= new UserJourneyState());
@@ -278,7 +147,7 @@ public sealed partial class LiveRuntime
         }
         var signature = machine.Journey.Trigger!.ToString();
         if (i < ids.Count) _store.AddTimer(t, LiveStore.ScheduleTimer, machine.Journey.Name, user: after, token: j, path: signature);
-        else if (Schedules.Next(machine.Journey.Trigger!, t, WorkspaceZone) is { } next)
+        else if (Schedules.Next(machine.Journey.Trigger!, t, _version.Zone) is { } next)
             _store.AddTimer(next, LiveStore.ScheduleTimer, machine.Journey.Name, token: j, path: signature);
     }
 
@@ -316,7 +185,7 @@ public sealed partial class LiveRuntime
         {
             if (segment.ReadsClock) return t + 1;
             if (segment.Events.Count == 0) continue;
-            data ??= EnsureEvents(live).Data;
+            data ??= _users.EnsureEvents(live).Data;
             next = Math.Min(next, segment.NextChange(data, index, t));
         }
         return next;
@@ -326,7 +195,7 @@ public sealed partial class LiveRuntime
     /// The daily segment check at 00:00 in the workspace zone: the users whose due has come, in
     /// ordinal order, in slices; then the next midnight.
     /// </summary>
-    private void FireSegmentCheck(long t) => FanOut(() => FireSegmentCheckSlice(t));
+    private void FireSegmentCheck(long t) => _users.FanOut(() => FireSegmentCheckSlice(t));
 
     private void FireSegmentCheckSlice(long t)
     {
@@ -336,13 +205,16 @@ public sealed partial class LiveRuntime
         for (; i < due.Count; i++)
         {
             // The timer's own unit paid for the first user: a check always makes progress.
-            if (i > 0 && !TakeTimerWork()) break;
+            if (i > 0 && !_budget.Take()) break;
             CheckSegments(due[i], t, cause: null);
         }
-        _store.AddTimer(i < due.Count ? t : Schedules.NextMidnight(t, WorkspaceZone), LiveStore.SegmentCheckTimer, "");
+        _store.AddTimer(i < due.Count ? t : Schedules.NextMidnight(t, _version.Zone), LiveStore.SegmentCheckTimer, "");
     }
 
-    /// <summary>The user's last evaluated membership of each tracked segment (null: not evaluated yet), read from the store once per cached user.</summary>
+    /// <summary>
+    /// The user's last evaluated membership of each tracked segment (null: not evaluated yet), read
+    /// from the store once per cached user.
+    /// </summary>
     private bool?[] MembersOf(LiveUser live)
     {
         if (live.Members is { } members) return members;
@@ -367,7 +239,7 @@ public sealed partial class LiveRuntime
     {
         var tracked = Tracked;
         if (tracked.Length == 0) return;
-        var live = User(user);
+        var live = _users.User(user);
         if (live.Profile is null) { SetDue(user, long.MaxValue); return; }
         var userDue = Dues().GetValueOrDefault(user, long.MaxValue);
         var members = MembersOf(live);
@@ -378,7 +250,7 @@ public sealed partial class LiveRuntime
         {
             var segment = tracked[s].Segment;
             var due = all || (cause is not null && tracked[s].Reads(cause))
-                || (at[s] == long.MinValue ? userDue <= t : tracked[s].NextChange(EnsureEvents(live).Data, 0, at[s]) <= t);
+                || (at[s] == long.MinValue ? userDue <= t : tracked[s].NextChange(_users.EnsureEvents(live).Data, 0, at[s]) <= t);
             if (!due) continue;
             evaluated = true;
             _segmentEvaluations++;
@@ -389,15 +261,16 @@ public sealed partial class LiveRuntime
             _store.SetMembership(segment.Name, user, now);
             members[s] = now;
             if (before is null) continue;
-            for (var j = 0; j < _machines.Length; j++)
+            for (var j = 0; j < _version.Machines.Length; j++)
             {
-                if (_machines[j].Journey.Trigger is not BoundSegmentTrigger trigger || !ReferenceEquals(trigger.Segment, segment) || trigger.Enters != now) continue;
-                var state = StateOf(live, j) ?? new UserJourneyState();
-                _machines[j].OnTrigger(state, userRef, t, _env, _actions);
+                if (_version.Machines[j].Journey.Trigger is not BoundSegmentTrigger trigger || !ReferenceEquals(trigger.Segment, segment)
+                    || trigger.Enters != now) continue;
+                var state = _users.StateOf(live, j) ?? new UserJourneyState();
+                _version.Machines[j].OnTrigger(state, userRef, t, _env, _actions);
                 Apply(j, user, state, null);
             }
         }
-        if (evaluated || userDue <= t) SetDue(user, NextSegmentChange(User(user), t));
+        if (evaluated || userDue <= t) SetDue(user, NextSegmentChange(_users.User(user), t));
     }
 
     /// <summary>
@@ -406,12 +279,12 @@ public sealed partial class LiveRuntime
     /// of replay); a changed profile is a change of the user's data like an event, so membership is
     /// re-evaluated as of the clock and may fire.
     /// </summary>
-    private void OnProfileStored(string user)
+    public void OnProfileStored(string user)
     {
         _profileIds = null;
         var tracked = Tracked;
         if (tracked.Length == 0) return;
-        var live = User(user);
+        var live = _users.User(user);
         // A user's first evaluation fires nothing: within a batch of profiles it waits and runs
         // with the batch's other first evaluations (RunFirstChecks).
         if (_firstChecks is not null && live.Profile is not null && MembersOf(live).All(m => m is null))
@@ -430,8 +303,11 @@ public sealed partial class LiveRuntime
     /// </summary>
     private Dictionary<string, long>? _firstChecks;
 
+    /// <summary>A batch of profiles begins: users' first evaluations wait for its end (<see cref="RunFirstChecks"/>).</summary>
+    public void BeginProfileBatch() => _firstChecks = [];
+
     /// <summary>Runs <paramref name="user"/>'s waiting first evaluation now (the batch is about to change its data).</summary>
-    private void RunFirstCheck(string user)
+    public void RunFirstCheck(string user)
     {
         if (_firstChecks is null || !_firstChecks.Remove(user, out var t)) return;
         CheckSegments(user, t, cause: null, all: true);
@@ -442,16 +318,16 @@ public sealed partial class LiveRuntime
     /// events and one evaluator (the engine evaluates many users over columnar data, as `simulate`
     /// does), with the memberships and dues <see cref="CheckSegments"/> would give each alone.
     /// </summary>
-    private void RunFirstChecks()
+    public void RunFirstChecks()
     {
         var waiting = _firstChecks;
         _firstChecks = null;
         if (waiting is null || waiting.Count == 0) return;
         var tracked = Tracked;
         var ids = waiting.Keys.Order(CodePointComparer.Instance).ToList();
-        var lives = ids.Select(User).ToArray();
-        var data = StoredHistories([.. lives.Select(l => (l.Id, l.Profile!))]);
-        var evaluator = NewEvaluator(data);
+        var lives = ids.Select(_users.User).ToArray();
+        var data = _users.StoredHistories([.. lives.Select(l => (l.Id, l.Profile!))]);
+        var evaluator = _version.NewEvaluator(data);
         for (var u = 0; u < ids.Count; u++)
         {
             var live = lives[u];
@@ -469,16 +345,5 @@ public sealed partial class LiveRuntime
             }
             SetDue(live.Id, NextSegmentChange(live, t, data, u));
         }
-    }
-
-    /// <summary>A failed transaction: what this file keeps in memory is read from the store again.</summary>
-    private void ForgetTriggerCaches()
-    {
-        _dueOf = null;
-        _profileIds = null;
-        _firstChecks = null;
-        _fanOutBatch = null;
-        _timerBacklog = false;
-        _blankState = null;   // a firing that failed half way may have changed it
     }
 }

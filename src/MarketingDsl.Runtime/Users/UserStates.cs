@@ -1,0 +1,328 @@
+using System.Text.Json;
+using MarketingDsl.Core.Semantics;
+using MarketingDsl.Engine.Data;
+using MarketingDsl.Engine.Evaluation;
+using MarketingDsl.Journeys;
+
+namespace MarketingDsl.Runtime;
+
+/// <summary>
+/// Per-user state as the journeys need it, in front of the store: the cached profile, events as a
+/// growing <see cref="UserHistory"/>, journey states and the conditions evaluated over them
+/// (<see cref="Conditions"/>), with a <see cref="UserCache"/> bounding what stays in memory. The
+/// store holds everything (the cache writes through); what is here is rebuilt from it after
+/// <see cref="Clear"/> (a failed transaction, a new version). Depends on the store and the installed
+/// <see cref="WorkspaceVersion"/> (<see cref="Install"/>); used under the runtime's lock only.
+/// </summary>
+internal sealed partial class UserStates
+{
+    private readonly LiveStore _store;
+    private readonly UserCache _cache;
+    private WorkspaceVersion _version;
+    private ConditionEvaluator? _oneUser;
+
+    public UserStates(LiveStore store, WorkspaceVersion version, int cachedUsers, int cachedEvents, long cacheBytes)
+    {
+        _store = store;
+        _version = version;
+        _cache = new UserCache(Math.Max(1, cachedUsers), Math.Max(0, cachedEvents), Math.Max(0, cacheBytes));
+        Conditions = new LiveConditions(this);
+    }
+
+    /// <summary>The journeys' conditions over these users (<see cref="JourneyEnvironment.Conditions"/>).</summary>
+    public IJourneyConditions Conditions { get; }
+
+    /// <summary>Uses <paramref name="version"/> from now on: the cached users hold rows of the old schema and states per old journey index.</summary>
+    public void Install(WorkspaceVersion version)
+    {
+        _version = version;
+        _oneUser = null;
+        Clear();
+    }
+
+    /// <summary>Empties the cache (the store keeps everything); a failed transaction may have left uncommitted changes in it.</summary>
+    public void Clear()
+    {
+        _cache.Clear();
+        _fanOutBatch = null;
+    }
+
+    /// <summary>How many users the cache holds, how many of them with their events loaded, how many events, and their estimated bytes.</summary>
+    public (int Users, int Loaded, long Events, long Bytes) CacheSize => (_cache.Count, _cache.Loaded, _cache.Events, _cache.Bytes);
+
+    /// <summary>Forgets the user's cached entry: it was written past the cache (its copy is stale) or merged away.</summary>
+    public void Remove(string id) => _cache.Remove(id);
+
+    /// <summary>
+    /// The cached entry of a user whose profile was just stored. Memberships are stored only for
+    /// users with a profile (and a merged-away id never gets one again), so a user without a
+    /// profile before this one has none: its memberships start as "not evaluated" without a look-up.
+    /// </summary>
+    public void AddStored(string id, object?[] profile, bool hadProfile)
+    {
+        var live = new LiveUser(id, profile, _version.Machines.Length);
+        if (!hadProfile)
+        {
+            live.Members = new bool?[_version.Tracked.Length];
+            live.MembersAt = new long[_version.Tracked.Length];
+            Array.Fill(live.MembersAt, long.MinValue);
+        }
+        _cache.Add(live);
+    }
+
+    /// <summary>
+    /// The user's cached entry, read from the store on a miss: the profile row (null: no profile
+    /// yet, an orphan as in batch) and its <see cref="UserHistory"/>. The events are read only
+    /// when a condition, a `where:` or a tag needs them (<see cref="EnsureEvents"/>); from then on
+    /// each new event is appended, so evaluation never rebuilds a data set per event.
+    /// </summary>
+    public LiveUser User(string id)
+    {
+        if (_cache.Get(id, promote: !_fanOut) is { } cached) return cached;
+        if (_fanOutBatch is { } batch && batch.Users.TryGetValue(id, out var batched)) return batched;
+        object?[]? profile = null;
+        if (_store.Profile(id) is { } profileJson) profile = _version.Validation.ParseProfile(profileJson, out _, out _);
+        var user = new LiveUser(id, profile, _version.Machines.Length);
+        _cache.Add(user, cold: _fanOut);
+        return user;
+    }
+
+    /// <summary>
+    /// Appends an event just stored to the user's history when its events are loaded; returns its
+    /// row (-1: not loaded: the store has it, and loading reads them all, this one included).
+    /// </summary>
+    public int AddEvent(LiveUser user, ParsedEvent e, long seq)
+    {
+        if (!user.EventsLoaded) return -1;
+        var row = user.History!.Add(e.Type, e.Values, seq);
+        _cache.Resized(user);
+        return row;
+    }
+
+    /// <summary>The user, sequence number and values of the event being handed to journeys (for its row, loaded on demand).</summary>
+    public (LiveUser? User, long Seq, object?[]? Values) Current { get; set; }
+
+    /// <summary>
+    /// Set while a fan-out visits users in turn (a schedule's instant, the 00:00 segment check, arming):
+    /// users it reads join the cache at the cold end and users it reads again are not promoted, so
+    /// one pass over more users than the cache holds does not push out the users events are
+    /// arriving for (a plain LRU would miss on every user of every pass).
+    /// </summary>
+    private bool _fanOut;
+
+    /// <summary>Runs a fan-out over users (see <see cref="_fanOut"/>).</summary>
+    public void FanOut(Action body)
+    {
+        var outer = _fanOut;
+        _fanOut = true;
+        try { body(); }
+        finally { _fanOut = outer; }
+    }
+
+    /// <summary>Loads the user's stored events into its history (in arrival order: the line of an event is its sequence number).</summary>
+    public UserHistory EnsureEvents(LiveUser user)
+    {
+        var history = HistoryOf(user);
+        if (user.EventsLoaded) return history;
+        foreach (var (seq, json) in _store.EventsOf(user.Id))
+        {
+            if (_version.Validation.ParseEvent(json, out _) is not { } e) continue;   // the schema changed since
+            history.Add(e.Type, e.Values, seq);
+        }
+        user.EventsLoaded = true;
+        _cache.Resized(user);
+        return history;
+    }
+
+    /// <summary>The one-user evaluator, pointed at <paramref name="user"/>'s history (its events loaded).</summary>
+    private ConditionEvaluator EvaluatorOf(LiveUser user) => OneUserEvaluator(EnsureEvents(user).Data);
+
+    /// <summary>
+    /// The evaluator of every one-user data set (users' histories), pointed at <paramref name="data"/>:
+    /// an evaluator's context holds an array per computed symbol of the workspace and its compiled
+    /// conditions' scratch, too much to make per user or per history that grew.
+    /// </summary>
+    private ConditionEvaluator OneUserEvaluator(DataSet data)
+    {
+        if (_oneUser is null) _oneUser = _version.NewEvaluator(data);
+        else _oneUser.Rebind(data);
+        return _oneUser;
+    }
+
+    /// <summary>
+    /// The stored histories of <paramref name="users"/> as one data set, row u for users[u], read
+    /// with one statement per chunk of users: a batch evaluates many users over columns, as `simulate` does.
+    /// </summary>
+    public DataSet StoredHistories(IReadOnlyList<(string Id, object?[] Profile)> users)
+    {
+        var stored = _store.EventsOf([.. users.Select(u => u.Id)]);
+        var events = new List<(int User, EventTypeSymbol Type, object?[] Values, long Line)>();
+        for (var u = 0; u < users.Count; u++)
+            foreach (var (seq, json) in stored[users[u].Id])
+            {
+                if (_version.Validation.ParseEvent(json, out _) is not { } e) continue;   // the schema changed since
+                events.Add((u, e.Type, e.Values, seq));
+            }
+        return UserHistory.Combine(_version.Model.Schema, users, events);
+    }
+
+    /// <summary>
+    /// The user's state in journey <paramref name="j"/> (read from the store once, then cached), or
+    /// null. The machines change it in place: every change goes through <see cref="SetState"/>
+    /// (the executor's Apply) in the same transaction, and a failed transaction empties the cache.
+    /// </summary>
+    public UserJourneyState? StateOf(LiveUser user, int j)
+    {
+        if (!user.StateLoaded[j])
+        {
+            user.StateJson[j] = _store.StateJson(_version.Machines[j].Journey.Name, user.Id);
+            user.StateLoaded[j] = true;
+            _cache.Resized(user);
+        }
+        if (user.StateLive[j] is { } live) return live;
+        if (user.StateJson[j] is not { } json) return null;
+        var stored = user.StateParsed[j] ??= JsonSerializer.Deserialize(json, StoredStateJson.Default.StoredJourneyState);
+        return stored is null ? null : user.StateLive[j] = Restore(j, stored);
+    }
+
+    /// <summary>Writes the state when it differs from the stored one (an event that changes nothing costs no write).</summary>
+    public void SetState(LiveUser user, int j, UserJourneyState state)
+    {
+        // Most transitions a schedule's fan-out or an event makes leave the state as it was (a
+        // suppressed trigger, an event no wait is for): compared with the stored state field by
+        // field, they cost no copy and no serialisation either.
+        if (user.StateLoaded[j] && user.StateJson[j] is { } storedJson
+            && (user.StateParsed[j] ??= JsonSerializer.Deserialize(storedJson, StoredStateJson.Default.StoredJourneyState)) is { } cached
+            && SameState(cached, state))
+        {
+            user.StateLive[j] = state;
+            return;
+        }
+        var saved = Save(state);
+        var json = JsonSerializer.Serialize(saved, StoredStateJson.Default.StoredJourneyState);
+        if (!user.StateLoaded[j] || user.StateJson[j] != json) _store.SetStateJson(_version.Machines[j].Journey.Name, user.Id, json);
+        user.StateJson[j] = json;
+        user.StateParsed[j] = saved;
+        user.StateLive[j] = state;
+        user.StateLoaded[j] = true;
+        _cache.Resized(user);
+    }
+
+    /// <summary>Whether <paramref name="state"/> would be stored as <paramref name="stored"/> (<see cref="Save"/> would give equal JSON).</summary>
+    private static bool SameState(StoredJourneyState stored, UserJourneyState state)
+    {
+        if (stored.Active != state.Active || stored.Entries != state.Entries || stored.EntryAt != state.EntryAt
+            || stored.HeldOut != state.HeldOut || stored.GoalUntil != state.GoalUntil || stored.Token != state.Token
+            || stored.WaitStart != state.Wait?.Start || stored.WaitUntil != state.Wait?.Until || stored.WaitToken != state.Wait?.Token
+            || stored.Position.Count != state.Position.Count || stored.Branches.Count != state.Branches.Count) return false;
+        for (var i = 0; i < stored.Position.Count; i++)
+            if (stored.Position[i] is not [var selector, var index] || selector != state.Position[i].Selector
+                || index != state.Position[i].Index) return false;
+        // Serialised in insertion order: equal JSON needs the same pairs in the same order.
+        using var x = stored.Branches.GetEnumerator();
+        using var y = state.Branches.GetEnumerator();
+        while (x.MoveNext() && y.MoveNext())
+            if (x.Current.Key != y.Current.Key || x.Current.Value != y.Current.Value) return false;
+        return true;
+    }
+
+    private UserJourneyState Restore(int j, StoredJourneyState stored)
+    {
+        var s = new UserJourneyState
+        {
+            Active = stored.Active, Entries = stored.Entries, EntryAt = stored.EntryAt, HeldOut = stored.HeldOut,
+            GoalUntil = stored.GoalUntil, Token = stored.Token,
+        };
+        foreach (var frame in stored.Position) s.Position.Add(new StepFrame(frame[0], frame[1]));
+        foreach (var (name, branch) in stored.Branches) s.Branches[name] = branch;
+        if (stored.WaitStart is { } start && stored.WaitUntil is { } until && stored.WaitToken is { } token)
+        {
+            var wait = _version.Paths[j].StepAt(s.Position) as BoundWait
+                ?? throw new InvalidOperationException(
+                    $"stored state of journey '{_version.Machines[j].Journey.Name}' waits at a step that is not a wait (the workspace changed?)");
+            s.Wait = new PendingWait(start, until, wait.Until, wait.UntilWhere, token);
+        }
+        return s;
+    }
+
+    private static StoredJourneyState Save(UserJourneyState s) => new()
+    {
+        Active = s.Active, Entries = s.Entries, EntryAt = s.EntryAt, HeldOut = s.HeldOut, GoalUntil = s.GoalUntil, Token = s.Token,
+        Position = [.. s.Position.Select(f => new[] { f.Selector, f.Index })],
+        WaitStart = s.Wait?.Start, WaitUntil = s.Wait?.Until, WaitToken = s.Wait?.Token,
+        Branches = new Dictionary<string, int>(s.Branches, StringComparer.Ordinal),
+    };
+
+    /// <summary>The user's one-user data set, made on first need (most cached users only need their profile and states).</summary>
+    private UserHistory HistoryOf(LiveUser user)
+    {
+        if (user.History is { } history) return history;
+        user.History = history = new UserHistory(_version.Model.Schema, user.Id, user.Profile!);
+        _cache.Resized(user);
+        return history;
+    }
+
+    /// <summary>The user's time zone for quiet hours (<see cref="JourneyEnvironment"/>): UTC without a profile.</summary>
+    public TimeZoneInfo ZoneOf(UserRef user)
+    {
+        var live = User(user.Id);
+        if (live.Profile is null) return TimeZoneInfo.Utc;
+        if (live.Zones is null)
+        {
+            live.Zones = new QuietZones(_version.Model.Schema, HistoryOf(live).Data);
+            _cache.Resized(live);
+        }
+        return live.Zones.ZoneOf(new UserRef(0, user.Id));
+    }
+
+    /// <summary>Every tag, segment and segmentation of the user as of <paramref name="asOfUtc"/>, by the compiled engine over the
+    /// user's stored events; null for an unknown user.</summary>
+    public IReadOnlyDictionary<string, object?>? Tags(string user, DateTime asOfUtc)
+    {
+        var live = User(user);
+        if (live.Profile is null) return null;
+        var model = _version.Model;
+        var result = CompiledEngine.Evaluate(CompiledEngine.PlanFor(model), EnsureEvents(live).Data, asOfUtc, null, _version.Scorer);
+        return result.Columns.ToDictionary(c => c.Symbol.Name, c => c.Get(0), StringComparer.Ordinal);
+    }
+
+    private sealed class LiveConditions(UserStates users) : IJourneyConditions
+    {
+        public IReadOnlyList<object?>? List(BoundExpression list, UserRef user, long atTicks)
+        {
+            var live = users.User(user.Id);
+            if (live.Profile is null) return null;
+            return users.BatchRowOf(live) is var (batch, row) ? batch.List(list, row, atTicks) : users.EvaluatorOf(live).List(list, 0, atTicks);
+        }
+
+        public bool Evaluate(BoundExpression condition, UserRef user, long atTicks)
+        {
+            var live = users.User(user.Id);
+            if (live.Profile is null) return false;
+            return users.BatchRowOf(live) is var (batch, row)
+                ? batch.Evaluate(condition, row, atTicks)
+                : users.EvaluatorOf(live).Evaluate(condition, 0, atTicks);
+        }
+
+        public bool Matches(BoundExpression where, UserRef user, JourneyEvent e)
+        {
+            var live = users.User(user.Id);
+            if (live.Profile is null) return false;
+            var current = users.Current;
+            // A `where:` sees only the event's own fields, now() and literals (LANGUAGE.md §6), so
+            // the event being handled needs no history: reading a user's stored events costs about
+            // a millisecond (a cold index seek in the store), most events' predicates are false, and an
+            // audience that does need them still loads them.
+            if (e.Row < 0 && !live.EventsLoaded && ReferenceEquals(current.User, live) && current.Values is { } values)
+            {
+                var alone = new UserHistory(users._version.Model.Schema, live.Id, live.Profile);
+                var aloneRow = alone.Add(e.Type, values, current.Seq);
+                return users.OneUserEvaluator(alone.Data).Matches(e.Type, where, 0, aloneRow, e.Ts);
+            }
+            var evaluator = users.EvaluatorOf(live);
+            // The event being handled got no row when the user's events were not loaded yet: find it now.
+            var row = e.Row >= 0 ? e.Row : ReferenceEquals(current.User, live) ? live.History!.RowOf(e.Type, current.Seq) : -1;
+            return row >= 0 && evaluator.Matches(e.Type, where, 0, row, e.Ts);
+        }
+    }
+}

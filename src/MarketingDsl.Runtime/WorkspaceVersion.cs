@@ -1,0 +1,126 @@
+using MarketingDsl.Core.Semantics;
+using MarketingDsl.Engine.Data;
+using MarketingDsl.Engine.Evaluation;
+using MarketingDsl.Engine.Lowering;
+using MarketingDsl.Engine.Scoring;
+using MarketingDsl.Journeys;
+
+namespace MarketingDsl.Runtime;
+
+public sealed partial class LiveOptions
+{
+    /// <summary>
+    /// The scorer of trained models for a compiled workspace (the CLI's model registry), asked once
+    /// per semantic model (a reload gets its own); null, or a null scorer: model tags are empty.
+    /// </summary>
+    public Func<SemanticModel, IModelScorer?>? ModelScorer { get; init; }
+}
+
+/// <summary>
+/// One published workspace version as the live runtime runs it: the semantic model, the event and
+/// profile validation of its schema, a <see cref="JourneyMachine"/> and its <see cref="StepPaths"/> per journey with a
+/// trigger (in declaration order: a journey's index is its position here), the segments some
+/// journey triggers on, the workspace zone and the model scorer. Made whole when a version is
+/// installed and replaced whole by a reload (<see cref="LiveRuntime.Reload"/>), so no part of the
+/// runtime ever sees half of two versions. The machines' split states are the one mutable part:
+/// counters the executor loads from the store (JourneyExecutor.LoadSplits) and writes through.
+/// </summary>
+internal sealed class WorkspaceVersion
+{
+    private readonly Func<SemanticModel, IModelScorer?> _scorerOf;
+
+    /// <param name="scorerOf">The model scorer of a semantic model, asked once per model (<see cref="LiveOptions.ModelScorer"/>).</param>
+    public WorkspaceVersion(SemanticModel model, Func<SemanticModel, IModelScorer?> scorerOf)
+    {
+        Model = model;
+        _scorerOf = scorerOf;
+        Validation = new Validation(model.Schema);
+        Machines = [.. model.Journeys.Where(j => j.Trigger is not null).Select(j => new JourneyMachine(j))];
+        Paths = [.. Machines.Select(m => new StepPaths(m.Journey))];
+        var index = new Dictionary<string, int>(StringComparer.Ordinal);
+        for (var j = 0; j < Machines.Length; j++) index[Machines[j].Journey.Name] = j;
+        JourneyIndex = index;
+        Tracked = [.. Machines.Select(m => m.Journey.Trigger).OfType<BoundSegmentTrigger>().Select(t => t.Segment).Distinct()
+            .Select(SegmentInputs.Of)];
+        Zone = LiveRuntime.Zone(model);
+    }
+
+    public SemanticModel Model { get; }
+    public Validation Validation { get; }
+    public JourneyMachine[] Machines { get; }
+    public StepPaths[] Paths { get; }
+    /// <summary>A journey's index in <see cref="Machines"/> by name.</summary>
+    public IReadOnlyDictionary<string, int> JourneyIndex { get; }
+    /// <summary>Segments some journey triggers on, distinct, in journey declaration order (as replay), with what they read.</summary>
+    public SegmentInputs[] Tracked { get; }
+    /// <summary>The workspace zone (schedules, the daily segment check, days in results): UTC without `settings`.</summary>
+    public TimeZoneInfo Zone { get; }
+
+    /// <summary>Live tags score models through the same engine path as batch: the user's features, then the model.</summary>
+    public IModelScorer? Scorer => _scorerOf(Model);
+
+    /// <summary>An evaluator of journey conditions over <paramref name="data"/> (one user's history, or a batch of users).</summary>
+    public ConditionEvaluator NewEvaluator(DataSet data) => new(Model, data, Scorer);
+
+    /// <summary>
+    /// Compiles every condition the journeys evaluate (tracked segments, audiences, `if`
+    /// conditions; trigger, goal and wait `where:` predicates) into the compiler's per-model cache,
+    /// and runs each condition once as of <paramref name="at"/> for a user with an empty profile and
+    /// no events (which also compiles the generated code to machine code): compile once, before a
+    /// request needs them, rather than inside the first requests' transactions (a first batch of
+    /// profiles or events would otherwise wait for all of it). A condition that does not compile or
+    /// fails is left to the evaluation that needs it, which reports it as before.
+    /// </summary>
+    public void CompileConditions(long at)
+    {
+        var model = Model;
+        var conditions = new List<BoundExpression>();
+        foreach (var segment in Tracked) conditions.Add(segment.Condition);
+        foreach (var machine in Machines)
+        {
+            var journey = machine.Journey;
+            if (journey.Audience is { } audience) conditions.Add(audience);
+            if (journey.Trigger is BoundEventTrigger { Where: { } where } trigger)
+                Try(() => ConditionCompiler.CompilePredicate(model, trigger.Event, where));
+            if (journey.Goal is { Where: { } goalWhere } goal) Try(() => ConditionCompiler.CompilePredicate(model, goal.Event, goalWhere));
+            Steps(journey.Steps);
+        }
+        ConditionEvaluator? evaluator = null;
+        Try(() =>
+        {
+            var profile = new object?[model.Schema.ProfileFields.Length];
+            profile[Math.Max(0, model.Schema.ProfileOrdinalOf(model.Schema.KeyField))] = "";
+            return evaluator = NewEvaluator(new UserHistory(model.Schema, "", profile).Data);
+        });
+        foreach (var condition in conditions)
+        {
+            Try(() => ConditionCompiler.Compile(model, condition));
+            if (evaluator is not null) Try(() => evaluator.Evaluate(condition, 0, at));
+        }
+
+        void Steps(IEnumerable<BoundStep> steps)
+        {
+            foreach (var step in steps)
+                switch (step)
+                {
+                    case BoundIf branch:
+                        conditions.Add(branch.Condition);
+                        Steps(branch.Then);
+                        Steps(branch.Else);
+                        break;
+                    case BoundSplit split:
+                        foreach (var arm in split.Branches) Steps(arm.Steps);
+                        break;
+                    case BoundWait { Until: { } until, UntilWhere: { } untilWhere }:
+                        Try(() => ConditionCompiler.CompilePredicate(model, until, untilWhere));
+                        break;
+                }
+        }
+
+        static void Try(Func<object> compile)
+        {
+            try { compile(); }
+            catch (Exception) { }
+        }
+    }
+}
