@@ -5,9 +5,10 @@
 // here knows the language: graphs, markers and completions come from the server's compiler.
 import dagre from '/lib/dagre/dagre.esm.js';
 import { LANGUAGE, loadMonaco, registerSyntax } from './editor/syntax.js';
+import * as pages from './pages.js';
 
-const config = JSON.parse(document.getElementById('canvas-config').textContent);
-const T = (key) => (config.texts && config.texts[key]) || key;
+const { config, T } = pages.pageConfig('canvas-config');
+const { element: el, format } = pages;
 const canEdit = !!config.canRun;
 const $ = (id) => document.getElementById(id);
 
@@ -24,7 +25,6 @@ const miniEditors = [];    // the side panel's condition editors
 
 // Requests go through the pages' one JSON helper (pages.js); while any is in flight the canvas is
 // aria-busy, which assistive technology (and the browser tests) read as "not settled yet".
-const pages = window.mdslPages;
 async function call(url, body) {
   setBusy(+1);
   try {
@@ -44,13 +44,6 @@ function status(message, isError) {
   s.textContent = message || '';
   s.classList.toggle('error', !!isError);
 }
-
-const el = (tag, cls, text) => {
-  const e = document.createElement(tag);
-  if (cls) e.className = cls;
-  if (text !== undefined && text !== null) e.textContent = text;
-  return e;
-};
 
 // ------------------------------------------------------------------ files, journeys, replays
 
@@ -125,7 +118,6 @@ async function loadCounts(poll = false) {
   else if (JSON.stringify(state.counts?.nodes ?? null) !== before) render(true);
 }
 
-const format = (text, ...args) => text.replace(/\{(\d)\}/g, (_, i) => String(args[Number(i)]));
 
 // ------------------------------------------------------------------ text
 
