@@ -22,7 +22,7 @@ public sealed partial class FrontEndModuleTests(EditorFactory factory) : IClassF
     public void Only_pages_js_fetches_and_only_syntax_js_registers_the_language()
     {
         var scripts = PageScripts();
-        Assert.Contains(scripts, s => s.Name == "canvas.js");
+        Assert.Contains(scripts, s => s.Name == "canvas/main.js");
         foreach (var (name, text) in scripts)
         {
             var fetches = Fetch().Matches(text).Count;
@@ -149,7 +149,7 @@ public sealed partial class FrontEndModuleTests(EditorFactory factory) : IClassF
     [GeneratedRegex(@"^import\s+(?:\{(?<names>[^}]*)\}|\*\s+as\s+(?<all>\w+)|\w+)\s+from\s+'(?<from>[^']+)';", RegexOptions.Multiline)]
     private static partial Regex Import();
 
-    [GeneratedRegex(@"export\s+(?:async\s+)?(?:function|const|let|class)\s+(\w+)")]
+    [GeneratedRegex(@"export\s+(?:async\s+)?(?:function|const|let|class)\s+([\w$]+)")]
     private static partial Regex Export();
 
     [GeneratedRegex(@"export\s+(?:const\s+)?\{([^}]*)\}")]
