@@ -3,7 +3,7 @@ using MarketingDsl.Testing;
 namespace MarketingDsl.Core.Tests.HouseRules;
 
 /// <summary>
-/// No line of code over 150 characters in src/, tests/ and benchmarks/ (C#, JavaScript, Razor), except in the files
+/// No line of code over 150 characters in src/, tests/ and benchmarks/ (C#, JavaScript, Razor, CSS), except in the files
 /// of <c>long-lines-allowed.txt</c>. That list only shrinks: a listed file with no long line left fails the test
 /// until it is taken off. Vendored scripts (wwwroot/lib) and build output are not ours to wrap.
 /// </summary>
@@ -11,7 +11,7 @@ public sealed class LineLengthTests
 {
     private const int Limit = 150;
     private static readonly string[] Roots = ["src", "tests", "benchmarks"];
-    private static readonly string[] Extensions = [".cs", ".js", ".cshtml"];
+    private static readonly string[] Extensions = [".cs", ".js", ".cshtml", ".css"];
     private static readonly string[] Skipped = ["bin", "obj", "node_modules", "lib"];
 
     private static IEnumerable<string> Files() =>
