@@ -97,16 +97,11 @@ public static class ServeCommand
             throw new Core.WorkspaceException($"{ex.Message}\n(`mdsl web {workspace}` starts the editor alone, to fix them)");
         }
         var live = LiveOptionsOf(options, workspace, adminToken, stderr);
-        var editorDb = options.Value(syntax.EditorDb);
-        var dataRoot = options.Value(syntax.DataRoot);
-        var args = new List<string> { "--urls", options.Value(syntax.Urls), "--Editor:Workspace", workspace };
-        if (editorDb is not null) args.AddRange(["--Editor:Db", Path.GetFullPath(editorDb)]);
-        if (dataRoot is not null) args.AddRange(["--Editor:DataRoot", Path.GetFullPath(dataRoot)]);
-        var builder = EditorApp.CreateBuilder([.. args]);
+        var builder = WebCommands.EditorHost(options.Value(syntax.Urls),
+            WebCommands.EditorSettingsOf(workspace, options.Value(syntax.EditorDb), options.Value(syntax.DataRoot)));
         builder.Logging.SetMinimumLevel(LogLevel.Warning);
         // Log lines go to stderr: stdout carries the addresses and reports that scripts (and tests) read.
         builder.Logging.AddConsole(o => o.LogToStandardErrorThreshold = LogLevel.Trace);
-        builder.Services.AddEditor();
         builder.Services.AddLiveRuntime(compilation, live);
         var app = builder.Build();
         app.UseEditor();

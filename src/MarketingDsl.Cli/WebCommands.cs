@@ -2,6 +2,8 @@ using System.CommandLine;
 using MarketingDsl.Web;
 using MarketingDsl.Web.Security;
 using MarketingDsl.Web.Storage;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
 using Microsoft.Extensions.Hosting;
 
 namespace MarketingDsl.Cli;
@@ -31,7 +33,7 @@ public static class WebCommands
             Add(Urls);
             Add(Db);
             Add(DataRoot);
-            this.SetRun((options, stdout, stderr, _) => RunWebAsync(options, stdout, stderr));
+            this.SetRun(RunWebAsync);
         }
     }
 
@@ -69,22 +71,45 @@ public static class WebCommands
         }
     }
 
-    public static async Task<int> RunWebAsync(Options options, TextWriter stdout, TextWriter stderr)
+    /// <param name="stop">Stops the server like Ctrl+C does (tests).</param>
+    public static async Task<int> RunWebAsync(Options options, TextWriter stdout, TextWriter stderr, CancellationToken stop = default)
     {
         var syntax = options.Bind<WebSyntax>();
-        var urls = options.Value(syntax.Urls);
-        var db = options.Value(syntax.Db);
-        var dataRoot = options.Value(syntax.DataRoot);
         var workspace = options.Value(syntax.Workspace);
         if (!Directory.Exists(workspace)) throw new Core.WorkspaceException($"The workspace folder '{workspace}' does not exist.");
-        var args = new List<string> { "--urls", urls, "--Editor:Workspace", Path.GetFullPath(workspace) };
-        if (db is not null) args.AddRange(["--Editor:Db", Path.GetFullPath(db)]);
-        if (dataRoot is not null) args.AddRange(["--Editor:DataRoot", Path.GetFullPath(dataRoot)]);
-        var app = EditorApp.Build([.. args]);
+        workspace = Path.GetFullPath(workspace);
+        var builder = EditorHost(options.Value(syntax.Urls), EditorSettingsOf(workspace, options.Value(syntax.Db), options.Value(syntax.DataRoot)));
+        var app = builder.Build();
+        app.UseEditor();
         await app.StartAsync();
-        stdout.WriteLine($"mdsl web: editing {Path.GetFullPath(workspace)} at {string.Join(", ", app.Urls)} (Ctrl+C to stop)");
-        await app.WaitForShutdownAsync();
+        stdout.WriteLine($"mdsl web: editing {workspace} at {string.Join(", ", app.Urls)} (Ctrl+C to stop)");
+        await app.WaitForShutdownAsync(stop);
         return CommandLine.Ok;
+    }
+
+    /// <summary>
+    /// The editor's host for `mdsl web` and `mdsl serve`: listening on <paramref name="urls"/> (`;`-separated), with the editor's
+    /// services and <paramref name="settings"/> applied over its configuration (appsettings.json, `Editor__Name` variables).
+    /// </summary>
+    internal static WebApplicationBuilder EditorHost(string urls, Action<EditorSettings> settings)
+    {
+        var builder = EditorApp.CreateBuilder([]);
+        builder.WebHost.UseUrls(urls);
+        builder.Services.AddEditor(settings);
+        return builder;
+    }
+
+    /// <summary>The editor's settings the command line gives (<paramref name="workspace"/>: a full path; the others when given).</summary>
+    internal static Action<EditorSettings> EditorSettingsOf(string workspace, string? db, string? dataRoot)
+    {
+        var dbPath = db is null ? null : Path.GetFullPath(db);
+        var dataRootPath = dataRoot is null ? null : Path.GetFullPath(dataRoot);
+        return settings =>
+        {
+            settings.Workspace = workspace;
+            if (dbPath is not null) settings.Db = dbPath;
+            if (dataRootPath is not null) settings.DataRoot = dataRootPath;
+        };
     }
 
     /// <summary>The environment variable `mdsl user add` reads the password from (else standard input).</summary>

@@ -11,6 +11,7 @@ using Microsoft.AspNetCore.DataProtection;
 using Microsoft.AspNetCore.DataProtection.KeyManagement;
 using Microsoft.AspNetCore.DataProtection.Repositories;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
+using Microsoft.AspNetCore.StaticFiles;
 using Microsoft.Extensions.FileProviders;
 using Microsoft.Extensions.Options;
 using Microsoft.Extensions.WebEncoders;
@@ -26,6 +27,7 @@ namespace MarketingDsl.Web;
 /// (default 1 MiB), `Editor:DataRoot` (the folder whose subfolders the simulation page may read;
 /// default `WORKSPACE/../data`), `Editor:DataCacheSize` (loaded data sets kept in memory, default 2),
 /// `Editor:PublishConfirmEnds` (a publication that would end more users in flight asks twice; default 100).
+/// A host with settings of its own (the CLI's `mdsl web` and `mdsl serve` options) applies them over the configuration.
 /// The scripts and Monaco are embedded (<see cref="WebRoot"/>).
 /// </summary>
 public static class EditorApp
@@ -49,11 +51,15 @@ public static class EditorApp
         ApplicationName = typeof(EditorApp).Assembly.GetName().Name,
     });
 
-    /// <summary>The editor's services: settings from the `Editor` configuration section, stores, sign-in, anti-forgery, pages.</summary>
-    public static IServiceCollection AddEditor(this IServiceCollection services)
+    /// <summary>
+    /// The editor's services: settings from the `Editor` configuration section, then <paramref name="settings"/> (a host's own, such as
+    /// the options of `mdsl serve`: they win over appsettings and the environment), stores, sign-in, anti-forgery, pages.
+    /// </summary>
+    public static IServiceCollection AddEditor(this IServiceCollection services, Action<EditorSettings>? settings = null)
     {
         // Settings are read when first needed, not here: tests and hosts may add configuration after this point.
-        services.AddOptions<EditorSettings>().BindConfiguration("Editor");
+        var options = services.AddOptions<EditorSettings>().BindConfiguration("Editor");
+        if (settings is not null) options.Configure(settings);
         // Request bodies are limited per request (EditorApi.LimitBody), not for the whole server:
         // a host that also serves the live runtime's ingest API keeps that API's own limit.
         services.AddOptions<KestrelServerOptions>().Configure(k =>
@@ -137,7 +143,7 @@ public static class EditorApp
         app.Services.GetRequiredService<EditorStore>().MarkUnfinishedSimulationsInterrupted(DateTime.UtcNow);
         app.Use(SecurityHeaders);
         app.Use(ServerTiming);
-        app.UseStaticFiles(new StaticFileOptions { FileProvider = WebRoot });
+        app.UseStaticFiles(new StaticFileOptions { FileProvider = WebRoot, OnPrepareResponse = CacheOwnScripts });
         app.UseRouting();
         app.UseRateLimiter();
         app.Use(EditorApi.LimitBody);
@@ -239,6 +245,16 @@ public static class EditorApp
         headers.ContentSecurityPolicy = "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; "
             + "font-src 'self' data:; worker-src 'self' blob:; connect-src 'self'; frame-ancestors 'none'; base-uri 'self'; form-action 'self'";
         return next();
+    }
+
+    /// <summary>
+    /// The pages' own scripts and styles are revalidated on every load (ETag, so an unchanged file is a 304): a page's ES modules
+    /// import each other, and a browser that kept some from an older build would link them against newer ones.
+    /// </summary>
+    private static void CacheOwnScripts(StaticFileResponseContext context)
+    {
+        var path = context.Context.Request.Path;
+        if (path.StartsWithSegments("/js") || path.StartsWithSegments("/css")) context.Context.Response.Headers.CacheControl = "no-cache";
     }
 
     /// <summary>css, js and lib/monaco, embedded in this assembly (wwwroot at build time), so the editor runs from any folder.</summary>

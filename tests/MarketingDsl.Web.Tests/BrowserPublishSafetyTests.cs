@@ -38,7 +38,7 @@ public sealed class BrowserPublishSafetyTests
     [InlineData("zh-CN")]
     public async Task Choose_end_confirm_twice_then_roll_back_in_one_click(string lang)
     {
-        await using var host = await LiveEditorHost.StartAsync(kestrel: true, settings: ["--Editor:PublishConfirmEnds", "1"]);
+        await using var host = await LiveEditorHost.StartAsync(kestrel: true, settings: s => s.PublishConfirmEnds = 1);
         await TwoUsersWaitInCart(host);
         await using var browser = await BrowserSession.OpenAsync(1280, 900);
         var page = browser.Page;
@@ -99,7 +99,7 @@ public sealed class BrowserPublishSafetyTests
     [Fact]
     public async Task The_server_refuses_unconfirmed_ends_above_the_threshold_and_unknown_journeys()
     {
-        await using var host = await LiveEditorHost.StartAsync(settings: ["--Editor:PublishConfirmEnds", "1"]);
+        await using var host = await LiveEditorHost.StartAsync(settings: s => s.PublishConfirmEnds = 1);
         await TwoUsersWaitInCart(host);
         var publisher = await host.SignedIn("publisher1");
         var preview = await Answer(await publisher.PostAsync("/api/publish/preview", Json("""{"end":["cart"]}""")), HttpStatusCode.OK);

@@ -17,6 +17,8 @@ internal sealed class BrowserSession : IAsyncDisposable
 
     public IPage Page { get; }
     public List<string> ConsoleErrors { get; } = [];
+    /// <summary>Uncaught exceptions of the page's scripts (a module that fails to link or to run lands here, not in the console).</summary>
+    public List<string> PageErrors { get; } = [];
     public List<string> FailedRequests { get; } = [];
 
     private BrowserSession(IPlaywright playwright, IBrowserContext context, DirectoryInfo profile, IPage page)
@@ -27,6 +29,7 @@ internal sealed class BrowserSession : IAsyncDisposable
         Page = page;
         page.Console += (_, m) =>
             { if (m.Type == "error" && !m.Text.StartsWith("Failed to load resource", StringComparison.Ordinal)) ConsoleErrors.Add(m.Text); };
+        page.PageError += (_, e) => PageErrors.Add(e);
         page.Response += (_, r) => { if (r.Status >= 400) FailedRequests.Add($"{r.Status} {r.Url}"); };
         // CI runs the test projects side by side on 2 cores: a first page load (cold JIT, a
         // training job beside it) can take longer than Playwright's 30 s there.

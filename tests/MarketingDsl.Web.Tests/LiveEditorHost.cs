@@ -57,9 +57,9 @@ public sealed class LiveEditorHost : IAsyncDisposable
     /// <param name="adminToken">The runtime's admin token (null: admin calls disabled).</param>
     /// <param name="schema">The schema file (default <see cref="Schema"/>); <paramref name="main"/>: the main file (default <see
     /// cref="Main"/>).</param>
-    /// <param name="settings">More configuration for the editor (`--Editor:Name`, value).</param>
+    /// <param name="settings">More settings of the editor, applied after the workspace and store.</param>
     public static async Task<LiveEditorHost> StartAsync(bool kestrel = false, string? adminToken = null, string? schema = null, string? main = null,
-        params string[] settings)
+        Action<EditorSettings>? settings = null)
     {
         var root = TestFolders.New();
         var workspace = Path.Combine(root, "ws");
@@ -82,11 +82,16 @@ public sealed class LiveEditorHost : IAsyncDisposable
             AdminToken = adminToken,   // the pinned wall clock is long before the tests' events
         };
         // As ServeCommand composes them: the editor's builder, services and middleware, then the runtime's.
-        var builder = EditorApp.CreateBuilder(["--Editor:Workspace", workspace, "--Editor:Db", editorDb, .. settings]);
+        var builder = EditorApp.CreateBuilder([]);
         if (kestrel) builder.WebHost.UseUrls("http://127.0.0.1:0");
         else builder.WebHost.UseTestServer();
         builder.Logging.SetMinimumLevel(LogLevel.Warning);
-        builder.Services.AddEditor();
+        builder.Services.AddEditor(s =>
+        {
+            s.Workspace = workspace;
+            s.Db = editorDb;
+            settings?.Invoke(s);
+        });
         builder.Services.AddLiveRuntime(RuntimeApp.CompileWorkspace(workspace), live);
         var app = builder.Build();
         app.UseEditor();

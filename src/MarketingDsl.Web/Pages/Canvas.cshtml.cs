@@ -6,7 +6,7 @@ using Microsoft.AspNetCore.Mvc.RazorPages;
 namespace MarketingDsl.Web.Pages;
 
 /// <summary>
-/// The journey canvas: a journey drawn as a graph (canvas.js, laid out by dagre) next to its text;
+/// The journey canvas: a journey drawn as a graph (js/canvas/, laid out by dagre) next to its text;
 /// editors change either and the other follows (/api/canvas), viewers read. `?file=` and `?journey=` open one.
 /// Under `mdsl serve` the counts on the nodes are the live runtime's by default (polled).
 /// </summary>

@@ -3,8 +3,8 @@ using MarketingDsl.Testing;
 namespace MarketingDsl.Core.Tests.HouseRules;
 
 /// <summary>
-/// No line of code over 150 characters in src/, tests/ and benchmarks/ (C#, JavaScript, Razor, CSS), except in the
-/// files of <c>long-lines-allowed.txt</c>. That list only shrinks: a listed file with no long line left fails the test
+/// No line of code over 150 characters in src/, tests/ and benchmarks/ (C#, JavaScript, Razor, CSS), except in the files
+/// of <c>long-lines-allowed.txt</c>. That list only shrinks: a listed file with no long line left fails the test
 /// until it is taken off. Vendored scripts (wwwroot/lib) and build output are not ours to wrap.
 /// </summary>
 public sealed class LineLengthTests

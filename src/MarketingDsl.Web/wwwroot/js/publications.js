@@ -1,19 +1,11 @@
 // The Publications page: a rollback to an earlier publication in one click — the same preview
 // (users in flight per journey, continue or end, ends counted) and confirmation as publishing,
 // recorded as a publication of its own; the page then shows it.
+import { pageConfig, postForAnswer } from './pages.js';
 import { preview, renderPublished } from './publishing.js';
 
-const config = JSON.parse(document.getElementById('pub-config').textContent);
-const T = (key) => (config.texts && config.texts[key]) || key;
-
-async function post(url, body) {
-  try {
-    return { ok: true, status: 200, json: await window.mdslPages.post(config, url, body) };
-  } catch (e) {
-    if (e.status === undefined) throw e;
-    return { ok: false, status: e.status, json: e.details || {} };
-  }
-}
+const { config, T } = pageConfig('pub-config');
+const post = (url, body) => postForAnswer(config, url, body);
 
 function onRefusal(body, answer) {
   const p = document.createElement('p');

@@ -5,15 +5,7 @@
 //
 // options: { T, post(url, body) → { ok, status, json }, rollbackTo (a publication id, or null),
 //            onRefusal(body, answer), onPublished(body, json) }
-
-function el(tag, className, text) {
-  const node = document.createElement(tag);
-  if (className) node.className = className;
-  if (text !== undefined && text !== null) node.textContent = text;
-  return node;
-}
-
-const format = (text, ...args) => args.reduce((t, a, i) => t.split('{' + i + '}').join(String(a)), text);
+import { element as el, format } from './pages.js';
 
 function renderNames(list, label, names, T) {
   const item = el('li', null, label + ': ');

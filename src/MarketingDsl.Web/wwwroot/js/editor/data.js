@@ -5,6 +5,7 @@
 // /api/completion and /api/diagnostics answer.
 import { get, post } from './api.js';
 import { state, T, LANGUAGE, pathOf, unsavedBuffers } from './state.js';
+import { format } from '../pages.js';
 
 const STORAGE_KEY = 'mdsl-editor-data';
 // Typing stops, then this pause, then the request: sizes follow within about a second.
@@ -84,7 +85,7 @@ async function loadSizes() {
   }
   if (mine !== ticket) return;
   if (answer.status === 'loading') {
-    setDataStatus(T('editor.data.loading').replace('{0}', state.dataFolder), 'loading');
+    setDataStatus(format(T('editor.data.loading'), state.dataFolder), 'loading');
     refreshSizes(RETRY_LOADING_MS);
     return;
   }
@@ -113,15 +114,15 @@ function show(sizes, versions, source) {
 
 function sourceText(source) {
   const sample = source.sampled
-    ? T('editor.data.sample').replace('{0}', number(source.evaluated)).replace('{1}', number(source.users))
-    : T('editor.data.users').replace('{0}', number(source.users));
+    ? format(T('editor.data.sample'), number(source.evaluated), number(source.users))
+    : format(T('editor.data.users'), number(source.users));
   return `${source.name} · ${T('editor.data.asof')} ${instant(source.asOf)} · ${sample}`;
 }
 
 function hintOf(size) {
   const source = hints.source;
   const users = source.sampled ? '≈' + number(Math.round(size.share * source.users)) : number(size.count);
-  const notScored = size.notScoredModel ? ' ' + T('editor.data.notscored').replace('{0}', size.notScoredModel) : '';
+  const notScored = size.notScoredModel ? ' ' + format(T('editor.data.notscored'), size.notScoredModel) : '';
   return {
     position: { lineNumber: size.line, column: size.column },
     label: ` ${users} · ${percent(size.share)}${notScored}`,

@@ -10,6 +10,7 @@ import { runTests } from './tests.js';
 import { previewPublish } from './publish.js';
 import { refreshWorkspaceProblems } from './problems.js';
 import { setUpData } from './data.js';
+import { drafts as keptDrafts } from '../pages.js';
 
 async function start() {
   await loadMonaco();
@@ -50,7 +51,7 @@ async function start() {
 
 /** The unsaved buffers kept in this browser come back as unsaved changes (new files included). */
 async function restoreDrafts() {
-  const drafts = window.mdslPages.drafts().filter((d) => d && typeof d.path === 'string' && typeof d.text === 'string');
+  const drafts = keptDrafts().filter((d) => d && typeof d.path === 'string' && typeof d.text === 'string');
   if (!drafts.length || !config.canEdit) return;
   for (const draft of drafts) {
     try {

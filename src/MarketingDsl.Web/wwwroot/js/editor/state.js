@@ -1,10 +1,9 @@
 // What the editor's modules share: the page's configuration and texts, the Monaco editor, the open
 // file, the workspace's file list and the text each file had when last loaded or saved.
-
-export const config = JSON.parse(document.getElementById('editor-config').textContent);
-export const T = (key) => (config.texts && config.texts[key]) || key;
-
 import { LANGUAGE } from './syntax.js';
+import { pageConfig, element, saveDrafts } from '../pages.js';
+
+export const { config, T } = pageConfig('editor-config');
 
 export { LANGUAGE };
 // Custom function files (functions/*.csx) are C#: Monaco's own C# colouring; markers still come from /api.
@@ -32,15 +31,10 @@ export function setStatus(text) { statusSerial++; document.getElementById('statu
 /** Counts status changes, so a slow answer can tell whether something newer (a save's "#N") was said since it asked. */
 export function statusSerialNow() { return statusSerial; }
 
-export const el = (tag, className, text) => {
-  const node = document.createElement(tag);
-  if (className) node.className = className;
-  if (text !== undefined) node.textContent = text;
-  return node;
-};
+export const el = element;
 
 /** Keeps the unsaved buffers in this browser (pages.js), for the other pages and the next load. */
-export const keepDrafts = () => window.mdslPages.saveDrafts(unsavedBuffers());
+export const keepDrafts = () => saveDrafts(unsavedBuffers());
 
 /** The working copy the server compiles: every file with unsaved changes (new files included). */
 export function unsavedBuffers() {

@@ -1,5 +1,6 @@
 // Monaco and the MarketingDsl syntax (colouring, brackets, comments), without the language
 // features: what both the editor and the History page's diff need.
+import { request } from '../pages.js';
 
 export const LANGUAGE = 'marketingdsl';
 
@@ -11,7 +12,7 @@ export const loadMonaco = () => new Promise((resolve, reject) => {
 
 /** Registers the language with its Monarch definition (editor/marketingdsl.monarch.json). */
 export async function registerSyntax() {
-  const monarch = await (await fetch('/lib/marketingdsl.monarch.json', { credentials: 'same-origin' })).json();
+  const monarch = await request('/lib/marketingdsl.monarch.json');
   monaco.languages.register({ id: LANGUAGE, extensions: ['.mdsl'] });
   monaco.languages.setLanguageConfiguration(LANGUAGE, {
     comments: { lineComment: '//', blockComment: ['/*', '*/'] },
