@@ -67,20 +67,31 @@ public static class SimulationRunner
             clock.Restart();
             // Each partition's rows of tags.csv are written, and its values counted for the summary, as the partition is
             // evaluated: partitions hold consecutive users in user order, so the rows land in the order of the run in memory.
-            var writing = Stopwatch.StartNew();
-            writing.Stop();
+            // A run that fails on the way leaves no tags.csv that looks whole: rows go to a file of another name until the last one.
+            var writing = new Stopwatch();
             using var streamed = new StreamedSummary(model, parts.SpillDirectory);
+            var tagsPath = Path.Combine(outDirectory, "tags.csv");
+            var partialPath = tagsPath + ".partial";
             PartitionedOutcome outcome;
-            using (var tags = new FileStream(Path.Combine(outDirectory, "tags.csv"), FileMode.Create, FileAccess.Write, FileShare.None, 1 << 16))
+            try
             {
-                SimulationOutput.WriteTagsCsvHeader(model, tags);
-                outcome = PartitionedEvaluation.Evaluate(plan, parts, asOf, partition =>
+                using (var tags = new FileStream(partialPath, FileMode.Create, FileAccess.Write, FileShare.None, 1 << 16))
                 {
-                    writing.Start();
-                    SimulationOutput.WriteTagsCsvRows(partition, tags);
-                    streamed.Add(partition);
-                    writing.Stop();
-                }, evalProgress, scorer);
+                    SimulationOutput.WriteTagsCsvHeader(model, tags);
+                    outcome = PartitionedEvaluation.Evaluate(plan, parts, asOf, partition =>
+                    {
+                        writing.Start();
+                        SimulationOutput.WriteTagsCsvRows(partition, tags);
+                        streamed.Add(partition);
+                        writing.Stop();
+                    }, evalProgress, scorer);
+                }
+                File.Move(partialPath, tagsPath, overwrite: true);
+            }
+            catch
+            {
+                File.Delete(partialPath);
+                throw;
             }
             evaluate = clock.Elapsed - writing.Elapsed;
             clock.Restart();
