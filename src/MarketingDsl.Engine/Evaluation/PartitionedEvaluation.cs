@@ -88,7 +88,8 @@ public static class PartitionedEvaluation
                     Array.Copy(context.PopulationInputs[q.Id], 0, populationInputs[q.Id], lo, n);
                 foreach (var (_, index, featurePhase) in plan.ScoredModels)
                     if (featurePhase == phase)
-                        for (var f = 0; f < modelFeatures[index].Length; f++) Array.Copy(context.ModelFeatures[index][f], 0, modelFeatures[index][f], lo, n);
+                        for (var f = 0; f < modelFeatures[index].Length; f++)
+                            Array.Copy(context.ModelFeatures[index][f], 0, modelFeatures[index][f], lo, n);
                 failures.Add(context.FunctionFailures);
                 if (last)
                 {

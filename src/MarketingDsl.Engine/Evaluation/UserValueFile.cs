@@ -54,7 +54,9 @@ internal static class UserValueFile
                 case bool?[] a: for (var u = 0; u < n; u++) a[u] = reader.ReadBoolean() ? reader.ReadBoolean() : null; break;
                 case long?[] a: for (var u = 0; u < n; u++) a[u] = reader.ReadBoolean() ? reader.ReadInt64() : null; break;
                 case decimal?[] a: for (var u = 0; u < n; u++) a[u] = reader.ReadBoolean() ? reader.ReadDecimal() : null; break;
-                case DateOnly?[] a: for (var u = 0; u < n; u++) a[u] = reader.ReadBoolean() ? DateOnly.FromDayNumber(reader.ReadInt32()) : null; break;
+                case DateOnly?[] a:
+                    for (var u = 0; u < n; u++) a[u] = reader.ReadBoolean() ? DateOnly.FromDayNumber(reader.ReadInt32()) : null;
+                    break;
                 case DateTime?[] a: for (var u = 0; u < n; u++) a[u] = reader.ReadBoolean() ? DateTime.FromBinary(reader.ReadInt64()) : null; break;
                 case TimeSpan?[] a: for (var u = 0; u < n; u++) a[u] = reader.ReadBoolean() ? new TimeSpan(reader.ReadInt64()) : null; break;
                 case float[] a: for (var u = 0; u < n; u++) a[u] = reader.ReadSingle(); break;
