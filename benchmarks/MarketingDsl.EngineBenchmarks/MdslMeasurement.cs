@@ -40,7 +40,7 @@ public static class MdslMeasurement
                 $"write {write[^1]:F2})");
         }
 
-        var result = last!.Result;
+        var result = last!.Result!;   // a run in memory keeps its result
         var data = result.Data;
         var asOf = result.AsOfUtc;
         var plan = CompiledEngine.PlanFor(result.Model);

@@ -39,7 +39,7 @@ public static class SnapshotMeasurement
             var run = SimulationRunner.Run(compilation, snapshot, outDirectory, null);
             endToEnd[i] = clock.Elapsed.TotalSeconds;
             load[i] = run.Timings.Load.TotalSeconds;
-            if (run.Result.Data.Report.FromSnapshot is null) throw new InvalidOperationException("the run did not read the snapshot");
+            if (run.Data.Report.FromSnapshot is null) throw new InvalidOperationException("the run did not read the snapshot");
             Console.Error.WriteLine($"  mdsl from snapshot run {i + 1}/{runs}: {endToEnd[i]:F2} s (load {load[i]:F2})");
         }
         var bytes = new DirectoryInfo(snapshot).EnumerateFiles().Sum(f => f.Length);

@@ -34,8 +34,8 @@ public static class Validation
             DuckDbTags.Run(Path.Combine(caseDir, "data"), duckCsv, asOf, Path.Combine(scratchRoot, "duckdb-spill"));
             failures += Check("DuckDB tags.csv = mdsl tags.csv", CsvComparison.Difference(mdslCsv, duckCsv), acceptEqualByValue: true);
 
-            var hand = HandWrittenTags.Compute(mdsl.Result.Data, mdsl.Result.AsOfUtc);
-            failures += Check("hand-written loop = engine, every value of every column", hand.FirstDifference(mdsl.Result),
+            var hand = HandWrittenTags.Compute(mdsl.Data, mdsl.Summary.AsOfUtc);
+            failures += Check("hand-written loop = engine, every value of every column", hand.FirstDifference(mdsl.Result!),
                 acceptEqualByValue: false);
         }
         Console.WriteLine(failures == 0 ? "validation passed" : $"validation FAILED ({failures} checks)");

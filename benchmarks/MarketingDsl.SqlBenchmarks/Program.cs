@@ -112,8 +112,8 @@ internal static class Child
             evaluate.Add(run.Timings.Evaluate.TotalSeconds);
             write.Add(run.Timings.Write.TotalSeconds);
             last = run;
-            users = run.Result.Data.UserCount;
-            events = run.Result.Data.Report.EventsKept;
+            users = run.Data.UserCount;
+            events = run.Data.Report.EventsKept;
             Console.Error.WriteLine($"  {engine} run {i + 1}/{runs}: {endToEnd[^1]:F2} s "
                 + $"(load {load[^1]:F2}, evaluate {evaluate[^1]:F2}, write {write[^1]:F2})");
         }
@@ -125,10 +125,10 @@ internal static class Child
             var sql = SqlCompilation.Create(Compilation.Create(Workspace.Load(workspace)), SqlTarget.DuckDb);
             var clock = Stopwatch.StartNew();
             using var connection = DuckDbEngine.Open();
-            DuckDbEngine.Stage(connection, sql, last.Result.Data);
+            DuckDbEngine.Stage(connection, sql, last.Data);
             stage = clock.Elapsed.TotalSeconds;
             clock.Restart();
-            DuckDbEngine.Run(connection, sql.Preamble, sql.Query!, sql.Outputs, last.Result.Data, last.Result.AsOfUtc);
+            DuckDbEngine.Run(connection, sql.Preamble, sql.Query!, sql.Outputs, last.Data, last.Summary.AsOfUtc);
             query = clock.Elapsed.TotalSeconds;
         }
         return new Report(users, events, [.. endToEnd], [.. compile], [.. load], [.. evaluate], [.. write], peak, stage, query);

@@ -164,7 +164,7 @@ public static class EngineCommands
         if (replay is { } window)
         {
             var clock = System.Diagnostics.Stopwatch.StartNew();
-            var statistics = Journeys.Replay.JourneyReplay.Run(compilation.Model, run.Result.Data, window.From, window.To, scorer: scorer);
+            var statistics = Journeys.Replay.JourneyReplay.Run(compilation.Model, run.Data, window.From, window.To, scorer: scorer);
             var path = Path.Combine(outDir, "journeys.json");
             File.WriteAllText(path, statistics.ToJson() + "\n", new System.Text.UTF8Encoding(false));
             if (!quiet) JourneyReport.Write(statistics, path, clock.Elapsed, stdout);

@@ -77,14 +77,14 @@ public sealed class MemoryLimitTests : CliRun
     [Fact]
     public void A_limit_too_small_for_the_users_fails_before_the_import_naming_the_data_and_the_limit()
     {
-        // 2,000 users of examples/retail keep about 3.3 MB (results of 71 outputs, ids, profiles) whatever the partitions.
+        // 2,000 users of examples/retail keep about 2 MB (ids, profiles, population and model inputs and scores) whatever the partitions.
         var data = Path.Combine(Dir, "data");
         RetailDataGenerator.Generate(data, users: 2000, days: 30, seed: 6);
         var limited = Path.Combine(Dir, "limited");
-        var (exit, _, error) = Run("simulate", RepoRoot.Combine("examples", "retail"), "--data", data, "--out", limited, "--memory-limit", "4m");
+        var (exit, _, error) = Run("simulate", RepoRoot.Combine("examples", "retail"), "--data", data, "--out", limited, "--memory-limit", "1m");
         Assert.Equal(2, exit);
         Assert.Contains($"MD8016: '{data}' has 2,000 users", error);
-        Assert.Contains("under a memory limit of 4m", error);
+        Assert.Contains("under a memory limit of 1m", error);
         Assert.Matches(@"raise --memory-limit to at least \d+m", error);
         Assert.False(File.Exists(Path.Combine(limited, "tags.csv")));
     }

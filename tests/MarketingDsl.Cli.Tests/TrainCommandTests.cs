@@ -111,9 +111,10 @@ public sealed class TrainCommandTests : IDisposable
         // Under a memory limit the model tags are scored per partition and `percentile` ranks over every user:
         // the same bytes as the run in memory.
         var limited = Path.Combine(_dir, "limited");
-        (exit, _, error) = Run("simulate", workspace, "--data", data, "--out", limited, "--memory-limit", "32m");
+        (exit, _, error) = Run("simulate", workspace, "--data", data, "--out", limited, "--memory-limit", "8m");
         Assert.True(exit == 0, error);
-        Assert.Matches(@"importing and evaluating in \d+ partitions", error);
+        // Many partitions: model outputs and population scores wait in each partition's file between phases.
+        Assert.InRange(int.Parse(Regex.Match(error, @"importing and evaluating in (\d+) partitions").Groups[1].Value), 10, 256);
         foreach (var file in new[] { "tags.csv", "summary.json" })
             Assert.True(File.ReadAllBytes(Path.Combine(outDir, file)).AsSpan().SequenceEqual(File.ReadAllBytes(Path.Combine(limited, file))),
                 $"{file} differs under --memory-limit");

@@ -24,11 +24,11 @@ public static class MemoryLimitErrors
         "Memory limit too small for the users");
     public static DiagnosticMessage UsersOverLimit(string data, long users, string kept, string limit, string smallestLimit) =>
         new(s_usersOverLimit,
-            $"'{data}' has {users:N0} users: what a partitioned run keeps for every user (ids, profiles, results of every output, " +
-                $"population inputs) takes about {kept}, which leaves no room for a partition under a memory limit of {limit}.",
-            $"'{data}' 有 {users:N0} 个用户：分区运行为每个用户保留的数据（ID、档案、每个输出的结果、总体排名输入）约占 {kept}，" +
+            $"'{data}' has {users:N0} users: what a partitioned run keeps for every user (ids, profiles, the inputs and scores of " +
+                $"population ranks and models) takes about {kept}, which leaves no room for a partition under a memory limit of {limit}.",
+            $"'{data}' 有 {users:N0} 个用户：分区运行为每个用户保留的数据（ID、档案、总体排名与模型的输入和得分）约占 {kept}，" +
                 $"在 {limit} 的内存限制下已没有容纳一个分区的空间。",
-            $"raise --memory-limit to at least {smallestLimit}, or simulate fewer outputs");
+            $"raise --memory-limit to at least {smallestLimit}");
 
     private static readonly DiagnosticDescriptor s_spillDiskFull = new("MD8017", DiagnosticSeverity.Error,
         "Not enough disk for the spill files");

@@ -182,6 +182,9 @@ public sealed class PartitionedData : IDisposable
 
     public int FirstUser(int p) => Plan.FirstUser(p, Users.UserCount);
 
+    /// <summary>The folder of the spill files, deleted with them: a partitioned evaluation keeps its per-partition values here too.</summary>
+    internal string SpillDirectory => _directory;
+
     internal static string FileOf(string directory, int type, int partition) => Path.Combine(directory, $"part-{partition}-events-{type}.arrow");
 
     /// <summary>

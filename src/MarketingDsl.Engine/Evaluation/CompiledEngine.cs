@@ -74,7 +74,7 @@ public sealed class CompiledEngine : ITagEvaluator
     /// After a phase, over all users: the populations whose inputs it
     /// computed (exact ranks), and the models whose features it computed.
     /// </summary>
-    private static void ScorePopulationsAndModels(CompiledPlan plan, int phase, int users, decimal?[][] populationInputs, long?[][] populationScores,
+    internal static void ScorePopulationsAndModels(CompiledPlan plan, int phase, int users, decimal?[][] populationInputs, long?[][] populationScores,
         float[][][] modelFeatures, Array[][] modelOutputs, IModelScorer? scorer)
     {
         // Populations are independent: one sort each, in parallel.
@@ -95,90 +95,25 @@ public sealed class CompiledEngine : ITagEvaluator
     }
 
     /// <summary>
-    /// As <see cref="Evaluate(CompiledPlan, DataSet, DateTime, IProgress{int}?, IModelScorer?)"/> for data
-    /// that does not fit in memory: each phase runs partition by partition (one partition's events
-    /// in memory at a time), each partition seeing the values of earlier phases for its users; between
-    /// phases, populations (quantile_score) and models are ranked over all users, exactly as in memory.
-    /// Results, population inputs and model features are kept for all users (a few values per user).
-    /// </summary>
-    public static EvaluationResult Evaluate(
-        CompiledPlan plan, PartitionedData data, DateTime asOfUtc, IProgress<int>? usersDone = null, IModelScorer? scorer = null)
-    {
-        var model = plan.Model;
-        var all = data.Users;
-        var users = all.UserCount;
-        Array NewArray(DslType type, int n) => Array.CreateInstance(ClrTypes.Of(type), n);
-        var results = model.Outputs.Select(o => NewArray(o.Type, users)).ToArray();
-        var populationInputs = new decimal?[model.PopulationNodeCount][];
-        for (var i = 0; i < populationInputs.Length; i++) populationInputs[i] = new decimal?[users];
-        var populationScores = new long?[model.PopulationNodeCount][];
-        var modelFeatures = new float[model.Models.Length][][];
-        var modelOutputs = new Array[model.Models.Length][];
-        var emptyOutputs = new ModelOutputColumns(users).ByOutput;
-        for (var m = 0; m < model.Models.Length; m++) modelOutputs[m] = emptyOutputs;
-        foreach (var (m, index, _) in plan.ScoredModels) modelFeatures[index] = [.. m.Features.Select(_ => new float[users])];
-        var failures = new FunctionFailureLog();
-        var eventsAfter = data.CountLooseAfter(asOfUtc.Ticks);
-
-        for (var phase = 0; phase < plan.Phases.Length; phase++)
-        {
-            var program = plan.Phases[phase];
-            for (var p = 0; p < data.Partitions; p++)
-            {
-                int lo = data.FirstUser(p), n = data.FirstUser(p + 1) - lo;
-                if (n == 0) continue;
-                var part = data.Load(p);
-                var context = new EvalContext(model, part, asOfUtc, NewArray) { Recommenders = scorer as IRecommenderScorer };
-                for (var i = 0; i < results.Length; i++) Array.Copy(results[i], lo, context.Results[i], 0, n);
-                for (var q = 0; q < populationScores.Length; q++)
-                    if (populationScores[q] is { } scores) context.PopulationScores[q] = scores[lo..(lo + n)];
-                for (var m = 0; m < modelOutputs.Length; m++) context.ModelOutputs[m] = [.. modelOutputs[m].Select(a => Slice(a, lo, n))];
-                foreach (var (m, index, _) in plan.ScoredModels) context.ModelFeatures[index] = [.. m.Features.Select(_ => new float[n])];
-
-                var partitions = Math.Max(1, Math.Min(Environment.ProcessorCount * 4, n / 2048));
-                Parallel.For(0, partitions, () => new EvalScratch(plan.AggregateCount), (k, _, scratch) =>
-                {
-                    var from = (int)((long)n * k / partitions);
-                    var to = (int)((long)n * (k + 1) / partitions);
-                    program(context, scratch, from, to);
-                    usersDone?.Report(to - from);
-                    return scratch;
-                }, _ => { });
-
-                for (var i = 0; i < results.Length; i++) Array.Copy(context.Results[i], 0, results[i], lo, n);
-                for (var q = 0; q < populationInputs.Length; q++) Array.Copy(context.PopulationInputs[q], 0, populationInputs[q], lo, n);
-                foreach (var (_, index, _) in plan.ScoredModels)
-                    for (var f = 0; f < modelFeatures[index].Length; f++)
-                        Array.Copy(context.ModelFeatures[index][f], 0, modelFeatures[index][f], lo, n);
-                failures.Add(context.FunctionFailures);
-                if (phase == plan.Phases.Length - 1) eventsAfter += part.CountEventsAfter(asOfUtc.Ticks);
-                ReleasePartition();
-            }
-            ScorePopulationsAndModels(plan, phase, users, populationInputs, populationScores, modelFeatures, modelOutputs, scorer);
-        }
-        if (plan.Phases.Length == 0)
-            for (var p = 0; p < data.Partitions; p++) eventsAfter += data.Load(p).CountEventsAfter(asOfUtc.Ticks);
-        return new EvaluationResult(model, all, asOfUtc, ResultColumns(model, results), failures) { EventsAfterAsOf = eventsAfter };
-    }
-
-    /// <summary>
-    /// Bytes the partitioned <see cref="Evaluate(CompiledPlan, PartitionedData, DateTime, IProgress{int}?, IModelScorer?)"/>
-    /// keeps for every user whatever the partition: a result per output (nullable values; strings
-    /// and lists with a small object of their own), population inputs and scores, model outputs
-    /// (one shared empty set, one per scored model) and features. The memory limit's plan takes it
-    /// off the limit before sizing partitions (<see cref="SpillPlan.ForUsers"/>).
+    /// Bytes the partitioned evaluation (<see cref="PartitionedEvaluation"/>) holds for every user
+    /// whatever the partition: while a phase's populations and models are ranked over all users,
+    /// their inputs and scores (nullable decimals and longs), model features and outputs. Results stay
+    /// with their partition (in memory or in its file), not with every user. The memory limit's
+    /// plan takes this off the limit before sizing partitions (<see cref="SpillPlan.ForUsers"/>).
     /// </summary>
     public static int KeptBytesPerUser(CompiledPlan plan)
     {
-        var model = plan.Model;
-        var bytes = model.Outputs.Sum(o => ResultBytes(o.Type)) + model.PopulationNodeCount * (24 + 16);
-        bytes += ModelOutputBytes * (1 + plan.ScoredModels.Length);
+        var bytes = plan.Model.PopulationNodeCount * (24 + 16) + ModelOutputBytes * plan.ScoredModels.Length;
         foreach (var (m, _, _) in plan.ScoredModels) bytes += sizeof(float) * m.Features.Length;
         return bytes;
     }
 
     // ModelOutputColumns: probability, value, distance (decimal?), percentile, cluster (long?), predicted (bool?).
     private const int ModelOutputBytes = 3 * 24 + 2 * 16 + 2;
+
+    /// <summary>Bytes of every output's result for one user (nullable values; strings and lists with a small object of their own):
+    /// what a run in memory keeps for every user besides <see cref="KeptBytesPerUser"/>.</summary>
+    public static int ResultBytesPerUser(CompiledPlan plan) => plan.Model.Outputs.Sum(o => ResultBytes(o.Type));
 
     private static int ResultBytes(DslType type) => type.Kind switch
     {
@@ -197,13 +132,6 @@ public sealed class CompiledEngine : ITagEvaluator
     /// partition, not as many as the collector would let pile up.
     /// </summary>
     internal static void ReleasePartition() => HeapGuard.Collect();
-
-    private static Array Slice(Array a, int from, int n)
-    {
-        var slice = Array.CreateInstance(a.GetType().GetElementType()!, n);
-        Array.Copy(a, from, slice, 0, n);
-        return slice;
-    }
 }
 
 /// <summary>A small least-recently-used cache of compiled plans by workspace content hash.</summary>

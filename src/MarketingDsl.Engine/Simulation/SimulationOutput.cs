@@ -18,20 +18,33 @@ public static class SimulationOutput
         using (var file = new FileStream(Path.Combine(outDirectory, "tags.csv"), FileMode.Create, FileAccess.Write, FileShare.None, 1 << 16))
             WriteTagsCsv(result, file);
         var summary = SimulationSummary.Compute(result);
-        File.WriteAllText(Path.Combine(outDirectory, "summary.json"), SummaryJson(summary) + "\n", new UTF8Encoding(false));
+        WriteSummaryJson(summary, outDirectory);
         return summary;
     }
+
+    /// <summary>Writes `summary.json` into <paramref name="outDirectory"/>.</summary>
+    public static void WriteSummaryJson(SimulationSummary summary, string outDirectory) =>
+        File.WriteAllText(Path.Combine(outDirectory, "summary.json"), SummaryJson(summary) + "\n", new UTF8Encoding(false));
 
     /// <summary>Writes tags.csv (UTF-8, no byte order mark): a header, then one row per user in user order.</summary>
     public static void WriteTagsCsv(EvaluationResult result, Stream stream)
     {
-        var outputs = result.Model.Outputs;
-        using (var header = new Utf8Text(256))
-        {
-            header.Append("user_id"u8);
-            foreach (var s in outputs) header.Append((byte)',').Append(ValueFormatter.CsvField(s.Name));
-            stream.Write(header.Append((byte)'\n').Written);
-        }
+        WriteTagsCsvHeader(result.Model, stream);
+        WriteTagsCsvRows(result, stream);
+    }
+
+    /// <summary>The header line of tags.csv.</summary>
+    public static void WriteTagsCsvHeader(SemanticModel model, Stream stream)
+    {
+        using var header = new Utf8Text(256);
+        header.Append("user_id"u8);
+        foreach (var s in model.Outputs) header.Append((byte)',').Append(ValueFormatter.CsvField(s.Name));
+        stream.Write(header.Append((byte)'\n').Written);
+    }
+
+    /// <summary>The rows of tags.csv for the users of <paramref name="result"/>, in user order (a partitioned run: one partition's).</summary>
+    public static void WriteTagsCsvRows(EvaluationResult result, Stream stream)
+    {
         // Rows are formatted in blocks of users on every core, straight into UTF-8, and written in
         // user order (the bytes of one loop): formatting values, not writing, is the cost.
         var cells = result.Columns.Select(ValueFormatter.CsvCellWriter).ToArray();

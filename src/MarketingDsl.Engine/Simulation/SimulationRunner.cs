@@ -14,7 +14,19 @@ namespace MarketingDsl.Engine.Simulation;
 
 public sealed record SimulationTimings(TimeSpan Compile, TimeSpan Load, TimeSpan Evaluate, TimeSpan Write);
 
-public sealed record SimulationRun(EvaluationResult Result, SimulationTimings Timings, IReadOnlyList<string> Warnings, SimulationSummary Summary);
+/// <param name="Result">Every output's value for every user; null for a partitioned run, whose values went to tags.csv a partition
+/// at a time and are not kept.</param>
+public sealed record SimulationRun(EvaluationResult? Result, SimulationTimings Timings, IReadOnlyList<string> Warnings, SimulationSummary Summary)
+{
+    /// <summary>The run's users and import report (a partitioned run's: every user, without event rows).</summary>
+    public DataSet Data
+    {
+        get => _data ?? Result?.Data ?? throw new InvalidOperationException("a run without its result names its data");
+        init => _data = value;
+    }
+
+    private readonly DataSet? _data;
+}
 
 /// <summary>`mdsl simulate`: load history, evaluate every tag as of T, write tags.csv and summary.json.</summary>
 public static class SimulationRunner
@@ -39,43 +51,78 @@ public static class SimulationRunner
         clock.Restart();
         Directory.CreateDirectory(outDirectory);
         var rejects = Path.Combine(outDirectory, "rejects.jsonl");
-        EvaluationResult result;
-        TimeSpan load, evaluate;
+        EvaluationResult? result = null;
+        DataSet data;
+        SimulationSummary summary;
+        FunctionFailureLog failures;
+        TimeSpan load, evaluate, write;
         if (spill is not null)
         {
             spill = spill with { KeptBytesPerUser = CompiledEngine.KeptBytesPerUser(plan) };
             using var parts = DataImporter.LoadPartitioned(model.Schema, dataDirectory, ImportOptionsAt(rejects, spill: spill), importProgress);
             load = clock.Elapsed;
             CompiledEngine.ReleasePartition();   // the import's builders and flush buffers
-            var asOf = ResolveAsOf(parts.Users, asOfUtc, dataDirectory);
+            data = parts.Users;
+            var asOf = ResolveAsOf(data, asOfUtc, dataDirectory);
             clock.Restart();
-            result = CompiledEngine.Evaluate(plan, parts, asOf, evalProgress, scorer);
-            evaluate = clock.Elapsed;
+            // Each partition's rows of tags.csv are written, and its values counted for the summary, as the partition is
+            // evaluated: partitions hold consecutive users in user order, so the rows land in the order of the run in memory.
+            // A run that fails on the way leaves no tags.csv that looks whole: rows go to a file of another name until the last one.
+            var writing = new Stopwatch();
+            using var streamed = new StreamedSummary(model, parts.SpillDirectory);
+            var tagsPath = Path.Combine(outDirectory, "tags.csv");
+            var partialPath = tagsPath + ".partial";
+            PartitionedOutcome outcome;
+            try
+            {
+                using (var tags = new FileStream(partialPath, FileMode.Create, FileAccess.Write, FileShare.None, 1 << 16))
+                {
+                    SimulationOutput.WriteTagsCsvHeader(model, tags);
+                    outcome = PartitionedEvaluation.Evaluate(plan, parts, asOf, partition =>
+                    {
+                        writing.Start();
+                        SimulationOutput.WriteTagsCsvRows(partition, tags);
+                        streamed.Add(partition);
+                        writing.Stop();
+                    }, evalProgress, scorer);
+                }
+                File.Move(partialPath, tagsPath, overwrite: true);
+            }
+            catch
+            {
+                File.Delete(partialPath);
+                throw;
+            }
+            evaluate = clock.Elapsed - writing.Elapsed;
+            clock.Restart();
+            failures = outcome.FunctionFailures;
+            summary = streamed.Finish(model, data, asOf, outcome.EventsAfterAsOf, failures);
+            SimulationOutput.WriteSummaryJson(summary, outDirectory);
+            write = writing.Elapsed + clock.Elapsed;
         }
         else
         {
             // Counting the events after an instant given reads the ts of every table; the default one is the latest.
             var columns = everyColumn ? null : asOfUtc is null ? plan.Columns : plan.Columns.WithEveryTable(model.Schema);
-            var data = LoadData(model.Schema, dataDirectory, rejects, importProgress, columns: columns);
+            data = LoadData(model.Schema, dataDirectory, rejects, importProgress, columns: columns);
             load = clock.Elapsed;
             var asOf = ResolveAsOf(data, asOfUtc, dataDirectory);
             clock.Restart();
             result = CompiledEngine.Evaluate(plan, data, asOf, evalProgress, scorer);
             evaluate = clock.Elapsed;
+            clock.Restart();
+            summary = SimulationOutput.WriteFiles(result, outDirectory);
+            write = clock.Elapsed;
+            failures = result.FunctionFailures;
         }
-        var data0 = result.Data;
-
-        clock.Restart();
-        var summary = SimulationOutput.WriteFiles(result, outDirectory);
-        var write = clock.Elapsed;
 
         string[] warnings =
         [
-            .. data0.Report.Warnings.Select(w => $"{w.Code}: {w.Message}"),
+            .. data.Report.Warnings.Select(w => $"{w.Code}: {w.Message}"),
             .. modelWarnings ?? [.. Warnings(model)],
-            .. FailureWarnings(result.FunctionFailures),
+            .. FailureWarnings(failures),
         ];
-        return new SimulationRun(result, new SimulationTimings(compile, load, evaluate, write), warnings, summary);
+        return new SimulationRun(result, new SimulationTimings(compile, load, evaluate, write), warnings, summary) { Data = data };
     }
 
     /// <summary>
@@ -125,7 +172,8 @@ public static class SimulationRunner
         try
         {
             manifest = ImportSnapshot.ReadManifest(dataDirectory);
-            needed = ImportSnapshot.EstimateBytes(schema, dataDirectory, plan.Columns) + (long)manifest.Users * CompiledEngine.KeptBytesPerUser(plan);
+            needed = ImportSnapshot.EstimateBytes(schema, dataDirectory, plan.Columns)
+                + (long)manifest.Users * (CompiledEngine.KeptBytesPerUser(plan) + CompiledEngine.ResultBytesPerUser(plan));
         }
         catch (SnapshotException)
         {

@@ -1,5 +1,6 @@
 using System.Globalization;
 using MarketingDsl.Core.Semantics;
+using MarketingDsl.Engine.Data;
 using MarketingDsl.Engine.Evaluation;
 using MarketingDsl.Engine.Lowering;
 
@@ -24,9 +25,20 @@ public sealed record SimulationSummary(
 
     public static SimulationSummary Compute(EvaluationResult result)
     {
-        var data = result.Data;
+        var users = result.Data.UserCount;
+        // Columns are independent: each counted on its own core.
+        var outputs = new OutputStatistics[result.Columns.Length];
+        Parallel.For(0, outputs.Length, i => outputs[i] = OutputStatistics.Compute(result.Columns[i], users));
+        return Of(result.Model, result.Data, result.AsOfUtc, result.EventsAfterAsOf ?? result.Data.CountEventsAfter(result.AsOfUtc.Ticks),
+            outputs, result.FunctionFailures);
+    }
+
+    /// <summary>The summary of a run whose outputs were counted (<paramref name="outputs"/>, aligned with the model's outputs).</summary>
+    /// <param name="data">Every user and the import report (a partitioned run's users without their events).</param>
+    internal static SimulationSummary Of(SemanticModel model, DataSet data, DateTime asOfUtc, long eventsAfterAsOf, OutputStatistics[] outputs,
+        FunctionFailureLog failures)
+    {
         var report = data.Report;
-        var users = data.UserCount;
         var quality = new DataQuality(
             ProfileRows: report.ProfilesRead,
             EventRows: report.EventsBeforeDeduplication,
@@ -38,10 +50,7 @@ public sealed record SimulationSummary(
             RejectedRows: report.RejectedCount,
             RejectSamples: [.. report.Rejects.Take(10).Select(r => $"{r.File}:{r.Line}: {r.Reason}")],
             IdentityMerges: report.IdentityMerges.Count,
-            EventsAfterAsOf: result.EventsAfterAsOf ?? data.CountEventsAfter(result.AsOfUtc.Ticks));
-        // Columns are independent: each counted on its own core.
-        var outputs = new OutputStatistics[result.Columns.Length];
-        Parallel.For(0, outputs.Length, i => outputs[i] = OutputStatistics.Compute(result.Columns[i], users));
+            EventsAfterAsOf: eventsAfterAsOf);
         var segments = new List<GroupCount>();
         var segmentations = new List<SegmentationCounts>();
         foreach (var output in outputs)
@@ -59,7 +68,7 @@ public sealed record SimulationSummary(
                     break;
             }
         }
-        return new SimulationSummary(users, result.AsOfUtc, quality, segments, segmentations, outputs, FunctionCallCounts.Compute(result));
+        return new SimulationSummary(data.UserCount, asOfUtc, quality, segments, segmentations, outputs, FunctionCallCounts.Compute(model, failures));
     }
 }
 
@@ -84,13 +93,15 @@ public sealed record DataQuality(
 /// </summary>
 public sealed record FunctionCallCounts(long FailedCalls, IReadOnlyList<GroupCount> FailedByFunction)
 {
-    public static FunctionCallCounts? Compute(EvaluationResult result)
+    public static FunctionCallCounts? Compute(EvaluationResult result) => Compute(result.Model, result.FunctionFailures);
+
+    public static FunctionCallCounts? Compute(SemanticModel model, FunctionFailureLog failures)
     {
-        var called = result.Model.Outputs.SelectMany(PlanCompiler.RootsOf).SelectMany(BoundTree.Descendants).OfType<BoundCustomCall>()
+        var called = model.Outputs.SelectMany(PlanCompiler.RootsOf).SelectMany(BoundTree.Descendants).OfType<BoundCustomCall>()
             .Select(c => c.Function.Name).Distinct(StringComparer.Ordinal).ToList();
-        if (called.Count == 0 && result.FunctionFailures.Count == 0) return null;
-        var failed = result.FunctionFailures.ByFunction.ToDictionary(p => p.Key, p => p.Value, StringComparer.Ordinal);
-        return new FunctionCallCounts(result.FunctionFailures.Count,
+        if (called.Count == 0 && failures.Count == 0) return null;
+        var failed = failures.ByFunction.ToDictionary(p => p.Key, p => p.Value, StringComparer.Ordinal);
+        return new FunctionCallCounts(failures.Count,
             [.. called.Union(failed.Keys).Order(StringComparer.Ordinal).Select(name => new GroupCount(name, null, failed.GetValueOrDefault(name)))]);
     }
 }
@@ -127,9 +138,10 @@ public sealed class OutputStatistics
     /// </summary>
     public decimal? Sum { get; private set; }
     /// <summary>
-    /// The numbers of an int or decimal column, in user order (empty for other kinds). Read again
-    /// from the column when asked (charts ask, files do not): kept for every numeric output, they
-    /// would hold 16 bytes per user each beside the results for the whole run.
+    /// The numbers of an int or decimal column, in user order (empty for other kinds, and for a
+    /// partitioned run, whose columns are gone). Read again from the column when asked (charts ask,
+    /// files do not): kept for every numeric output, they would hold 16 bytes per user each beside
+    /// the results for the whole run.
     /// </summary>
     public decimal[] Numbers => _numbersOf is { } column ? NumbersOf(column, _users, (int)NonNull) : [];
 
@@ -149,67 +161,116 @@ public sealed class OutputStatistics
     public static OutputStatistics Compute(ResultColumn column, int users)
     {
         var stats = new OutputStatistics(column.Symbol);
-        var kind = column.Symbol.Type.Kind;
-        var perValue = new Dictionary<object, long>();
-        long nulls = 0;
-        if (column.Symbol.Type.IsList)
+        stats.Add(column, users, numbers: null);
+        return stats.Finish(count => NumbersOf(column, users, count), column, users);
+    }
+
+    /// <summary>Statistics counted over users in order, a block of users at a time (<see cref="Add"/>, then <see cref="Finish"/>).</summary>
+    internal static OutputStatistics Start(ComputedSymbol symbol) => new(symbol);
+
+    // What Add accumulates and Finish turns into statistics.
+    private readonly Dictionary<object, long> _perValue = [];
+    private long _listNulls;
+    private decimal? _sum = 0;
+    private Int128 _integerTotal;
+    private bool _typedIntegers;
+
+    /// <summary>
+    /// Counts the next <paramref name="users"/> users (rows 0 to users − 1 of <paramref name="column"/>), after those
+    /// counted before; their numbers (int, decimal) also go to <paramref name="numbers"/> when given.
+    /// </summary>
+    internal void Add(ResultColumn column, int users, NumberFile? numbers)
+    {
+        var kind = Symbol.Type.Kind;
+        if (Symbol.Type.IsList)
         {
             for (var u = 0; u < users; u++)
             {
-                if (column.Get(u) is not IReadOnlyCollection<object?> list) { stats.Empty++; continue; }
-                stats.NonNull++;
-                if (list.Count == 0) { stats.Empty++; continue; }
-                stats.NonEmptyLists++;
+                if (column.Get(u) is not IReadOnlyCollection<object?> list) { Empty++; continue; }
+                NonNull++;
+                if (list.Count == 0) { Empty++; continue; }
+                NonEmptyLists++;
                 foreach (var item in list)
-                    if (item is null) nulls++;
-                    else perValue[item] = perValue.GetValueOrDefault(item) + 1;
+                    if (item is null) _listNulls++;
+                    else _perValue[item] = _perValue.GetValueOrDefault(item) + 1;
             }
-            stats.Values = ByText(perValue, nulls);
-            return stats;
+            return;
         }
         var numeric = kind is TypeKind.Int or TypeKind.Decimal;
-        decimal? sum = 0;
+        long empty = 0;
         // The compiled engine's typed columns are read without boxing; the same rules as the loop below.
         switch (column.Typed)
         {
             case bool?[] flags:
                 for (var u = 0; u < users; u++)
-                    if (flags[u] is not { } b) stats.Empty++;
-                    else if (b) stats.True++;
-                    else stats.False++;
-                stats.NonNull = users - stats.Empty;
-                return stats;
+                    if (flags[u] is not { } b) empty++;
+                    else if (b) True++;
+                    else False++;
+                (Empty, NonNull) = (Empty + empty, NonNull + users - empty);
+                return;
             case long?[] integers when numeric:
-            {
-                Int128 total = 0;
+                _typedIntegers = true;
                 for (var u = 0; u < users; u++)
-                    if (integers[u] is not { } l) stats.Empty++;
-                    else total += l;
-                stats.NonNull = users - stats.Empty;
-                return WithNumbers(stats, column, users, total >= long.MinValue && total <= long.MaxValue ? (decimal)total : null);
-            }
+                    if (integers[u] is not { } l) empty++;
+                    else
+                    {
+                        _integerTotal += l;
+                        numbers?.Add(l);
+                    }
+                (Empty, NonNull) = (Empty + empty, NonNull + users - empty);
+                return;
             case decimal?[] decimals when numeric:
                 for (var u = 0; u < users; u++)
-                    if (decimals[u] is not { } d) stats.Empty++;
-                    else sum = Add(sum, ValueFormatter.RoundForOutput(d));
-                stats.NonNull = users - stats.Empty;
-                return WithNumbers(stats, column, users, sum);
+                    if (decimals[u] is not { } d) empty++;
+                    else
+                    {
+                        _sum = Add(_sum, ValueFormatter.RoundForOutput(d));
+                        numbers?.Add(d);
+                    }
+                (Empty, NonNull) = (Empty + empty, NonNull + users - empty);
+                return;
         }
         for (var u = 0; u < users; u++)
         {
             var value = column.Get(u);
-            if (value is null) { stats.Empty++; continue; }
-            stats.NonNull++;
+            if (value is null) { Empty++; continue; }
+            NonNull++;
             switch (value)
             {
-                case bool b: if (b) stats.True++; else stats.False++; break;
-                case long l: sum = Add(sum, l); break;
-                case decimal d: sum = Add(sum, ValueFormatter.RoundForOutput(d)); break;
-                default: perValue[value] = perValue.GetValueOrDefault(value) + 1; break;
+                case bool b: if (b) True++; else False++; break;
+                case long l: _sum = Add(_sum, l); numbers?.Add(l); break;
+                case decimal d: _sum = Add(_sum, ValueFormatter.RoundForOutput(d)); numbers?.Add(d); break;
+                default: _perValue[value] = _perValue.GetValueOrDefault(value) + 1; break;
             }
         }
-        stats.Values = ByText(perValue, 0);
-        return WithNumbers(stats, column, users, kind == TypeKind.Int && sum is < long.MinValue or > long.MaxValue ? null : sum);
+    }
+
+    /// <summary>
+    /// The statistics of every user added: <paramref name="numbers"/> gives the non-null numbers in user order (asked only for
+    /// a numeric column with some), and <paramref name="column"/>, when given, is read again for <see cref="Numbers"/>.
+    /// </summary>
+    internal OutputStatistics Finish(Func<int, decimal[]> numbers, ResultColumn? column = null, int users = 0)
+    {
+        var kind = Symbol.Type.Kind;
+        if (Symbol.Type.IsList)
+        {
+            Values = ByText(_perValue, _listNulls);
+            return this;
+        }
+        if (kind != TypeKind.Bool) Values = ByText(_perValue, 0);
+        if (kind is not (TypeKind.Int or TypeKind.Decimal)) return this;
+        if (_typedIntegers) Sum = _integerTotal >= long.MinValue && _integerTotal <= long.MaxValue ? (decimal)_integerTotal : null;
+        else Sum = kind == TypeKind.Int && _sum is < long.MinValue or > long.MaxValue ? null : _sum;
+        if (NonNull > 0)
+        {
+            (_numbersOf, _users) = (column, users);
+            var sorted = numbers((int)NonNull);
+            Min = sorted.Min();
+            Max = sorted.Max();
+            Median = Select(sorted, (int)Math.Min(sorted.Length - 1, Math.Floor(0.5 * sorted.Length)));
+            P90 = Select(sorted, (int)Math.Min(sorted.Length - 1, Math.Floor(0.9 * sorted.Length)));
+        }
+        return this;
     }
 
     /// <summary>A running total that stays null once it has overflowed the decimal range.</summary>
@@ -219,23 +280,6 @@ public sealed class OutputStatistics
         // Only a sum and a value of the same sign can leave the range; the headroom of that sign cannot overflow.
         var overflows = value >= 0 ? s > 0 && value > decimal.MaxValue - s : s < 0 && value < decimal.MinValue - s;
         return overflows ? null : s + value;
-    }
-
-    /// <summary>The sum, range, median and p90 of a numeric column (only numbers have them).</summary>
-    private static OutputStatistics WithNumbers(OutputStatistics stats, ResultColumn column, int users, decimal? sum)
-    {
-        var kind = column.Symbol.Type.Kind;
-        stats.Sum = kind is TypeKind.Int or TypeKind.Decimal ? sum : null;
-        if (kind is TypeKind.Int or TypeKind.Decimal && stats.NonNull > 0)
-        {
-            (stats._numbersOf, stats._users) = (column, users);
-            var sorted = NumbersOf(column, users, (int)stats.NonNull);
-            stats.Min = sorted.Min();
-            stats.Max = sorted.Max();
-            stats.Median = Select(sorted, (int)Math.Min(sorted.Length - 1, Math.Floor(0.5 * sorted.Length)));
-            stats.P90 = Select(sorted, (int)Math.Min(sorted.Length - 1, Math.Floor(0.9 * sorted.Length)));
-        }
-        return stats;
     }
 
     /// <summary>The <paramref name="count"/> non-null numbers of an int or decimal column, in user order.</summary>

@@ -256,13 +256,13 @@ public sealed class ImportSnapshotTests
         var parsed = SimulationRunner.Run(compilation, dataDir, fromFiles.Path, asOf);
         var read = SimulationRunner.Run(compilation, snapshot.Path, fromSnapshot.Path, asOf);
         var whole = SimulationRunner.Run(compilation, snapshot.Path, everyColumn.Path, asOf, everyColumn: true);
-        Assert.Null(parsed.Result.Data.Report.FromSnapshot);
-        Assert.Equal(Path.GetFullPath(snapshot.Path), read.Result.Data.Report.FromSnapshot);
-        Assert.Empty(read.Result.Data.Report.Warnings);
-        Assert.Equal(0, whole.Result.Data.Report.SnapshotColumns.Skipped);
-        Assert.Null(whole.Result.Data.Columns);
-        if (asOf is null) Assert.Same(CompiledEngine.PlanFor(compilation).Columns, read.Result.Data.Columns);
-        else Assert.NotNull(read.Result.Data.Columns);
+        Assert.Null(parsed.Data.Report.FromSnapshot);
+        Assert.Equal(Path.GetFullPath(snapshot.Path), read.Data.Report.FromSnapshot);
+        Assert.Empty(read.Data.Report.Warnings);
+        Assert.Equal(0, whole.Data.Report.SnapshotColumns.Skipped);
+        Assert.Null(whole.Data.Columns);
+        if (asOf is null) Assert.Same(CompiledEngine.PlanFor(compilation).Columns, read.Data.Columns);
+        else Assert.NotNull(read.Data.Columns);
         if (beforeTheEnd is not null) Assert.NotEqual(0, read.Summary.Quality.EventsAfterAsOf);
         foreach (var file in new[] { "tags.csv", "summary.json", "rejects.jsonl" })
         {
@@ -272,7 +272,7 @@ public sealed class ImportSnapshotTests
             Assert.True(fromFilesBytes.AsSpan().SequenceEqual(File.ReadAllBytes(Path.Combine(everyColumn.Path, file))),
                 $"{file} differs from a snapshot read whole");
         }
-        AssertSameData(parsed.Result.Data, whole.Result.Data);
+        AssertSameData(parsed.Data, whole.Data);
     }
 
     /// <summary>retail-core reads 2 of 7 profile fields, 3 of 5 event tables and 4 of their 13 fields: the rest is never converted.</summary>

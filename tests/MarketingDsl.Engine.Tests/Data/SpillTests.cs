@@ -106,7 +106,7 @@ public sealed class SpillTests
     [Fact]
     public void What_is_kept_for_every_user_comes_off_the_limit_before_partitions_are_sized()
     {
-        // 800,000 users of examples/retail under 2g: about 1.3 GB of results, ids and profiles stay for the whole run.
+        // 800,000 users under 2g, 1,432 bytes kept per user besides ids and profiles: 1.3 GB stays for the whole run.
         var plan = SpillPlan.For(2L << 30, 18L << 30, 5)! with { KeptBytesPerUser = 1432 };
         Assert.Equal(22, plan.Partitions);
         var sized = plan.ForUsers(800_000, profileBytesPerUser: 208);
@@ -162,18 +162,59 @@ public sealed class SpillTests
             Assert.True(File.ReadAllText(Path.Combine(memory.Path, file)) == File.ReadAllText(Path.Combine(spilled.Path, file)), $"{file} differs");
     }
 
-    /// <summary>Runs in memory and under each plan; asserts the same bytes.</summary>
+    /// <summary>
+    /// Results of earlier phases wait in the partition's file, and a partition's final results are handed on and dropped:
+    /// the evaluation never holds more users' results than the largest partition has, and hands on every user once, in order.
+    /// </summary>
+    [Fact]
+    public void A_partitioned_evaluation_holds_the_results_of_one_partition_at_a_time()
+    {
+        var compilation = FunctionCompilation.Create(Workspace.Load(RepositoryPaths.Of("examples", "retail")));
+        var plan = CompiledEngine.PlanFor(compilation);
+        Assert.True(plan.Phases.Length > 1, "tags of tags and quantile_score make later phases");
+        using var data = new TempDir();
+        RetailDataGenerator.Generate(data.Path, users: 700, days: 60, seed: 10);
+        using var spillRoot = new TempDir();
+        using var parts = DataImporter.LoadPartitioned(compilation.Model.Schema, data.Path,
+            new ImportOptions { Spill = new SpillPlan(9, 300), SpillDirectory = spillRoot.Path });
+        var asOf = new DateTime(parts.Users.MaxTimestampTicks!.Value, DateTimeKind.Utc);
+        var handed = new List<string>();
+        var outcome = PartitionedEvaluation.Evaluate(plan, parts, asOf, part =>
+        {
+            Assert.Equal(compilation.Model.Outputs.Length, part.Columns.Length);
+            handed.AddRange(part.Data.UserIds);
+        });
+        var largest = Enumerable.Range(0, parts.Partitions).Max(p => parts.FirstUser(p + 1) - parts.FirstUser(p));
+        Assert.Equal(largest, outcome.MostResultRowsHeld);
+        Assert.True(outcome.MostResultRowsHeld * 8 < parts.Users.UserCount, $"{outcome.MostResultRowsHeld} of {parts.Users.UserCount} users");
+        Assert.Equal(parts.Users.UserIds, handed);
+        var memory = CompiledEngine.Evaluate(plan, DataImporter.Load(compilation.Model.Schema, data.Path, new ImportOptions()), asOf);
+        Assert.Equal(memory.EventsAfterAsOf ?? memory.Data.CountEventsAfter(asOf.Ticks), outcome.EventsAfterAsOf);
+    }
+
+    /// <summary>Runs in memory and under each plan; asserts the same bytes, and the same statistics the CLI prints (median, p90).</summary>
     private static void AssertSpilledRunsEqual(Compilation compilation, string data, DateTime? asOf)
     {
         using var memory = new TempDir();
-        SimulationRunner.Run(compilation, data, memory.Path, asOf);
+        var inMemory = SimulationRunner.Run(compilation, data, memory.Path, asOf);
         foreach (var plan in Plans)
         {
             using var spilled = new TempDir();
-            SimulationRunner.Run(compilation, data, spilled.Path, asOf, spill: plan);
+            var run = SimulationRunner.Run(compilation, data, spilled.Path, asOf, spill: plan);
+            Assert.Null(run.Result);
             foreach (var file in new[] { "tags.csv", "summary.json", "rejects.jsonl" })
                 Assert.True(File.ReadAllText(Path.Combine(memory.Path, file)) == File.ReadAllText(Path.Combine(spilled.Path, file)),
                     $"{file} differs with {plan.Partitions} partitions, flushes every {plan.FlushRows} rows");
+            foreach (var (expected, actual) in inMemory.Summary.Outputs.Zip(run.Summary.Outputs))
+            {
+                var name = expected.Symbol.Name;
+                Assert.Equal((expected.Min, expected.Median, expected.P90, expected.Max), (actual.Min, actual.Median, actual.P90, actual.Max));
+                Assert.True((expected.NonNull, expected.Empty, expected.True, expected.False, expected.Sum) ==
+                    (actual.NonNull, actual.Empty, actual.True, actual.False, actual.Sum), name);
+                Assert.Equal(expected.Values, actual.Values);
+            }
+            Assert.Equal(inMemory.Summary.Segments, run.Summary.Segments);
+            Assert.Equal(inMemory.Summary.Quality.EventsAfterAsOf, run.Summary.Quality.EventsAfterAsOf);
         }
     }
 }
