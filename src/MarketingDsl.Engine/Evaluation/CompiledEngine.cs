@@ -39,7 +39,7 @@ public sealed class CompiledEngine : ITagEvaluator
         IReadOnlyList<Array?>? known)
     {
         var model = plan.Model;
-        var context = new EvalContext(model, data, asOfUtc, ClrTypes.NewArray) { Recommenders = scorer as IRecommenderScorer };
+        var context = new EvalContext(model, data, asOfUtc, ClrTypes.NewArray, plan.Columns) { Recommenders = scorer as IRecommenderScorer };
         if (known is not null)
             for (var i = 0; i < known.Count; i++)
                 if (known[i] is { } values) context.Results[i] = values;
@@ -128,7 +128,7 @@ public sealed class CompiledEngine : ITagEvaluator
                 int lo = data.FirstUser(p), n = data.FirstUser(p + 1) - lo;
                 if (n == 0) continue;
                 var part = data.Load(p);
-                var context = new EvalContext(model, part, asOfUtc, NewArray) { Recommenders = scorer as IRecommenderScorer };
+                var context = new EvalContext(model, part, asOfUtc, NewArray, plan.Columns) { Recommenders = scorer as IRecommenderScorer };
                 for (var i = 0; i < results.Length; i++) Array.Copy(results[i], lo, context.Results[i], 0, n);
                 for (var q = 0; q < populationScores.Length; q++)
                     if (populationScores[q] is { } scores) context.PopulationScores[q] = scores[lo..(lo + n)];

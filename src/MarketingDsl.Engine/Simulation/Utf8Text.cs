@@ -50,6 +50,15 @@ internal sealed class Utf8Text(int capacity) : IDisposable
             }
     }
 
+    /// <summary>Appends 0–9999 as exactly four digits (leading zeros).</summary>
+    public Utf8Text AppendFourDigits(int value)
+    {
+        var digits = Free(4);
+        for (var i = 3; i >= 0; i--, value /= 10) digits[i] = (byte)('0' + value % 10);
+        Length += 4;
+        return this;
+    }
+
     /// <summary>At least <paramref name="bytes"/> free bytes after <see cref="Length"/>.</summary>
     private Span<byte> Free(int bytes)
     {

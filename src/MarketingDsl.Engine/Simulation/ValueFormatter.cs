@@ -40,10 +40,53 @@ public static class ValueFormatter
     {
         Evaluation.TypedResultColumn<long?> c => (text, u) => { if (c.Values[u] is { } v) text.Append(v); },
         Evaluation.TypedResultColumn<bool?> c => (text, u) => { if (c.Values[u] is { } v) text.Append(v ? "true"u8 : "false"u8); },
-        Evaluation.TypedResultColumn<decimal?> c => (text, u) => { if (c.Values[u] is { } v) text.Append(RoundForOutput(v), DecimalFormat); },
+        Evaluation.TypedResultColumn<decimal?> c => (text, u) => { if (c.Values[u] is { } v) AppendDecimal(text, v); },
         Evaluation.TypedResultColumn<string> c => (text, u) => { if (c.Values[u] is { } v) text.Append(CsvField(v)); },
+        Evaluation.TypedResultColumn<object?[]?> c => (text, u) => { if (c.Values[u] is { } list) AppendList(text, list); },
         _ => (text, u) => text.Append(CsvField(Format(column.Get(u)))),
     };
+
+    /// <summary>
+    /// <see cref="FormatDecimal"/> as UTF-8: the rounded value scaled to a 64-bit integer of ten-thousandths, written as
+    /// its digits (a custom format string is parsed on every call); values beyond that range through the format string.
+    /// </summary>
+    internal static void AppendDecimal(Utf8Text text, decimal d)
+    {
+        var rounded = d.Scale <= 4 ? d : Math.Round(d, 4, MidpointRounding.AwayFromZero);
+        if (rounded is <= -ScaledLimit or >= ScaledLimit)
+        {
+            text.Append(RoundForOutput(d), DecimalFormat);
+            return;
+        }
+        var scaled = (long)(rounded * 10_000m);
+        if (scaled < 0) text.Append((byte)'-');
+        var magnitude = (ulong)Math.Abs(scaled);
+        text.Append(magnitude / 10_000).Append((byte)'.').AppendFourDigits((int)(magnitude % 10_000));
+    }
+
+    // Values of at most 4 decimals below this magnitude scale to ten-thousandths inside a long.
+    private const decimal ScaledLimit = 922_337_203_685_477m;
+
+    /// <summary>
+    /// A list cell (<see cref="Data.ListValues.Format"/>, quoted by <see cref="CsvField"/>) as UTF-8: a list of
+    /// strings that need neither escaping nor quoting is written item by item; any other list through its text.
+    /// </summary>
+    private static void AppendList(Utf8Text text, object?[] list)
+    {
+        foreach (var item in list)
+            if (item is not string s || s.AsSpan().IndexOfAny(ListSpecials) >= 0)
+            {
+                text.Append(CsvField(Format(list)));
+                return;
+            }
+        for (var i = 0; i < list.Length; i++)
+        {
+            if (i > 0) text.Append((byte)Data.ListValues.Delimiter);
+            text.Append((string)list[i]!);
+        }
+    }
+
+    private static readonly System.Buffers.SearchValues<char> ListSpecials = System.Buffers.SearchValues.Create(",\"\r\n|\\");
 
     /// <summary>ISO-8601 UTC; fractions only when present, as microseconds.</summary>
     public static string FormatInstant(DateTime utc) =>
