@@ -71,6 +71,8 @@ public sealed class DataSet
     /// <summary>First index in [lo, hi) with a[i] &gt; value (a sorted ascending).</summary>
     public static int UpperBound(long[] a, int lo, int hi, long value)
     {
+        // Most searches end at the last event (an as-of at or after it): no search then.
+        if (lo < hi && a[hi - 1] <= value) return hi;
         while (lo < hi)
         {
             var mid = (int)(((uint)lo + (uint)hi) >> 1);

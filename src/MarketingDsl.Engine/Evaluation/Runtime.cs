@@ -240,6 +240,17 @@ public static class Runtime
     }
 
     /// <summary>Orders values of one type for quantile_score: numbers, dates, datetimes and durations map to decimal exactly.</summary>
+    // Typed keys, so compiled code ranks a user's value without boxing it.
+    public static decimal? RankKey(long? value) => value;
+
+    public static decimal? RankKey(decimal? value) => value;
+
+    public static decimal? RankKey(DateOnly? value) => value?.DayNumber;
+
+    public static decimal? RankKey(DateTime? value) => value?.Ticks;
+
+    public static decimal? RankKey(TimeSpan? value) => value?.Ticks;
+
     public static decimal? RankKey(object? value) => value switch
     {
         null => null,
