@@ -1,6 +1,7 @@
 using System.Globalization;
 using MarketingDsl.Core.Semantics;
 using MarketingDsl.Engine.Data;
+using System.Runtime.CompilerServices;
 
 namespace MarketingDsl.Engine.Evaluation;
 
@@ -262,11 +263,13 @@ public static class Runtime
         _ => throw new InvalidOperationException($"quantile_score cannot rank {value.GetType().Name}"),
     };
 
+    // Optimized from the first call (AggressiveOptimization): a one-shot run spends its rows here long before tiering would.
     /// <summary>
     /// quantile_score for every user: min(n, 1 + floor(n · L / N)), L = values strictly below
     /// (strictly above when descending). One sort of (value, user), then one sweep over runs of
     /// equal values.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static long?[] QuantileScores(decimal?[] values, int buckets, bool descending)
     {
         var n = 0;
@@ -304,6 +307,7 @@ public static class Runtime
         return scores;
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void Sweep<T>(T[] sorted, int[] users, long?[] scores, int buckets, bool descending) where T : IEquatable<T>
     {
         var n = sorted.Length;
@@ -340,6 +344,7 @@ public sealed class TopCounter
         _index = null;
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public void Add(object? value)
     {
         if (value is null) return;
@@ -366,6 +371,7 @@ public sealed class TopCounter
     }
 
     /// <summary>The k most frequent values, ties by code point order (natural order for non-strings).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public object?[] TopK(int k)
     {
         if (_n == 0) return [];
