@@ -1,4 +1,5 @@
 using System.Globalization;
+using System.Numerics;
 using MarketingDsl.Core.Semantics;
 using MarketingDsl.Engine.Evaluation;
 using MarketingDsl.Engine.Lowering;
@@ -163,12 +164,20 @@ public sealed class OutputStatistics
                 stats.NonNull++;
                 if (list.Count == 0) { stats.Empty++; continue; }
                 stats.NonEmptyLists++;
-                foreach (var item in list)
-                    if (item is null) nulls++;
-                    else perValue[item] = perValue.GetValueOrDefault(item) + 1;
+                // The engine's lists are arrays: read by index, without an enumerator per list.
+                if (list is object?[] items)
+                    foreach (var item in items) Count(item);
+                else
+                    foreach (var item in list) Count(item);
             }
             stats.Values = ByText(perValue, nulls);
             return stats;
+
+            void Count(object? item)
+            {
+                if (item is null) nulls++;
+                else perValue[item] = perValue.GetValueOrDefault(item) + 1;
+            }
         }
         var numeric = kind is TypeKind.Int or TypeKind.Decimal;
         decimal? sum = 0;
@@ -232,13 +241,40 @@ public sealed class OutputStatistics
         if (kind is TypeKind.Int or TypeKind.Decimal && stats.NonNull > 0)
         {
             (stats._numbersOf, stats._users) = (column, users);
-            var sorted = NumbersOf(column, users, (int)stats.NonNull);
-            stats.Min = sorted.Min();
-            stats.Max = sorted.Max();
-            stats.Median = Select(sorted, (int)Math.Min(sorted.Length - 1, Math.Floor(0.5 * sorted.Length)));
-            stats.P90 = Select(sorted, (int)Math.Min(sorted.Length - 1, Math.Floor(0.9 * sorted.Length)));
+            var count = (int)stats.NonNull;
+            if (column.Typed is long?[] integers)
+                (stats.Min, stats.Max, stats.Median, stats.P90) = Ranks<long>(IntegersOf(integers, users, count));
+            else
+                (stats.Min, stats.Max, stats.Median, stats.P90) = Ranks<decimal>(NumbersOf(column, users, count));
         }
         return stats;
+    }
+
+    /// <summary>Range, median and p90 of numbers (reordered); integers are ranked as longs, many times faster than as decimals.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static (decimal Min, decimal Max, decimal Median, decimal P90) Ranks<T>(T[] numbers)
+        where T : struct, INumber<T>
+    {
+        var n = numbers.Length;
+        var (min, max) = (numbers[0], numbers[0]);
+        foreach (var x in numbers)
+        {
+            if (x < min) min = x;
+            if (x > max) max = x;
+        }
+        var median = Select<T>(numbers, (int)Math.Min(n - 1, Math.Floor(0.5 * n)));
+        var p90 = Select<T>(numbers, (int)Math.Min(n - 1, Math.Floor(0.9 * n)));
+        return (decimal.CreateChecked(min), decimal.CreateChecked(max), decimal.CreateChecked(median), decimal.CreateChecked(p90));
+    }
+
+    /// <summary>The <paramref name="count"/> non-null values of an int column, in user order.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static long[] IntegersOf(long?[] values, int users, int count)
+    {
+        var numbers = new long[count];
+        var n = 0;
+        for (var u = 0; u < users; u++) if (values[u] is { } l) numbers[n++] = l;
+        return numbers;
     }
 
     /// <summary>The <paramref name="count"/> non-null numbers of an int or decimal column, in user order.</summary>
@@ -282,7 +318,7 @@ public sealed class OutputStatistics
 
     /// <summary>The k-th smallest value (quickselect; reorders <paramref name="values"/>), without sorting every column.</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static decimal Select(Span<decimal> values, int k)
+    private static T Select<T>(Span<T> values, int k) where T : struct, INumber<T>
     {
         int lo = 0, hi = values.Length - 1;
         while (lo < hi)

@@ -10,7 +10,8 @@ public static class ValueFormatter
     /// <summary>Decimals are rounded half away from zero to exactly 4 places, never "-0.0000".</summary>
     public static decimal RoundForOutput(decimal d)
     {
-        var r = Math.Round(d, 4, MidpointRounding.AwayFromZero);
+        // At most 4 places already: rounding would return the value as it is.
+        var r = d.Scale <= 4 ? d : Math.Round(d, 4, MidpointRounding.AwayFromZero);
         return r == 0m ? 0m : r;
     }
 
