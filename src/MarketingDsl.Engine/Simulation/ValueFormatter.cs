@@ -40,11 +40,26 @@ public static class ValueFormatter
     /// </summary>
     internal static Action<Utf8Text, int> CsvCellWriter(Evaluation.ResultColumn column) => column switch
     {
-        Evaluation.TypedResultColumn<long?> c => (text, u) => { if (c.Values[u] is { } v) text.Append(v); },
-        Evaluation.TypedResultColumn<bool?> c => (text, u) => { if (c.Values[u] is { } v) text.Append(v ? "true"u8 : "false"u8); },
-        Evaluation.TypedResultColumn<decimal?> c => (text, u) => { if (c.Values[u] is { } v) AppendDecimal(text, v); },
-        Evaluation.TypedResultColumn<string> c => (text, u) => { if (c.Values[u] is { } v) text.Append(CsvField(v)); },
-        Evaluation.TypedResultColumn<object?[]?> c => (text, u) => { if (c.Values[u] is { } list) AppendList(text, list); },
+        Evaluation.TypedResultColumn<long?> c => [MethodImpl(MethodImplOptions.AggressiveOptimization)] (text, u) =>
+        {
+            if (c.Values[u] is { } v) text.Append(v);
+        },
+        Evaluation.TypedResultColumn<bool?> c => [MethodImpl(MethodImplOptions.AggressiveOptimization)] (text, u) =>
+        {
+            if (c.Values[u] is { } v) text.Append(v ? "true"u8 : "false"u8);
+        },
+        Evaluation.TypedResultColumn<decimal?> c => [MethodImpl(MethodImplOptions.AggressiveOptimization)] (text, u) =>
+        {
+            if (c.Values[u] is { } v) AppendDecimal(text, v);
+        },
+        Evaluation.TypedResultColumn<string> c => [MethodImpl(MethodImplOptions.AggressiveOptimization)] (text, u) =>
+        {
+            if (c.Values[u] is { } v) text.Append(CsvField(v));
+        },
+        Evaluation.TypedResultColumn<object?[]?> c => [MethodImpl(MethodImplOptions.AggressiveOptimization)] (text, u) =>
+        {
+            if (c.Values[u] is { } list) AppendList(text, list);
+        },
         _ => (text, u) => text.Append(CsvField(Format(column.Get(u)))),
     };
 
@@ -75,6 +90,7 @@ public static class ValueFormatter
     /// A list cell (<see cref="Data.ListValues.Format"/>, quoted by <see cref="CsvField"/>) as UTF-8: a list of
     /// strings that need neither escaping nor quoting is written item by item; any other list through its text.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void AppendList(Utf8Text text, object?[] list)
     {
         foreach (var item in list)
@@ -102,6 +118,7 @@ public static class ValueFormatter
     public static string FormatDuration(TimeSpan t) => Core.Text.DurationText.Format(t.Ticks);
 
     /// <summary>RFC 4180 quoting, only when the field holds a comma, a quote or a line break.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static string CsvField(string field) =>
         field.AsSpan().IndexOfAny(",\"\r\n") < 0 ? field : "\"" + field.Replace("\"", "\"\"") + "\"";
 }
