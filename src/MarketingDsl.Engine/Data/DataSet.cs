@@ -1,4 +1,5 @@
 using MarketingDsl.Core.Semantics;
+using System.Runtime.CompilerServices;
 
 namespace MarketingDsl.Engine.Data;
 
@@ -68,9 +69,13 @@ public sealed class DataSet
         return n;
     }
 
+    // Optimized from the first call (AggressiveOptimization): a one-shot run spends its rows here long before tiering would.
     /// <summary>First index in [lo, hi) with a[i] &gt; value (a sorted ascending).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static int UpperBound(long[] a, int lo, int hi, long value)
     {
+        // Most searches end at the last event (an as-of at or after it): no search then.
+        if (lo < hi && a[hi - 1] <= value) return hi;
         while (lo < hi)
         {
             var mid = (int)(((uint)lo + (uint)hi) >> 1);

@@ -8,6 +8,7 @@ using Apache.Arrow.Arrays;
 using Apache.Arrow.Ipc;
 using Apache.Arrow.Types;
 using MarketingDsl.Core.Semantics;
+using System.Runtime.CompilerServices;
 
 namespace MarketingDsl.Engine.Data;
 
@@ -300,7 +301,9 @@ internal static class SnapshotTables
         };
     }
 
+    // Optimized from the first call (AggressiveOptimization): a one-shot run spends its rows here long before tiering would.
     /// <summary>Rows [0, n) of one batch's array into rows [at, at + n) of a column.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void FillColumn(Column column, IArrowArray array, int at, int n, IReadOnlyDictionary<IArrowArray, string?[]> dictionaries)
     {
         if (array.Length != n) throw new SnapshotException("a column is shorter than its batch");
@@ -334,6 +337,7 @@ internal static class SnapshotTables
     }
 
     /// <summary>Rows [src, src + n) of a scalar array into rows [at, at + n) of a column (null rows: the type's default).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void FillScalars(Column column, IArrowArray array, int src, int at, int n, ReadOnlySpan<bool> isNull)
     {
         switch (column)
@@ -410,6 +414,7 @@ internal static class SnapshotTables
         return values.Slice(src, n);
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void CopyLongs(ReadOnlySpan<long> values, int src, Span<long> target, ReadOnlySpan<bool> isNull)
     {
         Slice(values, src, target.Length).CopyTo(target);
@@ -417,6 +422,7 @@ internal static class SnapshotTables
     }
 
     /// <summary>Lists: their items read as one column of the item type, then boxed into the engine's representation.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void FillLists(ListColumn column, ListArray array, int at, int n, ReadOnlySpan<bool> isNull)
     {
         var offsets = array.ValueOffsets;
@@ -440,6 +446,7 @@ internal static class SnapshotTables
         }
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void ReadValidity(IArrowArray array, int src, int n, Span<bool> nulls)
     {
         var bitmap = array.Data.Buffers[0].Span;
@@ -448,6 +455,7 @@ internal static class SnapshotTables
         for (var i = 0; i < n; i++) nulls[i] = (bitmap[(offset + i) >> 3] & (1 << ((offset + i) & 7))) == 0;
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static string?[] Strings(StringArray array)
     {
         var values = new string?[array.Length];

@@ -39,7 +39,7 @@ public sealed class CompiledEngine : ITagEvaluator
         IReadOnlyList<Array?>? known)
     {
         var model = plan.Model;
-        var context = new EvalContext(model, data, asOfUtc, ClrTypes.NewArray) { Recommenders = scorer as IRecommenderScorer };
+        var context = new EvalContext(model, data, asOfUtc, ClrTypes.NewArray, plan.Columns) { Recommenders = scorer as IRecommenderScorer };
         if (known is not null)
             for (var i = 0; i < known.Count; i++)
                 if (known[i] is { } values) context.Results[i] = values;

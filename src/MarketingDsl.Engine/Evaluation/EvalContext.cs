@@ -6,12 +6,15 @@ namespace MarketingDsl.Engine.Evaluation;
 /// <summary>
 /// What compiled code reads and writes during one evaluation: the data, the as-of instant,
 /// one typed result array per computed symbol, and the population arrays of `quantile_score`.
-/// Missing columns and event tables are replaced by empty ones so compiled code never checks.
+/// Missing columns and event tables the compiled code reads are replaced by empty ones so it never checks.
 /// </summary>
 public sealed class EvalContext
 {
-    public EvalContext(SemanticModel model, DataSet data, DateTime asOfUtc, Func<DslType, int, Array> newResultArray)
+    /// <param name="reads">The columns the compiled code reads (<see cref="Lowering.CompiledPlan.Columns"/>); a missing field it
+    /// does not read stays null instead of an all-null column as long as its table. Null: every field may be read.</param>
+    public EvalContext(SemanticModel model, DataSet data, DateTime asOfUtc, Func<DslType, int, Array> newResultArray, DataColumns? reads = null)
     {
+        _reads = reads;
         Data = data;
         AsOf = asOfUtc.Ticks;
         Zone = model.Schema.TimeZone is { } z ? TimeZoneInfo.FindSystemTimeZoneById(z) : null;
@@ -22,13 +25,14 @@ public sealed class EvalContext
         ModelFeatures = new float[model.Models.Length][][];
         ModelOutputs = new Array[model.Models.Length][];
 
-        ProfileColumns = new Column[model.Schema.ProfileFields.Length];
+        ProfileColumns = new Column?[model.Schema.ProfileFields.Length];
         Events = new EventTable[model.Schema.Events.Length];
         _schema = model.Schema;
         Bind(data);
     }
 
     private readonly SchemaModel _schema;
+    private readonly DataColumns? _reads;
 
     /// <summary>
     /// Points the context at another data set of as many users (the arrays sized by users are
@@ -49,7 +53,7 @@ public sealed class EvalContext
         Data = data;
         for (var i = 0; i < ProfileColumns.Length; i++)
             ProfileColumns[i] = (i < data.Profiles.Columns.Length ? data.Profiles.Columns[i] : null)
-                ?? EmptyColumn(_schema.ProfileFields[i].Type, data.UserCount);
+                ?? (_reads is null || _reads.ReadsProfile(i) ? EmptyColumn(_schema.ProfileFields[i].Type, data.UserCount) : null);
 
         for (var e = 0; e < Events.Length; e++)
         {
@@ -67,7 +71,8 @@ public sealed class EvalContext
             }
             var fields = new Column?[type.Fields.Length];
             for (var f = 2; f < fields.Length; f++)
-                fields[f] = (f < table.Fields.Length ? table.Fields[f] : null) ?? EmptyColumn(type.Fields[f].Type, table.Ts.Length);
+                fields[f] = (f < table.Fields.Length ? table.Fields[f] : null)
+                    ?? (_reads is null || _reads.ReadsField(e, f) ? EmptyColumn(type.Fields[f].Type, table.Ts.Length) : null);
             Events[e] = new EventTable(type, table.UserStart, table.Ts, table.Line, fields);
         }
     }
@@ -95,7 +100,8 @@ public sealed class EvalContext
     /// <summary>[model][(int)ModelOutput]: the typed output arrays (ModelOutputColumns.ByOutput) compiled code reads.</summary>
     public Array[][] ModelOutputs { get; }
     public long?[][] PopulationScores { get; }
-    public Column[] ProfileColumns { get; }
+    /// <summary>By ordinal; null only where the context was told the code does not read the field.</summary>
+    public Column?[] ProfileColumns { get; }
     public EventTable[] Events { get; }
 
     /// <summary>Custom function calls that failed; their values are null.</summary>

@@ -62,7 +62,7 @@ public static class PartitionedEvaluation
                 int lo = data.FirstUser(p), n = data.FirstUser(p + 1) - lo;
                 if (n == 0) continue;
                 var part = data.Load(p);
-                var context = new EvalContext(model, part, asOfUtc, ClrTypes.NewArray) { Recommenders = scorer as IRecommenderScorer };
+                var context = new EvalContext(model, part, asOfUtc, ClrTypes.NewArray, plan.Columns) { Recommenders = scorer as IRecommenderScorer };
                 if (phase > 0)
                 {
                     var results = UserValueFile.Read(ResultsFile(data, p), resultShapes);

@@ -1,6 +1,7 @@
 using System.Globalization;
 using MarketingDsl.Core.Semantics;
 using MarketingDsl.Engine.Data;
+using System.Runtime.CompilerServices;
 
 namespace MarketingDsl.Engine.Evaluation;
 
@@ -25,48 +26,56 @@ public static class Runtime
 
     // Arithmetic that leaves the range of its type has no value (null), like x / 0: a tag never
     // crashes a simulation. Checked operations throw rarely, so the happy path stays cheap.
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static decimal? Divide(decimal? a, decimal? b)
     {
         if (a is null || b is null || b.Value == 0m) return null;
         try { return a.Value / b.Value; } catch (OverflowException) { return null; }
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static long? Add(long? a, long? b)
     {
         if (a is null || b is null) return null;
         try { return checked(a.Value + b.Value); } catch (OverflowException) { return null; }
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static long? Subtract(long? a, long? b)
     {
         if (a is null || b is null) return null;
         try { return checked(a.Value - b.Value); } catch (OverflowException) { return null; }
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static long? Multiply(long? a, long? b)
     {
         if (a is null || b is null) return null;
         try { return checked(a.Value * b.Value); } catch (OverflowException) { return null; }
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static decimal? Add(decimal? a, decimal? b)
     {
         if (a is null || b is null) return null;
         try { return a.Value + b.Value; } catch (OverflowException) { return null; }
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static decimal? Subtract(decimal? a, decimal? b)
     {
         if (a is null || b is null) return null;
         try { return a.Value - b.Value; } catch (OverflowException) { return null; }
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static decimal? Multiply(decimal? a, decimal? b)
     {
         if (a is null || b is null) return null;
         try { return a.Value * b.Value; } catch (OverflowException) { return null; }
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static long? Negate(long? a) { if (a is null) return null; try { return checked(-a.Value); } catch (OverflowException) { return null; } }
     public static decimal? Negate(decimal? a) => a is null ? null : -a.Value;
     public static TimeSpan? Add(TimeSpan? a, TimeSpan? b)
@@ -130,6 +139,7 @@ public static class Runtime
     /// Two non-null list items: numbers by exact value (a list&lt;int&gt;
     /// item equals a decimal of the same value), others by Equals.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static bool ItemEquals(object a, object b) => (a, b) switch
     {
         (long x, decimal y) => x == y,
@@ -145,6 +155,7 @@ public static class Runtime
     public static bool ListNotEquals(object?[]? a, object?[]? b) => a is not null && b is not null && !ListEquals(a, b);
 
     /// <summary><see cref="InList"/> for a string against a constant list of strings (no virtual Equals per item).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static bool InStrings(string? value, string[] list)
     {
         if (value is null) return false;
@@ -153,6 +164,7 @@ public static class Runtime
         return false;
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static bool InList(object? value, object?[]? list)
     {
         if (value is null || list is null) return false;
@@ -188,6 +200,7 @@ public static class Runtime
     /// Whole years from a to b, counted by adding years to a (birthday arithmetic; Feb 29 + years
     /// clamps to Feb 28); negative when b &lt; a, truncated toward zero.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static long? YearsBetween(DateOnly? a, DateOnly? b)
     {
         if (a is null || b is null) return null;
@@ -209,6 +222,7 @@ public static class Runtime
     public static bool? Contains(string? s, string? part) => s is null || part is null ? null : s.Contains(part, StringComparison.Ordinal);
     public static bool? StartsWith(string? s, string? prefix) => s is null || prefix is null ? null : s.StartsWith(prefix, StringComparison.Ordinal);
     public static decimal? Round(decimal? x, long places) => x is null ? null : Math.Round(x.Value, (int)places, MidpointRounding.AwayFromZero);
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static long? Abs(long? x) { if (x is null) return null; try { return Math.Abs(x.Value); } catch (OverflowException) { return null; } }
     public static decimal? Abs(decimal? x) => x is null ? null : Math.Abs(x.Value);
 
@@ -223,23 +237,38 @@ public static class Runtime
     public static object?[] TopK(TopCounter counts, int k) => counts.TopK(k);
 
     /// <summary>The k most frequent values, ties by code point order (or natural order for non-strings).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     internal static object?[] TopK(KeyValuePair<object, int>[] items, int k)
     {
-        Array.Sort(items, (x, y) =>
-        {
-            var byCount = y.Value.CompareTo(x.Value);
-            if (byCount != 0) return byCount;
-            return x.Key is string sx && y.Key is string sy
-                ? CodePointComparer.Instance.Compare(sx, sy)
-                : Comparer<object>.Default.Compare(x.Key, y.Key);
-        });
+        Array.Sort(items, ByCountThenValue);
         var n = Math.Min(k, items.Length);
         var result = new object?[n];
         for (var i = 0; i < n; i++) result[i] = items[i].Key;
         return result;
     }
 
+    // Typed keys, so compiled code ranks a user's value without boxing it.
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static int ByCountThenValue(KeyValuePair<object, int> x, KeyValuePair<object, int> y)
+    {
+        var byCount = y.Value.CompareTo(x.Value);
+        if (byCount != 0) return byCount;
+        return x.Key is string sx && y.Key is string sy
+            ? CodePointComparer.Instance.Compare(sx, sy)
+            : Comparer<object>.Default.Compare(x.Key, y.Key);
+    }
+
     /// <summary>Orders values of one type for quantile_score: numbers, dates, datetimes and durations map to decimal exactly.</summary>
+    public static decimal? RankKey(long? value) => value;
+
+    public static decimal? RankKey(decimal? value) => value;
+
+    public static decimal? RankKey(DateOnly? value) => value?.DayNumber;
+
+    public static decimal? RankKey(DateTime? value) => value?.Ticks;
+
+    public static decimal? RankKey(TimeSpan? value) => value?.Ticks;
+
     public static decimal? RankKey(object? value) => value switch
     {
         null => null,
@@ -251,11 +280,13 @@ public static class Runtime
         _ => throw new InvalidOperationException($"quantile_score cannot rank {value.GetType().Name}"),
     };
 
+    // Optimized from the first call (AggressiveOptimization): a one-shot run spends its rows here long before tiering would.
     /// <summary>
     /// quantile_score for every user: min(n, 1 + floor(n · L / N)), L = values strictly below
     /// (strictly above when descending). One sort of (value, user), then one sweep over runs of
     /// equal values.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static long?[] QuantileScores(decimal?[] values, int buckets, bool descending)
     {
         var n = 0;
@@ -293,6 +324,7 @@ public static class Runtime
         return scores;
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void Sweep<T>(T[] sorted, int[] users, long?[] scores, int buckets, bool descending) where T : IEquatable<T>
     {
         var n = sorted.Length;
@@ -322,6 +354,7 @@ public sealed class TopCounter
     private int _n;
     private Dictionary<object, int>? _index;
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public void Clear()
     {
         Array.Clear(_keys, 0, _n);
@@ -329,6 +362,7 @@ public sealed class TopCounter
         _index = null;
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public void Add(object? value)
     {
         if (value is null) return;
@@ -355,6 +389,7 @@ public sealed class TopCounter
     }
 
     /// <summary>The k most frequent values, ties by code point order (natural order for non-strings).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public object?[] TopK(int k)
     {
         if (_n == 0) return [];

@@ -161,7 +161,10 @@ internal sealed class PhaseLowering(SemanticModel model, int phase, int firstAgg
         foreach (var q in populationInputs)
         {
             var inputs = E.ArrayIndex(E.Property(_context, nameof(EvalContext.PopulationInputs)), E.Constant(q.Id));
-            var value = E.Call(typeof(Runtime).GetMethod(nameof(Runtime.RankKey))!, E.Convert(Lower(q.Value, null), typeof(object)));
+            var input = Lower(q.Value, null);
+            var value = typeof(Runtime).GetMethod(nameof(Runtime.RankKey), [input.Type]) is { } typed
+                ? E.Call(typed, input)
+                : E.Call(typeof(Runtime).GetMethod(nameof(Runtime.RankKey), [typeof(object)])!, E.Convert(input, typeof(object)));
             perUser.Add(E.Assign(E.ArrayAccess(inputs, _user), value));
         }
 

@@ -6,6 +6,7 @@ using System.Text.Json.Nodes;
 using MarketingDsl.Core.Semantics;
 using MarketingDsl.Engine.Evaluation;
 using MarketingDsl.Engine.Lowering;
+using System.Runtime.CompilerServices;
 
 namespace MarketingDsl.Engine.Simulation;
 
@@ -71,6 +72,8 @@ public static class SimulationOutput
 
     private const int CsvBlockRows = 2048;
 
+    // Optimized from the first call (AggressiveOptimization): a one-shot run spends its rows here long before tiering would.
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void FormatRows(EvaluationResult result, Action<Utf8Text, int>[] cells, Utf8Text text, int from, int to)
     {
         var users = result.Data.UserIds;

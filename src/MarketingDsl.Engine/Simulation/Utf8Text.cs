@@ -1,12 +1,14 @@
 using System.Buffers;
 using System.Globalization;
+using System.Runtime.CompilerServices;
 using System.Text;
 
 namespace MarketingDsl.Engine.Simulation;
 
 /// <summary>
 /// A growable UTF-8 buffer rented from the shared array pool: rows of tags.csv are formatted
-/// straight into bytes (numbers by their UTF-8 formatters), never into a string per cell.
+/// straight into bytes (numbers by their UTF-8 formatters), never into a string per cell. Its methods run
+/// once per cell: optimized from their first call (AggressiveOptimization), not after a tier of unoptimized code.
 /// </summary>
 internal sealed class Utf8Text(int capacity) : IDisposable
 {
@@ -25,6 +27,7 @@ internal sealed class Utf8Text(int capacity) : IDisposable
         return this;
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public Utf8Text Append(ReadOnlySpan<byte> utf8)
     {
         utf8.CopyTo(Free(utf8.Length));
@@ -33,6 +36,7 @@ internal sealed class Utf8Text(int capacity) : IDisposable
     }
 
     /// <summary>Appends text as UTF-8.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public Utf8Text Append(string text)
     {
         Length += Encoding.UTF8.GetBytes(text, Free(Encoding.UTF8.GetMaxByteCount(text.Length)));
@@ -40,6 +44,7 @@ internal sealed class Utf8Text(int capacity) : IDisposable
     }
 
     /// <summary>Appends a value as its invariant-culture text in <paramref name="format"/>.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public Utf8Text Append<T>(T value, string? format = null) where T : IUtf8SpanFormattable
     {
         for (var room = 32; ; room *= 2)
@@ -50,7 +55,18 @@ internal sealed class Utf8Text(int capacity) : IDisposable
             }
     }
 
+    /// <summary>Appends 0–9999 as exactly four digits (leading zeros).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public Utf8Text AppendFourDigits(int value)
+    {
+        var digits = Free(4);
+        for (var i = 3; i >= 0; i--, value /= 10) digits[i] = (byte)('0' + value % 10);
+        Length += 4;
+        return this;
+    }
+
     /// <summary>At least <paramref name="bytes"/> free bytes after <see cref="Length"/>.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private Span<byte> Free(int bytes)
     {
         if (_bytes.Length - Length < bytes)

@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text;
+using System.Runtime.CompilerServices;
 
 namespace MarketingDsl.Engine.Simulation;
 
@@ -9,7 +10,8 @@ public static class ValueFormatter
     /// <summary>Decimals are rounded half away from zero to exactly 4 places, never "-0.0000".</summary>
     public static decimal RoundForOutput(decimal d)
     {
-        var r = Math.Round(d, 4, MidpointRounding.AwayFromZero);
+        // At most 4 places already: rounding would return the value as it is.
+        var r = d.Scale <= 4 ? d : Math.Round(d, 4, MidpointRounding.AwayFromZero);
         return r == 0m ? 0m : r;
     }
 
@@ -38,12 +40,73 @@ public static class ValueFormatter
     /// </summary>
     internal static Action<Utf8Text, int> CsvCellWriter(Evaluation.ResultColumn column) => column switch
     {
-        Evaluation.TypedResultColumn<long?> c => (text, u) => { if (c.Values[u] is { } v) text.Append(v); },
-        Evaluation.TypedResultColumn<bool?> c => (text, u) => { if (c.Values[u] is { } v) text.Append(v ? "true"u8 : "false"u8); },
-        Evaluation.TypedResultColumn<decimal?> c => (text, u) => { if (c.Values[u] is { } v) text.Append(RoundForOutput(v), DecimalFormat); },
-        Evaluation.TypedResultColumn<string> c => (text, u) => { if (c.Values[u] is { } v) text.Append(CsvField(v)); },
+        Evaluation.TypedResultColumn<long?> c => [MethodImpl(MethodImplOptions.AggressiveOptimization)] (text, u) =>
+        {
+            if (c.Values[u] is { } v) text.Append(v);
+        },
+        Evaluation.TypedResultColumn<bool?> c => [MethodImpl(MethodImplOptions.AggressiveOptimization)] (text, u) =>
+        {
+            if (c.Values[u] is { } v) text.Append(v ? "true"u8 : "false"u8);
+        },
+        Evaluation.TypedResultColumn<decimal?> c => [MethodImpl(MethodImplOptions.AggressiveOptimization)] (text, u) =>
+        {
+            if (c.Values[u] is { } v) AppendDecimal(text, v);
+        },
+        Evaluation.TypedResultColumn<string> c => [MethodImpl(MethodImplOptions.AggressiveOptimization)] (text, u) =>
+        {
+            if (c.Values[u] is { } v) text.Append(CsvField(v));
+        },
+        Evaluation.TypedResultColumn<object?[]?> c => [MethodImpl(MethodImplOptions.AggressiveOptimization)] (text, u) =>
+        {
+            if (c.Values[u] is { } list) AppendList(text, list);
+        },
         _ => (text, u) => text.Append(CsvField(Format(column.Get(u)))),
     };
+
+    // Optimized from the first call (AggressiveOptimization): a one-shot run spends its rows here long before tiering would.
+    /// <summary>
+    /// <see cref="FormatDecimal"/> as UTF-8: the rounded value scaled to a 64-bit integer of ten-thousandths, written as
+    /// its digits (a custom format string is parsed on every call); values beyond that range through the format string.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    internal static void AppendDecimal(Utf8Text text, decimal d)
+    {
+        var rounded = d.Scale <= 4 ? d : Math.Round(d, 4, MidpointRounding.AwayFromZero);
+        if (rounded is <= -ScaledLimit or >= ScaledLimit)
+        {
+            text.Append(RoundForOutput(d), DecimalFormat);
+            return;
+        }
+        var scaled = (long)(rounded * 10_000m);
+        if (scaled < 0) text.Append((byte)'-');
+        var magnitude = (ulong)Math.Abs(scaled);
+        text.Append(magnitude / 10_000).Append((byte)'.').AppendFourDigits((int)(magnitude % 10_000));
+    }
+
+    // Values of at most 4 decimals below this magnitude scale to ten-thousandths inside a long.
+    private const decimal ScaledLimit = 922_337_203_685_477m;
+
+    /// <summary>
+    /// A list cell (<see cref="Data.ListValues.Format"/>, quoted by <see cref="CsvField"/>) as UTF-8: a list of
+    /// strings that need neither escaping nor quoting is written item by item; any other list through its text.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void AppendList(Utf8Text text, object?[] list)
+    {
+        foreach (var item in list)
+            if (item is not string s || s.AsSpan().IndexOfAny(ListSpecials) >= 0)
+            {
+                text.Append(CsvField(Format(list)));
+                return;
+            }
+        for (var i = 0; i < list.Length; i++)
+        {
+            if (i > 0) text.Append((byte)Data.ListValues.Delimiter);
+            text.Append((string)list[i]!);
+        }
+    }
+
+    private static readonly System.Buffers.SearchValues<char> ListSpecials = System.Buffers.SearchValues.Create(",\"\r\n|\\");
 
     /// <summary>ISO-8601 UTC; fractions only when present, as microseconds.</summary>
     public static string FormatInstant(DateTime utc) =>
@@ -55,6 +118,7 @@ public static class ValueFormatter
     public static string FormatDuration(TimeSpan t) => Core.Text.DurationText.Format(t.Ticks);
 
     /// <summary>RFC 4180 quoting, only when the field holds a comma, a quote or a line break.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static string CsvField(string field) =>
         field.AsSpan().IndexOfAny(",\"\r\n") < 0 ? field : "\"" + field.Replace("\"", "\"\"") + "\"";
 }

@@ -27,7 +27,9 @@ public sealed class SimulationOutputTests
         ["plain", "a,b", "say \"hi\"", "two\nlines", "cr\rhere", "上海", "😀 emoji", "", "a|b", "back\\slash", " spaced "];
 
     private static readonly decimal[] Decimals =
-        [0m, -0.00004m, 0.00005m, -0.00005m, 1.23455m, -1.5m, 10.50m, 7922816251426433759354395.0335m, -79228162514264.3375935m, 0.1m];
+        [0m, -0.00004m, 0.00005m, -0.00005m, 1.23455m, -1.5m, 10.50m, 7922816251426433759354395.0335m, -79228162514264.3375935m, 0.1m,
+            -0.0m, 0.99995m, -0.99995m, 12345.678951m, 922337203685476.99994m, 922337203685476.99995m, -922337203685477m,
+            922337203685477.0001m, 1e-28m, decimal.MaxValue, decimal.MinValue, 100m, -7m];
 
     private static readonly long[] Integers = [0, -1, 1, long.MaxValue, long.MinValue, 42, -1000000];
 
