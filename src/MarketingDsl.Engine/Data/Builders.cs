@@ -762,6 +762,7 @@ internal sealed class RowLayout
         TsSlot = tsSlot;
         Scratch = new RowScratch(Names.Length);
         Pools = new StringPool?[Names.Length];
+        Unread = new bool[Names.Length];
         for (var i = 0; i < Names.Length; i++)
             if (Types[i].Kind == TypeKind.String && i != userSlot && !IsIdentityOnly[i]) Pools[i] = new StringPool();
         _byName = new Dictionary<string, int>(StringComparer.Ordinal);
@@ -781,6 +782,21 @@ internal sealed class RowLayout
     public int Count => Names.Length;
     public RowScratch Scratch { get; }
     public StringPool?[] Pools { get; }
+
+    /// <summary>
+    /// Per slot: a field the computation does not read (<see cref="DataColumns"/>). Its value is
+    /// validated exactly as a read one (the same JSON types and parsers decide the same rejects)
+    /// but not kept: a string is not materialised, and no builder holds the column.
+    /// </summary>
+    public bool[] Unread { get; }
+
+    /// <summary>Marks a slot <see cref="Unread"/> (before any parse state copies the layout's pools).</summary>
+    public void MarkUnread(int slot)
+    {
+        Unread[slot] = true;
+        Pools[slot] = null;
+    }
+
     /// <summary>Index of the layout in the importer (0 profiles, 1 unknown type, 2 + event type index).</summary>
     public int Id { get; set; }
     /// <summary>Event type state, or null for the profile layout and the unknown-type layout.</summary>

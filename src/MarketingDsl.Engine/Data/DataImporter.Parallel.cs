@@ -12,7 +12,8 @@ internal sealed class TypeBatch : IDisposable
     {
         var fields = type.Symbol.Fields;
         Fields = new ColumnBuilder?[fields.Length];
-        for (var i = 2; i < fields.Length; i++) Fields[i] = new ColumnBuilder(fields[i].Type, small: true);
+        for (var i = 2; i < fields.Length; i++)
+            if (type.HasBuilder(i)) Fields[i] = new ColumnBuilder(fields[i].Type, small: true);
     }
 
     public NativeList<int> User { get; } = new(small: true);
@@ -28,7 +29,7 @@ internal sealed class TypeBatch : IDisposable
         User.Add(user);
         Ts.Add(ts);
         Ordinal.Add(ordinal);
-        for (var i = 2; i < Fields.Length; i++) Fields[i]!.Add(s, i);
+        for (var i = 2; i < Fields.Length; i++) Fields[i]?.Add(s, i);
     }
 
     public void Clear()
