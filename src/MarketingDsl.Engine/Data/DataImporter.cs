@@ -45,7 +45,8 @@ public static class DataImporter
     /// user before it is written to that user's partition; de-duplication, rejects, counts and
     /// lines are those of <see cref="Load"/>, since rows are read and committed exactly as there.
     /// </summary>
-    public static PartitionedData LoadPartitioned(SchemaModel schema, string directory, ImportOptions options, IProgress<ImportProgress>? progress = null)
+    public static PartitionedData LoadPartitioned(SchemaModel schema, string directory, ImportOptions options,
+        IProgress<ImportProgress>? progress = null)
     {
         ArgumentNullException.ThrowIfNull(options);
         if (options.Spill is null) throw new ArgumentException("LoadPartitioned needs ImportOptions.Spill", nameof(options));
@@ -64,7 +65,8 @@ public static class DataImporter
         string[] profileNames = ["profiles.jsonl", "profiles.csv", "profiles.parquet"];
         var profileFiles = profileNames.Where(files.Contains).ToList();
         if (profileFiles.Count == 0)
-            throw new DataImportException($"data directory '{directory}' has no profiles file (expected profiles.jsonl, profiles.csv or profiles.parquet)");
+            throw new DataImportException(
+                $"data directory '{directory}' has no profiles file (expected profiles.jsonl, profiles.csv or profiles.parquet)");
         var eventFiles = new List<string>();
         eventFiles.AddRange(files.Where(f => f.StartsWith("events", StringComparison.Ordinal) && f.EndsWith(".jsonl", StringComparison.Ordinal)));
         eventFiles.AddRange(files.Where(f => f.EndsWith(".csv", StringComparison.Ordinal) && f != "profiles.csv"));
@@ -479,7 +481,8 @@ internal sealed partial class Importer : IDisposable
         Array.Sort(loose);
         _rejects?.Flush();
         _spillHandedOver = true;
-        return new PartitionedData(_schema, plan, _spillDirectory, _userIds, _profiles!, _report, _report.EventsKept > 0 ? _maxTs : null, loose, rows);
+        return new PartitionedData(_schema, plan, _spillDirectory, _userIds, _profiles!, _report, _report.EventsKept > 0 ? _maxTs : null,
+            loose, rows);
     }
 
     public DataSet Finish()
@@ -493,7 +496,8 @@ internal sealed partial class Importer : IDisposable
         // the builders not yet gathered).
         var columns = _types.SelectMany(t => t.OutputColumns.Select(c => (Type: t, Column: c)))
             .OrderByDescending(w => w.Type.ColumnBytes(w.Column)).ToList();
-        Parallel.ForEach(System.Collections.Concurrent.Partitioner.Create(columns, System.Collections.Concurrent.EnumerablePartitionerOptions.NoBuffering),
+        Parallel.ForEach(
+            System.Collections.Concurrent.Partitioner.Create(columns, System.Collections.Concurrent.EnumerablePartitionerOptions.NoBuffering),
             new ParallelOptions { MaxDegreeOfParallelism = parallelism }, w => w.Type.BuildColumn(w.Column));
         var tables = new EventTable?[_types.Length];
         for (var i = 0; i < _types.Length; i++)
@@ -533,10 +537,13 @@ internal sealed partial class Importer : IDisposable
                 s.S[slot] = l.Pools[slot] is { } pool ? pool.Get(text) : text;
                 break;
             case TypeKind.Int:
-                ok = long.TryParse(text, System.Globalization.NumberStyles.AllowLeadingSign, System.Globalization.CultureInfo.InvariantCulture, out s.L[slot]);
+                ok = long.TryParse(text, System.Globalization.NumberStyles.AllowLeadingSign, System.Globalization.CultureInfo.InvariantCulture,
+                    out s.L[slot]);
                 break;
             case TypeKind.Decimal:
-                ok = decimal.TryParse(text, System.Globalization.NumberStyles.AllowLeadingSign | System.Globalization.NumberStyles.AllowDecimalPoint | System.Globalization.NumberStyles.AllowExponent,
+                ok = decimal.TryParse(text,
+                    System.Globalization.NumberStyles.AllowLeadingSign | System.Globalization.NumberStyles.AllowDecimalPoint
+                        | System.Globalization.NumberStyles.AllowExponent,
                     System.Globalization.CultureInfo.InvariantCulture, out s.D[slot]);
                 break;
             case TypeKind.Bool:
@@ -568,7 +575,8 @@ internal sealed partial class Importer : IDisposable
         }
         if (!ok)
         {
-            reason = slot == l.TsSlot ? $"invalid ts '{Clip(text)}'" : $"field '{l.Names[slot]}': '{Clip(text)}' is not a valid {t.NonNullable.DisplayName}";
+            reason = slot == l.TsSlot ? $"invalid ts '{Clip(text)}'"
+                : $"field '{l.Names[slot]}': '{Clip(text)}' is not a valid {t.NonNullable.DisplayName}";
             return false;
         }
         s.State[slot] = RowScratch.Value;
@@ -937,7 +945,10 @@ internal sealed class EventTypeState : IDisposable
         }
     }
 
-    /// <summary>Gathers output column c (0 ts, 1 line, else a field) and releases its builder; columns are independent (any thread, any order).</summary>
+    /// <summary>
+    /// Gathers output column c (0 ts, 1 line, else a field) and releases its builder; columns are independent (any thread,
+    /// any order).
+    /// </summary>
     public void BuildColumn(int c)
     {
         var n = _userStart[^1];
