@@ -713,7 +713,13 @@ internal sealed class ParseState(RowLayout[]? layouts)
     public long ShapedRows;
     /// <summary>The last event user id resolved directly by id (consecutive rows are usually the same user).</summary>
     public char[] LastUser = new char[64];
+    /// <summary>The last id's user, or -2 - k while it waits as the block's pending id k.</summary>
     public int LastUserLength = -1, LastUserIndex;
+    /// <summary>Ids of the block waiting to be looked up together (<see cref="Importer"/>'s ResolvePending): characters, and per
+    /// id its start, length and, once looked up, its user.</summary>
+    public char[] PendingChars = new char[1 << 14];
+    public int PendingCharCount, PendingCount;
+    public int[] PendingStart = new int[1 << 10], PendingLength = new int[1 << 10], PendingUser = new int[1 << 10];
 
     public RowScratch Scratch(RowLayout l) => _scratch is null ? l.Scratch : _scratch[l.Id];
     public StringPool?[] Pools(RowLayout l) => _pools is null ? l.Pools : _pools[l.Id];
