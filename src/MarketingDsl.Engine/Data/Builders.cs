@@ -713,7 +713,13 @@ internal sealed class ParseState(RowLayout[]? layouts)
     public long ShapedRows;
     /// <summary>The last event user id resolved directly by id (consecutive rows are usually the same user).</summary>
     public char[] LastUser = new char[64];
+    /// <summary>The last id's user, or -2 - k while it waits as the block's pending id k.</summary>
     public int LastUserLength = -1, LastUserIndex;
+    /// <summary>Ids of the block waiting to be looked up together (<see cref="Importer"/>'s ResolvePending): characters, and per
+    /// id its start, length and, once looked up, its user.</summary>
+    public char[] PendingChars = new char[1 << 14];
+    public int PendingCharCount, PendingCount;
+    public int[] PendingStart = new int[1 << 10], PendingLength = new int[1 << 10], PendingUser = new int[1 << 10];
 
     public RowScratch Scratch(RowLayout l) => _scratch is null ? l.Scratch : _scratch[l.Id];
     public StringPool?[] Pools(RowLayout l) => _pools is null ? l.Pools : _pools[l.Id];
@@ -762,6 +768,7 @@ internal sealed class RowLayout
         TsSlot = tsSlot;
         Scratch = new RowScratch(Names.Length);
         Pools = new StringPool?[Names.Length];
+        Unread = new bool[Names.Length];
         for (var i = 0; i < Names.Length; i++)
             if (Types[i].Kind == TypeKind.String && i != userSlot && !IsIdentityOnly[i]) Pools[i] = new StringPool();
         _byName = new Dictionary<string, int>(StringComparer.Ordinal);
@@ -781,6 +788,21 @@ internal sealed class RowLayout
     public int Count => Names.Length;
     public RowScratch Scratch { get; }
     public StringPool?[] Pools { get; }
+
+    /// <summary>
+    /// Per slot: a field the computation does not read (<see cref="DataColumns"/>). Its value is
+    /// validated exactly as a read one (the same JSON types and parsers decide the same rejects)
+    /// but not kept: a string is not materialised, and no builder holds the column.
+    /// </summary>
+    public bool[] Unread { get; }
+
+    /// <summary>Marks a slot <see cref="Unread"/> (before any parse state copies the layout's pools).</summary>
+    public void MarkUnread(int slot)
+    {
+        Unread[slot] = true;
+        Pools[slot] = null;
+    }
+
     /// <summary>Index of the layout in the importer (0 profiles, 1 unknown type, 2 + event type index).</summary>
     public int Id { get; set; }
     /// <summary>Event type state, or null for the profile layout and the unknown-type layout.</summary>

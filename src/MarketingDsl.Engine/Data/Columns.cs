@@ -108,7 +108,10 @@ public sealed class ListColumn(DslType type, object?[]?[] values, bool[]? nulls)
 /// <summary>The items of lists laid out as one column of their item type (how snapshots and spill files store a list column).</summary>
 internal static class ListItemColumn
 {
-    /// <summary>Sets row <paramref name="row"/> of a column allocated with a nulls array to an item in the engine's representation (<see cref="ListValues"/>).</summary>
+    /// <summary>
+    /// Sets row <paramref name="row"/> of a column allocated with a nulls array to an item in the engine's representation
+    /// (<see cref="ListValues"/>).
+    /// </summary>
     public static void Set(Column items, int row, object? item)
     {
         if (item is null)
@@ -148,9 +151,15 @@ public sealed class EventTable(EventTypeSymbol type, int[] userStart, long[] ts,
     public int[] UserStart { get; } = userStart;
     /// <summary>UTC ticks truncated to whole microseconds.</summary>
     public long[] Ts { get; } = ts;
-    /// <summary>Position of the row in the event input (file order across all event files); a de-duplicated event keeps the line of its first row.</summary>
+    /// <summary>
+    /// Position of the row in the event input (file order across all event files); a de-duplicated event keeps the line of
+    /// its first row. Empty in a data set read with a column selection (<see cref="DataColumns"/>).
+    /// </summary>
     public long[] Line { get; } = line;
-    /// <summary>Aligned with <see cref="EventTypeSymbol.Fields"/>; index 0 (user_id) and 1 (ts) are null (see <see cref="UserStart"/>, <see cref="Ts"/>).</summary>
+    /// <summary>
+    /// Aligned with <see cref="EventTypeSymbol.Fields"/>; index 0 (user_id) and 1 (ts) are null (see <see cref="UserStart"/>,
+    /// <see cref="Ts"/>).
+    /// </summary>
     public Column?[] Fields { get; } = fields;
     public int RowCount => Ts.Length;
 }

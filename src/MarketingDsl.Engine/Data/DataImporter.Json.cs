@@ -339,6 +339,8 @@ internal sealed partial class Importer
         {
             case TypeKind.String:
                 if (kind != ScannedKind.String) return false;
+                // Unread: only what decides a reject (its JSON type, valid UTF-8), no string made.
+                if (l.Unread[slot]) return !f.NonAscii || Utf8.IsValid(value);
                 if (pools[slot] is { } pool) return (s.S[slot] = pool.GetUtf8(value, f.NonAscii)) is not null;
                 if (!TryChars(value, st, out var chars)) return false;
                 s.S[slot] = chars.ToString();
@@ -505,8 +507,8 @@ internal sealed partial class Importer
             {
                 case TypeKind.String:
                     if (tok != JsonTokenType.String) { ok = false; break; }
-                    var chars = CopyChars(ref r, st);
-                    s.S[slot] = pools[slot] is { } pool ? pool.Get(chars) : chars.ToString();
+                    var chars = CopyChars(ref r, st);   // decoding is what rejects invalid text, read or not
+                    s.S[slot] = l.Unread[slot] ? null : pools[slot] is { } pool ? pool.Get(chars) : chars.ToString();
                     break;
                 case TypeKind.Int:
                     if (tok != JsonTokenType.Number) { ok = false; break; }

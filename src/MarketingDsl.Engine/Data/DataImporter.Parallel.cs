@@ -12,7 +12,8 @@ internal sealed class TypeBatch : IDisposable
     {
         var fields = type.Symbol.Fields;
         Fields = new ColumnBuilder?[fields.Length];
-        for (var i = 2; i < fields.Length; i++) Fields[i] = new ColumnBuilder(fields[i].Type, small: true);
+        for (var i = 2; i < fields.Length; i++)
+            if (type.HasBuilder(i)) Fields[i] = new ColumnBuilder(fields[i].Type, small: true);
     }
 
     public NativeList<int> User { get; } = new(small: true);
@@ -28,7 +29,7 @@ internal sealed class TypeBatch : IDisposable
         User.Add(user);
         Ts.Add(ts);
         Ordinal.Add(ordinal);
-        for (var i = 2; i < Fields.Length; i++) Fields[i]!.Add(s, i);
+        for (var i = 2; i < Fields.Length; i++) Fields[i]?.Add(s, i);
     }
 
     public void Clear()
@@ -176,6 +177,9 @@ internal sealed partial class Importer
         var span = b.Data.AsSpan(0, b.Length);
         var first = b.FirstOfFile;
         int phys = 0, ordinal = 0;
+        // Pending ids are block-local: none may survive a block that ended early.
+        st.PendingCount = st.PendingCharCount = 0;
+        if (st.LastUserIndex <= -2) st.LastUserLength = -1;
         var shaped = st.ShapedRows;
         while (!span.IsEmpty)
         {
@@ -187,6 +191,7 @@ internal sealed partial class Importer
             ordinal++;
             ParseEventLine(line, phys, ordinal, b, st);
         }
+        ResolvePending(b, st);
         b.PhysicalLines = phys;
         b.Lines = ordinal;
         b.ShapedRows = st.ShapedRows - shaped;
@@ -217,16 +222,87 @@ internal sealed partial class Importer
         }
         int user;
         var id = s.User;
-        if (st.LastUserLength == id.Length && id.SequenceEqual(st.LastUser.AsSpan(0, id.Length))) user = st.LastUserIndex;
-        else if (_userById.TryGetValue(id, out user))
+        if (HasIdentityValue(layout, s)) user = ResolveUser(layout, s);
+        else if (st.LastUserLength == id.Length && id.SequenceEqual(st.LastUser.AsSpan(0, id.Length))) user = st.LastUserIndex;
+        else
         {
+            // Looked up with the block's other new ids (ResolvePending); the row holds -2 - k until then.
+            user = st.LastUserIndex = -2 - AddPending(st, id);
             if (st.LastUser.Length < id.Length) st.LastUser = new char[id.Length * 2];
             id.CopyTo(st.LastUser);
             st.LastUserLength = id.Length;
-            st.LastUserIndex = user;
         }
-        else user = ResolveUser(layout, s);
         b.Types[type.Index].Add(user, ts, ordinal, s);
+    }
+
+    /// <summary>A row with an identity value may belong to a user its id does not name: resolved at once, by id, then identity.</summary>
+    private bool HasIdentityValue(RowLayout l, RowScratch s)
+    {
+        // IdentityValue(…) is not null, without formatting a number.
+        for (var k = 0; k < _identityToUser.Length; k++)
+        {
+            var slot = l.IdentitySlots[k];
+            if (s.HasValue(slot) && s.S[slot] is not { Length: 0 }) return true;
+        }
+        return false;
+    }
+
+    private static int AddPending(ParseState st, ReadOnlySpan<char> id)
+    {
+        var k = st.PendingCount++;
+        if (k == st.PendingStart.Length)
+        {
+            Array.Resize(ref st.PendingStart, k * 2);
+            Array.Resize(ref st.PendingLength, k * 2);
+            Array.Resize(ref st.PendingUser, k * 2);
+        }
+        if (st.PendingCharCount + id.Length > st.PendingChars.Length)
+            Array.Resize(ref st.PendingChars, Math.Max(st.PendingChars.Length * 2, st.PendingCharCount + id.Length));
+        id.CopyTo(st.PendingChars.AsSpan(st.PendingCharCount));
+        st.PendingStart[k] = st.PendingCharCount;
+        st.PendingLength[k] = id.Length;
+        st.PendingCharCount += id.Length;
+        return k;
+    }
+
+    /// <summary>
+    /// Looks the block's pending ids up and puts their users into the parsed rows. In time order nearly every row names a
+    /// user the last did not, and each lookup misses the caches: a group of ids is hashed and their slots read first, so
+    /// the misses overlap, then the group is probed. An unknown id is an orphan (its row had no identity value).
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private void ResolvePending(ParsedBlock b, ParseState st)
+    {
+        const int Group = 16;
+        var n = st.PendingCount;
+        if (n == 0) return;
+        Span<int> hashes = stackalloc int[Group];
+        var chars = st.PendingChars;
+        var touched = 0;
+        for (var from = 0; from < n; from += Group)
+        {
+            var count = Math.Min(Group, n - from);
+            for (var i = 0; i < count; i++)
+            {
+                var k = from + i;
+                hashes[i] = _userById.HashOf(chars.AsSpan(st.PendingStart[k], st.PendingLength[k]));
+                touched |= _userById.Touch(hashes[i]);
+            }
+            for (var i = 0; i < count; i++)
+            {
+                var k = from + i;
+                st.PendingUser[k] = _userById.TryGetValue(chars.AsSpan(st.PendingStart[k], st.PendingLength[k]), hashes[i], out var u) ? u : -1;
+            }
+        }
+        GC.KeepAlive(touched);
+        foreach (var batch in b.Types)
+        {
+            var users = batch.User;
+            for (var r = 0; r < users.Count; r++)
+                if (users[r] <= -2) users[r] = st.PendingUser[-2 - users[r]];
+        }
+        if (st.LastUserIndex <= -2) st.LastUserIndex = st.PendingUser[-2 - st.LastUserIndex];
+        st.PendingCount = st.PendingCharCount = 0;
     }
 
     /// <summary>Main thread, in file order: the order-dependent part of <see cref="CommitEvent"/> for a whole block.</summary>

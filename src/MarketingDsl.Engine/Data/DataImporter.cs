@@ -24,11 +24,15 @@ namespace MarketingDsl.Engine.Data;
 /// </summary>
 public static class DataImporter
 {
-    public static DataSet Load(SchemaModel schema, string directory, ImportOptions? options = null, IProgress<ImportProgress>? progress = null)
+    /// <param name="columns">The columns the caller reads (null: every column). The others are parsed and validated as
+    /// read ones, so the same rows are kept and rejected with the same reasons, but their values are not kept: the data set
+    /// holds null for them, null for a table not read and no <see cref="EventTable.Line"/> (<see cref="DataColumns"/>).</param>
+    public static DataSet Load(SchemaModel schema, string directory, ImportOptions? options = null, IProgress<ImportProgress>? progress = null,
+        DataColumns? columns = null)
     {
         ArgumentNullException.ThrowIfNull(schema);
         var (profileFiles, eventFiles) = FilesOf(directory);
-        using var import = new Importer(schema, options ?? new ImportOptions(), progress);
+        using var import = new Importer(schema, options ?? new ImportOptions(), progress, columns);
         foreach (var f in profileFiles) import.ReadFile(Path.Combine(directory, f), f, isProfile: true);
         import.FinishProfiles();
         foreach (var f in eventFiles) import.ReadFile(Path.Combine(directory, f), f, isProfile: false);
@@ -41,7 +45,8 @@ public static class DataImporter
     /// user before it is written to that user's partition; de-duplication, rejects, counts and
     /// lines are those of <see cref="Load"/>, since rows are read and committed exactly as there.
     /// </summary>
-    public static PartitionedData LoadPartitioned(SchemaModel schema, string directory, ImportOptions options, IProgress<ImportProgress>? progress = null)
+    public static PartitionedData LoadPartitioned(SchemaModel schema, string directory, ImportOptions options,
+        IProgress<ImportProgress>? progress = null)
     {
         ArgumentNullException.ThrowIfNull(options);
         if (options.Spill is null) throw new ArgumentException("LoadPartitioned needs ImportOptions.Spill", nameof(options));
@@ -60,7 +65,8 @@ public static class DataImporter
         string[] profileNames = ["profiles.jsonl", "profiles.csv", "profiles.parquet"];
         var profileFiles = profileNames.Where(files.Contains).ToList();
         if (profileFiles.Count == 0)
-            throw new DataImportException($"data directory '{directory}' has no profiles file (expected profiles.jsonl, profiles.csv or profiles.parquet)");
+            throw new DataImportException(
+                $"data directory '{directory}' has no profiles file (expected profiles.jsonl, profiles.csv or profiles.parquet)");
         var eventFiles = new List<string>();
         eventFiles.AddRange(files.Where(f => f.StartsWith("events", StringComparison.Ordinal) && f.EndsWith(".jsonl", StringComparison.Ordinal)));
         eventFiles.AddRange(files.Where(f => f.EndsWith(".csv", StringComparison.Ordinal) && f != "profiles.csv"));
@@ -86,7 +92,8 @@ internal sealed partial class Importer : IDisposable
 
     // Profiles.
     private readonly RowLayout _profileLayout;
-    private readonly ColumnBuilder[] _profileCols;
+    /// <summary>Per profile field, its builder; null for a field not read.</summary>
+    private readonly ColumnBuilder?[] _profileCols;
     private readonly List<string> _profileIds = [];
     private readonly Dictionary<string, (string File, int Line)> _profileRowById = new(StringComparer.Ordinal);
     private readonly List<string?>[] _profileIdentity;
@@ -105,13 +112,17 @@ internal sealed partial class Importer : IDisposable
     private long _maxTs = long.MinValue;
     private readonly long _latestTs;
     private readonly GrowList<long> _looseTs = new();
+    /// <summary>The columns the computation reads (null: every column); see <see cref="DataColumns"/>.</summary>
+    private readonly DataColumns? _columns;
 
-    public Importer(SchemaModel schema, ImportOptions options, IProgress<ImportProgress>? progress)
+    public Importer(SchemaModel schema, ImportOptions options, IProgress<ImportProgress>? progress, DataColumns? columns = null)
     {
         _schema = schema;
         _options = options;
         _latestTs = options.LatestEventTicks ?? long.MaxValue;
         _progress = progress;
+        // A partitioned import spills every column (its files are read back whole).
+        _columns = options.Spill is null ? columns : null;
         var ids = schema.IdentityKeys;
 
         var profileSlots = schema.ProfileFields.Select(f => (f.Name, f.Type)).ToList();
@@ -124,11 +135,24 @@ internal sealed partial class Importer : IDisposable
         else if (schema.ProfileFields[keySlot].Type.Kind != TypeKind.String)
             throw new DataImportException($"the profile key '{schema.KeyField}' must be a string field");
         _profileLayout = new RowLayout(profileSlots, keySlot, -1, ids) { Tag = new ProfileTag(), Id = 0 };
-        _profileCols = [.. schema.ProfileFields.Select(f => CreateBuilder(f, "profile"))];
+        _profileCols = new ColumnBuilder?[schema.ProfileFields.Length];
+        for (var i = 0; i < _profileCols.Length; i++)
+        {
+            // Made for every field, read or not: a type no column supports fails the import either way.
+            var builder = CreateBuilder(schema.ProfileFields[i], "profile");
+            if (_columns is null || _columns.ReadsProfile(i))
+            {
+                _profileCols[i] = builder;
+                continue;
+            }
+            builder.Dispose();
+            // The key and identity values are the import's own: kept in the row's scratch, read or not.
+            if (i != keySlot && !_profileLayout.IdentitySlots.Contains(i)) _profileLayout.MarkUnread(i);
+        }
         _profileIdentity = [.. ids.Select(_ => new List<string?>())];
 
         _types = new EventTypeState[schema.Events.Length];
-        for (var i = 0; i < _types.Length; i++) _types[i] = new EventTypeState(schema.Events[i], i, ids);
+        for (var i = 0; i < _types.Length; i++) _types[i] = new EventTypeState(schema.Events[i], i, ids, _columns);
         _unknownLayout = new RowLayout([("user_id", DslType.String), ("ts", DslType.DateTime)], 0, 1, ids) { Id = 1 };
         _layouts = [_profileLayout, _unknownLayout, .. _types.Select(t => t.Layout)];
         for (var i = 0; i < _types.Length; i++) _types[i].Layout.Id = 2 + i;
@@ -154,7 +178,7 @@ internal sealed partial class Importer : IDisposable
             try { Directory.Delete(_spillDirectory, recursive: true); } catch (IOException) { } catch (UnauthorizedAccessException) { }
         _rejects?.Dispose();
         foreach (var t in _types) t.Dispose();
-        foreach (var c in _profileCols) c.Dispose();
+        foreach (var c in _profileCols) c?.Dispose();
     }
 
     // ---------------------------------------------------------------- files
@@ -272,7 +296,7 @@ internal sealed partial class Importer : IDisposable
             return $"duplicate {_schema.KeyField} '{id}' (first at {first.File}:{first.Line})";
         _profileRowById.Add(id, (file, line));
         _profileIds.Add(id);
-        for (var i = 0; i < _profileCols.Length; i++) _profileCols[i].Add(s, i);
+        for (var i = 0; i < _profileCols.Length; i++) _profileCols[i]?.Add(s, i);
         for (var k = 0; k < _profileIdentity.Length; k++) _profileIdentity[k].Add(IdentityValue(s, l.IdentitySlots[k]));
         _report.ProfilesKept++;
         return null;
@@ -404,7 +428,7 @@ internal sealed partial class Importer : IDisposable
         }
 
         var columns = new Column?[_profileCols.Length];
-        for (var c = 0; c < columns.Length; c++) columns[c] = _profileCols[c].Build(RowOrder.Direct(perm));
+        for (var c = 0; c < columns.Length; c++) columns[c] = _profileCols[c]?.Build(RowOrder.Direct(perm));
         foreach (var (root, members) in groups)
         {
             var keep = survivor[root];
@@ -415,11 +439,11 @@ internal sealed partial class Importer : IDisposable
                 var edge = firstEdge[m] ?? firstEdge[keep] ?? (0, "");
                 _report.IdentityMerges.Add(new IdentityMerge(_profileIds[keep], _profileIds[m], keys[edge.Key], edge.Value));
                 for (var c = 0; c < columns.Length; c++)
-                    if (columns[c]!.IsNull(u) && !_profileCols[c].IsNull(m)) _profileCols[c].CopyInto(columns[c]!, u, m);
+                    if (columns[c] is { } column && column.IsNull(u) && !_profileCols[c]!.IsNull(m)) _profileCols[c]!.CopyInto(column, u, m);
             }
         }
         _profiles = new ColumnTable(columns, perm.Length);
-        foreach (var c in _profileCols) c.Dispose();
+        foreach (var c in _profileCols) c?.Dispose();
         _profileIdentity.AsSpan().Clear();
         if (_options.Spill is { } given && _userIds.Length > 0)
         {
@@ -457,20 +481,23 @@ internal sealed partial class Importer : IDisposable
         Array.Sort(loose);
         _rejects?.Flush();
         _spillHandedOver = true;
-        return new PartitionedData(_schema, plan, _spillDirectory, _userIds, _profiles!, _report, _report.EventsKept > 0 ? _maxTs : null, loose, rows);
+        return new PartitionedData(_schema, plan, _spillDirectory, _userIds, _profiles!, _report, _report.EventsKept > 0 ? _maxTs : null,
+            loose, rows);
     }
 
     public DataSet Finish()
     {
         var parallelism = Math.Max(1, _options.Parallelism);
-        foreach (var t in _types) t.Sort(_userIds.Length, parallelism);
+        foreach (var t in _types)
+            if (t.KeepsRows) t.Sort(_userIds.Length, parallelism);
         // The columns of every type are gathered together, the largest first, one per thread at a
         // time: a type's few columns alone would leave threads idle at the end of each type.
         // Each builder is released as soon as its column is built (the peak stays the output plus
         // the builders not yet gathered).
-        var columns = _types.SelectMany(t => Enumerable.Range(0, t.ColumnCount).Select(c => (Type: t, Column: c)))
+        var columns = _types.SelectMany(t => t.OutputColumns.Select(c => (Type: t, Column: c)))
             .OrderByDescending(w => w.Type.ColumnBytes(w.Column)).ToList();
-        Parallel.ForEach(System.Collections.Concurrent.Partitioner.Create(columns, System.Collections.Concurrent.EnumerablePartitionerOptions.NoBuffering),
+        Parallel.ForEach(
+            System.Collections.Concurrent.Partitioner.Create(columns, System.Collections.Concurrent.EnumerablePartitionerOptions.NoBuffering),
             new ParallelOptions { MaxDegreeOfParallelism = parallelism }, w => w.Type.BuildColumn(w.Column));
         var tables = new EventTable?[_types.Length];
         for (var i = 0; i < _types.Length; i++)
@@ -481,7 +508,10 @@ internal sealed partial class Importer : IDisposable
         var loose = _looseTs.Items.AsSpan(0, _looseTs.Count).ToArray();
         Array.Sort(loose);
         _rejects?.Flush();
-        return new DataSet(_schema, _userIds, _profiles!, tables, _report, _report.EventsKept > 0 ? _maxTs : null, loose);
+        return new DataSet(_schema, _userIds, _profiles!, tables, _report, _report.EventsKept > 0 ? _maxTs : null, loose)
+        {
+            Columns = _columns,
+        };
     }
 
     // ---------------------------------------------------------------- text values (CSV, Parquet strings)
@@ -507,10 +537,13 @@ internal sealed partial class Importer : IDisposable
                 s.S[slot] = l.Pools[slot] is { } pool ? pool.Get(text) : text;
                 break;
             case TypeKind.Int:
-                ok = long.TryParse(text, System.Globalization.NumberStyles.AllowLeadingSign, System.Globalization.CultureInfo.InvariantCulture, out s.L[slot]);
+                ok = long.TryParse(text, System.Globalization.NumberStyles.AllowLeadingSign, System.Globalization.CultureInfo.InvariantCulture,
+                    out s.L[slot]);
                 break;
             case TypeKind.Decimal:
-                ok = decimal.TryParse(text, System.Globalization.NumberStyles.AllowLeadingSign | System.Globalization.NumberStyles.AllowDecimalPoint | System.Globalization.NumberStyles.AllowExponent,
+                ok = decimal.TryParse(text,
+                    System.Globalization.NumberStyles.AllowLeadingSign | System.Globalization.NumberStyles.AllowDecimalPoint
+                        | System.Globalization.NumberStyles.AllowExponent,
                     System.Globalization.CultureInfo.InvariantCulture, out s.D[slot]);
                 break;
             case TypeKind.Bool:
@@ -542,7 +575,8 @@ internal sealed partial class Importer : IDisposable
         }
         if (!ok)
         {
-            reason = slot == l.TsSlot ? $"invalid ts '{Clip(text)}'" : $"field '{l.Names[slot]}': '{Clip(text)}' is not a valid {t.NonNullable.DisplayName}";
+            reason = slot == l.TsSlot ? $"invalid ts '{Clip(text)}'"
+                : $"field '{l.Names[slot]}': '{Clip(text)}' is not a valid {t.NonNullable.DisplayName}";
             return false;
         }
         s.State[slot] = RowScratch.Value;
@@ -568,18 +602,43 @@ internal sealed class EventTypeState : IDisposable
     private HashSet<decimal>? _seenDecimals;
     private bool _seenNull;
 
-    public EventTypeState(EventTypeSymbol symbol, int index, IReadOnlyList<string> identityKeys)
+    /// <param name="columns">What the computation reads (null: everything). A table not read keeps no rows (its rows are still
+    /// validated, de-duplicated and counted); a field not read keeps no values (still validated), except the unique id
+    /// (de-duplication) and identity values (users), which the import itself reads.</param>
+    public EventTypeState(EventTypeSymbol symbol, int index, IReadOnlyList<string> identityKeys, DataColumns? columns = null)
     {
         Symbol = symbol;
         Index = index;
         Utf8Name = Encoding.UTF8.GetBytes(symbol.Name);
         Utf8NameQuoted = [.. Utf8Name, (byte)'"'];
         Layout = new RowLayout([.. symbol.Fields.Select(f => (f.Name, f.Type))], 0, 1, identityKeys) { Tag = this };
-        _fields = new ColumnBuilder?[symbol.Fields.Length];
-        for (var i = 2; i < _fields.Length; i++) _fields[i] = Importer.CreateBuilder(symbol.Fields[i], $"event {symbol.Name}");
         _uniqueSlot = symbol.UniqueField is { } uf ? symbol.OrdinalOf(uf.Name) : -1;
         if (_uniqueSlot >= 0) Layout.Pools[_uniqueSlot] = null;   // unique ids never repeat: a pool would only cost
+        _columns = columns;
+        KeepsRows = columns is null || columns.ReadsTable(index);
+        _fields = new ColumnBuilder?[symbol.Fields.Length];
+        for (var i = 2; i < _fields.Length; i++)
+        {
+            var read = columns is null || columns.ReadsField(index, i);
+            // Made for every field, read or not: a type no column supports fails the import either way.
+            var builder = Importer.CreateBuilder(symbol.Fields[i], $"event {symbol.Name}");
+            if (read || i == _uniqueSlot) _fields[i] = builder;
+            else builder.Dispose();
+            if (!read && i != _uniqueSlot && !Layout.IdentitySlots.Contains(i)) Layout.MarkUnread(i);
+        }
     }
+
+    private readonly DataColumns? _columns;
+
+    /// <summary>The table is read: its rows are kept and sorted (otherwise only validated, de-duplicated and counted).</summary>
+    public bool KeepsRows { get; }
+
+    /// <summary>Whether a parsed block keeps field <paramref name="slot"/> (read, or the unique id de-duplication needs).</summary>
+    public bool HasBuilder(int slot) => _fields[slot] is not null;
+
+    /// <summary>Output column c (0 ts, 1 line, else a field) is built: every column without a selection; with one, ts and the
+    /// fields read (no evaluation reads <see cref="EventTable.Line"/>: rows are already in (ts, line) order).</summary>
+    private bool Builds(int c) => _columns is null || c == 0 || (c >= 2 && _columns.ReadsField(Index, c));
 
     public EventTypeSymbol Symbol { get; }
     public int Index { get; }
@@ -627,11 +686,13 @@ internal sealed class EventTypeState : IDisposable
 
     public void Add(int user, long ts, long line)
     {
+        CheckLine(line);
+        if (!KeepsRows) return;
         var s = Layout.Scratch;
         _user.Add(user);
         _ts.Add(ts);
-        _line.Add(CheckLine(line));
-        for (var i = 2; i < _fields.Length; i++) _fields[i]!.Add(s, i);
+        if (_columns is null) _line.Add((int)line);
+        for (var i = 2; i < _fields.Length; i++) _fields[i]?.Add(s, i);
         if (_spill is not null && _ts.Count >= _spill.Plan.FlushRows) Flush();
     }
 
@@ -705,11 +766,13 @@ internal sealed class EventTypeState : IDisposable
     public void AddRange(TypeBatch b, int start, int count, long lineBase)
     {
         if (count <= 0) return;
+        CheckLine(lineBase + b.Ordinal[start + count - 1]);
+        if (!KeepsRows) return;
         _user.AddRange(b.User, start, count);
         _ts.AddRange(b.Ts, start, count);
-        CheckLine(lineBase + b.Ordinal[start + count - 1]);
-        for (var i = 0; i < count; i++) _line.Add((int)(lineBase + b.Ordinal[start + i]));
-        for (var f = 2; f < _fields.Length; f++) _fields[f]!.AddRange(b.Fields[f]!, start, count);
+        if (_columns is null)
+            for (var i = 0; i < count; i++) _line.Add((int)(lineBase + b.Ordinal[start + i]));
+        for (var f = 2; f < _fields.Length; f++) _fields[f]?.AddRange(b.Fields[f]!, start, count);
         if (_spill is not null && _ts.Count >= _spill.Plan.FlushRows) Flush();
     }
 
@@ -719,8 +782,8 @@ internal sealed class EventTypeState : IDisposable
     private long[] _outTs = [], _outLine = [];
     private Column?[] _outFields = [];
 
-    /// <summary>Ts, line and the fields: the columns <see cref="BuildColumn"/> gathers.</summary>
-    public int ColumnCount => _fields.Length;
+    /// <summary>Ts, line and the fields: the columns <see cref="BuildColumn"/> gathers (none for a table not read).</summary>
+    public IEnumerable<int> OutputColumns => KeepsRows ? Enumerable.Range(0, _fields.Length).Where(Builds) : [];
 
     /// <summary>Bytes of output column c (to gather the largest first).</summary>
     public long ColumnBytes(int c) => (long)_ts.Count * (c < 2 ? 8 : _fields[c]!.Type.Kind switch
@@ -882,7 +945,10 @@ internal sealed class EventTypeState : IDisposable
         }
     }
 
-    /// <summary>Gathers output column c (0 ts, 1 line, else a field) and releases its builder; columns are independent (any thread, any order).</summary>
+    /// <summary>
+    /// Gathers output column c (0 ts, 1 line, else a field) and releases its builder; columns are independent (any thread,
+    /// any order).
+    /// </summary>
     public void BuildColumn(int c)
     {
         var n = _userStart[^1];
@@ -902,17 +968,17 @@ internal sealed class EventTypeState : IDisposable
         }
         else
         {
-            _outFields[c] = _fields[c]!.Build(_perm);
+            _outFields[c] = _fields[c]!.Build(_perm);   // a field not read has no builder or is not built (OutputColumns)
             _fields[c]!.Dispose();
             _fields[c] = null;
         }
     }
 
     /// <summary>The built table (after <see cref="BuildColumn"/> for every column).</summary>
-    public EventTable Table()
+    public EventTable? Table()
     {
         _perm = null;
-        return new EventTable(Symbol, _userStart, _outTs, _outLine, _outFields);
+        return KeepsRows ? new EventTable(Symbol, _userStart, _outTs, _outLine, _outFields) : null;
     }
 
     public void Dispose()

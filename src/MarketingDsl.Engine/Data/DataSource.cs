@@ -73,19 +73,19 @@ public sealed class SnapshotCache(string directory, long minInputBytes = Snapsho
 /// </summary>
 public static class DataSource
 {
-    /// <param name="columns">The columns the caller reads (null: every column): a snapshot skips the others; parsed files
-    /// give every column.</param>
+    /// <param name="columns">The columns the caller reads (null: every column): a snapshot and the parsers skip the others
+    /// (<see cref="DataImporter.Load"/>), except when the parse writes the import cache, which keeps every column.</param>
     public static DataSet Load(SchemaModel schema, string path, ImportOptions options, IProgress<ImportProgress>? progress = null,
         SnapshotCache? cache = null, DataColumns? columns = null)
     {
         ArgumentNullException.ThrowIfNull(schema);
         ArgumentNullException.ThrowIfNull(options);
         if (Directory.Exists(path) && ImportSnapshot.IsSnapshot(path)) return FromSnapshot(schema, path, options, progress, columns);
-        if (cache is null || !Directory.Exists(path)) return DataImporter.Load(schema, path, options, progress);
+        if (cache is null || !Directory.Exists(path)) return DataImporter.Load(schema, path, options, progress, columns);
 
         var source = Path.GetFullPath(path);
         var inputs = DataFingerprint.Inputs(source);
-        if (inputs.Sum(f => f.Size) < cache.MinInputBytes) return DataImporter.Load(schema, path, options, progress);
+        if (inputs.Sum(f => f.Size) < cache.MinInputBytes) return DataImporter.Load(schema, path, options, progress, columns);
         var entry = cache.EntryFor(source, DataFingerprint.SchemaShape(schema), inputs);
         var warnings = new List<Diagnostic>();
         // An entry an earlier mdsl wrote in another format is simply rebuilt: nothing is wrong with it or the data.

@@ -45,6 +45,7 @@ internal sealed class RowOrder
         var n = perm.Length;
         if (n < PartitionFrom) return new RowOrder(perm, null, null, 0);
         parallelism = Math.Clamp(parallelism, 1, n);
+        if (IsLocal(perm, parallelism)) return new RowOrder(perm, null, null, 0);
         var shift = Math.Max(MinBucketShift, 64 - BitOperations.LeadingZeroCount((ulong)(n - 1)) - BitOperations.Log2(MaxBuckets));
         // Output row j lies in bucket j >> shift, and every bucket but the last is full, so a
         // bucket's scratch slots are its output rows' range.
@@ -67,6 +68,30 @@ internal sealed class RowOrder
             for (var j = lo; j < hi; j++) local[j] = slot[perm[j]];
         });
         return new RowOrder(perm, slot, local, shift);
+    }
+
+    /// <summary>
+    /// True when no output row comes from further than a bucket away: rows grouped by user but not in time order within a
+    /// user (a user's history written stream by stream). A direct gather then reads within a small window that the
+    /// caches hold, and the two passes would only add work. Time-ordered input fails the test within its first rows.
+    /// </summary>
+    private static bool IsLocal(int[] perm, int parallelism)
+    {
+        const int Window = 1 << MinBucketShift;
+        var n = perm.Length;
+        var local = true;
+        Parallel.For(0, parallelism, new ParallelOptions { MaxDegreeOfParallelism = parallelism }, (part, state) =>
+        {
+            int lo = (int)((long)n * part / parallelism), hi = (int)((long)n * (part + 1) / parallelism);
+            for (var j = lo; j < hi; j++)
+            {
+                if (Math.Abs(perm[j] - j) <= Window) continue;
+                local = false;
+                state.Stop();
+                return;
+            }
+        });
+        return local;
     }
 
     /// <summary>Pass 2: output row j from scratch slot <see cref="Local"/>[j].</summary>

@@ -253,7 +253,7 @@ public sealed class ImportSnapshotTests
         using var fromSnapshot = new TempDir();
         using var everyColumn = new TempDir();
         DataSource.Import(compilation.Model.Schema, dataDir, snapshot.Path, new ImportOptions());
-        var parsed = SimulationRunner.Run(compilation, dataDir, fromFiles.Path, asOf);
+        var parsed = SimulationRunner.Run(compilation, dataDir, fromFiles.Path, asOf, everyColumn: true);
         var read = SimulationRunner.Run(compilation, snapshot.Path, fromSnapshot.Path, asOf);
         var whole = SimulationRunner.Run(compilation, snapshot.Path, everyColumn.Path, asOf, everyColumn: true);
         Assert.Null(parsed.Data.Report.FromSnapshot);

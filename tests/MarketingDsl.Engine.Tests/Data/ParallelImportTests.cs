@@ -32,6 +32,8 @@ public class ParallelImportTests
                 7 => $$"""{"type":"login","user_id":"x","ts":"{{ts}}","member_id":"m{{rnd.Next(40)}}","platform":"ios"}""",  // identity
                 8 => $$"""{"type":"login","user_id":"{{user}}","ts":"{{ts}}","platform":"and\u00e9"}""" + "\r",
                 9 => $$"""{"type":"cart_add","user_id":"{{user}}","ts":"{{ts}}","sku":"s{{rnd.Next(9)}}","price":{{rnd.Next(50)}}}""",
+                // The unknown id of the identity rows without one: an orphan, while the next row of that id may be a user's.
+                10 => $$"""{"type":"login","user_id":"x","ts":"{{ts}}","platform":"web"}""",
                 _ => $$"""{"type":"view","user_id":"{{user}}","ts":"{{ts}}","sku":"s{{rnd.Next(9)}}","category":null,"duration_s":""" +
                      $$"""{{rnd.Next(300)}}}""",
             };

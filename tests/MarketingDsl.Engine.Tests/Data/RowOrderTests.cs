@@ -52,6 +52,22 @@ public sealed class RowOrderTests
         Assert.Equal(sb, sa);
     }
 
+    /// <summary>
+    /// Rows grouped by user but out of time order within a user (a user's history written stream by stream) move no further
+    /// than a bucket: gathered directly, without the two passes; a single row from far away brings the passes back.
+    /// </summary>
+    [Fact]
+    public void A_permutation_within_small_windows_is_gathered_directly()
+    {
+        const int n = 200_000;
+        var rnd = new Random(3);
+        var perm = Enumerable.Range(0, n).ToArray();
+        for (var lo = 0; lo < n; lo += 300) rnd.Shuffle(perm.AsSpan(lo, Math.Min(300, n - lo)));
+        Assert.Null(RowOrder.Of((int[])perm.Clone(), parallelism: 2).BucketSlot);
+        (perm[10], perm[n - 10]) = (perm[n - 10], perm[10]);
+        Assert.NotNull(RowOrder.Of(perm, parallelism: 2).BucketSlot);
+    }
+
     /// <summary>Generated history (grouped by user, as the generator writes it) against the same rows in time order and
     /// randomly interleaved.</summary>
     [Fact]
