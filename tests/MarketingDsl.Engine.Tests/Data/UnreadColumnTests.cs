@@ -190,9 +190,9 @@ public sealed class UnreadColumnTests
         using var everyColumn = new TempDir();
         var some = SimulationRunner.Run(compilation, dataDir, skipping.Path, asOf);
         var whole = SimulationRunner.Run(compilation, dataDir, everyColumn.Path, asOf, everyColumn: true);
-        Assert.Null(some.Result.Data.Report.FromSnapshot);
-        Assert.NotNull(some.Result.Data.Columns);
-        Assert.Null(whole.Result.Data.Columns);
+        Assert.Null(some.Data.Report.FromSnapshot);
+        Assert.NotNull(some.Data.Columns);
+        Assert.Null(whole.Data.Columns);
         foreach (var file in new[] { "tags.csv", "summary.json", "rejects.jsonl" })
             Assert.True(File.ReadAllBytes(Path.Combine(everyColumn.Path, file)).AsSpan()
                 .SequenceEqual(File.ReadAllBytes(Path.Combine(skipping.Path, file))), $"{file} differs when unread columns are skipped");
