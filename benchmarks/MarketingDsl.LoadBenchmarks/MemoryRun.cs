@@ -141,7 +141,8 @@ public static class MemoryRun
         return next;
     }
 
-    private static double Slope(IEnumerable<(double X, double Y)> points)
+    /// <summary>The least-squares slope of y over x (NaN for fewer than two points).</summary>
+    internal static double Slope(IEnumerable<(double X, double Y)> points)
     {
         var p = points.ToList();
         if (p.Count < 2) return double.NaN;

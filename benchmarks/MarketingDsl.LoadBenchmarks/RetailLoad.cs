@@ -13,6 +13,8 @@ namespace MarketingDsl.LoadBenchmarks;
 /// next part, open loop, one event per request: the answer comes once the event and every send it
 /// caused are committed to the outbox); the working set over <c>--retail-minutes</c> (the rest, at
 /// the same rate). Each figure is also given as the ratio of the journeys' run to the baseline.
+/// Before either is measured, a server of each kind runs the first profiles and events and is
+/// thrown away, so the run measured first does not pay for the JIT alone.
 /// The runtime's wall clock is pinned to the history's start, so every timer (waits, the weekly
 /// schedule, the 00:00 segment check) fires by event time, as the history's own clock reaches it.
 /// </summary>
@@ -31,6 +33,9 @@ public static class RetailLoad
         report.Line($"## (e) examples/retail: {options.RetailUsers:N0} users, {options.RetailDays} days, {events.Count:N0} events in time order; " +
                     $"ingest {options.RetailIngestShare:P0} of them, latency at {options.RetailRate:N0}/s for {options.RetailSeconds} s, memory " +
                     $"{options.RetailMinutes:0.#} min");
+        // Both servers warm up first (JIT, the HTTP stack, the store), so the run measured first is not the one that pays for it.
+        await WarmUpAsync(options, data, events, start, journeys: true);
+        if (options.RetailBaseline) await WarmUpAsync(options, data, events, start, journeys: false);
         var withJourneys = await MeasureAsync(options, data, events, start, journeys: true, report);
         if (!options.RetailBaseline) return;
         var baseline = await MeasureAsync(options, data, events, start, journeys: false, report);
@@ -47,6 +52,7 @@ public static class RetailLoad
         Ratio(report, "working set MB at its end", withJourneys.RssEndMb, baseline.RssEndMb, "flat");
         Ratio(report, "anonymous memory MB at the start of the memory run", withJourneys.AnonStartMb, baseline.AnonStartMb, "");
         Ratio(report, "anonymous memory MB at its end", withJourneys.AnonEndMb, baseline.AnonEndMb, "flat");
+        Ratio(report, "anonymous memory slope over the memory run's second half, MB/min", withJourneys.AnonSlope, baseline.AnonSlope, "≈ 0");
         report.Line("");
         report.Line($"with journeys: {withJourneys.Sends:N0} sends in the outbox; timer work {withJourneys.TimerWork:N0} units, " +
                     $"{withJourneys.SegmentEvaluations:N0} segment evaluations; statuses {withJourneys.Statuses}");
@@ -59,6 +65,20 @@ public static class RetailLoad
             $"| {target} |");
 
     private static string Figure(double value) => double.IsNaN(value) ? "not run" : $"{value:N1}";
+
+    private const int WarmUpProfiles = 2_000, WarmUpEvents = 5_000;
+
+    /// <summary>An untimed run of a server of the same kind over the first profiles and events, then thrown away.</summary>
+    private static async Task WarmUpAsync(LoadOptions options, string data, JsonLines events, DateTime start, bool journeys)
+    {
+        await using var server = await LiveServer.StartAsync(journeys, writeWorkspace: ws => WriteWorkspace(ws, journeys),
+            clock: new PinnedClock(new DateTimeOffset(start)), timerRideWait: options.TimerRideWait, maxGroupEvents: options.MaxGroupEvents);
+        using var profiles = new JsonLines(Path.Combine(data, "profiles.jsonl"));
+        for (var i = 0; i < Math.Min(profiles.Count, WarmUpProfiles); i += ProfileBatch)
+            await server.PostCountingAsync("/api/profiles", profiles.Array(i, Math.Min(profiles.Count, i + ProfileBatch)));
+        for (var i = 0; i < Math.Min(events.Count, WarmUpEvents); i += IngestBatch)
+            await server.PostCountingAsync("/api/events", events.Array(i, Math.Min(events.Count, i + IngestBatch)));
+    }
 
     /// <summary>Generates the history once per size under the temp folder (in time order), or reuses it.</summary>
     private static string Prepare(LoadOptions options, Report report)
@@ -86,7 +106,7 @@ public static class RetailLoad
 
     private sealed record Result(double ProfilesPerSecond, double IngestPerSecond, double CpuPerProfile, double CpuPerEvent, double P99,
         double Achieved, double RssStartMb, double RssEndMb,
-        double AnonStartMb, double AnonEndMb, long Sends, long TimerWork, long SegmentEvaluations, string Statuses);
+        double AnonStartMb, double AnonEndMb, double AnonSlope, long Sends, long TimerWork, long SegmentEvaluations, string Statuses);
 
     private sealed class Statuses
     {
@@ -129,7 +149,7 @@ public static class RetailLoad
         report.Line($"{name}: {profiles.Count:N0} profiles in {clock.Elapsed.TotalSeconds:0.0} s; profiles/s per tenth of them: " +
                     string.Join(" ", tenths.Select(r => r.ToString("0", CultureInfo.InvariantCulture))));
         var none = new Result(profilesPerSecond, double.NaN, cpuPerProfile, double.NaN, double.NaN, double.NaN, double.NaN, double.NaN, double.NaN,
-            double.NaN, 0,
+            double.NaN, double.NaN, 0,
             server.Runtime.TimerWorkDone, server.Runtime.SegmentEvaluations, statuses.ToString());
         if (!options.RetailRuns("ingest") && !options.RetailRuns("latency") && !options.RetailRuns("memory")) return none;
 
@@ -216,8 +236,12 @@ public static class RetailLoad
         double First(List<double> samples) => memoryEnd > latencyEnd && samples.Count > 0 ? samples[0] : double.NaN;
         double Last(List<double> samples) => memoryEnd > latencyEnd && samples.Count > 0 ? samples[^1] : double.NaN;
         if (latencyEnd == ingestEnd) (p99, achieved) = (double.NaN, double.NaN);
+        // Flat means no growth once the user cache has filled: the slope over the second half of the samples (10 s apart).
+        var secondHalf = anon.Select((mb, i) => (Minute: i / 6.0, Mb: mb)).Skip(anon.Count / 2).ToList();
+        var anonSlope = memoryEnd > latencyEnd ? MemoryRun.Slope(secondHalf) : double.NaN;
+        if (!double.IsNaN(anonSlope)) report.Line($"{name}: anonymous memory slope over the memory run's second half: {anonSlope:+0.0;-0.0} MB/min");
         return new Result(profilesPerSecond, ingestPerSecond, cpuPerProfile, cpuPerEvent, p99, achieved, First(rss), Last(rss), First(anon),
-            Last(anon), sends,
+            Last(anon), anonSlope, sends,
             server.Runtime.TimerWorkDone, server.Runtime.SegmentEvaluations, statuses.ToString());
     }
 
