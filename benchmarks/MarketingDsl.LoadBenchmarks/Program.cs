@@ -68,7 +68,7 @@ namespace MarketingDsl.LoadBenchmarks
               --retail-baseline yes    also run the retail phase without journeys (no: only with them, e.g. under a profiler)
               --gc-latency-mode MODE   GCSettings.LatencyMode for the run (batch, interactive, sustained-low-latency; default the runtime's)
               --timer-ride-wait 5      ms the committer waits for a request to carry left-over timer work (0: it commits alone at once)
-              --max-group-events 128   events one group commit takes at most (LiveOptions.MaxGroupEvents)
+              --max-group-events 512   events one group commit takes at most (LiveOptions.MaxGroupEvents)
               --out FILE               also write the report to FILE
             """;
 

@@ -48,7 +48,8 @@ public sealed partial class LiveOptions
     /// How many events one group commit takes at most: a backlog (after a stall) drains in groups
     /// of about this size, each answered as soon as it is durable, instead of one group every
     /// queued request waits for. A request is never split: one larger than this is a group alone.
+    /// Bulk clients' batches still share a group's fsync (several requests of 100 events per group).
     /// </summary>
     public int MaxGroupEvents { get; init; } = DefaultMaxGroupEvents;
-    public const int DefaultMaxGroupEvents = 128;
+    public const int DefaultMaxGroupEvents = 512;
 }

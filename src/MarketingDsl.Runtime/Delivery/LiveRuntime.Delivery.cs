@@ -70,8 +70,8 @@ public sealed partial class LiveOptions
     /// <summary>The workspace folder that POST /api/workspace/reload compiles again; null: reload is not offered.</summary>
     public string? Workspace { get; init; }
     /// <summary>
-    /// The bearer token of the admin endpoints (reload, outbox retry). Null: they answer only
-    /// requests from the loopback address.
+    /// The bearer token of the admin endpoints (reload, outbox retry) and of member data. Null:
+    /// admin calls are disabled (403), whatever the caller's address.
     /// </summary>
     public string? AdminToken { get; init; }
 }

@@ -112,21 +112,6 @@ public sealed partial class LiveRuntime
         return group;
     }
 
-    /// <summary>
-    /// Tests: keeps the committer out of its next transaction (as a long group or a stall would)
-    /// until the scope ends, on the calling thread; requests queue meanwhile.
-    /// </summary>
-    internal IDisposable HoldCommits()
-    {
-        Monitor.Enter(_gate);
-        return new CommitHold(_gate);
-    }
-
-    private sealed class CommitHold(object gate) : IDisposable
-    {
-        public void Dispose() => Monitor.Exit(gate);
-    }
-
     /// <summary>The committer waits (on the queue's monitor) for a request to carry left-over timer work; ingest pulses it.</summary>
     private bool _committerWaitsForRequest;
     /// <summary>Since when (a Stopwatch timestamp) due timer work has been left over without a pause; 0: none is.</summary>
