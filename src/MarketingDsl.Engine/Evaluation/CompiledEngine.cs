@@ -48,22 +48,27 @@ public sealed class CompiledEngine : ITagEvaluator
         for (var m = 0; m < model.Models.Length; m++) context.ModelOutputs[m] = emptyOutputs;
         foreach (var (m, index, _) in plan.ScoredModels)
             context.ModelFeatures[index] = [.. m.Features.Select(_ => new float[users])];
-        var partitions = Math.Max(1, Math.Min(Environment.ProcessorCount * 4, users / 2048));
         for (var phase = 0; phase < plan.Phases.Length; phase++)
         {
-            var program = plan.Phases[phase];
-            Parallel.For(0, partitions, () => new EvalScratch(plan.AggregateCount), (p, _, scratch) =>
-            {
-                var from = (int)((long)users * p / partitions);
-                var to = (int)((long)users * (p + 1) / partitions);
-                program(context, scratch, from, to);
-                usersDone?.Report(to - from);
-                return scratch;
-            }, _ => { });
+            RunPhase(plan, plan.Phases[phase], context, users, usersDone);
             ScorePopulationsAndModels(plan, phase, users, context.PopulationInputs, context.PopulationScores, context.ModelFeatures,
                 context.ModelOutputs, scorer);
         }
         return new EvaluationResult(model, data, asOfUtc, ResultColumns(model, context.Results), context.FunctionFailures);
+    }
+
+    /// <summary>Runs one phase's program over the <paramref name="users"/> of <paramref name="context"/>, in parallel slices of users.</summary>
+    internal static void RunPhase(CompiledPlan plan, PhaseProgram program, EvalContext context, int users, IProgress<int>? usersDone)
+    {
+        var slices = Math.Max(1, Math.Min(Environment.ProcessorCount * 4, users / 2048));
+        Parallel.For(0, slices, () => new EvalScratch(plan.AggregateCount), (k, _, scratch) =>
+        {
+            var from = (int)((long)users * k / slices);
+            var to = (int)((long)users * (k + 1) / slices);
+            program(context, scratch, from, to);
+            usersDone?.Report(to - from);
+            return scratch;
+        }, _ => { });
     }
 
     internal static System.Collections.Immutable.ImmutableArray<ResultColumn> ResultColumns(SemanticModel model, Array[] results) =>

@@ -74,15 +74,7 @@ public static class PartitionedEvaluation
                 foreach (var (m, index, _) in plan.ScoredModels) context.ModelFeatures[index] = [.. m.Features.Select(_ => new float[n])];
                 mostRows = Math.Max(mostRows, n);
 
-                var slices = Math.Max(1, Math.Min(Environment.ProcessorCount * 4, n / 2048));
-                Parallel.For(0, slices, () => new EvalScratch(plan.AggregateCount), (k, _, scratch) =>
-                {
-                    var from = (int)((long)n * k / slices);
-                    var to = (int)((long)n * (k + 1) / slices);
-                    program(context, scratch, from, to);
-                    usersDone?.Report(to - from);
-                    return scratch;
-                }, _ => { });
+                CompiledEngine.RunPhase(plan, program, context, n, usersDone);
 
                 foreach (var q in plan.Population.Where(q => q.InputPhase == phase))
                     Array.Copy(context.PopulationInputs[q.Id], 0, populationInputs[q.Id], lo, n);
