@@ -64,7 +64,11 @@ public sealed class BrowserEditorDefectTests
         Assert.Contains("null|keyword.marketingdsl", tokens);
         Assert.Contains("会员等级|identifier.marketingdsl", tokens);
         Assert.DoesNotContain(tokens, t => t.StartsWith("365d|", StringComparison.Ordinal) || t.StartsWith("_365d|", StringComparison.Ordinal));
-        // On screen: the keyword `tag` is drawn in a colour of its own, not as plain text.
+        // On screen: the keyword `tag` is drawn in a colour of its own, not as plain text. Monaco
+        // paints the lines before their tokens arrive (tokenizing runs in the background), so wait for them.
+        await page.WaitForFunctionAsync("""
+            () => [...document.querySelectorAll('.monaco-editor .view-line span span')].some(s => s.textContent === 'tag')
+            """);
         var colours = await page.EvaluateAsync<string[]>("""
             () => [...document.querySelectorAll('.monaco-editor .view-line span span')]
               .filter(s => s.textContent === 'tag' || s.textContent.includes('orders_30d'))
