@@ -26,7 +26,10 @@ public sealed class SnapshotManifest
     /// <summary>The data directory imported (full path), and its files then.</summary>
     public string Source { get; set; } = "";
     public List<InputFile> Inputs { get; set; } = [];
-    /// <summary>Rows rejected for a ts later than the import's wall clock allowed (they may be valid later: such a snapshot is not reused as a cache).</summary>
+    /// <summary>
+    /// Rows rejected for a ts later than the import's wall clock allowed (they may be valid later: such a
+    /// snapshot is not reused as a cache).
+    /// </summary>
     public long FutureRejects { get; set; }
     public long? MaxTimestampTicks { get; set; }
     public int Users { get; set; }
@@ -152,8 +155,10 @@ public static class ImportSnapshot
                 Tables = tables,
                 Report = new SnapshotReport
                 {
-                    ProfilesRead = report.ProfilesRead, ProfilesKept = report.ProfilesKept, EventsRead = report.EventsRead, EventsKept = report.EventsKept,
-                    DuplicatesDropped = new(report.DuplicatesDropped), OrphanEvents = report.OrphanEvents, UnknownTypeEvents = report.UnknownTypeEvents,
+                    ProfilesRead = report.ProfilesRead, ProfilesKept = report.ProfilesKept,
+                    EventsRead = report.EventsRead, EventsKept = report.EventsKept,
+                    DuplicatesDropped = new(report.DuplicatesDropped), OrphanEvents = report.OrphanEvents,
+                    UnknownTypeEvents = report.UnknownTypeEvents,
                     RejectedCount = report.RejectedCount, FutureRejects = report.FutureRejects, Rejects = [.. report.Rejects],
                     IdentityMerges = [.. report.IdentityMerges], Files = [.. report.Files],
                 },
@@ -328,7 +333,8 @@ public static class ImportSnapshot
             var report = new ImportReport
             {
                 ProfilesRead = r.ProfilesRead, ProfilesKept = r.ProfilesKept, EventsRead = r.EventsRead, EventsKept = r.EventsKept,
-                OrphanEvents = r.OrphanEvents, UnknownTypeEvents = r.UnknownTypeEvents, RejectedCount = r.RejectedCount, FutureRejects = r.FutureRejects,
+                OrphanEvents = r.OrphanEvents, UnknownTypeEvents = r.UnknownTypeEvents,
+                RejectedCount = r.RejectedCount, FutureRejects = r.FutureRejects,
             };
             foreach (var (k, v) in r.DuplicatesDropped ?? []) report.DuplicatesDropped[k] = v;
             report.Rejects.AddRange(r.Rejects ?? []);
@@ -459,7 +465,8 @@ public static class ImportSnapshot
                 return new BooleanArray(new ArrowBuffer(bits), validity, n, nullCount, 0);
             }
             case TypeKind.Int or TypeKind.Duration:
-                return new Int64Array(Bytes(column switch { IntColumn c => c.Values, DurationColumn c => c.Values, _ => null }, from, n), validity, n, nullCount, 0);
+                return new Int64Array(Bytes(column switch { IntColumn c => c.Values, DurationColumn c => c.Values, _ => null }, from, n),
+                    validity, n, nullCount, 0);
             case TypeKind.DateTime:
             {
                 var micros = new long[n];
@@ -528,7 +535,8 @@ public static class ImportSnapshot
                 var data = new byte[total];
                 for (var i = 0; i < n; i++)
                     if (values?[from + i] is { } v) System.Text.Encoding.UTF8.GetBytes(v, data.AsSpan(offsets[i]));
-                return new StringArray(n, new ArrowBuffer(MemoryMarshal.AsBytes(offsets.AsSpan()).ToArray()), new ArrowBuffer(data), validity, nullCount, 0);
+                return new StringArray(n, new ArrowBuffer(MemoryMarshal.AsBytes(offsets.AsSpan()).ToArray()), new ArrowBuffer(data), validity,
+                    nullCount, 0);
             }
         }
     }
@@ -553,19 +561,23 @@ public static class ImportSnapshot
 
     /// <summary>Reads every batch of an Arrow file into columns of the expected names and types.</summary>
     /// <param name="rows">Rows expected, or -1 to take the file's.</param>
-    internal static Column?[] ReadColumns(string path, int rows, IReadOnlyList<(string Name, DslType Type, bool Pooled)> expected, bool checkNames = true)
+    internal static Column?[] ReadColumns(string path, int rows, IReadOnlyList<(string Name, DslType Type, bool Pooled)> expected,
+        bool checkNames = true)
     {
         var name = Path.GetFileName(path);
         if (!File.Exists(path)) throw new SnapshotException($"{name} is missing");
         using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 20);
         using var reader = new ArrowFileReader(stream);
         var schema = reader.Schema;
-        if (schema.FieldsList.Count != expected.Count) throw new SnapshotException($"{name} has {schema.FieldsList.Count} columns, expected {expected.Count}");
+        if (schema.FieldsList.Count != expected.Count)
+            throw new SnapshotException($"{name} has {schema.FieldsList.Count} columns, expected {expected.Count}");
         for (var c = 0; c < expected.Count; c++)
         {
             var field = schema.FieldsList[c];
-            if (checkNames && field.Name != expected[c].Name) throw new SnapshotException($"{name}: column {c + 1} is '{field.Name}', expected '{expected[c].Name}'");
-            if (!SameType(field.DataType, ArrowType(expected[c].Type))) throw new SnapshotException($"{name}: column '{field.Name}' is {field.DataType.Name}, expected {ArrowType(expected[c].Type).Name}");
+            if (checkNames && field.Name != expected[c].Name)
+                throw new SnapshotException($"{name}: column {c + 1} is '{field.Name}', expected '{expected[c].Name}'");
+            if (!SameType(field.DataType, ArrowType(expected[c].Type)))
+                throw new SnapshotException($"{name}: column '{field.Name}' is {field.DataType.Name}, expected {ArrowType(expected[c].Type).Name}");
         }
         if (rows < 0)
         {
@@ -605,7 +617,8 @@ public static class ImportSnapshot
     /// <summary>Copies values [src, src + n) of one batch's array into rows [at, at + n); true when some value is null.</summary>
     private static bool Fill(Column column, bool[] nulls, IArrowArray array, int at, int n, StringPool? pool, int src = 0)
     {
-        if (src < 0 || (long)src + n > array.Length || (src == 0 && array.Length != n)) throw new SnapshotException("a column is shorter than its batch");
+        if (src < 0 || (long)src + n > array.Length || (src == 0 && array.Length != n))
+            throw new SnapshotException("a column is shorter than its batch");
         var anyNull = array.NullCount != 0;
         if (anyNull)
         {

@@ -34,7 +34,9 @@ public sealed record SpillPlan(int Partitions, int FlushRows, long HeapHeadroom 
     /// </summary>
     public int KeptBytesPerUser { get; init; }
 
-    /// <summary>Memory an import takes per byte of JSON Lines input (data set and builders at the peak of the gather; generated retail data).</summary>
+    /// <summary>
+    /// Memory an import takes per byte of JSON Lines input (data set and builders at the peak of the gather; generated retail data).
+    /// </summary>
     public const double BytesPerInputByte = 0.6;
 
     /// <summary>Each partition keeps one open spill file per event type while importing.</summary>
@@ -203,8 +205,16 @@ public sealed class PartitionedData : IDisposable
         {
             var type = schema.Events[e];
             var rows = (int)_rows[e][p];
-            var expected = new List<(string, DslType, bool)> { ("user", DslType.Int, false), ("ts", DslType.DateTime, false), ("line", DslType.Int, false) };
-            for (var f = 2; f < type.Fields.Length; f++) expected.Add((type.Fields[f].Name, type.Fields[f].Type, (type.Fields[f].Type.Kind == TypeKind.String || type.Fields[f].Type.Element?.Kind == TypeKind.String) && !type.Fields[f].IsUnique));
+            var expected = new List<(string, DslType, bool)>
+            {
+                ("user", DslType.Int, false), ("ts", DslType.DateTime, false), ("line", DslType.Int, false),
+            };
+            for (var f = 2; f < type.Fields.Length; f++)
+            {
+                var field = type.Fields[f];
+                var pooled = (field.Type.Kind == TypeKind.String || field.Type.Element?.Kind == TypeKind.String) && !field.IsUnique;
+                expected.Add((field.Name, field.Type, pooled));
+            }
             var file = FileOf(_directory, e, p);
             Column?[] columns = rows == 0 && !File.Exists(file)
                 ? [.. expected.Select(x => (Column?)Column.Allocate(x.Item2, []))]
@@ -328,7 +338,8 @@ internal sealed class TypeSpill(SpillPlan plan, string directory, int type, int 
     public long[] Rows { get; } = new long[plan.Partitions];
 
     // A small buffer per file: partitions × types files are open at once, and a flush writes each batch's columns in large pieces anyway.
-    public ImportSnapshot.ColumnFileWriter Writer(int p) => _writers[p] ??= new(PartitionedData.FileOf(directory, type, p), columns, bufferBytes: 1 << 16);
+    public ImportSnapshot.ColumnFileWriter Writer(int p) =>
+        _writers[p] ??= new(PartitionedData.FileOf(directory, type, p), columns, bufferBytes: 1 << 16);
 
     public void Dispose()
     {
