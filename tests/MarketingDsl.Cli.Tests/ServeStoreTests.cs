@@ -141,6 +141,45 @@ public sealed partial class ServeCrashTests
     }
 
     /// <summary>
+    /// One `mdsl serve` per store, across processes: a second one on the same store exits 2 with an
+    /// error naming the store, the first keeps serving; once the first is killed, a new one opens it.
+    /// </summary>
+    [Fact]
+    public async Task A_second_serve_on_a_store_in_use_exits_naming_it_and_the_first_keeps_serving()
+    {
+        var (workspace, db, outbox) = await NoteWorkspace();
+        await using var receiver = await DedupingReceiver.StartAsync();
+        var (first, url) = await StartServe(workspace, db, outbox, receiver.Url);
+        var info = new System.Diagnostics.ProcessStartInfo("dotnet")
+        {
+            RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false,
+        };
+        foreach (var a in new[] { Path.Combine(AppContext.BaseDirectory, "mdsl.dll"), "serve", workspace, "--urls", "http://127.0.0.1:0",
+            "--db", db, "--outbox-dir", outbox, "--editor-db", Path.Combine(Root, "editor2.db") })
+            info.ArgumentList.Add(a);
+        using var second = System.Diagnostics.Process.Start(info)!;
+        _serve.Track(second);
+        var stdout = second.StandardOutput.ReadToEndAsync();
+        var stderr = second.StandardError.ReadToEndAsync();
+        using (var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(60))) await second.WaitForExitAsync(timeout.Token);
+        var said = await stderr + await stdout;
+        Assert.True(second.ExitCode == 2, $"exit {second.ExitCode}: {said}");
+        Assert.Contains("another process has this live store open", said);
+        Assert.Contains(db, said);
+
+        using (var http = new HttpClient { BaseAddress = url, Timeout = TimeSpan.FromSeconds(60) })
+        {
+            Assert.Equal(200, (int)(await http.PostAsync("/api/profiles", Profiles())).StatusCode);
+            Assert.Equal(["accepted"], await Statuses(await http.PostAsync("/api/events", Json(Batch([0])))));
+        }
+        first.Kill();
+        await first.WaitForExitAsync();
+        (first, url) = await StartServe(workspace, db, outbox, receiver.Url);
+        using (var http = new HttpClient { BaseAddress = url, Timeout = TimeSpan.FromSeconds(60) })
+            Assert.Equal(["duplicate"], await Statuses(await http.PostAsync("/api/events", Json(Batch([0])))));
+    }
+
+    /// <summary>
     /// Posts <paramref name="events"/> and kills the server once the request's body has been sent
     /// and a moment more (it is parsing or committing), then asserts the request was not answered
     /// first: a kill after the answer would make the test a plain resend.
