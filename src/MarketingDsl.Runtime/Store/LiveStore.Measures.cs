@@ -1,6 +1,7 @@
 using System.Globalization;
 using MarketingDsl.Journeys.Measurement;
 using Microsoft.Data.Sqlite;
+using SQLitePCL;
 
 namespace MarketingDsl.Runtime;
 
@@ -65,28 +66,69 @@ public sealed partial class LiveStore
         _pendingMeasures.Add((m, key));
     }
 
-    /// <summary>Writes the open transaction's pending measurement events (in order: their sequence numbers keep the log's order).</summary>
+    /// <summary>
+    /// Writes the open transaction's pending measurement events (in order: their sequence numbers
+    /// keep the log's order), each value bound by its type: a schedule's fan-out makes thousands
+    /// of rows in one group, where an array of boxed values per row was a large part of what a
+    /// commit allocates.
+    /// </summary>
     private void FlushMeasures()
     {
         var rows = _pendingMeasures;
-        for (var from = 0; from < rows.Count;)
+        if (rows.Count == 0) return;
+        lock (_sql)
         {
-            // Statements of 64, 16, 4 and 1 rows: few texts to prepare (each resolves its parameters once), few statements to run.
-            var count = MeasureRowsPerInsert;
-            while (count > rows.Count - from) count /= 4;
-            var args = new object?[count * MeasureColumnCount];
-            for (var r = 0; r < count; r++)
+            var db = _connection.Handle!;
+            for (var from = 0; from < rows.Count;)
             {
-                var (m, key) = rows[from + r];
-                object?[] row = [m.Journey, m.User, m.At, (int)m.Kind, m.HeldOut ? 1 : 0, m.EntryAt, m.Channel, m.Step, Text(m.Cost), m.Split,
-                    m.Branch,
-                    m.Reason, Text(m.Revenue), m.Branches, key];
-                row.CopyTo(args, r * MeasureColumnCount);
+                // Statements of 64, 16, 4 and 1 rows: few texts to prepare (each resolves its parameters once), few statements to run.
+                var count = MeasureRowsPerInsert;
+                while (count > rows.Count - from) count /= 4;
+                var statement = Prepared(MeasureInsert(count), count * MeasureColumnCount);
+                var stmt = statement.Handle;
+                try
+                {
+                    for (var r = 0; r < count; r++)
+                    {
+                        var (m, key) = rows[from + r];
+                        var at = statement.Positions.AsSpan(r * MeasureColumnCount, MeasureColumnCount);
+                        Bind(db, BindText(stmt, at[0], m.Journey));
+                        Bind(db, BindText(stmt, at[1], m.User));
+                        Bind(db, raw.sqlite3_bind_int64(stmt, at[2], m.At));
+                        Bind(db, raw.sqlite3_bind_int64(stmt, at[3], (int)m.Kind));
+                        Bind(db, raw.sqlite3_bind_int64(stmt, at[4], m.HeldOut ? 1 : 0));
+                        Bind(db, raw.sqlite3_bind_int64(stmt, at[5], m.EntryAt));
+                        Bind(db, BindNullableText(stmt, at[6], m.Channel));
+                        Bind(db, BindNullableText(stmt, at[7], m.Step));
+                        Bind(db, BindDecimal(stmt, at[8], m.Cost));
+                        Bind(db, BindNullableText(stmt, at[9], m.Split));
+                        Bind(db, raw.sqlite3_bind_int64(stmt, at[10], m.Branch));
+                        Bind(db, BindNullableText(stmt, at[11], m.Reason));
+                        Bind(db, BindDecimal(stmt, at[12], m.Revenue));
+                        Bind(db, BindNullableText(stmt, at[13], m.Branches));
+                        Bind(db, BindNullableText(stmt, at[14], key));
+                    }
+                    while (Step(stmt) == raw.SQLITE_ROW) { }
+                }
+                finally { raw.sqlite3_reset(stmt); }
+                from += count;
             }
-            Execute(MeasureInsert(count), args);
-            from += count;
         }
         ForgetPendingMeasures();
+    }
+
+    private static void Bind(sqlite3 db, int rc) => SqliteException.ThrowExceptionForRC(rc, db);
+
+    private static int BindNullableText(sqlite3_stmt stmt, int at, string? text) =>
+        text is null ? raw.sqlite3_bind_null(stmt, at) : BindText(stmt, at, text);
+
+    /// <summary>A decimal as text in the invariant culture (as <see cref="ParseDecimal"/> reads it), formatted on the stack.</summary>
+    private static int BindDecimal(sqlite3_stmt stmt, int at, decimal value)
+    {
+        Span<byte> utf8 = stackalloc byte[64];
+        if (!value.TryFormat(utf8, out var length, default, CultureInfo.InvariantCulture))
+            throw new InvalidOperationException("a decimal longer than its format allows");
+        return raw.sqlite3_bind_text(stmt, at, utf8[..length]);
     }
 
     private void ForgetPendingMeasures()
@@ -161,7 +203,6 @@ public sealed partial class LiveStore
             user, journey, step, atTicks) as string;
     }
 
-    private static string Text(decimal d) => d.ToString(CultureInfo.InvariantCulture);
     private static decimal ParseDecimal(string s) => decimal.Parse(s, NumberStyles.Number, CultureInfo.InvariantCulture);
     private static long? NullableLong(StoreRow r, int i) => r.IsDBNull(i) ? null : r.GetInt64(i);
 }

@@ -30,22 +30,10 @@ public sealed partial class LiveStore
     }
 
     /// <summary>The statement of <paramref name="sql"/> (one statement) with <paramref name="args"/> bound; the caller steps and resets it.</summary>
-    private sqlite3_stmt Bound(string sql, object?[] args)
+    private sqlite3_stmt Bound(string sql, ReadOnlySpan<object?> args)
     {
         var db = _connection.Handle!;
-        if (!_statements.TryGetValue(sql, out var statement))
-        {
-            var rc = raw.sqlite3_prepare_v2(db, sql, out var handle, out var tail);
-            SqliteException.ThrowExceptionForRC(rc, db);
-            if (!string.IsNullOrWhiteSpace(tail))
-            {
-                handle.Dispose();
-                throw new InvalidOperationException($"one statement at a time: '{sql}'");
-            }
-            var positions = new int[args.Length];
-            for (var i = 0; i < args.Length; i++) positions[i] = raw.sqlite3_bind_parameter_index(handle, "$" + i);
-            _statements[sql] = statement = new PreparedStatement(handle, positions);
-        }
+        var statement = Prepared(sql, args.Length);
         var stmt = statement.Handle;
         for (var i = 0; i < args.Length; i++)
         {
@@ -67,6 +55,24 @@ public sealed partial class LiveStore
             SqliteException.ThrowExceptionForRC(rc, db);
         }
         return stmt;
+    }
+
+    /// <summary>The prepared statement of <paramref name="sql"/> (one statement) with parameters $0 … $<paramref name="parameters"/>-1.</summary>
+    private PreparedStatement Prepared(string sql, int parameters)
+    {
+        if (_statements.TryGetValue(sql, out var statement)) return statement;
+        var db = _connection.Handle!;
+        var rc = raw.sqlite3_prepare_v2(db, sql, out var handle, out var tail);
+        SqliteException.ThrowExceptionForRC(rc, db);
+        if (!string.IsNullOrWhiteSpace(tail))
+        {
+            handle.Dispose();
+            throw new InvalidOperationException($"one statement at a time: '{sql}'");
+        }
+        var positions = new int[parameters];
+        for (var i = 0; i < parameters; i++) positions[i] = raw.sqlite3_bind_parameter_index(handle, "$" + i);
+        _statements[sql] = statement = new PreparedStatement(handle, positions);
+        return statement;
     }
 
     /// <summary>
@@ -100,7 +106,7 @@ public sealed partial class LiveStore
     }
 
     /// <summary>Runs a statement with parameters $0, $1, …; returns the rows it changed.</summary>
-    private int Execute(string sql, params object?[] args)
+    private int Execute(string sql, params ReadOnlySpan<object?> args)
     {
         lock (_sql)
         {
@@ -116,7 +122,7 @@ public sealed partial class LiveStore
     }
 
     /// <summary>The first column of the first row (long, double, string or byte[]), or null when there is none.</summary>
-    private object? Scalar(string sql, params object?[] args)
+    private object? Scalar(string sql, params ReadOnlySpan<object?> args)
     {
         lock (_sql)
         {
@@ -137,7 +143,7 @@ public sealed partial class LiveStore
         }
     }
 
-    private List<T> Rows<T>(string sql, Func<StoreRow, T> row, params object?[] args)
+    private List<T> Rows<T>(string sql, Func<StoreRow, T> row, params ReadOnlySpan<object?> args)
     {
         var rows = new List<T>();
         ForEachRow(sql, r => rows.Add(row(r)), args);
@@ -145,7 +151,7 @@ public sealed partial class LiveStore
     }
 
     /// <summary>Runs a query, handing each row to <paramref name="row"/> (valid only during the call).</summary>
-    private void ForEachRow(string sql, Action<StoreRow> row, params object?[] args)
+    private void ForEachRow(string sql, Action<StoreRow> row, params ReadOnlySpan<object?> args)
     {
         lock (_sql)
         {
