@@ -28,10 +28,15 @@ public static class StableBucket
 
     /// <summary>bucket &lt; percent / 100, compared exactly: u · 100 &lt; percent · 2^64 (percent to 6 decimals, which
     /// a written percentage never exceeds).</summary>
-    public static bool Below(ulong raw, decimal percent) =>
-        (System.Numerics.BigInteger)raw * 100_000_000 < ToBig(percent * 1_000_000m) << 64;
-
-    private static System.Numerics.BigInteger ToBig(decimal d) => new(decimal.Truncate(d));
+    /// <remarks>In 128 bits (u · 10^8 &lt; 2^91; a scaled percent below 2^63 shifted by 64 stays below 2^127): every
+    /// trigger of a journey with a holdout or split asks, and a big integer costs arrays.</remarks>
+    public static bool Below(ulong raw, decimal percent)
+    {
+        var scaled = decimal.Truncate(percent * 1_000_000m);
+        if (scaled <= 0) return false;   // u · 10^8 ≥ 0
+        if (scaled >= 9_223_372_036_854_775_808m) return true;   // 2^63 · 2^64 exceeds any u · 10^8
+        return (UInt128)raw * 100_000_000 < (UInt128)(ulong)scaled << 64;
+    }
 
     /// <summary>The branch a bucket selects by cumulative shares (percentages summing to 100) in source order.</summary>
     public static int Branch(ulong raw, IReadOnlyList<decimal> percents)

@@ -36,6 +36,25 @@ public sealed class SplitTests
         Assert.True(StableBucket.Below(9223372036854775807UL, 50m));
     }
 
+    [Fact]
+    public void Below_agrees_with_the_definition_in_big_integers()
+    {
+        // The definition: u · 10^8 < truncate(percent · 10^6) · 2^64, in integers without bounds.
+        static bool Definition(ulong raw, decimal percent) =>
+            (System.Numerics.BigInteger)raw * 100_000_000 < new System.Numerics.BigInteger(decimal.Truncate(percent * 1_000_000m)) << 64;
+        var random = new Random(20);
+        decimal[] edges = [0m, 0.0000001m, 0.000001m, 1m, 10m, 33.333333m, 50m, 99.999999m, 100m, 100.000001m, 1_000_000_000_000m, -1m];
+        ulong[] raws = [0, 1, 9223372036854775807UL, 9223372036854775808UL, ulong.MaxValue - 1, ulong.MaxValue];
+        foreach (var percent in edges)
+            foreach (var raw in raws) Assert.Equal(Definition(raw, percent), StableBucket.Below(raw, percent));
+        for (var i = 0; i < 100_000; i++)
+        {
+            var raw = (ulong)random.NextInt64() << 1 | (uint)random.Next(2);
+            var percent = Math.Round((decimal)random.NextDouble() * 100m, random.Next(0, 8));
+            Assert.Equal(Definition(raw, percent), StableBucket.Below(raw, percent));
+        }
+    }
+
     private const string SplitJourney = """
         channel push { cost: 0 }
         journey s {

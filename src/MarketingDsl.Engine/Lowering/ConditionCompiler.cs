@@ -41,9 +41,13 @@ public static class ConditionCompiler
     {
         // Looked up before compiling: the live runtime asks once per event, and the factory's closure would cost an object each time.
         var predicates = Caches.GetValue(model, _ => new Cache()).Predicates;
-        return predicates.TryGetValue(where, out var compiled) ? compiled : predicates.GetOrAdd(where, w =>
-            new PhaseLowering(model, 0, 0).CompilePredicate(model.Schema.Events.IndexOf(type), w));
+        return predicates.TryGetValue(where, out var compiled) ? compiled : CompilePredicateUncached(model, type, where, predicates);
     }
+
+    // Apart from the look-up: a lambda capturing the parameters makes its closure on entry to the method that declares it, hit or miss.
+    private static EventPredicateProgram CompilePredicateUncached(SemanticModel model, EventTypeSymbol type, BoundExpression where,
+        System.Collections.Concurrent.ConcurrentDictionary<BoundExpression, EventPredicateProgram> predicates) =>
+        predicates.GetOrAdd(where, w => new PhaseLowering(model, 0, 0).CompilePredicate(model.Schema.Events.IndexOf(type), w));
 
     private static CompiledCondition CompileUncached(SemanticModel model, BoundExpression condition)
     {

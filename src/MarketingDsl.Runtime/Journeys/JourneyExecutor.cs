@@ -134,7 +134,7 @@ internal sealed partial class JourneyExecutor
                     Apply(j, timer.User, null, timer.EntryAt);
                     break;
                 case LiveStore.WinnerTimer:
-                    if (JourneyMachine.Splits(machine.Journey.Steps).FirstOrDefault(s => s.Name == timer.Split) is not { } split) break;
+                    if (SplitNamed(machine, timer.Split) is not { } split) break;
                     machine.OnWinnerDue(split, timer.Due, _actions);
                     Apply(j, "", null, null);
                     break;
@@ -144,6 +144,17 @@ internal sealed partial class JourneyExecutor
             }
         }
         return fired;
+    }
+
+    /// <summary>
+    /// The journey's split of that name, or null. A loop rather than a lambda: a lambda capturing
+    /// the timer would cost a closure on every pass of <see cref="FireTimers"/>'s loop, of any kind.
+    /// </summary>
+    private static BoundSplit? SplitNamed(JourneyMachine machine, string? name)
+    {
+        foreach (var split in JourneyMachine.Splits(machine.Journey.Steps))
+            if (split.Name == name) return split;
+        return null;
     }
 
     /// <summary>Persists what a transition did: the user's state, new timers, deliveries into the outbox, split states.</summary>

@@ -245,13 +245,18 @@ internal sealed partial class UserStates
         return s;
     }
 
-    private static StoredJourneyState Save(UserJourneyState s) => new()
+    private static StoredJourneyState Save(UserJourneyState s)
     {
-        Active = s.Active, Entries = s.Entries, EntryAt = s.EntryAt, HeldOut = s.HeldOut, GoalUntil = s.GoalUntil, Token = s.Token,
-        Position = [.. s.Position.Select(f => new[] { f.Selector, f.Index })],
-        WaitStart = s.Wait?.Start, WaitUntil = s.Wait?.Until, WaitToken = s.Wait?.Token,
-        Branches = new Dictionary<string, int>(s.Branches, StringComparer.Ordinal),
-    };
+        var position = new List<int[]>(s.Position.Count);
+        foreach (var frame in s.Position) position.Add([frame.Selector, frame.Index]);
+        return new()
+        {
+            Active = s.Active, Entries = s.Entries, EntryAt = s.EntryAt, HeldOut = s.HeldOut, GoalUntil = s.GoalUntil, Token = s.Token,
+            Position = position,
+            WaitStart = s.Wait?.Start, WaitUntil = s.Wait?.Until, WaitToken = s.Wait?.Token,
+            Branches = new Dictionary<string, int>(s.Branches, StringComparer.Ordinal),
+        };
+    }
 
     /// <summary>The user's one-user data set, made on first need (most cached users only need their profile and states).</summary>
     private UserHistory HistoryOf(LiveUser user)
