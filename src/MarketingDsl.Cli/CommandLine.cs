@@ -47,6 +47,10 @@ public static class CommandLine
     public static string Help => Overview(Root());
 
     /// <summary>The command line: every command, `--help` on each (generated), `--version`, and the `[suggest]` directive for completions.</summary>
+    /// <summary>How every command line is parsed: an argument starting with '@' is a word (a folder may be named `@shop`), not a
+    /// response file whose content would replace it.</summary>
+    internal static readonly ParserConfiguration Parsing = new() { ResponseFileTokenReplacer = null };
+
     public static RootCommand Root()
     {
         var root = new RootCommand("mdsl — MarketingDsl command line") { HelpName = "mdsl" };
@@ -68,7 +72,7 @@ public static class CommandLine
             return Usage;
         }
         if (args[0] == "help") args = [.. args[1..], "--help"];
-        var parsed = Root().Parse(args);
+        var parsed = Root().Parse(args, Parsing);
         if (parsed.Action is ParseErrorAction)
         {
             var command = parsed.CommandResult.Command;

@@ -160,6 +160,12 @@ public static class EngineCommands
             stderr.WriteLine($"mdsl: {ex.Message}");
             return CommandLine.Usage;
         }
+        catch (SnapshotException ex) when (spill is not null)
+        {
+            // The run's own spill files, removed or damaged under it (a temporary folder cleaned while it ran).
+            stderr.WriteLine($"mdsl: a spill file of this run could not be read (was its temporary folder removed?): {ex.Message}");
+            return CommandLine.Usage;
+        }
         if (!quiet) SimulationReport.Write(run, outDir, stdout);
         if (replay is { } window)
         {

@@ -16,8 +16,9 @@ public static class MemoryLimitOption
         if (t.EndsWith('b') && t.Length > 1 && !char.IsDigit(t[^2])) t = t[..^1];
         var unit = t.Length > 0 ? t[^1] switch { 'k' => 1L << 10, 'm' => 1L << 20, 'g' => 1L << 30, 't' => 1L << 40, _ => 1L } : 1L;
         if (unit > 1) t = t[..^1];
+        // Compared before multiplying: a number near decimal's own maximum times a unit overflows decimal itself.
         if (!decimal.TryParse(t, NumberStyles.AllowDecimalPoint, CultureInfo.InvariantCulture, out var number) || number <= 0
-            || number * unit > long.MaxValue)
+            || number > long.MaxValue / unit)
             throw new UsageException($"--memory-limit takes a size such as 2g, 512m or 300k, not '{text}'");
         return Math.Max(1, (long)(number * unit));
     }

@@ -27,7 +27,7 @@ public sealed class Options
     {
         if (_parsed?.CommandResult.Command is TSyntax bound) return bound;
         var syntax = new TSyntax();
-        var parsed = syntax.Parse(_arguments);
+        var parsed = syntax.Parse(_arguments, CommandLine.Parsing);
         if (parsed.Errors.Count > 0) throw new UsageException(parsed.Errors[0].Message);
         _parsed = parsed;
         return syntax;

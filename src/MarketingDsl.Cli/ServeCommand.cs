@@ -106,7 +106,7 @@ public static class ServeCommand
         var app = builder.Build();
         app.UseEditor();
         app.MapLiveRuntime();
-        await app.StartAsync();
+        await WebCommands.StartAsync(app, options.Value(syntax.Urls));
         var url = app.Urls.First().TrimEnd('/');
         stdout.WriteLine($"mdsl serve: {workspace} at {string.Join(", ", app.Urls)} (Ctrl+C to stop)");
         stdout.WriteLine($"  editor   {url}/ (sign in; accounts: mdsl user add NAME --role admin --workspace {workspace})");

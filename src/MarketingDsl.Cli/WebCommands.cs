@@ -81,10 +81,20 @@ public static class WebCommands
         var builder = EditorHost(options.Value(syntax.Urls), EditorSettingsOf(workspace, options.Value(syntax.Db), options.Value(syntax.DataRoot)));
         var app = builder.Build();
         app.UseEditor();
-        await app.StartAsync();
+        await StartAsync(app, options.Value(syntax.Urls));
         stdout.WriteLine($"mdsl web: editing {workspace} at {string.Join(", ", app.Urls)} (Ctrl+C to stop)");
         await app.WaitForShutdownAsync(stop);
         return CommandLine.Ok;
+    }
+
+    /// <summary>Starts a host listening on <paramref name="urls"/>; an address Kestrel cannot read is a usage error, not a crash.</summary>
+    internal static async Task StartAsync(WebApplication app, string urls)
+    {
+        try { await app.StartAsync(); }
+        catch (FormatException ex)
+        {
+            throw new UsageException($"--urls '{urls}' is not a list of addresses such as http://127.0.0.1:5000 ({ex.Message})");
+        }
     }
 
     /// <summary>

@@ -38,6 +38,18 @@ public sealed class CommandLineTests : IDisposable
         return (exit, stdout.ToString(), stderr.ToString());
     }
 
+    /// <summary>`@PATH` is a word (a folder may be named `@shop`), not a response file: the parser replaced it with the
+    /// file's lines (here a workspace that checks clean), or threw reading a folder.</summary>
+    [Fact]
+    public void An_argument_starting_with_at_is_a_word_not_a_response_file()
+    {
+        var arguments = Path.Combine(_dir, "arguments.txt");
+        File.WriteAllText(arguments, Workspace("clean", "tag spend = sum(order.amount, within: 30d)\n") + "\n");
+        var (exit, _, error) = Run("check", "@" + arguments);
+        Assert.Equal(2, exit);
+        Assert.Contains($"'@{arguments}' does not exist", error);
+    }
+
     [Fact]
     public void Check_of_a_clean_workspace_exits_0()
     {

@@ -135,6 +135,7 @@ public sealed class MemoryLimitTests : CliRun
     [InlineData("lots")]
     [InlineData("-1g")]
     [InlineData("0")]
+    [InlineData("9999999999999999999999999999t")]   // overflows decimal when multiplied by its unit
     public void A_memory_limit_that_is_no_size_is_a_usage_error(string limit)
     {
         var (exit, _, error) = Run("simulate", RepoRoot.Combine("examples", "retail"), "--data", Dir, "--out", Path.Combine(Dir, "o"),

@@ -111,6 +111,29 @@ public class WebCommandTests
         Assert.StartsWith("mdsl:", error);
     }
 
+    /// <summary>An address Kestrel cannot read was an unhandled FormatException (exit 134, a stack trace).</summary>
+    [Theory]
+    [InlineData("web")]
+    [InlineData("serve")]
+    public async Task An_address_that_is_not_one_is_a_usage_error_naming_urls(string command)
+    {
+        var dir = Path.Combine(Path.GetTempPath(), "mdsl-cli-tests", Guid.NewGuid().ToString("N"));
+        var workspace = Path.Combine(dir, "ws");
+        foreach (var file in Directory.GetFiles(MarketingDsl.Testing.RepoRoot.Combine("examples", "retail"), "*", SearchOption.AllDirectories))
+        {
+            var target = Path.Combine(workspace, Path.GetRelativePath(MarketingDsl.Testing.RepoRoot.Combine("examples", "retail"), file));
+            Directory.CreateDirectory(Path.GetDirectoryName(target)!);
+            File.Copy(file, target);
+        }
+        string[] args = command == "web"
+            ? ["web", workspace, "--urls", "notaurl", "--db", Path.Combine(dir, "editor.db")]
+            : ["serve", workspace, "--urls", "notaurl", "--db", Path.Combine(dir, "live.db"), "--editor-db", Path.Combine(dir, "editor.db")];
+        var (code, _, error) = await Run(args);
+        Assert.Equal(2, code);
+        Assert.Contains("mdsl: --urls 'notaurl' is not a list of addresses", error);
+        Directory.Delete(dir, recursive: true);
+    }
+
     /// <summary>`--grace` and `--webhook-timeout` read durations by the language's grammar: past them, serve fails only
     /// on the missing folder.</summary>
     [Fact]

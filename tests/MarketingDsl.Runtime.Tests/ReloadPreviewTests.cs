@@ -99,6 +99,12 @@ public sealed class ReloadPreviewTests : IDisposable
             var main = File.ReadAllText(Path.Combine(_f.Workspace, "main.mdsl"));
             File.WriteAllText(Path.Combine(_f.Workspace, "main.mdsl"), main[..main.IndexOf("journey cart", StringComparison.Ordinal)]);
 
+            // A value that is no boolean answered 400 with an empty body (the binding's failure) and changed nothing.
+            var unreadable = await http.PostAsync("/api/workspace/reload?dry_run=maybe", JsonBody());
+            Assert.Equal(HttpStatusCode.BadRequest, unreadable.StatusCode);
+            Assert.Contains("dry_run must be true or false, not 'maybe'", await unreadable.Content.ReadAsStringAsync());
+            Assert.True(live.Store.State("cart", "u1")!.Active);
+
             var dry = await http.PostAsync("/api/workspace/reload?dry_run=true", JsonBody());
             var body = JsonDocument.Parse(await dry.Content.ReadAsStringAsync()).RootElement;
             Assert.Equal(HttpStatusCode.OK, dry.StatusCode);

@@ -50,14 +50,18 @@ public static class RuntimeAdminEndpoints
             return Results.Json(new { count = ends.Count, ends = JourneyEndAnswer.List(ends.TakeLast(Math.Clamp(limit ?? 100, 1, 10_000))) },
                 ReloadAnswer.SnakeCase);
         });
-        app.MapPost("/api/workspace/reload", (bool? dry_run, string? end, HttpContext http, LiveRuntime runtime) =>
+        // dry_run is read here, not bound as a bool: a value binding cannot read answers 400 with an empty body.
+        app.MapPost("/api/workspace/reload", (string? dry_run, string? end, HttpContext http, LiveRuntime runtime) =>
         {
             if (RuntimeSecurity.AdminDenied(http, options) is { } denied) return denied;
+            var dryRun = false;
+            if (dry_run is not null && !bool.TryParse(dry_run, out dryRun))
+                return Results.Json(new { error = $"dry_run must be true or false, not '{dry_run}'" }, statusCode: 400);
             var endInFlight = (end ?? "").Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
             if (options.Workspace is not { } folder)
                 return Results.Json(new { error = "this runtime was started without a workspace folder" }, statusCode: 409);
             Compilation compilation;
-            var journal = dry_run == true ? null : http.RequestServices.GetService(typeof(IReloadJournal)) as IReloadJournal;
+            var journal = dryRun ? null : http.RequestServices.GetService(typeof(IReloadJournal)) as IReloadJournal;
             var now = options.Clock.GetUtcNow().UtcDateTime;
             try { compilation = FunctionCompilation.Create(Workspace.Load(folder)); }
             catch (Exception ex) when (ex is WorkspaceException or IOException or UnauthorizedAccessException)
@@ -81,7 +85,7 @@ public static class RuntimeAdminEndpoints
             var known = runtime.Model.Journeys.Concat(compilation.Model.Journeys).Select(j => j.Name).ToHashSet(StringComparer.Ordinal);
             if (endInFlight.FirstOrDefault(name => !known.Contains(name)) is { } unknown)
                 return Results.Json(new { error = $"end: there is no journey '{unknown}' in the running or the new version" }, statusCode: 400);
-            if (dry_run == true)
+            if (dryRun)
             {
                 var preview = ReloadPreviewAnswer.From(runtime.Preview(compilation.Model, endInFlight)) with { DryRun = true };
                 return Results.Json(preview, ReloadAnswer.SnakeCase);
