@@ -33,7 +33,8 @@ public sealed class TargetDiagnosticsTests
         var line = Assert.Single(sql.Diagnostics, d => d.Code == "MD8010" && d.Message.StartsWith("'last_order_line'", StringComparison.Ordinal));
         Assert.Equal("'last_order_line' is left out of the SQL: the C# function SkuLine().", line.Message);
         Assert.Equal("'last_order_line' 未包含在 SQL 中：使用了 C# 函数 SkuLine()。", line.ChineseMessage);
-        var dependent = Assert.Single(sql.Diagnostics, d => d.Code == "MD8010" && d.Message.StartsWith("'churn_risk_top20'", StringComparison.Ordinal));
+        var dependent = Assert.Single(sql.Diagnostics,
+            d => d.Code == "MD8010" && d.Message.StartsWith("'churn_risk_top20'", StringComparison.Ordinal));
         Assert.EndsWith(", which is left out.", dependent.Message);
         Assert.Matches("^'churn_risk_top20' 未包含在 SQL 中：依赖的 '[a-z_0-9]+' 也未包含在内。$", dependent.ChineseMessage);
     }
