@@ -56,7 +56,8 @@ train.Stop();
 var peak = Process.GetCurrentProcess().PeakWorkingSet64;
 Console.WriteLine($"training: {train.Elapsed.TotalSeconds:0.00} s (interactions {built.TotalSeconds:0.00} s, similarity " +
     $"{(train.Elapsed - built).TotalSeconds:0.00} s on {threads} threads), " +
-                  $"{interactions.ItemCount:N0} items, {model.Neighbours.Length:N0} neighbour links; peak working set {peak / 1e6:N0} MB " +
+                  $"{interactions.ItemCount:N0} items, {model.Neighbourhoods.Neighbours.Length:N0} neighbour links; " +
+                  $"peak working set {peak / 1e6:N0} MB " +
                       $"(before training {before / 1e6:N0} MB)");
 
 foreach (var line in RecommenderEvaluation.Run(data, settings, asOf, TimeSpan.FromDays(30).Ticks, "picks", threads)) Console.WriteLine(line.Line);

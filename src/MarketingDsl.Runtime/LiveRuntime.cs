@@ -48,7 +48,7 @@ public sealed partial class LiveRuntime : IDisposable
         _version = new WorkspaceVersion(model, ScorerOf);
         _users = new UserStates(_store, _version, options.CachedUsers, options.CachedEvents, options.CacheBytes);
         _executor = new JourneyExecutor(_store, _users, _version, options, this);
-        _dispatcher = new OutboxDispatcher(this, options);
+        _dispatcher = OutboxDispatcher.For(this, options);
         _version.CompileConditions(_options.Clock.GetUtcNow().UtcTicks);
         lock (_gate) StartReport = TransactionValue(Reconcile);
         StartCommitter();

@@ -68,7 +68,7 @@ public sealed class SqlCompilation
                 if (own is not null) diagnostics.AddRange(own.Select(o => o.Diagnostic));
                 continue;
             }
-            var construct = own is not null ? own[0].Construct : $"'{blockedDependency!.Name}', which is left out";
+            var construct = own is not null ? own[0].Construct : TargetErrors.DependsOnLeftOut(blockedDependency!.Name);
             if (symbol.Location is { } at) diagnostics.Add(Diagnostic.Create(TargetErrors.LeftOut(symbol.Name, construct), at.File, at.Span));
         }
         diagnostics.AddRange(CaseCollisions(model, dialect, included));
@@ -79,7 +79,9 @@ public sealed class SqlCompilation
         return new(compilation, dialect, outputs, sorted, query);
     }
 
-    private sealed record Unsupported(string Construct, Diagnostic Diagnostic);
+    private sealed record Unsupported((string English, string Chinese) Construct, Diagnostic Diagnostic);
+
+    private static string Member(BoundModelOutput output) => $"{output.Model.Name}.{output.Output.ToString().ToLowerInvariant()}";
 
     /// <summary>Per computed symbol, the constructs in its own body SQL cannot compute.</summary>
     private static Dictionary<ComputedSymbol, List<Unsupported>> UnsupportedConstructs(SemanticModel model, SqlDialect dialect)
@@ -97,15 +99,14 @@ public sealed class SqlCompilation
             };
             foreach (var node in bodies.SelectMany(BoundTree.Descendants))
             {
-                (string Construct, DiagnosticMessage Message)? problem = node switch
+                ((string English, string Chinese) Construct, DiagnosticMessage Message)? problem = node switch
                 {
-                    BoundCustomCall c => ($"the C# function {c.Function.Name}()", TargetErrors.CustomFunction(c.Function.Name, dialect.DisplayName)),
-                    BoundModelOutput { IsRecommendation: true } r => (
-                        $"the recommender member {r.Model.Name}.{r.Output.ToString().ToLowerInvariant()}",
-                        TargetErrors.RecommenderMember($"{r.Model.Name}.{r.Output.ToString().ToLowerInvariant()}", dialect.DisplayName)),
-                    BoundModelOutput m => ($"the model output {m.Model.Name}.{m.Output.ToString().ToLowerInvariant()}",
-                        TargetErrors.ModelOutput($"{m.Model.Name}.{m.Output.ToString().ToLowerInvariant()}", dialect.DisplayName)),
-                    BoundAggregate { LooksForward: true } => ("a forward window", TargetErrors.ForwardWindow(dialect.DisplayName)),
+                    BoundCustomCall c => (TargetErrors.UsesCustomFunction(c.Function.Name), TargetErrors.CustomFunction(c.Function.Name,
+                        dialect.DisplayName)),
+                    BoundModelOutput { IsRecommendation: true } r => (TargetErrors.UsesRecommenderMember(Member(r)),
+                        TargetErrors.RecommenderMember(Member(r), dialect.DisplayName)),
+                    BoundModelOutput m => (TargetErrors.UsesModelOutput(Member(m)), TargetErrors.ModelOutput(Member(m), dialect.DisplayName)),
+                    BoundAggregate { LooksForward: true } => (TargetErrors.UsesForwardWindow(), TargetErrors.ForwardWindow(dialect.DisplayName)),
                     _ => null,
                 };
                 if (problem is not { } p) continue;

@@ -160,4 +160,32 @@ public sealed class RecommenderDeclarationTests
 
             """, SyntaxFormatter.Format(messy));
     }
+
+    /// <summary>
+    /// The Chinese message says in Chinese what the English one says: no English fragment (a type as
+    /// "a whole number (int)", "1 argument(s) given") built at the call site and pasted into both.
+    /// </summary>
+    [Theory]
+    [InlineData("tag x = picks.related(level, 3)", "MD3064", "the item is a whole number (int).", "商品是整数（int）。")]
+    [InlineData("tag x = picks.related(\"a\", 101)", "MD3064", "n is 101.", "n 是 101。")]
+    [InlineData("tag x = picks.related(\"a\")", "MD3064", "1 argument(s) given.", "给出了 1 个参数。")]
+    [InlineData("journey j { trigger: order  steps { send app_push \"t\" items: level } }", "MD3065", "this is a whole number (int).",
+        "这里的类型是整数（int）。")]
+    public void Type_mistakes_read_in_Chinese_as_they_read_in_English(string declarations, string code, string english, string chinese)
+    {
+        var diagnostic = Assert.Single(Compile(Picks + "\n" + declarations).Diagnostics, d => d.IsError);
+        Assert.Equal(code, diagnostic.Code);
+        Assert.EndsWith(english, diagnostic.Message);
+        Assert.EndsWith(chinese, diagnostic.ChineseMessage);
+    }
+
+    [Fact]
+    public void A_string_field_expected_names_the_fields_type_in_Chinese()
+    {
+        var diagnostic = Assert.Single(Compile("recommender r { items: order.sku  signals: view 1  category: order.amount }\ntag x = r.items")
+            .Diagnostics, d => d.IsError);
+        Assert.Equal("MD3060", diagnostic.Code);
+        Assert.EndsWith("'order.amount' is a number (decimal).", diagnostic.Message);
+        Assert.EndsWith("'order.amount' 的类型是数字（decimal）。", diagnostic.ChineseMessage);
+    }
 }

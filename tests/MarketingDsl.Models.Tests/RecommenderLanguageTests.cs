@@ -210,10 +210,10 @@ public sealed partial class RecommenderTests
         var settings = RecommenderTraining.SettingsOf(definition);
         var end = _history.Data.MaxTimestampTicks!.Value;
         var model = ItemToItemModel.Train(Interactions.Build(_history.Data, settings, end - settings.WindowTicks, end), settings);
-        var bytes = RecommenderFile.Write(model);
+        var bytes = RecommenderFile.Write(model.Neighbourhoods);
         var read = RecommenderFile.Read(bytes, definition);
-        Assert.Equal(model.Neighbours, read.Neighbours);
-        Assert.Equal(model.Training.Items, read.Items);
+        Assert.Equal(model.Neighbourhoods.Neighbours, read.Neighbourhoods.Neighbours);
+        Assert.Equal(model.Training.Items, read.Neighbourhoods.Items);
         // The persisted recommender ranks exactly as the one trained in memory.
         for (var u = 0; u < _history.Data.UserCount; u += 11)
             Assert.Equal(model.Recommend(u), read.ItemsFor(_history.Data, u, end).Cast<string>());

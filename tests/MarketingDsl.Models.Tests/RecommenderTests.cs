@@ -40,7 +40,7 @@ public sealed partial class RecommenderTests(ITestOutputHelper output, Recommend
         var end = _history.Data.MaxTimestampTicks!.Value;
         var training = Interactions.Build(_history.Data, Settings, end - Settings.WindowTicks, end);
         var model = ItemToItemModel.Train(training, Settings, parallelism: 2);
-        var bought = model.Popular.Where(i => training.Buyers[i] >= 20).Select(i => training.Items[i]).ToList();
+        var bought = model.Neighbourhoods.Popular.Where(i => training.Buyers[i] >= 20).Select(i => training.Items[i]).ToList();
         Assert.True(bought.Count > 100, $"only {bought.Count} skus with 20 buyers");
         var recovered = bought.Count(sku => model.Related(sku, 3).Contains(RetailDataGenerator.CoPurchasePartner(sku)));
         output.WriteLine($"partner among the 3 most related of {recovered} / {bought.Count} skus");
@@ -72,13 +72,13 @@ public sealed partial class RecommenderTests(ITestOutputHelper output, Recommend
         var training = Interactions.Build(_history.Data, Settings, end - Settings.WindowTicks, end);
         var one = ItemToItemModel.Train(training, Settings, parallelism: 1);
         var two = ItemToItemModel.Train(training, Settings, parallelism: 2);
-        Assert.Equal(one.Neighbours, two.Neighbours);
+        Assert.Equal(one.Neighbourhoods.Neighbours, two.Neighbourhoods.Neighbours);
         var checkedUsers = 0;
         for (var u = 0; u < training.UserCount; u += 7)
         {
             var list = one.Recommend(u);
             Assert.Equal(list, two.Recommend(u));
-            Assert.Equal(Math.Min(Settings.K, one.Popular.Length), list.Count);
+            Assert.Equal(Math.Min(Settings.K, one.Neighbourhoods.Popular.Length), list.Count);
             var bought = training.BoughtBy(u).ToArray().Select(i => training.Items[i]).ToHashSet();
             Assert.DoesNotContain(list, bought.Contains);
             checkedUsers++;
@@ -86,7 +86,7 @@ public sealed partial class RecommenderTests(ITestOutputHelper output, Recommend
         Assert.True(checkedUsers > 300);
         // A cold user (no history) gets the most popular items.
         var cold = one.Recommend([], [], [], 5, new MarketingDsl.Engine.Scoring.RankBuffers());
-        Assert.Equal(one.Popular.Take(5), cold);
+        Assert.Equal(one.Neighbourhoods.Popular.Take(5), cold);
         var withRepeat = ItemToItemModel.Train(training, Settings with { Repeat = true });
         Assert.Contains(Enumerable.Range(0, training.UserCount).Where(u => training.BoughtBy(u).Length > 0).Take(200),
             u => withRepeat.Recommend(u).Any(item => training.BoughtBy(u).Contains(training.IndexOfItem(item))));

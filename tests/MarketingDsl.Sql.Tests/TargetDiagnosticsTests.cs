@@ -29,6 +29,14 @@ public sealed class TargetDiagnosticsTests
         Assert.Contains(leftOut, m => m.StartsWith("'last_order_line'", StringComparison.Ordinal));
         Assert.Contains(leftOut, m => m.StartsWith("'churn_risk_top20'", StringComparison.Ordinal)); // a segment reading churn_percentile
         Assert.DoesNotContain(sql.Outputs, o => o.Name == "churn_risk_top20");
+        // The reason reads in Chinese too (it was English pasted into both).
+        var line = Assert.Single(sql.Diagnostics, d => d.Code == "MD8010" && d.Message.StartsWith("'last_order_line'", StringComparison.Ordinal));
+        Assert.Equal("'last_order_line' is left out of the SQL: the C# function SkuLine().", line.Message);
+        Assert.Equal("'last_order_line' 未包含在 SQL 中：使用了 C# 函数 SkuLine()。", line.ChineseMessage);
+        var dependent = Assert.Single(sql.Diagnostics,
+            d => d.Code == "MD8010" && d.Message.StartsWith("'churn_risk_top20'", StringComparison.Ordinal));
+        Assert.EndsWith(", which is left out.", dependent.Message);
+        Assert.Matches("^'churn_risk_top20' 未包含在 SQL 中：依赖的 '[a-z_0-9]+' 也未包含在内。$", dependent.ChineseMessage);
     }
 
     [Fact]

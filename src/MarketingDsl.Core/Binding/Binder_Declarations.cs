@@ -45,7 +45,7 @@ internal sealed partial class Binder
                     var label = BindExpression(predict.Label, labelScope);
                     if (!label.Type.IsError && label.Type.Kind != TypeKind.Bool && !label.Type.IsNumeric)
                     {
-                        Report(ModelErrors.LabelType(file.ToString(predict.Label.Span), Describe(label.Type)), file, predict.Label.Span);
+                        Report(ModelErrors.LabelType(file.ToString(predict.Label.Span), label.Type), file, predict.Label.Span);
                         label = new BoundErrorExpression();
                     }
                     model.PredictLabel = label;

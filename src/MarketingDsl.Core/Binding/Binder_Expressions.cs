@@ -460,9 +460,6 @@ internal sealed partial class Binder
         return list;
     }
 
-    /// <summary>A type as a marketer reads it in English (the model section's messages still use it).</summary>
-    internal static string Describe(DslType type) => TypeText.English(type);
-
     private static string Quote(Scope scope, ExpressionSyntax syntax)
     {
         var text = scope.File.ToString(syntax.Span).ReplaceLineEndings(" ");

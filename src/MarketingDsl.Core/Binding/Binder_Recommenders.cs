@@ -146,7 +146,7 @@ internal sealed partial class Binder
                 }
                 else if (field.Type.Kind != TypeKind.String)
                 {
-                    Report(RecommenderTypeErrors.FieldNotString("signals", ev.Name, field.Name, Describe(field.Type)), file, span);
+                    Report(RecommenderTypeErrors.FieldNotString("signals", ev.Name, field.Name, field.Type), file, span);
                     ok = false;
                 }
             }
@@ -173,7 +173,7 @@ internal sealed partial class Binder
         }
         if (field.Type.Kind != TypeKind.String)
         {
-            Report(RecommenderTypeErrors.FieldNotString(property, ev.Name, field.Name, Describe(field.Type)), file, value.Span);
+            Report(RecommenderTypeErrors.FieldNotString(property, ev.Name, field.Name, field.Type), file, value.Span);
             return null;
         }
         return (ev, field);
@@ -237,7 +237,7 @@ internal sealed partial class Binder
         }
         if (syntax.Arguments.Length != 2 || syntax.Arguments.Any(a => a.Name is not null))
         {
-            Report(RecommenderTypeErrors.RelatedArguments(recommender.Name, $"{syntax.Arguments.Length} argument(s) given"), scope.File, syntax.Span);
+            Report(RecommenderTypeErrors.RelatedArguments(recommender.Name, syntax.Arguments.Length), scope.File, syntax.Span);
             foreach (var argument in syntax.Arguments) BindExpression(argument.Value, scope);
             return new BoundErrorExpression();
         }
@@ -246,13 +246,13 @@ internal sealed partial class Binder
         if (item.Type.IsError) return new BoundErrorExpression();
         if (item.Type.Kind is not (TypeKind.String or TypeKind.Null))
         {
-            Report(RecommenderTypeErrors.RelatedArguments(recommender.Name, $"the item is {Describe(item.Type)}"),
+            Report(RecommenderTypeErrors.RelatedArguments(recommender.Name, 2, itemType: item.Type),
                 scope.File, syntax.Arguments[0].Span);
             return new BoundErrorExpression();
         }
         if (countSyntax is not LiteralExpressionSyntax { Kind: LiteralKind.Int, Value: long count } || count is < 1 or > MaxRecommendations)
         {
-            Report(RecommenderTypeErrors.RelatedArguments(recommender.Name, $"n is {scope.File.ToString(countSyntax.Span)}"),
+            Report(RecommenderTypeErrors.RelatedArguments(recommender.Name, 2, countWritten: scope.File.ToString(countSyntax.Span)),
                 scope.File, countSyntax.Span);
             return new BoundErrorExpression();
         }
@@ -281,7 +281,7 @@ internal sealed partial class Binder
         if (items.Type.IsError) return null;
         if (items.Type.Kind is not (TypeKind.List or TypeKind.Null))
         {
-            Report(RecommenderTypeErrors.SendItemsNotList(Describe(items.Type)), scope.File, syntax.Span);
+            Report(RecommenderTypeErrors.SendItemsNotList(items.Type), scope.File, syntax.Span);
             return null;
         }
         _journeyConditions.Add((journey, items, scope.File, syntax.Span, ConditionPlace.SendItems));

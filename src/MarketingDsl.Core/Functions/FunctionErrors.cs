@@ -19,9 +19,11 @@ public static class FunctionErrors
         "Custom function failed for some users");
 
     /// <param name="compilerMessage">The C# compiler's own message (English; it names C# things).</param>
-    public static DiagnosticMessage CompileError(string compilerId, string compilerMessage) => new(s_compileError,
-        $"C# {compilerId}: {compilerMessage}",
-        $"C# 编译错误 {compilerId}：{compilerMessage}");
+    /// <param name="instrumented">The error is in the file as the sandbox rewrote it with its budget checks (the rewrite is at fault).</param>
+    public static DiagnosticMessage CompileError(string compilerId, string compilerMessage, bool instrumented = false) => instrumented
+        ? new(s_compileError, $"C# {compilerId}: the sandbox could not instrument this file: {compilerMessage}",
+            $"C# 编译错误 {compilerId}：沙箱无法为此文件加入运行预算检查：{compilerMessage}")
+        : new(s_compileError, $"C# {compilerId}: {compilerMessage}", $"C# 编译错误 {compilerId}：{compilerMessage}");
 
     /// <param name="what">What the code uses, as C# names it (`System.IO.File.ReadAllText`, `unsafe`).</param>
     /// <param name="why">Why it is refused, in a few words (the English and Chinese of one reason).</param>
@@ -29,10 +31,11 @@ public static class FunctionErrors
         $"{what} is not allowed in a custom function: {why.English}.",
         $"自定义函数中不允许使用 {what}：{why.Chinese}。");
 
-    public static DiagnosticMessage UnsupportedType(string function, string where, string csharpType) => new(s_unsupportedType,
-        $"The {where} of {function}() is {csharpType}, which no language type maps to; use bool, long, decimal, string, DateOnly, " +
-            $"DateTimeOffset, TimeSpan or IReadOnlyList<T> of those.",
-        $"{function}() 的{(where == "result" ? "返回值" : where)}类型是 {csharpType}，语言中没有对应的类型；请使用 " +
+    /// <param name="parameter">The parameter whose type it is; null: the result.</param>
+    public static DiagnosticMessage UnsupportedType(string function, string? parameter, string csharpType) => new(s_unsupportedType,
+        $"The {(parameter is null ? "result" : $"parameter '{parameter}'")} of {function}() is {csharpType}, which no language type maps to; " +
+            "use bool, long, decimal, string, DateOnly, DateTimeOffset, TimeSpan or IReadOnlyList<T> of those.",
+        $"{function}() 的{(parameter is null ? "返回值" : $"参数 '{parameter}' 的")}类型是 {csharpType}，语言中没有对应的类型；请使用 " +
             $"bool、long、decimal、string、DateOnly、DateTimeOffset、TimeSpan 或它们的 IReadOnlyList<T>。");
 
     /// <param name="takenBy">What already has the name: "a built-in function", "the tag …", "another function in …".</param>

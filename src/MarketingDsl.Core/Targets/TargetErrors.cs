@@ -43,7 +43,22 @@ public static class TargetErrors
         $"a forward window (within: next D) belongs to a model's predict:, which {target} does not train.",
         $"向前窗口（within: next D）只属于模型的 predict:，{target} 不训练模型。");
 
-    public static DiagnosticMessage LeftOut(string output, string reason) => new(s_leftOut,
-        $"'{output}' is left out of the SQL: {reason}.",
-        $"'{output}' 未包含在 SQL 中：{reason}。");
+    /// <param name="reason">What the output uses that the target cannot compute (<see cref="UsesCustomFunction"/> and its siblings).</param>
+    public static DiagnosticMessage LeftOut(string output, (string English, string Chinese) reason) => new(s_leftOut,
+        $"'{output}' is left out of the SQL: {reason.English}.",
+        $"'{output}' 未包含在 SQL 中：{reason.Chinese}。");
+
+    // The reasons of LeftOut, in each language.
+    public static (string English, string Chinese) UsesCustomFunction(string function) =>
+        ($"the C# function {function}()", $"使用了 C# 函数 {function}()");
+
+    public static (string English, string Chinese) UsesRecommenderMember(string member) =>
+        ($"the recommender member {member}", $"使用了推荐器成员 {member}");
+
+    public static (string English, string Chinese) UsesModelOutput(string output) => ($"the model output {output}", $"使用了模型输出 {output}");
+
+    public static (string English, string Chinese) UsesForwardWindow() => ("a forward window", "使用了向前窗口");
+
+    public static (string English, string Chinese) DependsOnLeftOut(string dependency) =>
+        ($"'{dependency}', which is left out", $"依赖的 '{dependency}' 也未包含在内");
 }

@@ -426,7 +426,8 @@ public sealed class ReferenceInterpreter : ITagEvaluator
         /// </summary>
         private object? Recommendation(BoundModelOutput node, Row row)
         {
-            if (_recommenders?.Find(node.Model) is not { } trained) return null;
+            if (_recommenders?.Find(node.Model) is not { } recommender) return null;
+            var trained = recommender.Neighbourhoods;
             if (node.Output == ModelOutput.Related)
             {
                 if (Eval(node.Item!, row) is not string item || Eval(node.Count!, row) is not long n) return null;
@@ -437,7 +438,7 @@ public sealed class ReferenceInterpreter : ITagEvaluator
                     neighbours.Add(trained.Items[trained.Neighbours[y]]);
                 return neighbours.ToImmutableArray();
             }
-            var d = trained.Definition;
+            var d = recommender.Definition;
             var weights = new SortedDictionary<string, float>(CodePointComparer.Instance);
             var bought = new HashSet<string>(StringComparer.Ordinal);
             var signals = d.Signals.Select(s => (s.Event, Weight: (float)s.Weight)).ToList();

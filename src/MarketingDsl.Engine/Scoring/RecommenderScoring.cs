@@ -38,36 +38,27 @@ public sealed class RankBuffers
 }
 
 /// <summary>
-/// What a trained item-to-item recommender knows: its catalogue (item names in code point order)
-/// with each item's category, each item's most similar items (most similar first), and the items
-/// by popularity (the cold-start fallback). Scoring a user reads only the user's events, so one
-/// user can be scored alone (journeys, the live runtime) with the numbers of a batch run.
+/// A trained item-to-item recommender as a workspace's tags and journeys use it: its declaration and
+/// what training learned (<see cref="Neighbourhoods"/>). Scoring a user reads only the user's events,
+/// so one user can be scored alone (journeys, the live runtime) with the numbers of a batch run.
 /// </summary>
 public sealed class TrainedRecommender
 {
-    private readonly Dictionary<string, int> _number;
     private readonly object?[][] _relatedNames;
     private (SchemaModel Schema, Source[] Sources)? _sources;
 
-    public TrainedRecommender(RecommenderDefinition definition, string[] items, string?[] categories, int[] neighbourStart, int[] neighbours,
-        float[] similarities, int[] popular)
+    public TrainedRecommender(RecommenderDefinition definition, ItemNeighbourhoods neighbourhoods)
     {
         Definition = definition;
-        Items = items;
-        Categories = categories;
-        NeighbourStart = neighbourStart;
-        Neighbours = neighbours;
-        Similarities = similarities;
-        Popular = popular;
-        _number = new Dictionary<string, int>(items.Length, StringComparer.Ordinal);
-        for (var i = 0; i < items.Length; i++) _number[items[i]] = i;
-        (CategoryOf, CategoryNames) = NumberCategories(categories);
+        Neighbourhoods = neighbourhoods;
         // Each item's neighbour names once: `related(x, n)` copies a prefix instead of looking names up per user.
+        var items = neighbourhoods.Items;
         _relatedNames = new object?[items.Length][];
         for (var i = 0; i < items.Length; i++)
         {
-            var names = new object?[neighbourStart[i + 1] - neighbourStart[i]];
-            for (var y = 0; y < names.Length; y++) names[y] = items[neighbours[neighbourStart[i] + y]];
+            var neighbours = neighbourhoods.NeighboursOf(i);
+            var names = new object?[neighbours.Length];
+            for (var y = 0; y < names.Length; y++) names[y] = items[neighbours[y]];
             _relatedNames[i] = names;
         }
     }
@@ -76,125 +67,7 @@ public sealed class TrainedRecommender
     public const int CategoryCount = 3;
 
     public RecommenderDefinition Definition { get; }
-    public string[] Items { get; }
-    public string?[] Categories { get; }
-    /// <summary>Per item, the number of its category in <see cref="CategoryNames"/>, or −1.</summary>
-    public int[] CategoryOf { get; }
-    /// <summary>The distinct categories in code point order, so ties broken by number are broken by name.</summary>
-    public string[] CategoryNames { get; }
-    /// <summary>Neighbours of item i: <c>[NeighbourStart[i], NeighbourStart[i + 1])</c> of <see cref="Neighbours"/>, most similar first.</summary>
-    public int[] NeighbourStart { get; }
-    public int[] Neighbours { get; }
-    public float[] Similarities { get; }
-    /// <summary>Items with at least one buyer, most bought first (ties by name).</summary>
-    public int[] Popular { get; }
-
-    public int IndexOf(string item) => _number.TryGetValue(item, out var i) ? i : -1;
-
-    /// <summary>Numbers the categories of a catalogue: per item its category's number (−1 without one), and the names by number.</summary>
-    public static (int[] CategoryOf, string[] Names) NumberCategories(string?[] categories)
-    {
-        var names = categories.OfType<string>().Distinct(StringComparer.Ordinal).Order(CodePointComparer.Instance).ToArray();
-        var number = new Dictionary<string, int>(names.Length, StringComparer.Ordinal);
-        for (var c = 0; c < names.Length; c++) number[names[c]] = c;
-        return ([.. categories.Select(c => c is null ? -1 : number[c])], names);
-    }
-
-    /// <summary>
-    /// The one ranking rule of item-to-item recommendations, for training's evaluation and for scoring:
-    /// a candidate j scores Σ over the user's items i (ascending) of <c>log(1 + weight(i)) · sim(i, j)</c>;
-    /// bought items (<paramref name="bought"/>, ascending) are left out unless <paramref name="repeat"/>; the
-    /// k best by score (ties by item number, which is name order), then — a cold user or a short list — the
-    /// most popular items not listed or bought. Neighbours are CSR arrays (<paramref name="neighbourStart"/>
-    /// indexes <paramref name="neighbours"/> and <paramref name="similarities"/>). With
-    /// <paramref name="categoryOf"/>, every ranked candidate's score is also summed into its category
-    /// (<see cref="TopCategories"/> reads them). The list is a view of <paramref name="buffers"/>, valid until
-    /// their next use.
-    /// </summary>
-    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
-    public static ReadOnlySpan<int> Rank(int[] neighbourStart, int[] neighbours, float[] similarities, int[] popular, bool repeat,
-        ReadOnlySpan<int> items, ReadOnlySpan<float> weights, ReadOnlySpan<int> bought, int k, RankBuffers buffers, int[]? categoryOf = null,
-        int categoryCount = 0)
-    {
-        buffers.Fit(neighbourStart.Length - 1, categoryOf is null ? 0 : categoryCount, k);
-        var scores = buffers.Scores;
-        var touched = buffers.Touched;
-        var touchedCount = 0;
-        for (var x = 0; x < items.Length; x++)
-        {
-            var i = items[x];
-            var w = (float)Math.Log(1 + weights[x]);
-            for (var y = neighbourStart[i]; y < neighbourStart[i + 1]; y++)
-            {
-                var j = neighbours[y];
-                if (scores[j] == 0) touched[touchedCount++] = j;
-                scores[j] += w * similarities[y];
-            }
-        }
-        ReadOnlySpan<int> excluded = repeat ? default : bought;
-        // The k best kept sorted (score descending, then item ascending): one insertion per better candidate, no sort of all.
-        var result = buffers.Result;
-        var resultScores = buffers.ResultScores;
-        var count = 0;
-        buffers.TouchedCategoryCount = 0;
-        for (var t = 0; t < touchedCount; t++)
-        {
-            var j = touched[t];
-            var score = scores[j];
-            scores[j] = 0;
-            if (!excluded.IsEmpty && excluded.BinarySearch(j) >= 0) continue;
-            if (categoryOf is not null && categoryOf[j] is var c and >= 0)
-            {
-                if (buffers.CategoryScores[c] == 0) buffers.TouchedCategories[buffers.TouchedCategoryCount++] = c;
-                buffers.CategoryScores[c] += score;
-            }
-            if (count == k && !Better(score, j, resultScores[k - 1], result[k - 1])) continue;
-            var at = count == k ? k - 1 : count++;
-            while (at > 0 && Better(score, j, resultScores[at - 1], result[at - 1]))
-            {
-                result[at] = result[at - 1];
-                resultScores[at] = resultScores[at - 1];
-                at--;
-            }
-            result[at] = j;
-            resultScores[at] = score;
-        }
-        foreach (var item in popular)
-        {
-            if (count == k) break;
-            if (!excluded.IsEmpty && excluded.BinarySearch(item) >= 0 || result.AsSpan(0, count).Contains(item)) continue;
-            result[count++] = item;
-        }
-        return result.AsSpan(0, count);
-
-        static bool Better(float score, int item, float thanScore, int thanItem) => score > thanScore || score == thanScore && item < thanItem;
-    }
-
-    /// <summary>
-    /// After <see cref="Rank"/> with categories: the categories of the ranked candidates by summed score
-    /// (ties by name), then those of <paramref name="list"/> in order, at most <paramref name="count"/>
-    /// category numbers into <paramref name="into"/>; clears the sums.
-    /// </summary>
-    public static int TopCategories(RankBuffers buffers, int[] categoryOf, ReadOnlySpan<int> list, int count, Span<int> into)
-    {
-        var touched = buffers.TouchedCategories.AsSpan(0, buffers.TouchedCategoryCount);
-        var sums = buffers.CategoryScores;
-        var n = 0;
-        // Few categories per user: a selection of the best `count` by sum, then number.
-        for (; n < count; n++)
-        {
-            var best = -1;
-            foreach (var c in touched)
-                if (!into[..n].Contains(c) && (best < 0 || sums[c] > sums[best] || sums[c] == sums[best] && c < best)) best = c;
-            if (best < 0) break;
-            into[n] = best;
-        }
-        foreach (var c in touched) sums[c] = 0;
-        buffers.TouchedCategoryCount = 0;
-        foreach (var item in list)
-            if (n < count && categoryOf[item] is var c and >= 0 && !into[..n].Contains(c)) into[n++] = c;
-        return n;
-    }
+    public ItemNeighbourhoods Neighbourhoods { get; }
 
     /// <summary>A signal (or the purchase event) resolved against a data set's schema.</summary>
     private readonly record struct Source(int Event, int Field, float Weight, bool Purchase);
@@ -298,7 +171,8 @@ public sealed class TrainedRecommender
             seen.TryGetTarget(out var last) && ReferenceEquals(last, data))
             return b;
 
-        b.Fit(Items.Length);
+        var trained = Neighbourhoods;
+        b.Fit(trained.ItemCount);
         if (++b.Stamp == int.MaxValue) { Array.Clear(b.Seen); b.Stamp = 1; }
         var from = asOfTicks - Definition.WindowTicks;
         int itemCount = 0, boughtCount = 0;
@@ -318,7 +192,7 @@ public sealed class TrainedRecommender
             }
             for (; r < end && ts[r] <= asOfTicks; r++)
             {
-                if (values[r] is not { } name || !_number.TryGetValue(name, out var item)) continue;
+                if (values[r] is not { } name || trained.IndexOf(name) is not (>= 0 and var item)) continue;
                 if (s.Weight > 0)
                 {
                     if (b.WeightOf[item] == 0) b.Items[itemCount++] = item;
@@ -339,13 +213,13 @@ public sealed class TrainedRecommender
             b.Weights[x] = b.WeightOf[b.Items[x]];
             b.WeightOf[b.Items[x]] = 0;
         }
-        var list = Rank(NeighbourStart, Neighbours, Similarities, Popular, Definition.Repeat, b.Items.AsSpan(0, itemCount),
-            b.Weights.AsSpan(0, itemCount), b.Bought.AsSpan(0, boughtCount), Definition.K, b.Rank, CategoryOf, CategoryNames.Length);
+        var list = trained.Rank(Definition.Repeat, b.Items.AsSpan(0, itemCount), b.Weights.AsSpan(0, itemCount), b.Bought.AsSpan(0, boughtCount),
+            Definition.K, b.Rank, sumCategories: true);
         var names = new object?[list.Length];
-        for (var x = 0; x < list.Length; x++) names[x] = Items[list[x]];
-        var top = TopCategories(b.Rank, CategoryOf, list, CategoryCount, b.TopCategories);
+        for (var x = 0; x < list.Length; x++) names[x] = trained.Items[list[x]];
+        var top = trained.TopCategories(b.Rank, list, CategoryCount, b.TopCategories);
         var categories = new object?[top];
-        for (var x = 0; x < top; x++) categories[x] = CategoryNames[b.TopCategories[x]];
+        for (var x = 0; x < top; x++) categories[x] = trained.CategoryNames[b.TopCategories[x]];
         if (b.Data is null || !b.Data.TryGetTarget(out var previous) || !ReferenceEquals(previous, data)) b.Data = new WeakReference<DataSet>(data);
         (b.Recommender, b.User, b.AsOf, b.Rows, b.ItemsResult, b.CategoriesResult) = (this, user, asOfTicks, rows, names, categories);
         return b;
@@ -354,7 +228,7 @@ public sealed class TrainedRecommender
     /// <summary>`r.related(item, n)`: the n items most similar to the item (empty for an item the recommender does not know).</summary>
     public object?[] RelatedTo(string item, long count)
     {
-        var i = IndexOf(item);
+        var i = Neighbourhoods.IndexOf(item);
         if (i < 0) return [];
         var names = _relatedNames[i];
         if (count >= names.Length) return names.Length == 0 ? [] : (object?[])names.Clone();

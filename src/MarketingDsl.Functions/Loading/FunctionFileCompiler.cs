@@ -81,13 +81,13 @@ internal static class FunctionFileCompiler
         foreach (var (syntax, symbol) in exported)
         {
             var returns = LanguageType(symbol!.ReturnType);
-            if (returns is null) { Report(FunctionErrors.UnsupportedType(symbol.Name, "result", symbol.ReturnType.ToDisplayString()),
+            if (returns is null) { Report(FunctionErrors.UnsupportedType(symbol.Name, null, symbol.ReturnType.ToDisplayString()),
                 syntax.ReturnType.Span); continue; }
             var parameters = ImmutableArray.CreateBuilder<CustomFunctionParameter>();
             foreach (var (parameter, parameterSyntax) in symbol.Parameters.Zip(syntax.ParameterList.Parameters))
             {
                 var type = parameter.RefKind == RefKind.None && !parameter.IsParams && !symbol.IsGenericMethod ? LanguageType(parameter.Type) : null;
-                if (type is null) { Report(FunctionErrors.UnsupportedType(symbol.Name, $"parameter '{parameter.Name}'",
+                if (type is null) { Report(FunctionErrors.UnsupportedType(symbol.Name, parameter.Name,
                     parameter.ToDisplayString()), parameterSyntax.Span); continue; }
                 parameters.Add(new CustomFunctionParameter(parameter.Name, type, AcceptsNull(parameter.Type, parameter.NullableAnnotation)));
             }
@@ -105,8 +105,8 @@ internal static class FunctionFileCompiler
         if (!emitted.Success)
         {
             var first = emitted.Diagnostics.First(d => d.Severity == DiagnosticSeverity.Error);
-            diagnostics.Add(Diagnostic.AtFile(FunctionErrors.CompileError(first.Id, "the sandbox could not instrument this file: "
-                + first.GetMessage(System.Globalization.CultureInfo.InvariantCulture)), file.Path));
+            diagnostics.Add(Diagnostic.AtFile(FunctionErrors.CompileError(first.Id,
+                first.GetMessage(System.Globalization.CultureInfo.InvariantCulture), instrumented: true), file.Path));
             return new LoadedFunctionFile(diagnostics.ToImmutable(), [], null, names);
         }
         image.Position = 0;

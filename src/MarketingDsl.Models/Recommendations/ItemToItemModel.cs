@@ -1,3 +1,5 @@
+using MarketingDsl.Engine.Scoring;
+
 namespace MarketingDsl.Models.Recommendations;
 
 /// <summary>
@@ -15,26 +17,18 @@ namespace MarketingDsl.Models.Recommendations;
 /// </summary>
 public sealed class ItemToItemModel
 {
-    private ItemToItemModel(RecommenderSettings settings, Interactions training, int[] neighbourStart, int[] neighbours,
-        float[] similarities, int[] popular)
+    private ItemToItemModel(RecommenderSettings settings, Interactions training, ItemNeighbourhoods neighbourhoods)
     {
         Settings = settings;
         Training = training;
-        NeighbourStart = neighbourStart;
-        Neighbours = neighbours;
-        Similarities = similarities;
-        Popular = popular;
+        Neighbourhoods = neighbourhoods;
     }
 
     public RecommenderSettings Settings { get; }
     /// <summary>The interactions the model learned from (its catalogue, categories and popularity).</summary>
     public Interactions Training { get; }
-    /// <summary>Neighbours of item i: <c>[NeighbourStart[i], NeighbourStart[i + 1])</c>, most similar first.</summary>
-    public int[] NeighbourStart { get; }
-    public int[] Neighbours { get; }
-    public float[] Similarities { get; }
-    /// <summary>Items with at least one buyer, most bought first (ties by name).</summary>
-    public int[] Popular { get; }
+    /// <summary>What the model learned: the catalogue, the neighbour lists and the popularity order (what the registry stores).</summary>
+    public ItemNeighbourhoods Neighbourhoods { get; }
 
     public static ItemToItemModel Train(Interactions training, RecommenderSettings settings, int parallelism = 1)
     {
@@ -87,42 +81,39 @@ public sealed class ItemToItemModel
         }
         var popular = Enumerable.Range(0, n).Where(i => training.Buyers[i] > 0)
             .OrderByDescending(i => training.Buyers[i]).ThenBy(i => i).ToArray();
-        return new ItemToItemModel(settings, training, start, neighbours, sims, popular);
+        return new ItemToItemModel(settings, training, new ItemNeighbourhoods(training.Items, training.Categories, start, neighbours, sims, popular));
     }
 
     /// <summary>The <paramref name="count"/> items most similar to <paramref name="item"/> (empty for an unknown item).</summary>
     public IReadOnlyList<string> Related(string item, int count)
     {
-        var i = Training.IndexOfItem(item);
+        var i = Neighbourhoods.IndexOf(item);
         if (i < 0) return [];
-        var n = Math.Min(count, NeighbourStart[i + 1] - NeighbourStart[i]);
-        return [.. Neighbours.AsSpan(NeighbourStart[i], n).ToArray().Select(j => Training.Items[j])];
+        var neighbours = Neighbourhoods.NeighboursOf(i);
+        return [.. neighbours[..Math.Min(count, neighbours.Length)].ToArray().Select(j => Training.Items[j])];
     }
 
     /// <summary>
     /// Top-k items for a user given their items and weights and what they bought (item numbers of
-    /// <see cref="Training"/>, ascending), best first, by the one ranking rule (<see cref="Engine.Scoring.TrainedRecommender.Rank"/>).
+    /// <see cref="Training"/>, ascending), best first, by the one ranking rule (<see cref="ItemNeighbourhoods.Rank"/>).
     /// </summary>
-    public int[] Recommend(ReadOnlySpan<int> items, ReadOnlySpan<float> weights, ReadOnlySpan<int> bought, int k,
-        Engine.Scoring.RankBuffers buffers) =>
-        Engine.Scoring.TrainedRecommender.Rank(NeighbourStart, Neighbours, Similarities, Popular, Settings.Repeat, items, weights, bought, k,
-            buffers).ToArray();
+    public int[] Recommend(ReadOnlySpan<int> items, ReadOnlySpan<float> weights, ReadOnlySpan<int> bought, int k, RankBuffers buffers) =>
+        Neighbourhoods.Rank(Settings.Repeat, items, weights, bought, k, buffers).ToArray();
 
     /// <summary>A user of <see cref="Training"/>'s data: top-k item names.</summary>
     public IReadOnlyList<string> Recommend(int user, int? k = null) =>
-        [.. Recommend(Training.ItemsOf(user), Training.WeightsOf(user), Training.BoughtBy(user), k ?? Settings.K, new Engine.Scoring.RankBuffers())
+        [.. Recommend(Training.ItemsOf(user), Training.WeightsOf(user), Training.BoughtBy(user), k ?? Settings.K, new RankBuffers())
             .Select(i => Training.Items[i])];
 
     /// <summary>A user's top categories by the same scores (the summed scores of every ranked candidate in a category), as
     /// `r.categories` ranks them before filling from the list.</summary>
     public IReadOnlyList<string> TopCategories(int user, int count)
     {
-        var (categoryOf, names) = Engine.Scoring.TrainedRecommender.NumberCategories(Training.Categories);
-        var buffers = new Engine.Scoring.RankBuffers();
-        Engine.Scoring.TrainedRecommender.Rank(NeighbourStart, Neighbours, Similarities, Popular, Settings.Repeat, Training.ItemsOf(user),
-            Training.WeightsOf(user), Training.BoughtBy(user), Settings.K, buffers, categoryOf, names.Length);
+        var buffers = new RankBuffers();
+        Neighbourhoods.Rank(Settings.Repeat, Training.ItemsOf(user), Training.WeightsOf(user), Training.BoughtBy(user), Settings.K, buffers,
+            sumCategories: true);
         var top = new int[count];
-        var n = Engine.Scoring.TrainedRecommender.TopCategories(buffers, categoryOf, [], count, top);
-        return [.. top.Take(n).Select(c => names[c])];
+        var n = Neighbourhoods.TopCategories(buffers, [], count, top);
+        return [.. top.Take(n).Select(c => Neighbourhoods.CategoryNames[c])];
     }
 }

@@ -35,18 +35,19 @@ public static class RecommenderEvaluation
         var test = Interactions.Build(data, settings with { Signals = [new RecommenderSignal(settings.PurchaseEvent, 1)] }, cutoff,
             asOfTicks, training.Items);
         var model = ItemToItemModel.Train(training, settings, parallelism);
+        var popular = model.Neighbourhoods.Popular;
         var k = settings.K;
 
         // Category bestsellers: items of each category by buyers (the popularity order, filtered).
         var byCategory = new Dictionary<string, List<int>>(StringComparer.Ordinal);
-        foreach (var item in model.Popular)
+        foreach (var item in popular)
             if (training.Categories[item] is { } c)
                 (byCategory.TryGetValue(c, out var list) ? list : byCategory[c] = []).Add(item);
 
         var methods = new (string Name, Func<int, Engine.Scoring.RankBuffers, int[]> Recommend)[]
         {
             (name, (u, scratch) => model.Recommend(training.ItemsOf(u), training.WeightsOf(u), training.BoughtBy(u), k, scratch)),
-            ("popularity", (u, _) => Fill([], model.Popular, training.BoughtBy(u), settings.Repeat, k)),
+            ("popularity", (u, _) => Fill([], popular, training.BoughtBy(u), settings.Repeat, k)),
             ("category_bestsellers", (u, _) =>
             {
                 var weights = new Dictionary<string, double>(StringComparer.Ordinal);
@@ -57,7 +58,7 @@ public static class RecommenderEvaluation
                 var picked = new List<int>(k);
                 foreach (var c in weights.OrderByDescending(p => p.Value).ThenBy(p => p.Key, CodePointComparer.Instance).Select(p => p.Key))
                     picked = Fill(picked, byCategory.GetValueOrDefault(c) ?? [], training.BoughtBy(u), settings.Repeat, k).ToList();
-                return Fill(picked, model.Popular, training.BoughtBy(u), settings.Repeat, k);
+                return Fill(picked, popular, training.BoughtBy(u), settings.Repeat, k);
             }),
         };
 

@@ -31,7 +31,7 @@ public static class RecommenderTraining
         var users = 0;
         for (var u = 0; u < interactions.UserCount; u++) if (interactions.ItemsOf(u).Length > 0 || interactions.BoughtBy(u).Length > 0) users++;
         var notes = new List<string>();
-        if (model.Popular.Length == 0)
+        if (model.Neighbourhoods.Popular.Length == 0)
             notes.Add($"no '{definition.ItemEvent.Name}' with a {definition.ItemField} in the window: every list is empty");
         if (quality[0].Users == 0)
             notes.Add($"no user bought a new item in the last {EvaluationHorizon.TotalDays:0} days: the evaluation has no test users");
@@ -51,7 +51,7 @@ public static class RecommenderTraining
             FeatureHash = TrainedModel.FeatureHashOf(recommender),
             AsOfUtc = asOfUtc,
             TrainedAtUtc = DateTime.UtcNow,
-            Zip = RecommenderFile.Write(model),
+            Zip = RecommenderFile.Write(model.Neighbourhoods),
         };
         return (entry, report);
     }
@@ -67,19 +67,18 @@ public static class RecommenderFile
 {
     private const string Magic = "mdsl-recommender-1";
 
-    public static byte[] Write(ItemToItemModel model)
+    public static byte[] Write(ItemNeighbourhoods model)
     {
         using var stream = new MemoryStream();
         using (var w = new BinaryWriter(stream, Encoding.UTF8, leaveOpen: true))
         {
             w.Write(Magic);
-            var t = model.Training;
-            w.Write(t.ItemCount);
-            for (var i = 0; i < t.ItemCount; i++)
+            w.Write(model.ItemCount);
+            for (var i = 0; i < model.ItemCount; i++)
             {
-                w.Write(t.Items[i]);
-                w.Write(t.Categories[i] is not null);
-                if (t.Categories[i] is { } c) w.Write(c);
+                w.Write(model.Items[i]);
+                w.Write(model.Categories[i] is not null);
+                if (model.Categories[i] is { } c) w.Write(c);
             }
             WriteInts(w, model.NeighbourStart);
             WriteInts(w, model.Neighbours);
@@ -91,7 +90,10 @@ public static class RecommenderFile
     }
 
     /// <exception cref="InvalidDataException">The bytes are not a recommender of this version, or are damaged.</exception>
-    public static TrainedRecommender Read(byte[] bytes, RecommenderDefinition definition)
+    public static TrainedRecommender Read(byte[] bytes, RecommenderDefinition definition) => new(definition, Read(bytes));
+
+    /// <exception cref="InvalidDataException">The bytes are not a recommender of this version, or are damaged.</exception>
+    public static ItemNeighbourhoods Read(byte[] bytes)
     {
         try
         {
@@ -114,7 +116,7 @@ public static class RecommenderFile
                 || neighbours.Any(j => (uint)j >= (uint)n) || popular.Any(j => (uint)j >= (uint)n)
                 || start.Zip(start.Skip(1)).Any(p => p.First > p.Second) || (n > 0 && start[0] != 0))
                 throw new InvalidDataException("inconsistent neighbour lists");
-            return new TrainedRecommender(definition, items, categories, start, neighbours, sims, popular);
+            return new ItemNeighbourhoods(items, categories, start, neighbours, sims, popular);
         }
         catch (EndOfStreamException ex) { throw new InvalidDataException("truncated", ex); }
     }

@@ -12,8 +12,12 @@ public sealed partial class LiveOptions
     public DeliveryPolicy Delivery { get; init; } = new();
 }
 
-/// <summary>The outbox side of the runtime: delivery happens outside ingest's lock and transaction.</summary>
-public sealed partial class LiveRuntime
+/// <summary>
+/// The outbox side of the runtime: delivery happens outside ingest's lock and transaction. The
+/// dispatcher sees the runtime only as its <see cref="IDeliveryOutbox"/>: the store's outbox, the
+/// runtime's lock for committing outcomes, and the wall clock.
+/// </summary>
+public sealed partial class LiveRuntime : IDeliveryOutbox
 {
     private readonly OutboxDispatcher _dispatcher;
     private Action? _wakeDelivery;
@@ -40,11 +44,25 @@ public sealed partial class LiveRuntime
         return _dispatcher.RunOnceAsync(CancellationToken.None).GetAwaiter().GetResult();
     }
 
+    List<OutboxEntry> IDeliveryOutbox.DueForDelivery(long nowTicks, int max, Func<string, bool> routed) =>
+        _store.DueForDelivery(nowTicks, max, routed);
+
+    long? IDeliveryOutbox.NextDeliveryDue(Func<string, bool> routed) => _store.NextDeliveryDue(routed);
+
+    int IDeliveryOutbox.QueuedMarkCount => _store.QueuedMarkCount;
+
+    void IDeliveryOutbox.QueueDelivered(IReadOnlyList<OutboxEntry> items) => _store.MarkDelivered(items);
+
+    void IDeliveryOutbox.CommitDelivered(string key, int attempts) => Locked(s => { s.MarkDelivered(key, attempts); return 0; });
+
+    void IDeliveryOutbox.CommitFailedAttempt(string key, int attempts, long nextAttemptAt, string error, bool park) =>
+        Locked(s => { s.RecordFailedAttempt(key, attempts, nextAttemptAt, error, park); return 0; });
+
     /// <summary>
     /// Commits the delivery marks a round queued, unless an ingest commit is running or queued
     /// (it writes them at no extra cost); so marks are durable soon when the runtime is idle.
     /// </summary>
-    internal void CommitQueuedMarksIfIdle()
+    void IDeliveryOutbox.CommitQueuedMarksIfIdle()
     {
         // With the background loop, wait for ingest to pause (IdleBeforeMarks): under load an ingest
         // commit comes within milliseconds and writes the marks with no commit of their own. The

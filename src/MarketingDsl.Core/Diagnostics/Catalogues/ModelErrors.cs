@@ -1,3 +1,4 @@
+using MarketingDsl.Core.Semantics;
 using MarketingDsl.Core.Diagnostics;
 
 namespace MarketingDsl.Core.Diagnostics.Catalogues;
@@ -7,9 +8,9 @@ namespace MarketingDsl.Core.Diagnostics.Catalogues;
 public static class ModelErrors
 {
     private static readonly DiagnosticDescriptor s_labelType = new("MD4060", DiagnosticSeverity.Error, "Model label is not yes/no or a number");
-    public static DiagnosticMessage LabelType(string written, string type) => new(s_labelType,
-        $"predict: learns a yes/no outcome (a classifier) or a number (a regression); '{written}' is {type}.",
-        $"predict: 学习一个是/否结果（分类）或一个数值（回归）；'{written}' 的类型是 {type}。");
+    public static DiagnosticMessage LabelType(string written, DslType type) => new(s_labelType,
+        $"predict: learns a yes/no outcome (a classifier) or a number (a regression); '{written}' is {TypeText.English(type)}.",
+        $"predict: 学习一个是/否结果（分类）或一个数值（回归）；'{written}' 的类型是{TypeText.Chinese(type)}。");
 
     private static readonly DiagnosticDescriptor s_unknownAlgorithm = new("MD4061", DiagnosticSeverity.Error, "Unknown algorithm");
     public static DiagnosticMessage UnknownAlgorithm(string written, string? suggestion) => new(s_unknownAlgorithm,

@@ -1,3 +1,4 @@
+using MarketingDsl.Core.Semantics;
 using MarketingDsl.Core.Diagnostics;
 
 namespace MarketingDsl.Core.Diagnostics.Catalogues;
@@ -57,9 +58,9 @@ public static class RecommenderNameErrors
 public static class RecommenderTypeErrors
 {
     private static readonly DiagnosticDescriptor s_itemFieldType = new("MD3060", DiagnosticSeverity.Error, "Item or category field is not a string");
-    public static DiagnosticMessage FieldNotString(string property, string eventName, string field, string type) => new(s_itemFieldType,
-        $"{property}: names items or categories by a string field; '{eventName}.{field}' is {type}.",
-        $"{property}: 需要一个字符串字段来标识商品或类目；'{eventName}.{field}' 的类型是 {type}。");
+    public static DiagnosticMessage FieldNotString(string property, string eventName, string field, DslType type) => new(s_itemFieldType,
+        $"{property}: names items or categories by a string field; '{eventName}.{field}' is {TypeText.English(type)}.",
+        $"{property}: 需要一个字符串字段来标识商品或类目；'{eventName}.{field}' 的类型是{TypeText.Chinese(type)}。");
 
     private static readonly DiagnosticDescriptor s_fieldExpected = new("MD3061", DiagnosticSeverity.Error, "Event field expected");
     public static DiagnosticMessage FieldExpected(string property, string written) => new(s_fieldExpected,
@@ -82,14 +83,27 @@ public static class RecommenderTypeErrors
         $"repeat: 需要 true 或 false，而不是 {written}。");
 
     private static readonly DiagnosticDescriptor s_relatedArguments = new("MD3064", DiagnosticSeverity.Error, "related takes an item and a count");
-    public static DiagnosticMessage RelatedArguments(string recommender, string problem) => new(s_relatedArguments,
-        $"{recommender}.related(item, n) takes an item (a string) and how many (a whole number from 1 to 100): {problem}.",
-        $"{recommender}.related(item, n) 需要一个商品（字符串）和数量（1 到 100 的整数）：{problem}。");
+    /// <summary>What is wrong with a call of related(item, n), in this order: the number of arguments, the item's type, the count.</summary>
+    /// <param name="arguments">How many arguments the call has (named ones count as wrong: pass 0).</param>
+    /// <param name="itemType">The item's type when it is not a string.</param>
+    /// <param name="countWritten">The count as written when it is not a whole number from 1 to 100.</param>
+    public static DiagnosticMessage RelatedArguments(string recommender, int arguments, DslType? itemType = null, string? countWritten = null)
+    {
+        var (english, chinese) = (arguments, itemType) switch
+        {
+            (not 2, _) => ($"{arguments} argument(s) given", $"给出了 {arguments} 个参数"),
+            (_, { } item) => ($"the item is {TypeText.English(item)}", $"商品是{TypeText.Chinese(item)}"),
+            _ => ($"n is {countWritten}", $"n 是 {countWritten}"),
+        };
+        return new(s_relatedArguments,
+            $"{recommender}.related(item, n) takes an item (a string) and how many (a whole number from 1 to 100): {english}.",
+            $"{recommender}.related(item, n) 需要一个商品（字符串）和数量（1 到 100 的整数）：{chinese}。");
+    }
 
     private static readonly DiagnosticDescriptor s_sendItemsNotList = new("MD3065", DiagnosticSeverity.Error, "Send items is not a list");
-    public static DiagnosticMessage SendItemsNotList(string type) => new(s_sendItemsNotList,
-        $"items: of a send takes a list such as picks.items; this is {type}.",
-        $"send 的 items: 需要一个列表，例如 picks.items；这里的类型是 {type}。");
+    public static DiagnosticMessage SendItemsNotList(DslType type) => new(s_sendItemsNotList,
+        $"items: of a send takes a list such as picks.items; this is {TypeText.English(type)}.",
+        $"send 的 items: 需要一个列表，例如 picks.items；这里的类型是{TypeText.Chinese(type)}。");
 }
 
 /// <summary>MD4070–MD4079: the rules of a `recommender` declaration.</summary>
