@@ -44,7 +44,8 @@ public sealed class BrowserSimulationRejectsTests
             "events.jsonl:2: MD9520: missing ts",
             "events.jsonl:3: MD9530: field 'amount': expected decimal, got a string",
         ], await page.Locator("#sim-rejects li").AllInnerTextsAsync());
-        await Screenshots.ShootAsync(page.Locator("#sim-result"), "simulation-rejects", Screenshots.English);
+        await page.Locator("#sim-quality").ScrollIntoViewIfNeededAsync();
+        await Screenshots.ShootAsync(page, "simulation-rejects", Screenshots.English);
 
         // In 简体中文 the same rows say it in Chinese; file, line and code stay.
         await Screenshots.SwitchLanguageAsync(page, Screenshots.Chinese);
@@ -54,7 +55,8 @@ public sealed class BrowserSimulationRejectsTests
             "events.jsonl:2: MD9520: 缺少 ts",
             "events.jsonl:3: MD9530: 字段 'amount'：应为 decimal，实际为字符串",
         ], await page.Locator("#sim-rejects li").AllInnerTextsAsync());
-        await Screenshots.ShootAsync(page.Locator("#sim-result"), "simulation-rejects", Screenshots.Chinese, "缺少 ts");
+        await page.Locator("#sim-quality").ScrollIntoViewIfNeededAsync();
+        await Screenshots.ShootAsync(page, "simulation-rejects", Screenshots.Chinese, "缺少 ts");
 
         Assert.Empty(browser.ConsoleErrors);
         await app.StopAsync();
