@@ -1,5 +1,7 @@
 using System.Globalization;
 using System.Text.Json;
+using MarketingDsl.Core.Diagnostics;
+using MarketingDsl.Core.Diagnostics.Catalogues;
 using MarketingDsl.Core.Semantics;
 using MarketingDsl.Engine.Data;
 
@@ -8,7 +10,7 @@ namespace MarketingDsl.Runtime.Tests;
 /// <summary>
 /// The live runtime's row validation as it was written over a parsed document (JsonElement), kept
 /// as the oracle of <see cref="Utf8RowDecoderTests"/>: the reader of UTF-8 rows must give the same
-/// rows and the same reasons.
+/// rows and the same rejects (the row rules' factories, so codes and wording are compared too).
 /// </summary>
 internal sealed class DomValidationOracle(SchemaModel schema)
 {
@@ -20,30 +22,33 @@ internal sealed class DomValidationOracle(SchemaModel schema)
 
     public SchemaModel Schema { get; } = schema;
 
-    public ParsedEvent? ParseEvent(JsonElement e, out string? reason)
+    public ParsedEvent? ParseEvent(JsonElement e, out RowReject? reason)
     {
         reason = null;
-        if (e.ValueKind != JsonValueKind.Object) { reason = "an event must be a JSON object"; return null; }
+        if (e.ValueKind != JsonValueKind.Object) { reason = RowRejects.NotAnObject(); return null; }
         if (JsonRowText.Problem(e) is { } text) { reason = text; return null; }
-        if (!e.TryGetProperty(TypeProperty, out var typeElement) || typeElement.ValueKind != JsonValueKind.String)
-        { reason = "missing 'type'"; return null; }
+        if (!e.TryGetProperty(TypeProperty, out var typeElement) || typeElement.ValueKind == JsonValueKind.Null)
+        { reason = RowRejects.MissingType(); return null; }
+        if (typeElement.ValueKind != JsonValueKind.String)
+        { reason = RowRejects.TypeNotString(JsonRowText.KindName(typeElement.ValueKind)); return null; }
         var type = Schema.FindEvent(typeElement.GetString()!);
-        if (type is null) { reason = $"unknown event type '{typeElement.GetString()}'"; return null; }
+        if (type is null) { reason = RowRejects.UnknownEventType(typeElement.GetString()!); return null; }
         var values = new object?[type.Fields.Length];
         if (!e.TryGetProperty("user_id", out var user) || user.ValueKind == JsonValueKind.Null || user.ValueKind == JsonValueKind.String
             && user.GetString() is { Length: 0 })
-        { reason = "missing user_id"; return null; }
-        if (user.ValueKind != JsonValueKind.String) { reason = "user_id must be a string"; return null; }
+        { reason = RowRejects.MissingRequired("user_id"); return null; }
+        if (user.ValueKind != JsonValueKind.String)
+        { reason = RowRejects.WrongType("user_id", "string", JsonRowText.KindName(user.ValueKind)); return null; }
         var userId = user.GetString()!;
         if (!e.TryGetProperty("ts", out var tsElement) || tsElement.ValueKind == JsonValueKind.Null)
-        { reason = "missing ts"; return null; }
+        { reason = RowRejects.MissingRequired("ts"); return null; }
         if (tsElement.ValueKind != JsonValueKind.String)
         {
-            reason = $"invalid ts {tsElement.GetRawText()}: an ISO 8601 string is expected";
+            reason = RowRejects.WrongType("ts", "datetime", JsonRowText.KindName(tsElement.ValueKind));
             return null;
         }
         if (!ValueParsers.TryParseTimestamp(tsElement.GetString().AsSpan(), out var ts))
-        { reason = $"invalid ts '{tsElement.GetString()}'"; return null; }
+        { reason = RowRejects.InvalidTimestamp($"'{tsElement.GetString()}'"); return null; }
         ts = ValueParsers.TruncateToMicroseconds(ts);
         values[0] = userId;
         values[1] = new DateTime(ts, DateTimeKind.Utc);
@@ -51,7 +56,7 @@ internal sealed class DomValidationOracle(SchemaModel schema)
         {
             if (p.Name is TypeProperty or "user_id" or "ts" || (p.Name == IdProperty && type.Find(IdProperty) is null)) continue;
             if (Schema.IdentityKeys.Contains(p.Name)) continue;
-            if (type.Find(p.Name) is null) { reason = $"unknown field '{p.Name}' for event '{type.Name}'"; return null; }
+            if (type.Find(p.Name) is null) { reason = RowRejects.UnknownField(p.Name, type.Name); return null; }
         }
         for (var i = 2; i < type.Fields.Length; i++)
         {
@@ -66,29 +71,32 @@ internal sealed class DomValidationOracle(SchemaModel schema)
         {
             if (idElement.ValueKind is JsonValueKind.String) id = idElement.GetString();
             else if (idElement.ValueKind is JsonValueKind.Number) id = idElement.GetRawText();
-            else if (idElement.ValueKind is not JsonValueKind.Null) { reason = "'id' must be a string or a number"; return null; }
+            else if (idElement.ValueKind is not JsonValueKind.Null)
+            { reason = RowRejects.WrongType(IdProperty, "string or number", JsonRowText.KindName(idElement.ValueKind)); return null; }
         }
         return new ParsedEvent(type, userId, ts, id, values, identities);
     }
 
     /// <summary>A profile row aligned with <see cref="SchemaModel.ProfileFields"/>, and its key.</summary>
-    public object?[]? ParseProfile(JsonElement e, out string? key, out string? reason)
+    public object?[]? ParseProfile(JsonElement e, out string? key, out RowReject? reason)
     {
         key = null;
         reason = null;
-        if (e.ValueKind != JsonValueKind.Object) { reason = "a profile must be a JSON object"; return null; }
+        if (e.ValueKind != JsonValueKind.Object) { reason = RowRejects.NotAnObject(); return null; }
         if (JsonRowText.Problem(e) is { } text) { reason = text; return null; }
         foreach (var p in e.EnumerateObject())
-            if (Schema.FindProfileField(p.Name) is null && !Schema.IdentityKeys.Contains(p.Name)) { reason = $"unknown profile field " +
-                $"'{p.Name}'"; return null; }
+            if (Schema.FindProfileField(p.Name) is null && !Schema.IdentityKeys.Contains(p.Name))
+            { reason = RowRejects.UnknownField(p.Name, null); return null; }
+        if (e.TryGetProperty(Schema.KeyField, out var written) && written.ValueKind is not (JsonValueKind.String or JsonValueKind.Null))
+        { reason = RowRejects.WrongType(Schema.KeyField, "string", JsonRowText.KindName(written.ValueKind)); return null; }
         if (!e.TryGetProperty(Schema.KeyField, out var keyElement) || keyElement.ValueKind != JsonValueKind.String
             || keyElement.GetString() is not { Length: > 0 })
-        { reason = $"missing {Schema.KeyField}"; return null; }
+        { reason = RowRejects.MissingRequired(Schema.KeyField); return null; }
         var values = new object?[Schema.ProfileFields.Length];
         for (var i = 0; i < values.Length; i++)
             if (!Box(e, Schema.ProfileFields[i], out values[i], out reason)) return null;
         var keyOrdinal = Schema.ProfileOrdinalOf(Schema.KeyField);
-        if (values[keyOrdinal] is not string { Length: > 0 } k) { reason = $"missing {Schema.KeyField}"; return null; }
+        if (values[keyOrdinal] is not string { Length: > 0 } k) { reason = RowRejects.MissingRequired(Schema.KeyField); return null; }
         if (IdentityValues(e, out reason) is null) return null;
         key = k;
         return values;
@@ -98,7 +106,7 @@ internal sealed class DomValidationOracle(SchemaModel schema)
     /// The row's identity values aligned with <see cref="SchemaModel.IdentityKeys"/>, as the batch
     /// importer reads them: a string (empty = null), null or absent = null, anything else a reject.
     /// </summary>
-    public string?[]? IdentityValues(JsonElement e, out string? reason)
+    public string?[]? IdentityValues(JsonElement e, out RowReject? reason)
     {
         reason = null;
         var keys = Schema.IdentityKeys;
@@ -106,13 +114,14 @@ internal sealed class DomValidationOracle(SchemaModel schema)
         for (var k = 0; k < keys.Length; k++)
         {
             if (!e.TryGetProperty(keys[k], out var v) || v.ValueKind == JsonValueKind.Null) continue;
-            if (v.ValueKind != JsonValueKind.String) { reason = $"identity key '{keys[k]}': {v.GetRawText()} is not a valid string"; return null; }
+            if (v.ValueKind != JsonValueKind.String)
+            { reason = RowRejects.WrongType(keys[k], "string", JsonRowText.KindName(v.ValueKind)); return null; }
             values[k] = v.GetString() is { Length: > 0 } s ? s : null;
         }
         return values;
     }
 
-    private static bool Box(JsonElement e, FieldSymbol field, out object? value, out string? reason)
+    private static bool Box(JsonElement e, FieldSymbol field, out object? value, out RowReject? reason)
     {
         value = null;
         reason = null;
@@ -122,8 +131,7 @@ internal sealed class DomValidationOracle(SchemaModel schema)
         if (field.Type.IsList)
         {
             // The batch importer's list rules (ListValues), so a live item and an imported row mean the same.
-            if (ListValues.TryFromJson(v, field.Type.Element!, out var list, out var problem)) { value = list; return true; }
-            reason = $"field '{field.Name}': {problem}";
+            if (ListValues.TryFromJson(v, field.Name, field.Type.Element!, out var list, out reason)) { value = list; return true; }
             return false;
         }
         var ok = field.Type.Kind switch
@@ -140,7 +148,17 @@ internal sealed class DomValidationOracle(SchemaModel schema)
                 && Set(dur, out value),
             _ => false,
         };
-        if (!ok) reason = $"field '{field.Name}': {v.GetRawText()} is not a valid {field.Type.NonNullable.DisplayName}";
+        if (!ok)
+        {
+            var wanted = field.Type.Kind switch
+            {
+                TypeKind.Int or TypeKind.Decimal => v.ValueKind == JsonValueKind.Number,
+                TypeKind.Bool => v.ValueKind is JsonValueKind.True or JsonValueKind.False,
+                _ => v.ValueKind == JsonValueKind.String,
+            };
+            reason = wanted ? RowRejects.InvalidValue(field.Name, v.GetRawText(), field.Type.NonNullable.DisplayName)
+                : RowRejects.WrongType(field.Name, field.Type.NonNullable.DisplayName, JsonRowText.KindName(v.ValueKind));
+        }
         return ok;
 
         static bool Set(object? x, out object? value) { value = x; return true; }

@@ -17,7 +17,7 @@ public sealed class EventDurationTests
         var validation = new Validation(compilation.Model.Schema);
         using var json = JsonDocument.Parse($$"""{"type":"visit","user_id":"u1","ts":"2025-06-01T10:00:00Z","stay":"{{written}}"}""");
         var parsed = validation.ParseEvent(json.RootElement, out var reason);
-        Assert.True(parsed is not null, reason);
+        Assert.True(parsed is not null, reason?.Reason);
         Assert.Equal(expected, parsed.Values[parsed.Type.OrdinalOf("stay")]);
     }
 }

@@ -23,7 +23,8 @@ public sealed class HttpApiTests : IDisposable
             using var http = new HttpClient { BaseAddress = new Uri(app.Urls.First()) };
             var profiles = await Post(http, "/api/profiles", """[{"user_id":"u1"},{"nope":1}]""");
             Assert.Equal(
-                """{"results":[{"index":0,"status":"accepted"},{"index":1,"status":"rejected","reason":"unknown profile field 'nope'"}]}""",
+                """{"results":[{"index":0,"status":"accepted"},"""
+                + """{"index":1,"status":"rejected","code":"MD9513","field":"nope","reason":"unknown profile field 'nope'"}]}""",
                 profiles);
             var events = await Post(http, "/api/events", """
                 [{"type":"order","user_id":"u1","ts":"2025-03-01T10:00:00Z","order_id":"o1","amount":12.5},
@@ -32,7 +33,7 @@ public sealed class HttpApiTests : IDisposable
                 """);
             Assert.Equal(
                 """{"results":[{"index":0,"status":"accepted"},{"index":1,"status":"duplicate"},"""
-                + """{"index":2,"status":"rejected","reason":"missing ts"}]}""",
+                + """{"index":2,"status":"rejected","code":"MD9520","field":"ts","reason":"missing ts"}]}""",
                 events);
 
             var bad = await http.PostAsync("/api/events", new StringContent("""{"type":"login"}""", Encoding.UTF8, "application/json"));

@@ -89,10 +89,10 @@ public sealed class IdentityTests : IDisposable
         live.IngestProfiles(LiveFixture.Json(Profiles));
         var events = live.IngestEvents(LiveFixture.Json("""[{"type":"login","user_id":"u1","ts":"2025-03-01T10:00:00Z","phone":5551}]"""));
         Assert.Equal("rejected", events[0].Status);
-        Assert.Equal("identity key 'phone': 5551 is not a valid string", events[0].Reason);
+        Assert.Equal("field 'phone': expected string, got a number", events[0].Reason);
         var profiles = live.IngestProfiles(LiveFixture.Json("""[{"user_id":"u4","member_id":{"a":1}}]"""));
         Assert.Equal("rejected", profiles[0].Status);
-        Assert.Equal("identity key 'member_id': {\"a\":1} is not a valid string", profiles[0].Reason);
+        Assert.Equal("field 'member_id': expected string, got an object", profiles[0].Reason);
     }
 
     [Fact]

@@ -29,8 +29,10 @@ public sealed class IngestTests : IDisposable
         Assert.Equal(Enumerable.Range(0, 12), results.Select(r => r.Index));
         Assert.Equal("accepted,rejected,rejected,rejected,rejected,rejected,accepted,duplicate,accepted,rejected,rejected,rejected",
             LiveFixture.Statuses(results));
-        Assert.Equal("user_id must be a string", results[10].Reason);
-        Assert.StartsWith("invalid ts 1740823200", results[11].Reason);
+        Assert.Equal("field 'user_id': expected string, got a number", results[10].Reason);
+        Assert.Equal("field 'ts': expected datetime, got a number", results[11].Reason);
+        Assert.Equal(["MD9512", "MD9520", "MD9520", "MD9530", "MD9513", "MD9501", "MD9530", "MD9530"],
+            results.Where(r => r.Status == "rejected").Select(r => r.Code));
         Assert.Equal("unknown event type 'refund'", results[1].Reason);
         Assert.Equal("missing user_id", results[2].Reason);
         Assert.Equal("missing ts", results[3].Reason);

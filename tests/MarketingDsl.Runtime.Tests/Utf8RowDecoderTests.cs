@@ -217,7 +217,7 @@ public sealed class Utf8RowDecoderTests
         var body = Bytes("[" + string.Join(",\n", items) + "]");
         var split = RequestItems.Split(body, out _)!;
         var validation = new Validation(Model);
-        var reasons = split.Select(i => { validation.ParseEvent(i.Span, out var r); return r; }).ToList();
+        var reasons = split.Select(i => { validation.ParseEvent(i.Span, out var r); return r?.Reason; }).ToList();
         Assert.Null(reasons[0]);
         Assert.Equal("'sku': the string is not valid Unicode (an invalid UTF-8 byte or a lone surrogate escape)", reasons[1]);
         Assert.Equal("'sku': the string is not valid Unicode (an invalid UTF-8 byte or a lone surrogate escape)", reasons[2]);

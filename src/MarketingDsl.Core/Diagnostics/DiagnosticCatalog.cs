@@ -38,7 +38,7 @@ public static class DiagnosticCatalog
     public static readonly IReadOnlyDictionary<string, char> StageDigits = new Dictionary<string, char>(StringComparer.Ordinal)
     {
         ["syntax"] = '1', ["names"] = '2', ["types"] = '3', ["rules"] = '4', ["usage"] = '5', ["engine"] = '6', ["functions"] = '7',
-            ["targets"] = '8',
+            ["targets"] = '8', ["data"] = '9',
     };
 
     /// <summary>Marks where <c>LANGUAGE.md</c> holds the generated table of diagnostics.</summary>

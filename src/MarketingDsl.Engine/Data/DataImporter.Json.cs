@@ -5,6 +5,8 @@ using System.Runtime.InteropServices;
 using System.Text;
 using System.Text.Json;
 using System.Text.Unicode;
+using MarketingDsl.Core.Diagnostics;
+using MarketingDsl.Core.Diagnostics.Catalogues;
 using MarketingDsl.Core.Semantics;
 
 namespace MarketingDsl.Engine.Data;
@@ -25,7 +27,7 @@ internal sealed partial class Importer
     /// events: the general reader made them a twentieth of a 200k-user import.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private string? ParseProfileJson(ReadOnlySpan<byte> line)
+    private RowReject? ParseProfileJson(ReadOnlySpan<byte> line)
     {
         if (!_options.GeneralJsonReaderOnly)
         {
@@ -54,7 +56,7 @@ internal sealed partial class Importer
     /// Parses an event row into its layout's scratch (type null = unknown type); returns a reject
     /// reason or null. The common row takes the fast path; any other goes to the general reader.
     /// </summary>
-    private string? ParseEventJson(ReadOnlySpan<byte> line, ParseState st, out EventTypeState? type)
+    private RowReject? ParseEventJson(ReadOnlySpan<byte> line, ParseState st, out EventTypeState? type)
     {
         if (!_options.GeneralJsonReaderOnly)
         {
@@ -65,7 +67,7 @@ internal sealed partial class Importer
             }
             if (TryFastEventRow(line, st, out type)) return null;
         }
-        string? reason;
+        RowReject? reason;
         type = null;
         try
         {
@@ -389,14 +391,14 @@ internal sealed partial class Importer
         return true;
     }
 
-    private static string Malformed(JsonException e) => $"malformed JSON: {e.Message.Split(" Path:")[0].Split(" LineNumber:")[0]}";
+    private static RowReject Malformed(JsonException e) => RowRejects.MalformedJson(e.Message.Split(" Path:")[0].Split(" LineNumber:")[0]);
 
     /// <summary>Finds the top-level <c>type</c> (null when missing or JSON null = unknown type).</summary>
-    private string? FindType(ReadOnlySpan<byte> line, out EventTypeState? type)
+    private RowReject? FindType(ReadOnlySpan<byte> line, out EventTypeState? type)
     {
         type = null;
         var r = new Utf8JsonReader(line);
-        if (!r.Read() || r.TokenType != JsonTokenType.StartObject) return "not a JSON object";
+        if (!r.Read() || r.TokenType != JsonTokenType.StartObject) return RowRejects.NotAnObject();
         var found = false;
         while (r.Read() && r.TokenType == JsonTokenType.PropertyName)
         {
@@ -405,11 +407,11 @@ internal sealed partial class Importer
                 r.Skip();
                 continue;
             }
-            if (found) return "the property 'type' appears twice";
+            if (found) return RowRejects.PropertyTwice("type", "");
             found = true;
             r.Read();
             if (r.TokenType == JsonTokenType.Null) continue;
-            if (r.TokenType != JsonTokenType.String) return $"type must be a string, got {TokenName(r.TokenType)}";
+            if (r.TokenType != JsonTokenType.String) return RowRejects.TypeNotString(TokenName(r.TokenType));
             foreach (var t in _types)
                 if (r.ValueTextEquals(t.Utf8Name)) { type = t; break; }
         }
@@ -417,7 +419,7 @@ internal sealed partial class Importer
     }
 
     /// <summary>Parses one JSON object into the layout's scratch; returns a reject reason or null.</summary>
-    private static string? ParseJsonObject(ReadOnlySpan<byte> line, RowLayout l, ParseState st)
+    private static RowReject? ParseJsonObject(ReadOnlySpan<byte> line, RowLayout l, ParseState st)
     {
         var s = st.Scratch(l);
         var pools = st.Pools(l);
@@ -425,8 +427,8 @@ internal sealed partial class Importer
         try
         {
             var r = new Utf8JsonReader(line);
-            if (!r.Read() || r.TokenType != JsonTokenType.StartObject) return "not a JSON object";
-            string? reason = null;
+            if (!r.Read() || r.TokenType != JsonTokenType.StartObject) return RowRejects.NotAnObject();
+            RowReject? reason = null;
             while (true)
             {
                 r.Read();
@@ -441,34 +443,27 @@ internal sealed partial class Importer
                     continue;
                 }
                 // Last-wins would let a row change its user or values silently (JsonRowText, the live rule).
-                if (s.State[slot] != RowScratch.Missing) return $"the property '{l.Names[slot]}' appears twice";
+                if (s.State[slot] != RowScratch.Missing) return RowRejects.PropertyTwice(l.Names[slot], "");
                 r.Read();
                 if (reason is null && !ReadJsonValue(ref r, l, slot, s, pools, st, out reason)) { }
                 if (r.TokenType is JsonTokenType.StartObject or JsonTokenType.StartArray) r.Skip();
             }
-            if (r.Read()) return "trailing content after the JSON object";
+            if (r.Read()) return RowRejects.TrailingContent();
             return reason;
         }
         catch (JsonException e)
         {
             return Malformed(e);
         }
-        catch (InvalidOperationException e)
+        catch (InvalidOperationException)
         {
-            return $"malformed JSON: {e.Message}";
+            // Reading a string that is not valid Unicode (an invalid UTF-8 byte, a lone surrogate escape): the reader parses it
+            // and throws only when the text is decoded.
+            return RowRejects.NotUnicode(null, propertyName: false);
         }
     }
 
-    private static string TokenName(JsonTokenType t) => t switch
-    {
-        JsonTokenType.String => "a string",
-        JsonTokenType.Number => "a number",
-        JsonTokenType.True or JsonTokenType.False => "a boolean",
-        JsonTokenType.StartObject => "an object",
-        JsonTokenType.StartArray => "an array",
-        JsonTokenType.Null => "null",
-        _ => t.ToString(),
-    };
+    private static string TokenName(JsonTokenType t) => JsonRowText.KindName(t);
 
     private static ReadOnlySpan<char> CopyChars(ref Utf8JsonReader r, ParseState st)
     {
@@ -479,7 +474,7 @@ internal sealed partial class Importer
     }
 
     private static bool ReadJsonValue(ref Utf8JsonReader r, RowLayout l, int slot, RowScratch s, StringPool?[] pools, ParseState st,
-        out string? reason)
+        out RowReject? reason)
     {
         reason = null;
         var tok = r.TokenType;
@@ -515,13 +510,13 @@ internal sealed partial class Importer
                     if (!r.TryGetInt64(out s.L[slot]))
                     {
                         if (r.TryGetDecimal(out var d) && d == decimal.Truncate(d) && d >= long.MinValue && d <= long.MaxValue) s.L[slot] = (long)d;
-                        else { reason = $"field '{l.Names[slot]}': {Encoding.UTF8.GetString(r.ValueSpan)} is not an integer"; return false; }
+                        else { reason = RowRejects.InvalidValue(l.Names[slot], Encoding.UTF8.GetString(r.ValueSpan), "int"); return false; }
                     }
                     break;
                 case TypeKind.Decimal:
                     if (tok != JsonTokenType.Number) { ok = false; break; }
-                    if (!r.TryGetDecimal(out s.D[slot])) { reason = $"field '{l.Names[slot]}': {Encoding.UTF8.GetString(r.ValueSpan)} is " +
-                        $"out of decimal range"; return false; }
+                    if (!r.TryGetDecimal(out s.D[slot])) { reason = RowRejects.InvalidValue(l.Names[slot], Encoding.UTF8.GetString(r.ValueSpan),
+                        "decimal"); return false; }
                     break;
                 case TypeKind.Bool:
                     if (tok == JsonTokenType.True) s.L[slot] = 1;
@@ -545,8 +540,8 @@ internal sealed partial class Importer
                     if (!parsed)
                     {
                         var text = Clip(r.GetString() ?? "");
-                        reason = slot == l.TsSlot ? $"invalid ts '{text}'"
-                            : $"field '{l.Names[slot]}': '{text}' is not a valid {t.NonNullable.DisplayName}";
+                        reason = slot == l.TsSlot ? RowRejects.InvalidTimestamp($"'{text}'")
+                            : RowRejects.InvalidValue(l.Names[slot], $"'{text}'", t.NonNullable.DisplayName);
                         return false;
                     }
                     break;
@@ -556,11 +551,7 @@ internal sealed partial class Importer
                     if (tok != JsonTokenType.StartArray) { ok = false; break; }
                     // Arrays never take the scanner paths: the general reader hands the whole array to the list rules.
                     var array = JsonElement.ParseValue(ref r);
-                    if (!ListValues.TryFromJson(array, t.Element!, out var list, out var problem))
-                    {
-                        reason = $"field '{l.Names[slot]}': {problem}";
-                        return false;
-                    }
+                    if (!ListValues.TryFromJson(array, l.Names[slot], t.Element!, out var list, out reason)) return false;
                     s.SetList(slot, list);
                     break;
                 }
@@ -568,7 +559,13 @@ internal sealed partial class Importer
                     if (tok == JsonTokenType.Number && r.TryGetDecimal(out var secs) && Math.Abs(secs) < 900_000_000_000m)
                         s.L[slot] = (long)decimal.Truncate(secs * TimeSpan.TicksPerSecond);
                     else if (tok == JsonTokenType.String && ValueParsers.TryParseDuration(CopyChars(ref r, st), out s.L[slot])) { }
-                    else { reason = $"field '{l.Names[slot]}': not a valid duration"; return false; }
+                    else if (tok is not (JsonTokenType.Number or JsonTokenType.String)) ok = false;
+                    else
+                    {
+                        var written = tok == JsonTokenType.String ? $"'{Clip(r.GetString() ?? "")}'" : Encoding.UTF8.GetString(r.ValueSpan);
+                        reason = RowRejects.InvalidValue(l.Names[slot], written, "duration");
+                        return false;
+                    }
                     break;
                 default:
                     ok = false;
@@ -579,7 +576,7 @@ internal sealed partial class Importer
         {
             var name = l.Names[slot];
             var expected = slot == l.UserSlot || l.IsIdentityOnly[slot] ? "string" : t.NonNullable.DisplayName;
-            reason = $"field '{name}': expected {expected}, got {TokenName(tok)}";
+            reason = RowRejects.WrongType(name, expected, TokenName(tok));
             return false;
         }
         s.State[slot] = RowScratch.Value;

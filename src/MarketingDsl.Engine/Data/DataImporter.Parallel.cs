@@ -2,6 +2,7 @@ using System.Runtime.CompilerServices;
 using System.Collections.Concurrent;
 using System.Text;
 using System.Text.Json;
+using MarketingDsl.Core.Diagnostics;
 
 namespace MarketingDsl.Engine.Data;
 
@@ -61,7 +62,7 @@ internal sealed class ParsedBlock(EventTypeState[] types, int capacity) : IDispo
     public long ShapedRows;
     public readonly TypeBatch[] Types = [.. types.Select(t => new TypeBatch(t))];
     public readonly GrowList<long> UnknownTs = new();
-    public readonly List<(int Line, string Reason, string Raw)> Rejects = [];
+    public readonly List<(int Line, RowReject Reason, string Raw)> Rejects = [];
 
     public void Reset()
     {
@@ -203,12 +204,7 @@ internal sealed partial class Importer
         var reason = ParseEventJson(line, st, out var type);
         var layout = type?.Layout ?? _unknownLayout;
         var s = st.Scratch(layout);
-        if (reason is null)
-        {
-            if (!s.HasValue(layout.UserSlot) || s.UserLength == 0) reason = "missing user_id";
-            else if (!s.HasValue(layout.TsSlot)) reason = "missing ts";
-            else if (s.L[layout.TsSlot] > _latestTs) reason = FutureEvents.Reason(s.L[layout.TsSlot], _latestTs);
-        }
+        reason ??= EventRowRules(layout, s);
         if (reason is not null)
         {
             b.Rejects.Add((phys, reason, _rejects is null ? "" : Encoding.UTF8.GetString(line)));

@@ -1,5 +1,7 @@
 using System.Globalization;
 using System.Text;
+using MarketingDsl.Core.Diagnostics;
+using MarketingDsl.Core.Diagnostics.Catalogues;
 using MarketingDsl.Core.Semantics;
 using Parquet.Serialization;
 
@@ -16,12 +18,12 @@ internal interface ITabularRows : IDisposable
     /// <summary>Bytes of the file consumed so far (approximate).</summary>
     long Position { get; }
     /// <summary>A structural problem of the current row (e.g. wrong number of cells), or null.</summary>
-    string? RowProblem { get; }
+    RowReject? RowProblem { get; }
     string RawText();
     /// <summary>The cell as text (for the <c>type</c> column); null for null.</summary>
     string? Text(int column);
     /// <summary>Fills a slot from a cell.</summary>
-    bool Fill(Importer importer, RowLayout layout, int slot, int column, out string? reason);
+    bool Fill(Importer importer, RowLayout layout, int slot, int column, out RowReject? reason);
 }
 
 internal sealed partial class Importer
@@ -109,7 +111,7 @@ internal sealed class CsvRows : ITabularRows
     public string[] Header { get; }
     public int Line { get; private set; }
     public long Position => _lines.Position;
-    public string? RowProblem { get; private set; }
+    public RowReject? RowProblem { get; private set; }
 
     public bool Next()
     {
@@ -118,7 +120,7 @@ internal sealed class CsvRows : ITabularRows
         {
             if (!ReadRecord(out var problem)) return false;
             if (_record.Length == 1 && _record[0].Length == 0 && problem is null) continue;   // blank line
-            RowProblem = problem ?? (_record.Length != Header.Length ? $"expected {Header.Length} cells, got {_record.Length}" : null);
+            RowProblem = problem ?? (_record.Length != Header.Length ? RowRejects.CsvCellCount(Header.Length, _record.Length) : null);
             return true;
         }
     }
@@ -130,7 +132,7 @@ internal sealed class CsvRows : ITabularRows
     }
 
     /// <summary>Reads one record (possibly several physical lines); false at the end of the file.</summary>
-    private bool ReadRecord(out string? problem)
+    private bool ReadRecord(out RowReject? problem)
     {
         problem = null;
         _cells.Clear();
@@ -153,7 +155,7 @@ internal sealed class CsvRows : ITabularRows
                 if (_recordLines.Count >= MaxQuotedLines || !NextLine(out var next, out var nextValid))
                 {
                     // Only the line that opened the cell is rejected; the lines after it are read again as records.
-                    problem = $"malformed CSV: a quoted cell opened on this line is not closed within {MaxQuotedLines} lines";
+                    problem = RowRejects.CsvQuoteNotClosed(MaxQuotedLines);
                     var again = _recordLines.Skip(1).Concat(_pushedBack).ToList();
                     _pushedBack.Clear();
                     foreach (var l in again) _pushedBack.Enqueue(l);
@@ -189,21 +191,21 @@ internal sealed class CsvRows : ITabularRows
             }
             else if (quotedCell || c == '"')
             {
-                problem ??= "malformed CSV: bad quoting";
+                problem ??= RowRejects.CsvBadQuoting();
                 _cell.Append(c);
             }
             else _cell.Append(c);
         }
         _cells.Add(_cell.ToString());
         _record = [.. _cells];
-        if (_recordLines.Any(l => !l.Valid)) problem = "invalid UTF-8: the record holds bytes that are not UTF-8 text";
+        if (_recordLines.Any(l => !l.Valid)) problem = RowRejects.NotUnicode(null, propertyName: false);
         return true;
     }
 
     public string RawText() => _raw.ToString();
     public string? Text(int column) => column < _record.Length && _record[column].Length > 0 ? _record[column] : null;
 
-    public bool Fill(Importer importer, RowLayout layout, int slot, int column, out string? reason) =>
+    public bool Fill(Importer importer, RowLayout layout, int slot, int column, out RowReject? reason) =>
         importer.SetText(layout, slot, column < _record.Length ? _record[column] : null, emptyIsNull: true, out reason);
 
     public void Dispose() => _lines.Dispose();
@@ -235,7 +237,7 @@ internal sealed class ParquetRows : ITabularRows
     public string[] Header { get; }
     public int Line => _index + 1;
     public long Position => _rows.Count == 0 ? _length : _length * (_index + 1) / _rows.Count;
-    public string? RowProblem => null;
+    public RowReject? RowProblem => null;
 
     public bool Next() => ++_index < _rows.Count;
 
@@ -253,7 +255,7 @@ internal sealed class ParquetRows : ITabularRows
 
     public string? Text(int column) => Cell(column)?.ToString();
 
-    public bool Fill(Importer importer, RowLayout layout, int slot, int column, out string? reason)
+    public bool Fill(Importer importer, RowLayout layout, int slot, int column, out RowReject? reason)
     {
         var v = Cell(column);
         reason = null;
@@ -263,11 +265,7 @@ internal sealed class ParquetRows : ITabularRows
         if (kind == TypeKind.List)
         {
             // A Parquet list column (its items in Parquet.Net's CLR types), read by the list rules.
-            if (!ListValues.TryFromBoxed(layout.Types[slot].Element!, v, out var list, out var problem))
-            {
-                reason = $"field '{layout.Names[slot]}': {problem}";
-                return false;
-            }
+            if (!ListValues.TryFromBoxed(layout.Types[slot].Element!, layout.Names[slot], v, out var list, out reason)) return false;
             s.SetList(slot, list);
             return true;
         }
@@ -298,8 +296,8 @@ internal sealed class ParquetRows : ITabularRows
         }
         if (!ok)
         {
-            reason = $"field '{layout.Names[slot]}': expected " +
-                $"{(kind == TypeKind.String ? "string" : layout.Types[slot].NonNullable.DisplayName)}, got {v.GetType().Name}";
+            reason = RowRejects.WrongType(layout.Names[slot], kind == TypeKind.String ? "string" : layout.Types[slot].NonNullable.DisplayName,
+                v.GetType().Name);
             return false;
         }
         s.State[slot] = RowScratch.Value;

@@ -1,6 +1,8 @@
 using System.Runtime.CompilerServices;
 using System.Text;
 using System.Text.Json;
+using MarketingDsl.Core.Diagnostics;
+using MarketingDsl.Core.Diagnostics.Catalogues;
 using MarketingDsl.Core.Semantics;
 
 namespace MarketingDsl.Engine.Data;
@@ -266,34 +268,36 @@ internal sealed partial class Importer : IDisposable
 
     // ---------------------------------------------------------------- rejects
 
-    private void Reject(string file, int line, string reason, string raw)
+    private void Reject(string file, int line, RowReject reject, string raw)
     {
         _report.RejectedCount++;
-        if (FutureEvents.IsReason(reason)) _report.FutureRejects++;
-        if (_report.Rejects.Count < _options.MaxRejectsInMemory) _report.Rejects.Add(new RejectedRow(file, line, reason));
+        if (FutureEvents.IsReject(reject)) _report.FutureRejects++;
+        if (_report.Rejects.Count < _options.MaxRejectsInMemory) _report.Rejects.Add(RejectedRow.Of(file, line, reject));
         if (_rejects is null) return;
-        var sb = new StringBuilder(raw.Length + reason.Length + 64);
+        var sb = new StringBuilder(raw.Length + reject.Reason.Length + 80);
         sb.Append("{\"file\":").Append(JsonSerializer.Serialize(file))
           .Append(",\"line\":").Append(line)
-          .Append(",\"reason\":").Append(JsonSerializer.Serialize(reason))
+          .Append(",\"code\":\"").Append(reject.Code).Append('"');
+        if (reject.Field is { } field) sb.Append(",\"field\":").Append(JsonSerializer.Serialize(field));
+        sb.Append(",\"reason\":").Append(JsonSerializer.Serialize(reject.Reason))
           .Append(",\"raw\":").Append(JsonSerializer.Serialize(raw)).Append('}');
         _rejects.WriteLine(sb.ToString());
     }
 
-    private void Reject(string file, int line, string reason, ReadOnlySpan<byte> raw) =>
+    private void Reject(string file, int line, RowReject reason, ReadOnlySpan<byte> raw) =>
         Reject(file, line, reason, _rejects is null ? "" : Encoding.UTF8.GetString(raw));
 
     // ---------------------------------------------------------------- commit rows
 
     /// <summary>Commits a fully parsed profile row in the layout's scratch, or rejects it.</summary>
-    private string? CommitProfile(string file, int line)
+    private RowReject? CommitProfile(string file, int line)
     {
         var l = _profileLayout;
         var s = l.Scratch;
         var id = s.HasValue(l.UserSlot) ? s.S[l.UserSlot] : null;
-        if (string.IsNullOrEmpty(id)) return $"missing {_schema.KeyField}";
+        if (string.IsNullOrEmpty(id)) return RowRejects.MissingRequired(_schema.KeyField);
         if (_profileRowById.TryGetValue(id, out var first))
-            return $"duplicate {_schema.KeyField} '{id}' (first at {first.File}:{first.Line})";
+            return RowRejects.DuplicateProfile(_schema.KeyField, id, first.File, first.Line);
         _profileRowById.Add(id, (file, line));
         _profileIds.Add(id);
         for (var i = 0; i < _profileCols.Length; i++) _profileCols[i]?.Add(s, i);
@@ -310,14 +314,21 @@ internal sealed partial class Importer : IDisposable
         return s.L[slot].ToString(System.Globalization.CultureInfo.InvariantCulture);
     }
 
+    /// <summary>What an event row parsed into its scratch must have to be kept (sequential and parallel reading alike): a user, a
+    /// ts, and a ts not after the import's limit.</summary>
+    private RowReject? EventRowRules(RowLayout l, RowScratch s)
+    {
+        if (!s.HasValue(l.UserSlot) || s.UserLength == 0) return RowRejects.MissingRequired("user_id");
+        if (!s.HasValue(l.TsSlot)) return RowRejects.MissingRequired("ts");
+        return s.L[l.TsSlot] > _latestTs ? FutureEvents.Reject(s.L[l.TsSlot], _latestTs) : null;
+    }
+
     /// <summary>Commits a fully parsed event row (type null = unknown type), or returns the reject reason.</summary>
-    private string? CommitEvent(EventTypeState? type, RowLayout l, long lineOrdinal)
+    private RowReject? CommitEvent(EventTypeState? type, RowLayout l, long lineOrdinal)
     {
         var s = l.Scratch;
-        if (!s.HasValue(l.UserSlot) || s.UserLength == 0) return "missing user_id";
-        if (!s.HasValue(l.TsSlot)) return "missing ts";
+        if (EventRowRules(l, s) is { } reject) return reject;
         var ts = s.L[l.TsSlot];
-        if (ts > _latestTs) return FutureEvents.Reason(ts, _latestTs);
         if (type is not null && type.IsDuplicate(s))
         {
             _report.DuplicatesDropped[type.Symbol.Name] = (_report.DuplicatesDropped.TryGetValue(type.Symbol.Name, out var d) ? d : 0) + 1;
@@ -517,7 +528,7 @@ internal sealed partial class Importer : IDisposable
     // ---------------------------------------------------------------- text values (CSV, Parquet strings)
 
     /// <summary>Parses a text cell into a slot; empty or null text is null.</summary>
-    internal bool SetText(RowLayout l, int slot, string? text, bool emptyIsNull, out string? reason)
+    internal bool SetText(RowLayout l, int slot, string? text, bool emptyIsNull, out RowReject? reason)
     {
         reason = null;
         var s = l.Scratch;
@@ -562,11 +573,7 @@ internal sealed partial class Importer : IDisposable
                 ok = ValueParsers.TryParseDuration(text, out s.L[slot]);
                 break;
             case TypeKind.List:
-                if (!ListValues.TryParseDelimited(text, t.Element!, out var list, out var problem))
-                {
-                    reason = $"field '{l.Names[slot]}': {problem}";
-                    return false;
-                }
+                if (!ListValues.TryParseDelimited(text, l.Names[slot], t.Element!, out var list, out reason)) return false;
                 s.SetList(slot, list);
                 return true;
             default:
@@ -575,8 +582,8 @@ internal sealed partial class Importer : IDisposable
         }
         if (!ok)
         {
-            reason = slot == l.TsSlot ? $"invalid ts '{Clip(text)}'"
-                : $"field '{l.Names[slot]}': '{Clip(text)}' is not a valid {t.NonNullable.DisplayName}";
+            reason = slot == l.TsSlot ? RowRejects.InvalidTimestamp($"'{Clip(text)}'")
+                : RowRejects.InvalidValue(l.Names[slot], $"'{Clip(text)}'", t.NonNullable.DisplayName);
             return false;
         }
         s.State[slot] = RowScratch.Value;

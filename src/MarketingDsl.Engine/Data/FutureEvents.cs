@@ -1,9 +1,12 @@
+using MarketingDsl.Core.Diagnostics;
+using MarketingDsl.Core.Diagnostics.Catalogues;
+
 namespace MarketingDsl.Engine.Data;
 
 /// <summary>
 /// The rule shared by the batch import and the live runtime for events dated in the future: an
 /// event whose `ts` is more than a skew ahead of the reader's wall clock is rejected (with
-/// <see cref="Reason"/>), never kept. A client's word must not move time: live, such an event would
+/// <see cref="Reject"/>), never kept. A client's word must not move time: live, such an event would
 /// advance the runtime's clock and fire every timer and schedule up to it; in a batch it would
 /// become the default as-of instant of `simulate` and age every user silently.
 /// </summary>
@@ -20,12 +23,13 @@ public static class FutureEvents
         return maxSkew.Ticks >= DateTime.MaxValue.Ticks - nowTicks ? DateTime.MaxValue.Ticks : nowTicks + Math.Max(0, maxSkew.Ticks);
     }
 
-    /// <summary>Null when <paramref name="ts"/> is at or before <paramref name="limit"/>, else the reject reason.</summary>
-    public static string? Reason(long ts, long limit) => ts <= limit ? null
-        : $"ts {Iso(ts)} is in the future: events later than {Iso(limit)} (the wall clock plus the allowed skew) are not accepted";
+    /// <summary>Null when <paramref name="ts"/> is at or before <paramref name="limit"/>, else the reject (MD9541).</summary>
+    public static RowReject? Reject(long ts, long limit) => ts <= limit ? null : RowRejects.FutureEvent(Iso(ts), Iso(limit));
 
-    /// <summary>True when a reject reason is <see cref="Reason"/>'s (a row that may be accepted at a later wall clock).</summary>
-    public static bool IsReason(string reason) => reason.Contains(" is in the future: events later than ", StringComparison.Ordinal);
+    /// <summary>True when a reject is <see cref="Reject"/>'s (a row that may be accepted at a later wall clock).</summary>
+    public static bool IsReject(RowReject reject) => reject.Code == s_code;
+
+    private static readonly string s_code = RowRejects.FutureEvent("", "").Code;
 
     private static string Iso(long ticks) =>
         new DateTime(ticks, DateTimeKind.Utc).ToString("yyyy-MM-dd'T'HH:mm:ss.FFFFFFF'Z'", System.Globalization.CultureInfo.InvariantCulture);

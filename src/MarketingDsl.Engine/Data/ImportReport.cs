@@ -1,7 +1,27 @@
 namespace MarketingDsl.Engine.Data;
 
-/// <summary>One rejected input row: file (path as found in the data directory), 1-based line and reason.</summary>
-public sealed record RejectedRow(string File, int Line, string Reason);
+/// <summary>
+/// One rejected input row: file (path as found in the data directory), 1-based line, the reason in English and, from
+/// the row rule it broke (<see cref="MarketingDsl.Core.Diagnostics.Catalogues.RowRejects"/>), its code, the field at
+/// fault and the reason in 简体中文. A report read from a snapshot written before codes were kept has no code
+/// (<see cref="Code"/> empty, <see cref="ReasonZh"/> null).
+/// </summary>
+public sealed record RejectedRow(string File, int Line, string Reason)
+{
+    public string Code { get; init; } = "";
+    public string? Field { get; init; }
+    public string? ReasonZh { get; init; }
+
+    public static RejectedRow Of(string file, int line, MarketingDsl.Core.Diagnostics.RowReject reject) =>
+        new(file, line, reject.Reason) { Code = reject.Code, Field = reject.Field, ReasonZh = reject.Message.Chinese };
+
+    /// <summary>The reason in a UI language (<c>zh</c>/<c>zh-CN</c> → 简体中文 where there is one).</summary>
+    public string ReasonIn(string? language) =>
+        language is not null && language.StartsWith("zh", StringComparison.OrdinalIgnoreCase) && ReasonZh is not null ? ReasonZh : Reason;
+
+    /// <summary><c>file:line: MDxxxx: reason</c> (no code: <c>file:line: reason</c>), in a UI language.</summary>
+    public string ToText(string? language = null) => $"{File}:{Line}: {(Code.Length > 0 ? Code + ": " : "")}{ReasonIn(language)}";
+}
 
 /// <summary>Two profiles that share an identity value became one user: <paramref name="MergedUserId"/> was folded into
 /// <paramref name="KeptUserId"/>.</summary>
@@ -10,7 +30,8 @@ public sealed record IdentityMerge(string KeptUserId, string MergedUserId, strin
 /// <summary>Options for <see cref="DataImporter.Load"/>.</summary>
 public sealed class ImportOptions
 {
-    /// <summary>When set, every rejected row is written there as JSON Lines: <c>{"file","line","reason","raw"}</c>.</summary>
+    /// <summary>When set, every rejected row is written there as JSON Lines: <c>{"file","line","code","field"?,"reason","raw"}</c>
+    /// (<c>field</c> when the reject names one).</summary>
     public string? RejectsPath { get; init; }
 
     /// <summary>How many rejects are kept in <see cref="ImportReport.Rejects"/> (the total is always counted).</summary>

@@ -1,3 +1,5 @@
+using MarketingDsl.Core.Diagnostics;
+using MarketingDsl.Core.Diagnostics.Catalogues;
 using MarketingDsl.Core.Semantics;
 
 namespace MarketingDsl.Engine.Data;
@@ -49,7 +51,7 @@ internal sealed partial class Importer
         _report.ProfilesRead++;
         var l = _profileLayout;
         l.Scratch.Reset();
-        string? reason = null;
+        RowReject? reason = null;
         for (var i = 0; i < values.Length && reason is null; i++) reason = SetBoxed(l, i, values[i]);
         reason ??= CommitProfile(file, line);
         if (reason is not null) Reject(file, line, reason, "");
@@ -66,20 +68,20 @@ internal sealed partial class Importer
             throw new ArgumentException($"an event row of '{type.Name}' needs {type.Fields.Length} values (user_id, ts, then its " +
                 $"fields), got {values.Length}");
         l.Scratch.Reset();
-        string? reason = null;
+        RowReject? reason = null;
         for (var i = 0; i < count && reason is null; i++) reason = SetBoxed(l, i, values[i]);
         reason ??= CommitEvent(state, l, lineOrdinal);
         if (reason is not null) Reject(file, line, reason, "");
     }
 
     /// <summary>Puts one boxed value into a scratch slot; returns a reject reason or null.</summary>
-    private static string? SetBoxed(RowLayout l, int slot, object? value)
+    private static RowReject? SetBoxed(RowLayout l, int slot, object? value)
     {
         var s = l.Scratch;
         if (value is null) { s.State[slot] = RowScratch.Null; return null; }
         if (slot == l.UserSlot && !l.IsProfile)
         {
-            if (value is not string user) return $"user_id must be a string, got {value.GetType().Name}";
+            if (value is not string user) return RowRejects.WrongType(l.Names[slot], "string", value.GetType().Name);
             s.SetUser(user);
             s.State[slot] = RowScratch.Value;
             return null;
@@ -87,7 +89,7 @@ internal sealed partial class Importer
         var type = l.Types[slot];
         if (type.IsList)
         {
-            if (!ListValues.TryFromBoxed(type.Element!, value, out var list, out var problem)) return $"field '{l.Names[slot]}': {problem}";
+            if (!ListValues.TryFromBoxed(type.Element!, l.Names[slot], value, out var list, out var problem)) return problem;
             s.SetList(slot, list);
             return null;
         }
@@ -109,8 +111,8 @@ internal sealed partial class Importer
             default: ok = false; break;
         }
         if (!ok)
-            return slot == l.TsSlot ? $"invalid ts {value}" : $"field '{l.Names[slot]}': {value} ({value.GetType().Name}) is not a valid " +
-                $"{type.NonNullable.DisplayName}";
+            return slot == l.TsSlot ? RowRejects.InvalidTimestamp($"{value}")
+                : RowRejects.InvalidValue(l.Names[slot], $"{value} ({value.GetType().Name})", type.NonNullable.DisplayName);
         s.State[slot] = RowScratch.Value;
         return null;
     }

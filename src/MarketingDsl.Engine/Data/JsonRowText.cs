@@ -1,4 +1,6 @@
 using System.Text.Json;
+using MarketingDsl.Core.Diagnostics;
+using MarketingDsl.Core.Diagnostics.Catalogues;
 
 namespace MarketingDsl.Engine.Data;
 
@@ -13,15 +15,16 @@ namespace MarketingDsl.Engine.Data;
 /// </summary>
 public static class JsonRowText
 {
-    /// <summary>Null when the element keeps the rules, else the reason (a path into the row for nested values).</summary>
-    public static string? Problem(JsonElement element) => Problem(element, "");
+    /// <summary>Null when the row keeps the rules, else the reject (MD9504, MD9505; a path into the row for nested values).</summary>
+    public static RowReject? Problem(JsonElement element) => Problem(element, "");
 
-    private static string? Problem(JsonElement element, string path)
+    /// <summary>The rules for a value at <paramref name="path"/> in its row (a field's name, <c>skus[2]</c>; empty: the row).</summary>
+    public static RowReject? Problem(JsonElement element, string path)
     {
         switch (element.ValueKind)
         {
             case JsonValueKind.String:
-                return ValidText(element) ? null : $"{Where(path)}the string is not valid Unicode (an invalid UTF-8 byte or a lone surrogate escape)";
+                return ValidText(element) ? null : RowRejects.NotUnicode(path, propertyName: false);
             case JsonValueKind.Array:
                 var i = 0;
                 foreach (var item in element.EnumerateArray())
@@ -35,10 +38,10 @@ public static class JsonRowText
                     try { name = property.Name; }
                     catch (InvalidOperationException)
                     {
-                        return $"{Where(path)}a property name is not valid Unicode (an invalid UTF-8 byte or a lone surrogate escape)";
+                        return RowRejects.NotUnicode(path, propertyName: true);
                     }
                     if (!(seen ??= new HashSet<string>(StringComparer.Ordinal)).Add(name))
-                        return $"{Where(path)}the property '{name}' appears twice";
+                        return RowRejects.PropertyTwice(name, path);
                     if (Problem(property.Value, path.Length == 0 ? name : $"{path}.{name}") is { } p) return p;
                 }
                 return null;
@@ -46,6 +49,30 @@ public static class JsonRowText
                 return null;
         }
     }
+
+    /// <summary>A JSON kind as the row rules name what they found (<c>a string</c>, <c>an object</c>; RowRejects.WrongType).</summary>
+    public static string KindName(JsonTokenType kind) => kind switch
+    {
+        JsonTokenType.String => "a string",
+        JsonTokenType.Number => "a number",
+        JsonTokenType.True or JsonTokenType.False => "a boolean",
+        JsonTokenType.StartObject => "an object",
+        JsonTokenType.StartArray => "an array",
+        JsonTokenType.Null => "null",
+        _ => kind.ToString(),
+    };
+
+    /// <inheritdoc cref="KindName(JsonTokenType)"/>
+    public static string KindName(JsonValueKind kind) => KindName(kind switch
+    {
+        JsonValueKind.String => JsonTokenType.String,
+        JsonValueKind.Number => JsonTokenType.Number,
+        JsonValueKind.True => JsonTokenType.True,
+        JsonValueKind.False => JsonTokenType.False,
+        JsonValueKind.Object => JsonTokenType.StartObject,
+        JsonValueKind.Array => JsonTokenType.StartArray,
+        _ => JsonTokenType.Null,
+    });
 
     private static bool ValidText(JsonElement element)
     {
@@ -59,6 +86,4 @@ public static class JsonRowText
             return false;
         }
     }
-
-    private static string Where(string path) => path.Length == 0 ? "" : $"'{path}': ";
 }

@@ -1,6 +1,8 @@
 using System.Globalization;
 using System.Text;
 using System.Text.Json;
+using MarketingDsl.Core.Diagnostics;
+using MarketingDsl.Core.Diagnostics.Catalogues;
 using MarketingDsl.Core.Semantics;
 
 namespace MarketingDsl.Engine.Data;
@@ -11,7 +13,8 @@ namespace MarketingDsl.Engine.Data;
 /// is written in tags.csv. A list is an <c>object?[]</c> of items in the engine's representation
 /// (int a long, decimal, string, bool, date a <see cref="DateOnly"/>, datetime a UTC
 /// <see cref="DateTime"/> truncated to microseconds, duration a <see cref="TimeSpan"/>); an item
-/// may be null. Nothing here throws on bad input: a problem is a reason for the row's reject.
+/// may be null. Nothing here throws on bad input: a problem is the row's reject (<see cref="RowRejects"/>), naming
+/// the list's field.
 /// </summary>
 public static class ListValues
 {
@@ -23,23 +26,23 @@ public static class ListValues
     public const int MaxItems = 10_000;
 
     /// <summary>A caller's value (an array or any enumerable of CLR values) as a list of <paramref name="element"/>.</summary>
-    public static bool TryFromBoxed(DslType element, object? value, out object?[]? list, out string? problem)
+    public static bool TryFromBoxed(DslType element, string field, object? value, out object?[]? list, out RowReject? problem)
     {
         list = null;
         problem = null;
         if (value is null) return true;
         if (value is string or not System.Collections.IEnumerable)
         {
-            problem = $"{Describe(value)} is not a list";
+            problem = RowRejects.InvalidValue(field, Describe(value), DslType.ListOf(element).DisplayName);
             return false;
         }
         var items = new List<object?>();
         foreach (var v in (System.Collections.IEnumerable)value)
         {
-            if (items.Count == MaxItems) { problem = $"a list holds at most {MaxItems:N0} items"; return false; }
+            if (items.Count == MaxItems) { problem = RowRejects.ListTooLong(field, MaxItems, null); return false; }
             if (!TryItem(element, v, out var item))
             {
-                problem = $"item {items.Count + 1}: {Describe(v)} is not a valid {element.DisplayName}";
+                problem = RowRejects.ListItemInvalid(field, items.Count + 1, Describe(v), element.DisplayName);
                 return false;
             }
             items.Add(item);
@@ -85,26 +88,26 @@ public static class ListValues
     }
 
     /// <summary>A JSON array (items as the importer reads scalar fields: numbers, strings, true/false, null).</summary>
-    public static bool TryFromJson(JsonElement array, DslType element, out object?[]? list, out string? problem)
+    public static bool TryFromJson(JsonElement array, string field, DslType element, out object?[]? list, out RowReject? problem)
     {
         list = null;
         problem = null;
         if (array.ValueKind == JsonValueKind.Null) return true;
         if (array.ValueKind != JsonValueKind.Array)
         {
-            problem = $"expected a JSON array of {element.DisplayName}, got {Kind(array.ValueKind)}";
+            problem = RowRejects.WrongType(field, DslType.ListOf(element).DisplayName, JsonRowText.KindName(array.ValueKind));
             return false;
         }
-        if (JsonRowText.Problem(array) is { } text) { problem = text; return false; }
+        if (JsonRowText.Problem(array, field) is { } text) { problem = text; return false; }
         var n = array.GetArrayLength();
-        if (n > MaxItems) { problem = $"a list holds at most {MaxItems:N0} items, got {n:N0}"; return false; }
+        if (n > MaxItems) { problem = RowRejects.ListTooLong(field, MaxItems, n); return false; }
         var items = new object?[n];
         var i = 0;
         foreach (var v in array.EnumerateArray())
         {
             if (!TryJsonItem(element, v, out items[i]))
             {
-                problem = $"item {i + 1}: {Clip(v.GetRawText())} is not a valid {element.DisplayName}";
+                problem = RowRejects.ListItemInvalid(field, i + 1, Clip(v.GetRawText()), element.DisplayName);
                 return false;
             }
             i++;
@@ -146,7 +149,7 @@ public static class ListValues
     /// backslash. Each item is read as a scalar cell of its type; an empty item is the empty string
     /// in a list of strings and an error in any other list. (An empty cell is a null list: the caller.)
     /// </summary>
-    public static bool TryParseDelimited(string cell, DslType element, out object?[]? list, out string? problem)
+    public static bool TryParseDelimited(string cell, string field, DslType element, out object?[]? list, out RowReject? problem)
     {
         list = null;
         problem = null;
@@ -158,19 +161,19 @@ public static class ListValues
             {
                 if (i + 1 >= cell.Length || cell[i + 1] is not (Delimiter or Escape))
                 {
-                    problem = $"'{Clip(cell)}': a backslash must escape '|' or '\\' (write \\| or \\\\)";
+                    problem = RowRejects.ListEscape(field, Clip(cell));
                     return false;
                 }
                 current.Append(cell[++i]);
                 continue;
             }
             if (i < cell.Length && cell[i] != Delimiter) { current.Append(cell[i]); continue; }
-            if (items.Count == MaxItems) { problem = $"a list holds at most {MaxItems:N0} items"; return false; }
+            if (items.Count == MaxItems) { problem = RowRejects.ListTooLong(field, MaxItems, null); return false; }
             var text = current.ToString();
             current.Clear();
             if (!TryParseItem(element, text, out var item))
             {
-                problem = $"item {items.Count + 1}: '{Clip(text)}' is not a valid {element.DisplayName}";
+                problem = RowRejects.ListItemInvalid(field, items.Count + 1, $"'{Clip(text)}'", element.DisplayName);
                 return false;
             }
             items.Add(item);
@@ -257,15 +260,6 @@ public static class ListValues
             default: value = 0; return false;
         }
     }
-
-    private static string Kind(JsonValueKind k) => k switch
-    {
-        JsonValueKind.String => "a string",
-        JsonValueKind.Number => "a number",
-        JsonValueKind.True or JsonValueKind.False => "a boolean",
-        JsonValueKind.Object => "an object",
-        _ => k.ToString().ToLowerInvariant(),
-    };
 
     private static string Describe(object v) => v is string s ? $"'{Clip(s)}'"
         : $"{Clip(Convert.ToString(v, CultureInfo.InvariantCulture) ?? "")} ({v.GetType().Name})";

@@ -292,8 +292,8 @@ public sealed class UserHistory
         }
         if (column is ListColumn list)
         {
-            if (!ListValues.TryFromBoxed(field.Type.Element!, value, out var items, out var problem))
-                throw new ArgumentException($"field '{field.Name}': {problem}");
+            if (!ListValues.TryFromBoxed(field.Type.Element!, field.Name, value, out var items, out var problem))
+                throw new ArgumentException(problem!.Reason);
             list.Values[row] = items;
             return;
         }

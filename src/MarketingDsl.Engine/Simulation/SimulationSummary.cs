@@ -50,7 +50,7 @@ public sealed record SimulationSummary(
             OrphanEvents: report.OrphanEvents,
             UnknownTypeEvents: report.UnknownTypeEvents,
             RejectedRows: report.RejectedCount,
-            RejectSamples: [.. report.Rejects.Take(10).Select(r => $"{r.File}:{r.Line}: {r.Reason}")],
+            RejectSamples: [.. report.Rejects.Take(10)],
             IdentityMerges: report.IdentityMerges.Count,
             EventsAfterAsOf: eventsAfterAsOf);
         var segments = new List<GroupCount>();
@@ -82,7 +82,7 @@ public sealed record DataQuality(
     long OrphanEvents,
     long UnknownTypeEvents,
     long RejectedRows,
-    IReadOnlyList<string> RejectSamples,
+    IReadOnlyList<MarketingDsl.Engine.Data.RejectedRow> RejectSamples,
     long IdentityMerges,
     long EventsAfterAsOf)
 {

@@ -15,7 +15,8 @@ namespace MarketingDsl.Runtime;
 /// <summary>
 /// `mdsl serve`: a minimal ASP.NET Core API over one <see cref="LiveRuntime"/>.
 /// POST /api/events and POST /api/profiles take a JSON array and answer
-/// `{"results":[{"index","status","reason"?}]}` (status accepted | duplicate | rejected; valid
+/// `{"results":[{"index","status","code"?,"field"?,"reason"?}]}` (status accepted | duplicate | rejected; a rejected
+/// item's code MD95xx and field from the row rules, RowRejects; valid
 /// items are accepted even when others are rejected); GET /api/health (counts only); GET
 /// /api/users/{id}/tags?at=ISO (member data: <see cref="RuntimeSecurity.MemberDataDenied"/>) (every tag as of the
 /// instant, default the runtime's clock, or
@@ -130,6 +131,11 @@ public static class RuntimeApp
                 w.WriteStartObject();
                 w.WriteNumber("index", r.Index);
                 w.WriteString("status", r.Status);
+                if (r.Reject is { } reject)
+                {
+                    w.WriteString("code", reject.Code);
+                    if (reject.Field is { } field) w.WriteString("field", field);
+                }
                 if (r.Reason is not null) w.WriteString("reason", r.Reason);
                 w.WriteEndObject();
             }

@@ -59,8 +59,7 @@ public sealed partial class LiveRuntime
             if (parsed is null) { request.Results[i] = request.Rejected[i]!; continue; }
             if (json.Length > LiveStore.MaxEventBytes)
             {
-                request.Results[i] = new IngestResult(i, IngestResult.Rejected,
-                    $"the event is larger than {LiveStore.MaxEventBytes:N0} bytes, the largest one event may be");
+                request.Results[i] = IngestResult.RejectedBy(i, Core.Diagnostics.Catalogues.RowRejects.EventTooLarge(LiveStore.MaxEventBytes));
                 continue;
             }
             if (parsed.Id is { } id && (!seenInBatch.Add(parsed.Type.Name + "\u001F" + id) || _store.HasEvent(parsed.Type.Name, id)))
@@ -112,8 +111,8 @@ public sealed partial class LiveRuntime
             for (var i = 0; i < items.Count; i++)
             {
                 var parsed = validation.ParseEvent(items[i].Span, out var reason);
-                if (parsed is not null && FutureEvents.Reason(parsed.Ts, latestTs) is { } future) { parsed = null; reason = future; }
-                Rejected[i] = parsed is null ? new IngestResult(i, IngestResult.Rejected, reason) : null;
+                if (parsed is not null && FutureEvents.Reject(parsed.Ts, latestTs) is { } future) { parsed = null; reason = future; }
+                Rejected[i] = parsed is null ? IngestResult.RejectedBy(i, reason!) : null;
                 Events[i] = (parsed, parsed is null ? default : items[i]);
             }
             ValidatedBy = validation;

@@ -1,4 +1,5 @@
 using System.Text.Json;
+using MarketingDsl.Core.Diagnostics.Catalogues;
 using MarketingDsl.Engine.Data;
 using MarketingDsl.Journeys;
 
@@ -21,14 +22,13 @@ public sealed partial class LiveRuntime
                 for (var i = 0; i < items.Count; i++)
                 {
                     var values = _version.Validation.ParseProfile(items[i].Span, out var key, out var reason, out var identities);
-                    if (values is null) { results[i] = new IngestResult(i, IngestResult.Rejected, reason); continue; }
+                    if (values is null) { results[i] = IngestResult.RejectedBy(i, reason!); continue; }
                     var json = System.Text.Encoding.UTF8.GetString(items[i].Span);
                     var stored = _store.Profile(key!);
                     if (stored == json) { results[i] = new IngestResult(i, IngestResult.Duplicate); continue; }
                     if (_store.MergedInto(key!) is { } into)
                     {
-                        results[i] = new IngestResult(i, IngestResult.Rejected,
-                            $"user '{key}' was merged into '{into}' by an identity value: send the profile of '{into}'");
+                        results[i] = IngestResult.RejectedBy(i, RowRejects.ProfileMerged(key!, into));
                         continue;
                     }
                     _executor.RunFirstCheck(key!);

@@ -141,7 +141,7 @@ internal ref struct Utf8JsonRow
     }
 
     /// <summary>The row's text problem (JsonRowText's reason), or null.</summary>
-    public string? TextProblem()
+    public MarketingDsl.Core.Diagnostics.RowReject? TextProblem()
     {
         if (_proven) return null;
         using var document = JsonDocument.Parse(_utf8.ToArray());

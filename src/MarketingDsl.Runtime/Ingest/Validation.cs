@@ -1,5 +1,7 @@
 using System.Globalization;
 using System.Text.Json;
+using MarketingDsl.Core.Diagnostics;
+using MarketingDsl.Core.Diagnostics.Catalogues;
 using MarketingDsl.Core.Semantics;
 using MarketingDsl.Engine.Data;
 
@@ -14,8 +16,9 @@ public sealed record ParsedEvent(EventTypeSymbol Type, string User, long Ts, str
 
 /// <summary>
 /// Checks incoming JSON objects against the workspace schema and turns them into boxed rows
-/// (the representation <see cref="InMemoryData.Build"/> takes). Every problem is a reason
-/// string for the caller's per-item result; nothing throws on bad input. Rows are read from
+/// (the representation <see cref="InMemoryData.Build"/> takes). Every problem is a <see cref="RowReject"/> of the row
+/// rules the import shares (<see cref="RowRejects"/>: one code per problem on both sides) for the caller's per-item
+/// result; nothing throws on bad input. Rows are read from
 /// their UTF-8 bytes (<see cref="Utf8JsonRow"/>: no document tree); a JsonElement or a stored
 /// string is read through the same bytes, so there is one reading of a row.
 /// </summary>
@@ -56,47 +59,46 @@ public sealed class Validation(SchemaModel schema)
             ? type : null;
     }
 
-    public ParsedEvent? ParseEvent(JsonElement e, out string? reason) =>
+    public ParsedEvent? ParseEvent(JsonElement e, out RowReject? reason) =>
         ParseEvent(System.Runtime.InteropServices.JsonMarshal.GetRawUtf8Value(e), out reason);
 
     /// <summary>A stored event's JSON (the store keeps the text the event came with).</summary>
-    public ParsedEvent? ParseEvent(string json, out string? reason)
+    public ParsedEvent? ParseEvent(string json, out RowReject? reason)
     {
         var buffer = System.Buffers.ArrayPool<byte>.Shared.Rent(System.Text.Encoding.UTF8.GetMaxByteCount(json.Length));
         try { return ParseEvent(buffer.AsSpan(0, System.Text.Encoding.UTF8.GetBytes(json, buffer)), out reason); }
         finally { System.Buffers.ArrayPool<byte>.Shared.Return(buffer); }
     }
 
-    public ParsedEvent? ParseEvent(ReadOnlySpan<byte> utf8, out string? reason)
+    public ParsedEvent? ParseEvent(ReadOnlySpan<byte> utf8, out RowReject? reason)
     {
         reason = null;
         var e = new Utf8JsonRow(utf8);
-        if (e.Root != JsonTokenType.StartObject) { reason = "an event must be a JSON object"; return null; }
+        if (e.Root != JsonTokenType.StartObject) { reason = RowRejects.NotAnObject(); return null; }
         if (e.TextProblem() is { } text) { reason = text; return null; }
         var typeAt = e.Find(TypeProperty, TypeUtf8);
-        if (typeAt < 0 || e.Kind(typeAt) != JsonTokenType.String) { reason = "missing 'type'"; return null; }
+        if (typeAt < 0 || e.Kind(typeAt) == JsonTokenType.Null) { reason = RowRejects.MissingType(); return null; }
+        if (e.Kind(typeAt) != JsonTokenType.String) { reason = RowRejects.TypeNotString(JsonRowText.KindName(e.Kind(typeAt))); return null; }
         var type = KnownEventType(e, typeAt);
         if (type is null)
         {
             var typeName = e.String(typeAt);
             type = Schema.FindEvent(typeName);
-            if (type is null) { reason = $"unknown event type '{typeName}'"; return null; }
+            if (type is null) { reason = RowRejects.UnknownEventType(typeName); return null; }
         }
         var values = new object?[type.Fields.Length];
         var userAt = e.Find("user_id", UserUtf8);
         if (userAt < 0 || e.Kind(userAt) == JsonTokenType.Null || e.Kind(userAt) == JsonTokenType.String && e.Raw(userAt).Length == 2)
-        { reason = "missing user_id"; return null; }
-        if (e.Kind(userAt) != JsonTokenType.String) { reason = "user_id must be a string"; return null; }
+        { reason = RowRejects.MissingRequired("user_id"); return null; }
+        if (e.Kind(userAt) != JsonTokenType.String)
+        { reason = RowRejects.WrongType("user_id", "string", JsonRowText.KindName(e.Kind(userAt))); return null; }
         var userId = e.String(userAt);
-        if (userId.Length == 0) { reason = "missing user_id"; return null; }
+        if (userId.Length == 0) { reason = RowRejects.MissingRequired("user_id"); return null; }
         var tsAt = e.Find("ts", TsUtf8);
-        if (tsAt < 0 || e.Kind(tsAt) == JsonTokenType.Null) { reason = "missing ts"; return null; }
+        if (tsAt < 0 || e.Kind(tsAt) == JsonTokenType.Null) { reason = RowRejects.MissingRequired("ts"); return null; }
         if (e.Kind(tsAt) != JsonTokenType.String)
-        {
-            reason = $"invalid ts {e.RawText(tsAt)}: an ISO 8601 string is expected";
-            return null;
-        }
-        if (!TryTimestamp(e, tsAt, out var ts)) { reason = $"invalid ts '{e.String(tsAt)}'"; return null; }
+        { reason = RowRejects.WrongType("ts", "datetime", JsonRowText.KindName(e.Kind(tsAt))); return null; }
+        if (!TryTimestamp(e, tsAt, out var ts)) { reason = RowRejects.InvalidTimestamp($"'{e.String(tsAt)}'"); return null; }
         ts = ValueParsers.TruncateToMicroseconds(ts);
         values[0] = userId;
         values[1] = new DateTime(ts, DateTimeKind.Utc);
@@ -109,7 +111,7 @@ public sealed class Validation(SchemaModel schema)
             var name = e.NameOf(p);
             if (name is TypeProperty or "user_id" or "ts" || (name == IdProperty && !hasIdField)) continue;
             if (Schema.IdentityKeys.Contains(name)) continue;
-            if (type.Find(name) is null) { reason = $"unknown field '{name}' for event '{type.Name}'"; return null; }
+            if (type.Find(name) is null) { reason = RowRejects.UnknownField(name, type.Name); return null; }
         }
         for (var i = 2; i < type.Fields.Length; i++)
         {
@@ -124,17 +126,18 @@ public sealed class Validation(SchemaModel schema)
         {
             if (e.Kind(idAt) is JsonTokenType.String) id = e.String(idAt);
             else if (e.Kind(idAt) is JsonTokenType.Number) id = e.RawText(idAt);
-            else if (e.Kind(idAt) is not JsonTokenType.Null) { reason = "'id' must be a string or a number"; return null; }
+            else if (e.Kind(idAt) is not JsonTokenType.Null)
+            { reason = RowRejects.WrongType(IdProperty, "string or number", JsonRowText.KindName(e.Kind(idAt))); return null; }
         }
         return new ParsedEvent(type, userId, ts, id, values, identities);
     }
 
     /// <summary>A profile row aligned with <see cref="SchemaModel.ProfileFields"/>, and its key.</summary>
-    public object?[]? ParseProfile(JsonElement e, out string? key, out string? reason) =>
+    public object?[]? ParseProfile(JsonElement e, out string? key, out RowReject? reason) =>
         ParseProfile(System.Runtime.InteropServices.JsonMarshal.GetRawUtf8Value(e), out key, out reason);
 
     /// <summary>A stored profile's JSON.</summary>
-    public object?[]? ParseProfile(string json, out string? key, out string? reason)
+    public object?[]? ParseProfile(string json, out string? key, out RowReject? reason)
     {
         var buffer = System.Buffers.ArrayPool<byte>.Shared.Rent(System.Text.Encoding.UTF8.GetMaxByteCount(json.Length));
         try { return ParseProfile(buffer.AsSpan(0, System.Text.Encoding.UTF8.GetBytes(json, buffer)), out key, out reason); }
@@ -142,26 +145,28 @@ public sealed class Validation(SchemaModel schema)
     }
 
     /// <summary>A profile row and its key, and its identity values (aligned with <see cref="SchemaModel.IdentityKeys"/>).</summary>
-    public object?[]? ParseProfile(ReadOnlySpan<byte> utf8, out string? key, out string? reason) =>
+    public object?[]? ParseProfile(ReadOnlySpan<byte> utf8, out string? key, out RowReject? reason) =>
         ParseProfile(utf8, out key, out reason, out _);
 
-    public object?[]? ParseProfile(ReadOnlySpan<byte> utf8, out string? key, out string? reason, out string?[]? identities)
+    public object?[]? ParseProfile(ReadOnlySpan<byte> utf8, out string? key, out RowReject? reason, out string?[]? identities)
     {
         key = null;
         reason = null;
         identities = null;
         var e = new Utf8JsonRow(utf8);
-        if (e.Root != JsonTokenType.StartObject) { reason = "a profile must be a JSON object"; return null; }
+        if (e.Root != JsonTokenType.StartObject) { reason = RowRejects.NotAnObject(); return null; }
         if (e.TextProblem() is { } text) { reason = text; return null; }
         for (var p = 0; p < e.Count; p++)
         {
             var name = e.NameOf(p);
-            if (Schema.FindProfileField(name) is null && !Schema.IdentityKeys.Contains(name)) { reason = $"unknown profile field " +
-                $"'{name}'"; return null; }
+            if (Schema.FindProfileField(name) is null && !Schema.IdentityKeys.Contains(name))
+            { reason = RowRejects.UnknownField(name, null); return null; }
         }
         var keyAt = Find(e, Schema.KeyField);
+        if (keyAt >= 0 && e.Kind(keyAt) is not (JsonTokenType.String or JsonTokenType.Null))
+        { reason = RowRejects.WrongType(Schema.KeyField, "string", JsonRowText.KindName(e.Kind(keyAt))); return null; }
         if (keyAt < 0 || e.Kind(keyAt) != JsonTokenType.String || e.String(keyAt) is not { Length: > 0 })
-        { reason = $"missing {Schema.KeyField}"; return null; }
+        { reason = RowRejects.MissingRequired(Schema.KeyField); return null; }
         var values = new object?[Schema.ProfileFields.Length];
         for (var i = 0; i < values.Length; i++)
         {
@@ -169,7 +174,7 @@ public sealed class Validation(SchemaModel schema)
             if (!Box(e, Find(e, field.Name), field, out values[i], out reason)) return null;
         }
         var keyOrdinal = Schema.ProfileOrdinalOf(Schema.KeyField);
-        if (values[keyOrdinal] is not string { Length: > 0 } k) { reason = $"missing {Schema.KeyField}"; return null; }
+        if (values[keyOrdinal] is not string { Length: > 0 } k) { reason = RowRejects.MissingRequired(Schema.KeyField); return null; }
         if ((identities = IdentityValues(e, out reason)) is null) return null;
         key = k;
         return values;
@@ -179,13 +184,13 @@ public sealed class Validation(SchemaModel schema)
     /// The row's identity values aligned with <see cref="SchemaModel.IdentityKeys"/>, as the batch
     /// importer reads them: a string (empty = null), null or absent = null, anything else a reject.
     /// </summary>
-    public string?[]? IdentityValues(JsonElement e, out string? reason)
+    public string?[]? IdentityValues(JsonElement e, out RowReject? reason)
     {
         var row = new Utf8JsonRow(System.Runtime.InteropServices.JsonMarshal.GetRawUtf8Value(e));
         return IdentityValues(row, out reason);
     }
 
-    private string?[]? IdentityValues(in Utf8JsonRow e, out string? reason)
+    private string?[]? IdentityValues(in Utf8JsonRow e, out RowReject? reason)
     {
         reason = null;
         var keys = Schema.IdentityKeys;
@@ -194,7 +199,8 @@ public sealed class Validation(SchemaModel schema)
         {
             var at = Find(e, keys[k]);
             if (at < 0 || e.Kind(at) == JsonTokenType.Null) continue;
-            if (e.Kind(at) != JsonTokenType.String) { reason = $"identity key '{keys[k]}': {e.RawText(at)} is not a valid string"; return null; }
+            if (e.Kind(at) != JsonTokenType.String)
+            { reason = RowRejects.WrongType(keys[k], "string", JsonRowText.KindName(e.Kind(at))); return null; }
             values[k] = e.String(at) is { Length: > 0 } s ? s : null;
         }
         return values;
@@ -208,7 +214,7 @@ public sealed class Validation(SchemaModel schema)
         return ValueParsers.TryParseTimestamp(e.String(at).AsSpan(), out ticks);
     }
 
-    private static bool Box(in Utf8JsonRow e, int at, FieldSymbol field, out object? value, out string? reason)
+    private static bool Box(in Utf8JsonRow e, int at, FieldSymbol field, out object? value, out RowReject? reason)
     {
         value = null;
         reason = null;
@@ -220,8 +226,7 @@ public sealed class Validation(SchemaModel schema)
         {
             // The batch importer's list rules (ListValues), so a live item and an imported row mean the same.
             using var array = JsonDocument.Parse(e.Raw(at).ToArray());
-            if (ListValues.TryFromJson(array.RootElement, field.Type.Element!, out var list, out var problem)) { value = list; return true; }
-            reason = $"field '{field.Name}': {problem}";
+            if (ListValues.TryFromJson(array.RootElement, field.Name, field.Type.Element!, out var list, out reason)) { value = list; return true; }
             return false;
         }
         var ok = field.Type.Kind switch
@@ -238,7 +243,18 @@ public sealed class Validation(SchemaModel schema)
                 && Set(dur, out value),
             _ => false,
         };
-        if (!ok) reason = $"field '{field.Name}': {e.RawText(at)} is not a valid {field.Type.NonNullable.DisplayName}";
+        if (!ok)
+        {
+            // The JSON kind the type is written in (as the import asks it), then the value's own grammar or range.
+            var wanted = field.Type.Kind switch
+            {
+                TypeKind.Int or TypeKind.Decimal => kind == JsonTokenType.Number,
+                TypeKind.Bool => kind is JsonTokenType.True or JsonTokenType.False,
+                _ => kind == JsonTokenType.String,
+            };
+            reason = wanted ? RowRejects.InvalidValue(field.Name, e.RawText(at), field.Type.NonNullable.DisplayName)
+                : RowRejects.WrongType(field.Name, field.Type.NonNullable.DisplayName, JsonRowText.KindName(kind));
+        }
         return ok;
 
         static bool Set(object? x, out object? value) { value = x; return true; }

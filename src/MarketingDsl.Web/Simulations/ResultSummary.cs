@@ -35,7 +35,8 @@ public static class ResultSummary
             Count("identity_merges", q.IdentityMerges),
             Count("events_after_as_of", q.EventsAfterAsOf),
         ];
-        record.RejectSamples = [.. q.RejectSamples];
+        record.RejectSamples = [.. q.RejectSamples.Select(r => r.ToText())];
+        record.RejectSamplesZh = [.. q.RejectSamples.Select(r => r.ToText("zh-CN"))];
 
         var tags = result.Columns.Where(c => c.Symbol is TagSymbol).ToList();
         // A stored result stays far below LiteDB's 16 MB document limit, however many tags and groups there are.

@@ -125,6 +125,9 @@ public sealed class SimulationRecord
     public int Users { get; set; }
     public List<QualityCount> Quality { get; set; } = [];
     public List<string> RejectSamples { get; set; } = [];
+    /// <summary><see cref="RejectSamples"/> in 简体中文, one for one (the row rules' messages, <c>RowRejects</c>); empty in runs
+    /// stored before they were kept.</summary>
+    public List<string> RejectSamplesZh { get; set; } = [];
     public List<ChartBar> Segments { get; set; } = [];
     public List<SegmentationChart> Segmentations { get; set; } = [];
     public List<TagHistogram> Tags { get; set; } = [];

@@ -61,6 +61,16 @@ public class DataImporterTests
         Assert.Contains("coupon_used", Reason("events.jsonl", 10));
         Assert.Contains("type must be a string", Reason("events.jsonl", 11));
         Assert.Contains("malformed JSON", Reason("events.jsonl", 12));
+        // Each reject carries its row rule's code (RowRejects), the field at fault where there is one, and its Chinese text.
+        RejectedRow At(string file, int line) => Assert.Single(r.Rejects, x => x.File == file && x.Line == line);
+        Assert.Equal(("MD9540", "user_id"), (At("profiles.jsonl", 3).Code, At("profiles.jsonl", 3).Field));
+        Assert.Equal(("MD9520", "ts"), (At("events.jsonl", 6).Code, At("events.jsonl", 6).Field));
+        Assert.Equal(("MD9521", "缺少 ts"), (At("events.jsonl", 7).Code, At("events.jsonl", 6).ReasonIn("zh-CN")));
+        Assert.Equal(("MD9530", "amount"), (At("events.jsonl", 2).Code, At("events.jsonl", 2).Field));
+        Assert.Equal(("MD9501", null), (At("events.jsonl", 9).Code, At("events.jsonl", 9).Field));
+        Assert.Equal("MD9511", At("events.jsonl", 11).Code);
+        Assert.Equal("MD9502", At("events.jsonl", 12).Code);
+        Assert.Equal("events.jsonl:6: MD9520: missing ts", At("events.jsonl", 6).ToText());
         Assert.Equal(15, r.RejectedCount);
         Assert.Equal(15, r.Rejects.Count);
         Assert.Equal(6, r.ProfilesRead);
@@ -76,7 +86,9 @@ public class DataImporterTests
 
         var lines = File.ReadAllLines(tmp);
         Assert.Equal(15, lines.Length);
-        Assert.Contains("\"line\":7", lines.Single(l => l.Contains("yesterday") && l.Contains("events.jsonl")));
+        Assert.Contains("\"line\":7,\"code\":\"MD9521\",\"field\":\"ts\",\"reason\":",
+            lines.Single(l => l.Contains("yesterday") && l.Contains("events.jsonl")));
+        Assert.All(lines, l => Assert.Matches("\"code\":\"MD95\\d\\d\"", l));
         Assert.Contains("\"raw\":", lines[0]);
     }
 

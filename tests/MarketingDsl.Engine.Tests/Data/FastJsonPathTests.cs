@@ -93,7 +93,7 @@ public class FastJsonPathTests
         Assert.Contains(-7L, ((IntColumn)e.Fields[3]!).Values);
         Assert.Contains(1L, ((IntColumn)e.Fields[3]!).Values);
         Assert.Equal(2, fast.Report.DuplicatesDropped["o"]);       // "a" twice more (plain and escaped)
-        Assert.Contains(fast.Report.Rejects, r => r.Line == 5 && r.Reason.Contains("is not an integer"));
+        Assert.Contains(fast.Report.Rejects, r => r.Line == 5 && r.Reason.Contains("is not a valid int"));
         Assert.Contains(fast.Report.Rejects, r => r.Line == 11 && r.Reason == "field 'n': expected int, got a string");
         Assert.Contains(fast.Report.Rejects, r => r.Line == 27 && r.Reason == "type must be a string, got a number");
         Assert.Contains(fast.Report.Rejects, r => r.Line == 30 && r.Reason == "missing user_id");

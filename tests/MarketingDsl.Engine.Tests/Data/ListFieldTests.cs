@@ -114,7 +114,7 @@ public sealed class ListFieldTests
                 .Select(_ => (object?)new string([.. Enumerable.Range(0, 1 + random.Next(5)).Select(_ => alphabet[random.Next(alphabet.Length)])]))
                 .ToArray();
             var text = ValueFormatter.Format(items);
-            Assert.True(ListValues.TryParseDelimited(text, DslType.String, out var back, out var problem), problem);
+            Assert.True(ListValues.TryParseDelimited(text, "f", DslType.String, out var back, out var problem), problem?.Reason);
             Assert.Equal(items, back);
         }
     }
@@ -123,7 +123,7 @@ public sealed class ListFieldTests
     public void Boxed_lists_are_checked_item_by_item()
     {
         var ds = InMemoryData.Build(Schema(), [["u1", "not a list", null]], []);
-        Assert.Contains(ds.Report.Rejects, r => r.Reason == "field 'interests': 'not a list' is not a list");
+        Assert.Contains(ds.Report.Rejects, r => r.Reason == "field 'interests': 'not a list' is not a valid list<string>");
         ds = InMemoryData.Build(Schema(), [["u1", new object?[] { "a", 3 }, null]], []);
         Assert.Contains(ds.Report.Rejects, r => r.Reason == "field 'interests': item 2: 3 (Int32) is not a valid string");
         ds = InMemoryData.Build(Schema(), [["u1", null, Enumerable.Range(0, ListValues.MaxItems + 1).Select(i => (object?)i).ToArray()]], []);

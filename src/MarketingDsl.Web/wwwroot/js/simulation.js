@@ -100,7 +100,9 @@ function render(run) {
     cell(row, T('sim.q.' + q.name));
     cell(row, number.format(q.value), 'num');
   }
-  $('sim-rejects').replaceChildren(...run.rejectSamples.map((r) => Object.assign(document.createElement('li'), { textContent: r })));
+  const rejects = config.language === 'zh-CN' && run.rejectSamplesZh && run.rejectSamplesZh.length === run.rejectSamples.length
+    ? run.rejectSamplesZh : run.rejectSamples;
+  $('sim-rejects').replaceChildren(...rejects.map((r) => Object.assign(document.createElement('li'), { textContent: r })));
 
   renderCharts(run);
 
