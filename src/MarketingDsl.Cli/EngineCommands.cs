@@ -145,8 +145,8 @@ public static class EngineCommands
             throw new UsageException("the journey replay (--from/--to) needs the whole history in memory, and this data does not fit " +
                 "under --memory-limit: raise the limit");
         if (spill is not null && !quiet)
-            stderr.WriteLine($"the data does not fit under the memory limit: importing and evaluating in {spill.Partitions} partitions of users " +
-                "(more when what is kept for every user leaves less room)");
+            stderr.WriteLine($"the data does not fit under the memory limit: {(ImportSnapshot.IsSnapshot(dataDir) ? "reading the snapshot" :
+                "importing")} and evaluating in {spill.Partitions} partitions of users (more when what is kept for every user leaves less room)");
         Engine.Scoring.IModelScorer? scorer;
         try
         {
