@@ -16,7 +16,8 @@ public enum EventOrder
 
 /// <summary>
 /// Puts a JSON Lines event file in time order (by each line's `ts`, ties in line order), as real
-/// exports are, for `mdsl generate-data --order time` and the load benchmark. An external merge
+/// exports are, for a file already written in another order (the load benchmark, tests; `mdsl
+/// generate-data` sorts as it writes, <see cref="TimeOrderedEventFile"/>). An external merge
 /// sort: runs of at most <c>runLines</c> lines are sorted in memory and written next to the file,
 /// then merged, so a file larger than memory can be ordered. A line without a readable `ts` keeps
 /// its place before every timed line (the importer reports it as it would anyway).

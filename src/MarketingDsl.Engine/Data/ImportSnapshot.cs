@@ -338,7 +338,8 @@ public static class ImportSnapshot
                     {
                         var total = (long)start[u] + counts[u];
                         if (counts[u] < 0 || total > int.MaxValue)
-                            throw new SnapshotException($"{string.Join(", ", usersTable.Files)}: row counts of '{schema.Events[e].Name}' out of range");
+                            throw new SnapshotException(
+                                $"{string.Join(", ", usersTable.Files)}: row counts of '{schema.Events[e].Name}' out of range");
                         start[u + 1] = (int)total;
                     }
                 }
@@ -370,7 +371,8 @@ public static class ImportSnapshot
             {
                 RowsFrom = string.Join(", ", Users.Files),
                 // ts always, fields as asked.
-                Wanted = Columns is null && line ? null : [true, line, .. type.Fields.Skip(2).Select((_, f) => Columns?.ReadsField(e, f + 2) ?? true)],
+                Wanted = Columns is null && line ? null
+                    : [true, line, .. type.Fields.Skip(2).Select((_, f) => Columns?.ReadsField(e, f + 2) ?? true)],
                 FirstRow = start[lo],
                 RowCount = start[hi] - start[lo],
             };

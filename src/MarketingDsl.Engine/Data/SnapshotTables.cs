@@ -148,7 +148,7 @@ internal static class SnapshotTables
         /// <summary>How many rows from <see cref="FirstRow"/> are read into <see cref="Columns"/> (null: to the end of the table).</summary>
         public long? RowCount { get; init; }
         internal long WindowRows => RowCount ?? Rows - FirstRow;
-        /// <summary>Rows [from, from + n) of batch <paramref name="b"/> that fall in the window, as (source row in the batch, column row, rows).</summary>
+        /// <summary>The rows of batch <paramref name="b"/> in the window: (first row in the batch, its row in the columns, rows).</summary>
         internal (int Src, int At, int N) Overlap(int b)
         {
             var (_, batch, at) = Batches[b];
