@@ -430,7 +430,8 @@ public static class ImportSnapshot
     /// <summary>
     /// About how many bytes <see cref="Read(SchemaModel, string, int, DataColumns?)"/> of these columns holds in memory: per row of
     /// every column read its value (a reference for strings and lists, plus a string of its own where values are not shared), per
-    /// user the id and the starts of the tables read. Mapped pages are the page cache's, not counted.
+    /// user the id and the starts of the tables read, and the files of the tables read: they are mapped while read, and the
+    /// pages read count in the process's resident memory until they are unmapped.
     /// </summary>
     /// <exception cref="SnapshotException">The manifest cannot be read.</exception>
     public static long EstimateBytes(SchemaModel schema, string directory, DataColumns? columns)
@@ -438,7 +439,10 @@ public static class ImportSnapshot
         var manifest = ReadManifest(directory);
         long users = manifest.Users;
         long RowsOf(string table) => manifest.Tables.TryGetValue(table, out var t) ? t.Rows : 0;
-        var bytes = users * (UserIdBytes + 8) + 8 * RowsOf(LooseTable);
+        long FilesOf(string table) => manifest.Tables.TryGetValue(table, out var t)
+            ? t.Files.Sum(f => new FileInfo(Path.Combine(directory, f)) is { Exists: true } file ? file.Length : 0)
+            : 0;
+        var bytes = users * (UserIdBytes + 8) + 8 * RowsOf(LooseTable) + FilesOf(UsersTable) + FilesOf(ProfilesTable) + FilesOf(LooseTable);
         for (var p = 0; p < schema.ProfileFields.Length; p++)
             if (columns is null || columns.ReadsProfile(p)) bytes += users * ValueBytes(schema.ProfileFields[p]);
         for (var e = 0; e < schema.Events.Length; e++)
@@ -446,7 +450,7 @@ public static class ImportSnapshot
             if (columns is not null && !columns.ReadsTable(e)) continue;
             var type = schema.Events[e];
             var rows = RowsOf(EventTableName(schema, e));
-            bytes += 4 * users + rows * (columns is null ? 16 : 8);   // starts; ts (and line)
+            bytes += 4 * users + rows * (columns is null ? 16 : 8) + FilesOf(EventTableName(schema, e));   // starts; ts (and line); files
             for (var f = 2; f < type.Fields.Length; f++)
                 if (columns is null || columns.ReadsField(e, f)) bytes += rows * ValueBytes(type.Fields[f]);
         }
