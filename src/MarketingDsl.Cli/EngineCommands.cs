@@ -56,7 +56,7 @@ public static class EngineCommands
             0, int.MaxValue);
         public readonly Option<string> Out = OptionValues.Required("--out", "DIR", "the folder for profiles.jsonl and events.jsonl");
         public readonly Option<string> Order = OptionValues.Choice("--order",
-            "time: events sorted by ts as real exports are (ties in generation order, by an external merge sort); "
+            "time: events sorted by ts as real exports are (ties in generation order, sorted as written, in bounded memory); "
             + "user: each user's events together", "time", "time", "user");
         public readonly Option<double> CoPurchase = OptionValues.Parsed("--co-purchase", "P",
             "how often an order also brings its planted partner sku, from 0 to 1 (for recommenders; default 0)", ParseProbability);
@@ -145,8 +145,8 @@ public static class EngineCommands
             throw new UsageException("the journey replay (--from/--to) needs the whole history in memory, and this data does not fit " +
                 "under --memory-limit: raise the limit");
         if (spill is not null && !quiet)
-            stderr.WriteLine($"the data does not fit under the memory limit: importing and evaluating in {spill.Partitions} partitions of users " +
-                "(more when what is kept for every user leaves less room)");
+            stderr.WriteLine($"the data does not fit under the memory limit: {(ImportSnapshot.IsSnapshot(dataDir) ? "reading the snapshot" :
+                "importing")} and evaluating in {spill.Partitions} partitions of users (more when what is kept for every user leaves less room)");
         Engine.Scoring.IModelScorer? scorer;
         try
         {
@@ -188,8 +188,8 @@ public static class EngineCommands
         var outDir = options.Value(syntax.Out);
         var order = options.Value(syntax.Order);
         var coPurchase = options.Value(syntax.CoPurchase);
-        var result = RetailDataGenerator.Generate(outDir, users, days, seed, coPurchase: coPurchase);
-        if (order == "time") EventFileOrder.SortByTime(result.EventsPath);
+        var result = RetailDataGenerator.Generate(outDir, users, days, seed, coPurchase: coPurchase,
+            order: order == "time" ? EventOrder.Time : EventOrder.User);
         stdout.WriteLine($"wrote {result.Profiles:N0} profiles and {result.Events:N0} events ({order} order) to {outDir}");
         return CommandLine.Ok;
     }

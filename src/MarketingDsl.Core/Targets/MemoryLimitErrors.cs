@@ -3,7 +3,7 @@ using MarketingDsl.Core.Diagnostics;
 namespace MarketingDsl.Core.Targets;
 
 /// <summary>
-/// MD8015–MD8017, MD8050: a run of the in-process engine that cannot be planned under its memory limit
+/// MD8015–MD8017: a run of the in-process engine that cannot be planned under its memory limit
 /// (<c>mdsl simulate --memory-limit</c>), said before the long import starts rather than by the
 /// operating system ending the process or a disk filling up hours in.
 /// </summary>
@@ -36,15 +36,4 @@ public static class MemoryLimitErrors
         $"the spill files of '{data}' under the memory limit need about {needed} in '{directory}', which has {free} free.",
         $"'{data}' 在内存限制下的溢写文件约需 {needed}，而 '{directory}' 只有 {free} 可用空间。",
         "free disk space there, point TMPDIR at a larger disk, or raise --memory-limit so that the data fits in memory");
-
-    private static readonly DiagnosticDescriptor s_snapshotOverLimit = new("MD8050", DiagnosticSeverity.Error,
-        "Import snapshot too large for the memory limit");
-    public static DiagnosticMessage SnapshotOverLimit(string snapshot, string needed, string limit, string? source, string smallestLimit) =>
-        new(s_snapshotOverLimit,
-            $"the columns of import snapshot '{snapshot}' this workspace reads, with its results, take about {needed} in memory, more than " +
-                $"the memory limit of {limit}: a snapshot is read whole, not in partitions.",
-            $"导入快照 '{snapshot}' 中本工作区读取的列连同结果约占 {needed} 内存，超过 {limit} 的内存限制：快照整体读取，不分区。",
-            source is null ? $"raise --memory-limit to at least {smallestLimit}"
-                : $"simulate from its data directory '{source}' (imported in partitions under the limit), or raise --memory-limit to at least " +
-                    smallestLimit);
 }

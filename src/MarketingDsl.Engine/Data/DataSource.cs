@@ -109,6 +109,62 @@ public static class DataSource
         return ParseAndCache(schema, path, source, inputs, options, progress, cache, entry, warnings);
     }
 
+    /// <summary>
+    /// As <see cref="Load"/> for a run under a memory limit (<see cref="ImportOptions.Spill"/>): a data directory is imported in
+    /// partitions (<see cref="DataImporter.LoadPartitioned"/>), an import snapshot read a partition at a time
+    /// (<see cref="PartitionedData.FromSnapshot"/>); a snapshot whose data files changed since (MD6031) or that cannot be read
+    /// (MD6030) is not used: its data directory is imported in partitions instead, with the warning.
+    /// </summary>
+    /// <param name="columns">The columns the caller reads from a snapshot (null: every column).</param>
+    public static PartitionedData LoadPartitioned(SchemaModel schema, string path, ImportOptions options, IProgress<ImportProgress>? progress = null,
+        DataColumns? columns = null)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        if (options.Spill is null) throw new ArgumentException("LoadPartitioned needs ImportOptions.Spill", nameof(options));
+        if (!Directory.Exists(path) || !ImportSnapshot.IsSnapshot(path)) return DataImporter.LoadPartitioned(schema, path, options, progress);
+        SnapshotManifest manifest;
+        try { manifest = ImportSnapshot.ReadManifest(path); }
+        catch (SnapshotException e)
+        {
+            var from = ImportSnapshot.SourceOf(path);
+            return ReparsePartitioned(schema, from, options, progress, Reparsed(path, from, e));
+        }
+        var source = manifest.Source;
+        if (source.Length > 0 && Directory.Exists(source) && Changed(manifest.Inputs, DataFingerprint.Inputs(source)) is { } change)
+            return ReparsePartitioned(schema, source, options, progress, Diagnostic.AtFile(SnapshotErrors.OutOfDate(path, source, change), path));
+        try
+        {
+            var parts = PartitionedData.FromSnapshot(schema, options.Spill, path, columns, options.SpillDirectory);
+            parts.Users.Report.FromSnapshot = Path.GetFullPath(path);
+            CopyRejects(path, options.RejectsPath);
+            return parts;
+        }
+        catch (SnapshotException e)
+        {
+            return ReparsePartitioned(schema, source, options, progress, Reparsed(path, source, e));
+        }
+    }
+
+    /// <summary>The warning of a snapshot that cannot be read and is parsed from its data directory (MD6030); an error without one.</summary>
+    private static Diagnostic Reparsed(string path, string? source, SnapshotException e) =>
+        string.IsNullOrEmpty(source) || !Directory.Exists(source) || ImportSnapshot.IsSnapshot(source)
+            ? throw new DataImportException(SnapshotErrors.Unreadable(path, e.Message, null), e)
+            : Diagnostic.AtFile(SnapshotErrors.Unreadable(path, e.Message, source), path);
+
+    /// <summary>A snapshot's data directory imported in partitions, sized for its files under the same limit.</summary>
+    private static PartitionedData ReparsePartitioned(SchemaModel schema, string? source, ImportOptions options,
+        IProgress<ImportProgress>? progress, Diagnostic warning)
+    {
+        var given = options.Spill!;
+        var input = new DirectoryInfo(source!).EnumerateFiles().Sum(f => f.Length);
+        var plan = given.MemoryLimitBytes is { } limit
+            ? (SpillPlan.For(limit, input, schema.Events.Length, source!) ?? given) with { KeptBytesPerUser = given.KeptBytesPerUser }
+            : given;
+        var parts = DataImporter.LoadPartitioned(schema, source!, Copy(options, options.RejectsPath, plan), progress);
+        parts.Users.Report.Warnings.Add(warning);
+        return parts;
+    }
+
     /// <summary>Parses the files and writes the cache entry (when no row was rejected only for the wall clock).</summary>
     private static DataSet ParseAndCache(SchemaModel schema, string path, string source, IReadOnlyList<InputFile> inputs, ImportOptions options,
         IProgress<ImportProgress>? progress, SnapshotCache cache, string entry, List<Diagnostic> warnings)
@@ -218,11 +274,13 @@ public static class DataSource
         }
     }
 
-    private static ImportOptions WithRejects(ImportOptions o, string rejects) => new()
+    private static ImportOptions WithRejects(ImportOptions o, string rejects) => Copy(o, rejects, o.Spill);
+
+    private static ImportOptions Copy(ImportOptions o, string? rejects, SpillPlan? spill) => new()
     {
         RejectsPath = rejects, MaxRejectsInMemory = o.MaxRejectsInMemory, Parallelism = o.Parallelism, BlockSize = o.BlockSize,
         ProgressInterval = o.ProgressInterval, LatestEventTicks = o.LatestEventTicks, GeneralJsonReaderOnly = o.GeneralJsonReaderOnly,
-        Spill = o.Spill, SpillDirectory = o.SpillDirectory,
+        Spill = spill, SpillDirectory = o.SpillDirectory,
     };
 
     /// <summary>The rejects file of a run from a snapshot is the one its import wrote (empty when it wrote none).</summary>

@@ -254,82 +254,156 @@ public static class ImportSnapshot
     /// <exception cref="SnapshotException">Damaged or missing files, another format version, or another schema shape.</exception>
     public static DataSet Read(SchemaModel schema, string directory, int parallelism = 0, DataColumns? columns = null)
     {
-        var manifest = ReadManifest(directory);
-        if (manifest.Schema != DataFingerprint.Hash(DataFingerprint.SchemaShape(schema)))
-            throw new SnapshotException("it was imported for a schema of another shape (fields, types or event types changed)");
-        if (parallelism <= 0) parallelism = Environment.ProcessorCount;
-        List<string> FilesOf(string name) =>
-            manifest.Tables.TryGetValue(name, out var t) ? t.Files : throw new SnapshotException($"{ManifestFile} lists no table '{name}'");
-        SnapshotTables.TableRead Table(string name, IReadOnlyList<SnapshotColumn> columns, long rows) =>
-            new(directory, name, FilesOf(name), columns, rows);
-        try
+        var snapshot = Opened.Open(schema, directory, parallelism, columns);
+        return Damage(() =>
         {
-            var users = manifest.Users;
-            // The users first: their row counts say how many rows each event table must hold.
-            bool ReadsTable(int e) => columns is null || columns.ReadsTable(e);
-            var usersTable = new SnapshotTables.TableRead(directory, UsersTable, FilesOf(UsersTable), UserColumns(schema), users)
-            {
-                Wanted = [true, .. schema.Events.Select((_, e) => ReadsTable(e))],
-            };
-            SnapshotTables.Read([usersTable], parallelism);
-            var ids = ((StringColumn)usersTable.Columns[0]!).Values;
-            if (ids.Any(id => id is null)) throw new SnapshotException($"{string.Join(", ", usersTable.Files)}: a user id is missing");
-            // Users are looked up by binary search: ids out of order would be a damaged file read as wrong answers.
-            for (var u = 1; u < ids.Length; u++)
-                if (CodePointComparer.Instance.Compare(ids[u - 1], ids[u]) >= 0)
-                    throw new SnapshotException($"{string.Join(", ", usersTable.Files)}: user ids out of order");
-            var starts = new int[schema.Events.Length][];
-            var profiles = new SnapshotTables.TableRead(directory, ProfilesTable, FilesOf(ProfilesTable), ProfileColumns(schema), users)
-            {
-                Wanted = columns is null ? null : [.. schema.ProfileFields.Select((_, p) => columns.ReadsProfile(p))],
-            };
-            var tables = new List<SnapshotTables.TableRead> { profiles };
+            var users = snapshot.Ids.Length;
+            var profiles = snapshot.ProfilesRead();
             var eventTables = new SnapshotTables.TableRead?[schema.Events.Length];
-            var skipped = 0;
-            for (var e = 0; e < schema.Events.Length; e++)
-            {
-                if (!ReadsTable(e))
-                {
-                    skipped += EventColumns(schema.Events[e]).Count;   // (its row counts are skipped in the users table)
-                    continue;
-                }
-                var counts = ((IntColumn)usersTable.Columns[1 + e]!).Values;
-                var start = starts[e] = new int[users + 1];
-                for (var u = 0; u < users; u++)
-                {
-                    var total = (long)start[u] + counts[u];
-                    if (counts[u] < 0 || total > int.MaxValue)
-                        throw new SnapshotException($"{string.Join(", ", usersTable.Files)}: row counts of '{schema.Events[e].Name}' out of range");
-                    start[u + 1] = (int)total;
-                }
-                var name = EventTableName(schema, e);
-                var type = schema.Events[e];
-                tables.Add(eventTables[e] = new SnapshotTables.TableRead(directory, name, FilesOf(name), EventColumns(type), start[users])
-                {
-                    RowsFrom = string.Join(", ", usersTable.Files),
-                    // ts always, line only for a whole data set (evaluation never reads it), fields as asked.
-                    Wanted = columns is null ? null : [true, false, .. type.Fields.Skip(2).Select((_, f) => columns.ReadsField(e, f + 2))],
-                });
-            }
-            var looseRows = manifest.Tables.TryGetValue(LooseTable, out var looseFiles) ? looseFiles.Rows : 0;
-            tables.Add(Table(LooseTable, [new("ts", DslType.Int)], looseRows));
-            SnapshotTables.Read(tables, parallelism);
-
+            for (var e = 0; e < eventTables.Length; e++) eventTables[e] = snapshot.EventRead(e, 0, users, line: columns is null);
+            var loose = snapshot.LooseRead();
+            List<SnapshotTables.TableRead> tables = [profiles, .. eventTables.OfType<SnapshotTables.TableRead>(), loose];
+            SnapshotTables.Read(tables, snapshot.Parallelism);
             var events = new EventTable?[schema.Events.Length];
-            for (var e = 0; e < events.Length; e++)
+            for (var e = 0; e < events.Length; e++) events[e] = snapshot.Events(e, eventTables[e], 0, users);
+            return new DataSet(schema, snapshot.Ids, new ColumnTable(profiles.Columns, users), events, snapshot.Report([.. tables, snapshot.Users]),
+                snapshot.Manifest.MaxTimestampTicks, snapshot.Loose(loose)) { Columns = columns };
+        });
+    }
+
+    /// <summary>Arrow's reader and ours throw plain exceptions for bytes they cannot make sense of: as a damaged snapshot.</summary>
+    internal static T Damage<T>(Func<T> read)
+    {
+        try { return read(); }
+        catch (Exception e) when (e is not SnapshotException && SnapshotTables.IsDamage(e))
+        {
+            throw new SnapshotException(e.Message, e);
+        }
+    }
+
+    /// <summary>
+    /// A snapshot opened for reading: its manifest and users table read and checked (ids in order, each event table's row
+    /// starts); its other tables are read whole (<see cref="Read(SchemaModel, string, int, DataColumns?)"/>) or, for a
+    /// partitioned run (<see cref="PartitionedData.FromSnapshot"/>), the profiles whole and the event tables a window of users at a time.
+    /// </summary>
+    internal sealed class Opened
+    {
+        private Opened(SchemaModel schema, string directory, SnapshotManifest manifest, DataColumns? columns, int parallelism,
+            SnapshotTables.TableRead users, string[] ids, int[]?[] starts)
+        {
+            (Schema, Directory, Manifest, Columns, Parallelism, Users, Ids, _starts) = (schema, directory, manifest, columns, parallelism, users,
+                ids, starts);
+        }
+
+        private readonly int[]?[] _starts;
+        public SchemaModel Schema { get; }
+        public string Directory { get; }
+        public SnapshotManifest Manifest { get; }
+        public DataColumns? Columns { get; }
+        public int Parallelism { get; }
+        /// <summary>The users table as read (its columns: ids and row counts).</summary>
+        public SnapshotTables.TableRead Users { get; }
+        public string[] Ids { get; }
+
+        /// <exception cref="SnapshotException">Damaged or missing files, another format version, or another schema shape.</exception>
+        public static Opened Open(SchemaModel schema, string directory, int parallelism, DataColumns? columns)
+        {
+            var manifest = ReadManifest(directory);
+            if (manifest.Schema != DataFingerprint.Hash(DataFingerprint.SchemaShape(schema)))
+                throw new SnapshotException("it was imported for a schema of another shape (fields, types or event types changed)");
+            if (parallelism <= 0) parallelism = Environment.ProcessorCount;
+            return Damage(() =>
             {
-                if (eventTables[e] is not { } table) continue;
-                var read = table.Columns;
-                if (read[0]!.Nulls is not null || read[1] is { Nulls: not null })
-                    throw new SnapshotException($"{string.Join(", ", table.Files)}: a ts or line is missing");
-                var fields = new Column?[schema.Events[e].Fields.Length];
-                for (var f = 2; f < fields.Length; f++) fields[f] = read[f];
-                events[e] = new EventTable(schema.Events[e], starts[e], ((DateTimeColumn)read[0]!).Values, (read[1] as IntColumn)?.Values ?? [],
-                    fields);
-            }
-            var loose = (IntColumn)tables[^1].Columns[0]!;
-            if (loose.Nulls is not null) throw new SnapshotException($"{string.Join(", ", tables[^1].Files)}: a ts is missing");
-            var r = manifest.Report;
+                var users = manifest.Users;
+                // The users first: their row counts say how many rows each event table must hold.
+                bool ReadsTable(int e) => columns is null || columns.ReadsTable(e);
+                var usersTable = new SnapshotTables.TableRead(directory, UsersTable, FilesOf(manifest, UsersTable), UserColumns(schema), users)
+                {
+                    Wanted = [true, .. schema.Events.Select((_, e) => ReadsTable(e))],
+                };
+                SnapshotTables.Read([usersTable], parallelism);
+                var ids = ((StringColumn)usersTable.Columns[0]!).Values;
+                if (ids.Any(id => id is null)) throw new SnapshotException($"{string.Join(", ", usersTable.Files)}: a user id is missing");
+                // Users are looked up by binary search: ids out of order would be a damaged file read as wrong answers.
+                for (var u = 1; u < ids.Length; u++)
+                    if (CodePointComparer.Instance.Compare(ids[u - 1], ids[u]) >= 0)
+                        throw new SnapshotException($"{string.Join(", ", usersTable.Files)}: user ids out of order");
+                var starts = new int[schema.Events.Length][];
+                for (var e = 0; e < schema.Events.Length; e++)
+                {
+                    if (!ReadsTable(e)) continue;
+                    var counts = ((IntColumn)usersTable.Columns[1 + e]!).Values;
+                    var start = starts[e] = new int[users + 1];
+                    for (var u = 0; u < users; u++)
+                    {
+                        var total = (long)start[u] + counts[u];
+                        if (counts[u] < 0 || total > int.MaxValue)
+                            throw new SnapshotException(
+                                $"{string.Join(", ", usersTable.Files)}: row counts of '{schema.Events[e].Name}' out of range");
+                        start[u + 1] = (int)total;
+                    }
+                }
+                return new Opened(schema, directory, manifest, columns, parallelism, usersTable, [.. ids.Select(id => id!)], starts);
+            });
+        }
+
+        private static List<string> FilesOf(SnapshotManifest manifest, string name) =>
+            manifest.Tables.TryGetValue(name, out var t) ? t.Files : throw new SnapshotException($"{ManifestFile} lists no table '{name}'");
+
+        public SnapshotTables.TableRead ProfilesRead() =>
+            new(Directory, ProfilesTable, FilesOf(Manifest, ProfilesTable), ProfileColumns(Schema), Ids.Length)
+            {
+                Wanted = Columns is null ? null : [.. Schema.ProfileFields.Select((_, p) => Columns.ReadsProfile(p))],
+            };
+
+        public SnapshotTables.TableRead LooseRead() =>
+            new(Directory, LooseTable, FilesOf(Manifest, LooseTable), [new("ts", DslType.Int)],
+                Manifest.Tables.TryGetValue(LooseTable, out var loose) ? loose.Rows : 0);
+
+        /// <summary>The rows of users [lo, hi) of event table <paramref name="e"/>, or null when the table is not read.</summary>
+        /// <param name="line">Read the line column too (evaluation never reads it: only a whole data set has it).</param>
+        public SnapshotTables.TableRead? EventRead(int e, int lo, int hi, bool line)
+        {
+            if (_starts[e] is not { } start) return null;
+            var name = EventTableName(Schema, e);
+            var type = Schema.Events[e];
+            return new SnapshotTables.TableRead(Directory, name, FilesOf(Manifest, name), EventColumns(type), start[Ids.Length])
+            {
+                RowsFrom = string.Join(", ", Users.Files),
+                // ts always, fields as asked.
+                Wanted = Columns is null && line ? null
+                    : [true, line, .. type.Fields.Skip(2).Select((_, f) => Columns?.ReadsField(e, f + 2) ?? true)],
+                FirstRow = start[lo],
+                RowCount = start[hi] - start[lo],
+            };
+        }
+
+        /// <summary>The event table of users [lo, hi) from its read rows (null when not read).</summary>
+        public EventTable? Events(int e, SnapshotTables.TableRead? table, int lo, int hi)
+        {
+            if (table is null) return null;
+            var read = table.Columns;
+            if (read[0]!.Nulls is not null || read[1] is { Nulls: not null })
+                throw new SnapshotException($"{string.Join(", ", table.Files)}: a ts or line is missing");
+            var fields = new Column?[Schema.Events[e].Fields.Length];
+            for (var f = 2; f < fields.Length; f++) fields[f] = read[f];
+            var start = _starts[e]!;
+            var userStart = lo == 0 && hi == Ids.Length ? start : new int[hi - lo + 1];
+            if (userStart != start) for (var u = lo; u <= hi; u++) userStart[u - lo] = start[u] - start[lo];
+            return new EventTable(Schema.Events[e], userStart, ((DateTimeColumn)read[0]!).Values, (read[1] as IntColumn)?.Values ?? [], fields);
+        }
+
+        public long[] Loose(SnapshotTables.TableRead table)
+        {
+            var loose = (IntColumn)table.Columns[0]!;
+            if (loose.Nulls is not null) throw new SnapshotException($"{string.Join(", ", table.Files)}: a ts is missing");
+            return loose.Values;
+        }
+
+        /// <summary>The import report as stored, with how many columns of <paramref name="tables"/> were read and skipped.</summary>
+        public ImportReport Report(IEnumerable<SnapshotTables.TableRead> tables)
+        {
+            var r = Manifest.Report;
             var report = new ImportReport
             {
                 ProfilesRead = r.ProfilesRead, ProfilesKept = r.ProfilesKept, EventsRead = r.EventsRead, EventsKept = r.EventsKept,
@@ -340,24 +414,24 @@ public static class ImportSnapshot
             report.Rejects.AddRange(r.Rejects ?? []);
             report.IdentityMerges.AddRange(r.IdentityMerges ?? []);
             report.Files.AddRange(r.Files ?? []);
-            foreach (var table in tables.Append(usersTable))
+            var (read, skipped) = (0, 0);
+            // Tables not read at all count their columns as skipped (their row counts are skipped in the users table).
+            for (var e = 0; e < Schema.Events.Length; e++)
+                if (_starts[e] is null) skipped += EventColumns(Schema.Events[e]).Count;
+            foreach (var table in tables)
                 for (var c = 0; c < table.Expected.Count; c++)
-                    if (table.Reads(c)) report.SnapshotColumns = (report.SnapshotColumns.Read + 1, report.SnapshotColumns.Skipped);
+                    if (table.Reads(c)) read++;
                     else skipped++;
-            report.SnapshotColumns = (report.SnapshotColumns.Read, skipped);
-            return new DataSet(schema, [.. ids.Select(id => id!)], new ColumnTable(tables[0].Columns, users), events, report,
-                manifest.MaxTimestampTicks, loose.Values) { Columns = columns };
-        }
-        catch (Exception e) when (e is not SnapshotException && SnapshotTables.IsDamage(e))
-        {
-            throw new SnapshotException(e.Message, e);
+            report.SnapshotColumns = (read, skipped);
+            return report;
         }
     }
 
     /// <summary>
     /// About how many bytes <see cref="Read(SchemaModel, string, int, DataColumns?)"/> of these columns holds in memory: per row of
     /// every column read its value (a reference for strings and lists, plus a string of its own where values are not shared), per
-    /// user the id and the starts of the tables read. Mapped pages are the page cache's, not counted.
+    /// user the id and the starts of the tables read, and the files of the tables read: they are mapped while read, and the
+    /// pages read count in the process's resident memory until they are unmapped.
     /// </summary>
     /// <exception cref="SnapshotException">The manifest cannot be read.</exception>
     public static long EstimateBytes(SchemaModel schema, string directory, DataColumns? columns)
@@ -365,7 +439,10 @@ public static class ImportSnapshot
         var manifest = ReadManifest(directory);
         long users = manifest.Users;
         long RowsOf(string table) => manifest.Tables.TryGetValue(table, out var t) ? t.Rows : 0;
-        var bytes = users * (UserIdBytes + 8) + 8 * RowsOf(LooseTable);
+        long FilesOf(string table) => manifest.Tables.TryGetValue(table, out var t)
+            ? t.Files.Sum(f => new FileInfo(Path.Combine(directory, f)) is { Exists: true } file ? file.Length : 0)
+            : 0;
+        var bytes = users * (UserIdBytes + 8) + 8 * RowsOf(LooseTable) + FilesOf(UsersTable) + FilesOf(ProfilesTable) + FilesOf(LooseTable);
         for (var p = 0; p < schema.ProfileFields.Length; p++)
             if (columns is null || columns.ReadsProfile(p)) bytes += users * ValueBytes(schema.ProfileFields[p]);
         for (var e = 0; e < schema.Events.Length; e++)
@@ -373,7 +450,7 @@ public static class ImportSnapshot
             if (columns is not null && !columns.ReadsTable(e)) continue;
             var type = schema.Events[e];
             var rows = RowsOf(EventTableName(schema, e));
-            bytes += 4 * users + rows * (columns is null ? 16 : 8);   // starts; ts (and line)
+            bytes += 4 * users + rows * (columns is null ? 16 : 8) + FilesOf(EventTableName(schema, e));   // starts; ts (and line); files
             for (var f = 2; f < type.Fields.Length; f++)
                 if (columns is null || columns.ReadsField(e, f)) bytes += rows * ValueBytes(type.Fields[f]);
         }

@@ -64,6 +64,15 @@ public sealed record SpillPlan(int Partitions, int FlushRows, long HeapHeadroom 
     }
 
     /// <summary>
+    /// The plan for an import snapshot whose columns read take about <paramref name="estimateBytes"/> in memory
+    /// (<see cref="ImportSnapshot.EstimateBytes"/>), when they do not fit the limit: partitions of at most a quarter of it each,
+    /// resized once the users are known (<see cref="ForUsers"/>).
+    /// </summary>
+    /// <exception cref="DataImportException">MD8015: more than <see cref="MaxPartitions"/> partitions would be needed.</exception>
+    public static SpillPlan ForSnapshot(long memoryLimitBytes, long estimateBytes, int eventTypes, string source) =>
+        Sized(memoryLimitBytes, memoryLimitBytes, estimateBytes, eventTypes, source, kept: 0);
+
+    /// <summary>
     /// The plan once the users are known (after the profiles are read and merged, before any event
     /// row): what is kept for every user (<see cref="KeptBytesPerUser"/> plus
     /// <paramref name="profileBytesPerUser"/> for the id and profile) comes off the limit first, and
@@ -152,28 +161,64 @@ public sealed record SpillPlan(int Partitions, int FlushRows, long HeapHeadroom 
 }
 
 /// <summary>
-/// An import too large for memory: every user, profile and count as a <see cref="DataSet"/> has
-/// them, and the event rows in spill files (Arrow IPC, as snapshots store columns), one per event
-/// type and partition of users; <see cref="Load"/> builds one partition's data set at a time.
-/// Disposing deletes the spill files.
+/// Data too large for memory: every user, profile and count as a <see cref="DataSet"/> has them,
+/// and the event rows either in spill files (Arrow IPC, as snapshots store columns), one per event
+/// type and partition of users, written by the importer, or in an import snapshot, whose rows are
+/// grouped by user already (<see cref="FromSnapshot"/>); <see cref="Load"/> builds one partition's
+/// data set at a time. Disposing deletes the spill files.
 /// </summary>
 public sealed class PartitionedData : IDisposable
 {
     private readonly string _directory;
-    private readonly long[][] _rows;   // [type][partition]
+    private readonly long[][]? _rows;   // [type][partition]; null: rows from _snapshot
+    private readonly ImportSnapshot.Opened? _snapshot;
 
     internal PartitionedData(SchemaModel schema, SpillPlan plan, string directory, string[] userIds, ColumnTable profiles, ImportReport report,
-        long? maxTs, long[] looseTsSorted, long[][] rows)
+        long? maxTs, long[] looseTsSorted, long[][]? rows, ImportSnapshot.Opened? snapshot = null)
     {
         Schema = schema;
         Plan = plan;
         _directory = directory;
         _rows = rows;
+        _snapshot = snapshot;
         // The whole population without its events: what outputs, summaries and populations index by.
         var empty = new EventTable?[schema.Events.Length];
         for (var e = 0; e < empty.Length; e++)
             empty[e] = new EventTable(schema.Events[e], new int[userIds.Length + 1], [], [], new Column?[schema.Events[e].Fields.Length]);
-        Users = new DataSet(schema, userIds, profiles, empty, report, maxTs, looseTsSorted);
+        Users = new DataSet(schema, userIds, profiles, empty, report, maxTs, looseTsSorted) { Columns = snapshot?.Columns };
+    }
+
+    /// <summary>
+    /// An import snapshot read a partition at a time: its users, profiles (the columns read) and report now, and each
+    /// partition's rows of the event tables read as the partition is loaded (the rows of consecutive users are
+    /// consecutive in a snapshot: a window of each table, nothing sorted). The partitions are sized by
+    /// <paramref name="plan"/> once the users are known (<see cref="SpillPlan.ForUsers"/>), as an import's are.
+    /// </summary>
+    /// <param name="columns">The columns the run reads (every table's ts at least, to count events after the as-of instant).</param>
+    /// <param name="spillDirectory">Where the run's per-partition values wait (default: the temp folder).</param>
+    /// <exception cref="SnapshotException">The snapshot cannot be read.</exception>
+    /// <exception cref="DataImportException">The users alone do not fit the limit (MD8016), or need too many partitions (MD8015).</exception>
+    public static PartitionedData FromSnapshot(SchemaModel schema, SpillPlan plan, string snapshotDirectory, DataColumns? columns,
+        string? spillDirectory = null)
+    {
+        var snapshot = ImportSnapshot.Opened.Open(schema, snapshotDirectory, 0, columns);
+        var profiles = snapshot.ProfilesRead();
+        var loose = snapshot.LooseRead();
+        ImportSnapshot.Damage(() =>
+        {
+            SnapshotTables.Read([profiles, loose], snapshot.Parallelism);
+            return 0;
+        });
+        var users = snapshot.Ids.Length;
+        // As the importer counts what is kept for every user: the id (a short string and its index entry) and a value per profile column.
+        plan = plan.ForUsers(users, 96 + 16 * schema.ProfileFields.Length, snapshotDirectory);
+        var eventReads = Enumerable.Range(0, schema.Events.Length).Select(e => snapshot.EventRead(e, 0, 0, line: false))
+            .OfType<SnapshotTables.TableRead>();
+        var report = snapshot.Report([snapshot.Users, profiles, .. eventReads, loose]);
+        var directory = Path.Combine(spillDirectory ?? Path.GetTempPath(), $"mdsl-spill-{Guid.NewGuid():N}");
+        Directory.CreateDirectory(directory);
+        return new PartitionedData(schema, plan, directory, snapshot.Ids, new ColumnTable(profiles.Columns, users), report,
+            snapshot.Manifest.MaxTimestampTicks, snapshot.Loose(loose), rows: null, snapshot);
     }
 
     public SchemaModel Schema { get; }
@@ -200,11 +245,14 @@ public sealed class PartitionedData : IDisposable
         var schema = Schema;
         var profiles = new Column?[Users.Profiles.Columns.Length];
         for (var c = 0; c < profiles.Length; c++) profiles[c] = Users.Profiles.Columns[c] is { } column ? ColumnSlice.Of(column, lo, n) : null;
+        if (_snapshot is { } snapshot)
+            return new DataSet(schema, Users.UserIds[lo..hi], new ColumnTable(profiles, n), SnapshotRows(snapshot, lo, hi), Users.Report,
+                Users.MaxTimestampTicks, []) { Columns = snapshot.Columns };
         var tables = new EventTable?[schema.Events.Length];
         for (var e = 0; e < tables.Length; e++)
         {
             var type = schema.Events[e];
-            var rows = (int)_rows[e][p];
+            var rows = (int)_rows![e][p];
             var expected = new List<(string, DslType, bool)>
             {
                 ("user", DslType.Int, false), ("ts", DslType.DateTime, false), ("line", DslType.Int, false),
@@ -247,6 +295,25 @@ public sealed class PartitionedData : IDisposable
             tables[e] = new EventTable(type, start, sortedTs, ((IntColumn)ColumnSlice.Gather(columns[2]!, perm)).Values, fields);
         }
         return new DataSet(schema, Users.UserIds[lo..hi], new ColumnTable(profiles, n), tables, Users.Report, Users.MaxTimestampTicks, []);
+    }
+
+    /// <summary>The snapshot's event rows of users [lo, hi): a window of each table read.</summary>
+    /// <exception cref="DataImportException">The snapshot cannot be read (MD6030: damaged since the run began).</exception>
+    private static EventTable?[] SnapshotRows(ImportSnapshot.Opened snapshot, int lo, int hi)
+    {
+        var reads = Enumerable.Range(0, snapshot.Schema.Events.Length).Select(e => snapshot.EventRead(e, lo, hi, line: false)).ToArray();
+        try
+        {
+            return ImportSnapshot.Damage(() =>
+            {
+                SnapshotTables.Read([.. reads.OfType<SnapshotTables.TableRead>()], snapshot.Parallelism);
+                return reads.Select((read, e) => snapshot.Events(e, read, lo, hi)).ToArray();
+            });
+        }
+        catch (SnapshotException e)
+        {
+            throw new DataImportException(Core.Diagnostics.Catalogues.SnapshotErrors.Unreadable(snapshot.Directory, e.Message, null), e);
+        }
     }
 
     /// <summary>Kept rows after the instant: those of each partition's tables (counted as they are evaluated) plus the rows in no table.</summary>

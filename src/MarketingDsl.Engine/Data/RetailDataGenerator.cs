@@ -55,7 +55,22 @@ public static partial class RetailDataGenerator
     /// probability, the same user also orders the sku's <see cref="CoPurchasePartner"/> 1 to 10 days later
     /// (before the user stops and before the end), as an extra order with its own id (<c>p…</c>). Drawn from a
     /// stream of its own, so every other event is the one written without it; 0 (the default) plants nothing.</param>
-    public static GenerationResult Generate(string outDir, int users, int days, int seed, DateTime? endUtc = null, double coPurchase = 0)
+    /// <param name="order">How events.jsonl is ordered: <see cref="EventOrder.User"/> as generated (each user's events together),
+    /// <see cref="EventOrder.Time"/> by ts as real exports are (ties in generation order: the file
+    /// <see cref="EventFileOrder.SortByTime"/> makes of the user-ordered one), sorted as it is written, in bounded memory.</param>
+    public static GenerationResult Generate(string outDir, int users, int days, int seed, DateTime? endUtc = null, double coPurchase = 0,
+        EventOrder order = EventOrder.User) =>
+        Generate(outDir, users, days, seed, endUtc, coPurchase, order, TimeBucketBytes);
+
+    /// <summary>What one bucket of a time-ordered file holds, about (sorted in memory at a time).</summary>
+    private const long TimeBucketBytes = 64L << 20;
+
+    /// <summary>Bytes of events.jsonl per user and day, about (generated retail data: 124), to size the time buckets.</summary>
+    private const long BytesPerUserDay = 130;
+
+    /// <param name="timeBucketBytes">What one time bucket holds, about (tests make it small to have many).</param>
+    internal static GenerationResult Generate(string outDir, int users, int days, int seed, DateTime? endUtc, double coPurchase,
+        EventOrder order, long timeBucketBytes)
     {
         ArgumentOutOfRangeException.ThrowIfNegative(users);
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(days);
@@ -66,8 +81,11 @@ public static partial class RetailDataGenerator
         var eventsPath = Path.Combine(outDir, "events.jsonl");
         var utf8 = new UTF8Encoding(false);
         using var pw = new StreamWriter(profilesPath, false, utf8, 1 << 16) { NewLine = "\n" };
-        using var ew = new StreamWriter(eventsPath, false, utf8, 1 << 20) { NewLine = "\n" };
-        var w = new EventWriter(ew) { End = end };
+        using var timed = order == EventOrder.Time
+            ? new TimeOrderedEventFile(eventsPath, start, end, (long)users * days * BytesPerUserDay, timeBucketBytes)
+            : null;
+        using TextWriter ew = timed is null ? new StreamWriter(eventsPath, false, utf8, 1 << 20) { NewLine = "\n" } : new LineBuffer();
+        var w = new EventWriter(ew, timed) { End = end };
         long orphans = 0, dupOrders = 0;
         long orderSeq = 0, plantedSeq = 0, interestSeq = 0;
 
@@ -186,6 +204,7 @@ public static partial class RetailDataGenerator
                 orphans++;
             }
         }
+        timed?.Finish();
         return new GenerationResult(profilesPath, eventsPath, users, w.Count, orphans, dupOrders, start, end);
     }
 
@@ -236,16 +255,21 @@ public static partial class RetailDataGenerator
         return 1;
     }
 
-    /// <summary>Streams event lines without per-event string building for timestamps.</summary>
-    private sealed class EventWriter(StreamWriter w)
+    /// <summary>
+    /// Streams event lines without per-event string building for timestamps: straight to the file, or (time order) each line
+    /// into a <see cref="LineBuffer"/> handed to the time buckets with the second its ts shows.
+    /// </summary>
+    private sealed class EventWriter(TextWriter w, TimeOrderedEventFile? timed)
     {
         private readonly char[] _buf = new char[32];
+        private long _second;
         public long Count;
         public DateTime End;
 
         private void Head(string type, string uid, DateTime t)
         {
             Count++;
+            _second = t.Ticks / TimeSpan.TicksPerSecond;   // the ts as written: whole seconds
             w.Write("{\"type\":\"");
             w.Write(type);
             w.Write("\",\"user_id\":\"");
@@ -254,6 +278,16 @@ public static partial class RetailDataGenerator
             t.TryFormat(_buf, out var n, "yyyy-MM-dd'T'HH:mm:ss'Z'", CultureInfo.InvariantCulture);
             w.Write(_buf, 0, n);
             w.Write('"');
+        }
+
+        /// <summary>Ends the line (<paramref name="tail"/> ends with its newline).</summary>
+        private void EndLine(string tail)
+        {
+            w.Write(tail);
+            if (timed is null) return;
+            var line = (LineBuffer)w;
+            timed.Add(_second, line.Text[..^1]);
+            line.Clear();
         }
 
         private void Str(string name, string? value)
@@ -280,7 +314,7 @@ public static partial class RetailDataGenerator
         {
             Head("login", uid, t);
             Str("platform", platform);
-            w.Write("}\n");
+            EndLine("}\n");
         }
 
         public void View(string uid, DateTime t, string sku, string? category, int seconds)
@@ -289,7 +323,7 @@ public static partial class RetailDataGenerator
             Str("sku", sku);
             Str("category", category);
             Num("duration_s", seconds);
-            w.Write("}\n");
+            EndLine("}\n");
         }
 
         public void CartAdd(string uid, DateTime t, string sku, string category, decimal price)
@@ -298,7 +332,7 @@ public static partial class RetailDataGenerator
             Str("sku", sku);
             Str("category", category);
             Num("price", price);
-            w.Write("}\n");
+            EndLine("}\n");
         }
 
         public void Order(string uid, DateTime t, string id, string channel, decimal amount, string? category, string sku, bool coupon)
@@ -309,7 +343,7 @@ public static partial class RetailDataGenerator
             Num("amount", amount);
             Str("category", category);
             Str("sku", sku);
-            w.Write(coupon ? ",\"coupon_used\":true}\n" : ",\"coupon_used\":false}\n");
+            EndLine(coupon ? ",\"coupon_used\":true}\n" : ",\"coupon_used\":false}\n");
         }
 
         public void MessageOpened(string uid, DateTime t, string journey, string channel)
@@ -317,7 +351,39 @@ public static partial class RetailDataGenerator
             Head("message_opened", uid, t);
             Str("journey", journey);
             Str("channel", channel);
-            w.Write("}\n");
+            EndLine("}\n");
+        }
+    }
+
+    /// <summary>One line of text at a time, for the time buckets.</summary>
+    private sealed class LineBuffer : TextWriter
+    {
+        private char[] _chars = new char[512];
+        private int _length;
+
+        public override Encoding Encoding => Encoding.UTF8;
+        public ReadOnlySpan<char> Text => _chars.AsSpan(0, _length);
+        public void Clear() => _length = 0;
+
+        public override void Write(char value)
+        {
+            Room(1);
+            _chars[_length++] = value;
+        }
+
+        public override void Write(string? value) => Write(value.AsSpan());
+        public override void Write(char[] buffer, int index, int count) => Write(buffer.AsSpan(index, count));
+
+        public override void Write(ReadOnlySpan<char> buffer)
+        {
+            Room(buffer.Length);
+            buffer.CopyTo(_chars.AsSpan(_length));
+            _length += buffer.Length;
+        }
+
+        private void Room(int more)
+        {
+            if (_length + more > _chars.Length) Array.Resize(ref _chars, Math.Max(_chars.Length * 2, _length + more));
         }
     }
 

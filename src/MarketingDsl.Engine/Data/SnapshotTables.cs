@@ -143,6 +143,18 @@ internal static class SnapshotTables
         /// <summary>Which of <see cref="Expected"/> to convert (null: all); the others stay null in <see cref="Columns"/>.</summary>
         public IReadOnlyList<bool>? Wanted { get; init; }
         public bool Reads(int column) => Wanted is null || Wanted[column];
+        /// <summary>The first row read (a partition's window of the table; 0: from the start).</summary>
+        public long FirstRow { get; init; }
+        /// <summary>How many rows from <see cref="FirstRow"/> are read into <see cref="Columns"/> (null: to the end of the table).</summary>
+        public long? RowCount { get; init; }
+        internal long WindowRows => RowCount ?? Rows - FirstRow;
+        /// <summary>The rows of batch <paramref name="b"/> in the window: (first row in the batch, its row in the columns, rows).</summary>
+        internal (int Src, int At, int N) Overlap(int b)
+        {
+            var (_, batch, at) = Batches[b];
+            long from = Math.Max(at, FirstRow), to = Math.Min((long)at + batch.Length, FirstRow + WindowRows);
+            return to <= from ? (0, 0, 0) : ((int)(from - at), (int)(from - FirstRow), (int)(to - from));
+        }
         /// <summary>The columns read, aligned with <see cref="Expected"/> (after <see cref="Read"/>; null where not <see cref="Reads"/>).</summary>
         public Column?[] Columns { get; } = new Column?[columns.Count];
         internal List<(string File, RecordBatch Batch, int At)> Batches { get; } = [];
@@ -165,9 +177,10 @@ internal static class SnapshotTables
                 for (var c = 0; c < table.Expected.Count; c++)
                 {
                     if (!table.Reads(c)) continue;
-                    var anyNull = table.Batches.Any(b => b.Batch.Column(c).NullCount != 0);
-                    table.Columns[c] = Allocate(table.Expected[c].Type, (int)table.Rows, anyNull);
-                    for (var b = 0; b < table.Batches.Count; b++) work.Add((table, c, b));
+                    var inWindow = Enumerable.Range(0, table.Batches.Count).Where(b => table.Overlap(b).N > 0).ToList();
+                    var anyNull = inWindow.Any(b => table.Batches[b].Batch.Column(c).NullCount != 0);
+                    table.Columns[c] = Allocate(table.Expected[c].Type, (int)table.WindowRows, anyNull);
+                    foreach (var b in inWindow) work.Add((table, c, b));
                 }
             // Largest first, so that no long item starts last.
             work.Sort((x, y) => y.Table.Batches[y.Batch].Batch.Length.CompareTo(x.Table.Batches[x.Batch].Batch.Length));
@@ -187,10 +200,11 @@ internal static class SnapshotTables
                 Parallel.For(0, work.Count, new ParallelOptions { MaxDegreeOfParallelism = Math.Max(1, parallelism) }, i =>
                 {
                     var (table, c, b) = work[i];
-                    var (file, batch, at) = table.Batches[b];
+                    var (file, batch, _) = table.Batches[b];
+                    var (src, at, n) = table.Overlap(b);
                     try
                     {
-                        FillColumn(table.Columns[c]!, batch.Column(c), at, batch.Length, dictionaries);
+                        FillColumn(table.Columns[c]!, batch.Column(c), src, at, n, dictionaries);
                     }
                     catch (Exception e) when (e is not SnapshotException)
                     {
@@ -302,16 +316,17 @@ internal static class SnapshotTables
     }
 
     // Optimized from the first call (AggressiveOptimization): a one-shot run spends its rows here long before tiering would.
-    /// <summary>Rows [0, n) of one batch's array into rows [at, at + n) of a column.</summary>
+    /// <summary>Rows [src, src + n) of one batch's array into rows [at, at + n) of a column.</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void FillColumn(Column column, IArrowArray array, int at, int n, IReadOnlyDictionary<IArrowArray, string?[]> dictionaries)
+    private static void FillColumn(Column column, IArrowArray array, int src, int at, int n,
+        IReadOnlyDictionary<IArrowArray, string?[]> dictionaries)
     {
-        if (array.Length != n) throw new SnapshotException("a column is shorter than its batch");
+        if (src < 0 || (long)src + n > array.Length) throw new SnapshotException("a column is shorter than its batch");
         var nulls = column.Nulls;
         if (array.NullCount != 0)
         {
             if (nulls is null) throw new SnapshotException("null values where none were counted");
-            ReadValidity(array, 0, n, nulls.AsSpan(at, n));
+            ReadValidity(array, src, n, nulls.AsSpan(at, n));
         }
         var isNull = array.NullCount == 0 ? default : nulls.AsSpan(at, n);
         switch (column)
@@ -320,7 +335,8 @@ internal static class SnapshotTables
             {
                 var values = dictionaries[d.Dictionary];
                 var codes = ((Int32Array)d.Indices).Values;
-                if (codes.Length < n) throw new SnapshotException("dictionary indexes are truncated");
+                if (codes.Length < src + n) throw new SnapshotException("dictionary indexes are truncated");
+                codes = codes[src..];
                 var target = s.Values.AsSpan(at, n);
                 for (var i = 0; i < n; i++)
                 {
@@ -331,8 +347,8 @@ internal static class SnapshotTables
                 }
                 break;
             }
-            case ListColumn l: FillLists(l, (ListArray)array, at, n, isNull); break;
-            default: FillScalars(column, array, 0, at, n, isNull); break;
+            case ListColumn l: FillLists(l, (ListArray)array, src, at, n, isNull); break;
+            default: FillScalars(column, array, src, at, n, isNull); break;
         }
     }
 
@@ -423,10 +439,11 @@ internal static class SnapshotTables
 
     /// <summary>Lists: their items read as one column of the item type, then boxed into the engine's representation.</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void FillLists(ListColumn column, ListArray array, int at, int n, ReadOnlySpan<bool> isNull)
+    private static void FillLists(ListColumn column, ListArray array, int src, int at, int n, ReadOnlySpan<bool> isNull)
     {
         var offsets = array.ValueOffsets;
-        if (offsets.Length < n + 1) throw new SnapshotException("a list column is truncated");
+        if (offsets.Length < src + n + 1) throw new SnapshotException("a list column is truncated");
+        offsets = offsets[src..];
         int first = offsets[0], count = offsets[n] - first;
         if (first < 0 || count < 0 || (long)first + count > array.Values.Length)
             throw new SnapshotException("a list column has offsets out of range");

@@ -59,7 +59,9 @@ public static class SimulationRunner
         if (spill is not null)
         {
             spill = spill with { KeptBytesPerUser = CompiledEngine.KeptBytesPerUser(plan) };
-            using var parts = DataImporter.LoadPartitioned(model.Schema, dataDirectory, ImportOptionsAt(rejects, spill: spill), importProgress);
+            // From a snapshot: the columns the plan reads, and every table's ts (events after the as-of instant are counted).
+            using var parts = DataSource.LoadPartitioned(model.Schema, dataDirectory, ImportOptionsAt(rejects, spill: spill), importProgress,
+                everyColumn ? null : plan.Columns.WithEveryTable(model.Schema));
             load = clock.Elapsed;
             CompiledEngine.ReleasePartition();   // the import's builders and flush buffers
             data = parts.Users;
@@ -143,7 +145,7 @@ public static class SimulationRunner
 
     /// <summary>
     /// How to split a data directory's import under a memory limit, or null when it fits (or is an
-    /// import snapshot, which is read whole): see <see cref="SpillPlan.For"/>.
+    /// import snapshot: see the overload taking the compilation): see <see cref="SpillPlan.For"/>.
     /// </summary>
     /// <exception cref="DataImportException">The limit is too small for the data (MD8015), or the spill
     /// files would not fit the free disk of <paramref name="spillDirectory"/> (default: the temp folder, MD8017).</exception>
@@ -157,10 +159,11 @@ public static class SimulationRunner
     }
 
     /// <summary>
-    /// As <see cref="SpillPlanFor(SchemaModel, string, long, string?)"/>, and for an import snapshot, which is read whole: null when
-    /// the columns the plan reads (<see cref="ImportSnapshot.EstimateBytes"/>) and what is kept for every user fit the limit.
+    /// As <see cref="SpillPlanFor(SchemaModel, string, long, string?)"/>, and for an import snapshot: null when the columns the
+    /// plan reads (<see cref="ImportSnapshot.EstimateBytes"/>) and what is kept for every user fit the limit, else partitions of
+    /// users read from the snapshot a window at a time (<see cref="SpillPlan.ForSnapshot"/>).
     /// </summary>
-    /// <exception cref="DataImportException">MD8015–MD8017 as the other overload; MD8050: a snapshot's columns do not fit the limit.</exception>
+    /// <exception cref="DataImportException">MD8015–MD8017 as the other overload.</exception>
     public static SpillPlan? SpillPlanFor(Compilation compilation, string dataDirectory, long memoryLimitBytes, string? spillDirectory = null)
     {
         var schema = compilation.Model.Schema;
@@ -180,9 +183,8 @@ public static class SimulationRunner
             return null;   // a damaged snapshot is said when it is read (MD6030)
         }
         if (needed <= memoryLimitBytes) return null;
-        var source = manifest.Source.Length > 0 && Directory.Exists(manifest.Source) ? manifest.Source : null;
-        throw new DataImportException(SpillPlan.Say(MemoryLimitErrors.SnapshotOverLimit(dataDirectory, SpillPlan.SizeText(needed),
-            SpillPlan.LimitText(memoryLimitBytes), source, SpillPlan.LimitText(needed))));
+        return SpillPlan.ForSnapshot(memoryLimitBytes, ImportSnapshot.EstimateBytes(schema, dataDirectory, plan.Columns.WithEveryTable(schema)),
+            schema.Events.Length, dataDirectory);
     }
 
     /// <summary>The import options of a command run at wall clock <paramref name="now"/> (default: the machine's).</summary>

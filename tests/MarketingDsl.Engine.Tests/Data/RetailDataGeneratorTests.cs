@@ -55,4 +55,50 @@ public class RetailDataGeneratorTests
         var amounts = ((DecimalColumn)orders.Fields[4]!).Values;
         Assert.All(amounts, a => Assert.Equal(a, Math.Round(a, 2)));
     }
+
+    [Theory]
+    [InlineData(300, 60, 42, 0.0, 1L << 40)]        // one bucket
+    [InlineData(500, 90, 5, 0.3, 64L << 10)]        // about a hundred buckets, planted partner orders days later
+    [InlineData(200, 3, 11, 0.0, 16L << 10)]        // buckets of a few minutes: many lines share a second
+    public void Time_order_is_the_user_ordered_file_sorted_by_time(int users, int days, int seed, double coPurchase, long bucketBytes)
+    {
+        using var byUser = new TempDir();
+        using var byTime = new TempDir();
+        var generated = RetailDataGenerator.Generate(byUser.Path, users, days, seed, null, coPurchase, EventOrder.User, bucketBytes);
+        EventFileOrder.SortByTime(Path.Combine(byUser.Path, "events.jsonl"), runLines: 997);
+        var timed = RetailDataGenerator.Generate(byTime.Path, users, days, seed, null, coPurchase, EventOrder.Time, bucketBytes);
+        Assert.Equal(generated with { ProfilesPath = "", EventsPath = "" }, timed with { ProfilesPath = "", EventsPath = "" });
+        foreach (var f in new[] { "profiles.jsonl", "events.jsonl" })
+            Assert.Equal(File.ReadAllBytes(Path.Combine(byUser.Path, f)), File.ReadAllBytes(Path.Combine(byTime.Path, f)));
+        // The buckets are gone; the order is by ts with ties (same second) present, so their order was checked too.
+        Assert.Equal(["events.jsonl", "profiles.jsonl"], Directory.GetFiles(byTime.Path).Select(Path.GetFileName).Order());
+        var seconds = File.ReadLines(timed.EventsPath).Select(l => l[(l.IndexOf("\"ts\":\"", StringComparison.Ordinal) + 6)..][..20]).ToList();
+        Assert.True(seconds.Zip(seconds.Skip(1)).All(p => string.CompareOrdinal(p.First, p.Second) <= 0));
+        Assert.Contains(seconds.Zip(seconds.Skip(1)), p => p.First == p.Second);
+    }
+
+    [Fact]
+    public void Time_buckets_are_sized_from_the_expected_bytes()
+    {
+        using var d = new TempDir();
+        var path = Path.Combine(d.Path, "events.jsonl");
+        var from = new DateTime(2025, 1, 1, 0, 0, 0, DateTimeKind.Utc);
+        using (var one = new TimeOrderedEventFile(path, from, from.AddDays(180), 1_000_000)) Assert.Equal(1, one.BucketCount);
+        using (var many = new TimeOrderedEventFile(path, from, from.AddDays(180), 18_600_000_000)) Assert.Equal(278, many.BucketCount);
+        // Never more buckets than files one may keep open, nor than seconds in the range.
+        using (var capped = new TimeOrderedEventFile(path, from, from.AddDays(3650), 1L << 50)) Assert.Equal(1024, capped.BucketCount);
+        using (var short_ = new TimeOrderedEventFile(path, from, from.AddSeconds(10), 1L << 40)) Assert.Equal(10, short_.BucketCount);
+        using (var lines = new TimeOrderedEventFile(path, from, from.AddDays(1), 100, bucketBytes: 10))
+        {
+            // Out of range: before the first bucket and after the last, kept in order at the ends.
+            lines.Add(from.AddDays(2).Ticks / TimeSpan.TicksPerSecond, "late");
+            lines.Add(from.Ticks / TimeSpan.TicksPerSecond + 5, "b");
+            lines.Add(from.AddDays(-1).Ticks / TimeSpan.TicksPerSecond, "early");
+            lines.Add(from.Ticks / TimeSpan.TicksPerSecond + 5, "c");
+            lines.Add(from.Ticks / TimeSpan.TicksPerSecond + 1, "a");
+            lines.Finish();
+        }
+        Assert.Equal(["early", "a", "b", "c", "late"], File.ReadAllLines(path));
+        Assert.Equal(["events.jsonl"], Directory.GetFiles(d.Path).Select(Path.GetFileName));
+    }
 }
