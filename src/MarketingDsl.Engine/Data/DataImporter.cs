@@ -852,24 +852,27 @@ internal sealed class EventTypeState : IDisposable
         if (!partInOrder.All(inOrder => inOrder))
         {
             var perm = GC.AllocateUninitializedArray<int>(n);
-            // Where each input row goes, written in input order beside the permutation: the inverse RowOrder needs, without a
-            // pass of random writes.
-            var dest = GC.AllocateUninitializedArray<int>(n);
+            // Input in ts order (history exported in time order): a stable grouping by user leaves every user's rows in (ts,
+            // line) order, so no user's rows need checking (a read of every row in random order), and the permutation is
+            // final here: where each input row goes is written beside it, in input order, rather than by RowOrder in a pass of
+            // random writes.
+            var tsOrdered = partInTsOrder.All(inTsOrder => inTsOrder);
+            var dest = tsOrdered ? GC.AllocateUninitializedArray<int>(n) : null;
             Parallel.For(0, parts, options, [MethodImpl(MethodImplOptions.AggressiveOptimization)] (int part) =>
             {
                 int lo = (int)RangeStart(part), hi = (int)RangeStart(part + 1);
                 var pos = counts[part];
-                for (var i = lo; i < hi; i++)
-                {
-                    var p = pos[users[i]]++;   // stable: line order within a user
-                    perm[p] = i;
-                    dest[i] = p;
-                }
+                if (dest is null)
+                    for (var i = lo; i < hi; i++) perm[pos[users[i]]++] = i;   // stable: line order within a user
+                else
+                    for (var i = lo; i < hi; i++)
+                    {
+                        var p = pos[users[i]]++;
+                        perm[p] = i;
+                        dest[i] = p;
+                    }
             });
-            // Input in ts order (history exported in time order): a stable grouping by user leaves every user's rows in (ts,
-            // line) order, so no user's rows need checking (a read of every row in random order).
-            if (!partInTsOrder.All(inTsOrder => inTsOrder)) Parallel.For(0, parts, options,
-                [MethodImpl(MethodImplOptions.AggressiveOptimization)] (int part) =>
+            if (!tsOrdered) Parallel.For(0, parts, options, [MethodImpl(MethodImplOptions.AggressiveOptimization)] (int part) =>
             {
                 long[] keys = [], keysTmp = [];
                 int[] rows = [], rowsTmp = [];
@@ -891,7 +894,6 @@ internal sealed class EventTypeState : IDisposable
                     // sort by ts gives (ts, line) order.
                     StableSortByTs(keys, rows, len, keysTmp, rowsTmp);
                     rows.AsSpan(0, len).CopyTo(perm.AsSpan(lo));
-                    for (var i = 0; i < len; i++) dest[rows[i]] = lo + i;
                 }
             });
             _user.Dispose();   // before the order's own arrays are made
