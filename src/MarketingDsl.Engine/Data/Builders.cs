@@ -719,7 +719,10 @@ internal sealed class ParseState(RowLayout[]? layouts)
     /// id its start, length and, once looked up, its user.</summary>
     public char[] PendingChars = new char[1 << 14];
     public int PendingCharCount, PendingCount;
-    public int[] PendingStart = new int[1 << 10], PendingLength = new int[1 << 10], PendingUser = new int[1 << 10];
+    public int[] PendingStart = new int[1 << 10], PendingLength = new int[1 << 10], PendingUser = new int[1 << 10],
+        PendingHash = new int[1 << 10];
+    /// <summary>Users of the ids met lately (time-ordered history names each active user every few hundred rows).</summary>
+    public readonly RecentUsers Recent = new();
 
     public RowScratch Scratch(RowLayout l) => _scratch is null ? l.Scratch : _scratch[l.Id];
     public StringPool?[] Pools(RowLayout l) => _pools is null ? l.Pools : _pools[l.Id];

@@ -179,6 +179,7 @@ internal sealed partial class Importer
         var first = b.FirstOfFile;
         int phys = 0, ordinal = 0;
         // Pending ids are block-local: none may survive a block that ended early.
+        if (st.PendingCount > 0) st.Recent.Clear();
         st.PendingCount = st.PendingCharCount = 0;
         if (st.LastUserIndex <= -2) st.LastUserLength = -1;
         var shaped = st.ShapedRows;
@@ -222,8 +223,14 @@ internal sealed partial class Importer
         else if (st.LastUserLength == id.Length && id.SequenceEqual(st.LastUser.AsSpan(0, id.Length))) user = st.LastUserIndex;
         else
         {
-            // Looked up with the block's other new ids (ResolvePending); the row holds -2 - k until then.
-            user = st.LastUserIndex = -2 - AddPending(st, id);
+            var hash = _userById.HashOf(id);
+            if (!st.Recent.TryGet(id, hash, out user))
+            {
+                // Looked up with the block's other new ids (ResolvePending); the row holds -2 - k until then.
+                user = -2 - AddPending(st, id, hash);
+                st.Recent.Set(id, hash, user);
+            }
+            st.LastUserIndex = user;
             if (st.LastUser.Length < id.Length) st.LastUser = new char[id.Length * 2];
             id.CopyTo(st.LastUser);
             st.LastUserLength = id.Length;
@@ -243,7 +250,7 @@ internal sealed partial class Importer
         return false;
     }
 
-    private static int AddPending(ParseState st, ReadOnlySpan<char> id)
+    private static int AddPending(ParseState st, ReadOnlySpan<char> id, int hash)
     {
         var k = st.PendingCount++;
         if (k == st.PendingStart.Length)
@@ -251,7 +258,9 @@ internal sealed partial class Importer
             Array.Resize(ref st.PendingStart, k * 2);
             Array.Resize(ref st.PendingLength, k * 2);
             Array.Resize(ref st.PendingUser, k * 2);
+            Array.Resize(ref st.PendingHash, k * 2);
         }
+        st.PendingHash[k] = hash;
         if (st.PendingCharCount + id.Length > st.PendingChars.Length)
             Array.Resize(ref st.PendingChars, Math.Max(st.PendingChars.Length * 2, st.PendingCharCount + id.Length));
         id.CopyTo(st.PendingChars.AsSpan(st.PendingCharCount));
@@ -262,9 +271,9 @@ internal sealed partial class Importer
     }
 
     /// <summary>
-    /// Looks the block's pending ids up and puts their users into the parsed rows. In time order nearly every row names a
-    /// user the last did not, and each lookup misses the caches: a group of ids is hashed and their slots read first, so
-    /// the misses overlap, then the group is probed. An unknown id is an orphan (its row had no identity value).
+    /// Looks the block's pending ids up and puts their users into the parsed rows (and the thread's recent ids). In time order
+    /// most rows name a user the last did not, and each lookup misses the caches: the slots of a group of ids are read
+    /// first, so the misses overlap, then the group is probed. An unknown id is an orphan (its row had no identity value).
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private void ResolvePending(ParsedBlock b, ParseState st)
@@ -272,22 +281,18 @@ internal sealed partial class Importer
         const int Group = 16;
         var n = st.PendingCount;
         if (n == 0) return;
-        Span<int> hashes = stackalloc int[Group];
         var chars = st.PendingChars;
+        var hashes = st.PendingHash;
         var touched = 0;
         for (var from = 0; from < n; from += Group)
         {
             var count = Math.Min(Group, n - from);
-            for (var i = 0; i < count; i++)
+            for (var k = from; k < from + count; k++) touched |= _userById.Touch(hashes[k]);
+            for (var k = from; k < from + count; k++)
             {
-                var k = from + i;
-                hashes[i] = _userById.HashOf(chars.AsSpan(st.PendingStart[k], st.PendingLength[k]));
-                touched |= _userById.Touch(hashes[i]);
-            }
-            for (var i = 0; i < count; i++)
-            {
-                var k = from + i;
-                st.PendingUser[k] = _userById.TryGetValue(chars.AsSpan(st.PendingStart[k], st.PendingLength[k]), hashes[i], out var u) ? u : -1;
+                var u = _userById.TryGetValue(chars.AsSpan(st.PendingStart[k], st.PendingLength[k]), hashes[k], out var found) ? found : -1;
+                st.PendingUser[k] = u;
+                st.Recent.Resolve(hashes[k], -2 - k, u);
             }
         }
         GC.KeepAlive(touched);

@@ -815,13 +815,14 @@ internal sealed class EventTypeState : IDisposable
         var parts = Math.Max(1, Math.Min(parallelism, n / (1 << 16)));
         var counts = new int[parts][];
         var partInOrder = new bool[parts];
+        var partInTsOrder = new bool[parts];
         long RangeStart(int part) => (long)n * part / parts;
         var options = new ParallelOptions { MaxDegreeOfParallelism = Math.Max(1, parallelism) };
         Parallel.For(0, parts, options, [MethodImpl(MethodImplOptions.AggressiveOptimization)] (int part) =>
         {
             int lo = (int)RangeStart(part), hi = (int)RangeStart(part + 1);
             var count = counts[part] = new int[userCount];
-            var inOrder = true;
+            bool inOrder = true, inTsOrder = true;
             int prevUser = lo > 0 ? users[lo - 1] : -1;
             var prevTs = lo > 0 ? ts[lo - 1] : long.MinValue;
             for (var i = lo; i < hi; i++)
@@ -830,10 +831,12 @@ internal sealed class EventTypeState : IDisposable
                 count[u]++;
                 var t = ts[i];
                 if (u < prevUser || (u == prevUser && t < prevTs)) inOrder = false;
+                if (t < prevTs) inTsOrder = false;
                 prevUser = u;
                 prevTs = t;
             }
             partInOrder[part] = inOrder;
+            partInTsOrder[part] = inTsOrder;
         });
         var start = new int[userCount + 1];
         for (var u = 0; u < userCount; u++)
@@ -852,17 +855,31 @@ internal sealed class EventTypeState : IDisposable
         _seenDecimals = null;
 
         // Input already in (user, ts, line) order (lines grow with the input row): no permutation.
-        int[]? perm = null;
+        RowOrder? order = null;
         if (!partInOrder.All(inOrder => inOrder))
         {
-            perm = new int[n];
+            var perm = GC.AllocateUninitializedArray<int>(n);
+            // Input in ts order (history exported in time order): a stable grouping by user leaves every user's rows in (ts,
+            // line) order, so no user's rows need checking (a read of every row in random order), and the permutation is
+            // final here: where each input row goes is written beside it, in input order, rather than by RowOrder in a pass of
+            // random writes.
+            var tsOrdered = partInTsOrder.All(inTsOrder => inTsOrder);
+            var dest = tsOrdered ? GC.AllocateUninitializedArray<int>(n) : null;
             Parallel.For(0, parts, options, [MethodImpl(MethodImplOptions.AggressiveOptimization)] (int part) =>
             {
                 int lo = (int)RangeStart(part), hi = (int)RangeStart(part + 1);
                 var pos = counts[part];
-                for (var i = lo; i < hi; i++) perm[pos[users[i]]++] = i;   // stable: line order within a user
+                if (dest is null)
+                    for (var i = lo; i < hi; i++) perm[pos[users[i]]++] = i;   // stable: line order within a user
+                else
+                    for (var i = lo; i < hi; i++)
+                    {
+                        var p = pos[users[i]]++;
+                        perm[p] = i;
+                        dest[i] = p;
+                    }
             });
-            Parallel.For(0, parts, options, [MethodImpl(MethodImplOptions.AggressiveOptimization)] (int part) =>
+            if (!tsOrdered) Parallel.For(0, parts, options, [MethodImpl(MethodImplOptions.AggressiveOptimization)] (int part) =>
             {
                 long[] keys = [], keysTmp = [];
                 int[] rows = [], rowsTmp = [];
@@ -886,10 +903,12 @@ internal sealed class EventTypeState : IDisposable
                     rows.AsSpan(0, len).CopyTo(perm.AsSpan(lo));
                 }
             });
+            _user.Dispose();   // before the order's own arrays are made
+            order = RowOrder.Of(perm, dest, parallelism);
         }
         counts = null!;
         _user.Dispose();
-        _perm = perm is null ? null : RowOrder.Of(perm, parallelism);
+        _perm = order;
         _userStart = start;
         _outFields = new Column?[_fields.Length];
     }

@@ -40,7 +40,11 @@ internal sealed class RowOrder
 
     /// <summary>The order of a permutation of every input row, with the two-pass plan when it pays (<paramref
     /// name="parallelism"/> threads compute it).</summary>
-    public static RowOrder Of(int[] perm, int parallelism = 1)
+    public static RowOrder Of(int[] perm, int parallelism = 1) => Of(perm, null, parallelism);
+
+    /// <summary>As <see cref="Of(int[], int)"/>, given the inverse permutation too (input row i becomes output row
+    /// <paramref name="dest"/>[i]; the array is taken over), as a counting sort writes it in input order.</summary>
+    public static RowOrder Of(int[] perm, int[]? dest, int parallelism)
     {
         var n = perm.Length;
         if (n < PartitionFrom) return new RowOrder(perm, null, null, 0);
@@ -49,13 +53,17 @@ internal sealed class RowOrder
         var shift = Math.Max(MinBucketShift, 64 - BitOperations.LeadingZeroCount((ulong)(n - 1)) - BitOperations.Log2(MaxBuckets));
         // Output row j lies in bucket j >> shift, and every bucket but the last is full, so a
         // bucket's scratch slots are its output rows' range.
-        var dest = GC.AllocateUninitializedArray<int>(n);
         var options = new ParallelOptions { MaxDegreeOfParallelism = parallelism };
-        Parallel.For(0, parallelism, options, part =>
+        if (dest is null)
         {
-            int lo = (int)((long)n * part / parallelism), hi = (int)((long)n * (part + 1) / parallelism);
-            for (var j = lo; j < hi; j++) dest[perm[j]] = j;
-        });
+            var inverse = dest = GC.AllocateUninitializedArray<int>(n);
+            Parallel.For(0, parallelism, options, part =>
+            {
+                int lo = (int)((long)n * part / parallelism), hi = (int)((long)n * (part + 1) / parallelism);
+                for (var j = lo; j < hi; j++) inverse[perm[j]] = j;
+            });
+        }
+        else if (dest.Length != n) throw new ArgumentException("the inverse permutation has another length", nameof(dest));
         var buckets = ((n - 1) >> shift) + 1;
         var cursor = new int[buckets];
         for (var b = 0; b < buckets; b++) cursor[b] = b << shift;

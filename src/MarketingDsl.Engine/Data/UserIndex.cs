@@ -112,3 +112,70 @@ internal sealed class UserIndex
         return (int)(h >> 32) & int.MaxValue;
     }
 }
+
+/// <summary>
+/// A parsing thread's memory of the user ids it met last, direct-mapped by their <see cref="UserIndex.HashOf"/> hash. History
+/// exported in time order interleaves the users active at the same time, so most rows name a user seen a few hundred
+/// rows before: found here, in a table the core's caches hold, instead of in the index (too large for them), which only
+/// the rest is looked up in. An entry is one cache line; a longer id is never remembered. A user may be a block's
+/// pending id (-2 - k) until the block's lookups resolve it (<see cref="Resolve"/>).
+/// </summary>
+internal sealed class RecentUsers
+{
+    private const int Bits = 12;
+    internal const int MaxChars = 26;
+
+    [InlineArray(MaxChars)]
+    private struct Chars
+    {
+        private char _first;
+    }
+
+    [StructLayout(LayoutKind.Sequential)]
+    private struct Entry
+    {
+        public int Tag;      // hash | int.MinValue; 0 = empty
+        public int User;
+        public int Length;
+        public Chars Chars;
+    }
+
+    private readonly Entry[] _entries = new Entry[1 << Bits];
+
+    /// <summary>The user of an id met lately (or its pending id in the block being parsed), or false.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public bool TryGet(ReadOnlySpan<char> id, int hash, out int user)
+    {
+        ref var e = ref _entries[hash & ((1 << Bits) - 1)];
+        if (e.Tag == (hash | int.MinValue) && e.Length == id.Length && id.SequenceEqual(((ReadOnlySpan<char>)e.Chars)[..id.Length]))
+        {
+            user = e.User;
+            return true;
+        }
+        user = 0;
+        return false;
+    }
+
+    /// <summary>Remembers an id's user in place of the id its slot held.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public void Set(ReadOnlySpan<char> id, int hash, int user)
+    {
+        if (id.Length > MaxChars) return;
+        ref var e = ref _entries[hash & ((1 << Bits) - 1)];
+        e.Tag = hash | int.MinValue;
+        e.User = user;
+        e.Length = id.Length;
+        id.CopyTo(e.Chars);
+    }
+
+    /// <summary>Replaces a pending id by its user, if its slot still holds it (a pending id is unique within its block).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public void Resolve(int hash, int pending, int user)
+    {
+        ref var e = ref _entries[hash & ((1 << Bits) - 1)];
+        if (e.User == pending && e.Tag == (hash | int.MinValue)) e.User = user;
+    }
+
+    /// <summary>Forgets every id (after a block that ended before its pending ids were resolved).</summary>
+    public void Clear() => _entries.AsSpan().Clear();
+}

@@ -109,6 +109,55 @@ public class ParallelImportTests
         }
     }
 
+    /// <summary>
+    /// History in time order, as exports write it: each row's user is found again among the ids the thread met lately, or
+    /// looked up. Ids too long to be remembered, ids sharing long prefixes, orphan ids met again and again, identity rows
+    /// and blocks of every size give the sequential reader's data set; rows end up in (user, ts, line) order, equal
+    /// timestamps in line order, also when one row out of ts order makes the importer check every user's rows.
+    /// </summary>
+    [Theory]
+    [InlineData(1, 512, false)]
+    [InlineData(2, 1 << 16, false)]
+    [InlineData(3, 1 << 20, true)]
+    public void Time_ordered_history_gives_the_sequential_dataset_in_user_ts_line_order(int seed, int blockSize, bool oneOutOfOrder)
+    {
+        const int rows = 140_000;
+        var rnd = new Random(seed);
+        var prefix = new string('c', RecentUsers.MaxChars - 2);
+        string[] ids = [.. Enumerable.Range(1, 300).Select(u => u % 3 == 0 ? $"u{u}" : u % 3 == 1 ? $"{prefix}{u}" : $"{prefix}{prefix}{u}")];
+        var profiles = string.Concat(ids.Select((id, u) => $$"""{"user_id":"{{id}}","member_id":"m{{u}}"}""" + "\n"));
+        var e = new StringBuilder();
+        var t0 = new DateTime(2025, 1, 1, 0, 0, 0, DateTimeKind.Utc);
+        var second = 0;
+        var oracle = new List<(string User, int Second, int Row)>();
+        for (var i = 0; i < rows; i++)
+        {
+            if (rnd.Next(3) == 0) second++;   // many equal timestamps
+            var ts = oneOutOfOrder && i == rows / 4 ? second - 5 : second;
+            var user = rnd.Next(12) == 0 ? $"{prefix}ghost{rnd.Next(4)}" : rnd.Next(12) == 0 ? $"ghost{rnd.Next(4)}" : ids[rnd.Next(ids.Length)];
+            if (rnd.Next(50) == 0)
+            {
+                // A row that names its user by identity value: resolved at once, outside the recent ids.
+                var member = rnd.Next(300);
+                e.Append($$"""{"type":"login","user_id":"x{{user}}","ts":"{{t0.AddSeconds(ts):yyyy-MM-ddTHH:mm:ssZ}}","member_id":"m{{member}}",""")
+                    .Append("\"platform\":\"ios\"}\n");
+                continue;
+            }
+            e.Append($$"""{"type":"view","user_id":"{{user}}","ts":"{{t0.AddSeconds(ts):yyyy-MM-ddTHH:mm:ssZ}}","duration_s":{{i}}}""").Append('\n');
+            if (!user.Contains("ghost", StringComparison.Ordinal)) oracle.Add((user, ts, i));
+        }
+        using var d = Dir(("profiles.jsonl", profiles), ("events.jsonl", e.ToString()));
+        var seq = DataImporter.Load(RetailSchema(), d.Path, new ImportOptions { Parallelism = 1 });
+        var par = DataImporter.Load(RetailSchema(), d.Path, new ImportOptions { Parallelism = 2, BlockSize = blockSize });
+        Assert.True(seq.Report.OrphanEvents > 0);
+        AssertSame(seq, par);
+
+        var view = par.Events[1]!;
+        var expected = oracle.OrderBy(r => Array.IndexOf(par.UserIds, r.User)).ThenBy(r => r.Second).ThenBy(r => r.Row)
+            .Select(r => (long)r.Row).ToArray();
+        Assert.Equal(expected, ((IntColumn)view.Fields[4]!).Values);
+    }
+
     [Fact]
     public void A_line_longer_than_the_block_is_read_whole()
     {

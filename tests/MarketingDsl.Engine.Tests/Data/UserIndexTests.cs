@@ -40,4 +40,44 @@ public sealed class UserIndexTests
         Assert.Equal(-1, user);
         Assert.False(index.TryGetValue("", out _));
     }
+
+    /// <summary>
+    /// A thread's recent ids give back exactly the user last set for an id, never another id's (slots shared by hashes,
+    /// ids sharing prefixes), forget ids too long to hold, and resolve a pending id only while its slot still holds it.
+    /// </summary>
+    [Fact]
+    public void Recent_ids_give_the_user_set_for_that_id_and_no_other()
+    {
+        var index = new UserIndex([]);
+        var recent = new RecentUsers();
+        var expected = new Dictionary<string, int>(StringComparer.Ordinal);
+        var rnd = new Random(5);
+        var ids = Enumerable.Range(0, 20_000).Select(i => i % 3 == 0 ? $"u{i:D7}" : i % 3 == 1 ? $"customer-{i}-é" : new string('k', 1 + i % 40))
+            .Distinct().ToArray();
+        for (var step = 0; step < 200_000; step++)
+        {
+            var id = ids[rnd.Next(ids.Length)];
+            var hash = index.HashOf(id);
+            if (recent.TryGet(id, hash, out var user)) Assert.Equal(expected[id], user);
+            else
+            {
+                user = rnd.Next(-1, 1_000_000);
+                recent.Set(id, hash, user);
+                expected[id] = user;
+            }
+            if (id.Length > RecentUsers.MaxChars) Assert.False(recent.TryGet(id, hash, out _), id);
+        }
+
+        var a = "u0000001";
+        var h = index.HashOf(a);
+        recent.Set(a, h, -2 - 7);
+        recent.Resolve(h, -2 - 8, 42);   // another pending id: not this slot's
+        Assert.True(recent.TryGet(a, h, out var pending));
+        Assert.Equal(-2 - 7, pending);
+        recent.Resolve(h, -2 - 7, 42);
+        Assert.True(recent.TryGet(a, h, out var resolved));
+        Assert.Equal(42, resolved);
+        recent.Clear();
+        Assert.False(recent.TryGet(a, h, out _));
+    }
 }
