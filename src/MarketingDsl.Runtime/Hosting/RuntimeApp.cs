@@ -102,6 +102,7 @@ public static class RuntimeApp
         });
         app.MapLiveAdmin(options);
         app.MapLiveResults(options);
+        app.MapLiveTimings(options);
     }
 
     /// <summary>
