@@ -20,7 +20,8 @@ public static class IngestLoad
         report.Line($"## (a) max sustained ingest ({options.Clients} clients, {options.Users:N0} users, {options.Seconds} s per run " +
             $"after 2 s warm-up; events 80% views, 20% orders)");
         report.Line("");
-        report.Line($"CPU µs/event: the server's CPU time ÷ events ({(LiveServer.Host.Child ? "the serve process" : "this process: server and client")}" +
+        var whose = LiveServer.Host.Child ? "the serve process" : "this process: server and client";
+        report.Line($"CPU µs/event: the server's CPU time ÷ events ({whose}" +
             "; the store alone: this process), less sensitive to other processes than events/s.");
         report.Line("");
         report.Line("| batch | with journeys ev/s (CPU µs/ev) | sends/s | no journeys (baseline) ev/s (CPU µs/ev) | store alone ev/s " +

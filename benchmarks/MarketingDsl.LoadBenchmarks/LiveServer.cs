@@ -85,7 +85,8 @@ public sealed class LiveServer : IAsyncDisposable
         if (Host.Child)
         {
             if (timerRideWait is not null || maxGroupEvents is not null)
-                throw new ArgumentException("--timer-ride-wait and --max-group-events have no `mdsl serve` option: run them with --server in-process");
+                throw new ArgumentException("--timer-ride-wait and --max-group-events have no `mdsl serve` option: " +
+                    "run them with --server in-process");
             return await StartChildAsync(root, workspace, db, outbox, cachedUsers, cachedEvents, cacheMegabytes, pinnedAt);
         }
         var compilation = RuntimeApp.CompileWorkspace(workspace);
@@ -203,7 +204,8 @@ public sealed class LiveServer : IAsyncDisposable
         request.Headers.Authorization = new("Bearer", AdminToken);
         using var response = await Client.SendAsync(request);
         var text = await response.Content.ReadAsStringAsync();
-        if (response.StatusCode != HttpStatusCode.OK) throw new InvalidOperationException($"/api/admin/timings: HTTP {(int)response.StatusCode}: {text}");
+        if (response.StatusCode != HttpStatusCode.OK)
+            throw new InvalidOperationException($"/api/admin/timings: HTTP {(int)response.StatusCode}: {text}");
         return ServerFigures.Parse(text);
     }
 
@@ -286,7 +288,8 @@ public sealed record ServerFigures(string Summary, double RequestP99Ms, double Q
             c.GetProperty("events").GetInt64(), c.GetProperty("groups_with_collector_pause").GetInt32(),
             c.GetProperty("collector_pause_in_groups_ms").GetDouble(), c.GetProperty("committer_cpu_micros_per_event").GetDouble(),
             gc.GetProperty("server").GetBoolean(), gc.GetProperty("concurrent").GetBoolean(), gc.GetProperty("gen0_collections").GetInt32(),
-            gc.GetProperty("gen1_collections").GetInt32(), gc.GetProperty("gen2_collections").GetInt32(), gc.GetProperty("pause_total_ms").GetDouble(),
+            gc.GetProperty("gen1_collections").GetInt32(), gc.GetProperty("gen2_collections").GetInt32(),
+            gc.GetProperty("pause_total_ms").GetDouble(),
             gc.GetProperty("allocated_bytes").GetInt64(), gc.GetProperty("heap_bytes").GetInt64(), gc.GetProperty("fragmented_bytes").GetInt64(),
             gc.GetProperty("committed_bytes").GetInt64(), root.GetProperty("process").GetProperty("cpu_ms").GetDouble(),
             r.GetProperty("cached_users").GetInt32(), r.GetProperty("cached_users_loaded").GetInt32(), r.GetProperty("cached_events").GetInt64(),

@@ -108,7 +108,7 @@ namespace MarketingDsl.LoadBenchmarks
         public bool RetailBaseline { get; private set; } = true;
         /// <summary>The committer's wait for a request to carry timer work (in-process only); null: the runtime's default.</summary>
         public TimeSpan? TimerRideWait { get; private set; }
-        /// <summary>The runtime's cap on events per group commit (LiveOptions.MaxGroupEvents, in-process only); null: the runtime's default.</summary>
+        /// <summary>The cap on events per group commit (LiveOptions.MaxGroupEvents, in-process only); null: the runtime's default.</summary>
         public int? MaxGroupEvents { get; private set; }
         private bool _child = true;
         private string? _cli;

@@ -191,8 +191,9 @@ public static class RetailLoad
         var gc = await server.FiguresAsync();
         cpu = server.CpuTime();
         var clientCpu = Process.GetCurrentProcess().TotalProcessorTime;
-        var (latencies, achieved) = await OpenLoopAsync(server, latencyBodies.Count, i => latencyBodies[i], latencyEnd - ingestEnd, options.RetailRate,
-            1, statuses);
+        var clientPause = GC.GetTotalPauseDuration();
+        var (latencies, achieved) = await OpenLoopAsync(server, latencyBodies.Count, i => latencyBodies[i], latencyEnd - ingestEnd,
+            options.RetailRate, 1, statuses);
         var serverP99 = double.NaN;
         var p99 = LatencyLoad.Percentile(latencies, 0.99);
         if (latencyEnd > ingestEnd)
@@ -205,7 +206,10 @@ public static class RetailLoad
             report.Line($"{name}: p50 {LatencyLoad.Percentile(latencies, 0.5):0.0} ms, p99 {p99:0.0} ms, max " +
                 $"{(latencies.Length == 0 ? double.NaN : latencies[^1]):0.0} ms " +
                         $"at {achieved:N0}/s achieved; server's own p99 (queued → answered) {serverP99:0.0} ms; server CPU µs per event " +
-                        $"{cpuPerLatencyEvent:0.0}" + (server.Child ? $", client's {clientCpuPerEvent:0.0}" : " (server and client: one process)") +
+                        $"{cpuPerLatencyEvent:0.0}" + (server.Child
+                            ? $", client's {clientCpuPerEvent:0.0} (its collector paused " +
+                              $"{(GC.GetTotalPauseDuration() - clientPause).TotalMilliseconds:0} ms)"
+                            : " (server and client: one process)") +
                         $"; {latencyFigures.CollectorSince(gc, latencyEnd - ingestEnd)}");
             report.Line($"{name}: latency part's committer: {latencyFigures.Summary}");
         }
@@ -229,8 +233,9 @@ public static class RetailLoad
         var memoryEnd = options.RetailRuns("memory") ? Math.Min(events.Count, latencyEnd + (int)(options.RetailRate * options.RetailMinutes * 60))
             : latencyEnd;
         // Too many to cut beforehand at 200,000 users: each body is cut as its request starts.
-        await OpenLoopAsync(server, (memoryEnd - latencyEnd + 9) / 10, i => events.Array(latencyEnd + 10 * i, Math.Min(memoryEnd, latencyEnd + 10 * i + 10)),
-            memoryEnd - latencyEnd, options.RetailRate, 10, statuses);
+        await OpenLoopAsync(server, (memoryEnd - latencyEnd + 9) / 10,
+            i => events.Array(latencyEnd + 10 * i, Math.Min(memoryEnd, latencyEnd + 10 * i + 10)), memoryEnd - latencyEnd, options.RetailRate, 10,
+            statuses);
         Volatile.Write(ref sampling, false);
         await sampler;
         report.Line($"{name}: working set MB every 10 s over {memoryEnd - latencyEnd:N0} events: " +
@@ -271,7 +276,8 @@ public static class RetailLoad
         return bodies;
     }
 
-    /// <summary>The <paramref name="count"/> requests (of <paramref name="events"/> events in all) started every batch/rate s whatever the answers do; the sorted answer latencies (ms) and the achieved events/s.</summary>
+    /// <summary>The <paramref name="count"/> requests (of <paramref name="events"/> events in all) started every batch/rate s whatever
+    /// the answers do; the sorted answer latencies (ms) and the achieved events/s.</summary>
     private static async Task<(double[] Ms, double Achieved)> OpenLoopAsync(LiveServer server, int count, Func<int, byte[]> bodies, int events,
         int rate, int batch, Statuses statuses)
     {

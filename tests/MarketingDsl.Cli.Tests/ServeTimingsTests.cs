@@ -19,7 +19,8 @@ public sealed class ServeTimingsTests : IDisposable
     public ServeTimingsTests()
     {
         Directory.CreateDirectory(Path.Combine(Root, "ws"));
-        File.WriteAllText(Path.Combine(Root, "ws", "schema.mdsl"), "schema {\n  profile { user_id: string key }\n  event login { id: string unique }\n}\n");
+        File.WriteAllText(Path.Combine(Root, "ws", "schema.mdsl"),
+            "schema {\n  profile { user_id: string key }\n  event login { id: string unique }\n}\n");
         File.WriteAllText(Path.Combine(Root, "ws", "main.mdsl"), "channel push { cost: 0 }\njourney welcome { trigger: login  steps { " +
             "send push \"hello\" } }\n");
     }
@@ -95,7 +96,8 @@ public sealed class ServeTimingsTests : IDisposable
         await http.PostAsync("/api/profiles", Json("[{\"user_id\":\"u1\"}]"));
         // One minute after the standing clock is within the default skew (5m); a day after is ahead of it, though long past by the
         // system's clock.
-        var posted = await http.PostAsync("/api/events", Json("[{\"type\":\"login\",\"user_id\":\"u1\",\"ts\":\"2025-01-01T00:01:00Z\",\"id\":\"a\"}," +
+        var posted = await http.PostAsync("/api/events", Json(
+            "[{\"type\":\"login\",\"user_id\":\"u1\",\"ts\":\"2025-01-01T00:01:00Z\",\"id\":\"a\"}," +
             "{\"type\":\"login\",\"user_id\":\"u1\",\"ts\":\"2025-01-02T00:00:00Z\",\"id\":\"b\"}]"));
         using var results = JsonDocument.Parse(await posted.Content.ReadAsStringAsync());
         var statuses = results.RootElement.GetProperty("results").EnumerateArray().Select(r => r.GetProperty("status").GetString()!).ToArray();
