@@ -142,13 +142,15 @@ public sealed class LiveServer : IAsyncDisposable
         process.ErrorDataReceived += (_, e) => { if (e.Data is not null) lock (errors) errors.WriteLine(e.Data); };
         process.BeginErrorReadLine();
         var first = process.StandardOutput.ReadLineAsync();
-        if (await Task.WhenAny(first, Task.Delay(TimeSpan.FromSeconds(60))) != first || first.Result is not { } line
+        // Generous: on a loaded machine the start (the workspace compiled, custom functions with Roslyn) can take a minute.
+        if (await Task.WhenAny(first, Task.Delay(TimeSpan.FromMinutes(3))) != first || first.Result is not { } line
             || line.IndexOf("http://127.0.0.1:", StringComparison.Ordinal) is var at0 && at0 < 0)
         {
             if (!process.HasExited) process.Kill();
             await process.WaitForExitAsync();
             lock (errors) errors.Flush();
-            throw new InvalidOperationException($"mdsl serve did not start: {File.ReadAllText(log)}");
+            throw new InvalidOperationException($"mdsl serve did not start ({(first.IsCompleted ? "it ended" : "no address in 3 min")}): " +
+                File.ReadAllText(log));
         }
         // The serve's other lines (addresses, warnings) are drained so that its pipe never fills.
         _ = Task.Run(async () => { while (await process.StandardOutput.ReadLineAsync() is not null) { } });

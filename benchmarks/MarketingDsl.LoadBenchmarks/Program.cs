@@ -22,6 +22,10 @@ var gcVariables = Environment.GetEnvironmentVariables().Keys.Cast<string>()
     .Where(k => k.StartsWith("DOTNET_GC", StringComparison.OrdinalIgnoreCase) || k.Equals("DOTNET_gcServer", StringComparison.OrdinalIgnoreCase));
 LiveServer.Host = options.Host;
 report.Line($"server: {options.Host}");
+// The harness's own collector is the load client's (workstation); a server in this process must run with serve's.
+if (!options.Host.Child && !System.Runtime.GCSettings.IsServerGC)
+    report.Line("warning: the in-process server runs under the client's workstation collector, not serve's: set DOTNET_gcServer=1 " +
+        "DOTNET_gcConcurrent=1 DOTNET_GCDynamicAdaptationMode=1 for the collector `mdsl serve` runs with");
 report.Line($"this process's collector (the load client's{(options.Host.Child ? "" : ", and the server's")}): " +
             $"{(System.Runtime.GCSettings.IsServerGC ? "server" : "workstation")}, " +
             $"latency mode {System.Runtime.GCSettings.LatencyMode}; " +
