@@ -76,15 +76,36 @@ public sealed class JsonLines : IDisposable
     }
 }
 
-/// <summary>The process's memory as Linux counts it (/proc/self/status), beside the working set.</summary>
+/// <summary>A process's memory and CPU as Linux counts them (/proc/PID/status, /proc/PID/stat).</summary>
 public static class ProcessMemory
 {
-    /// <summary>Resident anonymous memory in MB (the heaps, SQLite's cache; not mapped files as <see cref="JsonLines"/>); NaN elsewhere.</summary>
-    public static double AnonymousMb()
+    /// <summary>Resident anonymous memory in MB of process <paramref name="pid"/> (default this one): the heaps, SQLite's cache, not mapped
+    /// files as <see cref="JsonLines"/>; NaN elsewhere.</summary>
+    public static double AnonymousMb(int? pid = null) => StatusKb(pid, "RssAnon:") / 1024.0;
+
+    /// <summary>Resident memory in MB of process <paramref name="pid"/> (VmRSS: the working set); NaN elsewhere.</summary>
+    public static double ResidentMb(int? pid = null) => StatusKb(pid, "VmRSS:") / 1024.0;
+
+    private static double StatusKb(int? pid, string field)
     {
-        if (!File.Exists("/proc/self/status")) return double.NaN;
-        var line = File.ReadLines("/proc/self/status").FirstOrDefault(l => l.StartsWith("RssAnon:", StringComparison.Ordinal));
-        if (line is null) return double.NaN;
-        return long.Parse(line.Split(' ', StringSplitOptions.RemoveEmptyEntries)[1], System.Globalization.CultureInfo.InvariantCulture) / 1024.0;
+        var path = $"/proc/{(pid is { } id ? id.ToString(System.Globalization.CultureInfo.InvariantCulture) : "self")}/status";
+        try
+        {
+            var line = File.ReadLines(path).FirstOrDefault(l => l.StartsWith(field, StringComparison.Ordinal));
+            return line is null ? double.NaN
+                : long.Parse(line.Split(' ', StringSplitOptions.RemoveEmptyEntries)[1], System.Globalization.CultureInfo.InvariantCulture);
+        }
+        catch (IOException) { return double.NaN; }
+    }
+
+    /// <summary>The CPU time (user + system) process <paramref name="pid"/> has used, from /proc/PID/stat in clock ticks of 10 ms.</summary>
+    public static TimeSpan CpuTime(int pid)
+    {
+        var stat = File.ReadAllText($"/proc/{pid.ToString(System.Globalization.CultureInfo.InvariantCulture)}/stat");
+        // The command name in parentheses may hold spaces: the fields after it are counted from its closing parenthesis.
+        var fields = stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
+        var ticks = long.Parse(fields[11], System.Globalization.CultureInfo.InvariantCulture) +
+            long.Parse(fields[12], System.Globalization.CultureInfo.InvariantCulture);
+        return TimeSpan.FromMilliseconds(ticks * 10.0);
     }
 }

@@ -78,6 +78,7 @@ public static class LatencyLoad
         tail.Start();
 
         var requests = new List<Task>(total);
+        var reset = Task.CompletedTask;
         var clock = Stopwatch.StartNew();
         var next = 0;
         while (next < total)
@@ -85,7 +86,7 @@ public static class LatencyLoad
             var due = (int)Math.Min(total, (long)(clock.Elapsed.TotalSeconds * rate));
             for (; next < due; next++)
             {
-                if (next == measuredFrom) server.Runtime.Timings.Reset();   // the committer's figures of the measured part only
+                if (next == measuredFrom) reset = server.ResetTimingsAsync();   // the committer's figures of the measured part only
                 var i = next;
                 requests.Add(Task.Run(async () =>
                 {
@@ -98,7 +99,8 @@ public static class LatencyLoad
             Thread.Sleep(1);
         }
         var sendingSeconds = clock.Elapsed.TotalSeconds;
-        var committer = server.Runtime.Timings.Summary();
+        await reset;
+        var committer = (await server.FiguresAsync()).Summary;
         await Task.WhenAll(requests);
         var wait = Stopwatch.StartNew();
         while (wait.Elapsed.TotalSeconds < 10 && withJourneys && delivered.Skip(measuredFrom).Any(d => d == 0)) Thread.Sleep(50);

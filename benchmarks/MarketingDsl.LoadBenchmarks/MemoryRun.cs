@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Globalization;
 using System.Text;
 
 namespace MarketingDsl.LoadBenchmarks;
@@ -69,20 +70,19 @@ public static class MemoryRun
         while (true)
         {
             var minute = run.Elapsed.TotalMinutes;
-            using var process = Process.GetCurrentProcess();
-            var ws = process.WorkingSet64 / 1048576.0;
-            var heap = GC.GetGCMemoryInfo().HeapSizeBytes / 1048576.0;
+            var ws = server.ResidentMb();
+            var figures = await server.FiguresAsync();
+            var heap = figures.HeapBytes / 1048576.0;
             // What is reachable: the heap after a full blocking collection (the GC heap above also
-            // holds garbage a gen-2 collection has not reclaimed yet, so it steps up and down).
-            var live = GC.GetTotalMemory(forceFullCollection: true) / 1048576.0;
-            var runtime = server.Runtime;
-            var cache = runtime.CacheSize;
+            // holds garbage a gen-2 collection has not reclaimed yet, so it steps up and down); in this process only.
+            var live = server.ReachableHeapMb();
             var db = (new FileInfo(server.DbPath) is { Exists: true } file ? file.Length : 0) / 1048576.0;
-            var log = runtime.Store.LogBytes / 1048576.0;
+            var log = figures.LogBytes / 1048576.0;
             samples.Add((minute, ws, heap, live));
-            report.Line($"| {minute:0.0} | {Interlocked.Read(ref done):N0} | {ws:0} | {heap:0} | {live:0} | {db:0} | {log:0.0} | " +
-                $"{cache.Users:N0} / {cache.Loaded:N0} / {cache.Events:N0} | {cache.Bytes / 1048576.0:0.0} | " +
-                $"{runtime.Store.OutboxPendingInMemory:N0} |");
+            var liveText = double.IsNaN(live) ? "-" : live.ToString("0", CultureInfo.InvariantCulture);
+            report.Line($"| {minute:0.0} | {Interlocked.Read(ref done):N0} | {ws:0} | {heap:0} | {liveText} | {db:0} | {log:0.0} | " +
+                $"{figures.CachedUsers:N0} / {figures.CachedUsersLoaded:N0} / {figures.CachedEvents:N0} | {figures.CacheBytes / 1048576.0:0.0} | " +
+                $"{figures.OutboxPendingInMemory:N0} |");
             if (run.Elapsed >= total) break;
             await Task.Delay(TimeSpan.FromSeconds(Math.Min(10, Math.Max(0.1, (total - run.Elapsed).TotalSeconds))));
         }
@@ -95,12 +95,15 @@ public static class MemoryRun
         if (steady.Count < 2) steady = samples;
         report.Line("");
         report.Line($"achieved {Interlocked.Read(ref done) / run.Elapsed.TotalSeconds:N0} events/s, {errors} failed requests; " +
-                    $"working set start {samples[0].WorkingSet:0} MB → end {samples[^1].WorkingSet:0} MB (max {samples.Max(s => s.WorkingSet):0}), " +
+                    $"working set start {samples[0].WorkingSet:0} MB → end {samples[^1].WorkingSet:0} MB " +
+                    $"(max {samples.Max(s => s.WorkingSet):0}), " +
                     $"slope after minute 1: {Slope(steady.Select(s => (s.Minute, s.WorkingSet))):+0.0;-0.0} MB/min; " +
                     $"GC heap start {samples[0].Heap:0} MB → end {samples[^1].Heap:0} MB (max {samples.Max(s => s.Heap):0}), slope after " +
-                        $"minute 1: {Slope(steady.Select(s => (s.Minute, s.Heap))):+0.0;-0.0} MB/min; " +
-                    $"live heap start {samples[0].Live:0} MB → end {samples[^1].Live:0} MB (max {samples.Max(s => s.Live):0}), slope " +
-                        $"after minute 1: {Slope(steady.Select(s => (s.Minute, s.Live))):+0.00;-0.00} MB/min");
+                        $"minute 1: {Slope(steady.Select(s => (s.Minute, s.Heap))):+0.0;-0.0} MB/min" +
+                    // The live heap is measured only in this process (a full collection of the server's heap).
+                    (double.IsNaN(samples[0].Live) ? "" :
+                    $"; live heap start {samples[0].Live:0} MB → end {samples[^1].Live:0} MB (max {samples.Max(s => s.Live):0}), slope " +
+                        $"after minute 1: {Slope(steady.Select(s => (s.Minute, s.Live))):+0.00;-0.00} MB/min"));
     }
 
     /// <summary>
@@ -135,9 +138,10 @@ public static class MemoryRun
             }
         }
         await Task.WhenAll(Enumerable.Range(0, 4).Select(_ => Task.Run(Client)));
-        var cache = server.Runtime.CacheSize;
-        report.Line($"warm-up: {next:N0} events in {clock.Elapsed.TotalSeconds:0} s; cached users {cache.Users:N0} ({cache.Loaded:N0} " +
-            $"with their events), cached events {cache.Events:N0}, cache {cache.Bytes / 1048576.0:0.0} MB by its estimate");
+        var cache = await server.FiguresAsync();
+        report.Line($"warm-up: {next:N0} events in {clock.Elapsed.TotalSeconds:0} s; cached users {cache.CachedUsers:N0} " +
+            $"({cache.CachedUsersLoaded:N0} " +
+            $"with their events), cached events {cache.CachedEvents:N0}, cache {cache.CacheBytes / 1048576.0:0.0} MB by its estimate");
         return next;
     }
 

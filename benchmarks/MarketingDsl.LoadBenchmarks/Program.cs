@@ -20,7 +20,14 @@ report.Line($"options: {options}");
 report.Line($"other load at start: {Machine.OtherLoad():0.00} cores busy (of {Environment.ProcessorCount}) outside this process");
 var gcVariables = Environment.GetEnvironmentVariables().Keys.Cast<string>()
     .Where(k => k.StartsWith("DOTNET_GC", StringComparison.OrdinalIgnoreCase) || k.Equals("DOTNET_gcServer", StringComparison.OrdinalIgnoreCase));
-report.Line($"collector: {(System.Runtime.GCSettings.IsServerGC ? "server" : "workstation")}, " +
+LiveServer.Host = options.Host;
+report.Line($"server: {options.Host}");
+// The harness's own collector is the load client's (workstation); a server in this process must run with serve's.
+if (!options.Host.Child && !System.Runtime.GCSettings.IsServerGC)
+    report.Line("warning: the in-process server runs under the client's workstation collector, not serve's: set DOTNET_gcServer=1 " +
+        "DOTNET_gcConcurrent=1 DOTNET_GCDynamicAdaptationMode=1 for the collector `mdsl serve` runs with");
+report.Line($"this process's collector (the load client's{(options.Host.Child ? "" : ", and the server's")}): " +
+            $"{(System.Runtime.GCSettings.IsServerGC ? "server" : "workstation")}, " +
             $"latency mode {System.Runtime.GCSettings.LatencyMode}; " +
             $"from the environment: {string.Join(" ", gcVariables.Order().Select(k => k + "=" + Environment.GetEnvironmentVariable(k)))}");
 
@@ -67,8 +74,12 @@ namespace MarketingDsl.LoadBenchmarks
               --retail-parts profiles,ingest,latency,memory   parts of the retail phase to run (default all; profiles always load)
               --retail-baseline yes    also run the retail phase without journeys (no: only with them, e.g. under a profiler)
               --gc-latency-mode MODE   GCSettings.LatencyMode for the run (batch, interactive, sustained-low-latency; default the runtime's)
-              --timer-ride-wait 5      ms the committer waits for a request to carry left-over timer work (0: it commits alone at once)
-              --max-group-events 512   events one group commit takes at most (LiveOptions.MaxGroupEvents)
+              --server child           child: `mdsl serve` of the built CLI in a process of its own (as users run it; the default);
+                                       in-process: the runtime's app in this process (beside the load client)
+              --cli PATH               the CLI the child runs (default src/MarketingDsl.Cli/bin/CONFIG/net10.0/mdsl)
+              --server-env N=V,...     environment variables of the child (e.g. DOTNET_gcServer=0,DOTNET_GCgen0size=0x4000000)
+              --timer-ride-wait 5      in-process only: ms the committer waits for a request to carry left-over timer work (0: at once)
+              --max-group-events 512   in-process only: events one group commit takes at most (LiveOptions.MaxGroupEvents)
               --out FILE               also write the report to FILE
             """;
 
@@ -99,9 +110,15 @@ namespace MarketingDsl.LoadBenchmarks
         public double RetailMinutes { get; private set; } = 10;
         private readonly HashSet<string> _retailParts = ["profiles", "ingest", "latency", "memory"];
         public bool RetailBaseline { get; private set; } = true;
-        public TimeSpan TimerRideWait { get; private set; } = TimeSpan.FromMilliseconds(Runtime.LiveOptions.DefaultTimerRideWaitMilliseconds);
-        /// <summary>The runtime's cap on events per group commit (LiveOptions.MaxGroupEvents).</summary>
-        public int MaxGroupEvents { get; private set; } = Runtime.LiveOptions.DefaultMaxGroupEvents;
+        /// <summary>The committer's wait for a request to carry timer work (in-process only); null: the runtime's default.</summary>
+        public TimeSpan? TimerRideWait { get; private set; }
+        /// <summary>The cap on events per group commit (LiveOptions.MaxGroupEvents, in-process only); null: the runtime's default.</summary>
+        public int? MaxGroupEvents { get; private set; }
+        private bool _child = true;
+        private string? _cli;
+        private readonly Dictionary<string, string> _serverEnvironment = new(StringComparer.Ordinal);
+        /// <summary>How the servers under load run (<c>--server</c>, <c>--cli</c>, <c>--server-env</c>).</summary>
+        public ServerHost Host => new(_child, _cli ?? ServerHost.DefaultCli(), _serverEnvironment);
 
         /// <summary>Whether the retail phase runs its part <paramref name="part"/> (profiles, ingest, latency, memory).</summary>
         public bool RetailRuns(string part) => _retailParts.Contains(part);
@@ -187,6 +204,19 @@ namespace MarketingDsl.LoadBenchmarks
                     case "--timer-ride-wait": o.TimerRideWait = TimeSpan.FromMilliseconds(value == "0" ? 0 : Int()); break;
                     case "--max-group-events": o.MaxGroupEvents = Int(); break;
                     case "--out": o.Out = Path.GetFullPath(value); break;
+                    case "--server":
+                        o._child = value is "child" ? true : value is "in-process" ? false
+                            : throw new ArgumentException($"--server takes child or in-process, not '{value}'");
+                        break;
+                    case "--cli": o._cli = Path.GetFullPath(value); break;
+                    case "--server-env":
+                        foreach (var entry in value.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
+                        {
+                            var eq = entry.IndexOf('=', StringComparison.Ordinal);
+                            if (eq <= 0) throw new ArgumentException($"--server-env takes NAME=VALUE entries, not '{entry}'");
+                            o._serverEnvironment[entry[..eq]] = entry[(eq + 1)..];
+                        }
+                        break;
                     default: throw new ArgumentException($"unknown option '{name}'\n{Usage}");
                 }
             }
@@ -203,8 +233,8 @@ namespace MarketingDsl.LoadBenchmarks
             $"retail {RetailUsers} users, {RetailDays} days, ingest share {RetailIngestShare}, {RetailRate}/s for {RetailSeconds} s, memory " +
             $"{RetailMinutes} min, " +
             $"parts {string.Join(",", _retailParts)}, baseline {(RetailBaseline ? "yes" : "no")}; timer ride wait " +
-            $"{TimerRideWait.TotalMilliseconds} ms; " +
-            $"at most {MaxGroupEvents} events per group";
+            $"{TimerRideWait?.TotalMilliseconds.ToString(CultureInfo.InvariantCulture) ?? "default"} ms; " +
+            $"at most {MaxGroupEvents?.ToString(CultureInfo.InvariantCulture) ?? "the default"} events per group";
     }
 
     /// <summary>Lines printed as they come and kept for --out.</summary>

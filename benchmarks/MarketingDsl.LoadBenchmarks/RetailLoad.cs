@@ -44,9 +44,10 @@ public static class RetailLoad
         report.Line("|---|---:|---:|---:|---|");
         Ratio(report, "profiles/s", withJourneys.ProfilesPerSecond, baseline.ProfilesPerSecond, "≥ 20,000/s");
         Ratio(report, "ingest events/s", withJourneys.IngestPerSecond, baseline.IngestPerSecond, "≥ 20,000/s");
-        Ratio(report, "process CPU µs per profile", withJourneys.CpuPerProfile, baseline.CpuPerProfile, "");
-        Ratio(report, "process CPU µs per ingested event", withJourneys.CpuPerEvent, baseline.CpuPerEvent, "");
+        Ratio(report, "server CPU µs per profile", withJourneys.CpuPerProfile, baseline.CpuPerProfile, "");
+        Ratio(report, "server CPU µs per ingested event", withJourneys.CpuPerEvent, baseline.CpuPerEvent, "");
         Ratio(report, $"p99 event → committed answer ms at {options.RetailRate:N0}/s", withJourneys.P99, baseline.P99, "< 20 ms");
+        Ratio(report, "… the server's own p99 (queued → answered) ms", withJourneys.ServerP99, baseline.ServerP99, "");
         Ratio(report, $"achieved events/s at {options.RetailRate:N0}/s offered", withJourneys.Achieved, baseline.Achieved, "= offered");
         Ratio(report, "working set MB at the start of the memory run", withJourneys.RssStartMb, baseline.RssStartMb, "");
         Ratio(report, "working set MB at its end", withJourneys.RssEndMb, baseline.RssEndMb, "flat");
@@ -71,14 +72,17 @@ public static class RetailLoad
     /// <summary>An untimed run of a server of the same kind over the first profiles and events, then thrown away.</summary>
     private static async Task WarmUpAsync(LoadOptions options, string data, JsonLines events, DateTime start, bool journeys)
     {
-        await using var server = await LiveServer.StartAsync(journeys, writeWorkspace: ws => WriteWorkspace(ws, journeys),
-            clock: new PinnedClock(new DateTimeOffset(start)), timerRideWait: options.TimerRideWait, maxGroupEvents: options.MaxGroupEvents);
+        await using var server = await StartAsync(options, start, journeys);
         using var profiles = new JsonLines(Path.Combine(data, "profiles.jsonl"));
         for (var i = 0; i < Math.Min(profiles.Count, WarmUpProfiles); i += ProfileBatch)
             await server.PostCountingAsync("/api/profiles", profiles.Array(i, Math.Min(profiles.Count, i + ProfileBatch)));
         for (var i = 0; i < Math.Min(events.Count, WarmUpEvents); i += IngestBatch)
             await server.PostCountingAsync("/api/events", events.Array(i, Math.Min(events.Count, i + IngestBatch)));
     }
+
+    private static Task<LiveServer> StartAsync(LoadOptions options, DateTime start, bool journeys) =>
+        LiveServer.StartAsync(journeys, writeWorkspace: ws => WriteWorkspace(ws, journeys), pinnedAt: new DateTimeOffset(start),
+            timerRideWait: options.TimerRideWait, maxGroupEvents: options.MaxGroupEvents);
 
     /// <summary>Generates the history once per size under the temp folder (in time order), or reuses it.</summary>
     private static string Prepare(LoadOptions options, Report report)
@@ -106,7 +110,8 @@ public static class RetailLoad
 
     private sealed record Result(double ProfilesPerSecond, double IngestPerSecond, double CpuPerProfile, double CpuPerEvent, double P99,
         double Achieved, double RssStartMb, double RssEndMb,
-        double AnonStartMb, double AnonEndMb, double AnonSlope, long Sends, long TimerWork, long SegmentEvaluations, string Statuses);
+        double AnonStartMb, double AnonEndMb, double AnonSlope, long Sends, long TimerWork, long SegmentEvaluations, string Statuses,
+        double ServerP99);
 
     private sealed class Statuses
     {
@@ -123,14 +128,13 @@ public static class RetailLoad
     private static async Task<Result> MeasureAsync(LoadOptions options, string data, JsonLines events, DateTime start, bool journeys, Report report)
     {
         var name = journeys ? "examples/retail" : "without journeys";
-        await using var server = await LiveServer.StartAsync(journeys, writeWorkspace: ws => WriteWorkspace(ws, journeys),
-            clock: new PinnedClock(new DateTimeOffset(start)), timerRideWait: options.TimerRideWait, maxGroupEvents: options.MaxGroupEvents);
+        await using var server = await StartAsync(options, start, journeys);
         var statuses = new Statuses();
 
         // Profiles, in batches of 1,000.
         using var profiles = new JsonLines(Path.Combine(data, "profiles.jsonl"));
         var clock = Stopwatch.StartNew();
-        var cpu = Process.GetCurrentProcess().TotalProcessorTime;
+        var cpu = server.CpuTime();
         // Profiles/s per tenth of the population: flat when nothing scales with the users already stored.
         var tenths = new List<double>();
         var tenth = Math.Max(ProfileBatch, profiles.Count / 10 / ProfileBatch * ProfileBatch);
@@ -144,13 +148,13 @@ public static class RetailLoad
             tenthClock.Restart();
         }
         var profilesPerSecond = profiles.Count / clock.Elapsed.TotalSeconds;
-        // CPU time per item (server and client: one process) is steadier than items/s on a shared machine.
-        var cpuPerProfile = (Process.GetCurrentProcess().TotalProcessorTime - cpu).TotalMicroseconds / profiles.Count;
+        // The server's CPU time per item is steadier than items/s on a shared machine.
+        var cpuPerProfile = (server.CpuTime() - cpu).TotalMicroseconds / profiles.Count;
         report.Line($"{name}: {profiles.Count:N0} profiles in {clock.Elapsed.TotalSeconds:0.0} s; profiles/s per tenth of them: " +
                     string.Join(" ", tenths.Select(r => r.ToString("0", CultureInfo.InvariantCulture))));
+        var afterProfiles = await server.FiguresAsync();
         var none = new Result(profilesPerSecond, double.NaN, cpuPerProfile, double.NaN, double.NaN, double.NaN, double.NaN, double.NaN, double.NaN,
-            double.NaN, double.NaN, 0,
-            server.Runtime.TimerWorkDone, server.Runtime.SegmentEvaluations, statuses.ToString());
+            double.NaN, double.NaN, 0, afterProfiles.TimerWork, afterProfiles.SegmentEvaluations, statuses.ToString(), double.NaN);
         if (!options.RetailRuns("ingest") && !options.RetailRuns("latency") && !options.RetailRuns("memory")) return none;
 
         // Ingest: the first share of the history as fast as the clients go (each takes the next batch in time order).
@@ -158,9 +162,9 @@ public static class RetailLoad
         var ingestEnd = options.RetailRuns("ingest") ? (int)(events.Count * options.RetailIngestShare) : 0;
         var cursor = 0;
         clock.Restart();
-        cpu = Process.GetCurrentProcess().TotalProcessorTime;
-        server.Runtime.Timings.Reset();
-        var ingestGc = GcFigures.Now();
+        cpu = server.CpuTime();
+        await server.ResetTimingsAsync();
+        var ingestGc = await server.FiguresAsync();
         await Task.WhenAll(Enumerable.Range(0, options.Clients).Select(_ => Task.Run(async () =>
         {
             while (true)
@@ -171,27 +175,43 @@ public static class RetailLoad
             }
         })));
         var ingestPerSecond = ingestEnd == 0 ? double.NaN : ingestEnd / clock.Elapsed.TotalSeconds;
-        var cpuPerEvent = ingestEnd == 0 ? double.NaN : (Process.GetCurrentProcess().TotalProcessorTime - cpu).TotalMicroseconds / ingestEnd;
-        if (ingestEnd > 0) report.Line($"{name}: ingested {ingestEnd:N0} events in {clock.Elapsed.TotalSeconds:0.0} s; committer: " +
-            $"{server.Runtime.Timings.Summary()}; " +
-                                     GcFigures.Now().Since(ingestGc, ingestEnd));
+        var cpuPerEvent = ingestEnd == 0 ? double.NaN : (server.CpuTime() - cpu).TotalMicroseconds / ingestEnd;
+        if (ingestEnd > 0)
+        {
+            var ingested = await server.FiguresAsync();
+            report.Line($"{name}: ingested {ingestEnd:N0} events in {clock.Elapsed.TotalSeconds:0.0} s; committer: {ingested.Summary}; " +
+                ingested.CollectorSince(ingestGc, ingestEnd));
+        }
 
         // Latency: the next events one per request, open loop at the offered rate.
         var latencyEnd = options.RetailRuns("latency") ? Math.Min(events.Count, ingestEnd + options.RetailRate * options.RetailSeconds) : ingestEnd;
-        server.Runtime.Timings.Reset();
-        var gc = GcFigures.Now();
-        cpu = Process.GetCurrentProcess().TotalProcessorTime;
-        var (latencies, achieved) = await OpenLoopAsync(server, events, ingestEnd, latencyEnd, options.RetailRate, 1, statuses);
+        // The bodies are cut before the clock starts: the client allocates little while it measures.
+        var latencyBodies = Bodies(events, ingestEnd, latencyEnd, 1);
+        await server.ResetTimingsAsync();
+        var gc = await server.FiguresAsync();
+        cpu = server.CpuTime();
+        var clientCpu = Process.GetCurrentProcess().TotalProcessorTime;
+        var clientPause = GC.GetTotalPauseDuration();
+        var (latencies, achieved) = await OpenLoopAsync(server, latencyBodies.Count, i => latencyBodies[i], latencyEnd - ingestEnd,
+            options.RetailRate, 1, statuses);
+        var serverP99 = double.NaN;
         var p99 = LatencyLoad.Percentile(latencies, 0.99);
         if (latencyEnd > ingestEnd)
         {
             // CPU per event and the committer's own CPU per event are steadier than latency on a shared machine.
-            var cpuPerLatencyEvent = (Process.GetCurrentProcess().TotalProcessorTime - cpu).TotalMicroseconds / (latencyEnd - ingestEnd);
+            var cpuPerLatencyEvent = (server.CpuTime() - cpu).TotalMicroseconds / (latencyEnd - ingestEnd);
+            var clientCpuPerEvent = (Process.GetCurrentProcess().TotalProcessorTime - clientCpu).TotalMicroseconds / (latencyEnd - ingestEnd);
+            var latencyFigures = await server.FiguresAsync();
+            serverP99 = latencyFigures.RequestP99Ms;
             report.Line($"{name}: p50 {LatencyLoad.Percentile(latencies, 0.5):0.0} ms, p99 {p99:0.0} ms, max " +
                 $"{(latencies.Length == 0 ? double.NaN : latencies[^1]):0.0} ms " +
-                        $"at {achieved:N0}/s achieved; process CPU µs per event {cpuPerLatencyEvent:0.0}; " +
-                        $"{GcFigures.Now().Since(gc, latencyEnd - ingestEnd)}");
-            report.Line($"{name}: latency part's committer: {server.Runtime.Timings.Summary()}");
+                        $"at {achieved:N0}/s achieved; server's own p99 (queued → answered) {serverP99:0.0} ms; server CPU µs per event " +
+                        $"{cpuPerLatencyEvent:0.0}" + (server.Child
+                            ? $", client's {clientCpuPerEvent:0.0} (its collector paused " +
+                              $"{(GC.GetTotalPauseDuration() - clientPause).TotalMilliseconds:0} ms)"
+                            : " (server and client: one process)") +
+                        $"; {latencyFigures.CollectorSince(gc, latencyEnd - ingestEnd)}");
+            report.Line($"{name}: latency part's committer: {latencyFigures.Summary}");
         }
 
         // Memory: the rest at the same rate in batches of 10, the working set every 10 s.
@@ -203,16 +223,19 @@ public static class RetailLoad
         {
             while (Volatile.Read(ref sampling))
             {
-                rss.Add(Process.GetCurrentProcess().WorkingSet64 / 1048576.0);
-                anon.Add(ProcessMemory.AnonymousMb());
-                var info = GC.GetGCMemoryInfo();
-                heap.Add((info.HeapSizeBytes / 1048576.0, info.FragmentedBytes / 1048576.0, info.TotalCommittedBytes / 1048576.0));
+                rss.Add(server.ResidentMb());
+                anon.Add(server.AnonymousMb());
+                var info = await server.FiguresAsync();
+                heap.Add((info.HeapBytes / 1048576.0, info.FragmentedBytes / 1048576.0, info.CommittedBytes / 1048576.0));
                 await Task.Delay(10_000);
             }
         });
         var memoryEnd = options.RetailRuns("memory") ? Math.Min(events.Count, latencyEnd + (int)(options.RetailRate * options.RetailMinutes * 60))
             : latencyEnd;
-        await OpenLoopAsync(server, events, latencyEnd, memoryEnd, options.RetailRate, 10, statuses);
+        // Too many to cut beforehand at 200,000 users: each body is cut as its request starts.
+        await OpenLoopAsync(server, (memoryEnd - latencyEnd + 9) / 10,
+            i => events.Array(latencyEnd + 10 * i, Math.Min(memoryEnd, latencyEnd + 10 * i + 10)), memoryEnd - latencyEnd, options.RetailRate, 10,
+            statuses);
         Volatile.Write(ref sampling, false);
         await sampler;
         report.Line($"{name}: working set MB every 10 s over {memoryEnd - latencyEnd:N0} events: " +
@@ -223,13 +246,14 @@ public static class RetailLoad
                     string.Join(" ", heap.Select(h => string.Create(CultureInfo.InvariantCulture,
                         $"{h.Heap:0} ({h.Fragmented:0}; {h.Committed:0})"))));
 
-        var cache = server.Runtime.CacheSize;
+        var end = await server.FiguresAsync();
         // The GC heap above also holds garbage no gen-2 collection has reclaimed yet (users the cache
-        // let go among it): what the estimate compares with is what stays reachable after a full one.
-        var reachable = GC.GetTotalMemory(forceFullCollection: true) / 1048576.0;
-        report.Line($"{name}: user cache at the end: {cache.Users:N0} users, {cache.Loaded:N0} with events loaded, {cache.Events:N0} events, " +
-                    $"{cache.Bytes / 1048576.0:0.0} MB estimated; the process's reachable heap after a full collection {reachable:0.0} MB");
-        server.Runtime.Deliver();
+        // let go among it): what the estimate compares with is what stays reachable after a full one (in this process only).
+        var reachable = server.ReachableHeapMb();
+        report.Line($"{name}: user cache at the end: {end.CachedUsers:N0} users, {end.CachedUsersLoaded:N0} with events loaded, " +
+                    $"{end.CachedEvents:N0} events, {end.CacheBytes / 1048576.0:0.0} MB estimated" +
+                    (double.IsNaN(reachable) ? "" : $"; the process's reachable heap after a full collection {reachable:0.0} MB"));
+        await server.WaitDeliveredAsync(TimeSpan.FromSeconds(30));
         var sends = Directory.Exists(server.OutboxDir)
             ? Directory.GetFiles(server.OutboxDir, "*.jsonl").Sum(f => File.ReadLines(f).LongCount()) : 0;
         // A part not run has no figure (NaN), printed as "not run" rather than as 0.
@@ -241,52 +265,42 @@ public static class RetailLoad
         var anonSlope = memoryEnd > latencyEnd ? MemoryRun.Slope(secondHalf) : double.NaN;
         if (!double.IsNaN(anonSlope)) report.Line($"{name}: anonymous memory slope over the memory run's second half: {anonSlope:+0.0;-0.0} MB/min");
         return new Result(profilesPerSecond, ingestPerSecond, cpuPerProfile, cpuPerEvent, p99, achieved, First(rss), Last(rss), First(anon),
-            Last(anon), anonSlope, sends,
-            server.Runtime.TimerWorkDone, server.Runtime.SegmentEvaluations, statuses.ToString());
+            Last(anon), anonSlope, sends, end.TimerWork, end.SegmentEvaluations, statuses.ToString(), serverP99);
     }
 
-    /// <summary>Requests of <paramref name="batch"/> events started every batch/rate s whatever the answers do; the sorted answer latencies (ms) and
-    /// the achieved rate.</summary>
-    private static async Task<(double[] Ms, double Achieved)> OpenLoopAsync(LiveServer server, JsonLines events, int from, int to, int rate,
-        int batch, Statuses statuses)
+    /// <summary>The requests' bodies of events from..to (exclusive), <paramref name="batch"/> events each, cut from the mapped history.</summary>
+    private static IReadOnlyList<byte[]> Bodies(JsonLines events, int from, int to, int batch)
     {
-        var requests = new List<Task<double>>();
+        var bodies = new List<byte[]>((to - from + batch - 1) / batch);
+        for (var i = from; i < to; i += batch) bodies.Add(events.Array(i, Math.Min(to, i + batch)));
+        return bodies;
+    }
+
+    /// <summary>The <paramref name="count"/> requests (of <paramref name="events"/> events in all) started every batch/rate s whatever
+    /// the answers do; the sorted answer latencies (ms) and the achieved events/s.</summary>
+    private static async Task<(double[] Ms, double Achieved)> OpenLoopAsync(LiveServer server, int count, Func<int, byte[]> bodies, int events,
+        int rate, int batch, Statuses statuses)
+    {
+        var requests = new Task<double>[count];
         var clock = Stopwatch.StartNew();
-        var next = from;
-        while (next < to)
+        var next = 0;
+        while (next < count)
         {
-            var due = (int)Math.Min(to, from + (long)(clock.Elapsed.TotalSeconds * rate));
-            for (; next < due; next += batch)
+            var due = (int)Math.Min(count, (long)(clock.Elapsed.TotalSeconds * rate / batch));
+            for (; next < due; next++)
             {
-                var body = events.Array(next, Math.Min(to, next + batch));
-                requests.Add(Task.Run(async () =>
+                var body = bodies(next);
+                requests[next] = Task.Run(async () =>
                 {
                     var sent = Stopwatch.GetTimestamp();
                     statuses.Add(await server.PostCountingAsync("/api/events", body));
                     return Stopwatch.GetElapsedTime(sent).TotalMilliseconds;
-                }));
+                });
             }
             await Task.Delay(1);
         }
         var ms = await Task.WhenAll(requests);
         Array.Sort(ms);
-        return (ms, (to - from) / clock.Elapsed.TotalSeconds);
-    }
-
-    /// <summary>The process's garbage collections, their pauses and allocations (a pause stops the committer too).</summary>
-    private sealed record GcFigures(int Gen0, int Gen1, int Gen2, TimeSpan Paused, long Allocated)
-    {
-        public static GcFigures Now() => new(GC.CollectionCount(0), GC.CollectionCount(1), GC.CollectionCount(2), GC.GetTotalPauseDuration(),
-            GC.GetTotalAllocatedBytes());
-
-        public string Since(GcFigures start, int events) =>
-            $"GC {Gen0 - start.Gen0}/{Gen1 - start.Gen1}/{Gen2 - start.Gen2} collections (gen 0/1/2), paused " +
-            $"{(Paused - start.Paused).TotalMilliseconds:0} ms, " +
-            $"allocated {(Allocated - start.Allocated) / (double)Math.Max(1, events) / 1024:0.0} KB per event";
-    }
-
-    private sealed class PinnedClock(DateTimeOffset now) : TimeProvider
-    {
-        public override DateTimeOffset GetUtcNow() => now;
+        return (ms, events / clock.Elapsed.TotalSeconds);
     }
 }

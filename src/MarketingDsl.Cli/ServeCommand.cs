@@ -123,6 +123,8 @@ public static class ServeCommand
                 + "(member data also a publisher or admin signed in to the editor)");
         foreach (var (channel, hook) in live.Webhooks) stdout.WriteLine($"mdsl serve: webhook " +
             $"{(channel == "*" ? "(every other channel)" : channel)} -> {hook}");
+        if (live.Clock != TimeProvider.System)
+            stdout.WriteLine($"mdsl serve: the wall clock stands at {live.Clock.GetUtcNow():O} ({ClockVariable}): timers fire as events reach them");
         await app.WaitForShutdownAsync(stop);
         return CommandLine.Ok;
     }
@@ -151,7 +153,23 @@ public static class ServeCommand
             CachedEvents = options.Value(syntax.CacheEvents),
             CacheBytes = (long)options.Value(syntax.CacheMb) << 20,
             ModelScorer = model => TrainCommand.ScorerFor(model, workspace, stderr),
+            Clock = ClockOf(Environment.GetEnvironmentVariable(ClockVariable)),
         };
+    }
+
+    /// <summary>
+    /// The environment variable that stands the runtime's wall clock still at an ISO instant, to replay a recorded history
+    /// (the load benchmark does): timers then fire only as the events' own ts reach them. Unset: the system clock.
+    /// </summary>
+    public const string ClockVariable = "MDSL_SERVE_CLOCK";
+
+    /// <summary>The wall clock <see cref="ClockVariable"/> gives (<paramref name="text"/>), or the system's when it is unset.</summary>
+    public static TimeProvider ClockOf(string? text) =>
+        string.IsNullOrWhiteSpace(text) ? TimeProvider.System : new StandingClock(OptionValues.ParseInstant(ClockVariable, text.Trim()));
+
+    private sealed class StandingClock(DateTime instant) : TimeProvider
+    {
+        public override DateTimeOffset GetUtcNow() => new(instant);
     }
 
     /// <summary>The environment variable that holds the admin token (reload, outbox retry).</summary>

@@ -103,6 +103,7 @@ public static class RuntimeApp
         });
         app.MapLiveAdmin(options);
         app.MapLiveResults(options);
+        app.MapLiveTimings(options);
     }
 
     /// <summary>

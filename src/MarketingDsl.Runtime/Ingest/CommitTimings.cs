@@ -130,6 +130,35 @@ public sealed class CommitTimings
         }
     }
 
+    /// <summary>
+    /// The headline figures of the kept samples since the start or the last <see cref="Reset"/>:
+    /// what `GET /api/admin/timings` answers beside <see cref="Summary"/>.
+    /// </summary>
+    public CommitFigures Figures()
+    {
+        lock (_gate)
+        {
+            var groups = _groups.Take((int)Math.Min(_groupCount, Capacity)).ToArray();
+            var requests = _requests.Take((int)Math.Min(_requestCount, Capacity)).ToArray();
+            static double Ms(long ticks) => ticks * 1000.0 / Stopwatch.Frequency;
+            static double P(IEnumerable<double> values, double p)
+            {
+                var sorted = values.Order().ToArray();
+                return sorted.Length == 0 ? 0 : sorted[Math.Min(sorted.Length - 1, (int)Math.Ceiling(p * sorted.Length) - 1)];
+            }
+            var server = requests.Select(r => Ms(r.Queued + r.InGroup + r.Answer)).ToArray();
+            var walls = groups.Select(g => Ms(g.Process + g.Commit)).ToArray();
+            return new CommitFigures(
+                Seconds: Stopwatch.GetElapsedTime(_since).TotalSeconds, GroupCommits: _groupCount, TimerOnlyCommits: _slices, Events: _events,
+                Requests: _requestCount, RequestP50Ms: P(server, 0.5), RequestP99Ms: P(server, 0.99), RequestMaxMs: P(server, 1),
+                QueuedP99Ms: P(requests.Select(r => Ms(r.Queued)), 0.99), AnswerP99Ms: P(requests.Select(r => Ms(r.Answer)), 0.99),
+                GroupWallP99Ms: P(walls, 0.99), GroupWallMaxMs: P(walls, 1),
+                GroupsWithCollectorPause: groups.Count(g => g.GcPause > 0),
+                CollectorPauseInGroupsMs: groups.Sum(g => g.GcPause / (double)TimeSpan.TicksPerMillisecond),
+                CommitterCpuMicrosPerEvent: (_groupCpuNanos + _sliceCpuNanos) / 1e3 / Math.Max(1, _events));
+        }
+    }
+
     /// <summary>A line of percentiles (p50 / p99 / max) of the kept groups and requests.</summary>
     public string Summary()
     {
@@ -187,3 +216,11 @@ public sealed class CommitTimings
         }
     }
 }
+
+/// <summary>
+/// <see cref="CommitTimings.Figures"/>: over the kept samples (the last <see cref="CommitTimings.Capacity"/> groups and requests) since
+/// <paramref name="Seconds"/> ago; a request's server time runs from its queueing to its answer (queued + in its group + answer).
+/// </summary>
+public sealed record CommitFigures(double Seconds, long GroupCommits, long TimerOnlyCommits, long Events, long Requests,
+    double RequestP50Ms, double RequestP99Ms, double RequestMaxMs, double QueuedP99Ms, double AnswerP99Ms, double GroupWallP99Ms,
+    double GroupWallMaxMs, int GroupsWithCollectorPause, double CollectorPauseInGroupsMs, double CommitterCpuMicrosPerEvent);
