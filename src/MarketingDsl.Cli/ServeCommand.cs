@@ -2,6 +2,7 @@ using System.CommandLine;
 using MarketingDsl.Runtime;
 using MarketingDsl.Web;
 using Microsoft.AspNetCore.Builder;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 
@@ -102,8 +103,12 @@ public static class ServeCommand
         builder.Logging.SetMinimumLevel(LogLevel.Warning);
         // Log lines go to stderr: stdout carries the addresses and reports that scripts (and tests) read.
         builder.Logging.AddConsole(o => o.LogToStandardErrorThreshold = LogLevel.Trace);
+        // A failed start is reported once, as the one `mdsl:` line of its exception (CommandLine), not also as the host's logged trace.
+        builder.Logging.AddFilter("Microsoft.Extensions.Hosting.Internal.Host", LogLevel.Critical);
         builder.Services.AddLiveRuntime(compilation, live);
         var app = builder.Build();
+        // The store opens here, before the host starts: a store that cannot be opened is an IOException naming the file.
+        app.Services.GetRequiredService<LiveRuntime>();
         app.UseEditor();
         app.MapLiveRuntime();
         await WebCommands.StartAsync(app, options.Value(syntax.Urls));

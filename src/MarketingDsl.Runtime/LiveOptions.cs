@@ -52,4 +52,11 @@ public sealed partial class LiveOptions
     /// </summary>
     public int MaxGroupEvents { get; init; } = DefaultMaxGroupEvents;
     public const int DefaultMaxGroupEvents = 512;
+    /// <summary>
+    /// How many items one POST to /api/events or /api/profiles may hold: a larger one is refused
+    /// whole (413) once its items are counted past this, before any is read, so what one request
+    /// does under the runtime's lock, and answers, is bounded.
+    /// </summary>
+    public int MaxRequestItems { get; init; } = DefaultMaxRequestItems;
+    public const int DefaultMaxRequestItems = 10_000;
 }

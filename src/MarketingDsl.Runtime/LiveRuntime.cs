@@ -75,6 +75,9 @@ public sealed partial class LiveRuntime : IDisposable
     /// </summary>
     public (int Users, int Loaded, long Events, long Bytes) CacheSize { get { lock (_gate) return _users.CacheSize; } }
 
+    /// <summary>Tests: the runtime's lock, held to show what never waits for it (/api/health).</summary>
+    internal object Gate => _gate;
+
     /// <summary>Tests: empties the per-user cache (the store keeps everything).</summary>
     internal void DropUserCache() { lock (_gate) _users.Clear(); }
 
@@ -84,8 +87,9 @@ public sealed partial class LiveRuntime : IDisposable
     /// <summary>Tests and the load benchmark: users whose audience a fan-out evaluated in a batch.</summary>
     internal long FanOutBatchUsers => _users.FanOutBatchUsers;
 
-    /// <summary>The virtual clock: the latest event time seen (UTC ticks), 0 before any event.</summary>
-    public long Clock { get { lock (_gate) return _store.Counter("clock"); } }
+    /// <summary>The virtual clock: the latest event time seen (UTC ticks), 0 before any event; committed (a counter read from memory:
+    /// /api/health asks without the runtime's lock).</summary>
+    public long Clock => _store.Counter("clock");
 
     // ------------------------------------------------------------------ transactions
 

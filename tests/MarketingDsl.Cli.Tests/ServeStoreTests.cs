@@ -82,7 +82,7 @@ public sealed partial class ServeCrashTests
     [Fact]
     public async Task A_sigkill_during_a_large_batch_and_during_its_resend_leaves_each_acknowledged_event_once_with_its_state_and_outbox_key()
     {
-        const int Small = 40, Large = 12_000, Half = Large / 2;
+        const int Small = 40, Large = LiveOptions.DefaultMaxRequestItems, Half = Large / 2;
         var (workspace, db, outbox) = await NoteWorkspace();
         await using var receiver = await DedupingReceiver.StartAsync();
         var large = Batch(Enumerable.Range(Small, Large));

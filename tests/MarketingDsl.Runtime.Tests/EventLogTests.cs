@@ -176,7 +176,7 @@ public sealed class EventLogTests : IDisposable
         var page = new byte[8192];
         "** This is a LiteDB file **"u8.CopyTo(page.AsSpan(32));
         File.WriteAllBytes(Db, page);
-        var error = Assert.Throws<InvalidOperationException>(() => Open());
+        var error = Assert.Throws<IOException>(() => Open());
         Assert.Contains("older version of mdsl (format 2 or older", error.Message);
         Assert.Contains("start with a new file", error.Message);
     }

@@ -88,9 +88,9 @@ public static class RuntimeApp
                 at = m.At == 0 ? null : new DateTime(m.At, DateTimeKind.Utc).ToString("O", CultureInfo.InvariantCulture),
                 events_moved = m.EventsMoved, journeys_ended = m.JourneysEnded,
             })));
-        app.MapPost("/api/events", (HttpContext http, LiveRuntime runtime) => Ingest(http, runtime.IngestEventsAsync));
+        app.MapPost("/api/events", (HttpContext http, LiveRuntime runtime) => Ingest(http, options, runtime.IngestEventsAsync));
         app.MapPost("/api/profiles", (HttpContext http, LiveRuntime runtime) =>
-            Ingest(http, items => Task.FromResult(runtime.IngestProfiles(items))));
+            Ingest(http, options, items => Task.FromResult(runtime.IngestProfiles(items))));
         app.MapGet("/api/users/{id}/tags", (string id, string? at, HttpContext http, LiveRuntime runtime) =>
         {
             if (RuntimeSecurity.MemberDataDenied(http, options) is { } denied) return denied;
@@ -108,18 +108,39 @@ public static class RuntimeApp
 
     /// <summary>
     /// An ingest POST: the body's bytes are split into items (<see cref="RequestItems"/>: a body
-    /// that is not a JSON array is refused whole, 400) and each item is validated and stored from
-    /// its bytes; the answer, a result per item, is written straight to UTF-8 as the serialiser
-    /// would write it.
+    /// that is not a JSON array is refused whole, 400; one of more than
+    /// <see cref="LiveOptions.MaxRequestItems"/> items too, 413) and each item is validated and
+    /// stored from its bytes; the answer, a result per item, is written straight to UTF-8 as the
+    /// serialiser would write it. A store whose disk is full answers 503: the request's
+    /// transaction was rolled back whole, and what was acknowledged before stays.
     /// </summary>
-    private static async Task<IResult> Ingest(HttpContext http, Func<IReadOnlyList<ReadOnlyMemory<byte>>, Task<IReadOnlyList<IngestResult>>> ingest)
+    private static async Task<IResult> Ingest(HttpContext http, LiveOptions options,
+        Func<IReadOnlyList<ReadOnlyMemory<byte>>, Task<IReadOnlyList<IngestResult>>> ingest)
     {
         var length = http.Request.ContentLength is > 0 and < 1 << 24 and var known ? (int)known : 0;
         using var body = new MemoryStream(length);
         await http.Request.Body.CopyToAsync(body);
-        if (RequestItems.Split(body.GetBuffer().AsMemory(0, (int)body.Length), out var error) is not { } items)
-            return Results.Json(new { error }, statusCode: 400);
-        var results = await ingest(items);
+        if (RequestItems.Split(body.GetBuffer().AsMemory(0, (int)body.Length), options.MaxRequestItems, out var error, out var tooMany)
+            is not { } items)
+            return tooMany
+                ? Results.Json(new { error, max_items = options.MaxRequestItems }, statusCode: StatusCodes.Status413PayloadTooLarge)
+                : Results.Json(new { error }, statusCode: 400);
+        IReadOnlyList<IngestResult> results;
+        try
+        {
+            results = await ingest(items);
+        }
+        catch (Microsoft.Data.Sqlite.SqliteException ex) when (ex.SqliteErrorCode == 13)   // SQLITE_FULL
+        {
+            http.Response.Headers.RetryAfter = "10";
+            http.RequestServices.GetRequiredService<ILoggerFactory>().CreateLogger(typeof(RuntimeApp)).LogError(
+                "the live store's disk is full: a request was refused (503) and nothing of it stored ({Message})", ex.Message);
+            return Results.Json(new
+            {
+                error = "the live store's disk is full: nothing of this request was stored (what was acknowledged before is kept); " +
+                    "send it again once there is space",
+            }, statusCode: StatusCodes.Status503ServiceUnavailable);
+        }
         var answer = new System.Buffers.ArrayBufferWriter<byte>(32 + 48 * results.Count);
         // The host's JSON settings (its encoder: which characters are escaped), as Results.Json writes.
         var json = http.RequestServices.GetRequiredService<Microsoft.Extensions.Options.IOptions<Microsoft.AspNetCore.Http.Json.JsonOptions>>().Value;

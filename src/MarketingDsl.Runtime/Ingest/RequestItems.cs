@@ -15,9 +15,16 @@ public static class RequestItems
     /// JSON (the reader's message) or not an array. A leading UTF-8 byte order mark is skipped, as
     /// JsonDocument.ParseAsync skips it.
     /// </summary>
-    public static List<ReadOnlyMemory<byte>>? Split(ReadOnlyMemory<byte> body, out string? error)
+    public static List<ReadOnlyMemory<byte>>? Split(ReadOnlyMemory<byte> body, out string? error) => Split(body, int.MaxValue, out error, out _);
+
+    /// <summary>
+    /// <see cref="Split(ReadOnlyMemory{byte}, out string?)"/> with at most <paramref name="maxItems"/>
+    /// items: at the first item past it the body is refused (<paramref name="tooMany"/>), the rest unread.
+    /// </summary>
+    public static List<ReadOnlyMemory<byte>>? Split(ReadOnlyMemory<byte> body, int maxItems, out string? error, out bool tooMany)
     {
         error = null;
+        tooMany = false;
         if (body.Span.StartsWith("\uFEFF"u8)) body = body[3..];
         var items = new List<ReadOnlyMemory<byte>>();
         try
@@ -34,6 +41,12 @@ public static class RequestItems
             }
             while (reader.Read() && reader.TokenType != JsonTokenType.EndArray)
             {
+                if (items.Count == maxItems)
+                {
+                    tooMany = true;
+                    error = TooManyItems(maxItems);
+                    return null;
+                }
                 var start = (int)reader.TokenStartIndex;
                 reader.Skip();
                 items.Add(body[start..(int)reader.BytesConsumed]);
@@ -47,6 +60,11 @@ public static class RequestItems
             return null;
         }
     }
+
+    /// <summary>The answer to a request of more than <paramref name="maxItems"/> items.</summary>
+    public static string TooManyItems(int maxItems) =>
+        $"the request holds more than {maxItems.ToString("N0", System.Globalization.CultureInfo.InvariantCulture)} items, the most one " +
+        "request may hold; nothing of it was stored: send the items in requests of at most that many";
 
     /// <summary>The items of a parsed array (callers that hold a document: tests and tools).</summary>
     public static List<ReadOnlyMemory<byte>> Of(JsonElement array)

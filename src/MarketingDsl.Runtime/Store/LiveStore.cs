@@ -99,10 +99,20 @@ public sealed partial class LiveStore : IDisposable
     public LiveStore(string path)
     {
         Path = System.IO.Path.GetFullPath(path);
+        if (Directory.Exists(Path)) throw new IOException($"{Path}: is a folder, not a live store file (--db names the store's file)");
         Directory.CreateDirectory(System.IO.Path.GetDirectoryName(Path)!);
-        var isNew = !File.Exists(Path) || new FileInfo(Path).Length == 0;
-        if (!isNew) RefuseOlderFormat();
+        // The lock first: a second opener learns the store is in use before it reads anything.
         _openerLock = LockOpener(Path);
+        var isNew = !File.Exists(Path) || new FileInfo(Path).Length == 0;
+        try
+        {
+            if (!isNew) RefuseOtherFiles();
+        }
+        catch
+        {
+            _openerLock.Dispose();
+            throw;
+        }
         // No pooling: Dispose closes the file (a restart, a test, a copy see a closed database).
         _connection = new SqliteConnection(ConnectionString(Path, SqliteOpenMode.ReadWriteCreate));
         try
@@ -138,7 +148,13 @@ public sealed partial class LiveStore : IDisposable
             CheckFormat();
             LoadCounters();
             _timerCount = Convert.ToInt32(Scalar("SELECT count(*) FROM timers"), System.Globalization.CultureInfo.InvariantCulture);
+            _identityCount = Convert.ToInt32(Scalar("SELECT count(*) FROM identities"), System.Globalization.CultureInfo.InvariantCulture);
             OpenOutbox();
+        }
+        catch (SqliteException ex) when (OpenFailure(ex) is { } failure)
+        {
+            DisposeConnection();
+            throw new IOException(failure, ex);
         }
         catch
         {
@@ -146,6 +162,17 @@ public sealed partial class LiveStore : IDisposable
             throw;
         }
     }
+
+    /// <summary>What an SQLite error while opening says about the file, as one line naming it; null: not a problem of the file.</summary>
+    private string? OpenFailure(SqliteException ex) => ex.SqliteErrorCode switch
+    {
+        26 => $"{Path}: not a live store: it starts as an SQLite database but is damaged or is not one (SQLite: {ex.Message})",
+        11 => $"{Path}: the live store is damaged (SQLite: {ex.Message}); restore a copy or start with a new file (--db)",
+        8 => $"{Path}: the live store is read-only (the file or its folder): the store must be writable (SQLite: {ex.Message})",
+        14 => $"{Path}: SQLite cannot open the live store (is its folder writable? SQLite: {ex.Message})",
+        13 => $"{Path}: the disk is full (SQLite: {ex.Message})",
+        _ => null,
+    };
 
     /// <summary>The settings of every connection to the store's file; no pooling: Dispose closes the file.</summary>
     private static string ConnectionString(string path, SqliteOpenMode mode) => new SqliteConnectionStringBuilder
@@ -163,18 +190,76 @@ public sealed partial class LiveStore : IDisposable
     /// writer would corrupt them. SQLite's exclusive locking mode would refuse it, but also the
     /// second connection that checkpoints beside the writer; the store holds an exclusive lock
     /// on NAME.lock instead (FileShare.None: an advisory lock on Unix, which the kernel drops when
-    /// the process dies).
+    /// the process dies). NAME is the store's resolved path (<see cref="ResolvedPath"/>): a second
+    /// name of the file through a symbolic link (of the file or of a folder above it) locks the same
+    /// lock file. A hard link is not seen: it is the same file under a name no resolution reaches,
+    /// and SQLite too would keep a second log beside it (sqlite.org/howtocorrupt.html, "multiple
+    /// links to the same file"); README, Live runtime, says to give a store one name.
     /// </summary>
     private static FileStream LockOpener(string path)
     {
+        var lockPath = ResolvedPath(path) + ".lock";
+        var folder = System.IO.Path.GetDirectoryName(lockPath)!;
         try
         {
-            return new FileStream(path + ".lock", FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None);
+            return new FileStream(lockPath, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None);
         }
-        catch (IOException ex) when (ex is not FileNotFoundException and not DirectoryNotFoundException)
+        catch (UnauthorizedAccessException ex) when (Directory.Exists(lockPath))
+        {
+            throw new IOException($"{path}: its lock file {lockPath} is a folder: remove it (mdsl creates the lock file itself)", ex);
+        }
+        catch (UnauthorizedAccessException ex) when (File.Exists(lockPath))
+        {
+            throw new IOException($"{path}: its lock file {lockPath} cannot be written: the store's files must be writable", ex);
+        }
+        catch (UnauthorizedAccessException ex)
+        {
+            throw new IOException($"{path}: the folder {folder} is not writable: the store needs it for its lock and log files", ex);
+        }
+        catch (IOException ex) when (ex is not FileNotFoundException and not DirectoryNotFoundException && IsSharingViolation(ex))
         {
             throw new IOException($"{path}: another process has this live store open (one `mdsl serve` per store file)", ex);
         }
+        catch (IOException ex) when (ex is not FileNotFoundException and not DirectoryNotFoundException)
+        {
+            throw new IOException($"{path}: cannot create or open its lock file {lockPath} (the store's folder must be writable): {ex.Message}",
+                ex);
+        }
+    }
+
+    /// <summary>Whether an open failed because another handle holds the file (Unix: the advisory lock is held; Windows: a sharing
+    /// violation).</summary>
+    private static bool IsSharingViolation(IOException ex) =>
+        OperatingSystem.IsWindows() ? (ex.HResult & 0xFFFF) is 32 or 33 : ex.HResult is 11 or 35;   // EWOULDBLOCK (Linux, macOS)
+
+    /// <summary>
+    /// <paramref name="path"/> with every symbolic link on it resolved, of the folders above and of
+    /// the file itself, link after link (a link's relative target is read from the link's folder).
+    /// </summary>
+    internal static string ResolvedPath(string path)
+    {
+        var full = System.IO.Path.GetFullPath(path);
+        for (var links = 0; links < 64; links++)
+        {
+            var root = System.IO.Path.GetPathRoot(full)!;
+            var parts = full[root.Length..].Split(System.IO.Path.DirectorySeparatorChar, StringSplitOptions.RemoveEmptyEntries);
+            var current = root;
+            var resolvedAll = true;
+            for (var i = 0; i < parts.Length; i++)
+            {
+                var next = System.IO.Path.Combine(current, parts[i]);
+                FileSystemInfo entry = Directory.Exists(next) ? new DirectoryInfo(next) : new FileInfo(next);
+                if (entry.LinkTarget is { } target)
+                {
+                    full = System.IO.Path.Combine([System.IO.Path.GetFullPath(target, current), .. parts[(i + 1)..]]);
+                    resolvedAll = false;
+                    break;
+                }
+                current = next;
+            }
+            if (resolvedAll) return full;
+        }
+        throw new IOException($"{path}: too many symbolic links on the way to the live store");
     }
 
     public string Path { get; }
@@ -226,14 +311,20 @@ public sealed partial class LiveStore : IDisposable
         CreateMeasureSchema();
     }
 
-    /// <summary>A file that is not SQLite's (the LiteDB files of formats 1 and 2) is refused before SQLite sees it: read as this layout it would lose
-    /// events.</summary>
-    private void RefuseOlderFormat()
+    /// <summary>
+    /// A file that is not SQLite's is refused before SQLite sees it: an older mdsl store (the
+    /// LiteDB files of formats 1 and 2; read as this layout it would lose events) as such, any
+    /// other file as not a live store.
+    /// </summary>
+    private void RefuseOtherFiles()
     {
-        Span<byte> header = stackalloc byte[16];
+        Span<byte> header = stackalloc byte[100];
         using (var file = new FileStream(Path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite))
-            header = header[..file.Read(header)];
-        if (!header.SequenceEqual("SQLite format 3\0"u8)) throw OlderFormat("2 or older");
+            header = header[..file.ReadAtLeast(header, header.Length, throwOnEndOfStream: false)];
+        if (header.StartsWith("SQLite format 3\0"u8)) return;
+        // LiteDB writes this text near the start of its header page (LiteDB 4 and 5).
+        if (header.IndexOf("** This is a LiteDB file **"u8) >= 0) throw OlderFormat("2 or older");
+        throw new IOException($"{Path}: not a live store (neither an SQLite database nor an older mdsl store); --db names the store's file");
     }
 
     private void CheckFormat()
@@ -248,7 +339,8 @@ public sealed partial class LiveStore : IDisposable
         throw OlderFormat(format?.ToString() ?? "unknown");
     }
 
-    private InvalidOperationException OlderFormat(string format) => new(
+    /// <summary>An IOException: the file given is the problem (the CLI answers it in one line, exit 2).</summary>
+    private IOException OlderFormat(string format) => new(
         $"{Path}: this live store was written by an older version of mdsl (format {format}, this version reads format {Format}); " +
         "start with a new file (--db) and send the profiles and events again");
 
@@ -284,6 +376,8 @@ public sealed partial class LiveStore : IDisposable
             _transactionThread = 0;
             _timerCount += _txnTimerDelta;
             _txnTimerDelta = 0;
+            _identityCount += _txnIdentityDelta;
+            _txnIdentityDelta = 0;
         }
     }
 
@@ -305,6 +399,7 @@ public sealed partial class LiveStore : IDisposable
             _dirtyCounters.Clear();
             _transactionThread = 0;
             _txnTimerDelta = 0;
+            _txnIdentityDelta = 0;
         }
         _minDue = null;
         _dueGroup = null;
@@ -370,11 +465,27 @@ public sealed partial class LiveStore : IDisposable
         value) as string;
 
     /// <summary>Records that <paramref name="user"/>'s profile carries the identity value (in the caller's transaction).</summary>
-    public void SetIdentityOwner(string key, string value, string user) =>
-        Execute("INSERT INTO identities (key, value, user) VALUES ($0, $1, $2) ON CONFLICT (key, value) DO UPDATE SET user = excluded.user", key,
-            value, user);
+    public void SetIdentityOwner(string key, string value, string user)
+    {
+        if (Execute("INSERT INTO identities (key, value, user) VALUES ($0, $1, $2) ON CONFLICT (key, value) DO NOTHING", key, value, user) == 1)
+        {
+            lock (_memo) _txnIdentityDelta++;
+            return;
+        }
+        Execute("UPDATE identities SET user = $2 WHERE key = $0 AND value = $1", key, value, user);
+    }
 
-    public int IdentityCount() => Convert.ToInt32(Scalar("SELECT count(*) FROM identities"), System.Globalization.CultureInfo.InvariantCulture);
+    /// <summary>Committed identity values, and the open transaction's change to that count (rows are never deleted).</summary>
+    private int _identityCount, _txnIdentityDelta;
+
+    /// <summary>How many identity values are known (committed; from memory: /api/health asks without the runtime's lock).</summary>
+    public int IdentityCount()
+    {
+        lock (_memo) return _identityCount + (_transactionThread == Environment.CurrentManagedThreadId ? _txnIdentityDelta : 0);
+    }
+
+    /// <summary>How many identity merges are recorded (committed; each takes a `merge_seq`, so the counter is their count).</summary>
+    public long MergeCount => Counter("merge_seq");
 
     /// <summary>The survivor a merged-away user id now belongs to, or null.</summary>
     public string? MergedInto(string user) => AnyMerge ? Scalar("SELECT survivor FROM identity_aliases WHERE merged = $0", user) as string : null;
@@ -500,6 +611,14 @@ public sealed partial class LiveStore : IDisposable
 
     public void RecordDelivered(string user, string channel, long at) =>
         Execute("INSERT INTO ledger (user, channel, at) VALUES ($0, $1, $2)", user, channel, at);
+
+    /// <summary>Tests: caps the file at <paramref name="maxPages"/> pages (SQLite's max_page_count: a write past it fails with
+    /// SQLITE_FULL, as on a full disk); answers the pages in use.</summary>
+    internal long LimitPages(long maxPages)
+    {
+        Scalar(string.Create(System.Globalization.CultureInfo.InvariantCulture, $"PRAGMA max_page_count = {maxPages}"));
+        return Convert.ToInt64(Scalar("PRAGMA page_count"), System.Globalization.CultureInfo.InvariantCulture);
+    }
 
     private void DisposeConnection()
     {
