@@ -142,8 +142,9 @@ public static class EngineCommands
             return CommandLine.Usage;
         }
         if (spill is not null && replay is not null)
-            throw new UsageException("the journey replay (--from/--to) needs the whole history in memory, and this data does not fit " +
-                "under --memory-limit: raise the limit");
+            throw new UsageException($"the journey replay (--from/--to) needs the whole history in memory, about " +
+                $"{SpillPlan.SizeText(spill.EstimateBytes)} for this data, which does not fit under --memory-limit " +
+                $"{SpillPlan.LimitText(memoryLimit!.Value)}: give --memory-limit {SpillPlan.LimitText(spill.EstimateBytes)} or more");
         if (spill is not null && !quiet)
             stderr.WriteLine($"the data does not fit under the memory limit: {(ImportSnapshot.IsSnapshot(dataDir) ? "reading the snapshot" :
                 "importing")} and evaluating in {spill.Partitions} partitions of users (more when what is kept for every user leaves less room)");

@@ -106,6 +106,24 @@ public sealed class MemoryLimitTests : CliRun
         Assert.Matches(@"importing and evaluating in \d+ partitions", fitsError);
     }
 
+    /// <summary>The replay cannot spill: its refusal names the memory it needs, and that limit runs it.</summary>
+    [Fact]
+    public void A_replay_over_the_limit_is_refused_naming_the_limit_that_runs_it()
+    {
+        var workspace = RepoRoot.Combine("examples", "retail");
+        var data = Path.Combine(Dir, "data");
+        RetailDataGenerator.Generate(data, users: 100, days: 60, seed: 6);
+        string[] window = ["--from", "2000-01-01T00:00:00Z", "--to", "2100-01-01T00:00:00Z", "--quiet"];
+        var (exit, _, error) = Run(["simulate", workspace, "--data", data, "--out", Path.Combine(Dir, "o"), "--memory-limit", "64k", .. window]);
+        Assert.Equal(2, exit);
+        var needed = System.Text.RegularExpressions.Regex.Match(error, @"does not fit under --memory-limit 64k: give --memory-limit (\S+) or more");
+        Assert.True(needed.Success, error);
+        var (runs, _, runsError) = Run(["simulate", workspace, "--data", data, "--out", Path.Combine(Dir, "r"), "--memory-limit",
+            needed.Groups[1].Value, .. window]);
+        Assert.True(runs == 0, runsError);
+        Assert.True(File.Exists(Path.Combine(Dir, "r", "journeys.json")));
+    }
+
     /// <summary>A snapshot too large for the limit is read in partitions of users, a window of its rows at a time, with the same outputs.</summary>
     [Fact]
     public void A_snapshot_too_large_for_the_limit_is_read_in_partitions_with_the_outputs_of_the_run_in_memory()

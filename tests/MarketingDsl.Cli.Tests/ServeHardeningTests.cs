@@ -96,7 +96,8 @@ public sealed partial class ServeCrashTests
         Assert.True(bindExit == 2, $"exit {bindExit}: {string.Join("\n", bindLines)}");
         // The editor's first start may warn about its new keys; the failure itself is one line, no trace.
         Assert.Contains("address already in use", Assert.Single(bindLines, l => l.StartsWith("mdsl:", StringComparison.Ordinal)));
-        Assert.DoesNotContain(bindLines, l => l.Contains("Hosting failed", StringComparison.Ordinal) || l.StartsWith("at ", StringComparison.Ordinal));
+        Assert.DoesNotContain(bindLines,
+            l => l.Contains("Hosting failed", StringComparison.Ordinal) || l.StartsWith("at ", StringComparison.Ordinal));
     }
 
     [Fact]
