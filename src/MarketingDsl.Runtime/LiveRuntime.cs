@@ -134,8 +134,8 @@ public sealed partial class LiveRuntime : IDisposable
         // Requests already queued are committed first; then nothing touches the store.
         SpinWait.SpinUntil(() => { lock (_queue) return !_committing; }, TimeSpan.FromSeconds(30));
         _stopCommitter = true;
-        try { _commitWake.Release(); } catch (SemaphoreFullException) { }
-        _committer?.Join(TimeSpan.FromSeconds(30));
+        _commitWake.Set();
+        if (_committer?.Join(TimeSpan.FromSeconds(30)) != false) _commitWake.Dispose();
         // The answering thread answers what the committer handed it, then ends.
         _answerQueue.CompleteAdding();
         _answerer?.Join(TimeSpan.FromSeconds(30));

@@ -6,8 +6,9 @@ public sealed partial class LiveRuntime
 {
     // The committer is a thread of its own, not a thread-pool work item: a commit blocks (SQLite's
     // writes, the fsync), and a blocked pool thread would starve the requests' continuations until
-    // the pool added threads.
-    private readonly SemaphoreSlim _commitWake = new(0, 1);
+    // the pool added threads. It sleeps on an event, not a SemaphoreSlim: that one spins (sched_yield)
+    // before it blocks, and on a small machine those spins take the cores the requests need.
+    private readonly AutoResetEvent _commitWake = new(false);
     /// <summary>How many ingest requests wait for the committer (read without the queue's lock: timer work alone yields to them).</summary>
     private int _queuedRequests;
     private Thread? _committer;
@@ -23,11 +24,11 @@ public sealed partial class LiveRuntime
                 // No group for IdleCheckpointAfter: ingest has paused (not merely "the queue is empty
                 // right after a commit", which under closed-loop clients is always true: they wait
                 // for the answers of the group just committed), so a small checkpoint costs no one.
-                if (!_commitWake.Wait(IdleCheckpointAfter))
+                if (!_commitWake.WaitOne(IdleCheckpointAfter))
                 {
                     if (_stopCommitter) return;
                     TruncateLogWhileIdle();
-                    _commitWake.Wait();
+                    _commitWake.WaitOne();
                 }
                 if (_stopCommitter) return;
                 CommitLoop();

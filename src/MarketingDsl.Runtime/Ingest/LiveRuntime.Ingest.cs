@@ -40,8 +40,7 @@ public sealed partial class LiveRuntime
             if (_committing) return request.Completion.Task;
             _committing = true;
         }
-        try { _commitWake.Release(); }
-        catch (SemaphoreFullException) { }   // already woken
+        _commitWake.Set();   // already set: it stays set, one wake
         return request.Completion.Task;
     }
 
