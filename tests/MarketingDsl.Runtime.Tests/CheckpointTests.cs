@@ -133,4 +133,38 @@ public sealed class CheckpointTests : IDisposable
         using (var store = new LiveStore(fixture.Db))
             for (var n = 0; n < Events; n++) Assert.True(store.HasEvent("login", "L" + n));
     }
+
+    [Fact]
+    public void A_log_a_reader_held_through_the_pause_is_emptied_once_the_reader_ends()
+    {
+        using var fixture = new LiveFixture("""
+            tag logins_7d = count(login, within: 7d)
+            """);
+        var padding = new string('x', 2_000);
+        const int Events = 600;   // about 1.2 MB of log: past the idle size
+        using var live = fixture.Open();
+        live.IngestProfiles(LiveFixture.Json("""[{"user_id":"u1"},{"user_id":"u2"}]"""));
+        // A reader's open transaction (a query on a second connection) keeps the log from starting over.
+        using (var reader = new Microsoft.Data.Sqlite.SqliteConnection($"Data Source={fixture.Db}"))
+        {
+            reader.Open();
+            using var read = reader.BeginTransaction(deferred: true);
+            using (var query = reader.CreateCommand())
+            {
+                query.Transaction = read;
+                query.CommandText = "SELECT count(*) FROM sqlite_master";
+                query.ExecuteScalar();
+            }
+            var batch = string.Join(",", Enumerable.Range(0, Events).Select(n =>
+                $$"""{"type":"login","user_id":"u{{n % 2 + 1}}","ts":"2025-03-01T10:00:00Z","id":"L{{n}}","platform":"{{padding}}"}"""));
+            Assert.All(live.IngestEvents(LiveFixture.Json($"[{batch}]")), r => Assert.Equal(IngestResult.Accepted, r.Status));
+            Thread.Sleep(LiveRuntime.IdleCheckpointAfter * 5);   // the pause's first tries meet the reader
+            Assert.True(live.Store.LogBytes >= LiveStore.IdleCheckpointBytes, $"log {live.Store.LogBytes} bytes while the reader reads");
+            read.Commit();
+        }
+        // The reader has ended, ingest is still paused: a later try empties the log (polled generously).
+        var watch = System.Diagnostics.Stopwatch.StartNew();
+        while (live.Store.LogBytes >= LiveStore.IdleCheckpointBytes / 8 && watch.Elapsed < TimeSpan.FromSeconds(8)) Thread.Sleep(20);
+        Assert.True(live.Store.LogBytes < LiveStore.IdleCheckpointBytes / 8, $"log {live.Store.LogBytes} bytes after the reader ended");
+    }
 }

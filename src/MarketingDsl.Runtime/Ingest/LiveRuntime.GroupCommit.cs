@@ -27,8 +27,15 @@ public sealed partial class LiveRuntime
                 if (!_commitWake.WaitOne(IdleCheckpointAfter))
                 {
                     if (_stopCommitter) return;
-                    TruncateLogWhileIdle();
-                    _commitWake.WaitOne();
+                    // A reader that held the log (a tags query, the background checkpoint) is waited
+                    // out: tried again each interval of the pause, a bounded number of times.
+                    var woken = false;
+                    for (var attempt = 1; !TruncateLogWhileIdle() && attempt < IdleCheckpointAttempts && !woken; attempt++)
+                    {
+                        woken = _commitWake.WaitOne(IdleCheckpointAfter);
+                        if (_stopCommitter) return;
+                    }
+                    if (!woken) _commitWake.WaitOne();
                 }
                 if (_stopCommitter) return;
                 CommitLoop();
@@ -158,23 +165,35 @@ public sealed partial class LiveRuntime
     /// <summary>How long the committer has had no group before it empties the write-ahead log's file.</summary>
     public static readonly TimeSpan IdleCheckpointAfter = TimeSpan.FromMilliseconds(100);
 
+    /// <summary>How many times, one <see cref="IdleCheckpointAfter"/> apart, a pause tries to empty a log that readers held.</summary>
+    private const int IdleCheckpointAttempts = 100;
+
     /// <summary>
     /// After ingest has paused: the log's file is emptied (LiveStore.TruncateLogIfDue) on the
     /// writer's connection; a request arriving meanwhile queues for the next group as during a commit.
+    /// Returns whether nothing is left to do (emptied, or under the size worth emptying).
     /// </summary>
-    private void TruncateLogWhileIdle()
+    private bool TruncateLogWhileIdle()
     {
         try
         {
             lock (_gate)
             {
                 var start = System.Diagnostics.Stopwatch.GetTimestamp();
-                if (_store.TruncateLogIfDue()) Timings.IdleCheckpoint(System.Diagnostics.Stopwatch.GetTimestamp() - start);
+                if (_store.TruncateLogIfDue())
+                {
+                    Timings.IdleCheckpoint(System.Diagnostics.Stopwatch.GetTimestamp() - start);
+                    return true;
+                }
+                return _store.LogBytes < LiveStore.IdleCheckpointBytes;
             }
         }
-        // A failed checkpoint loses nothing (the log still holds every commit; it is tried again
-        // at the next pause); it must not stop the committer.
-        catch (Exception ex) when (ex is IOException or Microsoft.Data.Sqlite.SqliteException) { }
+        // A failed checkpoint loses nothing (the log still holds every commit; it is tried again);
+        // it must not stop the committer.
+        catch (Exception ex) when (ex is IOException or Microsoft.Data.Sqlite.SqliteException)
+        {
+            return false;
+        }
     }
 
     /// <summary>

@@ -36,13 +36,23 @@ public sealed partial class LiveStore
     /// <summary>
     /// Outside any transaction, once ingest has paused: copies the log into the database and
     /// truncates its file when it has reached <see cref="IdleCheckpointBytes"/>. Returns whether it ran to the end.
+    /// A reader holding the log (or the background checkpoint) makes it answer busy at once, never
+    /// wait: the committer runs it, and requests queue meanwhile; the caller tries again later.
     /// </summary>
     public bool TruncateLogIfDue()
     {
         if (LogBytes < IdleCheckpointBytes) return false;
-        // Columns: busy (1 when a reader or writer blocked it), log frames, frames checkpointed.
-        var busy = Rows("PRAGMA wal_checkpoint(TRUNCATE)", r => r.GetInt64(0)).FirstOrDefault();
-        return busy == 0;
+        Execute("PRAGMA busy_timeout=0");
+        try
+        {
+            // Columns: busy (1 when a reader or writer blocked it), log frames, frames checkpointed.
+            var busy = Rows("PRAGMA wal_checkpoint(TRUNCATE)", r => r.GetInt64(0)).FirstOrDefault();
+            return busy == 0;
+        }
+        finally
+        {
+            Execute($"PRAGMA busy_timeout={_connection.DefaultTimeout * 1000}");
+        }
     }
 
     /// <summary>What one checkpoint found and did: the log's frames (pages) when it began, those copied into the database, its wall time.</summary>
