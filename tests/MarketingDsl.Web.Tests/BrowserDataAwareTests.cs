@@ -31,9 +31,7 @@ public sealed class BrowserDataAwareTests
         await using var _ = app;
         await using var browser = await BrowserSession.OpenAsync(1400, 900);
         var page = browser.Page;
-        await page.GotoAsync(baseUrl + "/");
-        await browser.SignInAsync("marketer", "password-marketer");
-        await page.WaitForSelectorAsync("body[data-ready=true]");
+        await browser.SignInAtAsync(baseUrl + "/", "marketer", "password-marketer");
 
         var segments = File.ReadAllText(Path.Combine(workspace, "segments.mdsl"));
         var expected = SimulationData.Expected(Workspace.Load(workspace));

@@ -48,9 +48,7 @@ public sealed class BrowserEditorDefectTests
         await using var _ = app;
         await using var browser = await BrowserSession.OpenAsync();
         var page = browser.Page;
-        await page.GotoAsync(url + "/?file=tags/behaviour.mdsl");
-        await browser.SignInAsync("marketer", "password-marketer");
-        await page.WaitForSelectorAsync("body[data-ready=true]");
+        await browser.SignInAtAsync(url + "/?file=tags/behaviour.mdsl", "marketer", "password-marketer");
         var tokens = await page.EvaluateAsync<string[]>("""
             () => {
               const line = 'tag busy "忙碌" = orders_365d >= 2 and 会员等级 != null';
@@ -92,9 +90,7 @@ public sealed class BrowserEditorDefectTests
         await using var _ = app;
         await using var browser = await BrowserSession.OpenAsync();
         var page = browser.Page;
-        await page.GotoAsync(url + "/?file=tags/behaviour.mdsl");
-        await browser.SignInAsync("reader", "password-reader");
-        await page.WaitForSelectorAsync("body[data-ready=true]");
+        await browser.SignInAtAsync(url + "/?file=tags/behaviour.mdsl", "reader", "password-reader");
         await page.WaitForFunctionAsync($"() => {OpenFile} === 'tags/behaviour.mdsl'");
         var before = await page.EvaluateAsync<string>($"() => {Editor}.getModel().getValue()");
         foreach (var lang in new[] { "en", "zh-CN" })
@@ -126,9 +122,7 @@ public sealed class BrowserEditorDefectTests
         await using (var browser = await BrowserSession.OpenAsync())
         {
             var page = browser.Page;
-            await page.GotoAsync(url + "/");
-            await browser.SignInAsync("marketer", "password-marketer");
-            await page.WaitForSelectorAsync("body[data-ready=true]");
+            await browser.SignInAtAsync(url + "/", "marketer", "password-marketer");
             await page.ClickAsync("a[data-path='segments.mdsl']");
             await page.WaitForFunctionAsync($"() => {OpenFile} === 'segments.mdsl'");
             await Screenshots.ShootAsync(page, "language-switch", Screenshots.English);
@@ -159,9 +153,7 @@ public sealed class BrowserEditorDefectTests
         await using var browser = await BrowserSession.OpenAsync();
         var page = browser.Page;
         page.Dialog += (_, d) => Assert.Fail("a browser prompt: " + d.Message);
-        await page.GotoAsync(url + "/?lang=" + lang);
-        await browser.SignInAsync("marketer", "password-marketer");
-        await page.WaitForSelectorAsync("body[data-ready=true]");
+        await browser.SignInAtAsync(url + "/?lang=" + lang, "marketer", "password-marketer");
         await page.ClickAsync("#new-file");
         await page.WaitForSelectorAsync("#new-file-dialog[open]");
         await page.FillAsync("#new-file-path", "../outside.mdsl");
@@ -190,9 +182,7 @@ public sealed class BrowserEditorDefectTests
         await using var _ = app;
         await using var browser = await BrowserSession.OpenAsync(1280, 900);
         var page = browser.Page;
-        await page.GotoAsync(url + "/?file=tags/behaviour.mdsl&lang=" + lang);
-        await browser.SignInAsync("marketer", "password-marketer");
-        await page.WaitForSelectorAsync("body[data-ready=true]");
+        await browser.SignInAtAsync(url + "/?file=tags/behaviour.mdsl&lang=" + lang, "marketer", "password-marketer");
         await page.WaitForFunctionAsync($"() => {OpenFile} === 'tags/behaviour.mdsl'");
         await page.WaitForSelectorAsync("#workspace-problems h4");
 
@@ -242,9 +232,7 @@ public sealed class BrowserEditorDefectTests
         await using var _ = app;
         await using var browser = await BrowserSession.OpenAsync();
         var page = browser.Page;
-        await page.GotoAsync(url + "/?file=segments.mdsl&lang=" + lang);
-        await browser.SignInAsync("marketer", "password-marketer");
-        await page.WaitForSelectorAsync("body[data-ready=true]");
+        await browser.SignInAtAsync(url + "/?file=segments.mdsl&lang=" + lang, "marketer", "password-marketer");
         await page.WaitForFunctionAsync($"() => {OpenFile} === 'segments.mdsl'");
         foreach (var added in new[] { "tag history_one = 1", "tag history_two = 2" })
         {

@@ -35,10 +35,7 @@ public sealed class BrowserFunctionFailureTests
         await using var _ = app;
         await using var browser = await BrowserSession.OpenAsync(1400, 1000);
         var page = browser.Page;
-        await page.GotoAsync(baseUrl + "/Simulation?lang=en");
-        await browser.SignInAsync("marketer", "password-marketer");
-        await page.WaitForURLAsync("**/Simulation**");
-        await page.WaitForSelectorAsync("body[data-ready=true]");
+        await browser.SignInAtAsync(baseUrl + "/Simulation?lang=en", "marketer", "password-marketer");
 
         await page.SelectOptionAsync("#sim-folder", SimulationData.Folder);
         await page.ClickAsync("#sim-run");

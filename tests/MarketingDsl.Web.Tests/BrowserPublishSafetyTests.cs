@@ -42,9 +42,7 @@ public sealed class BrowserPublishSafetyTests
         await TwoUsersWaitInCart(host);
         await using var browser = await BrowserSession.OpenAsync(1280, 900);
         var page = browser.Page;
-        await page.GotoAsync($"{host.Url}/?lang={lang}");
-        await browser.SignInAsync("publisher1", "password-publisher1");
-        await page.WaitForSelectorAsync("body[data-ready=true]");
+        await browser.SignInAtAsync($"{host.Url}/?lang={lang}", "publisher1", "password-publisher1");
 
         // Publication #1: the running version as it is (nobody ends).
         await page.ClickAsync("#publish");

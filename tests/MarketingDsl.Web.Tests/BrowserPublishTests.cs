@@ -27,9 +27,7 @@ public sealed class BrowserPublishTests
         await using var browser = await BrowserSession.OpenAsync(1280, 800);
         var page = browser.Page;
 
-        await page.GotoAsync(host.Url + "/");
-        await browser.SignInAsync("publisher1", "password-publisher1");
-        await page.WaitForSelectorAsync("body[data-ready=true]");
+        await browser.SignInAtAsync(host.Url + "/", "publisher1", "password-publisher1");
         await page.ClickAsync("a[data-path='main.mdsl']");
         await page.WaitForFunctionAsync("() => document.getElementById('editor').dataset.file === 'main.mdsl'");
 

@@ -32,9 +32,7 @@ public sealed class BrowserReplayTests
         await using var _ = app;
         await using var browser = await BrowserSession.OpenAsync(1400, 1000);
         var page = browser.Page;
-        await page.GotoAsync($"{baseUrl}/Simulation?lang={lang}");
-        await browser.SignInAsync("marketer", "password-marketer");
-        await page.WaitForSelectorAsync("body[data-ready=true]");
+        await browser.SignInAtAsync($"{baseUrl}/Simulation?lang={lang}", "marketer", "password-marketer");
         await page.SelectOptionAsync("#sim-folder", SimulationData.Folder);
 
         // A window that ends before it starts: refused with the reason, nothing runs.

@@ -63,6 +63,14 @@ internal sealed class BrowserSession : IAsyncDisposable
         await Page.ClickAsync("#sign-in");
     }
 
+    /// <summary>Opens <paramref name="url"/>, signs in on the form it sends to, and waits until that page's scripts are ready.</summary>
+    public async Task SignInAtAsync(string url, string name, string password)
+    {
+        await Page.GotoAsync(url);
+        await SignInAsync(name, password);
+        await Page.WaitForSelectorAsync("body[data-ready=true]");
+    }
+
     public async ValueTask DisposeAsync()
     {
         await _context.DisposeAsync();

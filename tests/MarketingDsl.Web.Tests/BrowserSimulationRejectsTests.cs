@@ -31,10 +31,7 @@ public sealed class BrowserSimulationRejectsTests
         await using var _ = app;
         await using var browser = await BrowserSession.OpenAsync(1400, 1000);
         var page = browser.Page;
-        await page.GotoAsync(baseUrl + "/Simulation");
-        await browser.SignInAsync("marketer", "password-marketer");
-        await page.WaitForURLAsync("**/Simulation");
-        await page.WaitForSelectorAsync("body[data-ready=true]");
+        await browser.SignInAtAsync(baseUrl + "/Simulation", "marketer", "password-marketer");
         await page.SelectOptionAsync("#sim-folder", "damaged");
         await page.ClickAsync("#sim-run");
         await page.WaitForSelectorAsync("body[data-simulation=done]");

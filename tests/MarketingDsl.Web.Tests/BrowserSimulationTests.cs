@@ -39,10 +39,7 @@ public sealed class BrowserSimulationTests(ITestOutputHelper output)
         await using var browser = await BrowserSession.OpenAsync(1400, 1000);
         var page = browser.Page;
 
-        await page.GotoAsync(baseUrl + "/Simulation");
-        await browser.SignInAsync("marketer", "password-marketer");
-        await page.WaitForURLAsync("**/Simulation");
-        await page.WaitForSelectorAsync("body[data-ready=true]");
+        await browser.SignInAtAsync(baseUrl + "/Simulation", "marketer", "password-marketer");
 
         // Run: the progress shows, then the stored result is drawn.
         await page.SelectOptionAsync("#sim-folder", SimulationData.Folder);

@@ -25,9 +25,7 @@ public sealed class BrowserWorkspaceDataWarningsTests
         await using var _ = app;
         await using var browser = await BrowserSession.OpenAsync(1400, 900);
         var page = browser.Page;
-        await page.GotoAsync(baseUrl + "/?file=segments.mdsl");
-        await browser.SignInAsync("marketer", "password-marketer");
-        await page.WaitForSelectorAsync("body[data-ready=true]");
+        await browser.SignInAtAsync(baseUrl + "/?file=segments.mdsl", "marketer", "password-marketer");
         await page.WaitForFunctionAsync("() => document.getElementById('editor').dataset.file === 'segments.mdsl'");
 
         // Without a data set the other file checks clean (MD5050 needs data).

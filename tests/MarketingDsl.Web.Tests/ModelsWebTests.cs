@@ -177,10 +177,7 @@ public sealed class ModelsWebTests
         await using var __ = app;
         await using var browser = await BrowserSession.OpenAsync(1400, 1200);
         var page = browser.Page;
-        await page.GotoAsync(baseUrl + "/Models");
-        await browser.SignInAsync("editor1", "password-editor1");
-        await page.WaitForURLAsync("**/Models");
-        await page.WaitForSelectorAsync("body[data-ready=true]");
+        await browser.SignInAtAsync(baseUrl + "/Models", "editor1", "password-editor1");
         Assert.Equal("untrained", await page.GetAttributeAsync("section[data-model=churn_risk]", "data-state"));
 
         await page.SelectOptionAsync("#models-folder", Folder);
