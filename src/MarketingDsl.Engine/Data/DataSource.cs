@@ -254,6 +254,9 @@ public static class DataSource
     {
         if (!Directory.Exists(dataDirectory)) throw new DataImportException($"data directory '{dataDirectory}' does not exist");
         if (ImportSnapshot.IsSnapshot(dataDirectory)) throw new DataImportException($"'{dataDirectory}' is an import snapshot, not a data directory");
+        // Before the parse, which takes minutes on a long history; Write checks again, as the directory may appear meanwhile.
+        try { ImportSnapshot.CheckTarget(snapshotDirectory); }
+        catch (SnapshotException e) { throw new DataImportException(e.Message, e); }
         var source = Path.GetFullPath(dataDirectory);
         var inputs = DataFingerprint.Inputs(source);
         var rejects = options.RejectsPath ?? Path.Combine(Path.GetTempPath(), $"mdsl-rejects-{Guid.NewGuid():N}.jsonl");

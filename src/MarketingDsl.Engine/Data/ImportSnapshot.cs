@@ -101,9 +101,8 @@ public static class ImportSnapshot
     internal static void Write(DataSet data, string directory, string source, IReadOnlyList<InputFile> inputs, string? rejectsPath, int batchRows,
         long partBytes)
     {
+        CheckTarget(directory);
         var target = Path.GetFullPath(directory);
-        if (Directory.Exists(target) && !IsSnapshot(target) && Directory.EnumerateFileSystemEntries(target).Any())
-            throw new SnapshotException($"'{directory}' exists and is not an import snapshot: choose an empty or new directory");
         var parent = Path.GetDirectoryName(target) ?? ".";
         Directory.CreateDirectory(parent);
         var staging = Path.Combine(parent, $".{Path.GetFileName(target)}.{Guid.NewGuid():N}.tmp");
@@ -173,6 +172,15 @@ public static class ImportSnapshot
             try { Directory.Delete(staging, recursive: true); } catch (IOException) { } catch (UnauthorizedAccessException) { }
             throw;
         }
+    }
+
+    /// <summary>Refuses a target that exists and is not an import snapshot (a directory of other files, or a file): it is never replaced.</summary>
+    /// <exception cref="SnapshotException">The target is refused.</exception>
+    public static void CheckTarget(string directory)
+    {
+        var target = Path.GetFullPath(directory);
+        if (File.Exists(target) || Directory.Exists(target) && !IsSnapshot(target) && Directory.EnumerateFileSystemEntries(target).Any())
+            throw new SnapshotException($"'{directory}' exists and is not an import snapshot: choose an empty or new directory");
     }
 
     private static string EventTableName(SchemaModel schema, int e) => $"events-{e}-{schema.Events[e].Name}";

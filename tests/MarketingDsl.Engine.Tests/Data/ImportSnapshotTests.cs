@@ -486,6 +486,33 @@ public sealed class ImportSnapshotTests
         }
     }
 
+    /// <summary>An output directory that import would refuse is refused before a row is parsed (a big history takes minutes).</summary>
+    [Fact]
+    public void Import_refuses_an_output_directory_that_is_not_a_snapshot_before_parsing()
+    {
+        using var data = EdgeData();
+        using var target = DataTestUtil.Dir(("keep.txt", "mine"));
+        var progress = new Reports();
+        var e = Assert.Throws<DataImportException>(() =>
+            DataSource.Import(DataTestUtil.JsonPathSchema(), data.Path, target.Path, new ImportOptions { ProgressInterval = 1 }, progress));
+        Assert.Contains("not an import snapshot", e.Message, StringComparison.Ordinal);
+        Assert.Equal(0, progress.Count);
+        // A file is no directory to write into either.
+        var file = Path.Combine(target.Path, "keep.txt");
+        e = Assert.Throws<DataImportException>(() =>
+            DataSource.Import(DataTestUtil.JsonPathSchema(), data.Path, file, new ImportOptions { ProgressInterval = 1 }, progress));
+        Assert.Contains("not an import snapshot", e.Message, StringComparison.Ordinal);
+        Assert.Equal(0, progress.Count);
+        Assert.Equal("mine", File.ReadAllText(file));
+    }
+
+    /// <summary>Counts progress reports as they come (<see cref="Progress{T}"/> would post them later).</summary>
+    private sealed class Reports : IProgress<ImportProgress>
+    {
+        public int Count;
+        public void Report(ImportProgress value) => Interlocked.Increment(ref Count);
+    }
+
     [Fact]
     public void A_snapshot_whose_files_changed_is_out_of_date_and_the_files_are_parsed()
     {
