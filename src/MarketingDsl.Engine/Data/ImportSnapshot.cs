@@ -194,41 +194,61 @@ public static class ImportSnapshot
     private static List<SnapshotColumn> EventColumns(EventTypeSymbol type) =>
         [new("ts", DslType.DateTime), new("line", DslType.Int), .. type.Fields.Skip(2).Select(f => new SnapshotColumn(f.Name, f.Type, Pooled(f)))];
 
+    /// <summary>What every manifest of this version holds besides its format and version (a value may be empty, never absent).</summary>
+    private static readonly string[] ManifestProperties = ["schema", "source", "inputs", "users", "report", "tables"];
+
     /// <summary>The manifest alone (to compare fingerprints before reading columns).</summary>
-    /// <exception cref="SnapshotException">Missing, unreadable or of another format version.</exception>
+    /// <exception cref="SnapshotException">Missing, unreadable, not JSON, not a manifest, incomplete or of another format version: the
+    /// message names <see cref="ManifestFile"/> and says which.</exception>
     public static SnapshotManifest ReadManifest(string directory)
     {
-        var path = Path.Combine(directory, ManifestFile);
-        SnapshotManifest? manifest;
-        try
-        {
-            var text = File.ReadAllText(path);
-            // The version first: another version's manifest may not even deserialize as this one.
-            using (var doc = JsonDocument.Parse(text))
-            {
-                var root = doc.RootElement;
-                if (root.ValueKind != JsonValueKind.Object || !root.TryGetProperty("format", out var format)
-                    || format.ValueKind != JsonValueKind.String || format.GetString() != SnapshotManifest.FormatName)
-                    throw new SnapshotException($"{ManifestFile} is not an import snapshot manifest");
-                if (!root.TryGetProperty("version", out var version) || !version.TryGetInt32(out var v) || v != SnapshotManifest.CurrentVersion)
-                {
-                    var written = root.TryGetProperty("version", out var raw) ? raw.ToString() : "(none)";
-                    throw new SnapshotException($"snapshot format version {written}, this mdsl reads version {SnapshotManifest.CurrentVersion}: " +
-                        "run mdsl import again");
-                }
-            }
-            manifest = JsonSerializer.Deserialize<SnapshotManifest>(text, Json);
-        }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException or JsonException or NotSupportedException)
+        string text;
+        try { text = File.ReadAllText(Path.Combine(directory, ManifestFile)); }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
             throw new SnapshotException($"{ManifestFile} cannot be read ({e.Message})", e);
         }
-        if (manifest is null || manifest.Format != SnapshotManifest.FormatName)
-            throw new SnapshotException($"{ManifestFile} is not an import snapshot manifest");
-        if (manifest.Users < 0 || manifest.Inputs is null || manifest.Tables is null || manifest.Report is null
-            || manifest.Tables.Values.Any(t => t is null || t.Files is null || t.Rows < 0 || t.Rows > int.MaxValue))
-            throw new SnapshotException($"{ManifestFile} is incomplete");
+        try
+        {
+            // The version first: another version's manifest may not even deserialize as this one.
+            using var doc = JsonDocument.Parse(text);
+            var root = doc.RootElement;
+            if (root.ValueKind != JsonValueKind.Object || !root.TryGetProperty("format", out var format)
+                || format.ValueKind != JsonValueKind.String || format.GetString() != SnapshotManifest.FormatName)
+                throw new SnapshotException(
+                    $"{ManifestFile} is not an import snapshot manifest (it has no \"format\": \"{SnapshotManifest.FormatName}\")");
+            if (!Has(root, "version", out var version)) throw Incomplete("version");
+            if (version.ValueKind != JsonValueKind.Number || !version.TryGetInt32(out var v) || v != SnapshotManifest.CurrentVersion)
+                throw new SnapshotException($"snapshot format version {version.GetRawText()}, this mdsl reads version " +
+                    $"{SnapshotManifest.CurrentVersion}: run mdsl import again");
+            foreach (var name in ManifestProperties)
+                if (!Has(root, name, out _)) throw Incomplete(name);
+        }
+        catch (JsonException e)
+        {
+            throw new SnapshotException($"{ManifestFile} is not JSON (line {e.LineNumber + 1}, byte {e.BytePositionInLine + 1})", e);
+        }
+        SnapshotManifest manifest;
+        try { manifest = JsonSerializer.Deserialize<SnapshotManifest>(text, Json)!; }
+        catch (Exception e) when (e is JsonException or NotSupportedException)
+        {
+            var at = (e as JsonException)?.Path is { Length: > 2 } path ? $"\"{path[2..]}\"" : "a value";
+            throw new SnapshotException($"{ManifestFile} is damaged: {at} does not hold what a manifest holds there", e);
+        }
+        if (manifest.Users < 0) throw new SnapshotException($"{ManifestFile} is damaged: \"users\" is negative");
+        for (var i = 0; i < manifest.Inputs.Count; i++)
+            if (manifest.Inputs[i]?.File is null) throw Incomplete($"inputs[{i}].file");
+        foreach (var (name, table) in manifest.Tables)
+        {
+            if (table?.Files is null) throw Incomplete($"tables.{name}.files");
+            if (table.Rows < 0 || table.Rows > int.MaxValue)
+                throw new SnapshotException($"{ManifestFile} is damaged: \"tables.{name}.rows\" is out of range");
+        }
         return manifest;
+
+        static bool Has(JsonElement root, string name, out JsonElement value) =>
+            root.TryGetProperty(name, out value) && value.ValueKind != JsonValueKind.Null;
+        static SnapshotException Incomplete(string name) => new($"{ManifestFile} is incomplete: it has no \"{name}\"");
     }
 
     /// <summary>True when the manifest is readable and names another format version (an unreadable one is damage, not this).</summary>
@@ -238,7 +258,7 @@ public static class ImportSnapshot
         {
             using var doc = JsonDocument.Parse(File.ReadAllText(Path.Combine(directory, ManifestFile)));
             return doc.RootElement.ValueKind == JsonValueKind.Object && doc.RootElement.TryGetProperty("version", out var version)
-                && version.TryGetInt32(out var v) && v != SnapshotManifest.CurrentVersion;
+                && version.ValueKind == JsonValueKind.Number && version.TryGetInt32(out var v) && v != SnapshotManifest.CurrentVersion;
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException or JsonException) { return false; }
     }

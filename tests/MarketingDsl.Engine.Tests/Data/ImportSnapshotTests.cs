@@ -408,7 +408,8 @@ public sealed class ImportSnapshotTests
         var parsed = Load(schema, data.Path, cache);
         var entry = Directory.GetDirectories(cacheDir.Path).Single();
         var manifest = Path.Combine(entry, "snapshot.json");
-        File.WriteAllText(manifest, File.ReadAllText(manifest).Replace("\"version\": 2", "\"version\": 1", StringComparison.Ordinal));
+        File.WriteAllText(manifest, File.ReadAllText(manifest).Replace($"\"version\": {SnapshotManifest.CurrentVersion}",
+            $"\"version\": {SnapshotManifest.CurrentVersion - 1}", StringComparison.Ordinal));
 
         var again = Load(schema, data.Path, cache);
         Assert.Null(again.Report.FromSnapshot);
@@ -437,7 +438,7 @@ public sealed class ImportSnapshotTests
         {
             // Nothing says where the data came from.
             var error = Assert.Throws<DataImportException>(() => DataSource.Load(schema, snapshot.Path, new ImportOptions()));
-            Assert.Contains("snapshot.json cannot be read", error.Message, StringComparison.Ordinal);
+            Assert.Contains("snapshot.json is not JSON", error.Message, StringComparison.Ordinal);
             // The error keeps its code's message, so the web editor says it in 简体中文 too.
             Assert.Equal("MD6030", error.Diagnostic?.Code);
             Assert.Contains("snapshot.json", error.Diagnostic!.Chinese, StringComparison.Ordinal);
@@ -465,7 +466,8 @@ public sealed class ImportSnapshotTests
         {
             case "manifest garbage": File.WriteAllText(F("snapshot.json"), "{ not json"); break;
             case "manifest version":
-                File.WriteAllText(F("snapshot.json"), File.ReadAllText(F("snapshot.json")).Replace("\"version\": 2", "\"version\": 99"));
+                File.WriteAllText(F("snapshot.json"),
+                    File.ReadAllText(F("snapshot.json")).Replace($"\"version\": {SnapshotManifest.CurrentVersion}", "\"version\": 99"));
                 break;
             case "profiles missing": File.Delete(F("profiles.0.arrows")); break;
             case "users truncated":
@@ -484,6 +486,48 @@ public sealed class ImportSnapshotTests
             }
             case "loose empty": File.WriteAllBytes(F("loose.0.arrows"), []); break;
         }
+    }
+
+    private static readonly string Current = $"\"format\":\"mdsl-import-snapshot\",\"version\":{SnapshotManifest.CurrentVersion}";
+
+    public static TheoryData<string, string> GarbageManifests() => new()
+    {
+        { "{{{", "snapshot.json is not JSON" },
+        { "\u0013\u00ff\u0000garbage", "snapshot.json is not JSON" },
+        { "", "snapshot.json is not JSON" },
+        { "[]", "snapshot.json is not an import snapshot manifest" },
+        { "{\"format\":\"other\"}", "snapshot.json is not an import snapshot manifest" },
+        { "{\"format\":\"mdsl-import-snapshot\"}", "snapshot.json is incomplete: it has no \"version\"" },
+        { "{\"format\":\"mdsl-import-snapshot\",\"version\":\"1\"}", "snapshot format version \"1\", this mdsl reads" },
+        { $"{{{Current}}}", "snapshot.json is incomplete: it has no \"schema\"" },
+        { $"{{{Current},\"schema\":\"x\",\"source\":\"\",\"inputs\":[],\"users\":\"many\",\"report\":{{}},\"tables\":{{}}}}",
+            "snapshot.json is damaged: \"users\" does not hold" },
+    };
+
+    /// <summary>
+    /// A snapshot.json that is not JSON, not a manifest or incomplete says which, names the file, and says to import again, without
+    /// claiming the data is gone (a manifest that cannot be read does not say where the data is); importing again over it works.
+    /// </summary>
+    [Theory]
+    [MemberData(nameof(GarbageManifests))]
+    public void A_garbage_manifest_says_what_is_wrong_with_it_and_import_replaces_it(string manifest, string reason)
+    {
+        using var data = EdgeData();
+        using var snapshot = new TempDir();
+        var schema = DataTestUtil.JsonPathSchema();
+        var parsed = DataSource.Import(schema, data.Path, snapshot.Path, new ImportOptions());
+        File.WriteAllText(Path.Combine(snapshot.Path, "snapshot.json"), manifest, new UTF8Encoding(false));
+        var refused = Assert.Throws<SnapshotException>(() => ImportSnapshot.ReadManifest(snapshot.Path));
+        Assert.StartsWith(reason, refused.Message, StringComparison.Ordinal);
+
+        var e = Assert.Throws<DataImportException>(() => DataSource.Load(schema, snapshot.Path, new ImportOptions()));
+        Assert.Equal("MD6030", e.Diagnostic?.Code);
+        Assert.Contains(reason, e.Message, StringComparison.Ordinal);
+        Assert.Contains("import the data again", e.Message, StringComparison.Ordinal);
+        Assert.DoesNotContain("is not there", e.Message, StringComparison.Ordinal);
+
+        DataSource.Import(schema, data.Path, snapshot.Path, new ImportOptions());
+        AssertSameData(parsed, DataSource.Load(schema, snapshot.Path, new ImportOptions()));
     }
 
     /// <summary>An output directory that import would refuse is refused before a row is parsed (a big history takes minutes).</summary>
