@@ -41,6 +41,39 @@ public sealed class ImportCommandTests : CliRun
     }
 
     /// <summary>
+    /// A byte flipped in the middle of the largest part file (inside its data, the framing intact): simulate says which file failed
+    /// its checksum and parses the files instead, writing their bytes; without the files, an error naming it.
+    /// </summary>
+    [Fact]
+    public void Simulate_from_a_damaged_snapshot_names_the_file_that_failed_its_checksum()
+    {
+        var workspace = RepoRoot.Combine("examples", "retail");
+        var data = Path.Combine(Dir, "data");
+        RetailDataGenerator.Generate(data, users: 200, days: 30, seed: 6);
+        var snapshot = Path.Combine(Dir, "snapshot");
+        Assert.Equal(0, Run("import", workspace, "--data", data, "--out", snapshot, "--quiet").Exit);
+        var largest = new DirectoryInfo(snapshot).EnumerateFiles("*.arrows").MaxBy(f => f.Length)!;
+        var bytes = File.ReadAllBytes(largest.FullName);
+        bytes[bytes.Length / 2] ^= 0x10;
+        File.WriteAllBytes(largest.FullName, bytes);
+        var damaged = $"{largest.Name} is damaged: its checksum differs from the one the import recorded";
+
+        var fromFiles = Path.Combine(Dir, "files");
+        var fromSnapshot = Path.Combine(Dir, "snap");
+        Assert.Equal(0, Run("simulate", workspace, "--data", data, "--out", fromFiles, "--quiet").Exit);
+        var (exit, _, error) = Run("simulate", workspace, "--data", snapshot, "--out", fromSnapshot, "--quiet");
+        Assert.Equal(0, exit);
+        Assert.Contains("warning: MD6030: ", error);
+        Assert.Contains(damaged, error);
+        Assert.Equal(File.ReadAllBytes(Path.Combine(fromFiles, "tags.csv")), File.ReadAllBytes(Path.Combine(fromSnapshot, "tags.csv")));
+
+        Directory.Delete(data, recursive: true);
+        (exit, _, error) = Run("simulate", workspace, "--data", snapshot, "--out", fromSnapshot, "--quiet");
+        Assert.Equal(2, exit);
+        Assert.Contains(damaged, error);
+    }
+
+    /// <summary>
     /// A snapshot.json that is not JSON: simulate names the file, says what is wrong and to import again; importing again over
     /// it works. An output directory that is not a snapshot is refused before the data is read.
     /// </summary>

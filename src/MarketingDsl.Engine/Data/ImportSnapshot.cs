@@ -16,8 +16,11 @@ public sealed class SnapshotException(string message, Exception? inner = null) :
 public sealed class SnapshotManifest
 {
     public const string FormatName = "mdsl-import-snapshot";
-    /// <summary>2: Arrow IPC streams in parts, repeated strings as dictionaries (1: one Arrow IPC file per table).</summary>
-    public const int CurrentVersion = 2;
+    /// <summary>
+    /// 3: every part file with its checksum; 2: Arrow IPC streams in parts, repeated strings as dictionaries; 1: one Arrow IPC file per
+    /// table.
+    /// </summary>
+    public const int CurrentVersion = 3;
 
     public string Format { get; set; } = FormatName;
     public int Version { get; set; } = CurrentVersion;
@@ -42,7 +45,15 @@ public sealed class SnapshotManifest
 public sealed class SnapshotTableFiles
 {
     public long Rows { get; set; }
-    public List<string> Files { get; set; } = [];
+    public List<SnapshotFile> Files { get; set; } = [];
+}
+
+/// <summary>A part file of a snapshot table: its name in the snapshot directory and the checksum of its bytes.</summary>
+public sealed class SnapshotFile
+{
+    public string Name { get; set; } = "";
+    /// <summary>XXH128 of the file's bytes, 32 hex digits, verified before the file is read (<see cref="SnapshotChecksums"/>).</summary>
+    public string Xxh128 { get; set; } = "";
 }
 
 /// <summary>The <see cref="ImportReport"/> of the import, as stored.</summary>
@@ -65,7 +76,8 @@ public sealed class SnapshotReport
 /// <summary>
 /// An imported <see cref="DataSet"/> stored as Apache Arrow IPC streams, so that it is read again
 /// without parsing: <c>snapshot.json</c> (format, schema hash, the input files' fingerprints, the
-/// import report, the tables' files and rows) and the tables (<see cref="SnapshotTables"/>):
+/// import report, the tables' rows and files, each file with the checksum of its bytes, verified before it is read:
+/// <see cref="SnapshotChecksums"/>) and the tables (<see cref="SnapshotTables"/>):
 /// <c>users</c> (user ids in data set order and each user's row count per event type),
 /// <c>profiles</c> (the merged profile columns), one <c>events-N-TYPE</c> per event type (ts, line,
 /// fields; rows as the data set orders them, grouped by user, so nothing is sorted on reading) and
@@ -241,6 +253,11 @@ public static class ImportSnapshot
         foreach (var (name, table) in manifest.Tables)
         {
             if (table?.Files is null) throw Incomplete($"tables.{name}.files");
+            for (var i = 0; i < table.Files.Count; i++)
+            {
+                if (string.IsNullOrEmpty(table.Files[i]?.Name)) throw Incomplete($"tables.{name}.files[{i}].name");
+                if (string.IsNullOrEmpty(table.Files[i].Xxh128)) throw Incomplete($"tables.{name}.files[{i}].xxh128");
+            }
             if (table.Rows < 0 || table.Rows > int.MaxValue)
                 throw new SnapshotException($"{ManifestFile} is damaged: \"tables.{name}.rows\" is out of range");
         }
@@ -351,11 +368,11 @@ public static class ImportSnapshot
                 };
                 SnapshotTables.Read([usersTable], parallelism);
                 var ids = ((StringColumn)usersTable.Columns[0]!).Values;
-                if (ids.Any(id => id is null)) throw new SnapshotException($"{string.Join(", ", usersTable.Files)}: a user id is missing");
+                if (ids.Any(id => id is null)) throw new SnapshotException($"{usersTable.FileNames}: a user id is missing");
                 // Users are looked up by binary search: ids out of order would be a damaged file read as wrong answers.
                 for (var u = 1; u < ids.Length; u++)
                     if (CodePointComparer.Instance.Compare(ids[u - 1], ids[u]) >= 0)
-                        throw new SnapshotException($"{string.Join(", ", usersTable.Files)}: user ids out of order");
+                        throw new SnapshotException($"{usersTable.FileNames}: user ids out of order");
                 var starts = new int[schema.Events.Length][];
                 for (var e = 0; e < schema.Events.Length; e++)
                 {
@@ -367,7 +384,7 @@ public static class ImportSnapshot
                         var total = (long)start[u] + counts[u];
                         if (counts[u] < 0 || total > int.MaxValue)
                             throw new SnapshotException(
-                                $"{string.Join(", ", usersTable.Files)}: row counts of '{schema.Events[e].Name}' out of range");
+                                $"{usersTable.FileNames}: row counts of '{schema.Events[e].Name}' out of range");
                         start[u + 1] = (int)total;
                     }
                 }
@@ -375,7 +392,7 @@ public static class ImportSnapshot
             });
         }
 
-        private static List<string> FilesOf(SnapshotManifest manifest, string name) =>
+        private static List<SnapshotFile> FilesOf(SnapshotManifest manifest, string name) =>
             manifest.Tables.TryGetValue(name, out var t) ? t.Files : throw new SnapshotException($"{ManifestFile} lists no table '{name}'");
 
         public SnapshotTables.TableRead ProfilesRead() =>
@@ -397,7 +414,7 @@ public static class ImportSnapshot
             var type = Schema.Events[e];
             return new SnapshotTables.TableRead(Directory, name, FilesOf(Manifest, name), EventColumns(type), start[Ids.Length])
             {
-                RowsFrom = string.Join(", ", Users.Files),
+                RowsFrom = Users.FileNames,
                 // ts always, fields as asked.
                 Wanted = Columns is null && line ? null
                     : [true, line, .. type.Fields.Skip(2).Select((_, f) => Columns?.ReadsField(e, f + 2) ?? true)],
@@ -412,7 +429,7 @@ public static class ImportSnapshot
             if (table is null) return null;
             var read = table.Columns;
             if (read[0]!.Nulls is not null || read[1] is { Nulls: not null })
-                throw new SnapshotException($"{string.Join(", ", table.Files)}: a ts or line is missing");
+                throw new SnapshotException($"{table.FileNames}: a ts or line is missing");
             var fields = new Column?[Schema.Events[e].Fields.Length];
             for (var f = 2; f < fields.Length; f++) fields[f] = read[f];
             var start = _starts[e]!;
@@ -424,7 +441,7 @@ public static class ImportSnapshot
         public long[] Loose(SnapshotTables.TableRead table)
         {
             var loose = (IntColumn)table.Columns[0]!;
-            if (loose.Nulls is not null) throw new SnapshotException($"{string.Join(", ", table.Files)}: a ts is missing");
+            if (loose.Nulls is not null) throw new SnapshotException($"{table.FileNames}: a ts is missing");
             return loose.Values;
         }
 
@@ -468,7 +485,7 @@ public static class ImportSnapshot
         long users = manifest.Users;
         long RowsOf(string table) => manifest.Tables.TryGetValue(table, out var t) ? t.Rows : 0;
         long FilesOf(string table) => manifest.Tables.TryGetValue(table, out var t)
-            ? t.Files.Sum(f => new FileInfo(Path.Combine(directory, f)) is { Exists: true } file ? file.Length : 0)
+            ? t.Files.Sum(f => new FileInfo(Path.Combine(directory, f.Name)) is { Exists: true } file ? file.Length : 0)
             : 0;
         var bytes = users * (UserIdBytes + 8) + 8 * RowsOf(LooseTable) + FilesOf(UsersTable) + FilesOf(ProfilesTable) + FilesOf(LooseTable);
         for (var p = 0; p < schema.ProfileFields.Length; p++)

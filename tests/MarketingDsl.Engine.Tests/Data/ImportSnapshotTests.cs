@@ -116,7 +116,8 @@ public sealed class ImportSnapshotTests
     /// <summary>
     /// Every file of a snapshot cut short at many lengths, and with bytes flipped at many places:
     /// reading either gives a data set or a <see cref="SnapshotException"/> naming the file; never
-    /// another exception, a crash or a hang.
+    /// another exception, a crash or a hang. The damaged file's checksum is recorded as the import's, so that the reader's own
+    /// checks are what is tested (the checksum alone would refuse every one).
     /// </summary>
     [Fact]
     public void Truncated_or_damaged_files_are_snapshot_errors_naming_the_file()
@@ -144,6 +145,7 @@ public sealed class ImportSnapshotTests
             foreach (var bytes in damaged)
             {
                 File.WriteAllBytes(path, bytes);
+                RecordChecksum(snapshot.Path, name);
                 try
                 {
                     ImportSnapshot.Read(schema, snapshot.Path);
@@ -155,9 +157,21 @@ public sealed class ImportSnapshotTests
                 }
             }
             File.WriteAllBytes(path, original);
+            RecordChecksum(snapshot.Path, name);
         }
         Assert.True(errors > 0);
         AssertSameData(parsed, ImportSnapshot.Read(schema, snapshot.Path));
+    }
+
+    /// <summary>Records a part file's checksum in snapshot.json as it is now.</summary>
+    private static void RecordChecksum(string snapshot, string file)
+    {
+        var path = Path.Combine(snapshot, "snapshot.json");
+        var manifest = System.Text.Json.Nodes.JsonNode.Parse(File.ReadAllText(path))!;
+        foreach (var (_, table) in manifest["tables"]!.AsObject())
+            foreach (var part in table!["files"]!.AsArray())
+                if ((string?)part!["name"] == file) part["xxh128"] = SnapshotChecksums.Of(Path.Combine(snapshot, file));
+        File.WriteAllText(path, manifest.ToJsonString());
     }
 
     public static TheoryData<string> ConformanceCases() => ConformanceTests.Cases();
@@ -486,6 +500,50 @@ public sealed class ImportSnapshotTests
             }
             case "loose empty": File.WriteAllBytes(F("loose.0.arrows"), []); break;
         }
+    }
+
+    /// <summary>
+    /// A byte changed inside a data buffer, the framing intact: Arrow reads another value without complaint, so only the checksum the
+    /// import recorded tells. The files are parsed instead with MD6030 naming the file, whole or in partitions (found before the
+    /// first partition); without them, an error naming it.
+    /// </summary>
+    [Fact]
+    public void A_value_changed_in_a_part_file_fails_its_checksum_and_the_files_are_parsed_instead()
+    {
+        const long Marker = 0x1122334455667788;
+        using var data = DataTestUtil.Dir(
+            ("profiles.jsonl", "{\"user_id\":\"u1\"}\n{\"user_id\":\"u2\"}\n"),
+            ("events.jsonl", $"{{\"type\":\"e\",\"user_id\":\"u1\",\"ts\":\"2025-01-02T00:00:00Z\",\"n\":{Marker}}}\n" +
+                "{\"type\":\"e\",\"user_id\":\"u2\",\"ts\":\"2025-01-03T00:00:00Z\",\"n\":5}\n"));
+        using var snapshot = new TempDir();
+        var schema = DataTestUtil.JsonPathSchema();
+        var parsed = DataSource.Import(schema, data.Path, snapshot.Path, new ImportOptions());
+        var file = Directory.GetFiles(snapshot.Path, "events-0-*.arrows").Single();
+        var bytes = File.ReadAllBytes(file);
+        var at = bytes.AsSpan().IndexOf(BitConverter.GetBytes(Marker));
+        Assert.True(at > 0);
+        bytes[at] ^= 1;
+        File.WriteAllBytes(file, bytes);
+        var damaged = $"{Path.GetFileName(file)} is damaged: its checksum differs from the one the import recorded";
+
+        var read = DataSource.Load(schema, snapshot.Path, new ImportOptions());
+        var warning = Assert.Single(read.Report.Warnings);
+        Assert.Equal("MD6030", warning.Code);
+        Assert.Contains(damaged, warning.Message, StringComparison.Ordinal);
+        Assert.Null(read.Report.FromSnapshot);
+        AssertSameData(parsed, read);
+
+        using var spill = new TempDir();
+        var partitioned = new ImportOptions { Spill = new SpillPlan(2, 100), SpillDirectory = spill.Path };
+        using (var parts = DataSource.LoadPartitioned(schema, snapshot.Path, partitioned))
+        {
+            Assert.Null(parts.Users.Report.FromSnapshot);
+            Assert.Contains(damaged, Assert.Single(parts.Users.Report.Warnings).Message, StringComparison.Ordinal);
+        }
+
+        Directory.Delete(data.Path, recursive: true);
+        var e = Assert.Throws<DataImportException>(() => DataSource.Load(schema, snapshot.Path, new ImportOptions()));
+        Assert.Contains(damaged, e.Message, StringComparison.Ordinal);
     }
 
     private static readonly string Current = $"\"format\":\"mdsl-import-snapshot\",\"version\":{SnapshotManifest.CurrentVersion}";
