@@ -18,7 +18,7 @@ public static class SimulationReport
                     $"{q.OrphanEvents:N0} orphan events, {q.UnknownTypeEvents:N0} of unknown type, {q.RejectedRows:N0} rejected rows, " +
                     $"{q.EventsAfterAsOf:N0} after the as-of instant, {q.IdentityMerges:N0} identity merges");
         foreach (var reject in q.RejectSamples.Take(5)) o.WriteLine($"  rejected {reject.ToText()}");
-        if (q.RejectedRows > 5) o.WriteLine($"  … all rejects in {Path.Combine(outDir, "rejects.jsonl")}");
+        if (q.RejectedRows > 5) o.WriteLine($"  … all rejects in {Path.Combine(outDir, SimulationRunner.RejectsFile)}");
 
         foreach (var segmentation in summary.Segmentations)
         {

@@ -167,6 +167,33 @@ public sealed class CommandLineTests : IDisposable
         Assert.Single(File.ReadLines(Path.Combine(outDir, "rejects.jsonl")));
     }
 
+    /// <summary>
+    /// A run that fails (here: no events, so no default as-of) leaves the output folder's rejects.jsonl as it was: it does not
+    /// write an empty one that reads as "nothing was rejected", with either engine.
+    /// </summary>
+    [Fact]
+    public void A_failed_simulation_leaves_no_rejects_file_of_its_own()
+    {
+        var ws = Workspace("fails", "tag n = count(order)\n");
+        var data = Path.Combine(_dir, "no-events");
+        Directory.CreateDirectory(data);
+        File.WriteAllText(Path.Combine(data, "profiles.jsonl"), "{\"user_id\":\"u1\"}\n");
+        foreach (var engine in new[] { "inprocess", "duckdb" })
+        {
+            var outDir = Path.Combine(_dir, "out-" + engine);
+            var (exit, _, error) = Run("simulate", ws, "--data", data, "--out", outDir, "--engine", engine);
+            Assert.Equal(2, exit);
+            Assert.Contains("holds no events", error);
+            Assert.False(File.Exists(Path.Combine(outDir, "rejects.jsonl")), engine);
+
+            // An earlier run's rejects stay as that run wrote them.
+            File.WriteAllText(Path.Combine(outDir, "rejects.jsonl"), "{\"earlier\":true}\n");
+            Assert.Equal(2, Run("simulate", ws, "--data", data, "--out", outDir, "--engine", engine).Exit);
+            Assert.Equal("{\"earlier\":true}\n", File.ReadAllText(Path.Combine(outDir, "rejects.jsonl")));
+            Assert.Equal(["rejects.jsonl"], Directory.GetFiles(outDir).Select(Path.GetFileName));
+        }
+    }
+
     [Fact]
     public void Simulate_prints_each_tags_distribution()
     {

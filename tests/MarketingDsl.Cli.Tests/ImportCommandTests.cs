@@ -40,6 +40,72 @@ public sealed class ImportCommandTests : CliRun
         Assert.Single(File.ReadAllLines(Path.Combine(fromSnapshot, "rejects.jsonl")));
     }
 
+    /// <summary>
+    /// A byte flipped in the middle of the largest part file (inside its data, the framing intact): simulate says which file failed
+    /// its checksum and parses the files instead, writing their bytes; without the files, an error naming it.
+    /// </summary>
+    [Fact]
+    public void Simulate_from_a_damaged_snapshot_names_the_file_that_failed_its_checksum()
+    {
+        var workspace = RepoRoot.Combine("examples", "retail");
+        var data = Path.Combine(Dir, "data");
+        RetailDataGenerator.Generate(data, users: 200, days: 30, seed: 6);
+        var snapshot = Path.Combine(Dir, "snapshot");
+        Assert.Equal(0, Run("import", workspace, "--data", data, "--out", snapshot, "--quiet").Exit);
+        var largest = new DirectoryInfo(snapshot).EnumerateFiles("*.arrows").MaxBy(f => f.Length)!;
+        var bytes = File.ReadAllBytes(largest.FullName);
+        bytes[bytes.Length / 2] ^= 0x10;
+        File.WriteAllBytes(largest.FullName, bytes);
+        var damaged = $"{largest.Name} is damaged: its checksum differs from the one the import recorded";
+
+        var fromFiles = Path.Combine(Dir, "files");
+        var fromSnapshot = Path.Combine(Dir, "snap");
+        Assert.Equal(0, Run("simulate", workspace, "--data", data, "--out", fromFiles, "--quiet").Exit);
+        var (exit, _, error) = Run("simulate", workspace, "--data", snapshot, "--out", fromSnapshot, "--quiet");
+        Assert.Equal(0, exit);
+        Assert.Contains("warning: MD6030: ", error);
+        Assert.Contains(damaged, error);
+        Assert.Equal(File.ReadAllBytes(Path.Combine(fromFiles, "tags.csv")), File.ReadAllBytes(Path.Combine(fromSnapshot, "tags.csv")));
+
+        Directory.Delete(data, recursive: true);
+        (exit, _, error) = Run("simulate", workspace, "--data", snapshot, "--out", fromSnapshot, "--quiet");
+        Assert.Equal(2, exit);
+        Assert.Contains(damaged, error);
+    }
+
+    /// <summary>
+    /// A snapshot.json that is not JSON: simulate names the file, says what is wrong and to import again; importing again over
+    /// it works. An output directory that is not a snapshot is refused before the data is read.
+    /// </summary>
+    [Fact]
+    public void A_garbage_manifest_is_named_and_import_refuses_a_directory_that_is_not_a_snapshot_before_reading()
+    {
+        var workspace = RepoRoot.Combine("examples", "retail");
+        var data = Path.Combine(Dir, "data");
+        RetailDataGenerator.Generate(data, users: 50, days: 10, seed: 2);
+        var snapshot = Path.Combine(Dir, "snapshot");
+        Assert.Equal(0, Run("import", workspace, "--data", data, "--out", snapshot, "--quiet").Exit);
+        File.WriteAllText(Path.Combine(snapshot, "snapshot.json"), "{{{");
+        var (exit, _, error) = Run("simulate", workspace, "--data", snapshot, "--out", Path.Combine(Dir, "out"), "--quiet");
+        Assert.Equal(2, exit);
+        Assert.Contains("snapshot.json is not JSON", error);
+        Assert.Contains("import the data again", error);
+        Assert.DoesNotContain("is not there", error);
+        Assert.Equal(0, Run("import", workspace, "--data", data, "--out", snapshot, "--quiet").Exit);
+        Assert.Equal(0, Run("simulate", workspace, "--data", snapshot, "--out", Path.Combine(Dir, "out"), "--quiet").Exit);
+
+        var mine = Path.Combine(Dir, "mine");
+        Directory.CreateDirectory(mine);
+        File.WriteAllText(Path.Combine(mine, "keep.txt"), "mine");
+        // A data file that is not Parquet would fail the parse: the refusal comes first.
+        File.WriteAllText(Path.Combine(data, "events-extra.parquet"), "not parquet");
+        (exit, var output, error) = Run("import", workspace, "--data", data, "--out", mine);
+        Assert.Equal(2, exit);
+        Assert.Contains("exists and is not an import snapshot", error);
+        Assert.Equal("", output);
+        Assert.Equal("mine", File.ReadAllText(Path.Combine(mine, "keep.txt")));
+    }
+
     [Fact]
     public void Import_says_what_is_wrong_with_its_arguments()
     {

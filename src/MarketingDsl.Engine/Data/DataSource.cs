@@ -148,8 +148,12 @@ public static class DataSource
     /// <summary>The warning of a snapshot that cannot be read and is parsed from its data directory (MD6030); an error without one.</summary>
     private static Diagnostic Reparsed(string path, string? source, SnapshotException e) =>
         string.IsNullOrEmpty(source) || !Directory.Exists(source) || ImportSnapshot.IsSnapshot(source)
-            ? throw new DataImportException(SnapshotErrors.Unreadable(path, e.Message, null), e)
+            ? throw NotReparsed(path, source, e)
             : Diagnostic.AtFile(SnapshotErrors.Unreadable(path, e.Message, source), path);
+
+    /// <summary>The error of a snapshot that cannot be read and has no data directory to parse instead: gone, or not known.</summary>
+    private static DataImportException NotReparsed(string path, string? source, SnapshotException e) =>
+        new(SnapshotErrors.Unreadable(path, e.Message, null, sourceKnown: !string.IsNullOrEmpty(source)), e);
 
     /// <summary>A snapshot's data directory imported in partitions, sized for its files under the same limit.</summary>
     private static PartitionedData ReparsePartitioned(SchemaModel schema, string? source, ImportOptions options,
@@ -229,8 +233,7 @@ public static class DataSource
     private static DataSet Reparse(SchemaModel schema, string path, string? source, SnapshotException e, ImportOptions options,
         IProgress<ImportProgress>? progress)
     {
-        if (string.IsNullOrEmpty(source) || !Directory.Exists(source) || ImportSnapshot.IsSnapshot(source))
-            throw new DataImportException(SnapshotErrors.Unreadable(path, e.Message, null), e);
+        if (string.IsNullOrEmpty(source) || !Directory.Exists(source) || ImportSnapshot.IsSnapshot(source)) throw NotReparsed(path, source, e);
         var data = DataImporter.Load(schema, source, options, progress);
         data.Report.Warnings.Add(Diagnostic.AtFile(SnapshotErrors.Unreadable(path, e.Message, source), path));
         return data;
@@ -254,6 +257,9 @@ public static class DataSource
     {
         if (!Directory.Exists(dataDirectory)) throw new DataImportException($"data directory '{dataDirectory}' does not exist");
         if (ImportSnapshot.IsSnapshot(dataDirectory)) throw new DataImportException($"'{dataDirectory}' is an import snapshot, not a data directory");
+        // Before the parse, which takes minutes on a long history; Write checks again, as the directory may appear meanwhile.
+        try { ImportSnapshot.CheckTarget(snapshotDirectory); }
+        catch (SnapshotException e) { throw new DataImportException(e.Message, e); }
         var source = Path.GetFullPath(dataDirectory);
         var inputs = DataFingerprint.Inputs(source);
         var rejects = options.RejectsPath ?? Path.Combine(Path.GetTempPath(), $"mdsl-rejects-{Guid.NewGuid():N}.jsonl");

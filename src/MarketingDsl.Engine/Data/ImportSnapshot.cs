@@ -16,8 +16,11 @@ public sealed class SnapshotException(string message, Exception? inner = null) :
 public sealed class SnapshotManifest
 {
     public const string FormatName = "mdsl-import-snapshot";
-    /// <summary>2: Arrow IPC streams in parts, repeated strings as dictionaries (1: one Arrow IPC file per table).</summary>
-    public const int CurrentVersion = 2;
+    /// <summary>
+    /// 3: every part file with its checksum; 2: Arrow IPC streams in parts, repeated strings as dictionaries; 1: one Arrow IPC file per
+    /// table.
+    /// </summary>
+    public const int CurrentVersion = 3;
 
     public string Format { get; set; } = FormatName;
     public int Version { get; set; } = CurrentVersion;
@@ -42,7 +45,15 @@ public sealed class SnapshotManifest
 public sealed class SnapshotTableFiles
 {
     public long Rows { get; set; }
-    public List<string> Files { get; set; } = [];
+    public List<SnapshotFile> Files { get; set; } = [];
+}
+
+/// <summary>A part file of a snapshot table: its name in the snapshot directory and the checksum of its bytes.</summary>
+public sealed class SnapshotFile
+{
+    public string Name { get; set; } = "";
+    /// <summary>XXH128 of the file's bytes, 32 hex digits, verified before the file is read (<see cref="SnapshotChecksums"/>).</summary>
+    public string Xxh128 { get; set; } = "";
 }
 
 /// <summary>The <see cref="ImportReport"/> of the import, as stored.</summary>
@@ -65,7 +76,8 @@ public sealed class SnapshotReport
 /// <summary>
 /// An imported <see cref="DataSet"/> stored as Apache Arrow IPC streams, so that it is read again
 /// without parsing: <c>snapshot.json</c> (format, schema hash, the input files' fingerprints, the
-/// import report, the tables' files and rows) and the tables (<see cref="SnapshotTables"/>):
+/// import report, the tables' rows and files, each file with the checksum of its bytes, verified before it is read:
+/// <see cref="SnapshotChecksums"/>) and the tables (<see cref="SnapshotTables"/>):
 /// <c>users</c> (user ids in data set order and each user's row count per event type),
 /// <c>profiles</c> (the merged profile columns), one <c>events-N-TYPE</c> per event type (ts, line,
 /// fields; rows as the data set orders them, grouped by user, so nothing is sorted on reading) and
@@ -101,9 +113,8 @@ public static class ImportSnapshot
     internal static void Write(DataSet data, string directory, string source, IReadOnlyList<InputFile> inputs, string? rejectsPath, int batchRows,
         long partBytes)
     {
+        CheckTarget(directory);
         var target = Path.GetFullPath(directory);
-        if (Directory.Exists(target) && !IsSnapshot(target) && Directory.EnumerateFileSystemEntries(target).Any())
-            throw new SnapshotException($"'{directory}' exists and is not an import snapshot: choose an empty or new directory");
         var parent = Path.GetDirectoryName(target) ?? ".";
         Directory.CreateDirectory(parent);
         var staging = Path.Combine(parent, $".{Path.GetFileName(target)}.{Guid.NewGuid():N}.tmp");
@@ -175,6 +186,15 @@ public static class ImportSnapshot
         }
     }
 
+    /// <summary>Refuses a target that exists and is not an import snapshot (a directory of other files, or a file): it is never replaced.</summary>
+    /// <exception cref="SnapshotException">The target is refused.</exception>
+    public static void CheckTarget(string directory)
+    {
+        var target = Path.GetFullPath(directory);
+        if (File.Exists(target) || Directory.Exists(target) && !IsSnapshot(target) && Directory.EnumerateFileSystemEntries(target).Any())
+            throw new SnapshotException($"'{directory}' exists and is not an import snapshot: choose an empty or new directory");
+    }
+
     private static string EventTableName(SchemaModel schema, int e) => $"events-{e}-{schema.Events[e].Name}";
 
     private static List<SnapshotColumn> UserColumns(SchemaModel schema) =>
@@ -186,41 +206,66 @@ public static class ImportSnapshot
     private static List<SnapshotColumn> EventColumns(EventTypeSymbol type) =>
         [new("ts", DslType.DateTime), new("line", DslType.Int), .. type.Fields.Skip(2).Select(f => new SnapshotColumn(f.Name, f.Type, Pooled(f)))];
 
+    /// <summary>What every manifest of this version holds besides its format and version (a value may be empty, never absent).</summary>
+    private static readonly string[] ManifestProperties = ["schema", "source", "inputs", "users", "report", "tables"];
+
     /// <summary>The manifest alone (to compare fingerprints before reading columns).</summary>
-    /// <exception cref="SnapshotException">Missing, unreadable or of another format version.</exception>
+    /// <exception cref="SnapshotException">Missing, unreadable, not JSON, not a manifest, incomplete or of another format version: the
+    /// message names <see cref="ManifestFile"/> and says which.</exception>
     public static SnapshotManifest ReadManifest(string directory)
     {
-        var path = Path.Combine(directory, ManifestFile);
-        SnapshotManifest? manifest;
-        try
-        {
-            var text = File.ReadAllText(path);
-            // The version first: another version's manifest may not even deserialize as this one.
-            using (var doc = JsonDocument.Parse(text))
-            {
-                var root = doc.RootElement;
-                if (root.ValueKind != JsonValueKind.Object || !root.TryGetProperty("format", out var format)
-                    || format.ValueKind != JsonValueKind.String || format.GetString() != SnapshotManifest.FormatName)
-                    throw new SnapshotException($"{ManifestFile} is not an import snapshot manifest");
-                if (!root.TryGetProperty("version", out var version) || !version.TryGetInt32(out var v) || v != SnapshotManifest.CurrentVersion)
-                {
-                    var written = root.TryGetProperty("version", out var raw) ? raw.ToString() : "(none)";
-                    throw new SnapshotException($"snapshot format version {written}, this mdsl reads version {SnapshotManifest.CurrentVersion}: " +
-                        "run mdsl import again");
-                }
-            }
-            manifest = JsonSerializer.Deserialize<SnapshotManifest>(text, Json);
-        }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException or JsonException or NotSupportedException)
+        string text;
+        try { text = File.ReadAllText(Path.Combine(directory, ManifestFile)); }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
             throw new SnapshotException($"{ManifestFile} cannot be read ({e.Message})", e);
         }
-        if (manifest is null || manifest.Format != SnapshotManifest.FormatName)
-            throw new SnapshotException($"{ManifestFile} is not an import snapshot manifest");
-        if (manifest.Users < 0 || manifest.Inputs is null || manifest.Tables is null || manifest.Report is null
-            || manifest.Tables.Values.Any(t => t is null || t.Files is null || t.Rows < 0 || t.Rows > int.MaxValue))
-            throw new SnapshotException($"{ManifestFile} is incomplete");
+        try
+        {
+            // The version first: another version's manifest may not even deserialize as this one.
+            using var doc = JsonDocument.Parse(text);
+            var root = doc.RootElement;
+            if (root.ValueKind != JsonValueKind.Object || !root.TryGetProperty("format", out var format)
+                || format.ValueKind != JsonValueKind.String || format.GetString() != SnapshotManifest.FormatName)
+                throw new SnapshotException(
+                    $"{ManifestFile} is not an import snapshot manifest (it has no \"format\": \"{SnapshotManifest.FormatName}\")");
+            if (!Has(root, "version", out var version)) throw Incomplete("version");
+            if (version.ValueKind != JsonValueKind.Number || !version.TryGetInt32(out var v) || v != SnapshotManifest.CurrentVersion)
+                throw new SnapshotException($"snapshot format version {version.GetRawText()}, this mdsl reads version " +
+                    $"{SnapshotManifest.CurrentVersion}: run mdsl import again");
+            foreach (var name in ManifestProperties)
+                if (!Has(root, name, out _)) throw Incomplete(name);
+        }
+        catch (JsonException e)
+        {
+            throw new SnapshotException($"{ManifestFile} is not JSON (line {e.LineNumber + 1}, byte {e.BytePositionInLine + 1})", e);
+        }
+        SnapshotManifest manifest;
+        try { manifest = JsonSerializer.Deserialize<SnapshotManifest>(text, Json)!; }
+        catch (Exception e) when (e is JsonException or NotSupportedException)
+        {
+            var at = (e as JsonException)?.Path is { Length: > 2 } path ? $"\"{path[2..]}\"" : "a value";
+            throw new SnapshotException($"{ManifestFile} is damaged: {at} does not hold what a manifest holds there", e);
+        }
+        if (manifest.Users < 0) throw new SnapshotException($"{ManifestFile} is damaged: \"users\" is negative");
+        for (var i = 0; i < manifest.Inputs.Count; i++)
+            if (manifest.Inputs[i]?.File is null) throw Incomplete($"inputs[{i}].file");
+        foreach (var (name, table) in manifest.Tables)
+        {
+            if (table?.Files is null) throw Incomplete($"tables.{name}.files");
+            for (var i = 0; i < table.Files.Count; i++)
+            {
+                if (string.IsNullOrEmpty(table.Files[i]?.Name)) throw Incomplete($"tables.{name}.files[{i}].name");
+                if (string.IsNullOrEmpty(table.Files[i].Xxh128)) throw Incomplete($"tables.{name}.files[{i}].xxh128");
+            }
+            if (table.Rows < 0 || table.Rows > int.MaxValue)
+                throw new SnapshotException($"{ManifestFile} is damaged: \"tables.{name}.rows\" is out of range");
+        }
         return manifest;
+
+        static bool Has(JsonElement root, string name, out JsonElement value) =>
+            root.TryGetProperty(name, out value) && value.ValueKind != JsonValueKind.Null;
+        static SnapshotException Incomplete(string name) => new($"{ManifestFile} is incomplete: it has no \"{name}\"");
     }
 
     /// <summary>True when the manifest is readable and names another format version (an unreadable one is damage, not this).</summary>
@@ -230,7 +275,7 @@ public static class ImportSnapshot
         {
             using var doc = JsonDocument.Parse(File.ReadAllText(Path.Combine(directory, ManifestFile)));
             return doc.RootElement.ValueKind == JsonValueKind.Object && doc.RootElement.TryGetProperty("version", out var version)
-                && version.TryGetInt32(out var v) && v != SnapshotManifest.CurrentVersion;
+                && version.ValueKind == JsonValueKind.Number && version.TryGetInt32(out var v) && v != SnapshotManifest.CurrentVersion;
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException or JsonException) { return false; }
     }
@@ -323,11 +368,11 @@ public static class ImportSnapshot
                 };
                 SnapshotTables.Read([usersTable], parallelism);
                 var ids = ((StringColumn)usersTable.Columns[0]!).Values;
-                if (ids.Any(id => id is null)) throw new SnapshotException($"{string.Join(", ", usersTable.Files)}: a user id is missing");
+                if (ids.Any(id => id is null)) throw new SnapshotException($"{usersTable.FileNames}: a user id is missing");
                 // Users are looked up by binary search: ids out of order would be a damaged file read as wrong answers.
                 for (var u = 1; u < ids.Length; u++)
                     if (CodePointComparer.Instance.Compare(ids[u - 1], ids[u]) >= 0)
-                        throw new SnapshotException($"{string.Join(", ", usersTable.Files)}: user ids out of order");
+                        throw new SnapshotException($"{usersTable.FileNames}: user ids out of order");
                 var starts = new int[schema.Events.Length][];
                 for (var e = 0; e < schema.Events.Length; e++)
                 {
@@ -339,7 +384,7 @@ public static class ImportSnapshot
                         var total = (long)start[u] + counts[u];
                         if (counts[u] < 0 || total > int.MaxValue)
                             throw new SnapshotException(
-                                $"{string.Join(", ", usersTable.Files)}: row counts of '{schema.Events[e].Name}' out of range");
+                                $"{usersTable.FileNames}: row counts of '{schema.Events[e].Name}' out of range");
                         start[u + 1] = (int)total;
                     }
                 }
@@ -347,7 +392,7 @@ public static class ImportSnapshot
             });
         }
 
-        private static List<string> FilesOf(SnapshotManifest manifest, string name) =>
+        private static List<SnapshotFile> FilesOf(SnapshotManifest manifest, string name) =>
             manifest.Tables.TryGetValue(name, out var t) ? t.Files : throw new SnapshotException($"{ManifestFile} lists no table '{name}'");
 
         public SnapshotTables.TableRead ProfilesRead() =>
@@ -369,7 +414,7 @@ public static class ImportSnapshot
             var type = Schema.Events[e];
             return new SnapshotTables.TableRead(Directory, name, FilesOf(Manifest, name), EventColumns(type), start[Ids.Length])
             {
-                RowsFrom = string.Join(", ", Users.Files),
+                RowsFrom = Users.FileNames,
                 // ts always, fields as asked.
                 Wanted = Columns is null && line ? null
                     : [true, line, .. type.Fields.Skip(2).Select((_, f) => Columns?.ReadsField(e, f + 2) ?? true)],
@@ -384,7 +429,7 @@ public static class ImportSnapshot
             if (table is null) return null;
             var read = table.Columns;
             if (read[0]!.Nulls is not null || read[1] is { Nulls: not null })
-                throw new SnapshotException($"{string.Join(", ", table.Files)}: a ts or line is missing");
+                throw new SnapshotException($"{table.FileNames}: a ts or line is missing");
             var fields = new Column?[Schema.Events[e].Fields.Length];
             for (var f = 2; f < fields.Length; f++) fields[f] = read[f];
             var start = _starts[e]!;
@@ -396,7 +441,7 @@ public static class ImportSnapshot
         public long[] Loose(SnapshotTables.TableRead table)
         {
             var loose = (IntColumn)table.Columns[0]!;
-            if (loose.Nulls is not null) throw new SnapshotException($"{string.Join(", ", table.Files)}: a ts is missing");
+            if (loose.Nulls is not null) throw new SnapshotException($"{table.FileNames}: a ts is missing");
             return loose.Values;
         }
 
@@ -440,7 +485,7 @@ public static class ImportSnapshot
         long users = manifest.Users;
         long RowsOf(string table) => manifest.Tables.TryGetValue(table, out var t) ? t.Rows : 0;
         long FilesOf(string table) => manifest.Tables.TryGetValue(table, out var t)
-            ? t.Files.Sum(f => new FileInfo(Path.Combine(directory, f)) is { Exists: true } file ? file.Length : 0)
+            ? t.Files.Sum(f => new FileInfo(Path.Combine(directory, f.Name)) is { Exists: true } file ? file.Length : 0)
             : 0;
         var bytes = users * (UserIdBytes + 8) + 8 * RowsOf(LooseTable) + FilesOf(UsersTable) + FilesOf(ProfilesTable) + FilesOf(LooseTable);
         for (var p = 0; p < schema.ProfileFields.Length; p++)

@@ -204,6 +204,10 @@ public sealed class PartitionedData : IDisposable
         var snapshot = ImportSnapshot.Opened.Open(schema, snapshotDirectory, 0, columns);
         var profiles = snapshot.ProfilesRead();
         var loose = snapshot.LooseRead();
+        List<SnapshotTables.TableRead> eventReads =
+            [.. Enumerable.Range(0, schema.Events.Length).Select(e => snapshot.EventRead(e, 0, 0, line: false)).OfType<SnapshotTables.TableRead>()];
+        // Every file the partitions will read is verified now, while a damaged one can still give way to parsing the data directory.
+        SnapshotTables.Verify([profiles, loose, .. eventReads], snapshot.Parallelism);
         ImportSnapshot.Damage(() =>
         {
             SnapshotTables.Read([profiles, loose], snapshot.Parallelism);
@@ -212,8 +216,6 @@ public sealed class PartitionedData : IDisposable
         var users = snapshot.Ids.Length;
         // As the importer counts what is kept for every user: the id (a short string and its index entry) and a value per profile column.
         plan = plan.ForUsers(users, 96 + 16 * schema.ProfileFields.Length, snapshotDirectory);
-        var eventReads = Enumerable.Range(0, schema.Events.Length).Select(e => snapshot.EventRead(e, 0, 0, line: false))
-            .OfType<SnapshotTables.TableRead>();
         var report = snapshot.Report([snapshot.Users, profiles, .. eventReads, loose]);
         var directory = Path.Combine(spillDirectory ?? Path.GetTempPath(), $"mdsl-spill-{Guid.NewGuid():N}");
         Directory.CreateDirectory(directory);

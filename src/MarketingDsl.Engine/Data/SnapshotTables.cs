@@ -39,16 +39,16 @@ internal static class SnapshotTables
 
     // ---------------------------------------------------------------- writing
 
-    /// <summary>Writes a table into <paramref name="directory"/>; returns the names of its part files.</summary>
-    public static List<string> Write(string directory, string name, int rows, IReadOnlyList<SnapshotColumn> columns, IReadOnlyList<Column?> values,
-        int batchRows = BatchRows, long partBytes = PartBytes)
+    /// <summary>Writes a table into <paramref name="directory"/>; returns its part files with their checksums.</summary>
+    public static List<SnapshotFile> Write(string directory, string name, int rows, IReadOnlyList<SnapshotColumn> columns,
+        IReadOnlyList<Column?> values, int batchRows = BatchRows, long partBytes = PartBytes)
     {
         var fields = new Schema.Builder();
         foreach (var c in columns)
             fields.Field(new Field(c.Name, c.Dictionary ? StringDictionary : ImportSnapshot.ArrowType(c.Type), nullable: true));
         var schema = fields.Build();
         var dictionaries = columns.Select((c, i) => c.Dictionary ? Encode(values[i] as StringColumn, rows) : default).ToArray();
-        var files = new List<string>();
+        var files = new List<SnapshotFile>();
         FileStream? stream = null;
         ArrowStreamWriter? writer = null;
         try
@@ -57,8 +57,9 @@ internal static class SnapshotTables
             {
                 if (writer is null)
                 {
-                    files.Add($"{name}.{files.Count}.arrows");
-                    stream = new FileStream(Path.Combine(directory, files[^1]), FileMode.CreateNew, FileAccess.Write, FileShare.None, 1 << 20);
+                    files.Add(new SnapshotFile { Name = $"{name}.{files.Count}.arrows" });
+                    stream = new FileStream(Path.Combine(directory, files[^1].Name), FileMode.CreateNew, FileAccess.Write, FileShare.None,
+                        1 << 20);
                     writer = new ArrowStreamWriter(stream, schema, leaveOpen: true);
                 }
                 var n = Math.Min(batchRows, rows - from);
@@ -68,13 +69,14 @@ internal static class SnapshotTables
                         : ImportSnapshot.ToArrow(columns[c].Type, values[c], from, n);
                 writer.WriteRecordBatch(new RecordBatch(schema, arrays, n));
                 if (stream!.Position > int.MaxValue)
-                    throw new SnapshotException($"{files[^1]} would hold more than 2 GB: its rows are too wide for batches of {n:N0}");
+                    throw new SnapshotException($"{files[^1].Name} would hold more than 2 GB: its rows are too wide for batches of {n:N0}");
                 if (stream.Position >= partBytes || from + n >= rows)
                 {
                     writer.WriteEnd();
                     writer.Dispose();
                     stream.Dispose();
                     (writer, stream) = (null, null);
+                    files[^1].Xxh128 = SnapshotChecksums.Of(Path.Combine(directory, files[^1].Name));
                 }
             }
             return files;
@@ -131,11 +133,14 @@ internal static class SnapshotTables
     // ---------------------------------------------------------------- reading
 
     /// <summary>A table to read: its files (in a snapshot directory), expected columns and row count.</summary>
-    public sealed class TableRead(string directory, string name, IReadOnlyList<string> files, IReadOnlyList<SnapshotColumn> columns, long rows)
+    public sealed class TableRead(string directory, string name, IReadOnlyList<SnapshotFile> files, IReadOnlyList<SnapshotColumn> columns,
+        long rows)
     {
         public string Directory { get; } = directory;
         public string Name { get; } = name;
-        public IReadOnlyList<string> Files { get; } = files;
+        public IReadOnlyList<SnapshotFile> Files { get; } = files;
+        /// <summary>The names of <see cref="Files"/>, for messages.</summary>
+        public string FileNames => string.Join(", ", Files.Select(f => f.Name));
         public IReadOnlyList<SnapshotColumn> Expected { get; } = columns;
         public long Rows { get; } = rows;
         /// <summary>Where <see cref="Rows"/> comes from, for the message when the files hold another count.</summary>
@@ -168,6 +173,7 @@ internal static class SnapshotTables
     /// <exception cref="SnapshotException">A file is missing, damaged, or holds other columns or another row count.</exception>
     public static void Read(IReadOnlyList<TableRead> tables, int parallelism)
     {
+        Verify(tables, parallelism);
         var maps = new List<MappedFile>();
         try
         {
@@ -237,16 +243,36 @@ internal static class SnapshotTables
         or InvalidOperationException or IndexOutOfRangeException or InvalidCastException or OverflowException or FormatException
         or NotSupportedException or OutOfMemoryException or NullReferenceException;
 
+    /// <summary>
+    /// Verifies the checksums of the tables' files (<see cref="SnapshotChecksums"/>: those not verified before in this process,
+    /// in parallel) before any of their batches is used.
+    /// </summary>
+    /// <exception cref="SnapshotException">A file is missing or damaged, or the manifest names none or a bad one.</exception>
+    public static void Verify(IEnumerable<TableRead> tables, int parallelism)
+    {
+        var files = new List<(string, string, string)>();
+        foreach (var table in tables)
+        {
+            if (table.Files.Count == 0) throw new SnapshotException($"{ImportSnapshot.ManifestFile} lists no file of table '{table.Name}'");
+            foreach (var file in table.Files) files.Add((PathOf(table, file.Name), file.Name, file.Xxh128));
+        }
+        SnapshotChecksums.Verify(files, parallelism);
+    }
+
+    /// <summary>A part file's path: a plain name in the snapshot directory, never a path leading out of it.</summary>
+    private static string PathOf(TableRead table, string file) =>
+        file.Length == 0 || file.Contains('/') || file.Contains('\\') || file.Contains("..") || Path.IsPathRooted(file)
+            ? throw new SnapshotException($"{ImportSnapshot.ManifestFile}: bad file name '{file}'")
+            : Path.Combine(table.Directory, file);
+
     /// <summary>Maps the table's parts, checks their columns and counts their rows.</summary>
     private static void Locate(TableRead table, List<MappedFile> maps)
     {
         long at = 0;
-        if (table.Files.Count == 0) throw new SnapshotException($"{ImportSnapshot.ManifestFile} lists no file of table '{table.Name}'");
-        foreach (var file in table.Files)
+        foreach (var part in table.Files)
         {
-            if (file.Length == 0 || file.Contains('/') || file.Contains('\\') || file.Contains("..") || Path.IsPathRooted(file))
-                throw new SnapshotException($"{ImportSnapshot.ManifestFile}: bad file name '{file}'");
-            var path = Path.Combine(table.Directory, file);
+            var file = part.Name;
+            var path = PathOf(table, file);
             if (!File.Exists(path)) throw new SnapshotException($"{file} is missing");
             try
             {
@@ -271,7 +297,7 @@ internal static class SnapshotTables
         }
         if (at != table.Rows)
             throw new SnapshotException(
-                $"{string.Join(", ", table.Files)}: table '{table.Name}' holds {at:N0} rows, {table.RowsFrom} says {table.Rows:N0}");
+                $"{table.FileNames}: table '{table.Name}' holds {at:N0} rows, {table.RowsFrom} says {table.Rows:N0}");
     }
 
     private static void CheckSchema(string file, Schema schema, IReadOnlyList<SnapshotColumn> expected)

@@ -41,7 +41,39 @@ public static class SimulationRunner
     /// for a caller that reads the run's data set itself (the journey replay).</param>
     public static SimulationRun Run(Compilation compilation, string dataDirectory, string outDirectory, DateTime? asOfUtc,
         IProgress<ImportProgress>? importProgress = null, IProgress<int>? evalProgress = null, IModelScorer? scorer = null,
-        IReadOnlyList<string>? modelWarnings = null, SpillPlan? spill = null, bool everyColumn = false)
+        IReadOnlyList<string>? modelWarnings = null, SpillPlan? spill = null, bool everyColumn = false) =>
+        WritingRejects(outDirectory, rejects => Run(compilation, dataDirectory, outDirectory, rejects, asOfUtc, importProgress, evalProgress,
+            scorer, modelWarnings, spill, everyColumn));
+
+    /// <summary>The rejects file of a run's output folder.</summary>
+    public const string RejectsFile = "rejects.jsonl";
+
+    /// <summary>
+    /// Runs <paramref name="run"/> with the rejects file of <paramref name="outDirectory"/> written under another name and moved
+    /// into place once the run succeeded: a run that fails leaves the folder's rejects.jsonl as it was, never an empty or partial
+    /// one that reads as what the data rejected.
+    /// </summary>
+    public static T WritingRejects<T>(string outDirectory, Func<string, T> run)
+    {
+        ArgumentNullException.ThrowIfNull(run);
+        var rejects = Path.Combine(outDirectory, RejectsFile);
+        var partial = rejects + ".partial";
+        try
+        {
+            var result = run(partial);
+            if (File.Exists(partial)) File.Move(partial, rejects, overwrite: true);
+            return result;
+        }
+        catch
+        {
+            try { File.Delete(partial); } catch (IOException) { } catch (UnauthorizedAccessException) { }
+            throw;
+        }
+    }
+
+    private static SimulationRun Run(Compilation compilation, string dataDirectory, string outDirectory, string rejects, DateTime? asOfUtc,
+        IProgress<ImportProgress>? importProgress, IProgress<int>? evalProgress, IModelScorer? scorer, IReadOnlyList<string>? modelWarnings,
+        SpillPlan? spill, bool everyColumn)
     {
         var model = compilation.Model;
         var clock = Stopwatch.StartNew();
@@ -50,7 +82,6 @@ public static class SimulationRunner
 
         clock.Restart();
         Directory.CreateDirectory(outDirectory);
-        var rejects = Path.Combine(outDirectory, "rejects.jsonl");
         EvaluationResult? result = null;
         DataSet data;
         SimulationSummary summary;

@@ -24,17 +24,20 @@ public static class DuckDbSimulation
 
         clock.Restart();
         Directory.CreateDirectory(outDirectory);
-        var data = SimulationRunner.LoadData(compilation.Model.Schema, dataDirectory, Path.Combine(outDirectory, "rejects.jsonl"), importProgress);
-        var load = clock.Elapsed;
-        var asOf = SimulationRunner.ResolveAsOf(data, asOfUtc, dataDirectory);
+        return (SimulationRunner.WritingRejects(outDirectory, rejects =>
+        {
+            var data = SimulationRunner.LoadData(compilation.Model.Schema, dataDirectory, rejects, importProgress);
+            var load = clock.Elapsed;
+            var asOf = SimulationRunner.ResolveAsOf(data, asOfUtc, dataDirectory);
 
-        clock.Restart();
-        var result = DuckDbEngine.EvaluateAll(sql, data, asOf);
-        var evaluate = clock.Elapsed;
+            clock.Restart();
+            var result = DuckDbEngine.EvaluateAll(sql, data, asOf);
+            var evaluate = clock.Elapsed;
 
-        clock.Restart();
-        var summary = SimulationOutput.WriteFiles(result, outDirectory);
-        var write = clock.Elapsed;
-        return (new SimulationRun(result, new SimulationTimings(compile, load, evaluate, write), [], summary), sql);
+            clock.Restart();
+            var summary = SimulationOutput.WriteFiles(result, outDirectory);
+            var write = clock.Elapsed;
+            return new SimulationRun(result, new SimulationTimings(compile, load, evaluate, write), [], summary);
+        }), sql);
     }
 }

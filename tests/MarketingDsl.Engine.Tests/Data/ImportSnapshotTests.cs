@@ -116,7 +116,8 @@ public sealed class ImportSnapshotTests
     /// <summary>
     /// Every file of a snapshot cut short at many lengths, and with bytes flipped at many places:
     /// reading either gives a data set or a <see cref="SnapshotException"/> naming the file; never
-    /// another exception, a crash or a hang.
+    /// another exception, a crash or a hang. The damaged file's checksum is recorded as the import's, so that the reader's own
+    /// checks are what is tested (the checksum alone would refuse every one).
     /// </summary>
     [Fact]
     public void Truncated_or_damaged_files_are_snapshot_errors_naming_the_file()
@@ -144,6 +145,7 @@ public sealed class ImportSnapshotTests
             foreach (var bytes in damaged)
             {
                 File.WriteAllBytes(path, bytes);
+                RecordChecksum(snapshot.Path, name);
                 try
                 {
                     ImportSnapshot.Read(schema, snapshot.Path);
@@ -155,9 +157,21 @@ public sealed class ImportSnapshotTests
                 }
             }
             File.WriteAllBytes(path, original);
+            RecordChecksum(snapshot.Path, name);
         }
         Assert.True(errors > 0);
         AssertSameData(parsed, ImportSnapshot.Read(schema, snapshot.Path));
+    }
+
+    /// <summary>Records a part file's checksum in snapshot.json as it is now.</summary>
+    private static void RecordChecksum(string snapshot, string file)
+    {
+        var path = Path.Combine(snapshot, "snapshot.json");
+        var manifest = System.Text.Json.Nodes.JsonNode.Parse(File.ReadAllText(path))!;
+        foreach (var (_, table) in manifest["tables"]!.AsObject())
+            foreach (var part in table!["files"]!.AsArray())
+                if ((string?)part!["name"] == file) part["xxh128"] = SnapshotChecksums.Of(Path.Combine(snapshot, file));
+        File.WriteAllText(path, manifest.ToJsonString());
     }
 
     public static TheoryData<string> ConformanceCases() => ConformanceTests.Cases();
@@ -408,7 +422,8 @@ public sealed class ImportSnapshotTests
         var parsed = Load(schema, data.Path, cache);
         var entry = Directory.GetDirectories(cacheDir.Path).Single();
         var manifest = Path.Combine(entry, "snapshot.json");
-        File.WriteAllText(manifest, File.ReadAllText(manifest).Replace("\"version\": 2", "\"version\": 1", StringComparison.Ordinal));
+        File.WriteAllText(manifest, File.ReadAllText(manifest).Replace($"\"version\": {SnapshotManifest.CurrentVersion}",
+            $"\"version\": {SnapshotManifest.CurrentVersion - 1}", StringComparison.Ordinal));
 
         var again = Load(schema, data.Path, cache);
         Assert.Null(again.Report.FromSnapshot);
@@ -437,7 +452,7 @@ public sealed class ImportSnapshotTests
         {
             // Nothing says where the data came from.
             var error = Assert.Throws<DataImportException>(() => DataSource.Load(schema, snapshot.Path, new ImportOptions()));
-            Assert.Contains("snapshot.json cannot be read", error.Message, StringComparison.Ordinal);
+            Assert.Contains("snapshot.json is not JSON", error.Message, StringComparison.Ordinal);
             // The error keeps its code's message, so the web editor says it in 简体中文 too.
             Assert.Equal("MD6030", error.Diagnostic?.Code);
             Assert.Contains("snapshot.json", error.Diagnostic!.Chinese, StringComparison.Ordinal);
@@ -465,7 +480,8 @@ public sealed class ImportSnapshotTests
         {
             case "manifest garbage": File.WriteAllText(F("snapshot.json"), "{ not json"); break;
             case "manifest version":
-                File.WriteAllText(F("snapshot.json"), File.ReadAllText(F("snapshot.json")).Replace("\"version\": 2", "\"version\": 99"));
+                File.WriteAllText(F("snapshot.json"),
+                    File.ReadAllText(F("snapshot.json")).Replace($"\"version\": {SnapshotManifest.CurrentVersion}", "\"version\": 99"));
                 break;
             case "profiles missing": File.Delete(F("profiles.0.arrows")); break;
             case "users truncated":
@@ -484,6 +500,119 @@ public sealed class ImportSnapshotTests
             }
             case "loose empty": File.WriteAllBytes(F("loose.0.arrows"), []); break;
         }
+    }
+
+    /// <summary>
+    /// A byte changed inside a data buffer, the framing intact: Arrow reads another value without complaint, so only the checksum the
+    /// import recorded tells. The files are parsed instead with MD6030 naming the file, whole or in partitions (found before the
+    /// first partition); without them, an error naming it.
+    /// </summary>
+    [Fact]
+    public void A_value_changed_in_a_part_file_fails_its_checksum_and_the_files_are_parsed_instead()
+    {
+        const long Marker = 0x1122334455667788;
+        using var data = DataTestUtil.Dir(
+            ("profiles.jsonl", "{\"user_id\":\"u1\"}\n{\"user_id\":\"u2\"}\n"),
+            ("events.jsonl", $"{{\"type\":\"e\",\"user_id\":\"u1\",\"ts\":\"2025-01-02T00:00:00Z\",\"n\":{Marker}}}\n" +
+                "{\"type\":\"e\",\"user_id\":\"u2\",\"ts\":\"2025-01-03T00:00:00Z\",\"n\":5}\n"));
+        using var snapshot = new TempDir();
+        var schema = DataTestUtil.JsonPathSchema();
+        var parsed = DataSource.Import(schema, data.Path, snapshot.Path, new ImportOptions());
+        var file = Directory.GetFiles(snapshot.Path, "events-0-*.arrows").Single();
+        var bytes = File.ReadAllBytes(file);
+        var at = bytes.AsSpan().IndexOf(BitConverter.GetBytes(Marker));
+        Assert.True(at > 0);
+        bytes[at] ^= 1;
+        File.WriteAllBytes(file, bytes);
+        var damaged = $"{Path.GetFileName(file)} is damaged: its checksum differs from the one the import recorded";
+
+        var read = DataSource.Load(schema, snapshot.Path, new ImportOptions());
+        var warning = Assert.Single(read.Report.Warnings);
+        Assert.Equal("MD6030", warning.Code);
+        Assert.Contains(damaged, warning.Message, StringComparison.Ordinal);
+        Assert.Null(read.Report.FromSnapshot);
+        AssertSameData(parsed, read);
+
+        using var spill = new TempDir();
+        var partitioned = new ImportOptions { Spill = new SpillPlan(2, 100), SpillDirectory = spill.Path };
+        using (var parts = DataSource.LoadPartitioned(schema, snapshot.Path, partitioned))
+        {
+            Assert.Null(parts.Users.Report.FromSnapshot);
+            Assert.Contains(damaged, Assert.Single(parts.Users.Report.Warnings).Message, StringComparison.Ordinal);
+        }
+
+        Directory.Delete(data.Path, recursive: true);
+        var e = Assert.Throws<DataImportException>(() => DataSource.Load(schema, snapshot.Path, new ImportOptions()));
+        Assert.Contains(damaged, e.Message, StringComparison.Ordinal);
+    }
+
+    private static readonly string Current = $"\"format\":\"mdsl-import-snapshot\",\"version\":{SnapshotManifest.CurrentVersion}";
+
+    public static TheoryData<string, string> GarbageManifests() => new()
+    {
+        { "{{{", "snapshot.json is not JSON" },
+        { "\u0013\u00ff\u0000garbage", "snapshot.json is not JSON" },
+        { "", "snapshot.json is not JSON" },
+        { "[]", "snapshot.json is not an import snapshot manifest" },
+        { "{\"format\":\"other\"}", "snapshot.json is not an import snapshot manifest" },
+        { "{\"format\":\"mdsl-import-snapshot\"}", "snapshot.json is incomplete: it has no \"version\"" },
+        { "{\"format\":\"mdsl-import-snapshot\",\"version\":\"1\"}", "snapshot format version \"1\", this mdsl reads" },
+        { $"{{{Current}}}", "snapshot.json is incomplete: it has no \"schema\"" },
+        { $"{{{Current},\"schema\":\"x\",\"source\":\"\",\"inputs\":[],\"users\":\"many\",\"report\":{{}},\"tables\":{{}}}}",
+            "snapshot.json is damaged: \"users\" does not hold" },
+    };
+
+    /// <summary>
+    /// A snapshot.json that is not JSON, not a manifest or incomplete says which, names the file, and says to import again, without
+    /// claiming the data is gone (a manifest that cannot be read does not say where the data is); importing again over it works.
+    /// </summary>
+    [Theory]
+    [MemberData(nameof(GarbageManifests))]
+    public void A_garbage_manifest_says_what_is_wrong_with_it_and_import_replaces_it(string manifest, string reason)
+    {
+        using var data = EdgeData();
+        using var snapshot = new TempDir();
+        var schema = DataTestUtil.JsonPathSchema();
+        var parsed = DataSource.Import(schema, data.Path, snapshot.Path, new ImportOptions());
+        File.WriteAllText(Path.Combine(snapshot.Path, "snapshot.json"), manifest, new UTF8Encoding(false));
+        var refused = Assert.Throws<SnapshotException>(() => ImportSnapshot.ReadManifest(snapshot.Path));
+        Assert.StartsWith(reason, refused.Message, StringComparison.Ordinal);
+
+        var e = Assert.Throws<DataImportException>(() => DataSource.Load(schema, snapshot.Path, new ImportOptions()));
+        Assert.Equal("MD6030", e.Diagnostic?.Code);
+        Assert.Contains(reason, e.Message, StringComparison.Ordinal);
+        Assert.Contains("import the data again", e.Message, StringComparison.Ordinal);
+        Assert.DoesNotContain("is not there", e.Message, StringComparison.Ordinal);
+
+        DataSource.Import(schema, data.Path, snapshot.Path, new ImportOptions());
+        AssertSameData(parsed, DataSource.Load(schema, snapshot.Path, new ImportOptions()));
+    }
+
+    /// <summary>An output directory that import would refuse is refused before a row is parsed (a big history takes minutes).</summary>
+    [Fact]
+    public void Import_refuses_an_output_directory_that_is_not_a_snapshot_before_parsing()
+    {
+        using var data = EdgeData();
+        using var target = DataTestUtil.Dir(("keep.txt", "mine"));
+        var progress = new Reports();
+        var e = Assert.Throws<DataImportException>(() =>
+            DataSource.Import(DataTestUtil.JsonPathSchema(), data.Path, target.Path, new ImportOptions { ProgressInterval = 1 }, progress));
+        Assert.Contains("not an import snapshot", e.Message, StringComparison.Ordinal);
+        Assert.Equal(0, progress.Count);
+        // A file is no directory to write into either.
+        var file = Path.Combine(target.Path, "keep.txt");
+        e = Assert.Throws<DataImportException>(() =>
+            DataSource.Import(DataTestUtil.JsonPathSchema(), data.Path, file, new ImportOptions { ProgressInterval = 1 }, progress));
+        Assert.Contains("not an import snapshot", e.Message, StringComparison.Ordinal);
+        Assert.Equal(0, progress.Count);
+        Assert.Equal("mine", File.ReadAllText(file));
+    }
+
+    /// <summary>Counts progress reports as they come (<see cref="Progress{T}"/> would post them later).</summary>
+    private sealed class Reports : IProgress<ImportProgress>
+    {
+        public int Count;
+        public void Report(ImportProgress value) => Interlocked.Increment(ref Count);
     }
 
     [Fact]

@@ -9,14 +9,18 @@ public static class SnapshotErrors
 {
     private static readonly DiagnosticDescriptor s_unreadable = new("MD6030", DiagnosticSeverity.Warning, "Import snapshot cannot be read");
     /// <param name="fallback">The data directory parsed instead, or null when there is none (then the snapshot's data cannot be read at all).</param>
-    public static DiagnosticMessage Unreadable(string snapshot, string reason, string? fallback) => new(s_unreadable,
-        fallback is null
-            ? $"The import snapshot '{snapshot}' cannot be read ({reason}), and the data it was imported from is not there: " +
-                "import the data again (mdsl import DATA --out SNAPSHOT)."
-            : $"The import snapshot '{snapshot}' cannot be read ({reason}): the data files in '{fallback}' were parsed instead.",
-        fallback is null
-            ? $"导入快照 '{snapshot}' 无法读取（{reason}），且其来源数据已不存在：请重新导入（mdsl import DATA --out SNAPSHOT）。"
-            : $"导入快照 '{snapshot}' 无法读取（{reason}）：已改为解析 '{fallback}' 中的数据文件。");
+    /// <param name="sourceKnown">Without a fallback: false when the snapshot does not say which data it was imported from (its
+    /// manifest cannot be read), true when that data is gone.</param>
+    public static DiagnosticMessage Unreadable(string snapshot, string reason, string? fallback, bool sourceKnown = true) => new(s_unreadable,
+        fallback is not null
+            ? $"The import snapshot '{snapshot}' cannot be read ({reason}): the data files in '{fallback}' were parsed instead."
+            : $"The import snapshot '{snapshot}' cannot be read ({reason}), and " +
+                (sourceKnown ? "the data it was imported from is not there" : "it does not say which data it was imported from") +
+                ": import the data again (mdsl import DATA --out SNAPSHOT).",
+        fallback is not null
+            ? $"导入快照 '{snapshot}' 无法读取（{reason}）：已改为解析 '{fallback}' 中的数据文件。"
+            : $"导入快照 '{snapshot}' 无法读取（{reason}），且" + (sourceKnown ? "其来源数据已不存在" : "无法得知其来源数据") +
+                "：请重新导入（mdsl import DATA --out SNAPSHOT）。");
 
     private static readonly DiagnosticDescriptor s_outOfDate = new("MD6031", DiagnosticSeverity.Warning, "Import snapshot is out of date");
     public static DiagnosticMessage OutOfDate(string snapshot, string source, string change) => new(s_outOfDate,
