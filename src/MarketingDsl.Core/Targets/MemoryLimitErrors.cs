@@ -36,4 +36,6 @@ public static class MemoryLimitErrors
         $"the spill files of '{data}' under the memory limit need about {needed} in '{directory}', which has {free} free.",
         $"'{data}' 在内存限制下的溢写文件约需 {needed}，而 '{directory}' 只有 {free} 可用空间。",
         "free disk space there, point TMPDIR at a larger disk, or raise --memory-limit so that the data fits in memory");
+
+    // MD8050 (Import snapshot too large for the memory limit) retired: such a snapshot is read in partitions of users.
 }
