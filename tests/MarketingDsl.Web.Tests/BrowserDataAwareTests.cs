@@ -63,17 +63,30 @@ public sealed class BrowserDataAwareTests
         await page.Keyboard.TypeAsync("3");
         await WaitForSize(page, "vip_repeat", vipAfter);
 
-        // Value completion in quotes, from the data: the platforms with their shares.
-        await page.Keyboard.PressAsync("Control+End");
-        await page.Keyboard.TypeAsync("\nsegment app_fans = exists(login, where: platform == \"");
+        // Value completion in quotes, from the data: the platforms with their shares. The line up to the quote is put in
+        // whole (typed, its words could open word completions that a comma or space accepts); the quote is typed.
+        await page.EvaluateAsync("""
+            () => {
+              const e = monaco.editor.getEditors()[0], m = e.getModel(), end = m.getFullModelRange().getEndPosition();
+              const line = '\nsegment app_fans = exists(login, where: platform == )';
+              e.executeEdits('test', [{ range: new monaco.Range(end.lineNumber, end.column, end.lineNumber, end.column), text: line }]);
+              const last = m.getLineCount();
+              e.setPosition({ lineNumber: last, column: m.getLineMaxColumn(last) - 1 });
+              e.focus();
+            }
+            """);
+        await page.Keyboard.TypeAsync("\"");
         await page.WaitForSelectorAsync(".monaco-editor .suggest-widget.visible .monaco-list-row");
         var suggestions = await page.InnerTextAsync(".monaco-editor .suggest-widget.visible");
         Assert.Contains("android", suggestions);
         Assert.Contains("ios", suggestions);
         await page.Keyboard.PressAsync("Escape");
 
-        // A value that never occurs: MD5050, listed in Problems.
-        await page.Keyboard.TypeAsync("app");
+        // A value that never occurs: MD5050, listed in Problems. The quote is closed: an unclosed one would leave the working
+        // copy with an error, and the Chinese page below, restoring it, would have no sizes to show.
+        await page.Keyboard.TypeAsync("app\"");
+        Assert.Equal("segment app_fans = exists(login, where: platform == \"app\")", await page.EvaluateAsync<string>(
+            "() => { const m = monaco.editor.getEditors()[0].getModel(); return m.getLineContent(m.getLineCount()); }"));
         await page.WaitForFunctionAsync(
             "() => document.getElementById('problem-list').textContent.includes('\"app\" never occurs in login.platform')");
         Assert.Contains("MD5050", await page.InnerTextAsync("#problem-list"));
