@@ -44,12 +44,17 @@ public static class EditorApp
     }
 
     /// <summary>A host builder that finds the editor's pages (in this assembly).</summary>
-    public static WebApplicationBuilder CreateBuilder(string[] args) => WebApplication.CreateBuilder(new WebApplicationOptions
+    public static WebApplicationBuilder CreateBuilder(string[] args)
     {
-        Args = args,
-        // Razor pages and the API live in this assembly even when `mdsl web` or `mdsl serve` is the entry point.
-        ApplicationName = typeof(EditorApp).Assembly.GetName().Name,
-    });
+        var builder = WebApplication.CreateBuilder(new WebApplicationOptions
+        {
+            Args = args,
+            // Razor pages and the API live in this assembly even when `mdsl web` or `mdsl serve` is the entry point.
+            ApplicationName = typeof(EditorApp).Assembly.GetName().Name,
+        });
+        Runtime.RuntimeApp.QuietRequestLog(builder.Logging);
+        return builder;
+    }
 
     /// <summary>
     /// The editor's services: settings from the `Editor` configuration section, then <paramref name="settings"/> (a host's own, such as
@@ -222,9 +227,9 @@ public static class EditorApp
     /// `Server-Timing: app;dur=MS` on API answers: the time inside the server (sign-in, anti-forgery,
     /// reading the body, compiling), so the page can tell it from the network and browser part.
     /// </summary>
-    private static Task ServerTiming(HttpContext context, Func<Task> next)
+    private static Task ServerTiming(HttpContext context, RequestDelegate next)
     {
-        if (!context.Request.Path.StartsWithSegments("/api")) return next();
+        if (!context.Request.Path.StartsWithSegments("/api")) return next(context);
         var started = System.Diagnostics.Stopwatch.GetTimestamp();
         context.Response.OnStarting(() =>
         {
@@ -232,10 +237,10 @@ public static class EditorApp
             context.Response.Headers["Server-Timing"] = "app;dur=" + ms.ToString("0.##", System.Globalization.CultureInfo.InvariantCulture);
             return Task.CompletedTask;
         });
-        return next();
+        return next(context);
     }
 
-    private static Task SecurityHeaders(HttpContext context, Func<Task> next)
+    private static Task SecurityHeaders(HttpContext context, RequestDelegate next)
     {
         var headers = context.Response.Headers;
         headers.XContentTypeOptions = "nosniff";
@@ -244,7 +249,7 @@ public static class EditorApp
         // No inline script: the pages pass data to scripts as JSON blocks. Monaco injects styles and may start workers from blobs.
         headers.ContentSecurityPolicy = "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; "
             + "font-src 'self' data:; worker-src 'self' blob:; connect-src 'self'; frame-ancestors 'none'; base-uri 'self'; form-action 'self'";
-        return next();
+        return next(context);
     }
 
     /// <summary>

@@ -123,6 +123,41 @@ public sealed class ServeTimingsTests : IDisposable
         Assert.Contains("MDSL_SERVE_CLOCK must be an ISO-8601 instant", await stderr);
     }
 
+    /// <summary>
+    /// The bytes `mdsl serve` allocates per single-event ingest request (a workspace without
+    /// journeys: the HTTP path and the store): the collector's pauses grow with them. The ingest endpoints run as soon as routing finds
+    /// them, before the editor's sign-in middleware, whose cookie handler allocated about 1.5 KB per
+    /// request (12.4 KB per request here before, 9.1 after).
+    /// </summary>
+    [Fact]
+    public async Task A_single_event_ingest_request_allocates_no_sign_in_work()
+    {
+        Directory.CreateDirectory(Path.Combine(Root, "plain"));
+        File.Copy(Path.Combine(Root, "ws", "schema.mdsl"), Path.Combine(Root, "plain", "schema.mdsl"));
+        var url = await StartServe(new Dictionary<string, string?> { ["MDSL_ADMIN_TOKEN"] = Token, ["MDSL_SERVE_CLOCK"] = null }, "plain");
+        using var http = new HttpClient { BaseAddress = url };
+        Assert.Equal(HttpStatusCode.OK, (await http.PostAsync("/api/profiles", Json("[{\"user_id\":\"u1\"}]"))).StatusCode);
+        var start = DateTime.UtcNow.AddHours(-1);
+        async Task Send(int from, int count)
+        {
+            for (var i = from; i < from + count; i++)
+            {
+                var ts = start.AddMilliseconds(i).ToString("O");
+                using var posted = await http.PostAsync("/api/events", Json($"[{{\"type\":\"login\",\"user_id\":\"u1\",\"ts\":\"{ts}\",\"id\":\"e{i}\"}}]"));
+                Assert.Equal(HttpStatusCode.OK, posted.StatusCode);
+            }
+        }
+        // Warm: the JIT's tiers, the pools of Kestrel and of the store.
+        await Send(0, 500);
+        const int Measured = 2_000;
+        using var before = await Timings(http);
+        await Send(500, Measured);
+        using var after = await Timings(http);
+        static long Allocated(JsonDocument d) => d.RootElement.GetProperty("collector").GetProperty("allocated_bytes").GetInt64();
+        var perRequest = (Allocated(after) - Allocated(before)) / (double)Measured;
+        Assert.True(perRequest < 10_500, $"{perRequest:0} bytes allocated per single-event request");
+    }
+
     private static async Task<JsonDocument> Timings(HttpClient http)
     {
         using var request = new HttpRequestMessage(HttpMethod.Get, "/api/admin/timings");
@@ -134,10 +169,10 @@ public sealed class ServeTimingsTests : IDisposable
 
     private static StringContent Json(string json) => new(json, Encoding.UTF8, "application/json");
 
-    private async Task<Uri> StartServe(IReadOnlyDictionary<string, string?> environment)
+    private async Task<Uri> StartServe(IReadOnlyDictionary<string, string?> environment, string workspace = "ws")
     {
         var (_, url) = await _serve.StartAsync(
-            [Path.Combine(Root, "ws"), "--urls", "http://127.0.0.1:0", "--db", Path.Combine(Root, "live.db"),
+            [Path.Combine(Root, workspace), "--urls", "http://127.0.0.1:0", "--db", Path.Combine(Root, "live.db"),
                 "--editor-db", Path.Combine(Root, "editor.db"), "--outbox-dir", Path.Combine(Root, "outbox")], environment);
         return url;
     }

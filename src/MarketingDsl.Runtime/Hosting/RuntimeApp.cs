@@ -43,11 +43,21 @@ public static class RuntimeApp
     {
         var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { Args = args });
         builder.Logging.SetMinimumLevel(LogLevel.Warning);
+        QuietRequestLog(builder.Logging);
         builder.Services.AddLiveRuntime(compilation, options);
         var app = builder.Build();
         app.MapLiveRuntime();
         return app;
     }
+
+    /// <summary>
+    /// No log of each request's start and end (ASP.NET Core's hosting category): while that category
+    /// may log at all, the host gives every request an Activity and a logging scope, a few hundred
+    /// bytes of garbage per ingest call, even where those lines are filtered out. Errors are logged
+    /// by Kestrel's own category and stay.
+    /// </summary>
+    public static void QuietRequestLog(ILoggingBuilder logging) =>
+        logging.AddFilter("Microsoft.AspNetCore.Hosting.Diagnostics", LogLevel.None);
 
     /// <summary>The runtime with its timer and delivery loops, for this app or a host that also serves the web editor (`mdsl serve`).</summary>
     public static IServiceCollection AddLiveRuntime(this IServiceCollection services, Compilation compilation, LiveOptions options)
@@ -88,9 +98,14 @@ public static class RuntimeApp
                 at = m.At == 0 ? null : new DateTime(m.At, DateTimeKind.Utc).ToString("O", CultureInfo.InvariantCulture),
                 events_moved = m.EventsMoved, journeys_ended = m.JourneysEnded,
             })));
-        app.MapPost("/api/events", (HttpContext http, LiveRuntime runtime) => Ingest(http, options, runtime.IngestEventsAsync));
+        // Devices call the ingest endpoints at volume and no one signs in to them: they run as soon as
+        // routing finds them, before a host's sign-in middleware (the editor's, in `mdsl serve`), whose
+        // cookie handler costs a dozen objects per request for an answer these endpoints never read.
+        app.MapPost("/api/events", (HttpContext http, LiveRuntime runtime) => Ingest(http, options, runtime.IngestEventsAsync))
+            .ShortCircuit();
         app.MapPost("/api/profiles", (HttpContext http, LiveRuntime runtime) =>
-            Ingest(http, options, items => Task.FromResult(runtime.IngestProfiles(items))));
+            Ingest(http, options, items => Task.FromResult(runtime.IngestProfiles(items))))
+            .ShortCircuit();
         app.MapGet("/api/users/{id}/tags", (string id, string? at, HttpContext http, LiveRuntime runtime) =>
         {
             if (RuntimeSecurity.MemberDataDenied(http, options) is { } denied) return denied;

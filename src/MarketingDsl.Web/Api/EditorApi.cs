@@ -218,11 +218,11 @@ public static class EditorApi
     /// the editor's pages and API. Another API in the same host (the live runtime's ingest under
     /// `mdsl serve`) keeps its own limit.
     /// </summary>
-    public static Task LimitBody(HttpContext context, Func<Task> next)
+    public static Task LimitBody(HttpContext context, RequestDelegate next)
     {
         var endpoint = context.GetEndpoint();
         var isApi = context.Request.Path.StartsWithSegments("/api");
-        if (isApi && endpoint is not null && endpoint.Metadata.GetMetadata<EditorApiEndpoint>() is null) return next();
+        if (isApi && endpoint is not null && endpoint.Metadata.GetMetadata<EditorApiEndpoint>() is null) return next(context);
         var limit = context.RequestServices.GetRequiredService<ApiLimits>().MaxRequestBytes;
         if (context.Request.ContentLength > limit)
         {
@@ -232,7 +232,7 @@ public static class EditorApi
         // A body without Content-Length: Kestrel stops reading at the limit.
         if (context.Features.Get<Microsoft.AspNetCore.Http.Features.IHttpMaxRequestBodySizeFeature>() is { IsReadOnly: false } feature)
             feature.MaxRequestBodySize = limit;
-        return next();
+        return next(context);
     }
 }
 
