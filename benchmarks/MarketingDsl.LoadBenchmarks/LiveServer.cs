@@ -120,6 +120,8 @@ public sealed class LiveServer : IAsyncDisposable
         var info = new ProcessStartInfo(cli.EndsWith(".dll", StringComparison.Ordinal) ? "dotnet" : cli)
         {
             RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false,
+            // As a user runs it: from the folder that holds the workspace and its store (every commit writes below it).
+            WorkingDirectory = root,
         };
         var arguments = new List<string>();
         if (cli.EndsWith(".dll", StringComparison.Ordinal)) arguments.Add(cli);

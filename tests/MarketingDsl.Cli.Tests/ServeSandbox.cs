@@ -19,9 +19,9 @@ internal sealed class ServeSandbox(string name) : IDisposable
 
     /// <summary><see cref="ServeProcess.StartAsync"/>, the process killed at Dispose.</summary>
     public async Task<(Process Process, Uri Url)> StartAsync(IEnumerable<string> arguments,
-        IReadOnlyDictionary<string, string?>? environment = null, TimeSpan? startTimeout = null)
+        IReadOnlyDictionary<string, string?>? environment = null, TimeSpan? startTimeout = null, string? workingDirectory = null)
     {
-        var started = await ServeProcess.StartAsync(arguments, environment, startTimeout);
+        var started = await ServeProcess.StartAsync(arguments, environment, startTimeout, workingDirectory: workingDirectory);
         _processes.Add(started.Process);
         return started;
     }
