@@ -43,7 +43,7 @@ public sealed class UserHistory
 
     // What EstimatedBytes counts, in bytes: objects and array headers as the 64-bit runtime lays
     // them out, rounded up (an estimate for the live runtime's cache bound, not an accounting).
-    private const int ObjectBytes = 256;          // this object, its DataSet and ImportReport
+    private const int ObjectBytes = 192;          // this object and its DataSet (the report is shared)
     private const int TableObjectBytes = 160;      // an EventTable with its ts, line and user-start arrays' headers
     private const int ColumnObjectBytes = 72;      // a column with its values and nulls arrays' headers
     private readonly long _fixedBytes;
@@ -231,10 +231,16 @@ public sealed class UserHistory
         _ => throw new ArgumentException($"invalid ts {ts}"),
     };
 
-    private DataSet NewData() => new(_schema, _userIds, _profile, [.. _tables], _report, null, []);
+    private DataSet NewData() => new(_schema, _userIds, _profile, [.. _tables], NoImport, null, []);
 
     private readonly string[] _userIds;
-    private readonly ImportReport _report = new();
+
+    /// <summary>
+    /// The report of every history: a history is appended to, never imported, so its report stays
+    /// empty and nothing writes to it. One for all: the live runtime caches a history per user, and
+    /// a report of its own was seven objects per user for the collector to copy.
+    /// </summary>
+    private static readonly ImportReport NoImport = new();
 
     /// <summary>
     /// Per schema, a table of no rows and no capacity per event type, shared by every history until
