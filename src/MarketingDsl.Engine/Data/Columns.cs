@@ -23,9 +23,11 @@ public abstract class Column
     public abstract object? GetBoxed(int row);
 
     /// <summary>A column of the type's storage with <paramref name="nulls"/>.Length rows of default values.</summary>
-    public static Column Allocate(DslType type, bool[] nulls)
+    public static Column Allocate(DslType type, bool[] nulls) => Allocate(type, nulls.Length, nulls);
+
+    /// <summary>A column of the type's storage with <paramref name="rows"/> rows of default values and the given null flags (null: none).</summary>
+    public static Column Allocate(DslType type, int rows, bool[]? nulls)
     {
-        var rows = nulls.Length;
         return type.Kind switch
         {
             TypeKind.Bool => new BoolColumn(type, new bool[rows], nulls),

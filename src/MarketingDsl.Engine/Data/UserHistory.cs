@@ -29,11 +29,11 @@ public sealed class UserHistory
         var columns = new Column?[profile.Length];
         for (var i = 0; i < profile.Length; i++)
         {
-            columns[i] = NewColumn(schema.ProfileFields[i].Type, 1);
+            columns[i] = NewColumn(schema.ProfileFields[i].Type, 1, withNulls: profile[i] is null);
             Set(columns[i]!, 0, profile[i], schema.ProfileFields[i]);
         }
         _profile = new ColumnTable(columns, 1);
-        _tables = [.. EmptyTables.GetValue(schema, s => [.. s.Events.Select(type => NewTable(type, 0))])];
+        _tables = [.. EmptyTables.GetValue(schema, s => [.. s.Events.Select(type => NewTable(type, 0, _ => false))])];
         UserId = userId;
         _userIds = [userId];
         Data = NewData();
@@ -45,7 +45,8 @@ public sealed class UserHistory
     // them out, rounded up (an estimate for the live runtime's cache bound, not an accounting).
     private const int ObjectBytes = 192;          // this object and its DataSet (the report is shared)
     private const int TableObjectBytes = 160;      // an EventTable with its ts, line and user-start arrays' headers
-    private const int ColumnObjectBytes = 72;      // a column with its values and nulls arrays' headers
+    private const int ColumnObjectBytes = 56;      // a column with its values array's header
+    private const int NullsArrayBytes = 24;        // the header of a column's null flags, once it has a null
     private readonly long _fixedBytes;
     private long _tableBytes, _stringBytes;
 
@@ -61,14 +62,16 @@ public sealed class UserHistory
 
     /// <summary>
     /// The profile's one-row table: the table object and its columns array, then per field a column
-    /// (object and array headers), its value and its null flag, each array padded to 8 bytes; strings and lists at their size.
+    /// (object and array header) and its value, and the null flag of a null value, each array padded to 8 bytes; strings and
+    /// lists at their size.
     /// </summary>
     private static long ProfileBytes(SchemaModel schema, object?[] profile)
     {
         long bytes = 32 + 24 + 8L * profile.Length;
         for (var i = 0; i < profile.Length; i++)
         {
-            bytes += ColumnObjectBytes + 8 + (schema.ProfileFields[i].Type.Kind == TypeKind.Decimal ? 16 : 8);
+            bytes += ColumnObjectBytes + (profile[i] is null ? NullsArrayBytes + 8 : 0)
+                + (schema.ProfileFields[i].Type.Kind == TypeKind.Decimal ? 16 : 8);
             if (profile[i] is string s) bytes += StringBytes(s);
             else if (profile[i] is System.Collections.IEnumerable items) bytes += ListBytes(items);
         }
@@ -83,12 +86,12 @@ public sealed class UserHistory
         return bytes;
     }
 
-    /// <summary>Bytes per row of a table's arrays: ts and line, and each field's value and null flag.</summary>
+    /// <summary>Bytes per row of a table's arrays: ts and line, and each field's value (null flags are counted once a column has them).</summary>
     private static long RowBytes(EventTypeSymbol type)
     {
         long bytes = 16;
         for (var f = 2; f < type.Fields.Length; f++)
-            bytes += 1 + type.Fields[f].Type.Kind switch
+            bytes += type.Fields[f].Type.Kind switch
             {
                 TypeKind.Bool => 1,
                 TypeKind.Date => 4,
@@ -122,8 +125,19 @@ public sealed class UserHistory
         if (n == table.Ts.Length)
         {
             var capacity = Math.Max(4, n * 2);
-            _tableBytes += (capacity - n) * RowBytes(type) + (n == 0 ? TableObjectBytes + ColumnObjectBytes * type.Fields.Length : 0);
+            _tableBytes += (capacity - n) * (RowBytes(type) + NullFlagColumns(table))
+                + (n == 0 ? TableObjectBytes + ColumnObjectBytes * type.Fields.Length : 0);
             table = _tables[ordinal] = Grow(table, capacity, n);
+            Data = NewData();
+            Layout++;
+        }
+        // A column gets null flags with its first null value: a new column object around the same
+        // values, which contexts bound to the old one would not see (a new layout, as after growing).
+        for (var f = 2; f < table.Fields.Length; f++)
+        {
+            if (values[f] is not null || table.Fields[f]!.Nulls is not null) continue;
+            table.Fields[f] = WithNulls(table.Fields[f]!);
+            _tableBytes += NullsArrayBytes + table.Ts.Length;
             Data = NewData();
             Layout++;
         }
@@ -138,7 +152,7 @@ public sealed class UserHistory
             {
                 var c = table.Fields[f]!;
                 Array.Copy(ValuesOf(c), row, ValuesOf(c), row + 1, n - row);
-                Array.Copy(c.Nulls!, row, c.Nulls!, row + 1, n - row);
+                if (c.Nulls is { } nulls) Array.Copy(nulls, row, nulls, row + 1, n - row);
             }
         }
         table.Ts[row] = ts;
@@ -186,7 +200,7 @@ public sealed class UserHistory
         var profileColumns = new Column?[schema.ProfileFields.Length];
         for (var i = 0; i < profileColumns.Length; i++)
         {
-            var column = profileColumns[i] = NewColumn(schema.ProfileFields[i].Type, n);
+            var column = profileColumns[i] = NewColumn(schema.ProfileFields[i].Type, n, withNulls: true);
             for (var u = 0; u < n; u++)
             {
                 if (users[u].Profile.Length != profileColumns.Length)
@@ -209,7 +223,7 @@ public sealed class UserHistory
             }
             var sorted = rows.Select(r => (r.User, Ts: TsOf(r.Values[1]), r.Line, r.Values))
                 .OrderBy(r => r.User).ThenBy(r => r.Ts).ThenBy(r => r.Line).ToList();
-            var table = NewTable(type, sorted.Count);
+            var table = NewTable(type, sorted.Count, _ => true);
             var starts = new int[n + 1];
             foreach (var r in sorted) starts[r.User + 1]++;
             for (var u = 0; u < n; u++) starts[u + 1] += starts[u];
@@ -249,28 +263,57 @@ public sealed class UserHistory
     /// </summary>
     private static readonly System.Runtime.CompilerServices.ConditionalWeakTable<SchemaModel, EventTable[]> EmptyTables = new();
 
-    private static EventTable NewTable(EventTypeSymbol type, int capacity)
+    /// <summary>A table of <paramref name="capacity"/> rows; the columns of the fields <paramref name="withNulls"/> names have null flags.</summary>
+    private static EventTable NewTable(EventTypeSymbol type, int capacity, Func<int, bool> withNulls)
     {
         var fields = new Column?[type.Fields.Length];
-        for (var f = 2; f < fields.Length; f++) fields[f] = NewColumn(type.Fields[f].Type, capacity);
+        for (var f = 2; f < fields.Length; f++) fields[f] = NewColumn(type.Fields[f].Type, capacity, withNulls(f));
         return new EventTable(type, [0, 0], new long[capacity], new long[capacity], fields);
     }
 
     private static EventTable Grow(EventTable old, int capacity, int rows)
     {
-        var grown = NewTable(old.Type, capacity);
+        var grown = NewTable(old.Type, capacity, f => old.Fields[f]!.Nulls is not null);
         Array.Copy(old.Ts, grown.Ts, rows);
         Array.Copy(old.Line, grown.Line, rows);
         for (var f = 2; f < grown.Fields.Length; f++)
         {
             Array.Copy(ValuesOf(old.Fields[f]!), ValuesOf(grown.Fields[f]!), rows);
-            Array.Copy(old.Fields[f]!.Nulls!, grown.Fields[f]!.Nulls!, rows);
+            if (old.Fields[f]!.Nulls is { } nulls) Array.Copy(nulls, grown.Fields[f]!.Nulls!, rows);
         }
         grown.UserStart[1] = rows;
         return grown;
     }
 
-    private static Column NewColumn(DslType type, int rows) => Column.Allocate(type, new bool[rows]);
+    /// <summary>How many of a table's columns have null flags (a byte per row each).</summary>
+    private static int NullFlagColumns(EventTable table)
+    {
+        var count = 0;
+        for (var f = 2; f < table.Fields.Length; f++)
+            if (table.Fields[f]?.Nulls is not null) count++;
+        return count;
+    }
+
+    /// <summary>
+    /// A column of <paramref name="rows"/> rows; null flags only <paramref name="withNulls"/>: a history
+    /// is made per cached user and most of its columns never hold a null, and each array is one more
+    /// object for the collector to copy (the engine reads a column without flags as holding no null).
+    /// </summary>
+    private static Column NewColumn(DslType type, int rows, bool withNulls) => Column.Allocate(type, rows, withNulls ? new bool[rows] : null);
+
+    /// <summary>The column over the same values, with null flags (all false).</summary>
+    private static Column WithNulls(Column column) => column switch
+    {
+        BoolColumn c => new BoolColumn(c.Type, c.Values, new bool[c.Length]),
+        IntColumn c => new IntColumn(c.Type, c.Values, new bool[c.Length]),
+        DecimalColumn c => new DecimalColumn(c.Type, c.Values, new bool[c.Length]),
+        DateColumn c => new DateColumn(c.Type, c.Values, new bool[c.Length]),
+        DateTimeColumn c => new DateTimeColumn(c.Type, c.Values, new bool[c.Length]),
+        DurationColumn c => new DurationColumn(c.Type, c.Values, new bool[c.Length]),
+        StringColumn c => new StringColumn(c.Type, c.Values, new bool[c.Length]),
+        ListColumn c => new ListColumn(c.Type, c.Values, new bool[c.Length]),
+        _ => throw new InvalidOperationException(column.GetType().Name),
+    };
 
     private static Array ValuesOf(Column c) => c switch
     {
@@ -288,7 +331,7 @@ public sealed class UserHistory
     /// <summary>Stores one boxed value as <see cref="InMemoryData.Build"/> does; a value of the wrong kind is an error of the caller.</summary>
     private static void Set(Column column, int row, object? value, FieldSymbol field)
     {
-        column.Nulls![row] = value is null;
+        if (column.Nulls is { } nulls) nulls[row] = value is null;
         if (value is null)
         {
             if (column is StringColumn s) s.Values[row] = null;
