@@ -26,6 +26,12 @@ public sealed partial class LiveStore
 
     private readonly Lock _outboxGate = new();
     private readonly SortedDictionary<long, OutboxEntry> _outboxPending = [];
+    /// <summary>
+    /// The pending actions by (next attempt, seq): a delivery round and the loop's next wake read the
+    /// due ones from its front. Scanning every pending action instead cost each round (up to a
+    /// thousand a second) the whole queue, which grows by the hour while a receiver is down.
+    /// </summary>
+    private readonly SortedSet<(long Due, long Seq)> _pendingByDue = [];
     private readonly Dictionary<string, int> _outboxCounts = new(StringComparer.Ordinal) { [Pending] = 0, [DeliveredStatus] = 0, [Failed] = 0 };
     /// <summary>Changes to the in-memory outbox that wait for the open transaction to commit.</summary>
     private readonly List<Action> _afterCommit = [];
@@ -43,7 +49,23 @@ public sealed partial class LiveStore
     {
         foreach (var (status, count) in Rows("SELECT status, count(*) FROM outbox GROUP BY status", r => (r.GetString(0), r.GetInt32(1))))
             _outboxCounts[status] = count;
-        foreach (var entry in Rows($"SELECT {OutboxColumns} FROM outbox WHERE status = $0", ToEntry, Pending)) _outboxPending[entry.Seq] = entry;
+        foreach (var entry in Rows($"SELECT {OutboxColumns} FROM outbox WHERE status = $0", ToEntry, Pending)) SetPending(entry);
+    }
+
+    /// <summary>Under <see cref="_outboxGate"/>: the entry is pending (added, or its next attempt moved).</summary>
+    private void SetPending(OutboxEntry entry)
+    {
+        RemovePending(entry.Seq, out _);
+        _outboxPending[entry.Seq] = entry;
+        _pendingByDue.Add((entry.NextAttemptAt, entry.Seq));
+    }
+
+    /// <summary>Under <see cref="_outboxGate"/>: the action leaves the pending queue; false when it was not in it.</summary>
+    private bool RemovePending(long seq, out OutboxEntry? entry)
+    {
+        if (!_outboxPending.Remove(seq, out entry)) return false;
+        _pendingByDue.Remove((entry.NextAttemptAt, seq));
+        return true;
     }
 
     /// <summary>The action stored under <paramref name="key"/> (the open transaction's included), without a queued mark.</summary>
@@ -113,25 +135,36 @@ public sealed partial class LiveStore
             entry.Key, entry.Channel, entry.Line, entry.Status, entry.Attempts, entry.NextAttemptAt, entry.LastError, entry.Seq);
         AfterCommit(() =>
         {
-            _outboxPending[entry.Seq] = entry;
+            SetPending(entry);
             _outboxCounts[Pending]++;
         });
         return true;
     }
 
-    /// <summary>Pending actions whose next attempt is due at <paramref name="nowTicks"/> (wall clock), oldest first (memory only: safe without the
-    /// runtime's lock).</summary>
+    /// <summary>
+    /// Pending actions whose next attempt is due at <paramref name="nowTicks"/> (wall clock), at most
+    /// <paramref name="max"/>, those due longest first, in outbox order (memory only: safe without the runtime's lock).
+    /// </summary>
     public List<OutboxEntry> DueForDelivery(long nowTicks, int max, Func<string, bool> routed)
     {
+        var due = new List<OutboxEntry>();
         lock (_outboxGate)
-            return [.. _outboxPending.Values.Where(e => e.NextAttemptAt <= nowTicks && routed(e.Channel)).Take(max)];
+            foreach (var (at, seq) in _pendingByDue)
+            {
+                if (at > nowTicks || due.Count >= max) break;
+                if (_outboxPending[seq] is var entry && routed(entry.Channel)) due.Add(entry);
+            }
+        due.Sort((a, b) => a.Seq.CompareTo(b.Seq));
+        return due;
     }
 
     /// <summary>The earliest next attempt among pending actions (wall-clock ticks), null when none is pending (memory only).</summary>
     public long? NextDeliveryDue(Func<string, bool> routed)
     {
         lock (_outboxGate)
-            return _outboxPending.Values.Where(e => routed(e.Channel)).Select(e => (long?)e.NextAttemptAt).Min();
+            foreach (var (at, seq) in _pendingByDue)
+                if (routed(_outboxPending[seq].Channel)) return at;
+        return null;
     }
 
     /// <summary>Rewrites the action's row with <paramref name="change"/> applied; false when there is no such action (or the change refuses
@@ -146,8 +179,8 @@ public sealed partial class LiveStore
         {
             _outboxCounts[before.Status]--;
             _outboxCounts[after.Status]++;
-            if (after.Status == Pending) _outboxPending[seq] = after;
-            else _outboxPending.Remove(seq);
+            if (after.Status == Pending) SetPending(after);
+            else RemovePending(seq, out _);
         });
         return true;
     }
@@ -174,8 +207,8 @@ public sealed partial class LiveStore
     {
         lock (_outboxGate)
             foreach (var item in items)
-                if (_outboxPending.Remove(item.Seq, out var pending))
-                    _queuedMarks[item.Seq] = pending with { Status = DeliveredStatus, Attempts = item.Attempts + 1, LastError = null };
+                if (RemovePending(item.Seq, out var pending))
+                    _queuedMarks[item.Seq] = pending! with { Status = DeliveredStatus, Attempts = item.Attempts + 1, LastError = null };
     }
 
     /// <summary>Puts a parked action back in the queue with a fresh attempt count; false when the key is not parked.</summary>
