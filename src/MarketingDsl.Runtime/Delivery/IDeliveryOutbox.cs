@@ -12,7 +12,8 @@ public interface IDeliveryOutbox
     /// <summary>The wall clock of delivery retries (not event time).</summary>
     TimeProvider WallClock { get; }
 
-    /// <summary>Pending actions of routed channels due at <paramref name="nowTicks"/>, oldest first, at most <paramref name="max"/>.</summary>
+    /// <summary>Pending actions of routed channels due at <paramref name="nowTicks"/>, at most <paramref name="max"/> (those due longest
+    /// first), in outbox order.</summary>
     List<OutboxEntry> DueForDelivery(long nowTicks, int max, Func<string, bool> routed);
 
     /// <summary>The earliest next attempt among pending actions of routed channels (wall-clock ticks), null when none.</summary>
