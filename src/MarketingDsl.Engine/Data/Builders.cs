@@ -282,9 +282,8 @@ internal sealed unsafe class NativeList<T> : IDisposable where T : unmanaged
         }
         if (order.BucketSlot is { } slot)
         {
-            var scratch = Scatter(slot, dst.Length);
-            try { order.Place(scratch, dst); }
-            finally { RowOrder.Return(scratch); }
+            ScatterInto(slot, dst);
+            order.PlaceInBuckets(dst);
             return;
         }
         var perm = order.Perm;
@@ -297,20 +296,21 @@ internal sealed unsafe class NativeList<T> : IDisposable where T : unmanaged
         }
     }
 
-    /// <summary>Pass 1 of a partitioned gather: every row, in input order, to its bucket slot.</summary>
+    /// <summary>Pass 1 of a partitioned gather: every row, in input order, to its bucket slot of the output.</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private T* Scatter(int[] slot, int n)
+    private void ScatterInto(int[] slot, Span<T> dst)
     {
+        var n = dst.Length;
         if (n != Count || slot.Length != n) throw new InvalidOperationException("a partitioned gather moves every row");
-        var scratch = RowOrder.Rent<T>(n);
-        for (int i = 0, c = 0; i < n; c++)
-        {
-            var m = Math.Min(n - i, 1 << _shift);
-            var src = (T*)_chunks[c];
-            for (var k = 0; k < m; k++) scratch[slot[i + k]] = src[k];
-            i += m;
-        }
-        return scratch;
+        fixed (T* to = dst)
+            for (int i = 0, c = 0; i < n; c++)
+            {
+                var m = Math.Min(n - i, 1 << _shift);
+                var src = (T*)_chunks[c];
+                var slots = slot.AsSpan(i, m);
+                for (var k = 0; k < slots.Length; k++) to[slots[k]] = src[k];   // a slot is an output row: below n
+                i += m;
+            }
     }
 
     /// <summary>As <see cref="Gather"/>, widening each value to long (int line numbers into the output's long column).</summary>
@@ -334,13 +334,17 @@ internal sealed unsafe class NativeList<T> : IDisposable where T : unmanaged
         }
         if (order.BucketSlot is { } slot)
         {
-            var scratch = (int*)Scatter(slot, dst.Length);
-            try
-            {
-                var local = order.Local!;
-                for (var j = 0; j < dst.Length; j++) dst[j] = scratch[local[j]];
-            }
-            finally { RowOrder.Return(scratch); }
+            if (dst.Length != Count || slot.Length != Count) throw new InvalidOperationException("a partitioned gather moves every row");
+            fixed (long* to = dst)
+                for (int i = 0, c = 0; i < dst.Length; c++)
+                {
+                    var m = Math.Min(dst.Length - i, 1 << shift);
+                    var src = (int*)chunks[c];
+                    var slots = slot.AsSpan(i, m);
+                    for (var k = 0; k < slots.Length; k++) to[slots[k]] = src[k];
+                    i += m;
+                }
+            order.PlaceInBuckets(dst);
             return;
         }
         var perm = order.Perm;
@@ -428,18 +432,16 @@ internal sealed class StringChunkList
         }
         if (order.BucketSlot is { } slot)
         {
-            // The two passes of RowOrder (references: a managed scratch).
+            // The two passes of RowOrder, the scatter into the output itself.
             if (dst.Length != Count || slot.Length != Count) throw new InvalidOperationException("a partitioned gather moves every row");
-            var scratch = new string?[dst.Length];
             for (int i = 0, c = 0; i < dst.Length; c++)
             {
                 var m = Math.Min(dst.Length - i, 1 << Shift);
                 var src = chunks[c];
-                for (var k = 0; k < m; k++) scratch[slot[i + k]] = src[k];
+                for (var k = 0; k < m; k++) dst[slot[i + k]] = src[k];
                 i += m;
             }
-            var local = order.Local!;
-            for (var j = 0; j < dst.Length; j++) dst[j] = scratch[local[j]];
+            order.PlaceInBuckets(dst);
             return;
         }
         var perm = order.Perm;

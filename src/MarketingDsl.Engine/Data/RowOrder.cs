@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Numerics;
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
@@ -107,16 +108,33 @@ internal sealed class RowOrder
         return local;
     }
 
-    /// <summary>Pass 2: output row j from scratch slot <see cref="Local"/>[j].</summary>
+    /// <summary>
+    /// Pass 2, in place: <paramref name="dst"/> holds every row at its scratch slot (pass 1 scattered the rows into the output
+    /// itself); each bucket, a range of output rows, is copied to a buffer the caches hold and its rows put in output order
+    /// (output row j from slot <see cref="Local"/>[j], in the same bucket). So no column needs a scratch as large as itself.
+    /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    public unsafe void Place<T>(T* scratch, Span<T> dst) where T : unmanaged
+    public void PlaceInBuckets<T>(Span<T> dst)
     {
         var local = Local!;
-        for (var j = 0; j < dst.Length; j++) dst[j] = scratch[local[j]];
+        if (local.Length != dst.Length) throw new InvalidOperationException("a partitioned gather moves every row");
+        var size = 1 << BucketShift;
+        var buffer = ArrayPool<T>.Shared.Rent(size);
+        try
+        {
+            ref var first = ref MemoryMarshal.GetArrayDataReference(buffer);
+            for (var lo = 0; lo < dst.Length; lo += size)
+            {
+                var bucket = dst.Slice(lo, Math.Min(size, dst.Length - lo));
+                bucket.CopyTo(buffer);
+                var from = local.AsSpan(lo, bucket.Length);
+                // Every slot of a bucket lies in its own range of rows (RowOrder's invariant): in the buffer.
+                for (var j = 0; j < bucket.Length; j++) bucket[j] = Unsafe.Add(ref first, from[j] - lo);
+            }
+        }
+        finally
+        {
+            ArrayPool<T>.Shared.Return(buffer, clearArray: RuntimeHelpers.IsReferenceOrContainsReferences<T>());
+        }
     }
-
-    /// <summary>Scratch for pass 1 of one column (native: freed at once after the column).</summary>
-    public static unsafe T* Rent<T>(int n) where T : unmanaged => (T*)NativeMemory.Alloc((nuint)Math.Max(1, n), (nuint)sizeof(T));
-
-    public static unsafe void Return<T>(T* scratch) where T : unmanaged => NativeMemory.Free(scratch);
 }
