@@ -126,7 +126,7 @@ public class ParallelImportTests
         int rows, int parallelism)
     {
         var rnd = new Random(seed);
-        var prefix = new string('c', RecentUsers.MaxChars - 2);
+        var prefix = new string('c', RecentUsers.MaxBytes - 2);
         string[] ids = [.. Enumerable.Range(1, 300).Select(u => u % 3 == 0 ? $"u{u}" : u % 3 == 1 ? $"{prefix}{u}" : $"{prefix}{prefix}{u}")];
         var profiles = string.Concat(ids.Select((id, u) => $$"""{"user_id":"{{id}}","member_id":"m{{u}}"}""" + "\n"));
         var e = new StringBuilder();
