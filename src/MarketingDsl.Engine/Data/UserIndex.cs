@@ -161,6 +161,7 @@ internal sealed unsafe class RecentUsers
     {
         if ((uint)length > MaxBytes || padded.Length < MaxBytes) return default;
         ref var b = ref MemoryMarshal.GetArrayDataReference(padded);
+        if (length <= 8) return new Key { A = Unsafe.ReadUnaligned<ulong>(ref b) & Masks[length], Length = length };
         return new Key
         {
             A = Unsafe.ReadUnaligned<ulong>(ref b) & Mask(length),
@@ -172,7 +173,12 @@ internal sealed unsafe class RecentUsers
 
     /// <summary>The low <paramref name="bytes"/> bytes of a word (none below 1, all from 8).</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static ulong Mask(int bytes) => bytes >= 8 ? ulong.MaxValue : bytes <= 0 ? 0 : (1UL << (8 * bytes)) - 1;
+    private static ulong Mask(int bytes) => Masks[Math.Clamp(bytes, 0, 8)];
+
+    private static ReadOnlySpan<ulong> Masks =>
+    [
+        0, 0xFF, 0xFFFF, 0xFF_FFFF, 0xFFFF_FFFF, 0xFF_FFFF_FFFF, 0xFFFF_FFFF_FFFF, 0xFF_FFFF_FFFF_FFFF, ulong.MaxValue,
+    ];
 
     /// <summary>The user of an id met lately (or its pending id in the block being parsed), or false; <paramref name="set"/>
     /// is what <see cref="Set"/> and <see cref="Resolve"/> take (-1 for an id too long to remember).</summary>
