@@ -737,7 +737,7 @@ internal sealed class ParseState(RowLayout[]? layouts)
     /// <summary>A row's user id as UTF-8 when its parse kept no bytes of it (the general reader).</summary>
     public byte[] Utf8Id = new byte[64];
     /// <summary>Ids of the block waiting to be looked up together (<see cref="Importer"/>'s ResolvePending): characters, and per
-    /// id its start, length and, once looked up, its user.</summary>
+    /// id its start, length, hash in the index, set among the recent ids and, once looked up, its user.</summary>
     public char[] PendingChars = new char[1 << 14];
     public int PendingCharCount, PendingCount;
     public int[] PendingStart = new int[1 << 10], PendingLength = new int[1 << 10], PendingUser = new int[1 << 10],
