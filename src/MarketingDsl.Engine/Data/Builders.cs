@@ -164,11 +164,25 @@ internal sealed class RowScratch
     public char[] UserChars = new char[64];
     public int UserLength;
     /// <summary>The UTF-8 bytes <see cref="UserChars"/> were decoded from by the JSON fast paths (length -1: none), and
-    /// their character count.</summary>
+    /// their character count; the array is never shorter than <see cref="RecentUsers.MaxBytes"/>.</summary>
     public byte[] Utf8User = new byte[64];
     public int Utf8UserLength = -1, Utf8UserChars;
+    /// <summary>The fast paths keep an ASCII id as its bytes only: most rows' users are found by them (<see
+    /// cref="RecentUsers"/>), so the characters are made when first asked for.</summary>
+    public bool UserCharsPending;
 
-    public ReadOnlySpan<char> User => UserChars.AsSpan(0, UserLength);
+    public ReadOnlySpan<char> User
+    {
+        get
+        {
+            if (UserCharsPending)
+            {
+                System.Text.Ascii.ToUtf16(Utf8User.AsSpan(0, UserLength), UserChars, out _);
+                UserCharsPending = false;
+            }
+            return UserChars.AsSpan(0, UserLength);
+        }
+    }
 
     public void Reset()
     {
@@ -194,6 +208,7 @@ internal sealed class RowScratch
         chars.CopyTo(UserChars);
         UserLength = chars.Length;
         Utf8UserLength = -1;
+        UserCharsPending = false;
     }
 }
 
@@ -282,9 +297,8 @@ internal sealed unsafe class NativeList<T> : IDisposable where T : unmanaged
         }
         if (order.BucketSlot is { } slot)
         {
-            var scratch = Scatter(slot, dst.Length);
-            try { order.Place(scratch, dst); }
-            finally { RowOrder.Return(scratch); }
+            ScatterInto(slot, dst);
+            order.PlaceInBuckets(dst);
             return;
         }
         var perm = order.Perm;
@@ -297,20 +311,21 @@ internal sealed unsafe class NativeList<T> : IDisposable where T : unmanaged
         }
     }
 
-    /// <summary>Pass 1 of a partitioned gather: every row, in input order, to its bucket slot.</summary>
+    /// <summary>Pass 1 of a partitioned gather: every row, in input order, to its bucket slot of the output.</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private T* Scatter(int[] slot, int n)
+    private void ScatterInto(int[] slot, Span<T> dst)
     {
+        var n = dst.Length;
         if (n != Count || slot.Length != n) throw new InvalidOperationException("a partitioned gather moves every row");
-        var scratch = RowOrder.Rent<T>(n);
-        for (int i = 0, c = 0; i < n; c++)
-        {
-            var m = Math.Min(n - i, 1 << _shift);
-            var src = (T*)_chunks[c];
-            for (var k = 0; k < m; k++) scratch[slot[i + k]] = src[k];
-            i += m;
-        }
-        return scratch;
+        fixed (T* to = dst)
+            for (int i = 0, c = 0; i < n; c++)
+            {
+                var m = Math.Min(n - i, 1 << _shift);
+                var src = (T*)_chunks[c];
+                var slots = slot.AsSpan(i, m);
+                for (var k = 0; k < slots.Length; k++) to[slots[k]] = src[k];   // a slot is an output row: below n
+                i += m;
+            }
     }
 
     /// <summary>As <see cref="Gather"/>, widening each value to long (int line numbers into the output's long column).</summary>
@@ -334,13 +349,17 @@ internal sealed unsafe class NativeList<T> : IDisposable where T : unmanaged
         }
         if (order.BucketSlot is { } slot)
         {
-            var scratch = (int*)Scatter(slot, dst.Length);
-            try
-            {
-                var local = order.Local!;
-                for (var j = 0; j < dst.Length; j++) dst[j] = scratch[local[j]];
-            }
-            finally { RowOrder.Return(scratch); }
+            if (dst.Length != Count || slot.Length != Count) throw new InvalidOperationException("a partitioned gather moves every row");
+            fixed (long* to = dst)
+                for (int i = 0, c = 0; i < dst.Length; c++)
+                {
+                    var m = Math.Min(dst.Length - i, 1 << shift);
+                    var src = (int*)chunks[c];
+                    var slots = slot.AsSpan(i, m);
+                    for (var k = 0; k < slots.Length; k++) to[slots[k]] = src[k];
+                    i += m;
+                }
+            order.PlaceInBuckets(dst);
             return;
         }
         var perm = order.Perm;
@@ -428,18 +447,16 @@ internal sealed class StringChunkList
         }
         if (order.BucketSlot is { } slot)
         {
-            // The two passes of RowOrder (references: a managed scratch).
+            // The two passes of RowOrder, the scatter into the output itself.
             if (dst.Length != Count || slot.Length != Count) throw new InvalidOperationException("a partitioned gather moves every row");
-            var scratch = new string?[dst.Length];
             for (int i = 0, c = 0; i < dst.Length; c++)
             {
                 var m = Math.Min(dst.Length - i, 1 << Shift);
                 var src = chunks[c];
-                for (var k = 0; k < m; k++) scratch[slot[i + k]] = src[k];
+                for (var k = 0; k < m; k++) dst[slot[i + k]] = src[k];
                 i += m;
             }
-            var local = order.Local!;
-            for (var j = 0; j < dst.Length; j++) dst[j] = scratch[local[j]];
+            order.PlaceInBuckets(dst);
             return;
         }
         var perm = order.Perm;
@@ -711,16 +728,20 @@ internal sealed class ParseState(RowLayout[]? layouts)
     public EventTypeState? LastShapedType;
     /// <summary>Rows this state parsed on the shaped path (tests check that the path is taken).</summary>
     public long ShapedRows;
-    /// <summary>The last event user id resolved directly by id (consecutive rows are usually the same user).</summary>
-    public char[] LastUser = new char[64];
+    /// <summary>The last event user id resolved directly by id (consecutive rows are usually the same user): as the key of
+    /// the recent ids when it has one, else its UTF-8 bytes.</summary>
+    public RecentUsers.Key LastKey;
+    public byte[] LastUser = new byte[64];
     /// <summary>The last id's user, or -2 - k while it waits as the block's pending id k.</summary>
     public int LastUserLength = -1, LastUserIndex;
+    /// <summary>A row's user id as UTF-8 when its parse kept no bytes of it (the general reader).</summary>
+    public byte[] Utf8Id = new byte[64];
     /// <summary>Ids of the block waiting to be looked up together (<see cref="Importer"/>'s ResolvePending): characters, and per
-    /// id its start, length and, once looked up, its user.</summary>
+    /// id its start, length, hash in the index, set among the recent ids and, once looked up, its user.</summary>
     public char[] PendingChars = new char[1 << 14];
     public int PendingCharCount, PendingCount;
     public int[] PendingStart = new int[1 << 10], PendingLength = new int[1 << 10], PendingUser = new int[1 << 10],
-        PendingHash = new int[1 << 10];
+        PendingHash = new int[1 << 10], PendingRecentSet = new int[1 << 10];
     /// <summary>Users of the ids met lately (time-ordered history names each active user every few hundred rows).</summary>
     public readonly RecentUsers Recent = new();
 

@@ -322,7 +322,17 @@ internal sealed partial class Importer
             }
             s.Utf8UserLength = -1;
             if (s.UserChars.Length < value.Length) s.UserChars = new char[Math.Max(value.Length, s.UserChars.Length * 2)];
-            if (Utf8.ToUtf16(value, s.UserChars, out _, out var written, replaceInvalidSequences: false) != OperationStatus.Done) return false;
+            int written;
+            if (f.NonAscii)
+            {
+                if (Utf8.ToUtf16(value, s.UserChars, out _, out written, replaceInvalidSequences: false) != OperationStatus.Done) return false;
+                s.UserCharsPending = false;
+            }
+            else
+            {
+                written = value.Length;
+                s.UserCharsPending = true;   // widened when asked for (RowScratch.User)
+            }
             s.UserLength = written;
             if (s.Utf8User.Length < value.Length) s.Utf8User = new byte[Math.Max(value.Length, s.Utf8User.Length * 2)];
             value.CopyTo(s.Utf8User);

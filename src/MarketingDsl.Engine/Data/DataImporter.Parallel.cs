@@ -218,24 +218,45 @@ internal sealed partial class Importer
             return;
         }
         int user;
-        var id = s.User;
         if (HasIdentityValue(layout, s)) user = ResolveUser(layout, s);
-        else if (st.LastUserLength == id.Length && id.SequenceEqual(st.LastUser.AsSpan(0, id.Length))) user = st.LastUserIndex;
         else
         {
-            var hash = _userById.HashOf(id);
-            if (!st.Recent.TryGet(id, hash, out user))
+            var (utf8, length) = UserUtf8(s, st);
+            var key = RecentUsers.KeyOf(utf8, length);
+            if (length == st.LastUserLength && (key.Length > 0 ? key.SameAs(st.LastKey)
+                    : utf8.AsSpan(0, length).SequenceEqual(st.LastUser.AsSpan(0, length))))
+                user = st.LastUserIndex;
+            else
             {
-                // Looked up with the block's other new ids (ResolvePending); the row holds -2 - k until then.
-                user = -2 - AddPending(st, id, hash);
-                st.Recent.Set(id, hash, user);
+                if (!st.Recent.TryGet(key, out user, out var set))
+                {
+                    // Looked up with the block's other new ids (ResolvePending); the row holds -2 - k until then.
+                    var id = s.User;
+                    user = -2 - AddPending(st, id, _userById.HashOf(id), set);
+                    st.Recent.Set(key, set, user);
+                }
+                st.LastUserIndex = user;
+                st.LastKey = key;
+                if (key.Length == 0)
+                {
+                    if (st.LastUser.Length < length) st.LastUser = new byte[length * 2];
+                    utf8.AsSpan(0, length).CopyTo(st.LastUser);
+                }
+                st.LastUserLength = length;
             }
-            st.LastUserIndex = user;
-            if (st.LastUser.Length < id.Length) st.LastUser = new char[id.Length * 2];
-            id.CopyTo(st.LastUser);
-            st.LastUserLength = id.Length;
         }
         b.Types[type.Index].Add(user, ts, ordinal, s);
+    }
+
+    /// <summary>The row's user id as UTF-8 (the bytes the JSON fast paths read, else its characters encoded): a buffer of at
+    /// least <see cref="RecentUsers.MaxBytes"/> bytes and the id's length.</summary>
+    private static (byte[] Utf8, int Length) UserUtf8(RowScratch s, ParseState st)
+    {
+        if (s.Utf8UserLength >= 0) return (s.Utf8User, s.Utf8UserLength);
+        var id = s.User;
+        var n = Encoding.UTF8.GetMaxByteCount(id.Length);
+        if (st.Utf8Id.Length < n) st.Utf8Id = new byte[n];
+        return (st.Utf8Id, Encoding.UTF8.GetBytes(id, st.Utf8Id));
     }
 
     /// <summary>A row with an identity value may belong to a user its id does not name: resolved at once, by id, then identity.</summary>
@@ -250,7 +271,7 @@ internal sealed partial class Importer
         return false;
     }
 
-    private static int AddPending(ParseState st, ReadOnlySpan<char> id, int hash)
+    private static int AddPending(ParseState st, ReadOnlySpan<char> id, int hash, int recentSet)
     {
         var k = st.PendingCount++;
         if (k == st.PendingStart.Length)
@@ -259,8 +280,10 @@ internal sealed partial class Importer
             Array.Resize(ref st.PendingLength, k * 2);
             Array.Resize(ref st.PendingUser, k * 2);
             Array.Resize(ref st.PendingHash, k * 2);
+            Array.Resize(ref st.PendingRecentSet, k * 2);
         }
         st.PendingHash[k] = hash;
+        st.PendingRecentSet[k] = recentSet;
         if (st.PendingCharCount + id.Length > st.PendingChars.Length)
             Array.Resize(ref st.PendingChars, Math.Max(st.PendingChars.Length * 2, st.PendingCharCount + id.Length));
         id.CopyTo(st.PendingChars.AsSpan(st.PendingCharCount));
@@ -292,7 +315,7 @@ internal sealed partial class Importer
             {
                 var u = _userById.TryGetValue(chars.AsSpan(st.PendingStart[k], st.PendingLength[k]), hashes[k], out var found) ? found : -1;
                 st.PendingUser[k] = u;
-                st.Recent.Resolve(hashes[k], -2 - k, u);
+                st.Recent.Resolve(st.PendingRecentSet[k], -2 - k, u);
             }
         }
         GC.KeepAlive(touched);

@@ -861,23 +861,37 @@ internal sealed class EventTypeState : IDisposable
             var perm = GC.AllocateUninitializedArray<int>(n);
             // Input in ts order (history exported in time order): a stable grouping by user leaves every user's rows in (ts,
             // line) order, so no user's rows need checking (a read of every row in random order), and the permutation is
-            // final here: where each input row goes is written beside it, in input order, rather than by RowOrder in a pass of
-            // random writes.
+            // final here. For a large type, the two-pass plan of its gathers (RowOrder) is made in the same pass: where each
+            // input row goes is known as it is placed, so its bucket slot is given out in input order and the output row's
+            // link to it written beside the permutation, rather than derived afterwards by a pass of random reads.
             var tsOrdered = partInTsOrder.All(inTsOrder => inTsOrder);
-            var dest = tsOrdered ? GC.AllocateUninitializedArray<int>(n) : null;
+            var planned = tsOrdered && n >= RowOrder.PartitionFrom;
+            var shift = planned ? RowOrder.BucketShiftFor(n) : 0;
+            var slot = planned ? GC.AllocateUninitializedArray<int>(n) : null;
+            var local = planned ? GC.AllocateUninitializedArray<int>(n) : null;
+            var bucketCursor = planned ? BucketCursors(counts, start, n, shift) : null;
+            var partMovesFar = new bool[parts];
             Parallel.For(0, parts, options, [MethodImpl(MethodImplOptions.AggressiveOptimization)] (int part) =>
             {
                 int lo = (int)RangeStart(part), hi = (int)RangeStart(part + 1);
                 var pos = counts[part];
-                if (dest is null)
+                if (slot is null)
                     for (var i = lo; i < hi; i++) perm[pos[users[i]]++] = i;   // stable: line order within a user
                 else
+                {
+                    var cursor = bucketCursor![part];
+                    var far = false;
                     for (var i = lo; i < hi; i++)
                     {
                         var p = pos[users[i]]++;
                         perm[p] = i;
-                        dest[i] = p;
+                        var at = cursor[p >> shift]++;
+                        slot[i] = at;
+                        local![p] = at;
+                        far |= (uint)(p - i + RowOrder.LocalWindow) > 2 * RowOrder.LocalWindow;
                     }
+                    partMovesFar[part] = far;
+                }
             });
             if (!tsOrdered) Parallel.For(0, parts, options, [MethodImpl(MethodImplOptions.AggressiveOptimization)] (int part) =>
             {
@@ -903,14 +917,46 @@ internal sealed class EventTypeState : IDisposable
                     rows.AsSpan(0, len).CopyTo(perm.AsSpan(lo));
                 }
             });
-            _user.Dispose();   // before the order's own arrays are made
-            order = RowOrder.Of(perm, dest, parallelism);
+            _user.Dispose();   // before RowOrder.Of makes its arrays
+            // No row moved further than RowOrder's window: gathered directly, as RowOrder.Of decides.
+            order = !planned ? RowOrder.Of(perm, parallelism)
+                : partMovesFar.Contains(true) ? RowOrder.Planned(perm, slot!, local!, shift) : RowOrder.Direct(perm);
         }
         counts = null!;
         _user.Dispose();
         _perm = order;
         _userStart = start;
         _outFields = new Column?[_fields.Length];
+    }
+
+    /// <summary>
+    /// Per row range of the counting sort, the first scratch slot of each bucket of a two-pass plan its rows take: bucket b
+    /// holds output rows [b &lt;&lt; shift, (b + 1) &lt;&lt; shift) and gives its slots out in input order, so a range starts
+    /// after the rows the ranges before it put there. <paramref name="positions"/>[part][u] is where the range's rows of user u
+    /// begin (they end where the next range's begin, the last range's at <paramref name="start"/>[u + 1]).
+    /// </summary>
+    private static int[][] BucketCursors(int[][] positions, int[] start, int n, int shift)
+    {
+        var parts = positions.Length;
+        var buckets = ((n - 1) >> shift) + 1;
+        var cursors = new int[parts][];
+        var next = new int[buckets];
+        for (var b = 0; b < buckets; b++) next[b] = b << shift;
+        for (var part = 0; part < parts; part++)
+        {
+            cursors[part] = (int[])next.Clone();
+            var from = positions[part];
+            var to = part + 1 < parts ? positions[part + 1] : start.AsSpan(1);
+            for (var u = 0; u < from.Length; u++)
+                for (int lo = from[u], hi = to[u]; lo < hi;)
+                {
+                    var b = lo >> shift;
+                    var end = Math.Min(hi, (b + 1) << shift);
+                    next[b] += end - lo;
+                    lo = end;
+                }
+        }
+        return cursors;
     }
 
     /// <summary>

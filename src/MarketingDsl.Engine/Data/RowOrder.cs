@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Numerics;
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
@@ -18,6 +19,8 @@ internal sealed class RowOrder
     /// <summary>Below this many rows the arrays fit the caches and a direct gather is as fast.</summary>
     internal const int PartitionFrom = 1 << 15;
     private const int MinBucketShift = 14, MaxBuckets = 512;
+    /// <summary>A permutation that moves no row further than this is gathered directly (<see cref="IsLocal"/>).</summary>
+    internal const int LocalWindow = 1 << MinBucketShift;
 
     private RowOrder(int[] perm, int[]? bucketSlot, int[]? local, int bucketShift)
     {
@@ -40,35 +43,26 @@ internal sealed class RowOrder
 
     /// <summary>The order of a permutation of every input row, with the two-pass plan when it pays (<paramref
     /// name="parallelism"/> threads compute it).</summary>
-    public static RowOrder Of(int[] perm, int parallelism = 1) => Of(perm, null, parallelism);
-
-    /// <summary>As <see cref="Of(int[], int)"/>, given the inverse permutation too (input row i becomes output row
-    /// <paramref name="dest"/>[i]; the array is taken over), as a counting sort writes it in input order.</summary>
-    public static RowOrder Of(int[] perm, int[]? dest, int parallelism)
+    public static RowOrder Of(int[] perm, int parallelism = 1)
     {
         var n = perm.Length;
         if (n < PartitionFrom) return new RowOrder(perm, null, null, 0);
         parallelism = Math.Clamp(parallelism, 1, n);
         if (IsLocal(perm, parallelism)) return new RowOrder(perm, null, null, 0);
-        var shift = Math.Max(MinBucketShift, 64 - BitOperations.LeadingZeroCount((ulong)(n - 1)) - BitOperations.Log2(MaxBuckets));
+        var shift = BucketShiftFor(n);
         // Output row j lies in bucket j >> shift, and every bucket but the last is full, so a
         // bucket's scratch slots are its output rows' range.
         var options = new ParallelOptions { MaxDegreeOfParallelism = parallelism };
-        if (dest is null)
+        var slot = GC.AllocateUninitializedArray<int>(n);
+        Parallel.For(0, parallelism, options, part =>
         {
-            var inverse = dest = GC.AllocateUninitializedArray<int>(n);
-            Parallel.For(0, parallelism, options, part =>
-            {
-                int lo = (int)((long)n * part / parallelism), hi = (int)((long)n * (part + 1) / parallelism);
-                for (var j = lo; j < hi; j++) inverse[perm[j]] = j;
-            });
-        }
-        else if (dest.Length != n) throw new ArgumentException("the inverse permutation has another length", nameof(dest));
+            int lo = (int)((long)n * part / parallelism), hi = (int)((long)n * (part + 1) / parallelism);
+            for (var j = lo; j < hi; j++) slot[perm[j]] = j;
+        });
         var buckets = ((n - 1) >> shift) + 1;
         var cursor = new int[buckets];
         for (var b = 0; b < buckets; b++) cursor[b] = b << shift;
-        var slot = dest;   // in place: dest[i] is read once, then replaced by the slot of row i
-        for (var i = 0; i < n; i++) slot[i] = cursor[dest[i] >> shift]++;
+        for (var i = 0; i < n; i++) slot[i] = cursor[slot[i] >> shift]++;   // in place: the output row, then its slot
         var local = GC.AllocateUninitializedArray<int>(n);
         Parallel.For(0, parallelism, options, part =>
         {
@@ -79,13 +73,25 @@ internal sealed class RowOrder
     }
 
     /// <summary>
+    /// A two-pass plan its caller made itself (a counting sort that knows each row's output row as it places it): input row i
+    /// goes to scratch slot <paramref name="bucketSlot"/>[i], output row j comes from slot <paramref name="local"/>[j]; the
+    /// slots of bucket b (of 2^<paramref name="shift"/> rows, <see cref="BucketShiftFor"/>) are its output rows' range,
+    /// given out in input order.
+    /// </summary>
+    public static RowOrder Planned(int[] perm, int[] bucketSlot, int[] local, int shift) => new(perm, bucketSlot, local, shift);
+
+    /// <summary>The bucket size of a two-pass plan of n rows (a power of two): at most <see cref="MaxBuckets"/> buckets, none
+    /// under 16 K rows.</summary>
+    public static int BucketShiftFor(int n) =>
+        Math.Max(MinBucketShift, 64 - BitOperations.LeadingZeroCount((ulong)(n - 1)) - BitOperations.Log2(MaxBuckets));
+
+    /// <summary>
     /// True when no output row comes from further than a bucket away: rows grouped by user but not in time order within a
     /// user (a user's history written stream by stream). A direct gather then reads within a small window that the
     /// caches hold, and the two passes would only add work. Time-ordered input fails the test within its first rows.
     /// </summary>
     private static bool IsLocal(int[] perm, int parallelism)
     {
-        const int Window = 1 << MinBucketShift;
         var n = perm.Length;
         var local = true;
         Parallel.For(0, parallelism, new ParallelOptions { MaxDegreeOfParallelism = parallelism }, (part, state) =>
@@ -93,7 +99,7 @@ internal sealed class RowOrder
             int lo = (int)((long)n * part / parallelism), hi = (int)((long)n * (part + 1) / parallelism);
             for (var j = lo; j < hi; j++)
             {
-                if (Math.Abs(perm[j] - j) <= Window) continue;
+                if (Math.Abs(perm[j] - j) <= LocalWindow) continue;
                 local = false;
                 state.Stop();
                 return;
@@ -102,16 +108,33 @@ internal sealed class RowOrder
         return local;
     }
 
-    /// <summary>Pass 2: output row j from scratch slot <see cref="Local"/>[j].</summary>
+    /// <summary>
+    /// Pass 2, in place: <paramref name="dst"/> holds every row at its scratch slot (pass 1 scattered the rows into the output
+    /// itself); each bucket, a range of output rows, is copied to a buffer the caches hold and its rows put in output order
+    /// (output row j from slot <see cref="Local"/>[j], in the same bucket). So no column needs a scratch as large as itself.
+    /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    public unsafe void Place<T>(T* scratch, Span<T> dst) where T : unmanaged
+    public void PlaceInBuckets<T>(Span<T> dst)
     {
         var local = Local!;
-        for (var j = 0; j < dst.Length; j++) dst[j] = scratch[local[j]];
+        if (local.Length != dst.Length) throw new InvalidOperationException("a partitioned gather moves every row");
+        var size = 1 << BucketShift;
+        var buffer = ArrayPool<T>.Shared.Rent(size);
+        try
+        {
+            ref var first = ref MemoryMarshal.GetArrayDataReference(buffer);
+            for (var lo = 0; lo < dst.Length; lo += size)
+            {
+                var bucket = dst.Slice(lo, Math.Min(size, dst.Length - lo));
+                bucket.CopyTo(buffer);
+                var from = local.AsSpan(lo, bucket.Length);
+                // Every slot of a bucket lies in its own range of rows (RowOrder's invariant): in the buffer.
+                for (var j = 0; j < bucket.Length; j++) bucket[j] = Unsafe.Add(ref first, from[j] - lo);
+            }
+        }
+        finally
+        {
+            ArrayPool<T>.Shared.Return(buffer, clearArray: RuntimeHelpers.IsReferenceOrContainsReferences<T>());
+        }
     }
-
-    /// <summary>Scratch for pass 1 of one column (native: freed at once after the column).</summary>
-    public static unsafe T* Rent<T>(int n) where T : unmanaged => (T*)NativeMemory.Alloc((nuint)Math.Max(1, n), (nuint)sizeof(T));
-
-    public static unsafe void Return<T>(T* scratch) where T : unmanaged => NativeMemory.Free(scratch);
 }

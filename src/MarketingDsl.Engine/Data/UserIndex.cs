@@ -114,68 +114,120 @@ internal sealed class UserIndex
 }
 
 /// <summary>
-/// A parsing thread's memory of the user ids it met last, direct-mapped by their <see cref="UserIndex.HashOf"/> hash. History
-/// exported in time order interleaves the users active at the same time, so most rows name a user seen a few hundred
-/// rows before: found here, in a table the core's caches hold, instead of in the index (too large for them), which only
-/// the rest is looked up in. An entry is one cache line; a longer id is never remembered. A user may be a block's
-/// pending id (-2 - k) until the block's lookups resolve it (<see cref="Resolve"/>).
+/// A parsing thread's memory of the user ids it met last, keyed by the id's UTF-8 bytes as the row holds them (no characters
+/// made, no hash of the index computed). History exported in time order interleaves the users active at the same time, so
+/// most rows name a user seen a few hundred rows before: found here, in a table the core's caches hold, instead of in the
+/// index (too large for them), which only the rest is looked up in. An id of at most <see cref="MaxBytes"/> bytes is its
+/// <see cref="Key"/> (three zero-padded words and the length: compared and hashed in a few instructions); an entry is 32
+/// bytes, two to a cache line, the one met last first, so an id survives one other id of its set. A longer id is never
+/// remembered. A user may be a block's pending id (-2 - k) until the block's lookups resolve it (<see cref="Resolve"/>).
 /// </summary>
-internal sealed class RecentUsers
+internal sealed unsafe class RecentUsers
 {
-    private const int Bits = 12;
-    internal const int MaxChars = 26;
+    private const int SetBits = 12;
+    internal const int MaxBytes = 24;
 
-    [InlineArray(MaxChars)]
-    private struct Chars
+    /// <summary>An id of at most <see cref="MaxBytes"/> UTF-8 bytes; <see cref="Length"/> 0: none (too long, or not yet).</summary>
+    [StructLayout(LayoutKind.Sequential)]
+    public struct Key
     {
-        private char _first;
+        public ulong A, B, C;
+        public int Length;
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public readonly bool SameAs(in Key other) => A == other.A && B == other.B && C == other.C && Length == other.Length;
     }
 
     [StructLayout(LayoutKind.Sequential)]
     private struct Entry
     {
-        public int Tag;      // hash | int.MinValue; 0 = empty
+        public Key Key;      // Length 0 = empty
         public int User;
-        public int Length;
-        public Chars Chars;
     }
 
-    private readonly Entry[] _entries = new Entry[1 << Bits];
+    private readonly Entry* _entries = (Entry*)NativeMemory.AlignedAlloc((nuint)(sizeof(Entry) << (SetBits + 1)), 64);
+    private readonly ulong _seed = (ulong)Random.Shared.NextInt64() | 1;
 
-    /// <summary>The user of an id met lately (or its pending id in the block being parsed), or false.</summary>
+    public RecentUsers() => Clear();
+
+    ~RecentUsers() => NativeMemory.AlignedFree(_entries);
+
+    /// <summary>
+    /// The key of the id in the first <paramref name="length"/> bytes of <paramref name="padded"/> (which has at least
+    /// <see cref="MaxBytes"/> bytes: those past the id are ignored), or one of length 0 for a longer id.
+    /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public bool TryGet(ReadOnlySpan<char> id, int hash, out int user)
+    public static Key KeyOf(byte[] padded, int length)
     {
-        ref var e = ref _entries[hash & ((1 << Bits) - 1)];
-        if (e.Tag == (hash | int.MinValue) && e.Length == id.Length && id.SequenceEqual(((ReadOnlySpan<char>)e.Chars)[..id.Length]))
+        if ((uint)length > MaxBytes || padded.Length < MaxBytes) return default;
+        ref var b = ref MemoryMarshal.GetArrayDataReference(padded);
+        if (length <= 8) return new Key { A = Unsafe.ReadUnaligned<ulong>(ref b) & Masks[length], Length = length };
+        return new Key
         {
-            user = e.User;
+            A = Unsafe.ReadUnaligned<ulong>(ref b) & Mask(length),
+            B = Unsafe.ReadUnaligned<ulong>(ref Unsafe.Add(ref b, 8)) & Mask(length - 8),
+            C = Unsafe.ReadUnaligned<ulong>(ref Unsafe.Add(ref b, 16)) & Mask(length - 16),
+            Length = length,
+        };
+    }
+
+    /// <summary>The low <paramref name="bytes"/> bytes of a word (none below 1, all from 8).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static ulong Mask(int bytes) => Masks[Math.Clamp(bytes, 0, 8)];
+
+    private static ReadOnlySpan<ulong> Masks =>
+    [
+        0, 0xFF, 0xFFFF, 0xFF_FFFF, 0xFFFF_FFFF, 0xFF_FFFF_FFFF, 0xFFFF_FFFF_FFFF, 0xFF_FFFF_FFFF_FFFF, ulong.MaxValue,
+    ];
+
+    /// <summary>The user of an id met lately (or its pending id in the block being parsed), or false; <paramref name="set"/>
+    /// is what <see cref="Set"/> and <see cref="Resolve"/> take (-1 for an id too long to remember).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public bool TryGet(in Key key, out int user, out int set)
+    {
+        user = 0;
+        if (key.Length == 0)
+        {
+            set = -1;
+            return false;
+        }
+        var h = ((key.A * 0x9E3779B97F4A7C15UL) ^ (key.B * 0xBF58476D1CE4E5B9UL) ^ (key.C * 0x94D049BB133111EBUL) ^ (ulong)key.Length) * _seed;
+        set = (int)(h >> (64 - SetBits));
+        var e = _entries + 2 * set;
+        if (e[0].Key.SameAs(key))
+        {
+            user = e[0].User;
             return true;
         }
-        user = 0;
+        if (e[1].Key.SameAs(key))
+        {
+            user = e[1].User;
+            (e[0], e[1]) = (e[1], e[0]);
+            return true;
+        }
         return false;
     }
 
-    /// <summary>Remembers an id's user in place of the id its slot held.</summary>
+    /// <summary>Remembers an id's user first in its set (the one <see cref="TryGet"/> gave).</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public void Set(ReadOnlySpan<char> id, int hash, int user)
+    public void Set(in Key key, int set, int user)
     {
-        if (id.Length > MaxChars) return;
-        ref var e = ref _entries[hash & ((1 << Bits) - 1)];
-        e.Tag = hash | int.MinValue;
-        e.User = user;
-        e.Length = id.Length;
-        id.CopyTo(e.Chars);
+        if (set < 0) return;
+        var e = _entries + 2 * set;
+        e[1] = e[0];
+        e[0] = new Entry { Key = key, User = user };
     }
 
-    /// <summary>Replaces a pending id by its user, if its slot still holds it (a pending id is unique within its block).</summary>
+    /// <summary>Replaces a pending id by its user, if its set still holds it (a pending id is unique within its block).</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public void Resolve(int hash, int pending, int user)
+    public void Resolve(int set, int pending, int user)
     {
-        ref var e = ref _entries[hash & ((1 << Bits) - 1)];
-        if (e.User == pending && e.Tag == (hash | int.MinValue)) e.User = user;
+        if (set < 0) return;
+        var e = _entries + 2 * set;
+        if (e[0].User == pending && e[0].Key.Length != 0) e[0].User = user;
+        else if (e[1].User == pending && e[1].Key.Length != 0) e[1].User = user;
     }
 
     /// <summary>Forgets every id (after a block that ended before its pending ids were resolved).</summary>
-    public void Clear() => _entries.AsSpan().Clear();
+    public void Clear() => new Span<Entry>(_entries, 2 << SetBits).Clear();
 }

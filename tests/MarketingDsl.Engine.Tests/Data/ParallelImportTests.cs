@@ -113,17 +113,20 @@ public class ParallelImportTests
     /// History in time order, as exports write it: each row's user is found again among the ids the thread met lately, or
     /// looked up. Ids too long to be remembered, ids sharing long prefixes, orphan ids met again and again, identity rows
     /// and blocks of every size give the sequential reader's data set; rows end up in (user, ts, line) order, equal
-    /// timestamps in line order, also when one row out of ts order makes the importer check every user's rows.
+    /// timestamps in line order, also when one row out of ts order makes the importer check every user's rows, and when the
+    /// sort splits the rows into ranges placed on several threads (each range's rows of a bucket of the two-pass gather
+    /// after the earlier ranges' rows of it).
     /// </summary>
     [Theory]
-    [InlineData(1, 512, false)]
-    [InlineData(2, 1 << 16, false)]
-    [InlineData(3, 1 << 20, true)]
-    public void Time_ordered_history_gives_the_sequential_dataset_in_user_ts_line_order(int seed, int blockSize, bool oneOutOfOrder)
+    [InlineData(1, 512, false, 140_000, 2)]
+    [InlineData(2, 1 << 16, false, 140_000, 2)]
+    [InlineData(3, 1 << 20, true, 140_000, 2)]
+    [InlineData(4, 1 << 20, false, 400_000, 3)]
+    public void Time_ordered_history_gives_the_sequential_dataset_in_user_ts_line_order(int seed, int blockSize, bool oneOutOfOrder,
+        int rows, int parallelism)
     {
-        const int rows = 140_000;
         var rnd = new Random(seed);
-        var prefix = new string('c', RecentUsers.MaxChars - 2);
+        var prefix = new string('c', RecentUsers.MaxBytes - 2);
         string[] ids = [.. Enumerable.Range(1, 300).Select(u => u % 3 == 0 ? $"u{u}" : u % 3 == 1 ? $"{prefix}{u}" : $"{prefix}{prefix}{u}")];
         var profiles = string.Concat(ids.Select((id, u) => $$"""{"user_id":"{{id}}","member_id":"m{{u}}"}""" + "\n"));
         var e = new StringBuilder();
@@ -148,7 +151,7 @@ public class ParallelImportTests
         }
         using var d = Dir(("profiles.jsonl", profiles), ("events.jsonl", e.ToString()));
         var seq = DataImporter.Load(RetailSchema(), d.Path, new ImportOptions { Parallelism = 1 });
-        var par = DataImporter.Load(RetailSchema(), d.Path, new ImportOptions { Parallelism = 2, BlockSize = blockSize });
+        var par = DataImporter.Load(RetailSchema(), d.Path, new ImportOptions { Parallelism = parallelism, BlockSize = blockSize });
         Assert.True(seq.Report.OrphanEvents > 0);
         AssertSame(seq, par);
 

@@ -52,23 +52,6 @@ public sealed class RowOrderTests
         Assert.Equal(sb, sa);
     }
 
-    /// <summary>The plan made from a permutation and its inverse (as the counting sort writes both) is the plan made from the
-    /// permutation alone.</summary>
-    [Fact]
-    public void The_plan_from_a_given_inverse_is_the_plan_from_the_permutation()
-    {
-        const int n = 150_001;
-        var perm = Enumerable.Range(0, n).ToArray();
-        new Random(9).Shuffle(perm);
-        var inverse = new int[n];
-        for (var j = 0; j < n; j++) inverse[perm[j]] = j;
-        var alone = RowOrder.Of((int[])perm.Clone(), parallelism: 2);
-        var given = RowOrder.Of(perm, inverse, parallelism: 2);
-        Assert.Equal(alone.BucketShift, given.BucketShift);
-        Assert.Equal(alone.BucketSlot, given.BucketSlot);
-        Assert.Equal(alone.Local, given.Local);
-    }
-
     /// <summary>
     /// Rows grouped by user but out of time order within a user (a user's history written stream by stream) move no further
     /// than a bucket: gathered directly, without the two passes; a single row from far away brings the passes back.

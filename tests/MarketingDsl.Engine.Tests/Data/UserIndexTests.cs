@@ -1,3 +1,4 @@
+using System.Text;
 using MarketingDsl.Engine.Data;
 
 namespace MarketingDsl.Engine.Tests.Data;
@@ -42,42 +43,52 @@ public sealed class UserIndexTests
     }
 
     /// <summary>
-    /// A thread's recent ids give back exactly the user last set for an id, never another id's (slots shared by hashes,
-    /// ids sharing prefixes), forget ids too long to hold, and resolve a pending id only while its slot still holds it.
+    /// A thread's recent ids give back exactly the user last set for an id, never another id's (sets shared by hashes, ids
+    /// sharing prefixes, ids that differ only past a word or in their length, the bytes past an id in its buffer), forget
+    /// ids too long to hold, and resolve a pending id only while its set still holds it.
     /// </summary>
     [Fact]
     public void Recent_ids_give_the_user_set_for_that_id_and_no_other()
     {
-        var index = new UserIndex([]);
         var recent = new RecentUsers();
         var expected = new Dictionary<string, int>(StringComparer.Ordinal);
         var rnd = new Random(5);
-        var ids = Enumerable.Range(0, 20_000).Select(i => i % 3 == 0 ? $"u{i:D7}" : i % 3 == 1 ? $"customer-{i}-é" : new string('k', 1 + i % 40))
+        var ids = Enumerable.Range(0, 20_000).Select(i => (i % 4) switch
+            {
+                0 => $"u{i:D7}",
+                1 => $"customer-{i}-é",
+                2 => $"{i % 300:D8}{new string('0', i % 19)}",
+                _ => new string('k', 1 + i % 40),
+            })
             .Distinct().ToArray();
+        var buffer = new byte[64];
         for (var step = 0; step < 200_000; step++)
         {
             var id = ids[rnd.Next(ids.Length)];
-            var hash = index.HashOf(id);
-            if (recent.TryGet(id, hash, out var user)) Assert.Equal(expected[id], user);
+            rnd.NextBytes(buffer);   // what follows the id in the buffer is no part of it
+            var length = Encoding.UTF8.GetBytes(id, buffer);
+            var key = RecentUsers.KeyOf(buffer, length);
+            Assert.Equal(length <= RecentUsers.MaxBytes ? length : 0, key.Length);
+            if (recent.TryGet(key, out var user, out var set)) Assert.Equal(expected[id], user);
             else
             {
                 user = rnd.Next(-1, 1_000_000);
-                recent.Set(id, hash, user);
+                recent.Set(key, set, user);
                 expected[id] = user;
             }
-            if (id.Length > RecentUsers.MaxChars) Assert.False(recent.TryGet(id, hash, out _), id);
+            if (length > RecentUsers.MaxBytes) Assert.False(recent.TryGet(key, out _, out _), id);
         }
 
-        var a = "u0000001";
-        var h = index.HashOf(a);
-        recent.Set(a, h, -2 - 7);
-        recent.Resolve(h, -2 - 8, 42);   // another pending id: not this slot's
-        Assert.True(recent.TryGet(a, h, out var pending));
+        var a = RecentUsers.KeyOf("u0000001                "u8.ToArray(), 8);
+        recent.TryGet(a, out _, out var s);
+        recent.Set(a, s, -2 - 7);
+        recent.Resolve(s, -2 - 8, 42);   // another pending id: not this set's
+        Assert.True(recent.TryGet(a, out var pending, out _));
         Assert.Equal(-2 - 7, pending);
-        recent.Resolve(h, -2 - 7, 42);
-        Assert.True(recent.TryGet(a, h, out var resolved));
+        recent.Resolve(s, -2 - 7, 42);
+        Assert.True(recent.TryGet(a, out var resolved, out _));
         Assert.Equal(42, resolved);
         recent.Clear();
-        Assert.False(recent.TryGet(a, h, out _));
+        Assert.False(recent.TryGet(a, out _, out _));
     }
 }
