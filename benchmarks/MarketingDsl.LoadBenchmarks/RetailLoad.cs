@@ -191,8 +191,9 @@ public static class RetailLoad
         var gc = await server.FiguresAsync();
         cpu = server.CpuTime();
         var clientCpu = Process.GetCurrentProcess().TotalProcessorTime;
-        var clientPause = GC.GetTotalPauseDuration();
+        // The region's start may collect once to make room: before the part, so not counted.
         var noCollections = StartClientNoGcRegion();
+        var clientPause = GC.GetTotalPauseDuration();
         var (latencies, achieved) = await OpenLoopAsync(server, latencyBodies.Count, i => latencyBodies[i], latencyEnd - ingestEnd,
             options.RetailRate, 1, statuses);
         noCollections &= EndClientNoGcRegion();
