@@ -146,7 +146,8 @@ public sealed class ServeTimingsTests : IDisposable
             for (var i = from; i < from + count; i++)
             {
                 var ts = start.AddMilliseconds(i).ToString("O");
-                using var posted = await http.PostAsync("/api/events", Json($"[{{\"type\":\"login\",\"user_id\":\"u1\",\"ts\":\"{ts}\",\"id\":\"e{i}\"}}]"));
+                var body = $"[{{\"type\":\"login\",\"user_id\":\"u1\",\"ts\":\"{ts}\",\"id\":\"e{i}\"}}]";
+                using var posted = await http.PostAsync("/api/events", Json(body));
                 Assert.Equal(HttpStatusCode.OK, posted.StatusCode);
             }
         }
