@@ -1,3 +1,5 @@
+using System.Runtime.CompilerServices;
+
 namespace MarketingDsl.Engine.Data;
 
 /// <summary>
@@ -12,6 +14,9 @@ public sealed class CodePointComparer : IComparer<string?>
 
     private CodePointComparer() { }
 
+    // Optimized from the first call: an import sorts every user id with it (3.5M comparisons at 200,000 users) within a
+    // one-shot run's first second, before tiering would replace the unoptimized code.
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public int Compare(string? x, string? y)
     {
         if (ReferenceEquals(x, y)) return 0;
@@ -20,6 +25,7 @@ public sealed class CodePointComparer : IComparer<string?>
         return CompareSpans(x.AsSpan(), y.AsSpan());
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static int CompareSpans(ReadOnlySpan<char> x, ReadOnlySpan<char> y)
     {
         var common = x.CommonPrefixLength(y);
@@ -28,5 +34,6 @@ public sealed class CodePointComparer : IComparer<string?>
     }
 
     // Surrogates (D800-DFFF) encode code points >= 0x10000: move them above E000-FFFF.
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static int Fix(char c) => c >= 0xE000 ? c - 0x800 : c >= 0xD800 ? c + 0x2000 : c;
 }

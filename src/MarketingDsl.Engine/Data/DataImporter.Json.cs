@@ -16,29 +16,30 @@ internal sealed partial class Importer
     private void ProfileJsonLine(ReadOnlySpan<byte> line, string file, int lineNo)
     {
         _report.ProfilesRead++;
-        var reason = ParseProfileJson(line) ?? CommitProfile(file, lineNo);
+        var reason = ParseProfileJson(line, _mainState, out var scanned) ?? CommitProfile(file, lineNo);
+        if (scanned) _report.ScannedJsonProfiles++;
         if (reason is not null) Reject(file, lineNo, reason, line);
     }
 
     /// <summary>
     /// A profile row into the profile layout's scratch: the scanner path as for events (a flat
     /// object with plain values, each converted straight from its bytes), any other row to the
-    /// general reader, which gives the reject reason. Profiles are read on one thread before the
-    /// events: the general reader made them a twentieth of a 200k-user import.
+    /// general reader, which gives the reject reason (<paramref name="scanned"/>: the scanner path took it).
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private RowReject? ParseProfileJson(ReadOnlySpan<byte> line)
+    private RowReject? ParseProfileJson(ReadOnlySpan<byte> line, ParseState st, out bool scanned)
     {
+        scanned = false;
         if (!_options.GeneralJsonReaderOnly)
         {
-            var fields = _mainState.Fields.AsSpan();
-            if (JsonLineScanner.TryScan(line, fields, out var n) && FillScratch(line, fields[..n], _profileLayout, _mainState, skip: -1))
+            var fields = st.Fields.AsSpan();
+            if (JsonLineScanner.TryScan(line, fields, out var n) && FillScratch(line, fields[..n], _profileLayout, st, skip: -1))
             {
-                _report.ScannedJsonProfiles++;
+                scanned = true;
                 return null;
             }
         }
-        return ParseJsonObject(line, _profileLayout, _mainState);
+        return ParseJsonObject(line, _profileLayout, st);
     }
 
     private void EventJsonLine(ReadOnlySpan<byte> line, string file, int lineNo)

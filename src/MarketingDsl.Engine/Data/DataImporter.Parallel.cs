@@ -1,8 +1,10 @@
 using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
 using System.Collections.Concurrent;
 using System.Text;
 using System.Text.Json;
 using MarketingDsl.Core.Diagnostics;
+using MarketingDsl.Core.Semantics;
 
 namespace MarketingDsl.Engine.Data;
 
@@ -50,8 +52,8 @@ internal sealed class TypeBatch : IDisposable
     }
 }
 
-/// <summary>A line-aligned slice of a JSON Lines event file and, once parsed, its rows.</summary>
-internal sealed class ParsedBlock(EventTypeState[] types, int capacity) : IDisposable
+/// <summary>A line-aligned slice of a JSON Lines file: parsed on a worker thread, then committed in file order.</summary>
+internal abstract class LineBlock(int capacity) : IDisposable
 {
     public byte[] Data = new byte[capacity];
     public int Length;
@@ -59,23 +61,71 @@ internal sealed class ParsedBlock(EventTypeState[] types, int capacity) : IDispo
     public long EndOffset;
     /// <summary>Physical lines (blank ones included) and non-blank lines of the block.</summary>
     public int PhysicalLines, Lines;
-    public long ShapedRows;
-    public readonly TypeBatch[] Types = [.. types.Select(t => new TypeBatch(t))];
-    public readonly GrowList<long> UnknownTs = new();
+    /// <summary>Rows the parse rejected: physical line in the block, reason, the line's text (empty without a rejects file).</summary>
     public readonly List<(int Line, RowReject Reason, string Raw)> Rejects = [];
 
-    public void Reset()
+    public virtual void Reset()
     {
         Length = 0;
         PhysicalLines = Lines = 0;
-        foreach (var t in Types) t.Clear();
-        UnknownTs.Count = 0;
         Rejects.Clear();
     }
 
-    public void Dispose()
+    public abstract void Dispose();
+}
+
+/// <summary>A block of a JSON Lines event file and, once parsed, its rows.</summary>
+internal sealed class ParsedBlock(EventTypeState[] types, int capacity) : LineBlock(capacity)
+{
+    public long ShapedRows;
+    public readonly TypeBatch[] Types = [.. types.Select(t => new TypeBatch(t))];
+    public readonly GrowList<long> UnknownTs = new();
+
+    public override void Reset()
+    {
+        base.Reset();
+        foreach (var t in Types) t.Clear();
+        UnknownTs.Count = 0;
+    }
+
+    public override void Dispose()
     {
         foreach (var t in Types) t.Dispose();
+    }
+}
+
+/// <summary>A block of a JSON Lines profiles file and, once parsed, its rows with an id (duplicates are found at commit).</summary>
+internal sealed class ProfileBlock : LineBlock
+{
+    public ProfileBlock(SchemaModel schema, ColumnBuilder?[] read, int identityKeys, int capacity) : base(capacity)
+    {
+        Fields = new ColumnBuilder?[read.Length];
+        for (var i = 0; i < read.Length; i++)
+            if (read[i] is not null) Fields[i] = new ColumnBuilder(schema.ProfileFields[i].Type, small: true);
+        Identity = [.. Enumerable.Range(0, identityKeys).Select(_ => new List<string?>())];
+    }
+
+    public readonly List<string> Ids = [];
+    /// <summary>Per row: its physical line in the block, and where its text lies in <see cref="LineBlock.Data"/> (a duplicate's reject
+    /// shows it).</summary>
+    public readonly List<(int Line, int Start, int Length)> Rows = [];
+    public readonly ColumnBuilder?[] Fields;
+    public readonly List<string?>[] Identity;
+    public long ScannedRows;
+
+    public override void Reset()
+    {
+        base.Reset();
+        Ids.Clear();
+        Rows.Clear();
+        foreach (var f in Fields) f?.Clear();
+        foreach (var values in Identity) values.Clear();
+        ScannedRows = 0;
+    }
+
+    public override void Dispose()
+    {
+        foreach (var f in Fields) f?.Dispose();
     }
 }
 
@@ -86,23 +136,41 @@ internal sealed partial class Importer
     /// committed strictly in file order, so lines, de-duplication (first wins), rejects and counts
     /// are exactly those of the sequential reader.
     /// </summary>
-    private void ReadEventLinesParallel(string path, string file)
+    private void ReadEventLinesParallel(string path, string file) =>
+        ReadLinesParallel(path, size => new ParsedBlock(_types, size), ParseBlock, (b, physicalBase) => CommitBlock(b, file, physicalBase));
+
+    /// <summary>
+    /// Reads a JSON Lines profiles file as the events are read: rows parsed in blocks on worker threads, committed in file
+    /// order, so ids, duplicates (the first row of an id wins), rejects and counts are those of the sequential reader.
+    /// At 200,000 users the profiles took a sixth of a time-ordered import on one core.
+    /// </summary>
+    private void ReadProfileLinesParallel(string path, string file) =>
+        ReadLinesParallel(path, size => new ProfileBlock(_schema, _profileCols, _profileIdentity.Length, size), ParseProfileBlock,
+            (b, physicalBase) => CommitProfileBlock(b, file, physicalBase));
+
+    /// <summary>
+    /// A JSON Lines file in line-aligned blocks of <see cref="ImportOptions.BlockSize"/> bytes: <paramref name="parse"/> runs on
+    /// worker threads (no shared mutable state), <paramref name="commit"/> on this one, block by block in file order with the
+    /// physical lines before the block.
+    /// </summary>
+    private void ReadLinesParallel<TBlock>(string path, Func<int, TBlock> newBlock, Action<TBlock, ParseState> parse,
+        Action<TBlock, int> commit) where TBlock : LineBlock
     {
         var workers = Math.Max(1, _options.Parallelism);
         var blockSize = Math.Max(16, _options.BlockSize);
         var maxInFlight = workers * 2;
-        var pending = new Queue<(ParsedBlock Block, Task Task)>();
-        var free = new Stack<ParsedBlock>();
-        var all = new List<ParsedBlock>();
+        var pending = new Queue<(TBlock Block, Task Task)>();
+        var free = new Stack<TBlock>();
+        var all = new List<TBlock>();
         var states = new ConcurrentBag<ParseState>();
         var physicalBase = 0;
         var firstOfFile = true;
         long offset = 0;
 
-        ParsedBlock Rent()
+        TBlock Rent()
         {
             if (free.TryPop(out var b)) return b;
-            b = new ParsedBlock(_types, blockSize);
+            b = newBlock(blockSize);
             all.Add(b);
             return b;
         }
@@ -111,13 +179,13 @@ internal sealed partial class Importer
         {
             var (b, task) = pending.Dequeue();
             task.GetAwaiter().GetResult();
-            CommitBlock(b, file, physicalBase);
+            commit(b, physicalBase);
             physicalBase += b.PhysicalLines;
             b.Reset();
             free.Push(b);
         }
 
-        void Submit(ParsedBlock b)
+        void Submit(TBlock b)
         {
             b.FirstOfFile = firstOfFile;
             firstOfFile = false;
@@ -125,7 +193,7 @@ internal sealed partial class Importer
             pending.Enqueue((b, Task.Run(() =>
             {
                 var st = states.TryTake(out var s) ? s : new ParseState(_layouts);
-                try { ParseBlock(b, st); }
+                try { parse(b, st); }
                 finally { states.Add(st); }
             })));
             while (pending.Count >= maxInFlight) CommitNext();
@@ -377,6 +445,86 @@ internal sealed partial class Importer
         if (dups is not null)
             foreach (var (_, name, count) in dups.OrderBy(d => d.Ordinal))
                 _report.DuplicatesDropped[name] = (_report.DuplicatesDropped.TryGetValue(name, out var d) ? d : 0) + count;
+    }
+
+    /// <summary>Worker side: parses every line of a profiles block into its rows (an id each) or its rejects.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private void ParseProfileBlock(ProfileBlock b, ParseState st)
+    {
+        var data = b.Data.AsSpan(0, b.Length);
+        var first = b.FirstOfFile;
+        var l = _profileLayout;
+        int phys = 0, ordinal = 0, at = 0;
+        while (at < data.Length)
+        {
+            var idx = data[at..].IndexOf((byte)'\n');
+            var end = idx < 0 ? data.Length : at + idx;
+            ReadOnlySpan<byte> line = data[at..end];
+            at = end + 1;
+            phys++;
+            if (!TextLines.Content(ref line, ref first)) continue;
+            // Where the line's content begins in the block (after a byte order mark): a duplicate's reject shows it.
+            var start = (int)Unsafe.ByteOffset(ref MemoryMarshal.GetReference(data), ref MemoryMarshal.GetReference(line));
+            ordinal++;
+            var reason = ParseProfileJson(line, st, out var scanned);
+            if (scanned) b.ScannedRows++;
+            var s = st.Scratch(l);
+            string id = "";
+            reason ??= ProfileIdRule(s, out id);
+            if (reason is not null)
+            {
+                b.Rejects.Add((phys, reason, _rejects is null ? "" : Encoding.UTF8.GetString(line)));
+                continue;
+            }
+            b.Ids.Add(id);
+            b.Rows.Add((phys, start, line.Length));
+            for (var i = 0; i < b.Fields.Length; i++) b.Fields[i]?.Add(s, i);
+            for (var k = 0; k < b.Identity.Length; k++) b.Identity[k].Add(IdentityValue(s, l.IdentitySlots[k]));
+        }
+        b.PhysicalLines = phys;
+        b.Lines = ordinal;
+    }
+
+    /// <summary>
+    /// Main thread, in file order: a block's rows join the profiles unless an earlier row had their id (then rejected as the
+    /// sequential reader rejects them); every reject goes out in line order.
+    /// </summary>
+    private void CommitProfileBlock(ProfileBlock b, string file, int physicalBase)
+    {
+        _report.ProfilesRead += b.Lines;
+        _report.ScannedJsonProfiles += b.ScannedRows;
+        TickMany(b.Lines, b.EndOffset);
+        var parsed = 0;
+        void RejectsBefore(int line)
+        {
+            for (; parsed < b.Rejects.Count && b.Rejects[parsed].Line < line; parsed++)
+                Reject(file, physicalBase + b.Rejects[parsed].Line, b.Rejects[parsed].Reason, b.Rejects[parsed].Raw);
+        }
+        var runStart = 0;
+        void AddRun(int end)
+        {
+            var count = end - runStart;
+            if (count <= 0) return;
+            for (var i = 0; i < b.Fields.Length; i++) _profileCols[i]?.AddRange(b.Fields[i]!, runStart, count);
+            for (var k = 0; k < b.Identity.Length; k++)
+                for (var r = runStart; r < end; r++) _profileIdentity[k].Add(b.Identity[k][r]);
+            _report.ProfilesKept += count;
+        }
+        for (var r = 0; r < b.Ids.Count; r++)
+        {
+            var (line, start, length) = b.Rows[r];
+            RejectsBefore(line);
+            if (FirstProfileRow(b.Ids[r], file, physicalBase + line) is { } duplicate)
+            {
+                AddRun(r);
+                runStart = r + 1;
+                Reject(file, physicalBase + line, duplicate, b.Data.AsSpan(start, length));
+                continue;
+            }
+            _profileIds.Add(b.Ids[r]);
+        }
+        AddRun(b.Ids.Count);
+        RejectsBefore(int.MaxValue);
     }
 
     private void KeepLoose(long ts)

@@ -192,7 +192,8 @@ internal sealed partial class Importer : IDisposable
         _currentFileBytes = new FileInfo(path).Length;
         if (file.EndsWith(".jsonl", StringComparison.Ordinal))
         {
-            if (isProfile) ReadLines(path, file, ProfileJsonLine);
+            if (isProfile && _options.Parallelism > 1) ReadProfileLinesParallel(path, file);
+            else if (isProfile) ReadLines(path, file, ProfileJsonLine);
             else if (_options.Parallelism > 1) ReadEventLinesParallel(path, file);
             else ReadLines(path, file, EventJsonLine);
         }
@@ -294,15 +295,28 @@ internal sealed partial class Importer : IDisposable
     {
         var l = _profileLayout;
         var s = l.Scratch;
-        var id = s.HasValue(l.UserSlot) ? s.S[l.UserSlot] : null;
-        if (string.IsNullOrEmpty(id)) return RowRejects.MissingRequired(_schema.KeyField);
-        if (_profileRowById.TryGetValue(id, out var first))
-            return RowRejects.DuplicateProfile(_schema.KeyField, id, first.File, first.Line);
-        _profileRowById.Add(id, (file, line));
+        if (ProfileIdRule(s, out var id) is { } missing) return missing;
+        if (FirstProfileRow(id, file, line) is { } duplicate) return duplicate;
         _profileIds.Add(id);
         for (var i = 0; i < _profileCols.Length; i++) _profileCols[i]?.Add(s, i);
         for (var k = 0; k < _profileIdentity.Length; k++) _profileIdentity[k].Add(IdentityValue(s, l.IdentitySlots[k]));
         _report.ProfilesKept++;
+        return null;
+    }
+
+    /// <summary>What a parsed profile row must have (sequential and parallel reading alike): an id.</summary>
+    private RowReject? ProfileIdRule(RowScratch s, out string id)
+    {
+        var l = _profileLayout;
+        id = (s.HasValue(l.UserSlot) ? s.S[l.UserSlot] : null) ?? "";
+        return id.Length == 0 ? RowRejects.MissingRequired(_schema.KeyField) : null;
+    }
+
+    /// <summary>Null when this is the first row of <paramref name="id"/> (it is recorded), else the reject of a duplicate.</summary>
+    private RowReject? FirstProfileRow(string id, string file, int line)
+    {
+        if (_profileRowById.TryGetValue(id, out var first)) return RowRejects.DuplicateProfile(_schema.KeyField, id, first.File, first.Line);
+        _profileRowById.Add(id, (file, line));
         return null;
     }
 

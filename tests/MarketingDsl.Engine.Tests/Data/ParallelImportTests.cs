@@ -66,6 +66,45 @@ public class ParallelImportTests
     }
 
     /// <summary>
+    /// Profiles read in parallel blocks give the sequential reader's users, merges and rejects: duplicate ids (the first row
+    /// wins, the later ones rejected in line order among the parse rejects), rows without an id, bad JSON, blank and CRLF
+    /// lines, a byte order mark, shared identity values, and no final newline.
+    /// </summary>
+    [Theory]
+    [InlineData(1, 64)]
+    [InlineData(2, 333)]
+    [InlineData(3, 1 << 20)]
+    public void Profiles_read_in_parallel_blocks_give_the_sequential_users_merges_and_rejects(int seed, int blockSize)
+    {
+        var rnd = new Random(seed);
+        var p = new StringBuilder("\uFEFF");
+        for (var i = 0; i < 2_000; i++)
+        {
+            var id = $"u{rnd.Next(1, 1_500)}";   // about a quarter of the rows repeat an id
+            p.Append(rnd.Next(12) switch
+            {
+                0 => "",                                                                                       // blank line
+                1 => "{broken",                                                                                // bad JSON
+                2 => """{"gender":"F","city":"c"}""",                                                          // no id
+                3 => $$"""{"user_id":"{{id}}","member_level":"high"}""",                                       // bad value
+                4 => $$"""{"user_id":"{{id}}","city":"c\u00e9","member_id":"m{{rnd.Next(300)}}"}""" + "\r",  // CRLF, identity
+                5 => $$"""{ "user_id" : "{{id}}", "birthday": null, "phone": "p{{rnd.Next(200)}}" }""",         // general reader
+                _ => $$"""{"user_id":"{{id}}","gender":"M","city":"x","member_level":{{rnd.Next(5)}},""" +
+                     $$""" "registered_at":"2024-01-0{{rnd.Next(1, 9)}}T00:00:00Z","open_id":"o{{rnd.Next(400)}}"}""",
+            });
+            if (i < 1_999) p.Append('\n');
+        }
+        using var d = Dir(("profiles.jsonl", p.ToString()), ("events.jsonl", """{"type":"login","user_id":"u1","ts":"2025-01-01T00:00:00Z"}"""));
+        var (seq, seqRejects) = LoadWithRejects(RetailSchema(), d.Path, parallelism: 1, blockSize: blockSize, generalOnly: false);
+        var (par, parRejects) = LoadWithRejects(RetailSchema(), d.Path, parallelism: 2, blockSize: blockSize, generalOnly: false);
+        Assert.Contains("MD", seqRejects);
+        Assert.True(seq.Report.IdentityMerges.Count > 0 && seq.Report.ProfilesKept < seq.Report.ProfilesRead);
+        AssertSame(seq, par);
+        Assert.Equal(seq.Report.ScannedJsonProfiles, par.Report.ScannedJsonProfiles);
+        Assert.Equal(seqRejects, parRejects);
+    }
+
+    /// <summary>
     /// A type with enough rows is sorted by user in row ranges counted in parallel: random order, and data in
     /// (user, ts) order except across the boundary of the two ranges (rows n/2 - 1 and n/2), must give the
     /// sequential result.
