@@ -48,10 +48,7 @@ public static class EditorApp
     {
         var builder = WebApplication.CreateBuilder(new WebApplicationOptions
         {
-            // appsettings.json is read once, not watched (the generic host's documented switch): its
-            // watcher covers the whole content root, the folder `mdsl serve` is started from, which
-            // holds the live store, and turned every commit's writes into file events (1.5 KB each).
-            Args = ["--hostBuilder:reloadConfigOnChange=false", .. args],
+            Args = Runtime.RuntimeApp.HostArgs(args),
             // Razor pages and the API live in this assembly even when `mdsl web` or `mdsl serve` is the entry point.
             ApplicationName = typeof(EditorApp).Assembly.GetName().Name,
         });
