@@ -19,13 +19,18 @@ public sealed class UserHistory
     private readonly ColumnTable _profile;
 
     /// <param name="profile">A row aligned with <see cref="SchemaModel.ProfileFields"/>; the key field holds the user id.</param>
-    public UserHistory(SchemaModel schema, string userId, object?[] profile)
+    /// <param name="sharedString">
+    /// Whether a string value is one other rows hold too (the live runtime's repeated values): the estimate counts such a
+    /// string once where it was made, not per row. Null: every string is the row's own.
+    /// </param>
+    public UserHistory(SchemaModel schema, string userId, object?[] profile, Func<string, bool>? sharedString = null)
     {
         ArgumentNullException.ThrowIfNull(schema);
         ArgumentNullException.ThrowIfNull(profile);
         if (profile.Length != schema.ProfileFields.Length)
             throw new ArgumentException($"a profile row needs {schema.ProfileFields.Length} values (one per profile field), got {profile.Length}");
         _schema = schema;
+        _sharedString = sharedString;
         var columns = new Column?[profile.Length];
         for (var i = 0; i < profile.Length; i++)
         {
@@ -38,8 +43,10 @@ public sealed class UserHistory
         _userIds = [userId];
         Data = NewData();
         // The empty tables are shared by every history of the schema: a table counts once it has rows of its own (Add).
-        _fixedBytes = ObjectBytes + ProfileBytes(schema, profile) + 8L * schema.Events.Length;
+        _fixedBytes = ObjectBytes + ProfileBytes(schema, profile, sharedString) + 8L * schema.Events.Length;
     }
+
+    private readonly Func<string, bool>? _sharedString;
 
     // What EstimatedBytes counts, in bytes: objects and array headers as the 64-bit runtime lays
     // them out, rounded up (an estimate for the live runtime's cache bound, not an accounting).
@@ -65,14 +72,14 @@ public sealed class UserHistory
     /// (object and array header) and its value, and the null flag of a null value, each array padded to 8 bytes; strings and
     /// lists at their size.
     /// </summary>
-    private static long ProfileBytes(SchemaModel schema, object?[] profile)
+    private static long ProfileBytes(SchemaModel schema, object?[] profile, Func<string, bool>? sharedString)
     {
         long bytes = 32 + 24 + 8L * profile.Length;
         for (var i = 0; i < profile.Length; i++)
         {
             bytes += ColumnObjectBytes + (profile[i] is null ? NullsArrayBytes + 8 : 0)
                 + (schema.ProfileFields[i].Type.Kind == TypeKind.Decimal ? 16 : 8);
-            if (profile[i] is string s) bytes += StringBytes(s);
+            if (profile[i] is string s) bytes += sharedString?.Invoke(s) == true ? 0 : StringBytes(s);
             else if (profile[i] is System.Collections.IEnumerable items) bytes += ListBytes(items);
         }
         return bytes;
@@ -160,7 +167,7 @@ public sealed class UserHistory
         for (var f = 2; f < table.Fields.Length; f++)
         {
             Set(table.Fields[f]!, row, values[f], type.Fields[f]);
-            if (values[f] is string text) _stringBytes += StringBytes(text);
+            if (values[f] is string text) _stringBytes += _sharedString?.Invoke(text) == true ? 0 : StringBytes(text);
             else if (values[f] is System.Collections.IEnumerable items) _stringBytes += ListBytes(items);
         }
         table.UserStart[1] = n + 1;

@@ -214,7 +214,17 @@ public sealed class Validation(SchemaModel schema)
         return ValueParsers.TryParseTimestamp(e.String(at).AsSpan(), out ticks);
     }
 
-    private static bool Box(in Utf8JsonRow e, int at, FieldSymbol field, out object? value, out RowReject? reason)
+    /// <summary>Values the users of the runtime share (the cache keeps many users' rows; most of their strings repeat).</summary>
+    private readonly RecentStrings _strings = new();
+
+    /// <summary>Whether a string value of a row read here is shared with other rows (<see cref="RecentStrings.IsShared"/>).</summary>
+    internal Func<string, bool> SharedString => _sharedString ??= _strings.IsShared;
+    private Func<string, bool>? _sharedString;
+
+    /// <summary>A string value: an unescaped one through <see cref="_strings"/>.</summary>
+    private string StringValue(in Utf8JsonRow e, int at) => e.TryUnescapedUtf8(at, out var utf8) ? _strings.Get(utf8) : e.String(at);
+
+    private bool Box(in Utf8JsonRow e, int at, FieldSymbol field, out object? value, out RowReject? reason)
     {
         value = null;
         reason = null;
@@ -231,7 +241,7 @@ public sealed class Validation(SchemaModel schema)
         }
         var ok = field.Type.Kind switch
         {
-            TypeKind.String => kind == JsonTokenType.String && Set(e.String(at), out value),
+            TypeKind.String => kind == JsonTokenType.String && Set(StringValue(e, at), out value),
             TypeKind.Int => kind == JsonTokenType.Number && e.TryGetInt64(at, out var l) && Set(l, out value),
             TypeKind.Decimal => kind == JsonTokenType.Number && e.TryGetDecimal(at, out var d) && Set(d, out value),
             TypeKind.Bool => kind is JsonTokenType.True or JsonTokenType.False && Set(kind == JsonTokenType.True, out value),

@@ -1,4 +1,3 @@
-using System.Text.Json;
 using MarketingDsl.Core.Semantics;
 using MarketingDsl.Journeys;
 
@@ -29,8 +28,7 @@ public sealed partial class LiveRuntime
             var machines = _version.Machines;
             for (var j = 0; j < machines.Length; j++)
             {
-                var json = _store.StateJson(machines[j].Journey.Name, user);
-                if (json is null || JsonSerializer.Deserialize(json, StoredStateJson.Default.StoredJourneyState) is not { } s) continue;
+                if (UserStates.ParseState(_store.StateJson(machines[j].Journey.Name, user)) is not { } s) continue;
                 var position = s.Position.Select(f => new StepFrame(f[0], f[1])).ToList();
                 journeys.Add(new LiveJourneyView(machines[j].Journey, s.Active, s.Entries, Utc(s.EntryAt), s.HeldOut, Utc(s.GoalUntil),
                     Utc(s.WaitUntil), s.Active ? _version.Paths[j].StepAt(position) : null, s.Branches));

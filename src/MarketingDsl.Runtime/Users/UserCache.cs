@@ -16,9 +16,7 @@ internal sealed class LiveUser(string id, object?[]? profile, int journeys)
     public bool?[]? Members { get; set; }
     /// <summary>Per tracked segment, the instant it was last evaluated at (long.MinValue: not since the user was cached).</summary>
     public long[]? MembersAt { get; set; }
-    /// <summary>Per journey: the stored state's JSON (null: none) once loaded.</summary>
-    public string?[] StateJson { get; } = new string?[journeys];
-    /// <summary>Per journey: the stored state parsed from <see cref="StateJson"/>, once needed.</summary>
+    /// <summary>Per journey: the stored state, parsed (null: none) once loaded (<see cref="StateLoaded"/>).</summary>
     public StoredJourneyState?[] StateParsed { get; } = new StoredJourneyState?[journeys];
     /// <summary>
     /// Per journey: the state the machines change in place, made from <see cref="StateParsed"/> once
@@ -34,7 +32,7 @@ internal sealed class LiveUser(string id, object?[]? profile, int journeys)
 
     // Sizes as the 64-bit runtime lays objects out (16-byte header, fields padded to 8, arrays with
     // a 24-byte header), rounded up: an estimate for the cache's bound, not an accounting.
-    private const int UserObjectBytes = 120;       // this object: 11 references, a long, an int, a bool
+    private const int UserObjectBytes = 112;       // this object: 10 references, a long, an int, a bool
     private const int ListNodeBytes = 48;          // its LinkedListNode in the order of use
     private const int DictionaryEntryBytes = 48;   // its entry and bucket in the cache's dictionary, with the spare capacity of doubling
     private const int ArrayBytes = 24;
@@ -43,12 +41,15 @@ internal sealed class LiveUser(string id, object?[]? profile, int journeys)
     private const int EmptyDictionaryBytes = 80;   // a Dictionary<,> object before its first entry
     private const int BoxBytes = 24;
 
-    /// <summary>What this user holds in memory, estimated: the live runtime's cache bound counts it.</summary>
-    public long EstimatedBytes()
+    /// <summary>
+    /// What this user holds in memory, estimated: the live runtime's cache bound counts it. A string value other rows
+    /// share (<paramref name="sharedString"/>) is counted where it was made, not here.
+    /// </summary>
+    public long EstimatedBytes(Func<string, bool>? sharedString = null)
     {
-        var journeys = StateJson.Length;
-        // The object, its node and entry, and the per-journey arrays (three of references, one of flags).
-        long bytes = UserObjectBytes + ListNodeBytes + DictionaryEntryBytes + 3 * (ArrayBytes + 8L * journeys) + Round(ArrayBytes + journeys)
+        var journeys = StateParsed.Length;
+        // The object, its node and entry, and the per-journey arrays (two of references, one of flags).
+        long bytes = UserObjectBytes + ListNodeBytes + DictionaryEntryBytes + 2 * (ArrayBytes + 8L * journeys) + Round(ArrayBytes + journeys)
             + UserHistory.StringBytes(Id);
         if (Profile is not null)
         {
@@ -57,7 +58,8 @@ internal sealed class LiveUser(string id, object?[]? profile, int journeys)
                 bytes += v switch
                 {
                     null => 0,
-                    string s => UserHistory.StringBytes(s),
+                    // The key field is the id, counted above.
+                    string s => ReferenceEquals(s, Id) || sharedString?.Invoke(s) == true ? 0 : UserHistory.StringBytes(s),
                     System.Collections.IEnumerable items => UserHistory.ListBytes(items),
                     _ => BoxBytes,
                 };
@@ -66,7 +68,6 @@ internal sealed class LiveUser(string id, object?[]? profile, int journeys)
         if (MembersAt is not null) bytes += ArrayBytes + 8L * MembersAt.Length;
         for (var j = 0; j < journeys; j++)
         {
-            if (StateJson[j] is { } json) bytes += UserHistory.StringBytes(json);
             if (StateParsed[j] is { } parsed) bytes += StoredStateBytes(parsed);
             if (StateLive[j] is { } live) bytes += LiveStateBytes(live);
         }
@@ -101,7 +102,8 @@ internal sealed class LiveUser(string id, object?[]? profile, int journeys)
     {
         if (branches.Count == 0) return EmptyDictionaryBytes;
         long bytes = EmptyDictionaryBytes + 2 * ArrayBytes + 28L * Math.Max(3, branches.Count);
-        if (keysOwned) foreach (var key in branches.Keys) bytes += UserHistory.StringBytes(key);
+        // Pairs, not .Keys: a dictionary keeps the key collection it hands out, an object more per state for the collector.
+        if (keysOwned) foreach (var (key, _) in branches) bytes += UserHistory.StringBytes(key);
         return bytes;
     }
 }
@@ -120,6 +122,9 @@ internal sealed class UserCache(int capacity, int eventCapacity, long byteCapaci
     private long _events, _bytes;
     private LiveUser? _recent;
 
+    /// <summary>Whether a string value is shared by many users' rows (the installed version's <see cref="Validation.SharedString"/>).</summary>
+    public Func<string, bool>? SharedString { get; set; }
+
     public int Count => _byId.Count;
     public long Events => _events;
     public long Bytes => _bytes;
@@ -135,7 +140,7 @@ internal sealed class UserCache(int capacity, int eventCapacity, long byteCapaci
     public void Resized(LiveUser user)
     {
         var events = user.EventsLoaded ? user.History!.EventCount : 0;
-        var bytes = user.EstimatedBytes();
+        var bytes = user.EstimatedBytes(SharedString);
         if (user.Node?.List is not null)
         {
             _events += events - user.CountedEvents;
@@ -182,7 +187,7 @@ internal sealed class UserCache(int capacity, int eventCapacity, long byteCapaci
         user.Node = cold ? _order.AddLast(user) : _order.AddFirst(user);
         _recent = user;
         _byId[user.Id] = user;
-        user.CountedBytes = user.EstimatedBytes();
+        user.CountedBytes = user.EstimatedBytes(SharedString);
         _events += user.CountedEvents;
         _bytes += user.CountedBytes;
         Evict(adding: true);

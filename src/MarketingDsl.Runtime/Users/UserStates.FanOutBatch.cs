@@ -62,7 +62,7 @@ internal sealed partial class UserStates
             object?[]? profile = null;
             if (profiles.TryGetValue(id, out var profileJson)) profile = _version.Validation.ParseProfile(profileJson, out _, out _);
             var live = users[id] = new LiveUser(id, profile, _version.Machines.Length);
-            live.StateJson[j] = states.GetValueOrDefault(id);
+            live.StateParsed[j] = ParseState(states.GetValueOrDefault(id));
             live.StateLoaded[j] = true;
         }
         _fanOutBatch = new FanOutBatch(users, new Dictionary<string, int>(StringComparer.Ordinal), null);

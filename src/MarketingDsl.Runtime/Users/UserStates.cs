@@ -25,7 +25,10 @@ internal sealed partial class UserStates
     {
         _store = store;
         _version = version;
-        _cache = new UserCache(Math.Max(1, cachedUsers), Math.Max(0, cachedEvents), Math.Max(0, cacheBytes));
+        _cache = new UserCache(Math.Max(1, cachedUsers), Math.Max(0, cachedEvents), Math.Max(0, cacheBytes))
+        {
+            SharedString = version.Validation.SharedString,
+        };
         Conditions = new LiveConditions(this);
     }
 
@@ -38,6 +41,7 @@ internal sealed partial class UserStates
         _version = version;
         _oneUser = null;
         Clear();
+        _cache.SharedString = version.Validation.SharedString;
     }
 
     /// <summary>Empties the cache (the store keeps everything); a failed transaction may have left uncommitted changes in it.</summary>
@@ -175,33 +179,34 @@ internal sealed partial class UserStates
     {
         if (!user.StateLoaded[j])
         {
-            user.StateJson[j] = _store.StateJson(_version.Machines[j].Journey.Name, user.Id);
+            user.StateParsed[j] = ParseState(_store.StateJson(_version.Machines[j].Journey.Name, user.Id));
             user.StateLoaded[j] = true;
             _cache.Resized(user);
         }
         if (user.StateLive[j] is { } live) return live;
-        if (user.StateJson[j] is not { } json) return null;
-        var stored = user.StateParsed[j] ??= JsonSerializer.Deserialize(json, StoredStateJson.Default.StoredJourneyState);
-        return stored is null ? null : user.StateLive[j] = Restore(j, stored);
+        return user.StateParsed[j] is { } stored ? user.StateLive[j] = Restore(j, stored) : null;
     }
+
+    /// <summary>
+    /// A stored state's JSON parsed at once: the cache keeps the parsed state (what <see cref="SetState"/> compares with),
+    /// not its text too, one object fewer per user and journey for the collector.
+    /// </summary>
+    internal static StoredJourneyState? ParseState(string? json) =>
+        json is null ? null : JsonSerializer.Deserialize(json, StoredStateJson.Default.StoredJourneyState);
 
     /// <summary>Writes the state when it differs from the stored one (an event that changes nothing costs no write).</summary>
     public void SetState(LiveUser user, int j, UserJourneyState state)
     {
         // Most transitions a schedule's fan-out or an event makes leave the state as it was (a
         // suppressed trigger, an event no wait is for): compared with the stored state field by
-        // field, they cost no copy and no serialisation either.
-        if (user.StateLoaded[j] && user.StateJson[j] is { } storedJson
-            && (user.StateParsed[j] ??= JsonSerializer.Deserialize(storedJson, StoredStateJson.Default.StoredJourneyState)) is { } cached
-            && SameState(cached, state))
+        // field, they cost no copy and no serialisation either. A state that differs is one whose JSON differs.
+        if (user.StateLoaded[j] && user.StateParsed[j] is { } cached && SameState(cached, state))
         {
             user.StateLive[j] = state;
             return;
         }
         var saved = Save(state);
-        var json = JsonSerializer.Serialize(saved, StoredStateJson.Default.StoredJourneyState);
-        if (!user.StateLoaded[j] || user.StateJson[j] != json) _store.SetStateJson(_version.Machines[j].Journey.Name, user.Id, json);
-        user.StateJson[j] = json;
+        _store.SetStateJson(_version.Machines[j].Journey.Name, user.Id, JsonSerializer.Serialize(saved, StoredStateJson.Default.StoredJourneyState));
         user.StateParsed[j] = saved;
         user.StateLive[j] = state;
         user.StateLoaded[j] = true;
@@ -262,7 +267,7 @@ internal sealed partial class UserStates
     private UserHistory HistoryOf(LiveUser user)
     {
         if (user.History is { } history) return history;
-        user.History = history = new UserHistory(_version.Model.Schema, user.Id, user.Profile!);
+        user.History = history = new UserHistory(_version.Model.Schema, user.Id, user.Profile!, _version.Validation.SharedString);
         _cache.Resized(user);
         return history;
     }
