@@ -24,6 +24,68 @@ public sealed class JourneyTests : IDisposable
         Assert.Equal("2025-03-01T10:00:00Z", line.GetProperty("at").GetString());
     }
 
+    /// <summary>
+    /// A cached user's stored state is written over in place at each transition (no new object per change). Through
+    /// enter, a wait inside a split's branch, a wait after it (a shorter position), the end and a second entry (no
+    /// branch chosen yet), each stored state is the one the live state gives, and the same as stored by runtimes
+    /// restarted between the steps.
+    /// </summary>
+    [Fact]
+    public void States_written_over_in_place_follow_the_live_state()
+    {
+        const string main = """
+            channel push { cost: 0.001 }
+            channel sms { cost: 0.05 }
+            journey cart {
+              trigger: cart_add
+              steps {
+                wait 1h
+                split "copy" {
+                  50%: { wait 1h  send sms "a" }
+                  50%: { wait 1h  send push "b" }
+                }
+                wait 1d
+                send push "followup"
+              }
+            }
+            """;
+        string[] steps =
+        [
+            """[{"type":"cart_add","user_id":"u1","ts":"2025-03-01T10:00:00Z","price":200,"id":"c1"}]""",
+            """[{"type":"login","user_id":"u1","ts":"2025-03-01T11:30:00Z","id":"L1"}]""",
+            """[{"type":"login","user_id":"u1","ts":"2025-03-01T13:00:00Z","id":"L2"}]""",
+            """[{"type":"login","user_id":"u1","ts":"2025-03-02T13:00:00Z","id":"L3"}]""",
+            """[{"type":"cart_add","user_id":"u1","ts":"2025-03-03T10:00:00Z","price":300,"id":"c2"}]""",
+        ];
+        List<StoredJourneyState> Run(LiveFixture f, bool restart)
+        {
+            var states = new List<StoredJourneyState>();
+            var live = f.Open();
+            live.IngestProfiles(LiveFixture.Json("""[{"user_id":"u1"}]"""));
+            foreach (var step in steps)
+            {
+                if (restart)
+                {
+                    live.Dispose();
+                    live = f.Open();
+                }
+                live.IngestEvents(LiveFixture.Json(step));
+                states.Add(live.Store.State("cart", "u1")!);
+            }
+            live.Dispose();
+            return states;
+        }
+        using var once = new LiveFixture(main);
+        using var restarted = new LiveFixture(main);
+        var inPlace = Run(once, restart: false);
+        Assert.Equal([1, 2, 1, 0, 1], inPlace.Select(s => s.Position.Count));
+        Assert.Equal([0, 1, 1, 1, 0], inPlace.Select(s => s.Branches.Count));
+        Assert.Equal([true, true, true, false, true], inPlace.Select(s => s.Active));
+        Assert.Equal([1, 1, 1, 1, 2], inPlace.Select(s => s.Entries));
+        static string Text(StoredJourneyState s) => System.Text.Json.JsonSerializer.Serialize(s);
+        Assert.Equal(Run(restarted, restart: true).Select(Text), inPlace.Select(Text));
+    }
+
     [Fact]
     public void A_wait_survives_a_restart_and_later_events_move_the_clock()
     {

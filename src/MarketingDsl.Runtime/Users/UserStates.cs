@@ -205,7 +205,7 @@ internal sealed partial class UserStates
             user.StateLive[j] = state;
             return;
         }
-        var saved = Save(state);
+        var saved = Save(state, user.StateParsed[j]);
         _store.SetStateJson(_version.Machines[j].Journey.Name, user.Id, JsonSerializer.Serialize(saved, StoredStateJson.Default.StoredJourneyState));
         user.StateParsed[j] = saved;
         user.StateLive[j] = state;
@@ -250,17 +250,36 @@ internal sealed partial class UserStates
         return s;
     }
 
-    private static StoredJourneyState Save(UserJourneyState s)
+    /// <summary>
+    /// The state as stored, written over <paramref name="into"/> when the user has one (its cached stored state, no
+    /// longer current): a new object per transition would be promoted with the cached user, and each write of one into
+    /// an old user is a card the next collection scans.
+    /// </summary>
+    private static StoredJourneyState Save(UserJourneyState s, StoredJourneyState? into)
     {
-        var position = new List<int[]>(s.Position.Count);
-        foreach (var frame in s.Position) position.Add([frame.Selector, frame.Index]);
-        return new()
+        var saved = into ?? new StoredJourneyState();
+        saved.Active = s.Active;
+        saved.Entries = s.Entries;
+        saved.EntryAt = s.EntryAt;
+        saved.HeldOut = s.HeldOut;
+        saved.GoalUntil = s.GoalUntil;
+        saved.Token = s.Token;
+        saved.WaitStart = s.Wait?.Start;
+        saved.WaitUntil = s.Wait?.Until;
+        saved.WaitToken = s.Wait?.Token;
+        var position = saved.Position;
+        for (var i = 0; i < s.Position.Count; i++)
         {
-            Active = s.Active, Entries = s.Entries, EntryAt = s.EntryAt, HeldOut = s.HeldOut, GoalUntil = s.GoalUntil, Token = s.Token,
-            Position = position,
-            WaitStart = s.Wait?.Start, WaitUntil = s.Wait?.Until, WaitToken = s.Wait?.Token,
-            Branches = new Dictionary<string, int>(s.Branches, StringComparer.Ordinal),
-        };
+            var (selector, index) = (s.Position[i].Selector, s.Position[i].Index);
+            if (i == position.Count) position.Add([selector, index]);
+            else if (position[i] is { Length: 2 } frame) (frame[0], frame[1]) = (selector, index);
+            else position[i] = [selector, index];
+        }
+        if (position.Count > s.Position.Count) position.RemoveRange(s.Position.Count, position.Count - s.Position.Count);
+        // Cleared and filled in the live state's order: a dictionary enumerates entries added after Clear in that order.
+        saved.Branches.Clear();
+        foreach (var (name, branch) in s.Branches) saved.Branches[name] = branch;
+        return saved;
     }
 
     /// <summary>The user's one-user data set, made on first need (most cached users only need their profile and states).</summary>
