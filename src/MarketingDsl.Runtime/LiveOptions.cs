@@ -25,7 +25,7 @@ public sealed partial class LiveOptions
     public const int DefaultCachedEvents = 1_000_000;
     /// <summary>
     /// How much memory the cached users may hold in all, by an estimate per user computed from the
-    /// sizes of what it holds (profile row, journey states as JSON, parsed and live, segment
+    /// sizes of what it holds (profile row, journey states as stored and live, segment
     /// memberships, loaded events at their arrays' capacity): the bound that keeps the
     /// process's memory flat whatever mix of users the traffic brings. It bounds what the cached
     /// users keep reachable; the GC heap is larger by the rest of the process and by garbage (users
