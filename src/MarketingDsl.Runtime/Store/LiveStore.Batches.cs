@@ -47,28 +47,29 @@ public sealed partial class LiveStore
         return states;
     }
 
-    /// <summary>Each user's events in arrival order with those of the users merged into it (<see cref="EventsOf(string)"/>).</summary>
-    public Dictionary<string, List<(long Seq, string Json)>> EventsOf(IReadOnlyList<string> users)
+    /// <summary>A stored event of the <paramref name="user"/>-th of the users read (<see cref="ForEachEventOf(IReadOnlyList{string}, StoredUsersEventRow)"/>),
+    /// its sequence number and its JSON as SQLite holds it (UTF-8, valid only during the call).</summary>
+    public delegate void StoredUsersEventRow(int user, long seq, ReadOnlySpan<byte> json);
+
+    /// <summary>
+    /// Each user's events with those of the users merged into it (what <see cref="EventsOf(string)"/> gives each alone), in no
+    /// particular order (a caller orders them, as <c>UserHistory.Combine</c> does), each handed over as its stored UTF-8 bytes: a
+    /// schedule's fan-out reads the histories of thousands of users and parses them from there, with no string made per event.
+    /// </summary>
+    public void ForEachEventOf(IReadOnlyList<string> users, StoredUsersEventRow row)
     {
-        var events = new Dictionary<string, List<(long Seq, string Json)>>(StringComparer.Ordinal);
         // Whose events a stored user id's rows are: itself, and the survivor it was merged into.
-        var readers = new Dictionary<string, List<string>>(StringComparer.Ordinal);
-        foreach (var user in users)
-        {
-            events[user] = [];
-            foreach (var owner in Owners(user))
+        var readers = new Dictionary<string, List<int>>(StringComparer.Ordinal);
+        for (var u = 0; u < users.Count; u++)
+            foreach (var owner in Owners(users[u]))
             {
                 if (!readers.TryGetValue(owner, out var of)) readers[owner] = of = [];
-                of.Add(user);
+                of.Add(u);
             }
-        }
         ForEachRowOfUsers(EventsOfUsersSql, [.. readers.Keys], r =>
         {
             var seq = r.GetInt64(1);
-            var json = r.GetString(2);
-            foreach (var user in readers[r.GetString(0)]) events[user].Add((seq, json));
+            foreach (var user in readers[r.GetString(0)]) row(user, seq, r.GetUtf8(2));
         });
-        foreach (var list in events.Values) list.Sort((a, b) => a.Seq.CompareTo(b.Seq));
-        return events;
     }
 }

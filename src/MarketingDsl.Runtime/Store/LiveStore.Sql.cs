@@ -173,6 +173,8 @@ public sealed partial class LiveStore
         public int GetInt32(int column) => checked((int)raw.sqlite3_column_int64(stmt, column));
         public string GetString(int column) => raw.sqlite3_column_text(stmt, column).utf8_to_string()
             ?? throw new InvalidOperationException($"column {column} is NULL");
+        /// <summary>A text column's UTF-8 bytes as SQLite holds them (a blob read of text converts nothing), valid until the next step.</summary>
+        public ReadOnlySpan<byte> GetUtf8(int column) => raw.sqlite3_column_blob(stmt, column);
     }
 
     /// <summary>

@@ -128,11 +128,11 @@ internal sealed partial class UserStates
     {
         var history = HistoryOf(user);
         if (user.EventsLoaded) return history;
-        foreach (var (seq, json) in _store.EventsOf(user.Id))
+        var validation = _version.Validation;
+        _store.ForEachEventOf(user.Id, (seq, json) =>
         {
-            if (_version.Validation.ParseEvent(json, out _) is not { } e) continue;   // the schema changed since
-            history.Add(e.Type, e.Values, seq);
-        }
+            if (validation.ParseEvent(json, out _) is { } e) history.Add(e.Type, e.Values, seq);   // else the schema changed since
+        });
         user.EventsLoaded = true;
         _cache.Resized(user);
         return history;
@@ -159,14 +159,12 @@ internal sealed partial class UserStates
     /// </summary>
     public DataSet StoredHistories(IReadOnlyList<(string Id, object?[] Profile)> users)
     {
-        var stored = _store.EventsOf([.. users.Select(u => u.Id)]);
         var events = new List<(int User, EventTypeSymbol Type, object?[] Values, long Line)>();
-        for (var u = 0; u < users.Count; u++)
-            foreach (var (seq, json) in stored[users[u].Id])
-            {
-                if (_version.Validation.ParseEvent(json, out _) is not { } e) continue;   // the schema changed since
-                events.Add((u, e.Type, e.Values, seq));
-            }
+        var validation = _version.Validation;
+        _store.ForEachEventOf([.. users.Select(u => u.Id)], (u, seq, json) =>
+        {
+            if (validation.ParseEvent(json, out _) is { } e) events.Add((u, e.Type, e.Values, seq));   // else the schema changed since
+        });
         return UserHistory.Combine(_version.Model.Schema, users, events);
     }
 
