@@ -306,8 +306,11 @@ public sealed class OutputStatistics
             if (x < min) min = x;
             if (x > max) max = x;
         }
-        var median = Select<T>(numbers, (int)Math.Min(n - 1, Math.Floor(0.5 * n)));
-        var p90 = Select<T>(numbers, (int)Math.Min(n - 1, Math.Floor(0.9 * n)));
+        var atMedian = (int)Math.Min(n - 1, Math.Floor(0.5 * n));
+        var atP90 = (int)Math.Min(n - 1, Math.Floor(0.9 * n));
+        var median = Select<T>(numbers, atMedian);
+        // Select leaves no smaller value after the median's place: the p90, at or after it, is selected among the values after it.
+        var p90 = atP90 == atMedian ? median : Select<T>(numbers.AsSpan(atMedian + 1), atP90 - atMedian - 1);
         return (decimal.CreateChecked(min), decimal.CreateChecked(max), decimal.CreateChecked(median), decimal.CreateChecked(p90));
     }
 
