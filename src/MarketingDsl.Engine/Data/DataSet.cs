@@ -53,6 +53,8 @@ public sealed class DataSet
     /// </summary>
     public long CountEventsAfter(long asOfTicks)
     {
+        // The default as-of is the latest event: none after it, and no table to search (9M rows: a pass over every user's tables).
+        if (MaxTimestampTicks is { } latest && asOfTicks >= latest) return 0;
         long n = _looseTsSorted.Length - UpperBound(_looseTsSorted, 0, _looseTsSorted.Length, asOfTicks);
         foreach (var t in Events)
         {

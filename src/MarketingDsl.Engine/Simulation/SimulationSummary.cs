@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Numerics;
 using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
 using MarketingDsl.Core.Semantics;
 using MarketingDsl.Engine.Data;
 using MarketingDsl.Engine.Evaluation;
@@ -205,7 +206,7 @@ public sealed class OutputStatistics
             void Count(object? item)
             {
                 if (item is null) _listNulls++;
-                else _perValue[item] = _perValue.GetValueOrDefault(item) + 1;
+                else CollectionsMarshal.GetValueRefOrAddDefault(_perValue, item, out _)++;   // one lookup, not two
             }
         }
         var numeric = kind is TypeKind.Int or TypeKind.Decimal;
@@ -252,7 +253,7 @@ public sealed class OutputStatistics
                 case bool b: if (b) True++; else False++; break;
                 case long l: _sum = Add(_sum, l); numbers?.Add(l); break;
                 case decimal d: _sum = Add(_sum, ValueFormatter.RoundForOutput(d)); numbers?.Add(d); break;
-                default: _perValue[value] = _perValue.GetValueOrDefault(value) + 1; break;
+                default: CollectionsMarshal.GetValueRefOrAddDefault(_perValue, value, out _)++; break;
             }
         }
     }
@@ -306,8 +307,11 @@ public sealed class OutputStatistics
             if (x < min) min = x;
             if (x > max) max = x;
         }
-        var median = Select<T>(numbers, (int)Math.Min(n - 1, Math.Floor(0.5 * n)));
-        var p90 = Select<T>(numbers, (int)Math.Min(n - 1, Math.Floor(0.9 * n)));
+        var atMedian = (int)Math.Min(n - 1, Math.Floor(0.5 * n));
+        var atP90 = (int)Math.Min(n - 1, Math.Floor(0.9 * n));
+        var median = Select<T>(numbers, atMedian);
+        // Select leaves no smaller value after the median's place: the p90, at or after it, is selected among the values after it.
+        var p90 = atP90 == atMedian ? median : Select<T>(numbers.AsSpan(atMedian + 1), atP90 - atMedian - 1);
         return (decimal.CreateChecked(min), decimal.CreateChecked(max), decimal.CreateChecked(median), decimal.CreateChecked(p90));
     }
 

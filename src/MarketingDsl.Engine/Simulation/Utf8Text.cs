@@ -1,4 +1,5 @@
 using System.Buffers;
+using System.Buffers.Text;
 using System.Globalization;
 using System.Runtime.CompilerServices;
 using System.Text;
@@ -8,7 +9,8 @@ namespace MarketingDsl.Engine.Simulation;
 /// <summary>
 /// A growable UTF-8 buffer rented from the shared array pool: rows of tags.csv are formatted
 /// straight into bytes (numbers by their UTF-8 formatters), never into a string per cell. Its methods run
-/// once per cell: optimized from their first call (AggressiveOptimization), not after a tier of unoptimized code.
+/// once per cell: the small ones are inlined into their callers (optimized from their first call), the
+/// growing of the buffer kept out of line.
 /// </summary>
 internal sealed class Utf8Text(int capacity) : IDisposable
 {
@@ -20,14 +22,15 @@ internal sealed class Utf8Text(int capacity) : IDisposable
 
     public void Clear() => Length = 0;
 
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public Utf8Text Append(byte b)
     {
-        Free(1)[0] = b;
-        Length++;
+        if (Length == _bytes.Length) Grow(1);
+        _bytes[Length++] = b;
         return this;
     }
 
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public Utf8Text Append(ReadOnlySpan<byte> utf8)
     {
         utf8.CopyTo(Free(utf8.Length));
@@ -43,6 +46,29 @@ internal sealed class Utf8Text(int capacity) : IDisposable
         return this;
     }
 
+    /// <summary>Appends an integer as its invariant-culture text (<c>ToString()</c>).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public Utf8Text Append(long value)
+    {
+        if ((ulong)value < 10) return Append((byte)('0' + value));
+        Utf8Formatter.TryFormat(value, Free(MaxInt64Bytes), out var written);
+        Length += written;
+        return this;
+    }
+
+    /// <inheritdoc cref="Append(long)"/>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public Utf8Text Append(ulong value)
+    {
+        if (value < 10) return Append((byte)('0' + value));
+        Utf8Formatter.TryFormat(value, Free(MaxInt64Bytes), out var written);
+        Length += written;
+        return this;
+    }
+
+    // "-9223372036854775808" and "18446744073709551615".
+    private const int MaxInt64Bytes = 20;
+
     /// <summary>Appends a value as its invariant-culture text in <paramref name="format"/>.</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public Utf8Text Append<T>(T value, string? format = null) where T : IUtf8SpanFormattable
@@ -56,7 +82,7 @@ internal sealed class Utf8Text(int capacity) : IDisposable
     }
 
     /// <summary>Appends 0–9999 as exactly four digits (leading zeros).</summary>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public Utf8Text AppendFourDigits(int value)
     {
         var digits = Free(4);
@@ -66,17 +92,21 @@ internal sealed class Utf8Text(int capacity) : IDisposable
     }
 
     /// <summary>At least <paramref name="bytes"/> free bytes after <see cref="Length"/>.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private Span<byte> Free(int bytes)
     {
-        if (_bytes.Length - Length < bytes)
-        {
-            var larger = ArrayPool<byte>.Shared.Rent(Math.Max(_bytes.Length * 2, Length + bytes));
-            _bytes.AsSpan(0, Length).CopyTo(larger);
-            ArrayPool<byte>.Shared.Return(_bytes);
-            _bytes = larger;
-        }
+        if (_bytes.Length - Length < bytes) Grow(bytes);
         return _bytes.AsSpan(Length);
+    }
+
+    // Rare (a block's buffer is sized for its rows): out of line, so that the per-cell methods stay small enough to inline.
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private void Grow(int bytes)
+    {
+        var larger = ArrayPool<byte>.Shared.Rent(Math.Max(_bytes.Length * 2, Length + bytes));
+        _bytes.AsSpan(0, Length).CopyTo(larger);
+        ArrayPool<byte>.Shared.Return(_bytes);
+        _bytes = larger;
     }
 
     public void Dispose()

@@ -65,26 +65,35 @@ public static class ValueFormatter
 
     // Optimized from the first call (AggressiveOptimization): a one-shot run spends its rows here long before tiering would.
     /// <summary>
-    /// <see cref="FormatDecimal"/> as UTF-8: the rounded value scaled to a 64-bit integer of ten-thousandths, written as
-    /// its digits (a custom format string is parsed on every call); values beyond that range through the format string.
+    /// <see cref="FormatDecimal"/> as UTF-8: the rounded value's magnitude in ten-thousandths, read from its bits (its
+    /// integer scaled by a power of ten: no decimal arithmetic), written as its digits (a custom format string is parsed
+    /// on every call); magnitudes of ten-thousandths beyond a long's range through the format string.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     internal static void AppendDecimal(Utf8Text text, decimal d)
     {
+        // At most 4 places after rounding (Math.Round to 4 places leaves a scale of 4).
         var rounded = d.Scale <= 4 ? d : Math.Round(d, 4, MidpointRounding.AwayFromZero);
-        if (rounded is <= -ScaledLimit or >= ScaledLimit)
+        Span<int> bits = stackalloc int[4];
+        decimal.GetBits(rounded, bits);
+        var integer = (uint)bits[0] | (ulong)(uint)bits[1] << 32;
+        var factor = TenThousandthsPer[4 - rounded.Scale];
+        if (bits[2] != 0 || integer > ScaledLimit / factor || integer * factor >= ScaledLimit)
         {
             text.Append(RoundForOutput(d), DecimalFormat);
             return;
         }
-        var scaled = (long)(rounded * 10_000m);
-        if (scaled < 0) text.Append((byte)'-');
-        var magnitude = (ulong)Math.Abs(scaled);
+        var magnitude = integer * factor;
+        // Never "-0.0000": a value that rounds to zero is written without its sign.
+        if (bits[3] < 0 && magnitude != 0) text.Append((byte)'-');
         text.Append(magnitude / 10_000).Append((byte)'.').AppendFourDigits((int)(magnitude % 10_000));
     }
 
-    // Values of at most 4 decimals below this magnitude scale to ten-thousandths inside a long.
-    private const decimal ScaledLimit = 922_337_203_685_477m;
+    // Ten-thousandths per unit of a decimal of scale 4 − i.
+    private static readonly ulong[] TenThousandthsPer = [1, 10, 100, 1_000, 10_000];
+
+    // Magnitudes below this many ten-thousandths (922,337,203,685,477 units) fit a long.
+    private const ulong ScaledLimit = 9_223_372_036_854_770_000;
 
     /// <summary>
     /// A list cell (<see cref="Data.ListValues.Format"/>, quoted by <see cref="CsvField"/>) as UTF-8: a list of

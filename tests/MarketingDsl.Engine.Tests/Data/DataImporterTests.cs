@@ -158,6 +158,7 @@ public class DataImporterTests
         Assert.Equal(4, ds.CountEventsAfter(Ticks("2025-01-01T00:00:00Z")));
         Assert.Equal(2, ds.CountEventsAfter(Ticks("2025-02-01T00:00:00Z")));
         Assert.Equal(1, ds.CountEventsAfter(Ticks("2025-02-28T00:00:00Z")));
+        Assert.Equal(1, ds.CountEventsAfter(Ticks("2025-03-01T00:00:00Z") - 1));
         Assert.Equal(0, ds.CountEventsAfter(Ticks("2025-03-01T00:00:00Z")));
     }
 

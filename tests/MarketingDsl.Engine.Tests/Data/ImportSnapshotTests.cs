@@ -323,6 +323,28 @@ public sealed class ImportSnapshotTests
         Assert.Equal(whole.UserIds, some.UserIds);
     }
 
+    /// <summary>
+    /// A second read's dictionary columns refer to the first read's strings (the process's copies): a young collection then has no
+    /// card to scan in columns of millions of rows that would otherwise refer to strings just allocated.
+    /// </summary>
+    [Fact]
+    public void Reads_of_a_snapshot_share_their_dictionary_strings()
+    {
+        var schema = Compilation.Create(Workspace.Load(RepositoryPaths.Of("tests", "conformance", "retail-core", "workspace"))).Model.Schema;
+        using var data = new TempDir();
+        RetailDataGenerator.Generate(data.Path, users: 50, days: 30, seed: 3);
+        using var snapshot = new TempDir();
+        DataSource.Import(schema, data.Path, snapshot.Path, new ImportOptions());
+        var view = schema.FindEvent("view")!;
+        string?[] Categories(DataSet read) => ((StringColumn)read.Events[schema.Events.IndexOf(view)]!.Fields[view.OrdinalOf("category")]!).Values;
+
+        var first = Categories(ImportSnapshot.Read(schema, snapshot.Path));
+        var second = Categories(ImportSnapshot.Read(schema, snapshot.Path, parallelism: 1));
+        Assert.NotEmpty(first);
+        Assert.Equal(first, second);
+        for (var i = 0; i < first.Length; i++) Assert.Same(first[i], second[i]);
+    }
+
     /// <summary>A recommender reads its signals' item field from the data set itself, not through the plan's code.</summary>
     [Fact]
     public void The_columns_a_plan_reads_include_its_recommenders_signals()

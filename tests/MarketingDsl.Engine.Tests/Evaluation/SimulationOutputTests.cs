@@ -29,9 +29,10 @@ public sealed class SimulationOutputTests
     private static readonly decimal[] Decimals =
         [0m, -0.00004m, 0.00005m, -0.00005m, 1.23455m, -1.5m, 10.50m, 7922816251426433759354395.0335m, -79228162514264.3375935m, 0.1m,
             -0.0m, 0.99995m, -0.99995m, 12345.678951m, 922337203685476.99994m, 922337203685476.99995m, -922337203685477m,
-            922337203685477.0001m, 1e-28m, decimal.MaxValue, decimal.MinValue, 100m, -7m];
+            922337203685477.0001m, 1e-28m, decimal.MaxValue, decimal.MinValue, 100m, -7m, 922337203685476.9999m, -922337203685476.9999m,
+            922337203685477m, 1844674407370955.1615m, 4294967296.5m, 123.4m, 0.0001m, -0.0001m, -0.00m, new decimal(0, 0, 0, true, 4)];
 
-    private static readonly long[] Integers = [0, -1, 1, long.MaxValue, long.MinValue, 42, -1000000];
+    private static readonly long[] Integers = [0, -1, 1, 9, 10, -9, -10, long.MaxValue, long.MinValue, 42, -1000000];
 
     private static (EvaluationResult Result, object?[][] Boxed) Result(int users, int seed)
     {

@@ -31,6 +31,24 @@ public sealed class SimulationSummaryTests
         Assert.Equal([5m, 1m, 9m, 3m, 7m, 2m, 8m, 4m, 6m, 10m], stats.Numbers); // user order, for charts
     }
 
+    /// <summary>Range, median and p90 are the ranks of the sorted numbers, on columns with many ties and of every small size.</summary>
+    [Theory]
+    [InlineData("n")]
+    [InlineData("d")]
+    public void Median_and_p90_are_their_ranks_of_the_sorted_numbers(string tag)
+    {
+        var random = new Random(7);
+        foreach (var n in Enumerable.Range(1, 40).Concat([1000, 4321]))
+        {
+            var values = Enumerable.Range(0, n).Select(_ => random.Next(n / 3 + 2)).ToArray();
+            var stats = Of(tag, [.. values.Select(v => tag == "n" ? (object)(long)v : v / 4m)]);
+            var sorted = values.Select(v => tag == "n" ? v : v / 4m).Order().ToArray();
+            Assert.Equal((sorted[0], sorted[^1]), (stats.Min, stats.Max));
+            Assert.Equal(sorted[n / 2], stats.Median);
+            Assert.Equal(sorted[Math.Min(n - 1, (int)Math.Floor(0.9 * n))], stats.P90);
+        }
+    }
+
     /// <summary>The compiled engine's typed columns give the numbers a boxed column gives, read again on each ask.</summary>
     [Fact]
     public void Numbers_of_typed_columns_equal_those_of_boxed_ones()
