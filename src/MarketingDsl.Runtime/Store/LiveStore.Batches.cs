@@ -47,8 +47,10 @@ public sealed partial class LiveStore
         return states;
     }
 
-    /// <summary>A stored event of the <paramref name="user"/>-th of the users read (<see cref="ForEachEventOf(IReadOnlyList{string}, StoredUsersEventRow)"/>),
-    /// its sequence number and its JSON as SQLite holds it (UTF-8, valid only during the call).</summary>
+    /// <summary>
+    /// A stored event of the <paramref name="user"/>-th of the users read (<see cref="ForEachEventOf(IReadOnlyList{string}, StoredUsersEventRow)"/>),
+    /// its sequence number and its JSON as SQLite holds it (UTF-8, valid only during the call).
+    /// </summary>
     public delegate void StoredUsersEventRow(int user, long seq, ReadOnlySpan<byte> json);
 
     /// <summary>
