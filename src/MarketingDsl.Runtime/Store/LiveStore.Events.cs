@@ -58,12 +58,18 @@ public sealed partial class LiveStore
     /// </summary>
     public void ForEachEventOf(string user, StoredEventRow row)
     {
-        if (AnyMerge)
+        const string sql = "SELECT seq, json FROM events WHERE user = $0 ORDER BY seq";
+        var owners = Owners(user);
+        if (owners.Count == 1)
         {
-            foreach (var (seq, json) in EventsOf(user)) row(seq, System.Text.Encoding.UTF8.GetBytes(json));
+            ForEachRow(sql, r => row(r.GetInt64(0), r.GetUtf8(1)), user);
             return;
         }
-        ForEachRow("SELECT seq, json FROM events WHERE user = $0 ORDER BY seq", r => row(r.GetInt64(0), r.GetUtf8(1)), user);
+        // A user others were merged into: their rows interleave by sequence number.
+        var merged = new List<(long Seq, byte[] Json)>();
+        foreach (var owner in owners) ForEachRow(sql, r => merged.Add((r.GetInt64(0), r.GetUtf8(1).ToArray())), owner);
+        merged.Sort((a, b) => a.Seq.CompareTo(b.Seq));
+        foreach (var (seq, json) in merged) row(seq, json);
     }
 
     /// <summary>How many stored events <paramref name="user"/> has, those of users merged into it included; a merge reports it.</summary>
