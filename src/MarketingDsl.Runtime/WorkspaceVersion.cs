@@ -37,6 +37,8 @@ internal sealed class WorkspaceVersion
         Validation = new Validation(model.Schema);
         Machines = [.. model.Journeys.Where(j => j.Trigger is not null).Select(j => new JourneyMachine(j))];
         Paths = [.. Machines.Select(m => new StepPaths(m.Journey))];
+        ReadTypes = [.. Machines.Select(m => JourneyInputs.EventTypesRead(m.Journey) is { } types
+            ? types.Select(t => t.Name).Order(StringComparer.Ordinal).ToArray() : null)];
         var index = new Dictionary<string, int>(StringComparer.Ordinal);
         for (var j = 0; j < Machines.Length; j++) index[Machines[j].Journey.Name] = j;
         JourneyIndex = index;
@@ -49,6 +51,9 @@ internal sealed class WorkspaceVersion
     public Validation Validation { get; }
     public JourneyMachine[] Machines { get; }
     public StepPaths[] Paths { get; }
+    /// <summary>Per machine, the names of the event types its journey's expressions read (<see cref="JourneyInputs.EventTypesRead"/>);
+    /// null: any type. A fan-out batch reads only these.</summary>
+    public string[]?[] ReadTypes { get; }
     /// <summary>A journey's index in <see cref="Machines"/> by name.</summary>
     public IReadOnlyDictionary<string, int> JourneyIndex { get; }
     /// <summary>Segments some journey triggers on, distinct, in journey declaration order (as replay), with what they read.</summary>
@@ -77,14 +82,11 @@ internal sealed class WorkspaceVersion
         var conditions = new List<BoundExpression>();
         foreach (var segment in Tracked) conditions.Add(segment.Condition);
         foreach (var machine in Machines)
-        {
-            var journey = machine.Journey;
-            if (journey.Audience is { } audience) conditions.Add(audience);
-            if (journey.Trigger is BoundEventTrigger { Where: { } where } trigger)
-                Try(() => ConditionCompiler.CompilePredicate(model, trigger.Event, where));
-            if (journey.Goal is { Where: { } goalWhere } goal) Try(() => ConditionCompiler.CompilePredicate(model, goal.Event, goalWhere));
-            Steps(journey.Steps);
-        }
+            foreach (var (expression, kind, type) in JourneyInputs.Expressions(machine.Journey))
+            {
+                if (kind == JourneyExpressionKind.Condition) conditions.Add(expression);
+                else if (kind == JourneyExpressionKind.Predicate) Try(() => ConditionCompiler.CompilePredicate(model, type!, expression));
+            }
         ConditionEvaluator? evaluator = null;
         Try(() =>
         {
@@ -96,25 +98,6 @@ internal sealed class WorkspaceVersion
         {
             Try(() => ConditionCompiler.Compile(model, condition));
             if (evaluator is not null) Try(() => evaluator.Evaluate(condition, 0, at));
-        }
-
-        void Steps(IEnumerable<BoundStep> steps)
-        {
-            foreach (var step in steps)
-                switch (step)
-                {
-                    case BoundIf branch:
-                        conditions.Add(branch.Condition);
-                        Steps(branch.Then);
-                        Steps(branch.Else);
-                        break;
-                    case BoundSplit split:
-                        foreach (var arm in split.Branches) Steps(arm.Steps);
-                        break;
-                    case BoundWait { Until: { } until, UntilWhere: { } untilWhere }:
-                        Try(() => ConditionCompiler.CompilePredicate(model, until, untilWhere));
-                        break;
-                }
         }
 
         static void Try(Func<object> compile)

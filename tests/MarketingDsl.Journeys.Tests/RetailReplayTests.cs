@@ -51,6 +51,18 @@ public sealed class RetailReplayTests : IClassFixture<RetailReplayTests.Retail>
         }
     }
 
+    /// <summary>A schedule's fan-out reads only what its journey reads: win_back_gift's audience reads logins and orders; a send's
+    /// recommendation (related_items) reads what the recommender was trained on, so any type.</summary>
+    [Fact]
+    public void Retail_journeys_read_the_event_types_of_their_tags_and_any_type_through_a_model()
+    {
+        string[]? Read(string name) =>
+            JourneyInputs.EventTypesRead(_retail.Compilation.Model.Journeys.Single(j => j.Name == name)) is { } types
+                ? [.. types.Select(t => t.Name).Order(StringComparer.Ordinal)] : null;
+        Assert.Equal(["login", "order"], Read("win_back_gift") ?? ["any type"]);
+        Assert.Null(Read("related_items"));
+    }
+
     [Fact]
     public void Compiled_journey_conditions_agree_with_the_reference_interpreter()
     {

@@ -10,14 +10,16 @@ namespace MarketingDsl.Runtime.Tests;
 /// </summary>
 public sealed class FanOutBatchTests : IDisposable
 {
+    // The `else if` reads logins, which no audience reads: a batch that held only the audience's event types would send "cold".
     private const string Main = TriggerTests.Main + """
 
+        tag logins_7d = count(login, within: 7d)
         journey weekly_spender {
           trigger: every monday at 09:00
           audience: orders_30d >= 1
           reentry: once
           steps {
-            if orders_1d >= 1 { send push "hot" } else { send push "cold" }
+            if orders_1d >= 1 { send push "hot" } else if logins_7d >= 1 { send push "warm" } else { send push "cold" }
           }
         }
         """;
@@ -82,6 +84,7 @@ public sealed class FanOutBatchTests : IDisposable
         Assert.True(batched.BatchUsers > Users, $"{batched.BatchUsers} users evaluated in batches");
         Assert.True(alone.Sends.Count > 100, $"{alone.Sends.Count} sends");
         Assert.Contains(alone.Sends, s => s.Contains("\"hot\"", StringComparison.Ordinal));
+        Assert.Contains(alone.Sends, s => s.Contains("\"warm\"", StringComparison.Ordinal));
         Assert.Contains(alone.Sends, s => s.Contains("\"cold\"", StringComparison.Ordinal));
         Assert.Equal(alone.Sends, batched.Sends);
         Assert.Equal(alone.States, batched.States);

@@ -18,6 +18,16 @@ public sealed partial class LiveStore
     private static readonly string ProfilesOfUsersSql = "SELECT user, json FROM profiles WHERE user IN " + UsersIn(0);
     private static readonly string StatesOfUsersSql = "SELECT user, json FROM journey_states WHERE journey = $0 AND user IN " + UsersIn(1);
     private static readonly string EventsOfUsersSql = "SELECT user, seq, json FROM events WHERE user IN " + UsersIn(0);
+    /// <summary>By the count of types first: events of those types only, found in the index on (user, type) without reading other rows.</summary>
+    private static readonly string?[] EventsOfUsersOfTypesSql = new string?[16];
+
+    private static string EventsOfUsersOfTypes(int types)
+    {
+        if (types >= EventsOfUsersOfTypesSql.Length) throw new ArgumentOutOfRangeException(nameof(types));
+        return EventsOfUsersOfTypesSql[types] ??= "SELECT user, seq, json FROM events WHERE type IN ("
+            + string.Join(", ", Enumerable.Range(0, types).Select(i => "$" + i.ToString(CultureInfo.InvariantCulture)))
+            + ") AND user IN " + UsersIn(types);
+    }
 
     /// <summary>Runs <paramref name="sql"/> once per chunk of <paramref name="users"/>, after <paramref name="leading"/> parameters.</summary>
     private void ForEachRowOfUsers(string sql, IReadOnlyList<string> users, Action<StoreRow> row, params object?[] leading)
@@ -48,8 +58,9 @@ public sealed partial class LiveStore
     }
 
     /// <summary>
-    /// A stored event of the <paramref name="user"/>-th of the users read (<see cref="ForEachEventOf(IReadOnlyList{string}, StoredUsersEventRow)"/>),
-    /// its sequence number and its JSON as SQLite holds it (UTF-8, valid only during the call).
+    /// A stored event of the <paramref name="user"/>-th of the users read
+    /// (<see cref="ForEachEventOf(IReadOnlyList{string}, IReadOnlyList{string}, StoredUsersEventRow)"/>), its sequence number and
+    /// its JSON as SQLite holds it (UTF-8, valid only during the call).
     /// </summary>
     public delegate void StoredUsersEventRow(int user, long seq, ReadOnlySpan<byte> json);
 
@@ -58,7 +69,11 @@ public sealed partial class LiveStore
     /// particular order (a caller orders them, as <c>UserHistory.Combine</c> does), each handed over as its stored UTF-8 bytes: a
     /// schedule's fan-out reads the histories of thousands of users and parses them from there, with no string made per event.
     /// </summary>
-    public void ForEachEventOf(IReadOnlyList<string> users, StoredUsersEventRow row)
+    /// <remarks>
+    /// With <paramref name="types"/>, only events of those types (an evaluation that reads no other: a schedule's audience
+    /// reads a few types of the many a user has); null: every event.
+    /// </remarks>
+    public void ForEachEventOf(IReadOnlyList<string> users, IReadOnlyList<string>? types, StoredUsersEventRow row)
     {
         // Whose events a stored user id's rows are: itself, and the survivor it was merged into.
         var readers = new Dictionary<string, List<int>>(StringComparer.Ordinal);
@@ -68,10 +83,12 @@ public sealed partial class LiveStore
                 if (!readers.TryGetValue(owner, out var of)) readers[owner] = of = [];
                 of.Add(u);
             }
-        ForEachRowOfUsers(EventsOfUsersSql, [.. readers.Keys], r =>
+        // A long list of types is most of them: read every event then (the statement's parameters stay few).
+        var filtered = types is { Count: > 0 } && types.Count < EventsOfUsersOfTypesSql.Length;
+        ForEachRowOfUsers(filtered ? EventsOfUsersOfTypes(types!.Count) : EventsOfUsersSql, [.. readers.Keys], r =>
         {
             var seq = r.GetInt64(1);
             foreach (var user in readers[r.GetString(0)]) row(user, seq, r.GetUtf8(2));
-        });
+        }, filtered ? [.. types!] : []);
     }
 }

@@ -10,9 +10,12 @@ namespace MarketingDsl.Runtime;
 /// per user and pushing them through the cache (where the next user of the pass evicts them), the
 /// next users of the pass are read together (LiveStore.Batches.cs) and the audience is evaluated
 /// over one data set of them all with one evaluator (<see cref="UserHistory.Combine"/>, as a batch
-/// of new profiles is). The data set holds each user's stored events as their own history would,
-/// so every condition has the value it has for the user alone. The batch lives for one slice of
-/// the fan-out, which changes no event: its users stay out of the cache.
+/// of new profiles is). The data set holds each user's stored events of the types the journey's
+/// expressions read (<see cref="WorkspaceVersion.ReadTypes"/>: a daily audience over logins and
+/// orders skips the views that are most of a history, found by the index on (user, type) without
+/// reading their rows) as their own history would, so every condition the firing evaluates has
+/// the value it has for the user alone. The batch lives for one slice of the fan-out, which
+/// changes no event: its users stay out of the cache.
 /// </summary>
 internal sealed partial class UserStates
 {
@@ -75,7 +78,7 @@ internal sealed partial class UserStates
         if (evaluated.Count > 0)
         {
             for (var u = 0; u < evaluated.Count; u++) rows[evaluated[u]] = u;
-            evaluator = _version.NewEvaluator(StoredHistories([.. evaluated.Select(id => (id, User(id).Profile!))]));
+            evaluator = _version.NewEvaluator(StoredHistories([.. evaluated.Select(id => (id, User(id).Profile!))], _version.ReadTypes[j]));
             FanOutBatchUsers += evaluated.Count;
         }
         _fanOutBatch = new FanOutBatch(users, rows, evaluator);

@@ -123,7 +123,8 @@ internal sealed partial class UserStates
         finally { _fanOut = outer; }
     }
 
-    /// <summary>Loads the user's stored events into its history (in arrival order: the line of an event is its sequence number).</summary>
+    /// <summary>Loads the user's stored events into its history (each type's in arrival order: the line of an event is its sequence
+    /// number, and the history's table of each type is all that order matters to).</summary>
     public UserHistory EnsureEvents(LiveUser user)
     {
         var history = HistoryOf(user);
@@ -156,12 +157,13 @@ internal sealed partial class UserStates
     /// <summary>
     /// The stored histories of <paramref name="users"/> as one data set, row u for users[u], read
     /// with one statement per chunk of users: a batch evaluates many users over columns, as `simulate` does.
+    /// With <paramref name="types"/> (names), only events of those types: what the batch evaluates reads no other.
     /// </summary>
-    public DataSet StoredHistories(IReadOnlyList<(string Id, object?[] Profile)> users)
+    public DataSet StoredHistories(IReadOnlyList<(string Id, object?[] Profile)> users, IReadOnlyList<string>? types = null)
     {
         var events = new List<(int User, EventTypeSymbol Type, object?[] Values, long Line)>();
         var validation = _version.Validation;
-        _store.ForEachEventOf([.. users.Select(u => u.Id)], (u, seq, json) =>
+        _store.ForEachEventOf([.. users.Select(u => u.Id)], types, (u, seq, json) =>
         {
             if (validation.ParseEvent(json, out _) is { } e) events.Add((u, e.Type, e.Values, seq));   // else the schema changed since
         });

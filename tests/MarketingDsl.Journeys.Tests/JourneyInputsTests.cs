@@ -1,0 +1,35 @@
+using MarketingDsl.Core.Semantics;
+
+namespace MarketingDsl.Journeys.Tests;
+
+/// <summary>What a journey evaluates (JourneyInputs.Expressions) and the event types that reads, transitively.</summary>
+public sealed class JourneyInputsTests
+{
+    private const string Main = """
+        tag carts_7d = count(cart_add, within: 7d)
+        tag views = count(view)
+        segment viewer = views >= 3
+        channel push { cost: 0.001 }
+        journey nudge {
+          trigger: every day at 10:00
+          audience: carts_7d >= 1
+          goal: order where amount > 20 within 2d
+          steps {
+            if viewer { send push "a" } else { wait 1d until order where amount > 10  send push "b" }
+          }
+        }
+        """;
+
+    [Fact]
+    public void A_journey_reads_the_types_of_its_audience_and_conditions_not_those_its_predicates_match()
+    {
+        var journey = new JourneyScenario(Main).Model.Journeys.Single();
+        var kinds = JourneyInputs.Expressions(journey).Select(e => (e.Kind, e.Event?.Name)).ToList();
+        Assert.Equal(
+            [(JourneyExpressionKind.Condition, null), (JourneyExpressionKind.Predicate, "order"),
+             (JourneyExpressionKind.Condition, null), (JourneyExpressionKind.Predicate, "order")],
+            kinds);
+        // The predicates read the order being matched, not the user's stored orders: a batch of users needs carts and views only.
+        Assert.Equal(["cart_add", "view"], JourneyInputs.EventTypesRead(journey)!.Select(t => t.Name).Order(StringComparer.Ordinal));
+    }
+}
