@@ -42,6 +42,7 @@ internal sealed class WorkspaceVersion
         var index = new Dictionary<string, int>(StringComparer.Ordinal);
         for (var j = 0; j < Machines.Length; j++) index[Machines[j].Journey.Name] = j;
         JourneyIndex = index;
+        JourneyNames = [.. Machines.Select(m => m.Journey.Name)];
         Tracked = [.. Machines.Select(m => m.Journey.Trigger).OfType<BoundSegmentTrigger>().Select(t => t.Segment).Distinct()
             .Select(SegmentInputs.Of)];
         Zone = LiveRuntime.Zone(model);
@@ -56,6 +57,8 @@ internal sealed class WorkspaceVersion
     public string[]?[] ReadTypes { get; }
     /// <summary>A journey's index in <see cref="Machines"/> by name.</summary>
     public IReadOnlyDictionary<string, int> JourneyIndex { get; }
+    /// <summary>The journeys' names by index in <see cref="Machines"/>.</summary>
+    public string[] JourneyNames { get; }
     /// <summary>Segments some journey triggers on, distinct, in journey declaration order (as replay), with what they read.</summary>
     public SegmentInputs[] Tracked { get; }
     /// <summary>The workspace zone (schedules, the daily segment check, days in results): UTC without `settings`.</summary>

@@ -88,6 +88,8 @@ public sealed class StoreQueryPlanTests : IDisposable
             // The check sees the statements of every kind of work above.
             var plans = live.Store.QueryPlans().Keys.ToList();
             Assert.Contains(plans, sql => sql.Contains("FROM events WHERE type = $0 AND id = $1", StringComparison.Ordinal));
+            // A user read back after a restart: its states in every journey with one statement, by the key (journey, user).
+            Assert.Contains(plans, sql => sql.Contains("FROM journey_states WHERE user = $0 AND journey IN", StringComparison.Ordinal));
             Assert.Contains(plans, sql => sql.Contains("FROM segment_due WHERE due <= $0", StringComparison.Ordinal));
             Assert.Contains(plans, sql => sql.Contains("FROM measures WHERE key = $0", StringComparison.Ordinal));
             Assert.Contains(plans, sql => sql.Contains("FROM timers WHERE due = $0", StringComparison.Ordinal));

@@ -177,14 +177,27 @@ internal sealed partial class UserStates
     /// </summary>
     public UserJourneyState? StateOf(LiveUser user, int j)
     {
-        if (!user.StateLoaded[j])
-        {
-            user.StateParsed[j] = ParseState(_store.StateJson(_version.Machines[j].Journey.Name, user.Id));
-            user.StateLoaded[j] = true;
-            _cache.Resized(user);
-        }
+        if (!user.StateLoaded[j]) LoadStates(user);
         if (user.StateLive[j] is { } live) return live;
         return user.StateParsed[j] is { } stored ? user.StateLive[j] = Restore(j, stored) : null;
+    }
+
+    /// <summary>
+    /// Reads every journey state of the user not loaded yet with one statement: a user read back on a cache miss (most
+    /// events at 200,000 users) is asked for the states of several journeys at once, most of them absent, and a statement
+    /// per journey cost more than the lookups themselves. A state loaded before is kept: the machines may have changed it.
+    /// </summary>
+    private void LoadStates(LiveUser user)
+    {
+        var names = _version.JourneyNames;
+        var stored = _store.StatesOfUser(user.Id, names);
+        for (var j = 0; j < names.Length; j++)
+        {
+            if (user.StateLoaded[j]) continue;
+            user.StateParsed[j] = ParseState(stored.GetValueOrDefault(names[j]));
+            user.StateLoaded[j] = true;
+        }
+        _cache.Resized(user);
     }
 
     /// <summary>
