@@ -13,7 +13,8 @@ public static class JourneyInputs
 {
     /// <summary>
     /// Every expression of the journey: the audience, the trigger's, goal's and waits' `where:`
-    /// predicates, the `if` conditions and the sends' `items:`, in source order.
+    /// predicates, the `if` conditions and the sends' `items:`, in source order. A segment
+    /// trigger's segment is not among them: the runtime tracks it apart (<see cref="SegmentInputs"/>).
     /// </summary>
     public static IEnumerable<JourneyExpression> Expressions(JourneySymbol journey)
     {

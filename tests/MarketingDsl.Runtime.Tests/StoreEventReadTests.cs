@@ -62,7 +62,7 @@ public sealed class StoreEventReadTests : IDisposable
         using (var store = new LiveStore(Db))
         {
             string[] users = ["u1", "u3", "u4"];
-            foreach (var types in new[] { null, new[] { "order" }, new[] { "login", "order" } })
+            foreach (var types in new string[]?[] { null, [], ["order"], ["login", "order"] })
             {
                 var read = new List<string>();
                 store.ForEachEventOf(users, types, (u, seq, json) => read.Add($"{users[u]} {seq} {System.Text.Encoding.UTF8.GetString(json)}"));

@@ -71,10 +71,11 @@ public sealed partial class LiveStore
     /// </summary>
     /// <remarks>
     /// With <paramref name="types"/>, only events of those types (an evaluation that reads no other: a schedule's audience
-    /// reads a few types of the many a user has); null: every event.
+    /// reads a few types of the many a user has; none, an audience over the profile alone); null: every event.
     /// </remarks>
     public void ForEachEventOf(IReadOnlyList<string> users, IReadOnlyList<string>? types, StoredUsersEventRow row)
     {
+        if (types is { Count: 0 }) return;
         // Whose events a stored user id's rows are: itself, and the survivor it was merged into.
         var readers = new Dictionary<string, List<int>>(StringComparer.Ordinal);
         for (var u = 0; u < users.Count; u++)
