@@ -184,8 +184,8 @@ internal sealed partial class UserStates
 
     /// <summary>
     /// Reads every journey state of the user not loaded yet with one statement: a user read back on a cache miss (most
-    /// events at 200,000 users) is asked for the states of several journeys at once, most of them absent, and a statement
-    /// per journey cost more than the lookups themselves. A state loaded before is kept: the machines may have changed it.
+    /// events at 200,000 users) is asked for the states of several journeys, most of them absent (a statement per journey
+    /// was 0.94 statements per ingested event there). A state loaded before is kept: the machines may have changed it.
     /// </summary>
     private void LoadStates(LiveUser user)
     {
