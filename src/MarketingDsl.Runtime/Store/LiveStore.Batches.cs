@@ -12,8 +12,11 @@ public sealed partial class LiveStore
     /// <summary>Users per statement (unused parameters are NULL, which no row matches).</summary>
     public const int UsersPerRead = 64;
 
-    private static string UsersIn(int first) =>
-        "(" + string.Join(", ", Enumerable.Range(first, UsersPerRead).Select(i => "$" + i.ToString(CultureInfo.InvariantCulture))) + ")";
+    /// <summary>"($first, …)": <paramref name="count"/> positional parameters, for an IN list.</summary>
+    private static string ParametersIn(int first, int count) =>
+        "(" + string.Join(", ", Enumerable.Range(first, count).Select(i => "$" + i.ToString(CultureInfo.InvariantCulture))) + ")";
+
+    private static string UsersIn(int first) => ParametersIn(first, UsersPerRead);
 
     private static readonly string ProfilesOfUsersSql = "SELECT user, json FROM profiles WHERE user IN " + UsersIn(0);
     private static readonly string StatesOfUsersSql = "SELECT user, json FROM journey_states WHERE journey = $0 AND user IN " + UsersIn(1);
@@ -24,22 +27,27 @@ public sealed partial class LiveStore
     private static string EventsOfUsersOfTypes(int types)
     {
         if (types >= EventsOfUsersOfTypesSql.Length) throw new ArgumentOutOfRangeException(nameof(types));
-        return EventsOfUsersOfTypesSql[types] ??= "SELECT user, seq, json FROM events WHERE type IN ("
-            + string.Join(", ", Enumerable.Range(0, types).Select(i => "$" + i.ToString(CultureInfo.InvariantCulture)))
-            + ") AND user IN " + UsersIn(types);
+        return EventsOfUsersOfTypesSql[types] ??= "SELECT user, seq, json FROM events WHERE type IN " + ParametersIn(0, types)
+            + " AND user IN " + UsersIn(types);
     }
 
-    /// <summary>Runs <paramref name="sql"/> once per chunk of <paramref name="users"/>, after <paramref name="leading"/> parameters.</summary>
-    private void ForEachRowOfUsers(string sql, IReadOnlyList<string> users, Action<StoreRow> row, params object?[] leading)
+    /// <summary>
+    /// Runs <paramref name="sql"/> once per chunk of <paramref name="perRead"/> of <paramref name="keys"/> (the last one's
+    /// unused parameters NULL, which no row matches), after <paramref name="leading"/> parameters.
+    /// </summary>
+    private void ForEachRowInChunks(string sql, IReadOnlyList<string> keys, int perRead, Action<StoreRow> row, params object?[] leading)
     {
-        for (var from = 0; from < users.Count; from += UsersPerRead)
+        var args = new object?[leading.Length + perRead];
+        leading.CopyTo(args, 0);
+        for (var from = 0; from < keys.Count; from += perRead)
         {
-            var args = new object?[leading.Length + UsersPerRead];
-            leading.CopyTo(args, 0);
-            for (var k = 0; k < UsersPerRead && from + k < users.Count; k++) args[leading.Length + k] = users[from + k];
+            for (var k = 0; k < perRead; k++) args[leading.Length + k] = from + k < keys.Count ? keys[from + k] : null;
             ForEachRow(sql, row, args);
         }
     }
+
+    private void ForEachRowOfUsers(string sql, IReadOnlyList<string> users, Action<StoreRow> row, params object?[] leading) =>
+        ForEachRowInChunks(sql, users, UsersPerRead, row, leading);
 
     /// <summary>The stored profile (JSON) of each of <paramref name="users"/> that has one (<see cref="Profile"/>).</summary>
     public Dictionary<string, string> ProfilesOf(IReadOnlyList<string> users)

@@ -17,21 +17,14 @@ public sealed partial class LiveStore
     /// <summary>Journeys per statement of <see cref="StatesOfUser"/> (unused parameters are NULL, which no row matches).</summary>
     private const int JourneysPerRead = 16;
 
-    private static readonly string StatesOfUserSql = "SELECT journey, json FROM journey_states WHERE user = $0 AND journey IN ("
-        + string.Join(", ", Enumerable.Range(1, JourneysPerRead).Select(i => "$" + i.ToString(System.Globalization.CultureInfo.InvariantCulture)))
-        + ")";
+    private static readonly string StatesOfUserSql =
+        "SELECT journey, json FROM journey_states WHERE user = $0 AND journey IN " + ParametersIn(1, JourneysPerRead);
 
     /// <summary>The user's stored state (JSON) in each of <paramref name="journeys"/> that it has one in (<see cref="StateJson"/> of each).</summary>
     public Dictionary<string, string> StatesOfUser(string user, IReadOnlyList<string> journeys)
     {
         var states = new Dictionary<string, string>(StringComparer.Ordinal);
-        var args = new object?[1 + JourneysPerRead];
-        args[0] = user;
-        for (var from = 0; from < journeys.Count; from += JourneysPerRead)
-        {
-            for (var k = 0; k < JourneysPerRead; k++) args[1 + k] = from + k < journeys.Count ? journeys[from + k] : null;
-            ForEachRow(StatesOfUserSql, r => states[r.GetString(0)] = r.GetString(1), args);
-        }
+        ForEachRowInChunks(StatesOfUserSql, journeys, JourneysPerRead, r => states[r.GetString(0)] = r.GetString(1), user);
         return states;
     }
 
