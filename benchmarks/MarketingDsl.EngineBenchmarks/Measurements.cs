@@ -37,6 +37,12 @@ public static class Measurements
         return sorted.Length % 2 == 1 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
     }
 
+    /// <summary>
+    /// The median of the runs after a child's first: the first pays what a fresh process pays (the JIT, a cold
+    /// read) and is reported on its own. Of three runs the plain median is the slower warm run, still tiering up.
+    /// </summary>
+    public static double WarmMedian(IReadOnlyList<double> values) => values.Count > 1 ? Median(values.Skip(1).ToArray()) : Median(values);
+
     public static void Write<T>(string path, T report) => File.WriteAllText(path, JsonSerializer.Serialize(report, Json));
 
     public static T Read<T>(string path) => JsonSerializer.Deserialize<T>(File.ReadAllText(path), Json)
