@@ -39,7 +39,7 @@ public static class Measurements
 
     /// <summary>
     /// The median of the runs after a child's first: the first pays what a fresh process pays (the JIT, a cold
-    /// read) and is reported on its own. Of three runs the plain median is the slower warm run, still tiering up.
+    /// read), is the slowest and is reported on its own: of three runs the plain median is the slower warm run, still tiering up.
     /// </summary>
     public static double WarmMedian(IReadOnlyList<double> values) => values.Count > 1 ? Median(values.Skip(1).ToArray()) : Median(values);
 
