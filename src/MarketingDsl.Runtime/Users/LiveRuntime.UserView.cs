@@ -26,9 +26,10 @@ public sealed partial class LiveRuntime
             var hasProfile = _store.Profile(user) is not null;
             var journeys = new List<LiveJourneyView>();
             var machines = _version.Machines;
+            var stored = _store.StatesOfUser(user, _version.JourneyNames);
             for (var j = 0; j < machines.Length; j++)
             {
-                if (UserStates.ParseState(_store.StateJson(machines[j].Journey.Name, user)) is not { } s) continue;
+                if (UserStates.ParseState(stored.GetValueOrDefault(_version.JourneyNames[j])) is not { } s) continue;
                 var position = s.Position.Select(f => new StepFrame(f[0], f[1])).ToList();
                 journeys.Add(new LiveJourneyView(machines[j].Journey, s.Active, s.Entries, Utc(s.EntryAt), s.HeldOut, Utc(s.GoalUntil),
                     Utc(s.WaitUntil), s.Active ? _version.Paths[j].StepAt(position) : null, s.Branches));
