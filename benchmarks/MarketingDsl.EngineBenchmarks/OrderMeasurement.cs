@@ -27,11 +27,11 @@ public static class OrderMeasurement
                 GC.Collect();
                 var cpuBefore = Measurements.CpuSeconds();
                 var clock = Stopwatch.StartNew();
-                var compilation = RetailWorkspace.Compile(Workspace.Load(workspaceDirectory));
-                var run = SimulationRunner.Run(compilation, directories[o], Path.Combine(outDirectory, o == 0 ? "user" : "time"), null);
+                var directory = directories[o];
+                load[o].Add(Measurements.FiguresOf(() => SimulationRunner.Run(RetailWorkspace.Compile(Workspace.Load(workspaceDirectory)),
+                    directory, Path.Combine(outDirectory, o == 0 ? "user" : "time"), null), run => run.Timings.Load.TotalSeconds));
                 endToEnd[o].Add(clock.Elapsed.TotalSeconds);
                 cpu[o].Add(Measurements.CpuSeconds() - cpuBefore);
-                load[o].Add(run.Timings.Load.TotalSeconds);
                 Console.Error.WriteLine($"  mdsl {(o == 0 ? "user" : "time")} order, run {i + 1}/{runs}: {endToEnd[o][^1]:F2} s (load " +
                     $"{load[o][^1]:F2}, CPU {cpu[o][^1]:F2} s)");
             }

@@ -35,11 +35,11 @@ public static class SnapshotMeasurement
         {
             GC.Collect();
             var clock = Stopwatch.StartNew();
-            var compilation = RetailWorkspace.Compile(Workspace.Load(workspaceDirectory));
-            var run = SimulationRunner.Run(compilation, snapshot, outDirectory, null);
+            (load[i], var fromSnapshot) = Measurements.FiguresOf(
+                () => SimulationRunner.Run(RetailWorkspace.Compile(Workspace.Load(workspaceDirectory)), snapshot, outDirectory, null),
+                run => (run.Timings.Load.TotalSeconds, run.Data.Report.FromSnapshot is not null));
             endToEnd[i] = clock.Elapsed.TotalSeconds;
-            load[i] = run.Timings.Load.TotalSeconds;
-            if (run.Data.Report.FromSnapshot is null) throw new InvalidOperationException("the run did not read the snapshot");
+            if (!fromSnapshot) throw new InvalidOperationException("the run did not read the snapshot");
             Console.Error.WriteLine($"  mdsl from snapshot run {i + 1}/{runs}: {endToEnd[i]:F2} s (load {load[i]:F2})");
         }
         var bytes = new DirectoryInfo(snapshot).EnumerateFiles().Sum(f => f.Length);
@@ -82,9 +82,10 @@ public static class SpillMeasurement
             var compilation = RetailWorkspace.Compile(Workspace.Load(workspaceDirectory));
             plan = SimulationRunner.SpillPlanFor(compilation.Model.Schema, dataDirectory, memoryLimit)
                 ?? throw new InvalidOperationException($"the data fits under {memoryLimit:N0} bytes: nothing to partition");
-            var run = SimulationRunner.Run(compilation, dataDirectory, outDirectory, null, spill: plan);
+            var spill = plan;
+            load[i] = Measurements.FiguresOf(() => SimulationRunner.Run(compilation, dataDirectory, outDirectory, null, spill: spill),
+                run => run.Timings.Load.TotalSeconds);
             endToEnd[i] = clock.Elapsed.TotalSeconds;
-            load[i] = run.Timings.Load.TotalSeconds;
             Console.Error.WriteLine($"  mdsl in {plan.Partitions} partitions run {i + 1}/{runs}: {endToEnd[i]:F2} s (import {load[i]:F2})");
         }
         return new SnapshotReport(plan!.Partitions, memoryLimit, endToEnd, load, Measurements.PeakWorkingSet(), Measurements.CpuSeconds());
