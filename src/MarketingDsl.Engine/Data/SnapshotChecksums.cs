@@ -7,21 +7,30 @@ namespace MarketingDsl.Engine.Data;
 /// <summary>
 /// The checksums of a snapshot's part files: XXH128 of a file's bytes, recorded by the import in <c>snapshot.json</c> and
 /// verified before the file's batches are used. Arrow's reader checks the framing, not the values: without them, a byte
-/// changed inside a data buffer is read as another value. A file is hashed by a sequential read, not through its mapping,
-/// so that verifying adds none of its pages to the process's resident memory; and once per process for one state of the file
-/// (full path, length, last write time and the checksum expected), since a partitioned run reads windows of the same files many
-/// times.
+/// changed inside a data buffer is read as another value. A file is hashed once per process for one state of the file (full
+/// path, length, last write time and the checksum expected), since a partitioned run reads windows of the same files many times.
 /// </summary>
 internal static class SnapshotChecksums
 {
+    // A file up to this size is hashed through a mapping by XXH128's one-shot function, which a fresh process runs as optimized
+    // code at once; the streaming API runs in tier-0 code through a whole one-shot run (the 200,000-user snapshot, 311 MB on two
+    // threads: 0.29 s against 0.06 s). The mapped pages count in the resident memory only while their file is hashed, before
+    // any column is read: at most this much per thread. A larger file is hashed by a sequential read.
+    private const long MappedBytes = 256L << 20;
     private const int BufferBytes = 1 << 20;
     // Enough for every file of the few snapshots a process reads; beyond it the record starts again (a file is hashed anew).
     private const int MaxVerified = 4096;
     private static readonly ConcurrentDictionary<(string Path, long Length, DateTime Written, string Checksum), bool> Verified = new();
 
     /// <summary>The checksum of a file's bytes, as <c>snapshot.json</c> records it (32 lower-case hex digits).</summary>
-    public static string Of(string path)
+    /// <param name="mappedBytes">The largest file hashed through a mapping (tests compare both ways).</param>
+    public static string Of(string path, long mappedBytes = MappedBytes)
     {
+        if (new FileInfo(path).Length is > 0 and var length && length <= mappedBytes)
+        {
+            using var map = new MappedFile(path);
+            return Convert.ToHexStringLower(XxHash128.Hash(map.GetSpan()));
+        }
         var hash = new XxHash128();
         var buffer = ArrayPool<byte>.Shared.Rent(BufferBytes);
         try

@@ -1,7 +1,6 @@
 using System.Buffers;
 using System.Buffers.Binary;
 using System.Collections.Concurrent;
-using System.IO.MemoryMappedFiles;
 using System.Runtime.InteropServices;
 using System.Text;
 using Apache.Arrow;
@@ -522,47 +521,5 @@ internal static class SnapshotTables
         shared = SharedStrings.GetOrAdd(s, s);
         if (ReferenceEquals(shared, s)) Interlocked.Increment(ref _sharedStringCount);
         return shared;
-    }
-
-    /// <summary>A file mapped read-only as Arrow's memory (its buffers are read in place).</summary>
-    private sealed unsafe class MappedFile : MemoryManager<byte>
-    {
-        private readonly MemoryMappedFile? _map;
-        private readonly MemoryMappedViewAccessor? _view;
-        private readonly byte* _pointer;
-        private readonly int _length;
-
-        public MappedFile(string path)
-        {
-            var length = new FileInfo(path).Length;
-            if (length == 0) throw new SnapshotException($"{Path.GetFileName(path)} is empty");
-            if (length > int.MaxValue) throw new SnapshotException($"{Path.GetFileName(path)} is larger than 2 GB");
-            _length = (int)length;
-            _map = MemoryMappedFile.CreateFromFile(path, FileMode.Open, null, 0, MemoryMappedFileAccess.Read);
-            _view = _map.CreateViewAccessor(0, length, MemoryMappedFileAccess.Read);
-            byte* pointer = null;
-            _view.SafeMemoryMappedViewHandle.AcquirePointer(ref pointer);
-            _pointer = pointer + _view.PointerOffset;
-        }
-
-        public override Span<byte> GetSpan() => new(_pointer, _length);
-
-        public override MemoryHandle Pin(int elementIndex = 0)
-        {
-            if ((uint)elementIndex > (uint)_length) throw new ArgumentOutOfRangeException(nameof(elementIndex));
-            return new MemoryHandle(_pointer + elementIndex);
-        }
-
-        public override void Unpin() { }
-
-        protected override void Dispose(bool disposing)
-        {
-            if (_view is not null)
-            {
-                _view.SafeMemoryMappedViewHandle.ReleasePointer();
-                _view.Dispose();
-            }
-            _map?.Dispose();
-        }
     }
 }

@@ -164,6 +164,23 @@ public sealed class ImportSnapshotTests
     }
 
     /// <summary>Records a part file's checksum in snapshot.json as it is now.</summary>
+    [Fact]
+    public void A_file_hashed_through_a_mapping_has_the_checksum_of_one_read_in_sequence()
+    {
+        using var dir = new TempDir();
+        var random = new Random(7);
+        foreach (var size in new[] { 0, 1, 240, 241, 1 << 16, (1 << 20) + 13, 3 << 20 })
+        {
+            var bytes = new byte[size];
+            random.NextBytes(bytes);
+            var path = Path.Combine(dir.Path, $"part-{size}.arrows");
+            File.WriteAllBytes(path, bytes);
+            var expected = Convert.ToHexStringLower(System.IO.Hashing.XxHash128.Hash(bytes));
+            Assert.Equal(expected, SnapshotChecksums.Of(path));
+            Assert.Equal(expected, SnapshotChecksums.Of(path, mappedBytes: 0));
+        }
+    }
+
     private static void RecordChecksum(string snapshot, string file)
     {
         var path = Path.Combine(snapshot, "snapshot.json");
