@@ -336,8 +336,8 @@ internal static class SnapshotTables
             TypeKind.Date => new DateColumn(type, GC.AllocateUninitializedArray<int>(rows), nulls),
             TypeKind.DateTime => new DateTimeColumn(type, GC.AllocateUninitializedArray<long>(rows), nulls),
             TypeKind.Duration => new DurationColumn(type, GC.AllocateUninitializedArray<long>(rows), nulls),
-            TypeKind.List => new ListColumn(type, new object?[]?[rows], nulls),
-            _ => new StringColumn(type, new string?[rows], nulls),
+            TypeKind.List => new ListColumn(type, WrittenArrays.New<object?[]?>(rows), nulls),
+            _ => new StringColumn(type, WrittenArrays.New<string?>(rows), nulls),
         };
     }
 

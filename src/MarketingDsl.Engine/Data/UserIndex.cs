@@ -43,7 +43,7 @@ internal sealed class UserIndex
         _seed = (ulong)Random.Shared.NextInt64() | 1;
         var capacity = 16;
         while (capacity < ids.Count * 2) capacity *= 2;   // at most half full: short probe runs
-        _slots = new Slot[capacity];
+        _slots = WrittenArrays.New<Slot>(capacity);   // probed before it is written
         _mask = capacity - 1;
         _tails = new char[ids.Sum(p => (long)Math.Max(0, p.Key.Length - HeadChars)) is var total && total <= Array.MaxLength
             ? (int)total : throw new DataImportException("user ids too long in total")];
