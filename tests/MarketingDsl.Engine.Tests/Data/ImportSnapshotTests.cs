@@ -163,7 +163,6 @@ public sealed class ImportSnapshotTests
         AssertSameData(parsed, ImportSnapshot.Read(schema, snapshot.Path));
     }
 
-    /// <summary>Records a part file's checksum in snapshot.json as it is now.</summary>
     [Fact]
     public void A_file_hashed_through_a_mapping_has_the_checksum_of_one_read_in_sequence()
     {
@@ -181,6 +180,7 @@ public sealed class ImportSnapshotTests
         }
     }
 
+    /// <summary>Records a part file's checksum in snapshot.json as it is now.</summary>
     private static void RecordChecksum(string snapshot, string file)
     {
         var path = Path.Combine(snapshot, "snapshot.json");
