@@ -14,8 +14,9 @@ internal static class SnapshotChecksums
 {
     // A file up to this size is hashed through a mapping by XXH128's one-shot function, which a fresh process runs as optimized
     // code at once; the streaming API runs in tier-0 code through a whole one-shot run (the 200,000-user snapshot, 311 MB on two
-    // threads: 0.29 s against 0.06 s). The mapped pages count in the resident memory only while their file is hashed, before
-    // any column is read: at most this much per thread. A larger file is hashed by a sequential read.
+    // threads: 0.29 s against 0.06 s). The mapped pages count in the resident memory only while their file is hashed (at most
+    // this much per thread): when verifying, before any column is read; when the import records the checksum, beside the data
+    // it parsed, as clean file pages the kernel may drop. A larger file is hashed by a sequential read.
     private const long MappedBytes = 256L << 20;
     private const int BufferBytes = 1 << 20;
     // Enough for every file of the few snapshots a process reads; beyond it the record starts again (a file is hashed anew).
