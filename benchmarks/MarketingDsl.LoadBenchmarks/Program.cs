@@ -72,6 +72,7 @@ namespace MarketingDsl.LoadBenchmarks
               --retail-seconds 20      seconds of its latency part (one event per request)
               --retail-minutes 10      minutes of its memory part (batches of 10; ends early when the history does)
               --retail-parts profiles,ingest,latency,memory   parts of the retail phase to run (default all; profiles always load)
+              --retail-drain yes       before the latency part, wait until the timer work the ingest part left is done (no: start at once)
               --retail-baseline yes    also run the retail phase without journeys (no: only with them, e.g. under a profiler)
               --gc-latency-mode MODE   GCSettings.LatencyMode for the run (batch, interactive, sustained-low-latency; default the runtime's)
               --server child           child: `mdsl serve` of the built CLI in a process of its own (as users run it; the default);
@@ -110,6 +111,12 @@ namespace MarketingDsl.LoadBenchmarks
         public double RetailMinutes { get; private set; } = 10;
         private readonly HashSet<string> _retailParts = ["profiles", "ingest", "latency", "memory"];
         public bool RetailBaseline { get; private set; } = true;
+        /// <summary>
+        /// Whether the latency part waits for the timer work the ingest part left (yes) or starts right after it (no). The ingest part
+        /// replays days of history in minutes, so it leaves days of schedule fan-outs owed; the latency part then measured their
+        /// catching up as much as its own rate's.
+        /// </summary>
+        public bool RetailDrain { get; private set; } = true;
         /// <summary>The committer's wait for a request to carry timer work (in-process only); null: the runtime's default.</summary>
         public TimeSpan? TimerRideWait { get; private set; }
         /// <summary>The cap on events per group commit (LiveOptions.MaxGroupEvents, in-process only); null: the runtime's default.</summary>
@@ -188,6 +195,10 @@ namespace MarketingDsl.LoadBenchmarks
                             throw new ArgumentException($"unknown retail part '{badPart}'\n{Usage}");
                         o._retailParts.IntersectWith(parts);
                         break;
+                    case "--retail-drain":
+                        o.RetailDrain = value is "yes" ? true : value is "no" ? false
+                            : throw new ArgumentException($"--retail-drain takes yes or no, not '{value}'");
+                        break;
                     case "--retail-baseline":
                         o.RetailBaseline = value is "yes" ? true : value is "no" ? false
                             : throw new ArgumentException($"--retail-baseline takes yes or no, not '{value}'");
@@ -232,7 +243,7 @@ namespace MarketingDsl.LoadBenchmarks
             $"{MemoryCacheMegabytes?.ToString(CultureInfo.InvariantCulture) ?? "default"} MB, warm-up {MemoryWarmUpEvents} events); " +
             $"retail {RetailUsers} users, {RetailDays} days, ingest share {RetailIngestShare}, {RetailRate}/s for {RetailSeconds} s, memory " +
             $"{RetailMinutes} min, " +
-            $"parts {string.Join(",", _retailParts)}, baseline {(RetailBaseline ? "yes" : "no")}; timer ride wait " +
+            $"parts {string.Join(",", _retailParts)}, baseline {(RetailBaseline ? "yes" : "no")}, drain {(RetailDrain ? "yes" : "no")}; timer ride wait " +
             $"{TimerRideWait?.TotalMilliseconds.ToString(CultureInfo.InvariantCulture) ?? "default"} ms; " +
             $"at most {MaxGroupEvents?.ToString(CultureInfo.InvariantCulture) ?? "the default"} events per group";
     }
