@@ -37,8 +37,9 @@ internal sealed class WorkspaceVersion
         Validation = new Validation(model.Schema);
         Machines = [.. model.Journeys.Where(j => j.Trigger is not null).Select(j => new JourneyMachine(j))];
         Paths = [.. Machines.Select(m => new StepPaths(m.Journey))];
-        ReadTypes = [.. Machines.Select(m => JourneyInputs.EventTypesRead(m.Journey) is { } types
-            ? types.Select(t => t.Name).Order(StringComparer.Ordinal).ToArray() : null)];
+        var read = Machines.Select(m => JourneyInputs.EventTypesRead(m.Journey)).ToArray();
+        ReadTypes = [.. read.Select(types => types?.Select(t => t.Name).Order(StringComparer.Ordinal).ToArray())];
+        ReadMasks = [.. read.Select(types => types?.Aggregate(0UL, (mask, type) => mask | TypeBit(type)) ?? EveryType)];
         var index = new Dictionary<string, int>(StringComparer.Ordinal);
         for (var j = 0; j < Machines.Length; j++) index[Machines[j].Journey.Name] = j;
         JourneyIndex = index;
@@ -55,6 +56,8 @@ internal sealed class WorkspaceVersion
     /// <summary>Per machine, the names of the event types its journey's expressions read (<see cref="JourneyInputs.EventTypesRead"/>);
     /// null: any type. A fan-out batch reads only these.</summary>
     public string[]?[] ReadTypes { get; }
+    /// <summary>Per machine, the same types as a mask of <see cref="TypeBit"/>s (every type: null in <see cref="ReadTypes"/>).</summary>
+    public ulong[] ReadMasks { get; }
     /// <summary>A journey's index in <see cref="Machines"/> by name.</summary>
     public IReadOnlyDictionary<string, int> JourneyIndex { get; }
     /// <summary>The journeys' names by index in <see cref="Machines"/>.</summary>
@@ -66,6 +69,49 @@ internal sealed class WorkspaceVersion
 
     /// <summary>Live tags score models through the same engine path as batch: the user's features, then the model.</summary>
     public IModelScorer? Scorer => _scorerOf(Model);
+
+    /// <summary>
+    /// The event types an expression reads as a mask of <see cref="TypeBit"/>s (<see cref="ExpressionInputs"/>, transitively
+    /// through tags and segments; every type when it may read any, as a model's output does): a cached user's history holds
+    /// only the types some evaluation needed (UserStates.EnsureEvents). Asked per evaluation, so kept per expression node.
+    /// </summary>
+    public ulong TypesRead(BoundExpression expression)
+    {
+        lock (_typesRead)
+        {
+            if (_typesRead.TryGetValue(expression, out var mask)) return mask;
+            return _typesRead[expression] = MaskOf(ExpressionInputs.Of([expression]));
+        }
+    }
+
+    private readonly Dictionary<BoundExpression, ulong> _typesRead = new(ReferenceEqualityComparer.Instance);
+
+    /// <summary>The mask of what <paramref name="inputs"/> read.</summary>
+    private ulong MaskOf(ExpressionInputs inputs)
+    {
+        if (inputs.ReadsEveryEvent) return EveryType;
+        var mask = 0UL;
+        foreach (var type in inputs.Events) mask |= TypeBit(type);
+        return mask;
+    }
+
+    /// <summary>The mask of the types whose events <see cref="SegmentInputs.NextChange"/> reads (its evaluation asks
+    /// <see cref="TypesRead"/>).</summary>
+    public ulong MaskOf(SegmentInputs segment)
+    {
+        var mask = 0UL;
+        foreach (var type in segment.Events) mask |= TypeBit(type);
+        return mask;
+    }
+
+    /// <summary>
+    /// A type's bit in a mask: its index in the schema's event types; the types from the 64th on share the last bit (they are
+    /// loaded together).
+    /// </summary>
+    public ulong TypeBit(EventTypeSymbol type) => 1UL << Math.Min(63, Model.Schema.Events.IndexOf(type));
+
+    /// <summary>Every event type of the schema.</summary>
+    public ulong EveryType => Model.Schema.Events.Length >= 64 ? ulong.MaxValue : (1UL << Model.Schema.Events.Length) - 1;
 
     /// <summary>An evaluator of journey conditions over <paramref name="data"/> (one user's history, or a batch of users).</summary>
     public ConditionEvaluator NewEvaluator(DataSet data) => new(Model, data, Scorer);

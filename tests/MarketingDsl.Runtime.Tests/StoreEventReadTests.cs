@@ -70,10 +70,15 @@ public sealed class StoreEventReadTests : IDisposable
                     .Where(x => users.Contains(x.e.User) && (types is null || types.Contains(x.e.Type)))
                     .Select(x => $$"""{{x.e.User}} {{x.Seq}} {"type":"{{x.e.Type}}","user_id":"{{x.e.User}}","n":{{x.e.Ts}}}""");
                 Assert.Equal(expected.Order(StringComparer.Ordinal), read.Order(StringComparer.Ordinal));
+                // One user's read of the same types, as a cache miss loads the types an evaluation reads.
+                var own = new List<string>();
+                store.ForEachEventOf("u3", types, (seq, json) => own.Add($"u3 {seq} {System.Text.Encoding.UTF8.GetString(json)}"));
+                Assert.Equal(expected.Where(e => e.StartsWith("u3 ", StringComparison.Ordinal)).Order(StringComparer.Ordinal),
+                    own.Order(StringComparer.Ordinal));
             }
             // One user's events: each type's in arrival order (the history's tables need no more).
             var one = new List<(long Seq, string Type)>();
-            store.ForEachEventOf("u1", (seq, json) => one.Add((seq, history[(int)seq - 1].Type)));
+            store.ForEachEventOf("u1", null, (seq, json) => one.Add((seq, history[(int)seq - 1].Type)));
             Assert.Equal(history.Count(e => e.User == "u1"), one.Count);
             foreach (var type in Types)
             {

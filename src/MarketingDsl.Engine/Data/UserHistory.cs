@@ -175,6 +175,18 @@ public sealed class UserHistory
         return row;
     }
 
+    /// <summary>
+    /// Forgets every event; the tables keep their arrays, and <see cref="Data"/> stays the same object: a scratch history
+    /// that holds one event at a time (the live runtime's `where:` over an event whose type the user's history does not hold).
+    /// </summary>
+    public void Clear()
+    {
+        foreach (var table in _tables)
+            if (table.UserStart[1] != 0) table.UserStart[1] = 0;   // the shared empty tables stay untouched
+        EventCount = 0;
+        _stringBytes = 0;
+    }
+
     /// <summary>The row of the event added with <paramref name="line"/> in <paramref name="type"/>'s table, or -1.</summary>
     public int RowOf(EventTypeSymbol type, long line)
     {

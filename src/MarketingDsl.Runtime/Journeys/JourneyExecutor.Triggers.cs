@@ -185,8 +185,7 @@ internal sealed partial class JourneyExecutor
         {
             if (segment.ReadsClock) return t + 1;
             if (segment.Events.Count == 0) continue;
-            data ??= _users.EnsureEvents(live).Data;
-            next = Math.Min(next, segment.NextChange(data, index, t));
+            next = Math.Min(next, segment.NextChange(data ?? _users.EnsureEvents(live, _version.MaskOf(segment)).Data, index, t));
         }
         return next;
     }
@@ -250,7 +249,9 @@ internal sealed partial class JourneyExecutor
         {
             var segment = tracked[s].Segment;
             var due = all || (cause is not null && tracked[s].Reads(cause))
-                || (at[s] == long.MinValue ? userDue <= t : tracked[s].NextChange(_users.EnsureEvents(live).Data, 0, at[s]) <= t);
+                || (at[s] == long.MinValue
+                    ? userDue <= t
+                    : tracked[s].NextChange(_users.EnsureEvents(live, _version.MaskOf(tracked[s])).Data, 0, at[s]) <= t);
             if (!due) continue;
             evaluated = true;
             _segmentEvaluations++;

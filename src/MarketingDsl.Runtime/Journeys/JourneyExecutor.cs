@@ -80,8 +80,8 @@ internal sealed partial class JourneyExecutor
     public bool OnEvent(ParsedEvent e, long seq)
     {
         var live = _users.User(e.User);
-        // Events join the cached history only once it is loaded (a condition or tag needed it);
-        // until then the store has them and loading reads them all, this one included.
+        // Events join the cached history only once their type is loaded (a condition or tag read it);
+        // until then the store has them and loading the type reads them all, this one included.
         var row = _users.AddEvent(live, e, seq);
         if (live.Profile is null) return false;
         _users.Current = (live, seq, e.Values);

@@ -56,22 +56,40 @@ public sealed partial class LiveStore
     /// handed over as its stored UTF-8 bytes: a user loaded on a cache miss (most events at 200,000 users) parses its history
     /// from there, with no string made and no text transcoded per event. The order is the index's on (user, type): a
     /// history keeps a table per type, so arrival order within each type is all it needs, and SQLite sorts nothing.
+    /// With <paramref name="types"/>, only events of those types (found in that index without reading other rows: the
+    /// types an evaluation reads); null: every event.
     /// </summary>
-    public void ForEachEventOf(string user, StoredEventRow row)
+    public void ForEachEventOf(string user, IReadOnlyList<string>? types, StoredEventRow row)
     {
-        const string sql = "SELECT seq, json FROM events WHERE user = $0";
+        if (types is { Count: 0 }) return;
+        // A long list of types is most of them: read every event then (the statement's parameters stay few).
+        var filtered = types is { Count: > 0 } && types.Count < EventsOfUserOfTypesSql.Length;
+        var sql = filtered ? EventsOfUserOfTypes(types!.Count) : "SELECT seq, json FROM events WHERE user = $0";
+        var args = new object?[filtered ? 1 + types!.Count : 1];
+        for (var t = 1; t < args.Length; t++) args[t] = types![t - 1];
         var owners = Owners(user);
         if (owners.Count == 1)
         {
-            ForEachRow(sql, r => row(r.GetInt64(0), r.GetUtf8(1)), user);
+            args[0] = user;
+            ForEachRow(sql, r => row(r.GetInt64(0), r.GetUtf8(1)), args);
             return;
         }
         // A user others were merged into: their rows interleave by sequence number (ordered here, as EventsOf orders them).
         var merged = new List<(long Seq, byte[] Json)>();
-        foreach (var owner in owners) ForEachRow(sql, r => merged.Add((r.GetInt64(0), r.GetUtf8(1).ToArray())), owner);
+        foreach (var owner in owners)
+        {
+            args[0] = owner;
+            ForEachRow(sql, r => merged.Add((r.GetInt64(0), r.GetUtf8(1).ToArray())), args);
+        }
         merged.Sort((a, b) => a.Seq.CompareTo(b.Seq));
         foreach (var (seq, json) in merged) row(seq, json);
     }
+
+    /// <summary>By the count of types: one user's events of those types.</summary>
+    private static readonly string?[] EventsOfUserOfTypesSql = new string?[16];
+
+    private static string EventsOfUserOfTypes(int types) =>
+        EventsOfUserOfTypesSql[types] ??= "SELECT seq, json FROM events WHERE user = $0 AND type IN " + ParametersIn(1, types);
 
     /// <summary>How many stored events <paramref name="user"/> has, those of users merged into it included; a merge reports it.</summary>
     public int EventCount(string user) =>

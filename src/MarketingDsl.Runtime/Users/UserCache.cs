@@ -8,9 +8,18 @@ internal sealed class LiveUser(string id, object?[]? profile, int journeys)
 {
     public string Id { get; } = id;
     public object?[]? Profile { get; } = profile;
-    /// <summary>Made on first need (never without a profile); its events are there once <see cref="EventsLoaded"/>.</summary>
+    /// <summary>Made on first need (never without a profile); it holds the events of the types in <see cref="TypesLoaded"/>.</summary>
     public UserHistory? History { get; set; }
-    public bool EventsLoaded { get; set; }
+    /// <summary>
+    /// The event types whose stored events the history holds (WorkspaceVersion.TypeBit): read when an evaluation first needs
+    /// them (UserStates.EnsureEvents), then kept up to date by each new event of those types. Views are most of a history and
+    /// few conditions read them: a user read back on a cache miss loads the orders an audience reads, not its views.
+    /// </summary>
+    public ulong TypesLoaded { get; set; }
+    /// <summary>Whether the history holds the events of some type.</summary>
+    public bool EventsLoaded => TypesLoaded != 0;
+    /// <summary>Whether the history holds the events of every type in <paramref name="types"/>.</summary>
+    public bool HasLoaded(ulong types) => (TypesLoaded & types) == types;
     public QuietZones? Zones { get; set; }
     /// <summary>Per tracked segment, the last evaluated membership (JourneyExecutor.Triggers.cs), once loaded.</summary>
     public bool?[]? Members { get; set; }

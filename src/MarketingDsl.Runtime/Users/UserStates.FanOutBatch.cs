@@ -42,7 +42,7 @@ internal sealed partial class UserStates
     /// events, which are not loaded, and the cache is full.</summary>
     public bool NeedsFanOutBatch(int j, string user) =>
         FanOutBatchSize > 0 && _version.Machines[j].Journey.Audience is not null && _fanOutBatch?.Covered.Contains(user) != true
-        && _cache.IsFull && _cache.Peek(user) is not { EventsLoaded: true };
+        && _cache.IsFull && !(_cache.Peek(user) is { } cached && cached.HasLoaded(_version.ReadMasks[j]));
 
     /// <summary>
     /// Makes the batch of <paramref name="ids"/>[<paramref name="from"/>…] (at most
@@ -70,7 +70,7 @@ internal sealed partial class UserStates
         }
         _fanOutBatch = new FanOutBatch(users, new Dictionary<string, int>(StringComparer.Ordinal), null);
         // Only users the firing will evaluate: not in the journey, and re-entry allows them.
-        var evaluated = pass.Where(id => User(id) is { Profile: not null, EventsLoaded: false } live
+        var evaluated = pass.Where(id => User(id) is { Profile: not null } live && !live.HasLoaded(_version.ReadMasks[j])
                 && machine.ReachesAudience(StateOf(live, j) ?? new UserJourneyState(), t))
             .Order(CodePointComparer.Instance).ToList();
         var rows = new Dictionary<string, int>(StringComparer.Ordinal);
@@ -88,9 +88,11 @@ internal sealed partial class UserStates
     /// <summary>The fan-out the batch was made for has ended (its slice): its users are read through the cache again.</summary>
     public void EndFanOutBatch() => _fanOutBatch = null;
 
-    /// <summary>The evaluator and row of <paramref name="live"/> in the current fan-out batch, when it is there and its own events are
-    /// not loaded.</summary>
+    /// <summary>
+    /// The evaluator and row of <paramref name="live"/> in the current fan-out batch, when it is there: a user is there when its
+    /// own history lacked a type the journey reads, and the batch holds every such type of the user's stored events (a slice
+    /// stores no event, so the two would give the same values).
+    /// </summary>
     private (ConditionEvaluator Evaluator, int Row)? BatchRowOf(LiveUser live) =>
-        !live.EventsLoaded && _fanOutBatch is { Evaluator: { } evaluator } batch && batch.Rows.TryGetValue(live.Id, out var row)
-            ? (evaluator, row) : null;
+        _fanOutBatch is { Evaluator: { } evaluator } batch && batch.Rows.TryGetValue(live.Id, out var row) ? (evaluator, row) : null;
 }

@@ -20,6 +20,8 @@ internal sealed partial class UserStates
     private readonly UserCache _cache;
     private WorkspaceVersion _version;
     private ConditionEvaluator? _oneUser;
+    /// <summary>The history a `where:` over an event alone runs on (LiveConditions.Matches); of the installed version's schema.</summary>
+    private UserHistory? _whereScratch;
 
     public UserStates(LiveStore store, WorkspaceVersion version, int cachedUsers, int cachedEvents, long cacheBytes)
     {
@@ -40,6 +42,7 @@ internal sealed partial class UserStates
     {
         _version = version;
         _oneUser = null;
+        _whereScratch = null;
         Clear();
         _cache.SharedString = version.Validation.SharedString;
     }
@@ -76,9 +79,9 @@ internal sealed partial class UserStates
 
     /// <summary>
     /// The user's cached entry, read from the store on a miss: the profile row (null: no profile
-    /// yet, an orphan as in batch) and its <see cref="UserHistory"/>. The events are read only
-    /// when a condition, a `where:` or a tag needs them (<see cref="EnsureEvents"/>); from then on
-    /// each new event is appended, so evaluation never rebuilds a data set per event.
+    /// yet, an orphan as in batch) and its <see cref="UserHistory"/>. The events of a type are read only
+    /// when a condition, a `where:` or a tag reads them (<see cref="EnsureEvents"/>); from then on
+    /// each new event of that type is appended, so evaluation never rebuilds a data set per event.
     /// </summary>
     public LiveUser User(string id)
     {
@@ -92,12 +95,12 @@ internal sealed partial class UserStates
     }
 
     /// <summary>
-    /// Appends an event just stored to the user's history when its events are loaded; returns its
-    /// row (-1: not loaded: the store has it, and loading reads them all, this one included).
+    /// Appends an event just stored to the user's history when its type's events are loaded; returns its
+    /// row (-1: not loaded: the store has it, and loading the type reads them all, this one included).
     /// </summary>
     public int AddEvent(LiveUser user, ParsedEvent e, long seq)
     {
-        if (!user.EventsLoaded) return -1;
+        if (!user.HasLoaded(_version.TypeBit(e.Type))) return -1;
         var row = user.History!.Add(e.Type, e.Values, seq);
         _cache.Resized(user);
         return row;
@@ -123,24 +126,33 @@ internal sealed partial class UserStates
         finally { _fanOut = outer; }
     }
 
-    /// <summary>Loads the user's stored events into its history (each type's in arrival order: the line of an event is its sequence
-    /// number, and the history's table of each type is all that order matters to).</summary>
-    public UserHistory EnsureEvents(LiveUser user)
+    /// <summary>
+    /// Loads the user's stored events of the <paramref name="types"/> (WorkspaceVersion.TypeBit) its history does not hold yet,
+    /// each type's in arrival order: the line of an event is its sequence number, and the history's table of each type is all
+    /// that order matters to, so a type loaded later joins the others as if read with them.
+    /// </summary>
+    public UserHistory EnsureEvents(LiveUser user, ulong types)
     {
         var history = HistoryOf(user);
-        if (user.EventsLoaded) return history;
+        var missing = types & ~user.TypesLoaded;
+        if (missing == 0) return history;
         var validation = _version.Validation;
-        _store.ForEachEventOf(user.Id, (seq, json) =>
+        var schema = _version.Model.Schema;
+        var names = schema.Events.Where(t => (_version.TypeBit(t) & missing) != 0).Select(t => t.Name).ToList();
+        // A store that reads every type for a long list hands over the others too: only the missing types join the history.
+        _store.ForEachEventOf(user.Id, names, (seq, json) =>
         {
-            if (validation.ParseEvent(json, out _) is { } e) history.Add(e.Type, e.Values, seq);   // else the schema changed since
+            if (validation.ParseEvent(json, out _) is { } e && (_version.TypeBit(e.Type) & missing) != 0)
+                history.Add(e.Type, e.Values, seq);   // else the schema changed since, or a type loaded already
         });
-        user.EventsLoaded = true;
+        user.TypesLoaded |= missing;
         _cache.Resized(user);
         return history;
     }
 
-    /// <summary>The one-user evaluator, pointed at <paramref name="user"/>'s history (its events loaded).</summary>
-    private ConditionEvaluator EvaluatorOf(LiveUser user) => OneUserEvaluator(EnsureEvents(user).Data);
+    /// <summary>The one-user evaluator, pointed at <paramref name="user"/>'s history with the events <paramref name="expression"/> reads.</summary>
+    private ConditionEvaluator EvaluatorOf(LiveUser user, BoundExpression expression) =>
+        OneUserEvaluator(EnsureEvents(user, _version.TypesRead(expression)).Data);
 
     /// <summary>
     /// The evaluator of every one-user data set (users' histories), pointed at <paramref name="data"/>:
@@ -324,7 +336,8 @@ internal sealed partial class UserStates
         var live = User(user);
         if (live.Profile is null) return null;
         var model = _version.Model;
-        var result = CompiledEngine.Evaluate(CompiledEngine.PlanFor(model), EnsureEvents(live).Data, asOfUtc, null, _version.Scorer);
+        var result = CompiledEngine.Evaluate(CompiledEngine.PlanFor(model), EnsureEvents(live, _version.EveryType).Data, asOfUtc, null,
+            _version.Scorer);
         return result.Columns.ToDictionary(c => c.Symbol.Name, c => c.Get(0), StringComparer.Ordinal);
     }
 
@@ -334,7 +347,7 @@ internal sealed partial class UserStates
         {
             var live = users.User(user.Id);
             if (live.Profile is null) return null;
-            return users.BatchRowOf(live) is var (batch, row) ? batch.List(list, row, atTicks) : users.EvaluatorOf(live).List(list, 0, atTicks);
+            return users.BatchRowOf(live) is var (batch, row) ? batch.List(list, row, atTicks) : users.EvaluatorOf(live, list).List(list, 0, atTicks);
         }
 
         public bool Evaluate(BoundExpression condition, UserRef user, long atTicks)
@@ -343,7 +356,7 @@ internal sealed partial class UserStates
             if (live.Profile is null) return false;
             return users.BatchRowOf(live) is var (batch, row)
                 ? batch.Evaluate(condition, row, atTicks)
-                : users.EvaluatorOf(live).Evaluate(condition, 0, atTicks);
+                : users.EvaluatorOf(live, condition).Evaluate(condition, 0, atTicks);
         }
 
         public bool Matches(BoundExpression where, UserRef user, JourneyEvent e)
@@ -355,13 +368,18 @@ internal sealed partial class UserStates
             // the event being handled needs no history: reading a user's stored events costs about
             // a millisecond (a cold index seek in the store), most events' predicates are false, and an
             // audience that does need them still loads them.
-            if (e.Row < 0 && !live.EventsLoaded && ReferenceEquals(current.User, live) && current.Values is { } values)
+            var typeBit = users._version.TypeBit(e.Type);
+            if (e.Row < 0 && !live.HasLoaded(typeBit) && ReferenceEquals(current.User, live) && current.Values is { } values)
             {
-                var alone = new UserHistory(users._version.Model.Schema, live.Id, live.Profile);
+                // Most events are of a type few conditions read (views): their `where:` runs over a scratch history of
+                // the event alone, made once, not a history per event.
+                var alone = users._whereScratch ??= new UserHistory(users._version.Model.Schema, "",
+                    new object?[users._version.Model.Schema.ProfileFields.Length]);
+                alone.Clear();
                 var aloneRow = alone.Add(e.Type, values, current.Seq);
                 return users.OneUserEvaluator(alone.Data).Matches(e.Type, where, 0, aloneRow, e.Ts);
             }
-            var evaluator = users.EvaluatorOf(live);
+            var evaluator = users.OneUserEvaluator(users.EnsureEvents(live, users._version.TypesRead(where) | typeBit).Data);
             // The event being handled got no row when the user's events were not loaded yet: find it now.
             var row = e.Row >= 0 ? e.Row : ReferenceEquals(current.User, live) ? live.History!.RowOf(e.Type, current.Seq) : -1;
             return row >= 0 && evaluator.Matches(e.Type, where, 0, row, e.Ts);
