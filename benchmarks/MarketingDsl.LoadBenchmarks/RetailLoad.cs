@@ -198,6 +198,8 @@ public static class RetailLoad
         var clientPause = GC.GetTotalPauseDuration();
         var (latencies, achieved) = await OpenLoopAsync(server, latencyBodies.Count, i => latencyBodies[i], latencyEnd - ingestEnd,
             options.RetailRate, 1, statuses);
+        // Read before anything else allocates: a region that ended leaves no budget, and the next allocation collects.
+        var clientPaused = GC.GetTotalPauseDuration() - clientPause;
         noCollections &= EndClientNoGcRegion();
         var serverP99 = double.NaN;
         var p99 = LatencyLoad.Percentile(latencies, 0.99);
@@ -213,7 +215,7 @@ public static class RetailLoad
                         $"at {achieved:N0}/s achieved; server's own p99 (queued → answered) {serverP99:0.0} ms; server CPU µs per event " +
                         $"{cpuPerLatencyEvent:0.0}" + (server.Child
                             ? $", client's {clientCpuPerEvent:0.0} (its collector paused " +
-                              $"{(GC.GetTotalPauseDuration() - clientPause).TotalMilliseconds:0} ms; " +
+                              $"{clientPaused.TotalMilliseconds:0} ms in the part; " +
                               $"{(noCollections ? "no collection during the part" : "the no-GC region was refused or outgrown")})"
                             : " (server and client: one process)") +
                         $"; {latencyFigures.CollectorSince(gc, latencyEnd - ingestEnd)}");
@@ -276,7 +278,8 @@ public static class RetailLoad
 
     /// <summary>
     /// Waits until the server has done the timer work the ingest part left (schedules and segment checks of the days it
-    /// replayed): the committer works it off while no request comes, and its count stops growing once it is done.
+    /// replayed): the committer works it off while no request comes, and its count stops growing once it is done; then until
+    /// the sends it made are delivered.
     /// </summary>
     private static async Task DrainAsync(LiveServer server, string name, Report report)
     {
@@ -290,11 +293,18 @@ public static class RetailLoad
             if (now == last) break;
             last = now;
         }
-        report.Line($"{name}: the timer work the ingest part left: {last - start:N0} units in {clock.Elapsed.TotalSeconds:0} s" +
-            (clock.Elapsed >= DrainLimit ? $" (not done after {DrainLimit.TotalSeconds:0} s: the latency part starts anyway)" : ""));
+        var timers = clock.Elapsed;
+        // The sends that work made go out too (the delivery loop reads the outbox from the store beside the committer).
+        await server.WaitDeliveredAsync(DeliveryLimit);
+        var delivering = clock.Elapsed - timers;
+        report.Line($"{name}: the timer work the ingest part left: {last - start:N0} units in {timers.TotalSeconds:0} s" +
+            (timers >= DrainLimit ? $" (not done after {DrainLimit.TotalSeconds:0} s: the latency part starts anyway)" : "") +
+            (delivering >= DeliveryLimit ? $"; sends still pending after {DeliveryLimit.TotalSeconds:0} s more"
+                : $"; its sends delivered {delivering.TotalSeconds:0} s later"));
     }
 
     private static readonly TimeSpan DrainLimit = TimeSpan.FromMinutes(10);
+    private static readonly TimeSpan DeliveryLimit = TimeSpan.FromMinutes(2);
 
     /// <summary>The requests' bodies of events from..to (exclusive), <paramref name="batch"/> events each, cut from the mapped history.</summary>
     private static IReadOnlyList<byte[]> Bodies(JsonLines events, int from, int to, int batch)
