@@ -90,7 +90,8 @@ public sealed class StoreQueryPlanTests : IDisposable
             Assert.Contains(plans, sql => sql.Contains("FROM events WHERE type = $0 AND id = $1", StringComparison.Ordinal));
             // A user read back after a restart: its states in every journey with one statement, by the key (journey, user).
             Assert.Contains(plans, sql => sql.Contains("FROM journey_states WHERE user = $0 AND journey IN", StringComparison.Ordinal));
-            Assert.Contains(plans, sql => sql.Contains("FROM segment_due WHERE due <= $0", StringComparison.Ordinal));
+            // A user's events of the types an evaluation reads, through the index on (user, type).
+            Assert.Contains(plans, sql => sql.Contains("FROM events WHERE user = $0 AND type IN", StringComparison.Ordinal));
             Assert.Contains(plans, sql => sql.Contains("FROM measures WHERE key = $0", StringComparison.Ordinal));
             Assert.Contains(plans, sql => sql.Contains("FROM timers WHERE due = $0", StringComparison.Ordinal));
         }

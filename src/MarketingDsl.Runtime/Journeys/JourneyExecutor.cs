@@ -65,6 +65,7 @@ internal sealed partial class JourneyExecutor
     {
         _actions.Clear();
         _dueOf = null;
+        _dueCheck = null;
         _profileIds = null;
         _firstChecks = null;
         _blankState = null;   // a firing that failed half way may have changed it
