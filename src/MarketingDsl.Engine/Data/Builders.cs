@@ -167,6 +167,10 @@ internal sealed class RowScratch
     /// their character count; the array is never shorter than <see cref="RecentUsers.MaxBytes"/>.</summary>
     public byte[] Utf8User = new byte[64];
     public int Utf8UserLength = -1, Utf8UserChars;
+    /// <summary>The key of <see cref="Utf8User"/> among the parsing thread's recent ids and its set there (set and fetched
+    /// when the bytes are read: the row's lookup comes after the rest of the row is parsed).</summary>
+    public RecentUsers.Key Utf8UserKey;
+    public int Utf8UserSet = -1;
     /// <summary>The fast paths keep an ASCII id as its bytes only: most rows' users are found by them (<see
     /// cref="RecentUsers"/>), so the characters are made when first asked for.</summary>
     public bool UserCharsPending;

@@ -339,6 +339,8 @@ internal sealed partial class Importer
             value.CopyTo(s.Utf8User);
             s.Utf8UserLength = value.Length;
             s.Utf8UserChars = written;
+            s.Utf8UserKey = RecentUsers.KeyOf(s.Utf8User, value.Length);
+            st.Recent.Prefetch(s.Utf8UserSet = st.Recent.SetOf(s.Utf8UserKey));
             return true;
         }
         if (l.IsIdentityOnly[slot])

@@ -290,13 +290,15 @@ internal sealed partial class Importer
         else
         {
             var (utf8, length) = UserUtf8(s, st);
-            var key = RecentUsers.KeyOf(utf8, length);
+            var fast = s.Utf8UserLength >= 0;
+            var key = fast ? s.Utf8UserKey : RecentUsers.KeyOf(utf8, length);
             if (length == st.LastUserLength && (key.Length > 0 ? key.SameAs(st.LastKey)
                     : utf8.AsSpan(0, length).SequenceEqual(st.LastUser.AsSpan(0, length))))
                 user = st.LastUserIndex;
             else
             {
-                if (!st.Recent.TryGet(key, out user, out var set))
+                var set = fast ? s.Utf8UserSet : st.Recent.SetOf(key);
+                if (!st.Recent.TryGet(key, set, out user))
                 {
                     // Looked up with the block's other new ids (ResolvePending); the row holds -2 - k until then.
                     var id = s.User;

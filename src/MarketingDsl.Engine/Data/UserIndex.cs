@@ -1,5 +1,6 @@
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
+using System.Runtime.Intrinsics.X86;
 
 namespace MarketingDsl.Engine.Data;
 
@@ -138,12 +139,20 @@ internal sealed unsafe class RecentUsers
         public readonly bool SameAs(in Key other) => A == other.A && B == other.B && C == other.C && Length == other.Length;
     }
 
+    // A Key field would pad the entry to 40 bytes (the key's own size rounds up to 32), and a set would straddle two cache lines.
     [StructLayout(LayoutKind.Sequential)]
     private struct Entry
     {
-        public Key Key;      // Length 0 = empty
+        public ulong A, B, C;
+        public int Length;   // 0 = empty
         public int User;
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public readonly bool Holds(in Key key) => A == key.A && B == key.B && C == key.C && Length == key.Length;
     }
+
+    /// <summary>Bytes of an entry: two make a set of one cache line.</summary>
+    internal static int EntryBytes => sizeof(Entry);
 
     private readonly Entry* _entries = (Entry*)NativeMemory.AlignedAlloc((nuint)(sizeof(Entry) << (SetBits + 1)), 64);
     private readonly ulong _seed = (ulong)Random.Shared.NextInt64() | 1;
@@ -180,26 +189,40 @@ internal sealed unsafe class RecentUsers
         0, 0xFF, 0xFFFF, 0xFF_FFFF, 0xFFFF_FFFF, 0xFF_FFFF_FFFF, 0xFFFF_FFFF_FFFF, 0xFF_FFFF_FFFF_FFFF, ulong.MaxValue,
     ];
 
-    /// <summary>The user of an id met lately (or its pending id in the block being parsed), or false; <paramref name="set"/>
-    /// is what <see cref="Set"/> and <see cref="Resolve"/> take (-1 for an id too long to remember).</summary>
+    /// <summary>The set of an id (what <see cref="TryGet"/>, <see cref="Set"/> and <see cref="Resolve"/> take), -1 for an id too
+    /// long to remember.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public bool TryGet(in Key key, out int user, out int set)
+    public int SetOf(in Key key)
+    {
+        if (key.Length == 0) return -1;
+        var h = ((key.A * 0x9E3779B97F4A7C15UL) ^ (key.B * 0xBF58476D1CE4E5B9UL) ^ (key.C * 0x94D049BB133111EBUL) ^ (ulong)key.Length) * _seed;
+        return (int)(h >> (64 - SetBits));
+    }
+
+    /// <summary>
+    /// Starts loading a set's cache line: the table is larger than the core's nearest caches, and the parser asks for the set
+    /// only once the rest of the row is parsed, by when the line is there (a plain load would hold up the row's work).
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public void Prefetch(int set)
+    {
+        if (set >= 0 && Sse.IsSupported) Sse.Prefetch0(_entries + 2 * set);
+    }
+
+    /// <summary>The user of an id met lately (or its pending id in the block being parsed), or false; <paramref name="set"/>
+    /// is the id's <see cref="SetOf"/>.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public bool TryGet(in Key key, int set, out int user)
     {
         user = 0;
-        if (key.Length == 0)
-        {
-            set = -1;
-            return false;
-        }
-        var h = ((key.A * 0x9E3779B97F4A7C15UL) ^ (key.B * 0xBF58476D1CE4E5B9UL) ^ (key.C * 0x94D049BB133111EBUL) ^ (ulong)key.Length) * _seed;
-        set = (int)(h >> (64 - SetBits));
+        if (set < 0) return false;
         var e = _entries + 2 * set;
-        if (e[0].Key.SameAs(key))
+        if (e[0].Holds(key))
         {
             user = e[0].User;
             return true;
         }
-        if (e[1].Key.SameAs(key))
+        if (e[1].Holds(key))
         {
             user = e[1].User;
             (e[0], e[1]) = (e[1], e[0]);
@@ -208,14 +231,14 @@ internal sealed unsafe class RecentUsers
         return false;
     }
 
-    /// <summary>Remembers an id's user first in its set (the one <see cref="TryGet"/> gave).</summary>
+    /// <summary>Remembers an id's user first in its set.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public void Set(in Key key, int set, int user)
     {
         if (set < 0) return;
         var e = _entries + 2 * set;
         e[1] = e[0];
-        e[0] = new Entry { Key = key, User = user };
+        e[0] = new Entry { A = key.A, B = key.B, C = key.C, Length = key.Length, User = user };
     }
 
     /// <summary>Replaces a pending id by its user, if its set still holds it (a pending id is unique within its block).</summary>
@@ -224,8 +247,8 @@ internal sealed unsafe class RecentUsers
     {
         if (set < 0) return;
         var e = _entries + 2 * set;
-        if (e[0].User == pending && e[0].Key.Length != 0) e[0].User = user;
-        else if (e[1].User == pending && e[1].Key.Length != 0) e[1].User = user;
+        if (e[0].User == pending && e[0].Length != 0) e[0].User = user;
+        else if (e[1].User == pending && e[1].Length != 0) e[1].User = user;
     }
 
     /// <summary>Forgets every id (after a block that ended before its pending ids were resolved).</summary>
