@@ -872,14 +872,14 @@ internal sealed class EventTypeState : IDisposable
         RowOrder? order = null;
         if (!partInOrder.All(inOrder => inOrder))
         {
-            var perm = GC.AllocateUninitializedArray<int>(n);
             // Input in ts order (history exported in time order): a stable grouping by user leaves every user's rows in (ts,
             // line) order, so no user's rows need checking (a read of every row in random order), and the permutation is
             // final here. For a large type, the two-pass plan of its gathers (RowOrder) is made in the same pass: where each
             // input row goes is known as it is placed, so its bucket slot is given out in input order and the output row's
-            // link to it written beside the permutation, rather than derived afterwards by a pass of random reads.
+            // link to it written, rather than derived afterwards by a pass of random reads (no permutation: no gather reads it).
             var tsOrdered = partInTsOrder.All(inTsOrder => inTsOrder);
             var planned = tsOrdered && n >= RowOrder.PartitionFrom;
+            var perm = planned ? null : GC.AllocateUninitializedArray<int>(n);
             var shift = planned ? RowOrder.BucketShiftFor(n) : 0;
             var slot = planned ? GC.AllocateUninitializedArray<int>(n) : null;
             var local = planned ? GC.AllocateUninitializedArray<int>(n) : null;
@@ -890,7 +890,7 @@ internal sealed class EventTypeState : IDisposable
                 int lo = (int)RangeStart(part), hi = (int)RangeStart(part + 1);
                 var pos = counts[part];
                 if (slot is null)
-                    for (var i = lo; i < hi; i++) perm[pos[users[i]]++] = i;   // stable: line order within a user
+                    for (var i = lo; i < hi; i++) perm![pos[users[i]]++] = i;   // stable: line order within a user
                 else
                 {
                     var cursor = bucketCursor![part];
@@ -898,7 +898,6 @@ internal sealed class EventTypeState : IDisposable
                     for (var i = lo; i < hi; i++)
                     {
                         var p = pos[users[i]]++;
-                        perm[p] = i;
                         var at = cursor[p >> shift]++;
                         slot[i] = at;
                         local![p] = at;
@@ -916,7 +915,7 @@ internal sealed class EventTypeState : IDisposable
                 {
                     int lo = start[u], hi = start[u + 1];
                     var sorted = true;
-                    for (var i = lo + 1; i < hi && sorted; i++) sorted = ts[perm[i - 1]] <= ts[perm[i]];
+                    for (var i = lo + 1; i < hi && sorted; i++) sorted = ts[perm![i - 1]] <= ts[perm[i]];
                     if (sorted) continue;
                     var len = hi - lo;
                     if (keys.Length < len)
@@ -924,17 +923,17 @@ internal sealed class EventTypeState : IDisposable
                         var size = Math.Max(len, keys.Length * 2);
                         (keys, keysTmp, rows, rowsTmp) = (new long[size], new long[size], new int[size], new int[size]);
                     }
-                    for (var i = 0; i < len; i++) { var r = perm[lo + i]; keys[i] = ts[r]; rows[i] = r; }
+                    for (var i = 0; i < len; i++) { var r = perm![lo + i]; keys[i] = ts[r]; rows[i] = r; }
                     // Rows of a user are in input order, so the row orders like the line: a stable
                     // sort by ts gives (ts, line) order.
                     StableSortByTs(keys, rows, len, keysTmp, rowsTmp);
-                    rows.AsSpan(0, len).CopyTo(perm.AsSpan(lo));
+                    rows.AsSpan(0, len).CopyTo(perm!.AsSpan(lo));
                 }
             });
             _user.Dispose();   // before RowOrder.Of makes its arrays
             // No row moved further than RowOrder's window: gathered directly, as RowOrder.Of decides.
-            order = !planned ? RowOrder.Of(perm, parallelism)
-                : partMovesFar.Contains(true) ? RowOrder.Planned(perm, slot!, local!, shift) : RowOrder.Direct(perm);
+            order = !planned ? RowOrder.Of(perm!, parallelism)
+                : RowOrder.Planned(slot!, local!, shift) is var plan && !partMovesFar.Contains(true) ? RowOrder.Direct(plan.Perm) : plan;
         }
         counts = null!;
         _user.Dispose();

@@ -22,16 +22,21 @@ internal sealed class RowOrder
     /// <summary>A permutation that moves no row further than this is gathered directly (<see cref="IsLocal"/>).</summary>
     internal const int LocalWindow = 1 << MinBucketShift;
 
-    private RowOrder(int[] perm, int[]? bucketSlot, int[]? local, int bucketShift)
+    private RowOrder(int count, int[]? perm, int[]? bucketSlot, int[]? local, int bucketShift)
     {
-        Perm = perm;
+        Count = count;
+        _perm = perm;
         BucketSlot = bucketSlot;
         Local = local;
         BucketShift = bucketShift;
     }
 
-    public int[] Perm { get; }
-    public int Count => Perm.Length;
+    private int[]? _perm;
+
+    /// <summary>Output row i from input row Perm[i]. A plan made without it (<see cref="Planned"/>) derives it when first asked
+    /// (a list column, or a plan that moves no row far: rare); the gathers of a plan read only its slots.</summary>
+    public int[] Perm => _perm ?? LazyInitializer.EnsureInitialized(ref _perm, PermOfPlan);
+    public int Count { get; }
     /// <summary>Per input row, its slot in the bucketed scratch (pass 1); null: gather directly through <see cref="Perm"/>.</summary>
     public int[]? BucketSlot { get; }
     /// <summary>Per output row, the scratch slot it comes from (pass 2; in the same bucket).</summary>
@@ -39,16 +44,16 @@ internal sealed class RowOrder
     public int BucketShift { get; }
 
     /// <summary>Output row i from input row perm[i], gathered directly (perm need not cover every input row).</summary>
-    public static RowOrder Direct(int[] perm) => new(perm, null, null, 0);
+    public static RowOrder Direct(int[] perm) => new(perm.Length, perm, null, null, 0);
 
     /// <summary>The order of a permutation of every input row, with the two-pass plan when it pays (<paramref
     /// name="parallelism"/> threads compute it).</summary>
     public static RowOrder Of(int[] perm, int parallelism = 1)
     {
         var n = perm.Length;
-        if (n < PartitionFrom) return new RowOrder(perm, null, null, 0);
+        if (n < PartitionFrom) return Direct(perm);
         parallelism = Math.Clamp(parallelism, 1, n);
-        if (IsLocal(perm, parallelism)) return new RowOrder(perm, null, null, 0);
+        if (IsLocal(perm, parallelism)) return Direct(perm);
         var shift = BucketShiftFor(n);
         // Output row j lies in bucket j >> shift, and every bucket but the last is full, so a
         // bucket's scratch slots are its output rows' range.
@@ -69,16 +74,28 @@ internal sealed class RowOrder
             int lo = (int)((long)n * part / parallelism), hi = (int)((long)n * (part + 1) / parallelism);
             for (var j = lo; j < hi; j++) local[j] = slot[perm[j]];
         });
-        return new RowOrder(perm, slot, local, shift);
+        return new RowOrder(n, perm, slot, local, shift);
     }
 
     /// <summary>
     /// A two-pass plan its caller made itself (a counting sort that knows each row's output row as it places it): input row i
     /// goes to scratch slot <paramref name="bucketSlot"/>[i], output row j comes from slot <paramref name="local"/>[j]; the
     /// slots of bucket b (of 2^<paramref name="shift"/> rows, <see cref="BucketShiftFor"/>) are its output rows' range,
-    /// given out in input order.
+    /// given out in input order. No permutation: writing it would cost a random store per row that no gather reads.
     /// </summary>
-    public static RowOrder Planned(int[] perm, int[] bucketSlot, int[] local, int shift) => new(perm, bucketSlot, local, shift);
+    public static RowOrder Planned(int[] bucketSlot, int[] local, int shift) => new(local.Length, null, bucketSlot, local, shift);
+
+    /// <summary>The permutation of a plan: output row j comes from slot local[j], which input row i filled when slot[i] is it.</summary>
+    private int[] PermOfPlan()
+    {
+        var slot = BucketSlot!;
+        var perm = GC.AllocateUninitializedArray<int>(Count);
+        var inputOfSlot = GC.AllocateUninitializedArray<int>(Count);
+        for (var i = 0; i < slot.Length; i++) inputOfSlot[slot[i]] = i;
+        var local = Local!;
+        for (var j = 0; j < perm.Length; j++) perm[j] = inputOfSlot[local[j]];
+        return perm;
+    }
 
     /// <summary>The bucket size of a two-pass plan of n rows (a power of two): at most <see cref="MaxBuckets"/> buckets, none
     /// under 16 K rows.</summary>

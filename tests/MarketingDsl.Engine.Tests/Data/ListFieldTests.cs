@@ -132,6 +132,37 @@ public sealed class ListFieldTests
 
     // ---------------------------------------------------------------- the same data in each format
 
+    /// <summary>
+    /// Time-ordered rows of a type large enough for the two-pass gather: the plan has no permutation of its own, and a list
+    /// column, gathered through one, must still put every user's lists in (ts, line) order, as the same rows grouped by user.
+    /// </summary>
+    [Fact]
+    public void Lists_of_time_ordered_rows_land_with_their_users()
+    {
+        const int users = 500, perUser = 80;   // 40,000 orders: over RowOrder.PartitionFrom
+        Assert.True(users * perUser >= RowOrder.PartitionFrom);
+        string Row(int u, int k) => $"{{\"type\":\"order\",\"user_id\":\"u{u}\",\"ts\":\"2025-06-01T00:{k / 60:D2}:{k % 60:D2}Z\"," +
+            $"\"order_id\":\"o{u}-{k}\",\"skus\":[\"s{u}\",\"k{k}\"],\"prices\":[],\"days\":null}}\n";
+        var profiles = string.Concat(Enumerable.Range(0, users).Select(u => $"{{\"user_id\":\"u{u}\",\"interests\":[]}}\n"));
+        using var grouped = new TempDir();
+        using var timed = new TempDir();
+        File.WriteAllText(Path.Combine(grouped.Path, "profiles.jsonl"), profiles);
+        File.WriteAllText(Path.Combine(timed.Path, "profiles.jsonl"), profiles);
+        File.WriteAllText(Path.Combine(grouped.Path, "events.jsonl"),
+            string.Concat(Enumerable.Range(0, users).SelectMany(u => Enumerable.Range(0, perUser).Select(k => Row(u, k)))));
+        File.WriteAllText(Path.Combine(timed.Path, "events.jsonl"),
+            string.Concat(Enumerable.Range(0, perUser).SelectMany(k => Enumerable.Range(0, users).Select(u => Row(u, k)))));
+        var options = new ImportOptions { Parallelism = 2, BlockSize = 64 * 1024 };
+        var a = DataImporter.Load(Schema(), grouped.Path, options).Events[0]!;
+        var b = DataImporter.Load(Schema(), timed.Path, options).Events[0]!;
+        Assert.Equal(a.UserStart, b.UserStart);
+        Assert.Equal(a.Ts, b.Ts);
+        var skusA = ((ListColumn)a.Fields[3]!).Values;
+        var skusB = ((ListColumn)b.Fields[3]!).Values;
+        Assert.Equal(skusA.Select(Json), skusB.Select(Json));
+        Assert.Equal("[\"s0\",\"k0\"]", Json(skusB[0]));
+    }
+
     private static DataSet Load(string dir) => DataImporter.Load(Schema(), dir);
 
     private static DataSet Boxed() => InMemoryData.Build(Schema(),

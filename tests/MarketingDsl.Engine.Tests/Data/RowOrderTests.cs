@@ -52,6 +52,20 @@ public sealed class RowOrderTests
         Assert.Equal(sb, sa);
     }
 
+    /// <summary>A plan made without its permutation (the importer's, for time-ordered rows) derives the same one when asked (list
+    /// columns gather through it).</summary>
+    [Fact]
+    public void A_plan_without_its_permutation_derives_it()
+    {
+        var n = RowOrder.PartitionFrom * 3 + 11;
+        var perm = Enumerable.Range(0, n).ToArray();
+        new Random(3).Shuffle(perm);
+        var full = RowOrder.Of(perm, parallelism: 2);
+        var plan = RowOrder.Planned(full.BucketSlot!, full.Local!, full.BucketShift);
+        Assert.Equal(n, plan.Count);
+        Assert.Equal(perm, plan.Perm);
+    }
+
     /// <summary>
     /// Rows grouped by user but out of time order within a user (a user's history written stream by stream) move no further
     /// than a bucket: gathered directly, without the two passes; a single row from far away brings the passes back.
