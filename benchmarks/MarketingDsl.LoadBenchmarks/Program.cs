@@ -243,7 +243,8 @@ namespace MarketingDsl.LoadBenchmarks
             $"{MemoryCacheMegabytes?.ToString(CultureInfo.InvariantCulture) ?? "default"} MB, warm-up {MemoryWarmUpEvents} events); " +
             $"retail {RetailUsers} users, {RetailDays} days, ingest share {RetailIngestShare}, {RetailRate}/s for {RetailSeconds} s, memory " +
             $"{RetailMinutes} min, " +
-            $"parts {string.Join(",", _retailParts)}, baseline {(RetailBaseline ? "yes" : "no")}, drain {(RetailDrain ? "yes" : "no")}; timer ride wait " +
+            $"parts {string.Join(",", _retailParts)}, baseline {(RetailBaseline ? "yes" : "no")}, " +
+            $"drain {(RetailDrain ? "yes" : "no")}; timer ride wait " +
             $"{TimerRideWait?.TotalMilliseconds.ToString(CultureInfo.InvariantCulture) ?? "default"} ms; " +
             $"at most {MaxGroupEvents?.ToString(CultureInfo.InvariantCulture) ?? "the default"} events per group";
     }
