@@ -39,13 +39,14 @@ internal sealed class WorkspaceVersion
         Paths = [.. Machines.Select(m => new StepPaths(m.Journey))];
         var read = Machines.Select(m => JourneyInputs.EventTypesRead(m.Journey)).ToArray();
         ReadTypes = [.. read.Select(types => types?.Select(t => t.Name).Order(StringComparer.Ordinal).ToArray())];
-        ReadMasks = [.. read.Select(types => types?.Aggregate(0UL, (mask, type) => mask | TypeBit(type)) ?? EveryType)];
+        ReadMasks = [.. read.Select(MaskOf)];
         var index = new Dictionary<string, int>(StringComparer.Ordinal);
         for (var j = 0; j < Machines.Length; j++) index[Machines[j].Journey.Name] = j;
         JourneyIndex = index;
         JourneyNames = [.. Machines.Select(m => m.Journey.Name)];
         Tracked = [.. Machines.Select(m => m.Journey.Trigger).OfType<BoundSegmentTrigger>().Select(t => t.Segment).Distinct()
             .Select(SegmentInputs.Of)];
+        TrackedMasks = [.. Tracked.Select(segment => MaskOf(segment.Events))];
         Zone = LiveRuntime.Zone(model);
     }
 
@@ -64,6 +65,9 @@ internal sealed class WorkspaceVersion
     public string[] JourneyNames { get; }
     /// <summary>Segments some journey triggers on, distinct, in journey declaration order (as replay), with what they read.</summary>
     public SegmentInputs[] Tracked { get; }
+    /// <summary>Per tracked segment, the types whose events its <see cref="SegmentInputs.NextChange"/> reads, as a mask (its
+    /// evaluation asks <see cref="TypesRead"/>).</summary>
+    public ulong[] TrackedMasks { get; }
     /// <summary>The workspace zone (schedules, the daily segment check, days in results): UTC without `settings`.</summary>
     public TimeZoneInfo Zone { get; }
 
@@ -80,29 +84,15 @@ internal sealed class WorkspaceVersion
         lock (_typesRead)
         {
             if (_typesRead.TryGetValue(expression, out var mask)) return mask;
-            return _typesRead[expression] = MaskOf(ExpressionInputs.Of([expression]));
+            var inputs = ExpressionInputs.Of([expression]);
+            return _typesRead[expression] = MaskOf(inputs.ReadsEveryEvent ? null : inputs.Events);
         }
     }
 
     private readonly Dictionary<BoundExpression, ulong> _typesRead = new(ReferenceEqualityComparer.Instance);
 
-    /// <summary>The mask of what <paramref name="inputs"/> read.</summary>
-    private ulong MaskOf(ExpressionInputs inputs)
-    {
-        if (inputs.ReadsEveryEvent) return EveryType;
-        var mask = 0UL;
-        foreach (var type in inputs.Events) mask |= TypeBit(type);
-        return mask;
-    }
-
-    /// <summary>The mask of the types whose events <see cref="SegmentInputs.NextChange"/> reads (its evaluation asks
-    /// <see cref="TypesRead"/>).</summary>
-    public ulong MaskOf(SegmentInputs segment)
-    {
-        var mask = 0UL;
-        foreach (var type in segment.Events) mask |= TypeBit(type);
-        return mask;
-    }
+    /// <summary>The mask of <paramref name="types"/>; null: every type.</summary>
+    private ulong MaskOf(IEnumerable<EventTypeSymbol>? types) => types?.Aggregate(0UL, (mask, type) => mask | TypeBit(type)) ?? EveryType;
 
     /// <summary>
     /// A type's bit in a mask: its index in the schema's event types; the types from the 64th on share the last bit (they are

@@ -214,11 +214,12 @@ internal sealed partial class JourneyExecutor
     private long NextSegmentChange(LiveUser live, long t, DataSet? data = null, int index = 0)
     {
         var next = long.MaxValue;
-        foreach (var segment in Tracked)
+        var tracked = Tracked;
+        for (var s = 0; s < tracked.Length; s++)
         {
-            if (segment.ReadsClock) return t + 1;
-            if (segment.Events.Count == 0) continue;
-            next = Math.Min(next, segment.NextChange(data ?? _users.EnsureEvents(live, _version.MaskOf(segment)).Data, index, t));
+            if (tracked[s].ReadsClock) return t + 1;
+            if (tracked[s].Events.Count == 0) continue;
+            next = Math.Min(next, tracked[s].NextChange(data ?? _users.EnsureEvents(live, _version.TrackedMasks[s]).Data, index, t));
         }
         return next;
     }
@@ -287,7 +288,7 @@ internal sealed partial class JourneyExecutor
             var due = all || (cause is not null && tracked[s].Reads(cause))
                 || (at[s] == long.MinValue
                     ? userDue <= t
-                    : tracked[s].NextChange(_users.EnsureEvents(live, _version.MaskOf(tracked[s])).Data, 0, at[s]) <= t);
+                    : tracked[s].NextChange(_users.EnsureEvents(live, _version.TrackedMasks[s]).Data, 0, at[s]) <= t);
             if (!due) continue;
             evaluated = true;
             _segmentEvaluations++;
