@@ -74,6 +74,8 @@ namespace MarketingDsl.LoadBenchmarks
               --retail-parts profiles,ingest,latency,memory   parts of the retail phase to run (default all; profiles always load)
               --retail-drain yes       before the latency part, wait until the timer work the ingest part left is done (no: start at once)
               --retail-baseline yes    also run the retail phase without journeys (no: only with them, e.g. under a profiler)
+              --retail-cache-users N   the runtime's user cache in the retail phase, users (default: the runtime's default)
+              --retail-cache-mb N      the same in estimated MB (default: the runtime's default)
               --gc-latency-mode MODE   GCSettings.LatencyMode for the run (batch, interactive, sustained-low-latency; default the runtime's)
               --server child           child: `mdsl serve` of the built CLI in a process of its own (as users run it; the default);
                                        in-process: the runtime's app in this process (beside the load client)
@@ -111,6 +113,9 @@ namespace MarketingDsl.LoadBenchmarks
         public double RetailMinutes { get; private set; } = 10;
         private readonly HashSet<string> _retailParts = ["profiles", "ingest", "latency", "memory"];
         public bool RetailBaseline { get; private set; } = true;
+        /// <summary>The user cache of the retail phase's servers (users, estimated MB); null: the runtime's defaults.</summary>
+        public int? RetailCacheUsers { get; private set; }
+        public int? RetailCacheMegabytes { get; private set; }
         /// <summary>
         /// Whether the latency part waits for the timer work the ingest part left (yes) or starts right after it (no). The ingest part
         /// replays days of history in minutes, so it leaves days of schedule fan-outs owed; the latency part then measured their
@@ -203,6 +208,8 @@ namespace MarketingDsl.LoadBenchmarks
                         o.RetailBaseline = value is "yes" ? true : value is "no" ? false
                             : throw new ArgumentException($"--retail-baseline takes yes or no, not '{value}'");
                         break;
+                    case "--retail-cache-users": o.RetailCacheUsers = Int(); break;
+                    case "--retail-cache-mb": o.RetailCacheMegabytes = Int(); break;
                     case "--gc-latency-mode":
                         System.Runtime.GCSettings.LatencyMode = value switch
                         {
@@ -244,7 +251,8 @@ namespace MarketingDsl.LoadBenchmarks
             $"retail {RetailUsers} users, {RetailDays} days, ingest share {RetailIngestShare}, {RetailRate}/s for {RetailSeconds} s, memory " +
             $"{RetailMinutes} min, " +
             $"parts {string.Join(",", _retailParts)}, baseline {(RetailBaseline ? "yes" : "no")}, " +
-            $"drain {(RetailDrain ? "yes" : "no")}; timer ride wait " +
+            $"drain {(RetailDrain ? "yes" : "no")}, cache {RetailCacheUsers?.ToString(CultureInfo.InvariantCulture) ?? "default"} users, " +
+            $"{RetailCacheMegabytes?.ToString(CultureInfo.InvariantCulture) ?? "default"} MB; timer ride wait " +
             $"{TimerRideWait?.TotalMilliseconds.ToString(CultureInfo.InvariantCulture) ?? "default"} ms; " +
             $"at most {MaxGroupEvents?.ToString(CultureInfo.InvariantCulture) ?? "the default"} events per group";
     }

@@ -81,7 +81,8 @@ public static class RetailLoad
     }
 
     private static Task<LiveServer> StartAsync(LoadOptions options, DateTime start, bool journeys) =>
-        LiveServer.StartAsync(journeys, writeWorkspace: ws => WriteWorkspace(ws, journeys), pinnedAt: new DateTimeOffset(start),
+        LiveServer.StartAsync(journeys, options.RetailCacheUsers, cacheMegabytes: options.RetailCacheMegabytes,
+            writeWorkspace: ws => WriteWorkspace(ws, journeys), pinnedAt: new DateTimeOffset(start),
             timerRideWait: options.TimerRideWait, maxGroupEvents: options.MaxGroupEvents);
 
     /// <summary>Generates the history once per size under the temp folder (in time order), or reuses it.</summary>
