@@ -228,33 +228,65 @@ public sealed class UserHistory
                 Set(column, u, users[u].Profile[i], schema.ProfileFields[i]);
             }
         }
+        // Each type's rows by user (a counting sort), each user's by (ts, line): a schedule's fan-out combines thousands of
+        // users' histories per second, and sorting them through LINQ made three copies of every row.
         var tables = new EventTable?[schema.Events.Length];
-        var byType = events.GroupBy(e => schema.Events.IndexOf(e.Type)).ToDictionary(g => g.Key, g => g.ToList());
+        var typeOf = new int[events.Count];
+        var rowsOfType = new int[tables.Length];
+        for (var i = 0; i < events.Count; i++)
+        {
+            var e = typeOf[i] = schema.Events.IndexOf(events[i].Type);
+            if (e < 0) continue;
+            var r = events[i];
+            if ((uint)r.User >= (uint)n) throw new ArgumentException($"event user index {r.User} is not one of the {n} users");
+            if (r.Values.Length != schema.Events[e].Fields.Length)
+                throw new ArgumentException($"an event row of '{schema.Events[e].Name}' needs {schema.Events[e].Fields.Length} values, " +
+                    $"got {r.Values.Length}");
+            rowsOfType[e]++;
+        }
         for (var e = 0; e < tables.Length; e++)
         {
             var type = schema.Events[e];
-            var rows = byType.TryGetValue(e, out var list) ? list : [];
-            foreach (var r in rows)
-            {
-                if ((uint)r.User >= (uint)n) throw new ArgumentException($"event user index {r.User} is not one of the {n} users");
-                if (r.Values.Length != type.Fields.Length)
-                    throw new ArgumentException($"an event row of '{type.Name}' needs {type.Fields.Length} values, got {r.Values.Length}");
-            }
-            var sorted = rows.Select(r => (r.User, Ts: TsOf(r.Values[1]), r.Line, r.Values))
-                .OrderBy(r => r.User).ThenBy(r => r.Ts).ThenBy(r => r.Line).ToList();
-            var table = NewTable(type, sorted.Count, _ => true);
             var starts = new int[n + 1];
-            foreach (var r in sorted) starts[r.User + 1]++;
+            for (var i = 0; i < events.Count; i++)
+                if (typeOf[i] == e) starts[events[i].User + 1]++;
             for (var u = 0; u < n; u++) starts[u + 1] += starts[u];
-            for (var row = 0; row < sorted.Count; row++)
+            var next = starts[..n];
+            var keys = new RowOrder[rowsOfType[e]];
+            var source = new int[keys.Length];
+            for (var i = 0; i < events.Count; i++)
             {
-                table.Ts[row] = sorted[row].Ts;
-                table.Line[row] = sorted[row].Line;
-                for (var f = 2; f < type.Fields.Length; f++) Set(table.Fields[f]!, row, sorted[row].Values[f], type.Fields[f]);
+                if (typeOf[i] != e) continue;
+                var at = next[events[i].User]++;
+                keys[at] = new RowOrder(TsOf(events[i].Values[1]), events[i].Line);
+                source[at] = i;
+            }
+            for (var u = 0; u < n; u++)
+                if (!IsSorted(keys, starts[u], starts[u + 1])) Array.Sort(keys, source, starts[u], starts[u + 1] - starts[u]);
+            var table = NewTable(type, keys.Length, _ => true);
+            for (var row = 0; row < keys.Length; row++)
+            {
+                table.Ts[row] = keys[row].Ts;
+                table.Line[row] = keys[row].Line;
+                var values = events[source[row]].Values;
+                for (var f = 2; f < type.Fields.Length; f++) Set(table.Fields[f]!, row, values[f], type.Fields[f]);
             }
             tables[e] = new EventTable(type, starts, table.Ts, table.Line, table.Fields);
         }
         return new DataSet(schema, [.. users.Select(u => u.Id)], new ColumnTable(profileColumns, n), tables, new ImportReport(), null, []);
+    }
+
+    /// <summary>Where a row goes among its user's rows of one type: by time, then by line (arrival).</summary>
+    private readonly record struct RowOrder(long Ts, long Line) : IComparable<RowOrder>
+    {
+        public int CompareTo(RowOrder other) => Ts != other.Ts ? Ts.CompareTo(other.Ts) : Line.CompareTo(other.Line);
+    }
+
+    private static bool IsSorted(RowOrder[] keys, int from, int to)
+    {
+        for (var i = from + 1; i < to; i++)
+            if (keys[i - 1].CompareTo(keys[i]) > 0) return false;
+        return true;
     }
 
     private static long TsOf(object? ts) => ts switch
