@@ -190,21 +190,27 @@ public sealed class Validation(SchemaModel schema)
         return IdentityValues(row, out reason);
     }
 
+    /// <summary>
+    /// The row's identity values, aligned with <see cref="SchemaModel.IdentityKeys"/>; read only. A row without any (most events,
+    /// and every stored event a fan-out reads back) shares one array of nulls.
+    /// </summary>
     private string?[]? IdentityValues(in Utf8JsonRow e, out RowReject? reason)
     {
         reason = null;
         var keys = Schema.IdentityKeys;
-        var values = new string?[keys.Length];
+        string?[]? values = null;
         for (var k = 0; k < keys.Length; k++)
         {
             var at = Find(e, keys[k]);
             if (at < 0 || e.Kind(at) == JsonTokenType.Null) continue;
             if (e.Kind(at) != JsonTokenType.String)
             { reason = RowRejects.WrongType(keys[k], "string", JsonRowText.KindName(e.Kind(at))); return null; }
-            values[k] = e.String(at) is { Length: > 0 } s ? s : null;
+            if (e.String(at) is { Length: > 0 } s) (values ??= new string?[keys.Length])[k] = s;
         }
-        return values;
+        return values ?? (_noIdentities ??= new string?[keys.Length]);
     }
+
+    private string?[]? _noIdentities;
 
     /// <summary>An ISO 8601 string value: from its bytes when they are short plain ASCII (what the text parser reads), else from its text.</summary>
     private static bool TryTimestamp(in Utf8JsonRow e, int at, out long ticks)

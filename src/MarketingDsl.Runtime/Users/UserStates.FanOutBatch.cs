@@ -32,6 +32,9 @@ internal sealed partial class UserStates
 
     private FanOutBatch? _fanOutBatch;
 
+    /// <summary>The state of a user not in a journey, for reading only (JourneyMachine.ReachesAudience): one, not one per user of a pass.</summary>
+    private static readonly UserJourneyState NoState = new();
+
     /// <summary>Tests: users of a fan-out per batch (0: every user alone, through the cache).</summary>
     public int FanOutBatchSize { get; set; } = LiveStore.UsersPerRead;
 
@@ -58,27 +61,27 @@ internal sealed partial class UserStates
         var pass = ids.GetRange(from, count);
         var users = new Dictionary<string, LiveUser>(StringComparer.Ordinal);
         var uncached = pass.Where(id => _cache.Peek(id) is null).ToList();
-        var profiles = _store.ProfilesOf(uncached);
+        var validation = _version.Validation;
+        var profiles = new Dictionary<string, object?[]?>(StringComparer.Ordinal);
+        _store.ForEachProfileOf(uncached, (id, json) => profiles[id] = validation.ParseProfile(json, out _, out _));
         var states = _store.StatesOf(machine.Journey.Name, uncached);
         foreach (var id in uncached)
         {
-            object?[]? profile = null;
-            if (profiles.TryGetValue(id, out var profileJson)) profile = _version.Validation.ParseProfile(profileJson, out _, out _);
-            var live = users[id] = new LiveUser(id, profile, _version.Machines.Length);
+            var live = users[id] = new LiveUser(id, profiles.GetValueOrDefault(id), _version.Machines.Length);
             live.StateParsed[j] = ParseState(states.GetValueOrDefault(id));
             live.StateLoaded[j] = true;
         }
         _fanOutBatch = new FanOutBatch(users, new Dictionary<string, int>(StringComparer.Ordinal), null);
         // Only users the firing will evaluate: not in the journey, and re-entry allows them.
         var evaluated = pass.Where(id => User(id) is { Profile: not null } live && !live.HasLoaded(_version.ReadMasks[j])
-                && machine.ReachesAudience(StateOf(live, j) ?? new UserJourneyState(), t))
+                && machine.ReachesAudience(StateOf(live, j) ?? NoState, t))
             .Order(CodePointComparer.Instance).ToList();
         var rows = new Dictionary<string, int>(StringComparer.Ordinal);
         ConditionEvaluator? evaluator = null;
         if (evaluated.Count > 0)
         {
             for (var u = 0; u < evaluated.Count; u++) rows[evaluated[u]] = u;
-            evaluator = _version.NewEvaluator(StoredHistories([.. evaluated.Select(id => (id, User(id).Profile!))], _version.ReadTypes[j]));
+            evaluator = BatchEvaluator(StoredHistories([.. evaluated.Select(id => (id, User(id).Profile!))], _version.ReadTypes[j]));
             FanOutBatchUsers += evaluated.Count;
         }
         _fanOutBatch = new FanOutBatch(users, rows, evaluator);

@@ -20,6 +20,8 @@ internal sealed partial class UserStates
     private readonly UserCache _cache;
     private WorkspaceVersion _version;
     private ConditionEvaluator? _oneUser;
+    /// <summary>The evaluators of fan-out batches, by their count of users (<see cref="BatchEvaluator"/>).</summary>
+    private readonly Dictionary<int, ConditionEvaluator> _batchEvaluators = [];
     /// <summary>The history a `where:` over an event alone runs on (LiveConditions.Matches); of the installed version's schema.</summary>
     private UserHistory? _whereScratch;
 
@@ -42,6 +44,7 @@ internal sealed partial class UserStates
     {
         _version = version;
         _oneUser = null;
+        _batchEvaluators.Clear();
         _whereScratch = null;
         Clear();
         _cache.SharedString = version.Validation.SharedString;
@@ -167,20 +170,46 @@ internal sealed partial class UserStates
     }
 
     /// <summary>
+    /// The evaluator of a fan-out batch, pointed at <paramref name="data"/>: one per count of users, kept with the version. A new
+    /// evaluator per batch of 64 users made an array per computed symbol of the workspace each time, an eighth of what a
+    /// schedule's fan-out allocated. A batch lives for one slice, so no two batches of one size are in use at once.
+    /// </summary>
+    private ConditionEvaluator BatchEvaluator(DataSet data)
+    {
+        if (!_batchEvaluators.TryGetValue(data.UserCount, out var evaluator))
+            return _batchEvaluators[data.UserCount] = _version.NewEvaluator(data);
+        evaluator.Rebind(data);
+        return evaluator;
+    }
+
+    /// <summary>
     /// The stored histories of <paramref name="users"/> as one data set, row u for users[u], read
     /// with one statement per chunk of users: a batch evaluates many users over columns, as `simulate` does.
     /// With <paramref name="types"/> (names), only events of those types: what the batch evaluates reads no other.
     /// </summary>
     public DataSet StoredHistories(IReadOnlyList<(string Id, object?[] Profile)> users, IReadOnlyList<string>? types = null)
     {
-        var events = new List<(int User, EventTypeSymbol Type, object?[] Values, long Line)>();
+        // One list for every batch: grown by doubling per batch, it was a tenth of what a schedule's fan-out allocated.
+        var events = _storedEvents;
         var validation = _version.Validation;
-        _store.ForEachEventOf([.. users.Select(u => u.Id)], types, (u, seq, json) =>
+        try
         {
-            if (validation.ParseEvent(json, out _) is { } e) events.Add((u, e.Type, e.Values, seq));   // else the schema changed since
-        });
-        return UserHistory.Combine(_version.Model.Schema, users, events);
+            _store.ForEachEventOf([.. users.Select(u => u.Id)], types, (u, seq, json) =>
+            {
+                if (validation.ParseEvent(json, out _) is { } e) events.Add((u, e.Type, e.Values, seq));   // else the schema changed since
+            });
+            return UserHistory.Combine(_version.Model.Schema, users, events);
+        }
+        finally
+        {
+            events.Clear();
+            if (events.Capacity > KeptStoredEvents) events.Capacity = KeptStoredEvents;   // after a rare large batch (profiles)
+        }
     }
+
+    private const int KeptStoredEvents = 1 << 16;
+
+    private readonly List<(int User, EventTypeSymbol Type, object?[] Values, long Line)> _storedEvents = [];
 
     /// <summary>
     /// The user's state in journey <paramref name="j"/> (read from the store once, then cached), or
