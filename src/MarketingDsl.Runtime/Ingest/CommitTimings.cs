@@ -19,13 +19,20 @@ public sealed class CommitTimings
     private long _groupCount, _requestCount, _checkpoints, _checkpointTicks, _maxCheckpointTicks, _idleCheckpoints, _idleCheckpointTicks;
     private long _maxLogFrames, _events, _groupCpuNanos, _slices, _sliceCpuNanos, _sliceTicks;
     private long _groupTimerUnits, _sliceTimerUnits, _groupsWithTimerWork, _lateSlices, _since = Stopwatch.GetTimestamp();
+    /// <summary>
+    /// Bytes the transactions allocated, counted on their thread (GC.GetAllocatedBytesForCurrentThread): the process's count
+    /// (GC.GetTotalAllocatedBytes) sums the server collector's active heaps only, and DATAS changes their number, so it went
+    /// down or jumped between two readings (dotnet/runtime#131069).
+    /// </summary>
+    private long _allocatedBytes;
 
     /// <summary>A committed group: its events, processing and commit (Stopwatch ticks), the committer's CPU, its timer work, the collector's pause
-    /// meanwhile (TimeSpan ticks).</summary>
-    internal void Group(int size, long processTicks, long commitTicks, long cpuNanos, int timerUnits, long gcPauseTicks)
+    /// meanwhile (TimeSpan ticks), the bytes it allocated.</summary>
+    internal void Group(int size, long processTicks, long commitTicks, long cpuNanos, int timerUnits, long gcPauseTicks, long allocatedBytes)
     {
         lock (_gate)
         {
+            _allocatedBytes += allocatedBytes;
             _groups[_groupCount++ % Capacity] = (size, processTicks, commitTicks, cpuNanos, gcPauseTicks);
             _events += size;
             _groupCpuNanos += Math.Max(0, cpuNanos);
@@ -34,10 +41,18 @@ public sealed class CommitTimings
         }
     }
 
-    /// <summary>A transaction of timer work alone (no request waited for it): its wall time, the committer's CPU, its units of timer work.</summary>
-    internal void Slice(long ticks, long cpuNanos, int timerUnits)
+    /// <summary>A transaction of timer work alone (no request waited for it): its wall time, the committer's CPU, its units of timer work, the
+    /// bytes it allocated.</summary>
+    internal void Slice(long ticks, long cpuNanos, int timerUnits, long allocatedBytes)
     {
-        lock (_gate) { _slices++; _sliceTicks += ticks; _sliceCpuNanos += Math.Max(0, cpuNanos); _sliceTimerUnits += timerUnits; }
+        lock (_gate)
+        {
+            _slices++;
+            _sliceTicks += ticks;
+            _sliceCpuNanos += Math.Max(0, cpuNanos);
+            _sliceTimerUnits += timerUnits;
+            _allocatedBytes += allocatedBytes;
+        }
     }
 
     /// <summary>A timer-only transaction follows a group because the left-over work was late (not because ingest was idle).</summary>
@@ -125,7 +140,7 @@ public sealed class CommitTimings
         {
             _groupCount = _requestCount = _checkpoints = _checkpointTicks = _maxCheckpointTicks = _idleCheckpoints = _idleCheckpointTicks = 0;
             _maxLogFrames = _events = _groupCpuNanos = _slices = _sliceCpuNanos = _sliceTicks = 0;
-            _groupTimerUnits = _sliceTimerUnits = _groupsWithTimerWork = _lateSlices = 0;
+            _groupTimerUnits = _sliceTimerUnits = _groupsWithTimerWork = _lateSlices = _allocatedBytes = 0;
             _since = Stopwatch.GetTimestamp();
         }
     }
@@ -212,7 +227,8 @@ public sealed class CommitTimings
                    $"taking {Ms(_sliceTicks):0} ms ({_sliceCpuNanos / 1e6:0} ms CPU); " +
                    $"commits (each one fsync) per second: groups {_groupCount / seconds:0.0}, timer-only {_slices / seconds:0.0}; " +
                    $"timer units {_groupTimerUnits:N0} riding in {_groupsWithTimerWork:N0} groups, {_sliceTimerUnits:N0} in timer-only commits; " +
-                   $"committer CPU µs per event {(_groupCpuNanos + _sliceCpuNanos) / 1e3 / Math.Max(1, _events):0.0}";
+                   $"committer CPU µs per event {(_groupCpuNanos + _sliceCpuNanos) / 1e3 / Math.Max(1, _events):0.0}, " +
+                   $"KB its transactions allocated per event {_allocatedBytes / 1024.0 / Math.Max(1, _events):0.0}";
         }
     }
 }

@@ -216,6 +216,7 @@ public sealed partial class LiveRuntime
             var start = System.Diagnostics.Stopwatch.GetTimestamp();
             var cpu = CommitTimings.ThreadCpuNanos();
             var gcPaused = GC.GetTotalPauseDuration();
+            var allocated = GC.GetAllocatedBytesForCurrentThread();
             foreach (var request in group) request.GroupStart = start;
             Transaction(() =>
             {
@@ -226,7 +227,8 @@ public sealed partial class LiveRuntime
             var committed = System.Diagnostics.Stopwatch.GetTimestamp();
             foreach (var request in group) request.Committed = committed;
             Timings.Group(group.Sum(r => r.Results.Length), _bodyEnded - start, committed - _bodyEnded,
-                cpu < 0 ? -1 : CommitTimings.ThreadCpuNanos() - cpu, _timerWorkTaken, (GC.GetTotalPauseDuration() - gcPaused).Ticks);
+                cpu < 0 ? -1 : CommitTimings.ThreadCpuNanos() - cpu, _timerWorkTaken, (GC.GetTotalPauseDuration() - gcPaused).Ticks,
+                GC.GetAllocatedBytesForCurrentThread() - allocated);
         }
         catch (Exception) when (group.Count > 1)
         {

@@ -116,13 +116,14 @@ public sealed partial class LiveRuntime : ITimerBudget
                 if (!_timerBacklog) return;
                 var start = System.Diagnostics.Stopwatch.GetTimestamp();
                 var cpu = CommitTimings.ThreadCpuNanos();
+                var allocated = GC.GetAllocatedBytesForCurrentThread();
                 Transaction(() =>
                 {
                     YieldTimerSliceToRequests();
                     FireTimers(_store.Counter("clock") - 1);
                 });
                 Timings.Slice(System.Diagnostics.Stopwatch.GetTimestamp() - start, cpu < 0 ? -1 : CommitTimings.ThreadCpuNanos() - cpu,
-                    _timerWorkTaken);
+                    _timerWorkTaken, GC.GetAllocatedBytesForCurrentThread() - allocated);
             }
         }
         // The transaction rolled back (caches rebuilt, backlog flag cleared); whatever failed, the
