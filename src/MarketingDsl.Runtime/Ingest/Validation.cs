@@ -47,6 +47,10 @@ public sealed class Validation(SchemaModel schema)
         t => t.Fields.Select(f => f.Name).Concat(schema.IdentityKeys).Distinct(StringComparer.Ordinal)
             .Select(n => (n, System.Text.Encoding.UTF8.GetBytes(n))).ToArray());
 
+    /// <summary>The names a profile may have: its fields and the identity keys.</summary>
+    private readonly (string Name, byte[] Utf8)[] _profileNames = [.. schema.ProfileFields.Select(f => f.Name).Concat(schema.IdentityKeys)
+        .Distinct(StringComparer.Ordinal).Select(n => (n, System.Text.Encoding.UTF8.GetBytes(n)))];
+
     private readonly Dictionary<string, EventTypeSymbol>.AlternateLookup<ReadOnlySpan<char>> _eventsByName =
         schema.Events.ToDictionary(t => t.Name, StringComparer.Ordinal).GetAlternateLookup<ReadOnlySpan<char>>();
 
@@ -158,6 +162,8 @@ public sealed class Validation(SchemaModel schema)
         if (e.TextProblem() is { } text) { reason = text; return null; }
         for (var p = 0; p < e.Count; p++)
         {
+            // Known by its bytes (every property of a valid row): no name made, as for events.
+            if (e.HasName(p, _profileNames)) continue;
             var name = e.NameOf(p);
             if (Schema.FindProfileField(name) is null && !Schema.IdentityKeys.Contains(name))
             { reason = RowRejects.UnknownField(name, null); return null; }
