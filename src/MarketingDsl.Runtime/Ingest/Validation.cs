@@ -214,10 +214,10 @@ public sealed class Validation(SchemaModel schema)
             { reason = RowRejects.WrongType(keys[k], "string", JsonRowText.KindName(e.Kind(at))); return null; }
             if (e.String(at) is { Length: > 0 } s) (values ??= new string?[keys.Length])[k] = s;
         }
-        return values ?? (_noIdentities ??= new string?[keys.Length]);
+        return values ?? _noIdentities;
     }
 
-    private string?[]? _noIdentities;
+    private readonly string?[] _noIdentities = new string?[schema.IdentityKeys.Length];
 
     /// <summary>An ISO 8601 string value: from its bytes when they are short plain ASCII (what the text parser reads), else from its text.</summary>
     private static bool TryTimestamp(in Utf8JsonRow e, int at, out long ticks)
