@@ -276,7 +276,8 @@ public sealed class LiveServer : IAsyncDisposable
 /// </summary>
 public sealed record ServerFigures(string Summary, double RequestP99Ms, double QueuedP99Ms, double AnswerP99Ms, double GroupWallP99Ms,
     long Events, int GroupsWithCollectorPause, double CollectorPauseInGroupsMs, double CommitterCpuMicrosPerEvent,
-    bool ServerCollector, bool Concurrent, int Gen0, int Gen1, int Gen2, double PauseMs, long Allocated, long HeapBytes, long FragmentedBytes,
+    bool ServerCollector, bool Concurrent, int Gen0, int Gen1, int Gen2, double PauseMs, long FullBlockingIndex, double FullBlockingPauseMs,
+    long Allocated, long HeapBytes, long FragmentedBytes,
     long CommittedBytes, double CpuMs, int CachedUsers, int CachedUsersLoaded, long CachedEvents, long CacheBytes, long TimerWork,
     long SegmentEvaluations, long LogBytes, long OutboxPendingInMemory)
 {
@@ -293,7 +294,8 @@ public sealed record ServerFigures(string Summary, double RequestP99Ms, double Q
             c.GetProperty("collector_pause_in_groups_ms").GetDouble(), c.GetProperty("committer_cpu_micros_per_event").GetDouble(),
             gc.GetProperty("server").GetBoolean(), gc.GetProperty("concurrent").GetBoolean(), gc.GetProperty("gen0_collections").GetInt32(),
             gc.GetProperty("gen1_collections").GetInt32(), gc.GetProperty("gen2_collections").GetInt32(),
-            gc.GetProperty("pause_total_ms").GetDouble(),
+            gc.GetProperty("pause_total_ms").GetDouble(), gc.GetProperty("full_blocking_index").GetInt64(),
+            gc.GetProperty("full_blocking_pause_ms").GetDouble(),
             gc.GetProperty("allocated_bytes").GetInt64(), gc.GetProperty("heap_bytes").GetInt64(), gc.GetProperty("fragmented_bytes").GetInt64(),
             gc.GetProperty("committed_bytes").GetInt64(), root.GetProperty("process").GetProperty("cpu_ms").GetDouble(),
             r.GetProperty("cached_users").GetInt32(), r.GetProperty("cached_users_loaded").GetInt32(), r.GetProperty("cached_events").GetInt64(),
@@ -310,6 +312,8 @@ public sealed record ServerFigures(string Summary, double RequestP99Ms, double Q
     public string CollectorSince(ServerFigures start, int events) =>
         $"server's GC {Gen0 - start.Gen0}/{Gen1 - start.Gen1}/{Gen2 - start.Gen2} collections (gen 0/1/2), paused " +
         $"{PauseMs - start.PauseMs:0} ms" +
+        // One blocking full collection stops every request for hundreds of milliseconds: whether one ran, and the last one's pause.
+        (FullBlockingIndex != start.FullBlockingIndex ? $", a full blocking one among them (the last paused {FullBlockingPauseMs:0} ms)" : "") +
         (ServerCollector ? "" : $", allocated {(Allocated - start.Allocated) / (double)Math.Max(1, events) / 1024:0.0} KB per event") +
         $" ({(ServerCollector ? "server" : "workstation")}{(Concurrent ? ", concurrent" : "")})";
 }

@@ -59,6 +59,9 @@ public sealed class ServeTimingsTests : IDisposable
         var collector = before.RootElement.GetProperty("collector");
         // The figures are the serve process's own: its runtimeconfig's collector, its allocations.
         Assert.True(collector.GetProperty("server").GetBoolean());
+        // A blocking full collection stops every request for hundreds of milliseconds: a client sees by the index whether one ran.
+        Assert.True(collector.GetProperty("full_blocking_index").GetInt64() >= 0);
+        Assert.True(collector.GetProperty("full_blocking_pause_ms").GetDouble() >= 0);
         Assert.True(collector.GetProperty("allocated_bytes").GetInt64() > 0);
         Assert.True(collector.GetProperty("gen0_collections").GetInt32() >= 0);
         Assert.True(collector.GetProperty("pause_total_ms").GetDouble() >= 0);

@@ -32,6 +32,7 @@ public static class RuntimeTimingsEndpoints
     private static object Answer(LiveRuntime runtime)
     {
         var memory = GC.GetGCMemoryInfo();
+        var fullBlocking = GC.GetGCMemoryInfo(GCKind.FullBlocking);
         var cache = runtime.CacheSize;
         var cpu = Environment.CpuUsage;
         return new
@@ -47,6 +48,9 @@ public static class RuntimeTimingsEndpoints
                 Gen1Collections = GC.CollectionCount(1),
                 Gen2Collections = GC.CollectionCount(2),
                 PauseTotalMs = GC.GetTotalPauseDuration().TotalMilliseconds,
+                // The last full blocking collection (index 0: none yet): a client comparing two answers sees whether one ran between.
+                FullBlockingIndex = fullBlocking.Index,
+                FullBlockingPauseMs = fullBlocking.Index == 0 ? 0 : fullBlocking.PauseDurations[0].TotalMilliseconds,
                 AllocatedBytes = GC.GetTotalAllocatedBytes(),
                 HeapBytes = memory.HeapSizeBytes,
                 FragmentedBytes = memory.FragmentedBytes,
