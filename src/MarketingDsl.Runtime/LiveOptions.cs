@@ -32,7 +32,13 @@ public sealed partial class LiveOptions
     /// the cache let go) until the collector's next full collection.
     /// </summary>
     public long CacheBytes { get; init; } = (long)DefaultCacheMegabytes << 20;
-    public const int DefaultCacheMegabytes = 128;
+    /// <summary>
+    /// Small on purpose: at 200,000 users a 128 MB cache (35,000 users) saved the committer no CPU at 5,000 events/s, while
+    /// the users it kept for seconds and evicted old were most of what the collector copied; at 1 MB (about 500 users, the
+    /// events of a session) the collector paused 265-292 ms in a 20 s part instead of 900-1,400, and the p99 fell from
+    /// 95-509 ms to 42-63 ms (benchmarks/README.md, 2026-12-07). `--cache-mb` raises it.
+    /// </summary>
+    public const int DefaultCacheMegabytes = 1;
 
     /// <summary>
     /// How long the committer, with due timer work left over after a group of requests, waits for
