@@ -44,12 +44,14 @@ public sealed class Validation(SchemaModel schema)
 
     /// <summary>Per event type, the names an event of it may have besides type, user_id, ts and id: its fields and the identity keys.</summary>
     private readonly Dictionary<EventTypeSymbol, (string Name, byte[] Utf8)[]> _fieldNames = schema.Events.ToDictionary(t => t,
-        t => t.Fields.Select(f => f.Name).Concat(schema.IdentityKeys).Distinct(StringComparer.Ordinal)
-            .Select(n => (n, System.Text.Encoding.UTF8.GetBytes(n))).ToArray());
+        t => WithIdentityKeys(t.Fields.Select(f => f.Name), schema));
 
     /// <summary>The names a profile may have: its fields and the identity keys.</summary>
-    private readonly (string Name, byte[] Utf8)[] _profileNames = [.. schema.ProfileFields.Select(f => f.Name).Concat(schema.IdentityKeys)
-        .Distinct(StringComparer.Ordinal).Select(n => (n, System.Text.Encoding.UTF8.GetBytes(n)))];
+    private readonly (string Name, byte[] Utf8)[] _profileNames = WithIdentityKeys(schema.ProfileFields.Select(f => f.Name), schema);
+
+    /// <summary><paramref name="names"/> and the identity keys, once each, with their UTF-8 bytes (rows' names are matched by bytes).</summary>
+    private static (string Name, byte[] Utf8)[] WithIdentityKeys(IEnumerable<string> names, SchemaModel schema) =>
+        [.. names.Concat(schema.IdentityKeys).Distinct(StringComparer.Ordinal).Select(n => (n, System.Text.Encoding.UTF8.GetBytes(n)))];
 
     private readonly Dictionary<string, EventTypeSymbol>.AlternateLookup<ReadOnlySpan<char>> _eventsByName =
         schema.Events.ToDictionary(t => t.Name, StringComparer.Ordinal).GetAlternateLookup<ReadOnlySpan<char>>();
