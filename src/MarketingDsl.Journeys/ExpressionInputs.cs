@@ -14,6 +14,7 @@ public sealed class ExpressionInputs
     private readonly HashSet<EventTypeSymbol> _events = [];
     // Lists, not sets: SegmentInputs.NextChange runs after every event, and a SortedSet's enumerator allocates.
     private readonly Dictionary<EventTypeSymbol, List<long>> _windows = [];
+    private readonly HashSet<EventTypeSymbol> _fieldsRead = [];
 
     private ExpressionInputs() { }
 
@@ -24,6 +25,11 @@ public sealed class ExpressionInputs
     // The collections themselves, for loops that run per event: an interface's enumerator is an allocation.
     internal HashSet<EventTypeSymbol> EventSet => _events;
     internal Dictionary<EventTypeSymbol, List<long>> WindowMap => _windows;
+    /// <summary>
+    /// The event types of which a declared field is read (an aggregated field, a field in a `where:` or a trigger's predicate);
+    /// of the other types in <see cref="Events"/> an evaluation reads only each event's time.
+    /// </summary>
+    public IReadOnlyCollection<EventTypeSymbol> FieldsRead => _fieldsRead;
     public bool ReadsProfile { get; private set; }
     /// <summary>Reads the clock other than through a backward window (`now()`, `days_since`, a forward window, a population
     /// `quantile_score`, a model's output): the value may change at any instant.</summary>
@@ -48,8 +54,12 @@ public sealed class ExpressionInputs
                     case BoundProfileField:
                         inputs.ReadsProfile = true;
                         break;
+                    case BoundEventField { Field.IsImplicit: false } field:
+                        inputs._fieldsRead.Add(field.Event);
+                        break;
                     case BoundAggregate a:
                         inputs._events.Add(a.Event);
+                        if (a.Field is { IsImplicit: false }) inputs._fieldsRead.Add(a.Event);
                         if (a.LooksForward) inputs.ReadsClock = true;
                         else if (a.WindowTicks is { } w)
                         {

@@ -46,4 +46,15 @@ public static class JourneyInputs
         var inputs = ExpressionInputs.Of(Expressions(journey).Select(e => e.Expression));
         return inputs.ReadsEveryEvent ? null : inputs.EventSet;
     }
+
+    /// <summary>
+    /// Of <see cref="EventTypesRead"/>, the types of which the audience reads no declared field (`count(login, within: 30d)`,
+    /// `last(login.ts)`, or none at all): a schedule's fan-out evaluates its audience over their events' times alone. Empty
+    /// when the journey may read any type.
+    /// </summary>
+    public static IReadOnlySet<EventTypeSymbol> EventTypesReadForTimeByAudience(JourneySymbol journey)
+    {
+        if (EventTypesRead(journey) is not { } read) return new HashSet<EventTypeSymbol>();
+        return read.Except(journey.Audience is { } audience ? ExpressionInputs.Of([audience]).FieldsRead : []).ToHashSet();
+    }
 }

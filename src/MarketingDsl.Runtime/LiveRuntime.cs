@@ -87,6 +87,9 @@ public sealed partial class LiveRuntime : IDisposable
     /// <summary>Tests and the load benchmark: users whose audience a fan-out evaluated in a batch.</summary>
     internal long FanOutBatchUsers => _users.FanOutBatchUsers;
 
+    /// <summary>Tests: events a fan-out batch read as their time alone, from the store's index.</summary>
+    internal long FanOutEventTimesOnly => _users.FanOutEventTimesOnly;
+
     /// <summary>The virtual clock: the latest event time seen (UTC ticks), 0 before any event; committed (a counter read from memory:
     /// /api/health asks without the runtime's lock).</summary>
     public long Clock => _store.Counter("clock");

@@ -40,6 +40,9 @@ internal sealed class WorkspaceVersion
         var read = Machines.Select(m => JourneyInputs.EventTypesRead(m.Journey)).ToArray();
         ReadTypes = [.. read.Select(types => types?.Select(t => t.Name).Order(StringComparer.Ordinal).ToArray())];
         ReadMasks = [.. read.Select(MaskOf)];
+        var timeOnly = Machines.Select(m => JourneyInputs.EventTypesReadForTimeByAudience(m.Journey)).ToArray();
+        ReadTimeOnlyTypes = [.. timeOnly.Select(types => types.Select(t => t.Name).Order(StringComparer.Ordinal).ToArray())];
+        ReadTimeOnlyMasks = [.. timeOnly.Select(MaskOf)];
         var index = new Dictionary<string, int>(StringComparer.Ordinal);
         for (var j = 0; j < Machines.Length; j++) index[Machines[j].Journey.Name] = j;
         JourneyIndex = index;
@@ -57,6 +60,11 @@ internal sealed class WorkspaceVersion
     /// <summary>Per machine, the names of the event types its journey's expressions read (<see cref="JourneyInputs.EventTypesRead"/>);
     /// null: any type. A fan-out batch reads only these.</summary>
     public string[]?[] ReadTypes { get; }
+    /// <summary>Per machine, those of <see cref="ReadTypes"/> of which its audience reads no field
+    /// (<see cref="JourneyInputs.EventTypesReadForTimeByAudience"/>): a fan-out batch reads only their times, from the store's index.</summary>
+    public string[][] ReadTimeOnlyTypes { get; }
+    /// <summary>Per machine, the same types as a mask (an expression that reads a field of one is not evaluated over the batch).</summary>
+    public ulong[] ReadTimeOnlyMasks { get; }
     /// <summary>Per machine, the same types as a mask of <see cref="TypeBit"/>s (every type: null in <see cref="ReadTypes"/>).</summary>
     public ulong[] ReadMasks { get; }
     /// <summary>A journey's index in <see cref="Machines"/> by name.</summary>
@@ -79,17 +87,23 @@ internal sealed class WorkspaceVersion
     /// through tags and segments; every type when it may read any, as a model's output does): a cached user's history holds
     /// only the types some evaluation needed (UserStates.EnsureEvents). Asked per evaluation, so kept per expression node.
     /// </summary>
-    public ulong TypesRead(BoundExpression expression)
+    public ulong TypesRead(BoundExpression expression) => ReadOf(expression).Types;
+
+    /// <summary>The event types of which an expression reads a declared field (<see cref="ExpressionInputs.FieldsRead"/>; every
+    /// type when it may read any), as a mask.</summary>
+    public ulong FieldsRead(BoundExpression expression) => ReadOf(expression).Fields;
+
+    private (ulong Types, ulong Fields) ReadOf(BoundExpression expression)
     {
-        lock (_typesRead)
+        lock (_read)
         {
-            if (_typesRead.TryGetValue(expression, out var mask)) return mask;
+            if (_read.TryGetValue(expression, out var read)) return read;
             var inputs = ExpressionInputs.Of([expression]);
-            return _typesRead[expression] = MaskOf(inputs.ReadsEveryEvent ? null : inputs.Events);
+            return _read[expression] = inputs.ReadsEveryEvent ? (EveryType, EveryType) : (MaskOf(inputs.Events), MaskOf(inputs.FieldsRead));
         }
     }
 
-    private readonly Dictionary<BoundExpression, ulong> _typesRead = new(ReferenceEqualityComparer.Instance);
+    private readonly Dictionary<BoundExpression, (ulong Types, ulong Fields)> _read = new(ReferenceEqualityComparer.Instance);
 
     /// <summary>The mask of <paramref name="types"/>; null: every type.</summary>
     private ulong MaskOf(IEnumerable<EventTypeSymbol>? types) => types?.Aggregate(0UL, (mask, type) => mask | TypeBit(type)) ?? EveryType;

@@ -11,6 +11,10 @@ namespace MarketingDsl.Runtime.Tests;
 public sealed class FanOutBatchTests : IDisposable
 {
     // The `else if` reads logins, which no audience reads: a batch that held only the audience's event types would send "cold".
+    // weekly_spender's audience reads only the times of orders (a batch reads them, and the logins' its steps read, from the
+    // store's index); weekly_large's reads the orders' amounts: a batch that took those from the index too would let nobody
+    // in. Its first step reads the logins' platforms, which its batch holds no more than their times: that condition is
+    // evaluated over the user's own history.
     private const string Main = TriggerTests.Main + """
 
         tag logins_7d = count(login, within: 7d)
@@ -20,6 +24,16 @@ public sealed class FanOutBatchTests : IDisposable
           reentry: once
           steps {
             if orders_1d >= 1 { send push "hot" } else if logins_7d >= 1 { send push "warm" } else { send push "cold" }
+          }
+        }
+        tag large_orders_30d = count(order, where: amount >= 20, within: 30d)
+        tag ios_logins_7d = count(login, where: platform == "ios", within: 7d)
+        journey weekly_large {
+          trigger: every monday at 09:00
+          audience: large_orders_30d >= 1
+          reentry: once
+          steps {
+            if ios_logins_7d >= 1 { send push "large_ios" } else if logins_7d >= 1 { send push "large_warm" } else { send push "large_cold" }
           }
         }
         """;
@@ -45,17 +59,19 @@ public sealed class FanOutBatchTests : IDisposable
             {
                 var ts = Start.AddMinutes(random.Next(0, 16 * 24 * 60));
                 var user = "u" + u.ToString("00", CultureInfo.InvariantCulture);
+                var amount = (random.Next(5, 30) + 0.5m).ToString(CultureInfo.InvariantCulture);
+                var platform = random.Next(2) == 0 ? "ios" : "web";
                 events.Add((ts, random.Next(3) == 0
-                    ? $$"""{"type":"login","user_id":"{{user}}","ts":"{{LiveFixture.Ts(ts)}}"}"""
-                    : $$"""{"type":"order","user_id":"{{user}}","order_id":"o{{events.Count}}","amount":12.5,"ts":"{{LiveFixture.Ts(ts)}}"}"""
+                    ? $$"""{"type":"login","user_id":"{{user}}","platform":"{{platform}}","ts":"{{LiveFixture.Ts(ts)}}"}"""
+                    : $$"""{"type":"order","user_id":"{{user}}","order_id":"o{{events.Count}}","amount":{{amount}},"ts":"{{LiveFixture.Ts(ts)}}"}"""
                 ));
             }
         var sorted = events.OrderBy(e => e.Ts).Select(e => e.Json).ToList();
         return [.. sorted.Chunk(25).Select(chunk => "[" + string.Join(",", chunk) + "]")];
     }
 
-    private static (List<string> Sends, List<string> States, List<string> Measures, long BatchUsers) Run(LiveFixture f, int cachedUsers,
-        int batchSize)
+    private static (List<string> Sends, List<string> States, List<string> Measures, long BatchUsers, long TimesOnly) Run(LiveFixture f,
+        int cachedUsers, int batchSize)
     {
         f.WallClock.Now = new DateTimeOffset(Start);
         // Slices larger than any instant's work: no backlog, so the order of work is replay's and does not depend on timing.
@@ -71,7 +87,7 @@ public sealed class FanOutBatchTests : IDisposable
         var sends = f.OutboxLines().Select(l => l.Channel + " " + l.Line.GetRawText()).Order(StringComparer.Ordinal).ToList();
         var states = runtime.Store.AllStates().Select(s => $"{s.Journey} {s.User} {JsonSerializer.Serialize(s.State)}").ToList();
         var measures = runtime.Store.Measures(0, DateTime.MaxValue.Ticks).Select(m => m.ToString()).ToList();
-        return (sends, states, measures, runtime.FanOutBatchUsers);
+        return (sends, states, measures, runtime.FanOutBatchUsers, runtime.FanOutEventTimesOnly);
     }
 
     [Fact]
@@ -82,10 +98,15 @@ public sealed class FanOutBatchTests : IDisposable
         var batched = Run(_batched, cachedUsers: 5, batchSize: 16);
         Assert.Equal(0, alone.BatchUsers);
         Assert.True(batched.BatchUsers > Users, $"{batched.BatchUsers} users evaluated in batches");
+        Assert.Equal(0, alone.TimesOnly);
+        Assert.True(batched.TimesOnly > Users, $"{batched.TimesOnly} events read as their time alone");
         Assert.True(alone.Sends.Count > 100, $"{alone.Sends.Count} sends");
         Assert.Contains(alone.Sends, s => s.Contains("\"hot\"", StringComparison.Ordinal));
         Assert.Contains(alone.Sends, s => s.Contains("\"warm\"", StringComparison.Ordinal));
         Assert.Contains(alone.Sends, s => s.Contains("\"cold\"", StringComparison.Ordinal));
+        Assert.Contains(alone.Sends, s => s.Contains("\"large_ios\"", StringComparison.Ordinal));
+        Assert.Contains(alone.Sends, s => s.Contains("\"large_warm\"", StringComparison.Ordinal));
+        Assert.Contains(alone.Sends, s => s.Contains("\"large_cold\"", StringComparison.Ordinal));
         Assert.Equal(alone.Sends, batched.Sends);
         Assert.Equal(alone.States, batched.States);
         Assert.Equal(alone.Measures, batched.Measures);   // suppressions by reason included

@@ -4,7 +4,8 @@ namespace MarketingDsl.Runtime.Tests;
 
 /// <summary>
 /// The store's reads of a user's events, one user or many (a schedule's fan-out), of every type or of some: the same rows,
-/// found through the index on (user, type); a store an older version wrote, with the index on user alone, gets it when opened.
+/// found through the index on (user, type, ts), the times alone from that index; a store an older version wrote, with the index on
+/// user alone, gets it when opened.
 /// </summary>
 public sealed class StoreEventReadTests : IDisposable
 {
@@ -39,7 +40,7 @@ public sealed class StoreEventReadTests : IDisposable
     }
 
     [Fact]
-    public void Reads_of_some_types_give_the_rows_of_those_types_and_an_older_store_gets_the_index_on_user_and_type()
+    public void Reads_of_some_types_give_the_rows_of_those_types_and_an_older_store_gets_the_index_on_user_type_and_time()
     {
         var history = History();
         using (var store = new LiveStore(Db))
@@ -54,7 +55,7 @@ public sealed class StoreEventReadTests : IDisposable
         {
             connection.Open();
             using var command = connection.CreateCommand();
-            command.CommandText = "DROP INDEX events_by_user_type; CREATE INDEX events_by_user ON events (user);";
+            command.CommandText = "DROP INDEX events_by_user_type_ts; CREATE INDEX events_by_user ON events (user);";
             command.ExecuteNonQuery();
         }
         Assert.Equal(["events_by_user"], Indexes());
@@ -70,6 +71,14 @@ public sealed class StoreEventReadTests : IDisposable
                     .Where(x => users.Contains(x.e.User) && (types is null || types.Contains(x.e.Type)))
                     .Select(x => $$"""{{x.e.User}} {{x.Seq}} {"type":"{{x.e.Type}}","user_id":"{{x.e.User}}","n":{{x.e.Ts}}}""");
                 Assert.Equal(expected.Order(StringComparer.Ordinal), read.Order(StringComparer.Ordinal));
+                // The same events' times alone, as a fan-out reads the types its journey needs no field of.
+                if (types is { Length: > 0 })
+                {
+                    var times = new List<string>();
+                    store.ForEachEventTimeOf(users, types, (u, seq, type, ts) => times.Add($"{users[u]} {seq} {types[type]} {ts}"));
+                    Assert.Equal(history.Select((e, i) => (e, Seq: i + 1L)).Where(x => users.Contains(x.e.User) && types.Contains(x.e.Type))
+                        .Select(x => $"{x.e.User} {x.Seq} {x.e.Type} {x.e.Ts}").Order(StringComparer.Ordinal), times.Order(StringComparer.Ordinal));
+                }
                 // One user's read of the same types, as a cache miss loads the types an evaluation reads.
                 var own = new List<string>();
                 store.ForEachEventOf("u3", types, (seq, json) => own.Add($"u3 {seq} {System.Text.Encoding.UTF8.GetString(json)}"));
@@ -86,6 +95,6 @@ public sealed class StoreEventReadTests : IDisposable
                 Assert.Equal(seqs.Order(), seqs);
             }
         }
-        Assert.Equal(["events_by_user_type"], Indexes());
+        Assert.Equal(["events_by_user_type_ts"], Indexes());
     }
 }

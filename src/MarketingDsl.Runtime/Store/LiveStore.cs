@@ -271,9 +271,11 @@ public sealed partial class LiveStore : IDisposable
             CREATE TABLE IF NOT EXISTS events (seq INTEGER PRIMARY KEY, user TEXT NOT NULL, type TEXT NOT NULL, id TEXT, ts INTEGER NOT NULL,
                 json TEXT NOT NULL);
             CREATE UNIQUE INDEX IF NOT EXISTS events_by_id ON events (type, id) WHERE id IS NOT NULL;
-            -- (user, type): a fan-out reads the types its journey reads of many users without their other rows (LiveStore.Batches.cs).
-            -- It replaces the index on user alone of stores written before it (built once, at the first open).
-            CREATE INDEX IF NOT EXISTS events_by_user_type ON events (user, type);
+            -- (user, type, ts): a fan-out reads the types its journey reads of many users without their other rows, and the
+            -- times of those it needs no field of from the index alone (LiveStore.Batches.cs). It replaces the indexes on user and
+            -- on (user, type) of stores written before it (built once, at the first open).
+            CREATE INDEX IF NOT EXISTS events_by_user_type_ts ON events (user, type, ts);
+            DROP INDEX IF EXISTS events_by_user_type;
             DROP INDEX IF EXISTS events_by_user;
             CREATE TABLE IF NOT EXISTS profiles (user TEXT PRIMARY KEY, json TEXT NOT NULL, seq INTEGER NOT NULL) WITHOUT ROWID;
             CREATE TABLE IF NOT EXISTS identities (key TEXT NOT NULL, value TEXT NOT NULL, user TEXT NOT NULL, PRIMARY KEY (key, value))

@@ -1,3 +1,4 @@
+using MarketingDsl.Core.Semantics;
 using MarketingDsl.Engine.Data;
 using MarketingDsl.Engine.Evaluation;
 using MarketingDsl.Journeys;
@@ -19,13 +20,16 @@ namespace MarketingDsl.Runtime;
 /// </summary>
 internal sealed partial class UserStates
 {
-    private sealed class FanOutBatch(Dictionary<string, LiveUser> users, Dictionary<string, int> rows, ConditionEvaluator? evaluator)
+    private sealed class FanOutBatch(Dictionary<string, LiveUser> users, Dictionary<string, int> rows, ConditionEvaluator? evaluator,
+        ulong timeOnly)
     {
         /// <summary>The batch's users not in the cache (a cached user stays the cache's, so its state has one copy).</summary>
         public Dictionary<string, LiveUser> Users { get; } = users;
         /// <summary>Users whose audience the batch evaluates, by their row in the data set.</summary>
         public Dictionary<string, int> Rows { get; } = rows;
         public ConditionEvaluator? Evaluator { get; } = evaluator;
+        /// <summary>The event types of which the data set holds only the times (a mask): what reads their fields is not evaluated over it.</summary>
+        public ulong TimeOnly { get; } = timeOnly;
         /// <summary>The users of the pass the batch was made for (the next batch starts after the last).</summary>
         public HashSet<string> Covered { get; } = new(StringComparer.Ordinal);
     }
@@ -40,6 +44,10 @@ internal sealed partial class UserStates
 
     /// <summary>Tests and the load benchmark: users whose audience a fan-out evaluated in a batch.</summary>
     public long FanOutBatchUsers { get; private set; }
+
+    /// <summary>Tests and the load benchmark: events a batch read as their time alone, from the store's index
+    /// (<see cref="WorkspaceVersion.ReadTimeOnlyTypes"/>).</summary>
+    public long FanOutEventTimesOnly { get; private set; }
 
     /// <summary>Whether the fan-out of journey <paramref name="j"/> reads <paramref name="user"/> in a batch: the audience needs their
     /// events, which are not loaded, and the cache is full.</summary>
@@ -71,7 +79,7 @@ internal sealed partial class UserStates
             live.StateParsed[j] = ParseState(states.GetValueOrDefault(id));
             live.StateLoaded[j] = true;
         }
-        _fanOutBatch = new FanOutBatch(users, new Dictionary<string, int>(StringComparer.Ordinal), null);
+        _fanOutBatch = new FanOutBatch(users, new Dictionary<string, int>(StringComparer.Ordinal), null, 0);
         // Only users the firing will evaluate: not in the journey, and re-entry allows them.
         var evaluated = pass.Where(id => User(id) is { Profile: not null } live && !live.HasLoaded(_version.ReadMasks[j])
                 && machine.ReachesAudience(StateOf(live, j) ?? NoState, t))
@@ -81,10 +89,11 @@ internal sealed partial class UserStates
         if (evaluated.Count > 0)
         {
             for (var u = 0; u < evaluated.Count; u++) rows[evaluated[u]] = u;
-            evaluator = BatchEvaluator(StoredHistories([.. evaluated.Select(id => (id, User(id).Profile!))], _version.ReadTypes[j]));
+            evaluator = BatchEvaluator(StoredHistories([.. evaluated.Select(id => (id, User(id).Profile!))], _version.ReadTypes[j],
+                _version.ReadTimeOnlyTypes[j]));
             FanOutBatchUsers += evaluated.Count;
         }
-        _fanOutBatch = new FanOutBatch(users, rows, evaluator);
+        _fanOutBatch = new FanOutBatch(users, rows, evaluator, _version.ReadTimeOnlyMasks[j]);
         _fanOutBatch.Covered.UnionWith(pass);
     }
 
@@ -92,10 +101,13 @@ internal sealed partial class UserStates
     public void EndFanOutBatch() => _fanOutBatch = null;
 
     /// <summary>
-    /// The evaluator and row of <paramref name="live"/> in the current fan-out batch, when it is there: a user is there when its
-    /// own history lacked a type the journey reads, and the batch holds every such type of the user's stored events (a slice
-    /// stores no event, so the two would give the same values).
+    /// The evaluator and row of <paramref name="live"/> in the current fan-out batch for <paramref name="expression"/>, when it is
+    /// there: a user is there when its own history lacked a type the journey reads, and the batch holds every such type of the
+    /// user's stored events (a slice stores no event, so the two would give the same values); of the types the audience reads
+    /// no field of, only their times, so an expression that reads such a field (a step's condition over the few users let in)
+    /// is evaluated over the user's own history instead.
     /// </summary>
-    private (ConditionEvaluator Evaluator, int Row)? BatchRowOf(LiveUser live) =>
-        _fanOutBatch is { Evaluator: { } evaluator } batch && batch.Rows.TryGetValue(live.Id, out var row) ? (evaluator, row) : null;
+    private (ConditionEvaluator Evaluator, int Row)? BatchRowOf(LiveUser live, BoundExpression expression) =>
+        _fanOutBatch is { Evaluator: { } evaluator } batch && batch.Rows.TryGetValue(live.Id, out var row)
+        && (batch.TimeOnly == 0 || (_version.FieldsRead(expression) & batch.TimeOnly) == 0) ? (evaluator, row) : null;
 }
