@@ -22,9 +22,17 @@ public sealed class JourneyMachine
             _splits.TryAdd(split.Name, new SplitState(split.Branches.Length));
             _shares.TryAdd(split.Name, [.. split.Branches.Select(b => b.Percent)]);
         }
+        EventsWaitedFor = StepPath.Walk(journey.Steps).Select(w => w.Step).OfType<BoundWait>().Select(w => w.Until).OfType<EventTypeSymbol>()
+            .Concat(journey.Goal is { } goal ? [goal.Event] : []).ToHashSet();
     }
 
     public JourneySymbol Journey { get; }
+
+    /// <summary>
+    /// The event types <see cref="OnEvent"/> acts on: the goal's and the waits' `until` events. An event of another type leaves
+    /// every user's state in the journey as it was (the runtime need not read the state for it).
+    /// </summary>
+    public IReadOnlySet<EventTypeSymbol> EventsWaitedFor { get; }
 
     /// <summary>Per split name: the shared state for `winner after` and branch statistics.</summary>
     public IReadOnlyDictionary<string, SplitState> SplitStates => _splits;

@@ -87,6 +87,9 @@ public sealed partial class LiveRuntime : IDisposable
     /// <summary>Tests and the load benchmark: users whose audience a fan-out evaluated in a batch.</summary>
     internal long FanOutBatchUsers => _users.FanOutBatchUsers;
 
+    /// <summary>Tests: how many times a user's journey states were read from the store.</summary>
+    internal long StateReads { get { lock (_gate) return _users.StateReads; } }
+
     /// <summary>Tests: events a fan-out batch read as their time alone, from the store's index.</summary>
     internal long FanOutEventTimesOnly => _users.FanOutEventTimesOnly;
 

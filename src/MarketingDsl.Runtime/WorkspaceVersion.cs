@@ -40,6 +40,7 @@ internal sealed class WorkspaceVersion
         var read = Machines.Select(m => JourneyInputs.EventTypesRead(m.Journey)).ToArray();
         ReadTypes = [.. read.Select(types => types?.Select(t => t.Name).Order(StringComparer.Ordinal).ToArray())];
         ReadMasks = [.. read.Select(MaskOf)];
+        WaitedForMasks = [.. Machines.Select(m => MaskOf(m.EventsWaitedFor))];
         var timeOnly = Machines.Select(m => JourneyInputs.EventTypesReadForTimeByAudience(m.Journey)).ToArray();
         ReadTimeOnlyTypes = [.. timeOnly.Select(types => types.Select(t => t.Name).Order(StringComparer.Ordinal).ToArray())];
         ReadTimeOnlyMasks = [.. timeOnly.Select(MaskOf)];
@@ -67,6 +68,9 @@ internal sealed class WorkspaceVersion
     public ulong[] ReadTimeOnlyMasks { get; }
     /// <summary>Per machine, the same types as a mask of <see cref="TypeBit"/>s (every type: null in <see cref="ReadTypes"/>).</summary>
     public ulong[] ReadMasks { get; }
+    /// <summary>Per machine, the event types its states wait for (<see cref="JourneyMachine.EventsWaitedFor"/>) as a mask: an event of
+    /// another type reads a user's state only when it triggers the journey.</summary>
+    public ulong[] WaitedForMasks { get; }
     /// <summary>A journey's index in <see cref="Machines"/> by name.</summary>
     public IReadOnlyDictionary<string, int> JourneyIndex { get; }
     /// <summary>The journeys' names by index in <see cref="Machines"/>.</summary>

@@ -89,14 +89,19 @@ internal sealed partial class JourneyExecutor
         var user = new UserRef(0, e.User);
         var journeyEvent = new JourneyEvent(e.Type, e.Ts, row);
         var machines = _version.Machines;
+        var typeBit = _version.TypeBit(e.Type);
         for (var j = 0; j < machines.Length; j++)
         {
             var machine = machines[j];
+            // Most events (views) are of a type no state waits for and trigger nothing: the user's states, read from the store
+            // on a cache miss, are not read for them.
+            var waitedFor = (_version.WaitedForMasks[j] & typeBit) != 0;
+            var triggers = machine.Journey.Trigger is BoundEventTrigger trigger && ReferenceEquals(trigger.Event, e.Type)
+                && (trigger.Where is null || _env.Conditions.Matches(trigger.Where, user, journeyEvent));
+            if (!waitedFor && !triggers) continue;
             var state = _users.StateOf(live, j);
-            if (state is not null) machine.OnEvent(state, user, journeyEvent, _env, _actions);
-            if (machine.Journey.Trigger is BoundEventTrigger trigger && ReferenceEquals(trigger.Event, e.Type)
-                && (trigger.Where is null || _env.Conditions.Matches(trigger.Where, user, journeyEvent)))
-                machine.OnTrigger(state ??= new UserJourneyState(), user, e.Ts, _env, _actions);
+            if (state is not null && waitedFor) machine.OnEvent(state, user, journeyEvent, _env, _actions);
+            if (triggers) machine.OnTrigger(state ??= new UserJourneyState(), user, e.Ts, _env, _actions);
             Apply(j, e.User, state, entryOverride: null);
         }
         _users.Current = default;

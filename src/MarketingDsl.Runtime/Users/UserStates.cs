@@ -229,6 +229,9 @@ internal sealed partial class UserStates
 
     private readonly List<(int User, EventTypeSymbol Type, object?[] Values, long Line)> _storedEvents = [];
 
+    /// <summary>Tests: how many times a user's journey states were read from the store (one statement each).</summary>
+    public long StateReads { get; private set; }
+
     /// <summary>
     /// The user's state in journey <paramref name="j"/> (read from the store once, then cached), or
     /// null. The machines change it in place: every change goes through <see cref="SetState"/>
@@ -248,6 +251,7 @@ internal sealed partial class UserStates
     /// </summary>
     private void LoadStates(LiveUser user)
     {
+        StateReads++;
         var names = _version.JourneyNames;
         var stored = _store.StatesOfUser(user.Id, names);
         for (var j = 0; j < names.Length; j++)
