@@ -26,12 +26,14 @@ public sealed class CommitTimings
     /// </summary>
     private long _allocatedBytes;
 
-    /// <summary>A committed group: its events, processing and commit (Stopwatch ticks), the committer's CPU, its timer work, the collector's pause
-    /// meanwhile (TimeSpan ticks), the bytes it allocated.</summary>
-    internal void Group(int size, long processTicks, long commitTicks, long cpuNanos, int timerUnits, long gcPauseTicks, long allocatedBytes)
+    /// <summary>A committed group: its events, processing and commit (Stopwatch ticks), the committer's CPU, its timer work (units, and
+    /// the part of the processing they took), the collector's pause meanwhile (TimeSpan ticks), the bytes it allocated.</summary>
+    internal void Group(int size, long processTicks, long commitTicks, long cpuNanos, int timerUnits, long gcPauseTicks, long allocatedBytes,
+        long timerTicks = 0)
     {
         lock (_gate)
         {
+            KeepIfSlowest(new SlowGroup(size, timerUnits, timerTicks, processTicks, commitTicks, gcPauseTicks));
             _allocatedBytes += allocatedBytes;
             _groups[_groupCount++ % Capacity] = (size, processTicks, commitTicks, cpuNanos, gcPauseTicks);
             _events += size;
@@ -39,6 +41,26 @@ public sealed class CommitTimings
             _groupTimerUnits += timerUnits;
             if (timerUnits > 0) _groupsWithTimerWork++;
         }
+    }
+
+    /// <summary>One of the slowest groups, by wall time: its events, its timer work (units, Stopwatch ticks), processing and commit,
+    /// the collector's pause inside it (TimeSpan ticks).</summary>
+    private readonly record struct SlowGroup(int Size, int TimerUnits, long TimerTicks, long ProcessTicks, long CommitTicks, long GcPause)
+    {
+        public long Wall => ProcessTicks + CommitTicks;
+    }
+
+    /// <summary>How many of the slowest groups <see cref="Summary"/> takes apart: a p99 is often one stall, and which part of a group
+    /// it was in (timer work, the requests, the commit, the collector) says where to look.</summary>
+    public const int SlowestKept = 5;
+    private readonly List<SlowGroup> _slowest = [];
+
+    private void KeepIfSlowest(SlowGroup group)
+    {
+        if (_slowest.Count == SlowestKept && group.Wall <= _slowest[^1].Wall) return;
+        var at = _slowest.FindIndex(g => g.Wall < group.Wall);
+        _slowest.Insert(at < 0 ? _slowest.Count : at, group);
+        if (_slowest.Count > SlowestKept) _slowest.RemoveAt(SlowestKept);
     }
 
     /// <summary>A transaction of timer work alone (no request waited for it): its wall time, the committer's CPU, its units of timer work, the
@@ -141,6 +163,7 @@ public sealed class CommitTimings
             _groupCount = _requestCount = _checkpoints = _checkpointTicks = _maxCheckpointTicks = _idleCheckpoints = _idleCheckpointTicks = 0;
             _maxLogFrames = _events = _groupCpuNanos = _slices = _sliceCpuNanos = _sliceTicks = 0;
             _groupTimerUnits = _sliceTimerUnits = _groupsWithTimerWork = _lateSlices = _allocatedBytes = 0;
+            _slowest.Clear();
             _since = Stopwatch.GetTimestamp();
         }
     }
@@ -214,6 +237,10 @@ public sealed class CommitTimings
                    $"{(paused.Length == 0 ? 0 : paused.Max(g => GcMs(g.GcPause))):0.0} ms; of the {slow.Length:N0} groups at or over the p99 wall " +
                    $"time ({(walls.Length == 0 ? 0 : slowWall):0.0} ms), {slow.Count(g => g.GcPause > 0):N0} with a pause " +
                    $"({slow.Sum(g => GcMs(g.GcPause)):0} ms); " +
+                   $"the slowest groups, ms (timer work, its units + the requests + commit; the collector inside): " +
+                   string.Join(", ", _slowest.Select(g => string.Create(invariant,
+                       $"{Ms(g.Wall):0.0} ({Ms(g.TimerTicks):0.0}, {g.TimerUnits} + {Ms(g.ProcessTicks - g.TimerTicks):0.0} + " +
+                       $"{Ms(g.CommitTicks):0.0}; {GcMs(g.GcPause):0.0})"))) + "; " +
                    $"requests {requests.Length:N0}: queued ms {P(requests.Select(r => Ms(r.Queued)), "0.0")}, in their group ms " +
                    $"{P(requests.Select(r => Ms(r.InGroup)), "0.0")}, commit → answered ms {P(requests.Select(r => Ms(r.Answer)), "0.0")}; " +
                    $"the {tail.Length:N0} at or over the p99 server time ({(totals.Length == 0 ? 0 : tailFrom):0.0} ms) averaged queued " +

@@ -218,17 +218,19 @@ public sealed partial class LiveRuntime
             var gcPaused = GC.GetTotalPauseDuration();
             var allocated = GC.GetAllocatedBytesForCurrentThread();
             foreach (var request in group) request.GroupStart = start;
+            var timersEnded = start;
             Transaction(() =>
             {
                 LimitTimerSliceBeforeRequests();
                 FireLeftOverTimers();
+                timersEnded = System.Diagnostics.Stopwatch.GetTimestamp();
                 foreach (var request in group) Process(request);
             });
             var committed = System.Diagnostics.Stopwatch.GetTimestamp();
             foreach (var request in group) request.Committed = committed;
             Timings.Group(group.Sum(r => r.Results.Length), _bodyEnded - start, committed - _bodyEnded,
                 cpu < 0 ? -1 : CommitTimings.ThreadCpuNanos() - cpu, _timerWorkTaken, (GC.GetTotalPauseDuration() - gcPaused).Ticks,
-                GC.GetAllocatedBytesForCurrentThread() - allocated);
+                GC.GetAllocatedBytesForCurrentThread() - allocated, timersEnded - start);
         }
         catch (Exception) when (group.Count > 1)
         {
