@@ -41,7 +41,9 @@ internal sealed class WorkspaceVersion
         ReadTypes = [.. read.Select(types => types?.Select(t => t.Name).Order(StringComparer.Ordinal).ToArray())];
         ReadMasks = [.. read.Select(MaskOf)];
         WaitedForMasks = [.. Machines.Select(m => MaskOf(m.EventsWaitedFor))];
-        var timeOnly = Machines.Select(m => JourneyInputs.EventTypesReadForTimeByAudience(m.Journey)).ToArray();
+        // More types than one read names: the batch reads whole rows of every type.
+        var timeOnly = Machines.Select(m => JourneyInputs.EventTypesReadForTimeByAudience(m.Journey))
+            .Select(types => types.Count <= LiveStore.MaxTypesPerRead ? types : new HashSet<EventTypeSymbol>()).ToArray();
         ReadTimeOnlyTypes = [.. timeOnly.Select(types => types.Select(t => t.Name).Order(StringComparer.Ordinal).ToArray())];
         ReadTimeOnlyMasks = [.. timeOnly.Select(MaskOf)];
         var index = new Dictionary<string, int>(StringComparer.Ordinal);

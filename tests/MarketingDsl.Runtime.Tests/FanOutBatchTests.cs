@@ -111,4 +111,38 @@ public sealed class FanOutBatchTests : IDisposable
         Assert.Equal(alone.States, batched.States);
         Assert.Equal(alone.Measures, batched.Measures);   // suppressions by reason included
     }
+
+    /// <summary>An audience over the times of more event types than one read of the store names: the batch reads whole rows.</summary>
+    [Fact]
+    public void An_audience_over_more_event_types_than_one_read_names_gives_the_same_sends()
+    {
+        var types = Enumerable.Range(0, LiveStore.MaxTypesPerRead + 1).Select(i => $"e{i:00}").ToList();
+        var schema = "schema {\n  profile { user_id: string key }\n" + string.Concat(types.Select(t => $"  event {t} {{ n: int? }}\n"))
+            + "}\n";
+        var main = "tag seen_30d = " + string.Join(" + ", types.Select(t => $"count({t}, within: 30d)")) + """
+
+            channel push { cost: 0.001 }
+            journey daily { trigger: every day at 10:00  audience: seen_30d >= 2  reentry: once  steps { send push "many" } }
+            """;
+        List<string> Sends(int cachedUsers, int batchSize)
+        {
+            using var f = new LiveFixture(schema, main);
+            f.WallClock.Now = new DateTimeOffset(Start);
+            using var runtime = f.Open(cachedUsers: cachedUsers, timerSlice: 1_000_000, timerSliceWithRequests: 1_000_000);
+            runtime.FanOutBatchSize = batchSize;
+            var profiles = Enumerable.Range(0, 30).Select(u => $$"""{"user_id":"u{{u:00}}"}""");
+            runtime.IngestProfiles(LiveFixture.Json("[" + string.Join(",", profiles) + "]"));
+            var events = Enumerable.Range(0, 90).Select(i => $$"""{"type":"{{types[i % types.Count]}}","user_id":"u{{i * 7 % 30:00}}","ts":"{{
+                LiveFixture.Ts(Start.AddHours(i))}}"}""");
+            Assert.All(runtime.IngestEvents(LiveFixture.Json("[" + string.Join(",", events) + "]")),
+                r => Assert.Equal(IngestResult.Accepted, r.Status));
+            f.WallClock.Now = new DateTimeOffset(Start.AddDays(6));
+            runtime.FireDueTimers();
+            Assert.Equal(0, runtime.FanOutEventTimesOnly);
+            return [.. f.OutboxLines().Select(l => l.Line.GetRawText()).Order(StringComparer.Ordinal)];
+        }
+        var alone = Sends(LiveOptions.DefaultCachedUsers, 0);
+        Assert.NotEmpty(alone);
+        Assert.Equal(alone, Sends(cachedUsers: 3, batchSize: 8));
+    }
 }

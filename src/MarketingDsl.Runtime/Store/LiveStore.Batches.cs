@@ -12,6 +12,9 @@ public sealed partial class LiveStore
     /// <summary>Users per statement (unused parameters are NULL, which no row matches).</summary>
     public const int UsersPerRead = 64;
 
+    /// <summary>The most event types a read of some types names (<see cref="ForEachEventTimeOf"/>; a read of more takes every type).</summary>
+    public const int MaxTypesPerRead = 15;
+
     /// <summary>"($first, …)": <paramref name="count"/> positional parameters, for an IN list.</summary>
     private static string ParametersIn(int first, int count) =>
         "(" + string.Join(", ", Enumerable.Range(first, count).Select(i => "$" + i.ToString(CultureInfo.InvariantCulture))) + ")";
@@ -22,10 +25,10 @@ public sealed partial class LiveStore
     private static readonly string StatesOfUsersSql = "SELECT user, json FROM journey_states WHERE journey = $0 AND user IN " + UsersIn(1);
     private static readonly string EventsOfUsersSql = "SELECT user, seq, json FROM events WHERE user IN " + UsersIn(0);
     /// <summary>By the count of types first: events of those types only, found in the index on (user, type) without reading other rows.</summary>
-    private static readonly string?[] EventsOfUsersOfTypesSql = new string?[16];
+    private static readonly string?[] EventsOfUsersOfTypesSql = new string?[MaxTypesPerRead + 1];
 
     /// <summary>By the count of types: their events' sequence numbers, types and times, covered by the index on (user, type, ts).</summary>
-    private static readonly string?[] EventTimesOfUsersOfTypesSql = new string?[16];
+    private static readonly string?[] EventTimesOfUsersOfTypesSql = new string?[MaxTypesPerRead + 1];
 
     private static string EventTimesOfUsersOfTypes(int types)
     {
@@ -111,7 +114,7 @@ public sealed partial class LiveStore
     public delegate void StoredUsersEventTime(int user, long seq, int type, long ts);
 
     /// <summary>
-    /// Each user's events of <paramref name="types"/> (at most 15), with those of the users merged into it, as
+    /// Each user's events of <paramref name="types"/> (at most <see cref="MaxTypesPerRead"/>), with those of the users merged into it, as
     /// <see cref="ForEachEventOf(IReadOnlyList{string}, IReadOnlyList{string}, StoredUsersEventRow)"/> gives them but without their
     /// JSON: read from the index on (user, type, ts) alone, not from the rows, which lie apart in arrival order. An audience
     /// over `count(login, within: 30d)` or `last(login.ts)` needs no more.
