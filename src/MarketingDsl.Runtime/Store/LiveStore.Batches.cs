@@ -30,18 +30,16 @@ public sealed partial class LiveStore
     /// <summary>By the count of types: their events' sequence numbers, types and times, covered by the index on (user, type, ts).</summary>
     private static readonly string?[] EventTimesOfUsersOfTypesSql = new string?[MaxTypesPerRead + 1];
 
-    private static string EventTimesOfUsersOfTypes(int types)
-    {
-        if (types >= EventTimesOfUsersOfTypesSql.Length) throw new ArgumentOutOfRangeException(nameof(types));
-        return EventTimesOfUsersOfTypesSql[types] ??= "SELECT user, seq, type, ts FROM events WHERE type IN " + ParametersIn(0, types)
-            + " AND user IN " + UsersIn(types);
-    }
+    private static string EventTimesOfUsersOfTypes(int types) => OfUsersOfTypes(EventTimesOfUsersOfTypesSql, "user, seq, type, ts", types);
 
-    private static string EventsOfUsersOfTypes(int types)
+    private static string EventsOfUsersOfTypes(int types) => OfUsersOfTypes(EventsOfUsersOfTypesSql, "user, seq, json", types);
+
+    /// <summary>"SELECT <paramref name="columns"/> FROM events" of <paramref name="types"/> types' events of the users, made once per
+    /// count of types and kept in <paramref name="made"/>.</summary>
+    private static string OfUsersOfTypes(string?[] made, string columns, int types)
     {
-        if (types >= EventsOfUsersOfTypesSql.Length) throw new ArgumentOutOfRangeException(nameof(types));
-        return EventsOfUsersOfTypesSql[types] ??= "SELECT user, seq, json FROM events WHERE type IN " + ParametersIn(0, types)
-            + " AND user IN " + UsersIn(types);
+        if (types >= made.Length) throw new ArgumentOutOfRangeException(nameof(types));
+        return made[types] ??= $"SELECT {columns} FROM events WHERE type IN {ParametersIn(0, types)} AND user IN {UsersIn(types)}";
     }
 
     /// <summary>
