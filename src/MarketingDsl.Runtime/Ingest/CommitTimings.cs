@@ -29,7 +29,7 @@ public sealed class CommitTimings
     /// <summary>A committed group: its events, processing and commit (Stopwatch ticks), the committer's CPU, its timer work (units, and
     /// the part of the processing they took), the collector's pause meanwhile (TimeSpan ticks), the bytes it allocated.</summary>
     internal void Group(int size, long processTicks, long commitTicks, long cpuNanos, int timerUnits, long gcPauseTicks, long allocatedBytes,
-        long timerTicks = 0)
+        long timerTicks)
     {
         lock (_gate)
         {
@@ -237,9 +237,9 @@ public sealed class CommitTimings
                    $"{(paused.Length == 0 ? 0 : paused.Max(g => GcMs(g.GcPause))):0.0} ms; of the {slow.Length:N0} groups at or over the p99 wall " +
                    $"time ({(walls.Length == 0 ? 0 : slowWall):0.0} ms), {slow.Count(g => g.GcPause > 0):N0} with a pause " +
                    $"({slow.Sum(g => GcMs(g.GcPause)):0} ms); " +
-                   $"the slowest groups, ms (timer work, its units + the requests + commit; the collector inside): " +
+                   $"the slowest groups, ms (events: timer work, its units + the requests + commit; the collector inside): " +
                    string.Join(", ", _slowest.Select(g => string.Create(invariant,
-                       $"{Ms(g.Wall):0.0} ({Ms(g.TimerTicks):0.0}, {g.TimerUnits} + {Ms(g.ProcessTicks - g.TimerTicks):0.0} + " +
+                       $"{Ms(g.Wall):0.0} ({g.Size}: {Ms(g.TimerTicks):0.0}, {g.TimerUnits} + {Ms(g.ProcessTicks - g.TimerTicks):0.0} + " +
                        $"{Ms(g.CommitTicks):0.0}; {GcMs(g.GcPause):0.0})"))) + "; " +
                    $"requests {requests.Length:N0}: queued ms {P(requests.Select(r => Ms(r.Queued)), "0.0")}, in their group ms " +
                    $"{P(requests.Select(r => Ms(r.InGroup)), "0.0")}, commit → answered ms {P(requests.Select(r => Ms(r.Answer)), "0.0")}; " +
