@@ -70,6 +70,7 @@ namespace MarketingDsl.LoadBenchmarks
               --retail-ingest 0.5      share of the history sent as fast as possible (batches of 100, --clients clients)
               --retail-rate 5000       offered events/s of its latency and memory parts
               --retail-seconds 20      seconds of its latency part (one event per request)
+              --retail-lead-in 3       seconds at the same rate before it, not measured (connections open, threads start)
               --retail-minutes 10      minutes of its memory part (batches of 10; ends early when the history does)
               --retail-parts profiles,ingest,latency,memory   parts of the retail phase to run (default all; profiles always load)
               --retail-drain yes       before the latency part, wait until the timer work the ingest part left is done (no: start at once)
@@ -110,6 +111,7 @@ namespace MarketingDsl.LoadBenchmarks
         public double RetailIngestShare { get; private set; } = 0.5;
         public int RetailRate { get; private set; } = 5000;
         public int RetailSeconds { get; private set; } = 20;
+        public int RetailLeadInSeconds { get; private set; } = 3;
         public double RetailMinutes { get; private set; } = 10;
         private readonly HashSet<string> _retailParts = ["profiles", "ingest", "latency", "memory"];
         public bool RetailBaseline { get; private set; } = true;
@@ -190,6 +192,7 @@ namespace MarketingDsl.LoadBenchmarks
                         break;
                     case "--retail-rate": o.RetailRate = Int(); break;
                     case "--retail-seconds": o.RetailSeconds = Int(); break;
+                    case "--retail-lead-in": o.RetailLeadInSeconds = Int(); break;
                     case "--retail-minutes":
                         o.RetailMinutes = double.TryParse(value, NumberStyles.Float, CultureInfo.InvariantCulture, out var rm) && rm > 0
                             ? rm : throw new ArgumentException($"--retail-minutes takes a positive number, not '{value}'");
@@ -248,8 +251,8 @@ namespace MarketingDsl.LoadBenchmarks
             $"over {MemoryUsers} users (cache {MemoryCacheUsers?.ToString(CultureInfo.InvariantCulture) ?? "default"} users, " +
             $"{MemoryCacheEvents?.ToString(CultureInfo.InvariantCulture) ?? "default"} events, " +
             $"{MemoryCacheMegabytes?.ToString(CultureInfo.InvariantCulture) ?? "default"} MB, warm-up {MemoryWarmUpEvents} events); " +
-            $"retail {RetailUsers} users, {RetailDays} days, ingest share {RetailIngestShare}, {RetailRate}/s for {RetailSeconds} s, memory " +
-            $"{RetailMinutes} min, " +
+            $"retail {RetailUsers} users, {RetailDays} days, ingest share {RetailIngestShare}, {RetailRate}/s for {RetailSeconds} s " +
+            $"after {RetailLeadInSeconds} s, memory {RetailMinutes} min, " +
             $"parts {string.Join(",", _retailParts)}, baseline {(RetailBaseline ? "yes" : "no")}, " +
             $"drain {(RetailDrain ? "yes" : "no")}, cache {RetailCacheUsers?.ToString(CultureInfo.InvariantCulture) ?? "default"} users, " +
             $"{RetailCacheMegabytes?.ToString(CultureInfo.InvariantCulture) ?? "default"} MB; timer ride wait " +
@@ -286,6 +289,40 @@ namespace MarketingDsl.LoadBenchmarks
             var busyCores = (double)(busy1 - busy0) / Math.Max(1, total1 - total0) * cores;
             return Math.Max(0, busyCores - (self1 - self0).TotalMilliseconds / millis);
         }
+
+        /// <summary>
+        /// The disk's own floor under a durable answer: one 4 KB page rewritten in place and synced (fdatasync, as SQLite syncs its log on
+        /// Linux; fsync elsewhere), <paramref name="perSecond"/> times a second for <paramref name="duration"/>, in a file in
+        /// <paramref name="folder"/>. The sorted latencies, ms. A virtual disk that stalls now and then shows it here, apart from any
+        /// work of the server's: an answer that waits for a sync cannot have a p99 below this one's.
+        /// </summary>
+        public static double[] DiskSyncMs(string folder, int perSecond, TimeSpan duration)
+        {
+            var path = Path.Combine(folder, "disk-probe");
+            var latencies = new List<double>();
+            using (var file = File.OpenHandle(path, FileMode.Create, FileAccess.ReadWrite))
+            {
+                var page = new byte[4096];
+                Random.Shared.NextBytes(page);
+                var clock = System.Diagnostics.Stopwatch.StartNew();
+                for (var i = 0; clock.Elapsed < duration; i++)
+                {
+                    RandomAccess.Write(file, page, 0);
+                    var before = clock.Elapsed;
+                    if (!OperatingSystem.IsLinux()) RandomAccess.FlushToDisk(file);
+                    else if (FDataSync(file.DangerousGetHandle().ToInt32()) != 0) throw new IOException($"{path}: fdatasync failed");
+                    latencies.Add((clock.Elapsed - before).TotalMilliseconds);
+                    var next = TimeSpan.FromSeconds((i + 1.0) / perSecond);
+                    if (next > clock.Elapsed) Thread.Sleep(next - clock.Elapsed);
+                }
+            }
+            File.Delete(path);
+            latencies.Sort();
+            return [.. latencies];
+        }
+
+        [System.Runtime.InteropServices.DllImport("libc", EntryPoint = "fdatasync", SetLastError = true)]
+        private static extern int FDataSync(int fd);
 
         private static (long Busy, long Total) Cpu()
         {
