@@ -294,7 +294,7 @@ namespace MarketingDsl.LoadBenchmarks
         /// The disk's own floor under a durable answer: one 4 KB page rewritten in place and synced (fdatasync, as SQLite syncs its log on
         /// Linux; fsync elsewhere), <paramref name="perSecond"/> times a second for <paramref name="duration"/>, in a file in
         /// <paramref name="folder"/>. The sorted latencies, ms. A virtual disk that stalls now and then shows it here, apart from any
-        /// work of the server's: an answer that waits for a sync cannot have a p99 below this one's.
+        /// work of the server's: an answer that waits for a sync waits out such a stall too.
         /// </summary>
         public static double[] DiskSyncMs(string folder, int perSecond, TimeSpan duration)
         {

@@ -285,9 +285,9 @@ public static class RetailLoad
 
     /// <summary>
     /// The lead-in: the latency part's rate for its first seconds, one event per request, not measured. The ingest part's clients
-    /// hold 8 connections; an open loop at 5,000/s keeps a few hundred requests in flight, so without it the measured part
-    /// began with the client opening connections and the server's thread pool growing (its first 3 s answered at a p50 of
-    /// 100–160 ms, 2026-12-08). A client that posts steadily holds its connections open. Its own p50 and p99 are reported.
+    /// hold 8 connections; an open loop at 5,000/s keeps hundreds of requests in flight, each on a connection of its own, so
+    /// without it the measured part began with the client opening them (its first 3 s answered at a p50 of 100–160 ms,
+    /// 2026-12-08). A client that posts steadily holds its connections open. Its own p50 and p99 are reported.
     /// </summary>
     private static async Task LeadInAsync(LiveServer server, JsonLines events, int from, int to, LoadOptions options, string name,
         Statuses statuses, Report report)
@@ -303,8 +303,8 @@ public static class RetailLoad
 
     /// <summary>
     /// The disk under the store, with the server idle just before the latency part: every answer waits for a sync of the store's log
-    /// (acknowledged means durable), so the latency's p99 is bounded below by the syncs' own tail, which a virtual disk's stalls set
-    /// apart from anything the server does. Its p99, ms.
+    /// (acknowledged means durable), so the time the probe's syncs spend past 20 ms is a floor under the share of answers past
+    /// 20 ms, apart from anything the server does (a virtual disk stalls now and then on its own). Its p99, ms.
     /// </summary>
     private static double ProbeDisk(string folder, string name, Report report)
     {

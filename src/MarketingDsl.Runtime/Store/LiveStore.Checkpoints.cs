@@ -131,8 +131,9 @@ public sealed partial class LiveStore
             return new LogCheckpoint(reader.GetInt64(1), reader.GetInt64(2), Stopwatch.GetElapsedTime(start));
         }
 
-        /// <summary>Called by every commit: most find the thread already woken (a checkpoint takes longer than a group), and are done
-        /// without throwing (an exception per commit cost the committer tens of µs each, 30–110 a second under load).</summary>
+        /// <summary>Called by every commit: under load most find the thread woken already (checkpointing, or waiting out its
+        /// interval), and are done without throwing (each had been an exception thrown and caught on the committer, 30–110 a
+        /// second).</summary>
         public void Wake()
         {
             if (_wake.CurrentCount > 0) return;
