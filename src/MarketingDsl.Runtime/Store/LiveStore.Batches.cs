@@ -24,7 +24,8 @@ public sealed partial class LiveStore
     private static readonly string ProfilesOfUsersSql = "SELECT user, json FROM profiles WHERE user IN " + UsersIn(0);
     private static readonly string StatesOfUsersSql = "SELECT user, json FROM journey_states WHERE journey = $0 AND user IN " + UsersIn(1);
     private static readonly string EventsOfUsersSql = "SELECT user, seq, json FROM events WHERE user IN " + UsersIn(0);
-    /// <summary>By the count of types first: events of those types only, found in the index on (user, type) without reading other rows.</summary>
+    /// <summary>By the count of types first: events of those types only, found in the index on (user, type, ts) without reading
+    /// the rows of other types.</summary>
     private static readonly string?[] EventsOfUsersOfTypesSql = new string?[MaxTypesPerRead + 1];
 
     /// <summary>By the count of types: their events' sequence numbers, types and times, covered by the index on (user, type, ts).</summary>

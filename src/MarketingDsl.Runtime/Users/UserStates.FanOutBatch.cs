@@ -13,7 +13,7 @@ namespace MarketingDsl.Runtime;
 /// over one data set of them all with one evaluator (<see cref="UserHistory.Combine"/>, as a batch
 /// of new profiles is). The data set holds each user's stored events of the types the journey's
 /// expressions read (<see cref="WorkspaceVersion.ReadTypes"/>: a daily audience over logins and
-/// orders skips the views that are most of a history, found by the index on (user, type) without
+/// orders skips the views that are most of a history, found by the index on (user, type, ts) without
 /// reading their rows) as their own history would, so every condition the firing evaluates has
 /// the value it has for the user alone. The batch lives for one slice of the fan-out, which
 /// changes no event: its users stay out of the cache.
