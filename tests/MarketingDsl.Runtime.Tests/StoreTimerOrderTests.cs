@@ -69,10 +69,20 @@ public sealed class StoreTimerOrderTests : IDisposable
         store.Commit();
     }
 
-    /// <summary>The users due at or before <paramref name="t"/> in the runtime's ordinal order (in UTF-16 order a surrogate pair
-    /// goes before U+E000; in UTF-8's, after).</summary>
-    private static List<string> DueBy(LiveStore store, long t) =>
-        [.. store.SegmentDues().Where(d => d.Due <= t).Select(d => d.User).Order(StringComparer.Ordinal)];
+    /// <summary>The users due at or before <paramref name="t"/> as the 00:00 check reads them: in (due, user) order, two a page, each
+    /// page after the last user of the one before (users in code point order: in UTF-8's a surrogate pair goes after U+E000; in
+    /// UTF-16's, before).</summary>
+    private static List<string> DueBy(LiveStore store, long t)
+    {
+        var users = new List<string>();
+        (long Due, string User)? after = null;
+        for (var page = store.UsersDueBy(t, after, 2); page.Count > 0; page = store.UsersDueBy(t, after, 2))
+        {
+            users.AddRange(page.Select(d => d.User));
+            after = (page[^1].Due, page[^1].User);
+        }
+        return users;
+    }
 
     [Fact]
     public void Segment_dues_are_written_in_the_transaction_and_read_back()
@@ -89,9 +99,12 @@ public sealed class StoreTimerOrderTests : IDisposable
             store.SetSegmentDue("a", 5);
             store.SetSegmentDue("b", long.MaxValue);
             store.SetSegmentDue("c", 1);
-            Assert.Equal(["a", "c", "\U0001F600", "\uE000"], DueBy(store, 20));
+            Assert.Equal(["c", "a", "\uE000", "\U0001F600"], DueBy(store, 20));
+            Assert.Equal(5, store.SegmentDueOf("a"));
+            Assert.Equal(long.MaxValue, store.SegmentDueOf("b"));
             store.Rollback();
-            Assert.Equal(["b", "\U0001F600", "\uE000"], DueBy(store, 20));
+            Assert.Equal(["\uE000", "\U0001F600", "b"], DueBy(store, 20));
+            Assert.Equal(30, store.SegmentDueOf("a"));
         }
         using (var store = new LiveStore(Db))
             Assert.Equal([("a", 30L), ("b", 20L), ("\U0001F600", 10L), ("\uE000", 10L)],

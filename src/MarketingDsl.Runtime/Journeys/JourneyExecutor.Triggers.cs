@@ -77,23 +77,23 @@ internal sealed partial class JourneyExecutor
             _store.ClearSegmentDues();
             _users.FanOut(() =>
             {
-                foreach (var user in ProfileIds())
-                {
-                    var live = _users.User(user);
-                    if (live.Profile is null) continue;
-                    foreach (var segment in fresh)
-                        _store.SetMembership(segment.Segment.Name, user, _env.Conditions.Evaluate(segment.Condition, new UserRef(0, user), start));
-                    live.Members = null;
-                    live.MembersAt = null;
-                    _store.SetSegmentDue(user, NextSegmentChange(live, start));
-                }
+                for (var page = _store.ProfileIdsAfter("", ProfilePage); page.Count > 0; page = _store.ProfileIdsAfter(page[^1], ProfilePage))
+                    foreach (var user in page)
+                    {
+                        var live = _users.User(user);
+                        if (live.Profile is null) continue;
+                        foreach (var segment in fresh)
+                            _store.SetMembership(segment.Segment.Name, user,
+                                _env.Conditions.Evaluate(segment.Condition, new UserRef(0, user), start));
+                        live.Members = null;
+                        live.MembersAt = null;
+                        _store.SetSegmentDue(user, live.Due = NextSegmentChange(live, start));
+                    }
             });
             foreach (var segment in fresh) _store.Arm(segment.Segment.Name);
             _store.SetCounter(DueIndexBuilt, 1);
         }
         else if (tracked.Length == 0) _store.SetCounter(DueIndexBuilt, 0);
-        _dueOf = null;
-        _dueCheck = null;
         var checks = _store.TimersOfKind(LiveStore.SegmentCheckTimer);
         if (tracked.Length == 0) foreach (var t in checks) _store.DeleteTimer(t.Id);
         else if (checks.Count == 0) _store.AddTimer(Schedules.NextMidnight(start, zone), LiveStore.SegmentCheckTimer, "");
@@ -103,16 +103,14 @@ internal sealed partial class JourneyExecutor
 
     // ------------------------------------------------------------------ schedules
 
-    private List<string>? _profileIds;
+    /// <summary>The users a rebuild of the due index reads per query.</summary>
+    private const int ProfilePage = 1_000;
 
     /// <summary>The state a schedule's firing gives a user without one (never changed by a firing that lets nobody in).</summary>
     private UserJourneyState? _blankState;
 
-    /// <summary>Every user with a stored profile, in ordinal order (kept in memory until a profile is stored or a transaction fails).</summary>
-    private List<string> ProfileIds() => _profileIds ??= _store.ProfileIds();
-
     /// <summary>
-    /// A schedule instant: the trigger fires for every user with a profile, in ordinal order; a
+    /// A schedule instant: the trigger fires for every user with a profile, in code point order; a
     /// used-up slice leaves the timer at the same instant with the last user reached (its `user`),
     /// and the next slice continues after it. Once every user is reached, the next instant is set.
     /// </summary>
@@ -125,29 +123,37 @@ internal sealed partial class JourneyExecutor
     private void FireScheduleSlice(int j, long t, string after)
     {
         var machine = _version.Machines[j];
-        var ids = ProfileIds();
-        var i = 0;
-        if (after.Length > 0) i = ids.BinarySearch(after, StringComparer.Ordinal) is var k && k >= 0 ? k + 1 : ~k;
-        for (var first = true; i < ids.Count; i++, first = false)
+        // Users are read by the profiles' key after the last one reached, a page at a time: no more than the slice has units
+        // for (the timer's own unit pays for the first user). A page shorter than asked for ends the instant.
+        var more = true;
+        for (var first = true; more;)
         {
-            // The timer's own unit paid for the first user: a firing always makes progress.
-            if (!first && !_budget.Take()) break;
-            var user = ids[i];
-            if (_users.NeedsFanOutBatch(j, user)) _users.MakeFanOutBatch(ids, i, j, t, room: _budget.Left + 1);
-            if (_users.User(user) is not { Profile: not null } live) continue;
-            var stored = _users.StateOf(live, j);
-            // Most users a schedule reaches were never in the journey and are not let in: they share
-            // one blank state, which a suppressed trigger leaves as it was; a user who enters keeps it.
-            var state = stored ?? (_blankState ??= new UserJourneyState());
-            machine.OnTrigger(state, new UserRef(0, user), t, _env, _actions);
-            // A firing that entered nobody new leaves no state behind for users never in the journey.
-            var entered = stored is null && state.Entries > 0;
-            if (entered) _blankState = null;
-            Apply(j, user, stored is null && !entered ? null : state, null);
-            after = user;
+            var asked = (int)Math.Min(_budget.Left + 1L, ProfilePage);
+            var ids = _store.ProfileIdsAfter(after, asked);
+            var i = 0;
+            for (; i < ids.Count; i++, first = false)
+            {
+                // The timer's own unit paid for the first user: a firing always makes progress.
+                if (!first && !_budget.Take()) break;
+                var user = ids[i];
+                if (_users.NeedsFanOutBatch(j, user)) _users.MakeFanOutBatch(ids, i, j, t, room: _budget.Left + 1);
+                after = user;
+                if (_users.User(user) is not { Profile: not null } live) continue;
+                var stored = _users.StateOf(live, j);
+                // Most users a schedule reaches were never in the journey and are not let in: they share
+                // one blank state, which a suppressed trigger leaves as it was; a user who enters keeps it.
+                var state = stored ?? (_blankState ??= new UserJourneyState());
+                machine.OnTrigger(state, new UserRef(0, user), t, _env, _actions);
+                // A firing that entered nobody new leaves no state behind for users never in the journey.
+                var entered = stored is null && state.Entries > 0;
+                if (entered) _blankState = null;
+                Apply(j, user, stored is null && !entered ? null : state, null);
+            }
+            if (i < ids.Count) break;   // the slice is used up
+            more = ids.Count == asked;
         }
         var signature = machine.Journey.Trigger!.ToString();
-        if (i < ids.Count) _store.AddTimer(t, LiveStore.ScheduleTimer, machine.Journey.Name, user: after, token: j, path: signature);
+        if (more) _store.AddTimer(t, LiveStore.ScheduleTimer, machine.Journey.Name, user: after, token: j, path: signature);
         else if (Schedules.Next(machine.Journey.Trigger!, t, _version.Zone) is { } next)
             _store.AddTimer(next, LiveStore.ScheduleTimer, machine.Journey.Name, token: j, path: signature);
     }
@@ -155,58 +161,16 @@ internal sealed partial class JourneyExecutor
     // ------------------------------------------------------------------ segments
 
     // The due index: per user, the earliest instant at which a tracked segment can change by time
-    // alone; stored (LiveStore.SegmentDue.cs, where the 00:00 check finds the users whose due has
-    // come by its index on the instant), mirrored here by user for the check after each event.
-    private Dictionary<string, long>? _dueOf;
+    // alone; stored (LiveStore.SegmentDue.cs), where the 00:00 check finds the users whose due has
+    // come by its index on the instant. A cached user holds its own (LiveUser.Due) for the check after each event.
 
-    private Dictionary<string, long> Dues()
+    private long DueOf(LiveUser live) => live.Due != LiveUser.DueUnknown ? live.Due : live.Due = _store.SegmentDueOf(live.Id);
+
+    private void SetDue(LiveUser live, long due)
     {
-        if (_dueOf is not null) return _dueOf;
-        _dueOf = new Dictionary<string, long>(StringComparer.Ordinal);
-        foreach (var (user, due) in _store.SegmentDues()) _dueOf[user] = due;
-        return _dueOf;
-    }
-
-    private void SetDue(string user, long due)
-    {
-        var dues = Dues();
-        var had = dues.TryGetValue(user, out var old);
-        if (had ? old == due : due == long.MaxValue) return;
-        if (due == long.MaxValue) dues.Remove(user);
-        else dues[user] = due;
-        _store.SetSegmentDue(user, due);
-        if (_dueCheck is { } check)
-        {
-            if (due <= check.Instant) check.Users.Add(user);
-            else check.Users.Remove(user);
-        }
-    }
-
-    /// <summary>
-    /// The users a running 00:00 check at its instant has yet to reach: those whose due is at or before it, in ordinal order,
-    /// kept so as dues change (<see cref="SetDue"/>). Each slice of the check takes the next ones: reading and sorting every
-    /// due user again per slice (100,000 users at a replayed midnight, slices of 200 beside requests) made one group take
-    /// 0.4 s and the check's cost grow with the square of its users. Dropped with <see cref="_dueOf"/>.
-    /// </summary>
-    private (long Instant, SortedSet<string> Users)? _dueCheck;
-
-    private SortedSet<string> DueAt(long t)
-    {
-        if (_dueCheck is { } check && check.Instant == t) return check.Users;
-        var users = new SortedSet<string>(StringComparer.Ordinal);
-        foreach (var (user, due) in Dues())
-            if (due <= t) users.Add(user);
-        _dueCheck = (t, users);
-        return users;
-    }
-
-    /// <summary>The first of <paramref name="users"/> after <paramref name="last"/> (ordinal), or null.</summary>
-    private static string? After(SortedSet<string> users, string last)
-    {
-        if (users.Count == 0 || string.CompareOrdinal(last, users.Max) >= 0) return null;
-        foreach (var user in users.GetViewBetween(last, users.Max!))
-            if (string.CompareOrdinal(user, last) > 0) return user;
-        return null;
+        if (DueOf(live) == due) return;
+        live.Due = due;
+        _store.SetSegmentDue(live.Id, due);
     }
 
     /// <summary>The earliest instant after <paramref name="t"/> at which one of the user's tracked segments can change by time alone.</summary>
@@ -226,25 +190,39 @@ internal sealed partial class JourneyExecutor
 
     /// <summary>
     /// The daily segment check at 00:00 in the workspace zone: the users whose due has come, in
-    /// ordinal order, in slices; then the next midnight.
+    /// (due, user) order, in slices; then the next midnight.
     /// </summary>
-    private void FireSegmentCheck(long t) => _users.FanOut(() => FireSegmentCheckSlice(t));
+    private void FireSegmentCheck(StoredTimer timer) => _users.FanOut(() => FireSegmentCheckSlice(timer));
 
-    private void FireSegmentCheckSlice(long t)
+    /// <summary>
+    /// A slice of the check at the timer's instant: pages of the due index from where the last slice stopped (the timer's user and,
+    /// in its entry field, that user's due), one more than the units left. A user the check reaches gets a due after the instant,
+    /// so it leaves the range; the cursor keeps a user whose due does not move from being reached twice. A user whose due comes
+    /// before the cursor while the check runs waits for the next midnight.
+    /// </summary>
+    private void FireSegmentCheckSlice(StoredTimer timer)
     {
+        var t = timer.Due;
         if (Tracked.Length == 0) return;
-        var due = DueAt(t);
-        // Each user due at the slice's start once, in order (a check takes the user out of the set once its due is past t).
-        var user = due.Count > 0 ? due.Min : null;
-        for (var first = true; user is not null; first = false)
+        (long Due, string User)? cursor = timer.User.Length > 0 ? (timer.EntryAt, timer.User) : null;
+        var more = true;
+        for (var first = true; more;)
         {
-            // The timer's own unit paid for the first user: a check always makes progress.
-            if (!first && !_budget.Take()) break;
-            CheckSegments(user, t, cause: null);
-            user = After(due, user);
+            var asked = (int)Math.Min(_budget.Left + 1L, ProfilePage);
+            var due = _store.UsersDueBy(t, cursor, asked);
+            var i = 0;
+            for (; i < due.Count; i++, first = false)
+            {
+                // The timer's own unit paid for the first user: a check always makes progress.
+                if (!first && !_budget.Take()) break;
+                cursor = (due[i].Due, due[i].User);
+                CheckSegments(due[i].User, t, cause: null);
+            }
+            if (i < due.Count) break;   // the slice is used up
+            more = due.Count == asked;
         }
-        _store.AddTimer(user is not null ? t : Schedules.NextMidnight(t, _version.Zone), LiveStore.SegmentCheckTimer, "");
-        if (user is null) _dueCheck = null;
+        if (more) _store.AddTimer(t, LiveStore.SegmentCheckTimer, "", user: cursor!.Value.User, entryAt: cursor.Value.Due);
+        else _store.AddTimer(Schedules.NextMidnight(t, _version.Zone), LiveStore.SegmentCheckTimer, "");
     }
 
     /// <summary>
@@ -276,8 +254,8 @@ internal sealed partial class JourneyExecutor
         var tracked = Tracked;
         if (tracked.Length == 0) return;
         var live = _users.User(user);
-        if (live.Profile is null) { SetDue(user, long.MaxValue); return; }
-        var userDue = Dues().GetValueOrDefault(user, long.MaxValue);
+        if (live.Profile is null) { SetDue(live, long.MaxValue); return; }
+        var userDue = DueOf(live);
         var members = MembersOf(live);
         var at = live.MembersAt!;
         var userRef = new UserRef(0, user);
@@ -308,7 +286,12 @@ internal sealed partial class JourneyExecutor
                 Apply(j, user, state, null);
             }
         }
-        if (evaluated || userDue <= t) SetDue(user, NextSegmentChange(_users.User(user), t));
+        if (evaluated || userDue <= t)
+        {
+            // The journeys fired above may have let the user go from the cache: the cached one now.
+            live = _users.User(user);
+            SetDue(live, NextSegmentChange(live, t));
+        }
     }
 
     /// <summary>
@@ -319,7 +302,6 @@ internal sealed partial class JourneyExecutor
     /// </summary>
     public void OnProfileStored(string user)
     {
-        _profileIds = null;
         var tracked = Tracked;
         if (tracked.Length == 0) return;
         var live = _users.User(user);
@@ -381,7 +363,7 @@ internal sealed partial class JourneyExecutor
                 _store.SetMembership(tracked[s].Segment.Name, live.Id, now);
                 members[s] = now;
             }
-            SetDue(live.Id, NextSegmentChange(live, t, data, u));
+            SetDue(live, NextSegmentChange(live, t, data, u));
         }
     }
 }

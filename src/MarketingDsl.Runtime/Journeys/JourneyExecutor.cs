@@ -64,9 +64,6 @@ internal sealed partial class JourneyExecutor
     public void Forget()
     {
         _actions.Clear();
-        _dueOf = null;
-        _dueCheck = null;
-        _profileIds = null;
         _firstChecks = null;
         _blankState = null;   // a firing that failed half way may have changed it
         LoadSplits();
@@ -124,7 +121,7 @@ internal sealed partial class JourneyExecutor
             if (!_budget.Take()) break;
             _store.DeleteTimer(timer.Id);
             fired++;
-            if (timer.Kind == LiveStore.SegmentCheckTimer) { FireSegmentCheck(timer.Due); continue; }
+            if (timer.Kind == LiveStore.SegmentCheckTimer) { FireSegmentCheck(timer); continue; }
             if (!_version.JourneyIndex.TryGetValue(timer.Journey, out var j)) continue;   // the workspace changed: the journey is gone
             var machine = _version.Machines[j];
             switch (timer.Kind)

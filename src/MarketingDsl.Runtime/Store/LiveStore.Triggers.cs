@@ -8,8 +8,13 @@ public sealed record JourneyEnd(string Journey, string User, long At, string Rea
 /// <summary>Schedule and segment triggers (segment membership per user), journey shapes and the log of journey states ended by a reload.</summary>
 public sealed partial class LiveStore
 {
-    /// <summary>Every user with a stored profile, in ordinal order.</summary>
-    public List<string> ProfileIds() => [.. Rows("SELECT user FROM profiles", r => r.GetString(0)).Order(StringComparer.Ordinal)];
+    /// <summary>
+    /// Up to <paramref name="limit"/> users with a stored profile after <paramref name="after"/> ("": from the first), in code point
+    /// order (SQLite compares text as UTF-8 bytes): a range of the profiles' key, so a fan-out pages through the members without
+    /// holding their ids.
+    /// </summary>
+    public List<string> ProfileIdsAfter(string after, int limit) =>
+        Rows("SELECT user FROM profiles WHERE user > $0 ORDER BY user LIMIT $1", r => r.GetString(0), after, limit);
 
     /// <summary>The user's last evaluated membership of the segment; null before the first evaluation.</summary>
     public bool? Membership(string segment, string user) =>

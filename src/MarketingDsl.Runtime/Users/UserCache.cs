@@ -25,6 +25,13 @@ internal sealed class LiveUser(string id, object?[]? profile, int journeys)
     public bool?[]? Members { get; set; }
     /// <summary>Per tracked segment, the instant it was last evaluated at (long.MinValue: not since the user was cached).</summary>
     public long[]? MembersAt { get; set; }
+    /// <summary>
+    /// The user's stored segment due (JourneyExecutor.Triggers.cs; <see cref="long.MaxValue"/>: none), read from the store once
+    /// per cached user (<see cref="DueUnknown"/> until then) and written through. Only cached users hold it: a copy per member
+    /// grew with the brand's members.
+    /// </summary>
+    public long Due { get; set; } = DueUnknown;
+    public const long DueUnknown = long.MinValue;
     /// <summary>Per journey: the stored state, parsed (null: none) once loaded (<see cref="StateLoaded"/>).</summary>
     public StoredJourneyState?[] StateParsed { get; } = new StoredJourneyState?[journeys];
     /// <summary>
@@ -41,7 +48,7 @@ internal sealed class LiveUser(string id, object?[]? profile, int journeys)
 
     // Sizes as the 64-bit runtime lays objects out (16-byte header, fields padded to 8, arrays with
     // a 24-byte header), rounded up: an estimate for the cache's bound, not an accounting.
-    private const int UserObjectBytes = 112;       // this object: 10 references, a long, an int, a bool
+    private const int UserObjectBytes = 120;       // this object: 10 references, two longs, an int, a bool
     private const int ListNodeBytes = 48;          // its LinkedListNode in the order of use
     private const int DictionaryEntryBytes = 48;   // its entry and bucket in the cache's dictionary, with the spare capacity of doubling
     private const int ArrayBytes = 24;
