@@ -103,8 +103,29 @@ internal sealed partial class JourneyExecutor
 
     // ------------------------------------------------------------------ schedules
 
-    /// <summary>The users a rebuild of the due index reads per query.</summary>
+    /// <summary>The most users a fan-out or a rebuild of the due index reads per query.</summary>
     private const int ProfilePage = 1_000;
+
+    /// <summary>
+    /// A fan-out's slice: pages of users read by <paramref name="read"/> (at most the count it is given: one more than the units
+    /// left, as the timer's own unit paid for the first user, so a firing always makes progress), each user handed to
+    /// <paramref name="reach"/> (the page and the user's place in it) while the slice lasts. True when the slice ran out before
+    /// the users did; a page shorter than asked for was the last.
+    /// </summary>
+    private bool ReachInPages<T>(Func<int, List<T>> read, Action<List<T>, int> reach)
+    {
+        for (var first = true; ;)
+        {
+            var asked = (int)Math.Min(_budget.Left + 1L, ProfilePage);
+            var page = read(asked);
+            for (var i = 0; i < page.Count; i++, first = false)
+            {
+                if (!first && !_budget.Take()) return true;
+                reach(page, i);
+            }
+            if (page.Count < asked) return false;
+        }
+    }
 
     /// <summary>The state a schedule's firing gives a user without one (never changed by a firing that lets nobody in).</summary>
     private UserJourneyState? _blankState;
@@ -123,35 +144,23 @@ internal sealed partial class JourneyExecutor
     private void FireScheduleSlice(int j, long t, string after)
     {
         var machine = _version.Machines[j];
-        // Users are read by the profiles' key after the last one reached, a page at a time: no more than the slice has units
-        // for (the timer's own unit pays for the first user). A page shorter than asked for ends the instant.
-        var more = true;
-        for (var first = true; more;)
+        // Users by the profiles' key, after the last one reached.
+        var more = ReachInPages(asked => _store.ProfileIdsAfter(after, asked), (ids, i) =>
         {
-            var asked = (int)Math.Min(_budget.Left + 1L, ProfilePage);
-            var ids = _store.ProfileIdsAfter(after, asked);
-            var i = 0;
-            for (; i < ids.Count; i++, first = false)
-            {
-                // The timer's own unit paid for the first user: a firing always makes progress.
-                if (!first && !_budget.Take()) break;
-                var user = ids[i];
-                if (_users.NeedsFanOutBatch(j, user)) _users.MakeFanOutBatch(ids, i, j, t, room: _budget.Left + 1);
-                after = user;
-                if (_users.User(user) is not { Profile: not null } live) continue;
-                var stored = _users.StateOf(live, j);
-                // Most users a schedule reaches were never in the journey and are not let in: they share
-                // one blank state, which a suppressed trigger leaves as it was; a user who enters keeps it.
-                var state = stored ?? (_blankState ??= new UserJourneyState());
-                machine.OnTrigger(state, new UserRef(0, user), t, _env, _actions);
-                // A firing that entered nobody new leaves no state behind for users never in the journey.
-                var entered = stored is null && state.Entries > 0;
-                if (entered) _blankState = null;
-                Apply(j, user, stored is null && !entered ? null : state, null);
-            }
-            if (i < ids.Count) break;   // the slice is used up
-            more = ids.Count == asked;
-        }
+            var user = ids[i];
+            if (_users.NeedsFanOutBatch(j, user)) _users.MakeFanOutBatch(ids, i, j, t, room: _budget.Left + 1);
+            after = user;
+            if (_users.User(user) is not { Profile: not null } live) return;
+            var stored = _users.StateOf(live, j);
+            // Most users a schedule reaches were never in the journey and are not let in: they share
+            // one blank state, which a suppressed trigger leaves as it was; a user who enters keeps it.
+            var state = stored ?? (_blankState ??= new UserJourneyState());
+            machine.OnTrigger(state, new UserRef(0, user), t, _env, _actions);
+            // A firing that entered nobody new leaves no state behind for users never in the journey.
+            var entered = stored is null && state.Entries > 0;
+            if (entered) _blankState = null;
+            Apply(j, user, stored is null && !entered ? null : state, null);
+        });
         var signature = machine.Journey.Trigger!.ToString();
         if (more) _store.AddTimer(t, LiveStore.ScheduleTimer, machine.Journey.Name, user: after, token: j, path: signature);
         else if (Schedules.Next(machine.Journey.Trigger!, t, _version.Zone) is { } next)
@@ -205,22 +214,11 @@ internal sealed partial class JourneyExecutor
         var t = timer.Due;
         if (Tracked.Length == 0) return;
         (long Due, string User)? cursor = timer.User.Length > 0 ? (timer.EntryAt, timer.User) : null;
-        var more = true;
-        for (var first = true; more;)
+        var more = ReachInPages(asked => _store.UsersDueBy(t, cursor, asked), (due, i) =>
         {
-            var asked = (int)Math.Min(_budget.Left + 1L, ProfilePage);
-            var due = _store.UsersDueBy(t, cursor, asked);
-            var i = 0;
-            for (; i < due.Count; i++, first = false)
-            {
-                // The timer's own unit paid for the first user: a check always makes progress.
-                if (!first && !_budget.Take()) break;
-                cursor = (due[i].Due, due[i].User);
-                CheckSegments(due[i].User, t, cause: null);
-            }
-            if (i < due.Count) break;   // the slice is used up
-            more = due.Count == asked;
-        }
+            cursor = (due[i].Due, due[i].User);
+            CheckSegments(due[i].User, t, cause: null);
+        });
         if (more) _store.AddTimer(t, LiveStore.SegmentCheckTimer, "", user: cursor!.Value.User, entryAt: cursor.Value.Due);
         else _store.AddTimer(Schedules.NextMidnight(t, _version.Zone), LiveStore.SegmentCheckTimer, "");
     }
