@@ -85,6 +85,23 @@ public sealed class StoreTimerOrderTests : IDisposable
     }
 
     [Fact]
+    public void A_merged_away_users_timers_go_but_a_fan_out_stopped_at_that_user_keeps_its_timer()
+    {
+        using var store = new LiveStore(Db);
+        store.Begin();
+        store.AddTimer(10, LiveStore.WaitTimer, "watch", user: "u5");
+        store.AddTimer(10, LiveStore.DeferredTimer, "watch", user: "u5");
+        store.AddTimer(20, LiveStore.ScheduleTimer, "daily", user: "u5");
+        store.AddTimer(30, LiveStore.SegmentCheckTimer, "", user: "u5", entryAt: 7);
+        store.AddTimer(10, LiveStore.WaitTimer, "watch", user: "u6");
+        store.DeleteTimersOf("u5");
+        store.Commit();
+        Assert.Equal([(LiveStore.WaitTimer, "u6"), (LiveStore.ScheduleTimer, "u5"), (LiveStore.SegmentCheckTimer, "u5")],
+            store.AllTimers().OrderBy(t => t.Due).Select(t => (t.Kind, t.User)).ToList());
+        Assert.Equal(3, store.TimerCount());
+    }
+
+    [Fact]
     public void Segment_dues_are_written_in_the_transaction_and_read_back()
     {
         using (var store = new LiveStore(Db))

@@ -586,10 +586,13 @@ public sealed partial class LiveStore : IDisposable
         _dueGroup = null;
     }
 
-    /// <summary>Deletes every pending timer of the user (journeys of a merged-away user end).</summary>
+    /// <summary>
+    /// Deletes every pending timer of the user (journeys of a merged-away user end). A schedule's or the 00:00 check's timer
+    /// names a user only as where its fan-out stopped, and stays: deleting it would stop the schedule or the checks.
+    /// </summary>
     public void DeleteTimersOf(string user)
     {
-        _txnTimerDelta -= Execute("DELETE FROM timers WHERE user = $0", user);
+        _txnTimerDelta -= Execute($"DELETE FROM timers WHERE user = $0 AND kind NOT IN ('{ScheduleTimer}', '{SegmentCheckTimer}')", user);
         _minDue = null;
         _dueGroup = null;
     }
